@@ -1,0 +1,155 @@
+"""The ``ademcoach`` command line.
+
+Each sub-command is a small function that gets the parsed arguments and returns an
+exit code. Errors a person can fix are ``AdemError``s: they print one line on stderr
+and exit 2 (bad input) or 1 (runtime or hardware), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from feedback import __version__
+from feedback.errors import AdemError, BadInput, NotBuilt
+
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config"
+SYSTEM_CONFIG = Path("/etc/ademcoach/ademcoach.toml")
+
+
+def config_path(given: str | None) -> Path:
+    """Which config file to use: --config, $ADEMCOACH_CONFIG, /etc/ademcoach, the shipped one."""
+    if given:
+        return Path(given)
+    env = os.environ.get("ADEMCOACH_CONFIG")
+    if env:
+        return Path(env)
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    return REPO_CONFIG / "ademcoach.toml"
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def cmd_check_config(args) -> int:
+    from feedback.config import ConfigError, load_config
+
+    path = config_path(args.file)
+    try:
+        settings = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        n = len(exc.problems)
+        print(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was changed", file=sys.stderr)
+        return 2
+    print(f"{path}: OK")
+    for name, section in settings.items():
+        values = ", ".join(f"{k}={v!r}" for k, v in section.items())
+        print(f"  [{name}] {values}")
+    return 0
+
+
+def _not_built(name: str):
+    def handler(args) -> int:
+        raise NotBuilt(f"'ademcoach {name}' is not available in this version yet")
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ademcoach",
+        description="Breathing-biofeedback unit: stretch belt, LED ring and screen.",
+    )
+    p.add_argument("--version", action="version", version=f"ademcoach {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a session (on the unit, or simulated with --sim)")
+    run.add_argument("--sim", nargs="?", const="calm", metavar="SCENARIO",
+                     help="simulated patient and emulated parts (default scenario: calm)")
+    run.add_argument("--headless", action="store_true",
+                     help="no window: a live status line in the terminal")
+    run.add_argument("--duration", type=_positive, metavar="S",
+                     help="stop after S seconds of session time")
+    run.add_argument("--speed", type=float, metavar="X",
+                     help="simulation speed (1 = real time, 0 = as fast as possible)")
+    run.add_argument("--config", metavar="FILE", help="config file")
+    run.add_argument("--events", metavar="FILE", help="also write the event stream to FILE")
+    run.set_defaults(func=_not_built("run"))
+
+    an = sub.add_parser("analyze", help="replay a recording through the analysis, print events")
+    an.add_argument("recording", metavar="RECORDING.csv")
+    an.add_argument("--channel", metavar="NAME", action="append",
+                    help="belt column to analyse (twice for chest and belly)")
+    an.add_argument("--config", metavar="FILE", help="config file (for analysis.hold_after_s)")
+    an.set_defaults(func=_not_built("analyze"))
+
+    cc = sub.add_parser("check-config", help="validate a config file")
+    cc.add_argument("file", nargs="?", metavar="FILE")
+    cc.set_defaults(func=cmd_check_config)
+
+    hw = sub.add_parser("hw-check", help="check the sensor, ring, buttons and buzzer")
+    hw.add_argument("--sim", action="store_true", help="run against the emulated parts")
+    hw.add_argument("--config", metavar="FILE", help="config file")
+    hw.set_defaults(func=_not_built("hw-check"))
+
+    rd = sub.add_parser("render", help="render a screen with example data to a PNG")
+    rd.add_argument("screen", metavar="SCREEN")
+    rd.add_argument("--out", required=True, metavar="PNG")
+    rd.add_argument("--size", default="800x480", metavar="WxH")
+    rd.add_argument("--lang", choices=("nl", "en"), default="nl")
+    rd.set_defaults(func=_not_built("render"))
+
+    rp = sub.add_parser("report", help="therapist report of the stored sessions")
+    rp.add_argument("--since", metavar="DATE")
+    rp.add_argument("--out", metavar="DIR")
+    rp.add_argument("--config", metavar="FILE")
+    rp.set_defaults(func=_not_built("report"))
+
+    ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")
+    ex.add_argument("dir", metavar="DIR")
+    ex.add_argument("--config", metavar="FILE")
+    ex.set_defaults(func=_not_built("export"))
+
+    wp = sub.add_parser("wipe", help="erase all session records (for the next patient)")
+    wp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    wp.add_argument("--config", metavar="FILE")
+    wp.set_defaults(func=_not_built("wipe"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except AdemError as exc:
+        print(f"ademcoach {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def fail(message: str) -> BadInput:
+    """Shorthand for sub-commands: ``raise fail('...')`` gives exit 2 with the message."""
+    return BadInput(message)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

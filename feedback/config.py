@@ -1,0 +1,421 @@
+"""The therapist's config file: a declarative schema and a validator.
+
+Every key has a rule (type, range, choices) and a default. ``load_config`` reads a TOML
+file, checks every key in one pass and raises ``ConfigError`` carrying *all* problems,
+each a one-line message naming the file, line, section and key and stating the rule::
+
+    ademcoach.toml:23: pacer.exhale_s = 40: must be between 2 and 20 seconds
+
+Unknown sections and keys are rejected with a "did you mean ...?" hint. Keys that are
+missing take their defaults, so a therapist's file can be short. The same machinery
+validates exercise programmes (``validate_table``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedback.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a config file."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class ConfigError(BadInput):
+    """A config file has problems. ``str()`` is the first; ``problems`` holds them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "config error"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)
+
+
+# --- rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A key's type and limits. ``check`` returns (value, None) or (None, rule text)."""
+
+    default: Any
+    help: str = ""
+
+    def check(self, value):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _fmt(x) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Float(Rule):
+    lo: float = float("-inf")
+    hi: float = float("inf")
+    unit: str = ""
+
+    def check(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, f"must be a number{self._range()}"
+        if not self.lo <= value <= self.hi:
+            return None, f"must be{self._range()}"
+        return float(value), None
+
+    def _range(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f" between {_fmt(self.lo)} and {_fmt(self.hi)}{unit}"
+
+
+@dataclass(frozen=True)
+class Int(Rule):
+    lo: int = -(2**63)
+    hi: int = 2**63
+    unit: str = ""
+
+    def check(self, value):
+        unit = f" {self.unit}" if self.unit else ""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"must be a whole number between {self.lo} and {self.hi}{unit}"
+        if not self.lo <= value <= self.hi:
+            return None, f"must be between {self.lo} and {self.hi}{unit}"
+        return value, None
+
+
+@dataclass(frozen=True)
+class Bool(Rule):
+    def check(self, value):
+        if not isinstance(value, bool):
+            return None, "must be true or false"
+        return value, None
+
+
+@dataclass(frozen=True)
+class Choice(Rule):
+    choices: tuple = ()
+
+    def check(self, value):
+        if isinstance(value, bool) or value not in self.choices:
+            listed = ", ".join(repr(c) if isinstance(c, str) else _fmt(c) for c in self.choices)
+            return None, f"must be one of {listed}"
+        return value, None
+
+
+@dataclass(frozen=True)
+class Text(Rule):
+    pattern: str = r".*"
+    explain: str = ""
+
+    def check(self, value):
+        if not isinstance(value, str):
+            return None, "must be text in quotes"
+        if not re.fullmatch(self.pattern, value):
+            return None, self.explain or f"must match {self.pattern}"
+        return value, None
+
+
+@dataclass(frozen=True)
+class ListOf(Rule):
+    item: Rule = field(default_factory=lambda: Text(default=""))
+    min_len: int = 0
+    max_len: int = 1000
+
+    def check(self, value):
+        if not isinstance(value, list):
+            return None, "must be a list in square brackets, e.g. [\"belly\"]"
+        if not self.min_len <= len(value) <= self.max_len:
+            return None, f"must list {self.min_len} to {self.max_len} items"
+        out = []
+        for i, v in enumerate(value):
+            ok, err = self.item.check(v)
+            if err:
+                return None, f"item {i + 1}: {err}"
+            out.append(ok)
+        return out, None
+
+
+# --- the schema ----------------------------------------------------------------------
+
+LANGUAGES = ("nl", "en")
+CUE_SWITCHES = (
+    "longer_exhale", "slower", "breathe_on", "dont_force", "belly", "good", "check_belt",
+)
+
+SCHEMA: dict[str, dict[str, Rule]] = {
+    "patient": {
+        "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}",
+                     explain="must be a pseudonymous code of up to 16 letters, digits, - or _"),
+        "language": Choice("nl", choices=LANGUAGES),
+    },
+    "programme": {
+        "name": Text("clinic", pattern=r"[a-z0-9_-]{1,40}",
+                     explain="must be a programme file name from config/programs, e.g. 'clinic'"),
+    },
+    "analysis": {
+        "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),
+    },
+    "pacer": {
+        "mode": Choice("fixed", choices=("fixed", "adaptive", "off")),
+        "inhale_s": Float(4.0, lo=1.0, hi=10.0, unit="seconds"),
+        "hold_in_s": Float(0.0, lo=0.0, hi=5.0, unit="seconds"),
+        "exhale_s": Float(6.0, lo=2.0, hi=20.0, unit="seconds"),
+        "hold_out_s": Float(1.0, lo=0.0, hi=10.0, unit="seconds"),
+        "min_rate_bpm": Float(4.0, lo=3.0, hi=12.0, unit="breaths/min"),
+        "max_exhale_s": Float(10.0, lo=2.0, hi=20.0, unit="seconds"),
+        "step_s": Float(0.5, lo=0.1, hi=2.0, unit="seconds"),
+    },
+    "cues": {
+        **{name: Bool(True) for name in CUE_SWITCHES},
+        "min_gap_s": Float(8.0, lo=2.0, hi=60.0, unit="seconds"),
+    },
+    "ring": {
+        "pixels": Int(16, lo=12, hi=60, unit="pixels"),
+        "order": Choice("GRB", choices=("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")),
+        "brightness": Choice("clinic", choices=("clinic", "home", "night")),
+        "spi_bus": Int(0, lo=0, hi=6),
+    },
+    "screen": {
+        "fullscreen": Bool(True),
+        "width": Int(800, lo=480, hi=1920, unit="pixels"),
+        "height": Int(480, lo=320, hi=1080, unit="pixels"),
+        "fps": Int(30, lo=10, hi=60, unit="frames/s"),
+    },
+    "sound": {
+        "enabled": Bool(False),
+        "volume": Float(0.5, lo=0.0, hi=1.0),
+    },
+    "sensor": {
+        "i2c_bus": Int(1, lo=0, hi=20),
+        "address": Choice(0x48, choices=(0x48, 0x49, 0x4A, 0x4B)),
+        "gain": Choice(1, choices=(2 / 3, 1, 2, 4, 8, 16)),
+        "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
+        "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),
+        "belts": ListOf(["belly"], item=Text("", pattern=r"[a-z][a-z0-9_]{0,15}",
+                                             explain="must be a short lower-case name"),
+                        min_len=1, max_len=2),
+        "channels": ListOf(["A0"], item=Choice("A0", choices=(
+            "A0", "A1", "A2", "A3", "A0-A1", "A0-A3", "A1-A3", "A2-A3")), min_len=1, max_len=2),
+    },
+    "buttons": {
+        "start_pause": Int(17, lo=0, hi=27),
+        "next": Int(27, lo=0, hi=27),
+        "third": Int(-1, lo=-1, hi=27),
+        "buzzer": Int(-1, lo=-1, hi=27),
+        "buzzer_kind": Choice("active", choices=("active", "tonal")),
+    },
+    "records": {
+        "data_dir": Text(""),
+        "keep_days": Int(365, lo=1, hi=3650, unit="days"),
+        "raw_signal": Bool(False),
+        "raw_max_mb": Int(200, lo=1, hi=10000, unit="MB"),
+    },
+}
+
+
+class Section(dict):
+    """A validated section: a dict whose keys are also attributes (``cfg.pacer.exhale_s``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Settings(dict):
+    """All sections of a validated config. ``source`` is the file it came from (or None)."""
+
+    source: str | None = None
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+# --- finding lines -------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+
+def key_lines(text: str) -> dict[tuple[str, str | None], int]:
+    """Map (section, key) and (section, None) to their line numbers in TOML text.
+
+    Good enough for the flat files Ademcoach uses; a key it cannot place gets no line.
+    """
+    lines: dict[tuple[str, str | None], int] = {}
+    section = ""
+    for n, raw in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(raw)
+        if m:
+            section = m.group(1)
+            lines.setdefault((section, None), n)
+            continue
+        m = _KEY.match(raw)
+        if m:
+            lines.setdefault((section, m.group(1)), n)
+    return lines
+
+
+def _hint(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+def parse_toml(path) -> tuple[dict, str]:
+    """Read and parse a TOML file; problems become a ConfigError with the line."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise ConfigError([Problem(path, None, "no such file")]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(path, None, "is a directory, not a config file")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [Problem(path, line, "not a text file (not UTF-8): is this the right file?")]
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ConfigError([Problem(path, line, "not a text file (contains NUL bytes)")])
+    if not text.strip():
+        raise ConfigError([Problem(path, None, "the file is empty: expected TOML settings")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "syntax error"
+        col = f" (column {m.group(2)})" if m else ""
+        raise ConfigError([Problem(path, line, f"TOML syntax: {msg}{col}")]) from None
+    return data, text
+
+
+def validate_table(
+    data: dict, schema: dict[str, Rule], path: str, lines: dict, section: str, prefix: str = ""
+) -> tuple[Section, list[Problem]]:
+    """Check one table against its rules; return its effective values and problems."""
+    out = Section()
+    problems: list[Problem] = []
+    label = prefix or section
+    for key, value in data.items():
+        rule = schema.get(key)
+        line = (lines.get((section, key)) or lines.get((f"{section}.{key}", None))
+                or lines.get((section, None)))
+        if rule is None:
+            problems.append(
+                Problem(path, line, f"{label}.{key}: unknown key{_hint(key, schema)}")
+            )
+            continue
+        ok, err = rule.check(value)
+        if err:
+            shown = repr(value) if isinstance(value, str) else _show(value)
+            problems.append(Problem(path, line, f"{label}.{key} = {shown}: {err}"))
+        else:
+            out[key] = ok
+    for key, rule in schema.items():
+        out.setdefault(key, rule.default)
+    return out, problems
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{...}"
+    return _fmt(value) if isinstance(value, int | float) else str(value)
+
+
+def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
+    """Validate parsed TOML against SCHEMA. Raises ConfigError with every problem."""
+    lines = key_lines(text)
+    problems: list[Problem] = []
+    settings = Settings()
+    for name, value in data.items():
+        if name not in SCHEMA:
+            line = lines.get((name, None)) or lines.get(("", name))
+            problems.append(Problem(path, line, f"[{name}]: unknown section{_hint(name, SCHEMA)}"))
+        elif not isinstance(value, dict):
+            problems.append(
+                Problem(path, lines.get(("", name)), f"{name}: must be a section [{name}]")
+            )
+    for name, rules in SCHEMA.items():
+        table = data.get(name, {})
+        section, found = validate_table(
+            table if isinstance(table, dict) else {}, rules, path, lines, name
+        )
+        settings[name] = section
+        problems.extend(found)
+    problems.extend(_cross_checks(settings, path, lines))
+    if problems:
+        raise ConfigError(problems)
+    settings.source = path
+    return settings
+
+
+def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
+    """Rules that involve more than one key."""
+    out = []
+    sensor = s["sensor"]
+    if len(sensor["belts"]) != len(sensor["channels"]):
+        out.append(Problem(path, lines.get(("sensor", "channels")),
+                           f"sensor.channels: lists {len(sensor['channels'])} channels for "
+                           f"{len(sensor['belts'])} belts; give one channel per belt"))
+    if len(set(sensor["belts"])) != len(sensor["belts"]):
+        out.append(Problem(path, lines.get(("sensor", "belts")),
+                           "sensor.belts: the two belts need different names"))
+    pacer = s["pacer"]
+    if pacer["max_exhale_s"] < pacer["exhale_s"]:
+        out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
+                           f"pacer.max_exhale_s = {_fmt(pacer['max_exhale_s'])}: must not be "
+                           f"shorter than pacer.exhale_s = {_fmt(pacer['exhale_s'])}"))
+    b = s["buttons"]
+    pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
+    seen: dict[int, str] = {}
+    for key, pin in pins:
+        if pin in seen:
+            out.append(Problem(path, lines.get(("buttons", key)),
+                               f"buttons.{key} = {pin}: GPIO {pin} is already used by "
+                               f"buttons.{seen[pin]}"))
+        seen[pin] = key
+    return out
+
+
+def defaults() -> Settings:
+    """The effective settings of an empty config: every key at its default."""
+    s = validate({}, "<defaults>")
+    s.source = None
+    return s
+
+
+def load_config(path) -> Settings:
+    """Read, parse and validate a config file. Raises ConfigError listing every problem."""
+    data, text = parse_toml(path)
+    return validate(data, os.fspath(path), text)

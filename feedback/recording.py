@@ -1,0 +1,185 @@
+"""The recording format: CSV, header ``t,<belt>[,<belt>...]``, one sample per row.
+
+``t`` is time in seconds, increasing but not necessarily evenly spaced; every other
+column is one belt's signal in any unit, offset and polarity. ``RecordingReader``
+streams a file row by row in constant memory and rejects malformed files with a
+``RecordingError`` that names the file and line. ``RecordingWriter`` writes the same
+format (the unit's raw-signal record). See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from feedback.errors import RecordingError
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One row: ``t`` in seconds and one value per belt, in header order."""
+
+    t: float
+    values: tuple[float, ...]
+    line: int
+
+
+class RecordingReader:
+    """Stream a recording CSV. Use as a context manager or call ``close()``.
+
+    ``channels`` picks belts by name (default: all signal columns, in file order).
+    The header is read and checked on construction; rows are checked as they stream.
+    """
+
+    def __init__(self, path, channels: list[str] | None = None):
+        self.path = os.fspath(path)
+        try:
+            self._fh = open(self.path, encoding="utf-8", newline="")
+        except FileNotFoundError:
+            raise RecordingError(self.path, None, "no such file") from None
+        except IsADirectoryError:
+            raise RecordingError(self.path, None, "is a directory, not a recording") from None
+        except OSError as exc:
+            raise RecordingError(self.path, None, f"cannot open: {exc.strerror}") from None
+        try:
+            self.columns, self._picks = self._read_header(channels)
+        except BaseException:
+            self._fh.close()
+            raise
+        self._line = 1
+
+    def _read_header(self, channels):
+        try:
+            header = self._fh.readline()
+        except UnicodeDecodeError:
+            raise RecordingError(self.path, 1, "not a text file (not UTF-8)") from None
+        if not header.strip():
+            raise RecordingError(self.path, 1, "empty file: expected a header 't,<belt>,...'")
+        names = [n.strip() for n in header.strip().lstrip("\ufeff").split(",")]
+        if names[0] != "t":
+            raise RecordingError(
+                self.path, 1, f"first column must be 't' (time in seconds), not {names[0]!r}"
+            )
+        belts = names[1:]
+        if not belts:
+            raise RecordingError(self.path, 1, "no signal column after 't'")
+        for i, name in enumerate(belts):
+            if not name:
+                raise RecordingError(self.path, 1, f"column {i + 2} has no name")
+            if name in belts[:i] or name == "t":
+                raise RecordingError(self.path, 1, f"column name {name!r} appears twice")
+        if channels is None:
+            picks = list(range(len(belts)))
+            chosen = belts
+        else:
+            picks = []
+            for ch in channels:
+                if ch not in belts:
+                    raise RecordingError(
+                        self.path, 1, f"no channel {ch!r}; the file has {', '.join(belts)}"
+                    )
+                picks.append(belts.index(ch))
+            chosen = list(channels)
+        self._ncols = len(names)
+        return chosen, picks
+
+    def __iter__(self) -> Iterator[Sample]:
+        prev_t = -math.inf
+        ncols = self._ncols
+        picks = self._picks
+        path = self.path
+        while True:
+            try:
+                raw = self._fh.readline()
+            except UnicodeDecodeError:
+                raise RecordingError(path, self._line + 1, "not a text file (not UTF-8)") from None
+            if not raw:
+                break
+            self._line += 1
+            line = self._line
+            text = raw.strip()
+            if not text:
+                continue
+            cells = text.split(",")
+            if len(cells) != ncols:
+                raise RecordingError(path, line, f"expected {ncols} cells, found {len(cells)}")
+            try:
+                nums = [float(c) for c in cells]
+            except ValueError:
+                bad = next(c for c in cells if not _is_number(c))
+                raise RecordingError(path, line, f"not a number: {bad.strip()!r}") from None
+            if not all(math.isfinite(x) for x in nums):
+                raise RecordingError(path, line, "values must be finite (no nan or inf)")
+            t = nums[0]
+            if t <= prev_t:
+                raise RecordingError(
+                    path, line, f"time goes backwards or stands still: t={t:g} after {prev_t:g}"
+                )
+            prev_t = t
+            yield Sample(t, tuple(nums[1 + i] for i in picks), line)
+        if prev_t == -math.inf:
+            raise RecordingError(path, self._line, "no samples after the header")
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def read_recording(path, channels: list[str] | None = None):
+    """Read a whole recording into memory: ``(columns, t, values)`` as lists.
+
+    For tests and benchmarks on short files; the unit itself streams.
+    """
+    with RecordingReader(path, channels) as reader:
+        ts, vals = [], []
+        for s in reader:
+            ts.append(s.t)
+            vals.append(s.values)
+        return reader.columns, ts, vals
+
+
+class RecordingWriter:
+    """Write samples in the recording format. Flushes on ``flush()`` and ``close()``."""
+
+    def __init__(self, path, belts: list[str]):
+        if not belts:
+            raise ValueError("a recording needs at least one belt column")
+        self.path = os.fspath(path)
+        self._fh = open(self.path, "w", encoding="utf-8", newline="")
+        self._fh.write(",".join(["t", *belts]) + "\n")
+        self._n = len(belts)
+        self.bytes_written = self._fh.tell()
+
+    def write(self, t: float, values) -> None:
+        if len(values) != self._n:
+            raise ValueError(f"expected {self._n} values, got {len(values)}")
+        row = f"{t:.4f}," + ",".join(f"{v:.6g}" for v in values) + "\n"
+        self._fh.write(row)
+        self.bytes_written += len(row)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

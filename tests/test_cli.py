@@ -1,0 +1,56 @@
+import subprocess
+import sys
+
+import pytest
+
+from feedback import __version__
+from feedback.cli import main
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("run", "analyze", "check-config", "hw-check", "render", "report", "export",
+                "wipe"):
+        assert cmd in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"ademcoach {__version__}"
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--duration", "-3"])
+    assert e.value.code == 2
+    assert "must be more than 0" in capsys.readouterr().err
+
+
+def test_check_config_ok_and_bad(tmp_path, capsys, repo):
+    assert main(["check-config", str(repo / "config" / "ademcoach.toml")]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pacer]\nexhale_s = 40\n[ring]\npixel = 3\n")
+    assert main(["check-config", str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{bad}:2: pacer.exhale_s = 40: must be between 2 and 20 seconds"
+    assert err[1] == f"{bad}:4: ring.pixel: unknown key; did you mean 'pixels'?"
+    assert "2 problems" in err[2]
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    bad = tmp_path / "x.toml"
+    bad.write_bytes(b"\x00\x01garbage")
+    r = subprocess.run([sys.executable, "-m", "feedback.cli", "check-config", str(bad)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "not a text file" in r.stderr

@@ -1,0 +1,81 @@
+import pytest
+
+from feedback.config import ConfigError, defaults, load_config, validate
+
+
+def write(tmp_path, text, name="ademcoach.toml"):
+    p = tmp_path / name
+    p.write_text(text) if isinstance(text, str) else p.write_bytes(text)
+    return p
+
+
+def test_shipped_config_is_valid_and_fully_commented(repo):
+    path = repo / "config" / "ademcoach.toml"
+    s = load_config(path)
+    assert s.pacer.exhale_s == 6.0 and s.patient.language == "nl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.lstrip().startswith("#"):
+            above = [x for x in lines[max(0, i - 6):i] if x.lstrip().startswith("#")]
+            assert any("NL:" in x for x in above) and any("EN:" in x for x in above), (
+                f"line {i + 1} ({line.strip()}) has no Dutch and English comment above it"
+            )
+
+
+def test_missing_keys_take_defaults(tmp_path):
+    s = load_config(write(tmp_path, "[pacer]\nexhale_s = 8\n"))
+    assert s.pacer.exhale_s == 8.0 and s.pacer.inhale_s == defaults().pacer.inhale_s
+    assert s.source.endswith("ademcoach.toml")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[pacer]\nexhale_s = 40\n", ":2: pacer.exhale_s = 40: must be between 2 and 20 seconds"),
+        ("[pacer]\nexhale_s = \"long\"\n", ":2: pacer.exhale_s = 'long': must be a number"),
+        ("[pacer]\nexhal_s = 6\n", ":2: pacer.exhal_s: unknown key; did you mean 'exhale_s'?"),
+        ("[pacr]\nexhale_s = 6\n", ":1: [pacr]: unknown section; did you mean 'pacer'?"),
+        ("[ring]\npixels = 12.5\n", ":2: ring.pixels = 12.5: must be a whole number"),
+        ("[ring]\npixels = 100\n", "ring.pixels = 100: must be between 12 and 60 pixels"),
+        ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
+        ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),
+        ("[patient]\ncode = \"Jan de Vries\"\n", "must be a pseudonymous code"),
+        ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
+        ("[sensor]\nbelts = [\"chest\", \"belly\"]\n", "sensor.channels: lists 1 channels"),
+        ("[buttons]\nnext = 17\n", "buttons.next = 17: GPIO 17 is already used"),
+        ("[pacer\nx=1\n", ":1: TOML syntax:"),
+        ("[pacer]\nexhale_s = \n", ":2: TOML syntax:"),
+        ("", "the file is empty"),
+        ("   \n\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
+        (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
+        ("patient = 3\n", "patient: must be a section [patient]"),
+    ],
+)
+def test_bad_files_give_clear_messages(tmp_path, text, expected):
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    messages = [str(x) for x in err.value.problems]
+    assert any(expected in m for m in messages), messages
+    assert all(m.startswith(str(p)) for m in messages)
+    assert err.value.exit_code == 2
+
+
+def test_all_errors_are_collected_in_one_pass(tmp_path):
+    p = write(tmp_path, "[pacer]\nexhale_s = 40\ninhale_s = 0\n[ring]\npixel = 16\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert len(err.value.problems) == 3
+    assert "(and 2 more)" in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_validate_without_text_has_no_lines():
+    with pytest.raises(ConfigError) as err:
+        validate({"pacer": {"exhale_s": 1}})
+    assert str(err.value) == "<config>: pacer.exhale_s = 1: must be between 2 and 20 seconds"

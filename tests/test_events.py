@@ -1,0 +1,70 @@
+import json
+
+import pytest
+
+from feedback import events as ev
+
+SAMPLES = [
+    ev.Inhale(at=1.25, t=1.0),
+    ev.Exhale(at=3.1, t=2.9),
+    ev.Breath(at=6.0, start=1.0, peak=2.9, end=5.8, inhale_s=1.9, exhale_s=2.9, depth=1.1,
+              rate_bpm=12.5),
+    ev.Breath(at=6.0, start=1.0, peak=2.9, end=5.8, inhale_s=1.9, exhale_s=2.9, depth=1.1,
+              rate_bpm=12.5, belly_share=0.7, paradoxical=False),
+    ev.Hold(at=10.0, t=6.0),
+    ev.HoldEnd(at=14.0, t=13.8),
+    ev.Fault(at=20.0, kind="disconnected", belt="belly"),
+    ev.FaultEnd(at=25.0, kind="disconnected", belt="belly"),
+    ev.Cue(at=30.0, kind="breathe_on"),
+    ev.Exercise(at=0.0, name="Buikademhaling", phase="start"),
+]
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.kind_name)
+def test_round_trip_through_json(event):
+    line = event.to_json()
+    data = json.loads(line)
+    assert data["event"] == event.kind_name
+    assert data["at"] == event.at
+    assert ev.from_json(line) == event
+
+
+def test_every_kind_has_a_sample():
+    assert {e.kind_name for e in SAMPLES} == set(ev.EVENT_TYPES)
+
+
+def test_optional_fields_are_left_out():
+    data = SAMPLES[2].to_dict()
+    assert "belly_share" not in data and "paradoxical" not in data
+    assert SAMPLES[3].to_dict()["belly_share"] == 0.7
+
+
+def test_breath_ratio():
+    assert SAMPLES[2].ratio == pytest.approx(2.9 / 1.9)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"event": "sneeze", "at": 1}', "unknown event 'sneeze'"),
+        ('{"event": "hold", "t": 1}', "has no 'at'"),
+        ('{"event": "hold", "at": 1, "t": 0, "x": 2}', "has no field x"),
+        ('{"event": "cue", "at": 1, "kind": "louder"}', "unknown cue kind 'louder'"),
+        ('{"event": "fault", "at": 1, "kind": "gone"}', "unknown fault kind 'gone'"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "middle"}', "phase must be"),
+        ("[1, 2]", "must be a JSON object"),
+        ("{not json", "not JSON"),
+    ],
+)
+def test_bad_events_are_rejected_with_a_reason(line, message):
+    with pytest.raises(ValueError, match=message):
+        ev.from_json(line)
+
+
+def test_read_events_names_the_line(tmp_path):
+    f = tmp_path / "e.jsonl"
+    f.write_text(SAMPLES[0].to_json() + "\n\n" + '{"event": "nope", "at": 0}\n')
+    with pytest.raises(ValueError, match=r"e.jsonl:3: unknown event"):
+        ev.read_events(f)
+    f.write_text("\n".join(e.to_json() for e in SAMPLES) + "\n")
+    assert ev.read_events(f) == SAMPLES
