@@ -60,6 +60,15 @@ def cmd_check_config(args) -> int:
     return 0
 
 
+def _lazy(module: str, name: str):
+    def handler(args) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+
+    return handler
+
+
 def _not_built(name: str):
     def handler(args) -> int:
         raise NotBuilt(f"'ademcoach {name}' is not available in this version yet")
