@@ -1,0 +1,117 @@
+"""The one timer loop.
+
+Every periodic job (sampling, LED frames, screen frames, config checks, watchdog) is a
+timer: a callback that gets the time it was due and returns when it wants to run next
+(or ``None`` to stop). The loop runs the earliest timer, sleeping on the clock it was
+given until then, so tests and the fast simulator step a virtual clock and nothing
+sleeps. Other threads never call into it: they put work on ``post`` (a thread-safe
+queue) which the loop drains between timers.
+
+Late ticks are counted per timer: a tick that starts more than ``late_after`` seconds
+after it was due. A timer that falls far behind skips ahead instead of running a burst
+of stale ticks.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[float], float | None]
+
+
+@dataclass
+class TimerStats:
+    """How one timer has kept up: ticks run, late ticks, worst lateness, ticks skipped."""
+
+    ticks: int = 0
+    late: int = 0
+    worst_late_s: float = 0.0
+    skipped: int = 0
+    lateness: list[float] = field(default_factory=list)
+
+    def note(self, late_s: float, keep: int) -> None:
+        self.ticks += 1
+        if keep:
+            self.lateness.append(late_s)
+            if len(self.lateness) > keep:
+                del self.lateness[: len(self.lateness) - keep]
+
+
+class Loop:
+    """A single-threaded scheduler of timers on an injected clock."""
+
+    def __init__(self, clock, late_after: float = 0.02, keep_lateness: int = 0):
+        self.clock = clock
+        self.late_after = late_after
+        self.keep_lateness = keep_lateness
+        self.stats: dict[str, TimerStats] = {}
+        self._heap: list[tuple[float, int, str, Callback]] = []
+        self._seq = itertools.count()
+        self._posted: queue.SimpleQueue = queue.SimpleQueue()
+        self._stop = False
+
+    def add(self, name: str, callback: Callback, first: float | None = None) -> None:
+        """Run ``callback(due)`` at ``first`` (default: now), then whenever it asks."""
+        when = self.clock.now() if first is None else first
+        self.stats.setdefault(name, TimerStats())
+        heapq.heappush(self._heap, (when, next(self._seq), name, callback))
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Thread-safe: run ``fn()`` on the loop at the next chance."""
+        self._posted.put(fn)
+
+    def stop(self) -> None:
+        """Ask the loop to return after the current timer (safe from a signal handler)."""
+        self._stop = True
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                fn = self._posted.get_nowait()
+            except queue.Empty:
+                return
+            fn()
+
+    def run(self, until: float | None = None) -> None:
+        """Run timers until ``stop()``, no timers are left, or the clock reaches ``until``."""
+        self._stop = False
+        while self._heap and not self._stop:
+            due, _, name, callback = self._heap[0]
+            if until is not None and due > until:
+                self.clock.sleep_until(until)
+                break
+            self.clock.sleep_until(due)
+            self._drain()
+            if self._stop:
+                break
+            heapq.heappop(self._heap)
+            now = self.clock.now()
+            late = now - due
+            stats = self.stats[name]
+            stats.note(late, self.keep_lateness)
+            if late > self.late_after:
+                stats.late += 1
+                stats.worst_late_s = max(stats.worst_late_s, late)
+            nxt = callback(due)
+            if nxt is None:
+                continue
+            if nxt <= now - 1.0:
+                # Far behind (a stall): skip the stale ticks rather than bursting through them.
+                period = max(nxt - due, 1e-3)
+                missed = int((now - nxt) / period) + 1
+                stats.skipped += missed
+                nxt += missed * period
+            heapq.heappush(self._heap, (nxt, next(self._seq), name, callback))
+        self._drain()
+
+    def late_summary(self) -> str:
+        parts = [f"{n}: {s.late}/{s.ticks} late (worst {s.worst_late_s * 1000:.0f} ms)"
+                 for n, s in self.stats.items() if s.late]
+        return "; ".join(parts) or "no late ticks"
