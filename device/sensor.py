@@ -205,18 +205,20 @@ class AdsSensor:
         skipped rather than bunched, so the spacing stays even.
         """
         period = 1.0 / self.rate_hz
-        start = next_t = self.clock.now()
-        while duration_s is None or next_t - start < duration_s:
+        start = self.clock.now()
+        n = 0
+        while duration_s is None or n * period < duration_s - 1e-9:
+            next_t = start + n * period
             self.clock.sleep_until(next_t)
             try:
                 values: object = self.read()
             except SensorIOError as exc:
                 values = exc
             yield next_t, values
-            next_t += period
-            now = self.clock.now()
-            if now > next_t + period:
-                next_t += period * int((now - next_t) / period)
+            n += 1
+            late = self.clock.now() - (start + n * period)
+            if late > period:
+                n += int(late / period)
 
     def close(self) -> None:
         if self._owns_bus and self._bus is not None and hasattr(self._bus, "deinit"):
