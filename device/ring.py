@@ -51,8 +51,9 @@ class Ring:
         if spi is None:
             try:
                 spi = open_spi(spi_bus)
-            except (OSError, RuntimeError, ValueError, NotImplementedError,
-                    AttributeError) as exc:
+            except HardwareError:
+                raise
+            except Exception as exc:  # Blinka fails in many ways off a Pi or without SPI
                 raise HardwareError(f"LED ring: cannot open SPI bus {spi_bus}: check that "
                                     f"SPI is enabled (raspi-config) ({exc})") from None
         self.pixels = pixels
@@ -66,6 +67,11 @@ class Ring:
     def from_settings(cls, ring, spi=None) -> Ring:
         return cls(ring.pixels, order=ring.order, brightness=ring.brightness,
                    spi_bus=ring.spi_bus, spi=spi)
+
+    @property
+    def brightness(self) -> float:
+        """The driver's brightness factor (0..1) for the current level."""
+        return self._np.brightness
 
     def set_brightness(self, level: str) -> None:
         self._np.brightness = BRIGHTNESS[level]

@@ -166,8 +166,10 @@ class AdsSensor:
         if self._bus is None:
             try:
                 self._bus = open_i2c(self.i2c_bus)
-            except (OSError, RuntimeError, ValueError, NotImplementedError) as exc:
-                raise HardwareError(f"{message} ({exc})") from None
+            except Exception as exc:  # Blinka fails in many ways off a Pi or without I2C
+                err = HardwareError(message)
+                err.detail = f"{type(exc).__name__}: {exc}"
+                raise err from None
         try:
             ads = _paced_driver_class(self.clock)(self._bus, gain=self.gain,
                                                   data_rate=self.data_rate,
