@@ -152,3 +152,16 @@ def test_scenario_errors_name_file_line_and_key(tmp_path):
     assert any(":10: episode[2].kind = 'dance'" in m for m in msgs)
     with pytest.raises(ConfigError, match="no such scenario; choose one of"):
         load_scenario("nonesuch")
+
+
+def test_same_scenario_same_signal_and_truth_written(tmp_path):
+    import json
+
+    a = Patient(load_scenario("holds"))
+    b = Patient(load_scenario("holds"))
+    va = [a(t / 10)[0] for t in range(600)]
+    vb = [b(t / 10)[0] for t in range(600)]
+    assert va == vb  # seeded: a simulated session can be replayed exactly
+    a.truth.write(tmp_path / "truth.json")
+    data = json.loads((tmp_path / "truth.json").read_text())
+    assert data["holds"] == a.truth.holds and len(data["breaths"]) == len(a.truth.breaths) > 5
