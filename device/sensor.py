@@ -132,9 +132,12 @@ class AdsSensor:
             raise BadInput(f"sensor: data rate {data_rate} must be one of {DATA_RATES}")
         busy = len(belts) * (1.0 / data_rate + 0.0015)  # conversions plus bus traffic
         if busy > 0.8 / rate_hz:
-            raise BadInput(f"sensor: {len(belts)} belt(s) at {rate_hz} Hz need a faster "
-                           f"data rate than {data_rate} SPS (each conversion takes "
-                           f"{1000 / data_rate:.1f} ms)")
+            enough = [r for r in DATA_RATES
+                      if len(belts) * (1.0 / r + 0.0015) <= 0.8 / rate_hz]
+            hint = f"use {enough[0]} or more" if enough else "lower sensor.rate_hz"
+            raise BadInput(f"sensor.data_rate = {data_rate}: too slow for {len(belts)} belt(s) "
+                           f"at sensor.rate_hz = {rate_hz} (a conversion takes "
+                           f"{1000 / data_rate:.1f} ms); {hint}")
         self.belts = tuple(belts)
         self.channels = tuple(channels)
         self.clock = clock

@@ -29,7 +29,7 @@ def test_known_voltages_at_every_gain_and_data_rate(gain):
     volts = min(0.71 * fs, 3.1)
     for rate in DATA_RATES:
         if rate == 8:  # 8 SPS cannot keep up with the slowest belt rate (10 Hz)
-            with pytest.raises(ValueError, match="faster data rate"):
+            with pytest.raises(ValueError, match="too slow for 1 belt"):
                 make({0: volts}, gain=gain, data_rate=rate, rate_hz=10)
             continue
         clock, emu, sensor = make({0: volts, 1: 0.2}, gain=gain, data_rate=rate, rate_hz=10)
@@ -210,3 +210,11 @@ def test_importing_the_device_layer_does_not_load_blinka():
             "             if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_rate_check_names_the_keys_and_a_fix():
+    clock = VirtualClock()
+    with pytest.raises(ValueError) as info:
+        AdsSensor(["chest", "belly"], ["A0", "A1"], clock, data_rate=128, rate_hz=50)
+    assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belt(s) at "
+                               "sensor.rate_hz = 50 (a conversion takes 7.8 ms); use 250 or more")
