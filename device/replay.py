@@ -82,5 +82,8 @@ class RecordingSource:
         return {pin: self._offset[i] + self._scale[i] * vals[i]
                 for i, pin in enumerate(self.pins)}
 
+    def follow(self, pacer_level) -> None:
+        """A recording cannot follow the pacer; accepted so it can stand in for a patient."""
+
     def close(self) -> None:
         self._reader.close()

@@ -56,6 +56,7 @@ def test_replay_as_the_simulation_input(tmp_path):
     clock = VirtualClock()
     parts = open_parts(defaults(), str(rec), clock)
     try:
+        parts.patient.follow(None)  # same interface as a simulated patient
         vals = [v[0] for _, v in parts.sensor.stream(duration_s=9.0)]
         assert min(vals) > 1.69 and max(vals) < 1.96 and np.ptp(vals) > 0.2
     finally:
