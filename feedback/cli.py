@@ -111,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     hw = sub.add_parser("hw-check", help="check the sensor, ring, buttons and buzzer")
     hw.add_argument("--sim", action="store_true", help="run against the emulated parts")
     hw.add_argument("--config", metavar="FILE", help="config file")
-    hw.set_defaults(func=_not_built("hw-check"))
+    hw.add_argument("--timeout", type=_positive, metavar="S",
+                    help="seconds to wait for each button press (default 15)")
+    hw.set_defaults(func=_lazy("device.hwcheck", "cmd_hw_check"))
 
     rd = sub.add_parser("render", help="render a screen with example data to a PNG")
     rd.add_argument("screen", metavar="SCREEN")

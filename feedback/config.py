@@ -217,6 +217,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "third": Int(-1, lo=-1, hi=27),
         "buzzer": Int(-1, lo=-1, hi=27),
         "buzzer_kind": Choice("active", choices=("active", "tonal")),
+        "long_press_s": Float(1.5, lo=0.5, hi=5.0, unit="seconds"),
     },
     "records": {
         "data_dir": Text(""),

@@ -1,0 +1,43 @@
+"""The stretch sensor's circuit: conductive-rubber cord in a voltage divider.
+
+Assumed build (docs/hardware.md)::
+
+    3V3 ---[ R_fixed 2.2 kOhm 1% ]---+--- ADS1115 A0   (100 nF to GND at the input)
+                                     |
+                               [ rubber cord ]   ~15 cm, ~140 Ohm/cm at rest
+                                     |
+    GND -----------------------------+
+
+The cord's resistance rises as it stretches (gauge factor ~2 for the cord in use).
+Worn with 15 % pre-tension a 15 cm cord is ~2.7 kOhm and the divider sits near 1.8 V; a
+normal breath (1.5 cm more belt circumference on that cord) swings it by ~0.12 V
+(~900 codes at gain 1). With the plug out the cord is an open circuit and R_fixed pulls
+the input to the 3.3 V rail; a shorted cord pulls it to 0 V. The ADS1115 at gain 1
+(+-4.096 V) covers both rails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Divider:
+    vcc: float = 3.3
+    r_fixed: float = 2200.0
+    cord_ohm_per_cm: float = 140.0
+    cord_cm: float = 15.0
+    pretension: float = 0.15
+    gauge: float = 2.0
+
+    def resistance(self, stretch_cm: float) -> float:
+        """Cord resistance with ``stretch_cm`` extra length beyond the worn pre-tension."""
+        strain = max(-0.5, self.pretension + stretch_cm / self.cord_cm)
+        return self.cord_ohm_per_cm * self.cord_cm * (1.0 + self.gauge * strain)
+
+    def volts(self, stretch_cm: float, connected: bool = True) -> float:
+        """Voltage at the ADC input; an unplugged cord reads the supply rail."""
+        if not connected:
+            return self.vcc
+        r = self.resistance(stretch_cm)
+        return self.vcc * r / (r + self.r_fixed)

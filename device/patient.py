@@ -1,0 +1,270 @@
+"""A simulated patient: the emulated ADS1115's signal source, with ground truth.
+
+The patient breathes on their own (rate, exhale:inhale ratio, depth, end-exhale pause,
+breath-to-breath jitter) or, after ``follow(pacer_level)``, follows the pacer with a lag
+and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes from the
+scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
+breathing, belt creep and posture steps, squat/bending/walking movement and unplugged
+belts. The lung signal is split over chest and belly (``belly_share``), turned into belt
+stretch in cm, then into volts by the sensor's divider (device/circuit.py), plus noise.
+
+Calling the patient with a time gives ``{ADC pin: volts}``; calls must come in
+non-decreasing time (as the ADC samples). Ground truth is kept as it goes: every breath
+(trough, peak, next trough, depth) from the noise-free lung signal, every hold and every
+unplugged span, so tests and benchmarks can score the analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from device.circuit import Divider
+from device.scenario import Scenario
+
+STEP_S = 0.01  # ground truth and the pacer-following filter run on this grid
+
+
+@dataclass
+class Truth:
+    """What really happened, for scoring. Times in seconds of the patient's clock."""
+
+    breaths: list[dict] = field(default_factory=list)  # start, peak, end, inhale_s, ...
+    holds: list[dict] = field(default_factory=list)  # start, end, kind ('inhale'|'exhale')
+    unplugged: list[dict] = field(default_factory=list)  # start, end, belt
+
+    def write(self, path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(asdict(self), fh, indent=1)
+
+
+@dataclass
+class _Phase:
+    kind: str  # inhale | hold_in | exhale | hold_out
+    start: float
+    end: float
+    v0: float
+    v1: float
+
+
+def _in(ep, t: float) -> bool:
+    return ep.start_s <= t < ep.start_s + ep.duration_s
+
+
+def _smooth_window(ep, t: float, ramp: float = 1.0) -> float:
+    """0 outside the episode, 1 inside, with cosine ramps of ``ramp`` seconds."""
+    a, b = ep.start_s, ep.start_s + ep.duration_s
+    if t <= a or t >= b:
+        return 0.0
+    x = min(t - a, b - t, ramp) / ramp
+    return 0.5 - 0.5 * math.cos(math.pi * x)
+
+
+class Patient:
+    """A scenario's patient wearing ``belts`` on ADC ``pins`` (one pin per belt)."""
+
+    def __init__(self, scenario: Scenario, belts: Sequence[str] = ("belly",),
+                 pins: Sequence[int] = (0,), divider: Divider | None = None):
+        self.scenario = scenario
+        self.belts = tuple(belts)
+        self.pins = tuple(pins)
+        self.divider = divider or Divider()
+        self.truth = Truth()
+        b = scenario.breathing
+        self._rng = np.random.default_rng(scenario.scenario.seed)
+        self._pacer: Callable[[float], float] | None = None
+        self._phases: list[_Phase] = []
+        self._pending_holds = [e for e in scenario.episodes if e.kind == "hold"]
+        self._t = 0.0  # the step grid has been run up to here
+        self._level = 0.0  # lung signal on the grid (0 = end of a normal exhale)
+        self._follow_level = 0.0
+        self._freeze: tuple[float, float] | None = None  # (until, level) for follow holds
+        self._last_t = 0.0
+        # ground-truth extremum tracking
+        self._dir = 1
+        self._ext_v = 0.0
+        self._ext_t = 0.0
+        self._trough: tuple[float, float] | None = (0.0, 0.0)
+        self._peak: tuple[float, float] | None = None
+        self._hyst = 0.15 * b.depth
+        for ep in scenario.episodes:
+            if ep.kind == "unplugged":
+                self.truth.unplugged.append({"start": ep.start_s,
+                                             "end": ep.start_s + ep.duration_s,
+                                             "belt": ep.belt})
+        self._schedule(0.0, 0.0)
+
+    # --- public -------------------------------------------------------------------
+
+    def follow(self, pacer_level: Callable[[float], float] | None) -> None:
+        """Follow the pacer (``t -> 0..1``), or breathe on their own with None."""
+        self._pacer = pacer_level
+        self._follow_level = self._level
+
+    def __call__(self, t: float) -> dict[int, float]:
+        t = max(t, self._last_t)
+        self._last_t = t
+        self._run_to(t)
+        lung = self._own(t) if self._pacer is None else self._level
+        out = {}
+        sc = self.scenario
+        for name, pin in zip(self.belts, self.pins, strict=True):
+            stretch = self._belt_share(name) * lung * sc.signal.excursion_cm
+            stretch += self._motion(name, t) + sc.signal.creep_cm_per_min * t / 60.0
+            v = self.divider.volts(stretch, connected=not self._unplugged(name, t))
+            if sc.signal.noise_mv > 0:
+                v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))
+            out[pin] = v
+        return out
+
+    def lung(self, t: float) -> float:
+        """The noise-free lung signal at ``t`` (1 = a normal breath's depth)."""
+        self._run_to(t)
+        return self._own(t) if self._pacer is None else self._level
+
+    # --- own rhythm -----------------------------------------------------------------
+
+    def _params(self, t: float) -> tuple[float, float, float]:
+        b = self.scenario.breathing
+        rate, depth = b.rate_bpm, b.depth
+        for ep in self.scenario.episodes:
+            if _in(ep, t):
+                if ep.kind == "fast":
+                    rate = ep.rate_bpm
+                elif ep.kind == "forced":
+                    depth = ep.depth
+        j = b.jitter
+        rate *= 1.0 + float(self._rng.uniform(-j, j))
+        depth *= 1.0 + float(self._rng.uniform(-j, j))
+        return rate, b.ratio, depth
+
+    def _schedule(self, t: float, v0: float) -> None:
+        """Plan the next breath (and any hold due within it) from ``t``."""
+        b = self.scenario.breathing
+        rate, ratio, depth = self._params(t)
+        cycle = 60.0 / rate
+        pause = min(b.pause_s, 0.3 * cycle)
+        ti = (cycle - pause) / (1.0 + ratio)
+        te = cycle - pause - ti
+        phases = [_Phase("inhale", t, t + ti, v0, depth)]
+        hold = self._take_hold(t + ti, "inhale")
+        if hold is not None:
+            phases.append(_Phase("hold_in", t + ti, t + ti + hold, depth, depth))
+        s = phases[-1].end
+        phases.append(_Phase("exhale", s, s + te, depth, 0.0))
+        s += te
+        hold = self._take_hold(s, "exhale")
+        phases.append(_Phase("hold_out", s, s + (hold if hold is not None else pause), 0.0, 0.0))
+        self._phases.extend(phases)
+
+    def _take_hold(self, t: float, after: str) -> float | None:
+        for ep in self._pending_holds:
+            if ep.after == after and t >= ep.start_s:
+                self._pending_holds.remove(ep)
+                self.truth.holds.append({"start": t, "end": t + ep.duration_s,
+                                         "kind": after})
+                return ep.duration_s
+        return None
+
+    def _own(self, t: float) -> float:
+        while self._phases and self._phases[-1].end <= t:
+            last = self._phases[-1]
+            self._schedule(last.end, last.v1)
+        while len(self._phases) > 1 and self._phases[0].end <= t:
+            self._phases.pop(0)
+        p = self._phases[0]
+        if p.end <= p.start:
+            return p.v1
+        x = min(1.0, max(0.0, (t - p.start) / (p.end - p.start)))
+        return p.v0 + (p.v1 - p.v0) * (0.5 - 0.5 * math.cos(math.pi * x))
+
+    # --- the step grid: following the pacer, ground truth ----------------------------
+
+    def _run_to(self, t: float) -> None:
+        while self._t + STEP_S <= t:
+            self._t += STEP_S
+            if self._pacer is None:
+                self._level = self._own(self._t)
+            else:
+                self._level = self._step_follow(self._t)
+            self._track(self._t, self._level)
+
+    def _step_follow(self, t: float) -> float:
+        f = self.scenario.follow
+        for ep in list(self._pending_holds):  # holds while following: freeze at once
+            if t >= ep.start_s:
+                self._pending_holds.remove(ep)
+                self._freeze = (t + ep.duration_s, self._follow_level)
+                self.truth.holds.append({"start": t, "end": t + ep.duration_s,
+                                         "kind": ep.after})
+        if self._freeze is not None:
+            if t < self._freeze[0]:
+                return self._freeze[1]
+            self._freeze = None
+        target = min(1.0, max(0.0, float(self._pacer(t - f.lag_s))))
+        depth = self.scenario.breathing.depth
+        for ep in self.scenario.episodes:
+            if ep.kind == "forced" and _in(ep, t):
+                depth = ep.depth
+        alpha = STEP_S / 0.3  # the chest cannot jump: ~0.3 s time constant
+        self._follow_level += alpha * (target * depth - self._follow_level)
+        return f.compliance * self._follow_level + (1.0 - f.compliance) * self._own(t)
+
+    def _track(self, t: float, v: float) -> None:
+        """Turning points with hysteresis; a flat top or bottom counts at its end."""
+        eps = 1e-6
+        if self._dir > 0:
+            if v >= self._ext_v - eps:
+                self._ext_v, self._ext_t = max(v, self._ext_v), t
+            elif v < self._ext_v - self._hyst:
+                self._peak = (self._ext_t, self._ext_v)
+                self._dir, self._ext_v, self._ext_t = -1, v, t
+        else:
+            if v <= self._ext_v + eps:
+                self._ext_v, self._ext_t = min(v, self._ext_v), t
+            elif v > self._ext_v + self._hyst:
+                trough = (self._ext_t, self._ext_v)
+                if self._trough is not None and self._peak is not None:
+                    start, peak, end = self._trough[0], self._peak[0], trough[0]
+                    depth_ref = self.scenario.breathing.depth or 1.0
+                    self.truth.breaths.append({
+                        "start": round(start, 3), "peak": round(peak, 3), "end": round(end, 3),
+                        "inhale_s": round(peak - start, 3), "exhale_s": round(end - peak, 3),
+                        "depth": round((self._peak[1] - self._trough[1]) / depth_ref, 3)})
+                self._trough, self._peak = trough, None
+                self._dir, self._ext_v, self._ext_t = 1, v, t
+
+    # --- belts ------------------------------------------------------------------------
+
+    def _belt_share(self, name: str) -> float:
+        if len(self.belts) == 1:
+            return 1.0
+        share = self.scenario.breathing.belly_share
+        return 2.0 * ((1.0 - share) if "chest" in name else share)
+
+    def _motion(self, name: str, t: float) -> float:
+        chest = "chest" in name
+        cm = 0.0
+        for ep in self.scenario.episodes:
+            if ep.kind == "posture":
+                if t >= ep.start_s:
+                    cm += ep.shift_cm * min(1.0, (t - ep.start_s) / 0.3)
+            elif not _in(ep, t):
+                continue
+            elif ep.kind == "squats":
+                phase = (t - ep.start_s) / ep.period_s
+                down = 0.5 - 0.5 * math.cos(2 * math.pi * phase)
+                cm += ep.amplitude_cm * down * (0.3 if chest else 1.0)
+            elif ep.kind == "bending":
+                cm += ep.amplitude_cm * _smooth_window(ep, t) * (0.5 if chest else 1.0)
+            elif ep.kind == "walking":
+                cm += ep.amplitude_cm * math.sin(2 * math.pi * ep.step_hz * (t - ep.start_s))
+        return cm
+
+    def _unplugged(self, name: str, t: float) -> bool:
+        return any(ep.kind == "unplugged" and _in(ep, t) and ep.belt in ("all", name)
+                   for ep in self.scenario.episodes)

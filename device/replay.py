@@ -1,0 +1,89 @@
+"""A recording CSV as the emulated ADS1115's input (docs/formats.md).
+
+The chip samples ``source(t)``; the replay answers with the recording's value at
+``t - start`` (linear between rows), so it runs in real time with a real clock and
+faster with a ScaledClock or VirtualClock. It streams the file in constant memory.
+
+Recordings are in any unit. With ``fit=True`` (the default) a first streaming pass finds
+each column's range and maps it onto the volts a belt gives through the divider
+(1.70 to 1.95 V); otherwise ``volts = offset + scale * value``. Past the end the
+replay holds the last value and sets ``finished`` (or starts again with ``loop``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedback.recording import RecordingReader
+
+FIT_LOW_V, FIT_HIGH_V = 1.70, 1.95
+
+
+class RecordingSource:
+    def __init__(self, path, pins: Sequence[int] = (0,), channels: list[str] | None = None,
+                 *, start: float = 0.0, fit: bool = True, scale: float = 1.0,
+                 offset: float = 0.0, loop: bool = False):
+        self.path = path
+        self.pins = tuple(pins)
+        self.channels = channels
+        self.start = start
+        self.loop = loop
+        self.finished = False
+        n = len(self.pins)
+        if fit:
+            lo, hi = [float("inf")] * n, [float("-inf")] * n
+            with RecordingReader(path, channels) as r:
+                for s in r:
+                    for i in range(n):
+                        lo[i] = min(lo[i], s.values[i])
+                        hi[i] = max(hi[i], s.values[i])
+            self._scale = [(FIT_HIGH_V - FIT_LOW_V) / ((h - lo_) or 1.0)
+                           for lo_, h in zip(lo, hi, strict=True)]
+            self._offset = [FIT_LOW_V - lo_ * k for lo_, k in zip(lo, self._scale, strict=True)]
+        else:
+            self._scale, self._offset = [scale] * n, [offset] * n
+        self._open()
+
+    def _open(self) -> None:
+        self._reader = RecordingReader(self.path, self.channels)
+        if len(self._reader.columns) < len(self.pins):
+            raise ValueError(f"{self.path}: {len(self._reader.columns)} signal column(s) for "
+                             f"{len(self.pins)} belt(s)")
+        self._rows = iter(self._reader)
+        first = next(self._rows)
+        self._t0 = first.t
+        self._prev = self._next = first
+
+    def _advance(self, rt: float) -> None:
+        while self._next.t <= rt:
+            self._prev = self._next
+            try:
+                self._next = next(self._rows)
+            except StopIteration:
+                if not self.loop:
+                    self.finished = True
+                    return
+                shift = self._prev.t - self._t0
+                self._reader.close()
+                self._open()
+                rt -= shift
+                self.start += shift
+
+    def __call__(self, t: float) -> dict[int, float]:
+        rt = t - self.start + self._t0
+        if not self.finished:
+            self._advance(rt)
+        a, b = self._prev, self._next
+        if self.finished or b.t <= a.t:
+            vals = a.values
+        else:
+            w = min(1.0, max(0.0, (rt - a.t) / (b.t - a.t)))
+            vals = tuple(x + (y - x) * w for x, y in zip(a.values, b.values, strict=True))
+        return {pin: self._offset[i] + self._scale[i] * vals[i]
+                for i, pin in enumerate(self.pins)}
+
+    def follow(self, pacer_level) -> None:
+        """A recording cannot follow the pacer; accepted so it can stand in for a patient."""
+
+    def close(self) -> None:
+        self._reader.close()

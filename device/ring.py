@@ -1,0 +1,93 @@
+"""The WS2812 LED ring through ``neopixel_spi`` (SPI MOSI, no root, Pi 3/4/5 and Zero 2 W).
+
+The ring only shows frames: an (N, 3) uint8 array of RGB colours made by the coaching
+code. Brightness is one of the config's named levels, applied by the driver. A failed SPI
+write raises ``RingIOError`` (an OSError) for the loop to report as a fault of kind
+``led``; the next frame tries again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from feedback.errors import BadInput, HardwareError
+
+BRIGHTNESS = {"clinic": 0.6, "home": 0.3, "night": 0.08}
+ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")
+
+
+class RingIOError(OSError):
+    """A frame could not be sent to the ring."""
+
+
+def open_spi(bus_num: int):
+    """The real SPI bus through Blinka (imported here, never at module import)."""
+    import board
+    import busio
+
+    if bus_num == 0:
+        return busio.SPI(board.SCK, MOSI=board.MOSI)
+    if bus_num == 1:
+        return busio.SPI(board.SCK_1, MOSI=board.MOSI_1)
+    raise HardwareError(f"ring: SPI bus {bus_num} is not supported; use 0 (GPIO10) or 1")
+
+
+class Ring:
+    """A ring of ``pixels`` WS2812 LEDs. ``spi`` is a bus object; None opens ``spi_bus``."""
+
+    def __init__(self, pixels: int = 16, *, order: str = "GRB", brightness: str = "clinic",
+                 spi_bus: int = 0, spi=None):
+        if not 12 <= pixels <= 60:
+            raise BadInput(f"ring: {pixels} pixels; must be between 12 and 60")
+        if order not in ORDERS:
+            raise BadInput(f"ring: pixel order {order!r} must be one of {', '.join(ORDERS)}")
+        if brightness not in BRIGHTNESS:
+            raise BadInput(f"ring: brightness {brightness!r} must be one of "
+                           f"{', '.join(BRIGHTNESS)}")
+        import neopixel_spi
+
+        if spi is None:
+            try:
+                spi = open_spi(spi_bus)
+            except HardwareError:
+                raise
+            except Exception as exc:  # Blinka fails in many ways off a Pi or without SPI
+                raise HardwareError(f"LED ring: cannot open SPI bus {spi_bus}: check that "
+                                    f"SPI is enabled (raspi-config) ({exc})") from None
+        self.pixels = pixels
+        self.order = order
+        self.spi = spi
+        self._np = neopixel_spi.NeoPixel_SPI(spi, pixels, pixel_order=order,
+                                             brightness=BRIGHTNESS[brightness],
+                                             auto_write=False)
+
+    @classmethod
+    def from_settings(cls, ring, spi=None) -> Ring:
+        return cls(ring.pixels, order=ring.order, brightness=ring.brightness,
+                   spi_bus=ring.spi_bus, spi=spi)
+
+    @property
+    def brightness(self) -> float:
+        """The driver's brightness factor (0..1) for the current level."""
+        return self._np.brightness
+
+    def set_brightness(self, level: str) -> None:
+        self._np.brightness = BRIGHTNESS[level]
+
+    def show(self, frame: np.ndarray) -> None:
+        """Light the ring with ``frame``: uint8 RGB, shape (pixels, 3)."""
+        frame = np.asarray(frame)
+        if frame.shape != (self.pixels, 3):
+            raise ValueError(f"ring frame has shape {frame.shape}; expected ({self.pixels}, 3)")
+        self._np[0:self.pixels] = [tuple(p) for p in frame.astype(np.uint8).tolist()]
+        try:
+            self._np.show()
+        except OSError as exc:
+            raise RingIOError(exc.errno, f"LED ring write failed: {exc.strerror}") from None
+
+    def close(self) -> None:
+        """Turn the LEDs off (best effort)."""
+        with contextlib.suppress(OSError):
+            self.show(np.zeros((self.pixels, 3), dtype=np.uint8))

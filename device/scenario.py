@@ -1,0 +1,169 @@
+"""Named patient scenarios: TOML files in ``config/scenarios/``, validated like the config.
+
+A scenario sets how the simulated patient breathes on their own, how closely they follow
+the pacer, the belt signal (excursion, noise, creep) and a list of timed episodes::
+
+    [scenario]      description, seed
+    [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, belly_share
+    [signal]        excursion_cm, noise_mv, creep_cm_per_min
+    [follow]        lag_s, compliance
+    [[episode]]     kind, start_s, duration_s and the kind's own keys
+
+Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm``),
+``forced`` (``depth``), ``squats`` (``period_s``, ``amplitude_cm``), ``bending``
+(``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
+(``shift_cm``: a lasting step), ``unplugged`` (``belt``: a belt name or "all").
+Every problem is reported with file, line and key, like the config file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feedback.config import (
+    Choice,
+    ConfigError,
+    Float,
+    Int,
+    Problem,
+    Section,
+    Text,
+    parse_toml,
+    validate_table,
+)
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "config" / "scenarios"
+
+SECTIONS = {
+    "scenario": {
+        "description": Text(""),
+        "seed": Int(1, lo=0, hi=2**31),
+    },
+    "breathing": {
+        "rate_bpm": Float(12.0, lo=2.0, hi=60.0, unit="breaths/min"),
+        "ratio": Float(1.5, lo=0.3, hi=5.0),
+        "depth": Float(1.0, lo=0.1, hi=4.0),
+        "pause_s": Float(0.3, lo=0.0, hi=5.0, unit="seconds"),
+        "jitter": Float(0.05, lo=0.0, hi=0.5),
+        "belly_share": Float(0.6, lo=0.0, hi=1.0),
+    },
+    "signal": {
+        "excursion_cm": Float(1.5, lo=0.1, hi=10.0, unit="cm"),
+        "noise_mv": Float(1.0, lo=0.0, hi=200.0, unit="mV"),
+        "creep_cm_per_min": Float(0.0, lo=-5.0, hi=5.0, unit="cm/min"),
+    },
+    "follow": {
+        "lag_s": Float(0.5, lo=0.0, hi=5.0, unit="seconds"),
+        "compliance": Float(0.9, lo=0.0, hi=1.0),
+    },
+}
+
+_COMMON = {
+    "kind": Choice("hold", choices=("hold", "fast", "forced", "squats", "bending", "walking",
+                                    "posture", "unplugged")),
+    "start_s": Float(0.0, lo=0.0, hi=86400.0, unit="seconds"),
+    "duration_s": Float(10.0, lo=0.0, hi=86400.0, unit="seconds"),
+}
+EPISODE_KEYS = {
+    "hold": {"after": Choice("inhale", choices=("inhale", "exhale"))},
+    "fast": {"rate_bpm": Float(24.0, lo=2.0, hi=60.0, unit="breaths/min")},
+    "forced": {"depth": Float(2.5, lo=0.1, hi=4.0)},
+    "squats": {"period_s": Float(4.0, lo=1.0, hi=20.0, unit="seconds"),
+               "amplitude_cm": Float(2.0, lo=0.0, hi=10.0, unit="cm")},
+    "bending": {"amplitude_cm": Float(3.0, lo=-10.0, hi=10.0, unit="cm")},
+    "walking": {"step_hz": Float(1.8, lo=0.5, hi=4.0, unit="Hz"),
+                "amplitude_cm": Float(0.2, lo=0.0, hi=5.0, unit="cm")},
+    "posture": {"shift_cm": Float(1.0, lo=-10.0, hi=10.0, unit="cm")},
+    "unplugged": {"belt": Text("all", pattern=r"[a-z][a-z0-9_]{0,15}",
+                               explain="must be a belt name or \"all\"")},
+}
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    scenario: Section
+    breathing: Section
+    signal: Section
+    follow: Section
+    episodes: list[Section] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        return self.scenario.description
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def _episode_lines(text: str) -> list[dict]:
+    """Line numbers of keys inside each [[episode]] table, in order."""
+    out: list[dict] = []
+    current: dict | None = None
+    for n, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if s.startswith("["):
+            current = {None: n} if re.match(r"\[\[\s*episode\s*\]\]", s) else None
+            if current is not None:
+                out.append(current)
+        elif current is not None and (m := re.match(r"([A-Za-z0-9_\-]+)\s*=", s)):
+            current.setdefault(m.group(1), n)
+    return out
+
+
+def load_scenario(name_or_path) -> Scenario:
+    """A scenario by name (``calm``) or path. ConfigError lists every problem."""
+    p = Path(name_or_path)
+    if p.suffix != ".toml" and not p.exists():
+        p = SCENARIO_DIR / f"{name_or_path}.toml"
+        if not p.exists():
+            raise ConfigError([Problem(str(name_or_path), None,
+                                       f"no such scenario; choose one of "
+                                       f"{', '.join(available())}")])
+    data, text = parse_toml(p)
+    path = str(p)
+    from feedback.config import key_lines
+
+    lines = key_lines(text)
+    problems: list[Problem] = []
+    sections = {}
+    for name in data:
+        if name not in SECTIONS and name != "episode":
+            problems.append(Problem(path, lines.get((name, None)),
+                                    f"[{name}]: unknown section; expected one of "
+                                    f"{', '.join([*SECTIONS, 'episode'])}"))
+    for name, rules in SECTIONS.items():
+        table = data.get(name, {})
+        section, found = validate_table(table if isinstance(table, dict) else {}, rules,
+                                        path, lines, name)
+        sections[name] = section
+        problems.extend(found)
+    episodes = []
+    raw_eps = data.get("episode", [])
+    ep_lines = _episode_lines(text)
+    if not isinstance(raw_eps, list):
+        raw_eps = []
+        problems.append(Problem(path, lines.get(("episode", None)),
+                                "episode: write each one as an [[episode]] table"))
+    for i, ep in enumerate(raw_eps):
+        where = ep_lines[i] if i < len(ep_lines) else {}
+        elines = {("episode", k): v for k, v in where.items()}
+        label = f"episode[{i + 1}]"
+        kind = ep.get("kind")
+        if kind not in EPISODE_KEYS:
+            problems.append(Problem(path, where.get("kind") or where.get(None),
+                                    f"{label}.kind = {kind!r}: must be one of "
+                                    f"{', '.join(EPISODE_KEYS)}"))
+            continue
+        section, found = validate_table(ep, {**_COMMON, **EPISODE_KEYS[kind]}, path, elines,
+                                        "episode", prefix=label)
+        problems.extend(found)
+        episodes.append(section)
+    if problems:
+        raise ConfigError(problems)
+    return Scenario(p.stem, path, episodes=sorted(episodes, key=lambda e: e.start_s),
+                    **sections)

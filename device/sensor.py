@@ -1,0 +1,231 @@
+"""The stretch-belt sensor: one or two belts on an ADS1115, through the adafruit driver.
+
+How channels are read, and why: the adafruit ``ads1x15`` 3.x driver has two traps in
+continuous mode. (1) When it switches to another pin it rewrites the config register but
+takes the MUX bits back *from the chip*, so the chip keeps converting whatever input it
+had: with two belts both would return the first belt. (2) Its fast continuous read does
+not set the pointer register, so right after any config write (gain, data rate, a pin
+change) it reads back the *config* register as if it were a conversion. Both are shown
+against the emulated chip in tests/test_sensor.py.
+
+We therefore use single-shot mode, which the driver does correctly: every read writes the
+config with the requested MUX and the OS bit, waits for the conversion and reads the
+conversion register with the pointer set. Its wait is an unbounded busy loop; our
+subclass replaces it with a wait on the injected clock for the nominal conversion time
+(1/data_rate) followed by a few bounded polls of the busy flag, so it neither spins the
+CPU on a Pi Zero nor hangs if the chip stops answering. Two belts are two conversions a
+few milliseconds apart (at 860 SPS: 1.2 ms each), far below one breath.
+
+I2C errors (errno 5, 110, 121) are retried with a short backoff; after ``retries`` they
+become ``SensorIOError`` (an ``OSError``) for the loop to report as a fault of kind
+``i2c`` and carry on. Blinka is imported inside ``connect()`` only.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator, Sequence
+
+from feedback.errors import BadInput, HardwareError
+
+# config name -> (positive pin, negative pin or None)
+CHANNELS = {
+    "A0": (0, None), "A1": (1, None), "A2": (2, None), "A3": (3, None),
+    "A0-A1": (0, 1), "A0-A3": (0, 3), "A1-A3": (1, 3), "A2-A3": (2, 3),
+}
+DATA_RATES = (8, 16, 32, 64, 128, 250, 475, 860)
+GAINS = (2 / 3, 1, 2, 4, 8, 16)
+
+
+class SensorIOError(OSError):
+    """The sensor did not answer after the retries: report a fault of kind ``i2c``."""
+
+
+def absent_message(address: int, bus: int) -> str:
+    return (f"No ADS1115 at 0x{address:02x} on I2C bus {bus}: "
+            "check wiring and that I2C is enabled (raspi-config)")
+
+
+class _LockedLinuxI2C:
+    """A numbered Linux I2C bus with the lock methods adafruit_bus_device expects."""
+
+    def __init__(self, bus_num: int):
+        from adafruit_blinka.microcontroller.generic_linux.i2c import I2C
+
+        self._bus = I2C(bus_num)
+        self._locked = False
+
+    def try_lock(self) -> bool:
+        if self._locked:
+            return False
+        self._locked = True
+        return True
+
+    def unlock(self) -> None:
+        self._locked = False
+
+    def deinit(self) -> None:
+        self._locked = False
+
+    def __getattr__(self, name):
+        return getattr(self._bus, name)
+
+
+def open_i2c(bus_num: int):
+    """The real I2C bus through Blinka (imported here, never at module import)."""
+    if bus_num == 1:
+        import board
+        import busio
+
+        return busio.I2C(board.SCL, board.SDA)
+    return _LockedLinuxI2C(bus_num)
+
+
+def _paced_driver_class(clock):
+    """The adafruit ADS1115 with its busy loop replaced by a bounded, clock-paced wait."""
+    from adafruit_ads1x15.ads1115 import ADS1115
+
+    class PacedADS1115(ADS1115):
+        _started = 0.0
+
+        def _write_config(self, pin_config=None):
+            super()._write_config(pin_config)
+            self._started = clock.now()
+
+        def _conversion_complete(self) -> int:
+            period = 1.0 / self.data_rate
+            due = self._started + period + 50e-6  # conversion time plus wake-up
+            if clock.now() < due:
+                clock.sleep_until(due)
+            if super()._conversion_complete():
+                return 1
+            if clock.now() > self._started + 3 * period + 0.002:
+                raise OSError(errno.ETIMEDOUT, "ADS1115 conversion did not finish")
+            clock.sleep_until(clock.now() + period / 10)
+            return 0
+
+    return PacedADS1115
+
+
+class AdsSensor:
+    """One or two stretch belts on an ADS1115.
+
+    ``bus`` is an I2C bus object (the emulator in tests and simulation); None opens the
+    real bus ``i2c_bus`` in ``connect()``.
+    """
+
+    def __init__(self, belts: Sequence[str], channels: Sequence[str], clock, *,
+                 gain: float = 1, data_rate: int = 860, rate_hz: int = 50,
+                 address: int = 0x48, i2c_bus: int = 1, bus=None,
+                 retries: int = 3, backoff_s: float = 0.002):
+        if len(belts) != len(channels) or not 1 <= len(belts) <= 2:
+            raise BadInput(f"sensor: give one channel per belt (belts {list(belts)}, "
+                           f"channels {list(channels)})")
+        for ch in channels:
+            if ch not in CHANNELS:
+                raise BadInput(f"sensor: unknown channel {ch!r}; use one of "
+                               f"{', '.join(CHANNELS)}")
+        if gain not in GAINS:
+            raise BadInput(f"sensor: gain {gain} must be one of 2/3, 1, 2, 4, 8, 16")
+        if data_rate not in DATA_RATES:
+            raise BadInput(f"sensor: data rate {data_rate} must be one of {DATA_RATES}")
+        busy = len(belts) * (1.0 / data_rate + 0.0015)  # conversions plus bus traffic
+        if busy > 0.8 / rate_hz:
+            enough = [r for r in DATA_RATES
+                      if len(belts) * (1.0 / r + 0.0015) <= 0.8 / rate_hz]
+            hint = f"use {enough[0]} or more" if enough else "lower sensor.rate_hz"
+            raise BadInput(f"sensor.data_rate = {data_rate}: too slow for {len(belts)} belt(s) "
+                           f"at sensor.rate_hz = {rate_hz} (a conversion takes "
+                           f"{1000 / data_rate:.1f} ms); {hint}")
+        self.belts = tuple(belts)
+        self.channels = tuple(channels)
+        self.clock = clock
+        self.gain = gain
+        self.data_rate = data_rate
+        self.rate_hz = rate_hz
+        self.address = address
+        self.i2c_bus = i2c_bus
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self._bus = bus
+        self._owns_bus = bus is None
+        self._ads = None
+        self._inputs: list = []
+        self.errors = 0  # I2C errors seen (retried or not)
+
+    @classmethod
+    def from_settings(cls, sensor, clock, bus=None) -> AdsSensor:
+        """Build from the validated ``[sensor]`` section."""
+        return cls(sensor.belts, sensor.channels, clock, gain=sensor.gain,
+                   data_rate=sensor.data_rate, rate_hz=sensor.rate_hz,
+                   address=sensor.address, i2c_bus=sensor.i2c_bus, bus=bus)
+
+    def connect(self) -> None:
+        """Find the chip and set it up. HardwareError with the clear message if absent."""
+        from adafruit_ads1x15.analog_in import AnalogIn
+
+        message = absent_message(self.address, self.i2c_bus)
+        if self._bus is None:
+            try:
+                self._bus = open_i2c(self.i2c_bus)
+            except Exception as exc:  # Blinka fails in many ways off a Pi or without I2C
+                err = HardwareError(message)
+                err.detail = f"{type(exc).__name__}: {exc}"
+                raise err from None
+        try:
+            ads = _paced_driver_class(self.clock)(self._bus, gain=self.gain,
+                                                  data_rate=self.data_rate,
+                                                  address=self.address)
+        except (ValueError, OSError):
+            raise HardwareError(message) from None
+        self._ads = ads
+        self._inputs = [AnalogIn(ads, *CHANNELS[ch]) if CHANNELS[ch][1] is not None
+                        else AnalogIn(ads, CHANNELS[ch][0]) for ch in self.channels]
+
+    def read(self) -> tuple[float, ...]:
+        """Volts per belt (belt order). Retries I2C errors; SensorIOError after that."""
+        if self._ads is None:
+            raise HardwareError("sensor.read() before connect()")
+        return tuple(self._read_one(inp) for inp in self._inputs)
+
+    def _read_one(self, inp) -> float:
+        last: OSError | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                return inp.voltage
+            except OSError as exc:
+                self.errors += 1
+                last = exc
+                if attempt < self.retries:
+                    self.clock.sleep_until(self.clock.now() + self.backoff_s * 2 ** attempt)
+        code = last.errno if last is not None and last.errno else errno.EIO
+        raise SensorIOError(code, f"ADS1115 at 0x{self.address:02x} did not answer after "
+                                  f"{self.retries + 1} tries: {os.strerror(code)}")
+
+    def stream(self, duration_s: float | None = None) -> Iterator[tuple[float, object]]:
+        """Read at ``rate_hz`` paced by the clock; yields ``(t, volts or SensorIOError)``.
+
+        ``t`` is the scheduled sample time. A tick that is missed (the loop was late) is
+        skipped rather than bunched, so the spacing stays even.
+        """
+        period = 1.0 / self.rate_hz
+        start = self.clock.now()
+        n = 0
+        while duration_s is None or n * period < duration_s - 1e-9:
+            next_t = start + n * period
+            self.clock.sleep_until(next_t)
+            try:
+                values: object = self.read()
+            except SensorIOError as exc:
+                values = exc
+            yield next_t, values
+            n += 1
+            late = self.clock.now() - (start + n * period)
+            if late > period:
+                n += int(late / period)
+
+    def close(self) -> None:
+        if self._owns_bus and self._bus is not None and hasattr(self._bus, "deinit"):
+            self._bus.deinit()
+        self._ads = None

@@ -1,0 +1,116 @@
+"""Buttons and buzzer: real gpiozero devices on its mock pin factory, time injected."""
+
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from device.controls import Controls
+from feedback.clock import VirtualClock
+
+
+@pytest.fixture
+def factory():
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
+    yield Device.pin_factory
+    Device.pin_factory.reset()
+    Device.pin_factory = previous
+
+
+def make(factory, **kw):
+    clock = VirtualClock()
+    return clock, Controls(clock, pin_factory=factory, **kw)
+
+
+def press(factory, clock, gpio, held):
+    pin = factory.pin(gpio)
+    pin.drive_low()
+    clock.advance(held)
+    pin.drive_high()
+
+
+def test_short_presses_become_events_in_order(factory):
+    clock, c = make(factory, third=22)
+    assert c.poll() == []
+    press(factory, clock, 17, 0.2)
+    clock.advance(0.5)
+    press(factory, clock, 27, 0.3)
+    clock.advance(0.5)
+    press(factory, clock, 22, 0.1)
+    assert c.poll() == ["start_pause", "next", "third"]
+    assert c.poll() == []
+    c.close()
+
+
+def test_handlers_only_queue_until_polled(factory):
+    clock, c = make(factory)
+    press(factory, clock, 17, 0.2)
+    assert len(c._queue) == 2  # pressed and released, nothing acted on yet
+    assert c.poll() == ["start_pause"]
+
+
+def test_long_press_is_recalibrate_and_fires_while_held(factory):
+    clock, c = make(factory, long_press_s=1.5)
+    factory.pin(27).drive_low()
+    clock.advance(1.0)
+    assert c.poll() == []
+    clock.advance(0.6)
+    assert c.poll() == ["recalibrate"]
+    clock.advance(2.0)
+    factory.pin(27).drive_high()
+    assert c.poll() == []  # the release of a long press is not also a "next"
+
+
+def test_long_press_seen_only_at_release_still_counts(factory):
+    clock, c = make(factory, long_press_s=1.5)
+    press(factory, clock, 27, 1.7)
+    assert c.poll() == ["recalibrate"]
+
+
+def test_contact_bounce_is_ignored(factory):
+    clock, c = make(factory)
+    pin = factory.pin(17)
+    pin.drive_low()
+    clock.advance(0.002)
+    pin.drive_high()
+    clock.advance(0.002)
+    pin.drive_low()
+    clock.advance(0.3)
+    pin.drive_high()
+    assert c.poll() == ["start_pause"]
+
+
+def test_unfitted_buttons_and_simulated_taps(factory):
+    clock, c = make(factory, third=-1)
+    assert c.names == ("start_pause", "next")
+    c.tap("next")
+    assert c.poll() == []
+    clock.advance(0.2)
+    assert c.poll() == ["next"]  # released by this poll
+    clock.advance(0.5)
+    c.tap("next", hold_s=2.0)
+    clock.advance(2.1)
+    assert c.poll() == ["recalibrate"]
+
+
+def test_active_buzzer(factory):
+    clock, c = make(factory, buzzer=18, buzzer_kind="active")
+    c.beep(True)
+    assert factory.pin(18).state == 1
+    c.beep(False)
+    assert factory.pin(18).state == 0
+
+
+def test_tonal_buzzer_on_a_pwm_pin(factory):
+    clock, c = make(factory, buzzer=13, buzzer_kind="tonal")
+    c.beep(True)
+    pin = factory.pin(13)
+    assert pin.frequency == pytest.approx(440, rel=0.01) and pin.state == 0.5
+    c.beep(False)
+    assert not pin.frequency and not pin.state
+
+
+def test_no_buzzer_is_silent(factory):
+    clock, c = make(factory)
+    c.beep(True)
+    assert not c.has_buzzer and not c.buzzing

@@ -1,0 +1,167 @@
+"""The simulated patient: scenarios produce what they claim, checked on the ground truth
+and on the volts the emulated ADC would see."""
+
+import math
+
+import numpy as np
+import pytest
+
+from device.circuit import Divider
+from device.patient import Patient
+from device.scenario import available, load_scenario
+from feedback.config import ConfigError
+
+RATE = 25.0  # Hz: enough for these checks and fast
+
+
+def run(name, seconds, belts=("belly",), pins=(0,), follow=None):
+    p = Patient(load_scenario(name), belts, pins)
+    if follow is not None:
+        p.follow(follow)
+    t = np.arange(0, seconds, 1 / RATE)
+    v = np.array([[p(x)[pin] for pin in pins] for x in t])
+    return p, t, v
+
+
+def breaths_between(p, a, b):
+    return [x for x in p.truth.breaths if a <= x["start"] and x["end"] <= b]
+
+
+def test_required_scenarios_exist_and_load():
+    names = available()
+    for name in ("calm", "fast", "holds", "chest", "forced", "squats", "unplugged"):
+        assert name in names
+    for name in names:
+        assert load_scenario(name).description
+
+
+def test_calm_rate_ratio_and_realistic_volts():
+    p, t, v = run("calm", 120)
+    bs = p.truth.breaths
+    rate = 60 / np.mean([b["end"] - b["start"] for b in bs])
+    assert 7.2 < rate < 8.8
+    assert np.mean([b["exhale_s"] / b["inhale_s"] for b in bs]) > 1.4
+    assert 0.9 < np.mean([b["depth"] for b in bs]) < 1.1
+    # the divider sits near 1.8 V and a breath swings it by ~0.1 V
+    assert v.min() > 1.7 and v.max() < 2.05 and 0.07 < np.ptp(v) < 0.2
+
+
+def test_fast_episode_is_faster():
+    p, _, _ = run("fast", 120)
+    before = breaths_between(p, 5, 58)
+    during = breaths_between(p, 61, 89)
+    r0 = 60 / np.mean([b["end"] - b["start"] for b in before])
+    r1 = 60 / np.mean([b["end"] - b["start"] for b in during])
+    assert 17 < r0 < 23 and 26 < r1 < 34
+
+
+def test_holds_are_flat_and_in_the_truth():
+    p, t, v = run("holds", 170)
+    kinds = [h["kind"] for h in p.truth.holds]
+    assert kinds == ["inhale", "exhale", "inhale"]
+    for h, want in zip(p.truth.holds, (10, 8, 12), strict=True):
+        assert h["end"] - h["start"] == pytest.approx(want)
+        inside = (t > h["start"] + 0.2) & (t < h["end"] - 0.2)
+        assert np.std(v[inside]) < 0.003  # only noise (1 mV) and slow creep
+        lung = p.lung
+        assert lung(h["start"] + 1) == pytest.approx(lung(h["end"] - 1), abs=1e-6)
+    # held after inhale: near the top; after exhale: at the bottom
+    top = max(v[:, 0])
+    mid = (p.truth.holds[0]["start"] + p.truth.holds[0]["end"]) / 2
+    assert abs(v[np.searchsorted(t, mid), 0] - top) < 0.03
+    no_breath = [b for b in p.truth.breaths if b["end"] - b["start"] > 9]
+    assert len(no_breath) == 3  # each hold shows up as one long breath, not as breaths
+
+
+def test_chest_breathing_moves_the_chest_belt():
+    p, t, v = run("chest", 60, belts=("chest", "belly"), pins=(0, 1))
+    chest, belly = np.ptp(v[:, 0]), np.ptp(v[:, 1])
+    assert chest > 3 * belly
+
+
+def test_forced_breaths_are_deeper():
+    p, _, _ = run("forced", 110)
+    normal = [b["depth"] for b in breaths_between(p, 0, 59)]
+    forced = [b["depth"] for b in breaths_between(p, 62, 99)]
+    assert 0.9 < np.mean(normal) < 1.1 and 2.2 < np.mean(forced) < 2.8
+
+
+def test_squats_add_movement_at_the_squat_rhythm():
+    p, t, v = run("squats", 95)
+    assert len(p.truth.holds) == 2
+    calm = v[(t > 5) & (t < 28), 0]
+    squat = v[(t > 32) & (t < 88), 0]
+    assert np.ptp(squat) > 1.5 * np.ptp(calm)
+    spec = np.abs(np.fft.rfft(squat - squat.mean()))
+    freqs = np.fft.rfftfreq(len(squat), 1 / RATE)
+    assert abs(freqs[np.argmax(spec)] - 0.25) < 0.03  # one squat every 4 s
+
+
+def test_unplugged_belt_reads_the_rail():
+    p, t, v = run("unplugged", 50, belts=("chest", "belly"), pins=(0, 1))
+    off = (t >= 30) & (t < 40)
+    assert np.all(np.abs(v[off] - 3.3) < 0.006)
+    assert np.all(v[~off] < 2.1)
+    assert p.truth.unplugged == [{"start": 30.0, "end": 40.0, "belt": "all"}]
+
+
+def _pacer(t):  # 6 breaths/min: 4 s in, 6 s out
+    x = t % 10
+    if x < 4:
+        return 0.5 - 0.5 * math.cos(math.pi * x / 4)
+    return 0.5 + 0.5 * math.cos(math.pi * (x - 4) / 6)
+
+
+def test_following_the_pacer_with_lag():
+    sc = load_scenario("fast")  # 20/min on their own
+    sc.follow["compliance"] = 1.0
+    p = Patient(sc)
+    p.follow(_pacer)
+    for i in range(60 * 25):
+        p(i / 25)
+    bs = breaths_between(p, 10, 60)
+    assert 60 / np.mean([b["end"] - b["start"] for b in bs]) == pytest.approx(6, abs=0.2)
+    for b in bs:  # the pacer peaks at 4 s; the patient the lag plus the chest's inertia later
+        assert sc.follow.lag_s < (b["peak"] % 10) - 4 < sc.follow.lag_s + 0.6
+
+
+def test_partial_compliance_still_follows_the_pacer_rate():
+    p, _, _ = run("fast", 60, follow=_pacer)  # compliance 0.9 in the scenario
+    bs = breaths_between(p, 10, 60)
+    assert 60 / np.mean([b["end"] - b["start"] for b in bs]) == pytest.approx(6, abs=0.6)
+
+
+def test_divider_levels_and_rails():
+    d = Divider()
+    assert 1.7 < d.volts(0) < 1.9
+    assert d.volts(1.5) > d.volts(0) > d.volts(-1.0)
+    assert d.volts(0, connected=False) == 3.3
+
+
+def test_scenario_errors_name_file_line_and_key(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text("[breathing]\nrate_bpm = 100\nratoi = 2\n\n[[episode]]\nkind = \"hold\"\n"
+                 "after = \"sideways\"\n\n[[episode]]\nkind = \"dance\"\n")
+    with pytest.raises(ConfigError) as info:
+        load_scenario(f)
+    msgs = [str(p) for p in info.value.problems]
+    assert any(m.endswith("bad.toml:2: breathing.rate_bpm = 100: must be between 2 and 60 "
+                          "breaths/min") for m in msgs)
+    assert any(":3: breathing.ratoi: unknown key; did you mean 'ratio'?" in m for m in msgs)
+    assert any(":7: episode[1].after = 'sideways': must be one of" in m for m in msgs)
+    assert any(":10: episode[2].kind = 'dance'" in m for m in msgs)
+    with pytest.raises(ConfigError, match="no such scenario; choose one of"):
+        load_scenario("nonesuch")
+
+
+def test_same_scenario_same_signal_and_truth_written(tmp_path):
+    import json
+
+    a = Patient(load_scenario("holds"))
+    b = Patient(load_scenario("holds"))
+    va = [a(t / 10)[0] for t in range(600)]
+    vb = [b(t / 10)[0] for t in range(600)]
+    assert va == vb  # seeded: a simulated session can be replayed exactly
+    a.truth.write(tmp_path / "truth.json")
+    data = json.loads((tmp_path / "truth.json").read_text())
+    assert data["holds"] == a.truth.holds and len(data["breaths"]) == len(a.truth.breaths) > 5

@@ -1,0 +1,220 @@
+"""The real adafruit ADS1x15 driver against the emulated ADS1115."""
+
+import errno
+import math
+
+import pytest
+
+from device.ads1115_emu import FULL_SCALE, ADS1115Emu
+from device.sensor import DATA_RATES, GAINS, AdsSensor, SensorIOError
+from feedback.clock import VirtualClock
+from feedback.errors import HardwareError
+
+PGA = {2 / 3: 6.144, 1: 4.096, 2: 2.048, 4: 1.024, 8: 0.512, 16: 0.256}
+
+
+def make(pins, *, belts=("belly",), channels=("A0",), gain=1, data_rate=860, rate_hz=50,
+         address=0x48):
+    clock = VirtualClock()
+    source = pins if callable(pins) else (lambda t: pins)
+    emu = ADS1115Emu(source, clock, address=address)
+    sensor = AdsSensor(belts, channels, clock, gain=gain, data_rate=data_rate,
+                       rate_hz=rate_hz, bus=emu)
+    return clock, emu, sensor
+
+
+@pytest.mark.parametrize("gain", GAINS)
+def test_known_voltages_at_every_gain_and_data_rate(gain):
+    fs = PGA[gain]
+    volts = min(0.71 * fs, 3.1)
+    for rate in DATA_RATES:
+        if rate == 8:  # 8 SPS cannot keep up with the slowest belt rate (10 Hz)
+            with pytest.raises(ValueError, match="too slow for 1 belt"):
+                make({0: volts}, gain=gain, data_rate=rate, rate_hz=10)
+            continue
+        clock, emu, sensor = make({0: volts, 1: 0.2}, gain=gain, data_rate=rate, rate_hz=10)
+        sensor.connect()
+        t0 = clock.now()
+        (got,) = sensor.read()
+        assert abs(got - volts) <= 1.5 * fs / 32768, (gain, rate, got)
+        # the read took one conversion time (plus bus traffic), not less
+        took = clock.now() - t0
+        assert 1 / rate <= took < 1 / rate + 0.004, (rate, took)
+
+
+def test_clipping_to_the_code_range_and_rails():
+    _, _, s = make({0: 3.3})
+    s.connect()
+    assert s.read()[0] == pytest.approx(3.3, abs=1e-3)
+    for gain in (2, 16):
+        _, _, s = make({0: 3.3}, gain=gain)
+        s.connect()
+        assert s.read()[0] == pytest.approx(FULL_SCALE[list(PGA).index(gain)] * 32767 / 32768)
+    _, _, s = make({0: 5.0})  # beyond the supply: the input clamps at VDD + 0.3
+    s.connect()
+    assert s.read()[0] == pytest.approx(3.6, abs=1e-3)
+
+
+def test_differential_inputs_both_polarities():
+    _, _, s = make({0: 1.5, 1: 1.0, 3: 2.0}, belts=("chest", "belly"),
+                   channels=("A0-A1", "A1-A3"))
+    s.connect()
+    a, b = s.read()
+    assert a == pytest.approx(0.5, abs=2e-4) and b == pytest.approx(-1.0, abs=2e-4)
+
+
+def test_two_belts_alternate_without_cross_talk():
+    def pins(t):
+        return {0: 1.6 + 0.3 * math.sin(2 * math.pi * 0.25 * t), 1: 0.9 - 0.2 * t / 10}
+
+    clock, _, s = make(pins, belts=("chest", "belly"), channels=("A0", "A1"))
+    s.connect()
+    for t, values in s.stream(duration_s=4.0):
+        chest, belly = values
+        # each belt's value is its own input near the sample time, never the other's
+        assert abs(chest - pins(t)[0]) < 0.003
+        assert abs(belly - pins(t)[1]) < 0.003
+    assert clock.now() == pytest.approx(4.0, abs=0.03)
+
+
+def test_stream_is_paced_and_evenly_spaced():
+    _, _, s = make({0: 1.0}, rate_hz=50)
+    s.connect()
+    times = [t for t, _ in s.stream(duration_s=2.0)]
+    assert len(times) == 100
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert max(gaps) == pytest.approx(0.02) and min(gaps) == pytest.approx(0.02)
+
+
+def test_driver_pitfall_continuous_mode_keeps_previous_input():
+    """Why single-shot: the stock driver in continuous mode reads A0 when asked for A1."""
+    from adafruit_ads1x15.ads1x15 import Mode
+    from adafruit_ads1x15.ads1115 import ADS1115
+    from adafruit_ads1x15.analog_in import AnalogIn
+
+    clock = VirtualClock()
+    emu = ADS1115Emu(lambda t: {0: 1.0, 1: 2.0}, clock)
+    ads = ADS1115(emu, data_rate=860, mode=Mode.CONTINUOUS)
+    a0, a1 = AnalogIn(ads, 0), AnalogIn(ads, 1)
+    clock.advance(0.01)
+    first = a0.voltage
+    clock.advance(0.01)
+    second = a1.voltage
+    assert first != pytest.approx(2.0, abs=0.01)  # the chip had AIN0-AIN1 (power-on MUX)
+    assert second != pytest.approx(2.0, abs=0.01)  # never switched to A1
+    # and a fast read right after a setting change returns the config register
+    clock.advance(0.01)
+    ads.gain = 2
+    clock.advance(0.01)
+    raw = ads.read(5)  # same pin as last time: the driver's fast path
+    assert raw & 0xFFFF == emu.config  # the config register (OS reads 0: busy converting)
+
+
+def test_our_reads_are_right_after_setting_changes():
+    clock, emu, s = make({0: 1.0, 1: 2.0}, belts=("a", "b"), channels=("A0", "A1"))
+    s.connect()
+    assert s.read() == pytest.approx((1.0, 2.0), abs=2e-4)
+    s._ads.gain = 2
+    assert s.read() == pytest.approx((1.0, 2.0), abs=2e-4)
+
+
+def test_emulated_single_shot_busy_bit_and_continuous_mode():
+    clock = VirtualClock()
+    volts = {0: 0.5}
+    emu = ADS1115Emu(lambda t: dict(volts), clock, bus_hz=0)
+    buf = bytearray(2)
+
+    def reg(ptr):
+        emu.writeto_then_readfrom(0x48, bytes([ptr]), buf)
+        return buf[0] << 8 | buf[1]
+
+    assert emu.try_lock() and not emu.try_lock()
+    # single shot, AIN0-GND, +-4.096 V, 128 SPS
+    emu.writeto(0x48, bytes([1, 0xC3, 0x83]))
+    assert reg(1) & 0x8000 == 0  # busy
+    clock.advance(1 / 128 - 1e-4)
+    assert reg(1) & 0x8000 == 0
+    clock.advance(2e-4)
+    assert reg(1) & 0x8000
+    assert reg(0) == round(0.5 / 4.096 * 32768)
+    # continuous: a new result every 1/128 s, sampled at its own end time
+    emu.writeto(0x48, bytes([1, 0x42, 0x83]))
+    volts[0] = 1.0
+    clock.advance(1 / 128 + 1e-6)
+    assert reg(0) == round(1.0 / 4.096 * 32768)
+    volts[0] = 2.0
+    assert reg(0) == round(1.0 / 4.096 * 32768)  # the next conversion is not done yet
+    clock.advance(1 / 128)
+    assert reg(0) == round(2.0 / 4.096 * 32768)
+    emu.unlock()
+
+
+def test_i2c_errors_are_retried_then_reported():
+    clock, emu, s = make({0: 1.2})
+    s.connect()
+    emu.fail_next(2, errno.EIO)
+    assert s.read() == pytest.approx((1.2,), abs=2e-4)
+    assert s.errors == 2
+    emu.fail_next(50, errno.EREMOTEIO)
+    with pytest.raises(SensorIOError) as info:
+        s.read()
+    assert info.value.errno == errno.EREMOTEIO and isinstance(info.value, OSError)
+    emu._failures.clear()
+    assert s.read() == pytest.approx((1.2,), abs=2e-4)  # and it carries on afterwards
+
+
+def test_stream_keeps_going_through_an_error_burst():
+    clock, emu, s = make({0: 1.0})
+    s.connect()
+    got = []
+    for i, (_t, v) in enumerate(s.stream(duration_s=1.0)):
+        if i == 10:
+            emu.fail_next(12, errno.ETIMEDOUT)
+        got.append(v)
+    faults = [v for v in got if isinstance(v, SensorIOError)]
+    assert faults and all(f.errno == errno.ETIMEDOUT for f in faults)
+    assert isinstance(got[-1], tuple) and len(got) == 50
+
+
+@pytest.mark.parametrize("present,chip_at", [(False, 0x48), (True, 0x49)])
+def test_missing_chip_gives_the_clear_message(present, chip_at):
+    clock = VirtualClock()
+    emu = ADS1115Emu(lambda t: {}, clock, address=chip_at)
+    emu.present = present
+    s = AdsSensor(["belly"], ["A0"], clock, bus=emu)
+    with pytest.raises(HardwareError) as info:
+        s.connect()
+    assert str(info.value) == ("No ADS1115 at 0x48 on I2C bus 1: check wiring and that I2C "
+                               "is enabled (raspi-config)")
+    assert emu.try_lock()
+    assert emu.scan() == ([0x49] if present else [])
+
+
+def test_a_stuck_conversion_times_out_instead_of_hanging():
+    clock, emu, s = make({0: 1.0})
+    s.connect()
+    emu._settle = lambda: None  # the chip never finishes a conversion
+    with pytest.raises(SensorIOError) as info:
+        s.read()
+    assert info.value.errno == errno.ETIMEDOUT
+
+
+def test_importing_the_device_layer_does_not_load_blinka():
+    import subprocess
+    import sys
+
+    code = ("import sys, pkgutil, importlib, device\n"
+            "for m in pkgutil.iter_modules(device.__path__):\n"
+            "    importlib.import_module('device.' + m.name)\n"
+            "print(sorted(m for m in ('board', 'busio', 'neopixel_spi', 'adafruit_blinka')\n"
+            "             if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_rate_check_names_the_keys_and_a_fix():
+    clock = VirtualClock()
+    with pytest.raises(ValueError) as info:
+        AdsSensor(["chest", "belly"], ["A0", "A1"], clock, data_rate=128, rate_hz=50)
+    assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belt(s) at "
+                               "sensor.rate_hz = 50 (a conversion takes 7.8 ms); use 250 or more")
