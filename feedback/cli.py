@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", required=True, metavar="PNG")
     rd.add_argument("--size", default="800x480", metavar="WxH")
     rd.add_argument("--lang", choices=("nl", "en"), default="nl")
-    rd.set_defaults(func=_not_built("render"))
+    rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")
     rp.add_argument("--since", metavar="DATE")
