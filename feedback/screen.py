@@ -80,7 +80,10 @@ class Screen:
         if not s:
             return None
         px = self._fit([s], box.w, box.h, max_px or box.h)
-        img = self.font(px).render(s, True, colour)
+        f = self.font(px)
+        while len(s) > 1 and f.size(s)[0] > box.w:      # even the smallest size is too wide
+            s = s[:-4].rstrip() + "..." if len(s) > 4 else s[:-1]
+        img = f.render(s, True, colour)
         r = img.get_rect()
         r.centery = box.centery
         if align == "center":
