@@ -172,3 +172,28 @@ def test_ring_frames_show_pacer_colours_and_the_patient():
     assert len(white) in (1, 2) and all(6 <= i <= 10 for i in white)       # near the top
     night = ring_frame(n, 0.0, 1.0, "inhale", None, brightness="night")
     assert night.max() < full.max() * 0.2
+
+
+def test_recalibrate_shows_calibration_and_resumes_the_exercise(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    left = coach.view(40.0).left_s
+    coach.button("recalibrate", 40.0)
+    assert coach.view(41.0, calm(41.0)).screen == "calibration"
+    assert coach.pacer_level(41.0) is None
+    coach.tick(42.0, Snapshot(calibrated=False))
+    coach.tick(50.0, calm(50.0))                         # calibrated again
+    assert coach.view(50.0, calm(50.0)).screen == "exercise"
+    assert coach.view(50.0).left_s == pytest.approx(left)
+
+
+def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
+    s = defaults()
+    s.pacer["mode"] = "adaptive"
+    coach = started(Coach(s, clinic, 0.0))
+    coach.button("next", 21.0)                           # 'ribs' uses the config's pacer
+    assert coach.exercise.id == "ribs" and coach.pacer.adaptive
+    coach.feed(Breath(at=25.0, start=21.5, peak=23.0, end=25.0, inhale_s=1.5, exhale_s=2.0,
+                      depth=1.0, rate_bpm=17.0))
+    later = coach.pacer.current(40.0)
+    assert later.inhale_s == pytest.approx(1.5) and later.exhale_s == pytest.approx(2.0)
