@@ -387,6 +387,26 @@ class Coach:
             if self._pacer_mode(ex) != "off":
                 self.pacer.set_pattern(self._pattern(ex))
 
+    def on_reload(self, result, t: float) -> None:
+        """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
+        from feedback import i18n
+
+        error = getattr(result, "error", None)
+        if error is not None:
+            first = error.problems[0] if error.problems else error
+            where = f"{first.path.rsplit('/', 1)[-1]}:{first.line}: " if getattr(
+                first, "line", None) else ""
+            msg = f"{where}{getattr(first, 'message', first)}"
+            self.show_notice(i18n.text("config.notice", self.lang, problem=msg), t)
+            return
+        self.apply_settings(result.settings, result.programme)
+        if result.needs_restart:
+            keys = ", ".join(result.needs_restart)
+            self.show_notice(i18n.text("config.restart", result.settings.patient.language,
+                                       keys=keys), t)
+        else:
+            self.show_notice(None, t)
+
     def show_notice(self, text: str | None, t: float) -> None:
         """A line at the bottom of the screen (e.g. a rejected config) for 30 s."""
         self.notice = (text, t) if text else None

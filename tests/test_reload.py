@@ -5,6 +5,7 @@ import signal
 import pytest
 
 from feedback.config import ConfigError, load_config
+from feedback.events import Breath
 from feedback.reload import ConfigWatcher, Rejected, Reloaded, load_all
 
 
@@ -105,3 +106,33 @@ def test_load_all(cfg):
     assert settings.programme.name == programme.key == "clinic"
     with pytest.raises(ConfigError):
         load_all(cfg.parent / "missing.toml")
+
+
+def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
+    import pygame
+
+    from feedback.coach import Coach
+    from feedback.screen import Screen
+
+    good, programme = load_all(cfg)
+    coach = Coach(good, programme, 0.0)
+    coach.button("start_pause", 0.0)
+    w = ConfigWatcher(cfg, good)
+    edit(cfg, "exhale_s = 6.0", "exhale_s = 40")
+    coach.on_reload(w.poll(1.0), 1.0)
+    assert coach.settings is good
+    view = coach.view(2.0)
+    assert "pacer.exhale_s = 40" in view.notice and view.notice.startswith("Nieuwe instellingen")
+    screen = Screen((480, 320))
+    screen.draw(view)
+    rects = [r for _t, r in screen.texts]
+    assert any(t == view.notice or t.endswith("...") for t, _r in screen.texts)
+    area = pygame.Rect(0, 0, 480, 320)
+    assert all(area.contains(r) for r in rects)
+    assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    edit(cfg, "exhale_s = 40", "exhale_s = 8.0")
+    coach.on_reload(w.poll(3.0), 3.0)
+    assert coach.view(3.5).notice is None
+    coach.feed(Breath(
+        at=4.0, start=0.0, peak=1.0, end=4.0, inhale_s=1.0, exhale_s=3.0, rate_bpm=15.0))
+    assert coach.settings.pacer.exhale_s == 8.0

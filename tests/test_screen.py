@@ -1,4 +1,5 @@
 import itertools
+import string
 
 import pygame
 import pytest
@@ -45,9 +46,10 @@ def test_every_string_exists_in_both_languages():
     nl, en = i18n.STRINGS["nl"], i18n.STRINGS["en"]
     assert set(nl) == set(en)
     assert all(v.strip() for v in list(nl.values()) + list(en.values()))
+    fields = string.Formatter().parse
     for key in nl:                       # same placeholders in both
-        assert sorted(k for _, k, _, _ in __import__("string").Formatter().parse(nl[key]) if k) \
-            == sorted(k for _, k, _, _ in __import__("string").Formatter().parse(en[key]) if k)
+        assert sorted(f for _, f, _, _ in fields(nl[key]) if f) == sorted(
+            f for _, f, _, _ in fields(en[key]) if f), key
 
 
 def test_every_cue_and_phase_has_a_string():
