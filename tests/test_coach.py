@@ -197,3 +197,24 @@ def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
                       depth=1.0, rate_bpm=17.0))
     later = coach.pacer.current(40.0)
     assert later.inhale_s == pytest.approx(1.5) and later.exhale_s == pytest.approx(2.0)
+
+
+def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t = coach.running_since
+    cues = []
+    while coach.exercise is not None and coach.exercise.id == "belly_lying":
+        pat = coach.pacer.current(t)
+        inh, exh = pat.inhale_s + pat.hold_in_s, pat.exhale_s + pat.hold_out_s
+        end = t + pat.period
+        tt = t
+        while tt < end + 0.3:
+            cues += coach.tick(tt, calm(tt))
+            tt += 1 / FPS
+        cues += coach.feed(Breath(at=end + 0.3, start=t, peak=t + inh, end=end, inhale_s=inh,
+                                  exhale_s=exh, depth=1.0, rate_bpm=pat.rate_bpm))
+        t = end
+    kinds = [c.kind for c in cues if isinstance(c, Cue)]
+    assert kinds and set(kinds) == {"good"}
+    row = coach.summary()[1]
+    assert row["following"]["in_sync"] > 0.9
