@@ -42,11 +42,12 @@ def _positive(text: str) -> float:
 
 
 def cmd_check_config(args) -> int:
-    from feedback.config import ConfigError, load_config
+    from feedback.config import ConfigError
+    from feedback.reload import load_all
 
     path = config_path(args.file)
     try:
-        settings = load_config(path)
+        settings, programme = load_all(path)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -54,6 +55,8 @@ def cmd_check_config(args) -> int:
         print(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was changed", file=sys.stderr)
         return 2
     print(f"{path}: OK")
+    print(f"  programme {programme.key!r} ({programme.source}): "
+          f"{', '.join(e.id for e in programme.exercises)}")
     for name, section in settings.items():
         values = ", ".join(f"{k}={v!r}" for k, v in section.items())
         print(f"  [{name}] {values}")
@@ -120,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", required=True, metavar="PNG")
     rd.add_argument("--size", default="800x480", metavar="WxH")
     rd.add_argument("--lang", choices=("nl", "en"), default="nl")
-    rd.set_defaults(func=_not_built("render"))
+    rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")
     rp.add_argument("--since", metavar="DATE")

@@ -178,10 +178,24 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "min_rate_bpm": Float(4.0, lo=3.0, hi=12.0, unit="breaths/min"),
         "max_exhale_s": Float(10.0, lo=2.0, hi=20.0, unit="seconds"),
         "step_s": Float(0.5, lo=0.1, hi=2.0, unit="seconds"),
+        "pattern": Choice("seconds", choices=("seconds", "rate")),
+        "rate_bpm": Float(6.0, lo=3.0, hi=20.0, unit="breaths/min"),
+        "ratio": Float(1.5, lo=0.5, hi=4.0),
+        "start_ratio": Float(0.0, lo=0.0, hi=4.0),
+        "progress_s": Float(180.0, lo=10.0, hi=1800.0, unit="seconds"),
+        "target_rate_bpm": Float(6.0, lo=3.0, hi=20.0, unit="breaths/min"),
+        "target_ratio": Float(2.0, lo=0.5, hi=4.0),
     },
     "cues": {
         **{name: Bool(True) for name in CUE_SWITCHES},
         "min_gap_s": Float(8.0, lo=2.0, hi=60.0, unit="seconds"),
+        "after_breaths": Int(3, lo=1, hi=10, unit="breaths"),
+        "slower_above_bpm": Float(16.0, lo=6.0, hi=40.0, unit="breaths/min"),
+        "longer_exhale_below": Float(1.0, lo=0.3, hi=3.0),
+        "dont_force_depth": Float(1.8, lo=1.2, hi=5.0),
+        "belly_share_min": Float(0.4, lo=0.1, hi=0.9),
+        "good_after_s": Float(60.0, lo=10.0, hi=600.0, unit="seconds"),
+        "show_s": Float(6.0, lo=2.0, hi=30.0, unit="seconds"),
     },
     "ring": {
         "pixels": Int(16, lo=12, hi=60, unit="pixels"),
@@ -194,10 +208,13 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "width": Int(800, lo=480, hi=1920, unit="pixels"),
         "height": Int(480, lo=320, hi=1080, unit="pixels"),
         "fps": Int(30, lo=10, hi=60, unit="frames/s"),
+        "curve_s": Float(30.0, lo=10.0, hi=120.0, unit="seconds"),
     },
     "sound": {
         "enabled": Bool(False),
         "volume": Float(0.5, lo=0.0, hi=1.0),
+        "pacer_tones": Bool(True),
+        "warning_tone": Bool(True),
     },
     "sensor": {
         "i2c_bus": Int(1, lo=0, hi=20),
@@ -397,6 +414,10 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
                            f"pacer.max_exhale_s = {_fmt(pacer['max_exhale_s'])}: must not be "
                            f"shorter than pacer.exhale_s = {_fmt(pacer['exhale_s'])}"))
+    if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
+        out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
+                           f"pacer.target_rate_bpm = {_fmt(pacer['target_rate_bpm'])}: must not "
+                           f"be below pacer.min_rate_bpm = {_fmt(pacer['min_rate_bpm'])}"))
     b = s["buttons"]
     pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
     seen: dict[int, str] = {}

@@ -1,0 +1,84 @@
+"""Screen and LED frame cost: can the Pi keep 30 frames/s with everything on screen?
+
+Draws the exercise screen with every element (pacer figure, 30 s curve with target,
+numbers, a cue banner and the hold warning) from the real coach's view, and computes LED
+ring frames through ``Coach.ring_frame``. Reports median and 99th percentile per frame.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    a = np.array(samples) * 1000.0
+    return float(np.median(a)), float(np.percentile(a, 99))
+
+
+def run() -> str:
+    from feedback.coach import Snapshot
+    from feedback.render import example_view
+    from feedback.screen import Screen
+
+    rows = []
+    for size in ((800, 480), (1920, 1080)):
+        screen = Screen(size)
+        for name in ("exercise", "hold"):
+            view = example_view(name, "nl")
+            for _ in range(20):                                  # warm the font cache
+                screen.draw(view)
+            times = []
+            for i in range(300):
+                view.pacer_level = (i % 90) / 90.0
+                t0 = time.perf_counter()
+                screen.draw(view)
+                times.append(time.perf_counter() - t0)
+            med, p99 = _stats(times)
+            rows.append(f"| screen `{name}` {size[0]}x{size[1]} | {med:.2f} | {p99:.2f} |")
+
+    # LED frames through the coach, with the pacer running and the patient marker on.
+    from feedback.coach import Coach
+    from feedback.config import defaults
+    from feedback.events import Hold
+    from feedback.programme import SHIPPED, load_programme
+
+    for pixels in (16, 60):
+        s = defaults()
+        s.ring["pixels"] = pixels
+        coach = Coach(s, load_programme(SHIPPED / "clinic.toml"), 0.0)
+        coach.button("start_pause", 0.0)
+        coach.button("next", 0.0)
+        times = []
+        for i in range(5000):
+            t = i / 30.0
+            st = Snapshot("inhale", (i % 300) / 300.0, 6.0, 2.0, 1.0, True)
+            if i == 2500:
+                coach.feed(Hold(at=t, t=t - 4))
+            t0 = time.perf_counter()
+            coach.ring_frame(t, st)
+            times.append(time.perf_counter() - t0)
+        med, p99 = _stats(times)
+        if pixels == 16:
+            vt = []
+            for i in range(1000):
+                t = 200.0 + i / 30.0
+                st = Snapshot("inhale", (i % 300) / 300.0, 6.0, 2.0, 1.0, True)
+                coach.tick(t, st)
+                t0 = time.perf_counter()
+                coach.view(t, st)
+                vt.append(time.perf_counter() - t0)
+            vmed, vp99 = _stats(vt)
+            rows.append(f"| `Coach.view` (30 s curve + target) | {vmed:.3f} | {vp99:.3f} |")
+        rows.append(f"| LED frame, {pixels} pixels (pacer + patient, half warning) | "
+                    f"{med:.3f} | {p99:.3f} |")
+
+    return ("## Screen and LED frames\n\n"
+            "Software rendering (pygame-ce, SDL dummy video driver: the drawing cost without "
+            "the display flip). Budget at 30 frames/s: 33 ms per frame for everything.\n\n"
+            "| frame | median ms | p99 ms |\n|---|---|---|\n" + "\n".join(rows) + "\n")

@@ -1,0 +1,500 @@
+"""The coach: programme progression, pacer and cues, in one place the loop can call.
+
+Data flows one way: the loop feeds analysis events (``feed``) and ticks the coach with
+the time and the analysis snapshot (``tick``); the coach returns cue and exercise events
+and answers what the ring (``ring_frame``) and screen (``view``) should show. Buttons
+come in through ``button``. Time is always passed in.
+
+Session states: ``idle`` (start screen) -> ``exercise`` <-> ``paused`` -> ``summary``;
+``calibrating`` is a recalibration in the middle of an exercise (its clock stops).
+New settings (``apply_settings``) take effect at the next breath; a new programme at the
+next exercise boundary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from feedback.cues import CueRules, Targets
+from feedback.events import Breath, Cue, Event, Exercise, Fault, FaultEnd, Hold, HoldEnd
+from feedback.pacer import Adaptive, Pacer, Pattern
+from feedback.programme import ExerciseSpec, Programme
+from feedback.ringframes import ring_frame as _ring_frame
+
+
+class StateLike(Protocol):
+    """What the coach reads from the analysis snapshot (``AnalysisState``)."""
+
+    phase: str
+    level: float
+    rate_bpm: float | None
+    ratio: float | None
+    depth: float | None
+    calibrated: bool
+    breath: Breath | None
+
+
+@dataclass
+class Snapshot:
+    """A plain AnalysisState-shaped snapshot (for tests, render and replays)."""
+
+    phase: str = "calibrating"
+    level: float = 0.0
+    rate_bpm: float | None = None
+    ratio: float | None = None
+    depth: float | None = None
+    calibrated: bool = False
+    breath: Breath | None = None
+
+
+@dataclass
+class ExerciseStats:
+    spec: ExerciseSpec
+    active_s: float = 0.0
+    rates: list = field(default_factory=list)
+    ratios: list = field(default_factory=list)
+    holds: int = 0
+    cues: Counter = field(default_factory=Counter)
+    following: dict = field(default_factory=dict)
+
+    def row(self) -> dict:
+        """One summary line: minutes, breaths/min, exhale:inhale, holds, cues, following."""
+        def med(xs):
+            return float(np.median(xs)) if xs else None
+
+        return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
+                "minutes": self.active_s / 60.0, "breaths": len(self.rates),
+                "rate_bpm": med(self.rates), "ratio": med(self.ratios), "holds": self.holds,
+                "cues": dict(self.cues), "following": dict(self.following)}
+
+
+@dataclass
+class View:
+    """Everything a screen needs, in raw values; the screen picks strings and layout."""
+
+    screen: str
+    lang: str = "nl"
+    programme: str = ""
+    today_min: float = 0.0
+    exercise: str = ""
+    hint: str = ""
+    index: int = 0
+    total: int = 0
+    left_s: float | None = None
+    reps_left: int | None = None
+    progress: float = 0.0
+    pacer_level: float | None = None
+    pacer_phase: str | None = None
+    patient_level: float | None = None
+    rate_bpm: float | None = None
+    ratio: float | None = None
+    target_rate: float | None = None
+    target_ratio: float | None = None
+    cue: str | None = None
+    warning: bool = False
+    curve_t: np.ndarray | None = None
+    curve_patient: np.ndarray | None = None
+    curve_target: np.ndarray | None = None
+    curve_s: float = 30.0
+    rows: list = field(default_factory=list)
+    fault: str | None = None
+    problems: list = field(default_factory=list)
+    kept: bool = True
+    notice: str | None = None
+
+
+def config_error_view(problems, lang: str = "nl", kept: bool = False) -> View:
+    """The config error screen: ``problems`` are ConfigError.problems or strings."""
+    return View(screen="config", lang=lang, problems=list(problems), kept=kept)
+
+
+class Coach:
+    """Programme, pacer and cues for one session (see the module docstring)."""
+
+    def __init__(self, settings, programme: Programme, t0: float, today_min: float = 0.0,
+                 autostart: bool = False):
+        self.settings = settings
+        self.programme = programme
+        self.t0 = t0
+        self.today_min = today_min
+        self.mode = "idle"
+        self.index = 0
+        self.stats: list[ExerciseStats] = []
+        self.pacer: Pacer | None = None
+        self.rules = CueRules(settings.cues, t0=t0)
+        self.reps = 0
+        self.elapsed_before = 0.0
+        self.running_since: float | None = None
+        self.recal_since: float | None = None
+        self._pending = None
+        self._pending_programme: Programme | None = None
+        self.notice: tuple[str, float] | None = None
+        n = int(settings.screen.fps * settings.screen.curve_s) + 2
+        self._curve: deque = deque(maxlen=n)
+        self._now = t0
+        if autostart:
+            self._pending_start = True
+        else:
+            self._pending_start = False
+
+    # --- properties ---------------------------------------------------------------------
+
+    @property
+    def lang(self) -> str:
+        return self.settings.patient.language
+
+    @property
+    def exercise(self) -> ExerciseSpec | None:
+        if self.mode in ("idle", "summary"):
+            return None
+        return self.programme.exercises[self.index]
+
+    @property
+    def hold_after_s(self) -> float:
+        """The current exercise's hold warning threshold (the analysis should use it)."""
+        ex = self.exercise or self.programme.exercises[self.index]
+        return ex.hold_after_s or self.settings.analysis.hold_after_s
+
+    @property
+    def warning(self) -> bool:
+        """A breath-hold warning is showing."""
+        return self.mode == "exercise" and self.rules.holding
+
+    def elapsed(self, t: float) -> float:
+        run = t - self.running_since if self.running_since is not None else 0.0
+        return self.elapsed_before + max(run, 0.0)
+
+    def _running(self) -> bool:
+        return self.mode == "exercise" and self.recal_since is None
+
+    # --- pacer --------------------------------------------------------------------------
+
+    def _pacer_mode(self, ex: ExerciseSpec) -> str:
+        mode = self.settings.pacer.mode if ex.pacer == "config" else ex.pacer
+        return "off" if ex.kind == "calibration" else mode
+
+    def _pattern(self, ex: ExerciseSpec) -> Pattern:
+        p = self.settings.pacer
+        hin = ex.hold_in_s if ex.hold_in_s is not None else p.hold_in_s
+        hout = ex.hold_out_s if ex.hold_out_s is not None else p.hold_out_s
+        if ex.inhale_s is None and ex.exhale_s is None and p.pattern == "rate":
+            return Pattern.from_rate(p.rate_bpm, p.ratio, hin, hout)
+        inhale = ex.inhale_s if ex.inhale_s is not None else p.inhale_s
+        exhale = ex.exhale_s if ex.exhale_s is not None else p.exhale_s
+        return Pattern(inhale, hin, exhale, hout)
+
+    def _make_pacer(self, t: float) -> Pacer | None:
+        ex = self.programme.exercises[self.index]
+        mode = self._pacer_mode(ex)
+        if mode == "off":
+            return None
+        p = self.settings.pacer
+        pattern = self._pattern(ex)
+        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
+        over = ex.progress_s if ex.progress_s is not None else p.progress_s
+        progression = None
+        done = self.elapsed(t)
+        if start and mode == "fixed" and done < over - 1.0:
+            now_ratio = start + (pattern.ratio - start) * done / over
+            progression = (now_ratio, over - done)
+        adaptive = None
+        if mode == "adaptive":
+            adaptive = Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm,
+                                p.max_exhale_s, p.step_s)
+        old = self.pacer
+        pacer = Pacer(pattern, t, progression, adaptive)
+        if old is not None and old.adaptive and adaptive and old._adapt_pattern:
+            pacer.set_pattern(old._adapt_pattern)  # resume where the patient had got to
+            pacer.following = old.following
+        return pacer
+
+    def pacer_level(self, t: float) -> float | None:
+        """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
+        return self.pacer.level(t) if self.pacer and self._running() else None
+
+    def pacer_phase(self, t: float) -> str | None:
+        return self.pacer.phase(t) if self.pacer and self._running() else None
+
+    def planned_pause(self, t: float) -> tuple[float, float] | None:
+        """The pacer's pause at ``t`` that the analysis must not call a hold."""
+        return self.pacer.planned_pause(t) if self.pacer and self._running() else None
+
+    def targets(self, t: float) -> Targets:
+        if self.pacer and self._running():
+            p = self.pacer.current(t)
+            return Targets(p.rate_bpm, p.effective_ratio)
+        return Targets()
+
+    # --- flow ---------------------------------------------------------------------------
+
+    def _start_exercise(self, t: float) -> list[Event]:
+        if self._pending_programme is not None:
+            self.programme, self._pending_programme = self._pending_programme, None
+            self.index = min(self.index, len(self.programme.exercises) - 1)
+        ex = self.programme.exercises[self.index]
+        self.mode = "exercise"
+        self.reps = 0
+        self.elapsed_before = 0.0
+        self.running_since = t
+        self.recal_since = None
+        self.pacer = None
+        self.pacer = self._make_pacer(t)
+        self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
+                                                    if ex.cue_on(k)], t0=t)
+        self.stats.append(ExerciseStats(ex))
+        return [Exercise(at=t, name=ex.name_nl, phase="start")]
+
+    def _end_exercise(self, t: float) -> list[Event]:
+        ex = self.programme.exercises[self.index]
+        st = self.stats[-1]
+        st.active_s = self.elapsed(t)
+        if self.pacer:
+            st.following = self.pacer.summary()
+        self.running_since = None
+        self.elapsed_before = st.active_s
+        out: list[Event] = [Exercise(at=t, name=ex.name_nl, phase="end")]
+        self._apply_pending()
+        if self.index + 1 < len(self.programme.exercises):
+            self.index += 1
+            out += self._start_exercise(t)
+        else:
+            self.mode = "summary"
+            self.pacer = None
+        return out
+
+    def button(self, name: str, t: float) -> list[Event]:
+        """'start_pause', 'next' or 'recalibrate' (other names are ignored)."""
+        if name == "start_pause":
+            if self.mode == "idle":
+                self.index = 0
+                self.stats = []
+                return self._start_exercise(t)
+            if self.mode == "exercise":
+                self.elapsed_before = self.elapsed(t)
+                self.running_since = None
+                self.mode = "paused"
+                return []
+            if self.mode == "paused":
+                self.mode = "exercise"
+                self.running_since = t
+                self.pacer = self._make_pacer(t)
+                return []
+            if self.mode == "summary":
+                self.mode = "idle"
+                return []
+        elif name == "next":
+            if self.mode in ("exercise", "paused"):
+                if self.mode == "paused":
+                    self.running_since = None
+                return self._end_exercise(t)
+            if self.mode == "idle":
+                return self.button("start_pause", t)
+            if self.mode == "summary":
+                self.mode = "idle"
+        elif name == "recalibrate" and self.mode in ("exercise", "paused"):
+            self.elapsed_before = self.elapsed(t)
+            self.running_since = None
+            self.mode = "exercise"
+            self.recal_since = t
+            self._seen_uncalibrated = False
+        return []
+
+    def tick(self, t: float, state: StateLike | None = None) -> list[Event]:
+        """Advance to ``t``: record the curve, end exercises, give the ``good`` cue."""
+        self._now = t
+        if state is not None:
+            self._curve.append((t, float(state.level)))
+        out: list[Event] = []
+        if self._pending_start:
+            self._pending_start = False
+            out += self.button("start_pause", t)
+        if self.mode != "exercise":
+            return out
+        if self.recal_since is not None:
+            if state is not None and not state.calibrated:
+                self._seen_uncalibrated = True
+            done = state is not None and state.calibrated and (
+                self._seen_uncalibrated or t - self.recal_since > 5.0)
+            if done or t - self.recal_since > 120.0:
+                self.recal_since = None
+                self.running_since = t
+                self.pacer = self._make_pacer(t)
+            return out
+        ex = self.programme.exercises[self.index]
+        el = self.elapsed(t)
+        if ex.kind == "calibration" and state is not None and state.calibrated and el >= 5.0:
+            return out + self._end_exercise(t)
+        if ex.duration_s is not None and el >= ex.duration_s:
+            return out + self._end_exercise(t)
+        if ex.repetitions is not None and self.reps >= ex.repetitions:
+            return out + self._end_exercise(t)
+        out += self._record(self.rules.tick(t))
+        return out
+
+    def feed(self, event: Event) -> list[Event]:
+        """An analysis event in; cue (and exercise) events out."""
+        self._now = max(self._now, event.at)
+        if isinstance(event, Fault | FaultEnd):
+            cues = self.rules.feed(event, self.targets(event.at))
+            return self._record(cues) if self.mode == "exercise" else []
+        if not self._running():
+            if isinstance(event, HoldEnd):
+                self.rules.feed(event)
+            return []
+        st = self.stats[-1]
+        if isinstance(event, Hold) and not self.rules.fault:
+            st.holds += 1
+        if isinstance(event, Breath):
+            self.reps += 1
+            st.rates.append(event.rate_bpm)
+            if event.inhale_s > 0:
+                st.ratios.append(event.ratio)
+            if self.pacer:
+                self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
+            self._apply_pending()
+        return self._record(self.rules.feed(event, self.targets(event.at)))
+
+    def _record(self, cues: list[Cue]) -> list[Event]:
+        if self.stats and self.mode == "exercise":
+            for c in cues:
+                self.stats[-1].cues[c.kind] += 1
+        return list(cues)
+
+    # --- settings -----------------------------------------------------------------------
+
+    def apply_settings(self, settings, programme: Programme | None = None) -> None:
+        """Use new settings from the next breath, a new programme from the next exercise."""
+        self._pending = settings
+        if programme is not None:
+            self._pending_programme = programme
+        if self.mode in ("idle", "summary"):
+            self._apply_pending()
+            if self._pending_programme is not None:
+                self.programme, self._pending_programme = self._pending_programme, None
+                self.index = 0
+
+    def _apply_pending(self) -> None:
+        if self._pending is None:
+            return
+        self.settings, self._pending = self._pending, None
+        self.rules.set_config(self.settings.cues)
+        if self.pacer is not None and self.mode == "exercise":
+            ex = self.programme.exercises[self.index]
+            if self._pacer_mode(ex) != "off":
+                self.pacer.set_pattern(self._pattern(ex))
+
+    def on_reload(self, result, t: float) -> None:
+        """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
+        from feedback import i18n
+
+        error = getattr(result, "error", None)
+        if error is not None:
+            first = error.problems[0] if error.problems else error
+            where = f"{first.path.rsplit('/', 1)[-1]}:{first.line}: " if getattr(
+                first, "line", None) else ""
+            msg = f"{where}{getattr(first, 'message', first)}"
+            self.show_notice(i18n.text("config.notice", self.lang, problem=msg), t)
+            return
+        self.apply_settings(result.settings, result.programme)
+        if result.needs_restart:
+            keys = ", ".join(result.needs_restart)
+            self.show_notice(i18n.text("config.restart", result.settings.patient.language,
+                                       keys=keys), t)
+        else:
+            self.show_notice(None, t)
+
+    def show_notice(self, text: str | None, t: float) -> None:
+        """A line at the bottom of the screen (e.g. a rejected config) for 30 s."""
+        self.notice = (text, t) if text else None
+
+    # --- outputs ------------------------------------------------------------------------
+
+    def summary(self) -> list[dict]:
+        """Per exercise done so far: minutes, breaths/min, ratio, holds, cues, following."""
+        rows = []
+        for i, st in enumerate(self.stats):
+            if i == len(self.stats) - 1 and self.running_since is not None:
+                st.active_s = self.elapsed(self._now)
+                if self.pacer:
+                    st.following = self.pacer.summary()
+            rows.append(st.row())
+        return rows
+
+    def ring_frame(self, t: float, state: StateLike | None = None) -> np.ndarray:
+        """The LED ring's frame at ``t``: (pixels, 3) uint8 RGB."""
+        patient = state.level if state is not None and state.calibrated else None
+        fault = self.rules.fault
+        if self.mode in ("idle", "summary", "paused") or self.recal_since is not None:
+            level, phase = (None, None)
+            if self.mode != "exercise":
+                patient = None if self.mode == "idle" else patient
+        else:
+            level, phase = self.pacer_level(t), self.pacer_phase(t)
+        return _ring_frame(self.settings.ring.pixels, t, level, phase, patient,
+                           warning=self.warning, fault=fault,
+                           brightness=self.settings.ring.brightness)
+
+    def view(self, t: float, state: StateLike | None = None) -> View:
+        """The screen's view model at ``t``."""
+        lang = self.lang
+        v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
+                 today_min=self.today_min + sum(s.active_s for s in self.stats[:-1]) / 60.0,
+                 total=len(self.programme.exercises), index=self.index,
+                 curve_s=self.settings.screen.curve_s)
+        if self.notice and t - self.notice[1] < 30.0:
+            v.notice = self.notice[0]
+        if self.mode == "summary":
+            v.screen = "summary"
+            v.rows = self.summary()
+            v.today_min = self.today_min + sum(r["minutes"] for r in v.rows)
+            return v
+        if self.rules.fault:
+            v.screen = "sensor"
+            v.fault = sorted(self.rules.faults, key=str)[0][0]
+            return v
+        if self.mode == "idle":
+            return v
+        ex = self.programme.exercises[self.index]
+        v.exercise, v.hint = ex.name(lang), ex.hint(lang)
+        el = self.elapsed(t)
+        if ex.duration_s:
+            v.left_s = max(ex.duration_s - el, 0.0)
+            v.progress = min(el / ex.duration_s, 1.0)
+        if ex.repetitions:
+            v.reps_left = max(ex.repetitions - self.reps, 0)
+            v.progress = min(self.reps / ex.repetitions, 1.0)
+        if self.mode == "paused":
+            v.screen = "pause"
+            return v
+        if self.recal_since is not None or ex.kind == "calibration":
+            v.screen = "calibration"
+            v.patient_level = state.level if state is not None else None
+            self._fill_curve(v, t)
+            return v
+        v.screen = "exercise"
+        v.pacer_level, v.pacer_phase = self.pacer_level(t), self.pacer_phase(t)
+        if state is not None:
+            v.patient_level = state.level if state.calibrated else None
+            v.rate_bpm, v.ratio = state.rate_bpm, state.ratio
+        tg = self.targets(t)
+        v.target_rate, v.target_ratio = tg.rate_bpm, tg.ratio
+        v.cue = self.rules.current(t)
+        v.warning = self.warning
+        self._fill_curve(v, t)
+        return v
+
+    def _fill_curve(self, v: View, t: float) -> None:
+        span = self.settings.screen.curve_s
+        pts = [(ts, lv) for ts, lv in self._curve if ts >= t - span]
+        if pts:
+            arr = np.array(pts, dtype=np.float32)
+            v.curve_t = arr[:, 0] - t
+            v.curve_patient = arr[:, 1]
+        if self.pacer is not None and self._running():
+            times = np.linspace(max(t - span, self.running_since or t), t + 0.0, 120)
+            v.curve_target = np.array([[ts - t, self.pacer.level(ts)] for ts in times],
+                                      dtype=np.float32)

@@ -1,0 +1,177 @@
+"""Cue rules: what to tell the patient, and when not to.
+
+Each rule looks at the analysis events (and, for ``good``, the passing time) and may
+propose a cue. Proposals go through one gate so the patient is not flooded:
+
+- ``breathe_on`` (on a Hold event) and ``check_belt`` (on a sensor Fault) are urgent: they
+  bypass the gap and appear at once.
+- every other cue needs ``cues.min_gap_s`` since the last cue shown; when several are
+  due at once the highest priority wins (PRIORITY below). A suppressed cue is not queued:
+  its rule still holds on the next breath and proposes it again.
+- during a sensor fault no breathing cue is given and a Hold is never reported as a
+  breath-hold (the belt, not the patient, stopped).
+
+A cue kind is active when it is on in ``[cues]`` of the config *and* in the exercise's
+``cues`` list. The rules are plain functions of the event stream so they can be tested
+on synthetic streams and on the simulated patient through the real analysis alike.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from feedback.events import Breath, Cue, Event, Fault, FaultEnd, Hold, HoldEnd
+
+PRIORITY = ("breathe_on", "check_belt", "dont_force", "slower", "longer_exhale", "belly", "good")
+URGENT = ("breathe_on", "check_belt")
+SENSOR_FAULTS = ("disconnected", "saturated", "flat", "noisy", "i2c")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the pacer asks for at the moment (None when the pacer is off)."""
+
+    rate_bpm: float | None = None
+    ratio: float | None = None
+
+
+class CueRules:
+    """Rate-limited, prioritised cue rules over the event stream.
+
+    ``cues`` is the ``[cues]`` section of the config; ``active`` the set of cue kinds the
+    exercise allows (None = all).
+    """
+
+    def __init__(self, cues, active=None, t0: float = 0.0):
+        self.cfg = cues
+        self.active = set(active) if active is not None else None
+        self.last_cue_at = float("-inf")
+        self.faults: set[tuple[str, str | None]] = set()
+        self.holding_since: float | None = None
+        self.breaths: deque[Breath] = deque(maxlen=10)
+        self.ok_since = t0
+        self.last_breath_at: float | None = None
+        self.shown: tuple[str, float] | None = None
+        self.counts: dict[str, int] = {}
+
+    def enabled(self, kind: str) -> bool:
+        return bool(self.cfg[kind]) and (self.active is None or kind in self.active)
+
+    def set_config(self, cues) -> None:
+        self.cfg = cues
+
+    @property
+    def fault(self) -> bool:
+        return bool(self.faults)
+
+    @property
+    def holding(self) -> bool:
+        return self.holding_since is not None
+
+    # --- events -------------------------------------------------------------------------
+
+    def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
+        if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
+            self.faults.add((event.kind, event.belt))
+            self.holding_since = None
+            self._reset_ok(event.at)
+            return self._urgent("check_belt", event.at)
+        if isinstance(event, FaultEnd):
+            self.faults.discard((event.kind, event.belt))
+            self._reset_ok(event.at)
+            return []
+        if isinstance(event, Hold):
+            if self.fault or not self.enabled("breathe_on"):
+                return []
+            self.holding_since = event.at
+            self._reset_ok(event.at)
+            return self._urgent("breathe_on", event.at)
+        if isinstance(event, HoldEnd):
+            self.holding_since = None
+            self._reset_ok(event.at)
+            return []
+        if isinstance(event, Breath) and not self.fault:
+            self.breaths.append(event)
+            self.last_breath_at = event.at
+            return self._on_breath(event, targets)
+        return []
+
+    def tick(self, t: float) -> list[Cue]:
+        """Time-based rules: ``good`` after a stretch in target."""
+        if self.fault or self.holding or self.last_breath_at is None:
+            return []
+        if t - self.last_breath_at > 20.0:  # no breaths seen lately: nothing to praise
+            return []
+        if t - self.ok_since >= self.cfg["good_after_s"] and self.enabled("good"):
+            out = self._gate(["good"], t)
+            if out:
+                self.ok_since = t
+            return out
+        return []
+
+    # --- rules --------------------------------------------------------------------------
+
+    def problems(self, targets: Targets = Targets()) -> list[str]:
+        """Cue kinds the recent breaths call for (regardless of gap and switches)."""
+        n = self.cfg["after_breaths"]
+        recent = list(self.breaths)[-n:]
+        if len(recent) < n:
+            return []
+        found = []
+        slower_above = self.cfg["slower_above_bpm"]
+        if targets.rate_bpm:
+            slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
+        if all(b.rate_bpm > slower_above for b in recent):
+            found.append("slower")
+        below = self.cfg["longer_exhale_below"]
+        if targets.ratio:
+            below = max(below, 0.75 * targets.ratio)
+        if all(b.inhale_s > 0 and b.ratio < below for b in recent):
+            found.append("longer_exhale")
+        deep = recent[-min(2, n):]
+        if all(b.depth > self.cfg["dont_force_depth"] for b in deep):
+            found.append("dont_force")
+        shares = [b.belly_share for b in recent]
+        if all(s is not None and s < self.cfg["belly_share_min"] for s in shares):
+            found.append("belly")
+        return found
+
+    def _on_breath(self, b: Breath, targets: Targets) -> list[Cue]:
+        due = self.problems(targets)
+        if due:
+            self._reset_ok(b.at)
+        return self._gate([k for k in due if self.enabled(k)], b.at)
+
+    def _reset_ok(self, t: float) -> None:
+        self.ok_since = t
+
+    # --- the gate -----------------------------------------------------------------------
+
+    def _urgent(self, kind: str, t: float) -> list[Cue]:
+        if not self.enabled(kind):
+            return []
+        return [self._emit(kind, t)]
+
+    def _gate(self, kinds: list[str], t: float) -> list[Cue]:
+        if not kinds or t - self.last_cue_at < self.cfg["min_gap_s"]:
+            return []
+        kind = min(kinds, key=PRIORITY.index)
+        return [self._emit(kind, t)]
+
+    def _emit(self, kind: str, t: float) -> Cue:
+        self.last_cue_at = t
+        self.shown = (kind, t)
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return Cue(at=t, kind=kind)
+
+    def current(self, t: float) -> str | None:
+        """The cue to show at ``t``: a breath-hold or sensor fault while it lasts, else the
+        last cue for ``cues.show_s`` seconds."""
+        if self.fault and self.enabled("check_belt"):
+            return "check_belt"
+        if self.holding:
+            return "breathe_on"
+        if self.shown and self.shown[0] not in URGENT and t - self.shown[1] < self.cfg["show_s"]:
+            return self.shown[0]
+        return None

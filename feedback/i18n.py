@@ -1,0 +1,142 @@
+"""Every string the patient sees, one dict per language. Dutch is the default.
+
+Keys are stable identifiers; a test checks that every key exists in every language.
+Numbers are formatted here too, since Dutch writes a decimal comma.
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "nl": {
+        "app": "Ademcoach",
+        "idle.title": "Klaar om te beginnen",
+        "idle.programme": "Programma",
+        "idle.today": "Vandaag geoefend",
+        "idle.press": "Druk op de knop om te starten",
+        "calibration.title": "Kalibratie",
+        "calibration.say": "Adem rustig in en uit",
+        "calibration.wait": "Even meten hoe jij ademt",
+        "exercise.left": "nog",
+        "exercise.reps_left": "nog {n} keer",
+        "exercise.rate": "adem/min",
+        "exercise.ratio": "uit : in",
+        "exercise.target": "doel",
+        "phase.inhale": "Adem in",
+        "phase.hold_in": "Even vasthouden",
+        "phase.exhale": "Adem uit",
+        "phase.hold_out": "Rust",
+        "phase.free": "Adem in je eigen ritme",
+        "pause.title": "Pauze",
+        "pause.press": "Druk op de knop om verder te gaan",
+        "summary.title": "Goed gedaan!",
+        "summary.exercise": "Oefening",
+        "summary.minutes": "min",
+        "summary.rate": "adem/min",
+        "summary.ratio": "uit:in",
+        "summary.holds": "inhouden",
+        "summary.cues": "tips",
+        "summary.in_sync": "in ritme",
+        "summary.total": "Totaal {minutes} minuten geoefend",
+        "sensor.title": "Controleer de band",
+        "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
+                       "aangesloten?",
+        "sensor.disconnected": "band losgekoppeld",
+        "sensor.saturated": "band te strak of buiten bereik",
+        "sensor.flat": "geen beweging gemeten",
+        "sensor.noisy": "onrustig signaal",
+        "sensor.i2c": "meetchip antwoordt niet",
+        "config.title": "Instellingen kloppen niet",
+        "config.kept": "De vorige instellingen blijven gelden.",
+        "config.none": "Het apparaat kan niet starten tot het instellingenbestand klopt.",
+        "config.line": "regel {line}",
+        "config.more": "en nog {n} andere fout(en)",
+        "config.notice": "Nieuwe instellingen niet gebruikt: {problem}",
+        "config.restart": "Herstart nodig voor: {keys}",
+        "cue.longer_exhale": "Adem langer uit",
+        "cue.slower": "Rustiger ademen",
+        "cue.breathe_on": "Blijf ademen!",
+        "cue.dont_force": "Niet forceren, gewoon rustig",
+        "cue.belly": "Adem naar je buik",
+        "cue.good": "Goed zo!",
+        "cue.check_belt": "Controleer de band",
+        "unit.s": "s",
+        "unit.min": "min",
+    },
+    "en": {
+        "app": "Breathing coach",
+        "idle.title": "Ready to start",
+        "idle.programme": "Programme",
+        "idle.today": "Practised today",
+        "idle.press": "Press the button to start",
+        "calibration.title": "Calibration",
+        "calibration.say": "Breathe in and out calmly",
+        "calibration.wait": "Learning how you breathe",
+        "exercise.left": "left",
+        "exercise.reps_left": "{n} more",
+        "exercise.rate": "breaths/min",
+        "exercise.ratio": "out : in",
+        "exercise.target": "target",
+        "phase.inhale": "Breathe in",
+        "phase.hold_in": "Hold gently",
+        "phase.exhale": "Breathe out",
+        "phase.hold_out": "Rest",
+        "phase.free": "Breathe at your own pace",
+        "pause.title": "Paused",
+        "pause.press": "Press the button to continue",
+        "summary.title": "Well done!",
+        "summary.exercise": "Exercise",
+        "summary.minutes": "min",
+        "summary.rate": "br/min",
+        "summary.ratio": "out:in",
+        "summary.holds": "holds",
+        "summary.cues": "cues",
+        "summary.in_sync": "in sync",
+        "summary.total": "{minutes} minutes of practice in total",
+        "sensor.title": "Check the belt",
+        "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
+                       "plugged in?",
+        "sensor.disconnected": "belt unplugged",
+        "sensor.saturated": "belt too tight or out of range",
+        "sensor.flat": "no movement measured",
+        "sensor.noisy": "noisy signal",
+        "sensor.i2c": "measuring chip does not answer",
+        "config.title": "Settings are not right",
+        "config.kept": "The previous settings stay in force.",
+        "config.none": "The unit cannot start until the settings file is right.",
+        "config.line": "line {line}",
+        "config.more": "and {n} more problem(s)",
+        "config.notice": "New settings not used: {problem}",
+        "config.restart": "Restart needed for: {keys}",
+        "cue.longer_exhale": "Breathe out longer",
+        "cue.slower": "Breathe more slowly",
+        "cue.breathe_on": "Keep breathing!",
+        "cue.dont_force": "Don't force it, stay calm",
+        "cue.belly": "Breathe into your belly",
+        "cue.good": "Well done!",
+        "cue.check_belt": "Check the belt",
+        "unit.s": "s",
+        "unit.min": "min",
+    },
+}
+LANGUAGES = tuple(STRINGS)
+
+
+def text(key: str, lang: str = "nl", **fields) -> str:
+    """The string ``key`` in ``lang`` (Dutch if the language is unknown), formatted."""
+    table = STRINGS.get(lang, STRINGS["nl"])
+    s = table.get(key) or STRINGS["nl"][key]
+    return s.format(**fields) if fields else s
+
+
+def number(x: float | None, lang: str = "nl", digits: int = 1) -> str:
+    """``1.5`` as '1,5' in Dutch and '1.5' in English; '-' when unknown."""
+    if x is None or x != x:
+        return "-"
+    s = f"{x:.{digits}f}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss."""
+    s = max(int(round(seconds)), 0)
+    return f"{s // 60}:{s % 60:02d}"

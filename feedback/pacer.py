@@ -1,0 +1,260 @@
+"""The pacer: the rhythm the ring and the screen ask the patient to breathe to.
+
+A breathing cycle is inhale, pause after inhale (hold_in), exhale, pause after exhale
+(hold_out). The rhythm is given in seconds or as a rate plus an exhale:inhale ratio, may
+progress over an exercise (e.g. 1:1 to 1:2 over 3 minutes), or adapt to the patient:
+start from the patient's own measured rhythm and lengthen mainly the exhale, one step per
+breath the patient follows, toward the target rate and ratio (as device-guided breathing
+does). A cycle's timing is fixed when it starts, so changes never make the ring jump.
+
+Time is always passed in. Queries may go back as far as the kept history (for the target
+curve on screen) but the pacer itself only moves forward.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass
+
+PHASES = ("inhale", "hold_in", "exhale", "hold_out")
+FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One breathing cycle's timing, in seconds."""
+
+    inhale_s: float
+    hold_in_s: float
+    exhale_s: float
+    hold_out_s: float
+
+    @classmethod
+    def from_rate(cls, rate_bpm: float, ratio: float, hold_in_s: float = 0.0,
+                  hold_out_s: float = 0.0) -> Pattern:
+        """A cycle of ``rate_bpm`` per minute whose exhale is ``ratio`` times the inhale."""
+        breathing = max(60.0 / rate_bpm - hold_in_s - hold_out_s, 1.0)
+        inhale = breathing / (1.0 + ratio)
+        return cls(inhale, hold_in_s, breathing - inhale, hold_out_s)
+
+    @property
+    def period(self) -> float:
+        return self.inhale_s + self.hold_in_s + self.exhale_s + self.hold_out_s
+
+    @property
+    def rate_bpm(self) -> float:
+        return 60.0 / self.period
+
+    @property
+    def ratio(self) -> float:
+        """Exhale:inhale, without the pauses (what the therapist sets)."""
+        return self.exhale_s / self.inhale_s
+
+    @property
+    def effective_ratio(self) -> float:
+        """Exhale:inhale as the breath analysis will measure it (pauses included)."""
+        return (self.exhale_s + self.hold_out_s) / (self.inhale_s + self.hold_in_s)
+
+
+@dataclass(frozen=True)
+class Adaptive:
+    """Adaptive mode: where to go and the therapist's limits."""
+
+    target_rate_bpm: float = 6.0
+    target_ratio: float = 2.0
+    min_rate_bpm: float = 4.0
+    max_exhale_s: float = 10.0
+    step_s: float = 0.5
+    misses_to_back_off: int = 2
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    start: float
+    pattern: Pattern
+
+    @property
+    def end(self) -> float:
+        return self.start + self.pattern.period
+
+
+def _ease(x: float) -> float:
+    """Smooth 0..1 so the fill starts and ends gently, like a breath."""
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(x, 0.0), 1.0))
+
+
+class Pacer:
+    """The rhythm over one exercise.
+
+    ``progression=(start_ratio, over_s)`` moves the ratio from ``start_ratio`` to the
+    pattern's ratio over ``over_s`` seconds at the same rate. ``adaptive`` makes the pacer
+    start from the first observed breath and adapt (``pattern`` is then only used until the
+    patient's rhythm is known).
+    """
+
+    def __init__(self, pattern: Pattern, t0: float, progression: tuple[float, float] | None = None,
+                 adaptive: Adaptive | None = None, history_s: float = 120.0):
+        self.base = pattern
+        self.t0 = t0
+        self.progression = progression
+        self.adaptive = adaptive
+        self.history_s = history_s
+        self._cycles: deque[_Cycle] = deque()
+        self._next: Pattern | None = None
+        self._adapt_pattern: Pattern | None = None
+        self._adapt_start: Pattern | None = None
+        self._misses = 0
+        self.following: Counter = Counter()
+        self._cycles.append(_Cycle(t0, self._pattern_for(t0)))
+
+    # --- the schedule ------------------------------------------------------------------
+
+    def _pattern_for(self, t: float) -> Pattern:
+        if self._next is not None:
+            p, self._next = self._next, None
+            return p
+        if self.adaptive and self._adapt_pattern is not None:
+            return self._adapt_pattern
+        if self.progression:
+            start_ratio, over_s = self.progression
+            x = min(max((t - self.t0) / over_s, 0.0), 1.0)
+            ratio = start_ratio + (self.base.ratio - start_ratio) * x
+            return Pattern.from_rate(self.base.rate_bpm, ratio, self.base.hold_in_s,
+                                     self.base.hold_out_s)
+        return self.base
+
+    def _advance(self, t: float) -> None:
+        while self._cycles[-1].end <= t:
+            end = self._cycles[-1].end
+            self._cycles.append(_Cycle(end, self._pattern_for(end)))
+        while len(self._cycles) > 2 and self._cycles[1].end < t - self.history_s:
+            self._cycles.popleft()
+
+    def _cycle_at(self, t: float) -> _Cycle:
+        self._advance(t)
+        for c in reversed(self._cycles):
+            if c.start <= t:
+                return c
+        return self._cycles[0]
+
+    def set_pattern(self, pattern: Pattern) -> None:
+        """Use ``pattern`` from the next cycle on (new settings at a breath boundary)."""
+        self.base = pattern
+        self.progression = None
+        self._next = pattern
+        if self.adaptive:
+            self._adapt_pattern = pattern
+
+    # --- what the ring and screen ask ---------------------------------------------------
+
+    def current(self, t: float) -> Pattern:
+        """The pattern of the cycle running at ``t``."""
+        return self._cycle_at(t).pattern
+
+    def phase(self, t: float) -> str:
+        """'inhale', 'hold_in', 'exhale' or 'hold_out' at ``t``."""
+        return self._where(t)[0]
+
+    def level(self, t: float) -> float:
+        """Pacer fill 0..1: rises during inhale, 1 in hold_in, falls in exhale, 0 in hold_out."""
+        name, x, _start, _end = self._where(t)
+        if name == "inhale":
+            return _ease(x)
+        if name == "hold_in":
+            return 1.0
+        if name == "exhale":
+            return 1.0 - _ease(x)
+        return 0.0
+
+    def _where(self, t: float) -> tuple[str, float, float, float]:
+        c = self._cycle_at(t)
+        p = c.pattern
+        s = c.start
+        for name, length in zip(PHASES, (p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s),
+                                strict=True):
+            if length > 0 and t < s + length:
+                return name, (t - s) / length, s, s + length
+            s += length
+        return "hold_out", 1.0, c.end, c.end
+
+    def planned_pause(self, t: float) -> tuple[float, float] | None:
+        """The pause span (hold_in or hold_out) running at ``t``, or None.
+
+        The breath analysis must not call this a breath-hold: the pacer asked for it.
+        """
+        name, _x, start, end = self._where(t)
+        if name in ("hold_in", "hold_out") and end > start:
+            return (start, end)
+        return None
+
+    def levels(self, times) -> list[float]:
+        """``level`` for many times (ascending), e.g. the target curve on screen."""
+        return [self.level(t) for t in times]
+
+    # --- following and adaptation -------------------------------------------------------
+
+    def assess(self, inhale_s: float, exhale_s: float, start: float) -> str:
+        """How one breath compared to the cycle it started in (see FOLLOWING)."""
+        p = self._cycle_at(start).pattern
+        period = inhale_s + exhale_s
+        if period < 0.8 * p.period:
+            return "too_fast"
+        if inhale_s > 0 and exhale_s / inhale_s < 0.8 * p.effective_ratio:
+            return "exhale_short"
+        if period > 1.3 * p.period:
+            return "too_slow"
+        return "in_sync"
+
+    def observe(self, start: float, inhale_s: float, exhale_s: float) -> str:
+        """Record a completed breath; in adaptive mode, step the rhythm. Returns the verdict."""
+        if self.adaptive and self._adapt_pattern is None:
+            # First breath: start from the patient's own rhythm, within the limits.
+            self._adapt_pattern = self._limit(Pattern(max(inhale_s, 1.0), 0.0,
+                                                      max(exhale_s, 1.0), 0.0))
+            self._adapt_start = self._adapt_pattern
+            self._next = self._adapt_pattern
+            return "in_sync"
+        verdict = self.assess(inhale_s, exhale_s, start)
+        self.following[verdict] += 1
+        if self.adaptive:
+            if verdict == "in_sync":
+                self._misses = 0
+                self._adapt_pattern = self._step(self._adapt_pattern, +1)
+            else:
+                self._misses += 1
+                if self._misses >= self.adaptive.misses_to_back_off:
+                    self._misses = 0
+                    self._adapt_pattern = self._step(self._adapt_pattern, -1)
+        return verdict
+
+    def _target(self) -> Pattern:
+        a = self.adaptive
+        return self._limit(Pattern.from_rate(a.target_rate_bpm, a.target_ratio))
+
+    def _limit(self, p: Pattern) -> Pattern:
+        a = self.adaptive
+        exhale = min(p.exhale_s, a.max_exhale_s)
+        inhale = p.inhale_s
+        longest = 60.0 / a.min_rate_bpm
+        if inhale + exhale + p.hold_in_s + p.hold_out_s > longest:
+            exhale = max(longest - inhale - p.hold_in_s - p.hold_out_s, 1.0)
+        return Pattern(inhale, p.hold_in_s, exhale, p.hold_out_s)
+
+    def _step(self, p: Pattern, direction: int) -> Pattern:
+        """Move toward the target (+1) or back toward the patient's own start (-1): the
+        exhale by a full step, the inhale by half a step, so the exhale lengthens first."""
+        a = self.adaptive
+        goal = self._target() if direction > 0 else self._adapt_start
+
+        def move(x: float, g: float, step: float) -> float:
+            return g if abs(g - x) <= step else x + math.copysign(step, g - x)
+
+        exhale = move(p.exhale_s, goal.exhale_s, a.step_s)
+        inhale = move(p.inhale_s, goal.inhale_s, a.step_s / 2)
+        return self._limit(Pattern(inhale, p.hold_in_s, exhale, p.hold_out_s))
+
+    def summary(self) -> dict[str, float]:
+        """Share of assessed breaths per verdict (0..1), e.g. {'in_sync': 0.8, ...}."""
+        n = sum(self.following.values())
+        return {k: (self.following[k] / n if n else 0.0) for k in FOLLOWING}

@@ -1,0 +1,233 @@
+"""Exercise programmes: the clinic's four steps as a list of exercises in a TOML file.
+
+A programme file (``config/programs/NAME.toml``) has a ``[programme]`` table with its
+shown names and one ``[[exercise]]`` table per exercise. The main config's
+``[programme] name`` picks the file. Files are checked with the same rules and the same
+one-line messages as the main config, e.g.::
+
+    clinic.toml:31: exercise[2].duration_s = -5: must be between 10 and 3600 seconds
+
+Exercises are numbered from 1 in messages, in the order they appear in the file.
+A programme file next to the config file (``<config dir>/programs``) wins over the
+shipped one of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedback.config import (
+    CUE_SWITCHES,
+    Bool,
+    Choice,
+    ConfigError,
+    Float,
+    Int,
+    ListOf,
+    Problem,
+    Settings,
+    Text,
+    _hint,
+    key_lines,
+    parse_toml,
+    validate_table,
+)
+
+SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
+KINDS = ("calibration", "breathing", "movement", "load")
+
+HEAD_SCHEMA = {
+    "name_nl": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
+    "name_en": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
+}
+
+EXERCISE_SCHEMA = {
+    "id": Text("", pattern=r"[a-z0-9_]{1,30}",
+               explain="must be a short id of lower-case letters, digits and _"),
+    "name_nl": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
+    "name_en": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
+    "hint_nl": Text("", pattern=r".{0,120}", explain="must be at most 120 characters"),
+    "hint_en": Text("", pattern=r".{0,120}", explain="must be at most 120 characters"),
+    "kind": Choice("breathing", choices=KINDS),
+    "duration_s": Float(0.0, lo=10.0, hi=3600.0, unit="seconds"),
+    "repetitions": Int(0, lo=1, hi=200, unit="breaths"),
+    "pacer": Choice("config", choices=("config", "fixed", "adaptive", "off")),
+    "inhale_s": Float(0.0, lo=1.0, hi=10.0, unit="seconds"),
+    "hold_in_s": Float(-1.0, lo=0.0, hi=5.0, unit="seconds"),
+    "exhale_s": Float(0.0, lo=2.0, hi=20.0, unit="seconds"),
+    "hold_out_s": Float(-1.0, lo=0.0, hi=10.0, unit="seconds"),
+    "start_ratio": Float(-1.0, lo=0.0, hi=4.0),
+    "progress_s": Float(0.0, lo=10.0, hi=1800.0, unit="seconds"),
+    "cues": ListOf(None, item=Choice("", choices=CUE_SWITCHES)),
+    "hold_after_s": Float(0.0, lo=2.0, hi=15.0, unit="seconds"),
+    "hold_warnings": Bool(True),
+}
+# Keys whose default means "not given here: use the main config".
+_UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.0,
+          "exhale_s": 0.0, "hold_out_s": -1.0, "start_ratio": -1.0, "progress_s": 0.0,
+          "cues": None, "hold_after_s": 0.0}
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One exercise as the coach uses it. ``None`` fields fall back to the main config."""
+
+    id: str
+    name_nl: str
+    name_en: str
+    kind: str
+    duration_s: float | None
+    repetitions: int | None
+    pacer: str
+    hint_nl: str = ""
+    hint_en: str = ""
+    inhale_s: float | None = None
+    hold_in_s: float | None = None
+    exhale_s: float | None = None
+    hold_out_s: float | None = None
+    start_ratio: float | None = None
+    progress_s: float | None = None
+    cues: tuple[str, ...] | None = None
+    hold_after_s: float | None = None
+    hold_warnings: bool = True
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_nl
+
+    def hint(self, lang: str) -> str:
+        return self.hint_en if lang == "en" else self.hint_nl
+
+    def cue_on(self, kind: str) -> bool:
+        """Is this cue active in this exercise? (The main config can still switch it off.)"""
+        if kind == "breathe_on" and not self.hold_warnings:
+            return False
+        return self.cues is None or kind in self.cues
+
+
+@dataclass(frozen=True)
+class Programme:
+    key: str
+    name_nl: str
+    name_en: str
+    exercises: tuple[ExerciseSpec, ...]
+    source: str = ""
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_nl
+
+
+def available(config_dir: Path | None = None) -> list[str]:
+    """Programme names that can be chosen (shipped and next to the config file)."""
+    names = {p.stem for p in SHIPPED.glob("*.toml")}
+    if config_dir and (config_dir / "programs").is_dir():
+        names |= {p.stem for p in (config_dir / "programs").glob("*.toml")}
+    return sorted(names)
+
+
+def find(name: str, config_dir: Path | None = None) -> Path | None:
+    for base in ([config_dir / "programs"] if config_dir else []) + [SHIPPED]:
+        p = base / f"{name}.toml"
+        if p.is_file():
+            return p
+    return None
+
+
+def _exercise_lines(text: str) -> dict:
+    """Line numbers per (``exercise[i]``, key), counting ``[[exercise]]`` from 1."""
+    lines: dict = {}
+    section, n_ex = "", 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        if re.match(r"^\s*\[\[\s*exercise\s*\]\]", raw):
+            n_ex += 1
+            section = f"exercise[{n_ex}]"
+            lines[(section, None)] = n
+            continue
+        m = re.match(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]", raw)
+        if m:
+            section = m.group(1)
+            lines.setdefault((section, None), n)
+            continue
+        m = re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", raw)
+        if m:
+            lines.setdefault((section, m.group(1)), n)
+    return lines
+
+
+def load_programme(path, key: str | None = None) -> Programme:
+    """Read and check a programme file. Raises ConfigError listing every problem."""
+    path = os.fspath(path)
+    data, text = parse_toml(path)
+    lines = _exercise_lines(text)
+    lines.update({k: v for k, v in key_lines(text).items() if k[0] != "exercise"})
+    problems: list[Problem] = []
+    for name in data:
+        if name not in ("programme", "exercise"):
+            problems.append(Problem(path, lines.get((name, None)) or lines.get(("", name)),
+                                    f"[{name}]: unknown section"
+                                    f"{_hint(name, ['programme', 'exercise'])}"))
+    head = data.get("programme", {})
+    if not isinstance(head, dict):
+        head = {}
+    head_vals, found = validate_table(head, HEAD_SCHEMA, path, lines, "programme")
+    problems += found
+    for k in HEAD_SCHEMA:
+        if k not in head:
+            problems.append(Problem(path, lines.get(("programme", None)),
+                                    f"programme.{k}: missing; give the programme's shown name"))
+    raw = data.get("exercise", [])
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(path, None, "no [[exercise]] tables: a programme needs at "
+                                            "least one exercise"))
+        raw = []
+    exercises, ids = [], set()
+    for i, table in enumerate(raw, 1):
+        label = f"exercise[{i}]"
+        if not isinstance(table, dict):
+            problems.append(Problem(path, None, f"{label}: must be an [[exercise]] table"))
+            continue
+        vals, found = validate_table(table, EXERCISE_SCHEMA, path, lines, label)
+        problems += found
+        at = lines.get((label, None))
+        for k in ("id", "name_nl", "name_en"):
+            if k not in table:
+                problems.append(Problem(path, at, f"{label}.{k}: missing"))
+        has_d, has_r = "duration_s" in table, "repetitions" in table
+        if has_d == has_r:
+            problems.append(Problem(path, at, f"{label}: give either duration_s or "
+                                              "repetitions (one of the two)"))
+        if vals["id"] and vals["id"] in ids:
+            problems.append(Problem(path, lines.get((label, "id")),
+                                    f"{label}.id = {vals['id']!r}: used twice"))
+        ids.add(vals["id"])
+        if found:
+            continue
+        got = {k: (None if k in _UNSET and vals[k] == _UNSET[k] else vals[k])
+               for k in EXERCISE_SCHEMA}
+        if got["cues"] is not None:
+            got["cues"] = tuple(got["cues"])
+        exercises.append(ExerciseSpec(**got))
+    if problems:
+        raise ConfigError(problems)
+    return Programme(key or Path(path).stem, head_vals["name_nl"], head_vals["name_en"],
+                     tuple(exercises), path)
+
+
+def programme_for(settings: Settings) -> Programme:
+    """The programme the config chooses. An unknown name is a problem in the config file."""
+    name = settings.programme.name
+    config_dir = Path(settings.source).parent if settings.source else None
+    path = find(name, config_dir)
+    if path is None:
+        line = None
+        if settings.source and os.path.isfile(settings.source):
+            with open(settings.source, encoding="utf-8") as fh:
+                line = key_lines(fh.read()).get(("programme", "name"))
+        have = available(config_dir)
+        raise ConfigError([Problem(
+            settings.source or "<config>", line,
+            f"programme.name = {name!r}: no such programme; available: "
+            f"{', '.join(repr(h) for h in have)}{_hint(name, have)}")])
+    return load_programme(path, name)

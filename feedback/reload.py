@@ -1,0 +1,146 @@
+"""Hot reload of the therapist's config file (and the programme it chooses).
+
+The loop calls ``ConfigWatcher.poll(now)`` every frame; about once a second it looks at
+the files' modification time, size and inode, and only when those change does it read
+and hash the content (an editor that rewrites the same bytes changes nothing). SIGHUP
+calls ``request()``, which forces a check on the next poll (it only sets a flag, so it is
+safe inside a signal handler).
+
+A changed file is validated in full. A good one comes back as ``Reloaded`` (the coach
+applies it at the next breath or exercise); a bad one as ``Rejected`` with the
+ConfigError, and the last good config stays in force. Keys the running unit cannot
+change (the sensor, the buttons, the ring's wiring, the screen mode) keep their old
+values and are listed in ``Reloaded.needs_restart``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feedback.config import ConfigError, Section, Settings, load_config
+from feedback.programme import Programme, programme_for
+
+log = logging.getLogger(__name__)
+
+# section -> keys that need a restart (None = the whole section)
+RESTART_KEYS: dict[str, tuple[str, ...] | None] = {
+    "sensor": None,
+    "buttons": None,
+    "ring": ("pixels", "spi_bus", "order"),
+    "screen": ("fullscreen", "width", "height"),
+}
+
+
+def load_all(path) -> tuple[Settings, Programme]:
+    """The config file and the programme it chooses, both checked."""
+    settings = load_config(path)
+    return settings, programme_for(settings)
+
+
+@dataclass
+class Reloaded:
+    settings: Settings
+    programme: Programme
+    needs_restart: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rejected:
+    error: ConfigError
+
+
+def keep_restart_keys(new: Settings, old: Settings) -> tuple[Settings, list[str]]:
+    """``new`` with the restart-only keys put back to ``old``; the keys that differed."""
+    changed = []
+    out = Settings({name: Section(sec) for name, sec in new.items()})
+    out.source = new.source
+    for section, keys in RESTART_KEYS.items():
+        for key in keys if keys is not None else tuple(new[section]):
+            if new[section][key] != old[section][key]:
+                changed.append(f"{section}.{key}")
+                out[section][key] = old[section][key]
+    return out, changed
+
+
+class ConfigWatcher:
+    """Notices a changed config (or programme) file and validates it."""
+
+    def __init__(self, path, current: Settings | None = None, interval_s: float = 1.0):
+        self.path = Path(path)
+        self.current = current
+        self.interval_s = interval_s
+        self._requested = False
+        self._last_check = float("-inf")
+        self._sigs: dict[Path, tuple | None] = {}
+        self._hash: str | None = None
+        self._watch_files()
+        self._hash = self._content_hash()
+
+    def _files(self) -> list[Path]:
+        files = [self.path]
+        if self.current is not None:
+            from feedback.programme import find
+
+            prog = find(self.current.programme.name, self.path.parent)
+            if prog:
+                files.append(prog)
+        return files
+
+    @staticmethod
+    def _sig(p: Path) -> tuple | None:
+        try:
+            st = os.stat(p)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _watch_files(self) -> None:
+        self._sigs = {p: self._sig(p) for p in self._files()}
+
+    def _content_hash(self) -> str:
+        h = hashlib.sha256()
+        for p in self._files():
+            try:
+                h.update(p.read_bytes())
+            except OSError:
+                h.update(b"<missing>")
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def request(self) -> None:
+        """Check on the next poll (SIGHUP)."""
+        self._requested = True
+
+    def poll(self, now: float) -> Reloaded | Rejected | None:
+        """Call often; returns a result only when the files' content changed."""
+        if not self._requested and now - self._last_check < self.interval_s:
+            return None
+        forced, self._requested = self._requested, False
+        self._last_check = now
+        sigs = {p: self._sig(p) for p in self._files()}
+        if not forced and sigs == self._sigs:
+            return None
+        self._sigs = sigs
+        digest = self._content_hash()
+        if digest == self._hash:
+            return None
+        self._hash = digest
+        try:
+            settings, programme = load_all(self.path)
+        except ConfigError as exc:
+            for p in exc.problems:
+                log.warning("config not applied: %s", p)
+            return Rejected(exc)
+        restart: list[str] = []
+        if self.current is not None:
+            settings, restart = keep_restart_keys(settings, self.current)
+            if restart:
+                log.warning("config: needs a restart to apply %s", ", ".join(restart))
+        self.current = settings
+        self._watch_files()
+        self._hash = self._content_hash()
+        return Reloaded(settings, programme, restart)

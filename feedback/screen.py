@@ -1,0 +1,331 @@
+"""The patient's screen (pygame-ce): large, high-contrast, readable from 2-3 metres.
+
+Every screen is laid out in fractions of the window, so one layout serves 480x320 up to
+1920x1080. Text is fitted into its box by shrinking the font (never overflowing), and
+every text blit's rectangle is kept in ``Screen.texts`` so tests can check that no text
+leaves the screen or overlaps other text.
+
+``Screen.draw(view)`` draws a ``coach.View``; with ``display=True`` the screen opens a
+window (full-screen on the unit, SDL KMSDRM needs no desktop) and ``present()`` shows it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402
+
+from feedback import i18n
+from feedback.coach import View
+
+BG = (10, 12, 18)
+PANEL = (28, 32, 42)
+FG = (245, 245, 245)
+DIM = (175, 180, 190)
+SKY = (86, 180, 233)        # Okabe-Ito sky blue: inhale on a dark background
+ORANGE = (230, 159, 0)      # Okabe-Ito orange: exhale
+PAUSE = (200, 190, 160)
+WARN = (213, 50, 80)
+YELLOW = (240, 228, 66)
+PHASE = {"inhale": SKY, "hold_in": PAUSE, "exhale": ORANGE, "hold_out": PAUSE}
+CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
+
+
+class Screen:
+    """Draws views onto a surface of ``size`` (w, h)."""
+
+    def __init__(self, size=(800, 480), display: bool = False, fullscreen: bool = False):
+        pygame.font.init()
+        self.size = (int(size[0]), int(size[1]))
+        self.display = display
+        if display:
+            pygame.display.init()
+            flags = pygame.FULLSCREEN if fullscreen else 0
+            self.surface = pygame.display.set_mode((0, 0) if fullscreen else self.size, flags)
+            self.size = self.surface.get_size()
+            pygame.display.set_caption("Ademcoach")
+            pygame.mouse.set_visible(not fullscreen)
+        else:
+            self.surface = pygame.Surface(self.size)
+        self.texts: list[tuple[str, pygame.Rect]] = []
+        self._fonts: dict[int, pygame.font.Font] = {}
+
+    # --- text ---------------------------------------------------------------------------
+
+    def font(self, px: int) -> pygame.font.Font:
+        f = self._fonts.get(px)
+        if f is None:
+            f = self._fonts[px] = pygame.font.Font(None, px)
+        return f
+
+    def _fit(self, lines: list[str], w: int, h: int, max_px: int) -> int:
+        """Largest font size (<= max_px) at which ``lines`` fit in w x h."""
+        lo, hi = 8, max(max_px, 8)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            f = self.font(mid)
+            ok = all(f.size(s)[0] <= w for s in lines) and f.get_linesize() * len(lines) <= h
+            if ok:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def text(self, s: str, box: pygame.Rect, colour=FG, align: str = "left",
+             max_px: int | None = None) -> pygame.Rect | None:
+        """One line of text shrunk to fit ``box``; returns where it went."""
+        if not s:
+            return None
+        px = self._fit([s], box.w, box.h, max_px or box.h)
+        f = self.font(px)
+        while len(s) > 1 and f.size(s)[0] > box.w:      # even the smallest size is too wide
+            s = s[:-4].rstrip() + "..." if len(s) > 4 else s[:-1]
+        img = f.render(s, True, colour)
+        r = img.get_rect()
+        r.centery = box.centery
+        if align == "center":
+            r.centerx = box.centerx
+        elif align == "right":
+            r.right = box.right
+        else:
+            r.left = box.left
+        r.clamp_ip(box)
+        self.surface.blit(img, r)
+        self.texts.append((s, r.copy()))
+        return r
+
+    def paragraph(self, s: str, box: pygame.Rect, colour=FG, max_px: int | None = None,
+                  align: str = "left") -> None:
+        """Word-wrapped text, shrunk until all lines fit in ``box``."""
+        max_px = max_px or box.h
+        px = max_px
+        while True:
+            lines = self._wrap(s, self.font(px), box.w)
+            fit = self._fit(lines, box.w, box.h, px)
+            if fit >= px or px <= 8:
+                break
+            px = max(fit, 8)
+        f = self.font(px)
+        y = box.top
+        for line in lines:
+            line_box = pygame.Rect(box.left, y, box.w, f.get_linesize())
+            if line_box.bottom > box.bottom:
+                break
+            self.text(line, line_box, colour, align, max_px=px)
+            y += f.get_linesize()
+
+    @staticmethod
+    def _wrap(s: str, font: pygame.font.Font, width: int) -> list[str]:
+        lines, cur = [], ""
+        for word in s.split():
+            trial = f"{cur} {word}".strip()
+            if font.size(trial)[0] <= width or not cur:
+                cur = trial
+            else:
+                lines.append(cur)
+                cur = word
+        if cur:
+            lines.append(cur)
+        return lines or [""]
+
+    # --- geometry -----------------------------------------------------------------------
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> pygame.Rect:
+        """A rectangle in fractions of the screen."""
+        w, h = self.size
+        return pygame.Rect(round(x0 * w), round(y0 * h), round((x1 - x0) * w),
+                           round((y1 - y0) * h))
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def draw(self, view: View) -> pygame.Surface:
+        self.texts = []
+        self.surface.fill(BG)
+        getattr(self, f"_draw_{view.screen}")(view)
+        if view.notice and view.screen not in ("config",):
+            self.text(view.notice, self.box(0.02, 0.0, 0.98, 0.045), YELLOW, "center")
+        return self.surface
+
+    def present(self) -> None:
+        if self.display:
+            pygame.display.flip()
+
+    def save(self, path) -> None:
+        pygame.image.save(self.surface, os.fspath(path))
+
+    def _t(self, view: View, key: str, **kw) -> str:
+        return i18n.text(key, view.lang, **kw)
+
+    def _draw_idle(self, v: View) -> None:
+        self.text(self._t(v, "app"), self.box(0.05, 0.05, 0.95, 0.17), DIM, "center")
+        self.text(self._t(v, "idle.title"), self.box(0.05, 0.20, 0.95, 0.38), FG, "center")
+        self.text(f"{self._t(v, 'idle.programme')}: {v.programme}",
+                  self.box(0.05, 0.42, 0.95, 0.56), SKY, "center")
+        self.text(f"{self._t(v, 'idle.today')}: {round(v.today_min)} {self._t(v, 'unit.min')}",
+                  self.box(0.05, 0.60, 0.95, 0.72), FG, "center")
+        self.text(self._t(v, "idle.press"), self.box(0.05, 0.82, 0.95, 0.93), DIM, "center")
+
+    def _header(self, v: View) -> None:
+        self.text(v.exercise, self.box(0.03, 0.05, 0.70, 0.15), FG)
+        if v.reps_left is not None:
+            left = self._t(v, "exercise.reps_left", n=v.reps_left)
+        elif v.left_s is not None:
+            left = f"{self._t(v, 'exercise.left')} {i18n.clock(v.left_s)}"
+        else:
+            left = ""
+        self.text(left, self.box(0.72, 0.05, 0.97, 0.15), DIM, "right")
+        bar = self.box(0.03, 0.165, 0.97, 0.18)
+        pygame.draw.rect(self.surface, PANEL, bar)
+        done = bar.copy()
+        done.w = round(bar.w * v.progress)
+        pygame.draw.rect(self.surface, SKY, done)
+
+    def _draw_calibration(self, v: View) -> None:
+        self._header(v)
+        self.text(self._t(v, "calibration.say"), self.box(0.05, 0.22, 0.95, 0.40), FG, "center")
+        self._curve(v, self.box(0.05, 0.44, 0.95, 0.82))
+        self.text(self._t(v, "calibration.wait"), self.box(0.05, 0.85, 0.95, 0.95), DIM,
+                  "center")
+
+    def _draw_exercise(self, v: View) -> None:
+        if v.warning:
+            self.surface.fill((40, 8, 14))
+        self._header(v)
+        self._pacer_figure(v, self.box(0.03, 0.21, 0.37, 0.66))
+        phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
+                 else self._t(v, "phase.free"))
+        colour = PHASE.get(v.pacer_phase, FG)
+        self.text(phase, self.box(0.03, 0.68, 0.37, 0.79), colour, "center")
+        self._curve(v, self.box(0.40, 0.21, 0.97, 0.55))
+        self._stat(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0,
+                   self.box(0.40, 0.57, 0.67, 0.80))
+        self._stat(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1,
+                   self.box(0.70, 0.57, 0.97, 0.80))
+        banner = self.box(0.0, 0.82, 1.0, 1.0)
+        if v.cue:
+            pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
+            self.text(self._t(v, f"cue.{v.cue}"), banner.inflate(-banner.w // 20, -banner.h // 6),
+                      FG, "center")
+        elif v.hint:
+            self.text(v.hint, banner.inflate(-banner.w // 20, -banner.h // 3), DIM, "center")
+        if v.warning:
+            thick = max(self.size[1] // 40, 4)
+            pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), thick)
+
+    def _stat(self, v: View, value, digits, label_key, target, tdigits, box) -> None:
+        top = pygame.Rect(box.left, box.top, box.w, box.h * 62 // 100)
+        bottom = pygame.Rect(box.left, top.bottom, box.w, box.h - top.h)
+        self.text(i18n.number(value, v.lang, digits), top, FG, "center")
+        label = self._t(v, label_key)
+        if target is not None:
+            label += f" ({self._t(v, 'exercise.target')} {i18n.number(target, v.lang, tdigits)})"
+        self.text(label, bottom, DIM, "center")
+
+    def _pacer_figure(self, v: View, box: pygame.Rect) -> None:
+        """A disc that grows on the inhale and shrinks on the exhale; the patient's own
+        level is a white circle, so lagging behind shows as a gap."""
+        r_max = min(box.w, box.h) // 2 - 2
+        r_min = r_max * 35 // 100
+        c = box.center
+        pygame.draw.circle(self.surface, PANEL, c, r_max)
+        if v.pacer_level is not None:
+            r = r_min + (r_max - r_min) * max(min(v.pacer_level, 1.0), 0.0)
+            pygame.draw.circle(self.surface, PHASE.get(v.pacer_phase, PAUSE), c, round(r))
+        if v.patient_level is not None:
+            r = r_min + (r_max - r_min) * max(min(v.patient_level, 1.1), -0.1)
+            pygame.draw.circle(self.surface, FG, c, max(round(r), 2), max(r_max // 18, 2))
+        if v.warning:
+            pygame.draw.circle(self.surface, WARN, c, r_max, max(r_max // 6, 3))
+
+    def _curve(self, v: View, box: pygame.Rect) -> None:
+        """Last ``curve_s`` seconds: the target (pacer) as a band, the patient as a line."""
+        pygame.draw.rect(self.surface, PANEL, box)
+        span = v.curve_s
+
+        def pts(t, y):
+            xs = box.left + (1.0 + np.asarray(t) / span) * (box.w - 1)
+            ys = box.bottom - 1 - np.clip(np.asarray(y), -0.1, 1.1) * (box.h - 1) / 1.2 - (
+                0.1 * (box.h - 1) / 1.2)
+            return list(zip(xs.tolist(), ys.tolist(), strict=True))
+
+        if v.curve_target is not None and len(v.curve_target) > 1:
+            p = pts(v.curve_target[:, 0], v.curve_target[:, 1])
+            pygame.draw.lines(self.surface, SKY, False, p, max(box.h // 40, 3))
+        if v.curve_t is not None and len(v.curve_t) > 1:
+            p = pts(v.curve_t, v.curve_patient)
+            pygame.draw.lines(self.surface, FG, False, p, max(box.h // 45, 2))
+
+    def _draw_pause(self, v: View) -> None:
+        self._header(v)
+        self.text(self._t(v, "pause.title"), self.box(0.05, 0.25, 0.95, 0.55), PAUSE, "center")
+        self.text(self._t(v, "pause.press"), self.box(0.05, 0.70, 0.95, 0.82), DIM, "center")
+
+    def _draw_summary(self, v: View) -> None:
+        self.text(self._t(v, "summary.title"), self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
+        cols = [("summary.exercise", 0.02, 0.45, "left"), ("summary.minutes", 0.46, 0.55, "right"),
+                ("summary.rate", 0.56, 0.70, "right"), ("summary.ratio", 0.71, 0.81, "right"),
+                ("summary.holds", 0.82, 0.91, "right"), ("summary.cues", 0.92, 0.98, "right")]
+        rows = v.rows[:8]
+        top, bottom = 0.18, 0.86
+        step = (bottom - top) / (len(rows) + 1)
+        row_h = step * 0.9
+        heads = [(self._t(v, k), self.box(x0, top, x1, top + row_h * 0.8), a)
+                 for k, x0, x1, a in cols]
+        cells = []
+        for i, row in enumerate(rows, 1):
+            y = top + i * step
+            values = [row["name_en"] if v.lang == "en" else row["name_nl"],
+                      i18n.number(row["minutes"], v.lang, 1),
+                      i18n.number(row["rate_bpm"], v.lang, 1),
+                      i18n.number(row["ratio"], v.lang, 1),
+                      str(row["holds"]), str(sum(row["cues"].values()))]
+            cells += [(value, self.box(x0, y, x1, y + row_h), a, n == 0)
+                      for n, (value, (_k, x0, x1, a)) in enumerate(zip(values, cols, strict=True))]
+        # One size per kind of text, so the table reads as a table.
+        num_px = min([self._fit([t], b.w, b.h, b.h) for t, b, _a, name in cells if not name]
+                     or [self.size[1]])
+        name_px = min([self._fit([t], b.w, b.h, b.h) for t, b, _a, name in cells if name]
+                      or [self.size[1]])
+        head_px = max(min(num_px, name_px) * 3 // 4, 10)
+        for t, b, a in heads:
+            self.text(t, b, DIM, a, max_px=head_px)
+        for t, b, a, name in cells:
+            self.text(t, b, FG, a, max_px=name_px if name else num_px)
+        total = round(v.today_min)
+        self.text(self._t(v, "summary.total", minutes=total), self.box(0.03, 0.88, 0.97, 0.97),
+                  SKY, "center")
+
+    def _draw_sensor(self, v: View) -> None:
+        self.text(self._t(v, "sensor.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE, "center")
+        self.paragraph(self._t(v, "sensor.body"), self.box(0.08, 0.32, 0.92, 0.68), FG,
+                       max_px=self.size[1] // 9, align="center")
+        if v.fault:
+            self.text(self._t(v, f"sensor.{v.fault}"), self.box(0.05, 0.74, 0.95, 0.86), DIM,
+                      "center")
+
+    def _draw_config(self, v: View) -> None:
+        self.text(self._t(v, "config.title"), self.box(0.04, 0.04, 0.96, 0.18), ORANGE, "center")
+        shown = v.problems[:4]
+        lines = [self._plain(v, p) for p in shown]
+        if len(v.problems) > len(shown):
+            lines.append(self._t(v, "config.more", n=len(v.problems) - len(shown)))
+        top, bottom = 0.22, 0.80
+        each = (bottom - top) / max(len(lines), 1)
+        for i, line in enumerate(lines):
+            self.paragraph(line, self.box(0.05, top + i * each, 0.95, top + (i + 1) * each - 0.01),
+                           FG, max_px=self.size[1] // 14)
+        self.text(self._t(v, "config.kept" if v.kept else "config.none"),
+                  self.box(0.04, 0.84, 0.96, 0.95), DIM, "center")
+
+    def _plain(self, v: View, problem) -> str:
+        """A config problem as a person reads it: file name, line, then the message."""
+        path = getattr(problem, "path", None)
+        if path is None:
+            return str(problem)
+        where = os.path.basename(path)
+        if problem.line:
+            where += ", " + self._t(v, "config.line", line=problem.line)
+        return f"{where}: {problem.message}"

@@ -1,0 +1,99 @@
+"""Optional sound: soft tones that follow the pacer, and the breath-hold warning tone.
+
+Off by default (``[sound] enabled``). Tones are synthesised with numpy at start-up (no
+audio files): a soft rising tone at the start of each inhale, a lower falling one at the
+start of each exhale, both with slow attack and release so they do not startle, and a
+two-tone warning repeated while the breath is held. A unit without an audio device must
+keep running: if the mixer cannot start, sound is disabled with one logged warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+RATE = 22050
+
+
+def tone(f0: float, f1: float, seconds: float, volume: float, attack: float = 0.15) -> np.ndarray:
+    """A sine gliding from f0 to f1 Hz with a raised-cosine envelope; int16 stereo."""
+    n = max(int(RATE * seconds), 2)
+    freq = np.linspace(f0, f1, n)
+    phase = 2.0 * np.pi * np.cumsum(freq) / RATE
+    env = np.ones(n)
+    k = max(int(RATE * min(attack, seconds / 2)), 1)
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, k))
+    env[:k] = ramp
+    env[-k:] = ramp[::-1]
+    wave = np.sin(phase) * env * volume * 0.6 * 32767
+    mono = wave.astype(np.int16)
+    return np.column_stack([mono, mono])
+
+
+def warning_wave(volume: float) -> np.ndarray:
+    """Two short tones, high then lower: clearly not a pacer tone."""
+    a = tone(880.0, 880.0, 0.18, volume, attack=0.01)
+    b = tone(660.0, 660.0, 0.18, volume, attack=0.01)
+    gap = np.zeros((int(RATE * 0.06), 2), dtype=np.int16)
+    return np.concatenate([a, gap, b])
+
+
+class Sound:
+    """Plays pacer and warning tones; ``update`` once per frame with the coach's state."""
+
+    def __init__(self, sound_settings):
+        self.cfg = sound_settings
+        self.enabled = bool(sound_settings["enabled"])
+        self._sounds: dict = {}
+        self._last_phase: str | None = None
+        self._last_warn = float("-inf")
+        self.played: list[str] = []
+        if not self.enabled:
+            return
+        try:
+            os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+            import pygame
+
+            pygame.mixer.init(frequency=RATE, size=-16, channels=2)
+            vol = float(sound_settings["volume"])
+            make = pygame.sndarray.make_sound
+            self._sounds = {
+                "inhale": make(np.ascontiguousarray(tone(330.0, 440.0, 0.8, vol * 0.5))),
+                "exhale": make(np.ascontiguousarray(tone(330.0, 247.0, 1.0, vol * 0.5))),
+                "warning": make(np.ascontiguousarray(warning_wave(vol))),
+            }
+        except Exception as exc:  # no audio device, no driver, bad mixer: keep running
+            log.warning("sound disabled: the audio device could not be opened (%s)", exc)
+            self.enabled = False
+
+    def update(self, t: float, pacer_phase: str | None, warning: bool) -> None:
+        """Play what the moment calls for: a pacer tone on a phase change, the warning
+        every 1.5 s while the breath is held."""
+        if not self.enabled:
+            return
+        if warning:
+            if self.cfg["warning_tone"] and t - self._last_warn >= 1.5:
+                self._play("warning")
+                self._last_warn = t
+        elif (self.cfg["pacer_tones"] and pacer_phase in ("inhale", "exhale")
+              and pacer_phase != self._last_phase):
+            self._play(pacer_phase)
+        self._last_phase = pacer_phase
+
+    def _play(self, name: str) -> None:
+        try:
+            self._sounds[name].play()
+            self.played.append(name)
+        except Exception as exc:
+            log.warning("sound disabled: %s", exc)
+            self.enabled = False
+
+    def close(self) -> None:
+        if self._sounds:
+            import pygame
+
+            pygame.mixer.quit()
+            self._sounds = {}

@@ -1,0 +1,220 @@
+import math
+
+import numpy as np
+import pytest
+
+from feedback.coach import Coach, Snapshot
+from feedback.config import defaults
+from feedback.events import Breath, Cue, Exercise, Fault, Hold, HoldEnd
+from feedback.programme import SHIPPED, load_programme
+from feedback.ringframes import WARNING, ring_frame
+
+FPS = 30.0
+
+
+@pytest.fixture
+def clinic():
+    return load_programme(SHIPPED / "clinic.toml", "clinic")
+
+
+def calm(t):
+    level = 0.5 + 0.5 * math.sin(2 * math.pi * t / 10.0)
+    return Snapshot("exhale", level, 6.0, 2.0, 1.0, calibrated=t > 12.0)
+
+
+def drive(coach, t0, t1, state=calm, breath_every=10.0):
+    """Tick at 30 fps and feed calm breaths; returns all events."""
+    out, t, last = [], t0, t0
+    while t < t1:
+        out += coach.tick(t, state(t))
+        if t - last >= breath_every:
+            out += coach.feed(Breath(at=t, start=last, peak=last + 3.3, end=t, inhale_s=3.3,
+                                     exhale_s=breath_every - 3.3, depth=1.0,
+                                     rate_bpm=60 / breath_every))
+            last = t
+        t += 1 / FPS
+    return out
+
+
+def is_warning(frame):
+    return bool(np.all(frame[:, 0] > frame[:, 1]) and np.all(frame[:, 0] >= WARNING[0] * 0.5))
+
+
+def started(coach):
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 20.0)            # calibration ends once calibrated
+    assert coach.exercise.id == "belly_lying"
+    return coach
+
+
+def test_hold_warning_reaches_the_led_frame_within_0_2_s(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    t = 40.0
+    assert not is_warning(coach.ring_frame(t, calm(t)))
+    cues = coach.feed(Hold(at=40.02, t=32.0))
+    assert [c.kind for c in cues] == ["breathe_on"]
+    first = coach.ring_frame(40.02 + 1 / FPS, calm(40.05))   # the very next frame
+    assert is_warning(first)
+    # it keeps warning (pulsing, never dark) until breathing resumes
+    frames = [coach.ring_frame(40.05 + i / FPS, calm(40.05)) for i in range(30)]
+    assert all(is_warning(f) for f in frames)
+    assert len({int(f[0, 0]) for f in frames}) > 3                # it pulses
+    coach.feed(HoldEnd(at=43.0, t=42.9))
+    assert not is_warning(coach.ring_frame(43.03, calm(43.03)))
+
+
+def test_exercises_start_and_end_in_order_with_events(clinic):
+    coach = Coach(defaults(), clinic, 0.0, autostart=True)
+    events = drive(coach, 0.0, 20.0)
+    ex = [e for e in events if isinstance(e, Exercise)]
+    assert [(e.name, e.phase) for e in ex] == [("Kalibratie", "start"), ("Kalibratie", "end"),
+                                               ("Buikademhaling liggend", "start")]
+    assert 12.0 < ex[1].at < 13.0                      # calibrated at 12 s
+    events = drive(coach, 20.0, 330.0)
+    ends = [e for e in events if isinstance(e, Exercise) and e.phase == "end"]
+    assert ends and ends[0].name == "Buikademhaling liggend"
+    assert ends[0].at == pytest.approx(ex[2].at + 300.0, abs=0.1)
+
+
+def test_repetitions_end_the_lifting_exercise(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    for t in (30.0, 31.0, 32.0):
+        coach.button("next", t)
+    assert coach.exercise.id == "lifting"
+    events = drive(coach, 32.0, 32.0 + 13 * 4.0 + 1, breath_every=4.0)
+    assert any(isinstance(e, Exercise) and e.phase == "end" for e in events)
+    assert coach.mode == "summary"
+    rows = coach.summary()
+    assert rows[-1]["id"] == "lifting" and rows[-1]["breaths"] == 12
+
+
+def test_pause_stops_the_clock_and_the_pacer(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 50.0)
+    coach.button("start_pause", 50.0)
+    assert coach.view(60.0).screen == "pause" and coach.pacer_level(60.0) is None
+    before = coach.view(60.0).left_s
+    coach.button("start_pause", 200.0)
+    assert coach.view(200.0).left_s == pytest.approx(before)
+    assert coach.pacer_level(200.0) == pytest.approx(0.0)      # a fresh inhale begins
+
+
+def test_planned_pause_and_hold_threshold_follow_the_exercise(clinic):
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    assert coach.planned_pause(1.0) is None                    # calibration: no pacer
+    drive(coach, 0.0, 20.0)
+    assert coach.hold_after_s == 8.0
+    t = coach.running_since
+    spans = {coach.planned_pause(t + x / 10) for x in range(0, 120)} - {None}
+    assert spans and all(0.9 < e - s < 1.1 for s, e in spans)   # hold_out_s = 1 s
+    coach.button("next", 30.0)
+    coach.button("next", 31.0)
+    assert coach.exercise.id == "movement" and coach.hold_after_s == 4.0
+    assert coach.pacer_level(32.0) is None
+
+
+def test_no_hold_warning_in_calibration(clinic):
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    assert coach.feed(Hold(at=3.0, t=0.0)) == []
+    assert not coach.warning
+
+
+def test_new_settings_apply_at_the_next_breath(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    new = defaults()
+    new.cues["min_gap_s"] = 30.0
+    new.pacer["inhale_s"] = 5.0
+    coach.apply_settings(new)
+    assert coach.settings is not new
+    coach.feed(Breath(at=25.0, start=15.0, peak=18.0, end=25.0, inhale_s=3.0, exhale_s=7.0,
+                      depth=1.0, rate_bpm=6.0))
+    assert coach.settings is new and coach.rules.cfg["min_gap_s"] == 30.0
+
+
+def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    cues = coach.feed(Fault(at=30.0, kind="flat", belt="belly"))
+    assert cues == [Cue(at=30.0, kind="check_belt")]
+    assert coach.feed(Hold(at=34.0, t=30.0)) == []
+    assert coach.view(34.0, calm(34.0)).screen == "sensor"
+    assert not is_warning(coach.ring_frame(34.0, calm(34.0)))
+
+
+def test_summary_counts_holds_cues_and_following(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    begun = coach.running_since
+    drive(coach, 20.0, 80.0)
+    coach.feed(Hold(at=80.0, t=72.0))
+    coach.feed(HoldEnd(at=82.0, t=81.0))
+    coach.button("next", 82.0)
+    row = coach.summary()[1]
+    assert row["id"] == "belly_lying" and row["holds"] == 1
+    assert row["cues"]["breathe_on"] == 1
+    assert row["minutes"] == pytest.approx((82.0 - begun) / 60.0, abs=0.01)
+    assert row["rate_bpm"] == pytest.approx(6.0) and sum(row["following"].values()) == 1.0
+
+
+def test_ring_frames_show_pacer_colours_and_the_patient():
+    n = 16
+    inhale = ring_frame(n, 0.0, 0.5, "inhale", None)
+    exhale = ring_frame(n, 0.0, 0.5, "exhale", None)
+    assert inhale.shape == (n, 3) and inhale.dtype == np.uint8
+    assert inhale[0, 2] > inhale[0, 0] and exhale[0, 0] > exhale[0, 2]     # blue vs orange
+    lit = (inhale.sum(axis=1) > 100).sum()
+    assert 6 <= lit <= 10                                                   # half full
+    full = ring_frame(n, 0.0, 1.0, "inhale", None)
+    assert (full.sum(axis=1) > 100).all()
+    marked = ring_frame(n, 0.0, 0.2, "inhale", 0.8)
+    white = np.where((marked == 255).all(axis=1))[0]
+    assert len(white) in (1, 2) and all(6 <= i <= 10 for i in white)       # near the top
+    night = ring_frame(n, 0.0, 1.0, "inhale", None, brightness="night")
+    assert night.max() < full.max() * 0.2
+
+
+def test_recalibrate_shows_calibration_and_resumes_the_exercise(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    left = coach.view(40.0).left_s
+    coach.button("recalibrate", 40.0)
+    assert coach.view(41.0, calm(41.0)).screen == "calibration"
+    assert coach.pacer_level(41.0) is None
+    coach.tick(42.0, Snapshot(calibrated=False))
+    coach.tick(50.0, calm(50.0))                         # calibrated again
+    assert coach.view(50.0, calm(50.0)).screen == "exercise"
+    assert coach.view(50.0).left_s == pytest.approx(left)
+
+
+def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
+    s = defaults()
+    s.pacer["mode"] = "adaptive"
+    coach = started(Coach(s, clinic, 0.0))
+    coach.button("next", 21.0)                           # 'ribs' uses the config's pacer
+    assert coach.exercise.id == "ribs" and coach.pacer.adaptive
+    coach.feed(Breath(at=25.0, start=21.5, peak=23.0, end=25.0, inhale_s=1.5, exhale_s=2.0,
+                      depth=1.0, rate_bpm=17.0))
+    later = coach.pacer.current(40.0)
+    assert later.inhale_s == pytest.approx(1.5) and later.exhale_s == pytest.approx(2.0)
+
+
+def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t = coach.running_since
+    cues = []
+    while coach.exercise is not None and coach.exercise.id == "belly_lying":
+        pat = coach.pacer.current(t)
+        inh, exh = pat.inhale_s + pat.hold_in_s, pat.exhale_s + pat.hold_out_s
+        end = t + pat.period
+        tt = t
+        while tt < end + 0.3:
+            cues += coach.tick(tt, calm(tt))
+            tt += 1 / FPS
+        cues += coach.feed(Breath(at=end + 0.3, start=t, peak=t + inh, end=end, inhale_s=inh,
+                                  exhale_s=exh, depth=1.0, rate_bpm=pat.rate_bpm))
+        t = end
+    kinds = [c.kind for c in cues if isinstance(c, Cue)]
+    assert kinds and set(kinds) == {"good"}
+    row = coach.summary()[1]
+    assert row["following"]["in_sync"] > 0.9

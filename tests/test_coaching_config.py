@@ -1,0 +1,74 @@
+"""The coaching keys of the config: rules, defaults and the shipped file."""
+
+import pytest
+
+from feedback.config import ConfigError, defaults, load_config
+from feedback.sound import Sound, tone, warning_wave
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[pacer]\npattern = \"bpm\"\n", ":2: pacer.pattern = 'bpm': must be one of 'seconds', 'rate'"),
+    ("[pacer]\nratio = 9\n", "pacer.ratio = 9: must be between 0.5 and 4"),
+    ("[pacer]\nrate_bpm = \"six\"\n", "pacer.rate_bpm = 'six': must be a number"),
+    ("[pacer]\ntarget_rate_bpm = 3.5\nmin_rate_bpm = 5\n",
+     "pacer.target_rate_bpm = 3.5: must not be below pacer.min_rate_bpm = 5"),
+    ("[cues]\nslower_above_bpm = 100\n", "cues.slower_above_bpm = 100: must be between 6 and 40"),
+    ("[cues]\nafter_breaths = 2.5\n", "cues.after_breaths = 2.5: must be a whole number"),
+    ("[cues]\ngood_after = 60\n", "cues.good_after: unknown key; did you mean 'good_after_s'?"),
+    ("[cues]\nbelly = \"yes\"\n", "cues.belly = 'yes': must be true or false"),
+    ("[sound]\nvolume = 2\n", "sound.volume = 2: must be between 0 and 1"),
+    ("[ring]\nbrightness = \"dim\"\n", "must be one of 'clinic', 'home', 'night'"),
+    ("[screen]\ncurve_s = 5\n", "screen.curve_s = 5: must be between 10 and 120 seconds"),
+])
+def test_bad_coaching_keys(tmp_path, text, expected):
+    p = tmp_path / "c.toml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert any(expected in str(m) for m in err.value.problems), err.value.problems
+
+
+def test_rate_pattern_is_used_by_the_coach(tmp_path):
+    from feedback.coach import Coach
+    from feedback.programme import SHIPPED, load_programme
+
+    p = tmp_path / "c.toml"
+    p.write_text("[pacer]\npattern = \"rate\"\nrate_bpm = 5\nratio = 2\nhold_out_s = 0\n")
+    prog = load_programme(SHIPPED / "clinic.toml")
+    coach = Coach(load_config(p), prog, 0.0)
+    coach.button("start_pause", 0.0)
+    coach.button("next", 1.0)               # to the exercises with the pacer
+    coach.button("next", 2.0)               # 'ribs' takes its rhythm from the config
+    pat = coach.pacer.current(3.0)
+    assert pat.period == pytest.approx(12.0) and pat.ratio == pytest.approx(2.0)
+
+
+def test_sound_is_off_by_default_and_survives_without_a_device(monkeypatch):
+    s = Sound(defaults().sound)
+    assert not s.enabled
+    s.update(0.0, "inhale", True)           # does nothing, does not fail
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    on = dict(defaults().sound, enabled=True)
+    s = Sound(on)
+    assert not s.enabled
+
+
+def test_sound_follows_the_pacer_and_warns(monkeypatch):
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    s = Sound(dict(defaults().sound, enabled=True))
+    assert s.enabled
+    for t, phase, warn in [(0, "inhale", False), (1, "inhale", False), (4, "hold_in", False),
+                           (5, "exhale", False), (6, "exhale", True), (6.5, "exhale", True),
+                           (7.6, "exhale", True)]:
+        s.update(t, phase, warn)
+    s.close()
+    assert s.played == ["inhale", "exhale", "warning", "warning"]
+
+
+def test_synthesised_tones_are_soft_at_the_edges():
+    w = tone(330, 440, 0.5, 1.0)
+    assert w.dtype.name == "int16" and w.shape[1] == 2
+    assert abs(int(w[0, 0])) < 200 and abs(int(w[-1, 0])) < 200
+    assert abs(w).max() > 10000
+    assert tone(330, 440, 0.5, 0.2).max() < w.max()
+    assert len(warning_wave(0.5)) > len(tone(880, 880, 0.18, 0.5))

@@ -1,0 +1,118 @@
+import pytest
+
+from feedback.config import defaults
+from feedback.cues import CueRules, Targets
+from feedback.events import Breath, Fault, FaultEnd, Hold, HoldEnd
+
+WARNINGS = {"longer_exhale", "slower", "breathe_on", "dont_force", "belly", "check_belt"}
+
+
+def breaths(t0=0.0, n=20, period=10.0, ratio=2.0, depth=1.0, share=None):
+    """A synthetic stream of completed breaths."""
+    inhale = period / (1 + ratio)
+    t = t0
+    for _ in range(n):
+        yield Breath(at=t + period + 0.3, start=t, peak=t + inhale, end=t + period,
+                     inhale_s=inhale, exhale_s=period - inhale, depth=depth,
+                     rate_bpm=60.0 / period, belly_share=share)
+        t += period
+
+
+def run(stream, cfg=None, active=None, targets=None, tick_every=1.0):
+    rules = CueRules(cfg or defaults().cues, active)
+    targets = targets or Targets()
+    out = []
+    last_tick = 0.0
+    for ev in stream:
+        while last_tick + tick_every <= ev.at:
+            last_tick += tick_every
+            out += rules.tick(last_tick)
+        out += rules.feed(ev, targets)
+    return out, rules
+
+
+def kinds(cues):
+    return [c.kind for c in cues]
+
+
+def test_calm_breathing_gives_no_warning_but_praise():
+    cues, _ = run(breaths(n=20, share=0.7))
+    assert not WARNINGS & set(kinds(cues))
+    assert "good" in kinds(cues)
+
+
+@pytest.mark.parametrize("stream, expected", [
+    (lambda: breaths(n=6, period=3.0, ratio=1.5), "slower"),
+    (lambda: breaths(n=6, period=8.0, ratio=0.6), "longer_exhale"),
+    (lambda: breaths(n=6, period=10.0, depth=2.6), "dont_force"),
+    (lambda: breaths(n=6, period=10.0, share=0.2), "belly"),
+])
+def test_each_breath_rule_fires_on_its_stream(stream, expected):
+    cues, _ = run(stream())
+    assert kinds(cues)[:1] == [expected]
+
+
+def test_a_single_odd_breath_is_not_enough():
+    stream = list(breaths(n=5))
+    odd = breaths(t0=50.0, n=1, period=3.0, ratio=0.5, depth=1.0)
+    cues, _ = run(stream + list(odd) + list(breaths(t0=53.0, n=3)))
+    assert not WARNINGS & set(kinds(cues))
+
+
+def test_slower_follows_the_pacer_target():
+    # 10 breaths/min is fine on its own, but not with a pacer asking for 5.
+    assert not kinds(run(breaths(n=6, period=6.0))[0])
+    assert kinds(run(breaths(n=6, period=6.0), targets=Targets(5.0, 2.0))[0])[:1] == ["slower"]
+
+
+def test_breathe_on_comes_at_once_even_right_after_another_cue():
+    stream = list(breaths(n=4, period=3.0))           # 'slower' at about 9.3 s
+    stream.append(Hold(at=10.0, t=6.0))
+    cues, rules = run(stream)
+    assert kinds(cues) == ["slower", "breathe_on"]
+    assert cues[-1].at == 10.0
+    assert rules.current(10.1) == "breathe_on"
+    rules.feed(HoldEnd(at=12.0, t=11.8))
+    assert rules.current(12.1) != "breathe_on"
+
+
+def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
+    stream = list(breaths(n=2)) + [Fault(at=25.0, kind="disconnected", belt="belly"),
+                                   Hold(at=30.0, t=25.0)]
+    cues, rules = run(stream)
+    assert kinds(cues) == ["check_belt"]
+    assert rules.current(31.0) == "check_belt" and not rules.holding
+    rules.feed(FaultEnd(at=40.0, kind="disconnected", belt="belly"))
+    assert rules.current(41.0) is None
+
+
+def test_unit_faults_are_not_belt_problems():
+    cues, rules = run([Fault(at=1.0, kind="storage")])
+    assert cues == [] and not rules.fault
+
+
+def test_cues_are_rate_limited_by_min_gap():
+    cfg = defaults().cues
+    cues, _ = run(breaths(n=30, period=3.0))
+    times = [c.at for c in cues]
+    assert len(times) >= 5
+    assert all(b - a >= cfg.min_gap_s for a, b in zip(times, times[1:], strict=False))
+
+
+def test_priority_when_several_are_due():
+    # Fast, short exhale and forced: dont_force outranks slower outranks longer_exhale.
+    cues, _ = run(breaths(n=3, period=3.0, ratio=0.5, depth=3.0))
+    assert kinds(cues) == ["dont_force"]
+    cues, _ = run(breaths(n=3, period=3.0, ratio=0.5))
+    assert kinds(cues) == ["slower"]
+
+
+def test_each_cue_can_be_switched_off_in_config_and_per_exercise():
+    cfg = defaults().cues
+    cfg["slower"] = False
+    assert "slower" not in kinds(run(breaths(n=6, period=3.0), cfg)[0])
+    assert "slower" not in kinds(run(breaths(n=6, period=3.0), active={"good"})[0])
+    off = defaults().cues
+    off["breathe_on"] = False
+    cues, rules = run([Hold(at=5.0, t=1.0)], off)
+    assert cues == [] and not rules.holding

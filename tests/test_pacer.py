@@ -1,0 +1,121 @@
+import pytest
+
+from feedback.pacer import Adaptive, Pacer, Pattern
+
+
+def test_fixed_pattern_phases_levels_and_pauses():
+    p = Pacer(Pattern(4.0, 1.0, 6.0, 2.0), t0=10.0)
+    assert p.current(10.0).period == 13.0
+    assert p.phase(10.5) == "inhale" and p.phase(14.5) == "hold_in"
+    assert p.phase(15.5) == "exhale" and p.phase(21.5) == "hold_out"
+    assert p.phase(23.5) == "inhale"  # second cycle
+    assert p.level(10.0) == pytest.approx(0.0)
+    assert p.level(12.0) == pytest.approx(0.5)
+    assert p.level(14.5) == 1.0
+    assert p.level(18.0) == pytest.approx(0.5)
+    assert p.level(22.0) == 0.0
+    assert p.planned_pause(14.2) == (14.0, 15.0)
+    assert p.planned_pause(22.0) == (21.0, 23.0)
+    assert p.planned_pause(12.0) is None
+    assert p.planned_pause(10.0 + 100 * 13.0 + 12.0) == pytest.approx((1321.0, 1323.0))
+
+
+def test_rate_and_ratio():
+    pat = Pattern.from_rate(6.0, 2.0)
+    assert pat.period == pytest.approx(10.0)
+    assert pat.inhale_s == pytest.approx(10 / 3) and pat.ratio == pytest.approx(2.0)
+    pat = Pattern.from_rate(5.0, 1.5, hold_out_s=2.0)
+    assert pat.period == pytest.approx(12.0) and pat.ratio == pytest.approx(1.5)
+    assert pat.effective_ratio > pat.ratio
+
+
+def test_progression_moves_ratio_from_one_to_two_over_three_minutes():
+    base = Pattern.from_rate(6.0, 2.0)
+    p = Pacer(base, t0=0.0, progression=(1.0, 180.0))
+    assert p.current(1.0).ratio == pytest.approx(1.0)
+    mid = p.current(90.0).ratio
+    assert 1.3 < mid < 1.7
+    assert p.current(200.0).ratio == pytest.approx(2.0)
+    assert p.current(200.0).period == pytest.approx(10.0)  # the rate stays
+
+
+def test_level_is_continuous_across_cycles_and_changes():
+    p = Pacer(Pattern.from_rate(6.0, 2.0), t0=0.0, progression=(1.0, 60.0))
+    prev = p.level(0.0)
+    t = 0.0
+    while t < 120.0:
+        t += 0.02
+        now = p.level(t)
+        assert abs(now - prev) < 0.05, t
+        prev = now
+
+
+def follow(p: Pacer, t: float, cycles: int, scale: float = 1.0) -> float:
+    """A patient who breathes exactly the pacer's current cycle (``scale`` < 1: faster)."""
+    for _ in range(cycles):
+        pat = p.current(t)
+        inh, exh = (pat.inhale_s + pat.hold_in_s) * scale, (pat.exhale_s + pat.hold_out_s) * scale
+        p.observe(t, inh, exh)
+        t += pat.period * scale
+    return t
+
+
+def test_adaptive_starts_from_the_patient_and_lengthens_the_exhale_step_by_step():
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
+                 step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.observe(0.0, 2.0, 2.5)           # the patient's own rhythm: fast
+    t = p.current(0.0).period
+    assert p.current(t + 0.01).exhale_s == pytest.approx(2.5)
+    assert p.current(t + 0.01).inhale_s == pytest.approx(2.0)
+    exhales = []
+    for _ in range(6):
+        t = follow(p, t, 1)
+        exhales.append(p.current(t + 0.01).exhale_s)
+    steps = [b - a for a, b in zip(exhales, exhales[1:], strict=False)]
+    assert all(s == pytest.approx(0.5) for s in steps), exhales
+    t = follow(p, t, 40)
+    final = p.current(t + 0.01)
+    goal = Pattern.from_rate(6.0, 2.0)
+    assert final.exhale_s == pytest.approx(goal.exhale_s)
+    assert final.inhale_s == pytest.approx(goal.inhale_s)
+    assert p.summary()["in_sync"] > 0.9
+
+
+def test_adaptive_respects_the_therapists_limits():
+    a = Adaptive(target_rate_bpm=4.0, target_ratio=4.0, min_rate_bpm=5.0, max_exhale_s=7.0,
+                 step_s=1.0)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0, adaptive=a)
+    p.observe(0.0, 3.0, 3.0)
+    t = follow(p, p.current(0.0).period, 60)
+    final = p.current(t)
+    assert final.exhale_s <= 7.0 + 1e-9
+    assert final.rate_bpm >= 5.0 - 1e-9
+
+
+def test_adaptive_waits_and_backs_off_when_the_patient_does_not_follow():
+    a = Adaptive(step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0, adaptive=a)
+    p.observe(0.0, 2.0, 3.0)
+    t = follow(p, p.current(0.0).period, 4)
+    reached = p.current(t + 0.01).exhale_s
+    t = follow(p, t, 4, scale=0.6)     # the patient breathes much faster than the pacer
+    assert p.current(t + 0.01).exhale_s < reached
+    assert p.following["too_fast"] == 4
+    assert p.current(t + 0.01).exhale_s >= 3.0 - 1e-9   # never below the patient's own start
+
+
+def test_assessment_verdicts():
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0)
+    assert p.assess(4.0, 6.0, 1.0) == "in_sync"
+    assert p.assess(2.0, 3.0, 1.0) == "too_fast"
+    assert p.assess(5.0, 4.0, 1.0) == "exhale_short"
+    assert p.assess(6.0, 9.0, 1.0) == "too_slow"
+
+
+def test_set_pattern_applies_from_the_next_cycle():
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0)
+    assert p.phase(3.0) == "inhale"
+    p.set_pattern(Pattern(2.0, 0.0, 3.0, 0.0))
+    assert p.current(5.0).period == 10.0     # the running cycle is not cut short
+    assert p.current(10.5).period == 5.0

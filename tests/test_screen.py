@@ -1,0 +1,80 @@
+import itertools
+import string
+
+import pygame
+import pytest
+
+from feedback import i18n
+from feedback.cli import main
+from feedback.render import SCREENS, example_view
+from feedback.screen import Screen
+
+SIZES = [(800, 480), (480, 320), (1920, 1080)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("name", SCREENS)
+def test_no_text_outside_the_screen_or_overlapping(name, lang, size):
+    screen = Screen(size)
+    screen.draw(example_view(name, lang))
+    area = pygame.Rect(0, 0, *size)
+    assert len(screen.texts) >= 2
+    for text, rect in screen.texts:
+        assert area.contains(rect), f"{text!r} at {rect} leaves the {size} screen"
+        assert rect.h >= 8
+    for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+        assert not ra.colliderect(rb), f"{a!r} {ra} overlaps {b!r} {rb}"
+
+
+def test_main_texts_are_large_enough_to_read_from_a_distance():
+    # At 800x480 the cue and the numbers are at least 1/12 of the screen height.
+    screen = Screen((800, 480))
+    screen.draw(example_view("hold", "nl"))
+    rects = dict(screen.texts)
+    assert rects[i18n.text("cue.breathe_on", "nl")].h >= 480 / 12
+
+
+def test_long_text_is_shrunk_to_fit():
+    screen = Screen((480, 320))
+    box = pygame.Rect(10, 10, 100, 40)
+    r = screen.text("Een heel lange zin die nooit in honderd pixels past", box)
+    assert box.contains(r)
+
+
+def test_every_string_exists_in_both_languages():
+    nl, en = i18n.STRINGS["nl"], i18n.STRINGS["en"]
+    assert set(nl) == set(en)
+    assert all(v.strip() for v in list(nl.values()) + list(en.values()))
+    fields = string.Formatter().parse
+    for key in nl:                       # same placeholders in both
+        assert sorted(f for _, f, _, _ in fields(nl[key]) if f) == sorted(
+            f for _, f, _, _ in fields(en[key]) if f), key
+
+
+def test_every_cue_and_phase_has_a_string():
+    from feedback.events import CUE_KINDS, FAULT_KINDS
+    from feedback.pacer import PHASES
+
+    keys = set(i18n.STRINGS["nl"])
+    assert {f"cue.{k}" for k in CUE_KINDS} <= keys
+    assert {f"phase.{p}" for p in PHASES} <= keys
+    assert {f"sensor.{k}" for k in FAULT_KINDS[:5]} <= keys
+
+
+def test_dutch_numbers_use_a_decimal_comma():
+    assert i18n.number(1.5, "nl") == "1,5" and i18n.number(1.5, "en") == "1.5"
+    assert i18n.number(None) == "-" and i18n.clock(125) == "2:05"
+
+
+def test_render_command(tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["render", "exercise", "--out", str(out), "--size", "480x320"]) == 0
+    assert pygame.image.load(str(out)).get_size() == (480, 320)
+    assert main(["render", "nonsense", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no screen 'nonsense'; valid: idle, calibration, exercise" in err
+    assert main(["render", "idle", "--out", str(out), "--size", "big"]) == 2
+    assert "--size 'big': give width x height" in capsys.readouterr().err
+    assert main(["render", "idle", "--out", str(out), "--size", "100x50"]) == 2
+    assert main(["render", "idle", "--out", str(tmp_path / "no" / "x.png")]) == 2
