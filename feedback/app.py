@@ -63,16 +63,29 @@ class FaultLatch:
         return [ev.FaultEnd(at=at, kind=self.kind, belt=self.belt)]
 
 
+class SessionClock:
+    """Session time for the records: the loop's clock less the session start."""
+
+    def __init__(self, clock, t0: float):
+        self.clock = clock
+        self.t0 = t0
+
+    def now(self) -> float:
+        return self.clock.now() - self.t0
+
+
 class Session:
     """One running session: the objects of every layer and the timers that drive them.
 
     Everything it needs is passed in, so tests build it on a virtual clock with emulated
-    parts and step it; ``run_command`` builds it for the command line.
+    parts and step it; ``feedback.run`` builds it for the command line.
     """
 
     def __init__(self, settings, parts, clock, *, coach, analyzer, records=None,
-                 display=None, sinks=(), status=None, duration=None, watcher=None,
-                 notifier=None):
+                 display=None, sound=None, sinks=(), status=None, duration=None,
+                 watcher=None, notifier=None, end_when_done=False, record_meta=None):
+        from feedback.loop import Loop
+
         self.settings = settings
         self.parts = parts
         self.clock = clock
@@ -80,26 +93,29 @@ class Session:
         self.analyzer = analyzer
         self.records = records
         self.display = display
+        self.sound = sound
         self.sinks = list(sinks)
         self.status = status
         self.duration = duration
         self.watcher = watcher
         self.notifier = notifier
+        self.end_when_done = end_when_done
+        self.record_meta = record_meta or {}
         self.t0 = clock.now()
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
         self.storage = FaultLatch("storage")
         self.last_cue: ev.Cue | None = None
-        self.config_problems: list[str] = []
         self.counts: dict[str, int] = {}
-        self.stopping = False
+        self.cue_counts: dict[str, int] = {}
+        self.startup_faults: list[ev.Event] = []
+        self.stop_reason = "stopped"
+        self.recording = False
         self._pause_span = None
         self._hold_after = None
-        from feedback.loop import Loop
-
+        self._patient_follows = False
+        self._period = 1.0 / settings.sensor.rate_hz
         self.loop = Loop(clock)
-
-    # --- time ---------------------------------------------------------------------
 
     def now(self) -> float:
         """Session time: seconds since the session started (the signal time of events)."""
@@ -113,25 +129,41 @@ class Session:
         while pending:
             e = pending.pop(0)
             self.counts[e.kind_name] = self.counts.get(e.kind_name, 0) + 1
+            if isinstance(e, ev.Exercise):
+                self._exercise_boundary(e)
             if isinstance(e, ev.Cue):
                 self.last_cue = e
+                self.cue_counts[e.kind] = self.cue_counts.get(e.kind, 0) + 1
             for sink in self.sinks:
                 sink(e)
-            if self.records is not None:
+            if self.records is not None and self.recording:
                 self.records.add(e)
             if not isinstance(e, ev.Cue | ev.Exercise):
                 pending.extend(self.coach.feed(e))
-            if isinstance(e, ev.Hold | ev.Cue) and (
-                isinstance(e, ev.Hold) or e.kind == "breathe_on"
-            ):
+            if isinstance(e, ev.Hold):
                 self.show_ring(self.now())  # the warning must not wait for the next frame
-        self._sync_coach_to_analysis()
 
-    def _sync_coach_to_analysis(self) -> None:
-        hold_after = self.coach.hold_after_s
-        if hold_after != self._hold_after:
-            self._hold_after = hold_after
-            self.analyzer.set_hold_after(hold_after)
+    def _exercise_boundary(self, e: ev.Exercise) -> None:
+        """A record session spans a run of the programme: from its first exercise to the
+        summary (or the end of the process)."""
+        if e.phase == "start":
+            hold_after = self.coach.hold_after_s
+            if hold_after != self._hold_after:
+                self._hold_after = hold_after
+                self.analyzer.set_hold_after(hold_after)
+            if self.records is not None and not self.recording:
+                meta = self.record_meta
+                self.records.start_session(meta.get("patient", ""), meta.get("programme", ""),
+                                           meta.get("config", ""),
+                                           raw_belts=list(self.parts.sensor.belts))
+                self.recording = True
+                for fault in self.startup_faults:
+                    self.records.add(fault)
+
+    def _end_record(self, reason: str) -> None:
+        if self.records is not None and self.recording:
+            self.records.end_session(reason)
+            self.recording = False
 
     # --- timers -------------------------------------------------------------------
 
@@ -141,14 +173,19 @@ class Session:
             values = self.parts.sensor.read()
         except OSError as exc:
             self.dispatch(self.i2c.failed(t, f"{type(exc).__name__}: {exc}"))
-            return due + 1.0 / self.settings.sensor.rate_hz
-        self.dispatch(self.i2c.ok(t))
+            return due + self._period
+        if self.i2c.active:
+            self.dispatch(self.i2c.ok(t))
         span = self.coach.planned_pause(t)
         if span is not None and span != self._pause_span:
             self._pause_span = span
             self.analyzer.planned_pause(*span)
-        self.dispatch(self.analyzer.feed(t, values))
-        return due + 1.0 / self.settings.sensor.rate_hz
+        if self.records is not None and self.recording:
+            self.records.add_sample(t, values)
+        out = self.analyzer.feed(t, values)
+        if out:
+            self.dispatch(out)
+        return due + self._period
 
     def show_ring(self, t: float) -> None:
         frame = self.coach.ring_frame(t, self.analyzer.snapshot())
@@ -157,67 +194,82 @@ class Session:
         except OSError as exc:
             self.dispatch(self.led.failed(t, f"LED ring: {exc}"))
         else:
-            self.dispatch(self.led.ok(t))
+            if self.led.active:
+                self.dispatch(self.led.ok(t))
 
-    def tick_ring(self, due: float) -> float | None:
-        self.show_ring(self.now())
+    def tick_frame(self, due: float) -> float | None:
+        """LED frame, buttons, coach timing, buzzer and tones: RING_FPS times a second."""
+        t = self.now()
+        for name in self.parts.controls.poll():
+            self.button(name, t)
+        mode_before = self.coach.mode
+        self.dispatch(self.coach.tick(t, self.analyzer.snapshot()))
+        if self.coach.mode == "summary" and mode_before != "summary":
+            self._end_record("programme finished")
+            if self.end_when_done:
+                self.stop("programme finished")
+        self._sync_patient(t)
+        self.show_ring(t)
+        warning = self.coach.warning
+        self.parts.controls.beep(warning)
+        if self.sound is not None:
+            self.sound.update(t, self.coach.pacer_phase(t), warning)
         return due + 1.0 / RING_FPS
+
+    def _sync_patient(self, t: float) -> None:
+        """Simulation: the simulated patient follows the pacer while there is one."""
+        patient = self.parts.patient
+        if patient is None or not hasattr(patient, "follow"):
+            return
+        pacing = self.coach.pacer_level(t) is not None
+        if pacing != self._patient_follows:
+            self._patient_follows = pacing
+            t0 = self.t0
+            coach = self.coach
+            patient.follow((lambda tc: coach.pacer_level(tc - t0) or 0.0) if pacing else None)
+
+    def button(self, name: str, t: float) -> None:
+        if name == "quit":
+            self.stop("closed")
+            return
+        if name == "recalibrate":
+            self.analyzer.recalibrate()
+        self.dispatch(self.coach.button(name, t))
 
     def tick_screen(self, due: float) -> float | None:
         t = self.now()
         for name in self.display.poll():
-            if name == "quit":
-                self.stop("closed")
-                return None
-            self.dispatch(self.coach.button(name, t))
-        view = self.coach.view(t, self.analyzer.snapshot())
-        self.display.show(view, ring=self.parts.ring, problems=self.config_problems)
+            if name != "quit" and self.parts.simulated:
+                self.parts.press(name)  # keys stand in for the unit's buttons
+            else:
+                self.button(name, t)
+        self.display.show(self.coach.view(t, self.analyzer.snapshot()))
         return due + 1.0 / self.settings.screen.fps
 
     def tick_house(self, due: float) -> float | None:
+        """Once a second: config reload, storage health, watchdog, status, the end."""
         t = self.now()
-        for name in self.parts.controls.poll():
-            if name == "recalibrate":
-                self.analyzer.recalibrate()
-            self.dispatch(self.coach.button(name, t))
-        self.dispatch(self.coach.tick(t, self.analyzer.snapshot()))
-        self._check_config(t)
-        self._check_storage(t)
+        if self.watcher is not None:
+            result = self.watcher.poll(t)
+            if result is not None:
+                self.coach.on_reload(result, t)
+                if getattr(result, "settings", None) is not None:
+                    self.settings = result.settings
+                    self.watcher.current = result.settings
+        if self.records is not None:
+            problem = self.records.problem
+            if problem:
+                self.dispatch(self.storage.failed(t, problem))
+            elif self.storage.active:
+                self.dispatch(self.storage.ok(t))
         if self.notifier is not None:
             self.notifier.watchdog()
         if self.status is not None:
             self.status(self, t)
-        if self.duration is not None and t >= self.duration:
+        if self.duration is not None and t >= self.duration - 1e-9:
             self.stop("duration")
             return None
-        if self.coach.finished:
-            self.stop("programme finished")
-            return None
         return due + 1.0
-
-    def _check_config(self, t: float) -> None:
-        if self.watcher is None:
-            return
-        result = self.watcher.check()
-        if result is None:
-            return
-        if result.error is not None:
-            self.config_problems = [str(p) for p in result.error.problems]
-            log.warning("config not applied: %s", result.error)
-            return
-        self.config_problems = list(result.needs_restart)
-        self.settings = result.settings
-        self.coach.apply_settings(result.settings)
-        log.info("config reloaded from %s", result.settings.source)
-
-    def _check_storage(self, t: float) -> None:
-        if self.records is None:
-            return
-        problem = self.records.problem
-        if problem:
-            self.dispatch(self.storage.failed(t, problem))
-        else:
-            self.dispatch(self.storage.ok(t))
 
     # --- running ------------------------------------------------------------------
 
@@ -227,17 +279,18 @@ class Session:
 
     def run(self) -> str:
         """Run until the duration, the programme's end, a quit or a signal. Returns why."""
-        self.stop_reason = "stopped"
         start = self.clock.now()
         self.loop.add("sample", self.tick_sample, start)
-        self.loop.add("ring", self.tick_ring, start)
+        self.loop.add("frame", self.tick_frame, start)
         if self.display is not None:
             self.loop.add("screen", self.tick_screen, start)
-        self.loop.add("house", self.tick_house, start)
-        self.dispatch(self.coach.tick(0.0, self.analyzer.snapshot()))
+        self.loop.add("house", self.tick_house, start + 1.0)
+        if self.startup_faults:
+            self.dispatch(list(self.startup_faults))
         if self.notifier is not None:
             self.notifier.ready()
         self.loop.run()
+        self._end_record(self.stop_reason)
         return self.stop_reason
 
 
@@ -256,19 +309,24 @@ def install_signal_handlers(session: Session) -> None:
         signal.signal(signal.SIGHUP, on_hup)
 
 
-def status_line(stream=sys.stdout):
-    """The headless terminal status: time, phase, breaths/min, ratio, last cue."""
-    from feedback.i18n import text
+def status_line(stream=None):
+    """The headless terminal status, rewritten in place once a second:
+    time, the patient's phase, breaths/min, exhale:inhale ratio, the last cue."""
+    from feedback.i18n import number, text
 
     def show(session: Session, t: float) -> None:
+        out = stream or sys.stdout
         s = session.analyzer.snapshot()
         lang = session.settings.patient.language
-        rate = f"{s.rate_bpm:4.1f}/min" if s.rate_bpm else "  --/min"
-        ratio = f"1:{s.ratio:.1f}" if s.ratio else "1:--"
-        cue = text(lang, f"cue.{session.last_cue.kind}") if session.last_cue else "-"
-        phase = text(lang, f"phase.{s.phase}")
-        stream.write(f"\r{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<12} {rate}  {ratio:<6}"
-                     f"  {cue:<28}")
-        stream.flush()
+        rate = f"{number(s.rate_bpm, lang)}/min"
+        ratio = f"1:{number(s.ratio, lang)}"
+        cue = text(f"cue.{session.last_cue.kind}", lang) if session.last_cue else "-"
+        phase = text(f"state.{s.phase}", lang)
+        line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<11} {rate:>9}  {ratio:<6}  {cue}"
+        if out.isatty():
+            out.write("\r" + line.ljust(72)[:78])
+        else:
+            out.write(line + "\n")
+        out.flush()
 
     return show

@@ -1,0 +1,222 @@
+"""``ademcoach run``: build a session from the config and the parts, and run it.
+
+On the unit: the real sensor, ring and buttons, the screen full-screen, real time.
+With ``--sim [SCENARIO]``: the same code against emulated chips fed by a simulated
+patient (or a recording), a window where a display exists, otherwise headless with a
+status line; headless simulation runs 60 s at 10x real time unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import queue
+import sys
+import time
+from pathlib import Path
+
+from feedback.errors import BadInput
+
+log = logging.getLogger("ademcoach")
+
+SIM_DEFAULT_S = 60.0
+SIM_HEADLESS_SPEED = 10.0
+
+
+def setup_logging(level=logging.INFO) -> logging.handlers.QueueListener:
+    """Log records go through a queue to a background thread: the loop never waits on
+    stderr or the journal."""
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    listener = logging.handlers.QueueListener(q, handler)
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(q)]
+    root.setLevel(level)
+    listener.start()
+    return listener
+
+
+def make_clock(sim: str | None, speed: float | None, headless: bool):
+    from feedback.clock import MonotonicClock, ScaledClock, VirtualClock
+
+    if not sim:
+        if speed is not None:
+            raise BadInput("--speed works only with --sim: the unit runs in real time")
+        return MonotonicClock()
+    if speed is None:
+        speed = SIM_HEADLESS_SPEED if headless else 1.0
+    if speed < 0:
+        raise BadInput(f"--speed {speed:g}: must be 0 (as fast as possible) or more")
+    return VirtualClock() if speed == 0 else ScaledClock(speed)
+
+
+def wait_for_config(path: Path, error, display, poll_s: float = 2.0):
+    """The unit's answer to a bad config at start: show it and wait for a fixed file."""
+    from feedback.coach import config_error_view
+    from feedback.config import ConfigError
+    from feedback.reload import load_all
+
+    for p in error.problems:
+        log.error("config: %s", p)
+    while True:
+        if display is not None:
+            display.poll()
+            display.show(config_error_view(error.problems, "nl", kept=False))
+        time.sleep(poll_s)
+        try:
+            return load_all(path)
+        except ConfigError as exc:
+            error = exc
+
+
+class Notifier:
+    """systemd readiness and watchdog, when started by systemd (``NOTIFY_SOCKET``)."""
+
+    def ready(self) -> None:
+        from feedback import notify
+
+        notify.ready("feedback running")
+
+    def watchdog(self) -> None:
+        from feedback import notify
+
+        notify.watchdog()
+
+
+def cmd_run(args) -> int:
+    from feedback.cli import config_path
+    from feedback.config import ConfigError
+    from feedback.display import Display, want_display
+    from feedback.reload import ConfigWatcher, load_all
+
+    listener = setup_logging()
+    try:
+        path = config_path(args.config)
+        headless = not want_display(args.headless)
+        display = None
+        display_problem = None
+        try:
+            settings, programme = load_all(path)
+        except ConfigError as exc:
+            if not args.wait_for_config:
+                raise
+            if not headless:
+                from feedback.config import defaults
+
+                display, display_problem = Display.open(defaults())
+            settings, programme = wait_for_config(path, exc, display)
+        clock = make_clock(args.sim, args.speed, headless)
+        duration = args.duration
+        if duration is None and args.sim and headless:
+            duration = SIM_DEFAULT_S
+        return _run(args, path, settings, programme, clock, headless, duration, display,
+                    display_problem, ConfigWatcher)
+    finally:
+        listener.stop()
+
+
+def _run(args, path, settings, programme, clock, headless, duration, display,
+         display_problem, watcher_cls) -> int:
+    from device.parts import open_parts
+    from feedback import events as ev
+    from feedback.analysis import BreathAnalyzer
+    from feedback.app import Session, SessionClock, install_signal_handlers, status_line
+    from feedback.coach import Coach
+    from feedback.display import Display
+    from feedback.sound import Sound
+
+    parts = open_parts(settings, args.sim, clock)
+    events_file = None
+    records = None
+    try:
+        if not headless and display is None:
+            colours = (lambda: parts.spi.last) if parts.simulated else None
+            display, display_problem = Display.open(settings, colours)
+        elif display is not None and parts.simulated:
+            display.ring_colours = lambda: parts.spi.last
+        sinks = []
+        if args.events:
+            try:
+                events_file = open(args.events, "w", encoding="utf-8", buffering=1)
+            except OSError as exc:
+                raise BadInput(f"--events {args.events}: cannot write: {exc.strerror}") from None
+            sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
+        records = open_records(settings, args.sim, clock)
+        today = records.today_minutes() if records is not None and hasattr(
+            records, "today_minutes") else 0.0
+        analyzer = BreathAnalyzer(settings.sensor.belts,
+                                  hold_after_s=settings.analysis.hold_after_s)
+        coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(args.sim))
+        show_status = display is None
+        session = Session(
+            settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
+            display=display, sound=Sound(settings.sound), sinks=sinks,
+            status=status_line() if show_status else None, duration=duration,
+            watcher=watcher_cls(path, settings), notifier=Notifier(),
+            end_when_done=bool(args.sim),
+            record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
+                         "config": _config_text(path)})
+        if records is not None:
+            records.clock = SessionClock(clock, session.t0)
+        if display_problem:
+            log.warning("%s: running on with the LED ring only", display_problem)
+            session.startup_faults.append(ev.Fault(at=0.0, kind="display",
+                                                   detail=display_problem))
+        install_signal_handlers(session)
+        reason = session.run()
+        if show_status:
+            sys.stdout.write("\n")
+        print_summary(session, reason)
+        return 0
+    finally:
+        if records is not None:
+            records.close()
+        if events_file is not None:
+            events_file.close()
+        if display is not None:
+            display.close()
+        parts.close()
+
+
+def open_records(settings, sim, clock):
+    """The session records; in simulation a separate database so that simulated sessions
+    never mix with a patient's. A records problem is shown by the session, not fatal."""
+    from feedback.records import Records, default_data_dir
+
+    base = default_data_dir(settings.records.data_dir)
+    data_dir = base / "simulated" if sim else base
+    try:
+        rec = Records(data_dir, clock, raw_max_mb=settings.records.raw_max_mb
+                      if settings.records.raw_signal else None)
+        if not sim:
+            rec.purge_older_than(settings.records.keep_days)
+        return rec
+    except Exception as exc:  # an unusable data dir must not stop the feedback
+        log.warning("records unavailable (%s): feedback goes on without them", exc)
+        return None
+
+
+def _config_text(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def print_summary(session, reason: str) -> None:
+    """A short summary at the end of a headless session."""
+    from feedback.i18n import number, text
+
+    lang = session.settings.patient.language
+    counts = session.counts
+    print(f"{text('status.summary', lang)} ({reason}, {session.now():.0f} s):")
+    for row in session.coach.summary():
+        name = row.get(f"name_{lang}") or row.get("name_nl")
+        print(f"  {name}: {number(row['minutes'], lang)} min, "
+              f"{number(row['rate_bpm'], lang)}/min, 1:{number(row['ratio'], lang)}, "
+              f"holds {row['holds']}, cues {sum(row['cues'].values())}")
+    cues = [f"{k} {v}" for k, v in sorted(session.cue_counts.items())]
+    print(f"  breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "
+          f"faults {counts.get('fault', 0)}, cues: {', '.join(cues) or 'none'}")
+    print(f"  loop: {session.loop.late_summary()}")
