@@ -12,8 +12,8 @@ began, with ``t`` = that start; a planned pause moves the start of the clock to 
 
 from __future__ import annotations
 
-BAND = 0.14  # x calibrated amplitude: what counts as not moving
-CREEP = 0.04  # x calibrated amplitude per second: drift that still counts as not moving
+BAND = 0.08  # x calibrated amplitude: what counts as not moving
+CREEP = 0.03  # x calibrated amplitude per second: drift that still counts as not moving
 NOISE_BAND = 4.0  # x noise level: the band is never narrower than this
 
 

@@ -52,6 +52,7 @@ class TurnDetector:
         self.period = period
         self.mode = 0  # 0 unknown, +1 seeking a peak, -1 seeking a trough
         self.hi = self.lo = 0.0
+        self.hi_v0 = self.lo_v0 = 0.0
         self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = 0.0
         self.last_val = 0.0  # value at the last declared turn
         self.last_t = None  # time of the last declared turn
@@ -127,7 +128,7 @@ class TurnDetector:
             if self._boot_t0 is None:
                 self._boot_t0 = t
                 self._boot_lo = self._boot_hi = y
-                self.hi = self.lo = y
+                self.hi = self.lo = self.hi_v0 = self.lo_v0 = y
                 self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = t
             self._boot_lo = min(self._boot_lo, y)
             self._boot_hi = max(self._boot_hi, y)
@@ -167,17 +168,20 @@ class TurnDetector:
         return None
 
     def _track(self, t: float, y: float) -> None:
+        """Running extremes and the span of time spent within PLATEAU of them."""
         eps = PLATEAU * self.amp
         if y > self.hi:
-            if y > self.hi + eps:
+            if y > self.hi_v0 + eps:  # a new top level: its plateau starts now
                 self.hi_t0 = t
+                self.hi_v0 = y
             self.hi = y
             self.hi_t1 = t
         elif y >= self.hi - eps:
             self.hi_t1 = t
         if y < self.lo:
-            if y < self.lo - eps:
+            if y < self.lo_v0 - eps:
                 self.lo_t0 = t
+                self.lo_v0 = y
             self.lo = y
             self.lo_t1 = t
         elif y <= self.lo + eps:
@@ -189,22 +193,24 @@ class TurnDetector:
             t_turn = 0.5 * (self.hi_t0 + self.hi_t1) - lag
             excursion = self.hi - (self.last_val if self.mode else self.lo)
             self.mode = -1
-            self.lo = y
+            self.lo = self.lo_v0 = y
             self.lo_t0 = self.lo_t1 = t
         else:
             val = self.lo
             t_turn = 0.5 * (self.lo_t0 + self.lo_t1) - lag
             excursion = (self.last_val if self.mode else self.hi) - self.lo
             self.mode = 1
-            self.hi = y
+            self.hi = self.hi_v0 = y
             self.hi_t0 = self.hi_t1 = t
         # Keep the running extremum of the new direction from the turn on.
         for tt, yy in self._hist:
             if tt >= t_turn + lag:
                 if kind == "peak" and yy < self.lo:
-                    self.lo, self.lo_t0, self.lo_t1 = yy, tt, tt
+                    self.lo = self.lo_v0 = yy
+                    self.lo_t0 = self.lo_t1 = tt
                 elif kind == "trough" and yy > self.hi:
-                    self.hi, self.hi_t0, self.hi_t1 = yy, tt, tt
+                    self.hi = self.hi_v0 = yy
+                    self.hi_t0 = self.hi_t1 = tt
         self.amps.append(excursion)
         self.amp = _median(self.amps)
         if kind == "peak" and self.last_trough_t is not None:
