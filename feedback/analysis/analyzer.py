@@ -174,6 +174,11 @@ class BreathAnalyzer:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
             f.stuck_kind = None
             self._clock.since = None
+            # The belt was off, stuck or at a rail: what a normal breath looks like must
+            # be learned again before stillness can be judged a hold.
+            self._amp_cal = 0.0
+            self._cal_amps = []
+            self._calibrated = False
 
     def _signal(self) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed."""
@@ -291,8 +296,8 @@ class BreathAnalyzer:
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
         faulted = any(f.stuck_kind or f.noisy for f in self._faults)
-        amp = self._amp_cal or self._det.amp
-        if faulted or amp <= 0 or not self._det.started:
+        amp = self._amp_cal
+        if faulted or not self._calibrated or amp <= 0:
             clock.reset(tb, y)
             return
         pauses = self._pauses

@@ -29,13 +29,19 @@ PLATEAU = 0.03  # "still at the top": within this share of amplitude of the extr
 ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent range
 CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
-MIN_GAP = 0.4  # two peaks (or troughs) at least this share of a period apart
+MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
 
 
 def _median(values) -> float:
     s = sorted(values)
     n = len(s)
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def _upper(values) -> float:
+    """Upper quartile: a typical breath excursion even when ripple turns are mixed in."""
+    s = sorted(values)
+    return s[(3 * (len(s) - 1)) // 4]
 
 
 class TurnDetector:
@@ -73,24 +79,23 @@ class TurnDetector:
         self.__init__(self.period)
 
     def _range(self, t: float, y: float) -> float:
-        """Peak-to-peak range of the signal over the last 2.5 periods (8 to 25 s).
+        """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
 
-        It anchors the amplitude: the median of the detector's own excursions alone
-        would shrink if ripple were ever taken for breaths, and then keep finding ripple.
+        It anchors the amplitude: the detector's own excursions alone would shrink if
+        ripple were ever taken for breaths, and then keep finding ripple.
         """
         chunks = self._chunks
         if chunks and t - chunks[-1][0] < CHUNK_S:
             t0, lo, hi = chunks[-1]
             if y < lo or y > hi:
                 chunks[-1] = (t0, min(lo, y), max(hi, y))
-        else:
-            chunks.append((t, y, y))
-            keep = min(max(2.5 * self.period, 8.0), 25.0)
-            while t - chunks[0][0] > keep:
-                chunks.popleft()
-            self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+                self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
             return self.env
-            self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+        chunks.append((t, y, y))
+        keep = min(max(2.5 * self.period, 8.0), 25.0)
+        while t - chunks[0][0] > keep:
+            chunks.popleft()
+        self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
         return self.env
 
     def _coarse_period(self, t: float, y: float, env: float) -> None:
@@ -139,6 +144,10 @@ class TurnDetector:
             self.amp = max(self._boot_hi - self._boot_lo, 1e-12)
             self.started = True
         self._track(t, y)
+        # Past the last turn's own value again (the turn was a shoulder, or the breath
+        # went on): measure the next excursion from here, so the state cannot get stuck.
+        if (self.mode < 0 and y > self.last_val) or (self.mode > 0 and y < self.last_val):
+            self.last_val = y
         amp = self._threshold_amp(t, y)
         if amp <= 0:
             return None
@@ -212,7 +221,7 @@ class TurnDetector:
                     self.hi = self.hi_v0 = yy
                     self.hi_t0 = self.hi_t1 = tt
         self.amps.append(excursion)
-        self.amp = _median(self.amps)
+        self.amp = _upper(self.amps)
         if kind == "peak" and self.last_trough_t is not None:
             self.rises.append(t_turn - self.last_trough_t)
         if kind == "trough":
