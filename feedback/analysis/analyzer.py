@@ -188,7 +188,7 @@ class BreathAnalyzer:
         total = 0.0
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
-            det.step(fe.t, fe.y, fe.tau)
+            det.step(fe.t, fe.y, 2.0 * fe.tau)
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
@@ -199,7 +199,7 @@ class BreathAnalyzer:
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        tau = min(max(det.period / 20.0, 0.03), 0.4)
+        tau = min(max(det.period / 30.0, 0.03), 0.4)
         for i, fe in enumerate(fes):
             fe.tau = tau
             famp = self._belt_det[i].amp if self._belt_det else det.amp
@@ -218,7 +218,7 @@ class BreathAnalyzer:
         self._y = y
         if self._belt_det:
             self._hist.append((tb, tuple(fe.y for fe in fes)))
-        turn = det.step(tb, y, tau)
+        turn = det.step(tb, y, 2.0 * tau)
         if turn is not None:
             self._turn(turn, t_now, out)
         self._holds(tb, t_now, y, out)

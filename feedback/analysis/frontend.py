@@ -3,7 +3,7 @@
 Every raw sample costs only a comparison or two and an addition here. Samples are
 averaged in blocks of ``BLOCK_S`` (40 ms: two whole cycles of 50 Hz mains, so mains hum
 averages out) and each block mean, stamped with the mean time of its samples (so the
-averaging adds no time shift, even with uneven spacing), goes on to a one-pole low-pass
+averaging adds no time shift, even with uneven spacing), goes on to a two-pole low-pass (two equal one-pole stages)
 whose time constant follows the breathing period. Everything downstream therefore runs at
 about 25 points per second whether the ADC delivers 10 or 860 samples per second.
 
@@ -23,7 +23,7 @@ class FrontEnd:
     ``.t`` / ``.y`` (and the block's raw mean in ``.raw``)."""
 
     __slots__ = ("_n", "_sum", "_tsum", "_t0", "t", "y", "raw", "tau", "_init",
-                 "last_x", "run_t0", "run_n", "xmin", "xmax", "nblocks", "_last_t")
+                 "last_x", "run_t0", "run_n", "xmin", "xmax", "nblocks", "_last_t", "_y1")
 
     def __init__(self):
         self._n = 0
@@ -32,6 +32,7 @@ class FrontEnd:
         self._t0 = None
         self.t = 0.0
         self.y = 0.0
+        self._y1 = 0.0
         self.raw = 0.0
         self.tau = 0.1
         self._init = False
@@ -75,9 +76,11 @@ class FrontEnd:
         self.nblocks += 1
         if not self._init:
             self._init = True
-            self.y = bx
+            self.y = self._y1 = bx
         else:
             dt = bt - self.t
-            self.y += (bx - self.y) * (dt / (self.tau + dt))
+            a = dt / (self.tau + dt)
+            self._y1 += (bx - self._y1) * a
+            self.y += (self._y1 - self.y) * a
         self.t = bt
         return True
