@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--channel", metavar="NAME", action="append",
                     help="belt column to analyse (twice for chest and belly)")
     an.add_argument("--config", metavar="FILE", help="config file (for analysis.hold_after_s)")
-    an.set_defaults(func=_not_built("analyze"))
+    an.set_defaults(func=_lazy("feedback.analyze", "cmd_analyze"))
 
     cc = sub.add_parser("check-config", help="validate a config file")
     cc.add_argument("file", nargs="?", metavar="FILE")

@@ -1,0 +1,253 @@
+"""Accuracy and speed of the breath analysis on the shared real recordings.
+
+BIDMC (26 records, two human annotators): ``exhale.t`` against each annotator's
+inspiration peaks, one-to-one within +-0.5 s, first 10 s and last 2 s skipped; pooled
+precision, recall, F1; latency = ``at`` - matched annotation; breath-rate error in 60 s
+windows every 30 s. Holds set: holds detected (a ``hold`` with ``at`` inside the hold),
+latency ``at - start``, pauses wrongly flagged, stretch-belt hold windows, false alarms per
+hour. Speed: microseconds per sample, and NeuroKit2's offline ``rsp_process`` (method
+``biosppy``) on the same BIDMC records in the same run, with its F1 from ``RSP_Peaks``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+import time
+from pathlib import Path
+
+from feedback.analysis import BreathAnalyzer
+from feedback.events import Exhale, Hold
+from feedback.recording import read_recording
+
+DATA = Path(os.environ.get("ADEMCOACH_DATA", Path(__file__).resolve().parents[2] / "shared"
+                           / "data"))
+TOL = 0.5
+SKIP_START = 10.0
+SKIP_END = 2.0
+HOLD_AFTER = 4.0
+POLARITY = os.environ.get("BENCH_POLARITY", "normal")
+
+
+def match(detected: list[float], truth: list[float], tol: float = TOL):
+    """Greedy one-to-one matching of sorted times within ``tol``: list of (i_det, i_truth)."""
+    pairs = []
+    j = 0
+    used = set()
+    for i, d in enumerate(detected):
+        while j < len(truth) and truth[j] < d - tol:
+            j += 1
+        best = None
+        k = j
+        while k < len(truth) and truth[k] <= d + tol:
+            if k not in used and (best is None or abs(truth[k] - d) < abs(truth[best] - d)):
+                best = k
+            k += 1
+        if best is not None:
+            used.add(best)
+            pairs.append((i, best))
+    return pairs
+
+
+def prf(tp: int, n_det: int, n_truth: int):
+    p = tp / n_det if n_det else 0.0
+    r = tp / n_truth if n_truth else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def pct(values, q):
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def annotations(path: Path) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            out.setdefault(row["annotator"], []).append(float(row["t"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def analyse(ts, vals, belts, **kw):
+    """Run the analysis over a recording held in memory; returns (events, seconds)."""
+    an = BreathAnalyzer(belts, hold_after_s=kw.get("hold_after_s", HOLD_AFTER),
+                        polarity=kw.get("polarity", POLARITY))
+    feed = an.feed
+    events = []
+    extend = events.extend
+    t0 = time.perf_counter()
+    for t, v in zip(ts, vals, strict=True):
+        ev = feed(t, v)
+        if ev:
+            extend(ev)
+    return events, time.perf_counter() - t0
+
+
+def window(times, t_end):
+    return [x for x in times if SKIP_START <= x <= t_end - SKIP_END]
+
+
+def rate_error(det: list[float], truth: list[float], t_end: float) -> list[float]:
+    errs = []
+    start = SKIP_START
+    while start + 60.0 <= t_end - SKIP_END:
+        n_d = sum(1 for x in det if start <= x < start + 60.0)
+        n_t = sum(1 for x in truth if start <= x < start + 60.0)
+        errs.append(abs(n_d - n_t))
+        start += 30.0
+    return errs
+
+
+def score_bidmc(records=None, with_nk=False):
+    files = sorted((DATA / "bidmc").glob("bidmc[0-9][0-9].csv"))
+    if records:
+        files = [f for f in files if f.stem in records]
+    acc = {}
+    lat: dict[str, list[float]] = {}
+    rate: dict[str, list[float]] = {}
+    ceiling = [0, 0, 0]
+    nk = {"tp": {}, "nd": 0, "time": 0.0, "n": 0}
+    n_samples = 0
+    secs = 0.0
+    flips = 0
+    per_record = []
+    for f in files:
+        belts, ts, vals = read_recording(f)
+        ann = annotations(f.with_name(f.stem + ".breaths.csv"))
+        events, dt = analyse(ts, vals, belts)
+        n_samples += len(ts)
+        secs += dt
+        t_end = ts[-1]
+        exh = [e for e in events if isinstance(e, Exhale)]
+        det = window([e.t for e in exh], t_end)
+        det_at = {e.t: e.at for e in exh}
+        f1s = []
+        for name, truth_all in ann.items():
+            truth = window(truth_all, t_end)
+            pairs = match(det, truth)
+            a = acc.setdefault(name, [0, 0, 0])
+            a[0] += len(pairs)
+            a[1] += len(det)
+            a[2] += len(truth)
+            f1s.append(prf(len(pairs), len(det), len(truth))[2])
+            lat.setdefault(name, []).extend(det_at[det[i]] - truth[j] for i, j in pairs)
+            rate.setdefault(name, []).extend(rate_error(det, truth, t_end))
+        per_record.append((f.stem, f1s))
+        if "ann1" in ann and "ann2" in ann:
+            a1, a2 = window(ann["ann1"], t_end), window(ann["ann2"], t_end)
+            ceiling[0] += len(match(a1, a2))
+            ceiling[1] += len(a1)
+            ceiling[2] += len(a2)
+        if with_nk:
+            import neurokit2 as nk2
+            import numpy as np
+
+            x = np.array([v[0] for v in vals])
+            fs = round((len(ts) - 1) / (ts[-1] - ts[0]))
+            t0 = time.perf_counter()
+            signals, _ = nk2.rsp_process(x, sampling_rate=fs, method="biosppy")
+            nk["time"] += time.perf_counter() - t0
+            nk["n"] += len(x)
+            peaks = [ts[i] for i in np.flatnonzero(signals["RSP_Peaks"].to_numpy())]
+            pk = window(peaks, t_end)
+            nk["nd"] += len(pk)
+            for name, truth_all in ann.items():
+                truth = window(truth_all, t_end)
+                nk["tp"][name] = nk["tp"].get(name, 0) + len(match(pk, truth))
+    return dict(acc=acc, lat=lat, rate=rate, ceiling=ceiling, nk=nk, us=secs / n_samples * 1e6,
+                n=n_samples, flips=flips, per_record=per_record)
+
+
+def score_holds(hold_after_s: float = HOLD_AFTER):
+    files = sorted((DATA / "holds").glob("*.holds.csv"))
+    res = {"holds": 0, "found": 0, "lat": [], "pauses": 0, "flagged": 0, "windows": 0,
+           "wfound": 0, "false": 0, "hours": 0.0, "us": 0.0, "n": 0, "missed": []}
+    secs = 0.0
+    for lab in files:
+        rec = lab.with_name(lab.name[: -len(".holds.csv")] + ".csv")
+        belts, ts, vals = read_recording(rec)
+        with open(lab, newline="") as fh:
+            spans = [(float(r["start"]), float(r["end"]), r["kind"]) for r in csv.DictReader(fh)]
+        events, dt = analyse(ts, vals, belts, hold_after_s=hold_after_s)
+        secs += dt
+        res["n"] += len(ts)
+        holds = [e for e in events if isinstance(e, Hold)]
+        res["hours"] += (ts[-1] - ts[0]) / 3600.0
+        for e in holds:
+            if not any(s <= e.at <= en for s, en, _k in spans):
+                res["false"] += 1
+        for s, en, kind in spans:
+            inside = [e for e in holds if s <= e.at <= en]
+            if kind == "hold":
+                res["holds"] += 1
+                if inside:
+                    res["found"] += 1
+                    res["lat"].append(inside[0].at - s)
+                else:
+                    res["missed"].append((rec.stem, s))
+            elif kind == "pause":
+                res["pauses"] += 1
+                res["flagged"] += bool(inside)
+            else:
+                res["windows"] += 1
+                res["wfound"] += bool(inside)
+    res["us"] = secs / res["n"] * 1e6
+    return res
+
+
+def run() -> str:
+    try:
+        import neurokit2  # noqa: F401
+
+        with_nk = True
+    except ImportError:
+        with_nk = False
+    b = score_bidmc(with_nk=with_nk)
+    h = score_holds()
+    lines = ["### Breaths (BIDMC, 26 records, `exhale.t` vs annotated inspiration peaks)", "",
+             "| reference | precision | recall | F1 | latency median | latency p90 |"
+             " rate error (bpm) |", "|---|---|---|---|---|---|---|"]
+    for name in sorted(b["acc"]):
+        tp, nd, nt = b["acc"][name]
+        p, r, f = prf(tp, nd, nt)
+        lat = b["lat"][name]
+        lines.append(f"| {name} | {p:.3f} | {r:.3f} | **{f:.3f}** | {statistics.median(lat):.2f} s"
+                     f" | {pct(lat, 0.9):.2f} s | {statistics.mean(b['rate'][name]):.2f} |")
+    tp, n1, n2 = b["ceiling"]
+    p, r, f = prf(tp, n2, n1)
+    lines.append(f"| ann2 vs ann1 (human ceiling) | {p:.3f} | {r:.3f} | {f:.3f} | | | |")
+    if with_nk:
+        nk = b["nk"]
+        for name in sorted(nk["tp"]):
+            p, r, f = prf(nk["tp"][name], nk["nd"], b["acc"][name][2])
+            lines.append(f"| NeuroKit2 biosppy (offline) vs {name} | {p:.3f} | {r:.3f} |"
+                         f" {f:.3f} | | | |")
+    lines += ["", "### Breath-holds (`holds/`, hold_after_s = 4.0)", "",
+              "| measure | value | target |", "|---|---|---|"]
+    lines.append(f"| holds detected | {h['found']}/{h['holds']} "
+                 f"({100 * h['found'] / max(h['holds'], 1):.1f} %) | >= 99 % |")
+    lines.append(f"| hold latency (`at - start`) median / p95 | {statistics.median(h['lat']):.2f}"
+                 f" / {pct(h['lat'], 0.95):.2f} s | p95 <= 5.0 s |")
+    lines.append(f"| pauses (0.8-2.5 s) flagged | {h['flagged']}/{h['pauses']} | 0 |")
+    lines.append(f"| stretch-belt hold windows detected | {h['wfound']}/{h['windows']} "
+                 f"({100 * h['wfound'] / max(h['windows'], 1):.0f} %) | >= 90 % |")
+    lines.append(f"| false alarms per hour | {h['false'] / h['hours']:.2f} "
+                 f"({h['false']} in {h['hours']:.2f} h) | <= 0.5 |")
+    lines += ["", "### Speed (whole analysis, one belt, pure Python, sample by sample)", "",
+              f"- BreathAnalyzer: {b['us']:.2f} us per sample on BIDMC (125 Hz), "
+              f"{h['us']:.2f} us on the holds set."]
+    if with_nk:
+        nk_us = b["nk"]["time"] / b["nk"]["n"] * 1e6
+        lines.append(f"- NeuroKit2 `rsp_process(method='biosppy')`, offline, same BIDMC records,"
+                     f" same run: {nk_us:.2f} us per sample.")
+        ratio = b["us"] / nk_us
+        lines.append(f"- Ratio BreathAnalyzer / NeuroKit2: **{ratio:.2f}** (target <= 1.0)")
+    else:
+        lines.append("- NeuroKit2 is not installed (`pip install -e '.[bench]'`): no comparison.")
+    return "\n".join(lines)

@@ -1,0 +1,318 @@
+"""``BreathAnalyzer``: one or two belts in, breath events out, one sample at a time.
+
+Data flow per sample: each belt's ``FrontEnd`` (raw checks, 40 ms block means, low-pass)
+-> on every new block: faults, the breath signal (one belt, or two belts each scaled to
+its own breath amplitude, polarity-corrected and summed) -> ``TurnDetector`` (peaks and
+troughs) -> events; and the same signal -> ``StillnessClock`` -> holds. Nothing looks
+ahead: every event is emitted from samples already seen, with ``at`` = the time of the
+sample that completed the evidence.
+
+Calibration: the first ``CAL_BREATHS`` breaths set the normal breath amplitude (depth
+1.0, level 0..1); afterwards it keeps following the breathing slowly. Polarity
+(``"auto"``): a person breathes in faster than out, so if over the first breaths the
+"rise" takes clearly longer than the "fall" (median ratio above ``FLIP_RATIO``) the belt
+is taken to be mounted inverted and the signal is flipped once. ``"normal"`` (higher =
+inhale) and ``"inverted"`` fix it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
+from feedback.analysis.frontend import FrontEnd
+from feedback.analysis.holds import StillnessClock
+from feedback.analysis.turns import TurnDetector, _median
+from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
+
+CAL_BREATHS = 3
+POLARITY_BREATHS = 5
+FLIP_RATIO = 1.25
+ADAPT = 0.05  # share of each new breath in the running normal amplitude
+POLARITIES = ("auto", "normal", "inverted")
+
+
+@dataclass(frozen=True)
+class AnalysisState:
+    """What the screen and ring need right now."""
+
+    phase: str  # 'inhale' | 'exhale' | 'hold' | 'fault' | 'calibrating'
+    level: float  # 0 = end of a normal exhale, 1 = top of a normal inhale
+    rate_bpm: float | None
+    ratio: float | None  # exhale:inhale of the recent breaths
+    depth: float | None  # last breath, 1.0 = calibrated normal
+    calibrated: bool
+    breath: Breath | None
+
+
+class BreathAnalyzer:
+    """Causal breath analysis for ``belts`` (names in the order of ``values``)."""
+
+    def __init__(self, belts: Sequence[str], hold_after_s: float = 4.0,
+                 polarity: str | Sequence[str] = "normal"):
+        belts = list(belts)
+        if not 1 <= len(belts) <= 2:
+            raise ValueError("the analysis takes one or two belts")
+        pols = [polarity] * len(belts) if isinstance(polarity, str) else list(polarity)
+        if len(pols) != len(belts) or any(p not in POLARITIES for p in pols):
+            raise ValueError(f"polarity must be one of {', '.join(POLARITIES)} per belt")
+        self.belts = belts
+        self._pols = pols
+        self._fe = [FrontEnd() for _ in belts]
+        self._faults = [BeltFaults() for _ in belts]
+        self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
+        self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
+        self._scale = [0.0] * len(belts)
+        self.set_hold_after(hold_after_s)
+        self._pauses: list[tuple[float, float]] = []
+        self._clock = StillnessClock()
+        self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
+        belly = belts.index("belly") if "belly" in belts else len(belts) - 1
+        self._belly = belly
+        self._reset_calibration()
+        self._holding = False
+        self._breath: Breath | None = None
+        self._y = 0.0
+        self._t = 0.0
+
+    # --- public API ------------------------------------------------------------------
+
+    def set_hold_after(self, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError("hold_after_s must be more than 0")
+        self.hold_after_s = float(seconds)
+
+    def planned_pause(self, start_t: float, end_t: float) -> None:
+        """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold."""
+        if end_t > start_t:
+            self._pauses.append((float(start_t), float(end_t)))
+
+    def recalibrate(self) -> None:
+        """Forget the normal breath (and an automatic polarity) and learn it again."""
+        self._reset_calibration()
+
+    def snapshot(self) -> AnalysisState:
+        det = self._det
+        if any(f.stuck_kind or f.noisy for f in self._faults):
+            phase = "fault"
+        elif self._holding:
+            phase = "hold"
+        elif not self._calibrated:
+            phase = "calibrating"
+        else:
+            phase = "inhale" if det.mode > 0 else "exhale"
+        amp = self._amp_cal or det.amp
+        level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
+        if det.mode < 0:  # exhaling: measured down from the top just passed
+            level = 1.0 - (det.last_val - self._y) / amp if amp > 0 else 0.0
+        b = self._breath
+        ratios = [x.exhale_s / x.inhale_s for x in self._recent if x.inhale_s > 0]
+        return AnalysisState(
+            phase=phase,
+            level=max(-0.5, min(1.5, level)),
+            rate_bpm=b.rate_bpm if b else None,
+            ratio=_median(ratios) if ratios else None,
+            depth=b.depth if b else None,
+            calibrated=self._calibrated,
+            breath=b,
+        )
+
+    def feed(self, t: float, values: Sequence[float]) -> list[Event]:
+        """One sample: ``t`` seconds, one value per belt. Returns the events it caused."""
+        out: list[Event] = []
+        fes = self._fe
+        ready = False
+        for i, fe in enumerate(fes):
+            x = float(values[i])
+            if x != x:  # nan: a missing reading; skip it
+                continue
+            if x != fe.last_x:
+                if fe.run_n >= FLAT_MIN_N:
+                    self._run_ended(i, t, out)
+                self._run_y[i] = fe.y
+            ready = fe.push(t, x) or ready
+            if fe.run_n >= FLAT_MIN_N and t - fe.run_t0 >= FLAT_S:
+                self._stuck(i, t, out)
+        if ready:
+            self._block(t, out)
+        return out
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _reset_calibration(self) -> None:
+        self._det = TurnDetector()
+        self._sign = [-1.0 if p == "inverted" else 1.0 for p in self._pols]
+        self._polarity_done = [p != "auto" for p in self._pols]
+        self._amp_cal = 0.0
+        self._cal_amps: list[float] = []
+        self._calibrated = False
+        self._durations: deque[float] = deque(maxlen=5)
+        self._recent: deque[Breath] = deque(maxlen=5)
+        self._trough = None  # (t, value, belt values)
+        self._peak = None
+        if self._belt_det:
+            self._belt_det = [TurnDetector() for _ in self.belts]
+            self._scale = [0.0] * len(self.belts)
+
+    def _stuck(self, i: int, t: float, out: list) -> None:
+        f = self._faults[i]
+        if f.stuck_kind is not None:
+            return
+        amp = self._belt_det[i].amp if self._belt_det else self._det.amp
+        f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        if self._holding:
+            self._holding = False
+            out.append(HoldEnd(at=t, t=t))
+        out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i],
+                         detail=f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"))
+
+    def _run_ended(self, i: int, t: float, out: list) -> None:
+        f = self._faults[i]
+        if f.stuck_kind is not None:
+            out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
+            f.stuck_kind = None
+            self._clock.since = None
+            # The belt was off, stuck or at a rail: what a normal breath looks like must
+            # be learned again before stillness can be judged a hold.
+            self._amp_cal = 0.0
+            self._cal_amps = []
+            self._calibrated = False
+
+    def _signal(self) -> float | None:
+        """The breath signal: one belt with its sign, or two belts scaled and summed."""
+        fes = self._fe
+        if self._belt_det is None:
+            return self._sign[0] * fes[0].y
+        total = 0.0
+        for i, fe in enumerate(fes):
+            det = self._belt_det[i]
+            det.step(fe.t, fe.y, 2.0 * fe.tau)
+            if not det.started:
+                return None
+            if not self._calibrated or self._scale[i] <= 0:
+                self._scale[i] = det.amp
+            total += self._sign[i] * fe.y / self._scale[i]
+        return total
+
+    def _block(self, t_now: float, out: list) -> None:
+        fes = self._fe
+        det = self._det
+        tau = min(max(det.period / 30.0, 0.03), 0.4)
+        for i, fe in enumerate(fes):
+            fe.tau = tau
+            famp = self._belt_det[i].amp if self._belt_det else det.amp
+            change = self._faults[i].roughness(fe.t, fe.raw, famp)
+            if change > 0:
+                if self._holding:
+                    self._holding = False
+                    out.append(HoldEnd(at=t_now, t=fe.t))
+                out.append(Fault(at=t_now, kind="noisy", belt=self.belts[i]))
+            elif change < 0:
+                out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
+        y = self._signal()
+        if y is None:
+            return
+        tb = fes[0].t
+        self._y = y
+        if self._belt_det:
+            self._hist.append((tb, tuple(fe.y for fe in fes)))
+        turn = det.step(tb, y, 2.0 * tau)
+        if turn is not None:
+            self._turn(turn, t_now, out)
+        self._holds(tb, t_now, y, out)
+
+    def _belt_values_at(self, t: float):
+        if not self._hist:
+            return None
+        best = min(self._hist, key=lambda item: abs(item[0] - t))
+        return best[1]
+
+    def _turn(self, turn, t_now: float, out: list) -> None:
+        kind, t_turn, val = turn
+        t_turn = min(t_turn, t_now)
+        belts = self._belt_values_at(t_turn) if self._belt_det else None
+        if kind == "peak":
+            out.append(Exhale(at=t_now, t=t_turn))
+            self._peak = (t_turn, val, belts)
+            return
+        out.append(Inhale(at=t_now, t=t_turn))
+        prev, peak = self._trough, self._peak
+        self._trough = (t_turn, val, belts)
+        if prev is None or peak is None or not prev[0] < peak[0] < t_turn:
+            return
+        self._breath_done(prev, peak, self._trough, t_now, out)
+
+    def _breath_done(self, start, peak, end, t_now: float, out: list) -> None:
+        amp = peak[1] - 0.5 * (start[1] + end[1])
+        dur = end[0] - start[0]
+        durs = self._durations
+        if not durs or dur < 3.0 * _median(durs):
+            durs.append(dur)
+        rate = 60.0 / _median(durs) if durs else 0.0
+        if not self._calibrated:
+            self._cal_amps.append(amp)
+            if len(self._cal_amps) >= CAL_BREATHS:
+                self._amp_cal = _median(self._cal_amps)
+                self._calibrated = True
+        else:
+            self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
+                                          2.0 * self._amp_cal) - self._amp_cal)
+        share = paradox = None
+        if start[2] is not None and peak[2] is not None:
+            exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]
+            b = self._belly
+            total = abs(exc[0]) + abs(exc[1])
+            share = abs(exc[b]) / total if total > 0 else 0.5
+            big = [abs(exc[i]) > 0.15 * (self._scale[i] or 1.0) for i in range(2)]
+            paradox = bool(all(big) and exc[0] * exc[1] < 0)
+        breath = Breath(
+            at=t_now, start=start[0], peak=peak[0], end=end[0],
+            inhale_s=peak[0] - start[0], exhale_s=end[0] - peak[0],
+            depth=amp / self._amp_cal if self._amp_cal > 0 else 1.0,
+            rate_bpm=rate, belly_share=share, paradoxical=paradox,
+        )
+        self._breath = breath
+        self._recent.append(breath)
+        out.append(breath)
+        self._check_polarity()
+
+    def _check_polarity(self) -> None:
+        """Flip a belt marked "auto" once if its rises are clearly slower than its falls."""
+        dets = self._belt_det or [self._det]
+        for i, det in enumerate(dets):
+            if self._polarity_done[i] or len(det.rises) < POLARITY_BREATHS:
+                continue
+            self._polarity_done[i] = True
+            if _median(det.rises) > FLIP_RATIO * _median(det.falls):
+                self._sign[i] = -self._sign[i]
+                if self._belt_det is None:
+                    self._det = TurnDetector(det.period)
+                else:
+                    self._det = TurnDetector(self._det.period)
+                self._trough = self._peak = None
+
+    def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
+        clock = self._clock
+        faulted = any(f.stuck_kind or f.noisy for f in self._faults)
+        amp = self._amp_cal
+        if faulted or not self._calibrated or amp <= 0:
+            clock.reset(tb, y)
+            return
+        pauses = self._pauses
+        if pauses:
+            while pauses and pauses[0][1] < tb:
+                pauses.pop(0)
+            if pauses and pauses[0][0] <= tb:
+                clock.reset(tb, y)
+        noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
+            if self._belt_det else self._faults[0].noise
+        still = clock.step(tb, y, amp, noise)
+        if self._holding:
+            if still == 0.0:
+                self._holding = False
+                out.append(HoldEnd(at=t_now, t=tb))
+        elif still >= self.hold_after_s:
+            self._holding = True
+            out.append(Hold(at=t_now, t=clock.since))

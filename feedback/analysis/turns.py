@@ -1,0 +1,240 @@
+"""Turn detection: peaks (end of inhale) and troughs (end of exhale), causally.
+
+Works on the decimated, lightly smoothed breath signal (about 25 points per second, see
+``frontend.py``), so its cost does not grow with the ADC rate. The rules, all relative to
+the recent breath amplitude ``amp`` (peak-to-peak, robust median of the last turns) and
+period, so they hold for any scale and for 3 to 40 breaths/min:
+
+- A candidate extremum is the running maximum since the last trough (or minimum since
+  the last peak). It only counts once the excursion from the previous turn is at least
+  ``GATE`` x amp: ripple, cardiac pulsation and noise never make a breath.
+- It is declared when the signal has come back from it by ``DROP`` x amp, or earlier by
+  ``EARLY`` x amp when the slope over the last fraction of a period confirms that the
+  signal is really moving away at a sizeable share of the typical breath slope. How far
+  past the turn one must wait is what the patient feels as lag; the slope test cuts it
+  where the evidence is clear and falls back to the plain drop test where it is not.
+- The turn time reported is the middle of the top (or bottom) plateau of the smoothed
+  signal minus the smoothing lag, so clipped or flat tops are placed in their middle.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+GATE = 0.45  # minimum rise/fall between turns, x recent amplitude
+DROP = 0.2  # plain hysteresis: come back this far from the extremum, x amplitude
+EARLY = 0.08  # early declaration with slope evidence, x amplitude
+SLOPE = 0.4  # ... when the recent slope is at least this share of the typical slope
+PLATEAU = 0.03  # "still at the top": within this share of amplitude of the extremum
+ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent range
+CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
+SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
+MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
+
+
+def _median(values) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def _upper(values) -> float:
+    """Upper quartile: a typical breath excursion even when ripple turns are mixed in."""
+    s = sorted(values)
+    return s[(3 * (len(s) - 1)) // 4]
+
+
+class TurnDetector:
+    """Feed ``step(t, y, lag)``; returns ``None`` or ``(kind, t_turn, value)`` with kind
+    ``'peak'`` or ``'trough'``. ``amp`` and ``period`` are its running estimates."""
+
+    def __init__(self, period: float = 4.0):
+        self.amps: deque[float] = deque(maxlen=8)
+        self.periods: deque[float] = deque(maxlen=6)
+        self.rises: deque[float] = deque(maxlen=9)  # trough -> peak durations
+        self.falls: deque[float] = deque(maxlen=9)  # peak -> trough durations
+        self.last_trough_t = None
+        self.amp = 0.0  # 0 until bootstrapped
+        self.period = period
+        self.mode = 0  # 0 unknown, +1 seeking a peak, -1 seeking a trough
+        self.hi = self.lo = 0.0
+        self.hi_v0 = self.lo_v0 = 0.0
+        self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = 0.0
+        self.last_val = 0.0  # value at the last declared turn
+        self.last_t = None  # time of the last declared turn
+        self.last_peak_t = None
+        self._hist: deque[tuple[float, float]] = deque(maxlen=64)
+        self._boot_lo = self._boot_hi = None
+        self._boot_t0 = None
+        self.started = False
+        self._chunks: deque[tuple[float, float, float]] = deque()  # (t0, lo, hi)
+        self.env = 0.0
+        self._mid = None  # slow midline for the coarse period
+        self._above = False
+        self._up_t = None
+        self._ups: deque[float] = deque(maxlen=5)
+        self.last_trough_val_t = None
+
+    def reset(self) -> None:
+        self.__init__(self.period)
+
+    def _range(self, t: float, y: float) -> float:
+        """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
+
+        It anchors the amplitude: the detector's own excursions alone would shrink if
+        ripple were ever taken for breaths, and then keep finding ripple.
+        """
+        chunks = self._chunks
+        if chunks and t - chunks[-1][0] < CHUNK_S:
+            t0, lo, hi = chunks[-1]
+            if y < lo or y > hi:
+                chunks[-1] = (t0, min(lo, y), max(hi, y))
+                self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+            return self.env
+        chunks.append((t, y, y))
+        keep = min(max(2.5 * self.period, 8.0), 25.0)
+        while t - chunks[0][0] > keep:
+            chunks.popleft()
+        self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+        return self.env
+
+    def _coarse_period(self, t: float, y: float, env: float) -> None:
+        """Period from big swings only: upward crossings of a slow midline with a
+        hysteresis of +-SCHMITT x range. Cardiac ripple and noise cannot cross it, so
+        this period (which sets the smoothing and the minimum gap) cannot collapse."""
+        if self._mid is None:
+            self._mid = y
+            return
+        dt = 0.04
+        self._mid += (y - self._mid) * (dt / (self.period + dt))
+        if self._above:
+            if y < self._mid - SCHMITT * env:
+                self._above = False
+        elif y > self._mid + SCHMITT * env:
+            self._above = True
+            if self._up_t is not None:
+                p = t - self._up_t
+                if 1.2 <= p <= 25.0:
+                    self._ups.append(p)
+                    self.period = _median(self._ups)
+            self._up_t = t
+
+    def _threshold_amp(self, t: float, y: float) -> float:
+        env = self._range(t, y)
+        self._coarse_period(t, y, env)
+        # Median of recent breath excursions, but within [ENV_SHARE, 1] x recent range:
+        # shallower breathing lowers it, ripple cannot drag it down.
+        return min(max(self.amp, ENV_SHARE * env), env)
+
+    def step(self, t: float, y: float, lag: float):
+        hist = self._hist
+        hist.append((t, y))
+        if not self.started:
+            if self._boot_t0 is None:
+                self._boot_t0 = t
+                self._boot_lo = self._boot_hi = y
+                self.hi = self.lo = self.hi_v0 = self.lo_v0 = y
+                self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = t
+            self._boot_lo = min(self._boot_lo, y)
+            self._boot_hi = max(self._boot_hi, y)
+            # First amplitude guess: the range over the first seconds.
+            if t - self._boot_t0 < 1.5:
+                self._track(t, y)
+                return None
+            self.amp = max(self._boot_hi - self._boot_lo, 1e-12)
+            self.started = True
+        self._track(t, y)
+        # Past the last turn's own value again (the turn was a shoulder, or the breath
+        # went on): measure the next excursion from here, so the state cannot get stuck.
+        if (self.mode < 0 and y > self.last_val) or (self.mode > 0 and y < self.last_val):
+            self.last_val = y
+        amp = self._threshold_amp(t, y)
+        if amp <= 0:
+            return None
+        # Recent slope over about a tenth of a period.
+        win = min(max(0.1 * self.period, 0.12), 0.6)
+        t_old, y_old = hist[0]
+        for tt, yy in reversed(hist):
+            if t - tt >= win:
+                t_old, y_old = tt, yy
+                break
+        slope = (y - y_old) / (t - t_old) if t > t_old else 0.0
+        typical = amp / (0.45 * self.period)
+        mode = self.mode
+        gap = MIN_GAP * self.period
+        if mode >= 0 and (self.last_peak_t is None or t - lag - self.last_peak_t >= gap):
+            back = self.hi - y
+            if self.hi - (self.last_val if mode else self.lo) >= GATE * amp and (
+                back >= DROP * amp or (back >= EARLY * amp and slope <= -SLOPE * typical)
+            ):
+                return self._declare("peak", t, y, lag)
+        if mode <= 0 and (self.last_trough_t is None or t - lag - self.last_trough_t >= gap):
+            back = y - self.lo
+            if (self.last_val if mode else self.hi) - self.lo >= GATE * amp and (
+                back >= DROP * amp or (back >= EARLY * amp and slope >= SLOPE * typical)
+            ):
+                return self._declare("trough", t, y, lag)
+        return None
+
+    def _track(self, t: float, y: float) -> None:
+        """Running extremes and the span of time spent within PLATEAU of them."""
+        eps = PLATEAU * self.amp
+        if y > self.hi:
+            if y > self.hi_v0 + eps:  # a new top level: its plateau starts now
+                self.hi_t0 = t
+                self.hi_v0 = y
+            self.hi = y
+            self.hi_t1 = t
+        elif y >= self.hi - eps:
+            self.hi_t1 = t
+        if y < self.lo:
+            if y < self.lo_v0 - eps:
+                self.lo_t0 = t
+                self.lo_v0 = y
+            self.lo = y
+            self.lo_t1 = t
+        elif y <= self.lo + eps:
+            self.lo_t1 = t
+
+    def _declare(self, kind: str, t: float, y: float, lag: float):
+        if kind == "peak":
+            val = self.hi
+            t_turn = 0.5 * (self.hi_t0 + self.hi_t1) - lag
+            excursion = self.hi - (self.last_val if self.mode else self.lo)
+            self.mode = -1
+            self.lo = self.lo_v0 = y
+            self.lo_t0 = self.lo_t1 = t
+        else:
+            val = self.lo
+            t_turn = 0.5 * (self.lo_t0 + self.lo_t1) - lag
+            excursion = (self.last_val if self.mode else self.hi) - self.lo
+            self.mode = 1
+            self.hi = self.hi_v0 = y
+            self.hi_t0 = self.hi_t1 = t
+        # Keep the running extremum of the new direction from the turn on.
+        for tt, yy in self._hist:
+            if tt >= t_turn + lag:
+                if kind == "peak" and yy < self.lo:
+                    self.lo = self.lo_v0 = yy
+                    self.lo_t0 = self.lo_t1 = tt
+                elif kind == "trough" and yy > self.hi:
+                    self.hi = self.hi_v0 = yy
+                    self.hi_t0 = self.hi_t1 = tt
+        self.amps.append(excursion)
+        self.amp = _upper(self.amps)
+        if kind == "peak" and self.last_trough_t is not None:
+            self.rises.append(t_turn - self.last_trough_t)
+        if kind == "trough":
+            if self.last_peak_t is not None:
+                self.falls.append(t_turn - self.last_peak_t)
+            self.last_trough_t = t_turn
+        if kind == "peak":
+            if self.last_peak_t is not None:
+                p = t_turn - self.last_peak_t
+                # A gap of more than three periods is a hold or an artefact, not a period.
+                if p > 0 and (len(self.periods) < 2 or p < 3.0 * self.period):
+                    self.periods.append(p)
+            self.last_peak_t = t_turn
+        self.last_val = val
+        self.last_t = t_turn
+        return kind, t_turn, val

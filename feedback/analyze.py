@@ -1,0 +1,40 @@
+"""``ademcoach analyze RECORDING.csv``: replay a recording through the analysis.
+
+The file is streamed row by row (constant memory) through the same ``BreathAnalyzer``
+the unit runs, and every event is printed as one JSON line (docs/formats.md). Bad input
+(missing or malformed file, unknown channel, bad config) is one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from feedback.analysis import BreathAnalyzer
+from feedback.errors import BadInput
+
+
+def cmd_analyze(args) -> int:
+    from feedback.cli import config_path
+    from feedback.config import load_config
+    from feedback.recording import RecordingReader
+
+    hold_after_s = 4.0
+    if args.config:
+        settings = load_config(config_path(args.config))
+        hold_after_s = settings.analysis.hold_after_s
+    channels = args.channel or None
+    if channels and len(channels) > 2:
+        raise BadInput(f"--channel given {len(channels)} times; the analysis takes one or two")
+    with RecordingReader(args.recording, channels) as reader:
+        belts = reader.columns
+        if len(belts) > 2:
+            raise BadInput(f"{args.recording}: {len(belts)} signal columns "
+                           f"({', '.join(belts)}); pick one or two with --channel")
+        analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s)
+        feed = analyzer.feed
+        write = sys.stdout.write
+        for sample in reader:
+            for event in feed(sample.t, sample.values):
+                write(event.to_json() + "\n")
+    sys.stdout.flush()
+    return 0

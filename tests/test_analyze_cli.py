@@ -1,0 +1,59 @@
+"""``ademcoach analyze``: events out as JSON lines, bad input as one line and exit 2."""
+
+import json
+
+from synth import breathing
+
+from feedback.cli import main
+from feedback.events import from_json
+
+
+def write(path, header, rows):
+    path.write_text(header + "\n" + "".join(",".join(f"{v:g}" for v in r) + "\n"
+                                            for r in rows))
+    return path
+
+
+def test_analyze_prints_json_events(tmp_path, capsys):
+    samples, peaks = breathing(60, rate_bpm=12, fs=25, noise=0.01)
+    rec = write(tmp_path / "r.csv", "t,belly", samples)
+    assert main(["analyze", str(rec)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    events = [from_json(line) for line in lines]
+    kinds = {e.kind_name for e in events}
+    assert {"inhale", "exhale", "breath"} <= kinds
+    assert len([e for e in events if e.kind_name == "exhale"]) >= len(peaks) - 2
+    assert all("at" in json.loads(line) for line in lines)
+
+
+def test_analyze_two_channels_and_config(tmp_path, capsys, repo):
+    samples, _ = breathing(40, rate_bpm=12, fs=25, noise=0.01)
+    rows = [(t, x, 2 * x, 7.0) for t, x in samples]
+    rec = write(tmp_path / "r.csv", "t,chest,belly,temp", rows)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[analysis]\nhold_after_s = 6.0\n")
+    assert main(["analyze", str(rec), "--channel", "chest", "--channel", "belly",
+                 "--config", str(cfg)]) == 0
+    out = [from_json(x) for x in capsys.readouterr().out.splitlines()]
+    shares = [e.belly_share for e in out if e.kind_name == "breath"]
+    assert shares and abs(shares[-1] - 2 / 3) < 0.05
+
+
+def test_analyze_bad_inputs(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t,belly\n0,1\n0.1,oops\n")
+    assert main(["analyze", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv:3" in err and "oops" in err and len(err.strip().splitlines()) == 1
+    good = write(tmp_path / "g.csv", "t,belly", [(0, 1), (0.1, 2)])
+    assert main(["analyze", str(good), "--channel", "chest"]) == 2
+    assert "no channel 'chest'" in capsys.readouterr().err
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[analysis]\nhold_after_s = 99\n")
+    assert main(["analyze", str(good), "--config", str(cfg)]) == 2
+    assert "hold_after_s" in capsys.readouterr().err
+    three = write(tmp_path / "3.csv", "t,a,b,c", [(0, 1, 2, 3), (0.1, 2, 3, 4)])
+    assert main(["analyze", str(three)]) == 2
+    assert "--channel" in capsys.readouterr().err
