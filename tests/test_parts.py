@@ -63,9 +63,13 @@ def test_replay_as_the_simulation_input(tmp_path):
         parts.close()
 
 
-def test_pacer_following_through_the_parts():
+def test_pacer_following_through_the_parts(repo, tmp_path):
+    # the fast patient, but one that follows the pacer 90 %
+    text = (repo / "config" / "scenarios" / "fast.toml").read_text()
+    scenario = tmp_path / "fast-following.toml"
+    scenario.write_text(text.replace("compliance = 0.0", "compliance = 0.9"))
     clock = VirtualClock()
-    parts = open_parts(defaults(), "fast", clock)
+    parts = open_parts(defaults(), str(scenario), clock)
     try:
         parts.patient.follow(lambda t: 1.0 if (t % 10) < 5 else 0.0)
         for _ in parts.sensor.stream(duration_s=30.0):

@@ -126,7 +126,7 @@ def test_following_the_pacer_with_lag():
 
 
 def test_partial_compliance_still_follows_the_pacer_rate():
-    p, _, _ = run("fast", 60, follow=_pacer)  # compliance 0.9 in the scenario
+    p, _, _ = run("calm", 60, follow=_pacer)  # compliance 0.9 in the scenario
     bs = breaths_between(p, 10, 60)
     assert 60 / np.mean([b["end"] - b["start"] for b in bs]) == pytest.approx(6, abs=0.6)
 
