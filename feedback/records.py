@@ -242,6 +242,16 @@ class Records:
         self._thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
         self._thread.start()
 
+    @classmethod
+    def from_settings(cls, settings, clock=None, **options) -> Records:
+        """Records as the config says (``[records]``), after the retention purge.
+        Call before the loop starts: the purge runs on the calling thread."""
+        r = settings.records
+        rec = cls(default_data_dir(r.data_dir), clock,
+                  raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
+        rec.purge_older_than(r.keep_days)
+        return rec
+
     def _first_handle(self) -> int:
         """The id the next session will most likely get (max id + 1); 1 if unknown."""
         try:

@@ -246,3 +246,18 @@ def test_connect_migrates_fresh_database(tmp_path):
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sessions", "exercises", "breaths", "holds", "cues", "faults", "events"} <= names
     assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+
+
+def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
+    from feedback.config import validate
+
+    old = Records(tmp_path, clock=VirtualClock())
+    old.start_session("OLD", "home", "", 1_000_000.0)  # 1970: far past keep_days
+    old.add(breath(1.0))
+    assert old.close() == 0
+    settings = validate({"records": {"data_dir": str(tmp_path), "keep_days": 30,
+                                     "raw_signal": True, "raw_max_mb": 5}})
+    rec = Records.from_settings(settings, VirtualClock())
+    assert rec.data_dir == tmp_path and rec.raw_max_mb == 5
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM sessions") == [(0,)]
+    rec.close()
