@@ -446,6 +446,7 @@ class Records:
         try:
             conn = self._open()
             conn.execute("BEGIN IMMEDIATE")
+            self._forget_wiped(conn, state)
             for item in batch:
                 self._apply(conn, state, item)
             conn.execute("COMMIT")
@@ -468,6 +469,21 @@ class Records:
             log.info("records saved again after: %s", self._db_problem)
             self._db_problem = None
         return True
+
+    @staticmethod
+    def _forget_wiped(conn: sqlite3.Connection, st: _State) -> None:
+        """Sessions erased by ``ademcoach wipe`` (or the retention purge) while this
+        process runs: their remaining events are dropped, not written to a dangling id."""
+        if not st.rows:
+            return
+        ids = list(st.rows.values())
+        marks = ",".join("?" * len(ids))
+        alive = {r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})",
+                                            ids)}
+        for handle, sid in list(st.rows.items()):
+            if sid not in alive:
+                del st.rows[handle]
+                st.exercise.pop(handle, None)
 
     def _apply(self, conn: sqlite3.Connection, st: _State, item) -> None:
         op, handle = item[0], item[1]

@@ -261,3 +261,21 @@ def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
     assert rec.data_dir == tmp_path and rec.raw_max_mb == 5
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM sessions") == [(0,)]
     rec.close()
+
+
+def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
+    from feedback.report import wipe
+
+    rec = Records(tmp_path, clock=VirtualClock())
+    rec.start_session("GONE", "home", "", WALL)
+    rec.add(breath(1.0))
+    assert rec.flush()
+    assert wipe(tmp_path) == 1
+    rec.add(breath(2.0))  # still the wiped session: must not end up under a dangling id
+    assert rec.flush() and rec.problem is None
+    rec.start_session("NEXT", "home", "", WALL + 60)
+    rec.add(breath(3.0))
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT s.patient_code, b.at FROM breaths b JOIN sessions s "
+                                    "ON s.id = b.session_id") == [("NEXT", 3.0)]
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]
