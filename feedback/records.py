@@ -229,7 +229,6 @@ class Records:
         self.committed = 0  # of those, how many are in the database
         self._backlog: collections.deque = collections.deque()
         self._raw: collections.deque = collections.deque()
-        self._raw_belts: list[str] | None = None
         self._raw_log: RawSignalLog | None = None
         self._cv = threading.Condition()
         self._stop = False
@@ -277,7 +276,7 @@ class Records:
         self._session_t0[handle] = t0
         self._current = handle
         self._put(("start", handle, patient_code or "", programme or "", config_text or "",
-                   wall, t0))
+                   wall, t0), force=True)
         if raw_belts and self.raw_max_mb:
             self._put_raw(("open", handle, list(raw_belts), wall))
         return handle
@@ -304,13 +303,15 @@ class Records:
         self._current = None
         t_end = self.clock.now()
         t0 = self._session_t0.pop(handle)
-        self._put(("end", handle, reason, t_end, t_end - t0))
+        self._put(("end", handle, reason, t_end, t_end - t0), force=True)
         if self.raw_max_mb:
             self._put_raw(("close",))
 
-    def _put(self, item) -> bool:
+    def _put(self, item, force: bool = False) -> bool:
+        """Queue ``item``. Session starts and ends are ``force``d past the limit (they are
+        rare) so that the events acknowledged for a session always have their session."""
         with self._cv:
-            if len(self._backlog) >= self.max_backlog:
+            if len(self._backlog) >= self.max_backlog and not force:
                 self.dropped += 1
                 return False
             self._backlog.append(item)

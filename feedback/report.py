@@ -329,7 +329,12 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     out.mkdir(parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
-    if db.exists():
+    try:
+        found = db.exists()
+    except PermissionError:
+        raise AdemError(f"{data_dir}: no permission to read the records; run it as their "
+                        "owner, e.g. sudo -u ademcoach ademcoach report") from None
+    if found:
         try:
             conn = connect(db, create=False)
         except (sqlite3.Error, StorageError) as exc:

@@ -165,6 +165,9 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     results = [rec.add(breath(float(i))) for i in range(20)]
     assert results == [True] * 9 + [False] * 11  # the session row took one place
     assert rec.dropped == 11 and rec.accepted == 10
+    # a new session still starts (its start is never refused), its events wait their turn
+    rec.start_session("C", "home", "", WALL + 60)
+    assert rec.pending == 12 and rec.add(breath(99.0)) is False
     rec.close(timeout=2)
 
 
