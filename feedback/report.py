@@ -215,17 +215,25 @@ def day_rows(sessions, since: dt.date | None = None) -> list[dict]:
         first = since or mine[0].day
         last = max(s.day for s in mine)
         day = first
+        previous = None  # ratio of the last day with breaths
         while day <= last:
             today = [s for s in mine if s.day == day]
             minutes = sum(s.minutes for s in today)
             breaths = [b for s in today for b in s.breaths]
+            ratio = _median(ratios(breaths))
+            target = today[-1].ratio_target if today else None
+            word = ""
+            if ratio is not None and previous is not None:
+                word = direction(previous, ratio, target)
             rows.append({
                 "patient": code, "date": day.isoformat(), "minutes": _f(minutes, 1),
                 "target_minutes": _f(HOME_TARGET_MIN, 1),
                 "target_met": "yes" if minutes >= HOME_TARGET_MIN else "no",
                 "sessions": len(today), "breaths": len(breaths),
-                "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(_median(ratios(breaths))),
+                "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(ratio),
+                "ratio_target": _f(target), "ratio_trend": word,
             })
+            previous = ratio if ratio is not None else previous
             day += dt.timedelta(days=1)
     return rows
 
@@ -244,7 +252,7 @@ SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes", "
 EXERCISE_COLS = ["session", "date", "exercise", "name", "minutes", "breaths",
                  "breaths_per_min", "ratio", "holds", "cues"]
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
-            "breaths", "breaths_per_min", "ratio"]
+            "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
 
 def summary_text(sessions, days, today: dt.date) -> str:

@@ -51,6 +51,13 @@ def test_staged_install_lays_down_the_files(tmp_path):
     assert "dtparam=i2c_arm=on" in boot and "dtparam=spi=on" in boot
 
 
+def test_shell_scripts_parse():
+    for script in ("install-pi.sh", "usb-export.sh"):
+        r = subprocess.run(["sh", "-n", str(REPO / "scripts" / script)], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+
+
 def test_reinstall_keeps_the_config_and_does_not_repeat_lines(tmp_path):
     root = tmp_path / "root"
     (root / "boot" / "firmware").mkdir(parents=True)

@@ -105,6 +105,9 @@ def test_report_csv_numbers(unit, tmp_path):
     assert [(d["date"], d["minutes"], d["target_met"], d["sessions"]) for d in days] == [
         ("2025-10-09", "6.0", "yes", "1"), ("2025-10-10", "0.0", "no", "0"),
         ("2025-10-11", "5.0", "yes", "2")]
+    # day ratios: 1.25, then 1.5 1.5 1.5 2.0 -> 1.5 (target 1.5): toward the target
+    assert [(d["ratio"], d["ratio_target"], d["ratio_trend"]) for d in days] == [
+        ("1.25", "1.50", ""), ("", "", ""), ("1.50", "1.50", "toward the target")]
     summary = (out / "summary.txt").read_text()
     assert "Sessions: 3 (1 interrupted)" in summary
     assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
