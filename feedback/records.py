@@ -223,6 +223,7 @@ class Records:
         self._max_db_bytes = max_db_bytes
         self._db_problem: str | None = None
         self._raw_problem: str | None = None
+        self._reported: str | None = None  # the problem storage_events last reported
         self.dropped = 0  # events refused by add() because the backlog was full
         self.raw_dropped = 0
         self.accepted = 0  # events acknowledged by add()
@@ -331,6 +332,18 @@ class Records:
     def problem(self) -> str | None:
         """None while records are being saved, else a short text for the screen."""
         return self._db_problem or self._raw_problem
+
+    def storage_events(self, at: float) -> list[ev.Event]:
+        """For the loop, once per tick: a ``Fault(kind='storage')`` when saving starts to
+        fail, a ``FaultEnd`` when it works again, else nothing. Cheap (no disk, no lock)."""
+        now = self.problem
+        if now == self._reported:
+            return []
+        before, self._reported = self._reported, now
+        if now is None:
+            return [ev.FaultEnd(at, "storage")]
+        return ([] if before is None else [ev.FaultEnd(at, "storage")]) + [
+            ev.Fault(at, "storage", detail=now)]
 
     @property
     def pending(self) -> int:

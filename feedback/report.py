@@ -298,8 +298,9 @@ def summary_text(sessions, days, today: dt.date) -> str:
     for r in session_rows(sessions):
         lines.append(f"  #{r['session']:<4} {r['date']} {r['start']} {r['minutes']:>5} min "
                      f"{r['breaths_per_min'] or '-':>5}/min ratio {r['ratio'] or '-':>4} "
-                     f"({r['ratio_first'] or '-'}->{r['ratio_last'] or '-'}) holds {r['holds']} "
-                     f"cues {r['cues']}" + ("" if r["end"] != "interrupted" else " interrupted"))
+                     + (f"({r['ratio_first']}->{r['ratio_last']}) " if r["ratio_first"] else "")
+                     + f"holds {r['holds']} cues {r['cues']}"
+                     + (" interrupted" if r["end"] == "interrupted" else ""))
     return "\n".join(lines) + "\n"
 
 

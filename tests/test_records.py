@@ -127,6 +127,10 @@ def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
             assert rec.add(breath(float(n)))
         rec.flush(timeout=5)
     assert "full" in rec.problem
+    (fault,) = rec.storage_events(7.0)
+    assert (fault.kind, fault.at, fault.detail) == ("storage", 7.0, rec.problem)
+    assert rec.storage_events(7.1) == []  # reported once
+    rec.add(fault)  # the loop records it like any fault: it is stored once there is room
     waiting = rec.pending
     assert waiting > 0
     for _ in range(50):  # the loop carries on; add() never raises
@@ -135,9 +139,11 @@ def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
     rec.set_max_db_bytes(None)  # room again (as after freeing the card)
     assert rec.flush(timeout=10)
     assert rec.problem is None and rec.pending == 0
+    assert rec.storage_events(9.0) == [ev.FaultEnd(9.0, "storage")]
     assert rec.close() == 0
     got = [a for (a,) in rows(tmp_path / DB_NAME, "SELECT at FROM breaths ORDER BY id")]
     assert got == [float(i) for i in range(1, n + 1)]
+    assert rows(tmp_path / DB_NAME, "SELECT kind, at FROM faults") == [("storage", 7.0)]
     assert rows(tmp_path / DB_NAME, "PRAGMA integrity_check") == [("ok",)]
 
 
