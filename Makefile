@@ -38,5 +38,9 @@ test: lint
 bench: $(BENCHSTAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy GPIOZERO_PIN_FACTORY=mock $(BIN)/python -m bench $(BENCH)
 
+# On the Pi: sudo make install. Staged: make install DESTDIR=/tmp/root (files only).
+install:
+	DESTDIR="$(DESTDIR)" sh scripts/install-pi.sh
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -131,17 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--since", metavar="DATE")
     rp.add_argument("--out", metavar="DIR")
     rp.add_argument("--config", metavar="FILE")
-    rp.set_defaults(func=_not_built("report"))
+    rp.add_argument("--patient", metavar="CODE", help="only the sessions of this patient code")
+    rp.set_defaults(func=_lazy("feedback.report", "cmd_report"))
 
     ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")
     ex.add_argument("dir", metavar="DIR")
     ex.add_argument("--config", metavar="FILE")
-    ex.set_defaults(func=_not_built("export"))
+    ex.set_defaults(func=_lazy("feedback.report", "cmd_export"))
 
     wp = sub.add_parser("wipe", help="erase all session records (for the next patient)")
     wp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     wp.add_argument("--config", metavar="FILE")
-    wp.set_defaults(func=_not_built("wipe"))
+    wp.set_defaults(func=_lazy("feedback.report", "cmd_wipe"))
     return p
 
 

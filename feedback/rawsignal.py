@@ -1,0 +1,79 @@
+"""The raw belt signal, kept beside the session records when ``records.raw_signal`` is on.
+
+Written in the recording format (feedback/recording.py) so a stored session can be
+replayed with ``ademcoach analyze``. Files are split at ``file_mb`` and the oldest files
+are deleted so the raw signal never takes more than ``max_mb`` in total: a loan unit can
+run for weeks without filling its card. Used on the records writer thread only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from feedback.recording import RecordingWriter
+
+MB = 1_000_000
+
+
+class RawSignalLog:
+    """Append samples; rotate by size; keep the whole directory under ``max_mb``."""
+
+    def __init__(self, directory, belts: list[str], max_mb: float, file_mb: float | None = None,
+                 name: str = "raw", ensure=None):
+        self.directory = Path(directory)
+        if ensure is not None:
+            ensure(self.directory)
+        else:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.belts = list(belts)
+        self.max_bytes = int(max_mb * MB)
+        default_file = min(self.max_bytes / 10, 16 * MB)
+        self.file_bytes = max(1024, int(file_mb * MB) if file_mb else int(default_file))
+        self.name = name
+        self._writer: RecordingWriter | None = None
+        self._part = 0
+        self.files: list[Path] = []  # files this log wrote, oldest first
+
+    def write(self, t: float, values) -> None:
+        if self._writer is None or self._writer.bytes_written >= self.file_bytes:
+            self._rotate()
+        self._writer.write(t, values)
+
+    def _rotate(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._part += 1
+        path = self.directory / f"{self.name}-{self._part:03d}.csv"
+        self._make_room()
+        self._writer = RecordingWriter(path, self.belts)
+        self.files.append(path)
+
+    def _make_room(self) -> None:
+        """Delete the oldest raw files until a new full file fits under ``max_bytes``."""
+        found = []
+        for p in self.directory.glob("*.csv"):
+            try:
+                st = p.stat()
+            except FileNotFoundError:
+                continue
+            found.append((st.st_mtime, p.name, p, st.st_size))
+        found.sort()
+        total = sum(size for *_, size in found)
+        for _, _, path, size in found:
+            if total + self.file_bytes <= self.max_bytes:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            total -= size
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

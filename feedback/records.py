@@ -1,0 +1,602 @@
+"""Session records: every session, exercise, breath, hold, cue and fault, in SQLite.
+
+The real-time loop must never wait for the SD card, so ``Records.add`` only appends the
+event to an in-memory backlog; a writer thread turns the backlog into batched
+transactions and commits at least every ``commit_every_s`` (0.5 s).
+
+Durability (see docs/service.md): the database is in WAL mode with
+``synchronous=FULL``. In WAL mode, NORMAL syncs the WAL only at checkpoints, so a commit
+survives a process crash but may be rolled back by a power cut; FULL syncs the WAL on
+every commit, so a committed transaction survives power loss. With one commit per
+0.5 s that is two small fsyncs a second. An event is *acknowledged* when ``add`` returns
+True. While storage works, an acknowledged event is committed within
+``commit_every_s`` plus the time of one batch, well inside 2 s. While storage fails (disk
+full, read-only, directory missing) ``problem`` says so, acknowledged events stay in the
+backlog in order and are retried every ``retry_s`` until they are written; they are lost
+only if power fails before storage recovers. When the backlog is full ``add`` returns
+False and counts the event in ``dropped``: that event was never acknowledged.
+
+Errors never reach the loop: the writer catches them and reports them in ``problem``.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import itertools
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from feedback import events as ev
+from feedback.clock import MonotonicClock
+from feedback.rawsignal import RawSignalLog
+
+log = logging.getLogger("ademcoach.records")
+
+DB_NAME = "records.sqlite"
+UNIT_DATA_DIR = Path("/var/lib/ademcoach")
+
+# Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
+# released entry: add a new one. Statements are separated by ';'.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first released schema.
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY, patient_code TEXT NOT NULL DEFAULT '',
+        programme TEXT NOT NULL DEFAULT '', started_at REAL NOT NULL, ended_at REAL,
+        end_reason TEXT, config TEXT NOT NULL DEFAULT '');
+    CREATE TABLE exercises (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        name TEXT NOT NULL, start_t REAL NOT NULL, end_t REAL);
+    CREATE TABLE breaths (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
+        at REAL NOT NULL, start REAL, peak REAL, "end" REAL, inhale_s REAL, exhale_s REAL,
+        depth REAL, rate_bpm REAL, belly_share REAL);
+    CREATE TABLE holds (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
+        at REAL NOT NULL, t REAL NOT NULL, end_t REAL);
+    CREATE TABLE cues (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
+        at REAL NOT NULL, kind TEXT NOT NULL);
+    CREATE TABLE faults (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        at REAL NOT NULL, kind TEXT NOT NULL, belt TEXT, detail TEXT, end_at REAL)
+    """,
+    # 2: session clock times (for durations), two-belt paradox flag, generic events.
+    """
+    ALTER TABLE sessions ADD COLUMN start_t REAL;
+    ALTER TABLE sessions ADD COLUMN end_t REAL;
+    ALTER TABLE breaths ADD COLUMN paradoxical INTEGER;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX breaths_session ON breaths(session_id);
+    CREATE INDEX holds_session ON holds(session_id);
+    CREATE INDEX cues_session ON cues(session_id);
+    CREATE INDEX faults_session ON faults(session_id);
+    CREATE INDEX exercises_session ON exercises(session_id);
+    CREATE INDEX sessions_started ON sessions(started_at)
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StorageError(Exception):
+    """The database cannot be used (newer schema, not a database)."""
+
+
+# --- where the records live -----------------------------------------------------------
+
+
+def default_data_dir(configured: str = "") -> Path:
+    """``[records] data_dir`` if set, else /var/lib/ademcoach if writable, else the XDG dir."""
+    if configured:
+        return Path(configured).expanduser()
+    if UNIT_DATA_DIR.is_dir() and os.access(UNIT_DATA_DIR, os.W_OK | os.X_OK):
+        return UNIT_DATA_DIR
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "ademcoach"
+
+
+def ensure_data_dir(path) -> Path:
+    """Create the data directory readable by its owner only (mode 0700)."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
+    """Open the database in WAL mode with synchronous=FULL and bring its schema up to date.
+
+    ``isolation_level=None``: transactions are explicit (``BEGIN``/``COMMIT``).
+    """
+    db_path = os.fspath(db_path)
+    if not create and not os.path.exists(db_path):
+        raise StorageError(f"{db_path}: no records yet")
+    conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Apply the missing migrations, each in its own transaction. Returns the old version."""
+    try:
+        old = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"not a records database: {exc}") from None
+    if old > SCHEMA_VERSION:
+        raise StorageError(
+            f"the records database has schema version {old}, newer than this software "
+            f"({SCHEMA_VERSION}): update ademcoach"
+        )
+    for version in range(old, upto):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in MIGRATIONS[version].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("records schema upgraded to version %d", version + 1)
+    return old
+
+
+def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
+    """Delete sessions that started more than ``days`` ago. Returns how many."""
+    cutoff = now_wall - days * 86400.0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        n = conn.execute("DELETE FROM sessions WHERE started_at < ?", (cutoff,)).rowcount
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return n
+
+
+def _short(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.splitlines()[0][:80]
+
+
+# --- the writer -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _State:
+    """What the writer remembers between batches; copied so a failed batch can be undone."""
+
+    rows: dict[int, int] = dataclasses.field(default_factory=dict)  # handle -> sessions.id
+    exercise: dict[int, int | None] = dataclasses.field(default_factory=dict)
+
+    def copy(self) -> _State:
+        return _State(dict(self.rows), dict(self.exercise))
+
+
+class Records:
+    """The session record of one unit. See the module docstring for the guarantees.
+
+    ``clock`` must be the clock that stamps the events (``at``); it measures session
+    durations. Only ``start_session``, ``add``, ``add_sample``, ``end_session`` and
+    ``close`` are meant for the loop; none of them touches the disk.
+    """
+
+    def __init__(self, data_dir=None, clock=None, *, commit_every_s: float = 0.5,
+                 retry_s: float = 1.0, max_backlog: int = 50_000, batch_max: int = 5_000,
+                 max_db_bytes: int | None = None, raw_max_mb: float | None = None,
+                 raw_file_mb: float | None = None):
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.db_path = self.data_dir / DB_NAME
+        self.clock = clock or MonotonicClock()
+        self.commit_every_s = commit_every_s
+        self.retry_s = retry_s
+        self.max_backlog = max_backlog
+        self.batch_max = batch_max
+        self.raw_max_mb = raw_max_mb
+        self.raw_file_mb = raw_file_mb
+        self._max_db_bytes = max_db_bytes
+        self._db_problem: str | None = None
+        self._raw_problem: str | None = None
+        self._reported: str | None = None  # the problem storage_events last reported
+        self.dropped = 0  # events refused by add() because the backlog was full
+        self.raw_dropped = 0
+        self.accepted = 0  # events acknowledged by add()
+        self.committed = 0  # of those, how many are in the database
+        self._backlog: collections.deque = collections.deque()
+        self._raw: collections.deque = collections.deque()
+        self._raw_log: RawSignalLog | None = None
+        self._cv = threading.Condition()
+        self._stop = False
+        self._hurry = False
+        self._handles = itertools.count(self._first_handle())
+        self._current: int | None = None
+        self._session_t0: dict[int, float] = {}
+        self._state = _State()
+        self._conn: sqlite3.Connection | None = None
+        self._thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def from_settings(cls, settings, clock=None, **options) -> Records:
+        """Records as the config says (``[records]``), after the retention purge.
+        Call before the loop starts: the purge runs on the calling thread."""
+        r = settings.records
+        rec = cls(default_data_dir(r.data_dir), clock,
+                  raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
+        rec.purge_older_than(r.keep_days)
+        return rec
+
+    def _first_handle(self) -> int:
+        """The id the next session will most likely get (max id + 1); 1 if unknown."""
+        try:
+            conn = connect(self.db_path, create=False)
+        except (sqlite3.Error, StorageError, OSError):
+            return 1
+        try:
+            return (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
+        finally:
+            conn.close()
+
+    # --- the loop's side: never touches the disk --------------------------------------
+
+    def start_session(self, patient_code: str, programme: str, config_text: str,
+                      started_at_wall: float | None = None, *,
+                      raw_belts: list[str] | None = None) -> int:
+        """Begin a session (ending any open one). Returns its id."""
+        if self._current is not None:
+            self.end_session("restarted")
+        handle = next(self._handles)
+        t0 = self.clock.now()
+        wall = time.time() if started_at_wall is None else float(started_at_wall)
+        self._session_t0[handle] = t0
+        self._current = handle
+        self._put(("start", handle, patient_code or "", programme or "", config_text or "",
+                   wall, t0), force=True)
+        if raw_belts and self.raw_max_mb:
+            self._put_raw(("open", handle, list(raw_belts), wall))
+        return handle
+
+    def add(self, event: ev.Event) -> bool:
+        """Hand an event to the record. True = acknowledged; False = backlog full, dropped."""
+        if self._current is None:
+            return False
+        if isinstance(event, ev.Inhale | ev.Exhale):
+            return True  # the Breath that follows carries start, peak and end
+        return self._put(("event", self._current, event))
+
+    def add_sample(self, t: float, values) -> None:
+        """Raw signal sample (only with raw logging on). Best effort: dropped when behind."""
+        if self._current is None or not self.raw_max_mb:
+            return
+        self._put_raw(("sample", t, tuple(values)))
+
+    def end_session(self, reason: str = "stopped") -> None:
+        """End the current session; ``reason`` e.g. 'stopped', 'sigterm', 'duration'."""
+        handle = self._current
+        if handle is None:
+            return
+        self._current = None
+        t_end = self.clock.now()
+        t0 = self._session_t0.pop(handle)
+        self._put(("end", handle, reason, t_end, t_end - t0), force=True)
+        if self.raw_max_mb:
+            self._put_raw(("close",))
+
+    def _put(self, item, force: bool = False) -> bool:
+        """Queue ``item``. Session starts and ends are ``force``d past the limit (they are
+        rare) so that the events acknowledged for a session always have their session."""
+        with self._cv:
+            if len(self._backlog) >= self.max_backlog and not force:
+                self.dropped += 1
+                return False
+            self._backlog.append(item)
+            self.accepted += 1
+            if len(self._backlog) >= self.batch_max:
+                self._cv.notify()
+        return True
+
+    def _put_raw(self, item) -> None:
+        with self._cv:
+            if len(self._raw) >= self.max_backlog and item[0] == "sample":
+                self.raw_dropped += 1
+                return
+            self._raw.append(item)
+
+    @property
+    def problem(self) -> str | None:
+        """None while records are being saved, else a short text for the screen."""
+        return self._db_problem or self._raw_problem
+
+    def storage_events(self, at: float) -> list[ev.Event]:
+        """For the loop, once per tick: a ``Fault(kind='storage')`` when saving starts to
+        fail, a ``FaultEnd`` when it works again, else nothing. Cheap (no disk, no lock)."""
+        now = self.problem
+        if now == self._reported:
+            return []
+        before, self._reported = self._reported, now
+        if now is None:
+            return [ev.FaultEnd(at, "storage")]
+        return ([] if before is None else [ev.FaultEnd(at, "storage")]) + [
+            ev.Fault(at, "storage", detail=now)]
+
+    @property
+    def pending(self) -> int:
+        """Acknowledged events not yet in the database."""
+        return len(self._backlog)
+
+    # --- control ------------------------------------------------------------------------
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Write now and wait until every acknowledged event is committed (True) or storage
+        fails or ``timeout`` passes (False). Not for the loop's hot path."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            target = self.accepted
+            self._hurry = True
+            self._cv.notify()
+            while self.committed < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.problem and not self._hurry):
+                    return False
+                self._cv.wait(min(left, 0.05))
+        return True
+
+    def set_max_db_bytes(self, limit: int | None) -> None:
+        """Cap the database size (None: no cap). A full cap behaves like a full disk."""
+        self._max_db_bytes = limit
+        with self._cv:
+            self._drop_conn = True
+            self._cv.notify()
+
+    def close(self, timeout: float = 5.0) -> int:
+        """End the open session, write what is left, stop the writer.
+        Returns how many acknowledged events could not be stored (0 normally)."""
+        if self._current is not None:
+            self.end_session("closed")
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self._thread.join(timeout)
+        return len(self._backlog)
+
+    def purge_older_than(self, days: float, now_wall: float | None = None) -> int:
+        """Delete sessions older than ``days`` (retention). Returns how many; 0 on failure."""
+        try:
+            conn = connect(self.db_path, create=False)
+        except (sqlite3.Error, StorageError, OSError):
+            return 0
+        try:
+            return purge(conn, days, time.time() if now_wall is None else now_wall)
+        except sqlite3.Error as exc:
+            log.warning("records: retention purge failed: %s", exc)
+            return 0
+        finally:
+            conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- the writer thread ------------------------------------------------------------
+
+    _drop_conn = False
+
+    def _run(self) -> None:
+        next_try = 0.0
+        while True:
+            with self._cv:
+                if not (self._stop or self._hurry):
+                    self._cv.wait(self.commit_every_s)
+                stopping, hurry = self._stop, self._hurry
+                batch = list(itertools.islice(self._backlog, self.batch_max))
+                raw = list(self._raw)
+                self._raw.clear()
+            self._write_raw(raw)
+            ok = not batch
+            if batch and (stopping or hurry or time.monotonic() >= next_try):
+                ok = self._write(batch)
+                next_try = 0.0 if ok else time.monotonic() + self.retry_s
+            with self._cv:
+                if not ok or not self._backlog:
+                    self._hurry = False  # flush() sees either done or the problem
+                elif len(self._backlog) >= self.batch_max:
+                    self._hurry = True  # behind: write the next batch at once
+                self._cv.notify_all()
+                if stopping and (ok is False or not self._backlog):
+                    break
+        self._close_conn()
+        if self._raw_log:
+            self._raw_log.close()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._conn is not None and self._drop_conn:
+            self._close_conn()
+        self._drop_conn = False
+        if self._conn is None:
+            ensure_data_dir(self.data_dir)
+            conn = connect(self.db_path)
+            if self._max_db_bytes:
+                page = conn.execute("PRAGMA page_size").fetchone()[0]
+                conn.execute(f"PRAGMA max_page_count = {max(1, self._max_db_bytes // page)}")
+            self._conn = conn
+        return self._conn
+
+    def _close_conn(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def _write(self, batch: list) -> bool:
+        state = self._state.copy()
+        try:
+            conn = self._open()
+            conn.execute("BEGIN IMMEDIATE")
+            self._forget_wiped(conn, state)
+            for item in batch:
+                self._apply(conn, state, item)
+            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError, StorageError) as exc:
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                self._close_conn()
+            text = f"records not saved: {_short(exc)}"
+            if text != self._db_problem:
+                log.warning("%s (%d waiting)", text, len(self._backlog))
+            self._db_problem = text
+            return False
+        self._state = state
+        with self._cv:
+            for _ in batch:
+                self._backlog.popleft()
+            self.committed += len(batch)
+        if self._db_problem:
+            log.info("records saved again after: %s", self._db_problem)
+            self._db_problem = None
+        return True
+
+    @staticmethod
+    def _forget_wiped(conn: sqlite3.Connection, st: _State) -> None:
+        """Sessions erased by ``ademcoach wipe`` (or the retention purge) while this
+        process runs: their remaining events are dropped, not written to a dangling id."""
+        if not st.rows:
+            return
+        ids = list(st.rows.values())
+        marks = ",".join("?" * len(ids))
+        alive = {r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})",
+                                            ids)}
+        for handle, sid in list(st.rows.items()):
+            if sid not in alive:
+                del st.rows[handle]
+                st.exercise.pop(handle, None)
+
+    def _apply(self, conn: sqlite3.Connection, st: _State, item) -> None:
+        op, handle = item[0], item[1]
+        if op == "start":
+            _, _, code, programme, config_text, wall, t0 = item
+            cols = "patient_code, programme, config, started_at, start_t"
+            vals = (code, programme, config_text, wall, t0)
+            try:
+                conn.execute(f"INSERT INTO sessions (id, {cols}) VALUES (?,?,?,?,?,?)",
+                             (handle, *vals))
+                st.rows[handle] = handle
+            except sqlite3.IntegrityError:
+                cur = conn.execute(f"INSERT INTO sessions ({cols}) VALUES (?,?,?,?,?)", vals)
+                st.rows[handle] = cur.lastrowid
+            st.exercise[handle] = None
+            return
+        sid = st.rows.get(handle)
+        if sid is None:
+            return  # its session row was never written (cannot happen: order is kept)
+        if op == "end":
+            _, _, reason, t_end, duration = item
+            started = conn.execute("SELECT started_at FROM sessions WHERE id=?", (sid,))
+            row = started.fetchone()
+            ended = row[0] + duration if row else None
+            conn.execute("UPDATE sessions SET ended_at=?, end_reason=?, end_t=? WHERE id=?",
+                         (ended, reason, t_end, sid))
+            exid = st.exercise.pop(handle, None)
+            if exid is not None:
+                conn.execute("UPDATE exercises SET end_t=? WHERE id=? AND end_t IS NULL",
+                             (t_end, exid))
+            return
+        self._apply_event(conn, st, handle, sid, item[2])
+
+    @staticmethod
+    def _apply_event(conn, st: _State, handle: int, sid: int, e: ev.Event) -> None:
+        exid = st.exercise.get(handle)
+        if isinstance(e, ev.Breath):
+            conn.execute(
+                'INSERT INTO breaths (session_id, exercise_id, at, start, peak, "end", '
+                "inhale_s, exhale_s, depth, rate_bpm, belly_share, paradoxical) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (sid, exid, e.at, e.start, e.peak, e.end, e.inhale_s, e.exhale_s, e.depth,
+                 e.rate_bpm, e.belly_share,
+                 None if e.paradoxical is None else int(e.paradoxical)))
+        elif isinstance(e, ev.Hold):
+            conn.execute("INSERT INTO holds (session_id, exercise_id, at, t) VALUES (?,?,?,?)",
+                         (sid, exid, e.at, e.t))
+        elif isinstance(e, ev.HoldEnd):
+            conn.execute("UPDATE holds SET end_t=? WHERE id=(SELECT max(id) FROM holds "
+                         "WHERE session_id=? AND end_t IS NULL)", (e.t, sid))
+        elif isinstance(e, ev.Cue):
+            conn.execute("INSERT INTO cues (session_id, exercise_id, at, kind) VALUES (?,?,?,?)",
+                         (sid, exid, e.at, e.kind))
+        elif isinstance(e, ev.Fault):
+            conn.execute("INSERT INTO faults (session_id, at, kind, belt, detail) "
+                         "VALUES (?,?,?,?,?)", (sid, e.at, e.kind, e.belt, e.detail))
+        elif isinstance(e, ev.FaultEnd):
+            conn.execute("UPDATE faults SET end_at=? WHERE id=(SELECT max(id) FROM faults "
+                         "WHERE session_id=? AND kind=? AND belt IS ? AND end_at IS NULL)",
+                         (e.at, sid, e.kind, e.belt))
+        elif isinstance(e, ev.Exercise) and e.phase == "start":
+            if exid is not None:
+                conn.execute("UPDATE exercises SET end_t=? WHERE id=?", (e.at, exid))
+            cur = conn.execute("INSERT INTO exercises (session_id, name, start_t) VALUES (?,?,?)",
+                               (sid, e.name, e.at))
+            st.exercise[handle] = cur.lastrowid
+        elif isinstance(e, ev.Exercise):
+            if exid is not None:
+                conn.execute("UPDATE exercises SET end_t=? WHERE id=?", (e.at, exid))
+            st.exercise[handle] = None
+        else:
+            conn.execute("INSERT INTO events (session_id, at, kind, data) VALUES (?,?,?,?)",
+                         (sid, e.at, e.kind_name, e.to_json()))
+
+    def _write_raw(self, items: list) -> None:
+        """Raw signal on the writer thread. Best effort: a failure drops samples."""
+        for item in items:
+            try:
+                if item[0] == "open":
+                    if self._raw_log:
+                        self._raw_log.close()
+                    _, handle, belts, wall = item
+                    self._raw_log = RawSignalLog(
+                        self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
+                        file_mb=self.raw_file_mb, name=f"session{handle:05d}",
+                        ensure=ensure_data_dir)
+                elif item[0] == "close":
+                    if self._raw_log:
+                        self._raw_log.close()
+                    self._raw_log = None
+                elif self._raw_log is not None:
+                    self._raw_log.write(item[1], item[2])
+            except OSError as exc:
+                self.raw_dropped += 1
+                self._raw_problem = f"raw signal not saved: {_short(exc)}"
+                continue
+            self._raw_problem = None
+        if self._raw_log is not None:
+            try:
+                self._raw_log.flush()
+            except OSError as exc:
+                self._raw_problem = f"raw signal not saved: {_short(exc)}"

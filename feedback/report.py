@@ -1,0 +1,498 @@
+"""Therapist reports, export to a USB stick, and wiping the records.
+
+``ademcoach report`` reads the session records and writes, per session, per exercise
+and per day: minutes practised against the home target, breaths per minute, the
+exhale:inhale ratio and whether it moved toward the pacer's target, holds and cues. As
+CSV (for a spreadsheet), a PNG chart per session and a compliance calendar (drawn with
+pygame, already on the unit) and a plain-text summary.
+
+``ademcoach export DIR`` writes the report plus a consistent copy of the database (SQLite
+backup API) and the raw signal files into DIR, atomically: everything goes into a
+temporary directory on the same file system that is renamed into place at the end, so a
+stick pulled out too early never holds a half export that looks complete. A config file
+``DIR/ademcoach.toml`` is validated and installed (the old one kept as ``.bak``).
+
+``ademcoach wipe`` erases every record for the next patient (secure_delete + VACUUM so
+the old pages are overwritten, raw signal files removed).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feedback.cli import REPO_CONFIG, config_path, fail
+from feedback.config import SCHEMA, ConfigError, load_config
+from feedback.errors import AdemError
+from feedback.records import DB_NAME, StorageError, connect, default_data_dir
+
+HOME_TARGET_MIN = 5.0  # minutes of practice per day asked of a patient at home
+TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
+
+
+# --- reading the records ------------------------------------------------------------
+
+
+@dataclass
+class Exercise:
+    id: int
+    name: str
+    minutes: float
+    breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
+    holds: int = 0
+    cues: int = 0
+
+
+@dataclass
+class Session:
+    id: int
+    patient: str
+    programme: str
+    started_at: float  # wall clock, epoch seconds
+    minutes: float
+    end_reason: str
+    ratio_target: float
+    breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
+    holds: list = field(default_factory=list)  # (t0, t1) from start
+    cues: list = field(default_factory=list)  # (t, kind)
+    faults: list = field(default_factory=list)  # (t0, t1, kind)
+    exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
+    ex_starts: list = field(default_factory=list)  # (t, name)
+
+    @property
+    def start_local(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.started_at)
+
+    @property
+    def day(self) -> dt.date:
+        return self.start_local.date()
+
+
+def _target_ratio(config_text: str) -> float:
+    pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
+    try:
+        pacer.update(tomllib.loads(config_text or "").get("pacer", {}))
+        return float(pacer["exhale_s"]) / float(pacer["inhale_s"])
+    except (tomllib.TOMLDecodeError, TypeError, ValueError, ZeroDivisionError):
+        return SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
+
+
+def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
+                  patient: str | None = None) -> list[Session]:
+    """Every session (from ``since``, of ``patient``), oldest first, with its details."""
+    out = []
+    for sid, code, prog, started, ended, reason, cfg, t0, t1 in conn.execute(
+        "SELECT id, patient_code, programme, started_at, ended_at, end_reason, config, "
+        "start_t, end_t FROM sessions ORDER BY started_at, id"
+    ):
+        if since and dt.datetime.fromtimestamp(started).date() < since:
+            continue
+        if patient is not None and code != patient:
+            continue
+        def q(sql, sid=sid):
+            return conn.execute(sql, (sid,)).fetchall()
+
+        breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id FROM breaths "
+                    "WHERE session_id=? ORDER BY at")
+        holds = q("SELECT t, coalesce(end_t, at), exercise_id FROM holds WHERE session_id=? "
+                  "ORDER BY t")
+        cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
+        faults = q("SELECT at, coalesce(end_at, at), kind FROM faults WHERE session_id=?")
+        exs = q("SELECT id, name, start_t, end_t FROM exercises WHERE session_id=? ORDER BY id")
+        times = [b[0] for b in breaths] + [h[1] for h in holds] + [c[0] for c in cues]
+        times += [e[3] for e in exs if e[3] is not None] + [f[1] for f in faults]
+        if t0 is None:  # schema 1 had no session clock: measure from the first event
+            t0 = min(times + [e[2] for e in exs], default=0.0)
+        if t1 is None:  # interrupted (power cut): up to the last thing recorded
+            t1 = max(times, default=t0)
+            if ended is not None:
+                t1 = max(t1, t0 + ended - started)
+        s = Session(sid, code, prog, started, max(0.0, t1 - t0) / 60.0,
+                    reason or "interrupted", _target_ratio(cfg))
+        s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
+        s.holds = [(a - t0, b - t0) for a, b, _ in holds]
+        s.cues = [(a - t0, k) for a, k, _ in cues]
+        s.faults = [(a - t0, b - t0, k) for a, b, k in faults]
+        for eid, name, es, ee in exs:
+            end = ee if ee is not None else t1
+            ex = Exercise(eid, name, max(0.0, end - es) / 60.0)
+            ex.breaths = [b[:4] for b in breaths if b[4] == eid]
+            ex.holds = sum(1 for h in holds if h[2] == eid)
+            ex.cues = sum(1 for c in cues if c[2] == eid)
+            s.exercises.append(ex)
+            s.ex_starts.append((es - t0, name))
+        out.append(s)
+    return out
+
+
+# --- numbers --------------------------------------------------------------------------
+
+
+def _median(xs) -> float | None:
+    xs = [x for x in xs if x is not None and x == x]
+    return statistics.median(xs) if xs else None
+
+
+def ratios(breaths) -> list[float]:
+    return [b[2] / b[1] for b in breaths if b[1] and b[1] > 0]
+
+
+def rate(breaths) -> float | None:
+    return _median(b[3] for b in breaths)
+
+
+def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
+    """Median ratio of the first and last third of the breaths, and the direction."""
+    rs = ratios(breaths)
+    if len(rs) < 3:
+        return None, None, ""
+    k = len(rs) // 3
+    first, last = _median(rs[:k]), _median(rs[-k:])
+    return first, last, direction(first, last, target)
+
+
+def direction(first: float, last: float, target: float) -> str:
+    """How the ratio moved relative to the target: steady, toward, past or away."""
+    if abs(last - first) < TREND_STEADY:
+        return "steady"
+    if (first - target) * (last - target) < 0:
+        return "past the target"
+    return "toward the target" if abs(last - target) < abs(first - target) else \
+        "away from the target"
+
+
+def _f(x, nd=2) -> str:
+    return "" if x is None else f"{x:.{nd}f}"
+
+
+def session_rows(sessions) -> list[dict]:
+    rows = []
+    for s in sessions:
+        first, last, word = trend(s.breaths, s.ratio_target)
+        n_ex = len(s.exercises)
+        rows.append({
+            "session": s.id, "date": s.day.isoformat(),
+            "start": s.start_local.strftime("%H:%M"), "patient": s.patient,
+            "programme": s.programme, "minutes": _f(s.minutes, 1), "end": s.end_reason,
+            "exercises": n_ex, "breaths": len(s.breaths),
+            "breaths_per_min": _f(rate(s.breaths), 1),
+            "ratio": _f(_median(ratios(s.breaths))), "ratio_first": _f(first),
+            "ratio_last": _f(last), "ratio_target": _f(s.ratio_target),
+            "ratio_trend": word, "holds": len(s.holds),
+            "holds_per_exercise": _f(len(s.holds) / n_ex if n_ex else None),
+            "cues": len(s.cues),
+            "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
+                k for _, k in s.cues).items())),
+            "faults": len(s.faults),
+        })
+    return rows
+
+
+def exercise_rows(sessions) -> list[dict]:
+    return [{
+        "session": s.id, "date": s.day.isoformat(), "exercise": i + 1, "name": e.name,
+        "minutes": _f(e.minutes, 1), "breaths": len(e.breaths),
+        "breaths_per_min": _f(rate(e.breaths), 1), "ratio": _f(_median(ratios(e.breaths))),
+        "holds": e.holds, "cues": e.cues,
+    } for s in sessions for i, e in enumerate(s.exercises)]
+
+
+def day_rows(sessions, since: dt.date | None = None) -> list[dict]:
+    """One row per patient and calendar day from the first day to the last session."""
+    rows = []
+    for code in sorted({s.patient for s in sessions}):
+        mine = [s for s in sessions if s.patient == code]
+        first = since or mine[0].day
+        last = max(s.day for s in mine)
+        day = first
+        previous = None  # ratio of the last day with breaths
+        while day <= last:
+            today = [s for s in mine if s.day == day]
+            minutes = sum(s.minutes for s in today)
+            breaths = [b for s in today for b in s.breaths]
+            ratio = _median(ratios(breaths))
+            target = today[-1].ratio_target if today else None
+            word = ""
+            if ratio is not None and previous is not None:
+                word = direction(previous, ratio, target)
+            rows.append({
+                "patient": code, "date": day.isoformat(), "minutes": _f(minutes, 1),
+                "target_minutes": _f(HOME_TARGET_MIN, 1),
+                "target_met": "yes" if minutes >= HOME_TARGET_MIN else "no",
+                "sessions": len(today), "breaths": len(breaths),
+                "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(ratio),
+                "ratio_target": _f(target), "ratio_trend": word,
+            })
+            previous = ratio if ratio is not None else previous
+            day += dt.timedelta(days=1)
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict], header: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+
+
+SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes", "end",
+                "exercises", "breaths", "breaths_per_min", "ratio", "ratio_first", "ratio_last",
+                "ratio_target", "ratio_trend", "holds", "holds_per_exercise", "cues",
+                "cue_kinds", "faults"]
+EXERCISE_COLS = ["session", "date", "exercise", "name", "minutes", "breaths",
+                 "breaths_per_min", "ratio", "holds", "cues"]
+DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
+            "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
+
+
+def summary_text(sessions, days, today: dt.date) -> str:
+    """The plain-text summary a therapist reads first."""
+    if not sessions:
+        return "Ademcoach report\n\nNo sessions recorded in this period.\n"
+    lines = ["Ademcoach report", ""]
+    for code in sorted({s.patient for s in sessions}):
+        mine = [s for s in sessions if s.patient == code]
+        my_days = [d for d in days if d["patient"] == code]
+        practised = [d for d in my_days if d["sessions"]]
+        met = [d for d in my_days if d["target_met"] == "yes"]
+        total = sum(s.minutes for s in mine)
+        last = mine[-1].day
+        lines.append(f"Patient {code or '(no code)'}: {my_days[0]['date']} to {last} "
+                     f"(last session {(today - last).days} days ago)")
+        interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
+        lines.append(f"  Sessions: {len(mine)}" + (f" ({interrupted} interrupted)"
+                                                   if interrupted else ""))
+        lines.append(f"  Practice: {total:.1f} min on {len(practised)} of {len(my_days)} days; "
+                     f"home target {HOME_TARGET_MIN:g} min/day met on {len(met)} days")
+        first, last_s = mine[0], mine[-1]
+        lines.append(f"  Breaths per minute: {_f(rate(first.breaths), 1) or '-'} in the first "
+                     f"session, {_f(rate(last_s.breaths), 1) or '-'} in the last")
+        r0, r1 = _median(ratios(first.breaths)), _median(ratios(last_s.breaths))
+        target = last_s.ratio_target
+        word = direction(r0, r1, target) if r0 is not None and r1 is not None else ""
+        lines.append(f"  Exhale:inhale ratio: {_f(r0) or '-'} in the first session, "
+                     f"{_f(r1) or '-'} in the last (target {target:.2f})"
+                     + (f": {word}" if word else ""))
+        n_ex = sum(len(s.exercises) for s in mine)
+        holds = sum(len(s.holds) for s in mine)
+        per = f" ({holds / n_ex:.1f} per exercise)" if n_ex else ""
+        lines.append(f"  Breath-holds: {holds}{per}")
+        cues = Counter(k for s in mine for _, k in s.cues)
+        lines.append("  Cues: " + (", ".join(f"{k} {n}" for k, n in cues.most_common())
+                                   or "none"))
+        faults = Counter(k for s in mine for *_, k in s.faults)
+        if faults:
+            lines.append("  Faults: " + ", ".join(f"{k} {n}" for k, n in faults.most_common()))
+        lines.append("")
+    lines.append("Per session: date start minutes breaths/min ratio (first->last) holds cues")
+    for r in session_rows(sessions):
+        lines.append(f"  #{r['session']:<4} {r['date']} {r['start']} {r['minutes']:>5} min "
+                     f"{r['breaths_per_min'] or '-':>5}/min ratio {r['ratio'] or '-':>4} "
+                     + (f"({r['ratio_first']}->{r['ratio_last']}) " if r["ratio_first"] else "")
+                     + f"holds {r['holds']} cues {r['cues']}"
+                     + (" interrupted" if r["end"] == "interrupted" else ""))
+    return "\n".join(lines) + "\n"
+
+
+# --- the commands ---------------------------------------------------------------------
+
+
+def _settings(args):
+    """The config in force, or None (with a warning) when it does not load."""
+    try:
+        return load_config(config_path(getattr(args, "config", None)))
+    except ConfigError as exc:
+        print(f"warning: {exc}; using the default data directory", file=sys.stderr)
+        return None
+
+
+def records_dir(args) -> Path:
+    settings = _settings(args)
+    return default_data_dir(settings.records.data_dir if settings else "")
+
+
+def _parse_since(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--since {text!r}: not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
+                 patient: str | None = None, today: dt.date | None = None) -> list[Session]:
+    """Write the whole report into ``out`` (created). Returns the sessions reported."""
+    from feedback import report_charts
+
+    out.mkdir(parents=True, exist_ok=True)
+    db = data_dir / DB_NAME
+    sessions: list[Session] = []
+    try:
+        found = db.exists()
+    except PermissionError:
+        raise AdemError(f"{data_dir}: no permission to read the records; run it as their "
+                        "owner, e.g. sudo -u ademcoach ademcoach report") from None
+    if found:
+        try:
+            conn = connect(db, create=False)
+        except (sqlite3.Error, StorageError) as exc:
+            raise AdemError(f"{db}: cannot read the records: {exc}") from None
+        try:
+            sessions = load_sessions(conn, since, patient)
+        finally:
+            conn.close()
+    days = day_rows(sessions, since)
+    write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
+    write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
+    write_csv(out / "days.csv", days, DAY_COLS)
+    (out / "summary.txt").write_text(
+        summary_text(sessions, days, today or dt.date.today()), encoding="utf-8")
+    for s in sessions:
+        report_charts.session_chart(s, out / f"session-{s.id:05d}.png")
+    for code in sorted({s.patient for s in sessions}):
+        report_charts.calendar_chart(code, [d for d in days if d["patient"] == code],
+                                     out / f"calendar-{code or 'none'}.png")
+    return sessions
+
+
+def cmd_report(args) -> int:
+    since = _parse_since(args.since)
+    out = Path(args.out or "ademcoach-report")
+    sessions = build_report(records_dir(args), out, since, getattr(args, "patient", None))
+    print(f"{len(sessions)} sessions reported in {out}/ (summary.txt, CSV and PNG)")
+    return 0
+
+
+def install_config(new: Path, target: Path) -> str:
+    """Validate ``new`` and install it at ``target`` (old one kept as .bak).
+    Returns what happened; raises ConfigError (nothing changed) when it is invalid."""
+    load_config(new)
+    data = new.read_bytes()
+    if target.exists() and target.read_bytes() == data:
+        return f"{target} is already this config; nothing changed"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.new")
+    tmp.write_bytes(data)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    if target.exists():
+        shutil.copyfile(target, target.with_name(target.name + ".bak"))
+    os.replace(tmp, target)
+    return f"installed {new} as {target} (previous kept as {target.name}.bak)"
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def cmd_export(args) -> int:
+    dest = Path(args.dir)
+    if not dest.is_dir():
+        raise fail(f"{dest}: no such directory (is the stick mounted?)")
+    notes, status = [], 0
+    stick_config = dest / "ademcoach.toml"
+    if stick_config.is_file():
+        target = config_path(getattr(args, "config", None))
+        if target == REPO_CONFIG / "ademcoach.toml":
+            notes.append(f"{stick_config}: not installed: this machine has no unit config "
+                         "(give --config FILE)")
+            status = 2
+        else:
+            try:
+                notes.append(install_config(stick_config, target))
+            except ConfigError as exc:
+                notes.append(f"{stick_config}: not installed, the current config stays:")
+                notes.extend(f"  {p}" for p in exc.problems)
+                status = 2
+    data_dir = records_dir(args)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    final = dest / f"ademcoach-export-{stamp}"
+    tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
+    try:
+        sessions = build_report(data_dir, tmp / "report")
+        db = data_dir / DB_NAME
+        if db.exists():
+            src = sqlite3.connect(db)
+            dst = sqlite3.connect(tmp / DB_NAME)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+        raw = data_dir / "raw"
+        if raw.is_dir():
+            (tmp / "raw").mkdir()
+            for f in sorted(raw.glob("*.csv")):
+                shutil.copyfile(f, tmp / "raw" / f.name)
+        (tmp / "export.txt").write_text("\n".join(
+            [f"Ademcoach export {stamp}: {len(sessions)} sessions from {data_dir}", *notes]
+        ) + "\n", encoding="utf-8")
+        _fsync_tree(tmp)
+        n = 1
+        while final.exists():  # two exports within one second
+            n += 1
+            final = dest / f"ademcoach-export-{stamp}-{n}"
+        os.rename(tmp, final)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
+        raise
+    for note in notes:
+        print(note, file=sys.stderr if status else sys.stdout)
+    print(f"exported {len(sessions)} sessions to {final}")
+    return status
+
+
+def wipe(data_dir: Path) -> int:
+    """Erase every record in ``data_dir``; returns how many sessions were erased.
+    Works while the unit runs (SQLite locking); old pages are overwritten, not just freed."""
+    db = data_dir / DB_NAME
+    n = 0
+    if db.exists():
+        conn = connect(db, create=False)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("BEGIN IMMEDIATE")
+            n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            for table in ("events", "faults", "cues", "holds", "breaths", "exercises",
+                          "sessions"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    shutil.rmtree(data_dir / "raw", ignore_errors=True)
+    return n
+
+
+def cmd_wipe(args) -> int:
+    data_dir = records_dir(args)
+    if not args.yes:
+        print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
+              end="", flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("yes", "ja"):
+            print("nothing erased")
+            return 1
+    try:
+        n = wipe(data_dir)
+    except (sqlite3.Error, StorageError) as exc:
+        raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
+    print(f"erased {n} sessions from {data_dir}")
+    return 0

@@ -1,0 +1,224 @@
+"""PNG charts for the therapist report, drawn with pygame (no plotting library on the unit).
+
+Surfaces are drawn off-screen; no window is opened (SDL's dummy video driver is enough).
+``session_chart``: the exhale:inhale ratio and breathing rate of every breath over the
+session, with the target, exercises, holds, cues and faults. ``calendar_chart``: one
+square per day, coloured by minutes practised against the home target.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame  # noqa: E402
+
+SESSION_SIZE = (800, 480)
+CELL = 40
+MONTH_W, MONTH_H = 7 * CELL + 24, 30 + 20 + 6 * CELL + 14
+MONTHS_PER_ROW = 3
+CAL_TOP, CAL_BOTTOM = 74, 44
+
+BG = (252, 252, 250)
+INK = (40, 40, 48)
+GRID = (222, 222, 226)
+MUTED = (120, 120, 130)
+RATIO = (40, 100, 200)
+RATE = (230, 130, 30)
+TARGET = (40, 160, 80)
+HOLD = (235, 80, 70)
+CUE = (150, 70, 190)
+FAULT = (160, 160, 160)
+MET, PART, NONE = (70, 170, 95), (245, 190, 70), (232, 232, 236)
+
+_fonts: dict = {}
+
+
+def font(size: int, bold: bool = False) -> pygame.font.Font:
+    key = (size, bold)
+    if key not in _fonts:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        f = pygame.font.Font(None, size)
+        f.set_bold(bold)
+        _fonts[key] = f
+    return _fonts[key]
+
+
+def text(surf, s: str, pos, size=20, color=INK, anchor="topleft", bold=False) -> pygame.Rect:
+    img = font(size, bold).render(s, True, color)
+    rect = img.get_rect(**{anchor: pos})
+    surf.blit(img, rect)
+    return rect
+
+
+def _nice_step(span: float, target_ticks: int = 6) -> float:
+    raw = span / max(1, target_ticks)
+    for step in (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60):
+        if step >= raw:
+            return step
+    return 120.0
+
+
+class _Panel:
+    """A plot area mapping (minutes, value) to pixels."""
+
+    def __init__(self, surf, rect: pygame.Rect, x_max: float, y_max: float, label: str):
+        self.surf, self.rect, self.x_max, self.y_max = surf, rect, x_max, y_max
+        pygame.draw.rect(surf, (255, 255, 255), rect)
+        step = _nice_step(y_max, 4)
+        v = 0.0
+        while v <= y_max + 1e-9:
+            y = self.y(v)
+            pygame.draw.line(surf, GRID, (rect.left, y), (rect.right, y))
+            text(surf, f"{v:g}", (rect.left - 6, y), 16, MUTED, "midright")
+            v += step
+        text(surf, label, (rect.left + 6, rect.top + 4), 18, MUTED)
+        pygame.draw.rect(surf, MUTED, rect, 1)
+
+    def x(self, minutes: float) -> int:
+        return round(self.rect.left + minutes / self.x_max * self.rect.width)
+
+    def y(self, value: float) -> int:
+        v = min(max(value, 0.0), self.y_max)
+        return round(self.rect.bottom - v / self.y_max * self.rect.height)
+
+    def band(self, m0: float, m1: float, color, alpha=70) -> None:
+        x0, x1 = self.x(m0), max(self.x(m1), self.x(m0) + 2)
+        band = pygame.Surface((x1 - x0, self.rect.height - 2), pygame.SRCALPHA)
+        band.fill((*color, alpha))
+        self.surf.blit(band, (x0, self.rect.top + 1))
+
+    def series(self, pts, color) -> None:
+        pts = [(self.x(m), self.y(v)) for m, v in pts]
+        for p in pts:
+            pygame.draw.circle(self.surf, color, p, 3)
+        smooth = _rolling_median(pts)
+        if len(smooth) > 1:
+            pygame.draw.lines(self.surf, color, False, smooth, 2)
+
+
+def _rolling_median(pts, k: int = 5):
+    out = []
+    for i in range(len(pts)):
+        ys = sorted(p[1] for p in pts[max(0, i - k // 2): i + k // 2 + 1])
+        out.append((pts[i][0], ys[len(ys) // 2]))
+    return out
+
+
+def session_chart(s, path: Path) -> None:
+    """One session on 800x480: ratio per breath (top) and breaths/min (bottom)."""
+    surf = pygame.Surface(SESSION_SIZE)
+    surf.fill(BG)
+    title = (f"Session {s.id}  {s.start_local:%Y-%m-%d %H:%M}  {s.minutes:.1f} min  "
+             f"patient {s.patient or '-'}  {s.programme}")
+    text(surf, title, (20, 12), 26, bold=True)
+    if s.end_reason == "interrupted":
+        text(surf, "interrupted", (780, 14), 20, HOLD, "topright")
+    x_max = max(s.minutes, 0.5)
+    rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
+    rates = [(t / 60, r) for t, _, _, r in s.breaths if r]
+    y_ratio = max(3.0, s.ratio_target + 0.5, *(v for _, v in rs)) if rs else 3.0
+    y_ratio = min(y_ratio, 6.0)
+    y_rate = min(40.0, max(20.0, *(v for _, v in rates))) if rates else 20.0
+    top = _Panel(surf, pygame.Rect(60, 70, 720, 190), x_max, y_ratio,
+                 f"exhale : inhale  (target {s.ratio_target:.2f})")
+    low = _Panel(surf, pygame.Rect(60, 290, 720, 120), x_max, y_rate, "breaths / min")
+    for panel in (top, low):
+        for m0, m1, _ in s.faults:
+            panel.band(m0 / 60, m1 / 60, FAULT, 90)
+        for h0, h1 in s.holds:
+            panel.band(h0 / 60, h1 / 60, HOLD)
+    for t, name in s.ex_starts:
+        x = top.x(t / 60)
+        for panel in (top, low):
+            pygame.draw.line(surf, MUTED, (x, panel.rect.top), (x, panel.rect.bottom))
+        text(surf, name[:18], (x + 3, top.rect.top - 3), 16, MUTED, "bottomleft")
+    ty = top.y(s.ratio_target)
+    for x in range(top.rect.left, top.rect.right, 12):
+        pygame.draw.line(surf, TARGET, (x, ty), (min(x + 6, top.rect.right), ty), 2)
+    top.series(rs, RATIO)
+    low.series(rates, RATE)
+    for t, _ in s.cues:
+        x = top.x(t / 60)
+        y = top.rect.bottom - 2
+        pygame.draw.polygon(surf, CUE, [(x, y - 9), (x - 5, y), (x + 5, y)])
+    step = _nice_step(x_max)
+    m = 0.0
+    while m <= x_max + 1e-9:
+        x = low.x(m)
+        pygame.draw.line(surf, MUTED, (x, low.rect.bottom), (x, low.rect.bottom + 4))
+        text(surf, f"{m:g}", (x, low.rect.bottom + 6), 16, MUTED, "midtop")
+        m += step
+    text(surf, "minutes", (low.rect.right, low.rect.bottom + 6), 16, MUTED, "topright")
+    x = 60
+    for label, color in (("ratio per breath", RATIO), ("target", TARGET),
+                         ("breaths/min", RATE), ("hold", HOLD), ("cue", CUE),
+                         ("fault", FAULT)):
+        pygame.draw.rect(surf, color, (x, 452, 14, 14))
+        x = text(surf, label, (x + 20, 459), 18, INK, "midleft").right + 22
+    pygame.image.save(surf, str(path))
+
+
+def calendar_size(n_months: int) -> tuple[int, int]:
+    rows = max(1, -(-n_months // MONTHS_PER_ROW))
+    cols = min(max(1, n_months), MONTHS_PER_ROW)
+    return 20 + cols * MONTH_W, CAL_TOP + rows * MONTH_H + CAL_BOTTOM
+
+
+def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def calendar_chart(patient: str, days: list[dict], path: Path,
+                   target_min: float = 5.0) -> None:
+    """Compliance calendar: green = home target met, amber = some practice, grey = none."""
+    minutes = {dt.date.fromisoformat(d["date"]): float(d["minutes"]) for d in days}
+    first, last = min(minutes), max(minutes)
+    months = _months(first, last)
+    surf = pygame.Surface(calendar_size(len(months)))
+    surf.fill(BG)
+    met = sum(1 for v in minutes.values() if v >= target_min)
+    text(surf, f"Practice calendar, patient {patient or '-'}", (20, 12), 26, bold=True)
+    text(surf, f"Home target {target_min:g} min/day: met on {met} of {len(minutes)} days "
+               f"({first:%d %b} to {last:%d %b %Y})", (20, 40), 18, MUTED)
+    for i, (y, m) in enumerate(months):
+        ox = 20 + (i % MONTHS_PER_ROW) * MONTH_W
+        oy = CAL_TOP + (i // MONTHS_PER_ROW) * MONTH_H
+        text(surf, f"{calendar.month_name[m]} {y}", (ox, oy + 4), 22, bold=True)
+        for c, name in enumerate(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")):
+            text(surf, name, (ox + c * CELL + CELL // 2, oy + 40), 16, MUTED, "center")
+        for week, row in enumerate(calendar.Calendar().monthdatescalendar(y, m)):
+            for c, day in enumerate(row):
+                if day.month != m:
+                    continue
+                r = pygame.Rect(ox + c * CELL + 2, oy + 50 + week * CELL + 2, CELL - 4, CELL - 4)
+                v = minutes.get(day)
+                if v is None:
+                    pygame.draw.rect(surf, BG, r)
+                    pygame.draw.rect(surf, GRID, r, 1)
+                    text(surf, str(day.day), r.center, 16, GRID, "center")
+                    continue
+                color = MET if v >= target_min else PART if v > 0 else NONE
+                pygame.draw.rect(surf, color, r, border_radius=4)
+                ink = (255, 255, 255) if color == MET else INK
+                text(surf, str(day.day), (r.left + 3, r.top + 2), 15, ink)
+                if v > 0:
+                    text(surf, f"{v:.0f}", (r.right - 3, r.bottom - 1), 18, ink, "bottomright",
+                         bold=True)
+    x, y = 20, surf.get_height() - 26
+    for label, color in ((f">= {target_min:g} min", MET), ("some practice", PART),
+                         ("no practice", NONE)):
+        pygame.draw.rect(surf, color, (x, y - 7, 14, 14), border_radius=3)
+        x = text(surf, label, (x + 20, y), 18, INK, "midleft").right + 22
+    text(surf, "number = minutes practised", (x, y), 18, MUTED, "midleft")
+    pygame.image.save(surf, str(path))

@@ -1,0 +1,123 @@
+#!/bin/sh
+# Install Ademcoach on Raspberry Pi OS (Bookworm; Pi 3/4/5/Zero 2 W) as a boot service.
+#
+#   sudo scripts/install-pi.sh            install on this Pi
+#   DESTDIR=/tmp/root scripts/install-pi.sh
+#                                         lay the files under /tmp/root only; apt, useradd,
+#                                         the venv and systemctl are printed, not run
+#
+# Idempotent: run it again after an update. An existing /etc/ademcoach/ademcoach.toml is
+# never overwritten. See docs/service.md.
+set -eu
+
+DESTDIR=${DESTDIR:-}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+PREFIX=/opt/ademcoach
+USER_NAME=ademcoach
+GROUPS_WANTED="i2c spi gpio video render input audio"
+APT_PACKAGES="python3 python3-venv python3-dev build-essential swig liblgpio-dev i2c-tools
+ libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libdrm2 libgbm1 libegl1 libgles2
+ libasound2 sqlite3"
+
+say() { printf '%s\n' "ademcoach install: $*"; }
+# Commands that change the system outside DESTDIR: run them, or only print them.
+sys() {
+    if [ -n "$DESTDIR" ]; then
+        printf 'would run: %s\n' "$*"
+    else
+        "$@"
+    fi
+}
+
+if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then
+    echo "ademcoach install: run as root (sudo $0), or set DESTDIR for a staged install" >&2
+    exit 2
+fi
+
+say "packages"
+sys apt-get update
+# shellcheck disable=SC2086
+sys apt-get install -y --no-install-recommends $APT_PACKAGES
+
+say "I2C and SPI"
+if [ -z "$DESTDIR" ] && command -v raspi-config >/dev/null 2>&1; then
+    raspi-config nonint do_i2c 0
+    raspi-config nonint do_spi 0
+else
+    for cfg in "$DESTDIR/boot/firmware/config.txt" "$DESTDIR/boot/config.txt"; do
+        [ -f "$cfg" ] || continue
+        grep -q '^dtparam=i2c_arm=on' "$cfg" || echo 'dtparam=i2c_arm=on' >> "$cfg"
+        grep -q '^dtparam=spi=on' "$cfg" || echo 'dtparam=spi=on' >> "$cfg"
+        say "enabled I2C and SPI in $cfg (active after a reboot)"
+        break
+    done
+fi
+install -d -m 0755 "$DESTDIR/etc/modules-load.d"
+echo i2c-dev > "$DESTDIR/etc/modules-load.d/ademcoach.conf"
+
+say "user $USER_NAME"
+if [ -n "$DESTDIR" ] || ! id "$USER_NAME" >/dev/null 2>&1; then
+    sys useradd --system --user-group --home-dir /var/lib/ademcoach --no-create-home \
+        --shell /usr/sbin/nologin "$USER_NAME"
+fi
+for g in $GROUPS_WANTED; do
+    if [ -n "$DESTDIR" ] || getent group "$g" >/dev/null 2>&1; then
+        sys usermod -a -G "$g" "$USER_NAME"
+    fi
+done
+
+say "program in $PREFIX"
+install -d -m 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/src"
+# a clean copy of the source (no venv, caches or git data)
+parts=""
+for p in pyproject.toml README.md LICENSE device feedback config docs systemd scripts; do
+    [ -e "$SRC/$p" ] && parts="$parts $p"
+done
+# shellcheck disable=SC2086
+(cd "$SRC" && tar -cf - --exclude=.venv --exclude=.git --exclude='__pycache__' \
+    --exclude='*.egg-info' --exclude=.pytest_cache --exclude=.ruff_cache $parts) \
+    | (cd "$DESTDIR$PREFIX/src" && tar -xf -)
+install -m 0755 "$SRC/scripts/usb-export.sh" "$DESTDIR$PREFIX/bin/ademcoach-usb-export"
+sys python3 -m venv "$PREFIX/venv"
+sys "$PREFIX/venv/bin/pip" install --quiet --upgrade "$PREFIX/src"
+
+say "config in /etc/ademcoach"
+install -d -m 0755 "$DESTDIR/etc/ademcoach"
+if [ ! -e "$DESTDIR/etc/ademcoach/ademcoach.toml" ]; then
+    install -m 0644 "$SRC/config/ademcoach.toml" "$DESTDIR/etc/ademcoach/ademcoach.toml"
+    say "installed the shipped config"
+else
+    say "kept the existing /etc/ademcoach/ademcoach.toml"
+fi
+if [ -d "$SRC/config/programs" ] && [ ! -e "$DESTDIR/etc/ademcoach/programs" ]; then
+    cp -R "$SRC/config/programs" "$DESTDIR/etc/ademcoach/programs"
+fi
+sys chown -R "$USER_NAME:$USER_NAME" /etc/ademcoach
+
+say "records in /var/lib/ademcoach (mode 0700)"
+install -d -m 0700 "$DESTDIR/var/lib/ademcoach"
+chmod 0700 "$DESTDIR/var/lib/ademcoach"
+sys chown "$USER_NAME:$USER_NAME" /var/lib/ademcoach
+
+say "service"
+install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/udev/rules.d"
+for unit in ademcoach.service ademcoach-config.path ademcoach-export@.service; do
+    install -m 0644 "$SRC/systemd/$unit" "$DESTDIR/etc/systemd/system/$unit"
+done
+install -m 0644 "$SRC/systemd/99-ademcoach-usb.rules" "$DESTDIR/etc/udev/rules.d/"
+if [ -n "$DESTDIR" ]; then
+    # what 'systemctl enable' does, laid down by hand
+    install -d -m 0755 "$DESTDIR/etc/systemd/system/multi-user.target.wants"
+    for unit in ademcoach.service ademcoach-config.path; do
+        ln -sfn "/etc/systemd/system/$unit" \
+            "$DESTDIR/etc/systemd/system/multi-user.target.wants/$unit"
+    done
+    printf 'would run: %s\n' "systemctl daemon-reload" \
+        "systemctl enable ademcoach.service ademcoach-config.path" \
+        "udevadm control --reload"
+else
+    systemctl daemon-reload
+    systemctl enable ademcoach.service ademcoach-config.path
+    udevadm control --reload || true
+fi
+say "done. Reboot to enable I2C/SPI and start the unit (or: systemctl start ademcoach)."

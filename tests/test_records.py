@@ -1,0 +1,290 @@
+"""Session records: round trip, migrations, storage failures, raw signal, retention."""
+
+import os
+import sqlite3
+import subprocess
+import uuid
+
+import pytest
+
+from feedback import events as ev
+from feedback.clock import VirtualClock
+from feedback.rawsignal import RawSignalLog
+from feedback.recording import read_recording
+from feedback.records import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Records,
+    connect,
+    default_data_dir,
+    migrate,
+)
+
+WALL = 1_760_000_000.0  # a fixed start time (epoch seconds)
+
+
+def breath(t, inhale=2.0, exhale=3.0, **kw):
+    return ev.Breath(t, start=t - inhale - exhale, peak=t - exhale, end=t, inhale_s=inhale,
+                     exhale_s=exhale, rate_bpm=60 / (inhale + exhale), **kw)
+
+
+def rows(db, sql, *args):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def test_round_trip_of_a_session(tmp_path):
+    clock = VirtualClock(50.0)
+    data = tmp_path / "data"
+    with Records(data, clock=clock) as rec:
+        sid = rec.start_session("AB12", "home", "[pacer]\nexhale_s = 6.0\n", WALL)
+        rec.add(ev.Exercise(50.0, "Buikademhaling", "start"))
+        rec.add(ev.Inhale(51.0, t=50.5))
+        rec.add(breath(55.0, belly_share=0.7, paradoxical=False))
+        rec.add(ev.Hold(60.0, t=56.0))
+        rec.add(ev.Cue(60.0, "breathe_on"))
+        rec.add(ev.HoldEnd(61.0, t=61.0))
+        rec.add(ev.Fault(62.0, "disconnected", belt="belly", detail="no signal"))
+        rec.add(ev.FaultEnd(64.0, "disconnected", belt="belly"))
+        rec.add(ev.Exercise(70.0, "Buikademhaling", "end"))
+        rec.add(ev.Exercise(70.0, "Lange uitademing", "start"))
+        rec.add(breath(75.0, 2.0, 5.0))
+        clock.advance(30.0)
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None and rec.pending == 0
+    assert sid == 1
+    db = data / DB_NAME
+    assert oct(data.stat().st_mode & 0o777) == "0o700"
+    assert rows(db, "SELECT patient_code, programme, config, started_at, ended_at, end_reason,"
+                    " start_t, end_t FROM sessions") == [
+        ("AB12", "home", "[pacer]\nexhale_s = 6.0\n", WALL, WALL + 30.0, "stopped", 50.0, 80.0)]
+    ex = rows(db, "SELECT id, name, start_t, end_t FROM exercises ORDER BY id")
+    assert [(n, s, e) for _, n, s, e in ex] == [("Buikademhaling", 50.0, 70.0),
+                                                ("Lange uitademing", 70.0, 80.0)]
+    b = rows(db, "SELECT exercise_id, at, inhale_s, exhale_s, belly_share, paradoxical "
+                 "FROM breaths ORDER BY id")
+    assert b == [(ex[0][0], 55.0, 2.0, 3.0, 0.7, 0), (ex[1][0], 75.0, 2.0, 5.0, None, None)]
+    assert rows(db, "SELECT exercise_id, at, t, end_t FROM holds") == [(ex[0][0], 60.0, 56.0, 61.0)]
+    assert rows(db, "SELECT kind FROM cues") == [("breathe_on",)]
+    assert rows(db, "SELECT kind, belt, detail, at, end_at FROM faults") == [
+        ("disconnected", "belly", "no signal", 62.0, 64.0)]
+    assert rows(db, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_second_session_gets_next_id_and_open_session_is_closed(tmp_path):
+    for expected in (1, 2):
+        rec = Records(tmp_path, clock=VirtualClock())
+        assert rec.start_session("X", "clinic", "", WALL) == expected
+        rec.add(breath(5.0))
+        assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT id, end_reason FROM sessions") == [
+        (1, "closed"), (2, "closed")]
+
+
+def test_old_database_is_upgraded_keeping_its_data(tmp_path):
+    db = tmp_path / DB_NAME
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, upto=1)
+    conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config) "
+                 "VALUES ('OLD1', 'home', ?, '')", (WALL,))
+    conn.execute("INSERT INTO breaths (session_id, at, inhale_s, exhale_s) VALUES (1, 9, 2, 4)")
+    conn.close()
+    assert rows(db, "PRAGMA user_version") == [(1,)]
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.start_session("NEW1", "home", "", WALL + 60) == 2
+    rec.add(breath(3.0, paradoxical=True))
+    assert rec.close() == 0
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == len(
+        MIGRATIONS) >= 2
+    assert rows(db, "SELECT session_id, at, paradoxical FROM breaths ORDER BY id") == [
+        (1, 9.0, None), (2, 3.0, 1)]
+
+
+def test_newer_schema_is_refused_without_touching_it(tmp_path):
+    db = tmp_path / DB_NAME
+    sqlite3.connect(db).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    rec = Records(tmp_path, clock=VirtualClock())
+    rec.start_session("X", "home", "", WALL)
+    assert rec.add(breath(1.0))
+    assert not rec.flush(timeout=2)
+    assert "newer than this software" in rec.problem
+    rec.close(timeout=2)
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
+
+
+def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
+    # max_page_count makes SQLite really run out of room (SQLITE_FULL), like a full card
+    rec = Records(tmp_path, clock=VirtualClock(), max_db_bytes=64 * 1024, retry_s=0.05)
+    rec.start_session("FULL", "home", "x" * 2000, WALL)
+    n = 0
+    while rec.problem is None:
+        for _ in range(200):
+            n += 1
+            assert rec.add(breath(float(n)))
+        rec.flush(timeout=5)
+    assert "full" in rec.problem
+    (fault,) = rec.storage_events(7.0)
+    assert (fault.kind, fault.at, fault.detail) == ("storage", 7.0, rec.problem)
+    assert rec.storage_events(7.1) == []  # reported once
+    rec.add(fault)  # the loop records it like any fault: it is stored once there is room
+    waiting = rec.pending
+    assert waiting > 0
+    for _ in range(50):  # the loop carries on; add() never raises
+        n += 1
+        assert rec.add(breath(float(n)))
+    rec.set_max_db_bytes(None)  # room again (as after freeing the card)
+    assert rec.flush(timeout=10)
+    assert rec.problem is None and rec.pending == 0
+    assert rec.storage_events(9.0) == [ev.FaultEnd(9.0, "storage")]
+    assert rec.close() == 0
+    got = [a for (a,) in rows(tmp_path / DB_NAME, "SELECT at FROM breaths ORDER BY id")]
+    assert got == [float(i) for i in range(1, n + 1)]
+    assert rows(tmp_path / DB_NAME, "SELECT kind, at FROM faults") == [("storage", 7.0)]
+    assert rows(tmp_path / DB_NAME, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_unusable_data_dir_warns_then_writes_everything_once_it_is_usable(tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the directory should be")
+    rec = Records(blocked, clock=VirtualClock(), retry_s=0.05)
+    rec.start_session("RO", "home", "", WALL)
+    for i in range(1, 31):
+        assert rec.add(breath(float(i)))
+    assert not rec.flush(timeout=2)
+    assert rec.problem and rec.problem.startswith("records not saved")
+    assert rec.pending == 31
+    blocked.unlink()
+    assert rec.flush(timeout=10) and rec.problem is None
+    assert rec.close() == 0
+    assert len(rows(blocked / DB_NAME, "SELECT id FROM breaths")) == 30
+
+
+def test_backlog_limit_refuses_instead_of_growing(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    rec = Records(blocked, clock=VirtualClock(), max_backlog=10, retry_s=60)
+    rec.start_session("B", "home", "", WALL)
+    results = [rec.add(breath(float(i))) for i in range(20)]
+    assert results == [True] * 9 + [False] * 11  # the session row took one place
+    assert rec.dropped == 11 and rec.accepted == 10
+    # a new session still starts (its start is never refused), its events wait their turn
+    rec.start_session("C", "home", "", WALL + 60)
+    assert rec.pending == 12 and rec.add(breath(99.0)) is False
+    rec.close(timeout=2)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_read_only_filesystem_for_real(tmpfs):
+    # A read-only mount (EROFS, even for root) that becomes writable later: a remount to
+    # read-only under an open database is refused by the kernel ("busy"), so it starts ro.
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    try:
+        rec = Records(tmpfs / "data", clock=VirtualClock(), retry_s=0.05)
+        rec.start_session("RO", "home", "", WALL)
+        rec.add(breath(1.0))
+        rec.add(breath(2.0))
+        assert not rec.flush(timeout=3)
+        assert "read-only" in rec.problem.lower(), rec.problem
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+    assert rec.flush(timeout=10) and rec.problem is None
+    rec.close()
+    assert rows(tmpfs / "data" / DB_NAME, "SELECT at FROM breaths") == [(1.0,), (2.0,)]
+
+
+def test_raw_signal_rotates_and_stays_under_its_cap(tmp_path):
+    log = RawSignalLog(tmp_path, ["chest", "belly"], max_mb=0.01, file_mb=0.002)
+    for i in range(3000):
+        log.write(i * 0.02, (1.0 + i * 1e-4, 2.0))
+    log.close()
+    files = sorted(tmp_path.glob("*.csv"))
+    assert len(log.files) > 5 and len(files) < len(log.files)
+    assert sum(f.stat().st_size for f in files) <= 10_000 + 100
+    cols, t, vals = read_recording(files[-1])
+    assert cols == ["chest", "belly"] and t[-1] == pytest.approx(2999 * 0.02)
+
+
+def test_raw_signal_through_records(tmp_path):
+    rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=1)
+    rec.start_session("R", "home", "", WALL, raw_belts=["belly"])
+    for i in range(100):
+        rec.add_sample(i * 0.02, (0.5,))
+    rec.end_session()
+    rec.close()
+    (f,) = (tmp_path / "raw").glob("*.csv")
+    assert read_recording(f)[1][-1] == pytest.approx(99 * 0.02)
+
+
+def test_purge_older_than(tmp_path):
+    rec = Records(tmp_path, clock=VirtualClock())
+    for day in (0, 10, 400):
+        rec.start_session("P", "home", "", WALL - day * 86400)
+        rec.add(breath(1.0))
+        rec.end_session()
+    assert rec.flush()
+    assert rec.purge_older_than(365, now_wall=WALL) == 1
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(2,)]
+    rec.close()
+
+
+def test_default_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_data_dir("/srv/x") == __import__("pathlib").Path("/srv/x")
+    expected = ({"/var/lib/ademcoach"} if os.access("/var/lib/ademcoach", os.W_OK)
+                else {str(tmp_path / "ademcoach")})
+    assert str(default_data_dir("")) in expected
+
+
+def test_connect_migrates_fresh_database(tmp_path):
+    conn = connect(tmp_path / f"{uuid.uuid4().hex}.sqlite")
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "exercises", "breaths", "holds", "cues", "faults", "events"} <= names
+    assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+
+
+def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
+    from feedback.config import validate
+
+    old = Records(tmp_path, clock=VirtualClock())
+    old.start_session("OLD", "home", "", 1_000_000.0)  # 1970: far past keep_days
+    old.add(breath(1.0))
+    assert old.close() == 0
+    settings = validate({"records": {"data_dir": str(tmp_path), "keep_days": 30,
+                                     "raw_signal": True, "raw_max_mb": 5}})
+    rec = Records.from_settings(settings, VirtualClock())
+    assert rec.data_dir == tmp_path and rec.raw_max_mb == 5
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM sessions") == [(0,)]
+    rec.close()
+
+
+def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
+    from feedback.report import wipe
+
+    rec = Records(tmp_path, clock=VirtualClock())
+    rec.start_session("GONE", "home", "", WALL)
+    rec.add(breath(1.0))
+    assert rec.flush()
+    assert wipe(tmp_path) == 1
+    rec.add(breath(2.0))  # still the wiped session: must not end up under a dangling id
+    assert rec.flush() and rec.problem is None
+    rec.start_session("NEXT", "home", "", WALL + 60)
+    rec.add(breath(3.0))
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT s.patient_code, b.at FROM breaths b JOIN sessions s "
+                                    "ON s.id = b.session_id") == [("NEXT", 3.0)]
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]

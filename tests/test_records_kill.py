@@ -1,0 +1,35 @@
+"""SIGKILL at random moments during fast simulated sessions: the record stays sound."""
+
+import sys
+import threading
+from pathlib import Path
+
+from killharness import run_kills
+
+PRODUCER = str(Path(__file__).resolve().parent / "records_producer.py")
+
+
+def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
+    # Two independent chains of 25 kills each (50 in all) run side by side to keep the
+    # test short; each chain appends sessions to its own database.
+    reports, errors = {}, []
+
+    def chain(n):
+        try:
+            reports[n] = run_kills([sys.executable, PRODUCER, "{data_dir}", "{seed}"],
+                                   tmp_path / f"chain{n}", kills=25, seed=n + 1)
+        except AssertionError as exc:
+            errors.append(f"chain {n}: {exc}")
+
+    threads = [threading.Thread(target=chain, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    total = sum(r.kills for r in reports.values())
+    assert total == 50
+    # the kills must really have tested the 2 s bound, not only early deaths
+    assert sum(r.checked_breaths for r in reports.values()) > 1000
+    worst = max(r.worst_loss_s for r in reports.values())
+    print(f"50 kills; worst loss window {worst:.3f} s")

@@ -1,0 +1,240 @@
+"""Reports, export and wipe, from sessions written through Records with known numbers."""
+
+import csv
+import io
+import sqlite3
+import time
+
+import pygame
+import pytest
+
+from feedback import events as ev
+from feedback.cli import main
+from feedback.clock import VirtualClock
+from feedback.records import DB_NAME, Records
+from feedback.report_charts import RATIO, calendar_size
+
+DAY0 = 1_760_011_200.0  # 2025-10-09 12:00 UTC
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def breath(t, i, e):
+    return ev.Breath(t, start=t - i - e, peak=t - e, end=t, inhale_s=i, exhale_s=e,
+                     rate_bpm=60 / (i + e))
+
+
+@pytest.fixture
+def unit(tmp_path):
+    """A data dir with three sessions and a config pointing at it."""
+    data = tmp_path / "data"
+    clock = VirtualClock(1000.0)
+    rec = Records(data, clock=clock, raw_max_mb=1)
+    # session 1: day 0, 6 minutes, two exercises, ratios 1.0 1.0 1.2 | 1.3 1.4 1.4
+    rec.start_session("AB12", "home", "[pacer]\ninhale_s = 4.0\nexhale_s = 6.0\n", DAY0,
+                      raw_belts=["belly"])
+    rec.add_sample(1000.0, (0.5,))
+    rec.add(ev.Exercise(1000.0, "Buikademhaling", "start"))
+    for k, (i, e) in enumerate([(2, 2), (2, 2), (2.5, 3)]):
+        rec.add(breath(1010.0 + 10 * k, i, e))
+    rec.add(ev.Hold(1050.0, t=1046.0))
+    rec.add(ev.Cue(1050.0, "breathe_on"))
+    rec.add(ev.HoldEnd(1052.0, t=1052.0))
+    rec.add(ev.Exercise(1180.0, "Buikademhaling", "end"))
+    rec.add(ev.Exercise(1180.0, "Lange uitademing", "start"))
+    for k, (i, e) in enumerate([(2, 2.6), (2.5, 3.5), (2.5, 3.5)]):
+        rec.add(breath(1200.0 + 10 * k, i, e))
+    rec.add(ev.Cue(1230.0, "longer_exhale"))
+    clock.advance(360.0)
+    rec.end_session("stopped")
+    # session 2: day 2, 3 minutes, no exercises, ratio 1.5
+    rec.start_session("AB12", "home", "", DAY0 + 2 * 86400)
+    for k in range(3):
+        rec.add(breath(clock.now() + 10 * (k + 1), 2.0, 3.0))
+    clock.advance(180.0)
+    rec.end_session("sigterm")
+    assert rec.close() == 0
+    # session 3: day 2, interrupted by a power cut: no end, last breath 120 s after start
+    conn = sqlite3.connect(data / DB_NAME)
+    conn.execute("INSERT INTO sessions (id, patient_code, programme, started_at, config, "
+                 "start_t) VALUES (3, 'AB12', 'home', ?, '', 0)", (DAY0 + 2 * 86400 + 3600,))
+    conn.execute("INSERT INTO breaths (session_id, at, inhale_s, exhale_s, rate_bpm) "
+                 "VALUES (3, 120, 2, 4, 10)")
+    conn.commit()
+    conn.close()
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    return data, cfg
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_report_csv_numbers(unit, tmp_path):
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    s = read_csv(out / "sessions.csv")
+    assert [r["session"] for r in s] == ["1", "2", "3"]
+    one = s[0]
+    assert (one["date"], one["start"], one["minutes"], one["end"]) == (
+        "2025-10-09", "12:00", "6.0", "stopped")
+    assert (one["exercises"], one["breaths"], one["holds"], one["cues"]) == ("2", "6", "1", "2")
+    # ratios 1.0 1.0 1.2 1.3 1.4 1.4: median 1.25; first third 1.0, last third 1.4
+    assert (one["ratio"], one["ratio_first"], one["ratio_last"]) == ("1.25", "1.00", "1.40")
+    assert (one["ratio_target"], one["ratio_trend"]) == ("1.50", "toward the target")
+    assert one["holds_per_exercise"] == "0.50"
+    assert one["cue_kinds"] == "breathe_on:1 longer_exhale:1"
+    # rates 60/4 60/4 60/5.5 60/4.6 60/6 60/6: median of 15 15 10.9 13.0 10 10 = 11.96
+    assert one["breaths_per_min"] == "12.0"
+    assert (s[1]["minutes"], s[1]["end"], s[1]["ratio"]) == ("3.0", "sigterm", "1.50")
+    assert (s[2]["minutes"], s[2]["end"], s[2]["ratio"]) == ("2.0", "interrupted", "2.00")
+    ex = read_csv(out / "exercises.csv")
+    assert [(r["name"], r["minutes"], r["breaths"], r["holds"], r["cues"]) for r in ex] == [
+        ("Buikademhaling", "3.0", "3", "1", "1"), ("Lange uitademing", "3.0", "3", "0", "1")]
+    days = read_csv(out / "days.csv")
+    assert [(d["date"], d["minutes"], d["target_met"], d["sessions"]) for d in days] == [
+        ("2025-10-09", "6.0", "yes", "1"), ("2025-10-10", "0.0", "no", "0"),
+        ("2025-10-11", "5.0", "yes", "2")]
+    # day ratios: 1.25, then 1.5 1.5 1.5 2.0 -> 1.5 (target 1.5): toward the target
+    assert [(d["ratio"], d["ratio_target"], d["ratio_trend"]) for d in days] == [
+        ("1.25", "1.50", ""), ("", "", ""), ("1.50", "1.50", "toward the target")]
+    summary = (out / "summary.txt").read_text()
+    assert "Sessions: 3 (1 interrupted)" in summary
+    assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
+
+
+def test_report_charts(unit, tmp_path):
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    img = pygame.image.load(str(out / "session-00001.png"))
+    assert img.get_size() == (800, 480)
+    blue = sum(1 for x in range(0, 800, 2) for y in range(60, 270, 2)
+               if tuple(img.get_at((x, y)))[:3] == RATIO)
+    assert blue > 20  # the ratio series is drawn
+    cal = pygame.image.load(str(out / "calendar-AB12.png"))
+    assert cal.get_size() == calendar_size(1)
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "calendar-AB12.png", "session-00001.png", "session-00002.png", "session-00003.png"]
+
+
+def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "2025-10-10"]) == 0
+    assert [r["session"] for r in read_csv(out / "sessions.csv")] == ["2", "3"]
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "10-10-2025"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("ademcoach report: --since '10-10-2025': not a date; use YYYY-MM-DD, "
+                   "e.g. 2025-03-01")
+
+
+def test_report_without_records(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{tmp_path / "none"}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
+    assert "No sessions recorded" in (tmp_path / "o" / "summary.txt").read_text()
+    assert read_csv(tmp_path / "o" / "sessions.csv") == []
+
+
+def test_export_is_complete_and_atomic(unit, tmp_path):
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (exp,) = list(stick.iterdir())
+    assert exp.name.startswith("ademcoach-export-")
+    conn = sqlite3.connect(exp / DB_NAME)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (3,)
+    conn.close()
+    assert (exp / "report" / "sessions.csv").exists()
+    assert len(list((exp / "raw").glob("*.csv"))) == 1
+    assert "3 sessions" in (exp / "export.txt").read_text()
+
+
+def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
+    data, cfg = unit
+    (data / "raw" / "broken.csv").mkdir()  # a directory where a file is expected
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    assert list(stick.iterdir()) == []
+    assert "nothing was written" in capsys.readouterr().err
+
+
+def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path):
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    new = old + "[pacer]\nexhale_s = 8.0\n"
+    (stick / "ademcoach.toml").write_text(new)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert cfg.read_text() == new
+    assert (tmp_path / "unit.toml.bak").read_text() == old
+    # a second export with the same file changes nothing (the backup stays the old one)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert (tmp_path / "unit.toml.bak").read_text() == old
+
+
+def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text("[pacer]\nexhale_s = 40\n")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    assert cfg.read_text() == old and not (tmp_path / "unit.toml.bak").exists()
+    err = capsys.readouterr().err
+    assert "not installed" in err and "pacer.exhale_s = 40: must be between 2 and 20" in err
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert "must be between 2 and 20" in (exp / "export.txt").read_text()
+
+
+def test_export_to_a_missing_dir_is_exit_2(unit, tmp_path):
+    data, cfg = unit
+    assert main(["export", str(tmp_path / "nostick"), "--config", str(cfg)]) == 2
+
+
+def _files_bytes(data):
+    return b"".join(p.read_bytes() for p in data.glob(DB_NAME + "*"))
+
+
+def test_wipe_asks_first(unit, monkeypatch, capsys):
+    data, cfg = unit
+    monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
+    assert main(["wipe", "--config", str(cfg)]) == 1
+    assert "nothing erased" in capsys.readouterr().out
+    assert sqlite3.connect(data / DB_NAME).execute("SELECT count(*) FROM sessions").fetchone() \
+        == (3,)
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    assert main(["wipe", "--config", str(cfg)]) == 0
+    assert "erased 3 sessions" in capsys.readouterr().out
+
+
+def test_wipe_yes_erases_everything_for_real(unit):
+    data, cfg = unit
+    assert b"AB12" in _files_bytes(data)
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    conn = sqlite3.connect(data / DB_NAME)
+    for table in ("sessions", "breaths", "holds", "cues", "exercises", "faults", "events"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    conn.close()
+    assert b"AB12" not in _files_bytes(data)  # overwritten, not only unlinked from the tree
+    assert not (data / "raw").exists()
+    # the unit goes on recording after a wipe
+    rec = Records(data, clock=VirtualClock())
+    rec.start_session("CD34", "home", "", DAY0)
+    rec.add(breath(5.0, 2, 3))
+    assert rec.close() == 0
