@@ -162,6 +162,8 @@ class Patient:
         self._phases.extend(phases)
 
     def _take_hold(self, t: float, after: str) -> float | None:
+        if self._pacer is not None:
+            return None  # while following, holds freeze the followed breath (_step_follow)
         for ep in self._pending_holds:
             if ep.after == after and t >= ep.start_s:
                 self._pending_holds.remove(ep)
@@ -195,8 +197,13 @@ class Patient:
 
     def _step_follow(self, t: float) -> float:
         f = self.scenario.follow
-        for ep in list(self._pending_holds):  # holds while following: freeze at once
-            if t >= ep.start_s:
+        depth = self.scenario.breathing.depth or 1.0
+        for ep in list(self._pending_holds):
+            # While following, a hold begins at the first top (after="inhale") or bottom
+            # (after="exhale") of the followed breath from its start time on.
+            x = self._follow_level / depth
+            at_turn = x >= 0.9 if ep.after == "inhale" else x <= 0.1
+            if t >= ep.start_s and at_turn and self._freeze is None:
                 self._pending_holds.remove(ep)
                 self._freeze = (t + ep.duration_s, self._follow_level)
                 self.truth.holds.append({"start": t, "end": t + ep.duration_s,

@@ -8,6 +8,7 @@ status line; headless simulation runs 60 s at 10x real time unless told otherwis
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import queue
@@ -118,15 +119,33 @@ def cmd_run(args) -> int:
 
 def _run(args, path, settings, programme, clock, headless, duration, display,
          display_problem, watcher_cls) -> int:
+    from feedback.app import install_signal_handlers
+
+    with open_session(settings, programme, path, sim=args.sim, clock=clock,
+                      headless=headless, duration=duration, events_path=args.events,
+                      display=display, display_problem=display_problem) as session:
+        install_signal_handlers(session)
+        reason = session.run()
+        if session.status is not None:
+            sys.stdout.write("\n")
+        print_summary(session, reason)
+    return 0
+
+
+@contextlib.contextmanager
+def open_session(settings, programme, path, *, sim, clock, headless=True, duration=None,
+                 events_path=None, display=None, display_problem=None, status=True):
+    """Build a ``Session`` with every part opened; close them all on the way out."""
     from device.parts import open_parts
     from feedback import events as ev
     from feedback.analysis import BreathAnalyzer
-    from feedback.app import Session, SessionClock, install_signal_handlers, status_line
+    from feedback.app import Session, SessionClock, status_line
     from feedback.coach import Coach
     from feedback.display import Display
+    from feedback.reload import ConfigWatcher
     from feedback.sound import Sound
 
-    parts = open_parts(settings, args.sim, clock)
+    parts = open_parts(settings, sim, clock)
     events_file = None
     records = None
     try:
@@ -136,39 +155,33 @@ def _run(args, path, settings, programme, clock, headless, duration, display,
         elif display is not None and parts.simulated:
             display.ring_colours = lambda: parts.spi.last
         sinks = []
-        if args.events:
+        if events_path:
             try:
-                events_file = open(args.events, "w", encoding="utf-8", buffering=1)
+                events_file = open(events_path, "w", encoding="utf-8", buffering=1)
             except OSError as exc:
-                raise BadInput(f"--events {args.events}: cannot write: {exc.strerror}") from None
+                raise BadInput(f"--events {events_path}: cannot write: {exc.strerror}") from None
             sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
-        records = open_records(settings, args.sim, clock)
+        records = open_records(settings, sim, clock)
         today = records.today_minutes() if records is not None and hasattr(
             records, "today_minutes") else 0.0
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s)
-        coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(args.sim))
-        show_status = display is None
+        coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
-            status=status_line() if show_status else None, duration=duration,
-            watcher=watcher_cls(path, settings), notifier=Notifier(),
-            end_when_done=bool(args.sim),
+            status=status_line() if status and display is None else None, duration=duration,
+            watcher=ConfigWatcher(path, settings) if path else None, notifier=Notifier(),
+            end_when_done=bool(sim),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
-                         "config": _config_text(path)})
+                         "config": _config_text(path) if path else ""})
         if records is not None:
             records.clock = SessionClock(clock, session.t0)
         if display_problem:
             log.warning("%s: running on with the LED ring only", display_problem)
             session.startup_faults.append(ev.Fault(at=0.0, kind="display",
                                                    detail=display_problem))
-        install_signal_handlers(session)
-        reason = session.run()
-        if show_status:
-            sys.stdout.write("\n")
-        print_summary(session, reason)
-        return 0
+        yield session
     finally:
         if records is not None:
             records.close()
