@@ -1,0 +1,139 @@
+"""The whole unit in simulation: emulated chips, simulated patient, real analysis,
+coaching, LED ring and records, on a virtual clock (``ademcoach run --sim``)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from feedback import events as ev
+from feedback.cli import main
+from feedback.clock import VirtualClock
+from feedback.reload import load_all
+from feedback.run import open_session
+
+WARNINGS = {"slower", "longer_exhale", "breathe_on", "dont_force", "belly", "check_belt"}
+
+
+@pytest.fixture
+def config(repo, tmp_path):
+    """The shipped config with the records in a temporary directory."""
+    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
+    text = text.replace('data_dir = ""', f'data_dir = "{tmp_path / "data"}"')
+    path = tmp_path / "ademcoach.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def simulate(config, scenario, seconds, **changes):
+    """Run a simulated session; returns (events, truth, session)."""
+    settings, programme = load_all(config)
+    for key, value in changes.items():
+        section, name = key.split("__")
+        settings[section][name] = value
+    out = []
+    frames = []
+    with open_session(settings, programme, config, sim=scenario, clock=VirtualClock(),
+                      duration=seconds, status=False) as session:
+        session.sinks.append(out.append)
+        spi = session.parts.spi
+        write = spi.write
+
+        def spy(buf, *a, **k):  # note when each LED frame went out
+            write(buf, *a, **k)
+            frames.append((session.now(), spi.last.copy()))
+
+        spi.write = spy
+        session.run()
+        truth = getattr(session.parts.patient, "truth", None)
+    return out, truth, session, frames
+
+
+def cues(events):
+    return [e for e in events if isinstance(e, ev.Cue)]
+
+
+def test_calm_gives_breaths_and_no_warnings(config):
+    events, truth, session, _ = simulate(config, "calm", 150)
+    breaths = [e for e in events if isinstance(e, ev.Breath)]
+    assert len(breaths) >= 0.7 * len(truth.breaths) > 0
+    warned = {c.kind for c in cues(events)} & WARNINGS
+    assert not warned, [c for c in cues(events) if c.kind in WARNINGS]
+    assert [e.name for e in events if isinstance(e, ev.Exercise) and e.phase == "start"][:2] \
+        == ["Kalibratie", "Buikademhaling liggend"]
+    assert session.loop.stats["sample"].ticks == pytest.approx(150 * 50, rel=0.01)
+
+
+def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
+    events, truth, session, frames = simulate(config, "holds", 170)
+    holds = [e for e in events if isinstance(e, ev.Hold)]
+    alarms = [c for c in cues(events) if c.kind == "breathe_on"]
+    after = session.settings.analysis.hold_after_s
+    for h in truth.holds:
+        fired = [e for e in holds if h["start"] < e.at < h["end"]]
+        assert fired, f"hold {h} not detected; holds: {holds}"
+        assert fired[0].at - h["start"] <= after + 1.0
+        assert any(abs(c.at - fired[0].at) <= 0.2 for c in alarms)
+        # the LED ring shows the warning within 0.2 s of the hold event
+        shown = [(t, f) for t, f in frames if fired[0].at <= t <= fired[0].at + 0.2]
+        assert shown, "no LED frame within 0.2 s of the hold"
+        frame = shown[0][1].astype(int)
+        assert (frame[:, 0] > 2 * frame[:, 1]).all() and (frame[:, 0] > frame[:, 2]).all()
+    assert len(holds) <= len(truth.holds)
+
+
+def test_fast_gives_slower(config):
+    events, _, _, _ = simulate(config, "fast", 120)
+    assert "slower" in {c.kind for c in cues(events)}
+    assert "breathe_on" not in {c.kind for c in cues(events)}
+
+
+def test_forced_gives_dont_force(config):
+    events, _, _, _ = simulate(config, "forced", 110)
+    kinds = [c.kind for c in cues(events)]
+    assert "dont_force" in kinds
+    first = next(c for c in cues(events) if c.kind == "dont_force")
+    assert first.at > 60.0  # the forced breaths start at 60 s
+
+
+def test_chest_breathing_with_two_belts_gives_belly(config):
+    events, _, _, _ = simulate(config, "chest", 120, sensor__belts=["chest", "belly"],
+                               sensor__channels=["A0", "A1"])
+    breaths = [e for e in events if isinstance(e, ev.Breath)]
+    shares = [b.belly_share for b in breaths if b.belly_share is not None]
+    assert shares and np.median(shares) < 0.35
+    assert "belly" in {c.kind for c in cues(events)}
+
+
+def test_unplugged_belt_is_a_fault_not_a_hold(config):
+    events, truth, _, _ = simulate(config, "unplugged", 70)
+    faults = [e for e in events if isinstance(e, ev.Fault)]
+    assert faults and 30.0 <= faults[0].at <= 32.0 and faults[0].kind in (
+        "disconnected", "saturated", "flat")
+    assert any(isinstance(e, ev.FaultEnd) and 40.0 <= e.at <= 45.0 for e in events)
+    assert not [e for e in events if isinstance(e, ev.Hold) and 29 <= e.at <= 45]
+    kinds = [c.kind for c in cues(events)]
+    assert "check_belt" in kinds and "breathe_on" not in kinds
+
+
+def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
+    out = tmp_path / "events.jsonl"
+    code = main(["run", "--sim", "holds", "--headless", "--speed", "0", "--duration", "120",
+                 "--config", str(config), "--events", str(out)])
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "Samenvatting" in stdout and "/min" in stdout
+    lines = out.read_text().splitlines()
+    parsed = [ev.from_json(x) for x in lines]
+    assert [e.at for e in parsed] == sorted(e.at for e in parsed)
+    assert any(json.loads(x).get("kind") == "breathe_on" for x in lines)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--sim", "nosuch", "--headless"], "nosuch"),
+    (["run", "--speed", "3", "--headless"], "--speed works only with --sim"),
+])
+def test_run_bad_input_exits_2(config, capsys, argv, message):
+    assert main([*argv, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
