@@ -104,7 +104,6 @@ class Session:
         self.t0 = clock.now()
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
-        self.storage = FaultLatch("storage")
         self.last_cue: ev.Cue | None = None
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
@@ -257,11 +256,7 @@ class Session:
                     self.settings = result.settings
                     self.watcher.current = result.settings
         if self.records is not None:
-            problem = self.records.problem
-            if problem:
-                self.dispatch(self.storage.failed(t, problem))
-            elif self.storage.active:
-                self.dispatch(self.storage.ok(t))
+            self.dispatch(self.records.storage_events(t))
         if self.notifier is not None:
             self.notifier.watchdog()
         if self.status is not None:
@@ -275,6 +270,8 @@ class Session:
 
     def stop(self, reason: str) -> None:
         self.stop_reason = reason
+        if self.notifier is not None:
+            self.notifier.stopping()
         self.loop.stop()
 
     def run(self) -> str:

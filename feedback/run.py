@@ -54,13 +54,16 @@ def make_clock(sim: str | None, speed: float | None, headless: bool):
 
 def wait_for_config(path: Path, error, display, poll_s: float = 2.0):
     """The unit's answer to a bad config at start: show it and wait for a fixed file."""
+    from feedback import notify
     from feedback.coach import config_error_view
     from feedback.config import ConfigError
     from feedback.reload import load_all
 
     for p in error.problems:
         log.error("config: %s", p)
+    notify.ready("config error: waiting for a fixed file")
     while True:
+        notify.watchdog()
         if display is not None:
             display.poll()
             display.show(config_error_view(error.problems, "nl", kept=False))
@@ -83,6 +86,11 @@ class Notifier:
         from feedback import notify
 
         notify.watchdog()
+
+    def stopping(self) -> None:
+        from feedback import notify
+
+        notify.stopping()
 
 
 def cmd_run(args) -> int:
