@@ -110,6 +110,7 @@ class Session:
         self.startup_faults: list[ev.Event] = []
         self.stop_reason = "stopped"
         self.recording = False
+        self.record_id: int | None = None
         self._pause_span = None
         self._hold_after = None
         self._patient_follows = False
@@ -152,7 +153,8 @@ class Session:
                 self.analyzer.set_hold_after(hold_after)
             if self.records is not None and not self.recording:
                 meta = self.record_meta
-                self.records.start_session(meta.get("patient", ""), meta.get("programme", ""),
+                self.record_id = self.records.start_session(
+                    meta.get("patient", ""), meta.get("programme", ""),
                                            meta.get("config", ""),
                                            raw_belts=list(self.parts.sensor.belts))
                 self.recording = True

@@ -1,4 +1,5 @@
-"""SIGKILL at random moments during fast simulated sessions: the record stays sound."""
+"""SIGKILL at random moments during simulated sessions (the real `ademcoach run --sim`
+session on a virtual clock): the record stays sound and loses nothing older than 2 s."""
 
 import sys
 import threading
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from killharness import run_kills
 
-PRODUCER = str(Path(__file__).resolve().parent / "records_producer.py")
+PRODUCER = str(Path(__file__).resolve().parent / "session_producer.py")
 
 
 def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
@@ -17,7 +18,8 @@ def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
     def chain(n):
         try:
             reports[n] = run_kills([sys.executable, PRODUCER, "{data_dir}", "{seed}"],
-                                   tmp_path / f"chain{n}", kills=25, seed=n + 1)
+                                   tmp_path / f"chain{n}", kills=25, seed=n + 1,
+                                   max_s=4.0, db_name="simulated/records.sqlite")
         except AssertionError as exc:
             errors.append(f"chain {n}: {exc}")
 
@@ -30,6 +32,6 @@ def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
     total = sum(r.kills for r in reports.values())
     assert total == 50
     # the kills must really have tested the 2 s bound, not only early deaths
-    assert sum(r.checked_breaths for r in reports.values()) > 1000
+    assert sum(r.checked_breaths for r in reports.values()) > 300
     worst = max(r.worst_loss_s for r in reports.values())
     print(f"50 kills; worst loss window {worst:.3f} s")
