@@ -26,6 +26,7 @@ from feedback import events as ev
 log = logging.getLogger(__name__)
 
 RING_FPS = 30
+UNIT_FAULTS = ("led", "display", "storage")  # the unit's own parts, not the belt
 
 
 @dataclass
@@ -108,12 +109,14 @@ class Session:
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
+        self.unit_faults: dict[str, ev.Fault] = {}
         self.stop_reason = "stopped"
         self.recording = False
         self.record_id: int | None = None
         self._pause_span = None
         self._hold_after = None
         self._patient_follows = False
+        self._unit_notice = False
         self._period = 1.0 / settings.sensor.rate_hz
         self.loop = Loop(clock)
 
@@ -131,6 +134,10 @@ class Session:
             self.counts[e.kind_name] = self.counts.get(e.kind_name, 0) + 1
             if isinstance(e, ev.Exercise):
                 self._exercise_boundary(e)
+            if isinstance(e, ev.Fault) and e.kind in UNIT_FAULTS:
+                self.unit_faults[e.kind] = e
+            elif isinstance(e, ev.FaultEnd) and e.kind in UNIT_FAULTS:
+                self.unit_faults.pop(e.kind, None)
             if isinstance(e, ev.Cue):
                 self.last_cue = e
                 self.cue_counts[e.kind] = self.cue_counts.get(e.kind, 0) + 1
@@ -259,6 +266,7 @@ class Session:
                     self.watcher.current = result.settings
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
+        self._show_unit_faults(t)
         if self.notifier is not None:
             self.notifier.watchdog()
         if self.status is not None:
@@ -267,6 +275,19 @@ class Session:
             self.stop("duration")
             return None
         return due + 1.0
+
+    def _show_unit_faults(self, t: float) -> None:
+        """A failing part of the unit stays on screen as a notice for as long as it fails."""
+        from feedback.i18n import text
+
+        shown = [k for k in ("storage", "led") if k in self.unit_faults]
+        if shown:
+            lang = self.settings.patient.language
+            self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t)
+            self._unit_notice = True
+        elif self._unit_notice:
+            self.coach.show_notice(None, t)
+            self._unit_notice = False
 
     # --- running ------------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""Faults during a simulated session: the unit keeps giving feedback where it can, shows
+what is wrong, recovers by itself and loses no stored record."""
+
+import errno
+import sqlite3
+import subprocess
+
+import pytest
+
+from feedback import events as ev
+from feedback.clock import VirtualClock
+from feedback.reload import load_all
+from feedback.run import open_session
+
+
+@pytest.fixture
+def config(repo, tmp_path):
+    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
+    text = text.replace('data_dir = ""', f'data_dir = "{tmp_path / "data"}"')
+    path = tmp_path / "ademcoach.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_with(config, seconds, actions, scenario="calm", **open_kw):
+    """Run a simulated session; ``actions`` maps session time -> fn(session)."""
+    settings, programme = load_all(config)
+    out, views = [], []
+    with open_session(settings, programme, config, sim=scenario, clock=VirtualClock(),
+                      duration=seconds, status=False, **open_kw) as s:
+        s.sinks.append(out.append)
+        # the writer thread paces itself in real time; the session here runs ~100x faster
+        s.records.commit_every_s = s.records.retry_s = 0.01
+        for at, fn in sorted(actions.items()):
+            s.loop.add(f"inject@{at}", lambda due, fn=fn: fn(s), first=s.t0 + at)
+        s.loop.add("look", lambda due: (views.append((s.now(), s.coach.view(
+            s.now(), s.analyzer.snapshot()))), due + 1.0)[1], first=s.t0 + 0.5)
+        s.run()
+        db = s.records.db_path if s.records is not None else None
+    return out, views, db
+
+
+def between(events, cls, a, b):
+    return [e for e in events if isinstance(e, cls) and a <= e.at <= b]
+
+
+def test_i2c_error_burst_is_a_fault_that_clears_and_breathing_goes_on(config):
+    out, views, _ = run_with(config, 120, {60.0: lambda s: s.parts.chip.fail_next(200)})
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "i2c"]
+    ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c"]
+    assert len(faults) == 1 and 60.0 <= faults[0].at < 61.0
+    assert len(ends) == 1 and faults[0].at + 0.5 < ends[0].at < 63.0
+    assert between(out, ev.Breath, 70, 120), "breathing is analysed again after the burst"
+    assert not between(out, ev.Hold, 55, 75)
+    assert "check_belt" in {c.kind for c in between(out, ev.Cue, 60, 62)}
+    assert any(v.screen == "sensor" and v.fault == "i2c" for t, v in views if 60 <= t <= 62)
+
+
+def test_led_ring_failure_is_shown_and_recovers(config):
+    out, views, _ = run_with(config, 90, {40.0: lambda s: s.parts.spi.fail_next(30, errno.EIO)})
+    f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "led"]
+    end = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "led"]
+    assert len(f) == 1 and 40.0 <= f[0].at < 40.1
+    assert len(end) == 1 and end[0].at < 43.0  # 30 frames at 30/s
+    assert between(out, ev.Breath, 40, 90)
+    assert any(v.notice and "ledring" in v.notice for t, v in views if 40 < t < 43)
+    assert not any(v.notice and "ledring" in v.notice for t, v in views if t > 45)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 2 MB file system for the data directory (tmpfs; needs root)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, small_disk):
+    text = config.read_text().replace(str(config.parent / "data"), str(small_disk / "data"))
+    config.write_text(text)
+    filler = small_disk / "filler"
+
+    def fill(s):  # something else fills the disk to the last byte
+        with open(filler, "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+
+    def free(s):
+        filler.unlink()
+
+    out, views, db = run_with(config, 150, {50.0: fill, 100.0: free})
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "storage"]
+    assert faults and 50.0 <= faults[0].at <= 100.0
+    assert any(isinstance(e, ev.FaultEnd) and e.kind == "storage" and e.at >= 100.0
+               for e in out)
+    assert any(v.notice and "Opslaan" in v.notice for t, v in views if 55 <= t <= 100)
+    assert between(out, ev.Breath, 50, 100), "feedback went on while saving failed"
+    breaths = [e for e in out if isinstance(e, ev.Breath)]
+    with sqlite3.connect(db) as conn:
+        stored = {round(a, 6) for (a,) in conn.execute("SELECT at FROM breaths")}
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert {round(b.at, 6) for b in breaths} <= stored
+
+
+def test_config_replaced_by_garbage_keeps_the_old_config_and_says_so(config):
+    good = config.read_bytes()
+
+    def spoil(s):
+        config.write_bytes(b"\x00\xff garbage \x89PNG")
+
+    def mend(s):
+        config.write_bytes(good.replace(b"exhale_s = 6.0", b"exhale_s = 7.0"))
+
+    out, views, _ = run_with(config, 100, {40.0: spoil, 70.0: mend})
+    spoiled = [v for t, v in views if 42 <= t <= 68]
+    assert spoiled and all(v.notice and "niet gebruikt" in v.notice for v in spoiled)
+    assert between(out, ev.Breath, 42, 68), "feedback goes on with the last good config"
+    assert not any(v.notice for t, v in views if 72 <= t <= 100)
+
+
+def test_no_display_at_start_runs_on_with_the_ring(config, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")
+    out, _, db = run_with(config, 40, {}, headless=False)
+    f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "display"]
+    assert len(f) == 1 and "no display" in f[0].detail
+    assert between(out, ev.Breath, 0, 40)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM faults WHERE kind='display'").fetchone() == (1,)
