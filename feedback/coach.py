@@ -38,6 +38,9 @@ class StateLike(Protocol):
     breath: Breath | None
 
 
+
+CURVE_HZ = 12  # points a second in the live breathing curve
+
 @dataclass
 class Snapshot:
     """A plain AnalysisState-shaped snapshot (for tests, render and replays)."""
@@ -133,7 +136,9 @@ class Coach:
         self._pending = None
         self._pending_programme: Programme | None = None
         self.notice: tuple[str, float] | None = None
-        n = int(settings.screen.fps * settings.screen.curve_s) + 2
+        # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
+        # a screen width holds no more.
+        n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
         self._curve: deque = deque(maxlen=n)
         self._now = t0
         if autostart:
@@ -306,8 +311,9 @@ class Coach:
     def tick(self, t: float, state: StateLike | None = None) -> list[Event]:
         """Advance to ``t``: record the curve, end exercises, give the ``good`` cue."""
         self._now = t
-        if state is not None:
-            self._curve.append((t, float(state.level)))
+        if state is not None and (not self._curve or t - self._curve[-1][0] >= 1 / CURVE_HZ):
+            target = self.pacer.level(t) if self.pacer is not None and self._running() else None
+            self._curve.append((t, float(state.level), np.nan if target is None else target))
         out: list[Event] = []
         if self._pending_start:
             self._pending_start = False
@@ -488,13 +494,17 @@ class Coach:
         return v
 
     def _fill_curve(self, v: View, t: float) -> None:
-        span = self.settings.screen.curve_s
-        pts = [(ts, lv) for ts, lv in self._curve if ts >= t - span]
-        if pts:
-            arr = np.array(pts, dtype=np.float32)
-            v.curve_t = arr[:, 0] - t
-            v.curve_patient = arr[:, 1]
-        if self.pacer is not None and self._running():
-            times = np.linspace(max(t - span, self.running_since or t), t + 0.0, 120)
-            v.curve_target = np.array([[ts - t, self.pacer.level(ts)] for ts in times],
-                                      dtype=np.float32)
+        """The last ``screen.curve_s`` seconds of the patient's breathing and of the
+        pacer's target, as recorded by ``tick``."""
+        if not self._curve:
+            return
+        arr = np.array(self._curve, dtype=np.float32)
+        arr = arr[arr[:, 0] >= t - self.settings.screen.curve_s]
+        if not len(arr):
+            return
+        rel = arr[:, 0] - np.float32(t)
+        v.curve_t = rel
+        v.curve_patient = arr[:, 1]
+        paced = ~np.isnan(arr[:, 2])
+        if paced.sum() > 1 and self.pacer is not None and self._running():
+            v.curve_target = np.stack([rel[paced], arr[paced, 2]], axis=1)

@@ -83,7 +83,7 @@ class Display:
         """The decoded LED ring, small, in the bottom-right corner (simulation only)."""
         import pygame
 
-        if not colours:
+        if colours is None or len(colours) == 0:
             return
         surf = self.screen.surface
         w, h = surf.get_size()

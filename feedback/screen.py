@@ -52,6 +52,8 @@ class Screen:
             self.surface = pygame.Surface(self.size)
         self.texts: list[tuple[str, pygame.Rect]] = []
         self._fonts: dict[int, pygame.font.Font] = {}
+        self._fitted: dict[tuple, int] = {}
+        self._rendered: dict[tuple, tuple[str, pygame.Surface]] = {}
 
     # --- text ---------------------------------------------------------------------------
 
@@ -62,7 +64,19 @@ class Screen:
         return f
 
     def _fit(self, lines: list[str], w: int, h: int, max_px: int) -> int:
-        """Largest font size (<= max_px) at which ``lines`` fit in w x h."""
+        """Largest font size (<= max_px) at which ``lines`` fit in w x h.
+
+        Remembered per (lines, box, size): most text is the same from frame to frame,
+        and measuring it again would be most of a frame's cost."""
+        key = (tuple(lines), w, h, max_px)
+        px = self._fitted.get(key)
+        if px is None:
+            if len(self._fitted) > 2048:
+                self._fitted.clear()
+            px = self._fitted[key] = self._search(lines, w, h, max_px)
+        return px
+
+    def _search(self, lines: list[str], w: int, h: int, max_px: int) -> int:
         lo, hi = 8, max(max_px, 8)
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -79,11 +93,7 @@ class Screen:
         """One line of text shrunk to fit ``box``; returns where it went."""
         if not s:
             return None
-        px = self._fit([s], box.w, box.h, max_px or box.h)
-        f = self.font(px)
-        while len(s) > 1 and f.size(s)[0] > box.w:      # even the smallest size is too wide
-            s = s[:-4].rstrip() + "..." if len(s) > 4 else s[:-1]
-        img = f.render(s, True, colour)
+        s, img = self._render(s, box.w, box.h, max_px or box.h, colour)
         r = img.get_rect()
         r.centery = box.centery
         if align == "center":
@@ -96,6 +106,20 @@ class Screen:
         self.surface.blit(img, r)
         self.texts.append((s, r.copy()))
         return r
+
+    def _render(self, s: str, w: int, h: int, max_px: int, colour) -> tuple[str, pygame.Surface]:
+        """The text fitted to w x h (cut with '...' if even the smallest size is too wide)
+        and its image, remembered for the next frames."""
+        key = (s, w, h, max_px, tuple(colour))
+        hit = self._rendered.get(key)
+        if hit is None:
+            f = self.font(self._fit([s], w, h, max_px))
+            while len(s) > 1 and f.size(s)[0] > w:
+                s = s[:-4].rstrip() + "..." if len(s) > 4 else s[:-1]
+            if len(self._rendered) > 512:
+                self._rendered.clear()
+            hit = self._rendered[key] = (s, f.render(s, True, colour))
+        return hit
 
     def paragraph(self, s: str, box: pygame.Rect, colour=FG, max_px: int | None = None,
                   align: str = "left") -> None:

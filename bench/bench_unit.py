@@ -1,0 +1,170 @@
+"""The whole unit: CPU use in real time, loop jitter, start time, and an 8-hour soak.
+
+- CPU: ``ademcoach run --sim calm`` in real time for ``REAL_S`` seconds with the screen
+  drawn (SDL's dummy video driver: the drawing without a monitor), 50 Hz sampling, 30
+  LED and 30 screen frames a second; process CPU time / wall time. The simulated
+  patient and the emulated chips are included, so the real unit does less.
+- Jitter: how late each loop tick started (p50/p99) in that run.
+- Start time: a fresh interpreter, from the first import to the first LED frame.
+- Soak: 8 simulated hours on a virtual clock as fast as possible, the programme run
+  again and again; memory (RSS and tracemalloc) at start and end, backlog sizes, late ticks.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_S = 30.0
+SOAK_H = 8.0
+
+
+def _settings(data_dir):
+    from feedback.reload import load_all
+
+    settings, programme = load_all(REPO / "config" / "ademcoach.toml")
+    settings.records["data_dir"] = str(data_dir)
+    return settings, programme
+
+
+def cpu_real_time(tmp) -> dict:
+    from feedback.clock import ScaledClock
+    from feedback.display import Display
+    from feedback.run import open_session
+
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    settings, programme = _settings(tmp)
+    settings.screen["fullscreen"] = False
+    display, problem = Display.open(settings)
+    assert display is not None, problem
+    with open_session(settings, programme, None, sim="calm", clock=ScaledClock(1.0),
+                      duration=REAL_S, display=display, status=False) as s:
+        s.loop.keep_lateness = 100_000
+        c0, w0 = time.process_time(), time.perf_counter()
+        s.run()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        late = {name: st.lateness for name, st in s.loop.stats.items()}
+        ticks = {name: st.ticks for name, st in s.loop.stats.items()}
+    all_late = sorted(x for v in late.values() for x in v)
+    q = statistics.quantiles(all_late, n=100)
+    return {"cpu_pct": 100 * cpu / wall, "wall": wall, "ticks": ticks,
+            "p50_ms": 1000 * statistics.median(all_late), "p99_ms": 1000 * q[98]}
+
+
+START_SCRIPT = r"""
+import time
+t0 = time.perf_counter()
+import sys
+from feedback.clock import VirtualClock
+from feedback.reload import load_all
+from feedback.run import open_session
+settings, programme = load_all(sys.argv[1])
+settings.records["data_dir"] = sys.argv[2]
+with open_session(settings, programme, None, sim="calm", clock=VirtualClock(),
+                  duration=1.0, status=False) as s:
+    spi = s.parts.spi
+    write = spi.write
+    def first(*a, **k):
+        write(*a, **k)
+        print(f"{time.perf_counter() - t0:.4f}", flush=True)
+        s.stop("first frame")
+    spi.write = first
+    s.run()
+"""
+
+
+def start_time(tmp, runs=7) -> list[float]:
+    out = []
+    for i in range(runs):
+        r = subprocess.run([sys.executable, "-c", START_SCRIPT,
+                            str(REPO / "config" / "ademcoach.toml"), str(Path(tmp) / f"s{i}")],
+                           capture_output=True, text=True, check=True, cwd=REPO)
+        out.append(float(r.stdout.split()[0]))
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def soak(tmp) -> dict:
+    from feedback.clock import VirtualClock
+    from feedback.run import open_session
+
+    settings, programme = _settings(tmp)
+    hours = []
+    with open_session(settings, programme, None, sim="calm", clock=VirtualClock(),
+                      duration=SOAK_H * 3600, status=False) as s:
+        s.end_when_done = False
+
+        def again(due):  # a new run of the programme whenever one ends
+            if s.coach.mode == "summary":
+                s.button("start_pause", s.now())
+                s.button("start_pause", s.now())
+            return due + 5.0
+
+        def hourly(due):
+            hours.append({"t_h": s.now() / 3600, "rss": rss_mb(),
+                          "traced": tracemalloc.get_traced_memory()[0] / 1e6,
+                          "backlog": s.records.pending, "curve": len(s.coach._curve),
+                          "late": sum(st.late for st in s.loop.stats.values()),
+                          "runs": s.counts.get("exercise", 0) // 2})
+            return due + 3600.0
+
+        s.loop.add("again", again, s.t0 + 5.0)
+        s.loop.add("hourly", hourly, s.t0 + 60.0)
+        tracemalloc.start()
+        w0 = time.perf_counter()
+        s.run()
+        wall = time.perf_counter() - w0
+        hourly(0)
+        tracemalloc.stop()
+        breaths = s.counts.get("breath", 0)
+    return {"hours": hours, "wall": wall, "breaths": breaths}
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        starts = start_time(tmp)
+        cpu = cpu_real_time(Path(tmp) / "cpu")
+        sk = soak(Path(tmp) / "soak")
+    lines = [
+        "**The whole unit** (`bench/bench_unit.py`), simulated patient and emulated chips "
+        "included.",
+        "",
+        f"CPU in real time ({REAL_S:.0f} s of `run --sim calm`, screen drawn with SDL's "
+        f"dummy driver, ticks: {cpu['ticks']}): **{cpu['cpu_pct']:.1f} % of one core** "
+        f"(target <= 3 %). Loop tick lateness p50 {cpu['p50_ms']:.2f} ms, "
+        f"p99 {cpu['p99_ms']:.2f} ms.",
+        "",
+        f"Start time, first import to first LED frame (fresh interpreter, {len(starts)} runs): "
+        f"median {statistics.median(starts):.2f} s, min {min(starts):.2f} s, "
+        f"max {max(starts):.2f} s.",
+        "",
+        f"Soak: {SOAK_H:.0f} simulated hours in {sk['wall']:.0f} s wall, {sk['breaths']} "
+        "breaths, the programme run again whenever it ended.",
+        "",
+        "| hour | RSS MB | traced MB | records backlog | curve points | late ticks | "
+        "programme runs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for h in sk["hours"]:
+        lines.append(f"| {h['t_h']:.1f} | {h['rss']:.1f} | {h['traced']:.2f} | {h['backlog']} "
+                     f"| {h['curve']} | {h['late']} | {h['runs']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
