@@ -3,7 +3,7 @@
 Every raw sample costs only a comparison or two and an addition here. Samples are
 averaged in blocks of ``BLOCK_S`` (40 ms: two whole cycles of 50 Hz mains, so mains hum
 averages out) and each block mean, stamped with the mean time of its samples (so the
-averaging adds no time shift, even with uneven spacing), goes on to a two-pole low-pass (two equal one-pole stages)
+averaging adds no time shift, even with uneven spacing), goes on to a two-pole low-pass
 whose time constant follows the breathing period. Everything downstream therefore runs at
 about 25 points per second whether the ADC delivers 10 or 860 samples per second.
 
