@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
-from feedback.analysis.frontend import FrontEnd
+from feedback.analysis.frontend import LEAD, FrontEnd
 from feedback.analysis.holds import StillnessClock
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
@@ -32,6 +32,10 @@ POLARITY_BREATHS = 5
 FLIP_RATIO = 1.25
 ADAPT = 0.05  # share of each new breath in the running normal amplitude
 POLARITIES = ("auto", "normal", "inverted")
+SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signal
+SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
+WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
+WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class BreathAnalyzer:
         self._breath: Breath | None = None
         self._y = 0.0
         self._t = 0.0
+        self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
     # --- public API ------------------------------------------------------------------
 
@@ -188,7 +193,7 @@ class BreathAnalyzer:
         total = 0.0
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
-            det.step(fe.t, fe.y, 2.0 * fe.tau)
+            det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
@@ -196,10 +201,40 @@ class BreathAnalyzer:
             total += self._sign[i] * fe.y / self._scale[i]
         return total
 
+    def _smoothing(self, x: float, det) -> float:
+        """Low-pass time constant: a share of the breathing period, larger when the
+        signal wiggles (cardiac ripple, motion) more than twice per breath.
+
+        Wiggles are reversals of the raw block means by more than ``WIGGLE_H`` x the
+        breath amplitude, counted per breath (a clean breath has one up and one down).
+        """
+        amp = det.amp
+        if amp > 0:
+            h = WIGGLE_H * amp
+            if self._wdir >= 0:
+                if x > self._wext:
+                    self._wext = x
+                elif x < self._wext - h:
+                    self._wdir, self._wext, self._wrev = -1, x, self._wrev + 1
+            elif x < self._wext:
+                self._wext = x
+            elif x > self._wext + h:
+                self._wdir, self._wext, self._wrev = 1, x, self._wrev + 1
+        t = self._fe[0].t
+        if self._wt0 is None:
+            self._wt0 = t
+        elif t - self._wt0 >= det.period:
+            per_breath = 0.5 * self._wrev * det.period / (t - self._wt0)
+            self._wiggle += (per_breath - self._wiggle) * WIGGLE_ADAPT
+            self._wt0, self._wrev = t, 0
+        share = SMOOTH_CLEAN + (SMOOTH_RIPPLE - SMOOTH_CLEAN) * min(
+            max((self._wiggle - 2.0) / 2.0, 0.0), 1.0)
+        return min(max(det.period * share, 0.03), 0.4)
+
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        tau = min(max(det.period / 30.0, 0.03), 0.4)
+        tau = self._smoothing(fes[0].raw, det)
         for i, fe in enumerate(fes):
             fe.tau = tau
             famp = self._belt_det[i].amp if self._belt_det else det.amp
@@ -218,7 +253,7 @@ class BreathAnalyzer:
         self._y = y
         if self._belt_det:
             self._hist.append((tb, tuple(fe.y for fe in fes)))
-        turn = det.step(tb, y, 2.0 * tau)
+        turn = det.step(tb, y, (2.0 - LEAD) * tau)
         if turn is not None:
             self._turn(turn, t_now, out)
         self._holds(tb, t_now, y, out)
