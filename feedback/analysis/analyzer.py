@@ -71,6 +71,7 @@ class BreathAnalyzer:
         self._scale = [0.0] * len(belts)
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
+        self._pause_end = float("-inf")
         self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -93,6 +94,7 @@ class BreathAnalyzer:
         """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold."""
         if end_t > start_t:
             self._pauses.append((float(start_t), float(end_t)))
+            self._pauses.sort()
 
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
@@ -341,13 +343,16 @@ class BreathAnalyzer:
                 pauses.pop(0)
             if pauses and pauses[0][0] <= tb:
                 clock.reset(tb, y)
+                self._pause_end = pauses[0][1]
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
         still = clock.step(tb, y, amp, noise)
+        # The smoothed signal settles later than the belt by the filter delay: count it.
+        lag = min((2.0 - LEAD) * self._fe[0].tau, max(clock.since - self._pause_end, 0.0))
         if self._holding:
             if still == 0.0:
                 self._holding = False
                 out.append(HoldEnd(at=t_now, t=tb))
-        elif still >= self.hold_after_s:
+        elif still > 0.0 and still + lag >= self.hold_after_s:
             self._holding = True
-            out.append(Hold(at=t_now, t=clock.since))
+            out.append(Hold(at=t_now, t=clock.since - lag))
