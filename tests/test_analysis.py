@@ -49,6 +49,17 @@ def test_inhale_exhale_durations_and_ratio():
         assert b.ratio > 1.5
 
 
+def test_paced_breathing_with_the_pacers_pause_is_not_a_hold():
+    samples, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                               noise=0.01)
+    an = BreathAnalyzer(["belly"])
+    for k in range(10):  # the pacer announces each 2.5 s pause after the exhale
+        an.planned_pause(k * 12.0 + 9.5, (k + 1) * 12.0)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+
+
 @pytest.mark.xfail(strict=True, reason="known limit (docs/analysis.md): a half-cosine breath "
                    "at 5/min dwells >1.5 s near its bottom; with a 2.5 s pause that exceeds 4 s")
 def test_paced_breathing_with_end_expiratory_pause_is_not_a_hold():
