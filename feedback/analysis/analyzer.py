@@ -346,7 +346,7 @@ class BreathAnalyzer:
                 self._pause_end = pauses[0][1]
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
-        still = clock.step(tb, y, amp, noise)
+        still = clock.step(tb, y, amp, noise, self._holding)
         # The smoothed signal settles later than the belt by the filter delay: count it.
         lag = min((2.0 - LEAD) * self._fe[0].tau, max(clock.since - self._pause_end, 0.0))
         if self._holding:
