@@ -87,8 +87,11 @@ def test_inverted_belt_with_flag_and_with_auto():
     late = [p for p in peaks if 40 < p < 85]
     fixed = run(BreathAnalyzer(["belly"], polarity="inverted"), flipped)
     assert matched(exhales(fixed), late) == len(late)
-    auto = run(BreathAnalyzer(["belly"], polarity="auto"), flipped)
+    an = BreathAnalyzer(["belly"], polarity="auto")
+    assert an.inverted == (False,)
+    auto = run(an, flipped)
     assert matched(exhales(auto), late) == len(late)
+    assert an.inverted == (True,)
     normal = run(BreathAnalyzer(["belly"], polarity="normal"), flipped)
     assert matched(exhales(normal), late) == 0  # peaks of -x are the troughs
 

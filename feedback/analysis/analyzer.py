@@ -100,6 +100,11 @@ class BreathAnalyzer:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
         self._reset_calibration()
 
+    @property
+    def inverted(self) -> tuple[bool, ...]:
+        """Per belt: is it being read inverted (set, or found by ``polarity="auto"``)?"""
+        return tuple(sign < 0 for sign in self._sign)
+
     def snapshot(self) -> AnalysisState:
         det = self._det
         if any(f.stuck_kind or f.noisy for f in self._faults):
