@@ -162,6 +162,7 @@ class BreathAnalyzer:
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
         self._recent: deque[Breath] = deque(maxlen=5)
+        self._artefact = False  # a stuck-signal fault happened during this breath
         self._trough = None  # (t, value, belt values)
         self._peak = None
         if self._belt_det:
@@ -174,6 +175,7 @@ class BreathAnalyzer:
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        self._artefact = True  # this breath says nothing about the normal depth
         if self._holding:
             self._holding = False
             out.append(HoldEnd(at=t, t=t))
@@ -186,11 +188,6 @@ class BreathAnalyzer:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
             f.stuck_kind = None
             self._clock.since = None
-            # The belt was off, stuck or at a rail: what a normal breath looks like must
-            # be learned again before stillness can be judged a hold.
-            self._amp_cal = 0.0
-            self._cal_amps = []
-            self._calibrated = False
 
     def _signal(self) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed."""
@@ -293,7 +290,11 @@ class BreathAnalyzer:
         if not durs or dur < 3.0 * _median(durs):
             durs.append(dur)
         rate = 60.0 / _median(durs) if durs else 0.0
-        if not self._calibrated:
+        artefact = self._artefact
+        self._artefact = False
+        if artefact:
+            pass
+        elif not self._calibrated:
             self._cal_amps.append(amp)
             if len(self._cal_amps) >= CAL_BREATHS:
                 self._amp_cal = _median(self._cal_amps)
