@@ -27,7 +27,7 @@ TOL = 0.5
 SKIP_START = 10.0
 SKIP_END = 2.0
 HOLD_AFTER = 4.0
-POLARITY = os.environ.get("BENCH_POLARITY", "normal")
+POLARITY = "normal"
 
 
 def match(detected: list[float], truth: list[float], tol: float = TOL):
