@@ -247,3 +247,5 @@ def test_bad_arguments():
         BreathAnalyzer(["a", "b", "c"])
     with pytest.raises(ValueError):
         BreathAnalyzer(["belly"], polarity="sideways")
+    with pytest.raises(ValueError, match="one per belt"):
+        BreathAnalyzer(["chest", "belly"]).feed(0.0, (1.0,))

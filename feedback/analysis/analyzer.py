@@ -135,6 +135,8 @@ class BreathAnalyzer:
         """One sample: ``t`` seconds, one value per belt. Returns the events it caused."""
         out: list[Event] = []
         fes = self._fe
+        if len(values) != len(fes):
+            raise ValueError(f"expected {len(fes)} values (one per belt), got {len(values)}")
         ready = False
         for i, fe in enumerate(fes):
             x = float(values[i])
