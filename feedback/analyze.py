@@ -18,10 +18,11 @@ def cmd_analyze(args) -> int:
     from feedback.config import load_config
     from feedback.recording import RecordingReader
 
-    hold_after_s = 4.0
+    hold_after_s, polarity = 4.0, "normal"
     if args.config:
         settings = load_config(config_path(args.config))
         hold_after_s = settings.analysis.hold_after_s
+        polarity = settings.analysis.polarity
     channels = args.channel or None
     if channels and len(channels) > 2:
         raise BadInput(f"--channel given {len(channels)} times; the analysis takes one or two")
@@ -30,7 +31,7 @@ def cmd_analyze(args) -> int:
         if len(belts) > 2:
             raise BadInput(f"{args.recording}: {len(belts)} signal columns "
                            f"({', '.join(belts)}); pick one or two with --channel")
-        analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s)
+        analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity)
         feed = analyzer.feed
         write = sys.stdout.write
         for sample in reader:

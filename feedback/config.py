@@ -168,6 +168,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     },
     "analysis": {
         "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),
+        "polarity": Choice("normal", choices=("normal", "inverted", "auto")),
     },
     "pacer": {
         "mode": Choice("fixed", choices=("fixed", "adaptive", "off")),

@@ -49,6 +49,17 @@ def test_inhale_exhale_durations_and_ratio():
         assert b.ratio > 1.5
 
 
+def test_paced_breathing_with_the_pacers_pause_is_not_a_hold():
+    samples, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                               noise=0.01)
+    an = BreathAnalyzer(["belly"])
+    for k in range(10):  # the pacer announces each 2.5 s pause after the exhale
+        an.planned_pause(k * 12.0 + 9.5, (k + 1) * 12.0)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+
+
 @pytest.mark.xfail(strict=True, reason="known limit (docs/analysis.md): a half-cosine breath "
                    "at 5/min dwells >1.5 s near its bottom; with a 2.5 s pause that exceeds 4 s")
 def test_paced_breathing_with_end_expiratory_pause_is_not_a_hold():
@@ -76,8 +87,11 @@ def test_inverted_belt_with_flag_and_with_auto():
     late = [p for p in peaks if 40 < p < 85]
     fixed = run(BreathAnalyzer(["belly"], polarity="inverted"), flipped)
     assert matched(exhales(fixed), late) == len(late)
-    auto = run(BreathAnalyzer(["belly"], polarity="auto"), flipped)
+    an = BreathAnalyzer(["belly"], polarity="auto")
+    assert an.inverted == (False,)
+    auto = run(an, flipped)
     assert matched(exhales(auto), late) == len(late)
+    assert an.inverted == (True,)
     normal = run(BreathAnalyzer(["belly"], polarity="normal"), flipped)
     assert matched(exhales(normal), late) == 0  # peaks of -x are the troughs
 
@@ -233,3 +247,5 @@ def test_bad_arguments():
         BreathAnalyzer(["a", "b", "c"])
     with pytest.raises(ValueError):
         BreathAnalyzer(["belly"], polarity="sideways")
+    with pytest.raises(ValueError, match="one per belt"):
+        BreathAnalyzer(["chest", "belly"]).feed(0.0, (1.0,))

@@ -39,6 +39,21 @@ def test_analyze_two_channels_and_config(tmp_path, capsys, repo):
     assert shares and abs(shares[-1] - 2 / 3) < 0.05
 
 
+def test_analyze_polarity_from_config(tmp_path, capsys):
+    samples, peaks = breathing(60, rate_bpm=10, fs=25, inhale_frac=0.3, noise=0.01)
+    rec = write(tmp_path / "r.csv", "t,belly", [(t, -x) for t, x in samples])
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[analysis]\npolarity = "inverted"\n')
+    assert main(["analyze", str(rec), "--config", str(cfg)]) == 0
+    exh = [e.t for e in map(from_json, capsys.readouterr().out.splitlines())
+           if e.kind_name == "exhale"]
+    late = [p for p in peaks if 12 < p < 55]
+    assert all(any(abs(p - t) < 0.5 for t in exh) for p in late)
+    cfg.write_text('[analysis]\npolarity = "upside-down"\n')
+    assert main(["analyze", str(rec), "--config", str(cfg)]) == 2
+    assert "polarity" in capsys.readouterr().err
+
+
 def test_analyze_bad_inputs(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err

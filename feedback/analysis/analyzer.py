@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
-from feedback.analysis.frontend import FrontEnd
+from feedback.analysis.frontend import LEAD, FrontEnd
 from feedback.analysis.holds import StillnessClock
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
@@ -32,6 +32,10 @@ POLARITY_BREATHS = 5
 FLIP_RATIO = 1.25
 ADAPT = 0.05  # share of each new breath in the running normal amplitude
 POLARITIES = ("auto", "normal", "inverted")
+SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signal
+SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
+WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
+WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class BreathAnalyzer:
         self._scale = [0.0] * len(belts)
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
+        self._pause_end = float("-inf")
         self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -76,6 +81,7 @@ class BreathAnalyzer:
         self._breath: Breath | None = None
         self._y = 0.0
         self._t = 0.0
+        self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
     # --- public API ------------------------------------------------------------------
 
@@ -88,10 +94,16 @@ class BreathAnalyzer:
         """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold."""
         if end_t > start_t:
             self._pauses.append((float(start_t), float(end_t)))
+            self._pauses.sort()
 
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
         self._reset_calibration()
+
+    @property
+    def inverted(self) -> tuple[bool, ...]:
+        """Per belt: is it being read inverted (set, or found by ``polarity="auto"``)?"""
+        return tuple(sign < 0 for sign in self._sign)
 
     def snapshot(self) -> AnalysisState:
         det = self._det
@@ -123,6 +135,8 @@ class BreathAnalyzer:
         """One sample: ``t`` seconds, one value per belt. Returns the events it caused."""
         out: list[Event] = []
         fes = self._fe
+        if len(values) != len(fes):
+            raise ValueError(f"expected {len(fes)} values (one per belt), got {len(values)}")
         ready = False
         for i, fe in enumerate(fes):
             x = float(values[i])
@@ -150,6 +164,7 @@ class BreathAnalyzer:
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
         self._recent: deque[Breath] = deque(maxlen=5)
+        self._artefact = False  # a stuck-signal fault happened during this breath
         self._trough = None  # (t, value, belt values)
         self._peak = None
         if self._belt_det:
@@ -162,6 +177,7 @@ class BreathAnalyzer:
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        self._artefact = True  # this breath says nothing about the normal depth
         if self._holding:
             self._holding = False
             out.append(HoldEnd(at=t, t=t))
@@ -174,11 +190,6 @@ class BreathAnalyzer:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
             f.stuck_kind = None
             self._clock.since = None
-            # The belt was off, stuck or at a rail: what a normal breath looks like must
-            # be learned again before stillness can be judged a hold.
-            self._amp_cal = 0.0
-            self._cal_amps = []
-            self._calibrated = False
 
     def _signal(self) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed."""
@@ -188,7 +199,7 @@ class BreathAnalyzer:
         total = 0.0
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
-            det.step(fe.t, fe.y, 2.0 * fe.tau)
+            det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
@@ -196,10 +207,40 @@ class BreathAnalyzer:
             total += self._sign[i] * fe.y / self._scale[i]
         return total
 
+    def _smoothing(self, x: float, det) -> float:
+        """Low-pass time constant: a share of the breathing period, larger when the
+        signal wiggles (cardiac ripple, motion) more than twice per breath.
+
+        Wiggles are reversals of the raw block means by more than ``WIGGLE_H`` x the
+        breath amplitude, counted per breath (a clean breath has one up and one down).
+        """
+        amp = det.amp
+        if amp > 0:
+            h = WIGGLE_H * amp
+            if self._wdir >= 0:
+                if x > self._wext:
+                    self._wext = x
+                elif x < self._wext - h:
+                    self._wdir, self._wext, self._wrev = -1, x, self._wrev + 1
+            elif x < self._wext:
+                self._wext = x
+            elif x > self._wext + h:
+                self._wdir, self._wext, self._wrev = 1, x, self._wrev + 1
+        t = self._fe[0].t
+        if self._wt0 is None:
+            self._wt0 = t
+        elif t - self._wt0 >= det.period:
+            per_breath = 0.5 * self._wrev * det.period / (t - self._wt0)
+            self._wiggle += (per_breath - self._wiggle) * WIGGLE_ADAPT
+            self._wt0, self._wrev = t, 0
+        share = SMOOTH_CLEAN + (SMOOTH_RIPPLE - SMOOTH_CLEAN) * min(
+            max((self._wiggle - 2.0) / 2.0, 0.0), 1.0)
+        return min(max(det.period * share, 0.03), 0.4)
+
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        tau = min(max(det.period / 30.0, 0.03), 0.4)
+        tau = self._smoothing(fes[0].raw, det)
         for i, fe in enumerate(fes):
             fe.tau = tau
             famp = self._belt_det[i].amp if self._belt_det else det.amp
@@ -218,7 +259,7 @@ class BreathAnalyzer:
         self._y = y
         if self._belt_det:
             self._hist.append((tb, tuple(fe.y for fe in fes)))
-        turn = det.step(tb, y, 2.0 * tau)
+        turn = det.step(tb, y, (2.0 - LEAD) * tau)
         if turn is not None:
             self._turn(turn, t_now, out)
         self._holds(tb, t_now, y, out)
@@ -251,7 +292,11 @@ class BreathAnalyzer:
         if not durs or dur < 3.0 * _median(durs):
             durs.append(dur)
         rate = 60.0 / _median(durs) if durs else 0.0
-        if not self._calibrated:
+        artefact = self._artefact
+        self._artefact = False
+        if artefact:
+            pass
+        elif not self._calibrated:
             self._cal_amps.append(amp)
             if len(self._cal_amps) >= CAL_BREATHS:
                 self._amp_cal = _median(self._cal_amps)
@@ -306,13 +351,16 @@ class BreathAnalyzer:
                 pauses.pop(0)
             if pauses and pauses[0][0] <= tb:
                 clock.reset(tb, y)
+                self._pause_end = pauses[0][1]
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
-        still = clock.step(tb, y, amp, noise)
+        still = clock.step(tb, y, amp, noise, self._holding)
+        # The smoothed signal settles later than the belt by the filter delay: count it.
+        lag = min((2.0 - LEAD) * self._fe[0].tau, max(clock.since - self._pause_end, 0.0))
         if self._holding:
             if still == 0.0:
                 self._holding = False
                 out.append(HoldEnd(at=t_now, t=tb))
-        elif still >= self.hold_after_s:
+        elif still > 0.0 and still + lag >= self.hold_after_s:
             self._holding = True
-            out.append(Hold(at=t_now, t=clock.since))
+            out.append(Hold(at=t_now, t=clock.since - lag))
