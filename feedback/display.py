@@ -5,8 +5,9 @@ window on a laptop). If there is none it returns ``None`` with the reason, and t
 session runs on with the LED ring (and a terminal status line): a missing display is a
 fault to show and record, not a reason to stop giving feedback.
 
-In simulation the keyboard stands in for the unit's buttons and the emulated ring's
-decoded colours are drawn in the corner, so a laptop shows what the unit would.
+In simulation the keyboard stands in for the unit's buttons (space: start/pause, n or
+right arrow: next, c: calibrate again, q or escape: quit) and the emulated ring's decoded
+colours are drawn in a panel beside the screen, so a laptop shows what the unit would.
 """
 
 from __future__ import annotations
@@ -47,14 +48,25 @@ class Display:
 
     @classmethod
     def open(cls, settings, ring_colours=None) -> tuple[Display | None, str | None]:
-        """Open the screen; ``(None, reason)`` when it cannot be had."""
+        """Open the screen; ``(None, reason)`` when it cannot be had.
+
+        In simulation (``ring_colours`` given) the window gets a side panel where the
+        emulated LED ring is drawn, so it never covers the patient's screen."""
         import pygame
 
         from feedback.screen import Screen
 
         size = (settings.screen.width, settings.screen.height)
         try:
-            screen = Screen(size, display=True, fullscreen=settings.screen.fullscreen)
+            if ring_colours is None:
+                screen = Screen(size, display=True, fullscreen=settings.screen.fullscreen)
+            else:
+                pygame.display.init()
+                panel = size[1] // 3
+                window = pygame.display.set_mode((size[0] + panel, size[1]))
+                pygame.display.set_caption("Ademcoach (simulation)")
+                screen = Screen(size)
+                screen.surface = window.subsurface(pygame.Rect((0, 0), size))
         except pygame.error as exc:
             return None, f"no display: {exc}"
         return cls(screen, ring_colours), None
@@ -77,25 +89,29 @@ class Display:
         self.screen.draw(view)
         if self.ring_colours is not None:
             self._draw_ring(self.ring_colours())
-        self.screen.present()
-
-    def _draw_ring(self, colours) -> None:
-        """The decoded LED ring, small, in the bottom-right corner (simulation only)."""
         import pygame
 
+        pygame.display.flip()
+
+    def _draw_ring(self, colours) -> None:
+        """The decoded LED ring in the side panel (simulation only)."""
+        import pygame
+
+        window = pygame.display.get_surface()
+        w, h = self.screen.size
+        panel = pygame.Rect(w, 0, window.get_width() - w, h)
+        window.fill((0, 0, 0), panel)
         if colours is None or len(colours) == 0:
             return
-        surf = self.screen.surface
-        w, h = surf.get_size()
-        r = int(min(w, h) * 0.06)
-        cx, cy = w - r - int(r * 0.5), h - r - int(r * 0.5)
-        dot = max(2, int(r * 0.22))
+        r = int(panel.w * 0.36)
+        cx, cy = panel.centerx, panel.centery
+        dot = max(2, int(r * 2 * math.pi / len(colours) * 0.38))
         n = len(colours)
         for i, rgb in enumerate(colours):
             a = 2 * math.pi * i / n - math.pi / 2
             pos = (cx + int(r * math.cos(a)), cy + int(r * math.sin(a)))
-            pygame.draw.circle(surf, (60, 60, 60), pos, dot + 1)
-            pygame.draw.circle(surf, tuple(int(c) for c in rgb[:3]), pos, dot)
+            pygame.draw.circle(window, (60, 60, 60), pos, dot + 1)
+            pygame.draw.circle(window, tuple(int(c) for c in rgb[:3]), pos, dot)
 
     def close(self) -> None:
         import pygame

@@ -142,15 +142,13 @@ def test_run_bad_input_exits_2(config, capsys, argv, message):
 def test_window_shows_the_screen_and_the_emulated_ring_and_keys_work(config):
     import pygame
 
-    from feedback.display import Display
 
     settings, programme = load_all(config)
     settings.screen["fullscreen"] = False
-    display, problem = Display.open(settings)
-    assert display is not None, problem
     modes = []
     with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
-                      duration=40, display=display, status=False) as s:
+                      duration=40, headless=False, status=False) as s:
+        display = s.display
         def press_space(due):
             pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE))
             return None
@@ -159,13 +157,14 @@ def test_window_shows_the_screen_and_the_emulated_ring_and_keys_work(config):
         s.loop.add("mode", lambda due: (modes.append((s.now(), s.coach.mode)), due + 1)[1],
                    first=s.t0 + 29.5)
         s.run()
-        surface = display.screen.surface
-        w, h = surface.get_size()
+        window = pygame.display.get_surface()
+        w, h = display.screen.size
+        assert window.get_size() == (w + h // 3, h)  # the screen plus a panel for the ring
         ring = s.parts.spi.last
-        # the emulated ring's decoded colours are drawn in the bottom-right corner
-        r = int(min(w, h) * 0.06)
-        cx, cy = w - r - int(r * 0.5), h - r - int(r * 0.5)
-        top = tuple(surface.get_at((cx, cy - r))[:3])
+        # the emulated ring's decoded colours are drawn in the panel, pixel 0 on top
+        panel_w = window.get_width() - w
+        cx, cy = w + panel_w // 2, h // 2
+        top = tuple(window.get_at((cx, cy - int(panel_w * 0.36)))[:3])
         assert top == tuple(int(c) for c in ring[0])
     assert ("paused" in [m for t, m in modes if t > 30.0]), modes
     assert [m for t, m in modes if t < 30.0] == ["exercise"]
