@@ -170,8 +170,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                 raise BadInput(f"--events {events_path}: cannot write: {exc.strerror}") from None
             sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
         records = open_records(settings, sim, clock)
-        today = records.today_minutes() if records is not None and hasattr(
-            records, "today_minutes") else 0.0
+        today = practised_today(records, settings.patient.code) if records else 0.0
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s)
         coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
@@ -216,6 +215,29 @@ def open_records(settings, sim, clock):
     except Exception as exc:  # an unusable data dir must not stop the feedback
         log.warning("records unavailable (%s): feedback goes on without them", exc)
         return None
+
+
+def practised_today(records, patient: str) -> float:
+    """Minutes this patient practised today so far (for the start screen). Read once,
+    before the loop starts; an unreadable record counts as none."""
+    import datetime as dt
+    import sqlite3
+
+    from feedback.report import load_sessions
+
+    if not records.db_path.exists():
+        return 0.0
+    today = dt.date.today()
+    try:
+        conn = sqlite3.connect(f"file:{records.db_path}?mode=ro", uri=True)
+        try:
+            sessions = load_sessions(conn, since=today, patient=patient)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("could not read today's practice from the records: %s", exc)
+        return 0.0
+    return sum(s.minutes for s in sessions if s.day == today)
 
 
 def _config_text(path: Path) -> str:

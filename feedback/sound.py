@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 
 import numpy as np
 
@@ -50,7 +51,7 @@ class Sound:
         self._sounds: dict = {}
         self._last_phase: str | None = None
         self._last_warn = float("-inf")
-        self.played: list[str] = []
+        self.played: deque[str] = deque(maxlen=32)  # the last sounds played (for tests)
         if not self.enabled:
             return
         try:

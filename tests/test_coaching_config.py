@@ -62,7 +62,7 @@ def test_sound_follows_the_pacer_and_warns(monkeypatch):
                            (7.6, "exhale", True)]:
         s.update(t, phase, warn)
     s.close()
-    assert s.played == ["inhale", "exhale", "warning", "warning"]
+    assert list(s.played) == ["inhale", "exhale", "warning", "warning"]
 
 
 def test_synthesised_tones_are_soft_at_the_edges():

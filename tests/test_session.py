@@ -168,3 +168,14 @@ def test_window_shows_the_screen_and_the_emulated_ring_and_keys_work(config):
         assert top == tuple(int(c) for c in ring[0])
     assert ("paused" in [m for t, m in modes if t > 30.0]), modes
     assert [m for t, m in modes if t < 30.0] == ["exercise"]
+
+
+def test_start_screen_counts_todays_practice_from_the_records(config):
+    settings, programme = load_all(config)
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=90, status=False) as s:
+        s.run()
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=1, status=False) as s:
+        # the records hold today's first session: about 1.5 minutes
+        assert 1.3 <= s.coach.today_min <= 1.6
