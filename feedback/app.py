@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from dataclasses import dataclass
 
 from feedback import events as ev
 
@@ -27,18 +26,6 @@ log = logging.getLogger(__name__)
 
 RING_FPS = 30
 UNIT_FAULTS = ("led", "display", "storage")  # the unit's own parts, not the belt
-
-
-@dataclass
-class RunOptions:
-    """What ``ademcoach run`` was asked to do."""
-
-    sim: str | None = None
-    headless: bool = False
-    duration: float | None = None
-    speed: float | None = None
-    events_path: str | None = None
-    wait_for_config: bool = False
 
 
 class FaultLatch:

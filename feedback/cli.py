@@ -98,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="simulation speed (1 = real time, 0 = as fast as possible)")
     run.add_argument("--config", metavar="FILE", help="config file")
     run.add_argument("--events", metavar="FILE", help="also write the event stream to FILE")
-    run.add_argument("--wait-for-config", action="store_true",
-                     help="on a bad config, show it and wait for a fixed file (the service)")
+    run.add_argument("--wait", action="store_true",
+                     help="on a bad config or a missing sensor at start, show the problem "
+                          "on screen and wait until it is fixed (the service)")
     run.set_defaults(func=_lazy("feedback.run", "cmd_run"))
 
     an = sub.add_parser("analyze", help="replay a recording through the analysis, print events")

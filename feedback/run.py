@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from feedback.errors import BadInput
+from feedback.errors import BadInput, HardwareError
 
 log = logging.getLogger("ademcoach")
 
@@ -52,26 +52,61 @@ def make_clock(sim: str | None, speed: float | None, headless: bool):
     return VirtualClock() if speed == 0 else ScaledClock(speed)
 
 
-def wait_for_config(path: Path, error, display, poll_s: float = 2.0):
-    """The unit's answer to a bad config at start: show it and wait for a fixed file."""
+def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
+    """The unit's answer to a problem at start that a person must fix (a bad config file,
+    a sensor that does not answer): show it on the screen and try again every ``poll_s``
+    seconds, instead of exiting and being restarted in a loop. ``retry()`` returns the
+    result, or raises the problem again."""
     from feedback import notify
-    from feedback.coach import config_error_view
-    from feedback.config import ConfigError
-    from feedback.reload import load_all
 
-    for p in error.problems:
-        log.error("config: %s", p)
-    notify.ready("config error: waiting for a fixed file")
+    notify.ready("waiting: " + problem_view.title)
     while True:
         notify.watchdog()
         if display is not None:
             display.poll()
-            display.show(config_error_view(error.problems, "nl", kept=False))
+            display.show(problem_view.view)
         time.sleep(poll_s)
         try:
-            return load_all(path)
-        except ConfigError as exc:
-            error = exc
+            return retry()
+        except problem_view.errors as exc:
+            problem_view.update(exc)
+
+
+class ConfigProblem:
+    """A bad config at start, as the config error screen shows it."""
+
+    errors: tuple = ()
+
+    def __init__(self, error):
+        from feedback.config import ConfigError
+
+        self.errors = (ConfigError,)
+        self.update(error)
+
+    def update(self, error) -> None:
+        from feedback.coach import config_error_view
+
+        for p in error.problems:
+            log.error("config: %s", p)
+        self.title = f"config error in {error.problems[0].path}"
+        self.view = config_error_view(error.problems, "nl", kept=False)
+
+
+class SensorProblem:
+    """No sensor at start, as the belt/sensor screen shows it."""
+
+    errors = (HardwareError,)
+
+    def __init__(self, error, lang: str):
+        self.lang = lang
+        self.update(error)
+
+    def update(self, error) -> None:
+        from feedback.coach import View
+
+        log.error("%s", error)
+        self.title = str(error)
+        self.view = View(screen="sensor", lang=self.lang, fault="i2c")
 
 
 class Notifier:
@@ -97,41 +132,62 @@ def cmd_run(args) -> int:
     from feedback.cli import config_path
     from feedback.config import ConfigError
     from feedback.display import Display, want_display
-    from feedback.reload import ConfigWatcher, load_all
+    from feedback.reload import load_all
 
-    listener = setup_logging()
+    listener = setup_logging(logging.WARNING if args.sim else logging.INFO)
+    display = None
     try:
         path = config_path(args.config)
         headless = not want_display(args.headless)
-        display = None
-        display_problem = None
         try:
             settings, programme = load_all(path)
         except ConfigError as exc:
-            if not args.wait_for_config:
+            if not args.wait:
                 raise
             if not headless:
                 from feedback.config import defaults
 
-                display, display_problem = Display.open(defaults())
-            settings, programme = wait_for_config(path, exc, display)
+                display, _ = Display.open(defaults())
+            settings, programme = wait_until_fixed(ConfigProblem(exc),
+                                                   lambda: load_all(path), display)
         clock = make_clock(args.sim, args.speed, headless)
         duration = args.duration
         if duration is None and args.sim and headless:
             duration = SIM_DEFAULT_S
-        return _run(args, path, settings, programme, clock, headless, duration, display,
-                    display_problem, ConfigWatcher)
+        while True:
+            try:
+                return _run(args, path, settings, programme, clock, headless, duration,
+                            display)
+            except HardwareError as exc:
+                if not args.wait:
+                    raise
+                if not headless and display is None:
+                    display, _ = Display.open(settings)
+                problem = SensorProblem(exc, settings.patient.language)
+                wait_until_fixed(problem, lambda: _probe_sensor(settings, clock), display)
     finally:
+        if display is not None:
+            display.close()
         listener.stop()
 
 
-def _run(args, path, settings, programme, clock, headless, duration, display,
-         display_problem, watcher_cls) -> int:
+def _probe_sensor(settings, clock) -> None:
+    """Raise HardwareError while the sensor still does not answer."""
+    from device.sensor import AdsSensor
+
+    sensor = AdsSensor.from_settings(settings.sensor, clock)
+    try:
+        sensor.connect()
+    finally:
+        sensor.close()
+
+
+def _run(args, path, settings, programme, clock, headless, duration, display) -> int:
     from feedback.app import install_signal_handlers
 
     with open_session(settings, programme, path, sim=args.sim, clock=clock,
                       headless=headless, duration=duration, events_path=args.events,
-                      display=display, display_problem=display_problem) as session:
+                      display=display) as session:
         install_signal_handlers(session)
         reason = session.run()
         if session.status is not None:

@@ -179,3 +179,39 @@ def test_start_screen_counts_todays_practice_from_the_records(config):
                       duration=1, status=False) as s:
         # the records hold today's first session: about 1.5 minutes
         assert 1.3 <= s.coach.today_min <= 1.6
+
+
+def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
+    """``run --wait`` (the service) never exits on a bad config or a missing sensor."""
+    import subprocess
+    import sys
+    import time
+
+    good = config.read_text()
+    config.write_text("[pacer]\nexhale_s = 40\n")
+    err = tmp_path / "err.txt"
+    with open(err, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "feedback.cli", "run", "--wait",
+                                 "--headless", "--config", str(config)],
+                                stdout=subprocess.DEVNULL, stderr=fh)
+    try:
+        time.sleep(3.0)
+        assert proc.poll() is None, err.read_text()
+        assert "pacer.exhale_s = 40: must be between 2 and 20 seconds" in err.read_text()
+        config.write_text(good)  # fixed: now it needs the sensor, which this machine lacks
+        time.sleep(5.0)
+        assert proc.poll() is None, err.read_text()
+        assert "No ADS1115 at 0x48 on I2C bus 1" in err.read_text()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_without_wait_a_bad_config_exits_2_and_no_sensor_exits_1(config, capsys):
+    good = config.read_text()
+    config.write_text("[pacer]\nexhale_s = 40\n")
+    assert main(["run", "--headless", "--config", str(config)]) == 2
+    assert "pacer.exhale_s = 40" in capsys.readouterr().err
+    config.write_text(good)
+    assert main(["run", "--headless", "--config", str(config)]) == 1
+    assert "No ADS1115 at 0x48 on I2C bus 1" in capsys.readouterr().err
