@@ -5,6 +5,7 @@ read from ``../shared/data`` next to the repository (or $ADEMCOACH_DATA).
 """
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,26 @@ def data_dir() -> Path:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A real 2 MB file system (tmpfs), for full and read-only disks; needs root."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.fixture
+def sim_config(repo, tmp_path):
+    """The shipped config with the records in a temporary directory."""
+    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
+    text = text.replace('data_dir = ""', f'data_dir = "{tmp_path / "data"}"')
+    path = tmp_path / "ademcoach.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

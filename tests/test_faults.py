@@ -3,7 +3,6 @@ what is wrong, recovers by itself and loses no stored record."""
 
 import errno
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -14,12 +13,8 @@ from feedback.run import open_session
 
 
 @pytest.fixture
-def config(repo, tmp_path):
-    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
-    text = text.replace('data_dir = ""', f'data_dir = "{tmp_path / "data"}"')
-    path = tmp_path / "ademcoach.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+def config(sim_config):
+    return sim_config
 
 
 def run_with(config, seconds, actions, scenario="calm", **open_kw):
@@ -67,20 +62,8 @@ def test_led_ring_failure_is_shown_and_recovers(config):
     assert not any(v.notice and "ledring" in v.notice for t, v in views if t > 45)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 2 MB file system for the data directory (tmpfs; needs root)."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
-                       capture_output=True)
-    if r.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
-
-
-def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, small_disk):
+def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, tmpfs):
+    small_disk = tmpfs
     text = config.read_text().replace(str(config.parent / "data"), str(small_disk / "data"))
     config.write_text(text)
     filler = small_disk / "filler"

@@ -177,18 +177,6 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     rec.close(timeout=2)
 
 
-@pytest.fixture
-def tmpfs(tmp_path):
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                       capture_output=True)
-    if r.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
-
-
 def test_read_only_filesystem_for_real(tmpfs):
     # A read-only mount (EROFS, even for root) that becomes writable later: a remount to
     # read-only under an open database is refused by the kernel ("busy"), so it starts ro.

@@ -16,13 +16,8 @@ WARNINGS = {"slower", "longer_exhale", "breathe_on", "dont_force", "belly", "che
 
 
 @pytest.fixture
-def config(repo, tmp_path):
-    """The shipped config with the records in a temporary directory."""
-    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
-    text = text.replace('data_dir = ""', f'data_dir = "{tmp_path / "data"}"')
-    path = tmp_path / "ademcoach.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+def config(sim_config):
+    return sim_config
 
 
 def simulate(config, scenario, seconds, **changes):
