@@ -47,9 +47,11 @@ class TimerStats:
 class Loop:
     """A single-threaded scheduler of timers on an injected clock."""
 
-    def __init__(self, clock, late_after: float = 0.02, keep_lateness: int = 0):
+    def __init__(self, clock, late_after: float = 0.02, keep_lateness: int = 0,
+                 warn_after: float = 0.1):
         self.clock = clock
         self.late_after = late_after
+        self.warn_after = warn_after
         self.keep_lateness = keep_lateness
         self.stats: dict[str, TimerStats] = {}
         self._heap: list[tuple[float, int, str, Callback]] = []
@@ -99,6 +101,9 @@ class Loop:
             if late > self.late_after:
                 stats.late += 1
                 stats.worst_late_s = max(stats.worst_late_s, late)
+                if late > self.warn_after and stats.late in self._warn_at(stats):
+                    log.warning("%s tick %.0f ms late (%d late of %d so far)", name,
+                                late * 1000, stats.late, stats.ticks)
             nxt = callback(due)
             if nxt is None:
                 continue
@@ -110,6 +115,11 @@ class Loop:
                 nxt += missed * period
             heapq.heappush(self._heap, (nxt, next(self._seq), name, callback))
         self._drain()
+
+    @staticmethod
+    def _warn_at(stats: TimerStats) -> tuple[int, ...]:
+        """Log the 1st, 10th, 100th ... late tick of a timer, not every one."""
+        return (1, 10, 100, 1000, 10000, 100000)
 
     def late_summary(self) -> str:
         parts = [f"{n}: {s.late}/{s.ticks} late (worst {s.worst_late_s * 1000:.0f} ms)"

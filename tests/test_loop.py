@@ -33,7 +33,7 @@ def test_a_timer_can_stop_itself_and_the_loop_ends_when_none_are_left():
     assert calls == [0.0, 1.0, 2.0]
 
 
-def test_slow_callbacks_are_counted_late_and_stalls_skip_ahead():
+def test_slow_callbacks_are_counted_late_and_stalls_skip_ahead(caplog):
     clock = VirtualClock()
     loop = Loop(clock, late_after=0.01)
     dues = []
@@ -53,6 +53,8 @@ def test_slow_callbacks_are_counted_late_and_stalls_skip_ahead():
     assert stats.skipped >= 40  # the stall's ticks were skipped, not replayed
     assert all(b > a for a, b in zip(dues, dues[1:], strict=False))
     assert "work:" in loop.late_summary()
+    warned = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("work tick 4900 ms late")  # the stall
 
 
 def test_posted_work_from_another_thread_runs_on_the_loop():

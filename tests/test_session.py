@@ -210,3 +210,26 @@ def test_without_wait_a_bad_config_exits_2_and_no_sensor_exits_1(config, capsys)
     config.write_text(good)
     assert main(["run", "--headless", "--config", str(config)]) == 1
     assert "No ADS1115 at 0x48 on I2C bus 1" in capsys.readouterr().err
+
+
+def test_sigterm_finishes_the_record_and_exits_0(config):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "feedback.cli", "run", "--sim", "calm",
+                             "--headless", "--speed", "20", "--duration", "3600",
+                             "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # about 80 simulated seconds
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Samenvatting (SIGTERM" in out
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        (reason, ended), = conn.execute("SELECT end_reason, ended_at FROM sessions").fetchall()
+        breaths = conn.execute("SELECT count(*) FROM breaths").fetchone()[0]
+    assert reason == "SIGTERM" and ended is not None and breaths >= 5
