@@ -56,7 +56,7 @@ SECTIONS = {
     },
     "follow": {
         "lag_s": Float(0.5, lo=0.0, hi=5.0, unit="seconds"),
-        "compliance": Float(0.9, lo=0.0, hi=1.0),
+        "compliance": Float(1.0, lo=0.0, hi=1.0),
     },
 }
 

@@ -125,8 +125,11 @@ def test_following_the_pacer_with_lag():
         assert sc.follow.lag_s < (b["peak"] % 10) - 4 < sc.follow.lag_s + 0.6
 
 
-def test_partial_compliance_still_follows_the_pacer_rate():
-    p, _, _ = run("calm", 60, follow=_pacer)  # compliance 0.9 in the scenario
+def test_partial_compliance_still_follows_the_pacer_rate(repo, tmp_path):
+    text = (repo / "config" / "scenarios" / "fast.toml").read_text()
+    scenario = tmp_path / "fast-following.toml"
+    scenario.write_text(text.replace("compliance = 0.0", "compliance = 0.9"))
+    p, _, _ = run(str(scenario), 60, follow=_pacer)
     bs = breaths_between(p, 10, 60)
     assert 60 / np.mean([b["end"] - b["start"] for b in bs]) == pytest.approx(6, abs=0.6)
 
