@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from feedback import __version__
@@ -148,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # gpiozero warns once per pin library it cannot load before it finds one (or none,
+    # which is then said in one line): not for the person at the unit.
+    warnings.filterwarnings("ignore", message="Falling back from")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
