@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from feedback import __version__
-from feedback.errors import AdemError, BadInput, NotBuilt
+from feedback.errors import AdemError, BadInput
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config"
 SYSTEM_CONFIG = Path("/etc/ademcoach/ademcoach.toml")
@@ -69,13 +69,6 @@ def _lazy(module: str, name: str):
         import importlib
 
         return getattr(importlib.import_module(module), name)(args)
-
-    return handler
-
-
-def _not_built(name: str):
-    def handler(args) -> int:
-        raise NotBuilt(f"'ademcoach {name}' is not available in this version yet")
 
     return handler
 

@@ -32,9 +32,3 @@ class HardwareError(AdemError, RuntimeError):
     """A part of the unit is missing or does not answer. Exit code 1."""
 
     exit_code = 1
-
-
-class NotBuilt(AdemError):
-    """A planned command that this version does not have yet. Exit code 1."""
-
-    exit_code = 1
