@@ -134,6 +134,78 @@ def test_planned_pause_is_not_a_hold_and_the_clock_starts_at_its_end():
     assert holds[0].at >= t_stop + 9.0 - 0.1
 
 
+def _stop_then_still(seconds, at_top):
+    """Calm breathing, then the breath stops (at the top of an inhale or the end of an
+    exhale) and stays still with a little noise. Returns (samples, stop time)."""
+    # 12/min with inhale_frac 0.4: peaks at 2 s + k x 5 s, breaths end at k x 5 s.
+    pre, _ = breathing(37.0 if at_top else 40.0, rate_bpm=12, fs=50, noise=0.005)
+    t_stop, level = pre[-1]
+    rng = random.Random(4)
+    still = [(t_stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(seconds * 50)]
+    return pre + still, t_stop
+
+
+@pytest.mark.parametrize("at_top", [True, False])
+@pytest.mark.parametrize("offset", [1.6, 2.5, 3.5])
+def test_a_hold_that_began_clearly_before_a_planned_pause_keeps_counting(at_top, offset):
+    """The pacer's pause comes while the patient is already holding (e.g. held at the top
+    of an inhale while the pacer went on to exhale): the pause must not restart the clock."""
+    samples, t_stop = _stop_then_still(10, at_top)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    an.planned_pause(t_stop + offset, t_stop + offset + 1.0)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at <= t_stop + 4.5
+
+
+@pytest.mark.parametrize("at_top", [True, False])
+@pytest.mark.parametrize("offset", [-0.9, -0.3, 0.0, 0.4, 0.8])
+def test_stillness_that_begins_with_the_pacers_pause_counts_from_its_end(at_top, offset):
+    """The patient follows the pacer into its pause up to about 1 s early or late: that
+    stillness is the pacer's, and the hold clock starts only when the pause ends."""
+    samples, t_stop = _stop_then_still(10, at_top)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    start, end = t_stop + offset, t_stop + offset + 2.0
+    an.planned_pause(start, end)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(end, abs=0.05)
+    assert end + 4.0 - 0.1 <= holds[0].at <= end + 4.5
+
+
+def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():
+    """Breaths of 5/min whose 2.5 s pause starts up to 0.8 s before or after the pacer's:
+    the rounded end of the slow exhale must not count as stillness before the pause."""
+    samples, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                               noise=0.01)
+    rng = random.Random(2)
+    an = BreathAnalyzer(["belly"])
+    for k in range(10):
+        shift = rng.uniform(-0.8, 0.8)
+        an.planned_pause(k * 12.0 + 9.5 + shift, (k + 1) * 12.0 + shift)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+
+
+def test_a_hold_after_paced_breathing_counts_through_the_next_pause():
+    """Paced 5/min breathing with announced pauses, then the patient stops at the top of
+    an inhale and the pacer's next pause passes: one hold, counted from the stop."""
+    samples, _ = breathing(62.0 + 3.8, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                           noise=0.01)
+    t_stop, level = samples[-1]  # the top of the sixth breath
+    rng = random.Random(6)
+    samples += [(t_stop + (i + 1) / 50, level + rng.gauss(0, 0.01)) for i in range(12 * 50)]
+    an = BreathAnalyzer(["belly"], hold_after_s=8.0)
+    for k in range(7):
+        an.planned_pause(k * 12.0 + 9.5, (k + 1) * 12.0)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.8)
+    assert holds[0].at <= t_stop + 8.5
+
+
 def test_hold_after_can_be_changed():
     pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
     t_stop, level = pre[-1]

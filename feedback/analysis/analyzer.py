@@ -36,6 +36,7 @@ SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signa
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
+PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,6 @@ class BreathAnalyzer:
         self._scale = [0.0] * len(belts)
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
-        self._pause_end = float("-inf")
         self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -91,7 +91,12 @@ class BreathAnalyzer:
         self.hold_after_s = float(seconds)
 
     def planned_pause(self, start_t: float, end_t: float) -> None:
-        """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold."""
+        """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold.
+
+        Stillness that begins during the pause (or up to ``PAUSE_GRACE_S`` before it)
+        counts only from ``end_t``; stillness that began earlier is a hold already under
+        way and keeps counting through the pause.
+        """
         if end_t > start_t:
             self._pauses.append((float(start_t), float(end_t)))
             self._pauses.sort()
@@ -338,6 +343,29 @@ class BreathAnalyzer:
                     self._det = TurnDetector(self._det.period)
                 self._trough = self._peak = None
 
+    def _still_from(self, lag: float) -> float:
+        """When the current stillness counts from (belt time).
+
+        The belt settled ``lag`` (the filter delay) before the smoothed signal did. The
+        pacer's own pause is no hold: if the patient stopped (``settled``) during a
+        planned pause or less than ``PAUSE_GRACE_S`` before it (following the pacer
+        early), the stillness only counts from the pause's end. Stillness that began
+        clearly before the pause is the patient's own and keeps counting through it.
+        """
+        clock = self._clock
+        s0 = clock.since - lag
+        stop = max(clock.settled, clock.since) - lag
+        pauses = self._pauses
+        while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
+            pauses.pop(0)  # over before this stillness began: can never matter again
+        for start, end in pauses:
+            if end <= stop:
+                continue
+            if start - PAUSE_GRACE_S > stop:
+                break  # sorted: later pauses begin later still
+            s0 = stop = end
+        return s0
+
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
         faulted = any(f.stuck_kind or f.noisy for f in self._faults)
@@ -345,22 +373,17 @@ class BreathAnalyzer:
         if faulted or not self._calibrated or amp <= 0:
             clock.reset(tb, y)
             return
-        pauses = self._pauses
-        if pauses:
-            while pauses and pauses[0][1] < tb:
-                pauses.pop(0)
-            if pauses and pauses[0][0] <= tb:
-                clock.reset(tb, y)
-                self._pause_end = pauses[0][1]
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
         still = clock.step(tb, y, amp, noise, self._holding)
-        # The smoothed signal settles later than the belt by the filter delay: count it.
-        lag = min((2.0 - LEAD) * self._fe[0].tau, max(clock.since - self._pause_end, 0.0))
         if self._holding:
             if still == 0.0:
                 self._holding = False
                 out.append(HoldEnd(at=t_now, t=tb))
-        elif still > 0.0 and still + lag >= self.hold_after_s:
-            self._holding = True
-            out.append(Hold(at=t_now, t=clock.since - lag))
+            return
+        if still > 0.0:
+            # The smoothed signal settles later than the belt by the filter delay.
+            s0 = self._still_from((2.0 - LEAD) * self._fe[0].tau)
+            if tb - s0 >= self.hold_after_s:
+                self._holding = True
+                out.append(Hold(at=t_now, t=s0))
