@@ -246,6 +246,63 @@ def test_clipping_at_a_rail_and_disconnection():
     assert not [e for e in ev if isinstance(e, Hold)]
 
 
+def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
+    """Calm breathing (amplitude 1), the plug out for ``seconds`` (the input at ``level``
+    with a little ADC noise), then breathing again. Returns (samples, out, back)."""
+    pre, _ = breathing(40, rate_bpm=12, fs=fs, noise=0.01)
+    out = pre[-1][0] + 1.0 / fs
+    rng = random.Random(8)
+    gone = [(out + i / fs, level + rng.gauss(0, noise)) for i in range(int(seconds * fs))]
+    back = gone[-1][0] + 1.0 / fs
+    post, _ = breathing(40, rate_bpm=12, fs=fs, noise=0.01, t0=back, seed=3)
+    return pre + gone + post, out, back
+
+
+@pytest.mark.parametrize("level", [14.0, -12.0])
+def test_unplugged_belt_with_adc_noise_is_one_disconnected_fault(level):
+    samples, out, back = _unplugged(level)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["disconnected"] and faults[0].belt == "belly"
+    assert out + 0.9 <= faults[0].at <= out + 1.5
+    assert [e.kind for e in ends] == ["disconnected"] and back <= ends[0].at <= back + 0.2
+    assert not [e for e in events if isinstance(e, Hold)]
+    # breathing is followed again at once: no jump is taken for a breath
+    assert len(exhales([e for e in events if back < e.at < back + 40.0])) >= 6
+    assert not [e for e in events if out - 1.0 < e.at < back and isinstance(e, Breath)]
+
+
+def test_one_of_two_belts_unplugged_names_that_belt():
+    samples, out, back = _unplugged(14.0)
+    chest, _ = breathing(samples[-1][0] + 0.01, rate_bpm=12, fs=50, noise=0.01)
+    both = [(t, (c, x)) for (t, x), (_t, c) in zip(samples, chest, strict=False)]
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
+    assert [e.kind for e in events if isinstance(e, FaultEnd)] == ["disconnected"]
+
+
+@pytest.mark.parametrize("step", [0.5, 3.0])
+def test_posture_step_is_no_fault(step):
+    """A posture change moves the belt's baseline by a few breath amplitudes at once,
+    then breathing goes on: no fault, no hold, breaths keep coming."""
+    samples, peaks = breathing(120, rate_bpm=12, fs=50, noise=0.01)
+    moved = [(t, x + (step if t > 60.0 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), moved)
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if 75 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+
+
+def test_a_knock_that_does_not_stay_is_no_disconnection():
+    samples, _ = breathing(80, rate_bpm=12, fs=50, noise=0.01)
+    knocked = [(t, x + (9.0 if 50.0 < t < 50.4 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), knocked)
+    assert "disconnected" not in [e.kind for e in events if isinstance(e, Fault)]
+    assert not [e for e in events if isinstance(e, Hold)]
+
+
 def test_noise_burst_is_a_noisy_fault():
     pre, _ = breathing(30, rate_bpm=12, fs=100, noise=0.01)
     rng = random.Random(5)

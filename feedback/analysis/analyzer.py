@@ -112,7 +112,7 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        if any(f.stuck_kind or f.noisy for f in self._faults):
+        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults):
             phase = "fault"
         elif self._holding:
             phase = "hold"
@@ -178,14 +178,12 @@ class BreathAnalyzer:
 
     def _stuck(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
-        if f.stuck_kind is not None:
+        if f.stuck_kind is not None or f.disconnected:
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
         self._artefact = True  # this breath says nothing about the normal depth
-        if self._holding:
-            self._holding = False
-            out.append(HoldEnd(at=t, t=t))
+        self._end_hold(t, t, out)
         out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i],
                          detail=f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"))
 
@@ -242,21 +240,43 @@ class BreathAnalyzer:
             max((self._wiggle - 2.0) / 2.0, 0.0), 1.0)
         return min(max(det.period * share, 0.03), 0.4)
 
+    def _end_hold(self, t_now: float, t: float, out: list) -> None:
+        if self._holding:
+            self._holding = False
+            out.append(HoldEnd(at=t_now, t=t))
+
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        tau = self._smoothing(fes[0].raw, det)
+        suspect = False
         for i, fe in enumerate(fes):
-            fe.tau = tau
+            f = self._faults[i]
             famp = self._belt_det[i].amp if self._belt_det else det.amp
-            change = self._faults[i].roughness(fe.t, fe.raw, famp)
+            change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
-                if self._holding:
-                    self._holding = False
-                    out.append(HoldEnd(at=t_now, t=fe.t))
+                self._end_hold(t_now, fe.t, out)
+                self._artefact = True
+                out.append(Fault(at=t_now, kind="disconnected", belt=self.belts[i],
+                                 detail="jumped far outside the breathing range and stays"))
+            elif change < 0:
+                out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
+            if f.suspect:
+                suspect = True
+                if f.at_level:
+                    fe.settle_at(fe.raw)  # restart from the level the plug brings back
+                continue
+            change = f.roughness(fe.t, fe.raw, famp)
+            if change > 0:
+                self._end_hold(t_now, fe.t, out)
                 out.append(Fault(at=t_now, kind="noisy", belt=self.belts[i]))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
+        if suspect:  # no breath is this fast: keep it out of breaths, holds and smoothing
+            self._clock.reset(fes[0].t, self._y)
+            return
+        tau = self._smoothing(fes[0].raw, det)
+        for fe in fes:
+            fe.tau = tau
         y = self._signal()
         if y is None:
             return
