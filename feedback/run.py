@@ -173,7 +173,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         today = records.today_minutes() if records is not None and hasattr(
             records, "today_minutes") else 0.0
         analyzer = BreathAnalyzer(settings.sensor.belts,
-                                  hold_after_s=settings.analysis.hold_after_s)
+                                  hold_after_s=settings.analysis.hold_after_s,
+                                  polarity=settings.analysis.polarity)
         coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,

@@ -128,6 +128,11 @@ def test_unplugged_belt_is_a_fault_not_a_hold(config):
     assert "check_belt" in kinds and "breathe_on" not in kinds
 
 
+def test_the_unit_reads_the_belt_with_the_configured_polarity(config):
+    _, _, session, _ = simulate(config, "calm", 5, analysis__polarity="inverted")
+    assert session.analyzer.inverted == (True,)
+
+
 def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     out = tmp_path / "events.jsonl"
     code = main(["run", "--sim", "holds", "--headless", "--speed", "0", "--duration", "120",
