@@ -258,9 +258,11 @@ def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
     return pre + gone + post, out, back
 
 
-@pytest.mark.parametrize("level", [14.0, -12.0])
-def test_unplugged_belt_with_adc_noise_is_one_disconnected_fault(level):
-    samples, out, back = _unplugged(level)
+@pytest.mark.parametrize("level, noise", [(14.0, 0.01), (-12.0, 0.01), (60.0, 0.3)])
+def test_unplugged_belt_with_adc_noise_is_one_disconnected_fault(level, noise):
+    """The rail is far away and the ADC's noise there is small next to the jump (also
+    when the breaths are shallow next to the noise: level 60, noise 0.3)."""
+    samples, out, back = _unplugged(level, noise=noise)
     events = run(BreathAnalyzer(["belly"]), samples)
     faults = [e for e in events if isinstance(e, Fault)]
     ends = [e for e in events if isinstance(e, FaultEnd)]

@@ -10,7 +10,8 @@
 - ``disconnected`` also without exactly constant codes: an unplugged belt pulls the
   divider to a supply rail, so the signal jumps by more than ``JUMP`` breath amplitudes
   within ``JUMP_S`` (no breath or movement is that fast) and then stays within
-  ``DISC_STILL`` amplitudes (only the ADC's own noise) for ``DISC_S``. It ends when the
+  ``DISC_STILL`` amplitudes or ``DISC_REL`` of the jump (only the ADC's own noise) for
+  ``DISC_S``. It ends when the
   signal leaves that level (the plug is back). While a jump is being judged the belt is
   ``suspect``: its blocks feed neither breaths nor holds.
 - ``noisy``: the sample-to-sample roughness of the 40 ms block means, compared to the
@@ -37,8 +38,9 @@ NOISE_TAU = 1.0
 NOISE_CLIP = 2.0  # x amplitude: one second difference counts at most this much
 JUMP_S = 0.12  # a jump of JUMP amplitudes within this time is no breath
 DISC_S = 1.0  # ... and staying at the new level this long is a disconnected belt
-DISC_STILL = 0.15  # x amplitude: "staying at the level" (block means)
-DISC_END = 0.5  # x amplitude: leaving the level this far ends it
+DISC_STILL = 0.15  # x amplitude: "staying at the level" (block means) ...
+DISC_REL = 0.03  # ... or this share of the jump, if more (shallow breaths, a noisy rail)
+DISC_END = 0.5  # x amplitude (or 3 x the tolerance): leaving the level this far ends it
 RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial blocks)
 
 
@@ -46,7 +48,7 @@ class BeltFaults:
     """Fault state of one belt; ``stuck_kind`` / ``noisy`` are the active faults."""
 
     __slots__ = ("stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since", "_last_t",
-                 "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi", "_amp_ref",
+                 "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi", "_tol",
                  "_resume")
 
     def __init__(self):
@@ -56,7 +58,7 @@ class BeltFaults:
         self._recent: deque[tuple[float, float]] = deque(maxlen=8)
         self._cand_t = None  # a jump is being judged since then
         self._lo = self._hi = 0.0
-        self._amp_ref = 0.0
+        self._tol = 0.0  # how much the level may move and still be "staying"
         self._resume = 0
         self._prev = None
         self._d1 = 0.0
@@ -93,7 +95,7 @@ class BeltFaults:
         recent = self._recent
         change = 0
         if self.disconnected:
-            a = DISC_END * self._amp_ref
+            a = max(DISC_END / DISC_STILL, 3.0) * self._tol
             if x < self._lo - a or x > self._hi + a:
                 self.disconnected = False
                 self._cand_t = None
@@ -107,7 +109,7 @@ class BeltFaults:
                 self._d1 = 0.0
         elif self._cand_t is not None:
             lo, hi = min(self._lo, x), max(self._hi, x)
-            if hi - lo > DISC_STILL * self._amp_ref:
+            if hi - lo > self._tol:
                 self._cand_t = None  # it moves: not a disconnection
             else:
                 self._lo, self._hi = lo, hi
@@ -116,10 +118,11 @@ class BeltFaults:
                     change = 1
         if self._cand_t is None and not self.disconnected and not self._resume and amp > 0:
             for tt, xx in recent:
-                if t - tt <= JUMP_S and abs(x - xx) > JUMP * amp:
+                jump = abs(x - xx)
+                if t - tt <= JUMP_S and jump > JUMP * amp:
                     self._cand_t = t
                     self._lo = self._hi = x
-                    self._amp_ref = amp
+                    self._tol = max(DISC_STILL * amp, DISC_REL * jump)
                     break
         recent.append((t, x))
         return change
