@@ -21,20 +21,22 @@ CREEP = 0.03  # x calibrated amplitude per second: drift that still counts as no
 NOISE_BAND = 4.0  # x noise level: the band is never narrower than this
 END_BAND = 0.25  # x calibrated amplitude: during a hold, only breath-sized movement ends it
 WINDOW_S = 3.0  # during a hold the band is re-anchored this often, so creep stays bounded
-SETTLE_S = 0.5  # "still moving": changed by more than SETTLE x amplitude within this time
-SETTLE = 0.03  # (0.06 amplitudes per second: twice the creep allowance)
+SETTLE_S = 1.0  # "still moving": changed by more than SETTLE x amplitude within this time
+SETTLE = 0.06  # (0.06 amplitudes per second: twice the creep allowance; over a whole
+#               second, so cardiac ripple of about 1 Hz mostly cancels)
 SETTLE_WITHIN_S = 2.0  # ... looked for only this long after the signal entered the band
 
 
 class StillnessClock:
     """``step(t, y, amp, noise)`` -> seconds of stillness so far; ``since`` its start.
 
-    ``settled`` is when the signal last moved faster than ``SETTLE`` amplitudes per
-    ``SETTLE_S``: the end of a rounded, slow turn enters the band about a second before
-    the movement really stops, so this is the better estimate of when the patient
-    stopped (used to tell the patient's own stop from following the pacer's pause). It
-    is refined only during the first ``SETTLE_WITHIN_S`` of stillness: later movement
-    inside the band (a swallow, the next breath starting) says nothing about the stop.
+    ``settled`` is when the signal last moved by more than ``SETTLE`` amplitudes within
+    ``SETTLE_S`` (the middle of that span): the end of a rounded, slow turn enters the
+    band about a second before the movement really stops, so this is the better estimate
+    of when the patient stopped (used to tell the patient's own stop from following the
+    pacer's pause). It is refined only during the first ``SETTLE_WITHIN_S`` of stillness:
+    later movement inside the band (a swallow, the next breath starting) says nothing
+    about the stop.
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "_recent")
@@ -60,7 +62,7 @@ class StillnessClock:
             recent.popleft()
         if t - self.since <= SETTLE_WITHIN_S and \
                 abs(y - recent[0][1]) > max(SETTLE * amp, NOISE_BAND * noise):
-            self.settled = t
+            self.settled = 0.5 * (t + recent[0][0])  # it moved within that span
         if holding and t - self.t0 > WINDOW_S:
             self.t0 = t
             self.lo = self.hi = y
