@@ -283,6 +283,9 @@ def test_one_of_two_belts_unplugged_names_that_belt():
     faults = [e for e in events if isinstance(e, Fault)]
     assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
     assert [e.kind for e in events if isinstance(e, FaultEnd)] == ["disconnected"]
+    # the chest belt's breathing is still followed meanwhile, and nothing is a hold
+    assert len(exhales([e for e in events if out + 1.0 < e.at < back])) >= 1
+    assert not [e for e in events if isinstance(e, Hold)]
 
 
 @pytest.mark.parametrize("step", [0.5, 3.0])

@@ -70,6 +70,7 @@ class BreathAnalyzer:
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)
+        self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
         self._clock = StillnessClock()
@@ -194,20 +195,26 @@ class BreathAnalyzer:
             f.stuck_kind = None
             self._clock.since = None
 
-    def _signal(self) -> float | None:
-        """The breath signal: one belt with its sign, or two belts scaled and summed."""
+    def _signal(self, bad: list[bool]) -> float | None:
+        """The breath signal: one belt with its sign, or two belts scaled and summed.
+
+        A belt in ``bad`` (unplugged, or a jump being judged) is held at its last good
+        value, so the other belt's breathing is still followed."""
         fes = self._fe
         if self._belt_det is None:
             return self._sign[0] * fes[0].y
         total = 0.0
+        good = self._good_y
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
-            det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
+            if not bad[i]:
+                det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
+                good[i] = fe.y
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
-            total += self._sign[i] * fe.y / self._scale[i]
+            total += self._sign[i] * good[i] / self._scale[i]
         return total
 
     def _smoothing(self, x: float, det) -> float:
@@ -248,7 +255,7 @@ class BreathAnalyzer:
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        suspect = False
+        bad = [False] * len(fes)
         for i, fe in enumerate(fes):
             f = self._faults[i]
             famp = self._belt_det[i].amp if self._belt_det else det.amp
@@ -261,7 +268,7 @@ class BreathAnalyzer:
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
             if f.suspect:
-                suspect = True
+                bad[i] = True
                 if f.at_level:
                     fe.settle_at(fe.raw)  # restart from the level the plug brings back
                 continue
@@ -271,19 +278,19 @@ class BreathAnalyzer:
                 out.append(Fault(at=t_now, kind="noisy", belt=self.belts[i]))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
-        if suspect:  # no breath is this fast: keep it out of breaths, holds and smoothing
+        if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
             self._clock.reset(fes[0].t, self._y)
             return
-        tau = self._smoothing(fes[0].raw, det)
+        tau = fes[0].tau if bad[0] else self._smoothing(fes[0].raw, det)
         for fe in fes:
             fe.tau = tau
-        y = self._signal()
+        y = self._signal(bad)
         if y is None:
             return
         tb = fes[0].t
         self._y = y
         if self._belt_det:
-            self._hist.append((tb, tuple(fe.y for fe in fes)))
+            self._hist.append((tb, tuple(self._good_y)))
         turn = det.step(tb, y, (2.0 - LEAD) * tau)
         if turn is not None:
             self._turn(turn, t_now, out)
@@ -388,7 +395,7 @@ class BreathAnalyzer:
 
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
-        faulted = any(f.stuck_kind or f.noisy for f in self._faults)
+        faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
         amp = self._amp_cal
         if faulted or not self._calibrated or amp <= 0:
             clock.reset(tb, y)
