@@ -113,6 +113,22 @@ def test_hold_with_creep_is_detected_once_with_its_start():
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
+    """During a long hold the turn detector's running amplitude shrinks to the ripple; the
+    first breaths after it must not look like a jump (disconnected) or like noise."""
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    t_stop, level = pre[-1]
+    hold = [(t_stop + (i + 1) / 50, level + 0.03 * math.sin(2 * math.pi * 1.2 * i / 50))
+            for i in range(25 * 50)]
+    post, peaks = breathing(40, rate_bpm=12, fs=50, noise=0.005, t0=hold[-1][0] + 0.02,
+                            seed=2)
+    events = run(BreathAnalyzer(["belly"]), pre + hold + post)
+    assert not [e for e in events if isinstance(e, Fault)]
+    assert len([e for e in events if isinstance(e, Hold)]) == 1
+    late = [p for p in peaks if p > hold[-1][0] + 10.0]
+    assert matched(exhales(events), late) >= len(late) - 1
+
+
 def test_slow_exhale_still_moving_is_not_a_hold():
     samples, _ = breathing(120, rate_bpm=6, fs=25, inhale_frac=0.25, noise=0.005)
     events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)

@@ -252,13 +252,25 @@ class BreathAnalyzer:
             self._holding = False
             out.append(HoldEnd(at=t_now, t=t))
 
+    def _fault_amp(self, i: int) -> float:
+        """Belt ``i``'s breath amplitude for the fault tests: the calibrated one once known.
+
+        The turn detector's own running amplitude shrinks to the ripple during a long hold
+        (it follows what it sees), which would make the first breath after it look like a
+        jump or like noise."""
+        if self._calibrated:
+            amp = self._scale[i] if self._belt_det else self._amp_cal
+            if amp > 0:
+                return amp
+        return self._belt_det[i].amp if self._belt_det else self._det.amp
+
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
         bad = [False] * len(fes)
         for i, fe in enumerate(fes):
             f = self._faults[i]
-            famp = self._belt_det[i].amp if self._belt_det else det.amp
+            famp = self._fault_amp(i)
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
                 self._end_hold(t_now, fe.t, out)
