@@ -291,6 +291,17 @@ def test_unplugged_belt_with_adc_noise_is_one_disconnected_fault(level, noise):
     assert not [e for e in events if out - 1.0 < e.at < back and isinstance(e, Breath)]
 
 
+def test_unplugged_to_an_exact_code_that_flickers_once_is_still_one_fault():
+    """A rail that reads one exact code (the stuck-run check fires) and later shows one
+    other code: still the same disconnection, ended only when the plug is back."""
+    samples, out, back = _unplugged(14.0, noise=0.0)
+    samples = [(t, x + (0.001 if out + 3.0 <= t < out + 3.1 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), samples)
+    assert [e.kind for e in events if isinstance(e, Fault)] == ["disconnected"]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [e.kind for e in ends] == ["disconnected"] and back <= ends[0].at <= back + 0.2
+
+
 def test_one_of_two_belts_unplugged_names_that_belt():
     samples, out, back = _unplugged(14.0)
     chest, _ = breathing(samples[-1][0] + 0.01, rate_bpm=12, fs=50, noise=0.01)

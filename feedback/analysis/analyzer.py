@@ -181,12 +181,15 @@ class BreathAnalyzer:
         f = self._faults[i]
         if f.stuck_kind is not None or f.disconnected:
             return
-        amp = self._belt_det[i].amp if self._belt_det else self._det.amp
-        f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
         self._artefact = True  # this breath says nothing about the normal depth
         self._end_hold(t, t, out)
-        out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i],
-                         detail=f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"))
+        if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
+            out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
+            return
+        amp = self._belt_det[i].amp if self._belt_det else self._det.amp
+        f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i], detail=detail))
 
     def _run_ended(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]

@@ -11,9 +11,11 @@
   divider to a supply rail, so the signal jumps by more than ``JUMP`` breath amplitudes
   within ``JUMP_S`` (no breath or movement is that fast) and then stays within
   ``DISC_STILL`` amplitudes or ``DISC_REL`` of the jump (only the ADC's own noise) for
-  ``DISC_S``. It ends when the
-  signal leaves that level (the plug is back). While a jump is being judged the belt is
-  ``suspect``: its blocks feed neither breaths nor holds.
+  ``DISC_S``. It ends when the signal leaves that level by ``DISC_END`` times that
+  tolerance (the plug is back). While a jump is being judged the belt is ``suspect``:
+  its blocks feed neither breaths nor holds. If the codes after such a jump are exactly
+  constant, the run check above fires first; it is then the same disconnection, and a
+  code flickering later does not end it.
 - ``noisy``: the sample-to-sample roughness of the 40 ms block means, compared to the
   breath amplitude, stays above ``NOISY_ON`` for ``NOISY_S`` seconds; it ends once it has
   stayed below ``NOISY_OFF`` for as long. Each second difference is clipped at
@@ -40,7 +42,7 @@ JUMP_S = 0.12  # a jump of JUMP amplitudes within this time is no breath
 DISC_S = 1.0  # ... and staying at the new level this long is a disconnected belt
 DISC_STILL = 0.15  # x amplitude: "staying at the level" (block means) ...
 DISC_REL = 0.03  # ... or this share of the jump, if more (shallow breaths, a noisy rail)
-DISC_END = 0.5  # x amplitude (or 3 x the tolerance): leaving the level this far ends it
+DISC_END = 3.0  # x the tolerance: leaving the level this far ends it (plugged back)
 RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial blocks)
 
 
@@ -87,6 +89,14 @@ class BeltFaults:
         """Disconnected or just plugged back: the smoothing should rest at the raw level."""
         return self.disconnected or self._resume > 0
 
+    def confirm(self) -> bool:
+        """A stuck run right after a jump: take it as this disconnection (which ends only
+        when the signal leaves the level). False if no jump is being judged."""
+        if self._cand_t is None or self.disconnected:
+            return False
+        self.disconnected = True
+        return True
+
     def level(self, t: float, x: float, amp: float, run_t0: float) -> int:
         """Watch one block mean ``x`` for a jump to a level that then stays (an unplugged
         belt). ``run_t0``: when the current run of identical raw values began (exactly
@@ -95,7 +105,7 @@ class BeltFaults:
         recent = self._recent
         change = 0
         if self.disconnected:
-            a = max(DISC_END / DISC_STILL, 3.0) * self._tol
+            a = DISC_END * self._tol
             if x < self._lo - a or x > self._hi + a:
                 self.disconnected = False
                 self._cand_t = None
