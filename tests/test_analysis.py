@@ -190,6 +190,17 @@ def test_stillness_that_begins_with_the_pacers_pause_counts_from_its_end(at_top,
     assert end + 4.0 - 0.1 <= holds[0].at <= end + 4.5
 
 
+def test_pauses_long_past_are_forgotten_but_those_ahead_are_kept():
+    samples, _ = breathing(200, rate_bpm=12, fs=25, noise=0.005)
+    an = BreathAnalyzer(["belly"])
+    an.planned_pause(150.0, 151.0)  # announced ahead
+    run(an, samples[: 100 * 25])
+    for k in range(100):  # one a second, as a long session would
+        an.planned_pause(k + 0.5, k + 1.0)
+    assert len(an._pauses) < 70  # of 101: those ended over 64 s ago are gone
+    assert (150.0, 151.0) in an._pauses
+
+
 def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():
     """Breaths of 5/min whose 2.5 s pause starts up to 0.8 s before or after the pacer's:
     the rounded end of the slow exhale must not count as stillness before the pause."""

@@ -73,6 +73,7 @@ class BreathAnalyzer:
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
+        self._tb = float("-inf")  # time of the last analysed block
         self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -81,7 +82,6 @@ class BreathAnalyzer:
         self._holding = False
         self._breath: Breath | None = None
         self._y = 0.0
-        self._t = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
     # --- public API ------------------------------------------------------------------
@@ -99,6 +99,9 @@ class BreathAnalyzer:
         way and keeps counting through the pause.
         """
         if end_t > start_t:
+            # Pauses long past cannot matter any more (their hold would have fired).
+            keep = self._tb - 60.0 - self.hold_after_s
+            self._pauses = [p for p in self._pauses if p[1] >= keep]
             self._pauses.append((float(start_t), float(end_t)))
             self._pauses.sort()
 
@@ -302,7 +305,7 @@ class BreathAnalyzer:
         y = self._signal(bad)
         if y is None:
             return
-        tb = fes[0].t
+        tb = self._tb = fes[0].t
         self._y = y
         if self._belt_det:
             self._hist.append((tb, tuple(self._good_y)))
