@@ -228,7 +228,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         records = open_records(settings, sim, clock)
         today = practised_today(records, settings.patient.code) if records else 0.0
         analyzer = BreathAnalyzer(settings.sensor.belts,
-                                  hold_after_s=settings.analysis.hold_after_s)
+                                  hold_after_s=settings.analysis.hold_after_s,
+                                  polarity=settings.analysis.polarity)
         coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,

@@ -113,6 +113,22 @@ def test_hold_with_creep_is_detected_once_with_its_start():
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
+    """During a long hold the turn detector's running amplitude shrinks to the ripple; the
+    first breaths after it must not look like a jump (disconnected) or like noise."""
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    t_stop, level = pre[-1]
+    hold = [(t_stop + (i + 1) / 50, level + 0.03 * math.sin(2 * math.pi * 1.2 * i / 50))
+            for i in range(25 * 50)]
+    post, peaks = breathing(40, rate_bpm=12, fs=50, noise=0.005, t0=hold[-1][0] + 0.02,
+                            seed=2)
+    events = run(BreathAnalyzer(["belly"]), pre + hold + post)
+    assert not [e for e in events if isinstance(e, Fault)]
+    assert len([e for e in events if isinstance(e, Hold)]) == 1
+    late = [p for p in peaks if p > hold[-1][0] + 10.0]
+    assert matched(exhales(events), late) >= len(late) - 1
+
+
 def test_slow_exhale_still_moving_is_not_a_hold():
     samples, _ = breathing(120, rate_bpm=6, fs=25, inhale_frac=0.25, noise=0.005)
     events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
@@ -132,6 +148,89 @@ def test_planned_pause_is_not_a_hold_and_the_clock_starts_at_its_end():
     assert len(holds) == 1
     assert holds[0].t >= t_stop + 5.0 - 0.1
     assert holds[0].at >= t_stop + 9.0 - 0.1
+
+
+def _stop_then_still(seconds, at_top):
+    """Calm breathing, then the breath stops (at the top of an inhale or the end of an
+    exhale) and stays still with a little noise. Returns (samples, stop time)."""
+    # 12/min with inhale_frac 0.4: peaks at 2 s + k x 5 s, breaths end at k x 5 s.
+    pre, _ = breathing(37.0 if at_top else 40.0, rate_bpm=12, fs=50, noise=0.005)
+    t_stop, level = pre[-1]
+    rng = random.Random(4)
+    still = [(t_stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(seconds * 50)]
+    return pre + still, t_stop
+
+
+@pytest.mark.parametrize("at_top", [True, False])
+@pytest.mark.parametrize("offset", [1.6, 2.5, 3.5])
+def test_a_hold_that_began_clearly_before_a_planned_pause_keeps_counting(at_top, offset):
+    """The pacer's pause comes while the patient is already holding (e.g. held at the top
+    of an inhale while the pacer went on to exhale): the pause must not restart the clock."""
+    samples, t_stop = _stop_then_still(10, at_top)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    an.planned_pause(t_stop + offset, t_stop + offset + 1.0)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at <= t_stop + 4.5
+
+
+@pytest.mark.parametrize("at_top", [True, False])
+@pytest.mark.parametrize("offset", [-0.9, -0.3, 0.0, 0.4, 0.8])
+def test_stillness_that_begins_with_the_pacers_pause_counts_from_its_end(at_top, offset):
+    """The patient follows the pacer into its pause up to about 1 s early or late: that
+    stillness is the pacer's, and the hold clock starts only when the pause ends."""
+    samples, t_stop = _stop_then_still(10, at_top)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    start, end = t_stop + offset, t_stop + offset + 2.0
+    an.planned_pause(start, end)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(end, abs=0.05)
+    assert end + 4.0 - 0.1 <= holds[0].at <= end + 4.5
+
+
+def test_pauses_long_past_are_forgotten_but_those_ahead_are_kept():
+    samples, _ = breathing(200, rate_bpm=12, fs=25, noise=0.005)
+    an = BreathAnalyzer(["belly"])
+    an.planned_pause(150.0, 151.0)  # announced ahead
+    run(an, samples[: 100 * 25])
+    for k in range(100):  # one a second, as a long session would
+        an.planned_pause(k + 0.5, k + 1.0)
+    assert len(an._pauses) < 70  # of 101: those ended over 64 s ago are gone
+    assert (150.0, 151.0) in an._pauses
+
+
+def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():
+    """Breaths of 5/min whose 2.5 s pause starts up to 0.8 s before or after the pacer's:
+    the rounded end of the slow exhale must not count as stillness before the pause."""
+    samples, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                               noise=0.01)
+    rng = random.Random(2)
+    an = BreathAnalyzer(["belly"])
+    for k in range(10):
+        shift = rng.uniform(-0.8, 0.8)
+        an.planned_pause(k * 12.0 + 9.5 + shift, (k + 1) * 12.0 + shift)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+
+
+def test_a_hold_after_paced_breathing_counts_through_the_next_pause():
+    """Paced 5/min breathing with announced pauses, then the patient stops at the top of
+    an inhale and the pacer's next pause passes: one hold, counted from the stop."""
+    samples, _ = breathing(62.0 + 3.8, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
+                           noise=0.01)
+    t_stop, level = samples[-1]  # the top of the sixth breath
+    rng = random.Random(6)
+    samples += [(t_stop + (i + 1) / 50, level + rng.gauss(0, 0.01)) for i in range(12 * 50)]
+    an = BreathAnalyzer(["belly"], hold_after_s=8.0)
+    for k in range(7):
+        an.planned_pause(k * 12.0 + 9.5, (k + 1) * 12.0)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.8)
+    assert holds[0].at <= t_stop + 8.5
 
 
 def test_hold_after_can_be_changed():
@@ -172,6 +271,79 @@ def test_clipping_at_a_rail_and_disconnection():
     kinds = [e.kind for e in ev if isinstance(e, Fault)]
     assert kinds[0] == "disconnected"
     assert not [e for e in ev if isinstance(e, Hold)]
+
+
+def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
+    """Calm breathing (amplitude 1), the plug out for ``seconds`` (the input at ``level``
+    with a little ADC noise), then breathing again. Returns (samples, out, back)."""
+    pre, _ = breathing(40, rate_bpm=12, fs=fs, noise=0.01)
+    out = pre[-1][0] + 1.0 / fs
+    rng = random.Random(8)
+    gone = [(out + i / fs, level + rng.gauss(0, noise)) for i in range(int(seconds * fs))]
+    back = gone[-1][0] + 1.0 / fs
+    post, _ = breathing(40, rate_bpm=12, fs=fs, noise=0.01, t0=back, seed=3)
+    return pre + gone + post, out, back
+
+
+@pytest.mark.parametrize("level, noise", [(14.0, 0.01), (-12.0, 0.01), (60.0, 0.3)])
+def test_unplugged_belt_with_adc_noise_is_one_disconnected_fault(level, noise):
+    """The rail is far away and the ADC's noise there is small next to the jump (also
+    when the breaths are shallow next to the noise: level 60, noise 0.3)."""
+    samples, out, back = _unplugged(level, noise=noise)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["disconnected"] and faults[0].belt == "belly"
+    assert out + 0.9 <= faults[0].at <= out + 1.5
+    assert [e.kind for e in ends] == ["disconnected"] and back <= ends[0].at <= back + 0.2
+    assert not [e for e in events if isinstance(e, Hold)]
+    # breathing is followed again at once: no jump is taken for a breath
+    assert len(exhales([e for e in events if back < e.at < back + 40.0])) >= 6
+    assert not [e for e in events if out - 1.0 < e.at < back and isinstance(e, Breath)]
+
+
+def test_unplugged_to_an_exact_code_that_flickers_once_is_still_one_fault():
+    """A rail that reads one exact code (the stuck-run check fires) and later shows one
+    other code: still the same disconnection, ended only when the plug is back."""
+    samples, out, back = _unplugged(14.0, noise=0.0)
+    samples = [(t, x + (0.001 if out + 3.0 <= t < out + 3.1 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), samples)
+    assert [e.kind for e in events if isinstance(e, Fault)] == ["disconnected"]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [e.kind for e in ends] == ["disconnected"] and back <= ends[0].at <= back + 0.2
+
+
+def test_one_of_two_belts_unplugged_names_that_belt():
+    samples, out, back = _unplugged(14.0)
+    chest, _ = breathing(samples[-1][0] + 0.01, rate_bpm=12, fs=50, noise=0.01)
+    both = [(t, (c, x)) for (t, x), (_t, c) in zip(samples, chest, strict=False)]
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
+    assert [e.kind for e in events if isinstance(e, FaultEnd)] == ["disconnected"]
+    # the chest belt's breathing is still followed meanwhile, and nothing is a hold
+    assert len(exhales([e for e in events if out + 1.0 < e.at < back])) >= 1
+    assert not [e for e in events if isinstance(e, Hold)]
+
+
+@pytest.mark.parametrize("step", [0.5, 3.0])
+def test_posture_step_is_no_fault(step):
+    """A posture change moves the belt's baseline by a few breath amplitudes at once,
+    then breathing goes on: no fault, no hold, breaths keep coming."""
+    samples, peaks = breathing(120, rate_bpm=12, fs=50, noise=0.01)
+    moved = [(t, x + (step if t > 60.0 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), moved)
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if 75 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+
+
+def test_a_knock_that_does_not_stay_is_no_disconnection():
+    samples, _ = breathing(80, rate_bpm=12, fs=50, noise=0.01)
+    knocked = [(t, x + (9.0 if 50.0 < t < 50.4 else 0.0)) for t, x in samples]
+    events = run(BreathAnalyzer(["belly"]), knocked)
+    assert "disconnected" not in [e.kind for e in events if isinstance(e, Fault)]
+    assert not [e for e in events if isinstance(e, Hold)]
 
 
 def test_noise_burst_is_a_noisy_fault():

@@ -59,7 +59,7 @@ def test_holds_are_flat_and_in_the_truth():
     p, t, v = run("holds", 170)
     kinds = [h["kind"] for h in p.truth.holds]
     assert kinds == ["inhale", "exhale", "inhale"]
-    for h, want in zip(p.truth.holds, (10, 8, 12), strict=True):
+    for h, want in zip(p.truth.holds, (10, 11, 12), strict=True):
         assert h["end"] - h["start"] == pytest.approx(want)
         inside = (t > h["start"] + 0.2) & (t < h["end"] - 0.2)
         assert np.std(v[inside]) < 0.003  # only noise (1 mV) and slow creep

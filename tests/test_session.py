@@ -39,6 +39,14 @@ def simulate(config, scenario, seconds, **changes):
             frames.append((session.now(), spi.last.copy()))
 
         spi.write = spy
+        plan = session.analyzer.planned_pause
+        session.planned = []  # the pacer's pauses as the analysis was told of them
+
+        def note_pause(start, end):
+            session.planned.append((start, end))
+            plan(start, end)
+
+        session.analyzer.planned_pause = note_pause
         session.run()
         truth = getattr(session.parts.patient, "truth", None)
     return out, truth, session, frames
@@ -63,11 +71,15 @@ def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
     events, truth, session, frames = simulate(config, "holds", 170)
     holds = [e for e in events if isinstance(e, ev.Hold)]
     alarms = [c for c in cues(events) if c.kind == "breathe_on"]
-    after = session.settings.analysis.hold_after_s
+    after = session.coach.hold_after_s  # the exercise's own threshold (8 s)
+    assert after == 8.0 and all(h["end"] - h["start"] >= after + 2.0 for h in truth.holds)
     for h in truth.holds:
         fired = [e for e in holds if h["start"] < e.at < h["end"]]
         assert fired, f"hold {h} not detected; holds: {holds}"
-        assert fired[0].at - h["start"] <= after + 1.0
+        # A hold that begins with the pacer's own pause counts from the pause's end.
+        start = max([h["start"]] + [end for begin, end in session.planned
+                                    if begin - 1.0 <= h["start"] < end])
+        assert fired[0].at - start <= after + 1.0
         assert any(abs(c.at - fired[0].at) <= 0.2 for c in alarms)
         # the LED ring shows the warning within 0.2 s of the hold event
         shown = [(t, f) for t, f in frames if fired[0].at <= t <= fired[0].at + 0.2]
@@ -109,6 +121,11 @@ def test_unplugged_belt_is_a_fault_not_a_hold(config):
     assert not [e for e in events if isinstance(e, ev.Hold) and 29 <= e.at <= 45]
     kinds = [c.kind for c in cues(events)]
     assert "check_belt" in kinds and "breathe_on" not in kinds
+
+
+def test_the_unit_reads_the_belt_with_the_configured_polarity(config):
+    _, _, session, _ = simulate(config, "calm", 5, analysis__polarity="inverted")
+    assert session.analyzer.inverted == (True,)
 
 
 def test_run_command_writes_the_event_stream(config, tmp_path, capsys):

@@ -36,6 +36,7 @@ SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signa
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
+PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,10 @@ class BreathAnalyzer:
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)
+        self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
-        self._pause_end = float("-inf")
+        self._tb = float("-inf")  # time of the last analysed block
         self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -80,7 +82,6 @@ class BreathAnalyzer:
         self._holding = False
         self._breath: Breath | None = None
         self._y = 0.0
-        self._t = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
     # --- public API ------------------------------------------------------------------
@@ -91,8 +92,16 @@ class BreathAnalyzer:
         self.hold_after_s = float(seconds)
 
     def planned_pause(self, start_t: float, end_t: float) -> None:
-        """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold."""
+        """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold.
+
+        Stillness that begins during the pause (or up to ``PAUSE_GRACE_S`` before it)
+        counts only from ``end_t``; stillness that began earlier is a hold already under
+        way and keeps counting through the pause.
+        """
         if end_t > start_t:
+            # Pauses long past cannot matter any more (their hold would have fired).
+            keep = self._tb - 60.0 - self.hold_after_s
+            self._pauses = [p for p in self._pauses if p[1] >= keep]
             self._pauses.append((float(start_t), float(end_t)))
             self._pauses.sort()
 
@@ -107,7 +116,7 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        if any(f.stuck_kind or f.noisy for f in self._faults):
+        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults):
             phase = "fault"
         elif self._holding:
             phase = "hold"
@@ -173,16 +182,17 @@ class BreathAnalyzer:
 
     def _stuck(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
-        if f.stuck_kind is not None:
+        if f.stuck_kind is not None or f.disconnected:
+            return
+        detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
+        self._artefact = True  # this breath says nothing about the normal depth
+        self._end_hold(t, t, out)
+        if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
+            out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
-        self._artefact = True  # this breath says nothing about the normal depth
-        if self._holding:
-            self._holding = False
-            out.append(HoldEnd(at=t, t=t))
-        out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i],
-                         detail=f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"))
+        out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i], detail=detail))
 
     def _run_ended(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
@@ -191,20 +201,26 @@ class BreathAnalyzer:
             f.stuck_kind = None
             self._clock.since = None
 
-    def _signal(self) -> float | None:
-        """The breath signal: one belt with its sign, or two belts scaled and summed."""
+    def _signal(self, bad: list[bool]) -> float | None:
+        """The breath signal: one belt with its sign, or two belts scaled and summed.
+
+        A belt in ``bad`` (unplugged, or a jump being judged) is held at its last good
+        value, so the other belt's breathing is still followed."""
         fes = self._fe
         if self._belt_det is None:
             return self._sign[0] * fes[0].y
         total = 0.0
+        good = self._good_y
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
-            det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
+            if not bad[i]:
+                det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
+                good[i] = fe.y
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
-            total += self._sign[i] * fe.y / self._scale[i]
+            total += self._sign[i] * good[i] / self._scale[i]
         return total
 
     def _smoothing(self, x: float, det) -> float:
@@ -237,28 +253,62 @@ class BreathAnalyzer:
             max((self._wiggle - 2.0) / 2.0, 0.0), 1.0)
         return min(max(det.period * share, 0.03), 0.4)
 
+    def _end_hold(self, t_now: float, t: float, out: list) -> None:
+        if self._holding:
+            self._holding = False
+            out.append(HoldEnd(at=t_now, t=t))
+
+    def _fault_amp(self, i: int) -> float:
+        """Belt ``i``'s breath amplitude for the fault tests: the calibrated one once known.
+
+        The turn detector's own running amplitude shrinks to the ripple during a long hold
+        (it follows what it sees), which would make the first breath after it look like a
+        jump or like noise."""
+        if self._calibrated:
+            amp = self._scale[i] if self._belt_det else self._amp_cal
+            if amp > 0:
+                return amp
+        return self._belt_det[i].amp if self._belt_det else self._det.amp
+
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
         det = self._det
-        tau = self._smoothing(fes[0].raw, det)
+        bad = [False] * len(fes)
         for i, fe in enumerate(fes):
-            fe.tau = tau
-            famp = self._belt_det[i].amp if self._belt_det else det.amp
-            change = self._faults[i].roughness(fe.t, fe.raw, famp)
+            f = self._faults[i]
+            famp = self._fault_amp(i)
+            change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
-                if self._holding:
-                    self._holding = False
-                    out.append(HoldEnd(at=t_now, t=fe.t))
+                self._end_hold(t_now, fe.t, out)
+                self._artefact = True
+                out.append(Fault(at=t_now, kind="disconnected", belt=self.belts[i],
+                                 detail="jumped far outside the breathing range and stays"))
+            elif change < 0:
+                out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
+            if f.suspect:
+                bad[i] = True
+                if f.at_level:
+                    fe.settle_at(fe.raw)  # restart from the level the plug brings back
+                continue
+            change = f.roughness(fe.t, fe.raw, famp)
+            if change > 0:
+                self._end_hold(t_now, fe.t, out)
                 out.append(Fault(at=t_now, kind="noisy", belt=self.belts[i]))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
-        y = self._signal()
+        if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
+            self._clock.reset(fes[0].t, self._y)
+            return
+        tau = fes[0].tau if bad[0] else self._smoothing(fes[0].raw, det)
+        for fe in fes:
+            fe.tau = tau
+        y = self._signal(bad)
         if y is None:
             return
-        tb = fes[0].t
+        tb = self._tb = fes[0].t
         self._y = y
         if self._belt_det:
-            self._hist.append((tb, tuple(fe.y for fe in fes)))
+            self._hist.append((tb, tuple(self._good_y)))
         turn = det.step(tb, y, (2.0 - LEAD) * tau)
         if turn is not None:
             self._turn(turn, t_now, out)
@@ -338,29 +388,47 @@ class BreathAnalyzer:
                     self._det = TurnDetector(self._det.period)
                 self._trough = self._peak = None
 
+    def _still_from(self, lag: float) -> float:
+        """When the current stillness counts from (belt time).
+
+        The belt settled ``lag`` (the filter delay) before the smoothed signal did. The
+        pacer's own pause is no hold: if the patient stopped (``settled``) during a
+        planned pause or less than ``PAUSE_GRACE_S`` before it (following the pacer
+        early), the stillness only counts from the pause's end. Stillness that began
+        clearly before the pause is the patient's own and keeps counting through it.
+        """
+        clock = self._clock
+        s0 = clock.since - lag
+        stop = max(clock.settled, clock.since) - lag
+        pauses = self._pauses
+        while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
+            pauses.pop(0)  # over before this stillness began: can never matter again
+        for start, end in pauses:
+            if end <= stop:
+                continue
+            if start - PAUSE_GRACE_S > stop:
+                break  # sorted: later pauses begin later still
+            s0 = stop = end
+        return s0
+
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
-        faulted = any(f.stuck_kind or f.noisy for f in self._faults)
+        faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
         amp = self._amp_cal
         if faulted or not self._calibrated or amp <= 0:
             clock.reset(tb, y)
             return
-        pauses = self._pauses
-        if pauses:
-            while pauses and pauses[0][1] < tb:
-                pauses.pop(0)
-            if pauses and pauses[0][0] <= tb:
-                clock.reset(tb, y)
-                self._pause_end = pauses[0][1]
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
         still = clock.step(tb, y, amp, noise, self._holding)
-        # The smoothed signal settles later than the belt by the filter delay: count it.
-        lag = min((2.0 - LEAD) * self._fe[0].tau, max(clock.since - self._pause_end, 0.0))
         if self._holding:
             if still == 0.0:
                 self._holding = False
                 out.append(HoldEnd(at=t_now, t=tb))
-        elif still > 0.0 and still + lag >= self.hold_after_s:
-            self._holding = True
-            out.append(Hold(at=t_now, t=clock.since - lag))
+            return
+        if still > 0.0:
+            # The smoothed signal settles later than the belt by the filter delay.
+            s0 = self._still_from((2.0 - LEAD) * self._fe[0].tau)
+            if tb - s0 >= self.hold_after_s:
+                self._holding = True
+                out.append(Hold(at=t_now, t=s0))

@@ -7,9 +7,19 @@
   run is ``disconnected`` when the signal jumped there (by more than ``JUMP`` breath
   amplitudes), ``saturated`` when it sits at the highest or lowest value seen (a rail),
   and ``flat`` otherwise. It ends as soon as the value changes.
+- ``disconnected`` also without exactly constant codes: an unplugged belt pulls the
+  divider to a supply rail, so the signal jumps by more than ``JUMP`` breath amplitudes
+  within ``JUMP_S`` (no breath or movement is that fast) and then stays within
+  ``DISC_STILL`` amplitudes or ``DISC_REL`` of the jump (only the ADC's own noise) for
+  ``DISC_S``. It ends when the signal leaves that level by ``DISC_END`` times that
+  tolerance (the plug is back). While a jump is being judged the belt is ``suspect``:
+  its blocks feed neither breaths nor holds. If the codes after such a jump are exactly
+  constant, the run check above fires first; it is then the same disconnection, and a
+  code flickering later does not end it.
 - ``noisy``: the sample-to-sample roughness of the 40 ms block means, compared to the
   breath amplitude, stays above ``NOISY_ON`` for ``NOISY_S`` seconds; it ends once it has
-  stayed below ``NOISY_OFF`` for as long.
+  stayed below ``NOISY_OFF`` for as long. Each second difference is clipped at
+  ``NOISE_CLIP`` amplitudes, so a single step (a posture change, a plug) is no noise.
 Because ``FLAT_S`` is shorter than the shortest hold threshold (2 s), a stuck signal
 becomes a fault before it could ever become a hold.
 """
@@ -17,6 +27,7 @@ becomes a fault before it could ever become a hold.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 FLAT_S = 1.5
 FLAT_MIN_N = 8
@@ -26,17 +37,31 @@ NOISY_ON = 0.25
 NOISY_OFF = 0.12
 NOISY_S = 2.0
 NOISE_TAU = 1.0
+NOISE_CLIP = 2.0  # x amplitude: one second difference counts at most this much
+JUMP_S = 0.12  # a jump of JUMP amplitudes within this time is no breath
+DISC_S = 1.0  # ... and staying at the new level this long is a disconnected belt
+DISC_STILL = 0.15  # x amplitude: "staying at the level" (block means) ...
+DISC_REL = 0.03  # ... or this share of the jump, if more (shallow breaths, a noisy rail)
+DISC_END = 3.0  # x the tolerance: leaving the level this far ends it (plugged back)
+RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial blocks)
 
 
 class BeltFaults:
     """Fault state of one belt; ``stuck_kind`` / ``noisy`` are the active faults."""
 
     __slots__ = ("stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since", "_last_t",
-                 "noise")
+                 "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi", "_tol",
+                 "_resume")
 
     def __init__(self):
         self.stuck_kind = None
         self.noisy = False
+        self.disconnected = False
+        self._recent: deque[tuple[float, float]] = deque(maxlen=8)
+        self._cand_t = None  # a jump is being judged since then
+        self._lo = self._hi = 0.0
+        self._tol = 0.0  # how much the level may move and still be "staying"
+        self._resume = 0
         self._prev = None
         self._d1 = 0.0
         self._ms = 0.0
@@ -54,6 +79,64 @@ class BeltFaults:
             return "saturated"
         return "flat"
 
+    @property
+    def suspect(self) -> bool:
+        """Disconnected, or a jump is being judged, or just plugged back."""
+        return self.disconnected or self._cand_t is not None or self._resume > 0
+
+    @property
+    def at_level(self) -> bool:
+        """Disconnected or just plugged back: the smoothing should rest at the raw level."""
+        return self.disconnected or self._resume > 0
+
+    def confirm(self) -> bool:
+        """A stuck run right after a jump: take it as this disconnection (which ends only
+        when the signal leaves the level). False if no jump is being judged."""
+        if self._cand_t is None or self.disconnected:
+            return False
+        self.disconnected = True
+        return True
+
+    def level(self, t: float, x: float, amp: float, run_t0: float) -> int:
+        """Watch one block mean ``x`` for a jump to a level that then stays (an unplugged
+        belt). ``run_t0``: when the current run of identical raw values began (exactly
+        constant codes are left to ``stuck``). Returns +1 when ``disconnected`` starts,
+        -1 when it ends, else 0."""
+        recent = self._recent
+        change = 0
+        if self.disconnected:
+            a = DISC_END * self._tol
+            if x < self._lo - a or x > self._hi + a:
+                self.disconnected = False
+                self._cand_t = None
+                self._resume = RESUME_BLOCKS
+                recent.clear()
+                change = -1
+        elif self._resume > 0:
+            self._resume -= 1
+            if self._resume == 0:
+                self._prev = None  # the noise estimate restarts from here
+                self._d1 = 0.0
+        elif self._cand_t is not None:
+            lo, hi = min(self._lo, x), max(self._hi, x)
+            if hi - lo > self._tol:
+                self._cand_t = None  # it moves: not a disconnection
+            else:
+                self._lo, self._hi = lo, hi
+                if t - self._cand_t >= DISC_S and run_t0 > self._cand_t:
+                    self.disconnected = True
+                    change = 1
+        if self._cand_t is None and not self.disconnected and not self._resume and amp > 0:
+            for tt, xx in recent:
+                jump = abs(x - xx)
+                if t - tt <= JUMP_S and jump > JUMP * amp:
+                    self._cand_t = t
+                    self._lo = self._hi = x
+                    self._tol = max(DISC_STILL * amp, DISC_REL * jump)
+                    break
+        recent.append((t, x))
+        return change
+
     def roughness(self, t: float, raw: float, amp: float):
         """Update the noise estimate from one block mean. Returns +1 when ``noisy``
         starts, -1 when it ends, else 0."""
@@ -65,6 +148,8 @@ class BeltFaults:
         d1 = raw - prev
         d2 = d1 - self._d1
         self._d1 = d1
+        if amp > 0:
+            d2 = min(max(d2, -NOISE_CLIP * amp), NOISE_CLIP * amp)
         dt = t - self._last_t
         self._last_t = t
         a = dt / (NOISE_TAU + dt)

@@ -51,6 +51,10 @@ class FrontEnd:
         self.nblocks = 0
         self._last_t = None
 
+    def settle_at(self, x: float) -> None:
+        """Put the low-pass at rest at ``x`` (after a disconnection: no glide back)."""
+        self.y = self._y1 = self._y2 = x
+
     def push(self, t: float, x: float) -> bool:
         if x == self.last_x:
             self.run_n += 1
