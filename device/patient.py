@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,17 +30,24 @@ from device.scenario import Scenario
 STEP_S = 0.01  # ground truth and the pacer-following filter run on this grid
 
 
+TRUTH_KEEP = 5000  # breaths, holds and unplug episodes kept as ground truth
+
+
 @dataclass
 class Truth:
-    """What really happened, for scoring. Times in seconds of the patient's clock."""
+    """What really happened, for scoring. Times in seconds of the patient's clock.
 
-    breaths: list[dict] = field(default_factory=list)  # start, peak, end, inhale_s, ...
-    holds: list[dict] = field(default_factory=list)  # start, end, kind ('inhale'|'exhale')
-    unplugged: list[dict] = field(default_factory=list)  # start, end, belt
+    Only the last ``TRUTH_KEEP`` entries of each kind are kept, so a simulation left
+    running for hours keeps a constant memory."""
+
+    breaths: deque = field(default_factory=lambda: deque(maxlen=TRUTH_KEEP))
+    holds: deque = field(default_factory=lambda: deque(maxlen=TRUTH_KEEP))
+    unplugged: deque = field(default_factory=lambda: deque(maxlen=TRUTH_KEEP))
 
     def write(self, path) -> None:
+        data = {k: list(v) for k, v in vars(self).items()}
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(asdict(self), fh, indent=1)
+            json.dump(data, fh, indent=1)
 
 
 @dataclass

@@ -102,7 +102,7 @@ def test_unplugged_belt_reads_the_rail():
     off = (t >= 30) & (t < 40)
     assert np.all(np.abs(v[off] - 3.3) < 0.006)
     assert np.all(v[~off] < 2.1)
-    assert p.truth.unplugged == [{"start": 30.0, "end": 40.0, "belt": "all"}]
+    assert list(p.truth.unplugged) == [{"start": 30.0, "end": 40.0, "belt": "all"}]
 
 
 def _pacer(t):  # 6 breaths/min: 4 s in, 6 s out
@@ -167,4 +167,4 @@ def test_same_scenario_same_signal_and_truth_written(tmp_path):
     assert va == vb  # seeded: a simulated session can be replayed exactly
     a.truth.write(tmp_path / "truth.json")
     data = json.loads((tmp_path / "truth.json").read_text())
-    assert data["holds"] == a.truth.holds and len(data["breaths"]) == len(a.truth.breaths) > 5
+    assert data["holds"] == list(a.truth.holds) and len(data["breaths"]) == len(a.truth.breaths) > 5
