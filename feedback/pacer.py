@@ -53,8 +53,11 @@ class Pattern:
 
     @property
     def effective_ratio(self) -> float:
-        """Exhale:inhale as the breath analysis will measure it (pauses included)."""
-        return (self.exhale_s + self.hold_out_s) / (self.inhale_s + self.hold_in_s)
+        """Exhale:inhale as the breath analysis measures it: a breath's exhale runs from
+        the middle of the pause after the inhale to the end of the pause after the
+        exhale (feedback/analysis/turns.py)."""
+        half = 0.5 * self.hold_in_s
+        return (self.exhale_s + self.hold_out_s + half) / (self.inhale_s + half)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import math
 import random
+import statistics
 
 import pytest
 from synth import breathing, matched, run
@@ -421,3 +422,21 @@ def test_bad_arguments():
         BreathAnalyzer(["belly"], polarity="sideways")
     with pytest.raises(ValueError, match="one per belt"):
         BreathAnalyzer(["chest", "belly"]).feed(0.0, (1.0,))
+
+
+@pytest.mark.parametrize("pattern", [(3.5, 0, 7, 1), (4, 0, 6, 1), (3, 0, 6, 2), (4, 1, 6, 1)])
+def test_measured_ratio_matches_the_pacers_own_count_of_its_pauses(pattern):
+    """A patient who follows the pacer exactly must read as on target: the analysis
+    counts the pause after the exhale as exhale, as the pacer does."""
+    from feedback.pacer import Pacer, Pattern
+
+    pacer = Pacer(Pattern(*pattern), 0.0)
+    a = BreathAnalyzer(["belly"])
+    ratios = []
+    for i in range(200 * 50):
+        t = i / 50
+        for e in a.feed(t, (1.8 + 0.1 * pacer.level(t),)):
+            if isinstance(e, Breath) and t > 60:
+                ratios.append(e.exhale_s / e.inhale_s)
+    want = Pattern(*pattern).effective_ratio
+    assert abs(statistics.median(ratios) - want) < 0.12 * want

@@ -13,8 +13,12 @@ period, so they hold for any scale and for 3 to 40 breaths/min:
   signal is really moving away at a sizeable share of the typical breath slope. How far
   past the turn one must wait is what the patient feels as lag; the slope test cuts it
   where the evidence is clear and falls back to the plain drop test where it is not.
-- The turn time reported is the middle of the top (or bottom) plateau of the smoothed
-  signal minus the smoothing lag, so clipped or flat tops are placed in their middle.
+- The turn time reported, minus the smoothing lag: for a peak the middle of the top
+  plateau of the smoothed signal (where a person marks the top of a breath, also when
+  it is clipped or flat); for a trough the end of the bottom plateau, where the belt
+  starts to expand again. Breathing in starts there, so an end-expiratory pause counts
+  as part of the exhale, as in the usual definition of expiratory time and as the pacer
+  counts its own pause after the exhale (``Pattern.effective_ratio``).
 """
 
 from __future__ import annotations
@@ -206,7 +210,7 @@ class TurnDetector:
             self.lo_t0 = self.lo_t1 = t
         else:
             val = self.lo
-            t_turn = 0.5 * (self.lo_t0 + self.lo_t1) - lag
+            t_turn = self.lo_t1 - lag
             excursion = (self.last_val if self.mode else self.hi) - self.lo
             self.mode = 1
             self.hi = self.hi_v0 = y
