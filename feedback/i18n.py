@@ -61,6 +61,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.fault": "storing",
         "state.calibrating": "ijken",
         "status.summary": "Samenvatting",
+        "status.exercise": "{name}: {minutes} min, {rate} adem/min, uit:in 1:{ratio}, "
+                           "adem vastgehouden {holds}x, aanwijzingen {cues}",
         "cue.longer_exhale": "Adem langer uit",
         "cue.slower": "Rustiger ademen",
         "cue.breathe_on": "Blijf ademen!",
@@ -125,6 +127,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.fault": "fault",
         "state.calibrating": "calibrating",
         "status.summary": "Summary",
+        "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in 1:{ratio}, "
+                           "breath held {holds}x, cues {cues}",
         "cue.longer_exhale": "Breathe out longer",
         "cue.slower": "Breathe more slowly",
         "cue.breathe_on": "Keep breathing!",

@@ -313,10 +313,11 @@ def print_summary(session, reason: str) -> None:
     print(f"{text('status.summary', lang)} ({reason}, {session.now():.0f} s):")
     for row in session.coach.summary():
         name = row.get(f"name_{lang}") or row.get("name_nl")
-        print(f"  {name}: {number(row['minutes'], lang)} min, "
-              f"{number(row['rate_bpm'], lang)}/min, 1:{number(row['ratio'], lang)}, "
-              f"holds {row['holds']}, cues {sum(row['cues'].values())}")
+        print("  " + text("status.exercise", lang, name=name,
+                          minutes=number(row["minutes"], lang),
+                          rate=number(row["rate_bpm"], lang), ratio=number(row["ratio"], lang),
+                          holds=row["holds"], cues=sum(row["cues"].values())))
     cues = [f"{k} {v}" for k, v in sorted(session.cue_counts.items())]
-    print(f"  breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "
+    print(f"  events: breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "
           f"faults {counts.get('fault', 0)}, cues: {', '.join(cues) or 'none'}")
     print(f"  loop: {session.loop.late_summary()}")
