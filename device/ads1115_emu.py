@@ -32,6 +32,8 @@ import errno
 import os
 from collections.abc import Callable
 
+from device.bus import EmulatedBus
+
 POINTER_CONVERSION, POINTER_CONFIG, POINTER_LO, POINTER_HI = 0, 1, 2, 3
 CONFIG_RESET = 0x8583  # datasheet power-on value: single-shot, AIN0-AIN1, +-2.048 V, 128 SPS
 
@@ -49,8 +51,11 @@ def code_for(volts: float, full_scale: float) -> int:
     return max(-32768, min(32767, code))
 
 
-class ADS1115Emu:
+class ADS1115Emu(EmulatedBus):
     """One emulated ADS1115 on its own emulated I2C bus."""
+
+    name = "I2C bus"
+    default_errno = errno.EREMOTEIO
 
     def __init__(self, source: Source, clock, *, address: int = 0x48, vdd: float = 3.3,
                  bus_hz: float = 100_000.0):
@@ -65,8 +70,7 @@ class ADS1115Emu:
         self.lo_thresh = 0x8000
         self.hi_thresh = 0x7FFF
         self.conversion = 0
-        self._locked = False
-        self._failures: list[int] = []
+        super().__init__()
         self._busy_until: float | None = None  # single-shot conversion in progress
         self._single_mux = 0
         self._cont_start: float | None = None  # continuous mode: when conversions started
@@ -76,23 +80,8 @@ class ADS1115Emu:
 
     # --- fault injection -------------------------------------------------------------
 
-    def fail_next(self, count: int = 1, err: int = errno.EREMOTEIO) -> None:
-        """Make the next ``count`` bus transactions raise ``OSError(err)``."""
-        self._failures.extend([err] * count)
-
     # --- the I2C bus interface (busio.I2C's methods) ---------------------------------
 
-    def try_lock(self) -> bool:
-        if self._locked:
-            return False
-        self._locked = True
-        return True
-
-    def unlock(self) -> None:
-        self._locked = False
-
-    def deinit(self) -> None:
-        self._locked = False
 
     def __enter__(self):
         return self
@@ -136,9 +125,7 @@ class ADS1115Emu:
         advance = getattr(self.clock, "advance", None)
         if advance is not None and self.bus_hz > 0 and not scan:
             advance((nbytes + 1) * 9 / self.bus_hz)
-        if self._failures:
-            err = self._failures.pop(0)
-            raise OSError(err, os.strerror(err))
+        self._begin()
         if not scan and (not self.present or address != self.address):
             raise OSError(errno.EREMOTEIO, os.strerror(errno.EREMOTEIO))
 

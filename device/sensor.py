@@ -27,6 +27,7 @@ import errno
 import os
 from collections.abc import Iterator, Sequence
 
+from device.bus import BusLock
 from feedback.errors import BadInput, HardwareError
 
 # config name -> (positive pin, negative pin or None)
@@ -47,26 +48,13 @@ def absent_message(address: int, bus: int) -> str:
             "check wiring and that I2C is enabled (raspi-config)")
 
 
-class _LockedLinuxI2C:
+class _LockedLinuxI2C(BusLock):
     """A numbered Linux I2C bus with the lock methods adafruit_bus_device expects."""
 
     def __init__(self, bus_num: int):
         from adafruit_blinka.microcontroller.generic_linux.i2c import I2C
 
         self._bus = I2C(bus_num)
-        self._locked = False
-
-    def try_lock(self) -> bool:
-        if self._locked:
-            return False
-        self._locked = True
-        return True
-
-    def unlock(self) -> None:
-        self._locked = False
-
-    def deinit(self) -> None:
-        self._locked = False
 
     def __getattr__(self, name):
         return getattr(self._bus, name)

@@ -9,10 +9,9 @@ so tests see the RGB colours that would really light up and the simulator can dr
 
 from __future__ import annotations
 
-import errno
-import os
-
 import numpy as np
+
+from device.bus import EmulatedBus
 
 T1H_THRESHOLD_S = 0.55e-6  # WS2812B: T0H 0.40 us, T1H 0.80 us (+-0.15 us)
 
@@ -40,8 +39,10 @@ def decode_ws2812(data: bytes, frequency: float, order: str = "GRB") -> np.ndarr
     return rgb
 
 
-class SPIEmu:
+class SPIEmu(EmulatedBus):
     """The busio.SPI methods neopixel_spi uses, with a decoded record of each frame."""
+
+    name = "SPI bus"
 
     def __init__(self, order: str = "GRB", keep: int = 50):
         self.order = order
@@ -49,32 +50,14 @@ class SPIEmu:
         self.writes = 0
         self.frames: list[np.ndarray] = []
         self.keep = keep
-        self._locked = False
-        self._failures: list[int] = []
-
-    def fail_next(self, count: int = 1, err: int = errno.EIO) -> None:
-        """Make the next ``count`` writes raise ``OSError(err)``."""
-        self._failures.extend([err] * count)
-
-    def try_lock(self) -> bool:
-        if self._locked:
-            return False
-        self._locked = True
-        return True
-
-    def unlock(self) -> None:
-        self._locked = False
+        super().__init__()
 
     def configure(self, baudrate: int = 100000, polarity: int = 0, phase: int = 0,
                   bits: int = 8) -> None:
         self.frequency = baudrate
 
     def write(self, buf, start: int = 0, end: int | None = None) -> None:
-        if not self._locked:
-            raise RuntimeError("SPI bus used without try_lock()")
-        if self._failures:
-            err = self._failures.pop(0)
-            raise OSError(err, os.strerror(err))
+        self._begin()
         self.writes += 1
         data = bytes(buf[start:len(buf) if end is None else end])
         self.frames.append(decode_ws2812(data, self.frequency, self.order))
