@@ -62,6 +62,7 @@ def test_calm_gives_breaths_and_no_warnings(config):
     assert len(breaths) >= 0.7 * len(truth.breaths) > 0
     warned = {c.kind for c in cues(events)} & WARNINGS
     assert not warned, [c for c in cues(events) if c.kind in WARNINGS]
+    assert "good" in {c.kind for c in cues(events)}  # praise for following the pacer
     assert [e.name for e in events if isinstance(e, ev.Exercise) and e.phase == "start"][:2] \
         == ["Kalibratie", "Buikademhaling liggend"]
     assert session.loop.stats["sample"].ticks == pytest.approx(150 * 50, rel=0.01)
@@ -93,6 +94,12 @@ def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}
     assert "breathe_on" not in {c.kind for c in cues(events)}
+
+
+def test_short_exhale_gives_longer_exhale(config):
+    events, _, _, _ = simulate(config, "short-exhale", 150)
+    kinds = {c.kind for c in cues(events)}
+    assert "longer_exhale" in kinds and not kinds & {"breathe_on", "check_belt", "dont_force"}
 
 
 def test_forced_gives_dont_force(config):
