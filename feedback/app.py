@@ -20,6 +20,8 @@ import logging
 import signal
 import sys
 
+import numpy as np
+
 from feedback import events as ev
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,7 @@ class Session:
         self._pause_span = None
         self._hold_after = None
         self._patient_follows = False
+        self._ring_last = (None, 0.0)
         self._unit_notice = False
         self._period = 1.0 / settings.sensor.rate_hz
         self.loop = Loop(clock)
@@ -183,12 +186,19 @@ class Session:
         return due + self._period
 
     def show_ring(self, t: float) -> None:
+        """Send the coach's LED frame. A frame equal to the last one sent is not sent
+        again (the LEDs keep their colours), except once a second as a refresh."""
         frame = self.coach.ring_frame(t, self.analyzer.snapshot())
+        last, sent_at = self._ring_last
+        if last is not None and t - sent_at < 1.0 and np.array_equal(frame, last):
+            return
         try:
             self.parts.ring.show(frame)
         except OSError as exc:
+            self._ring_last = (None, t)
             self.dispatch(self.led.failed(t, f"LED ring: {exc}"))
         else:
+            self._ring_last = (frame, t)
             if self.led.active:
                 self.dispatch(self.led.ok(t))
 

@@ -257,3 +257,13 @@ def test_sigterm_finishes_the_record_and_exits_0(config):
         (reason, ended), = conn.execute("SELECT end_reason, ended_at FROM sessions").fetchall()
         breaths = conn.execute("SELECT count(*) FROM breaths").fetchone()[0]
     assert reason == "SIGTERM" and ended is not None and breaths >= 5
+
+
+def test_an_unchanged_led_frame_is_not_sent_again_but_refreshed_every_second(config):
+    settings, programme = load_all(config)
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=10, status=False) as s:
+        s.run()  # 10 s of calibration, before the first breaths: the ring does not change
+        writes = s.parts.spi.writes
+        frames = s.loop.stats["frame"].ticks
+    assert frames >= 299 and 10 <= writes <= 20
