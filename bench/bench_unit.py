@@ -6,25 +6,21 @@
   patient and the emulated chips are included, so the real unit does less.
 - Jitter: how late each loop tick started (p50/p99) in that run.
 - Start time: a fresh interpreter, from the first import to the first LED frame.
-- Soak: 8 simulated hours on a virtual clock as fast as possible, the programme run
-  again and again; memory (RSS and tracemalloc) at start and end, backlog sizes, late ticks.
+The 8-hour soak is in bench_soak.py.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_S = 30.0
-SOAK_H = 8.0
 
 
 def _settings(data_dir):
@@ -70,8 +66,9 @@ from feedback.reload import load_all
 from feedback.run import open_session
 settings, programme = load_all(sys.argv[1])
 settings.records["data_dir"] = sys.argv[2]
+settings.screen["fullscreen"] = False
 with open_session(settings, programme, None, sim="calm", clock=VirtualClock(),
-                  duration=1.0, status=False) as s:
+                  duration=1.0, headless=False, status=False) as s:
     spi = s.parts.spi
     write = spi.write
     def first(*a, **k):
@@ -88,53 +85,11 @@ def start_time(tmp, runs=7) -> list[float]:
     for i in range(runs):
         r = subprocess.run([sys.executable, "-c", START_SCRIPT,
                             str(REPO / "config" / "ademcoach.toml"), str(Path(tmp) / f"s{i}")],
-                           capture_output=True, text=True, check=True, cwd=REPO)
+                           capture_output=True, text=True, check=True, cwd=REPO,
+                           env={**os.environ, "SDL_VIDEODRIVER": "dummy",
+                                "PYGAME_HIDE_SUPPORT_PROMPT": "1"})
         out.append(float(r.stdout.split()[0]))
     return out
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def soak(tmp) -> dict:
-    from feedback.clock import VirtualClock
-    from feedback.run import open_session
-
-    settings, programme = _settings(tmp)
-    hours = []
-    with open_session(settings, programme, None, sim="calm", clock=VirtualClock(),
-                      duration=SOAK_H * 3600, status=False) as s:
-        s.end_when_done = False
-
-        def again(due):  # a new run of the programme whenever one ends
-            if s.coach.mode == "summary":
-                s.button("start_pause", s.now())
-                s.button("start_pause", s.now())
-            return due + 5.0
-
-        def hourly(due):
-            hours.append({"t_h": s.now() / 3600, "rss": rss_mb(),
-                          "traced": tracemalloc.get_traced_memory()[0] / 1e6,
-                          "backlog": s.records.pending, "curve": len(s.coach._curve),
-                          "late": sum(st.late for st in s.loop.stats.values()),
-                          "runs": s.counts.get("exercise", 0) // 2})
-            return due + 3600.0
-
-        s.loop.add("again", again, s.t0 + 5.0)
-        s.loop.add("hourly", hourly, s.t0 + 60.0)
-        tracemalloc.start()
-        w0 = time.perf_counter()
-        s.run()
-        wall = time.perf_counter() - w0
-        hourly(0)
-        tracemalloc.stop()
-        breaths = s.counts.get("breath", 0)
-    return {"hours": hours, "wall": wall, "breaths": breaths}
 
 
 def run() -> str:
@@ -142,7 +97,6 @@ def run() -> str:
         starts = start_time(tmp)
         headless = cpu_real_time(Path(tmp) / "cpu0", screen=False)
         cpu = cpu_real_time(Path(tmp) / "cpu")
-        sk = soak(Path(tmp) / "soak")
     lines = [
         "**The whole unit** (`bench/bench_unit.py`), simulated patient and emulated chips "
         "included.",
@@ -159,20 +113,11 @@ def run() -> str:
         f"| with the screen drawn 30/s (SDL dummy driver) | {cpu['ticks']} | "
         f"**{cpu['cpu_pct']:.1f} %** | {cpu['p50_ms']:.2f} ms | {cpu['p99_ms']:.2f} ms |",
         "",
-        f"Start time, first import to first LED frame (fresh interpreter, {len(starts)} runs): "
+        "Start time, from the first import to the first LED frame, the screen opened (SDL "
+        f"dummy driver) and the parts connected (fresh interpreter, {len(starts)} runs): "
         f"median {statistics.median(starts):.2f} s, min {min(starts):.2f} s, "
         f"max {max(starts):.2f} s.",
-        "",
-        f"Soak: {SOAK_H:.0f} simulated hours in {sk['wall']:.0f} s wall, {sk['breaths']} "
-        "breaths, the programme run again whenever it ended.",
-        "",
-        "| hour | RSS MB | traced MB | records backlog | curve points | late ticks | "
-        "programme runs |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for h in sk["hours"]:
-        lines.append(f"| {h['t_h']:.1f} | {h['rss']:.1f} | {h['traced']:.2f} | {h['backlog']} "
-                     f"| {h['curve']} | {h['late']} | {h['runs']} |")
     return "\n".join(lines)
 
 

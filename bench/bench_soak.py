@@ -1,0 +1,82 @@
+"""Soak: 8 simulated hours of `ademcoach run --sim calm` on a virtual clock, as fast as the
+machine allows, the programme run again whenever it ends. Memory (RSS and tracemalloc)
+every simulated hour, the records backlog, the live curve's length and late ticks: all
+must stay flat."""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from bench.bench_unit import _settings
+
+SOAK_H = 8.0
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def soak(tmp) -> dict:
+    from feedback.clock import VirtualClock
+    from feedback.run import open_session
+
+    settings, programme = _settings(tmp)
+    hours = []
+    with open_session(settings, programme, None, sim="calm", clock=VirtualClock(),
+                      duration=SOAK_H * 3600, status=False) as s:
+        s.end_when_done = False
+
+        def again(due):  # a new run of the programme whenever one ends
+            if s.coach.mode == "summary":
+                s.button("start_pause", s.now())
+                s.button("start_pause", s.now())
+            return due + 5.0
+
+        def hourly(due):
+            hours.append({"t_h": s.now() / 3600, "rss": rss_mb(),
+                          "traced": tracemalloc.get_traced_memory()[0] / 1e6,
+                          "backlog": s.records.pending, "curve": len(s.coach._curve),
+                          "late": sum(st.late for st in s.loop.stats.values()),
+                          "runs": s.counts.get("exercise", 0) // 2})
+            return due + 3600.0
+
+        s.loop.add("again", again, s.t0 + 5.0)
+        s.loop.add("hourly", hourly, s.t0 + 60.0)
+        tracemalloc.start()
+        w0 = time.perf_counter()
+        s.run()
+        wall = time.perf_counter() - w0
+        hourly(0)
+        tracemalloc.stop()
+        breaths = s.counts.get("breath", 0)
+    return {"hours": hours, "wall": wall, "breaths": breaths}
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        sk = soak(Path(tmp))
+    lines = [
+        f"**Soak** (`bench/bench_soak.py`): {SOAK_H:.0f} simulated hours of `run --sim calm` in "
+        f"{sk['wall']:.0f} s wall (tracemalloc on), {sk['breaths']} breaths, the programme "
+        "run again whenever it ended.",
+        "",
+        "| hour | RSS MB | traced MB | records backlog | curve points | late ticks | "
+        "programme runs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for h in sk["hours"]:
+        lines.append(f"| {h['t_h']:.1f} | {h['rss']:.1f} | {h['traced']:.2f} | {h['backlog']} "
+                     f"| {h['curve']} | {h['late']} | {h['runs']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
