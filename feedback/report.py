@@ -162,11 +162,11 @@ def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
 
 
 def direction(first: float, last: float, target: float) -> str:
-    """How the ratio moved relative to the target: steady, toward, past or away."""
+    """How the ratio moved relative to the target: steady, toward, crossed or away."""
     if abs(last - first) < TREND_STEADY:
         return "steady"
     if (first - target) * (last - target) < 0:
-        return "past the target"
+        return "crossed the target, now " + ("below" if last < target else "above")
     return "toward the target" if abs(last - target) < abs(first - target) else \
         "away from the target"
 

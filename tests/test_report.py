@@ -238,3 +238,16 @@ def test_wipe_yes_erases_everything_for_real(unit):
     rec.start_session("CD34", "home", "", DAY0)
     rec.add(breath(5.0, 2, 3))
     assert rec.close() == 0
+
+
+@pytest.mark.parametrize("first, last, target, said", [
+    (1.0, 1.02, 1.5, "steady"),
+    (1.0, 1.3, 1.5, "toward the target"),
+    (1.3, 1.0, 1.5, "away from the target"),
+    (1.6, 1.2, 1.5, "crossed the target, now below"),
+    (1.2, 1.9, 1.5, "crossed the target, now above"),
+])
+def test_ratio_direction_in_plain_words(first, last, target, said):
+    from feedback.report import direction
+
+    assert direction(first, last, target) == said
