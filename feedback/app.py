@@ -144,19 +144,22 @@ class Session:
         """A record session spans a run of the programme: from its first exercise to the
         summary (or the end of the process)."""
         if e.phase == "start":
-            hold_after = self.coach.hold_after_s
-            if hold_after != self._hold_after:
-                self._hold_after = hold_after
-                self.analyzer.set_hold_after(hold_after)
+            self._sync_hold_after()
             if self.records is not None and not self.recording:
                 meta = self.record_meta
                 self.record_id = self.records.start_session(
-                    meta.get("patient", ""), meta.get("programme", ""),
-                                           meta.get("config", ""),
-                                           raw_belts=list(self.parts.sensor.belts))
+                    meta.get("patient", ""), meta.get("programme", ""), meta.get("config", ""),
+                    raw_belts=list(self.parts.sensor.belts))
                 self.recording = True
                 for fault in self.startup_faults:
                     self.records.add(fault)
+
+    def _sync_hold_after(self) -> None:
+        """The analysis warns after the current exercise's hold threshold."""
+        hold_after = self.coach.hold_after_s
+        if hold_after != self._hold_after:
+            self._hold_after = hold_after
+            self.analyzer.set_hold_after(hold_after)
 
     def _end_record(self, reason: str) -> None:
         if self.records is not None and self.recording:
@@ -261,6 +264,10 @@ class Session:
                 if getattr(result, "settings", None) is not None:
                     self.settings = result.settings
                     self.watcher.current = result.settings
+                    self.record_meta["config"] = read_text(self.watcher.path)
+                    self.record_meta["patient"] = result.settings.patient.code
+                    self.record_meta["programme"] = result.settings.programme.name
+        self._sync_hold_after()
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._show_unit_faults(t)
@@ -309,6 +316,15 @@ class Session:
         self.loop.run()
         self._end_record(self.stop_reason)
         return self.stop_reason
+
+
+def read_text(path) -> str:
+    """A file's text, or "" when it cannot be read (for the record of the config)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return ""
 
 
 def install_signal_handlers(session: Session) -> None:

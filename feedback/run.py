@@ -203,7 +203,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from device.parts import open_parts
     from feedback import events as ev
     from feedback.analysis import BreathAnalyzer
-    from feedback.app import Session, SessionClock, status_line
+    from feedback.app import Session, SessionClock, read_text, status_line
     from feedback.coach import Coach
     from feedback.display import Display
     from feedback.reload import ConfigWatcher
@@ -238,7 +238,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             watcher=ConfigWatcher(path, settings) if path else None, notifier=Notifier(),
             end_when_done=bool(sim),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
-                         "config": _config_text(path) if path else ""})
+                         "config": read_text(path) if path else ""})
         if records is not None:
             records.clock = SessionClock(clock, session.t0)
         if display_problem:
@@ -295,13 +295,6 @@ def practised_today(records, patient: str) -> float:
         log.warning("could not read today's practice from the records: %s", exc)
         return 0.0
     return sum(s.minutes for s in sessions if s.day == today)
-
-
-def _config_text(path: Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return ""
 
 
 def print_summary(session, reason: str) -> None:
