@@ -14,7 +14,6 @@ import logging.handlers
 import queue
 import sys
 import time
-from pathlib import Path
 
 from feedback.errors import BadInput, HardwareError
 
