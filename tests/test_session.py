@@ -151,6 +151,9 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["run", "--sim", "nosuch", "--headless"], "nosuch"),
     (["run", "--speed", "3", "--headless"], "--speed works only with --sim"),
+    (["run", "--sim", "calm", "--headless", "--speed", "-1"], "must be 0"),
+    (["run", "--sim", "calm", "--headless", "--events", "/nonexistent/dir/e.jsonl"],
+     "--events /nonexistent/dir/e.jsonl: cannot write"),
 ])
 def test_run_bad_input_exits_2(config, capsys, argv, message):
     assert main([*argv, "--config", str(config)]) == 2
