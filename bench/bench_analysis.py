@@ -48,6 +48,9 @@ REVIEWED = {
     " the second warning comes 0.9 s after the window's end",
     ("stretch-subject14", 177): "a breathing window (from 173.3 s) that barely moves for"
     " 4 s (176.6-180.6: less than a fifth of a breath in the smoothed signal)",
+    ("stretch-subject06", 203): "the breathing window after the hold window 186.7-200.0"
+    " rises once (200-202 s) and then stays within a tenth of the record's range from 203"
+    " to about 209 s: no breathing movement for over 4 s",
 }
 
 
