@@ -4,9 +4,9 @@ LED ring, screen and records.
 One ``Loop`` drives every job on one clock (see feedback/loop.py):
 
 - ``sample``   at the sensor rate: read the belts, feed the analysis, dispatch events;
-- ``ring``     30 frames/s: the pacer animation and warnings on the LED ring;
+- ``frame``    30/s: buttons, the coach's clock, the LED ring, buzzer and tones;
 - ``screen``   ``screen.fps``: the pygame screen (not in headless mode);
-- ``house``    1/s: buttons, config reload, watchdog, status line, storage health, end.
+- ``house``    1/s: config reload, storage health, notices, watchdog, status line, end.
 
 Data flows one way. Events from the analysis go to the coach, which answers with cues
 and exercise events; every event is written to the records and the ``--events`` file.
@@ -23,6 +23,7 @@ import sys
 import numpy as np
 
 from feedback import events as ev
+from feedback.loop import Loop
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +34,25 @@ UNIT_FAULTS = ("led", "display", "storage")  # the unit's own parts, not the bel
 class FaultLatch:
     """Turns a stream of ok/failed outcomes of one part into fault/fault_end events."""
 
-    def __init__(self, kind: str, belt: str | None = None):
+    def __init__(self, kind: str):
         self.kind = kind
-        self.belt = belt
         self.active = False
-        self.count = 0
 
     def failed(self, at: float, detail: str) -> list[ev.Event]:
-        self.count += 1
         if self.active:
             return []
         self.active = True
-        return [ev.Fault(at=at, kind=self.kind, belt=self.belt, detail=detail)]
+        return [ev.Fault(at=at, kind=self.kind, detail=detail)]
 
     def ok(self, at: float) -> list[ev.Event]:
         if not self.active:
             return []
         self.active = False
-        return [ev.FaultEnd(at=at, kind=self.kind, belt=self.belt)]
+        return [ev.FaultEnd(at=at, kind=self.kind)]
 
 
 class SessionClock:
-    """Session time for the records: the loop's clock less the session start."""
+    """Session time (the signal time of events): the loop's clock less the start."""
 
     def __init__(self, clock, t0: float):
         self.clock = clock
@@ -73,9 +71,8 @@ class Session:
 
     def __init__(self, settings, parts, clock, *, coach, analyzer, records=None,
                  display=None, sound=None, sinks=(), status=None, duration=None,
-                 watcher=None, notifier=None, end_when_done=False, record_meta=None):
-        from feedback.loop import Loop
-
+                 watcher=None, notifier=None, end_when_done=False, record_meta=None,
+                 session_clock: SessionClock | None = None):
         self.settings = settings
         self.parts = parts
         self.clock = clock
@@ -91,7 +88,10 @@ class Session:
         self.notifier = notifier
         self.end_when_done = end_when_done
         self.record_meta = record_meta or {}
-        self.t0 = clock.now()
+        # Session time: shared with the records, which stamp durations with it.
+        self.session_clock = session_clock or SessionClock(clock, clock.now())
+        self.t0 = self.session_clock.t0
+        self.now = self.session_clock.now
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
         self.last_cue: ev.Cue | None = None
@@ -109,10 +109,6 @@ class Session:
         self._unit_notice = False
         self._period = 1.0 / settings.sensor.rate_hz
         self.loop = Loop(clock)
-
-    def now(self) -> float:
-        """Session time: seconds since the session started (the signal time of events)."""
-        return self.clock.now() - self.t0
 
     # --- events -------------------------------------------------------------------
 
@@ -188,10 +184,10 @@ class Session:
             self.dispatch(out)
         return due + self._period
 
-    def show_ring(self, t: float) -> None:
+    def show_ring(self, t: float, state=None) -> None:
         """Send the coach's LED frame. A frame equal to the last one sent is not sent
         again (the LEDs keep their colours), except once a second as a refresh."""
-        frame = self.coach.ring_frame(t, self.analyzer.snapshot())
+        frame = self.coach.ring_frame(t, state or self.analyzer.snapshot())
         last, sent_at = self._ring_last
         if last is not None and t - sent_at < 1.0 and np.array_equal(frame, last):
             return
@@ -211,13 +207,14 @@ class Session:
         for name in self.parts.controls.poll():
             self.button(name, t)
         mode_before = self.coach.mode
-        self.dispatch(self.coach.tick(t, self.analyzer.snapshot()))
+        state = self.analyzer.snapshot()
+        self.dispatch(self.coach.tick(t, state))
         if self.coach.mode == "summary" and mode_before != "summary":
             self._end_record("programme finished")
             if self.end_when_done:
                 self.stop("programme finished")
         self._sync_patient(t)
-        self.show_ring(t)
+        self.show_ring(t, state)
         warning = self.coach.warning
         self.parts.controls.beep(warning)
         if self.sound is not None:
@@ -261,9 +258,8 @@ class Session:
             result = self.watcher.poll(t)
             if result is not None:
                 self.coach.on_reload(result, t)
-                if getattr(result, "settings", None) is not None:
+                if getattr(result, "settings", None) is not None:  # Reloaded, not Rejected
                     self.settings = result.settings
-                    self.watcher.current = result.settings
                     self.record_meta["config"] = read_text(self.watcher.path)
                     self.record_meta["patient"] = result.settings.patient.code
                     self.record_meta["programme"] = result.settings.programme.name

@@ -243,11 +243,13 @@ class Records:
         self._thread.start()
 
     @classmethod
-    def from_settings(cls, settings, clock=None, **options) -> Records:
+    def from_settings(cls, settings, clock=None, subdir: str = "", **options) -> Records:
         """Records as the config says (``[records]``), after the retention purge.
-        Call before the loop starts: the purge runs on the calling thread."""
+        ``subdir`` keeps a separate database below the data directory (simulated
+        sessions never mix with a patient's). Call before the loop starts: the purge
+        runs on the calling thread."""
         r = settings.records
-        rec = cls(default_data_dir(r.data_dir), clock,
+        rec = cls(default_data_dir(r.data_dir) / subdir, clock,
                   raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
         rec.purge_older_than(r.keep_days)
         return rec

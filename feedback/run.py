@@ -15,6 +15,7 @@ import queue
 import sys
 import time
 
+from feedback.config import ConfigError
 from feedback.errors import BadInput, HardwareError
 
 log = logging.getLogger("ademcoach")
@@ -74,12 +75,9 @@ def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
 class ConfigProblem:
     """A bad config at start, as the config error screen shows it."""
 
-    errors: tuple = ()
+    errors = (ConfigError,)
 
     def __init__(self, error):
-        from feedback.config import ConfigError
-
-        self.errors = (ConfigError,)
         self.update(error)
 
     def update(self, error) -> None:
@@ -108,28 +106,8 @@ class SensorProblem:
         self.view = View(screen="sensor", lang=self.lang, fault="i2c")
 
 
-class Notifier:
-    """systemd readiness and watchdog, when started by systemd (``NOTIFY_SOCKET``)."""
-
-    def ready(self) -> None:
-        from feedback import notify
-
-        notify.ready("feedback running")
-
-    def watchdog(self) -> None:
-        from feedback import notify
-
-        notify.watchdog()
-
-    def stopping(self) -> None:
-        from feedback import notify
-
-        notify.stopping()
-
-
 def cmd_run(args) -> int:
     from feedback.cli import config_path
-    from feedback.config import ConfigError
     from feedback.display import Display, want_display
     from feedback.reload import load_all
 
@@ -197,20 +175,23 @@ def _run(args, path, settings, programme, clock, headless, duration, display) ->
 
 @contextlib.contextmanager
 def open_session(settings, programme, path, *, sim, clock, headless=True, duration=None,
-                 events_path=None, display=None, display_problem=None, status=True):
+                 events_path=None, display=None, status=True):
     """Build a ``Session`` with every part opened; close them all on the way out."""
     from device.parts import open_parts
     from feedback import events as ev
+    from feedback import notify
     from feedback.analysis import BreathAnalyzer
     from feedback.app import Session, SessionClock, read_text, status_line
     from feedback.coach import Coach
     from feedback.display import Display
+    from feedback.records import Records
     from feedback.reload import ConfigWatcher
     from feedback.sound import Sound
 
     parts = open_parts(settings, sim, clock)
     events_file = None
     records = None
+    display_problem = None
     try:
         if not headless and display is None:
             colours = (lambda: parts.spi.last) if parts.simulated else None
@@ -224,8 +205,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             except OSError as exc:
                 raise BadInput(f"--events {events_path}: cannot write: {exc.strerror}") from None
             sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
-        records = open_records(settings, sim, clock)
-        today = practised_today(records, settings.patient.code) if records else 0.0
+        session_clock = SessionClock(clock, clock.now())
+        records = Records.from_settings(settings, session_clock,
+                                        subdir="simulated" if sim else "")
+        today = practised_today(records, settings.patient.code)
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s,
                                   polarity=settings.analysis.polarity)
@@ -234,12 +217,11 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
             status=status_line() if status and display is None else None, duration=duration,
-            watcher=ConfigWatcher(path, settings) if path else None, notifier=Notifier(),
+            watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
-                         "config": read_text(path) if path else ""})
-        if records is not None:
-            records.clock = SessionClock(clock, session.t0)
+                         "config": read_text(path) if path else ""},
+            session_clock=session_clock)
         if display_problem:
             log.warning("%s: running on with the LED ring only", display_problem)
             session.startup_faults.append(ev.Fault(at=0.0, kind="display",
@@ -253,24 +235,6 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         if display is not None:
             display.close()
         parts.close()
-
-
-def open_records(settings, sim, clock):
-    """The session records; in simulation a separate database so that simulated sessions
-    never mix with a patient's. A records problem is shown by the session, not fatal."""
-    from feedback.records import Records, default_data_dir
-
-    base = default_data_dir(settings.records.data_dir)
-    data_dir = base / "simulated" if sim else base
-    try:
-        rec = Records(data_dir, clock, raw_max_mb=settings.records.raw_max_mb
-                      if settings.records.raw_signal else None)
-        if not sim:
-            rec.purge_older_than(settings.records.keep_days)
-        return rec
-    except Exception as exc:  # an unusable data dir must not stop the feedback
-        log.warning("records unavailable (%s): feedback goes on without them", exc)
-        return None
 
 
 def practised_today(records, patient: str) -> float:
