@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 Callback = Callable[[float], float | None]
+WARN_AT = frozenset(10**k for k in range(7))  # log a timer's 1st, 10th, 100th ... late tick
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Loop:
             if late > self.late_after:
                 stats.late += 1
                 stats.worst_late_s = max(stats.worst_late_s, late)
-                if late > self.warn_after and stats.late in self._warn_at(stats):
+                if late > self.warn_after and stats.late in WARN_AT:
                     log.warning("%s tick %.0f ms late (%d late of %d so far)", name,
                                 late * 1000, stats.late, stats.ticks)
             nxt = callback(due)
@@ -115,11 +116,6 @@ class Loop:
                 nxt += missed * period
             heapq.heappush(self._heap, (nxt, next(self._seq), name, callback))
         self._drain()
-
-    @staticmethod
-    def _warn_at(stats: TimerStats) -> tuple[int, ...]:
-        """Log the 1st, 10th, 100th ... late tick of a timer, not every one."""
-        return (1, 10, 100, 1000, 10000, 100000)
 
     def late_summary(self) -> str:
         parts = [f"{n}: {s.late}/{s.ticks} late (worst {s.worst_late_s * 1000:.0f} ms)"
