@@ -440,3 +440,66 @@ def test_measured_ratio_matches_the_pacers_own_count_of_its_pauses(pattern):
                 ratios.append(e.exhale_s / e.inhale_s)
     want = Pattern(*pattern).effective_ratio
     assert abs(statistics.median(ratios) - want) < 0.12 * want
+
+
+def _hold_at(level, t_start, seconds, fs=50, noise=0.01, seed=4):
+    rng = random.Random(seed)
+    return [(t_start + i / fs, level + rng.gauss(0, noise)) for i in range(int(seconds * fs))]
+
+
+def test_a_belt_clipping_at_both_rails_every_breath_still_calibrates_and_finds_holds():
+    # Every breath sits for seconds at the ADC's top and bottom codes (a belt set too
+    # tight for its gain): each of those runs is a saturated fault, but the breaths
+    # between are real, so the normal breath is still learned and a hold still found.
+    pre, _ = breathing(90, rate_bpm=6, fs=50, noise=0.01)
+    pre = [(t, min(max(x, 0.1), 0.9)) for t, x in pre]  # 2 s at each rail per breath
+    an = BreathAnalyzer(["belly"])
+    events = run(an, pre)
+    assert {e.kind for e in events if isinstance(e, Fault)} == {"saturated"}
+    assert an.snapshot().calibrated
+    hold = _hold_at(0.5, pre[-1][0] + 0.02, 12.0)
+    events = run(an, hold)
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - hold[0][0] < 5.0
+
+
+def test_the_patients_own_long_pause_after_every_breath_is_not_a_hold():
+    # In, out, then 5.5 s still, every breath: the patient's rhythm. Once a few such
+    # pauses are seen, they are no longer warned; a hold clearly longer still is.
+    samples, _ = breathing(150, rate_bpm=6, fs=50, noise=0.01, pause_s=5.5)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    events = run(an, samples)
+    late = [e for e in events if isinstance(e, Hold) and e.at > 90.0]
+    assert not late
+    hold = _hold_at(0.0, samples[-1][0] + 0.02, 20.0)
+    post, _ = breathing(30, rate_bpm=6, fs=50, noise=0.01, t0=hold[-1][0] + 0.02, seed=5)
+    events = run(an, hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert 4.0 < holds[0].at - holds[0].t <= 8.2  # at most twice hold_after_s
+
+
+def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser():
+    samples, _ = breathing(150, rate_bpm=6, fs=50, noise=0.01, pause_s=5.5)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    run(an, samples)
+    t = samples[-1][0] + 0.02
+    rise = [(t + i / 50, 0.5 - 0.5 * math.cos(math.pi * i / 75)) for i in range(75)]
+    top = _hold_at(1.0, rise[-1][0] + 0.02, 10.0)
+    holds = [e for e in run(an, rise + top) if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
+def test_holds_do_not_teach_the_unit_to_wait_longer():
+    # Breathing without pauses, and three holds at the bottom a few breaths apart: each
+    # is warned hold_after_s after it began, the third as early as the first.
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    samples, _ = breathing(40, rate_bpm=12, fs=50, noise=0.01)
+    for k in range(3):
+        hold = _hold_at(0.0, samples[-1][0] + 0.02, 10.0, seed=k)
+        post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.01, t0=hold[-1][0] + 0.02,
+                            seed=k + 10)
+        samples += hold + post
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 3
+    assert all(h.at - h.t == pytest.approx(4.0, abs=0.2) for h in holds)

@@ -37,6 +37,11 @@ SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
+OWN_PAUSES = 5  # the pauses before this many breaths are remembered
+OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no pause
+OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual pause ...
+OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
+BOTTOM = 0.5  # level below which stillness is at the end of a breath out
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,9 @@ class BreathAnalyzer:
         self._artefact = False  # a stuck-signal fault happened during this breath
         self._trough = None  # (t, value, belt values)
         self._peak = None
+        self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # pause before each breath
+        self._pause_s = 0.0  # the longest end-expiratory pause since the last trough
+        self._still_low = False  # the current stillness is at the bottom of the breath
         if self._belt_det:
             self._belt_det = [TurnDetector() for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
@@ -185,13 +193,14 @@ class BreathAnalyzer:
         if f.stuck_kind is not None or f.disconnected:
             return
         detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
-        self._artefact = True  # this breath says nothing about the normal depth
         self._end_hold(t, t, out)
         if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
             out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
+        if f.stuck_kind != "saturated":
+            self._artefact = True  # this breath says nothing about the normal depth
         out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i], detail=detail))
 
     def _run_ended(self, i: int, t: float, out: list) -> None:
@@ -329,6 +338,8 @@ class BreathAnalyzer:
             self._peak = (t_turn, val, belts)
             return
         out.append(Inhale(at=t_now, t=t_turn))
+        self._own.append(self._pause_s)  # this breath's pause before it (0: none)
+        self._pause_s = 0.0
         prev, peak = self._trough, self._peak
         self._trough = (t_turn, val, belts)
         if prev is None or peak is None or not prev[0] < peak[0] < t_turn:
@@ -411,6 +422,30 @@ class BreathAnalyzer:
             s0 = stop = end
         return s0
 
+    def _level(self, y: float) -> float:
+        """Where ``y`` lies between the last trough (0) and the last peak (1)."""
+        if self._trough is None or self._peak is None:
+            return 1.0
+        lo, hi = self._trough[1], self._peak[1]
+        return (y - lo) / (hi - lo) if hi > lo else 1.0
+
+    def _hold_after(self) -> float:
+        """Seconds of stillness that make a hold, here.
+
+        A patient whose breathing rests after every breath out (some breathe in, out, and
+        wait 4-8 s) is not holding the breath there: stillness at the bottom of the
+        breath must last ``OWN_PAUSE_K`` x the median pause before the last
+        ``OWN_PAUSES`` breaths (0 for a breath without one, a hold counted at most as
+        ``OWN_PAUSE_CAP`` x ``hold_after_s``), and never more than that cap. A patient who
+        only now and then stops keeps a median of 0, so a few holds do not teach the unit
+        to wait longer. Stillness at the top (a breath held in, the bracing the unit is
+        there to catch) always counts from ``hold_after_s``."""
+        base = self.hold_after_s
+        if not self._still_low or len(self._own) < 3:
+            return base
+        usual = OWN_PAUSE_K * _median(self._own)
+        return min(max(base, usual), OWN_PAUSE_CAP * base)
+
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
         faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
@@ -420,7 +455,15 @@ class BreathAnalyzer:
             return
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
+        was = clock.since
         still = clock.step(tb, y, amp, noise, self._holding)
+        if still == 0.0 and clock.since != was:
+            # Stillness ended by breathing: at the bottom, remember it as one of the
+            # patient's own pauses (a long one only up to the cap).
+            if self._still_low and clock.last >= OWN_PAUSE_MIN_S:
+                self._pause_s = max(self._pause_s,
+                                    min(clock.last, OWN_PAUSE_CAP * self.hold_after_s))
+            self._still_low = self._level(y) < BOTTOM
         if self._holding:
             if still == 0.0:
                 self._holding = False
@@ -429,6 +472,6 @@ class BreathAnalyzer:
         if still > 0.0:
             # The smoothed signal settles later than the belt by the filter delay.
             s0 = self._still_from((2.0 - LEAD) * self._fe[0].tau)
-            if tb - s0 >= self.hold_after_s:
+            if tb - s0 >= self._hold_after():
                 self._holding = True
                 out.append(Hold(at=t_now, t=s0))

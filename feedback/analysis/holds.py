@@ -39,10 +39,11 @@ class StillnessClock:
     about the stop.
     """
 
-    __slots__ = ("since", "t0", "lo", "hi", "settled", "_recent")
+    __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "_recent")
 
     def __init__(self):
         self.since = None
+        self.last = 0.0  # how long the stillness that movement last ended had lasted
         self.t0 = 0.0  # start of the current band
         self.lo = self.hi = 0.0
         self.settled = 0.0
@@ -72,6 +73,7 @@ class StillnessClock:
         band = max(base * amp, NOISE_BAND * noise) + CREEP * amp * (t - self.t0)
         if hi - lo > band:
             # Moved: the stillness (if any) starts again from here.
+            self.last = t - self.since
             self.reset(t, y)
             return 0.0
         self.lo, self.hi = lo, hi
