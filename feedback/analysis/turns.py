@@ -28,7 +28,7 @@ from collections import deque
 GATE = 0.45  # minimum rise/fall between turns, x recent amplitude
 DROP = 0.2  # plain hysteresis: come back this far from the extremum, x amplitude
 EARLY = 0.08  # early declaration with slope evidence, x amplitude
-SLOPE = 0.4  # ... when the recent slope is at least this share of the typical slope
+SLOPE = 0.37  # ... when the recent slope is at least this share of the typical slope
 PLATEAU = 0.03  # "still at the top": within this share of amplitude of the extremum
 ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent range
 CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
