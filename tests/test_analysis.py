@@ -503,3 +503,20 @@ def test_holds_do_not_teach_the_unit_to_wait_longer():
     holds = [e for e in run(an, samples) if isinstance(e, Hold)]
     assert len(holds) == 3
     assert all(h.at - h.t == pytest.approx(4.0, abs=0.2) for h in holds)
+
+
+def test_the_pacers_pauses_do_not_teach_the_unit_to_wait_longer():
+    # Paced 5/min breathing with a 4 s pause after each exhale, announced by the pacer;
+    # then the patient stays at the bottom past the next pause. The pacer's pauses are
+    # not the patient's own rest, so the warning comes hold_after_s after the pause ends.
+    samples, _ = breathing(120.0, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=4.0,
+                           noise=0.01)
+    t_end = samples[-1][0]
+    samples += _hold_at(0.0, t_end + 0.02, 14.0)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    for k in range(11):
+        an.planned_pause(k * 12.0 + 8.0, (k + 1) * 12.0)
+    holds = [e for e in run(an, samples) if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(120.0, abs=0.3)
+    assert holds[0].at <= 120.0 + 4.5

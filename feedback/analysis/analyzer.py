@@ -183,6 +183,7 @@ class BreathAnalyzer:
         self._peak = None
         self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # pause before each breath
         self._pause_s = 0.0  # the longest end-expiratory pause since the last trough
+        self._counted = None  # the stillness (its start) already counted at a trough
         self._still_low = False  # the current stillness is at the bottom of the breath
         if self._belt_det:
             self._belt_det = [TurnDetector() for _ in self.belts]
@@ -338,7 +339,15 @@ class BreathAnalyzer:
             self._peak = (t_turn, val, belts)
             return
         out.append(Inhale(at=t_now, t=t_turn))
-        self._own.append(self._pause_s)  # this breath's pause before it (0: none)
+        # This breath's own pause before it (0: none); the trough is often declared
+        # before the stillness clock has seen the movement, so a stillness still running
+        # counts here (and not again when it ends).
+        pause = self._pause_s
+        clock = self._clock
+        if self._still_low and clock.since is not None:
+            pause = max(pause, self._own_pause(self._tb, clock.since, clock.settled))
+            self._counted = clock.since
+        self._own.append(pause)
         self._pause_s = 0.0
         prev, peak = self._trough, self._peak
         self._trough = (t_turn, val, belts)
@@ -399,7 +408,8 @@ class BreathAnalyzer:
                     self._det = TurnDetector(self._det.period)
                 self._trough = self._peak = None
 
-    def _still_from(self, lag: float) -> float:
+    def _still_from(self, lag: float, since: float | None = None,
+                    settled: float | None = None) -> float:
         """When the current stillness counts from (belt time).
 
         The belt settled ``lag`` (the filter delay) before the smoothed signal did. The
@@ -408,9 +418,10 @@ class BreathAnalyzer:
         early), the stillness only counts from the pause's end. Stillness that began
         clearly before the pause is the patient's own and keeps counting through it.
         """
-        clock = self._clock
-        s0 = clock.since - lag
-        stop = max(clock.settled, clock.since) - lag
+        if since is None:
+            since, settled = self._clock.since, self._clock.settled
+        s0 = since - lag
+        stop = max(settled, since) - lag
         pauses = self._pauses
         while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
             pauses.pop(0)  # over before this stillness began: can never matter again
@@ -421,6 +432,16 @@ class BreathAnalyzer:
                 break  # sorted: later pauses begin later still
             s0 = stop = end
         return s0
+
+    def _own_pause(self, end: float, since: float, settled: float) -> float:
+        """The patient's own part of a stillness at the bottom that ended at ``end``
+        (smoothed-signal time): without the pacer's planned pause in it (that is the
+        pacer's rhythm, not the patient's), at most the cap; 0 below ``OWN_PAUSE_MIN_S``."""
+        lag = (2.0 - LEAD) * self._fe[0].tau
+        own = end - lag - self._still_from(lag, since, settled)
+        if own < OWN_PAUSE_MIN_S:
+            return 0.0
+        return min(own, OWN_PAUSE_CAP * self.hold_after_s)
 
     def _level(self, y: float) -> float:
         """Where ``y`` lies between the last trough (0) and the last peak (1)."""
@@ -460,9 +481,9 @@ class BreathAnalyzer:
         if still == 0.0 and clock.since != was:
             # Stillness ended by breathing: at the bottom, remember it as one of the
             # patient's own pauses (a long one only up to the cap).
-            if self._still_low and clock.last >= OWN_PAUSE_MIN_S:
-                self._pause_s = max(self._pause_s,
-                                    min(clock.last, OWN_PAUSE_CAP * self.hold_after_s))
+            if self._still_low and clock.last_since != self._counted:
+                self._pause_s = max(self._pause_s, self._own_pause(
+                    tb, clock.last_since, clock.last_settled))
             self._still_low = self._level(y) < BOTTOM
         if self._holding:
             if still == 0.0:

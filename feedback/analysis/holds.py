@@ -39,11 +39,13 @@ class StillnessClock:
     about the stop.
     """
 
-    __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "_recent")
+    __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
+                 "_recent")
 
     def __init__(self):
         self.since = None
         self.last = 0.0  # how long the stillness that movement last ended had lasted
+        self.last_since = self.last_settled = 0.0  # ... and its since / settled
         self.t0 = 0.0  # start of the current band
         self.lo = self.hi = 0.0
         self.settled = 0.0
@@ -74,6 +76,7 @@ class StillnessClock:
         if hi - lo > band:
             # Moved: the stillness (if any) starts again from here.
             self.last = t - self.since
+            self.last_since, self.last_settled = self.since, self.settled
             self.reset(t, y)
             return 0.0
         self.lo, self.hi = lo, hi
