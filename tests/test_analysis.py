@@ -61,9 +61,10 @@ def test_paced_breathing_with_the_pacers_pause_is_not_a_hold():
     assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
 
 
-@pytest.mark.xfail(strict=True, reason="known limit (docs/analysis.md): a half-cosine breath "
-                   "at 5/min dwells >1.5 s near its bottom; with a 2.5 s pause that exceeds 4 s")
 def test_paced_breathing_with_end_expiratory_pause_is_not_a_hold():
+    # Unannounced: a half-cosine breath at 5/min dwells over 1.5 s near its bottom, so with
+    # the 2.5 s pause every rest is still for more than 4 s. The rest is learned from the
+    # first breaths (before calibration ends), so none of them is warned.
     samples, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=2.5,
                                noise=0.01)
     events = run(BreathAnalyzer(["belly"]), samples)

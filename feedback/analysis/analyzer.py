@@ -470,8 +470,11 @@ class BreathAnalyzer:
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         clock = self._clock
         faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
-        amp = self._amp_cal
-        if faulted or not self._calibrated or amp <= 0:
+        # Before calibration the stillness clock already runs on the turn detector's
+        # amplitude, to learn the patient's rest from the first breaths; no hold is judged.
+        learning = not self._calibrated
+        amp = self._det.amp if learning else self._amp_cal
+        if faulted or amp <= 0:
             clock.reset(tb, y)
             return
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
@@ -485,6 +488,8 @@ class BreathAnalyzer:
                 self._pause_s = max(self._pause_s, self._own_pause(
                     tb, clock.last_since, clock.last_settled))
             self._still_low = self._level(y) < BOTTOM
+        if learning:
+            return
         if self._holding:
             if still == 0.0:
                 self._holding = False
