@@ -199,8 +199,8 @@ def test_pauses_long_past_are_forgotten_but_those_ahead_are_kept():
     run(an, samples[: 100 * 25])
     for k in range(100):  # one a second, as a long session would
         an.planned_pause(k + 0.5, k + 1.0)
-    assert len(an._pauses) < 70  # of 101: those ended over 64 s ago are gone
-    assert (150.0, 151.0) in an._pauses
+    assert len(an._judge._pauses) < 70  # of 101: those ended over 64 s ago are gone
+    assert (150.0, 151.0) in an._judge._pauses
 
 
 def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():

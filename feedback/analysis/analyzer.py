@@ -3,7 +3,7 @@
 Data flow per sample: each belt's ``FrontEnd`` (raw checks, 40 ms block means, low-pass)
 -> on every new block: faults, the breath signal (one belt, or two belts each scaled to
 its own breath amplitude, polarity-corrected and summed) -> ``TurnDetector`` (peaks and
-troughs) -> events; and the same signal -> ``StillnessClock`` -> holds. Nothing looks
+troughs) -> events; and the same signal -> ``HoldJudge`` -> holds. Nothing looks
 ahead: every event is emitted from samples already seen, with ``at`` = the time of the
 sample that completed the evidence.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
 from feedback.analysis.frontend import LEAD, FrontEnd
-from feedback.analysis.holds import StillnessClock
+from feedback.analysis.holds import HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
@@ -36,12 +36,6 @@ SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signa
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
-PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
-OWN_PAUSES = 5  # the pauses before this many breaths are remembered
-OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no pause
-OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual pause ...
-OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
-BOTTOM = 0.5  # level below which stillness is at the end of a breath out
 
 
 @dataclass(frozen=True)
@@ -76,39 +70,33 @@ class BreathAnalyzer:
         self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
-        self.set_hold_after(hold_after_s)
-        self._pauses: list[tuple[float, float]] = []
+        self._judge = HoldJudge(hold_after_s)
         self._tb = float("-inf")  # time of the last analysed block
-        self._clock = StillnessClock()
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
         self._belly = belly
         self._reset_calibration()
-        self._holding = False
         self._breath: Breath | None = None
         self._y = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
     # --- public API ------------------------------------------------------------------
 
+    @property
+    def hold_after_s(self) -> float:
+        return self._judge.hold_after_s
+
     def set_hold_after(self, seconds: float) -> None:
-        if not seconds > 0:
-            raise ValueError("hold_after_s must be more than 0")
-        self.hold_after_s = float(seconds)
+        self._judge.set_hold_after(seconds)
 
     def planned_pause(self, start_t: float, end_t: float) -> None:
         """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold.
 
-        Stillness that begins during the pause (or up to ``PAUSE_GRACE_S`` before it)
-        counts only from ``end_t``; stillness that began earlier is a hold already under
-        way and keeps counting through the pause.
+        Stillness that begins during the pause (or up to a second before it) counts only
+        from ``end_t``; stillness that began earlier is a hold already under
+        way and keeps counting through the pause (``holds.HoldJudge``).
         """
-        if end_t > start_t:
-            # Pauses long past cannot matter any more (their hold would have fired).
-            keep = self._tb - 60.0 - self.hold_after_s
-            self._pauses = [p for p in self._pauses if p[1] >= keep]
-            self._pauses.append((float(start_t), float(end_t)))
-            self._pauses.sort()
+        self._judge.planned_pause(start_t, end_t, self._tb)
 
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
@@ -123,7 +111,7 @@ class BreathAnalyzer:
         det = self._det
         if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults):
             phase = "fault"
-        elif self._holding:
+        elif self._judge.holding:
             phase = "hold"
         elif not self._calibrated:
             phase = "calibrating"
@@ -181,10 +169,7 @@ class BreathAnalyzer:
         self._artefact = False  # a stuck-signal fault happened during this breath
         self._trough = None  # (t, value, belt values)
         self._peak = None
-        self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # pause before each breath
-        self._pause_s = 0.0  # the longest end-expiratory pause since the last trough
-        self._counted = None  # the stillness (its start) already counted at a trough
-        self._still_low = False  # the current stillness is at the bottom of the breath
+        self._judge.forget_rest()
         if self._belt_det:
             self._belt_det = [TurnDetector() for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
@@ -209,7 +194,7 @@ class BreathAnalyzer:
         if f.stuck_kind is not None:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
             f.stuck_kind = None
-            self._clock.since = None
+            self._judge.clock.since = None
 
     def _signal(self, bad: list[bool]) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed.
@@ -264,8 +249,7 @@ class BreathAnalyzer:
         return min(max(det.period * share, 0.03), 0.4)
 
     def _end_hold(self, t_now: float, t: float, out: list) -> None:
-        if self._holding:
-            self._holding = False
+        if self._judge.end_hold():
             out.append(HoldEnd(at=t_now, t=t))
 
     def _fault_amp(self, i: int) -> float:
@@ -307,7 +291,7 @@ class BreathAnalyzer:
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
         if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
-            self._clock.reset(fes[0].t, self._y)
+            self._judge.clock.reset(fes[0].t, self._y)
             return
         tau = fes[0].tau if bad[0] else self._smoothing(fes[0].raw, det)
         for fe in fes:
@@ -339,16 +323,7 @@ class BreathAnalyzer:
             self._peak = (t_turn, val, belts)
             return
         out.append(Inhale(at=t_now, t=t_turn))
-        # This breath's own pause before it (0: none); the trough is often declared
-        # before the stillness clock has seen the movement, so a stillness still running
-        # counts here (and not again when it ends).
-        pause = self._pause_s
-        clock = self._clock
-        if self._still_low and clock.since is not None:
-            pause = max(pause, self._own_pause(self._tb, clock.since, clock.settled))
-            self._counted = clock.since
-        self._own.append(pause)
-        self._pause_s = 0.0
+        self._judge.breath_starts(self._tb, (2.0 - LEAD) * self._fe[0].tau)
         prev, peak = self._trough, self._peak
         self._trough = (t_turn, val, belts)
         if prev is None or peak is None or not prev[0] < peak[0] < t_turn:
@@ -408,41 +383,6 @@ class BreathAnalyzer:
                     self._det = TurnDetector(self._det.period)
                 self._trough = self._peak = None
 
-    def _still_from(self, lag: float, since: float | None = None,
-                    settled: float | None = None) -> float:
-        """When the current stillness counts from (belt time).
-
-        The belt settled ``lag`` (the filter delay) before the smoothed signal did. The
-        pacer's own pause is no hold: if the patient stopped (``settled``) during a
-        planned pause or less than ``PAUSE_GRACE_S`` before it (following the pacer
-        early), the stillness only counts from the pause's end. Stillness that began
-        clearly before the pause is the patient's own and keeps counting through it.
-        """
-        if since is None:
-            since, settled = self._clock.since, self._clock.settled
-        s0 = since - lag
-        stop = max(settled, since) - lag
-        pauses = self._pauses
-        while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
-            pauses.pop(0)  # over before this stillness began: can never matter again
-        for start, end in pauses:
-            if end <= stop:
-                continue
-            if start - PAUSE_GRACE_S > stop:
-                break  # sorted: later pauses begin later still
-            s0 = stop = end
-        return s0
-
-    def _own_pause(self, end: float, since: float, settled: float) -> float:
-        """The patient's own part of a stillness at the bottom that ended at ``end``
-        (smoothed-signal time): without the pacer's planned pause in it (that is the
-        pacer's rhythm, not the patient's), at most the cap; 0 below ``OWN_PAUSE_MIN_S``."""
-        lag = (2.0 - LEAD) * self._fe[0].tau
-        own = end - lag - self._still_from(lag, since, settled)
-        if own < OWN_PAUSE_MIN_S:
-            return 0.0
-        return min(own, OWN_PAUSE_CAP * self.hold_after_s)
-
     def _level(self, y: float) -> float:
         """Where ``y`` lies between the last trough (0) and the last peak (1)."""
         if self._trough is None or self._peak is None:
@@ -450,54 +390,22 @@ class BreathAnalyzer:
         lo, hi = self._trough[1], self._peak[1]
         return (y - lo) / (hi - lo) if hi > lo else 1.0
 
-    def _hold_after(self) -> float:
-        """Seconds of stillness that make a hold, here.
-
-        A patient whose breathing rests after every breath out (some breathe in, out, and
-        wait 4-8 s) is not holding the breath there: stillness at the bottom of the
-        breath must last ``OWN_PAUSE_K`` x the median pause before the last
-        ``OWN_PAUSES`` breaths (0 for a breath without one, a hold counted at most as
-        ``OWN_PAUSE_CAP`` x ``hold_after_s``), and never more than that cap. A patient who
-        only now and then stops keeps a median of 0, so a few holds do not teach the unit
-        to wait longer. Stillness at the top (a breath held in, the bracing the unit is
-        there to catch) always counts from ``hold_after_s``."""
-        base = self.hold_after_s
-        if not self._still_low or len(self._own) < 3:
-            return base
-        usual = OWN_PAUSE_K * _median(self._own)
-        return min(max(base, usual), OWN_PAUSE_CAP * base)
-
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
-        clock = self._clock
+        judge = self._judge
         faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
         # Before calibration the stillness clock already runs on the turn detector's
         # amplitude, to learn the patient's rest from the first breaths; no hold is judged.
-        learning = not self._calibrated
-        amp = self._det.amp if learning else self._amp_cal
+        calibrated = self._calibrated
+        amp = self._amp_cal if calibrated else self._det.amp
         if faulted or amp <= 0:
-            clock.reset(tb, y)
+            judge.clock.reset(tb, y)
             return
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
-        was = clock.since
-        still = clock.step(tb, y, amp, noise, self._holding)
-        if still == 0.0 and clock.since != was:
-            # Stillness ended by breathing: at the bottom, remember it as one of the
-            # patient's own pauses (a long one only up to the cap).
-            if self._still_low and clock.last_since != self._counted:
-                self._pause_s = max(self._pause_s, self._own_pause(
-                    tb, clock.last_since, clock.last_settled))
-            self._still_low = self._level(y) < BOTTOM
-        if learning:
+        # The smoothed signal settles later than the belt by the filter delay.
+        lag = (2.0 - LEAD) * self._fe[0].tau
+        change = judge.step(tb, y, amp, noise, lag, self._level(y), calibrated)
+        if change is None:
             return
-        if self._holding:
-            if still == 0.0:
-                self._holding = False
-                out.append(HoldEnd(at=t_now, t=tb))
-            return
-        if still > 0.0:
-            # The smoothed signal settles later than the belt by the filter delay.
-            s0 = self._still_from((2.0 - LEAD) * self._fe[0].tau)
-            if tb - s0 >= self._hold_after():
-                self._holding = True
-                out.append(Hold(at=t_now, t=s0))
+        kind, t = change
+        out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))

@@ -10,6 +10,9 @@ shorter than the hold threshold. The hold fires ``hold_after_s`` after the still
 began, with ``t`` = that start; a planned pause moves the start of the clock to its end.
 Once a hold is on, only a breath-sized movement (``END_BAND``) ends it: a swallow or a
 twitch during a long hold does not end it and start a second one.
+
+``StillnessClock`` measures stillness; ``HoldJudge`` decides when it is a hold (the
+threshold, the pacer's planned pauses and the patient's own rest after each breath).
 """
 
 from __future__ import annotations
@@ -81,3 +84,143 @@ class StillnessClock:
             return 0.0
         self.lo, self.hi = lo, hi
         return t - self.since
+
+
+PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
+OWN_PAUSES = 5  # the rest before this many breaths is remembered
+OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
+OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
+OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
+BOTTOM = 0.5  # level below which stillness is at the end of a breath out
+
+
+def _median(values) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+class HoldJudge:
+    """When stillness is a hold: the ``StillnessClock`` plus the pacer's planned pauses
+    and the patient's own rest.
+
+    - Planned pauses: the pacer's own pause must not become a hold by itself, but it must
+      not hide one either. Stillness whose stop (``settled``) lies inside a planned pause
+      or less than ``PAUSE_GRACE_S`` before it (following the pacer early) counts only from
+      the pause's end; stillness that began clearly earlier keeps counting through it.
+    - The patient's own rest: some people rest after every breath out, for seconds. For
+      each breath the longest stillness at the bottom before it (below ``BOTTOM`` of the
+      last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
+      remembered for ``OWN_PAUSES`` breaths. Stillness at the bottom must last
+      ``OWN_PAUSE_K`` x their median (a hold counted at most as the cap), and never more
+      than ``OWN_PAUSE_CAP`` x ``hold_after_s``. A patient who only now and then stops keeps
+      a median of 0, so a few holds do not teach it to wait longer. Stillness at the top
+      (a breath held in) always counts from ``hold_after_s``.
+
+    All times are of the smoothed signal; ``lag`` is its delay behind the belt.
+    """
+
+    def __init__(self, hold_after_s: float):
+        self.clock = StillnessClock()
+        self.holding = False
+        self.hold_after_s = 4.0
+        self.set_hold_after(hold_after_s)
+        self._pauses: list[tuple[float, float]] = []
+        self.forget_rest()
+
+    def set_hold_after(self, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError("hold_after_s must be more than 0")
+        self.hold_after_s = float(seconds)
+
+    def planned_pause(self, start: float, end: float, now: float) -> None:
+        if end > start:
+            # Pauses long past cannot matter any more (their hold would have fired).
+            keep = now - 60.0 - self.hold_after_s
+            self._pauses = [p for p in self._pauses if p[1] >= keep]
+            self._pauses.append((float(start), float(end)))
+            self._pauses.sort()
+
+    def forget_rest(self) -> None:
+        self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # the rest before each breath
+        self._rest = 0.0  # the longest rest since the last trough
+        self._counted = None  # the stillness (its start) already counted at a trough
+        self._low = False  # the current stillness is at the bottom of the breath
+
+    def end_hold(self) -> bool:
+        """A fault ends a running hold. True if there was one."""
+        was, self.holding = self.holding, False
+        return was
+
+    def breath_starts(self, t: float, lag: float) -> None:
+        """At a trough: remember the rest before this breath. The trough is often declared
+        before the clock has seen the movement, so a stillness still running counts here
+        (and not again when it ends)."""
+        rest = self._rest
+        clock = self.clock
+        if self._low and clock.since is not None:
+            rest = max(rest, self._own_rest(t, clock.since, clock.settled, lag))
+            self._counted = clock.since
+        self._own.append(rest)
+        self._rest = 0.0
+
+    def step(self, t: float, y: float, amp: float, noise: float, lag: float, level: float,
+             judge: bool = True) -> tuple[str, float] | None:
+        """One point of the smoothed signal; ``level`` is where it lies in the last breath
+        (0 bottom, 1 top). Returns ``("hold", t_start)``, ``("hold_end", t)`` or None.
+        With ``judge`` False (before calibration) the rest is learned, no hold judged."""
+        clock = self.clock
+        was = clock.since
+        still = clock.step(t, y, amp, noise, self.holding)
+        if still == 0.0 and clock.since != was:
+            if self._low and clock.last_since != self._counted:
+                self._rest = max(self._rest, self._own_rest(
+                    t, clock.last_since, clock.last_settled, lag))
+            self._low = level < BOTTOM
+        if not judge:
+            return None
+        if self.holding:
+            if still == 0.0:
+                self.holding = False
+                return "hold_end", t
+            return None
+        if still > 0.0:
+            s0 = self.still_from(lag)
+            if t - s0 >= self.hold_after():
+                self.holding = True
+                return "hold", s0
+        return None
+
+    def still_from(self, lag: float, since: float | None = None,
+                   settled: float | None = None) -> float:
+        """When the current stillness (or the one given) counts from, in belt time: the
+        belt settled ``lag`` before the smoothed signal did, and a planned pause it
+        followed moves the start to the pause's end."""
+        if since is None:
+            since, settled = self.clock.since, self.clock.settled
+        s0 = since - lag
+        stop = max(settled, since) - lag
+        pauses = self._pauses
+        while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
+            pauses.pop(0)  # over before this stillness began: can never matter again
+        for start, end in pauses:
+            if end <= stop:
+                continue
+            if start - PAUSE_GRACE_S > stop:
+                break  # sorted: later pauses begin later still
+            s0 = stop = end
+        return s0
+
+    def hold_after(self) -> float:
+        """Seconds of stillness that make a hold, here (see the class docstring)."""
+        base = self.hold_after_s
+        if not self._low or len(self._own) < 3:
+            return base
+        return min(max(base, OWN_PAUSE_K * _median(self._own)), OWN_PAUSE_CAP * base)
+
+    def _own_rest(self, end: float, since: float, settled: float, lag: float) -> float:
+        """The patient's own part of a stillness at the bottom that ended at ``end``."""
+        own = end - lag - self.still_from(lag, since, settled)
+        if own < OWN_PAUSE_MIN_S:
+            return 0.0
+        return min(own, OWN_PAUSE_CAP * self.hold_after_s)
