@@ -521,3 +521,16 @@ def test_the_pacers_pauses_do_not_teach_the_unit_to_wait_longer():
     assert len(holds) == 1
     assert holds[0].t == pytest.approx(120.0, abs=0.3)
     assert holds[0].at <= 120.0 + 4.5
+
+
+def test_a_hold_running_when_calibrating_again_ends_when_breathing_resumes():
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    t_stop, level = pre[-1]
+    still = _hold_at(level, t_stop + 0.02, 6.0, noise=0.005)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    assert [e for e in run(an, pre + still) if isinstance(e, Hold)]
+    an.recalibrate()  # the therapist presses "calibrate" during the hold
+    post, _ = breathing(6, rate_bpm=12, fs=50, noise=0.005, t0=still[-1][0] + 0.02, seed=3)
+    ends = [e for e in run(an, post) if isinstance(e, HoldEnd)]
+    assert len(ends) == 1 and ends[0].at < post[0][0] + 3.0
+    assert an.snapshot().phase == "calibrating"

@@ -177,14 +177,12 @@ class HoldJudge:
                 self._rest = max(self._rest, self._own_rest(
                     t, clock.last_since, clock.last_settled, lag))
             self._low = level < BOTTOM
-        if not judge:
-            return None
-        if self.holding:
+        if self.holding:  # (ended by breathing even while calibrating again)
             if still == 0.0:
                 self.holding = False
                 return "hold_end", t
             return None
-        if still > 0.0:
+        if judge and still > 0.0:
             s0 = self.still_from(lag)
             if t - s0 >= self.hold_after():
                 self.holding = True
