@@ -83,6 +83,7 @@ class View:
     lang: str = "nl"
     programme: str = ""
     today_min: float = 0.0
+    today_target: float = 5.0  # the home target, minutes a day ([patient] daily_minutes)
     exercise: str = ""
     hint: str = ""
     index: int = 0
@@ -449,6 +450,7 @@ class Coach:
         lang = self.lang
         v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
                  today_min=self.today_min + sum(s.active_s for s in self.stats[:-1]) / 60.0,
+                 today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
         if self.notice and t - self.notice[1] < 30.0:

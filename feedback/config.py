@@ -161,6 +161,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}",
                      explain="must be a pseudonymous code of up to 16 letters, digits, - or _"),
         "language": Choice("nl", choices=LANGUAGES),
+        "daily_minutes": Float(5.0, lo=1.0, hi=60.0, unit="minutes"),
     },
     "programme": {
         "name": Text("clinic", pattern=r"[a-z0-9_-]{1,40}",

@@ -36,7 +36,7 @@ from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
 from feedback.records import DB_NAME, StorageError, connect, default_data_dir
 
-HOME_TARGET_MIN = 5.0  # minutes of practice per day asked of a patient at home
+HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 
 
@@ -62,6 +62,7 @@ class Session:
     minutes: float
     end_reason: str
     ratio_target: float
+    daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
     cues: list = field(default_factory=list)  # (t, kind)
@@ -85,6 +86,15 @@ def _target_ratio(config_text: str) -> float:
         return float(pacer["exhale_s"]) / float(pacer["inhale_s"])
     except (tomllib.TOMLDecodeError, TypeError, ValueError, ZeroDivisionError):
         return SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
+
+
+def _daily_target(config_text: str) -> float:
+    try:
+        value = tomllib.loads(config_text or "").get("patient", {}).get("daily_minutes")
+        value, problem = SCHEMA["patient"]["daily_minutes"].check(value)
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return HOME_TARGET_MIN
+    return HOME_TARGET_MIN if problem else value
 
 
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
@@ -118,7 +128,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             if ended is not None:
                 t1 = max(t1, t0 + ended - started)
         s = Session(sid, code, prog, started, max(0.0, t1 - t0) / 60.0,
-                    reason or "interrupted", _target_ratio(cfg))
+                    reason or "interrupted", _target_ratio(cfg), _daily_target(cfg))
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
@@ -216,19 +226,21 @@ def day_rows(sessions, since: dt.date | None = None) -> list[dict]:
         last = max(s.day for s in mine)
         day = first
         previous = None  # ratio of the last day with breaths
+        goal = mine[0].daily_target  # the home target in force (the last one recorded)
         while day <= last:
             today = [s for s in mine if s.day == day]
             minutes = sum(s.minutes for s in today)
             breaths = [b for s in today for b in s.breaths]
             ratio = _median(ratios(breaths))
             target = today[-1].ratio_target if today else None
+            goal = today[-1].daily_target if today else goal
             word = ""
             if ratio is not None and previous is not None:
                 word = direction(previous, ratio, target)
             rows.append({
                 "patient": code, "date": day.isoformat(), "minutes": _f(minutes, 1),
-                "target_minutes": _f(HOME_TARGET_MIN, 1),
-                "target_met": "yes" if minutes >= HOME_TARGET_MIN else "no",
+                "target_minutes": _f(goal, 1),
+                "target_met": "yes" if minutes >= goal else "no",
                 "sessions": len(today), "breaths": len(breaths),
                 "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(ratio),
                 "ratio_target": _f(target), "ratio_trend": word,
@@ -273,7 +285,7 @@ def summary_text(sessions, days, today: dt.date) -> str:
         lines.append(f"  Sessions: {len(mine)}" + (f" ({interrupted} interrupted)"
                                                    if interrupted else ""))
         lines.append(f"  Practice: {total:.1f} min on {len(practised)} of {len(my_days)} days; "
-                     f"home target {HOME_TARGET_MIN:g} min/day met on {len(met)} days")
+                     f"home target {mine[-1].daily_target:g} min/day met on {len(met)} days")
         first, last_s = mine[0], mine[-1]
         lines.append(f"  Breaths per minute: {_f(rate(first.breaths), 1) or '-'} in the first "
                      f"session, {_f(rate(last_s.breaths), 1) or '-'} in the last")

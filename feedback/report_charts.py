@@ -179,17 +179,21 @@ def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
     return out
 
 
-def calendar_chart(patient: str, days: list[dict], path: Path,
-                   target_min: float = 5.0) -> None:
-    """Compliance calendar: green = home target met, amber = some practice, grey = none."""
+def calendar_chart(patient: str, days: list[dict], path: Path) -> None:
+    """Compliance calendar: green = home target met (each day's ``target_minutes``, as
+    configured then), amber = some practice, grey = none."""
     minutes = {dt.date.fromisoformat(d["date"]): float(d["minutes"]) for d in days}
+    goals = {dt.date.fromisoformat(d["date"]): float(d["target_minutes"]) for d in days}
     first, last = min(minutes), max(minutes)
+    target_min = goals[last]
+    lo, hi = min(goals.values()), max(goals.values())
+    target_text = f"{target_min:g}" if lo == hi else f"{lo:g}-{hi:g}"
     months = _months(first, last)
     surf = pygame.Surface(calendar_size(len(months)))
     surf.fill(BG)
-    met = sum(1 for v in minutes.values() if v >= target_min)
+    met = sum(1 for day, v in minutes.items() if v >= goals[day])
     text(surf, f"Practice calendar, patient {patient or '-'}", (20, 12), 26, bold=True)
-    text(surf, f"Home target {target_min:g} min/day: met on {met} of {len(minutes)} days "
+    text(surf, f"Home target {target_text} min/day: met on {met} of {len(minutes)} days "
                f"({first:%d %b} to {last:%d %b %Y})", (20, 40), 18, MUTED)
     for i, (y, m) in enumerate(months):
         ox = 20 + (i % MONTHS_PER_ROW) * MONTH_W
@@ -208,7 +212,7 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
                     pygame.draw.rect(surf, GRID, r, 1)
                     text(surf, str(day.day), r.center, 16, GRID, "center")
                     continue
-                color = MET if v >= target_min else PART if v > 0 else NONE
+                color = MET if v >= goals[day] else PART if v > 0 else NONE
                 pygame.draw.rect(surf, color, r, border_radius=4)
                 ink = (255, 255, 255) if color == MET else INK
                 text(surf, str(day.day), (r.left + 3, r.top + 2), 15, ink)
@@ -216,7 +220,7 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
                     text(surf, f"{v:.0f}", (r.right - 3, r.bottom - 1), 18, ink, "bottomright",
                          bold=True)
     x, y = 20, surf.get_height() - 26
-    for label, color in ((f">= {target_min:g} min", MET), ("some practice", PART),
+    for label, color in ((f">= {target_text} min", MET), ("some practice", PART),
                          ("no practice", NONE)):
         pygame.draw.rect(surf, color, (x, y - 7, 14, 14), border_radius=3)
         x = text(surf, label, (x + 20, y), 18, INK, "midleft").right + 22

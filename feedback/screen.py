@@ -30,6 +30,7 @@ ORANGE = (230, 159, 0)      # Okabe-Ito orange: exhale
 PAUSE = (200, 190, 160)
 WARN = (213, 50, 80)
 YELLOW = (240, 228, 66)
+GREEN = (0, 158, 115)      # Okabe-Ito bluish green: the day's home target met
 PHASE = {"inhale": SKY, "hold_in": PAUSE, "exhale": ORANGE, "hold_out": PAUSE}
 CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
 
@@ -188,8 +189,14 @@ class Screen:
         self.text(self._t(v, "idle.title"), self.box(0.05, 0.20, 0.95, 0.38), FG, "center")
         self.text(f"{self._t(v, 'idle.programme')}: {v.programme}",
                   self.box(0.05, 0.42, 0.95, 0.56), SKY, "center")
-        self.text(f"{self._t(v, 'idle.today')}: {round(v.today_min)} {self._t(v, 'unit.min')}",
-                  self.box(0.05, 0.60, 0.95, 0.72), FG, "center")
+        done, minutes = v.today_min >= v.today_target, round(v.today_min)
+        if done:
+            today = f"{minutes} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"
+        else:
+            today = (f"{minutes} {self._t(v, 'idle.of')} {v.today_target:g} "
+                     f"{self._t(v, 'unit.min')}")
+        self.text(f"{self._t(v, 'idle.today')}: {today}", self.box(0.05, 0.60, 0.95, 0.72),
+                  GREEN if done else FG, "center")
         self.text(self._t(v, "idle.press"), self.box(0.05, 0.82, 0.95, 0.93), DIM, "center")
 
     def _header(self, v: View) -> None:
@@ -319,8 +326,10 @@ class Screen:
         for t, b, a, name in cells:
             self.text(t, b, FG, a, max_px=name_px if name else num_px)
         total = round(v.today_min)
-        self.text(self._t(v, "summary.total", minutes=total), self.box(0.03, 0.88, 0.97, 0.97),
-                  SKY, "center")
+        done = v.today_min >= v.today_target
+        self.text(self._t(v, "summary.total_met" if done else "summary.total", minutes=total,
+                          target=f"{v.today_target:g}"),
+                  self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 
     def _draw_sensor(self, v: View) -> None:
         self.text(self._t(v, "sensor.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE, "center")

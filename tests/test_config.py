@@ -40,6 +40,8 @@ def test_missing_keys_take_defaults(tmp_path):
         ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
         ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),
         ("[patient]\ncode = \"Jan de Vries\"\n", "must be a pseudonymous code"),
+        ("[patient]\ndaily_minutes = 0\n",
+         ":2: patient.daily_minutes = 0: must be between 1 and 60 minutes"),
         ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
         ("[sensor]\nbelts = [\"chest\", \"belly\"]\n", "sensor.channels: lists 1 channels"),
         ("[buttons]\nnext = 17\n", "buttons.next = 17: GPIO 17 is already used"),

@@ -251,3 +251,28 @@ def test_ratio_direction_in_plain_words(first, last, target, said):
     from feedback.report import direction
 
     assert direction(first, last, target) == said
+
+
+def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_path):
+    # Day 0: 7 minutes with a target of 10 (not met); day 1: 6 minutes with the target
+    # back at the default of 5 (met). Each day is judged by the target it was set to.
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    for day, (minutes, config) in enumerate([(7, "[patient]\ndaily_minutes = 10.0\n"),
+                                             (6, "[pacer]\ninhale_s = 4.0\n")]):
+        rec.start_session("CD34", "home", config, DAY0 + day * 86400)
+        rec.add(breath(clock.now() + 10, 2.0, 3.0))
+        clock.advance(minutes * 60.0)
+        rec.end_session("stopped")
+    rec.close()
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    days = read_csv(out / "days.csv")
+    assert [(d["minutes"], d["target_minutes"], d["target_met"]) for d in days] == [
+        ("7.0", "10.0", "no"), ("6.0", "5.0", "yes")]
+    assert "home target 5 min/day met on 1 days" in (out / "summary.txt").read_text()
+    cal = pygame.image.load(str(out / "calendar-CD34.png"))
+    assert cal.get_size()[0] > 0

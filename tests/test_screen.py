@@ -78,3 +78,16 @@ def test_render_command(tmp_path, capsys):
     assert "--size 'big': give width x height" in capsys.readouterr().err
     assert main(["render", "idle", "--out", str(out), "--size", "100x50"]) == 2
     assert main(["render", "idle", "--out", str(tmp_path / "no" / "x.png")]) == 2
+
+
+@pytest.mark.parametrize("lang, minutes, expected", [
+    ("nl", 3.2, "Vandaag geoefend: 3 van 5 min"), ("en", 3.2, "Practised today: 3 of 5 min"),
+    ("nl", 9.0, "Vandaag geoefend: 9 min, doel gehaald"),
+    ("en", 9.0, "Practised today: 9 min, goal reached")])
+def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, expected):
+    from feedback.coach import View
+
+    screen = Screen((800, 480))
+    screen.draw(View(screen="idle", lang=lang, programme="Thuis", today_min=minutes,
+                     today_target=5.0))
+    assert expected in [text for text, _rect in screen.texts]
