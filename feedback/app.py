@@ -72,7 +72,7 @@ class Session:
     def __init__(self, settings, parts, clock, *, coach, analyzer, records=None,
                  display=None, sound=None, sinks=(), status=None, duration=None,
                  watcher=None, notifier=None, end_when_done=False, record_meta=None,
-                 session_clock: SessionClock | None = None):
+                 session_clock: SessionClock | None = None, exports=None):
         self.settings = settings
         self.parts = parts
         self.clock = clock
@@ -85,6 +85,7 @@ class Session:
         self.status = status
         self.duration = duration
         self.watcher = watcher
+        self.exports = exports  # an ExportWatcher: the last USB export, shown as a notice
         self.notifier = notifier
         self.end_when_done = end_when_done
         self.record_meta = record_meta or {}
@@ -267,6 +268,7 @@ class Session:
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._show_unit_faults(t)
+        self._show_export(t)
         if self.notifier is not None:
             self.notifier.watchdog()
         if self.status is not None:
@@ -288,6 +290,17 @@ class Session:
         elif self._unit_notice:
             self.coach.show_notice(None, t)
             self._unit_notice = False
+
+    def _show_export(self, t: float) -> None:
+        """A USB export just done (by its own process) is shown as a notice."""
+        if self.exports is None:
+            return
+        note = self.exports.poll()
+        if note is not None:
+            from feedback.i18n import text
+
+            self.coach.show_notice(text(f"export.{note['status']}", self.settings.patient.language,
+                                        sessions=note.get("sessions", 0)), t)
 
     # --- running ------------------------------------------------------------------
 

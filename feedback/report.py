@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
@@ -431,6 +432,19 @@ def cmd_export(args) -> int:
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
     data_dir = records_dir(args)
+    try:
+        sessions = _export(dest, data_dir, notes)
+    except BaseException:
+        exportnote.write(data_dir, "failed")
+        raise
+    exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
+    for note in notes:
+        print(note, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+def _export(dest: Path, data_dir: Path, notes: list[str]) -> list:
+    """Write the export directory on ``dest`` atomically; returns the sessions in it."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
@@ -464,10 +478,8 @@ def cmd_export(args) -> int:
         if isinstance(exc, OSError | sqlite3.Error):
             raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
         raise
-    for note in notes:
-        print(note, file=sys.stderr if status else sys.stdout)
     print(f"exported {len(sessions)} sessions to {final}")
-    return status
+    return sessions
 
 
 def wipe(data_dir: Path) -> int:

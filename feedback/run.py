@@ -184,7 +184,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.app import Session, SessionClock, read_text, status_line
     from feedback.coach import Coach
     from feedback.display import Display
-    from feedback.records import Records
+    from feedback.exportnote import ExportWatcher
+    from feedback.records import Records, default_data_dir
     from feedback.reload import ConfigWatcher
     from feedback.sound import Sound
 
@@ -219,6 +220,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             status=status_line() if status and display is None else None, duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
+            exports=ExportWatcher(default_data_dir(settings.records.data_dir)),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
                          "config": read_text(path) if path else ""},
             session_clock=session_clock)

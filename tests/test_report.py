@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import sqlite3
 import time
 
@@ -161,6 +162,8 @@ def test_export_is_complete_and_atomic(unit, tmp_path):
     assert (exp / "report" / "sessions.csv").exists()
     assert len(list((exp / "raw").glob("*.csv"))) == 1
     assert "3 sessions" in (exp / "export.txt").read_text()
+    note = json.loads((data / "last-export.json").read_text())
+    assert (note["status"], note["sessions"]) == ("ok", 3)
 
 
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
@@ -171,6 +174,7 @@ def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     assert main(["export", str(stick), "--config", str(cfg)]) == 1
     assert list(stick.iterdir()) == []
     assert "nothing was written" in capsys.readouterr().err
+    assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
 
 
 def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path):
@@ -200,6 +204,7 @@ def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
     assert "not installed" in err and "pacer.exhale_s = 40: must be between 2 and 20" in err
     (exp,) = [p for p in stick.iterdir() if p.is_dir()]
     assert "must be between 2 and 20" in (exp / "export.txt").read_text()
+    assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
 
 
 def test_export_to_a_missing_dir_is_exit_2(unit, tmp_path):
@@ -276,3 +281,16 @@ def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_pa
     assert "home target 5 min/day met on 1 days" in (out / "summary.txt").read_text()
     cal = pygame.image.load(str(out / "calendar-CD34.png"))
     assert cal.get_size()[0] > 0
+
+
+def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
+    from feedback import exportnote
+
+    watcher = exportnote.ExportWatcher(tmp_path)
+    assert watcher.poll() is None  # no export yet
+    (tmp_path / exportnote.NAME).write_text("{not json")
+    assert watcher.poll() is None
+    assert exportnote.write(tmp_path, "refused", 4)
+    assert watcher.poll()["status"] == "refused"
+    assert watcher.poll() is None  # shown once
+    assert not exportnote.write(tmp_path / "missing", "ok", 1)  # no data dir: no note

@@ -270,3 +270,29 @@ def test_an_unchanged_led_frame_is_not_sent_again_but_refreshed_every_second(con
         writes = s.parts.spi.writes
         frames = s.loop.stats["frame"].ticks
     assert frames >= 299 and 10 <= writes <= 20
+
+
+def test_a_usb_export_done_meanwhile_is_shown_as_a_notice(config):
+    from feedback import exportnote
+    from feedback.records import default_data_dir
+
+    settings, programme = load_all(config)
+    data_dir = default_data_dir(settings.records.data_dir)
+    data_dir.mkdir(parents=True)
+    assert exportnote.write(data_dir, "ok", 3)  # an export before the session: not shown
+    seen = []
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=12.0, status=False) as session:
+        def export(due):  # the stick goes in 5 s into the session
+            assert exportnote.write(data_dir, "ok", 7)
+            seen.append(session.coach.notice)
+            return None
+
+        session.loop.add("export", export, 5.0)
+        session.run()
+        notice, shown_at = session.coach.notice
+        view = session.coach.view(shown_at + 1.0)
+    assert seen == [None]
+    assert notice == "USB-stick: 7 sessies gekopieerd"
+    assert 5.0 <= shown_at <= 6.1
+    assert view.notice == notice

@@ -1,0 +1,64 @@
+"""The last USB export, for the screen.
+
+``ademcoach export`` runs in its own process (started by udev when a stick goes in), so it
+leaves a short note in the data directory, and the running unit shows it as a notice:
+how many sessions went onto the stick, or that a config on the stick was refused, or that
+the export failed. The note is written atomically; a note that cannot be read is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+NAME = "last-export.json"
+STATUSES = ("ok", "refused", "failed")
+
+
+def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
+    """Leave the note (``status`` one of ``STATUSES``). False if it could not be written:
+    the export itself matters more than its note."""
+    if status not in STATUSES:
+        raise ValueError(f"export status must be one of {STATUSES}")
+    path = Path(data_dir) / NAME
+    tmp = path.with_name(f".{NAME}.{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps({"status": status, "sessions": int(sessions),
+                                   "at": time.time()}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    return True
+
+
+class ExportWatcher:
+    """``poll()`` returns a note written since the last poll (or since it was made)."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / NAME
+        self._seen = self._stamp()
+
+    def _stamp(self):
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def poll(self) -> dict | None:
+        stamp = self._stamp()
+        if stamp is None or stamp == self._seen:
+            return None
+        self._seen = stamp
+        try:
+            note = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(note, dict) or note.get("status") not in STATUSES:
+            return None
+        return note
