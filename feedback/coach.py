@@ -13,7 +13,7 @@ next exercise boundary.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -73,6 +73,37 @@ class ExerciseStats:
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": med(self.rates), "ratio": med(self.ratios), "holds": self.holds,
                 "cues": dict(self.cues), "following": dict(self.following)}
+
+
+class _CurveRing:
+    """The live curve: rows of (t, patient level, pacer level or nan) in a numpy ring, so
+    a frame takes the rows it shows without converting the whole history."""
+
+    __slots__ = ("rows", "i", "count")
+
+    def __init__(self, n: int):
+        self.rows = np.empty((n, 3))
+        self.i = 0  # where the next row goes
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def last_t(self) -> float:
+        return float(self.rows[self.i - 1, 0])
+
+    def append(self, t: float, level: float, target: float) -> None:
+        self.rows[self.i] = (t, level, target)
+        self.i = (self.i + 1) % len(self.rows)
+        self.count = min(self.count + 1, len(self.rows))
+
+    def tail(self, k: int) -> np.ndarray:
+        """The last ``k`` rows (or all there are), oldest first, as a new array."""
+        k = min(k, self.count)
+        start = self.i - k
+        if start >= 0:
+            return self.rows[start:self.i].copy()
+        return np.concatenate((self.rows[start:], self.rows[:self.i]))
 
 
 @dataclass
@@ -140,7 +171,7 @@ class Coach:
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
-        self._curve: deque = deque(maxlen=n)
+        self._curve = _CurveRing(n)
         self._now = t0
         if autostart:
             self._pending_start = True
@@ -312,9 +343,9 @@ class Coach:
     def tick(self, t: float, state: StateLike | None = None) -> list[Event]:
         """Advance to ``t``: record the curve, end exercises, give the ``good`` cue."""
         self._now = t
-        if state is not None and (not self._curve or t - self._curve[-1][0] >= 1 / CURVE_HZ):
+        if state is not None and (not self._curve or t - self._curve.last_t() >= 1 / CURVE_HZ):
             target = self.pacer.level(t) if self.pacer is not None and self._running() else None
-            self._curve.append((t, float(state.level), np.nan if target is None else target))
+            self._curve.append(t, float(state.level), np.nan if target is None else target)
         out: list[Event] = []
         if self._pending_start:
             self._pending_start = False
@@ -500,13 +531,14 @@ class Coach:
         pacer's target, as recorded by ``tick``."""
         if not self._curve:
             return
-        arr = np.array(self._curve, dtype=np.float32)
-        arr = arr[arr[:, 0] >= t - self.settings.screen.curve_s]
+        span = self.settings.screen.curve_s
+        arr = self._curve.tail(int(CURVE_HZ * span) + 2)  # only what can be on screen
+        arr = arr[arr[:, 0] >= t - span]
         if not len(arr):
             return
-        rel = arr[:, 0] - np.float32(t)
+        rel = (arr[:, 0] - t).astype(np.float32)
         v.curve_t = rel
-        v.curve_patient = arr[:, 1]
+        v.curve_patient = arr[:, 1].astype(np.float32)
         paced = ~np.isnan(arr[:, 2])
         if paced.sum() > 1 and self.pacer is not None and self._running():
             v.curve_target = np.stack([rel[paced], arr[paced, 2]], axis=1)

@@ -218,3 +218,18 @@ def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):
     assert kinds and set(kinds) == {"good"}
     row = coach.summary()[1]
     assert row["following"]["in_sync"] > 0.9
+
+
+def test_the_live_curve_ring_keeps_the_newest_rows_in_order():
+    from feedback.coach import _CurveRing
+
+    ring = _CurveRing(5)
+    assert len(ring) == 0 and len(ring.tail(3)) == 0
+    for k in range(8):  # wraps around: rows 3..7 are kept
+        ring.append(float(k), k / 10, float("nan") if k % 2 else k)
+    assert len(ring) == 5 and ring.last_t() == 7.0
+    assert ring.tail(3)[:, 0].tolist() == [5.0, 6.0, 7.0]
+    assert ring.tail(10)[:, 0].tolist() == [3.0, 4.0, 5.0, 6.0, 7.0]
+    tail = ring.tail(2)
+    ring.append(8.0, 0.8, 8.0)
+    assert tail[:, 0].tolist() == [6.0, 7.0]  # a copy: later rows do not change it
