@@ -91,3 +91,31 @@ def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, 
     screen.draw(View(screen="idle", lang=lang, programme="Thuis", today_min=minutes,
                      today_target=5.0))
     assert expected in [text for text, _rect in screen.texts]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["exercise", "calibration", "hold"])
+def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(name, size):
+    """Calibration and exercise frames redraw only their moving parts over the last
+    frame; the result must be the same picture as drawing it from scratch."""
+    import dataclasses
+
+    first = example_view(name, "nl")
+    moved = dataclasses.replace(first, progress=min(1.0, first.progress + 0.2),
+                                patient_level=0.9, pacer_level=0.1,
+                                curve_t=None if first.curve_t is None else first.curve_t - 4.0)
+    reused = Screen(size)
+    reused.draw(first)
+    reused.draw(moved)
+    fresh = Screen(size)
+    fresh.draw(moved)
+    assert pygame.image.tobytes(reused.surface, "RGB") == pygame.image.tobytes(
+        fresh.surface, "RGB")
+    assert sorted(t for t, _ in reused.texts) == sorted(t for t, _ in fresh.texts)
+    # and a still part that changes (the time left) is redrawn
+    later = dataclasses.replace(moved, left_s=(moved.left_s or 60.0) - 1.0, reps_left=None)
+    reused.draw(later)
+    fresh = Screen(size)
+    fresh.draw(later)
+    assert pygame.image.tobytes(reused.surface, "RGB") == pygame.image.tobytes(
+        fresh.surface, "RGB")
