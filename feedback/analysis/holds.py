@@ -173,7 +173,8 @@ class HoldJudge:
         was = clock.since
         still = clock.step(t, y, amp, noise, self.holding)
         if still == 0.0 and clock.since != was:
-            if self._low and clock.last_since != self._counted:
+            # Movement ended the stillness that was running (not a reset from outside).
+            if self._low and clock.last_since == was and was != self._counted:
                 self._rest = max(self._rest, self._own_rest(
                     t, clock.last_since, clock.last_settled, lag))
             self._low = level < BOTTOM
