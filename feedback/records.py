@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import itertools
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -35,150 +34,9 @@ from pathlib import Path
 from feedback import events as ev
 from feedback.clock import MonotonicClock
 from feedback.rawsignal import RawSignalLog
+from feedback.store import DB_NAME, StorageError, connect, default_data_dir, ensure_data_dir, purge
 
 log = logging.getLogger("ademcoach.records")
-
-DB_NAME = "records.sqlite"
-UNIT_DATA_DIR = Path("/var/lib/ademcoach")
-
-# Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a
-# released entry: add a new one. Statements are separated by ';'.
-MIGRATIONS: tuple[str, ...] = (
-    # 1: the first released schema.
-    """
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY, patient_code TEXT NOT NULL DEFAULT '',
-        programme TEXT NOT NULL DEFAULT '', started_at REAL NOT NULL, ended_at REAL,
-        end_reason TEXT, config TEXT NOT NULL DEFAULT '');
-    CREATE TABLE exercises (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        name TEXT NOT NULL, start_t REAL NOT NULL, end_t REAL);
-    CREATE TABLE breaths (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
-        at REAL NOT NULL, start REAL, peak REAL, "end" REAL, inhale_s REAL, exhale_s REAL,
-        depth REAL, rate_bpm REAL, belly_share REAL);
-    CREATE TABLE holds (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
-        at REAL NOT NULL, t REAL NOT NULL, end_t REAL);
-    CREATE TABLE cues (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        exercise_id INTEGER REFERENCES exercises(id) ON DELETE SET NULL,
-        at REAL NOT NULL, kind TEXT NOT NULL);
-    CREATE TABLE faults (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        at REAL NOT NULL, kind TEXT NOT NULL, belt TEXT, detail TEXT, end_at REAL)
-    """,
-    # 2: session clock times (for durations), two-belt paradox flag, generic events.
-    """
-    ALTER TABLE sessions ADD COLUMN start_t REAL;
-    ALTER TABLE sessions ADD COLUMN end_t REAL;
-    ALTER TABLE breaths ADD COLUMN paradoxical INTEGER;
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL);
-    CREATE INDEX breaths_session ON breaths(session_id);
-    CREATE INDEX holds_session ON holds(session_id);
-    CREATE INDEX cues_session ON cues(session_id);
-    CREATE INDEX faults_session ON faults(session_id);
-    CREATE INDEX exercises_session ON exercises(session_id);
-    CREATE INDEX sessions_started ON sessions(started_at)
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class StorageError(Exception):
-    """The database cannot be used (newer schema, not a database)."""
-
-
-# --- where the records live -----------------------------------------------------------
-
-
-def default_data_dir(configured: str = "") -> Path:
-    """``[records] data_dir`` if set, else /var/lib/ademcoach if writable, else the XDG dir."""
-    if configured:
-        return Path(configured).expanduser()
-    if UNIT_DATA_DIR.is_dir() and os.access(UNIT_DATA_DIR, os.W_OK | os.X_OK):
-        return UNIT_DATA_DIR
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "ademcoach"
-
-
-def ensure_data_dir(path) -> Path:
-    """Create the data directory readable by its owner only (mode 0700)."""
-    path = Path(path)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o777 != 0o700:
-        os.chmod(path, 0o700)
-    return path
-
-
-def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
-    """Open the database in WAL mode with synchronous=FULL and bring its schema up to date.
-
-    ``isolation_level=None``: transactions are explicit (``BEGIN``/``COMMIT``).
-    """
-    db_path = os.fspath(db_path)
-    if not create and not os.path.exists(db_path):
-        raise StorageError(f"{db_path}: no records yet")
-    conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
-    """Apply the missing migrations, each in its own transaction. Returns the old version."""
-    try:
-        old = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"not a records database: {exc}") from None
-    if old > SCHEMA_VERSION:
-        raise StorageError(
-            f"the records database has schema version {old}, newer than this software "
-            f"({SCHEMA_VERSION}): update ademcoach"
-        )
-    for version in range(old, upto):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for stmt in MIGRATIONS[version].split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        log.info("records schema upgraded to version %d", version + 1)
-    return old
-
-
-def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
-    """Delete sessions that started more than ``days`` ago. Returns how many."""
-    cutoff = now_wall - days * 86400.0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        n = conn.execute("DELETE FROM sessions WHERE started_at < ?", (cutoff,)).rowcount
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return n
-
 
 def _short(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -35,7 +35,7 @@ from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
-from feedback.records import DB_NAME, StorageError, connect, default_data_dir
+from feedback.store import DB_NAME, StorageError, connect, default_data_dir
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"

@@ -185,9 +185,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.coach import Coach
     from feedback.display import Display
     from feedback.exportnote import ExportWatcher
-    from feedback.records import Records, default_data_dir
+    from feedback.records import Records
     from feedback.reload import ConfigWatcher
     from feedback.sound import Sound
+    from feedback.store import default_data_dir
 
     parts = open_parts(settings, sim, clock)
     events_file = None

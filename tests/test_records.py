@@ -11,15 +11,8 @@ from feedback import events as ev
 from feedback.clock import VirtualClock
 from feedback.rawsignal import RawSignalLog
 from feedback.recording import read_recording
-from feedback.records import (
-    DB_NAME,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    Records,
-    connect,
-    default_data_dir,
-    migrate,
-)
+from feedback.records import Records
+from feedback.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, connect, default_data_dir, migrate
 
 WALL = 1_760_000_000.0  # a fixed start time (epoch seconds)
 

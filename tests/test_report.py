@@ -12,8 +12,9 @@ import pytest
 from feedback import events as ev
 from feedback.cli import main
 from feedback.clock import VirtualClock
-from feedback.records import DB_NAME, Records
+from feedback.records import Records
 from feedback.report_charts import RATIO, calendar_size
+from feedback.store import DB_NAME
 
 DAY0 = 1_760_011_200.0  # 2025-10-09 12:00 UTC
 

@@ -274,7 +274,7 @@ def test_an_unchanged_led_frame_is_not_sent_again_but_refreshed_every_second(con
 
 def test_a_usb_export_done_meanwhile_is_shown_as_a_notice(config):
     from feedback import exportnote
-    from feedback.records import default_data_dir
+    from feedback.store import default_data_dir
 
     settings, programme = load_all(config)
     data_dir = default_data_dir(settings.records.data_dir)
