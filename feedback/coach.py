@@ -24,6 +24,7 @@ from feedback.events import Breath, Cue, Event, Exercise, Fault, FaultEnd, Hold,
 from feedback.pacer import Adaptive, Pacer, Pattern
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
+from feedback.view import CurveRing, View
 
 
 class StateLike(Protocol):
@@ -75,78 +76,6 @@ class ExerciseStats:
                 "cues": dict(self.cues), "following": dict(self.following)}
 
 
-class _CurveRing:
-    """The live curve: rows of (t, patient level, pacer level or nan) in a numpy ring, so
-    a frame takes the rows it shows without converting the whole history."""
-
-    __slots__ = ("rows", "i", "count")
-
-    def __init__(self, n: int):
-        self.rows = np.empty((n, 3))
-        self.i = 0  # where the next row goes
-        self.count = 0
-
-    def __len__(self) -> int:
-        return self.count
-
-    def last_t(self) -> float:
-        return float(self.rows[self.i - 1, 0])
-
-    def append(self, t: float, level: float, target: float) -> None:
-        self.rows[self.i] = (t, level, target)
-        self.i = (self.i + 1) % len(self.rows)
-        self.count = min(self.count + 1, len(self.rows))
-
-    def tail(self, k: int) -> np.ndarray:
-        """The last ``k`` rows (or all there are), oldest first, as a new array."""
-        k = min(k, self.count)
-        start = self.i - k
-        if start >= 0:
-            return self.rows[start:self.i].copy()
-        return np.concatenate((self.rows[start:], self.rows[:self.i]))
-
-
-@dataclass
-class View:
-    """Everything a screen needs, in raw values; the screen picks strings and layout."""
-
-    screen: str
-    lang: str = "nl"
-    programme: str = ""
-    today_min: float = 0.0
-    today_target: float = 5.0  # the home target, minutes a day ([patient] daily_minutes)
-    exercise: str = ""
-    hint: str = ""
-    index: int = 0
-    total: int = 0
-    left_s: float | None = None
-    reps_left: int | None = None
-    progress: float = 0.0
-    pacer_level: float | None = None
-    pacer_phase: str | None = None
-    patient_level: float | None = None
-    rate_bpm: float | None = None
-    ratio: float | None = None
-    target_rate: float | None = None
-    target_ratio: float | None = None
-    cue: str | None = None
-    warning: bool = False
-    curve_t: np.ndarray | None = None
-    curve_patient: np.ndarray | None = None
-    curve_target: np.ndarray | None = None
-    curve_s: float = 30.0
-    rows: list = field(default_factory=list)
-    fault: str | None = None
-    problems: list = field(default_factory=list)
-    kept: bool = True
-    notice: str | None = None
-
-
-def config_error_view(problems, lang: str = "nl", kept: bool = False) -> View:
-    """The config error screen: ``problems`` are ConfigError.problems or strings."""
-    return View(screen="config", lang=lang, problems=list(problems), kept=kept)
-
-
 class Coach:
     """Programme, pacer and cues for one session (see the module docstring)."""
 
@@ -171,7 +100,7 @@ class Coach:
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
-        self._curve = _CurveRing(n)
+        self._curve = CurveRing(n)
         self._now = t0
         if autostart:
             self._pending_start = True

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import re
 
-from feedback.coach import Coach, Snapshot, View, config_error_view
+from feedback.coach import Coach, Snapshot
 from feedback.config import Problem, defaults
 from feedback.errors import BadInput
 from feedback.events import Breath, Fault, Hold
 from feedback.programme import SHIPPED, load_programme
+from feedback.view import View, config_error_view
 
 SCREENS = ("idle", "calibration", "exercise", "hold", "pause", "summary", "sensor", "config")
 MIN_SIZE, MAX_SIZE = (320, 240), (3840, 2160)

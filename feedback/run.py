@@ -81,7 +81,7 @@ class ConfigProblem:
         self.update(error)
 
     def update(self, error) -> None:
-        from feedback.coach import config_error_view
+        from feedback.view import config_error_view
 
         for p in error.problems:
             log.error("config: %s", p)
@@ -99,7 +99,7 @@ class SensorProblem:
         self.update(error)
 
     def update(self, error) -> None:
-        from feedback.coach import View
+        from feedback.view import View
 
         log.error("%s", error)
         self.title = str(error)

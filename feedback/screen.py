@@ -5,7 +5,7 @@ Every screen is laid out in fractions of the window, so one layout serves 480x32
 every text blit's rectangle is kept in ``Screen.texts`` so tests can check that no text
 leaves the screen or overlaps other text.
 
-``Screen.draw(view)`` draws a ``coach.View``; with ``display=True`` the screen opens a
+``Screen.draw(view)`` draws a ``view.View``; with ``display=True`` the screen opens a
 window (full-screen on the unit, SDL KMSDRM needs no desktop) and ``present()`` shows it.
 """
 
@@ -19,7 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback import i18n
-from feedback.coach import View
+from feedback.view import View
 
 BG = (10, 12, 18)
 PANEL = (28, 32, 42)

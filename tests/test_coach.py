@@ -221,9 +221,9 @@ def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):
 
 
 def test_the_live_curve_ring_keeps_the_newest_rows_in_order():
-    from feedback.coach import _CurveRing
+    from feedback.view import CurveRing
 
-    ring = _CurveRing(5)
+    ring = CurveRing(5)
     assert len(ring) == 0 and len(ring.tail(3)) == 0
     for k in range(8):  # wraps around: rows 3..7 are kept
         ring.append(float(k), k / 10, float("nan") if k % 2 else k)

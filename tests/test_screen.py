@@ -85,7 +85,7 @@ def test_render_command(tmp_path, capsys):
     ("nl", 9.0, "Vandaag geoefend: 9 min, doel gehaald"),
     ("en", 9.0, "Practised today: 9 min, goal reached")])
 def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, expected):
-    from feedback.coach import View
+    from feedback.view import View
 
     screen = Screen((800, 480))
     screen.draw(View(screen="idle", lang=lang, programme="Thuis", today_min=minutes,

@@ -1,0 +1,83 @@
+"""What the screen shows: the view model the coach fills and the screen draws.
+
+``View`` holds raw values only (numbers, keys, arrays); the screen picks the strings in
+the patient's language and the layout. ``CurveRing`` keeps the live curve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class CurveRing:
+    """The live curve: rows of (t, patient level, pacer level or nan) in a numpy ring, so
+    a frame takes the rows it shows without converting the whole history."""
+
+    __slots__ = ("rows", "i", "count")
+
+    def __init__(self, n: int):
+        self.rows = np.empty((n, 3))
+        self.i = 0  # where the next row goes
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def last_t(self) -> float:
+        return float(self.rows[self.i - 1, 0])
+
+    def append(self, t: float, level: float, target: float) -> None:
+        self.rows[self.i] = (t, level, target)
+        self.i = (self.i + 1) % len(self.rows)
+        self.count = min(self.count + 1, len(self.rows))
+
+    def tail(self, k: int) -> np.ndarray:
+        """The last ``k`` rows (or all there are), oldest first, as a new array."""
+        k = min(k, self.count)
+        start = self.i - k
+        if start >= 0:
+            return self.rows[start:self.i].copy()
+        return np.concatenate((self.rows[start:], self.rows[:self.i]))
+
+
+@dataclass
+class View:
+    """Everything a screen needs, in raw values; the screen picks strings and layout."""
+
+    screen: str
+    lang: str = "nl"
+    programme: str = ""
+    today_min: float = 0.0
+    today_target: float = 5.0  # the home target, minutes a day ([patient] daily_minutes)
+    exercise: str = ""
+    hint: str = ""
+    index: int = 0
+    total: int = 0
+    left_s: float | None = None
+    reps_left: int | None = None
+    progress: float = 0.0
+    pacer_level: float | None = None
+    pacer_phase: str | None = None
+    patient_level: float | None = None
+    rate_bpm: float | None = None
+    ratio: float | None = None
+    target_rate: float | None = None
+    target_ratio: float | None = None
+    cue: str | None = None
+    warning: bool = False
+    curve_t: np.ndarray | None = None
+    curve_patient: np.ndarray | None = None
+    curve_target: np.ndarray | None = None
+    curve_s: float = 30.0
+    rows: list = field(default_factory=list)
+    fault: str | None = None
+    problems: list = field(default_factory=list)
+    kept: bool = True
+    notice: str | None = None
+
+
+def config_error_view(problems, lang: str = "nl", kept: bool = False) -> View:
+    """The config error screen: ``problems`` are ConfigError.problems or strings."""
+    return View(screen="config", lang=lang, problems=list(problems), kept=kept)
