@@ -295,3 +295,17 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     assert watcher.poll()["status"] == "refused"
     assert watcher.poll() is None  # shown once
     assert not exportnote.write(tmp_path / "missing", "ok", 1)  # no data dir: no note
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("[patient]\ndaily_minutes = 12.5\n", 12.5),
+    ("[patient]\ndaily_minutes = 0\n", 5.0),        # out of range: the default
+    ("[patient]\ndaily_minutes = \"veel\"\n", 5.0),  # not a number
+    ("patient = 3\n", 5.0),                         # not a section
+    ("[patient\n", 5.0),                            # not TOML
+    ("", 5.0),
+])
+def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected):
+    from feedback.report import _daily_target
+
+    assert _daily_target(config) == expected
