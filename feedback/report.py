@@ -227,7 +227,7 @@ def day_rows(sessions, since: dt.date | None = None) -> list[dict]:
         last = max(s.day for s in mine)
         day = first
         previous = None  # ratio of the last day with breaths
-        goal = mine[0].daily_target  # the home target in force (the last one recorded)
+        goal = mine[0].daily_target  # home target: a day without sessions keeps the last
         while day <= last:
             today = [s for s in mine if s.day == day]
             minutes = sum(s.minutes for s in today)
