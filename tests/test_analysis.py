@@ -492,17 +492,17 @@ def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser():
 
 
 def test_holds_do_not_teach_the_unit_to_wait_longer():
-    # Breathing without pauses, and three holds at the bottom a few breaths apart: each
-    # is warned hold_after_s after it began, the third as early as the first.
+    # Breathing without pauses, and five holds at the bottom a few breaths apart: each
+    # is warned hold_after_s after it began, the last as early as the first.
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
     samples, _ = breathing(40, rate_bpm=12, fs=50, noise=0.01)
-    for k in range(3):
+    for k in range(5):
         hold = _hold_at(0.0, samples[-1][0] + 0.02, 10.0, seed=k)
         post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.01, t0=hold[-1][0] + 0.02,
                             seed=k + 10)
         samples += hold + post
     holds = [e for e in run(an, samples) if isinstance(e, Hold)]
-    assert len(holds) == 3
+    assert len(holds) == 5
     assert all(h.at - h.t == pytest.approx(4.0, abs=0.2) for h in holds)
 
 
