@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
-from feedback.analysis.frontend import LEAD, FrontEnd
+from feedback.analysis.frontend import FrontEnd
 from feedback.analysis.holds import HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
@@ -194,7 +194,7 @@ class BreathAnalyzer:
         if f.stuck_kind is not None:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
             f.stuck_kind = None
-            self._judge.clock.since = None
+            self._judge.restart()
 
     def _signal(self, bad: list[bool]) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed.
@@ -209,7 +209,7 @@ class BreathAnalyzer:
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
             if not bad[i]:
-                det.step(fe.t, fe.y, (2.0 - LEAD) * fe.tau)
+                det.step(fe.t, fe.y, fe.delay)
                 good[i] = fe.y
             if not det.started:
                 return None
@@ -291,7 +291,7 @@ class BreathAnalyzer:
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
         if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
-            self._judge.clock.reset(fes[0].t, self._y)
+            self._judge.restart(fes[0].t, self._y)
             return
         tau = fes[0].tau if bad[0] else self._smoothing(fes[0].raw, det)
         for fe in fes:
@@ -303,7 +303,7 @@ class BreathAnalyzer:
         self._y = y
         if self._belt_det:
             self._hist.append((tb, tuple(self._good_y)))
-        turn = det.step(tb, y, (2.0 - LEAD) * tau)
+        turn = det.step(tb, y, fes[0].delay)
         if turn is not None:
             self._turn(turn, t_now, out)
         self._holds(tb, t_now, y, out)
@@ -323,7 +323,7 @@ class BreathAnalyzer:
             self._peak = (t_turn, val, belts)
             return
         out.append(Inhale(at=t_now, t=t_turn))
-        self._judge.breath_starts(self._tb, (2.0 - LEAD) * self._fe[0].tau)
+        self._judge.breath_starts(self._tb, self._fe[0].delay)
         prev, peak = self._trough, self._peak
         self._trough = (t_turn, val, belts)
         if prev is None or peak is None or not prev[0] < peak[0] < t_turn:
@@ -398,13 +398,12 @@ class BreathAnalyzer:
         calibrated = self._calibrated
         amp = self._amp_cal if calibrated else self._det.amp
         if faulted or amp <= 0:
-            judge.clock.reset(tb, y)
+            judge.restart(tb, y)
             return
         noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
             if self._belt_det else self._faults[0].noise
         # The smoothed signal settles later than the belt by the filter delay.
-        lag = (2.0 - LEAD) * self._fe[0].tau
-        change = judge.step(tb, y, amp, noise, lag, self._level(y), calibrated)
+        change = judge.step(tb, y, amp, noise, self._fe[0].delay, self._level(y), calibrated)
         if change is None:
             return
         kind, t = change

@@ -55,6 +55,11 @@ class FrontEnd:
         """Put the low-pass at rest at ``x`` (after a disconnection: no glide back)."""
         self.y = self._y1 = self._y2 = x
 
+    @property
+    def delay(self) -> float:
+        """How far the smoothed signal lags the belt (seconds): (2 - LEAD) x tau."""
+        return (2.0 - LEAD) * self.tau
+
     def push(self, t: float, x: float) -> bool:
         if x == self.last_x:
             self.run_n += 1

@@ -123,7 +123,6 @@ class HoldJudge:
     def __init__(self, hold_after_s: float):
         self.clock = StillnessClock()
         self.holding = False
-        self.hold_after_s = 4.0
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
         self.forget_rest()
@@ -146,6 +145,14 @@ class HoldJudge:
         self._rest = 0.0  # the longest rest since the last trough
         self._counted = None  # the stillness (its start) already counted at a trough
         self._low = False  # the current stillness is at the bottom of the breath
+
+    def restart(self, t: float | None = None, y: float | None = None) -> None:
+        """Stillness starts again: at ``(t, y)``, or at the next point when not given
+        (after a fault: what the signal did meanwhile says nothing)."""
+        if t is None:
+            self.clock.since = None
+        else:
+            self.clock.reset(t, y)
 
     def end_hold(self) -> bool:
         """A fault ends a running hold. True if there was one."""
