@@ -80,22 +80,27 @@ class Session:
         return self.start_local.date()
 
 
-def _target_ratio(config_text: str) -> float:
+def _targets(config_text: str) -> tuple[float, float]:
+    """From the config stored with a session: the pacer's exhale:inhale ratio and the home
+    target in minutes a day; the defaults for whatever is missing or unreadable."""
     pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
+    daily = HOME_TARGET_MIN
     try:
-        pacer.update(tomllib.loads(config_text or "").get("pacer", {}))
-        return float(pacer["exhale_s"]) / float(pacer["inhale_s"])
-    except (tomllib.TOMLDecodeError, TypeError, ValueError, ZeroDivisionError):
-        return SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
-
-
-def _daily_target(config_text: str) -> float:
+        stored = tomllib.loads(config_text or "")
+    except tomllib.TOMLDecodeError:
+        stored = {}
+    section = stored.get("patient")
+    if isinstance(section, dict):
+        value, problem = SCHEMA["patient"]["daily_minutes"].check(section.get("daily_minutes"))
+        daily = HOME_TARGET_MIN if problem else value
+    section = stored.get("pacer")
     try:
-        value = tomllib.loads(config_text or "").get("patient", {}).get("daily_minutes")
-        value, problem = SCHEMA["patient"]["daily_minutes"].check(value)
-    except (tomllib.TOMLDecodeError, AttributeError):
-        return HOME_TARGET_MIN
-    return HOME_TARGET_MIN if problem else value
+        if isinstance(section, dict):
+            pacer.update(section)
+        ratio = float(pacer["exhale_s"]) / float(pacer["inhale_s"])
+    except (TypeError, ValueError, ZeroDivisionError):
+        ratio = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
+    return ratio, daily
 
 
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
@@ -129,7 +134,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             if ended is not None:
                 t1 = max(t1, t0 + ended - started)
         s = Session(sid, code, prog, started, max(0.0, t1 - t0) / 60.0,
-                    reason or "interrupted", _target_ratio(cfg), _daily_target(cfg))
+                    reason or "interrupted", *_targets(cfg))
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]

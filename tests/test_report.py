@@ -306,6 +306,21 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     ("", 5.0),
 ])
 def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected):
-    from feedback.report import _daily_target
+    from feedback.report import _targets
 
-    assert _daily_target(config) == expected
+    assert _targets(config)[1] == expected
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("[pacer]\ninhale_s = 4.0\nexhale_s = 6.0\n", 1.5),
+    ("[pacer]\ninhale_s = 0\n", None),          # would divide by zero: the default
+    ("[pacer]\nexhale_s = \"lang\"\n", None),    # not a number
+    ("pacer = 3\n", None),                      # not a section
+    ("[pacer\n", None),                         # not TOML
+])
+def test_the_target_ratio_stored_with_a_session_is_read_safely(config, expected):
+    from feedback.config import SCHEMA
+    from feedback.report import _targets
+
+    default = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
+    assert _targets(config)[0] == pytest.approx(default if expected is None else expected)
