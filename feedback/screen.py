@@ -250,7 +250,7 @@ class Screen:
 
     def _header(self, v: View) -> None:
         self._title(v, self._left(v))
-        self._progress(v)
+        self._progress(v, self._bar_box())
 
     def _left(self, v: View) -> str:
         if v.reps_left is not None:
@@ -263,8 +263,7 @@ class Screen:
         self.text(v.exercise, self.box(0.03, 0.05, 0.70, 0.15), FG)
         self.text(left, self.box(0.72, 0.05, 0.97, 0.15), DIM, "right")
 
-    def _progress(self, v: View) -> None:
-        bar = self._bar_box()
+    def _progress(self, v: View, bar: pygame.Rect) -> None:
         pygame.draw.rect(self.surface, PANEL, bar)
         done = bar.copy()
         done.w = round(bar.w * v.progress)
@@ -281,7 +280,7 @@ class Screen:
             self.text(self._t(v, "calibration.wait"), self.box(0.05, 0.85, 0.95, 0.95), DIM,
                       "center")
 
-        moving = [(self._bar_box(), lambda v, box: self._progress(v)),
+        moving = [(self._bar_box(), self._progress),
                   (self.box(0.05, 0.44, 0.95, 0.82), self._curve)]
         return (v.exercise, left), still, moving
 
@@ -311,7 +310,7 @@ class Screen:
                 thick = max(self.size[1] // 40, 4)
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), thick)
 
-        moving = [(self._bar_box(), lambda v, box: self._progress(v)),
+        moving = [(self._bar_box(), self._progress),
                   (self.box(0.03, 0.21, 0.37, 0.66), self._pacer_figure),
                   (self.box(0.40, 0.21, 0.97, 0.55), self._curve)]
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, stats, v.cue, v.hint)

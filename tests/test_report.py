@@ -291,6 +291,8 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     assert watcher.poll() is None  # no export yet
     (tmp_path / exportnote.NAME).write_text("{not json")
     assert watcher.poll() is None
+    (tmp_path / exportnote.NAME).write_text('{"status": "maybe", "sessions": 2}')
+    assert watcher.poll() is None  # an unknown status is no note
     assert exportnote.write(tmp_path, "refused", 4)
     assert watcher.poll()["status"] == "refused"
     assert watcher.poll() is None  # shown once
