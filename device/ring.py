@@ -1,7 +1,8 @@
 """The WS2812 LED ring through ``neopixel_spi`` (SPI MOSI, no root, Pi 3/4/5 and Zero 2 W).
 
 The ring only shows frames: an (N, 3) uint8 array of RGB colours made by the coaching
-code. Brightness is one of the config's named levels, applied by the driver. A failed SPI
+code, with the config's brightness level already applied (``feedback.ringframes``, so a
+reloaded level shows at the next frame); the driver sends them as they are. A failed SPI
 write raises ``RingIOError`` (an OSError) for the loop to report as a fault of kind
 ``led``; the next frame tries again.
 """
@@ -14,7 +15,6 @@ import numpy as np
 
 from feedback.errors import BadInput, HardwareError
 
-BRIGHTNESS = {"clinic": 0.6, "home": 0.3, "night": 0.08}
 ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")
 
 
@@ -37,15 +37,11 @@ def open_spi(bus_num: int):
 class Ring:
     """A ring of ``pixels`` WS2812 LEDs. ``spi`` is a bus object; None opens ``spi_bus``."""
 
-    def __init__(self, pixels: int = 16, *, order: str = "GRB", brightness: str = "clinic",
-                 spi_bus: int = 0, spi=None):
+    def __init__(self, pixels: int = 16, *, order: str = "GRB", spi_bus: int = 0, spi=None):
         if not 12 <= pixels <= 60:
             raise BadInput(f"ring: {pixels} pixels; must be between 12 and 60")
         if order not in ORDERS:
             raise BadInput(f"ring: pixel order {order!r} must be one of {', '.join(ORDERS)}")
-        if brightness not in BRIGHTNESS:
-            raise BadInput(f"ring: brightness {brightness!r} must be one of "
-                           f"{', '.join(BRIGHTNESS)}")
         import neopixel_spi
 
         if spi is None:
@@ -60,21 +56,11 @@ class Ring:
         self.order = order
         self.spi = spi
         self._np = neopixel_spi.NeoPixel_SPI(spi, pixels, pixel_order=order,
-                                             brightness=BRIGHTNESS[brightness],
-                                             auto_write=False)
+                                             brightness=1.0, auto_write=False)
 
     @classmethod
     def from_settings(cls, ring, spi=None) -> Ring:
-        return cls(ring.pixels, order=ring.order, brightness=ring.brightness,
-                   spi_bus=ring.spi_bus, spi=spi)
-
-    @property
-    def brightness(self) -> float:
-        """The driver's brightness factor (0..1) for the current level."""
-        return self._np.brightness
-
-    def set_brightness(self, level: str) -> None:
-        self._np.brightness = BRIGHTNESS[level]
+        return cls(ring.pixels, order=ring.order, spi_bus=ring.spi_bus, spi=spi)
 
     def show(self, frame: np.ndarray) -> None:
         """Light the ring with ``frame``: uint8 RGB, shape (pixels, 3)."""

@@ -1,4 +1,5 @@
 import math
+import os
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ from feedback.coach import Coach, Snapshot
 from feedback.config import defaults
 from feedback.events import Breath, Cue, Exercise, Fault, Hold, HoldEnd
 from feedback.programme import SHIPPED, load_programme
-from feedback.ringframes import WARNING, ring_frame
+from feedback.ringframes import BRIGHTNESS, WARNING, ring_frame
 
 FPS = 30.0
 
@@ -172,6 +173,42 @@ def test_ring_frames_show_pacer_colours_and_the_patient():
     assert len(white) in (1, 2) and all(6 <= i <= 10 for i in white)       # near the top
     night = ring_frame(n, 0.0, 1.0, "inhale", None, brightness="night")
     assert night.max() < full.max() * 0.2
+
+
+def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
+        clinic, repo, tmp_path):
+    """Coach frame -> real neopixel_spi driver -> decoded WS2812 bits: the level is
+    applied once, and a new level in the config file shows without a restart."""
+    import shutil
+
+    from device.ring import Ring
+    from device.spi_emu import SPIEmu
+    from feedback.config import load_config
+    from feedback.reload import ConfigWatcher
+
+    cfg = tmp_path / "ademcoach.toml"
+    shutil.copy(repo / "config" / "ademcoach.toml", cfg)
+    settings = load_config(cfg)
+    assert settings.ring.brightness == "clinic"
+    spi = SPIEmu()
+    ring = Ring.from_settings(settings.ring, spi=spi)
+    coach = started(Coach(settings, clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    coach.feed(Hold(at=40.02, t=32.0))
+    ring.show(coach.ring_frame(40.4))  # the pulse's brightest moment (2.5 Hz)
+    assert spi.last.max() == WARNING[0]  # full level, not dimmed a second time
+    coach.feed(HoldEnd(at=43.0, t=42.9))
+    watcher = ConfigWatcher(cfg, settings)
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace('brightness = "clinic"', 'brightness = "night"'),
+                   encoding="utf-8")
+    st = cfg.stat()  # make sure the mtime moves even on coarse clocks
+    os.utime(cfg, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    coach.on_reload(watcher.poll(44.0), 44.0)
+    drive(coach, 44.0, 60.0)  # the next breath applies it
+    coach.feed(Hold(at=60.02, t=52.0))
+    ring.show(coach.ring_frame(60.4))
+    assert spi.last.max() == round(WARNING[0] * BRIGHTNESS["night"])
 
 
 def test_recalibrate_shows_calibration_and_resumes_the_exercise(clinic):

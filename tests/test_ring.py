@@ -5,7 +5,7 @@ import errno
 import numpy as np
 import pytest
 
-from device.ring import BRIGHTNESS, Ring, RingIOError
+from device.ring import Ring, RingIOError
 from device.spi_emu import SPIEmu, decode_ws2812
 from feedback.errors import BadInput
 
@@ -18,13 +18,12 @@ def frame(n, seed=1):
 @pytest.mark.parametrize("n", [12, 16, 60])
 def test_decoded_colours_are_the_frame_in_rgb(order, n):
     spi = SPIEmu(order=order)
-    ring = Ring(n, order=order, brightness="clinic", spi=spi)
+    ring = Ring(n, order=order, spi=spi)
     f = frame(n, seed=n)
     ring.show(f)
     got = spi.last
-    want = (f.astype(int) * BRIGHTNESS["clinic"]).astype(np.uint8)  # the driver truncates
     assert got.shape == (n, 3)
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, f)  # sent as it is: the level is in the frame
 
 
 def test_wrong_order_on_the_wire_shows_swapped_colours():
@@ -34,17 +33,6 @@ def test_wrong_order_on_the_wire_shows_swapped_colours():
     red[:, 0] = 200
     ring.show(red)
     assert spi.last[0, 1] > 0 and spi.last[0, 0] == 0  # it lights up green
-
-
-def test_brightness_levels_dim_and_change_live():
-    spi = SPIEmu()
-    ring = Ring(16, brightness="night", spi=spi)
-    white = np.full((16, 3), 255, np.uint8)
-    ring.show(white)
-    assert spi.last.max() == int(255 * BRIGHTNESS["night"])
-    ring.set_brightness("clinic")
-    ring.show(white)
-    assert spi.last.max() == int(255 * BRIGHTNESS["clinic"])
 
 
 def test_write_failure_is_a_ring_error_and_the_next_frame_works():
