@@ -108,6 +108,7 @@ class Session:
         self._patient_follows = False
         self._ring_last = (None, 0.0)
         self._unit_notice = False
+        self._service_line = None
         self._period = 1.0 / settings.sensor.rate_hz
         self.loop = Loop(clock)
 
@@ -271,12 +272,30 @@ class Session:
         self._show_export(t)
         if self.notifier is not None:
             self.notifier.watchdog()
+            line = self.service_status()
+            if line != self._service_line:
+                self._service_line = line
+                self.notifier.status(line)
         if self.status is not None:
             self.status(self, t)
         if self.duration is not None and t >= self.duration - 1e-9:
             self.stop("duration")
             return None
         return due + 1.0
+
+    def service_status(self) -> str:
+        """One line for ``systemctl status``: what the unit is doing and what is failing."""
+        coach = self.coach
+        ex = coach.exercise
+        if coach.mode in ("exercise", "paused") and ex is not None:
+            doing = (f"{coach.mode} {coach.index + 1}/{len(coach.programme.exercises)}: "
+                     f"{ex.name('en')}")
+        else:
+            doing = coach.mode
+        faults = sorted(f"{kind}" + (f" ({belt})" if belt else "")
+                        for kind, belt in coach.rules.faults)
+        faults += sorted(k for k in self.unit_faults if k not in coach.rules.faults)
+        return doing + (f"; fault: {', '.join(faults)}" if faults else "")
 
     def _show_unit_faults(self, t: float) -> None:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""

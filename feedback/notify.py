@@ -21,6 +21,7 @@ def notify(state: str, env: dict | None = None) -> bool:
         addr = "\0" + addr[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.setblocking(False)  # a full queue drops the message, never stalls the loop
             sock.sendto(state.encode("utf-8", "replace"), addr)
     except OSError:
         return False
@@ -41,17 +42,3 @@ def status(text: str) -> bool:
 
 def stopping() -> bool:
     return notify("STOPPING=1")
-
-
-def watchdog_interval_s(env: dict | None = None) -> float | None:
-    """Half of systemd's ``WatchdogSec`` (from $WATCHDOG_USEC), the advised ping interval;
-    None when no watchdog is asked for (or it is meant for another process)."""
-    env = env if env is not None else os.environ
-    usec = env.get("WATCHDOG_USEC")
-    pid = env.get("WATCHDOG_PID")
-    if not usec or (pid and pid != str(os.getpid())):
-        return None
-    try:
-        return int(usec) / 2e6
-    except ValueError:
-        return None

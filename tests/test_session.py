@@ -296,3 +296,20 @@ def test_a_usb_export_done_meanwhile_is_shown_as_a_notice(config):
     assert notice == "USB-stick: 7 sessies gekopieerd"
     assert 5.0 <= shown_at <= 6.1
     assert view.notice == notice
+
+
+def test_systemctl_status_shows_the_exercise_and_a_belt_fault_when_they_change(
+        config, monkeypatch):
+    from feedback import notify
+
+    sent = []  # what would go to systemd (the socket itself: tests/test_notify.py)
+    monkeypatch.setattr(notify, "notify", lambda state, env=None: sent.append(state) or True)
+    simulate(config, "unplugged", 70)
+    status = [m.removeprefix("STATUS=") for m in sent if m.startswith("STATUS=")]
+    assert sent[0] == "READY=1" and sent[-1] == "STOPPING=1"
+    assert sent.count("WATCHDOG=1") >= 69  # once a second
+    assert status[0].startswith("exercise 1/") and "Calibration" in status[0]
+    assert all(a != b for a, b in zip(status, status[1:], strict=False))  # only changes
+    faulty = [s for s in status if "; fault: " in s]
+    assert faulty and any(k in faulty[0] for k in ("disconnected", "saturated", "flat"))
+    assert "fault" not in status[-1]  # the belt was plugged in again
