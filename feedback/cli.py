@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", metavar="DIR")
     rp.add_argument("--config", metavar="FILE")
     rp.add_argument("--patient", metavar="CODE", help="only the sessions of this patient code")
+    rp.add_argument("--simulated", action="store_true",
+                    help="the simulated sessions (run --sim) instead of the patient's")
     rp.set_defaults(func=_lazy("feedback.report", "cmd_report"))
 
     ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")

@@ -35,7 +35,7 @@ from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
-from feedback.store import DB_NAME, StorageError, connect, default_data_dir
+from feedback.store import DB_NAME, SIMULATED, StorageError, connect, default_data_dir
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
@@ -336,7 +336,8 @@ def _settings(args):
 
 def records_dir(args) -> Path:
     settings = _settings(args)
-    return default_data_dir(settings.records.data_dir if settings else "")
+    data = default_data_dir(settings.records.data_dir if settings else "")
+    return data / SIMULATED if getattr(args, "simulated", False) else data
 
 
 def _parse_since(text: str | None) -> dt.date | None:
@@ -387,8 +388,18 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
 def cmd_report(args) -> int:
     since = _parse_since(args.since)
     out = Path(args.out or "ademcoach-report")
-    sessions = build_report(records_dir(args), out, since, getattr(args, "patient", None))
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out}: is a file; give a directory for the report")
+    data = records_dir(args)
+    try:
+        sessions = build_report(data, out, since, getattr(args, "patient", None))
+    except OSError as exc:
+        raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
     print(f"{len(sessions)} sessions reported in {out}/ (summary.txt, CSV and PNG)")
+    if not sessions and not getattr(args, "simulated", False) and \
+            (data / SIMULATED / DB_NAME).exists():
+        print(f"(simulated sessions are kept apart in {data / SIMULATED}: "
+              "ademcoach report --simulated)")
     return 0
 
 
@@ -419,6 +430,8 @@ def _fsync_tree(root: Path) -> None:
 
 def cmd_export(args) -> int:
     dest = Path(args.dir)
+    if dest.exists() and not dest.is_dir():
+        raise fail(f"{dest}: is a file, not a directory; give the stick's directory")
     if not dest.is_dir():
         raise fail(f"{dest}: no such directory (is the stick mounted?)")
     notes, status = [], 0

@@ -188,7 +188,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.records import Records
     from feedback.reload import ConfigWatcher
     from feedback.sound import Sound
-    from feedback.store import default_data_dir
+    from feedback.store import SIMULATED, default_data_dir
 
     parts = open_parts(settings, sim, clock)
     events_file = None
@@ -209,7 +209,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
         session_clock = SessionClock(clock, clock.now())
         records = Records.from_settings(settings, session_clock,
-                                        subdir="simulated" if sim else "")
+                                        subdir=SIMULATED if sim else "")
         today = practised_today(records, settings.patient.code)
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s,

@@ -17,6 +17,7 @@ from pathlib import Path
 log = logging.getLogger("ademcoach.records")
 
 DB_NAME = "records.sqlite"
+SIMULATED = "simulated"  # a directory below the data directory: sessions of run --sim
 UNIT_DATA_DIR = Path("/var/lib/ademcoach")
 
 # Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a

@@ -208,9 +208,50 @@ def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
 
 
-def test_export_to_a_missing_dir_is_exit_2(unit, tmp_path):
+def test_export_to_a_missing_dir_or_a_file_is_exit_2_and_touches_nothing(
+        unit, tmp_path, capsys):
     data, cfg = unit
+    before = sorted(p.name for p in data.iterdir())
     assert main(["export", str(tmp_path / "nostick"), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("nostick: no such directory (is the stick mounted?)")
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x")
+    assert main(["export", str(afile), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is a file, not a directory" in err
+    assert sorted(p.name for p in data.iterdir()) == before  # no export note either
+    assert not (tmp_path / "nostick").exists()
+
+
+def test_report_into_a_file_is_exit_2_with_one_line(unit, tmp_path, capsys):
+    data, cfg = unit
+    afile = tmp_path / "good.csv"
+    afile.write_text("keep me")
+    assert main(["report", "--config", str(cfg), "--out", str(afile)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--out" in err and "is a file" in err
+    assert afile.read_text() == "keep me"
+
+
+def test_simulated_sessions_are_reported_apart_and_pointed_to(tmp_path, capsys):
+    from feedback.store import SIMULATED
+
+    data = tmp_path / "data"
+    rec = Records(data / SIMULATED, clock=VirtualClock(1000.0))
+    rec.start_session("", "clinic", "", DAY0)
+    rec.add(breath(1010.0, 2.0, 3.0))
+    rec.end_session("duration")
+    assert rec.close() == 0
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("0 sessions") and "ademcoach report --simulated" in said
+    assert main(["report", "--simulated", "--config", str(cfg),
+                 "--out", str(tmp_path / "s")]) == 0
+    assert capsys.readouterr().out.startswith("1 sessions")
+    assert len(read_csv(tmp_path / "s" / "sessions.csv")) == 1
 
 
 def _files_bytes(data):
