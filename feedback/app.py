@@ -372,7 +372,7 @@ def install_signal_handlers(session: Session) -> None:
 
 def status_line(stream=None):
     """The headless terminal status, rewritten in place once a second:
-    time, the patient's phase, breaths/min, exhale:inhale ratio, the last cue."""
+    time, the patient's phase, breaths/min, inhale:exhale as 1:x, the last cue."""
     from feedback.i18n import number, text
 
     def show(session: Session, t: float) -> None:

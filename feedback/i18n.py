@@ -65,9 +65,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.exhale": "uitademen",
         "state.hold": "adem vast",
         "state.fault": "storing",
-        "state.calibrating": "ijken",
-        "status.summary": "Samenvatting",
-        "status.exercise": "{name}: {minutes} min, {rate} adem/min, uit:in 1:{ratio}, "
+        "state.calibrating": "kalibreren",
+        "status.summary": "Samenvatting na {seconds} s ({reason})",
+        "end.duration": "ingestelde duur voorbij",
+        "end.stopped": "gestopt",
+        "end.closed": "venster gesloten",
+        "end.SIGTERM": "gestopt door het systeem",
+        "end.programme finished": "programma klaar",
+        "status.exercise": "{name}: {minutes} min, {rate} adem/min, in:uit 1:{ratio}, "
                            "adem vastgehouden {holds}x, aanwijzingen {cues}",
         "cue.longer_exhale": "Adem langer uit",
         "cue.slower": "Rustiger ademen",
@@ -138,8 +143,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.hold": "holding",
         "state.fault": "fault",
         "state.calibrating": "calibrating",
-        "status.summary": "Summary",
-        "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in 1:{ratio}, "
+        "status.summary": "Summary after {seconds} s ({reason})",
+        "end.duration": "set duration over",
+        "end.stopped": "stopped",
+        "end.closed": "window closed",
+        "end.SIGTERM": "stopped by the system",
+        "end.programme finished": "programme finished",
+        "status.exercise": "{name}: {minutes} min, {rate} breaths/min, in:out 1:{ratio}, "
                            "breath held {holds}x, cues {cues}",
         "cue.longer_exhale": "Breathe out longer",
         "cue.slower": "Breathe more slowly",

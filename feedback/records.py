@@ -157,7 +157,7 @@ class Records:
         self._put_raw(("sample", t, tuple(values)))
 
     def end_session(self, reason: str = "stopped") -> None:
-        """End the current session; ``reason`` e.g. 'stopped', 'sigterm', 'duration'."""
+        """End the current session; ``reason`` e.g. 'stopped', 'SIGTERM', 'duration'."""
         handle = self._current
         if handle is None:
             return

@@ -141,7 +141,8 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
                  "--config", str(config), "--events", str(out)])
     assert code == 0
     stdout = capsys.readouterr().out
-    assert "Samenvatting" in stdout and "/min" in stdout
+    assert "Samenvatting na 120 s (ingestelde duur voorbij):" in stdout and "/min" in stdout
+    assert "in:uit 1:" in stdout  # inhale:exhale, as 1:2 is said in the clinic
     lines = out.read_text().splitlines()
     parsed = [ev.from_json(x) for x in lines]
     assert [e.at for e in parsed] == sorted(e.at for e in parsed)
@@ -254,7 +255,7 @@ def test_sigterm_finishes_the_record_and_exits_0(config):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
-    assert "Samenvatting (SIGTERM" in out
+    assert "Samenvatting na " in out and "(gestopt door het systeem):" in out
     db = config.parent / "data" / "simulated" / "records.sqlite"
     with sqlite3.connect(db) as conn:
         (reason, ended), = conn.execute("SELECT end_reason, ended_at FROM sessions").fetchall()
