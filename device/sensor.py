@@ -39,6 +39,21 @@ DATA_RATES = (8, 16, 32, 64, 128, 250, 475, 860)
 GAINS = (2 / 3, 1, 2, 4, 8, 16)
 
 
+def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> str | None:
+    """Why ``data_rate`` cannot keep up with ``rate_hz`` samples/s of ``belts`` belts (each
+    sample of each belt is one conversion plus bus traffic, within 80 % of the period),
+    or None when it can."""
+    def fits(rate):
+        return belts * (1.0 / rate + 0.0015) <= 0.8 / rate_hz
+
+    if fits(data_rate):
+        return None
+    enough = [r for r in DATA_RATES if fits(r)]
+    hint = f"use {enough[0]} or more" if enough else "lower sensor.rate_hz"
+    return (f"too slow for {belts} belt(s) at sensor.rate_hz = {rate_hz} (a conversion "
+            f"takes {1000 / data_rate:.1f} ms); {hint}")
+
+
 class SensorIOError(OSError):
     """The sensor did not answer after the retries: report a fault of kind ``i2c``."""
 
@@ -118,14 +133,9 @@ class AdsSensor:
             raise BadInput(f"sensor: gain {gain} must be one of 2/3, 1, 2, 4, 8, 16")
         if data_rate not in DATA_RATES:
             raise BadInput(f"sensor: data rate {data_rate} must be one of {DATA_RATES}")
-        busy = len(belts) * (1.0 / data_rate + 0.0015)  # conversions plus bus traffic
-        if busy > 0.8 / rate_hz:
-            enough = [r for r in DATA_RATES
-                      if len(belts) * (1.0 / r + 0.0015) <= 0.8 / rate_hz]
-            hint = f"use {enough[0]} or more" if enough else "lower sensor.rate_hz"
-            raise BadInput(f"sensor.data_rate = {data_rate}: too slow for {len(belts)} belt(s) "
-                           f"at sensor.rate_hz = {rate_hz} (a conversion takes "
-                           f"{1000 / data_rate:.1f} ms); {hint}")
+        problem = data_rate_problem(data_rate, len(belts), rate_hz)
+        if problem:
+            raise BadInput(f"sensor.data_rate = {data_rate}: {problem}")
         self.belts = tuple(belts)
         self.channels = tuple(channels)
         self.clock = clock

@@ -18,14 +18,14 @@ def cmd_analyze(args) -> int:
     from feedback.config import load_config
     from feedback.recording import RecordingReader
 
-    hold_after_s, polarity = 4.0, "normal"
-    if args.config:
-        settings = load_config(config_path(args.config))
-        hold_after_s = settings.analysis.hold_after_s
-        polarity = settings.analysis.polarity
+    settings = load_config(config_path(args.config))  # the same file the unit would use
+    hold_after_s = settings.analysis.hold_after_s
+    polarity = settings.analysis.polarity
     channels = args.channel or None
     if channels and len(channels) > 2:
         raise BadInput(f"--channel given {len(channels)} times; the analysis takes one or two")
+    if channels and len(set(channels)) < len(channels):
+        raise BadInput(f"--channel {channels[0]} given twice; name two different columns")
     with RecordingReader(args.recording, channels) as reader:
         belts = reader.columns
         if len(belts) > 2:

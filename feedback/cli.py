@@ -53,7 +53,7 @@ def cmd_check_config(args) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         n = len(exc.problems)
-        print(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was changed", file=sys.stderr)
+        print(f"{path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
         return 2
     print(f"{path}: OK")
     print(f"  programme {programme.key!r} ({programme.source}): "
@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("recording", metavar="RECORDING.csv")
     an.add_argument("--channel", metavar="NAME", action="append",
                     help="belt column to analyse (twice for chest and belly)")
-    an.add_argument("--config", metavar="FILE", help="config file (for analysis.hold_after_s)")
+    an.add_argument("--config", metavar="FILE",
+                    help="config file for analysis.hold_after_s and polarity (default: as run)")
     an.set_defaults(func=_lazy("feedback.analyze", "cmd_analyze"))
 
     cc = sub.add_parser("check-config", help="validate a config file")

@@ -324,6 +324,7 @@ def parse_toml(path) -> tuple[dict, str]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ConfigError([Problem(path, line, "not a text file (contains NUL bytes)")])
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save
     if not text.strip():
         raise ConfigError([Problem(path, None, "the file is empty: expected TOML settings")])
     try:
@@ -334,8 +335,28 @@ def parse_toml(path) -> tuple[dict, str]:
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "syntax error"
         col = f" (column {m.group(2)})" if m else ""
-        raise ConfigError([Problem(path, line, f"TOML syntax: {msg}{col}")]) from None
+        hint = _syntax_hint(text.splitlines()[line - 1] if line else "", msg)
+        raise ConfigError([Problem(path, line, f"TOML syntax: {hint or msg + col}")]) from None
     return data, text
+
+
+def _syntax_hint(source: str, msg: str) -> str | None:
+    """Plain words for the slips a therapist makes most in a TOML line, or None."""
+    m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
+    if msg.startswith("Cannot overwrite") or msg.startswith("Cannot declare"):
+        what = f"{m.group(1)!r}" if m else "this key or section"
+        return f"{what} is given twice; keep one"
+    if not m:
+        return None
+    key, value = m.group(1), m.group(2)
+    if re.fullmatch(r"-?\d+,\d+", value):
+        return f"{key} = {value}: write a decimal point, not a comma ({value.replace(',', '.')})"
+    if value in ("True", "False", "TRUE", "FALSE", "Yes", "yes", "No", "no", "ja", "nee"):
+        word = "true" if value.lower() in ("true", "yes", "ja") else "false"
+        return f"{key} = {value}: write {word} (lower case, no quotes)"
+    if re.fullmatch(r"[A-Za-z][\w-]*", value):
+        return f'{key} = {value}: put text in double quotes: {key} = "{value}"'
+    return None
 
 
 def validate_table(
@@ -395,9 +416,14 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
         problems.extend(found)
     problems.extend(_cross_checks(settings, path, lines))
     if problems:
+        problems.sort(key=lambda p: p.line or 0)  # in the order of the file
         raise ConfigError(problems)
     settings.source = path
     return settings
+
+
+# GPIOs the SPI driver takes for the ring's bus (CE pins, MISO, MOSI, SCLK) on a Pi
+SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (19, 20, 21)}
 
 
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
@@ -411,6 +437,18 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     if len(set(sensor["belts"])) != len(sensor["belts"]):
         out.append(Problem(path, lines.get(("sensor", "belts")),
                            "sensor.belts: the two belts need different names"))
+    from device.sensor import CHANNELS, data_rate_problem
+
+    chans = sensor["channels"]
+    if len(chans) == 2 and {p for p in CHANNELS[chans[0]] if p is not None} & {
+            p for p in CHANNELS[chans[1]] if p is not None}:
+        out.append(Problem(path, lines.get(("sensor", "channels")),
+                           f"sensor.channels = {chans}: the two belts share an ADC pin; "
+                           "each belt needs its own input"))
+    problem = data_rate_problem(sensor["data_rate"], len(sensor["belts"]), sensor["rate_hz"])
+    if problem:
+        out.append(Problem(path, lines.get(("sensor", "data_rate")),
+                           f"sensor.data_rate = {sensor['data_rate']}: {problem}"))
     pacer = s["pacer"]
     if pacer["max_exhale_s"] < pacer["exhale_s"]:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
@@ -420,14 +458,23 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
                            f"pacer.target_rate_bpm = {_fmt(pacer['target_rate_bpm'])}: must not "
                            f"be below pacer.min_rate_bpm = {_fmt(pacer['min_rate_bpm'])}"))
+    data_dir = s["records"]["data_dir"]
+    if data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
+        out.append(Problem(path, lines.get(("records", "data_dir")),
+                           f"records.data_dir = {data_dir!r}: is a file; give a directory"))
     b = s["buttons"]
     pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
     seen: dict[int, str] = {}
+    if sensor["i2c_bus"] == 1:
+        seen.update({2: "the sensor's I2C bus 1 (SDA)", 3: "the sensor's I2C bus 1 (SCL)"})
+    if s["ring"]["spi_bus"] in SPI_PINS:
+        bus = s["ring"]["spi_bus"]
+        seen.update({pin: f"the LED ring's SPI bus {bus}" for pin in SPI_PINS[bus]})
     for key, pin in pins:
         if pin in seen:
+            user = seen[pin] if seen[pin].startswith("the ") else f"buttons.{seen[pin]}"
             out.append(Problem(path, lines.get(("buttons", key)),
-                               f"buttons.{key} = {pin}: GPIO {pin} is already used by "
-                               f"buttons.{seen[pin]}"))
+                               f"buttons.{key} = {pin}: GPIO {pin} is already used by {user}"))
         seen[pin] = key
     return out
 

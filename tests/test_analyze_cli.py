@@ -72,3 +72,24 @@ def test_analyze_bad_inputs(tmp_path, capsys):
     three = write(tmp_path / "3.csv", "t,a,b,c", [(0, 1, 2, 3), (0.1, 2, 3, 4)])
     assert main(["analyze", str(three)]) == 2
     assert "--channel" in capsys.readouterr().err
+
+
+def test_analyze_finds_the_config_as_the_unit_does_and_refuses_a_column_twice(
+        tmp_path, capsys, monkeypatch):
+    samples, peaks = breathing(60, rate_bpm=10, fs=25, inhale_frac=0.3, noise=0.01)
+    rec = write(tmp_path / "r.csv", "t,belly", [(t, -x) for t, x in samples])
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text('[analysis]\npolarity = "inverted"\n')
+    monkeypatch.setenv("ADEMCOACH_CONFIG", str(cfg))  # no --config: as `run` finds it
+    assert main(["analyze", str(rec)]) == 0
+    exh = [e.t for e in map(from_json, capsys.readouterr().out.splitlines())
+           if e.kind_name == "exhale"]
+    late = [p for p in peaks if 12 < p < 55]
+    assert all(any(abs(p - t) < 0.5 for t in exh) for p in late)  # read inverted
+    cfg.write_text("[analysis]\nhold_after_s = 99\n")
+    assert main(["analyze", str(rec)]) == 2
+    assert "unit.toml:2: analysis.hold_after_s = 99" in capsys.readouterr().err
+    monkeypatch.delenv("ADEMCOACH_CONFIG")
+    assert main(["analyze", str(rec), "--channel", "belly", "--channel", "belly"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("--channel belly given twice; name two different columns")

@@ -52,6 +52,25 @@ def test_missing_keys_take_defaults(tmp_path):
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
         (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
         ("patient = 3\n", "patient: must be a section [patient]"),
+        ("[pacer]\nexhale_s = 6,5\n",
+         ":2: TOML syntax: exhale_s = 6,5: write a decimal point, not a comma (6.5)"),
+        ("[sound]\nenabled = True\n", ":2: TOML syntax: enabled = True: write true"),
+        ("[patient]\nlanguage = en\n",
+         ':2: TOML syntax: language = en: put text in double quotes: language = "en"'),
+        ("[pacer]\nexhale_s = 6.0\nexhale_s = 7.0\n",
+         ":3: TOML syntax: 'exhale_s' is given twice; keep one"),
+        ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0\", \"A0\"]\n",
+         ":3: sensor.channels = ['A0', 'A0']: the two belts share an ADC pin"),
+        ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0-A1\", \"A1\"]\n",
+         "the two belts share an ADC pin"),
+        ("[sensor]\ndata_rate = 8\n",
+         ":2: sensor.data_rate = 8: too slow for 1 belt(s) at sensor.rate_hz = 50"),
+        ("[buttons]\nbuzzer = 10\n",
+         ":2: buttons.buzzer = 10: GPIO 10 is already used by the LED ring's SPI bus 0"),
+        ("[buttons]\nstart_pause = 2\n",
+         "buttons.start_pause = 2: GPIO 2 is already used by the sensor's I2C bus 1 (SDA)"),
+        ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
+         ":4: buttons.next = 20: GPIO 20 is already used by the LED ring's SPI bus 1"),
     ],
 )
 def test_bad_files_give_clear_messages(tmp_path, text, expected):
@@ -81,3 +100,25 @@ def test_validate_without_text_has_no_lines():
     with pytest.raises(ConfigError) as err:
         validate({"pacer": {"exhale_s": 1}})
     assert str(err.value) == "<config>: pacer.exhale_s = 1: must be between 2 and 20 seconds"
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path):
+    p = write(tmp_path, "\ufeff[pacer]\nexhale_s = 7.0\n".encode("utf-8"))
+    assert load_config(p).pacer.exhale_s == 7.0
+
+
+def test_problems_come_in_the_order_of_the_file(tmp_path):
+    p = write(tmp_path, "[sensor]\ndata_rate = 8\n[ring]\npixel = 16\n[buttons]\nnext = 17\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert [x.line for x in err.value.problems] == [2, 4, 6]
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path):
+    afile = tmp_path / "records.txt"
+    afile.write_text("x")
+    p = write(tmp_path, f'[records]\ndata_dir = "{afile}"\n')
+    with pytest.raises(ConfigError, match=r":2: records.data_dir = .*: is a file; give a dir"):
+        load_config(p)
+    p = write(tmp_path, f'[records]\ndata_dir = "{tmp_path / "new"}"\n')
+    assert load_config(p).records.data_dir.endswith("new")  # made when first needed
