@@ -83,8 +83,11 @@ class ConfigProblem:
     def update(self, error) -> None:
         from feedback.view import config_error_view
 
-        for p in error.problems:
-            log.error("config: %s", p)
+        said = [str(p) for p in error.problems]
+        if said != getattr(self, "_said", None):  # the journal gets each change once
+            self._said = said
+            for line in said:
+                log.error("config: %s", line)
         self.title = f"config error in {error.problems[0].path}"
         self.view = config_error_view(error.problems, "nl", kept=False)
 
@@ -101,7 +104,9 @@ class SensorProblem:
     def update(self, error) -> None:
         from feedback.view import View
 
-        log.error("%s", error)
+        if str(error) != getattr(self, "_said", None):  # the journal gets each change once
+            self._said = str(error)
+            log.error("%s", error)
         self.title = str(error)
         self.view = View(screen="sensor", lang=self.lang, fault="i2c")
 

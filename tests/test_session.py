@@ -9,6 +9,7 @@ import pytest
 from feedback import events as ev
 from feedback.cli import main
 from feedback.clock import VirtualClock
+from feedback.config import ConfigError
 from feedback.reload import load_all
 from feedback.run import open_session
 
@@ -314,3 +315,33 @@ def test_systemctl_status_shows_the_exercise_and_a_belt_fault_when_they_change(
     faulty = [s for s in status if "; fault: " in s]
     assert faulty and any(k in faulty[0] for k in ("disconnected", "saturated", "flat"))
     assert "fault" not in status[-1]  # the belt was plugged in again
+
+
+def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, caplog):
+    import logging
+
+    from feedback.config import load_config
+    from feedback.run import ConfigProblem, wait_until_fixed
+
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[pacer]\nexhale_s = 40\n")
+    tries = []
+
+    def retry():  # unchanged twice, then another mistake, then fixed
+        tries.append(1)
+        if len(tries) == 3:
+            cfg.write_text("[pacer]\nexhale_s = 41\n")
+        if len(tries) == 5:
+            cfg.write_text("[pacer]\nexhale_s = 8\n")
+        return load_config(cfg)
+
+    with caplog.at_level(logging.ERROR, logger="ademcoach"):
+        try:
+            load_config(cfg)
+        except ConfigError as exc:
+            problem = ConfigProblem(exc)
+        settings = wait_until_fixed(problem, retry, None, poll_s=0.0)
+    assert settings.pacer.exhale_s == 8.0 and len(tries) == 5
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged == [f"config: {cfg}:2: pacer.exhale_s = 40: must be between 2 and 20 seconds",
+                      f"config: {cfg}:2: pacer.exhale_s = 41: must be between 2 and 20 seconds"]
