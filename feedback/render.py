@@ -17,7 +17,7 @@ from feedback.programme import SHIPPED, load_programme
 from feedback.view import View, config_error_view
 
 SCREENS = ("idle", "calibration", "exercise", "hold", "pause", "summary", "sensor", "config")
-MIN_SIZE, MAX_SIZE = (320, 240), (3840, 2160)
+MIN_SIZE, MAX_SIZE = (480, 320), (1920, 1080)  # the screens the config accepts
 
 
 def parse_size(text: str) -> tuple[int, int]:

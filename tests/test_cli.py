@@ -54,3 +54,11 @@ def test_console_script_runs_without_traceback(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and "not a text file" in r.stderr
+
+
+def test_render_takes_the_screen_sizes_the_unit_supports(tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["render", "summary", "--out", str(out), "--size", "320x240"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("--size '320x240': must be from 480x320 to 1920x1080")
+    assert main(["render", "summary", "--out", str(out), "--size", "1920x1080"]) == 0
