@@ -18,6 +18,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
+from feedback.fonts import Font  # noqa: E402
+
 SESSION_SIZE = (800, 480)
 CELL = 40
 MONTH_W, MONTH_H = 7 * CELL + 24, 30 + 20 + 6 * CELL + 14
@@ -39,14 +41,10 @@ MET, PART, NONE = (70, 170, 95), (245, 190, 70), (232, 232, 236)
 _fonts: dict = {}
 
 
-def font(size: int, bold: bool = False) -> pygame.font.Font:
+def font(size: int, bold: bool = False) -> Font:
     key = (size, bold)
     if key not in _fonts:
-        if not pygame.font.get_init():
-            pygame.font.init()
-        f = pygame.font.Font(None, size)
-        f.set_bold(bold)
-        _fonts[key] = f
+        _fonts[key] = Font(size, bold)
     return _fonts[key]
 
 
@@ -165,10 +163,11 @@ def session_chart(s, path: Path) -> None:
     pygame.image.save(surf, str(path))
 
 
-def calendar_size(n_months: int) -> tuple[int, int]:
+def calendar_size(n_months: int, min_w: int = 0) -> tuple[int, int]:
+    """The calendar's size: its months, and at least ``min_w`` wide (the lines of text)."""
     rows = max(1, -(-n_months // MONTHS_PER_ROW))
     cols = min(max(1, n_months), MONTHS_PER_ROW)
-    return 20 + cols * MONTH_W, CAL_TOP + rows * MONTH_H + CAL_BOTTOM
+    return max(20 + cols * MONTH_W, min_w), CAL_TOP + rows * MONTH_H + CAL_BOTTOM
 
 
 def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
@@ -179,9 +178,9 @@ def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
     return out
 
 
-def calendar_chart(patient: str, days: list[dict], path: Path) -> None:
+def calendar_chart(patient: str, days: list[dict], path: Path) -> list[pygame.Rect]:
     """Compliance calendar: green = home target met (each day's ``target_minutes``, as
-    configured then), amber = some practice, grey = none."""
+    configured then), amber = some practice, grey = none. Returns where text went."""
     minutes = {dt.date.fromisoformat(d["date"]): float(d["minutes"]) for d in days}
     goals = {dt.date.fromisoformat(d["date"]): float(d["target_minutes"]) for d in days}
     first, last = min(minutes), max(minutes)
@@ -189,12 +188,17 @@ def calendar_chart(patient: str, days: list[dict], path: Path) -> None:
     lo, hi = min(goals.values()), max(goals.values())
     target_text = f"{target_min:g}" if lo == hi else f"{lo:g}-{hi:g}"
     months = _months(first, last)
-    surf = pygame.Surface(calendar_size(len(months)))
-    surf.fill(BG)
     met = sum(1 for day, v in minutes.items() if v >= goals[day])
-    text(surf, f"Practice calendar, patient {patient or '-'}", (20, 12), 26, bold=True)
-    text(surf, f"Home target {target_text} min/day: met on {met} of {len(minutes)} days "
-               f"({first:%d %b} to {last:%d %b %Y})", (20, 40), 18, MUTED)
+    title = f"Practice calendar, patient {patient or '-'}"
+    line = (f"Home target {target_text} min/day: met on {met} of {len(minutes)} days "
+            f"({first:%d %b} to {last:%d %b %Y})")
+    legend = [(f">= {target_text} min", MET), ("some practice", PART), ("no practice", NONE)]
+    note = "number = minutes practised"
+    widths = [font(26, True).size(title)[0], font(18).size(line)[0],
+              sum(42 + font(18).size(label)[0] for label, _ in legend) + font(18).size(note)[0]]
+    surf = pygame.Surface(calendar_size(len(months), 40 + max(widths)))
+    surf.fill(BG)
+    rects = [text(surf, title, (20, 12), 26, bold=True), text(surf, line, (20, 40), 18, MUTED)]
     for i, (y, m) in enumerate(months):
         ox = 20 + (i % MONTHS_PER_ROW) * MONTH_W
         oy = CAL_TOP + (i // MONTHS_PER_ROW) * MONTH_H
@@ -220,9 +224,10 @@ def calendar_chart(patient: str, days: list[dict], path: Path) -> None:
                     text(surf, f"{v:.0f}", (r.right - 3, r.bottom - 1), 18, ink, "bottomright",
                          bold=True)
     x, y = 20, surf.get_height() - 26
-    for label, color in ((f">= {target_text} min", MET), ("some practice", PART),
-                         ("no practice", NONE)):
+    for label, color in legend:
         pygame.draw.rect(surf, color, (x, y - 7, 14, 14), border_radius=3)
-        x = text(surf, label, (x + 20, y), 18, INK, "midleft").right + 22
-    text(surf, "number = minutes practised", (x, y), 18, MUTED, "midleft")
+        rects.append(text(surf, label, (x + 20, y), 18, INK, "midleft"))
+        x = rects[-1].right + 22
+    rects.append(text(surf, note, (x, y), 18, MUTED, "midleft"))
     pygame.image.save(surf, str(path))
+    return rects

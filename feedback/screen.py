@@ -19,6 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback import i18n
+from feedback.fonts import Font
 from feedback.view import View
 
 BG = (10, 12, 18)
@@ -39,7 +40,6 @@ class Screen:
     """Draws views onto a surface of ``size`` (w, h)."""
 
     def __init__(self, size=(800, 480), display: bool = False, fullscreen: bool = False):
-        pygame.font.init()
         self.size = (int(size[0]), int(size[1]))
         self.display = display
         if display:
@@ -52,7 +52,7 @@ class Screen:
         else:
             self.surface = pygame.Surface(self.size)
         self.texts: list[tuple[str, pygame.Rect]] = []
-        self._fonts: dict[int, pygame.font.Font] = {}
+        self._fonts: dict[int, Font] = {}
         self._fitted: dict[tuple, int] = {}
         self._rendered: dict[tuple, tuple[str, pygame.Surface]] = {}
         # The still parts of the calibration and exercise screens (see _draw_layered).
@@ -62,10 +62,10 @@ class Screen:
 
     # --- text ---------------------------------------------------------------------------
 
-    def font(self, px: int) -> pygame.font.Font:
+    def font(self, px: int) -> Font:
         f = self._fonts.get(px)
         if f is None:
-            f = self._fonts[px] = pygame.font.Font(None, px)
+            f = self._fonts[px] = Font(px)
         return f
 
     def _fit(self, lines: list[str], w: int, h: int, max_px: int) -> int:
@@ -147,7 +147,7 @@ class Screen:
             y += f.get_linesize()
 
     @staticmethod
-    def _wrap(s: str, font: pygame.font.Font, width: int) -> list[str]:
+    def _wrap(s: str, font: Font, width: int) -> list[str]:
         lines, cur = [], ""
         for word in s.split():
             trial = f"{cur} {word}".strip()

@@ -13,7 +13,7 @@ from feedback import events as ev
 from feedback.cli import main
 from feedback.clock import VirtualClock
 from feedback.records import Records
-from feedback.report_charts import RATIO, calendar_size
+from feedback.report_charts import RATIO, calendar_chart, calendar_size
 from feedback.store import DB_NAME
 
 DAY0 = 1_760_011_200.0  # 2025-10-09 12:00 UTC
@@ -125,7 +125,7 @@ def test_report_charts(unit, tmp_path):
                if tuple(img.get_at((x, y)))[:3] == RATIO)
     assert blue > 20  # the ratio series is drawn
     cal = pygame.image.load(str(out / "calendar-AB12.png"))
-    assert cal.get_size() == calendar_size(1)
+    assert cal.get_height() == calendar_size(1)[1] and cal.get_width() >= calendar_size(1)[0]
     assert sorted(p.name for p in out.glob("*.png")) == [
         "calendar-AB12.png", "session-00001.png", "session-00002.png", "session-00003.png"]
 
@@ -367,3 +367,16 @@ def test_the_target_ratio_stored_with_a_session_is_read_safely(config, expected)
 
     default = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
     assert _targets(config)[0] == pytest.approx(default if expected is None else expected)
+
+
+@pytest.mark.parametrize("months", [1, 2, 5])
+def test_every_text_of_the_calendar_is_inside_the_image(tmp_path, months):
+    import datetime as dt
+
+    first = dt.date(2026, 1, 12)
+    days = [{"date": (first + dt.timedelta(days=d)).isoformat(), "minutes": 4.0 + d % 3,
+             "target_minutes": 5.0} for d in range(0, 28 * months, 3)]
+    path = tmp_path / "cal.png"
+    rects = calendar_chart("HOME-0042", days, path)
+    area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
+    assert len(rects) == 6 and all(area.contains(r) for r in rects), (area, rects)

@@ -1,0 +1,57 @@
+"""Text for the screen and the report charts: pygame's own sans font through FreeType.
+
+``pygame.font`` (SDL_ttf) hints glyphs to whole pixels, which at the small sizes of a
+480x320 screen spaces letters unevenly ("Goed gedaa n", "Practi sed"). ``pygame.freetype``
+draws the same font with even spacing. ``Font`` gives it the few calls the drawing code
+uses, with the same sizes and line boxes as ``pygame.font.Font(None, px)``, so layouts
+stay where they were.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402
+import pygame.freetype  # noqa: E402
+
+DEFAULT_SCALE = 0.6875  # pygame.font.Font(None, px) draws its default font at this x px
+
+def oversample(px: int) -> int:
+    """How many times larger text of ``px`` is drawn before it is scaled down: enough to
+    even out the spacing (FreeType snaps each letter to whole pixels)."""
+    return 4 if px < 24 else 2
+
+
+class Font:
+    """The default sans font at ``px`` (as ``pygame.font.Font(None, px)``)."""
+
+    __slots__ = ("_ft", "_k")
+
+    def __init__(self, px: int, bold: bool = False):
+        if not pygame.freetype.get_init():
+            pygame.freetype.init(cache_size=1024)
+        k = self._k = oversample(px)
+        ft = self._ft = pygame.freetype.Font(None, max(px * DEFAULT_SCALE * k, 1.0))
+        ft.pad = True  # boxes of the font's full height, so lines of a table share a baseline
+        ft.strong = bold
+
+    def size(self, s: str) -> tuple[int, int]:
+        r = self._ft.get_rect(s)
+        return -(-r.width // self._k), -(-r.height // self._k)
+
+    def get_linesize(self) -> int:
+        return -(-self._ft.get_sized_height() // self._k)
+
+    def render(self, s: str, antialias: bool, colour) -> pygame.Surface:
+        ft = self._ft
+        ft.antialiased = antialias
+        r = ft.get_rect(s)
+        # Drawn into a surface of the screen's own channel order (ARGB): FreeType's own
+        # RGBA surfaces blit about 30 times slower.
+        img = pygame.Surface((max(r.width, 1), max(r.height, 1)), pygame.SRCALPHA, 32)
+        ft.render_to(img, (0, 0), s, colour)
+        if self._k == 1:
+            return img
+        w, h = self.size(s)
+        return pygame.transform.smoothscale(img, (max(w, 1), max(h, 1)))
