@@ -105,7 +105,7 @@ def test_newer_schema_is_refused_without_touching_it(tmp_path):
     assert rec.add(breath(1.0))
     assert not rec.flush(timeout=2)
     assert "newer than this software" in rec.problem
-    rec.close(timeout=2)
+    assert rec.close(timeout=2) == rec.pending == 3  # session start, breath, session end
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
 
 
@@ -167,7 +167,7 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     # a new session still starts (its start is never refused), its events wait their turn
     rec.start_session("C", "home", "", WALL + 60)
     assert rec.pending == 12 and rec.add(breath(99.0)) is False
-    rec.close(timeout=2)
+    assert rec.close(timeout=2) == rec.pending == 13  # and the end of session C
 
 
 def test_read_only_filesystem_for_real(tmpfs):
@@ -184,7 +184,7 @@ def test_read_only_filesystem_for_real(tmpfs):
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
     assert rec.flush(timeout=10) and rec.problem is None
-    rec.close()
+    assert rec.close() == 0
     assert rows(tmpfs / "data" / DB_NAME, "SELECT at FROM breaths") == [(1.0,), (2.0,)]
 
 
