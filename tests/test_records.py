@@ -269,3 +269,21 @@ def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
     assert rows(tmp_path / DB_NAME, "SELECT s.patient_code, b.at FROM breaths b JOIN sessions s "
                                     "ON s.id = b.session_id") == [("NEXT", 3.0)]
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]
+
+
+def test_fault_ends_are_matched_by_kind_and_belt(tmp_path):
+    with Records(tmp_path, clock=VirtualClock()) as rec:
+        rec.start_session("F", "home", "", WALL)
+        rec.add(ev.Fault(1.0, "storage", detail="disk full"))   # no belt
+        rec.add(ev.Fault(2.0, "i2c"))                           # no belt
+        rec.add(ev.Fault(3.0, "disconnected", belt="chest"))
+        rec.add(ev.Fault(4.0, "disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(5.0, "storage"))
+        rec.add(ev.FaultEnd(6.0, "disconnected", belt="chest"))  # not the newest one
+        rec.add(ev.FaultEnd(7.0, "disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(8.0, "flat", belt="chest"))          # nothing open: no change
+        rec.add(ev.FaultEnd(8.5, "disconnected"))                # no belt-less one open
+        assert rec.flush() and rec.problem is None
+    assert rows(tmp_path / DB_NAME, "SELECT kind, belt, at, end_at FROM faults ORDER BY id") == [
+        ("storage", None, 1.0, 5.0), ("i2c", None, 2.0, None),
+        ("disconnected", "chest", 3.0, 6.0), ("disconnected", "belly", 4.0, 7.0)]
