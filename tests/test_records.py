@@ -287,3 +287,15 @@ def test_fault_ends_are_matched_by_kind_and_belt(tmp_path):
     assert rows(tmp_path / DB_NAME, "SELECT kind, belt, at, end_at FROM faults ORDER BY id") == [
         ("storage", None, 1.0, 5.0), ("i2c", None, 2.0, None),
         ("disconnected", "chest", 3.0, 6.0), ("disconnected", "belly", 4.0, 7.0)]
+
+
+def test_inhale_and_exhale_are_acknowledged_but_not_stored(tmp_path):
+    with Records(tmp_path, clock=VirtualClock()) as rec:
+        rec.start_session("IE", "home", "", WALL)
+        assert rec.add(ev.Inhale(1.0, t=0.5)) and rec.add(ev.Exhale(3.0, t=2.5))
+        assert rec.flush() and rec.problem is None
+    db = tmp_path / DB_NAME
+    tables = [name for (name,) in rows(db, "SELECT name FROM sqlite_master WHERE type='table'")]
+    assert "events" in tables and "breaths" in tables
+    counts = {t: rows(db, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+    assert counts == {t: int(t == "sessions") for t in tables}  # only the session itself
