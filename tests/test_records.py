@@ -299,3 +299,21 @@ def test_inhale_and_exhale_are_acknowledged_but_not_stored(tmp_path):
     assert "events" in tables and "breaths" in tables
     counts = {t: rows(db, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
     assert counts == {t: int(t == "sessions") for t in tables}  # only the session itself
+
+
+def test_starting_a_session_while_one_is_open_ends_it_as_restarted(tmp_path):
+    clock = VirtualClock(100.0)
+    with Records(tmp_path, clock=clock) as rec:
+        first = rec.start_session("A", "home", "", WALL)
+        rec.add(breath(105.0))
+        clock.advance(20.0)
+        second = rec.start_session("B", "home", "", WALL + 20.0)
+        rec.add(breath(125.0))
+        clock.advance(10.0)
+    assert (first, second) == (1, 2)
+    assert rows(tmp_path / DB_NAME, "SELECT id, patient_code, started_at, ended_at, end_reason, "
+                                    "start_t, end_t FROM sessions ORDER BY id") == [
+        (1, "A", WALL, WALL + 20.0, "restarted", 100.0, 120.0),
+        (2, "B", WALL + 20.0, WALL + 30.0, "closed", 120.0, 130.0)]
+    assert rows(tmp_path / DB_NAME, "SELECT session_id, at FROM breaths ORDER BY id") == [
+        (1, 105.0), (2, 125.0)]
