@@ -317,3 +317,33 @@ def test_starting_a_session_while_one_is_open_ends_it_as_restarted(tmp_path):
         (2, "B", WALL + 20.0, WALL + 30.0, "closed", 120.0, 130.0)]
     assert rows(tmp_path / DB_NAME, "SELECT session_id, at FROM breaths ORDER BY id") == [
         (1, 105.0), (2, 125.0)]
+
+
+def test_an_exercise_start_closes_the_exercise_still_open(tmp_path):
+    clock = VirtualClock(0.0)
+    with Records(tmp_path, clock=clock) as rec:
+        rec.start_session("E", "home", "", WALL)
+        rec.add(ev.Exercise(10.0, "Buikademhaling", "start"))
+        rec.add(breath(15.0))
+        rec.add(ev.Exercise(20.0, "Lange uitademing", "start"))  # no 'end' for the first
+        rec.add(breath(25.0))
+        clock.advance(40.0)
+    db = tmp_path / DB_NAME
+    ex = rows(db, "SELECT id, name, start_t, end_t FROM exercises ORDER BY id")
+    assert [(n, s, e) for _, n, s, e in ex] == [("Buikademhaling", 10.0, 20.0),
+                                                ("Lange uitademing", 20.0, 40.0)]
+    assert rows(db, "SELECT exercise_id FROM breaths ORDER BY id") == [(ex[0][0],), (ex[1][0],)]
+
+
+def test_events_before_any_session_are_refused(tmp_path):
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.add(breath(1.0)) is False
+    assert rec.add(ev.Cue(1.0, "good")) is False
+    assert rec.accepted == 0 and rec.pending == 0
+    rec.start_session("S", "home", "", WALL)
+    rec.end_session()
+    assert rec.add(breath(2.0)) is False  # nor after it has ended
+    assert rec.accepted == 2  # its start and its end
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(0,)]
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM cues") == [(0,)]
