@@ -4,10 +4,12 @@ import os
 import sqlite3
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
 from feedback import events as ev
+from feedback import store
 from feedback.clock import VirtualClock
 from feedback.rawsignal import RawSignalLog
 from feedback.recording import read_recording
@@ -224,11 +226,43 @@ def test_purge_older_than(tmp_path):
 
 
 def test_default_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert default_data_dir("/srv/x") == __import__("pathlib").Path("/srv/x")
-    expected = ({"/var/lib/ademcoach"} if os.access("/var/lib/ademcoach", os.W_OK)
-                else {str(tmp_path / "ademcoach")})
-    assert str(default_data_dir("")) in expected
+    unit = tmp_path / "unit"
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unit)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir("/srv/x") == Path("/srv/x")            # configured wins
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"  # no unit directory
+    unit.mkdir()
+    assert default_data_dir("") == unit                           # the unit's, writable
+    assert default_data_dir("~/records") == Path.home() / "records"
+    unit.rmdir()
+    unit.write_text("a file, not a directory")
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_data_dir("") == tmp_path / "home" / ".local" / "share" / "ademcoach"
+
+
+@pytest.fixture
+def unwritable_dir(request, tmp_path):
+    """An existing directory this process cannot write to (root: a read-only mount)."""
+    if os.geteuid() != 0:
+        d = tmp_path / "ro"
+        d.mkdir(mode=0o500)
+        yield d
+        d.chmod(0o700)
+        return
+    mnt = request.getfixturevalue("tmpfs")
+    subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+    yield mnt
+    subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+
+
+def test_default_data_dir_skips_a_unit_dir_it_cannot_write(monkeypatch, tmp_path,
+                                                            unwritable_dir):
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unwritable_dir)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert unwritable_dir.is_dir()
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
 
 
 def test_connect_migrates_fresh_database(tmp_path):
