@@ -1,5 +1,7 @@
 """The coaching keys of the config: rules, defaults and the shipped file."""
 
+import logging
+
 import pytest
 
 from feedback.config import ConfigError, defaults, load_config
@@ -43,14 +45,21 @@ def test_rate_pattern_is_used_by_the_coach(tmp_path):
     assert pat.period == pytest.approx(12.0) and pat.ratio == pytest.approx(2.0)
 
 
-def test_sound_is_off_by_default_and_survives_without_a_device(monkeypatch):
+def test_sound_is_off_by_default_and_survives_without_a_device(monkeypatch, caplog):
+    caplog.set_level(logging.WARNING, logger="feedback.sound")
     s = Sound(defaults().sound)
     assert not s.enabled
-    s.update(0.0, "inhale", True)           # does nothing, does not fail
+    s.update(0.0, "inhale", True)           # a warning moment: still nothing is played
+    s.update(1.0, "exhale", False)
+    assert list(s.played) == [] and caplog.records == []  # not even tried
     monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
     on = dict(defaults().sound, enabled=True)
     s = Sound(on)
     assert not s.enabled
+    (warning,) = caplog.records             # one warning, then it runs on silently
+    assert "audio device could not be opened" in warning.getMessage()
+    s.update(0.0, "inhale", True)
+    assert list(s.played) == [] and len(caplog.records) == 1
 
 
 def test_sound_follows_the_pacer_and_warns(monkeypatch):

@@ -114,3 +114,8 @@ def test_no_buzzer_is_silent(factory):
     clock, c = make(factory)
     c.beep(True)
     assert not c.has_buzzer and not c.buzzing
+    # only the two buttons' pins were claimed, both as inputs: no pin drives a buzzer
+    claimed = {pin.info.name: pin.function for pin in factory.pins.values()}
+    assert claimed == {"GPIO17": "input", "GPIO27": "input"}
+    c.beep(False)
+    c.close()

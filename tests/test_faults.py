@@ -3,6 +3,7 @@ what is wrong, recovers by itself and loses no stored record."""
 
 import errno
 import sqlite3
+import time
 
 import pytest
 
@@ -33,6 +34,19 @@ def run_with(config, seconds, actions, scenario="calm", **open_kw):
         s.run()
         db = s.records.db_path if s.records is not None else None
     return out, views, db
+
+
+def writer_settles(records, saved: bool, within_s: float = 10.0) -> None:
+    """Wake the records writer (``flush``) until everything is saved (``saved``) or until
+    saving has failed, polling with a real-time deadline."""
+    deadline = time.monotonic() + within_s
+    while True:
+        done = records.flush(timeout=0.5)
+        if (done and records.problem is None) if saved else records.problem is not None:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"records still {'not ' if saved else ''}saved after {within_s} s: "
+                        f"{records.problem}")
 
 
 def between(events, cls, a, b):
@@ -78,15 +92,23 @@ def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, tmpfs):
             except OSError as exc:
                 assert exc.errno == errno.ENOSPC
 
+    # The records writer runs on wall time, the session on a virtual clock: however fast
+    # the session runs, wait (in real time) until the writer has tried the breaths stored
+    # since the fill and failed, and after the free until it has written them.
+    def failing(s):
+        writer_settles(s.records, saved=False)
+        assert "full" in s.records.problem
+
     def free(s):
         filler.unlink()
+        writer_settles(s.records, saved=True)
 
-    out, views, db = run_with(config, 150, {50.0: fill, 100.0: free})
+    out, views, db = run_with(config, 150, {50.0: fill, 75.0: failing, 100.0: free})
     faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "storage"]
-    assert faults and 50.0 <= faults[0].at <= 100.0
-    assert any(isinstance(e, ev.FaultEnd) and e.kind == "storage" and e.at >= 100.0
+    assert faults and 50.0 <= faults[0].at <= 76.0
+    assert any(isinstance(e, ev.FaultEnd) and e.kind == "storage" and 100.0 <= e.at <= 101.0
                for e in out)
-    assert any(v.notice and "Opslaan" in v.notice for t, v in views if 55 <= t <= 100)
+    assert any(v.notice and "Opslaan" in v.notice for t, v in views if 76 <= t <= 100)
     assert between(out, ev.Breath, 50, 100), "feedback went on while saving failed"
     breaths = [e for e in out if isinstance(e, ev.Breath)]
     with sqlite3.connect(db) as conn:

@@ -4,10 +4,12 @@ import os
 import sqlite3
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
 from feedback import events as ev
+from feedback import store
 from feedback.clock import VirtualClock
 from feedback.rawsignal import RawSignalLog
 from feedback.recording import read_recording
@@ -105,7 +107,7 @@ def test_newer_schema_is_refused_without_touching_it(tmp_path):
     assert rec.add(breath(1.0))
     assert not rec.flush(timeout=2)
     assert "newer than this software" in rec.problem
-    rec.close(timeout=2)
+    assert rec.close(timeout=2) == rec.pending == 3  # session start, breath, session end
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
 
 
@@ -167,7 +169,7 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     # a new session still starts (its start is never refused), its events wait their turn
     rec.start_session("C", "home", "", WALL + 60)
     assert rec.pending == 12 and rec.add(breath(99.0)) is False
-    rec.close(timeout=2)
+    assert rec.close(timeout=2) == rec.pending == 13  # and the end of session C
 
 
 def test_read_only_filesystem_for_real(tmpfs):
@@ -184,7 +186,7 @@ def test_read_only_filesystem_for_real(tmpfs):
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
     assert rec.flush(timeout=10) and rec.problem is None
-    rec.close()
+    assert rec.close() == 0
     assert rows(tmpfs / "data" / DB_NAME, "SELECT at FROM breaths") == [(1.0,), (2.0,)]
 
 
@@ -224,11 +226,43 @@ def test_purge_older_than(tmp_path):
 
 
 def test_default_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert default_data_dir("/srv/x") == __import__("pathlib").Path("/srv/x")
-    expected = ({"/var/lib/ademcoach"} if os.access("/var/lib/ademcoach", os.W_OK)
-                else {str(tmp_path / "ademcoach")})
-    assert str(default_data_dir("")) in expected
+    unit = tmp_path / "unit"
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unit)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir("/srv/x") == Path("/srv/x")            # configured wins
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"  # no unit directory
+    unit.mkdir()
+    assert default_data_dir("") == unit                           # the unit's, writable
+    assert default_data_dir("~/records") == Path.home() / "records"
+    unit.rmdir()
+    unit.write_text("a file, not a directory")
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_data_dir("") == tmp_path / "home" / ".local" / "share" / "ademcoach"
+
+
+@pytest.fixture
+def unwritable_dir(request, tmp_path):
+    """An existing directory this process cannot write to (root: a read-only mount)."""
+    if os.geteuid() != 0:
+        d = tmp_path / "ro"
+        d.mkdir(mode=0o500)
+        yield d
+        d.chmod(0o700)
+        return
+    mnt = request.getfixturevalue("tmpfs")
+    subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+    yield mnt
+    subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+
+
+def test_default_data_dir_skips_a_unit_dir_it_cannot_write(monkeypatch, tmp_path,
+                                                            unwritable_dir):
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unwritable_dir)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert unwritable_dir.is_dir()
+    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
 
 
 def test_connect_migrates_fresh_database(tmp_path):
@@ -269,3 +303,81 @@ def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
     assert rows(tmp_path / DB_NAME, "SELECT s.patient_code, b.at FROM breaths b JOIN sessions s "
                                     "ON s.id = b.session_id") == [("NEXT", 3.0)]
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]
+
+
+def test_fault_ends_are_matched_by_kind_and_belt(tmp_path):
+    with Records(tmp_path, clock=VirtualClock()) as rec:
+        rec.start_session("F", "home", "", WALL)
+        rec.add(ev.Fault(1.0, "storage", detail="disk full"))   # no belt
+        rec.add(ev.Fault(2.0, "i2c"))                           # no belt
+        rec.add(ev.Fault(3.0, "disconnected", belt="chest"))
+        rec.add(ev.Fault(4.0, "disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(5.0, "storage"))
+        rec.add(ev.FaultEnd(6.0, "disconnected", belt="chest"))  # not the newest one
+        rec.add(ev.FaultEnd(7.0, "disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(8.0, "flat", belt="chest"))          # nothing open: no change
+        rec.add(ev.FaultEnd(8.5, "disconnected"))                # no belt-less one open
+        assert rec.flush() and rec.problem is None
+    assert rows(tmp_path / DB_NAME, "SELECT kind, belt, at, end_at FROM faults ORDER BY id") == [
+        ("storage", None, 1.0, 5.0), ("i2c", None, 2.0, None),
+        ("disconnected", "chest", 3.0, 6.0), ("disconnected", "belly", 4.0, 7.0)]
+
+
+def test_inhale_and_exhale_are_acknowledged_but_not_stored(tmp_path):
+    with Records(tmp_path, clock=VirtualClock()) as rec:
+        rec.start_session("IE", "home", "", WALL)
+        assert rec.add(ev.Inhale(1.0, t=0.5)) and rec.add(ev.Exhale(3.0, t=2.5))
+        assert rec.flush() and rec.problem is None
+    db = tmp_path / DB_NAME
+    tables = [name for (name,) in rows(db, "SELECT name FROM sqlite_master WHERE type='table'")]
+    assert "events" in tables and "breaths" in tables
+    counts = {t: rows(db, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+    assert counts == {t: int(t == "sessions") for t in tables}  # only the session itself
+
+
+def test_starting_a_session_while_one_is_open_ends_it_as_restarted(tmp_path):
+    clock = VirtualClock(100.0)
+    with Records(tmp_path, clock=clock) as rec:
+        first = rec.start_session("A", "home", "", WALL)
+        rec.add(breath(105.0))
+        clock.advance(20.0)
+        second = rec.start_session("B", "home", "", WALL + 20.0)
+        rec.add(breath(125.0))
+        clock.advance(10.0)
+    assert (first, second) == (1, 2)
+    assert rows(tmp_path / DB_NAME, "SELECT id, patient_code, started_at, ended_at, end_reason, "
+                                    "start_t, end_t FROM sessions ORDER BY id") == [
+        (1, "A", WALL, WALL + 20.0, "restarted", 100.0, 120.0),
+        (2, "B", WALL + 20.0, WALL + 30.0, "closed", 120.0, 130.0)]
+    assert rows(tmp_path / DB_NAME, "SELECT session_id, at FROM breaths ORDER BY id") == [
+        (1, 105.0), (2, 125.0)]
+
+
+def test_an_exercise_start_closes_the_exercise_still_open(tmp_path):
+    clock = VirtualClock(0.0)
+    with Records(tmp_path, clock=clock) as rec:
+        rec.start_session("E", "home", "", WALL)
+        rec.add(ev.Exercise(10.0, "Buikademhaling", "start"))
+        rec.add(breath(15.0))
+        rec.add(ev.Exercise(20.0, "Lange uitademing", "start"))  # no 'end' for the first
+        rec.add(breath(25.0))
+        clock.advance(40.0)
+    db = tmp_path / DB_NAME
+    ex = rows(db, "SELECT id, name, start_t, end_t FROM exercises ORDER BY id")
+    assert [(n, s, e) for _, n, s, e in ex] == [("Buikademhaling", 10.0, 20.0),
+                                                ("Lange uitademing", 20.0, 40.0)]
+    assert rows(db, "SELECT exercise_id FROM breaths ORDER BY id") == [(ex[0][0],), (ex[1][0],)]
+
+
+def test_events_before_any_session_are_refused(tmp_path):
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.add(breath(1.0)) is False
+    assert rec.add(ev.Cue(1.0, "good")) is False
+    assert rec.accepted == 0 and rec.pending == 0
+    rec.start_session("S", "home", "", WALL)
+    rec.end_session()
+    assert rec.add(breath(2.0)) is False  # nor after it has ended
+    assert rec.accepted == 2  # its start and its end
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(0,)]
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM cues") == [(0,)]

@@ -37,9 +37,22 @@ def test_main_texts_are_large_enough_to_read_from_a_distance():
 
 def test_long_text_is_shrunk_to_fit():
     screen = Screen((480, 320))
+    line = "Een heel lange zin die nooit in honderd pixels past"
+    box = pygame.Rect(10, 10, 300, 40)
+    assert screen.font(box.h).size(line)[0] > box.w  # too wide at the box's own size
+    r = screen.text(line, box)
+    assert screen.texts == [(line, r)]  # the whole text, smaller, not cut short
+    assert box.contains(r) and r.h < box.h
+
+
+def test_text_too_long_even_at_the_smallest_size_is_cut_with_dots():
+    screen = Screen((480, 320))
     box = pygame.Rect(10, 10, 100, 40)
-    r = screen.text("Een heel lange zin die nooit in honderd pixels past", box)
-    assert box.contains(r)
+    line = "Een heel lange zin die nooit in honderd pixels past"
+    r = screen.text(line, box)
+    ((drawn, rect),) = screen.texts
+    assert drawn.endswith("...") and line.startswith(drawn[:-3]) and len(drawn) < len(line)
+    assert rect == r and box.contains(r)
 
 
 def test_every_string_exists_in_both_languages():
