@@ -36,6 +36,9 @@ PHASE = {"inhale": SKY, "hold_in": PAUSE, "exhale": ORANGE, "hold_out": PAUSE}
 CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
 
 
+_DIGITS = str.maketrans("123456789", "000000000")  # the font's digits are all as wide
+
+
 class Screen:
     """Draws views onto a surface of ``size`` (w, h)."""
 
@@ -72,8 +75,9 @@ class Screen:
         """Largest font size (<= max_px) at which ``lines`` fit in w x h.
 
         Remembered per (lines, box, size): most text is the same from frame to frame,
-        and measuring it again would be most of a frame's cost."""
-        key = (tuple(lines), w, h, max_px)
+        and measuring it again would be most of a frame's cost. Digits are read as 0 (all
+        digits are as wide), so the time left, new every second, is not measured again."""
+        key = (tuple(s.translate(_DIGITS) for s in lines), w, h, max_px)
         px = self._fitted.get(key)
         if px is None:
             if len(self._fitted) > 2048:

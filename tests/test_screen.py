@@ -132,3 +132,14 @@ def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(name, size):
     fresh.draw(later)
     assert pygame.image.tobytes(reused.surface, "RGB") == pygame.image.tobytes(
         fresh.surface, "RGB")
+
+
+@pytest.mark.parametrize("px", [9, 16, 23, 24, 40, 90, 200])
+def test_all_digits_are_equally_wide_so_a_fitted_size_serves_every_number(px):
+    """Screen._fit remembers a size per text with its digits read as 0 (the time left
+    changes every second); that is only right if every digit is as wide."""
+    from feedback.fonts import Font
+
+    f = Font(px)
+    assert len({f.size(d)[0] for d in "0123456789"}) == 1
+    assert f.size("nog 3:19")[0] == f.size("nog 0:00")[0]
