@@ -64,6 +64,13 @@ def cmd_check_config(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake said in one line (what, and where to read more), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _lazy(module: str, name: str):
     def handler(args) -> int:
         import importlib
@@ -74,7 +81,7 @@ def _lazy(module: str, name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="ademcoach",
         description="Breathing-biofeedback unit: stretch belt, LED ring and screen.",
     )
@@ -149,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     # which is then said in one line): not for the person at the unit.
     warnings.filterwarnings("ignore", message="Falling back from")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = f"ademcoach {args.command}" if getattr(args, "command", None) else "ademcoach"
+        print(f"{sub}: unrecognized arguments: {' '.join(extra)} (see {sub} --help)",
+              file=sys.stderr)
+        return 2
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

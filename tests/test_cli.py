@@ -62,3 +62,20 @@ def test_render_takes_the_screen_sizes_the_unit_supports(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.endswith("--size '320x240': must be from 480x320 to 1920x1080")
     assert main(["render", "summary", "--out", str(out), "--size", "1920x1080"]) == 0
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["analyze", "x.csv", "--chanel", "belt"],
+     "ademcoach analyze: unrecognized arguments: --chanel belt (see ademcoach analyze --help)"),
+    (["run", "--speed", "fast"],
+     "ademcoach run: argument --speed: invalid float value: 'fast' (see ademcoach run --help)"),
+    (["frobnicate"], "ademcoach: argument COMMAND: invalid choice: 'frobnicate'"),
+])
+def test_a_mistyped_command_line_is_one_line_and_exit_2(argv, said, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith(said), err
