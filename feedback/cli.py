@@ -58,8 +58,13 @@ def cmd_check_config(args) -> int:
     print(f"{path}: OK")
     print(f"  programme {programme.key!r} ({programme.source}): "
           f"{', '.join(e.id for e in programme.exercises)}")
+    from feedback.config import SCHEMA, Choice
+
     for name, section in settings.items():
-        values = ", ".join(f"{k}={v!r}" for k, v in section.items())
+        rules = SCHEMA[name]
+        values = ", ".join(
+            f"{k}={rules[k].show(v)}" if isinstance(rules.get(k), Choice) and rules[k].hex
+            else f"{k}={v!r}" for k, v in section.items())
         print(f"  [{name}] {values}")
     return 0
 

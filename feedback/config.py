@@ -108,12 +108,20 @@ class Bool(Rule):
 @dataclass(frozen=True)
 class Choice(Rule):
     choices: tuple = ()
+    hex: bool = False  # say the numbers as 0x48 (I2C addresses)
 
     def check(self, value):
         if isinstance(value, bool) or value not in self.choices:
-            listed = ", ".join(repr(c) if isinstance(c, str) else _fmt(c) for c in self.choices)
+            listed = ", ".join(self.show(c) for c in self.choices)
             return None, f"must be one of {listed}"
         return value, None
+
+    def show(self, value) -> str:
+        if isinstance(value, str):
+            return repr(value)
+        if self.hex and isinstance(value, int) and not isinstance(value, bool):
+            return f"0x{value:02x}"
+        return _show(value)
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     },
     "sensor": {
         "i2c_bus": Int(1, lo=0, hi=20),
-        "address": Choice(0x48, choices=(0x48, 0x49, 0x4A, 0x4B)),
+        "address": Choice(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), hex=True),
         "gain": Choice(1, choices=(2 / 3, 1, 2, 4, 8, 16)),
         "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
         "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),
@@ -377,7 +385,8 @@ def validate_table(
             continue
         ok, err = rule.check(value)
         if err:
-            shown = repr(value) if isinstance(value, str) else _show(value)
+            shown = rule.show(value) if isinstance(rule, Choice) else \
+                repr(value) if isinstance(value, str) else _show(value)
             problems.append(Problem(path, line, f"{label}.{key} = {shown}: {err}"))
         else:
             out[key] = ok

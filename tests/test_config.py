@@ -69,6 +69,8 @@ def test_missing_keys_take_defaults(tmp_path):
          ":2: buttons.buzzer = 10: GPIO 10 is already used by the LED ring's SPI bus 0"),
         ("[buttons]\nstart_pause = 2\n",
          "buttons.start_pause = 2: GPIO 2 is already used by the sensor's I2C bus 1 (SDA)"),
+        ("[sensor]\naddress = 0x99\n",
+         ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
         ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
          ":4: buttons.next = 20: GPIO 20 is already used by the LED ring's SPI bus 1"),
     ],
