@@ -131,8 +131,9 @@ class Screen:
         return hit
 
     def paragraph(self, s: str, box: pygame.Rect, colour=FG, max_px: int | None = None,
-                  align: str = "left") -> None:
-        """Word-wrapped text, shrunk until all lines fit in ``box``."""
+                  align: str = "left") -> int:
+        """Word-wrapped text, shrunk until all lines fit in ``box``; returns the y below
+        its last line."""
         max_px = max_px or box.h
         px = max_px
         while True:
@@ -149,6 +150,7 @@ class Screen:
                 break
             self.text(line, line_box, colour, align, max_px=px)
             y += f.get_linesize()
+        return y
 
     @staticmethod
     def _wrap(s: str, font: Font, width: int) -> list[str]:
@@ -426,10 +428,13 @@ class Screen:
         if len(v.problems) > len(shown):
             lines.append(self._t(v, "config.more", n=len(v.problems) - len(shown)))
         top, bottom = 0.22, 0.80
-        each = (bottom - top) / max(len(lines), 1)
-        for i, line in enumerate(lines):
-            self.paragraph(line, self.box(0.05, top + i * each, 0.95, top + (i + 1) * each - 0.01),
-                           FG, max_px=self.size[1] // 14)
+        each = (bottom - top) / max(len(lines), 1)  # the most one problem may take
+        gap = self.size[1] // 40
+        y = self.box(0, top, 1, top).top
+        for line in lines:  # one under the other, each as high as its lines
+            box = self.box(0.05, 0, 0.95, each - 0.01)
+            box.top = y
+            y = self.paragraph(line, box, FG, max_px=self.size[1] // 14) + gap
         self.text(self._t(v, "config.kept" if v.kept else "config.none"),
                   self.box(0.04, 0.84, 0.96, 0.95), DIM, "center")
 
