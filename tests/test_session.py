@@ -53,6 +53,18 @@ def simulate(config, scenario, seconds, **changes):
     return out, truth, session, frames
 
 
+def wait_for(condition, timeout_s: float = 60.0) -> bool:
+    """Poll ``condition`` (a real process is under test) until it holds or time is up."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def cues(events):
     return [e for e in events if isinstance(e, ev.Cue)]
 
@@ -219,13 +231,14 @@ def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
                                  "--headless", "--config", str(config)],
                                 stdout=subprocess.DEVNULL, stderr=fh)
     try:
-        time.sleep(3.0)
+        assert wait_for(lambda: "pacer.exhale_s = 40: must be between 2 and 20 seconds"
+                        in err.read_text() or proc.poll() is not None), err.read_text()
         assert proc.poll() is None, err.read_text()
-        assert "pacer.exhale_s = 40: must be between 2 and 20 seconds" in err.read_text()
         config.write_text(good)  # fixed: now it needs the sensor, which this machine lacks
-        time.sleep(5.0)
+        assert wait_for(lambda: "No ADS1115 at 0x48 on I2C bus 1" in err.read_text()
+                        or proc.poll() is not None), err.read_text()
+        time.sleep(2.5)  # one more retry of the sensor (every 2 s): still waiting
         assert proc.poll() is None, err.read_text()
-        assert "No ADS1115 at 0x48 on I2C bus 1" in err.read_text()
     finally:
         proc.kill()
         proc.wait()
@@ -246,18 +259,25 @@ def test_sigterm_finishes_the_record_and_exits_0(config):
     import sqlite3
     import subprocess
     import sys
-    import time
 
     proc = subprocess.Popen([sys.executable, "-m", "feedback.cli", "run", "--sim", "calm",
                              "--headless", "--speed", "20", "--duration", "3600",
                              "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # about 80 simulated seconds
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+
+    def stored_breaths():
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                return conn.execute("SELECT count(*) FROM breaths").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    assert wait_for(lambda: stored_breaths() >= 5 or proc.poll() is not None)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Samenvatting na " in out and "(gestopt door het systeem):" in out
-    db = config.parent / "data" / "simulated" / "records.sqlite"
     with sqlite3.connect(db) as conn:
         (reason, ended), = conn.execute("SELECT end_reason, ended_at FROM sessions").fetchall()
         breaths = conn.execute("SELECT count(*) FROM breaths").fetchone()[0]
