@@ -127,12 +127,14 @@ def test_new_settings_apply_at_the_next_breath(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     new = defaults()
     new.cues["min_gap_s"] = 30.0
-    new.pacer["inhale_s"] = 5.0
+    new.patient["language"] = "en"
     coach.apply_settings(new)
-    assert coach.settings is not new
+    assert coach.settings is not new and coach.rules.cfg["min_gap_s"] != 30.0
+    assert coach.view(24.0).exercise == "Buikademhaling liggend"  # not in mid-breath
     coach.feed(Breath(at=25.0, start=15.0, peak=18.0, end=25.0, inhale_s=3.0, exhale_s=7.0,
                       depth=1.0, rate_bpm=6.0))
     assert coach.settings is new and coach.rules.cfg["min_gap_s"] == 30.0
+    assert coach.view(25.5).exercise == "Belly breathing, lying down"
 
 
 def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
