@@ -218,6 +218,50 @@ def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():
     assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
 
 
+def _steady_then_paced(pause_s):
+    """40 s of 12/min breathing without any rest at the bottom (so the learned rest is 0),
+    then 5/min paced breathing with ``pause_s`` still at the bottom of every breath.
+    Returns the samples, the true peaks of the paced part and the pacer's pauses."""
+    steady, _ = breathing(40, rate_bpm=12, fs=50, noise=0.01)
+    paced, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=pause_s,
+                             noise=0.01, t0=40.0, seed=2)
+    pauses = [(40.0 + (k + 1) * 12.0 - pause_s, 40.0 + (k + 1) * 12.0) for k in range(10)]
+    return steady + paced, peaks, pauses
+
+
+@pytest.mark.parametrize("pause_s", [4.0, 5.0])
+def test_the_pacers_pauses_are_no_hold_when_no_rest_has_been_learned(pause_s):
+    """Only the announcement keeps these pauses from being holds: unannounced, the same
+    breathing is warned, hold_after_s after the first pause began."""
+    samples, peaks, pauses = _steady_then_paced(pause_s)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    for start, end in pauses:
+        an.planned_pause(start, end)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+    holds = [e for e in run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+             if isinstance(e, Hold)]
+    assert holds
+    assert holds[0].t == pytest.approx(pauses[0][0], abs=1.0)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
+def test_the_pacers_pauses_followed_early_or_late_are_no_hold_when_no_rest_is_learned():
+    """As above, with the patient stopping up to 0.5 s before or 0.8 s after the pacer's
+    pause begins (a positive shift: the pacer's pause comes after the patient stopped)."""
+    samples, peaks, pauses = _steady_then_paced(4.0)
+    shifts = [0.5, -0.8, 0.3, -0.4, 0.0, 0.4, -0.6, 0.5, -0.2, -0.8]
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    for (start, end), shift in zip(pauses, shifts, strict=True):
+        an.planned_pause(start + shift, end + shift)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+    unannounced = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert [e for e in unannounced if isinstance(e, Hold)]
+
+
 def test_a_hold_after_paced_breathing_counts_through_the_next_pause():
     """Paced 5/min breathing with announced pauses, then the patient stops at the top of
     an inhale and the pacer's next pause passes: one hold, counted from the stop."""
