@@ -8,6 +8,7 @@ import pytest
 from synth import breathing, matched, run
 
 from feedback.analysis import AnalysisState, BreathAnalyzer
+from feedback.analysis.faults import FLAT_S
 from feedback.events import Breath, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
 
@@ -304,19 +305,62 @@ def test_stuck_value_is_a_flat_fault_not_a_hold():
     assert [e.kind for e in events if isinstance(e, FaultEnd)] == ["flat"]
 
 
-def test_clipping_at_a_rail_and_disconnection():
+def _runs_at(samples, value):
+    """Runs of samples exactly at ``value``: (first t, last t, t of the next sample)."""
+    runs, first, last = [], None, None
+    for t, x in samples:
+        if x == value:
+            first = t if first is None else first
+            last = t
+        elif first is not None:
+            runs.append((first, last, t))
+            first = None
+    return runs
+
+
+def test_breaths_clipped_at_a_rail_are_saturated_while_they_clip():
+    """The belt is tightened: for 20 s the top of every breath sits on the ADC's top code
+    (about 1.8 s each), then it is loosened again. Each stay on the rail of FLAT_S or more
+    is a saturated fault from FLAT_S after the clipping began until it leaves the rail."""
+    rail = 1.2
+    before, _ = breathing(30, rate_bpm=12, fs=50, noise=0.01)
+    tight, _ = breathing(20, rate_bpm=12, fs=50, noise=0.01, t0=30.0, offset=0.5, seed=2)
+    after, peaks = breathing(30, rate_bpm=12, fs=50, noise=0.01, t0=50.0, seed=3)
+    samples = [(t, min(x, rail)) for t, x in before + tight + after]
+    runs = [r for r in _runs_at(samples, rail) if r[1] - r[0] >= FLAT_S]
+    assert len(runs) >= 3 and all(30.0 < r[0] < r[2] < 50.0 for r in runs)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["saturated"] * len(runs)
+    assert [e.kind for e in ends] == ["saturated"] * len(runs)
+    for (first, _last, off), fault, end in zip(runs, faults, ends, strict=True):
+        assert FLAT_S <= fault.at - first <= FLAT_S + 0.03  # within one sample
+        assert end.at == off  # the first sample off the rail
+    assert not [e for e in events if isinstance(e, Hold)]
+    late = [p for p in peaks if p > 55.0]
+    assert matched(exhales(events), late) == len(late)
+
+
+def test_unplugged_to_an_exact_code_is_disconnected_until_plugged_back():
+    """The belt is pulled out and the input sits at one exact code far outside the
+    breathing: the stuck-run check finds it FLAT_S after the jump, and it ends with the
+    first sample of breathing again."""
     pre, _ = breathing(30, rate_bpm=12, fs=50, noise=0.01)
-    t_end = pre[-1][0]
-    top = max(x for _t, x in pre) + 0.05
-    clipped = [(t, min(x, top)) for t, x in pre] + [(t_end + (i + 1) / 50, top)
-                                                   for i in range(200)]
-    ev = run(BreathAnalyzer(["belly"]), clipped)
-    assert [e.kind for e in ev if isinstance(e, Fault)] == ["saturated"]
-    gone = pre + [(t_end + (i + 1) / 50, 40.0) for i in range(200)]
-    ev = run(BreathAnalyzer(["belly"]), gone)
-    kinds = [e.kind for e in ev if isinstance(e, Fault)]
-    assert kinds[0] == "disconnected"
-    assert not [e for e in ev if isinstance(e, Hold)]
+    out = pre[-1][0] + 0.02
+    gone = [(out + i / 50, 40.0) for i in range(250)]
+    back = gone[-1][0] + 0.02
+    post, peaks = breathing(30, rate_bpm=12, fs=50, noise=0.01, t0=back, seed=3)
+    events = run(BreathAnalyzer(["belly"]), pre + gone + post)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["disconnected"]
+    assert FLAT_S <= faults[0].at - out <= FLAT_S + 0.03
+    assert [e.kind for e in ends] == ["disconnected"] and ends[0].at == back
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert not [e for e in events if out < e.at < back and isinstance(e, Breath)]
+    late = [p for p in peaks if p > back + 5.0]
+    assert matched(exhales(events), late) == len(late)
 
 
 def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
