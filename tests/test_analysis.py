@@ -8,7 +8,7 @@ import pytest
 from synth import breathing, matched, run
 
 from feedback.analysis import AnalysisState, BreathAnalyzer
-from feedback.analysis.faults import FLAT_S
+from feedback.analysis.faults import FLAT_S, NOISE_CLIP, NOISE_TAU, NOISY_OFF, NOISY_ON, NOISY_S
 from feedback.events import Breath, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
 
@@ -436,14 +436,71 @@ def test_a_knock_that_does_not_stay_is_no_disconnection():
     assert not [e for e in events if isinstance(e, Hold)]
 
 
-def test_noise_burst_is_a_noisy_fault():
-    pre, _ = breathing(30, rate_bpm=12, fs=100, noise=0.01)
+def _noise_burst(seconds, sigma=1.0, fs=100, b0=30.0):
+    """Calm 12/min breathing (amplitude 1) with gaussian noise of ``sigma`` per sample
+    added from ``b0`` for ``seconds``. Returns (samples, true peaks, burst start, end)."""
+    b1 = b0 + seconds
+    samples, peaks = breathing(b1 + 30.0, rate_bpm=12, fs=fs, noise=0.01)
     rng = random.Random(5)
-    t_end = pre[-1][0]
-    burst = [(t_end + (i + 1) / 100, 0.5 + rng.gauss(0, 1.0)) for i in range(600)]
-    ev = run(BreathAnalyzer(["belly"]), pre + burst)
-    assert "noisy" in [e.kind for e in ev if isinstance(e, Fault)]
-    assert not [e for e in ev if isinstance(e, Hold)]
+    noisy = [(t, x + (rng.gauss(0, sigma) if b0 <= t < b1 else 0.0)) for t, x in samples]
+    return noisy, peaks, b0, b1
+
+
+# Noise of 1 amplitude per sample at 100 Hz is 0.5 amplitudes in the 40 ms block means:
+# twice NOISY_ON. The roughness, a running mean square with time constant NOISE_TAU, passes
+# NOISY_ON a fraction of a second into it. Afterwards it decays by exp(-t / NOISE_TAU), so
+# from a level r it takes 2 NOISE_TAU ln(r / NOISY_OFF) to fall below NOISY_OFF; r is at
+# most NOISE_CLIP / sqrt(6) (every second difference is clipped at NOISE_CLIP).
+FALL_MAX = 2.0 * NOISE_TAU * math.log(NOISE_CLIP / math.sqrt(6.0) / NOISY_OFF)
+FALL_ON_OFF = 2.0 * NOISE_TAU * math.log(NOISY_ON / NOISY_OFF)
+
+
+def test_noise_burst_is_a_noisy_fault_from_noisy_s_on_until_calm_for_noisy_s():
+    samples, peaks, b0, b1 = _noise_burst(6.0)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["noisy"] and faults[0].belt == "belly"
+    assert [e.kind for e in ends] == ["noisy"]
+    assert NOISY_S <= faults[0].at - b0 <= NOISY_S + 2.0 * NOISE_TAU
+    # from above NOISY_ON (twice it when the burst ends) to below NOISY_OFF, then NOISY_S
+    assert NOISY_S + FALL_ON_OFF <= ends[0].at - b1 <= NOISY_S + FALL_MAX + 0.1
+    assert not [e for e in events if isinstance(e, Hold)]
+    late = [p for p in peaks if p > ends[0].at + 3.0]
+    assert late and matched(exhales(events), late) == len(late)
+
+
+def test_a_noisy_fault_lasts_while_the_roughness_stays_above_noisy_off():
+    """Interference at half the sample rate of a 20 Hz ADC (every sample is a block of
+    its own, and each second difference is 4 x the interference, so the roughness is
+    known exactly): twice NOISY_ON for 4 s, then for 6 s midway between NOISY_OFF and
+    NOISY_ON, then gone. One fault: on NOISY_S after the roughness passed NOISY_ON, kept
+    through the milder part, off NOISY_S after the roughness fell below NOISY_OFF."""
+    b0, b1, calm = 30.0, 34.0, 40.0
+    strong = 2.0 * NOISY_ON * math.sqrt(6.0) / 4.0
+    mild = math.sqrt(NOISY_ON * NOISY_OFF) * math.sqrt(6.0) / 4.0
+    samples, _ = breathing(70, rate_bpm=12, fs=20, noise=0.01)
+    samples = [(t, x + (-1) ** i * (strong if b0 <= t < b1 else mild if b1 <= t < calm
+                                    else 0.0)) for i, (t, x) in enumerate(samples)]
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["noisy"] and [e.kind for e in ends] == ["noisy"]
+    rise = -NOISE_TAU * math.log(1.0 - 0.25)  # the mean square to (NOISY_ON / strong)^2
+    assert NOISY_S <= faults[0].at - b0 <= NOISY_S + rise + 0.2
+    fall = NOISE_TAU * math.log(NOISY_ON / NOISY_OFF)  # = 2 tau ln(mild / NOISY_OFF)
+    assert ends[0].at - calm == pytest.approx(NOISY_S + fall, abs=0.3)
+    assert not [e for e in events if isinstance(e, Hold)]
+
+
+def test_noise_burst_shorter_than_noisy_s_is_no_fault():
+    """The same noise for 0.8 s: the roughness takes a moment to rise above NOISY_ON and
+    to fall again afterwards, but it stays above it for well under NOISY_S."""
+    samples, peaks, _b0, b1 = _noise_burst(0.8)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if p > b1 + 3.0]
+    assert matched(exhales(events), late) == len(late)
 
 
 def test_baseline_step_and_drift_keep_breaths_coming():
