@@ -116,6 +116,35 @@ def test_hold_with_creep_is_detected_once_with_its_start():
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+def test_a_long_sagging_hold_with_a_swallow_is_one_hold_until_breathing_resumes():
+    """A breath held in for 30 s: the chest sags slowly (0.025 amplitudes per second, under
+    the creep allowance) and a swallow dips it by 0.15 amplitudes, less than END_BAND, 12 s
+    in. One hold, not ended by the swallow; the band is re-anchored every WINDOW_S, so the
+    first breath after the hold (from the sagged level) still ends it during its inhale."""
+    pre, _ = breathing(37.0, rate_bpm=12, fs=50, noise=0.005)  # ends at the top of a breath
+    t_stop, level = pre[-1]
+    rng = random.Random(4)
+    sag = 0.025
+
+    def swallow(t):
+        u = (t - t_stop - 12.0) / 0.6
+        return -0.15 * math.sin(math.pi * u) if 0.0 <= u <= 1.0 else 0.0
+
+    hold = [(t, level - sag * (t - t_stop) + swallow(t) + rng.gauss(0, 0.005))
+            for t in (t_stop + (i + 1) / 50 for i in range(30 * 50))]
+    resume = hold[-1][0] + 0.02
+    post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.005, t0=resume, seed=2,
+                        offset=level - sag * (resume - t_stop))  # 12/min: a 2 s inhale
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and len(ends) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.1)
+    assert resume < ends[0].at < resume + 2.0
+    assert not [e for e in events if isinstance(e, Fault)]
+
+
 def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
     """During a long hold the turn detector's running amplitude shrinks to the ripple; the
     first breaths after it must not look like a jump (disconnected) or like noise."""
