@@ -145,6 +145,32 @@ def test_a_long_sagging_hold_with_a_swallow_is_one_hold_until_breathing_resumes(
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_hold_on_a_shallow_noisy_signal_is_found_once_and_on_time(seed):
+    """Shallow 30/min breaths (0.25 units) on a 10 Hz ADC with noise of 0.02 units per
+    sample: 8 % of a breath, so 4 x the noise is about four times BAND x the amplitude. The
+    breaths are still clear; the band's noise floor keeps the noise inside it, so the
+    stop is seen where it happened and warned hold_after_s later, once."""
+    amp, noise, fs = 0.25, 0.02, 10
+    pre, peaks = breathing(40, rate_bpm=30, fs=fs, amp=amp, noise=noise, seed=seed)
+    t_stop, _ = pre[-1]  # the end of a breath out
+    rng = random.Random(seed + 10)
+    still = [(t_stop + (i + 1) / fs, rng.gauss(0, noise)) for i in range(12 * fs)]
+    resume = still[-1][0] + 1 / fs
+    post, _ = breathing(20, rate_bpm=30, fs=fs, amp=amp, noise=noise, t0=resume,
+                        seed=seed + 20)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + still + post)
+    assert not [e for e in events if isinstance(e, Fault)]
+    late = [p for p in peaks if p > 15.0]
+    assert matched(exhales(events), late) == len(late)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and len(ends) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=1.5 / fs)
+    assert resume < ends[0].at < resume + 2.0  # within the first breath
+
+
 def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
     """During a long hold the turn detector's running amplitude shrinks to the ripple; the
     first breaths after it must not look like a jump (disconnected) or like noise."""
