@@ -8,7 +8,15 @@ import pytest
 from synth import breathing, matched, run
 
 from feedback.analysis import AnalysisState, BreathAnalyzer
-from feedback.analysis.faults import FLAT_S, NOISE_CLIP, NOISE_TAU, NOISY_OFF, NOISY_ON, NOISY_S
+from feedback.analysis.faults import (
+    DISC_S,
+    FLAT_S,
+    NOISE_CLIP,
+    NOISE_TAU,
+    NOISY_OFF,
+    NOISY_ON,
+    NOISY_S,
+)
 from feedback.events import Breath, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
 
@@ -416,6 +424,41 @@ def test_unplugged_to_an_exact_code_is_disconnected_until_plugged_back():
     assert not [e for e in events if out < e.at < back and isinstance(e, Breath)]
     late = [p for p in peaks if p > back + 5.0]
     assert matched(exhales(events), late) == len(late)
+
+
+@pytest.mark.parametrize("kind, level, noise", [
+    ("flat", None, 0.0),  # the ADC sticks at its last code
+    ("disconnected", 40.0, 0.0),  # unplugged: one exact code far away
+    ("disconnected", 14.0, 0.01),  # unplugged: far away, with the ADC's own noise
+])
+def test_a_fault_during_a_hold_ends_it_and_no_hold_is_judged_until_it_is_over(
+        kind, level, noise):
+    """A breath held half-way in for 6 s (warned after 4 s), then the belt fails for 6 s,
+    then breathing again: the fault ends the hold at the moment it is found, and no
+    second hold comes, during the fault or after it."""
+    pre, _ = breathing(36.2, rate_bpm=12, fs=50, noise=0.005)  # 1.2 s into an inhale
+    t_stop, held = pre[-1]
+    rng = random.Random(4)
+    still = [(t_stop + (i + 1) / 50, held + rng.gauss(0, 0.005)) for i in range(6 * 50)]
+    out = still[-1][0] + 0.02
+    code = round(still[-1][1], 3) if level is None else level
+    gone = [(out + i / 50, code + (rng.gauss(0, noise) if noise else 0.0))
+            for i in range(6 * 50)]
+    back = gone[-1][0] + 0.02
+    post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.005, t0=back, seed=3)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + still + gone + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert len(holds) == 1 and holds[0].at < out
+    assert [f.kind for f in faults] == [kind]
+    if noise:  # the level test: DISC_S after the jump (and before FLAT_S)
+        assert DISC_S <= faults[0].at - out <= FLAT_S
+    else:  # the same code for FLAT_S
+        assert FLAT_S <= faults[0].at - out <= FLAT_S + 0.03
+    assert len(ends) == 1 and ends[0].at == faults[0].at
+    assert out <= ends[0].t <= ends[0].at
+    assert [e.kind for e in events if isinstance(e, FaultEnd)] == [kind]
 
 
 def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
