@@ -723,6 +723,66 @@ def test_the_patients_own_long_pause_after_every_breath_is_not_a_hold():
     assert 4.0 < holds[0].at - holds[0].t <= 8.2  # at most twice hold_after_s
 
 
+def _resting_patient():
+    """100 s of 6/min breathing with 4 s still at the bottom after every breath: the rest
+    learned is about 5 s (with the rounded end of the breath out), so stillness at the
+    bottom is warned only after 1.5 x that, about 7.5 s."""
+    samples, _ = breathing(100, rate_bpm=6, fs=50, noise=0.01, pause_s=4.0)
+    return samples
+
+
+def _then(samples, seconds, rate_bpm, pause_s=0.0, seed=2):
+    more, _ = breathing(seconds, rate_bpm=rate_bpm, fs=50, noise=0.01, pause_s=pause_s,
+                        t0=samples[-1][0] + 0.02, seed=seed)
+    return samples + more
+
+
+@pytest.mark.parametrize("free, warned", [(7, True), (1, False)])
+def test_the_learned_rest_is_remembered_for_five_breaths(free, warned):
+    """The resting patient (10 breaths) breathes ``free`` breaths of 12/min without any
+    rest, then is still at the bottom for 6 s. The rest is remembered for the last
+    OWN_PAUSES = 5 breaths, so after 7 free breaths it is forgotten and the stillness is
+    warned hold_after_s after it began. After only one free breath the rest is still
+    remembered, and 6 s is within the patient's usual rest."""
+    samples = _then(_resting_patient(), free * 5.0, 12)
+    t_still = samples[-1][0] + 0.02
+    samples += _hold_at(0.0, t_still, 6.0)
+    holds = [e for e in run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+             if isinstance(e, Hold)]
+    if not warned:
+        assert not holds
+        return
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_still, abs=0.8)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
+@pytest.mark.parametrize("recalibrate", [True, False])
+def test_calibrating_again_forgets_the_learned_rest(recalibrate):
+    """After the resting patient, ``recalibrate()`` for a new patient who rests 4 s after
+    only two of their first four breaths (1.5 x the median of their rests, about 2.5 s,
+    is not more than hold_after_s). Their 6 s stillness at the bottom is then warned
+    hold_after_s after it began; without the recalibration the old patient's rests still
+    count (a median of about 5 s), and it is not."""
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    samples = _resting_patient()
+    run(an, samples)
+    if recalibrate:
+        an.recalibrate()
+    new = _then(samples, 5.0, 12, seed=3)
+    new = _then(new, 20.0, 6, pause_s=4.0, seed=4)
+    new = _then(new, 5.0, 12, seed=5)
+    t_still = new[-1][0] + 0.02
+    new += _hold_at(0.0, t_still, 6.0)
+    holds = [e for e in run(an, new[len(samples):]) if isinstance(e, Hold) and e.at > t_still]
+    if not recalibrate:
+        assert not holds
+        return
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_still, abs=0.8)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
 def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser():
     samples, _ = breathing(150, rate_bpm=6, fs=50, noise=0.01, pause_s=5.5)
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
