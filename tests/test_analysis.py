@@ -526,6 +526,23 @@ def test_posture_step_is_no_fault(step):
     assert matched(exhales(events), late) == len(late)
 
 
+def test_a_few_large_posture_steps_are_no_noisy_fault():
+    """The patient shifts to and fro: three steps of 4 breath amplitudes (under JUMP),
+    0.6 s apart. Each step makes second differences of about its own size; unclipped they
+    would lift the roughness above NOISY_ON for more than NOISY_S, clipped at NOISE_CLIP
+    amplitudes they are no noise. No fault, no hold, and the breaths are found again."""
+    samples, peaks = breathing(100, rate_bpm=12, fs=50, noise=0.01)
+
+    def shift(t):
+        steps = 0 if t < 50.01 else min(3, int((t - 50.01) / 0.6) + 1)
+        return 4.0 * (steps % 2)  # up, down, up
+
+    events = run(BreathAnalyzer(["belly"]), [(t, x + shift(t)) for t, x in samples])
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if 60.0 < p < 95.0]  # from the second breath after them
+    assert matched(exhales(events), late) == len(late)
+
+
 def test_a_knock_that_does_not_stay_is_no_disconnection():
     samples, _ = breathing(80, rate_bpm=12, fs=50, noise=0.01)
     knocked = [(t, x + (9.0 if 50.0 < t < 50.4 else 0.0)) for t, x in samples]
