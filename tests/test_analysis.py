@@ -8,6 +8,15 @@ import pytest
 from synth import breathing, matched, run
 
 from feedback.analysis import AnalysisState, BreathAnalyzer
+from feedback.analysis.faults import (
+    DISC_S,
+    FLAT_S,
+    NOISE_CLIP,
+    NOISE_TAU,
+    NOISY_OFF,
+    NOISY_ON,
+    NOISY_S,
+)
 from feedback.events import Breath, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
 
@@ -115,6 +124,61 @@ def test_hold_with_creep_is_detected_once_with_its_start():
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+def test_a_long_sagging_hold_with_a_swallow_is_one_hold_until_breathing_resumes():
+    """A breath held in for 30 s: the chest sags slowly (0.025 amplitudes per second, under
+    the creep allowance) and a swallow dips it by 0.15 amplitudes, less than END_BAND, 12 s
+    in. One hold, not ended by the swallow; the band is re-anchored every WINDOW_S, so the
+    first breath after the hold (from the sagged level) still ends it during its inhale."""
+    pre, _ = breathing(37.0, rate_bpm=12, fs=50, noise=0.005)  # ends at the top of a breath
+    t_stop, level = pre[-1]
+    rng = random.Random(4)
+    sag = 0.025
+
+    def swallow(t):
+        u = (t - t_stop - 12.0) / 0.6
+        return -0.15 * math.sin(math.pi * u) if 0.0 <= u <= 1.0 else 0.0
+
+    hold = [(t, level - sag * (t - t_stop) + swallow(t) + rng.gauss(0, 0.005))
+            for t in (t_stop + (i + 1) / 50 for i in range(30 * 50))]
+    resume = hold[-1][0] + 0.02
+    post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.005, t0=resume, seed=2,
+                        offset=level - sag * (resume - t_stop))  # 12/min: a 2 s inhale
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and len(ends) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.1)
+    assert resume < ends[0].at < resume + 2.0
+    assert not [e for e in events if isinstance(e, Fault)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_hold_on_a_shallow_noisy_signal_is_found_once_and_on_time(seed):
+    """Shallow 30/min breaths (0.25 units) on a 10 Hz ADC with noise of 0.02 units per
+    sample: 8 % of a breath, so 4 x the noise is about four times BAND x the amplitude. The
+    breaths are still clear; the band's noise floor keeps the noise inside it, so the
+    stop is seen where it happened and warned hold_after_s later, once."""
+    amp, noise, fs = 0.25, 0.02, 10
+    pre, peaks = breathing(40, rate_bpm=30, fs=fs, amp=amp, noise=noise, seed=seed)
+    t_stop, _ = pre[-1]  # the end of a breath out
+    rng = random.Random(seed + 10)
+    still = [(t_stop + (i + 1) / fs, rng.gauss(0, noise)) for i in range(12 * fs)]
+    resume = still[-1][0] + 1 / fs
+    post, _ = breathing(20, rate_bpm=30, fs=fs, amp=amp, noise=noise, t0=resume,
+                        seed=seed + 20)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + still + post)
+    assert not [e for e in events if isinstance(e, Fault)]
+    late = [p for p in peaks if p > 15.0]
+    assert matched(exhales(events), late) == len(late)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and len(ends) == 1
+    assert holds[0].t == pytest.approx(t_stop, abs=0.6)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=1.5 / fs)
+    assert resume < ends[0].at < resume + 2.0  # within the first breath
+
+
 def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
     """During a long hold the turn detector's running amplitude shrinks to the ripple; the
     first breaths after it must not look like a jump (disconnected) or like noise."""
@@ -218,6 +282,50 @@ def test_paced_breathing_following_the_pacer_early_or_late_gives_no_hold():
     assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
 
 
+def _steady_then_paced(pause_s):
+    """40 s of 12/min breathing without any rest at the bottom (so the learned rest is 0),
+    then 5/min paced breathing with ``pause_s`` still at the bottom of every breath.
+    Returns the samples, the true peaks of the paced part and the pacer's pauses."""
+    steady, _ = breathing(40, rate_bpm=12, fs=50, noise=0.01)
+    paced, peaks = breathing(120, rate_bpm=5, fs=50, inhale_frac=0.4, pause_s=pause_s,
+                             noise=0.01, t0=40.0, seed=2)
+    pauses = [(40.0 + (k + 1) * 12.0 - pause_s, 40.0 + (k + 1) * 12.0) for k in range(10)]
+    return steady + paced, peaks, pauses
+
+
+@pytest.mark.parametrize("pause_s", [4.0, 5.0])
+def test_the_pacers_pauses_are_no_hold_when_no_rest_has_been_learned(pause_s):
+    """Only the announcement keeps these pauses from being holds: unannounced, the same
+    breathing is warned, hold_after_s after the first pause began."""
+    samples, peaks, pauses = _steady_then_paced(pause_s)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    for start, end in pauses:
+        an.planned_pause(start, end)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+    holds = [e for e in run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+             if isinstance(e, Hold)]
+    assert holds
+    assert holds[0].t == pytest.approx(pauses[0][0], abs=1.0)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
+def test_the_pacers_pauses_followed_early_or_late_are_no_hold_when_no_rest_is_learned():
+    """As above, with the patient stopping up to 0.5 s before or 0.8 s after the pacer's
+    pause begins (a positive shift: the pacer's pause comes after the patient stopped)."""
+    samples, peaks, pauses = _steady_then_paced(4.0)
+    shifts = [0.5, -0.8, 0.3, -0.4, 0.0, 0.4, -0.6, 0.5, -0.2, -0.8]
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    for (start, end), shift in zip(pauses, shifts, strict=True):
+        an.planned_pause(start + shift, end + shift)
+    events = run(an, samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:]) >= len(peaks) - 2
+    unannounced = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert [e for e in unannounced if isinstance(e, Hold)]
+
+
 def test_a_hold_after_paced_breathing_counts_through_the_next_pause():
     """Paced 5/min breathing with announced pauses, then the patient stops at the top of
     an inhale and the pacer's next pause passes: one hold, counted from the stop."""
@@ -260,19 +368,97 @@ def test_stuck_value_is_a_flat_fault_not_a_hold():
     assert [e.kind for e in events if isinstance(e, FaultEnd)] == ["flat"]
 
 
-def test_clipping_at_a_rail_and_disconnection():
+def _runs_at(samples, value):
+    """Runs of samples exactly at ``value``: (first t, last t, t of the next sample)."""
+    runs, first, last = [], None, None
+    for t, x in samples:
+        if x == value:
+            first = t if first is None else first
+            last = t
+        elif first is not None:
+            runs.append((first, last, t))
+            first = None
+    return runs
+
+
+def test_breaths_clipped_at_a_rail_are_saturated_while_they_clip():
+    """The belt is tightened: for 20 s the top of every breath sits on the ADC's top code
+    (about 1.8 s each), then it is loosened again. Each stay on the rail of FLAT_S or more
+    is a saturated fault from FLAT_S after the clipping began until it leaves the rail."""
+    rail = 1.2
+    before, _ = breathing(30, rate_bpm=12, fs=50, noise=0.01)
+    tight, _ = breathing(20, rate_bpm=12, fs=50, noise=0.01, t0=30.0, offset=0.5, seed=2)
+    after, peaks = breathing(30, rate_bpm=12, fs=50, noise=0.01, t0=50.0, seed=3)
+    samples = [(t, min(x, rail)) for t, x in before + tight + after]
+    runs = [r for r in _runs_at(samples, rail) if r[1] - r[0] >= FLAT_S]
+    assert len(runs) >= 3 and all(30.0 < r[0] < r[2] < 50.0 for r in runs)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["saturated"] * len(runs)
+    assert [e.kind for e in ends] == ["saturated"] * len(runs)
+    for (first, _last, off), fault, end in zip(runs, faults, ends, strict=True):
+        assert FLAT_S <= fault.at - first <= FLAT_S + 0.03  # within one sample
+        assert end.at == off  # the first sample off the rail
+    assert not [e for e in events if isinstance(e, Hold)]
+    late = [p for p in peaks if p > 55.0]
+    assert matched(exhales(events), late) == len(late)
+
+
+def test_unplugged_to_an_exact_code_is_disconnected_until_plugged_back():
+    """The belt is pulled out and the input sits at one exact code far outside the
+    breathing: the stuck-run check finds it FLAT_S after the jump, and it ends with the
+    first sample of breathing again."""
     pre, _ = breathing(30, rate_bpm=12, fs=50, noise=0.01)
-    t_end = pre[-1][0]
-    top = max(x for _t, x in pre) + 0.05
-    clipped = [(t, min(x, top)) for t, x in pre] + [(t_end + (i + 1) / 50, top)
-                                                   for i in range(200)]
-    ev = run(BreathAnalyzer(["belly"]), clipped)
-    assert [e.kind for e in ev if isinstance(e, Fault)] == ["saturated"]
-    gone = pre + [(t_end + (i + 1) / 50, 40.0) for i in range(200)]
-    ev = run(BreathAnalyzer(["belly"]), gone)
-    kinds = [e.kind for e in ev if isinstance(e, Fault)]
-    assert kinds[0] == "disconnected"
-    assert not [e for e in ev if isinstance(e, Hold)]
+    out = pre[-1][0] + 0.02
+    gone = [(out + i / 50, 40.0) for i in range(250)]
+    back = gone[-1][0] + 0.02
+    post, peaks = breathing(30, rate_bpm=12, fs=50, noise=0.01, t0=back, seed=3)
+    events = run(BreathAnalyzer(["belly"]), pre + gone + post)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["disconnected"]
+    assert FLAT_S <= faults[0].at - out <= FLAT_S + 0.03
+    assert [e.kind for e in ends] == ["disconnected"] and ends[0].at == back
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert not [e for e in events if out < e.at < back and isinstance(e, Breath)]
+    late = [p for p in peaks if p > back + 5.0]
+    assert matched(exhales(events), late) == len(late)
+
+
+@pytest.mark.parametrize("kind, level, noise", [
+    ("flat", None, 0.0),  # the ADC sticks at its last code
+    ("disconnected", 40.0, 0.0),  # unplugged: one exact code far away
+    ("disconnected", 14.0, 0.01),  # unplugged: far away, with the ADC's own noise
+])
+def test_a_fault_during_a_hold_ends_it_and_no_hold_is_judged_until_it_is_over(
+        kind, level, noise):
+    """A breath held half-way in for 6 s (warned after 4 s), then the belt fails for 6 s,
+    then breathing again: the fault ends the hold at the moment it is found, and no
+    second hold comes, during the fault or after it."""
+    pre, _ = breathing(36.2, rate_bpm=12, fs=50, noise=0.005)  # 1.2 s into an inhale
+    t_stop, held = pre[-1]
+    rng = random.Random(4)
+    still = [(t_stop + (i + 1) / 50, held + rng.gauss(0, 0.005)) for i in range(6 * 50)]
+    out = still[-1][0] + 0.02
+    code = round(still[-1][1], 3) if level is None else level
+    gone = [(out + i / 50, code + (rng.gauss(0, noise) if noise else 0.0))
+            for i in range(6 * 50)]
+    back = gone[-1][0] + 0.02
+    post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.005, t0=back, seed=3)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + still + gone + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert len(holds) == 1 and holds[0].at < out
+    assert [f.kind for f in faults] == [kind]
+    if noise:  # the level test: DISC_S after the jump (and before FLAT_S)
+        assert DISC_S <= faults[0].at - out <= FLAT_S
+    else:  # the same code for FLAT_S
+        assert FLAT_S <= faults[0].at - out <= FLAT_S + 0.03
+    assert len(ends) == 1 and ends[0].at == faults[0].at
+    assert out <= ends[0].t <= ends[0].at
+    assert [e.kind for e in events if isinstance(e, FaultEnd)] == [kind]
 
 
 def _unplugged(level, seconds=10.0, noise=0.01, fs=50):
@@ -340,6 +526,23 @@ def test_posture_step_is_no_fault(step):
     assert matched(exhales(events), late) == len(late)
 
 
+def test_a_few_large_posture_steps_are_no_noisy_fault():
+    """The patient shifts to and fro: three steps of 4 breath amplitudes (under JUMP),
+    0.6 s apart. Each step makes second differences of about its own size; unclipped they
+    would lift the roughness above NOISY_ON for more than NOISY_S, clipped at NOISE_CLIP
+    amplitudes they are no noise. No fault, no hold, and the breaths are found again."""
+    samples, peaks = breathing(100, rate_bpm=12, fs=50, noise=0.01)
+
+    def shift(t):
+        steps = 0 if t < 50.01 else min(3, int((t - 50.01) / 0.6) + 1)
+        return 4.0 * (steps % 2)  # up, down, up
+
+    events = run(BreathAnalyzer(["belly"]), [(t, x + shift(t)) for t, x in samples])
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if 60.0 < p < 95.0]  # from the second breath after them
+    assert matched(exhales(events), late) == len(late)
+
+
 def test_a_knock_that_does_not_stay_is_no_disconnection():
     samples, _ = breathing(80, rate_bpm=12, fs=50, noise=0.01)
     knocked = [(t, x + (9.0 if 50.0 < t < 50.4 else 0.0)) for t, x in samples]
@@ -348,14 +551,71 @@ def test_a_knock_that_does_not_stay_is_no_disconnection():
     assert not [e for e in events if isinstance(e, Hold)]
 
 
-def test_noise_burst_is_a_noisy_fault():
-    pre, _ = breathing(30, rate_bpm=12, fs=100, noise=0.01)
+def _noise_burst(seconds, sigma=1.0, fs=100, b0=30.0):
+    """Calm 12/min breathing (amplitude 1) with gaussian noise of ``sigma`` per sample
+    added from ``b0`` for ``seconds``. Returns (samples, true peaks, burst start, end)."""
+    b1 = b0 + seconds
+    samples, peaks = breathing(b1 + 30.0, rate_bpm=12, fs=fs, noise=0.01)
     rng = random.Random(5)
-    t_end = pre[-1][0]
-    burst = [(t_end + (i + 1) / 100, 0.5 + rng.gauss(0, 1.0)) for i in range(600)]
-    ev = run(BreathAnalyzer(["belly"]), pre + burst)
-    assert "noisy" in [e.kind for e in ev if isinstance(e, Fault)]
-    assert not [e for e in ev if isinstance(e, Hold)]
+    noisy = [(t, x + (rng.gauss(0, sigma) if b0 <= t < b1 else 0.0)) for t, x in samples]
+    return noisy, peaks, b0, b1
+
+
+# Noise of 1 amplitude per sample at 100 Hz is 0.5 amplitudes in the 40 ms block means:
+# twice NOISY_ON. The roughness, a running mean square with time constant NOISE_TAU, passes
+# NOISY_ON a fraction of a second into it. Afterwards it decays by exp(-t / NOISE_TAU), so
+# from a level r it takes 2 NOISE_TAU ln(r / NOISY_OFF) to fall below NOISY_OFF; r is at
+# most NOISE_CLIP / sqrt(6) (every second difference is clipped at NOISE_CLIP).
+FALL_MAX = 2.0 * NOISE_TAU * math.log(NOISE_CLIP / math.sqrt(6.0) / NOISY_OFF)
+FALL_ON_OFF = 2.0 * NOISE_TAU * math.log(NOISY_ON / NOISY_OFF)
+
+
+def test_noise_burst_is_a_noisy_fault_from_noisy_s_on_until_calm_for_noisy_s():
+    samples, peaks, b0, b1 = _noise_burst(6.0)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["noisy"] and faults[0].belt == "belly"
+    assert [e.kind for e in ends] == ["noisy"]
+    assert NOISY_S <= faults[0].at - b0 <= NOISY_S + 2.0 * NOISE_TAU
+    # from above NOISY_ON (twice it when the burst ends) to below NOISY_OFF, then NOISY_S
+    assert NOISY_S + FALL_ON_OFF <= ends[0].at - b1 <= NOISY_S + FALL_MAX + 0.1
+    assert not [e for e in events if isinstance(e, Hold)]
+    late = [p for p in peaks if p > ends[0].at + 3.0]
+    assert late and matched(exhales(events), late) == len(late)
+
+
+def test_a_noisy_fault_lasts_while_the_roughness_stays_above_noisy_off():
+    """Interference at half the sample rate of a 20 Hz ADC (every sample is a block of
+    its own, and each second difference is 4 x the interference, so the roughness is
+    known exactly): twice NOISY_ON for 4 s, then for 6 s midway between NOISY_OFF and
+    NOISY_ON, then gone. One fault: on NOISY_S after the roughness passed NOISY_ON, kept
+    through the milder part, off NOISY_S after the roughness fell below NOISY_OFF."""
+    b0, b1, calm = 30.0, 34.0, 40.0
+    strong = 2.0 * NOISY_ON * math.sqrt(6.0) / 4.0
+    mild = math.sqrt(NOISY_ON * NOISY_OFF) * math.sqrt(6.0) / 4.0
+    samples, _ = breathing(70, rate_bpm=12, fs=20, noise=0.01)
+    samples = [(t, x + (-1) ** i * (strong if b0 <= t < b1 else mild if b1 <= t < calm
+                                    else 0.0)) for i, (t, x) in enumerate(samples)]
+    events = run(BreathAnalyzer(["belly"]), samples)
+    faults = [e for e in events if isinstance(e, Fault)]
+    ends = [e for e in events if isinstance(e, FaultEnd)]
+    assert [f.kind for f in faults] == ["noisy"] and [e.kind for e in ends] == ["noisy"]
+    rise = -NOISE_TAU * math.log(1.0 - 0.25)  # the mean square to (NOISY_ON / strong)^2
+    assert NOISY_S <= faults[0].at - b0 <= NOISY_S + rise + 0.2
+    fall = NOISE_TAU * math.log(NOISY_ON / NOISY_OFF)  # = 2 tau ln(mild / NOISY_OFF)
+    assert ends[0].at - calm == pytest.approx(NOISY_S + fall, abs=0.3)
+    assert not [e for e in events if isinstance(e, Hold)]
+
+
+def test_noise_burst_shorter_than_noisy_s_is_no_fault():
+    """The same noise for 0.8 s: the roughness takes a moment to rise above NOISY_ON and
+    to fall again afterwards, but it stays above it for well under NOISY_S."""
+    samples, peaks, _b0, b1 = _noise_burst(0.8)
+    events = run(BreathAnalyzer(["belly"]), samples)
+    assert not [e for e in events if isinstance(e, Fault | Hold)]
+    late = [p for p in peaks if p > b1 + 3.0]
+    assert matched(exhales(events), late) == len(late)
 
 
 def test_baseline_step_and_drift_keep_breaths_coming():
@@ -478,6 +738,66 @@ def test_the_patients_own_long_pause_after_every_breath_is_not_a_hold():
     holds = [e for e in events if isinstance(e, Hold)]
     assert len(holds) == 1
     assert 4.0 < holds[0].at - holds[0].t <= 8.2  # at most twice hold_after_s
+
+
+def _resting_patient():
+    """100 s of 6/min breathing with 4 s still at the bottom after every breath: the rest
+    learned is about 5 s (with the rounded end of the breath out), so stillness at the
+    bottom is warned only after 1.5 x that, about 7.5 s."""
+    samples, _ = breathing(100, rate_bpm=6, fs=50, noise=0.01, pause_s=4.0)
+    return samples
+
+
+def _then(samples, seconds, rate_bpm, pause_s=0.0, seed=2):
+    more, _ = breathing(seconds, rate_bpm=rate_bpm, fs=50, noise=0.01, pause_s=pause_s,
+                        t0=samples[-1][0] + 0.02, seed=seed)
+    return samples + more
+
+
+@pytest.mark.parametrize("free, warned", [(7, True), (1, False)])
+def test_the_learned_rest_is_remembered_for_five_breaths(free, warned):
+    """The resting patient (10 breaths) breathes ``free`` breaths of 12/min without any
+    rest, then is still at the bottom for 6 s. The rest is remembered for the last
+    OWN_PAUSES = 5 breaths, so after 7 free breaths it is forgotten and the stillness is
+    warned hold_after_s after it began. After only one free breath the rest is still
+    remembered, and 6 s is within the patient's usual rest."""
+    samples = _then(_resting_patient(), free * 5.0, 12)
+    t_still = samples[-1][0] + 0.02
+    samples += _hold_at(0.0, t_still, 6.0)
+    holds = [e for e in run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+             if isinstance(e, Hold)]
+    if not warned:
+        assert not holds
+        return
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_still, abs=0.8)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
+
+
+@pytest.mark.parametrize("recalibrate", [True, False])
+def test_calibrating_again_forgets_the_learned_rest(recalibrate):
+    """After the resting patient, ``recalibrate()`` for a new patient who rests 4 s after
+    only two of their first four breaths (1.5 x the median of their rests, about 2.5 s,
+    is not more than hold_after_s). Their 6 s stillness at the bottom is then warned
+    hold_after_s after it began; without the recalibration the old patient's rests still
+    count (a median of about 5 s), and it is not."""
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    samples = _resting_patient()
+    run(an, samples)
+    if recalibrate:
+        an.recalibrate()
+    new = _then(samples, 5.0, 12, seed=3)
+    new = _then(new, 20.0, 6, pause_s=4.0, seed=4)
+    new = _then(new, 5.0, 12, seed=5)
+    t_still = new[-1][0] + 0.02
+    new += _hold_at(0.0, t_still, 6.0)
+    holds = [e for e in run(an, new[len(samples):]) if isinstance(e, Hold) and e.at > t_still]
+    if not recalibrate:
+        assert not holds
+        return
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(t_still, abs=0.8)
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
 
 
 def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser():
