@@ -86,7 +86,9 @@ class StillnessClock:
         return t - self.since
 
 
-PAUSE_GRACE_S = 1.0  # a patient follows the pacer into its pause up to this early or late
+# A patient follows the pacer into its pause up to about 1 s early or late; the stop of a
+# rounded, slow breath out is estimated up to 0.4 s before it really comes.
+PAUSE_GRACE_S = 1.4
 OWN_PAUSES = 5  # the rest before this many breaths is remembered
 OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
