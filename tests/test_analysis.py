@@ -854,3 +854,17 @@ def test_a_hold_running_when_calibrating_again_ends_when_breathing_resumes():
     ends = [e for e in run(an, post) if isinstance(e, HoldEnd)]
     assert len(ends) == 1 and ends[0].at < post[0][0] + 3.0
     assert an.snapshot().phase == "calibrating"
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fs", [10, 50])
+def test_noisy_shallow_breathing_is_no_hold(fs, seed):
+    """A noisy belt (a fifth of a breath of noise, below the noisy-fault threshold here)
+    on shallower breaths for 30 s: the noise must not widen "still" to a whole breath."""
+    samples, peaks = breathing(90, rate_bpm=12, fs=fs, noise=0.005, seed=seed)
+    rng = random.Random(seed + 100)
+    samples = [(t, x * 0.7 + rng.gauss(0, 0.2)) if 30 <= t < 60 else (t, x)
+               for t, x in samples]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), [p for p in peaks if 62 < p < 88]) >= 4

@@ -1,7 +1,8 @@
 """Breath-hold detection: how long has the breath signal been still?
 
 "Still" means the smoothed signal stays inside a band around where it settled: the band
-is ``BAND`` x the calibrated breath amplitude (never less than a few times the noise) and
+is ``BAND`` x the calibrated breath amplitude (never less than a few times the noise, but
+the noise never widens it beyond ``END_BAND``, a breath-sized movement) and
 widens by ``CREEP`` x amplitude per second, so the slow creep of a conductive-rubber belt
 (or the slow sag of a held chest) stays inside it, while a slow exhale of 6-10 s, which
 moves about a tenth of a breath per second, leaves it within about two seconds and
@@ -21,7 +22,7 @@ from collections import deque
 
 BAND = 0.08  # x calibrated amplitude: what counts as not moving
 CREEP = 0.03  # x calibrated amplitude per second: drift that still counts as not moving
-NOISE_BAND = 4.0  # x noise level: the band is never narrower than this
+NOISE_BAND = 4.0  # x noise level: the band is never narrower than this (up to END_BAND)
 END_BAND = 0.25  # x calibrated amplitude: during a hold, only breath-sized movement ends it
 WINDOW_S = 3.0  # during a hold the band is re-anchored this often, so creep stays bounded
 SETTLE_S = 1.0  # "still moving": changed by more than SETTLE x amplitude within this time
@@ -66,8 +67,10 @@ class StillnessClock:
         recent.append((t, y))
         while t - recent[0][0] > SETTLE_S:
             recent.popleft()
-        if t - self.since <= SETTLE_WITHIN_S and \
-                abs(y - recent[0][1]) > max(SETTLE * amp, NOISE_BAND * noise):
+        # The noise floor stops at END_BAND: breath-sized movement, which ends a hold, is
+        # never still, however noisy the belt (else noisy breathing becomes a hold).
+        floor = min(NOISE_BAND * noise, END_BAND * amp)
+        if t - self.since <= SETTLE_WITHIN_S and abs(y - recent[0][1]) > max(SETTLE * amp, floor):
             self.settled = 0.5 * (t + recent[0][0])  # it moved within that span
         if holding and t - self.t0 > WINDOW_S:
             self.t0 = t
@@ -75,7 +78,7 @@ class StillnessClock:
         lo = min(self.lo, y)
         hi = max(self.hi, y)
         base = END_BAND if holding else BAND
-        band = max(base * amp, NOISE_BAND * noise) + CREEP * amp * (t - self.t0)
+        band = max(base * amp, floor) + CREEP * amp * (t - self.t0)
         if hi - lo > band:
             # Moved: the stillness (if any) starts again from here.
             self.last = t - self.since
