@@ -20,7 +20,7 @@ import pygame  # noqa: E402
 
 from feedback import i18n
 from feedback.fonts import Font
-from feedback.view import View
+from feedback.view import View, in_sync
 
 BG = (10, 12, 18)
 PANEL = (28, 32, 42)
@@ -262,7 +262,7 @@ class Screen:
         if v.reps_left is not None:
             return self._t(v, "exercise.reps_left", n=v.reps_left)
         if v.left_s is not None:
-            return f"{self._t(v, 'exercise.left')} {i18n.clock(v.left_s)}"
+            return self._t(v, "exercise.left", time=i18n.clock(v.left_s))
         return ""
 
     def _title(self, v: View, left: str) -> None:
@@ -378,9 +378,10 @@ class Screen:
 
     def _draw_summary(self, v: View) -> None:
         self.text(self._t(v, "summary.title"), self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
-        cols = [("summary.exercise", 0.02, 0.45, "left"), ("summary.minutes", 0.46, 0.55, "right"),
-                ("summary.rate", 0.56, 0.70, "right"), ("summary.ratio", 0.71, 0.81, "right"),
-                ("summary.holds", 0.82, 0.91, "right"), ("summary.cues", 0.92, 0.98, "right")]
+        cols = [("summary.exercise", 0.02, 0.38, "left"), ("summary.minutes", 0.39, 0.46, "right"),
+                ("summary.rate", 0.47, 0.59, "right"), ("summary.ratio", 0.60, 0.68, "right"),
+                ("summary.holds", 0.69, 0.79, "right"), ("summary.cues", 0.80, 0.86, "right"),
+                ("summary.in_sync", 0.87, 0.98, "right")]
         rows = v.rows[:8]
         top, bottom = 0.18, 0.86
         step = (bottom - top) / (len(rows) + 1)
@@ -394,7 +395,8 @@ class Screen:
                       i18n.number(row["minutes"], v.lang, 1),
                       i18n.number(row["rate_bpm"], v.lang, 1),
                       i18n.number(row["ratio"], v.lang, 1),
-                      str(row["holds"]), str(sum(row["cues"].values()))]
+                      str(row["holds"]), str(sum(row["cues"].values())),
+                      in_sync(row)]
             cells += [(value, self.box(x0, y, x1, y + row_h), a, n == 0)
                       for n, (value, (_k, x0, x1, a)) in enumerate(zip(values, cols, strict=True))]
         # One size per kind of text, so the table reads as a table.
@@ -427,7 +429,7 @@ class Screen:
         lines = [self._plain(v, p) for p in shown]
         if len(v.problems) > len(shown):
             lines.append(self._t(v, "config.more", n=len(v.problems) - len(shown)))
-        top, bottom = 0.22, 0.80
+        top, bottom = 0.22, 0.76
         each = (bottom - top) / max(len(lines), 1)  # the most one problem may take
         gap = self.size[1] // 40
         y = self.box(0, top, 1, top).top
@@ -435,8 +437,9 @@ class Screen:
             box = self.box(0.05, 0, 0.95, each - 0.01)
             box.top = y
             y = self.paragraph(line, box, FG, max_px=self.size[1] // 14) + gap
-        self.text(self._t(v, "config.kept" if v.kept else "config.none"),
-                  self.box(0.04, 0.84, 0.96, 0.95), DIM, "center")
+        self.paragraph(self._t(v, "config.kept" if v.kept else "config.none"),
+                       self.box(0.04, 0.79, 0.96, 0.97), YELLOW, max_px=self.size[1] // 16,
+                       align="center")
 
     def _plain(self, v: View, problem) -> str:
         """A config problem as a person reads it: file name, line, then the message."""

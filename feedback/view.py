@@ -78,6 +78,14 @@ class View:
     notice: str | None = None
 
 
+def in_sync(row: dict) -> str:
+    """A summary row's share of breaths in rhythm with the pacer, '-' without a pacer."""
+    following = row.get("following") or {}
+    if not any(following.values()):
+        return "-"
+    return f"{round(100 * following.get('in_sync', 0.0))}%"
+
+
 def config_error_view(problems, lang: str = "nl", kept: bool = False) -> View:
     """The config error screen: ``problems`` are ConfigError.problems or strings."""
     return View(screen="config", lang=lang, problems=list(problems), kept=kept)

@@ -143,3 +143,18 @@ def test_all_digits_are_equally_wide_so_a_fitted_size_serves_every_number(px):
     f = Font(px)
     assert len({f.size(d)[0] for d in "0123456789"}) == 1
     assert f.size("nog 3:19")[0] == f.size("nog 0:00")[0]
+
+
+def test_the_summary_shows_how_many_breaths_were_in_rhythm_with_the_pacer():
+    from feedback.view import View
+
+    rows = [{"name_nl": "Buikademhaling", "name_en": "Belly", "minutes": 5.0, "rate_bpm": 6.0,
+             "ratio": 2.0, "holds": 0, "cues": {},
+             "following": {"in_sync": 0.8, "too_fast": 0.2, "too_slow": 0.0}},
+            {"name_nl": "Bewegen", "name_en": "Moving", "minutes": 2.0, "rate_bpm": 9.0,
+             "ratio": 1.4, "holds": 1, "cues": {"breathe_on": 1}, "following": {}}]
+    screen = Screen((800, 480))
+    screen.draw(View(screen="summary", lang="nl", rows=rows, today_min=7.0, today_target=5))
+    drawn = [t for t, _r in screen.texts]
+    assert "in ritme" in drawn and "80%" in drawn
+    assert drawn[drawn.index("Bewegen"):].count("-") == 1  # no pacer: no share

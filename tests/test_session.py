@@ -155,7 +155,7 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     assert code == 0
     stdout = capsys.readouterr().out
     assert "Samenvatting na 120 s (ingestelde duur voorbij):" in stdout and "/min" in stdout
-    assert "in:uit 1:" in stdout  # inhale:exhale, as 1:2 is said in the clinic
+    assert ", uit:in " in stdout  # exhale/inhale as one number, as on the screen
     lines = out.read_text().splitlines()
     parsed = [ev.from_json(x) for x in lines]
     assert [e.at for e in parsed] == sorted(e.at for e in parsed)
