@@ -16,6 +16,7 @@ shown and recorded, and the loop keeps going.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import sys
@@ -72,7 +73,7 @@ class Session:
     def __init__(self, settings, parts, clock, *, coach, analyzer, records=None,
                  display=None, sound=None, sinks=(), status=None, duration=None,
                  watcher=None, notifier=None, end_when_done=False, record_meta=None,
-                 session_clock: SessionClock | None = None, exports=None):
+                 session_clock: SessionClock | None = None, exports=None, today=None):
         self.settings = settings
         self.parts = parts
         self.clock = clock
@@ -86,6 +87,8 @@ class Session:
         self.duration = duration
         self.watcher = watcher
         self.exports = exports  # an ExportWatcher: the last USB export, shown as a notice
+        self.today = today or dt.date.today  # the wall-clock date (for "practised today")
+        self._day = self.today()
         self.notifier = notifier
         self.end_when_done = end_when_done
         self.record_meta = record_meta or {}
@@ -266,6 +269,10 @@ class Session:
                     self.record_meta["patient"] = result.settings.patient.code
                     self.record_meta["programme"] = result.settings.programme.name
         self._sync_hold_after()
+        day = self.today()
+        if day != self._day:  # a unit left on over midnight
+            self._day = day
+            self.coach.new_day(self.now())
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._show_unit_faults(t)

@@ -237,6 +237,7 @@ class Coach:
         if name == "start_pause":
             if self.mode == "idle":
                 self.index = 0
+                self.today_min = self.practised_min()  # the session before counts on
                 self.stats = []
                 return self._start_exercise(t)
             if self.mode == "exercise":
@@ -405,11 +406,22 @@ class Coach:
                            warning=self.warning, fault=fault,
                            brightness=self.settings.ring.brightness)
 
+    def practised_min(self) -> float:
+        """Minutes practised today: before this run (from the records), in earlier
+        sessions of this run and in the exercises of this session done so far."""
+        return self.today_min + sum(s.active_s for s in self.stats) / 60.0
+
+    def new_day(self, t: float) -> None:
+        """Midnight at ``t``: today's practice starts again from 0 (of a session running
+        over midnight, only what follows counts for the new day)."""
+        running = self.elapsed(t) if self.mode in ("exercise", "paused") and self.stats else 0.0
+        self.today_min = -(sum(s.active_s for s in self.stats) + running) / 60.0
+
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t``."""
         lang = self.lang
         v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
-                 today_min=self.today_min + sum(s.active_s for s in self.stats[:-1]) / 60.0,
+                 today_min=self.practised_min(),
                  today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
@@ -418,7 +430,6 @@ class Coach:
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()
-            v.today_min = self.today_min + sum(r["minutes"] for r in v.rows)
             return v
         if self.rules.fault:
             v.screen = "sensor"

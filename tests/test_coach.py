@@ -272,3 +272,28 @@ def test_the_live_curve_ring_keeps_the_newest_rows_in_order():
     tail = ring.tail(2)
     ring.append(8.0, 0.8, 8.0)
     assert tail[:, 0].tolist() == [6.0, 7.0]  # a copy: later rows do not change it
+
+
+def test_practised_today_counts_every_finished_exercise_and_session_and_restarts_at_midnight(
+        clinic):
+    coach = Coach(defaults(), clinic, 0.0, today_min=3.0)  # 3 min earlier today (records)
+    assert coach.view(0.0).today_min == 3.0
+    started(coach)                                   # calibration done: about 20 s
+    drive(coach, 20.0, 80.0)
+    coach.button("next", 80.0)                       # belly breathing: 60 s
+    first = coach.view(80.0).today_min
+    assert first == pytest.approx(3.0 + 80.0 / 60.0, abs=0.05)
+    while coach.mode != "summary":                   # the rest of the session, 1 s each
+        coach.button("next", 81.0)
+    coach.button("start_pause", 82.0)                # back to the start screen
+    assert coach.mode == "idle"
+    assert coach.view(82.0).today_min == pytest.approx(first, abs=0.05)  # the last counts
+    coach.button("start_pause", 90.0)                # a second session in the same run
+    drive(coach, 90.0, 150.0)
+    coach.button("next", 150.0)
+    assert coach.view(150.0).today_min == pytest.approx(first + 60.0 / 60.0, abs=0.1)
+    coach.new_day(150.0)                             # midnight, during this session
+    assert coach.view(150.0).today_min == pytest.approx(0.0, abs=1e-9)
+    drive(coach, 150.0, 180.0)
+    coach.button("next", 180.0)
+    assert coach.view(180.0).today_min == pytest.approx(0.5, abs=0.05)

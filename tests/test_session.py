@@ -365,3 +365,24 @@ def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, capl
     logged = [r.getMessage() for r in caplog.records]
     assert logged == [f"config: {cfg}:2: pacer.exhale_s = 40: must be between 2 and 20 seconds",
                       f"config: {cfg}:2: pacer.exhale_s = 41: must be between 2 and 20 seconds"]
+
+
+def test_a_unit_left_on_over_midnight_counts_practice_from_midnight(config, monkeypatch):
+    import datetime as dt
+    import types
+
+    from feedback import app
+
+    calls = []
+
+    def today():  # the wall-clock date: midnight comes 20 s into the session
+        calls.append(1)
+        return dt.date(2026, 3, 1) if len(calls) <= 20 else dt.date(2026, 3, 2)
+
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=today)))
+    _, _, session, _ = simulate(config, "calm", 60)
+    coach = session.coach
+    done = sum(row["minutes"] for row in coach.summary())  # the exercise running counts too
+    assert done == pytest.approx(1.0, abs=0.05)  # a minute of practice in all
+    assert coach.practised_min() == pytest.approx(done - 20.0 / 60.0, abs=0.05)
