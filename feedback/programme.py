@@ -101,10 +101,16 @@ class ExerciseSpec:
         return self.hint_en if lang == "en" else self.hint_nl
 
     def cue_on(self, kind: str) -> bool:
-        """Is this cue active in this exercise? (The main config can still switch it off.)"""
+        """Is this cue active in this exercise? (The main config can still switch it off.)
+
+        No praise ("good") while moving or lifting unless the programme asks for it: a
+        breath held during a squat or a lift is not always seen (docs/analysis.md), so
+        "Goed zo!" could praise the very bracing the exercise is about."""
         if kind == "breathe_on" and not self.hold_warnings:
             return False
-        return self.cues is None or kind in self.cues
+        if self.cues is None:
+            return not (kind == "good" and self.kind in ("movement", "load"))
+        return kind in self.cues
 
 
 @dataclass(frozen=True)

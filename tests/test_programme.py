@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from feedback.config import ConfigError, load_config
@@ -76,3 +78,15 @@ def test_a_programme_next_to_the_config_file_is_found(tmp_path):
     prog = programme_for(load_config(cfg))
     assert prog.key == "mine" and prog.exercises[0].id == "a1"
     assert prog.exercises[0].cues is None and prog.exercises[0].cue_on("slower")
+
+
+def test_no_praise_in_movement_and_load_exercises_unless_listed():
+    from feedback.programme import SHIPPED, load_programme
+
+    clinic = load_programme(SHIPPED / "clinic.toml", "clinic")
+    kinds = {ex.kind: ex for ex in clinic.exercises}
+    assert kinds["breathing"].cue_on("good") and kinds["breathing"].cue_on("slower")
+    for kind in ("movement", "load"):
+        assert not kinds[kind].cue_on("good") and kinds[kind].cue_on("breathe_on")
+    listed = replace(kinds["movement"], cues=("good", "breathe_on"))
+    assert listed.cue_on("good") and not listed.cue_on("slower")
