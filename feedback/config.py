@@ -211,7 +211,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "pixels": Int(16, lo=12, hi=60, unit="pixels"),
         "order": Choice("GRB", choices=("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")),
         "brightness": Choice("clinic", choices=("clinic", "home", "night")),
-        "spi_bus": Int(0, lo=0, hi=6),
+        "spi_bus": Int(0, lo=0, hi=1),  # device/ring.py: SPI0 (GPIO10) or SPI1 (GPIO20)
     },
     "screen": {
         "fullscreen": Bool(True),
@@ -432,7 +432,7 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
 
 
 # GPIOs the SPI driver takes for the ring's bus (CE pins, MISO, MOSI, SCLK) on a Pi
-SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (19, 20, 21)}
+SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (18, 19, 20, 21)}  # bus 1: dtoverlay=spi1-1cs
 
 
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
