@@ -69,11 +69,13 @@ def _sim_source(sim: str, settings):
 
 
 def open_parts(settings, sim: str | None, clock, *, connect: bool = True,
-               partial: bool = False) -> Parts:
+               partial: bool = False, optional: tuple[str, ...] = ()) -> Parts:
     """Open every part; the sensor is connected first, so a missing chip is said first.
 
     ``partial=True`` (hw-check) records a part that fails to open in ``parts.problems``
-    and leaves it None instead of raising, so the other parts can still be checked.
+    and leaves it None instead of raising, so the other parts can still be checked;
+    ``optional`` does that for the parts named (the unit runs on without its LED ring).
+    Otherwise the failure is raised as a ``HardwareError`` whose ``part`` names the part.
     """
     opened: list = []
     problems: dict[str, Exception] = {}
@@ -82,10 +84,11 @@ def open_parts(settings, sim: str | None, clock, *, connect: bool = True,
         try:
             part = make()
         except Exception as exc:
-            if not partial:
-                raise
             if not isinstance(exc, HardwareError):
                 exc = HardwareError(f"{name}: {type(exc).__name__}: {exc}")
+            exc.part = name
+            if not (partial or name in optional):
+                raise exc from None
             problems[name] = exc
             return None
         opened.append(part)

@@ -192,6 +192,8 @@ class Session:
     def show_ring(self, t: float, state=None) -> None:
         """Send the coach's LED frame. A frame equal to the last one sent is not sent
         again (the LEDs keep their colours), except once a second as a refresh."""
+        if self.parts.ring is None:  # it could not be opened: a led fault since the start
+            return
         frame = self.coach.ring_frame(t, state or self.analyzer.snapshot())
         last, sent_at = self._ring_last
         if last is not None and t - sent_at < 1.0 and np.array_equal(frame, last):

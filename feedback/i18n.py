@@ -55,6 +55,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.storage": "Opslaan lukt nu niet; je metingen worden later alsnog opgeslagen",
         "unit.led": "De ledring werkt niet; volg het scherm",
         "unit.display": "Geen scherm gevonden",
+        "unit.title": "Storing in het apparaat",
+        "unit.body": "Een onderdeel werkt niet. Neem contact op met je fysiotherapeut; het "
+                     "apparaat probeert het steeds opnieuw.",
         "config.title": "Instellingen kloppen niet",
         "config.kept": "De vorige instellingen blijven gelden: je kunt gewoon oefenen. Laat dit "
                        "aan je fysiotherapeut zien.",
@@ -134,6 +137,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.storage": "Saving fails for now; your records will be saved later",
         "unit.led": "The LED ring is not working; follow the screen",
         "unit.display": "No screen found",
+        "unit.title": "The unit has a fault",
+        "unit.body": "A part is not working. Contact your physiotherapist; the unit keeps "
+                     "trying.",
         "config.title": "Settings are not right",
         "config.kept": "The previous settings stay in force: you can practise as usual. Show this "
                        "to your physiotherapist.",

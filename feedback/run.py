@@ -92,8 +92,9 @@ class ConfigProblem:
         self.view = config_error_view(error.problems, "nl", kept=False)
 
 
-class SensorProblem:
-    """No sensor at start, as the belt/sensor screen shows it."""
+class PartProblem:
+    """A part missing at start: the sensor (the belt/sensor screen) or another part the
+    unit cannot run without, such as the buttons (the unit-fault screen, with the error)."""
 
     errors = (HardwareError,)
 
@@ -108,7 +109,10 @@ class SensorProblem:
             self._said = str(error)
             log.error("%s", error)
         self.title = str(error)
-        self.view = View(screen="sensor", lang=self.lang, fault="i2c")
+        if getattr(error, "part", "sensor") == "sensor":
+            self.view = View(screen="sensor", lang=self.lang, fault="i2c")
+        else:
+            self.view = View(screen="sensor", lang=self.lang, fault="unit", notice=str(error))
 
 
 def cmd_run(args) -> int:
@@ -145,23 +149,19 @@ def cmd_run(args) -> int:
                     raise
                 if not headless and display is None:
                     display, _ = Display.open(settings)
-                problem = SensorProblem(exc, settings.patient.language)
-                wait_until_fixed(problem, lambda: _probe_sensor(settings, clock), display)
+                problem = PartProblem(exc, settings.patient.language)
+                wait_until_fixed(problem, lambda: _probe_parts(settings, clock), display)
     finally:
         if display is not None:
             display.close()
         listener.stop()
 
 
-def _probe_sensor(settings, clock) -> None:
-    """Raise HardwareError while the sensor still does not answer."""
-    from device.sensor import AdsSensor
+def _probe_parts(settings, clock) -> None:
+    """Raise HardwareError while a part the unit cannot run without still fails."""
+    from device.parts import open_parts
 
-    sensor = AdsSensor.from_settings(settings.sensor, clock)
-    try:
-        sensor.connect()
-    finally:
-        sensor.close()
+    open_parts(settings, None, clock, optional=("ring",)).close()
 
 
 def _run(args, path, settings, programme, clock, headless, duration, display) -> int:
@@ -195,7 +195,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.sound import Sound
     from feedback.store import SIMULATED, default_data_dir
 
-    parts = open_parts(settings, sim, clock)
+    parts = open_parts(settings, sim, clock, optional=("ring",))
     events_file = None
     records = None
     display_problem = None
@@ -230,6 +230,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
                          "config": read_text(path) if path else ""},
             session_clock=session_clock)
+        if "ring" in parts.problems:
+            problem = str(parts.problems["ring"])
+            log.warning("%s: running on with the screen only", problem)
+            session.startup_faults.append(ev.Fault(at=0.0, kind="led", detail=problem))
         if display_problem:
             log.warning("%s: running on with the LED ring only", display_problem)
             session.startup_faults.append(ev.Fault(at=0.0, kind="display",

@@ -416,10 +416,14 @@ class Screen:
                   self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 
     def _draw_sensor(self, v: View) -> None:
-        self.text(self._t(v, "sensor.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE, "center")
-        self.paragraph(self._t(v, "sensor.body"), self.box(0.08, 0.32, 0.92, 0.68), FG,
+        """A belt or sensor fault; with ``fault == "unit"`` another part of the unit (its
+        error in the notice line)."""
+        about = "unit" if v.fault == "unit" else "sensor"
+        self.text(self._t(v, f"{about}.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE,
+                  "center")
+        self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.32, 0.92, 0.68), FG,
                        max_px=self.size[1] // 9, align="center")
-        if v.fault:
+        if v.fault and about == "sensor":
             self.text(self._t(v, f"sensor.{v.fault}"), self.box(0.05, 0.74, 0.95, 0.86), DIM,
                       "center")
 

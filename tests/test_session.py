@@ -386,3 +386,43 @@ def test_a_unit_left_on_over_midnight_counts_practice_from_midnight(config, monk
     done = sum(row["minutes"] for row in coach.summary())  # the exercise running counts too
     assert done == pytest.approx(1.0, abs=0.05)  # a minute of practice in all
     assert coach.practised_min() == pytest.approx(done - 20.0 / 60.0, abs=0.05)
+
+
+def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config, monkeypatch):
+    from device.ring import Ring
+    from feedback.errors import HardwareError
+
+    def no_spi(*a, **k):
+        raise HardwareError("LED ring: cannot open SPI bus 0: check that SPI is enabled")
+
+    monkeypatch.setattr(Ring, "from_settings", no_spi)
+    events, _, session, frames = simulate(config, "calm", 60)
+    faults = [e for e in events if isinstance(e, ev.Fault)]
+    assert [(f.kind, f.at) for f in faults] == [("led", 0.0)] and "SPI" in faults[0].detail
+    assert sum(isinstance(e, ev.Breath) for e in events) >= 5 and frames == []
+    assert session.coach.view(session.now()).notice == "De ledring werkt niet; volg het scherm"
+
+
+def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
+    from device.controls import Controls
+    from device.parts import open_parts
+    from feedback.errors import HardwareError
+    from feedback.run import PartProblem
+    from feedback.screen import Screen
+
+    def busy(*a, **k):  # as gpiozero says when another process holds the pin
+        raise RuntimeError("GPIO17 is busy")
+
+    settings, _ = load_all(config)
+    monkeypatch.setattr(Controls, "from_settings", busy)
+    with pytest.raises(HardwareError) as err:
+        open_parts(settings, "calm", VirtualClock())
+    assert err.value.part == "controls" and "GPIO17 is busy" in str(err.value)
+    view = PartProblem(err.value, "nl").view
+    assert view.fault == "unit" and "GPIO17 is busy" in view.notice
+    screen = Screen((800, 480))
+    screen.draw(view)
+    assert "Storing in het apparaat" in [t for t, _r in screen.texts]
+    sensor = HardwareError("No ADS1115 at 0x48 on I2C bus 1")
+    sensor.part = "sensor"
+    assert PartProblem(sensor, "nl").view.fault == "i2c"
