@@ -440,8 +440,8 @@ class Coach:
         ex = self.programme.exercises[self.index]
         v.exercise, v.hint = ex.name(lang), ex.hint(lang)
         el = self.elapsed(t)
-        if ex.duration_s:
-            v.left_s = max(ex.duration_s - el, 0.0)
+        if ex.duration_s and ex.kind != "calibration":  # calibration ends when it has
+            v.left_s = max(ex.duration_s - el, 0.0)      # measured (duration_s: at most)
             v.progress = min(el / ex.duration_s, 1.0)
         if ex.repetitions:
             v.reps_left = max(ex.repetitions - self.reps, 0)

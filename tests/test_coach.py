@@ -297,3 +297,13 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
     drive(coach, 150.0, 180.0)
     coach.button("next", 180.0)
     assert coach.view(180.0).today_min == pytest.approx(0.5, abs=0.05)
+
+
+def test_calibration_shows_no_countdown_it_ends_when_the_breath_is_measured(clinic):
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    assert coach.exercise.kind == "calibration" and coach.exercise.duration_s >= 30
+    view = coach.view(3.0, calm(3.0))
+    assert view.screen == "calibration" and view.left_s is None
+    drive(coach, 0.0, 20.0)                                 # calibrated after 12 s
+    assert coach.exercise.kind == "breathing" and coach.view(20.0).left_s is not None
