@@ -55,9 +55,13 @@ def cmd_check_config(args) -> int:
         n = len(exc.problems)
         print(f"{path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
         return 2
+    from feedback.coach import Coach
+
     print(f"{path}: OK")
-    print(f"  programme {programme.key!r} ({programme.source}): "
-          f"{', '.join(e.id for e in programme.exercises)}")
+    print(f"  programme {programme.key!r} ({programme.source}):")
+    coach = Coach(settings, programme, 0.0)
+    for ex in programme.exercises:
+        print(f"    {ex.id}: {coach.pacing(ex)}")
     from feedback.config import SCHEMA, Choice
 
     for name, section in settings.items():

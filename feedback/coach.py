@@ -122,8 +122,7 @@ class Coach:
     @property
     def hold_after_s(self) -> float:
         """The current exercise's hold warning threshold (the analysis should use it)."""
-        ex = self.exercise or self.programme.exercises[self.index]
-        return ex.hold_after_s or self.settings.analysis.hold_after_s
+        return self._hold_after(self.exercise or self.programme.exercises[self.index])
 
     @property
     def warning(self) -> bool:
@@ -138,6 +137,27 @@ class Coach:
         return self.mode == "exercise" and self.recal_since is None
 
     # --- pacer --------------------------------------------------------------------------
+
+    def pacing(self, ex: ExerciseSpec) -> str:
+        """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
+        mode = self._pacer_mode(ex)
+        length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
+        if ex.kind == "calibration":
+            length = f"until the breath is measured, at most {ex.duration_s:g} s"
+        warn = f"hold warning after {self._hold_after(ex):g} s" if ex.hold_warnings \
+            else "no hold warning"
+        if mode == "off":
+            return f"{ex.kind}, {length}, no pacer, {warn}"
+        p = self._pattern(ex)
+        return (f"{ex.kind}, {length}, {mode} pacer {p.inhale_s:g} s in"
+                + (f" + {p.hold_in_s:g} s pause" if p.hold_in_s else "")
+                + f", {p.exhale_s:g} s out"
+                + (f" + {p.hold_out_s:g} s pause" if p.hold_out_s else "")
+                + f" = {60.0 / p.period:.1f}/min, exhale:inhale {p.ratio:.2f} as set,"
+                  f" {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
+
+    def _hold_after(self, ex: ExerciseSpec) -> float:
+        return ex.hold_after_s or self.settings.analysis.hold_after_s
 
     def _pacer_mode(self, ex: ExerciseSpec) -> str:
         mode = self.settings.pacer.mode if ex.pacer == "config" else ex.pacer

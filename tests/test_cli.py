@@ -37,7 +37,14 @@ def test_usage_error_exits_2(capsys):
 
 def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert main(["check-config", str(repo / "config" / "ademcoach.toml")]) == 0
-    assert "OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK" in out
+    # each exercise as it will run: the clinic's belly breathing is 3.5 s in, 7 s out and
+    # the 1 s pause of the main config, so 60 / 11.5 = 5.2/min and 2.29 as measured
+    assert ("    belly_lying: breathing, 300 s, fixed pacer 3.5 s in, 7 s out + 1 s pause = "
+            "5.2/min, exhale:inhale 2.00 as set, 2.29 as measured (pauses counted), hold "
+            "warning after 8 s") in out.splitlines()
+    assert "    movement: movement, 240 s, no pacer, hold warning after 4 s" in out
     bad = tmp_path / "bad.toml"
     bad.write_text("[pacer]\nexhale_s = 40\n[ring]\npixel = 3\n")
     assert main(["check-config", str(bad)]) == 2
