@@ -294,7 +294,7 @@ class Screen:
         phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
                  else self._t(v, "phase.free"))
         stats = (self._stat_text(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0),
-                 self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1))
+                 self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1, "×"))
         left = self._left(v)
 
         def still():
@@ -325,11 +325,13 @@ class Screen:
     def _bar_box(self) -> pygame.Rect:
         return self.box(0.03, 0.165, 0.97, 0.18)
 
-    def _stat_text(self, v: View, value, digits, label_key, target, tdigits):
+    def _stat_text(self, v: View, value, digits, label_key, target, tdigits, unit=""):
         label = self._t(v, label_key)
         if target is not None:
-            label += f" ({self._t(v, 'exercise.target')} {i18n.number(target, v.lang, tdigits)})"
-        return i18n.number(value, v.lang, digits), label
+            label += (f" ({self._t(v, 'exercise.target')} "
+                      f"{i18n.number(target, v.lang, tdigits)}{unit})")
+        shown = i18n.number(value, v.lang, digits)
+        return (shown + unit if value is not None else shown), label
 
     def _stat(self, texts, box) -> None:
         top = pygame.Rect(box.left, box.top, box.w, box.h * 62 // 100)

@@ -158,3 +158,18 @@ def test_the_summary_shows_how_many_breaths_were_in_rhythm_with_the_pacer():
     drawn = [t for t, _r in screen.texts]
     assert "in ritme" in drawn and "80%" in drawn
     assert drawn[drawn.index("Bewegen"):].count("-") == 1  # no pacer: no share
+
+
+def test_the_ratio_reads_as_times_longer_out_with_its_target():
+    from feedback.view import View
+
+    screen = Screen((800, 480))
+    screen.draw(View(screen="exercise", lang="nl", exercise="Buik", rate_bpm=6.0, ratio=1.5,
+                     target_rate=5.0, target_ratio=1.7, pacer_phase="exhale",
+                     pacer_level=0.5))
+    drawn = [t for t, _r in screen.texts]
+    assert "1,5×" in drawn and "langer uit (doel 1,7×)" in drawn
+    screen.draw(View(screen="exercise", lang="en", exercise="Belly", ratio=None,
+                     pacer_phase="exhale", pacer_level=0.5))
+    drawn = [t for t, _r in screen.texts]
+    assert "-" in drawn and "longer out" in drawn  # no ratio yet: no "×" on its own
