@@ -95,3 +95,41 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
                        capture_output=True, text=True, timeout=60, cwd=units)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ademcoach" not in r.stderr, r.stderr  # no warning about our units either
+
+
+def usb_export_dry_run(fstype: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DRY_RUN": "1", "FSTYPE": fstype,
+           "RUNTIME_DIRECTORY": "/run/ademcoach-usb"}
+    return subprocess.run(["sh", str(REPO / "scripts" / "usb-export.sh"), "/dev/sda1"],
+                          env=env, capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize("fstype", ["vfat", "exfat"])
+def test_usb_export_mounts_the_stick_for_the_ademcoach_user(fstype):
+    r = usb_export_dry_run(fstype)
+    assert r.returncode == 0, r.stderr
+    mount = next(line for line in r.stdout.splitlines() if "would run: mount" in line)
+    opts = mount.split(" -o ")[1].split()[0].split(",")
+    assert f"-t {fstype}" in mount
+    assert {"nosuid", "nodev", "noexec", "umask=077"} <= set(opts)
+    assert any(o.startswith("uid=") for o in opts) and any(o.startswith("gid=") for o in opts)
+    assert ("flush" in opts) == (fstype == "vfat")  # flush is a FAT-only option
+    # the ademcoach user can pass through the runtime directory, but not list it
+    assert "install -d -m 0710 -o root -g ademcoach /run/ademcoach-usb" in r.stdout
+    lines = r.stdout.splitlines()
+    steps = [next(i for i, line in enumerate(lines) if word in line)
+             for word in ("would run: mount", "export /run/ademcoach-usb/stick",
+                          "would run: sync", "would run: umount")]
+    assert steps == sorted(steps)
+
+
+def test_usb_export_refuses_a_file_system_without_owner_options():
+    r = usb_export_dry_run("ext4")
+    assert r.returncode == 1
+    assert "format the stick as FAT or exFAT" in r.stderr
+    assert "would run: mount" not in r.stdout
+
+
+def test_export_unit_lets_the_ademcoach_user_reach_the_mount_point():
+    text = (REPO / "systemd" / "ademcoach-export@.service").read_text()
+    assert "RuntimeDirectoryMode=0710" in text
