@@ -67,8 +67,9 @@ for g in $GROUPS_WANTED; do
 done
 
 say "program in $PREFIX"
+# a clean copy of the source (no venv, caches or git data, nothing left of an older copy)
+rm -rf "$DESTDIR$PREFIX/src"
 install -d -m 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/src"
-# a clean copy of the source (no venv, caches or git data)
 parts=""
 for p in pyproject.toml README.md LICENSE device feedback config docs systemd scripts; do
     [ -e "$SRC/$p" ] && parts="$parts $p"
@@ -79,7 +80,15 @@ done
     | (cd "$DESTDIR$PREFIX/src" && tar -xf -)
 install -m 0755 "$SRC/scripts/usb-export.sh" "$DESTDIR$PREFIX/bin/ademcoach-usb-export"
 sys python3 -m venv "$PREFIX/venv"
-sys "$PREFIX/venv/bin/pip" install --quiet --upgrade "$PREFIX/src"
+# Editable install from the clean copy: the program finds its shipped config, programmes
+# and scenarios in $PREFIX/src/config, next to its packages. Byte-compiled once here, as
+# the service itself may not write there.
+sys "$PREFIX/venv/bin/pip" install --quiet --upgrade --editable "$PREFIX/src"
+sys "$PREFIX/venv/bin/python" -m compileall -q "$PREFIX/src/device" "$PREFIX/src/feedback"
+# the technician's and therapist's command: ademcoach hw-check, report, wipe, ...
+install -d -m 0755 "$DESTDIR/usr/local/bin"
+ln -sfn "$PREFIX/venv/bin/ademcoach" "$DESTDIR/usr/local/bin/ademcoach"
+say "command: /usr/local/bin/ademcoach -> $PREFIX/venv/bin/ademcoach"
 
 say "config in /etc/ademcoach"
 install -d -m 0755 "$DESTDIR/etc/ademcoach"

@@ -133,3 +133,48 @@ def test_usb_export_refuses_a_file_system_without_owner_options():
 def test_export_unit_lets_the_ademcoach_user_reach_the_mount_point():
     text = (REPO / "systemd" / "ademcoach-export@.service").read_text()
     assert "RuntimeDirectoryMode=0710" in text
+
+
+def staged(tmp_path) -> Path:
+    root = tmp_path / "root"
+    (root / "boot" / "firmware").mkdir(parents=True)
+    (root / "boot" / "firmware" / "config.txt").write_text("[all]\n")
+    return root
+
+
+def test_ademcoach_command_is_on_the_path(tmp_path):
+    root = staged(tmp_path)
+    out = install(root)
+    link = root / "usr" / "local" / "bin" / "ademcoach"
+    assert os.readlink(link) == "/opt/ademcoach/venv/bin/ademcoach"
+    assert "would run: /opt/ademcoach/venv/bin/pip install --quiet --upgrade --editable " \
+        "/opt/ademcoach/src" in out
+
+
+def test_installed_source_finds_its_shipped_config(tmp_path):
+    # The unit's venv installs /opt/ademcoach/src in editable mode, so the packages are
+    # imported from there and config/ (scenarios, programmes, shipped config) sits beside
+    # them. Import them from the staged copy the same way and run hw-check --sim.
+    root = staged(tmp_path)
+    install(root)
+    src = root / "opt" / "ademcoach" / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("ADEMCOACH_CONFIG", None)
+    code = ("import sys, feedback.cli as c, device.scenario as s, feedback.programme as p\n"
+            "print(c.REPO_CONFIG, s.SCENARIO_DIR.is_dir(), p.SHIPPED.is_dir())\n"
+            "sys.exit(c.main(['hw-check', '--sim']))\n")
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[0] == f"{src / 'config'} True True"
+    assert "all checks passed" in r.stdout
+
+
+def test_reinstall_makes_a_clean_copy_of_the_source(tmp_path):
+    root = staged(tmp_path)
+    install(root)
+    stale = root / "opt" / "ademcoach" / "src" / "feedback" / "removed_module.py"
+    stale.write_text("")
+    install(root)
+    assert not stale.exists()
+
