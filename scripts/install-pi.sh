@@ -98,8 +98,34 @@ if [ ! -e "$DESTDIR/etc/ademcoach/ademcoach.toml" ]; then
 else
     say "kept the existing /etc/ademcoach/ademcoach.toml"
 fi
-if [ -d "$SRC/config/programs" ] && [ ! -e "$DESTDIR/etc/ademcoach/programs" ]; then
-    cp -R "$SRC/config/programs" "$DESTDIR/etc/ademcoach/programs"
+# Programmes: a shipped file is installed (or updated) unless the one in
+# /etc/ademcoach/programs was edited, i.e. differs from the version shipped last time
+# (kept in $PREFIX/shipped-programs); an edited file is kept and the new shipped version
+# is put beside it as NAME.toml.new (not read by the program) for the therapist to compare.
+progs="$DESTDIR/etc/ademcoach/programs"
+prev="$DESTDIR$PREFIX/shipped-programs"
+if [ -d "$SRC/config/programs" ]; then
+    install -d -m 0755 "$progs"
+    for f in "$SRC"/config/programs/*.toml; do
+        [ -f "$f" ] || continue
+        name=$(basename "$f")
+        dst="$progs/$name"
+        if [ ! -e "$dst" ]; then
+            install -m 0644 "$f" "$dst"
+            say "installed programme $name"
+        elif cmp -s "$f" "$dst"; then
+            rm -f "$dst.new"
+        elif [ -f "$prev/$name" ] && cmp -s "$prev/$name" "$dst"; then
+            install -m 0644 "$f" "$dst"
+            rm -f "$dst.new"
+            say "updated programme $name"
+        else
+            install -m 0644 "$f" "$dst.new"
+            say "kept the edited programme $name; the new shipped version is $name.new"
+        fi
+    done
+    rm -rf "$prev"
+    cp -R "$SRC/config/programs" "$prev"
 fi
 sys chown -R "$USER_NAME:$USER_NAME" /etc/ademcoach
 

@@ -178,3 +178,30 @@ def test_reinstall_makes_a_clean_copy_of_the_source(tmp_path):
     install(root)
     assert not stale.exists()
 
+
+def test_programmes_are_updated_unless_edited(tmp_path):
+    root = staged(tmp_path)
+    shipped = sorted(p.name for p in (REPO / "config" / "programs").glob("*.toml"))
+    assert len(shipped) >= 2
+    install(root)
+    progs = root / "etc" / "ademcoach" / "programs"
+    assert sorted(p.name for p in progs.iterdir()) == shipped
+    edited, untouched = progs / shipped[0], progs / shipped[1]
+    edited.write_text(edited.read_text() + "# the therapist's change\n")
+    # an untouched file from the previous release: same as what that release shipped
+    prev = root / "opt" / "ademcoach" / "shipped-programs" / shipped[1]
+    prev.write_text("# old release\n")
+    untouched.write_text("# old release\n")
+    out = install(root)
+    assert "the therapist's change" in edited.read_text()
+    new = progs / (shipped[0] + ".new")
+    assert new.read_bytes() == (REPO / "config" / "programs" / shipped[0]).read_bytes()
+    assert f"kept the edited programme {shipped[0]}; the new shipped version is " \
+        f"{shipped[0]}.new" in out
+    assert untouched.read_bytes() == (REPO / "config" / "programs" / shipped[1]).read_bytes()
+    assert f"updated programme {shipped[1]}" in out
+    # a programme the release adds arrives; one the therapist deleted comes back
+    (root / "etc" / "ademcoach" / "programs" / shipped[1]).unlink()
+    install(root)
+    assert (progs / shipped[1]).exists()
+
