@@ -40,17 +40,48 @@ sys apt-get update
 sys apt-get install -y --no-install-recommends $APT_PACKAGES
 
 say "I2C and SPI"
+bootcfg=""
+for cfg in "$DESTDIR/boot/firmware/config.txt" "$DESTDIR/boot/config.txt"; do
+    if [ -f "$cfg" ]; then
+        bootcfg=$cfg
+        break
+    fi
+done
 if [ -z "$DESTDIR" ] && command -v raspi-config >/dev/null 2>&1; then
     raspi-config nonint do_i2c 0
     raspi-config nonint do_spi 0
+    say "enabled I2C and SPI with raspi-config (active after a reboot)"
+elif [ -n "$bootcfg" ]; then
+    missing=""
+    grep -q '^dtparam=i2c_arm=on' "$bootcfg" || missing="$missing dtparam=i2c_arm=on"
+    grep -q '^dtparam=spi=on' "$bootcfg" || missing="$missing dtparam=spi=on"
+    if [ -n "$missing" ]; then
+        printf '\n[all]\n' >> "$bootcfg"
+        for line in $missing; do
+            echo "$line" >> "$bootcfg"
+        done
+    fi
+    say "enabled I2C and SPI in $bootcfg (active after a reboot)"
 else
-    for cfg in "$DESTDIR/boot/firmware/config.txt" "$DESTDIR/boot/config.txt"; do
-        [ -f "$cfg" ] || continue
-        grep -q '^dtparam=i2c_arm=on' "$cfg" || echo 'dtparam=i2c_arm=on' >> "$cfg"
-        grep -q '^dtparam=spi=on' "$cfg" || echo 'dtparam=spi=on' >> "$cfg"
-        say "enabled I2C and SPI in $cfg (active after a reboot)"
-        break
-    done
+    say "WARNING: neither raspi-config nor /boot/firmware/config.txt found: I2C and SPI are" \
+        "NOT enabled; enable them by hand (docs/hardware.md, 'Enabling I2C and SPI')"
+fi
+# The SPI clock of the Pi 3, Zero 2 W and Pi 4 follows the core clock, which scales with
+# the load and garbles the LED ring's data: fix it. Written once, with config.txt's own
+# model filters, so the card stays right if it moves to another Pi (the Pi 5 needs nothing).
+CORE_MARK="# ademcoach: fixed core clock, for the LED ring's SPI timing"
+if [ -n "$bootcfg" ]; then
+    if grep -qF "$CORE_MARK" "$bootcfg"; then
+        say "core clock for the LED ring already fixed in $bootcfg"
+    else
+        printf '\n%s\n[pi3]\ncore_freq=250\n[pi02]\ncore_freq=250\n[pi4]\ncore_freq_min=500\n[all]\n' \
+            "$CORE_MARK" >> "$bootcfg"
+        say "fixed the core clock for the LED ring in $bootcfg (Pi 3, Zero 2 W: core_freq=250;" \
+            "Pi 4: core_freq_min=500)"
+    fi
+else
+    say "WARNING: no config.txt: fix the core clock by hand (Pi 3 and Zero 2 W: core_freq=250," \
+        "Pi 4: core_freq_min=500; docs/hardware.md)"
 fi
 install -d -m 0755 "$DESTDIR/etc/modules-load.d"
 echo i2c-dev > "$DESTDIR/etc/modules-load.d/ademcoach.conf"

@@ -205,3 +205,27 @@ def test_programmes_are_updated_unless_edited(tmp_path):
     install(root)
     assert (progs / shipped[1]).exists()
 
+
+def test_core_clock_is_fixed_once_for_the_ring(tmp_path):
+    root = staged(tmp_path)
+    install(root)
+    out = install(root)
+    boot = (root / "boot" / "firmware" / "config.txt").read_text()
+    assert boot.count("# ademcoach: fixed core clock") == 1
+    assert "already fixed" in out
+    sections = {}
+    current = None
+    for line in boot.splitlines():
+        if line.startswith("["):
+            current = line
+        elif "core_freq" in line:
+            sections.setdefault(current, []).append(line)
+    assert sections == {"[pi3]": ["core_freq=250"], "[pi02]": ["core_freq=250"],
+                        "[pi4]": ["core_freq_min=500"]}
+    assert boot.rstrip().endswith("[all]")  # later lines apply to every model again
+
+
+def test_no_boot_config_is_said(tmp_path):
+    out = install(tmp_path / "root")
+    assert "neither raspi-config nor /boot/firmware/config.txt found" in out
+    assert "fix the core clock by hand" in out
