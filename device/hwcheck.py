@@ -6,12 +6,19 @@ a pass/fail list and exits 0 only if nothing failed. ``--sim`` runs the same ste
 against the emulated parts on a virtual clock (presses are simulated, the ring pattern
 is verified from the decoded LED bit stream), so it finishes in about a second.
 
+On the unit, with a terminal, the technician confirms what only eyes and ears can check:
+after the ring's colours and after the buzzer hw-check asks "[y/n]" and fails on "n".
+Stop the service first (``sudo systemctl stop ademcoach ademcoach-config.path``): it
+holds the GPIO pins and reads the sensor; hw-check says so if a device is busy.
+
 The breathing check is deliberately simple and self-contained: a smoothed, detrended
 signal must cross its middle with hysteresis well above the noise.
 """
 
 from __future__ import annotations
 
+import errno
+import subprocess
 import sys
 
 import numpy as np
@@ -24,6 +31,10 @@ from feedback.errors import HardwareError
 READ_S = 15.0  # two breaths at 8/min
 BUTTON_TIMEOUT_S = 15.0
 RAIL_LOW_V, RAIL_HIGH_V = 0.05, 3.2
+REST_V = 1.8  # a worn belt at rest (docs/hardware.md, the belt circuit)
+COLOUR_S = 1.5  # each test colour stays this long on the ring
+BEEP_S = 1.0
+STOP_SERVICE = "sudo systemctl stop ademcoach ademcoach-config.path"
 # Half intensity: plenty to judge every LED by eye, and white on a whole ring draws about
 # half of full white's 60 mA per LED.
 PATTERN = [("red", (128, 0, 0)), ("green", (0, 128, 0)), ("blue", (0, 0, 128)),
@@ -61,6 +72,7 @@ class Report:
     def __init__(self, out=None):
         self.out = out or sys.stdout
         self.rows: list[tuple[str, str, str]] = []
+        self.busy = False  # a device was held by another process
 
     def add(self, status: str, what: str, detail: str) -> None:
         self.rows.append((status, what, detail))
@@ -71,11 +83,13 @@ class Report:
         return sum(1 for r in self.rows if r[0] == "FAIL")
 
 
-def check_sensor(parts, clock, rep: Report, read_s: float) -> None:
+def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
+    """``ready()``: wait until the technician has put the belt on (a terminal's Enter)."""
     s = parts.sensor
     try:
         s.connect()
     except HardwareError as exc:
+        rep.busy = rep.busy or _busy(exc)
         rep.add("FAIL", "sensor", str(exc))
         detail = getattr(exc, "detail", None)
         if detail:
@@ -83,6 +97,11 @@ def check_sensor(parts, clock, rep: Report, read_s: float) -> None:
         return
     rep.add("PASS", "sensor", f"ADS1115 at 0x{s.address:02x} on I2C bus {s.i2c_bus} "
             f"(gain {s.gain:g}, {s.data_rate} SPS, {s.rate_hz} Hz)")
+    belts = " and ".join(s.belts)
+    print(f"        put the belt{'s' if len(s.belts) > 1 else ''} on ({belts}), snug, and "
+          f"breathe calmly: reading for {read_s:g} s...", file=rep.out, flush=True)
+    if ready is not None:
+        ready()
     times, rows, errors = [], [], 0
     for t, values in s.stream(duration_s=read_s):
         if isinstance(values, SensorIOError):
@@ -101,8 +120,14 @@ def check_sensor(parts, clock, rep: Report, read_s: float) -> None:
         r = belt_report(t, v[:, i])
         what = f"belt {belt} ({s.channels[i]})"
         text = f"level {r['level']:.3f} V, noise {r['noise'] * 1000:.1f} mV"
-        if not RAIL_LOW_V < r["level"] < RAIL_HIGH_V:
-            rep.add("FAIL", what, f"{text}: at a supply rail; belt unplugged or shorted")
+        if r["level"] >= RAIL_HIGH_V:
+            rep.add("FAIL", what, f"{text}: at the 3.3 V rail: the cord or jack is open "
+                    f"(belt unplugged, broken cord or solder joint); expected about "
+                    f"{REST_V:g} V with the belt worn")
+        elif r["level"] <= RAIL_LOW_V:
+            rep.add("FAIL", what, f"{text}: at 0 V: the cord or jack is shorted, or the "
+                    f"2.2 kOhm resistor or its 3V3 is missing; expected about {REST_V:g} V "
+                    f"with the belt worn")
         elif not r["breathing"]:
             rep.add("FAIL", what, f"{text}: no breathing seen in {read_s:g} s "
                     f"(swing {r['swing'] * 1000:.1f} mV); check the belt is worn and tight")
@@ -112,36 +137,65 @@ def check_sensor(parts, clock, rep: Report, read_s: float) -> None:
                     f", {r['breaths']} breath(s){rate}")
 
 
-def check_ring(parts, clock, rep: Report) -> None:
+def ask_tty(question: str, out=None) -> bool:
+    """Ask the technician a yes/no question on the terminal; no answer (EOF) is no."""
+    out = out or sys.stdout
+    while True:
+        print(f"        {question} [y/n] ", end="", file=out, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            print(file=out)
+            return False
+        answer = line.strip().lower()
+        if answer in ("y", "yes", "j", "ja"):
+            return True
+        if answer in ("n", "no", "nee"):
+            return False
+
+
+def check_ring(parts, clock, rep: Report, ask=None) -> None:
+    """Each colour for COLOUR_S, announced. ``ask(question) -> bool``: the technician's
+    answer (on the unit, with a terminal); in simulation the decoded bit stream is checked."""
     ring = parts.ring
     if ring is None:
         rep.add("FAIL", "ring", str(parts.problems.get("ring", "not available")))
         return
     n = ring.pixels
     bad = []
+    print(f"        watch the ring: {', '.join(name for name, _ in PATTERN)}, "
+          f"{COLOUR_S:g} s each", file=rep.out, flush=True)
     for name, colour in PATTERN:
         frame = np.tile(np.array(colour, np.uint8), (n, 1))
+        print(f"        ring: all {n} LEDs {name}", file=rep.out, flush=True)
         try:
             ring.show(frame)
         except OSError as exc:
+            rep.busy = rep.busy or _busy(exc)
             rep.add("FAIL", "ring", f"write failed: {exc}")
             return
         if parts.spi is not None:
             got = parts.spi.last
             if got is None or got.shape != (n, 3) or not np.array_equal(got, frame):
                 bad.append(name)
-        clock.sleep_until(clock.now() + 0.5)
+        clock.sleep_until(clock.now() + COLOUR_S)
     ring.close()
-    if parts.spi is not None:
-        if bad:
-            rep.add("FAIL", "ring", f"decoded LED colours wrong for: {', '.join(bad)}")
+    colours = ", ".join(name for name, _ in PATTERN)
+    if parts.spi is not None and bad:
+        rep.add("FAIL", "ring", f"decoded LED colours wrong for: {', '.join(bad)}")
+    elif ask is not None:
+        if ask(f"did all {n} LEDs light {colours}, each in turn?"):
+            rep.add("PASS", "ring", f"{n} LEDs: {colours} seen")
         else:
-            rep.add("PASS", "ring", f"{n} LEDs: red, green, blue, white decoded correctly")
+            rep.add("FAIL", "ring", f"{n} LEDs: not all colours seen; check the 5 V supply, "
+                    "the 74AHCT125, the data line and [ring] pixels/order")
+    elif parts.spi is not None:
+        rep.add("PASS", "ring", f"{n} LEDs: {colours} decoded correctly")
     else:
-        rep.add("PASS", "ring", f"{n} LEDs sent red, green, blue, white: check all lit")
+        rep.add("PASS", "ring", f"{n} LEDs sent {colours}: not confirmed (no terminal); "
+                "check all lit")
 
 
-def check_buttons(parts, clock, rep: Report, timeout_s: float) -> None:
+def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None:
     c = parts.controls
     if c is None:
         rep.add("FAIL", "buttons", str(parts.problems.get("controls", "not available")))
@@ -163,11 +217,46 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float) -> None:
     if not c.has_buzzer:
         rep.add("SKIP", "buzzer", "not fitted (buttons.buzzer = -1)")
         return
+    print(f"        listen: the buzzer sounds for {BEEP_S:g} s", file=rep.out, flush=True)
     c.beep(True)
     on = c.buzzing
-    clock.sleep_until(clock.now() + 0.3)
+    clock.sleep_until(clock.now() + BEEP_S)
     c.beep(False)
-    rep.add("PASS" if on else "FAIL", "buzzer", "beeped: did you hear it?")
+    if not on:
+        rep.add("FAIL", "buzzer", "could not be switched on")
+    elif ask is not None:
+        if ask("did you hear the buzzer?"):
+            rep.add("PASS", "buzzer", "heard")
+        else:
+            rep.add("FAIL", "buzzer", "not heard; check its wiring, polarity and "
+                    "[buttons] buzzer_kind (active or tonal)")
+    elif parts.pin_factory is not None:
+        rep.add("PASS", "buzzer", "switched on and off (emulated)")
+    else:
+        rep.add("PASS", "buzzer", "beeped: not confirmed (no terminal); did you hear it?")
+
+
+def _busy(exc: BaseException | None) -> bool:
+    """Is this failure (or what caused it) a device held by another process?"""
+    seen = 0
+    while exc is not None and seen < 5:
+        if getattr(exc, "errno", None) == errno.EBUSY:
+            return True
+        text = str(exc).lower()
+        if "busy" in text or "in use" in text:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def service_running() -> bool:
+    """Is ademcoach.service active (it holds the pins and reads the sensor)?"""
+    try:
+        r = subprocess.run(["systemctl", "is-active", "--quiet", "ademcoach.service"],
+                           capture_output=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
 
 
 def cmd_hw_check(args) -> int:
@@ -180,13 +269,28 @@ def cmd_hw_check(args) -> int:
     rep = Report()
     print(f"ademcoach hw-check{' (emulated parts, simulated patient)' if sim else ''}",
           file=rep.out)
+    if not sim and service_running():
+        print(f"hw-check: the ademcoach service is running and uses the same devices: "
+              f"stop it first: {STOP_SERVICE}", file=rep.out, flush=True)
+    ask = ready = None
+    if not sim and sys.stdin is not None and sys.stdin.isatty():
+        def ask(question):
+            return ask_tty(question, rep.out)
+
+        def ready():
+            print("        press Enter when the belt is on", end="", file=rep.out, flush=True)
+            sys.stdin.readline()
     parts = open_parts(settings, sim, clock, connect=False, partial=True)
     try:
-        check_sensor(parts, clock, rep, READ_S)
-        check_ring(parts, clock, rep)
-        check_buttons(parts, clock, rep, getattr(args, "timeout", None) or BUTTON_TIMEOUT_S)
+        check_sensor(parts, clock, rep, READ_S, ready)
+        check_ring(parts, clock, rep, ask)
+        check_buttons(parts, clock, rep, getattr(args, "timeout", None) or BUTTON_TIMEOUT_S,
+                      ask)
     finally:
         parts.close()
+    if any(_busy(p) for p in parts.problems.values()) or rep.busy:
+        print(f"hw-check: a GPIO, SPI or I2C device is busy (in use by another program, "
+              f"usually the service): {STOP_SERVICE}", file=rep.out)
     if rep.failed:
         print(f"hw-check: {rep.failed} check(s) FAILED", file=rep.out)
         return 1

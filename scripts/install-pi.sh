@@ -40,17 +40,48 @@ sys apt-get update
 sys apt-get install -y --no-install-recommends $APT_PACKAGES
 
 say "I2C and SPI"
+bootcfg=""
+for cfg in "$DESTDIR/boot/firmware/config.txt" "$DESTDIR/boot/config.txt"; do
+    if [ -f "$cfg" ]; then
+        bootcfg=$cfg
+        break
+    fi
+done
 if [ -z "$DESTDIR" ] && command -v raspi-config >/dev/null 2>&1; then
     raspi-config nonint do_i2c 0
     raspi-config nonint do_spi 0
+    say "enabled I2C and SPI with raspi-config (active after a reboot)"
+elif [ -n "$bootcfg" ]; then
+    missing=""
+    grep -q '^dtparam=i2c_arm=on' "$bootcfg" || missing="$missing dtparam=i2c_arm=on"
+    grep -q '^dtparam=spi=on' "$bootcfg" || missing="$missing dtparam=spi=on"
+    if [ -n "$missing" ]; then
+        printf '\n[all]\n' >> "$bootcfg"
+        for line in $missing; do
+            echo "$line" >> "$bootcfg"
+        done
+    fi
+    say "enabled I2C and SPI in $bootcfg (active after a reboot)"
 else
-    for cfg in "$DESTDIR/boot/firmware/config.txt" "$DESTDIR/boot/config.txt"; do
-        [ -f "$cfg" ] || continue
-        grep -q '^dtparam=i2c_arm=on' "$cfg" || echo 'dtparam=i2c_arm=on' >> "$cfg"
-        grep -q '^dtparam=spi=on' "$cfg" || echo 'dtparam=spi=on' >> "$cfg"
-        say "enabled I2C and SPI in $cfg (active after a reboot)"
-        break
-    done
+    say "WARNING: neither raspi-config nor /boot/firmware/config.txt found: I2C and SPI are" \
+        "NOT enabled; enable them by hand (docs/hardware.md, 'Enabling I2C and SPI')"
+fi
+# The SPI clock of the Pi 3, Zero 2 W and Pi 4 follows the core clock, which scales with
+# the load and garbles the LED ring's data: fix it. Written once, with config.txt's own
+# model filters, so the card stays right if it moves to another Pi (the Pi 5 needs nothing).
+CORE_MARK="# ademcoach: fixed core clock, for the LED ring's SPI timing"
+if [ -n "$bootcfg" ]; then
+    if grep -qF "$CORE_MARK" "$bootcfg"; then
+        say "core clock for the LED ring already fixed in $bootcfg"
+    else
+        printf '\n%s\n[pi3]\ncore_freq=250\n[pi02]\ncore_freq=250\n[pi4]\ncore_freq_min=500\n[all]\n' \
+            "$CORE_MARK" >> "$bootcfg"
+        say "fixed the core clock for the LED ring in $bootcfg (Pi 3, Zero 2 W: core_freq=250;" \
+            "Pi 4: core_freq_min=500)"
+    fi
+else
+    say "WARNING: no config.txt: fix the core clock by hand (Pi 3 and Zero 2 W: core_freq=250," \
+        "Pi 4: core_freq_min=500; docs/hardware.md)"
 fi
 install -d -m 0755 "$DESTDIR/etc/modules-load.d"
 echo i2c-dev > "$DESTDIR/etc/modules-load.d/ademcoach.conf"
@@ -67,8 +98,9 @@ for g in $GROUPS_WANTED; do
 done
 
 say "program in $PREFIX"
+# a clean copy of the source (no venv, caches or git data, nothing left of an older copy)
+rm -rf "$DESTDIR$PREFIX/src"
 install -d -m 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/src"
-# a clean copy of the source (no venv, caches or git data)
 parts=""
 for p in pyproject.toml README.md LICENSE device feedback config docs systemd scripts; do
     [ -e "$SRC/$p" ] && parts="$parts $p"
@@ -79,7 +111,15 @@ done
     | (cd "$DESTDIR$PREFIX/src" && tar -xf -)
 install -m 0755 "$SRC/scripts/usb-export.sh" "$DESTDIR$PREFIX/bin/ademcoach-usb-export"
 sys python3 -m venv "$PREFIX/venv"
-sys "$PREFIX/venv/bin/pip" install --quiet --upgrade "$PREFIX/src"
+# Editable install from the clean copy: the program finds its shipped config, programmes
+# and scenarios in $PREFIX/src/config, next to its packages. Byte-compiled once here, as
+# the service itself may not write there.
+sys "$PREFIX/venv/bin/pip" install --quiet --upgrade --editable "$PREFIX/src"
+sys "$PREFIX/venv/bin/python" -m compileall -q "$PREFIX/src/device" "$PREFIX/src/feedback"
+# the technician's and therapist's command: ademcoach hw-check, report, wipe, ...
+install -d -m 0755 "$DESTDIR/usr/local/bin"
+ln -sfn "$PREFIX/venv/bin/ademcoach" "$DESTDIR/usr/local/bin/ademcoach"
+say "command: /usr/local/bin/ademcoach -> $PREFIX/venv/bin/ademcoach"
 
 say "config in /etc/ademcoach"
 install -d -m 0755 "$DESTDIR/etc/ademcoach"
@@ -89,8 +129,34 @@ if [ ! -e "$DESTDIR/etc/ademcoach/ademcoach.toml" ]; then
 else
     say "kept the existing /etc/ademcoach/ademcoach.toml"
 fi
-if [ -d "$SRC/config/programs" ] && [ ! -e "$DESTDIR/etc/ademcoach/programs" ]; then
-    cp -R "$SRC/config/programs" "$DESTDIR/etc/ademcoach/programs"
+# Programmes: a shipped file is installed (or updated) unless the one in
+# /etc/ademcoach/programs was edited, i.e. differs from the version shipped last time
+# (kept in $PREFIX/shipped-programs); an edited file is kept and the new shipped version
+# is put beside it as NAME.toml.new (not read by the program) for the therapist to compare.
+progs="$DESTDIR/etc/ademcoach/programs"
+prev="$DESTDIR$PREFIX/shipped-programs"
+if [ -d "$SRC/config/programs" ]; then
+    install -d -m 0755 "$progs"
+    for f in "$SRC"/config/programs/*.toml; do
+        [ -f "$f" ] || continue
+        name=$(basename "$f")
+        dst="$progs/$name"
+        if [ ! -e "$dst" ]; then
+            install -m 0644 "$f" "$dst"
+            say "installed programme $name"
+        elif cmp -s "$f" "$dst"; then
+            rm -f "$dst.new"
+        elif [ -f "$prev/$name" ] && cmp -s "$prev/$name" "$dst"; then
+            install -m 0644 "$f" "$dst"
+            rm -f "$dst.new"
+            say "updated programme $name"
+        else
+            install -m 0644 "$f" "$dst.new"
+            say "kept the edited programme $name; the new shipped version is $name.new"
+        fi
+    done
+    rm -rf "$prev"
+    cp -R "$SRC/config/programs" "$prev"
 fi
 sys chown -R "$USER_NAME:$USER_NAME" /etc/ademcoach
 

@@ -95,3 +95,137 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
                        capture_output=True, text=True, timeout=60, cwd=units)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ademcoach" not in r.stderr, r.stderr  # no warning about our units either
+
+
+def usb_export_dry_run(fstype: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DRY_RUN": "1", "FSTYPE": fstype,
+           "RUNTIME_DIRECTORY": "/run/ademcoach-usb"}
+    return subprocess.run(["sh", str(REPO / "scripts" / "usb-export.sh"), "/dev/sda1"],
+                          env=env, capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize("fstype", ["vfat", "exfat"])
+def test_usb_export_mounts_the_stick_for_the_ademcoach_user(fstype):
+    r = usb_export_dry_run(fstype)
+    assert r.returncode == 0, r.stderr
+    mount = next(line for line in r.stdout.splitlines() if "would run: mount" in line)
+    opts = mount.split(" -o ")[1].split()[0].split(",")
+    assert f"-t {fstype}" in mount
+    assert {"nosuid", "nodev", "noexec", "umask=077"} <= set(opts)
+    assert any(o.startswith("uid=") for o in opts) and any(o.startswith("gid=") for o in opts)
+    assert ("flush" in opts) == (fstype == "vfat")  # flush is a FAT-only option
+    # the ademcoach user can pass through the runtime directory, but not list it
+    assert "install -d -m 0710 -o root -g ademcoach /run/ademcoach-usb" in r.stdout
+    lines = r.stdout.splitlines()
+    steps = [next(i for i, line in enumerate(lines) if word in line)
+             for word in ("would run: mount", "export /run/ademcoach-usb/stick",
+                          "would run: sync", "would run: umount")]
+    assert steps == sorted(steps)
+
+
+def test_usb_export_refuses_a_file_system_without_owner_options():
+    r = usb_export_dry_run("ext4")
+    assert r.returncode == 1
+    assert "format the stick as FAT or exFAT" in r.stderr
+    assert "would run: mount" not in r.stdout
+
+
+def test_export_unit_lets_the_ademcoach_user_reach_the_mount_point():
+    text = (REPO / "systemd" / "ademcoach-export@.service").read_text()
+    assert "RuntimeDirectoryMode=0710" in text
+
+
+def staged(tmp_path) -> Path:
+    root = tmp_path / "root"
+    (root / "boot" / "firmware").mkdir(parents=True)
+    (root / "boot" / "firmware" / "config.txt").write_text("[all]\n")
+    return root
+
+
+def test_ademcoach_command_is_on_the_path(tmp_path):
+    root = staged(tmp_path)
+    out = install(root)
+    link = root / "usr" / "local" / "bin" / "ademcoach"
+    assert os.readlink(link) == "/opt/ademcoach/venv/bin/ademcoach"
+    assert "would run: /opt/ademcoach/venv/bin/pip install --quiet --upgrade --editable " \
+        "/opt/ademcoach/src" in out
+
+
+def test_installed_source_finds_its_shipped_config(tmp_path):
+    # The unit's venv installs /opt/ademcoach/src in editable mode, so the packages are
+    # imported from there and config/ (scenarios, programmes, shipped config) sits beside
+    # them. Import them from the staged copy the same way and run hw-check --sim.
+    root = staged(tmp_path)
+    install(root)
+    src = root / "opt" / "ademcoach" / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("ADEMCOACH_CONFIG", None)
+    code = ("import sys, feedback.cli as c, device.scenario as s, feedback.programme as p\n"
+            "print(c.REPO_CONFIG, s.SCENARIO_DIR.is_dir(), p.SHIPPED.is_dir())\n"
+            "sys.exit(c.main(['hw-check', '--sim']))\n")
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[0] == f"{src / 'config'} True True"
+    assert "all checks passed" in r.stdout
+
+
+def test_reinstall_makes_a_clean_copy_of_the_source(tmp_path):
+    root = staged(tmp_path)
+    install(root)
+    stale = root / "opt" / "ademcoach" / "src" / "feedback" / "removed_module.py"
+    stale.write_text("")
+    install(root)
+    assert not stale.exists()
+
+
+def test_programmes_are_updated_unless_edited(tmp_path):
+    root = staged(tmp_path)
+    shipped = sorted(p.name for p in (REPO / "config" / "programs").glob("*.toml"))
+    assert len(shipped) >= 2
+    install(root)
+    progs = root / "etc" / "ademcoach" / "programs"
+    assert sorted(p.name for p in progs.iterdir()) == shipped
+    edited, untouched = progs / shipped[0], progs / shipped[1]
+    edited.write_text(edited.read_text() + "# the therapist's change\n")
+    # an untouched file from the previous release: same as what that release shipped
+    prev = root / "opt" / "ademcoach" / "shipped-programs" / shipped[1]
+    prev.write_text("# old release\n")
+    untouched.write_text("# old release\n")
+    out = install(root)
+    assert "the therapist's change" in edited.read_text()
+    new = progs / (shipped[0] + ".new")
+    assert new.read_bytes() == (REPO / "config" / "programs" / shipped[0]).read_bytes()
+    assert f"kept the edited programme {shipped[0]}; the new shipped version is " \
+        f"{shipped[0]}.new" in out
+    assert untouched.read_bytes() == (REPO / "config" / "programs" / shipped[1]).read_bytes()
+    assert f"updated programme {shipped[1]}" in out
+    # a programme the release adds arrives; one the therapist deleted comes back
+    (root / "etc" / "ademcoach" / "programs" / shipped[1]).unlink()
+    install(root)
+    assert (progs / shipped[1]).exists()
+
+
+def test_core_clock_is_fixed_once_for_the_ring(tmp_path):
+    root = staged(tmp_path)
+    install(root)
+    out = install(root)
+    boot = (root / "boot" / "firmware" / "config.txt").read_text()
+    assert boot.count("# ademcoach: fixed core clock") == 1
+    assert "already fixed" in out
+    sections = {}
+    current = None
+    for line in boot.splitlines():
+        if line.startswith("["):
+            current = line
+        elif "core_freq" in line:
+            sections.setdefault(current, []).append(line)
+    assert sections == {"[pi3]": ["core_freq=250"], "[pi02]": ["core_freq=250"],
+                        "[pi4]": ["core_freq_min=500"]}
+    assert boot.rstrip().endswith("[all]")  # later lines apply to every model again
+
+
+def test_no_boot_config_is_said(tmp_path):
+    out = install(tmp_path / "root")
+    assert "neither raspi-config nor /boot/firmware/config.txt found" in out
+    assert "fix the core clock by hand" in out

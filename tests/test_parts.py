@@ -127,3 +127,121 @@ def test_belt_report_tells_breathing_from_a_hold():
     inside = (t > h["start"] + 0.5) & (t < h["end"] - 0.5)
     held = belt_report(t[inside], v[inside])
     assert not held["breathing"] and held["noise"] < 0.002
+
+
+class _RailSensor:
+    """A sensor that reads one fixed voltage: a belt at a supply rail."""
+
+    address, i2c_bus, gain, data_rate, rate_hz = 0x48, 1, 1.0, 860, 50
+    belts, channels = ["belly"], ["A0"]
+
+    def __init__(self, volts):
+        self.volts = volts
+
+    def connect(self):
+        pass
+
+    def stream(self, duration_s):
+        for i in range(int(duration_s * self.rate_hz)):
+            yield i / self.rate_hz, [self.volts]
+
+
+@pytest.mark.parametrize(("volts", "words"), [
+    (3.29, ("3.3 V rail", "open", "unplugged", "about 1.8 V")),
+    (0.0, ("at 0 V", "shorted", "2.2 kOhm", "3V3", "about 1.8 V")),
+])
+def test_hw_check_says_which_rail_and_what_it_means(volts, words):
+    import io
+    from types import SimpleNamespace
+
+    from device.hwcheck import Report, check_sensor
+
+    rep = Report(io.StringIO())
+    check_sensor(SimpleNamespace(sensor=_RailSensor(volts)), VirtualClock(), rep, 15.0)
+    status, what, detail = rep.rows[-1]
+    assert status == "FAIL" and what == "belt belly (A0)"
+    for word in words:
+        assert word in detail
+
+
+def test_hw_check_asks_for_the_belt_before_reading(capsys):
+    assert main(["hw-check", "--sim"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ask = next(i for i, line in enumerate(lines) if "put the belt on" in line)
+    belt = next(i for i, line in enumerate(lines) if "belt belly (A0)" in line)
+    assert ask < belt and "breathe" in lines[ask]
+
+
+def _sim_parts(tmp_path, text=""):
+    settings = load_config(config(tmp_path, text)) if text else defaults()
+    clock = VirtualClock()
+    return open_parts(settings, "calm", clock, connect=False, partial=True), clock
+
+
+@pytest.mark.parametrize("seen", [True, False])
+def test_hw_check_ring_asks_the_technician(tmp_path, seen):
+    import io
+
+    from device.hwcheck import COLOUR_S, PATTERN, Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path)
+    questions = []
+    rep = Report(io.StringIO())
+    try:
+        t0 = clock.now()
+        check_ring(parts, clock, rep, ask=lambda q: questions.append(q) or seen)
+        assert clock.now() - t0 >= len(PATTERN) * COLOUR_S  # each colour shown ~1.5 s
+    finally:
+        parts.close()
+    assert len(questions) == 1
+    assert rep.rows[-1][0] == ("PASS" if seen else "FAIL")
+    out = rep.out.getvalue()
+    assert all(f"LEDs {name}" in out for name, _ in PATTERN)  # each colour announced
+
+
+@pytest.mark.parametrize("heard", [True, False])
+def test_hw_check_buzzer_asks_the_technician(tmp_path, heard):
+    import io
+
+    from device.hwcheck import Report, check_buttons
+
+    parts, clock = _sim_parts(tmp_path, "[buttons]\nbuzzer = 13\n")
+    rep = Report(io.StringIO())
+    try:
+        check_buttons(parts, clock, rep, 1.0, ask=lambda q: heard)
+    finally:
+        parts.close()
+    assert rep.rows[-1][:2] == ("PASS" if heard else "FAIL", "buzzer")
+
+
+def test_hw_check_sim_never_asks(tmp_path, monkeypatch, capsys):
+    class Terminal:
+        def isatty(self):
+            return True
+
+        def readline(self):
+            raise AssertionError("hw-check --sim must not wait for an answer")
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    f = config(tmp_path, "[buttons]\nbuzzer = 13\n")
+    assert main(["hw-check", "--sim", "--config", str(f)]) == 0
+
+
+def test_hw_check_says_when_a_device_is_busy(monkeypatch, capsys):
+    import device.hwcheck as hw
+
+    real = hw.open_parts
+
+    def busy_parts(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        parts.controls.close()
+        parts.controls = None
+        parts.problems["controls"] = HardwareError("controls: error: 'GPIO busy'")
+        return parts
+
+    monkeypatch.setattr(hw, "open_parts", busy_parts)
+    assert main(["hw-check", "--sim"]) == 1
+    out = capsys.readouterr().out
+    busy = [line for line in out.splitlines() if "busy" in line and "hw-check:" in line]
+    assert len(busy) == 1
+    assert "sudo systemctl stop ademcoach ademcoach-config.path" in busy[0]
