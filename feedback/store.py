@@ -70,6 +70,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX exercises_session ON exercises(session_id);
     CREATE INDEX sessions_started ON sessions(started_at)
     """,
+    # 3: per exercise the pacer and its target (the report compares each exercise with
+    # its own target), the seconds practised without pauses and the share of breaths
+    # in rhythm with the pacer. NULL: recorded before this version (or not said).
+    """
+    ALTER TABLE exercises ADD COLUMN pacer TEXT;
+    ALTER TABLE exercises ADD COLUMN target_ratio REAL;
+    ALTER TABLE exercises ADD COLUMN target_rate_bpm REAL;
+    ALTER TABLE exercises ADD COLUMN active_s REAL;
+    ALTER TABLE exercises ADD COLUMN in_sync REAL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
