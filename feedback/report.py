@@ -349,6 +349,21 @@ def _parse_since(text: str | None) -> dt.date | None:
         raise fail(f"--since {text!r}: not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
 
 
+def _found(db: Path, what: str, command: str) -> bool:
+    """Does the records database exist? Raises AdemError when this user may not look
+    (the unit's directory belongs to the ``ademcoach`` user, mode 0700)."""
+    try:
+        found = db.exists()
+        denied = db.parent.is_dir() and not os.access(db.parent, os.R_OK | os.X_OK | (
+            os.W_OK if what == "erase" else 0))
+    except PermissionError:
+        denied = True
+    if denied:
+        raise AdemError(f"{db.parent}: no permission to {what} the records; run it as their "
+                        f"owner, e.g. sudo -u ademcoach ademcoach {command}") from None
+    return found
+
+
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None) -> list[Session]:
     """Write the whole report into ``out`` (created). Returns the sessions reported."""
@@ -357,12 +372,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     out.mkdir(parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
-    try:
-        found = db.exists()
-    except PermissionError:
-        raise AdemError(f"{data_dir}: no permission to read the records; run it as their "
-                        "owner, e.g. sudo -u ademcoach ademcoach report") from None
-    if found:
+    if _found(db, "read", "report"):
         try:
             conn = connect(db, create=False)
         except (sqlite3.Error, StorageError) as exc:
@@ -505,7 +515,7 @@ def wipe(data_dir: Path) -> int:
     Works while the unit runs (SQLite locking); old pages are overwritten, not just freed."""
     db = data_dir / DB_NAME
     n = 0
-    if db.exists():
+    if _found(db, "erase", "wipe"):
         conn = connect(db, create=False)
         try:
             conn.execute("PRAGMA secure_delete = ON")
@@ -525,6 +535,7 @@ def wipe(data_dir: Path) -> int:
 
 def cmd_wipe(args) -> int:
     data_dir = records_dir(args)
+    _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
     if not args.yes:
         print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
               end="", flush=True)

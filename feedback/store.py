@@ -92,10 +92,15 @@ class StorageError(Exception):
 
 
 def default_data_dir(configured: str = "") -> Path:
-    """``[records] data_dir`` if set, else /var/lib/ademcoach if writable, else the XDG dir."""
+    """``[records] data_dir`` if set, else /var/lib/ademcoach if it exists, else the XDG dir.
+
+    The unit's directory is used even when this user cannot enter it (``report`` or
+    ``wipe`` run as someone other than its owner): they then say so, instead of quietly
+    reading an empty directory of their own.
+    """
     if configured:
         return Path(configured).expanduser()
-    if UNIT_DATA_DIR.is_dir() and os.access(UNIT_DATA_DIR, os.W_OK | os.X_OK):
+    if UNIT_DATA_DIR.is_dir():
         return UNIT_DATA_DIR
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(xdg) / "ademcoach"

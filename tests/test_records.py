@@ -257,12 +257,13 @@ def unwritable_dir(request, tmp_path):
     subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
 
 
-def test_default_data_dir_skips_a_unit_dir_it_cannot_write(monkeypatch, tmp_path,
-                                                            unwritable_dir):
+def test_default_data_dir_is_the_unit_dir_even_when_it_cannot_write(monkeypatch, tmp_path,
+                                                                    unwritable_dir):
+    # report and wipe run as another user must say so, not read a directory of their own
     monkeypatch.setattr(store, "UNIT_DATA_DIR", unwritable_dir)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert unwritable_dir.is_dir()
-    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
+    assert default_data_dir("") == unwritable_dir
 
 
 def test_connect_migrates_fresh_database(tmp_path):

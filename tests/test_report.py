@@ -380,3 +380,62 @@ def test_every_text_of_the_calendar_is_inside_the_image(tmp_path, months):
     rects = calendar_chart("HOME-0042", days, path)
     area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
     assert len(rects) == 6 and all(area.contains(r) for r in rects), (area, rects)
+
+
+@pytest.fixture
+def locked_unit(tmp_path, monkeypatch):
+    """The unit's data dir with one session, which this user may not enter (as a 0700
+    directory of the ademcoach user); no data_dir in the config."""
+    import os
+    from pathlib import Path
+
+    from feedback import store
+
+    unit = tmp_path / "var-lib-ademcoach"
+    rec = Records(unit, clock=VirtualClock(0.0))
+    rec.start_session("AB12", "home", "", DAY0)
+    rec.add(breath(10.0, 2.0, 3.0))
+    assert rec.close() == 0
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unit)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[patient]\ndaily_minutes = 5.0\n")
+    if os.geteuid() == 0:  # root enters anything: refuse the way a 0700 directory does
+        real_stat, real_access = Path.stat, os.access
+
+        def stat(self, *args, **kwargs):
+            if self.parent == unit:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_stat(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "stat", stat)
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == unit
+                            else real_access(p, mode, **kw))
+        yield unit, cfg
+        monkeypatch.undo()
+    else:
+        unit.chmod(0)
+        yield unit, cfg
+        unit.chmod(0o700)
+    assert sqlite3.connect(unit / DB_NAME).execute(
+        "SELECT count(*) FROM sessions").fetchone() == (1,)  # nothing was erased
+
+
+def test_report_as_another_user_says_so_instead_of_reading_an_empty_dir(
+        locked_unit, tmp_path, capsys):
+    unit, cfg = locked_unit
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{unit}: no permission to read the records" in err
+    assert "sudo -u ademcoach ademcoach report" in err
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_wipe_as_another_user_refuses_instead_of_erasing_nothing(locked_unit, tmp_path,
+                                                                 capsys):
+    unit, cfg = locked_unit
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 1
+    said = capsys.readouterr()
+    assert "erased" not in said.out
+    assert f"{unit}: no permission to erase the records" in said.err
+    assert "sudo -u ademcoach ademcoach wipe" in said.err
