@@ -605,3 +605,44 @@ def test_compliance_counts_up_to_the_report_date(tmp_path, monkeypatch):
     summary = (out / "summary.txt").read_text()
     assert "2025-10-09 to 2025-10-13 (last session 4 days ago)" in summary
     assert "Practice: 6.0 min on 1 of 5 days; home target 5 min/day met on 1 day\n" in summary
+
+
+def test_the_target_line_is_drawn_under_paced_exercises_only(tmp_path, monkeypatch):
+    from feedback.report_charts import TARGET
+
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    img = pygame.image.load(str(out / "session-00001.png"))
+
+    def green(x0, x1):  # target pixels in the ratio panel between x0 and x1
+        return sum(1 for x in range(x0, x1) for y in range(72, 258)
+                   if tuple(img.get_at((x, y)))[:3] == TARGET)
+
+    # 6 minutes over 720 px: calibration 0-1 min, belly 1-5 min, movement 5-6 min
+    assert green(62, 178) == 0 and green(662, 778) == 0
+    assert green(182, 658) > 100
+
+
+def test_names_of_short_exercises_do_not_overlap(tmp_path):
+    from feedback.report import load_sessions
+    from feedback.report_charts import session_chart
+    from feedback.store import connect
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("IJ90", "clinic", "", DAY0)
+    for t, name in [(0.0, "Kalibratie"), (5.0, "Buikademhaling"), (9.0, "Ademen met de ribben"),
+                    (12.0, "Tillen: uitademen bij inspanning"), (600.0, "Lange uitademing")]:
+        rec.add(ev.Exercise(t, name, "start", pacer="off"))
+    rec.add(breath(700.0, 2.0, 3.0))
+    clock.advance(720.0)
+    assert rec.close() == 0
+    conn = connect(data / DB_NAME, create=False)
+    (s,) = load_sessions(conn)
+    conn.close()
+    path = tmp_path / "s.png"
+    rects = session_chart(s, path)  # 12 minutes: the first four start within 12 s
+    area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
+    assert len(rects) >= 3 and all(area.contains(r) for r in rects)
+    assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
