@@ -20,7 +20,18 @@ from typing import Protocol
 import numpy as np
 
 from feedback.cues import CueRules, Targets
-from feedback.events import Breath, Cue, Event, Exercise, Fault, FaultEnd, Hold, HoldEnd
+from feedback.events import (
+    Breath,
+    Cue,
+    Event,
+    Exercise,
+    Fault,
+    FaultEnd,
+    Hold,
+    HoldEnd,
+    Pause,
+    Resume,
+)
 from feedback.pacer import Adaptive, Pacer, Pattern
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
@@ -232,17 +243,27 @@ class Coach:
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
                                                     if ex.cue_on(k)], t0=t)
         self.stats.append(ExerciseStats(ex))
-        return [Exercise(at=t, name=ex.name_nl, phase="start")]
+        if self.pacer is None:
+            return [Exercise(at=t, name=ex.name_nl, phase="start", pacer="off")]
+        # The target the exercise leads to, as the analysis measures it (pauses counted):
+        # the adaptive mode's goal, else the pattern (the end of a progression).
+        goal = self.pacer._target() if self.pacer.adaptive else self.pacer.base
+        return [Exercise(at=t, name=ex.name_nl, phase="start", pacer=self._pacer_mode(ex),
+                         target_ratio=goal.effective_ratio, target_rate_bpm=goal.rate_bpm)]
 
     def _end_exercise(self, t: float) -> list[Event]:
         ex = self.programme.exercises[self.index]
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
+        in_sync = None
         if self.pacer:
             st.following = self.pacer.summary()
+            if sum(self.pacer.following.values()):
+                in_sync = st.following["in_sync"]
         self.running_since = None
         self.elapsed_before = st.active_s
-        out: list[Event] = [Exercise(at=t, name=ex.name_nl, phase="end")]
+        out: list[Event] = [Exercise(at=t, name=ex.name_nl, phase="end",
+                                     active_s=st.active_s, in_sync=in_sync)]
         self._apply_pending()
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1
@@ -264,12 +285,12 @@ class Coach:
                 self.elapsed_before = self.elapsed(t)
                 self.running_since = None
                 self.mode = "paused"
-                return []
+                return [Pause(at=t)]
             if self.mode == "paused":
                 self.mode = "exercise"
                 self.running_since = t
                 self.pacer = self._make_pacer(t)
-                return []
+                return [Resume(at=t)]
             if self.mode == "summary":
                 self.mode = "idle"
                 return []

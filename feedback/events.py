@@ -136,22 +136,56 @@ class Cue(Event):
             raise ValueError(f"unknown cue kind {self.kind!r}; one of {', '.join(CUE_KINDS)}")
 
 
+PACER_MODES = ("fixed", "adaptive", "off")
+
+
 @dataclass(frozen=True)
 class Exercise(Event):
-    """An exercise started (``phase='start'``) or ended (``phase='end'``)."""
+    """An exercise started (``phase='start'``) or ended (``phase='end'``).
+
+    At the start (all optional, left out by older producers): ``pacer``, the pacer's mode
+    in this exercise (one of PACER_MODES; ``off``: no pacer), and with a pacer the target
+    it leads to: ``target_ratio``, exhale:inhale as the analysis measures it (pauses
+    counted, ``Pattern.effective_ratio``), and ``target_rate_bpm``. At the end:
+    ``active_s``, seconds practised (pauses left out) and, with a pacer, ``in_sync``, the
+    share (0..1) of the assessed breaths that followed it.
+    """
 
     name: str = ""
     phase: str = "start"
+    pacer: str | None = None
+    target_ratio: float | None = None
+    target_rate_bpm: float | None = None
+    active_s: float | None = None
+    in_sync: float | None = None
     kind_name: ClassVar[str] = "exercise"
 
     def __post_init__(self):
         if self.phase not in ("start", "end"):
             raise ValueError(f"exercise phase must be 'start' or 'end', not {self.phase!r}")
+        if self.pacer is not None and self.pacer not in PACER_MODES:
+            raise ValueError(f"unknown pacer mode {self.pacer!r}; one of "
+                             f"{', '.join(PACER_MODES)}")
+
+
+@dataclass(frozen=True)
+class Pause(Event):
+    """The patient paused the exercise (the start/pause button)."""
+
+    kind_name: ClassVar[str] = "pause"
+
+
+@dataclass(frozen=True)
+class Resume(Event):
+    """The patient went on after a pause."""
+
+    kind_name: ClassVar[str] = "resume"
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind_name: cls
-    for cls in (Inhale, Exhale, Breath, Hold, HoldEnd, Fault, FaultEnd, Cue, Exercise)
+    for cls in (Inhale, Exhale, Breath, Hold, HoldEnd, Fault, FaultEnd, Cue, Exercise, Pause,
+                Resume)
 }
 
 

@@ -421,12 +421,15 @@ class Records:
         elif isinstance(e, ev.Exercise) and e.phase == "start":
             if exid is not None:
                 conn.execute("UPDATE exercises SET end_t=? WHERE id=?", (e.at, exid))
-            cur = conn.execute("INSERT INTO exercises (session_id, name, start_t) VALUES (?,?,?)",
-                               (sid, e.name, e.at))
+            cur = conn.execute(
+                "INSERT INTO exercises (session_id, name, start_t, pacer, target_ratio, "
+                "target_rate_bpm) VALUES (?,?,?,?,?,?)",
+                (sid, e.name, e.at, e.pacer, e.target_ratio, e.target_rate_bpm))
             st.exercise[handle] = cur.lastrowid
         elif isinstance(e, ev.Exercise):
             if exid is not None:
-                conn.execute("UPDATE exercises SET end_t=? WHERE id=?", (e.at, exid))
+                conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=? WHERE id=?",
+                             (e.at, e.active_s, e.in_sync, exid))
             st.exercise[handle] = None
         else:
             conn.execute("INSERT INTO events (session_id, at, kind, data) VALUES (?,?,?,?)",

@@ -48,10 +48,21 @@ TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 class Exercise:
     id: int
     name: str
-    minutes: float
+    minutes: float  # practised: pauses (and recalibration) left out
     breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
     holds: int = 0
     cues: int = 0
+    start: float = 0.0  # seconds from the session start
+    end: float = 0.0
+    pacer: str | None = None  # "fixed", "adaptive", "off"; None: not recorded (old record)
+    ratio_target: float | None = None  # exhale:inhale target, pauses counted; None: no pacer
+    rate_target: float | None = None  # breaths/min target, when recorded
+    in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
+    hold_s: list = field(default_factory=list)  # how long each of its holds lasted
+
+    @property
+    def paced(self) -> bool:
+        return self.ratio_target is not None
 
 
 @dataclass
@@ -60,9 +71,9 @@ class Session:
     patient: str
     programme: str
     started_at: float  # wall clock, epoch seconds
-    minutes: float
+    minutes: float  # practised: pauses left out
     end_reason: str
-    ratio_target: float
+    ratio_target: float  # the config's pacer, for breaths without a recorded target
     daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
@@ -70,6 +81,11 @@ class Session:
     faults: list = field(default_factory=list)  # (t0, t1, kind)
     exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
     ex_starts: list = field(default_factory=list)  # (t, name)
+    span_minutes: float = 0.0  # from start to end, pauses included
+    pauses: list = field(default_factory=list)  # (t0, t1) from start
+    paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
+    loose: list = field(default_factory=list)  # breaths outside any exercise
+    holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
 
     @property
     def start_local(self) -> dt.datetime:
@@ -79,10 +95,21 @@ class Session:
     def day(self) -> dt.date:
         return self.start_local.date()
 
+    @property
+    def target(self) -> float | None:
+        """The target ratio this session's paced breaths were breathing to (median)."""
+        found = _median(t for _, t in self.paced)
+        if found is None:
+            found = _median(e.ratio_target for e in self.exercises)
+        if found is None and not self.exercises:
+            found = self.ratio_target
+        return found
+
 
 def _targets(config_text: str) -> tuple[float, float]:
     """From the config stored with a session: the pacer's exhale:inhale ratio and the home
-    target in minutes a day; the defaults for whatever is missing or unreadable."""
+    target in minutes a day; the defaults for whatever is missing or unreadable.
+    The ratio is only the fallback for records without a per-exercise target."""
     pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
     daily = HOME_TARGET_MIN
     try:
@@ -103,9 +130,37 @@ def _targets(config_text: str) -> tuple[float, float]:
     return ratio, daily
 
 
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns ``table`` has (none when it does not exist): older schemas lack some."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
+    """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
+    resumed, the next exercise starts (the next button while paused) or the session ends."""
+    spans, since = [], None
+    for at, kind in sorted(list(marks) + [(s, "exercise") for s in starts]):
+        if kind == "pause" and since is None:
+            since = at
+        elif kind != "pause" and since is not None:
+            spans.append((since, max(since, at)))
+            since = None
+    if since is not None:
+        spans.append((since, max(since, t_end)))
+    return spans
+
+
+def _overlap(spans, a: float, b: float) -> float:
+    return sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans)
+
+
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                   patient: str | None = None) -> list[Session]:
     """Every session (from ``since``, of ``patient``), oldest first, with its details."""
+    have = _columns(conn, "exercises")
+    extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync")
+    ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
+    with_events = bool(_columns(conn, "events"))
     out = []
     for sid, code, prog, started, ended, reason, cfg, t0, t1 in conn.execute(
         "SELECT id, patient_code, programme, started_at, ended_at, end_reason, config, "
@@ -124,29 +179,63 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                   "ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
         faults = q("SELECT at, coalesce(end_at, at), kind FROM faults WHERE session_id=?")
-        exs = q("SELECT id, name, start_t, end_t FROM exercises WHERE session_id=? ORDER BY id")
+        exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
+                "WHERE session_id=? ORDER BY id")
+        marks = q("SELECT at, kind FROM events WHERE session_id=? AND kind IN "
+                  "('pause', 'resume') ORDER BY at, id") if with_events else []
         times = [b[0] for b in breaths] + [h[1] for h in holds] + [c[0] for c in cues]
         times += [e[3] for e in exs if e[3] is not None] + [f[1] for f in faults]
+        times += [m[0] for m in marks]
         if t0 is None:  # schema 1 had no session clock: measure from the first event
             t0 = min(times + [e[2] for e in exs], default=0.0)
         if t1 is None:  # interrupted (power cut): up to the last thing recorded
             t1 = max(times, default=t0)
             if ended is not None:
                 t1 = max(t1, t0 + ended - started)
-        s = Session(sid, code, prog, started, max(0.0, t1 - t0) / 60.0,
-                    reason or "interrupted", *_targets(cfg))
+        pauses = _pause_spans(marks, [e[2] for e in exs], t1)
+        span = max(0.0, t1 - t0)
+        fallback, daily = _targets(cfg)
+        s = Session(sid, code, prog, started, span / 60.0, reason or "interrupted",
+                    fallback, daily, span_minutes=span / 60.0)
+        s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
         s.faults = [(a - t0, b - t0, k) for a, b, k in faults]
-        for eid, name, es, ee in exs:
+        names = {}
+        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync in exs:
             end = ee if ee is not None else t1
-            ex = Exercise(eid, name, max(0.0, end - es) / 60.0)
+            if active_s is None:
+                active_s = max(0.0, end - es - _overlap(pauses, es, end))
+            if mode is None:  # recorded before the exercises had their own target
+                target = fallback
+            elif mode == "off":
+                target = rate_t = None
+            elif target is None:
+                target = fallback
+            ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
+                          ratio_target=target, rate_target=rate_t, in_sync=in_sync)
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
             ex.holds = sum(1 for h in holds if h[2] == eid)
+            ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
             ex.cues = sum(1 for c in cues if c[2] == eid)
             s.exercises.append(ex)
             s.ex_starts.append((es - t0, name))
+            names[eid] = ex
+        if s.exercises:
+            s.minutes = sum(e.minutes for e in s.exercises)
+        else:
+            s.minutes = max(0.0, span - _overlap(pauses, t0, t1)) / 60.0
+        for a, i, e, r, eid in breaths:
+            b = (a - t0, i, e, r)
+            ex = names.get(eid)
+            if ex is None:
+                s.loose.append(b)
+                s.paced.append((b, fallback))
+            elif ex.paced:
+                s.paced.append((b, ex.ratio_target))
+        s.holds_by_exercise = [(names[eid].name if eid in names else "", b - a)
+                               for a, b, eid in holds]
         out.append(s)
     return out
 
@@ -187,25 +276,52 @@ def direction(first: float, last: float, target: float) -> str:
         "away from the target"
 
 
+def trends(s: Session) -> list[tuple[str, float, float, str]]:
+    """Per paced exercise (and for breaths recorded outside any exercise): the median
+    ratio of its first and last third of breaths and how it moved against its target.
+    Exercises without a pacer (calibration, movement) have none."""
+    groups = [(e.name, e.breaths, e.ratio_target) for e in s.exercises if e.paced]
+    if s.loose:
+        groups.append(("", s.loose, s.ratio_target))
+    out = []
+    for name, breaths, target in groups:
+        first, last, word = trend(breaths, target)
+        if word:
+            out.append((name, first, last, word))
+    return out
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _f(x, nd=2) -> str:
     return "" if x is None else f"{x:.{nd}f}"
+
+
+def _holds_text(holds) -> str:
+    """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds)."""
+    by: dict[str, list[float]] = {}
+    for name, secs in holds:
+        by.setdefault(name or "(no exercise)", []).append(secs)
+    return "; ".join(f"{name} {len(d)}, longest {max(d):.1f} s" for name, d in by.items())
 
 
 def session_rows(sessions) -> list[dict]:
     rows = []
     for s in sessions:
-        first, last, word = trend(s.breaths, s.ratio_target)
-        n_ex = len(s.exercises)
+        paced = [b for b, _ in s.paced]
+        target = s.target
         rows.append({
             "session": s.id, "date": s.day.isoformat(),
             "start": s.start_local.strftime("%H:%M"), "patient": s.patient,
-            "programme": s.programme, "minutes": _f(s.minutes, 1), "end": s.end_reason,
-            "exercises": n_ex, "breaths": len(s.breaths),
+            "programme": s.programme, "minutes": _f(s.minutes, 1),
+            "length_minutes": _f(s.span_minutes, 1), "end": s.end_reason,
+            "exercises": len(s.exercises), "breaths": len(s.breaths),
             "breaths_per_min": _f(rate(s.breaths), 1),
-            "ratio": _f(_median(ratios(s.breaths))), "ratio_first": _f(first),
-            "ratio_last": _f(last), "ratio_target": _f(s.ratio_target),
-            "ratio_trend": word, "holds": len(s.holds),
-            "holds_per_exercise": _f(len(s.holds) / n_ex if n_ex else None),
+            "ratio": _f(_median(ratios(paced))), "ratio_target": _f(target),
+            "ratio_trend": "; ".join(f"{n}: {w}" if n else w for n, _, _, w in trends(s)),
+            "holds": len(s.holds), "holds_by_exercise": _holds_text(s.holds_by_exercise),
             "cues": len(s.cues),
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
                 k for _, k in s.cues).items())),
@@ -215,39 +331,58 @@ def session_rows(sessions) -> list[dict]:
 
 
 def exercise_rows(sessions) -> list[dict]:
-    return [{
-        "session": s.id, "date": s.day.isoformat(), "exercise": i + 1, "name": e.name,
-        "minutes": _f(e.minutes, 1), "breaths": len(e.breaths),
-        "breaths_per_min": _f(rate(e.breaths), 1), "ratio": _f(_median(ratios(e.breaths))),
-        "holds": e.holds, "cues": e.cues,
-    } for s in sessions for i, e in enumerate(s.exercises)]
+    rows = []
+    for s in sessions:
+        for i, e in enumerate(s.exercises):
+            first, last, word = trend(e.breaths, e.ratio_target) if e.paced else (None,) * 2 + (
+                "",)
+            rows.append({
+                "session": s.id, "date": s.day.isoformat(), "exercise": i + 1,
+                "name": e.name, "pacer": e.pacer or "", "minutes": _f(e.minutes, 1),
+                "breaths": len(e.breaths), "breaths_per_min": _f(rate(e.breaths), 1),
+                "ratio": _f(_median(ratios(e.breaths))), "ratio_target": _f(e.ratio_target),
+                "rate_target": _f(e.rate_target, 1), "ratio_first": _f(first),
+                "ratio_last": _f(last), "ratio_trend": word,
+                "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
+                "holds": e.holds, "hold_s": _f(sum(e.hold_s), 1) if e.hold_s else "",
+                "longest_hold_s": _f(max(e.hold_s), 1) if e.hold_s else "", "cues": e.cues,
+            })
+    return rows
 
 
-def day_rows(sessions, since: dt.date | None = None) -> list[dict]:
-    """One row per patient and calendar day from the first day to the last session."""
+def day_rows(sessions, since: dt.date | None = None,
+             today: dt.date | None = None) -> list[dict]:
+    """One row per patient and calendar day from the first day to ``today`` (the report
+    date; the last session when not given). Minutes are practised minutes, pauses left
+    out; the ratio is that of the breaths under a pacer."""
     rows = []
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
         first = since or mine[0].day
         last = max(s.day for s in mine)
+        if today is not None:
+            last = max(last, today)
         day = first
         previous = None  # ratio of the last day with breaths
         goal = mine[0].daily_target  # home target: a day without sessions keeps the last
         while day <= last:
-            today = [s for s in mine if s.day == day]
-            minutes = sum(s.minutes for s in today)
-            breaths = [b for s in today for b in s.breaths]
-            ratio = _median(ratios(breaths))
-            target = today[-1].ratio_target if today else None
-            goal = today[-1].daily_target if today else goal
+            today_s = [s for s in mine if s.day == day]
+            minutes = sum(s.minutes for s in today_s)
+            breaths = [b for s in today_s for b in s.breaths]
+            paced = [p for s in today_s for p in s.paced]
+            ratio = _median(ratios([b for b, _ in paced]))
+            target = _median(t for _, t in paced)
+            if target is None:
+                target = _median(s.target for s in today_s)
+            goal = today_s[-1].daily_target if today_s else goal
             word = ""
-            if ratio is not None and previous is not None:
+            if ratio is not None and previous is not None and target is not None:
                 word = direction(previous, ratio, target)
             rows.append({
                 "patient": code, "date": day.isoformat(), "minutes": _f(minutes, 1),
                 "target_minutes": _f(goal, 1),
                 "target_met": "yes" if minutes >= goal else "no",
-                "sessions": len(today), "breaths": len(breaths),
+                "sessions": len(today_s), "breaths": len(breaths),
                 "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(ratio),
                 "ratio_target": _f(target), "ratio_trend": word,
             })
@@ -263,48 +398,77 @@ def write_csv(path: Path, rows: list[dict], header: list[str]) -> None:
         w.writerows(rows)
 
 
-SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes", "end",
-                "exercises", "breaths", "breaths_per_min", "ratio", "ratio_first", "ratio_last",
-                "ratio_target", "ratio_trend", "holds", "holds_per_exercise", "cues",
+SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
+                "length_minutes", "end", "exercises", "breaths", "breaths_per_min", "ratio",
+                "ratio_target", "ratio_trend", "holds", "holds_by_exercise", "cues",
                 "cue_kinds", "faults"]
-EXERCISE_COLS = ["session", "date", "exercise", "name", "minutes", "breaths",
-                 "breaths_per_min", "ratio", "holds", "cues"]
+EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
+                 "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
+                 "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
+                 "longest_hold_s", "cues"]
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
+
+NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inhale as\n"
+        "measured (pauses counted), of the breaths under a pacer, against each exercise's\n"
+        "own pacer target. Trends are per paced exercise (first third -> last third of its\n"
+        "breaths); calibration, movement and other exercises without a pacer are left out.")
+
+
+def _in_sync_text(sessions) -> str:
+    """'72% (Buikademhaling 80%, Ribben 60%)', weighted by breaths; '' when not recorded."""
+    by: dict[str, list[float]] = {}
+    for s in sessions:
+        for e in s.exercises:
+            if e.in_sync is not None and e.breaths:
+                w = by.setdefault(e.name, [0.0, 0.0])
+                w[0] += e.in_sync * len(e.breaths)
+                w[1] += len(e.breaths)
+    if not by:
+        return ""
+    total = sum(a for a, _ in by.values()) / sum(n for _, n in by.values())
+    return f"{100 * total:.0f}% of the paced breaths (" + ", ".join(
+        f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()) + ")"
 
 
 def summary_text(sessions, days, today: dt.date) -> str:
     """The plain-text summary a therapist reads first."""
     if not sessions:
         return "Ademcoach report\n\nNo sessions recorded in this period.\n"
-    lines = ["Ademcoach report", ""]
+    lines = ["Ademcoach report", "", NOTE, ""]
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
-        my_days = [d for d in days if d["patient"] == code]
+        last = mine[-1].day
+        until = max(today, last)  # the report date (a clock set wrong: the last session)
+        my_days = [d for d in days if d["patient"] == code and d["date"] <= until.isoformat()]
         practised = [d for d in my_days if d["sessions"]]
         met = [d for d in my_days if d["target_met"] == "yes"]
         total = sum(s.minutes for s in mine)
-        last = mine[-1].day
-        lines.append(f"Patient {code or '(no code)'}: {my_days[0]['date']} to {last} "
-                     f"(last session {(today - last).days} days ago)")
+        ago = (until - last).days
+        lines.append(f"Patient {code or '(no code)'}: {my_days[0]['date']} to {until} "
+                     f"(last session {'today' if ago == 0 else _n(ago, 'day') + ' ago'})")
         interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
         lines.append(f"  Sessions: {len(mine)}" + (f" ({interrupted} interrupted)"
                                                    if interrupted else ""))
-        lines.append(f"  Practice: {total:.1f} min on {len(practised)} of {len(my_days)} days; "
-                     f"home target {mine[-1].daily_target:g} min/day met on {len(met)} days")
+        lines.append(f"  Practice: {total:.1f} min on {len(practised)} of "
+                     f"{_n(len(my_days), 'day')}; home target "
+                     f"{mine[-1].daily_target:g} min/day met on {_n(len(met), 'day')}")
         first, last_s = mine[0], mine[-1]
         lines.append(f"  Breaths per minute: {_f(rate(first.breaths), 1) or '-'} in the first "
                      f"session, {_f(rate(last_s.breaths), 1) or '-'} in the last")
-        r0, r1 = _median(ratios(first.breaths)), _median(ratios(last_s.breaths))
-        target = last_s.ratio_target
-        word = direction(r0, r1, target) if r0 is not None and r1 is not None else ""
+        r0 = _median(ratios([b for b, _ in first.paced]))
+        r1 = _median(ratios([b for b, _ in last_s.paced]))
+        target = last_s.target
+        word = direction(r0, r1, target) if None not in (r0, r1, target) else ""
         lines.append(f"  Exhale:inhale ratio: {_f(r0) or '-'} in the first session, "
-                     f"{_f(r1) or '-'} in the last (target {target:.2f})"
+                     f"{_f(r1) or '-'} in the last (target {_f(target) or '-'})"
                      + (f": {word}" if word else ""))
-        n_ex = sum(len(s.exercises) for s in mine)
-        holds = sum(len(s.holds) for s in mine)
-        per = f" ({holds / n_ex:.1f} per exercise)" if n_ex else ""
-        lines.append(f"  Breath-holds: {holds}{per}")
+        in_sync = _in_sync_text(mine)
+        if in_sync:
+            lines.append(f"  In rhythm with the pacer: {in_sync}")
+        holds = [h for s in mine for h in s.holds_by_exercise]
+        lines.append(f"  Breath-holds: {len(holds)}"
+                     + (f" ({_holds_text(holds)})" if holds else ""))
         cues = Counter(k for s in mine for _, k in s.cues)
         lines.append("  Cues: " + (", ".join(f"{k} {n}" for k, n in cues.most_common())
                                    or "none"))
@@ -312,17 +476,24 @@ def summary_text(sessions, days, today: dt.date) -> str:
         if faults:
             lines.append("  Faults: " + ", ".join(f"{k} {n}" for k, n in faults.most_common()))
         lines.append("")
-    lines.append("Per session: date start minutes breaths/min ratio (first->last) holds cues")
-    for r in session_rows(sessions):
+    lines.append("Per session: date start minutes breaths/min ratio "
+                 "(first->last per paced exercise) holds cues")
+    for s, r in zip(sessions, session_rows(sessions), strict=True):
+        moved = ", ".join(f"{n + ' ' if n else ''}{a:.2f}->{b:.2f}" for n, a, b, _ in trends(s))
         lines.append(f"  #{r['session']:<4} {r['date']} {r['start']} {r['minutes']:>5} min "
                      f"{r['breaths_per_min'] or '-':>5}/min ratio {r['ratio'] or '-':>4} "
-                     + (f"({r['ratio_first']}->{r['ratio_last']}) " if r["ratio_first"] else "")
+                     + (f"({moved}) " if moved else "")
                      + f"holds {r['holds']} cues {r['cues']}"
                      + (" interrupted" if r["end"] == "interrupted" else ""))
     return "\n".join(lines) + "\n"
 
 
 # --- the commands ---------------------------------------------------------------------
+
+
+def report_date() -> dt.date:
+    """The day the report is made (compliance counts up to it); replaced in tests."""
+    return dt.date.today()
 
 
 def _settings(args):
@@ -349,6 +520,21 @@ def _parse_since(text: str | None) -> dt.date | None:
         raise fail(f"--since {text!r}: not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
 
 
+def _found(db: Path, what: str, command: str) -> bool:
+    """Does the records database exist? Raises AdemError when this user may not look
+    (the unit's directory belongs to the ``ademcoach`` user, mode 0700)."""
+    try:
+        found = db.exists()
+        denied = db.parent.is_dir() and not os.access(db.parent, os.R_OK | os.X_OK | (
+            os.W_OK if what == "erase" else 0))
+    except PermissionError:
+        denied = True
+    if denied:
+        raise AdemError(f"{db.parent}: no permission to {what} the records; run it as their "
+                        f"owner, e.g. sudo -u ademcoach ademcoach {command}") from None
+    return found
+
+
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None) -> list[Session]:
     """Write the whole report into ``out`` (created). Returns the sessions reported."""
@@ -357,12 +543,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     out.mkdir(parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
-    try:
-        found = db.exists()
-    except PermissionError:
-        raise AdemError(f"{data_dir}: no permission to read the records; run it as their "
-                        "owner, e.g. sudo -u ademcoach ademcoach report") from None
-    if found:
+    if _found(db, "read", "report"):
         try:
             conn = connect(db, create=False)
         except (sqlite3.Error, StorageError) as exc:
@@ -371,12 +552,12 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
             sessions = load_sessions(conn, since, patient)
         finally:
             conn.close()
-    days = day_rows(sessions, since)
+    today = today or report_date()
+    days = day_rows(sessions, since, today)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)
-    (out / "summary.txt").write_text(
-        summary_text(sessions, days, today or dt.date.today()), encoding="utf-8")
+    (out / "summary.txt").write_text(summary_text(sessions, days, today), encoding="utf-8")
     for s in sessions:
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png")
     for code in sorted({s.patient for s in sessions}):
@@ -505,7 +686,7 @@ def wipe(data_dir: Path) -> int:
     Works while the unit runs (SQLite locking); old pages are overwritten, not just freed."""
     db = data_dir / DB_NAME
     n = 0
-    if db.exists():
+    if _found(db, "erase", "wipe"):
         conn = connect(db, create=False)
         try:
             conn.execute("PRAGMA secure_delete = ON")
@@ -525,6 +706,7 @@ def wipe(data_dir: Path) -> int:
 
 def cmd_wipe(args) -> int:
     data_dir = records_dir(args)
+    _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
     if not args.yes:
         print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
               end="", flush=True)

@@ -109,8 +109,53 @@ def _rolling_median(pts, k: int = 5):
     return out
 
 
-def session_chart(s, path: Path) -> None:
-    """One session on 800x480: ratio per breath (top) and breaths/min (bottom)."""
+def _target_spans(s) -> list[tuple[float, float, float]]:
+    """(from, to, target ratio) in minutes: under each paced exercise its own target; a
+    session without exercises has the config's target throughout."""
+    if not s.exercises:
+        return [(0.0, s.span_minutes, s.ratio_target)]
+    return [(e.start / 60, e.end / 60, e.ratio_target) for e in s.exercises if e.paced]
+
+
+def _fit(name: str, width: int, size: int = 16) -> str:
+    """``name`` cut (with an ellipsis) to ``width`` pixels; '' when not even 3 letters fit."""
+    f = font(size)
+    if f.size(name)[0] <= width:
+        return name
+    for n in range(len(name) - 1, 2, -1):
+        cut = name[:n].rstrip() + "\u2026"
+        if f.size(cut)[0] <= width:
+            return cut
+    return ""
+
+
+def _exercise_labels(surf, top: _Panel, starts) -> list[pygame.Rect]:
+    """Exercise names at their start lines, above the ratio panel or, when the room
+    there is taken, between the panels; cut short or left out when they do not fit."""
+    rows = [(top.rect.top - 3, "bottomleft"), (top.rect.bottom + 3, "topleft")]
+    free = [top.rect.left, top.rect.left]  # where each row is free from
+    xs = [top.x(t / 60) for t, _ in starts] + [top.rect.right]
+    placed = []
+    for k, (_, name) in enumerate(starts):
+        x = xs[k] + 3
+        w = font(16).size(name)[0]
+        row = next((r for r in (0, 1) if free[r] <= x and x + w <= top.rect.right), None)
+        label = name
+        if row is None:  # no row has room for all of it: cut it to its own exercise
+            row = 0 if free[0] <= x else 1 if free[1] <= x else None
+            label = _fit(name, min(xs[k + 1], top.rect.right) - x - 4) if row is not None else ""
+        if not label:
+            continue
+        y, anchor = rows[row]
+        rect = text(surf, label, (x, y), 16, MUTED, anchor)
+        free[row] = rect.right + 6
+        placed.append(rect)
+    return placed
+
+
+def session_chart(s, path: Path) -> list[pygame.Rect]:
+    """One session on 800x480: ratio per breath (top) and breaths/min (bottom).
+    Returns where the exercise names went."""
     surf = pygame.Surface(SESSION_SIZE)
     surf.fill(BG)
     title = (f"Session {s.id}  {s.start_local:%Y-%m-%d %H:%M}  {s.minutes:.1f} min  "
@@ -118,28 +163,35 @@ def session_chart(s, path: Path) -> None:
     text(surf, title, (20, 12), 26, bold=True)
     if s.end_reason == "interrupted":
         text(surf, "interrupted", (780, 14), 20, HOLD, "topright")
-    x_max = max(s.minutes, 0.5)
+    x_max = max(s.span_minutes, 0.5)
     rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
     rates = [(t / 60, r) for t, _, _, r in s.breaths if r]
-    y_ratio = max(3.0, s.ratio_target + 0.5, *(v for _, v in rs)) if rs else 3.0
+    spans = _target_spans(s)
+    targets = sorted({round(g, 2) for *_, g in spans})
+    y_ratio = max([3.0] + [g + 0.5 for g in targets] + [v for _, v in rs])
     y_ratio = min(y_ratio, 6.0)
     y_rate = min(40.0, max(20.0, *(v for _, v in rates))) if rates else 20.0
+    said = ("target " + ", ".join(f"{g:.2f}" for g in targets)) if targets else "no pacer"
     top = _Panel(surf, pygame.Rect(60, 70, 720, 190), x_max, y_ratio,
-                 f"exhale : inhale  (target {s.ratio_target:.2f})")
+                 f"exhale : inhale  ({said})")
     low = _Panel(surf, pygame.Rect(60, 290, 720, 120), x_max, y_rate, "breaths / min")
     for panel in (top, low):
+        for p0, p1 in s.pauses:
+            panel.band(p0 / 60, p1 / 60, GRID, 160)
         for m0, m1, _ in s.faults:
             panel.band(m0 / 60, m1 / 60, FAULT, 90)
         for h0, h1 in s.holds:
             panel.band(h0 / 60, h1 / 60, HOLD)
-    for t, name in s.ex_starts:
+    for t, _ in s.ex_starts:
         x = top.x(t / 60)
         for panel in (top, low):
             pygame.draw.line(surf, MUTED, (x, panel.rect.top), (x, panel.rect.bottom))
-        text(surf, name[:18], (x + 3, top.rect.top - 3), 16, MUTED, "bottomleft")
-    ty = top.y(s.ratio_target)
-    for x in range(top.rect.left, top.rect.right, 12):
-        pygame.draw.line(surf, TARGET, (x, ty), (min(x + 6, top.rect.right), ty), 2)
+    labels = _exercise_labels(surf, top, s.ex_starts)
+    for m0, m1, target in spans:
+        ty = top.y(target)
+        x0, x1 = top.x(m0), min(top.x(m1), top.rect.right)
+        for x in range(x0, x1, 12):
+            pygame.draw.line(surf, TARGET, (x, ty), (min(x + 6, x1), ty), 2)
     top.series(rs, RATIO)
     low.series(rates, RATE)
     for t, _ in s.cues:
@@ -161,6 +213,7 @@ def session_chart(s, path: Path) -> None:
         pygame.draw.rect(surf, color, (x, 452, 14, 14))
         x = text(surf, label, (x + 20, 459), 18, INK, "midleft").right + 22
     pygame.image.save(surf, str(path))
+    return labels
 
 
 def calendar_size(n_months: int, min_w: int = 0) -> tuple[int, int]:
@@ -190,7 +243,8 @@ def calendar_chart(patient: str, days: list[dict], path: Path) -> list[pygame.Re
     months = _months(first, last)
     met = sum(1 for day, v in minutes.items() if v >= goals[day])
     title = f"Practice calendar, patient {patient or '-'}"
-    line = (f"Home target {target_text} min/day: met on {met} of {len(minutes)} days "
+    days_text = f"{len(minutes)} day" + ("" if len(minutes) == 1 else "s")
+    line = (f"Home target {target_text} min/day: met on {met} of {days_text} "
             f"({first:%d %b} to {last:%d %b %Y})")
     legend = [(f">= {target_text} min", MET), ("some practice", PART), ("no practice", NONE)]
     note = "number = minutes practised"

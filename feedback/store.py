@@ -70,6 +70,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX exercises_session ON exercises(session_id);
     CREATE INDEX sessions_started ON sessions(started_at)
     """,
+    # 3: per exercise the pacer and its target (the report compares each exercise with
+    # its own target), the seconds practised without pauses and the share of breaths
+    # in rhythm with the pacer. NULL: recorded before this version (or not said).
+    """
+    ALTER TABLE exercises ADD COLUMN pacer TEXT;
+    ALTER TABLE exercises ADD COLUMN target_ratio REAL;
+    ALTER TABLE exercises ADD COLUMN target_rate_bpm REAL;
+    ALTER TABLE exercises ADD COLUMN active_s REAL;
+    ALTER TABLE exercises ADD COLUMN in_sync REAL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -82,10 +92,15 @@ class StorageError(Exception):
 
 
 def default_data_dir(configured: str = "") -> Path:
-    """``[records] data_dir`` if set, else /var/lib/ademcoach if writable, else the XDG dir."""
+    """``[records] data_dir`` if set, else /var/lib/ademcoach if it exists, else the XDG dir.
+
+    The unit's directory is used even when this user cannot enter it (``report`` or
+    ``wipe`` run as someone other than its owner): they then say so, instead of quietly
+    reading an empty directory of their own.
+    """
     if configured:
         return Path(configured).expanduser()
-    if UNIT_DATA_DIR.is_dir() and os.access(UNIT_DATA_DIR, os.W_OK | os.X_OK):
+    if UNIT_DATA_DIR.is_dir():
         return UNIT_DATA_DIR
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(xdg) / "ademcoach"

@@ -68,3 +68,31 @@ def test_read_events_names_the_line(tmp_path):
         ev.read_events(f)
     f.write_text("\n".join(e.to_json() for e in SAMPLES) + "\n")
     assert ev.read_events(f) == SAMPLES
+
+
+NEW_SAMPLES = [
+    ev.Exercise(at=0.0, name="Buikademhaling liggend", phase="start", pacer="fixed",
+                target_ratio=2.2857, target_rate_bpm=5.2174),
+    ev.Exercise(at=0.0, name="Kalibratie", phase="start", pacer="off"),
+    ev.Exercise(at=300.0, name="Buikademhaling liggend", phase="end", active_s=270.0,
+                in_sync=0.75),
+    ev.Pause(at=12.0),
+    ev.Resume(at=40.0),
+]
+SAMPLES.extend(NEW_SAMPLES[3:])  # every kind has a sample
+
+
+@pytest.mark.parametrize("event", NEW_SAMPLES, ids=lambda e: f"{e.kind_name}-{e.at}")
+def test_exercise_targets_and_pauses_round_trip(event):
+    assert ev.from_json(event.to_json()) == event
+
+
+def test_an_exercise_start_from_an_older_producer_has_no_target_fields():
+    data = json.loads(ev.Exercise(at=0.0, name="x").to_json())
+    assert data == {"event": "exercise", "at": 0.0, "name": "x", "phase": "start"}
+    assert json.loads(ev.Pause(at=1.5).to_json()) == {"event": "pause", "at": 1.5}
+
+
+def test_an_unknown_pacer_mode_is_rejected():
+    with pytest.raises(ValueError, match="unknown pacer mode 'fast'"):
+        ev.from_json('{"event": "exercise", "at": 1, "name": "x", "pacer": "fast"}')

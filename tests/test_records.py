@@ -257,12 +257,13 @@ def unwritable_dir(request, tmp_path):
     subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
 
 
-def test_default_data_dir_skips_a_unit_dir_it_cannot_write(monkeypatch, tmp_path,
-                                                            unwritable_dir):
+def test_default_data_dir_is_the_unit_dir_even_when_it_cannot_write(monkeypatch, tmp_path,
+                                                                    unwritable_dir):
+    # report and wipe run as another user must say so, not read a directory of their own
     monkeypatch.setattr(store, "UNIT_DATA_DIR", unwritable_dir)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert unwritable_dir.is_dir()
-    assert default_data_dir("") == tmp_path / "xdg" / "ademcoach"
+    assert default_data_dir("") == unwritable_dir
 
 
 def test_connect_migrates_fresh_database(tmp_path):
@@ -381,3 +382,68 @@ def test_events_before_any_session_are_refused(tmp_path):
     assert rec.close() == 0
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(0,)]
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM cues") == [(0,)]
+
+
+def _clinic_coach():
+    from feedback.coach import Coach
+    from feedback.config import validate
+    from feedback.programme import SHIPPED, load_programme
+
+    return Coach(validate({}), load_programme(SHIPPED / "clinic.toml"), 0.0)
+
+
+def test_the_coach_says_each_exercise_target_its_active_time_and_pauses():
+    coach = _clinic_coach()
+    (start,) = coach.button("start_pause", 0.0)
+    assert (start.name, start.pacer, start.target_ratio) == ("Kalibratie", "off", None)
+    end, belly = coach.button("next", 10.0)
+    assert (end.phase, end.active_s, end.in_sync) == ("end", 10.0, None)
+    # belly_lying: 3.5 s in, 7 s out, 1 s pause after the exhale: 8 / 3.5 as measured
+    # (the end of its 1:1 -> 1:2 progression), not the config's 6 / 4
+    assert (belly.name, belly.pacer) == ("Buikademhaling liggend", "fixed")
+    assert belly.target_ratio == pytest.approx(8.0 / 3.5)
+    assert belly.target_rate_bpm == pytest.approx(60.0 / 11.5)
+    assert coach.button("start_pause", 20.0) == [ev.Pause(20.0)]
+    assert coach.button("start_pause", 50.0) == [ev.Resume(50.0)]
+    for k in range(4):  # breaths in the pacer's rhythm
+        t0 = 50.0 + 11.5 * k
+        coach.feed(ev.Breath(t0 + 11.5, start=t0, peak=t0 + 3.5, end=t0 + 11.5,
+                             inhale_s=3.5, exhale_s=8.0, rate_bpm=60 / 11.5))
+    end, ribs = coach.button("next", 110.0)
+    assert end.active_s == pytest.approx(100.0 - 30.0)  # the 30 s pause is no practice
+    assert 0.0 < end.in_sync <= 1.0
+    assert ribs.target_ratio == pytest.approx(7.0 / 4.0)  # the config's 4 s / 6 s + 1 s
+
+
+def test_exercise_targets_active_time_and_pauses_are_stored(tmp_path):
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("AB12", "clinic", "", WALL)
+        rec.add(ev.Exercise(0.0, "Kalibratie", "start", pacer="off"))
+        rec.add(ev.Exercise(10.0, "Kalibratie", "end", active_s=10.0))
+        rec.add(ev.Exercise(10.0, "Buik", "start", pacer="fixed", target_ratio=2.25,
+                            target_rate_bpm=5.5))
+        rec.add(ev.Pause(20.0))
+        rec.add(ev.Resume(50.0))
+        rec.add(ev.Exercise(110.0, "Buik", "end", active_s=70.0, in_sync=0.75))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    assert rows(tmp_path / DB_NAME, "SELECT name, pacer, target_ratio, target_rate_bpm, "
+                                    "active_s, in_sync FROM exercises ORDER BY id") == [
+        ("Kalibratie", "off", None, None, 10.0, None), ("Buik", "fixed", 2.25, 5.5, 70.0, 0.75)]
+    assert rows(tmp_path / DB_NAME, "SELECT at, kind FROM events ORDER BY id") == [
+        (20.0, "pause"), (50.0, "resume")]
+
+
+def test_schema_2_gets_the_exercise_columns_keeping_old_rows_unknown(tmp_path):
+    db = tmp_path / DB_NAME
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, upto=2)
+    conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config) "
+                 "VALUES ('OLD1', 'home', ?, '')", (WALL,))
+    conn.execute("INSERT INTO exercises (session_id, name, start_t, end_t) "
+                 "VALUES (1, 'Oud', 0, 60)")
+    conn.close()
+    connect(db).close()
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 3
+    assert rows(db, "SELECT name, pacer, target_ratio, active_s, in_sync FROM exercises") == [
+        ("Oud", None, None, None, None)]

@@ -34,8 +34,12 @@ def breath(t, i, e):
 
 
 @pytest.fixture
-def unit(tmp_path):
-    """A data dir with three sessions and a config pointing at it."""
+def unit(tmp_path, monkeypatch):
+    """A data dir with three sessions and a config pointing at it; reported on the day of
+    the last session."""
+    import datetime as dt
+
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 11))
     data = tmp_path / "data"
     clock = VirtualClock(1000.0)
     rec = Records(data, clock=clock, raw_max_mb=1)
@@ -91,10 +95,12 @@ def test_report_csv_numbers(unit, tmp_path):
     assert (one["date"], one["start"], one["minutes"], one["end"]) == (
         "2025-10-09", "12:00", "6.0", "stopped")
     assert (one["exercises"], one["breaths"], one["holds"], one["cues"]) == ("2", "6", "1", "2")
-    # ratios 1.0 1.0 1.2 1.3 1.4 1.4: median 1.25; first third 1.0, last third 1.4
-    assert (one["ratio"], one["ratio_first"], one["ratio_last"]) == ("1.25", "1.00", "1.40")
-    assert (one["ratio_target"], one["ratio_trend"]) == ("1.50", "toward the target")
-    assert one["holds_per_exercise"] == "0.50"
+    # ratios 1.0 1.0 1.2 | 1.3 1.4 1.4: median 1.25; the trend is per exercise (recorded
+    # without their own targets: the config's 1.5 for both): 1.0->1.2 and 1.3->1.4
+    assert one["ratio"] == "1.25"
+    assert (one["ratio_target"], one["ratio_trend"]) == ("1.50", (
+        "Buikademhaling: toward the target; Lange uitademing: toward the target"))
+    assert one["holds_by_exercise"] == "Buikademhaling 1, longest 6.0 s"
     assert one["cue_kinds"] == "breathe_on:1 longer_exhale:1"
     # rates 60/4 60/4 60/5.5 60/4.6 60/6 60/6: median of 15 15 10.9 13.0 10 10 = 11.96
     assert one["breaths_per_min"] == "12.0"
@@ -300,9 +306,13 @@ def test_ratio_direction_in_plain_words(first, last, target, said):
     assert direction(first, last, target) == said
 
 
-def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_path):
+def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_path,
+                                                                         monkeypatch):
     # Day 0: 7 minutes with a target of 10 (not met); day 1: 6 minutes with the target
     # back at the default of 5 (met). Each day is judged by the target it was set to.
+    import datetime as dt
+
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 10))
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
     rec = Records(data, clock=clock)
@@ -320,7 +330,7 @@ def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_pa
     days = read_csv(out / "days.csv")
     assert [(d["minutes"], d["target_minutes"], d["target_met"]) for d in days] == [
         ("7.0", "10.0", "no"), ("6.0", "5.0", "yes")]
-    assert "home target 5 min/day met on 1 days" in (out / "summary.txt").read_text()
+    assert "home target 5 min/day met on 1 day\n" in (out / "summary.txt").read_text()
     cal = pygame.image.load(str(out / "calendar-CD34.png"))
     assert cal.get_size()[0] > 0
 
@@ -380,3 +390,259 @@ def test_every_text_of_the_calendar_is_inside_the_image(tmp_path, months):
     rects = calendar_chart("HOME-0042", days, path)
     area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
     assert len(rects) == 6 and all(area.contains(r) for r in rects), (area, rects)
+
+
+@pytest.fixture
+def locked_unit(tmp_path, monkeypatch):
+    """The unit's data dir with one session, which this user may not enter (as a 0700
+    directory of the ademcoach user); no data_dir in the config."""
+    import os
+    from pathlib import Path
+
+    from feedback import store
+
+    unit = tmp_path / "var-lib-ademcoach"
+    rec = Records(unit, clock=VirtualClock(0.0))
+    rec.start_session("AB12", "home", "", DAY0)
+    rec.add(breath(10.0, 2.0, 3.0))
+    assert rec.close() == 0
+    monkeypatch.setattr(store, "UNIT_DATA_DIR", unit)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[patient]\ndaily_minutes = 5.0\n")
+    if os.geteuid() == 0:  # root enters anything: refuse the way a 0700 directory does
+        real_stat, real_access = Path.stat, os.access
+
+        def stat(self, *args, **kwargs):
+            if self.parent == unit:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_stat(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "stat", stat)
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == unit
+                            else real_access(p, mode, **kw))
+        yield unit, cfg
+        monkeypatch.undo()
+    else:
+        unit.chmod(0)
+        yield unit, cfg
+        unit.chmod(0o700)
+    assert sqlite3.connect(unit / DB_NAME).execute(
+        "SELECT count(*) FROM sessions").fetchone() == (1,)  # nothing was erased
+
+
+def test_report_as_another_user_says_so_instead_of_reading_an_empty_dir(
+        locked_unit, tmp_path, capsys):
+    unit, cfg = locked_unit
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{unit}: no permission to read the records" in err
+    assert "sudo -u ademcoach ademcoach report" in err
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_wipe_as_another_user_refuses_instead_of_erasing_nothing(locked_unit, tmp_path,
+                                                                 capsys):
+    unit, cfg = locked_unit
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 1
+    said = capsys.readouterr()
+    assert "erased" not in said.out
+    assert f"{unit}: no permission to erase the records" in said.err
+    assert "sudo -u ademcoach ademcoach wipe" in said.err
+
+
+CLINIC_CONFIG = "[pacer]\ninhale_s = 4.0\nexhale_s = 6.0\nhold_out_s = 1.0\n"
+BELLY_TARGET = 8.0 / 3.5  # clinic belly_lying: 3.5 s in, 7 s out, 1 s pause after it
+
+
+def clinic_session(data, clock=None, wall=DAY0):
+    """Calibration (no pacer, ratio 1.0), belly breathing (fixed pacer, ratio 1.6 -> 2.1),
+    movement (no pacer, ratio 1.0; ended by the session end), a hold in each of the last
+    two; 6 minutes, all practised."""
+    clock = clock or VirtualClock(0.0)
+    t0 = clock.now()
+    rec = Records(data, clock=clock)
+    rec.start_session("EF56", "clinic", CLINIC_CONFIG, wall)
+    rec.add(ev.Exercise(t0, "Kalibratie", "start", pacer="off"))
+    for k in range(6):
+        rec.add(breath(t0 + 10.0 + 5 * k, 2.5, 2.5))
+    rec.add(ev.Exercise(t0 + 60.0, "Kalibratie", "end", active_s=60.0))
+    rec.add(ev.Exercise(t0 + 60.0, "Buikademhaling liggend", "start", pacer="fixed",
+                        target_ratio=BELLY_TARGET, target_rate_bpm=60 / 11.5))
+    for k, r in enumerate([1.6, 1.6, 1.6, 2.0, 2.0, 2.2]):
+        rec.add(breath(t0 + 60.0 + 11.5 * (k + 1), 3.5, 3.5 * r))
+    rec.add(ev.Hold(t0 + 150.0, t=t0 + 144.0))
+    rec.add(ev.HoldEnd(t0 + 152.0, t=t0 + 152.0))
+    rec.add(ev.Exercise(t0 + 300.0, "Buikademhaling liggend", "end", active_s=240.0,
+                        in_sync=0.75))
+    rec.add(ev.Exercise(t0 + 300.0, "Ademen tijdens bewegen", "start", pacer="off"))
+    for k in range(3):
+        rec.add(breath(t0 + 305.0 + 5 * k, 2.5, 2.5))
+    rec.add(ev.Hold(t0 + 320.0, t=t0 + 316.0))
+    rec.add(ev.HoldEnd(t0 + 321.0, t=t0 + 321.0))
+    clock.advance(360.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+
+
+def report(tmp_path, monkeypatch, data, today):
+    import datetime as dt
+
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date.fromisoformat(today))
+    cfg = tmp_path / "r.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    return out
+
+
+def test_each_exercise_is_compared_with_its_own_pacer_target(tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    ex = read_csv(out / "exercises.csv")
+    assert [(r["name"], r["pacer"], r["ratio_target"], r["rate_target"]) for r in ex] == [
+        ("Kalibratie", "off", "", ""), ("Buikademhaling liggend", "fixed", "2.29", "5.2"),
+        ("Ademen tijdens bewegen", "off", "", "")]
+    (s,) = read_csv(out / "sessions.csv")
+    # the paced breaths only, against the belly exercise's 8 / 3.5 (not the config's 6 / 4)
+    assert (s["ratio"], s["ratio_target"]) == ("1.80", "2.29")
+    assert "(target 2.29)" in (out / "summary.txt").read_text()
+
+
+def test_records_without_exercise_targets_still_report_against_the_config(tmp_path):
+    from feedback.report import load_sessions
+    from feedback.store import migrate
+
+    db = tmp_path / DB_NAME
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, upto=2)  # before exercises had a target: no such columns
+    conn.execute("INSERT INTO sessions (id, patient_code, started_at, config, start_t, end_t)"
+                 " VALUES (1, 'OLD', ?, '[pacer]\ninhale_s = 4.0\nexhale_s = 6.0\n', 0, 120)",
+                 (DAY0,))
+    conn.execute("INSERT INTO exercises (id, session_id, name, start_t) VALUES (1, 1, 'X', 0)")
+    conn.execute("INSERT INTO breaths (session_id, exercise_id, at, inhale_s, exhale_s, "
+                 "rate_bpm) VALUES (1, 1, 10, 2, 3, 12)")
+    conn.close()
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # as the unit reads today's minutes
+    (s,) = load_sessions(ro)
+    ro.close()
+    assert s.exercises[0].ratio_target == pytest.approx(1.5) and s.target == pytest.approx(1.5)
+    assert s.minutes == pytest.approx(2.0)
+
+
+def test_the_trend_is_per_paced_exercise_not_over_calibration_and_movement(
+        tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    ex = read_csv(out / "exercises.csv")
+    assert [(r["ratio_first"], r["ratio_last"], r["ratio_trend"]) for r in ex] == [
+        ("", "", ""), ("1.60", "2.10", "toward the target"), ("", "", "")]
+    (s,) = read_csv(out / "sessions.csv")
+    # over the whole session it was 1.0 -> 1.0, "steady"
+    assert s["ratio_trend"] == "Buikademhaling liggend: toward the target"
+    summary = (out / "summary.txt").read_text()
+    assert "Trends are per paced exercise" in summary
+    assert "(Buikademhaling liggend 1.60->2.10)" in summary
+
+
+def test_paused_time_is_no_practice(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    # day 0: 2 minutes practised around a 30-minute pause; the coach said so at the end
+    rec.start_session("GH78", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+    rec.add(ev.Pause(60.0))
+    rec.add(ev.Resume(1860.0))
+    rec.add(ev.Exercise(1920.0, "Buikademhaling", "end", active_s=120.0))
+    clock.advance(1920.0)
+    rec.end_session("programme finished")
+    # day 1: the same, stopped during the exercise: no active seconds, the pause counts
+    rec.start_session("GH78", "home", "", DAY0 + 86400)
+    rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start", pacer="fixed",
+                        target_ratio=1.75))
+    rec.add(ev.Pause(clock.now() + 60.0))
+    rec.add(ev.Resume(clock.now() + 1860.0))
+    clock.advance(1920.0)
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    s = read_csv(out / "sessions.csv")
+    assert [(r["minutes"], r["length_minutes"]) for r in s] == [("2.0", "32.0"), ("2.0", "32.0")]
+    assert [(d["minutes"], d["target_met"]) for d in read_csv(out / "days.csv")] == [
+        ("2.0", "no"), ("2.0", "no")]
+    assert "Practice: 4.0 min on 2 of 2 days" in (out / "summary.txt").read_text()
+
+
+def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    assert [r["in_sync_pct"] for r in read_csv(out / "exercises.csv")] == ["", "75", ""]
+    assert ("In rhythm with the pacer: 75% of the paced breaths (Buikademhaling liggend 75%)"
+            in (out / "summary.txt").read_text())
+
+
+def test_holds_are_listed_by_exercise(tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    ex = read_csv(out / "exercises.csv")
+    assert [(r["holds"], r["hold_s"], r["longest_hold_s"]) for r in ex] == [
+        ("0", "", ""), ("1", "8.0", "8.0"), ("1", "5.0", "5.0")]
+    listed = "Buikademhaling liggend 1, longest 8.0 s; Ademen tijdens bewegen 1, longest 5.0 s"
+    (s,) = read_csv(out / "sessions.csv")
+    assert s["holds_by_exercise"] == listed and "holds_per_exercise" not in s
+    summary = (out / "summary.txt").read_text()
+    assert f"Breath-holds: 2 ({listed})" in summary and "per exercise)" not in summary
+
+
+def test_compliance_counts_up_to_the_report_date(tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-13")
+    days = read_csv(out / "days.csv")
+    assert [(d["date"], d["target_met"]) for d in days] == [
+        ("2025-10-09", "yes"), ("2025-10-10", "no"), ("2025-10-11", "no"),
+        ("2025-10-12", "no"), ("2025-10-13", "no")]
+    summary = (out / "summary.txt").read_text()
+    assert "2025-10-09 to 2025-10-13 (last session 4 days ago)" in summary
+    assert "Practice: 6.0 min on 1 of 5 days; home target 5 min/day met on 1 day\n" in summary
+
+
+def test_the_target_line_is_drawn_under_paced_exercises_only(tmp_path, monkeypatch):
+    from feedback.report_charts import TARGET
+
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    img = pygame.image.load(str(out / "session-00001.png"))
+
+    def green(x0, x1):  # target pixels in the ratio panel between x0 and x1
+        return sum(1 for x in range(x0, x1) for y in range(72, 258)
+                   if tuple(img.get_at((x, y)))[:3] == TARGET)
+
+    # 6 minutes over 720 px: calibration 0-1 min, belly 1-5 min, movement 5-6 min
+    assert green(62, 178) == 0 and green(662, 778) == 0
+    assert green(182, 658) > 100
+
+
+def test_names_of_short_exercises_do_not_overlap(tmp_path):
+    from feedback.report import load_sessions
+    from feedback.report_charts import session_chart
+    from feedback.store import connect
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("IJ90", "clinic", "", DAY0)
+    for t, name in [(0.0, "Kalibratie"), (5.0, "Buikademhaling"), (9.0, "Ademen met de ribben"),
+                    (12.0, "Tillen: uitademen bij inspanning"), (600.0, "Lange uitademing")]:
+        rec.add(ev.Exercise(t, name, "start", pacer="off"))
+    rec.add(breath(700.0, 2.0, 3.0))
+    clock.advance(720.0)
+    assert rec.close() == 0
+    conn = connect(data / DB_NAME, create=False)
+    (s,) = load_sessions(conn)
+    conn.close()
+    path = tmp_path / "s.png"
+    rects = session_chart(s, path)  # 12 minutes: the first four start within 12 s
+    area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
+    assert len(rects) >= 3 and all(area.contains(r) for r in rects)
+    assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
