@@ -289,7 +289,10 @@ class Coach:
             if self.mode == "paused":
                 self.mode = "exercise"
                 self.running_since = t
+                old = self.pacer
                 self.pacer = self._make_pacer(t)
+                if old is not None and self.pacer is not None:
+                    self.pacer.following = old.following  # the rhythm share of the whole
                 return [Resume(at=t)]
             if self.mode == "summary":
                 self.mode = "idle"
@@ -304,11 +307,13 @@ class Coach:
             if self.mode == "summary":
                 self.mode = "idle"
         elif name == "recalibrate" and self.mode in ("exercise", "paused"):
+            was_paused = self.mode == "paused"
             self.elapsed_before = self.elapsed(t)
             self.running_since = None
             self.mode = "exercise"
             self.recal_since = t
             self._seen_uncalibrated = False
+            return [Resume(at=t)] if was_paused else []  # the pause ends here
         return []
 
     def tick(self, t: float, state: StateLike | None = None) -> list[Event]:

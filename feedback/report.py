@@ -609,6 +609,14 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fh.fileno())
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def cmd_export(args) -> int:
     dest = Path(args.dir)
     if dest.exists() and not dest.is_dir():
@@ -672,6 +680,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str]) -> list:
             n += 1
             final = dest / f"ademcoach-export-{stamp}-{n}"
         os.rename(tmp, final)
+        _fsync_dir(dest)  # the rename itself is on the stick before the screen says so
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError | sqlite3.Error):

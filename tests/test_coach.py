@@ -307,3 +307,18 @@ def test_calibration_shows_no_countdown_it_ends_when_the_breath_is_measured(clin
     assert view.screen == "calibration" and view.left_s is None
     drive(coach, 0.0, 20.0)                                 # calibrated after 12 s
     assert coach.exercise.kind == "breathing" and coach.view(20.0).left_s is not None
+
+
+def test_a_pause_left_by_recalibrating_ends_with_resume_and_the_rhythm_share_counts_on(clinic):
+    from feedback.events import Pause, Resume
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 80.0, breath_every=8.0)
+    counted = sum(coach.pacer.following.values())
+    assert counted >= 5
+    assert [type(e) for e in coach.button("start_pause", 80.0)] == [Pause]
+    assert [type(e) for e in coach.button("start_pause", 90.0)] == [Resume]
+    assert sum(coach.pacer.following.values()) == counted  # not started again from 0
+    assert [type(e) for e in coach.button("start_pause", 95.0)] == [Pause]
+    assert [type(e) for e in coach.button("recalibrate", 100.0)] == [Resume]
+    assert coach.mode == "exercise"
