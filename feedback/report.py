@@ -470,8 +470,8 @@ def summary_text(sessions, days, today: dt.date) -> str:
         lines.append(f"  Breath-holds: {len(holds)}"
                      + (f" ({_holds_text(holds)})" if holds else ""))
         cues = Counter(k for s in mine for _, k in s.cues)
-        lines.append("  Cues: " + (", ".join(f"{k} {n}" for k, n in cues.most_common())
-                                   or "none"))
+        lines.append("  Cues: " + (", ".join(f'"{_cue_text(k)}" {n}x' for k, n in
+                                             cues.most_common()) or "none"))
         faults = Counter(k for s in mine for *_, k in s.faults)
         if faults:
             lines.append("  Faults: " + ", ".join(f"{k} {n}" for k, n in faults.most_common()))
@@ -607,6 +607,16 @@ def _fsync_tree(root: Path) -> None:
         for name in files:
             with open(os.path.join(dirpath, name), "rb") as fh:
                 os.fsync(fh.fileno())
+
+
+def _cue_text(kind: str) -> str:
+    """A cue as the patient saw it, in Dutch with the English after it."""
+    from feedback.i18n import STRINGS
+
+    key = f"cue.{kind}"
+    if key not in STRINGS["nl"]:
+        return kind
+    return f"{STRINGS['nl'][key]} / {STRINGS['en'][key]}"
 
 
 def _fsync_dir(path: Path) -> None:

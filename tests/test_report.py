@@ -119,6 +119,9 @@ def test_report_csv_numbers(unit, tmp_path):
     summary = (out / "summary.txt").read_text()
     assert "Sessions: 3 (1 interrupted)" in summary
     assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
+    # the cues as the patient saw them, not their internal names
+    assert ('  Cues: "Blijf ademen! / Keep breathing!" 1x, '
+            '"Adem langer uit / Breathe out longer" 1x') in summary
 
 
 def test_report_charts(unit, tmp_path):
