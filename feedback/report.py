@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import sys
@@ -609,6 +610,10 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fh.fileno())
 
 
+def _terminated(signum, frame):
+    raise AdemError("export stopped (SIGTERM) before it was complete; nothing was written")
+
+
 def _cue_text(kind: str) -> str:
     """A cue as the patient saw it, in Dutch with the English after it."""
     from feedback.i18n import STRINGS
@@ -649,11 +654,16 @@ def cmd_export(args) -> int:
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
     data_dir = records_dir(args)
+    # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
+    # folder is removed and the note says it failed.
+    before = signal.signal(signal.SIGTERM, _terminated)
     try:
         sessions = _export(dest, data_dir, notes)
     except BaseException:
         exportnote.write(data_dir, "failed")
         raise
+    finally:
+        signal.signal(signal.SIGTERM, before)
     exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
     for note in notes:
         print(note, file=sys.stderr if status else sys.stdout)

@@ -649,3 +649,29 @@ def test_names_of_short_exercises_do_not_overlap(tmp_path):
     area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
     assert len(rects) >= 3 and all(area.contains(r) for r in rects)
     assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path, capsys,
+                                                                   monkeypatch):
+    import os
+    import signal
+
+    from feedback import report
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real = report.build_report
+
+    def slow_then_stopped(*a, **k):  # systemd's TimeoutStartSec hits during the copy
+        out = real(*a, **k)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return out
+
+    monkeypatch.setattr(report, "build_report", slow_then_stopped)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    assert list(stick.iterdir()) == []  # the hidden temporary folder is gone too
+    assert "export stopped (SIGTERM)" in capsys.readouterr().err
+    assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
+    assert signal.getsignal(signal.SIGTERM) is handler
