@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", metavar="FILE", help="config file")
     run.add_argument("--events", metavar="FILE", help="also write the event stream to FILE")
     run.add_argument("--wait", action="store_true",
-                     help="on a bad config or a missing sensor at start, show the problem "
+                     help="on a bad config or a missing part at start, show the problem "
                           "on screen and wait until it is fixed (the service)")
     run.set_defaults(func=_lazy("feedback.run", "cmd_run"))
 

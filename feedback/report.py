@@ -586,9 +586,20 @@ def cmd_report(args) -> int:
 
 
 def install_config(new: Path, target: Path) -> str:
-    """Validate ``new`` and install it at ``target`` (old one kept as .bak).
-    Returns what happened; raises ConfigError (nothing changed) when it is invalid."""
-    load_config(new)
+    """Validate ``new`` as ``check-config`` does, its programme included, and install it at
+    ``target`` (old one kept as .bak). Returns what happened; raises ConfigError (nothing
+    changed) when it is invalid."""
+    from feedback.config import Problem, key_lines
+    from feedback.programme import programme_for
+
+    settings = load_config(new)
+    settings.source = os.fspath(target)  # its programme is looked for where it will be
+    try:
+        programme_for(settings)
+    except ConfigError as exc:
+        line = key_lines(new.read_text(encoding="utf-8")).get(("programme", "name"))
+        raise ConfigError([Problem(os.fspath(new), line, p.message)
+                           for p in exc.problems]) from None
     data = new.read_bytes()
     if target.exists() and target.read_bytes() == data:
         return f"{target} is already this config; nothing changed"

@@ -675,3 +675,25 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     assert "export stopped (SIGTERM)" in capsys.readouterr().err
     assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed(
+        unit, tmp_path, capsys):
+    import shutil
+
+    from feedback.programme import SHIPPED
+
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(
+        f'[records]\ndata_dir = "{data}"\n[programme]\nname = "thuis-jan"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert f"{stick / 'ademcoach.toml'}:4: programme.name = 'thuis-jan': no such programme" in err
+    assert cfg.read_text() == old
+    (cfg.parent / "programs").mkdir()  # the therapist's own programme, on the unit
+    shutil.copy(SHIPPED / "home.toml", cfg.parent / "programs" / "thuis-jan.toml")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert 'name = "thuis-jan"' in cfg.read_text()
