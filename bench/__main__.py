@@ -1,10 +1,12 @@
 """Run benchmarks and write their sections into docs/benchmarks.md.
 
 ``python -m bench`` runs every ``bench/bench_*.py``; ``python -m bench analysis ring`` runs
-only those. Each module has ``run() -> str`` returning a Markdown section (without its
-heading line). A section is stored between ``<!-- bench:NAME -->`` markers, so running one
-benchmark keeps the others' last results. Every section is stamped with the date and the
-machine it was measured on.
+only those. With more than one, each runs in a fresh interpreter of its own, so what one
+loaded (NeuroKit2, recordings) is not in the next one's memory or CPU figures. Each
+module has ``run() -> str`` returning a Markdown section (without its heading line). A
+section is stored between ``<!-- bench:NAME -->`` markers, so running one benchmark keeps
+the others' last results. Every section is stamped with the date and the machine it was
+measured on.
 """
 
 import datetime
@@ -12,6 +14,7 @@ import importlib
 import os
 import platform
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -58,6 +61,12 @@ def main(argv: list[str]) -> int:
         print(f"bench: no benchmark {', '.join(unknown)}; have {', '.join(available())}",
               file=sys.stderr)
         return 2
+    if len(names) > 1:
+        for name in names:
+            code = subprocess.call([sys.executable, "-m", "bench", name])
+            if code:
+                return code
+        return 0
     text = OUT.read_text(encoding="utf-8") if OUT.exists() else HEAD
     for name in names:
         print(f"bench: running {name} ...", flush=True)
