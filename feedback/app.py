@@ -381,7 +381,7 @@ def install_signal_handlers(session: Session) -> None:
 
 def status_line(stream=None):
     """The headless terminal status, rewritten in place once a second:
-    time, the patient's phase, breaths/min, inhale:exhale as 1:x, the last cue."""
+    time, the patient's phase, breaths/min, exhale:inhale (as on the screen), the last cue."""
     from feedback.i18n import number, text
 
     def show(session: Session, t: float) -> None:
@@ -389,10 +389,10 @@ def status_line(stream=None):
         s = session.analyzer.snapshot()
         lang = session.settings.patient.language
         rate = f"{number(s.rate_bpm, lang)}/min"
-        ratio = f"1:{number(s.ratio, lang)}"
+        ratio = f"{text('summary.ratio', lang)} {number(s.ratio, lang)}"
         cue = text(f"cue.{session.last_cue.kind}", lang) if session.last_cue else "-"
         phase = text(f"state.{s.phase}", lang)
-        line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<11} {rate:>9}  {ratio:<6}  {cue}"
+        line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<11} {rate:>9}  {ratio:<10}  {cue}"
         if out.isatty():
             out.write("\r" + line.ljust(72)[:78])
         else:

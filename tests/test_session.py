@@ -156,6 +156,11 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert "Samenvatting na 120 s (ingestelde duur voorbij):" in stdout and "/min" in stdout
     assert ", uit:in " in stdout  # exhale/inhale as one number, as on the screen
+    import re
+
+    live = [line for line in stdout.splitlines() if re.match(r" ?\d+:\d\d  ", line)]
+    assert len(live) >= 100  # once a second
+    assert re.match(r" 1:59  \w+ *[\d,-]+/min  uit:in [\d,-]+ ", live[-2] + " ")
     lines = out.read_text().splitlines()
     parsed = [ev.from_json(x) for x in lines]
     assert [e.at for e in parsed] == sorted(e.at for e in parsed)
