@@ -413,7 +413,11 @@ DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessi
 NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inhale as\n"
         "measured (pauses counted), of the breaths under a pacer, against each exercise's\n"
         "own pacer target. Trends are per paced exercise (first third -> last third of its\n"
-        "breaths); calibration, movement and other exercises without a pacer are left out.")
+        "breaths); calibration, movement and other exercises without a pacer are left out.\n"
+        "A breath-hold is no breathing movement for the exercise's hold threshold\n"
+        "(hold_after_s: in the clinic programme 8 s lying, 4 s moving, 3 s lifting). During\n"
+        "squats and bending the belt moves with the trunk, so a hold there is not always\n"
+        "seen: 0 holds in a movement exercise does not prove the breath was never held.")
 
 
 def _in_sync_text(sessions) -> str:
