@@ -422,6 +422,8 @@ def test_unplugged_to_an_exact_code_is_disconnected_until_plugged_back():
     assert [e.kind for e in ends] == ["disconnected"] and ends[0].at == back
     assert not [e for e in events if isinstance(e, Hold)]
     assert not [e for e in events if out < e.at < back and isinstance(e, Breath)]
+    # nor one that spans the unplugged time (its "turns" are the plug's steps)
+    assert not [e for e in events if isinstance(e, Breath) and e.start < back and e.end > out]
     late = [p for p in peaks if p > back + 5.0]
     assert matched(exhales(events), late) == len(late)
 
