@@ -392,7 +392,7 @@ def status_line(stream=None):
         ratio = f"{text('summary.ratio', lang)} {number(s.ratio, lang)}"
         cue = text(f"cue.{session.last_cue.kind}", lang) if session.last_cue else "-"
         phase = text(f"state.{s.phase}", lang)
-        line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<11} {rate:>9}  {ratio:<10}  {cue}"
+        line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<15} {rate:>9}  {ratio:<10}  {cue}"
         if out.isatty():
             out.write("\r" + line.ljust(72)[:78])
         else:

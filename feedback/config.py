@@ -435,14 +435,18 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
 SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (18, 19, 20, 21)}  # bus 1: dtoverlay=spi1-1cs
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     """Rules that involve more than one key."""
     out = []
     sensor = s["sensor"]
     if len(sensor["belts"]) != len(sensor["channels"]):
         out.append(Problem(path, lines.get(("sensor", "channels")),
-                           f"sensor.channels: lists {len(sensor['channels'])} channels for "
-                           f"{len(sensor['belts'])} belts; give one channel per belt"))
+                           f"sensor.channels: lists {_n(len(sensor['channels']), 'channel')} for "
+                           f"{_n(len(sensor['belts']), 'belt')}; give one channel per belt"))
     if len(set(sensor["belts"])) != len(sensor["belts"]):
         out.append(Problem(path, lines.get(("sensor", "belts")),
                            "sensor.belts: the two belts need different names"))
@@ -468,7 +472,12 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                            f"pacer.target_rate_bpm = {_fmt(pacer['target_rate_bpm'])}: must not "
                            f"be below pacer.min_rate_bpm = {_fmt(pacer['min_rate_bpm'])}"))
     data_dir = s["records"]["data_dir"]
-    if data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
+    if data_dir and not os.path.isabs(os.path.expanduser(data_dir)):
+        out.append(Problem(path, lines.get(("records", "data_dir")),
+                           f"records.data_dir = {data_dir!r}: give a full path, e.g. "
+                           "\"/var/lib/ademcoach\" (a relative one would depend on where "
+                           "the program is started)"))
+    elif data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
         out.append(Problem(path, lines.get(("records", "data_dir")),
                            f"records.data_dir = {data_dir!r}: is a file; give a directory"))
     b = s["buttons"]

@@ -760,6 +760,10 @@ def cmd_wipe(args) -> int:
             return 1
     try:
         n = wipe(data_dir)
+        demo = data_dir / SIMULATED
+        if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
+            n_demo = wipe(demo)  # simulated sessions carry the patient code too
+            print(f"erased {n_demo} simulated sessions from {demo}")
     except (sqlite3.Error, StorageError) as exc:
         raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
     print(f"erased {n} sessions from {data_dir}")

@@ -697,3 +697,24 @@ def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed
     shutil.copy(SHIPPED / "home.toml", cfg.parent / "programs" / "thuis-jan.toml")
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     assert 'name = "thuis-jan"' in cfg.read_text()
+
+
+def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_path, capsys):
+    from feedback.store import SIMULATED
+
+    data = tmp_path / "data"
+    rec = Records(data / SIMULATED, clock=VirtualClock(1000.0))
+    rec.start_session("P017", "clinic", "", DAY0)
+    rec.add(breath(1010.0, 2.0, 3.0))
+    rec.end_session("duration")
+    assert rec.close() == 0
+    assert (data.stat().st_mode & 0o777, (data / SIMULATED).stat().st_mode & 0o777) == (
+        0o700, 0o700)  # both made readable by their owner only
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert "erased 1 simulated sessions" in capsys.readouterr().out
+    assert main(["report", "--simulated", "--config", str(cfg), "--out",
+                 str(tmp_path / "o")]) == 0
+    assert capsys.readouterr().out.startswith("0 sessions")
+    assert not list((tmp_path / "o").glob("calendar-*.png"))
