@@ -163,6 +163,7 @@ class Session:
             self.analyzer.set_hold_after(hold_after)
 
     def _end_record(self, reason: str) -> None:
+        self.dispatch(self.coach.stop(self.now()))  # the exercise cut short ends too
         if self.records is not None and self.recording:
             self.records.end_session(reason)
             self.recording = False

@@ -251,7 +251,17 @@ class Coach:
         return [Exercise(at=t, name=ex.name_nl, phase="start", pacer=self._pacer_mode(ex),
                          target_ratio=goal.effective_ratio, target_rate_bpm=goal.rate_bpm)]
 
-    def _end_exercise(self, t: float) -> list[Event]:
+    def stop(self, t: float) -> list[Event]:
+        """The session stops at ``t`` (duration over, SIGTERM, window closed): the exercise
+        still running ends here, as far as it got."""
+        if self.mode not in ("exercise", "paused") or not self.stats:
+            return []
+        out = self._finish_exercise(t)
+        self.mode = "summary"
+        self.pacer = None
+        return out
+
+    def _finish_exercise(self, t: float) -> list[Event]:
         ex = self.programme.exercises[self.index]
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
@@ -262,8 +272,11 @@ class Coach:
                 in_sync = st.following["in_sync"]
         self.running_since = None
         self.elapsed_before = st.active_s
-        out: list[Event] = [Exercise(at=t, name=ex.name_nl, phase="end",
-                                     active_s=st.active_s, in_sync=in_sync)]
+        return [Exercise(at=t, name=ex.name_nl, phase="end", active_s=st.active_s,
+                         in_sync=in_sync)]
+
+    def _end_exercise(self, t: float) -> list[Event]:
+        out = self._finish_exercise(t)
         self._apply_pending()
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1

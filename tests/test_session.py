@@ -164,6 +164,10 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     lines = out.read_text().splitlines()
     parsed = [ev.from_json(x) for x in lines]
     assert [e.at for e in parsed] == sorted(e.at for e in parsed)
+    exercises = [e for e in parsed if isinstance(e, ev.Exercise)]
+    assert [e.phase for e in exercises] == ["start", "end"] * (len(exercises) // 2)
+    assert exercises[-1].at == pytest.approx(120.0, abs=0.1)  # cut short by --duration,
+    assert exercises[-1].active_s > 30.0                       # ended as far as it got
     assert any(json.loads(x).get("kind") == "breathe_on" for x in lines)
 
 
