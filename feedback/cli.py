@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--patient", metavar="CODE", help="only the sessions of this patient code")
     rp.add_argument("--simulated", action="store_true",
                     help="the simulated sessions (run --sim) instead of the patient's")
+    rp.add_argument("--lang", choices=("nl", "en"),
+                    help="language of summary.txt and the charts (default: the config's "
+                         "[patient] language); the CSV files stay English")
     rp.set_defaults(func=_lazy("feedback.report", "cmd_report"))
 
     ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")

@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback import exportnote
+from feedback import exportnote, i18n
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
@@ -40,6 +40,156 @@ from feedback.store import DB_NAME, SIMULATED, StorageError, connect, default_da
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
+
+
+# --- the report's words, per language ----------------------------------------------------
+# summary.txt and the charts are written in the unit's language ([patient] language, or
+# ``report --lang``); the CSV files keep English column names, words and decimal points.
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Ademcoach report",
+        "none": "No sessions recorded in this period.",
+        "patient": "Patient {code}: {first} to {until} (last session {ago})",
+        "no_code": "(no code)",
+        "today": "today",
+        "ago": "{days} ago",
+        "day": "day", "days": "days",
+        "sessions": "Sessions: {n}",
+        "interrupted_n": " ({n} interrupted)",
+        "practice": "Practice: {minutes} min on {practised} of {days}; home target "
+                    "{target} min/day met on {met}",
+        "rate": "Breaths per minute: {first} in the first session, {last} in the last",
+        "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
+                 "(target {target})",
+        "in_sync": "In rhythm with the pacer: {share}",
+        "in_sync_share": "{pct}% of the paced breaths ({by})",
+        "holds": "Breath-holds: {n}",
+        "holds_by": "{name} {n}, longest {secs} s",
+        "no_exercise": "(no exercise)",
+        "cues": "Cues: ",
+        "cue": '"{text}" {n}x',
+        "nothing": "none",
+        "faults": "Faults: ",
+        "per_session": "Per session: date start minutes breaths/min ratio "
+                       "(first->last per paced exercise) holds cues",
+        "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
+        "row_end": "holds {holds} cues {cues}",
+        "interrupted": "interrupted",
+        "steady": "steady",
+        "toward the target": "toward the target",
+        "away from the target": "away from the target",
+        "crossed the target, now below": "crossed the target, now below",
+        "crossed the target, now above": "crossed the target, now above",
+        # the session chart
+        "chart.title": "Session {id}  {start}  {minutes} min  patient {code}  {programme}",
+        "chart.ratio": "exhale : inhale  ({target})",
+        "chart.target": "target {values}",
+        "chart.no_pacer": "no pacer",
+        "chart.rate": "breaths / min",
+        "chart.minutes": "minutes",
+        "legend.ratio": "ratio per breath",
+        "legend.target": "target",
+        "legend.rate": "breaths/min",
+        "legend.hold": "hold",
+        "legend.cue": "cue",
+        "legend.fault": "fault",
+        # the practice calendar
+        "cal.title": "Practice calendar, patient {code}",
+        "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
+        "cal.met": ">= {target} min",
+        "cal.some": "some practice",
+        "cal.none": "no practice",
+        "cal.note": "number = minutes practised",
+        "cal.weekdays": "Mo Tu We Th Fr Sa Su",
+        "cal.months": "January February March April May June July August September "
+                      "October November December",
+        "cal.short": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    },
+    "nl": {
+        "title": "Ademcoach-rapport",
+        "none": "Geen sessies vastgelegd in deze periode.",
+        "patient": "Patiënt {code}: {first} t/m {until} (laatste sessie {ago})",
+        "no_code": "(geen code)",
+        "today": "vandaag",
+        "ago": "{days} geleden",
+        "day": "dag", "days": "dagen",
+        "sessions": "Sessies: {n}",
+        "interrupted_n": " ({n} onderbroken)",
+        "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
+                    "{target} min per dag gehaald op {met}",
+        "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
+        "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
+                 "laatste (doel {target})",
+        "in_sync": "In het ritme van de ademgeleider: {share}",
+        "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
+        "holds": "Adem ingehouden: {n}x",
+        "holds_by": "{name} {n}x, langste {secs} s",
+        "no_exercise": "(geen oefening)",
+        "cues": "Aanwijzingen: ",
+        "cue": '"{text}" {n}x',
+        "nothing": "geen",
+        "faults": "Storingen: ",
+        "per_session": "Per sessie: datum begin minuten adem/min uit:in "
+                       "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen",
+        "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
+        "row_end": "ingehouden {holds} aanwijzingen {cues}",
+        "interrupted": "onderbroken",
+        "steady": "gelijk gebleven",
+        "toward the target": "richting het doel",
+        "away from the target": "van het doel af",
+        "crossed the target, now below": "voorbij het doel, nu eronder",
+        "crossed the target, now above": "voorbij het doel, nu erboven",
+        "fault.disconnected": "band losgekoppeld",
+        "fault.saturated": "band te strak of te los",
+        "fault.flat": "geen beweging gemeten",
+        "fault.noisy": "onrustig signaal",
+        "fault.i2c": "meetchip reageert niet",
+        "fault.led": "ledring",
+        "fault.display": "scherm",
+        "fault.storage": "opslag",
+        "chart.title": "Sessie {id}  {start}  {minutes} min  patiënt {code}  {programme}",
+        "chart.ratio": "uitademing : inademing  ({target})",
+        "chart.target": "doel {values}",
+        "chart.no_pacer": "zonder ademgeleider",
+        "chart.rate": "ademhalingen per minuut",
+        "chart.minutes": "minuten",
+        "legend.ratio": "uit:in per ademhaling",
+        "legend.target": "doel",
+        "legend.rate": "adem/min",
+        "legend.hold": "adem ingehouden",
+        "legend.cue": "aanwijzing",
+        "legend.fault": "storing",
+        "cal.title": "Oefenkalender, patiënt {code}",
+        "cal.line": "Thuisdoel {target} min per dag gehaald op {met} van {days} "
+                    "({first} t/m {last})",
+        "cal.met": "{target} min of meer",
+        "cal.some": "korter geoefend",
+        "cal.none": "niet geoefend",
+        "cal.note": "getal = minuten geoefend",
+        "cal.weekdays": "ma di wo do vr za zo",
+        "cal.months": "januari februari maart april mei juni juli augustus september "
+                      "oktober november december",
+        "cal.short": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+    },
+}
+REPORT_LANGUAGES = tuple(TEXTS)
+
+
+def say(key: str, lang: str = "en", **fields) -> str:
+    """The report's text ``key`` in ``lang``, formatted (English when it has no such)."""
+    s = TEXTS.get(lang, TEXTS["en"]).get(key) or TEXTS["en"].get(key, key)
+    return s.format(**fields) if fields else s
+
+
+def num(x: float | None, lang: str = "en", nd: int = 2) -> str:
+    """A number for the summary and charts: a decimal comma in Dutch, '-' when unknown."""
+    return i18n.number(x, lang, nd)
+
+
+def count(n: int, lang: str, key: str = "day") -> str:
+    """'1 day', '3 days'; '1 dag', '3 dagen'."""
+    return f"{n} {say(key if n == 1 else key + 's', lang)}"
 
 
 # --- reading the records ------------------------------------------------------------
@@ -300,12 +450,14 @@ def _f(x, nd=2) -> str:
     return "" if x is None else f"{x:.{nd}f}"
 
 
-def _holds_text(holds) -> str:
-    """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds)."""
+def _holds_text(holds, lang: str = "en") -> str:
+    """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds);
+    in Dutch 'Buikademhaling 2x, langste 6,0 s; ...'."""
     by: dict[str, list[float]] = {}
     for name, secs in holds:
-        by.setdefault(name or "(no exercise)", []).append(secs)
-    return "; ".join(f"{name} {len(d)}, longest {max(d):.1f} s" for name, d in by.items())
+        by.setdefault(name or say("no_exercise", lang), []).append(secs)
+    return "; ".join(say("holds_by", lang, name=name, n=len(d), secs=num(max(d), lang, 1))
+                     for name, d in by.items())
 
 
 def session_rows(sessions) -> list[dict]:
@@ -418,9 +570,20 @@ NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inha
         "(hold_after_s: in the clinic programme 8 s lying, 4 s moving, 3 s lifting). During\n"
         "squats and bending the belt moves with the trunk, so a hold there is not always\n"
         "seen: 0 holds in a movement exercise does not prove the breath was never held.")
+NOTE_NL = (
+    "Minuten zijn geoefende minuten (pauzes niet meegeteld). De verhouding is\n"
+    "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
+    "met de ademgeleider, tegen het doel van die oefening. Het verloop staat per begeleide\n"
+    "oefening (eerste derde -> laatste derde van de ademhalingen); kalibratie, bewegen en\n"
+    "andere oefeningen zonder ademgeleider tellen niet mee. 'Adem ingehouden' betekent:\n"
+    "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s: in het\n"
+    "kliniekprogramma 8 s liggend, 4 s in beweging, 3 s bij tillen). Bij squats en bukken\n"
+    "beweegt de band mee met de romp, dus dan wordt inhouden niet altijd gezien: 0x adem\n"
+    "ingehouden bij een bewegingsoefening bewijst niet dat de adem nooit werd ingehouden.")
+NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
-def _in_sync_text(sessions) -> str:
+def _in_sync_text(sessions, lang: str = "en") -> str:
     """'72% (Buikademhaling 80%, Ribben 60%)', weighted by breaths; '' when not recorded."""
     by: dict[str, list[float]] = {}
     for s in sessions:
@@ -432,15 +595,15 @@ def _in_sync_text(sessions) -> str:
     if not by:
         return ""
     total = sum(a for a, _ in by.values()) / sum(n for _, n in by.values())
-    return f"{100 * total:.0f}% of the paced breaths (" + ", ".join(
-        f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()) + ")"
+    return say("in_sync_share", lang, pct=f"{100 * total:.0f}", by=", ".join(
+        f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
 
 
-def summary_text(sessions, days, today: dt.date) -> str:
-    """The plain-text summary a therapist reads first."""
+def summary_text(sessions, days, today: dt.date, lang: str = "en") -> str:
+    """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en")."""
     if not sessions:
-        return "Ademcoach report\n\nNo sessions recorded in this period.\n"
-    lines = ["Ademcoach report", "", NOTE, ""]
+        return f"{say('title', lang)}\n\n{say('none', lang)}\n"
+    lines = [say("title", lang), "", NOTES.get(lang, NOTE), ""]
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
         last = mine[-1].day
@@ -450,46 +613,55 @@ def summary_text(sessions, days, today: dt.date) -> str:
         met = [d for d in my_days if d["target_met"] == "yes"]
         total = sum(s.minutes for s in mine)
         ago = (until - last).days
-        lines.append(f"Patient {code or '(no code)'}: {my_days[0]['date']} to {until} "
-                     f"(last session {'today' if ago == 0 else _n(ago, 'day') + ' ago'})")
+        lines.append(say(
+            "patient", lang, code=code or say("no_code", lang), first=my_days[0]["date"],
+            until=until, ago=say("today", lang) if ago == 0 else say(
+                "ago", lang, days=count(ago, lang))))
         interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
-        lines.append(f"  Sessions: {len(mine)}" + (f" ({interrupted} interrupted)"
-                                                   if interrupted else ""))
-        lines.append(f"  Practice: {total:.1f} min on {len(practised)} of "
-                     f"{_n(len(my_days), 'day')}; home target "
-                     f"{mine[-1].daily_target:g} min/day met on {_n(len(met), 'day')}")
+        lines.append("  " + say("sessions", lang, n=len(mine)) + (
+            say("interrupted_n", lang, n=interrupted) if interrupted else ""))
+        lines.append("  " + say("practice", lang, minutes=num(total, lang, 1),
+                                practised=len(practised), days=count(len(my_days), lang),
+                                target=f"{mine[-1].daily_target:g}".replace(
+                                    ".", "," if lang == "nl" else "."),
+                                met=count(len(met), lang)))
         first, last_s = mine[0], mine[-1]
-        lines.append(f"  Breaths per minute: {_f(rate(first.breaths), 1) or '-'} in the first "
-                     f"session, {_f(rate(last_s.breaths), 1) or '-'} in the last")
+        lines.append("  " + say("rate", lang, first=num(rate(first.breaths), lang, 1),
+                                last=num(rate(last_s.breaths), lang, 1)))
         r0 = _median(ratios([b for b, _ in first.paced]))
         r1 = _median(ratios([b for b, _ in last_s.paced]))
         target = last_s.target
         word = direction(r0, r1, target) if None not in (r0, r1, target) else ""
-        lines.append(f"  Exhale:inhale ratio: {_f(r0) or '-'} in the first session, "
-                     f"{_f(r1) or '-'} in the last (target {_f(target) or '-'})"
-                     + (f": {word}" if word else ""))
-        in_sync = _in_sync_text(mine)
+        lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
+                                target=num(target, lang))
+                     + (f": {say(word, lang)}" if word else ""))
+        in_sync = _in_sync_text(mine, lang)
         if in_sync:
-            lines.append(f"  In rhythm with the pacer: {in_sync}")
+            lines.append("  " + say("in_sync", lang, share=in_sync))
         holds = [h for s in mine for h in s.holds_by_exercise]
-        lines.append(f"  Breath-holds: {len(holds)}"
-                     + (f" ({_holds_text(holds)})" if holds else ""))
+        lines.append("  " + say("holds", lang, n=len(holds))
+                     + (f" ({_holds_text(holds, lang)})" if holds else ""))
         cues = Counter(k for s in mine for _, k in s.cues)
-        lines.append("  Cues: " + (", ".join(f'"{_cue_text(k)}" {n}x' for k, n in
-                                             cues.most_common()) or "none"))
+        lines.append("  " + say("cues", lang) + (", ".join(
+            say("cue", lang, text=_cue_text(k, lang), n=n) for k, n in cues.most_common())
+            or say("nothing", lang)))
         faults = Counter(k for s in mine for *_, k in s.faults)
         if faults:
-            lines.append("  Faults: " + ", ".join(f"{k} {n}" for k, n in faults.most_common()))
+            lines.append("  " + say("faults", lang) + ", ".join(
+                f"{say('fault.' + k, lang) if lang != 'en' else k} {n}"
+                for k, n in faults.most_common()))
         lines.append("")
-    lines.append("Per session: date start minutes breaths/min ratio "
-                 "(first->last per paced exercise) holds cues")
+    lines.append(say("per_session", lang))
     for s, r in zip(sessions, session_rows(sessions), strict=True):
-        moved = ", ".join(f"{n + ' ' if n else ''}{a:.2f}->{b:.2f}" for n, a, b, _ in trends(s))
-        lines.append(f"  #{r['session']:<4} {r['date']} {r['start']} {r['minutes']:>5} min "
-                     f"{r['breaths_per_min'] or '-':>5}/min ratio {r['ratio'] or '-':>4} "
+        moved = ", ".join(f"{n + ' ' if n else ''}{num(a, lang)}->{num(b, lang)}"
+                          for n, a, b, _ in trends(s))
+        lines.append(f"  #{r['session']:<4} " + say(
+            "row", lang, date=r["date"], start=r["start"], minutes=num(s.minutes, lang, 1),
+            rate=num(rate(s.breaths), lang, 1),
+            ratio=num(_median(ratios([b for b, _ in s.paced])), lang))
                      + (f"({moved}) " if moved else "")
-                     + f"holds {r['holds']} cues {r['cues']}"
-                     + (" interrupted" if r["end"] == "interrupted" else ""))
+                     + say("row_end", lang, holds=r["holds"], cues=r["cues"])
+                     + (" " + say("interrupted", lang) if r["end"] == "interrupted" else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -510,10 +682,20 @@ def _settings(args):
         return None
 
 
-def records_dir(args) -> Path:
-    settings = _settings(args)
+def records_dir(args, settings=None) -> Path:
+    """The records' directory of the config in force (``settings``: already loaded)."""
+    settings = settings if settings is not None else _settings(args)
     data = default_data_dir(settings.records.data_dir if settings else "")
     return data / SIMULATED if getattr(args, "simulated", False) else data
+
+
+def report_language(args, settings) -> str:
+    """``--lang``, else the config's ``[patient] language`` (Dutch when it does not load)."""
+    given = getattr(args, "lang", None)
+    if given:
+        return given
+    lang = settings.patient.language if settings else SCHEMA["patient"]["language"].default
+    return lang if lang in TEXTS else "en"
 
 
 def _parse_since(text: str | None) -> dt.date | None:
@@ -541,8 +723,10 @@ def _found(db: Path, what: str, command: str) -> bool:
 
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
-                 patient: str | None = None, today: dt.date | None = None) -> list[Session]:
-    """Write the whole report into ``out`` (created). Returns the sessions reported."""
+                 patient: str | None = None, today: dt.date | None = None,
+                 lang: str = "en") -> list[Session]:
+    """Write the whole report into ``out`` (created), summary and charts in ``lang``.
+    Returns the sessions reported."""
     from feedback import report_charts
 
     out.mkdir(parents=True, exist_ok=True)
@@ -562,12 +746,13 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)
-    (out / "summary.txt").write_text(summary_text(sessions, days, today), encoding="utf-8")
+    (out / "summary.txt").write_text(summary_text(sessions, days, today, lang),
+                                   encoding="utf-8")
     for s in sessions:
-        report_charts.session_chart(s, out / f"session-{s.id:05d}.png")
+        report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):
         report_charts.calendar_chart(code, [d for d in days if d["patient"] == code],
-                                     out / f"calendar-{code or 'none'}.png")
+                                     out / f"calendar-{code or 'none'}.png", lang)
     return sessions
 
 
@@ -576,9 +761,11 @@ def cmd_report(args) -> int:
     out = Path(args.out or "ademcoach-report")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out}: is a file; give a directory for the report")
-    data = records_dir(args)
+    settings = _settings(args)
+    data = records_dir(args, settings)
     try:
-        sessions = build_report(data, out, since, getattr(args, "patient", None))
+        sessions = build_report(data, out, since, getattr(args, "patient", None),
+                                lang=report_language(args, settings))
     except OSError as exc:
         raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
     print(f"{len(sessions)} sessions reported in {out}/ (summary.txt, CSV and PNG)")
@@ -629,14 +816,12 @@ def _terminated(signum, frame):
     raise AdemError("export stopped (SIGTERM) before it was complete; nothing was written")
 
 
-def _cue_text(kind: str) -> str:
-    """A cue as the patient saw it, in Dutch with the English after it."""
-    from feedback.i18n import STRINGS
-
+def _cue_text(kind: str, lang: str = "en") -> str:
+    """A cue as the patient's screen says it in ``lang`` (its internal name if unknown)."""
     key = f"cue.{kind}"
-    if key not in STRINGS["nl"]:
+    if key not in i18n.STRINGS["nl"]:
         return kind
-    return f"{STRINGS['nl'][key]} / {STRINGS['en'][key]}"
+    return i18n.text(key, lang)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -668,12 +853,13 @@ def cmd_export(args) -> int:
                 notes.append(f"{stick_config}: not installed, the current config stays:")
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
-    data_dir = records_dir(args)
+    settings = _settings(args)
+    data_dir = records_dir(args, settings)
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
     try:
-        sessions = _export(dest, data_dir, notes)
+        sessions = _export(dest, data_dir, notes, report_language(args, settings))
     except BaseException:
         exportnote.write(data_dir, "failed")
         raise
@@ -685,13 +871,13 @@ def cmd_export(args) -> int:
     return status
 
 
-def _export(dest: Path, data_dir: Path, notes: list[str]) -> list:
+def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> list:
     """Write the export directory on ``dest`` atomically; returns the sessions in it."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
     try:
-        sessions = build_report(data_dir, tmp / "report")
+        sessions = build_report(data_dir, tmp / "report", lang=lang)
         db = data_dir / DB_NAME
         if db.exists():
             src = sqlite3.connect(db)

@@ -19,6 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback.fonts import Font  # noqa: E402
+from feedback.report import num, say  # noqa: E402
 
 SESSION_SIZE = (800, 480)
 CELL = 40
@@ -39,6 +40,7 @@ FAULT = (160, 160, 160)
 MET, PART, NONE = (70, 170, 95), (245, 190, 70), (232, 232, 236)
 
 _fonts: dict = {}
+drawn: list[tuple[str, pygame.Rect]] = []  # every text of the last chart and where it went
 
 
 def font(size: int, bold: bool = False) -> Font:
@@ -52,7 +54,14 @@ def text(surf, s: str, pos, size=20, color=INK, anchor="topleft", bold=False) ->
     img = font(size, bold).render(s, True, color)
     rect = img.get_rect(**{anchor: pos})
     surf.blit(img, rect)
+    drawn.append((s, rect))
     return rect
+
+
+def _g(x: float, lang: str) -> str:
+    """A tick or target as short as it goes ('1', '2.5'); a decimal comma in Dutch."""
+    s = f"{x:g}"
+    return s.replace(".", ",") if lang == "nl" else s
 
 
 def _nice_step(span: float, target_ticks: int = 6) -> float:
@@ -66,7 +75,8 @@ def _nice_step(span: float, target_ticks: int = 6) -> float:
 class _Panel:
     """A plot area mapping (minutes, value) to pixels."""
 
-    def __init__(self, surf, rect: pygame.Rect, x_max: float, y_max: float, label: str):
+    def __init__(self, surf, rect: pygame.Rect, x_max: float, y_max: float, label: str,
+                 lang: str = "en"):
         self.surf, self.rect, self.x_max, self.y_max = surf, rect, x_max, y_max
         pygame.draw.rect(surf, (255, 255, 255), rect)
         step = _nice_step(y_max, 4)
@@ -74,7 +84,7 @@ class _Panel:
         while v <= y_max + 1e-9:
             y = self.y(v)
             pygame.draw.line(surf, GRID, (rect.left, y), (rect.right, y))
-            text(surf, f"{v:g}", (rect.left - 6, y), 16, MUTED, "midright")
+            text(surf, _g(v, lang), (rect.left - 6, y), 16, MUTED, "midright")
             v += step
         text(surf, label, (rect.left + 6, rect.top + 4), 18, MUTED)
         pygame.draw.rect(surf, MUTED, rect, 1)
@@ -153,16 +163,17 @@ def _exercise_labels(surf, top: _Panel, starts) -> list[pygame.Rect]:
     return placed
 
 
-def session_chart(s, path: Path) -> list[pygame.Rect]:
-    """One session on 800x480: ratio per breath (top) and breaths/min (bottom).
-    Returns where the exercise names went."""
+def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
+    """One session on 800x480: ratio per breath (top) and breaths/min (bottom), its texts
+    in ``lang``. Returns where the exercise names went (every text: ``drawn``)."""
+    drawn.clear()
     surf = pygame.Surface(SESSION_SIZE)
     surf.fill(BG)
-    title = (f"Session {s.id}  {s.start_local:%Y-%m-%d %H:%M}  {s.minutes:.1f} min  "
-             f"patient {s.patient or '-'}  {s.programme}")
+    title = say("chart.title", lang, id=s.id, start=f"{s.start_local:%Y-%m-%d %H:%M}",
+                minutes=num(s.minutes, lang, 1), code=s.patient or "-", programme=s.programme)
     text(surf, title, (20, 12), 26, bold=True)
     if s.end_reason == "interrupted":
-        text(surf, "interrupted", (780, 14), 20, HOLD, "topright")
+        text(surf, say("interrupted", lang), (780, 14), 20, HOLD, "topright")
     x_max = max(s.span_minutes, 0.5)
     rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
     rates = [(t / 60, r) for t, _, _, r in s.breaths if r]
@@ -171,10 +182,12 @@ def session_chart(s, path: Path) -> list[pygame.Rect]:
     y_ratio = max([3.0] + [g + 0.5 for g in targets] + [v for _, v in rs])
     y_ratio = min(y_ratio, 6.0)
     y_rate = min(40.0, max(20.0, *(v for _, v in rates))) if rates else 20.0
-    said = ("target " + ", ".join(f"{g:.2f}" for g in targets)) if targets else "no pacer"
+    said = say("chart.target", lang, values=", ".join(num(g, lang) for g in targets)) \
+        if targets else say("chart.no_pacer", lang)
     top = _Panel(surf, pygame.Rect(60, 70, 720, 190), x_max, y_ratio,
-                 f"exhale : inhale  ({said})")
-    low = _Panel(surf, pygame.Rect(60, 290, 720, 120), x_max, y_rate, "breaths / min")
+                 say("chart.ratio", lang, target=said), lang)
+    low = _Panel(surf, pygame.Rect(60, 290, 720, 120), x_max, y_rate, say("chart.rate", lang),
+                 lang)
     for panel in (top, low):
         for p0, p1 in s.pauses:
             panel.band(p0 / 60, p1 / 60, GRID, 160)
@@ -198,18 +211,23 @@ def session_chart(s, path: Path) -> list[pygame.Rect]:
         x = top.x(t / 60)
         y = top.rect.bottom - 2
         pygame.draw.polygon(surf, CUE, [(x, y - 9), (x - 5, y), (x + 5, y)])
+    axis = text(surf, say("chart.minutes", lang), (low.rect.right, low.rect.bottom + 6), 16,
+                MUTED, "topright")
     step = _nice_step(x_max)
     m = 0.0
     while m <= x_max + 1e-9:
         x = low.x(m)
         pygame.draw.line(surf, MUTED, (x, low.rect.bottom), (x, low.rect.bottom + 4))
-        text(surf, f"{m:g}", (x, low.rect.bottom + 6), 16, MUTED, "midtop")
+        tick = _g(m, lang)
+        where = pygame.Rect((0, 0), font(16).size(tick))
+        where.midtop = (x, low.rect.bottom + 6)
+        if not where.inflate(8, 0).colliderect(axis):  # the axis label says it instead
+            text(surf, tick, (x, low.rect.bottom + 6), 16, MUTED, "midtop")
         m += step
-    text(surf, "minutes", (low.rect.right, low.rect.bottom + 6), 16, MUTED, "topright")
     x = 60
-    for label, color in (("ratio per breath", RATIO), ("target", TARGET),
-                         ("breaths/min", RATE), ("hold", HOLD), ("cue", CUE),
-                         ("fault", FAULT)):
+    for key, color in (("ratio", RATIO), ("target", TARGET), ("rate", RATE), ("hold", HOLD),
+                       ("cue", CUE), ("fault", FAULT)):
+        label = say("legend." + key, lang)
         pygame.draw.rect(surf, color, (x, 452, 14, 14))
         x = text(surf, label, (x + 20, 459), 18, INK, "midleft").right + 22
     pygame.image.save(surf, str(path))
@@ -231,23 +249,36 @@ def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
     return out
 
 
-def calendar_chart(patient: str, days: list[dict], path: Path) -> list[pygame.Rect]:
+def _day(d: dt.date, lang: str, year: bool = False) -> str:
+    """'09 Oct' / '9 okt', with the year when asked."""
+    month = say("cal.short", lang).split()[d.month - 1]
+    s = f"{d:%d} {month}" if lang == "en" else f"{d.day} {month}"
+    return f"{s} {d.year}" if year else s
+
+
+def calendar_chart(patient: str, days: list[dict], path: Path,
+                   lang: str = "en") -> list[pygame.Rect]:
     """Compliance calendar: green = home target met (each day's ``target_minutes``, as
-    configured then), amber = some practice, grey = none. Returns where text went."""
+    configured then), amber = some practice, grey = none; texts in ``lang``. Returns
+    where the title, the target line and the legend went (every text: ``drawn``)."""
+    drawn.clear()
     minutes = {dt.date.fromisoformat(d["date"]): float(d["minutes"]) for d in days}
     goals = {dt.date.fromisoformat(d["date"]): float(d["target_minutes"]) for d in days}
     first, last = min(minutes), max(minutes)
     target_min = goals[last]
     lo, hi = min(goals.values()), max(goals.values())
-    target_text = f"{target_min:g}" if lo == hi else f"{lo:g}-{hi:g}"
+    target_text = _g(target_min, lang) if lo == hi else f"{_g(lo, lang)}-{_g(hi, lang)}"
     months = _months(first, last)
     met = sum(1 for day, v in minutes.items() if v >= goals[day])
-    title = f"Practice calendar, patient {patient or '-'}"
-    days_text = f"{len(minutes)} day" + ("" if len(minutes) == 1 else "s")
-    line = (f"Home target {target_text} min/day: met on {met} of {days_text} "
-            f"({first:%d %b} to {last:%d %b %Y})")
-    legend = [(f">= {target_text} min", MET), ("some practice", PART), ("no practice", NONE)]
-    note = "number = minutes practised"
+    title = say("cal.title", lang, code=patient or "-")
+    days_text = f"{len(minutes)} " + say("day" if len(minutes) == 1 else "days", lang)
+    line = say("cal.line", lang, target=target_text, met=met, days=days_text,
+               first=_day(first, lang), last=_day(last, lang, year=True))
+    legend = [(say("cal.met", lang, target=target_text), MET), (say("cal.some", lang), PART),
+              (say("cal.none", lang), NONE)]
+    note = say("cal.note", lang)
+    month_names = say("cal.months", lang).split()
+    weekdays = say("cal.weekdays", lang).split()
     widths = [font(26, True).size(title)[0], font(18).size(line)[0],
               sum(42 + font(18).size(label)[0] for label, _ in legend) + font(18).size(note)[0]]
     surf = pygame.Surface(calendar_size(len(months), 40 + max(widths)))
@@ -256,8 +287,8 @@ def calendar_chart(patient: str, days: list[dict], path: Path) -> list[pygame.Re
     for i, (y, m) in enumerate(months):
         ox = 20 + (i % MONTHS_PER_ROW) * MONTH_W
         oy = CAL_TOP + (i // MONTHS_PER_ROW) * MONTH_H
-        text(surf, f"{calendar.month_name[m]} {y}", (ox, oy + 4), 22, bold=True)
-        for c, name in enumerate(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")):
+        text(surf, f"{month_names[m - 1].capitalize()} {y}", (ox, oy + 4), 22, bold=True)
+        for c, name in enumerate(weekdays):
             text(surf, name, (ox + c * CELL + CELL // 2, oy + 40), 16, MUTED, "center")
         for week, row in enumerate(calendar.Calendar().monthdatescalendar(y, m)):
             for c, day in enumerate(row):

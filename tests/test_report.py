@@ -76,7 +76,7 @@ def unit(tmp_path, monkeypatch):
     conn.commit()
     conn.close()
     cfg = tmp_path / "unit.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
     return data, cfg
 
 
@@ -119,9 +119,8 @@ def test_report_csv_numbers(unit, tmp_path):
     summary = (out / "summary.txt").read_text()
     assert "Sessions: 3 (1 interrupted)" in summary
     assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
-    # the cues as the patient saw them, not their internal names
-    assert ('  Cues: "Blijf ademen! / Keep breathing!" 1x, '
-            '"Adem langer uit / Breathe out longer" 1x') in summary
+    # the cues as the English screen says them, not their internal names
+    assert '  Cues: "Keep breathing!" 1x, "Breathe out longer" 1x\n' in summary
 
 
 def test_report_charts(unit, tmp_path):
@@ -152,7 +151,7 @@ def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
 
 def test_report_without_records(tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{tmp_path / "none"}"\n')
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{tmp_path / "none"}"\n')
     assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
     assert "No sessions recorded" in (tmp_path / "o" / "summary.txt").read_text()
     assert read_csv(tmp_path / "o" / "sessions.csv") == []
@@ -327,7 +326,7 @@ def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_pa
         rec.end_session("stopped")
     rec.close()
     cfg = tmp_path / "ademcoach.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
     out = tmp_path / "out"
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     days = read_csv(out / "days.csv")
@@ -493,7 +492,7 @@ def report(tmp_path, monkeypatch, data, today):
 
     monkeypatch.setattr("feedback.report.report_date", lambda: dt.date.fromisoformat(today))
     cfg = tmp_path / "r.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
     out = tmp_path / "out"
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     return out
@@ -718,3 +717,128 @@ def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_pat
                  str(tmp_path / "o")]) == 0
     assert capsys.readouterr().out.startswith("0 sessions")
     assert not list((tmp_path / "o").glob("calendar-*.png"))
+
+
+# --- the report in Dutch ------------------------------------------------------------
+
+
+def dutch_config(tmp_path, data, language='language = "nl"\n'):
+    cfg = tmp_path / "nl.toml"
+    cfg.write_text(f'[patient]\n{language}[records]\ndata_dir = "{data}"\n')
+    return cfg
+
+
+@pytest.mark.parametrize("language", ['language = "nl"\n', ""])  # Dutch is the default
+def test_the_summary_is_dutch_on_a_dutch_unit_and_the_csv_stays_english(
+        unit, tmp_path, monkeypatch, language):
+    import datetime as dt
+
+    data, _ = unit
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 12))
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(dutch_config(tmp_path, data, language)),
+                 "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert summary.startswith("Ademcoach-rapport\n\nMinuten zijn geoefende minuten")
+    assert "Patiënt AB12: 2025-10-09 t/m 2025-10-12 (laatste sessie 1 dag geleden)\n" in summary
+    assert "  Sessies: 3 (1 onderbroken)\n" in summary
+    assert ("  Geoefend: 11,0 min op 2 van 4 dagen; thuisdoel 5 min per dag gehaald op "
+            "2 dagen\n") in summary
+    assert ("  Verhouding uitademing:inademing: 1,25 in de eerste sessie, 2,00 in de laatste "
+            "(doel 1,50): voorbij het doel, nu erboven\n") in summary
+    assert "  Adem ingehouden: 1x (Buikademhaling 1x, langste 6,0 s)\n" in summary
+    # the cues as the Dutch screen says them, and only so
+    assert '  Aanwijzingen: "Blijf ademen!" 1x, "Adem langer uit" 1x\n' in summary
+    assert "(Buikademhaling 1,00->1,20, Lange uitademing 1,30->1,40)" in summary
+    assert " onderbroken\n" in summary and "Keep breathing" not in summary
+    for english in ("Practice", "Sessions", "toward", "ratio", "interrupted", "none"):
+        assert english not in summary, english
+    # the CSV files are data: English words, decimal points
+    (one, *_) = read_csv(out / "sessions.csv")
+    assert (one["minutes"], one["ratio"], one["holds_by_exercise"]) == (
+        "6.0", "1.25", "Buikademhaling 1, longest 6.0 s")
+    assert one["ratio_trend"].startswith("Buikademhaling: toward the target")
+    assert [d["target_met"] for d in read_csv(out / "days.csv")] == ["yes", "no", "yes", "no"]
+
+
+def test_lang_en_overrides_a_dutch_config(unit, tmp_path):
+    data, _ = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(dutch_config(tmp_path, data)), "--out", str(out),
+                 "--lang", "en"]) == 0
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "Practice: 11.0 min on 2 of 3 days" in summary
+    assert "Geoefend" not in summary and "Blijf ademen" not in summary
+
+
+def test_lang_nl_with_no_sessions(tmp_path):
+    out = tmp_path / "o"
+    assert main(["report", "--config", str(dutch_config(tmp_path, tmp_path / "none")),
+                 "--out", str(out)]) == 0
+    assert (out / "summary.txt").read_text(encoding="utf-8") == (
+        "Ademcoach-rapport\n\nGeen sessies vastgelegd in deze periode.\n")
+
+
+def test_a_bad_lang_is_one_line_and_exit_2(unit, tmp_path, capsys):
+    data, cfg = unit
+    with pytest.raises(SystemExit) as e:
+        main(["report", "--config", str(cfg), "--out", str(tmp_path / "o"), "--lang", "de"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--lang" in err and "'de'" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def _inside_and_apart(path, texts):
+    area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
+    rects = [r for _, r in texts]
+    assert all(area.contains(r) for r in rects), texts
+    return rects
+
+
+def test_the_session_chart_speaks_dutch(unit, tmp_path):
+    import re
+
+    from feedback import report_charts
+    from feedback.report import load_sessions
+    from feedback.store import connect
+
+    data, _ = unit
+    conn = connect(data / DB_NAME, create=False)
+    one, _, third = load_sessions(conn)
+    conn.close()
+    for s in (one, third):
+        path = tmp_path / f"s{s.id}.png"
+        report_charts.session_chart(s, path, "nl")
+        said = [t for t, _ in report_charts.drawn]
+        assert said[0] == f"Sessie {s.id}  {s.start_local:%Y-%m-%d %H:%M}  " \
+                          f"{s.minutes:.1f} min  patiënt AB12  home".replace(".", ",")
+        assert {"ademhalingen per minuut", "minuten", "uit:in per ademhaling", "doel",
+                "adem/min", "adem ingehouden", "aanwijzing", "storing"} <= set(said)
+        assert not [t for t in said if re.search(r"\d\.\d", t)], said  # decimal commas
+        rects = _inside_and_apart(path, report_charts.drawn)
+        assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    assert "uitademing : inademing  (doel 1,50)" in said
+    assert "onderbroken" in said  # the third session was cut off by a power cut
+
+
+def test_the_calendar_speaks_dutch(tmp_path):
+    import datetime as dt
+
+    from feedback import report_charts
+
+    first = dt.date(2025, 10, 9)
+    days = [{"date": (first + dt.timedelta(days=d)).isoformat(), "minutes": 3.0 * (d % 3),
+             "target_minutes": 7.5} for d in range(30)]
+    path = tmp_path / "cal.png"
+    rects = calendar_chart("AB12", days, path, "nl")
+    said = [t for t, _ in report_charts.drawn]
+    assert said[:2] == ["Oefenkalender, patiënt AB12",
+                        "Thuisdoel 7,5 min per dag gehaald op 0 van 30 dagen "
+                        "(9 okt t/m 7 nov 2025)"]
+    assert {"Oktober 2025", "November 2025", "ma", "zo", "7,5 min of meer", "korter geoefend",
+            "niet geoefend", "getal = minuten geoefend"} <= set(said)
+    assert not {"Mo", "October 2025", "some practice"} & set(said)
+    _inside_and_apart(path, report_charts.drawn)
+    assert len(rects) == 6 and not any(
+        a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
