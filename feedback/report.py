@@ -121,7 +121,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
         "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
                  "laatste (doel {target})",
-        "in_sync": "In het ritme van de ademgeleider: {share}",
+        "in_sync": "In het ritme van de ademgids: {share}",
         "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
         "holds": "Adem ingehouden: {n}x",
         "holds_by": "{name} {n}x, langste {secs} s",
@@ -151,7 +151,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "chart.title": "Sessie {id}  {start}  {minutes} min  patiënt {code}  {programme}",
         "chart.ratio": "uitademing : inademing  ({target})",
         "chart.target": "doel {values}",
-        "chart.no_pacer": "zonder ademgeleider",
+        "chart.no_pacer": "zonder ademgids",
         "chart.rate": "ademhalingen per minuut",
         "chart.minutes": "minuten",
         "legend.ratio": "uit:in per ademhaling",
@@ -573,11 +573,11 @@ NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inha
 NOTE_NL = (
     "Minuten zijn geoefende minuten (pauzes niet meegeteld). De verhouding is\n"
     "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
-    "met de ademgeleider, tegen het doel van die oefening. Het verloop staat per begeleide\n"
+    "met de ademgids, tegen het doel van die oefening. Het verloop staat per begeleide\n"
     "oefening (eerste derde -> laatste derde van de ademhalingen); kalibratie, bewegen en\n"
-    "andere oefeningen zonder ademgeleider tellen niet mee. 'Adem ingehouden' betekent:\n"
+    "andere oefeningen zonder ademgids tellen niet mee. 'Adem ingehouden' betekent:\n"
     "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s: in het\n"
-    "kliniekprogramma 8 s liggend, 4 s in beweging, 3 s bij tillen). Bij squats en bukken\n"
+    "kliniekprogramma 8 s liggend, 4 s in beweging, 3 s bij tillen). Bij kniebuigingen en bukken\n"
     "beweegt de band mee met de romp, dus dan wordt inhouden niet altijd gezien: 0x adem\n"
     "ingehouden bij een bewegingsoefening bewijst niet dat de adem nooit werd ingehouden.")
 NOTES = {"en": NOTE, "nl": NOTE_NL}
