@@ -245,9 +245,8 @@ class Coach:
         self.stats.append(ExerciseStats(ex))
         if self.pacer is None:
             return [Exercise(at=t, name=ex.name_nl, phase="start", pacer="off")]
-        # The target the exercise leads to, as the analysis measures it (pauses counted):
-        # the adaptive mode's goal, else the pattern (the end of a progression).
-        goal = self.pacer._target() if self.pacer.adaptive else self.pacer.base
+        # The target the exercise leads to, as the analysis measures it (pauses counted).
+        goal = self.pacer.goal()
         return [Exercise(at=t, name=ex.name_nl, phase="start", pacer=self._pacer_mode(ex),
                          target_ratio=goal.effective_ratio, target_rate_bpm=goal.rate_bpm)]
 

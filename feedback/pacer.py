@@ -231,6 +231,11 @@ class Pacer:
                     self._adapt_pattern = self._step(self._adapt_pattern, -1)
         return verdict
 
+    def goal(self) -> Pattern:
+        """The pattern this pacer leads to: the adaptive mode's goal, else its own pattern
+        (the end of a progression)."""
+        return self._target() if self.adaptive else self.base
+
     def _target(self) -> Pattern:
         a = self.adaptive
         return self._limit(Pattern.from_rate(a.target_rate_bpm, a.target_ratio))
