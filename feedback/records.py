@@ -107,6 +107,8 @@ class Records:
         sessions never mix with a patient's). Call before the loop starts: the purge
         runs on the calling thread."""
         r = settings.records
+        if subdir:
+            ensure_data_dir(default_data_dir(r.data_dir))  # the base is 0700 as well
         rec = cls(default_data_dir(r.data_dir) / subdir, clock,
                   raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
         rec.purge_older_than(r.keep_days)

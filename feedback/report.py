@@ -312,10 +312,12 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync")
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
+    clock = ", ".join(c if c in _columns(conn, "sessions") else "NULL"
+                      for c in ("start_t", "end_t"))  # schema 1 had no session clock
     out = []
     for sid, code, prog, started, ended, reason, cfg, t0, t1 in conn.execute(
         "SELECT id, patient_code, programme, started_at, ended_at, end_reason, config, "
-        "start_t, end_t FROM sessions ORDER BY started_at, id"
+        f"{clock} FROM sessions ORDER BY started_at, id"
     ):
         if since and dt.datetime.fromtimestamp(started).date() < since:
             continue
@@ -440,10 +442,6 @@ def trends(s: Session) -> list[tuple[str, float, float, str]]:
         if word:
             out.append((name, first, last, word))
     return out
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _f(x, nd=2) -> str:
@@ -648,7 +646,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en") -> str:
         faults = Counter(k for s in mine for *_, k in s.faults)
         if faults:
             lines.append("  " + say("faults", lang) + ", ".join(
-                f"{say('fault.' + k, lang) if lang != 'en' else k} {n}"
+                f"{TEXTS[lang].get('fault.' + k, k)} {n}"
                 for k, n in faults.most_common()))
         lines.append("")
     lines.append(say("per_session", lang))

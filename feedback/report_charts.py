@@ -269,7 +269,9 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
     lo, hi = min(goals.values()), max(goals.values())
     target_text = _g(target_min, lang) if lo == hi else f"{_g(lo, lang)}-{_g(hi, lang)}"
     months = _months(first, last)
-    met = sum(1 for day, v in minutes.items() if v >= goals[day])
+    # "met" as days.csv and summary.txt decide it (on the unrounded minutes)
+    met_days = {dt.date.fromisoformat(d["date"]) for d in days if d["target_met"] == "yes"}
+    met = len(met_days)
     title = say("cal.title", lang, code=patient or "-")
     days_text = f"{len(minutes)} " + say("day" if len(minutes) == 1 else "days", lang)
     line = say("cal.line", lang, target=target_text, met=met, days=days_text,
@@ -301,7 +303,7 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
                     pygame.draw.rect(surf, GRID, r, 1)
                     text(surf, str(day.day), r.center, 16, GRID, "center")
                     continue
-                color = MET if v >= goals[day] else PART if v > 0 else NONE
+                color = MET if day in met_days else PART if v > 0 else NONE
                 pygame.draw.rect(surf, color, r, border_radius=4)
                 ink = (255, 255, 255) if color == MET else INK
                 text(surf, str(day.day), (r.left + 3, r.top + 2), 15, ink)

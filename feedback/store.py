@@ -107,11 +107,8 @@ def default_data_dir(configured: str = "") -> Path:
 
 
 def ensure_data_dir(path) -> Path:
-    """Create the data directory readable by its owner only (mode 0700); a data directory
-    created on the way to it (``simulated/`` below it) gets the same mode."""
+    """Create the data directory readable by its owner only (mode 0700)."""
     path = Path(path)
-    if path.name == SIMULATED:
-        ensure_data_dir(path.parent)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_mode & 0o777 != 0o700:
         os.chmod(path, 0o700)
