@@ -560,7 +560,8 @@ def test_paused_time_is_no_practice(tmp_path, monkeypatch):
     rec.add(ev.Exercise(1920.0, "Buikademhaling", "end", active_s=120.0))
     clock.advance(1920.0)
     rec.end_session("programme finished")
-    # day 1: the same, stopped during the exercise: no active seconds, the pause counts
+    # day 1: the same, stopped during the exercise (no active seconds recorded): the
+    # recorded pause is taken off the exercise's length
     rec.start_session("GH78", "home", "", DAY0 + 86400)
     rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start", pacer="fixed",
                         target_ratio=1.75))
@@ -575,6 +576,21 @@ def test_paused_time_is_no_practice(tmp_path, monkeypatch):
     assert [(d["minutes"], d["target_met"]) for d in read_csv(out / "days.csv")] == [
         ("2.0", "no"), ("2.0", "no")]
     assert "Practice: 4.0 min on 2 of 2 days" in (out / "summary.txt").read_text()
+
+
+def test_a_pause_never_resumed_lasts_to_the_end_of_the_session(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("GH78", "home", "", DAY0)  # paused after 3 min, then left (power cut)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+    rec.add(ev.Pause(180.0))
+    clock.advance(3600.0)
+    rec.end_session("SIGTERM")
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert [(r["minutes"], r["length_minutes"]) for r in read_csv(out / "sessions.csv")] == [
+        ("3.0", "60.0")]
 
 
 def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, monkeypatch):
