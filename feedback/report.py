@@ -201,7 +201,6 @@ class Exercise:
     name: str
     minutes: float  # practised: pauses (and recalibration) left out
     breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
-    holds: int = 0
     cues: int = 0
     start: float = 0.0  # seconds from the session start
     end: float = 0.0
@@ -214,6 +213,10 @@ class Exercise:
     @property
     def paced(self) -> bool:
         return self.ratio_target is not None
+
+    @property
+    def holds(self) -> int:
+        return len(self.hold_s)
 
 
 @dataclass
@@ -231,12 +234,16 @@ class Session:
     cues: list = field(default_factory=list)  # (t, kind)
     faults: list = field(default_factory=list)  # (t0, t1, kind)
     exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
-    ex_starts: list = field(default_factory=list)  # (t, name)
     span_minutes: float = 0.0  # from start to end, pauses included
     pauses: list = field(default_factory=list)  # (t0, t1) from start
     paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
     loose: list = field(default_factory=list)  # breaths outside any exercise
     holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
+
+    @property
+    def ex_starts(self) -> list[tuple[float, str]]:
+        """(start from the session start, name) of each exercise."""
+        return [(e.start, e.name) for e in self.exercises]
 
     @property
     def start_local(self) -> dt.datetime:
@@ -348,8 +355,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         pauses = _pause_spans(marks, [e[2] for e in exs], t1)
         span = max(0.0, t1 - t0)
         fallback, daily = _targets(cfg)
-        s = Session(sid, code, prog, started, span / 60.0, reason or "interrupted",
-                    fallback, daily, span_minutes=span / 60.0)
+        s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
+                    span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
@@ -369,11 +376,9 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync)
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
-            ex.holds = sum(1 for h in holds if h[2] == eid)
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
             ex.cues = sum(1 for c in cues if c[2] == eid)
             s.exercises.append(ex)
-            s.ex_starts.append((es - t0, name))
             names[eid] = ex
         if s.exercises:
             s.minutes = sum(e.minutes for e in s.exercises)
