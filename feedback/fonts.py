@@ -17,6 +17,7 @@ import pygame.freetype  # noqa: E402
 
 DEFAULT_SCALE = 0.6875  # pygame.font.Font(None, px) draws its default font at this x px
 
+
 def oversample(px: int) -> int:
     """How many times larger text of ``px`` is drawn before it is scaled down: enough to
     even out the spacing (FreeType snaps each letter to whole pixels)."""
@@ -51,7 +52,6 @@ class Font:
         # RGBA surfaces blit about 30 times slower.
         img = pygame.Surface((max(r.width, 1), max(r.height, 1)), pygame.SRCALPHA, 32)
         ft.render_to(img, (0, 0), s, colour)
-        if self._k == 1:
-            return img
-        w, h = self.size(s)
-        return pygame.transform.smoothscale(img, (max(w, 1), max(h, 1)))
+        k = self._k
+        return pygame.transform.smoothscale(img, (max(-(-r.width // k), 1),
+                                                  max(-(-r.height // k), 1)))

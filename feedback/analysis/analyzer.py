@@ -166,8 +166,7 @@ class BreathAnalyzer:
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
         self._recent: deque[Breath] = deque(maxlen=5)
-        self._artefact = False  # a stuck-signal fault happened during this breath
-        self._lost: set[int] = set()  # ... on these belts (flat or unplugged)
+        self._lost: set[int] = set()  # belts flat or unplugged during this breath
         self._trough = None  # (t, value, belt values)
         self._peak = None
         self._judge.forget_rest()
@@ -182,15 +181,13 @@ class BreathAnalyzer:
         detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
         self._end_hold(t, t, out)
         if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
-            self._artefact = True
             self._lost.add(i)
             out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
         if f.stuck_kind != "saturated":
-            self._artefact = True  # this breath says nothing about the normal depth
-            self._lost.add(i)
+            self._lost.add(i)  # this breath says nothing about the normal depth
         out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i], detail=detail))
 
     def _run_ended(self, i: int, t: float, out: list) -> None:
@@ -278,7 +275,6 @@ class BreathAnalyzer:
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
                 self._end_hold(t_now, fe.t, out)
-                self._artefact = True
                 self._lost.add(i)
                 out.append(Fault(at=t_now, kind="disconnected", belt=self.belts[i],
                                  detail="jumped far outside the breathing range and stays"))
@@ -336,21 +332,18 @@ class BreathAnalyzer:
         self._breath_done(prev, peak, self._trough, t_now, out)
 
     def _breath_done(self, start, peak, end, t_now: float, out: list) -> None:
-        if len(self._lost) == len(self.belts):
+        lost, self._lost = self._lost, set()
+        if len(lost) == len(self.belts):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it).
-            self._artefact, self._lost = False, set()
             return
-        self._lost = set()
         amp = peak[1] - 0.5 * (start[1] + end[1])
         dur = end[0] - start[0]
         durs = self._durations
         if not durs or dur < 3.0 * _median(durs):
             durs.append(dur)
         rate = 60.0 / _median(durs) if durs else 0.0
-        artefact = self._artefact
-        self._artefact = False
-        if artefact:
+        if lost:  # one of two belts failed: a breath, but not one to calibrate on
             pass
         elif not self._calibrated:
             self._cal_amps.append(amp)
