@@ -62,13 +62,10 @@ def cmd_check_config(args) -> int:
     coach = Coach(settings, programme, 0.0)
     for ex in programme.exercises:
         print(f"    {ex.id}: {coach.pacing(ex)}")
-    from feedback.config import SCHEMA, Choice
+    from feedback.config import SCHEMA
 
     for name, section in settings.items():
-        rules = SCHEMA[name]
-        values = ", ".join(
-            f"{k}={rules[k].show(v)}" if isinstance(rules.get(k), Choice) and rules[k].hex
-            else f"{k}={v!r}" for k, v in section.items())
+        values = ", ".join(f"{k}={SCHEMA[name][k].show(v)}" for k, v in section.items())
         print(f"  [{name}] {values}")
     return 0
 

@@ -59,6 +59,10 @@ class Rule:
     def check(self, value):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def show(self, value) -> str:
+        """``value`` as a message says it: text quoted, numbers and booleans as in TOML."""
+        return repr(value) if isinstance(value, str) else _show(value)
+
 
 def _fmt(x) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
@@ -117,11 +121,9 @@ class Choice(Rule):
         return value, None
 
     def show(self, value) -> str:
-        if isinstance(value, str):
-            return repr(value)
         if self.hex and isinstance(value, int) and not isinstance(value, bool):
             return f"0x{value:02x}"
-        return _show(value)
+        return super().show(value)
 
 
 @dataclass(frozen=True)
@@ -385,8 +387,7 @@ def validate_table(
             continue
         ok, err = rule.check(value)
         if err:
-            shown = rule.show(value) if isinstance(rule, Choice) else \
-                repr(value) if isinstance(value, str) else _show(value)
+            shown = rule.show(value)
             problems.append(Problem(path, line, f"{label}.{key} = {shown}: {err}"))
         else:
             out[key] = ok
@@ -490,10 +491,10 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         seen.update({pin: f"the LED ring's SPI bus {bus}" for pin in SPI_PINS[bus]})
     for key, pin in pins:
         if pin in seen:
-            user = seen[pin] if seen[pin].startswith("the ") else f"buttons.{seen[pin]}"
+            user = seen[pin]
             out.append(Problem(path, lines.get(("buttons", key)),
                                f"buttons.{key} = {pin}: GPIO {pin} is already used by {user}"))
-        seen[pin] = key
+        seen[pin] = f"buttons.{key}"
     return out
 
 
