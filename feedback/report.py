@@ -187,6 +187,12 @@ def num(x: float | None, lang: str = "en", nd: int = 2) -> str:
     return i18n.number(x, lang, nd)
 
 
+def short(x: float, lang: str) -> str:
+    """A target or tick as short as it goes ('5', '2.5'); a decimal comma in Dutch."""
+    s = f"{x:g}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
 def count(n: int, lang: str, key: str = "day") -> str:
     """'1 day', '3 days'; '1 dag', '3 dagen'."""
     return f"{n} {say(key if n == 1 else key + 's', lang)}"
@@ -625,8 +631,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en") -> str:
             say("interrupted_n", lang, n=interrupted) if interrupted else ""))
         lines.append("  " + say("practice", lang, minutes=num(total, lang, 1),
                                 practised=len(practised), days=count(len(my_days), lang),
-                                target=f"{mine[-1].daily_target:g}".replace(
-                                    ".", "," if lang == "nl" else "."),
+                                target=short(mine[-1].daily_target, lang),
                                 met=count(len(met), lang)))
         first, last_s = mine[0], mine[-1]
         lines.append("  " + say("rate", lang, first=num(rate(first.breaths), lang, 1),

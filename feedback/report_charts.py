@@ -19,7 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback.fonts import Font  # noqa: E402
-from feedback.report import num, say  # noqa: E402
+from feedback.report import count, num, say, short  # noqa: E402
 
 SESSION_SIZE = (800, 480)
 CELL = 40
@@ -58,12 +58,6 @@ def text(surf, s: str, pos, size=20, color=INK, anchor="topleft", bold=False) ->
     return rect
 
 
-def _g(x: float, lang: str) -> str:
-    """A tick or target as short as it goes ('1', '2.5'); a decimal comma in Dutch."""
-    s = f"{x:g}"
-    return s.replace(".", ",") if lang == "nl" else s
-
-
 def _nice_step(span: float, target_ticks: int = 6) -> float:
     raw = span / max(1, target_ticks)
     for step in (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60):
@@ -84,7 +78,7 @@ class _Panel:
         while v <= y_max + 1e-9:
             y = self.y(v)
             pygame.draw.line(surf, GRID, (rect.left, y), (rect.right, y))
-            text(surf, _g(v, lang), (rect.left - 6, y), 16, MUTED, "midright")
+            text(surf, short(v, lang), (rect.left - 6, y), 16, MUTED, "midright")
             v += step
         text(surf, label, (rect.left + 6, rect.top + 4), 18, MUTED)
         pygame.draw.rect(surf, MUTED, rect, 1)
@@ -218,7 +212,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     while m <= x_max + 1e-9:
         x = low.x(m)
         pygame.draw.line(surf, MUTED, (x, low.rect.bottom), (x, low.rect.bottom + 4))
-        tick = _g(m, lang)
+        tick = short(m, lang)
         where = pygame.Rect((0, 0), font(16).size(tick))
         where.midtop = (x, low.rect.bottom + 6)
         if not where.inflate(8, 0).colliderect(axis):  # the axis label says it instead
@@ -267,13 +261,13 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
     first, last = min(minutes), max(minutes)
     target_min = goals[last]
     lo, hi = min(goals.values()), max(goals.values())
-    target_text = _g(target_min, lang) if lo == hi else f"{_g(lo, lang)}-{_g(hi, lang)}"
+    target_text = short(target_min, lang) if lo == hi else f"{short(lo, lang)}-{short(hi, lang)}"
     months = _months(first, last)
     # "met" as days.csv and summary.txt decide it (on the unrounded minutes)
     met_days = {dt.date.fromisoformat(d["date"]) for d in days if d["target_met"] == "yes"}
     met = len(met_days)
     title = say("cal.title", lang, code=patient or "-")
-    days_text = f"{len(minutes)} " + say("day" if len(minutes) == 1 else "days", lang)
+    days_text = count(len(minutes), lang)
     line = say("cal.line", lang, target=target_text, met=met, days=days_text,
                first=_day(first, lang), last=_day(last, lang, year=True))
     legend = [(say("cal.met", lang, target=target_text), MET), (say("cal.some", lang), PART),
