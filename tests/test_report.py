@@ -892,3 +892,10 @@ def test_the_calendar_and_the_summary_agree_on_a_day_just_under_the_target(tmp_p
     calendar_chart("P1", days, tmp_path / "cal.png", "en")
     texts = [t for t, *_ in report_charts.drawn]
     assert any("met on 0 of 1 day" in t for t in texts), texts
+
+
+def test_the_report_says_every_text_in_both_languages():
+    from feedback.report import TEXTS
+
+    assert set(TEXTS["nl"]) == set(TEXTS["en"])
+    assert all(TEXTS["nl"][k] and TEXTS["en"][k] for k in TEXTS["en"])
