@@ -16,6 +16,13 @@ backlog in order and are retried every ``retry_s`` until they are written; they 
 only if power fails before storage recovers. When the backlog is full ``add`` returns
 False and counts the event in ``dropped``: that event was never acknowledged.
 
+A damaged database file (``store.is_damaged``: at start or while writing) is not
+retried: it is set aside as ``records-damaged-STAMP.sqlite`` (kept, never erased), a new
+database is started, every row that can still be read is copied into it, the sessions
+still running get their row back, and the batch is written there. The next session
+then records a ``storage`` fault (begun and ended at once) whose detail names the kept
+file and how many sessions were recovered; the journal says the same.
+
 Errors never reach the loop: the writer catches them and reports them in ``problem``.
 """
 
@@ -34,7 +41,18 @@ from pathlib import Path
 from feedback import events as ev
 from feedback.clock import MonotonicClock
 from feedback.rawsignal import RawSignalLog
-from feedback.store import DB_NAME, StorageError, connect, default_data_dir, ensure_data_dir, purge
+from feedback.store import (
+    DB_NAME,
+    Damaged,
+    StorageError,
+    connect,
+    default_data_dir,
+    ensure_data_dir,
+    is_damaged,
+    purge,
+    salvage,
+    set_aside,
+)
 
 log = logging.getLogger("ademcoach.records")
 
@@ -52,9 +70,10 @@ class _State:
 
     rows: dict[int, int] = dataclasses.field(default_factory=dict)  # handle -> sessions.id
     exercise: dict[int, int | None] = dataclasses.field(default_factory=dict)
+    open: dict[int, tuple] = dataclasses.field(default_factory=dict)  # handle -> its "start"
 
     def copy(self) -> _State:
-        return _State(dict(self.rows), dict(self.exercise))
+        return _State(dict(self.rows), dict(self.exercise), dict(self.open))
 
 
 class Records:
@@ -82,6 +101,7 @@ class Records:
         self._db_problem: str | None = None
         self._raw_problem: str | None = None
         self._reported: str | None = None  # the problem storage_events last reported
+        self._notice: str | None = None  # a damaged database was replaced (see above)
         self.dropped = 0  # events refused by add() because the backlog was full
         self.raw_dropped = 0
         self.accepted = 0  # events acknowledged by add()
@@ -92,11 +112,12 @@ class Records:
         self._cv = threading.Condition()
         self._stop = False
         self._hurry = False
-        self._handles = itertools.count(self._first_handle())
         self._current: int | None = None
         self._session_t0: dict[int, float] = {}
         self._state = _State()
         self._conn: sqlite3.Connection | None = None
+        self._ids_known = not self.db_path.exists()  # are the old sessions' ids known?
+        self._handles = itertools.count(self._first_handle())
         self._thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
         self._thread.start()
 
@@ -115,15 +136,26 @@ class Records:
         return rec
 
     def _first_handle(self) -> int:
-        """The id the next session will most likely get (max id + 1); 1 if unknown."""
-        try:
-            conn = connect(self.db_path, create=False)
-        except (sqlite3.Error, StorageError, OSError):
-            return 1
-        try:
-            return (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
-        finally:
-            conn.close()
+        """The id the next session will most likely get (max id + 1); 1 if unknown.
+        The whole file is checked first (``PRAGMA quick_check``: it reads every page), and
+        a damaged database is replaced here, before the writer starts."""
+        for _ in range(2):
+            conn = None
+            try:
+                conn = connect(self.db_path, create=False)
+                check = [r[0] for r in conn.execute("PRAGMA quick_check(2)")]
+                if check != ["ok"]:
+                    raise Damaged(check[-1])
+                first = (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
+                self._ids_known = True
+                return first
+            except (sqlite3.Error, StorageError, OSError) as exc:
+                if not (is_damaged(exc) and self._replace_damaged(exc)):
+                    return 1
+            finally:
+                if conn is not None:
+                    conn.close()
+        return 1
 
     # --- the loop's side: never touches the disk --------------------------------------
 
@@ -200,7 +232,11 @@ class Records:
         fail, a ``FaultEnd`` when it works again, else nothing. Cheap (no disk, no lock)."""
         now = self.problem
         if now == self._reported:
-            return []
+            notice = self._notice
+            if notice is None or now is not None or self._current is None:
+                return []
+            self._notice = None  # a damaged database was replaced: on the record, once
+            return [ev.Fault(at, "storage", detail=notice), ev.FaultEnd(at, "storage")]
         before, self._reported = self._reported, now
         if now is None:
             return [ev.FaultEnd(at, "storage")]
@@ -317,7 +353,7 @@ class Records:
                 self._conn.close()
             self._conn = None
 
-    def _write(self, batch: list) -> bool:
+    def _commit(self, batch: list) -> _State:
         state = self._state.copy()
         try:
             conn = self._open()
@@ -326,11 +362,23 @@ class Records:
             for item in batch:
                 self._apply(conn, state, item)
             conn.execute("COMMIT")
-        except (sqlite3.Error, OSError, StorageError) as exc:
+        except BaseException:
             if self._conn is not None:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("ROLLBACK")
                 self._close_conn()
+            raise
+        return state
+
+    def _write(self, batch: list) -> bool:
+        try:
+            try:
+                state = self._commit(batch)
+            except (sqlite3.Error, StorageError) as exc:
+                if not (is_damaged(exc) and self._replace_damaged(exc)):
+                    raise
+                state = self._commit(batch)  # into the new database
+        except (sqlite3.Error, OSError, StorageError) as exc:
             text = f"records not saved: {_short(exc)}"
             if text != self._db_problem:
                 log.warning("%s (%d waiting)", text, len(self._backlog))
@@ -345,6 +393,55 @@ class Records:
             log.info("records saved again after: %s", self._db_problem)
             self._db_problem = None
         return True
+
+    def _replace_damaged(self, exc: BaseException) -> bool:
+        """Set the damaged database aside, start a new one with what can be read, and
+        give the running sessions their rows back. False if that failed too."""
+        self._close_conn()
+        try:
+            kept = set_aside(self.db_path, time.strftime("%Y%m%d-%H%M%S"))
+            conn = self._open()
+            if self._ids_known:
+                self._reattach(conn)  # first: what salvage finds of them joins them
+            recovered = salvage(kept, conn)
+            if not self._ids_known:  # their ids may belong to old sessions: new ids
+                self._reattach(conn, fresh=True)
+                self._ids_known = True
+            self._forget_lost_exercises(conn)
+        except (sqlite3.Error, OSError, StorageError) as exc2:
+            log.error("records database damaged (%s); replacing it failed: %s",
+                      _short(exc), _short(exc2))
+            self._close_conn()
+            return False
+        self._notice = (f"records database damaged ({_short(exc)}): kept as {kept.name}; "
+                        f"{recovered} sessions recovered into a new one")
+        log.error("%s", self._notice)
+        return True
+
+    def _reattach(self, conn: sqlite3.Connection, fresh: bool = False) -> None:
+        """Sessions still running get their row in the new database: under their own id,
+        or (``fresh``, when the old ids were never known: after ``salvage``) the row
+        salvaged for them, found by their start, or else a new one."""
+        st = self._state
+        for handle, (_, _, code, programme, config_text, wall, t0) in st.open.items():
+            if fresh:
+                row = conn.execute("SELECT id FROM sessions WHERE started_at=? AND start_t=? "
+                                   "AND patient_code=?", (wall, t0, code)).fetchone()
+                if row:
+                    st.rows[handle] = row[0]
+                    continue
+            cur = conn.execute("INSERT INTO sessions (id, patient_code, programme, config, "
+                               "started_at, start_t) VALUES (?,?,?,?,?,?)",
+                               (None if fresh else st.rows[handle], code, programme,
+                                config_text, wall, t0))
+            st.rows[handle] = cur.lastrowid
+
+    def _forget_lost_exercises(self, conn: sqlite3.Connection) -> None:
+        st = self._state
+        for handle, exid in st.exercise.items():
+            if exid is not None and not conn.execute(
+                    "SELECT 1 FROM exercises WHERE id=?", (exid,)).fetchone():
+                st.exercise[handle] = None
 
     @staticmethod
     def _forget_wiped(conn: sqlite3.Connection, st: _State) -> None:
@@ -375,6 +472,7 @@ class Records:
                 cur = conn.execute(f"INSERT INTO sessions ({cols}) VALUES (?,?,?,?,?)", vals)
                 st.rows[handle] = cur.lastrowid
             st.exercise[handle] = None
+            st.open[handle] = item
             return
         sid = st.rows.get(handle)
         if sid is None:
@@ -386,6 +484,7 @@ class Records:
             ended = row[0] + duration if row else None
             conn.execute("UPDATE sessions SET ended_at=?, end_reason=?, end_t=? WHERE id=?",
                          (ended, reason, t_end, sid))
+            st.open.pop(handle, None)
             exid = st.exercise.pop(handle, None)
             if exid is not None:
                 conn.execute("UPDATE exercises SET end_t=? WHERE id=? AND end_t IS NULL",

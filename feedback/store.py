@@ -5,13 +5,22 @@ mode with ``synchronous=FULL`` (see ``records.py`` for why) and brings the schem
 date with ``migrate``: versioned steps in ``MIGRATIONS``, one transaction each, never
 edited once released. The writer (``records.py``) and the reports (``report.py``) both
 open it through here.
+
+A damaged file (an SD card that lost power mid-write, a bad sector) is not a passing
+problem like a full disk: writing to it again will not work. ``is_damaged`` tells the
+two apart, ``set_aside`` renames the damaged file (with its WAL) to
+``records-damaged-STAMP.sqlite`` and keeps it, and ``salvage`` copies every row that
+can still be read into a good database.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger("ademcoach.records")
@@ -88,6 +97,19 @@ class StorageError(Exception):
     """The database cannot be used (newer schema, not a database)."""
 
 
+class Damaged(StorageError):
+    """The database file is damaged or not a database: set it aside (``set_aside``)."""
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """Is ``exc`` a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), not a passing problem?"""
+    if isinstance(exc, Damaged):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (isinstance(exc, sqlite3.DatabaseError) and code is not None
+            and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
+
+
 # --- where the records live -----------------------------------------------------------
 
 
@@ -129,6 +151,11 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if is_damaged(exc):
+            raise Damaged(f"damaged: {exc}") from None
+        raise
     except BaseException:
         conn.close()
         raise
@@ -140,7 +167,8 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     try:
         old = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"not a records database: {exc}") from None
+        raise (Damaged if is_damaged(exc) else StorageError)(
+            f"not a records database: {exc}") from None
     if old > SCHEMA_VERSION:
         raise StorageError(
             f"the records database has schema version {old}, newer than this software "
@@ -172,3 +200,105 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
         conn.execute("ROLLBACK")
         raise
     return n
+
+
+# --- a damaged database -----------------------------------------------------------------
+
+DAMAGED_PREFIX = "records-damaged-"
+TABLES = ("sessions", "exercises", "breaths", "holds", "cues", "faults", "events")  # parents first
+_WAL_FILES = ("-wal", "-shm")
+
+
+def damaged_files(data_dir) -> list[Path]:
+    """The damaged databases set aside in ``data_dir`` (main files), oldest first."""
+    return sorted(Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite"))
+
+
+def set_aside(db_path, stamp: str) -> Path:
+    """Rename the damaged ``db_path`` (and its -wal and -shm) to
+    ``records-damaged-STAMP.sqlite`` next to it, so that a new database can start. The
+    file is kept as it was: ``salvage`` reads a copy. Returns the new name."""
+    db_path = Path(db_path)
+    kept = db_path.with_name(f"{DAMAGED_PREFIX}{stamp}.sqlite")
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = db_path.with_name(f"{DAMAGED_PREFIX}{stamp}-{n}.sqlite")
+    for suffix in (*_WAL_FILES, ""):  # the main file last: its name is what is looked for
+        src = Path(f"{db_path}{suffix}")
+        if src.exists():
+            os.replace(src, f"{kept}{suffix}")
+    fd = os.open(db_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return kept
+
+
+def salvage(src, dst: sqlite3.Connection) -> int:
+    """Copy every row of ``src`` (a damaged database, left untouched) that can still be
+    read into ``dst`` (an up-to-date database), ids kept, in one transaction. Rows whose
+    session was lost are left out; a lost exercise leaves its breaths without one.
+    Returns how many sessions were copied."""
+    with tempfile.TemporaryDirectory(prefix="ademcoach-salvage-") as tmp:
+        copy = Path(tmp) / "damaged.sqlite"
+        for suffix in ("", "-wal"):  # the WAL holds the newest commits
+            if Path(f"{src}{suffix}").exists():
+                shutil.copyfile(f"{src}{suffix}", f"{copy}{suffix}")
+        old = sqlite3.connect(copy, isolation_level=None)
+        try:
+            return _copy_rows(old, dst)
+        finally:
+            old.close()
+
+
+def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> int:
+    sessions = 0
+    dst.execute("BEGIN IMMEDIATE")
+    try:
+        for table in TABLES:
+            try:
+                have = {r[1] for r in old.execute(f"PRAGMA table_info({table})")}
+            except sqlite3.DatabaseError:
+                continue  # the schema itself is unreadable
+            want = [r[1] for r in dst.execute(f"PRAGMA table_info({table})")]
+            cols = [c for c in want if c in have]
+            if "id" not in cols:
+                continue
+            names = ", ".join(f'"{c}"' for c in cols)
+            insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({','.join('?' * len(cols))})"
+            ex = cols.index("exercise_id") if "exercise_id" in cols else None
+            for row in _readable(old, table, names):
+                try:
+                    n = dst.execute(insert, row).rowcount
+                except sqlite3.IntegrityError:
+                    if ex is None:
+                        continue  # its session was lost
+                    try:
+                        n = dst.execute(insert, (*row[:ex], None, *row[ex + 1:])).rowcount
+                    except sqlite3.IntegrityError:
+                        continue
+                sessions += n if table == "sessions" else 0
+        dst.execute("COMMIT")
+    except BaseException:
+        dst.execute("ROLLBACK")
+        raise
+    return sessions
+
+
+def _readable(conn: sqlite3.Connection, table: str, names: str) -> Iterator[tuple]:
+    """The rows of ``table`` that can be read, in id order. A damaged page ends a scan;
+    it goes on after it, jumping ahead 1, 2, 4 ... ids until a read works again (so at
+    most about twice the damaged stretch is lost)."""
+    last, jump = 0, 1
+    while jump < 1 << 40:
+        try:
+            for row in conn.execute(f"SELECT id, {names} FROM {table} WHERE id > ? ORDER BY id",
+                                    (last,)):
+                last, jump = row[0], 1
+                yield row[1:]
+            return
+        except sqlite3.DatabaseError:
+            last += jump
+            jump *= 2

@@ -1,0 +1,216 @@
+"""A damaged records database (an SD card that lost power mid-write, a bad sector): it is
+set aside and kept, a new one starts with every row that can still be read, and the unit
+keeps recording."""
+
+import sqlite3
+
+import pytest
+
+from feedback import events as ev
+from feedback import store
+from feedback.clock import VirtualClock
+from feedback.records import Records
+from feedback.store import DB_NAME, damaged_files, is_damaged
+
+WALL = 1_760_000_000.0
+PER_SESSION = 300  # breaths: several pages of the breaths table per session
+
+
+def breath(t):
+    return ev.Breath(t, start=t - 5.0, peak=t - 3.0, end=t, inhale_s=2.0, exhale_s=3.0,
+                     rate_bpm=12.0)
+
+
+def record(data, clock, sessions: int, code="AB12"):
+    with Records(data, clock=clock) as rec:
+        for _ in range(sessions):
+            rec.start_session(code, "home", "", WALL + clock.now())
+            rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start"))
+            for _ in range(PER_SESSION):
+                clock.advance(5.0)
+                rec.add(breath(clock.now()))
+            rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+
+
+def rows(db, sql, *args):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def damage(db, table: str, which: str = "middle") -> int:
+    """Overwrite one leaf page of ``table`` with garbage, as a failing card would."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page is in the main file
+        pages = [p for (p,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name=? AND pagetype='leaf' ORDER BY pageno",
+            (table,))]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    page = {"first": pages[0], "middle": pages[len(pages) // 2], "last": pages[-1]}[which]
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xa5" * size)
+    return len(pages)
+
+
+def test_damage_is_told_apart_from_a_passing_problem(tmp_path):
+    data = tmp_path / "data"
+    record(data, VirtualClock(0.0), 2)
+    db = data / DB_NAME
+    damage(db, "breaths")
+    with pytest.raises(sqlite3.DatabaseError) as info:
+        rows(db, "SELECT count(*), sum(at) FROM breaths")
+    assert is_damaged(info.value)
+    (tmp_path / "junk.sqlite").write_bytes(b"this is not a database, " * 200)
+    with pytest.raises(store.Damaged):
+        store.connect(tmp_path / "junk.sqlite")
+    locked = sqlite3.OperationalError("database is locked")
+    assert not is_damaged(locked) and not is_damaged(OSError(28, "No space left on device"))
+
+
+def test_a_damaged_database_is_set_aside_kept_and_what_can_be_read_is_recovered(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 3)
+    db = data / DB_NAME
+    leaves = damage(db, "breaths")
+    assert leaves >= 6
+    before = db.read_bytes()
+
+    with Records(data, clock=clock) as rec:
+        kept = damaged_files(data)
+        assert [k.name[:16] for k in kept] == ["records-damaged-"]
+        assert kept[0].read_bytes() == before  # kept exactly as it was found
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        assert [r[0] for r in rows(db, "SELECT id FROM sessions ORDER BY id")] == [1, 2, 3]
+        n = rows(db, "SELECT count(*) FROM breaths")[0][0]
+        per_leaf = 3 * PER_SESSION / leaves
+        assert 3 * PER_SESSION - 3 * per_leaf <= n < 3 * PER_SESSION  # one page lost, not more
+        assert rows(db, "SELECT count(*) FROM exercises") == [(3,)]
+
+        sid = rec.start_session("AB12", "home", "", WALL + clock.now())
+        assert sid == 4  # after the recovered ones
+        clock.advance(5.0)
+        rec.add(breath(clock.now()))
+        for e in rec.storage_events(clock.now()):
+            rec.add(e)
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    faults = rows(db, "SELECT session_id, kind, at, end_at, detail FROM faults")
+    assert len(faults) == 1
+    session, kind, at, end_at, detail = faults[0]
+    assert (session, kind, at) == (4, "storage", end_at)
+    assert kept[0].name in detail and "3 sessions recovered" in detail
+    assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=4") == [(1,)]
+
+
+def test_the_damage_notice_waits_for_a_session_and_comes_once(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    damage(data / DB_NAME, "breaths")
+    with Records(data, clock=clock) as rec:
+        assert rec.storage_events(1.0) == []  # no session to put it in yet
+        rec.start_session("AB12", "home", "", WALL)
+        first = rec.storage_events(2.0)
+        assert [type(e).__name__ for e in first] == ["Fault", "FaultEnd"]
+        assert rec.storage_events(3.0) == []
+
+
+def test_damage_found_while_recording_keeps_the_running_session(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    db = data / DB_NAME
+    with Records(data, clock=clock) as rec:
+        rec.start_session("CD34", "home", "[pacer]\n", WALL)
+        rec.add(ev.Exercise(0.0, "Lange uitademing", "start"))
+        for _ in range(PER_SESSION):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        assert rec.flush()
+        damage(db, "sessions", which="first")  # the running session's own row
+        rec.set_max_db_bytes(None)  # the writer opens the file again and reads it
+        for _ in range(10):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        rec.add(ev.Hold(clock.now(), t=clock.now() - 4.0))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None and rec.pending == 0
+    assert len(damaged_files(data)) == 1
+    assert rows(db, "SELECT id, patient_code, config, started_at, end_reason FROM sessions") == [
+        (1, "CD34", "[pacer]\n", WALL, "stopped")]
+    # the breaths from before the damage were salvaged into the session's new row
+    assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=1") == [(PER_SESSION + 10,)]
+    assert rows(db, "SELECT count(*) FROM holds WHERE session_id=1") == [(1,)]
+
+
+def test_a_damaged_file_that_cannot_be_moved_is_a_storage_problem_not_a_crash(
+        tmp_path, monkeypatch):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    db = data / DB_NAME
+    damage(db, "breaths", which="last")  # where the next breath goes
+
+    def refuse(src, dst):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(store.os, "replace", refuse)  # the card went read-only
+    with Records(data, clock=clock, retry_s=0.05) as rec:
+        rec.start_session("EF56", "home", "", WALL)  # its id: the old ones were unreadable
+        rec.add(breath(5.0))
+        assert not rec.flush(timeout=1.0)
+        assert rec.problem and rec.problem.startswith("records not saved")
+        assert rec.pending >= 1  # kept, retried
+        assert [type(e).__name__ for e in rec.storage_events(6.0)] == ["Fault"]
+        monkeypatch.undo()  # the card works again: the next retry replaces the file
+        assert rec.flush(timeout=2.0) and rec.problem is None
+        assert [type(e).__name__ for e in rec.storage_events(7.0)] == ["FaultEnd"]
+        assert [type(e).__name__ for e in rec.storage_events(8.0)] == ["Fault", "FaultEnd"]
+    assert len(damaged_files(data)) == 1
+    # the old session keeps its id and its breaths; the running one did not take them
+    assert rows(db, "SELECT id, patient_code FROM sessions ORDER BY id") == [
+        (1, "AB12"), (2, "EF56")]
+    got = dict(rows(db, "SELECT session_id, count(*) FROM breaths GROUP BY session_id"))
+    assert got[2] == 1 and PER_SESSION * 0.8 < got[1] < PER_SESSION
+
+
+def test_a_running_session_is_found_again_when_the_old_ids_were_never_known(
+        tmp_path, monkeypatch):
+    """Damage found at start that could not be moved away then: the unit recorded on
+    into the damaged file. Damage met later while writing is replaced then, and the
+    running session continues in the row salvaged for it, not in a second one."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    db = data / DB_NAME
+    damage(db, "breaths")
+    with monkeypatch.context() as m:
+        m.setattr(store.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError(30, "ro")))
+        rec = Records(data, clock=clock, retry_s=0.05)
+    try:
+        rec.start_session("EF56", "home", "", WALL + 1e6)
+        for _ in range(5):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        assert rec.flush() and rec.problem is None  # appended past the damaged page
+        assert not damaged_files(data)
+        damage(db, "breaths", which="last")  # now where the next breath goes
+        rec.set_max_db_bytes(None)  # the writer opens the file again
+        for _ in range(5):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    finally:
+        rec.close()
+    assert len(damaged_files(data)) == 1
+    assert rows(db, "SELECT id, patient_code, end_reason FROM sessions ORDER BY id") == [
+        (1, "AB12", "stopped"), (2, "EF56", "stopped")]
+    assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=2")[0][0] >= 5
