@@ -306,6 +306,7 @@ class Records:
     # --- the writer thread ------------------------------------------------------------
 
     _drop_conn = False
+    _conn_file: tuple[int, int] | None = None  # the file the open connection writes to
 
     def _run(self) -> None:
         next_try = 0.0
@@ -335,8 +336,8 @@ class Records:
             self._raw_log.close()
 
     def _open(self) -> sqlite3.Connection:
-        if self._conn is not None and self._drop_conn:
-            self._close_conn()
+        if self._conn is not None and (self._drop_conn or self._file_id() != self._conn_file):
+            self._close_conn()  # asked to, or the file was removed (a wipe of a damaged one)
         self._drop_conn = False
         if self._conn is None:
             ensure_data_dir(self.data_dir)
@@ -345,7 +346,15 @@ class Records:
                 page = conn.execute("PRAGMA page_size").fetchone()[0]
                 conn.execute(f"PRAGMA max_page_count = {max(1, self._max_db_bytes // page)}")
             self._conn = conn
+            self._conn_file = self._file_id()
         return self._conn
+
+    def _file_id(self) -> tuple[int, int] | None:
+        try:
+            st = self.db_path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
 
     def _close_conn(self) -> None:
         if self._conn is not None:

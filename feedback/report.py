@@ -29,6 +29,7 @@ import sys
 import tempfile
 import tomllib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,18 @@ from feedback import exportnote, i18n
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
-from feedback.store import DB_NAME, SIMULATED, StorageError, connect, default_data_dir
+from feedback.store import (
+    DAMAGED_PREFIX,
+    DB_NAME,
+    SIMULATED,
+    StorageError,
+    connect,
+    damaged_files,
+    default_data_dir,
+    is_damaged,
+    migrate,
+    salvage,
+)
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
@@ -71,6 +83,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "cue": '"{text}" {n}x',
         "nothing": "none",
         "faults": "Faults: ",
+        "damaged_now": "NOTE: the records database is damaged; this report shows what could "
+                       "still be read.\nThe unit sets the file aside and starts a new one "
+                       "when it next starts or records.",
+        "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
+                        "{name};\nwhat could be read was recovered. Records from before "
+                        "then may be missing.",
         "per_session": "Per session: date start minutes breaths/min ratio "
                        "(first->last per paced exercise) holds cues",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
@@ -133,6 +151,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "cue": '"{text}" {n}x',
         "nothing": "geen",
         "faults": "Storingen: ",
+        "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
+                       "nog leesbaar is.\nHet apparaat zet het bestand apart en begint een "
+                       "nieuw bestand bij de volgende start of opname.",
+        "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "
+                        "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
+                        "van daarvoor kunnen ontbreken.",
         "per_session": "Per sessie: datum begin minuten adem/min uit:in "
                        "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
@@ -611,11 +635,14 @@ def _in_sync_text(sessions, lang: str = "en") -> str:
         f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
 
 
-def summary_text(sessions, days, today: dt.date, lang: str = "en") -> str:
-    """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en")."""
+def summary_text(sessions, days, today: dt.date, lang: str = "en",
+                 warnings: Sequence[str] = ()) -> str:
+    """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en");
+    ``warnings`` (about the records themselves) come right under the title."""
+    head = [say("title", lang), ""] + [w + "\n" for w in warnings]
     if not sessions:
-        return f"{say('title', lang)}\n\n{say('none', lang)}\n"
-    lines = [say("title", lang), "", NOTES.get(lang, NOTE), ""]
+        return "\n".join([*head, say("none", lang)]) + "\n"
+    lines = [*head, NOTES.get(lang, NOTE), ""]
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
         last = mine[-1].day
@@ -733,6 +760,22 @@ def _found(db: Path, what: str, command: str) -> bool:
     return found
 
 
+def _load(conn: sqlite3.Connection, since, patient) -> list[Session]:
+    try:
+        return load_sessions(conn, since, patient)
+    finally:
+        conn.close()
+
+
+def _set_aside_when(path: Path) -> str:
+    """'2026-11-25 22:35' from records-damaged-20261125-223551.sqlite (else the file's)."""
+    stamp = path.name.removeprefix(DAMAGED_PREFIX)[:15]
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+
+
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None,
                  lang: str = "en") -> list[Session]:
@@ -743,21 +786,25 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     out.mkdir(parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
+    warnings = [say("damaged_kept", lang, name=f.name, when=_set_aside_when(f))
+                for f in damaged_files(data_dir)]
     if _found(db, "read", "report"):
         try:
-            conn = connect(db, create=False)
+            sessions = _load(connect(db, create=False), since, patient)
         except (sqlite3.Error, StorageError) as exc:
-            raise AdemError(f"{db}: cannot read the records: {exc}") from None
-        try:
-            sessions = load_sessions(conn, since, patient)
-        finally:
-            conn.close()
+            if not is_damaged(exc):
+                raise AdemError(f"{db}: cannot read the records: {exc}") from None
+            mem = sqlite3.connect(":memory:", isolation_level=None)
+            migrate(mem)
+            salvage(db, mem)  # what can still be read; the file is left as it is
+            sessions = _load(mem, since, patient)
+            warnings.append(say("damaged_now", lang))
     today = today or report_date()
     days = day_rows(sessions, since, today)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)
-    (out / "summary.txt").write_text(summary_text(sessions, days, today, lang),
+    (out / "summary.txt").write_text(summary_text(sessions, days, today, lang, warnings),
                                    encoding="utf-8")
     for s in sessions:
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
@@ -895,9 +942,16 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
             dst = sqlite3.connect(tmp / DB_NAME)
             try:
                 src.backup(dst)
+            except sqlite3.DatabaseError as exc:
+                if not is_damaged(exc):
+                    raise
+                dst.close()  # a damaged file goes as it is, for recovery
+                _copy_db(db, tmp / DB_NAME)
             finally:
                 dst.close()
                 src.close()
+        for f in damaged_files(data_dir):
+            _copy_db(f, tmp / f.name)
         raw = data_dir / "raw"
         if raw.is_dir():
             (tmp / "raw").mkdir()
@@ -922,26 +976,69 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
     return sessions
 
 
-def wipe(data_dir: Path) -> int:
+def _copy_db(src: Path, dst: Path) -> None:
+    """A database file as it is, with its WAL (which holds the newest commits)."""
+    for suffix in ("", "-wal"):
+        if Path(f"{src}{suffix}").exists():
+            shutil.copyfile(f"{src}{suffix}", f"{dst}{suffix}")
+
+
+def _shred(path: Path) -> None:
+    """Overwrite a file with zeros, then remove it (best effort on flash: see service.md)."""
+    with open(path, "r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        while size > 0:
+            size -= f.write(b"\0" * min(size, 1 << 20))
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
+
+
+def _shred_db(db: Path) -> None:
+    for suffix in ("-wal", "-shm", ""):
+        f = Path(f"{db}{suffix}")
+        if f.exists():
+            _shred(f)
+
+
+def wipe(data_dir: Path, damaged: list | None = None) -> int:
     """Erase every record in ``data_dir``; returns how many sessions were erased.
-    Works while the unit runs (SQLite locking); old pages are overwritten, not just freed."""
+    Works while the unit runs (SQLite locking); old pages are overwritten, not just freed.
+    Damaged databases (set aside, or the records file itself) cannot be read: they are
+    overwritten and removed, and their names added to ``damaged``."""
     db = data_dir / DB_NAME
     n = 0
+    gone = damaged if damaged is not None else []
+    for f in damaged_files(data_dir):
+        _shred_db(f)
+        gone.append(f.name)
     if _found(db, "erase", "wipe"):
-        conn = connect(db, create=False)
         try:
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("BEGIN IMMEDIATE")
-            n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-            for table in ("events", "faults", "cues", "holds", "breaths", "exercises",
-                          "sessions"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("COMMIT")
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
+            n = _erase(db)
+        except (sqlite3.Error, StorageError) as exc:
+            if not is_damaged(exc):
+                raise
+            _shred_db(db)
+            gone.append(db.name)
     shutil.rmtree(data_dir / "raw", ignore_errors=True)
+    return n
+
+
+def _erase(db: Path) -> int:
+    conn = connect(db, create=False)
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        for table in ("events", "faults", "cues", "holds", "breaths", "exercises",
+                      "sessions"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
     return n
 
 
@@ -956,12 +1053,15 @@ def cmd_wipe(args) -> int:
             print("nothing erased")
             return 1
     try:
-        n = wipe(data_dir)
+        damaged: list[str] = []
+        n = wipe(data_dir, damaged)
         demo = data_dir / SIMULATED
         if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
-            n_demo = wipe(demo)  # simulated sessions carry the patient code too
+            n_demo = wipe(demo, damaged)  # simulated sessions carry the patient code too
             print(f"erased {n_demo} simulated sessions from {demo}")
     except (sqlite3.Error, StorageError) as exc:
         raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
+    if damaged:
+        print(f"erased {len(damaged)} damaged database files: {', '.join(damaged)}")
     print(f"erased {n} sessions from {data_dir}")
     return 0

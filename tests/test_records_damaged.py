@@ -214,3 +214,86 @@ def test_a_running_session_is_found_again_when_the_old_ids_were_never_known(
     assert rows(db, "SELECT id, patient_code, end_reason FROM sessions ORDER BY id") == [
         (1, "AB12", "stopped"), (2, "EF56", "stopped")]
     assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=2")[0][0] >= 5
+
+
+# --- report, export and wipe --------------------------------------------------------------
+
+
+def config(tmp_path, data):
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
+    return cfg
+
+
+def test_the_report_reads_what_it_can_of_a_damaged_database_and_says_so(tmp_path):
+    from feedback.cli import main
+
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 3)
+    db = data / DB_NAME
+    damage(db, "breaths")
+    before = db.read_bytes()
+    cfg, out = config(tmp_path, data), tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert "the records database is damaged" in summary and "Sessions: 3" in summary
+    assert len((out / "sessions.csv").read_text().splitlines()) == 4
+    assert db.read_bytes() == before  # the report only reads
+
+    Records(data, clock=clock).close()  # the unit starts: the file is set aside
+    (kept,) = damaged_files(data)
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert "is damaged" not in summary and "Sessions: 3" in summary
+    assert f"set aside on {kept.name[16:20]}-{kept.name[20:22]}-" in summary
+    assert kept.name in summary
+
+
+def test_export_carries_damaged_files_and_wipe_erases_them(tmp_path, capsys):
+    from feedback.cli import main
+
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 2, code="GH78")
+    damage(data / DB_NAME, "breaths")
+    Records(data, clock=clock).close()
+    (kept,) = damaged_files(data)
+    cfg, stick = config(tmp_path, data), tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (exp,) = stick.iterdir()
+    assert (exp / kept.name).read_bytes() == kept.read_bytes()
+    assert rows(exp / DB_NAME, "SELECT count(*) FROM sessions") == [(2,)]
+
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    said = capsys.readouterr().out
+    assert kept.name in said and "erased 2 sessions" in said
+    assert not damaged_files(data)
+    assert not any(b"GH78" in f.read_bytes() for f in data.rglob("*") if f.is_file())
+
+
+def test_wipe_erases_a_damaged_records_file_under_a_running_unit(tmp_path, capsys):
+    from feedback.cli import main
+
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    db = data / DB_NAME
+    with Records(data, clock=clock) as rec:
+        rec.start_session("IJ90", "home", "", WALL)
+        for _ in range(PER_SESSION):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        assert rec.flush()
+        damage(db, "breaths")
+        assert main(["wipe", "--yes", "--config", str(config(tmp_path, data))]) == 0
+        assert "records.sqlite" in capsys.readouterr().out
+        assert not db.exists()
+        rec.add(breath(clock.now() + 5.0))  # the wiped session: dropped, not misfiled
+        rec.start_session("KL12", "home", "", WALL + 3600)
+        rec.add(breath(clock.now() + 10.0))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    # a new file, not the removed one the writer had open
+    assert rows(db, "SELECT patient_code FROM sessions") == [("KL12",)]
+    assert rows(db, "SELECT count(*) FROM breaths") == [(1,)]
