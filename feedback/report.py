@@ -984,7 +984,7 @@ def _copy_db(src: Path, dst: Path) -> None:
 
 
 def _shred(path: Path) -> None:
-    """Overwrite a file with zeros, then remove it (best effort on flash: see service.md)."""
+    """Overwrite a file with zeros, then remove it."""
     with open(path, "r+b") as f:
         size = f.seek(0, os.SEEK_END)
         f.seek(0)
