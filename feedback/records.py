@@ -143,9 +143,9 @@ class Records:
             conn = None
             try:
                 conn = connect(self.db_path, create=False)
-                check = [r[0] for r in conn.execute("PRAGMA quick_check(2)")]
-                if check != ["ok"]:
-                    raise Damaged(check[-1])
+                check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if check != "ok":  # '*** in database main ***\nPage 2: ...'
+                    raise Damaged(check.splitlines()[-1])
                 first = (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
                 self._ids_known = True
                 return first
