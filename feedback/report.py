@@ -75,6 +75,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
                  "(target {target})",
         "in_sync": "In rhythm with the pacer: {share}",
+        "belly": "Belly share of each breath (two belts; 50% = as much as the chest): {first} in "
+                 "the first session, {last} in the last;\n  chest and belly moved against each "
+                 "other in {para} of the breaths",
         "in_sync_share": "{pct}% of the paced breaths ({by})",
         "holds": "Breath-holds: {n}",
         "holds_by": "{name} {n}, longest {secs} s",
@@ -143,6 +146,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
                  "laatste (doel {target})",
         "in_sync": "In het ritme van de ademgids: {share}",
+        "belly": "Buikaandeel van elke ademhaling (twee banden; 50% = evenveel als de borst): "
+                 "{first} in de eerste sessie, {last} in de laatste;\n  borst en buik bewogen "
+                 "tegen elkaar in bij {para} van de ademhalingen",
         "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
         "holds": "Adem ingehouden: {n}x",
         "holds_by": "{name} {n}x, langste {secs} s",
@@ -242,6 +248,7 @@ class Exercise:
     rate_target: float | None = None  # breaths/min target, when recorded
     in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
     hold_s: list = field(default_factory=list)  # how long each of its holds lasted
+    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
 
     @property
     def paced(self) -> bool:
@@ -272,6 +279,7 @@ class Session:
     paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
     loose: list = field(default_factory=list)  # breaths outside any exercise
     holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
+    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
 
     @property
     def ex_starts(self) -> list[tuple[float, str]]:
@@ -352,6 +360,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync")
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
+    paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
     clock = ", ".join(c if c in _columns(conn, "sessions") else "NULL"
                       for c in ("start_t", "end_t"))  # schema 1 had no session clock
     out = []
@@ -366,8 +375,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         def q(sql, sid=sid):
             return conn.execute(sql, (sid,)).fetchall()
 
-        breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id FROM breaths "
-                    "WHERE session_id=? ORDER BY at")
+        breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
+                    f"{paradox} FROM breaths WHERE session_id=? ORDER BY at")
         holds = q("SELECT t, coalesce(end_t, at), exercise_id FROM holds WHERE session_id=? "
                   "ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
@@ -391,7 +400,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
                     span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
-        s.breaths = [(a - t0, i, e, r) for a, i, e, r, _ in breaths]
+        s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
+        s.shares = [b[5:] for b in breaths if b[5] is not None]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
         s.faults = [(a - t0, b - t0, k) for a, b, k in faults]
@@ -409,6 +419,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync)
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
+            ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
             ex.cues = sum(1 for c in cues if c[2] == eid)
             s.exercises.append(ex)
@@ -417,7 +428,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             s.minutes = sum(e.minutes for e in s.exercises)
         else:
             s.minutes = max(0.0, span - _overlap(pauses, t0, t1)) / 60.0
-        for a, i, e, r, eid in breaths:
+        for a, i, e, r, eid, *_ in breaths:
             b = (a - t0, i, e, r)
             ex = names.get(eid)
             if ex is None:
@@ -445,6 +456,22 @@ def ratios(breaths) -> list[float]:
 
 def rate(breaths) -> float | None:
     return _median(b[3] for b in breaths)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0f}%"
+
+
+def belly_pct(shares) -> float | None:
+    """The median belly share, in %, of breaths measured with two belts."""
+    found = _median(share for share, _ in shares)
+    return None if found is None else 100 * found
+
+
+def paradoxical_pct(shares) -> float | None:
+    """The % of breaths (two belts) in which chest and belly moved against each other."""
+    flags = [p for _, p in shares if p is not None]
+    return 100 * sum(1 for p in flags if p) / len(flags) if flags else None
 
 
 def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
@@ -515,6 +542,8 @@ def session_rows(sessions) -> list[dict]:
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
                 k for _, k in s.cues).items())),
             "faults": len(s.faults),
+            "belly_pct": _f(belly_pct(s.shares), 0),
+            "paradoxical_pct": _f(paradoxical_pct(s.shares), 0),
         })
     return rows
 
@@ -535,6 +564,8 @@ def exercise_rows(sessions) -> list[dict]:
                 "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
                 "holds": e.holds, "hold_s": _f(sum(e.hold_s), 1) if e.hold_s else "",
                 "longest_hold_s": _f(max(e.hold_s), 1) if e.hold_s else "", "cues": e.cues,
+                "belly_pct": _f(belly_pct(e.shares), 0),
+                "paradoxical_pct": _f(paradoxical_pct(e.shares), 0),
             })
     return rows
 
@@ -590,11 +621,11 @@ def write_csv(path: Path, rows: list[dict], header: list[str]) -> None:
 SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
                 "length_minutes", "end", "exercises", "breaths", "breaths_per_min", "ratio",
                 "ratio_target", "ratio_trend", "holds", "holds_by_exercise", "cues",
-                "cue_kinds", "faults"]
+                "cue_kinds", "faults", "belly_pct", "paradoxical_pct"]
 EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
                  "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
-                 "longest_hold_s", "cues"]
+                 "longest_hold_s", "cues", "belly_pct", "paradoxical_pct"]
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
@@ -676,6 +707,12 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         in_sync = _in_sync_text(mine, lang)
         if in_sync:
             lines.append("  " + say("in_sync", lang, share=in_sync))
+        two = [s for s in mine if s.shares]
+        if two:
+            lines.append("  " + say(
+                "belly", lang, first=_pct(belly_pct(two[0].shares)),
+                last=_pct(belly_pct(two[-1].shares)),
+                para=_pct(paradoxical_pct([x for s in two for x in s.shares]))))
         holds = [h for s in mine for h in s.holds_by_exercise]
         lines.append("  " + say("holds", lang, n=len(holds))
                      + (f" ({_holds_text(holds, lang)})" if holds else ""))

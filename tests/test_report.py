@@ -899,3 +899,48 @@ def test_the_report_says_every_text_in_both_languages():
 
     assert set(TEXTS["nl"]) == set(TEXTS["en"])
     assert all(TEXTS["nl"][k] and TEXTS["en"][k] for k in TEXTS["en"])
+
+
+def test_belly_share_and_paradoxical_breathing_are_reported_with_two_belts(tmp_path,
+                                                                           monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 12))
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        # day 0: one belt (no shares); day 1: chest breathing; day 2: belly breathing
+        for day, shares in enumerate([None, [0.3, 0.35, 0.4, 0.3], [0.6, 0.7, 0.65, 0.7]]):
+            rec.start_session("AB12", "home", "", DAY0 + day * 86400)
+            rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start"))
+            for k, share in enumerate(shares or [None] * 4):
+                clock.advance(6.0)
+                rec.add(ev.Breath(clock.now(), start=clock.now() - 6, peak=clock.now() - 4,
+                                  end=clock.now(), inhale_s=2.0, exhale_s=4.0, rate_bpm=10.0,
+                                  belly_share=share,
+                                  paradoxical=None if share is None else (day == 1 and k == 0)))
+            rec.end_session("stopped")
+    out = tmp_path / "out"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    sessions = read_csv(out / "sessions.csv")
+    assert [(r["belly_pct"], r["paradoxical_pct"]) for r in sessions] == [
+        ("", ""), ("32", "25"), ("68", "0")]
+    exercises = read_csv(out / "exercises.csv")
+    assert [r["belly_pct"] for r in exercises] == ["", "32", "68"]
+    summary = (out / "summary.txt").read_text()
+    assert "Belly share of each breath (two belts; 50% = as much as the chest): 32% in the " \
+           "first session, 68% in the last" in summary
+    assert "against each other in 12% of the breaths" in summary  # 1 of 8
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    assert "Buikaandeel van elke ademhaling" in (nl / "summary.txt").read_text()
+
+
+def test_one_belt_reports_no_belly_share(unit, tmp_path):
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    assert "Belly share" not in (out / "summary.txt").read_text()
+    assert {r["belly_pct"] for r in read_csv(out / "sessions.csv")} == {""}
