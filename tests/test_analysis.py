@@ -638,7 +638,9 @@ def test_two_belts_share_and_paradox():
     assert not any(b.paradoxical for b in last)
     an = BreathAnalyzer(["chest", "belly"])
     run(an, both[: len(both) // 2])
-    rest = [(t, (c, b - 2.0 * 3.0 * x)) for (t, (c, b)), (_t2, x)
+    # then the belly moves against the chest, by half its normal breath (a belly that
+    # mirrored the chest exactly would leave the volume, the sum, unchanged: no breath)
+    rest = [(t, (c, b - 1.5 * 3.0 * x)) for (t, (c, b)), (_t2, x)
             in zip(both[len(both) // 2:], chest[len(chest) // 2:], strict=True)]
     ev2 = run(an, rest)
     assert any(b.paradoxical for b in breaths(ev2)[-3:])
@@ -870,3 +872,36 @@ def test_noisy_shallow_breathing_is_no_hold(fs, seed):
     events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
     assert not [e for e in events if isinstance(e, Hold)]
     assert matched(exhales(events), [p for p in peaks if 62 < p < 88]) >= 4
+
+
+@pytest.mark.parametrize("rate", [6.0, 12.0, 20.0])
+def test_two_belts_on_a_real_offset_give_true_breaths_depth_and_rate(rate):
+    """Belts read as the ADC sees them: about 1.8 V at rest and a breath of a few hundredths
+    of a volt. Learning each belt's scale must not make the summed signal jump (the
+    offset divided by a changing scale): no false breaths, no hold, depth 1 and the
+    true rate once calibrated."""
+    chest, peaks = breathing(120, rate_bpm=rate, fs=50, amp=0.08, offset=1.83, noise=0.0005)
+    belly, _ = breathing(120, rate_bpm=rate, fs=50, amp=0.15, offset=1.85, noise=0.0005,
+                         seed=2)
+    both = [(t, (c, b)) for (t, c), (_t, b) in zip(chest, belly, strict=True)]
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    got = breaths(events)
+    assert not [e for e in events if isinstance(e, Hold | Fault)]
+    period = 60.0 / rate
+    assert all(abs(b.end - b.start - period) < 0.2 * period for b in got)  # none spurious
+    late = [b for b in got if b.at > 60.0]
+    assert late and all(b.depth == pytest.approx(1.0, abs=0.1) for b in late)
+    assert all(b.rate_bpm == pytest.approx(rate, rel=0.05) for b in late)
+    assert all(b.belly_share == pytest.approx(0.15 / 0.23, abs=0.03) for b in late)
+    assert matched(exhales(events), [p for p in peaks if 30 < p < 115]) == len(
+        [p for p in peaks if 30 < p < 115])
+
+
+def test_one_too_short_first_breath_does_not_fix_the_rate_forever():
+    """A twitch measured as a 0.4 s 'breath' at the start: later breaths are not outliers
+    to be left out of the rate; the rate follows them."""
+    samples, _ = breathing(90, rate_bpm=10, fs=50, noise=0.002, t0=2.0)
+    twitch = [(i * 0.02, 0.5 + 0.5 * math.sin(2 * math.pi * i * 0.02 / 0.4)) for i in range(100)]
+    events = run(BreathAnalyzer(["belly"]), twitch + samples)
+    late = [b for b in breaths(events) if b.at > 40.0]
+    assert late and all(b.rate_bpm == pytest.approx(10, rel=0.05) for b in late)

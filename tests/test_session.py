@@ -132,6 +132,23 @@ def test_chest_breathing_with_two_belts_gives_belly(config):
     assert "belly" in {c.kind for c in cues(events)}
 
 
+def test_calm_with_two_belts_is_as_calm_as_with_one(config):
+    """Two belts read at their real offset (about 1.8 V) through the emulated ADC: the
+    summed signal gives the true breaths, depth, rate and belly share, and no false hold
+    or warning."""
+    events, truth, session, _ = simulate(config, "calm", 150, sensor__belts=["chest", "belly"],
+                                         sensor__channels=["A0", "A1"])
+    assert not [e for e in events if isinstance(e, ev.Hold | ev.Fault)]
+    assert not {c.kind for c in cues(events)} & WARNINGS
+    breaths = [e for e in events if isinstance(e, ev.Breath)]
+    assert len(breaths) >= 0.7 * len(truth.breaths) > 0
+    assert all(b.end - b.start > 3.0 for b in breaths)  # nothing spurious (calm: 5-8/min)
+    late = [b for b in breaths if b.at > 60.0]
+    assert late and all(0.8 < b.depth < 1.25 and 4.0 < b.rate_bpm < 9.0 for b in late)
+    share = session.parts.patient.scenario.breathing.belly_share
+    assert all(b.belly_share == pytest.approx(share, abs=0.05) for b in late)
+
+
 def test_unplugged_belt_is_a_fault_not_a_hold(config):
     events, truth, _, _ = simulate(config, "unplugged", 70)
     faults = [e for e in events if isinstance(e, ev.Fault)]

@@ -69,6 +69,7 @@ class BreathAnalyzer:
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)
+        self._ref = [0.0] * len(belts)  # each belt's zero for the summed signal
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._judge = HoldJudge(hold_after_s)
         self._tb = float("-inf")  # time of the last analysed block
@@ -165,6 +166,7 @@ class BreathAnalyzer:
         self._cal_amps: list[float] = []
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
+        self._odd: list[float] = []  # durations just left out of the rate as outliers
         self._recent: deque[Breath] = deque(maxlen=5)
         self._lost: set[int] = set()  # belts flat or unplugged during this breath
         self._trough = None  # (t, value, belt values)
@@ -173,6 +175,7 @@ class BreathAnalyzer:
         if self._belt_det:
             self._belt_det = [TurnDetector() for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
+            self._cal_exc: list[tuple[float, ...]] = []  # per-belt excursions, calibration
 
     def _stuck(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
@@ -200,6 +203,10 @@ class BreathAnalyzer:
     def _signal(self, bad: list[bool]) -> float | None:
         """The breath signal: one belt with its sign, or two belts scaled and summed.
 
+        With two belts each belt counts as (value - its zero) / its breath amplitude.
+        The amplitudes are learned during calibration; whenever one changes, that belt's
+        zero moves so that the sum does not jump (a belt reads far from 0: dividing its
+        offset by a new amplitude would be a step many breaths high).
         A belt in ``bad`` (unplugged, or a jump being judged) is held at its last good
         value, so the other belt's breathing is still followed."""
         fes = self._fe
@@ -215,9 +222,18 @@ class BreathAnalyzer:
             if not det.started:
                 return None
             if not self._calibrated or self._scale[i] <= 0:
-                self._scale[i] = det.amp
-            total += self._sign[i] * good[i] / self._scale[i]
+                self._rescale(i, det.amp)
+            total += self._sign[i] * (good[i] - self._ref[i]) / self._scale[i]
         return total
+
+    def _rescale(self, i: int, scale: float) -> None:
+        """Belt ``i``'s amplitude in the sum becomes ``scale``; its share of the sum stays."""
+        old = self._scale[i]
+        if old > 0:
+            self._ref[i] = self._good_y[i] - (self._good_y[i] - self._ref[i]) * scale / old
+        else:
+            self._ref[i] = self._good_y[i]
+        self._scale[i] = scale
 
     def _smoothing(self, x: float, det) -> float:
         """Low-pass time constant: a share of the breathing period, larger when the
@@ -338,24 +354,33 @@ class BreathAnalyzer:
             # steps, not a breath (with two belts, the other one still measured it).
             return
         amp = peak[1] - 0.5 * (start[1] + end[1])
-        dur = end[0] - start[0]
-        durs = self._durations
-        if not durs or dur < 3.0 * _median(durs):
-            durs.append(dur)
-        rate = 60.0 / _median(durs) if durs else 0.0
+        rate = self._rate(end[0] - start[0])
+        exc = None
+        if start[2] is not None and peak[2] is not None and end[2] is not None:
+            exc = tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i]) for i in range(2))
         if lost:  # one of two belts failed: a breath, but not one to calibrate on
             pass
         elif not self._calibrated:
             self._cal_amps.append(amp)
+            if exc is not None:
+                self._cal_exc.append(exc)
             if len(self._cal_amps) >= CAL_BREATHS:
                 self._amp_cal = _median(self._cal_amps)
+                if self._belt_det and len(self._cal_exc) >= CAL_BREATHS:
+                    # Each belt's scale is fixed from here on; the normal breath is
+                    # measured again in those units (the scales changed as they were learned).
+                    for i, det in enumerate(self._belt_det):
+                        self._rescale(i, det.amp)
+                    self._amp_cal = _median(
+                        sum(self._sign[i] * e[i] / self._scale[i] for i in range(2))
+                        for e in self._cal_exc)
                 self._calibrated = True
         else:
             self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
                                           2.0 * self._amp_cal) - self._amp_cal)
         share = paradox = None
         if start[2] is not None and peak[2] is not None:
-            exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]
+            exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
             total = abs(exc[0]) + abs(exc[1])
             share = abs(exc[b]) / total if total > 0 else 0.5
@@ -371,6 +396,23 @@ class BreathAnalyzer:
         self._recent.append(breath)
         out.append(breath)
         self._check_polarity()
+
+    def _rate(self, dur: float) -> float:
+        """Breaths/min from the median of the recent breath durations. A duration more
+        than 3x off the median (a hold inside a breath, a twitch) is left out; two such
+        in a row are the new rhythm (or the first "breaths" were none) and replace it."""
+        durs = self._durations
+        med = _median(durs) if durs else None
+        if med is None or med / 3.0 < dur < 3.0 * med:
+            durs.append(dur)
+            self._odd.clear()
+        else:
+            self._odd.append(dur)
+            if len(self._odd) >= 2:
+                durs.clear()
+                durs.extend(self._odd)
+                self._odd.clear()
+        return 60.0 / _median(durs) if durs else 0.0
 
     def _check_polarity(self) -> None:
         """Flip a belt marked "auto" once if its rises are clearly slower than its falls."""
