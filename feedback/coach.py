@@ -517,6 +517,10 @@ class Coach:
         if state is not None:
             v.patient_level = state.level if state.calibrated else None
             v.rate_bpm, v.ratio = state.rate_bpm, state.ratio
+            share = state.breath.belly_share if state.breath is not None else None
+            if share is not None:  # two belts
+                v.belly_pct = 100 * share
+                v.belly_target = 100 * self.rules.cfg["belly_share_min"]
         tg = self.targets(t)
         v.target_rate, v.target_ratio = tg.rate_bpm, tg.ratio
         v.cue = self.rules.current(t)

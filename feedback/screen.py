@@ -295,6 +295,11 @@ class Screen:
                  else self._t(v, "phase.free"))
         stats = (self._stat_text(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0),
                  self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1, "×"))
+        if v.belly_pct is not None:  # two belts: how much of the breath is in the belly
+            stats += (self._stat_text(v, v.belly_pct, 0, "exercise.belly", v.belly_target, 0,
+                                      "%", at_least=True),)
+        edges = (0.40, 0.67, 0.70, 0.97) if len(stats) == 2 else (
+            0.40, 0.58, 0.595, 0.775, 0.79, 0.97)
         left = self._left(v)
 
         def still():
@@ -302,8 +307,8 @@ class Screen:
             self._title(v, left)
             self.text(phase, self.box(0.03, 0.68, 0.37, 0.79), PHASE.get(v.pacer_phase, FG),
                       "center")
-            self._stat(stats[0], self.box(0.40, 0.57, 0.67, 0.80))
-            self._stat(stats[1], self.box(0.70, 0.57, 0.97, 0.80))
+            for i, stat in enumerate(stats):
+                self._stat(stat, self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80))
             banner = self.box(0.0, 0.82, 1.0, 1.0)
             if v.cue:
                 pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
@@ -325,10 +330,11 @@ class Screen:
     def _bar_box(self) -> pygame.Rect:
         return self.box(0.03, 0.165, 0.97, 0.18)
 
-    def _stat_text(self, v: View, value, digits, label_key, target, tdigits, unit=""):
+    def _stat_text(self, v: View, value, digits, label_key, target, tdigits, unit="",
+                   at_least: bool = False):
         label = self._t(v, label_key)
         if target is not None:
-            label += (f" ({self._t(v, 'exercise.target')} "
+            label += (f" ({self._t(v, 'exercise.target')} {'≥' if at_least else ''}"
                       f"{i18n.number(target, v.lang, tdigits)}{unit})")
         shown = i18n.number(value, v.lang, digits)
         return (shown + unit if value is not None else shown), label

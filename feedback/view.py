@@ -65,6 +65,8 @@ class View:
     ratio: float | None = None
     target_rate: float | None = None
     target_ratio: float | None = None
+    belly_pct: float | None = None  # two belts: the belly's share of the last breath, %
+    belly_target: float | None = None  # ... and the least the belly cue accepts, %
     cue: str | None = None
     warning: bool = False
     curve_t: np.ndarray | None = None

@@ -322,3 +322,18 @@ def test_a_pause_left_by_recalibrating_ends_with_resume_and_the_rhythm_share_cou
     assert [type(e) for e in coach.button("start_pause", 95.0)] == [Pause]
     assert [type(e) for e in coach.button("recalibrate", 100.0)] == [Resume]
     assert coach.mode == "exercise"
+
+
+def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(clinic):
+    coach = started(Coach(defaults(), clinic, 0.0))
+    one = Breath(at=30.0, start=20.0, peak=23.3, end=30.0, inhale_s=3.3, exhale_s=6.7,
+                 depth=1.0, rate_bpm=6.0)
+    coach.feed(one)
+    view = coach.view(30.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, one))
+    assert view.belly_pct is None and view.belly_target is None  # one belt
+    two = Breath(at=40.0, start=30.0, peak=33.3, end=40.0, inhale_s=3.3, exhale_s=6.7,
+                 depth=1.0, rate_bpm=6.0, belly_share=0.31)
+    coach.feed(two)
+    view = coach.view(40.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, two))
+    assert view.belly_pct == pytest.approx(31.0)
+    assert view.belly_target == pytest.approx(100 * coach.rules.cfg["belly_share_min"])

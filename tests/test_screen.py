@@ -173,3 +173,25 @@ def test_the_ratio_reads_as_times_longer_out_with_its_target():
                      pacer_phase="exhale", pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]
     assert "-" in drawn and "longer out" in drawn  # no ratio yet: no "×" on its own
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang, label", [("nl", "buik (doel ≥40%)"),
+                                         ("en", "belly (target ≥40%)")])
+def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
+    from feedback.view import View
+
+    screen = Screen(size)
+    screen.draw(View(screen="exercise", lang=lang, exercise="Buikademhaling liggend",
+                     rate_bpm=6.0, ratio=1.5, target_rate=5.0, target_ratio=1.7,
+                     belly_pct=62.4, belly_target=40.0, pacer_phase="exhale",
+                     pacer_level=0.5, left_s=150.0))
+    drawn = dict(screen.texts)
+    assert "62%" in drawn and label in drawn
+    area = pygame.Rect(0, 0, *size)
+    for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+        assert area.contains(ra) and not ra.colliderect(rb), f"{a!r} {ra} overlaps {b!r} {rb}"
+    one = Screen(size)
+    one.draw(View(screen="exercise", lang=lang, exercise="Buikademhaling liggend",
+                  rate_bpm=6.0, ratio=1.5, pacer_phase="exhale", pacer_level=0.5))
+    assert not any("%" in t for t, _r in one.texts)  # one belt: no share to show
