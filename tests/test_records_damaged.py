@@ -5,6 +5,7 @@ keeps recording."""
 import sqlite3
 
 import pytest
+from test_records import rows
 
 from feedback import events as ev
 from feedback import store
@@ -31,14 +32,6 @@ def record(data, clock, sessions: int, code="AB12"):
                 rec.add(breath(clock.now()))
             rec.end_session("stopped")
         assert rec.flush() and rec.problem is None
-
-
-def rows(db, sql, *args):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def damage(db, table: str, which: str = "middle") -> int:
