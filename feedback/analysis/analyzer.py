@@ -169,13 +169,13 @@ class BreathAnalyzer:
         self._odd: list[float] = []  # durations just left out of the rate as outliers
         self._recent: deque[Breath] = deque(maxlen=5)
         self._lost: set[int] = set()  # belts flat or unplugged during this breath
+        self._cal_exc: list[tuple[float, ...]] = []  # two belts: per-belt excursions
         self._trough = None  # (t, value, belt values)
         self._peak = None
         self._judge.forget_rest()
         if self._belt_det:
             self._belt_det = [TurnDetector() for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
-            self._cal_exc: list[tuple[float, ...]] = []  # per-belt excursions, calibration
 
     def _stuck(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
@@ -221,7 +221,7 @@ class BreathAnalyzer:
                 good[i] = fe.y
             if not det.started:
                 return None
-            if not self._calibrated or self._scale[i] <= 0:
+            if (not self._calibrated or self._scale[i] <= 0) and det.amp != self._scale[i]:
                 self._rescale(i, det.amp)
             total += self._sign[i] * (good[i] - self._ref[i]) / self._scale[i]
         return total
