@@ -48,10 +48,12 @@ from feedback.store import (
     connect,
     default_data_dir,
     ensure_data_dir,
+    finish_rebuild,
     is_damaged,
+    note_of,
     purge,
-    salvage,
-    set_aside,
+    purge_damaged,
+    rebuild,
 )
 
 log = logging.getLogger("ademcoach.records")
@@ -71,9 +73,11 @@ class _State:
     rows: dict[int, int] = dataclasses.field(default_factory=dict)  # handle -> sessions.id
     exercise: dict[int, int | None] = dataclasses.field(default_factory=dict)
     open: dict[int, tuple] = dataclasses.field(default_factory=dict)  # handle -> its "start"
+    ex_start: dict[int, ev.Exercise] = dataclasses.field(default_factory=dict)  # running
 
     def copy(self) -> _State:
-        return _State(dict(self.rows), dict(self.exercise), dict(self.open))
+        return _State(dict(self.rows), dict(self.exercise), dict(self.open),
+                      dict(self.ex_start))
 
 
 class Records:
@@ -102,6 +106,7 @@ class Records:
         self._raw_problem: str | None = None
         self._reported: str | None = None  # the problem storage_events last reported
         self._notice: str | None = None  # a damaged database was replaced (see above)
+        self._damage: BaseException | None = None  # damage found, not yet replaced
         self.dropped = 0  # events refused by add() because the backlog was full
         self.raw_dropped = 0
         self.accepted = 0  # events acknowledged by add()
@@ -116,7 +121,6 @@ class Records:
         self._session_t0: dict[int, float] = {}
         self._state = _State()
         self._conn: sqlite3.Connection | None = None
-        self._ids_known = not self.db_path.exists()  # are the old sessions' ids known?
         self._handles = itertools.count(self._first_handle())
         self._thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
         self._thread.start()
@@ -137,20 +141,26 @@ class Records:
 
     def _first_handle(self) -> int:
         """The id the next session will most likely get (max id + 1); 1 if unknown.
-        The whole file is checked first (``PRAGMA quick_check``: it reads every page), and
-        a damaged database is replaced here, before the writer starts."""
+        The whole file is checked first (``PRAGMA integrity_check``: it reads every page
+        and compares the indexes with the tables), and a damaged database is replaced
+        here, before the writer starts; if that fails, the writer tries again."""
+        with contextlib.suppress(OSError):
+            finish_rebuild(self.db_path)
         for _ in range(2):
             conn = None
             try:
                 conn = connect(self.db_path, create=False)
-                check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                check = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
                 if check != "ok":  # '*** in database main ***\nPage 2: ...'
                     raise Damaged(check.splitlines()[-1])
-                first = (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
-                self._ids_known = True
-                return first
+                return (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
             except (sqlite3.Error, StorageError, OSError) as exc:
-                if not (is_damaged(exc) and self._replace_damaged(exc)):
+                if not is_damaged(exc):
+                    return 1
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                if not self._replace_damaged(exc):
                     return 1
             finally:
                 if conn is not None:
@@ -284,13 +294,19 @@ class Records:
         return len(self._backlog)
 
     def purge_older_than(self, days: float, now_wall: float | None = None) -> int:
-        """Delete sessions older than ``days`` (retention). Returns how many; 0 on failure."""
+        """Delete sessions older than ``days`` (retention), and kept damaged databases set
+        aside before then. Returns how many sessions; 0 on failure."""
+        now_wall = time.time() if now_wall is None else now_wall
+        try:
+            purge_damaged(self.data_dir, days, now_wall)
+        except OSError as exc:
+            log.warning("records: retention of damaged files failed: %s", exc)
         try:
             conn = connect(self.db_path, create=False)
         except (sqlite3.Error, StorageError, OSError):
             return 0
         try:
-            return purge(conn, days, time.time() if now_wall is None else now_wall)
+            return purge(conn, days, now_wall)
         except sqlite3.Error as exc:
             log.warning("records: retention purge failed: %s", exc)
             return 0
@@ -381,6 +397,8 @@ class Records:
 
     def _write(self, batch: list) -> bool:
         try:
+            if self._damage is not None and not self._replace_damaged(self._damage):
+                raise Damaged(f"damaged and not yet replaced ({_short(self._damage)})")
             try:
                 state = self._commit(batch)
             except (sqlite3.Error, StorageError) as exc:
@@ -404,53 +422,49 @@ class Records:
         return True
 
     def _replace_damaged(self, exc: BaseException) -> bool:
-        """Set the damaged database aside, start a new one with what can be read, and
-        give the running sessions their rows back. False if that failed too."""
+        """Replace the damaged database by a new one with what can still be read of it
+        (``store.rebuild``), the running sessions and exercises keeping their rows. False
+        if that failed: the damaged file then stays in place and ``_damage`` says to try
+        again before the next write."""
         self._close_conn()
+        st = self._state.copy()
         try:
-            kept = set_aside(self.db_path, time.strftime("%Y%m%d-%H%M%S"))
-            conn = self._open()
-            if self._ids_known:
-                self._reattach(conn)  # first: what salvage finds of them joins them
-            recovered = salvage(kept, conn)
-            if not self._ids_known:  # their ids may belong to old sessions: new ids
-                self._reattach(conn, fresh=True)
-                self._ids_known = True
-            self._forget_lost_exercises(conn)
+            kept, got = rebuild(self.db_path, time.strftime("%Y%m%d-%H%M%S"),
+                                before=lambda conn: self._reattach(conn, st))
         except (sqlite3.Error, OSError, StorageError) as exc2:
-            log.error("records database damaged (%s); replacing it failed: %s",
-                      _short(exc), _short(exc2))
-            self._close_conn()
+            if self._damage is None:
+                log.error("records database damaged (%s); it stays as it is for now, a new "
+                          "one could not be made: %s", _short(exc), _short(exc2))
+            self._damage = exc
             return False
-        self._notice = (f"records database damaged ({_short(exc)}): kept as {kept.name}; "
-                        f"{recovered} sessions recovered into a new one")
-        log.error("%s", self._notice)
+        self._state, self._damage = st, None
+        notice = f"records database damaged ({_short(exc)}): kept as {kept.name}; {got.text()}"
+        try:
+            note_of(kept).write_text(
+                notice + "\nThe damaged file is kept as it was; what else it holds may be "
+                "read with: sqlite3 " + kept.name + " .recover\n", encoding="utf-8")
+        except OSError as exc3:
+            log.warning("records: could not write %s: %s", note_of(kept).name, exc3)
+        self._notice = notice
+        log.error("%s", notice)
         return True
 
-    def _reattach(self, conn: sqlite3.Connection, fresh: bool = False) -> None:
-        """Sessions still running get their row in the new database: under their own id,
-        or (``fresh``, when the old ids were never known: after ``salvage``) the row
-        salvaged for them, found by their start, or else a new one."""
-        st = self._state
+    @staticmethod
+    def _reattach(conn: sqlite3.Connection, st: _State) -> None:
+        """Running sessions and exercises get their rows in a new database first, under
+        the ids they have in the damaged one, so that what ``salvage`` finds of them
+        (their breaths, a row that is still readable) joins them."""
         for handle, (_, _, code, programme, config_text, wall, t0) in st.open.items():
-            if fresh:
-                row = conn.execute("SELECT id FROM sessions WHERE started_at=? AND start_t=? "
-                                   "AND patient_code=?", (wall, t0, code)).fetchone()
-                if row:
-                    st.rows[handle] = row[0]
-                    continue
-            cur = conn.execute("INSERT INTO sessions (id, patient_code, programme, config, "
-                               "started_at, start_t) VALUES (?,?,?,?,?,?)",
-                               (None if fresh else st.rows[handle], code, programme,
-                                config_text, wall, t0))
-            st.rows[handle] = cur.lastrowid
-
-    def _forget_lost_exercises(self, conn: sqlite3.Connection) -> None:
-        st = self._state
-        for handle, exid in st.exercise.items():
-            if exid is not None and not conn.execute(
-                    "SELECT 1 FROM exercises WHERE id=?", (exid,)).fetchone():
-                st.exercise[handle] = None
+            conn.execute("INSERT INTO sessions (id, patient_code, programme, config, "
+                         "started_at, start_t) VALUES (?,?,?,?,?,?)",
+                         (st.rows[handle], code, programme, config_text, wall, t0))
+        for handle, e in st.ex_start.items():
+            exid = st.exercise.get(handle)
+            if exid is not None and handle in st.open:
+                conn.execute("INSERT INTO exercises (id, session_id, name, start_t, pacer, "
+                             "target_ratio, target_rate_bpm) VALUES (?,?,?,?,?,?,?)",
+                             (exid, st.rows[handle], e.name, e.at, e.pacer, e.target_ratio,
+                              e.target_rate_bpm))
 
     @staticmethod
     def _forget_wiped(conn: sqlite3.Connection, st: _State) -> None:
@@ -494,6 +508,7 @@ class Records:
             conn.execute("UPDATE sessions SET ended_at=?, end_reason=?, end_t=? WHERE id=?",
                          (ended, reason, t_end, sid))
             st.open.pop(handle, None)
+            st.ex_start.pop(handle, None)
             exid = st.exercise.pop(handle, None)
             if exid is not None:
                 conn.execute("UPDATE exercises SET end_t=? WHERE id=? AND end_t IS NULL",
@@ -536,11 +551,13 @@ class Records:
                 "target_rate_bpm) VALUES (?,?,?,?,?,?)",
                 (sid, e.name, e.at, e.pacer, e.target_ratio, e.target_rate_bpm))
             st.exercise[handle] = cur.lastrowid
+            st.ex_start[handle] = e
         elif isinstance(e, ev.Exercise):
             if exid is not None:
                 conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=? WHERE id=?",
                              (e.at, e.active_s, e.in_sync, exid))
             st.exercise[handle] = None
+            st.ex_start.pop(handle, None)
         else:
             conn.execute("INSERT INTO events (session_id, at, kind, data) VALUES (?,?,?,?)",
                          (sid, e.at, e.kind_name, e.to_json()))

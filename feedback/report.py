@@ -38,16 +38,20 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
 from feedback.store import (
-    DAMAGED_PREFIX,
     DB_NAME,
     SIMULATED,
     StorageError,
     connect,
+    damage_leftovers,
     damaged_files,
     default_data_dir,
     is_damaged,
     migrate,
+    note_of,
     salvage,
+    set_aside_at,
+    shred,
+    shred_db,
 )
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
@@ -804,13 +808,27 @@ def _load(conn: sqlite3.Connection, since, patient) -> list[Session]:
         conn.close()
 
 
-def _set_aside_when(path: Path) -> str:
-    """'2026-11-25 22:35' from records-damaged-20261125-223551.sqlite (else the file's)."""
-    stamp = path.name.removeprefix(DAMAGED_PREFIX)[:15]
+def _kept_warning(kept: Path, lang: str) -> str:
+    """The summary's warning about a kept damaged database, with what its note says."""
+    when = dt.datetime.fromtimestamp(set_aside_at(kept)).strftime("%Y-%m-%d %H:%M")
+    text = say("damaged_kept", lang, name=kept.name, when=when)
     try:
-        return dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        return text + "\n" + note_of(kept).read_text(encoding="utf-8").strip()
+    except OSError:
+        return text
+
+
+def _read_damaged(db: Path, since, patient) -> list[Session]:
+    """What can still be read of a damaged ``db``, through a copy in memory."""
+    mem = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(mem)
+    try:
+        salvage(db, mem)  # the file is left as it is
+    except (OSError, sqlite3.Error) as exc:
+        mem.close()
+        raise AdemError(f"{db}: the records are damaged and could not be read either: "
+                        f"{exc}") from None
+    return _load(mem, since, patient)
 
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
@@ -823,18 +841,14 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     out.mkdir(parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
-    warnings = [say("damaged_kept", lang, name=f.name, when=_set_aside_when(f))
-                for f in damaged_files(data_dir)]
+    warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
     if _found(db, "read", "report"):
         try:
             sessions = _load(connect(db, create=False), since, patient)
         except (sqlite3.Error, StorageError) as exc:
             if not is_damaged(exc):
                 raise AdemError(f"{db}: cannot read the records: {exc}") from None
-            mem = sqlite3.connect(":memory:", isolation_level=None)
-            migrate(mem)
-            salvage(db, mem)  # what can still be read; the file is left as it is
-            sessions = _load(mem, since, patient)
+            sessions = _read_damaged(db, since, patient)
             warnings.append(say("damaged_now", lang))
     today = today or report_date()
     days = day_rows(sessions, since, today)
@@ -984,11 +998,16 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
                     raise
                 dst.close()  # a damaged file goes as it is, for recovery
                 _copy_db(db, tmp / DB_NAME)
+                notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
+                             "could still be read of it")
             finally:
                 dst.close()
                 src.close()
         for f in damaged_files(data_dir):
             _copy_db(f, tmp / f.name)
+            if note_of(f).exists():
+                shutil.copyfile(note_of(f), tmp / note_of(f).name)
+            notes.append(f"{f.name}: a damaged database set aside by the unit, copied as it is")
         raw = data_dir / "raw"
         if raw.is_dir():
             (tmp / "raw").mkdir()
@@ -1020,44 +1039,32 @@ def _copy_db(src: Path, dst: Path) -> None:
             shutil.copyfile(f"{src}{suffix}", f"{dst}{suffix}")
 
 
-def _shred(path: Path) -> None:
-    """Overwrite a file with zeros, then remove it."""
-    with open(path, "r+b") as f:
-        size = f.seek(0, os.SEEK_END)
-        f.seek(0)
-        while size > 0:
-            size -= f.write(b"\0" * min(size, 1 << 20))
-        f.flush()
-        os.fsync(f.fileno())
-    path.unlink()
-
-
-def _shred_db(db: Path) -> None:
-    for suffix in ("-wal", "-shm", ""):
-        f = Path(f"{db}{suffix}")
-        if f.exists():
-            _shred(f)
-
-
 def wipe(data_dir: Path, damaged: list | None = None) -> int:
     """Erase every record in ``data_dir``; returns how many sessions were erased.
     Works while the unit runs (SQLite locking); old pages are overwritten, not just freed.
-    Damaged databases (set aside, or the records file itself) cannot be read: they are
-    overwritten and removed, and their names added to ``damaged``."""
+    Damaged databases (the records file itself, or kept ones) cannot be read: they are
+    overwritten and removed, and their names added to ``damaged``. The records file
+    goes first, then what damage handling left, until nothing new turns up (a unit that
+    sets a file aside meanwhile)."""
     db = data_dir / DB_NAME
     n = 0
     gone = damaged if damaged is not None else []
-    for f in damaged_files(data_dir):
-        _shred_db(f)
-        gone.append(f.name)
     if _found(db, "erase", "wipe"):
         try:
             n = _erase(db)
         except (sqlite3.Error, StorageError) as exc:
             if not is_damaged(exc):
                 raise
-            _shred_db(db)
+            shred_db(db)
             gone.append(db.name)
+    for _ in range(5):
+        left = damage_leftovers(data_dir)
+        if not left:
+            break
+        for f in left:
+            shred(f)
+            if f.suffix == ".sqlite":
+                gone.append(f.name)
     shutil.rmtree(data_dir / "raw", ignore_errors=True)
     return n
 
@@ -1099,6 +1106,7 @@ def cmd_wipe(args) -> int:
     except (sqlite3.Error, StorageError) as exc:
         raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
     if damaged:
-        print(f"erased {len(damaged)} damaged database files: {', '.join(damaged)}")
+        print(f"erased damaged databases (their sessions could not be counted): "
+              f"{', '.join(damaged)}")
     print(f"erased {n} sessions from {data_dir}")
     return 0

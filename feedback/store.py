@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger("ademcoach.records")
@@ -205,8 +206,9 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
 # --- a damaged database -----------------------------------------------------------------
 
 DAMAGED_PREFIX = "records-damaged-"
+NEW_SUFFIX = ".new"  # records.sqlite.new: a replacement being built
 TABLES = ("sessions", "exercises", "breaths", "holds", "cues", "faults", "events")  # parents first
-_WAL_FILES = ("-wal", "-shm")
+_SIDE = ("-wal", "-shm")
 
 
 def damaged_files(data_dir) -> list[Path]:
@@ -214,47 +216,181 @@ def damaged_files(data_dir) -> list[Path]:
     return sorted(Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite"))
 
 
+def damage_leftovers(data_dir) -> list[Path]:
+    """Every file of damage handling in ``data_dir``: the kept databases with their WAL
+    and notes, and an unfinished replacement."""
+    d = Path(data_dir)
+    return sorted(d.glob(f"{DAMAGED_PREFIX}*")) + sorted(d.glob(f"{DB_NAME}{NEW_SUFFIX}*"))
+
+
+def note_of(kept: Path) -> Path:
+    """The text file next to a kept database: what happened and what was recovered."""
+    return kept.with_suffix(".txt")
+
+
+def set_aside_at(kept: Path) -> float:
+    """When ``kept`` was set aside (epoch seconds): from its name, else its file time."""
+    import datetime as dt
+
+    stamp = kept.name.removeprefix(DAMAGED_PREFIX)[:15]
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").timestamp()
+    except ValueError:
+        return kept.stat().st_mtime
+
+
+def shred(path) -> None:
+    """Overwrite a file with zeros, then remove it (nothing if it is not there)."""
+    try:
+        f = open(path, "r+b")
+    except FileNotFoundError:
+        return
+    with f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        while size > 0:
+            size -= f.write(b"\0" * min(size, 1 << 20))
+        f.flush()
+        os.fsync(f.fileno())
+    os.unlink(path)
+
+
+def shred_db(db) -> None:
+    """``shred`` a database with its -wal and -shm."""
+    for suffix in (*_SIDE, ""):
+        shred(f"{db}{suffix}")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def purge_damaged(data_dir, days: float, now_wall: float) -> int:
+    """Erase kept damaged databases set aside more than ``days`` ago (retention: every
+    session in them is older). Returns how many."""
+    n = 0
+    for kept in damaged_files(data_dir):
+        if set_aside_at(kept) < now_wall - days * 86400.0:
+            shred_db(kept)
+            shred(note_of(kept))
+            n += 1
+    return n
+
+
 def set_aside(db_path, stamp: str) -> Path:
     """Rename the damaged ``db_path`` (and its -wal and -shm) to
-    ``records-damaged-STAMP.sqlite`` next to it, so that a new database can start. The
-    file is kept as it was: ``salvage`` reads a copy. Returns the new name."""
+    ``records-damaged-STAMP.sqlite`` next to it, kept as it was. Returns the new name."""
     db_path = Path(db_path)
     kept = db_path.with_name(f"{DAMAGED_PREFIX}{stamp}.sqlite")
     n = 1
     while kept.exists():
         n += 1
         kept = db_path.with_name(f"{DAMAGED_PREFIX}{stamp}-{n}.sqlite")
-    for suffix in (*_WAL_FILES, ""):  # the main file last: its name is what is looked for
+    for suffix in (*_SIDE, ""):  # the main file last: its name is what is looked for
         src = Path(f"{db_path}{suffix}")
         if src.exists():
             os.replace(src, f"{kept}{suffix}")
-    fd = os.open(db_path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync_dir(db_path.parent)
     return kept
 
 
-def salvage(src, dst: sqlite3.Connection) -> int:
+def rebuild(db_path, stamp: str, before=None, after=None) -> tuple[Path, Salvaged]:
+    """Replace the damaged ``db_path`` by a new database holding what can still be read
+    of it; the damaged file is kept as ``records-damaged-STAMP.sqlite`` (``set_aside``).
+    ``before(conn)`` and ``after(conn)`` run on the new database before and after the
+    rows are copied. The new database is built as ``records.sqlite.new`` and put in place
+    only when complete: a failure or a power cut before that changes nothing (the
+    damaged file stays where it is), and ``finish_rebuild`` completes a switch cut short.
+    Returns the kept file and what was copied."""
+    db_path = Path(db_path)
+    new = Path(f"{db_path}{NEW_SUFFIX}")
+    shred_db(new)  # an unfinished one from before
+    conn = connect(new)
+    try:
+        if before:
+            before(conn)
+        got = salvage(db_path, conn, workdir=db_path.parent)
+        if after:
+            after(conn)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        conn.close()
+        shred_db(new)
+        raise
+    conn.close()
+    if not db_path.exists():  # erased meanwhile (ademcoach wipe): so is what was copied
+        shred_db(new)
+        raise StorageError("the records were erased while a damaged file was replaced")
+    kept = set_aside(db_path, stamp)
+    _switch(new, db_path)
+    return kept, got
+
+
+def finish_rebuild(db_path) -> None:
+    """Complete a ``rebuild`` cut short: put a finished replacement in place, or remove
+    an unfinished one (the damaged file is then still in place, to be replaced again)."""
+    db_path = Path(db_path)
+    new = Path(f"{db_path}{NEW_SUFFIX}")
+    if not new.exists():
+        return
+    if db_path.exists():
+        shred_db(new)
+    else:
+        _switch(new, db_path)
+        log.warning("records: a replacement of a damaged database was completed")
+
+
+def _switch(new: Path, db_path: Path) -> None:
+    for side in _SIDE:  # a clean close leaves none; a power cut might
+        if Path(f"{new}{side}").exists():
+            os.replace(f"{new}{side}", f"{db_path}{side}")
+    os.replace(new, db_path)
+    _fsync_dir(db_path.parent)
+
+
+@dataclass
+class Salvaged:
+    """Rows copied out of a damaged database, per table; ``orphans``: rows that were read
+    but left out because their session row was lost (they are still in the kept file)."""
+
+    copied: dict[str, int] = field(default_factory=dict)
+    orphans: dict[str, int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        got = ", ".join(f"{n} {t}" for t, n in self.copied.items() if n) or "nothing"
+        out = f"recovered {got}"
+        lost = ", ".join(f"{n} {t}" for t, n in self.orphans.items() if n)
+        if lost:
+            out += f"; left only in the kept file (their session row was lost): {lost}"
+        return out
+
+
+def salvage(src, dst: sqlite3.Connection, workdir=None) -> Salvaged:
     """Copy every row of ``src`` (a damaged database, left untouched) that can still be
-    read into ``dst`` (an up-to-date database), ids kept, in one transaction. Rows whose
-    session was lost are left out; a lost exercise leaves its breaths without one.
-    Returns how many sessions were copied."""
-    with tempfile.TemporaryDirectory(prefix="ademcoach-salvage-") as tmp:
+    read into ``dst`` (an up-to-date database), ids kept, in one transaction. It reads a
+    copy made in ``workdir`` (default: the system's), erased afterwards. A lost exercise
+    leaves its breaths without one; rows whose session was lost are counted, not copied."""
+    with tempfile.TemporaryDirectory(prefix=".ademcoach-salvage-", dir=workdir) as tmp:
         copy = Path(tmp) / "damaged.sqlite"
-        for suffix in ("", "-wal"):  # the WAL holds the newest commits
-            if Path(f"{src}{suffix}").exists():
-                shutil.copyfile(f"{src}{suffix}", f"{copy}{suffix}")
-        old = sqlite3.connect(copy, isolation_level=None)
         try:
-            return _copy_rows(old, dst)
+            for suffix in ("", "-wal"):  # the WAL holds the newest commits
+                if Path(f"{src}{suffix}").exists():
+                    shutil.copyfile(f"{src}{suffix}", f"{copy}{suffix}")
+            old = sqlite3.connect(copy, isolation_level=None)
+            try:
+                return _copy_rows(old, dst)
+            finally:
+                old.close()
         finally:
-            old.close()
+            shred_db(copy)
 
 
-def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> int:
-    sessions = 0
+def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> Salvaged:
+    got = Salvaged()
     dst.execute("BEGIN IMMEDIATE")
     try:
         for table in TABLES:
@@ -269,36 +405,81 @@ def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> int:
             names = ", ".join(f'"{c}"' for c in cols)
             insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({','.join('?' * len(cols))})"
             ex = cols.index("exercise_id") if "exercise_id" in cols else None
+            copied = orphans = 0
             for row in _readable(old, table, names):
                 try:
-                    n = dst.execute(insert, row).rowcount
+                    copied += dst.execute(insert, row).rowcount
                 except sqlite3.IntegrityError:
-                    if ex is None:
-                        continue  # its session was lost
-                    try:
-                        n = dst.execute(insert, (*row[:ex], None, *row[ex + 1:])).rowcount
+                    try:  # its exercise was lost?
+                        if ex is None:
+                            raise
+                        copied += dst.execute(insert, (*row[:ex], None, *row[ex + 1:])).rowcount
                     except sqlite3.IntegrityError:
-                        continue
-                sessions += n if table == "sessions" else 0
+                        orphans += 1  # its session was lost
+            got.copied[table], got.orphans[table] = copied, orphans
         dst.execute("COMMIT")
     except BaseException:
         dst.execute("ROLLBACK")
         raise
-    return sessions
+    return got
+
+
+CHUNK = 256  # rows read per query while salvaging
 
 
 def _readable(conn: sqlite3.Connection, table: str, names: str) -> Iterator[tuple]:
-    """The rows of ``table`` that can be read, in id order. A damaged page ends a scan;
-    it goes on after it, jumping ahead 1, 2, 4 ... ids until a read works again (so at
-    most about twice the damaged stretch is lost)."""
-    last, jump = 0, 1
-    while jump < 1 << 40:
+    """The rows of ``table`` that can be read. A damaged page stops reading in id order;
+    it goes on after it, jumping ahead 1, 2, 4 ... ids until a read works again, and then
+    reads back from there towards the damaged page, so that only the rows on damaged
+    pages are lost."""
+    fwd = f"SELECT id, {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?"
+    bwd = f"SELECT id, {names} FROM {table} WHERE id > ? AND id < ? ORDER BY id DESC LIMIT ?"
+    last = 0
+    while True:
+        rows, ok = _chunk(conn, fwd, lambda pos: (pos,), last)
+        yield from (r[1:] for r in rows)
+        last = rows[-1][0] if rows else last
+        if ok:
+            if len(rows) < CHUNK:
+                return  # the end of the table
+            continue
+        gap, jump, found = last, 1, None  # a damaged page right after ``last``
+        while found is None:
+            if jump >= 1 << 40:
+                return
+            try:
+                found = conn.execute(fwd, (gap + jump, 1)).fetchone()
+            except sqlite3.DatabaseError:
+                jump *= 2
+                continue
+            if found is None:
+                return  # nothing after the damage
+        back = found[0]
+        while True:
+            rows, ok = _chunk(conn, bwd, lambda pos, gap=gap: (gap, pos), back)
+            yield from (r[1:] for r in rows)
+            back = rows[-1][0] if rows else back
+            if not ok or len(rows) < CHUNK:
+                break
+        last = found[0] - 1  # on from the row found, read again in order
+
+
+def _chunk(conn: sqlite3.Connection, sql: str, args, pos) -> tuple[list, bool]:
+    """Up to ``CHUNK`` rows from ``pos`` on: (rows, True), or at a damaged page the rows
+    before it and False. The cursor reads one row ahead, so a chunk that fails is read
+    again one row at a time, up to the damaged page exactly."""
+    try:
+        return conn.execute(sql, (*args(pos), CHUNK)).fetchall(), True
+    except sqlite3.DatabaseError:
+        pass
+    rows: list = []
+    for _ in range(CHUNK):
         try:
-            for row in conn.execute(f"SELECT id, {names} FROM {table} WHERE id > ? ORDER BY id",
-                                    (last,)):
-                last, jump = row[0], 1
-                yield row[1:]
-            return
+            one = conn.execute(sql, (*args(pos), 1)).fetchone()
         except sqlite3.DatabaseError:
-            last += jump
-            jump *= 2
+            return rows, False
+        if one is None:
+            return rows, True
+        rows.append(one)
+        pos = one[0]
+    return rows, True

@@ -34,22 +34,23 @@ def record(data, clock, sessions: int, code="AB12"):
         assert rec.flush() and rec.problem is None
 
 
-def damage(db, table: str, which: str = "middle") -> int:
-    """Overwrite one leaf page of ``table`` with garbage, as a failing card would."""
+def damage(db, table: str, which: str = "middle") -> tuple[int, int]:
+    """Overwrite one leaf page of ``table`` with garbage, as a failing card would.
+    Returns how many leaf pages the table has and how many rows the damaged one held."""
     conn = sqlite3.connect(db)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page is in the main file
-        pages = [p for (p,) in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name=? AND pagetype='leaf' ORDER BY pageno",
-            (table,))]
+        pages = conn.execute("SELECT pageno, ncell FROM dbstat WHERE name=? AND "
+                             "pagetype='leaf' ORDER BY pageno", (table,)).fetchall()
         size = conn.execute("PRAGMA page_size").fetchone()[0]
     finally:
         conn.close()
-    page = {"first": pages[0], "middle": pages[len(pages) // 2], "last": pages[-1]}[which]
+    page, cells = {"first": pages[0], "middle": pages[len(pages) // 2],
+                   "last": pages[-1]}[which]
     with open(db, "r+b") as f:
         f.seek((page - 1) * size)
         f.write(b"\xa5" * size)
-    return len(pages)
+    return len(pages), cells
 
 
 def test_damage_is_told_apart_from_a_passing_problem(tmp_path):
@@ -72,7 +73,7 @@ def test_a_damaged_database_is_set_aside_kept_and_what_can_be_read_is_recovered(
     data = tmp_path / "data"
     record(data, clock, 3)
     db = data / DB_NAME
-    leaves = damage(db, "breaths")
+    leaves, cells = damage(db, "breaths")
     assert leaves >= 6
     before = db.read_bytes()
 
@@ -82,9 +83,8 @@ def test_a_damaged_database_is_set_aside_kept_and_what_can_be_read_is_recovered(
         assert kept[0].read_bytes() == before  # kept exactly as it was found
         assert rows(db, "PRAGMA integrity_check") == [("ok",)]
         assert [r[0] for r in rows(db, "SELECT id FROM sessions ORDER BY id")] == [1, 2, 3]
-        n = rows(db, "SELECT count(*) FROM breaths")[0][0]
-        per_leaf = 3 * PER_SESSION / leaves
-        assert 3 * PER_SESSION - 3 * per_leaf <= n < 3 * PER_SESSION  # one page lost, not more
+        # only the rows on the damaged page are lost
+        assert rows(db, "SELECT count(*) FROM breaths") == [(3 * PER_SESSION - cells,)]
         assert rows(db, "SELECT count(*) FROM exercises") == [(3,)]
 
         sid = rec.start_session("AB12", "home", "", WALL + clock.now())
@@ -99,7 +99,10 @@ def test_a_damaged_database_is_set_aside_kept_and_what_can_be_read_is_recovered(
     assert len(faults) == 1
     session, kind, at, end_at, detail = faults[0]
     assert (session, kind, at) == (4, "storage", end_at)
-    assert kept[0].name in detail and "3 sessions recovered" in detail
+    assert kept[0].name in detail
+    assert f"recovered 3 sessions, 3 exercises, {3 * PER_SESSION - cells} breaths" in detail
+    assert "kept file" not in detail  # nothing readable was left out
+    assert detail in store.note_of(kept[0]).read_text()  # also next to the kept file
     assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=4") == [(1,)]
 
 
@@ -176,25 +179,29 @@ def test_a_damaged_file_that_cannot_be_moved_is_a_storage_problem_not_a_crash(
 
 def test_a_running_session_is_found_again_when_the_old_ids_were_never_known(
         tmp_path, monkeypatch):
-    """Damage found at start that could not be moved away then: the unit recorded on
-    into the damaged file. Damage met later while writing is replaced then, and the
-    running session continues in the row salvaged for it, not in a second one."""
+    """The file could not be read at start (locked, not damaged): the next session's id
+    was a guess. Damage met later while writing is replaced then, and the running
+    session continues in the row salvaged for it, not in a second one."""
+    import feedback.records
+
     clock = VirtualClock(0.0)
     data = tmp_path / "data"
     record(data, clock, 1)
     db = data / DB_NAME
-    damage(db, "breaths")
+
+    def locked(*a, **k):
+        raise sqlite3.OperationalError("database is locked")
+
     with monkeypatch.context() as m:
-        m.setattr(store.os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError(30, "ro")))
+        m.setattr(feedback.records, "connect", locked)
         rec = Records(data, clock=clock, retry_s=0.05)
     try:
-        rec.start_session("EF56", "home", "", WALL + 1e6)
+        rec.start_session("EF56", "home", "", WALL + 1e6)  # its id was guessed: 1, taken
         for _ in range(5):
             clock.advance(5.0)
             rec.add(breath(clock.now()))
-        assert rec.flush() and rec.problem is None  # appended past the damaged page
-        assert not damaged_files(data)
-        damage(db, "breaths", which="last")  # now where the next breath goes
+        assert rec.flush() and rec.problem is None
+        damage(db, "breaths", which="last")  # where the next breath goes
         rec.set_max_db_bytes(None)  # the writer opens the file again
         for _ in range(5):
             clock.advance(5.0)
@@ -207,6 +214,154 @@ def test_a_running_session_is_found_again_when_the_old_ids_were_never_known(
     assert rows(db, "SELECT id, patient_code, end_reason FROM sessions ORDER BY id") == [
         (1, "AB12", "stopped"), (2, "EF56", "stopped")]
     assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=2")[0][0] >= 5
+
+
+def test_a_replacement_that_fails_changes_nothing_and_is_tried_again(tmp_path, monkeypatch):
+    """No room for the copy (a full card): the damaged file stays where it is, nothing
+    is lost, the screen says records are not saved, and the next try replaces it."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 2)
+    db = data / DB_NAME
+    _, cells = damage(db, "breaths")
+    before = db.read_bytes()
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full)
+    with Records(data, clock=clock, retry_s=0.05) as rec:
+        assert db.read_bytes() == before and not damaged_files(data)
+        assert not list(data.glob("*.new*")) and not list(data.glob(".ademcoach-salvage*"))
+        rec.start_session("AB12", "home", "", WALL + 1e6)
+        rec.add(breath(clock.now() + 5.0))
+        assert not rec.flush(timeout=1.0)
+        assert rec.problem and "damaged" in rec.problem and rec.pending >= 1
+        assert db.read_bytes() == before  # not written to while damaged
+        monkeypatch.undo()
+        assert rec.flush(timeout=3.0) and rec.problem is None
+    (kept,) = damaged_files(data)
+    assert kept.read_bytes() == before
+    assert rows(db, "SELECT count(*) FROM sessions") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM breaths") == [(2 * PER_SESSION - cells + 1,)]
+
+
+@pytest.mark.parametrize("switched", [True, False])
+def test_a_replacement_cut_short_is_finished_or_undone_at_the_next_start(tmp_path, switched):
+    """A power cut during a replacement: the new database was complete and the damaged
+    one already set aside (put the new one in place), or it was not (remove it: the
+    damaged file is still in place and is replaced again)."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    db = data / DB_NAME
+    new = data / (DB_NAME + store.NEW_SUFFIX)
+    if switched:
+        db.rename(new)  # the damaged one already set aside, the new one not yet renamed
+    else:
+        damage(db, "breaths")
+        new.write_bytes(b"half a database")
+    with Records(data, clock=clock) as rec:
+        rec.start_session("AB12", "home", "", WALL + 1e6)
+        assert rec.flush()
+    assert not new.exists()
+    assert rows(db, "SELECT count(*) FROM sessions") == [(2,)]
+    assert len(damaged_files(data)) == (0 if switched else 1)
+
+
+def test_rows_whose_session_row_was_lost_are_counted_and_kept_in_the_file(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 2)
+    damage(data / DB_NAME, "sessions", which="first")  # every session row
+    with Records(data, clock=clock) as rec:
+        rec.start_session("AB12", "home", "", WALL + 1e6)
+        for e in rec.storage_events(clock.now()):
+            rec.add(e)
+        assert rec.flush()
+    (detail,) = rows(data / DB_NAME, "SELECT detail FROM faults")[0]
+    assert "recovered nothing" in detail
+    assert (f"left only in the kept file (their session row was lost): 2 exercises, "
+            f"{2 * PER_SESSION} breaths") in detail
+
+
+def test_the_start_check_finds_a_stale_index_page(tmp_path):
+    """A card that loses a write: an index page keeps its old contents. Every page
+    reads fine (quick_check passes), but the index no longer matches its table, and
+    a report by session would miss breaths. The start-up check finds it, and the new
+    database has all of them again."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 2)
+    db = data / DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    old = db.read_bytes()
+    record(data, clock, 2)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    leaves = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE "
+                                         "name='breaths_session' AND pagetype='leaf'")]
+    conn.close()
+    new = db.read_bytes()
+    page = next(p for p in leaves if p * size <= len(old)
+                and old[(p - 1) * size:p * size] != new[(p - 1) * size:p * size])
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(old[(page - 1) * size:page * size])
+    assert rows(db, "PRAGMA quick_check") == [("ok",)]
+    assert rows(db, "PRAGMA integrity_check") != [("ok",)]
+    Records(data, clock=clock).close()
+    assert len(damaged_files(data)) == 1
+    assert rows(db, "SELECT session_id, count(*) FROM breaths GROUP BY session_id") == [
+        (k, PER_SESSION) for k in (1, 2, 3, 4)]
+
+
+def test_a_running_exercise_whose_row_was_lost_gets_it_back(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    db = data / DB_NAME
+    with Records(data, clock=clock) as rec:
+        rec.start_session("CD34", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Lange uitademing", "start", pacer="fixed", target_ratio=2.0,
+                            target_rate_bpm=6.0))
+        for _ in range(10):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        assert rec.flush()
+        damage(db, "exercises", which="first")
+        rec.set_max_db_bytes(None)
+        rec.add(breath(clock.now() + 5.0))
+        rec.add(ev.Exercise(clock.now() + 6.0, "Lange uitademing", "end", active_s=56.0,
+                            in_sync=0.8))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    assert rows(db, "SELECT id, name, start_t, end_t, pacer, target_ratio, active_s, in_sync "
+                    "FROM exercises") == [(1, "Lange uitademing", 0.0, 56.0, "fixed", 2.0,
+                                          56.0, 0.8)]
+    assert rows(db, "SELECT count(*) FROM breaths WHERE exercise_id=1") == [(11,)]
+
+
+def test_kept_damaged_files_follow_the_retention(tmp_path):
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    damage(data / DB_NAME, "breaths")
+    Records(data, clock=clock).close()
+    (kept,) = damaged_files(data)
+    assert store.note_of(kept).exists()
+    import time
+
+    rec = Records(data, clock=clock)
+    try:
+        rec.purge_older_than(365, now_wall=time.time() + 364 * 86400)
+        assert kept.exists()
+        rec.purge_older_than(365, now_wall=time.time() + 366 * 86400)
+        assert not kept.exists() and not store.note_of(kept).exists()
+    finally:
+        rec.close()
 
 
 # --- report, export and wipe --------------------------------------------------------------
@@ -257,12 +412,15 @@ def test_export_carries_damaged_files_and_wipe_erases_them(tmp_path, capsys):
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     (exp,) = stick.iterdir()
     assert (exp / kept.name).read_bytes() == kept.read_bytes()
+    assert (exp / store.note_of(kept).name).read_text() == store.note_of(kept).read_text()
+    assert f"{kept.name}: a damaged database" in (exp / "export.txt").read_text()
     assert rows(exp / DB_NAME, "SELECT count(*) FROM sessions") == [(2,)]
+    (data / (DB_NAME + store.NEW_SUFFIX)).write_bytes(b"GH78 half built")  # a power cut
 
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
     said = capsys.readouterr().out
     assert kept.name in said and "erased 2 sessions" in said
-    assert not damaged_files(data)
+    assert not store.damage_leftovers(data)
     assert not any(b"GH78" in f.read_bytes() for f in data.rglob("*") if f.is_file())
 
 
@@ -290,3 +448,22 @@ def test_wipe_erases_a_damaged_records_file_under_a_running_unit(tmp_path, capsy
     # a new file, not the removed one the writer had open
     assert rows(db, "SELECT patient_code FROM sessions") == [("KL12",)]
     assert rows(db, "SELECT count(*) FROM breaths") == [(1,)]
+
+
+def test_a_damaged_file_the_report_cannot_copy_is_one_line_and_exit_1(tmp_path, monkeypatch,
+                                                                       capsys):
+    from feedback.cli import main
+
+    data = tmp_path / "data"
+    record(data, VirtualClock(0.0), 1)
+    damage(data / DB_NAME, "breaths")
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full)
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(config(tmp_path, data)), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "damaged and could not be read either" in err
+    assert "No space left" in err and "--out" not in err
