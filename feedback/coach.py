@@ -241,7 +241,7 @@ class Coach:
         self.pacer = None
         self.pacer = self._make_pacer(t)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
-                                                    if ex.cue_on(k)], t0=t)
+                                                    if ex.cue_on(k)], t0=t).carry(self.rules)
         self.stats.append(ExerciseStats(ex))
         if self.pacer is None:
             return [Exercise(at=t, name=ex.name_nl, phase="start", pacer="off")]

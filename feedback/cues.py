@@ -55,6 +55,14 @@ class CueRules:
         self.shown: tuple[str, float] | None = None
         self.counts: dict[str, int] = {}
 
+    def carry(self, before: CueRules) -> CueRules:
+        """Take over what is still going on from the last exercise's rules: a belt fault
+        (its end has not come yet), and a hold if this exercise warns of holds."""
+        self.faults = set(before.faults)
+        if before.holding and self.enabled("breathe_on"):
+            self.holding_since = before.holding_since
+        return self
+
     def enabled(self, kind: str) -> bool:
         return bool(self.cfg[kind]) and (self.active is None or kind in self.active)
 

@@ -6,7 +6,7 @@ import pytest
 
 from feedback.coach import Coach, Snapshot
 from feedback.config import defaults
-from feedback.events import Breath, Cue, Exercise, Fault, Hold, HoldEnd
+from feedback.events import Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
 from feedback.programme import SHIPPED, load_programme
 from feedback.ringframes import BRIGHTNESS, WARNING, ring_frame
 
@@ -337,3 +337,25 @@ def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(cli
     view = coach.view(40.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, two))
     assert view.belly_pct == pytest.approx(31.0)
     assert view.belly_target == pytest.approx(100 * coach.rules.cfg["belly_share_min"])
+
+
+def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clinic):
+    """The analysis reports a fault (or a hold) once, when it begins: a new exercise
+    must not forget it and show the exercise screen while the belt is still unplugged."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    assert coach.view(30.0).screen == "sensor"
+    first = coach.exercise.id
+    coach.button("next", 31.0)
+    drive(coach, 31.0, 33.0)
+    assert coach.exercise.id != first
+    assert coach.view(33.0).screen == "sensor"
+    coach.feed(FaultEnd(at=34.0, kind="disconnected", belt="belly"))
+    assert coach.view(34.0).screen == "exercise"
+    coach.feed(Hold(at=40.0, t=36.0))
+    assert coach.warning
+    coach.button("next", 41.0)
+    drive(coach, 41.0, 42.0)
+    assert coach.warning == coach.exercise.hold_warnings  # still held, if this one warns
+    coach.feed(HoldEnd(at=43.0, t=43.0))
+    assert not coach.warning
