@@ -905,3 +905,65 @@ def test_one_too_short_first_breath_does_not_fix_the_rate_forever():
     events = run(BreathAnalyzer(["belly"]), twitch + samples)
     late = [b for b in breaths(events) if b.at > 40.0]
     assert late and all(b.rate_bpm == pytest.approx(10, rel=0.05) for b in late)
+
+
+def _two_belts(belly_of, seconds=120, rate=12.0, noise=0.0005, seed=3):
+    """A chest belt at 1.83 V with 80 mV breaths; the belly belt as ``belly_of(t, chest
+    breath 0..1, rng)`` says."""
+    rng = random.Random(seed)
+    chest, peaks = breathing(seconds, rate_bpm=rate, fs=50, amp=1.0, noise=0.0)
+    both = [(t, (1.83 + 0.08 * x + rng.gauss(0, noise), belly_of(t, x, rng)))
+            for t, x in chest]
+    return both, peaks
+
+
+@pytest.mark.parametrize("size", [1.0, 0.4])
+def test_paradoxical_breathing_is_flagged_not_cancelled(size):
+    """The belly moves in as the chest rises (paradoxical breathing, or a belly belt
+    mounted the other way round). The two must not cancel out in the sum: the true
+    breaths and rate, the paradox flagged, no hold."""
+    both, peaks = _two_belts(lambda t, x, rng: 1.75 - size * 0.08 * x + rng.gauss(0, 0.0005))
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    late = [p for p in peaks if 20 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+    assert len(exhales([e for e in events if 20 < e.at < 115])) <= len(late) + 1
+    got = [b for b in breaths(events) if b.at > 30]
+    assert all(b.rate_bpm == pytest.approx(12, rel=0.05) for b in got)
+    assert sum(b.paradoxical for b in got) >= 0.9 * len(got)
+    assert all(b.belly_share == pytest.approx(size / (1 + size), abs=0.05) for b in got)
+    assert not [e for e in events if isinstance(e, Hold | Fault)]
+
+
+def test_a_belly_that_hardly_moves_is_no_noise_source_no_fault_and_no_paradox():
+    """A chest breather: the belly belt only shows its 1 mV noise. Its noise must not be
+    blown up to breath size (false breaths, a breath rate three times too high), nor be
+    a noisy belt, nor paradoxical breathing."""
+    both, peaks = _two_belts(lambda t, x, rng: 1.75 + rng.gauss(0, 0.001))
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    late = [p for p in peaks if 20 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+    assert len(exhales([e for e in events if 20 < e.at < 115])) <= len(late) + 1
+    got = [b for b in breaths(events) if b.at > 30]
+    assert all(b.rate_bpm == pytest.approx(12, rel=0.05) for b in got)
+    assert not any(b.paradoxical for b in got) and all(b.belly_share < 0.05 for b in got)
+    assert not [e for e in events if isinstance(e, Hold | Fault)]
+
+
+def test_one_of_two_belts_unplugged_keeps_the_depth_and_leaves_the_share_out():
+    """The belly (two thirds of each breath) is unplugged for a minute: the chest still
+    measures every breath, depth is judged against the chest's usual part of it, and no
+    belly share is made up; afterwards the normal depth is as before."""
+    def belly(t, x, rng):
+        return 3.29 if 40 <= t < 100 else 1.75 + 0.16 * x + rng.gauss(0, 0.0005)
+
+    both, peaks = _two_belts(belly, seconds=160)
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    assert [(e.kind, e.belt) for e in events if isinstance(e, Fault)] == [
+        ("disconnected", "belly")]
+    during = [b for b in breaths(events) if b.start > 45 and b.end < 99]
+    assert len(during) >= 8
+    assert all(b.belly_share is None and b.paradoxical is None for b in during)
+    assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in during)
+    after = [b for b in breaths(events) if b.start > 105]
+    assert after and all(b.depth == pytest.approx(1.0, abs=0.1) for b in after)
+    assert all(b.belly_share == pytest.approx(2 / 3, abs=0.05) for b in after)

@@ -1,8 +1,9 @@
 """``BreathAnalyzer``: one or two belts in, breath events out, one sample at a time.
 
 Data flow per sample: each belt's ``FrontEnd`` (raw checks, 40 ms block means, low-pass)
--> on every new block: faults, the breath signal (one belt, or two belts each scaled to
-its own breath amplitude, polarity-corrected and summed) -> ``TurnDetector`` (peaks and
+-> on every new block: faults, the breath signal (one belt, or two belts summed in their
+own units, polarity-corrected, a belt moving against the other turned round: see
+``_signal``) -> ``TurnDetector`` (peaks and
 troughs) -> events; and the same signal -> ``HoldJudge`` -> holds. Nothing looks
 ahead: every event is emitted from samples already seen, with ``at`` = the time of the
 sample that completed the evidence.
@@ -36,6 +37,8 @@ SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signa
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
+PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
+BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,12 @@ class BreathAnalyzer:
         self._faults = [BeltFaults() for _ in belts]
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
-        self._scale = [0.0] * len(belts)
-        self._ref = [0.0] * len(belts)  # each belt's zero for the summed signal
+        self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
+        self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
+        self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
+        self._mean = [0.0] * len(belts)  # slow mean of each belt (for their correlation)
+        self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts around it
+        self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._judge = HoldJudge(hold_after_s)
         self._tb = float("-inf")  # time of the last analysed block
@@ -169,7 +176,8 @@ class BreathAnalyzer:
         self._odd: list[float] = []  # durations just left out of the rate as outliers
         self._recent: deque[Breath] = deque(maxlen=5)
         self._lost: set[int] = set()  # belts flat or unplugged during this breath
-        self._cal_exc: list[tuple[float, ...]] = []  # two belts: per-belt excursions
+        self._exc: deque[tuple[float, ...]] = deque(maxlen=CAL_BREATHS)  # two belts:
+        #   each recent breath's per-belt excursions (the normal breath after a flip)
         self._trough = None  # (t, value, belt values)
         self._peak = None
         self._judge.forget_rest()
@@ -201,18 +209,19 @@ class BreathAnalyzer:
             self._judge.restart()
 
     def _signal(self, bad: list[bool]) -> float | None:
-        """The breath signal: one belt with its sign, or two belts scaled and summed.
+        """The breath signal: one belt with its sign, or two belts summed.
 
-        With two belts each belt counts as (value - its zero) / its breath amplitude.
-        The amplitudes are learned during calibration; whenever one changes, that belt's
-        zero moves so that the sum does not jump (a belt reads far from 0: dividing its
-        offset by a new amplitude would be a step many breaths high).
-        A belt in ``bad`` (unplugged, or a jump being judged) is held at its last good
-        value, so the other belt's breathing is still followed."""
+        With two belts (of the same type and gain) the sum is in the belts' own units, so
+        a belt that hardly moves (a chest breather's belly) adds only its small noise. A
+        belt that moves against the other (paradoxical breathing, or a belt mounted the
+        other way round) is counted with its sign turned (``_track_phase``), so the two
+        never cancel out; the chest keeps its polarity (``_keeps_polarity``). Each belt
+        counts from its own zero, moved whenever its sign turns so that the sum does not
+        jump. A belt in ``bad`` (unplugged, or a jump being judged) is held at its last
+        good value, so the other belt's breathing is still followed."""
         fes = self._fe
         if self._belt_det is None:
             return self._sign[0] * fes[0].y
-        total = 0.0
         good = self._good_y
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
@@ -221,19 +230,70 @@ class BreathAnalyzer:
                 good[i] = fe.y
             if not det.started:
                 return None
-            if (not self._calibrated or self._scale[i] <= 0) and det.amp != self._scale[i]:
-                self._rescale(i, det.amp)
-            total += self._sign[i] * (good[i] - self._ref[i]) / self._scale[i]
-        return total
+            if not self._calibrated or self._scale[i] <= 0:
+                self._scale[i] = det.amp
+            if self._ref[i] is None:
+                self._ref[i] = good[i]
+        self._track_phase(fes[0].t, bad)
+        return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2))
 
-    def _rescale(self, i: int, scale: float) -> None:
-        """Belt ``i``'s amplitude in the sum becomes ``scale``; its share of the sum stays."""
-        old = self._scale[i]
-        if old > 0:
-            self._ref[i] = self._good_y[i] - (self._good_y[i] - self._ref[i]) * scale / old
-        else:
-            self._ref[i] = self._good_y[i]
-        self._scale[i] = scale
+    def _track_phase(self, t: float, bad: list[bool]) -> None:
+        """Do the belts (with their polarity) move together or against each other? Their
+        correlation around a slow mean, over about two breaths, with hysteresis."""
+        if any(bad):
+            return
+        if self._track_t0 is None:  # both belts are read: start from where they are
+            self._track_t0, self._mean = t, list(self._good_y)
+        period = self._det.period
+        dt = max(t - self._tb, 0.0) if self._tb > float("-inf") else 0.0
+        a_mean, a_cov = min(dt / period, 1.0), min(dt / (2.0 * period), 1.0)
+        d = []
+        for i in range(2):
+            self._mean[i] += a_mean * (self._good_y[i] - self._mean[i])
+            d.append(self._sign[i] * (self._good_y[i] - self._mean[i]))
+        cov = self._cov
+        for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
+            cov[k] += a_cov * (x - cov[k])
+        small, large = sorted(cov[:2])
+        if t - self._track_t0 < period or small <= (BELT_FLOOR / 2) ** 2 * large:
+            return  # too early, or one belt hardly moves: its sign does not matter
+        r = cov[2] / (small * large) ** 0.5
+        against = self._along[0] * self._along[1] < 0
+        if (r < -PHASE_R and not against) or (r > PHASE_R and against):
+            keep = self._keeps_polarity()
+            for i in range(2):
+                want = 1.0 if i == keep or not (r < 0) else -1.0
+                if want != self._along[i]:  # its part of the sum stays where it is
+                    self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
+                    self._along[i] = want
+            self._renormalise()
+
+    def _part(self, i: int) -> float:
+        """Belt ``i``'s usual part of the summed breath (recent breaths; 0.5 unknown)."""
+        parts = []
+        for e in self._exc:
+            c = [self._sign[k] * self._along[k] * e[k] for k in range(2)]
+            if c[0] + c[1] > 0:
+                parts.append(c[i] / (c[0] + c[1]))
+        found = _median(parts) if parts else None
+        return min(max(found if found is not None else 0.5, 0.1), 1.0)
+
+    def _keeps_polarity(self) -> int:
+        """Of two belts moving against each other, the one whose rise is the inhale: the
+        chest (in paradoxical breathing the belly moves in as the chest rises), unless
+        it hardly moves."""
+        chest, belly = 1 - self._belly, self._belly
+        return chest if self._scale[chest] >= BELT_FLOOR * self._scale[belly] else belly
+
+    def _renormalise(self) -> None:
+        """After a belt's sign turned, the normal breath is measured again from the recent
+        breaths' per-belt excursions (the sum's breaths are now larger or smaller)."""
+        if self._calibrated and len(self._exc) >= 2:
+            amps = [sum(self._sign[i] * self._along[i] * e[i] for i in range(2))
+                    for e in self._exc]
+            amps = [a for a in amps if a > 0]
+            if amps:
+                self._amp_cal = _median(amps)
 
     def _smoothing(self, x: float, det) -> float:
         """Low-pass time constant: a share of the breathing period, larger when the
@@ -269,17 +329,20 @@ class BreathAnalyzer:
         if self._judge.end_hold():
             out.append(HoldEnd(at=t_now, t=t))
 
-    def _fault_amp(self, i: int) -> float:
-        """Belt ``i``'s breath amplitude for the fault tests: the calibrated one once known.
+    def _belt_amp(self, i: int) -> float:
+        """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
+        the calibrated one once known.
 
         The turn detector's own running amplitude shrinks to the ripple during a long hold
         (it follows what it sees), which would make the first breath after it look like a
         jump or like noise."""
-        if self._calibrated:
-            amp = self._scale[i] if self._belt_det else self._amp_cal
-            if amp > 0:
-                return amp
-        return self._belt_det[i].amp if self._belt_det else self._det.amp
+        if self._belt_det is None:
+            return self._amp_cal if self._calibrated and self._amp_cal > 0 else self._det.amp
+        amps = [self._scale[i] if self._calibrated and self._scale[i] > 0 else d.amp
+                for i, d in enumerate(self._belt_det)]
+        # A belt that hardly moves (a chest breather's belly) is judged against the other
+        # belt's breaths (same type and gain), not against its own noise.
+        return max(amps[i], BELT_FLOOR * max(amps))
 
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
@@ -287,7 +350,7 @@ class BreathAnalyzer:
         bad = [False] * len(fes)
         for i, fe in enumerate(fes):
             f = self._faults[i]
-            famp = self._fault_amp(i)
+            famp = self._belt_amp(i)
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
                 self._end_hold(t_now, fe.t, out)
@@ -349,48 +412,45 @@ class BreathAnalyzer:
 
     def _breath_done(self, start, peak, end, t_now: float, out: list) -> None:
         lost, self._lost = self._lost, set()
+        lost |= {i for i, f in enumerate(self._faults)  # a fault still going on
+                 if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
         if len(lost) == len(self.belts):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it).
             return
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
-        exc = None
-        if start[2] is not None and peak[2] is not None and end[2] is not None:
-            exc = tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i]) for i in range(2))
+        if start[2] is not None and peak[2] is not None and end[2] is not None and not lost:
+            self._exc.append(tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i])
+                                   for i in range(2)))
         if lost:  # one of two belts failed: a breath, but not one to calibrate on
             pass
         elif not self._calibrated:
             self._cal_amps.append(amp)
-            if exc is not None:
-                self._cal_exc.append(exc)
             if len(self._cal_amps) >= CAL_BREATHS:
                 self._amp_cal = _median(self._cal_amps)
-                if self._belt_det and len(self._cal_exc) >= CAL_BREATHS:
-                    # Each belt's scale is fixed from here on; the normal breath is
-                    # measured again in those units (the scales changed as they were learned).
-                    for i, det in enumerate(self._belt_det):
-                        self._rescale(i, det.amp)
-                    self._amp_cal = _median(
-                        sum(self._sign[i] * e[i] / self._scale[i] for i in range(2))
-                        for e in self._cal_exc)
                 self._calibrated = True
+                if self._belt_det:  # from the recent breaths, with the belts' signs now
+                    self._renormalise()
         else:
             self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
                                           2.0 * self._amp_cal) - self._amp_cal)
+        depth = amp / self._amp_cal if self._amp_cal > 0 else 1.0
         share = paradox = None
-        if start[2] is not None and peak[2] is not None:
+        if lost and self._belt_det:  # one belt measured it: against its usual part
+            (i,) = set(range(2)) - lost
+            depth /= self._part(i)
+        elif start[2] is not None and peak[2] is not None:
             exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
             total = abs(exc[0]) + abs(exc[1])
             share = abs(exc[b]) / total if total > 0 else 0.5
-            big = [abs(exc[i]) > 0.15 * (self._scale[i] or 1.0) for i in range(2)]
+            big = [abs(exc[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
             paradox = bool(all(big) and exc[0] * exc[1] < 0)
         breath = Breath(
             at=t_now, start=start[0], peak=peak[0], end=end[0],
             inhale_s=peak[0] - start[0], exhale_s=end[0] - peak[0],
-            depth=amp / self._amp_cal if self._amp_cal > 0 else 1.0,
-            rate_bpm=rate, belly_share=share, paradoxical=paradox,
+            depth=depth, rate_bpm=rate, belly_share=share, paradoxical=paradox,
         )
         self._breath = breath
         self._recent.append(breath)
@@ -426,6 +486,8 @@ class BreathAnalyzer:
                 if self._belt_det is None:
                     self._det = TurnDetector(det.period)
                 else:
+                    if self._ref[i] is not None:  # its part of the sum stays where it is
+                        self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
                     self._det = TurnDetector(self._det.period)
                 self._trough = self._peak = None
 
@@ -446,8 +508,7 @@ class BreathAnalyzer:
         if faulted or amp <= 0:
             judge.restart(tb, y)
             return
-        noise = max(f.noise for f in self._faults) / (self._scale[0] or 1.0) \
-            if self._belt_det else self._faults[0].noise
+        noise = max(f.noise for f in self._faults)
         # The smoothed signal settles later than the belt by the filter delay.
         change = judge.step(tb, y, amp, noise, self._fe[0].delay, self._level(y), calibrated)
         if change is None:
