@@ -127,6 +127,19 @@ class Choice(Rule):
 
 
 @dataclass(frozen=True)
+class OneOrEach(Rule):
+    """One value for all, or a list with one per item (``ListOf`` of ``item``)."""
+
+    item: Rule = field(default_factory=lambda: Text(default=""))
+    max_len: int = 2
+
+    def check(self, value):
+        if not isinstance(value, list):
+            return self.item.check(value)
+        return ListOf(self.default, item=self.item, min_len=1, max_len=self.max_len).check(value)
+
+
+@dataclass(frozen=True)
 class Text(Rule):
     pattern: str = r".*"
     explain: str = ""
@@ -179,7 +192,8 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     },
     "analysis": {
         "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),
-        "polarity": Choice("normal", choices=("normal", "inverted", "auto")),
+        "polarity": OneOrEach("normal", item=Choice("normal", choices=(
+            "normal", "inverted", "auto"))),
     },
     "pacer": {
         "mode": Choice("fixed", choices=("fixed", "adaptive", "off")),
@@ -448,6 +462,12 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("sensor", "channels")),
                            f"sensor.channels: lists {_n(len(sensor['channels']), 'channel')} for "
                            f"{_n(len(sensor['belts']), 'belt')}; give one channel per belt"))
+    polarity = s["analysis"]["polarity"]
+    if isinstance(polarity, list) and len(polarity) != len(sensor["belts"]):
+        out.append(Problem(path, lines.get(("analysis", "polarity")),
+                           f"analysis.polarity: lists {_n(len(polarity), 'value')} for "
+                           f"{_n(len(sensor['belts']), 'belt')}; give one for all belts or "
+                           "one per belt"))
     if len(set(sensor["belts"])) != len(sensor["belts"]):
         out.append(Problem(path, lines.get(("sensor", "belts")),
                            "sensor.belts: the two belts need different names"))

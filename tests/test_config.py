@@ -79,6 +79,13 @@ def test_missing_keys_take_defaults(tmp_path):
          ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
         ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
          ":4: buttons.next = 20: GPIO 20 is already used by the LED ring's SPI bus 1"),
+        ("[analysis]\npolarity = \"upside\"\n",
+         ":2: analysis.polarity = 'upside': must be one of 'normal', 'inverted', 'auto'"),
+        ("[analysis]\npolarity = [\"normal\", \"upside\"]\n",
+         "analysis.polarity = ['normal', 'upside']: item 2: must be one of"),
+        ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
+         ":2: analysis.polarity: lists 2 values for 1 belt; give one for all belts or one "
+         "per belt"),
     ],
 )
 def test_bad_files_give_clear_messages(tmp_path, text, expected):
@@ -130,3 +137,14 @@ def test_a_data_dir_that_is_a_file_is_refused(tmp_path):
         load_config(p)
     p = write(tmp_path, f'[records]\ndata_dir = "{tmp_path / "new"}"\n')
     assert load_config(p).records.data_dir.endswith("new")  # made when first needed
+
+
+def test_polarity_can_be_given_per_belt(tmp_path):
+    from feedback.analysis import BreathAnalyzer
+
+    s = load_config(write(tmp_path, '[sensor]\nbelts = ["chest", "belly"]\n'
+                                    'channels = ["A0", "A1"]\n'
+                                    '[analysis]\npolarity = ["normal", "inverted"]\n'))
+    assert s.analysis.polarity == ["normal", "inverted"]
+    an = BreathAnalyzer(s.sensor.belts, polarity=s.analysis.polarity)
+    assert an.inverted == (False, True)
