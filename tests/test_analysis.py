@@ -967,3 +967,13 @@ def test_one_of_two_belts_unplugged_keeps_the_depth_and_leaves_the_share_out():
     after = [b for b in breaths(events) if b.start > 105]
     assert after and all(b.depth == pytest.approx(1.0, abs=0.1) for b in after)
     assert all(b.belly_share == pytest.approx(2 / 3, abs=0.05) for b in after)
+
+
+@pytest.mark.parametrize("rate", [6.0, 12.0, 20.0])
+def test_two_belts_find_the_first_breaths_as_one_belt_does(rate):
+    both, peaks = _two_belts(lambda t, x, rng: 1.75 + 0.1 * x + rng.gauss(0, 0.0005),
+                             seconds=40, rate=rate)
+    two = exhales(run(BreathAnalyzer(["chest", "belly"]), both))
+    one = exhales(run(BreathAnalyzer(["chest"]), [(t, (c,)) for t, (c, _b) in both]))
+    assert len(two) >= len(one) >= len([p for p in peaks if p < 38]) - 1
+    assert matched(two, one, tol=0.3) == len(one)

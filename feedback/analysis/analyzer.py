@@ -228,12 +228,12 @@ class BreathAnalyzer:
             if not bad[i]:
                 det.step(fe.t, fe.y, fe.delay)
                 good[i] = fe.y
-            if not det.started:
-                return None
+            if self._ref[i] is None:
+                if bad[i]:
+                    return None  # not read yet
+                self._ref[i] = good[i]
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
-            if self._ref[i] is None:
-                self._ref[i] = good[i]
         self._track_phase(fes[0].t, bad)
         return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2))
 
