@@ -491,7 +491,7 @@ class Coach:
             return v
         if self.rules.fault:
             v.screen = "sensor"
-            v.fault = sorted(self.rules.faults, key=str)[0][0]
+            v.fault, v.fault_belt = sorted(self.rules.faults, key=str)[0]
             return v
         if self.mode == "idle":
             return v

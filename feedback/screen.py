@@ -432,8 +432,11 @@ class Screen:
         self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.32, 0.92, 0.68), FG,
                        max_px=self.size[1] // 9, align="center")
         if v.fault and about == "sensor":
-            self.text(self._t(v, f"sensor.{v.fault}"), self.box(0.05, 0.74, 0.95, 0.86), DIM,
-                      "center")
+            what = self._t(v, f"sensor.{v.fault}")
+            if v.fault_belt:  # which belt, as the patient calls it (else its config name)
+                key = f"belt.{v.fault_belt}"
+                what += f" ({self._t(v, key) if key in i18n.STRINGS[v.lang] else v.fault_belt})"
+            self.text(what, self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
 
     def _draw_config(self, v: View) -> None:
         self.text(self._t(v, "config.title"), self.box(0.04, 0.04, 0.96, 0.18), ORANGE, "center")

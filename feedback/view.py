@@ -75,6 +75,7 @@ class View:
     curve_s: float = 30.0
     rows: list = field(default_factory=list)
     fault: str | None = None
+    fault_belt: str | None = None  # the belt of a belt fault (its config name)
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None

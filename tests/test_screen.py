@@ -195,3 +195,14 @@ def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
     one.draw(View(screen="exercise", lang=lang, exercise="Buikademhaling liggend",
                   rate_bpm=6.0, ratio=1.5, pacer_phase="exhale", pacer_level=0.5))
     assert not any("%" in t for t, _r in one.texts)  # one belt: no share to show
+
+
+@pytest.mark.parametrize("lang, belt, said", [("nl", "belly", "band losgekoppeld (buikband)"),
+                                              ("en", "chest", "belt unplugged (chest belt)"),
+                                              ("nl", "resp", "band losgekoppeld (resp)")])
+def test_the_belt_screen_says_which_belt(lang, belt, said):
+    from feedback.view import View
+
+    screen = Screen((800, 480))
+    screen.draw(View(screen="sensor", lang=lang, fault="disconnected", fault_belt=belt))
+    assert said in [t for t, _r in screen.texts]
