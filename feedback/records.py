@@ -16,12 +16,15 @@ backlog in order and are retried every ``retry_s`` until they are written; they 
 only if power fails before storage recovers. When the backlog is full ``add`` returns
 False and counts the event in ``dropped``: that event was never acknowledged.
 
-A damaged database file (``store.is_damaged``: at start or while writing) is not
-retried: it is set aside as ``records-damaged-STAMP.sqlite`` (kept, never erased), a new
-database is started, every row that can still be read is copied into it, the sessions
-still running get their row back, and the batch is written there. The next session
-then records a ``storage`` fault (begun and ended at once) whose detail names the kept
-file and how many sessions were recovered; the journal says the same.
+A damaged database file (``store.is_damaged``: found by the check at start or while
+writing) is not written to again. ``store.rebuild`` builds a new database next to it:
+the running sessions and exercises get their rows back first, then every row that can
+still be read is copied in; only then is the damaged file set aside as
+``records-damaged-STAMP.sqlite`` (kept; erased only by ``wipe`` or the retention) and
+the new one put in its place, and the queued events are written there. If that fails,
+nothing has changed: the problem is reported like a full disk and tried again. What was
+recovered is written next to the kept file and in the journal, and the next session
+records a ``storage`` fault (begun and ended at once) that says it.
 
 Errors never reach the loop: the writer catches them and reports them in ``problem``.
 """
