@@ -298,13 +298,13 @@ def set_aside(db_path, stamp: str) -> Path:
     return kept
 
 
-def rebuild(db_path, stamp: str, before=None, after=None) -> tuple[Path, Salvaged]:
+def rebuild(db_path, stamp: str, before=None) -> tuple[Path, Salvaged]:
     """Replace the damaged ``db_path`` by a new database holding what can still be read
     of it; the damaged file is kept as ``records-damaged-STAMP.sqlite`` (``set_aside``).
-    ``before(conn)`` and ``after(conn)`` run on the new database before and after the
-    rows are copied. The new database is built as ``records.sqlite.new`` and put in place
-    only when complete: a failure or a power cut before that changes nothing (the
-    damaged file stays where it is), and ``finish_rebuild`` completes a switch cut short.
+    ``before(conn)`` runs on the new database before the rows are copied. The new
+    database is built as ``records.sqlite.new`` and put in place only when complete: a
+    failure or a power cut before that changes nothing (the damaged file stays where it
+    is), and ``finish_rebuild`` completes a switch cut short.
     Returns the kept file and what was copied."""
     db_path = Path(db_path)
     new = Path(f"{db_path}{NEW_SUFFIX}")
@@ -314,8 +314,6 @@ def rebuild(db_path, stamp: str, before=None, after=None) -> tuple[Path, Salvage
         if before:
             before(conn)
         got = salvage(db_path, conn, workdir=db_path.parent)
-        if after:
-            after(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         conn.close()
