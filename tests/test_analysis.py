@@ -977,3 +977,21 @@ def test_two_belts_find_the_first_breaths_as_one_belt_does(rate):
     one = exhales(run(BreathAnalyzer(["chest"]), [(t, (c,)) for t, (c, _b) in both]))
     assert len(two) >= len(one) >= len([p for p in peaks if p < 38]) - 1
     assert matched(two, one, tol=0.3) == len(one)
+
+
+def test_a_patient_who_starts_breathing_paradoxically_is_followed_at_once():
+    """Halfway, the belly turns from moving with the chest to moving against it (and its
+    level steps, as a belt that shifts does). The sum must not lose the breaths while
+    the new sign is found: no hold, every breath, the paradox flagged from the next
+    breaths on, and the depth stays that of a normal breath."""
+    def belly(t, x, rng):
+        return 1.75 + (0.4 if t < 60 else -0.4) * 0.08 * x + rng.gauss(0, 0.0005)
+
+    both, peaks = _two_belts(belly)
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    assert not [e for e in events if isinstance(e, Hold | Fault)]
+    late = [p for p in peaks if 20 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+    after = [b for b in breaths(events) if b.start > 66]
+    assert after and all(b.paradoxical for b in after)
+    assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in after)

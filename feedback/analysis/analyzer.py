@@ -74,8 +74,8 @@ class BreathAnalyzer:
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
         self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
         self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
-        self._mean = [0.0] * len(belts)  # slow mean of each belt (for their correlation)
-        self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts around it
+        self._last: tuple[float, tuple[float, ...]] | None = None  # the belts last block
+        self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._judge = HoldJudge(hold_after_s)
@@ -217,8 +217,10 @@ class BreathAnalyzer:
         other way round) is counted with its sign turned (``_track_phase``), so the two
         never cancel out; the chest keeps its polarity (``_keeps_polarity``). Each belt
         counts from its own zero, moved whenever its sign turns so that the sum does not
-        jump. A belt in ``bad`` (unplugged, or a jump being judged) is held at its last
-        good value, so the other belt's breathing is still followed."""
+        jump. With the signs right the sum moves by |chest| + |belly| whichever way the
+        belts move, so turning a sign leaves the normal breath as it is. A belt in
+        ``bad`` (unplugged, or a jump being judged) is held at its last good value, so
+        the other belt's breathing is still followed."""
         fes = self._fe
         if self._belt_det is None:
             return self._sign[0] * fes[0].y
@@ -238,22 +240,29 @@ class BreathAnalyzer:
         return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2))
 
     def _track_phase(self, t: float, bad: list[bool]) -> None:
-        """Do the belts (with their polarity) move together or against each other? Their
-        correlation around a slow mean, over about two breaths, with hysteresis."""
+        """Do the belts (with their polarity) move together or against each other? The
+        correlation of their movements from block to block, over about a breath (the
+        median of the recent breaths), with hysteresis. A step (posture, a belt
+        shifting) counts as at most a fast breath, and offsets do not count at all."""
         if any(bad):
+            self._last = None
             return
-        if self._track_t0 is None:  # both belts are read: start from where they are
-            self._track_t0, self._mean = t, list(self._good_y)
-        period = self._det.period
-        dt = max(t - self._tb, 0.0) if self._tb > float("-inf") else 0.0
-        a_mean, a_cov = min(dt / period, 1.0), min(dt / (2.0 * period), 1.0)
+        dets = self._belt_det
+        period = min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
+        last, self._last = self._last, (t, tuple(self._good_y))
+        if last is None or t <= last[0]:
+            return
+        dt = t - last[0]
+        if self._track_t0 is None:
+            self._track_t0 = t
         d = []
         for i in range(2):
-            self._mean[i] += a_mean * (self._good_y[i] - self._mean[i])
-            d.append(self._sign[i] * (self._good_y[i] - self._mean[i]))
+            lim = 8.0 * dets[i].amp * dt / period or float("inf")
+            d.append(self._sign[i] * min(max(self._good_y[i] - last[1][i], -lim), lim))
+        a = min(dt / period, 1.0)
         cov = self._cov
         for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
-            cov[k] += a_cov * (x - cov[k])
+            cov[k] += a * (x - cov[k])
         small, large = sorted(cov[:2])
         if t - self._track_t0 < period or small <= (BELT_FLOOR / 2) ** 2 * large:
             return  # too early, or one belt hardly moves: its sign does not matter
@@ -266,7 +275,6 @@ class BreathAnalyzer:
                 if want != self._along[i]:  # its part of the sum stays where it is
                     self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
                     self._along[i] = want
-            self._renormalise()
 
     def _part(self, i: int) -> float:
         """Belt ``i``'s usual part of the summed breath (recent breaths; 0.5 unknown)."""
@@ -284,16 +292,6 @@ class BreathAnalyzer:
         it hardly moves."""
         chest, belly = 1 - self._belly, self._belly
         return chest if self._scale[chest] >= BELT_FLOOR * self._scale[belly] else belly
-
-    def _renormalise(self) -> None:
-        """After a belt's sign turned, the normal breath is measured again from the recent
-        breaths' per-belt excursions (the sum's breaths are now larger or smaller)."""
-        if self._calibrated and len(self._exc) >= 2:
-            amps = [sum(self._sign[i] * self._along[i] * e[i] for i in range(2))
-                    for e in self._exc]
-            amps = [a for a in amps if a > 0]
-            if amps:
-                self._amp_cal = _median(amps)
 
     def _smoothing(self, x: float, det) -> float:
         """Low-pass time constant: a share of the breathing period, larger when the
@@ -430,8 +428,6 @@ class BreathAnalyzer:
             if len(self._cal_amps) >= CAL_BREATHS:
                 self._amp_cal = _median(self._cal_amps)
                 self._calibrated = True
-                if self._belt_det:  # from the recent breaths, with the belts' signs now
-                    self._renormalise()
         else:
             self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
                                           2.0 * self._amp_cal) - self._amp_cal)
