@@ -520,7 +520,8 @@ class Coach:
             share = state.breath.belly_share if state.breath is not None else None
             if share is not None:  # two belts
                 v.belly_pct = 100 * share
-                v.belly_target = 100 * self.rules.cfg["belly_share_min"]
+                if self.rules.enabled("belly"):  # the least the belly cue accepts
+                    v.belly_target = 100 * self.rules.cfg["belly_share_min"]
         tg = self.targets(t)
         v.target_rate, v.target_ratio = tg.rate_bpm, tg.ratio
         v.cue = self.rules.current(t)

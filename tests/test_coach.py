@@ -359,3 +359,14 @@ def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clin
     assert coach.warning == coach.exercise.hold_warnings  # still held, if this one warns
     coach.feed(HoldEnd(at=43.0, t=43.0))
     assert not coach.warning
+
+
+def test_the_belly_target_is_shown_only_where_the_belly_cue_is_on(clinic):
+    settings = defaults()
+    settings.cues["belly"] = False
+    coach = started(Coach(settings, clinic, 0.0))
+    two = Breath(at=30.0, start=20.0, peak=23.3, end=30.0, inhale_s=3.3, exhale_s=6.7,
+                 depth=1.0, rate_bpm=6.0, belly_share=0.55)
+    coach.feed(two)
+    view = coach.view(30.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, two))
+    assert view.belly_pct == pytest.approx(55.0) and view.belly_target is None
