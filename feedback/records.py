@@ -61,6 +61,9 @@ from feedback.store import (
 
 log = logging.getLogger("ademcoach.records")
 
+REBUILD_WAIT_MAX_S = 300.0  # a failed replacement of a damaged database is tried again
+#   after retry_s, then twice as long each time up to this (each try copies the whole file)
+
 def _short(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text.splitlines()[0][:80]
@@ -110,6 +113,9 @@ class Records:
         self._reported: str | None = None  # the problem storage_events last reported
         self._notice: str | None = None  # a damaged database was replaced (see above)
         self._damage: BaseException | None = None  # damage found, not yet replaced
+        self._damage_why = ""  # ... because replacing it failed so
+        self._rebuild_at = 0.0  # ... and it is tried again from then (monotonic)
+        self._rebuild_wait = self.retry_s
         self.dropped = 0  # events refused by add() because the backlog was full
         self.raw_dropped = 0
         self.accepted = 0  # events acknowledged by add()
@@ -147,8 +153,15 @@ class Records:
         The whole file is checked first (``PRAGMA integrity_check``: it reads every page
         and compares the indexes with the tables), and a damaged database is replaced
         here, before the writer starts; if that fails, the writer tries again."""
-        with contextlib.suppress(OSError):
-            finish_rebuild(self.db_path)
+        try:
+            kept = finish_rebuild(self.db_path)
+        except OSError as exc:
+            log.warning("records: could not finish replacing a damaged database: %s", exc)
+            kept = None
+        if kept is not None:  # a power cut came after the switch began
+            self._notice = (f"records database damaged: kept as {kept.name}; its replacement "
+                            "was finished at this start (what it recovered: see its note, "
+                            "if any)")
         for _ in range(2):
             conn = None
             try:
@@ -400,8 +413,10 @@ class Records:
 
     def _write(self, batch: list) -> bool:
         try:
+            if self._damage is not None and not self.db_path.exists():
+                self._damage = None  # erased meanwhile (wipe): a new database starts
             if self._damage is not None and not self._replace_damaged(self._damage):
-                raise Damaged(f"damaged and not yet replaced ({_short(self._damage)})")
+                raise Damaged(f"damaged and not yet replaced ({self._damage_why})")
             try:
                 state = self._commit(batch)
             except (sqlite3.Error, StorageError) as exc:
@@ -429,6 +444,8 @@ class Records:
         (``store.rebuild``), the running sessions and exercises keeping their rows. False
         if that failed: the damaged file then stays in place and ``_damage`` says to try
         again before the next write."""
+        if self._damage is not None and time.monotonic() < self._rebuild_at:
+            return False  # the last try failed: wait before copying it all again
         self._close_conn()
         st = self._state.copy()
         try:
@@ -438,7 +455,11 @@ class Records:
             if self._damage is None:
                 log.error("records database damaged (%s); it stays as it is for now, a new "
                           "one could not be made: %s", _short(exc), _short(exc2))
-            self._damage = exc
+                self._rebuild_wait = self.retry_s
+            else:
+                self._rebuild_wait = min(2 * self._rebuild_wait, REBUILD_WAIT_MAX_S)
+            self._damage, self._damage_why = exc, f"{_short(exc2)}"
+            self._rebuild_at = time.monotonic() + self._rebuild_wait
             return False
         self._state, self._damage = st, None
         notice = f"records database damaged ({_short(exc)}): kept as {kept.name}; {got.text()}"

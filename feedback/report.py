@@ -991,18 +991,22 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
         if db.exists():
             src = sqlite3.connect(db)
             dst = sqlite3.connect(tmp / DB_NAME)
+            damaged = False
             try:
-                src.backup(dst)
+                src.backup(dst)  # copies pages without reading them: check the copy
+                damaged = dst.execute("PRAGMA integrity_check(1)").fetchone()[0] != "ok"
             except sqlite3.DatabaseError as exc:
                 if not is_damaged(exc):
                     raise
                 dst.close()  # a damaged file goes as it is, for recovery
                 _copy_db(db, tmp / DB_NAME)
-                notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
-                             "could still be read of it")
+                damaged = True
             finally:
                 dst.close()
                 src.close()
+            if damaged:
+                notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
+                             "could still be read of it")
         for f in damaged_files(data_dir):
             _copy_db(f, tmp / f.name)
             if note_of(f).exists():

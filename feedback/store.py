@@ -15,6 +15,7 @@ can still be read into a good database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -211,16 +212,36 @@ TABLES = ("sessions", "exercises", "breaths", "holds", "cues", "faults", "events
 _SIDE = ("-wal", "-shm")
 
 
+SALVAGE_PREFIX = ".ademcoach-salvage-"  # a copy being read, in the data directory
+
+
 def damaged_files(data_dir) -> list[Path]:
     """The damaged databases set aside in ``data_dir`` (main files), oldest first."""
-    return sorted(Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite"))
+    def order(p: Path):  # records-damaged-STAMP.sqlite, then STAMP-2, STAMP-3 ...
+        rest = p.stem.removeprefix(DAMAGED_PREFIX)
+        return rest[:15], int(rest[16:]) if rest[16:].isdigit() else 1
+
+    return sorted(Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite"), key=order)
 
 
 def damage_leftovers(data_dir) -> list[Path]:
     """Every file of damage handling in ``data_dir``: the kept databases with their WAL
-    and notes, and an unfinished replacement."""
+    and notes, an unfinished replacement, and copies left by a salvage cut short."""
     d = Path(data_dir)
-    return sorted(d.glob(f"{DAMAGED_PREFIX}*")) + sorted(d.glob(f"{DB_NAME}{NEW_SUFFIX}*"))
+    return (sorted(d.glob(f"{DAMAGED_PREFIX}*")) + sorted(d.glob(f"{DB_NAME}{NEW_SUFFIX}*"))
+            + sorted(f for c in d.glob(f"{SALVAGE_PREFIX}*") if c.is_dir() for f in c.iterdir()))
+
+
+def clear_salvage_copies(data_dir) -> int:
+    """Erase copies a salvage cut short (a power cut, a kill) left in ``data_dir``."""
+    n = 0
+    for c in Path(data_dir).glob(f"{SALVAGE_PREFIX}*"):
+        if c.is_dir():
+            for f in c.iterdir():
+                shred(f)
+            c.rmdir()
+            n += 1
+    return n
 
 
 def note_of(kept: Path) -> Path:
@@ -273,11 +294,16 @@ def purge_damaged(data_dir, days: float, now_wall: float) -> int:
     """Erase kept damaged databases set aside more than ``days`` ago (retention: every
     session in them is older). Returns how many."""
     n = 0
+    cutoff = now_wall - days * 86400.0
     for kept in damaged_files(data_dir):
-        if set_aside_at(kept) < now_wall - days * 86400.0:
+        if set_aside_at(kept) < cutoff:
             shred_db(kept)
             shred(note_of(kept))
             n += 1
+    for side in Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite-*"):  # without its file
+        main = Path(str(side).rsplit("-", 1)[0])
+        if not main.exists() and side.stat().st_mtime < cutoff:
+            shred(side)
     return n
 
 
@@ -290,7 +316,9 @@ def set_aside(db_path, stamp: str) -> Path:
     while kept.exists():
         n += 1
         kept = db_path.with_name(f"{DAMAGED_PREFIX}{stamp}-{n}.sqlite")
-    for suffix in (*_SIDE, ""):  # the main file last: its name is what is looked for
+    # The main file first: a WAL left behind under the old name without it is known to
+    # belong to the kept file (``finish_rebuild``), never to the new database.
+    for suffix in ("", *_SIDE):
         src = Path(f"{db_path}{suffix}")
         if src.exists():
             os.replace(src, f"{kept}{suffix}")
@@ -328,18 +356,29 @@ def rebuild(db_path, stamp: str, before=None) -> tuple[Path, Salvaged]:
     return kept, got
 
 
-def finish_rebuild(db_path) -> None:
-    """Complete a ``rebuild`` cut short: put a finished replacement in place, or remove
-    an unfinished one (the damaged file is then still in place, to be replaced again)."""
+def finish_rebuild(db_path) -> Path | None:
+    """Complete a ``rebuild`` cut short: put a finished replacement in place (returns the
+    kept file it replaced), or remove an unfinished one (the damaged file is then still
+    in place, to be replaced again). Copies of a salvage cut short are erased."""
     db_path = Path(db_path)
+    clear_salvage_copies(db_path.parent)
     new = Path(f"{db_path}{NEW_SUFFIX}")
     if not new.exists():
-        return
+        return None
     if db_path.exists():
         shred_db(new)
-    else:
-        _switch(new, db_path)
-        log.warning("records: a replacement of a damaged database was completed")
+        return None
+    kept = (damaged_files(db_path.parent) or [None])[-1]
+    for side in _SIDE:  # cut short between the damaged file's renames: its WAL is here
+        src = Path(f"{db_path}{side}")
+        if src.exists():
+            if kept is not None and not Path(f"{kept}{side}").exists():
+                os.replace(src, f"{kept}{side}")
+            else:
+                shred(src)
+    _switch(new, db_path)
+    log.warning("records: a replacement of a damaged database was completed")
+    return kept
 
 
 def _switch(new: Path, db_path: Path) -> None:
@@ -357,9 +396,12 @@ class Salvaged:
 
     copied: dict[str, int] = field(default_factory=dict)
     orphans: dict[str, int] = field(default_factory=dict)
+    top: dict[str, int] = field(default_factory=dict)  # the highest id found, if any
 
     def text(self) -> str:
-        got = ", ".join(f"{n} {t}" for t, n in self.copied.items() if n) or "nothing"
+        got = ", ".join(
+            f"{n} of at most {self.top[t]} {t}" if self.top.get(t, 0) > n else f"{n} {t}"
+            for t, n in self.copied.items() if n) or "nothing"
         out = f"recovered {got}"
         lost = ", ".join(f"{n} {t}" for t, n in self.orphans.items() if n)
         if lost:
@@ -372,7 +414,7 @@ def salvage(src, dst: sqlite3.Connection, workdir=None) -> Salvaged:
     read into ``dst`` (an up-to-date database), ids kept, in one transaction. It reads a
     copy made in ``workdir`` (default: the system's), erased afterwards. A lost exercise
     leaves its breaths without one; rows whose session was lost are counted, not copied."""
-    with tempfile.TemporaryDirectory(prefix=".ademcoach-salvage-", dir=workdir) as tmp:
+    with tempfile.TemporaryDirectory(prefix=SALVAGE_PREFIX, dir=workdir) as tmp:
         copy = Path(tmp) / "damaged.sqlite"
         try:
             for suffix in ("", "-wal"):  # the WAL holds the newest commits
@@ -404,6 +446,8 @@ def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> Salvaged:
             insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({','.join('?' * len(cols))})"
             ex = cols.index("exercise_id") if "exercise_id" in cols else None
             copied = orphans = 0
+            with contextlib.suppress(sqlite3.DatabaseError):
+                got.top[table] = old.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
             for row in _readable(old, table, names):
                 try:
                     copied += dst.execute(insert, row).rowcount

@@ -3,6 +3,7 @@ set aside and kept, a new one starts with every row that can still be read, and 
 keeps recording."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from test_records import rows
@@ -32,6 +33,18 @@ def record(data, clock, sessions: int, code="AB12"):
                 rec.add(breath(clock.now()))
             rec.end_session("stopped")
         assert rec.flush() and rec.problem is None
+
+
+def flushed(rec, seconds: float = 10.0) -> bool:
+    """Everything written, waiting through the writer's pauses between retries."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not rec.flush(timeout=0.5):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def damage(db, table: str, which: str = "middle") -> tuple[int, int]:
@@ -100,7 +113,8 @@ def test_a_damaged_database_is_set_aside_kept_and_what_can_be_read_is_recovered(
     session, kind, at, end_at, detail = faults[0]
     assert (session, kind, at) == (4, "storage", end_at)
     assert kept[0].name in detail
-    assert f"recovered 3 sessions, 3 exercises, {3 * PER_SESSION - cells} breaths" in detail
+    assert (f"recovered 3 sessions, 3 exercises, {3 * PER_SESSION - cells} of at most "
+            f"{3 * PER_SESSION} breaths") in detail
     assert "kept file" not in detail  # nothing readable was left out
     assert detail in store.note_of(kept[0]).read_text()  # also next to the kept file
     assert rows(db, "SELECT count(*) FROM breaths WHERE session_id=4") == [(1,)]
@@ -165,8 +179,8 @@ def test_a_damaged_file_that_cannot_be_moved_is_a_storage_problem_not_a_crash(
         assert rec.problem and rec.problem.startswith("records not saved")
         assert rec.pending >= 1  # kept, retried
         assert [type(e).__name__ for e in rec.storage_events(6.0)] == ["Fault"]
-        monkeypatch.undo()  # the card works again: the next retry replaces the file
-        assert rec.flush(timeout=2.0) and rec.problem is None
+        monkeypatch.undo()  # the card works again: a later retry replaces the file
+        assert flushed(rec) and rec.problem is None
         assert [type(e).__name__ for e in rec.storage_events(7.0)] == ["FaultEnd"]
         assert [type(e).__name__ for e in rec.storage_events(8.0)] == ["Fault", "FaultEnd"]
     assert len(damaged_files(data)) == 1
@@ -239,7 +253,7 @@ def test_a_replacement_that_fails_changes_nothing_and_is_tried_again(tmp_path, m
         assert rec.problem and "damaged" in rec.problem and rec.pending >= 1
         assert db.read_bytes() == before  # not written to while damaged
         monkeypatch.undo()
-        assert rec.flush(timeout=3.0) and rec.problem is None
+        assert flushed(rec) and rec.problem is None
     (kept,) = damaged_files(data)
     assert kept.read_bytes() == before
     assert rows(db, "SELECT count(*) FROM sessions") == [(3,)]
@@ -467,3 +481,101 @@ def test_a_damaged_file_the_report_cannot_copy_is_one_line_and_exit_1(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "damaged and could not be read either" in err
     assert "No space left" in err and "--out" not in err
+
+
+def test_a_salvage_copy_left_by_a_power_cut_is_erased_at_the_next_start(tmp_path):
+    data = tmp_path / "data"
+    record(data, VirtualClock(0.0), 1)
+    stray = data / (store.SALVAGE_PREFIX + "x1y2")
+    stray.mkdir()
+    (stray / "damaged.sqlite").write_bytes((data / DB_NAME).read_bytes())
+    assert (stray / "damaged.sqlite") in store.damage_leftovers(data)  # wipe finds it too
+    Records(data, clock=VirtualClock(0.0)).close()
+    assert not stray.exists()
+
+
+def test_a_replacement_cut_between_the_renames_keeps_the_wal_with_its_file(tmp_path):
+    """The damaged file was renamed, its WAL not yet: that WAL belongs to the kept file
+    and must not be read as the new database's."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 2)
+    db = data / DB_NAME
+    kept = data / "records-damaged-20261125-120000.sqlite"
+    db.rename(kept)
+    (data / (DB_NAME + "-wal")).write_bytes(b"the damaged file's WAL")
+    record(tmp_path / "new", clock, 1, code="NEW1")  # a complete replacement
+    (tmp_path / "new" / DB_NAME).rename(data / (DB_NAME + store.NEW_SUFFIX))
+    with Records(data, clock=clock) as rec:
+        rec.start_session("NEW1", "home", "", WALL + 1e6)
+        for e in rec.storage_events(clock.now()):
+            rec.add(e)
+        assert rec.flush()
+    assert Path(f"{kept}-wal").read_bytes() == b"the damaged file's WAL"
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT count(*) FROM sessions") == [(2,)]
+    (detail,) = rows(db, "SELECT detail FROM faults")[0]
+    assert kept.name in detail and "finished at this start" in detail
+
+
+def test_wipe_while_a_replacement_waits_lets_the_unit_record_again(tmp_path, monkeypatch):
+    from feedback.report import wipe
+
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    damage(data / DB_NAME, "breaths")
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full)
+    with Records(data, clock=clock, retry_s=0.05) as rec:
+        rec.start_session("AB12", "home", "", WALL + 1e6)
+        rec.add(breath(clock.now() + 5.0))
+        assert not rec.flush(timeout=0.5)
+        wipe(data)  # the patient's records go, the damaged one with them
+        monkeypatch.undo()
+        rec.start_session("CD34", "home", "", WALL + 2e6)
+        rec.add(breath(clock.now() + 10.0))
+        assert flushed(rec) and rec.problem is None
+    # (events still waiting from before the wipe are written after it: see service.md)
+    assert ("CD34",) in rows(data / DB_NAME, "SELECT patient_code FROM sessions")
+
+
+def test_a_replacement_that_keeps_failing_is_tried_less_and_less_often(tmp_path, monkeypatch):
+    """Each try copies the whole file: on a full card it must not do so every second."""
+    import time
+
+    data = tmp_path / "data"
+    record(data, VirtualClock(0.0), 1)
+    damage(data / DB_NAME, "breaths")
+    tries = []
+
+    def full(*a, **k):
+        tries.append(time.monotonic())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full)
+    with Records(data, clock=VirtualClock(0.0), retry_s=0.05, commit_every_s=0.01) as rec:
+        rec.start_session("AB12", "home", "", WALL + 1e6)
+        rec.add(breath(5.0))
+        time.sleep(1.6)
+        assert "No space left" in (rec.problem or "")
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    assert 3 <= len(tries) <= 7  # 0.05, 0.1, 0.2, 0.4, 0.8 s apart, not every 0.05 s
+    assert gaps[-1] > 3 * gaps[0]
+
+
+def test_export_says_when_the_records_file_has_a_damaged_page(tmp_path, capsys):
+    from feedback.cli import main
+
+    data = tmp_path / "data"
+    record(data, VirtualClock(0.0), 2)
+    damage(data / DB_NAME, "breaths")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(config(tmp_path, data))]) == 0
+    (exp,) = stick.iterdir()
+    assert "records.sqlite is damaged" in (exp / "export.txt").read_text()
+    assert "records.sqlite is damaged" in capsys.readouterr().out
