@@ -74,8 +74,9 @@ class BreathAnalyzer:
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
         self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
         self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
-        self._last: tuple[float, tuple[float, ...]] | None = None  # the belts last block
         self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
+        self._phase_ready = len(belts) == 1  # two belts: has their phase been judged?
+        self._turned_at = float("-inf")  # when a belt's sign in the sum last turned
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._judge = HoldJudge(hold_after_s)
@@ -205,6 +206,8 @@ class BreathAnalyzer:
         f = self._faults[i]
         if f.stuck_kind is not None:
             out.append(FaultEnd(at=t, kind=f.stuck_kind, belt=self.belts[i]))
+            if f.stuck_kind != "saturated":
+                self._lost.add(i)  # this breath began without it
             f.stuck_kind = None
             self._judge.restart()
 
@@ -241,24 +244,30 @@ class BreathAnalyzer:
 
     def _track_phase(self, t: float, bad: list[bool]) -> None:
         """Do the belts (with their polarity) move together or against each other? The
-        correlation of their movements from block to block, over about a breath (the
-        median of the recent breaths), with hysteresis. A step (posture, a belt
-        shifting) counts as at most a fast breath, and offsets do not count at all."""
-        if any(bad):
-            self._last = None
+        correlation of their movements over an eighth of a breath (so breathing, not
+        cardiac ripple or noise, decides), averaged over about a breath (the median of
+        the recent breaths), with hysteresis; not while the breath is still (a hold says
+        nothing about it). A step (posture, a belt shifting) counts as at most a fast
+        breath, and offsets do not count at all. Breaths before the first decision are no
+        calibration breaths (``phase_ready``)."""
+        if any(bad) or not self._hist:
             return
         dets = self._belt_det
         period = min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
-        last, self._last = self._last, (t, tuple(self._good_y))
-        if last is None or t <= last[0]:
-            return
-        dt = t - last[0]
         if self._track_t0 is None:
             self._track_t0 = t
+        still = self._judge.clock.since
+        if still is not None and self._tb - still > 1.0:
+            return
+        back = t - period / 8.0
+        then = next((v for tt, v in self._hist if tt >= back), None)
+        if then is None:
+            return
         d = []
         for i in range(2):
-            lim = 8.0 * dets[i].amp * dt / period or float("inf")
-            d.append(self._sign[i] * min(max(self._good_y[i] - last[1][i], -lim), lim))
+            lim = dets[i].amp or float("inf")
+            d.append(self._sign[i] * min(max(self._good_y[i] - then[i], -lim), lim))
+        dt = max(t - self._tb, 0.0) if self._tb > float("-inf") else 0.0
         a = min(dt / period, 1.0)
         cov = self._cov
         for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
@@ -266,6 +275,7 @@ class BreathAnalyzer:
         small, large = sorted(cov[:2])
         if t - self._track_t0 < period or small <= (BELT_FLOOR / 2) ** 2 * large:
             return  # too early, or one belt hardly moves: its sign does not matter
+        self._phase_ready = True
         r = cov[2] / (small * large) ** 0.5
         against = self._along[0] * self._along[1] < 0
         if (r < -PHASE_R and not against) or (r > PHASE_R and against):
@@ -275,6 +285,7 @@ class BreathAnalyzer:
                 if want != self._along[i]:  # its part of the sum stays where it is
                     self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
                     self._along[i] = want
+            self._turned_at = t
 
     def _part(self, i: int) -> float:
         """Belt ``i``'s usual part of the summed breath (recent breaths; 0.5 unknown)."""
@@ -357,6 +368,7 @@ class BreathAnalyzer:
                                  detail="jumped far outside the breathing range and stays"))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
+                self._lost.add(i)  # this breath began without it
             if f.suspect:
                 bad[i] = True
                 if f.at_level:
@@ -421,8 +433,8 @@ class BreathAnalyzer:
         if start[2] is not None and peak[2] is not None and end[2] is not None and not lost:
             self._exc.append(tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i])
                                    for i in range(2)))
-        if lost:  # one of two belts failed: a breath, but not one to calibrate on
-            pass
+        if lost or not self._phase_ready or start[0] <= self._turned_at:
+            pass  # one of two belts failed, or their phase was not known: not a normal breath
         elif not self._calibrated:
             self._cal_amps.append(amp)
             if len(self._cal_amps) >= CAL_BREATHS:
@@ -479,13 +491,19 @@ class BreathAnalyzer:
             self._polarity_done[i] = True
             if _median(det.rises) > FLIP_RATIO * _median(det.falls):
                 self._sign[i] = -self._sign[i]
+                self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
                 if self._belt_det is None:
                     self._det = TurnDetector(det.period)
-                else:
-                    if self._ref[i] is not None:  # its part of the sum stays where it is
-                        self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
+                    self._trough = self._peak = None
+                elif i != self._keeps_polarity():
+                    self._along[i] = -self._along[i]  # its part of the sum stays as it was
+                else:  # the sum follows this belt: all of it turns over, from where it is
+                    self._along[1 - i] = -self._along[1 - i]
+                    for k in range(2):
+                        if self._ref[k] is not None:
+                            self._ref[k] = 2.0 * self._good_y[k] - self._ref[k]
                     self._det = TurnDetector(self._det.period)
-                self._trough = self._peak = None
+                    self._trough = self._peak = None
 
     def _level(self, y: float) -> float:
         """Where ``y`` lies between the last trough (0) and the last peak (1)."""
