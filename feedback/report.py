@@ -45,6 +45,7 @@ from feedback.store import (
     damage_leftovers,
     damaged_files,
     default_data_dir,
+    fsync_dir,
     is_damaged,
     migrate,
     note_of,
@@ -933,14 +934,6 @@ def _cue_text(kind: str, lang: str = "en") -> str:
     return i18n.text(key, lang)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def cmd_export(args) -> int:
     dest = Path(args.dir)
     if dest.exists() and not dest.is_dir():
@@ -1026,7 +1019,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
             n += 1
             final = dest / f"ademcoach-export-{stamp}-{n}"
         os.rename(tmp, final)
-        _fsync_dir(dest)  # the rename itself is on the stick before the screen says so
+        fsync_dir(dest)  # the rename itself is on the stick before the screen says so
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError | sqlite3.Error):

@@ -282,7 +282,8 @@ def shred_db(db) -> None:
         shred(f"{db}{suffix}")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path) -> None:
+    """Make a rename or a new file in ``path`` last through a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -322,7 +323,7 @@ def set_aside(db_path, stamp: str) -> Path:
         src = Path(f"{db_path}{suffix}")
         if src.exists():
             os.replace(src, f"{kept}{suffix}")
-    _fsync_dir(db_path.parent)
+    fsync_dir(db_path.parent)
     return kept
 
 
@@ -386,7 +387,7 @@ def _switch(new: Path, db_path: Path) -> None:
         if Path(f"{new}{side}").exists():
             os.replace(f"{new}{side}", f"{db_path}{side}")
     os.replace(new, db_path)
-    _fsync_dir(db_path.parent)
+    fsync_dir(db_path.parent)
 
 
 @dataclass

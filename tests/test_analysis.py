@@ -917,6 +917,16 @@ def _two_belts(belly_of, seconds=120, rate=12.0, noise=0.0005, seed=3):
     return both, peaks
 
 
+def _every_breath_at_12(events, peaks):
+    """Every true breath found, none extra, at 12/min; returns the breaths after 30 s."""
+    late = [p for p in peaks if 20 < p < 115]
+    assert matched(exhales(events), late) == len(late)
+    assert len(exhales([e for e in events if 20 < e.at < 115])) <= len(late) + 1
+    got = [b for b in breaths(events) if b.at > 30]
+    assert all(b.rate_bpm == pytest.approx(12, rel=0.05) for b in got)
+    return got
+
+
 @pytest.mark.parametrize("size", [1.0, 0.4])
 def test_paradoxical_breathing_is_flagged_not_cancelled(size):
     """The belly moves in as the chest rises (paradoxical breathing, or a belly belt
@@ -924,11 +934,7 @@ def test_paradoxical_breathing_is_flagged_not_cancelled(size):
     breaths and rate, the paradox flagged, no hold."""
     both, peaks = _two_belts(lambda t, x, rng: 1.75 - size * 0.08 * x + rng.gauss(0, 0.0005))
     events = run(BreathAnalyzer(["chest", "belly"]), both)
-    late = [p for p in peaks if 20 < p < 115]
-    assert matched(exhales(events), late) == len(late)
-    assert len(exhales([e for e in events if 20 < e.at < 115])) <= len(late) + 1
-    got = [b for b in breaths(events) if b.at > 30]
-    assert all(b.rate_bpm == pytest.approx(12, rel=0.05) for b in got)
+    got = _every_breath_at_12(events, peaks)
     assert sum(b.paradoxical for b in got) >= 0.9 * len(got)
     assert all(b.belly_share == pytest.approx(size / (1 + size), abs=0.05) for b in got)
     assert not [e for e in events if isinstance(e, Hold | Fault)]
@@ -940,11 +946,7 @@ def test_a_belly_that_hardly_moves_is_no_noise_source_no_fault_and_no_paradox():
     a noisy belt, nor paradoxical breathing."""
     both, peaks = _two_belts(lambda t, x, rng: 1.75 + rng.gauss(0, 0.001))
     events = run(BreathAnalyzer(["chest", "belly"]), both)
-    late = [p for p in peaks if 20 < p < 115]
-    assert matched(exhales(events), late) == len(late)
-    assert len(exhales([e for e in events if 20 < e.at < 115])) <= len(late) + 1
-    got = [b for b in breaths(events) if b.at > 30]
-    assert all(b.rate_bpm == pytest.approx(12, rel=0.05) for b in got)
+    got = _every_breath_at_12(events, peaks)
     assert not any(b.paradoxical for b in got) and all(b.belly_share < 0.05 for b in got)
     assert not [e for e in events if isinstance(e, Hold | Fault)]
 
