@@ -81,10 +81,11 @@ class CueRules:
 
     def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
+            already = self.fault  # the belt screen is up: a second fault is no new cue
             self.faults.add((event.kind, event.belt))
             self.holding_since = None
             self._reset_ok(event.at)
-            return self._urgent("check_belt", event.at)
+            return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):
             self.faults.discard((event.kind, event.belt))
             self._reset_ok(event.at)

@@ -86,6 +86,19 @@ def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
     assert rules.current(41.0) is None
 
 
+def test_both_belts_failing_at_once_is_one_check_belt_cue():
+    """Both plugs out together: one cue (the belt screen is already up for the second),
+    and a new one when a belt fails again after everything was fixed."""
+    both = [Fault(at=25.0, kind="disconnected", belt="chest"),
+            Fault(at=25.0, kind="disconnected", belt="belly")]
+    cues, rules = run(list(breaths(n=2)) + both)
+    assert kinds(cues) == ["check_belt"] and rules.counts["check_belt"] == 1
+    rules.feed(FaultEnd(at=40.0, kind="disconnected", belt="chest"))
+    assert rules.fault  # the belly is still out
+    rules.feed(FaultEnd(at=41.0, kind="disconnected", belt="belly"))
+    assert kinds(rules.feed(Fault(at=90.0, kind="flat", belt="belly"))) == ["check_belt"]
+
+
 def test_unit_faults_are_not_belt_problems():
     cues, rules = run([Fault(at=1.0, kind="storage")])
     assert cues == [] and not rules.fault
