@@ -953,7 +953,7 @@ def test_a_belly_that_hardly_moves_is_no_noise_source_no_fault_and_no_paradox():
 
 def test_one_of_two_belts_unplugged_keeps_the_depth_and_leaves_the_share_out():
     """The belly (two thirds of each breath) is unplugged for a minute: the chest still
-    measures every breath, depth is judged against the chest's usual part of it, and no
+    measures every breath, depth is judged against the chest's usual breath, and no
     belly share is made up; afterwards the normal depth is as before."""
     def belly(t, x, rng):
         return 3.29 if 40 <= t < 100 else 1.75 + 0.16 * x + rng.gauss(0, 0.0005)
@@ -968,6 +968,8 @@ def test_one_of_two_belts_unplugged_keeps_the_depth_and_leaves_the_share_out():
     assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in during)
     after = [b for b in breaths(events) if b.start > 105]
     assert after and all(b.depth == pytest.approx(1.0, abs=0.1) for b in after)
+    # also the breaths in which it comes out and goes back in
+    assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in breaths(events) if b.at > 20)
     assert all(b.belly_share == pytest.approx(2 / 3, abs=0.05) for b in after)
 
 

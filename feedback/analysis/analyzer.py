@@ -287,16 +287,6 @@ class BreathAnalyzer:
                     self._along[i] = want
             self._turned_at = t
 
-    def _part(self, i: int) -> float:
-        """Belt ``i``'s usual part of the summed breath (recent breaths; 0.5 unknown)."""
-        parts = []
-        for e in self._exc:
-            c = [self._sign[k] * self._along[k] * e[k] for k in range(2)]
-            if c[0] + c[1] > 0:
-                parts.append(c[i] / (c[0] + c[1]))
-        found = _median(parts) if parts else None
-        return min(max(found if found is not None else 0.5, 0.1), 1.0)
-
     def _keeps_polarity(self) -> int:
         """Of two belts moving against each other, the one whose rise is the inhale: the
         chest (in paradoxical breathing the belly moves in as the chest rises), unless
@@ -445,9 +435,11 @@ class BreathAnalyzer:
                                           2.0 * self._amp_cal) - self._amp_cal)
         depth = amp / self._amp_cal if self._amp_cal > 0 else 1.0
         share = paradox = None
-        if lost and self._belt_det:  # one belt measured it: against its usual part
-            (i,) = set(range(2)) - lost
-            depth /= self._part(i)
+        if lost and self._belt_det:  # one belt measured it: against that belt's usual
+            (i,) = set(range(2)) - lost  # breath (whenever the other dropped out)
+            usual = _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0
+            if usual > 0 and None not in (start[2], peak[2], end[2]):
+                depth = abs(peak[2][i] - 0.5 * (start[2][i] + end[2][i])) / usual
         elif start[2] is not None and peak[2] is not None:
             exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
