@@ -178,7 +178,7 @@ class BreathAnalyzer:
         self._recent: deque[Breath] = deque(maxlen=5)
         self._lost: set[int] = set()  # belts flat or unplugged during this breath
         self._exc: deque[tuple[float, ...]] = deque(maxlen=CAL_BREATHS)  # two belts:
-        #   each recent breath's per-belt excursions (the normal breath after a flip)
+        #   the recent normal breaths' per-belt excursions (a belt's usual breath)
         self._trough = None  # (t, value, belt values)
         self._peak = None
         self._judge.forget_rest()
@@ -420,9 +420,11 @@ class BreathAnalyzer:
             return
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
-        if start[2] is not None and peak[2] is not None and end[2] is not None and not lost:
-            self._exc.append(tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i])
-                                   for i in range(2)))
+        exc = None  # two belts: each belt's excursion in this breath
+        if None not in (start[2], peak[2], end[2]):
+            exc = tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i]) for i in range(2))
+            if not lost:
+                self._exc.append(exc)
         if lost or not self._phase_ready or start[0] <= self._turned_at:
             pass  # one of two belts failed, or their phase was not known: not a normal breath
         elif not self._calibrated:
@@ -435,18 +437,18 @@ class BreathAnalyzer:
                                           2.0 * self._amp_cal) - self._amp_cal)
         depth = amp / self._amp_cal if self._amp_cal > 0 else 1.0
         share = paradox = None
-        if lost and self._belt_det:  # one belt measured it: against that belt's usual
+        if lost and exc is not None:  # one belt measured it: against that belt's usual
             (i,) = set(range(2)) - lost  # breath (whenever the other dropped out)
             usual = _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0
-            if usual > 0 and None not in (start[2], peak[2], end[2]):
-                depth = abs(peak[2][i] - 0.5 * (start[2][i] + end[2][i])) / usual
-        elif start[2] is not None and peak[2] is not None:
-            exc = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
+            if usual > 0:
+                depth = abs(exc[i]) / usual
+        elif exc is not None:
+            rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
-            total = abs(exc[0]) + abs(exc[1])
-            share = abs(exc[b]) / total if total > 0 else 0.5
-            big = [abs(exc[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
-            paradox = bool(all(big) and exc[0] * exc[1] < 0)
+            total = abs(rise[0]) + abs(rise[1])
+            share = abs(rise[b]) / total if total > 0 else 0.5
+            big = [abs(rise[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
+            paradox = bool(all(big) and rise[0] * rise[1] < 0)
         breath = Breath(
             at=t_now, start=start[0], peak=peak[0], end=end[0],
             inhale_s=peak[0] - start[0], exhale_s=end[0] - peak[0],
@@ -483,11 +485,12 @@ class BreathAnalyzer:
             self._polarity_done[i] = True
             if _median(det.rises) > FLIP_RATIO * _median(det.falls):
                 self._sign[i] = -self._sign[i]
-                self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
                 if self._belt_det is None:
                     self._det = TurnDetector(det.period)
                     self._trough = self._peak = None
-                elif i != self._keeps_polarity():
+                    continue
+                self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
+                if i != self._keeps_polarity():
                     self._along[i] = -self._along[i]  # its part of the sum stays as it was
                 else:  # the sum follows this belt: all of it turns over, from where it is
                     self._along[1 - i] = -self._along[1 - i]
