@@ -162,26 +162,23 @@ class Records:
             self._notice = (f"records database damaged: kept as {kept.name}; its replacement "
                             "was finished at this start (what it recovered: see its note, "
                             "if any)")
-        for _ in range(2):
-            conn = None
+        for _ in range(2):  # the file as it is, then (if damaged) its replacement
             try:
-                conn = connect(self.db_path, create=False)
-                check = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
-                if check != "ok":  # '*** in database main ***\nPage 2: ...'
-                    raise Damaged(check.splitlines()[-1])
-                return (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
+                return self._checked_next_id()
             except (sqlite3.Error, StorageError, OSError) as exc:
-                if not is_damaged(exc):
+                if not (is_damaged(exc) and self._replace_damaged(exc)):
                     return 1
-                if conn is not None:
-                    conn.close()
-                    conn = None
-                if not self._replace_damaged(exc):
-                    return 1
-            finally:
-                if conn is not None:
-                    conn.close()
         return 1
+
+    def _checked_next_id(self) -> int:
+        conn = connect(self.db_path, create=False)
+        try:
+            check = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
+            if check != "ok":  # '*** in database main ***\nPage 2: ...'
+                raise Damaged(check.splitlines()[-1])
+            return (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
+        finally:
+            conn.close()
 
     # --- the loop's side: never touches the disk --------------------------------------
 
@@ -458,7 +455,7 @@ class Records:
                 self._rebuild_wait = self.retry_s
             else:
                 self._rebuild_wait = min(2 * self._rebuild_wait, REBUILD_WAIT_MAX_S)
-            self._damage, self._damage_why = exc, f"{_short(exc2)}"
+            self._damage, self._damage_why = exc, _short(exc2)
             self._rebuild_at = time.monotonic() + self._rebuild_wait
             return False
         self._state, self._damage = st, None

@@ -42,6 +42,7 @@ from feedback.store import (
     SIMULATED,
     StorageError,
     connect,
+    copy_db,
     damage_leftovers,
     damaged_files,
     default_data_dir,
@@ -928,10 +929,7 @@ def _terminated(signum, frame):
 
 def _cue_text(kind: str, lang: str = "en") -> str:
     """A cue as the patient's screen says it in ``lang`` (its internal name if unknown)."""
-    key = f"cue.{kind}"
-    if key not in i18n.STRINGS["nl"]:
-        return kind
-    return i18n.text(key, lang)
+    return i18n.text_or(f"cue.{kind}", lang, kind)
 
 
 def cmd_export(args) -> int:
@@ -992,7 +990,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
                 if not is_damaged(exc):
                     raise
                 dst.close()  # a damaged file goes as it is, for recovery
-                _copy_db(db, tmp / DB_NAME)
+                copy_db(db, tmp / DB_NAME)
                 damaged = True
             finally:
                 dst.close()
@@ -1001,7 +999,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
         for f in damaged_files(data_dir):
-            _copy_db(f, tmp / f.name)
+            copy_db(f, tmp / f.name)
             if note_of(f).exists():
                 shutil.copyfile(note_of(f), tmp / note_of(f).name)
             notes.append(f"{f.name}: a damaged database set aside by the unit, copied as it is")
@@ -1027,13 +1025,6 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
         raise
     print(f"exported {len(sessions)} sessions to {final}")
     return sessions
-
-
-def _copy_db(src: Path, dst: Path) -> None:
-    """A database file as it is, with its WAL (which holds the newest commits)."""
-    for suffix in ("", "-wal"):
-        if Path(f"{src}{suffix}").exists():
-            shutil.copyfile(f"{src}{suffix}", f"{dst}{suffix}")
 
 
 def wipe(data_dir: Path, damaged: list | None = None) -> int:

@@ -8,14 +8,16 @@ open it through here.
 
 A damaged file (an SD card that lost power mid-write, a bad sector) is not a passing
 problem like a full disk: writing to it again will not work. ``is_damaged`` tells the
-two apart, ``set_aside`` renames the damaged file (with its WAL) to
-``records-damaged-STAMP.sqlite`` and keeps it, and ``salvage`` copies every row that
-can still be read into a good database.
+two apart; ``rebuild`` builds a new database from every row that can still be read
+(``salvage``) and only then swaps it in, keeping the damaged file as
+``records-damaged-STAMP.sqlite`` (``set_aside``); ``finish_rebuild`` completes a swap a
+power cut interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import shutil
@@ -156,7 +158,7 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         conn.close()
         if is_damaged(exc):
-            raise Damaged(f"damaged: {exc}") from None
+            raise Damaged(str(exc)) from None
         raise
     except BaseException:
         conn.close()
@@ -210,8 +212,6 @@ DAMAGED_PREFIX = "records-damaged-"
 NEW_SUFFIX = ".new"  # records.sqlite.new: a replacement being built
 TABLES = ("sessions", "exercises", "breaths", "holds", "cues", "faults", "events")  # parents first
 _SIDE = ("-wal", "-shm")
-
-
 SALVAGE_PREFIX = ".ademcoach-salvage-"  # a copy being read, in the data directory
 
 
@@ -232,16 +232,13 @@ def damage_leftovers(data_dir) -> list[Path]:
             + sorted(f for c in d.glob(f"{SALVAGE_PREFIX}*") if c.is_dir() for f in c.iterdir()))
 
 
-def clear_salvage_copies(data_dir) -> int:
+def clear_salvage_copies(data_dir) -> None:
     """Erase copies a salvage cut short (a power cut, a kill) left in ``data_dir``."""
-    n = 0
     for c in Path(data_dir).glob(f"{SALVAGE_PREFIX}*"):
         if c.is_dir():
             for f in c.iterdir():
                 shred(f)
             c.rmdir()
-            n += 1
-    return n
 
 
 def note_of(kept: Path) -> Path:
@@ -251,8 +248,6 @@ def note_of(kept: Path) -> Path:
 
 def set_aside_at(kept: Path) -> float:
     """When ``kept`` was set aside (epoch seconds): from its name, else its file time."""
-    import datetime as dt
-
     stamp = kept.name.removeprefix(DAMAGED_PREFIX)[:15]
     try:
         return dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").timestamp()
@@ -276,6 +271,13 @@ def shred(path) -> None:
     os.unlink(path)
 
 
+def copy_db(src, dst) -> None:
+    """A database file as it is, with its WAL (which holds the newest commits)."""
+    for suffix in ("", "-wal"):
+        if Path(f"{src}{suffix}").exists():
+            shutil.copyfile(f"{src}{suffix}", f"{dst}{suffix}")
+
+
 def shred_db(db) -> None:
     """``shred`` a database with its -wal and -shm."""
     for suffix in (*_SIDE, ""):
@@ -291,21 +293,18 @@ def fsync_dir(path) -> None:
         os.close(fd)
 
 
-def purge_damaged(data_dir, days: float, now_wall: float) -> int:
+def purge_damaged(data_dir, days: float, now_wall: float) -> None:
     """Erase kept damaged databases set aside more than ``days`` ago (retention: every
-    session in them is older). Returns how many."""
-    n = 0
+    session in them is older), and a kept WAL as old without its file."""
     cutoff = now_wall - days * 86400.0
     for kept in damaged_files(data_dir):
         if set_aside_at(kept) < cutoff:
             shred_db(kept)
             shred(note_of(kept))
-            n += 1
     for side in Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite-*"):  # without its file
         main = Path(str(side).rsplit("-", 1)[0])
         if not main.exists() and side.stat().st_mtime < cutoff:
             shred(side)
-    return n
 
 
 def set_aside(db_path, stamp: str) -> Path:
@@ -418,9 +417,7 @@ def salvage(src, dst: sqlite3.Connection, workdir=None) -> Salvaged:
     with tempfile.TemporaryDirectory(prefix=SALVAGE_PREFIX, dir=workdir) as tmp:
         copy = Path(tmp) / "damaged.sqlite"
         try:
-            for suffix in ("", "-wal"):  # the WAL holds the newest commits
-                if Path(f"{src}{suffix}").exists():
-                    shutil.copyfile(f"{src}{suffix}", f"{copy}{suffix}")
+            copy_db(src, copy)
             old = sqlite3.connect(copy, isolation_level=None)
             try:
                 return _copy_rows(old, dst)
@@ -452,13 +449,14 @@ def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> Salvaged:
             for row in _readable(old, table, names):
                 try:
                     copied += dst.execute(insert, row).rowcount
+                    continue
                 except sqlite3.IntegrityError:
-                    try:  # its exercise was lost?
-                        if ex is None:
-                            raise
+                    pass
+                if ex is not None:  # its exercise was lost: keep it without one
+                    with contextlib.suppress(sqlite3.IntegrityError):
                         copied += dst.execute(insert, (*row[:ex], None, *row[ex + 1:])).rowcount
-                    except sqlite3.IntegrityError:
-                        orphans += 1  # its session was lost
+                        continue
+                orphans += 1  # its session was lost
             got.copied[table], got.orphans[table] = copied, orphans
         dst.execute("COMMIT")
     except BaseException:

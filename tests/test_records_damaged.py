@@ -366,14 +366,16 @@ def test_kept_damaged_files_follow_the_retention(tmp_path):
     Records(data, clock=clock).close()
     (kept,) = damaged_files(data)
     assert store.note_of(kept).exists()
+    orphan = data / "records-damaged-20200101-000000.sqlite-wal"  # its file is gone
+    orphan.write_bytes(b"old WAL")
     import time
 
     rec = Records(data, clock=clock)
     try:
         rec.purge_older_than(365, now_wall=time.time() + 364 * 86400)
-        assert kept.exists()
+        assert kept.exists() and orphan.exists()
         rec.purge_older_than(365, now_wall=time.time() + 366 * 86400)
-        assert not kept.exists() and not store.note_of(kept).exists()
+        assert not kept.exists() and not store.note_of(kept).exists() and not orphan.exists()
     finally:
         rec.close()
 
