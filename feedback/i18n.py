@@ -189,6 +189,12 @@ def text(key: str, lang: str = "nl", **fields) -> str:
     return s.format(**fields) if fields else s
 
 
+def text_or(key: str, lang: str, fallback: str) -> str:
+    """``text(key, lang)``, or ``fallback`` for a key no language has (a cue, belt or end
+    reason without a screen text: its own name)."""
+    return text(key, lang) if key in STRINGS["nl"] else fallback
+
+
 def number(x: float | None, lang: str = "nl", digits: int = 1) -> str:
     """``1.5`` as '1,5' in Dutch and '1.5' in English; '-' when unknown."""
     if x is None or x != x:

@@ -274,12 +274,12 @@ def practised_today(records, patient: str) -> float:
 
 def print_summary(session, reason: str) -> None:
     """A short summary at the end of a headless session."""
-    from feedback.i18n import STRINGS, number, text
+    from feedback.i18n import number, text, text_or
     from feedback.view import in_sync
 
     lang = session.settings.patient.language
     counts = session.counts
-    said = text(f"end.{reason}", lang) if f"end.{reason}" in STRINGS["nl"] else reason
+    said = text_or(f"end.{reason}", lang, reason)
     print(text("status.summary", lang, seconds=f"{session.now():.0f}", reason=said) + ":")
     for row in session.coach.summary():
         name = row.get(f"name_{lang}") or row.get("name_nl")

@@ -434,8 +434,7 @@ class Screen:
         if v.fault and about == "sensor":
             what = self._t(v, f"sensor.{v.fault}")
             if v.fault_belt:  # which belt, as the patient calls it (else its config name)
-                key = f"belt.{v.fault_belt}"
-                what += f" ({self._t(v, key) if key in i18n.STRINGS[v.lang] else v.fault_belt})"
+                what += f" ({i18n.text_or(f'belt.{v.fault_belt}', v.lang, v.fault_belt)})"
             self.text(what, self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
 
     def _draw_config(self, v: View) -> None:
