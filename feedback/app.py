@@ -146,6 +146,7 @@ class Session:
         summary (or the end of the process)."""
         if e.phase == "start":
             self._sync_hold_after()
+            self.analyzer.holds_from(e.at)
             if self.records is not None and not self.recording:
                 meta = self.record_meta
                 self.record_id = self.records.start_session(

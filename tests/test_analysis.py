@@ -49,6 +49,54 @@ def test_very_slow_breathing_with_a_long_hold_threshold():
     assert breaths(events)[-1].rate_bpm == pytest.approx(3.0, rel=0.05)
 
 
+@pytest.mark.parametrize("noise", [0.01, 0.04])
+@pytest.mark.parametrize("inhale_s,exhale_s", [(6.0, 9.0), (7.0, 10.0), (5.0, 10.0)])
+def test_slow_breathing_without_a_pause_is_not_a_hold(inhale_s, exhale_s, noise):
+    """About 4/min with rounded turns and no pause, as a patient following the pacer: the
+    signal stays within a tenth of a breath of each turn for 3-4 s, but it is never still."""
+    period = inhale_s + exhale_s
+    samples, peaks = breathing(300, rate_bpm=60.0 / period, fs=50,
+                               inhale_frac=inhale_s / period, noise=noise)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert matched(exhales(events), peaks[1:], tol=1.0) >= len(peaks) - 2
+
+
+@pytest.mark.parametrize("top", [True, False])
+def test_a_hold_in_slow_breathing_is_still_found_on_time(top):
+    inhale_s, exhale_s = 6.0, 9.0
+    pre, peaks = breathing(75, rate_bpm=4.0, fs=50, inhale_frac=0.4, noise=0.01)
+    stop = peaks[-1] if top else peaks[-1] + exhale_s  # at a top, or at the bottom after it
+    pre = [(t, x) for t, x in pre if t < stop]
+    level = 1.0 if top else 0.0
+    rng = random.Random(4)
+    hold = [(stop + i / 50, level + rng.gauss(0, 0.01)) for i in range(10 * 50)]
+    post, _ = breathing(30, rate_bpm=4.0, fs=50, inhale_frac=0.4, noise=0.01, seed=2,
+                        t0=stop + 10.0 - (0.0 if not top else inhale_s))
+    post = [(t, x) for t, x in post if t >= stop + 10.0]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1
+    # A rounded turn is near still for a second or two before the breath really stops.
+    assert stop - 2.5 <= holds[0].t <= stop + 0.5
+    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.6)
+
+
+def test_stillness_before_a_new_exercise_does_not_count_towards_a_hold():
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    stop, level = pre[-1]
+    rng = random.Random(3)
+    still = [(stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(12 * 50)]
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    events = run(an, pre + still[:150])  # 3 s still, then the next exercise starts
+    an.holds_from(stop + 3.0)
+    events += run(an, still[150:])
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(stop + 3.0, abs=0.05)
+    assert holds[0].at == pytest.approx(stop + 7.0, abs=0.1)
+
+
 def test_inhale_exhale_durations_and_ratio():
     samples, _ = breathing(120, rate_bpm=6, fs=50, inhale_frac=0.3, noise=0.01)
     events = run(BreathAnalyzer(["belly"]), samples)

@@ -103,6 +103,55 @@ def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
     assert len(holds) <= len(truth.holds)
 
 
+SLOW = """
+[programme]
+name_nl = "Langzaam"
+name_en = "Slow"
+
+[[exercise]]
+id = "calibration"
+name_nl = "Kalibratie"
+name_en = "Calibration"
+kind = "calibration"
+duration_s = 60
+pacer = "off"
+hold_warnings = false
+
+[[exercise]]
+id = "slow"
+name_nl = "Langzaam ademen"
+name_en = "Slow breathing"
+kind = "breathing"
+duration_s = 300
+pacer = "fixed"
+inhale_s = {inhale}
+hold_in_s = 0.0
+exhale_s = {exhale}
+hold_out_s = 0.0
+"""
+
+
+@pytest.mark.parametrize("inhale,exhale", [(6.0, 9.0), (7.0, 10.0)])
+def test_following_a_slow_pacer_without_pauses_gives_no_hold(config, inhale, exhale):
+    """About 4/min, no pauses: the patient follows the pacer's rounded turns. Neither the
+    turns nor the stillness at the end of the calibration (warnings off there) are holds."""
+    (config.parent / "programs").mkdir()
+    (config.parent / "programs" / "slow.toml").write_text(
+        SLOW.format(inhale=inhale, exhale=exhale), encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('name = "clinic"', 'name = "slow"', 1), encoding="utf-8")
+    out, truth, _s, _f = simulate(config, "calm", 330)
+    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [e.name for e in starts] == ["Kalibratie", "Langzaam ademen"]
+    assert not truth.holds
+    assert not [e for e in out if isinstance(e, ev.Hold)]
+    assert not [e for e in out if isinstance(e, ev.Cue) and e.kind == "breathe_on"]
+    paced = [e for e in out if isinstance(e, ev.Breath) and e.start > starts[1].at + 30]
+    assert len(paced) >= 15
+    assert np.median([b.rate_bpm for b in paced]) == pytest.approx(60 / (inhale + exhale),
+                                                                   rel=0.1)
+
+
 def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}

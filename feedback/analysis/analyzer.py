@@ -107,6 +107,11 @@ class BreathAnalyzer:
         """
         self._judge.planned_pause(start_t, end_t, self._tb)
 
+    def holds_from(self, t: float) -> None:
+        """A new exercise starts at ``t``: stillness before it does not count towards a
+        hold (a hold already warned stays on until breathing resumes)."""
+        self._judge.count_from(t)
+
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
         self._reset_calibration()

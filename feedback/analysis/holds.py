@@ -6,7 +6,9 @@ the noise never widens it beyond ``END_BAND``, a breath-sized movement) and
 widens by ``CREEP`` x amplitude per second, so the slow creep of a conductive-rubber belt
 (or the slow sag of a held chest) stays inside it, while a slow exhale of 6-10 s, which
 moves about a tenth of a breath per second, leaves it within about two seconds and
-restarts the clock. A normal end-expiratory pause (up to about 2.5 s) is still, but
+restarts the clock. The rounded turn of a slow breath without a pause stays in the band
+for 4 s and more, but it is still on its way (``StillnessClock.moving``): no hold is
+declared while it is. A normal end-expiratory pause (up to about 2.5 s) is still, but
 shorter than the hold threshold. The hold fires ``hold_after_s`` after the stillness
 began, with ``t`` = that start; a planned pause moves the start of the clock to its end.
 Once a hold is on, only a breath-sized movement (``END_BAND``) ends it: a swallow or a
@@ -29,6 +31,12 @@ SETTLE_S = 1.0  # "still moving": changed by more than SETTLE x amplitude within
 SETTLE = 0.06  # (0.06 amplitudes per second: twice the creep allowance; over a whole
 #               second, so cardiac ripple of about 1 Hz mostly cancels)
 SETTLE_WITHIN_S = 2.0  # ... looked for only this long after the signal entered the band
+# No hold is declared while the signal moves faster than the creep allowance and is not
+# slowing down (over the last ``SETTLE_S`` against the one before): the rounded turn of a
+# slow breath (4-5/min, no pause) stays inside the widening band for 4 s and more, but
+# leaves its turn faster and faster; a held breath is still or creeps at a steady pace.
+MOVING = CREEP  # x calibrated amplitude per second
+MOVING_NOISE = 1.0  # x noise level (of the 40 ms means; the smoothed signal has less)
 
 
 class StillnessClock:
@@ -44,7 +52,7 @@ class StillnessClock:
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
-                 "_recent")
+                 "_recent", "_older")
 
     def __init__(self):
         self.since = None
@@ -54,10 +62,22 @@ class StillnessClock:
         self.lo = self.hi = 0.0
         self.settled = 0.0
         self._recent: deque[tuple[float, float]] = deque()
+        self._older: deque[tuple[float, float]] = deque()
 
     def reset(self, t: float, y: float) -> None:
         self.since = self.t0 = self.settled = t
         self.lo = self.hi = y
+
+    def moving(self, amp: float, noise: float) -> bool:
+        """Whether the signal is still on its way: it moved by more than ``MOVING`` over
+        the last ``SETTLE_S``, and by no less than over the ``SETTLE_S`` before."""
+        recent, older = self._recent, self._older
+        if len(recent) < 2 or not older:
+            return False
+        floor = min(MOVING_NOISE * noise, END_BAND * amp)
+        last = recent[-1][1] - recent[0][1]
+        before = recent[0][1] - older[0][1]
+        return abs(last) > max(MOVING * SETTLE_S * amp, floor) and abs(last) >= abs(before)
 
     def step(self, t: float, y: float, amp: float, noise: float, holding: bool = False) -> float:
         if self.since is None:
@@ -66,7 +86,10 @@ class StillnessClock:
         recent = self._recent
         recent.append((t, y))
         while t - recent[0][0] > SETTLE_S:
-            recent.popleft()
+            self._older.append(recent.popleft())
+        older = self._older
+        while older and t - older[0][0] > 2 * SETTLE_S:
+            older.popleft()
         # The noise floor stops at END_BAND: breath-sized movement, which ends a hold, is
         # never still, however noisy the belt (else noisy breathing becomes a hold).
         floor = min(NOISE_BAND * noise, END_BAND * amp)
@@ -130,6 +153,7 @@ class HoldJudge:
         self.holding = False
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
+        self._from = float("-inf")  # stillness counts from here at the earliest
         self.forget_rest()
 
     def set_hold_after(self, seconds: float) -> None:
@@ -144,6 +168,11 @@ class HoldJudge:
             self._pauses = [p for p in self._pauses if p[1] >= keep]
             self._pauses.append((float(start), float(end)))
             self._pauses.sort()
+
+    def count_from(self, t: float) -> None:
+        """Stillness before ``t`` does not count towards a hold (a new exercise starts:
+        stillness while warnings were off, or before the new instruction, is no hold)."""
+        self._from = float(t)
 
     def forget_rest(self) -> None:
         self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # the rest before each breath
@@ -196,8 +225,8 @@ class HoldJudge:
                 return "hold_end", t
             return None
         if judge and still > 0.0:
-            s0 = self.still_from(lag)
-            if t - s0 >= self.hold_after():
+            s0 = max(self.still_from(lag), self._from)
+            if t - s0 >= self.hold_after() and not clock.moving(amp, noise):
                 self.holding = True
                 return "hold", s0
         return None
