@@ -359,6 +359,13 @@ def _overlap(spans, a: float, b: float) -> float:
     return sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans)
 
 
+def _paused(spans, at: float) -> bool:
+    """Was ``at`` in a paused span? The coach counts no breath, hold or cue from the pause
+    button on until the patient goes on, so neither does the report (an event at the same
+    instant as a button is taken as having come before it)."""
+    return any(s0 < at <= s1 for s0, s1 in spans)
+
+
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                   patient: str | None = None) -> list[Session]:
     """Every session (from ``since``, of ``patient``), oldest first, with its details."""
@@ -383,8 +390,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
 
         breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
                     f"{paradox} FROM breaths WHERE session_id=? ORDER BY at")
-        holds = q("SELECT t, coalesce(end_t, at), exercise_id FROM holds WHERE session_id=? "
-                  "ORDER BY t")
+        holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
+                  "WHERE session_id=? ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
         faults = q("SELECT at, coalesce(end_at, at), kind FROM faults WHERE session_id=?")
         exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
@@ -401,6 +408,11 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             if ended is not None:
                 t1 = max(t1, t0 + ended - started)
         pauses = _pause_spans(marks, [e[2] for e in exs], t1)
+        # What came while paused is not part of the exercise (a hold counts when its
+        # warning fired: ``at``), as on the summary screen.
+        breaths = [b for b in breaths if not _paused(pauses, b[0])]
+        holds = [h[:3] for h in holds if not _paused(pauses, h[3])]
+        cues = [c for c in cues if not _paused(pauses, c[0])]
         span = max(0.0, t1 - t0)
         fallback, daily = _targets(cfg)
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,

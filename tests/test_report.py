@@ -593,6 +593,80 @@ def test_a_pause_never_resumed_lasts_to_the_end_of_the_session(tmp_path, monkeyp
         ("3.0", "60.0")]
 
 
+def test_what_came_while_paused_is_left_out_as_on_the_summary_screen(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("GH78", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+    for t, i, e in [(10, 2, 3), (20, 2, 3), (30, 2, 4)]:  # 12, 12, 10/min; 1.5, 1.5, 2.0
+        rec.add(breath(t, i, e))
+    rec.add(ev.Pause(35.0))
+    for t in (40, 45, 50, 55):  # while paused: 30/min, ratio 1.0
+        rec.add(breath(t, 1, 1))
+    rec.add(ev.Hold(52.0, t=44.0))  # its warning fired while paused
+    rec.add(ev.Cue(52.0, "breathe_on"))
+    rec.add(ev.HoldEnd(56.0, t=56.0))
+    rec.add(ev.Resume(70.0))
+    rec.add(ev.Hold(74.0, t=66.0))  # began while paused, warned after going on: counts
+    rec.add(ev.Cue(74.0, "breathe_on"))
+    rec.add(ev.HoldEnd(76.0, t=76.0))
+    for t in (82, 88):  # 10/min, ratio 2.0
+        rec.add(breath(t, 2, 4))
+    rec.add(ev.Exercise(100.0, "Buikademhaling", "end", active_s=65.0))
+    clock.advance(100.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    # practised: rates 12 12 10 10 10, ratios 1.5 1.5 2 2 2; counted with the paused
+    # breaths it would be 12.0/min and 1.50
+    (e,) = read_csv(out / "exercises.csv")
+    assert (e["breaths"], e["breaths_per_min"], e["ratio"]) == ("5", "10.0", "2.00")
+    assert (e["holds"], e["longest_hold_s"], e["cues"]) == ("1", "10.0", "1")
+    (s,) = read_csv(out / "sessions.csv")
+    assert (s["breaths"], s["breaths_per_min"], s["ratio"], s["holds"], s["cues"]) == (
+        "5", "10.0", "2.00", "1", "1")
+    summary = (out / "summary.txt").read_text()
+    assert "Breath-holds: 1 (Buikademhaling 1, longest 10.0 s)" in summary
+    assert '"Keep breathing!" 1x' in summary
+
+
+def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tmp_path):
+    """A simulated session paused from 35 s to 70 s, in which the patient holds the breath
+    (the hold at about 52 s is while paused): the report's numbers per exercise are the
+    coach's."""
+    from feedback.reload import load_all
+    from feedback.report import load_sessions
+    from feedback.run import open_session
+
+    settings, programme = load_all(sim_config)
+    with open_session(settings, programme, sim_config, sim="holds", clock=VirtualClock(),
+                      duration=120, status=False) as s:
+        for at in (35.0, 70.0):
+            s.loop.add(f"press {at}", lambda due, s=s: s.button("start_pause", s.now()),
+                       first=s.t0 + at)
+        s.run()
+        screen = s.coach.summary()
+    db = tmp_path / "data" / "simulated" / DB_NAME
+    conn = sqlite3.connect(db)
+    (pause,) = load_sessions(conn)[0].pauses
+    assert pause == pytest.approx((35.0, 70.0), abs=0.1)
+    paused = [conn.execute(f"SELECT count(*) FROM {table} WHERE at > 35 AND at <= 70")
+              .fetchone()[0] for table in ("breaths", "holds")]
+    conn.close()
+    assert all(paused), paused  # the records hold breaths and a hold from the pause
+    out = tmp_path / "out"
+    assert main(["report", "--simulated", "--config", str(sim_config), "--out", str(out)]) == 0
+    rows = read_csv(out / "exercises.csv")
+    assert [r["name"] for r in rows] == [x["name_nl"] for x in screen]
+    for row, x in zip(rows, screen, strict=True):
+        assert (row["breaths"], row["holds"], row["cues"], row["minutes"]) == (
+            str(x["breaths"]), str(x["holds"]), str(sum(x["cues"].values())),
+            f"{x['minutes']:.1f}"), (row, x)
+        assert row["breaths_per_min"] == f"{x['rate_bpm']:.1f}"
+        assert row["ratio"] == f"{x['ratio']:.2f}"
+
+
 def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, monkeypatch):
     clinic_session(tmp_path / "data")
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
