@@ -2,7 +2,8 @@
 
 ``ademcoach report`` reads the session records and writes, per session, per exercise
 and per day: minutes practised against the home target, breaths per minute, the
-exhale:inhale ratio and whether it moved toward the pacer's target, holds and cues. As
+exhale:inhale ratio and whether it moved toward the pacer's target, holds, cues (the
+corrections) and praise. As
 CSV (for a spreadsheet), a PNG chart per session and a compliance calendar (drawn with
 pygame, already on the unit) and a plain-text summary.
 
@@ -57,6 +58,7 @@ from feedback.store import (
 )
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
+PRAISE = ("good",)  # cues that praise: counted apart from the cues that correct
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 
 
@@ -88,8 +90,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds": "Breath-holds: {n}",
         "holds_by": "{name} {n}, longest {secs} s",
         "no_exercise": "(no exercise)",
-        "cues": "Cues: ",
+        "cues": "Cues (corrections): ",
         "cue": '"{text}" {n}x',
+        "praise": "Praise: ",
         "nothing": "none",
         "faults": "Faults: ",
         "damaged_now": "NOTE: the records database is damaged; this report shows what could "
@@ -99,9 +102,9 @@ TEXTS: dict[str, dict[str, str]] = {
                         "{name};\nwhat could be read was recovered. Records from before "
                         "then may be missing.",
         "per_session": "Per session: date start minutes breaths/min ratio "
-                       "(first->last per paced exercise) holds cues",
+                       "(first->last per paced exercise) holds cues praise",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
-        "row_end": "holds {holds} cues {cues}",
+        "row_end": "holds {holds} cues {cues} praise {praise}",
         "interrupted": "interrupted",
         "steady": "steady",
         "fault.disconnected": "disconnected", "fault.saturated": "saturated",
@@ -159,8 +162,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds": "Adem ingehouden: {n}x",
         "holds_by": "{name} {n}x, langste {secs} s",
         "no_exercise": "(geen oefening)",
-        "cues": "Aanwijzingen: ",
+        "cues": "Aanwijzingen (correcties): ",
         "cue": '"{text}" {n}x',
+        "praise": "Complimenten: ",
         "nothing": "geen",
         "faults": "Storingen: ",
         "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
@@ -170,9 +174,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
                         "van daarvoor kunnen ontbreken.",
         "per_session": "Per sessie: datum begin minuten adem/min uit:in "
-                       "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen",
+                       "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen "
+                       "complimenten",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
-        "row_end": "ingehouden {holds} aanwijzingen {cues}",
+        "row_end": "ingehouden {holds} aanwijzingen {cues} complimenten {praise}",
         "interrupted": "onderbroken",
         "steady": "gelijk gebleven",
         "toward the target": "richting het doel",
@@ -246,7 +251,8 @@ class Exercise:
     name: str
     minutes: float  # practised: pauses (and recalibration) left out
     breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
-    cues: int = 0
+    cues: int = 0  # corrections
+    praise: int = 0  # PRAISE cues
     start: float = 0.0  # seconds from the session start
     end: float = 0.0
     pacer: str | None = None  # "fixed", "adaptive", "off"; None: not recorded (old record)
@@ -277,7 +283,7 @@ class Session:
     daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
-    cues: list = field(default_factory=list)  # (t, kind)
+    cues: list = field(default_factory=list)  # (t, kind), praise included
     faults: list = field(default_factory=list)  # (t0, t1, kind)
     exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
     span_minutes: float = 0.0  # from start to end, pauses included
@@ -286,6 +292,15 @@ class Session:
     loose: list = field(default_factory=list)  # breaths outside any exercise
     holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
     shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
+
+    @property
+    def corrections(self) -> list[tuple[float, str]]:
+        """The cues that correct: all but praise."""
+        return [c for c in self.cues if c[1] not in PRAISE]
+
+    @property
+    def praise(self) -> list[tuple[float, str]]:
+        return [c for c in self.cues if c[1] in PRAISE]
 
     @property
     def ex_starts(self) -> list[tuple[float, str]]:
@@ -439,7 +454,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
             ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
-            ex.cues = sum(1 for c in cues if c[2] == eid)
+            ex.cues = sum(1 for c in cues if c[2] == eid and c[1] not in PRAISE)
+            ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
             s.exercises.append(ex)
             names[eid] = ex
         if s.exercises:
@@ -556,9 +572,10 @@ def session_rows(sessions) -> list[dict]:
             "ratio": _f(_median(ratios(paced))), "ratio_target": _f(target),
             "ratio_trend": "; ".join(f"{n}: {w}" if n else w for n, _, _, w in trends(s)),
             "holds": len(s.holds), "holds_by_exercise": _holds_text(s.holds_by_exercise),
-            "cues": len(s.cues),
+            "cues": len(s.corrections),
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
-                k for _, k in s.cues).items())),
+                k for _, k in s.corrections).items())),
+            "praise": len(s.praise),
             "faults": len(s.faults),
             "belly_pct": _f(belly_pct(s.shares), 0),
             "paradoxical_pct": _f(paradoxical_pct(s.shares), 0),
@@ -582,6 +599,7 @@ def exercise_rows(sessions) -> list[dict]:
                 "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
                 "holds": e.holds, "hold_s": _f(sum(e.hold_s), 1) if e.hold_s else "",
                 "longest_hold_s": _f(max(e.hold_s), 1) if e.hold_s else "", "cues": e.cues,
+                "praise": e.praise,
                 "belly_pct": _f(belly_pct(e.shares), 0),
                 "paradoxical_pct": _f(paradoxical_pct(e.shares), 0),
             })
@@ -639,11 +657,11 @@ def write_csv(path: Path, rows: list[dict], header: list[str]) -> None:
 SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
                 "length_minutes", "end", "exercises", "breaths", "breaths_per_min", "ratio",
                 "ratio_target", "ratio_trend", "holds", "holds_by_exercise", "cues",
-                "cue_kinds", "faults", "belly_pct", "paradoxical_pct"]
+                "cue_kinds", "praise", "faults", "belly_pct", "paradoxical_pct"]
 EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
                  "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
-                 "longest_hold_s", "cues", "belly_pct", "paradoxical_pct"]
+                 "longest_hold_s", "cues", "praise", "belly_pct", "paradoxical_pct"]
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
@@ -654,7 +672,8 @@ NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inha
         "A breath-hold is no breathing movement for the exercise's hold threshold\n"
         "(hold_after_s: in the clinic programme 8 s lying, 4 s moving, 3 s lifting). During\n"
         "squats and bending the belt moves with the trunk, so a hold there is not always\n"
-        "seen: 0 holds in a movement exercise does not prove the breath was never held.")
+        "seen: 0 holds in a movement exercise does not prove the breath was never held.\n"
+        "Cues are the corrections the screen gave; praise is counted apart.")
 NOTE_NL = (
     "Minuten zijn geoefende minuten (pauzes niet meegeteld). De verhouding is\n"
     "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
@@ -664,8 +683,15 @@ NOTE_NL = (
     "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s: in het\n"
     "kliniekprogramma 8 s liggend, 4 s in beweging, 3 s bij tillen). Bij kniebuigingen en bukken\n"
     "beweegt de band mee met de romp, dus dan wordt inhouden niet altijd gezien: 0x adem\n"
-    "ingehouden bij een bewegingsoefening bewijst niet dat de adem nooit werd ingehouden.")
+    "ingehouden bij een bewegingsoefening bewijst niet dat de adem nooit werd ingehouden.\n"
+    "Aanwijzingen zijn de correcties op het scherm; complimenten staan apart.")
 NOTES = {"en": NOTE, "nl": NOTE_NL}
+
+
+def _cues_text(cues: Counter, lang: str) -> str:
+    """'"Adem langer uit" 3x, "Blijf ademen!" 1x': the most frequent first."""
+    return ", ".join(say("cue", lang, text=_cue_text(k, lang), n=n)
+                     for k, n in cues.most_common())
 
 
 def _in_sync_text(sessions, lang: str = "en") -> str:
@@ -734,10 +760,11 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         holds = [h for s in mine for h in s.holds_by_exercise]
         lines.append("  " + say("holds", lang, n=len(holds))
                      + (f" ({_holds_text(holds, lang)})" if holds else ""))
-        cues = Counter(k for s in mine for _, k in s.cues)
-        lines.append("  " + say("cues", lang) + (", ".join(
-            say("cue", lang, text=_cue_text(k, lang), n=n) for k, n in cues.most_common())
-            or say("nothing", lang)))
+        cues = Counter(k for s in mine for _, k in s.corrections)
+        lines.append("  " + say("cues", lang) + (_cues_text(cues, lang) or say("nothing", lang)))
+        praise = Counter(k for s in mine for _, k in s.praise)
+        if praise:
+            lines.append("  " + say("praise", lang) + _cues_text(praise, lang))
         faults = Counter(k for s in mine for *_, k in s.faults)
         if faults:
             lines.append("  " + say("faults", lang) + ", ".join(
@@ -753,7 +780,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             rate=num(rate(s.breaths), lang, 1),
             ratio=num(_median(ratios([b for b, _ in s.paced])), lang))
                      + (f"({moved}) " if moved else "")
-                     + say("row_end", lang, holds=r["holds"], cues=r["cues"])
+                     + say("row_end", lang, holds=r["holds"], cues=r["cues"],
+                           praise=r["praise"])
                      + (" " + say("interrupted", lang) if r["end"] == "interrupted" else ""))
     return "\n".join(lines) + "\n"
 

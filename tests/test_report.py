@@ -120,7 +120,7 @@ def test_report_csv_numbers(unit, tmp_path):
     assert "Sessions: 3 (1 interrupted)" in summary
     assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
     # the cues as the English screen says them, not their internal names
-    assert '  Cues: "Keep breathing!" 1x, "Breathe out longer" 1x\n' in summary
+    assert '  Cues (corrections): "Keep breathing!" 1x, "Breathe out longer" 1x\n' in summary
 
 
 def test_report_charts(unit, tmp_path):
@@ -667,6 +667,52 @@ def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tm
         assert row["ratio"] == f"{x['ratio']:.2f}"
 
 
+def praised_session(data):
+    """One exercise with two corrections and three times praise ("good")."""
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("PR01", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+    for t, kind in [(20.0, "longer_exhale"), (60.0, "good"), (90.0, "slower"),
+                    (150.0, "good"), (210.0, "good")]:
+        rec.add(ev.Cue(t, kind))
+    rec.add(ev.Exercise(240.0, "Buikademhaling", "end", active_s=240.0))
+    clock.advance(240.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+
+
+def test_praise_is_no_cue_to_correct(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    praised_session(data)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (e,) = read_csv(out / "exercises.csv")
+    assert (e["cues"], e["praise"]) == ("2", "3")
+    (s,) = read_csv(out / "sessions.csv")
+    assert (s["cues"], s["cue_kinds"], s["praise"]) == ("2", "longer_exhale:1 slower:1", "3")
+    summary = (out / "summary.txt").read_text()
+    assert ('  Cues (corrections): "Breathe out longer" 1x, "Breathe more slowly" 1x\n'
+            in summary)
+    assert '  Praise: "Well done!" 3x\n' in summary
+    assert "holds 0 cues 2 praise 3\n" in summary
+    nl = tmp_path / "nl"
+    cfg = tmp_path / "nl.toml"
+    cfg.write_text(f'[patient]\nlanguage = "nl"\n[records]\ndata_dir = "{data}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(nl)]) == 0
+    summary = (nl / "summary.txt").read_text(encoding="utf-8")
+    assert ('  Aanwijzingen (correcties): "Adem langer uit" 1x, "Rustiger ademen" 1x\n'
+            in summary)
+    assert '  Complimenten: "Goed zo!" 3x\n' in summary
+    assert "ingehouden 0 aanwijzingen 2 complimenten 3\n" in summary
+
+
+def test_without_praise_the_summary_has_no_praise_line(tmp_path, monkeypatch):
+    clinic_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert "  Cues (corrections): none\n" in summary and "  Praise:" not in summary
+
+
 def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, monkeypatch):
     clinic_session(tmp_path / "data")
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
@@ -840,7 +886,7 @@ def test_the_summary_is_dutch_on_a_dutch_unit_and_the_csv_stays_english(
             "(doel 1,50): voorbij het doel, nu erboven\n") in summary
     assert "  Adem ingehouden: 1x (Buikademhaling 1x, langste 6,0 s)\n" in summary
     # the cues as the Dutch screen says them, and only so
-    assert '  Aanwijzingen: "Blijf ademen!" 1x, "Adem langer uit" 1x\n' in summary
+    assert '  Aanwijzingen (correcties): "Blijf ademen!" 1x, "Adem langer uit" 1x\n' in summary
     assert "(Buikademhaling 1,00->1,20, Lange uitademing 1,30->1,40)" in summary
     assert " onderbroken\n" in summary and "Keep breathing" not in summary
     for english in ("Practice", "Sessions", "toward", "ratio", "interrupted", "none"):
