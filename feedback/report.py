@@ -126,7 +126,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "legend.rate": "breaths/min",
         "legend.hold": "hold",
         "legend.cue": "cue",
+        "legend.praise": "praise",
         "legend.fault": "fault",
+        "legend.pause": "paused",
         # the practice calendar
         "cal.title": "Practice calendar, patient {code}",
         "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
@@ -203,7 +205,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "legend.rate": "adem/min",
         "legend.hold": "adem ingehouden",
         "legend.cue": "aanwijzing",
+        "legend.praise": "compliment",
         "legend.fault": "storing",
+        "legend.pause": "pauze",
         "cal.title": "Oefenkalender, patiënt {code}",
         "cal.line": "Thuisdoel {target} min per dag gehaald op {met} van {days} "
                     "({first} t/m {last})",

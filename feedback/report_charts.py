@@ -2,8 +2,9 @@
 
 Surfaces are drawn off-screen; no window is opened (SDL's dummy video driver is enough).
 ``session_chart``: the exhale:inhale ratio and breathing rate of every breath over the
-session, with the target, exercises, holds, cues and faults. ``calendar_chart``: one
-square per day, coloured by minutes practised against the home target.
+session, with the target, exercises, pauses, holds, cues, praise and faults, each in the
+legend. ``calendar_chart``: one square per day, coloured by minutes practised against the
+home target.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback.fonts import Font  # noqa: E402
+from feedback.report import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.report import count, num, say, short  # noqa: E402
 
 SESSION_SIZE = (800, 480)
@@ -36,7 +38,9 @@ RATE = (230, 130, 30)
 TARGET = (40, 160, 80)
 HOLD = (235, 80, 70)
 CUE = (150, 70, 190)
+PRAISE = (0, 150, 170)  # an open triangle: praise is no correction
 FAULT = (160, 160, 160)
+PAUSE = (150, 150, 165)  # the hatching over a paused span
 MET, PART, NONE = (70, 170, 95), (245, 190, 70), (232, 232, 236)
 
 _fonts: dict = {}
@@ -96,6 +100,12 @@ class _Panel:
         band.fill((*color, alpha))
         self.surf.blit(band, (x0, self.rect.top + 1))
 
+    def hatch(self, m0: float, m1: float, color) -> None:
+        """A paused span: diagonal hatching, unlike the solid bands of holds and faults."""
+        x0, x1 = self.x(m0), max(self.x(m1), self.x(m0) + 2)
+        _hatch(self.surf, pygame.Rect(x0, self.rect.top + 1, x1 - x0, self.rect.height - 2),
+               color)
+
     def series(self, pts, color) -> None:
         pts = [(self.x(m), self.y(v)) for m, v in pts]
         for p in pts:
@@ -103,6 +113,15 @@ class _Panel:
         smooth = _rolling_median(pts)
         if len(smooth) > 1:
             pygame.draw.lines(self.surf, color, False, smooth, 2)
+
+
+def _hatch(surf, rect: pygame.Rect, color, gap: int = 7) -> None:
+    """Diagonal lines (/) ``gap`` pixels apart over ``rect``, clipped to it."""
+    before = surf.get_clip()
+    surf.set_clip(rect.clip(before))
+    for x in range(rect.left - rect.height, rect.right, gap):
+        pygame.draw.line(surf, color, (x, rect.bottom), (x + rect.height, rect.top))
+    surf.set_clip(before)
 
 
 def _rolling_median(pts, k: int = 5):
@@ -184,7 +203,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
                  lang)
     for panel in (top, low):
         for p0, p1 in s.pauses:
-            panel.band(p0 / 60, p1 / 60, GRID, 160)
+            panel.hatch(p0 / 60, p1 / 60, PAUSE)
         for m0, m1, _ in s.faults:
             panel.band(m0 / 60, m1 / 60, FAULT, 90)
         for h0, h1 in s.holds:
@@ -201,10 +220,10 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
             pygame.draw.line(surf, TARGET, (x, ty), (min(x + 6, x1), ty), 2)
     top.series(rs, RATIO)
     low.series(rates, RATE)
-    for t, _ in s.cues:
+    for t, kind in s.cues:
         x = top.x(t / 60)
         y = top.rect.bottom - 2
-        pygame.draw.polygon(surf, CUE, [(x, y - 9), (x - 5, y), (x + 5, y)])
+        _cue_mark(surf, x, y, kind in PRAISE_CUES)
     axis = text(surf, say("chart.minutes", lang), (low.rect.right, low.rect.bottom + 6), 16,
                 MUTED, "topright")
     step = _nice_step(x_max)
@@ -218,14 +237,45 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
         if not where.inflate(8, 0).colliderect(axis):  # the axis label says it instead
             text(surf, tick, (x, low.rect.bottom + 6), 16, MUTED, "midtop")
         m += step
-    x = 60
-    for key, color in (("ratio", RATIO), ("target", TARGET), ("rate", RATE), ("hold", HOLD),
-                       ("cue", CUE), ("fault", FAULT)):
-        label = say("legend." + key, lang)
-        pygame.draw.rect(surf, color, (x, 452, 14, 14))
-        x = text(surf, label, (x + 20, 459), 18, INK, "midleft").right + 22
+    _legend(surf, lang)
     pygame.image.save(surf, str(path))
     return labels
+
+
+def _cue_mark(surf, x: int, y: int, praise: bool) -> None:
+    """A cue under the ratio panel: a filled triangle; praise an open one in its colour."""
+    points = [(x, y - 9), (x - 5, y), (x + 5, y)]
+    if praise:
+        pygame.draw.polygon(surf, PRAISE, points, 2)
+    else:
+        pygame.draw.polygon(surf, CUE, points)
+
+
+LEGEND = ("ratio", "target", "rate", "hold", "cue", "praise", "fault", "pause")
+
+
+def _legend(surf, lang: str, left: int = 60, y: int = 459) -> None:
+    """What each colour and mark means, in one line under the chart: in a smaller size
+    where the words of ``lang`` need it."""
+    labels = [say("legend." + key, lang) for key in LEGEND]
+    room = surf.get_width() - 2 * left + 20
+    for size, gap in ((18, 22), (16, 16), (16, 10), (14, 10)):
+        if sum(20 + font(size).size(label)[0] + gap for label in labels) <= room:
+            break
+    x = left
+    for key, label in zip(LEGEND, labels, strict=True):
+        swatch = pygame.Rect(x, y - 7, 14, 14)
+        if key in ("cue", "praise"):
+            _cue_mark(surf, swatch.centerx, swatch.bottom, key == "praise")
+        elif key == "pause":
+            pygame.draw.rect(surf, (255, 255, 255), swatch)
+            _hatch(surf, swatch, PAUSE, 4)
+            pygame.draw.rect(surf, PAUSE, swatch, 1)
+        else:
+            color = {"ratio": RATIO, "target": TARGET, "rate": RATE, "hold": HOLD,
+                     "fault": FAULT}[key]
+            pygame.draw.rect(surf, color, swatch)
+        x = text(surf, label, (x + 20, y), size, INK, "midleft").right + gap
 
 
 def calendar_size(n_months: int, min_w: int = 0) -> tuple[int, int]:

@@ -713,6 +713,55 @@ def test_without_praise_the_summary_has_no_praise_line(tmp_path, monkeypatch):
     assert "  Cues (corrections): none\n" in summary and "  Praise:" not in summary
 
 
+def test_the_chart_marks_praise_and_pauses_apart(tmp_path, monkeypatch):
+    from feedback import report_charts
+    from feedback.report import load_sessions
+    from feedback.report_charts import CUE, PAUSE, PRAISE
+
+    data = tmp_path / "data"
+    praised_session(data)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    img = pygame.image.load(str(out / "session-00001.png"))
+    conn = sqlite3.connect(data / DB_NAME)
+    (s,) = load_sessions(conn)
+    conn.close()
+    for lang, words in (("en", {"cue", "praise", "paused"}),
+                        ("nl", {"aanwijzing", "compliment", "pauze"})):
+        report_charts.session_chart(s, tmp_path / f"{lang}.png", lang)
+        assert words <= {t for t, _ in report_charts.drawn}
+        _inside_and_apart(tmp_path / f"{lang}.png", report_charts.drawn)
+
+    def marks(color, minute):  # pixels of ``color`` just above the ratio panel's bottom
+        x = round(60 + minute / 4 * 720)
+        return sum(1 for dx in range(-6, 7) for y in range(246, 259)
+                   if tuple(img.get_at((x + dx, y)))[:3] == color)
+
+    # 4 minutes over 720 px: corrections at 20 s and 90 s, praise at 60, 150 and 210 s
+    assert all(marks(CUE, m) > 10 and not marks(PRAISE, m) for m in (20 / 60, 1.5))
+    assert all(marks(PRAISE, m) > 5 and not marks(CUE, m) for m in (1.0, 2.5, 3.5))
+    # a pause: hatched, unlike a hold or a fault
+    data2 = tmp_path / "data2"
+    clock = VirtualClock(0.0)
+    rec = Records(data2, clock=clock)
+    rec.start_session("PA01", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+    rec.add(ev.Pause(60.0))
+    rec.add(ev.Resume(120.0))
+    rec.add(ev.Exercise(240.0, "Buikademhaling", "end", active_s=180.0))
+    clock.advance(240.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+    out2 = report(tmp_path, monkeypatch, data2, "2025-10-09")
+    img = pygame.image.load(str(out2 / "session-00001.png"))
+
+    def hatch(x0, x1):  # pause-coloured pixels in the ratio panel between x0 and x1
+        return sum(1 for x in range(x0, x1) for y in range(72, 258)
+                   if tuple(img.get_at((x, y)))[:3] == PAUSE)
+
+    assert hatch(60 + 180 + 5, 60 + 360 - 5) > 300  # 1-2 min: paused
+    assert hatch(62, 60 + 180 - 5) == 0 and hatch(60 + 360 + 5, 778) == 0
+
+
 def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, monkeypatch):
     clinic_session(tmp_path / "data")
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
