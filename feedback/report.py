@@ -59,6 +59,7 @@ from feedback.store import (
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
 PRAISE = ("good",)  # cues that praise: counted apart from the cues that correct
+CLINIC = "clinic"  # the treatment room's programme ([programme] name): no home practice
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 
 
@@ -79,6 +80,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "interrupted_n": " ({n} interrupted)",
         "practice": "Practice: {minutes} min on {practised} of {days}; home target "
                     "{target} min/day met on {met}",
+        "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
+                           "clinic programme (the home target is for practice at home)",
         "rate": "Breaths per minute: {first} in the first session, {last} in the last",
         "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
                  "(target {target})",
@@ -132,6 +135,8 @@ TEXTS: dict[str, dict[str, str]] = {
         # the practice calendar
         "cal.title": "Practice calendar, patient {code}",
         "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
+        "cal.line_clinic": "Clinic programme only: practised on {practised} of {days} "
+                           "({first} to {last})",
         "cal.met": ">= {target} min",
         "cal.some": "some practice",
         "cal.none": "no practice",
@@ -153,6 +158,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "interrupted_n": " ({n} onderbroken)",
         "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
                     "{target} min per dag gehaald op {met}",
+        "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
+                           "programma van de behandelkamer (het thuisdoel is voor thuis)",
         "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
         "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
                  "laatste (doel {target})",
@@ -211,6 +218,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "cal.title": "Oefenkalender, patiënt {code}",
         "cal.line": "Thuisdoel {target} min per dag gehaald op {met} van {days} "
                     "({first} t/m {last})",
+        "cal.line_clinic": "Alleen in de behandelkamer: geoefend op {practised} van {days} "
+                           "({first} t/m {last})",
         "cal.met": "{target} min of meer",
         "cal.some": "korter geoefend",
         "cal.none": "niet geoefend",
@@ -692,6 +701,12 @@ NOTE_NL = (
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
+def at_home(sessions) -> bool:
+    """Did any of ``sessions`` practise at home? Only the clinic programme's sessions
+    are known to be in the treatment room; the home target is not about those."""
+    return any(s.programme != CLINIC for s in sessions)
+
+
 def _cues_text(cues: Counter, lang: str) -> str:
     """'"Adem langer uit" 3x, "Blijf ademen!" 1x': the most frequent first."""
     return ", ".join(say("cue", lang, text=_cue_text(k, lang), n=n)
@@ -738,8 +753,9 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
         lines.append("  " + say("sessions", lang, n=len(mine)) + (
             say("interrupted_n", lang, n=interrupted) if interrupted else ""))
-        lines.append("  " + say("practice", lang, minutes=num(total, lang, 1),
-                                practised=len(practised), days=count(len(my_days), lang),
+        lines.append("  " + say("practice" if at_home(mine) else "practice_clinic", lang,
+                                minutes=num(total, lang, 1), practised=len(practised),
+                                days=count(len(my_days), lang),
                                 target=short(mine[-1].daily_target, lang),
                                 met=count(len(met), lang)))
         first, last_s = mine[0], mine[-1]
@@ -907,7 +923,8 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):
         report_charts.calendar_chart(code, [d for d in days if d["patient"] == code],
-                                     out / f"calendar-{code or 'none'}.png", lang)
+                                     out / f"calendar-{code or 'none'}.png", lang,
+                                     at_home([s for s in sessions if s.patient == code]))
     return sessions
 
 

@@ -301,10 +301,12 @@ def _day(d: dt.date, lang: str, year: bool = False) -> str:
 
 
 def calendar_chart(patient: str, days: list[dict], path: Path,
-                   lang: str = "en") -> list[pygame.Rect]:
+                   lang: str = "en", at_home: bool = True) -> list[pygame.Rect]:
     """Compliance calendar: green = home target met (each day's ``target_minutes``, as
-    configured then), amber = some practice, grey = none; texts in ``lang``. Returns
-    where the title, the target line and the legend went (every text: ``drawn``)."""
+    configured then), amber = some practice, grey = none; texts in ``lang``. Without
+    practice ``at_home`` (the clinic programme only) its line says so instead of the home
+    target. Returns where the title, the target line and the legend went (every text:
+    ``drawn``)."""
     drawn.clear()
     minutes = {dt.date.fromisoformat(d["date"]): float(d["minutes"]) for d in days}
     goals = {dt.date.fromisoformat(d["date"]): float(d["target_minutes"]) for d in days}
@@ -318,8 +320,9 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
     met = len(met_days)
     title = say("cal.title", lang, code=patient or "-")
     days_text = count(len(minutes), lang)
-    line = say("cal.line", lang, target=target_text, met=met, days=days_text,
-               first=_day(first, lang), last=_day(last, lang, year=True))
+    line = say("cal.line" if at_home else "cal.line_clinic", lang, target=target_text,
+               met=met, days=days_text, first=_day(first, lang),
+               last=_day(last, lang, year=True), practised=sum(v > 0 for v in minutes.values()))
     legend = [(say("cal.met", lang, target=target_text), MET), (say("cal.some", lang), PART),
               (say("cal.none", lang), NONE)]
     note = say("cal.note", lang)

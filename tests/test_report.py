@@ -792,7 +792,33 @@ def test_compliance_counts_up_to_the_report_date(tmp_path, monkeypatch):
         ("2025-10-12", "no"), ("2025-10-13", "no")]
     summary = (out / "summary.txt").read_text()
     assert "2025-10-09 to 2025-10-13 (last session 4 days ago)" in summary
-    assert "Practice: 6.0 min on 1 of 5 days; home target 5 min/day met on 1 day\n" in summary
+    assert ("Practice: 6.0 min on 1 of 5 days, all with the clinic programme (the home "
+            "target is for practice at home)\n") in summary
+
+
+def test_the_home_target_is_not_judged_on_clinic_sessions_alone(tmp_path, monkeypatch):
+    from feedback import report_charts
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    clinic_session(data, clock)  # EF56, 6 minutes with the clinic programme on day 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert "met on" not in summary and "all with the clinic programme" in summary
+    said = [t for t, _ in report_charts.drawn]  # the calendar is drawn last
+    assert said[1] == "Clinic programme only: practised on 1 of 1 day (09 Oct to 09 Oct 2025)"
+    # a day later the same patient practises at home: the home target counts again
+    rec = Records(data, clock=clock)
+    rec.start_session("EF56", "home", "", DAY0 + 86400)
+    rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start", pacer="fixed",
+                        target_ratio=1.75))
+    clock.advance(120.0)
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    summary = (out / "summary.txt").read_text()
+    assert "Practice: 8.0 min on 2 of 2 days; home target 5 min/day met on 1 day\n" in summary
+    assert [t for t, _ in report_charts.drawn][1].startswith("Home target 5 min/day: met on 1")
 
 
 def test_the_target_line_is_drawn_under_paced_exercises_only(tmp_path, monkeypatch):
