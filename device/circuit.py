@@ -20,6 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The smallest swing the analysis takes for a breath (volts at the ADC input): a twelfth
+# of a normal breath (~0.12 V), some 80 codes at gain 1 and far above the ADC's noise. A
+# belt lying still or unplugged shows only that noise, which must not become breaths.
+MIN_BREATH_V = 0.01
+# Levels a worn belt never reaches: above, the cord is open (unplugged: R_fixed pulls the
+# input to the 3.3 V rail); below, it is shorted. The cord slack or stretched to the
+# limit stays within about 1.6-2.4 V.
+RAIL_LOW_V, RAIL_HIGH_V = 0.1, 3.2
+
 
 @dataclass(frozen=True)
 class Divider:

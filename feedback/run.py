@@ -182,6 +182,7 @@ def _run(args, path, settings, programme, clock, headless, duration, display) ->
 def open_session(settings, programme, path, *, sim, clock, headless=True, duration=None,
                  events_path=None, display=None, status=True):
     """Build a ``Session`` with every part opened; close them all on the way out."""
+    from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
     from device.parts import open_parts
     from feedback import events as ev
     from feedback import notify
@@ -218,7 +219,9 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         today = practised_today(records, settings.patient.code)
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s,
-                                  polarity=settings.analysis.polarity)
+                                  polarity=settings.analysis.polarity,
+                                  min_breath=MIN_BREATH_V,
+                                  rails=(RAIL_LOW_V, RAIL_HIGH_V))
         coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,

@@ -1098,3 +1098,62 @@ def test_polarity_auto_with_a_reversed_belly_keeps_the_sum_whole():
     assert not [e for e in events if isinstance(e, Hold)]
     late = [p for p in peaks if 30 < p < 175]
     assert matched(exhales(events), late, tol=0.8) == len(late)
+
+
+def _belt_put_on(before: str, seconds: float = 90.0, fs: float = 50.0):
+    """Volts as the unit reads them: 20 s of a belt unplugged (at the 3.3 V rail) or lying
+    still (at its rest level), each with only the ADC's noise, then worn and breathing
+    12/min with 60 mV breaths."""
+    rng = random.Random(5)
+    out = []
+    for k in range(int(seconds * fs)):
+        t = k / fs
+        if t < 20.0:
+            v = (3.3 if before == "unplugged" else 1.8) + rng.gauss(0, 0.0005)
+        else:
+            v = 1.8 + 0.06 * (0.5 - 0.5 * math.cos(2 * math.pi * (t - 20.0) / 5.0))
+            v += rng.gauss(0, 0.001)
+        out.append((t, v))
+    return out
+
+
+@pytest.mark.parametrize("rails", [None, (0.1, 3.2)])
+@pytest.mark.parametrize("before", ["unplugged", "lying still"])
+def test_a_belt_put_on_after_the_start_is_found_at_once(before, rails):
+    """The unit knows its circuit: the smallest breath (the ADC's noise before the belt is
+    worn makes no breaths and no "noisy" belt) and the rails (an unplugged belt is a fault
+    from the start, which ends when it is plugged in). Plugging in is no disconnection."""
+    an = BreathAnalyzer(["belly"], min_breath=0.01, rails=rails)
+    events = run(an, _belt_put_on(before))
+    faults = [e for e in events if isinstance(e, Fault | FaultEnd)]
+    if rails and before == "unplugged":
+        assert [(type(e), e.kind) for e in faults] == [(Fault, "disconnected"),
+                                                       (FaultEnd, "disconnected")]
+        assert faults[0].at < 0.1 and 20.0 <= faults[1].at < 20.2
+    else:
+        assert not faults
+    assert not [e for e in breaths(events) if e.end < 20.0]
+    late = [e for e in breaths(events) if e.start > 25.0]
+    assert len(late) >= 12
+    assert late[-1].rate_bpm == pytest.approx(12.0, rel=0.05)
+    assert late[-1].depth == pytest.approx(1.0, abs=0.15)
+
+
+def test_a_second_belt_plugged_in_late_is_measured_from_then_on():
+    rng = random.Random(6)
+    samples = []
+    for k in range(90 * 50):
+        t = k / 50
+        b = 0.5 - 0.5 * math.cos(2 * math.pi * t / 5.0)
+        chest = 1.8 + 0.04 * b + rng.gauss(0, 0.001)
+        belly = 3.3 + rng.gauss(0, 0.0005) if t < 20 else 1.75 + 0.06 * b + rng.gauss(0, 0.001)
+        samples.append((t, (chest, belly)))
+    an = BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
+    events = run(an, samples)
+    faults = [e for e in events if isinstance(e, Fault | FaultEnd)]
+    assert [(type(e), e.kind, e.belt) for e in faults] == [
+        (Fault, "disconnected", "belly"), (FaultEnd, "disconnected", "belly")]
+    late = [e for e in breaths(events) if e.start > 30.0]
+    assert len(late) >= 10
+    assert all(e.belly_share == pytest.approx(0.6, abs=0.05) for e in late)
+    assert all(e.depth == pytest.approx(1.0, abs=0.1) for e in late)

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, BeltFaults
+from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, JUMP, BeltFaults
 from feedback.analysis.frontend import FrontEnd
 from feedback.analysis.holds import HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
@@ -33,6 +33,7 @@ POLARITY_BREATHS = 5
 FLIP_RATIO = 1.25
 ADAPT = 0.05  # share of each new breath in the running normal amplitude
 POLARITIES = ("auto", "normal", "inverted")
+TURNS_SEEN = 2  # turns before a belt's faults are judged against its breaths (not the jump in)
 SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signal
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
@@ -58,7 +59,8 @@ class BreathAnalyzer:
     """Causal breath analysis for ``belts`` (names in the order of ``values``)."""
 
     def __init__(self, belts: Sequence[str], hold_after_s: float = 4.0,
-                 polarity: str | Sequence[str] = "normal"):
+                 polarity: str | Sequence[str] = "normal", min_breath: float = 0.0,
+                 rails: tuple[float, float] | None = None):
         belts = list(belts)
         if not 1 <= len(belts) <= 2:
             raise ValueError("the analysis takes one or two belts")
@@ -67,10 +69,19 @@ class BreathAnalyzer:
             raise ValueError(f"polarity must be one of {', '.join(POLARITIES)} per belt")
         self.belts = belts
         self._pols = pols
+        # The smallest swing that can be a breath, in the input's units: the unit knows its
+        # circuit (a belt lying still or unplugged shows only the ADC's noise, which must
+        # not become breaths, a normal breath and a "noisy" belt); 0 for recordings of
+        # unknown scale, where everything is relative to the signal itself.
+        self.min_breath = float(min_breath)
+        # Where a belt can only be unplugged or shorted (the circuit's own levels, in the
+        # input's units, polarity not applied): outside (lo, hi) it is ``disconnected``
+        # at once, also before any breath; back inside, it is plugged in. None: unknown.
         self._fe = [FrontEnd() for _ in belts]
-        self._faults = [BeltFaults() for _ in belts]
+        self._faults = [BeltFaults(rails) for _ in belts]
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
-        self._belt_det = [TurnDetector() for _ in belts] if len(belts) == 2 else None
+        self._belt_det = ([TurnDetector(floor=self.min_breath) for _ in belts]
+                          if len(belts) == 2 else None)
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
         self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
         self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
@@ -172,7 +183,7 @@ class BreathAnalyzer:
     # --- internals ---------------------------------------------------------------------
 
     def _reset_calibration(self) -> None:
-        self._det = TurnDetector()
+        self._det = TurnDetector(floor=self.min_breath)
         self._sign = [-1.0 if p == "inverted" else 1.0 for p in self._pols]
         self._polarity_done = [p != "auto" for p in self._pols]
         self._amp_cal = 0.0
@@ -188,7 +199,7 @@ class BreathAnalyzer:
         self._peak = None
         self._judge.forget_rest()
         if self._belt_det:
-            self._belt_det = [TurnDetector() for _ in self.belts]
+            self._belt_det = [TurnDetector(floor=self.min_breath) for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
 
     def _stuck(self, i: int, t: float, out: list) -> None:
@@ -339,10 +350,15 @@ class BreathAnalyzer:
 
         The turn detector's own running amplitude shrinks to the ripple during a long hold
         (it follows what it sees), which would make the first breath after it look like a
-        jump or like noise."""
+        jump or like noise. Before ``TURNS_SEEN`` turns there is no breath to judge against
+        (0: no jump or noise test): a belt plugged in after the start jumps from the rail
+        to where it breathes, and that drop is the detector's first turn."""
         if self._belt_det is None:
-            return self._amp_cal if self._calibrated and self._amp_cal > 0 else self._det.amp
-        amps = [self._scale[i] if self._calibrated and self._scale[i] > 0 else d.amp
+            if self._calibrated and self._amp_cal > 0:
+                return self._amp_cal
+            return self._det.amp if len(self._det.amps) >= TURNS_SEEN else 0.0
+        amps = [self._scale[i] if self._calibrated and self._scale[i] > 0
+                else d.amp if len(d.amps) >= TURNS_SEEN else 0.0
                 for i, d in enumerate(self._belt_det)]
         # A belt that hardly moves (a chest breather's belly) is judged against the other
         # belt's breaths (same type and gain), not against its own noise.
@@ -355,12 +371,23 @@ class BreathAnalyzer:
         for i, fe in enumerate(fes):
             f = self._faults[i]
             famp = self._belt_amp(i)
+            if famp == 0.0 and self.min_breath > 0 and f.jumped(fe.t, fe.raw,
+                                                                 JUMP * self.min_breath):
+                # No breath yet, and the belt jumps: it was plugged in or put on. Nothing
+                # learned so far is worth keeping: start from its new level.
+                fe.settle_at(fe.raw)
+                f.restart_noise()
+                self._reset_calibration()
+                self._ref[i] = None
+                self._judge.restart()
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
                 self._end_hold(t_now, fe.t, out)
                 self._lost.add(i)
+                detail = ("outside the belt circuit's range: unplugged or shorted" if f.at_rail
+                          else "jumped far outside the breathing range and stays")
                 out.append(Fault(at=t_now, kind="disconnected", belt=self.belts[i],
-                                 detail="jumped far outside the breathing range and stays"))
+                                 detail=detail))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
                 self._lost.add(i)  # this breath began without it
@@ -491,7 +518,7 @@ class BreathAnalyzer:
             if _median(det.rises) > FLIP_RATIO * _median(det.falls):
                 self._sign[i] = -self._sign[i]
                 if self._belt_det is None:
-                    self._det = TurnDetector(det.period)
+                    self._det = TurnDetector(det.period, self.min_breath)
                     self._trough = self._peak = None
                     continue
                 self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
@@ -502,7 +529,7 @@ class BreathAnalyzer:
                     for k in range(2):
                         if self._ref[k] is not None:
                             self._ref[k] = 2.0 * self._good_y[k] - self._ref[k]
-                    self._det = TurnDetector(self._det.period)
+                    self._det = TurnDetector(self._det.period, self.min_breath)
                     self._trough = self._peak = None
 
     def _level(self, y: float) -> float:

@@ -49,11 +49,13 @@ RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial b
 class BeltFaults:
     """Fault state of one belt; ``stuck_kind`` / ``noisy`` are the active faults."""
 
-    __slots__ = ("stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since", "_last_t",
-                 "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi", "_tol",
-                 "_resume")
+    __slots__ = ("rails", "_at_rail", "stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since",
+                 "_last_t", "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi",
+                 "_tol", "_resume")
 
-    def __init__(self):
+    def __init__(self, rails: tuple[float, float] | None = None):
+        self.rails = rails  # a level outside (lo, hi) is an unplugged or shorted belt
+        self._at_rail = False  # disconnected because of that (ends back inside)
         self.stuck_kind = None
         self.noisy = False
         self.disconnected = False
@@ -85,6 +87,11 @@ class BeltFaults:
         return self.disconnected or self._cand_t is not None or self._resume > 0
 
     @property
+    def at_rail(self) -> bool:
+        """Disconnected because the level is outside the circuit's range."""
+        return self._at_rail
+
+    @property
     def at_level(self) -> bool:
         """Disconnected or just plugged back: the smoothing should rest at the raw level."""
         return self.disconnected or self._resume > 0
@@ -97,6 +104,17 @@ class BeltFaults:
         self.disconnected = True
         return True
 
+    def restart_noise(self) -> None:
+        """The noise estimate starts again from the next block (what came before, such as
+        a jump, says nothing about the belt's noise now)."""
+        self._prev = None
+        self._d1 = self._ms = 0.0
+        self.noise = 0.0
+
+    def jumped(self, t: float, x: float, size: float) -> bool:
+        """Whether block mean ``x`` is more than ``size`` from one within ``JUMP_S``."""
+        return any(t - tt <= JUMP_S and abs(x - xx) > size for tt, xx in self._recent)
+
     def level(self, t: float, x: float, amp: float, run_t0: float) -> int:
         """Watch one block mean ``x`` for a jump to a level that then stays (an unplugged
         belt). ``run_t0``: when the current run of identical raw values began (exactly
@@ -104,10 +122,21 @@ class BeltFaults:
         -1 when it ends, else 0."""
         recent = self._recent
         change = 0
+        rails = self.rails
+        if rails is not None and not self.disconnected and not rails[0] < x < rails[1]:
+            self.disconnected = self._at_rail = True  # the circuit's own "unplugged"
+            self._cand_t = None
+            self._resume = 0
+            recent.append((t, x))
+            return 1
         if self.disconnected:
-            a = DISC_END * self._tol
-            if x < self._lo - a or x > self._hi + a:
-                self.disconnected = False
+            if self._at_rail:
+                back = rails[0] < x < rails[1]
+            else:
+                a = DISC_END * self._tol
+                back = x < self._lo - a or x > self._hi + a
+            if back:
+                self.disconnected = self._at_rail = False
                 self._cand_t = None
                 self._resume = RESUME_BLOCKS
                 recent.clear()

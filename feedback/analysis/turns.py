@@ -52,7 +52,8 @@ class TurnDetector:
     """Feed ``step(t, y, lag)``; returns ``None`` or ``(kind, t_turn, value)`` with kind
     ``'peak'`` or ``'trough'``. ``amp`` and ``period`` are its running estimates."""
 
-    def __init__(self, period: float = 4.0):
+    def __init__(self, period: float = 4.0, floor: float = 0.0):
+        self.floor = floor  # the smallest breath amplitude, in the input's units (0: any)
         self.amps: deque[float] = deque(maxlen=8)
         self.periods: deque[float] = deque(maxlen=6)
         self.rises: deque[float] = deque(maxlen=9)  # trough -> peak durations
@@ -80,7 +81,7 @@ class TurnDetector:
         self.last_trough_val_t = None
 
     def reset(self) -> None:
-        self.__init__(self.period)
+        self.__init__(self.period, self.floor)
 
     def _range(self, t: float, y: float) -> float:
         """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
@@ -128,7 +129,7 @@ class TurnDetector:
         self._coarse_period(t, y, env)
         # Median of recent breath excursions, but within [ENV_SHARE, 1] x recent range:
         # shallower breathing lowers it, ripple cannot drag it down.
-        return min(max(self.amp, ENV_SHARE * env), env)
+        return max(min(max(self.amp, ENV_SHARE * env), env), self.floor)
 
     def step(self, t: float, y: float, lag: float):
         hist = self._hist
@@ -145,7 +146,7 @@ class TurnDetector:
             if t - self._boot_t0 < 1.5:
                 self._track(t, y)
                 return None
-            self.amp = max(self._boot_hi - self._boot_lo, 1e-12)
+            self.amp = max(self._boot_hi - self._boot_lo, self.floor, 1e-12)
             self.started = True
         self._track(t, y)
         # Past the last turn's own value again (the turn was a shoulder, or the breath
@@ -225,7 +226,7 @@ class TurnDetector:
                     self.hi = self.hi_v0 = yy
                     self.hi_t0 = self.hi_t1 = tt
         self.amps.append(excursion)
-        self.amp = _upper(self.amps)
+        self.amp = max(_upper(self.amps), self.floor)
         if kind == "peak" and self.last_trough_t is not None:
             self.rises.append(t_turn - self.last_trough_t)
         if kind == "trough":
