@@ -1157,3 +1157,18 @@ def test_a_second_belt_plugged_in_late_is_measured_from_then_on():
     assert len(late) >= 10
     assert all(e.belly_share == pytest.approx(0.6, abs=0.05) for e in late)
     assert all(e.depth == pytest.approx(1.0, abs=0.1) for e in late)
+
+
+@pytest.mark.parametrize("before,after", [(15.0, 5.0), (6.0, 12.0)])
+def test_the_rate_follows_a_new_rhythm_from_its_second_breath(before, after):
+    """The next exercise's pacer: from 15 to 5 per minute (or 6 to 12), the rate must not
+    linger at the old rhythm for three more breaths (the coach would cue against it)."""
+    a, _ = breathing(60, rate_bpm=before, fs=50, noise=0.01)
+    b, _ = breathing(120, rate_bpm=after, fs=50, noise=0.01, t0=a[-1][0] + 0.02, seed=2)
+    change = b[0][0]
+    events = run(BreathAnalyzer(["belly"]), a + b)
+    new = [e for e in breaths(events) if e.start >= change - 0.5]
+    assert new[1].rate_bpm == pytest.approx(after, rel=0.15)
+    assert all(e.rate_bpm == pytest.approx(after, rel=0.1) for e in new[2:])
+    old = [e for e in breaths(events) if 20 < e.end < change - 1]
+    assert all(e.rate_bpm == pytest.approx(before, rel=0.1) for e in old)

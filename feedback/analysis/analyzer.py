@@ -33,6 +33,8 @@ POLARITY_BREATHS = 5
 FLIP_RATIO = 1.25
 ADAPT = 0.05  # share of each new breath in the running normal amplitude
 POLARITIES = ("auto", "normal", "inverted")
+OUTLIER = 3.0  # a breath this many times longer or shorter than usual is left out of the rate
+SHIFT = 1.6  # ... two in a row this far off the same way are a new rhythm
 TURNS_SEEN = 2  # turns before a belt's faults are judged against its breaths (not the jump in)
 SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signal
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
@@ -190,7 +192,8 @@ class BreathAnalyzer:
         self._cal_amps: list[float] = []
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
-        self._odd: list[float] = []  # durations just left out of the rate as outliers
+        self._odd: list[float] = []  # the last durations SHIFT x off the usual, one way
+        self._odd_way = 0
         self._recent: deque[Breath] = deque(maxlen=5)
         self._lost: set[int] = set()  # belts flat or unplugged during this breath
         self._exc: deque[tuple[float, ...]] = deque(maxlen=CAL_BREATHS)  # two belts:
@@ -492,21 +495,35 @@ class BreathAnalyzer:
         self._check_polarity()
 
     def _rate(self, dur: float) -> float:
-        """Breaths/min from the median of the recent breath durations. A duration more
-        than 3x off the median (a hold inside a breath, a twitch) is left out; two such
-        in a row are the new rhythm (or the first "breaths" were none) and replace it."""
+        """Breaths/min from the median of the recent breath durations.
+
+        A duration more than ``OUTLIER`` x off the median (a hold inside a breath, a
+        twitch) is left out. Two in a row that are ``SHIFT`` x or more off it the same way
+        are a new rhythm (the pacer of the next exercise, or the first "breaths" were none)
+        and replace it at once: the median of five would take three breaths to follow a
+        change from 15 to 5 per minute, and the coach would say "breathe slower" to a
+        patient who already follows the pacer."""
         durs = self._durations
         med = _median(durs) if durs else None
-        if med is None or med / 3.0 < dur < 3.0 * med:
+        if med is None:
             durs.append(dur)
+            return 60.0 / dur
+        way = 1 if dur >= SHIFT * med else -1 if dur <= med / SHIFT else 0
+        if way and self._odd and self._odd_way != way:
             self._odd.clear()
-        else:
+        if way:
             self._odd.append(dur)
+            self._odd_way = way
             if len(self._odd) >= 2:
                 durs.clear()
                 durs.extend(self._odd)
                 self._odd.clear()
-        return 60.0 / _median(durs) if durs else 0.0
+            elif med / OUTLIER < dur < OUTLIER * med:
+                durs.append(dur)
+        else:
+            durs.append(dur)
+            self._odd.clear()
+        return 60.0 / _median(durs)
 
     def _check_polarity(self) -> None:
         """Flip a belt marked "auto" once if its rises are clearly slower than its falls."""
