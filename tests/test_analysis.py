@@ -1172,3 +1172,25 @@ def test_the_rate_follows_a_new_rhythm_from_its_second_breath(before, after):
     assert all(e.rate_bpm == pytest.approx(after, rel=0.1) for e in new[2:])
     old = [e for e in breaths(events) if 20 < e.end < change - 1]
     assert all(e.rate_bpm == pytest.approx(before, rel=0.1) for e in old)
+
+
+@pytest.mark.parametrize("top", [True, False])
+def test_a_holds_end_is_when_breathing_resumed_not_when_it_was_seen(top):
+    """The report's hold lengths come from hold_end.t - hold.t: the end must be when the
+    breath began, not when a quarter of a breath had been seen (about 1 s later)."""
+    pre, peaks = breathing(60, rate_bpm=10, fs=50, inhale_frac=0.4, noise=0.005)
+    stop = peaks[-1] if top else peaks[-1] + 3.6  # 6 s breaths: 2.4 s in, 3.6 s out
+    pre = [(t, x) for t, x in pre if t < stop]
+    level = 1.0 if top else 0.0
+    rng = random.Random(7)
+    hold = [(stop + i / 50, level + rng.gauss(0, 0.005)) for i in range(10 * 50)]
+    resume = stop + 10.0
+    # Breathing resumes with the exhale after a top, with the inhale after a bottom.
+    post, _ = breathing(40, rate_bpm=10, fs=50, inhale_frac=0.4, noise=0.005, seed=2,
+                        t0=resume - (2.4 if top else 0.0))
+    post = [(t, x) for t, x in post if t >= resume]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(ends) == 1
+    assert ends[0].t == pytest.approx(resume, abs=0.4)
+    assert ends[0].at > ends[0].t + 0.5  # seen later, as before

@@ -36,6 +36,8 @@ SETTLE_WITHIN_S = 2.0  # ... looked for only this long after the signal entered 
 # slow breath (4-5/min, no pause) stays inside the widening band for 4 s and more, but
 # leaves its turn faster and faster; a held breath is still or creeps at a steady pace.
 MOVING = CREEP  # x calibrated amplitude per second
+LEFT = 0.02  # x amplitude: a hold ended when the signal last moved less than this ...
+LEFT_S = 0.4  # ... within this time
 MOVING_NOISE = 1.0  # x noise level (of the 40 ms means; the smoothed signal has less)
 
 
@@ -52,7 +54,7 @@ class StillnessClock:
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
-                 "_recent", "_older")
+                 "_recent", "_older", "left")
 
     def __init__(self):
         self.since = None
@@ -61,6 +63,7 @@ class StillnessClock:
         self.t0 = 0.0  # start of the current band
         self.lo = self.hi = 0.0
         self.settled = 0.0
+        self.left = 0.0  # when the movement that last ended the stillness began
         self._recent: deque[tuple[float, float]] = deque()
         self._older: deque[tuple[float, float]] = deque()
 
@@ -78,6 +81,22 @@ class StillnessClock:
         last = recent[-1][1] - recent[0][1]
         before = recent[0][1] - older[0][1]
         return abs(last) > max(MOVING * SETTLE_S * amp, floor) and abs(last) >= abs(before)
+
+    def _movement_start(self, m: float) -> float:
+        """When the movement now seen began: the last point (of the last 2 s) that had
+        moved by less than ``m`` over ``LEFT_S`` (a breath-sized movement that ends a hold
+        is seen only well into the breath that ended it)."""
+        pts = (*self._older, *self._recent)
+        j = len(pts) - 1
+        for k in range(len(pts) - 1, -1, -1):
+            tk, yk = pts[k]
+            while j > 0 and tk - pts[j][0] < LEFT_S:
+                j -= 1
+            if tk - pts[j][0] < LEFT_S:
+                break
+            if abs(yk - pts[j][1]) <= m:
+                return tk
+        return pts[0][0] if pts else 0.0
 
     def step(self, t: float, y: float, amp: float, noise: float, holding: bool = False) -> float:
         if self.since is None:
@@ -104,6 +123,7 @@ class StillnessClock:
         band = max(base * amp, floor) + CREEP * amp * (t - self.t0)
         if hi - lo > band:
             # Moved: the stillness (if any) starts again from here.
+            self.left = max(self._movement_start(max(LEFT * amp, noise)), self.since)
             self.last = t - self.since
             self.last_since, self.last_settled = self.since, self.settled
             self.reset(t, y)
@@ -154,6 +174,7 @@ class HoldJudge:
         self.set_hold_after(hold_after_s)
         self._pauses: list[tuple[float, float]] = []
         self._from = float("-inf")  # stillness counts from here at the earliest
+        self._hold_t = 0.0  # when the running hold began
         self.forget_rest()
 
     def set_hold_after(self, seconds: float) -> None:
@@ -222,12 +243,13 @@ class HoldJudge:
         if self.holding:  # (ended by breathing even while calibrating again)
             if still == 0.0:
                 self.holding = False
-                return "hold_end", t
+                return "hold_end", max(clock.left - lag, self._hold_t)
             return None
         if judge and still > 0.0:
             s0 = max(self.still_from(lag), self._from)
             if t - s0 >= self.hold_after() and not clock.moving(amp, noise):
                 self.holding = True
+                self._hold_t = s0
                 return "hold", s0
         return None
 
