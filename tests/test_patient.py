@@ -87,10 +87,10 @@ def test_forced_breaths_are_deeper():
 
 
 def test_squats_add_movement_at_the_squat_rhythm():
-    p, t, v = run("squats", 95)
+    p, t, v = run("squats", 595)
     assert len(p.truth.holds) == 2
-    calm = v[(t > 5) & (t < 28), 0]
-    squat = v[(t > 32) & (t < 88), 0]
+    calm = v[(t > 505) & (t < 528), 0]
+    squat = v[(t > 532) & (t < 588), 0]
     assert np.ptp(squat) > 1.5 * np.ptp(calm)
     spec = np.abs(np.fft.rfft(squat - squat.mean()))
     freqs = np.fft.rfftfreq(len(squat), 1 / RATE)
