@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 
 class BusLock:
@@ -45,3 +46,47 @@ class EmulatedBus(BusLock):
         if self._failures:
             err = self._failures.pop(0)
             raise OSError(err, os.strerror(err))
+
+
+def import_blinka():
+    """``board`` and ``busio`` from Blinka, for the real buses (never imported at module
+    import). Blinka 10 offers, on a terminal, to pip-install the optional backends it
+    knows for the board (PWM, rpi_ws281x) into the running environment the first time
+    ``board`` is imported: hw-check must not stop at such a question, and the packages
+    the unit needs come from its own dependencies (pyproject.toml), so the offer is off."""
+    os.environ.setdefault("BLINKA_SKIP_DEPENDENCY_CHECK", "1")
+    import board
+    import busio
+
+    return board, busio
+
+
+_MISSING_LIBRARY = re.compile(r"platform library '([^']+)'")
+
+
+def missing_package(exc: BaseException) -> str | None:
+    """The software package whose absence made opening a real bus fail, or None when the
+    failure is something else (no such bus, no chip, not a Pi)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, ModuleNotFoundError):
+            return (exc.name or "?").split(".")[0]
+        found = _MISSING_LIBRARY.search(str(exc))
+        if found:
+            return found.group(1)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def bus_missing(exc: BaseException) -> bool:
+    """Did opening fail because the kernel has no such bus (I2C or SPI not enabled)?"""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    text = str(exc)
+    return any(s in text for s in ("check if enabled", "Make sure I2C is enabled",
+                                   "No Hardware I2C", "No Hardware SPI", "does not exist"))
+
+
+def software_message(what: str, package: str) -> str:
+    return (f"{what}: a software package is missing (Python module {package!r}), not a "
+            f"wiring fault: install the program again (sudo scripts/install-pi.sh)")

@@ -13,6 +13,7 @@ import contextlib
 
 import numpy as np
 
+from device.bus import bus_missing, import_blinka, missing_package, software_message
 from feedback.errors import BadInput, HardwareError
 
 ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")
@@ -24,14 +25,23 @@ class RingIOError(OSError):
 
 def open_spi(bus_num: int):
     """The real SPI bus through Blinka (imported here, never at module import)."""
-    import board
-    import busio
+    board, busio = import_blinka()
 
     if bus_num == 0:
         return busio.SPI(board.SCK, MOSI=board.MOSI)
     if bus_num == 1:
         return busio.SPI(board.SCK_1, MOSI=board.MOSI_1)
     raise HardwareError(f"ring: SPI bus {bus_num} is not supported; use 0 (GPIO10) or 1")
+
+
+def spi_open_message(exc: BaseException, bus: int) -> str:
+    """A missing software package is not a wiring fault; a missing bus is SPI disabled."""
+    package = missing_package(exc)
+    if package is not None:
+        return software_message(f"LED ring: SPI bus {bus} cannot be opened", package)
+    hint = "enable SPI (sudo raspi-config nonint do_spi 0) and reboot" if bus_missing(exc) \
+        else "check that SPI is enabled (raspi-config)"
+    return f"LED ring: cannot open SPI bus {bus}: {hint} ({exc})"
 
 
 class Ring:
@@ -42,16 +52,15 @@ class Ring:
             raise BadInput(f"ring: {pixels} pixels; must be between 12 and 60")
         if order not in ORDERS:
             raise BadInput(f"ring: pixel order {order!r} must be one of {', '.join(ORDERS)}")
-        import neopixel_spi
-
-        if spi is None:
-            try:
+        try:
+            import_blinka()  # neopixel_spi imports Blinka's board (on a Pi: its GPIO library)
+            if spi is None:
                 spi = open_spi(spi_bus)
-            except HardwareError:
-                raise
-            except Exception as exc:  # Blinka fails in many ways off a Pi or without SPI
-                raise HardwareError(f"LED ring: cannot open SPI bus {spi_bus}: check that "
-                                    f"SPI is enabled (raspi-config) ({exc})") from None
+            import neopixel_spi
+        except HardwareError:
+            raise
+        except Exception as exc:  # Blinka fails in many ways off a Pi or without SPI
+            raise HardwareError(spi_open_message(exc, spi_bus)) from None
         self.pixels = pixels
         self.order = order
         self.spi = spi

@@ -27,7 +27,7 @@ import errno
 import os
 from collections.abc import Iterator, Sequence
 
-from device.bus import BusLock
+from device.bus import BusLock, bus_missing, import_blinka, missing_package, software_message
 from feedback.errors import BadInput, HardwareError
 
 # config name -> (positive pin, negative pin or None)
@@ -63,6 +63,18 @@ def absent_message(address: int, bus: int) -> str:
             "check wiring and that I2C is enabled (raspi-config)")
 
 
+def bus_open_message(exc: BaseException, address: int, bus: int) -> str:
+    """What the technician reads when the I2C bus itself could not be opened: a missing
+    software package is not a wiring fault, and a bus the kernel lacks is I2C not enabled."""
+    package = missing_package(exc)
+    if package is not None:
+        return software_message(f"I2C bus {bus} cannot be opened", package)
+    if bus_missing(exc):
+        return (f"I2C bus {bus} is not there: enable I2C (sudo raspi-config nonint do_i2c 0) "
+                f"and reboot; the ADS1115 at 0x{address:02x} cannot be reached without it")
+    return absent_message(address, bus)
+
+
 class _LockedLinuxI2C(BusLock):
     """A numbered Linux I2C bus with the lock methods adafruit_bus_device expects."""
 
@@ -78,9 +90,7 @@ class _LockedLinuxI2C(BusLock):
 def open_i2c(bus_num: int):
     """The real I2C bus through Blinka (imported here, never at module import)."""
     if bus_num == 1:
-        import board
-        import busio
-
+        board, busio = import_blinka()
         return busio.I2C(board.SCL, board.SDA)
     return _LockedLinuxI2C(bus_num)
 
@@ -168,7 +178,7 @@ class AdsSensor:
             try:
                 self._bus = open_i2c(self.i2c_bus)
             except Exception as exc:  # Blinka fails in many ways off a Pi or without I2C
-                err = HardwareError(message)
+                err = HardwareError(bus_open_message(exc, self.address, self.i2c_bus))
                 err.detail = f"{type(exc).__name__}: {exc}"
                 raise err from None
         try:
