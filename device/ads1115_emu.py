@@ -18,7 +18,8 @@ them, so the real driver code runs unchanged on a machine without a Pi:
   config was written, each sampling the input at its own end time.
 
 Input volts come from ``source(t) -> {pin: volts}`` (pins 0..3; a pin not in the dict
-reads 0 V). Faults are injected with ``fail_next`` (I2C errors, errno 5/110/121) and
+reads 0 V). Faults are injected with ``fail_next`` (I2C errors, errno 5/110/121; with
+``delay_s`` a slow one, as a hung bus times out on the Pi) and
 ``present = False`` (nobody answers: as with a missing chip or wrong address).
 
 Bus time: with a clock that can ``advance`` (a VirtualClock), every transaction moves

@@ -28,23 +28,37 @@ class BusLock:
 
 class EmulatedBus(BusLock):
     """Base of the emulated buses: ``fail_next(n, err)`` makes the next ``n`` transfers
-    raise ``OSError(err)``; each transfer starts with ``_begin``."""
+    raise ``OSError(err)``; each transfer starts with ``_begin``.
+
+    ``fail_next(..., delay_s=1.0)`` makes each of those failures take that long first, on
+    the bus's ``clock`` (which must be able to ``advance``, as a VirtualClock does): the
+    Pi's i2c-bcm2835 driver gives up on a hung bus with ETIMEDOUT after about a second
+    per transfer, while a missing acknowledge (EREMOTEIO) comes back at once."""
 
     name = "bus"
     default_errno = errno.EIO
+    clock = None
 
     def __init__(self):
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, float]] = []
 
-    def fail_next(self, count: int = 1, err: int | None = None) -> None:
-        """Make the next ``count`` transfers raise ``OSError(err)``."""
-        self._failures.extend([self.default_errno if err is None else err] * count)
+    def fail_next(self, count: int = 1, err: int | None = None, delay_s: float = 0.0) -> None:
+        """Make the next ``count`` transfers raise ``OSError(err)``, each after ``delay_s``."""
+        if delay_s and getattr(self.clock, "advance", None) is None:
+            raise ValueError(f"{self.name}: a slow failure needs a clock that can advance")
+        code = self.default_errno if err is None else err
+        self._failures.extend([(code, delay_s)] * count)
+
+    def clear_failures(self) -> None:
+        self._failures.clear()
 
     def _begin(self) -> None:
         if not self._locked:
             raise RuntimeError(f"{self.name} used without try_lock()")
         if self._failures:
-            err = self._failures.pop(0)
+            err, delay_s = self._failures.pop(0)
+            if delay_s:
+                self.clock.advance(delay_s)
             raise OSError(err, os.strerror(err))
 
 

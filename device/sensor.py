@@ -16,9 +16,17 @@ subclass replaces it with a wait on the injected clock for the nominal conversio
 CPU on a Pi Zero nor hangs if the chip stops answering. Two belts are two conversions a
 few milliseconds apart (at 860 SPS: 1.2 ms each), far below one breath.
 
-I2C errors (errno 5, 110, 121) are retried with a short backoff; after ``retries`` they
-become ``SensorIOError`` (an ``OSError``) for the loop to report as a fault of kind
-``i2c`` and carry on. Blinka is imported inside ``connect()`` only.
+I2C errors that come back at once (errno 5 or 121: a glitch, a missing acknowledge) are
+retried with a short backoff; after ``retries`` they become ``SensorIOError`` (an
+``OSError``) for the loop to report as a fault of kind ``i2c`` and carry on. A *timeout*
+is different: on the Pi's i2c-bcm2835 a hung bus (SDA held low, a chip in a bad state)
+fails each transfer with ETIMEDOUT only after about a second, and every retry would
+freeze the loop, its LED frames, screen and systemd watchdog for another second. So a
+failure that is a timeout (errno 110, or any failure that took longer than ``slow_s``)
+is not retried: the read fails at once and the sensor is left alone for ``pause_s``
+(doubling while it keeps timing out, up to ``max_pause_s``); reads in that time fail
+without touching the bus. The first good read ends the pause. Blinka is imported inside
+``connect()`` only.
 """
 
 from __future__ import annotations
@@ -131,7 +139,8 @@ class AdsSensor:
     def __init__(self, belts: Sequence[str], channels: Sequence[str], clock, *,
                  gain: float = 1, data_rate: int = 860, rate_hz: int = 50,
                  address: int = 0x48, i2c_bus: int = 1, bus=None,
-                 retries: int = 3, backoff_s: float = 0.002):
+                 retries: int = 3, backoff_s: float = 0.002, slow_s: float = 0.1,
+                 pause_s: float = 1.0, max_pause_s: float = 8.0):
         if len(belts) != len(channels) or not 1 <= len(belts) <= 2:
             raise BadInput(f"sensor: give one channel per belt (belts {list(belts)}, "
                            f"channels {list(channels)})")
@@ -156,6 +165,12 @@ class AdsSensor:
         self.i2c_bus = i2c_bus
         self.retries = retries
         self.backoff_s = backoff_s
+        self.slow_s = slow_s
+        self.pause_s = pause_s
+        self.max_pause_s = max_pause_s
+        self._pause = 0.0  # the current pause after a timeout; 0 while the bus answers
+        self._resume_at = float("-inf")
+        self._timeout: OSError | None = None
         self._bus = bus
         self._owns_bus = bus is None
         self._ads = None
@@ -192,24 +207,46 @@ class AdsSensor:
                         else AnalogIn(ads, CHANNELS[ch][0]) for ch in self.channels]
 
     def read(self) -> tuple[float, ...]:
-        """Volts per belt (belt order). Retries I2C errors; SensorIOError after that."""
+        """Volts per belt (belt order). Retries quick I2C errors; SensorIOError after
+        that, at once after a timeout, and without using the bus while paused after one."""
         if self._ads is None:
             raise HardwareError("sensor.read() before connect()")
-        return tuple(self._read_one(inp) for inp in self._inputs)
+        if self.clock.now() < self._resume_at:
+            raise self._paused_error()
+        values = tuple(self._read_one(inp) for inp in self._inputs)
+        self._pause = 0.0
+        return values
 
     def _read_one(self, inp) -> float:
         last: OSError | None = None
         for attempt in range(self.retries + 1):
+            started = self.clock.now()
             try:
                 return inp.voltage
             except OSError as exc:
                 self.errors += 1
                 last = exc
+                if exc.errno == errno.ETIMEDOUT or self.clock.now() - started > self.slow_s:
+                    self._timed_out(exc)
                 if attempt < self.retries:
                     self.clock.sleep_until(self.clock.now() + self.backoff_s * 2 ** attempt)
         code = last.errno if last is not None and last.errno else errno.EIO
         raise SensorIOError(code, f"ADS1115 at 0x{self.address:02x} did not answer after "
                                   f"{self.retries + 1} tries: {os.strerror(code)}")
+
+    def _timed_out(self, exc: OSError) -> None:
+        """A slow failure: no retry now, and no reading for a while (see the module)."""
+        self._pause = min(self.max_pause_s, 2 * self._pause if self._pause else self.pause_s)
+        self._resume_at = self.clock.now() + self._pause
+        self._timeout = exc
+        raise self._paused_error() from None
+
+    def _paused_error(self) -> SensorIOError:
+        exc = self._timeout
+        code = exc.errno if exc is not None and exc.errno else errno.ETIMEDOUT
+        return SensorIOError(code, f"ADS1115 at 0x{self.address:02x} timed out "
+                                   f"({os.strerror(code)}): not read again for "
+                                   f"{self._pause:g} s")
 
     def stream(self, duration_s: float | None = None) -> Iterator[tuple[float, object]]:
         """Read at ``rate_hz`` paced by the clock; yields ``(t, volts or SensorIOError)``.

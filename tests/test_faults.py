@@ -65,6 +65,58 @@ def test_i2c_error_burst_is_a_fault_that_clears_and_breathing_goes_on(config):
     assert any(v.screen == "sensor" and v.fault == "i2c" for t, v in views if 60 <= t <= 62)
 
 
+class Heartbeats:
+    """Stands in for sd_notify: when the loop said WATCHDOG=1."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.beats: list[float] = []
+
+    def watchdog(self):
+        self.beats.append(self.clock.now())
+
+    def ready(self, *a):
+        pass
+
+    def status(self, line):
+        pass
+
+    def stopping(self):
+        pass
+
+
+def test_a_hung_i2c_bus_does_not_freeze_the_ring_the_screen_or_the_watchdog(config):
+    # On the Pi a hung I2C bus fails each transfer with ETIMEDOUT after about a second.
+    settings, programme = load_all(config)
+    clock = VirtualClock()
+    out, writes = [], []
+    with open_session(settings, programme, config, sim="calm", clock=clock, duration=90,
+                      status=False) as s:
+        s.sinks.append(out.append)
+        s.records.commit_every_s = s.records.retry_s = 0.01
+        s.notifier = Heartbeats(clock)
+        s.loop.add("hang", lambda due: s.parts.chip.fail_next(10**6, errno.ETIMEDOUT,
+                                                              delay_s=1.0), first=s.t0 + 30)
+        s.loop.add("free", lambda due: s.parts.chip.clear_failures(), first=s.t0 + 60)
+        s.loop.add("look", lambda due: (writes.append((s.now(), s.parts.spi.writes)),
+                                        due + 0.1)[1], first=s.t0)
+        s.run()
+    beats = [b - s.t0 for b in s.notifier.beats]
+    assert max(b - a for a, b in zip([0.0, *beats], beats, strict=False)) <= 2.0
+    # each transfer that times out stalls the loop for its second; the sensor is then
+    # left alone for a while, so the ring keeps getting its frames (at least once a second)
+    sent = [t for (t, n), (_, before) in zip(writes[1:], writes, strict=False) if n > before]
+    hung = [t for t in sent if 29 < t < 62]
+    assert max(b - a for a, b in zip(hung, hung[1:], strict=False)) < 1.6
+    assert s.loop.stats["frame"].worst_late_s < 1.2
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "i2c"]
+    ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c"]
+    assert len(faults) == 1 and 30.0 <= faults[0].at < 32.0
+    assert "timed out" in faults[0].detail.lower()
+    assert len(ends) == 1 and 60.0 < ends[0].at < 70.0  # read again soon after it is free
+    assert between(out, ev.Breath, 70, 90), "breathing is analysed again"
+
+
 def test_led_ring_failure_is_shown_and_recovers(config):
     out, views, _ = run_with(config, 90, {40.0: lambda s: s.parts.spi.fail_next(30, errno.EIO)})
     f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "led"]

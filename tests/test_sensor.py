@@ -159,7 +159,7 @@ def test_i2c_errors_are_retried_then_reported():
     with pytest.raises(SensorIOError) as info:
         s.read()
     assert info.value.errno == errno.EREMOTEIO and isinstance(info.value, OSError)
-    emu._failures.clear()
+    emu.clear_failures()
     assert s.read() == pytest.approx((1.2,), abs=2e-4)  # and it carries on afterwards
 
 
@@ -169,11 +169,52 @@ def test_stream_keeps_going_through_an_error_burst():
     got = []
     for i, (_t, v) in enumerate(s.stream(duration_s=1.0)):
         if i == 10:
-            emu.fail_next(12, errno.ETIMEDOUT)
+            emu.fail_next(12, errno.EIO)
         got.append(v)
     faults = [v for v in got if isinstance(v, SensorIOError)]
-    assert faults and all(f.errno == errno.ETIMEDOUT for f in faults)
+    assert len(faults) == 3 and all(f.errno == errno.EIO for f in faults)
     assert isinstance(got[-1], tuple) and len(got) == 50
+
+
+def test_a_timeout_is_not_retried_and_the_bus_is_left_alone_for_a_while():
+    clock, emu, s = make({0: 1.2})
+    s.connect()
+    emu.fail_next(10**6, errno.ETIMEDOUT, delay_s=1.0)  # a hung bus, as on the Pi
+    t0, before = clock.now(), emu.transactions
+    with pytest.raises(SensorIOError) as info:
+        s.read()
+    assert clock.now() - t0 < 1.1 and emu.transactions - before == 1  # one try, no retry
+    assert info.value.errno == errno.ETIMEDOUT and "not read again for 1 s" in str(info.value)
+    # paused: reads fail at once without the bus
+    clock.advance(0.5)
+    t1, before = clock.now(), emu.transactions
+    with pytest.raises(SensorIOError):
+        s.read()
+    assert clock.now() == t1 and emu.transactions == before
+    # still hung after the pause: one more try, then a longer pause (doubling, capped)
+    pauses = []
+    for _ in range(6):
+        clock.sleep_until(s._resume_at)
+        with pytest.raises(SensorIOError) as info:
+            s.read()
+        pauses.append(s._resume_at - clock.now())
+    assert pauses == pytest.approx([2.0, 4.0, 8.0, 8.0, 8.0, 8.0])
+    # the bus is free again: the first read after the pause works, and so does the next
+    emu.clear_failures()
+    clock.sleep_until(s._resume_at)
+    assert s.read() == pytest.approx((1.2,), abs=2e-4)
+    assert s.read() == pytest.approx((1.2,), abs=2e-4)
+
+
+def test_a_slow_failure_of_any_kind_counts_as_a_timeout():
+    clock, emu, s = make({0: 1.2}, belts=("chest", "belly"), channels=("A0", "A1"))
+    s.connect()
+    emu.fail_next(3, errno.EIO, delay_s=0.5)
+    before = emu.transactions
+    with pytest.raises(SensorIOError):
+        s.read()
+    assert emu.transactions - before == 1  # neither a retry nor the second belt
+    assert s.clock.now() < s._resume_at
 
 
 @pytest.mark.parametrize("present,chip_at", [(False, 0x48), (True, 0x49)])
