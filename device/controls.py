@@ -8,6 +8,11 @@ calls ``poll()`` and gets the presses as names: ``start_pause``, ``next``, ``rec
 Time comes from the injected clock, never from gpiozero's own timers: debouncing and the
 long press are measured on that clock (the long press fires while still held, as soon
 as a poll sees it held long enough), so tests and the simulator need no real sleeping.
+
+Debouncing: a button's state counts only once its pin has stayed there for
+``DEBOUNCE_S``. A press shorter than that (a glitch on the line, contact bounce) is no
+press at all, and a release shorter than that within a held press does not end it; a
+real press counts from its last edge, so bounce at the start does not shorten a hold.
 The buzzer is either an active one (``Buzzer``: it beeps by itself when powered) or a
 passive one on a PWM pin (``TonalBuzzer``).
 """
@@ -32,10 +37,11 @@ class Controls:
         self.long_press_s = long_press_s
         self._queue: deque = deque()
         self._buttons = {}
-        self._last_edge: dict[str, float] = {}
-        self._down: dict[str, float] = {}
+        self._raw: dict[str, tuple[bool, float]] = {}  # the pin as last seen: state, since
+        self._down: dict[str, float] = {}  # buttons taken as pressed, and since when
         self._long_done = False
         self._releases: list[tuple[float, str]] = []
+        self._stamp: float | None = None  # the time a simulated release really happened
         self._buzzer = None
         self.buzzing = False
         pins = {"start_pause": start_pause, "next": next, "third": third}
@@ -68,38 +74,52 @@ class Controls:
 
     def _edge(self, name: str, pressed: bool) -> None:
         """gpiozero's thread: record the edge and nothing else."""
-        self._queue.append((name, pressed, self.clock.now()))
+        t = self.clock.now() if self._stamp is None else self._stamp
+        self._queue.append((name, pressed, t))
 
     def poll(self) -> list[str]:
         """Presses since the last poll, in order, as event names."""
         now = self.clock.now()
-        due = [r for r in self._releases if r[0] <= now]
+        due = sorted(r for r in self._releases if r[0] <= now)
         for r in due:
             self._releases.remove(r)
-            self._buttons[r[1]].pin.drive_high()
+            self._stamp = r[0]
+            try:
+                self._buttons[r[1]].pin.drive_high()
+            finally:
+                self._stamp = None
         out: list[str] = []
         while self._queue:
             name, pressed, t = self._queue.popleft()
-            if t - self._last_edge.get(name, -1e9) < DEBOUNCE_S:
-                continue  # contact bounce
-            self._last_edge[name] = t
-            if pressed:
-                if name in self._down:
-                    continue
-                self._down[name] = t
-                if name == "next":
-                    self._long_done = False
-                else:
-                    out.append(name)
-            else:
-                start = self._down.pop(name, None)
-                if name == "next" and start is not None and not self._long_done:
-                    out.append("recalibrate" if t - start >= self.long_press_s else "next")
+            self._settle_all(t, out)  # what became steady before this edge comes first
+            if self._raw.get(name, (False, 0.0))[0] != pressed:
+                self._raw[name] = (pressed, t)
+        self._settle_all(now, out)
         start = self._down.get("next")
         if start is not None and not self._long_done and now - start >= self.long_press_s:
             self._long_done = True
             out.append("recalibrate")
         return out
+
+    def _settle_all(self, t: float, out: list[str]) -> None:
+        for name in sorted(self._raw, key=lambda n: self._raw[n][1]):
+            self._settle(name, t, out)
+
+    def _settle(self, name: str, t: float, out: list[str]) -> None:
+        """Take the pin's state as the button's once it has held for DEBOUNCE_S by ``t``."""
+        pressed, since = self._raw.get(name, (False, 0.0))
+        if pressed == (name in self._down) or t - since < DEBOUNCE_S:
+            return
+        if pressed:
+            self._down[name] = since
+            if name == "next":
+                self._long_done = False
+            else:
+                out.append(name)
+        else:
+            start = self._down.pop(name)
+            if name == "next" and not self._long_done:
+                out.append("recalibrate" if since - start >= self.long_press_s else "next")
 
     def tap(self, name: str, hold_s: float = 0.1) -> None:
         """Simulate a press on a mock pin: down now, up ``hold_s`` later (seen by poll)."""

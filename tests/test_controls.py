@@ -80,6 +80,54 @@ def test_contact_bounce_is_ignored(factory):
     assert c.poll() == ["start_pause"]
 
 
+def poll_for(c, clock, seconds, step=1 / 30):
+    """Poll as the loop does (30/s) for ``seconds``; every event seen."""
+    out = []
+    end = clock.now() + seconds
+    while clock.now() < end:
+        clock.advance(step)
+        out += c.poll()
+    return out
+
+
+def test_a_glitch_on_next_is_no_press_and_no_recalibration(factory):
+    clock, c = make(factory, long_press_s=1.5)
+    press(factory, clock, 27, 0.010)  # a 10 ms pulse on the line
+    assert poll_for(c, clock, 3.0) == []
+    press(factory, clock, 27, 0.2)  # the next real press is an ordinary "next"
+    assert poll_for(c, clock, 0.5) == ["next"]
+
+
+def test_a_glitch_on_start_pause_neither_toggles_nor_swallows_the_next_press(factory):
+    clock, c = make(factory)
+    press(factory, clock, 17, 0.010)
+    assert poll_for(c, clock, 1.0) == []
+    press(factory, clock, 17, 0.15)
+    assert poll_for(c, clock, 0.5) == ["start_pause"]
+
+
+def test_a_glitch_polled_in_the_middle_is_still_no_press(factory):
+    clock, c = make(factory)
+    factory.pin(17).drive_low()
+    clock.advance(0.015)
+    assert c.poll() == []  # not yet steady
+    factory.pin(17).drive_high()
+    assert poll_for(c, clock, 1.0) == []
+
+
+def test_a_short_break_while_held_does_not_end_a_long_press(factory):
+    clock, c = make(factory, long_press_s=1.5)
+    pin = factory.pin(27)
+    pin.drive_low()
+    clock.advance(0.8)
+    pin.drive_high()  # a dirty contact opens for 5 ms
+    clock.advance(0.005)
+    pin.drive_low()
+    assert poll_for(c, clock, 1.0) == ["recalibrate"]
+    pin.drive_high()
+    assert poll_for(c, clock, 0.5) == []
+
+
 def test_unfitted_buttons_and_simulated_taps(factory):
     clock, c = make(factory, third=-1)
     assert c.names == ("start_pause", "next")
