@@ -5,6 +5,12 @@ window on a laptop). If there is none it returns ``None`` with the reason, and t
 session runs on with the LED ring (and a terminal status line): a missing display is a
 fault to show and record, not a reason to stop giving feedback.
 
+A screen can also come late (the DRM driver or the monitor is not ready at boot) or go
+away while running. ``ReopeningDisplay`` stands where the display would: while there is
+none it tries again every ``REOPEN_S`` seconds of the session's clock, and a display that
+fails while drawing is closed and tried again the same way; each change is reported to
+``on_change`` so the session records the ``display`` fault and its end.
+
 In simulation the keyboard stands in for the unit's buttons (space: start/pause, n or
 right arrow: next, c: calibrate again, q or escape: quit) and the emulated ring's decoded
 colours are drawn in a panel beside the screen, so a laptop shows what the unit would.
@@ -68,6 +74,7 @@ class Display:
                 screen = Screen(size)
                 screen.surface = window.subsurface(pygame.Rect((0, 0), size))
         except pygame.error as exc:
+            pygame.display.quit()  # so that the next attempt looks for the device afresh
             return None, f"no display: {exc}"
         return cls(screen, ring_colours), None
 
@@ -117,3 +124,99 @@ class Display:
         import pygame
 
         pygame.display.quit()
+
+
+REOPEN_S = 5.0
+
+
+class ReopeningDisplay:
+    """The display, or the attempt to get one, with ``Display``'s ``poll``/``show``/``close``.
+
+    ``opener()`` returns ``(Display or None, reason)`` (``Display.open`` with its
+    arguments); it is called now and, while it gives None, again every ``retry_s`` of
+    ``clock`` when the session polls. ``on_change(problem)`` is called with the reason
+    when a display fails while drawing, and with None when one opens after missing."""
+
+    def __init__(self, opener, clock, retry_s: float = REOPEN_S, on_change=None):
+        self._opener = opener
+        self.clock = clock
+        self.retry_s = retry_s
+        self.on_change = on_change
+        self._ring_colours = None
+        self.display, self.problem = opener()
+        self._next_try = clock.now() + retry_s
+
+    @property
+    def is_open(self) -> bool:
+        return self.display is not None
+
+    @property
+    def ring_colours(self):
+        return self.display.ring_colours if self.display is not None else self._ring_colours
+
+    @ring_colours.setter
+    def ring_colours(self, colours) -> None:
+        self._ring_colours = colours
+        if self.display is not None:
+            self.display.ring_colours = colours
+
+    def __getattr__(self, name):  # screen, _draw_ring, ...: the open display's
+        display = self.__dict__.get("display")
+        if display is None:
+            raise AttributeError(name)
+        return getattr(display, name)
+
+    def poll(self) -> list[str]:
+        if self.display is None:
+            self._retry()
+            return []
+        import pygame
+
+        try:
+            return self.display.poll()
+        except pygame.error as exc:
+            self._lost(exc)
+            return []
+
+    def show(self, view) -> None:
+        if self.display is None:
+            return
+        import pygame
+
+        try:
+            self.display.show(view)
+        except pygame.error as exc:
+            self._lost(exc)
+
+    def _retry(self) -> None:
+        now = self.clock.now()
+        if now < self._next_try:
+            return
+        self._next_try = now + self.retry_s
+        display, problem = self._opener()
+        if display is None:
+            self.problem = problem
+            return
+        if self._ring_colours is not None:
+            display.ring_colours = self._ring_colours
+        self.display, self.problem = display, None
+        if self.on_change is not None:
+            self.on_change(None)
+
+    def _lost(self, exc) -> None:
+        import contextlib
+
+        import pygame
+
+        with contextlib.suppress(pygame.error):
+            self.display.close()
+        self.display = None
+        self.problem = f"display lost: {exc}"
+        self._next_try = self.clock.now() + self.retry_s
+        if self.on_change is not None:
+            self.on_change(self.problem)
+
+    def close(self) -> None:
+        if self.display is not None:
+            self.display.close()
+            self.display = None

@@ -117,7 +117,8 @@ class PartProblem:
 
 def cmd_run(args) -> int:
     from feedback.cli import config_path
-    from feedback.display import Display, want_display
+    from feedback.clock import MonotonicClock
+    from feedback.display import Display, ReopeningDisplay, want_display
     from feedback.reload import load_all
 
     listener = setup_logging(logging.WARNING if args.sim else logging.INFO)
@@ -133,7 +134,7 @@ def cmd_run(args) -> int:
             if not headless:
                 from feedback.config import defaults
 
-                display, _ = Display.open(defaults())
+                display = ReopeningDisplay(lambda: Display.open(defaults()), MonotonicClock())
             settings, programme = wait_until_fixed(ConfigProblem(exc),
                                                    lambda: load_all(path), display)
         clock = make_clock(args.sim, args.speed, headless)
@@ -148,7 +149,7 @@ def cmd_run(args) -> int:
                 if not args.wait:
                     raise
                 if not headless and display is None:
-                    display, _ = Display.open(settings)
+                    display = ReopeningDisplay(lambda: Display.open(settings), MonotonicClock())
                 problem = PartProblem(exc, settings.patient.language)
                 wait_until_fixed(problem, lambda: _probe_parts(settings, clock), display)
     finally:
@@ -189,7 +190,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.analysis import BreathAnalyzer
     from feedback.app import Session, SessionClock, read_text, status_line
     from feedback.coach import Coach
-    from feedback.display import Display
+    from feedback.display import Display, ReopeningDisplay
     from feedback.exportnote import ExportWatcher
     from feedback.records import Records
     from feedback.reload import ConfigWatcher
@@ -203,9 +204,11 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     try:
         if not headless and display is None:
             colours = (lambda: parts.spi.last) if parts.simulated else None
-            display, display_problem = Display.open(settings, colours)
+            display = ReopeningDisplay(lambda: Display.open(settings, colours), clock)
         elif display is not None and parts.simulated:
             display.ring_colours = lambda: parts.spi.last
+        if isinstance(display, ReopeningDisplay) and not display.is_open:
+            display_problem = display.problem
         sinks = []
         if events_path:
             try:
@@ -226,7 +229,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
-            status=status_line() if status and display is None else None, duration=duration,
+            status=status_line() if status and (display is None or display_problem) else None,
+            duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
             exports=ExportWatcher(default_data_dir(settings.records.data_dir)),
@@ -238,9 +242,12 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             log.warning("%s: running on with the screen only", problem)
             session.startup_faults.append(ev.Fault(at=0.0, kind="led", detail=problem))
         if display_problem:
-            log.warning("%s: running on with the LED ring only", display_problem)
+            log.warning("%s: running on with the LED ring only, trying again every %g s",
+                        display_problem, display.retry_s)
             session.startup_faults.append(ev.Fault(at=0.0, kind="display",
                                                    detail=display_problem))
+        if isinstance(display, ReopeningDisplay):
+            display.on_change = lambda problem: _display_changed(session, problem)
         yield session
     finally:
         if records is not None:
@@ -250,6 +257,19 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         if display is not None:
             display.close()
         parts.close()
+
+
+def _display_changed(session, problem: str | None) -> None:
+    """The screen went away (a ``display`` fault) or came (back): record and show it."""
+    from feedback import events as ev
+
+    t = session.now()
+    if problem is None:
+        log.warning("display opened: the screen is back")
+        session.dispatch([ev.FaultEnd(at=t, kind="display")])
+    else:
+        log.error("%s: running on with the LED ring only, trying again", problem)
+        session.dispatch([ev.Fault(at=t, kind="display", detail=problem)])
 
 
 def practised_today(records, patient: str) -> float:

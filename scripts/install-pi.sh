@@ -17,7 +17,9 @@ USER_NAME=ademcoach
 GROUPS_WANTED="i2c spi gpio video render input audio"
 APT_PACKAGES="python3 python3-venv python3-dev build-essential swig liblgpio-dev i2c-tools
  libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libdrm2 libgbm1 libegl1 libgles2
- libasound2 sqlite3"
+ libgl1-mesa-dri libasound2 sqlite3"
+# libgl1-mesa-dri: Mesa's DRI drivers (vc4/v3d), which SDL's KMSDRM needs to open the
+# screen; only a recommendation of libgbm1/libegl1, so --no-install-recommends skips it.
 
 say() { printf '%s\n' "ademcoach install: $*"; }
 # Commands that change the system outside DESTDIR: run them, or only print them.

@@ -193,3 +193,38 @@ def test_no_display_at_start_runs_on_with_the_ring(config, monkeypatch):
     assert between(out, ev.Breath, 0, 40)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM faults WHERE kind='display'").fetchone() == (1,)
+
+
+def test_a_display_missing_at_start_is_tried_again_until_it_opens(config, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")  # no screen yet at boot
+    shown = []
+
+    def screen_arrives(s):
+        monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+
+    def look(s):
+        shown.append((s.now(), s.display.is_open, s.loop.stats["screen"].ticks))
+
+    out, _, db = run_with(config, 40, {12.0: screen_arrives, 11.0: look, 25.0: look},
+                          headless=False)
+    f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "display"]
+    end = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "display"]
+    assert len(f) == 1 and f[0].at == 0.0 and "no display" in f[0].detail
+    assert len(end) == 1 and 12.0 <= end[0].at <= 17.5  # tried again every 5 s
+    assert shown[0][1] is False and shown[1][1] is True
+    assert between(out, ev.Breath, 0, 40)
+    with sqlite3.connect(db) as conn:
+        kinds = conn.execute("SELECT kind FROM faults WHERE kind='display'").fetchall()
+    assert kinds == [("display",)]
+
+
+def test_a_display_lost_while_running_is_a_fault_and_comes_back(config, monkeypatch):
+    import pygame
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    out, _, _ = run_with(config, 40, {20.0: lambda s: pygame.display.quit()}, headless=False)
+    f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "display"]
+    end = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "display"]
+    assert len(f) == 1 and 20.0 <= f[0].at < 20.5 and "display lost" in f[0].detail
+    assert len(end) == 1 and 25.0 <= end[0].at <= 26.0
+    assert between(out, ev.Breath, 20, 40)

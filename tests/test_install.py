@@ -229,3 +229,15 @@ def test_no_boot_config_is_said(tmp_path):
     out = install(tmp_path / "root")
     assert "neither raspi-config nor /boot/firmware/config.txt found" in out
     assert "fix the core clock by hand" in out
+
+
+def test_the_screen_can_be_opened_on_a_fresh_install(tmp_path):
+    # SDL's KMSDRM needs Mesa's DRI drivers; with --no-install-recommends they come only
+    # when named, and the service starts after the boot splash has let go of the screen
+    out = install(staged(tmp_path))
+    apt = next(line for line in out.splitlines() if "would run: apt-get install" in line)
+    assert "--no-install-recommends" in apt and "libgl1-mesa-dri" in apt.split()
+    unit = (REPO / "systemd" / "ademcoach.service").read_text()
+    after = " ".join(line.split("=", 1)[1] for line in unit.splitlines()
+                     if line.startswith("After="))
+    assert "plymouth-quit-wait.service" in after.split()
