@@ -93,11 +93,37 @@ if [ -n "$DESTDIR" ] || ! id "$USER_NAME" >/dev/null 2>&1; then
     sys useradd --system --user-group --home-dir /var/lib/ademcoach --no-create-home \
         --shell /usr/sbin/nologin "$USER_NAME"
 fi
+# Only the groups that exist: the service gets the same list (a drop-in, below), since
+# systemd refuses to start a unit whose SupplementaryGroups= names a missing group.
+# A staged install reads the staged /etc/group if there is one, else takes them all.
+group_exists() {
+    if [ -n "$DESTDIR" ]; then
+        [ ! -f "$DESTDIR/etc/group" ] || grep -q "^$1:" "$DESTDIR/etc/group"
+    else
+        getent group "$1" >/dev/null 2>&1
+    fi
+}
+groups_found=""
 for g in $GROUPS_WANTED; do
-    if [ -n "$DESTDIR" ] || getent group "$g" >/dev/null 2>&1; then
+    if group_exists "$g"; then
         sys usermod -a -G "$g" "$USER_NAME"
+        groups_found="$groups_found $g"
+    else
+        say "no group $g here: left out"
     fi
 done
+groups_found=${groups_found# }
+
+say "stopping the service while it is updated"
+# The running program imports from $PREFIX/src and the venv: they are not replaced under
+# it. It is started again at the end if it was running.
+was_active=""
+if [ -n "$DESTDIR" ]; then
+    printf 'would run: %s\n' "systemctl stop ademcoach.service ademcoach-config.path"
+elif systemctl is-active --quiet ademcoach.service 2>/dev/null; then
+    was_active=yes
+    systemctl stop ademcoach-config.path ademcoach.service
+fi
 
 say "program in $PREFIX"
 # a clean copy of the source (no venv, caches or git data, nothing left of an older copy)
@@ -173,6 +199,11 @@ for unit in ademcoach.service ademcoach-config.path ademcoach-export@.service; d
     install -m 0644 "$SRC/systemd/$unit" "$DESTDIR/etc/systemd/system/$unit"
 done
 install -m 0644 "$SRC/systemd/99-ademcoach-usb.rules" "$DESTDIR/etc/udev/rules.d/"
+dropin="$DESTDIR/etc/systemd/system/ademcoach.service.d"
+install -d -m 0755 "$dropin"
+printf '%s\n' "# Written by scripts/install-pi.sh: the device groups that exist on this system." \
+    "[Service]" "SupplementaryGroups=$groups_found" > "$dropin/groups.conf"
+chmod 0644 "$dropin/groups.conf"
 if [ -n "$DESTDIR" ]; then
     # what 'systemctl enable' does, laid down by hand
     install -d -m 0755 "$DESTDIR/etc/systemd/system/multi-user.target.wants"
@@ -188,4 +219,9 @@ else
     systemctl enable ademcoach.service ademcoach-config.path
     udevadm control --reload || true
 fi
-say "done. Reboot to enable I2C/SPI and start the unit (or: systemctl start ademcoach)."
+if [ -n "$was_active" ]; then
+    systemctl start ademcoach-config.path ademcoach.service
+    say "done; the service was running and is started again with the new version."
+else
+    say "done. Reboot to enable I2C/SPI and start the unit (or: systemctl start ademcoach)."
+fi

@@ -52,7 +52,7 @@ def test_staged_install_lays_down_the_files(tmp_path):
 
 
 def test_shell_scripts_parse():
-    for script in ("install-pi.sh", "usb-export.sh"):
+    for script in ("install-pi.sh", "uninstall-pi.sh", "usb-export.sh"):
         r = subprocess.run(["sh", "-n", str(REPO / "scripts" / script)], capture_output=True,
                            text=True)
         assert r.returncode == 0, r.stderr
@@ -241,3 +241,58 @@ def test_the_screen_can_be_opened_on_a_fresh_install(tmp_path):
     after = " ".join(line.split("=", 1)[1] for line in unit.splitlines()
                      if line.startswith("After="))
     assert "plymouth-quit-wait.service" in after.split()
+
+
+def test_the_service_gets_only_the_groups_that_exist(tmp_path):
+    root = staged(tmp_path)
+    (root / "etc").mkdir()
+    (root / "etc" / "group").write_text("gpio:x:997:\ni2c:x:998:\nvideo:x:44:\n"
+                                         "input:x:105:\naudio:x:29:\n")  # no spi, render
+    out = install(root)
+    dropin = root / "etc" / "systemd" / "system" / "ademcoach.service.d" / "groups.conf"
+    lines = dropin.read_text().splitlines()
+    assert "[Service]" in lines
+    assert "SupplementaryGroups=i2c gpio video input audio" in lines
+    assert "would run: usermod -a -G spi ademcoach" not in out and "no group spi" in out
+    # the unit itself names no group that could be missing (216/GROUP)
+    unit = (REPO / "systemd" / "ademcoach.service").read_text()
+    assert not [x for x in unit.splitlines() if x.startswith("SupplementaryGroups=")]
+
+
+def test_an_update_stops_the_service_before_replacing_its_program(tmp_path):
+    out = install(staged(tmp_path)).splitlines()
+    stop = next(i for i, x in enumerate(out)
+                if x == "would run: systemctl stop ademcoach.service ademcoach-config.path")
+    program = next(i for i, x in enumerate(out) if "program in /opt/ademcoach" in x)
+    pip = next(i for i, x in enumerate(out) if "venv/bin/pip install" in x)
+    assert stop < program < pip
+
+
+def test_sdl_can_open_its_udev_monitor_for_input_devices():
+    unit = (REPO / "systemd" / "ademcoach.service").read_text()
+    families = next(x for x in unit.splitlines() if x.startswith("RestrictAddressFamilies="))
+    assert set(families.split("=", 1)[1].split()) == {"AF_UNIX", "AF_NETLINK"}
+    assert "PrivateNetwork=yes" in unit.splitlines()
+
+
+@pytest.mark.parametrize("purge", [False, True])
+def test_uninstall_removes_the_program_and_keeps_the_records_unless_purged(tmp_path, purge):
+    root = staged(tmp_path)
+    install(root)
+    (root / "var" / "lib" / "ademcoach" / "records.sqlite").write_bytes(b"x")
+    env = {**os.environ, "DESTDIR": str(root)}
+    r = subprocess.run(["sh", str(REPO / "scripts" / "uninstall-pi.sh"),
+                        *(["--purge"] if purge else [])],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "would run: systemctl disable --now ademcoach.service" in r.stdout
+    system = root / "etc" / "systemd" / "system"
+    assert not (system / "ademcoach.service").exists()
+    assert not (system / "ademcoach.service.d").exists()
+    assert not (system / "multi-user.target.wants" / "ademcoach.service").is_symlink()
+    assert not (root / "opt" / "ademcoach").exists()
+    assert not (root / "usr" / "local" / "bin" / "ademcoach").is_symlink()
+    kept = (root / "var" / "lib" / "ademcoach" / "records.sqlite").exists()
+    assert kept is not purge
+    assert (root / "etc" / "ademcoach" / "ademcoach.toml").exists() is not purge
+    assert ("would run: userdel ademcoach" in r.stdout) is purge
