@@ -71,6 +71,27 @@ def absent_message(address: int, bus: int) -> str:
             "check wiring and that I2C is enabled (raspi-config)")
 
 
+ADDR_PIN = {0x48: "GND", 0x49: "VDD", 0x4A: "SDA", 0x4B: "SCL"}  # ADS1115 ADDR wiring
+
+
+def scan_message(address: int, bus: int, found: list[int] | None) -> str:
+    """The message for a chip that does not answer at ``address``, from what a scan of the
+    bus found (None: the scan failed as well)."""
+    base = absent_message(address, bus)
+    if not found:
+        return base
+    ads = [a for a in found if a in ADDR_PIN]
+    if ads:
+        a = ads[0]
+        return (f"No ADS1115 at 0x{address:02x} on I2C bus {bus}, but a device answers at "
+                f"0x{a:02x} (ADDR wired to {ADDR_PIN[a]}): set [sensor] address = 0x{a:02x}"
+                f", or wire ADDR to {ADDR_PIN.get(address, 'GND')}")
+    others = ", ".join(f"0x{a:02x}" for a in found)
+    return (f"No ADS1115 at 0x{address:02x} on I2C bus {bus}; only other devices answer "
+            f"({others}), none at an ADS1115 address (0x48-0x4b): check the ADS1115's "
+            f"wiring and supply")
+
+
 def bus_open_message(exc: BaseException, address: int, bus: int) -> str:
     """What the technician reads when the I2C bus itself could not be opened: a missing
     software package is not a wiring fault, and a bus the kernel lacks is I2C not enabled."""
@@ -188,7 +209,6 @@ class AdsSensor:
         """Find the chip and set it up. HardwareError with the clear message if absent."""
         from adafruit_ads1x15.analog_in import AnalogIn
 
-        message = absent_message(self.address, self.i2c_bus)
         if self._bus is None:
             try:
                 self._bus = open_i2c(self.i2c_bus)
@@ -196,15 +216,33 @@ class AdsSensor:
                 err = HardwareError(bus_open_message(exc, self.address, self.i2c_bus))
                 err.detail = f"{type(exc).__name__}: {exc}"
                 raise err from None
-        try:
-            ads = _paced_driver_class(self.clock)(self._bus, gain=self.gain,
-                                                  data_rate=self.data_rate,
-                                                  address=self.address)
-        except (ValueError, OSError):
-            raise HardwareError(message) from None
+        driver = _paced_driver_class(self.clock)
+        for attempt in (1, 2):  # one I2C error while connecting is tried again
+            try:
+                ads = driver(self._bus, gain=self.gain, data_rate=self.data_rate,
+                             address=self.address)
+                break
+            except (ValueError, OSError):
+                if attempt == 2:
+                    raise HardwareError(scan_message(self.address, self.i2c_bus,
+                                                     self._scan())) from None
+                self.clock.sleep_until(self.clock.now() + 0.01)
         self._ads = ads
         self._inputs = [AnalogIn(ads, *CHANNELS[ch]) if CHANNELS[ch][1] is not None
                         else AnalogIn(ads, CHANNELS[ch][0]) for ch in self.channels]
+
+    def _scan(self) -> list[int] | None:
+        """The addresses that answer on the bus (what i2cdetect shows), or None."""
+        bus = self._bus
+        try:
+            if not bus.try_lock():
+                return None
+            try:
+                return sorted(bus.scan())
+            finally:
+                bus.unlock()
+        except (OSError, RuntimeError, ValueError):
+            return None
 
     def read(self) -> tuple[float, ...]:
         """Volts per belt (belt order). Retries quick I2C errors; SensorIOError after

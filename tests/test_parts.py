@@ -108,7 +108,9 @@ def test_hw_check_missing_chip_fails_with_the_message(tmp_path, capsys):
     f = config(tmp_path, "[sensor]\naddress = 0x49\n")  # the emulated chip answers at 0x48
     assert main(["hw-check", "--sim", "--config", str(f)]) == 1
     out = capsys.readouterr().out
-    assert f"FAIL  sensor             {MESSAGE.format(0x49)}" in out
+    assert ("FAIL  sensor             No ADS1115 at 0x49 on I2C bus 1, but a device answers "
+            "at 0x48 (ADDR wired to GND): set [sensor] address = 0x48, or wire ADDR to VDD"
+            in out)
     assert "check(s) FAILED" in out
 
 

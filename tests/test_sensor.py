@@ -217,18 +217,36 @@ def test_a_slow_failure_of_any_kind_counts_as_a_timeout():
     assert s.clock.now() < s._resume_at
 
 
-@pytest.mark.parametrize("present,chip_at", [(False, 0x48), (True, 0x49)])
-def test_missing_chip_gives_the_clear_message(present, chip_at):
+def test_missing_chip_gives_the_clear_message():
     clock = VirtualClock()
-    emu = ADS1115Emu(lambda t: {}, clock, address=chip_at)
-    emu.present = present
+    emu = ADS1115Emu(lambda t: {}, clock, address=0x48)
+    emu.present = False
     s = AdsSensor(["belly"], ["A0"], clock, bus=emu)
     with pytest.raises(HardwareError) as info:
         s.connect()
     assert str(info.value) == ("No ADS1115 at 0x48 on I2C bus 1: check wiring and that I2C "
                                "is enabled (raspi-config)")
     assert emu.try_lock()
-    assert emu.scan() == ([0x49] if present else [])
+    assert emu.scan() == []
+
+
+@pytest.mark.parametrize(("chip_at", "pin"), [(0x49, "VDD"), (0x4B, "SCL")])
+def test_a_chip_at_another_address_is_found_and_named(chip_at, pin):
+    clock = VirtualClock()
+    emu = ADS1115Emu(lambda t: {}, clock, address=chip_at)
+    s = AdsSensor(["belly"], ["A0"], clock, bus=emu)
+    with pytest.raises(HardwareError) as info:
+        s.connect()
+    assert str(info.value) == (
+        f"No ADS1115 at 0x48 on I2C bus 1, but a device answers at 0x{chip_at:02x} (ADDR "
+        f"wired to {pin}): set [sensor] address = 0x{chip_at:02x}, or wire ADDR to GND")
+
+
+def test_one_i2c_error_while_connecting_is_tried_again():
+    clock, emu, s = make({0: 1.2})
+    emu.fail_next(2, errno.EREMOTEIO)  # the driver's probe: its write and its read
+    s.connect()
+    assert s.read() == pytest.approx((1.2,), abs=2e-4)
 
 
 def test_a_stuck_conversion_times_out_instead_of_hanging():
