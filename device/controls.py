@@ -23,6 +23,16 @@ from collections import deque
 
 DEBOUNCE_S = 0.03
 BUTTONS = ("start_pause", "next", "third")
+# BCM GPIO number -> pin on the 40-pin header (for messages to the technician)
+HEADER_PIN = {0: 27, 1: 28, 2: 3, 3: 5, 4: 7, 5: 29, 6: 31, 7: 26, 8: 24, 9: 21, 10: 19,
+              11: 23, 12: 32, 13: 33, 14: 8, 15: 10, 16: 36, 17: 11, 18: 12, 19: 35, 20: 38,
+              21: 40, 22: 15, 23: 16, 24: 18, 25: 22, 26: 37, 27: 13}
+
+
+def pin_name(gpio: int) -> str:
+    """'GPIO27 (header pin 13)'."""
+    pin = HEADER_PIN.get(gpio)
+    return f"GPIO{gpio}" + (f" (header pin {pin})" if pin else "")
 
 
 class Controls:
@@ -45,6 +55,8 @@ class Controls:
         self._buzzer = None
         self.buzzing = False
         pins = {"start_pause": start_pause, "next": next, "third": third}
+        self.gpio = {name: pin for name, pin in pins.items() if pin >= 0}
+        self.buzzer_gpio = buzzer
         try:
             for name, pin in pins.items():
                 if pin < 0:
@@ -138,6 +150,15 @@ class Controls:
                 self._buzzer.stop()
         else:
             self._buzzer.value = 1 if on else 0
+
+    def reads_pressed(self, name: str) -> bool:
+        """Whether the button's pin reads pressed (low) right now."""
+        return bool(self._buttons[name].is_pressed)
+
+    @property
+    def buzzer_on(self) -> bool:
+        """Whether the buzzer's pin is really driven (not only asked to be)."""
+        return self._buzzer is not None and bool(self._buzzer.is_active)
 
     @property
     def has_buzzer(self) -> bool:

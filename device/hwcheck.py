@@ -200,7 +200,14 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
     if c is None:
         rep.add("FAIL", "buttons", str(parts.problems.get("controls", "not available")))
         return
+    from device.controls import pin_name
+
     for name in c.names:
+        where = pin_name(c.gpio[name])
+        if c.reads_pressed(name):  # before anyone pressed: no press could be told apart
+            rep.add("FAIL", f"button {name}", f"{where} reads pressed before the press: "
+                    "the button is stuck or its line is shorted to GND")
+            continue
         print(f"        press the {name.replace('_', '/')} button "
               f"(within {timeout_s:g} s)...", file=rep.out, flush=True)
         c.poll()
@@ -212,18 +219,27 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
         while clock.now() < deadline and not seen:
             clock.sleep_until(clock.now() + 0.02)
             seen = name in c.poll()
-        rep.add("PASS" if seen else "FAIL", f"button {name}",
-                "pressed" if seen else f"no press within {timeout_s:g} s")
+        if seen:
+            rep.add("PASS", f"button {name}", f"pressed ({where})")
+        else:
+            rep.add("FAIL", f"button {name}", f"no press within {timeout_s:g} s on {where}: "
+                    "check the button's wires to that pin and to GND, and [buttons] "
+                    f"{name} = {c.gpio[name]}")
     if not c.has_buzzer:
         rep.add("SKIP", "buzzer", "not fitted (buttons.buzzer = -1)")
         return
     print(f"        listen: the buzzer sounds for {BEEP_S:g} s", file=rep.out, flush=True)
-    c.beep(True)
-    on = c.buzzing
-    clock.sleep_until(clock.now() + BEEP_S)
-    c.beep(False)
+    problem = None
+    try:
+        c.beep(True)
+        on = c.buzzer_on
+        clock.sleep_until(clock.now() + BEEP_S)
+        c.beep(False)
+    except Exception as exc:  # gpiozero or the pin library refused
+        on, problem = False, f"{type(exc).__name__}: {exc}"
     if not on:
-        rep.add("FAIL", "buzzer", "could not be switched on")
+        rep.add("FAIL", "buzzer", f"could not be switched on ({pin_name(c.buzzer_gpio)}"
+                + (f"; {problem}" if problem else "") + ")")
     elif ask is not None:
         if ask("did you hear the buzzer?"):
             rep.add("PASS", "buzzer", "heard")

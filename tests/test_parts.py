@@ -247,3 +247,56 @@ def test_hw_check_says_when_a_device_is_busy(monkeypatch, capsys):
     busy = [line for line in out.splitlines() if "busy" in line and "hw-check:" in line]
     assert len(busy) == 1
     assert "sudo systemctl stop ademcoach ademcoach-config.path" in busy[0]
+
+
+def test_hw_check_names_the_pin_of_a_button_that_was_not_pressed(tmp_path):
+    import io
+
+    from device.hwcheck import Report, check_buttons
+
+    parts, clock = _sim_parts(tmp_path)
+    parts.pin_factory = None  # nobody presses: as a technician who does not
+    rep = Report(io.StringIO())
+    try:
+        check_buttons(parts, clock, rep, 0.5)
+    finally:
+        parts.close()
+    rows = {what: (status, detail) for status, what, detail in rep.rows}
+    status, detail = rows["button next"]
+    assert status == "FAIL" and "GPIO27 (header pin 13)" in detail and "GND" in detail
+
+
+def test_hw_check_says_a_button_already_reads_pressed(tmp_path):
+    import io
+
+    from device.hwcheck import Report, check_buttons
+
+    parts, clock = _sim_parts(tmp_path)
+    parts.pin_factory.pin(17).drive_low()  # start/pause shorted to ground
+    rep = Report(io.StringIO())
+    try:
+        check_buttons(parts, clock, rep, 0.5)
+    finally:
+        parts.close()
+    rows = {what: (status, detail) for status, what, detail in rep.rows}
+    status, detail = rows["button start_pause"]
+    assert status == "FAIL" and "GPIO17 (header pin 11) reads pressed before the press" in detail
+    assert "stuck" in detail and "shorted to GND" in detail
+    assert rows["button next"][0] == "PASS"
+
+
+def test_hw_check_buzzer_that_cannot_be_switched_on_fails(tmp_path):
+    import io
+
+    from device.hwcheck import Report, check_buttons
+
+    parts, clock = _sim_parts(tmp_path, "[buttons]\nbuzzer = 13\n")
+    parts.controls._buzzer.close()  # the pin is gone (claimed elsewhere, library error)
+    rep = Report(io.StringIO())
+    try:
+        check_buttons(parts, clock, rep, 0.5, ask=lambda q: True)
+    finally:
+        parts.close()
+    status, what, detail = rep.rows[-1]
+    assert (status, what) == ("FAIL", "buzzer")
+    assert detail.startswith("could not be switched on (GPIO13 (header pin 33)")
