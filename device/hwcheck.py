@@ -286,8 +286,14 @@ def cmd_hw_check(args) -> int:
     print(f"ademcoach hw-check{' (emulated parts, simulated patient)' if sim else ''}",
           file=rep.out)
     if not sim and service_running():
-        print(f"hw-check: the ademcoach service is running and uses the same devices: "
-              f"stop it first: {STOP_SERVICE}", file=rep.out, flush=True)
+        if not getattr(args, "force", False):
+            print(f"hw-check: the ademcoach service is running and uses the same devices "
+                  f"(it writes the sensor's config and the ring too, so both would be "
+                  f"wrong): stop it first: {STOP_SERVICE}  (or hw-check --force to check "
+                  f"anyway)", file=rep.out, flush=True)
+            return 1
+        print("hw-check: the ademcoach service is running (--force): results may be wrong",
+              file=rep.out, flush=True)
     ask = ready = None
     if not sim and sys.stdin is not None and sys.stdin.isatty():
         def ask(question):

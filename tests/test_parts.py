@@ -300,3 +300,22 @@ def test_hw_check_buzzer_that_cannot_be_switched_on_fails(tmp_path):
     status, what, detail = rep.rows[-1]
     assert (status, what) == ("FAIL", "buzzer")
     assert detail.startswith("could not be switched on (GPIO13 (header pin 33)")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_hw_check_refuses_while_the_service_runs_unless_forced(monkeypatch, capsys, force):
+    import device.hwcheck as hw
+
+    monkeypatch.setattr(hw, "service_running", lambda: True)  # systemctl says active
+    opened = []
+    real = hw.open_parts
+    monkeypatch.setattr(hw, "open_parts", lambda *a, **k: opened.append(1) or real(*a, **k))
+    code = main(["hw-check", "--timeout", "0.05", *(["--force"] if force else [])])
+    out = capsys.readouterr().out
+    assert code == 1
+    if force:
+        assert opened and "results may be wrong" in out
+    else:
+        assert not opened  # nothing of the unit's was touched
+        assert "service is running" in out and "sudo systemctl stop ademcoach" in out
+        assert "--force" in out
