@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     hw.add_argument("--config", metavar="FILE", help="config file")
     hw.add_argument("--timeout", type=_positive, metavar="S",
                     help="seconds to wait for each button press (default 15)")
+    hw.add_argument("--force", action="store_true", help="run even while the service runs")
     hw.set_defaults(func=_lazy("device.hwcheck", "cmd_hw_check"))
 
     rd = sub.add_parser("render", help="render a screen with example data to a PNG")
