@@ -11,9 +11,13 @@ them, so the real driver code runs unchanged on a machine without a Pi:
   read return the config register);
 - the config register: OS (start a single conversion / busy flag), MUX (4 single-ended
   and 4 differential inputs), PGA full scale, MODE (continuous or single-shot), DR;
-- conversions take ``1 / data_rate`` seconds of the injected clock; results are the
+- conversions take ``rate_factor / data_rate`` seconds of the injected clock (the
+  datasheet allows the data rate to be 10 % off: ``rate_factor=1.1`` is a slow chip, so
+  a driver that polls once at the nominal time finds it still busy); results are the
   input voltage for the selected MUX scaled by the PGA and clipped to the signed 16-bit
-  code range (a single-ended input is also clamped to the supply rails);
+  code range (a single-ended input is also clamped to the supply rails), with the MUX
+  and PGA latched when the conversion started (a config write during a single-shot
+  conversion does not change it, as on the chip);
 - in continuous mode conversions follow each other back to back from the moment the
   config was written, each sampling the input at its own end time.
 
@@ -59,8 +63,9 @@ class ADS1115Emu(EmulatedBus):
     default_errno = errno.EREMOTEIO
 
     def __init__(self, source: Source, clock, *, address: int = 0x48, vdd: float = 3.3,
-                 bus_hz: float = 100_000.0):
+                 bus_hz: float = 100_000.0, rate_factor: float = 1.0):
         self.source = source
+        self.rate_factor = rate_factor
         self.clock = clock
         self.address = address
         self.vdd = vdd
@@ -74,6 +79,7 @@ class ADS1115Emu(EmulatedBus):
         super().__init__()
         self._busy_until: float | None = None  # single-shot conversion in progress
         self._single_mux = 0
+        self._single_pga = 0
         self._cont_start: float | None = None  # continuous mode: when conversions started
         self._cont_done = 0  # continuous conversions already latched into the register
         self.transactions = 0
@@ -172,17 +178,19 @@ class ADS1115Emu(EmulatedBus):
             self._cont_start = None  # single-shot / power-down
             if value & 0x8000 and self._busy_until is None:
                 self._single_mux = (value >> 12) & 0x07
+                self._single_pga = (value >> 9) & 0x07
                 self._busy_until = now + self.conversion_time
 
     @property
     def conversion_time(self) -> float:
-        return 1.0 / DATA_RATES[(self.config >> 5) & 0x07]
+        return self.rate_factor / DATA_RATES[(self.config >> 5) & 0x07]
 
     def _settle(self) -> None:
         """Latch every conversion that has finished by now into the conversion register."""
         now = self.clock.now()
         if self._busy_until is not None and now >= self._busy_until:
-            self.conversion = self._convert(self._single_mux, self._busy_until)
+            self.conversion = self._convert(self._single_mux, self._busy_until,
+                                            self._single_pga)
             self._busy_until = None
         if self._cont_start is not None:
             period = self.conversion_time
@@ -192,7 +200,7 @@ class ADS1115Emu(EmulatedBus):
                                                 self._cont_start + done * period)
                 self._cont_done = done
 
-    def _convert(self, mux: int, t: float) -> int:
+    def _convert(self, mux: int, t: float, pga: int | None = None) -> int:
         self.conversions += 1
         pins = self.source(t)
         pos, neg = MUX[mux]
@@ -200,4 +208,5 @@ class ADS1115Emu(EmulatedBus):
         v = min(hi, max(lo, float(pins.get(pos, 0.0))))
         if neg is not None:
             v -= min(hi, max(lo, float(pins.get(neg, 0.0))))
-        return code_for(v, FULL_SCALE[(self.config >> 9) & 0x07]) & 0xFFFF
+        pga = (self.config >> 9) & 0x07 if pga is None else pga
+        return code_for(v, FULL_SCALE[pga]) & 0xFFFF

@@ -149,6 +149,38 @@ def test_emulated_single_shot_busy_bit_and_continuous_mode():
     emu.unlock()
 
 
+@pytest.mark.parametrize("rate", DATA_RATES)
+def test_a_chip_10_percent_slow_is_polled_again_and_read_right(rate):
+    # the datasheet allows the data rate 10 % off: a conversion can still be running when
+    # the driver first looks at the nominal time, and it must then poll again
+    counts = {}
+    for factor in (1.0, 1.1):
+        clock = VirtualClock()
+        emu = ADS1115Emu(lambda t: {0: 1.3}, clock, rate_factor=factor)
+        s = AdsSensor(["belly"], ["A0"], clock, data_rate=rate, rate_hz=1, bus=emu)
+        s.connect()
+        before = emu.transactions
+        for _ in range(5):
+            assert s.read() == pytest.approx((1.3,), abs=2e-4)
+        counts[factor] = (emu.transactions - before) / 5
+    if rate <= 128:  # above that, the poll's own bus time (~0.4 ms) covers the 10 %
+        assert counts[1.1] > counts[1.0]  # the extra poll really ran
+
+
+def test_a_config_write_during_a_conversion_does_not_change_its_gain():
+    clock = VirtualClock()
+    emu = ADS1115Emu(lambda t: {0: 0.5}, clock, bus_hz=0)
+    buf = bytearray(2)
+    assert emu.try_lock()
+    emu.writeto(0x48, bytes([1, 0xC3, 0x83]))  # single shot, AIN0, +-4.096 V, 128 SPS
+    clock.advance(1 / 256)
+    emu.writeto(0x48, bytes([1, 0x45, 0x83]))  # +-1.024 V, OS=0: no new conversion
+    clock.advance(1 / 128)
+    emu.writeto_then_readfrom(0x48, bytes([0]), buf)
+    assert buf[0] << 8 | buf[1] == round(0.5 / 4.096 * 32768)
+    emu.unlock()
+
+
 def test_i2c_errors_are_retried_then_reported():
     clock, emu, s = make({0: 1.2})
     s.connect()
