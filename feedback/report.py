@@ -815,18 +815,15 @@ def report_date() -> dt.date:
 
 
 def _settings(args):
-    """The config in force, or None (with a warning) when it does not load."""
-    try:
-        return load_config(config_path(getattr(args, "config", None)))
-    except ConfigError as exc:
-        print(f"warning: {exc}; using the default data directory", file=sys.stderr)
-        return None
+    """The config in force. A config that does not load stops the command (ConfigError:
+    one line, exit 2): its records' directory is unknown, and another directory (the
+    default one) could hold another patient's records."""
+    return load_config(config_path(getattr(args, "config", None)))
 
 
-def records_dir(args, settings=None) -> Path:
-    """The records' directory of the config in force (``settings``: already loaded)."""
-    settings = settings if settings is not None else _settings(args)
-    data = default_data_dir(settings.records.data_dir if settings else "")
+def records_dir(args, settings) -> Path:
+    """The records' directory of the config in force (``settings``, already loaded)."""
+    data = default_data_dir(settings.records.data_dir)
     return data / SIMULATED if getattr(args, "simulated", False) else data
 
 
@@ -971,10 +968,12 @@ def install_config(new: Path, target: Path) -> str:
     tmp.write_bytes(data)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
-    if target.exists():
+    kept = target.exists()
+    if kept:
         shutil.copyfile(target, target.with_name(target.name + ".bak"))
     os.replace(tmp, target)
-    return f"installed {new} as {target} (previous kept as {target.name}.bak)"
+    return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
+                                             if kept else "")
 
 
 def _fsync_tree(root: Path) -> None:
@@ -999,10 +998,16 @@ def cmd_export(args) -> int:
         raise fail(f"{dest}: is a file, not a directory; give the stick's directory")
     if not dest.is_dir():
         raise fail(f"{dest}: no such directory (is the stick mounted?)")
+    target = config_path(getattr(args, "config", None))
+    try:
+        settings = load_config(target)
+    except ConfigError as exc:
+        if not target.is_file():  # a mistyped --config: nothing to replace, nothing to read
+            raise
+        settings, broken = None, exc  # a config on the stick may replace it
     notes, status = [], 0
     stick_config = dest / "ademcoach.toml"
     if stick_config.is_file():
-        target = config_path(getattr(args, "config", None))
         if target == REPO_CONFIG / "ademcoach.toml":
             notes.append(f"{stick_config}: not installed: this machine has no unit config "
                          "(give --config FILE)")
@@ -1014,7 +1019,12 @@ def cmd_export(args) -> int:
                 notes.append(f"{stick_config}: not installed, the current config stays:")
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
-    settings = _settings(args)
+            else:
+                settings = load_config(target)
+    if settings is None:  # the records' directory is unknown: export nothing
+        for note in notes:
+            print(note, file=sys.stderr)
+        raise broken
     data_dir = records_dir(args, settings)
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
@@ -1136,7 +1146,7 @@ def _erase(db: Path) -> int:
 
 
 def cmd_wipe(args) -> int:
-    data_dir = records_dir(args)
+    data_dir = records_dir(args, _settings(args))
     _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
     if not args.yes:
         print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",

@@ -1,0 +1,139 @@
+"""The plumbing of report, export and wipe: which config, which records, which files."""
+
+import sqlite3
+
+import pytest
+
+from feedback import events as ev
+from feedback.cli import main
+from feedback.clock import VirtualClock
+from feedback.records import Records
+from feedback.store import DB_NAME
+
+DAY0 = 1_760_000_000.0
+
+
+def _session(data, code="AB12"):
+    rec = Records(data, clock=VirtualClock(1000.0))
+    rec.start_session(code, "home", "", DAY0)
+    rec.add(ev.Breath(1010.0, start=1005.0, peak=1007.0, end=1010.0, inhale_s=2.0,
+                      exhale_s=3.0, rate_bpm=12.0))
+    rec.end_session("duration")
+    assert rec.close() == 0
+
+
+def _count(data) -> int:
+    conn = sqlite3.connect(data / DB_NAME)
+    try:
+        return conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def two_dirs(tmp_path, monkeypatch):
+    """The patient's records where the config says, and others in the default directory."""
+    patient, default = tmp_path / "patient", tmp_path / "xdg" / "ademcoach"
+    _session(patient, "AB12")
+    _session(default, "ZZ99")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ADEMCOACH_CONFIG", raising=False)
+    return patient, default
+
+
+def _bad_configs(tmp_path, patient):
+    typo = tmp_path / "typo.toml"
+    typo.write_text(f'[records]\ndata_dir = "{patient}"\ndat_dir = "x"\n')
+    only_unknown = tmp_path / "unknown.toml"
+    only_unknown.write_text('[records]\ndat_dir = "x"\n')
+    return {
+        "typo": (["--config", str(typo)], {}, f"{typo}:3: records.dat_dir: unknown key"),
+        "only an unknown key": (["--config", str(only_unknown)], {},
+                                f"{only_unknown}:2: records.dat_dir: unknown key"),
+        "missing": (["--config", str(tmp_path / "nonexist.toml")], {},
+                    f"{tmp_path / 'nonexist.toml'}: no such file"),
+        "bad env": ([], {"ADEMCOACH_CONFIG": str(tmp_path / "nope.toml")},
+                    f"{tmp_path / 'nope.toml'}: no such file"),
+    }
+
+
+@pytest.mark.parametrize("which", ["typo", "only an unknown key", "missing", "bad env"])
+@pytest.mark.parametrize("command", ["wipe", "report", "export"])
+def test_a_config_that_does_not_load_stops_the_command_and_touches_no_records(
+        two_dirs, tmp_path, monkeypatch, capsys, command, which):
+    patient, default = two_dirs
+    opts, env, said = _bad_configs(tmp_path, patient)[which]
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    out = tmp_path / "out"
+    argv = {"wipe": ["wipe", "--yes"], "report": ["report", "--out", str(out)],
+            "export": ["export", str(stick)]}[command] + opts
+    before = {p: p.read_bytes() for d in (patient, default) for p in d.rglob("*") if p.is_file()}
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"ademcoach {command}: {said}"), err
+    assert _count(patient) == 1 and _count(default) == 1
+    assert {p: p.read_bytes() for d in (patient, default) for p in d.rglob("*")
+            if p.is_file()} == before  # no export note either
+    assert not out.exists() and list(stick.iterdir()) == []
+
+
+def test_a_stick_config_is_not_installed_at_a_mistyped_config_path(two_dirs, tmp_path,
+                                                                   capsys):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text('[pacer]\nexhale_s = 8.0\n')
+    typo = tmp_path / "etc" / "ademcoach.tolm"
+    assert main(["export", str(stick), "--config", str(typo)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"ademcoach export: {typo}: no such file"
+    assert not typo.exists() and not typo.parent.exists()
+    assert [p.name for p in stick.iterdir()] == ["ademcoach.toml"]
+
+
+def test_a_stick_config_replaces_a_broken_one_and_the_export_goes_on(two_dirs, tmp_path,
+                                                                     capsys):
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    broken = f'[records]\ndata_dir = "{patient}"\n[pacer]\nexhale_s = 40\n'
+    cfg.write_text(broken)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    good = f'[records]\ndata_dir = "{patient}"\n'
+    (stick / "ademcoach.toml").write_text(good)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "exported 1 sessions" in out and "previous kept as unit.toml.bak" in out
+    assert cfg.read_text() == good and (tmp_path / "unit.toml.bak").read_text() == broken
+
+
+def test_a_broken_config_with_a_refused_stick_config_exports_nothing(two_dirs, tmp_path,
+                                                                     capsys):
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text("[pacer]\nexhale_s = 40\n")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text("[pacer]\nexhale_s = 50\n")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "not installed, the current config stays" in err[0]
+    assert err[-1].startswith(f"ademcoach export: {cfg}:2: pacer.exhale_s = 40")
+    assert [p.name for p in stick.iterdir()] == ["ademcoach.toml"]
+    assert not (patient / "last-export.json").exists()
+
+
+def test_install_config_mentions_a_backup_only_when_there_was_one(tmp_path):
+    from feedback.report import install_config
+
+    new = tmp_path / "new.toml"
+    new.write_text("[pacer]\nexhale_s = 8.0\n")
+    target = tmp_path / "etc" / "ademcoach.toml"
+    said = install_config(new, target)
+    assert said == f"installed {new} as {target}"
+    assert not (tmp_path / "etc" / "ademcoach.toml.bak").exists()
+    new.write_text("[pacer]\nexhale_s = 9.0\n")
+    assert install_config(new, target).endswith("(previous kept as ademcoach.toml.bak)")
