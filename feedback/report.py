@@ -1046,7 +1046,11 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
     """Write the export directory on ``dest`` atomically; returns the sessions in it."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
-    tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
+    except OSError as exc:  # a read-only or full stick, or one this user may not write
+        raise AdemError(f"export to {dest} failed, nothing was written: "
+                        f"cannot write there: {exc.strerror}") from None
     try:
         sessions = build_report(data_dir, tmp / "report", lang=lang)
         db = data_dir / DB_NAME

@@ -1,6 +1,7 @@
 """The plumbing of report, export and wipe: which config, which records, which files."""
 
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -137,3 +138,19 @@ def test_install_config_mentions_a_backup_only_when_there_was_one(tmp_path):
     assert not (tmp_path / "etc" / "ademcoach.toml.bak").exists()
     new.write_text("[pacer]\nexhale_s = 9.0\n")
     assert install_config(new, target).endswith("(previous kept as ademcoach.toml.bak)")
+
+
+def test_export_to_a_read_only_stick_is_one_line_exit_1_and_leaves_nothing(
+        two_dirs, tmp_path, tmpfs, capsys):
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{patient}"\n')
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"ademcoach export: export to {tmpfs} failed, nothing was written: "
+                   "cannot write there: Read-only file system\n")
+    assert list(tmpfs.iterdir()) == []
+    import json
+
+    assert json.loads((patient / "last-export.json").read_text())["status"] == "failed"
