@@ -14,25 +14,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from feedback.errors import RecordingError
 from feedback.recording import RecordingReader
 
 FIT_LOW_V, FIT_HIGH_V = 1.70, 1.95
 
 
 class RecordingSource:
+    """``pins`` get one column each: the columns named like ``belts`` (when the file has
+    them all), else ``channels``, else the file's columns in order, which must then be
+    exactly one per pin. Anything else, and a file with fewer than two samples, is a
+    ``RecordingError`` at construction (exit code 2 on the command line)."""
+
     def __init__(self, path, pins: Sequence[int] = (0,), channels: list[str] | None = None,
-                 *, start: float = 0.0, fit: bool = True, scale: float = 1.0,
-                 offset: float = 0.0, loop: bool = False):
+                 *, belts: Sequence[str] | None = None, start: float = 0.0, fit: bool = True,
+                 scale: float = 1.0, offset: float = 0.0, loop: bool = False):
         self.path = path
         self.pins = tuple(pins)
-        self.channels = channels
         self.start = start
         self.loop = loop
         self.finished = False
         n = len(self.pins)
+        self.channels = self._pick(channels, belts)
+        self._open()  # checks the columns and that there are two samples, before fitting
         if fit:
             lo, hi = [float("inf")] * n, [float("-inf")] * n
-            with RecordingReader(path, channels) as r:
+            with RecordingReader(path, self.channels) as r:
                 for s in r:
                     for i in range(n):
                         lo[i] = min(lo[i], s.values[i])
@@ -42,17 +49,41 @@ class RecordingSource:
             self._offset = [FIT_LOW_V - lo_ * k for lo_, k in zip(lo, self._scale, strict=True)]
         else:
             self._scale, self._offset = [scale] * n, [offset] * n
-        self._open()
+
+    def _pick(self, channels, belts) -> list[str] | None:
+        """The columns to replay, one per pin (None: all of them, in file order)."""
+        with RecordingReader(self.path, channels) as r:
+            columns = r.columns
+        n = len(self.pins)
+        if channels is None and belts and all(b in columns for b in belts):
+            columns = list(belts)
+        if len(columns) == n:
+            return list(columns) if channels is not None or belts else None
+        given = ", ".join(columns)
+        wanted = f"{n} belt{'s' if n != 1 else ''}"
+        if belts:
+            wanted += f" ({', '.join(belts)})"
+        by_name = (" or name the columns after the belts" if belts else "")
+        raise RecordingError(
+            self.path, 1, f"{len(columns)} signal column{'s' if len(columns) != 1 else ''} "
+                          f"({given}) for {wanted}: the replay takes one column per belt; keep "
+                          f"only those columns{by_name}")
 
     def _open(self) -> None:
         self._reader = RecordingReader(self.path, self.channels)
-        if len(self._reader.columns) < len(self.pins):
-            raise ValueError(f"{self.path}: {len(self._reader.columns)} signal column(s) for "
-                             f"{len(self.pins)} belt(s)")
-        self._rows = iter(self._reader)
-        first = next(self._rows)
+        try:
+            self._rows = iter(self._reader)
+            first = next(self._rows)
+            second = next(self._rows, None)
+        except BaseException:
+            self._reader.close()
+            raise
+        if second is None:
+            self._reader.close()
+            raise RecordingError(self.path, first.line, "only one sample: a replay needs at "
+                                                        "least two rows (and some breaths)")
         self._t0 = first.t
-        self._prev = self._next = first
+        self._prev, self._next = first, second
 
     def _advance(self, rt: float) -> None:
         while self._next.t <= rt:
@@ -63,7 +94,11 @@ class RecordingSource:
                 if not self.loop:
                     self.finished = True
                     return
-                shift = self._prev.t - self._t0
+                # Start again where the first row stands in for the last one; every whole
+                # pass that fits before rt is skipped at once (one reopen per call, however
+                # short the file is against the step).
+                period = self._prev.t - self._t0
+                shift = period * max(1, (rt - self._t0) // period)
                 self._reader.close()
                 self._open()
                 rt -= shift
@@ -73,6 +108,7 @@ class RecordingSource:
         rt = t - self.start + self._t0
         if not self.finished:
             self._advance(rt)
+            rt = t - self.start + self._t0  # a loop moved the start on
         a, b = self._prev, self._next
         if self.finished or b.t <= a.t:
             vals = a.values

@@ -1,6 +1,9 @@
 """A recording as the emulated chip's input, read back through the real driver."""
 
 import math
+import re
+import subprocess
+import sys
 
 import pytest
 
@@ -47,17 +50,96 @@ def test_fit_maps_each_column_onto_belt_volts(tmp_path):
 
 def test_end_holds_or_loops(tmp_path):
     f = write_csv(tmp_path / "rec.csv", seconds=2.0)
-    src = RecordingSource(f, fit=False)
+    src = RecordingSource(f, channels=["chest"], fit=False)
     last = src(5.0)[0]
     assert src.finished and last == pytest.approx(1.5 + 0.2 * math.sin(1.99), abs=1e-4)
-    looped = RecordingSource(f, fit=False, loop=True)
+    looped = RecordingSource(f, channels=["chest"], fit=False, loop=True)
     assert looped(2.5)[0] == pytest.approx(1.5 + 0.2 * math.sin(2.5 - 1.99), abs=2e-3)
     assert not looped.finished
 
 
 def test_bad_recording_is_reported_with_its_line(tmp_path):
     f = tmp_path / "bad.csv"
-    f.write_text("t,belly\n0,1\n0.1,x\n")
+    f.write_text("t,belly\n0,1\n0.1,2\n0.2,x\n")
     src = RecordingSource(f, fit=False)
-    with pytest.raises(RecordingError, match="bad.csv:3"):
+    with pytest.raises(RecordingError, match="bad.csv:4"):
         src(1.0)
+
+
+def test_a_one_row_recording_is_refused_at_once(tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("t,belly\n0,1\n")
+    with pytest.raises(RecordingError) as e:
+        RecordingSource(f, loop=True)
+    assert str(e.value) == (f"{f}:2: only one sample: a replay needs at least two rows "
+                            "(and some breaths)")
+
+
+def test_a_short_loop_far_behind_reopens_the_file_once(tmp_path, monkeypatch):
+    f = tmp_path / "two.csv"
+    f.write_text("t,belly\n0,1\n0.5,3\n")
+    src = RecordingSource(f, fit=False, loop=True)
+    opened = []
+    real = RecordingSource._open
+
+    def counted(self):
+        opened.append(1)
+        assert len(opened) < 5, "the file is reopened pass after pass"
+        real(self)
+
+    monkeypatch.setattr(RecordingSource, "_open", counted)
+    assert src(1e7 + 0.25)[0] == pytest.approx(2.0)  # 20 million passes later: mid-pass
+    assert len(opened) == 1 and not src.finished
+    assert src(1e7 + 0.5)[0] == pytest.approx(1.0)  # and on from there
+
+
+@pytest.mark.parametrize("header, pins, belts, said", [
+    ("t,belly", (0, 1), ("chest", "belly"),
+     "1 signal column (belly) for 2 belts (chest, belly): the replay takes one column per "
+     "belt; keep only those columns or name the columns after the belts"),
+    ("t,a,b,c", (0,), ("belly",),
+     "3 signal columns (a, b, c) for 1 belt (belly): the replay takes one column per belt; "
+     "keep only those columns or name the columns after the belts"),
+    ("t,a,b", (0,), None,
+     "2 signal columns (a, b) for 1 belt: the replay takes one column per belt; keep only "
+     "those columns"),
+])
+def test_columns_that_do_not_match_the_belts_are_refused_before_reading(
+        tmp_path, header, pins, belts, said):
+    f = tmp_path / "rec.csv"
+    n = header.count(",")
+    f.write_text(header + "\n" + "".join(f"{i / 10}" + ",1" * n + "\n" for i in range(50)))
+    with pytest.raises(RecordingError) as e:
+        RecordingSource(f, pins=pins, belts=belts)
+    assert str(e.value) == f"{f}:1: {said}"
+
+
+def test_columns_named_like_the_belts_are_picked_by_name(tmp_path):
+    f = write_csv(tmp_path / "rec.csv")  # t,chest,belly
+    src = RecordingSource(f, pins=(0,), belts=["belly"], fit=False)
+    assert src(2.0)[0] == pytest.approx(0.8 + 0.1 * 2.0, abs=1e-3)
+    both = RecordingSource(f, pins=(0, 1), belts=["belly", "chest"], fit=False)
+    assert both(2.0)[0] == pytest.approx(0.8 + 0.1 * 2.0, abs=1e-3)
+    assert both(2.0)[1] == pytest.approx(1.5 + 0.2 * math.sin(2.0), abs=1e-3)
+
+
+def test_run_sim_refuses_a_recording_it_cannot_replay_with_one_line(tmp_path, sim_config):
+    one = tmp_path / "one.csv"
+    one.write_text("t,belly\n0,1\n")
+    two_belts = tmp_path / "two.toml"
+    text = sim_config.read_text()
+    text = re.sub(r"(?m)^belts = .*$", 'belts = ["chest", "belly"]', text)
+    text = re.sub(r"(?m)^channels = .*$", 'channels = ["A0", "A1"]', text)
+    two_belts.write_text(text)
+    belly = tmp_path / "belly.csv"
+    belly.write_text("t,belly\n" + "".join(f"{i / 10},{i % 7}\n" for i in range(100)))
+    for rec, cfg, said in [
+        (one, sim_config, f"{one}:2: only one sample"),
+        (belly, two_belts, f"{belly}:1: 1 signal column (belly) for 2 belts"),
+    ]:
+        r = subprocess.run([sys.executable, "-m", "feedback.cli", "run", "--sim", str(rec),
+                            "--headless", "--duration", "5", "--speed", "0",
+                            "--config", str(cfg)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.startswith(f"ademcoach run: {said}") and r.stderr.count("\n") == 1
