@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=_positive, metavar="S",
                      help="stop after S seconds of session time")
     run.add_argument("--speed", type=float, metavar="X",
-                     help="simulation speed (1 = real time, 0 = as fast as possible)")
+                     help="simulation speed: 1 = real time, from 0.01 to 1000, 0 = as fast "
+                          "as possible (default: 10 headless, else 1)")
     run.add_argument("--config", metavar="FILE", help="config file")
     run.add_argument("--events", metavar="FILE", help="also write the event stream to FILE")
     run.add_argument("--wait", action="store_true",

@@ -22,6 +22,7 @@ log = logging.getLogger("ademcoach")
 
 SIM_DEFAULT_S = 60.0
 SIM_HEADLESS_SPEED = 10.0
+SPEED_MIN, SPEED_MAX = 0.01, 1000.0  # --speed: 100 times slower to 1000 times faster
 
 
 def setup_logging(level=logging.INFO) -> logging.handlers.QueueListener:
@@ -47,8 +48,9 @@ def make_clock(sim: str | None, speed: float | None, headless: bool):
         return MonotonicClock()
     if speed is None:
         speed = SIM_HEADLESS_SPEED if headless else 1.0
-    if speed < 0:
-        raise BadInput(f"--speed {speed:g}: must be 0 (as fast as possible) or more")
+    if not (speed == 0 or SPEED_MIN <= speed <= SPEED_MAX):  # nan and inf included
+        raise BadInput(f"--speed {speed:g}: must be 0 (as fast as possible) or from "
+                       f"{SPEED_MIN:g} to {SPEED_MAX:g} (1 = real time)")
     return VirtualClock() if speed == 0 else ScaledClock(speed)
 
 
