@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,17 +128,31 @@ class Programme:
 
 def available(config_dir: Path | None = None) -> list[str]:
     """Programme names that can be chosen (shipped and next to the config file)."""
-    names = {p.stem for p in SHIPPED.glob("*.toml")}
+    found = list(SHIPPED.glob("*.toml"))
     if config_dir and (config_dir / "programs").is_dir():
-        names |= {p.stem for p in (config_dir / "programs").glob("*.toml")}
-    return sorted(names)
+        found += (config_dir / "programs").glob("*.toml")
+    return sorted({p.stem for p in found if p.is_file()})
 
 
 def find(name: str, config_dir: Path | None = None) -> Path | None:
+    """The file of programme ``name``: next to the config, else shipped; None if neither
+    has it. A folder that cannot be looked in (no permission), or a ``NAME.toml`` that is
+    not a file, is a ConfigError: which programme is meant cannot be known then."""
     for base in ([config_dir / "programs"] if config_dir else []) + [SHIPPED]:
         p = base / f"{name}.toml"
-        if p.is_file():
-            return p
+        try:
+            st = os.stat(p)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise ConfigError([Problem(os.fspath(base), None,
+                                       f"cannot look for programme {name!r} here: "
+                                       f"{exc.strerror}")]) from None
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise ConfigError([Problem(os.fspath(p), None,
+                                       f"is {what}, not a programme file")])
+        return p
     return None
 
 

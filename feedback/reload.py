@@ -77,6 +77,7 @@ class ConfigWatcher:
         self._last_check = float("-inf")
         self._sigs: dict[Path, tuple | None] = {}
         self._hash: str | None = None
+        self._problem: str | None = None  # the file problem last reported, once
         self._watch_files()
         self._hash = self._content_hash()
 
@@ -99,11 +100,14 @@ class ConfigWatcher:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _watch_files(self) -> None:
-        self._sigs = {p: self._sig(p) for p in self._files()}
+        try:
+            self._sigs = {p: self._sig(p) for p in self._files()}
+        except ConfigError:  # the programme cannot be looked for: poll says so
+            self._sigs = {self.path: self._sig(self.path)}
 
-    def _content_hash(self) -> str:
+    def _content_hash(self, files: list[Path] | None = None) -> str:
         h = hashlib.sha256()
-        for p in self._files():
+        for p in list(self._sigs) if files is None else files:
             try:
                 h.update(p.read_bytes())
             except OSError:
@@ -121,11 +125,22 @@ class ConfigWatcher:
             return None
         forced, self._requested = self._requested, False
         self._last_check = now
-        sigs = {p: self._sig(p) for p in self._files()}
+        try:
+            files = self._files()
+        except ConfigError as exc:  # e.g. programs/ can no longer be entered
+            said = str(exc)
+            if said == self._problem:
+                return None
+            self._problem = said
+            for p in exc.problems:
+                log.warning("config not applied: %s", p)
+            return Rejected(exc)
+        self._problem = None
+        sigs = {p: self._sig(p) for p in files}
         if not forced and sigs == self._sigs:
             return None
         self._sigs = sigs
-        digest = self._content_hash()
+        digest = self._content_hash(files)
         if digest == self._hash:
             return None
         self._hash = digest

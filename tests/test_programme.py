@@ -90,3 +90,82 @@ def test_no_praise_in_movement_and_load_exercises_unless_listed():
         assert not kinds[kind].cue_on("good") and kinds[kind].cue_on("breathe_on")
     listed = replace(kinds["movement"], cues=("good", "breathe_on"))
     assert listed.cue_on("good") and not listed.cue_on("slower")
+
+
+@pytest.fixture
+def locked_programs(tmp_path, monkeypatch):
+    """``programs/`` beside the config, which cannot be entered (chmod 000; as root, whom
+    permissions do not stop, looking into it is refused the way they would refuse it)."""
+    import os
+
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    write(programs, GOOD_HEAD + EX.format(n=1), "clinic.toml")
+
+    def lock():
+        programs.chmod(0)
+        if os.geteuid() == 0:
+            real_stat = os.stat
+
+            def stat(path, *args, **kwargs):
+                if os.path.dirname(os.fspath(path)) == str(programs):
+                    raise PermissionError(13, "Permission denied", os.fspath(path))
+                return real_stat(path, *args, **kwargs)
+
+            monkeypatch.setattr(os, "stat", stat)
+
+    def unlock():
+        monkeypatch.undo()
+        programs.chmod(0o755)
+
+    yield programs, lock, unlock
+    unlock()
+
+
+def test_a_programs_folder_that_cannot_be_entered_is_a_clear_problem_at_start(
+        tmp_path, locked_programs, capsys):
+    from feedback.cli import main
+
+    programs, lock, _ = locked_programs
+    cfg = write(tmp_path, '[patient]\ncode = "X1"\n', "ademcoach.toml")
+    lock()
+    assert main(["check-config", str(cfg)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{programs}: cannot look for programme 'clinic' here: Permission denied",
+                   f"{cfg}: 1 problem"]
+
+
+def test_a_programs_folder_locked_while_running_keeps_the_last_good_programme(
+        tmp_path, locked_programs):
+    from feedback.reload import ConfigWatcher, Rejected, Reloaded, load_all
+
+    programs, lock, unlock = locked_programs
+    cfg = write(tmp_path, '[patient]\ncode = "X1"\n', "ademcoach.toml")
+    settings, programme = load_all(cfg)
+    assert programme.source == str(programs / "clinic.toml")
+    w = ConfigWatcher(cfg, settings)
+    assert w.poll(0.0) is None
+    lock()
+    r = w.poll(1.0)
+    assert isinstance(r, Rejected)
+    assert str(r.error) == f"{programs}: cannot look for programme 'clinic' here: " \
+                           "Permission denied"
+    assert w.current is settings
+    assert w.poll(2.0) is None and w.poll(3.0) is None  # said once, not every second
+    unlock()
+    assert w.poll(4.0) is None  # nothing changed meanwhile
+    write(programs, GOOD_HEAD + EX.format(n=1) + EX.format(n=2), "clinic.toml")
+    r = w.poll(5.0)
+    assert isinstance(r, Reloaded) and [e.id for e in r.programme.exercises] == ["a1", "a2"]
+
+
+def test_a_programme_that_is_a_directory_is_said_as_such(tmp_path):
+    from feedback.programme import available
+
+    (tmp_path / "programs" / "p_dir.toml").mkdir(parents=True)
+    cfg = write(tmp_path, '[programme]\nname = "p_dir"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    assert str(err.value) == (f"{tmp_path / 'programs' / 'p_dir.toml'}: is a directory, "
+                              "not a programme file")
+    assert available(tmp_path) == ["clinic", "home"]
