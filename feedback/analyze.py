@@ -31,6 +31,8 @@ def cmd_analyze(args) -> int:
         if len(belts) > 2:
             raise BadInput(f"{args.recording}: {len(belts)} signal columns "
                            f"({', '.join(belts)}); pick one or two with --channel")
+        if not isinstance(polarity, str):
+            polarity = _polarity_by_name(polarity, settings, belts, args.recording)
         analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity)
         feed = analyzer.feed
         write = sys.stdout.write
@@ -39,3 +41,17 @@ def cmd_analyze(args) -> int:
                 write(event.to_json() + "\n")
     sys.stdout.flush()
     return 0
+
+
+def _polarity_by_name(polarity: list[str], settings, columns: list[str], recording) -> list:
+    """A per-belt ``analysis.polarity`` for the recording's columns, matched by belt name
+    (a file's columns need not be in the config's order)."""
+    belts = list(settings.sensor.belts)
+    for name in columns:
+        if name not in belts:
+            raise BadInput(
+                f"{recording}: column {name!r} is not a belt of {settings.source} "
+                f"({', '.join(belts)}), whose analysis.polarity is given per belt; name the "
+                "columns after the belts, pick them with --channel, or give one polarity "
+                "for all")
+    return [polarity[belts.index(name)] for name in columns]

@@ -93,3 +93,33 @@ def test_analyze_finds_the_config_as_the_unit_does_and_refuses_a_column_twice(
     assert main(["analyze", str(rec), "--channel", "belly", "--channel", "belly"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith("--channel belly given twice; name two different columns")
+
+
+def test_a_per_belt_polarity_goes_to_the_column_of_that_name(tmp_path, capsys, monkeypatch):
+    import feedback.analyze
+
+    given = []
+
+    class Spy(feedback.analyze.BreathAnalyzer):
+        def __init__(self, belts, **kw):
+            given.append((list(belts), kw["polarity"]))
+            super().__init__(belts, **kw)
+
+    monkeypatch.setattr(feedback.analyze, "BreathAnalyzer", Spy)
+    samples, _ = breathing(30, rate_bpm=12, fs=25, noise=0.01)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n'
+                   '[analysis]\npolarity = ["normal", "inverted"]\n')
+    rec = write(tmp_path / "r.csv", "t,belly,chest", [(t, -x, x) for t, x in samples])
+    assert main(["analyze", str(rec), "--config", str(cfg)]) == 0
+    assert given[-1] == (["belly", "chest"], ["inverted", "normal"])
+    assert main(["analyze", str(rec), "--channel", "chest", "--config", str(cfg)]) == 0
+    assert given[-1] == (["chest"], ["normal"])
+    capsys.readouterr()
+    other = write(tmp_path / "o.csv", "t,resp", samples)
+    assert main(["analyze", str(other), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"ademcoach analyze: {other}: column 'resp' is not a belt of {cfg} "
+                   "(chest, belly), whose analysis.polarity is given per belt; name the "
+                   "columns after the belts, pick them with --channel, or give one polarity "
+                   "for all\n")
