@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 
 from feedback.analysis import BreathAnalyzer
-from feedback.errors import BadInput
+from feedback.errors import AdemError, BadInput
 
 
 def cmd_analyze(args) -> int:
-    from feedback.cli import config_path
+    from feedback.cli import config_path, drop_stdout
     from feedback.config import load_config
     from feedback.recording import RecordingReader
 
@@ -36,10 +36,18 @@ def cmd_analyze(args) -> int:
         analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity)
         feed = analyzer.feed
         write = sys.stdout.write
-        for sample in reader:
-            for event in feed(sample.t, sample.values):
-                write(event.to_json() + "\n")
-    sys.stdout.flush()
+        try:
+            for sample in reader:
+                for event in feed(sample.t, sample.values):
+                    write(event.to_json() + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            drop_stdout()  # the reader has enough (analyze ... | head): not a failure
+            raise
+        except OSError as exc:
+            drop_stdout()
+            raise AdemError(f"cannot write the events to standard output: "
+                            f"{exc.strerror}") from None
     return 0
 
 

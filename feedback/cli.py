@@ -177,14 +177,36 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        code = args.func(args)
     except AdemError as exc:
         print(f"ademcoach {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
+        drop_stdout()
         return 0
     except KeyboardInterrupt:
         return 130
+    try:
+        sys.stdout.flush()  # what is still buffered: a full disk is said here, not on exit
+    except BrokenPipeError:
+        drop_stdout()
+    except OSError as exc:
+        drop_stdout()
+        print(f"ademcoach {args.command}: cannot write to standard output: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    return code
+
+
+def drop_stdout() -> None:
+    """After a write to stdout failed (a full disk, a closed pipe): send what is still
+    buffered, and anything later, to /dev/null, so leaving does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor
+        pass
 
 
 def fail(message: str) -> BadInput:

@@ -54,6 +54,35 @@ def make_clock(sim: str | None, speed: float | None, headless: bool):
     return VirtualClock() if speed == 0 else ScaledClock(speed)
 
 
+class ExtraOutput:
+    """An output the session does not depend on (the ``--events`` file, the headless
+    status line): a write that fails is said once, in the log, and that output stops;
+    the session, its screen, ring and records go on. ``on_fail`` runs once then."""
+
+    def __init__(self, write, what: str, on_fail=None):
+        self._write = write
+        self.what = what
+        self.on_fail = on_fail
+        self.failed = False
+
+    def __call__(self, *args) -> None:
+        if self.failed:
+            return
+        try:
+            self._write(*args)
+        except OSError as exc:
+            self.fail(exc)
+
+    def fail(self, exc: OSError) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        log.warning("%s: cannot write (%s): no more output there; the session goes on",
+                    self.what, exc.strerror or exc)
+        if self.on_fail is not None:
+            self.on_fail()
+
+
 def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
     """The unit's answer to a problem at start that a person must fix (a bad config file,
     a sensor that does not answer): show it on the screen and try again every ``poll_s``
@@ -191,6 +220,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback import notify
     from feedback.analysis import BreathAnalyzer
     from feedback.app import Session, SessionClock, read_text, status_line
+    from feedback.cli import drop_stdout
     from feedback.coach import Coach
     from feedback.display import Display, ReopeningDisplay
     from feedback.exportnote import ExportWatcher
@@ -217,7 +247,9 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                 events_file = open(events_path, "w", encoding="utf-8", buffering=1)
             except OSError as exc:
                 raise BadInput(f"--events {events_path}: cannot write: {exc.strerror}") from None
-            sinks.append(lambda e: events_file.write(e.to_json() + "\n"))
+            events_out = ExtraOutput(lambda e: events_file.write(e.to_json() + "\n"),
+                                     f"--events {events_path}")
+            sinks.append(events_out)
         session_clock = SessionClock(clock, clock.now())
         records = Records.from_settings(settings, session_clock,
                                         subdir=SIMULATED if sim else "")
@@ -231,8 +263,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
-            status=status_line() if status and (display is None or display_problem) else None,
-            duration=duration,
+            status=ExtraOutput(status_line(), "status line (standard output)", drop_stdout)
+            if status and (display is None or display_problem) else None, duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
             exports=ExportWatcher(default_data_dir(settings.records.data_dir)),
@@ -255,7 +287,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         if records is not None:
             records.close()
         if events_file is not None:
-            events_file.close()
+            try:
+                events_file.close()
+            except OSError as exc:  # what was still buffered could not be written
+                events_out.fail(exc)
         if display is not None:
             display.close()
         parts.close()

@@ -30,3 +30,61 @@ def test_a_bad_speed_on_the_command_line_is_one_line_and_exit_2(sim_config, caps
     err = capsys.readouterr().err
     assert err == ("ademcoach run: --speed 5000: must be 0 (as fast as possible) or from "
                    "0.01 to 1000 (1 = real time)\n")
+
+
+def _sessions(data):
+    import sqlite3
+
+    from feedback.store import DB_NAME, SIMULATED
+
+    conn = sqlite3.connect(data / SIMULATED / DB_NAME)
+    try:
+        return conn.execute("SELECT end_reason FROM sessions").fetchall()
+    finally:
+        conn.close()
+
+
+def test_an_events_file_that_cannot_be_written_is_said_once_and_the_session_runs_on(
+        sim_config, tmp_path, capsys):
+    assert main(["run", "--sim", "calm", "--headless", "--duration", "30", "--speed", "0",
+                 "--events", "/dev/full", "--config", str(sim_config)]) == 0
+    said = capsys.readouterr()
+    assert said.err.count("--events /dev/full: cannot write (No space left on device)") == 1
+    assert "breaths" in said.out  # the summary: the session ran to its end
+    assert _sessions(tmp_path / "data") == [("duration",)]
+
+
+def test_a_status_line_that_cannot_be_written_stops_and_the_session_runs_on(
+        sim_config, tmp_path, capsys, monkeypatch):
+    import sys
+
+    full = open("/dev/full", "w")
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        code = main(["run", "--sim", "calm", "--headless", "--duration", "30", "--speed", "0",
+                     "--config", str(sim_config)])
+    finally:
+        monkeypatch.undo()
+        full.close()
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err.count("status line (standard output): cannot write") == 1, err
+    assert _sessions(tmp_path / "data") == [("duration",)]
+
+
+def test_analyze_into_a_full_disk_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    import sys
+
+    rec = tmp_path / "r.csv"
+    rec.write_text("t,belly\n" + "".join(f"{i / 25},{math.sin(i / 25):.4f}\n"
+                                         for i in range(25 * 60)))
+    full = open("/dev/full", "w")
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        code = main(["analyze", str(rec)])
+    finally:
+        monkeypatch.undo()
+        full.close()
+    assert code == 1
+    assert capsys.readouterr().err == ("ademcoach analyze: cannot write the events to "
+                                       "standard output: No space left on device\n")
