@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -925,6 +926,30 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     return sessions
 
 
+# The names the report gives its files: an earlier report's files are replaced by name.
+REPORT_FILES = ("summary.txt", "sessions.csv", "exercises.csv", "days.csv")
+_REPORT_CHART = re.compile(r"(session-\d{5,}|calendar-.+)\.png")
+
+
+def _earlier_report(out: Path) -> list[Path]:
+    """The files an earlier report left in ``out``. A directory with other things in it but
+    no report is refused: the report would leave its files among someone else's."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return []
+    if not (out / "summary.txt").is_file():
+        raise fail(f"--out {out}: not empty and no earlier report in it; give a new or "
+                   "empty directory, or that of an earlier report (its files are replaced)")
+    return [p for p in out.iterdir() if p.is_file() and (
+        p.name in REPORT_FILES or _REPORT_CHART.fullmatch(p.name))]
+
+
+def _within(path, root: Path) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(root.resolve())
+    except (OSError, TypeError, ValueError):
+        return False
+
+
 def cmd_report(args) -> int:
     since = _parse_since(args.since)
     out = Path(args.out or "ademcoach-report")
@@ -933,9 +958,18 @@ def cmd_report(args) -> int:
     settings = _settings(args)
     data = records_dir(args, settings)
     try:
+        earlier = _earlier_report(out)
         sessions = build_report(data, out, since, getattr(args, "patient", None),
                                 lang=report_language(args, settings))
+        written = set(REPORT_FILES) | {f"session-{s.id:05d}.png" for s in sessions} | {
+            f"calendar-{s.patient or 'none'}.png" for s in sessions}
+        for old in earlier:  # charts of sessions no longer reported, and the like
+            if old.name not in written:
+                old.unlink(missing_ok=True)
     except OSError as exc:
+        if exc.filename is not None and not _within(exc.filename, out):
+            raise AdemError(f"{exc.filename}: cannot read the records: {exc.strerror}") \
+                from None
         raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
     print(f"{len(sessions)} sessions reported in {out}/ (summary.txt, CSV and PNG)")
     if not sessions and not getattr(args, "simulated", False) and \
@@ -1026,6 +1060,7 @@ def cmd_export(args) -> int:
             print(note, file=sys.stderr)
         raise broken
     data_dir = records_dir(args, settings)
+    _found(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)

@@ -154,3 +154,66 @@ def test_export_to_a_read_only_stick_is_one_line_exit_1_and_leaves_nothing(
     import json
 
     assert json.loads((patient / "last-export.json").read_text())["status"] == "failed"
+
+
+@pytest.fixture
+def unit(two_dirs, tmp_path):
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{patient}"\n')
+    return patient, cfg
+
+
+def test_a_report_into_an_earlier_report_replaces_its_files_and_nothing_else(
+        unit, tmp_path, capsys):
+    patient, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    assert (out / "session-00001.png").is_file() and (out / "calendar-AB12.png").is_file()
+    (out / "notes.txt").write_text("mine")
+    (out / "session-00007.png").write_bytes(b"an earlier chart")
+    assert main(["report", "--config", str(cfg), "--out", str(out),
+                 "--patient", "CD34"]) == 0
+    assert "No sessions" in (out / "summary.txt").read_text()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "days.csv", "exercises.csv", "notes.txt", "sessions.csv", "summary.txt"]
+
+
+def test_a_report_into_a_folder_of_other_things_is_refused(unit, tmp_path, capsys):
+    patient, cfg = unit
+    out = tmp_path / "Desktop"
+    out.mkdir()
+    (out / "calendar-holiday.png").write_bytes(b"not the report's")
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"ademcoach report: --out {out}: not empty and no earlier report in it; "
+                   "give a new or empty directory, or that of an earlier report (its files "
+                   "are replaced)\n")
+    assert [p.name for p in out.iterdir()] == ["calendar-holiday.png"]
+
+
+def test_a_records_problem_is_not_blamed_on_out(unit, tmp_path, capsys, monkeypatch):
+    patient, cfg = unit
+
+    def denied(data_dir):
+        raise PermissionError(13, "Permission denied", str(data_dir))
+
+    monkeypatch.setattr("feedback.report.damaged_files", denied)
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == (f"ademcoach report: {patient}: cannot read the "
+                                       "records: Permission denied\n")
+
+
+def test_export_without_permission_on_the_records_names_export(unit, tmp_path, capsys,
+                                                               monkeypatch):
+    patient, cfg = unit
+    real = __import__("os").access
+    monkeypatch.setattr("os.access", lambda p, mode, **kw: False if str(p) == str(patient)
+                        else real(p, mode, **kw))
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"{patient}: no permission to read the records" in err
+    assert err.rstrip().endswith("sudo -u ademcoach ademcoach export")
+    assert list(stick.iterdir()) == []
