@@ -12,6 +12,10 @@ import sys
 from feedback.analysis import BreathAnalyzer
 from feedback.errors import AdemError, BadInput
 
+# A longer step in ``t`` is a gap in the recording (a sensor fault, samples dropped), said
+# as a warning: the analysis cannot tell it from a breath held still.
+MAX_GAP_S = 1.0
+
 
 def cmd_analyze(args) -> int:
     from feedback.cli import config_path, drop_stdout
@@ -36,8 +40,15 @@ def cmd_analyze(args) -> int:
         analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity)
         feed = analyzer.feed
         write = sys.stdout.write
+        prev_t = None
         try:
             for sample in reader:
+                if prev_t is not None and sample.t - prev_t > MAX_GAP_S:
+                    print(f"{args.recording}:{sample.line}: warning: no samples for "
+                          f"{sample.t - prev_t:g} s (t {prev_t:.2f} to {sample.t:.2f}); the "
+                          "analysis sees no breathing there and may report a hold",
+                          file=sys.stderr)
+                prev_t = sample.t
                 for event in feed(sample.t, sample.values):
                     write(event.to_json() + "\n")
             sys.stdout.flush()

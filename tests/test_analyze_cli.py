@@ -123,3 +123,18 @@ def test_a_per_belt_polarity_goes_to_the_column_of_that_name(tmp_path, capsys, m
                    "(chest, belly), whose analysis.polarity is given per belt; name the "
                    "columns after the belts, pick them with --channel, or give one polarity "
                    "for all\n")
+
+
+def test_a_gap_in_the_recording_is_a_warning_with_its_line(tmp_path, capsys):
+    samples, _ = breathing(60, rate_bpm=12, fs=25, noise=0.01)
+    rows = [(t if t < 30 else t + 5.0, x) for t, x in samples]  # 5 s without samples
+    rec = write(tmp_path / "r.csv", "t,belly", rows)
+    line = 2 + next(i for i, (t, _) in enumerate(rows) if t >= 35.0)
+    assert main(["analyze", str(rec)]) == 0
+    said = capsys.readouterr()
+    gap_from = max(t for t, _ in rows if t < 30)
+    assert said.err == (f"{rec}:{line}: warning: no samples for "
+                        f"{rows[line - 2][0] - gap_from:g} s (t {gap_from:.2f} to "
+                        f"{rows[line - 2][0]:.2f}); the analysis sees no breathing there "
+                        "and may report a hold\n")
+    assert said.out  # the events are still there
