@@ -36,40 +36,51 @@ class RecordingReader:
     def __init__(self, path, channels: list[str] | None = None):
         self.path = os.fspath(path)
         try:
-            self._fh = open(self.path, encoding="utf-8", newline="")
+            self._fh = open(self.path, "rb")  # decoded line by line: errors get their line
         except FileNotFoundError:
             raise RecordingError(self.path, None, "no such file") from None
         except IsADirectoryError:
             raise RecordingError(self.path, None, "is a directory, not a recording") from None
         except OSError as exc:
             raise RecordingError(self.path, None, f"cannot open: {exc.strerror}") from None
+        self._line = 0
         try:
             self.columns, self._picks = self._read_header(channels)
         except BaseException:
             self._fh.close()
             raise
-        self._line = 1
+
+    def _readline(self) -> str:
+        """The next line as text ('' at the end); counts lines."""
+        raw = self._fh.readline()
+        if not raw:
+            return ""
+        self._line += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecordingError(self.path, self._line, "not a text file (not UTF-8)") from None
 
     def _read_header(self, channels):
-        try:
-            header = self._fh.readline()
-        except UnicodeDecodeError:
-            raise RecordingError(self.path, 1, "not a text file (not UTF-8)") from None
-        if not header.strip():
+        header = self._readline()
+        while header and not header.strip():  # blank lines before the header
+            header = self._readline()
+        if not header:
             raise RecordingError(self.path, 1, "empty file: expected a header 't,<belt>,...'")
+        at = self._line
         names = [n.strip() for n in header.strip().lstrip("\ufeff").split(",")]
         if names[0] != "t":
             raise RecordingError(
-                self.path, 1, f"first column must be 't' (time in seconds), not {names[0]!r}"
+                self.path, at, f"first column must be 't' (time in seconds), not {names[0]!r}"
             )
         belts = names[1:]
         if not belts:
-            raise RecordingError(self.path, 1, "no signal column after 't'")
+            raise RecordingError(self.path, at, "no signal column after 't'")
         for i, name in enumerate(belts):
             if not name:
-                raise RecordingError(self.path, 1, f"column {i + 2} has no name")
+                raise RecordingError(self.path, at, f"column {i + 2} has no name")
             if name in belts[:i] or name == "t":
-                raise RecordingError(self.path, 1, f"column name {name!r} appears twice")
+                raise RecordingError(self.path, at, f"column name {name!r} appears twice")
         if channels is None:
             picks = list(range(len(belts)))
             chosen = belts
@@ -78,7 +89,7 @@ class RecordingReader:
             for ch in channels:
                 if ch not in belts:
                     raise RecordingError(
-                        self.path, 1, f"no channel {ch!r}; the file has {', '.join(belts)}"
+                        self.path, at, f"no channel {ch!r}; the file has {', '.join(belts)}"
                     )
                 picks.append(belts.index(ch))
             chosen = list(channels)
@@ -90,14 +101,11 @@ class RecordingReader:
         ncols = self._ncols
         picks = self._picks
         path = self.path
+        readline = self._readline
         while True:
-            try:
-                raw = self._fh.readline()
-            except UnicodeDecodeError:
-                raise RecordingError(path, self._line + 1, "not a text file (not UTF-8)") from None
+            raw = readline()
             if not raw:
                 break
-            self._line += 1
             line = self._line
             text = raw.strip()
             if not text:

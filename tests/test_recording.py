@@ -6,7 +6,7 @@ from feedback.recording import RecordingReader, RecordingWriter, read_recording
 
 def write(tmp_path, text, name="rec.csv"):
     p = tmp_path / name
-    p.write_text(text)
+    p.write_bytes(text) if isinstance(text, bytes) else p.write_text(text)
     return p
 
 
@@ -38,6 +38,10 @@ def test_reads_rows_and_picks_channels(tmp_path):
         ("t,resp\n0,1\n0,2\n", 3, "stands still"),
         ("t,resp\n0,nan\n", 2, "finite"),
         ("t,resp\n0,1\n0.1,inf\n", 3, "finite"),
+        ("\n\ntime,resp\n0,1\n", 3, "first column must be 't'"),
+        ("\n\nt,resp\n0,1\n0.1,abc\n", 5, "not a number: 'abc'"),
+        (b"t,resp\n0,1\n0.1,\xff\n0.2,2\n", 3, "not a text file (not UTF-8)"),
+        (b"t,r\xe9sp\n0,1\n", 1, "not a text file (not UTF-8)"),
     ],
 )
 def test_malformed_files_name_the_line(tmp_path, text, line, message):
