@@ -22,7 +22,10 @@ SYSTEM_CONFIG = Path("/etc/ademcoach/ademcoach.toml")
 
 def config_path(given: str | None) -> Path:
     """Which config file to use: --config, $ADEMCOACH_CONFIG, /etc/ademcoach, the shipped one."""
-    if given:
+    if given is not None:
+        if not given.strip():
+            raise BadInput("the config file name is empty: give a path, or leave it out "
+                           "for the default")
         return Path(given)
     env = os.environ.get("ADEMCOACH_CONFIG")
     if env:
@@ -40,6 +43,13 @@ def _positive(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
     return value
+
+
+def _png(text: str) -> str:
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a file name "
+                                         "ending in .png")
+    return text
 
 
 def cmd_check_config(args) -> int:
@@ -96,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a session (on the unit, or simulated with --sim)")
     run.add_argument("--sim", nargs="?", const="calm", metavar="SCENARIO",
-                     help="simulated patient and emulated parts (default scenario: calm)")
+                     help="simulated patient and emulated parts: a scenario (default calm; "
+                          "see config/scenarios) or a recording FILE.csv to replay")
     run.add_argument("--headless", action="store_true",
                      help="no window: a live status line in the terminal")
     run.add_argument("--duration", type=_positive, metavar="S",
@@ -132,15 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     hw.set_defaults(func=_lazy("device.hwcheck", "cmd_hw_check"))
 
     rd = sub.add_parser("render", help="render a screen with example data to a PNG")
-    rd.add_argument("screen", metavar="SCREEN")
-    rd.add_argument("--out", required=True, metavar="PNG")
-    rd.add_argument("--size", default="800x480", metavar="WxH")
+    rd.add_argument("screen", metavar="SCREEN",
+                    help="idle, calibration, exercise, hold, pause, summary, sensor or config")
+    rd.add_argument("--out", required=True, metavar="PNG", type=_png,
+                    help="the picture to write (a file name ending in .png)")
+    rd.add_argument("--size", default="800x480", metavar="WxH",
+                    help="screen size in pixels (default 800x480; from 480x320 to 1920x1080)")
     rd.add_argument("--lang", choices=("nl", "en"), default="nl")
     rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")
-    rp.add_argument("--since", metavar="DATE")
-    rp.add_argument("--out", metavar="DIR")
+    rp.add_argument("--since", metavar="DATE",
+                    help="only the sessions from this day on, as YYYY-MM-DD")
+    rp.add_argument("--out", metavar="DIR",
+                    help="directory to write the report into (default: ./ademcoach-report); "
+                         "an earlier report there is replaced")
     rp.add_argument("--config", metavar="FILE")
     rp.add_argument("--patient", metavar="CODE", help="only the sessions of this patient code")
     rp.add_argument("--simulated", action="store_true",
@@ -159,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     wp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     wp.add_argument("--config", metavar="FILE")
     wp.set_defaults(func=_lazy("feedback.report", "cmd_wipe"))
+    p.commands = tuple(sub.choices)
     return p
 
 
@@ -174,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if not getattr(args, "command", None):
-        parser.print_help()
+        names = ", ".join(parser.commands)
+        print(f"ademcoach: give a command: {names} (see ademcoach --help)", file=sys.stderr)
         return 2
     try:
         code = args.func(args)

@@ -23,9 +23,50 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"ademcoach {__version__}"
 
 
-def test_no_command_prints_help_and_exits_2(capsys):
+def test_no_command_is_one_line_on_stderr_and_exit_2(capsys):
     assert main([]) == 2
-    assert "usage" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == ("ademcoach: give a command: run, analyze, check-config, hw-check, "
+                        "render, report, export, wipe (see ademcoach --help)\n")
+
+
+@pytest.mark.parametrize("argv", [["check-config", ""], ["check-config", " "],
+                                  ["report", "--config", ""], ["wipe", "--yes", "--config", ""],
+                                  ["analyze", "x.csv", "--config", ""]])
+def test_an_empty_config_path_is_refused_not_taken_for_the_default(argv, capsys, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (f"ademcoach {argv[0]}: the config file name is empty: give a path, or "
+                   "leave it out for the default\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["x", "x.jpg", "x.tga"])
+def test_render_writes_png_only(name, capsys, tmp_path):
+    with pytest.raises(SystemExit) as e:
+        main(["render", "hold", "--out", str(tmp_path / name)])
+    assert e.value.code == 2
+    assert "give a file name ending in .png" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_help_says_the_formats_defaults_and_choices(capsys):
+    from feedback.render import SCREENS
+
+    def help_of(*argv):
+        with pytest.raises(SystemExit):
+            main([*argv, "--help"])
+        return "".join(capsys.readouterr().out.split())  # wrapped anywhere, even at a "-"
+
+    render = help_of("render")
+    assert ",".join(SCREENS[:-1]) + "or" + SCREENS[-1] in render
+    assert "default800x480" in render
+    report = help_of("report")
+    assert "YYYY-MM-DD" in report and "default:./ademcoach-report" in report
+    assert "FILE.csv" in help_of("run")
 
 
 def test_usage_error_exits_2(capsys):
