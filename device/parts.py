@@ -61,7 +61,7 @@ def _sim_source(sim: str, settings):
     if sim.endswith(".csv"):
         from device.replay import RecordingSource
 
-        return RecordingSource(sim, pins=pins, loop=True)
+        return RecordingSource(sim, pins=pins, belts=settings.sensor.belts, loop=True)
     from device.patient import Patient
     from device.scenario import load_scenario
 

@@ -237,6 +237,22 @@ def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     assert any(json.loads(x).get("kind") == "breathe_on" for x in lines)
 
 
+def test_a_recording_replays_the_column_named_like_the_belt(config, tmp_path):
+    """The shipped config has one belt, "belly": of a two-belt recording (t,chest,belly)
+    the belly column is replayed; the chest's breaths are twice as fast here."""
+    rec = tmp_path / "two.csv"
+    rows = ["t,chest,belly"]
+    for k in range(60 * 50):
+        t = k / 50
+        rows.append(f"{t:.2f},{0.5 - 0.5 * np.cos(2 * np.pi * t / 2.5):.4f},"
+                    f"{0.5 - 0.5 * np.cos(2 * np.pi * t / 5.0):.4f}")
+    rec.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, _truth, _s, _f = simulate(config, str(rec), 60)
+    rates = [e.rate_bpm for e in out if isinstance(e, ev.Breath) and e.start > 20]
+    assert len(rates) >= 6
+    assert np.median(rates) == pytest.approx(12.0, rel=0.05)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["run", "--sim", "nosuch", "--headless"], "nosuch"),
     (["run", "--speed", "3", "--headless"], "--speed works only with --sim"),
