@@ -147,6 +147,8 @@ class Session:
         if e.phase == "start":
             self._sync_hold_after()
             self.analyzer.holds_from(e.at)
+            if self.coach.wants_calibration:  # the belt is on anew: measure it again
+                self.analyzer.recalibrate()
             if self.records is not None and not self.recording:
                 meta = self.record_meta
                 self.record_id = self.records.start_session(

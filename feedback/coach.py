@@ -7,6 +7,10 @@ come in through ``button``. Time is always passed in.
 
 Session states: ``idle`` (start screen) -> ``exercise`` <-> ``paused`` -> ``summary``;
 ``calibrating`` is a recalibration in the middle of an exercise (its clock stops).
+A calibration exercise always calibrates anew: the belt is put on again for each session,
+so the loop asks the analysis to forget the normal breath when one starts
+(``wants_calibration``), and the exercise ends only once the breath has been measured
+again, never on an earlier session's calibration.
 New settings (``apply_settings``) take effect at the next breath; a new programme at the
 next exercise boundary.
 """
@@ -105,6 +109,7 @@ class Coach:
         self.elapsed_before = 0.0
         self.running_since: float | None = None
         self.recal_since: float | None = None
+        self._seen_uncalibrated = False
         self._pending = None
         self._pending_programme: Programme | None = None
         self.notice: tuple[str, float] | None = None
@@ -139,6 +144,15 @@ class Coach:
     def warning(self) -> bool:
         """A breath-hold warning is showing."""
         return self.mode == "exercise" and self.rules.holding
+
+    @property
+    def wants_calibration(self) -> bool:
+        """A calibration exercise has just started and has not yet seen the analysis
+        uncalibrated: the loop must make the analysis learn the normal breath again (as
+        the 'recalibrate' button does)."""
+        ex = self.exercise
+        return (self.mode == "exercise" and ex is not None and ex.kind == "calibration"
+                and not self._seen_uncalibrated)
 
     def elapsed(self, t: float) -> float:
         run = t - self.running_since if self.running_since is not None else 0.0
@@ -238,6 +252,7 @@ class Coach:
         self.elapsed_before = 0.0
         self.running_since = t
         self.recal_since = None
+        self._seen_uncalibrated = False  # a calibration exercise must measure anew
         self.pacer = None
         self.pacer = self._make_pacer(t)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
@@ -352,8 +367,11 @@ class Coach:
             return out
         ex = self.programme.exercises[self.index]
         el = self.elapsed(t)
-        if ex.kind == "calibration" and state is not None and state.calibrated and el >= 5.0:
-            return out + self._end_exercise(t)
+        if ex.kind == "calibration" and state is not None:
+            if not state.calibrated:
+                self._seen_uncalibrated = True
+            elif self._seen_uncalibrated and el >= 5.0:  # measured in this exercise
+                return out + self._end_exercise(t)
         if ex.duration_s is not None and el >= ex.duration_s:
             return out + self._end_exercise(t)
         if ex.repetitions is not None and self.reps >= ex.repetitions:

@@ -370,3 +370,23 @@ def test_the_belly_target_is_shown_only_where_the_belly_cue_is_on(clinic):
     coach.feed(two)
     view = coach.view(30.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, two))
     assert view.belly_pct == pytest.approx(55.0) and view.belly_target is None
+
+
+def test_each_sessions_calibration_measures_the_breath_anew(clinic):
+    """The belt is put on again for every session: a second run of the programme in the
+    same process must not end its calibration on the first session's measurement."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    while coach.mode != "summary":
+        coach.button("next", 30.0)
+    coach.button("start_pause", 31.0)                       # summary -> start screen
+    coach.button("start_pause", 32.0)                       # the next session
+    assert coach.exercise.kind == "calibration" and coach.wants_calibration
+    drive(coach, 32.0, 60.0)         # the analysis still has the old calibration: no end
+    assert coach.exercise.kind == "calibration"
+    coach.tick(60.0, Snapshot(calibrated=False))            # it learns the breath again
+    assert not coach.wants_calibration
+    drive(coach, 60.0, 62.0, state=lambda t: Snapshot(calibrated=False))
+    assert coach.exercise.kind == "calibration"
+    drive(coach, 62.0, 64.0)                                # measured: the exercise ends
+    assert coach.exercise.kind == "breathing"
+    assert not coach.wants_calibration

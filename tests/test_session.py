@@ -517,3 +517,26 @@ def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
     sensor = HardwareError("No ADS1115 at 0x48 on I2C bus 1")
     sensor.part = "sensor"
     assert PartProblem(sensor, "nl").view.fault == "i2c"
+
+
+def test_a_second_session_in_the_same_run_calibrates_again(config):
+    """The service runs for days and the belt goes on anew for each session: each run of
+    the programme starts with a real calibration, not the last one's."""
+    settings, programme = load_all(config)
+    out = []
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      status=False) as s:
+        s.end_when_done = False
+        s.sinks.append(out.append)
+        s.loop.add("finish", lambda due: [s.button("next", s.now()) for _ in range(4)]
+                   and None, first=s.t0 + 60.0)              # to the summary
+        s.loop.add("idle", lambda due: s.button("start_pause", s.now()), first=s.t0 + 61.0)
+        s.loop.add("again", lambda due: s.button("start_pause", s.now()), first=s.t0 + 62.0)
+        s.loop.add("end", lambda due: s.stop("test"), first=s.t0 + 120.0)
+        s.run()
+    cal = [e for e in out if isinstance(e, ev.Exercise) and e.name == "Kalibratie"]
+    assert [e.phase for e in cal] == ["start", "end", "start", "end"]
+    for start, end in (cal[:2], cal[2:]):
+        took = end.at - start.at
+        breaths = [e for e in out if isinstance(e, ev.Breath) and start.at < e.at <= end.at]
+        assert took > 15.0 and len(breaths) >= 2, (took, len(breaths))
