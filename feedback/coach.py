@@ -483,15 +483,25 @@ class Coach:
                            brightness=self.settings.ring.brightness)
 
     def practised_min(self) -> float:
-        """Minutes practised today: before this run (from the records), in earlier
-        sessions of this run and in the exercises of this session done so far."""
-        return self.today_min + sum(s.active_s for s in self.stats) / 60.0
+        """Minutes practised today, toward the home target: before this run (from the
+        records), in earlier sessions of this run and in the exercises of this session
+        done so far. Calibration is not practice and does not count."""
+        return self.today_min + self._practice_s() / 60.0
+
+    def _practice_s(self, t: float | None = None) -> float:
+        """Seconds of practice in this session's exercises (calibration left out); with
+        ``t``, the running exercise as far as it got at ``t``."""
+        done = [s for s in self.stats if s.spec.kind != "calibration"]
+        total = sum(s.active_s for s in done)
+        if t is not None and self.mode in ("exercise", "paused") and self.stats \
+                and self.stats[-1] in done:
+            total += self.elapsed(t) - self.stats[-1].active_s
+        return total
 
     def new_day(self, t: float) -> None:
         """Midnight at ``t``: today's practice starts again from 0 (of a session running
         over midnight, only what follows counts for the new day)."""
-        running = self.elapsed(t) if self.mode in ("exercise", "paused") and self.stats else 0.0
-        self.today_min = -(sum(s.active_s for s in self.stats) + running) / 60.0
+        self.today_min = -self._practice_s(t) / 60.0
 
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t``."""

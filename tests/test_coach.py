@@ -278,25 +278,48 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
         clinic):
     coach = Coach(defaults(), clinic, 0.0, today_min=3.0)  # 3 min earlier today (records)
     assert coach.view(0.0).today_min == 3.0
-    started(coach)                                   # calibration done: about 20 s
+    started(coach)                                   # calibration done: about 13 s
+    assert coach.view(20.0).today_min == 3.0         # calibration is no practice
+    start = coach.running_since
     drive(coach, 20.0, 80.0)
-    coach.button("next", 80.0)                       # belly breathing: 60 s
+    coach.button("next", 80.0)                       # belly breathing: about 67 s
     first = coach.view(80.0).today_min
-    assert first == pytest.approx(3.0 + 80.0 / 60.0, abs=0.05)
+    assert first == pytest.approx(3.0 + (80.0 - start) / 60.0, abs=0.02)
     while coach.mode != "summary":                   # the rest of the session, 1 s each
         coach.button("next", 81.0)
     coach.button("start_pause", 82.0)                # back to the start screen
     assert coach.mode == "idle"
     assert coach.view(82.0).today_min == pytest.approx(first, abs=0.05)  # the last counts
     coach.button("start_pause", 90.0)                # a second session in the same run
-    drive(coach, 90.0, 150.0)
+    coach.tick(90.0, Snapshot(calibrated=False))     # ... calibrates anew
+    drive(coach, 90.0, 120.0)                        # calibrated at once: 5 s
+    assert coach.exercise.kind == "breathing"
+    start = coach.running_since
+    drive(coach, 120.0, 150.0)
     coach.button("next", 150.0)
-    assert coach.view(150.0).today_min == pytest.approx(first + 60.0 / 60.0, abs=0.1)
+    assert coach.view(150.0).today_min == pytest.approx(first + (150.0 - start) / 60.0,
+                                                        abs=0.02)
     coach.new_day(150.0)                             # midnight, during this session
     assert coach.view(150.0).today_min == pytest.approx(0.0, abs=1e-9)
     drive(coach, 150.0, 180.0)
     coach.button("next", 180.0)
-    assert coach.view(180.0).today_min == pytest.approx(0.5, abs=0.05)
+    assert coach.view(180.0).today_min == pytest.approx(0.5, abs=0.02)
+
+
+def test_a_short_session_does_not_reach_the_target_on_calibration_minutes(clinic):
+    """The home target is minutes of practice: a long calibration does not count."""
+    settings = defaults()
+    settings.patient["daily_minutes"] = 1.0
+    coach = Coach(settings, clinic, 0.0, today_min=0.5)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 55.0, state=lambda t: calm(t) if t > 50 else Snapshot())
+    assert coach.exercise.kind == "breathing"        # calibration: 50 s
+    drive(coach, 55.0, 70.0)
+    while coach.mode != "summary":
+        coach.button("next", 70.0)
+    view = coach.view(70.0)
+    assert view.today_min < view.today_target
+    assert view.today_min == pytest.approx(0.5 + (70.0 - 50.0) / 60.0, abs=0.02)
 
 
 def test_calibration_shows_no_countdown_it_ends_when_the_breath_is_measured(clinic):
