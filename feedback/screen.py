@@ -20,7 +20,7 @@ import pygame  # noqa: E402
 
 from feedback import i18n
 from feedback.fonts import Font
-from feedback.view import View, in_sync
+from feedback.view import View, in_sync, minutes
 
 BG = (10, 12, 18)
 PANEL = (28, 32, 42)
@@ -244,11 +244,11 @@ class Screen:
         self.text(self._t(v, "idle.title"), self.box(0.05, 0.20, 0.95, 0.38), FG, "center")
         self.text(f"{self._t(v, 'idle.programme')}: {v.programme}",
                   self.box(0.05, 0.42, 0.95, 0.56), SKY, "center")
-        done, minutes = v.today_min >= v.today_target, round(v.today_min)
+        done, done_min = v.today_min >= v.today_target, minutes(v.today_min, v.lang)
         if done:
-            today = f"{minutes} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"
+            today = f"{done_min} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"
         else:
-            today = (f"{minutes} {self._t(v, 'idle.of')} {v.today_target:g} "
+            today = (f"{done_min} {self._t(v, 'idle.of')} {minutes(v.today_target, v.lang)} "
                      f"{self._t(v, 'unit.min')}")
         self.text(f"{self._t(v, 'idle.today')}: {today}", self.box(0.05, 0.60, 0.95, 0.72),
                   GREEN if done else FG, "center")
@@ -417,10 +417,10 @@ class Screen:
             self.text(t, b, DIM, a, max_px=head_px)
         for t, b, a, name in cells:
             self.text(t, b, FG, a, max_px=name_px if name else num_px)
-        total = round(v.today_min)
         done = v.today_min >= v.today_target
-        self.text(self._t(v, "summary.total_met" if done else "summary.total", minutes=total,
-                          target=f"{v.today_target:g}"),
+        self.text(self._t(v, "summary.total_met" if done else "summary.total",
+                          minutes=minutes(v.today_min, v.lang),
+                          target=minutes(v.today_target, v.lang)),
                   self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 
     def _draw_sensor(self, v: View) -> None:

@@ -6,9 +6,12 @@ the patient's language and the layout. ``CurveRing`` keeps the live curve.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from feedback import i18n
 
 
 class CurveRing:
@@ -79,6 +82,15 @@ class View:
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None
+
+
+def minutes(x: float, lang: str = "nl") -> str:
+    """Minutes as the patient reads them: rounded down to a tenth, whole minutes without
+    the decimal ('4,6', '5'). Rounded down, so a number never reads as the target met
+    before it is (4.96 of 5 shows '4,9', not '5')."""
+    tenths = math.floor(max(x, 0.0) * 10 + 1e-9)
+    shown = i18n.number(tenths / 10, lang, 1)
+    return shown[:-2] if tenths % 10 == 0 else shown
 
 
 def in_sync(row: dict) -> str:

@@ -94,7 +94,8 @@ def test_render_command(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("lang, minutes, expected", [
-    ("nl", 3.2, "Vandaag geoefend: 3 van 5 min"), ("en", 3.2, "Practised today: 3 of 5 min"),
+    ("nl", 3.2, "Vandaag geoefend: 3,2 van 5 min"), ("en", 3.2, "Practised today: 3.2 of 5 min"),
+    ("nl", 3.0, "Vandaag geoefend: 3 van 5 min"),
     ("nl", 9.0, "Vandaag geoefend: 9 min, doel gehaald"),
     ("en", 9.0, "Practised today: 9 min, goal reached")])
 def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, expected):
@@ -206,3 +207,33 @@ def test_the_belt_screen_says_which_belt(lang, belt, said):
     screen = Screen((800, 480))
     screen.draw(View(screen="sensor", lang=lang, fault="disconnected", fault_belt=belt))
     assert said in [t for t, _r in screen.texts]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("practised", [4.6, 4.96, 5.0, 7.25])
+def test_todays_minutes_never_read_as_the_target_met_before_it_is(practised, lang):
+    """4.6 of 5 minutes must not say '5 van 5' (rounded up) in white: the number and
+    the colour agree, on the start screen and in the summary sentence."""
+    from feedback.screen import GREEN
+    from feedback.view import View
+
+    for view in (View(screen="idle", lang=lang, programme="Thuis", today_min=practised),
+                 View(screen="summary", lang=lang, today_min=practised)):
+        screen = Screen((800, 480))
+        screen.draw(view)
+        if view.screen == "idle":
+            line, rect = next((t, r) for t, r in screen.texts
+                              if t.startswith(i18n.text("idle.today", lang)))
+            said = line.split(": ")[1]
+        else:
+            line, rect = screen.texts[-1]  # the sentence under the table
+            said = line.removeprefix("Vandaag ")
+        shown = float(said.split()[0].replace(",", "."))
+        met = practised >= 5.0
+        assert (shown >= 5.0) == met, line
+        assert shown <= practised and practised - shown < 0.1, line
+        colours = {tuple(screen.surface.get_at((x, y)))[:3]
+                   for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)}
+        green = any(sum(abs(a - b) for a, b in zip(c, GREEN, strict=True)) < 60
+                    for c in colours)
+        assert green == met, line
