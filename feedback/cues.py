@@ -25,6 +25,9 @@ from feedback.events import Breath, Cue, Event, Fault, FaultEnd, Hold, HoldEnd
 
 PRIORITY = ("breathe_on", "check_belt", "dont_force", "slower", "longer_exhale", "belly", "good")
 URGENT = ("breathe_on", "check_belt")
+# The cues that correct the patient's breathing (the summary's "tips"): not the praise,
+# nor the belt check (the belt, not the breathing).
+CORRECTIONS = ("breathe_on", "dont_force", "slower", "longer_exhale", "belly")
 SENSOR_FAULTS = ("disconnected", "saturated", "flat", "noisy", "i2c")
 
 

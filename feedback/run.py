@@ -335,7 +335,7 @@ def practised_today(records, patient: str) -> float:
 def print_summary(session, reason: str) -> None:
     """A short summary at the end of a headless session."""
     from feedback.i18n import number, text, text_or
-    from feedback.view import in_sync
+    from feedback.view import in_sync, tips
 
     lang = session.settings.patient.language
     counts = session.counts
@@ -346,7 +346,7 @@ def print_summary(session, reason: str) -> None:
         print("  " + text("status.exercise", lang, name=name,
                           minutes=number(row["minutes"], lang),
                           rate=number(row["rate_bpm"], lang), ratio=number(row["ratio"], lang),
-                          holds=row["holds"], cues=sum(row["cues"].values()),
+                          holds=row["holds"], cues=tips(row),
                           in_sync=in_sync(row)))
     cues = [f"{k} {v}" for k, v in sorted(session.cue_counts.items())]
     print(f"  events: breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "

@@ -20,7 +20,7 @@ import pygame  # noqa: E402
 
 from feedback import i18n
 from feedback.fonts import Font
-from feedback.view import View, in_sync, minutes
+from feedback.view import View, in_sync, minutes, tips
 
 BG = (10, 12, 18)
 PANEL = (28, 32, 42)
@@ -403,7 +403,7 @@ class Screen:
                       i18n.number(row["minutes"], v.lang, 1),
                       i18n.number(row["rate_bpm"], v.lang, 1),
                       i18n.number(row["ratio"], v.lang, 1),
-                      str(row["holds"]), str(sum(row["cues"].values())),
+                      str(row["holds"]), str(tips(row)),
                       in_sync(row)]
             cells += [(value, self.box(x0, y, x1, y + row_h), a, n == 0)
                       for n, (value, (_k, x0, x1, a)) in enumerate(zip(values, cols, strict=True))]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from feedback import i18n
+from feedback.cues import CORRECTIONS
 
 
 class CurveRing:
@@ -91,6 +92,11 @@ def minutes(x: float, lang: str = "nl") -> str:
     tenths = math.floor(max(x, 0.0) * 10 + 1e-9)
     shown = i18n.number(tenths / 10, lang, 1)
     return shown[:-2] if tenths % 10 == 0 else shown
+
+
+def tips(row: dict) -> int:
+    """A summary row's corrections: its cues less the praise and the belt checks."""
+    return sum(n for kind, n in row["cues"].items() if kind in CORRECTIONS)
 
 
 def in_sync(row: dict) -> str:

@@ -237,3 +237,19 @@ def test_todays_minutes_never_read_as_the_target_met_before_it_is(practised, lan
         green = any(sum(abs(a - b) for a, b in zip(c, GREEN, strict=True)) < 60
                     for c in colours)
         assert green == met, line
+
+
+def test_the_summarys_tips_count_corrections_not_praise():
+    from feedback.view import View
+
+    row = {"id": "belly_lying", "name_nl": "Buikademhaling liggend", "name_en": "Belly",
+           "minutes": 5.0, "breaths": 30, "rate_bpm": 6.0, "ratio": 1.8, "holds": 0,
+           "cues": {"good": 4, "slower": 2, "longer_exhale": 1, "check_belt": 1},
+           "following": {}}
+    screen = Screen((800, 480))
+    screen.draw(View(screen="summary", rows=[row], today_min=5.0))
+    row_y = dict(screen.texts)["Buikademhaling liggend"].centery
+    cells = [t for t, r in screen.texts if r.top <= row_y <= r.bottom]
+    # exercise, min, breaths/min, out:in, held, tips, in rhythm
+    tip = cells[5]
+    assert tip == "3", cells                 # slower 2 + longer_exhale 1; no praise
