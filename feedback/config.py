@@ -215,6 +215,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     "cues": {
         **{name: Bool(True) for name in CUE_SWITCHES},
         "min_gap_s": Float(8.0, lo=2.0, hi=60.0, unit="seconds"),
+        "repeat_gap_max_s": Float(60.0, lo=2.0, hi=600.0, unit="seconds"),
         "after_breaths": Int(3, lo=1, hi=10, unit="breaths"),
         "slower_above_bpm": Float(16.0, lo=6.0, hi=40.0, unit="breaths/min"),
         "longer_exhale_below": Float(1.0, lo=0.3, hi=3.0),

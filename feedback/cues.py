@@ -8,6 +8,12 @@ propose a cue. Proposals go through one gate so the patient is not flooded:
 - every other cue needs ``cues.min_gap_s`` since the last cue shown; when several are
   due at once the highest priority wins (PRIORITY below). A suppressed cue is not queued:
   its rule still holds on the next breath and proposes it again.
+- back-off: a correction (BACKOFF below) that the patient has not (yet) acted on is not
+  repeated every ``min_gap_s``: the gap before the same cue again doubles with each
+  repeat (2, 4, 8 ... x ``min_gap_s``) up to ``cues.repeat_gap_max_s``. It starts again
+  from ``min_gap_s`` once the patient meets that cue's target for ``after_breaths``
+  breaths in a row (and in each new exercise). While one correction waits out its gap,
+  another that is due may be given.
 - during a sensor fault no breathing cue is given and a Hold is never reported as a
   breath-hold (the belt, not the patient, stopped).
 
@@ -28,6 +34,9 @@ URGENT = ("breathe_on", "check_belt")
 # The cues that correct the patient's breathing (the summary's "tips"): not the praise,
 # nor the belt check (the belt, not the breathing).
 CORRECTIONS = ("breathe_on", "dont_force", "slower", "longer_exhale", "belly")
+# The corrections the breath rules give, which back off when repeated (breathe_on comes
+# once per hold, at once).
+BACKOFF = ("dont_force", "slower", "longer_exhale", "belly")
 SENSOR_FAULTS = ("disconnected", "saturated", "flat", "noisy", "i2c")
 
 
@@ -57,6 +66,10 @@ class CueRules:
         self.last_breath_at: float | None = None
         self.shown: tuple[str, float] | None = None
         self.counts: dict[str, int] = {}
+        # Back-off: per correction, how often it was given since the patient last met
+        # its target, and when it was given last.
+        self.repeats: dict[str, int] = {}
+        self.given_at: dict[str, float] = {}
 
     def carry(self, before: CueRules) -> CueRules:
         """Take over what is still going on from the last exercise's rules: a belt fault
@@ -124,32 +137,49 @@ class CueRules:
 
     # --- rules --------------------------------------------------------------------------
 
+    def _rules(self, targets: Targets) -> dict:
+        """Per breath rule: (how many recent breaths it looks at, is a breath off target,
+        is a breath on target). A breath that tells nothing (no inhale measured, one belt
+        only) is neither."""
+        c = self.cfg
+        n = c["after_breaths"]
+        slower_above = c["slower_above_bpm"]
+        if targets.rate_bpm:
+            slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
+        below = c["longer_exhale_below"]
+        if targets.ratio:
+            below = max(below, 0.75 * targets.ratio)
+        deep, share_min = c["dont_force_depth"], c["belly_share_min"]
+        return {
+            "slower": (n, lambda b: b.rate_bpm > slower_above,
+                       lambda b: b.rate_bpm <= slower_above),
+            "longer_exhale": (n, lambda b: b.inhale_s > 0 and b.ratio < below,
+                              lambda b: b.inhale_s > 0 and b.ratio >= below),
+            "dont_force": (min(2, n), lambda b: b.depth > deep, lambda b: b.depth <= deep),
+            "belly": (n, lambda b: b.belly_share is not None and b.belly_share < share_min,
+                      lambda b: b.belly_share is not None and b.belly_share >= share_min),
+        }
+
     def problems(self, targets: Targets = Targets()) -> list[str]:
         """Cue kinds the recent breaths call for (regardless of gap and switches)."""
+        if len(self.breaths) < self.cfg["after_breaths"]:
+            return []
+        recent = list(self.breaths)
+        return [kind for kind, (n, off, _on) in self._rules(targets).items()
+                if all(off(b) for b in recent[-n:])]
+
+    def met(self, targets: Targets = Targets()) -> list[str]:
+        """Cue kinds whose target the last ``after_breaths`` breaths all met."""
         n = self.cfg["after_breaths"]
         recent = list(self.breaths)[-n:]
         if len(recent) < n:
             return []
-        found = []
-        slower_above = self.cfg["slower_above_bpm"]
-        if targets.rate_bpm:
-            slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
-        if all(b.rate_bpm > slower_above for b in recent):
-            found.append("slower")
-        below = self.cfg["longer_exhale_below"]
-        if targets.ratio:
-            below = max(below, 0.75 * targets.ratio)
-        if all(b.inhale_s > 0 and b.ratio < below for b in recent):
-            found.append("longer_exhale")
-        deep = recent[-min(2, n):]
-        if all(b.depth > self.cfg["dont_force_depth"] for b in deep):
-            found.append("dont_force")
-        shares = [b.belly_share for b in recent]
-        if all(s is not None and s < self.cfg["belly_share_min"] for s in shares):
-            found.append("belly")
-        return found
+        return [kind for kind, (_n, _off, on) in self._rules(targets).items()
+                if all(on(b) for b in recent)]
 
     def _on_breath(self, b: Breath, targets: Targets) -> list[Cue]:
+        for kind in self.met(targets):  # the patient changed: a new cue starts afresh
+            self.repeats.pop(kind, None)
         due = self.problems(targets)
         if due:
             self._reset_ok(b.at)
@@ -168,13 +198,29 @@ class CueRules:
     def _gate(self, kinds: list[str], t: float) -> list[Cue]:
         if not kinds or t - self.last_cue_at < self.cfg["min_gap_s"]:
             return []
+        kinds = [k for k in kinds if t - self.given_at.get(k, float("-inf"))
+                 >= self.repeat_gap(k)]
+        if not kinds:
+            return []
         kind = min(kinds, key=PRIORITY.index)
         return [self._emit(kind, t)]
+
+    def repeat_gap(self, kind: str) -> float:
+        """Seconds the cue ``kind`` must wait since it was last given (the back-off):
+        ``min_gap_s`` at first, doubling with each repeat up to ``repeat_gap_max_s``."""
+        gap = self.cfg["min_gap_s"]
+        n = self.repeats.get(kind, 0) if kind in BACKOFF else 0
+        if n:
+            gap = max(gap, min(gap * 2.0 ** min(n, 30), self.cfg["repeat_gap_max_s"]))
+        return gap
 
     def _emit(self, kind: str, t: float) -> Cue:
         self.last_cue_at = t
         self.shown = (kind, t)
         self.counts[kind] = self.counts.get(kind, 0) + 1
+        if kind in BACKOFF:
+            self.repeats[kind] = self.repeats.get(kind, 0) + 1
+            self.given_at[kind] = t
         return Cue(at=t, kind=kind)
 
     def current(self, t: float) -> str | None:

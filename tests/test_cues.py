@@ -106,7 +106,8 @@ def test_unit_faults_are_not_belt_problems():
 
 def test_cues_are_rate_limited_by_min_gap():
     cfg = defaults().cues
-    cues, _ = run(breaths(n=30, period=3.0))
+    cfg["repeat_gap_max_s"] = cfg.min_gap_s  # no back-off: only the gap
+    cues, _ = run(breaths(n=30, period=3.0), cfg)
     times = [c.at for c in cues]
     assert len(times) >= 5
     assert all(b - a >= cfg.min_gap_s for a, b in zip(times, times[1:], strict=False))
@@ -129,3 +130,45 @@ def test_each_cue_can_be_switched_off_in_config_and_per_exercise():
     off["breathe_on"] = False
     cues, rules = run([Hold(at=5.0, t=1.0)], off)
     assert cues == [] and not rules.holding
+
+
+def test_a_cue_the_patient_does_not_act_on_comes_back_ever_later():
+    """Breathing too fast for 5 minutes: 'slower' again after 16, 32, then every 60 s
+    (the cap), not every 8-10 s."""
+    cfg = defaults().cues
+    cues, rules = run(breaths(n=100, period=3.0), cfg)
+    times = [c.at for c in cues if c.kind == "slower"]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert times[0] < 10.0 and 5 <= len(times) <= 8, times
+    assert gaps[0] >= 2 * cfg.min_gap_s and gaps[1] >= 4 * cfg.min_gap_s
+    assert all(b >= a - 1e-6 for a, b in zip(gaps, gaps[1:], strict=False))     # never closer
+    assert all(g < cfg.repeat_gap_max_s + 3.0 for g in gaps)             # up to the cap
+    assert rules.repeat_gap("slower") == cfg.repeat_gap_max_s
+
+
+def test_the_back_off_starts_afresh_once_the_patient_meets_the_target():
+    cfg = defaults().cues
+    fast = list(breaths(n=20, period=3.0))                  # 0-60 s: too fast
+    calm = list(breaths(t0=60.0, n=3, period=10.0))         # 3 calm breaths
+    again = list(breaths(t0=90.0, n=10, period=3.0))        # too fast again
+    cues, rules = run(fast + calm + again, cfg)
+    late = [c.at for c in cues if c.kind == "slower" and c.at > 90.0]
+    assert late and late[0] < 90.0 + 3 * 3.0 + 1.0          # at once, after 3 breaths
+    assert late[1] - late[0] == pytest.approx(2 * cfg.min_gap_s, abs=3.0)
+    # One calm breath among fast ones is not a change: the gap keeps growing.
+    mixed = fast + list(breaths(t0=60.0, n=1, period=10.0)) + list(
+        breaths(t0=70.0, n=10, period=3.0))
+    cues, _ = run(mixed, cfg)
+    times = [c.at for c in cues if c.kind == "slower"]
+    assert all(b - a >= 4 * cfg.min_gap_s for a, b in zip(times[1:], times[2:], strict=False))
+
+
+def test_while_one_cue_backs_off_another_due_one_is_given():
+    """Fast and a short exhale: 'slower' outranks 'longer_exhale', but while 'slower'
+    waits out its growing gap 'longer_exhale' gets its turn."""
+    cues, _ = run(breaths(n=40, period=3.0, ratio=0.5))
+    said = kinds(cues)
+    assert said[0] == "slower" and "longer_exhale" in said
+    times = [c.at for c in cues]
+    assert all(b - a >= defaults().cues.min_gap_s for a, b in zip(times, times[1:],
+                                                                  strict=False))

@@ -156,6 +156,10 @@ def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}
     assert "breathe_on" not in {c.kind for c in cues(events)}
+    # The patient keeps breathing fast: the cue comes back, ever later (not every 9 s).
+    times = [c.at for c in cues(events) if c.kind == "slower"]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 3 and gaps[0] >= 16.0 and gaps[1] >= 30.0, times
 
 
 def test_short_exhale_gives_longer_exhale(config):
