@@ -185,18 +185,10 @@ class Coach:
         return ex.hold_after_s or self.settings.analysis.hold_after_s
 
     def _pacer_mode(self, ex: ExerciseSpec) -> str:
-        mode = self.settings.pacer.mode if ex.pacer == "config" else ex.pacer
-        return "off" if ex.kind == "calibration" else mode
+        return ex.pacer_mode(self.settings.pacer)
 
     def _pattern(self, ex: ExerciseSpec) -> Pattern:
-        p = self.settings.pacer
-        hin = ex.hold_in_s if ex.hold_in_s is not None else p.hold_in_s
-        hout = ex.hold_out_s if ex.hold_out_s is not None else p.hold_out_s
-        if ex.inhale_s is None and ex.exhale_s is None and p.pattern == "rate":
-            return Pattern.from_rate(p.rate_bpm, p.ratio, hin, hout)
-        inhale = ex.inhale_s if ex.inhale_s is not None else p.inhale_s
-        exhale = ex.exhale_s if ex.exhale_s is not None else p.exhale_s
-        return Pattern(inhale, hin, exhale, hout)
+        return ex.pattern(self.settings.pacer)
 
     def _make_pacer(self, t: float) -> Pacer | None:
         ex = self.programme.exercises[self.index]

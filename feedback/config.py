@@ -455,6 +455,23 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+SLOWEST_BPM = 3.0  # the slowest pacer: the least pacer.rate_bpm and min_rate_bpm allow
+
+
+def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
+                 hold_out_s: float) -> str | None:
+    """What is wrong with a pacer rhythm given in seconds, or None: a breath may take at
+    most 60 / SLOWEST_BPM seconds."""
+    period = inhale_s + hold_in_s + exhale_s + hold_out_s
+    if period <= 60.0 / SLOWEST_BPM + 1e-9:
+        return None
+    parts = [f"{_fmt(inhale_s)} s in"] + ([f"{_fmt(hold_in_s)} s pause"] if hold_in_s else [])
+    parts += [f"{_fmt(exhale_s)} s out"] + ([f"{_fmt(hold_out_s)} s pause"] if hold_out_s else [])
+    return (f"{' + '.join(parts)} = {_fmt(period)} s a breath ({60.0 / period:.1f}/min): "
+            f"slower than {_fmt(SLOWEST_BPM)} breaths/min, the slowest pacer; at most "
+            f"{_fmt(60.0 / SLOWEST_BPM)} s in all")
+
+
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     """Rules that involve more than one key."""
     out = []
@@ -485,10 +502,19 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
                            f"sensor.data_rate = {sensor['data_rate']}: {problem}"))
     pacer = s["pacer"]
-    if pacer["max_exhale_s"] < pacer["exhale_s"]:
+    if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < pacer["exhale_s"]:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
                            f"pacer.max_exhale_s = {_fmt(pacer['max_exhale_s'])}: must not be "
-                           f"shorter than pacer.exhale_s = {_fmt(pacer['exhale_s'])}"))
+                           f"shorter than pacer.exhale_s = {_fmt(pacer['exhale_s'])} "
+                           "(the adaptive pacer starts from it)"))
+    if pacer["pattern"] == "seconds":
+        problem = pace_problem(pacer["inhale_s"], pacer["hold_in_s"], pacer["exhale_s"],
+                               pacer["hold_out_s"])
+        given = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")
+                 if ("pacer", k) in lines]
+        if problem:
+            out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
+                               f"pacer: {problem}"))
     if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
         out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
                            f"pacer.target_rate_bpm = {_fmt(pacer['target_rate_bpm'])}: must not "

@@ -33,9 +33,11 @@ from feedback.config import (
     Text,
     _hint,
     key_lines,
+    pace_problem,
     parse_toml,
     validate_table,
 )
+from feedback.pacer import Pattern
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = ("calibration", "breathing", "movement", "load")
@@ -100,6 +102,23 @@ class ExerciseSpec:
 
     def hint(self, lang: str) -> str:
         return self.hint_en if lang == "en" else self.hint_nl
+
+    def pacer_mode(self, pacer) -> str:
+        """How the pacer runs in this exercise ('fixed', 'adaptive', 'off'); ``pacer`` is
+        the main config's ``[pacer]``. A calibration has none."""
+        mode = pacer["mode"] if self.pacer == "config" else self.pacer
+        return "off" if self.kind == "calibration" else mode
+
+    def pattern(self, pacer) -> Pattern:
+        """This exercise's rhythm: its own times, the rest from the main ``[pacer]``."""
+        p = pacer
+        hin = self.hold_in_s if self.hold_in_s is not None else p["hold_in_s"]
+        hout = self.hold_out_s if self.hold_out_s is not None else p["hold_out_s"]
+        if self.inhale_s is None and self.exhale_s is None and p["pattern"] == "rate":
+            return Pattern.from_rate(p["rate_bpm"], p["ratio"], hin, hout)
+        inhale = self.inhale_s if self.inhale_s is not None else p["inhale_s"]
+        exhale = self.exhale_s if self.exhale_s is not None else p["exhale_s"]
+        return Pattern(inhale, hin, exhale, hout)
 
     def cue_on(self, kind: str) -> bool:
         """Is this cue active in this exercise? (The main config can still switch it off.)
@@ -251,4 +270,40 @@ def programme_for(settings: Settings) -> Programme:
             settings.source or "<config>", line,
             f"programme.name = {name!r}: no such programme; available: "
             f"{', '.join(repr(h) for h in have)}{_hint(name, have)}")])
-    return load_programme(path, name)
+    programme = load_programme(path, name)
+    problems = pacing_problems(settings, programme)
+    if problems:
+        raise ConfigError(problems)
+    return programme
+
+
+def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
+    """The rhythm each paced exercise will run, from its own times and the main config's
+    (the main config's own rhythm is checked with the config): not slower than the
+    slowest pacer rate, and an adaptive pacer's exhale within ``pacer.max_exhale_s``."""
+    path = programme.source
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = _exercise_lines(fh.read())
+    except OSError:
+        lines = {}
+    pacer = settings.pacer
+    out = []
+    for i, ex in enumerate(programme.exercises, 1):
+        mode = ex.pacer_mode(pacer)
+        if mode == "off":
+            continue
+        label = f"exercise[{i}]"
+        own = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")
+               if getattr(ex, k) is not None]
+        at = lines.get((label, own[-1] if own else None)) or lines.get((label, None))
+        p = ex.pattern(pacer)
+        problem = pace_problem(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s)
+        if own and problem:
+            out.append(Problem(path, at, f"{label}: {problem}"))
+        if mode == "adaptive" and p.exhale_s > pacer["max_exhale_s"] and (
+                ex.exhale_s is not None or pacer["mode"] != "adaptive"):
+            out.append(Problem(path, lines.get((label, "exhale_s")) or at,
+                               f"{label}: an adaptive pacer's exhale of {p.exhale_s:g} s is "
+                               f"longer than pacer.max_exhale_s = {pacer['max_exhale_s']:g}"))
+    return out

@@ -81,3 +81,54 @@ def test_synthesised_tones_are_soft_at_the_edges():
     assert abs(w).max() > 10000
     assert tone(330, 440, 0.5, 0.2).max() < w.max()
     assert len(warning_wave(0.5)) > len(tone(880, 880, 0.18, 0.5))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # max_exhale_s bounds the adaptive pacer only: a fixed 12 s exhale is fine ...
+    ('[pacer]\nmode = "fixed"\nexhale_s = 12\n', None),
+    # ... an adaptive pacer starts from exhale_s, so there it must fit
+    ('[pacer]\nmode = "adaptive"\nexhale_s = 12\n',
+     "pacer.max_exhale_s = 10: must not be shorter than pacer.exhale_s = 12"),
+    # 25 s a breath is 2.4/min: slower than any pacer rate the config allows (3-20/min)
+    ('[pacer]\ninhale_s = 4\nhold_in_s = 5\nexhale_s = 6\nhold_out_s = 10\n',
+     ":5: pacer: 4 s in + 5 s pause + 6 s out + 10 s pause = 25 s a breath (2.4/min): "
+     "slower than 3 breaths/min"),
+    ('[pacer]\ninhale_s = 4\nhold_in_s = 0\nexhale_s = 12\nhold_out_s = 4\n', None),  # 20 s
+    ('[pacer]\npattern = "rate"\nrate_bpm = 3\nhold_out_s = 10\n', None),
+])
+def test_pacer_rhythm_limits(tmp_path, text, expected):
+    p = tmp_path / "c.toml"
+    p.write_text(text)
+    if expected is None:
+        load_config(p)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert any(expected in str(m) for m in err.value.problems), err.value.problems
+
+
+def test_a_programme_exercise_slower_than_the_slowest_pacer_is_refused(tmp_path):
+    from feedback.programme import programme_for
+
+    (tmp_path / "programs").mkdir()
+    head = '[programme]\nname_nl = "T"\nname_en = "T"\n'
+    ex = '[[exercise]]\nid = "a"\nname_nl = "A"\nname_en = "A"\nduration_s = 60\n'
+    (tmp_path / "programs" / "slow.toml").write_text(
+        head + ex + 'pacer = "fixed"\nexhale_s = 14\nhold_out_s = 4\n')  # 4+0+14+4 = 22 s
+    (tmp_path / "programs" / "adapt.toml").write_text(
+        head + ex + 'pacer = "adaptive"\nexhale_s = 12\n')
+    (tmp_path / "programs" / "ok.toml").write_text(
+        head + ex + 'pacer = "fixed"\nexhale_s = 12\n')
+    for name, expected in (("slow", "slow.toml:11: exercise[1]: 4 s in + 14 s out + 4 s "
+                                    "pause = 22 s a breath (2.7/min)"),
+                           ("adapt", "adapt.toml:10: exercise[1]: an adaptive pacer's exhale "
+                                     "of 12 s is longer than pacer.max_exhale_s = 10"),
+                           ("ok", None)):
+        cfg = tmp_path / "ademcoach.toml"
+        cfg.write_text(f'[programme]\nname = "{name}"\n')
+        if expected is None:
+            assert programme_for(load_config(cfg)).key == name
+            continue
+        with pytest.raises(ConfigError) as err:
+            programme_for(load_config(cfg))
+        assert any(expected in str(m) for m in err.value.problems), err.value.problems
