@@ -161,19 +161,25 @@ def test_the_summary_shows_how_many_breaths_were_in_rhythm_with_the_pacer():
     assert drawn[drawn.index("Bewegen"):].count("-") == 1  # no pacer: no share
 
 
-def test_the_ratio_reads_as_times_longer_out_with_its_target():
+def test_the_ratio_reads_as_out_in_with_its_target():
+    """'1,0× langer uit' read wrong for a ratio of 1 or less: the number is exhale:inhale,
+    labelled so, beside the target."""
     from feedback.view import View
 
     screen = Screen((800, 480))
-    screen.draw(View(screen="exercise", lang="nl", exercise="Buik", rate_bpm=6.0, ratio=1.5,
-                     target_rate=5.0, target_ratio=1.7, pacer_phase="exhale",
+    screen.draw(View(screen="exercise", lang="nl", exercise="Buik", rate_bpm=6.0, ratio=1.0,
+                     target_rate=5.0, target_ratio=2.29, pacer_phase="exhale",
                      pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]
-    assert "1,5×" in drawn and "langer uit (doel 1,7×)" in drawn
+    assert "1,0" in drawn and "uit:in (doel 2,3)" in drawn
+    screen.draw(View(screen="exercise", lang="en", exercise="Belly", ratio=0.8,
+                     target_ratio=1.75, pacer_phase="exhale", pacer_level=0.5))
+    drawn = [t for t, _r in screen.texts]
+    assert "0.8" in drawn and "out:in (target 1.8)" in drawn
     screen.draw(View(screen="exercise", lang="en", exercise="Belly", ratio=None,
                      pacer_phase="exhale", pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]
-    assert "-" in drawn and "longer out" in drawn  # no ratio yet: no "×" on its own
+    assert "-" in drawn and "out:in" in drawn  # no ratio yet, no pacer: no target
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
