@@ -57,6 +57,8 @@ class Screen:
         self.texts: list[tuple[str, pygame.Rect]] = []
         self._fonts: dict[int, Font] = {}
         self._fitted: dict[tuple, int] = {}
+        self._summary_layouts: dict[tuple, tuple] = {}
+        self._wrapped_at: dict[tuple, tuple[int, list[str]]] = {}
         self._rendered: dict[tuple, tuple[str, pygame.Surface]] = {}
         # The still parts of the calibration and exercise screens (see _draw_layered).
         self._layer: pygame.Surface | None = None
@@ -134,14 +136,7 @@ class Screen:
                   align: str = "left") -> int:
         """Word-wrapped text, shrunk until all lines fit in ``box``; returns the y below
         its last line."""
-        max_px = max_px or box.h
-        px = max_px
-        while True:
-            lines = self._wrap(s, self.font(px), box.w)
-            fit = self._fit(lines, box.w, box.h, px)
-            if fit >= px or px <= 8:
-                break
-            px = max(fit, 8)
+        px, lines = self._wrapped(s, box.w, box.h, max_px or box.h)
         f = self.font(px)
         y = box.top
         for line in lines:
@@ -151,6 +146,34 @@ class Screen:
             self.text(line, line_box, colour, align, max_px=px)
             y += f.get_linesize()
         return y
+
+    def _wrapped(self, s: str, w: int, h: int, max_px: int) -> tuple[int, list[str]]:
+        """The largest size (<= max_px) at which ``s``, word-wrapped, fits in w x h, and
+        its lines (a word too long for the width at 8 px is cut with '...' when drawn).
+        Remembered, as ``_fit`` is: most text is the same from frame to frame."""
+        key = (s, w, h, max_px)
+        hit = self._wrapped_at.get(key)
+        if hit is None:
+            if len(self._wrapped_at) > 512:
+                self._wrapped_at.clear()
+            hit = self._wrapped_at[key] = self._search_wrapped(s, w, h, max_px)
+        return hit
+
+    def _search_wrapped(self, s: str, w: int, h: int, max_px: int) -> tuple[int, list[str]]:
+        def fits(px):
+            f = self.font(px)
+            lines = self._wrap(s, f, w)
+            return (all(f.size(x)[0] <= w for x in lines)
+                    and f.get_linesize() * len(lines) <= h), lines
+
+        lo, hi = 8, max(max_px, 8)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(mid)[0]:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo, fits(lo)[1]
 
     @staticmethod
     def _wrap(s: str, font: Font, width: int) -> list[str]:
@@ -307,8 +330,9 @@ class Screen:
             self._title(v, left)
             self.text(phase, self.box(0.03, 0.68, 0.37, 0.79), PHASE.get(v.pacer_phase, FG),
                       "center")
-            for i, stat in enumerate(stats):
-                self._stat(stat, self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80))
+            boxes = [self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80)
+                     for i in range(len(stats))]
+            self._stats(stats, boxes)
             banner = self.box(0.0, 0.82, 1.0, 1.0)
             if v.cue:
                 pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
@@ -332,18 +356,36 @@ class Screen:
 
     def _stat_text(self, v: View, value, digits, label_key, target, tdigits, unit="",
                    at_least: bool = False):
-        label = self._t(v, label_key)
+        """(the value, its label, its target or "")."""
+        goal = ""
         if target is not None:
-            label += (f" ({self._t(v, 'exercise.target')} {'≥' if at_least else ''}"
-                      f"{i18n.number(target, v.lang, tdigits)}{unit})")
+            goal = (f"{self._t(v, 'exercise.target')} {'≥' if at_least else ''}"
+                    f"{i18n.number(target, v.lang, tdigits)}{unit}")
         shown = i18n.number(value, v.lang, digits)
-        return (shown + unit if value is not None else shown), label
+        return (shown + unit if value is not None else shown), self._t(v, label_key), goal
 
-    def _stat(self, texts, box) -> None:
-        top = pygame.Rect(box.left, box.top, box.w, box.h * 62 // 100)
-        bottom = pygame.Rect(box.left, top.bottom, box.w, box.h - top.h)
-        self.text(texts[0], top, FG, "center")
-        self.text(texts[1], bottom, DIM, "center")
+    def _stats(self, stats, boxes) -> None:
+        """Each value over its label: the label with its target on one line ("adem/min
+        (doel 5)"), or, where that makes them larger (narrow columns: two belts, small
+        screens), the target on a line of its own. All labels at one size."""
+        parts = []
+        for (value, label, goal), box in zip(stats, boxes, strict=True):
+            top = pygame.Rect(box.left, box.top, box.w, box.h * 62 // 100)
+            bottom = pygame.Rect(box.left, top.bottom, box.w, box.h - top.h)
+            self.text(value, top, FG, "center")
+            parts.append((bottom, [f"{label} ({goal})" if goal else label],
+                          [label, goal] if goal else [label]))
+        one = min(self._fit(lines, b.w, b.h, b.h) for b, lines, _two in parts)
+        two = min(self._fit(lines, b.w, b.h, b.h) for b, _one, lines in parts)
+        px, pick = (two, 2) if two > one else (one, 1)
+        for box, *forms in parts:
+            lines = forms[pick - 1]
+            step = self.font(px).get_linesize()
+            y = box.centery - step * len(lines) // 2
+            for line in lines:
+                self.text(line, pygame.Rect(box.left, y, box.w, step), DIM, "center",
+                          max_px=px)
+                y += step
 
     def _pacer_figure(self, v: View, box: pygame.Rect) -> None:
         """A disc that grows on the inhale and shrinks on the exhale; the patient's own
@@ -384,44 +426,85 @@ class Screen:
         self.text(self._t(v, "pause.title"), self.box(0.05, 0.25, 0.95, 0.55), PAUSE, "center")
         self.text(self._t(v, "pause.press"), self.box(0.05, 0.70, 0.95, 0.82), DIM, "center")
 
+    SUMMARY_COLS = ("summary.exercise", "summary.minutes", "summary.rate", "summary.ratio",
+                    "summary.holds", "summary.cues", "summary.in_sync")
+
     def _draw_summary(self, v: View) -> None:
+        """A table, one row per exercise. The number columns are as wide as their widest
+        text (header or value), a gap between them, so numbers never run together; the
+        exercise names take the rest (see _summary_layout)."""
         self.text(self._t(v, "summary.title"), self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
-        cols = [("summary.exercise", 0.02, 0.38, "left"), ("summary.minutes", 0.39, 0.46, "right"),
-                ("summary.rate", 0.47, 0.59, "right"), ("summary.ratio", 0.60, 0.68, "right"),
-                ("summary.holds", 0.69, 0.79, "right"), ("summary.cues", 0.80, 0.86, "right"),
-                ("summary.in_sync", 0.87, 0.98, "right")]
         rows = v.rows[:8]
-        top, bottom = 0.18, 0.86
+        heads = [self._t(v, k) for k in self.SUMMARY_COLS]
+        cells = [[row["name_en"] if v.lang == "en" else row["name_nl"],
+                  i18n.number(row["minutes"], v.lang, 1),
+                  i18n.number(row["rate_bpm"], v.lang, 1),
+                  i18n.number(row["ratio"], v.lang, 1),
+                  str(row["holds"]), str(tips(row)), in_sync(row)] for row in rows]
+        w, h = self.size
+        top, bottom = round(0.18 * h), round(0.86 * h)
         step = (bottom - top) / (len(rows) + 1)
-        row_h = step * 0.9
-        heads = [(self._t(v, k), self.box(x0, top, x1, top + row_h * 0.8), a)
-                 for k, x0, x1, a in cols]
-        cells = []
-        for i, row in enumerate(rows, 1):
-            y = top + i * step
-            values = [row["name_en"] if v.lang == "en" else row["name_nl"],
-                      i18n.number(row["minutes"], v.lang, 1),
-                      i18n.number(row["rate_bpm"], v.lang, 1),
-                      i18n.number(row["ratio"], v.lang, 1),
-                      str(row["holds"]), str(tips(row)),
-                      in_sync(row)]
-            cells += [(value, self.box(x0, y, x1, y + row_h), a, n == 0)
-                      for n, (value, (_k, x0, x1, a)) in enumerate(zip(values, cols, strict=True))]
-        # One size per kind of text, so the table reads as a table.
-        num_px = min([self._fit([t], b.w, b.h, b.h) for t, b, _a, name in cells if not name]
-                     or [self.size[1]])
-        name_px = min([self._fit([t], b.w, b.h, b.h) for t, b, _a, name in cells if name]
-                      or [self.size[1]])
-        head_px = max(min(num_px, name_px) * 3 // 4, 10)
-        for t, b, a in heads:
-            self.text(t, b, DIM, a, max_px=head_px)
-        for t, b, a, name in cells:
-            self.text(t, b, FG, a, max_px=name_px if name else num_px)
+        row_h, head_h = round(step * 0.9), round(step * 0.72)
+        left, right = round(0.02 * w), round(0.98 * w)
+        gap = max(w // 40, 8)
+        key = (tuple(heads), tuple(map(tuple, cells)), self.size)
+        layout = self._summary_layouts.get(key)
+        if layout is None:
+            if len(self._summary_layouts) > 64:
+                self._summary_layouts.clear()
+            layout = self._summary_layouts[key] = self._summary_layout(
+                heads, cells, right - left - gap * (len(heads) - 1), row_h, head_h)
+        num_px, head_px, name_px, name_w, widths = layout
+        edges, x = [(left, left + name_w)], left + name_w
+        for cw in widths:
+            edges.append((x + gap, x + gap + cw))
+            x += gap + cw
+        for c, (x0, x1) in enumerate(edges):
+            align = "left" if c == 0 else "right"
+            self.text(heads[c], pygame.Rect(x0, top, x1 - x0, head_h), DIM, align,
+                      max_px=head_px)
+            for i, r in enumerate(cells, 1):
+                box = pygame.Rect(x0, round(top + i * step), x1 - x0, row_h)
+                if c == 0:  # a long name goes on two lines, beside its row's numbers
+                    lines = self._wrap(r[0], self.font(name_px), box.w)
+                    box = box.inflate(0, len(lines) * self.font(name_px).get_linesize()
+                                      - box.h)
+                    self.paragraph(r[0], box, FG, max_px=name_px)
+                else:
+                    self.text(r[c], box, FG, align, max_px=num_px)
         done = v.today_min >= v.today_target
         self.text(self._t(v, "summary.total_met" if done else "summary.total",
                           minutes=minutes(v.today_min, v.lang),
                           target=minutes(v.today_target, v.lang)),
                   self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
+
+    def _summary_layout(self, heads, cells, room: int, row_h: int, head_h: int):
+        """Sizes and widths of the summary table: the sizes at which the smallest of the
+        names, the headers and the numbers (read at two thirds, as they are meant to be
+        larger) is largest; the number columns as wide as their widest text, the names
+        (on two lines when that lets them be larger) the rest, at least a quarter."""
+        num_max = self._fit(["0"], room, row_h, row_h)
+        head_max = min(self._fit(["0"], room, head_h, head_h), max(self.size[1] // 16, 12))
+        best = None
+        for kn in np.linspace(1.0, 0.4, 13):
+            for kh in np.linspace(1.0, 0.5, 6):
+                num_px, head_px = max(round(num_max * kn), 8), max(round(head_max * kh), 8)
+                nf, hf = self.font(num_px), self.font(head_px)
+                widths = [max([hf.size(heads[c])[0]] + [nf.size(r[c])[0] for r in cells])
+                          for c in range(1, len(heads))]
+                name_w = room - sum(widths)
+                if name_w < room // 4:
+                    continue
+                one = min([self._fit([r[0]], name_w, row_h, row_h) for r in cells]
+                          or [row_h])
+                two = min([self._wrapped(r[0], name_w, row_h, row_h)[0] for r in cells]
+                          or [row_h])
+                # names on two lines read as if a fifth smaller
+                name_px, read = (two, two * 4 // 5) if two * 4 // 5 > one else (one, one)
+                score = (min(read, head_px, num_px * 2 // 3), num_px, head_px)
+                if best is None or score > best[0]:
+                    best = (score, (num_px, head_px, name_px, name_w, widths))
+        return best[1]
 
     def _draw_sensor(self, v: View) -> None:
         """A belt or sensor fault; with ``fault == "unit"`` another part of the unit (its
