@@ -98,7 +98,6 @@ class Session:
         self.now = self.session_clock.now
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
-        self.last_cue: ev.Cue | None = None
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
@@ -130,7 +129,6 @@ class Session:
             elif isinstance(e, ev.FaultEnd) and e.kind in UNIT_FAULTS:
                 self.unit_faults.pop(e.kind, None)
             if isinstance(e, ev.Cue):
-                self.last_cue = e
                 self.cue_counts[e.kind] = self.cue_counts.get(e.kind, 0) + 1
             for sink in self.sinks:
                 sink(e)
@@ -385,7 +383,8 @@ def install_signal_handlers(session: Session) -> None:
 
 def status_line(stream=None):
     """The headless terminal status, rewritten in place once a second:
-    time, the patient's phase, breaths/min, exhale:inhale (as on the screen), the last cue."""
+    time, the patient's phase, breaths/min, exhale:inhale (as on the screen), the cue while
+    the screen shows it ('-' after cues.show_s, or while there is none)."""
     from feedback.i18n import number, text
 
     def show(session: Session, t: float) -> None:
@@ -394,7 +393,9 @@ def status_line(stream=None):
         lang = session.settings.patient.language
         rate = f"{number(s.rate_bpm, lang)}/min"
         ratio = f"{text('summary.ratio', lang)} {number(s.ratio, lang)}"
-        cue = text(f"cue.{session.last_cue.kind}", lang) if session.last_cue else "-"
+        coach = session.coach  # the cue while it is on the screen, as the screen shows it
+        kind = coach.rules.current(t) if coach.mode == "exercise" else None
+        cue = text(f"cue.{kind}", lang) if kind else "-"
         phase = text(f"state.{s.phase}", lang)
         line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<15} {rate:>9}  {ratio:<10}  {cue}"
         if out.isatty():

@@ -544,3 +544,27 @@ def test_a_second_session_in_the_same_run_calibrates_again(config):
         took = end.at - start.at
         breaths = [e for e in out if isinstance(e, ev.Breath) and start.at < e.at <= end.at]
         assert took > 15.0 and len(breaths) >= 2, (took, len(breaths))
+
+
+def test_the_headless_status_line_shows_a_cue_only_while_the_screen_would(config):
+    import io
+
+    from feedback.app import status_line
+    from feedback.i18n import text
+
+    settings, programme = load_all(config)
+    out = io.StringIO()
+    with open_session(settings, programme, config, sim="fast", clock=VirtualClock(),
+                      duration=80, status=False) as s:
+        s.status = status_line(out)
+        s.run()
+    lines = out.getvalue().splitlines()
+    slower = text("cue.slower", "nl")
+    shown = [i for i, line in enumerate(lines) if line.endswith(slower)]
+    assert shown, lines
+    # 'Rustiger ademen' for cues.show_s (6 s) after each cue, then '-', not for the rest
+    # of the session
+    runs = [1]
+    for a, b in zip(shown, shown[1:], strict=False):
+        runs[-1:] = [runs[-1] + 1] if b == a + 1 else [runs[-1], 1]
+    assert len(runs) >= 2 and max(runs) <= settings.cues.show_s + 1, (runs, lines)
