@@ -251,10 +251,12 @@ class Coach:
                                                     if ex.cue_on(k)], t0=t).carry(self.rules)
         self.stats.append(ExerciseStats(ex))
         if self.pacer is None:
-            return [Exercise(at=t, name=ex.name_nl, phase="start", pacer="off")]
+            return [Exercise(at=t, name=ex.name_nl, phase="start", kind=ex.kind,
+                             name_en=ex.name_en, pacer="off")]
         # The target the exercise leads to, as the analysis measures it (pauses counted).
         goal = self.pacer.goal()
-        return [Exercise(at=t, name=ex.name_nl, phase="start", pacer=self._pacer_mode(ex),
+        return [Exercise(at=t, name=ex.name_nl, phase="start", kind=ex.kind,
+                         name_en=ex.name_en, pacer=self._pacer_mode(ex),
                          target_ratio=goal.effective_ratio, target_rate_bpm=goal.rate_bpm)]
 
     def stop(self, t: float) -> list[Event]:

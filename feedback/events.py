@@ -137,15 +137,18 @@ class Cue(Event):
 
 
 PACER_MODES = ("fixed", "adaptive", "off")
+EXERCISE_KINDS = ("calibration", "breathing", "movement", "load")
 
 
 @dataclass(frozen=True)
 class Exercise(Event):
     """An exercise started (``phase='start'``) or ended (``phase='end'``).
 
-    At the start (all optional, left out by older producers): ``pacer``, the pacer's mode
-    in this exercise (one of PACER_MODES; ``off``: no pacer), and with a pacer the target
-    it leads to: ``target_ratio``, exhale:inhale as the analysis measures it (pauses
+    At the start (all optional, left out by older producers): ``kind``, the exercise's
+    kind (one of EXERCISE_KINDS: calibration minutes are no practice), ``name_en``, its
+    English name (``name`` is the Dutch one), ``pacer``, the pacer's mode in this
+    exercise (one of PACER_MODES; ``off``: no pacer), and with a pacer the target it
+    leads to: ``target_ratio``, exhale:inhale as the analysis measures it (pauses
     counted, ``Pattern.effective_ratio``), and ``target_rate_bpm``. At the end:
     ``active_s``, seconds practised (pauses left out) and, with a pacer, ``in_sync``, the
     share (0..1) of the assessed breaths that followed it.
@@ -153,6 +156,8 @@ class Exercise(Event):
 
     name: str = ""
     phase: str = "start"
+    kind: str | None = None
+    name_en: str | None = None
     pacer: str | None = None
     target_ratio: float | None = None
     target_rate_bpm: float | None = None
@@ -163,6 +168,9 @@ class Exercise(Event):
     def __post_init__(self):
         if self.phase not in ("start", "end"):
             raise ValueError(f"exercise phase must be 'start' or 'end', not {self.phase!r}")
+        if self.kind is not None and self.kind not in EXERCISE_KINDS:
+            raise ValueError(f"unknown exercise kind {self.kind!r}; one of "
+                             f"{', '.join(EXERCISE_KINDS)}")
         if self.pacer is not None and self.pacer not in PACER_MODES:
             raise ValueError(f"unknown pacer mode {self.pacer!r}; one of "
                              f"{', '.join(PACER_MODES)}")

@@ -37,10 +37,11 @@ from feedback.config import (
     parse_toml,
     validate_table,
 )
+from feedback.events import EXERCISE_KINDS
 from feedback.pacer import Pattern
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
-KINDS = ("calibration", "breathing", "movement", "load")
+KINDS = EXERCISE_KINDS
 
 HEAD_SCHEMA = {
     "name_nl": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),

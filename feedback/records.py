@@ -483,9 +483,10 @@ class Records:
             exid = st.exercise.get(handle)
             if exid is not None and handle in st.open:
                 conn.execute("INSERT INTO exercises (id, session_id, name, start_t, pacer, "
-                             "target_ratio, target_rate_bpm) VALUES (?,?,?,?,?,?,?)",
+                             "target_ratio, target_rate_bpm, kind, name_en) "
+                             "VALUES (?,?,?,?,?,?,?,?,?)",
                              (exid, st.rows[handle], e.name, e.at, e.pacer, e.target_ratio,
-                              e.target_rate_bpm))
+                              e.target_rate_bpm, e.kind, e.name_en))
 
     @staticmethod
     def _forget_wiped(conn: sqlite3.Connection, st: _State) -> None:
@@ -569,8 +570,9 @@ class Records:
                 conn.execute("UPDATE exercises SET end_t=? WHERE id=?", (e.at, exid))
             cur = conn.execute(
                 "INSERT INTO exercises (session_id, name, start_t, pacer, target_ratio, "
-                "target_rate_bpm) VALUES (?,?,?,?,?,?)",
-                (sid, e.name, e.at, e.pacer, e.target_ratio, e.target_rate_bpm))
+                "target_rate_bpm, kind, name_en) VALUES (?,?,?,?,?,?,?,?)",
+                (sid, e.name, e.at, e.pacer, e.target_ratio, e.target_rate_bpm, e.kind,
+                 e.name_en))
             st.exercise[handle] = cur.lastrowid
             st.ex_start[handle] = e
         elif isinstance(e, ev.Exercise):

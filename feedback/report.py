@@ -273,6 +273,8 @@ class Exercise:
     ratio_target: float | None = None  # exhale:inhale target, pauses counted; None: no pacer
     rate_target: float | None = None  # breaths/min target, when recorded
     in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
+    kind: str | None = None  # "calibration", "breathing", ...; None: not recorded (old)
+    name_en: str | None = None  # its English name; None: not recorded (old record)
     hold_s: list = field(default_factory=list)  # how long each of its holds lasted
     shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
 
@@ -291,7 +293,7 @@ class Session:
     patient: str
     programme: str
     started_at: float  # wall clock, epoch seconds
-    minutes: float  # practised: pauses left out
+    minutes: float  # practised: pauses and the calibration left out
     end_reason: str
     ratio_target: float  # the config's pacer, for breaths without a recorded target
     daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
@@ -399,7 +401,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                   patient: str | None = None) -> list[Session]:
     """Every session (from ``since``, of ``patient``), oldest first, with its details."""
     have = _columns(conn, "exercises")
-    extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync")
+    extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
+             "name_en")
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
     paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
@@ -453,7 +456,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s.cues = [(a - t0, k) for a, k, _ in cues]
         s.faults = [(a - t0, b - t0, k) for a, b, k in faults]
         names = {}
-        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync in exs:
+        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
             end = ee if ee is not None else t1
             if active_s is None:
                 active_s = max(0.0, end - es - _overlap(pauses, es, end))
@@ -464,7 +467,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             elif target is None:
                 target = fallback
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
-                          ratio_target=target, rate_target=rate_t, in_sync=in_sync)
+                          ratio_target=target, rate_target=rate_t, in_sync=in_sync,
+                          kind=kind, name_en=name_en)
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
             ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
@@ -472,8 +476,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
             s.exercises.append(ex)
             names[eid] = ex
-        if s.exercises:
-            s.minutes = sum(e.minutes for e in s.exercises)
+        if s.exercises:  # practice: the calibration does not count (as on the unit)
+            s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
         else:
             s.minutes = max(0.0, span - _overlap(pauses, t0, t1)) / 60.0
         for a, i, e, r, eid, *_ in breaths:
@@ -910,6 +914,10 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                 raise AdemError(f"{db}: cannot read the records: {exc}") from None
             sessions = _read_damaged(db, since, patient)
             warnings.append(say("damaged_now", lang))
+    if lang == "en":  # the exercises' English names where they were recorded
+        for s in sessions:
+            for e in s.exercises:
+                e.name = e.name_en or e.name
     today = today or report_date()
     days = day_rows(sessions, since, today)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)

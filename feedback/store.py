@@ -93,6 +93,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exercises ADD COLUMN active_s REAL;
     ALTER TABLE exercises ADD COLUMN in_sync REAL
     """,
+    # 4: per exercise its kind (the report counts practice without the calibration) and
+    # its English name. NULL: recorded before this version.
+    """
+    ALTER TABLE exercises ADD COLUMN kind TEXT;
+    ALTER TABLE exercises ADD COLUMN name_en TEXT
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

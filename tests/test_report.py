@@ -1139,3 +1139,27 @@ def test_one_belt_reports_no_belly_share(unit, tmp_path):
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     assert "Belly share" not in (out / "summary.txt").read_text()
     assert {r["belly_pct"] for r in read_csv(out / "sessions.csv")} == {""}
+
+
+def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_config, tmp_path):
+    """The unit counts practice without the calibration; the report (and the start
+    screen after a restart, which reads it) must count the same. With --lang en the
+    exercises have their English names, which the records now keep."""
+    from feedback.reload import load_all
+    from feedback.run import open_session
+
+    settings, programme = load_all(sim_config)
+    with open_session(settings, programme, sim_config, sim="calm", clock=VirtualClock(),
+                      duration=90, status=False) as s:
+        s.run()
+        practised = s.coach.practised_min()
+        calibration = s.coach.stats[0].active_s / 60.0
+    assert calibration > 0.2
+    out = tmp_path / "out"
+    assert main(["report", "--simulated", "--lang", "en", "--config", str(sim_config),
+                 "--out", str(out)]) == 0
+    (session,) = read_csv(out / "sessions.csv")
+    assert float(session["minutes"]) == pytest.approx(practised, abs=0.06)
+    names = [r["name"] for r in read_csv(out / "exercises.csv")]
+    assert names == [ex.name_en for ex in programme.exercises[:len(names)]]
+    assert names[0] == "Calibration"
