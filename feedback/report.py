@@ -38,6 +38,7 @@ from pathlib import Path
 from feedback import exportnote, i18n
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
+from feedback.cues import CORRECTIONS
 from feedback.errors import AdemError
 from feedback.store import (
     DB_NAME,
@@ -311,8 +312,9 @@ class Session:
 
     @property
     def corrections(self) -> list[tuple[float, str]]:
-        """The cues that correct: all but praise."""
-        return [c for c in self.cues if c[1] not in PRAISE]
+        """The cues that correct the breathing (as the summary screen's "tips": not the
+        praise, nor the belt check, which is about the belt and is in the faults)."""
+        return [c for c in self.cues if c[1] in CORRECTIONS]
 
     @property
     def praise(self) -> list[tuple[float, str]]:
@@ -472,7 +474,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex.breaths = [b[:4] for b in breaths if b[4] == eid]
             ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
-            ex.cues = sum(1 for c in cues if c[2] == eid and c[1] not in PRAISE)
+            ex.cues = sum(1 for c in cues if c[2] == eid and c[1] in CORRECTIONS)
             ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
             s.exercises.append(ex)
             names[eid] = ex

@@ -668,13 +668,14 @@ def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tm
 
 
 def praised_session(data):
-    """One exercise with two corrections and three times praise ("good")."""
+    """One exercise with two corrections, three times praise ("good") and a belt check
+    (no correction of the breathing: the summary screen does not count it either)."""
     clock = VirtualClock(0.0)
     rec = Records(data, clock=clock)
     rec.start_session("PR01", "home", "", DAY0)
     rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
     for t, kind in [(20.0, "longer_exhale"), (60.0, "good"), (90.0, "slower"),
-                    (150.0, "good"), (210.0, "good")]:
+                    (120.0, "check_belt"), (150.0, "good"), (210.0, "good")]:
         rec.add(ev.Cue(t, kind))
     rec.add(ev.Exercise(240.0, "Buikademhaling", "end", active_s=240.0))
     clock.advance(240.0)
