@@ -210,11 +210,18 @@ class Pacer:
         return "in_sync"
 
     def observe(self, start: float, inhale_s: float, exhale_s: float) -> str:
-        """Record a completed breath; in adaptive mode, step the rhythm. Returns the verdict."""
+        """Record a completed breath; in adaptive mode, step the rhythm. Returns the verdict,
+        or "" for a breath that began before this pacer did (it followed the exercise
+        before, or none: it is neither judged nor learned from)."""
+        if start < self.t0:
+            return ""
         if self.adaptive and self._adapt_pattern is None:
-            # First breath: start from the patient's own rhythm, within the limits.
-            self._adapt_pattern = self._limit(Pattern(max(inhale_s, 1.0), 0.0,
-                                                      max(exhale_s, 1.0), 0.0))
+            # First breath: start from the patient's own rhythm, within the limits, with
+            # the pauses as set (the breath's own times count them as the analysis does).
+            hin, hout = self.base.hold_in_s, self.base.hold_out_s
+            self._adapt_pattern = self._limit(Pattern(
+                max(inhale_s - 0.5 * hin, 1.0), hin,
+                max(exhale_s - hout - 0.5 * hin, 1.0), hout))
             self._adapt_start = self._adapt_pattern
             self._next = self._adapt_pattern
             return "in_sync"
@@ -238,7 +245,8 @@ class Pacer:
 
     def _target(self) -> Pattern:
         a = self.adaptive
-        return self._limit(Pattern.from_rate(a.target_rate_bpm, a.target_ratio))
+        return self._limit(Pattern.from_rate(a.target_rate_bpm, a.target_ratio,
+                                             self.base.hold_in_s, self.base.hold_out_s))
 
     def _limit(self, p: Pattern) -> Pattern:
         a = self.adaptive

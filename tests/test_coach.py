@@ -235,7 +235,9 @@ def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     coach.feed(Breath(at=25.0, start=21.5, peak=23.0, end=25.0, inhale_s=1.5, exhale_s=2.0,
                       depth=1.0, rate_bpm=17.0))
     later = coach.pacer.current(40.0)
-    assert later.inhale_s == pytest.approx(1.5) and later.exhale_s == pytest.approx(2.0)
+    assert later.inhale_s == pytest.approx(1.5)
+    # the set 1 s pause after the exhale stays; the breath's exhale counted it
+    assert later.hold_out_s == pytest.approx(1.0) and later.exhale_s == pytest.approx(1.0)
 
 
 def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):

@@ -64,10 +64,10 @@ def test_adaptive_starts_from_the_patient_and_lengthens_the_exhale_step_by_step(
     a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
                  step_s=0.5)
     p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
-    p.observe(0.0, 2.0, 2.5)           # the patient's own rhythm: fast
+    p.observe(0.0, 2.0, 3.5)  # the patient's own rhythm: fast (the exhale counts the pause)
     t = p.current(0.0).period
-    assert p.current(t + 0.01).exhale_s == pytest.approx(2.5)
-    assert p.current(t + 0.01).inhale_s == pytest.approx(2.0)
+    own = p.current(t + 0.01)
+    assert (own.inhale_s, own.exhale_s, own.hold_out_s) == pytest.approx((2.0, 2.5, 1.0))
     exhales = []
     for _ in range(6):
         t = follow(p, t, 1)
@@ -76,10 +76,28 @@ def test_adaptive_starts_from_the_patient_and_lengthens_the_exhale_step_by_step(
     assert all(s == pytest.approx(0.5) for s in steps), exhales
     t = follow(p, t, 40)
     final = p.current(t + 0.01)
-    goal = Pattern.from_rate(6.0, 2.0)
+    goal = Pattern.from_rate(6.0, 2.0, 0.0, 1.0)  # the pause as the therapist set it
     assert final.exhale_s == pytest.approx(goal.exhale_s)
     assert final.inhale_s == pytest.approx(goal.inhale_s)
+    assert final.hold_out_s == pytest.approx(1.0)
+    assert final.rate_bpm == pytest.approx(6.0)
     assert p.summary()["in_sync"] > 0.9
+
+
+def test_a_breath_begun_before_the_pacer_is_not_judged_nor_learned_from():
+    """The first breath of an exercise began in the one before (or in a pause before the
+    pacer): it says nothing about following this pacer, nor about the patient's rhythm."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=100.0, adaptive=a)
+    assert p.observe(88.4, 4.6, 6.9) == ""  # from the 5/min exercise before
+    assert sum(p.following.values()) == 0
+    p.observe(100.5, 2.0, 3.0)  # the first breath of this exercise sets the start
+    t = 100.0 + p.current(100.0).period
+    assert p.current(t + 0.01).exhale_s == pytest.approx(3.0)
+    fixed = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=100.0)
+    assert fixed.observe(95.0, 2.0, 2.0) == ""
+    assert fixed.observe(100.2, 4.0, 6.0) == "in_sync"
+    assert fixed.summary()["in_sync"] == 1.0
 
 
 def test_adaptive_respects_the_therapists_limits():
