@@ -217,12 +217,13 @@ def score_holds(hold_after_s: float = HOLD_AFTER):
         secs += dt
         res["n"] += len(ts)
         holds = [e for e in events if isinstance(e, Hold)]
-        ends = [e.t for e in events if isinstance(e, HoldEnd)]
+        ends = [(e.at, e.t) for e in events if isinstance(e, HoldEnd)]
         res["hours"] += (ts[-1] - ts[0]) / 3600.0
         for e in holds:
             if not any(s <= e.at <= en for s, en, _k in spans):
                 res["false"] += 1
-                end = next((x for x in ends if x >= e.at), ts[-1])
+                # its end: the next hold_end emitted (its t can lie before this `at`)
+                end = next((t for at, t in ends if at >= e.at), ts[-1])
                 res["alarms"].append((rec.stem, e.t, e.at, end - e.t))
         for s, en, kind in spans:
             inside = [e for e in holds if s <= e.at <= en]
