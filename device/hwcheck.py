@@ -23,6 +23,7 @@ import sys
 
 import numpy as np
 
+from device.circuit import RAIL_HIGH_V, RAIL_LOW_V
 from device.parts import open_parts
 from device.sensor import SensorIOError
 from feedback.clock import MonotonicClock, VirtualClock
@@ -30,8 +31,10 @@ from feedback.errors import HardwareError
 
 READ_S = 15.0  # two breaths at 8/min
 BUTTON_TIMEOUT_S = 15.0
-RAIL_LOW_V, RAIL_HIGH_V = 0.05, 3.2
 REST_V = 1.8  # a worn belt at rest (docs/hardware.md, the belt circuit)
+# A worn belt, slack or stretched to the limit, stays within about 1.6-2.4 V; outside this
+# (and not at a rail) the cord's resistance is wrong: a damaged cord or a bad contact.
+WORN_LOW_V, WORN_HIGH_V = 1.3, 2.6
 COLOUR_S = 1.5  # each test colour stays this long on the ring
 BEEP_S = 1.0
 STOP_SERVICE = "sudo systemctl stop ademcoach ademcoach-config.path"
@@ -117,8 +120,18 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
     t = np.array(times)
     v = np.array(rows)
     for i, belt in enumerate(s.belts):
-        r = belt_report(t, v[:, i])
+        x = v[:, i]
         what = f"belt {belt} ({s.channels[i]})"
+        at_rail = (x >= RAIL_HIGH_V) | (x <= RAIL_LOW_V)
+        if at_rail.any() and not at_rail.all() and np.median(x) < RAIL_HIGH_V:
+            # Now and then at a rail: the plug or the cord opens (or shorts) and closes.
+            secs = float(at_rail.sum()) / s.rate_hz
+            rep.add("FAIL", what, f"at a rail for {secs:.1f} s of {read_s:g} s in "
+                    f"{_runs(at_rail)} spell(s): a loose jack or a broken cord (wiggle the "
+                    f"plug and the cord while watching); the rest of the time "
+                    f"{np.median(x[~at_rail]):.3f} V")
+            continue
+        r = belt_report(t, x)
         text = f"level {r['level']:.3f} V, noise {r['noise'] * 1000:.1f} mV"
         if r["level"] >= RAIL_HIGH_V:
             rep.add("FAIL", what, f"{text}: at the 3.3 V rail: the cord or jack is open "
@@ -128,6 +141,13 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
             rep.add("FAIL", what, f"{text}: at 0 V: the cord or jack is shorted, or the "
                     f"2.2 kOhm resistor or its 3V3 is missing; expected about {REST_V:g} V "
                     f"with the belt worn")
+        elif not WORN_LOW_V <= r["level"] <= WORN_HIGH_V:
+            high = r["level"] > WORN_HIGH_V
+            rep.add("FAIL", what, f"{text}: {'above' if high else 'below'} the "
+                    f"{WORN_LOW_V:g}-{WORN_HIGH_V:g} V of a worn belt (about {REST_V:g} V at "
+                    f"rest): the cord's resistance is too {'high' if high else 'low'} "
+                    + ("(a damaged cord, or a bad contact in the jack)" if high else
+                       "(a partly shorted cord or jack)"))
         elif not r["breathing"]:
             rep.add("FAIL", what, f"{text}: no breathing seen in {read_s:g} s "
                     f"(swing {r['swing'] * 1000:.1f} mV); check the belt is worn and tight")
@@ -135,6 +155,12 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
             rate = f", ~{r['rate_bpm']:.0f}/min" if r["rate_bpm"] else ""
             rep.add("PASS", what, f"{text}, breathing seen: swing {r['swing'] * 1000:.0f} mV"
                     f", {r['breaths']} breath(s){rate}")
+
+
+def _runs(mask: np.ndarray) -> int:
+    """How many separate spells of True."""
+    m = mask.astype(int)
+    return int(m[0] + np.count_nonzero(np.diff(m) == 1))
 
 
 def ask_tty(question: str, out=None) -> bool:

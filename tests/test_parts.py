@@ -166,6 +166,46 @@ def test_hw_check_says_which_rail_and_what_it_means(volts, words):
         assert word in detail
 
 
+class _WaveSensor(_RailSensor):
+    """Breathing at ``level`` (12/min, 0.12 V), open (3.3 V) between ``open_s``."""
+
+    def __init__(self, level, open_s=()):
+        self.level, self.open_s = level, open_s
+
+    def stream(self, duration_s):
+        for i in range(int(duration_s * self.rate_hz)):
+            t = i / self.rate_hz
+            v = self.level + 0.06 * np.sin(2 * np.pi * t / 5.0)
+            if any(a <= t < b for a, b in self.open_s):
+                v = 3.3
+            yield t, [v]
+
+
+@pytest.mark.parametrize(("sensor", "words"), [
+    (_WaveSensor(1.8, [(3.0, 5.0), (9.0, 11.0)]),
+     ("at a rail for 4.0 s of 15 s", "2 spell(s)", "loose jack", "1.8")),
+    (_WaveSensor(2.97), ("2.970 V", "above", "resistance is too high", "jack")),
+    (_WaveSensor(1.0), ("below", "resistance is too low")),
+])
+def test_hw_check_fails_a_loose_jack_and_a_wrong_cord(sensor, words):
+    """A belt that opens now and then, or whose cord reads far from a worn belt's level,
+    used to pass (or only be told to sit tighter): it breathes, but it will fail."""
+    import io
+    from types import SimpleNamespace
+
+    from device.hwcheck import Report, check_sensor
+
+    rep = Report(io.StringIO())
+    check_sensor(SimpleNamespace(sensor=sensor), VirtualClock(), rep, 15.0)
+    status, what, detail = rep.rows[-1]
+    assert status == "FAIL" and what == "belt belly (A0)", detail
+    for word in words:
+        assert word in detail, detail
+    rep = Report(io.StringIO())
+    check_sensor(SimpleNamespace(sensor=_WaveSensor(1.8)), VirtualClock(), rep, 15.0)
+    assert rep.rows[-1][0] == "PASS", rep.rows[-1]
+
+
 def test_hw_check_asks_for_the_belt_before_reading(capsys):
     assert main(["hw-check", "--sim"]) == 0
     lines = capsys.readouterr().out.splitlines()
