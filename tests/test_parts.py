@@ -289,36 +289,32 @@ def test_hw_check_says_when_a_device_is_busy(monkeypatch, capsys):
     assert "sudo systemctl stop ademcoach ademcoach-config.path" in busy[0]
 
 
-def test_hw_check_names_the_pin_of_a_button_that_was_not_pressed(tmp_path):
+def _button_rows(parts, clock) -> dict:
+    """hw-check's button verdicts, by button, with nobody pressing (0.5 s each)."""
     import io
 
     from device.hwcheck import Report, check_buttons
 
-    parts, clock = _sim_parts(tmp_path)
-    parts.pin_factory = None  # nobody presses: as a technician who does not
     rep = Report(io.StringIO())
     try:
         check_buttons(parts, clock, rep, 0.5)
     finally:
         parts.close()
-    rows = {what: (status, detail) for status, what, detail in rep.rows}
+    return {what: (status, detail) for status, what, detail in rep.rows}
+
+
+def test_hw_check_names_the_pin_of_a_button_that_was_not_pressed(tmp_path):
+    parts, clock = _sim_parts(tmp_path)
+    parts.pin_factory = None  # nobody presses: as a technician who does not
+    rows = _button_rows(parts, clock)
     status, detail = rows["button next"]
     assert status == "FAIL" and "GPIO27 (header pin 13)" in detail and "GND" in detail
 
 
 def test_hw_check_says_a_button_already_reads_pressed(tmp_path):
-    import io
-
-    from device.hwcheck import Report, check_buttons
-
     parts, clock = _sim_parts(tmp_path)
     parts.pin_factory.pin(17).drive_low()  # start/pause shorted to ground
-    rep = Report(io.StringIO())
-    try:
-        check_buttons(parts, clock, rep, 0.5)
-    finally:
-        parts.close()
-    rows = {what: (status, detail) for status, what, detail in rep.rows}
+    rows = _button_rows(parts, clock)
     status, detail = rows["button start_pause"]
     assert status == "FAIL" and "GPIO17 (header pin 11) reads pressed before the press" in detail
     assert "stuck" in detail and "shorted to GND" in detail
