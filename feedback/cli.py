@@ -203,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         drop_stdout()
         return 0
+    except OSError as exc:  # not foreseen by the command (such as its output on a full disk)
+        drop_stdout()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"ademcoach {args.command}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     try:

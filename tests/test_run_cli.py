@@ -1,5 +1,6 @@
 """``ademcoach run`` plumbing: the clock it is given and the extra outputs it writes to."""
 
+import contextlib
 import math
 
 import pytest
@@ -88,3 +89,21 @@ def test_analyze_into_a_full_disk_is_one_line_and_exit_1(tmp_path, capsys, monke
     assert code == 1
     assert capsys.readouterr().err == ("ademcoach analyze: cannot write the events to "
                                        "standard output: No space left on device\n")
+
+
+def test_any_command_into_a_full_disk_is_one_line_and_exit_1(sim_config, capsys,
+                                                              monkeypatch):
+    """A command that does not handle its own output (check-config's long listing): a
+    full disk is one line on stderr and exit 1, not a traceback."""
+    import sys
+
+    full = open("/dev/full", "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        code = main(["check-config", str(sim_config)])
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):  # what it still holds cannot be written either
+            full.close()
+    assert code == 1
+    assert capsys.readouterr().err == ("ademcoach check-config: No space left on device\n")
