@@ -107,6 +107,7 @@ class Session:
         self.record_id: int | None = None
         self._pause_span = None
         self._hold_after = None
+        self._warned_holds = False  # the exercise before this one warned of holds
         self._patient_follows = False
         self._ring_last = (None, 0.0)
         self._unit_notice = False
@@ -144,7 +145,10 @@ class Session:
         summary (or the end of the process)."""
         if e.phase == "start":
             self._sync_hold_after()
-            self.analyzer.holds_from(e.at)
+            ex = self.coach.exercise
+            if not self._warned_holds:  # stillness while warnings were off is no hold
+                self.analyzer.holds_from(e.at)
+            self._warned_holds = bool(ex is not None and ex.hold_warnings)
             if self.coach.wants_calibration:  # the belt is on anew: measure it again
                 self.analyzer.recalibrate()
             if self.records is not None and not self.recording:

@@ -223,8 +223,9 @@ class Coach:
         return self.pacer.phase(t) if self.pacer and self._running() else None
 
     def planned_pause(self, t: float) -> tuple[float, float] | None:
-        """The pacer's pause at ``t`` that the analysis must not call a hold."""
-        return self.pacer.planned_pause(t) if self.pacer and self._running() else None
+        """The span at ``t`` in which the pacer asks for (near) stillness, that the
+        analysis must not call a hold: its pause and the eased turn around it."""
+        return self.pacer.still_span(t) if self.pacer and self._running() else None
 
     def targets(self, t: float) -> Targets:
         if self.pacer and self._running():

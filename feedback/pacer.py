@@ -18,6 +18,9 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 PHASES = ("inhale", "hold_in", "exhale", "hold_out")
+# The share of a phase, next to its turn, in which the eased fill (1 - cos) stays within a
+# tenth of the turn's level: 1 - cos(pi x) <= 0.2 for x <= 0.205.
+EASED_STILL = 0.2
 FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")
 
 
@@ -189,6 +192,30 @@ class Pacer:
         name, _x, start, end = self._where(t)
         if name in ("hold_in", "hold_out") and end > start:
             return (start, end)
+        return None
+
+    def still_span(self, t: float) -> tuple[float, float] | None:
+        """The span around the pacer's turn at ``t`` in which it asks for (near)
+        stillness, or None: its pause there (if any) with the eased ends of the phases on
+        either side, the last and first ``EASED_STILL`` of them, where the fill stays
+        within a tenth of the turn's level. A patient who follows a slow pacer without
+        pauses (6 s in, 9 s out) hardly moves for 3 s around each turn; the breath
+        analysis must not call that a hold (feedback/analysis/holds.py)."""
+        c = self._cycle_at(t)
+        p, s = c.pattern, c.start
+        k = EASED_STILL
+        top = (s + (1 - k) * p.inhale_s, s + p.inhale_s + p.hold_in_s + k * p.exhale_s)
+        if top[0] <= t <= top[1]:
+            return top
+        bottom_start = s + p.inhale_s + p.hold_in_s + (1 - k) * p.exhale_s
+        if t >= bottom_start:  # into the next cycle's inhale (taken as long as this one's)
+            return (bottom_start, c.end + k * p.inhale_s)
+        if t <= s + k * p.inhale_s and t > self.t0:  # the previous cycle's bottom
+            q = self._cycle_at(s - 1e-9)
+            if q is not c:
+                pq = q.pattern
+                return (q.start + pq.inhale_s + pq.hold_in_s + (1 - k) * pq.exhale_s,
+                        s + k * p.inhale_s)
         return None
 
     def levels(self, times) -> list[float]:

@@ -18,6 +18,7 @@ from feedback.analysis.faults import (
     NOISY_S,
 )
 from feedback.events import Breath, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
+from feedback.pacer import Pacer, Pattern
 
 
 def exhales(events):
@@ -49,37 +50,60 @@ def test_very_slow_breathing_with_a_long_hold_threshold():
     assert breaths(events)[-1].rate_bpm == pytest.approx(3.0, rel=0.05)
 
 
+def _paced(analyzer, samples, pacer, lag=0.0):
+    """Feed ``samples`` and announce the pacer's still spans as the unit does (the
+    patient follows ``lag`` seconds late)."""
+    events, last = [], None
+    for t, x in samples:
+        span = pacer.still_span(t)
+        if span is not None and span != last:
+            last = span
+            analyzer.planned_pause(*span)
+        events.extend(analyzer.feed(t + lag, (x,)))
+    return events
+
+
+@pytest.mark.parametrize("lag", [0.0, 0.8])
 @pytest.mark.parametrize("noise", [0.01, 0.04])
 @pytest.mark.parametrize("inhale_s,exhale_s", [(6.0, 9.0), (7.0, 10.0), (5.0, 10.0)])
-def test_slow_breathing_without_a_pause_is_not_a_hold(inhale_s, exhale_s, noise):
-    """About 4/min with rounded turns and no pause, as a patient following the pacer: the
-    signal stays within a tenth of a breath of each turn for 3-4 s, but it is never still."""
+def test_following_a_slow_pacer_without_a_pause_is_not_a_hold(inhale_s, exhale_s, noise, lag):
+    """About 4/min with rounded turns and no pause, a patient following the pacer: the
+    signal stays within a tenth of a breath of each turn for 3-4 s. The pacer announces
+    that span around each turn as it does its pauses."""
     period = inhale_s + exhale_s
     samples, peaks = breathing(300, rate_bpm=60.0 / period, fs=50,
                                inhale_frac=inhale_s / period, noise=noise)
-    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    pacer = Pacer(Pattern(inhale_s, 0.0, exhale_s, 0.0), t0=0.0)
+    events = _paced(BreathAnalyzer(["belly"], hold_after_s=4.0), samples, pacer, lag)
     assert not [e for e in events if isinstance(e, Hold)]
-    assert matched(exhales(events), peaks[1:], tol=1.0) >= len(peaks) - 2
+    assert matched(exhales(events), [p + lag for p in peaks[1:]], tol=1.0) >= len(peaks) - 2
+    # Without the announcement the turns are holds (docs/analysis.md, known limits).
+    alone = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert [e for e in alone if isinstance(e, Hold)]
 
 
 @pytest.mark.parametrize("top", [True, False])
-def test_a_hold_in_slow_breathing_is_still_found_on_time(top):
+def test_a_hold_in_slow_paced_breathing_is_still_found(top):
+    """A hold at the pacer's turn counts from the end of its still span: at most a fifth
+    of the next phase later than at the default."""
     inhale_s, exhale_s = 6.0, 9.0
     pre, peaks = breathing(75, rate_bpm=4.0, fs=50, inhale_frac=0.4, noise=0.01)
     stop = peaks[-1] if top else peaks[-1] + exhale_s  # at a top, or at the bottom after it
     pre = [(t, x) for t, x in pre if t < stop]
     level = 1.0 if top else 0.0
     rng = random.Random(4)
-    hold = [(stop + i / 50, level + rng.gauss(0, 0.01)) for i in range(10 * 50)]
+    # held for one whole cycle of the pacer, then in step with it again
+    hold = [(stop + i / 50, level + rng.gauss(0, 0.01)) for i in range(15 * 50)]
     post, _ = breathing(30, rate_bpm=4.0, fs=50, inhale_frac=0.4, noise=0.01, seed=2,
-                        t0=stop + 10.0 - (0.0 if not top else inhale_s))
-    post = [(t, x) for t, x in post if t >= stop + 10.0]
-    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+                        t0=stop + 15.0 - (0.0 if not top else inhale_s))
+    post = [(t, x) for t, x in post if t >= stop + 15.0]
+    pacer = Pacer(Pattern(inhale_s, 0.0, exhale_s, 0.0), t0=0.0)
+    events = _paced(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post, pacer)
     holds = [e for e in events if isinstance(e, Hold)]
     assert len(holds) == 1
-    # A rounded turn is near still for a second or two before the breath really stops.
-    assert stop - 2.5 <= holds[0].t <= stop + 0.5
-    assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.6)
+    later = 0.2 * (exhale_s if top else inhale_s)  # the still span after the turn
+    assert stop - 2.5 <= holds[0].t <= stop + later + 0.1
+    assert holds[0].at - stop == pytest.approx(4.0 + later, abs=0.7)
 
 
 def test_stillness_before_a_new_exercise_does_not_count_towards_a_hold():
@@ -1194,3 +1218,57 @@ def test_a_holds_end_is_when_breathing_resumed_not_when_it_was_seen(top):
     assert len(ends) == 1
     assert ends[0].t == pytest.approx(resume, abs=0.4)
     assert ends[0].at > ends[0].t + 0.5  # seen later, as before
+
+
+@pytest.mark.parametrize("sag", [lambda u: -0.012 * u * u, lambda u: -0.0015 * u ** 3])
+def test_a_held_chest_that_sags_faster_and_faster_is_warned(sag):
+    """The held chest sinks, speeding up (by 0.19 or 0.10 of a breath at 4 s): still a
+    hold, warned on time (a rule that held back holds while the signal sped up lost them)."""
+    pre, peaks = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    stop = peaks[-1]
+    pre = [(t, x) for t, x in pre if t < stop]
+    rng = random.Random(8)
+    hold = [(stop + i / 50, 1.0 + sag(i / 50) + rng.gauss(0, 0.005)) for i in range(8 * 50)]
+    post, _ = breathing(20, rate_bpm=12, fs=50, noise=0.005, seed=2, t0=stop + 8.0 - 2.0)
+    post = [(t, x) for t, x in post if t >= stop + 8.0]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].at - stop == pytest.approx(4.0, abs=0.8)
+
+
+def _chest_and_belly(belly, seconds=120.0, hold=(62.0, 72.0)):
+    """Volts as the unit reads them: the chest breathes 12/min (0.12 V) and holds the
+    breath in over ``hold``; the belly's value at ``t`` is ``belly(t, rng)``."""
+    rng = random.Random(9)
+    out = []
+    for k in range(int(seconds * 50)):
+        t = k / 50
+        if hold[0] <= t < hold[1]:
+            b = 1.0
+        else:
+            shift = hold[1] - hold[0] if t >= hold[1] else 0.0
+            b = 0.5 - 0.5 * math.cos(2 * math.pi * (t - shift) / 5.0)
+        out.append((t, (1.8 + 0.12 * b + rng.gauss(0, 0.001), belly(t, rng))))
+    return out
+
+
+def test_two_belts_with_a_still_belly_still_warn_a_hold():
+    """A chest breather's belly hardly moves: the sum is the chest's breathing, and its
+    hold is warned (the analysis waited for the belts' phase, which a still belt never
+    gives, and so never calibrated)."""
+    an = BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
+    events = run(an, _chest_and_belly(lambda t, rng: 1.9 + rng.gauss(0, 0.001)))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=1.0)
+    assert not [e for e in events if isinstance(e, Fault)]
+
+
+def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
+    an = BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
+    events = run(an, _chest_and_belly(lambda t, rng: 3.3 + rng.gauss(0, 0.0005), seconds=60.0,
+                                hold=(100.0, 100.0)))
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
+    rates = [e.rate_bpm for e in breaths(events) if e.start > 15.0]
+    assert len(rates) >= 7 and rates[-1] == pytest.approx(12.0, rel=0.05)

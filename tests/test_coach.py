@@ -109,7 +109,12 @@ def test_planned_pause_and_hold_threshold_follow_the_exercise(clinic):
     assert coach.hold_after_s == 8.0
     t = coach.running_since
     spans = {coach.planned_pause(t + x / 10) for x in range(0, 120)} - {None}
-    assert spans and all(0.9 < e - s < 1.1 for s, e in spans)   # hold_out_s = 1 s
+    assert spans and all(1.0 < e - s < 4.0 for s, e in spans)
+    for x in range(0, 120):  # each pause (hold_out_s = 1 s) lies in such a span
+        pause = coach.pacer.planned_pause(t + x / 10)
+        if pause is not None:
+            s, e = coach.planned_pause(t + x / 10)
+            assert s < pause[0] and pause[1] < e
     coach.button("next", 30.0)
     coach.button("next", 31.0)
     assert coach.exercise.id == "movement" and coach.hold_after_s == 4.0

@@ -254,12 +254,13 @@ class BreathAnalyzer:
                 good[i] = fe.y
             if self._ref[i] is None:
                 if bad[i]:
-                    return None  # not read yet
+                    continue  # not read yet (unplugged from the start): adds nothing yet
                 self._ref[i] = good[i]
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
         self._track_phase(fes[0].t, bad)
-        return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2))
+        return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2)
+                   if self._ref[i] is not None)
 
     def _track_phase(self, t: float, bad: list[bool]) -> None:
         """Do the belts (with their polarity) move together or against each other? The
@@ -292,9 +293,11 @@ class BreathAnalyzer:
         for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
             cov[k] += a * (x - cov[k])
         small, large = sorted(cov[:2])
-        if t - self._track_t0 < period or small <= (BELT_FLOOR / 2) ** 2 * large:
-            return  # too early, or one belt hardly moves: its sign does not matter
+        if t - self._track_t0 < period:
+            return  # too early
         self._phase_ready = True
+        if small <= (BELT_FLOOR / 2) ** 2 * large:
+            return  # one belt hardly moves: its sign does not matter (the sum is the other)
         r = cov[2] / (small * large) ** 0.5
         against = self._along[0] * self._along[1] < 0
         if (r < -PHASE_R and not against) or (r > PHASE_R and against):

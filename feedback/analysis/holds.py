@@ -7,9 +7,9 @@ widens by ``CREEP`` x amplitude per second, so the slow creep of a conductive-ru
 (or the slow sag of a held chest) stays inside it, while a slow exhale of 6-10 s, which
 moves about a tenth of a breath per second, leaves it within about two seconds and
 restarts the clock. The rounded turn of a slow breath without a pause stays in the band
-for 4 s and more, but it is still on its way (``StillnessClock.moving``): no hold is
-declared while it is. A normal end-expiratory pause (up to about 2.5 s) is still, but
-shorter than the hold threshold. The hold fires ``hold_after_s`` after the stillness
+for 4 s and more: with the pacer, that span around each of its turns is announced like
+its pauses (``Pacer.still_span``). A normal end-expiratory pause (up to about 2.5 s) is
+still, but shorter than the hold threshold. The hold fires ``hold_after_s`` after the stillness
 began, with ``t`` = that start; a planned pause moves the start of the clock to its end.
 Once a hold is on, only a breath-sized movement (``END_BAND``) ends it: a swallow or a
 twitch during a long hold does not end it and start a second one.
@@ -31,14 +31,8 @@ SETTLE_S = 1.0  # "still moving": changed by more than SETTLE x amplitude within
 SETTLE = 0.06  # (0.06 amplitudes per second: twice the creep allowance; over a whole
 #               second, so cardiac ripple of about 1 Hz mostly cancels)
 SETTLE_WITHIN_S = 2.0  # ... looked for only this long after the signal entered the band
-# No hold is declared while the signal moves faster than the creep allowance and is not
-# slowing down (over the last ``SETTLE_S`` against the one before): the rounded turn of a
-# slow breath (4-5/min, no pause) stays inside the widening band for 4 s and more, but
-# leaves its turn faster and faster; a held breath is still or creeps at a steady pace.
-MOVING = CREEP  # x calibrated amplitude per second
 LEFT = 0.02  # x amplitude: a hold ended when the signal last moved less than this ...
 LEFT_S = 0.4  # ... within this time
-MOVING_NOISE = 1.0  # x noise level (of the 40 ms means; the smoothed signal has less)
 
 
 class StillnessClock:
@@ -70,17 +64,6 @@ class StillnessClock:
     def reset(self, t: float, y: float) -> None:
         self.since = self.t0 = self.settled = t
         self.lo = self.hi = y
-
-    def moving(self, amp: float, noise: float) -> bool:
-        """Whether the signal is still on its way: it moved by more than ``MOVING`` over
-        the last ``SETTLE_S``, and by no less than over the ``SETTLE_S`` before."""
-        recent, older = self._recent, self._older
-        if len(recent) < 2 or not older:
-            return False
-        floor = min(MOVING_NOISE * noise, END_BAND * amp)
-        last = recent[-1][1] - recent[0][1]
-        before = recent[0][1] - older[0][1]
-        return abs(last) > max(MOVING * SETTLE_S * amp, floor) and abs(last) >= abs(before)
 
     def _movement_start(self, m: float) -> float:
         """When the movement now seen began: the last point (of the last 2 s) that had
@@ -247,7 +230,7 @@ class HoldJudge:
             return None
         if judge and still > 0.0:
             s0 = max(self.still_from(lag), self._from)
-            if t - s0 >= self.hold_after() and not clock.moving(amp, noise):
+            if t - s0 >= self.hold_after():
                 self.holding = True
                 self._hold_t = s0
                 return "hold", s0
