@@ -76,14 +76,14 @@ class BreathAnalyzer:
         # not become breaths, a normal breath and a "noisy" belt); 0 for recordings of
         # unknown scale, where everything is relative to the signal itself.
         self.min_breath = float(min_breath)
-        # Where a belt can only be unplugged or shorted (the circuit's own levels, in the
-        # input's units, polarity not applied): outside (lo, hi) it is ``disconnected``
-        # at once, also before any breath; back inside, it is plugged in. None: unknown.
         self._fe = [FrontEnd() for _ in belts]
+        # ``rails``: where a belt can only be unplugged or shorted (the circuit's own
+        # levels, in the input's units, polarity not applied): outside (lo, hi) it is
+        # ``disconnected`` at once, also before any breath; back inside, it is plugged in.
+        # None: unknown.
         self._faults = [BeltFaults(rails) for _ in belts]
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
-        self._belt_det = ([TurnDetector(floor=self.min_breath) for _ in belts]
-                          if len(belts) == 2 else None)
+        self._belt_det = [self._detector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
         self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
         self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
@@ -184,8 +184,11 @@ class BreathAnalyzer:
 
     # --- internals ---------------------------------------------------------------------
 
+    def _detector(self, period: float = 4.0) -> TurnDetector:
+        return TurnDetector(period, self.min_breath)
+
     def _reset_calibration(self) -> None:
-        self._det = TurnDetector(floor=self.min_breath)
+        self._det = self._detector()
         self._sign = [-1.0 if p == "inverted" else 1.0 for p in self._pols]
         self._polarity_done = [p != "auto" for p in self._pols]
         self._amp_cal = 0.0
@@ -202,7 +205,7 @@ class BreathAnalyzer:
         self._peak = None
         self._judge.forget_rest()
         if self._belt_det:
-            self._belt_det = [TurnDetector(floor=self.min_breath) for _ in self.belts]
+            self._belt_det = [self._detector() for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
 
     def _stuck(self, i: int, t: float, out: list) -> None:
@@ -538,7 +541,7 @@ class BreathAnalyzer:
             if _median(det.rises) > FLIP_RATIO * _median(det.falls):
                 self._sign[i] = -self._sign[i]
                 if self._belt_det is None:
-                    self._det = TurnDetector(det.period, self.min_breath)
+                    self._det = self._detector(det.period)
                     self._trough = self._peak = None
                     continue
                 self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
@@ -549,7 +552,7 @@ class BreathAnalyzer:
                     for k in range(2):
                         if self._ref[k] is not None:
                             self._ref[k] = 2.0 * self._good_y[k] - self._ref[k]
-                    self._det = TurnDetector(self._det.period, self.min_breath)
+                    self._det = self._detector(self._det.period)
                     self._trough = self._peak = None
 
     def _level(self, y: float) -> float:

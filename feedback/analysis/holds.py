@@ -105,8 +105,10 @@ class StillnessClock:
         base = END_BAND if holding else BAND
         band = max(base * amp, floor) + CREEP * amp * (t - self.t0)
         if hi - lo > band:
-            # Moved: the stillness (if any) starts again from here.
-            self.left = max(self._movement_start(max(LEFT * amp, noise)), self.since)
+            # Moved: the stillness (if any) starts again from here. (When a hold ends:
+            # when did the movement begin? Only then, not at every step of a breath.)
+            if holding:
+                self.left = max(self._movement_start(max(LEFT * amp, noise)), self.since)
             self.last = t - self.since
             self.last_since, self.last_settled = self.since, self.settled
             self.reset(t, y)
