@@ -152,6 +152,64 @@ def test_following_a_slow_pacer_without_pauses_gives_no_hold(config, inhale, exh
                                                                    rel=0.1)
 
 
+MOVING = """
+[programme]
+name_nl = "Bewegen"
+name_en = "Moving"
+
+[[exercise]]
+id = "calibration"
+name_nl = "Kalibratie"
+name_en = "Calibration"
+kind = "calibration"
+duration_s = 60
+pacer = "off"
+hold_warnings = false
+
+[[exercise]]
+id = "squats"
+name_nl = "Squats"
+name_en = "Squats"
+kind = "movement"
+duration_s = 120
+pacer = "off"
+hold_after_s = 4.0
+
+[[exercise]]
+id = "turning"
+name_nl = "Draaien"
+name_en = "Turning"
+kind = "movement"
+duration_s = 120
+pacer = "off"
+hold_after_s = 4.0
+"""
+
+
+def test_a_hold_under_way_when_the_next_exercise_starts_is_warned_on_time(config):
+    """Bracing as the next exercise begins: after an exercise that warned of holds, the
+    hold keeps counting from its start (only after one without warnings, such as the
+    calibration, does the count start again)."""
+    (config.parent / "programs").mkdir()
+    (config.parent / "programs" / "moving.toml").write_text(MOVING, encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('name = "clinic"', 'name = "moving"', 1), encoding="utf-8")
+    out, truth, _s, _f = simulate(config, "holds", 60)
+    start = truth.holds[0]["start"]
+    settings, programme = load_all(config)
+    warned = []
+    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
+                      duration=60, status=False) as s:
+        s.sinks.append(warned.append)
+        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + 2.0)
+        s.run()
+    starts = [e for e in warned if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [e.name for e in starts] == ["Kalibratie", "Squats", "Draaien"]
+    assert starts[2].at == pytest.approx(start + 2.0, abs=0.1)
+    holds = [e for e in warned if isinstance(e, ev.Hold)]
+    assert holds and holds[0].at - start == pytest.approx(4.0, abs=1.0)
+
+
 def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}
