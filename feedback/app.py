@@ -157,8 +157,11 @@ class Session:
                     meta.get("patient", ""), meta.get("programme", ""), meta.get("config", ""),
                     raw_belts=list(self.parts.sensor.belts))
                 self.recording = True
-                for fault in self.startup_faults:
-                    self.records.add(fault)
+                # What is wrong with the unit itself as the session begins (a fault that
+                # began and ended before it, such as a screen that came late, is not).
+                for f in self.unit_faults.values():
+                    self.records.add(ev.Fault(at=e.at, kind=f.kind, belt=f.belt,
+                                              detail=f.detail))
 
     def _sync_hold_after(self) -> None:
         """The analysis warns after the current exercise's hold threshold."""

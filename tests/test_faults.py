@@ -195,6 +195,32 @@ def test_no_display_at_start_runs_on_with_the_ring(config, monkeypatch):
         assert conn.execute("SELECT count(*) FROM faults WHERE kind='display'").fetchone() == (1,)
 
 
+def test_a_screen_that_came_before_the_session_is_no_fault_in_its_record(config,
+                                                                          monkeypatch):
+    """The unit waits for the patient: the screen comes at 3 s, start is pressed at 20 s.
+    The record of that session holds no display fault (it held one from 'at 0', never
+    ended, because the fault's end came while nothing was recorded)."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")
+
+    def wait_for_the_patient(s):
+        s.coach._pending_start = False
+
+    def screen_arrives(s):
+        monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+
+    def press_start(s):
+        s.button("start_pause", s.now())
+
+    out, _, db = run_with(config, 40, {0.0: wait_for_the_patient, 3.0: screen_arrives,
+                                       20.0: press_start}, headless=False)
+    assert [type(e) for e in out if getattr(e, "kind", None) == "display"] == [
+        ev.Fault, ev.FaultEnd]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM faults WHERE kind='display'").fetchone() \
+            == (0,)
+
+
 def test_a_display_missing_at_start_is_tried_again_until_it_opens(config, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")  # no screen yet at boot
     shown = []
