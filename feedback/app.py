@@ -147,7 +147,7 @@ class Session:
             self._sync_hold_after()
             ex = self.coach.exercise
             if not self._warned_holds:  # stillness while warnings were off is no hold
-                self.analyzer.holds_from(e.at)
+                self.dispatch(self.analyzer.holds_from(e.at))
             self._warned_holds = bool(ex is not None and ex.hold_warnings)
             if self.coach.wants_calibration:  # the belt is on anew: measure it again
                 self.analyzer.recalibrate()

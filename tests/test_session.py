@@ -210,6 +210,38 @@ def test_a_hold_under_way_when_the_next_exercise_starts_is_warned_on_time(config
     assert holds and holds[0].at - start == pytest.approx(4.0, abs=1.0)
 
 
+REST = (
+    'id = "rest"\nname_nl = "Rust"\nname_en = "Rest"\nkind = "breathing"\n'
+    'duration_s = 300\npacer = "off"\nhold_warnings = false\n\n[[exercise]]\nid = "squats"'
+)
+
+
+def test_a_hold_judged_while_warnings_were_off_is_warned_when_they_come_on(config):
+    """A rest without hold warnings, then squats with them: the patient has held the
+    breath for 6.5 s when the squats begin. The analysis had judged that hold during the
+    rest (no warning there); the squats warn it 4 s after they begin (before: never)."""
+    (config.parent / "programs").mkdir()
+    (config.parent / "programs" / "moving.toml").write_text(
+        MOVING.replace('id = "squats"', REST, 1), encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('name = "clinic"', 'name = "moving"', 1), encoding="utf-8")
+    _out, truth, _s, _f = simulate(config, "holds", 60)
+    start = truth.holds[0]["start"]
+    settings, programme = load_all(config)
+    out = []
+    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
+                      duration=60, status=False) as s:
+        s.sinks.append(out.append)
+        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + 6.5)
+        s.run()
+    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [e.name for e in starts] == ["Kalibratie", "Rust", "Squats"]
+    first = [e for e in out if isinstance(e, ev.Hold)][0]
+    assert first.at < starts[2].at  # judged during the rest, not warned there
+    cues = [e for e in out if isinstance(e, ev.Cue) and e.kind == "breathe_on"]
+    assert len(cues) == 1 and cues[0].at - starts[2].at == pytest.approx(4.0, abs=0.6)
+
+
 def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}

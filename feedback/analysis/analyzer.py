@@ -120,10 +120,13 @@ class BreathAnalyzer:
         """
         self._judge.planned_pause(start_t, end_t, self._tb)
 
-    def holds_from(self, t: float) -> None:
-        """A new exercise starts at ``t``: stillness before it does not count towards a
-        hold (a hold already warned stays on until breathing resumes)."""
-        self._judge.count_from(t)
+    def holds_from(self, t: float) -> list[Event]:
+        """Hold warnings come on at ``t`` (an exercise that warns after one that did not):
+        stillness before does not count towards a hold. A hold judged while they were off
+        ends here; held on, it is a new hold ``hold_after_s`` after ``t``."""
+        if self._judge.count_from(t):
+            return [HoldEnd(at=t, t=t)]
+        return []
 
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""

@@ -175,10 +175,13 @@ class HoldJudge:
             self._pauses.append((float(start), float(end)))
             self._pauses.sort()
 
-    def count_from(self, t: float) -> None:
-        """Stillness before ``t`` does not count towards a hold (a new exercise starts:
-        stillness while warnings were off, or before the new instruction, is no hold)."""
+    def count_from(self, t: float) -> bool:
+        """Stillness before ``t`` does not count towards a hold (warnings come on: the
+        stillness while they were off is no hold). A hold already judged then ends here
+        (True), and if the breath stays held it is a new hold ``hold_after_s`` later."""
         self._from = float(t)
+        was, self.holding = self.holding, False
+        return was
 
     def forget_rest(self) -> None:
         self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # the rest before each breath
