@@ -400,8 +400,9 @@ def _paused(spans, at: float) -> bool:
 
 
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
-                  patient: str | None = None) -> list[Session]:
-    """Every session (from ``since``, of ``patient``), oldest first, with its details."""
+                  patient: str | None = None, lang: str = "nl") -> list[Session]:
+    """Every session (from ``since``, of ``patient``), oldest first, with its details;
+    the exercises named in ``lang`` (in Dutch where no English name was recorded)."""
     have = _columns(conn, "exercises")
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
              "name_en")
@@ -468,6 +469,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                 target = rate_t = None
             elif target is None:
                 target = fallback
+            if lang == "en" and name_en:
+                name = name_en
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync,
                           kind=kind, name_en=name_en)
@@ -867,9 +870,9 @@ def _found(db: Path, what: str, command: str) -> bool:
     return found
 
 
-def _load(conn: sqlite3.Connection, since, patient) -> list[Session]:
+def _load(conn: sqlite3.Connection, since, patient, lang: str = "nl") -> list[Session]:
     try:
-        return load_sessions(conn, since, patient)
+        return load_sessions(conn, since, patient, lang)
     finally:
         conn.close()
 
@@ -884,7 +887,7 @@ def _kept_warning(kept: Path, lang: str) -> str:
         return text
 
 
-def _read_damaged(db: Path, since, patient) -> list[Session]:
+def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
     """What can still be read of a damaged ``db``, through a copy in memory."""
     mem = sqlite3.connect(":memory:", isolation_level=None)
     migrate(mem)
@@ -894,7 +897,7 @@ def _read_damaged(db: Path, since, patient) -> list[Session]:
         mem.close()
         raise AdemError(f"{db}: the records are damaged and could not be read either: "
                         f"{exc}") from None
-    return _load(mem, since, patient)
+    return _load(mem, since, patient, lang)
 
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
@@ -910,16 +913,12 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
     if _found(db, "read", "report"):
         try:
-            sessions = _load(connect(db, create=False), since, patient)
+            sessions = _load(connect(db, create=False), since, patient, lang)
         except (sqlite3.Error, StorageError) as exc:
             if not is_damaged(exc):
                 raise AdemError(f"{db}: cannot read the records: {exc}") from None
-            sessions = _read_damaged(db, since, patient)
+            sessions = _read_damaged(db, since, patient, lang)
             warnings.append(say("damaged_now", lang))
-    if lang == "en":  # the exercises' English names where they were recorded
-        for s in sessions:
-            for e in s.exercises:
-                e.name = e.name_en or e.name
     today = today or report_date()
     days = day_rows(sessions, since, today)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)

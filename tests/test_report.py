@@ -1150,7 +1150,7 @@ def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_confi
     from feedback.run import open_session
 
     settings, programme = load_all(sim_config)
-    with open_session(settings, programme, sim_config, sim="calm", clock=VirtualClock(),
+    with open_session(settings, programme, sim_config, sim="holds", clock=VirtualClock(),
                       duration=90, status=False) as s:
         s.run()
         practised = s.coach.practised_min()
@@ -1164,3 +1164,8 @@ def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_confi
     names = [r["name"] for r in read_csv(out / "exercises.csv")]
     assert names == [ex.name_en for ex in programme.exercises[:len(names)]]
     assert names[0] == "Calibration"
+    # the holds by exercise too (the summary's line and the sessions.csv column)
+    assert session["holds_by_exercise"].startswith(names[1] + " 1,")
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert f"Breath-holds: 1 ({names[1]} 1," in summary
+    assert programme.exercises[1].name_nl not in summary
