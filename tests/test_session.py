@@ -103,6 +103,14 @@ def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
     assert len(holds) <= len(truth.holds)
 
 
+def use_programme(config, name: str, text: str) -> None:
+    """Make ``text`` the programme ``name`` beside ``config``, and the config's programme."""
+    (config.parent / "programs").mkdir(exist_ok=True)
+    (config.parent / "programs" / f"{name}.toml").write_text(text, encoding="utf-8")
+    conf = config.read_text(encoding="utf-8")
+    config.write_text(conf.replace('name = "clinic"', f'name = "{name}"', 1), encoding="utf-8")
+
+
 SLOW = """
 [programme]
 name_nl = "Langzaam"
@@ -135,11 +143,7 @@ hold_out_s = 0.0
 def test_following_a_slow_pacer_without_pauses_gives_no_hold(config, inhale, exhale):
     """About 4/min, no pauses: the patient follows the pacer's rounded turns. Neither the
     turns nor the stillness at the end of the calibration (warnings off there) are holds."""
-    (config.parent / "programs").mkdir()
-    (config.parent / "programs" / "slow.toml").write_text(
-        SLOW.format(inhale=inhale, exhale=exhale), encoding="utf-8")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('name = "clinic"', 'name = "slow"', 1), encoding="utf-8")
+    use_programme(config, "slow", SLOW.format(inhale=inhale, exhale=exhale))
     out, truth, _s, _f = simulate(config, "calm", 330)
     starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
     assert [e.name for e in starts] == ["Kalibratie", "Langzaam ademen"]
@@ -186,27 +190,31 @@ hold_after_s = 4.0
 """
 
 
+def _next_into_the_first_hold(config, programme_text: str, after_s: float):
+    """The ``holds`` scenario with ``programme_text``: "next" is pressed ``after_s`` into
+    its first hold. Returns (the hold's true start, the events, the exercise starts)."""
+    use_programme(config, "moving", programme_text)
+    _out, truth, _s, _f = simulate(config, "holds", 60)
+    start = truth.holds[0]["start"]
+    settings, programme = load_all(config)
+    out = []
+    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
+                      duration=60, status=False) as s:
+        s.sinks.append(out.append)
+        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + after_s)
+        s.run()
+    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    return start, out, starts
+
+
 def test_a_hold_under_way_when_the_next_exercise_starts_is_warned_on_time(config):
     """Bracing as the next exercise begins: after an exercise that warned of holds, the
     hold keeps counting from its start (only after one without warnings, such as the
     calibration, does the count start again)."""
-    (config.parent / "programs").mkdir()
-    (config.parent / "programs" / "moving.toml").write_text(MOVING, encoding="utf-8")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('name = "clinic"', 'name = "moving"', 1), encoding="utf-8")
-    out, truth, _s, _f = simulate(config, "holds", 60)
-    start = truth.holds[0]["start"]
-    settings, programme = load_all(config)
-    warned = []
-    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
-                      duration=60, status=False) as s:
-        s.sinks.append(warned.append)
-        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + 2.0)
-        s.run()
-    starts = [e for e in warned if isinstance(e, ev.Exercise) and e.phase == "start"]
+    start, out, starts = _next_into_the_first_hold(config, MOVING, 2.0)
     assert [e.name for e in starts] == ["Kalibratie", "Squats", "Draaien"]
     assert starts[2].at == pytest.approx(start + 2.0, abs=0.1)
-    holds = [e for e in warned if isinstance(e, ev.Hold)]
+    holds = [e for e in out if isinstance(e, ev.Hold)]
     assert holds and holds[0].at - start == pytest.approx(4.0, abs=1.0)
 
 
@@ -220,21 +228,8 @@ def test_a_hold_judged_while_warnings_were_off_is_warned_when_they_come_on(confi
     """A rest without hold warnings, then squats with them: the patient has held the
     breath for 6.5 s when the squats begin. The analysis had judged that hold during the
     rest (no warning there); the squats warn it 4 s after they begin (before: never)."""
-    (config.parent / "programs").mkdir()
-    (config.parent / "programs" / "moving.toml").write_text(
-        MOVING.replace('id = "squats"', REST, 1), encoding="utf-8")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('name = "clinic"', 'name = "moving"', 1), encoding="utf-8")
-    _out, truth, _s, _f = simulate(config, "holds", 60)
-    start = truth.holds[0]["start"]
-    settings, programme = load_all(config)
-    out = []
-    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
-                      duration=60, status=False) as s:
-        s.sinks.append(out.append)
-        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + 6.5)
-        s.run()
-    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    _start, out, starts = _next_into_the_first_hold(
+        config, MOVING.replace('id = "squats"', REST, 1), 6.5)
     assert [e.name for e in starts] == ["Kalibratie", "Rust", "Squats"]
     first = [e for e in out if isinstance(e, ev.Hold)][0]
     assert first.at < starts[2].at  # judged during the rest, not warned there
