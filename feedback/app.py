@@ -264,7 +264,8 @@ class Session:
                 self.parts.press(name)  # keys stand in for the unit's buttons
             else:
                 self.button(name, t)
-        self.display.show(self.coach.view(t, self.analyzer.snapshot()))
+        if self.display.is_open:  # no view is built for a screen that is not there
+            self.display.show(self.coach.view(t, self.analyzer.snapshot()))
         return due + 1.0 / self.settings.screen.fps
 
     def tick_house(self, due: float) -> float | None:

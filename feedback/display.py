@@ -48,6 +48,8 @@ def want_display(headless: bool, env=os.environ) -> bool:
 class Display:
     """A ``feedback.screen.Screen`` on a real display, plus key and quit events."""
 
+    is_open = True  # (a ``ReopeningDisplay`` may have none)
+
     def __init__(self, screen, ring_colours=None):
         self.screen = screen
         self.ring_colours = ring_colours  # callable -> list of RGB, in simulation

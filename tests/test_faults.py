@@ -231,13 +231,22 @@ def test_a_display_missing_at_start_is_tried_again_until_it_opens(config, monkey
     def look(s):
         shown.append((s.now(), s.display.is_open, s.loop.stats["screen"].ticks))
 
-    out, _, db = run_with(config, 40, {12.0: screen_arrives, 11.0: look, 25.0: look},
-                          headless=False)
+    views = []
+
+    def count_views(s):  # no view is built for a screen that is not there
+        view = s.coach.view
+        s.coach.view = lambda *a: views.append(s.now()) or view(*a)
+
+    out, _, db = run_with(config, 40, {0.0: count_views, 12.0: screen_arrives, 11.0: look,
+                                       25.0: look}, headless=False)
     f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "display"]
     end = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "display"]
     assert len(f) == 1 and f[0].at == 0.0 and "no display" in f[0].detail
     assert len(end) == 1 and 12.0 <= end[0].at <= 17.5  # tried again every 5 s
     assert shown[0][1] is False and shown[1][1] is True
+    # while missing: only the terminal status line's view, once a second (not 30 a second)
+    assert len([v for v in views if v < end[0].at]) <= end[0].at + 1
+    assert len([v for v in views if v > end[0].at + 1]) > 20 * (40 - end[0].at - 1)
     assert between(out, ev.Breath, 0, 40)
     with sqlite3.connect(db) as conn:
         kinds = conn.execute("SELECT kind FROM faults WHERE kind='display'").fetchall()
