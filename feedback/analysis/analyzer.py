@@ -442,6 +442,13 @@ class BreathAnalyzer:
         kind, t_turn, val = turn
         t_turn = min(t_turn, t_now)
         belts = self._belt_values_at(t_turn) if self._belt_det else None
+        det = self._det
+        if det.rises and det.falls:  # the patient's own slow turns (HoldJudge.turned)
+            rise, fall = _median(det.rises), _median(det.falls)
+            last = det.reached.get("trough" if kind == "peak" else "peak")
+            # The next turn (of the other kind) is due a breath after the last one was.
+            due = last + rise + fall if last is not None else None
+            self._judge.turned(kind == "peak", det.reached[kind], due, rise, fall, self._tb)
         if kind == "peak":
             out.append(Exhale(at=t_now, t=t_turn))
             self._peak = (t_turn, val, belts)

@@ -8,9 +8,11 @@ widens by ``CREEP`` x amplitude per second, so the slow creep of a conductive-ru
 moves about a tenth of a breath per second, leaves it within about two seconds and
 restarts the clock. The rounded turn of a slow breath without a pause stays in the band
 for 4 s and more: with the pacer, that span around each of its turns is announced like
-its pauses (``Pacer.still_span``). A normal end-expiratory pause (up to about 2.5 s) is
-still, but shorter than the hold threshold. The hold fires ``hold_after_s`` after the stillness
-began, with ``t`` = that start; a planned pause moves the start of the clock to its end.
+its pauses (``Pacer.still_span``); the patient's own slow rhythm gives it too, for each
+turn as it is reached and for the next one where it is due (``HoldJudge.turned``). A
+normal end-expiratory pause (up to about 2.5 s) is still, but shorter than the hold
+threshold. The hold fires ``hold_after_s`` after the stillness began, with ``t`` = that
+start; a planned pause moves the start of the clock to its end.
 Once a hold is on, only a breath-sized movement (``END_BAND``) ends it: a swallow or a
 twitch during a long hold does not end it and start a second one.
 
@@ -20,7 +22,10 @@ threshold, the pacer's planned pauses and the patient's own rest after each brea
 
 from __future__ import annotations
 
+import math
 from collections import deque
+
+from feedback.analysis.turns import NEAR
 
 BAND = 0.08  # x calibrated amplitude: what counts as not moving
 CREEP = 0.03  # x calibrated amplitude per second: drift that still counts as not moving
@@ -33,6 +38,8 @@ SETTLE = 0.06  # (0.06 amplitudes per second: twice the creep allowance; over a 
 SETTLE_WITHIN_S = 2.0  # ... looked for only this long after the signal entered the band
 LEFT = 0.02  # x amplitude: a hold ended when the signal last moved less than this ...
 LEFT_S = 0.4  # ... within this time
+LEFT_WITHIN_S = 4.0  # ... looked for this far back (a slow breath out leaves END_BAND
+#                     about 3 s after it began)
 
 
 class StillnessClock:
@@ -66,9 +73,9 @@ class StillnessClock:
         self.lo = self.hi = y
 
     def _movement_start(self, m: float) -> float:
-        """When the movement now seen began: the last point (of the last 2 s) that had
-        moved by less than ``m`` over ``LEFT_S`` (a breath-sized movement that ends a hold
-        is seen only well into the breath that ended it)."""
+        """When the movement now seen began: the last point (of the last ``LEFT_WITHIN_S``)
+        that had moved by less than ``m`` over ``LEFT_S`` (a breath-sized movement that
+        ends a hold is seen only well into the breath that ended it)."""
         pts = (*self._older, *self._recent)
         j = len(pts) - 1
         for k in range(len(pts) - 1, -1, -1):
@@ -90,7 +97,7 @@ class StillnessClock:
         while t - recent[0][0] > SETTLE_S:
             self._older.append(recent.popleft())
         older = self._older
-        while older and t - older[0][0] > 2 * SETTLE_S:
+        while older and t - older[0][0] > LEFT_WITHIN_S:
             older.popleft()
         # The noise floor stops at END_BAND: breath-sized movement, which ends a hold, is
         # never still, however noisy the belt (else noisy breathing becomes a hold).
@@ -120,6 +127,16 @@ class StillnessClock:
 # A patient follows the pacer into its pause up to about 1 s early or late; the stop of a
 # rounded, slow breath out is estimated up to 0.4 s before it really comes.
 PAUSE_GRACE_S = 1.4
+# The patient's own turns. The turn detector gives when each turn was reached: when the
+# signal came within NEAR (a fifth) of the breath of it. A rounded (half-cosine) breath
+# does so NEAR_SHARE of the phase before a turn without a pause, and stays within a tenth
+# of it for LEFT_SHARE of the next phase (the pacer's eased turns, ``pacer.EASED_STILL``).
+# A fifth of a breath: the stillness band, widened by the creep allowance, by the time a
+# hold is called at the default hold_after_s.
+NEAR_SHARE = math.acos(1.0 - 2.0 * NEAR) / math.pi  # 0.30
+LEFT_SHARE = math.acos(1.0 - 2.0 * 0.1) / math.pi  # 0.20
+TURN_GRACE_S = 0.5  # the stop is estimated up to this much early (StillnessClock.settled)
+TURN_SHARE = 0.75  # turns announced only when NEAR_SHARE x the breath is this x hold_after_s
 OWN_PAUSES = 5  # the rest before this many breaths is remembered
 OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
@@ -141,6 +158,10 @@ class HoldJudge:
       not hide one either. Stillness whose stop (``settled``) lies inside a planned pause
       or less than ``PAUSE_GRACE_S`` before it (following the pacer early) counts only from
       the pause's end; stillness that began clearly earlier keeps counting through it.
+    - The patient's own slow turns (``turned``): the same, for spans that the recent
+      breaths predict. They are not taken off the patient's own rest (below): they come
+      and go with the rhythm, and a rest learned without them is too short once the
+      breaths quicken.
     - The patient's own rest: some people rest after every breath out, for seconds. For
       each breath the longest stillness at the bottom before it (below ``BOTTOM`` of the
       last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
@@ -157,7 +178,8 @@ class HoldJudge:
         self.clock = StillnessClock()
         self.holding = False
         self.set_hold_after(hold_after_s)
-        self._pauses: list[tuple[float, float]] = []
+        # (start, end, grace, the patient's own turn rather than the pacer's)
+        self._pauses: list[tuple[float, float, float, bool]] = []
         self._from = float("-inf")  # stillness counts from here at the earliest
         self._hold_t = 0.0  # when the running hold began
         self.forget_rest()
@@ -168,12 +190,34 @@ class HoldJudge:
         self.hold_after_s = float(seconds)
 
     def planned_pause(self, start: float, end: float, now: float) -> None:
+        self._add_span(start, end, now, PAUSE_GRACE_S)
+
+    def _add_span(self, start: float, end: float, now: float, grace: float,
+                  turn: bool = False) -> None:
         if end > start:
-            # Pauses long past cannot matter any more (their hold would have fired).
+            # Spans long past cannot matter any more (their hold would have fired).
             keep = now - 60.0 - self.hold_after_s
             self._pauses = [p for p in self._pauses if p[1] >= keep]
-            self._pauses.append((float(start), float(end)))
+            self._pauses.append((float(start), float(end), grace, turn))
             self._pauses.sort()
+
+    def turned(self, top: bool, t: float, due: float | None, rise: float, fall: float,
+               now: float) -> None:
+        """The breath reached its top (if ``top``) or bottom at ``t`` (came within NEAR of
+        it); the next turn is ``due`` to be reached then if the rhythm holds (or None);
+        the patient's breaths rise in ``rise`` s and fall in ``fall`` s (recent medians).
+
+        For slow breaths, the span in which a rounded turn without a pause hardly moves
+        (from ``t`` to NEAR_SHARE of the phase into it and LEFT_SHARE of the next) is taken
+        as the pacer's eased turns are: stillness that settled in it counts from its end.
+        Quicker turns are never still for long, and a hold there is warned at once."""
+        if NEAR_SHARE * (rise + fall) < TURN_SHARE * self.hold_after_s:
+            return
+        into, then = (rise, fall) if top else (fall, rise)
+        for at, phase, after in ((t, into, then), (due, then, into)):
+            if at is not None and at >= t:
+                self._add_span(at, at + NEAR_SHARE * phase + LEFT_SHARE * after, now,
+                               TURN_GRACE_S, turn=True)
 
     def count_from(self, t: float) -> bool:
         """Stillness before ``t`` does not count towards a hold (warnings come on: the
@@ -242,7 +286,7 @@ class HoldJudge:
         return None
 
     def still_from(self, lag: float, since: float | None = None,
-                   settled: float | None = None) -> float:
+                   settled: float | None = None, turns: bool = True) -> float:
         """When the current stillness (or the one given) counts from, in belt time: the
         belt settled ``lag`` before the smoothed signal did, and a planned pause it
         followed moves the start to the pause's end."""
@@ -253,11 +297,11 @@ class HoldJudge:
         pauses = self._pauses
         while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
             pauses.pop(0)  # over before this stillness began: can never matter again
-        for start, end in pauses:
-            if end <= stop:
+        for start, end, grace, turn in pauses:
+            if end <= stop or start - grace > stop or (turn and not turns):
+                if start - PAUSE_GRACE_S > stop:
+                    break  # sorted: later spans begin later still
                 continue
-            if start - PAUSE_GRACE_S > stop:
-                break  # sorted: later pauses begin later still
             s0 = stop = end
         return s0
 
@@ -270,7 +314,7 @@ class HoldJudge:
 
     def _own_rest(self, end: float, since: float, settled: float, lag: float) -> float:
         """The patient's own part of a stillness at the bottom that ended at ``end``."""
-        own = end - lag - self.still_from(lag, since, settled)
+        own = end - lag - self.still_from(lag, since, settled, turns=False)
         if own < OWN_PAUSE_MIN_S:
             return 0.0
         return min(own, OWN_PAUSE_CAP * self.hold_after_s)

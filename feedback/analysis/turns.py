@@ -34,6 +34,7 @@ ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent r
 CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
 MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
+NEAR = 0.2  # a turn was reached when the signal came within this share of its breath
 
 
 def _median(values) -> float:
@@ -67,6 +68,8 @@ class TurnDetector:
         self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = 0.0
         self.last_val = 0.0  # value at the last declared turn
         self.last_t = None  # time of the last declared turn
+        self.reached: dict[str, float] = {}  # when the last peak / trough was reached
+        self._long: deque[tuple[float, float]] = deque(maxlen=1024)  # about 40 s
         self.last_peak_t = None
         self._hist: deque[tuple[float, float]] = deque(maxlen=64)
         self._boot_lo = self._boot_hi = None
@@ -134,6 +137,7 @@ class TurnDetector:
     def step(self, t: float, y: float, lag: float):
         hist = self._hist
         hist.append((t, y))
+        self._long.append((t, y))
         if not self.started:
             if self._boot_t0 is None:
                 self._boot_t0 = t
@@ -201,6 +205,17 @@ class TurnDetector:
         elif y <= self.lo + eps:
             self.lo_t1 = t
 
+    def _reached(self, top: bool, val: float, near: float) -> float:
+        """When the breath came within ``near`` of the turn at ``val`` (its first point
+        there, after the last point further away before it)."""
+        first = None
+        for tt, yy in reversed(self._long):
+            if (val - yy if top else yy - val) <= near:
+                first = tt
+            elif first is not None:
+                break
+        return first if first is not None else self._long[0][0]
+
     def _declare(self, kind: str, t: float, y: float, lag: float):
         if kind == "peak":
             val = self.hi
@@ -225,6 +240,7 @@ class TurnDetector:
                 elif kind == "trough" and yy > self.hi:
                     self.hi = self.hi_v0 = yy
                     self.hi_t0 = self.hi_t1 = tt
+        self.reached[kind] = self._reached(kind == "peak", val, NEAR * excursion) - lag
         self.amps.append(excursion)
         self.amp = max(_upper(self.amps), self.floor)
         if kind == "peak" and self.last_trough_t is not None:
