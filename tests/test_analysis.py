@@ -119,6 +119,22 @@ def test_a_hold_in_slow_unpaced_breathing_is_still_found(top):
     assert end.t == pytest.approx(stop + 15.0, abs=0.8)
 
 
+@pytest.mark.parametrize("frac", [0.3, 0.5])
+def test_a_hold_halfway_through_a_slow_breath_out_is_warned_on_time(frac):
+    """Only stillness near a due turn is taken for the turn: stopped 30 % or halfway into a
+    9 s breath out (4.5-6.3 s before the bottom is due), the hold is warned 4 s after."""
+    pre, peaks = breathing(90, rate_bpm=4.0, fs=50, inhale_frac=0.4, noise=0.01)
+    stop = peaks[-1] + frac * 9.0
+    pre = [(t, x) for t, x in pre if t < stop]
+    rng = random.Random(4)
+    hold = [(stop + i / 50, pre[-1][1] + rng.gauss(0, 0.01)) for i in range(10 * 50)]
+    holds = [e for e in run(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold)
+             if isinstance(e, Hold) and e.at > stop]
+    assert len(holds) == 1
+    assert holds[0].at - stop == pytest.approx(4.0, abs=0.7)  # (the smoothing's lag is
+    assert holds[0].t == pytest.approx(stop, abs=0.7)  # estimated, not known)
+
+
 def test_quick_breathing_announces_no_turns():
     """At 12/min a turn is never still for long: a hold at the top is warned at
     hold_after_s, not later (the turns of slow breaths are announced, HoldJudge.turned)."""

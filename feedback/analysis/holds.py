@@ -128,12 +128,14 @@ class StillnessClock:
 # rounded, slow breath out is estimated up to 0.4 s before it really comes.
 PAUSE_GRACE_S = 1.4
 # The patient's own turns. The turn detector gives when each turn was reached: when the
-# signal came within NEAR (a fifth) of the breath of it. A rounded (half-cosine) breath
-# does so NEAR_SHARE of the phase before a turn without a pause, and stays within a tenth
-# of it for LEFT_SHARE of the next phase (the pacer's eased turns, ``pacer.EASED_STILL``).
-# A fifth of a breath: the stillness band, widened by the creep allowance, by the time a
-# hold is called at the default hold_after_s.
+# signal came within NEAR (a fifth) of the breath of it, which a rounded (half-cosine)
+# breath without a pause does NEAR_SHARE of the phase before its turn. Around that turn
+# it is near still from within 15 % of it (APPROACH_SHARE of the phase before) to within a
+# tenth after it (LEFT_SHARE of the next phase, as the pacer's eased turns,
+# ``pacer.EASED_STILL``; from within a tenth before it, noisy slow breathing, noise 4 % of a
+# breath, still gave holds). A hold begun in that span is warned later, by up to its length.
 NEAR_SHARE = math.acos(1.0 - 2.0 * NEAR) / math.pi  # 0.30
+APPROACH_SHARE = math.acos(1.0 - 2.0 * 0.15) / math.pi  # 0.25
 LEFT_SHARE = math.acos(1.0 - 2.0 * 0.1) / math.pi  # 0.20
 TURN_GRACE_S = 0.5  # the stop is estimated up to this much early (StillnessClock.settled)
 TURN_SHARE = 0.75  # turns announced only when NEAR_SHARE x the breath is this x hold_after_s
@@ -208,15 +210,16 @@ class HoldJudge:
         the patient's breaths rise in ``rise`` s and fall in ``fall`` s (recent medians).
 
         For slow breaths, the span in which a rounded turn without a pause hardly moves
-        (from ``t`` to NEAR_SHARE of the phase into it and LEFT_SHARE of the next) is taken
-        as the pacer's eased turns are: stillness that settled in it counts from its end.
-        Quicker turns are never still for long, and a hold there is warned at once."""
+        (APPROACH_SHARE of the phase into it to LEFT_SHARE of the next) is taken as the
+        pacer's eased turns are: stillness that settled in it counts from its end. Quicker
+        turns are never still for long, and a hold there is warned at once."""
         if NEAR_SHARE * (rise + fall) < TURN_SHARE * self.hold_after_s:
             return
         into, then = (rise, fall) if top else (fall, rise)
         for at, phase, after in ((t, into, then), (due, then, into)):
             if at is not None and at >= t:
-                self._add_span(at, at + NEAR_SHARE * phase + LEFT_SHARE * after, now,
+                turn = at + NEAR_SHARE * phase
+                self._add_span(turn - APPROACH_SHARE * phase, turn + LEFT_SHARE * after, now,
                                TURN_GRACE_S, turn=True)
 
     def count_from(self, t: float) -> bool:
