@@ -116,7 +116,7 @@ def test_a_hold_in_slow_unpaced_breathing_is_still_found(top):
     assert 4.0 <= holds[0].at - stop <= 4.0 + 0.2 * then + 0.5
     # It ended when the slow breath began (the report's hold length), not 3 s into it.
     end = [e for e in events if isinstance(e, HoldEnd)][0]
-    assert end.t == pytest.approx(stop + 15.0, abs=0.8)
+    assert end.t == pytest.approx(stop + 15.0, abs=1.0)
 
 
 @pytest.mark.parametrize("frac", [0.3, 0.5])
@@ -133,6 +133,30 @@ def test_a_hold_halfway_through_a_slow_breath_out_is_warned_on_time(frac):
     assert len(holds) == 1
     assert holds[0].at - stop == pytest.approx(4.0, abs=0.7)  # (the smoothing's lag is
     assert holds[0].t == pytest.approx(stop, abs=0.7)  # estimated, not known)
+
+
+@pytest.mark.parametrize("hold_after", [3.0, 4.0])
+@pytest.mark.parametrize("quick", [1, 2, 3, 4])
+def test_a_hold_just_after_slow_breathing_speeds_up_is_warned_on_time(quick, hold_after):
+    """Slow breathing (6 s in, 9 s out), then ``quick`` breaths at 12/min and a breath held
+    at the top (bracing to lift): the slow turns must not be predicted on into the quick
+    breathing (their spans hid such holds for 8-15 s, or until breathing went on)."""
+    slow, _ = breathing(120, rate_bpm=4, fs=50, inhale_frac=0.4, noise=0.01)
+    fast, peaks = breathing(quick * 5.0 + 3.0, rate_bpm=12, fs=50, inhale_frac=0.4,
+                            noise=0.01, seed=2, t0=120.0)
+    stop = peaks[quick]  # the top of the next breath
+    rng = random.Random(5)
+    hold = [(stop + i / 50, 1.0 + rng.gauss(0, 0.01)) for i in range(10 * 50)]
+    samples = slow + [(t, x) for t, x in fast if t < stop] + hold
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    events = []
+    for t, x in samples:
+        if t >= 120.0 and an.hold_after_s != hold_after:
+            an.set_hold_after(hold_after)  # the next exercise's threshold
+        events.extend(an.feed(t, (x,)))
+    holds = [e for e in events if isinstance(e, Hold) and e.at > stop - 1.0]
+    assert len(holds) == 1
+    assert holds[0].at - stop == pytest.approx(hold_after, abs=0.6)
 
 
 def test_quick_breathing_announces_no_turns():
@@ -169,7 +193,8 @@ def test_a_hold_in_slow_paced_breathing_is_still_found(top):
     holds = [e for e in events if isinstance(e, Hold)]
     assert len(holds) == 1
     later = 0.2 * (exhale_s if top else inhale_s)  # the still span after the turn
-    assert stop - 2.5 <= holds[0].t <= stop + later + 0.1
+    # (the patient's own rhythm predicts the turn too, a few tenths later or earlier)
+    assert stop - 2.5 <= holds[0].t <= stop + later + 0.4
     assert holds[0].at - stop == pytest.approx(4.0 + later, abs=0.7)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, JUMP, BeltFaults
 from feedback.analysis.frontend import FrontEnd
-from feedback.analysis.holds import HoldJudge
+from feedback.analysis.holds import NEAR_SHARE, HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
@@ -42,6 +42,7 @@ WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
+TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,16 @@ class AnalysisState:
     depth: float | None  # last breath, 1.0 = calibrated normal
     calibrated: bool
     breath: Breath | None
+
+
+def _usual(durations) -> float:
+    """The usual of recent phase durations, for a slow turn: the median, but never more
+    than the last (a patient who speeds up is followed at once), unless the last two are
+    both ``SHIFT`` x longer (a new, slower rhythm, as for the rate)."""
+    med, last = _median(durations), durations[-1]
+    if len(durations) >= 2 and min(last, durations[-2]) >= SHIFT * med:
+        return min(last, durations[-2])
+    return min(med, last)
 
 
 class BreathAnalyzer:
@@ -442,13 +453,7 @@ class BreathAnalyzer:
         kind, t_turn, val = turn
         t_turn = min(t_turn, t_now)
         belts = self._belt_values_at(t_turn) if self._belt_det else None
-        det = self._det
-        if det.rises and det.falls:  # the patient's own slow turns (HoldJudge.turned)
-            rise, fall = _median(det.rises), _median(det.falls)
-            last = det.reached.get("trough" if kind == "peak" else "peak")
-            # The next turn (of the other kind) is due a breath after the last one was.
-            due = last + rise + fall if last is not None else None
-            self._judge.turned(kind == "peak", det.reached[kind], due, rise, fall, self._tb)
+        self._slow_turns(kind, t_turn)
         if kind == "peak":
             out.append(Exhale(at=t_now, t=t_turn))
             self._peak = (t_turn, val, belts)
@@ -460,6 +465,26 @@ class BreathAnalyzer:
         if prev is None or peak is None or not prev[0] < peak[0] < t_turn:
             return
         self._breath_done(prev, peak, self._trough, t_now, out)
+
+    def _slow_turns(self, kind: str, t_turn: float) -> None:
+        """Slow breaths: their rounded turns hardly move for seconds. Tell the hold judge
+        where this breath turned and where the next turn is due (``HoldJudge.slow_turn``),
+        from the recent phases (``_usual``). Not for ripple taken for a turn during a
+        hold: only for breath-sized turns."""
+        det = self._det
+        self._judge.turned(t_turn)
+        if not det.rises or not det.descents or (
+                self._calibrated and det.amps[-1] < TURN_SIZE * self._amp_cal):
+            return
+        # A rounded breath out comes near its bottom (turns.NEAR) after 0.70 of it; its
+        # end-expiratory rest (part of the trough's time) is the patient's own (holds.py).
+        share = 1.0 - NEAR_SHARE
+        rise, out = _usual(det.rises), _usual(det.descents) / share
+        judge, now = self._judge, self._tb
+        if kind == "peak":
+            judge.slow_turn(t_turn + out, out, rise, now)
+        else:
+            judge.slow_turn(t_turn + rise, rise, out, now)
 
     def _breath_done(self, start, peak, end, t_now: float, out: list) -> None:
         lost, self._lost = self._lost, set()

@@ -8,11 +8,11 @@ widens by ``CREEP`` x amplitude per second, so the slow creep of a conductive-ru
 moves about a tenth of a breath per second, leaves it within about two seconds and
 restarts the clock. The rounded turn of a slow breath without a pause stays in the band
 for 4 s and more: with the pacer, that span around each of its turns is announced like
-its pauses (``Pacer.still_span``); the patient's own slow rhythm gives it too, for each
-turn as it is reached and for the next one where it is due (``HoldJudge.turned``). A
-normal end-expiratory pause (up to about 2.5 s) is still, but shorter than the hold
-threshold. The hold fires ``hold_after_s`` after the stillness began, with ``t`` = that
-start; a planned pause moves the start of the clock to its end.
+its pauses (``Pacer.still_span``); the patient's own slow rhythm predicts it too, for
+its next turn (``HoldJudge.slow_turn``). A normal end-expiratory pause (up to about
+2.5 s) is still, but shorter than the hold threshold. The hold fires ``hold_after_s``
+after the stillness began, with ``t`` = that start; a planned pause moves the start of
+the clock to its end.
 Once a hold is on, only a breath-sized movement (``END_BAND``) ends it: a swallow or a
 twitch during a long hold does not end it and start a second one.
 
@@ -127,14 +127,12 @@ class StillnessClock:
 # A patient follows the pacer into its pause up to about 1 s early or late; the stop of a
 # rounded, slow breath out is estimated up to 0.4 s before it really comes.
 PAUSE_GRACE_S = 1.4
-# The patient's own turns. The turn detector gives when each turn was reached: when the
-# signal came within NEAR (a fifth) of the breath of it, which a rounded (half-cosine)
-# breath without a pause does NEAR_SHARE of the phase before its turn. Around that turn
-# it is near still from within 15 % of it (APPROACH_SHARE of the phase before) to within a
-# tenth after it (LEFT_SHARE of the next phase, as the pacer's eased turns,
-# ``pacer.EASED_STILL``; from within a tenth before it, noisy slow breathing, noise 4 % of a
-# breath, still gave holds). A hold begun in that span is warned later, by up to its length.
-NEAR_SHARE = math.acos(1.0 - 2.0 * NEAR) / math.pi  # 0.30
+# The patient's own slow turns. A rounded (half-cosine) turn without a pause is near still
+# from within 15 % of it (APPROACH_SHARE of the phase before it) to within a tenth after
+# it (LEFT_SHARE of the next phase, as the pacer's eased turns, ``pacer.EASED_STILL``;
+# from within a tenth before it, noisy slow breathing, noise 4 % of a breath, still gave
+# holds). A hold begun in that span is warned later, by up to its length.
+NEAR_SHARE = math.acos(1.0 - 2.0 * NEAR) / math.pi  # 0.30: turns.NEAR before a turn
 APPROACH_SHARE = math.acos(1.0 - 2.0 * 0.15) / math.pi  # 0.25
 LEFT_SHARE = math.acos(1.0 - 2.0 * 0.1) / math.pi  # 0.20
 TURN_GRACE_S = 0.5  # the stop is estimated up to this much early (StillnessClock.settled)
@@ -144,6 +142,10 @@ OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
 OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
 BOTTOM = 0.5  # level below which stillness is at the end of a breath out
+
+
+def _longer(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    return max(a[0], b[0]), max(a[1], b[1])
 
 
 def _median(values) -> float:
@@ -160,10 +162,11 @@ class HoldJudge:
       not hide one either. Stillness whose stop (``settled``) lies inside a planned pause
       or less than ``PAUSE_GRACE_S`` before it (following the pacer early) counts only from
       the pause's end; stillness that began clearly earlier keeps counting through it.
-    - The patient's own slow turns (``turned``): the same, for spans that the recent
-      breaths predict. They are not taken off the patient's own rest (below): they come
-      and go with the rhythm, and a rest learned without them is too short once the
-      breaths quicken.
+    - The patient's own slow turns (``slow_turn``): the same, for the next turn the
+      recent breaths predict; one at most moves a stillness's start, and each turn drops
+      the predictions made for after it (``turned``). The patient's rest (below) is
+      remembered with their spans taken off and without, and the threshold uses the one
+      that matches how the stillness is counted.
     - The patient's own rest: some people rest after every breath out, for seconds. For
       each breath the longest stillness at the bottom before it (below ``BOTTOM`` of the
       last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
@@ -203,24 +206,21 @@ class HoldJudge:
             self._pauses.append((float(start), float(end), grace, turn))
             self._pauses.sort()
 
-    def turned(self, top: bool, t: float, due: float | None, rise: float, fall: float,
-               now: float) -> None:
-        """The breath reached its top (if ``top``) or bottom at ``t`` (came within NEAR of
-        it); the next turn is ``due`` to be reached then if the rhythm holds (or None);
-        the patient's breaths rise in ``rise`` s and fall in ``fall`` s (recent medians).
+    def turned(self, t: float) -> None:
+        """The breath turned at ``t``: the slow turns predicted after it are dropped (the
+        next ones are predicted from here, ``slow_turn``)."""
+        self._pauses = [p for p in self._pauses if not (p[3] and p[0] > t)]
 
-        For slow breaths, the span in which a rounded turn without a pause hardly moves
-        (APPROACH_SHARE of the phase into it to LEFT_SHARE of the next) is taken as the
-        pacer's eased turns are: stillness that settled in it counts from its end. Quicker
-        turns are never still for long, and a hold there is warned at once."""
-        if NEAR_SHARE * (rise + fall) < TURN_SHARE * self.hold_after_s:
-            return
-        into, then = (rise, fall) if top else (fall, rise)
-        for at, phase, after in ((t, into, then), (due, then, into)):
-            if at is not None and at >= t:
-                turn = at + NEAR_SHARE * phase
-                self._add_span(turn - APPROACH_SHARE * phase, turn + LEFT_SHARE * after, now,
-                               TURN_GRACE_S, turn=True)
+    def slow_turn(self, t: float, into: float, out: float, now: float) -> None:
+        """The breath turns (or is due to) at ``t``, after ``into`` s of breathing towards
+        it and before ``out`` s of breathing away. For slow breaths, the span in which a
+        rounded turn hardly moves (APPROACH_SHARE of ``into`` before it to LEFT_SHARE of
+        ``out`` after it) is taken as the pacer's eased turns are: stillness that settled
+        in it counts from its end. Quicker turns are never still for long, and a hold
+        there is warned at once."""
+        if NEAR_SHARE * (into + out) >= TURN_SHARE * self.hold_after_s:
+            self._add_span(t - APPROACH_SHARE * into, t + LEFT_SHARE * out, now,
+                           TURN_GRACE_S, turn=True)
 
     def count_from(self, t: float) -> bool:
         """Stillness before ``t`` does not count towards a hold (warnings come on: the
@@ -231,8 +231,9 @@ class HoldJudge:
         return was
 
     def forget_rest(self) -> None:
-        self._own: deque[float] = deque(maxlen=OWN_PAUSES)  # the rest before each breath
-        self._rest = 0.0  # the longest rest since the last trough
+        # The rest before each breath: (with the slow turns taken off, without)
+        self._own: deque[tuple[float, float]] = deque(maxlen=OWN_PAUSES)
+        self._rest = (0.0, 0.0)  # the longest rest since the last trough
         self._counted = None  # the stillness (its start) already counted at a trough
         self._low = False  # the current stillness is at the bottom of the breath
 
@@ -256,10 +257,10 @@ class HoldJudge:
         rest = self._rest
         clock = self.clock
         if self._low and clock.since is not None:
-            rest = max(rest, self._own_rest(t, clock.since, clock.settled, lag))
+            rest = _longer(rest, self._own_rest(t, clock.since, clock.settled, lag))
             self._counted = clock.since
         self._own.append(rest)
-        self._rest = 0.0
+        self._rest = (0.0, 0.0)
 
     def step(self, t: float, y: float, amp: float, noise: float, lag: float, level: float,
              judge: bool = True) -> tuple[str, float] | None:
@@ -272,7 +273,7 @@ class HoldJudge:
         if still == 0.0 and clock.since != was:
             # Movement ended the stillness that was running (not a reset from outside).
             if self._low and clock.last_since == was and was != self._counted:
-                self._rest = max(self._rest, self._own_rest(
+                self._rest = _longer(self._rest, self._own_rest(
                     t, clock.last_since, clock.last_settled, lag))
             self._low = level < BOTTOM
         if self.holding:  # (ended by breathing even while calibrating again)
@@ -281,8 +282,10 @@ class HoldJudge:
                 return "hold_end", max(clock.left - lag, self._hold_t)
             return None
         if judge and still > 0.0:
-            s0 = max(self.still_from(lag), self._from)
-            if t - s0 >= self.hold_after():
+            s0 = self.still_from(lag)
+            turned = s0 != self.still_from(lag, turns=False)
+            s0 = max(s0, self._from)
+            if t - s0 >= self.hold_after(turned):
                 self.holding = True
                 self._hold_t = s0
                 return "hold", s0
@@ -306,18 +309,25 @@ class HoldJudge:
                     break  # sorted: later spans begin later still
                 continue
             s0 = stop = end
+            turns = turns and not turn  # one slow turn at most: they do not chain
         return s0
 
-    def hold_after(self) -> float:
-        """Seconds of stillness that make a hold, here (see the class docstring)."""
+    def hold_after(self, turned: bool = False) -> float:
+        """Seconds of stillness that make a hold, here (see the class docstring); counted
+        from the end of a slow turn if ``turned``."""
         base = self.hold_after_s
         if not self._low or len(self._own) < 3:
             return base
-        return min(max(base, OWN_PAUSE_K * _median(self._own)), OWN_PAUSE_CAP * base)
+        rest = _median([r[0 if turned else 1] for r in self._own])
+        return min(max(base, OWN_PAUSE_K * rest), OWN_PAUSE_CAP * base)
 
-    def _own_rest(self, end: float, since: float, settled: float, lag: float) -> float:
-        """The patient's own part of a stillness at the bottom that ended at ``end``."""
-        own = end - lag - self.still_from(lag, since, settled, turns=False)
-        if own < OWN_PAUSE_MIN_S:
-            return 0.0
-        return min(own, OWN_PAUSE_CAP * self.hold_after_s)
+    def _own_rest(self, end: float, since: float, settled: float,
+                  lag: float) -> tuple[float, float]:
+        """The patient's own part of a stillness at the bottom that ended at ``end``: with
+        the slow turns' spans taken off, and without."""
+        cap = OWN_PAUSE_CAP * self.hold_after_s
+        out = []
+        for turns in (True, False):
+            own = end - lag - self.still_from(lag, since, settled, turns)
+            out.append(0.0 if own < OWN_PAUSE_MIN_S else min(own, cap))
+        return out[0], out[1]

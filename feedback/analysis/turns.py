@@ -59,6 +59,7 @@ class TurnDetector:
         self.periods: deque[float] = deque(maxlen=6)
         self.rises: deque[float] = deque(maxlen=9)  # trough -> peak durations
         self.falls: deque[float] = deque(maxlen=9)  # peak -> trough durations
+        self.descents: deque[float] = deque(maxlen=9)  # peak -> the trough reached
         self.last_trough_t = None
         self.amp = 0.0  # 0 until bootstrapped
         self.period = period
@@ -248,6 +249,7 @@ class TurnDetector:
         if kind == "trough":
             if self.last_peak_t is not None:
                 self.falls.append(t_turn - self.last_peak_t)
+                self.descents.append(max(self.reached[kind] - self.last_peak_t, 0.0))
             self.last_trough_t = t_turn
         if kind == "peak":
             if self.last_peak_t is not None:
