@@ -472,9 +472,10 @@ class BreathAnalyzer:
         from the recent phases (``_usual``). Not for ripple taken for a turn during a
         hold: only for breath-sized turns."""
         det = self._det
+        if self._calibrated and det.amps[-1] < TURN_SIZE * self._amp_cal:
+            return
         self._judge.turned(t_turn)
-        if not det.rises or not det.descents or (
-                self._calibrated and det.amps[-1] < TURN_SIZE * self._amp_cal):
+        if not det.rises or not det.descents:
             return
         # A rounded breath out comes near its bottom (turns.NEAR) after 0.70 of it; its
         # end-expiratory rest (part of the trough's time) is the patient's own (holds.py).
