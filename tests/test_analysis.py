@@ -1364,3 +1364,16 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
     assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
     rates = [e.rate_bpm for e in breaths(events) if e.start > 15.0]
     assert len(rates) >= 7 and rates[-1] == pytest.approx(12.0, rel=0.05)
+
+
+@pytest.mark.parametrize("phase", [0.0, 1.0, 2.0, 3.0, 4.0])
+def test_no_turn_is_put_before_the_first_sample(phase):
+    """A recording that starts near a bottom: the first trough's time, less the smoothing's
+    lag, lay up to 0.1 s before the recording began (``analyze`` printed t = -0.096)."""
+    samples, _ = breathing(40 + phase, rate_bpm=12, fs=125, noise=0.002)
+    samples = [(t - phase, x) for t, x in samples if t >= phase]
+    events = run(BreathAnalyzer(["belly"]), samples)
+    first = samples[0][0]
+    assert [e for e in events if isinstance(e, Inhale)]
+    assert all(e.t >= first for e in events if isinstance(e, Inhale | Exhale))
+    assert all(b.start >= first for b in breaths(events))

@@ -110,6 +110,7 @@ class BreathAnalyzer:
         self._belly = belly
         self._reset_calibration()
         self._breath: Breath | None = None
+        self._t_first: float | None = None
         self._y = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
 
@@ -178,6 +179,8 @@ class BreathAnalyzer:
         """One sample: ``t`` seconds, one value per belt. Returns the events it caused."""
         out: list[Event] = []
         fes = self._fe
+        if self._t_first is None:
+            self._t_first = t  # no turn is put before the first sample
         if len(values) != len(fes):
             raise ValueError(f"expected {len(fes)} values (one per belt), got {len(values)}")
         ready = False
@@ -451,7 +454,7 @@ class BreathAnalyzer:
 
     def _turn(self, turn, t_now: float, out: list) -> None:
         kind, t_turn, val = turn
-        t_turn = min(t_turn, t_now)
+        t_turn = min(max(t_turn, self._t_first), t_now)
         belts = self._belt_values_at(t_turn) if self._belt_det else None
         self._slow_turns(kind, t_turn)
         if kind == "peak":
