@@ -101,6 +101,26 @@ def bus_missing(exc: BaseException) -> bool:
                                    "No Hardware I2C", "No Hardware SPI", "does not exist"))
 
 
+def not_a_pi() -> str | None:
+    """The board this computer is, when it is not a Raspberry Pi (None on a Pi, or when it
+    cannot be told): there the unit's parts cannot be opened, whatever the wiring."""
+    try:
+        from adafruit_platformdetect import Detector
+
+        board = Detector().board
+        name = board.id  # None: a board it does not know (a newer Pi, say): try it
+        if name is None or board.any_raspberry_pi or str(name).startswith("RASPBERRY_PI"):
+            return None
+        return str(name)
+    except Exception:
+        return None
+
+
+def not_a_pi_message(what: str, board: str) -> str:
+    return (f"{what}: this computer is not a Raspberry Pi (it is {board}), so the unit's "
+            f"parts cannot be opened here; use --sim to try the unit without them")
+
+
 def software_message(what: str, package: str) -> str:
     return (f"{what}: a software package is missing (Python module {package!r}), not a "
             f"wiring fault: install the program again (sudo scripts/install-pi.sh)")

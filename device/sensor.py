@@ -35,7 +35,15 @@ import errno
 import os
 from collections.abc import Iterator, Sequence
 
-from device.bus import BusLock, bus_missing, import_blinka, missing_package, software_message
+from device.bus import (
+    BusLock,
+    bus_missing,
+    import_blinka,
+    missing_package,
+    not_a_pi,
+    not_a_pi_message,
+    software_message,
+)
 from feedback.errors import BadInput, HardwareError
 
 # config name -> (positive pin, negative pin or None)
@@ -210,6 +218,9 @@ class AdsSensor:
         from adafruit_ads1x15.analog_in import AnalogIn
 
         if self._bus is None:
+            board = not_a_pi()
+            if board is not None:
+                raise HardwareError(not_a_pi_message(f"I2C bus {self.i2c_bus}", board))
             try:
                 self._bus = open_i2c(self.i2c_bus)
             except Exception as exc:  # Blinka fails in many ways off a Pi or without I2C
