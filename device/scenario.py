@@ -124,6 +124,11 @@ def load_scenario(name_or_path) -> Scenario:
             raise ConfigError([Problem(str(name_or_path), None,
                                        f"no such scenario; choose one of "
                                        f"{', '.join(available())}")])
+    if p.is_dir() or p.suffix != ".toml":
+        raise ConfigError([Problem(str(name_or_path), None,
+                                   f"not a scenario: a simulation is a scenario's name "
+                                   f"({', '.join(available())}), a scenario file (.toml) "
+                                   f"or a recording (.csv)")])
     data, text = parse_toml(p)
     path = str(p)
     from feedback.config import key_lines

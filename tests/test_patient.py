@@ -157,6 +157,19 @@ def test_scenario_errors_name_file_line_and_key(tmp_path):
         load_scenario("nonesuch")
 
 
+def test_a_folder_or_another_file_is_no_scenario(tmp_path):
+    """A folder was called "not a config file", a README a TOML syntax error."""
+    notes = tmp_path / "README.md"
+    notes.write_text("# Notes\nsome text\n")
+    for what in (tmp_path, notes):
+        with pytest.raises(ConfigError) as info:
+            load_scenario(what)
+        (problem,) = info.value.problems
+        assert str(problem).startswith(f"{what}: not a scenario: a simulation is a scenario's "
+                                       "name (calm, ")
+        assert str(problem).endswith("a scenario file (.toml) or a recording (.csv)")
+
+
 def test_same_scenario_same_signal_and_truth_written(tmp_path):
     import json
 
