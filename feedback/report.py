@@ -959,8 +959,16 @@ def _within(path, root: Path) -> bool:
         return False
 
 
+def _check_patient(code: str | None) -> None:
+    """A ``--patient`` code the config could never have stored: say so (it found none)."""
+    rule = SCHEMA["patient"]["code"]
+    if code is not None and not re.fullmatch(rule.pattern, code):
+        raise fail(f"--patient {code!r}: not a patient code; it {rule.explain}")
+
+
 def cmd_report(args) -> int:
     since = _parse_since(args.since)
+    _check_patient(getattr(args, "patient", None))
     out = Path(args.out or "ademcoach-report")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out}: is a file; give a directory for the report")

@@ -149,6 +149,17 @@ def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
                    "e.g. 2025-03-01")
 
 
+def test_a_patient_code_no_config_could_hold_is_exit_2(unit, tmp_path, capsys):
+    """It reported "0 sessions" with exit 0, as if the patient had not practised."""
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--patient", "bad code!"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ademcoach report: --patient 'bad code!': not a patient code; it must be a "
+        "pseudonymous code of up to 16 letters, digits, - or _")
+    assert not out.exists()
+
+
 def test_report_without_records(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{tmp_path / "none"}"\n')
