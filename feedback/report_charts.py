@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 
@@ -176,6 +177,19 @@ def _exercise_labels(surf, top: _Panel, starts) -> list[pygame.Rect]:
     return placed
 
 
+@functools.lru_cache(maxsize=16)
+def programme_name(key: str, lang: str) -> str:
+    """A programme's name in ``lang`` from its shipped file ("Behandelkamer" for
+    ``clinic``); its key when there is no such file (a clinic's own programme)."""
+    from feedback.programme import find, load_programme
+
+    try:
+        path = find(key)
+        return load_programme(path, key).name(lang) if path else key
+    except Exception:  # a broken programme file: its key names it well enough
+        return key
+
+
 def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     """One session on 800x480: ratio per breath (top) and breaths/min (bottom), its texts
     in ``lang``. Returns where the exercise names went (every text: ``drawn``)."""
@@ -183,10 +197,16 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     surf = pygame.Surface(SESSION_SIZE)
     surf.fill(BG)
     title = say("chart.title", lang, id=s.id, start=f"{s.start_local:%Y-%m-%d %H:%M}",
-                minutes=num(s.minutes, lang, 1), code=s.patient or "-", programme=s.programme)
-    text(surf, title, (20, 12), 26, bold=True)
-    if s.end_reason == "interrupted":
-        text(surf, say("interrupted", lang), (780, 14), 20, HOLD, "topright")
+                minutes=num(s.minutes, lang, 1), code=s.patient or "-",
+                programme=programme_name(s.programme, lang))
+    cut = say("interrupted", lang) if s.end_reason == "interrupted" else ""
+    right = 780 - (font(20).size(cut)[0] + 12 if cut else 0)
+    size = 26  # smaller for a long patient code or programme name, never off the chart
+    while size > 14 and font(size, True).size(title)[0] > right - 20:
+        size -= 1
+    text(surf, title, (20, 12 + (26 - size) // 2), size, bold=True)
+    if cut:
+        text(surf, cut, (780, 14), 20, HOLD, "topright")
     x_max = max(s.span_minutes, 0.5)
     rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
     rates = [(t / 60, r) for t, _, _, r in s.breaths if r]

@@ -1037,7 +1037,7 @@ def test_the_session_chart_speaks_dutch(unit, tmp_path):
         report_charts.session_chart(s, path, "nl")
         said = [t for t, _ in report_charts.drawn]
         assert said[0] == f"Sessie {s.id}  {s.start_local:%Y-%m-%d %H:%M}  " \
-                          f"{s.minutes:.1f} min  patiënt AB12  home".replace(".", ",")
+                          f"{s.minutes:.1f} min  patiënt AB12  Thuis".replace(".", ",")
         assert {"ademhalingen per minuut", "minuten", "uit:in per ademhaling", "doel",
                 "adem/min", "adem ingehouden", "aanwijzing", "storing"} <= set(said)
         assert not [t for t in said if re.search(r"\d\.\d", t)], said  # decimal commas
@@ -1045,6 +1045,26 @@ def test_the_session_chart_speaks_dutch(unit, tmp_path):
         assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
     assert "uitademing : inademing  (doel 1,50)" in said
     assert "onderbroken" in said  # the third session was cut off by a power cut
+
+
+def test_a_long_chart_title_is_made_to_fit(unit, tmp_path):
+    """A 16-letter patient code, a long programme name and an interrupted session: the
+    title is drawn smaller, inside the chart and clear of the "interrupted" label."""
+    from feedback import report_charts
+    from feedback.report import load_sessions
+    from feedback.store import connect
+
+    data, _ = unit
+    conn = connect(data / DB_NAME, create=False)
+    s = load_sessions(conn)[2]  # interrupted
+    conn.close()
+    s.patient, s.programme, s.id = "ABCDEFGHIJKLMNOP", "clinic", 12345
+    path = tmp_path / "long.png"
+    report_charts.session_chart(s, path, "nl")
+    title, cut = report_charts.drawn[0], report_charts.drawn[1]
+    assert title[0].endswith("patiënt ABCDEFGHIJKLMNOP  Behandelkamer")
+    assert cut[0] == "onderbroken"
+    assert title[1].left >= 0 and title[1].right < cut[1].left <= cut[1].right <= 800
 
 
 def test_the_calendar_speaks_dutch(tmp_path):
