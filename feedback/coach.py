@@ -174,12 +174,29 @@ class Coach:
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
         p = self._pattern(ex)
-        return (f"{ex.kind}, {length}, {mode} pacer {p.inhale_s:g} s in"
-                + (f" + {p.hold_in_s:g} s pause" if p.hold_in_s else "")
-                + f", {p.exhale_s:g} s out"
-                + (f" + {p.hold_out_s:g} s pause" if p.hold_out_s else "")
-                + f" = {60.0 / p.period:.1f}/min, exhale:inhale {p.ratio:.2f} as set,"
-                  f" {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
+        rhythm = (f"{p.inhale_s:g} s in"
+                  + (f" + {p.hold_in_s:g} s pause" if p.hold_in_s else "")
+                  + f", {p.exhale_s:g} s out"
+                  + (f" + {p.hold_out_s:g} s pause" if p.hold_out_s else "")
+                  + f" = {60.0 / p.period:.1f}/min")
+        if mode == "adaptive":
+            a = self.settings.pacer
+            return (f"{ex.kind}, {length}, adaptive pacer: from the patient's own rhythm "
+                    f"(until it is known {rhythm}) towards {a.target_rate_bpm:g}/min and "
+                    f"exhale:inhale {a.target_ratio:.2f}, the exhale at most "
+                    f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
+        start, over = self._progression(ex)
+        ramp = (f" (rising from {start:.2f} over the first {over:g} s, at the same rate)"
+                if start else "")
+        return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
+                f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
+
+    def _progression(self, ex: ExerciseSpec) -> tuple[float, float]:
+        """The ratio a fixed pacer starts from (0: none) and over how many seconds."""
+        p = self.settings.pacer
+        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
+        over = ex.progress_s if ex.progress_s is not None else p.progress_s
+        return start, over
 
     def _hold_after(self, ex: ExerciseSpec) -> float:
         return ex.hold_after_s or self.settings.analysis.hold_after_s
@@ -197,8 +214,7 @@ class Coach:
             return None
         p = self.settings.pacer
         pattern = self._pattern(ex)
-        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
-        over = ex.progress_s if ex.progress_s is not None else p.progress_s
+        start, over = self._progression(ex)
         progression = None
         done = self.elapsed(t)
         if start and mode == "fixed" and done < over - 1.0:

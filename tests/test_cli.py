@@ -82,10 +82,22 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert "OK" in out
     # each exercise as it will run: the clinic's belly breathing is 3.5 s in, 7 s out and
     # the 1 s pause of the main config, so 60 / 11.5 = 5.2/min and 2.29 as measured
+    # (its ratio rises from 1:1 over the first 3 minutes: the listing said only 2.00)
     assert ("    belly_lying: breathing, 300 s, fixed pacer 3.5 s in, 7 s out + 1 s pause = "
-            "5.2/min, exhale:inhale 2.00 as set, 2.29 as measured (pauses counted), hold "
-            "warning after 8 s") in out.splitlines()
+            "5.2/min, exhale:inhale 2.00 as set (rising from 1.00 over the first 180 s, at "
+            "the same rate), 2.29 as measured (pauses counted), hold warning after 8 s"
+            ) in out.splitlines()
+    assert ("    ribs: breathing, 180 s, fixed pacer 4 s in, 6 s out + 1 s pause = 5.5/min, "
+            "exhale:inhale 1.50 as set, 1.75 as measured (pauses counted), hold warning "
+            "after 8 s") in out.splitlines()
     assert "    movement: movement, 240 s, no pacer, hold warning after 4 s" in out
+    adaptive = tmp_path / "adaptive.toml"
+    adaptive.write_text('[pacer]\nmode = "adaptive"\n')
+    assert main(["check-config", str(adaptive)]) == 0
+    assert ("    ribs: breathing, 180 s, adaptive pacer: from the patient's own rhythm (until "
+            "it is known 4 s in, 6 s out + 1 s pause = 5.5/min) towards 6/min and "
+            "exhale:inhale 2.00, the exhale at most 10 s, in steps of 0.5 s, hold warning "
+            "after 8 s") in capsys.readouterr().out.splitlines()
     bad = tmp_path / "bad.toml"
     bad.write_text("[pacer]\nexhale_s = 40\n[ring]\npixel = 3\n")
     assert main(["check-config", str(bad)]) == 2
