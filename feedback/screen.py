@@ -342,7 +342,10 @@ class Screen:
                 self.text(v.hint, banner.inflate(-banner.w // 20, -banner.h // 3), DIM,
                           "center")
             if v.warning:
-                thick = max(self.size[1] // 40, 4)
+                # The frame stays in the margin between the texts and the screen's edges;
+                # the side margins are a fraction of the width, so on a portrait screen
+                # the width, not the height, sets how thick it may be.
+                thick = max(min(self.size) // 40, 4)
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), thick)
 
         moving = [(self._bar_box(), self._progress),
@@ -482,29 +485,62 @@ class Screen:
         """Sizes and widths of the summary table: the sizes at which the smallest of the
         names, the headers and the numbers (read at two thirds, as they are meant to be
         larger) is largest; the number columns as wide as their widest text, the names
-        (on two lines when that lets them be larger) the rest, at least a quarter."""
+        (on two lines when that lets them be larger) the rest, at least a quarter.
+
+        The largest sizes tried follow from the heights of a row and of the header line.
+        On a screen narrow for its height (portrait, e.g. 480x800) the number columns would
+        take more than three quarters of the width even at the smallest of those sizes, so
+        there the sizes tried start lower: where the columns leave the names their
+        quarter."""
         num_max = self._fit(["0"], room, row_h, row_h)
         head_max = min(self._fit(["0"], room, head_h, head_h), max(self.size[1] // 16, 12))
+        least = room // 4
+
+        def widths_at(num_px: int, head_px: int) -> list[int]:
+            nf, hf = self.font(num_px), self.font(head_px)
+            return [max([hf.size(heads[c])[0]] + [nf.size(r[c])[0] for r in cells])
+                    for c in range(1, len(heads))]
+
+        def sizes(scale: float) -> tuple[int, int]:
+            return max(round(num_max * scale), 8), max(round(head_max * scale), 8)
+
+        top = 1.0
+        if room - sum(widths_at(sizes(0.4)[0], sizes(0.5)[1])) < least:
+            # None of the sizes tried would fit. Numbers larger than one and a half times
+            # the headers would not be read larger (see the score), so they are not tried;
+            # and all sizes start where the largest fit (text widths grow about in
+            # proportion to the size).
+            num_max = min(num_max, max(head_max * 3 // 2, 8))
+            top = min((room - least) / max(sum(widths_at(*sizes(1.0))), 1), 1.0)
+            while room - sum(widths_at(*sizes(top))) < least and min(sizes(top)) > 8:
+                top *= 0.95
         best = None
         for kn in np.linspace(1.0, 0.4, 13):
             for kh in np.linspace(1.0, 0.5, 6):
-                num_px, head_px = max(round(num_max * kn), 8), max(round(head_max * kh), 8)
-                nf, hf = self.font(num_px), self.font(head_px)
-                widths = [max([hf.size(heads[c])[0]] + [nf.size(r[c])[0] for r in cells])
-                          for c in range(1, len(heads))]
+                num_px, head_px = sizes(top * kn)[0], sizes(top * kh)[1]
+                widths = widths_at(num_px, head_px)
                 name_w = room - sum(widths)
-                if name_w < room // 4:
+                if name_w < least:
                     continue
-                one = min([self._fit([r[0]], name_w, row_h, row_h) for r in cells]
-                          or [row_h])
-                two = min([self._wrapped(r[0], name_w, row_h, row_h)[0] for r in cells]
-                          or [row_h])
-                # names on two lines read as if a fifth smaller
-                name_px, read = (two, two * 4 // 5) if two * 4 // 5 > one else (one, one)
-                score = (min(read, head_px, num_px * 2 // 3), num_px, head_px)
+                score, layout = self._summary_candidate(cells, num_px, head_px, name_w,
+                                                        widths, row_h)
                 if best is None or score > best[0]:
-                    best = (score, (num_px, head_px, name_px, name_w, widths))
+                    best = (score, layout)
+        if best is None:  # too narrow for a quarter even at 8 px: the names get what is left
+            widths = widths_at(8, 8)
+            best = self._summary_candidate(cells, 8, 8, max(room - sum(widths), 8), widths,
+                                           row_h)
         return best[1]
+
+    def _summary_candidate(self, cells, num_px: int, head_px: int, name_w: int, widths,
+                           row_h: int):
+        """(score, layout) of the summary table at these sizes and widths."""
+        one = min([self._fit([r[0]], name_w, row_h, row_h) for r in cells] or [row_h])
+        two = min([self._wrapped(r[0], name_w, row_h, row_h)[0] for r in cells] or [row_h])
+        # names on two lines read as if a fifth smaller
+        name_px, read = (two, two * 4 // 5) if two * 4 // 5 > one else (one, one)
+        score = (min(read, head_px, num_px * 2 // 3), num_px, head_px)
+        return score, (num_px, head_px, name_px, name_w, widths)
 
     def _draw_sensor(self, v: View) -> None:
         """A belt or sensor fault; with ``fault == "unit"`` another part of the unit (its

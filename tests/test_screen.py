@@ -10,14 +10,11 @@ from feedback.render import SCREENS, example_view
 from feedback.screen import Screen
 
 SIZES = [(800, 480), (480, 320), (1920, 1080)]
+PORTRAIT = [(480, 800), (600, 1080), (480, 1080)]  # accepted too: a screen on its side
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("lang", ["nl", "en"])
-@pytest.mark.parametrize("name", SCREENS)
-def test_no_text_outside_the_screen_or_overlapping(name, lang, size):
-    screen = Screen(size)
-    screen.draw(example_view(name, lang))
+def assert_texts_fit(screen: Screen, size) -> None:
+    """Every text inside the screen, at least 8 px high, none over another."""
     area = pygame.Rect(0, 0, *size)
     assert len(screen.texts) >= 2
     for text, rect in screen.texts:
@@ -25,6 +22,54 @@ def test_no_text_outside_the_screen_or_overlapping(name, lang, size):
         assert rect.h >= 8
     for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
         assert not ra.colliderect(rb), f"{a!r} {ra} overlaps {b!r} {rb}"
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("name", SCREENS)
+def test_no_text_outside_the_screen_or_overlapping(name, lang, size):
+    screen = Screen(size)
+    screen.draw(example_view(name, lang))
+    assert_texts_fit(screen, size)
+
+
+@pytest.mark.parametrize("size", PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("rows", [1, 5, 8])
+def test_the_summary_table_fits_a_portrait_screen(rows, lang, size):
+    """The table's sizes were searched only from the row height down to 40 % of it, which
+    on a screen taller than wide left no room for the names at any size tried: the end
+    of every session failed with a TypeError."""
+    import dataclasses
+
+    view = example_view("summary", lang)
+    view = dataclasses.replace(view, rows=(view.rows * 2)[:rows])
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    names = {r["name_nl" if lang == "nl" else "name_en"] for r in view.rows}
+    drawn = " ".join(t for t, _r in screen.texts)
+    assert all(name in drawn or all(w in drawn for w in name.split()) for name in names)
+    assert not any(t.endswith("...") for t, _r in screen.texts)  # nothing cut short
+    heads = [r for t, r in screen.texts if t == i18n.text("summary.in_sync", lang)]
+    assert heads and heads[0].h >= 12
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
+    """The red frame was a 40th of the height thick; on a portrait screen that is wider
+    than the side margins (fractions of the width) and covered the exercise's name."""
+    from feedback.screen import WARN
+
+    screen = Screen(size)
+    screen.draw(example_view("hold", "nl"))
+    x, thick = size[0] // 2, 0
+    while tuple(screen.surface.get_at((x, thick)))[:3] == WARN:
+        thick += 1
+    assert thick >= 4
+    inside = pygame.Rect(0, 0, *size).inflate(-2 * thick, -2 * thick)
+    for text, rect in screen.texts:
+        assert inside.contains(rect), f"{text!r} at {rect} under the {thick} px frame"
 
 
 def test_main_texts_are_large_enough_to_read_from_a_distance():
@@ -84,6 +129,8 @@ def test_render_command(tmp_path, capsys):
     out = tmp_path / "x.png"
     assert main(["render", "exercise", "--out", str(out), "--size", "480x320"]) == 0
     assert pygame.image.load(str(out)).get_size() == (480, 320)
+    assert main(["render", "summary", "--out", str(out), "--size", "480x800"]) == 0
+    assert pygame.image.load(str(out)).get_size() == (480, 800)
     assert main(["render", "nonsense", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "no screen 'nonsense'; valid: idle, calibration, exercise" in err
@@ -182,7 +229,7 @@ def test_the_ratio_reads_as_out_in_with_its_target():
     assert "-" in drawn and "out:in" in drawn  # no ratio yet, no pacer: no target
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang, label", [("nl", "buik (doel ≥40%)"),
                                          ("en", "belly (target ≥40%)")])
 def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
