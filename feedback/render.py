@@ -67,9 +67,9 @@ def example_view(screen: str, lang: str = "nl") -> View:
     programme = load_programme(SHIPPED / "clinic.toml", "clinic")
     if screen == "config":
         return config_error_view([
-            Problem("/etc/ademcoach/ademcoach.toml", 23,
+            Problem("/etc/ademcoach/ademcoach.toml", 61,
                     "pacer.exhale_s = 40: must be between 2 and 20 seconds"),
-            Problem("/etc/ademcoach/ademcoach.toml", 41,
+            Problem("/etc/ademcoach/ademcoach.toml", 156,
                     "ring.pixel: unknown key; did you mean 'pixels'?"),
         ], lang, kept=True)
     coach = Coach(settings, programme, 0.0, today_min=4.0)
