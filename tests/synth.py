@@ -48,3 +48,27 @@ def run(analyzer, samples):
 def matched(times, truth, tol=0.5):
     """How many of ``truth`` have a detection within ``tol``."""
     return sum(1 for p in truth if any(abs(p - d) <= tol for d in times))
+
+
+def varied(n, inhale_s, exhale_s, rest_s=0.0, spread=0.1, fs=50.0, noise=0.01, seed=1, t0=0.0):
+    """``n`` half-cosine breaths whose phases (and rest at the bottom) each vary by up to
+    +-``spread``: samples ``(t, x)`` and the true peak times."""
+    rng = random.Random(seed)
+    out, peaks = [], []
+    t = t0
+    for _ in range(n):
+        ti, te, tr = (d * rng.uniform(1 - spread, 1 + spread) for d in (inhale_s, exhale_s,
+                                                                        rest_s))
+        start = t
+        while t < start + ti + te + tr:
+            ph = t - start
+            if ph < ti:
+                v = 0.5 - 0.5 * math.cos(math.pi * ph / ti)
+            elif ph < ti + te:
+                v = 0.5 + 0.5 * math.cos(math.pi * (ph - ti) / te)
+            else:
+                v = 0.0
+            out.append((t, v + rng.gauss(0, noise)))
+            t += 1.0 / fs
+        peaks.append(start + ti)
+    return out, peaks

@@ -159,6 +159,58 @@ def test_a_hold_just_after_slow_breathing_speeds_up_is_warned_on_time(quick, hol
     assert holds[0].at - stop == pytest.approx(hold_after, abs=0.6)
 
 
+@pytest.mark.parametrize("inhale_s,exhale_s,rest_s,hold_after", [
+    (4.0, 6.0, 2.0, 3.0), (4.0, 6.0, 3.0, 3.0), (5.0, 7.5, 3.0, 4.0), (6.0, 9.0, 3.0, 4.0),
+    (6.0, 9.0, 0.0, 4.0), (8.0, 12.0, 0.0, 4.0)])
+def test_slow_turns_only_hold_warnings_back(inhale_s, exhale_s, rest_s, hold_after,
+                                            monkeypatch):
+    """Slow breathing, phases varying by 10 %, with or without a rest at the bottom, no
+    hold at all: with the patient's own slow turns there are never more warnings than
+    without them (a review found a rest after each breath warned 3-6 times in 4 minutes)."""
+    from synth import varied
+
+    from feedback.analysis.holds import HoldJudge
+
+    def warnings(seed):
+        samples, _ = varied(24, inhale_s, exhale_s, rest_s, seed=seed)
+        an = BreathAnalyzer(["belly"], hold_after_s=hold_after)
+        return len([e for e in run(an, samples) if isinstance(e, Hold)])
+
+    seeds = (1, 2, 3, 4)
+    with_turns = [warnings(seed) for seed in seeds]
+    monkeypatch.setattr(HoldJudge, "slow_turn", lambda *args: None)
+    without = [warnings(seed) for seed in seeds]
+    assert all(a <= b for a, b in zip(with_turns, without, strict=True))
+    if inhale_s + exhale_s >= 15.0:  # the slow ones: nearly all of them gone
+        assert sum(with_turns) <= 4 < 20 <= sum(without)
+
+
+def test_a_brace_while_a_pacer_runs_is_warned_as_the_pacer_alone_would(monkeypatch):
+    """The pacer runs 8 s in, 12 s out; the patient keeps breathing 6/9 and braces for 8 s
+    somewhere in a breath (24 places). The pacer's still spans apply, and the patient's
+    own slow turns add nothing to them: chained, they kept 14 of 48 such braces from being
+    warned while they lasted, against 3 with the pacer's spans alone."""
+    from feedback.analysis.holds import HoldJudge
+
+    base, _ = breathing(120, rate_bpm=4, fs=50, inhale_frac=0.4, noise=0.01)
+    pacer = Pacer(Pattern(8.0, 0.0, 12.0, 0.0), t0=0.0)
+
+    def missed():
+        count = 0
+        for k in range(24):
+            stop = 90.0 + k * 15.0 / 24
+            pre = [(t, x) for t, x in base if t < stop]
+            rng = random.Random(k)
+            hold = [(stop + i / 50, pre[-1][1] + rng.gauss(0, 0.01)) for i in range(8 * 50)]
+            events = _paced(BreathAnalyzer(["belly"], hold_after_s=4.0), pre + hold, pacer)
+            count += not [e for e in events if isinstance(e, Hold) and stop - 1 < e.at < stop + 8]
+        return count
+
+    with_turns = missed()
+    monkeypatch.setattr(HoldJudge, "slow_turn", lambda *args: None)
+    assert with_turns <= missed()
+
+
 def test_quick_breathing_announces_no_turns():
     """At 12/min a turn is never still for long: a hold at the top is warned at
     hold_after_s, not later (the turns of slow breaths are announced, HoldJudge.turned)."""

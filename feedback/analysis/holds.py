@@ -137,6 +137,7 @@ APPROACH_SHARE = math.acos(1.0 - 2.0 * 0.15) / math.pi  # 0.25
 LEFT_SHARE = math.acos(1.0 - 2.0 * 0.1) / math.pi  # 0.20
 TURN_GRACE_S = 0.5  # the stop is estimated up to this much early (StillnessClock.settled)
 TURN_SHARE = 0.75  # turns announced only when NEAR_SHARE x the breath is this x hold_after_s
+PACED_S = 30.0  # a pacer whose last still span ended less than this ago is still running
 OWN_PAUSES = 5  # the rest before this many breaths is remembered
 OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
@@ -163,10 +164,10 @@ class HoldJudge:
       or less than ``PAUSE_GRACE_S`` before it (following the pacer early) counts only from
       the pause's end; stillness that began clearly earlier keeps counting through it.
     - The patient's own slow turns (``slow_turn``): the same, for the next turn the
-      recent breaths predict; one at most moves a stillness's start, and each turn drops
-      the predictions made for after it (``turned``). The patient's rest (below) is
-      remembered with their spans taken off and without, and the threshold uses the one
-      that matches how the stillness is counted.
+      recent breaths predict, only while no pacer runs; one at most moves a stillness's
+      start, and each turn drops the predictions made for after it (``turned``). They
+      only hold a warning back: a hold is judged first without them, then again from the
+      end of their span against the rest remembered with their spans taken off.
     - The patient's own rest: some people rest after every breath out, for seconds. For
       each breath the longest stillness at the bottom before it (below ``BOTTOM`` of the
       last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
@@ -186,6 +187,7 @@ class HoldJudge:
         # (start, end, grace, the patient's own turn rather than the pacer's)
         self._pauses: list[tuple[float, float, float, bool]] = []
         self._from = float("-inf")  # stillness counts from here at the earliest
+        self._paced_until = float("-inf")  # a pacer runs (its turns are announced) till then
         self._hold_t = 0.0  # when the running hold began
         self.forget_rest()
 
@@ -196,6 +198,7 @@ class HoldJudge:
 
     def planned_pause(self, start: float, end: float, now: float) -> None:
         self._add_span(start, end, now, PAUSE_GRACE_S)
+        self._paced_until = max(self._paced_until, float(end) + PACED_S)
 
     def _add_span(self, start: float, end: float, now: float, grace: float,
                   turn: bool = False) -> None:
@@ -218,6 +221,8 @@ class HoldJudge:
         ``out`` after it) is taken as the pacer's eased turns are: stillness that settled
         in it counts from its end. Quicker turns are never still for long, and a hold
         there is warned at once."""
+        if now < self._paced_until:
+            return  # the pacer announces its own turns: the patient's would add to them
         if NEAR_SHARE * (into + out) >= TURN_SHARE * self.hold_after_s:
             self._add_span(t - APPROACH_SHARE * into, t + LEFT_SHARE * out, now,
                            TURN_GRACE_S, turn=True)
@@ -282,10 +287,12 @@ class HoldJudge:
                 return "hold_end", max(clock.left - lag, self._hold_t)
             return None
         if judge and still > 0.0:
-            s0 = self.still_from(lag)
-            turned = s0 != self.still_from(lag, turns=False)
-            s0 = max(s0, self._from)
-            if t - s0 >= self.hold_after(turned):
+            # Without the slow turns first: they may hold a warning back, never add one.
+            plain = max(self.still_from(lag, turns=False), self._from)
+            if t - plain < self.hold_after():
+                return None
+            s0 = max(self.still_from(lag), self._from)
+            if s0 == plain or t - s0 >= self.hold_after(turned=True):
                 self.holding = True
                 self._hold_t = s0
                 return "hold", s0
