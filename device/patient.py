@@ -4,9 +4,10 @@ The patient breathes on their own (rate, exhale:inhale ratio, depth, end-exhale 
 breath-to-breath jitter) or, after ``follow(pacer_level)``, follows the pacer with a lag
 and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes from the
 scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
-breathing, belt creep and posture steps, squat/bending/walking movement and unplugged
-belts. The lung signal is split over chest and belly (``belly_share``), turned into belt
-stretch in cm, then into volts by the sensor's divider (device/circuit.py), plus noise.
+breathing, posture steps, squat/bending/walking movement and unplugged belts; the belt
+creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
+and belly (``belly_share``), turned into belt stretch in cm, then into volts by the
+sensor's divider (device/circuit.py), plus noise.
 
 Calling the patient with a time gives ``{ADC pin: volts}``; calls must come in
 non-decreasing time (as the ADC samples). Ground truth is kept as it goes: every breath
@@ -31,6 +32,18 @@ STEP_S = 0.01  # ground truth and the pacer-following filter run on this grid
 
 
 TRUTH_KEEP = 5000  # breaths, holds and unplug episodes kept as ground truth
+
+
+def creep_cm(signal, t: float) -> float:
+    """The belt's creep ``t`` seconds after it was put on, in cm of belt stretch.
+
+    A conductive-rubber belt relaxes viscoelastically: it creeps at ``creep_cm_per_min``
+    when just put on, ever more slowly, and settles ``creep_cm_per_min x creep_tau_s``
+    away (a first-order relaxation with time constant ``creep_tau_s``). Within the first
+    minutes this is the steady creep at ``creep_cm_per_min``; it never runs to a rail.
+    The belt is put on when the simulated session starts (the patient's clock at 0)."""
+    tau = signal.creep_tau_s
+    return signal.creep_cm_per_min / 60.0 * tau * -math.expm1(-max(t, 0.0) / tau)
 
 
 @dataclass
@@ -122,7 +135,7 @@ class Patient:
         sc = self.scenario
         for name, pin in zip(self.belts, self.pins, strict=True):
             stretch = self._belt_share(name) * lung * sc.signal.excursion_cm
-            stretch += self._motion(name, t) + sc.signal.creep_cm_per_min * t / 60.0
+            stretch += self._motion(name, t) + creep_cm(sc.signal, t)
             v = self.divider.volts(stretch, connected=not self._unplugged(name, t))
             if sc.signal.noise_mv > 0:
                 v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))

@@ -5,7 +5,7 @@ the pacer, the belt signal (excursion, noise, creep) and a list of timed episode
 
     [scenario]      description, seed
     [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, belly_share
-    [signal]        excursion_cm, noise_mv, creep_cm_per_min
+    [signal]        excursion_cm, noise_mv, creep_cm_per_min, creep_tau_s
     [follow]        lag_s, compliance
     [[episode]]     kind, start_s, duration_s and the kind's own keys
 
@@ -13,6 +13,12 @@ Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm
 ``forced`` (``depth``), ``squats`` (``period_s``, ``amplitude_cm``), ``bending``
 (``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
 (``shift_cm``: a lasting step), ``unplugged`` (``belt``: a belt name or "all").
+
+Creep is the belt's relaxation after it is put on (at the session's start): it creeps at
+``creep_cm_per_min`` at first and settles with time constant ``creep_tau_s``, in all
+``creep_cm_per_min x creep_tau_s / 60`` cm (device/patient.py, ``creep_cm``). A file
+without ``creep_tau_s`` settles with the default 10 min.
+
 Every problem is reported with file, line and key, like the config file.
 """
 
@@ -53,6 +59,7 @@ SECTIONS = {
         "excursion_cm": Float(1.5, lo=0.1, hi=10.0, unit="cm"),
         "noise_mv": Float(1.0, lo=0.0, hi=200.0, unit="mV"),
         "creep_cm_per_min": Float(0.0, lo=-5.0, hi=5.0, unit="cm/min"),
+        "creep_tau_s": Float(600.0, lo=10.0, hi=7200.0, unit="seconds"),
     },
     "follow": {
         "lag_s": Float(0.5, lo=0.0, hi=5.0, unit="seconds"),

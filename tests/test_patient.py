@@ -6,10 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from device.circuit import Divider
-from device.patient import Patient
+from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V, Divider
+from device.patient import Patient, creep_cm
 from device.scenario import available, load_scenario
+from feedback.analysis import BreathAnalyzer
 from feedback.config import ConfigError
+from feedback.events import Breath, Fault
 
 RATE = 25.0  # Hz: enough for these checks and fast
 
@@ -132,6 +134,66 @@ def test_partial_compliance_still_follows_the_pacer_rate(repo, tmp_path):
     p, _, _ = run(str(scenario), 60, follow=_pacer)
     bs = breaths_between(p, 10, 60)
     assert 60 / np.mean([b["end"] - b["start"] for b in bs]) == pytest.approx(6, abs=0.6)
+
+
+def test_creep_is_steady_at_first_and_settles():
+    """A rubber belt creeps at creep_cm_per_min when put on and relaxes towards a limit
+    (creep_cm_per_min x creep_tau_s) instead of creeping on for ever."""
+    sig = load_scenario("calm").signal
+    assert sig.creep_cm_per_min == -0.05 and sig.creep_tau_s == 600.0  # the default
+    assert creep_cm(sig, 0.0) == 0.0
+    assert creep_cm(sig, 60.0) == pytest.approx(-0.05, rel=0.06)  # the first minute as before
+    assert creep_cm(sig, 600.0) == pytest.approx(-0.5 * (1 - math.exp(-1)))
+    assert creep_cm(sig, 8 * 3600.0) == pytest.approx(-0.5, abs=1e-9)
+    assert creep_cm(sig, 24 * 3600.0) >= -0.5
+
+
+def test_creep_time_constant_from_the_scenario(repo, tmp_path):
+    text = (repo / "config" / "scenarios" / "calm.toml").read_text()
+    f = tmp_path / "slow-creep.toml"
+    f.write_text(text.replace("creep_cm_per_min = -0.05",
+                              "creep_cm_per_min = -0.05\ncreep_tau_s = 1200.0"))
+    sig = load_scenario(f).signal
+    assert sig.creep_tau_s == 1200.0
+    assert creep_cm(sig, 10 * 3600.0) == pytest.approx(-1.0, abs=1e-6)
+    f.write_text(text.replace("creep_cm_per_min = -0.05", "creep_tau_s = 0.0"))
+    with pytest.raises(ConfigError,
+                       match=r"slow-creep.toml:17: signal.creep_tau_s = 0: must be between 10"):
+        load_scenario(f)
+
+
+def test_every_scenario_belt_stays_worn_for_a_day():
+    """However long a scenario runs, its creep keeps the belt at a worn belt's levels
+    (hw-check's 1.3-2.6 V), far from the rails where it reads as unplugged or shorted."""
+    d = Divider()
+    for name in available():
+        sig = load_scenario(name).signal
+        for t in np.linspace(0, 24 * 3600, 97):
+            c = creep_cm(sig, float(t))
+            assert d.volts(c) > 1.3 and d.volts(c + sig.excursion_cm) < 2.6, (name, t)
+
+
+def test_eight_hours_of_calm_breathing_stay_in_the_circuits_range():
+    """The soak's patient, 8 simulated hours of `calm` sampled at 5 Hz (the time is only
+    an argument: nothing sleeps). Its belt crept on without end and reached the 0.1 V rail
+    after 3.2 hours, where the unit took it for a belt unplugged or shorted; now it settles
+    half a centimetre in and the last minutes still give calm breaths and no fault."""
+    p = Patient(load_scenario("calm"))
+    lo, hi, fs = 9.0, 0.0, 5.0
+    late = []
+    for i in range(int(8 * 3600 * fs)):
+        t = i / fs
+        v = p(t)[0]
+        lo, hi = min(lo, v), max(hi, v)
+        if t >= 8 * 3600 - 600:
+            late.append((t, v))
+    assert lo > RAIL_LOW_V + 1.0 and hi < RAIL_HIGH_V - 1.0
+    assert lo > 1.7 and hi < 2.05  # as in its first minutes
+    an = BreathAnalyzer(["belly"], min_breath=MIN_BREATH_V, rails=(RAIL_LOW_V, RAIL_HIGH_V))
+    events = [e for t, v in late for e in an.feed(t, [v])]
+    assert not [e for e in events if isinstance(e, Fault)]
+    rates = [e.rate_bpm for e in events if isinstance(e, Breath)]
+    assert len(rates) >= 60 and 7.0 < np.median(rates) < 9.0
 
 
 def test_divider_levels_and_rails():
