@@ -1,7 +1,9 @@
 """Soak: 8 simulated hours of `ademcoach run --sim calm` on a virtual clock, as fast as the
 machine allows, the programme run again whenever it ends. Memory (RSS and tracemalloc)
 every simulated hour, the records backlog, the live curve's length and late ticks: all
-must stay flat."""
+must stay flat. Breaths and faults are counted per hour: the calm patient breathes at the
+same pace all night and no fault may come (a belt that drifts to a rail would show as
+faults and as breaths that stop, or that noise makes up)."""
 
 from __future__ import annotations
 
@@ -46,7 +48,11 @@ def soak(tmp) -> dict:
             return due + 5.0
 
         def hourly(due):
-            hours.append({"t_h": s.now() / 3600, "rss": rss_mb(),
+            seen = {"breaths": s.counts.get("breath", 0), "faults": s.counts.get("fault", 0)}
+            gone = hours[-1]["seen"] if hours else {"breaths": 0, "faults": 0}
+            hours.append({"seen": seen, "breaths": seen["breaths"] - gone["breaths"],
+                          "faults": seen["faults"] - gone["faults"],
+                          "t_h": s.now() / 3600, "rss": rss_mb(),
                           "traced": tracemalloc.get_traced_memory()[0] / 1e6,
                           "backlog": s.records.pending, "curve": len(s.coach._curve),
                           "late": sum(st.late for st in s.loop.stats.values()),
@@ -62,7 +68,8 @@ def soak(tmp) -> dict:
         hourly(0)
         tracemalloc.stop()
         breaths = s.counts.get("breath", 0)
-    return {"hours": hours, "wall": wall, "breaths": breaths}
+        faults = s.counts.get("fault", 0)
+    return {"hours": hours, "wall": wall, "breaths": breaths, "faults": faults}
 
 
 def run() -> str:
@@ -70,17 +77,20 @@ def run() -> str:
         sk = soak(Path(tmp))
     lines = [
         f"**Soak** (`bench/bench_soak.py`): {SOAK_H:.0f} simulated hours of `run --sim calm` in "
-        f"{sk['wall']:.0f} s wall (tracemalloc on), {sk['breaths']} breaths, the programme "
+        f"{sk['wall']:.0f} s wall (tracemalloc on), {sk['breaths']} breaths, "
+        f"{sk['faults']} faults, the programme "
         "run again whenever it ended (the simulated patient's ground-truth log, which the "
-        "unit does not have, kept to 100 entries).",
+        "unit does not have, kept to 100 entries). A row's breaths and faults are those since "
+        "the row before.",
         "",
         "| hour | RSS MB | traced MB | records backlog | curve points | late ticks | "
-        "programme runs |",
-        "|---|---|---|---|---|---|---|",
+        "programme runs | breaths | faults |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for h in sk["hours"]:
         lines.append(f"| {h['t_h']:.1f} | {h['rss']:.1f} | {h['traced']:.2f} | {h['backlog']} "
-                     f"| {h['curve']} | {h['late']} | {h['runs']} |")
+                     f"| {h['curve']} | {h['late']} | {h['runs']} | {h['breaths']} "
+                     f"| {h['faults']} |")
     return "\n".join(lines)
 
 
