@@ -471,9 +471,9 @@ class BreathAnalyzer:
 
     def _slow_turns(self, kind: str, t_turn: float) -> None:
         """Slow breaths: their rounded turns hardly move for seconds. Tell the hold judge
-        where this breath turned and where the next turn is due (``HoldJudge.slow_turn``),
-        from the recent phases (``_usual``). Not for ripple taken for a turn during a
-        hold: only for breath-sized turns."""
+        that the breath turned (``HoldJudge.turned``) and where its next turn is due
+        (``HoldJudge.slow_turn``), from the recent phases (``_usual``). Not for ripple
+        taken for a turn during a hold: only for breath-sized turns."""
         det = self._det
         if self._calibrated and det.amps[-1] < TURN_SIZE * self._amp_cal:
             return

@@ -34,7 +34,7 @@ ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent r
 CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
 MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
-NEAR = 0.2  # a turn was reached when the signal came within this share of its breath
+NEAR = 0.2  # a bottom was reached when the signal came within this share of its breath
 
 
 def _median(values) -> float:
@@ -69,7 +69,6 @@ class TurnDetector:
         self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = 0.0
         self.last_val = 0.0  # value at the last declared turn
         self.last_t = None  # time of the last declared turn
-        self.reached: dict[str, float] = {}  # when the last peak / trough was reached
         self._long: deque[tuple[float, float]] = deque(maxlen=1024)  # about 40 s
         self.last_peak_t = None
         self._hist: deque[tuple[float, float]] = deque(maxlen=64)
@@ -241,7 +240,6 @@ class TurnDetector:
                 elif kind == "trough" and yy > self.hi:
                     self.hi = self.hi_v0 = yy
                     self.hi_t0 = self.hi_t1 = tt
-        self.reached[kind] = self._reached(kind == "peak", val, NEAR * excursion) - lag
         self.amps.append(excursion)
         self.amp = max(_upper(self.amps), self.floor)
         if kind == "peak" and self.last_trough_t is not None:
@@ -249,7 +247,9 @@ class TurnDetector:
         if kind == "trough":
             if self.last_peak_t is not None:
                 self.falls.append(t_turn - self.last_peak_t)
-                self.descents.append(max(self.reached[kind] - self.last_peak_t, 0.0))
+                # how long the breath out took to come near its bottom (holds.py)
+                reached = self._reached(False, val, NEAR * excursion) - lag
+                self.descents.append(max(reached - self.last_peak_t, 0.0))
             self.last_trough_t = t_turn
         if kind == "peak":
             if self.last_peak_t is not None:
