@@ -112,11 +112,8 @@ def use_programme(config, name: str, text: str) -> None:
     config.write_text(conf.replace('name = "clinic"', f'name = "{name}"', 1), encoding="utf-8")
 
 
-SLOW = """
-[programme]
-name_nl = "Langzaam"
-name_en = "Slow"
-
+# The calibration every test programme starts with.
+CALIBRATION = """
 [[exercise]]
 id = "calibration"
 name_nl = "Kalibratie"
@@ -125,7 +122,13 @@ kind = "calibration"
 duration_s = 60
 pacer = "off"
 hold_warnings = false
+"""
 
+SLOW = """
+[programme]
+name_nl = "Langzaam"
+name_en = "Slow"
+""" + CALIBRATION + """
 [[exercise]]
 id = "slow"
 name_nl = "Langzaam ademen"
@@ -161,16 +164,7 @@ MOVING = """
 [programme]
 name_nl = "Bewegen"
 name_en = "Moving"
-
-[[exercise]]
-id = "calibration"
-name_nl = "Kalibratie"
-name_en = "Calibration"
-kind = "calibration"
-duration_s = 60
-pacer = "off"
-hold_warnings = false
-
+""" + CALIBRATION + """
 [[exercise]]
 id = "squats"
 name_nl = "Squats"
