@@ -222,7 +222,7 @@ def test_quick_breathing_announces_no_turns():
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
     holds = [e for e in run(an, pre + hold) if isinstance(e, Hold)]
     assert len(holds) == 1 and holds[0].at - stop == pytest.approx(4.0, abs=0.3)
-    assert not [p for p in an._judge._pauses if p[3]]
+    assert not [p for p in an._judge._pauses if p[2]]
 
 
 @pytest.mark.parametrize("top", [True, False])

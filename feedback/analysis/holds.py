@@ -184,8 +184,8 @@ class HoldJudge:
         self.clock = StillnessClock()
         self.holding = False
         self.set_hold_after(hold_after_s)
-        # (start, end, grace, the patient's own turn rather than the pacer's)
-        self._pauses: list[tuple[float, float, float, bool]] = []
+        # (start, end, the patient's own slow turn rather than the pacer's)
+        self._pauses: list[tuple[float, float, bool]] = []
         self._from = float("-inf")  # stillness counts from here at the earliest
         self._paced_until = float("-inf")  # a pacer runs (its turns are announced) till then
         self._hold_t = 0.0  # when the running hold began
@@ -197,22 +197,21 @@ class HoldJudge:
         self.hold_after_s = float(seconds)
 
     def planned_pause(self, start: float, end: float, now: float) -> None:
-        self._add_span(start, end, now, PAUSE_GRACE_S)
+        self._add_span(start, end, now)
         self._paced_until = max(self._paced_until, float(end) + PACED_S)
 
-    def _add_span(self, start: float, end: float, now: float, grace: float,
-                  turn: bool = False) -> None:
+    def _add_span(self, start: float, end: float, now: float, turn: bool = False) -> None:
         if end > start:
             # Spans long past cannot matter any more (their hold would have fired).
             keep = now - 60.0 - self.hold_after_s
             self._pauses = [p for p in self._pauses if p[1] >= keep]
-            self._pauses.append((float(start), float(end), grace, turn))
+            self._pauses.append((float(start), float(end), turn))
             self._pauses.sort()
 
     def turned(self, t: float) -> None:
         """The breath turned at ``t``: the slow turns predicted after it are dropped (the
         next ones are predicted from here, ``slow_turn``)."""
-        self._pauses = [p for p in self._pauses if not (p[3] and p[0] > t)]
+        self._pauses = [p for p in self._pauses if not (p[2] and p[0] > t)]
 
     def slow_turn(self, t: float, into: float, out: float, now: float) -> None:
         """The breath turns (or is due to) at ``t``, after ``into`` s of breathing towards
@@ -224,8 +223,7 @@ class HoldJudge:
         if now < self._paced_until:
             return  # the pacer announces its own turns: the patient's would add to them
         if NEAR_SHARE * (into + out) >= TURN_SHARE * self.hold_after_s:
-            self._add_span(t - APPROACH_SHARE * into, t + LEFT_SHARE * out, now,
-                           TURN_GRACE_S, turn=True)
+            self._add_span(t - APPROACH_SHARE * into, t + LEFT_SHARE * out, now, turn=True)
 
     def count_from(self, t: float) -> bool:
         """Stillness before ``t`` does not count towards a hold (warnings come on: the
@@ -310,7 +308,8 @@ class HoldJudge:
         pauses = self._pauses
         while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
             pauses.pop(0)  # over before this stillness began: can never matter again
-        for start, end, grace, turn in pauses:
+        for start, end, turn in pauses:
+            grace = TURN_GRACE_S if turn else PAUSE_GRACE_S
             if end <= stop or start - grace > stop or (turn and not turns):
                 if start - PAUSE_GRACE_S > stop:
                     break  # sorted: later spans begin later still

@@ -34,6 +34,7 @@ ENV_SHARE = 0.5  # the amplitude is never taken below this share of the recent r
 CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
 MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
+HIST = 64  # recent points (about 2.5 s) for the slope and the extremum after a turn
 NEAR = 0.2  # a bottom was reached when the signal came within this share of its breath
 
 
@@ -69,9 +70,10 @@ class TurnDetector:
         self.hi_t0 = self.hi_t1 = self.lo_t0 = self.lo_t1 = 0.0
         self.last_val = 0.0  # value at the last declared turn
         self.last_t = None  # time of the last declared turn
-        self._long: deque[tuple[float, float]] = deque(maxlen=1024)  # about 40 s
         self.last_peak_t = None
-        self._hist: deque[tuple[float, float]] = deque(maxlen=64)
+        # The recent points: about 40 s (when a bottom was reached); of them the last
+        # HIST are the recent ones the turn rules look at.
+        self._hist: deque[tuple[float, float]] = deque(maxlen=1024)
         self._boot_lo = self._boot_hi = None
         self._boot_t0 = None
         self.started = False
@@ -137,7 +139,6 @@ class TurnDetector:
     def step(self, t: float, y: float, lag: float):
         hist = self._hist
         hist.append((t, y))
-        self._long.append((t, y))
         if not self.started:
             if self._boot_t0 is None:
                 self._boot_t0 = t
@@ -162,10 +163,10 @@ class TurnDetector:
             return None
         # Recent slope over about a tenth of a period.
         win = min(max(0.1 * self.period, 0.12), 0.6)
-        t_old, y_old = hist[0]
-        for tt, yy in reversed(hist):
-            if t - tt >= win:
-                t_old, y_old = tt, yy
+        t_old, y_old = t, y  # the first point that old, else the oldest of the last HIST
+        for k, (tt, yy) in enumerate(reversed(hist)):
+            t_old, y_old = tt, yy
+            if t - tt >= win or k == HIST - 1:
                 break
         slope = (y - y_old) / (t - t_old) if t > t_old else 0.0
         typical = amp / (0.45 * self.period)
@@ -205,16 +206,16 @@ class TurnDetector:
         elif y <= self.lo + eps:
             self.lo_t1 = t
 
-    def _reached(self, top: bool, val: float, near: float) -> float:
-        """When the breath came within ``near`` of the turn at ``val`` (its first point
+    def _reached(self, val: float, near: float) -> float:
+        """When the breath came within ``near`` of the bottom at ``val`` (its first point
         there, after the last point further away before it)."""
         first = None
-        for tt, yy in reversed(self._long):
-            if (val - yy if top else yy - val) <= near:
+        for tt, yy in reversed(self._hist):
+            if yy - val <= near:
                 first = tt
             elif first is not None:
                 break
-        return first if first is not None else self._long[0][0]
+        return first if first is not None else self._hist[0][0]
 
     def _declare(self, kind: str, t: float, y: float, lag: float):
         if kind == "peak":
@@ -231,15 +232,20 @@ class TurnDetector:
             self.mode = 1
             self.hi = self.hi_v0 = y
             self.hi_t0 = self.hi_t1 = t
-        # Keep the running extremum of the new direction from the turn on.
-        for tt, yy in self._hist:
-            if tt >= t_turn + lag:
-                if kind == "peak" and yy < self.lo:
-                    self.lo = self.lo_v0 = yy
-                    self.lo_t0 = self.lo_t1 = tt
-                elif kind == "trough" and yy > self.hi:
-                    self.hi = self.hi_v0 = yy
-                    self.hi_t0 = self.hi_t1 = tt
+        # Keep the running extremum of the new direction from the turn on (of the last
+        # HIST points).
+        since = []
+        for p in reversed(self._hist):
+            if len(since) == HIST or p[0] < t_turn + lag:
+                break
+            since.append(p)
+        for tt, yy in reversed(since):
+            if kind == "peak" and yy < self.lo:
+                self.lo = self.lo_v0 = yy
+                self.lo_t0 = self.lo_t1 = tt
+            elif kind == "trough" and yy > self.hi:
+                self.hi = self.hi_v0 = yy
+                self.hi_t0 = self.hi_t1 = tt
         self.amps.append(excursion)
         self.amp = max(_upper(self.amps), self.floor)
         if kind == "peak" and self.last_trough_t is not None:
@@ -248,7 +254,7 @@ class TurnDetector:
             if self.last_peak_t is not None:
                 self.falls.append(t_turn - self.last_peak_t)
                 # how long the breath out took to come near its bottom (holds.py)
-                reached = self._reached(False, val, NEAR * excursion) - lag
+                reached = self._reached(val, NEAR * excursion) - lag
                 self.descents.append(max(reached - self.last_peak_t, 0.0))
             self.last_trough_t = t_turn
         if kind == "peak":
