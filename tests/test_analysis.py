@@ -1418,6 +1418,88 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
     assert len(rates) >= 7 and rates[-1] == pytest.approx(12.0, rel=0.05)
 
 
+def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
+                  until=100.0, flat=False):
+    """Volts as the unit reads them: both belts follow one breath (12/min, held in over
+    ``hold``), the chest carrying ``share`` of it; the belt ``out`` is unplugged (the 3.3 V
+    rail) or, with ``flat``, stuck on one code over [since, until)."""
+    rng = random.Random(9)
+    rows = []
+    for k in range(int(seconds * 50)):
+        t = k / 50
+        if hold and hold[0] <= t < hold[1]:
+            b = 1.0
+        else:
+            shift = hold[1] - hold[0] if hold and t >= hold[1] else 0.0
+            b = 0.5 - 0.5 * math.cos(2 * math.pi * (t - shift) * rate / 60.0)
+        v = {"chest": 1.8 + 0.3 * share * b + rng.gauss(0, 0.001),
+             "belly": 1.7 + 0.3 * (1 - share) * b + rng.gauss(0, 0.001)}
+        if since <= t < until:
+            v[out] = 1.234 if flat else 3.3 + rng.gauss(0, 0.0005)
+        rows.append((t, (v["chest"], v["belly"])))
+    return rows
+
+
+def _unit_belts():
+    return BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
+@pytest.mark.parametrize("flat", [False, True])
+def test_with_one_of_two_belts_out_the_other_still_warns_a_hold(out, share, flat):
+    """A belt's plug comes out (or its reading sticks) for a minute, and the patient holds
+    the breath meanwhile: the other belt judges the hold on its own, against its part of
+    the normal breath, and warns it as both would (before: no hold while either belt had
+    a fault). The hold ends when breathing resumes, and nothing else is a hold."""
+    events = run(_unit_belts(), _one_belt_out(out, share, flat=flat))
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert [f.belt for f in faults] == [out] and 40.0 <= faults[0].at <= 42.0
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+    assert len(ends) == 1 and 72.0 < ends[0].at < 74.0
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+@pytest.mark.parametrize("rate", [4.0, 6.0, 20.0, 30.0])
+def test_with_one_of_two_belts_out_breathing_on_is_no_hold(out, rate):
+    """The other belt alone, breathing from 4 to 30/min: its slow turns are its own
+    breath's (judged against its part of the normal breath, not the whole), so no hold."""
+    events = run(_unit_belts(), _one_belt_out(out, 0.5, seconds=300.0, hold=None, rate=rate,
+                                              since=60.0, until=280.0))
+    assert not [e for e in events if isinstance(e, Hold)]
+
+
+def test_a_belt_left_with_less_than_a_quarter_of_the_breath_judges_no_hold():
+    """The chest carries a fifth of each breath, and the belly comes off: too little to
+    tell a held breath from a shallow one, so, as before, no hold is judged until the
+    belly is back."""
+    events = run(_unit_belts(), _one_belt_out("belly", 0.2))
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert [e.belt for e in events if isinstance(e, Fault)] == ["belly"]
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+def test_a_belt_unplugged_from_the_start_leaves_the_other_to_learn_and_judge(out):
+    """The second belt is not plugged in until 150 s: the normal breath is learned on the
+    one belt and its hold warned after 4 s; once both are in, the normal breath is
+    learned again with both (depth 1, the share measured) and a hold is warned again."""
+    rows = _one_belt_out(out, 0.4, seconds=100.0, since=0.0, until=150.0)
+    rows += _one_belt_out(out, 0.4, seconds=260.0, hold=(200.0, 210.0), since=0.0,
+                          until=150.0)[5000:]
+    events = run(_unit_belts(), rows)
+    assert [(type(e).__name__, e.belt) for e in events if isinstance(e, Fault | FaultEnd)] == [
+        ("Fault", out), ("FaultEnd", out)]
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert [round(h.at - s) for h, s in zip(holds, (62.0, 200.0), strict=True)] == [4, 4]
+    both = [b for b in breaths(events) if b.start > 152.0]
+    assert len(both) >= 8
+    assert all(b.depth == pytest.approx(1.0, abs=0.1) for b in both)
+    assert all(b.belly_share == pytest.approx(0.6, abs=0.05) for b in both)
+    assert all(b.belly_share is None for b in breaths(events) if b.start < 150.0)
+
+
 @pytest.mark.parametrize("phase", [0.0, 1.0, 2.0, 3.0, 4.0])
 def test_no_turn_is_put_before_the_first_sample(phase):
     """A recording that starts near a bottom: the first trough's time, less the smoothing's

@@ -104,6 +104,7 @@ class BreathAnalyzer:
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._judge = HoldJudge(hold_after_s)
+        self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._tb = float("-inf")  # time of the last analysed block
         self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
@@ -151,15 +152,18 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults):
+        holding = self._judge.holding
+        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults) and not (
+                self._alone and holding):
             phase = "fault"
-        elif self._judge.holding:
+        elif holding:
             phase = "hold"
         elif not self._calibrated:
             phase = "calibrating"
         else:
             phase = "inhale" if det.mode > 0 else "exhale"
-        amp = self._amp_cal or det.amp
+        # One of two belts held still: the level against the other's usual breath.
+        amp = self._alone[1] if self._alone else self._amp_cal or det.amp
         level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
         if det.mode < 0:  # exhaling: measured down from the top just passed
             level = 1.0 - (det.last_val - self._y) / amp if amp > 0 else 0.0
@@ -276,6 +280,11 @@ class BreathAnalyzer:
                 if bad[i]:
                     continue  # not read yet (unplugged from the start): adds nothing yet
                 self._ref[i] = good[i]
+                if self._cal_amps:
+                    # Plugged in after the other belt's breaths were learned alone: the
+                    # normal breath is now both belts', to be learned again.
+                    self._reset_calibration()
+                    self._lost.add(i)  # the first breath began without it
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
         self._track_phase(fes[0].t, bad)
@@ -475,7 +484,8 @@ class BreathAnalyzer:
         (``HoldJudge.slow_turn``), from the recent phases (``_usual``). Not for ripple
         taken for a turn during a hold: only for breath-sized turns."""
         det = self._det
-        if self._calibrated and det.amps[-1] < TURN_SIZE * self._amp_cal:
+        normal = self._alone[1] if self._alone else self._amp_cal  # (one belt held)
+        if self._calibrated and det.amps[-1] < TURN_SIZE * normal:
             return
         self._judge.turned(t_turn)
         if not det.rises or not det.descents:
@@ -494,10 +504,16 @@ class BreathAnalyzer:
         lost, self._lost = self._lost, set()
         lost |= {i for i, f in enumerate(self._faults)  # a fault still going on
                  if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
+        if self._belt_det:  # of two belts, one at a rail all through it measured none of it
+            lost |= {i for i, f in enumerate(self._faults)
+                     if f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0]}
         if len(lost) == len(self.belts):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it).
             return
+        # A belt never read yet (unplugged from the start) adds nothing to the sum: the
+        # other one is the breath signal on its own, its normal breath to be learned.
+        alone = bool(lost) and all(self._ref[i] is None for i in lost)
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
         exc = None  # two belts: each belt's excursion in this breath
@@ -505,7 +521,7 @@ class BreathAnalyzer:
             exc = tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i]) for i in range(2))
             if not lost:
                 self._exc.append(exc)
-        if lost or not self._phase_ready or start[0] <= self._turned_at:
+        if not alone and (lost or not self._phase_ready or start[0] <= self._turned_at):
             pass  # one of two belts failed, or their phase was not known: not a normal breath
         elif not self._calibrated:
             self._cal_amps.append(amp)
@@ -601,6 +617,27 @@ class BreathAnalyzer:
         lo, hi = self._trough[1], self._peak[1]
         return (y - lo) / (hi - lo) if hi > lo else 1.0
 
+    def _measuring_alone(self) -> tuple[int, float] | None:
+        """Two belts, one of them unplugged, flat or at a rail (held still in the sum) and
+        the other without a fault: that belt and its usual excursion (the recent breaths
+        both belts measured), if it carries at least ``BELT_FLOOR`` of the normal breath.
+        It alone then judges holds. None otherwise (one belt, no fault, or a fault that
+        leaves nothing to judge by)."""
+        if self._belt_det is None or not self._calibrated:
+            return None
+        out = [f.suspect or f.stuck_kind is not None for f in self._faults]
+        if out.count(True) != 1:
+            return None
+        j = out.index(False)
+        if self._faults[j].noisy:
+            return None
+        if self._ref[1 - j] is None:  # never read: the normal breath was learned on this one
+            return j, self._amp_cal
+        if not self._exc:
+            return None
+        share = _median([abs(e[j]) / (abs(e[0]) + abs(e[1]) or 1.0) for e in self._exc])
+        return (j, share * self._amp_cal) if share >= BELT_FLOOR else None
+
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         judge = self._judge
         faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
@@ -608,10 +645,16 @@ class BreathAnalyzer:
         # amplitude, to learn the patient's rest from the first breaths; no hold is judged.
         calibrated = self._calibrated
         amp = self._amp_cal if calibrated else self._det.amp
-        if faulted or amp <= 0:
+        noise = max(f.noise for f in self._faults)
+        alone = self._measuring_alone() if faulted else None
+        if (alone or (None,))[0] != (self._alone or (None,))[0]:
+            judge.restart(tb, y)  # a belt dropped out or came back: stillness starts anew
+        self._alone = alone
+        if alone is not None:  # the other belt is held still: judge by this one's breaths
+            amp, noise = alone[1], self._faults[alone[0]].noise
+        elif faulted or amp <= 0:
             judge.restart(tb, y)
             return
-        noise = max(f.noise for f in self._faults)
         # The smoothed signal settles later than the belt by the filter delay.
         change = judge.step(tb, y, amp, noise, self._fe[0].delay, self._level(y), calibrated)
         if change is None:
