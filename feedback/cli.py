@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rd = sub.add_parser("render", help="render a screen with example data to a PNG")
     rd.add_argument("screen", metavar="SCREEN",
-                    help="idle, calibration, exercise, hold, pause, summary, sensor or config")
+                    help="idle, calibration, exercise, hold, pause, summary, sensor, one-belt "
+                         "or config")
     rd.add_argument("--out", required=True, metavar="PNG", type=_png,
                     help="the picture to write (a file name ending in .png)")
     rd.add_argument("--size", default="800x480", metavar="WxH",

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from feedback import i18n
 from feedback.cues import CueRules, Targets
 from feedback.events import (
     Breath,
@@ -104,7 +105,7 @@ class Coach:
         self.index = 0
         self.stats: list[ExerciseStats] = []
         self.pacer: Pacer | None = None
-        self.rules = CueRules(settings.cues, t0=t0)
+        self.rules = CueRules(settings.cues, t0=t0, belts=settings.sensor.belts)
         self.reps = 0
         self.elapsed_before = 0.0
         self.running_since: float | None = None
@@ -265,7 +266,8 @@ class Coach:
         self.pacer = None
         self.pacer = self._make_pacer(t)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
-                                                    if ex.cue_on(k)], t0=t).carry(self.rules)
+                                                    if ex.cue_on(k)], t0=t,
+                              belts=self.settings.sensor.belts).carry(self.rules)
         self.stats.append(ExerciseStats(ex))
         if self.pacer is None:
             return [Exercise(at=t, name=ex.name_nl, phase="start", kind=ex.kind,
@@ -444,8 +446,6 @@ class Coach:
 
     def on_reload(self, result, t: float) -> None:
         """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
-        from feedback import i18n
-
         error = getattr(result, "error", None)
         if error is not None:
             first = error.problems[0] if error.problems else error
@@ -514,6 +514,15 @@ class Coach:
         over midnight, only what follows counts for the new day)."""
         self.today_min = -self._practice_s(t) / 60.0
 
+    def _belt_notice(self) -> str:
+        """Which belt to check and why, and which one goes on measuring."""
+        (kind, belt), *_ = self.rules.partial
+        other = next(b for b in self.rules.belts if b != belt)
+        lang = self.lang
+        return i18n.text("sensor.partial", lang, belt=i18n.text_or(f"belt.{belt}", lang, belt),
+                         other=i18n.text_or(f"belt.{other}", lang, other),
+                         what=i18n.text(f"sensor.{kind}", lang))
+
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t``."""
         lang = self.lang
@@ -524,6 +533,8 @@ class Coach:
                  curve_s=self.settings.screen.curve_s)
         if self.notice and t - self.notice[1] < 30.0:
             v.notice = self.notice[0]
+        if self.rules.partial:  # one of two belts: the other measures on
+            v.notice = " / ".join(n for n in (self._belt_notice(), v.notice) if n)
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()

@@ -15,7 +15,10 @@ propose a cue. Proposals go through one gate so the patient is not flooded:
   breaths in a row (and in each new exercise). While one correction waits out its gap,
   another that is due may be given.
 - during a sensor fault no breathing cue is given and a Hold is never reported as a
-  breath-hold (the belt, not the patient, stopped).
+  breath-hold (the belt, not the patient, stopped). With two belts, one of them
+  unplugged, flat or at a rail is no such fault while the other works (``partial``):
+  the analysis goes on with the other belt (breaths, and holds judged by that belt
+  alone), and so do the cues; the belt check is a notice on the exercise screen.
 
 A cue kind is active when it is on in ``[cues]`` of the config *and* in the exercise's
 ``cues`` list. The rules are plain functions of the event stream so they can be tested
@@ -38,6 +41,9 @@ CORRECTIONS = ("breathe_on", "dont_force", "slower", "longer_exhale", "belly")
 # once per hold, at once).
 BACKOFF = ("dont_force", "slower", "longer_exhale", "belly")
 SENSOR_FAULTS = ("disconnected", "saturated", "flat", "noisy", "i2c")
+# A belt held still in the analysis' sum (not a noisy one, whose noise is in it): with
+# two belts, the other one still measures.
+HELD_FAULTS = ("disconnected", "saturated", "flat")
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,14 @@ class CueRules:
     """Rate-limited, prioritised cue rules over the event stream.
 
     ``cues`` is the ``[cues]`` section of the config; ``active`` the set of cue kinds the
-    exercise allows (None = all).
+    exercise allows (None = all); ``belts`` the belts' names (None: any belt fault stops
+    the cues, as with one belt).
     """
 
-    def __init__(self, cues, active=None, t0: float = 0.0):
+    def __init__(self, cues, active=None, t0: float = 0.0, belts=None):
         self.cfg = cues
         self.active = set(active) if active is not None else None
+        self.belts = tuple(belts) if belts is not None else ()
         self.last_cue_at = float("-inf")
         self.faults: set[tuple[str, str | None]] = set()
         self.holding_since: float | None = None
@@ -87,7 +95,22 @@ class CueRules:
 
     @property
     def fault(self) -> bool:
-        return bool(self.faults)
+        """No usable signal (the belt screen is up): a sensor fault that leaves no belt
+        measuring."""
+        return bool(self.faults) and not self.partial
+
+    @property
+    def partial(self) -> tuple[tuple[str, str], ...]:
+        """Two belts, and the faults (kind, belt) of the one held still, if the other
+        measures on (else empty)."""
+        if len(self.belts) != 2 or not self.faults:
+            return ()
+        faults = tuple(sorted(self.faults, key=str))
+        out = {belt for _kind, belt in faults}
+        if len(out) == 1 and out < set(self.belts) and all(
+                kind in HELD_FAULTS for kind, _belt in faults):
+            return faults
+        return ()
 
     @property
     def holding(self) -> bool:
@@ -97,9 +120,9 @@ class CueRules:
 
     def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
-            already = self.fault  # the belt screen is up: a second fault is no new cue
+            already = bool(self.faults)  # the belt is being checked: no new cue
             self.faults.add((event.kind, event.belt))
-            self.holding_since = None
+            self.holding_since = None  # (the analysis ends its hold too)
             self._reset_ok(event.at)
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):

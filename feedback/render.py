@@ -16,7 +16,8 @@ from feedback.events import Breath, Fault, Hold
 from feedback.programme import SHIPPED, load_programme
 from feedback.view import View, config_error_view
 
-SCREENS = ("idle", "calibration", "exercise", "hold", "pause", "summary", "sensor", "config")
+SCREENS = ("idle", "calibration", "exercise", "hold", "pause", "summary", "sensor", "one-belt",
+           "config")
 MIN_SIZE, MAX_SIZE = (480, 320), (1920, 1080)  # the screens the config accepts
 
 
@@ -64,6 +65,8 @@ def example_view(screen: str, lang: str = "nl") -> View:
         raise BadInput(f"no screen {screen!r}; valid: {', '.join(SCREENS)}")
     settings = defaults()
     settings.patient["language"] = lang
+    if screen == "one-belt":  # two belts, the belly's plug out: the chest measures on
+        settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
     programme = load_programme(SHIPPED / "clinic.toml", "clinic")
     if screen == "config":
         return config_error_view([
@@ -81,7 +84,7 @@ def example_view(screen: str, lang: str = "nl") -> View:
         return coach.view(10.0, state)
     _breathe(coach, 0.0, 20.0)                      # calibration ends once calibrated
     state = _breathe(coach, 20.0, 95.0 if screen != "hold" else 87.0)
-    if screen == "sensor":
+    if screen in ("sensor", "one-belt"):
         coach.feed(Fault(at=95.0, kind="disconnected", belt="belly"))
         return coach.view(95.0, state)
     if screen == "hold":

@@ -86,6 +86,36 @@ def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
     assert rules.current(41.0) is None
 
 
+def test_one_of_two_belts_out_keeps_the_cues_and_the_hold_warnings():
+    """Two belts, the belly unplugged: the chest measures on, so breaths are coached and a
+    hold is a hold (the analysis judged it by the chest). One check_belt cue is recorded;
+    the belt screen is not up. Only when the chest fails too is it a fault."""
+    rules = CueRules(defaults().cues, belts=("chest", "belly"))
+    for e in breaths(n=2):
+        rules.feed(e)
+    assert kinds(rules.feed(Fault(at=25.0, kind="disconnected", belt="belly"))) == ["check_belt"]
+    assert not rules.fault and rules.partial == (("disconnected", "belly"),)
+    assert kinds(rules.feed(Hold(at=30.0, t=26.0))) == ["breathe_on"]
+    assert rules.current(31.0) == "breathe_on"
+    rules.feed(HoldEnd(at=36.0, t=35.5))
+    fast = list(breaths(n=6, period=3.0, ratio=1.5, t0=40.0))
+    assert "slower" in kinds([c for e in fast for c in rules.feed(e)])
+    assert rules.feed(Fault(at=80.0, kind="flat", belt="chest")) == []  # no second cue
+    assert rules.fault and not rules.partial and rules.current(81.0) == "check_belt"
+    assert rules.feed(Hold(at=85.0, t=81.0)) == []
+
+
+@pytest.mark.parametrize("fault", [Fault(at=25.0, kind="noisy", belt="belly"),
+                                   Fault(at=25.0, kind="i2c")])
+def test_a_noisy_belt_or_the_chip_is_a_fault_also_with_two_belts(fault):
+    """A noisy belt's noise is in the breath signal, and a failing ADC reads no belt:
+    neither leaves a belt measuring."""
+    rules = CueRules(defaults().cues, belts=("chest", "belly"))
+    assert kinds(rules.feed(fault)) == ["check_belt"]
+    assert rules.fault and not rules.partial
+    assert rules.feed(Hold(at=30.0, t=26.0)) == []
+
+
 def test_both_belts_failing_at_once_is_one_check_belt_cue():
     """Both plugs out together: one cue (the belt screen is already up for the second),
     and a new one when a belt fails again after everything was fixed."""

@@ -22,8 +22,9 @@ def config(sim_config):
     return sim_config
 
 
-def simulate(config, scenario, seconds, **changes):
-    """Run a simulated session; returns (events, truth, session)."""
+def simulate(config, scenario, seconds, probe=None, **changes):
+    """Run a simulated session; returns (events, truth, session). ``probe``: (t, fn), to
+    call ``fn(session)`` ``t`` seconds into it."""
     settings, programme = load_all(config)
     for key, value in changes.items():
         section, name = key.split("__")
@@ -49,6 +50,8 @@ def simulate(config, scenario, seconds, **changes):
             plan(start, end)
 
         session.analyzer.planned_pause = note_pause
+        if probe is not None:
+            session.loop.add("probe", lambda due: probe[1](session), first=session.t0 + probe[0])
         session.run()
         truth = getattr(session.parts.patient, "truth", None)
     return out, truth, session, frames
@@ -291,6 +294,45 @@ def test_unplugged_belt_is_a_fault_not_a_hold(config):
     assert not [e for e in events if isinstance(e, ev.Hold) and 29 <= e.at <= 45]
     kinds = [c.kind for c in cues(events)]
     assert "check_belt" in kinds and "breathe_on" not in kinds
+
+
+def test_with_one_of_two_belts_unplugged_holds_are_still_warned(config, repo, tmp_path):
+    """The belly belt's plug comes out early and stays out: the chest goes on measuring.
+    Every hold of the ``holds`` scenario is still warned on time (before, no hold was
+    judged while either belt had a fault), the belt check is a notice on the exercise
+    screen instead of the belt screen, and the ring keeps pacing."""
+    scenario = tmp_path / "belly-out.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "holds.toml").read_text(
+        encoding="utf-8") + '\n[[episode]]\nkind = "unplugged"\nstart_s = 20.0\n'
+        'duration_s = 500.0\nbelt = "belly"\n', encoding="utf-8")
+    seen = {}
+
+    def look(session):  # during the third hold's warning
+        t = session.now()
+        seen.update(view=session.coach.view(t), fault=session.coach.rules.fault,
+                    ring=session.coach.ring_frame(t).astype(int))
+
+    events, truth, session, _ = simulate(config, str(scenario), 170, probe=(160.0, look),
+                                         sensor__belts=["chest", "belly"],
+                                         sensor__channels=["A0", "A1"])
+    faults = [e for e in events if isinstance(e, ev.Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("disconnected", "belly")]
+    assert 20.0 <= faults[0].at <= 21.0
+    assert [c.kind for c in cues(events) if c.kind == "check_belt"] == ["check_belt"]
+    holds = [e for e in events if isinstance(e, ev.Hold)]
+    alarms = [c.at for c in cues(events) if c.kind == "breathe_on"]
+    after = session.coach.hold_after_s
+    assert len(holds) == len(truth.holds) == 3
+    for h, fired in zip(truth.holds, holds, strict=True):
+        start = max([h["start"]] + [end for begin, end in session.planned
+                                    if begin - 1.0 <= h["start"] < end])
+        assert h["start"] < fired.at < h["end"] and fired.at - start <= after + 1.0
+        assert any(abs(at - fired.at) <= 0.2 for at in alarms)
+    view = seen["view"]
+    assert view.screen == "exercise" and not seen["fault"] and view.warning
+    assert view.notice == "Controleer de buikband (band losgekoppeld); de borstband meet verder"
+    assert (seen["ring"][:, 0] > 2 * seen["ring"][:, 1]).all()  # the ring's hold alarm
+    assert sum(row["holds"] for row in session.coach.summary()) == 3
 
 
 def test_the_unit_reads_the_belt_with_the_configured_polarity(config):
