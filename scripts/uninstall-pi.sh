@@ -22,19 +22,10 @@ case "${1:-}" in
     *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
 esac
 
-say() { printf '%s\n' "ademcoach uninstall: $*"; }
-sys() {
-    if [ -n "$DESTDIR" ]; then
-        printf 'would run: %s\n' "$*"
-    else
-        "$@"
-    fi
-}
-
-if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then
-    echo "ademcoach uninstall: run as root (sudo $0), or set DESTDIR for a staged run" >&2
-    exit 2
-fi
+ACTION=uninstall
+# shellcheck source=scripts/common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+need_root run
 
 say "service"
 if [ -n "$DESTDIR" ]; then
