@@ -21,10 +21,20 @@ APT_PACKAGES="python3 python3-venv python3-dev build-essential swig liblgpio-dev
 # libgl1-mesa-dri: Mesa's DRI drivers (vc4/v3d), which SDL's KMSDRM needs to open the
 # screen; only a recommendation of libgbm1/libegl1, so --no-install-recommends skips it.
 
-ACTION=install
-# shellcheck source=scripts/common.sh
-. "$SRC/scripts/common.sh"
-need_root install
+say() { printf '%s\n' "ademcoach install: $*"; }
+# Commands that change the system outside DESTDIR: run them, or only print them.
+sys() {
+    if [ -n "$DESTDIR" ]; then
+        printf 'would run: %s\n' "$*"
+    else
+        "$@"
+    fi
+}
+
+if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then
+    echo "ademcoach install: run as root (sudo $0), or set DESTDIR for a staged install" >&2
+    exit 2
+fi
 
 say "packages"
 sys apt-get update

@@ -22,10 +22,19 @@ case "${1:-}" in
     *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
 esac
 
-ACTION=uninstall
-# shellcheck source=scripts/common.sh
-. "$(cd "$(dirname "$0")" && pwd)/common.sh"
-need_root run
+say() { printf '%s\n' "ademcoach uninstall: $*"; }
+sys() {
+    if [ -n "$DESTDIR" ]; then
+        printf 'would run: %s\n' "$*"
+    else
+        "$@"
+    fi
+}
+
+if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then
+    echo "ademcoach uninstall: run as root (sudo $0), or set DESTDIR for a staged run" >&2
+    exit 2
+fi
 
 say "service"
 if [ -n "$DESTDIR" ]; then
