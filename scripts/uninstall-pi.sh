@@ -22,6 +22,8 @@ case "${1:-}" in
     *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
 esac
 
+# These helpers repeat the installer's on purpose: this script must work from a copy of
+# it alone (docs/service.md), since it deletes /opt/ademcoach, where the installed one lies.
 say() { printf '%s\n' "ademcoach uninstall: $*"; }
 sys() {
     if [ -n "$DESTDIR" ]; then
