@@ -202,48 +202,102 @@ def score_bidmc(records=None, with_nk=False, polarity=POLARITY):
                 n=n_samples, flips=flips, per_record=per_record)
 
 
-def score_holds(hold_after_s: float = HOLD_AFTER):
-    files = sorted((DATA / "holds").glob("*.holds.csv"))
-    res = {"holds": 0, "found": 0, "lat": [], "pauses": 0, "flagged": 0, "windows": 0,
-           "wfound": 0, "false": 0, "hours": 0.0, "us": 0.0, "n": 0, "missed": [],
-           "alarms": [], "wmissed": []}
-    secs = 0.0
-    for lab in files:
+def _holds_records():
+    """(name, belts, times, values, labelled spans) of each record of the holds set."""
+    for lab in sorted((DATA / "holds").glob("*.holds.csv")):
         rec = lab.with_name(lab.name[: -len(".holds.csv")] + ".csv")
         belts, ts, vals = read_recording(rec)
         with open(lab, newline="") as fh:
             spans = [(float(r["start"]), float(r["end"]), r["kind"]) for r in csv.DictReader(fh)]
+        yield rec.stem, belts, ts, vals, spans
+
+
+def _holds_result():
+    return {"holds": 0, "found": 0, "lat": [], "pauses": 0, "flagged": 0, "windows": 0,
+            "wfound": 0, "false": 0, "hours": 0.0, "us": 0.0, "n": 0, "missed": [],
+            "alarms": [], "wmissed": []}
+
+
+def score_holds(hold_after_s: float = HOLD_AFTER):
+    res = _holds_result()
+    secs = 0.0
+    for name, belts, ts, vals, spans in _holds_records():
         events, dt = analyse(ts, vals, belts, hold_after_s=hold_after_s)
         secs += dt
         res["n"] += len(ts)
-        holds = [e for e in events if isinstance(e, Hold)]
-        ends = [(e.at, e.t) for e in events if isinstance(e, HoldEnd)]
-        res["hours"] += (ts[-1] - ts[0]) / 3600.0
-        for e in holds:
-            if not any(s <= e.at <= en for s, en, _k in spans):
-                res["false"] += 1
-                # its end: the next hold_end emitted (its t can lie before this `at`)
-                end = next((t for at, t in ends if at >= e.at), ts[-1])
-                res["alarms"].append((rec.stem, e.t, e.at, end - e.t))
-        for s, en, kind in spans:
-            inside = [e for e in holds if s <= e.at <= en]
-            if kind == "hold":
-                res["holds"] += 1
-                if inside:
-                    res["found"] += 1
-                    res["lat"].append(inside[0].at - s)
-                else:
-                    res["missed"].append((rec.stem, s))
-            elif kind == "pause":
-                res["pauses"] += 1
-                res["flagged"] += bool(inside)
-            else:
-                res["windows"] += 1
-                res["wfound"] += bool(inside)
-                if not inside:
-                    res["wmissed"].append((rec.stem, s))
+        _score_holds(res, name, events, spans, ts[0], ts[-1])
     res["us"] = secs / res["n"] * 1e6
     return res
+
+
+def _score_holds(res, name, events, spans, t0, t_end, since=None):
+    """Add one record's hold events to ``res``; with ``since``, only holds, pauses and
+    windows that begin after it, and warnings after it, count."""
+    labelled = spans
+    if since is not None:
+        spans = [sp for sp in spans if sp[0] >= since]
+        events = [e for e in events if e.at >= since]
+        t0 = since
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [(e.at, e.t) for e in events if isinstance(e, HoldEnd)]
+    res["hours"] += (t_end - t0) / 3600.0
+    for e in holds:
+        if not any(s <= e.at <= en for s, en, _k in labelled):
+            res["false"] += 1
+            # its end: the next hold_end emitted (its t can lie before this `at`)
+            end = next((t for at, t in ends if at >= e.at), t_end)
+            res["alarms"].append((name, e.t, e.at, end - e.t))
+    for s, en, kind in spans:
+        inside = [e for e in holds if s <= e.at <= en]
+        if kind == "hold":
+            res["holds"] += 1
+            if inside:
+                res["found"] += 1
+                res["lat"].append(inside[0].at - s)
+            else:
+                res["missed"].append((name, s))
+        elif kind == "pause":
+            res["pauses"] += 1
+            res["flagged"] += bool(inside)
+        else:
+            res["windows"] += 1
+            res["wfound"] += bool(inside)
+            if not inside:
+                res["wmissed"].append((name, s))
+
+
+OUT_AT, OUT_SINCE = 60.0, 65.0  # one belt's plug is pulled here; scored from here
+
+
+def score_one_belt_out(share: float = 0.5, lag_s: float = 0.2, noise: float = 0.003):
+    """Each holds recording made into two belts (the chest carries ``share`` of it, the
+    belly the rest ``lag_s`` later, each with ``noise`` x the record's SD of its own
+    noise), then: both belts in, the belly's or the chest's plug pulled at ``OUT_AT``
+    (jumping 15 SD away and staying there) to the end, and the recording as one belt.
+    Scored from ``OUT_SINCE``."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    out = {case: _holds_result() for case in ("one belt", "both belts", "belly out",
+                                              "chest out")}
+    for name, belts, ts, vals, spans in _holds_records():
+        x, t = np.array([v[0] for v in vals]), np.array(ts)
+        sd = float(np.std(x))
+        n = int(round(lag_s / float(np.median(np.diff(t)))))
+        late = np.concatenate([np.full(n, x[0]), x[:-n]]) if n else x
+        chest = share * x + rng.normal(0.0, noise * sd, len(x))
+        belly = (1.0 - share) * late + rng.normal(0.0, noise * sd, len(x))
+        i = int(np.searchsorted(t, OUT_AT))
+        cases = {"one belt": (belts, vals),
+                 "both belts": (["chest", "belly"], np.column_stack((chest, belly)).tolist())}
+        for pulled, y in (("belly", belly.copy()), ("chest", chest.copy())):
+            y[i:] = y[i] + 15.0 * sd
+            pair = (chest, y) if pulled == "belly" else (y, belly)
+            cases[f"{pulled} out"] = (["chest", "belly"], np.column_stack(pair).tolist())
+        for case, (names, rows) in cases.items():
+            events, _dt = analyse(ts, rows, names)
+            _score_holds(out[case], name, events, spans, ts[0], ts[-1], since=OUT_SINCE)
+    return out
 
 
 def run() -> str:
@@ -308,6 +362,18 @@ def run() -> str:
         lines.append(f"- {name}, {len(items)} alarms (`t` "
                      + ", ".join(f"{t:.1f}" for t, _ in items)
                      + f" s; still for {lo:.1f} to {hi:.1f} s): {REVIEWED_RECORDS[name]}.")
+    lines += ["", "### One of two belts out (the holds set made into two belts)", "",
+              f"Each holds recording split into a chest (half of it) and a belly (the other "
+              f"half 0.2 s later), each with noise of 0.3 % of the record's SD; one belt's "
+              f"plug pulled at {OUT_AT:.0f} s to the end. Scored from {OUT_SINCE:.0f} s.", "",
+              "| case | holds detected | latency median / p95 | pauses flagged | windows |"
+              " false alarms |", "|---|---|---|---|---|---|"]
+    for case, r in score_one_belt_out().items():
+        lat = (f"{statistics.median(r['lat']):.2f} / {pct(r['lat'], 0.95):.2f} s"
+               if r["lat"] else "-")
+        lines.append(f"| {case} | {r['found']}/{r['holds']} | {lat} | {r['flagged']}/"
+                     f"{r['pauses']} | {r['wfound']}/{r['windows']} | {r['false']} in "
+                     f"{r['hours']:.2f} h |")
     lines += ["", "### Speed (whole analysis, one belt, pure Python, sample by sample)", "",
               f"- BreathAnalyzer: {b['us']:.2f} us per sample on BIDMC (125 Hz), "
               f"{h['us']:.2f} us on the holds set."]
