@@ -1419,21 +1419,25 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
-                  until=100.0, flat=False):
+                  until=100.0, flat=False, lag=0.0, ripple=0.0):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
-    ``hold``), the chest carrying ``share`` of it; the belt ``out`` is unplugged (the 3.3 V
+    ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
+    ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
     rail) or, with ``flat``, stuck on one code over [since, until)."""
     rng = random.Random(9)
     rows = []
+
+    def breath(t):
+        if hold and hold[0] <= t < hold[1]:
+            return 1.0
+        shift = hold[1] - hold[0] if hold and t >= hold[1] else 0.0
+        return 0.5 - 0.5 * math.cos(2 * math.pi * (t - shift) * rate / 60.0)
+
     for k in range(int(seconds * 50)):
         t = k / 50
-        if hold and hold[0] <= t < hold[1]:
-            b = 1.0
-        else:
-            shift = hold[1] - hold[0] if hold and t >= hold[1] else 0.0
-            b = 0.5 - 0.5 * math.cos(2 * math.pi * (t - shift) * rate / 60.0)
-        v = {"chest": 1.8 + 0.3 * share * b + rng.gauss(0, 0.001),
-             "belly": 1.7 + 0.3 * (1 - share) * b + rng.gauss(0, 0.001)}
+        beat = ripple * math.sin(2 * math.pi * 1.1 * t)
+        v = {"chest": 1.8 + 0.3 * share * (breath(t) + beat) + rng.gauss(0, 0.001),
+             "belly": 1.7 + 0.3 * (1 - share) * (breath(t - lag) + beat) + rng.gauss(0, 0.001)}
         if since <= t < until:
             v[out] = 1.234 if flat else 3.3 + rng.gauss(0, 0.0005)
         rows.append((t, (v["chest"], v["belly"])))
@@ -1469,6 +1473,57 @@ def test_with_one_of_two_belts_out_breathing_on_is_no_hold(out, rate):
     events = run(_unit_belts(), _one_belt_out(out, 0.5, seconds=300.0, hold=None, rate=rate,
                                               since=60.0, until=280.0))
     assert not [e for e in events if isinstance(e, Hold)]
+
+
+@pytest.mark.parametrize("case", ["out before calibration", "recalibrated while out"])
+def test_a_belt_lost_before_the_normal_breath_is_learned_leaves_the_other_to_learn_it(case):
+    """The belly comes off 8 s in, before three breaths were measured by both (or the
+    therapist recalibrates while it is off): the normal breath is learned on the chest,
+    and the chest's hold is warned (before, the analysis never calibrated: no hold all
+    session, while the screen said the chest measured on)."""
+    an = _unit_belts()
+    rows = _one_belt_out("belly", 0.5, since=8.0 if case == "out before calibration" else 20.0,
+                         until=140.0)
+    events = []
+    for t, v in rows:
+        if case == "recalibrated while out" and t == 30.0:
+            an.recalibrate()
+        events += an.feed(t, v)
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+    assert all(b.depth == pytest.approx(1.0, abs=0.1) for b in breaths(events) if b.at > 80)
+
+
+def test_with_the_chest_flat_the_smoothing_follows_the_belly_s_ripple():
+    """Cardiac ripple of a tenth of a breath on both belts, and the chest stuck on one
+    code: the smoothing must count the wiggles of the belly that measures, against its
+    own breath, not those of the flat chest, or the ripple keeps the belly from being
+    still: the 10 s hold was warned only after it had ended."""
+    events = run(_unit_belts(), _one_belt_out("chest", 0.5, flat=True, ripple=0.1))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and 65.5 < holds[0].at < 70.0
+
+
+@pytest.mark.parametrize("rate", [12.0, 30.0])
+def test_a_belly_lagging_the_chest_judges_holds_alone_by_its_own_amplitude(rate):
+    """The belly follows the chest 0.5 s late (at 30/min a quarter of a breath). Its part
+    of the normal breath is its own amplitude against the sum's, not its excursion at the
+    sum's turns (near zero at 30/min, which judged no hold at all with the chest out)."""
+    events = run(_unit_belts(), _one_belt_out("chest", 0.5, rate=rate, lag=0.5))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=1.0)
+
+
+@pytest.mark.parametrize("since,until", [(66.0, 100.0), (40.0, 68.0)])
+def test_a_belt_unplugged_or_plugged_back_during_a_hold_leaves_it_one_hold(since, until):
+    """The belly's plug comes out 4 s into a held breath, or goes back in 6 s into it:
+    one hold, warned once, ending when breathing resumes (before: the fault ended it and
+    a second warning followed, or the plug's step ended it)."""
+    events = run(_unit_belts(), _one_belt_out("belly", 0.5, since=since, until=until))
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+    assert len(ends) == 1 and 72.0 < ends[0].at < 74.0 and ends[0].t > 71.0
 
 
 def test_a_belt_left_with_less_than_a_quarter_of_the_breath_judges_no_hold():

@@ -43,6 +43,7 @@ WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
+OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class BreathAnalyzer:
         self._turned_at = float("-inf")  # when a belt's sign in the sum last turned
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
+        self._held = [False] * len(belts)  # ... held there, unplugged, in the last block
         self._judge = HoldJudge(hold_after_s)
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._tb = float("-inf")  # time of the last analysed block
@@ -114,6 +116,7 @@ class BreathAnalyzer:
         self._t_first: float | None = None
         self._y = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
+        self._wk = 0  # the belt whose wiggles are counted
 
     # --- public API ------------------------------------------------------------------
 
@@ -154,7 +157,7 @@ class BreathAnalyzer:
         det = self._det
         holding = self._judge.holding
         if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults) and not (
-                self._alone and holding):
+                self._alone):  # (one of two belts out: the other measures on)
             phase = "fault"
         elif holding:
             phase = "hold"
@@ -214,6 +217,9 @@ class BreathAnalyzer:
         self._polarity_done = [p != "auto" for p in self._pols]
         self._amp_cal = 0.0
         self._cal_amps: list[float] = []
+        self._cal_belts: frozenset[int] = frozenset()  # the belts it is learned on
+        # two belts: each belt's own amplitude as a share of the sum's, recent breaths
+        self._parts: deque[tuple[float, ...]] = deque(maxlen=OWN_PARTS)
         self._calibrated = False
         self._durations: deque[float] = deque(maxlen=5)
         self._odd: list[float] = []  # the last durations SHIFT x off the usual, one way
@@ -234,15 +240,16 @@ class BreathAnalyzer:
         if f.stuck_kind is not None or f.disconnected:
             return
         detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
-        self._end_hold(t, t, out)
         if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
             self._lost.add(i)
+            self._end_hold(t, t, out)
             out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
             return
         amp = self._belt_det[i].amp if self._belt_det else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
         if f.stuck_kind != "saturated":
             self._lost.add(i)  # this breath says nothing about the normal depth
+        self._end_hold(t, t, out)
         out.append(Fault(at=t, kind=f.stuck_kind, belt=self.belts[i], detail=detail))
 
     def _run_ended(self, i: int, t: float, out: list) -> None:
@@ -275,16 +282,16 @@ class BreathAnalyzer:
             det = self._belt_det[i]
             if not bad[i]:
                 det.step(fe.t, fe.y, fe.delay)
+                if self._held[i] and self._ref[i] is not None:
+                    # Back (plugged in again): it counts from where it was held, so the
+                    # plug's step is no movement of the breath signal.
+                    self._ref[i] += fe.y - good[i]
                 good[i] = fe.y
+            self._held[i] = bad[i] and self._faults[i].at_level  # (not: a jump being judged)
             if self._ref[i] is None:
                 if bad[i]:
                     continue  # not read yet (unplugged from the start): adds nothing yet
                 self._ref[i] = good[i]
-                if self._cal_amps:
-                    # Plugged in after the other belt's breaths were learned alone: the
-                    # normal breath is now both belts', to be learned again.
-                    self._reset_calibration()
-                    self._lost.add(i)  # the first breath began without it
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
         self._track_phase(fes[0].t, bad)
@@ -310,7 +317,7 @@ class BreathAnalyzer:
             return
         back = t - period / 8.0
         then = next((v for tt, v in self._hist if tt >= back), None)
-        if then is None:
+        if then is None or None in then:  # (a belt just plugged in: not read back then)
             return
         d = []
         for i in range(2):
@@ -350,9 +357,10 @@ class BreathAnalyzer:
         signal wiggles (cardiac ripple, motion) more than twice per breath.
 
         Wiggles are reversals of the raw block means by more than ``WIGGLE_H`` x the
-        breath amplitude, counted per breath (a clean breath has one up and one down).
+        breath amplitude (of the belt left alone, if one of two is out), counted per
+        breath (a clean breath has one up and one down).
         """
-        amp = det.amp
+        amp = self._alone[1] if self._alone else det.amp
         if amp > 0:
             h = WIGGLE_H * amp
             if self._wdir >= 0:
@@ -376,7 +384,8 @@ class BreathAnalyzer:
         return min(max(det.period * share, 0.03), 0.4)
 
     def _end_hold(self, t_now: float, t: float, out: list) -> None:
-        if self._judge.end_hold():
+        """A fault ends a running hold, unless one of two belts goes on judging it."""
+        if self._measuring_alone() is None and self._judge.end_hold():
             out.append(HoldEnd(at=t_now, t=t))
 
     def _belt_amp(self, i: int) -> float:
@@ -440,7 +449,13 @@ class BreathAnalyzer:
         if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
             self._judge.restart(fes[0].t, self._y)
             return
-        tau = fes[0].tau if bad[0] else self._smoothing(fes[0].raw, det)
+        # The smoothing follows the wiggles of the first belt, or of the second while the
+        # first is unplugged, flat or at a rail (a flat chest shows none of the belly's
+        # cardiac ripple).
+        k = 1 if self._belt_det and self._gone(0) and not self._out(1) else 0
+        if k != self._wk:  # its extremes so far were the other belt's
+            self._wk, self._wext = k, fes[k].raw
+        tau = fes[k].tau if bad[k] else self._smoothing(fes[k].raw, det)
         for fe in fes:
             fe.tau = tau
         y = self._signal(bad)
@@ -449,7 +464,8 @@ class BreathAnalyzer:
         tb = self._tb = fes[0].t
         self._y = y
         if self._belt_det:
-            self._hist.append((tb, tuple(self._good_y)))
+            self._hist.append((tb, tuple(g if r is not None else None  # None: not read yet
+                                         for g, r in zip(self._good_y, self._ref, strict=True))))
         turn = det.step(tb, y, fes[0].delay)
         if turn is not None:
             self._turn(turn, t_now, out)
@@ -504,24 +520,36 @@ class BreathAnalyzer:
         lost, self._lost = self._lost, set()
         lost |= {i for i, f in enumerate(self._faults)  # a fault still going on
                  if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
-        if self._belt_det:  # of two belts, one at a rail all through it measured none of it
-            lost |= {i for i, f in enumerate(self._faults)
-                     if f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0]}
+        if self._belt_det:  # of two belts, one at a rail all through it measured none of it,
+            lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
+                     if f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0]
+                     or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
         if len(lost) == len(self.belts):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it).
             return
-        # A belt never read yet (unplugged from the start) adds nothing to the sum: the
-        # other one is the breath signal on its own, its normal breath to be learned.
-        alone = bool(lost) and all(self._ref[i] is None for i in lost)
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
         exc = None  # two belts: each belt's excursion in this breath
-        if None not in (start[2], peak[2], end[2]):
-            exc = tuple(peak[2][i] - 0.5 * (start[2][i] + end[2][i]) for i in range(2))
+        if None not in (start[2], peak[2], end[2]):  # (a belt not read: None)
+            exc = tuple(None if i in lost else peak[2][i] - 0.5 * (start[2][i] + end[2][i])
+                        for i in range(2))
             if not lost:
                 self._exc.append(exc)
-        if not alone and (lost or not self._phase_ready or start[0] <= self._turned_at):
+                if self._phase_ready and start[0] > self._turned_at:
+                    amps = [d.amp for d in self._belt_det]  # each belt's part of the sum's
+                    if self._det.amp > 0:
+                        self._parts.append(tuple(a / self._det.amp for a in amps))
+        # The normal breath is learned on the belts that measure: on one of two while the
+        # other is out (unplugged from the start, or lost before the breath was learned),
+        # and again on both once both measure.
+        measured = frozenset(range(len(self.belts))) - lost
+        if self._calibrated and measured > self._cal_belts:
+            self._calibrated, self._cal_amps, self._amp_cal = False, [], 0.0
+        if not self._calibrated and measured != self._cal_belts:
+            self._cal_belts, self._cal_amps = measured, []
+        if measured != self._cal_belts or (len(measured) == 2 and (
+                not self._phase_ready or start[0] <= self._turned_at)):
             pass  # one of two belts failed, or their phase was not known: not a normal breath
         elif not self._calibrated:
             self._cal_amps.append(amp)
@@ -533,11 +561,15 @@ class BreathAnalyzer:
                                           2.0 * self._amp_cal) - self._amp_cal)
         depth = amp / self._amp_cal if self._amp_cal > 0 else 1.0
         share = paradox = None
-        if lost and exc is not None:  # one belt measured it: against that belt's usual
-            (i,) = set(range(2)) - lost  # breath (whenever the other dropped out)
-            usual = _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0
-            if usual > 0:
-                depth = abs(exc[i]) / usual
+        if lost:
+            if exc is not None:
+                # One belt measured it: its excursion against its usual breath (whenever
+                # the other dropped out or came in): the normal breath if learned on it.
+                (i,) = measured
+                usual = (self._amp_cal if measured == self._cal_belts else
+                         _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0)
+                if usual > 0:
+                    depth = abs(exc[i]) / usual
         elif exc is not None:
             rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
@@ -617,26 +649,40 @@ class BreathAnalyzer:
         lo, hi = self._trough[1], self._peak[1]
         return (y - lo) / (hi - lo) if hi > lo else 1.0
 
+    def _gone(self, i: int) -> bool:
+        """Belt ``i`` is unplugged, flat or at a rail (not just a jump being judged)."""
+        f = self._faults[i]
+        return f.disconnected or f.stuck_kind is not None
+
+    def _out(self, i: int) -> bool:
+        """Belt ``i`` is held still in the sum: unplugged (or a jump being judged), flat
+        or at a rail."""
+        f = self._faults[i]
+        return f.suspect or f.stuck_kind is not None
+
     def _measuring_alone(self) -> tuple[int, float] | None:
         """Two belts, one of them unplugged, flat or at a rail (held still in the sum) and
-        the other without a fault: that belt and its usual excursion (the recent breaths
-        both belts measured), if it carries at least ``BELT_FLOOR`` of the normal breath.
-        It alone then judges holds. None otherwise (one belt, no fault, or a fault that
+        the other without a fault: that belt and its normal breath, if it carries at least
+        ``BELT_FLOOR`` of the sum's. It alone then judges holds. Its normal breath is the
+        calibrated one if that was learned on it alone, else its part of it: its own
+        amplitude (its turn detector's) against the sum's, over the recent breaths both
+        belts measured (not its excursion at the sum's turns, which a belt that lags the
+        other shows too small). None otherwise (one belt, no fault, or a fault that
         leaves nothing to judge by)."""
         if self._belt_det is None or not self._calibrated:
             return None
-        out = [f.suspect or f.stuck_kind is not None for f in self._faults]
+        out = [self._out(i) for i in range(2)]
         if out.count(True) != 1:
             return None
         j = out.index(False)
         if self._faults[j].noisy:
             return None
-        if self._ref[1 - j] is None:  # never read: the normal breath was learned on this one
+        if self._cal_belts == {j}:  # the normal breath was learned on this belt alone
             return j, self._amp_cal
-        if not self._exc:
+        if not self._parts:
             return None
-        share = _median([abs(e[j]) / (abs(e[0]) + abs(e[1]) or 1.0) for e in self._exc])
-        return (j, share * self._amp_cal) if share >= BELT_FLOOR else None
+        part = _median([p[j] for p in self._parts])
+        return (j, part * self._amp_cal) if part >= BELT_FLOOR else None
 
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         judge = self._judge
@@ -646,10 +692,9 @@ class BreathAnalyzer:
         calibrated = self._calibrated
         amp = self._amp_cal if calibrated else self._det.amp
         noise = max(f.noise for f in self._faults)
-        alone = self._measuring_alone() if faulted else None
-        if (alone or (None,))[0] != (self._alone or (None,))[0]:
-            judge.restart(tb, y)  # a belt dropped out or came back: stillness starts anew
-        self._alone = alone
+        # A belt that drops out is held where it was, and one that comes back counts from
+        # there (``_signal``): stillness that began before goes on being measured.
+        alone = self._alone = self._measuring_alone() if faulted else None
         if alone is not None:  # the other belt is held still: judge by this one's breaths
             amp, noise = alone[1], self._faults[alone[0]].noise
         elif faulted or amp <= 0:
