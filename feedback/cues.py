@@ -102,14 +102,14 @@ class CueRules:
     @property
     def partial(self) -> tuple[tuple[str, str], ...]:
         """Two belts, and the faults (kind, belt) of the one held still, if the other
-        measures on (else empty)."""
+        measures on (else empty). Sorted: the belt's held fault comes first."""
         if len(self.belts) != 2 or not self.faults:
             return ()
-        faults = tuple(sorted(self.faults, key=str))
+        faults = tuple(sorted(self.faults, key=lambda f: (f[0] not in HELD_FAULTS, str(f))))
         out = {belt for _kind, belt in faults}
-        if len(out) == 1 and out < set(self.belts) and all(
+        if len(out) == 1 and out < set(self.belts) and any(
                 kind in HELD_FAULTS for kind, _belt in faults):
-            return faults
+            return faults  # (a belt noisy before it was unplugged is held all the same)
         return ()
 
     @property

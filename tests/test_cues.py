@@ -105,6 +105,18 @@ def test_one_of_two_belts_out_keeps_the_cues_and_the_hold_warnings():
     assert rules.feed(Hold(at=85.0, t=81.0)) == []
 
 
+def test_a_belt_noisy_and_then_unplugged_is_held_and_the_other_measures_on():
+    """The belly turns noisy (a full fault: its noise is in the breath signal), then its
+    plug comes out: it is held still, so the chest measures on, and a hold it judges is
+    warned (the noisy fault cannot end while the belt is unplugged)."""
+    rules = CueRules(defaults().cues, belts=("chest", "belly"))
+    assert kinds(rules.feed(Fault(at=25.0, kind="noisy", belt="belly"))) == ["check_belt"]
+    assert rules.fault
+    assert rules.feed(Fault(at=30.0, kind="disconnected", belt="belly")) == []
+    assert not rules.fault and rules.partial[0] == ("disconnected", "belly")
+    assert kinds(rules.feed(Hold(at=40.0, t=36.0))) == ["breathe_on"]
+
+
 @pytest.mark.parametrize("fault", [Fault(at=25.0, kind="noisy", belt="belly"),
                                    Fault(at=25.0, kind="i2c")])
 def test_a_noisy_belt_or_the_chip_is_a_fault_also_with_two_belts(fault):
