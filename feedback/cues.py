@@ -122,7 +122,8 @@ class CueRules:
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
             already = bool(self.faults)  # the belt is being checked: no new cue
             self.faults.add((event.kind, event.belt))
-            self.holding_since = None  # (the analysis ends its hold too)
+            if self.fault:  # (the analysis ends its hold too; with one of two belts out
+                self.holding_since = None  # the other goes on judging it)
             self._reset_ok(event.at)
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):

@@ -105,6 +105,21 @@ def test_one_of_two_belts_out_keeps_the_cues_and_the_hold_warnings():
     assert rules.feed(Hold(at=85.0, t=81.0)) == []
 
 
+def test_a_belt_coming_off_during_a_hold_leaves_the_warning_on():
+    """The analysis goes on judging a hold by the other belt when one comes off (it ends
+    the hold only if it cannot), so the warning stays until the hold ends."""
+    rules = CueRules(defaults().cues, belts=("chest", "belly"))
+    assert kinds(rules.feed(Hold(at=30.0, t=26.0))) == ["breathe_on"]
+    assert kinds(rules.feed(Fault(at=33.0, kind="disconnected", belt="belly"))) == [
+        "check_belt"]
+    assert rules.holding and rules.current(34.0) == "breathe_on"
+    rules.feed(HoldEnd(at=40.0, t=39.5))
+    assert not rules.holding
+    rules.feed(Hold(at=50.0, t=46.0))
+    rules.feed(Fault(at=52.0, kind="flat", belt="chest"))  # both out: the belt screen
+    assert not rules.holding and rules.current(53.0) == "check_belt"
+
+
 def test_a_belt_noisy_and_then_unplugged_is_held_and_the_other_measures_on():
     """The belly turns noisy (a full fault: its noise is in the breath signal), then its
     plug comes out: it is held still, so the chest measures on, and a hold it judges is
