@@ -1419,11 +1419,12 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
-                  until=100.0, flat=False, lag=0.0, ripple=0.0):
+                  until=100.0, flat=False, lag=0.0, ripple=0.0, more=()):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
     ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
     ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
-    rail) or, with ``flat``, stuck on one code over [since, until)."""
+    rail) or, with ``flat``, stuck on one code over [since, until), and the belts of
+    ``more`` ((belt, since, until), ...) unplugged as well."""
     rng = random.Random(9)
     rows = []
 
@@ -1440,6 +1441,9 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
              "belly": 1.7 + 0.3 * (1 - share) * (breath(t - lag) + beat) + rng.gauss(0, 0.001)}
         if since <= t < until:
             v[out] = 1.234 if flat else 3.3 + rng.gauss(0, 0.0005)
+        for belt, t0, t1 in more:
+            if t0 <= t < t1:
+                v[belt] = 3.3 + rng.gauss(0, 0.0005)
         rows.append((t, (v["chest"], v["belly"])))
     return rows
 
@@ -1524,6 +1528,52 @@ def test_a_belt_unplugged_or_plugged_back_during_a_hold_leaves_it_one_hold(since
     ends = [e for e in events if isinstance(e, HoldEnd)]
     assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
     assert len(ends) == 1 and 72.0 < ends[0].at < 74.0 and ends[0].t > 71.0
+
+
+def test_belts_swapped_after_the_normal_breath_was_learned_on_one_are_learned_again():
+    """The belly is out from the start, so the normal breath is learned on the chest; at
+    30 s the belly is plugged in and, within a second, the chest's plug comes out. The
+    belly alone must learn its own normal breath and judge the hold (before: calibrated
+    on the chest, no part known for the belly, no hold for the rest of the session)."""
+    events = run(_unit_belts(), _one_belt_out("belly", 0.5, since=0.0, until=30.0,
+                                              more=[("chest", 30.5, 140.0)]))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+
+
+@pytest.mark.parametrize("period", [6.0, 16.0])
+def test_a_flaky_plug_from_the_start_does_not_keep_the_calibration_from_ending(period):
+    """The belly's plug is out half of the time from the start, in spans shorter than
+    three breaths: the normal breath is learned on whichever belts measure three breaths
+    first (it started over at every change, and at 16/min never ended: no hold)."""
+    flaky = [("belly", k * period, k * period + period / 2) for k in range(int(60 / period))]
+    events = run(_unit_belts(), _one_belt_out("belly", 0.5, rate=16.0, since=0.0, until=0.0,
+                                              more=flaky))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+
+
+def test_plugging_in_the_second_belt_keeps_the_normal_breath_meanwhile():
+    """Learned on the chest alone, then the belly is plugged in 4 s before a hold: the
+    normal breath of both is learned meanwhile, and the hold is judged against the
+    chest's until then (before: three breaths without any hold judgement)."""
+    an = _unit_belts()
+    events = run(an, _one_belt_out("belly", 0.5, since=0.0, until=58.0))
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
+    later = [b for b in breaths(events) if b.start > 75.0]
+    assert later and all(b.depth == pytest.approx(1.0, abs=0.1) for b in later)
+    assert an.snapshot().calibrated
+
+
+@pytest.mark.parametrize("into", [4.013, 5.033, 6.033, 7.013])
+def test_a_plug_pulled_mid_hold_at_any_moment_of_a_block_leaves_one_hold(into):
+    """The 40 ms block in which the plug comes out is half breathing level, half rail: it
+    must not enter the breath signal as movement (it ended the hold, and a second warning
+    followed, at about 40 % of the moments at 50 Hz)."""
+    events = run(_unit_belts(), _one_belt_out("belly", 0.5, since=62.0 + into, until=140.0))
+    assert len([e for e in events if isinstance(e, Hold)]) == 1
+    assert len([e for e in events if isinstance(e, HoldEnd)]) == 1
 
 
 def test_a_belt_left_with_less_than_a_quarter_of_the_breath_judges_no_hold():

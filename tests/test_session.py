@@ -24,7 +24,7 @@ def config(sim_config):
 
 def simulate(config, scenario, seconds, probe=None, **changes):
     """Run a simulated session; returns (events, truth, session). ``probe``: (t, fn), to
-    call ``fn(session)`` ``t`` seconds into it."""
+    call ``fn(session, due)`` ``t`` seconds into it (and again when it returns a time)."""
     settings, programme = load_all(config)
     for key, value in changes.items():
         section, name = key.split("__")
@@ -51,7 +51,8 @@ def simulate(config, scenario, seconds, probe=None, **changes):
 
         session.analyzer.planned_pause = note_pause
         if probe is not None:
-            session.loop.add("probe", lambda due: probe[1](session), first=session.t0 + probe[0])
+            session.loop.add("probe", lambda due: probe[1](session, due),
+                             first=session.t0 + probe[0])
         session.run()
         truth = getattr(session.parts.patient, "truth", None)
     return out, truth, session, frames
@@ -307,14 +308,15 @@ def test_with_one_of_two_belts_unplugged_holds_are_still_warned(config, repo, tm
     scenario.write_text((repo / "config" / "scenarios" / "holds.toml").read_text(
         encoding="utf-8") + f'\n[[episode]]\nkind = "unplugged"\nstart_s = {out_at}\n'
         'duration_s = 500.0\nbelt = "belly"\n', encoding="utf-8")
-    seen = {}
+    seen = []
 
-    def look(session):  # during the third hold's warning
+    def look(session, due):  # twice a second from 140 s, through the third hold
         t = session.now()
-        seen.update(view=session.coach.view(t), fault=session.coach.rules.fault,
-                    ring=session.coach.ring_frame(t).astype(int))
+        seen.append((t, session.coach.view(t), session.coach.rules.fault,
+                     session.coach.ring_frame(t).astype(int)))
+        return due + 0.5
 
-    events, truth, session, _ = simulate(config, str(scenario), 170, probe=(160.0, look),
+    events, truth, session, _ = simulate(config, str(scenario), 170, probe=(140.0, look),
                                          sensor__belts=["chest", "belly"],
                                          sensor__channels=["A0", "A1"])
     faults = [e for e in events if isinstance(e, ev.Fault)]
@@ -330,10 +332,14 @@ def test_with_one_of_two_belts_unplugged_holds_are_still_warned(config, repo, tm
                                     if begin - 1.0 <= h["start"] < end])
         assert h["start"] < fired.at < h["end"] and fired.at - start <= after + 1.0
         assert any(abs(at - fired.at) <= 0.2 for at in alarms)
-    view = seen["view"]
-    assert view.screen == "exercise" and not seen["fault"] and view.warning
-    assert view.notice == "Controleer de buikband (band losgekoppeld); de borstband meet verder"
-    assert (seen["ring"][:, 0] > 2 * seen["ring"][:, 1]).all()  # the ring's hold alarm
+    end = next(e.at for e in events if isinstance(e, ev.HoldEnd) and e.at > holds[2].at)
+    during = [s for s in seen if holds[2].at + 0.1 < s[0] < end - 0.1]
+    assert during
+    for _t, view, fault, ring in during:
+        assert view.screen == "exercise" and not fault and view.warning
+        assert view.notice == ("Controleer de buikband (band losgekoppeld); "
+                               "de borstband meet verder")
+        assert (ring[:, 0] > 2 * ring[:, 1]).all()  # the ring's hold alarm
     assert sum(row["holds"] for row in session.coach.summary()) == 3
 
 

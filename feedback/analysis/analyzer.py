@@ -94,6 +94,8 @@ class BreathAnalyzer:
         # ``disconnected`` at once, also before any breath; back inside, it is plugged in.
         # None: unknown.
         self._faults = [BeltFaults(rails) for _ in belts]
+        self._rails = rails
+        self._railed = [False] * len(belts)  # a sample of the block beyond a rail
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [self._detector() for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
@@ -195,6 +197,8 @@ class BreathAnalyzer:
             x = float(values[i])
             if x != x:  # nan: a missing reading; skip it
                 continue
+            if self._rails is not None and not self._rails[0] < x < self._rails[1]:
+                self._railed[i] = True
             if x != fe.last_x:
                 if fe.run_n >= FLAT_MIN_N:
                     self._run_ended(i, t, out)
@@ -216,8 +220,8 @@ class BreathAnalyzer:
         self._sign = [-1.0 if p == "inverted" else 1.0 for p in self._pols]
         self._polarity_done = [p != "auto" for p in self._pols]
         self._amp_cal = 0.0
-        self._cal_amps: list[float] = []
-        self._cal_belts: frozenset[int] = frozenset()  # the belts it is learned on
+        self._cal_belts: frozenset[int] = frozenset()  # the belts it was learned on
+        self._learning: dict[frozenset[int], list[float]] = {}  # breaths, per set of belts
         # two belts: each belt's own amplitude as a share of the sum's, recent breaths
         self._parts: deque[tuple[float, ...]] = deque(maxlen=OWN_PARTS)
         self._calibrated = False
@@ -435,10 +439,14 @@ class BreathAnalyzer:
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="disconnected", belt=self.belts[i]))
                 self._lost.add(i)  # this breath began without it
+            railed, self._railed[i] = self._railed[i], False
             if f.suspect:
                 bad[i] = True
                 if f.at_level:
                     fe.settle_at(fe.raw)  # restart from the level the plug brings back
+                continue
+            if railed:  # part of the block on a rail: the plug going out (or in) is no
+                bad[i] = True  # breath, and the block before is held
                 continue
             change = f.roughness(fe.t, fe.raw, famp)
             if change > 0:
@@ -542,35 +550,36 @@ class BreathAnalyzer:
                         self._parts.append(tuple(a / self._det.amp for a in amps))
         # The normal breath is learned on the belts that measure: on one of two while the
         # other is out (unplugged from the start, or lost before the breath was learned),
-        # and again on both once both measure.
+        # else on both; the first set of belts to measure CAL_BREATHS breaths sets it (a
+        # flaky plug does not start it over). Learned on other belts than measure now (a
+        # belt came in, or the two were swapped), it is learned meanwhile for these and
+        # replaced once known.
         measured = frozenset(range(len(self.belts))) - lost
-        if self._calibrated and measured > self._cal_belts:
-            self._calibrated, self._cal_amps, self._amp_cal = False, [], 0.0
-        if not self._calibrated and measured != self._cal_belts:
-            self._cal_belts, self._cal_amps = measured, []
-        if measured != self._cal_belts or (len(measured) == 2 and (
-                not self._phase_ready or start[0] <= self._turned_at)):
-            pass  # one of two belts failed, or their phase was not known: not a normal breath
-        elif not self._calibrated:
-            self._cal_amps.append(amp)
-            if len(self._cal_amps) >= CAL_BREATHS:
-                self._amp_cal = _median(self._cal_amps)
+        usable = len(measured) < 2 or (self._phase_ready and start[0] > self._turned_at)
+        basis = self._cal_belts
+        if self._calibrated and measured == basis:
+            if usable:
+                self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
+                                              2.0 * self._amp_cal) - self._amp_cal)
+        elif usable and (not self._calibrated or not measured <= basis):
+            amps = self._learning.setdefault(measured, [])
+            amps.append(amp)
+            if len(amps) >= CAL_BREATHS:
+                self._amp_cal, self._cal_belts = _median(amps), measured
                 self._calibrated = True
-        else:
-            self._amp_cal += ADAPT * (min(max(amp, 0.5 * self._amp_cal),
-                                          2.0 * self._amp_cal) - self._amp_cal)
+                self._learning.clear()
+                basis = measured
         depth = amp / self._amp_cal if self._amp_cal > 0 else 1.0
+        if exc is not None and self._calibrated and measured != basis:
+            # Measured by other belts than the normal breath was learned on: by the
+            # excursion of a belt in both against its usual breath (the normal breath if
+            # learned on it alone); not known after a swap of belts.
+            i = min(measured & basis, default=None)
+            usual = (0.0 if i is None else self._amp_cal if basis == {i} else
+                     _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0)
+            depth = abs(exc[i]) / usual if usual > 0 else 1.0
         share = paradox = None
-        if lost:
-            if exc is not None:
-                # One belt measured it: its excursion against its usual breath (whenever
-                # the other dropped out or came in): the normal breath if learned on it.
-                (i,) = measured
-                usual = (self._amp_cal if measured == self._cal_belts else
-                         _median([abs(e[i]) for e in self._exc]) if self._exc else 0.0)
-                if usual > 0:
-                    depth = abs(exc[i]) / usual
-        elif exc is not None:
+        if not lost and exc is not None:
             rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._belly
             total = abs(rise[0]) + abs(rise[1])
