@@ -250,7 +250,13 @@ class Screen:
 
     def _notice(self, view: View) -> None:
         if view.notice and view.screen not in ("config",):
-            self.text(view.notice, self.box(0.02, 0.0, 0.98, 0.045), YELLOW, "center")
+            box = self.box(0.02, 0.0, 0.98, 0.045)
+            # On a dark ground of its own: yellow on the hold warning's red frame is hard
+            # to read.
+            _s, img = self._render(view.notice, box.w, box.h, box.h, YELLOW)
+            ground = img.get_rect(center=box.center).clamp(box).inflate(box.h // 2, 0)
+            pygame.draw.rect(self.surface, BG, ground)
+            self.text(view.notice, box, YELLOW, "center")
 
     def present(self) -> None:
         if self.display:
