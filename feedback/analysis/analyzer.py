@@ -157,18 +157,16 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        holding = self._judge.holding
-        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults) and not (
-                self._alone):  # (one of two belts out: the other measures on)
+        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults) and (
+                self._alone is None):  # (one of two belts out: the other measures on)
             phase = "fault"
-        elif holding:
+        elif self._judge.holding:
             phase = "hold"
         elif not self._calibrated:
             phase = "calibrating"
         else:
             phase = "inhale" if det.mode > 0 else "exhale"
-        # One of two belts held still: the level against the other's usual breath.
-        amp = self._alone[1] if self._alone else self._amp_cal or det.amp
+        amp = self._normal() or det.amp
         level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
         if det.mode < 0:  # exhaling: measured down from the top just passed
             level = 1.0 - (det.last_val - self._y) / amp if amp > 0 else 0.0
@@ -508,8 +506,7 @@ class BreathAnalyzer:
         (``HoldJudge.slow_turn``), from the recent phases (``_usual``). Not for ripple
         taken for a turn during a hold: only for breath-sized turns."""
         det = self._det
-        normal = self._alone[1] if self._alone else self._amp_cal  # (one belt held)
-        if self._calibrated and det.amps[-1] < TURN_SIZE * normal:
+        if self._calibrated and det.amps[-1] < TURN_SIZE * self._normal():
             return
         self._judge.turned(t_turn)
         if not det.rises or not det.descents:
@@ -530,7 +527,7 @@ class BreathAnalyzer:
                  if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
         if self._belt_det:  # of two belts, one at a rail all through it measured none of it,
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
-                     if f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0]
+                     if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
         if len(lost) == len(self.belts):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
@@ -657,6 +654,11 @@ class BreathAnalyzer:
             return 1.0
         lo, hi = self._trough[1], self._peak[1]
         return (y - lo) / (hi - lo) if hi > lo else 1.0
+
+    def _normal(self) -> float:
+        """The normal breath's amplitude now: of the belt left alone if one of two is out
+        (``_measuring_alone``), else the calibrated one (0 before calibration)."""
+        return self._alone[1] if self._alone else self._amp_cal
 
     def _gone(self, i: int) -> bool:
         """Belt ``i`` is unplugged, flat or at a rail (not just a jump being judged)."""
