@@ -271,8 +271,8 @@ OUT_AT, OUT_SINCE = 60.0, 65.0  # one belt's plug is pulled here; scored from he
 
 def score_one_belt_out(share: float = 0.5, lag_s: float = 0.2, noise: float = 0.003):
     """Each holds recording made into two belts (the chest carries ``share`` of it, the
-    belly the rest ``lag_s`` later, each with ``noise`` x the record's SD of its own
-    noise), then: both belts in, the belly's or the chest's plug pulled at ``OUT_AT``
+    belly the rest ``lag_s`` later, each with its own noise of ``noise`` x the record's
+    SD), then: both belts in, the belly's or the chest's plug pulled at ``OUT_AT``
     (jumping 15 SD away and staying there) to the end, and the recording as one belt.
     Scored from ``OUT_SINCE``."""
     import numpy as np

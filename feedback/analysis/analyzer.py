@@ -94,7 +94,6 @@ class BreathAnalyzer:
         # ``disconnected`` at once, also before any breath; back inside, it is plugged in.
         # None: unknown.
         self._faults = [BeltFaults(rails) for _ in belts]
-        self._rails = rails
         self._railed = [False] * len(belts)  # a sample of the block beyond a rail
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._belt_det = [self._detector() for _ in belts] if len(belts) == 2 else None
@@ -191,11 +190,12 @@ class BreathAnalyzer:
         if len(values) != len(fes):
             raise ValueError(f"expected {len(fes)} values (one per belt), got {len(values)}")
         ready = False
+        rails = self._faults[0].rails  # (the same circuit for every belt)
         for i, fe in enumerate(fes):
             x = float(values[i])
             if x != x:  # nan: a missing reading; skip it
                 continue
-            if self._rails is not None and not self._rails[0] < x < self._rails[1]:
+            if rails is not None and not rails[0] < x < rails[1]:
                 self._railed[i] = True
             if x != fe.last_x:
                 if fe.run_n >= FLAT_MIN_N:
