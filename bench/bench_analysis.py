@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from feedback.analysis import BreathAnalyzer
-from feedback.events import Exhale, Hold, HoldEnd
+from feedback.events import Breath, Exhale, Hold, HoldEnd
 from feedback.recording import read_recording
 
 DATA = Path(os.environ.get("ADEMCOACH_DATA", Path(__file__).resolve().parents[2] / "shared"
@@ -300,6 +300,51 @@ def score_one_belt_out(share: float = 0.5, lag_s: float = 0.2, noise: float = 0.
     return out
 
 
+def _ratios(ts, vals, belts, since: float):
+    """Per breath from ``since``: (exhale:inhale as reported, as between the turn times)."""
+    events, _dt = analyse(ts, vals, belts)
+    return [(e.ratio, (e.end - e.peak) / (e.peak - e.start)) for e in events
+            if isinstance(e, Breath) and e.start >= since and e.inhale_s > 0]
+
+
+def score_ratio(noise: float = 0.005):
+    """Exhale:inhale where the truth is known: a patient following the pacer exactly
+    (half-cosine breaths, the pause after the exhale and half the one after the inhale
+    counted as the pacer counts them) at 5-30/min, ratios 0.7-2.5, with and without
+    pauses, plus noise of ``noise`` x the breath; and on the real recordings, where it is
+    not: each record's median as reported against between the turn times."""
+    import random
+
+    from feedback.pacer import Pacer, Pattern
+
+    rng = random.Random(1)
+    sim = []
+    for rate in (5, 8, 12, 18, 30):
+        for ratio in (0.7, 1.0, 1.5, 2.0, 2.5):
+            for pause in (0.0, 1.0):
+                period = 60.0 / rate
+                if pause > 0.3 * period:
+                    continue
+                inhale = (period - pause) / (1.0 + ratio)
+                pattern = Pattern(inhale, 0.0, period - pause - inhale, pause)
+                pacer = Pacer(pattern, 0.0)
+                ts = [i / 50 for i in range(200 * 50)]
+                vals = [(1.8 + 0.1 * (pacer.level(t) + rng.gauss(0.0, noise)),) for t in ts]
+                r = _ratios(ts, vals, ["belly"], 60.0)
+                want = pattern.effective_ratio
+                sim.append((rate, pause, want, statistics.median(x[0] for x in r) / want - 1,
+                            statistics.median(x[1] for x in r) / want - 1))
+    real = []
+    for rec in sorted((DATA / "bidmc").glob("bidmc??.csv")) + sorted(
+            (DATA / "belt").glob("*.csv")):
+        belts, ts, vals = read_recording(rec)
+        r = _ratios(ts, vals, belts, 20.0)
+        now, turns = (statistics.median(x[k] for x in r) for k in (0, 1))
+        iqr = [pct([x[k] for x in r], 0.75) - pct([x[k] for x in r], 0.25) for k in (0, 1)]
+        real.append((rec.stem, now, turns, iqr[0] / now, iqr[1] / turns))
+    return sim, real
+
+
 def run() -> str:
     try:
         import neurokit2  # noqa: F401
@@ -374,6 +419,37 @@ def run() -> str:
         lines.append(f"| {case} | {r['found']}/{r['holds']} | {lat} | {r['flagged']}/"
                      f"{r['pauses']} | {r['wfound']}/{r['windows']} | {r['false']} in "
                      f"{r['hours']:.2f} h |")
+    sim, real = score_ratio()
+    lines += ["", "### Exhale:inhale", "",
+              f"Known truth: a patient following the pacer exactly, {len(sim)} patterns at "
+              "5-30/min, ratios 0.7-2.5 (as set), with and without a 1 s pause after the "
+              "exhale, noise 0.5 % of the breath; error of the median ratio against the "
+              "pacer's own count (`Pattern.effective_ratio`). Reported: `inhale_s` and "
+              "`exhale_s` (from where each movement begins); turn times: the same breaths "
+              "between `start`, `peak` and `end`, as reported before.", "",
+              "| set | reported: median error / worst | turn times: median error / worst |",
+              "|---|---|---|"]
+    groups = [("all", sim), ("ratio below 1.2", [x for x in sim if x[2] < 1.2]),
+              ("ratio 1.2 and over", [x for x in sim if x[2] >= 1.2])]
+    for label, rows in groups:
+        cells = []
+        for k in (3, 4):
+            errs = [x[k] for x in rows]
+            worst = max(errs, key=abs)
+            cells.append(f"{100 * statistics.median(abs(e) for e in errs):.1f} % / "
+                         f"{100 * worst:+.0f} %")
+        lines.append(f"| {label} ({len(rows)}) | {cells[0]} | {cells[1]} |")
+    shift = [now / turns - 1 for _n, now, turns, _a, _b in real]
+    lines += ["", f"Real recordings ({len(real)}: BIDMC and the three belt recordings), no "
+              "truth: each record's median ratio as reported against between the turn times "
+              f"differs by a median {100 * statistics.median(shift):+.0f} % (from "
+              f"{100 * min(shift):+.0f} % to {100 * max(shift):+.0f} %); the breath-to-breath "
+              "spread (interquartile range over the median, median over records) is "
+              f"{100 * statistics.median(x[3] for x in real):.0f} % reported and "
+              f"{100 * statistics.median(x[4] for x in real):.0f} % between the turn times. "
+              "Belt recordings: " + ", ".join(f"{n} {now:.2f} ({turns:.2f})"
+                                                for n, now, turns, _a, _b in real
+                                                if not n.startswith("bidmc")) + "."]
     lines += ["", "### Speed (whole analysis, one belt, pure Python, sample by sample)", "",
               f"- BreathAnalyzer: {b['us']:.2f} us per sample on BIDMC (125 Hz), "
               f"{h['us']:.2f} us on the holds set."]

@@ -583,15 +583,29 @@ class BreathAnalyzer:
             share = abs(rise[b]) / total if total > 0 else 0.5
             big = [abs(rise[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
             paradox = bool(all(big) and rise[0] * rise[1] < 0)
+        inhale_s, exhale_s = self._phases(start[0], peak[0], end[0])
         breath = Breath(
             at=t_now, start=start[0], peak=peak[0], end=end[0],
-            inhale_s=peak[0] - start[0], exhale_s=end[0] - peak[0],
+            inhale_s=inhale_s, exhale_s=exhale_s,
             depth=depth, rate_bpm=rate, belly_share=share, paradoxical=paradox,
         )
         self._breath = breath
         self._recent.append(breath)
         out.append(breath)
         self._check_polarity()
+
+    def _phases(self, start: float, peak: float, end: float) -> tuple[float, float]:
+        """Inhale and exhale seconds of a breath: from where the belt starts to move out
+        to the middle of its turn at the top, and from there to where it starts to move
+        out again (``TurnDetector.onset_lead``, ``top_t``), so that a rounded breath's
+        slow start is not counted as exhale. Both ends move by the start's lead: the next
+        rise has not yet shown its own."""
+        det = self._det
+        top = det.top_t if det.top_t is not None else peak
+        lead = det.onset_lead
+        if not start - lead < top < end - lead:
+            return peak - start, end - peak
+        return top - start + lead, end - lead - top
 
     def _rate(self, dur: float) -> float:
         """Breaths/min from the median of the recent breath durations.

@@ -24,6 +24,18 @@ BLOCK_S = 0.04
 LEAD = 0.6
 
 
+def spread(delay: float) -> float:
+    """Variance (seconds squared) of the low-pass's response, moved back by its
+    ``delay``: what it adds to a square-law movement k t^2 is k x this (turns.py). From
+    the moments of the impulse response: 2 tau^2 for the first stage's share of the
+    output, 6 tau^2 for the second's, less the squared delay. (That of the continuous
+    low-pass: its steps of BLOCK_S add about ``delay`` x BLOCK_S, but at the start of a
+    movement the smoothing also reaches back into the still part before it, which adds
+    less; with the steps counted the ratio reads 2-4 % higher, docs/analysis.md.)"""
+    tau = delay / (2.0 - LEAD)
+    return ((6.0 - 4.0 * LEAD) - (2.0 - LEAD) ** 2) * tau * tau
+
+
 class FrontEnd:
     """One belt. ``push(t, x)`` returns True when a new smoothed point is ready in
     ``.t`` / ``.y`` (and the block's raw mean in ``.raw``)."""

@@ -16,14 +16,23 @@ period, so they hold for any scale and for 3 to 40 breaths/min:
 - The turn time reported, minus the smoothing lag: for a peak the middle of the top
   plateau of the smoothed signal (where a person marks the top of a breath, also when
   it is clipped or flat); for a trough the end of the bottom plateau, where the belt
-  starts to expand again. Breathing in starts there, so an end-expiratory pause counts
-  as part of the exhale, as in the usual definition of expiratory time and as the pacer
-  counts its own pause after the exhale (``Pattern.effective_ratio``).
+  has clearly started to expand again.
+- Once the movement after a turn is complete, where it really began (``_phase_edges``):
+  a rounded breath leaves its bottom slowly, so the plateau's end is about a tenth of
+  the inhale late. The inhale and exhale durations, and so the ratio, are measured from
+  these starts (``BreathAnalyzer._phases``); an end-expiratory pause counts as part of
+  the exhale, as in the usual definition of expiratory time and as the pacer counts its
+  own pause after the exhale (``Pattern.effective_ratio``).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+from bisect import bisect_left
 from collections import deque
+
+from .frontend import spread
 
 GATE = 0.45  # minimum rise/fall between turns, x recent amplitude
 DROP = 0.2  # plain hysteresis: come back this far from the extremum, x amplitude
@@ -35,6 +44,8 @@ CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
 MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
 HIST = 64  # recent points (about 2.5 s) for the slope and the extremum after a turn
+SQUARE = (0.6, 1.7)  # phase edges: a start is sought only where the movement follows a
+#   square law (_square), from 1 (exactly) to 1.7 (a little past a straight line)
 NEAR = 0.2  # a bottom was reached when the signal came within this share of its breath
 
 
@@ -42,6 +53,30 @@ def _median(values) -> float:
     s = sorted(values)
     n = len(s)
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def _between(a, b, level: float) -> float:
+    """The time at which the line from point ``a`` to point ``b`` passes ``level``."""
+    (ta, ya), (tb, yb) = a, b
+    return tb if yb == ya else ta + (level - ya) * (tb - ta) / (yb - ya)
+
+
+def _time(point) -> float:
+    return point[0]
+
+
+def _square(d1: float, d2: float) -> bool:
+    """Does a movement go on as a square law? ``d1``: from PLATEAU to 4 x PLATEAU of
+    the breath, ``d2``: from there to 9 x PLATEAU (equal for a square law, 1.67 x for a
+    straight line; a ripple bump taken for the start makes ``d1`` long)."""
+    return d1 > 0 and SQUARE[0] <= d2 / d1 <= SQUARE[1]
+
+
+def _lead(d: float, var: float) -> float:
+    """How long before it reached a level L a square-law departure began, when it reached
+    4 L ``d`` later: ``d`` itself, less for smoothing of variance ``var`` (seconds
+    squared), which lifts a square law k t^2 by k var (so (u + d)^2 - 4 u^2 = 3 var)."""
+    return (d + math.sqrt(max(4.0 * d * d - 9.0 * var, 0.0))) / 3.0
 
 
 def _upper(values) -> float:
@@ -84,6 +119,13 @@ class TurnDetector:
         self._up_t = None
         self._ups: deque[float] = deque(maxlen=5)
         self.last_trough_val_t = None
+        # For the exhale:inhale ratio (``_phase_edges``), times as in ``_hist``:
+        self._trough_edge = None  # the last trough's (plateau start, plateau end, value)
+        self._peak_edge = None  # the last peak's (plateau start, rise end or None, end, value)
+        self.onset_lead = 0.0  # how long before its turn time the last complete rise began
+        self._pts: list[tuple[float, float]] = []  # the history, while edges are sought
+        self.top_t = None  # the middle of the last peak's turn, from where its movement
+        #   into it ended and out of it began (None: not known)
 
     def reset(self) -> None:
         self.__init__(self.period, self.floor)
@@ -217,8 +259,93 @@ class TurnDetector:
                 break
         return first if first is not None else self._hist[0][0]
 
+    def _crossing(self, t0: float, level: float, up: bool, back: bool = False):
+        """When the recent signal crossed ``level`` (rising through it if ``up``, else
+        falling) first from ``t0`` on, or with ``back`` last up to ``t0``; linear between
+        points; None if it did not."""
+        pts = self._pts
+        k = bisect_left(pts, t0, key=_time)
+        prev = None
+        if not back:
+            for p in itertools.islice(pts, k, None):
+                if p[1] >= level if up else p[1] <= level:
+                    return p[0] if prev is None else _between(prev, p, level)
+                prev = p
+            return None
+        if k < len(pts) and pts[k][0] == t0:
+            k += 1
+        for j in range(k - 1, -1, -1):
+            p = pts[j]
+            if not (p[1] >= level if up else p[1] <= level):
+                return p[0] if prev is None else _between(p, prev, level)
+            prev = p
+        return None
+
+    def _onset(self, t_edge: float, val: float, size: float, up: bool, var: float,
+               back: bool = False):
+        """Where the movement away from a turn at ``val`` began, seen from ``t_edge`` on
+        (or, ``back``, where the movement into it ended, seen up to ``t_edge``); ``up``:
+        the signal rises there. A rounded turn is left as the square of time (volume
+        whose flow starts from zero), so from where the signal is PLATEAU and 4 x PLATEAU
+        of the excursion ``size`` away, the start lies about as far before the first as
+        the second is after it (``_lead``). The PLATEAU point taken is the one next to
+        the 4 x PLATEAU point (a ripple bump before it is no start), and the movement
+        must go on as a square law to 9 x PLATEAU (``_square``). None if it does not, or
+        if the history does not show it."""
+        near = (PLATEAU if up else -PLATEAU) * size
+        far = 4.0 * near
+        if back:
+            t2 = self._crossing(t_edge, val - far, up, back=True)
+            t1 = None if t2 is None else self._crossing(t2, val - near, up)
+            t3 = None if t1 is None else self._crossing(t2, val - 2.25 * far, up, back=True)
+            if t3 is None or not _square(t1 - t2, t2 - t3):
+                return None
+            return t1 + _lead(t1 - t2, var)
+        t2 = self._crossing(t_edge, val + far, up)
+        t1 = None if t2 is None else self._crossing(t2, val + near, up, back=True)
+        t3 = None if t1 is None else self._crossing(t2, val + 2.25 * far, up)
+        if t3 is None or not _square(t2 - t1, t3 - t2):
+            return None
+        return t1 - _lead(t2 - t1, var)
+
+    def _phase_edges(self, kind: str, val: float, excursion: float, lag: float) -> None:
+        """At a turn, with the movement before it complete: for a peak, where the rise
+        from the last trough began (``onset_lead``) and where it ended; for a trough,
+        where the fall from the last peak began, and so the middle of the top (``top_t``).
+        Each within its plateau (a start no earlier than the signal reached the bottom)."""
+        var = spread(lag)
+        edge = self._trough_edge if kind == "peak" else self._peak_edge
+        since = edge[0] if edge is not None else -math.inf  # the last turn's plateau start
+        pts = self._pts = []
+        for p in reversed(self._hist):  # the points since then, and one before
+            pts.append(p)
+            if p[0] < since:
+                break
+        pts.reverse()
+        if kind == "peak":
+            end = self._onset(self.hi_t0, val, excursion, True, var, back=True)
+            if end is not None:
+                end = min(max(end, self.hi_t0), self.hi_t1)
+            self._peak_edge = (self.hi_t0, end, self.hi_t1, val)
+            self.onset_lead = 0.0
+            if self._trough_edge is not None:
+                t0, t1, low = self._trough_edge
+                start = self._onset(t1, low, excursion, True, var)
+                if start is not None:
+                    self.onset_lead = t1 - min(max(start, t0), t1)
+            return
+        self.top_t = None
+        if self._peak_edge is not None:
+            t0, end, t1, top = self._peak_edge
+            fall = None if end is None else self._onset(t1, top, excursion, False, var)
+            if fall is not None:
+                self.top_t = 0.5 * (end + min(max(fall, t0), t1)) - lag
+        self._trough_edge = (self.lo_t0, self.lo_t1, val)
+
     def _declare(self, kind: str, t: float, y: float, lag: float):
         if kind == "peak":
+            self._phase_edges("peak", self.hi, self.hi - (self.last_val if self.mode
+                                                           else self.lo), lag)
             val = self.hi
             t_turn = 0.5 * (self.hi_t0 + self.hi_t1) - lag
             excursion = self.hi - (self.last_val if self.mode else self.lo)
@@ -226,6 +353,8 @@ class TurnDetector:
             self.lo = self.lo_v0 = y
             self.lo_t0 = self.lo_t1 = t
         else:
+            self._phase_edges("trough", self.lo, (self.last_val if self.mode else self.hi)
+                              - self.lo, lag)
             val = self.lo
             t_turn = self.lo_t1 - lag
             excursion = (self.last_val if self.mode else self.hi) - self.lo
