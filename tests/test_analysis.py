@@ -1650,6 +1650,22 @@ def test_plugging_in_the_second_belt_keeps_the_normal_breath_meanwhile():
     assert an.snapshot().calibrated
 
 
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
+def test_the_ring_level_fits_the_breath_once_the_second_belt_is_in(share):
+    """Learned on the chest alone, then the belly is plugged in: until the normal breath
+    of both is learned (three breaths), the level the ring shows is the sum's against the
+    chest's normal breath scaled up by the belts' parts, not against the chest's alone
+    (the ring read 1.4-1.5 breaths for 15-20 s)."""
+    an = _unit_belts()
+    tops = []
+    for t, v in _one_belt_out("belly", share, seconds=100.0, hold=None, since=0.0,
+                              until=50.0):
+        an.feed(t, v)
+        if 55.0 <= t < 90.0:
+            tops.append(an.snapshot().level)
+    assert 0.85 < max(tops) < 1.15
+
+
 @pytest.mark.parametrize("into", [4.013, 5.033, 6.033, 7.013])
 def test_a_plug_pulled_mid_hold_at_any_moment_of_a_block_leaves_one_hold(into):
     """The 40 ms block in which the plug comes out is half breathing level, half rail: it

@@ -166,6 +166,11 @@ class BreathAnalyzer:
         else:
             phase = "inhale" if det.mode > 0 else "exhale"
         amp = self._normal() or det.amp
+        if self._joined():  # learned on one belt, both measure: the sum is more than it
+            j = min(self._cal_belts)
+            a = [d.amp if d.started else 0.0 for d in self._belt_det]
+            if a[j] > 0:
+                amp = self._amp_cal * (a[0] + a[1]) / a[j]
         level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
         if det.mode < 0:  # exhaling: measured down from the top just passed
             level = 1.0 - (det.last_val - self._y) / amp if amp > 0 else 0.0
@@ -673,6 +678,12 @@ class BreathAnalyzer:
         """The normal breath's amplitude now: of the belt left alone if one of two is out
         (``_measuring_alone``), else the calibrated one (0 before calibration)."""
         return self._alone[1] if self._alone else self._amp_cal
+
+    def _joined(self) -> bool:
+        """Two belts measure, but the normal breath was learned on one of them alone (the
+        other came in since; the normal breath of both is being learned)."""
+        return (self._belt_det is not None and self._calibrated and len(self._cal_belts) == 1
+                and not self._out(0) and not self._out(1))
 
     def _gone(self, i: int) -> bool:
         """Belt ``i`` is unplugged, flat or at a rail (not just a jump being judged)."""
