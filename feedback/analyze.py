@@ -15,6 +15,9 @@ from feedback.errors import AdemError, BadInput
 # A longer step in ``t`` is a gap in the recording (a sensor fault, samples dropped), said
 # as a warning: the analysis cannot tell it from a breath held still.
 MAX_GAP_S = 1.0
+# With --unit: an ADS1115 input stays within its supply (3.3 V) +-0.3 V (datasheet,
+# absolute maximum); the unit's raw signal is volts at those inputs.
+INPUT_V = (-0.3, 3.6)
 
 
 def cmd_analyze(args) -> int:
@@ -37,7 +40,13 @@ def cmd_analyze(args) -> int:
                            f"({', '.join(belts)}); pick one or two with --channel")
         if not isinstance(polarity, str):
             polarity = _polarity_by_name(polarity, settings, belts, args.recording)
-        analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity)
+        circuit = {}
+        if getattr(args, "unit", False):  # as the unit judges its own belts (feedback/run.py)
+            from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
+
+            circuit = {"min_breath": MIN_BREATH_V, "rails": (RAIL_LOW_V, RAIL_HIGH_V)}
+        analyzer = BreathAnalyzer(belts, hold_after_s=hold_after_s, polarity=polarity,
+                                  **circuit)
         feed = analyzer.feed
         write = sys.stdout.write
         prev_t = None
@@ -49,6 +58,11 @@ def cmd_analyze(args) -> int:
                           "analysis sees no breathing there and may report a hold",
                           file=sys.stderr)
                 prev_t = sample.t
+                if circuit and not all(INPUT_V[0] <= v <= INPUT_V[1] for v in sample.values):
+                    raise BadInput(f"{args.recording}:{sample.line}: a value outside "
+                                   f"{INPUT_V[0]:g} to {INPUT_V[1]:g} V, which no input of "
+                                   "this unit's ADC reaches: not its raw signal (leave out "
+                                   "--unit)")
                 for event in feed(sample.t, sample.values):
                     write(event.to_json() + "\n")
             sys.stdout.flush()

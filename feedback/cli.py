@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="belt column to analyse (twice for chest and belly)")
     an.add_argument("--config", metavar="FILE",
                     help="config file for analysis.hold_after_s and polarity (default: as run)")
+    an.add_argument("--unit", action="store_true",
+                    help="the recording is this unit's own raw signal (volts at the ADC "
+                         "input): judge it knowing the belt circuit, as the unit does")
     an.set_defaults(func=_lazy("feedback.analyze", "cmd_analyze"))
 
     cc = sub.add_parser("check-config", help="validate a config file")

@@ -138,3 +138,54 @@ def test_a_gap_in_the_recording_is_a_warning_with_its_line(tmp_path, capsys):
                         f"{rows[line - 2][0]:.2f}); the analysis sees no breathing there "
                         "and may report a hold\n")
     assert said.out  # the events are still there
+
+
+def _unit_raw(tmp_path):
+    """A two-belt raw signal as the unit records it (volts at the ADC inputs): the belly
+    unplugged (its input at the 3.3 V rail) for the first 20 s, then plugged in."""
+    import math
+    import random
+
+    rng = random.Random(6)
+    rows = []
+    for k in range(60 * 50):
+        t = k / 50
+        b = 0.5 - 0.5 * math.cos(2 * math.pi * t / 5.0)
+        belly = 3.3 + rng.gauss(0, 0.0005) if t < 20 else 1.75 + 0.06 * b + rng.gauss(0, 0.001)
+        rows.append((t, 1.8 + 0.04 * b + rng.gauss(0, 0.001), belly))
+    return write(tmp_path / "raw.csv", "t,chest,belly", rows)
+
+
+def test_analyze_unit_judges_the_unit_s_raw_signal_as_the_unit_did(tmp_path, capsys):
+    """``--unit``: the recording is the unit's own raw signal, judged with the belt
+    circuit's rails and smallest breath as on the unit (feedback/run.py): the belly is
+    unplugged from the first sample, and plugged in at 20 s. Without it the analysis
+    knows no circuit: the ADC's noise at the rail is taken for a belt's, and called
+    noisy."""
+    from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
+    from feedback.analysis import BreathAnalyzer
+    from feedback.recording import read_recording
+
+    rec = _unit_raw(tmp_path)
+    assert main(["analyze", str(rec), "--unit"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    unit = BreathAnalyzer(["chest", "belly"], min_breath=MIN_BREATH_V,
+                          rails=(RAIL_LOW_V, RAIL_HIGH_V))
+    _cols, ts, vals = read_recording(rec)
+    assert lines == [e.to_json() for t, v in zip(ts, vals, strict=True)
+                     for e in unit.feed(t, v)]
+    faults = [json.loads(x) for x in lines if '"fault' in x]
+    assert [(f["event"], f["belt"]) for f in faults] == [("fault", "belly"),
+                                                          ("fault_end", "belly")]
+    assert faults[0]["at"] < 0.1 and 20.0 <= faults[1]["at"] < 20.5
+    assert main(["analyze", str(rec)]) == 0
+    plain = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    early = [f["kind"] for f in plain if f["event"] == "fault" and f["at"] < 20.0]
+    assert "disconnected" not in early and "noisy" in early  # the rail's noise as a belt's
+
+
+def test_analyze_unit_refuses_what_no_input_of_the_unit_reads(tmp_path, capsys):
+    rec = write(tmp_path / "r.csv", "t,belly", [(0.0, 1.8), (0.02, 1.81), (0.04, 5.0)])
+    assert main(["analyze", str(rec), "--unit"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "r.csv:4" in err and "--unit" in err
