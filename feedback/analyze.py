@@ -16,8 +16,9 @@ from feedback.errors import AdemError, BadInput
 # as a warning: the analysis cannot tell it from a breath held still.
 MAX_GAP_S = 1.0
 # With --unit: an ADS1115 input stays within its supply (3.3 V) +-0.3 V (datasheet,
-# absolute maximum); the unit's raw signal is volts at those inputs.
-INPUT_V = (-0.3, 3.6)
+# absolute maximum), so no channel of the unit, one input or the difference of two
+# ("A0-A1"), reads beyond +-3.6 V; the unit's raw signal is volts at those channels.
+INPUT_V = (-3.6, 3.6)
 
 
 def cmd_analyze(args) -> int:

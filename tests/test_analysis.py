@@ -1650,20 +1650,36 @@ def test_plugging_in_the_second_belt_keeps_the_normal_breath_meanwhile():
     assert an.snapshot().calibrated
 
 
-@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
-def test_the_ring_level_fits_the_breath_once_the_second_belt_is_in(share):
+@pytest.mark.parametrize("share,rate", [(0.3, 12.0), (0.5, 12.0), (0.7, 12.0), (0.5, 4.0)])
+def test_the_ring_level_fits_the_breath_once_the_second_belt_is_in(share, rate):
     """Learned on the chest alone, then the belly is plugged in: until the normal breath
     of both is learned (three breaths), the level the ring shows is the sum's against the
-    chest's normal breath scaled up by the belts' parts, not against the chest's alone
-    (the ring read 1.4-1.5 breaths for 15-20 s)."""
+    chest's normal breath scaled up by the belts' own amplitudes (the new belt's range
+    while its own turns are first guesses), not against the chest's alone (the ring read
+    1.4-1.5 breaths, and -0.5 at the bottom, for three to four breaths)."""
     an = _unit_belts()
-    tops = []
-    for t, v in _one_belt_out("belly", share, seconds=100.0, hold=None, since=0.0,
+    period = 60.0 / rate
+    levels = []
+    for t, v in _one_belt_out("belly", share, seconds=50.0 + 6 * period, rate=rate,
+                              hold=None, since=0.0, until=50.0):
+        an.feed(t, v)
+        if t >= 50.0 + period:  # from the breath after the one it came in
+            levels.append(an.snapshot().level)
+    assert 0.85 < max(levels) < 1.15 and -0.15 < min(levels) < 0.15
+
+
+def test_the_ring_level_fits_the_breath_when_the_second_belt_came_in_during_a_hold():
+    """Plugged in while the patient holds the breath: the new belt's first turns are
+    ripple (its amplitude at the floor), so its range is what counts until it turned on
+    real breaths (the ring swung from -0.5 to 1.5 for two breaths after the hold)."""
+    an = _unit_belts()
+    levels = []
+    for t, v in _one_belt_out("belly", 0.3, seconds=110.0, hold=(46.0, 56.0), since=0.0,
                               until=50.0):
         an.feed(t, v)
-        if 55.0 <= t < 90.0:
-            tops.append(an.snapshot().level)
-    assert 0.85 < max(tops) < 1.15
+        if t >= 62.0:
+            levels.append(an.snapshot().level)
+    assert 0.85 < max(levels) < 1.15 and -0.15 < min(levels) < 0.15
 
 
 @pytest.mark.parametrize("into", [4.013, 5.033, 6.033, 7.013])

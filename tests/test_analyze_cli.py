@@ -185,7 +185,7 @@ def test_analyze_unit_judges_the_unit_s_raw_signal_as_the_unit_did(tmp_path, cap
 
 
 def test_analyze_unit_refuses_what_no_input_of_the_unit_reads(tmp_path, capsys):
-    rec = write(tmp_path / "r.csv", "t,belly", [(0.0, 1.8), (0.02, 1.81), (0.04, 5.0)])
+    rec = write(tmp_path / "r.csv", "t,belly", [(0.0, 1.8), (0.02, -3.6), (0.04, 5.0)])
     assert main(["analyze", str(rec), "--unit"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "r.csv:4" in err and "--unit" in err

@@ -167,8 +167,9 @@ class BreathAnalyzer:
             phase = "inhale" if det.mode > 0 else "exhale"
         amp = self._normal() or det.amp
         if self._joined():  # learned on one belt, both measure: the sum is more than it
-            j = min(self._cal_belts)
-            a = [d.amp if d.started else 0.0 for d in self._belt_det]
+            j = min(self._cal_belts)  # the new belt: its range so far, while its own
+            a = [d.amp if i == j else max(d.amp, d.env)  # turns are still first guesses
+                 for i, d in enumerate(self._belt_det)]
             if a[j] > 0:
                 amp = self._amp_cal * (a[0] + a[1]) / a[j]
         level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
