@@ -170,9 +170,9 @@ class CueRules:
         slower_above = c["slower_above_bpm"]
         if targets.rate_bpm:
             slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
-        below = c["longer_exhale_below"]
-        if targets.ratio:
-            below = max(below, 0.75 * targets.ratio)
+        # With a pacer its ratio sets how long an exhale must be (a 1:1 pacer followed
+        # exactly is no exhale too short), else the therapist's fixed floor.
+        below = 0.75 * targets.ratio if targets.ratio else c["longer_exhale_below"]
         deep, share_min = c["dont_force_depth"], c["belly_share_min"]
         return {
             "slower": (n, lambda b: b.rate_bpm > slower_above,

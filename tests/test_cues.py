@@ -65,6 +65,19 @@ def test_slower_follows_the_pacer_target():
     assert kinds(run(breaths(n=6, period=6.0), targets=Targets(5.0, 2.0))[0])[:1] == ["slower"]
 
 
+def test_longer_exhale_follows_the_pacer_s_ratio():
+    """With a pacer its ratio sets the bar (75 % of it): a patient breathing 1:0.95
+    while a 1:1 pacer leads (the start of a 1:1 -> 1:2 progression) is following it and
+    is not told to breathe out longer, as it was by the fixed 1.0 of the config; with a
+    1:2 pacer, 1:1.3 is too short; without a pacer the config's 1.0 holds."""
+    near = breaths(n=8, period=8.0, ratio=0.95)
+    assert "longer_exhale" not in kinds(run(near, targets=Targets(7.5, 1.0))[0])
+    assert "longer_exhale" in kinds(run(breaths(n=8, period=8.0, ratio=0.95))[0])
+    mid = breaths(n=8, period=8.0, ratio=1.3)
+    assert "longer_exhale" in kinds(run(mid, targets=Targets(7.5, 2.0))[0])
+    assert "longer_exhale" not in kinds(run(breaths(n=8, period=8.0, ratio=1.3))[0])
+
+
 def test_breathe_on_comes_at_once_even_right_after_another_cue():
     stream = list(breaths(n=4, period=3.0))           # 'slower' at about 9.3 s
     stream.append(Hold(at=10.0, t=6.0))

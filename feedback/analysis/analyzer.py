@@ -607,10 +607,9 @@ class BreathAnalyzer:
         slow start is not counted as exhale. Both ends move by the start's lead: the next
         rise has not yet shown its own."""
         det = self._det
-        top = det.top_t if det.top_t is not None else peak
-        lead = det.onset_lead
-        if not start - lead < top < end - lead:
-            return peak - start, end - peak
+        top, lead = det.top_t, det.onset_lead
+        if top is None or lead is None or not start - lead < top < end - lead:
+            return peak - start, end - peak  # both or neither: their errors cancel partly
         return top - start + lead, end - lead - top
 
     def _rate(self, dur: float) -> float:

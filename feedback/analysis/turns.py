@@ -44,8 +44,11 @@ CHUNK_S = 1.0  # the recent range is kept as min/max per chunk of this length
 SCHMITT = 0.2  # coarse period: crossings of the midline by +-this share of the range
 MIN_GAP = 0.55  # two peaks (or troughs) at least this share of a period apart
 HIST = 64  # recent points (about 2.5 s) for the slope and the extremum after a turn
-SQUARE = (0.6, 1.7)  # phase edges: a start is sought only where the movement follows a
-#   square law (_square), from 1 (exactly) to 1.7 (a little past a straight line)
+SQUARE = (0.7, 1.35)  # phase edges: a start is sought only where the movement is nearer
+#   a square law (_square: 1) than a straight line (1.67), whose start the plateau's end
+#   already marks within 3 % of the inhale
+LEAD_MAX = 0.25  # ... and no further back than this share of the usual inhale (a square
+#   law's start lies 0.1-0.17 of it before its 3 % point; creep in a hold is no start)
 NEAR = 0.2  # a bottom was reached when the signal came within this share of its breath
 
 
@@ -68,7 +71,7 @@ def _time(point) -> float:
 def _square(d1: float, d2: float) -> bool:
     """Does a movement go on as a square law? ``d1``: from PLATEAU to 4 x PLATEAU of
     the breath, ``d2``: from there to 9 x PLATEAU (equal for a square law, 1.67 x for a
-    straight line; a ripple bump taken for the start makes ``d1`` long)."""
+    straight line; a ripple bump or creep taken for the start makes ``d1`` long)."""
     return d1 > 0 and SQUARE[0] <= d2 / d1 <= SQUARE[1]
 
 
@@ -121,8 +124,10 @@ class TurnDetector:
         self.last_trough_val_t = None
         # For the exhale:inhale ratio (``_phase_edges``), times as in ``_hist``:
         self._trough_edge = None  # the last trough's (plateau start, plateau end, value)
-        self._peak_edge = None  # the last peak's (plateau start, rise end or None, end, value)
-        self.onset_lead = 0.0  # how long before its turn time the last complete rise began
+        self._peak_edge = None  # the last peak's (plateau start, rise end or None, end, value,
+        #   smoothing delay then)
+        self.onset_lead = None  # how long before its turn time the last complete rise
+        #   began (None: not known)
         self._pts: list[tuple[float, float]] = []  # the history, while edges are sought
         self.top_t = None  # the middle of the last peak's turn, from where its movement
         #   into it ended and out of it began (None: not known)
@@ -322,24 +327,25 @@ class TurnDetector:
             if p[0] < since:
                 break
         pts.reverse()
+        most = LEAD_MAX * _median(self.rises) if self.rises else math.inf
         if kind == "peak":
             end = self._onset(self.hi_t0, val, excursion, True, var, back=True)
             if end is not None:
                 end = min(max(end, self.hi_t0), self.hi_t1)
-            self._peak_edge = (self.hi_t0, end, self.hi_t1, val)
-            self.onset_lead = 0.0
+            self._peak_edge = (self.hi_t0, end, self.hi_t1, val, lag)
+            self.onset_lead = None
             if self._trough_edge is not None:
                 t0, t1, low = self._trough_edge
                 start = self._onset(t1, low, excursion, True, var)
-                if start is not None:
+                if start is not None and t1 - start <= most:
                     self.onset_lead = t1 - min(max(start, t0), t1)
             return
         self.top_t = None
         if self._peak_edge is not None:
-            t0, end, t1, top = self._peak_edge
+            t0, end, t1, top, then = self._peak_edge
             fall = None if end is None else self._onset(t1, top, excursion, False, var)
             if fall is not None:
-                self.top_t = 0.5 * (end + min(max(fall, t0), t1)) - lag
+                self.top_t = 0.5 * (end + min(max(fall, t0), t1)) - then
         self._trough_edge = (self.lo_t0, self.lo_t1, val)
 
     def _declare(self, kind: str, t: float, y: float, lag: float):
