@@ -96,7 +96,7 @@ class BreathAnalyzer:
         self._faults = [BeltFaults(rails) for _ in belts]
         self._railed = [False] * len(belts)  # a sample of the block beyond a rail
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
-        self._belt_det = [self._detector() for _ in belts] if len(belts) == 2 else None
+        self._belt_det = [self._detector(edges=False) for _ in belts] if len(belts) == 2 else None
         self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
         self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
         self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
@@ -216,8 +216,10 @@ class BreathAnalyzer:
 
     # --- internals ---------------------------------------------------------------------
 
-    def _detector(self, period: float = 4.0) -> TurnDetector:
-        return TurnDetector(period, self.min_breath)
+    def _detector(self, period: float = 4.0, edges: bool = True) -> TurnDetector:
+        """A turn detector; ``edges``: also where movements begin (the breath signal's,
+        for the ratio; a single belt's need not)."""
+        return TurnDetector(period, self.min_breath, edges)
 
     def _reset_calibration(self) -> None:
         self._det = self._detector()
@@ -240,7 +242,7 @@ class BreathAnalyzer:
         self._peak = None
         self._judge.forget_rest()
         if self._belt_det:
-            self._belt_det = [self._detector() for _ in self.belts]
+            self._belt_det = [self._detector(edges=False) for _ in self.belts]
             self._scale = [0.0] * len(self.belts)
 
     def _stuck(self, i: int, t: float, out: list) -> None:

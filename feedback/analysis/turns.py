@@ -92,7 +92,8 @@ class TurnDetector:
     """Feed ``step(t, y, lag)``; returns ``None`` or ``(kind, t_turn, value)`` with kind
     ``'peak'`` or ``'trough'``. ``amp`` and ``period`` are its running estimates."""
 
-    def __init__(self, period: float = 4.0, floor: float = 0.0):
+    def __init__(self, period: float = 4.0, floor: float = 0.0, edges: bool = True):
+        self.edges = edges  # seek where movements begin (``_phase_edges``), for the ratio
         self.floor = floor  # the smallest breath amplitude, in the input's units (0: any)
         self.amps: deque[float] = deque(maxlen=8)
         self.periods: deque[float] = deque(maxlen=6)
@@ -128,12 +129,11 @@ class TurnDetector:
         #   smoothing delay then)
         self.onset_lead = None  # how long before its turn time the last complete rise
         #   began (None: not known)
-        self._pts: list[tuple[float, float]] = []  # the history, while edges are sought
         self.top_t = None  # the middle of the last peak's turn, from where its movement
         #   into it ended and out of it began (None: not known)
 
     def reset(self) -> None:
-        self.__init__(self.period, self.floor)
+        self.__init__(self.period, self.floor, self.edges)
 
     def _range(self, t: float, y: float) -> float:
         """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
@@ -264,11 +264,11 @@ class TurnDetector:
                 break
         return first if first is not None else self._hist[0][0]
 
-    def _crossing(self, t0: float, level: float, up: bool, back: bool = False):
-        """When the recent signal crossed ``level`` (rising through it if ``up``, else
+    @staticmethod
+    def _crossing(pts, t0: float, level: float, up: bool, back: bool = False):
+        """When the signal ``pts`` crossed ``level`` (rising through it if ``up``, else
         falling) first from ``t0`` on, or with ``back`` last up to ``t0``; linear between
         points; None if it did not."""
-        pts = self._pts
         k = bisect_left(pts, t0, key=_time)
         prev = None
         if not back:
@@ -286,7 +286,7 @@ class TurnDetector:
             prev = p
         return None
 
-    def _onset(self, t_edge: float, val: float, size: float, up: bool, var: float,
+    def _onset(self, pts, t_edge: float, val: float, size: float, up: bool, var: float,
                back: bool = False):
         """Where the movement away from a turn at ``val`` began, seen from ``t_edge`` on
         (or, ``back``, where the movement into it ended, seen up to ``t_edge``); ``up``:
@@ -300,15 +300,16 @@ class TurnDetector:
         near = (PLATEAU if up else -PLATEAU) * size
         far = 4.0 * near
         if back:
-            t2 = self._crossing(t_edge, val - far, up, back=True)
-            t1 = None if t2 is None else self._crossing(t2, val - near, up)
-            t3 = None if t1 is None else self._crossing(t2, val - 2.25 * far, up, back=True)
+            t2 = self._crossing(pts, t_edge, val - far, up, back=True)
+            t1 = None if t2 is None else self._crossing(pts, t2, val - near, up)
+            t3 = None if t1 is None else self._crossing(pts, t2, val - 2.25 * far, up,
+                                                        back=True)
             if t3 is None or not _square(t1 - t2, t2 - t3):
                 return None
             return t1 + _lead(t1 - t2, var)
-        t2 = self._crossing(t_edge, val + far, up)
-        t1 = None if t2 is None else self._crossing(t2, val + near, up, back=True)
-        t3 = None if t1 is None else self._crossing(t2, val + 2.25 * far, up)
+        t2 = self._crossing(pts, t_edge, val + far, up)
+        t1 = None if t2 is None else self._crossing(pts, t2, val + near, up, back=True)
+        t3 = None if t1 is None else self._crossing(pts, t2, val + 2.25 * far, up)
         if t3 is None or not _square(t2 - t1, t3 - t2):
             return None
         return t1 - _lead(t2 - t1, var)
@@ -321,7 +322,7 @@ class TurnDetector:
         var = spread(lag)
         edge = self._trough_edge if kind == "peak" else self._peak_edge
         since = edge[0] if edge is not None else -math.inf  # the last turn's plateau start
-        pts = self._pts = []
+        pts = []
         for p in reversed(self._hist):  # the points since then, and one before
             pts.append(p)
             if p[0] < since:
@@ -329,41 +330,41 @@ class TurnDetector:
         pts.reverse()
         most = LEAD_MAX * _median(self.rises) if self.rises else math.inf
         if kind == "peak":
-            end = self._onset(self.hi_t0, val, excursion, True, var, back=True)
+            end = self._onset(pts, self.hi_t0, val, excursion, True, var, back=True)
             if end is not None:
                 end = min(max(end, self.hi_t0), self.hi_t1)
             self._peak_edge = (self.hi_t0, end, self.hi_t1, val, lag)
             self.onset_lead = None
             if self._trough_edge is not None:
                 t0, t1, low = self._trough_edge
-                start = self._onset(t1, low, excursion, True, var)
+                start = self._onset(pts, t1, low, excursion, True, var)
                 if start is not None and t1 - start <= most:
                     self.onset_lead = t1 - min(max(start, t0), t1)
             return
         self.top_t = None
         if self._peak_edge is not None:
             t0, end, t1, top, then = self._peak_edge
-            fall = None if end is None else self._onset(t1, top, excursion, False, var)
+            fall = None if end is None else self._onset(pts, t1, top, excursion, False, var)
             if fall is not None:
                 self.top_t = 0.5 * (end + min(max(fall, t0), t1)) - then
         self._trough_edge = (self.lo_t0, self.lo_t1, val)
 
     def _declare(self, kind: str, t: float, y: float, lag: float):
         if kind == "peak":
-            self._phase_edges("peak", self.hi, self.hi - (self.last_val if self.mode
-                                                           else self.lo), lag)
             val = self.hi
             t_turn = 0.5 * (self.hi_t0 + self.hi_t1) - lag
             excursion = self.hi - (self.last_val if self.mode else self.lo)
+            if self.edges:
+                self._phase_edges(kind, val, excursion, lag)
             self.mode = -1
             self.lo = self.lo_v0 = y
             self.lo_t0 = self.lo_t1 = t
         else:
-            self._phase_edges("trough", self.lo, (self.last_val if self.mode else self.hi)
-                              - self.lo, lag)
             val = self.lo
             t_turn = self.lo_t1 - lag
             excursion = (self.last_val if self.mode else self.hi) - self.lo
+            if self.edges:
+                self._phase_edges(kind, val, excursion, lag)
             self.mode = 1
             self.hi = self.hi_v0 = y
             self.hi_t0 = self.hi_t1 = t
