@@ -42,7 +42,7 @@ def cmd_analyze(args) -> int:
         if not isinstance(polarity, str):
             polarity = _polarity_by_name(polarity, settings, belts, args.recording)
         circuit = {}
-        if getattr(args, "unit", False):  # as the unit judges its own belts (feedback/run.py)
+        if args.unit:  # as the unit judges its own belts (feedback/run.py)
             from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
 
             circuit = {"min_breath": MIN_BREATH_V, "rails": (RAIL_LOW_V, RAIL_HIGH_V)}

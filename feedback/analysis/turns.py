@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import deque
 
 from .frontend import spread
@@ -269,17 +269,14 @@ class TurnDetector:
         """When the signal ``pts`` crossed ``level`` (rising through it if ``up``, else
         falling) first from ``t0`` on, or with ``back`` last up to ``t0``; linear between
         points; None if it did not."""
-        k = bisect_left(pts, t0, key=_time)
         prev = None
         if not back:
-            for p in itertools.islice(pts, k, None):
+            for p in itertools.islice(pts, bisect_left(pts, t0, key=_time), None):
                 if p[1] >= level if up else p[1] <= level:
                     return p[0] if prev is None else _between(prev, p, level)
                 prev = p
             return None
-        if k < len(pts) and pts[k][0] == t0:
-            k += 1
-        for j in range(k - 1, -1, -1):
+        for j in range(bisect_right(pts, t0, key=_time) - 1, -1, -1):
             p = pts[j]
             if not (p[1] >= level if up else p[1] <= level):
                 return p[0] if prev is None else _between(p, prev, level)
@@ -297,22 +294,18 @@ class TurnDetector:
         the 4 x PLATEAU point (a ripple bump before it is no start), and the movement
         must go on as a square law to 9 x PLATEAU (``_square``). None if it does not, or
         if the history does not show it."""
-        near = (PLATEAU if up else -PLATEAU) * size
-        far = 4.0 * near
-        if back:
-            t2 = self._crossing(pts, t_edge, val - far, up, back=True)
-            t1 = None if t2 is None else self._crossing(pts, t2, val - near, up)
-            t3 = None if t1 is None else self._crossing(pts, t2, val - 2.25 * far, up,
-                                                        back=True)
-            if t3 is None or not _square(t1 - t2, t2 - t3):
-                return None
-            return t1 + _lead(t1 - t2, var)
-        t2 = self._crossing(pts, t_edge, val + far, up)
-        t1 = None if t2 is None else self._crossing(pts, t2, val + near, up, back=True)
-        t3 = None if t1 is None else self._crossing(pts, t2, val + 2.25 * far, up)
-        if t3 is None or not _square(t2 - t1, t3 - t2):
+        away = (-1.0 if back else 1.0) * (1.0 if up else -1.0) * PLATEAU * size
+
+        def cross(t, share, toward):  # toward: searching from t towards the turn
+            return self._crossing(pts, t, val + share * away, up, back != toward)
+
+        t2 = cross(t_edge, 4.0, False)
+        t1 = None if t2 is None else cross(t2, 1.0, True)
+        t3 = None if t1 is None else cross(t2, 9.0, False)
+        if t3 is None or not _square(abs(t2 - t1), abs(t3 - t2)):
             return None
-        return t1 - _lead(t2 - t1, var)
+        lead = _lead(abs(t2 - t1), var)
+        return t1 + lead if back else t1 - lead
 
     def _phase_edges(self, kind: str, val: float, excursion: float, lag: float) -> None:
         """At a turn, with the movement before it complete: for a peak, where the rise
