@@ -169,9 +169,14 @@ class Coach:
         mode = self._pacer_mode(ex)
         length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
         if ex.kind == "calibration":
-            length = f"until the breath is measured, at most {ex.duration_s:g} s"
-        warn = f"hold warning after {self._hold_after(ex):g} s" if ex.hold_warnings \
-            else "no hold warning"
+            length = f"until the breath is measured, at most {length}"
+        warn = f"hold warning after {self._hold_after(ex):g} s"
+        if not ex.hold_warnings:
+            warn = "no hold warning"
+        elif not ex.cue_on("breathe_on"):
+            warn = "no hold warning (breathe_on is not in its cues; holds are recorded)"
+        elif not self.settings.cues["breathe_on"]:
+            warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
         p = self._pattern(ex)
@@ -186,18 +191,12 @@ class Coach:
                     f"(until it is known {rhythm}) towards {a.target_rate_bpm:g}/min and "
                     f"exhale:inhale {a.target_ratio:.2f}, the exhale at most "
                     f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
-        start, over = self._progression(ex)
-        ramp = (f" (rising from {start:.2f} over the first {over:g} s, at the same rate)"
+        _mode, _p, start, over, _a = self._pacing(ex)
+        way = "rising" if start < p.ratio else "falling"
+        ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate)"
                 if start else "")
         return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
                 f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
-
-    def _progression(self, ex: ExerciseSpec) -> tuple[float, float]:
-        """The ratio a fixed pacer starts from (0: none) and over how many seconds."""
-        p = self.settings.pacer
-        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
-        over = ex.progress_s if ex.progress_s is not None else p.progress_s
-        return start, over
 
     def _hold_after(self, ex: ExerciseSpec) -> float:
         return ex.hold_after_s or self.settings.analysis.hold_after_s
@@ -208,23 +207,32 @@ class Coach:
     def _pattern(self, ex: ExerciseSpec) -> Pattern:
         return ex.pattern(self.settings.pacer)
 
+    def _pacing(self, ex: ExerciseSpec, settings=None) -> tuple:
+        """All the pacer of ``ex`` is made of, under ``settings`` (default: the current):
+        its mode, pattern, the ratio a fixed pacer starts from (0: none) and over how many
+        seconds, and an adaptive pacer's targets and limits."""
+        p = (settings or self.settings).pacer
+        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
+        over = ex.progress_s if ex.progress_s is not None else p.progress_s
+        return (ex.pacer_mode(p), ex.pattern(p), start, over,
+                Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm, p.max_exhale_s,
+                         p.step_s))
+
+    def _progression_at(self, ex: ExerciseSpec, t: float) -> tuple[float, float] | None:
+        """A fixed pacer's progression from ``t``: (the ratio there, seconds left)."""
+        _mode, pattern, start, over, _a = self._pacing(ex)
+        done = self.elapsed(t)
+        if start and done < over - 1.0:
+            return start + (pattern.ratio - start) * done / over, over - done
+        return None
+
     def _make_pacer(self, t: float) -> Pacer | None:
         ex = self.programme.exercises[self.index]
-        mode = self._pacer_mode(ex)
+        mode, pattern, _start, _over, limits = self._pacing(ex)
         if mode == "off":
             return None
-        p = self.settings.pacer
-        pattern = self._pattern(ex)
-        start, over = self._progression(ex)
-        progression = None
-        done = self.elapsed(t)
-        if start and mode == "fixed" and done < over - 1.0:
-            now_ratio = start + (pattern.ratio - start) * done / over
-            progression = (now_ratio, over - done)
-        adaptive = None
-        if mode == "adaptive":
-            adaptive = Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm,
-                                p.max_exhale_s, p.step_s)
+        progression = self._progression_at(ex, t) if mode == "fixed" else None
+        adaptive = limits if mode == "adaptive" else None
         old = self.pacer
         pacer = Pacer(pattern, t, progression, adaptive)
         if old is not None and old.adaptive and adaptive and old._adapt_pattern:
@@ -304,7 +312,7 @@ class Coach:
 
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)
-        self._apply_pending()
+        self._apply_pending(t)
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1
             out += self._start_exercise(t)
@@ -412,7 +420,7 @@ class Coach:
                 st.ratios.append(event.ratio)
             if self.pacer:
                 self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
-            self._apply_pending()
+            self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at)))
 
     def _record(self, cues: list[Cue]) -> list[Event]:
@@ -429,20 +437,33 @@ class Coach:
         if programme is not None:
             self._pending_programme = programme
         if self.mode in ("idle", "summary"):
-            self._apply_pending()
+            self._apply_pending(None)
             if self._pending_programme is not None:
                 self.programme, self._pending_programme = self._pending_programme, None
                 self.index = 0
 
-    def _apply_pending(self) -> None:
+    def _apply_pending(self, t: float | None) -> None:
+        """New settings at a breath (or exercise) boundary. The running exercise's pacer
+        changes only if its own settings did, and goes on from where it is: a progression
+        from the ratio it has reached, an adaptive pacer from the patient's progress. (A
+        change of the pacer's mode waits for the next exercise.)"""
         if self._pending is None:
             return
-        self.settings, self._pending = self._pending, None
+        old, self.settings, self._pending = self.settings, self._pending, None
         self.rules.set_config(self.settings.cues)
-        if self.pacer is not None and self.mode == "exercise":
-            ex = self.programme.exercises[self.index]
-            if self._pacer_mode(ex) != "off":
-                self.pacer.set_pattern(self._pattern(ex))
+        if self.pacer is None or self.mode != "exercise":
+            return
+        ex = self.programme.exercises[self.index]
+        before, now = self._pacing(ex, old), self._pacing(ex)
+        if before == now or before[0] != now[0]:
+            return
+        if now[0] == "adaptive":
+            self.pacer.set_limits(now[4])
+            return
+        progression = self._progression_at(ex, t)
+        if progression is not None:  # on from the ratio reached, over the time left
+            progression = (self.pacer.current(t).ratio, progression[1])
+        self.pacer.retarget(now[1], progression, t)
 
     def on_reload(self, result, t: float) -> None:
         """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""

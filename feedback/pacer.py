@@ -104,6 +104,7 @@ class Pacer:
         self.base = pattern
         self.t0 = t0
         self.progression = progression
+        self._progress_t0 = t0  # the progression counts from here
         self.adaptive = adaptive
         self.history_s = history_s
         self._cycles: deque[_Cycle] = deque()
@@ -124,7 +125,7 @@ class Pacer:
             return self._adapt_pattern
         if self.progression:
             start_ratio, over_s = self.progression
-            x = min(max((t - self.t0) / over_s, 0.0), 1.0)
+            x = min(max((t - self._progress_t0) / over_s, 0.0), 1.0)
             ratio = start_ratio + (self.base.ratio - start_ratio) * x
             return Pattern.from_rate(self.base.rate_bpm, ratio, self.base.hold_in_s,
                                      self.base.hold_out_s)
@@ -145,12 +146,28 @@ class Pacer:
         return self._cycles[0]
 
     def set_pattern(self, pattern: Pattern) -> None:
-        """Use ``pattern`` from the next cycle on (new settings at a breath boundary)."""
+        """Use ``pattern`` from the next cycle on (an adaptive pacer: go on from there)."""
         self.base = pattern
         self.progression = None
         self._next = pattern
         if self.adaptive:
             self._adapt_pattern = pattern
+
+    def retarget(self, pattern: Pattern, progression: tuple[float, float] | None,
+                 t: float) -> None:
+        """New settings for a fixed pacer, from the next cycle on: ``pattern``, reached by
+        ``progression`` = (the ratio now, seconds left) counted from ``t``, if any."""
+        self.base = pattern
+        self.progression = progression
+        self._progress_t0 = t
+        self._next = None
+
+    def set_limits(self, adaptive: Adaptive) -> None:
+        """New targets and limits for an adaptive pacer; where the patient has got to
+        stays, within the new limits."""
+        self.adaptive = adaptive
+        if self._adapt_pattern is not None:
+            self._adapt_pattern = self._limit(self._adapt_pattern)
 
     # --- what the ring and screen ask ---------------------------------------------------
 

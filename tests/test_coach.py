@@ -420,3 +420,74 @@ def test_each_sessions_calibration_measures_the_breath_anew(clinic):
     drive(coach, 62.0, 64.0)                                # measured: the exercise ends
     assert coach.exercise.kind == "breathing"
     assert not coach.wants_calibration
+
+
+def _twins(clinic, settings):
+    """Two coaches in the same state; ``drive`` both alike."""
+    return [started(Coach(settings(), clinic, 0.0)) for _ in range(2)]
+
+
+def _ratios(coach, t0, t1):
+    return [round(coach.pacer.current(t).ratio, 3) for t in np.arange(t0, t1, 5.0)]
+
+
+def test_a_reload_that_leaves_the_pacer_alone_keeps_its_progression(clinic):
+    """The therapist changes the brightness in mid-exercise: the 1:1 -> 1:2 progression of
+    'belly_lying' goes on as it was (a reload used to drop it: the ratio jumped to 2)."""
+    a, b = _twins(clinic, defaults)
+    drive(a, 20.0, 80.0)
+    drive(b, 20.0, 80.0)
+    new = defaults()
+    new.ring["brightness"] = "night"
+    b.apply_settings(new)
+    drive(a, 80.0, 140.0)
+    drive(b, 80.0, 140.0)
+    assert b.settings is new
+    assert _ratios(b, 140.0, 220.0) == _ratios(a, 140.0, 220.0)
+    assert _ratios(b, 140.0, 145.0)[0] < 1.9
+
+
+def test_a_reload_keeps_an_adaptive_pacers_progress_and_applies_new_limits(clinic):
+    def adaptive():
+        s = defaults()
+        s.pacer["mode"] = "adaptive"
+        return s
+
+    a, b = _twins(clinic, adaptive)
+    for coach in (a, b):
+        coach.button("next", 21.0)                       # 'ribs' uses the config's pacer
+        drive(coach, 21.0, 120.0, breath_every=5.0)      # breaths in rhythm: it steps on
+    reached = a.pacer.current(125.0)
+    new = adaptive()
+    new.patient["language"] = "en"
+    b.apply_settings(new)
+    drive(a, 120.0, 130.0, breath_every=5.0)
+    drive(b, 120.0, 130.0, breath_every=5.0)
+    assert b.settings is new and b.pacer.current(140.0) == a.pacer.current(140.0)
+    assert b.pacer.current(140.0) != b.pacer._adapt_start  # not back to the start
+    limited = adaptive()
+    limited.pacer["max_exhale_s"] = reached.exhale_s - 1.0
+    b.apply_settings(limited)
+    drive(b, 130.0, 140.0, breath_every=5.0)
+    assert b.pacer.current(150.0).exhale_s <= reached.exhale_s - 1.0
+    assert b.pacer.current(150.0).inhale_s == pytest.approx(a.pacer.current(150.0).inhale_s,
+                                                            abs=0.3)
+
+
+def test_a_new_pacer_target_in_mid_progression_goes_on_from_the_ratio_reached(clinic):
+    def ramp(exhale_s=8.0):
+        s = defaults()
+        s.pacer.update(pattern="seconds", inhale_s=4.0, hold_in_s=0.0, exhale_s=exhale_s,
+                       hold_out_s=0.0, start_ratio=1.0, progress_s=120.0)
+        return s
+
+    coach = started(Coach(ramp(), clinic, 0.0))
+    coach.button("next", 21.0)                           # 'ribs': the config's pacer
+    drive(coach, 21.0, 81.0)
+    before = coach.pacer.current(81.0).ratio
+    assert 1.2 < before < 1.8
+    coach.apply_settings(ramp(exhale_s=10.0))
+    drive(coach, 81.0, 100.0)
+    after = _ratios(coach, 100.0, 115.0)
+    assert all(before - 0.05 <= r <= before + 0.4 for r in after)  # no jump to 2.5
+    assert coach.pacer.current(150.0).ratio == pytest.approx(2.5, abs=0.01)
