@@ -63,7 +63,8 @@ def cmd_check_config(args) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         n = len(exc.problems)
-        print(f"{path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+        if n > 1:  # (one problem is said in its own line)
+            print(f"{path}: {n} problems", file=sys.stderr)
         return 2
     from feedback.coach import Coach
 

@@ -456,6 +456,32 @@ def _n(count: int, word: str) -> str:
 
 
 SLOWEST_BPM = 3.0  # the slowest pacer: the least pacer.rate_bpm and min_rate_bpm allow
+INHALE_MIN_S, EXHALE_MIN_S = 1.0, 2.0  # the least pacer.inhale_s and exhale_s allow
+
+
+def rate_times(rate_bpm: float, ratio: float, hold_in_s: float,
+               hold_out_s: float) -> tuple[float, float]:
+    """(inhale, exhale) in seconds of a rhythm given as a rate and a ratio, unclamped."""
+    breathing = 60.0 / rate_bpm - hold_in_s - hold_out_s
+    inhale = breathing / (1.0 + ratio)
+    return inhale, breathing - inhale
+
+
+def rate_problem(rate_bpm: float, ratio: float, hold_in_s: float,
+                 hold_out_s: float) -> str | None:
+    """What is wrong with a rhythm given as a rate and an exhale:inhale ratio (``pattern =
+    "rate"``, or a progression's start), or None: its pauses and ratio must leave at least
+    ``INHALE_MIN_S`` to breathe in and ``EXHALE_MIN_S`` to breathe out, as the seconds
+    would have to."""
+    inhale, exhale = rate_times(rate_bpm, ratio, hold_in_s, hold_out_s)
+    if inhale >= INHALE_MIN_S - 1e-9 and exhale >= EXHALE_MIN_S - 1e-9:
+        return None
+    pauses = hold_in_s + hold_out_s
+    return (f"{60.0 / rate_bpm:.3g} s a breath ({rate_bpm:.3g}/min) at exhale:inhale "
+            f"{ratio:.3g}" + (f", with {_fmt(pauses)} s of pauses," if pauses else ",")
+            + f" leaves {max(inhale, 0.0):.1f} s to breathe in and {max(exhale, 0.0):.1f} s "
+            f"out; at least {_fmt(INHALE_MIN_S)} s in and {_fmt(EXHALE_MIN_S)} s out: give a "
+            "slower rate, shorter pauses or a ratio nearer 1")
 
 
 def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
@@ -502,12 +528,34 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
                            f"sensor.data_rate = {sensor['data_rate']}: {problem}"))
     pacer = s["pacer"]
-    if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < pacer["exhale_s"]:
+    holds = (pacer["hold_in_s"], pacer["hold_out_s"])
+    by_rate = pacer["pattern"] == "rate"
+    exhale, what = pacer["exhale_s"], f"pacer.exhale_s = {_fmt(pacer['exhale_s'])}"
+    if by_rate:
+        exhale = rate_times(pacer["rate_bpm"], pacer["ratio"], *holds)[1]
+        what = f"the {exhale:.1f} s that pacer.rate_bpm and ratio give"
+    if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < exhale - 1e-9:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
                            f"pacer.max_exhale_s = {_fmt(pacer['max_exhale_s'])}: must not be "
-                           f"shorter than pacer.exhale_s = {_fmt(pacer['exhale_s'])} "
-                           "(the adaptive pacer starts from it)"))
-    if pacer["pattern"] == "seconds":
+                           f"shorter than {what} (the adaptive pacer starts from it)"))
+    if by_rate:
+        problem = rate_problem(pacer["rate_bpm"], pacer["ratio"], *holds)
+        given = [k for k in ("rate_bpm", "ratio", "hold_in_s", "hold_out_s")
+                 if ("pacer", k) in lines]
+        if problem:
+            out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
+                               f"pacer: {problem}"))
+    if pacer["start_ratio"] and pacer["mode"] == "fixed":
+        if by_rate:
+            period = 60.0 / pacer["rate_bpm"]
+        else:
+            period = pacer["inhale_s"] + pacer["exhale_s"] + sum(holds)
+        problem = rate_problem(60.0 / period, pacer["start_ratio"], *holds)
+        if problem:
+            out.append(Problem(path, lines.get(("pacer", "start_ratio")),
+                               f"pacer.start_ratio = {_fmt(pacer['start_ratio'])}: the "
+                               f"progression would start at {problem}"))
+    if not by_rate:
         problem = pace_problem(pacer["inhale_s"], pacer["hold_in_s"], pacer["exhale_s"],
                                pacer["hold_out_s"])
         given = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")

@@ -35,6 +35,7 @@ from feedback.config import (
     key_lines,
     pace_problem,
     parse_toml,
+    rate_problem,
     validate_table,
 )
 from feedback.events import EXERCISE_KINDS
@@ -292,19 +293,47 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
     out = []
     for i, ex in enumerate(programme.exercises, 1):
         mode = ex.pacer_mode(pacer)
-        if mode == "off":
-            continue
         label = f"exercise[{i}]"
         own = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")
                if getattr(ex, k) is not None]
+        ramp = [k for k in ("start_ratio", "progress_s") if getattr(ex, k) is not None]
+        why = "a calibration has no pacer" if ex.kind == "calibration" else \
+            "its pacer is off" if mode == "off" else ""
+        if mode == "adaptive":
+            why = "only a fixed pacer has a progression (an adaptive one finds its own way)"
+        for k in (own + ramp if mode == "off" else ramp if mode == "adaptive" else []):
+            out.append(Problem(path, lines.get((label, k)),
+                               f"{label}.{k}: has no effect here: {why}; leave it out"))
+        if mode == "off":
+            continue
         at = lines.get((label, own[-1] if own else None)) or lines.get((label, None))
         p = ex.pattern(pacer)
-        problem = pace_problem(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s)
+        by_rate = ex.inhale_s is None and ex.exhale_s is None and pacer["pattern"] == "rate"
+        if by_rate:
+            problem = rate_problem(pacer["rate_bpm"], pacer["ratio"], p.hold_in_s,
+                                   p.hold_out_s)
+        else:
+            problem = pace_problem(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s)
         if own and problem:
             out.append(Problem(path, at, f"{label}: {problem}"))
+        start = ex.start_ratio if ex.start_ratio is not None else pacer["start_ratio"]
+        over = ex.progress_s if ex.progress_s is not None else pacer["progress_s"]
+        if mode == "fixed" and start and ex.duration_s and over > ex.duration_s:
+            out.append(Problem(
+                path, lines.get((label, "progress_s")) or lines.get((label, "start_ratio"))
+                or at, f"{label}: its progression takes {over:g} s (progress_s), longer than "
+                f"the exercise's {ex.duration_s:g} s: the pacer would never reach its "
+                f"exhale:inhale of {p.ratio:.2f}; give a shorter progress_s"))
+        if mode == "fixed" and start and (own or ramp) and not problem:
+            problem = rate_problem(60.0 / p.period, start, p.hold_in_s, p.hold_out_s)
+            if problem:
+                out.append(Problem(path, lines.get((label, "start_ratio")) or at,
+                                   f"{label}: a progression from exhale:inhale {start:g} "
+                                   f"would start at {problem}"))
         if mode == "adaptive" and p.exhale_s > pacer["max_exhale_s"] and (
                 ex.exhale_s is not None or pacer["mode"] != "adaptive"):
             out.append(Problem(path, lines.get((label, "exhale_s")) or at,
                                f"{label}: an adaptive pacer's exhale of {p.exhale_s:g} s is "
                                f"longer than pacer.max_exhale_s = {pacer['max_exhale_s']:g}"))
+    out.sort(key=lambda q: q.line or 0)  # in the order of the file
     return out

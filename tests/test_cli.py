@@ -139,3 +139,33 @@ def test_a_mistyped_command_line_is_one_line_and_exit_2(argv, said, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith(said), err
+
+
+def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
+    """A calibration given in breaths is listed (it raised a TypeError); a hold warning
+    the cues switch off is not promised; a ratio that falls is not called rising."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "clinic.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
+        '[[exercise]]\nid = "cal"\nname_nl = "K"\nname_en = "C"\nkind = "calibration"\n'
+        'repetitions = 3\n\n'
+        '[[exercise]]\nid = "quiet"\nname_nl = "S"\nname_en = "Q"\nkind = "breathing"\n'
+        'duration_s = 120\npacer = "off"\ncues = ["slower"]\nhold_after_s = 3\n\n'
+        '[[exercise]]\nid = "down"\nname_nl = "D"\nname_en = "D"\nkind = "breathing"\n'
+        'duration_s = 120\npacer = "fixed"\ninhale_s = 4\nexhale_s = 4\nstart_ratio = 2\n'
+        'progress_s = 60\n')
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "clinic"\n')
+    assert main(["check-config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert ("    cal: calibration, until the breath is measured, at most 3 breaths, no pacer, "
+            "hold warning after 4 s") in out
+    assert ("    quiet: breathing, 120 s, no pacer, no hold warning (breathe_on is not in "
+            "its cues; holds are recorded)") in out
+    assert any(line.startswith("    down:") and "(falling from 2.00 over the first 60 s"
+               in line for line in out)
+    cfg.write_text('[programme]\nname = "clinic"\n[cues]\nbreathe_on = false\n')
+    assert main(["check-config", str(cfg)]) == 0
+    assert ("    cal: calibration, until the breath is measured, at most 3 breaths, no pacer, "
+            "no hold warning ([cues] breathe_on = false; holds are recorded)"
+            ) in capsys.readouterr().out.splitlines()

@@ -83,6 +83,18 @@ def test_missing_keys_take_defaults(tmp_path):
          ":2: analysis.polarity = 'upside': must be one of 'normal', 'inverted', 'auto'"),
         ("[analysis]\npolarity = [\"normal\", \"upside\"]\n",
          "analysis.polarity = ['normal', 'upside']: item 2: must be one of"),
+        ("[pacer]\npattern = \"rate\"\nrate_bpm = 6\nhold_in_s = 5\nhold_out_s = 10\n",
+         ":5: pacer: 10 s a breath (6/min) at exhale:inhale 1.5, with 15 s of pauses, leaves "
+         "0.0 s to breathe in and 0.0 s out; at least 1 s in and 2 s out"),
+        ("[pacer]\npattern = \"rate\"\nrate_bpm = 20\nratio = 4\n",
+         ":4: pacer: 3 s a breath (20/min) at exhale:inhale 4, with 1 s of pauses, leaves "
+         "0.4 s to breathe in and 1.6 s out"),
+        ("[pacer]\nmode = \"adaptive\"\npattern = \"rate\"\nrate_bpm = 3\nratio = 3\n",
+         "pacer.max_exhale_s = 10: must not be shorter than the 14.2 s that pacer.rate_bpm "
+         "and ratio give (the adaptive pacer starts from it)"),
+        ("[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0\n",
+         ":2: pacer.start_ratio = 4: the progression would start at 3 s a breath (20/min) at "
+         "exhale:inhale 4, leaves 0.6 s to breathe in and 2.4 s out"),
         ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
          ":2: analysis.polarity: lists 2 values for 1 belt; give one for all belts or one "
          "per belt"),

@@ -131,8 +131,7 @@ def test_a_programs_folder_that_cannot_be_entered_is_a_clear_problem_at_start(
     lock()
     assert main(["check-config", str(cfg)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"{programs}: cannot look for programme 'clinic' here: Permission denied",
-                   f"{cfg}: 1 problem"]
+    assert err == [f"{programs}: cannot look for programme 'clinic' here: Permission denied"]
 
 
 def test_a_programs_folder_locked_while_running_keeps_the_last_good_programme(
@@ -169,3 +168,34 @@ def test_a_programme_that_is_a_directory_is_said_as_such(tmp_path):
     assert str(err.value) == (f"{tmp_path / 'programs' / 'p_dir.toml'}: is a directory, "
                               "not a programme file")
     assert available(tmp_path) == ["clinic", "home"]
+
+
+@pytest.mark.parametrize("exercise, expected", [
+    ('pacer = "off"\ninhale_s = 4\n',
+     ":10: exercise[1].inhale_s: has no effect here: its pacer is off; leave it out"),
+    ('pacer = "adaptive"\nstart_ratio = 1\n',
+     ":10: exercise[1].start_ratio: has no effect here: only a fixed pacer has a progression"),
+    ('kind = "calibration"\nprogress_s = 60\n',
+     ":10: exercise[1].progress_s: has no effect here: a calibration has no pacer"),
+    ('pacer = "fixed"\ninhale_s = 4\nexhale_s = 2\nstart_ratio = 3\nprogress_s = 600\n',
+     ":13: exercise[1]: its progression takes 600 s (progress_s), longer than the "
+     "exercise's 60 s: the pacer would never reach its exhale:inhale of 0.50"),
+    ('pacer = "fixed"\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0\nstart_ratio = 4\n'
+     'progress_s = 30\n', ":13: exercise[1]: a progression from exhale:inhale 4 would start "
+     "at 3 s a breath (20/min) at exhale:inhale 4, leaves 0.6 s to breathe in"),
+    ('pacer = "config"\nhold_in_s = 5\nhold_out_s = 5\n',
+     ":11: exercise[1]: 10 s a breath (6/min) at exhale:inhale 1.5, with 10 s of pauses, "
+     "leaves 0.0 s to breathe in and 0.0 s out"),
+])
+def test_an_exercise_whose_pacing_cannot_run_as_written_is_a_problem(tmp_path, exercise,
+                                                                      expected):
+    """Keys that do nothing where they stand, a progression longer than its exercise, and
+    rhythms with too little time to breathe in or out (they ran, quietly clamped)."""
+    (tmp_path / "programs").mkdir()
+    prog = write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + exercise, "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n[pacer]\npattern = "rate"\n',
+                "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    assert len(err.value.problems) == 1
+    assert str(err.value.problems[0]).startswith(f"{prog}{expected}")
