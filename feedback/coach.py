@@ -57,6 +57,7 @@ class StateLike(Protocol):
 
 
 CURVE_HZ = 12  # points a second in the live breathing curve
+NOTICE_S = 30.0  # a notice (an export done, a restart needed) stays this long
 
 @dataclass
 class Snapshot:
@@ -101,6 +102,7 @@ class Coach:
         self.programme = programme
         self.t0 = t0
         self.today_min = today_min
+        self._yesterdays = False  # this session began before midnight: it counts for then
         self.mode = "idle"
         self.index = 0
         self.stats: list[ExerciseStats] = []
@@ -109,11 +111,17 @@ class Coach:
         self.reps = 0
         self.elapsed_before = 0.0
         self.running_since: float | None = None
+        # Without a belt that measures (the sensor screen) the exercise's clock stands
+        # still: the seconds lost so far in this run of the clock, and since when now.
+        self._lost_s = 0.0
+        self._fault_from: float | None = None
+        self._stopped_at: float | None = None  # when the clock last stopped (pause, ...)
         self.recal_since: float | None = None
         self._seen_uncalibrated = False
         self._pending = None
         self._pending_programme: Programme | None = None
-        self.notice: tuple[str, float] | None = None
+        # Lines at the bottom of the screen, one per source: (text, since, lasting).
+        self._notices: dict[str, tuple[str, float, bool]] = {}
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
@@ -156,8 +164,39 @@ class Coach:
                 and not self._seen_uncalibrated)
 
     def elapsed(self, t: float) -> float:
-        run = t - self.running_since if self.running_since is not None else 0.0
-        return self.elapsed_before + max(run, 0.0)
+        """Seconds the exercise has run: not while paused or recalibrating, nor while no
+        belt measures (time without a measured breath is no practice)."""
+        if self.running_since is None:
+            return self.elapsed_before
+        lost = self._lost_s + (max(t - self._fault_from, 0.0) if self._fault_from is not None
+                               else 0.0)
+        return self.elapsed_before + max(t - self.running_since - lost, 0.0)
+
+    def _run_clock(self, t: float) -> None:
+        if self._stopped_at is not None:
+            self.rules.skip(self._stopped_at, t)
+        self.running_since, self._stopped_at = t, None
+        self._lost_s = 0.0
+        self._fault_from = t if self.rules.fault else None
+
+    def _stop_clock(self, t: float) -> None:
+        if self._fault_from is not None:
+            self.rules.skip(self._fault_from, t)
+        self.elapsed_before = self.elapsed(t)
+        self.running_since = None
+        self._stopped_at = t
+        self._lost_s, self._fault_from = 0.0, None
+
+    def _fault_clock(self, was: bool, t: float) -> None:
+        """A fault began or ended: the clock stops while no belt measures."""
+        if self.running_since is None or was == self.rules.fault:
+            return
+        if self.rules.fault:
+            self._fault_from = max(t, self.running_since)
+        elif self._fault_from is not None:
+            self._lost_s += max(t - self._fault_from, 0.0)
+            self.rules.skip(self._fault_from, t)
+            self._fault_from = None
 
     def _running(self) -> bool:
         return self.mode == "exercise" and self.recal_since is None
@@ -268,7 +307,7 @@ class Coach:
         self.mode = "exercise"
         self.reps = 0
         self.elapsed_before = 0.0
-        self.running_since = t
+        self._run_clock(t)
         self.recal_since = None
         self._seen_uncalibrated = False  # a calibration exercise must measure anew
         self.pacer = None
@@ -305,8 +344,7 @@ class Coach:
             st.following = self.pacer.summary()
             if sum(self.pacer.following.values()):
                 in_sync = st.following["in_sync"]
-        self.running_since = None
-        self.elapsed_before = st.active_s
+        self._stop_clock(t)
         return [Exercise(at=t, name=ex.name_nl, phase="end", active_s=st.active_s,
                          in_sync=in_sync)]
 
@@ -327,16 +365,16 @@ class Coach:
             if self.mode == "idle":
                 self.index = 0
                 self.today_min = self.practised_min()  # the session before counts on
+                self._yesterdays = False
                 self.stats = []
                 return self._start_exercise(t)
             if self.mode == "exercise":
-                self.elapsed_before = self.elapsed(t)
-                self.running_since = None
+                self._stop_clock(t)
                 self.mode = "paused"
                 return [Pause(at=t)]
             if self.mode == "paused":
                 self.mode = "exercise"
-                self.running_since = t
+                self._run_clock(t)
                 old = self.pacer
                 self.pacer = self._make_pacer(t)
                 if old is not None and self.pacer is not None:
@@ -348,7 +386,7 @@ class Coach:
         elif name == "next":
             if self.mode in ("exercise", "paused"):
                 if self.mode == "paused":
-                    self.running_since = None
+                    self._stop_clock(t)
                 return self._end_exercise(t)
             if self.mode == "idle":
                 return self.button("start_pause", t)
@@ -356,8 +394,7 @@ class Coach:
                 self.mode = "idle"
         elif name == "recalibrate" and self.mode in ("exercise", "paused"):
             was_paused = self.mode == "paused"
-            self.elapsed_before = self.elapsed(t)
-            self.running_since = None
+            self._stop_clock(t)
             self.mode = "exercise"
             self.recal_since = t
             self._seen_uncalibrated = False
@@ -383,7 +420,7 @@ class Coach:
                 self._seen_uncalibrated or t - self.recal_since > 5.0)
             if done or t - self.recal_since > 120.0:
                 self.recal_since = None
-                self.running_since = t
+                self._run_clock(t)
                 self.pacer = self._make_pacer(t)
             return out
         ex = self.programme.exercises[self.index]
@@ -404,7 +441,9 @@ class Coach:
         """An analysis event in; cue (and exercise) events out."""
         self._now = max(self._now, event.at)
         if isinstance(event, Fault | FaultEnd):
+            was = self.rules.fault
             cues = self.rules.feed(event, self.targets(event.at))
+            self._fault_clock(was, event.at)
             return self._record(cues) if self.mode == "exercise" else []
         if not self._running():
             if isinstance(event, HoldEnd):
@@ -468,24 +507,51 @@ class Coach:
     def on_reload(self, result, t: float) -> None:
         """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
         error = getattr(result, "error", None)
-        if error is not None:
+        if error is not None:  # shown until a good file comes (the old settings run on)
             first = error.problems[0] if error.problems else error
-            where = f"{first.path.rsplit('/', 1)[-1]}:{first.line}: " if getattr(
-                first, "line", None) else ""
-            msg = f"{where}{getattr(first, 'message', first)}"
-            self.show_notice(i18n.text("config.notice", self.lang, problem=msg), t)
+            name = getattr(first, "path", "").rsplit("/", 1)[-1]
+            line = getattr(first, "line", None)
+            message = str(getattr(first, "message", first))
+            if self.lang == "en":
+                problem = f"{name}:{line}: {message}" if line else f"{name}: {message}"
+            else:  # the rule itself is in English: said in full by check-config
+                key = message.split(":", 1)[0].split(" = ", 1)[0]
+                problem = i18n.text("config.where", self.lang, file=name, name=key) if not line \
+                    else i18n.text("config.where_line", self.lang, file=name, line=line, name=key)
+            self.show_notice(i18n.text("config.notice", self.lang, problem=problem), t,
+                             "config", lasting=True)
             return
         self.apply_settings(result.settings, result.programme)
         if result.needs_restart:
             keys = ", ".join(result.needs_restart)
             self.show_notice(i18n.text("config.restart", result.settings.patient.language,
-                                       keys=keys), t)
+                                       keys=keys), t, "config")
         else:
-            self.show_notice(None, t)
+            self.show_notice(None, t, "config")
 
-    def show_notice(self, text: str | None, t: float) -> None:
-        """A line at the bottom of the screen (e.g. a rejected config) for 30 s."""
-        self.notice = (text, t) if text else None
+    def show_notice(self, text: str | None, t: float, source: str = "info",
+                    lasting: bool = False) -> None:
+        """A line at the bottom of the screen for ``NOTICE_S``, or while ``lasting`` until
+        its source clears it (None). Each source (config, unit, export) has its own line,
+        so one clearing its own does not take another's away."""
+        if text:
+            self._notices[source] = (text, t, lasting)
+        else:
+            self._notices.pop(source, None)
+
+    @property
+    def notice(self) -> tuple[str, float] | None:
+        """The newest notice and since when (None: none)."""
+        if not self._notices:
+            return None
+        text, since, _ = max(self._notices.values(), key=lambda n: n[1])
+        return text, since
+
+    def _notice_line(self, t: float) -> str | None:
+        shown = [text for text, since, lasting in sorted(self._notices.values(),
+                                                         key=lambda n: n[1])
+                 if lasting or t - since < NOTICE_S]
+        return " / ".join(shown) or None
 
     # --- outputs ------------------------------------------------------------------------
 
@@ -517,8 +583,9 @@ class Coach:
     def practised_min(self) -> float:
         """Minutes practised today, toward the home target: before this run (from the
         records), in earlier sessions of this run and in the exercises of this session
-        done so far. Calibration is not practice and does not count."""
-        return self.today_min + self._practice_s() / 60.0
+        done so far (not a session that began before midnight). Calibration is not practice
+        and does not count."""
+        return self.today_min + (0.0 if self._yesterdays else self._practice_s() / 60.0)
 
     def _practice_s(self, t: float | None = None) -> float:
         """Seconds of practice in this session's exercises (calibration left out); with
@@ -531,9 +598,12 @@ class Coach:
         return total
 
     def new_day(self, t: float) -> None:
-        """Midnight at ``t``: today's practice starts again from 0 (of a session running
-        over midnight, only what follows counts for the new day)."""
-        self.today_min = -self._practice_s(t) / 60.0
+        """Midnight at ``t``: today's practice starts again from 0. A session running over
+        midnight counts, all of it, for the day it began, as in the records and the report
+        (the screen counted what followed midnight for the new day, the report did not:
+        the patient was told the target was met, the therapist read it was not)."""
+        self.today_min = 0.0
+        self._yesterdays = bool(self.stats)
 
     def _belt_notice(self) -> str:
         """Which belt to check and why, and which one goes on measuring."""
@@ -552,8 +622,7 @@ class Coach:
                  today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
-        if self.notice and t - self.notice[1] < 30.0:
-            v.notice = self.notice[0]
+        v.notice = self._notice_line(t)
         if self.rules.partial:  # one of two belts: the other measures on
             v.notice = " / ".join(n for n in (self._belt_notice(), v.notice) if n)
         if self.mode == "summary":

@@ -212,6 +212,14 @@ class CueRules:
     def _reset_ok(self, t: float) -> None:
         self.ok_since = t
 
+    def skip(self, start: float, end: float) -> None:
+        """Time without practice (a pause, a recalibration, no belt measuring) does not
+        count toward ``good_after_s``: "Goed zo!" came right after a pause."""
+        if self.ok_since <= start:
+            self.ok_since += max(end - start, 0.0)
+        elif self.ok_since < end:
+            self.ok_since = end
+
     # --- the gate -----------------------------------------------------------------------
 
     def _urgent(self, kind: str, t: float) -> list[Cue]:

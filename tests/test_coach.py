@@ -309,8 +309,18 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
     coach.new_day(150.0)                             # midnight, during this session
     assert coach.view(150.0).today_min == pytest.approx(0.0, abs=1e-9)
     drive(coach, 150.0, 180.0)
-    coach.button("next", 180.0)
-    assert coach.view(180.0).today_min == pytest.approx(0.5, abs=0.02)
+    coach.button("next", 180.0)                      # it counts for the day it began,
+    assert coach.view(180.0).today_min == pytest.approx(0.0, abs=1e-9)  # as in the report
+    while coach.mode != "summary":
+        coach.button("next", 181.0)
+    coach.button("start_pause", 182.0)
+    coach.button("start_pause", 183.0)               # the next session is today's
+    coach.tick(183.0, Snapshot(calibrated=False))
+    drive(coach, 183.0, 200.0)
+    start = coach.running_since
+    drive(coach, start, start + 30.0)
+    coach.button("next", start + 30.0)
+    assert coach.view(start + 30.0).today_min == pytest.approx(0.5, abs=0.02)
 
 
 def test_a_short_session_does_not_reach_the_target_on_calibration_minutes(clinic):
@@ -491,3 +501,45 @@ def test_a_new_pacer_target_in_mid_progression_goes_on_from_the_ratio_reached(cl
     after = _ratios(coach, 100.0, 115.0)
     assert all(before - 0.05 <= r <= before + 0.4 for r in after)  # no jump to 2.5
     assert coach.pacer.current(150.0).ratio == pytest.approx(2.5, abs=0.01)
+
+
+def test_time_without_a_belt_that_measures_is_no_practice(clinic):
+    """The belt is unplugged for a minute of 'belly_lying' (300 s): its clock stands still
+    meanwhile, so the exercise runs a minute longer and counts 300 s, and the minutes of
+    practice today count only measured time. (An unplugged session counted as practice:
+    the home target 'met' with no breath measured.)"""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    begun = coach.running_since
+    drive(coach, 20.0, 60.0)
+    coach.feed(Fault(at=60.0, kind="disconnected", belt="belly"))
+    drive(coach, 60.0, 120.0)
+    assert coach.elapsed(120.0) == pytest.approx(60.0 - begun, abs=0.05)
+    assert coach.view(120.0).screen == "sensor"
+    coach.feed(FaultEnd(at=120.0, kind="disconnected", belt="belly"))
+    events = drive(coach, 120.0, begun + 370.0)
+    end = next(e for e in events if isinstance(e, Exercise) and e.phase == "end")
+    assert end.at == pytest.approx(begun + 360.0, abs=0.1) and end.active_s == pytest.approx(
+        300.0, abs=0.1)
+    # the next exercise: 10 s measured, then a fault that lasts, paused and resumed
+    coach.feed(Fault(at=begun + 370.0, kind="disconnected", belt="belly"))
+    drive(coach, begun + 370.0, begun + 400.0)
+    coach.button("start_pause", begun + 400.0)
+    coach.button("start_pause", begun + 410.0)
+    drive(coach, begun + 410.0, begun + 500.0)
+    assert coach.elapsed(begun + 500.0) == pytest.approx(10.0, abs=0.1)
+    assert coach.practised_min() == pytest.approx(5.0, abs=0.01)  # the finished one: 300 s
+
+
+def test_good_counts_only_practice_not_a_pause(clinic):
+    """40 s of good breathing, a 60 s pause, then on: "Goed zo!" (after 60 s) comes 20 s
+    after the resume, not at once (the pause counted as good breathing)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    begun = coach.running_since
+    cues = drive(coach, begun, begun + 40.0)
+    assert not [c for c in cues if isinstance(c, Cue)]
+    coach.button("start_pause", begun + 40.0)
+    drive(coach, begun + 40.0, begun + 100.0)
+    coach.button("start_pause", begun + 100.0)
+    good = [c.at for c in drive(coach, begun + 100.0, begun + 130.0)
+            if isinstance(c, Cue) and c.kind == "good"]
+    assert good and good[0] == pytest.approx(begun + 120.0, abs=1.0)
