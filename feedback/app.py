@@ -20,10 +20,12 @@ import datetime as dt
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from feedback import events as ev
+from feedback.config import ConfigError
 from feedback.loop import Loop
 
 log = logging.getLogger(__name__)
@@ -277,7 +279,10 @@ class Session:
                 self.coach.on_reload(result, t)
                 if getattr(result, "settings", None) is not None:  # Reloaded, not Rejected
                     self.settings = result.settings
-                    self.record_meta["config"] = read_text(self.watcher.path)
+                    if self.sound is not None:
+                        self.sound.apply(result.settings.sound)
+                    self.record_meta["config"] = config_record(
+                        self.watcher.path, result.settings, result.needs_restart)
                     self.record_meta["patient"] = result.settings.patient.code
                     self.record_meta["programme"] = result.settings.programme.name
         self._sync_hold_after()
@@ -323,10 +328,11 @@ class Session:
         shown = [k for k in ("storage", "led") if k in self.unit_faults]
         if shown:
             lang = self.settings.patient.language
-            self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t)
+            self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t,
+                                   "unit", lasting=True)
             self._unit_notice = True
         elif self._unit_notice:
-            self.coach.show_notice(None, t)
+            self.coach.show_notice(None, t, "unit")
             self._unit_notice = False
 
     def _show_export(self, t: float) -> None:
@@ -338,7 +344,7 @@ class Session:
             from feedback.i18n import text
 
             self.coach.show_notice(text(f"export.{note['status']}", self.settings.patient.language,
-                                        sessions=note.get("sessions", 0)), t)
+                                        sessions=note.get("sessions", 0)), t, "export")
 
     # --- running ------------------------------------------------------------------
 
@@ -372,6 +378,29 @@ def read_text(path) -> str:
             return fh.read()
     except OSError:
         return ""
+
+
+def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
+    """The config a session is recorded with: the file as in force, the keys changed in it
+    that wait for a restart (with the values still in force), and the programme file it
+    chooses, as comments (the whole stays one valid TOML file)."""
+    text = read_text(path)
+    if not_yet:
+        text += "\n# Changed in this file, but in force only after a restart; in force now:\n"
+        for key in not_yet:
+            section, name = key.split(".", 1)
+            text += f"#   {key} = {settings[section][name]!r}\n"
+    try:
+        from feedback.programme import find
+
+        prog = find(settings.programme.name, Path(path).parent)
+    except ConfigError:
+        prog = None
+    if prog is not None:
+        body = read_text(prog)
+        text += f"\n# Programme file {prog}, as in force:\n" + "".join(
+            f"# {line}\n" for line in body.splitlines())
+    return text
 
 
 def install_signal_handlers(session: Session) -> None:

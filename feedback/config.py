@@ -160,7 +160,8 @@ class ListOf(Rule):
 
     def check(self, value):
         if not isinstance(value, list):
-            return None, "must be a list in square brackets, e.g. [\"belly\"]"
+            example = f'["{value}"]' if isinstance(value, str) else "[...]"
+            return None, f"must be a list in square brackets: {example}"
         if not self.min_len <= len(value) <= self.max_len:
             return None, f"must list {self.min_len} to {self.max_len} items"
         out = []
@@ -188,7 +189,8 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     },
     "programme": {
         "name": Text("clinic", pattern=r"[a-z0-9_-]{1,40}",
-                     explain="must be a programme file name from config/programs, e.g. 'clinic'"),
+                     explain="must be a programme's file name from config/programs, in lower "
+                             "case: 'clinic' or 'home', or one of your own"),
     },
     "analysis": {
         "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),
@@ -246,7 +248,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     "sensor": {
         "i2c_bus": Int(1, lo=0, hi=20),
         "address": Choice(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), hex=True),
-        "gain": Choice(1, choices=(2 / 3, 1, 2, 4, 8, 16)),
+        "gain": Choice(1, choices=(1, 2, 4, 8, 16)),  # (2/3 cannot be written in TOML)
         "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
         "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),
         "belts": ListOf(["belly"], item=Text("", pattern=r"[a-z][a-z0-9_]{0,15}",
@@ -358,7 +360,10 @@ def parse_toml(path) -> tuple[dict, str]:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "syntax error"
+        if m is None and "(at end of document)" in msg:  # (a last line without newline)
+            line = len(text.splitlines()) or 1
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        msg = msg or "syntax error"
         col = f" (column {m.group(2)})" if m else ""
         hint = _syntax_hint(text.splitlines()[line - 1] if line else "", msg)
         raise ConfigError([Problem(path, line, f"TOML syntax: {hint or msg + col}")]) from None
@@ -369,7 +374,9 @@ def _syntax_hint(source: str, msg: str) -> str | None:
     """Plain words for the slips a therapist makes most in a TOML line, or None."""
     m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
     if msg.startswith("Cannot overwrite") or msg.startswith("Cannot declare"):
-        what = f"{m.group(1)!r}" if m else "this key or section"
+        table = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", source)
+        what = f"{m.group(1)!r}" if m else f"section [{table.group(1)}]" if table else \
+            "this key or section"
         return f"{what} is given twice; keep one"
     if not m:
         return None
@@ -416,7 +423,9 @@ def _show(value) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return "{...}"
-    return _fmt(value) if isinstance(value, int | float) else str(value)
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)  # as written: 16.0 is no whole number to TOML
+    return _fmt(value) if isinstance(value, float) else str(value)
 
 
 def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
@@ -527,6 +536,14 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     if problem:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
                            f"sensor.data_rate = {sensor['data_rate']}: {problem}"))
+    if sensor["gain"] != 1:
+        # The belt circuit swings over 0-3.3 V and an unplugged belt sits at 3.3 V
+        # (device/circuit.py): gain 1 (+-4.096 V) holds both rails, the others cut it.
+        out.append(Problem(path, lines.get(("sensor", "gain")),
+                           f"sensor.gain = {sensor['gain']}: reads at most "
+                           f"{4.096 / sensor['gain']:g} V, but the belt circuit swings over "
+                           "0-3.3 V and an unplugged belt sits at 3.3 V (docs/hardware.md): "
+                           "every belt would read as cut off or disconnected; use 1"))
     pacer = s["pacer"]
     holds = (pacer["hold_in_s"], pacer["hold_out_s"])
     by_rate = pacer["pattern"] == "rate"

@@ -32,6 +32,8 @@ RESTART_KEYS: dict[str, tuple[str, ...] | None] = {
     "buttons": None,
     "ring": ("pixels", "spi_bus", "order"),
     "screen": ("fullscreen", "width", "height"),
+    "analysis": ("polarity",),  # the belts' signs are judged from the first breaths on
+    "records": None,  # the store is opened at start
 }
 
 

@@ -219,7 +219,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback import events as ev
     from feedback import notify
     from feedback.analysis import BreathAnalyzer
-    from feedback.app import Session, SessionClock, read_text, status_line
+    from feedback.app import Session, SessionClock, config_record, status_line
     from feedback.cli import drop_stdout
     from feedback.coach import Coach
     from feedback.display import Display, ReopeningDisplay
@@ -269,7 +269,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             end_when_done=bool(sim),
             exports=ExportWatcher(default_data_dir(settings.records.data_dir)),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
-                         "config": read_text(path) if path else ""},
+                         "config": config_record(path, settings) if path else ""},
             session_clock=session_clock)
         if "ring" in parts.problems:
             problem = str(parts.problems["ring"])

@@ -70,6 +70,17 @@ class Sound:
             log.warning("sound disabled: the audio device could not be opened (%s)", exc)
             self.enabled = False
 
+    def apply(self, sound_settings) -> None:
+        """New settings (a reload): the tones' switches at once; switched on or off, or a
+        new volume, opens the mixer again."""
+        old, self.cfg = self.cfg, sound_settings
+        if (old["enabled"], old["volume"]) != (sound_settings["enabled"],
+                                               sound_settings["volume"]):
+            self.close()
+            played = self.played
+            self.__init__(sound_settings)
+            self.played = played
+
     def update(self, t: float, pacer_phase: str | None, warning: bool) -> None:
         """Play what the moment calls for: a pacer tone on a phase change, the warning
         every 1.5 s while the breath is held."""

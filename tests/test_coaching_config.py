@@ -132,3 +132,20 @@ def test_a_programme_exercise_slower_than_the_slowest_pacer_is_refused(tmp_path)
         with pytest.raises(ConfigError) as err:
             programme_for(load_config(cfg))
         assert any(expected in str(m) for m in err.value.problems), err.value.problems
+
+
+def test_a_reload_switches_the_sound_on_and_its_tones_at_once(monkeypatch):
+    """The therapist switches the sound on, then the pacer tones off, in a running session:
+    each applies at once (they were read only at start)."""
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    s = Sound(defaults().sound)
+    s.update(0.0, "inhale", True)
+    assert not s.enabled and list(s.played) == []
+    s.apply(dict(defaults().sound, enabled=True))
+    s.update(1.0, "inhale", False)
+    s.update(2.0, "exhale", True)
+    s.apply(dict(defaults().sound, enabled=True, pacer_tones=False))
+    s.update(5.0, "inhale", False)
+    s.apply(dict(defaults().sound, enabled=False))
+    s.update(8.0, "exhale", True)
+    assert list(s.played) == ["inhale", "warning"] and not s.enabled

@@ -95,6 +95,16 @@ def test_missing_keys_take_defaults(tmp_path):
         ("[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0\n",
          ":2: pacer.start_ratio = 4: the progression would start at 3 s a breath (20/min) at "
          "exhale:inhale 4, leaves 0.6 s to breathe in and 2.4 s out"),
+        ("[cues]\nslower = true\nslower = false",  # the last line without a newline
+         ":3: TOML syntax: 'slower' is given twice; keep one"),
+        ("[cues]\nslower = true\n[cues]\nbelly = true\n",
+         ":3: TOML syntax: section [cues] is given twice; keep one"),
+        ('[patient]\ncode = "abc', ":2: TOML syntax: Unterminated string"),
+        ("[ring]\npixels = 16.0\n", ":2: ring.pixels = 16.0: must be a whole number"),
+        ("[sensor]\ngain = 4\n", ":2: sensor.gain = 4: reads at most 1.024 V, but the belt "
+         "circuit swings over 0-3.3 V"),
+        ('[sensor]\nchannels = "A0"\n',
+         ":2: sensor.channels = 'A0': must be a list in square brackets: [\"A0\"]"),
         ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
          ":2: analysis.polarity: lists 2 values for 1 belt; give one for all belts or one "
          "per belt"),

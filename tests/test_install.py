@@ -296,3 +296,21 @@ def test_uninstall_removes_the_program_and_keeps_the_records_unless_purged(tmp_p
     assert kept is not purge
     assert (root / "etc" / "ademcoach" / "ademcoach.toml").exists() is not purge
     assert ("would run: userdel ademcoach" in r.stdout) is purge
+
+
+def test_the_usb_rule_takes_a_stick_labelled_ademcoach_in_any_case():
+    """udev matches ENV{} values with shell globs ('|' between alternatives); the stick's
+    label is stored as the user typed it (exFAT, NTFS) or upper case (FAT)."""
+    import fnmatch
+    import re
+
+    rule = (REPO / "systemd" / "99-ademcoach-usb.rules").read_text()
+    pattern = re.search(r'ENV\{ID_FS_LABEL\}=="([^"]+)"', rule).group(1)
+
+    def matches(label):
+        return any(fnmatch.fnmatchcase(label, alt) for alt in pattern.split("|"))
+
+    for label in ("ADEMCOACH", "ademcoach", "Ademcoach", "AdemCoach", "aDEMcOACH"):
+        assert matches(label), label
+    for label in ("ADEMCOACH2", "ADEM", "USB STICK", ""):
+        assert not matches(label), label

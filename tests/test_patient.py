@@ -158,7 +158,7 @@ def test_creep_time_constant_from_the_scenario(repo, tmp_path):
     assert creep_cm(sig, 10 * 3600.0) == pytest.approx(-1.0, abs=1e-6)
     f.write_text(text.replace("creep_cm_per_min = -0.05", "creep_tau_s = 0.0"))
     with pytest.raises(ConfigError,
-                       match=r"slow-creep.toml:17: signal.creep_tau_s = 0: must be between 10"):
+                       match=r"slow-creep.toml:17: signal.creep_tau_s = 0.0: must be between 10"):
         load_scenario(f)
 
 

@@ -122,7 +122,13 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     coach.on_reload(w.poll(1.0), 1.0)
     assert coach.settings is good
     view = coach.view(2.0)
-    assert "pacer.exhale_s = 40" in view.notice and view.notice.startswith("Nieuwe instellingen")
+    line = next(i for i, x in enumerate(cfg.read_text().splitlines(), 1) if "exhale_s = 40" in x)
+    assert view.notice == (f"Nieuwe instellingen niet gebruikt: fout in ademcoach.toml regel "
+                           f"{line} (pacer.exhale_s); zie ademcoach check-config")
+    # it stays while the file is wrong (it went after 30 s), whatever else comes and goes
+    coach.show_notice("De ledring werkt niet; volg het scherm", 50.0, "unit", lasting=True)
+    coach.show_notice(None, 60.0, "unit")
+    assert coach.view(100.0).notice == view.notice
     screen = Screen((480, 320))
     screen.draw(view)
     rects = [r for _t, r in screen.texts]
@@ -133,6 +139,37 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     edit(cfg, "exhale_s = 40", "exhale_s = 8.0")
     coach.on_reload(w.poll(3.0), 3.0)
     assert coach.view(3.5).notice is None
+    coach.settings.patient["language"] = "en"  # in English the rule is said in full
+    edit(cfg, "exhale_s = 8.0", "exhale_s = 41")
+    coach.on_reload(w.poll(4.0), 4.0)
+    assert coach.view(4.5).notice == ("New settings not used: ademcoach.toml:"
+                                      f"{line}: pacer.exhale_s = 41: must be between 2 and 20 "
+                                      "seconds")
+    edit(cfg, "exhale_s = 41", "exhale_s = 8.0")
+    coach.on_reload(w.poll(5.0), 5.0)
     coach.feed(Breath(
         at=4.0, start=0.0, peak=1.0, end=4.0, inhale_s=1.0, exhale_s=3.0, rate_bpm=15.0))
     assert coach.settings.pacer.exhale_s == 8.0
+
+
+def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_force(cfg):
+    """analysis.polarity and [records] are read once at start: a change is 'needs a
+    restart', not silently ignored; the config stored with a session is the file with the
+    values still in force noted, and the programme file it chooses, as one TOML file."""
+    import tomllib
+
+    from feedback.app import config_record
+
+    w = ConfigWatcher(cfg, load_config(cfg))
+    edit(cfg, 'polarity = "normal"', 'polarity = "inverted"')
+    edit(cfg, "keep_days = 365", "keep_days = 30")
+    edit(cfg, "pixels = 16", "pixels = 24")
+    r = w.poll(1.0)
+    assert sorted(r.needs_restart) == ["analysis.polarity", "records.keep_days", "ring.pixels"]
+    assert r.settings.analysis.polarity == "normal" and r.settings.records.keep_days == 365
+    text = config_record(cfg, r.settings, r.needs_restart)
+    stored = tomllib.loads(text)
+    assert stored["analysis"]["polarity"] == "inverted"  # the file as it is ...
+    assert "#   analysis.polarity = 'normal'" in text      # ... and what is in force
+    assert "#   ring.pixels = 16" in text
+    assert "# Programme file " in text and '# id = "belly_lying"' in text
