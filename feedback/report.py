@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import os
 import re
 import shutil
@@ -570,6 +571,12 @@ def _f(x, nd=2) -> str:
     return "" if x is None else f"{x:.{nd}f}"
 
 
+def tenths_down(x: float) -> float:
+    """Minutes rounded down to a tenth, as the unit's screen shows them: a day just under
+    its target never reads as the target (4.96 of 5 is 4.9, not 5.0)."""
+    return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
+
+
 def _holds_text(holds, lang: str = "en") -> str:
     """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds);
     in Dutch 'Buikademhaling 2x, langste 6,0 s; ...'."""
@@ -633,7 +640,8 @@ def day_rows(sessions, since: dt.date | None = None,
              today: dt.date | None = None) -> list[dict]:
     """One row per patient and calendar day from the first day to ``today`` (the report
     date; the last session when not given). Minutes are practised minutes, pauses left
-    out; the ratio is that of the breaths under a pacer."""
+    out, rounded down to a tenth as on the unit's screen (``target_met`` is decided on
+    the unrounded minutes); the ratio is that of the breaths under a pacer."""
     rows = []
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
@@ -658,7 +666,8 @@ def day_rows(sessions, since: dt.date | None = None,
             if ratio is not None and previous is not None and target is not None:
                 word = direction(previous, ratio, target)
             rows.append({
-                "patient": code, "date": day.isoformat(), "minutes": _f(minutes, 1),
+                "patient": code, "date": day.isoformat(),
+                "minutes": _f(tenths_down(minutes), 1),
                 "target_minutes": _f(goal, 1),
                 "target_met": "yes" if minutes >= goal else "no",
                 "sessions": len(today_s), "breaths": len(breaths),

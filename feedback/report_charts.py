@@ -23,6 +23,7 @@ import pygame  # noqa: E402
 from feedback.fonts import Font  # noqa: E402
 from feedback.report import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.report import count, num, say, short  # noqa: E402
+from feedback.view import minutes as screen_minutes  # noqa: E402
 
 SESSION_SIZE = (800, 480)
 CELL = 40
@@ -374,9 +375,9 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
                 pygame.draw.rect(surf, color, r, border_radius=4)
                 ink = (255, 255, 255) if color == MET else INK
                 text(surf, str(day.day), (r.left + 3, r.top + 2), 15, ink)
-                if v > 0:
-                    text(surf, f"{v:.0f}", (r.right - 3, r.bottom - 1), 18, ink, "bottomright",
-                         bold=True)
+                if v > 0:  # as the unit's screen says it: rounded down, '4,6', '5', '12,5'
+                    text(surf, screen_minutes(v, lang), (r.right - 3, r.bottom - 1), 18, ink,
+                         "bottomright", bold=True)
     x, y = 20, surf.get_height() - 26
     for label, color in legend:
         pygame.draw.rect(surf, color, (x, y - 7, 14, 14), border_radius=3)

@@ -1200,3 +1200,40 @@ def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_confi
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert f"Breath-holds: 1 ({names[1]} 1," in summary
     assert programme.exercises[1].name_nl not in summary
+
+
+# --- minutes, targets, thresholds, faults and file names as they were ----------------
+
+
+def test_the_calendar_rounds_minutes_down_as_the_unit_screen_does(tmp_path):
+    """A day 4.6 (or 4.96) minutes short of 5 showed "5" in an amber cell, while the
+    legend said green is "5 min of meer"; the unit's screen says "4,6 van 5"."""
+    from feedback import report_charts
+
+    days = [{"date": "2026-03-02", "minutes": "4.6", "target_minutes": "5.0",
+             "target_met": "no"},
+            {"date": "2026-03-03", "minutes": 4.96, "target_minutes": "5.0",
+             "target_met": "no"},
+            {"date": "2026-03-04", "minutes": "12.0", "target_minutes": "5.0",
+             "target_met": "yes"}]
+    calendar_chart("P042", days, tmp_path / "cal.png", "nl")
+    said = [t for t, _ in report_charts.drawn]
+    assert {"4,6", "4,9", "12"} <= set(said)
+    assert not {"5,0", "12,0"} & set(said)
+    assert said.count("5") == 1  # the 5th of March: no minutes read as the target
+    calendar_chart("P042", days, tmp_path / "cal-en.png", "en")
+    assert {"4.6", "4.9", "12"} <= {t for t, _ in report_charts.drawn}
+
+
+def test_days_csv_rounds_minutes_down_and_judges_the_target_unrounded(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        for day, seconds in enumerate([297.6, 300.0, 303.0]):  # 4.96, 5.0 and 5.05 min
+            rec.start_session("P042", "home", "", DAY0 + day * 86400)
+            rec.add(breath(clock.now() + 10, 2.0, 3.0))
+            clock.advance(seconds)
+            rec.end_session("stopped")
+    out = report(tmp_path, monkeypatch, data, "2025-10-11")
+    assert [(d["minutes"], d["target_met"]) for d in read_csv(out / "days.csv")] == [
+        ("4.9", "no"), ("5.0", "yes"), ("5.0", "yes")]
