@@ -83,6 +83,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "interrupted_n": " ({n} interrupted)",
         "practice": "Practice: {minutes} min on {practised} of {days}; home target "
                     "{target} min/day met on {met}",
+        "practice_changed": "Practice: {minutes} min on {practised} of {days}; the home "
+                            "target changed in this period, each day is judged by its own:",
+        "practice_run": "{target} min/day from {first} to {last}: met on {met} of {days}",
         "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
                            "clinic programme (the home target is for practice at home)",
         "rate": "Breaths per minute: {first} in the first session, {last} in the last",
@@ -161,6 +164,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "interrupted_n": " ({n} onderbroken)",
         "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
                     "{target} min per dag gehaald op {met}",
+        "practice_changed": "Geoefend: {minutes} min op {practised} van {days}; het thuisdoel "
+                            "is in deze periode gewijzigd, elke dag telt tegen zijn eigen doel:",
+        "practice_run": "{target} min per dag van {first} t/m {last}: gehaald op {met} van "
+                        "{days}",
         "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
                            "programma van de behandelkamer (het thuisdoel is voor thuis)",
         "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
@@ -748,6 +755,21 @@ def _in_sync_text(sessions, lang: str = "en") -> str:
         f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
 
 
+def target_runs(days) -> list[tuple[float, str, str, int, int]]:
+    """The home target of ``days`` (rows of one patient, in order) as runs of days with
+    the same target: (target, first date, last date, days, days met)."""
+    runs: list[list] = []
+    for d in days:
+        goal = float(d["target_minutes"])
+        if not runs or runs[-1][0] != goal:
+            runs.append([goal, d["date"], d["date"], 0, 0])
+        run = runs[-1]
+        run[2] = d["date"]
+        run[3] += 1
+        run[4] += d["target_met"] == "yes"
+    return [tuple(r) for r in runs]
+
+
 def summary_text(sessions, days, today: dt.date, lang: str = "en",
                  warnings: Sequence[str] = ()) -> str:
     """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en");
@@ -772,11 +794,18 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
         lines.append("  " + say("sessions", lang, n=len(mine)) + (
             say("interrupted_n", lang, n=interrupted) if interrupted else ""))
-        lines.append("  " + say("practice" if at_home(mine) else "practice_clinic", lang,
-                                minutes=num(total, lang, 1), practised=len(practised),
-                                days=count(len(my_days), lang),
-                                target=short(mine[-1].daily_target, lang),
-                                met=count(len(met), lang)))
+        goals = target_runs(my_days)
+        if not at_home(mine):
+            key = "practice_clinic"
+        else:
+            key = "practice" if len(goals) == 1 else "practice_changed"
+        lines.append("  " + say(key, lang, minutes=num(total, lang, 1),
+                                practised=len(practised), days=count(len(my_days), lang),
+                                target=short(goals[-1][0], lang), met=count(len(met), lang)))
+        if key == "practice_changed":  # each day against the target it had
+            lines.extend("    " + say("practice_run", lang, target=short(goal, lang),
+                                      first=a, last=b, met=n_met, days=count(n, lang))
+                         for goal, a, b, n, n_met in goals)
         first, last_s = mine[0], mine[-1]
         lines.append("  " + say("rate", lang, first=num(rate(first.breaths), lang, 1),
                                 last=num(rate(last_s.breaths), lang, 1)))

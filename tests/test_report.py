@@ -343,7 +343,11 @@ def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_pa
     days = read_csv(out / "days.csv")
     assert [(d["minutes"], d["target_minutes"], d["target_met"]) for d in days] == [
         ("7.0", "10.0", "no"), ("6.0", "5.0", "yes")]
-    assert "home target 5 min/day met on 1 day\n" in (out / "summary.txt").read_text()
+    summary = (out / "summary.txt").read_text()
+    assert ("Practice: 13.0 min on 2 of 2 days; the home target changed in this period, "
+            "each day is judged by its own:\n"
+            "    10 min/day from 2025-10-09 to 2025-10-09: met on 0 of 1 day\n"
+            "    5 min/day from 2025-10-10 to 2025-10-10: met on 1 of 1 day\n") in summary
     cal = pygame.image.load(str(out / "calendar-CD34.png"))
     assert cal.get_size()[0] > 0
 
@@ -1237,3 +1241,40 @@ def test_days_csv_rounds_minutes_down_and_judges_the_target_unrounded(tmp_path, 
     out = report(tmp_path, monkeypatch, data, "2025-10-11")
     assert [(d["minutes"], d["target_met"]) for d in read_csv(out / "days.csv")] == [
         ("4.9", "no"), ("5.0", "yes"), ("5.0", "yes")]
+
+
+def test_days_met_under_an_earlier_target_are_not_credited_to_the_new_one(tmp_path,
+                                                                       monkeypatch):
+    """The therapist raised daily_minutes from 5 to 10 during the loan: the summary said
+    "home target 10 min/day met on 6 days" though those days met only the old 5."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        for day in range(8):  # 6 minutes a day: 6 days under 5 min, then 2 under 10 min
+            daily = 5.0 if day < 6 else 10.0
+            rec.start_session("P042", "home", f"[patient]\ndaily_minutes = {daily}\n",
+                              DAY0 + day * 86400)
+            rec.add(breath(clock.now() + 10, 2.0, 3.0))
+            clock.advance(360.0)
+            rec.end_session("stopped")
+    out = report(tmp_path, monkeypatch, data, "2025-10-17")  # the 9th day, no practice
+    summary = (out / "summary.txt").read_text()
+    assert "10 min/day met on" not in summary
+    assert ("  Practice: 48.0 min on 8 of 9 days; the home target changed in this period, "
+            "each day is judged by its own:\n"
+            "    5 min/day from 2025-10-09 to 2025-10-14: met on 6 of 6 days\n"
+            "    10 min/day from 2025-10-15 to 2025-10-17: met on 0 of 3 days\n") in summary
+    assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(out),
+                 "--lang", "nl"]) == 0
+    assert ("    5 min per dag van 2025-10-09 t/m 2025-10-14: gehaald op 6 van 6 dagen\n"
+            "    10 min per dag van 2025-10-15 t/m 2025-10-17: gehaald op 0 van 3 dagen\n"
+            ) in (out / "summary.txt").read_text()
+
+
+def test_an_unchanged_target_keeps_its_one_line(unit, tmp_path):
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert "changed" not in summary
+    assert "  Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days\n" in summary
