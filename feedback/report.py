@@ -61,6 +61,7 @@ from feedback.store import (
 )
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
+HOLD_AFTER_S = SCHEMA["analysis"]["hold_after_s"].default  # for exercises without their own
 PRAISE = ("good",)  # cues that praise: counted apart from the cues that correct
 CLINIC = "clinic"  # the treatment room's programme ([programme] name): no home practice
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
@@ -99,6 +100,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds": "Breath-holds: {n}",
         "holds_by": "{name} {n}, longest {secs} s",
         "no_exercise": "(no exercise)",
+        "hold_after": "Hold thresholds (hold_after_s), as the sessions' programmes set them:",
         "cues": "Cues (corrections): ",
         "cue": '"{text}" {n}x',
         "praise": "Praise: ",
@@ -181,6 +183,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds": "Adem ingehouden: {n}x",
         "holds_by": "{name} {n}x, langste {secs} s",
         "no_exercise": "(geen oefening)",
+        "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
+                      "ze zetten:",
         "cues": "Aanwijzingen (correcties): ",
         "cue": '"{text}" {n}x',
         "praise": "Complimenten: ",
@@ -306,6 +310,7 @@ class Session:
     end_reason: str
     ratio_target: float  # the config's pacer, for breaths without a recorded target
     daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
+    hold_after_s: float = HOLD_AFTER_S  # [analysis] hold_after_s when it was recorded
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
     cues: list = field(default_factory=list)  # (t, kind), praise included
@@ -374,6 +379,19 @@ def _targets(config_text: str) -> tuple[float, float]:
     except (TypeError, ValueError, ZeroDivisionError):
         ratio = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
     return ratio, daily
+
+
+def _hold_after(config_text: str) -> float:
+    """From the config stored with a session: ``[analysis] hold_after_s``, the hold
+    threshold of exercises that set none of their own; the default when missing or bad."""
+    try:
+        section = tomllib.loads(config_text or "").get("analysis")
+    except tomllib.TOMLDecodeError:
+        section = None
+    if not isinstance(section, dict):
+        return HOLD_AFTER_S
+    value, problem = SCHEMA["analysis"]["hold_after_s"].check(section.get("hold_after_s"))
+    return HOLD_AFTER_S if problem else value
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -459,7 +477,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         span = max(0.0, t1 - t0)
         fallback, daily = _targets(cfg)
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
-                    span_minutes=span / 60.0)
+                    _hold_after(cfg), span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
         s.shares = [b[5:] for b in breaths if b[5] is not None]
@@ -709,22 +727,58 @@ NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inha
         "own pacer target. Trends are per paced exercise (first third -> last third of its\n"
         "breaths); calibration, movement and other exercises without a pacer are left out.\n"
         "A breath-hold is no breathing movement for the exercise's hold threshold\n"
-        "(hold_after_s: in the clinic programme 8 s lying, 4 s moving, 3 s lifting). During\n"
-        "squats and bending the belt moves with the trunk, so a hold there is not always\n"
-        "seen: 0 holds in a movement exercise does not prove the breath was never held.\n"
-        "Cues are the corrections the screen gave; praise is counted apart.")
+        "(hold_after_s). During squats and bending the belt moves with the trunk, so a hold\n"
+        "there is not always seen: 0 holds in a movement exercise does not prove the breath\n"
+        "was never held. Cues are the corrections the screen gave; praise is counted apart.")
 NOTE_NL = (
     "Minuten zijn geoefende minuten (pauzes niet meegeteld). De verhouding is\n"
     "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
     "met de ademgids, tegen het doel van die oefening. Het verloop staat per begeleide\n"
     "oefening (eerste derde -> laatste derde van de ademhalingen); kalibratie, bewegen en\n"
     "andere oefeningen zonder ademgids tellen niet mee. 'Adem ingehouden' betekent:\n"
-    "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s: in het\n"
-    "kliniekprogramma 8 s liggend, 4 s in beweging, 3 s bij tillen). Bij kniebuigingen en bukken\n"
-    "beweegt de band mee met de romp, dus dan wordt inhouden niet altijd gezien: 0x adem\n"
-    "ingehouden bij een bewegingsoefening bewijst niet dat de adem nooit werd ingehouden.\n"
-    "Aanwijzingen zijn de correcties op het scherm; complimenten staan apart.")
+    "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s). Bij\n"
+    "kniebuigingen en bukken beweegt de band mee met de romp, dus dan wordt inhouden niet\n"
+    "altijd gezien: 0x adem ingehouden bij een bewegingsoefening bewijst niet dat de adem\n"
+    "nooit werd ingehouden. Aanwijzingen zijn de correcties op het scherm; complimenten\n"
+    "staan apart.")
 NOTES = {"en": NOTE, "nl": NOTE_NL}
+
+
+def hold_thresholds(sessions, lang: str = "en",
+                    config_dir: Path | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The hold thresholds that applied in ``sessions``: per programme (its name in
+    ``lang``) the exercises done with hold warnings on and their threshold in seconds
+    ('8', or '4-6' when the config's changed between sessions). Read from the programme
+    files as they are now (next to the config in ``config_dir``, else shipped), since the
+    records do not keep them; an exercise whose programme or name is no longer found
+    there is left out (nothing said rather than a guess)."""
+    from feedback.programme import find, load_programme
+
+    found: dict = {}
+    by: dict[str, dict[str, list[float]]] = {}
+    for s in sessions:
+        if s.programme not in found:
+            found[s.programme] = None
+            if re.fullmatch(SCHEMA["programme"]["name"].pattern, s.programme):
+                try:
+                    path = find(s.programme, config_dir)
+                    found[s.programme] = load_programme(path, s.programme) if path else None
+                except (ConfigError, OSError):
+                    pass  # a broken or unreadable programme file: unknown
+        programme = found[s.programme]
+        if programme is None:
+            continue
+        for e in s.exercises:
+            spec = next((x for x in programme.exercises
+                         if e.name in (x.name_nl, x.name_en)), None)
+            if spec is None or not spec.hold_warnings:
+                continue
+            secs = by.setdefault(programme.name(lang), {}).setdefault(spec.name(lang), [])
+            secs.append(spec.hold_after_s or s.hold_after_s)
+    return [(name, [(ex, short(min(v), lang) if min(v) == max(v) else
+                     f"{short(min(v), lang)}-{short(max(v), lang)}")
+                    for ex, v in exercises.items()])
+            for name, exercises in by.items()]
 
 
 def at_home(sessions) -> bool:
@@ -771,13 +825,21 @@ def target_runs(days) -> list[tuple[float, str, str, int, int]]:
 
 
 def summary_text(sessions, days, today: dt.date, lang: str = "en",
-                 warnings: Sequence[str] = ()) -> str:
+                 warnings: Sequence[str] = (), config_dir: Path | None = None) -> str:
     """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en");
-    ``warnings`` (about the records themselves) come right under the title."""
+    ``warnings`` (about the records themselves) come right under the title. The hold
+    thresholds are those of the sessions' programmes (looked for next to the config in
+    ``config_dir``, else shipped)."""
     head = [say("title", lang), ""] + [w + "\n" for w in warnings]
     if not sessions:
         return "\n".join([*head, say("none", lang)]) + "\n"
-    lines = [*head, NOTES.get(lang, NOTE), ""]
+    lines = [*head, NOTES.get(lang, NOTE)]
+    thresholds = hold_thresholds(sessions, lang, config_dir)
+    if thresholds:
+        lines.append(say("hold_after", lang))
+        lines.extend(f"  {name}: " + ", ".join(f"{ex} {secs} s" for ex, secs in exercises)
+                     for name, exercises in thresholds)
+    lines.append("")
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
         last = mine[-1].day
@@ -869,6 +931,11 @@ def _settings(args):
     return load_config(config_path(getattr(args, "config", None)))
 
 
+def _config_dir(settings) -> Path | None:
+    """Where the config in force lies: its own programmes are next to it."""
+    return Path(settings.source).parent if settings and settings.source else None
+
+
 def records_dir(args, settings) -> Path:
     """The records' directory of the config in force (``settings``, already loaded)."""
     data = default_data_dir(settings.records.data_dir)
@@ -940,8 +1007,9 @@ def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None,
-                 lang: str = "en") -> list[Session]:
-    """Write the whole report into ``out`` (created), summary and charts in ``lang``.
+                 lang: str = "en", config_dir: Path | None = None) -> list[Session]:
+    """Write the whole report into ``out`` (created), summary and charts in ``lang``;
+    programmes are looked for next to the config in ``config_dir``, else shipped.
     Returns the sessions reported."""
     from feedback import report_charts
 
@@ -962,8 +1030,8 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)
-    (out / "summary.txt").write_text(summary_text(sessions, days, today, lang, warnings),
-                                   encoding="utf-8")
+    (out / "summary.txt").write_text(
+        summary_text(sessions, days, today, lang, warnings, config_dir), encoding="utf-8")
     for s in sessions:
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):
@@ -1015,7 +1083,8 @@ def cmd_report(args) -> int:
     try:
         earlier = _earlier_report(out)
         sessions = build_report(data, out, since, getattr(args, "patient", None),
-                                lang=report_language(args, settings))
+                                lang=report_language(args, settings),
+                                config_dir=_config_dir(settings))
         written = set(REPORT_FILES) | {f"session-{s.id:05d}.png" for s in sessions} | {
             f"calendar-{s.patient or 'none'}.png" for s in sessions}
         for old in earlier:  # charts of sessions no longer reported, and the like
@@ -1120,7 +1189,8 @@ def cmd_export(args) -> int:
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
     try:
-        sessions = _export(dest, data_dir, notes, report_language(args, settings))
+        sessions = _export(dest, data_dir, notes, report_language(args, settings),
+                           _config_dir(settings))
     except BaseException:
         exportnote.write(data_dir, "failed")
         raise
@@ -1132,7 +1202,8 @@ def cmd_export(args) -> int:
     return status
 
 
-def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> list:
+def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
+            config_dir: Path | None = None) -> list:
     """Write the export directory on ``dest`` atomically; returns the sessions in it."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
@@ -1142,7 +1213,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en") -> l
         raise AdemError(f"export to {dest} failed, nothing was written: "
                         f"cannot write there: {exc.strerror}") from None
     try:
-        sessions = build_report(data_dir, tmp / "report", lang=lang)
+        sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir)
         db = data_dir / DB_NAME
         if db.exists():
             src = sqlite3.connect(db)

@@ -1278,3 +1278,63 @@ def test_an_unchanged_target_keeps_its_one_line(unit, tmp_path):
     summary = (out / "summary.txt").read_text()
     assert "changed" not in summary
     assert "  Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days\n" in summary
+
+
+def home_session(data, code="P042", config="", wall=DAY0, programme="home",
+                 exercises=(("Kalibratie", "calibration"), ("Buikademhaling", "breathing"),
+                            ("Blijf ademen tijdens bewegen", "movement"))):
+    """A session of the home programme: a minute of each exercise, a breath in each."""
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session(code, programme, config, wall)
+        for name, kind in exercises:
+            rec.add(ev.Exercise(clock.now(), name, "start", kind=kind, pacer="off"))
+            rec.add(breath(clock.now() + 10, 2.0, 3.0))
+            clock.advance(60.0)
+            rec.add(ev.Exercise(clock.now(), name, "end", active_s=60.0))
+        rec.end_session("stopped")
+
+
+def test_the_note_quotes_the_hold_thresholds_of_the_programme_done(tmp_path, monkeypatch):
+    """It quoted the clinic programme's 8 s lying, 4 s moving, 3 s lifting to a patient
+    who only did the home programme (and lifted nothing)."""
+    home_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert ("Hold thresholds (hold_after_s), as the sessions' programmes set them:\n"
+            "  Home: Belly breathing 8 s, Keep breathing while moving 4 s\n\n") in summary
+    assert "3 s" not in summary and "lifting" not in summary and "Calibration" not in summary
+    clinic_session(tmp_path / "data", wall=DAY0 + 3600)  # EF56 at the clinic, same day
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert ("  Home: Belly breathing 8 s, Keep breathing while moving 4 s\n"
+            "  Clinic: Belly breathing, lying down 8 s, Breathing while moving 4 s\n"
+            ) in summary
+    assert "3 s" not in summary  # nobody lifted
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
+                 "--lang", "nl"]) == 0
+    assert ("Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's ze "
+            "zetten:\n  Thuis: Buikademhaling 8 s, Blijf ademen tijdens bewegen 4 s\n"
+            "  Behandelkamer: Buikademhaling liggend 8 s, Ademen tijdens bewegen 4 s\n"
+            ) in (nl / "summary.txt").read_text()
+
+
+def test_the_hold_threshold_of_an_own_programme_and_of_the_config(tmp_path, monkeypatch):
+    """A programme next to the config; an exercise without its own threshold has the
+    config's analysis.hold_after_s as stored with the session. A programme that is not
+    found is not guessed at."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "eigen.toml").write_text(
+        '[programme]\nname_nl = "Eigen"\nname_en = "Own"\n'
+        '[[exercise]]\nid = "a"\nname_nl = "Zitten"\nname_en = "Sitting"\nduration_s = 60\n'
+        'hold_after_s = 6.0\n'
+        '[[exercise]]\nid = "b"\nname_nl = "Staan"\nname_en = "Standing"\nduration_s = 60\n')
+    data = tmp_path / "data"
+    home_session(data, config="[analysis]\nhold_after_s = 5.0\n", programme="eigen",
+                 exercises=(("Zitten", "breathing"), ("Staan", "breathing")))
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")  # its config is in tmp_path
+    assert "  Own: Sitting 6 s, Standing 5 s\n" in (out / "summary.txt").read_text()
+    (tmp_path / "programs" / "eigen.toml").unlink()
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert "Hold thresholds" not in (out / "summary.txt").read_text()
