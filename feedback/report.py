@@ -112,8 +112,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
                         "{name};\nwhat could be read was recovered. Records from before "
                         "then may be missing.",
-        "per_session": "Per session: date start minutes breaths/min ratio "
-                       "(first->last per paced exercise) holds cues praise",
+        "per_session": "Per session: {code}date start minutes breaths/min ratio "
+                       "(first->last per paced exercise) holds cues praise, faults",
+        "code": "patient ",
+        "row_faults": " faults: {faults}",
+        "fault_n": "{kind} {n}x",
+        "whole_session": "whole session",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
         "row_end": "holds {holds} cues {cues} praise {praise}",
         "interrupted": "interrupted",
@@ -196,9 +200,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "
                         "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
                         "van daarvoor kunnen ontbreken.",
-        "per_session": "Per sessie: datum begin minuten adem/min uit:in "
+        "per_session": "Per sessie: {code}datum begin minuten adem/min uit:in "
                        "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen "
-                       "complimenten",
+                       "complimenten, storingen",
+        "code": "patiënt ",
+        "row_faults": " storingen: {faults}",
+        "fault_n": "{kind} {n}x",
+        "whole_session": "hele sessie",
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
         "row_end": "ingehouden {holds} aanwijzingen {cues} complimenten {praise}",
         "interrupted": "onderbroken",
@@ -454,13 +462,14 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
                   "WHERE session_id=? ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
-        faults = q("SELECT at, coalesce(end_at, at), kind FROM faults WHERE session_id=?")
+        faults = q("SELECT at, end_at, kind FROM faults WHERE session_id=? ORDER BY at, id")
         exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
                 "WHERE session_id=? ORDER BY id")
         marks = q("SELECT at, kind FROM events WHERE session_id=? AND kind IN "
                   "('pause', 'resume') ORDER BY at, id") if with_events else []
         times = [b[0] for b in breaths] + [h[1] for h in holds] + [c[0] for c in cues]
-        times += [e[3] for e in exs if e[3] is not None] + [f[1] for f in faults]
+        times += [e[3] for e in exs if e[3] is not None]
+        times += [f[0] if f[1] is None else f[1] for f in faults]
         times += [m[0] for m in marks]
         if t0 is None:  # schema 1 had no session clock: measure from the first event
             t0 = min(times + [e[2] for e in exs], default=0.0)
@@ -483,7 +492,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s.shares = [b[5:] for b in breaths if b[5] is not None]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
-        s.faults = [(a - t0, b - t0, k) for a, b, k in faults]
+        # a fault never cleared lasted to the end of the session (a belt unplugged all along)
+        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k in faults]
         names = {}
         for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
             end = ee if ee is not None else t1
@@ -824,6 +834,37 @@ def target_runs(days) -> list[tuple[float, str, str, int, int]]:
     return [tuple(r) for r in runs]
 
 
+def _covered(spans) -> float:
+    """How long the (t0, t1) ``spans`` cover together (overlaps counted once)."""
+    total, reach = 0.0, None
+    for a, b in sorted(spans):
+        if reach is None or a > reach:
+            total += b - a
+            reach = b
+        elif b > reach:
+            total += b - reach
+            reach = b
+    return total
+
+
+def _faults_text(s: Session, lang: str = "en") -> str:
+    """A session's faults by kind: how often and how long ('band losgekoppeld 1x (hele
+    sessie)', 'disconnected 2x (40 s)'); no time for a fault begun and ended at once."""
+    span = s.span_minutes * 60.0
+    out = []
+    for kind, n in Counter(k for *_, k in s.faults).items():
+        secs = _covered([(a, b) for a, b, k in s.faults if k == kind])
+        said = say("fault_n", lang, kind=TEXTS[lang].get("fault." + kind, kind), n=n)
+        if span > 0 and secs >= 0.95 * span:
+            said += f" ({say('whole_session', lang)})"
+        elif secs >= 60:
+            said += f" ({num(secs / 60, lang, 1)} min)"
+        elif secs >= 0.5:
+            said += f" ({secs:.0f} s)"
+        out.append(said)
+    return ", ".join(out)
+
+
 def summary_text(sessions, days, today: dt.date, lang: str = "en",
                  warnings: Sequence[str] = (), config_dir: Path | None = None) -> str:
     """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en");
@@ -901,17 +942,23 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                 f"{TEXTS[lang].get('fault.' + k, k)} {n}"
                 for k, n in faults.most_common()))
         lines.append("")
-    lines.append(say("per_session", lang))
+    several = len({s.patient for s in sessions}) > 1  # each line says whose it is
+    codes = {s.patient: s.patient or say("no_code", lang) for s in sessions}
+    width = max(map(len, codes.values()))
+    lines.append(say("per_session", lang, code=say("code", lang) if several else ""))
     for s, r in zip(sessions, session_rows(sessions), strict=True):
         moved = ", ".join(f"{n + ' ' if n else ''}{num(a, lang)}->{num(b, lang)}"
                           for n, a, b, _ in trends(s))
-        lines.append(f"  #{r['session']:<4} " + say(
+        lines.append(f"  #{r['session']:<4} " + (f"{codes[s.patient]:<{width}} " if several
+                                                 else "") + say(
             "row", lang, date=r["date"], start=r["start"], minutes=num(s.minutes, lang, 1),
             rate=num(rate(s.breaths), lang, 1),
             ratio=num(_median(ratios([b for b, _ in s.paced])), lang))
                      + (f"({moved}) " if moved else "")
                      + say("row_end", lang, holds=r["holds"], cues=r["cues"],
                            praise=r["praise"])
+                     + (say("row_faults", lang, faults=_faults_text(s, lang)) if s.faults
+                        else "")
                      + (" " + say("interrupted", lang) if r["end"] == "interrupted" else ""))
     return "\n".join(lines) + "\n"
 

@@ -1338,3 +1338,66 @@ def test_the_hold_threshold_of_an_own_programme_and_of_the_config(tmp_path, monk
     (tmp_path / "programs" / "eigen.toml").unlink()
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
     assert "Hold thresholds" not in (out / "summary.txt").read_text()
+
+
+def test_each_session_line_names_its_patient_when_the_report_has_several(tmp_path,
+                                                                        monkeypatch):
+    """Two codes in one report: the #1 and #2 lines looked the same."""
+    import re
+
+    data = tmp_path / "data"
+    home_session(data, "P042")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert re.search(r"^  #1    2025-10-09 12:00 ", summary, re.M)  # one code: as it was
+    assert "Per session: date start" in summary
+    home_session(data, "Q7", wall=DAY0 + 3600)
+    home_session(data, "", wall=DAY0 + 7200)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    lines = (out / "summary.txt").read_text().splitlines()
+    rows = [line for line in lines if line.startswith("  #")]
+    assert [row[:27] for row in rows] == ["  #1    P042      2025-10-0",
+                                          "  #2    Q7        2025-10-0",
+                                          "  #3    (no code) 2025-10-0"]
+    assert "Per session: patient date start" in lines[lines.index(rows[0]) - 1]
+
+
+def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
+    """A session with the belt unplugged all along read like any other; the fault, never
+    cleared, was also drawn 0 s long on its chart."""
+    from feedback.report import load_sessions
+    from feedback.store import connect
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P042", "home", "", DAY0)  # unplugged from start to end
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing"))
+        rec.add(ev.Fault(0.02, kind="disconnected", belt="belly"))
+        clock.advance(400.0)
+        rec.end_session("duration")
+        rec.start_session("P042", "home", "", DAY0 + 3600)  # 12 s, and the LEDs at once
+        rec.add(breath(clock.now() + 5, 2.0, 3.0))
+        rec.add(ev.Fault(clock.now() + 30, kind="disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(clock.now() + 42, kind="disconnected", belt="belly"))
+        rec.add(ev.Fault(clock.now() + 50, kind="led"))
+        rec.add(ev.FaultEnd(clock.now() + 50, kind="led"))
+        clock.advance(300.0)
+        rec.end_session("stopped")
+        rec.start_session("P042", "home", "", DAY0 + 7200)  # no faults
+        clock.advance(120.0)
+        rec.end_session("stopped")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    rows = [line for line in (out / "summary.txt").read_text().splitlines()
+            if line.startswith("  #")]
+    assert rows[0].endswith(" praise 0 faults: disconnected 1x (whole session)")
+    assert rows[1].endswith(" praise 0 faults: disconnected 1x (12 s), led 1x")
+    assert rows[2].endswith(" praise 0")
+    conn = connect(data / DB_NAME, create=False)
+    first = load_sessions(conn)[0]
+    conn.close()
+    assert first.faults == [(pytest.approx(0.02), pytest.approx(400.0), "disconnected")]
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
+                 "--lang", "nl"]) == 0
+    assert " storingen: band losgekoppeld 1x (hele sessie)\n" in (nl / "summary.txt").read_text()
