@@ -1083,14 +1083,20 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):
         report_charts.calendar_chart(code, [d for d in days if d["patient"] == code],
-                                     out / f"calendar-{code or 'none'}.png", lang,
+                                     out / calendar_file(code), lang,
                                      at_home([s for s in sessions if s.patient == code]))
     return sessions
 
 
 # The names the report gives its files: an earlier report's files are replaced by name.
 REPORT_FILES = ("summary.txt", "sessions.csv", "exercises.csv", "days.csv")
-_REPORT_CHART = re.compile(r"(session-\d{5,}|calendar-.+)\.png")
+_REPORT_CHART = re.compile(r"(session-\d{5,}|calendar(-.+)?)\.png")
+
+
+def calendar_file(code: str) -> str:
+    """The calendar's file name: ``calendar-CODE.png``; ``calendar.png`` for sessions
+    without a code, a name no code can give (``calendar-none.png`` was a real code's)."""
+    return f"calendar-{code}.png" if code else "calendar.png"
 
 
 def _earlier_report(out: Path) -> list[Path]:
@@ -1133,7 +1139,7 @@ def cmd_report(args) -> int:
                                 lang=report_language(args, settings),
                                 config_dir=_config_dir(settings))
         written = set(REPORT_FILES) | {f"session-{s.id:05d}.png" for s in sessions} | {
-            f"calendar-{s.patient or 'none'}.png" for s in sessions}
+            calendar_file(s.patient) for s in sessions}
         for old in earlier:  # charts of sessions no longer reported, and the like
             if old.name not in written:
                 old.unlink(missing_ok=True)

@@ -945,7 +945,7 @@ def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_pat
     assert main(["report", "--simulated", "--config", str(cfg), "--out",
                  str(tmp_path / "o")]) == 0
     assert capsys.readouterr().out.startswith("0 sessions")
-    assert not list((tmp_path / "o").glob("calendar-*.png"))
+    assert not list((tmp_path / "o").glob("calendar*.png"))
 
 
 # --- the report in Dutch ------------------------------------------------------------
@@ -1401,3 +1401,31 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
                  "--lang", "nl"]) == 0
     assert " storingen: band losgekoppeld 1x (hele sessie)\n" in (nl / "summary.txt").read_text()
+
+
+def test_the_calendar_without_a_code_cannot_overwrite_a_real_codes(tmp_path, monkeypatch):
+    """No code gave calendar-none.png, which the code "none" (a valid one) overwrote."""
+    from feedback import report_charts
+
+    data = tmp_path / "data"
+    home_session(data, "")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.txt").write_text("an earlier report\n")
+    (out / "calendar-none.png").write_bytes(b"its calendar without a code")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert sorted(p.name for p in out.glob("*.png")) == ["calendar.png", "session-00001.png"]
+    home_session(data, "none", wall=DAY0 + 3600)
+    titles = {}
+    drawn = report_charts.calendar_chart
+
+    def calendar(code, days, path, *args):
+        rects = drawn(code, days, path, *args)
+        titles[path.name] = report_charts.drawn[0][0]
+        return rects
+
+    monkeypatch.setattr(report_charts, "calendar_chart", calendar)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert titles == {"calendar.png": "Practice calendar, patient -",
+                      "calendar-none.png": "Practice calendar, patient none"}
+    assert {"calendar.png", "calendar-none.png"} <= {p.name for p in out.glob("*.png")}
