@@ -608,7 +608,9 @@ def _f(x, nd=2) -> str:
 
 def tenths_down(x: float) -> float:
     """Minutes rounded down to a tenth, as the unit's screen shows them: a day just under
-    its target never reads as the target (4.96 of 5 is 4.9, not 5.0)."""
+    its target never reads as the target (4.96 of 5 is 4.9, not 5.0). The minutes of a
+    day and a session are shown so, for them to agree; an exercise's are rounded, as on
+    the summary screen's rows."""
     return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
 
 
@@ -630,7 +632,7 @@ def session_rows(sessions) -> list[dict]:
         rows.append({
             "session": s.id, "date": s.day.isoformat(),
             "start": s.start_local.strftime("%H:%M"), "patient": s.patient,
-            "programme": s.programme, "minutes": _f(s.minutes, 1),
+            "programme": s.programme, "minutes": _f(tenths_down(s.minutes), 1),
             "length_minutes": _f(s.span_minutes, 1), "end": s.end_reason,
             "exercises": len(s.exercises), "breaths": len(s.breaths),
             "breaths_per_min": _f(rate(s.breaths), 1),
@@ -902,7 +904,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             key = "practice_clinic"
         else:
             key = "practice" if len(goals) == 1 else "practice_changed"
-        lines.append("  " + say(key, lang, minutes=num(total, lang, 1),
+        lines.append("  " + say(key, lang, minutes=num(tenths_down(total), lang, 1),
                                 practised=len(practised), days=count(len(my_days), lang),
                                 target=short(goals[-1][0], lang), met=count(len(met), lang)))
         if key == "practice_changed":  # each day against the target it had
@@ -951,7 +953,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                           for n, a, b, _ in trends(s))
         lines.append(f"  #{r['session']:<4} " + (f"{codes[s.patient]:<{width}} " if several
                                                  else "") + say(
-            "row", lang, date=r["date"], start=r["start"], minutes=num(s.minutes, lang, 1),
+            "row", lang, date=r["date"], start=r["start"],
+            minutes=num(tenths_down(s.minutes), lang, 1),
             rate=num(rate(s.breaths), lang, 1),
             ratio=num(_median(ratios([b for b, _ in s.paced])), lang))
                      + (f"({moved}) " if moved else "")

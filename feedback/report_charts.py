@@ -22,7 +22,7 @@ import pygame  # noqa: E402
 
 from feedback.fonts import Font  # noqa: E402
 from feedback.report import PRAISE as PRAISE_CUES  # noqa: E402
-from feedback.report import count, num, say, short  # noqa: E402
+from feedback.report import count, num, say, short, tenths_down  # noqa: E402
 from feedback.view import minutes as screen_minutes  # noqa: E402
 
 SESSION_SIZE = (800, 480)
@@ -198,7 +198,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     surf = pygame.Surface(SESSION_SIZE)
     surf.fill(BG)
     title = say("chart.title", lang, id=s.id, start=f"{s.start_local:%Y-%m-%d %H:%M}",
-                minutes=num(s.minutes, lang, 1), code=s.patient or "-",
+                minutes=num(tenths_down(s.minutes), lang, 1), code=s.patient or "-",
                 programme=programme_name(s.programme, lang))
     cut = say("interrupted", lang) if s.end_reason == "interrupted" else ""
     right = 780 - (font(20).size(cut)[0] + 12 if cut else 0)

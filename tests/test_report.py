@@ -1195,7 +1195,8 @@ def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_confi
     assert main(["report", "--simulated", "--lang", "en", "--config", str(sim_config),
                  "--out", str(out)]) == 0
     (session,) = read_csv(out / "sessions.csv")
-    assert float(session["minutes"]) == pytest.approx(practised, abs=0.06)
+    # rounded down to a tenth, as the unit's screen shows it
+    assert practised - 0.1 < float(session["minutes"]) <= practised + 1e-9
     names = [r["name"] for r in read_csv(out / "exercises.csv")]
     assert names == [ex.name_en for ex in programme.exercises[:len(names)]]
     assert names[0] == "Calibration"
@@ -1229,7 +1230,19 @@ def test_the_calendar_rounds_minutes_down_as_the_unit_screen_does(tmp_path):
     assert {"4.6", "4.9", "12"} <= {t for t, _ in report_charts.drawn}
 
 
-def test_days_csv_rounds_minutes_down_and_judges_the_target_unrounded(tmp_path, monkeypatch):
+def report_sessions(data, lang="en"):
+    from feedback.report import load_sessions
+    from feedback.store import connect
+
+    conn = connect(data / DB_NAME, create=False)
+    try:
+        return load_sessions(conn, lang=lang)
+    finally:
+        conn.close()
+
+
+def test_the_report_rounds_practised_minutes_down_and_judges_the_target_unrounded(
+        tmp_path, monkeypatch):
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
     with Records(data, clock=clock) as rec:
@@ -1241,6 +1254,14 @@ def test_days_csv_rounds_minutes_down_and_judges_the_target_unrounded(tmp_path, 
     out = report(tmp_path, monkeypatch, data, "2025-10-11")
     assert [(d["minutes"], d["target_met"]) for d in read_csv(out / "days.csv")] == [
         ("4.9", "no"), ("5.0", "yes"), ("5.0", "yes")]
+    # the session's own numbers agree: sessions.csv, the summary and the chart's title
+    assert [r["minutes"] for r in read_csv(out / "sessions.csv")] == ["4.9", "5.0", "5.0"]
+    summary = (out / "summary.txt").read_text()
+    assert "Practice: 15.0 min on 3 of 3 days;" in summary  # 15.01
+    assert "  #1    2025-10-09 12:00   4.9 min " in summary
+    from feedback import report_charts
+    report_charts.session_chart(report_sessions(data)[0], tmp_path / "s1.png")
+    assert "  4.9 min  " in report_charts.drawn[0][0]
 
 
 def test_days_met_under_an_earlier_target_are_not_credited_to_the_new_one(tmp_path,
