@@ -172,13 +172,23 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already: on SQLITE_FULL or an I/O
+    error it may have rolled back by itself, and a ROLLBACK then would fail with "cannot
+    rollback - no transaction is active", hiding the real error being raised."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     """Apply the missing migrations, each in its own transaction. Returns the old version."""
     try:
         old = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise (Damaged if is_damaged(exc) else StorageError)(
-            f"not a records database: {exc}") from None
+        if is_damaged(exc):
+            raise Damaged(f"not a records database: {exc}") from None
+        raise  # a full or failing card, a lock: said as it is
     if old > SCHEMA_VERSION:
         raise StorageError(
             f"the records database has schema version {old}, newer than this software "
@@ -193,7 +203,7 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         log.info("records schema upgraded to version %d", version + 1)
     return old
@@ -207,7 +217,7 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
         n = conn.execute("DELETE FROM sessions WHERE started_at < ?", (cutoff,)).rowcount
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return n
 
@@ -466,7 +476,7 @@ def _copy_rows(old: sqlite3.Connection, dst: sqlite3.Connection) -> Salvaged:
             got.copied[table], got.orphans[table] = copied, orphans
         dst.execute("COMMIT")
     except BaseException:
-        dst.execute("ROLLBACK")
+        rollback(dst)
         raise
     return got
 

@@ -142,6 +142,60 @@ def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
     assert rows(tmp_path / DB_NAME, "PRAGMA integrity_check") == [("ok",)]
 
 
+def fill(mnt, leave: int) -> Path:
+    """Fill the file system at ``mnt`` up to ``leave`` bytes; returns the filler file."""
+    st = os.statvfs(mnt)
+    filler = mnt / "filler"
+    filler.write_bytes(b"x" * max(0, st.f_bavail * st.f_frsize - leave))
+    return filler
+
+
+@pytest.mark.parametrize("leave", [0, 4096, 8192])
+def test_a_database_created_on_a_full_card_says_the_card_is_full(tmpfs, leave):
+    # A real full file system: SQLite rolls the transaction back by itself on SQLITE_FULL,
+    # so the migration must not bury that under "cannot rollback - no transaction is
+    # active" (nor call a disk I/O error "not a records database").
+    (tmpfs / "data").mkdir()
+    filler = fill(tmpfs, leave)
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        connect(tmpfs / "data" / DB_NAME).close()
+    assert str(caught.value) in ("database or disk is full", "disk I/O error")
+    rec = Records(tmpfs / "data", clock=VirtualClock(), retry_s=0.05)
+    rec.start_session("FULL", "home", "", WALL)
+    rec.add(breath(1.0))
+    assert not rec.flush(timeout=2)
+    assert rec.problem in ("records not saved: database or disk is full",
+                           "records not saved: disk I/O error")
+    filler.unlink()  # room again
+    assert rec.flush(timeout=10) and rec.problem is None
+    assert rec.close() == 0
+    assert rows(tmpfs / "data" / DB_NAME, "SELECT at FROM breaths") == [(1.0,)]
+
+
+def test_migrate_says_the_error_when_sqlite_rolled_back_by_itself(tmp_path):
+    class FullAtCommit:  # SQLite's answer to a full card at COMMIT: rolled back, SQLITE_FULL
+        def __init__(self, conn):
+            self.conn = conn
+
+        @property
+        def in_transaction(self):
+            return self.conn.in_transaction
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                self.conn.execute("ROLLBACK")
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+    conn = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    full = FullAtCommit(conn)
+    with pytest.raises(sqlite3.OperationalError, match="^database or disk is full$"):
+        migrate(full)
+    assert conn.execute("PRAGMA user_version").fetchone() == (0,)
+    assert migrate(conn) == 0 and conn.execute("PRAGMA user_version").fetchone() == (
+        SCHEMA_VERSION,)
+
+
 def test_unusable_data_dir_warns_then_writes_everything_once_it_is_usable(tmp_path):
     blocked = tmp_path / "data"
     blocked.write_text("a file where the directory should be")
