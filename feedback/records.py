@@ -307,24 +307,37 @@ class Records:
         return len(self._backlog)
 
     def purge_older_than(self, days: float, now_wall: float | None = None) -> int:
-        """Delete sessions older than ``days`` (retention), and kept damaged databases set
-        aside before then. Returns how many sessions; 0 on failure."""
+        """Delete exported sessions older than ``days`` (retention), and kept damaged
+        databases set aside before then that an export copied. What is older but not
+        exported yet is kept, and logged: the wall clock of a unit without a clock chip
+        may have been wrong (``store.purge``). Returns how many sessions; 0 on failure."""
         now_wall = time.time() if now_wall is None else now_wall
         try:
-            purge_damaged(self.data_dir, days, now_wall)
+            waiting = purge_damaged(self.data_dir, days, now_wall)
         except OSError as exc:
             log.warning("records: retention of damaged files failed: %s", exc)
+        else:
+            if waiting:
+                log.warning("records: %d damaged database(s) older than keep_days (%g days) "
+                            "kept: not exported yet", waiting, days)
         try:
             conn = connect(self.db_path, create=False)
         except (sqlite3.Error, StorageError, OSError):
             return 0
         try:
-            return purge(conn, days, now_wall)
+            n, kept = purge(conn, days, now_wall)
         except sqlite3.Error as exc:
             log.warning("records: retention purge failed: %s", exc)
             return 0
         finally:
             conn.close()
+        if n:
+            log.info("records: %d exported session(s) older than keep_days (%g days) erased",
+                     n, days)
+        if kept:
+            log.warning("records: %d session(s) older than keep_days (%g days) kept: not "
+                        "exported yet (the retention erases them after an export)", kept, days)
+        return n
 
     def __enter__(self):
         return self

@@ -30,6 +30,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
@@ -45,13 +46,16 @@ from feedback.store import (
     DB_NAME,
     SIMULATED,
     StorageError,
+    complete_sessions,
     connect,
     copy_db,
     damage_leftovers,
     damaged_files,
     default_data_dir,
+    exported_mark,
     fsync_dir,
     is_damaged,
+    mark_exported,
     migrate,
     note_of,
     salvage,
@@ -1271,6 +1275,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     try:
         sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir)
         db = data_dir / DB_NAME
+        copied: list[int] = []  # sessions now complete on the stick (store.purge)
         if db.exists():
             src = sqlite3.connect(db)
             dst = sqlite3.connect(tmp / DB_NAME)
@@ -1278,6 +1283,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             try:
                 src.backup(dst)  # copies pages without reading them: check the copy
                 damaged = dst.execute("PRAGMA integrity_check(1)").fetchone()[0] != "ok"
+                if not damaged:
+                    copied = complete_sessions(dst)
             except sqlite3.DatabaseError as exc:
                 if not is_damaged(exc):
                     raise
@@ -1290,7 +1297,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
-        for f in damaged_files(data_dir):
+        kept = damaged_files(data_dir)
+        for f in kept:
             copy_db(f, tmp / f.name)
             if note_of(f).exists():
                 shutil.copyfile(note_of(f), tmp / note_of(f).name)
@@ -1316,7 +1324,27 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
         raise
     print(f"exported {len(sessions)} sessions to {final}")
+    _mark_exported(data_dir, copied, kept)
     return sessions
+
+
+def _mark_exported(data_dir: Path, sessions: list[int], kept: list[Path]) -> None:
+    """Note in the data directory what is now on a stick: only that may the retention
+    (``keep_days``) erase. A failure keeps the records longer, and is said."""
+    try:
+        if sessions:
+            conn = connect(data_dir / DB_NAME, create=False)
+            try:
+                mark_exported(conn, sessions, time.time())
+            finally:
+                conn.close()
+        for f in kept:
+            exported_mark(f).touch()
+        if kept:
+            fsync_dir(data_dir)
+    except (sqlite3.Error, StorageError, OSError) as exc:
+        print(f"the unit could not note this export ({exc}): the retention (keep_days) keeps "
+              "these records until an export is noted", file=sys.stderr)
 
 
 def wipe(data_dir: Path, damaged: list | None = None) -> int:

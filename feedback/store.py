@@ -99,6 +99,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exercises ADD COLUMN kind TEXT;
     ALTER TABLE exercises ADD COLUMN name_en TEXT
     """,
+    # 5: when an export first copied the session, complete, to a stick (wall clock).
+    # The retention erases only exported sessions. NULL: not exported yet, or recorded
+    # before this version.
+    """
+    ALTER TABLE sessions ADD COLUMN exported_at REAL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -209,12 +215,46 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     return old
 
 
-def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> int:
-    """Delete sessions that started more than ``days`` ago. Returns how many."""
+def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> tuple[int, int]:
+    """Delete the exported sessions that started more than ``days`` ago (by the wall
+    clock, which on a unit without a clock chip can be set wrong: a session not yet
+    exported is never deleted, so a wrong clock cannot erase the only copy).
+    Returns (deleted, kept because not exported)."""
     cutoff = now_wall - days * 86400.0
     conn.execute("BEGIN IMMEDIATE")
     try:
-        n = conn.execute("DELETE FROM sessions WHERE started_at < ?", (cutoff,)).rowcount
+        n = conn.execute("DELETE FROM sessions WHERE started_at < ? AND exported_at IS NOT NULL",
+                         (cutoff,)).rowcount
+        kept = conn.execute("SELECT count(*) FROM sessions WHERE started_at < ?",
+                            (cutoff,)).fetchone()[0]
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+    return n, kept
+
+
+def complete_sessions(conn: sqlite3.Connection) -> list[int]:
+    """The sessions no more rows will join: ended, or followed by a later one (the
+    writer keeps the order, so an interrupted session is complete once another began).
+    The newest session, still open, may be the one being recorded."""
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM sessions WHERE ended_at IS NOT NULL OR end_reason IS NOT NULL "
+        "OR id < (SELECT max(id) FROM sessions) ORDER BY id")]
+
+
+def mark_exported(conn: sqlite3.Connection, ids, at: float) -> int:
+    """Note that the sessions ``ids`` are on a stick, complete (``purge``). Returns how
+    many were not marked before."""
+    ids = list(ids)
+    n = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            n += conn.execute(
+                f"UPDATE sessions SET exported_at = ? WHERE exported_at IS NULL AND id IN "
+                f"({','.join('?' * len(part))})", (at, *part)).rowcount
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
@@ -260,6 +300,11 @@ def clear_salvage_copies(data_dir) -> None:
 def note_of(kept: Path) -> Path:
     """The text file next to a kept database: what happened and what was recovered."""
     return kept.with_suffix(".txt")
+
+
+def exported_mark(kept: Path) -> Path:
+    """An empty file next to a kept database once an export copied it (``purge_damaged``)."""
+    return kept.with_suffix(".exported")
 
 
 def set_aside_at(kept: Path) -> float:
@@ -309,18 +354,27 @@ def fsync_dir(path) -> None:
         os.close(fd)
 
 
-def purge_damaged(data_dir, days: float, now_wall: float) -> None:
+def purge_damaged(data_dir, days: float, now_wall: float) -> int:
     """Erase kept damaged databases set aside more than ``days`` ago (retention: every
-    session in them is older), and a kept WAL as old without its file."""
+    session in them is older) that an export has copied (``exported_mark``), and a kept
+    WAL as old without its file. Returns how many kept databases were not erased only
+    because no export has copied them yet."""
     cutoff = now_wall - days * 86400.0
+    waiting = 0
     for kept in damaged_files(data_dir):
-        if set_aside_at(kept) < cutoff:
-            shred_db(kept)
-            shred(note_of(kept))
+        if set_aside_at(kept) >= cutoff:
+            continue
+        if not exported_mark(kept).exists():
+            waiting += 1
+            continue
+        shred_db(kept)
+        shred(note_of(kept))
+        shred(exported_mark(kept))
     for side in Path(data_dir).glob(f"{DAMAGED_PREFIX}*.sqlite-*"):  # without its file
         main = Path(str(side).rsplit("-", 1)[0])
         if not main.exists() and side.stat().st_mtime < cutoff:
             shred(side)
+    return waiting
 
 
 def set_aside(db_path, stamp: str) -> Path:

@@ -267,16 +267,88 @@ def test_raw_signal_through_records(tmp_path):
     assert read_recording(f)[1][-1] == pytest.approx(99 * 0.02)
 
 
-def test_purge_older_than(tmp_path):
-    rec = Records(tmp_path, clock=VirtualClock())
-    for day in (0, 10, 400):
+def export_to(stick, data):
+    from feedback.report import _export
+
+    stick.mkdir(exist_ok=True)
+    return _export(stick, data, [])
+
+
+def test_purge_older_than_erases_old_exported_sessions(tmp_path):
+    data = tmp_path / "data"
+    rec = Records(data, clock=VirtualClock())
+    for day in (400, 10, 0):
         rec.start_session("P", "home", "", WALL - day * 86400)
         rec.add(breath(1.0))
         rec.end_session()
     assert rec.flush()
+    export_to(tmp_path / "stick", data)
+    assert rows(data / DB_NAME, "SELECT count(*) FROM sessions WHERE exported_at > 0") == [(3,)]
     assert rec.purge_older_than(365, now_wall=WALL) == 1
-    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(2,)]
+    assert rows(data / DB_NAME, "SELECT started_at FROM sessions") == [
+        (WALL - 10 * 86400,), (WALL,)]
+    assert rows(data / DB_NAME, "SELECT count(*) FROM breaths") == [(2,)]
     rec.close()
+
+
+def test_a_clock_set_a_year_behind_and_corrected_loses_no_session(tmp_path, caplog):
+    # No clock chip: staff typed 2025 for 2026. The loan's sessions look a year old once
+    # the clock is put right; nothing has been exported, so the retention keeps them all.
+    import datetime as dt
+
+    def wall(y, m, d):
+        return dt.datetime(y, m, d, 10).timestamp()
+
+    data = tmp_path / "data"
+    rec = Records(data, clock=VirtualClock())
+    for day in range(10, 21):
+        rec.start_session("LOAN1", "home", "", wall(2025, 11, day))
+        rec.add(breath(1.0))
+        rec.end_session()
+    assert rec.close() == 0
+    rec = Records(data, clock=VirtualClock())  # the next start, the clock corrected
+    assert rec.purge_older_than(365, now_wall=wall(2026, 11, 26)) == 0
+    assert rows(data / DB_NAME, "SELECT count(*) FROM sessions") == [(11,)]
+    assert rows(data / DB_NAME, "SELECT count(*) FROM breaths") == [(11,)]
+    assert "11 session(s) older than keep_days (365 days) kept: not exported yet" in caplog.text
+    # a new session, then more starts: still nothing of the loan is erased
+    rec.start_session("LOAN1", "home", "", wall(2026, 11, 26))
+    rec.add(breath(2.0))
+    assert rec.close() == 0
+    rec = Records(data, clock=VirtualClock())
+    assert rec.purge_older_than(365, now_wall=wall(2026, 11, 27)) == 0
+    assert rows(data / DB_NAME, "SELECT count(*) FROM sessions") == [(12,)]
+    # the therapist exports: on the stick, the retention may erase the old ones
+    export_to(tmp_path / "stick", data)
+    (copy,) = (tmp_path / "stick").glob("ademcoach-export-*/records.sqlite")
+    assert rows(copy, "SELECT count(*) FROM breaths") == [(12,)]
+    assert rec.purge_older_than(365, now_wall=wall(2026, 11, 27)) == 11
+    assert rows(data / DB_NAME, "SELECT started_at FROM sessions") == [(wall(2026, 11, 26),)]
+    rec.close()
+
+
+def test_an_export_marks_only_the_sessions_it_carried_complete(tmp_path):
+    data = tmp_path / "data"
+    rec = Records(data, clock=VirtualClock())
+    rec.start_session("A", "home", "", 1_000_000.0)
+    rec.add(breath(1.0))
+    rec.start_session("A", "home", "", 1_000_100.0)  # the first ends as restarted
+    rec.add(breath(2.0))
+    assert rec.flush()  # the second is being recorded while the stick is in
+    export_to(tmp_path / "stick", data)
+    assert rows(data / DB_NAME, "SELECT id, exported_at IS NOT NULL FROM sessions") == [
+        (1, 1), (2, 0)]
+    rec.add(breath(3.0))  # joins the session after the export
+    assert rec.flush()
+    assert rec.purge_older_than(1, now_wall=WALL) == 1
+    assert rows(data / DB_NAME, "SELECT at FROM breaths") == [(2.0,), (3.0,)]
+    rec.close()
+    # an interrupted session is complete once a later one began
+    conn = sqlite3.connect(data / DB_NAME, isolation_level=None)
+    conn.execute("UPDATE sessions SET ended_at=NULL, end_reason=NULL")  # a power cut
+    conn.execute("INSERT INTO sessions (started_at) VALUES (?)", (WALL,))
+    assert store.complete_sessions(conn) == [2]
+    conn.close()
 
 
 def test_default_data_dir(monkeypatch, tmp_path):
@@ -334,6 +406,7 @@ def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
     old.start_session("OLD", "home", "", 1_000_000.0)  # 1970: far past keep_days
     old.add(breath(1.0))
     assert old.close() == 0
+    export_to(tmp_path / "stick", tmp_path)  # only what was exported is erased
     settings = validate({"records": {"data_dir": str(tmp_path), "keep_days": 30,
                                      "raw_signal": True, "raw_max_mb": 5}})
     rec = Records.from_settings(settings, VirtualClock())

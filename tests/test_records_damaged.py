@@ -370,12 +370,24 @@ def test_kept_damaged_files_follow_the_retention(tmp_path):
     orphan.write_bytes(b"old WAL")
     import time
 
+    from feedback.report import _export
+
     rec = Records(data, clock=clock)
     try:
         rec.purge_older_than(365, now_wall=time.time() + 364 * 86400)
         assert kept.exists() and orphan.exists()
         rec.purge_older_than(365, now_wall=time.time() + 366 * 86400)
-        assert not kept.exists() and not store.note_of(kept).exists() and not orphan.exists()
+        assert kept.exists() and not orphan.exists()  # no export has copied it yet
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        assert not store.exported_mark(kept).exists()
+        _export(stick, data, [])
+        assert store.exported_mark(kept).exists()
+        rec.purge_older_than(365, now_wall=time.time() + 364 * 86400)
+        assert kept.exists()
+        rec.purge_older_than(365, now_wall=time.time() + 366 * 86400)
+        assert not kept.exists() and not store.note_of(kept).exists()
+        assert not store.exported_mark(kept).exists()
     finally:
         rec.close()
 
