@@ -196,6 +196,108 @@ def test_migrate_says_the_error_when_sqlite_rolled_back_by_itself(tmp_path):
         SCHEMA_VERSION,)
 
 
+def fill_until_full(rec, first=1):
+    n = first - 1
+    while rec.problem is None:
+        for _ in range(200):
+            n += 1
+            assert rec.add(breath(float(n)))
+        rec.flush(timeout=5)
+    return n
+
+
+def test_a_stop_on_a_full_card_keeps_what_it_could_not_write_for_the_next_start(tmp_path,
+                                                                              caplog):
+    rec = Records(tmp_path, clock=VirtualClock(), max_db_bytes=64 * 1024, retry_s=0.05)
+    rec.start_session("FULL", "home", "x" * 2000, WALL)
+    rec.add(ev.Exercise(0.5, "Buikademhaling", "start", pacer="fixed"))
+    n = fill_until_full(rec)
+    rec.add(ev.Fault(7.0, "storage", detail=rec.problem))
+    waiting = rec.pending
+    assert waiting > 2
+    assert rec.close() == waiting + 1  # and the session's end
+    assert (f"{waiting + 1} events not saved at the stop (records not saved: database or "
+            "disk is full): kept in") in caplog.text
+    unsaved = tmp_path / store.UNSAVED_NAME
+    assert unsaved.is_file()
+    # the next start (room again) writes them first, in order, then removes the file
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.pending == waiting + 1 and rec.flush(timeout=10) and rec.problem is None
+    assert not unsaved.exists()
+    assert rec.start_session("NEXT", "home", "", WALL + 600) == 2
+    assert rec.close() == 0
+    db = tmp_path / DB_NAME
+    assert rows(db, "SELECT at FROM breaths WHERE session_id=1 ORDER BY id") == [
+        (float(i),) for i in range(1, n + 1)]
+    assert rows(db, "SELECT count(*) FROM breaths WHERE exercise_id=1") == [(n,)]
+    assert rows(db, "SELECT id, patient_code, end_reason FROM sessions") == [
+        (1, "FULL", "closed"), (2, "NEXT", "closed")]
+    assert rows(db, "SELECT kind, at FROM faults") == [("storage", 7.0)]
+
+
+def test_a_session_that_never_reached_the_card_comes_back_at_the_next_start(tmp_path):
+    (tmp_path / DB_NAME).mkdir()  # the database cannot be opened; its directory is fine
+    rec = Records(tmp_path, clock=VirtualClock(), retry_s=0.05)
+    rec.start_session("NONE", "home", "", WALL)
+    rec.add(breath(1.0))
+    rec.add(ev.Cue(1.5, "slower"))
+    assert not rec.flush(timeout=2) and "unable to open" in rec.problem
+    assert rec.close() == 4  # start, breath, cue, end
+    (tmp_path / DB_NAME).rmdir()
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.flush(timeout=10) and rec.problem is None
+    assert rec.close() == 0
+    db = tmp_path / DB_NAME
+    assert rows(db, "SELECT id, patient_code, started_at, end_reason FROM sessions") == [
+        (1, "NONE", WALL, "closed")]
+    assert rows(db, "SELECT at FROM breaths") == [(1.0,)]
+    assert rows(db, "SELECT kind FROM cues") == [("slower",)]
+    assert not (tmp_path / store.UNSAVED_NAME).exists()
+
+
+def test_a_stop_that_cannot_keep_the_unwritten_events_says_they_are_lost(tmp_path, caplog):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the directory should be")
+    rec = Records(blocked, clock=VirtualClock(), retry_s=60)
+    rec.start_session("LOST", "home", "", WALL)
+    rec.add(breath(1.0))
+    assert rec.close(timeout=2) == 3
+    assert "records: 3 events not saved at the stop (records not saved: " in caplog.text
+    assert "and lost: they could not be kept in" in caplog.text
+
+
+def test_export_carries_the_unsaved_events_and_wipe_erases_them(tmp_path, capsys):
+    from feedback.report import wipe
+
+    data = tmp_path / "data"
+    rec = Records(data, clock=VirtualClock())
+    rec.start_session("A", "home", "", WALL)
+    assert rec.close() == 0
+    (data / DB_NAME).rename(data / "kept.sqlite")
+    (data / DB_NAME).mkdir()
+    rec = Records(data, clock=VirtualClock(), retry_s=60)
+    rec.start_session("B", "home", "", WALL + 60)
+    assert rec.close(timeout=2) == 2
+    (data / DB_NAME).rmdir()
+    (data / "kept.sqlite").rename(data / DB_NAME)
+    export_to(tmp_path / "stick", data)
+    (folder,) = (tmp_path / "stick").glob("ademcoach-export-*")
+    assert (folder / store.UNSAVED_NAME).read_bytes() == (data / store.UNSAVED_NAME).read_bytes()
+    assert f"{store.UNSAVED_NAME}: events the unit could not write" in (
+        folder / "export.txt").read_text()
+    assert wipe(data) == 1
+    assert not (data / store.UNSAVED_NAME).exists()
+
+
+def test_an_unreadable_unsaved_file_is_left_as_it_is(tmp_path, caplog):
+    unsaved = tmp_path / store.UNSAVED_NAME
+    unsaved.write_text("not json\n")
+    rec = Records(tmp_path, clock=VirtualClock())
+    assert rec.pending == 0 and rec.close() == 0
+    assert unsaved.read_text() == "not json\n"
+    assert f"{unsaved} cannot be read" in caplog.text
+
+
 def test_unusable_data_dir_warns_then_writes_everything_once_it_is_usable(tmp_path):
     blocked = tmp_path / "data"
     blocked.write_text("a file where the directory should be")
