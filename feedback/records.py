@@ -75,7 +75,10 @@ REBUILD_WAIT_MAX_S = 300.0  # a failed replacement of a damaged database is trie
 
 def _short(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text.splitlines()[0][:80]
+    where = getattr(exc, "filename", None)
+    if where and getattr(exc, "strerror", None):  # an OSError: which file or folder
+        text = f"{text}: {where}"
+    return text.splitlines()[0][:120]
 
 
 # --- events a stop could not write (records-unsaved.jsonl) ------------------------------
@@ -171,7 +174,10 @@ class Records:
         runs on the calling thread."""
         r = settings.records
         if subdir:
-            ensure_data_dir(default_data_dir(r.data_dir))  # the base is 0700 as well
+            # The base is 0700 as well. If it cannot be made, the records below say so,
+            # as a storage fault, and the session runs on.
+            with contextlib.suppress(OSError):
+                ensure_data_dir(default_data_dir(r.data_dir))
         rec = cls(default_data_dir(r.data_dir) / subdir, clock,
                   raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
         rec.purge_older_than(r.keep_days)

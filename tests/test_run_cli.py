@@ -107,3 +107,16 @@ def test_any_command_into_a_full_disk_is_one_line_and_exit_1(sim_config, capsys,
             full.close()
     assert code == 1
     assert capsys.readouterr().err == ("ademcoach check-config: No space left on device\n")
+
+
+def test_a_records_folder_that_cannot_be_made_is_a_storage_problem_and_the_session_runs_on(
+        sim_config, tmp_path, capsys):
+    """As on the unit: the simulation exited 1 ("Not a directory") before it began."""
+    (tmp_path / "file").write_text("a file where a folder should be")
+    text = sim_config.read_text().replace(str(tmp_path / "data"), str(tmp_path / "file" / "in"))
+    sim_config.write_text(text)
+    assert main(["run", "--sim", "calm", "--headless", "--duration", "30", "--speed", "0",
+                 "--config", str(sim_config)]) == 0
+    said = capsys.readouterr()
+    assert "breaths" in said.out  # the summary: the session ran to its end
+    assert f"records not saved: Not a directory: {tmp_path / 'file' / 'in'}" in said.err
