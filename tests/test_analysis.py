@@ -1339,27 +1339,6 @@ def test_a_patient_who_starts_breathing_paradoxically_is_followed_at_once():
     assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in after)
 
 
-@pytest.mark.parametrize("rate", [4.0, 6.0])
-def test_a_belly_turning_against_the_chest_at_a_slow_pace_ends_the_hold_it_causes(rate):
-    """At the trained pace, a belly as large as the chest turns to moving against it: the
-    sum stands still until the belly's sign turns, long enough for a hold. That hold must
-    end within two breaths (it stayed on for good: the phase was not judged while the sum
-    was still), and from then every breath is found and flagged paradoxical."""
-    def belly(t, x, rng):
-        return 1.75 + (1.0 if t < 80 else -1.0) * 0.08 * x + rng.gauss(0, 0.0005)
-
-    both, peaks = _two_belts(belly, seconds=200, rate=rate)
-    events = run(BreathAnalyzer(["chest", "belly"]), both)
-    period = 60.0 / rate
-    holds = [e for e in events if isinstance(e, Hold)]
-    ends = [e for e in events if isinstance(e, HoldEnd)]
-    assert len(ends) == len(holds) and all(e.at < 80 + 2 * period for e in ends)
-    late = [p for p in peaks if p > 80 + 2 * period]
-    assert matched(exhales(events), late) == len(late)
-    after = [b for b in breaths(events) if b.start > 80 + 2 * period]
-    assert after and all(b.paradoxical for b in after)
-
-
 def test_a_belly_mirroring_the_chest_from_the_start_is_calibrated_right():
     """A belly belt mounted the other way round with the same excursion as the chest: its
     sign must be found before the normal breath is learned, or every later breath reads

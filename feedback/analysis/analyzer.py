@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, JUMP, BeltFaults
 from feedback.analysis.frontend import FrontEnd
-from feedback.analysis.holds import BAND, NEAR_SHARE, NOISE_BAND, HoldJudge
+from feedback.analysis.holds import NEAR_SHARE, HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
@@ -322,6 +322,9 @@ class BreathAnalyzer:
         period = min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
         if self._track_t0 is None:
             self._track_t0 = t
+        still = self._judge.clock.since
+        if still is not None and self._tb - still > 1.0:
+            return
         back = t - period / 8.0
         then = next((v for tt, v in self._hist if tt >= back), None)
         if then is None or None in then:  # (a belt just plugged in: not read back then)
@@ -330,15 +333,6 @@ class BreathAnalyzer:
         for i in range(2):
             lim = dets[i].amp or float("inf")
             d.append(self._sign[i] * min(max(self._good_y[i] - then[i], -lim), lim))
-        still = self._judge.clock.since
-        if still is not None and self._tb - still > 1.0:
-            # The sum is still: a hold says nothing about the phase, unless both belts
-            # move by more than the sum's own stillness band. Then they cancel in the sum
-            # (a belly turned against the chest at 4-6/min kept a hold on for good).
-            amp = self._amp_cal if self._calibrated else self._det.amp
-            if not all(abs(d[i]) > max(BAND * amp, NOISE_BAND * self._faults[i].noise)
-                       for i in range(2)):
-                return
         dt = max(t - self._tb, 0.0) if self._tb > float("-inf") else 0.0
         a = min(dt / period, 1.0)
         cov = self._cov
