@@ -297,11 +297,14 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
         own = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")
                if getattr(ex, k) is not None]
         ramp = [k for k in ("start_ratio", "progress_s") if getattr(ex, k) is not None]
-        why = "a calibration has no pacer" if ex.kind == "calibration" else \
-            "its pacer is off" if mode == "off" else ""
-        if mode == "adaptive":
-            why = "only a fixed pacer has a progression (an adaptive one finds its own way)"
-        for k in (own + ramp if mode == "off" else ramp if mode == "adaptive" else []):
+        # Keys that can never act in this exercise (not ones a pacer = "config" exercise
+        # keeps for when the main config's mode changes).
+        mine = "calibration" if ex.kind == "calibration" else ex.pacer
+        why = {"calibration": "a calibration has no pacer", "off": "its pacer is off",
+               "adaptive": "only a fixed pacer has a progression (an adaptive one finds its "
+                           "own way)"}.get(mine)
+        for k in (own + ramp if mine in ("calibration", "off") else
+                  ramp if mine == "adaptive" else []):
             out.append(Problem(path, lines.get((label, k)),
                                f"{label}.{k}: has no effect here: {why}; leave it out"))
         if mode == "off":
@@ -318,7 +321,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
             out.append(Problem(path, at, f"{label}: {problem}"))
         start = ex.start_ratio if ex.start_ratio is not None else pacer["start_ratio"]
         over = ex.progress_s if ex.progress_s is not None else pacer["progress_s"]
-        if mode == "fixed" and start and ex.duration_s and over > ex.duration_s:
+        if mode == "fixed" and start and ex.duration_s and over > ex.duration_s and ramp:
             out.append(Problem(
                 path, lines.get((label, "progress_s")) or lines.get((label, "start_ratio"))
                 or at, f"{label}: its progression takes {over:g} s (progress_s), longer than "

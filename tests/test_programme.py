@@ -199,3 +199,18 @@ def test_an_exercise_whose_pacing_cannot_run_as_written_is_a_problem(tmp_path, e
         programme_for(load_config(cfg))
     assert len(err.value.problems) == 1
     assert str(err.value.problems[0]).startswith(f"{prog}{expected}")
+
+
+@pytest.mark.parametrize("main", ['[pacer]\nmode = "off"\n', '[pacer]\nmode = "adaptive"\n',
+                                  "[pacer]\nstart_ratio = 1.0\nprogress_s = 240\n"])
+def test_keys_kept_for_the_main_configs_pacer_are_no_problem(tmp_path, main):
+    """An exercise that follows the main config's pacer keeps its rhythm and progression
+    for when that pacer is on; a progression set in the main config may outlast a short
+    exercise. Neither may stop the unit from starting (a review found both refused)."""
+    (tmp_path / "programs").mkdir()
+    write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + 'pacer = "config"\n'
+          'inhale_s = 4\nexhale_s = 6\nstart_ratio = 1\nprogress_s = 30\n', "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n' + main, "ademcoach.toml")
+    assert programme_for(load_config(cfg)).exercises[0].pacer == "config"
+    shipped = write(tmp_path, main.replace('mode = "off"', 'mode = "fixed"'), "clinic.toml")
+    assert programme_for(load_config(shipped)).key == "clinic"
