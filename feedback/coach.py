@@ -116,6 +116,7 @@ class Coach:
         self._lost_s = 0.0
         self._fault_from: float | None = None
         self._stopped_at: float | None = None  # when the clock last stopped (pause, ...)
+        self._ex_mode = "off"  # the pacer mode the running exercise began with
         self.recal_since: float | None = None
         self._seen_uncalibrated = False
         self._pending = None
@@ -197,6 +198,11 @@ class Coach:
             self._lost_s += max(t - self._fault_from, 0.0)
             self.rules.skip(self._fault_from, t)
             self._fault_from = None
+            if self.pacer is not None and self.pacer.progression:
+                # The progression follows the exercise's clock, which stood still: on from
+                # where it was (it ran on, then a pause took it back by the fault's length).
+                ex = self.programme.exercises[self.index]
+                self.pacer.retarget(self.pacer.base, self._progression_at(ex, t), t)
 
     def _running(self) -> bool:
         return self.mode == "exercise" and self.recal_since is None
@@ -266,8 +272,13 @@ class Coach:
         return None
 
     def _make_pacer(self, t: float) -> Pacer | None:
+        """The exercise's pacer from ``t`` (its start, a resume, the end of a
+        recalibration), in the mode it began with: a reload changes a mode only from the
+        next exercise (a pause or a recalibration switched it mid-exercise, while the
+        record said otherwise)."""
         ex = self.programme.exercises[self.index]
-        mode, pattern, _start, _over, limits = self._pacing(ex)
+        _mode, pattern, _start, _over, limits = self._pacing(ex)
+        mode = self._ex_mode
         if mode == "off":
             return None
         progression = self._progression_at(ex, t) if mode == "fixed" else None
@@ -311,6 +322,7 @@ class Coach:
         self.recal_since = None
         self._seen_uncalibrated = False  # a calibration exercise must measure anew
         self.pacer = None
+        self._ex_mode = self._pacer_mode(ex)
         self.pacer = self._make_pacer(t)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
                                                     if ex.cue_on(k)], t0=t,
@@ -322,7 +334,7 @@ class Coach:
         # The target the exercise leads to, as the analysis measures it (pauses counted).
         goal = self.pacer.goal()
         return [Exercise(at=t, name=ex.name_nl, phase="start", kind=ex.kind,
-                         name_en=ex.name_en, pacer=self._pacer_mode(ex),
+                         name_en=ex.name_en, pacer=self._ex_mode,
                          target_ratio=goal.effective_ratio, target_rate_bpm=goal.rate_bpm)]
 
     def stop(self, t: float) -> list[Event]:

@@ -543,3 +543,56 @@ def test_good_counts_only_practice_not_a_pause(clinic):
     good = [c.at for c in drive(coach, begun + 100.0, begun + 130.0)
             if isinstance(c, Cue) and c.kind == "good"]
     assert good and good[0] == pytest.approx(begun + 120.0, abs=1.0)
+
+
+def test_a_new_pacer_mode_waits_for_the_next_exercise_through_pause_and_recalibration(clinic):
+    """'ribs' follows the main config's pacer (fixed). The therapist switches the main
+    pacer off, then to adaptive: the running exercise keeps its fixed pacer through a
+    pause and a recalibration (they switched it, while its record said 'fixed')."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    coach.button("next", 21.0)
+    assert coach.exercise.id == "ribs" and coach.pacer and not coach.pacer.adaptive
+    for mode in ("off", "adaptive"):
+        new = defaults()
+        new.pacer["mode"] = mode
+        coach.apply_settings(new)
+        coach.feed(Breath(at=30.0, start=21.5, peak=25.0, end=30.0, inhale_s=3.5,
+                          exhale_s=5.0, depth=1.0, rate_bpm=7.0))
+        assert coach.settings is new
+        coach.button("start_pause", 31.0)
+        coach.button("start_pause", 32.0)
+        assert coach.pacer is not None and not coach.pacer.adaptive
+        coach.button("recalibrate", 33.0)
+        drive(coach, 33.0, 50.0)
+        assert coach.recal_since is None
+        assert coach.pacer is not None and not coach.pacer.adaptive
+    coach.button("next", 60.0)  # a new session: its 'ribs' runs the adaptive pacer
+    while coach.mode != "idle":
+        coach.button("next", 61.0)
+    coach.button("start_pause", 62.0)
+    coach.button("next", 63.0)
+    assert coach.exercise.id == "belly_lying"  # (its own pacer: fixed)
+    coach.button("next", 64.0)
+    assert coach.exercise.id == "ribs" and coach.pacer.adaptive
+
+
+def test_a_progression_stands_still_with_the_exercise_clock_during_a_fault(clinic):
+    """'belly_lying' goes from 1:1 to 1:2 over 180 s of exercise. A minute of belt fault
+    stops its clock; the progression must not run on meanwhile (it did, and a pause then
+    took the ratio back by that minute, a sudden shorter exhale)."""
+    a, b = _twins(clinic, defaults)
+    drive(a, 20.0, 50.0)
+    drive(b, 20.0, 50.0)
+    b.feed(Fault(at=50.0, kind="disconnected", belt="belly"))
+    drive(b, 50.0, 110.0)
+    b.feed(FaultEnd(at=110.0, kind="disconnected", belt="belly"))
+    drive(a, 50.0, 110.0)
+    drive(b, 110.0, 170.0)
+    ratio = b.pacer.current(170.0).ratio
+    assert b.elapsed(170.0) == pytest.approx(a.elapsed(110.0), abs=0.1)
+    # the same exercise time without the fault (a cycle, 0.06 of ratio, apart at most)
+    assert ratio == pytest.approx(a.pacer.current(110.0).ratio, abs=0.06)
+    b.button("start_pause", 170.0)
+    b.button("start_pause", 171.0)
+    drive(b, 171.0, 183.0)
+    assert b.pacer.current(183.0).ratio >= ratio - 0.01  # no step back after a pause
