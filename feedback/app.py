@@ -20,13 +20,12 @@ import datetime as dt
 import logging
 import signal
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from feedback import events as ev
-from feedback.config import ConfigError
 from feedback.loop import Loop
+from feedback.reload import config_record
 
 log = logging.getLogger(__name__)
 
@@ -369,38 +368,6 @@ class Session:
         self.loop.run()
         self._end_record(self.stop_reason)
         return self.stop_reason
-
-
-def read_text(path) -> str:
-    """A file's text, or "" when it cannot be read (for the record of the config)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError:
-        return ""
-
-
-def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
-    """The config a session is recorded with: the file as in force, the keys changed in it
-    that wait for a restart (with the values still in force), and the programme file it
-    chooses, as comments (the whole stays one valid TOML file)."""
-    text = read_text(path)
-    if not_yet:
-        text += "\n# Changed in this file, but in force only after a restart; in force now:\n"
-        for key in not_yet:
-            section, name = key.split(".", 1)
-            text += f"#   {key} = {settings[section][name]!r}\n"
-    try:
-        from feedback.programme import find
-
-        prog = find(settings.programme.name, Path(path).parent)
-    except ConfigError:
-        prog = None
-    if prog is not None:
-        body = read_text(prog)
-        text += f"\n# Programme file {prog}, as in force:\n" + "".join(
-            f"# {line}\n" for line in body.splitlines())
-    return text
 
 
 def install_signal_handlers(session: Session) -> None:

@@ -351,7 +351,12 @@ def parse_toml(path) -> tuple[dict, str]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ConfigError([Problem(path, line, "not a text file (contains NUL bytes)")])
-    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save
+    return parse_toml_text(text.removeprefix("\ufeff"), path)  # (a byte-order mark, as
+    # some Windows editors save)
+
+
+def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
+    """Parse TOML ``text`` (from ``path``); problems become a ConfigError with the line."""
     if not text.strip():
         raise ConfigError([Problem(path, None, "the file is empty: expected TOML settings")])
     try:

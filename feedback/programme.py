@@ -35,6 +35,7 @@ from feedback.config import (
     key_lines,
     pace_problem,
     parse_toml,
+    parse_toml_text,
     rate_problem,
     validate_table,
 )
@@ -202,6 +203,16 @@ def load_programme(path, key: str | None = None) -> Programme:
     """Read and check a programme file. Raises ConfigError listing every problem."""
     path = os.fspath(path)
     data, text = parse_toml(path)
+    return _programme(data, text, path, key)
+
+
+def programme_from_text(text: str, path: str, key: str | None = None) -> Programme:
+    """A programme from its text (as a session's record keeps it), checked as a file."""
+    data, text = parse_toml_text(text, path)
+    return _programme(data, text, path, key)
+
+
+def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
     lines = _exercise_lines(text)
     lines.update({k: v for k, v in key_lines(text).items() if k[0] != "exercise"})
     problems: list[Problem] = []

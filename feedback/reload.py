@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback.config import ConfigError, Section, Settings, load_config
-from feedback.programme import Programme, programme_for
+from feedback.programme import Programme, find, programme_for
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,54 @@ RESTART_KEYS: dict[str, tuple[str, ...] | None] = {
     "analysis": ("polarity",),  # the belts' signs are judged from the first breaths on
     "records": None,  # the store is opened at start
 }
+
+
+PROGRAMME_MARK = "# Programme file "  # ... then the file's lines, each behind "# "
+
+
+def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
+    """The config a session is recorded with: the file as in force, the keys changed in it
+    that wait for a restart (with the values still in force), and the programme file it
+    chooses, as comments (the whole stays one valid TOML file; ``stored_programme``
+    reads the programme back)."""
+    text = _read_text(path)
+    if not_yet:
+        text += "\n# Changed in this file, but in force only after a restart; in force now:\n"
+        for key in not_yet:
+            section, name = key.split(".", 1)
+            text += f"#   {key} = {settings[section][name]!r}\n"
+    try:
+        prog = find(settings.programme.name, Path(path).parent)
+    except ConfigError:
+        prog = None
+    if prog is not None:
+        body = _read_text(prog)
+        text += f"\n{PROGRAMME_MARK}{prog}, as in force:\n" + "".join(
+            f"# {line}\n" for line in body.splitlines())
+    return text
+
+
+def stored_programme(config_text: str) -> str | None:
+    """The programme file's text kept in a session's config (``config_record``), or None
+    (a record made before it was kept)."""
+    at = config_text.find("\n" + PROGRAMME_MARK)
+    if at < 0:
+        return None
+    lines = config_text[at + 1:].splitlines()[1:]
+    out = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        out.append(line[2:] if line.startswith("# ") else line[1:])
+    return "\n".join(out) + "\n"
+
+
+def _read_text(path) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return ""
 
 
 def load_all(path) -> tuple[Settings, Programme]:

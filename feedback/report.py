@@ -42,6 +42,7 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.cues import CORRECTIONS
 from feedback.errors import AdemError
+from feedback.reload import stored_programme
 from feedback.store import (
     DB_NAME,
     SIMULATED,
@@ -324,6 +325,7 @@ class Session:
     ratio_target: float  # the config's pacer, for breaths without a recorded target
     daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
     hold_after_s: float = HOLD_AFTER_S  # [analysis] hold_after_s when it was recorded
+    programme_text: str | None = None  # the programme file in force (records since 2026-11)
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
     cues: list = field(default_factory=list)  # (t, kind), praise included
@@ -491,7 +493,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         span = max(0.0, t1 - t0)
         fallback, daily = _targets(cfg)
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
-                    _hold_after(cfg), span_minutes=span / 60.0)
+                    _hold_after(cfg), stored_programme(cfg or ""), span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
         s.shares = [b[5:] for b in breaths if b[5] is not None]
@@ -765,24 +767,27 @@ def hold_thresholds(sessions, lang: str = "en",
                     config_dir: Path | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """The hold thresholds that applied in ``sessions``: per programme (its name in
     ``lang``) the exercises done with hold warnings on and their threshold in seconds
-    ('8', or '4-6' when the config's changed between sessions). Read from the programme
-    files as they are now (next to the config in ``config_dir``, else shipped), since the
-    records do not keep them; an exercise whose programme or name is no longer found
-    there is left out (nothing said rather than a guess)."""
-    from feedback.programme import find, load_programme
+    ('8', or '4-6' when they differed between sessions). From the programme in force,
+    kept with each session's config; for older records from the programme files as they
+    are now (next to the config in ``config_dir``, else shipped). An exercise whose
+    programme or name is not found is left out (nothing said rather than a guess)."""
+    from feedback.programme import find, load_programme, programme_from_text
 
     found: dict = {}
     by: dict[str, dict[str, list[float]]] = {}
     for s in sessions:
-        if s.programme not in found:
-            found[s.programme] = None
-            if re.fullmatch(SCHEMA["programme"]["name"].pattern, s.programme):
-                try:
+        key = (s.programme, s.programme_text)
+        if key not in found:
+            found[key] = None
+            try:
+                if s.programme_text is not None:
+                    found[key] = programme_from_text(s.programme_text, "<record>", s.programme)
+                elif re.fullmatch(SCHEMA["programme"]["name"].pattern, s.programme):
                     path = find(s.programme, config_dir)
-                    found[s.programme] = load_programme(path, s.programme) if path else None
-                except (ConfigError, OSError):
-                    pass  # a broken or unreadable programme file: unknown
-        programme = found[s.programme]
+                    found[key] = load_programme(path, s.programme) if path else None
+            except (ConfigError, OSError):
+                pass  # a broken or unreadable programme: unknown
+        programme = found[key]
         if programme is None:
             continue
         for e in s.exercises:

@@ -219,13 +219,13 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback import events as ev
     from feedback import notify
     from feedback.analysis import BreathAnalyzer
-    from feedback.app import Session, SessionClock, config_record, status_line
+    from feedback.app import Session, SessionClock, status_line
     from feedback.cli import drop_stdout
     from feedback.coach import Coach
     from feedback.display import Display, ReopeningDisplay
     from feedback.exportnote import ExportWatcher
     from feedback.records import Records
-    from feedback.reload import ConfigWatcher
+    from feedback.reload import ConfigWatcher, config_record
     from feedback.sound import Sound
     from feedback.store import SIMULATED, default_data_dir
 

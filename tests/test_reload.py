@@ -158,7 +158,7 @@ def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_
     values still in force noted, and the programme file it chooses, as one TOML file."""
     import tomllib
 
-    from feedback.app import config_record
+    from feedback.reload import config_record
 
     w = ConfigWatcher(cfg, load_config(cfg))
     edit(cfg, 'polarity = "normal"', 'polarity = "inverted"')

@@ -1450,3 +1450,27 @@ def test_the_calendar_without_a_code_cannot_overwrite_a_real_codes(tmp_path, mon
     assert titles == {"calendar.png": "Practice calendar, patient -",
                       "calendar-none.png": "Practice calendar, patient none"}
     assert {"calendar.png", "calendar-none.png"} <= {p.name for p in out.glob("*.png")}
+
+
+def test_the_hold_thresholds_are_those_kept_with_the_session(tmp_path, monkeypatch):
+    """A session records the programme in force with its config: the note quotes that,
+    not the programme file as edited since, nor nothing when the file is gone."""
+    from feedback.config import load_config
+    from feedback.reload import config_record
+
+    (tmp_path / "programs").mkdir()
+    prog = tmp_path / "programs" / "eigen.toml"
+    prog.write_text('[programme]\nname_nl = "Eigen"\nname_en = "Own"\n'
+                    '[[exercise]]\nid = "a"\nname_nl = "Zitten"\nname_en = "Sitting"\n'
+                    'duration_s = 60\nhold_after_s = 6.0\n')
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text('[programme]\nname = "eigen"\n')
+    kept = config_record(cfg, load_config(cfg))
+    home_session(tmp_path / "data", config=kept, programme="eigen",
+                 exercises=(("Zitten", "breathing"),))
+    prog.write_text(prog.read_text().replace("hold_after_s = 6.0", "hold_after_s = 9.0"))
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    assert "  Own: Sitting 6 s\n" in (out / "summary.txt").read_text()
+    prog.unlink()
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    assert "  Own: Sitting 6 s\n" in (out / "summary.txt").read_text()
