@@ -651,6 +651,8 @@ def session_rows(sessions) -> list[dict]:
                 k for _, k in s.corrections).items())),
             "praise": len(s.praise),
             "faults": len(s.faults),
+            "fault_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
+                k for *_, k in s.faults).items())),
             "belly_pct": _f(belly_pct(s.shares), 0),
             "paradoxical_pct": _f(paradoxical_pct(s.shares), 0),
         })
@@ -733,7 +735,7 @@ def write_csv(path: Path, rows: list[dict], header: list[str]) -> None:
 SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
                 "length_minutes", "end", "exercises", "breaths", "breaths_per_min", "ratio",
                 "ratio_target", "ratio_trend", "holds", "holds_by_exercise", "cues",
-                "cue_kinds", "praise", "faults", "belly_pct", "paradoxical_pct"]
+                "cue_kinds", "praise", "faults", "fault_kinds", "belly_pct", "paradoxical_pct"]
 EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
                  "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
