@@ -198,7 +198,8 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     surf = pygame.Surface(SESSION_SIZE)
     surf.fill(BG)
     title = say("chart.title", lang, id=s.id, start=f"{s.start_local:%Y-%m-%d %H:%M}",
-                minutes=num(tenths_down(s.minutes), lang, 1), code=s.patient or "-",
+                minutes=num(tenths_down(s.minutes), lang, 1),
+                code=s.patient or say("no_code", lang),
                 programme=programme_name(s.programme, lang))
     cut = say("interrupted", lang) if s.end_reason == "interrupted" else ""
     right = 780 - (font(20).size(cut)[0] + 12 if cut else 0)
@@ -339,7 +340,7 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
     # "met" as days.csv and summary.txt decide it (on the unrounded minutes)
     met_days = {dt.date.fromisoformat(d["date"]) for d in days if d["target_met"] == "yes"}
     met = len(met_days)
-    title = say("cal.title", lang, code=patient or "-")
+    title = say("cal.title", lang, code=patient or say("no_code", lang))
     days_text = count(len(minutes), lang)
     line = say("cal.line" if at_home else "cal.line_clinic", lang, target=target_text,
                met=met, days=days_text, first=_day(first, lang),

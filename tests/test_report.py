@@ -1450,7 +1450,7 @@ def test_the_calendar_without_a_code_cannot_overwrite_a_real_codes(tmp_path, mon
 
     monkeypatch.setattr(report_charts, "calendar_chart", calendar)
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
-    assert titles == {"calendar.png": "Practice calendar, patient -",
+    assert titles == {"calendar.png": "Practice calendar, patient (no code)",
                       "calendar-none.png": "Practice calendar, patient none"}
     assert {"calendar.png", "calendar-none.png"} <= {p.name for p in out.glob("*.png")}
 
