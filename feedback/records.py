@@ -16,11 +16,6 @@ backlog in order and are retried every ``retry_s`` until they are written; they 
 only if power fails before storage recovers. When the backlog is full ``add`` returns
 False and counts the event in ``dropped``: that event was never acknowledged.
 
-A stop (``close``) with events still unwritten says how many and why, and keeps them in
-``records-unsaved.jsonl`` next to the database (JSON lines, written whole and renamed
-into place); the next start puts them first in the backlog and removes the file once
-they are committed. If that file cannot be written either, the log says they are lost.
-
 A damaged database file (``store.is_damaged``: found by the check at start or while
 writing) is not written to again. ``store.rebuild`` builds a new database next to it:
 the running sessions and exercises get their rows back first, then every row that can
@@ -40,9 +35,7 @@ import collections
 import contextlib
 import dataclasses
 import itertools
-import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -53,14 +46,12 @@ from feedback.clock import MonotonicClock
 from feedback.rawsignal import RawSignalLog
 from feedback.store import (
     DB_NAME,
-    UNSAVED_NAME,
     Damaged,
     StorageError,
     connect,
     default_data_dir,
     ensure_data_dir,
     finish_rebuild,
-    fsync_dir,
     is_damaged,
     note_of,
     purge,
@@ -79,24 +70,6 @@ def _short(exc: BaseException) -> str:
     if where and getattr(exc, "strerror", None):  # an OSError: which file or folder
         text = f"{text}: {where}"
     return text.splitlines()[0][:120]
-
-
-# --- events a stop could not write (records-unsaved.jsonl) ------------------------------
-
-
-def _item_to_json(item) -> dict:
-    if item[0] == "event":
-        return {"op": "event", "session": item[1], "event": item[2].to_dict()}
-    return {"op": item[0], "session": item[1], "values": list(item[2:])}
-
-
-def _item_from_json(data: dict) -> tuple:
-    op, handle = data["op"], int(data["session"])
-    if op == "event":
-        return ("event", handle, ev.from_dict(data["event"]))
-    if op not in ("start", "end"):
-        raise ValueError(f"unknown entry {op!r}")
-    return (op, handle, *data["values"])
 
 
 # --- the writer -------------------------------------------------------------------------
@@ -161,8 +134,6 @@ class Records:
         self._state = _State()
         self._conn: sqlite3.Connection | None = None
         self._handles = itertools.count(self._first_handle())
-        self._unsaved_left = 0  # backlog items read back from UNSAVED_NAME, not yet written
-        self._read_unsaved()
         self._thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
         self._thread.start()
 
@@ -332,84 +303,14 @@ class Records:
 
     def close(self, timeout: float = 5.0) -> int:
         """End the open session, write what is left, stop the writer.
-        Returns how many acknowledged events could not be stored in the database (0
-        normally); those are logged and kept in ``UNSAVED_NAME`` for the next start."""
+        Returns how many acknowledged events could not be stored (0 normally)."""
         if self._current is not None:
             self.end_session("closed")
         with self._cv:
             self._stop = True
             self._cv.notify()
         self._thread.join(timeout)
-        left = len(self._backlog)
-        if left:
-            self._keep_unsaved(left)
-        return left
-
-    def _keep_unsaved(self, left: int) -> None:
-        """At a stop: say that ``left`` events were not written, and keep them in a file
-        next to the database for the next start (``_read_unsaved``)."""
-        why = self._db_problem or "the records were still being written"
-        if self._thread.is_alive():  # a slow card: the writer may still commit them
-            log.error("records: %d events not saved at the stop (%s); still being written "
-                      "when the program ended", left, why)
-            return
-        path = self.data_dir / UNSAVED_NAME
-        tmp = path.with_name(f".{UNSAVED_NAME}.tmp")
-        st = self._state
-        sessions = {str(h): {"id": sid, "exercise": st.exercise.get(h),
-                             "open": list(st.open[h][2:]) if h in st.open else None,
-                             "ex_start": st.ex_start[h].to_dict() if h in st.ex_start else None}
-                    for h, sid in st.rows.items()}
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps({"unsaved": len(self._backlog), "sessions": sessions}) + "\n")
-                for item in self._backlog:
-                    fh.write(json.dumps(_item_to_json(item), ensure_ascii=False) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            fsync_dir(self.data_dir)
-        except (OSError, TypeError, ValueError) as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            log.error("records: %d events not saved at the stop (%s) and lost: they could not "
-                      "be kept in %s either: %s", left, why, path, _short(exc))
-            return
-        log.warning("records: %d events not saved at the stop (%s): kept in %s, written into "
-                    "the records at the next start", left, why, path)
-
-    def _read_unsaved(self) -> None:
-        """At the start: events a stop could not write go first in the backlog. Their file
-        is removed once they are committed (``_write``); one that cannot be read is left
-        as it is, and said."""
-        path = self.data_dir / UNSAVED_NAME
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            head = json.loads(lines[0])
-            items = [_item_from_json(json.loads(line)) for line in lines[1:] if line.strip()]
-            known = {int(h): s for h, s in head["sessions"].items()}
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-            log.error("records: %s cannot be read (%s): left as it is", path, _short(exc))
-            return
-        handles: dict[int, int] = {}
-        st = self._state
-        for n, (old, s) in enumerate(known.items(), 1):  # sessions already in the database:
-            h = handles[old] = -n  # their handles never become ids, so they need none free
-            st.rows[h], st.exercise[h] = int(s["id"]), s.get("exercise")
-            if s.get("open"):
-                st.open[h] = ("start", h, *s["open"])
-            if s.get("ex_start"):
-                st.ex_start[h] = ev.from_dict(s["ex_start"])
-        for item in items:  # a session that began unsaved gets the next id, as a new one
-            if item[1] not in handles:
-                handles[item[1]] = next(self._handles)
-        self._backlog.extend((i[0], handles[i[1]], *i[2:]) for i in items)
-        self.accepted += len(items)
-        self._unsaved_left = len(items)
-        log.warning("records: %d events left unsaved at the last stop are written now (from "
-                    "%s)", len(items), path)
+        return len(self._backlog)
 
     def purge_older_than(self, days: float, now_wall: float | None = None) -> int:
         """Delete exported sessions older than ``days`` (retention), and kept damaged
@@ -549,24 +450,10 @@ class Records:
             for _ in batch:
                 self._backlog.popleft()
             self.committed += len(batch)
-        if self._unsaved_left:
-            self._unsaved_left = max(0, self._unsaved_left - len(batch))
-            if not self._unsaved_left:
-                self._unsaved_written()
         if self._db_problem:
             log.info("records saved again after: %s", self._db_problem)
             self._db_problem = None
         return True
-
-    def _unsaved_written(self) -> None:
-        path = self.data_dir / UNSAVED_NAME
-        try:
-            path.unlink(missing_ok=True)
-            fsync_dir(self.data_dir)
-        except OSError as exc:  # the next start would write them a second time
-            log.error("records: %s is written but could not be removed: %s", path, _short(exc))
-            return
-        log.info("records: the events left unsaved at the last stop are written")
 
     def _replace_damaged(self, exc: BaseException) -> bool:
         """Replace the damaged database by a new one with what can still be read of it

@@ -46,7 +46,6 @@ from feedback.reload import stored_programme
 from feedback.store import (
     DB_NAME,
     SIMULATED,
-    UNSAVED_NAME,
     StorageError,
     complete_sessions,
     connect,
@@ -1311,11 +1310,6 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             if note_of(f).exists():
                 shutil.copyfile(note_of(f), tmp / note_of(f).name)
             notes.append(f"{f.name}: a damaged database set aside by the unit, copied as it is")
-        unsaved = data_dir / UNSAVED_NAME
-        if unsaved.exists():
-            shutil.copyfile(unsaved, tmp / UNSAVED_NAME)
-            notes.append(f"{UNSAVED_NAME}: events the unit could not write at its last stop "
-                         "(a full card); it writes them into the records when it starts")
         raw = data_dir / "raw"
         if raw.is_dir():
             (tmp / "raw").mkdir()
@@ -1386,7 +1380,6 @@ def wipe(data_dir: Path, damaged: list | None = None) -> int:
             shred(f)
             if f.suffix == ".sqlite":
                 gone.append(f.name)
-    shred(data_dir / UNSAVED_NAME)  # events a stop could not write
     shutil.rmtree(data_dir / "raw", ignore_errors=True)
     return n
 

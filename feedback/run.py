@@ -285,7 +285,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         yield session
     finally:
         if records is not None:
-            records.close()  # logs what it could not write, and keeps it for the next start
+            records.close()
         if events_file is not None:
             try:
                 events_file.close()

@@ -30,7 +30,6 @@ from pathlib import Path
 log = logging.getLogger("ademcoach.records")
 
 DB_NAME = "records.sqlite"
-UNSAVED_NAME = "records-unsaved.jsonl"  # events a stop left unwritten (records.py)
 SIMULATED = "simulated"  # a directory below the data directory: sessions of run --sim
 UNIT_DATA_DIR = Path("/var/lib/ademcoach")
 
