@@ -13,7 +13,8 @@ True. While storage works, an acknowledged event is committed within
 ``commit_every_s`` plus the time of one batch, well inside 2 s. While storage fails (disk
 full, read-only, directory missing) ``problem`` says so, acknowledged events stay in the
 backlog in order and are retried every ``retry_s`` until they are written; they are lost
-only if power fails before storage recovers. When the backlog is full ``add`` returns
+if power fails before storage recovers, or at a stop while it still fails (``close``
+logs how many). When the backlog is full ``add`` returns
 False and counts the event in ``dropped``: that event was never acknowledged.
 
 A damaged database file (``store.is_damaged``: found by the check at start or while
@@ -151,7 +152,8 @@ class Records:
                 ensure_data_dir(default_data_dir(r.data_dir))
         rec = cls(default_data_dir(r.data_dir) / subdir, clock,
                   raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
-        rec.purge_older_than(r.keep_days)
+        rec.purge_older_than(r.keep_days, exported_only=not subdir)  # (no export takes
+        # simulated sessions: they go by age, as all sessions did before exports counted)
         return rec
 
     def _first_handle(self) -> int:
@@ -301,25 +303,34 @@ class Records:
             self._drop_conn = True
             self._cv.notify()
 
-    def close(self, timeout: float = 5.0) -> int:
-        """End the open session, write what is left, stop the writer.
-        Returns how many acknowledged events could not be stored (0 normally)."""
+    def close(self, timeout: float = 15.0) -> int:
+        """End the open session, write what is left, stop the writer (waiting longer than
+        SQLite waits for a lock another process holds: a report or a wipe reading the
+        records). Returns how many acknowledged events could not be stored (0 normally);
+        they are lost with the program, and the log says how many and why."""
         if self._current is not None:
             self.end_session("closed")
         with self._cv:
             self._stop = True
             self._cv.notify()
         self._thread.join(timeout)
-        return len(self._backlog)
+        left = len(self._backlog)
+        if left:
+            why = self._db_problem or "the records were still being written"
+            log.error("records: %d events not saved at the stop and lost (%s)", left, why)
+        return left
 
-    def purge_older_than(self, days: float, now_wall: float | None = None) -> int:
+    def purge_older_than(self, days: float, now_wall: float | None = None,
+                         exported_only: bool = True) -> int:
         """Delete exported sessions older than ``days`` (retention), and kept damaged
         databases set aside before then that an export copied. What is older but not
         exported yet is kept, and logged: the wall clock of a unit without a clock chip
-        may have been wrong (``store.purge``). Returns how many sessions; 0 on failure."""
+        may have been wrong (``store.purge``). Without ``exported_only`` (the simulated
+        sessions' records) all that is older goes. Returns how many sessions; 0 on
+        failure."""
         now_wall = time.time() if now_wall is None else now_wall
         try:
-            waiting = purge_damaged(self.data_dir, days, now_wall)
+            waiting = purge_damaged(self.data_dir, days, now_wall, exported_only)
         except OSError as exc:
             log.warning("records: retention of damaged files failed: %s", exc)
         else:
@@ -331,15 +342,15 @@ class Records:
         except (sqlite3.Error, StorageError, OSError):
             return 0
         try:
-            n, kept = purge(conn, days, now_wall)
+            n, kept = purge(conn, days, now_wall, exported_only)
         except sqlite3.Error as exc:
             log.warning("records: retention purge failed: %s", exc)
             return 0
         finally:
             conn.close()
         if n:
-            log.info("records: %d exported session(s) older than keep_days (%g days) erased",
-                     n, days)
+            log.info("records: %d %ssession(s) older than keep_days (%g days) erased", n,
+                     "exported " if exported_only else "", days)
         if kept:
             log.warning("records: %d session(s) older than keep_days (%g days) kept: not "
                         "exported yet (the retention erases them after an export)", kept, days)

@@ -215,15 +215,18 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     return old
 
 
-def purge(conn: sqlite3.Connection, days: float, now_wall: float) -> tuple[int, int]:
+def purge(conn: sqlite3.Connection, days: float, now_wall: float,
+          exported_only: bool = True) -> tuple[int, int]:
     """Delete the exported sessions that started more than ``days`` ago (by the wall
     clock, which on a unit without a clock chip can be set wrong: a session not yet
-    exported is never deleted, so a wrong clock cannot erase the only copy).
+    exported is never deleted, so a wrong clock cannot erase the only copy). Without
+    ``exported_only`` (simulated sessions: no export takes them) every old one goes.
     Returns (deleted, kept because not exported)."""
     cutoff = now_wall - days * 86400.0
+    only = " AND exported_at IS NOT NULL" if exported_only else ""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        n = conn.execute("DELETE FROM sessions WHERE started_at < ? AND exported_at IS NOT NULL",
+        n = conn.execute(f"DELETE FROM sessions WHERE started_at < ?{only}",
                          (cutoff,)).rowcount
         kept = conn.execute("SELECT count(*) FROM sessions WHERE started_at < ?",
                             (cutoff,)).fetchone()[0]
@@ -354,7 +357,7 @@ def fsync_dir(path) -> None:
         os.close(fd)
 
 
-def purge_damaged(data_dir, days: float, now_wall: float) -> int:
+def purge_damaged(data_dir, days: float, now_wall: float, exported_only: bool = True) -> int:
     """Erase kept damaged databases set aside more than ``days`` ago (retention: every
     session in them is older) that an export has copied (``exported_mark``), and a kept
     WAL as old without its file. Returns how many kept databases were not erased only
@@ -364,7 +367,7 @@ def purge_damaged(data_dir, days: float, now_wall: float) -> int:
     for kept in damaged_files(data_dir):
         if set_aside_at(kept) >= cutoff:
             continue
-        if not exported_mark(kept).exists():
+        if exported_only and not exported_mark(kept).exists():
             waiting += 1
             continue
         shred_db(kept)

@@ -1,8 +1,10 @@
 """Session records: round trip, migrations, storage failures, raw signal, retention."""
 
+import logging
 import os
 import sqlite3
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -574,3 +576,45 @@ def test_schema_2_gets_the_exercise_columns_keeping_old_rows_unknown(tmp_path):
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 3
     assert rows(db, "SELECT name, pacer, target_ratio, active_s, in_sync FROM exercises") == [
         ("Oud", None, None, None, None)]
+
+
+def test_a_stop_while_the_card_is_full_says_how_many_events_are_lost(tmp_path, caplog):
+    """close() returned the count and nobody looked: the loss was silent."""
+    caplog.set_level(logging.ERROR, logger="ademcoach.records")
+    rec = Records(tmp_path, clock=VirtualClock(), max_db_bytes=64 * 1024, retry_s=0.05)
+    rec.start_session("FULL", "home", "x" * 2000, WALL)
+    n = 0
+    while rec.problem is None:
+        for _ in range(200):
+            n += 1
+            rec.add(breath(float(n)))
+        rec.flush(timeout=5)
+    left = rec.close(timeout=2)
+    assert left > 0
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert said == (f"records: {left} events not saved at the stop and lost "
+                    "(records not saved: database or disk is full)")
+
+
+
+def test_simulated_sessions_go_by_age_as_no_export_takes_them(tmp_path):
+    """`export` never copies the simulated records, so waiting for an export kept them
+    for good (they carry the patient code of the config they ran with)."""
+    from feedback.config import defaults
+    from feedback.store import SIMULATED
+
+    settings = defaults()
+    settings.records["data_dir"] = str(tmp_path / "data")
+    settings.records["keep_days"] = 1
+    sim = tmp_path / "data" / SIMULATED
+    with Records(sim, clock=VirtualClock()) as rec:
+        for day in (30, 0):
+            rec.start_session("P042", "home", "", time.time() - day * 86400)
+            rec.end_session()
+    Records.from_settings(settings, VirtualClock(), subdir=SIMULATED).close()
+    assert len(rows(sim / DB_NAME, "SELECT id FROM sessions")) == 1
+    with Records(tmp_path / "data", clock=VirtualClock()) as rec:  # the patient's: kept
+        rec.start_session("P042", "home", "", time.time() - 30 * 86400)
+        rec.end_session()
+    Records.from_settings(settings, VirtualClock()).close()
+    assert len(rows(tmp_path / "data" / DB_NAME, "SELECT id FROM sessions")) == 1
