@@ -113,8 +113,9 @@ def test_newer_schema_is_refused_without_touching_it(tmp_path):
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
 
 
-def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
-    # max_page_count makes SQLite really run out of room (SQLITE_FULL), like a full card
+def filled(tmp_path) -> tuple[Records, int]:
+    """Records whose database runs out of room (max_page_count makes SQLite really give
+    SQLITE_FULL, like a full card), and how many breaths were added till it did."""
     rec = Records(tmp_path, clock=VirtualClock(), max_db_bytes=64 * 1024, retry_s=0.05)
     rec.start_session("FULL", "home", "x" * 2000, WALL)
     n = 0
@@ -123,6 +124,11 @@ def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
             n += 1
             assert rec.add(breath(float(n)))
         rec.flush(timeout=5)
+    return rec, n
+
+
+def test_full_database_warns_keeps_backlog_and_recovers(tmp_path):
+    rec, n = filled(tmp_path)
     assert "full" in rec.problem
     (fault,) = rec.storage_events(7.0)
     assert (fault.kind, fault.at, fault.detail) == ("storage", 7.0, rec.problem)
@@ -581,14 +587,7 @@ def test_schema_2_gets_the_exercise_columns_keeping_old_rows_unknown(tmp_path):
 def test_a_stop_while_the_card_is_full_says_how_many_events_are_lost(tmp_path, caplog):
     """close() returned the count and nobody looked: the loss was silent."""
     caplog.set_level(logging.ERROR, logger="ademcoach.records")
-    rec = Records(tmp_path, clock=VirtualClock(), max_db_bytes=64 * 1024, retry_s=0.05)
-    rec.start_session("FULL", "home", "x" * 2000, WALL)
-    n = 0
-    while rec.problem is None:
-        for _ in range(200):
-            n += 1
-            rec.add(breath(float(n)))
-        rec.flush(timeout=5)
+    rec, _ = filled(tmp_path)
     left = rec.close(timeout=2)
     assert left > 0
     (said,) = [r.getMessage() for r in caplog.records]
