@@ -47,7 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "gehaald",
         "sensor.title": "Controleer de band",
         "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
-                       "aangesloten?",
+                       "aangesloten? De oefening wacht zolang.",
         "sensor.disconnected": "band losgekoppeld",
         "sensor.saturated": "band zit te strak of te los",
         "sensor.flat": "geen beweging gemeten",
@@ -135,7 +135,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total_met": "{minutes} minutes practised today: {target}-minute goal reached",
         "sensor.title": "Check the belt",
         "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
-                       "plugged in?",
+                       "plugged in? The exercise waits meanwhile.",
         "sensor.disconnected": "belt unplugged",
         "sensor.saturated": "belt too tight or too loose",
         "sensor.flat": "no movement measured",
