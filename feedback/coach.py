@@ -17,6 +17,7 @@ next exercise boundary.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -58,6 +59,7 @@ class StateLike(Protocol):
 
 CURVE_HZ = 12  # points a second in the live breathing curve
 NOTICE_S = 30.0  # a notice (an export done, a restart needed) stays this long
+NOTICE_TURN_S = 4.0  # several notices take turns on the one line
 
 @dataclass
 class Snapshot:
@@ -214,7 +216,8 @@ class Coach:
         mode = self._pacer_mode(ex)
         length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
         if ex.kind == "calibration":
-            length = f"until the breath is measured, at most {length}"
+            length = "until the breath is measured, at most " + (
+                length if ex.repetitions else f"{length} of measuring")
         warn = f"hold warning after {self._hold_after(ex):g} s"
         if not ex.hold_warnings:
             warn = "no hold warning"
@@ -528,8 +531,11 @@ class Coach:
                 problem = f"{name}:{line}: {message}" if line else f"{name}: {message}"
             else:  # the rule itself is in English: said in full by check-config
                 key = message.split(":", 1)[0].split(" = ", 1)[0]
-                problem = i18n.text("config.where", self.lang, file=name, name=key) if not line \
-                    else i18n.text("config.where_line", self.lang, file=name, line=line, name=key)
+                where = name + (" " + i18n.text("config.line", self.lang, line=line)
+                                if line else "")
+                if re.fullmatch(r"[\w.\[\]-]+", key):  # a key, not a sentence
+                    where += f" ({key})"
+                problem = i18n.text("config.where", self.lang, where=where)
             self.show_notice(i18n.text("config.notice", self.lang, problem=problem), t,
                              "config", lasting=True)
             return
@@ -560,10 +566,13 @@ class Coach:
         return text, since
 
     def _notice_line(self, t: float) -> str | None:
-        shown = [text for text, since, lasting in sorted(self._notices.values(),
-                                                         key=lambda n: n[1])
-                 if lasting or t - since < NOTICE_S]
-        return " / ".join(shown) or None
+        """The notice line: one notice at a time, each for ``NOTICE_TURN_S`` in turn when
+        there are several (joined, they shrank to a few pixels on the small screen)."""
+        shown = [self._belt_notice()] if self.rules.partial else []
+        shown += [text for text, since, lasting in sorted(self._notices.values(),
+                                                          key=lambda n: n[1])
+                  if lasting or t - since < NOTICE_S]
+        return shown[int(t // NOTICE_TURN_S) % len(shown)] if shown else None
 
     # --- outputs ------------------------------------------------------------------------
 
@@ -634,9 +643,7 @@ class Coach:
                  today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
-        v.notice = self._notice_line(t)
-        if self.rules.partial:  # one of two belts: the other measures on
-            v.notice = " / ".join(n for n in (self._belt_notice(), v.notice) if n)
+        v.notice = self._notice_line(t)  # (one of two belts out: the other measures on)
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()

@@ -54,6 +54,25 @@ class Targets:
     ratio: float | None = None
 
 
+def partial_faults(faults, belts) -> tuple[tuple[str, str], ...]:
+    """With two belts: the sensor faults (kind, belt) of the one held still, if the other
+    measures on (else empty). Sorted: the belt's held fault comes first."""
+    if len(belts) != 2 or not faults:
+        return ()
+    faults = tuple(sorted(faults, key=lambda f: (f[0] not in HELD_FAULTS, str(f))))
+    out = {belt for _kind, belt in faults}
+    if len(out) == 1 and out < set(belts) and any(
+            kind in HELD_FAULTS for kind, _belt in faults):
+        return faults  # (a belt noisy before it was unplugged is held all the same)
+    return ()
+
+
+def no_belt_measures(faults, belts) -> bool:
+    """Do the sensor faults (kind, belt) now on leave no belt measuring? (The belt screen;
+    the exercise's clock stands still.)"""
+    return bool(faults) and not partial_faults(faults, belts)
+
+
 class CueRules:
     """Rate-limited, prioritised cue rules over the event stream.
 
@@ -97,20 +116,13 @@ class CueRules:
     def fault(self) -> bool:
         """No usable signal (the belt screen is up): a sensor fault that leaves no belt
         measuring."""
-        return bool(self.faults) and not self.partial
+        return no_belt_measures(self.faults, self.belts)
 
     @property
     def partial(self) -> tuple[tuple[str, str], ...]:
         """Two belts, and the faults (kind, belt) of the one held still, if the other
         measures on (else empty). Sorted: the belt's held fault comes first."""
-        if len(self.belts) != 2 or not self.faults:
-            return ()
-        faults = tuple(sorted(self.faults, key=lambda f: (f[0] not in HELD_FAULTS, str(f))))
-        out = {belt for _kind, belt in faults}
-        if len(out) == 1 and out < set(self.belts) and any(
-                kind in HELD_FAULTS for kind, _belt in faults):
-            return faults  # (a belt noisy before it was unplugged is held all the same)
-        return ()
+        return partial_faults(self.faults, self.belts)
 
     @property
     def holding(self) -> bool:

@@ -303,11 +303,12 @@ class Records:
             self._drop_conn = True
             self._cv.notify()
 
-    def close(self, timeout: float = 15.0) -> int:
+    def close(self, timeout: float = 10.0) -> int:
         """End the open session, write what is left, stop the writer (waiting longer than
-        SQLite waits for a lock another process holds: a report or a wipe reading the
-        records). Returns how many acknowledged events could not be stored (0 normally);
-        they are lost with the program, and the log says how many and why."""
+        SQLite waits for a lock another process holds, a report or a wipe reading the
+        records, and less than systemd waits for the stop, so the loss is still logged).
+        Returns how many acknowledged events could not be stored (0 normally); they are
+        lost with the program, and the log says how many and why."""
         if self._current is not None:
             self.end_session("closed")
         with self._cv:

@@ -58,7 +58,8 @@ def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
     if prog is not None:
         body = _read_text(prog)
         text += f"\n{PROGRAMME_MARK}{prog}, as in force:\n" + "".join(
-            f"# {line}\n" for line in body.splitlines())
+            f"# {line}\n" for line in body.split("\n"))  # (splitlines would also
+        # break at U+2028 and the like, which TOML allows inside strings)
     return text
 
 
@@ -68,7 +69,7 @@ def stored_programme(config_text: str) -> str | None:
     at = config_text.find("\n" + PROGRAMME_MARK)
     if at < 0:
         return None
-    lines = config_text[at + 1:].splitlines()[1:]
+    lines = config_text[at + 1:].split("\n")[1:]
     out = []
     for line in lines:
         if not line.startswith("#"):
@@ -185,6 +186,10 @@ class ConfigWatcher:
             for p in exc.problems:
                 log.warning("config not applied: %s", p)
             return Rejected(exc)
+        if self._problem is not None:
+            # It can be looked for again: check it even if the files are as before (the
+            # rejection stayed on screen for good, as nothing seemed to change).
+            forced, self._hash = True, None
         self._problem = None
         sigs = {p: self._sig(p) for p in files}
         if not forced and sigs == self._sigs:

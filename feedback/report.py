@@ -40,7 +40,7 @@ from pathlib import Path
 from feedback import exportnote, i18n
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
-from feedback.cues import CORRECTIONS
+from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
 from feedback.errors import AdemError
 from feedback.reload import stored_programme
 from feedback.store import (
@@ -408,6 +408,48 @@ def _hold_after(config_text: str) -> float:
     return HOLD_AFTER_S if problem else value
 
 
+def _belts(config_text: str) -> list[str]:
+    """From the config stored with a session: ``[sensor] belts`` (the default if missing)."""
+    try:
+        section = tomllib.loads(config_text or "").get("sensor")
+    except tomllib.TOMLDecodeError:
+        section = None
+    belts = section.get("belts") if isinstance(section, dict) else None
+    default = SCHEMA["sensor"]["belts"].default
+    return belts if isinstance(belts, list) and 1 <= len(belts) <= 2 else default
+
+
+def _unmeasured(faults, belts, t1: float) -> list[tuple[float, float]]:
+    """The spans in which no belt measured, from the sensor faults (at, end_at, kind,
+    belt) as the coach judged them: there the exercise's clock stood still."""
+    changes = sorted([(a, 1, k, b) for a, _e, k, b in faults if k in SENSOR_FAULTS]
+                     + [(t1 if e is None else max(a, e), 0, k, b)
+                        for a, e, k, b in faults if k in SENSOR_FAULTS])
+    on: set = set()
+    spans, since = [], None
+    for t, begins, kind, belt in changes:
+        (on.add if begins else on.discard)((kind, belt))
+        now = no_belt_measures(on, belts)
+        if now and since is None:
+            since = t
+        elif not now and since is not None:
+            spans.append((since, t))
+            since = None
+    if since is not None:
+        spans.append((since, t1))
+    return spans
+
+
+def _union(spans) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     """The columns ``table`` has (none when it does not exist): older schemas lack some."""
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
@@ -468,7 +510,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
                   "WHERE session_id=? ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
-        faults = q("SELECT at, end_at, kind FROM faults WHERE session_id=? ORDER BY at, id")
+        faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
+                   "ORDER BY at, id")
         exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
                 "WHERE session_id=? ORDER BY id")
         marks = q("SELECT at, kind FROM events WHERE session_id=? AND kind IN "
@@ -499,12 +542,15 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
         # a fault never cleared lasted to the end of the session (a belt unplugged all along)
-        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k in faults]
+        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k, _ in faults]
+        # Where the unit's clock stood still (paused, or no belt measuring), for the
+        # exercises whose end, and so their own count, a power cut took.
+        still = _union(pauses + _unmeasured(faults, _belts(cfg), t1))
         names = {}
         for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
             end = ee if ee is not None else t1
             if active_s is None:
-                active_s = max(0.0, end - es - _overlap(pauses, es, end))
+                active_s = max(0.0, end - es - _overlap(still, es, end))
             if mode is None:  # recorded before the exercises had their own target
                 target = fallback
             elif mode == "off":
@@ -526,7 +572,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         if s.exercises:  # practice: the calibration does not count (as on the unit)
             s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
         else:
-            s.minutes = max(0.0, span - _overlap(pauses, t0, t1)) / 60.0
+            s.minutes = max(0.0, span - _overlap(still, t0, t1)) / 60.0
         for a, i, e, r, eid, *_ in breaths:
             b = (a - t0, i, e, r)
             ex = names.get(eid)
@@ -742,7 +788,8 @@ EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "bre
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
-NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inhale as\n"
+NOTE = ("Minutes are practised minutes (pauses, and time without a belt that measured,\n"
+        "left out). Ratios are exhale:inhale as\n"
         "measured (pauses counted), of the breaths under a pacer, against each exercise's\n"
         "own pacer target. Trends are per paced exercise (first third -> last third of its\n"
         "breaths); calibration, movement and other exercises without a pacer are left out.\n"
@@ -751,7 +798,8 @@ NOTE = ("Minutes are practised minutes (pauses left out). Ratios are exhale:inha
         "there is not always seen: 0 holds in a movement exercise does not prove the breath\n"
         "was never held. Cues are the corrections the screen gave; praise is counted apart.")
 NOTE_NL = (
-    "Minuten zijn geoefende minuten (pauzes niet meegeteld). De verhouding is\n"
+    "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet\n"
+    "meegeteld). De verhouding is\n"
     "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
     "met de ademgids, tegen het doel van die oefening. Het verloop staat per begeleide\n"
     "oefening (eerste derde -> laatste derde van de ademhalingen); kalibratie, bewegen en\n"

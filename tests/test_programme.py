@@ -152,7 +152,11 @@ def test_a_programs_folder_locked_while_running_keeps_the_last_good_programme(
     assert w.current is settings
     assert w.poll(2.0) is None and w.poll(3.0) is None  # said once, not every second
     unlock()
-    assert w.poll(4.0) is None  # nothing changed meanwhile
+    # Nothing changed meanwhile, but the rejection must go from the screen (it stayed
+    # for good): the files are checked again and come back as good.
+    r = w.poll(4.0)
+    assert isinstance(r, Reloaded) and r.programme.source == str(programs / "clinic.toml")
+    assert w.poll(4.5) is None
     write(programs, GOOD_HEAD + EX.format(n=1) + EX.format(n=2), "clinic.toml")
     r = w.poll(5.0)
     assert isinstance(r, Reloaded) and [e.id for e in r.programme.exercises] == ["a1", "a2"]

@@ -173,3 +173,24 @@ def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_
     assert "#   analysis.polarity = 'normal'" in text      # ... and what is in force
     assert "#   ring.pixels = 16" in text
     assert "# Programme file " in text and '# id = "belly_lying"' in text
+
+
+def test_a_programme_kept_with_a_session_reads_back_whole(tmp_path):
+    """A hint pasted from a word processor may hold U+2028 (TOML allows it in a string):
+    the kept copy broke there and the report lost the programme."""
+    from feedback.programme import programme_from_text
+    from feedback.reload import config_record, stored_programme
+
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "eigen.toml").write_text(
+        '[programme]\nname_nl = "Eigen"\nname_en = "Own"\n[[exercise]]\nid = "a"\n'
+        'name_nl = "Liggen"\nname_en = "Lying"\nduration_s = 60\n'
+        'hint_nl = "Liggend of zittend,\u2028langer uit dan in"\nhold_after_s = 6.0\n',
+        encoding="utf-8")
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "eigen"\n')
+    kept = stored_programme(config_record(cfg, load_config(cfg)))
+    prog = programme_from_text(kept, "<record>", "eigen")
+    assert prog.exercises[0].hint_nl == "Liggend of zittend,\u2028langer uit dan in"
+    assert prog.exercises[0].hold_after_s == 6.0
+    assert stored_programme("[patient]\ncode = \"X\"\n") is None  # an older record

@@ -1477,3 +1477,26 @@ def test_the_hold_thresholds_are_those_kept_with_the_session(tmp_path, monkeypat
     prog.unlink()
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
     assert "  Own: Sitting 6 s\n" in (out / "summary.txt").read_text()
+
+
+@pytest.mark.parametrize("belts, counted", [(None, 4.0), ('["chest", "belly"]', 5.0)])
+def test_an_exercise_cut_off_counts_no_time_without_a_measuring_belt(tmp_path, monkeypatch,
+                                                                      belts, counted):
+    """A power cut took the exercise's end (and so the unit's own count): its time is
+    estimated, leaving out pauses and, as the unit does, the time in which no belt
+    measured (it counted the minute with the belt out as practice). With two belts one
+    belt out leaves the other measuring: that minute counts."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    config = f"[sensor]\nbelts = {belts}\nchannels = [\"A0\", \"A1\"]\n" if belts else ""
+    rec = Records(data, clock=clock)
+    rec.start_session("GH78", "home", config, DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+    rec.add(ev.Fault(60.0, kind="disconnected", belt="belly"))
+    rec.add(ev.FaultEnd(120.0, kind="disconnected", belt="belly"))
+    rec.add(breath(299.0, 2.0, 3.0))
+    clock.advance(300.0)
+    rec.end_session("")  # no exercise end: as after a power cut
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert [r["minutes"] for r in read_csv(out / "exercises.csv")] == [f"{counted:.1f}"]
