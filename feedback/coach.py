@@ -298,6 +298,10 @@ class Coach:
         return self.pacer.level(t) if self.pacer and self._running() else None
 
     def pacer_phase(self, t: float) -> str | None:
+        """The pacer's phase at ``t`` (its tones follow it); None while no pacer runs or
+        no belt measures (the exercise waits: no tones either)."""
+        if self.rules.fault:
+            return None
         return self.pacer.phase(t) if self.pacer and self._running() else None
 
     def planned_pause(self, t: float) -> tuple[float, float] | None:

@@ -515,6 +515,7 @@ def test_time_without_a_belt_that_measures_is_no_practice(clinic):
     drive(coach, 60.0, 120.0)
     assert coach.elapsed(120.0) == pytest.approx(60.0 - begun, abs=0.05)
     assert coach.view(120.0).screen == "sensor"
+    assert coach.pacer_phase(120.0) is None  # no pacer tones while the exercise waits
     coach.feed(FaultEnd(at=120.0, kind="disconnected", belt="belly"))
     events = drive(coach, 120.0, begun + 370.0)
     end = next(e for e in events if isinstance(e, Exercise) and e.phase == "end")
