@@ -553,9 +553,9 @@ class Coach:
 
     def show_notice(self, text: str | None, t: float, source: str = "info",
                     lasting: bool = False) -> None:
-        """A line at the bottom of the screen for ``NOTICE_S``, or while ``lasting`` until
-        its source clears it (None). Each source (config, unit, export) has its own line,
-        so one clearing its own does not take another's away."""
+        """A notice at the bottom of the screen for ``NOTICE_S``, or while ``lasting``
+        until its source clears it (None). Each source (config, unit, export) has its
+        own, so one clearing its own does not take another's away; several take turns."""
         if text:
             self._notices[source] = (text, t, lasting)
         else:

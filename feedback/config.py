@@ -351,8 +351,8 @@ def parse_toml(path) -> tuple[dict, str]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ConfigError([Problem(path, line, "not a text file (contains NUL bytes)")])
-    return parse_toml_text(text.removeprefix("\ufeff"), path)  # (a byte-order mark, as
-    # some Windows editors save)
+    # (past a byte-order mark, as some Windows editors save)
+    return parse_toml_text(text.removeprefix("\ufeff"), path)
 
 
 def parse_toml_text(text: str, path: str) -> tuple[dict, str]:

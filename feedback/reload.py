@@ -66,7 +66,7 @@ def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
 def stored_programme(config_text: str) -> str | None:
     """The programme file's text kept in a session's config (``config_record``), or None
     (a record made before it was kept)."""
-    at = config_text.find("\n" + PROGRAMME_MARK)
+    at = config_text.rfind("\n" + PROGRAMME_MARK)  # (the last: it is appended)
     if at < 0:
         return None
     lines = config_text[at + 1:].split("\n")[1:]

@@ -371,52 +371,48 @@ class Session:
         return found
 
 
-def _targets(config_text: str) -> tuple[float, float]:
-    """From the config stored with a session: the pacer's exhale:inhale ratio and the home
-    target in minutes a day; the defaults for whatever is missing or unreadable.
-    The ratio is only the fallback for records without a per-exercise target."""
-    pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
-    daily = HOME_TARGET_MIN
+def _stored(config_text: str) -> dict[str, dict]:
+    """The config stored with a session, as its sections (those that are tables); empty
+    when missing or unreadable."""
     try:
         stored = tomllib.loads(config_text or "")
     except tomllib.TOMLDecodeError:
-        stored = {}
-    section = stored.get("patient")
-    if isinstance(section, dict):
-        value, problem = SCHEMA["patient"]["daily_minutes"].check(section.get("daily_minutes"))
+        return {}
+    return {k: v for k, v in stored.items() if isinstance(v, dict)}
+
+
+def _targets(stored: dict) -> tuple[float, float]:
+    """From the config stored with a session (``_stored``): the pacer's exhale:inhale ratio
+    and the home target in minutes a day; the defaults for whatever is missing or bad.
+    The ratio is only the fallback for records without a per-exercise target."""
+    pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
+    daily = HOME_TARGET_MIN
+    if "patient" in stored:
+        value, problem = SCHEMA["patient"]["daily_minutes"].check(
+            stored["patient"].get("daily_minutes"))
         daily = HOME_TARGET_MIN if problem else value
-    section = stored.get("pacer")
     try:
-        if isinstance(section, dict):
-            pacer.update(section)
+        pacer.update(stored.get("pacer", {}))
         ratio = float(pacer["exhale_s"]) / float(pacer["inhale_s"])
     except (TypeError, ValueError, ZeroDivisionError):
         ratio = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
     return ratio, daily
 
 
-def _hold_after(config_text: str) -> float:
-    """From the config stored with a session: ``[analysis] hold_after_s``, the hold
-    threshold of exercises that set none of their own; the default when missing or bad."""
-    try:
-        section = tomllib.loads(config_text or "").get("analysis")
-    except tomllib.TOMLDecodeError:
-        section = None
-    if not isinstance(section, dict):
-        return HOLD_AFTER_S
-    value, problem = SCHEMA["analysis"]["hold_after_s"].check(section.get("hold_after_s"))
+def _hold_after(stored: dict) -> float:
+    """From the config stored with a session (``_stored``): ``[analysis] hold_after_s``,
+    the hold threshold of exercises that set none of their own; the default if missing or
+    bad."""
+    value, problem = SCHEMA["analysis"]["hold_after_s"].check(
+        stored.get("analysis", {}).get("hold_after_s"))
     return HOLD_AFTER_S if problem else value
 
 
-def _belts(config_text: str) -> list[str]:
-    """From the config stored with a session: ``[sensor] belts`` (the default if missing)."""
-    try:
-        section = tomllib.loads(config_text or "").get("sensor")
-    except tomllib.TOMLDecodeError:
-        section = None
-    belts = section.get("belts") if isinstance(section, dict) else None
-    default = SCHEMA["sensor"]["belts"].default
-    return belts if isinstance(belts, list) and 1 <= len(belts) <= 2 else default
+def _belts(stored: dict) -> list[str]:
+    """From the config stored with a session (``_stored``): ``[sensor] belts``, the
+    default if missing or bad."""
+    belts, problem = SCHEMA["sensor"]["belts"].check(stored.get("sensor", {}).get("belts"))
+    return SCHEMA["sensor"]["belts"].default if problem else belts
 
 
 def _unmeasured(faults, belts, t1: float) -> list[tuple[float, float]]:
@@ -533,9 +529,10 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         holds = [h[:3] for h in holds if not _paused(pauses, h[3])]
         cues = [c for c in cues if not _paused(pauses, c[0])]
         span = max(0.0, t1 - t0)
-        fallback, daily = _targets(cfg)
+        stored = _stored(cfg)
+        fallback, daily = _targets(stored)
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
-                    _hold_after(cfg), stored_programme(cfg or ""), span_minutes=span / 60.0)
+                    _hold_after(stored), stored_programme(cfg or ""), span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
         s.shares = [b[5:] for b in breaths if b[5] is not None]
@@ -545,7 +542,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k, _ in faults]
         # Where the unit's clock stood still (paused, or no belt measuring), for the
         # exercises whose end, and so their own count, a power cut took.
-        still = _union(pauses + _unmeasured(faults, _belts(cfg), t1))
+        still = _union(pauses + _unmeasured(faults, _belts(stored), t1))
         names = {}
         for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
             end = ee if ee is not None else t1

@@ -47,11 +47,16 @@ class Sound:
 
     def __init__(self, sound_settings):
         self.cfg = sound_settings
-        self.enabled = bool(sound_settings["enabled"])
         self._sounds: dict = {}
         self._last_phase: str | None = None
         self._last_warn = float("-inf")
         self.played: deque[str] = deque(maxlen=32)  # the last sounds played (for tests)
+        self._open()
+
+    def _open(self) -> None:
+        """Open the mixer and make the tones, if the settings want sound."""
+        sound_settings = self.cfg
+        self.enabled = bool(sound_settings["enabled"])
         if not self.enabled:
             return
         try:
@@ -77,9 +82,7 @@ class Sound:
         if (old["enabled"], old["volume"]) != (sound_settings["enabled"],
                                                sound_settings["volume"]):
             self.close()
-            played = self.played
-            self.__init__(sound_settings)
-            self.played = played
+            self._open()
 
     def update(self, t: float, pacer_phase: str | None, warning: bool) -> None:
         """Play what the moment calls for: a pacer tone on a phase change, the warning

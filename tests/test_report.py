@@ -376,9 +376,9 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     ("", 5.0),
 ])
 def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected):
-    from feedback.report import _targets
+    from feedback.report import _stored, _targets
 
-    assert _targets(config)[1] == expected
+    assert _targets(_stored(config))[1] == expected
 
 
 @pytest.mark.parametrize("config, expected", [
@@ -390,10 +390,11 @@ def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected)
 ])
 def test_the_target_ratio_stored_with_a_session_is_read_safely(config, expected):
     from feedback.config import SCHEMA
-    from feedback.report import _targets
+    from feedback.report import _stored, _targets
 
     default = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
-    assert _targets(config)[0] == pytest.approx(default if expected is None else expected)
+    assert _targets(_stored(config))[0] == pytest.approx(
+        default if expected is None else expected)
 
 
 @pytest.mark.parametrize("months", [1, 2, 5])
