@@ -159,10 +159,14 @@ class Session:
                     raw_belts=list(self.parts.sensor.belts))
                 self.recording = True
                 # What is wrong with the unit itself as the session begins (a fault that
-                # began and ended before it, such as a screen that came late, is not).
+                # began and ended before it, such as a screen that came late, is not),
+                # and a belt fault still on: the record must see it begin, or its end
+                # matches nothing and the report counts that time as practice.
                 for f in self.unit_faults.values():
                     self.records.add(ev.Fault(at=e.at, kind=f.kind, belt=f.belt,
                                               detail=f.detail))
+                for kind, belt in sorted(self.coach.rules.faults, key=str):
+                    self.records.add(ev.Fault(at=e.at, kind=kind, belt=belt))
 
     def _sync_hold_after(self) -> None:
         """The analysis warns after the current exercise's hold threshold."""
@@ -226,10 +230,7 @@ class Session:
         mode_before = self.coach.mode
         state = self.analyzer.snapshot()
         self.dispatch(self.coach.tick(t, state))
-        if self.coach.mode == "summary" and mode_before != "summary":
-            self._end_record("programme finished")
-            if self.end_when_done:
-                self.stop("programme finished")
+        self._programme_done(mode_before)
         self._sync_patient(t)
         self.show_ring(t, state)
         warning = self.coach.warning
@@ -256,7 +257,18 @@ class Session:
             return
         if name == "recalibrate":
             self.analyzer.recalibrate()
+        before = self.coach.mode
         self.dispatch(self.coach.button(name, t))
+        self._programme_done(before)
+
+    def _programme_done(self, mode_before: str) -> None:
+        """The programme reached its summary (its last exercise ended, or "next" skipped
+        it): the record session ends there, and a simulation with it. (A button that
+        skipped to the summary left the record open, and the next run was put in it.)"""
+        if self.coach.mode == "summary" and mode_before != "summary":
+            self._end_record("programme finished")
+            if self.end_when_done:
+                self.stop("programme finished")
 
     def tick_screen(self, due: float) -> float | None:
         t = self.now()

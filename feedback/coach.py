@@ -125,6 +125,7 @@ class Coach:
         self._pending_programme: Programme | None = None
         # Lines at the bottom of the screen, one per source: (text, since, lasting).
         self._notices: dict[str, tuple[str, float, bool]] = {}
+        self._turn: tuple[str, float] | None = None  # the notice on the line, since when
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
@@ -557,7 +558,9 @@ class Coach:
         until its source clears it (None). Each source (config, unit, export) has its
         own, so one clearing its own does not take another's away; several take turns."""
         if text:
-            self._notices[source] = (text, t, lasting)
+            old = self._notices.get(source)
+            since = old[1] if old is not None and old[0] == text else t  # (said again)
+            self._notices[source] = (text, since, lasting)
         else:
             self._notices.pop(source, None)
 
@@ -571,12 +574,21 @@ class Coach:
 
     def _notice_line(self, t: float) -> str | None:
         """The notice line: one notice at a time, each for ``NOTICE_TURN_S`` in turn when
-        there are several (joined, they shrank to a few pixels on the small screen)."""
+        there are several (joined, they shrank to a few pixels on the small screen). A
+        notice that comes or goes waits for the turn to end: none flickers."""
         shown = [self._belt_notice()] if self.rules.partial else []
         shown += [text for text, since, lasting in sorted(self._notices.values(),
                                                           key=lambda n: n[1])
                   if lasting or t - since < NOTICE_S]
-        return shown[int(t // NOTICE_TURN_S) % len(shown)] if shown else None
+        turn = self._turn
+        if not shown:
+            self._turn = None
+            return None
+        if turn is not None and turn[0] in shown and 0.0 <= t - turn[1] < NOTICE_TURN_S:
+            return turn[0]
+        after = shown.index(turn[0]) + 1 if turn is not None and turn[0] in shown else 0
+        self._turn = (shown[after % len(shown)], t)
+        return self._turn[0]
 
     # --- outputs ------------------------------------------------------------------------
 

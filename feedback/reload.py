@@ -15,9 +15,11 @@ values and are listed in ``Reloaded.needs_restart``.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,7 @@ RESTART_KEYS: dict[str, tuple[str, ...] | None] = {
 
 
 PROGRAMME_MARK = "# Programme file "  # ... then the file's lines, each behind "# "
+IN_FORCE_MARK = "# Changed in this file, but in force only after a restart; in force now:"
 
 
 def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
@@ -47,7 +50,7 @@ def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
     reads the programme back)."""
     text = _read_text(path)
     if not_yet:
-        text += "\n# Changed in this file, but in force only after a restart; in force now:\n"
+        text += f"\n{IN_FORCE_MARK}\n"
         for key in not_yet:
             section, name = key.split(".", 1)
             text += f"#   {key} = {settings[section][name]!r}\n"
@@ -76,6 +79,22 @@ def stored_programme(config_text: str) -> str | None:
             break
         out.append(line[2:] if line.startswith("# ") else line[1:])
     return "\n".join(out) + "\n"
+
+
+def in_force(config_text: str) -> list[tuple[str, str, object]]:
+    """The (section, key, value) a session ran with for keys that waited for a restart,
+    as ``config_record`` noted them (the file itself says the new values)."""
+    at = config_text.rfind("\n" + IN_FORCE_MARK)
+    out = []
+    for line in config_text[at + 1:].split("\n")[1:] if at >= 0 else []:
+        m = re.fullmatch(r"#   (\w+)\.(\w+) = (.*)", line)
+        if m is None:
+            break
+        try:
+            out.append((m.group(1), m.group(2), ast.literal_eval(m.group(3))))
+        except (ValueError, SyntaxError):
+            continue
+    return out
 
 
 def _read_text(path) -> str:

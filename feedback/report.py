@@ -42,7 +42,7 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
 from feedback.errors import AdemError
-from feedback.reload import stored_programme
+from feedback.reload import in_force, stored_programme
 from feedback.store import (
     DB_NAME,
     SIMULATED,
@@ -372,13 +372,17 @@ class Session:
 
 
 def _stored(config_text: str) -> dict[str, dict]:
-    """The config stored with a session, as its sections (those that are tables); empty
-    when missing or unreadable."""
+    """The config stored with a session, as its sections (those that are tables), with
+    the values in force for keys that waited for a restart (``reload.config_record``
+    notes them in comments); empty when missing or unreadable."""
     try:
         stored = tomllib.loads(config_text or "")
     except tomllib.TOMLDecodeError:
         return {}
-    return {k: v for k, v in stored.items() if isinstance(v, dict)}
+    out = {k: dict(v) for k, v in stored.items() if isinstance(v, dict)}
+    for section, key, value in in_force(config_text):
+        out.setdefault(section, {})[key] = value
+    return out
 
 
 def _targets(stored: dict) -> tuple[float, float]:
@@ -418,13 +422,14 @@ def _belts(stored: dict) -> list[str]:
 def _unmeasured(faults, belts, t1: float) -> list[tuple[float, float]]:
     """The spans in which no belt measured, from the sensor faults (at, end_at, kind,
     belt) as the coach judged them: there the exercise's clock stood still."""
-    changes = sorted([(a, 1, k, b) for a, _e, k, b in faults if k in SENSOR_FAULTS]
-                     + [(t1 if e is None else max(a, e), 0, k, b)
+    # At the same moment a start comes before an end (a fault that ended as it began).
+    changes = sorted([(a, 0, k, b or "") for a, _e, k, b in faults if k in SENSOR_FAULTS]
+                     + [(t1 if e is None else max(a, e), 1, k, b or "")
                         for a, e, k, b in faults if k in SENSOR_FAULTS])
     on: set = set()
     spans, since = [], None
-    for t, begins, kind, belt in changes:
-        (on.add if begins else on.discard)((kind, belt))
+    for t, ends, kind, belt in changes:
+        (on.discard if ends else on.add)((kind, belt or None))
         now = no_belt_measures(on, belts)
         if now and since is None:
             since = t

@@ -614,3 +614,22 @@ def test_several_notices_take_turns_on_the_one_line(clinic):
     coach.show_notice(None, 60.0, "unit")
     assert coach.view(61.0).notice == coach.view(65.0).notice == (
         "Nieuwe instellingen niet gebruikt: fout")
+
+
+def test_a_notice_that_comes_or_is_said_again_waits_for_the_turn(clinic):
+    """A notice arriving mid-turn, or one said again each second (a failing part), must not
+    cut the one on the line short: it flickered for fractions of a second."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.show_notice("A", 0.0, "config", lasting=True)
+    assert {coach.view(float(t)).notice for t in np.arange(0.0, 5.0, 0.25)} == {"A"}
+    coach.show_notice("B", 5.0, "export")  # A's second turn began at 4 s: it ends at 8 s
+    assert {coach.view(float(t)).notice for t in np.arange(5.0, 8.0, 0.25)} == {"A"}
+    assert coach.view(8.0).notice == "B"
+    shown = []
+    for t in np.arange(9.0, 24.0, 0.25):
+        coach.show_notice("C", float(t), "unit", lasting=True)  # said again every frame
+        shown.append(coach.view(float(t)).notice)
+    runs = [1]
+    for a, b in zip(shown, shown[1:], strict=False):
+        runs[-1:] = [runs[-1] + 1] if a == b else [runs[-1], 1]
+    assert set(shown) == {"A", "B", "C"} and min(runs[1:-1]) >= 16  # 4 s each, at 0.25 s

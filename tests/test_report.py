@@ -1501,3 +1501,33 @@ def test_an_exercise_cut_off_counts_no_time_without_a_measuring_belt(tmp_path, m
     assert rec.close() == 0
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
     assert [r["minutes"] for r in read_csv(out / "exercises.csv")] == [f"{counted:.1f}"]
+
+
+def test_the_spans_without_a_measuring_belt_as_the_unit_judged_them():
+    """A fault that ended as it began lasted to the end of the session (its end was taken
+    before its start); two belts count only while both are out; an i2c fault (no belt)
+    leaves none measuring."""
+    from feedback.report import _overlap, _unmeasured
+
+    assert _overlap(_unmeasured([(60.0, 60.0, "noisy", "belly")], ["belly"], 300.0),
+                    0.0, 300.0) == 0.0
+    two = ["chest", "belly"]
+    faults = [(60.0, 200.0, "disconnected", "chest"), (100.0, 150.0, "disconnected", "belly")]
+    assert _unmeasured(faults, two, 300.0) == [(100.0, 150.0)]
+    assert _unmeasured([(10.0, None, "i2c", None)], two, 300.0) == [(10.0, 300.0)]
+
+
+def test_the_belts_a_session_ran_with_are_those_in_force_not_the_edited_file(tmp_path):
+    """[sensor] waits for a restart: the file said two belts while the unit ran on one,
+    and the report judged a belly fault as 'the other belt measures on'."""
+    from feedback.config import load_config
+    from feedback.reload import config_record
+    from feedback.report import _belts, _stored
+
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n')
+    running = load_config(cfg)
+    running.sensor["belts"], running.sensor["channels"] = ["belly"], ["A0"]
+    kept = config_record(cfg, running, ["sensor.belts", "sensor.channels"])
+    assert _belts(_stored(kept)) == ["belly"]
+    assert _belts(_stored(config_record(cfg, load_config(cfg)))) == ["chest", "belly"]

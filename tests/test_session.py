@@ -710,3 +710,42 @@ def test_the_headless_status_line_shows_a_cue_only_while_the_screen_would(config
     for a, b in zip(shown, shown[1:], strict=False):
         runs[-1:] = [runs[-1] + 1] if b == a + 1 else [runs[-1], 1]
     assert len(runs) >= 2 and max(runs) <= settings.cues.show_s + 1, (runs, lines)
+
+
+def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_path):
+    """The belt is out from 30 s to 200 s; meanwhile the patient finishes the session and
+    starts the next. That session's record must see the fault begin (only its end came:
+    the report counted the whole time as practice)."""
+    import sqlite3
+
+    from feedback.report import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    scenario = tmp_path / "long-out.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "out from 30 to 200 s"\nseed = 7\n'
+        '[breathing]\nrate_bpm = 10.0\nratio = 1.5\n[signal]\nexcursion_cm = 1.5\n'
+        'noise_mv = 1.0\n[[episode]]\nkind = "unplugged"\nstart_s = 30.0\n'
+        'duration_s = 170.0\nbelt = "all"\n')
+
+    def anew(session, due):  # to the summary, then the start screen and a new session
+        session.end_when_done = False  # (a simulation ends with its programme)
+        t = session.now()
+        if session.coach.mode != "summary":
+            while session.coach.mode != "summary":
+                session.button("next", t)
+            return due + 2.0
+        session.button("start_pause", t)
+        session.button("start_pause", t + 0.5)
+        return None
+
+    simulate(config, str(scenario), 300, probe=(60.0, anew))
+    settings, _ = load_all(config)
+    conn = sqlite3.connect(f"{settings.records.data_dir}/{SIMULATED}/{DB_NAME}")
+    second = load_sessions(conn)[1]
+    rows = conn.execute("SELECT at, end_at, kind FROM faults WHERE session_id=?",
+                        (second.id,)).fetchall()
+    conn.close()
+    assert [k for *_, k in rows] == ["disconnected"] and rows[0][1] is not None
+    # measured from 200 s to about 300 s (the calibration first): under 100 s of practice
+    assert second.minutes * 60.0 < 100.0
