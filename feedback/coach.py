@@ -201,11 +201,14 @@ class Coach:
             self._lost_s += max(t - self._fault_from, 0.0)
             self.rules.skip(self._fault_from, t)
             self._fault_from = None
-            if self.pacer is not None and self.pacer.progression:
-                # The progression follows the exercise's clock, which stood still: on from
-                # where it was (it ran on, then a pause took it back by the fault's length).
-                ex = self.programme.exercises[self.index]
-                self.pacer.retarget(self.pacer.base, self._progression_at(ex, t), t)
+            if self.pacer is not None and self._running():
+                # The exercise goes on as after a pause: the pacer starts a new breath
+                # (its tone came mid-phase), a progression from where the exercise's clock
+                # stood (it ran on, then a pause took it back by the fault's length).
+                old = self.pacer
+                self.pacer = self._make_pacer(t)
+                if self.pacer is not None:
+                    self.pacer.following = old.following
 
     def _running(self) -> bool:
         return self.mode == "exercise" and self.recal_since is None

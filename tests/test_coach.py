@@ -517,6 +517,8 @@ def test_time_without_a_belt_that_measures_is_no_practice(clinic):
     assert coach.view(120.0).screen == "sensor"
     assert coach.pacer_phase(120.0) is None  # no pacer tones while the exercise waits
     coach.feed(FaultEnd(at=120.0, kind="disconnected", belt="belly"))
+    # on as after a pause: a new breath in (the first tone came in mid-phase)
+    assert coach.pacer.t0 == 120.0 and coach.pacer_phase(120.0) == "inhale"
     events = drive(coach, 120.0, begun + 370.0)
     end = next(e for e in events if isinstance(e, Exercise) and e.phase == "end")
     assert end.at == pytest.approx(begun + 360.0, abs=0.1) and end.active_s == pytest.approx(
