@@ -38,7 +38,7 @@ from feedback.events import (
     Pause,
     Resume,
 )
-from feedback.pacer import Adaptive, Pacer, Pattern
+from feedback.pacer import Adaptive, Pacer
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
@@ -112,12 +112,10 @@ class Coach:
         self.rules = CueRules(settings.cues, t0=t0, belts=settings.sensor.belts)
         self.reps = 0
         self.elapsed_before = 0.0
+        # The exercise's clock runs from ``running_since`` (None: it stands still, as in a
+        # pause, a recalibration, or without a belt that measures) on ``elapsed_before``.
         self.running_since: float | None = None
-        # Without a belt that measures (the sensor screen) the exercise's clock stands
-        # still: the seconds lost so far in this run of the clock, and since when now.
-        self._lost_s = 0.0
-        self._fault_from: float | None = None
-        self._stopped_at: float | None = None  # when the clock last stopped (pause, ...)
+        self._stopped_at: float | None = None  # when the clock last stopped
         self._ex_mode = "off"  # the pacer mode the running exercise began with
         self.recal_since: float | None = None
         self._seen_uncalibrated = False
@@ -172,43 +170,37 @@ class Coach:
         belt measures (time without a measured breath is no practice)."""
         if self.running_since is None:
             return self.elapsed_before
-        lost = self._lost_s + (max(t - self._fault_from, 0.0) if self._fault_from is not None
-                               else 0.0)
-        return self.elapsed_before + max(t - self.running_since - lost, 0.0)
+        return self.elapsed_before + max(t - self.running_since, 0.0)
 
     def _run_clock(self, t: float) -> None:
+        """Let the exercise's clock run from ``t``, unless no belt measures: then it waits
+        for the belt. The time it stood still is no good breathing either."""
         if self._stopped_at is not None:
             self.rules.skip(self._stopped_at, t)
-        self.running_since, self._stopped_at = t, None
-        self._lost_s = 0.0
-        self._fault_from = t if self.rules.fault else None
+            self._stopped_at = t if self.rules.fault else None
+        self.running_since = None if self.rules.fault else t
 
     def _stop_clock(self, t: float) -> None:
-        if self._fault_from is not None:
-            self.rules.skip(self._fault_from, t)
-        self.elapsed_before = self.elapsed(t)
-        self.running_since = None
-        self._stopped_at = t
-        self._lost_s, self._fault_from = 0.0, None
+        if self.running_since is not None:
+            self.elapsed_before = self.elapsed(t)
+            self.running_since, self._stopped_at = None, t
 
     def _fault_clock(self, was: bool, t: float) -> None:
-        """A fault began or ended: the clock stops while no belt measures."""
-        if self.running_since is None or was == self.rules.fault:
+        """A fault began or ended in a running exercise: without a belt that measures its
+        clock stands still, as in a pause; when one measures again the exercise goes on as
+        after a pause, the pacer starting a new breath (its tone came mid-phase), a
+        progression from where the clock stood (it ran on, then a pause took it back)."""
+        if was == self.rules.fault or not self._running():
             return
         if self.rules.fault:
-            self._fault_from = max(t, self.running_since)
-        elif self._fault_from is not None:
-            self._lost_s += max(t - self._fault_from, 0.0)
-            self.rules.skip(self._fault_from, t)
-            self._fault_from = None
-            if self.pacer is not None and self._running():
-                # The exercise goes on as after a pause: the pacer starts a new breath
-                # (its tone came mid-phase), a progression from where the exercise's clock
-                # stood (it ran on, then a pause took it back by the fault's length).
-                old = self.pacer
-                self.pacer = self._make_pacer(t)
-                if self.pacer is not None:
-                    self.pacer.following = old.following
+            self._stop_clock(t)
+            return
+        self._run_clock(t)
+        old = self.pacer
+        if old is not None:
+            self.pacer = self._make_pacer(t)
+            if self.pacer is not None:
+                self.pacer.following = old.following
 
     def _running(self) -> bool:
         return self.mode == "exercise" and self.recal_since is None
@@ -217,7 +209,7 @@ class Coach:
 
     def pacing(self, ex: ExerciseSpec) -> str:
         """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
-        mode = self._pacer_mode(ex)
+        mode, p, start, over, _limits = self._pacing(ex)
         length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
         if ex.kind == "calibration":
             length = "until the breath is measured, at most " + (
@@ -231,7 +223,6 @@ class Coach:
             warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
-        p = self._pattern(ex)
         rhythm = (f"{p.inhale_s:g} s in"
                   + (f" + {p.hold_in_s:g} s pause" if p.hold_in_s else "")
                   + f", {p.exhale_s:g} s out"
@@ -243,7 +234,6 @@ class Coach:
                     f"(until it is known {rhythm}) towards {a.target_rate_bpm:g}/min and "
                     f"exhale:inhale {a.target_ratio:.2f}, the exhale at most "
                     f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
-        _mode, _p, start, over, _a = self._pacing(ex)
         way = "rising" if start < p.ratio else "falling"
         ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate)"
                 if start else "")
@@ -252,12 +242,6 @@ class Coach:
 
     def _hold_after(self, ex: ExerciseSpec) -> float:
         return ex.hold_after_s or self.settings.analysis.hold_after_s
-
-    def _pacer_mode(self, ex: ExerciseSpec) -> str:
-        return ex.pacer_mode(self.settings.pacer)
-
-    def _pattern(self, ex: ExerciseSpec) -> Pattern:
-        return ex.pattern(self.settings.pacer)
 
     def _pacing(self, ex: ExerciseSpec, settings=None) -> tuple:
         """All the pacer of ``ex`` is made of, under ``settings`` (default: the current):
@@ -333,7 +317,7 @@ class Coach:
         self.recal_since = None
         self._seen_uncalibrated = False  # a calibration exercise must measure anew
         self.pacer = None
-        self._ex_mode = self._pacer_mode(ex)
+        self._ex_mode = ex.pacer_mode(self.settings.pacer)
         self.pacer = self._make_pacer(t)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
                                                     if ex.cue_on(k)], t0=t,

@@ -66,27 +66,34 @@ def config_record(path, settings, not_yet: list[str] | tuple = ()) -> str:
     return text
 
 
+def _block(config_text: str, mark: str) -> list[str] | None:
+    """The comment lines after the last line that begins with ``mark`` (``config_record``
+    appends its blocks), or None if there is none."""
+    at = config_text.rfind("\n" + mark)
+    if at < 0:
+        return None
+    out = []
+    for line in config_text[at + 1:].split("\n")[1:]:
+        if not line.startswith("#"):
+            break
+        out.append(line)
+    return out
+
+
 def stored_programme(config_text: str) -> str | None:
     """The programme file's text kept in a session's config (``config_record``), or None
     (a record made before it was kept)."""
-    at = config_text.rfind("\n" + PROGRAMME_MARK)  # (the last: it is appended)
-    if at < 0:
+    lines = _block(config_text, PROGRAMME_MARK)
+    if lines is None:
         return None
-    lines = config_text[at + 1:].split("\n")[1:]
-    out = []
-    for line in lines:
-        if not line.startswith("#"):
-            break
-        out.append(line[2:] if line.startswith("# ") else line[1:])
-    return "\n".join(out) + "\n"
+    return "\n".join(x[2:] if x.startswith("# ") else x[1:] for x in lines) + "\n"
 
 
 def in_force(config_text: str) -> list[tuple[str, str, object]]:
     """The (section, key, value) a session ran with for keys that waited for a restart,
     as ``config_record`` noted them (the file itself says the new values)."""
-    at = config_text.rfind("\n" + IN_FORCE_MARK)
     out = []
-    for line in config_text[at + 1:].split("\n")[1:] if at >= 0 else []:
+    for line in _block(config_text, IN_FORCE_MARK) or []:
         m = re.fullmatch(r"#   (\w+)\.(\w+) = (.*)", line)
         if m is None:
             break

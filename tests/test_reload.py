@@ -194,3 +194,16 @@ def test_a_programme_kept_with_a_session_reads_back_whole(tmp_path):
     assert prog.exercises[0].hint_nl == "Liggend of zittend,\u2028langer uit dan in"
     assert prog.exercises[0].hold_after_s == 6.0
     assert stored_programme("[patient]\ncode = \"X\"\n") is None  # an older record
+
+
+def test_damaged_notes_in_a_stored_config_are_passed_over():
+    """A stored config whose in-force note or programme block was cut or altered: what can
+    be read is read, the rest is left, nothing raises."""
+    from feedback.reload import IN_FORCE_MARK, PROGRAMME_MARK, in_force, stored_programme
+
+    text = (f'[sensor]\nbelts = ["chest", "belly"]\n\n{IN_FORCE_MARK}\n'
+            "#   sensor.belts = ['belly'\n#   ring.pixels = 16\nnot a comment\n"
+            "#   ring.order = 'GRB'\n")
+    assert in_force(text) == [("ring", "pixels", 16)]  # the cut list passed over; the block
+    assert in_force("[patient]\n") == []               # ends at the first other line
+    assert stored_programme(f"x = 1\n\n{PROGRAMME_MARK}p.toml, as in force:\n") == "\n"
