@@ -175,12 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")
     ex.add_argument("dir", metavar="DIR")
     ex.add_argument("--config", metavar="FILE")
-    ex.set_defaults(func=_lazy("feedback.report", "cmd_export"))
+    ex.set_defaults(func=_lazy("feedback.export", "cmd_export"))
 
     wp = sub.add_parser("wipe", help="erase all session records (for the next patient)")
     wp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     wp.add_argument("--config", metavar="FILE")
-    wp.set_defaults(func=_lazy("feedback.report", "cmd_wipe"))
+    wp.set_defaults(func=_lazy("feedback.export", "cmd_wipe"))
     p.commands = tuple(sub.choices)
     return p
 

@@ -1,600 +1,53 @@
-"""Therapist reports, export to a USB stick, and wiping the records.
+"""Therapist reports: ``ademcoach report``.
 
-``ademcoach report`` reads the session records and writes, per session, per exercise
+Reads the session records (``feedback.sessions``) and writes, per session, per exercise
 and per day: minutes practised against the home target, breaths per minute, the
 exhale:inhale ratio and whether it moved toward the pacer's target, holds, cues (the
-corrections) and praise. As
-CSV (for a spreadsheet), a PNG chart per session and a compliance calendar (drawn with
-pygame, already on the unit) and a plain-text summary.
-
-``ademcoach export DIR`` writes the report plus a consistent copy of the database (SQLite
-backup API) and the raw signal files into DIR, atomically: everything goes into a
-temporary directory on the same file system that is renamed into place at the end, so a
-stick pulled out too early never holds a half export that looks complete. A config file
-``DIR/ademcoach.toml`` is validated and installed (the old one kept as ``.bak``).
-
-``ademcoach wipe`` erases every record for the next patient (secure_delete + VACUUM so
-the old pages are overwritten, raw signal files removed).
+corrections) and praise. As CSV (for a spreadsheet), a PNG chart per session and a
+compliance calendar (``feedback.report_charts``, drawn with pygame, already on the unit)
+and a plain-text summary. ``feedback.export`` puts the same report on a USB stick.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 import os
 import re
-import shutil
-import signal
 import sqlite3
-import statistics
-import sys
-import tempfile
-import time
-import tomllib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback import exportnote, i18n
-from feedback.cli import REPO_CONFIG, config_path, fail
+from feedback import i18n
+from feedback.cli import config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
-from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
 from feedback.errors import AdemError
-from feedback.reload import in_force, stored_programme
+from feedback.report_words import TEXTS, count, num, say, short, tenths_down
+from feedback.sessions import (
+    Session,
+    load_sessions,
+    median,
+)
 from feedback.store import (
     DB_NAME,
     SIMULATED,
     StorageError,
-    complete_sessions,
     connect,
-    copy_db,
-    damage_leftovers,
     damaged_files,
     default_data_dir,
-    exported_mark,
-    fsync_dir,
     is_damaged,
-    mark_exported,
     migrate,
     note_of,
     salvage,
     set_aside_at,
-    shred,
-    shred_db,
 )
 
-HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
-HOLD_AFTER_S = SCHEMA["analysis"]["hold_after_s"].default  # for exercises without their own
-PRAISE = ("good",)  # cues that praise: counted apart from the cues that correct
 CLINIC = "clinic"  # the treatment room's programme ([programme] name): no home practice
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 
 
-# --- the report's words, per language ----------------------------------------------------
-# summary.txt and the charts are written in the unit's language ([patient] language, or
-# ``report --lang``); the CSV files keep English column names, words and decimal points.
-
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Ademcoach report",
-        "none": "No sessions recorded in this period.",
-        "patient": "Patient {code}: {first} to {until} (last session {ago})",
-        "no_code": "(no code)",
-        "today": "today",
-        "ago": "{days} ago",
-        "day": "day", "days": "days",
-        "sessions": "Sessions: {n}",
-        "interrupted_n": " ({n} interrupted)",
-        "practice": "Practice: {minutes} min on {practised} of {days}; home target "
-                    "{target} min/day met on {met}",
-        "practice_changed": "Practice: {minutes} min on {practised} of {days}; the home "
-                            "target changed in this period, each day is judged by its own:",
-        "practice_run": "{target} min/day from {first} to {last}: met on {met} of {days}",
-        "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
-                           "clinic programme (the home target is for practice at home)",
-        "rate": "Breaths per minute: {first} in the first session, {last} in the last",
-        "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
-                 "(target {target})",
-        "in_sync": "In rhythm with the pacer: {share}",
-        "belly": "Belly share of each breath (two belts; 50% = as much as the chest): {first} in "
-                 "the first session, {last} in the last;\n  chest and belly moved against each "
-                 "other in {para} of the breaths",
-        "in_sync_share": "{pct}% of the paced breaths ({by})",
-        "holds": "Breath-holds: {n}",
-        "holds_by": "{name} {n}, longest {secs} s",
-        "no_exercise": "(no exercise)",
-        "hold_after": "Hold thresholds (hold_after_s), as the sessions' programmes set them:",
-        "cues": "Cues (corrections): ",
-        "cue": '"{text}" {n}x',
-        "praise": "Praise: ",
-        "nothing": "none",
-        "faults": "Faults: ",
-        "damaged_now": "NOTE: the records database is damaged; this report shows what could "
-                       "still be read.\nThe unit sets the file aside and starts a new one "
-                       "when it next starts or records.",
-        "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
-                        "{name};\nwhat could be read was recovered. Records from before "
-                        "then may be missing.",
-        "per_session": "Per session: {code}date start minutes breaths/min ratio "
-                       "(first->last per paced exercise) holds cues praise, faults",
-        "code": "patient ",
-        "row_faults": " faults: {faults}",
-        "fault_n": "{kind} {n}x",
-        "whole_session": "whole session",
-        "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
-        "row_end": "holds {holds} cues {cues} praise {praise}",
-        "interrupted": "interrupted",
-        "steady": "steady",
-        "fault.disconnected": "disconnected", "fault.saturated": "saturated",
-        "fault.flat": "flat", "fault.noisy": "noisy", "fault.i2c": "i2c", "fault.led": "led",
-        "fault.display": "display", "fault.storage": "storage",
-        "toward the target": "toward the target",
-        "away from the target": "away from the target",
-        "crossed the target, now below": "crossed the target, now below",
-        "crossed the target, now above": "crossed the target, now above",
-        # the session chart
-        "chart.title": "Session {id}  {start}  {minutes} min  patient {code}  {programme}",
-        "chart.ratio": "exhale : inhale  ({target})",
-        "chart.target": "target {values}",
-        "chart.no_pacer": "no pacer",
-        "chart.rate": "breaths / min",
-        "chart.minutes": "minutes",
-        "legend.ratio": "ratio per breath",
-        "legend.target": "target",
-        "legend.rate": "breaths/min",
-        "legend.hold": "hold",
-        "legend.cue": "cue",
-        "legend.praise": "praise",
-        "legend.fault": "fault",
-        "legend.pause": "paused",
-        # the practice calendar
-        "cal.title": "Practice calendar, patient {code}",
-        "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
-        "cal.line_clinic": "Clinic programme only: practised on {practised} of {days} "
-                           "({first} to {last})",
-        "cal.met": ">= {target} min",
-        "cal.some": "some practice",
-        "cal.none": "no practice",
-        "cal.note": "number = minutes practised",
-        "cal.weekdays": "Mo Tu We Th Fr Sa Su",
-        "cal.months": "January February March April May June July August September "
-                      "October November December",
-        "cal.short": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
-    },
-    "nl": {
-        "title": "Ademcoach-rapport",
-        "none": "Geen sessies vastgelegd in deze periode.",
-        "patient": "Patiënt {code}: {first} t/m {until} (laatste sessie {ago})",
-        "no_code": "(geen code)",
-        "today": "vandaag",
-        "ago": "{days} geleden",
-        "day": "dag", "days": "dagen",
-        "sessions": "Sessies: {n}",
-        "interrupted_n": " ({n} onderbroken)",
-        "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
-                    "{target} min per dag gehaald op {met}",
-        "practice_changed": "Geoefend: {minutes} min op {practised} van {days}; het thuisdoel "
-                            "is in deze periode gewijzigd, elke dag telt tegen zijn eigen doel:",
-        "practice_run": "{target} min per dag van {first} t/m {last}: gehaald op {met} van "
-                        "{days}",
-        "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
-                           "programma van de behandelkamer (het thuisdoel is voor thuis)",
-        "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
-        "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
-                 "laatste (doel {target})",
-        "in_sync": "In het ritme van de ademgids: {share}",
-        "belly": "Buikaandeel van elke ademhaling (twee banden; 50% = evenveel als de borst): "
-                 "{first} in de eerste sessie, {last} in de laatste;\n  borst en buik bewogen "
-                 "tegen elkaar in bij {para} van de ademhalingen",
-        "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
-        "holds": "Adem ingehouden: {n}x",
-        "holds_by": "{name} {n}x, langste {secs} s",
-        "no_exercise": "(geen oefening)",
-        "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
-                      "ze zetten:",
-        "cues": "Aanwijzingen (correcties): ",
-        "cue": '"{text}" {n}x',
-        "praise": "Complimenten: ",
-        "nothing": "geen",
-        "faults": "Storingen: ",
-        "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
-                       "nog leesbaar is.\nHet apparaat zet het bestand apart en begint een "
-                       "nieuw bestand bij de volgende start of opname.",
-        "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "
-                        "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
-                        "van daarvoor kunnen ontbreken.",
-        "per_session": "Per sessie: {code}datum begin minuten adem/min uit:in "
-                       "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen "
-                       "complimenten, storingen",
-        "code": "patiënt ",
-        "row_faults": " storingen: {faults}",
-        "fault_n": "{kind} {n}x",
-        "whole_session": "hele sessie",
-        "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
-        "row_end": "ingehouden {holds} aanwijzingen {cues} complimenten {praise}",
-        "interrupted": "onderbroken",
-        "steady": "gelijk gebleven",
-        "toward the target": "richting het doel",
-        "away from the target": "van het doel af",
-        "crossed the target, now below": "voorbij het doel, nu eronder",
-        "crossed the target, now above": "voorbij het doel, nu erboven",
-        "fault.disconnected": "band losgekoppeld",
-        "fault.saturated": "band te strak of te los",
-        "fault.flat": "geen beweging gemeten",
-        "fault.noisy": "onrustig signaal",
-        "fault.i2c": "meetchip reageert niet",
-        "fault.led": "ledring",
-        "fault.display": "scherm",
-        "fault.storage": "opslag",
-        "chart.title": "Sessie {id}  {start}  {minutes} min  patiënt {code}  {programme}",
-        "chart.ratio": "uitademing : inademing  ({target})",
-        "chart.target": "doel {values}",
-        "chart.no_pacer": "zonder ademgids",
-        "chart.rate": "ademhalingen per minuut",
-        "chart.minutes": "minuten",
-        "legend.ratio": "uit:in per ademhaling",
-        "legend.target": "doel",
-        "legend.rate": "adem/min",
-        "legend.hold": "adem ingehouden",
-        "legend.cue": "aanwijzing",
-        "legend.praise": "compliment",
-        "legend.fault": "storing",
-        "legend.pause": "pauze",
-        "cal.title": "Oefenkalender, patiënt {code}",
-        "cal.line": "Thuisdoel {target} min per dag gehaald op {met} van {days} "
-                    "({first} t/m {last})",
-        "cal.line_clinic": "Alleen in de behandelkamer: geoefend op {practised} van {days} "
-                           "({first} t/m {last})",
-        "cal.met": "{target} min of meer",
-        "cal.some": "korter geoefend",
-        "cal.none": "niet geoefend",
-        "cal.note": "getal = minuten geoefend",
-        "cal.weekdays": "ma di wo do vr za zo",
-        "cal.months": "januari februari maart april mei juni juli augustus september "
-                      "oktober november december",
-        "cal.short": "jan feb mrt apr mei jun jul aug sep okt nov dec",
-    },
-}
-REPORT_LANGUAGES = tuple(TEXTS)
-
-
-def say(key: str, lang: str = "en", **fields) -> str:
-    """The report's text ``key`` in ``lang``, formatted (English when it has no such)."""
-    s = TEXTS.get(lang, TEXTS["en"]).get(key) or TEXTS["en"].get(key, key)
-    return s.format(**fields) if fields else s
-
-
-def num(x: float | None, lang: str = "en", nd: int = 2) -> str:
-    """A number for the summary and charts: a decimal comma in Dutch, '-' when unknown."""
-    return i18n.number(x, lang, nd)
-
-
-def short(x: float, lang: str) -> str:
-    """A target or tick as short as it goes ('5', '2.5'); a decimal comma in Dutch."""
-    s = f"{x:g}"
-    return s.replace(".", ",") if lang == "nl" else s
-
-
-def count(n: int, lang: str, key: str = "day") -> str:
-    """'1 day', '3 days'; '1 dag', '3 dagen'."""
-    return f"{n} {say(key if n == 1 else key + 's', lang)}"
-
-
-# --- reading the records ------------------------------------------------------------
-
-
-@dataclass
-class Exercise:
-    id: int
-    name: str
-    minutes: float  # practised: pauses (and recalibration) left out
-    breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
-    cues: int = 0  # corrections
-    praise: int = 0  # PRAISE cues
-    start: float = 0.0  # seconds from the session start
-    end: float = 0.0
-    pacer: str | None = None  # "fixed", "adaptive", "off"; None: not recorded (old record)
-    ratio_target: float | None = None  # exhale:inhale target, pauses counted; None: no pacer
-    rate_target: float | None = None  # breaths/min target, when recorded
-    in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
-    kind: str | None = None  # "calibration", "breathing", ...; None: not recorded (old)
-    name_en: str | None = None  # its English name; None: not recorded (old record)
-    hold_s: list = field(default_factory=list)  # how long each of its holds lasted
-    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
-
-    @property
-    def paced(self) -> bool:
-        return self.ratio_target is not None
-
-    @property
-    def holds(self) -> int:
-        return len(self.hold_s)
-
-
-@dataclass
-class Session:
-    id: int
-    patient: str
-    programme: str
-    started_at: float  # wall clock, epoch seconds
-    minutes: float  # practised: pauses and the calibration left out
-    end_reason: str
-    ratio_target: float  # the config's pacer, for breaths without a recorded target
-    daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
-    hold_after_s: float = HOLD_AFTER_S  # [analysis] hold_after_s when it was recorded
-    programme_text: str | None = None  # the programme file in force (records since 2026-11)
-    breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
-    holds: list = field(default_factory=list)  # (t0, t1) from start
-    cues: list = field(default_factory=list)  # (t, kind), praise included
-    faults: list = field(default_factory=list)  # (t0, t1, kind)
-    exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
-    span_minutes: float = 0.0  # from start to end, pauses included
-    pauses: list = field(default_factory=list)  # (t0, t1) from start
-    paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
-    loose: list = field(default_factory=list)  # breaths outside any exercise
-    holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
-    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
-
-    @property
-    def corrections(self) -> list[tuple[float, str]]:
-        """The cues that correct the breathing (as the summary screen's "tips": not the
-        praise, nor the belt check, which is about the belt and is in the faults)."""
-        return [c for c in self.cues if c[1] in CORRECTIONS]
-
-    @property
-    def praise(self) -> list[tuple[float, str]]:
-        return [c for c in self.cues if c[1] in PRAISE]
-
-    @property
-    def ex_starts(self) -> list[tuple[float, str]]:
-        """(start from the session start, name) of each exercise."""
-        return [(e.start, e.name) for e in self.exercises]
-
-    @property
-    def start_local(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.started_at)
-
-    @property
-    def day(self) -> dt.date:
-        return self.start_local.date()
-
-    @property
-    def target(self) -> float | None:
-        """The target ratio this session's paced breaths were breathing to (median)."""
-        found = _median(t for _, t in self.paced)
-        if found is None:
-            found = _median(e.ratio_target for e in self.exercises)
-        if found is None and not self.exercises:
-            found = self.ratio_target
-        return found
-
-
-def _stored(config_text: str) -> dict[str, dict]:
-    """The config stored with a session, as its sections (those that are tables), with
-    the values in force for keys that waited for a restart (``reload.config_record``
-    notes them in comments); empty when missing or unreadable."""
-    try:
-        stored = tomllib.loads(config_text or "")
-    except tomllib.TOMLDecodeError:
-        return {}
-    out = {k: dict(v) for k, v in stored.items() if isinstance(v, dict)}
-    for section, key, value in in_force(config_text):
-        out.setdefault(section, {})[key] = value
-    return out
-
-
-def _targets(stored: dict) -> tuple[float, float]:
-    """From the config stored with a session (``_stored``): the pacer's exhale:inhale ratio
-    and the home target in minutes a day; the defaults for whatever is missing or bad.
-    The ratio is only the fallback for records without a per-exercise target."""
-    pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
-    daily = HOME_TARGET_MIN
-    if "patient" in stored:
-        value, problem = SCHEMA["patient"]["daily_minutes"].check(
-            stored["patient"].get("daily_minutes"))
-        daily = HOME_TARGET_MIN if problem else value
-    try:
-        pacer.update(stored.get("pacer", {}))
-        ratio = float(pacer["exhale_s"]) / float(pacer["inhale_s"])
-    except (TypeError, ValueError, ZeroDivisionError):
-        ratio = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
-    return ratio, daily
-
-
-def _hold_after(stored: dict) -> float:
-    """From the config stored with a session (``_stored``): ``[analysis] hold_after_s``,
-    the hold threshold of exercises that set none of their own; the default if missing or
-    bad."""
-    value, problem = SCHEMA["analysis"]["hold_after_s"].check(
-        stored.get("analysis", {}).get("hold_after_s"))
-    return HOLD_AFTER_S if problem else value
-
-
-def _belts(stored: dict) -> list[str]:
-    """From the config stored with a session (``_stored``): ``[sensor] belts``, the
-    default if missing or bad."""
-    belts, problem = SCHEMA["sensor"]["belts"].check(stored.get("sensor", {}).get("belts"))
-    return SCHEMA["sensor"]["belts"].default if problem else belts
-
-
-def _unmeasured(faults, belts, t1: float) -> list[tuple[float, float]]:
-    """The spans in which no belt measured, from the sensor faults (at, end_at, kind,
-    belt) as the coach judged them: there the exercise's clock stood still."""
-    # At the same moment a start comes before an end (a fault that ended as it began).
-    changes = sorted([(a, 0, k, b or "") for a, _e, k, b in faults if k in SENSOR_FAULTS]
-                     + [(t1 if e is None else max(a, e), 1, k, b or "")
-                        for a, e, k, b in faults if k in SENSOR_FAULTS])
-    on: set = set()
-    spans, since = [], None
-    for t, ends, kind, belt in changes:
-        (on.discard if ends else on.add)((kind, belt or None))
-        now = no_belt_measures(on, belts)
-        if now and since is None:
-            since = t
-        elif not now and since is not None:
-            spans.append((since, t))
-            since = None
-    if since is not None:
-        spans.append((since, t1))
-    return spans
-
-
-def _union(spans) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    """The columns ``table`` has (none when it does not exist): older schemas lack some."""
-    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-
-
-def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
-    """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
-    resumed, the next exercise starts (the next button while paused) or the session ends."""
-    spans, since = [], None
-    for at, kind in sorted(list(marks) + [(s, "exercise") for s in starts]):
-        if kind == "pause" and since is None:
-            since = at
-        elif kind != "pause" and since is not None:
-            spans.append((since, max(since, at)))
-            since = None
-    if since is not None:
-        spans.append((since, max(since, t_end)))
-    return spans
-
-
-def _overlap(spans, a: float, b: float) -> float:
-    return sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans)
-
-
-def _paused(spans, at: float) -> bool:
-    """Was ``at`` in a paused span? The coach counts no breath, hold or cue from the pause
-    button on until the patient goes on, so neither does the report (an event at the same
-    instant as a button is taken as having come before it)."""
-    return any(s0 < at <= s1 for s0, s1 in spans)
-
-
-def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
-                  patient: str | None = None, lang: str = "nl") -> list[Session]:
-    """Every session (from ``since``, of ``patient``), oldest first, with its details;
-    the exercises named in ``lang`` (in Dutch where no English name was recorded)."""
-    have = _columns(conn, "exercises")
-    extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
-             "name_en")
-    ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
-    with_events = bool(_columns(conn, "events"))
-    paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
-    clock = ", ".join(c if c in _columns(conn, "sessions") else "NULL"
-                      for c in ("start_t", "end_t"))  # schema 1 had no session clock
-    out = []
-    for sid, code, prog, started, ended, reason, cfg, t0, t1 in conn.execute(
-        "SELECT id, patient_code, programme, started_at, ended_at, end_reason, config, "
-        f"{clock} FROM sessions ORDER BY started_at, id"
-    ):
-        if since and dt.datetime.fromtimestamp(started).date() < since:
-            continue
-        if patient is not None and code != patient:
-            continue
-        def q(sql, sid=sid):
-            return conn.execute(sql, (sid,)).fetchall()
-
-        breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
-                    f"{paradox} FROM breaths WHERE session_id=? ORDER BY at")
-        holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
-                  "WHERE session_id=? ORDER BY t")
-        cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
-        faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
-                   "ORDER BY at, id")
-        exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
-                "WHERE session_id=? ORDER BY id")
-        marks = q("SELECT at, kind FROM events WHERE session_id=? AND kind IN "
-                  "('pause', 'resume') ORDER BY at, id") if with_events else []
-        times = [b[0] for b in breaths] + [h[1] for h in holds] + [c[0] for c in cues]
-        times += [e[3] for e in exs if e[3] is not None]
-        times += [f[0] if f[1] is None else f[1] for f in faults]
-        times += [m[0] for m in marks]
-        if t0 is None:  # schema 1 had no session clock: measure from the first event
-            t0 = min(times + [e[2] for e in exs], default=0.0)
-        if t1 is None:  # interrupted (power cut): up to the last thing recorded
-            t1 = max(times, default=t0)
-            if ended is not None:
-                t1 = max(t1, t0 + ended - started)
-        pauses = _pause_spans(marks, [e[2] for e in exs], t1)
-        # What came while paused is not part of the exercise (a hold counts when its
-        # warning fired: ``at``), as on the summary screen.
-        breaths = [b for b in breaths if not _paused(pauses, b[0])]
-        holds = [h[:3] for h in holds if not _paused(pauses, h[3])]
-        cues = [c for c in cues if not _paused(pauses, c[0])]
-        span = max(0.0, t1 - t0)
-        stored = _stored(cfg)
-        fallback, daily = _targets(stored)
-        s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
-                    _hold_after(stored), stored_programme(cfg or ""), span_minutes=span / 60.0)
-        s.pauses = [(a - t0, b - t0) for a, b in pauses]
-        s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
-        s.shares = [b[5:] for b in breaths if b[5] is not None]
-        s.holds = [(a - t0, b - t0) for a, b, _ in holds]
-        s.cues = [(a - t0, k) for a, k, _ in cues]
-        # a fault never cleared lasted to the end of the session (a belt unplugged all along)
-        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k, _ in faults]
-        # Where the unit's clock stood still (paused, or no belt measuring), for the
-        # exercises whose end, and so their own count, a power cut took.
-        still = _union(pauses + _unmeasured(faults, _belts(stored), t1))
-        names = {}
-        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
-            end = ee if ee is not None else t1
-            if active_s is None:
-                active_s = max(0.0, end - es - _overlap(still, es, end))
-            if mode is None:  # recorded before the exercises had their own target
-                target = fallback
-            elif mode == "off":
-                target = rate_t = None
-            elif target is None:
-                target = fallback
-            if lang == "en" and name_en:
-                name = name_en
-            ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
-                          ratio_target=target, rate_target=rate_t, in_sync=in_sync,
-                          kind=kind, name_en=name_en)
-            ex.breaths = [b[:4] for b in breaths if b[4] == eid]
-            ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
-            ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
-            ex.cues = sum(1 for c in cues if c[2] == eid and c[1] in CORRECTIONS)
-            ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
-            s.exercises.append(ex)
-            names[eid] = ex
-        if s.exercises:  # practice: the calibration does not count (as on the unit)
-            s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
-        else:
-            s.minutes = max(0.0, span - _overlap(still, t0, t1)) / 60.0
-        for a, i, e, r, eid, *_ in breaths:
-            b = (a - t0, i, e, r)
-            ex = names.get(eid)
-            if ex is None:
-                s.loose.append(b)
-                s.paced.append((b, fallback))
-            elif ex.paced:
-                s.paced.append((b, ex.ratio_target))
-        s.holds_by_exercise = [(names[eid].name if eid in names else "", b - a)
-                               for a, b, eid in holds]
-        out.append(s)
-    return out
-
-
 # --- numbers --------------------------------------------------------------------------
-
-
-def _median(xs) -> float | None:
-    xs = [x for x in xs if x is not None and x == x]
-    return statistics.median(xs) if xs else None
 
 
 def ratios(breaths) -> list[float]:
@@ -602,7 +55,7 @@ def ratios(breaths) -> list[float]:
 
 
 def rate(breaths) -> float | None:
-    return _median(b[3] for b in breaths)
+    return median(b[3] for b in breaths)
 
 
 def _pct(x: float | None) -> str:
@@ -611,7 +64,7 @@ def _pct(x: float | None) -> str:
 
 def belly_pct(shares) -> float | None:
     """The median belly share, in %, of breaths measured with two belts."""
-    found = _median(share for share, _ in shares)
+    found = median(share for share, _ in shares)
     return None if found is None else 100 * found
 
 
@@ -627,7 +80,7 @@ def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
     if len(rs) < 3:
         return None, None, ""
     k = len(rs) // 3
-    first, last = _median(rs[:k]), _median(rs[-k:])
+    first, last = median(rs[:k]), median(rs[-k:])
     return first, last, direction(first, last, target)
 
 
@@ -660,14 +113,6 @@ def _f(x, nd=2) -> str:
     return "" if x is None else f"{x:.{nd}f}"
 
 
-def tenths_down(x: float) -> float:
-    """Minutes rounded down to a tenth, as the unit's screen shows them: a day just under
-    its target never reads as the target (4.96 of 5 is 4.9, not 5.0). The minutes of a
-    day and a session are shown so, for them to agree; an exercise's are rounded, as on
-    the summary screen's rows."""
-    return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
-
-
 def _holds_text(holds, lang: str = "en") -> str:
     """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds);
     in Dutch 'Buikademhaling 2x, langste 6,0 s; ...'."""
@@ -690,7 +135,7 @@ def session_rows(sessions) -> list[dict]:
             "length_minutes": _f(s.span_minutes, 1), "end": s.end_reason,
             "exercises": len(s.exercises), "breaths": len(s.breaths),
             "breaths_per_min": _f(rate(s.breaths), 1),
-            "ratio": _f(_median(ratios(paced))), "ratio_target": _f(target),
+            "ratio": _f(median(ratios(paced))), "ratio_target": _f(target),
             "ratio_trend": "; ".join(f"{n}: {w}" if n else w for n, _, _, w in trends(s)),
             "holds": len(s.holds), "holds_by_exercise": _holds_text(s.holds_by_exercise),
             "cues": len(s.corrections),
@@ -716,7 +161,7 @@ def exercise_rows(sessions) -> list[dict]:
                 "session": s.id, "date": s.day.isoformat(), "exercise": i + 1,
                 "name": e.name, "pacer": e.pacer or "", "minutes": _f(e.minutes, 1),
                 "breaths": len(e.breaths), "breaths_per_min": _f(rate(e.breaths), 1),
-                "ratio": _f(_median(ratios(e.breaths))), "ratio_target": _f(e.ratio_target),
+                "ratio": _f(median(ratios(e.breaths))), "ratio_target": _f(e.ratio_target),
                 "rate_target": _f(e.rate_target, 1), "ratio_first": _f(first),
                 "ratio_last": _f(last), "ratio_trend": word,
                 "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
@@ -750,10 +195,10 @@ def day_rows(sessions, since: dt.date | None = None,
             minutes = sum(s.minutes for s in today_s)
             breaths = [b for s in today_s for b in s.breaths]
             paced = [p for s in today_s for p in s.paced]
-            ratio = _median(ratios([b for b, _ in paced]))
-            target = _median(t for _, t in paced)
+            ratio = median(ratios([b for b, _ in paced]))
+            target = median(t for _, t in paced)
             if target is None:
-                target = _median(s.target for s in today_s)
+                target = median(s.target for s in today_s)
             goal = today_s[-1].daily_target if today_s else goal
             word = ""
             if ratio is not None and previous is not None and target is not None:
@@ -858,6 +303,11 @@ def at_home(sessions) -> bool:
     """Did any of ``sessions`` practise at home? Only the clinic programme's sessions
     are known to be in the treatment room; the home target is not about those."""
     return any(s.programme != CLINIC for s in sessions)
+
+
+def _cue_text(kind: str, lang: str = "en") -> str:
+    """A cue as the patient's screen says it in ``lang`` (its internal name if unknown)."""
+    return i18n.text_or(f"cue.{kind}", lang, kind)
 
 
 def _cues_text(cues: Counter, lang: str) -> str:
@@ -975,8 +425,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         first, last_s = mine[0], mine[-1]
         lines.append("  " + say("rate", lang, first=num(rate(first.breaths), lang, 1),
                                 last=num(rate(last_s.breaths), lang, 1)))
-        r0 = _median(ratios([b for b, _ in first.paced]))
-        r1 = _median(ratios([b for b, _ in last_s.paced]))
+        r0 = median(ratios([b for b, _ in first.paced]))
+        r1 = median(ratios([b for b, _ in last_s.paced]))
         target = last_s.target
         word = direction(r0, r1, target) if None not in (r0, r1, target) else ""
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
@@ -1017,7 +467,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             "row", lang, date=r["date"], start=r["start"],
             minutes=num(tenths_down(s.minutes), lang, 1),
             rate=num(rate(s.breaths), lang, 1),
-            ratio=num(_median(ratios([b for b, _ in s.paced])), lang))
+            ratio=num(median(ratios([b for b, _ in s.paced])), lang))
                      + (f"({moved}) " if moved else "")
                      + say("row_end", lang, holds=r["holds"], cues=r["cues"],
                            praise=r["praise"])
@@ -1217,261 +667,4 @@ def cmd_report(args) -> int:
             (data / SIMULATED / DB_NAME).exists():
         print(f"(simulated sessions are kept apart in {data / SIMULATED}: "
               "ademcoach report --simulated)")
-    return 0
-
-
-def install_config(new: Path, target: Path) -> str:
-    """Validate ``new`` as ``check-config`` does, its programme included, and install it at
-    ``target`` (old one kept as .bak). Returns what happened; raises ConfigError (nothing
-    changed) when it is invalid."""
-    from feedback.config import Problem, key_lines
-    from feedback.programme import programme_for
-
-    settings = load_config(new)
-    settings.source = os.fspath(target)  # its programme is looked for where it will be
-    try:
-        programme_for(settings)
-    except ConfigError as exc:
-        line = key_lines(new.read_text(encoding="utf-8")).get(("programme", "name"))
-        raise ConfigError([Problem(os.fspath(new), line, p.message)
-                           for p in exc.problems]) from None
-    data = new.read_bytes()
-    if target.exists() and target.read_bytes() == data:
-        return f"{target} is already this config; nothing changed"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.new")
-    tmp.write_bytes(data)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    kept = target.exists()
-    if kept:
-        shutil.copyfile(target, target.with_name(target.name + ".bak"))
-    os.replace(tmp, target)
-    return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
-                                             if kept else "")
-
-
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            with open(os.path.join(dirpath, name), "rb") as fh:
-                os.fsync(fh.fileno())
-
-
-def _terminated(signum, frame):
-    raise AdemError("export stopped (SIGTERM) before it was complete; nothing was written")
-
-
-def _cue_text(kind: str, lang: str = "en") -> str:
-    """A cue as the patient's screen says it in ``lang`` (its internal name if unknown)."""
-    return i18n.text_or(f"cue.{kind}", lang, kind)
-
-
-def cmd_export(args) -> int:
-    dest = Path(args.dir)
-    if dest.exists() and not dest.is_dir():
-        raise fail(f"{dest}: is a file, not a directory; give the stick's directory")
-    if not dest.is_dir():
-        raise fail(f"{dest}: no such directory (is the stick mounted?)")
-    target = config_path(getattr(args, "config", None))
-    try:
-        settings = load_config(target)
-    except ConfigError as exc:
-        if not target.is_file():  # a mistyped --config: nothing to replace, nothing to read
-            raise
-        settings, broken = None, exc  # a config on the stick may replace it
-    notes, status = [], 0
-    stick_config = dest / "ademcoach.toml"
-    if stick_config.is_file():
-        if target == REPO_CONFIG / "ademcoach.toml":
-            notes.append(f"{stick_config}: not installed: this machine has no unit config "
-                         "(give --config FILE)")
-            status = 2
-        else:
-            try:
-                notes.append(install_config(stick_config, target))
-            except ConfigError as exc:
-                notes.append(f"{stick_config}: not installed, the current config stays:")
-                notes.extend(f"  {p}" for p in exc.problems)
-                status = 2
-            else:
-                settings = load_config(target)
-    if settings is None:  # the records' directory is unknown: export nothing
-        for note in notes:
-            print(note, file=sys.stderr)
-        raise broken
-    data_dir = records_dir(args, settings)
-    _found(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
-    # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
-    # folder is removed and the note says it failed.
-    before = signal.signal(signal.SIGTERM, _terminated)
-    try:
-        sessions = _export(dest, data_dir, notes, report_language(args, settings),
-                           _config_dir(settings))
-    except BaseException:
-        exportnote.write(data_dir, "failed")
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, before)
-    exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
-    for note in notes:
-        print(note, file=sys.stderr if status else sys.stdout)
-    return status
-
-
-def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
-            config_dir: Path | None = None) -> list:
-    """Write the export directory on ``dest`` atomically; returns the sessions in it."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    final = dest / f"ademcoach-export-{stamp}"
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
-    except OSError as exc:  # a read-only or full stick, or one this user may not write
-        raise AdemError(f"export to {dest} failed, nothing was written: "
-                        f"cannot write there: {exc.strerror}") from None
-    try:
-        sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir)
-        db = data_dir / DB_NAME
-        copied: list[int] = []  # sessions now complete on the stick (store.purge)
-        if db.exists():
-            src = sqlite3.connect(db)
-            dst = sqlite3.connect(tmp / DB_NAME)
-            damaged = False
-            try:
-                src.backup(dst)  # copies pages without reading them: check the copy
-                damaged = dst.execute("PRAGMA integrity_check(1)").fetchone()[0] != "ok"
-                if not damaged:
-                    copied = complete_sessions(dst)
-            except sqlite3.DatabaseError as exc:
-                if not is_damaged(exc):
-                    raise
-                dst.close()  # a damaged file goes as it is, for recovery
-                copy_db(db, tmp / DB_NAME)
-                damaged = True
-            finally:
-                dst.close()
-                src.close()
-            if damaged:
-                notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
-                             "could still be read of it")
-        kept = damaged_files(data_dir)
-        for f in kept:
-            copy_db(f, tmp / f.name)
-            if note_of(f).exists():
-                shutil.copyfile(note_of(f), tmp / note_of(f).name)
-            notes.append(f"{f.name}: a damaged database set aside by the unit, copied as it is")
-        raw = data_dir / "raw"
-        if raw.is_dir():
-            (tmp / "raw").mkdir()
-            for f in sorted(raw.glob("*.csv")):
-                shutil.copyfile(f, tmp / "raw" / f.name)
-        (tmp / "export.txt").write_text("\n".join(
-            [f"Ademcoach export {stamp}: {len(sessions)} sessions from {data_dir}", *notes]
-        ) + "\n", encoding="utf-8")
-        _fsync_tree(tmp)
-        n = 1
-        while final.exists():  # two exports within one second
-            n += 1
-            final = dest / f"ademcoach-export-{stamp}-{n}"
-        os.rename(tmp, final)
-        fsync_dir(dest)  # the rename itself is on the stick before the screen says so
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError | sqlite3.Error):
-            raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
-        raise
-    print(f"exported {len(sessions)} sessions to {final}")
-    _mark_exported(data_dir, copied, kept)
-    return sessions
-
-
-def _mark_exported(data_dir: Path, sessions: list[int], kept: list[Path]) -> None:
-    """Note in the data directory what is now on a stick: only that may the retention
-    (``keep_days``) erase. A failure keeps the records longer, and is said."""
-    try:
-        if sessions:
-            conn = connect(data_dir / DB_NAME, create=False)
-            try:
-                mark_exported(conn, sessions, time.time())
-            finally:
-                conn.close()
-        for f in kept:
-            exported_mark(f).touch()
-        if kept:
-            fsync_dir(data_dir)
-    except (sqlite3.Error, StorageError, OSError) as exc:
-        print(f"the unit could not note this export ({exc}): the retention (keep_days) keeps "
-              "these records until an export is noted", file=sys.stderr)
-
-
-def wipe(data_dir: Path, damaged: list | None = None) -> int:
-    """Erase every record in ``data_dir``; returns how many sessions were erased.
-    Works while the unit runs (SQLite locking); old pages are overwritten, not just freed.
-    Damaged databases (the records file itself, or kept ones) cannot be read: they are
-    overwritten and removed, and their names added to ``damaged``. The records file
-    goes first, then what damage handling left, until nothing new turns up (a unit that
-    sets a file aside meanwhile)."""
-    db = data_dir / DB_NAME
-    n = 0
-    gone = damaged if damaged is not None else []
-    if _found(db, "erase", "wipe"):
-        try:
-            n = _erase(db)
-        except (sqlite3.Error, StorageError) as exc:
-            if not is_damaged(exc):
-                raise
-            shred_db(db)
-            gone.append(db.name)
-    for _ in range(5):
-        left = damage_leftovers(data_dir)
-        if not left:
-            break
-        for f in left:
-            shred(f)
-            if f.suffix == ".sqlite":
-                gone.append(f.name)
-    shutil.rmtree(data_dir / "raw", ignore_errors=True)
-    return n
-
-
-def _erase(db: Path) -> int:
-    conn = connect(db, create=False)
-    try:
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("BEGIN IMMEDIATE")
-        n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        for table in ("events", "faults", "cues", "holds", "breaths", "exercises",
-                      "sessions"):
-            conn.execute(f"DELETE FROM {table}")
-        conn.execute("COMMIT")
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    return n
-
-
-def cmd_wipe(args) -> int:
-    data_dir = records_dir(args, _settings(args))
-    _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
-    if not args.yes:
-        print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
-              end="", flush=True)
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("yes", "ja"):
-            print("nothing erased")
-            return 1
-    try:
-        damaged: list[str] = []
-        n = wipe(data_dir, damaged)
-        demo = data_dir / SIMULATED
-        if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
-            n_demo = wipe(demo, damaged)  # simulated sessions carry the patient code too
-            print(f"erased {n_demo} simulated sessions from {demo}")
-    except (sqlite3.Error, StorageError) as exc:
-        raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
-    if damaged:
-        print(f"erased damaged databases (their sessions could not be counted): "
-              f"{', '.join(damaged)}")
-    print(f"erased {n} sessions from {data_dir}")
     return 0

@@ -21,8 +21,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback.fonts import Font  # noqa: E402
-from feedback.report import PRAISE as PRAISE_CUES  # noqa: E402
-from feedback.report import count, num, say, short, tenths_down  # noqa: E402
+from feedback.report_words import count, num, say, short, tenths_down  # noqa: E402
+from feedback.sessions import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.view import minutes as screen_minutes  # noqa: E402
 
 SESSION_SIZE = (800, 480)

@@ -315,7 +315,7 @@ def practised_today(records, patient: str) -> float:
     import datetime as dt
     import sqlite3
 
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
 
     if not records.db_path.exists():
         return 0.0

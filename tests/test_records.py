@@ -276,7 +276,7 @@ def test_raw_signal_through_records(tmp_path):
 
 
 def export_to(stick, data):
-    from feedback.report import _export
+    from feedback.export import _export
 
     stick.mkdir(exist_ok=True)
     return _export(stick, data, [])
@@ -424,7 +424,7 @@ def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
 
 
 def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
-    from feedback.report import wipe
+    from feedback.export import wipe
 
     rec = Records(tmp_path, clock=VirtualClock())
     rec.start_session("GONE", "home", "", WALL)

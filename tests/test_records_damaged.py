@@ -370,7 +370,7 @@ def test_kept_damaged_files_follow_the_retention(tmp_path):
     orphan.write_bytes(b"old WAL")
     import time
 
-    from feedback.report import _export
+    from feedback.export import _export
 
     rec = Records(data, clock=clock)
     try:
@@ -533,7 +533,7 @@ def test_a_replacement_cut_between_the_renames_keeps_the_wal_with_its_file(tmp_p
 
 
 def test_wipe_while_a_replacement_waits_lets_the_unit_record_again(tmp_path, monkeypatch):
-    from feedback.report import wipe
+    from feedback.export import wipe
 
     clock = VirtualClock(0.0)
     data = tmp_path / "data"

@@ -376,7 +376,7 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     ("", 5.0),
 ])
 def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected):
-    from feedback.report import _stored, _targets
+    from feedback.sessions import _stored, _targets
 
     assert _targets(_stored(config))[1] == expected
 
@@ -390,7 +390,7 @@ def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected)
 ])
 def test_the_target_ratio_stored_with_a_session_is_read_safely(config, expected):
     from feedback.config import SCHEMA
-    from feedback.report import _stored, _targets
+    from feedback.sessions import _stored, _targets
 
     default = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
     assert _targets(_stored(config))[0] == pytest.approx(
@@ -529,7 +529,7 @@ def test_each_exercise_is_compared_with_its_own_pacer_target(tmp_path, monkeypat
 
 
 def test_records_without_exercise_targets_still_report_against_the_config(tmp_path):
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import migrate
 
     db = tmp_path / DB_NAME
@@ -652,8 +652,8 @@ def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tm
     (the hold at about 52 s is while paused): the report's numbers per exercise are the
     coach's."""
     from feedback.reload import load_all
-    from feedback.report import load_sessions
     from feedback.run import open_session
+    from feedback.sessions import load_sessions
 
     settings, programme = load_all(sim_config)
     with open_session(settings, programme, sim_config, sim="holds", clock=VirtualClock(),
@@ -732,8 +732,8 @@ def test_without_praise_the_summary_has_no_praise_line(tmp_path, monkeypatch):
 
 def test_the_chart_marks_praise_and_pauses_apart(tmp_path, monkeypatch):
     from feedback import report_charts
-    from feedback.report import load_sessions
     from feedback.report_charts import CUE, PAUSE, PRAISE
+    from feedback.sessions import load_sessions
 
     data = tmp_path / "data"
     praised_session(data)
@@ -855,8 +855,8 @@ def test_the_target_line_is_drawn_under_paced_exercises_only(tmp_path, monkeypat
 
 
 def test_names_of_short_exercises_do_not_overlap(tmp_path):
-    from feedback.report import load_sessions
     from feedback.report_charts import session_chart
+    from feedback.sessions import load_sessions
     from feedback.store import connect
 
     data = tmp_path / "data"
@@ -884,19 +884,19 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     import os
     import signal
 
-    from feedback import report
+    from feedback import export
 
     data, cfg = unit
     stick = tmp_path / "stick"
     stick.mkdir()
-    real = report.build_report
+    real = export.build_report
 
     def slow_then_stopped(*a, **k):  # systemd's TimeoutStartSec hits during the copy
         out = real(*a, **k)
         os.kill(os.getpid(), signal.SIGTERM)
         return out
 
-    monkeypatch.setattr(report, "build_report", slow_then_stopped)
+    monkeypatch.setattr(export, "build_report", slow_then_stopped)
     handler = signal.getsignal(signal.SIGTERM)
     assert main(["export", str(stick), "--config", str(cfg)]) == 1
     assert list(stick.iterdir()) == []  # the hidden temporary folder is gone too
@@ -1030,7 +1030,7 @@ def test_the_session_chart_speaks_dutch(unit, tmp_path):
     import re
 
     from feedback import report_charts
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import connect
 
     data, _ = unit
@@ -1056,7 +1056,7 @@ def test_a_long_chart_title_is_made_to_fit(unit, tmp_path):
     """A 16-letter patient code, a long programme name and an interrupted session: the
     title is drawn smaller, inside the chart and clear of the "interrupted" label."""
     from feedback import report_charts
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import connect
 
     data, _ = unit
@@ -1096,7 +1096,7 @@ def test_the_calendar_speaks_dutch(tmp_path):
 
 def test_a_schema_1_database_reads_without_migrating(tmp_path):
     """The start screen reads today's minutes read-only, before the writer migrates."""
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import migrate
 
     db = tmp_path / DB_NAME
@@ -1127,7 +1127,7 @@ def test_the_calendar_and_the_summary_agree_on_a_day_just_under_the_target(tmp_p
 
 
 def test_the_report_says_every_text_in_both_languages():
-    from feedback.report import TEXTS
+    from feedback.report_words import TEXTS
 
     assert set(TEXTS["nl"]) == set(TEXTS["en"])
     assert all(TEXTS["nl"][k] and TEXTS["en"][k] for k in TEXTS["en"])
@@ -1232,7 +1232,7 @@ def test_the_calendar_rounds_minutes_down_as_the_unit_screen_does(tmp_path):
 
 
 def report_sessions(data, lang="en"):
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import connect
 
     conn = connect(data / DB_NAME, create=False)
@@ -1387,7 +1387,7 @@ def test_each_session_line_names_its_patient_when_the_report_has_several(tmp_pat
 def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     """A session with the belt unplugged all along read like any other; the fault, never
     cleared, was also drawn 0 s long on its chart."""
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import connect
 
     data = tmp_path / "data"
@@ -1507,7 +1507,7 @@ def test_the_spans_without_a_measuring_belt_as_the_unit_judged_them():
     """A fault that ended as it began lasted to the end of the session (its end was taken
     before its start); two belts count only while both are out; an i2c fault (no belt)
     leaves none measuring."""
-    from feedback.report import _overlap, _unmeasured
+    from feedback.sessions import _overlap, _unmeasured
 
     assert _overlap(_unmeasured([(60.0, 60.0, "noisy", "belly")], ["belly"], 300.0),
                     0.0, 300.0) == 0.0
@@ -1522,7 +1522,7 @@ def test_the_belts_a_session_ran_with_are_those_in_force_not_the_edited_file(tmp
     and the report judged a belly fault as 'the other belt measures on'."""
     from feedback.config import load_config
     from feedback.reload import config_record
-    from feedback.report import _belts, _stored
+    from feedback.sessions import _belts, _stored
 
     cfg = tmp_path / "ademcoach.toml"
     cfg.write_text('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n')

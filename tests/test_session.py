@@ -718,7 +718,7 @@ def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_
     the report counted the whole time as practice)."""
     import sqlite3
 
-    from feedback.report import load_sessions
+    from feedback.sessions import load_sessions
     from feedback.store import DB_NAME, SIMULATED
 
     scenario = tmp_path / "long-out.toml"

@@ -1,0 +1,306 @@
+"""Export to a USB stick, a new config from the stick, and wiping the records.
+
+``ademcoach export DIR`` writes the report plus a consistent copy of the database (SQLite
+backup API) and the raw signal files into DIR, atomically: everything goes into a
+temporary directory on the same file system that is renamed into place at the end, so a
+stick pulled out too early never holds a half export that looks complete. A config file
+``DIR/ademcoach.toml`` is validated and installed (the old one kept as ``.bak``). What an
+export copied is marked: only that may the retention (``keep_days``) erase.
+
+``ademcoach wipe`` erases every record for the next patient (secure_delete + VACUUM so
+the old pages are overwritten, raw signal files removed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from feedback import exportnote
+from feedback.cli import REPO_CONFIG, config_path, fail
+from feedback.config import ConfigError, load_config
+from feedback.errors import AdemError
+from feedback.report import (
+    _config_dir,
+    _found,
+    _settings,
+    build_report,
+    records_dir,
+    report_language,
+)
+from feedback.store import (
+    DB_NAME,
+    SIMULATED,
+    StorageError,
+    complete_sessions,
+    connect,
+    copy_db,
+    damage_leftovers,
+    damaged_files,
+    exported_mark,
+    fsync_dir,
+    is_damaged,
+    mark_exported,
+    note_of,
+    shred,
+    shred_db,
+)
+
+
+def install_config(new: Path, target: Path) -> str:
+    """Validate ``new`` as ``check-config`` does, its programme included, and install it at
+    ``target`` (old one kept as .bak). Returns what happened; raises ConfigError (nothing
+    changed) when it is invalid."""
+    from feedback.config import Problem, key_lines
+    from feedback.programme import programme_for
+
+    settings = load_config(new)
+    settings.source = os.fspath(target)  # its programme is looked for where it will be
+    try:
+        programme_for(settings)
+    except ConfigError as exc:
+        line = key_lines(new.read_text(encoding="utf-8")).get(("programme", "name"))
+        raise ConfigError([Problem(os.fspath(new), line, p.message)
+                           for p in exc.problems]) from None
+    data = new.read_bytes()
+    if target.exists() and target.read_bytes() == data:
+        return f"{target} is already this config; nothing changed"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.new")
+    tmp.write_bytes(data)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    kept = target.exists()
+    if kept:
+        shutil.copyfile(target, target.with_name(target.name + ".bak"))
+    os.replace(tmp, target)
+    return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
+                                             if kept else "")
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _terminated(signum, frame):
+    raise AdemError("export stopped (SIGTERM) before it was complete; nothing was written")
+
+
+def cmd_export(args) -> int:
+    dest = Path(args.dir)
+    if dest.exists() and not dest.is_dir():
+        raise fail(f"{dest}: is a file, not a directory; give the stick's directory")
+    if not dest.is_dir():
+        raise fail(f"{dest}: no such directory (is the stick mounted?)")
+    target = config_path(getattr(args, "config", None))
+    try:
+        settings = load_config(target)
+    except ConfigError as exc:
+        if not target.is_file():  # a mistyped --config: nothing to replace, nothing to read
+            raise
+        settings, broken = None, exc  # a config on the stick may replace it
+    notes, status = [], 0
+    stick_config = dest / "ademcoach.toml"
+    if stick_config.is_file():
+        if target == REPO_CONFIG / "ademcoach.toml":
+            notes.append(f"{stick_config}: not installed: this machine has no unit config "
+                         "(give --config FILE)")
+            status = 2
+        else:
+            try:
+                notes.append(install_config(stick_config, target))
+            except ConfigError as exc:
+                notes.append(f"{stick_config}: not installed, the current config stays:")
+                notes.extend(f"  {p}" for p in exc.problems)
+                status = 2
+            else:
+                settings = load_config(target)
+    if settings is None:  # the records' directory is unknown: export nothing
+        for note in notes:
+            print(note, file=sys.stderr)
+        raise broken
+    data_dir = records_dir(args, settings)
+    _found(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
+    # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
+    # folder is removed and the note says it failed.
+    before = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        sessions = _export(dest, data_dir, notes, report_language(args, settings),
+                           _config_dir(settings))
+    except BaseException:
+        exportnote.write(data_dir, "failed")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
+    for note in notes:
+        print(note, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
+            config_dir: Path | None = None) -> list:
+    """Write the export directory on ``dest`` atomically; returns the sessions in it."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    final = dest / f"ademcoach-export-{stamp}"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
+    except OSError as exc:  # a read-only or full stick, or one this user may not write
+        raise AdemError(f"export to {dest} failed, nothing was written: "
+                        f"cannot write there: {exc.strerror}") from None
+    try:
+        sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir)
+        db = data_dir / DB_NAME
+        copied: list[int] = []  # sessions now complete on the stick (store.purge)
+        if db.exists():
+            src = sqlite3.connect(db)
+            dst = sqlite3.connect(tmp / DB_NAME)
+            damaged = False
+            try:
+                src.backup(dst)  # copies pages without reading them: check the copy
+                damaged = dst.execute("PRAGMA integrity_check(1)").fetchone()[0] != "ok"
+                if not damaged:
+                    copied = complete_sessions(dst)
+            except sqlite3.DatabaseError as exc:
+                if not is_damaged(exc):
+                    raise
+                dst.close()  # a damaged file goes as it is, for recovery
+                copy_db(db, tmp / DB_NAME)
+                damaged = True
+            finally:
+                dst.close()
+                src.close()
+            if damaged:
+                notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
+                             "could still be read of it")
+        kept = damaged_files(data_dir)
+        for f in kept:
+            copy_db(f, tmp / f.name)
+            if note_of(f).exists():
+                shutil.copyfile(note_of(f), tmp / note_of(f).name)
+            notes.append(f"{f.name}: a damaged database set aside by the unit, copied as it is")
+        raw = data_dir / "raw"
+        if raw.is_dir():
+            (tmp / "raw").mkdir()
+            for f in sorted(raw.glob("*.csv")):
+                shutil.copyfile(f, tmp / "raw" / f.name)
+        (tmp / "export.txt").write_text("\n".join(
+            [f"Ademcoach export {stamp}: {len(sessions)} sessions from {data_dir}", *notes]
+        ) + "\n", encoding="utf-8")
+        _fsync_tree(tmp)
+        n = 1
+        while final.exists():  # two exports within one second
+            n += 1
+            final = dest / f"ademcoach-export-{stamp}-{n}"
+        os.rename(tmp, final)
+        fsync_dir(dest)  # the rename itself is on the stick before the screen says so
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
+        raise
+    print(f"exported {len(sessions)} sessions to {final}")
+    _mark_exported(data_dir, copied, kept)
+    return sessions
+
+
+def _mark_exported(data_dir: Path, sessions: list[int], kept: list[Path]) -> None:
+    """Note in the data directory what is now on a stick: only that may the retention
+    (``keep_days``) erase. A failure keeps the records longer, and is said."""
+    try:
+        if sessions:
+            conn = connect(data_dir / DB_NAME, create=False)
+            try:
+                mark_exported(conn, sessions, time.time())
+            finally:
+                conn.close()
+        for f in kept:
+            exported_mark(f).touch()
+        if kept:
+            fsync_dir(data_dir)
+    except (sqlite3.Error, StorageError, OSError) as exc:
+        print(f"the unit could not note this export ({exc}): the retention (keep_days) keeps "
+              "these records until an export is noted", file=sys.stderr)
+
+
+def wipe(data_dir: Path, damaged: list | None = None) -> int:
+    """Erase every record in ``data_dir``; returns how many sessions were erased.
+    Works while the unit runs (SQLite locking); old pages are overwritten, not just freed.
+    Damaged databases (the records file itself, or kept ones) cannot be read: they are
+    overwritten and removed, and their names added to ``damaged``. The records file
+    goes first, then what damage handling left, until nothing new turns up (a unit that
+    sets a file aside meanwhile)."""
+    db = data_dir / DB_NAME
+    n = 0
+    gone = damaged if damaged is not None else []
+    if _found(db, "erase", "wipe"):
+        try:
+            n = _erase(db)
+        except (sqlite3.Error, StorageError) as exc:
+            if not is_damaged(exc):
+                raise
+            shred_db(db)
+            gone.append(db.name)
+    for _ in range(5):
+        left = damage_leftovers(data_dir)
+        if not left:
+            break
+        for f in left:
+            shred(f)
+            if f.suffix == ".sqlite":
+                gone.append(f.name)
+    shutil.rmtree(data_dir / "raw", ignore_errors=True)
+    return n
+
+
+def _erase(db: Path) -> int:
+    conn = connect(db, create=False)
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        for table in ("events", "faults", "cues", "holds", "breaths", "exercises",
+                      "sessions"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return n
+
+
+def cmd_wipe(args) -> int:
+    data_dir = records_dir(args, _settings(args))
+    _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
+    if not args.yes:
+        print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
+              end="", flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("yes", "ja"):
+            print("nothing erased")
+            return 1
+    try:
+        damaged: list[str] = []
+        n = wipe(data_dir, damaged)
+        demo = data_dir / SIMULATED
+        if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
+            n_demo = wipe(demo, damaged)  # simulated sessions carry the patient code too
+            print(f"erased {n_demo} simulated sessions from {demo}")
+    except (sqlite3.Error, StorageError) as exc:
+        raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
+    if damaged:
+        print(f"erased damaged databases (their sessions could not be counted): "
+              f"{', '.join(damaged)}")
+    print(f"erased {n} sessions from {data_dir}")
+    return 0

@@ -1,0 +1,224 @@
+"""The report's words, per language, and how it writes numbers.
+
+summary.txt and the charts are written in the unit's language (``[patient] language``,
+or ``report --lang``); the CSV files keep English column names, words and decimal
+points. ``say`` finds a text (English where a language lacks it), ``num``, ``short`` and
+``count`` write numbers as the language does, and ``tenths_down`` rounds minutes as the
+unit's screen does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from feedback import i18n
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Ademcoach report",
+        "none": "No sessions recorded in this period.",
+        "patient": "Patient {code}: {first} to {until} (last session {ago})",
+        "no_code": "(no code)",
+        "today": "today",
+        "ago": "{days} ago",
+        "day": "day", "days": "days",
+        "sessions": "Sessions: {n}",
+        "interrupted_n": " ({n} interrupted)",
+        "practice": "Practice: {minutes} min on {practised} of {days}; home target "
+                    "{target} min/day met on {met}",
+        "practice_changed": "Practice: {minutes} min on {practised} of {days}; the home "
+                            "target changed in this period, each day is judged by its own:",
+        "practice_run": "{target} min/day from {first} to {last}: met on {met} of {days}",
+        "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
+                           "clinic programme (the home target is for practice at home)",
+        "rate": "Breaths per minute: {first} in the first session, {last} in the last",
+        "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
+                 "(target {target})",
+        "in_sync": "In rhythm with the pacer: {share}",
+        "belly": "Belly share of each breath (two belts; 50% = as much as the chest): {first} in "
+                 "the first session, {last} in the last;\n  chest and belly moved against each "
+                 "other in {para} of the breaths",
+        "in_sync_share": "{pct}% of the paced breaths ({by})",
+        "holds": "Breath-holds: {n}",
+        "holds_by": "{name} {n}, longest {secs} s",
+        "no_exercise": "(no exercise)",
+        "hold_after": "Hold thresholds (hold_after_s), as the sessions' programmes set them:",
+        "cues": "Cues (corrections): ",
+        "cue": '"{text}" {n}x',
+        "praise": "Praise: ",
+        "nothing": "none",
+        "faults": "Faults: ",
+        "damaged_now": "NOTE: the records database is damaged; this report shows what could "
+                       "still be read.\nThe unit sets the file aside and starts a new one "
+                       "when it next starts or records.",
+        "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
+                        "{name};\nwhat could be read was recovered. Records from before "
+                        "then may be missing.",
+        "per_session": "Per session: {code}date start minutes breaths/min ratio "
+                       "(first->last per paced exercise) holds cues praise, faults",
+        "code": "patient ",
+        "row_faults": " faults: {faults}",
+        "fault_n": "{kind} {n}x",
+        "whole_session": "whole session",
+        "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
+        "row_end": "holds {holds} cues {cues} praise {praise}",
+        "interrupted": "interrupted",
+        "steady": "steady",
+        "fault.disconnected": "disconnected", "fault.saturated": "saturated",
+        "fault.flat": "flat", "fault.noisy": "noisy", "fault.i2c": "i2c", "fault.led": "led",
+        "fault.display": "display", "fault.storage": "storage",
+        "toward the target": "toward the target",
+        "away from the target": "away from the target",
+        "crossed the target, now below": "crossed the target, now below",
+        "crossed the target, now above": "crossed the target, now above",
+        # the session chart
+        "chart.title": "Session {id}  {start}  {minutes} min  patient {code}  {programme}",
+        "chart.ratio": "exhale : inhale  ({target})",
+        "chart.target": "target {values}",
+        "chart.no_pacer": "no pacer",
+        "chart.rate": "breaths / min",
+        "chart.minutes": "minutes",
+        "legend.ratio": "ratio per breath",
+        "legend.target": "target",
+        "legend.rate": "breaths/min",
+        "legend.hold": "hold",
+        "legend.cue": "cue",
+        "legend.praise": "praise",
+        "legend.fault": "fault",
+        "legend.pause": "paused",
+        # the practice calendar
+        "cal.title": "Practice calendar, patient {code}",
+        "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
+        "cal.line_clinic": "Clinic programme only: practised on {practised} of {days} "
+                           "({first} to {last})",
+        "cal.met": ">= {target} min",
+        "cal.some": "some practice",
+        "cal.none": "no practice",
+        "cal.note": "number = minutes practised",
+        "cal.weekdays": "Mo Tu We Th Fr Sa Su",
+        "cal.months": "January February March April May June July August September "
+                      "October November December",
+        "cal.short": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    },
+    "nl": {
+        "title": "Ademcoach-rapport",
+        "none": "Geen sessies vastgelegd in deze periode.",
+        "patient": "Patiënt {code}: {first} t/m {until} (laatste sessie {ago})",
+        "no_code": "(geen code)",
+        "today": "vandaag",
+        "ago": "{days} geleden",
+        "day": "dag", "days": "dagen",
+        "sessions": "Sessies: {n}",
+        "interrupted_n": " ({n} onderbroken)",
+        "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
+                    "{target} min per dag gehaald op {met}",
+        "practice_changed": "Geoefend: {minutes} min op {practised} van {days}; het thuisdoel "
+                            "is in deze periode gewijzigd, elke dag telt tegen zijn eigen doel:",
+        "practice_run": "{target} min per dag van {first} t/m {last}: gehaald op {met} van "
+                        "{days}",
+        "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
+                           "programma van de behandelkamer (het thuisdoel is voor thuis)",
+        "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
+        "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
+                 "laatste (doel {target})",
+        "in_sync": "In het ritme van de ademgids: {share}",
+        "belly": "Buikaandeel van elke ademhaling (twee banden; 50% = evenveel als de borst): "
+                 "{first} in de eerste sessie, {last} in de laatste;\n  borst en buik bewogen "
+                 "tegen elkaar in bij {para} van de ademhalingen",
+        "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
+        "holds": "Adem ingehouden: {n}x",
+        "holds_by": "{name} {n}x, langste {secs} s",
+        "no_exercise": "(geen oefening)",
+        "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
+                      "ze zetten:",
+        "cues": "Aanwijzingen (correcties): ",
+        "cue": '"{text}" {n}x',
+        "praise": "Complimenten: ",
+        "nothing": "geen",
+        "faults": "Storingen: ",
+        "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
+                       "nog leesbaar is.\nHet apparaat zet het bestand apart en begint een "
+                       "nieuw bestand bij de volgende start of opname.",
+        "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "
+                        "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
+                        "van daarvoor kunnen ontbreken.",
+        "per_session": "Per sessie: {code}datum begin minuten adem/min uit:in "
+                       "(eerste->laatste per begeleide oefening) ingehouden aanwijzingen "
+                       "complimenten, storingen",
+        "code": "patiënt ",
+        "row_faults": " storingen: {faults}",
+        "fault_n": "{kind} {n}x",
+        "whole_session": "hele sessie",
+        "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
+        "row_end": "ingehouden {holds} aanwijzingen {cues} complimenten {praise}",
+        "interrupted": "onderbroken",
+        "steady": "gelijk gebleven",
+        "toward the target": "richting het doel",
+        "away from the target": "van het doel af",
+        "crossed the target, now below": "voorbij het doel, nu eronder",
+        "crossed the target, now above": "voorbij het doel, nu erboven",
+        "fault.disconnected": "band losgekoppeld",
+        "fault.saturated": "band te strak of te los",
+        "fault.flat": "geen beweging gemeten",
+        "fault.noisy": "onrustig signaal",
+        "fault.i2c": "meetchip reageert niet",
+        "fault.led": "ledring",
+        "fault.display": "scherm",
+        "fault.storage": "opslag",
+        "chart.title": "Sessie {id}  {start}  {minutes} min  patiënt {code}  {programme}",
+        "chart.ratio": "uitademing : inademing  ({target})",
+        "chart.target": "doel {values}",
+        "chart.no_pacer": "zonder ademgids",
+        "chart.rate": "ademhalingen per minuut",
+        "chart.minutes": "minuten",
+        "legend.ratio": "uit:in per ademhaling",
+        "legend.target": "doel",
+        "legend.rate": "adem/min",
+        "legend.hold": "adem ingehouden",
+        "legend.cue": "aanwijzing",
+        "legend.praise": "compliment",
+        "legend.fault": "storing",
+        "legend.pause": "pauze",
+        "cal.title": "Oefenkalender, patiënt {code}",
+        "cal.line": "Thuisdoel {target} min per dag gehaald op {met} van {days} "
+                    "({first} t/m {last})",
+        "cal.line_clinic": "Alleen in de behandelkamer: geoefend op {practised} van {days} "
+                           "({first} t/m {last})",
+        "cal.met": "{target} min of meer",
+        "cal.some": "korter geoefend",
+        "cal.none": "niet geoefend",
+        "cal.note": "getal = minuten geoefend",
+        "cal.weekdays": "ma di wo do vr za zo",
+        "cal.months": "januari februari maart april mei juni juli augustus september "
+                      "oktober november december",
+        "cal.short": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+    },
+}
+def say(key: str, lang: str = "en", **fields) -> str:
+    """The report's text ``key`` in ``lang``, formatted (English when it has no such)."""
+    s = TEXTS.get(lang, TEXTS["en"]).get(key) or TEXTS["en"].get(key, key)
+    return s.format(**fields) if fields else s
+
+
+def num(x: float | None, lang: str = "en", nd: int = 2) -> str:
+    """A number for the summary and charts: a decimal comma in Dutch, '-' when unknown."""
+    return i18n.number(x, lang, nd)
+
+
+def short(x: float, lang: str) -> str:
+    """A target or tick as short as it goes ('5', '2.5'); a decimal comma in Dutch."""
+    s = f"{x:g}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def count(n: int, lang: str, key: str = "day") -> str:
+    """'1 day', '3 days'; '1 dag', '3 dagen'."""
+    return f"{n} {say(key if n == 1 else key + 's', lang)}"
+
+
+def tenths_down(x: float) -> float:
+    """Minutes rounded down to a tenth, as the unit's screen shows them: a day just under
+    its target never reads as the target (4.96 of 5 is 4.9, not 5.0). The minutes of a
+    day and a session are shown so, for them to agree; an exercise's are rounded, as on
+    the summary screen's rows."""
+    return math.floor(max(x, 0.0) * 10 + 1e-9) / 10

@@ -1,0 +1,335 @@
+"""The recorded sessions as the report reads them back from the records database.
+
+``load_sessions`` turns the rows of one session (its breaths, holds, cues, faults,
+exercises and pause marks) into a ``Session`` with its ``Exercise`` list: times from the
+session's start, what came while paused left out, practised minutes with pauses and time
+without a measuring belt left out, and each breath with the pacer target it was breathing
+to. Older schemas lack some columns and a power cut leaves ends unwritten: both are read
+(the gaps estimated from what was recorded, or left None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import statistics
+import tomllib
+from dataclasses import dataclass, field
+
+from feedback.config import SCHEMA
+from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
+from feedback.reload import in_force, stored_programme
+
+HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
+HOLD_AFTER_S = SCHEMA["analysis"]["hold_after_s"].default  # for exercises without their own
+PRAISE = ("good",)  # cues that praise: counted apart from the cues that correct
+
+
+def median(xs) -> float | None:
+    """The median of the numbers in ``xs`` (None and NaN left out); None if there are none."""
+    xs = [x for x in xs if x is not None and x == x]
+    return statistics.median(xs) if xs else None
+
+
+@dataclass
+class Exercise:
+    id: int
+    name: str
+    minutes: float  # practised: pauses (and recalibration) left out
+    breaths: list = field(default_factory=list)  # (at, inhale_s, exhale_s, rate_bpm)
+    cues: int = 0  # corrections
+    praise: int = 0  # PRAISE cues
+    start: float = 0.0  # seconds from the session start
+    end: float = 0.0
+    pacer: str | None = None  # "fixed", "adaptive", "off"; None: not recorded (old record)
+    ratio_target: float | None = None  # exhale:inhale target, pauses counted; None: no pacer
+    rate_target: float | None = None  # breaths/min target, when recorded
+    in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
+    kind: str | None = None  # "calibration", "breathing", ...; None: not recorded (old)
+    name_en: str | None = None  # its English name; None: not recorded (old record)
+    hold_s: list = field(default_factory=list)  # how long each of its holds lasted
+    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
+
+    @property
+    def paced(self) -> bool:
+        return self.ratio_target is not None
+
+    @property
+    def holds(self) -> int:
+        return len(self.hold_s)
+
+
+@dataclass
+class Session:
+    id: int
+    patient: str
+    programme: str
+    started_at: float  # wall clock, epoch seconds
+    minutes: float  # practised: pauses and the calibration left out
+    end_reason: str
+    ratio_target: float  # the config's pacer, for breaths without a recorded target
+    daily_target: float = HOME_TARGET_MIN  # [patient] daily_minutes when it was recorded
+    hold_after_s: float = HOLD_AFTER_S  # [analysis] hold_after_s when it was recorded
+    programme_text: str | None = None  # the programme file in force (records since 2026-11)
+    breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
+    holds: list = field(default_factory=list)  # (t0, t1) from start
+    cues: list = field(default_factory=list)  # (t, kind), praise included
+    faults: list = field(default_factory=list)  # (t0, t1, kind)
+    exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
+    span_minutes: float = 0.0  # from start to end, pauses included
+    pauses: list = field(default_factory=list)  # (t0, t1) from start
+    paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
+    loose: list = field(default_factory=list)  # breaths outside any exercise
+    holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
+    shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
+
+    @property
+    def corrections(self) -> list[tuple[float, str]]:
+        """The cues that correct the breathing (as the summary screen's "tips": not the
+        praise, nor the belt check, which is about the belt and is in the faults)."""
+        return [c for c in self.cues if c[1] in CORRECTIONS]
+
+    @property
+    def praise(self) -> list[tuple[float, str]]:
+        return [c for c in self.cues if c[1] in PRAISE]
+
+    @property
+    def ex_starts(self) -> list[tuple[float, str]]:
+        """(start from the session start, name) of each exercise."""
+        return [(e.start, e.name) for e in self.exercises]
+
+    @property
+    def start_local(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.started_at)
+
+    @property
+    def day(self) -> dt.date:
+        return self.start_local.date()
+
+    @property
+    def target(self) -> float | None:
+        """The target ratio this session's paced breaths were breathing to (median)."""
+        found = median(t for _, t in self.paced)
+        if found is None:
+            found = median(e.ratio_target for e in self.exercises)
+        if found is None and not self.exercises:
+            found = self.ratio_target
+        return found
+
+
+def _stored(config_text: str) -> dict[str, dict]:
+    """The config stored with a session, as its sections (those that are tables), with
+    the values in force for keys that waited for a restart (``reload.config_record``
+    notes them in comments); empty when missing or unreadable."""
+    try:
+        stored = tomllib.loads(config_text or "")
+    except tomllib.TOMLDecodeError:
+        return {}
+    out = {k: dict(v) for k, v in stored.items() if isinstance(v, dict)}
+    for section, key, value in in_force(config_text):
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def _targets(stored: dict) -> tuple[float, float]:
+    """From the config stored with a session (``_stored``): the pacer's exhale:inhale ratio
+    and the home target in minutes a day; the defaults for whatever is missing or bad.
+    The ratio is only the fallback for records without a per-exercise target."""
+    pacer = {k: r.default for k, r in SCHEMA["pacer"].items()}
+    daily = HOME_TARGET_MIN
+    if "patient" in stored:
+        value, problem = SCHEMA["patient"]["daily_minutes"].check(
+            stored["patient"].get("daily_minutes"))
+        daily = HOME_TARGET_MIN if problem else value
+    try:
+        pacer.update(stored.get("pacer", {}))
+        ratio = float(pacer["exhale_s"]) / float(pacer["inhale_s"])
+    except (TypeError, ValueError, ZeroDivisionError):
+        ratio = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default
+    return ratio, daily
+
+
+def _hold_after(stored: dict) -> float:
+    """From the config stored with a session (``_stored``): ``[analysis] hold_after_s``,
+    the hold threshold of exercises that set none of their own; the default if missing or
+    bad."""
+    value, problem = SCHEMA["analysis"]["hold_after_s"].check(
+        stored.get("analysis", {}).get("hold_after_s"))
+    return HOLD_AFTER_S if problem else value
+
+
+def _belts(stored: dict) -> list[str]:
+    """From the config stored with a session (``_stored``): ``[sensor] belts``, the
+    default if missing or bad."""
+    belts, problem = SCHEMA["sensor"]["belts"].check(stored.get("sensor", {}).get("belts"))
+    return SCHEMA["sensor"]["belts"].default if problem else belts
+
+
+def _unmeasured(faults, belts, t1: float) -> list[tuple[float, float]]:
+    """The spans in which no belt measured, from the sensor faults (at, end_at, kind,
+    belt) as the coach judged them: there the exercise's clock stood still."""
+    # At the same moment a start comes before an end (a fault that ended as it began).
+    changes = sorted([(a, 0, k, b or "") for a, _e, k, b in faults if k in SENSOR_FAULTS]
+                     + [(t1 if e is None else max(a, e), 1, k, b or "")
+                        for a, e, k, b in faults if k in SENSOR_FAULTS])
+    on: set = set()
+    spans, since = [], None
+    for t, ends, kind, belt in changes:
+        (on.discard if ends else on.add)((kind, belt or None))
+        now = no_belt_measures(on, belts)
+        if now and since is None:
+            since = t
+        elif not now and since is not None:
+            spans.append((since, t))
+            since = None
+    if since is not None:
+        spans.append((since, t1))
+    return spans
+
+
+def _union(spans) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns ``table`` has (none when it does not exist): older schemas lack some."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
+    """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
+    resumed, the next exercise starts (the next button while paused) or the session ends."""
+    spans, since = [], None
+    for at, kind in sorted(list(marks) + [(s, "exercise") for s in starts]):
+        if kind == "pause" and since is None:
+            since = at
+        elif kind != "pause" and since is not None:
+            spans.append((since, max(since, at)))
+            since = None
+    if since is not None:
+        spans.append((since, max(since, t_end)))
+    return spans
+
+
+def _overlap(spans, a: float, b: float) -> float:
+    return sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans)
+
+
+def _paused(spans, at: float) -> bool:
+    """Was ``at`` in a paused span? The coach counts no breath, hold or cue from the pause
+    button on until the patient goes on, so neither does the report (an event at the same
+    instant as a button is taken as having come before it)."""
+    return any(s0 < at <= s1 for s0, s1 in spans)
+
+
+def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
+                  patient: str | None = None, lang: str = "nl") -> list[Session]:
+    """Every session (from ``since``, of ``patient``), oldest first, with its details;
+    the exercises named in ``lang`` (in Dutch where no English name was recorded)."""
+    have = _columns(conn, "exercises")
+    extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
+             "name_en")
+    ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
+    with_events = bool(_columns(conn, "events"))
+    paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
+    clock = ", ".join(c if c in _columns(conn, "sessions") else "NULL"
+                      for c in ("start_t", "end_t"))  # schema 1 had no session clock
+    out = []
+    for sid, code, prog, started, ended, reason, cfg, t0, t1 in conn.execute(
+        "SELECT id, patient_code, programme, started_at, ended_at, end_reason, config, "
+        f"{clock} FROM sessions ORDER BY started_at, id"
+    ):
+        if since and dt.datetime.fromtimestamp(started).date() < since:
+            continue
+        if patient is not None and code != patient:
+            continue
+        def q(sql, sid=sid):
+            return conn.execute(sql, (sid,)).fetchall()
+
+        breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
+                    f"{paradox} FROM breaths WHERE session_id=? ORDER BY at")
+        holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
+                  "WHERE session_id=? ORDER BY t")
+        cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
+        faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
+                   "ORDER BY at, id")
+        exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "
+                "WHERE session_id=? ORDER BY id")
+        marks = q("SELECT at, kind FROM events WHERE session_id=? AND kind IN "
+                  "('pause', 'resume') ORDER BY at, id") if with_events else []
+        times = [b[0] for b in breaths] + [h[1] for h in holds] + [c[0] for c in cues]
+        times += [e[3] for e in exs if e[3] is not None]
+        times += [f[0] if f[1] is None else f[1] for f in faults]
+        times += [m[0] for m in marks]
+        if t0 is None:  # schema 1 had no session clock: measure from the first event
+            t0 = min(times + [e[2] for e in exs], default=0.0)
+        if t1 is None:  # interrupted (power cut): up to the last thing recorded
+            t1 = max(times, default=t0)
+            if ended is not None:
+                t1 = max(t1, t0 + ended - started)
+        pauses = _pause_spans(marks, [e[2] for e in exs], t1)
+        # What came while paused is not part of the exercise (a hold counts when its
+        # warning fired: ``at``), as on the summary screen.
+        breaths = [b for b in breaths if not _paused(pauses, b[0])]
+        holds = [h[:3] for h in holds if not _paused(pauses, h[3])]
+        cues = [c for c in cues if not _paused(pauses, c[0])]
+        span = max(0.0, t1 - t0)
+        stored = _stored(cfg)
+        fallback, daily = _targets(stored)
+        s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
+                    _hold_after(stored), stored_programme(cfg or ""), span_minutes=span / 60.0)
+        s.pauses = [(a - t0, b - t0) for a, b in pauses]
+        s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
+        s.shares = [b[5:] for b in breaths if b[5] is not None]
+        s.holds = [(a - t0, b - t0) for a, b, _ in holds]
+        s.cues = [(a - t0, k) for a, k, _ in cues]
+        # a fault never cleared lasted to the end of the session (a belt unplugged all along)
+        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k, _ in faults]
+        # Where the unit's clock stood still (paused, or no belt measuring), for the
+        # exercises whose end, and so their own count, a power cut took.
+        still = _union(pauses + _unmeasured(faults, _belts(stored), t1))
+        names = {}
+        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
+            end = ee if ee is not None else t1
+            if active_s is None:
+                active_s = max(0.0, end - es - _overlap(still, es, end))
+            if mode is None:  # recorded before the exercises had their own target
+                target = fallback
+            elif mode == "off":
+                target = rate_t = None
+            elif target is None:
+                target = fallback
+            if lang == "en" and name_en:
+                name = name_en
+            ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
+                          ratio_target=target, rate_target=rate_t, in_sync=in_sync,
+                          kind=kind, name_en=name_en)
+            ex.breaths = [b[:4] for b in breaths if b[4] == eid]
+            ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
+            ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
+            ex.cues = sum(1 for c in cues if c[2] == eid and c[1] in CORRECTIONS)
+            ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
+            s.exercises.append(ex)
+            names[eid] = ex
+        if s.exercises:  # practice: the calibration does not count (as on the unit)
+            s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
+        else:
+            s.minutes = max(0.0, span - _overlap(still, t0, t1)) / 60.0
+        for a, i, e, r, eid, *_ in breaths:
+            b = (a - t0, i, e, r)
+            ex = names.get(eid)
+            if ex is None:
+                s.loose.append(b)
+                s.paced.append((b, fallback))
+            elif ex.paced:
+                s.paced.append((b, ex.ratio_target))
+        s.holds_by_exercise = [(names[eid].name if eid in names else "", b - a)
+                               for a, b, eid in holds]
+        out.append(s)
+    return out
