@@ -255,6 +255,8 @@ class Session:
         if name == "quit":
             self.stop("closed")
             return
+        if name == "third":  # the optional third button: calibrate again in one press,
+            name = "recalibrate"  # for a patient who cannot hold "next" down
         if name == "recalibrate":
             self.analyzer.recalibrate()
         before = self.coach.mode

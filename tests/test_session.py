@@ -431,6 +431,24 @@ def test_window_shows_the_screen_and_the_emulated_ring_and_keys_work(config):
     assert [m for t, m in modes if t < 30.0] == ["exercise"]
 
 
+def test_the_third_button_calibrates_again_in_one_press(config):
+    """A unit with the optional third button (GPIO22): one short press on its pin starts
+    the calibration again, as holding "next" does; without the button fitted, the
+    long press still does."""
+    seen = []
+
+    def probe(session, due):
+        t = session.now()
+        if not seen:
+            session.parts.controls.tap("third")  # the real gpiozero pin, a short press
+        seen.append((t, session.coach.view(t).screen, session.analyzer.snapshot().calibrated))
+        return due + 0.5 if len(seen) < 4 else None
+
+    simulate(config, "calm", 60, probe=(40.0, probe), buttons__third=22)
+    assert seen[0][1:] == ("exercise", True)
+    assert ("calibration", False) in [s[1:] for s in seen[1:]], seen
+
+
 def test_start_screen_counts_todays_practice_from_the_records(config):
     settings, programme = load_all(config)
     with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
