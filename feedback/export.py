@@ -28,12 +28,12 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import ConfigError, load_config
 from feedback.errors import AdemError
 from feedback.report import (
-    _config_dir,
-    _found,
-    _settings,
     build_report,
+    config_dir_of,
     records_dir,
+    records_exist,
     report_language,
+    settings_for,
 )
 from feedback.store import (
     DB_NAME,
@@ -130,13 +130,13 @@ def cmd_export(args) -> int:
             print(note, file=sys.stderr)
         raise broken
     data_dir = records_dir(args, settings)
-    _found(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
+    records_exist(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
     try:
         sessions = _export(dest, data_dir, notes, report_language(args, settings),
-                           _config_dir(settings))
+                           config_dir_of(settings))
     except BaseException:
         exportnote.write(data_dir, "failed")
         raise
@@ -243,7 +243,7 @@ def wipe(data_dir: Path, damaged: list | None = None) -> int:
     db = data_dir / DB_NAME
     n = 0
     gone = damaged if damaged is not None else []
-    if _found(db, "erase", "wipe"):
+    if records_exist(db, "erase", "wipe"):
         try:
             n = _erase(db)
         except (sqlite3.Error, StorageError) as exc:
@@ -281,8 +281,8 @@ def _erase(db: Path) -> int:
 
 
 def cmd_wipe(args) -> int:
-    data_dir = records_dir(args, _settings(args))
-    _found(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
+    data_dir = records_dir(args, settings_for(args))
+    records_exist(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
     if not args.yes:
         print(f"This erases ALL session records in {data_dir}. Type 'yes' to go on: ",
               end="", flush=True)

@@ -485,14 +485,14 @@ def report_date() -> dt.date:
     return dt.date.today()
 
 
-def _settings(args):
+def settings_for(args):
     """The config in force. A config that does not load stops the command (ConfigError:
     one line, exit 2): its records' directory is unknown, and another directory (the
     default one) could hold another patient's records."""
     return load_config(config_path(getattr(args, "config", None)))
 
 
-def _config_dir(settings) -> Path | None:
+def config_dir_of(settings) -> Path | None:
     """Where the config in force lies: its own programmes are next to it."""
     return Path(settings.source).parent if settings and settings.source else None
 
@@ -521,7 +521,7 @@ def _parse_since(text: str | None) -> dt.date | None:
         raise fail(f"--since {text!r}: not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
 
 
-def _found(db: Path, what: str, command: str) -> bool:
+def records_exist(db: Path, what: str, command: str) -> bool:
     """Does the records database exist? Raises AdemError when this user may not look
     (the unit's directory belongs to the ``ademcoach`` user, mode 0700)."""
     try:
@@ -578,7 +578,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     db = data_dir / DB_NAME
     sessions: list[Session] = []
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
-    if _found(db, "read", "report"):
+    if records_exist(db, "read", "report"):
         try:
             sessions = _load(connect(db, create=False), since, patient, lang)
         except (sqlite3.Error, StorageError) as exc:
@@ -645,13 +645,13 @@ def cmd_report(args) -> int:
     out = Path(args.out or "ademcoach-report")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out}: is a file; give a directory for the report")
-    settings = _settings(args)
+    settings = settings_for(args)
     data = records_dir(args, settings)
     try:
         earlier = _earlier_report(out)
         sessions = build_report(data, out, since, getattr(args, "patient", None),
                                 lang=report_language(args, settings),
-                                config_dir=_config_dir(settings))
+                                config_dir=config_dir_of(settings))
         written = set(REPORT_FILES) | {f"session-{s.id:05d}.png" for s in sessions} | {
             calendar_file(s.patient) for s in sessions}
         for old in earlier:  # charts of sessions no longer reported, and the like
