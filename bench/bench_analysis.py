@@ -262,8 +262,10 @@ def _score_holds(res, name, events, spans, t0, t_end, since=None):
         else:
             res["windows"] += 1
             res["wfound"] += bool(inside)
-            if not inside:
-                res["wmissed"].append((name, s))
+            if not inside:  # with the breaths the analysis measured in it (peak inside)
+                res["wmissed"].append((name, s, [
+                    (e.depth, e.end - e.start) for e in events
+                    if isinstance(e, Breath) and s <= e.peak <= en]))
 
 
 OUT_AT, OUT_SINCE = 60.0, 65.0  # one belt's plug is pulled here; scored from here
@@ -391,8 +393,12 @@ def run() -> str:
                  f"({h['false']} in {h['hours']:.2f} h) | <= 0.5 |")
     lines += ["", "Missed holds: " + (", ".join(f"{n} at {s:.0f} s" for n, s in h["missed"])
                                       or "none") + ".",
-              "", "Missed stretch-belt hold windows: "
-              + (", ".join(f"{n} at {s:.0f} s" for n, s in h["wmissed"]) or "none") + ".",
+              "", "Missed stretch-belt hold windows, with the breaths the analysis measured "
+              "in them (their peak inside the window; depth 1.0 = the calibrated normal "
+              "breath):" + ("" if h["wmissed"] else " none."), "",
+              *(f"- {n} at {s:.0f} s: " + (", ".join(
+                  f"depth {d:.2f} over {span:.1f} s" for d, span in breaths) or "no breath")
+                for n, s, breaths in h["wmissed"]),
               "", "False alarms (hold events outside every labelled hold):", ""]
     grouped: dict[str, list] = {}
     for name, t, at, still in h["alarms"]:
