@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 
 from feedback.analysis import BreathAnalyzer
+from feedback.analysis.analyzer import GAP_S
 from feedback.errors import AdemError, BadInput
 
-# A longer step in ``t`` is a gap in the recording (a sensor fault, samples dropped), said
-# as a warning: the analysis cannot tell it from a breath held still.
-MAX_GAP_S = 1.0
+# A step in ``t`` longer than the analysis's GAP_S is a gap in the recording (a sensor
+# fault, samples dropped), said as a warning; the analysis takes it as unknown.
 # With --unit: an ADS1115 input stays within its supply (3.3 V) +-0.3 V (datasheet,
 # absolute maximum), so no channel of the unit, one input or the difference of two
 # ("A0-A1"), reads beyond +-3.6 V; the unit's raw signal is volts at those channels.
@@ -53,10 +53,10 @@ def cmd_analyze(args) -> int:
         prev_t = None
         try:
             for sample in reader:
-                if prev_t is not None and sample.t - prev_t > MAX_GAP_S:
+                if prev_t is not None and sample.t - prev_t > GAP_S:
                     print(f"{args.recording}:{sample.line}: warning: no samples for "
                           f"{sample.t - prev_t:g} s (t {prev_t:.2f} to {sample.t:.2f}); the "
-                          "analysis sees no breathing there and may report a hold",
+                          "analysis takes it as unknown: no breath or hold across it",
                           file=sys.stderr)
                 prev_t = sample.t
                 if circuit and not all(INPUT_V[0] <= v <= INPUT_V[1] for v in sample.values):

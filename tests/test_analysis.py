@@ -459,6 +459,46 @@ def test_hold_with_creep_is_detected_once_with_its_start():
     assert not [e for e in events if isinstance(e, Fault)]
 
 
+@pytest.mark.parametrize("start", [50.0, 52.0, 54.0, 56.0])
+@pytest.mark.parametrize("gap", [5.0, 15.0, 30.0])
+def test_a_gap_in_the_samples_is_neither_a_hold_nor_part_of_a_breath(gap, start):
+    """The sensor does not answer for ``gap`` seconds (an I2C outage) while the patient
+    breathes calmly at 7.5/min: what came between is unknown. Before, a gap of 10 s or
+    more was stillness (a hold warned when the samples came back, at the 8 s of a lying
+    exercise) and one breath spanned it (a 31 s exhale after a 30 s gap)."""
+    samples, _ = breathing(140, rate_bpm=7.5, fs=50, noise=0.003)
+    kept = [(t, x) for t, x in samples if not start <= t < start + gap]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=8.0), kept)
+    assert not [e for e in events if isinstance(e, Hold | HoldEnd)]
+    got = breaths(events)
+    assert all(b.end <= start or b.start >= start + gap for b in got)
+    assert not [e for e in events if isinstance(e, Inhale | Exhale)
+                and start < e.t < start + gap]
+    after = [b for b in got if b.start >= start + gap]
+    assert len(after) >= (140 - start - gap) // 8 - 2  # breathing is followed again
+    assert all(b.exhale_s == pytest.approx(4.8, abs=0.6) for b in after[1:])
+
+
+def test_a_hold_through_a_gap_in_the_samples_ends_there_and_is_warned_again():
+    """Held from 40 s to 80 s, no samples from 55 to 60 s: warned at 48 s, ended where
+    the samples stopped, and warned again 8 s after they came back (the breath is
+    still held); the gap itself never counts as stillness."""
+    pre, _ = breathing(40, rate_bpm=7.5, fs=50, noise=0.003)
+    level = pre[-1][1]
+    hold = [(40.0 + i / 50, level + 0.003 * math.sin(i)) for i in range(40 * 50)
+            if not 55.0 <= 40.0 + i / 50 < 60.0]
+    post, _ = breathing(30, rate_bpm=7.5, fs=50, noise=0.003, t0=80.0, seed=2)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=8.0), pre + hold + post)
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 2 and len(ends) == 2, [(type(e).__name__, e.at) for e in events
+                                                if isinstance(e, Hold | HoldEnd)]
+    assert holds[0].at < 55.0 and ends[0].at == pytest.approx(60.0, abs=0.05)
+    assert ends[0].t == pytest.approx(55.0, abs=0.05)
+    assert holds[1].at == pytest.approx(68.0, abs=1.0) and holds[1].t >= 60.0
+    assert 80.0 <= ends[1].at < 86.0
+
+
 def test_a_long_sagging_hold_with_a_swallow_is_one_hold_until_breathing_resumes():
     """A breath held in for 30 s: the chest sags slowly (0.025 amplitudes per second, under
     the creep allowance) and a swallow dips it by 0.15 amplitudes, less than END_BAND, 12 s

@@ -135,8 +135,8 @@ def test_a_gap_in_the_recording_is_a_warning_with_its_line(tmp_path, capsys):
     gap_from = max(t for t, _ in rows if t < 30)
     assert said.err == (f"{rec}:{line}: warning: no samples for "
                         f"{rows[line - 2][0] - gap_from:g} s (t {gap_from:.2f} to "
-                        f"{rows[line - 2][0]:.2f}); the analysis sees no breathing there "
-                        "and may report a hold\n")
+                        f"{rows[line - 2][0]:.2f}); the analysis takes it as unknown: no "
+                        "breath or hold across it\n")
     assert said.out  # the events are still there
 
 

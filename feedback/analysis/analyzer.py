@@ -44,6 +44,7 @@ PHASE_R = 0.3  # two belts: correlation beyond which they move together / agains
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
+GAP_S = 1.0  # no sample for longer than this: the breathing in between is unknown
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class BreathAnalyzer:
         self._reset_calibration()
         self._breath: Breath | None = None
         self._t_first: float | None = None
+        self._t_last: float | None = None  # the last sample's time (gaps)
+        self._gap_end = float("-inf")  # when samples came back after the last gap
         self._y = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
         self._wk = 0  # the belt whose wiggles are counted
@@ -193,6 +196,9 @@ class BreathAnalyzer:
         fes = self._fe
         if self._t_first is None:
             self._t_first = t  # no turn is put before the first sample
+        elif t - self._t_last > GAP_S:
+            self._gap(self._t_last, t, out)
+        self._t_last = t
         if len(values) != len(fes):
             raise ValueError(f"expected {len(fes)} values (one per belt), got {len(values)}")
         ready = False
@@ -215,6 +221,20 @@ class BreathAnalyzer:
         return out
 
     # --- internals ---------------------------------------------------------------------
+
+    def _gap(self, t0: float, t: float, out: list) -> None:
+        """No sample from ``t0`` to ``t`` (the sensor did not answer, a recording with a
+        hole): nothing is known of the breathing in between, so the gap is neither
+        stillness nor part of a breath. A hold under way ends where the samples stopped
+        (held on, it is a new hold ``hold_after_s`` after they return), stillness counts
+        afresh, no breath begun before it is reported (its turns lie on either side), and no
+        turn is put inside it."""
+        if self._judge.end_hold():
+            out.append(HoldEnd(at=t, t=t0))
+        self._judge.restart()
+        self._gap_end = t
+        for fe in self._fe:
+            fe.gap()
 
     def _detector(self, period: float = 4.0, edges: bool = True) -> TurnDetector:
         """A turn detector; ``edges``: also where movements begin (the breath signal's,
@@ -493,7 +513,7 @@ class BreathAnalyzer:
 
     def _turn(self, turn, t_now: float, out: list) -> None:
         kind, t_turn, val = turn
-        t_turn = min(max(t_turn, self._t_first), t_now)
+        t_turn = min(max(t_turn, self._t_first, self._gap_end), t_now)
         belts = self._belt_values_at(t_turn) if self._belt_det else None
         self._slow_turns(kind, t_turn)
         if kind == "peak":
@@ -537,9 +557,10 @@ class BreathAnalyzer:
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
-        if len(lost) == len(self.belts):
+        if len(lost) == len(self.belts) or start[0] <= self._gap_end:
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
-            # steps, not a breath (with two belts, the other one still measured it).
+            # steps, not a breath (with two belts, the other one still measured it); or
+            # it began before a gap in the samples (``_gap``).
             return
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
@@ -743,4 +764,5 @@ class BreathAnalyzer:
         if change is None:
             return
         kind, t = change
+        t = max(t, self._gap_end)  # (the belt's lag reaches back before the samples came)
         out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))

@@ -67,6 +67,13 @@ class FrontEnd:
         """Put the low-pass at rest at ``x`` (after a disconnection: no glide back)."""
         self.y = self._y1 = self._y2 = x
 
+    def gap(self) -> None:
+        """Samples stopped for a while: the block under way is dropped (averaged with the
+        samples after the gap, it would stand in the gap's middle at neither's value)."""
+        self._n = 0
+        self._sum = self._tsum = 0.0
+        self._t0 = self._last_t = None
+
     @property
     def delay(self) -> float:
         """How far the smoothed signal lags the belt (seconds): (2 - LEAD) x tau."""
