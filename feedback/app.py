@@ -33,23 +33,45 @@ RING_FPS = 30
 UNIT_FAULTS = ("led", "display", "storage")  # the unit's own parts, not the belt
 
 
-class FaultLatch:
-    """Turns a stream of ok/failed outcomes of one part into fault/fault_end events."""
+GRACE_S = 0.5  # a part failing for less than this is a brief failure, not a fault
+BRIEF_LOG_S = 60.0  # brief failures are counted and logged once a minute
 
-    def __init__(self, kind: str):
+
+class FaultLatch:
+    """Turns a stream of ok/failed outcomes of one part into fault/fault_end events.
+
+    A part that fails for less than ``grace_s`` (one lost sample of a bus that is a little
+    flaky, one LED frame) is no fault: the patient is not sent to check the belt and the
+    exercise does not stop for 20 ms. Such brief failures are counted (``brief``) for the
+    journal. Faults are logged as they begin and end."""
+
+    def __init__(self, kind: str, grace_s: float = GRACE_S):
         self.kind = kind
-        self.active = False
+        self.grace_s = grace_s
+        self.active = False  # the fault was reported
+        self.since: float | None = None  # when the part began to fail
+        self.brief = 0
 
     def failed(self, at: float, detail: str) -> list[ev.Event]:
         if self.active:
             return []
+        if self.since is None:
+            self.since = at
+        if at - self.since < self.grace_s:
+            return []
         self.active = True
+        log.warning("%s fault at %.1f s: %s", self.kind, at, detail)
         return [ev.Fault(at=at, kind=self.kind, detail=detail)]
 
     def ok(self, at: float) -> list[ev.Event]:
+        if self.since is None:
+            return []
+        since, self.since = self.since, None
         if not self.active:
+            self.brief += 1
             return []
         self.active = False
+        log.info("%s fault over at %.1f s, after %.1f s", self.kind, at, at - since)
         return [ev.FaultEnd(at=at, kind=self.kind)]
 
 
@@ -99,6 +121,7 @@ class Session:
         self.now = self.session_clock.now
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
+        self._brief_logged = 0.0
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
@@ -190,7 +213,7 @@ class Session:
         except OSError as exc:
             self.dispatch(self.i2c.failed(t, f"{type(exc).__name__}: {exc}"))
             return due + self._period
-        if self.i2c.active:
+        if self.i2c.since is not None:
             self.dispatch(self.i2c.ok(t))
         span = self.coach.planned_pause(t)
         if span is not None and span != self._pause_span:
@@ -219,7 +242,7 @@ class Session:
             self.dispatch(self.led.failed(t, f"LED ring: {exc}"))
         else:
             self._ring_last = (frame, t)
-            if self.led.active:
+            if self.led.since is not None:
                 self.dispatch(self.led.ok(t))
 
     def tick_frame(self, due: float) -> float | None:
@@ -306,6 +329,7 @@ class Session:
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._show_unit_faults(t)
+        self._log_brief(t)
         self._show_export(t)
         if self.notifier is not None:
             self.notifier.watchdog()
@@ -333,6 +357,18 @@ class Session:
                         for kind, belt in coach.rules.faults)
         faults += sorted(k for k in self.unit_faults if k not in coach.rules.faults)
         return doing + (f"; fault: {', '.join(faults)}" if faults else "")
+
+    def _log_brief(self, t: float, final: bool = False) -> None:
+        """Once a minute, and at the end: how often the sensor and the ring failed too
+        briefly to be a fault (a bus that starts to fail shows here first)."""
+        if t - self._brief_logged < BRIEF_LOG_S and not final:
+            return
+        since, self._brief_logged = self._brief_logged, t
+        for latch, what in ((self.i2c, "sensor reads"), (self.led, "LED frames")):
+            if latch.brief:
+                log.warning("%d brief failures of %s in the last %.0f s (each under %g s: "
+                            "no fault)", latch.brief, what, t - since, latch.grace_s)
+                latch.brief = 0
 
     def _show_unit_faults(self, t: float) -> None:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""
@@ -380,6 +416,7 @@ class Session:
         if self.notifier is not None:
             self.notifier.ready()
         self.loop.run()
+        self._log_brief(self.now(), final=True)
         self._end_record(self.stop_reason)
         return self.stop_reason
 
