@@ -126,6 +126,7 @@ class Session:
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
         self.unit_faults: dict[str, ev.Fault] = {}
+        self._fault_detail: dict[tuple, str | None] = {}  # (kind, belt) of faults on
         self.stop_reason = "stopped"
         self.recording = False
         self.record_id: int | None = None
@@ -149,10 +150,14 @@ class Session:
             self.counts[e.kind_name] = self.counts.get(e.kind_name, 0) + 1
             if isinstance(e, ev.Exercise):
                 self._exercise_boundary(e)
-            if isinstance(e, ev.Fault) and e.kind in UNIT_FAULTS:
-                self.unit_faults[e.kind] = e
-            elif isinstance(e, ev.FaultEnd) and e.kind in UNIT_FAULTS:
-                self.unit_faults.pop(e.kind, None)
+            if isinstance(e, ev.Fault):
+                self._fault_detail[(e.kind, e.belt)] = e.detail
+                if e.kind in UNIT_FAULTS:
+                    self.unit_faults[e.kind] = e
+            elif isinstance(e, ev.FaultEnd):
+                self._fault_detail.pop((e.kind, e.belt), None)
+                if e.kind in UNIT_FAULTS:
+                    self.unit_faults.pop(e.kind, None)
             if isinstance(e, ev.Cue):
                 self.cue_counts[e.kind] = self.cue_counts.get(e.kind, 0) + 1
             for sink in self.sinks:
@@ -189,7 +194,8 @@ class Session:
                     self.records.add(ev.Fault(at=e.at, kind=f.kind, belt=f.belt,
                                               detail=f.detail))
                 for kind, belt in sorted(self.coach.rules.faults, key=str):
-                    self.records.add(ev.Fault(at=e.at, kind=kind, belt=belt))
+                    self.records.add(ev.Fault(at=e.at, kind=kind, belt=belt,
+                                              detail=self._fault_detail.get((kind, belt))))
 
     def _sync_hold_after(self) -> None:
         """The analysis warns after the current exercise's hold threshold."""

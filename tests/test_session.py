@@ -763,7 +763,10 @@ def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_
     second = load_sessions(conn)[1]
     rows = conn.execute("SELECT at, end_at, kind FROM faults WHERE session_id=?",
                         (second.id,)).fetchall()
+    first_detail, detail = (r[0] for r in conn.execute(
+        "SELECT detail FROM faults WHERE kind='disconnected' ORDER BY id"))
     conn.close()
     assert [k for *_, k in rows] == ["disconnected"] and rows[0][1] is not None
+    assert detail == first_detail and "unplugged" in detail  # what the technician reads
     # measured from 200 s to about 300 s (the calibration first): under 100 s of practice
     assert second.minutes * 60.0 < 100.0
