@@ -13,6 +13,8 @@ Debouncing: a button's state counts only once its pin has stayed there for
 ``DEBOUNCE_S``. A press shorter than that (a glitch on the line, contact bounce) is no
 press at all, and a release shorter than that within a held press does not end it; a
 real press counts from its last edge, so bounce at the start does not shorten a hold.
+A button held down for ``STUCK_S`` or longer is no person's press: ``stuck()`` names it
+(a button that sticks, a cable shorted, something lying on it), for the unit to show.
 The buzzer is either an active one (``Buzzer``: it beeps by itself when powered) or a
 passive one on a PWM pin (``TonalBuzzer``).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections import deque
 
 DEBOUNCE_S = 0.03
+STUCK_S = 10.0  # held longer than this: stuck, not pressed
 BUTTONS = ("start_pause", "next", "third")
 # BCM GPIO number -> pin on the 40-pin header (for messages to the technician)
 HEADER_PIN = {0: 27, 1: 28, 2: 3, 3: 5, 4: 7, 5: 29, 6: 31, 7: 26, 8: 24, 9: 21, 10: 19,
@@ -112,6 +115,11 @@ class Controls:
             self._long_done = True
             out.append("recalibrate")
         return out
+
+    def stuck(self) -> list[str]:
+        """The buttons held down for ``STUCK_S`` or longer, as of the last ``poll()``."""
+        now = self.clock.now()
+        return sorted(name for name, since in self._down.items() if now - since >= STUCK_S)
 
     def _settle_all(self, t: float, out: list[str]) -> None:
         for name in sorted(self._raw, key=lambda n: self._raw[n][1]):

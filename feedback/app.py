@@ -30,7 +30,7 @@ from feedback.reload import config_record
 log = logging.getLogger(__name__)
 
 RING_FPS = 30
-UNIT_FAULTS = ("led", "display", "storage")  # the unit's own parts, not the belt
+UNIT_FAULTS = ("led", "display", "storage", "button")  # the unit's own parts, not the belt
 
 
 GRACE_S = 0.5  # a part failing for less than this is a brief failure, not a fault
@@ -121,6 +121,7 @@ class Session:
         self.now = self.session_clock.now
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
+        self.stuck = FaultLatch("button", grace_s=0.0)  # Controls.stuck() waits STUCK_S
         self._brief_logged = 0.0
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
@@ -334,6 +335,7 @@ class Session:
             self.coach.new_day(self.now())
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
+        self._check_buttons(t)
         self._show_unit_faults(t)
         self._log_brief(t)
         self._show_export(t)
@@ -364,6 +366,20 @@ class Session:
         faults += sorted(k for k in self.unit_faults if k not in coach.rules.faults)
         return doing + (f"; fault: {', '.join(faults)}" if faults else "")
 
+    def _check_buttons(self, t: float) -> None:
+        """A button held down far longer than any press is a fault of the unit: shown,
+        recorded, and over when it comes up (before, a stuck start/pause button left the
+        session paused with nothing on screen or in the records to say why)."""
+        stuck = self.parts.controls.stuck()
+        if stuck:
+            from device.controls import STUCK_S
+
+            self.dispatch(self.stuck.failed(t, f"button held down for over {STUCK_S:g} s "
+                                               f"(stuck, or something presses it): "
+                                               f"{', '.join(stuck)}"))
+        else:
+            self.dispatch(self.stuck.ok(t))
+
     def _log_brief(self, t: float, final: bool = False) -> None:
         """Once a minute, and at the end: how often the sensor and the ring failed too
         briefly to be a fault (a bus that starts to fail shows here first)."""
@@ -380,7 +396,7 @@ class Session:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""
         from feedback.i18n import text
 
-        shown = [k for k in ("storage", "led") if k in self.unit_faults]
+        shown = [k for k in ("storage", "led", "button") if k in self.unit_faults]
         if shown:
             lang = self.settings.patient.language
             self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t,

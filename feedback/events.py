@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-FAULT_KINDS = ("disconnected", "saturated", "flat", "noisy", "i2c", "led", "display", "storage")
+FAULT_KINDS = ("disconnected", "saturated", "flat", "noisy", "i2c", "led", "display", "storage",
+               "button")
 CUE_KINDS = ("longer_exhale", "slower", "breathe_on", "dont_force", "belly", "good", "check_belt")
 
 

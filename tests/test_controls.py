@@ -42,6 +42,19 @@ def test_short_presses_become_events_in_order(factory):
     c.close()
 
 
+def test_a_button_held_10_s_is_stuck_until_it_comes_up(factory):
+    clock, c = make(factory)
+    factory.pin(17).drive_low()
+    clock.advance(9.9)
+    assert c.poll() == ["start_pause"] and c.stuck() == []  # a long press, not stuck
+    clock.advance(0.2)
+    c.poll()
+    assert c.stuck() == ["start_pause"]
+    factory.pin(17).drive_high()
+    clock.advance(0.1)
+    assert c.poll() == [] and c.stuck() == []
+
+
 def test_handlers_only_queue_until_polled(factory):
     clock, c = make(factory)
     press(factory, clock, 17, 0.2)

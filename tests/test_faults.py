@@ -159,6 +159,32 @@ def test_led_ring_failure_is_shown_and_recovers(config):
     assert not any(v.notice and "ledring" in v.notice for t, v in views if t > 45)
 
 
+def test_a_stuck_button_is_shown_and_recorded_until_it_comes_up(config):
+    """The start/pause button goes down at 40 s and stays down until 70 s (it sticks, or
+    something lies on it). Its press pauses the exercise as any press; from 10 s down it is
+    a fault of the unit: on screen, in the records with its start and end. Before, the
+    session stayed paused with nothing to say why, and the record read as a pause."""
+    def down(s):
+        s.parts.pin_factory.pin(17).drive_low()
+
+    def up(s):
+        s.parts.pin_factory.pin(17).drive_high()
+
+    out, views, db = run_with(config, 90, {40.0: down, 70.0: up})
+    f = [e for e in out if isinstance(e, ev.Fault) and e.kind == "button"]
+    end = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "button"]
+    assert len(f) == 1 and 50.0 <= f[0].at <= 51.1 and "start_pause" in f[0].detail
+    assert len(end) == 1 and 70.0 <= end[0].at <= 71.1
+    assert [type(e) for e in between(out, ev.Pause | ev.Resume, 35, 90)] == [ev.Pause]
+    assert all(v.notice and "knop blijft ingedrukt" in v.notice
+               for t, v in views if 52 < t < 70), [v.notice for t, v in views if 52 < t < 70]
+    assert not any(v.notice and "knop" in v.notice for t, v in views if t > 72)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, at, end_at FROM faults").fetchall()
+    assert [k for k, _, _ in rows] == ["button"]  # checked once a second (house)
+    assert rows[0][1] == pytest.approx(f[0].at) and rows[0][2] == pytest.approx(end[0].at)
+
+
 def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, tmpfs):
     small_disk = tmpfs
     text = config.read_text().replace(str(config.parent / "data"), str(small_disk / "data"))
