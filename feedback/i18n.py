@@ -59,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.storage": "Opslaan lukt nu niet; laat het apparaat aan, dan worden je "
                         "metingen opgeslagen zodra het weer kan",
         "unit.led": "De ledring werkt niet; volg het scherm",
-        "unit.button": "Een knop blijft ingedrukt; laat hem los of bel je fysiotherapeut",
+        "unit.button": "Een knop blijft ingedrukt; laat hem los",
         "unit.display": "Geen scherm gevonden",
         "unit.title": "Storing in het apparaat",
         "unit.body": "Een onderdeel werkt niet. Neem contact op met je fysiotherapeut; het "
@@ -148,7 +148,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.storage": "Saving fails for now; leave the unit on and your records are "
                         "saved as soon as it works again",
         "unit.led": "The LED ring is not working; follow the screen",
-        "unit.button": "A button stays pressed; let go of it or call your physiotherapist",
+        "unit.button": "A button stays pressed; let go of it",
         "unit.display": "No screen found",
         "unit.title": "The unit has a fault",
         "unit.body": "A part is not working. Contact your physiotherapist; the unit keeps "
