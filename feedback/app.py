@@ -24,6 +24,7 @@ import sys
 import numpy as np
 
 from feedback import events as ev
+from feedback.analysis.analyzer import GAP_S
 from feedback.loop import Loop
 from feedback.reload import config_record
 
@@ -33,7 +34,11 @@ RING_FPS = 30
 UNIT_FAULTS = ("led", "display", "storage", "button")  # the unit's own parts, not the belt
 
 
-GRACE_S = 0.5  # a part failing for less than this is a brief failure, not a fault
+# A part failing for less than this is a brief failure, not a fault. The analysis's own
+# gap is as long, so that a sensor fault is always a gap for it too: a hold it judged
+# ends there and, held on, is warned again (with a longer gap a fault of 0.5-1 s cleared
+# the coach's warning while the analysis kept its hold, and never warned it again).
+GRACE_S = GAP_S
 BRIEF_LOG_S = 60.0  # brief failures are counted and logged once a minute
 
 
@@ -122,6 +127,7 @@ class Session:
         self.i2c = FaultLatch("i2c")
         self.led = FaultLatch("led")
         self.stuck = FaultLatch("button", grace_s=0.0)  # Controls.stuck() waits STUCK_S
+        self._stuck_names: list[str] = []
         self._brief_logged = 0.0
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
@@ -371,14 +377,15 @@ class Session:
         recorded, and over when it comes up (before, a stuck start/pause button left the
         session paused with nothing on screen or in the records to say why)."""
         stuck = self.parts.controls.stuck()
+        if stuck != self._stuck_names:  # another set of buttons: the record names it
+            self._stuck_names = stuck
+            self.dispatch(self.stuck.ok(t))
         if stuck:
             from device.controls import STUCK_S
 
             self.dispatch(self.stuck.failed(t, f"button held down for over {STUCK_S:g} s "
                                                f"(stuck, or something presses it): "
                                                f"{', '.join(stuck)}"))
-        else:
-            self.dispatch(self.stuck.ok(t))
 
     def _log_brief(self, t: float, final: bool = False) -> None:
         """Once a minute, and at the end: how often the sensor and the ring failed too

@@ -479,6 +479,18 @@ def test_a_gap_in_the_samples_is_neither_a_hold_nor_part_of_a_breath(gap, start)
     assert all(b.exhale_s == pytest.approx(4.8, abs=0.6) for b in after[1:])
 
 
+@pytest.mark.parametrize("gap", [2.0, 5.0, 10.0])
+def test_a_level_step_across_a_gap_is_no_noisy_belt(gap):
+    """The belt settles two breaths higher while no samples come (the patient moved during
+    an outage): the step is no noise (a `noisy` fault came 2 s after the samples did)."""
+    samples, _ = breathing(140, rate_bpm=12, fs=50, noise=0.005)
+    kept = [(t, x + (2.0 if t >= 60.0 + gap else 0.0)) for t, x in samples
+            if not 60.0 <= t < 60.0 + gap]
+    events = run(BreathAnalyzer(["belly"], hold_after_s=8.0), kept)
+    assert not [e for e in events if isinstance(e, Fault)]
+    assert len([b for b in breaths(events) if b.start > 60.0 + gap]) >= 10
+
+
 def test_a_hold_through_a_gap_in_the_samples_ends_there_and_is_warned_again():
     """Held from 40 s to 80 s, no samples from 55 to 60 s: warned at 48 s, ended where
     the samples stopped, and warned again 8 s after they came back (the breath is

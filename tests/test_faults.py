@@ -71,6 +71,34 @@ def test_i2c_error_burst_is_a_fault_that_clears_and_breathing_goes_on(config, ca
     assert "i2c fault over at 62.0 s, after 2.0 s" in said
 
 
+@pytest.mark.parametrize("outage_s", [0.7, 2.0])
+def test_a_hold_the_sensor_drops_out_of_is_warned_again(config, tmp_path, outage_s):
+    """A 40 s hold from 100 s, warned; the sensor fails from 118 s. The fault clears the
+    coach's warning; the analysis takes the missing samples as unknown, ends its hold
+    there and, the breath still held, warns it again 8 s (the exercise's threshold) after
+    the samples return. Before, an outage of 0.5-1 s was a fault but no gap: the analysis
+    kept its hold, never warned again, and the patient held on unwarned to its end."""
+    scenario = tmp_path / "long-hold.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "a 40 s hold at 100 s"\nseed = 1\n'
+        '[breathing]\nrate_bpm = 8.0\nratio = 1.5\npause_s = 0.8\njitter = 0.05\n'
+        '[signal]\nexcursion_cm = 1.5\nnoise_mv = 1.0\n'
+        '[[episode]]\nkind = "hold"\nafter = "inhale"\nstart_s = 100.0\n'
+        'duration_s = 40.0\n')
+    n = int(round(outage_s * 50)) * 4  # samples x 4 tries each
+    out, views, _ = run_with(config, 160, {118.0: lambda s: s.parts.chip.fail_next(n)},
+                             scenario=str(scenario))
+    back = next(e.at for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c")
+    assert back == pytest.approx(118.0 + outage_s, abs=0.05)
+    holds = between(out, ev.Hold, 100, 160)
+    assert len(holds) == 2 and holds[0].at < 118.0
+    # 8 s of stillness, counted from the samples' return or from the end of a pause the
+    # pacer planned meanwhile (stillness that begins in it is no hold: 1.3 s here at 0.7)
+    assert back + 7.5 <= holds[1].at <= back + 9.5
+    assert "breathe_on" in {c.kind for c in between(out, ev.Cue, holds[1].at, holds[1].at)}
+    assert all(v.warning for t, v in views if holds[1].at + 0.1 < t < 139.0)
+
+
 def test_brief_i2c_failures_are_no_fault_and_the_pacer_runs_on(config, caplog):
     """A bus that loses one sample every 3 s (its 4 tries all fail: 20 ms without a
     reading). Before, each lost sample was a fault: "Controleer de band" 20 times a
@@ -183,6 +211,25 @@ def test_a_stuck_button_is_shown_and_recorded_until_it_comes_up(config):
         rows = conn.execute("SELECT kind, at, end_at FROM faults").fetchall()
     assert [k for k, _, _ in rows] == ["button"]  # checked once a second (house)
     assert rows[0][1] == pytest.approx(f[0].at) and rows[0][2] == pytest.approx(end[0].at)
+
+
+def test_a_second_stuck_button_is_named_in_the_records(config):
+    """start/pause down from 40 to 70 s, next from 45 to 100 s: the record says which
+    buttons were stuck when (before, one fault to the end named start/pause only)."""
+    def pin(gpio, low):
+        return lambda s: getattr(s.parts.pin_factory.pin(gpio),
+                                 "drive_low" if low else "drive_high")()
+
+    out, views, db = run_with(config, 110, {40.0: pin(17, True), 45.0: pin(27, True),
+                                            70.0: pin(17, False), 100.0: pin(27, False)})
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT at, end_at, detail FROM faults WHERE kind='button' "
+                            "ORDER BY id").fetchall()
+    assert [d.split(": ")[-1] for *_, d in rows] == ["start_pause", "next, start_pause",
+                                                     "next"]
+    # (the buttons are checked once a second, by the house timer)
+    for (a, e, _), (a0, e0) in zip(rows, [(50, 55), (55, 70), (70, 100)], strict=True):
+        assert a0 <= a <= a0 + 1.1 and e0 <= e <= e0 + 1.1, rows
 
 
 def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, tmpfs):

@@ -44,7 +44,7 @@ PHASE_R = 0.3  # two belts: correlation beyond which they move together / agains
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
-GAP_S = 1.0  # no sample for longer than this: the breathing in between is unknown
+GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
 
 
 @dataclass(frozen=True)
@@ -233,8 +233,10 @@ class BreathAnalyzer:
             out.append(HoldEnd(at=t, t=t0))
         self._judge.restart()
         self._gap_end = t
-        for fe in self._fe:
+        for fe, f in zip(self._fe, self._faults, strict=True):
             fe.gap()
+            fe.run_t0 = t  # a run of equal codes counts from here (flat), and a
+            f.gap()  # level step across the gap is no noise
 
     def _detector(self, period: float = 4.0, edges: bool = True) -> TurnDetector:
         """A turn detector; ``edges``: also where movements begin (the breath signal's,

@@ -65,7 +65,7 @@ class BeltFaults:
         self._tol = 0.0  # how much the level may move and still be "staying"
         self._resume = 0
         self._prev = None
-        self._d1 = 0.0
+        self._d1: float | None = 0.0
         self._ms = 0.0
         self._since = None
         self._last_t = None
@@ -166,6 +166,12 @@ class BeltFaults:
         recent.append((t, x))
         return change
 
+    def gap(self) -> None:
+        """Samples stopped for a while: the differences start again after it (the step
+        from the last block before it to the first after is no noise), the noise
+        estimate so far is kept."""
+        self._prev = self._d1 = None
+
     def roughness(self, t: float, raw: float, amp: float):
         """Update the noise estimate from one block mean. Returns +1 when ``noisy``
         starts, -1 when it ends, else 0."""
@@ -175,6 +181,9 @@ class BeltFaults:
             self._last_t = t
             return 0
         d1 = raw - prev
+        if self._d1 is None:  # (after a gap: a second difference needs two first ones)
+            self._d1, self._last_t = d1, t
+            return 0
         d2 = d1 - self._d1
         self._d1 = d1
         if amp > 0:

@@ -69,10 +69,13 @@ class FrontEnd:
 
     def gap(self) -> None:
         """Samples stopped for a while: the block under way is dropped (averaged with the
-        samples after the gap, it would stand in the gap's middle at neither's value)."""
+        samples after the gap, it would stand in the gap's middle at neither's value), and
+        the low-pass starts afresh at the first block after it (gliding over from before
+        the gap, it would show a movement that no one saw)."""
         self._n = 0
         self._sum = self._tsum = 0.0
         self._t0 = self._last_t = None
+        self._init = False
 
     @property
     def delay(self) -> float:
