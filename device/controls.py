@@ -68,6 +68,11 @@ class Controls:
                 b.when_pressed = lambda _d=None, n=name: self._edge(n, True)
                 b.when_released = lambda _d=None, n=name: self._edge(n, False)
                 self._buttons[name] = b
+                if b.is_pressed:  # down already (stuck, shorted): no press, but stuck() sees
+                    now = clock.now()  # it; gpiozero sends no edge for a pin already low
+                    self._raw[name] = (True, now)
+                    self._down[name] = now
+                    self._long_done = self._long_done or name == "next"  # its release: none
             if buzzer >= 0:
                 cls = TonalBuzzer if buzzer_kind == "tonal" else Buzzer
                 self._buzzer = cls(buzzer, pin_factory=pin_factory)

@@ -55,6 +55,27 @@ def test_a_button_held_10_s_is_stuck_until_it_comes_up(factory):
     assert c.poll() == [] and c.stuck() == []
 
 
+def test_a_button_down_from_the_start_is_no_press_but_is_stuck(factory):
+    """A button shorted to GND (or something lying on it) when the unit starts: gpiozero
+    sends no edge for it, so before it was never seen at all."""
+    class Shorted(MockPWMPin):
+        def _set_pull(self, value):
+            super()._set_pull(value)
+            self.drive_low()  # the pull-up cannot lift a line shorted to ground
+
+    for gpio, name in ((17, "start_pause"), (27, "next")):
+        factory.reset()
+        factory.pin(gpio, pin_class=Shorted)
+        clock, c = make(factory)
+        assert c.poll() == [] and c.stuck() == []
+        clock.advance(10.0)
+        assert c.poll() == [] and c.stuck() == [name]
+        factory.pin(gpio).drive_high()  # freed: its release is no press either
+        clock.advance(0.1)
+        assert c.poll() == [] and c.stuck() == []
+        c.close()
+
+
 def test_handlers_only_queue_until_polled(factory):
     clock, c = make(factory)
     press(factory, clock, 17, 0.2)
