@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from feedback import i18n
-from feedback.cues import CueRules, Targets
+from feedback.cues import CueRules, Targets, shown_fault
 from feedback.events import (
     Breath,
     Cue,
@@ -653,7 +653,9 @@ class Coach:
             return v
         if self.rules.fault:
             v.screen = "sensor"
-            v.fault, v.fault_belt = sorted(self.rules.faults, key=str)[0]
+            v.fault, belts = shown_fault(self.rules.faults)
+            v.fault_belt = belts[0] if len(belts) == 1 else None
+            v.fault_belts = belts if len(belts) > 1 else ()
             return v
         if self.mode == "idle":
             return v

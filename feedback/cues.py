@@ -67,6 +67,18 @@ def partial_faults(faults, belts) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+def shown_fault(faults) -> tuple[str, tuple[str, ...]]:
+    """The sensor fault the belt screen names, and the belts it names: ``i2c`` first (no
+    belt is read at all, so a belt's fault from before says nothing now), else the first
+    kind in SENSOR_FAULTS' order, with every belt that has a fault (before, the first in
+    alphabetical order: an unplugged belly hid a bus that stopped answering, and of two
+    belts out only one was named)."""
+    if any(kind == "i2c" for kind, _belt in faults):
+        return "i2c", ()
+    kind = min((k for k, _b in faults), key=SENSOR_FAULTS.index)
+    return kind, tuple(sorted({b for _k, b in faults if b}))
+
+
 def no_belt_measures(faults, belts) -> bool:
     """Do the sensor faults (kind, belt) now on leave no belt measuring? (The belt screen;
     the exercise's clock stands still.)"""

@@ -80,6 +80,7 @@ class View:
     rows: list = field(default_factory=list)
     fault: str | None = None
     fault_belt: str | None = None  # the belt of a belt fault (its config name)
+    fault_belts: tuple = ()  # all belts with a fault, when more than one
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None

@@ -151,6 +151,28 @@ def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
     assert not is_warning(coach.ring_frame(34.0, calm(34.0)))
 
 
+def test_the_belt_screen_names_the_bus_first_and_every_belt_out(clinic):
+    """A bus that stops answering while the belly is out: the screen says so (it blamed
+    the belly, plugged in again or not). Both belts out: both are named."""
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.sensor["belts"] = ["chest", "belly"]
+    coach = started(Coach(settings, clinic, 0.0))
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    coach.feed(Fault(at=40.0, kind="i2c"))
+    view = coach.view(41.0)
+    assert (view.screen, view.fault, view.fault_belt, view.fault_belts) == (
+        "sensor", "i2c", None, ())
+    coach.feed(FaultEnd(at=50.0, kind="i2c"))
+    coach.feed(Fault(at=55.0, kind="flat", belt="chest"))
+    view = coach.view(56.0)
+    assert (view.fault, view.fault_belts) == ("disconnected", ("belly", "chest"))
+    screen = Screen((800, 480))
+    screen.draw(view)
+    assert "band losgekoppeld (buikband, borstband)" in [t for t, _r in screen.texts]
+
+
 def test_summary_counts_holds_cues_and_following(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     begun = coach.running_since
