@@ -99,6 +99,32 @@ def test_a_hold_the_sensor_drops_out_of_is_warned_again(config, tmp_path, outage
     assert all(v.warning for t, v in views if holds[1].at + 0.1 < t < 139.0)
 
 
+@pytest.mark.parametrize("samples", [23, 24, 25, 26])
+def test_a_gap_the_analysis_sees_is_always_a_fault_and_no_fault_is_no_gap(config, tmp_path,
+                                                                          samples):
+    """Reads fail for 23-26 samples (0.46-0.52 s) in a warned hold. From the last good
+    sample, more than 0.5 s without a reading is a gap for the analysis (its hold ends)
+    and a fault for the unit (the coach's warning goes, and both warn again 8 s after),
+    never one without the other: with 25 samples the failures stopped just short and the
+    fault begins and ends at the first good read. Before, 0.50-0.53 s gave a gap without
+    a fault: the warning went off for 8 s with nothing on screen or in the records."""
+    scenario = tmp_path / "long-hold.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "a 40 s hold at 100 s"\nseed = 1\n'
+        '[breathing]\nrate_bpm = 8.0\nratio = 1.5\npause_s = 0.8\n'
+        '[[episode]]\nkind = "hold"\nafter = "inhale"\nstart_s = 100.0\n'
+        'duration_s = 40.0\n')
+    out, views, db = run_with(config, 145, {
+        118.0: lambda s: s.parts.chip.fail_next(4 * samples)}, scenario=str(scenario))
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "i2c"]
+    ends = between(out, ev.HoldEnd, 117.0, 119.5)
+    assert len(faults) == (samples >= 25) and len(ends) == (samples >= 25)
+    assert len(between(out, ev.Hold, 100, 145)) == 1 + (samples >= 25)
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT count(*) FROM faults WHERE kind='i2c'").fetchone()[0]
+    assert stored == (samples >= 25)
+
+
 def test_brief_i2c_failures_are_no_fault_and_the_pacer_runs_on(config, caplog):
     """A bus that loses one sample every 3 s (its 4 tries all fail: 20 ms without a
     reading). Before, each lost sample was a fault: "Controleer de band" 20 times a
