@@ -44,6 +44,10 @@ SENSOR_FAULTS = ("disconnected", "saturated", "flat", "noisy", "i2c")
 # A belt held still in the analysis' sum (not a noisy one, whose noise is in it): with
 # two belts, the other one still measures.
 HELD_FAULTS = ("disconnected", "saturated", "flat")
+# The same fault of the same belt back within this long of its end is the same trouble
+# (a belt that reaches its rail in every breath): no new check_belt cue; screen and
+# records still show each one.
+CHECK_AGAIN_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,13 @@ class CueRules:
         # its target, and when it was given last.
         self.repeats: dict[str, int] = {}
         self.given_at: dict[str, float] = {}
+        self.fault_ended: dict[tuple[str, str | None], float] = {}  # when each last ended
 
     def carry(self, before: CueRules) -> CueRules:
         """Take over what is still going on from the last exercise's rules: a belt fault
         (its end has not come yet), and a hold if this exercise warns of holds."""
         self.faults = set(before.faults)
+        self.fault_ended = dict(before.fault_ended)
         if before.holding and self.enabled("breathe_on"):
             self.holding_since = before.holding_since
         return self
@@ -144,14 +150,17 @@ class CueRules:
 
     def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
-            already = bool(self.faults)  # the belt is being checked: no new cue
-            self.faults.add((event.kind, event.belt))
+            key = (event.kind, event.belt)
+            already = bool(self.faults) or (  # the belt is being checked: no new cue
+                event.at - self.fault_ended.get(key, float("-inf")) < CHECK_AGAIN_S)
+            self.faults.add(key)
             if self.fault:  # (the analysis ends its hold too; with one of two belts out
                 self.holding_since = None  # the other goes on judging it)
             self._reset_ok(event.at)
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):
             self.faults.discard((event.kind, event.belt))
+            self.fault_ended[(event.kind, event.belt)] = event.at
             self._reset_ok(event.at)
             return []
         if isinstance(event, Hold):

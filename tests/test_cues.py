@@ -89,6 +89,23 @@ def test_breathe_on_comes_at_once_even_right_after_another_cue():
     assert rules.current(12.1) != "breathe_on"
 
 
+def test_a_fault_that_comes_back_every_breath_is_cued_once():
+    """A belly clipped at its rail in every breath: a `saturated` fault each breath.
+    "Controleer de band" came each time (every 11 s); now once while it keeps coming back
+    within a minute, and again for another belt or kind, or after a quiet minute."""
+    rules = CueRules(defaults().cues, belts=["chest", "belly"])
+    said = []
+    for k in range(15):
+        t = 30.0 + 11.0 * k
+        said += rules.feed(Fault(at=t, kind="saturated", belt="belly"))
+        said += rules.feed(FaultEnd(at=t + 2.0, kind="saturated", belt="belly"))
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 30.0)]
+    said = rules.feed(Fault(at=200.0, kind="saturated", belt="chest"))  # another belt
+    rules.feed(FaultEnd(at=201.0, kind="saturated", belt="chest"))
+    said += rules.feed(Fault(at=260.0, kind="saturated", belt="belly"))  # a quiet minute
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 200.0), ("check_belt", 260.0)]
+
+
 def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
     stream = list(breaths(n=2)) + [Fault(at=25.0, kind="disconnected", belt="belly"),
                                    Hold(at=30.0, t=25.0)]
