@@ -34,10 +34,8 @@ RING_FPS = 30
 UNIT_FAULTS = ("led", "display", "storage", "button")  # the unit's own parts, not the belt
 
 
-# A part failing for less than this is a brief failure, not a fault. The analysis's own
-# gap is as long, so that a sensor fault is always a gap for it too: a hold it judged
-# ends there and, held on, is warned again (with a longer gap a fault of 0.5-1 s cleared
-# the coach's warning while the analysis kept its hold, and never warned it again).
+# A part failing for less than this is a brief failure, not a fault: as long as the
+# analysis's own gap (GAP_S), the shortest stretch without samples it takes as unknown.
 GRACE_S = GAP_S
 BRIEF_LOG_S = 60.0  # brief failures are counted and logged once a minute
 
@@ -49,10 +47,7 @@ class FaultLatch:
     bus that is a little flaky, one LED frame) is no fault: the patient is not sent to
     check the belt and the exercise does not stop for 20 ms. Such brief failures are
     counted (``brief``) for the journal. Longer is a fault, said at the failure that makes
-    it longer, or at the good use after it if the failures stopped just short (then it
-    begins and ends there): measured so, from the last good sample, a sensor fault is
-    exactly what the analysis takes as a gap (``GAP_S``). Faults are logged as they begin
-    and end."""
+    it longer. Faults are logged as they begin and end."""
 
     def __init__(self, kind: str, grace_s: float | None = GRACE_S):
         self.kind = kind
@@ -82,15 +77,12 @@ class FaultLatch:
         if self.since is None:
             return []
         since, self.since = self.since, None
-        out: list[ev.Event] = []
         if not self.active:
-            if self.grace_s is None or at - since <= self.grace_s:
-                self.brief += 1
-                return []
-            out = self._begin(at, f"{self.detail} (for {at - since:.2f} s)")
+            self.brief += 1
+            return []
         self.active = False
         log.info("%s fault over at %.1f s, after %.1f s", self.kind, at, at - since)
-        return [*out, ev.FaultEnd(at=at, kind=self.kind)]
+        return [ev.FaultEnd(at=at, kind=self.kind)]
 
 
 class SessionClock:

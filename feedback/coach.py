@@ -153,8 +153,8 @@ class Coach:
 
     @property
     def warning(self) -> bool:
-        """A breath-hold warning is showing."""
-        return self.mode == "exercise" and self.rules.holding
+        """A breath-hold warning is showing (not during a sensor fault: the belt screen)."""
+        return self.mode == "exercise" and self.rules.holding and not self.rules.fault
 
     @property
     def wants_calibration(self) -> bool:

@@ -74,13 +74,13 @@ def partial_faults(faults, belts) -> tuple[tuple[str, str], ...]:
 def shown_fault(faults) -> tuple[str, tuple[str, ...]]:
     """The sensor fault the belt screen names, and the belts it names: ``i2c`` first (no
     belt is read at all, so a belt's fault from before says nothing now), else the first
-    kind in SENSOR_FAULTS' order, with every belt that has a fault (before, the first in
-    alphabetical order: an unplugged belly hid a bus that stopped answering, and of two
-    belts out only one was named)."""
+    kind in SENSOR_FAULTS' order, with every belt that has that fault (before, the first
+    in alphabetical order: an unplugged belly hid a bus that stopped answering, and of two
+    belts unplugged only one was named)."""
     if any(kind == "i2c" for kind, _belt in faults):
         return "i2c", ()
     kind = min((k for k, _b in faults), key=SENSOR_FAULTS.index)
-    return kind, tuple(sorted({b for _k, b in faults if b}))
+    return kind, tuple(sorted({b for k, b in faults if b and k == kind}))
 
 
 def no_belt_measures(faults, belts) -> bool:
@@ -154,8 +154,10 @@ class CueRules:
             already = bool(self.faults) or (  # the belt is being checked: no new cue
                 event.at - self.fault_ended.get(key, float("-inf")) < CHECK_AGAIN_S)
             self.faults.add(key)
-            if self.fault:  # (the analysis ends its hold too; with one of two belts out
-                self.holding_since = None  # the other goes on judging it)
+            if self.fault and event.kind != "i2c":  # (the analysis ends its hold too;
+                self.holding_since = None  # with one of two belts out the other goes on
+                # judging it). No belt read (i2c): the hold is not shown while the belt
+                # screen is, and shows again after it unless the analysis ended it.
             self._reset_ok(event.at)
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):
@@ -291,8 +293,8 @@ class CueRules:
     def current(self, t: float) -> str | None:
         """The cue to show at ``t``: a breath-hold or sensor fault while it lasts, else the
         last cue for ``cues.show_s`` seconds."""
-        if self.fault and self.enabled("check_belt"):
-            return "check_belt"
+        if self.fault:
+            return "check_belt" if self.enabled("check_belt") else None
         if self.holding:
             return "breathe_on"
         if self.shown and self.shown[0] not in URGENT and t - self.shown[1] < self.cfg["show_s"]:

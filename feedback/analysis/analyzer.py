@@ -45,6 +45,7 @@ BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
+HELD_GAP_S = 1.5  # ... but a hold goes on across a shorter one (no breath fits in it)
 
 
 @dataclass(frozen=True)
@@ -226,15 +227,21 @@ class BreathAnalyzer:
         """No sample from ``t0`` to ``t`` (the sensor did not answer, a recording with a
         hole): nothing is known of the breathing in between, so the gap is neither
         stillness nor part of a breath. A hold under way ends where the samples stopped
-        (held on, it is a new hold ``hold_after_s`` after they return), stillness counts
-        afresh, no breath begun before it is reported (its turns lie on either side), and no
-        turn is put inside it."""
-        if self._judge.end_hold():
-            out.append(HoldEnd(at=t, t=t0))
-        self._judge.restart()
+        (held on, it is a new hold ``hold_after_s`` after they return) unless the gap is
+        shorter than ``HELD_GAP_S``, stillness counts afresh, no breath begun before it is
+        reported (its turns lie on either side), and no turn is put inside it."""
+        # A hold goes on across a gap shorter than the quickest breath (1.5 s at 40/min):
+        # the stillness clock runs on through it, so the hold ends only if the belt is
+        # somewhere else afterwards. (Ending it there turned the warning off for 8 s while
+        # the patient held on: a 0.5-1 s outage, no more.)
+        held = self._judge.holding and t - t0 < HELD_GAP_S
+        if not held:
+            if self._judge.end_hold():
+                out.append(HoldEnd(at=t, t=t0))
+            self._judge.restart()
         self._gap_end = t
         for fe, f in zip(self._fe, self._faults, strict=True):
-            fe.gap()
+            fe.gap(restart=not held)
             fe.run_t0 = t  # a run of equal codes counts from here (flat), and a
             f.gap()  # level step across the gap is no noise
 

@@ -67,15 +67,15 @@ class FrontEnd:
         """Put the low-pass at rest at ``x`` (after a disconnection: no glide back)."""
         self.y = self._y1 = self._y2 = x
 
-    def gap(self) -> None:
+    def gap(self, restart: bool = True) -> None:
         """Samples stopped for a while: the block under way is dropped (averaged with the
         samples after the gap, it would stand in the gap's middle at neither's value), and
-        the low-pass starts afresh at the first block after it (gliding over from before
-        the gap, it would show a movement that no one saw)."""
+        with ``restart`` the low-pass starts afresh at the first block after it (gliding
+        over from before the gap, it would show a movement that no one saw)."""
         self._n = 0
         self._sum = self._tsum = 0.0
         self._t0 = self._last_t = None
-        self._init = False
+        self._init = self._init and not restart
 
     @property
     def delay(self) -> float:
