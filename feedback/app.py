@@ -54,7 +54,6 @@ class FaultLatch:
         self.grace_s = grace_s  # None: every failure is a fault at once
         self.active = False  # the fault was reported
         self.since: float | None = None  # the last good use before the failures
-        self.detail = ""
         self.brief = 0
 
     def failed(self, at: float, detail: str, last_good: float | None = None) -> list[ev.Event]:
@@ -63,12 +62,8 @@ class FaultLatch:
             return []
         if self.since is None:
             self.since = at if last_good is None else last_good
-        self.detail = detail
         if self.grace_s is not None and at - self.since <= self.grace_s:
             return []
-        return self._begin(at, detail)
-
-    def _begin(self, at: float, detail: str) -> list[ev.Event]:
         self.active = True
         log.warning("%s fault at %.1f s: %s", self.kind, at, detail)
         return [ev.Fault(at=at, kind=self.kind, detail=detail)]
@@ -137,8 +132,7 @@ class Session:
         self.counts: dict[str, int] = {}
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
-        self.unit_faults: dict[str, ev.Fault] = {}
-        self._fault_detail: dict[tuple, str | None] = {}  # (kind, belt) of faults on
+        self.faults_on: dict[tuple, ev.Fault] = {}  # (kind, belt) -> the fault, while on
         self.stop_reason = "stopped"
         self.recording = False
         self.record_id: int | None = None
@@ -164,13 +158,9 @@ class Session:
             if isinstance(e, ev.Exercise):
                 self._exercise_boundary(e)
             if isinstance(e, ev.Fault):
-                self._fault_detail[(e.kind, e.belt)] = e.detail
-                if e.kind in UNIT_FAULTS:
-                    self.unit_faults[e.kind] = e
+                self.faults_on[(e.kind, e.belt)] = e
             elif isinstance(e, ev.FaultEnd):
-                self._fault_detail.pop((e.kind, e.belt), None)
-                if e.kind in UNIT_FAULTS:
-                    self.unit_faults.pop(e.kind, None)
+                self.faults_on.pop((e.kind, e.belt), None)
             if isinstance(e, ev.Cue):
                 self.cue_counts[e.kind] = self.cue_counts.get(e.kind, 0) + 1
             for sink in self.sinks:
@@ -207,8 +197,14 @@ class Session:
                     self.records.add(ev.Fault(at=e.at, kind=f.kind, belt=f.belt,
                                               detail=f.detail))
                 for kind, belt in sorted(self.coach.rules.faults, key=str):
+                    f = self.faults_on.get((kind, belt))
                     self.records.add(ev.Fault(at=e.at, kind=kind, belt=belt,
-                                              detail=self._fault_detail.get((kind, belt))))
+                                              detail=f.detail if f else None))
+
+    @property
+    def unit_faults(self) -> dict[str, ev.Fault]:
+        """The unit's own parts failing now, by kind."""
+        return {k: f for (k, _b), f in self.faults_on.items() if k in UNIT_FAULTS}
 
     def _sync_hold_after(self) -> None:
         """The analysis warns after the current exercise's hold threshold."""
