@@ -230,10 +230,10 @@ class BreathAnalyzer:
         (held on, it is a new hold ``hold_after_s`` after they return) unless the gap is
         shorter than ``HELD_GAP_S``, stillness counts afresh, no breath begun before it is
         reported (its turns lie on either side), and no turn is put inside it."""
-        # A hold goes on across a gap shorter than the quickest breath (1.5 s at 40/min):
-        # the stillness clock runs on through it, so the hold ends only if the belt is
-        # somewhere else afterwards. (Ending it there turned the warning off for 8 s while
-        # the patient held on: a 0.5-1 s outage, no more.)
+        # No breath fits in a gap shorter than the quickest one (1.5 s at 40/min): the
+        # stillness clock runs on through it, and the hold ends only if the belt is
+        # somewhere else afterwards (ended at the gap, the warning went off for 8 s while
+        # the patient held on, after an outage of half a second).
         held = self._judge.holding and t - t0 < HELD_GAP_S
         if not held:
             if self._judge.end_hold():
