@@ -48,6 +48,7 @@ HELD_FAULTS = ("disconnected", "saturated", "flat")
 # (a belt that reaches its rail in every breath): no new check_belt cue; screen and
 # records still show each one.
 CHECK_AGAIN_S = 60.0
+JOIN_S = 2.0  # a fault that begins this soon after another ended is the same episode
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,10 @@ class CueRules:
     def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
             key = (event.kind, event.belt)
+            ended = self.fault_ended
             already = bool(self.faults) or (  # the belt is being checked: no new cue
-                event.at - self.fault_ended.get(key, float("-inf")) < CHECK_AGAIN_S)
+                event.at - ended.get(key, float("-inf")) < CHECK_AGAIN_S
+                or event.at - max(ended.values(), default=float("-inf")) < JOIN_S)
             self.faults.add(key)
             if self.fault and event.kind != "i2c":  # (the analysis ends its hold too;
                 self.holding_since = None  # with one of two belts out the other goes on

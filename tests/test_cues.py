@@ -106,6 +106,16 @@ def test_a_fault_that_comes_back_every_breath_is_cued_once():
     assert [(c.kind, c.at) for c in said] == [("check_belt", 200.0), ("check_belt", 260.0)]
 
 
+def test_a_fault_right_after_another_is_the_same_episode():
+    """The bus stops answering, and as it comes back the belt is found unplugged: one
+    "Controleer de band", not two within a second."""
+    rules = CueRules(defaults().cues)
+    said = rules.feed(Fault(at=118.5, kind="i2c"))
+    said += rules.feed(FaultEnd(at=119.2, kind="i2c"))
+    said += rules.feed(Fault(at=119.26, kind="disconnected", belt="belly"))
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 118.5)]
+
+
 def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
     stream = list(breaths(n=2)) + [Fault(at=25.0, kind="disconnected", belt="belly"),
                                    Hold(at=30.0, t=25.0)]

@@ -100,16 +100,31 @@ def test_a_hold_goes_on_through_a_short_sensor_outage(config, tmp_path, samples)
         assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 1
 
 
-def test_a_hold_the_sensor_drops_out_of_for_long_is_warned_again(config, tmp_path):
-    """The same hold, the sensor out for 2 s: longer than a breath, so what happened is
-    unknown. The analysis ends its hold where the samples stopped and, the breath still
-    held, warns it again 8 s (the exercise's threshold) after they returned."""
+def test_a_hold_through_one_timeout_of_a_hung_bus_is_warned_on(config, tmp_path):
+    """The same hold; one read times out after 1 s (a hung bus on the Pi), and the sensor
+    is then left alone for 1 s: about 2 s without a sample. The hold goes on, and the
+    warning is back when the belt screen goes (it was off for 9 s)."""
     scenario = tmp_path / "long-hold.toml"
     scenario.write_text(LONG_HOLD)
-    out, views, _ = run_with(config, 160, {118.0: lambda s: s.parts.chip.fail_next(400)},
+    out, views, db = run_with(config, 145, {118.0: lambda s: s.parts.chip.fail_next(
+        1, errno.ETIMEDOUT, delay_s=1.0)}, scenario=str(scenario))
+    back = next(e.at for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c")
+    assert 119.5 < back < 120.6
+    assert len(between(out, ev.Hold, 100, 145)) == 1
+    assert not between(out, ev.HoldEnd, 101, 139)
+    assert all(v.warning for t, v in views if back + 0.5 < t < 139)
+
+
+def test_a_hold_the_sensor_drops_out_of_for_long_is_warned_again(config, tmp_path):
+    """The same hold, the sensor out for 4 s: what happened is unknown. The analysis ends
+    its hold where the samples stopped and, the breath still held, warns it again 8 s
+    (the exercise's threshold) after they returned."""
+    scenario = tmp_path / "long-hold.toml"
+    scenario.write_text(LONG_HOLD)
+    out, views, _ = run_with(config, 160, {118.0: lambda s: s.parts.chip.fail_next(800)},
                              scenario=str(scenario))
     back = next(e.at for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c")
-    assert back == pytest.approx(120.0, abs=0.05)
+    assert back == pytest.approx(122.0, abs=0.05)
     holds = between(out, ev.Hold, 100, 160)
     assert len(holds) == 2 and holds[0].at < 118.0
     # 8 s of stillness, counted from the samples' return or from the end of a pause the

@@ -45,7 +45,7 @@ BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
-HELD_GAP_S = 1.5  # ... but a hold goes on across a shorter one (no breath fits in it)
+HELD_GAP_S = 2.5  # ... but a hold goes on across a shorter one (a bus timeout and its pause)
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,11 @@ class BreathAnalyzer:
         (held on, it is a new hold ``hold_after_s`` after they return) unless the gap is
         shorter than ``HELD_GAP_S``, stillness counts afresh, no breath begun before it is
         reported (its turns lie on either side), and no turn is put inside it."""
-        # No breath fits in a gap shorter than the quickest one (1.5 s at 40/min): the
-        # stillness clock runs on through it, and the hold ends only if the belt is
-        # somewhere else afterwards (ended at the gap, the warning went off for 8 s while
-        # the patient held on, after an outage of half a second).
+        # A short gap (an I2C error, or one timeout of a hung bus and the pause after it:
+        # about 2 s) does not end a hold: the stillness clock runs on through it, and the
+        # hold ends only if the belt is somewhere else afterwards. Ended at the gap, the
+        # warning went off for 8 s while the patient held on. A breath taken wholly inside
+        # the gap, back at the same level, is missed: the warning stays (the safe side).
         held = self._judge.holding and t - t0 < HELD_GAP_S
         if not held:
             if self._judge.end_hold():

@@ -55,7 +55,7 @@ class StillnessClock:
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
-                 "_recent", "_older", "left")
+                 "_recent", "_older", "left", "_y")
 
     def __init__(self):
         self.since = None
@@ -67,6 +67,7 @@ class StillnessClock:
         self.left = 0.0  # when the movement that last ended the stillness began
         self._recent: deque[tuple[float, float]] = deque()
         self._older: deque[tuple[float, float]] = deque()
+        self._y: float | None = None  # the point before
 
     def reset(self, t: float, y: float) -> None:
         self.since = self.t0 = self.settled = t
@@ -89,6 +90,7 @@ class StillnessClock:
         return pts[0][0] if pts else 0.0
 
     def step(self, t: float, y: float, amp: float, noise: float, holding: bool = False) -> float:
+        prev, self._y = self._y, y
         if self.since is None:
             self.reset(t, y)
             return 0.0
@@ -105,8 +107,10 @@ class StillnessClock:
         if t - self.since <= SETTLE_WITHIN_S and abs(y - recent[0][1]) > max(SETTLE * amp, floor):
             self.settled = 0.5 * (t + recent[0][0])  # it moved within that span
         if holding and t - self.t0 > WINDOW_S:
+            # Anchored on the point before this one, so that this one is still measured
+            # against where the belt was (after a gap: the jump across it ends the hold).
             self.t0 = t
-            self.lo = self.hi = y
+            self.lo = self.hi = y if prev is None else prev
         lo = min(self.lo, y)
         hi = max(self.hi, y)
         base = END_BAND if holding else BAND
