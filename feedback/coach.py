@@ -196,11 +196,16 @@ class Coach:
             self._stop_clock(t)
             return
         self._run_clock(t)
+        self._restart_pacer(t)
+
+    def _restart_pacer(self, t: float) -> None:
+        """The exercise's pacer starts a new breath at ``t`` (a resume, the end of a
+        recalibration, a belt that measures again), keeping the share of breaths in
+        rhythm over the whole exercise."""
         old = self.pacer
-        if old is not None:
-            self.pacer = self._make_pacer(t)
-            if self.pacer is not None:
-                self.pacer.following = old.following
+        self.pacer = self._make_pacer(t)
+        if old is not None and self.pacer is not None:
+            self.pacer.following = old.following
 
     def _running(self) -> bool:
         return self.mode == "exercise" and self.recal_since is None
@@ -382,10 +387,7 @@ class Coach:
             if self.mode == "paused":
                 self.mode = "exercise"
                 self._run_clock(t)
-                old = self.pacer
-                self.pacer = self._make_pacer(t)
-                if old is not None and self.pacer is not None:
-                    self.pacer.following = old.following  # the rhythm share of the whole
+                self._restart_pacer(t)
                 return [Resume(at=t)]
             if self.mode == "summary":
                 self.mode = "idle"
@@ -428,7 +430,7 @@ class Coach:
             if done or t - self.recal_since > 120.0:
                 self.recal_since = None
                 self._run_clock(t)
-                self.pacer = self._make_pacer(t)
+                self._restart_pacer(t)  # (the rhythm share went back to nothing)
             return out
         ex = self.programme.exercises[self.index]
         el = self.elapsed(t)

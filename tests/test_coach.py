@@ -177,6 +177,19 @@ def test_the_belt_screen_names_the_bus_first_and_every_belt_out(clinic):
     assert "band losgekoppeld (buikband, borstband)" in [t for t, _r in screen.texts]
 
 
+def test_a_recalibration_keeps_the_share_of_breaths_in_rhythm(clinic):
+    """The pacer starts a new breath after a recalibration, as after a pause, and the
+    exercise's share of breaths in rhythm goes on (it went back to nothing)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 80.0)
+    before = dict(coach.pacer.following)
+    assert sum(before.values()) >= 3
+    coach.button("recalibrate", 80.0)
+    coach.tick(81.0, Snapshot(calibrated=False))
+    coach.tick(90.0, calm(90.0))  # calibrated again: the exercise goes on
+    assert coach.recal_since is None and coach.pacer.following == before
+
+
 def test_summary_counts_holds_cues_and_following(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     begun = coach.running_since
