@@ -60,7 +60,7 @@ def _paced(analyzer, samples, pacer, lag=0.0):
         if span is not None and span != last:
             last = span
             analyzer.planned_pause(*span)
-        events.extend(analyzer.feed(t + lag, (x,)))
+        events.extend(analyzer.feed(t + lag, x if isinstance(x, tuple) else (x,)))
     return events
 
 
@@ -1411,6 +1411,88 @@ def test_a_patient_who_starts_breathing_paradoxically_is_followed_at_once():
     after = [b for b in breaths(events) if b.start > 70]
     assert after and all(b.paradoxical for b in after)
     assert all(b.depth == pytest.approx(1.0, abs=0.15) for b in after)
+
+
+def _slow_two_belts(rate, share, belly_sign, rock=None, seconds=240.0, seed=3):
+    """Two belts breathing at ``rate`` (as the pacer ``Pattern(0.4 p, 0, 0.6 p, 0)``
+    asks), the belly carrying ``share`` of each breath and moving as ``belly_sign(t)``
+    (1 with the chest, -1 against it). ``rock``: (start, end, size, period) a breath held
+    at the bottom while chest and belly rock against each other by ``size`` of each
+    one's breath (volume moved between them), ``period`` 0: one slow brace instead."""
+    rng = random.Random(seed)
+    chest, _ = breathing(seconds, rate_bpm=rate, fs=50, amp=1.0)
+    out = []
+    for t, x in chest:
+        xc = xb = x
+        if rock is not None and rock[0] <= t < rock[1]:
+            u, size, period = t - rock[0], rock[2], rock[3]
+            r = (size * min(u / 2.0, 1.0, (rock[1] - t) / 2.0) if period == 0
+                 else size * 0.5 * (1.0 - math.cos(2.0 * math.pi * u / period)))
+            xc, xb = -r, r
+        out.append((t, (1.83 + 0.16 * (1 - share) * xc + rng.gauss(0, 0.0005),
+                        1.75 + belly_sign(t) * 0.16 * share * xb + rng.gauss(0, 0.0005))))
+    p = 60.0 / rate
+    return out, Pacer(Pattern(0.4 * p, 0.0, 0.6 * p, 0.0), t0=0.0)
+
+
+def _warned(events, end):
+    """Seconds a hold was on, up to ``end``, and the holds."""
+    on, total, holds = None, 0.0, []
+    for e in events:
+        if isinstance(e, Hold):
+            on = e.at
+            holds.append(e)
+        elif isinstance(e, HoldEnd) and on is not None:
+            total, on = total + e.at - on, None
+    return total + (end - on if on is not None else 0.0), holds
+
+
+@pytest.mark.parametrize("rate,share,ramp,mounted", [
+    (4, 0.4, 0.0, "normal"), (5, 0.5, 0.0, "normal"), (5, 0.5, 0.0, "inverted"),
+    (6, 0.4, 15.0, "normal"), (5, 0.35, 15.0, "normal")])
+def test_a_belly_turning_against_the_chest_at_a_slow_pace_ends_its_hold(rate, share, ramp,
+                                                                        mounted):
+    """Paced slow breathing; at 120 s the belly turns from moving with the chest to
+    against it (at once, or over 15 s). The sum then hardly moves, a hold is warned, and
+    while the sum is still the belts' phase is not judged: "Blijf ademen!" stayed on for
+    the rest of the session while the patient breathed. While a pacer runs, a whole
+    breath of both belts turning against each other, each by most of its usual breath at
+    the usual pace, turns the belly's sign: the warning is off within about a breath.
+    (``mounted`` "inverted": a belly belt mounted the other way round, and set so.)"""
+    def belly_sign(t):
+        turned = 1.0 if t < 120 else -1.0 if t >= 120 + ramp else 1.0 - 2.0 * (t - 120) / ramp
+        return -turned if mounted == "inverted" else turned
+
+    samples, pacer = _slow_two_belts(rate, share, belly_sign)
+    an = BreathAnalyzer(["chest", "belly"], polarity=["normal", mounted])
+    events = _paced(an, samples, pacer)
+    period = 60.0 / rate
+    warned, holds = _warned(events, 240.0)
+    assert len(holds) <= 1 and warned <= 1.5 * period + an.hold_after_s + 2.0
+    assert an._along[0] * an._along[1] < 0
+    late = [b for b in breaths(events) if b.start > 120 + ramp + 2 * period]
+    assert late and all(b.paradoxical for b in late)
+
+
+@pytest.mark.parametrize("paced,size,period", [(False, 0.7, 10.0), (False, 1.0, 12.0),
+                                               (True, 0.5, 10.0), (True, 1.0, 0.0),
+                                               (True, 0.5, 0.0)])
+def test_a_held_breath_that_moves_between_chest_and_belly_stays_warned(paced, size, period):
+    """A breath held for 30 s while volume moves between chest and belly (a brace, or
+    rocking: chest in, belly out and back) looks like paradoxical breathing to the belts
+    while the sum stays still. Without a pacer (the movement and lifting exercises,
+    where holds matter most) nothing during a hold turns a belt's sign, whatever the
+    rocking; with one, only rocking at the usual pace by most of each belt's breath does
+    (a whole breath of it is paradoxical breathing as far as the belts can tell)."""
+    rock = (109.5, 139.5, size, period)
+    samples, pacer = _slow_two_belts(6, 0.4, lambda t: 1.0, rock=rock, seconds=170.0)
+    an = BreathAnalyzer(["chest", "belly"])
+    events = _paced(an, samples, pacer) if paced else run(an, samples)
+    held = [e for e in events if isinstance(e, Hold) and 105 < e.t < 120]
+    assert len(held) == 1 and held[0].at < 109.5 + 8.0
+    end = next(e for e in events if isinstance(e, HoldEnd) and e.at > held[0].at)
+    assert end.at >= 139.5
+    assert an._along == [1.0, 1.0]
 
 
 def test_a_belly_mirroring_the_chest_from_the_start_is_calibrated_right():

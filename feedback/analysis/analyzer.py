@@ -41,6 +41,8 @@ SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
+HELD_TURN = 0.6  # two belts, during a hold: a belt's movement this x its usual breath ...
+HELD_PERIOD = (0.7, 1.4)  # ... over a breath this x the usual, both belts, opposite ways
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
@@ -105,6 +107,9 @@ class BreathAnalyzer:
         self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
         self._phase_ready = len(belts) == 1  # two belts: has their phase been judged?
         self._turned_at = float("-inf")  # when a belt's sign in the sum last turned
+        # each belt's own last turns (t, value, kind), to see breathing during a hold
+        self._belt_turns = [deque(maxlen=3) for _ in belts]
+        self._hold_period = 4.0  # the usual breath when the running hold began
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._held = [False] * len(belts)  # ... held there, unplugged, in the last block
@@ -321,7 +326,9 @@ class BreathAnalyzer:
         for i, fe in enumerate(fes):
             det = self._belt_det[i]
             if not bad[i]:
-                det.step(fe.t, fe.y, fe.delay)
+                turn = det.step(fe.t, fe.y, fe.delay)
+                if turn is not None:
+                    self._belt_turns[i].append((turn[1], turn[2], turn[0]))
                 if self._held[i] and self._ref[i] is not None:
                     # Back (plugged in again): it counts from where it was held, so the
                     # plug's step is no movement of the breath signal.
@@ -335,6 +342,7 @@ class BreathAnalyzer:
             if not self._calibrated or self._scale[i] <= 0:
                 self._scale[i] = det.amp
         self._track_phase(fes[0].t, bad)
+        self._breathing_in_hold(fes[0].t, bad)
         return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2)
                    if self._ref[i] is not None)
 
@@ -349,7 +357,7 @@ class BreathAnalyzer:
         if any(bad) or not self._hist:
             return
         dets = self._belt_det
-        period = min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
+        period = self._period()
         if self._track_t0 is None:
             self._track_t0 = t
         still = self._judge.clock.since
@@ -377,13 +385,55 @@ class BreathAnalyzer:
         r = cov[2] / (small * large) ** 0.5
         against = self._along[0] * self._along[1] < 0
         if (r < -PHASE_R and not against) or (r > PHASE_R and against):
-            keep = self._keeps_polarity()
-            for i in range(2):
-                want = 1.0 if i == keep or not (r < 0) else -1.0
-                if want != self._along[i]:  # its part of the sum stays where it is
-                    self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
-                    self._along[i] = want
-            self._turned_at = t
+            self._turn_signs(t, r < 0)
+
+    def _turn_signs(self, t: float, against: bool) -> None:
+        """The belts move ``against`` each other (or together): the belt that does not keep
+        its polarity turns its sign in the sum, and its zero moves so the sum does not jump."""
+        keep = self._keeps_polarity()
+        for i in range(2):
+            want = 1.0 if i == keep or not against else -1.0
+            if want != self._along[i]:  # its part of the sum stays where it is
+                self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
+                self._along[i] = want
+        self._turned_at = t
+
+    def _breathing_in_hold(self, t: float, bad: list[bool]) -> None:
+        """During a hold, while the phase is not judged: do the two belts breathe against
+        the way they are summed? A belly that turns paradoxical at a slow pace leaves the
+        sum nearly still: a hold is warned, and it never ended while the patient breathed
+        on. A held breath can move volume between chest and belly too (a brace, rocking),
+        so only a whole breath counts: each belt turned three times since the hold began,
+        each movement at least ``HELD_TURN`` x that belt's usual breath, over a breath of
+        the usual length (``HELD_PERIOD``), and each of the first belt's turns met by the
+        other's opposite turn (as summed) within a quarter of it. Then the signs turn,
+        the sum shows the breathing, and the hold ends as any hold does."""
+        judge = self._judge
+        turns = self._belt_turns
+        if (not judge.holding or not judge.paced(t) or any(bad)
+                or min(len(turns[0]), len(turns[1])) < 3):
+            return
+        usual = self._hold_period
+        start = judge.hold_t
+        for i in range(2):
+            (t0, v0, _), (_, v1, _), (t2, v2, _) = turns[i]
+            if t0 < start or not HELD_PERIOD[0] * usual <= t2 - t0 <= HELD_PERIOD[1] * usual:
+                return
+            if min(abs(v1 - v0), abs(v2 - v1)) < HELD_TURN * self._scale[i]:
+                return
+        along = self._along[0] * self._along[1] * self._sign[0] * self._sign[1]
+        for tc, _, kind in turns[0]:
+            tb, _, other = min(turns[1], key=lambda turn: abs(turn[0] - tc))
+            if abs(tb - tc) > usual / 4 or (other == kind) == (along > 0):
+                return  # not met, or met as the sum already has it
+        self._turn_signs(t, self._along[0] * self._along[1] > 0)
+        self._cov[2] = -self._cov[2]  # (what the breathing before said is turned too)
+        for belt in turns:
+            belt.clear()
+
+    def _period(self) -> float:
+        """The usual breath (the median of the recent ones), for judging the belts' phase."""
+        return min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
 
     def _keeps_polarity(self) -> int:
         """Of two belts moving against each other, the one whose rise is the inhale: the
@@ -774,5 +824,7 @@ class BreathAnalyzer:
         if change is None:
             return
         kind, t = change
+        if kind == "hold":  # (breaths the sum shows during a hold must not change it)
+            self._hold_period = self._period()
         t = max(t, self._gap_end)  # (the belt's lag reaches back before the samples came)
         out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))

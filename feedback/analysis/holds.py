@@ -212,6 +212,10 @@ class HoldJudge:
             self._pauses.append((float(start), float(end), turn))
             self._pauses.sort()
 
+    def paced(self, now: float) -> bool:
+        """Does a pacer run (has it announced a still span in the last ``PACED_S``)?"""
+        return now < self._paced_until
+
     def turned(self, t: float) -> None:
         """The breath turned at ``t``: the slow turns predicted after it are dropped (the
         next ones are predicted from here, ``slow_turn``)."""
@@ -224,7 +228,7 @@ class HoldJudge:
         ``out`` after it) is taken as the pacer's eased turns are: stillness that settled
         in it counts from its end. Quicker turns are never still for long, and a hold
         there is warned at once."""
-        if now < self._paced_until:
+        if self.paced(now):
             return  # the pacer announces its own turns: the patient's would add to them
         if NEAR_SHARE * (into + out) >= TURN_SHARE * self.hold_after_s:
             self._add_span(t - APPROACH_SHARE * into, t + LEFT_SHARE * out, now, turn=True)
@@ -251,6 +255,11 @@ class HoldJudge:
             self.clock.since = None
         else:
             self.clock.reset(t, y)
+
+    @property
+    def hold_t(self) -> float:
+        """When the running (or last) hold began."""
+        return self._hold_t
 
     def end_hold(self) -> bool:
         """A fault ends a running hold. True if there was one."""
