@@ -813,7 +813,11 @@ class BreathAnalyzer:
         noise = max(f.noise for f in self._faults)
         # A belt that drops out is held where it was, and one that comes back counts from
         # there (``_signal``): stillness that began before goes on being measured.
+        before = self._normal()
         alone = self._alone = self._measuring_alone() if faulted else None
+        after = self._normal()
+        if before > 0 and after > 0 and after != before:
+            self._det.rescale(after / before)  # its turns gate on the breath it will see
         if alone is not None:  # the other belt is held still: judge by this one's breaths
             amp, noise = alone[1], self._faults[alone[0]].noise
         elif faulted or amp <= 0:

@@ -135,6 +135,18 @@ class TurnDetector:
     def reset(self) -> None:
         self.__init__(self.period, self.floor, self.edges)
 
+    def rescale(self, k: float) -> None:
+        """The breaths to come will be ``k`` times as large (one of two belts dropped out,
+        or came back): the amplitudes learned, and the recent range, are scaled to match,
+        as if the signal had always been that size. (Else a belt left with 40 % of the
+        breath is gated by the breaths of both, and its next breath is missed.)"""
+        self.amps = deque((a * k for a in self.amps), maxlen=self.amps.maxlen)
+        self.amp = max(self.amp * k, self.floor)
+        self._chunks = deque((t0, 0.5 * (lo + hi) - 0.5 * k * (hi - lo),
+                              0.5 * (lo + hi) + 0.5 * k * (hi - lo))
+                             for t0, lo, hi in self._chunks)
+        self.env *= k
+
     def _range(self, t: float, y: float) -> float:
         """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
 
