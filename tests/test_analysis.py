@@ -1783,6 +1783,26 @@ def test_when_the_belt_carrying_most_of_the_breath_drops_out_no_breath_is_lost(o
         assert not [e for e in events if isinstance(e, Hold)]
 
 
+@pytest.mark.parametrize("rate", [6.0, 12.0, 20.0])
+@pytest.mark.parametrize("late,share", [("belly", 0.2), ("belly", 0.4), ("chest", 0.3)])
+def test_a_belt_plugged_in_during_a_breath_leaves_its_depth_right(late, share, rate):
+    """One belt is unplugged from the start, so the normal breath is learned on the other
+    alone; then it is plugged in, at any point of a breath. That breath is measured by
+    the first belt alone, by its own excursion: the sum's also held the new belt's part
+    from when it came, and read it up to five times too deep (a 'do not force' cue for a
+    calm breath). Every breath around it reads about 1.0 deep."""
+    period = 60.0 / rate
+    for k in range(3):
+        plug = 60.0 + k * 0.3 * period
+        rows = _one_belt_out(late, share, seconds=100.0, hold=None, rate=rate, since=0.0,
+                             until=plug)
+        events = run(_unit_belts(), rows)
+        around = [b for b in breaths(events) if plug - 2 * period < b.end < plug + 30.0]
+        assert len(around) >= 30.0 / period - 1
+        assert all(b.depth == pytest.approx(1.0, abs=0.2) for b in around), (
+            plug, [(round(b.start, 1), round(b.depth, 2)) for b in around])
+
+
 @pytest.mark.parametrize("case", ["out before calibration", "recalibrated while out"])
 def test_a_belt_lost_before_the_normal_breath_is_learned_leaves_the_other_to_learn_it(case):
     """The belly comes off 8 s in, before three breaths were measured by both (or the

@@ -641,6 +641,11 @@ class BreathAnalyzer:
         # belt came in, or the two were swapped), it is learned meanwhile for these and
         # replaced once known.
         measured = frozenset(range(len(self.belts))) - lost
+        if exc is not None and len(measured) == 1 < len(self.belts):
+            # One of two belts measured it: its own excursion. (The sum's also holds
+            # the other's part until it dropped out, or from when it was plugged in: a
+            # belt plugged in during the breath made it read up to five times too deep.)
+            amp = abs(exc[min(measured)])
         usable = len(measured) < 2 or (self._phase_ready and start[0] > self._turned_at)
         basis = self._cal_belts
         if self._calibrated and measured == basis:
