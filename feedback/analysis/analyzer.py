@@ -123,7 +123,8 @@ class BreathAnalyzer:
         self._breath: Breath | None = None
         self._t_first: float | None = None
         self._t_last: float | None = None  # the last sample's time (gaps)
-        self._gap_end = float("-inf")  # when samples came back after the last gap
+        self._gap_start = float("-inf")  # the last gap in the samples began
+        self._gap_end = float("-inf")  # ... and when samples came back
         self._y = 0.0
         self._wdir, self._wext, self._wrev, self._wt0, self._wiggle = 0, 0.0, 0, None, 1.0
         self._wk = 0  # the belt whose wiggles are counted
@@ -231,21 +232,25 @@ class BreathAnalyzer:
     def _gap(self, t0: float, t: float, out: list) -> None:
         """No sample from ``t0`` to ``t`` (the sensor did not answer, a recording with a
         hole): nothing is known of the breathing in between, so the gap is neither
-        stillness nor part of a breath. A hold under way ends where the samples stopped
-        (held on, it is a new hold ``hold_after_s`` after they return) unless the gap is
-        shorter than ``HELD_GAP_S``, stillness counts afresh, no breath begun before it is
-        reported (its turns lie on either side), and no turn is put inside it."""
+        stillness nor part of a breath. If it is shorter than ``HELD_GAP_S``, a hold under
+        way goes on, and stillness not yet a hold is paused (its seconds before the gap
+        count, the gap's do not); after a longer one a hold under way ends where the
+        samples stopped (held on, it is a new hold ``hold_after_s`` after they return) and
+        stillness counts afresh. No breath begun before a gap is reported (its turns lie
+        on either side), and no turn is put inside it."""
         # A short gap (an I2C error, or one timeout of a hung bus and the pause after it:
         # about 2 s) does not end a hold: the stillness clock runs on through it, and the
         # hold ends only if the belt is somewhere else afterwards. Ended at the gap, the
         # warning went off for 8 s while the patient held on. A breath taken wholly inside
         # the gap, back at the same level, is missed: the warning stays (the safe side).
-        held = self._judge.holding and t - t0 < HELD_GAP_S
+        # Stillness restarted after a short gap warned up to ``hold_after_s`` late.
+        short = t - t0 < HELD_GAP_S
+        held = self._judge.holding and short
         if not held:
             if self._judge.end_hold():
                 out.append(HoldEnd(at=t, t=t0))
-            self._judge.restart()
-        self._gap_end = t
+            self._judge.gap(t0, t, pause=short)
+        self._gap_start, self._gap_end = t0, t
         for fe, f in zip(self._fe, self._faults, strict=True):
             fe.gap(restart=not held)
             fe.run_t0 = t  # a run of equal codes counts from here (flat), and a
@@ -573,7 +578,11 @@ class BreathAnalyzer:
 
     def _turn(self, turn, t_now: float, out: list) -> None:
         kind, t_turn, val = turn
-        t_turn = min(max(t_turn, self._t_first, self._gap_end), t_now)
+        t_turn = min(max(t_turn, self._t_first), t_now)
+        if self._gap_start < t_turn < self._gap_end:
+            # Not inside a gap (the belt's lag reaches back into it); a turn seen before
+            # the gap keeps its time (at the gap's end, the next one was predicted late).
+            t_turn = self._gap_end
         belts = self._belt_values_at(t_turn) if self._belt_det else None
         self._slow_turns(kind, t_turn)
         if kind == "peak":
@@ -835,5 +844,6 @@ class BreathAnalyzer:
         kind, t = change
         if kind == "hold":  # (breaths the sum shows during a hold must not change it)
             self._hold_period = self._period()
-        t = max(t, self._gap_end)  # (the belt's lag reaches back before the samples came)
+        if kind == "hold_end":  # (the belt's lag reaches back before the samples came)
+            t = max(t, self._gap_end)
         out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))

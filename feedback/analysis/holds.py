@@ -43,7 +43,8 @@ LEFT_WITHIN_S = 4.0  # ... looked for this far back (a slow breath out leaves EN
 
 
 class StillnessClock:
-    """``step(t, y, amp, noise)`` -> seconds of stillness so far; ``since`` its start.
+    """``step(t, y, amp, noise)`` -> seconds since the stillness began (0: moving);
+    ``since`` its start.
 
     ``settled`` is when the signal last moved by more than ``SETTLE`` amplitudes within
     ``SETTLE_S`` (the middle of that span): the end of a rounded, slow turn enters the
@@ -55,7 +56,7 @@ class StillnessClock:
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
-                 "_recent", "_older", "left", "_y")
+                 "_recent", "_older", "left", "_y", "gaps")
 
     def __init__(self):
         self.since = None
@@ -68,10 +69,26 @@ class StillnessClock:
         self._recent: deque[tuple[float, float]] = deque()
         self._older: deque[tuple[float, float]] = deque()
         self._y: float | None = None  # the point before
+        self.gaps: tuple[tuple[float, float], ...] = ()  # paused for these, in this stillness
 
     def reset(self, t: float, y: float) -> None:
         self.since = self.t0 = self.settled = t
         self.lo = self.hi = y
+        self.gaps = ()
+
+    def pause(self, start: float, end: float) -> None:
+        """No points from ``start`` to ``end`` (a short gap in the samples): the stillness
+        under way is neither ended nor lengthened by it. Its band stays where it was (the
+        first point after the gap is measured against it) and does not creep meanwhile."""
+        if self.since is not None:
+            self.gaps += ((start, end),)
+            self.t0 += end - start
+
+    def gap_after(self, t: float) -> float:
+        """Seconds of the pauses (``pause``) in this stillness after ``t``."""
+        if not self.gaps:
+            return 0.0
+        return sum(end - max(start, t) for start, end in self.gaps if end > t)
 
     def _movement_start(self, m: float) -> float:
         """When the movement now seen began: the last point (of the last ``LEFT_WITHIN_S``)
@@ -104,7 +121,8 @@ class StillnessClock:
         # The noise floor stops at END_BAND: breath-sized movement, which ends a hold, is
         # never still, however noisy the belt (else noisy breathing becomes a hold).
         floor = min(NOISE_BAND * noise, END_BAND * amp)
-        if t - self.since <= SETTLE_WITHIN_S and abs(y - recent[0][1]) > max(SETTLE * amp, floor):
+        if (t - self.since - self.gap_after(self.since) <= SETTLE_WITHIN_S
+                and abs(y - recent[0][1]) > max(SETTLE * amp, floor)):
             self.settled = 0.5 * (t + recent[0][0])  # it moved within that span
         if holding and t - self.t0 > WINDOW_S:
             # Anchored on the point before this one, so that this one is still measured
@@ -193,6 +211,7 @@ class HoldJudge:
         self._from = float("-inf")  # stillness counts from here at the earliest
         self._paced_until = float("-inf")  # a pacer runs (its turns are announced) till then
         self._hold_t = 0.0  # when the running hold began
+        self._gap_end = float("-inf")  # when the points came back after the last gap
         self.forget_rest()
 
     def set_hold_after(self, seconds: float) -> None:
@@ -261,6 +280,18 @@ class HoldJudge:
         """When the running (or last) hold began."""
         return self._hold_t
 
+    def gap(self, start: float, end: float, pause: bool) -> None:
+        """No points from ``start`` to ``end``. With ``pause`` (a short gap) stillness before
+        it counts, its own seconds do not, and the belt is measured across it
+        (``StillnessClock.pause``); else stillness starts again after it. Stillness that
+        starts after it counts from its end at the earliest (the low-pass starts afresh
+        there, without its delay: taken back by it, the stillness began in the gap)."""
+        if pause:
+            self.clock.pause(start, end)
+        else:
+            self.clock.since = None
+        self._gap_end = end
+
     def end_hold(self) -> bool:
         """A fault ends a running hold. True if there was one."""
         was, self.holding = self.holding, False
@@ -299,11 +330,12 @@ class HoldJudge:
             return None
         if judge and still > 0.0:
             # Without the slow turns first: they may hold a warning back, never add one.
+            # A gap's seconds do not count (``gap``); the start stays when it really was.
             plain = max(self.still_from(lag, turns=False), self._from)
-            if t - plain < self.hold_after():
+            if t - plain - clock.gap_after(plain) < self.hold_after():
                 return None
             s0 = max(self.still_from(lag), self._from)
-            if s0 == plain or t - s0 >= self.hold_after(turned=True):
+            if s0 == plain or t - s0 - clock.gap_after(s0) >= self.hold_after(turned=True):
                 self.holding = True
                 self._hold_t = s0
                 return "hold", s0
@@ -318,6 +350,8 @@ class HoldJudge:
             since, settled = self.clock.since, self.clock.settled
         s0 = since - lag
         stop = max(settled, since) - lag
+        if since >= self._gap_end:  # (``gap``: not from inside the last one)
+            s0, stop = max(s0, self._gap_end), max(stop, self._gap_end)
         pauses = self._pauses
         while pauses and pauses[0][1] < s0 - PAUSE_GRACE_S:
             pauses.pop(0)  # over before this stillness began: can never matter again
