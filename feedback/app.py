@@ -240,6 +240,8 @@ class Session:
         if span is not None and span != self._pause_span:
             self._pause_span = span
             self.analyzer.planned_pause(*span)
+        elif not self.coach.pacing_now:  # (the analysis must not take it as still running)
+            self.analyzer.no_pacer()
         if self.records is not None and self.recording:
             self.records.add_sample(t, values)
         out = self.analyzer.feed(t, values)

@@ -297,6 +297,11 @@ class Coach:
             return None
         return self.pacer.phase(t) if self.pacer and self._running() else None
 
+    @property
+    def pacing_now(self) -> bool:
+        """Does a pacer run now (an exercise with one, not paused or recalibrating)?"""
+        return bool(self.pacer and self._running())
+
     def planned_pause(self, t: float) -> tuple[float, float] | None:
         """The span at ``t`` in which the pacer asks for (near) stillness, that the
         analysis must not call a hold: its pause and the eased turn around it."""

@@ -164,6 +164,29 @@ def test_following_a_slow_pacer_without_pauses_gives_no_hold(config, inhale, exh
                                                                    rel=0.1)
 
 
+def test_the_analysis_knows_when_no_pacer_runs(config):
+    """A paced exercise, then one without a pacer: from the moment it begins the analysis
+    takes the breathing as the patient's own (a pacer's last turn otherwise counted for
+    30 s more, and during a hold there a chest-against-belly brace turned a belt's sign)."""
+    use_programme(config, "slow", SLOW.format(inhale=4.0, exhale=6.0).replace(
+        "duration_s = 300", "duration_s = 60") + MOVING.split(CALIBRATION, 1)[1])
+    seen = []
+
+    def probe(session, due):
+        seen.append((session.coach.mode, session.coach.exercise.id if session.coach.exercise
+                     else None, session.analyzer._judge.paced(session.now())))
+        return due + 1.0
+
+    out, _truth, _s, _f = simulate(config, "calm", 200, probe=(1.0, probe))
+    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [e.name for e in starts] == ["Kalibratie", "Langzaam ademen", "Squats"]
+    by = {}
+    for _mode, ex, paced in seen:
+        by.setdefault(ex, []).append(paced)
+    assert sum(by["slow"]) >= 50  # the pacer's spans say it runs
+    assert not any(by["calibration"]) and not any(by["squats"])
+
+
 MOVING = """
 [programme]
 name_nl = "Bewegen"

@@ -41,7 +41,7 @@ SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
-HELD_TURN = 0.6  # two belts, during a hold: a belt's movement this x its usual breath ...
+HELD_TURN = 0.8  # two belts, during a hold: a belt's movement this x its usual breath ...
 HELD_PERIOD = (0.7, 1.4)  # ... over a breath this x the usual, both belts, opposite ways
 BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
@@ -107,9 +107,13 @@ class BreathAnalyzer:
         self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
         self._phase_ready = len(belts) == 1  # two belts: has their phase been judged?
         self._turned_at = float("-inf")  # when a belt's sign in the sum last turned
-        # each belt's own last turns (t, value, kind), to see breathing during a hold
+        # each belt's own last turns (t, value, kind), to see breathing during a hold, and
+        # its last movements between turns outside holds (what moves in a hold is no breath)
         self._belt_turns = [deque(maxlen=3) for _ in belts]
-        self._hold_period = 4.0  # the usual breath when the running hold began
+        self._belt_moves = [deque(maxlen=5) for _ in belts]
+        # when the running hold began: the usual breath (s) and each belt's (its own: the
+        # sum's breaths are merged or missed as a belly turns against the chest)
+        self._hold_usual: tuple[float, list[float]] = (4.0, [0.0] * len(belts))
         self._track_t0: float | None = None  # when both belts were first read
         self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
         self._held = [False] * len(belts)  # ... held there, unplugged, in the last block
@@ -146,6 +150,11 @@ class BreathAnalyzer:
         way and keeps counting through the pause (``holds.HoldJudge``).
         """
         self._judge.planned_pause(start_t, end_t, self._tb)
+
+    def no_pacer(self) -> None:
+        """No pacer runs (now): the exercise has none, or it waits. Until it announces a
+        still span again (``planned_pause``), the breathing is the patient's own."""
+        self._judge.no_pacer()
 
     def holds_from(self, t: float) -> list[Event]:
         """Hold warnings come on at ``t`` (an exercise that warns after one that did not):
@@ -333,6 +342,8 @@ class BreathAnalyzer:
             if not bad[i]:
                 turn = det.step(fe.t, fe.y, fe.delay)
                 if turn is not None:
+                    if self._belt_turns[i] and not self._judge.holding:
+                        self._belt_moves[i].append(abs(turn[2] - self._belt_turns[i][-1][1]))
                     self._belt_turns[i].append((turn[1], turn[2], turn[0]))
                 if self._held[i] and self._ref[i] is not None:
                     # Back (plugged in again): it counts from where it was held, so the
@@ -410,7 +421,8 @@ class BreathAnalyzer:
         on. A held breath can move volume between chest and belly too (a brace, rocking),
         so only a whole breath counts: each belt turned three times since the hold began,
         each movement at least ``HELD_TURN`` x that belt's usual breath, over a breath of
-        the usual length (``HELD_PERIOD``), and each of the first belt's turns met by the
+        the usual length (``HELD_PERIOD``; both the belts' own, outside holds, as they
+        were when the hold began), and each of the first belt's turns met by the
         other's opposite turn (as summed) within a quarter of it. Then the signs turn,
         the sum shows the breathing, and the hold ends as any hold does."""
         judge = self._judge
@@ -418,13 +430,13 @@ class BreathAnalyzer:
         if (not judge.holding or not judge.paced(t) or any(bad)
                 or min(len(turns[0]), len(turns[1])) < 3):
             return
-        usual = self._hold_period
+        usual, sizes = self._hold_usual
         start = judge.hold_t
         for i in range(2):
             (t0, v0, _), (_, v1, _), (t2, v2, _) = turns[i]
             if t0 < start or not HELD_PERIOD[0] * usual <= t2 - t0 <= HELD_PERIOD[1] * usual:
                 return
-            if min(abs(v1 - v0), abs(v2 - v1)) < HELD_TURN * self._scale[i]:
+            if min(abs(v1 - v0), abs(v2 - v1)) < HELD_TURN * sizes[i]:
                 return
         along = self._along[0] * self._along[1] * self._sign[0] * self._sign[1]
         for tc, _, kind in turns[0]:
@@ -842,8 +854,11 @@ class BreathAnalyzer:
         if change is None:
             return
         kind, t = change
-        if kind == "hold":  # (breaths the sum shows during a hold must not change it)
-            self._hold_period = self._period()
+        if kind == "hold" and self._belt_det:  # (breaths during a hold must not change it)
+            dets = self._belt_det
+            self._hold_usual = (dets[self._keeps_polarity()].period,
+                                [_median(m) if m else d.amp
+                                 for m, d in zip(self._belt_moves, dets, strict=True)])
         if kind == "hold_end":  # (the belt's lag reaches back before the samples came)
             t = max(t, self._gap_end)
         out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))

@@ -231,6 +231,9 @@ class HoldJudge:
             self._pauses.append((float(start), float(end), turn))
             self._pauses.sort()
 
+    def no_pacer(self) -> None:
+        self._paced_until = float("-inf")
+
     def paced(self, now: float) -> bool:
         """Does a pacer run (has it announced a still span in the last ``PACED_S``)?"""
         return now < self._paced_until
