@@ -554,20 +554,24 @@ def test_stillness_starts_again_after_a_long_gap(gap):
 @pytest.mark.parametrize("inhale, exhale, rest", [
     (6.0, 9.0, 0.0), (4.0, 6.0, 0.0), (2.0, 3.0, 0.0), (1.2, 1.8, 0.0),  # 4-20/min
     (3.8, 5.7, 2.5), (3.2, 4.8, 2.0),  # slow, with an end-expiratory pause
+    (1.0, 1.5, 2.5), (0.6, 0.9, 2.5), (1.0, 1.5, 1.5),  # 12-15/min, long rests
 ])
 def test_a_short_gap_at_any_phase_of_calm_breathing_is_no_hold(inhale, exhale, rest):
     """No samples for 0.6-2.4 s, wherever in the breath the gap falls: the stillness
     before it and after it, with the gap's own seconds left out, is no hold (the belt is
     measured across it, its band does not creep meanwhile, and a turn seen before the
     gap is not moved to its end, where the next slow turn was predicted late: 21 of 300
-    gaps in 4/min breathing gave a hold)."""
+    gaps in 4/min breathing gave a hold). A gap in which a quick breath fits does not
+    join the rests on either side of it (at 12-15/min with rests of 2.5 s they made a
+    hold)."""
     samples, _ = varied(26, inhale, exhale, rest, spread=0.0, noise=0.01)
     period = inhale + exhale + rest
     base = 60.0 - 60.0 % period + period  # a breath starting after calibration
     samples = [s for s in samples if s[0] < base + 3.0 * period]
+    step = 0.5 if period > 5.0 else 0.25
     for gap in (0.6, 1.5, 2.4):
-        for k in range(int(period / 0.5)):
-            g0 = base + 0.5 * k
+        for k in range(int(period / step)):
+            g0 = base + step * k
             events = run(BreathAnalyzer(["belly"]),
                          [s for s in samples if not g0 <= s[0] < g0 + gap])
             assert not [e for e in events if isinstance(e, Hold)], (gap, g0)
@@ -1542,6 +1546,26 @@ def test_a_belly_turning_against_the_chest_at_a_slow_pace_ends_its_hold(rate, sh
     assert an._along[0] * an._along[1] < 0
     late = [b for b in breaths(events) if b.start > 120 + ramp + 2 * period]
     assert late and all(b.paradoxical for b in late)
+
+
+@pytest.mark.parametrize("into", [6.0, 16.0, 26.0])
+def test_a_belly_turning_against_the_chest_just_after_the_pace_changed_ends_its_hold(into):
+    """6/min, then a pacer at 4/min from 100 s, and ``into`` s later the belly (half the
+    breath) turns against the chest. The usual breath is the pacer's, which the patient
+    follows now: the belts' own still had the old pace, and "Blijf ademen!" stayed on
+    for good."""
+    rng = random.Random(2)
+    first, _ = breathing(100, rate_bpm=6, fs=50)
+    then, _ = breathing(200, rate_bpm=4, fs=50, t0=100.0)
+    samples = [(t, (1.83 + 0.08 * x + rng.gauss(0, 0.0005),
+                    1.75 + (-1.0 if t >= 100 + into else 1.0) * 0.08 * x
+                    + rng.gauss(0, 0.0005))) for t, x in first + then]
+    an = BreathAnalyzer(["chest", "belly"])
+    events = run(an, samples[:100 * 50]) + _paced(
+        an, samples[100 * 50:], Pacer(Pattern(6.0, 0.0, 9.0, 0.0), t0=100.0))
+    warned, holds = _warned(events, 300.0)
+    assert len(holds) <= 1 and warned <= 1.5 * 15.0 + an.hold_after_s + 2.0
+    assert an._along[0] * an._along[1] < 0
 
 
 @pytest.mark.parametrize("seed", [1, 4])

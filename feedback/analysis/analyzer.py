@@ -48,6 +48,8 @@ TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, fo
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
 HELD_GAP_S = 2.5  # ... but a hold goes on across a shorter one (a bus timeout and its pause)
+HIDE = 0.6  # ... and stillness across one shorter than this x a breath's movement (no breath
+#            fits in it: else the rests before and after one add up to a hold)
 
 
 @dataclass(frozen=True)
@@ -243,22 +245,28 @@ class BreathAnalyzer:
         hole): nothing is known of the breathing in between, so the gap is neither
         stillness nor part of a breath. If it is shorter than ``HELD_GAP_S``, a hold under
         way goes on, and stillness not yet a hold is paused (its seconds before the gap
-        count, the gap's do not); after a longer one a hold under way ends where the
-        samples stopped (held on, it is a new hold ``hold_after_s`` after they return) and
-        stillness counts afresh. No breath begun before a gap is reported (its turns lie
+        count, the gap's do not) if no breath fits in the gap (``HIDE``), else it counts
+        afresh; after a longer gap a hold under way ends where the samples stopped (held
+        on, it is a new hold ``hold_after_s`` after they return) and stillness counts
+        afresh. No breath begun before a gap is reported (its turns lie
         on either side), and no turn is put inside it."""
         # A short gap (an I2C error, or one timeout of a hung bus and the pause after it:
         # about 2 s) does not end a hold: the stillness clock runs on through it, and the
         # hold ends only if the belt is somewhere else afterwards. Ended at the gap, the
         # warning went off for 8 s while the patient held on. A breath taken wholly inside
         # the gap, back at the same level, is missed: the warning stays (the safe side).
-        # Stillness restarted after a short gap warned up to ``hold_after_s`` late.
+        # Stillness restarted after a short gap warned up to ``hold_after_s`` late; but
+        # paused across a gap that could hide a breath, the rest before it and the rest
+        # after it made a false hold.
         short = t - t0 < HELD_GAP_S
         held = self._judge.holding and short
         if not held:
             if self._judge.end_hold():
                 out.append(HoldEnd(at=t, t=t0))
-            self._judge.gap(t0, t, pause=short)
+            det = self._det
+            moving = (_median(det.rises) + _median(det.descents)
+                      if det.rises and det.descents else 0.0)  # (rise + fall, rests not)
+            self._judge.gap(t0, t, pause=short and t - t0 < HIDE * moving)
         self._gap_start, self._gap_end = t0, t
         for fe, f in zip(self._fe, self._faults, strict=True):
             fe.gap(restart=not held)
@@ -431,7 +439,8 @@ class BreathAnalyzer:
                 or min(len(turns[0]), len(turns[1])) < 3):
             return
         usual, sizes = self._hold_usual
-        start = judge.hold_t
+        usual = judge.pacer_period() or usual  # (the pace the patient follows now)
+        start = max(judge.hold_t, judge.paced_from)  # (turns before the pacer: no evidence)
         for i in range(2):
             (t0, v0, _), (_, v1, _), (t2, v2, _) = turns[i]
             if t0 < start or not HELD_PERIOD[0] * usual <= t2 - t0 <= HELD_PERIOD[1] * usual:
@@ -839,10 +848,11 @@ class BreathAnalyzer:
         noise = max(f.noise for f in self._faults)
         # A belt that drops out is held where it was, and one that comes back counts from
         # there (``_signal``): stillness that began before goes on being measured.
-        before = self._normal()
+        before, was = self._normal(), self._alone
         alone = self._alone = self._measuring_alone() if faulted else None
         after = self._normal()
-        if before > 0 and after > 0 and after != before:
+        if ((was[0] if was else None) != (alone[0] if alone else None)
+                and before > 0 and after > 0):
             self._det.rescale(after / before)  # its turns gate on the breath it will see
         if alone is not None:  # the other belt is held still: judge by this one's breaths
             amp, noise = alone[1], self._faults[alone[0]].noise

@@ -210,6 +210,8 @@ class HoldJudge:
         self._pauses: list[tuple[float, float, bool]] = []
         self._from = float("-inf")  # stillness counts from here at the earliest
         self._paced_until = float("-inf")  # a pacer runs (its turns are announced) till then
+        self.paced_from = float("inf")  # ... since then
+        self._middles: deque[float] = deque(maxlen=3)  # the middles of its last still spans
         self._hold_t = 0.0  # when the running hold began
         self._gap_end = float("-inf")  # when the points came back after the last gap
         self.forget_rest()
@@ -220,8 +222,20 @@ class HoldJudge:
         self.hold_after_s = float(seconds)
 
     def planned_pause(self, start: float, end: float, now: float) -> None:
+        if not self.paced(now):  # a pacer starts (again)
+            self.paced_from = float(start)
+            self._middles.clear()
+        middle = 0.5 * (start + end)
+        if not self._middles or middle > self._middles[-1]:
+            self._middles.append(middle)
         self._add_span(start, end, now)
         self._paced_until = max(self._paced_until, float(end) + PACED_S)
+
+    def pacer_period(self) -> float | None:
+        """The pacer's breath (s), from its last three still spans (a turn at the top and
+        one at the bottom in turn); None until it has announced three since it started."""
+        m = self._middles
+        return m[2] - m[0] if len(m) == 3 else None
 
     def _add_span(self, start: float, end: float, now: float, turn: bool = False) -> None:
         if end > start:
