@@ -101,8 +101,9 @@ class Records:
     def __init__(self, data_dir=None, clock=None, *, commit_every_s: float = 0.5,
                  retry_s: float = 1.0, max_backlog: int = 50_000, batch_max: int = 5_000,
                  max_db_bytes: int | None = None, raw_max_mb: float | None = None,
-                 raw_file_mb: float | None = None):
+                 raw_file_mb: float | None = None, monotonic=time.monotonic):
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self._monotonic = monotonic  # the writer's clock for its retries (tests step it)
         self.db_path = self.data_dir / DB_NAME
         self.clock = clock or MonotonicClock()
         self.commit_every_s = commit_every_s
@@ -380,9 +381,9 @@ class Records:
                 self._raw.clear()
             self._write_raw(raw)
             ok = not batch
-            if batch and (stopping or hurry or time.monotonic() >= next_try):
+            if batch and (stopping or hurry or self._monotonic() >= next_try):
                 ok = self._write(batch)
-                next_try = 0.0 if ok else time.monotonic() + self.retry_s
+                next_try = 0.0 if ok else self._monotonic() + self.retry_s
             with self._cv:
                 if not ok or not self._backlog:
                     self._hurry = False  # flush() sees either done or the problem
@@ -472,7 +473,7 @@ class Records:
         (``store.rebuild``), the running sessions and exercises keeping their rows. False
         if that failed: the damaged file then stays in place and ``_damage`` says to try
         again before the next write."""
-        if self._damage is not None and time.monotonic() < self._rebuild_at:
+        if self._damage is not None and self._monotonic() < self._rebuild_at:
             return False  # the last try failed: wait before copying it all again
         self._close_conn()
         st = self._state.copy()
@@ -487,7 +488,7 @@ class Records:
             else:
                 self._rebuild_wait = min(2 * self._rebuild_wait, REBUILD_WAIT_MAX_S)
             self._damage, self._damage_why = exc, _short(exc2)
-            self._rebuild_at = time.monotonic() + self._rebuild_wait
+            self._rebuild_at = self._monotonic() + self._rebuild_wait
             return False
         self._state, self._damage = st, None
         notice = f"records database damaged ({_short(exc)}): kept as {kept.name}; {got.text()}"

@@ -558,27 +558,30 @@ def test_wipe_while_a_replacement_waits_lets_the_unit_record_again(tmp_path, mon
 
 
 def test_a_replacement_that_keeps_failing_is_tried_less_and_less_often(tmp_path, monkeypatch):
-    """Each try copies the whole file: on a full card it must not do so every second."""
-    import time
-
+    """Each try copies the whole file: on a full card it must not do so every time the
+    writer runs, but after 0.05, 0.1, 0.2, 0.4, 0.8 s. The writer's retry clock is
+    stepped, 0.01 s at a time, and the writer runs once at each step."""
     data = tmp_path / "data"
     record(data, VirtualClock(0.0), 1)
     damage(data / DB_NAME, "breaths")
+    now = [100.0]
     tries = []
 
     def full(*a, **k):
-        tries.append(time.monotonic())
+        tries.append(now[0])
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store.shutil, "copyfile", full)
-    with Records(data, clock=VirtualClock(0.0), retry_s=0.05, commit_every_s=0.01) as rec:
+    with Records(data, clock=VirtualClock(0.0), retry_s=0.05, commit_every_s=0.01,
+                 monotonic=lambda: now[0]) as rec:
         rec.start_session("AB12", "home", "", WALL + 1e6)
         rec.add(breath(5.0))
-        time.sleep(1.6)
+        for _ in range(160):
+            assert not rec.flush(timeout=5.0)  # (returns once the writer has tried)
+            now[0] += 0.01
         assert "No space left" in (rec.problem or "")
     gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
-    assert 3 <= len(tries) <= 7  # 0.05, 0.1, 0.2, 0.4, 0.8 s apart, not every 0.05 s
-    assert gaps[-1] > 3 * gaps[0]
+    assert gaps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8], abs=0.011)
 
 
 def test_export_says_when_the_records_file_has_a_damaged_page(tmp_path, capsys):
