@@ -248,8 +248,8 @@ class BreathAnalyzer:
         count, the gap's do not) if no breath fits in the gap (``HIDE``), else it counts
         afresh; after a longer gap a hold under way ends where the samples stopped (held
         on, it is a new hold ``hold_after_s`` after they return) and stillness counts
-        afresh. No breath begun before a gap is reported (its turns lie
-        on either side), and no turn is put inside it."""
+        afresh. No breath begun before a gap is reported (its turns lie on either side),
+        and no turn is put inside it."""
         # A short gap (an I2C error, or one timeout of a hung bus and the pause after it:
         # about 2 s) does not end a hold: the stillness clock runs on through it, and the
         # hold ends only if the belt is somewhere else afterwards. Ended at the gap, the
@@ -427,12 +427,14 @@ class BreathAnalyzer:
         the way they are summed? A belly that turns paradoxical at a slow pace leaves the
         sum nearly still: a hold is warned, and it never ended while the patient breathed
         on. A held breath can move volume between chest and belly too (a brace, rocking),
-        so only a whole breath counts: each belt turned three times since the hold began,
-        each movement at least ``HELD_TURN`` x that belt's usual breath, over a breath of
-        the usual length (``HELD_PERIOD``; both the belts' own, outside holds, as they
-        were when the hold began), and each of the first belt's turns met by the
-        other's opposite turn (as summed) within a quarter of it. Then the signs turn,
-        the sum shows the breathing, and the hold ends as any hold does."""
+        so only a whole breath counts: each belt turned three times since the hold and
+        the pacer began, each movement at least ``HELD_TURN`` x that belt's usual one
+        (outside holds, as when the hold began), over a breath of the pacer's length
+        (``HELD_PERIOD``; the chest's own until the pacer's is known), and each of the
+        first belt's turns met by the other's opposite turn (as summed) within a quarter
+        of it. Then the signs turn, the sum shows the breathing, and the hold ends as any
+        hold does. Only while a pacer runs: without one (the movement and lifting
+        exercises) a held breath with bracing is what must be warned."""
         judge = self._judge
         turns = self._belt_turns
         if (not judge.holding or not judge.paced(t) or any(bad)
