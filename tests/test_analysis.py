@@ -515,10 +515,11 @@ def test_a_hold_goes_on_across_a_short_gap_unless_the_belt_moved(moved, start):
         assert len(holds) == 1 and not ends
 
 
-def _held_from_40(gap_at=None, gap=0.0):
-    """Calm breathing at 7.5/min, then held from 40 s; no samples for ``gap`` seconds
-    from ``gap_at`` s into the hold. The Hold events."""
-    pre, _ = breathing(40, rate_bpm=7.5, fs=50, noise=0.003)
+def _held_from_40(gap_at=None, gap=0.0, top=False):
+    """Calm breathing at 7.5/min, then held from 40 s (at the bottom of the breath, or
+    with ``top`` after the next inhale, 43.2 s); no samples for ``gap`` seconds from
+    ``gap_at`` s into the hold. The Hold events."""
+    pre, _ = breathing(43.2 if top else 40, rate_bpm=7.5, fs=50, noise=0.003)
     t_stop, level = pre[-1]
     hold = [(t, level + 0.003 * math.sin(i)) for i in range(30 * 50)
             for t in [t_stop + (i + 1) / 50]
@@ -530,14 +531,26 @@ def _held_from_40(gap_at=None, gap=0.0):
 @pytest.mark.parametrize("gap_at", [0.5, 1.5, 2.5, 3.3])
 @pytest.mark.parametrize("gap", [0.6, 1.0, 2.4])
 def test_stillness_before_a_short_gap_counts_towards_a_hold(gap, gap_at):
-    """Held from 40 s, no samples for ``gap`` s (shorter than HELD_GAP_S) before it became
-    a hold: warned the gap's length later than without it, with the same start. Before,
-    stillness started again after the gap: warned up to ``hold_after_s`` later (5.3-9.7 s
-    after the stop instead of 4.6-6.4 s)."""
-    [plain] = _held_from_40()
-    [held] = _held_from_40(gap_at, gap)
+    """Held after breathing in (a brace), no samples for ``gap`` s (shorter than
+    HELD_GAP_S) before it became a hold: warned the gap's length later than without it,
+    with the same start. Before, stillness started again after the gap: warned up to
+    ``hold_after_s`` later."""
+    [plain] = _held_from_40(top=True)
+    [held] = _held_from_40(gap_at, gap, top=True)
     assert held.t == pytest.approx(plain.t, abs=0.05)  # when breathing really stopped
     assert held.at == pytest.approx(plain.at + gap, abs=0.3)
+
+
+@pytest.mark.parametrize("gap_at", [0.5, 2.5])
+@pytest.mark.parametrize("gap", [1.0, 2.4])
+def test_stillness_at_the_bottom_starts_again_after_a_gap(gap, gap_at):
+    """Held at the bottom of the breath, where people rest: the gap may have hidden a
+    breath between two rests (paused, they added up to false holds), so stillness counts
+    afresh after it, and the hold is warned ``hold_after_s`` after the gap."""
+    [held] = _held_from_40(gap_at, gap)
+    t_back = 40.0 + gap_at + gap
+    assert held.t == pytest.approx(t_back, abs=0.3)
+    assert held.at == pytest.approx(t_back + 4.0, abs=0.3)
 
 
 @pytest.mark.parametrize("gap", [2.5, 4.0])
@@ -1566,6 +1579,23 @@ def test_a_belly_turning_against_the_chest_just_after_the_pace_changed_ends_its_
     warned, holds = _warned(events, 300.0)
     assert len(holds) <= 1 and warned <= 1.5 * 15.0 + an.hold_after_s + 2.0
     assert an._along[0] * an._along[1] < 0
+
+
+def test_the_pacers_breath_is_taken_from_its_still_spans_each_counted_once():
+    """The unit announces a span again when the pacer's next inhale, now known, ends it
+    later (a pattern that changes each cycle): counted twice, the pacer's breath read
+    half its length, and a belly turning against the chest stayed warned 10 s longer."""
+    from feedback.analysis.holds import HoldJudge
+
+    judge = HoldJudge(8.0)
+    assert judge.pacer_period() is None
+    for start, end in [(3.2, 4.8), (8.8, 10.8), (13.2, 14.8), (18.8, 20.8), (18.8, 21.2)]:
+        judge.planned_pause(start, end, now=start)
+    assert judge.pacer_period() == pytest.approx(20.0 - 9.8)
+    assert judge.paced(21.0) and judge.paced_from == 3.2
+    judge.no_pacer()
+    judge.planned_pause(40.0, 41.0, now=40.0)  # a pacer starts again: its own spans only
+    assert judge.paced_from == 40.0 and judge.pacer_period() is None
 
 
 @pytest.mark.parametrize("seed", [1, 4])

@@ -48,8 +48,8 @@ TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, fo
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
 HELD_GAP_S = 2.5  # ... but a hold goes on across a shorter one (a bus timeout and its pause)
-HIDE = 0.6  # ... and stillness across one shorter than this x a breath's movement (no breath
-#            fits in it: else the rests before and after one add up to a hold)
+HIDE = 0.6  # ... and stillness across one shorter than this x the quickest recent breath's
+#            movement (no breath fits in it: else the rests on either side add up to a hold)
 
 
 @dataclass(frozen=True)
@@ -245,11 +245,11 @@ class BreathAnalyzer:
         hole): nothing is known of the breathing in between, so the gap is neither
         stillness nor part of a breath. If it is shorter than ``HELD_GAP_S``, a hold under
         way goes on, and stillness not yet a hold is paused (its seconds before the gap
-        count, the gap's do not) if no breath fits in the gap (``HIDE``), else it counts
-        afresh; after a longer gap a hold under way ends where the samples stopped (held
-        on, it is a new hold ``hold_after_s`` after they return) and stillness counts
-        afresh. No breath begun before a gap is reported (its turns lie on either side),
-        and no turn is put inside it."""
+        count, the gap's do not) unless it is at the bottom of the breath or a breath fits
+        in the gap (``HIDE``), when it counts afresh; after a longer gap a hold under way
+        ends where the samples stopped (held on, it is a new hold ``hold_after_s`` after
+        they return) and stillness counts afresh. No breath begun before a gap is
+        reported (its turns lie on either side), and no turn is put inside it."""
         # A short gap (an I2C error, or one timeout of a hung bus and the pause after it:
         # about 2 s) does not end a hold: the stillness clock runs on through it, and the
         # hold ends only if the belt is somewhere else afterwards. Ended at the gap, the
@@ -263,10 +263,15 @@ class BreathAnalyzer:
         if not held:
             if self._judge.end_hold():
                 out.append(HoldEnd(at=t, t=t0))
-            det = self._det
-            moving = (_median(det.rises) + _median(det.descents)
-                      if det.rises and det.descents else 0.0)  # (rise + fall, rests not)
-            self._judge.gap(t0, t, pause=short and t - t0 < HIDE * moving)
+            # Not at the bottom, where the patient may rest before and after a breath the
+            # gap hid (the rest that begins there cannot be known in advance), and only
+            # if the quickest a breath moved lately does not fit in it: the shortest
+            # recent breath less the longest recent rest.
+            durs = self._durations
+            moving = (max(min(durs) - max(self._judge.rests(), default=0.0), 0.0)
+                      if durs else 0.0)
+            pause = short and not self._judge.at_bottom and t - t0 < HIDE * moving
+            self._judge.gap(t0, t, pause=pause)
         self._gap_start, self._gap_end = t0, t
         for fe, f in zip(self._fe, self._faults, strict=True):
             fe.gap(restart=not held)

@@ -211,7 +211,8 @@ class HoldJudge:
         self._from = float("-inf")  # stillness counts from here at the earliest
         self._paced_until = float("-inf")  # a pacer runs (its turns are announced) till then
         self.paced_from = float("inf")  # ... since then
-        self._middles: deque[float] = deque(maxlen=3)  # the middles of its last still spans
+        # its last still spans: (start, middle)
+        self._middles: deque[tuple[float, float]] = deque(maxlen=3)
         self._hold_t = 0.0  # when the running hold began
         self._gap_end = float("-inf")  # when the points came back after the last gap
         self.forget_rest()
@@ -225,9 +226,11 @@ class HoldJudge:
         if not self.paced(now):  # a pacer starts (again)
             self.paced_from = float(start)
             self._middles.clear()
-        middle = 0.5 * (start + end)
-        if not self._middles or middle > self._middles[-1]:
-            self._middles.append(middle)
+        spans = self._middles
+        if spans and spans[-1][0] == start:  # the same span again (the pacer's next
+            spans.pop()  # inhale, now known, ends it otherwise)
+        if not spans or start > spans[-1][0]:
+            spans.append((float(start), 0.5 * (start + end)))
         self._add_span(start, end, now)
         self._paced_until = max(self._paced_until, float(end) + PACED_S)
 
@@ -235,7 +238,7 @@ class HoldJudge:
         """The pacer's breath (s), from its last three still spans (a turn at the top and
         one at the bottom in turn); None until it has announced three since it started."""
         m = self._middles
-        return m[2] - m[0] if len(m) == 3 else None
+        return m[2][1] - m[0][1] if len(m) == 3 else None
 
     def _add_span(self, start: float, end: float, now: float, turn: bool = False) -> None:
         if end > start:
@@ -381,6 +384,15 @@ class HoldJudge:
             s0 = stop = end
             turns = turns and not turn  # one slow turn at most: they do not chain
         return s0
+
+    @property
+    def at_bottom(self) -> bool:
+        """The current stillness is at the bottom of the breath (where people rest)."""
+        return self._low
+
+    def rests(self) -> list[float]:
+        """The patient's own rest before each of the last breaths (0: none)."""
+        return [r[1] for r in self._own]
 
     def hold_after(self, turned: bool = False) -> float:
         """Seconds of stillness that make a hold, here (see the class docstring); counted
