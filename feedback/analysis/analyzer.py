@@ -266,9 +266,12 @@ class BreathAnalyzer:
             # Not at the bottom, where the patient may rest before and after a breath the
             # gap hid (the rest that begins there cannot be known in advance), and only
             # if the quickest a breath moved lately does not fit in it: the shortest
-            # recent breath less the longest recent rest.
+            # recent breath less the longest recent rest, or less this stillness so far
+            # (it may be a rest of each breath, as at the top: rests there are not learned).
             durs = self._durations
-            moving = (max(min(durs) - max(self._judge.rests(), default=0.0), 0.0)
+            since = self._judge.clock.since
+            still = t0 - since if since is not None else 0.0
+            moving = (max(min(durs) - max(*self._judge.rests(), still, 0.0), 0.0)
                       if durs else 0.0)
             pause = short and not self._judge.at_bottom and t - t0 < HIDE * moving
             self._judge.gap(t0, t, pause=pause)
