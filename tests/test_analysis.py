@@ -590,6 +590,34 @@ def test_a_short_gap_at_any_phase_of_calm_breathing_is_no_hold(inhale, exhale, r
             assert not [e for e in events if isinstance(e, Hold)], (gap, g0)
 
 
+@pytest.mark.parametrize("inhale, top, exhale", [(1.0, 1.5, 1.5), (1.0, 2.0, 2.0)])
+def test_a_gap_between_two_pauses_at_the_top_is_no_hold(inhale, top, exhale):
+    """A patient who pauses at the top of each breath (such rests are not learned, as
+    those at the bottom are), and a gap that hides the breath out and the next one in:
+    the two pauses, joined across the gap, made a hold (5 in 672 runs). The stillness so
+    far is taken off the breath's movement, so a breath fits in the gap and it counts
+    afresh."""
+    rng = random.Random(3)
+    period = inhale + top + exhale
+
+    def level(t):
+        ph = t % period
+        if ph < inhale:
+            return 0.5 - 0.5 * math.cos(math.pi * ph / inhale)
+        if ph < inhale + top:
+            return 1.0
+        return 0.5 + 0.5 * math.cos(math.pi * (ph - inhale - top) / exhale)
+
+    samples = [(k / 50, level(k / 50) + rng.gauss(0, 0.01)) for k in range(110 * 50)]
+    base = 90.0 - 90.0 % period + period
+    for gap in (1.6, 2.0, 2.4):
+        for k in range(int(period / 0.25)):
+            g0 = base + 0.25 * k
+            events = run(BreathAnalyzer(["belly"]),
+                         [x for x in samples if not g0 <= x[0] < g0 + gap])
+            assert not [e for e in events if isinstance(e, Hold)], (gap, g0)
+
+
 def test_a_hold_through_a_gap_in_the_samples_ends_there_and_is_warned_again():
     """Held from 40 s to 80 s, no samples from 55 to 60 s: warned at 48 s, ended where
     the samples stopped, and warned again 8 s after they came back (the breath is
