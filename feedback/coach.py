@@ -288,14 +288,14 @@ class Coach:
 
     def pacer_level(self, t: float) -> float | None:
         """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
-        return self.pacer.level(t) if self.pacer and self._running() else None
+        return self.pacer.level(t) if self.pacing_now else None
 
     def pacer_phase(self, t: float) -> str | None:
         """The pacer's phase at ``t`` (its tones follow it); None while no pacer runs or
         no belt measures (the exercise waits: no tones either)."""
         if self.rules.fault:
             return None
-        return self.pacer.phase(t) if self.pacer and self._running() else None
+        return self.pacer.phase(t) if self.pacing_now else None
 
     @property
     def pacing_now(self) -> bool:
@@ -305,10 +305,10 @@ class Coach:
     def planned_pause(self, t: float) -> tuple[float, float] | None:
         """The span at ``t`` in which the pacer asks for (near) stillness, that the
         analysis must not call a hold: its pause and the eased turn around it."""
-        return self.pacer.still_span(t) if self.pacer and self._running() else None
+        return self.pacer.still_span(t) if self.pacing_now else None
 
     def targets(self, t: float) -> Targets:
-        if self.pacer and self._running():
+        if self.pacing_now:
             p = self.pacer.current(t)
             return Targets(p.rate_bpm, p.effective_ratio)
         return Targets()
@@ -660,9 +660,7 @@ class Coach:
             return v
         if self.rules.fault:
             v.screen = "sensor"
-            v.fault, belts = shown_fault(self.rules.faults)
-            v.fault_belt = belts[0] if len(belts) == 1 else None
-            v.fault_belts = belts if len(belts) > 1 else ()
+            v.fault, v.fault_belts = shown_fault(self.rules.faults)
             return v
         if self.mode == "idle":
             return v

@@ -558,10 +558,9 @@ class Screen:
                        max_px=self.size[1] // 9, align="center")
         if v.fault and about == "sensor":
             what = self._t(v, f"sensor.{v.fault}")
-            belts = v.fault_belts or ((v.fault_belt,) if v.fault_belt else ())
-            if belts:  # which belt(s), as the patient calls them (else their config names)
+            if v.fault_belts:  # which belt(s), as the patient calls them (else config names)
                 what += " (" + ", ".join(i18n.text_or(f"belt.{b}", v.lang, b)
-                                         for b in belts) + ")"
+                                         for b in v.fault_belts) + ")"
             self.text(what, self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
 
     def _draw_config(self, v: View) -> None:

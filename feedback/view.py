@@ -79,8 +79,7 @@ class View:
     curve_s: float = 30.0
     rows: list = field(default_factory=list)
     fault: str | None = None
-    fault_belt: str | None = None  # the belt of a belt fault (its config name)
-    fault_belts: tuple = ()  # all belts with a fault, when more than one
+    fault_belts: tuple = ()  # the belts with the fault shown (config names; none: i2c)
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None

@@ -260,7 +260,8 @@ def test_the_belt_screen_says_which_belt(lang, belt, said):
     from feedback.view import View
 
     screen = Screen((800, 480))
-    screen.draw(View(screen="sensor", lang=lang, fault="disconnected", fault_belt=belt))
+    screen.draw(View(screen="sensor", lang=lang, fault="disconnected",
+                     fault_belts=(belt,)))
     assert said in [t for t, _r in screen.texts]
 
 
