@@ -2,11 +2,10 @@
 
 Data flow per sample: each belt's ``FrontEnd`` (raw checks, 40 ms block means, low-pass)
 -> on every new block: faults, the breath signal (one belt, or two belts summed in their
-own units, polarity-corrected, a belt moving against the other turned round: see
-``_signal``) -> ``TurnDetector`` (peaks and
-troughs) -> events; and the same signal -> ``HoldJudge`` -> holds. Nothing looks
-ahead: every event is emitted from samples already seen, with ``at`` = the time of the
-sample that completed the evidence.
+own units, polarity-corrected, a belt moving against the other turned round:
+``pair.BeltPair``) -> ``TurnDetector`` (peaks and troughs) -> events; and the same
+signal -> ``HoldJudge`` -> holds. Nothing looks ahead: every event is emitted from
+samples already seen, with ``at`` = the time of the sample that completed the evidence.
 
 Calibration: the first ``CAL_BREATHS`` breaths set the normal breath amplitude (depth
 1.0, level 0..1); afterwards it keeps following the breathing slowly. Polarity
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, JUMP, BeltFaults
 from feedback.analysis.frontend import FrontEnd
 from feedback.analysis.holds import NEAR_SHARE, HoldJudge
+from feedback.analysis.pair import BELT_FLOOR, BeltPair
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
@@ -40,10 +40,6 @@ SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signa
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
-PHASE_R = 0.3  # two belts: correlation beyond which they move together / against
-HELD_TURN = 0.8  # two belts, during a hold: a belt's movement this x its usual breath ...
-HELD_PERIOD = (0.7, 1.4)  # ... over a breath this x the usual, both belts, opposite ways
-BELT_FLOOR = 0.25  # two belts: fault tests judge a belt against at least this x the other's
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
@@ -102,29 +98,13 @@ class BreathAnalyzer:
         self._faults = [BeltFaults(rails) for _ in belts]
         self._railed = [False] * len(belts)  # a sample of the block beyond a rail
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
-        self._belt_det = [self._detector(edges=False) for _ in belts] if len(belts) == 2 else None
-        self._scale = [0.0] * len(belts)  # each belt's breath amplitude (faults, paradox)
-        self._ref: list[float | None] = [None] * len(belts)  # each belt's zero in the sum
-        self._along = [1.0] * len(belts)  # +1, or -1 for a belt moving against the other
-        self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
-        self._phase_ready = len(belts) == 1  # two belts: has their phase been judged?
-        self._turned_at = float("-inf")  # when a belt's sign in the sum last turned
-        # each belt's own last turns (t, value, kind), to see breathing during a hold, and
-        # its last movements between turns outside holds (what moves in a hold is no breath)
-        self._belt_turns = [deque(maxlen=3) for _ in belts]
-        self._belt_moves = [deque(maxlen=5) for _ in belts]
-        # when the running hold began: the usual breath (s) and each belt's (its own: the
-        # sum's breaths are merged or missed as a belly turns against the chest)
-        self._hold_usual: tuple[float, list[float]] = (4.0, [0.0] * len(belts))
-        self._track_t0: float | None = None  # when both belts were first read
-        self._good_y = [0.0] * len(belts)  # each belt's last value before a disconnection
-        self._held = [False] * len(belts)  # ... held there, unplugged, in the last block
         self._judge = HoldJudge(hold_after_s)
+        belly = belts.index("belly") if "belly" in belts else len(belts) - 1
+        self._pair = (BeltPair(self._fe, self._faults, belly, self._judge,
+                               lambda: self._detector(edges=False))
+                      if len(belts) == 2 else None)
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._tb = float("-inf")  # time of the last analysed block
-        self._hist: deque = deque(maxlen=80)  # (t, belt values) for per-belt shares
-        belly = belts.index("belly") if "belly" in belts else len(belts) - 1
-        self._belly = belly
         self._reset_calibration()
         self._breath: Breath | None = None
         self._t_first: float | None = None
@@ -190,7 +170,7 @@ class BreathAnalyzer:
         if self._joined():  # learned on one belt, both measure: the sum is more than it
             j = min(self._cal_belts)  # the new belt: its range so far, while its own
             a = [d.amp if i == j else max(d.amp, d.env)  # turns are still first guesses
-                 for i, d in enumerate(self._belt_det)]
+                 for i, d in enumerate(self._pair.dets)]
             if a[j] > 0:
                 amp = self._amp_cal * (a[0] + a[1]) / a[j]
         level = (self._y - det.last_val) / amp if amp > 0 and det.last_t is not None else 0.0
@@ -306,9 +286,8 @@ class BreathAnalyzer:
         self._trough = None  # (t, value, belt values)
         self._peak = None
         self._judge.forget_rest()
-        if self._belt_det:
-            self._belt_det = [self._detector(edges=False) for _ in self.belts]
-            self._scale = [0.0] * len(self.belts)
+        if self._pair:
+            self._pair.relearn()
 
     def _stuck(self, i: int, t: float, out: list) -> None:
         f = self._faults[i]
@@ -320,7 +299,7 @@ class BreathAnalyzer:
             self._end_hold(t, t, out)
             out.append(Fault(at=t, kind="disconnected", belt=self.belts[i], detail=detail))
             return
-        amp = self._belt_det[i].amp if self._belt_det else self._det.amp
+        amp = self._pair.dets[i].amp if self._pair else self._det.amp
         f.stuck_kind = f.stuck(self._fe[i], self._run_y[i], amp)
         if f.stuck_kind != "saturated":
             self._lost.add(i)  # this breath says nothing about the normal depth
@@ -336,147 +315,17 @@ class BreathAnalyzer:
             f.stuck_kind = None
             self._judge.restart()
 
-    def _signal(self, bad: list[bool]) -> float | None:
-        """The breath signal: one belt with its sign, or two belts summed.
-
-        With two belts (of the same type and gain) the sum is in the belts' own units, so
-        a belt that hardly moves (a chest breather's belly) adds only its small noise. A
-        belt that moves against the other (paradoxical breathing, or a belt mounted the
-        other way round) is counted with its sign turned (``_track_phase``), so the two
-        never cancel out; the chest keeps its polarity (``_keeps_polarity``). Each belt
-        counts from its own zero, moved whenever its sign turns so that the sum does not
-        jump. With the signs right the sum moves by |chest| + |belly| whichever way the
-        belts move, so turning a sign leaves the normal breath as it is. A belt in
-        ``bad`` (unplugged, or a jump being judged) is held at its last good value, so
-        the other belt's breathing is still followed."""
-        fes = self._fe
-        if self._belt_det is None:
-            return self._sign[0] * fes[0].y
-        good = self._good_y
-        for i, fe in enumerate(fes):
-            det = self._belt_det[i]
-            if not bad[i]:
-                turn = det.step(fe.t, fe.y, fe.delay)
-                if turn is not None:
-                    if self._belt_turns[i] and not self._judge.holding:
-                        self._belt_moves[i].append(abs(turn[2] - self._belt_turns[i][-1][1]))
-                    self._belt_turns[i].append((turn[1], turn[2], turn[0]))
-                if self._held[i] and self._ref[i] is not None:
-                    # Back (plugged in again): it counts from where it was held, so the
-                    # plug's step is no movement of the breath signal.
-                    self._ref[i] += fe.y - good[i]
-                good[i] = fe.y
-            self._held[i] = bad[i] and self._faults[i].at_level  # (not: a jump being judged)
-            if self._ref[i] is None:
-                if bad[i]:
-                    continue  # not read yet (unplugged from the start): adds nothing yet
-                self._ref[i] = good[i]
-            if not self._calibrated or self._scale[i] <= 0:
-                self._scale[i] = det.amp
-        self._track_phase(fes[0].t, bad)
-        self._breathing_in_hold(fes[0].t, bad)
-        return sum(self._sign[i] * self._along[i] * (good[i] - self._ref[i]) for i in range(2)
-                   if self._ref[i] is not None)
-
-    def _track_phase(self, t: float, bad: list[bool]) -> None:
-        """Do the belts (with their polarity) move together or against each other? The
-        correlation of their movements over an eighth of a breath (so breathing, not
-        cardiac ripple or noise, decides), averaged over about a breath (the median of
-        the recent breaths), with hysteresis; not while the breath is still (a hold says
-        nothing about it). A step (posture, a belt shifting) counts as at most a fast
-        breath, and offsets do not count at all. Breaths before the first decision are no
-        calibration breaths (``phase_ready``)."""
-        if any(bad) or not self._hist:
-            return
-        dets = self._belt_det
-        period = self._period()
-        if self._track_t0 is None:
-            self._track_t0 = t
-        still = self._judge.clock.since
-        if still is not None and self._tb - still > 1.0:
-            return
-        back = t - period / 8.0
-        then = next((v for tt, v in self._hist if tt >= back), None)
-        if then is None or None in then:  # (a belt just plugged in: not read back then)
-            return
-        d = []
-        for i in range(2):
-            lim = dets[i].amp or float("inf")
-            d.append(self._sign[i] * min(max(self._good_y[i] - then[i], -lim), lim))
-        dt = max(t - self._tb, 0.0) if self._tb > float("-inf") else 0.0
-        a = min(dt / period, 1.0)
-        cov = self._cov
-        for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
-            cov[k] += a * (x - cov[k])
-        small, large = sorted(cov[:2])
-        if t - self._track_t0 < period:
-            return  # too early
-        self._phase_ready = True
-        if small <= (BELT_FLOOR / 2) ** 2 * large:
-            return  # one belt hardly moves: its sign does not matter (the sum is the other)
-        r = cov[2] / (small * large) ** 0.5
-        against = self._along[0] * self._along[1] < 0
-        if (r < -PHASE_R and not against) or (r > PHASE_R and against):
-            self._turn_signs(t, r < 0)
-
-    def _turn_signs(self, t: float, against: bool) -> None:
-        """The belts move ``against`` each other (or together): the belt that does not keep
-        its polarity turns its sign in the sum, and its zero moves so the sum does not jump."""
-        keep = self._keeps_polarity()
-        for i in range(2):
-            want = 1.0 if i == keep or not against else -1.0
-            if want != self._along[i]:  # its part of the sum stays where it is
-                self._ref[i] = 2.0 * self._good_y[i] - self._ref[i]
-                self._along[i] = want
-        self._turned_at = t
-
-    def _breathing_in_hold(self, t: float, bad: list[bool]) -> None:
-        """During a hold, while the phase is not judged: do the two belts breathe against
-        the way they are summed? A belly that turns paradoxical at a slow pace leaves the
-        sum nearly still: a hold is warned, and it never ended while the patient breathed
-        on. A held breath can move volume between chest and belly too (a brace, rocking),
-        so only a whole breath counts: each belt turned three times since the hold and
-        the pacer began, each movement at least ``HELD_TURN`` x that belt's usual one
-        (outside holds, as when the hold began), over a breath of the pacer's length
-        (``HELD_PERIOD``; the chest's own until the pacer's is known), and each of the
-        first belt's turns met by the other's opposite turn (as summed) within a quarter
-        of it. Then the signs turn, the sum shows the breathing, and the hold ends as any
-        hold does. Only while a pacer runs: without one (the movement and lifting
-        exercises) a held breath with bracing is what must be warned."""
-        judge = self._judge
-        turns = self._belt_turns
-        if (not judge.holding or not judge.paced(t) or any(bad)
-                or min(len(turns[0]), len(turns[1])) < 3):
-            return
-        usual, sizes = self._hold_usual
-        usual = judge.pacer_period() or usual  # (the pace the patient follows now)
-        start = max(judge.hold_t, judge.paced_from)  # (turns before the pacer: no evidence)
-        for i in range(2):
-            (t0, v0, _), (_, v1, _), (t2, v2, _) = turns[i]
-            if t0 < start or not HELD_PERIOD[0] * usual <= t2 - t0 <= HELD_PERIOD[1] * usual:
-                return
-            if min(abs(v1 - v0), abs(v2 - v1)) < HELD_TURN * sizes[i]:
-                return
-        along = self._along[0] * self._along[1] * self._sign[0] * self._sign[1]
-        for tc, _, kind in turns[0]:
-            tb, _, other = min(turns[1], key=lambda turn: abs(turn[0] - tc))
-            if abs(tb - tc) > usual / 4 or (other == kind) == (along > 0):
-                return  # not met, or met as the sum already has it
-        self._turn_signs(t, self._along[0] * self._along[1] > 0)
-        self._cov[2] = -self._cov[2]  # (what the breathing before said is turned too)
-        for belt in turns:
-            belt.clear()
+    def _signal(self, bad: list[bool]) -> float:
+        """The breath signal: one belt with its sign, or two belts summed
+        (``BeltPair.signal``: a belt moving against the other is turned round, one in
+        ``bad`` is held at its last good value)."""
+        if self._pair is None:
+            return self._sign[0] * self._fe[0].y
+        return self._pair.signal(bad, self._sign, self._calibrated, self._period(), self._tb)
 
     def _period(self) -> float:
         """The usual breath (the median of the recent ones), for judging the belts' phase."""
         return min(max(_median(self._durations) if self._durations else 4.0, 2.0), 20.0)
-
-    def _keeps_polarity(self) -> int:
-        """Of two belts moving against each other, the one whose rise is the inhale: the
-        chest (in paradoxical breathing the belly moves in as the chest rises), unless
-        it hardly moves."""
-        chest, belly = 1 - self._belly, self._belly
-        return chest if self._scale[chest] >= BELT_FLOOR * self._scale[belly] else belly
 
     def _smoothing(self, x: float, det) -> float:
         """Low-pass time constant: a share of the breathing period, larger when the
@@ -523,13 +372,14 @@ class BreathAnalyzer:
         jump or like noise. Before ``TURNS_SEEN`` turns there is no breath to judge against
         (0: no jump or noise test): a belt plugged in after the start jumps from the rail
         to where it breathes, and that drop is the detector's first turn."""
-        if self._belt_det is None:
+        pair = self._pair
+        if pair is None:
             if self._calibrated and self._amp_cal > 0:
                 return self._amp_cal
             return self._det.amp if len(self._det.amps) >= TURNS_SEEN else 0.0
-        amps = [self._scale[i] if self._calibrated and self._scale[i] > 0
+        amps = [pair.scale[i] if self._calibrated and pair.scale[i] > 0
                 else d.amp if len(d.amps) >= TURNS_SEEN else 0.0
-                for i, d in enumerate(self._belt_det)]
+                for i, d in enumerate(self._pair.dets)]
         # A belt that hardly moves (a chest breather's belly) is judged against the other
         # belt's breaths (same type and gain), not against its own noise.
         return max(amps[i], BELT_FLOOR * max(amps))
@@ -548,7 +398,8 @@ class BreathAnalyzer:
                 fe.settle_at(fe.raw)
                 f.restart_noise()
                 self._reset_calibration()
-                self._ref[i] = None
+                if self._pair:
+                    self._pair.unread(i)
                 self._judge.restart()
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
@@ -582,30 +433,21 @@ class BreathAnalyzer:
         # The smoothing follows the wiggles of the first belt, or of the second while the
         # first is unplugged, flat or at a rail (a flat chest shows none of the belly's
         # cardiac ripple).
-        k = 1 if self._belt_det and self._gone(0) and not self._out(1) else 0
+        k = 1 if self._pair and self._gone(0) and not self._out(1) else 0
         if k != self._wk:  # its extremes so far were the other belt's
             self._wk, self._wext = k, fes[k].raw
         tau = fes[k].tau if bad[k] else self._smoothing(fes[k].raw, det)
         for fe in fes:
             fe.tau = tau
         y = self._signal(bad)
-        if y is None:
-            return
         tb = self._tb = fes[0].t
         self._y = y
-        if self._belt_det:
-            self._hist.append((tb, tuple(g if r is not None else None  # None: not read yet
-                                         for g, r in zip(self._good_y, self._ref, strict=True))))
+        if self._pair:
+            self._pair.remember(tb)
         turn = det.step(tb, y, fes[0].delay)
         if turn is not None:
             self._turn(turn, t_now, out)
         self._holds(tb, t_now, y, out)
-
-    def _belt_values_at(self, t: float):
-        if not self._hist:
-            return None
-        best = min(self._hist, key=lambda item: abs(item[0] - t))
-        return best[1]
 
     def _turn(self, turn, t_now: float, out: list) -> None:
         kind, t_turn, val = turn
@@ -614,7 +456,7 @@ class BreathAnalyzer:
             # Not inside a gap (the belt's lag reaches back into it); a turn seen before
             # the gap keeps its time (at the gap's end, the next one was predicted late).
             t_turn = self._gap_end
-        belts = self._belt_values_at(t_turn) if self._belt_det else None
+        belts = self._pair.values_at(t_turn) if self._pair else None
         self._slow_turns(kind, t_turn)
         if kind == "peak":
             out.append(Exhale(at=t_now, t=t_turn))
@@ -653,7 +495,7 @@ class BreathAnalyzer:
         lost, self._lost = self._lost, set()
         lost |= {i for i, f in enumerate(self._faults)  # a fault still going on
                  if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
-        if self._belt_det:  # of two belts, one at a rail all through it measured none of it,
+        if self._pair:  # of two belts, one at a rail all through it measured none of it,
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
@@ -670,8 +512,8 @@ class BreathAnalyzer:
                         for i in range(2))
             if not lost:
                 self._exc.append(exc)
-                if self._phase_ready and start[0] > self._turned_at:
-                    amps = [d.amp for d in self._belt_det]  # each belt's part of the sum's
+                if self._pair.phase_ready and start[0] > self._pair.turned_at:
+                    amps = [d.amp for d in self._pair.dets]  # each belt's part of the sum's
                     if self._det.amp > 0:
                         self._parts.append(tuple(a / self._det.amp for a in amps))
         # The normal breath is learned on the belts that measure: on one of two while the
@@ -686,7 +528,7 @@ class BreathAnalyzer:
             # the other's part until it dropped out, or from when it was plugged in: a
             # belt plugged in during the breath made it read up to five times too deep.)
             amp = abs(exc[min(measured)])
-        usable = len(measured) < 2 or (self._phase_ready and start[0] > self._turned_at)
+        usable = len(measured) < 2 or (self._pair.phase_ready and start[0] > self._pair.turned_at)
         basis = self._cal_belts
         if self._calibrated and measured == basis:
             if usable:
@@ -712,7 +554,7 @@ class BreathAnalyzer:
         share = paradox = None
         if not lost and exc is not None:
             rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
-            b = self._belly
+            b = self._pair.belly
             total = abs(rise[0]) + abs(rise[1])
             share = abs(rise[b]) / total if total > 0 else 0.5
             big = [abs(rise[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
@@ -773,25 +615,14 @@ class BreathAnalyzer:
 
     def _check_polarity(self) -> None:
         """Flip a belt marked "auto" once if its rises are clearly slower than its falls."""
-        dets = self._belt_det or [self._det]
+        dets = self._pair.dets if self._pair else [self._det]
         for i, det in enumerate(dets):
             if self._polarity_done[i] or len(det.rises) < POLARITY_BREATHS:
                 continue
             self._polarity_done[i] = True
             if _median(det.rises) > FLIP_RATIO * _median(det.falls):
                 self._sign[i] = -self._sign[i]
-                if self._belt_det is None:
-                    self._det = self._detector(det.period)
-                    self._trough = self._peak = None
-                    continue
-                self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
-                if i != self._keeps_polarity():
-                    self._along[i] = -self._along[i]  # its part of the sum stays as it was
-                else:  # the sum follows this belt: all of it turns over, from where it is
-                    self._along[1 - i] = -self._along[1 - i]
-                    for k in range(2):
-                        if self._ref[k] is not None:
-                            self._ref[k] = 2.0 * self._good_y[k] - self._ref[k]
+                if self._pair is None or self._pair.flipped(i):  # the sum turned over
                     self._det = self._detector(self._det.period)
                     self._trough = self._peak = None
 
@@ -810,7 +641,7 @@ class BreathAnalyzer:
     def _joined(self) -> bool:
         """Two belts measure, but the normal breath was learned on one of them alone (the
         other came in since; the normal breath of both is being learned)."""
-        return (self._belt_det is not None and self._calibrated and len(self._cal_belts) == 1
+        return (self._pair is not None and self._calibrated and len(self._cal_belts) == 1
                 and not self._out(0) and not self._out(1))
 
     def _gone(self, i: int) -> bool:
@@ -833,7 +664,7 @@ class BreathAnalyzer:
         belts measured (not its excursion at the sum's turns, which a belt that lags the
         other shows too small). None otherwise (one belt, no fault, or a fault that
         leaves nothing to judge by)."""
-        if self._belt_det is None or not self._calibrated:
+        if self._pair is None or not self._calibrated:
             return None
         out = [self._out(i) for i in range(2)]
         if out.count(True) != 1:
@@ -874,11 +705,8 @@ class BreathAnalyzer:
         if change is None:
             return
         kind, t = change
-        if kind == "hold" and self._belt_det:  # (breaths during a hold must not change it)
-            dets = self._belt_det
-            self._hold_usual = (dets[self._keeps_polarity()].period,
-                                [_median(m) if m else d.amp
-                                 for m, d in zip(self._belt_moves, dets, strict=True)])
+        if kind == "hold" and self._pair:
+            self._pair.hold_began()
         if kind == "hold_end":  # (the belt's lag reaches back before the samples came)
             t = max(t, self._gap_end)
         out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))
