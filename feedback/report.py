@@ -94,11 +94,13 @@ def direction(first: float, last: float, target: float) -> str:
         "away from the target"
 
 
-def trends(s: Session) -> list[tuple[str, float, float, str]]:
-    """Per paced exercise (and for breaths recorded outside any exercise): the median
-    ratio of its first and last third of breaths and how it moved against its target.
-    Exercises without a pacer (calibration, movement) have none."""
-    groups = [(e.name, e.breaths, e.ratio_target) for e in s.exercises if e.paced]
+def trends(s: Session, english: bool = False) -> list[tuple[str, float, float, str]]:
+    """Per paced exercise (and for breaths recorded outside any exercise): its name (the
+    English one with ``english``), the median ratio of its first and last third of
+    breaths and how it moved against its target. Exercises without a pacer (calibration,
+    movement) have none."""
+    groups = [(e.english if english else e.name, e.breaths, e.ratio_target)
+              for e in s.exercises if e.paced]
     if s.loose:
         groups.append(("", s.loose, s.ratio_target))
     out = []
@@ -124,8 +126,11 @@ def _holds_text(holds, lang: str = "en") -> str:
 
 
 def session_rows(sessions) -> list[dict]:
+    """The rows of sessions.csv: in English whatever the report's language (the
+    exercises by their English names where the records keep them)."""
     rows = []
     for s in sessions:
+        english = {e.name: e.english for e in s.exercises}
         paced = [b for b, _ in s.paced]
         target = s.target
         rows.append({
@@ -136,8 +141,11 @@ def session_rows(sessions) -> list[dict]:
             "exercises": len(s.exercises), "breaths": len(s.breaths),
             "breaths_per_min": _f(rate(s.breaths), 1),
             "ratio": _f(median(ratios(paced))), "ratio_target": _f(target),
-            "ratio_trend": "; ".join(f"{n}: {w}" if n else w for n, _, _, w in trends(s)),
-            "holds": len(s.holds), "holds_by_exercise": _holds_text(s.holds_by_exercise),
+            "ratio_trend": "; ".join(f"{n}: {w}" if n else w
+                                     for n, _, _, w in trends(s, english=True)),
+            "holds": len(s.holds),
+            "holds_by_exercise": _holds_text([(english.get(n, n), secs)
+                                              for n, secs in s.holds_by_exercise]),
             "cues": len(s.corrections),
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
                 k for _, k in s.corrections).items())),
@@ -159,7 +167,7 @@ def exercise_rows(sessions) -> list[dict]:
                 "",)
             rows.append({
                 "session": s.id, "date": s.day.isoformat(), "exercise": i + 1,
-                "name": e.name, "pacer": e.pacer or "", "minutes": _f(e.minutes, 1),
+                "name": e.english, "pacer": e.pacer or "", "minutes": _f(e.minutes, 1),
                 "breaths": len(e.breaths), "breaths_per_min": _f(rate(e.breaths), 1),
                 "ratio": _f(median(ratios(e.breaths))), "ratio_target": _f(e.ratio_target),
                 "rate_target": _f(e.rate_target, 1), "ratio_first": _f(first),

@@ -55,6 +55,11 @@ class Exercise:
         return self.ratio_target is not None
 
     @property
+    def english(self) -> str:
+        """Its English name (as recorded in Dutch where no English name was kept)."""
+        return self.name_en or self.name
+
+    @property
     def holds(self) -> int:
         return len(self.hold_s)
 

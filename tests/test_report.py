@@ -674,7 +674,7 @@ def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tm
     out = tmp_path / "out"
     assert main(["report", "--simulated", "--config", str(sim_config), "--out", str(out)]) == 0
     rows = read_csv(out / "exercises.csv")
-    assert [r["name"] for r in rows] == [x["name_nl"] for x in screen]
+    assert [r["name"] for r in rows] == [x["name_en"] for x in screen]
     for row, x in zip(rows, screen, strict=True):
         assert (row["breaths"], row["holds"], row["cues"], row["minutes"]) == (
             str(x["breaths"]), str(x["holds"]), str(sum(x["cues"].values())),
@@ -1206,6 +1206,34 @@ def test_the_calibration_is_no_practice_and_english_names_are_recorded(sim_confi
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert f"Breath-holds: 1 ({names[1]} 1," in summary
     assert programme.exercises[1].name_nl not in summary
+
+
+def test_the_csv_files_are_the_same_in_either_language(sim_config, tmp_path):
+    """The CSV files are data for a spreadsheet: English names and words whatever
+    ``--lang`` the summary and charts are in (a Dutch report mixed Dutch exercise names
+    into English phrases there)."""
+    from feedback.reload import load_all
+    from feedback.run import open_session
+
+    settings, programme = load_all(sim_config)
+    with open_session(settings, programme, sim_config, sim="holds", clock=VirtualClock(),
+                      duration=200, status=False) as s:
+        s.run()
+    outs = {}
+    for lang in ("nl", "en"):
+        outs[lang] = tmp_path / lang
+        assert main(["report", "--simulated", "--lang", lang, "--config", str(sim_config),
+                     "--out", str(outs[lang])]) == 0
+    for name in ("sessions.csv", "exercises.csv", "days.csv"):
+        assert (outs["nl"] / name).read_bytes() == (outs["en"] / name).read_bytes(), name
+    (session,) = read_csv(outs["nl"] / "sessions.csv")
+    names = [r["name"] for r in read_csv(outs["nl"] / "exercises.csv")]
+    assert names == [ex.name_en for ex in programme.exercises[:len(names)]]
+    assert session["ratio_trend"] and session["holds_by_exercise"]
+    dutch = [ex.name_nl for ex in programme.exercises]
+    assert not any(n in session["ratio_trend"] + session["holds_by_exercise"] for n in dutch)
+    assert (outs["nl"] / "summary.txt").read_text(encoding="utf-8") != (
+        outs["en"] / "summary.txt").read_text(encoding="utf-8")
 
 
 # --- minutes, targets, thresholds, faults and file names as they were ----------------
