@@ -36,6 +36,7 @@ PHASE = {"inhale": SKY, "hold_in": PAUSE, "exhale": ORANGE, "hold_out": PAUSE}
 CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
 
 
+NOTICE_BOX = (0.04, 0.85, 0.96, 0.975)  # the notice line's band, fractions of the screen
 _DIGITS = str.maketrans("123456789", "000000000")  # the font's digits are all as wide
 
 
@@ -249,14 +250,22 @@ class Screen:
             self.surface, self.texts = surface, texts
 
     def _notice(self, view: View) -> None:
-        if view.notice and view.screen not in ("config",):
-            box = self.box(0.02, 0.0, 0.98, 0.045)
-            # On a dark ground of its own: yellow on the hold warning's red frame is hard
-            # to read.
-            _s, img = self._render(view.notice, box.w, box.h, box.h, YELLOW)
-            ground = img.get_rect(center=box.center).clamp(box).inflate(box.h // 2, 0)
-            pygame.draw.rect(self.surface, BG, ground)
-            self.text(view.notice, box, YELLOW, "center")
+        """The notice line (a belt out, a rejected config, a USB export, a failing part):
+        at the bottom, wrapped to fit its band, where each screen leaves room for it while
+        there is one (the hint, or the calibration's "wait", gives way). On the exercise
+        screen a cue goes first; the notice is back when the cue ends. (A strip at the
+        top, shrunk to one line, was 8 px high at 480x320.)"""
+        if not view.notice or view.screen == "config" or (
+                view.screen == "exercise" and view.cue):
+            return
+        box = self.box(*NOTICE_BOX)
+        # On a dark ground of its own: yellow on the hold warning's red is hard to read.
+        pygame.draw.rect(self.surface, BG, box)
+        px, lines = self._wrapped(view.notice, box.w, box.h, box.h)
+        # (one line sits in the middle of the band, two fill it)
+        top = box.top + (box.h - self.font(px).get_linesize() * len(lines)) // 2
+        self.paragraph(view.notice, pygame.Rect(box.left, top, box.w, box.bottom - top),
+                       YELLOW, max_px=px, align="center")
 
     def present(self) -> None:
         if self.display:
@@ -281,7 +290,8 @@ class Screen:
                      f"{self._t(v, 'unit.min')}")
         self.text(f"{self._t(v, 'idle.today')}: {today}", self.box(0.05, 0.60, 0.95, 0.72),
                   GREEN if done else FG, "center")
-        self.text(self._t(v, "idle.press"), self.box(0.05, 0.82, 0.95, 0.93), DIM, "center")
+        self.text(self._t(v, "idle.press"), self.box(0.05, 0.73, 0.95, 0.83) if v.notice
+                  else self.box(0.05, 0.82, 0.95, 0.93), DIM, "center")
 
     def _header(self, v: View) -> None:
         self._title(v, self._left(v))
@@ -312,8 +322,9 @@ class Screen:
             self._title(v, left)
             self.text(self._t(v, "calibration.say"), self.box(0.05, 0.22, 0.95, 0.40), FG,
                       "center")
-            self.text(self._t(v, "calibration.wait"), self.box(0.05, 0.85, 0.95, 0.95), DIM,
-                      "center")
+            if not v.notice:  # (the notice line takes its place)
+                self.text(self._t(v, "calibration.wait"), self.box(0.05, 0.85, 0.95, 0.95),
+                          DIM, "center")
 
         moving = [(self._bar_box(), self._progress),
                   (self.box(0.05, 0.44, 0.95, 0.82), self._curve)]
@@ -344,7 +355,7 @@ class Screen:
                 pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
                 self.text(self._t(v, f"cue.{v.cue}"),
                           banner.inflate(-banner.w // 20, -banner.h // 6), FG, "center")
-            elif v.hint:
+            elif v.hint and not v.notice:  # (the notice line takes its place)
                 self.text(v.hint, banner.inflate(-banner.w // 20, -banner.h // 3), DIM,
                           "center")
             if v.warning:
@@ -451,7 +462,7 @@ class Screen:
                   i18n.number(row["ratio"], v.lang, 1),
                   str(row["holds"]), str(tips(row)), in_sync(row)] for row in rows]
         w, h = self.size
-        top, bottom = round(0.18 * h), round(0.86 * h)
+        top, bottom = round(0.18 * h), round((0.72 if v.notice else 0.86) * h)
         step = (bottom - top) / (len(rows) + 1)
         row_h, head_h = round(step * 0.9), round(step * 0.72)
         left, right = round(0.02 * w), round(0.98 * w)
@@ -485,7 +496,8 @@ class Screen:
         self.text(self._t(v, "summary.total_met" if done else "summary.total",
                           minutes=minutes(v.today_min, v.lang),
                           target=minutes(v.today_target, v.lang)),
-                  self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
+                  self.box(0.03, 0.74, 0.97, 0.83) if v.notice
+                  else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 
     def _summary_layout(self, heads, cells, room: int, row_h: int, head_h: int):
         """Sizes and widths of the summary table: the sizes at which the smallest of the
@@ -561,7 +573,8 @@ class Screen:
             if v.fault_belts:  # which belt(s), as the patient calls them (else config names)
                 what += " (" + ", ".join(i18n.text_or(f"belt.{b}", v.lang, b)
                                          for b in v.fault_belts) + ")"
-            self.text(what, self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
+            self.text(what, self.box(0.05, 0.72, 0.95, 0.83) if v.notice
+                      else self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
 
     def _draw_config(self, v: View) -> None:
         self.text(self._t(v, "config.title"), self.box(0.04, 0.04, 0.96, 0.18), ORANGE, "center")

@@ -338,3 +338,33 @@ def test_at_480x320_the_summary_headers_and_two_belt_labels_are_readable(lang):
         (i18n.text("exercise.rate", lang), i18n.text("exercise.ratio", lang),
          i18n.text("exercise.belly", lang), i18n.text("exercise.target", lang)))]
     assert len(labels) >= 3 and min(r.h for r in labels) >= 12
+
+
+NOTICES = {"nl": "Controleer de buikband (band losgekoppeld); de borstband meet verder",
+           "en": "Check the belly belt (belt disconnected); the chest belt measures on"}
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("name", [s for s in SCREENS if s != "config"])
+def test_the_notice_line_is_at_the_bottom_and_readable(name, lang, size):
+    """A notice (a belt out, a rejected config, a USB export, a failing part) is drawn at
+    the bottom of the screen, as the docs say, wrapped in a band as high as the hint
+    line's. It was a strip at the very top, its text shrunk to one line: 8 px high at
+    480x320, unreadable at arm's length. Nothing else may be under it; a cue on the
+    exercise screen goes first (the notice is back when the cue ends)."""
+    import dataclasses
+
+    view = dataclasses.replace(example_view(name, lang), notice=NOTICES[lang])
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    words = NOTICES[lang].split()
+    drawn = [(t, r) for t, r in screen.texts if t.split()[0] in words and t in NOTICES[lang]]
+    if view.cue:
+        assert not drawn
+        return
+    assert " ".join(t for t, _r in drawn) == NOTICES[lang]  # whole, not cut short
+    for _t, r in drawn:
+        assert r.top >= 0.8 * size[1]
+        assert r.h >= min(size) / 18, f"{r.h} px high"  # (was 8 px at 480x320)
