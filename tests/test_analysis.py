@@ -1656,7 +1656,7 @@ def test_a_belly_against_the_chest_and_back_again_is_followed_both_ways(seed):
     events = run(an, samples[:60 * 50]) + _paced(an, samples[60 * 50:], pacer)
     warned, holds = _warned([e for e in events if e.at > 60], 330.0)
     assert len(holds) <= 2 and warned <= 2 * (1.5 * 10.0 + an.hold_after_s + 2.0)
-    assert an._pair.along == [1.0, 1.0]
+    assert an._pair.along == (1.0, 1.0)
 
 
 @pytest.mark.parametrize("paced,size,period,shallow", [
@@ -1686,7 +1686,7 @@ def test_a_held_breath_that_moves_between_chest_and_belly_stays_warned(paced, si
     assert len(held) == 1 and held[0].at < 109.5 + (8.0 if not shallow else 10.0)
     end = next(e for e in events if isinstance(e, HoldEnd) and e.at > held[0].at)
     assert end.at >= 139.5
-    assert an._pair.along == [1.0, 1.0]
+    assert an._pair.along == (1.0, 1.0)
 
 
 def test_a_belly_mirroring_the_chest_from_the_start_is_calibrated_right():
@@ -1717,7 +1717,7 @@ def test_a_belly_lagging_behind_the_chest_is_not_turned_round(lag):
                          1.75 + 0.04 * (x_at[ts[j]] + ripple(ts[j])) + rng.gauss(0, 0.0005))))
     an = BreathAnalyzer(["chest", "belly"])
     events = run(an, both)
-    assert an._pair.along == [1.0, 1.0]
+    assert an._pair.along == (1.0, 1.0)
     assert not [b for b in breaths(events) if b.paradoxical]
     late = [p for p in peaks if 20 < p < 115]
     assert matched(exhales(events), late, tol=0.8) == len(late)

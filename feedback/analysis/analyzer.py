@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from feedback.analysis.faults import FLAT_MIN_N, FLAT_S, JUMP, BeltFaults
 from feedback.analysis.frontend import FrontEnd
 from feedback.analysis.holds import NEAR_SHARE, HoldJudge
-from feedback.analysis.pair import BELT_FLOOR, BeltPair
+from feedback.analysis.pair import BELT_FLOOR, TURNS_SEEN, BeltPair
 from feedback.analysis.turns import TurnDetector, _median
 from feedback.events import Breath, Event, Exhale, Fault, FaultEnd, Hold, HoldEnd, Inhale
 
@@ -35,7 +35,6 @@ ADAPT = 0.05  # share of each new breath in the running normal amplitude
 POLARITIES = ("auto", "normal", "inverted")
 OUTLIER = 3.0  # a breath this many times longer or shorter than usual is left out of the rate
 SHIFT = 1.6  # ... two in a row this far off the same way are a new rhythm
-TURNS_SEEN = 2  # turns before a belt's faults are judged against its breaths (not the jump in)
 SMOOTH_CLEAN = 1 / 50  # low-pass time constant per stage, x period, clean signal
 SMOOTH_RIPPLE = 1 / 9  # ... when the signal wiggles 4 or more times per breath
 WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
@@ -100,8 +99,7 @@ class BreathAnalyzer:
         self._run_y = [0.0] * len(belts)  # smoothed value when the current raw run began
         self._judge = HoldJudge(hold_after_s)
         belly = belts.index("belly") if "belly" in belts else len(belts) - 1
-        self._pair = (BeltPair(self._fe, self._faults, belly, self._judge,
-                               lambda: self._detector(edges=False))
+        self._pair = (BeltPair(self._fe, self._faults, belly, self._judge, self.min_breath)
                       if len(belts) == 2 else None)
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._tb = float("-inf")  # time of the last analysed block
@@ -365,24 +363,18 @@ class BreathAnalyzer:
 
     def _belt_amp(self, i: int) -> float:
         """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
-        the calibrated one once known.
+        the calibrated one once known (two belts: ``BeltPair.belt_amp``).
 
         The turn detector's own running amplitude shrinks to the ripple during a long hold
         (it follows what it sees), which would make the first breath after it look like a
         jump or like noise. Before ``TURNS_SEEN`` turns there is no breath to judge against
         (0: no jump or noise test): a belt plugged in after the start jumps from the rail
         to where it breathes, and that drop is the detector's first turn."""
-        pair = self._pair
-        if pair is None:
-            if self._calibrated and self._amp_cal > 0:
-                return self._amp_cal
-            return self._det.amp if len(self._det.amps) >= TURNS_SEEN else 0.0
-        amps = [pair.scale[i] if self._calibrated and pair.scale[i] > 0
-                else d.amp if len(d.amps) >= TURNS_SEEN else 0.0
-                for i, d in enumerate(self._pair.dets)]
-        # A belt that hardly moves (a chest breather's belly) is judged against the other
-        # belt's breaths (same type and gain), not against its own noise.
-        return max(amps[i], BELT_FLOOR * max(amps))
+        if self._pair is not None:
+            return self._pair.belt_amp(i, self._calibrated)
+        if self._calibrated and self._amp_cal > 0:
+            return self._amp_cal
+        return self._det.amp if len(self._det.amps) >= TURNS_SEEN else 0.0
 
     def _block(self, t_now: float, out: list) -> None:
         fes = self._fe
@@ -512,7 +504,7 @@ class BreathAnalyzer:
                         for i in range(2))
             if not lost:
                 self._exc.append(exc)
-                if self._pair.phase_ready and start[0] > self._pair.turned_at:
+                if self._pair.steady_since(start[0]):
                     amps = [d.amp for d in self._pair.dets]  # each belt's part of the sum's
                     if self._det.amp > 0:
                         self._parts.append(tuple(a / self._det.amp for a in amps))
@@ -528,7 +520,7 @@ class BreathAnalyzer:
             # the other's part until it dropped out, or from when it was plugged in: a
             # belt plugged in during the breath made it read up to five times too deep.)
             amp = abs(exc[min(measured)])
-        usable = len(measured) < 2 or (self._pair.phase_ready and start[0] > self._pair.turned_at)
+        usable = len(measured) < 2 or self._pair.steady_since(start[0])
         basis = self._cal_belts
         if self._calibrated and measured == basis:
             if usable:
@@ -688,7 +680,7 @@ class BreathAnalyzer:
         amp = self._amp_cal if calibrated else self._det.amp
         noise = max(f.noise for f in self._faults)
         # A belt that drops out is held where it was, and one that comes back counts from
-        # there (``_signal``): stillness that began before goes on being measured.
+        # there (``BeltPair.signal``): stillness that began before goes on being measured.
         before, was = self._normal(), self._alone
         alone = self._alone = self._measuring_alone() if faulted else None
         after = self._normal()

@@ -6,15 +6,18 @@ if it moves against the other, its sign turned, so that they never cancel out
 against the chest at a slow pace would leave the sum still for good; a whole breath of
 both belts against the way they are summed turns the sign there
 (``_breathing_in_hold``). The analyzer (analyzer.py) owns the polarity, the
-calibration and the faults; this module only what the two belts' phase needs: each
-belt's own turn detector, amplitude, zero in the sum and recent turns, and their
-correlation.
+calibration, the faults and the breaths (depth, belly share, the ``paradoxical`` flag);
+this module keeps what it needs of the two belts: each belt's own turn detector,
+amplitude (``belt_amp``, for the fault tests), zero and sign in the sum and recent
+turns, their correlation, the belts' recent values (``values_at``: each belt's
+excursion in a breath), and what a polarity turned by the analyzer does to the sum
+(``flipped``).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from feedback.analysis.faults import BeltFaults
 from feedback.analysis.frontend import FrontEnd
@@ -24,25 +27,27 @@ from feedback.analysis.turns import TurnDetector, _median
 PHASE_R = 0.3  # correlation beyond which the belts move together / against
 HELD_TURN = 0.8  # during a hold: a belt's movement this x its usual breath ...
 HELD_PERIOD = (0.7, 1.4)  # ... over a breath this x the usual, both belts, opposite ways
-BELT_FLOOR = 0.25  # a belt is judged against at least this x the other's (faults), and
-#                    one moving less than this (half of it, for the phase) hardly moves
+BELT_FLOOR = 0.25  # a belt is judged against at least this x the other's (faults); one
+#   moving less than this (half of it, for the phase) hardly moves, and alone it carries
+#   too little of the breath to judge holds by (analyzer: ``_measuring_alone``)
+TURNS_SEEN = 2  # turns before a belt's faults are judged against its breaths (not the jump in)
 HIST = 80  # blocks of both belts' values kept (the phase's look-back, a turn's values)
 
 
 class BeltPair:
     """The two belts' part of the analysis. ``fes`` and ``faults``: the analyzer's front
     ends and fault judges of the two belts; ``belly``: which of them is the belly;
-    ``judge``: the hold judge (a hold is no evidence of the phase); ``detector``: makes
-    a belt's own turn detector."""
+    ``judge``: the hold judge (a hold is no evidence of the phase); ``min_breath``: the
+    smallest swing that can be a breath, in the input's units (0: any)."""
 
     def __init__(self, fes: Sequence[FrontEnd], faults: Sequence[BeltFaults], belly: int,
-                 judge: HoldJudge, detector: Callable[[], TurnDetector]):
+                 judge: HoldJudge, min_breath: float = 0.0):
         self._fe, self._faults, self.belly = fes, faults, belly
-        self._judge, self._detector = judge, detector
-        self.dets = [detector() for _ in range(2)]  # each belt's own turns
-        self.scale = [0.0, 0.0]  # each belt's breath amplitude (faults, paradox)
-        self.ref: list[float | None] = [None, None]  # each belt's zero in the sum
-        self.along = [1.0, 1.0]  # +1, or -1 for a belt moving against the other
+        self._judge, self._min_breath = judge, min_breath
+        self.dets = [self._detector() for _ in range(2)]  # each belt's own turns
+        self._scale = [0.0, 0.0]  # each belt's breath amplitude (faults, paradox)
+        self._ref: list[float | None] = [None, None]  # each belt's zero in the sum
+        self._along = [1.0, 1.0]  # +1, or -1 for a belt moving against the other
         self._cov = [0.0, 0.0, 0.0]  # var 0, var 1, covariance, of the belts' movements
         self.phase_ready = False  # has their phase been judged?
         self.turned_at = float("-inf")  # when a belt's sign in the sum last turned
@@ -54,21 +59,46 @@ class BeltPair:
         # sum's breaths are merged or missed as a belly turns against the chest)
         self._hold_usual: tuple[float, list[float]] = (4.0, [0.0, 0.0])
         self._track_t0: float | None = None  # when both belts were first read
-        self.good = [0.0, 0.0]  # each belt's last value before a disconnection
+        self._good = [0.0, 0.0]  # each belt's last value before a disconnection
         self._held = [False, False]  # ... held there, unplugged, in the last block
         self._hist: deque = deque(maxlen=HIST)  # (t, belt values) for per-belt shares
+
+    def _detector(self) -> TurnDetector:
+        return TurnDetector(4.0, self._min_breath, edges=False)
+
+    @property
+    def along(self) -> tuple[float, float]:
+        """Each belt's sign in the sum on top of its polarity: +1, or -1 for the belt
+        turned round because it moves against the other."""
+        return self._along[0], self._along[1]
 
     def relearn(self) -> None:
         """The normal breath is learned again: so are the belts' own breaths."""
         self.dets = [self._detector() for _ in range(2)]
-        self.scale = [0.0, 0.0]
+        self._scale = [0.0, 0.0]
 
     def unread(self, i: int) -> None:
         """Belt ``i`` starts afresh (plugged in before any breath): not read yet."""
-        self.ref[i] = None
+        self._ref[i] = None
+
+    def belt_amp(self, i: int, calibrated: bool) -> float:
+        """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
+        once calibrated, as it was then (its running one shrinks to the ripple in a long
+        hold); 0 before ``TURNS_SEEN`` turns (no breath to judge against). A belt that
+        hardly moves (a chest breather's belly) is judged against the other belt's
+        breaths (same type and gain), not against its own noise."""
+        amps = [self._scale[k] if calibrated and self._scale[k] > 0
+                else d.amp if len(d.amps) >= TURNS_SEEN else 0.0
+                for k, d in enumerate(self.dets)]
+        return max(amps[i], BELT_FLOOR * max(amps))
+
+    def steady_since(self, t: float) -> bool:
+        """Has the belts' phase been judged, and has no sign turned since ``t``? (A breath
+        from then on is summed as it will go on being: it may calibrate.)"""
+        return self.phase_ready and t > self.turned_at
 
     def signal(self, bad: list[bool], sign: Sequence[float], calibrated: bool,
-               period: float, tb: float) -> float:
+               period: float, t_prev: float) -> float:
         """The breath signal of this block: the two belts summed.
 
         The sum is in the belts' own units (same type and gain), so a belt that hardly
@@ -81,8 +111,8 @@ class BeltPair:
         a sign leaves the normal breath as it is. A belt in ``bad`` (unplugged, or a jump
         being judged) is held at its last good value, so the other belt's breathing is
         still followed. ``sign``: each belt's polarity; ``period``: the usual breath;
-        ``tb``: the time of the block before."""
-        fes, good = self._fe, self.good
+        ``t_prev``: the time of the block before."""
+        fes, good, ref = self._fe, self._good, self._ref
         for i, fe in enumerate(fes):
             det = self.dets[i]
             if not bad[i]:
@@ -91,27 +121,27 @@ class BeltPair:
                     if self._turns[i] and not self._judge.holding:
                         self._moves[i].append(abs(turn[2] - self._turns[i][-1][1]))
                     self._turns[i].append((turn[1], turn[2], turn[0]))
-                if self._held[i] and self.ref[i] is not None:
+                if self._held[i] and ref[i] is not None:
                     # Back (plugged in again): it counts from where it was held, so the
                     # plug's step is no movement of the breath signal.
-                    self.ref[i] += fe.y - good[i]
+                    ref[i] += fe.y - good[i]
                 good[i] = fe.y
             self._held[i] = bad[i] and self._faults[i].at_level  # (not: a jump being judged)
-            if self.ref[i] is None:
+            if ref[i] is None:
                 if bad[i]:
                     continue  # not read yet (unplugged from the start): adds nothing yet
-                self.ref[i] = good[i]
-            if not calibrated or self.scale[i] <= 0:
-                self.scale[i] = det.amp
-        self._track_phase(fes[0].t, bad, sign, period, tb)
+                ref[i] = good[i]
+            if not calibrated or self._scale[i] <= 0:
+                self._scale[i] = det.amp
+        self._track_phase(fes[0].t, bad, sign, period, t_prev)
         self._breathing_in_hold(fes[0].t, bad, sign)
-        return sum(sign[i] * self.along[i] * (good[i] - self.ref[i]) for i in range(2)
-                   if self.ref[i] is not None)
+        return sum(sign[i] * self._along[i] * (good[i] - ref[i]) for i in range(2)
+                   if ref[i] is not None)
 
     def remember(self, tb: float) -> None:
         """Keep this block's belt values (None: a belt not read yet)."""
         self._hist.append((tb, tuple(g if r is not None else None
-                                     for g, r in zip(self.good, self.ref, strict=True))))
+                                     for g, r in zip(self._good, self._ref, strict=True))))
 
     def values_at(self, t: float):
         """The belts' values at the block nearest ``t`` (None before the first)."""
@@ -124,7 +154,7 @@ class BeltPair:
         chest (in paradoxical breathing the belly moves in as the chest rises), unless
         it hardly moves."""
         chest, belly = 1 - self.belly, self.belly
-        return chest if self.scale[chest] >= BELT_FLOOR * self.scale[belly] else belly
+        return chest if self._scale[chest] >= BELT_FLOOR * self._scale[belly] else belly
 
     def flipped(self, i: int) -> bool:
         """Belt ``i``'s polarity was turned (found to be mounted inverted). Returns True
@@ -132,13 +162,13 @@ class BeltPair:
         are then upside down."""
         self._cov[2] = -self._cov[2]  # the belts' correlation, with the new sign
         if i != self.keeps_polarity():
-            self.along[i] = -self.along[i]  # its part of the sum stays as it was
+            self._along[i] = -self._along[i]  # its part of the sum stays as it was
             return False
         # the sum follows this belt: all of it turns over, from where it is
-        self.along[1 - i] = -self.along[1 - i]
+        self._along[1 - i] = -self._along[1 - i]
         for k in range(2):
-            if self.ref[k] is not None:
-                self.ref[k] = 2.0 * self.good[k] - self.ref[k]
+            if self._ref[k] is not None:
+                self._ref[k] = 2.0 * self._good[k] - self._ref[k]
         return True
 
     def hold_began(self) -> None:
@@ -150,7 +180,7 @@ class BeltPair:
                              for m, d in zip(self._moves, dets, strict=True)])
 
     def _track_phase(self, t: float, bad: list[bool], sign: Sequence[float], period: float,
-                     tb: float) -> None:
+                     t_prev: float) -> None:
         """Do the belts (with their polarity) move together or against each other? The
         correlation of their movements over an eighth of a breath (so breathing, not
         cardiac ripple or noise, decides), averaged over about a breath (the median of
@@ -164,7 +194,7 @@ class BeltPair:
         if self._track_t0 is None:
             self._track_t0 = t
         still = self._judge.clock.since
-        if still is not None and tb - still > 1.0:
+        if still is not None and t_prev - still > 1.0:
             return
         back = t - period / 8.0
         then = next((v for tt, v in self._hist if tt >= back), None)
@@ -173,8 +203,8 @@ class BeltPair:
         d = []
         for i in range(2):
             lim = dets[i].amp or float("inf")
-            d.append(sign[i] * min(max(self.good[i] - then[i], -lim), lim))
-        dt = max(t - tb, 0.0) if tb > float("-inf") else 0.0
+            d.append(sign[i] * min(max(self._good[i] - then[i], -lim), lim))
+        dt = max(t - t_prev, 0.0) if t_prev > float("-inf") else 0.0
         a = min(dt / period, 1.0)
         cov = self._cov
         for k, x in enumerate((d[0] * d[0], d[1] * d[1], d[0] * d[1])):
@@ -186,7 +216,7 @@ class BeltPair:
         if small <= (BELT_FLOOR / 2) ** 2 * large:
             return  # one belt hardly moves: its sign does not matter (the sum is the other)
         r = cov[2] / (small * large) ** 0.5
-        against = self.along[0] * self.along[1] < 0
+        against = self._along[0] * self._along[1] < 0
         if (r < -PHASE_R and not against) or (r > PHASE_R and against):
             self._turn_signs(t, r < 0)
 
@@ -196,9 +226,9 @@ class BeltPair:
         keep = self.keeps_polarity()
         for i in range(2):
             want = 1.0 if i == keep or not against else -1.0
-            if want != self.along[i]:  # its part of the sum stays where it is
-                self.ref[i] = 2.0 * self.good[i] - self.ref[i]
-                self.along[i] = want
+            if want != self._along[i]:  # its part of the sum stays where it is
+                self._ref[i] = 2.0 * self._good[i] - self._ref[i]
+                self._along[i] = want
         self.turned_at = t
 
     def _breathing_in_hold(self, t: float, bad: list[bool], sign: Sequence[float]) -> None:
@@ -228,12 +258,12 @@ class BeltPair:
                 return
             if min(abs(v1 - v0), abs(v2 - v1)) < HELD_TURN * sizes[i]:
                 return
-        along = self.along[0] * self.along[1] * sign[0] * sign[1]
+        along = self._along[0] * self._along[1] * sign[0] * sign[1]
         for tc, _, kind in turns[0]:
-            tb, _, other = min(turns[1], key=lambda turn: abs(turn[0] - tc))
-            if abs(tb - tc) > usual / 4 or (other == kind) == (along > 0):
+            tm, _, other = min(turns[1], key=lambda turn: abs(turn[0] - tc))
+            if abs(tm - tc) > usual / 4 or (other == kind) == (along > 0):
                 return  # not met, or met as the sum already has it
-        self._turn_signs(t, self.along[0] * self.along[1] > 0)
+        self._turn_signs(t, self._along[0] * self._along[1] > 0)
         self._cov[2] = -self._cov[2]  # (what the breathing before said is turned too)
         for belt in turns:
             belt.clear()
