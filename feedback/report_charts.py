@@ -86,8 +86,16 @@ class _Panel:
             pygame.draw.line(surf, GRID, (rect.left, y), (rect.right, y))
             text(surf, short(v, lang), (rect.left - 6, y), 16, MUTED, "midright")
             v += step
-        text(surf, label, (rect.left + 6, rect.top + 4), 18, MUTED)
+        self.caption = text(surf, label, (rect.left + 6, rect.top + 4), 18, MUTED)
         pygame.draw.rect(surf, MUTED, rect, 1)
+
+    def mark(self, x: int, color) -> None:
+        """A line from top to bottom at ``x`` (where an exercise starts), under the
+        panel's caption, not through it."""
+        top = self.rect.top
+        if self.caption.left - 2 <= x <= self.caption.right + 2:
+            top = self.caption.bottom + 2
+        pygame.draw.line(self.surf, color, (x, top), (x, self.rect.bottom))
 
     def x(self, minutes: float) -> int:
         return round(self.rect.left + minutes / self.x_max * self.rect.width)
@@ -233,7 +241,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     for t, _ in s.ex_starts:
         x = top.x(t / 60)
         for panel in (top, low):
-            pygame.draw.line(surf, MUTED, (x, panel.rect.top), (x, panel.rect.bottom))
+            panel.mark(x, MUTED)
     labels = _exercise_labels(surf, top, s.ex_starts)
     for m0, m1, target in spans:
         ty = top.y(target)

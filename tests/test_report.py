@@ -879,6 +879,44 @@ def test_names_of_short_exercises_do_not_overlap(tmp_path):
     assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
 
 
+def test_an_exercise_line_does_not_run_through_a_panels_caption(tmp_path):
+    """Each exercise's start is a line down both panels; one that starts where a panel's
+    caption is ("exhale : inhale", "breaths / min") went through its letters."""
+    from feedback import report_charts
+    from feedback.sessions import load_sessions
+    from feedback.store import connect
+
+    pictures, captions = [], []
+    for second in (False, True):
+        data = tmp_path / f"data{second}"
+        clock = VirtualClock(0.0)
+        rec = Records(data, clock=clock)
+        rec.start_session("IJ90", "clinic", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Kalibratie", "start", pacer="off"))
+        if second:  # 20 s into a 6-minute chart: under the captions' words
+            rec.add(ev.Exercise(20.0, "Buikademhaling", "start", pacer="off"))
+        rec.add(breath(300.0, 2.0, 3.0))
+        clock.advance(360.0)
+        assert rec.close() == 0
+        conn = connect(data / DB_NAME, create=False)
+        (s,) = load_sessions(conn)
+        conn.close()
+        path = tmp_path / f"s{second}.png"
+        report_charts.session_chart(s, path)
+        pictures.append(pygame.image.load(str(path)))
+        captions.append([r for t, r in report_charts.drawn
+                         if t.startswith(("exhale : inhale", "breaths / min"))])
+    assert len(captions[0]) == 2 and captions[0] == captions[1]
+    for r in captions[0]:
+        inside = [(x, y) for x in range(r.left, r.right) for y in range(r.top, r.bottom)]
+        assert [pictures[1].get_at(p) for p in inside] == [pictures[0].get_at(p) for p in inside]
+    # ... and the line is there, below the caption
+    x = next(x for x in range(captions[0][0].left, captions[0][0].right)
+             if pictures[1].get_at((x, captions[0][0].bottom + 8)) !=
+             pictures[0].get_at((x, captions[0][0].bottom + 8)))
+    assert captions[0][0].left < x < captions[0][0].right
+
+
 def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path, capsys,
                                                                    monkeypatch):
     import os
