@@ -566,10 +566,13 @@ class Coach:
         text, since, _ = max(self._notices.values(), key=lambda n: n[1])
         return text, since
 
-    def _notice_line(self, t: float) -> str | None:
+    def _notice_line(self, t: float, hint: bool = False) -> str | None:
         """The notice line: one notice at a time, each for ``NOTICE_TURN_S`` in turn when
         there are several (joined, they shrank to a few pixels on the small screen). A
-        notice that comes or goes waits for the turn to end: none flickers."""
+        notice that comes or goes waits for the turn to end: none flickers. With ``hint``
+        (the screen's own line at the bottom, which a notice covers: the exercise's hint,
+        the calibration's "wait") that line takes a turn too (None): a notice that lasts
+        the whole exercise (a belt out) no longer hides the exercise's instruction."""
         shown = [self._belt_notice()] if self.rules.partial else []
         shown += [text for text, since, lasting in sorted(self._notices.values(),
                                                           key=lambda n: n[1])
@@ -578,6 +581,8 @@ class Coach:
         if not shown:
             self._turn = None
             return None
+        if hint:
+            shown.append(None)
         if turn is not None and turn[0] in shown and 0.0 <= t - turn[1] < NOTICE_TURN_S:
             return turn[0]
         after = shown.index(turn[0]) + 1 if turn is not None and turn[0] in shown else 0
@@ -636,6 +641,15 @@ class Coach:
         self.today_min = 0.0
         self._yesterdays = bool(self.stats)
 
+    def _bottom_line(self) -> bool:
+        """Does the screen now have a line of its own at the bottom, where the notice
+        goes: the exercise's hint, or the calibration's "wait"?"""
+        if self.mode in ("idle", "summary", "paused") or self.rules.fault:
+            return False
+        ex = self.programme.exercises[self.index]
+        return (self.recal_since is not None or ex.kind == "calibration"
+                or bool(ex.hint(self.lang)))
+
     def _belt_notice(self) -> str:
         """Which belt to check and why, and which one goes on measuring."""
         (kind, belt), *_ = self.rules.partial
@@ -653,7 +667,8 @@ class Coach:
                  today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
-        v.notice = self._notice_line(t)  # (one of two belts out: the other measures on)
+        # (one of two belts out: the other measures on)
+        v.notice = self._notice_line(t, hint=self._bottom_line())
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()

@@ -130,7 +130,6 @@ def session_rows(sessions) -> list[dict]:
     exercises by their English names where the records keep them)."""
     rows = []
     for s in sessions:
-        english = {e.name: e.english for e in s.exercises}
         paced = [b for b, _ in s.paced]
         target = s.target
         rows.append({
@@ -144,8 +143,8 @@ def session_rows(sessions) -> list[dict]:
             "ratio_trend": "; ".join(f"{n}: {w}" if n else w
                                      for n, _, _, w in trends(s, english=True)),
             "holds": len(s.holds),
-            "holds_by_exercise": _holds_text([(english.get(n, n), secs)
-                                              for n, secs in s.holds_by_exercise]),
+            "holds_by_exercise": _holds_text([(e.english if e else "", secs)
+                                              for e, secs in s.holds_by_exercise]),
             "cues": len(s.corrections),
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
                 k for _, k in s.corrections).items())),
@@ -449,7 +448,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                 "belly", lang, first=_pct(belly_pct(two[0].shares)),
                 last=_pct(belly_pct(two[-1].shares)),
                 para=_pct(paradoxical_pct([x for s in two for x in s.shares]))))
-        holds = [h for s in mine for h in s.holds_by_exercise]
+        holds = [(e.name if e else "", secs) for s in mine for e, secs in s.holds_by_exercise]
         lines.append("  " + say("holds", lang, n=len(holds))
                      + (f" ({_holds_text(holds, lang)})" if holds else ""))
         cues = Counter(k for s in mine for _, k in s.corrections)

@@ -453,7 +453,9 @@ class Screen:
         """A table, one row per exercise. The number columns are as wide as their widest
         text (header or value), a gap between them, so numbers never run together; the
         exercise names take the rest (see _summary_layout)."""
-        self.text(self._t(v, "summary.title"), self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
+        # (while a notice shows at the bottom, the title and the table move up a little)
+        self.text(self._t(v, "summary.title"), self.box(0.03, 0.02, 0.97, 0.12) if v.notice
+                  else self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
         rows = v.rows[:8]
         heads = [self._t(v, k) for k in self.SUMMARY_COLS]
         cells = [[row["name_en"] if v.lang == "en" else row["name_nl"],
@@ -462,7 +464,8 @@ class Screen:
                   i18n.number(row["ratio"], v.lang, 1),
                   str(row["holds"]), str(tips(row)), in_sync(row)] for row in rows]
         w, h = self.size
-        top, bottom = round(0.18 * h), round((0.72 if v.notice else 0.86) * h)
+        top, bottom = (round(0.14 * h), round(0.76 * h)) if v.notice else (
+            round(0.18 * h), round(0.86 * h))
         step = (bottom - top) / (len(rows) + 1)
         row_h, head_h = round(step * 0.9), round(step * 0.72)
         left, right = round(0.02 * w), round(0.98 * w)
@@ -496,7 +499,7 @@ class Screen:
         self.text(self._t(v, "summary.total_met" if done else "summary.total",
                           minutes=minutes(v.today_min, v.lang),
                           target=minutes(v.today_target, v.lang)),
-                  self.box(0.03, 0.74, 0.97, 0.83) if v.notice
+                  self.box(0.03, 0.765, 0.97, 0.845) if v.notice
                   else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 
     def _summary_layout(self, heads, cells, room: int, row_h: int, head_h: int):

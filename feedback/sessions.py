@@ -85,7 +85,7 @@ class Session:
     pauses: list = field(default_factory=list)  # (t0, t1) from start
     paced: list = field(default_factory=list)  # (breath, target ratio) under a pacer
     loose: list = field(default_factory=list)  # breaths outside any exercise
-    holds_by_exercise: list = field(default_factory=list)  # (exercise name, duration s)
+    holds_by_exercise: list = field(default_factory=list)  # (Exercise or None, duration s)
     shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
 
     @property
@@ -334,7 +334,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                 s.paced.append((b, fallback))
             elif ex.paced:
                 s.paced.append((b, ex.ratio_target))
-        s.holds_by_exercise = [(names[eid].name if eid in names else "", b - a)
+        s.holds_by_exercise = [(names.get(eid), b - a)
                                for a, b, eid in holds]
         out.append(s)
     return out

@@ -673,3 +673,35 @@ def test_a_notice_that_comes_or_is_said_again_waits_for_the_turn(clinic):
     for a, b in zip(shown, shown[1:], strict=False):
         runs[-1:] = [runs[-1] + 1] if a == b else [runs[-1], 1]
     assert set(shown) == {"A", "B", "C"} and min(runs[1:-1]) >= 16  # 4 s each, at 0.25 s
+
+
+def test_a_lasting_notice_lets_the_exercises_hint_take_its_turn(clinic):
+    """A notice covers the screen's own bottom line (the exercise's hint, the
+    calibration's "wait"). One that lasts the whole exercise, a belt out, hid the
+    exercise's instruction for good: the hint now takes a turn on the line, as a further
+    notice would; where the screen has no such line (idle, pause) the notice stays."""
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    coach = Coach(settings, clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 20.0)  # the calibration ends once calibrated
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    drive(coach, 20.0, 30.0)
+    views = [coach.view(float(t)) for t in np.arange(30.0, 50.0, 0.25)]
+    assert views[0].screen == "exercise" and views[0].hint
+    notice = next(v.notice for v in views if v.notice)
+    assert "buikband" in notice  # (Dutch by default)
+    shown = [v.notice for v in views]
+    assert set(shown) == {notice, None}
+    runs = [1]
+    for a, b in zip(shown, shown[1:], strict=False):
+        runs[-1:] = [runs[-1] + 1] if a == b else [runs[-1], 1]
+    assert min(runs[1:-1]) >= 16  # 4 s each, at 0.25 s
+    hinted = next(v for v in views if v.notice is None)
+    screen = Screen((480, 320))
+    screen.draw(hinted)
+    assert hinted.hint in [t for t, _r in screen.texts]
+    coach.button("start_pause", 50.0)  # paused: nothing of its own at the bottom
+    assert {coach.view(float(t)).notice for t in np.arange(50.0, 62.0, 0.25)} == {notice}

@@ -879,6 +879,32 @@ def test_names_of_short_exercises_do_not_overlap(tmp_path):
     assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
 
 
+def test_holds_go_to_their_own_exercise_when_two_share_a_dutch_name(tmp_path):
+    """Two exercises of a programme may share their Dutch name (only ids must differ):
+    sessions.csv credited a hold in the first to the second's English name."""
+    from feedback.report import session_rows
+    from feedback.sessions import load_sessions
+    from feedback.store import connect
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("IJ90", "clinic", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", name_en="Belly breathing, slow"))
+    rec.add(ev.Hold(20.0, t=14.0))
+    rec.add(ev.HoldEnd(22.0, t=22.0))
+    rec.add(ev.Exercise(60.0, "Buikademhaling", "end"))
+    rec.add(ev.Exercise(60.0, "Buikademhaling", "start", name_en="Belly breathing, 1:3"))
+    rec.add(breath(100.0, 2.0, 3.0))
+    clock.advance(120.0)
+    assert rec.close() == 0
+    conn = connect(data / DB_NAME, create=False)
+    sessions = load_sessions(conn, lang="nl")
+    conn.close()
+    (row,) = session_rows(sessions)
+    assert row["holds_by_exercise"] == "Belly breathing, slow 1, longest 8.0 s"
+
+
 def test_an_exercise_line_does_not_run_through_a_panels_caption(tmp_path):
     """Each exercise's start is a line down both panels; one that starts where a panel's
     caption is ("exhale : inhale", "breaths / min") went through its letters."""

@@ -368,3 +368,21 @@ def test_the_notice_line_is_at_the_bottom_and_readable(name, lang, size):
     for _t, r in drawn:
         assert r.top >= 0.8 * size[1]
         assert r.h >= min(size) / 18, f"{r.h} px high"  # (was 8 px at 480x320)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("rows", [5, 8])
+def test_a_notice_leaves_the_summary_headers_readable_at_480x320(rows, lang):
+    """While a notice shows at the bottom the summary's table makes room; with eight
+    exercises its headers fell to 10 px."""
+    import dataclasses
+
+    view = example_view("summary", lang)
+    view = dataclasses.replace(view, rows=(view.rows * 2)[:rows], notice=NOTICES[lang])
+    screen = Screen((480, 320))
+    screen.draw(view)
+    assert_texts_fit(screen, (480, 320))
+    heads = {i18n.text(f"summary.{k}", lang) for k in ("exercise", "minutes", "rate",
+                                                        "ratio", "holds", "cues", "in_sync")}
+    rects = [r for t, r in screen.texts if t in heads]
+    assert len(rects) == 7 and min(r.h for r in rects) >= 12

@@ -360,9 +360,10 @@ def test_with_one_of_two_belts_unplugged_holds_are_still_warned(config, repo, tm
     assert during
     for _t, view, fault, ring in during:
         assert view.screen == "exercise" and not fault and view.warning
-        assert view.notice == ("Controleer de buikband (band losgekoppeld); "
-                               "de borstband meet verder")
         assert (ring[:, 0] > 2 * ring[:, 1]).all()  # the ring's hold alarm
+    # the notice line: the belt notice, taking turns with the exercise's hint (None)
+    assert {view.notice for _t, view, *_ in seen} == {
+        "Controleer de buikband (band losgekoppeld); de borstband meet verder", None}
     assert sum(row["holds"] for row in session.coach.summary()) == 3
 
 
