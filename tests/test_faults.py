@@ -318,7 +318,10 @@ def test_config_replaced_by_garbage_keeps_the_old_config_and_says_so(config):
 
     out, views, _ = run_with(config, 100, {40.0: spoil, 70.0: mend})
     spoiled = [v for t, v in views if 42 <= t <= 68]
-    assert spoiled and all(v.notice and "niet gebruikt" in v.notice for v in spoiled)
+    # the notice, taking turns with the exercise's hint (None), 4 s each
+    shown = [v.notice for v in spoiled]
+    assert spoiled and all(n is None or "niet gebruikt" in n for n in shown)
+    assert sum(n is not None for n in shown) >= 0.4 * len(shown)
     assert between(out, ev.Breath, 42, 68), "feedback goes on with the last good config"
     assert not any(v.notice for t, v in views if 72 <= t <= 100)
 

@@ -673,12 +673,17 @@ class BreathAnalyzer:
 
     def _holds(self, tb: float, t_now: float, y: float, out: list) -> None:
         judge = self._judge
-        faulted = any(f.stuck_kind or f.noisy or f.suspect for f in self._faults)
+        faults = self._faults
+        if len(faults) == 1:  # (the common case, without a generator each block)
+            f = faults[0]
+            faulted, noise = bool(f.stuck_kind or f.noisy or f.suspect), f.noise
+        else:
+            faulted = any(f.stuck_kind or f.noisy or f.suspect for f in faults)
+            noise = max(f.noise for f in faults)
         # Before calibration the stillness clock already runs on the turn detector's
         # amplitude, to learn the patient's rest from the first breaths; no hold is judged.
         calibrated = self._calibrated
         amp = self._amp_cal if calibrated else self._det.amp
-        noise = max(f.noise for f in self._faults)
         # A belt that drops out is held where it was, and one that comes back counts from
         # there (``BeltPair.signal``): stillness that began before goes on being measured.
         before, was = self._normal(), self._alone

@@ -156,9 +156,10 @@ class BeltFaults:
                     self.disconnected = True
                     change = 1
         if self._cand_t is None and not self.disconnected and not self._resume and amp > 0:
+            lim = JUMP * amp
             for tt, xx in recent:
-                jump = abs(x - xx)
-                if t - tt <= JUMP_S and jump > JUMP * amp:
+                if t - tt <= JUMP_S and (x - xx > lim or xx - x > lim):
+                    jump = abs(x - xx)
                     self._cand_t = t
                     self._lo = self._hi = x
                     self._tol = max(DISC_STILL * amp, DISC_REL * jump)

@@ -113,10 +113,12 @@ class TurnDetector:
         # The recent points: about 40 s (when a bottom was reached); of them the last
         # HIST are the recent ones the turn rules look at.
         self._hist: deque[tuple[float, float]] = deque(maxlen=1024)
+        self._k = 0  # the slope's look back, in points (``_back``)
         self._boot_lo = self._boot_hi = None
         self._boot_t0 = None
         self.started = False
         self._chunks: deque[tuple[float, float, float]] = deque()  # (t0, lo, hi)
+        self._top = self._bottom = 0.0  # the highest hi and lowest lo of the chunks
         self.env = 0.0
         self._mid = None  # slow midline for the coarse period
         self._above = False
@@ -145,7 +147,8 @@ class TurnDetector:
         self._chunks = deque((t0, 0.5 * (lo + hi) - 0.5 * k * (hi - lo),
                               0.5 * (lo + hi) + 0.5 * k * (hi - lo))
                              for t0, lo, hi in self._chunks)
-        self.env *= k
+        self._span()
+        self.env *= k  # (until the next chunk's extreme: then the chunks' own range)
 
     def _range(self, t: float, y: float) -> float:
         """Peak-to-peak range of the signal over the last 2.5 periods (8-25 s).
@@ -158,14 +161,22 @@ class TurnDetector:
             t0, lo, hi = chunks[-1]
             if y < lo or y > hi:
                 chunks[-1] = (t0, min(lo, y), max(hi, y))
-                self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+                # (a chunk only widens: the range of all of them widens to y, if at all)
+                self._top, self._bottom = max(self._top, y), min(self._bottom, y)
+                self.env = self._top - self._bottom
             return self.env
         chunks.append((t, y, y))
         keep = min(max(2.5 * self.period, 8.0), 25.0)
         while t - chunks[0][0] > keep:
             chunks.popleft()
-        self.env = max(c[2] for c in chunks) - min(c[1] for c in chunks)
+        self._span()
+        self.env = self._top - self._bottom
         return self.env
+
+    def _span(self) -> None:
+        chunks = self._chunks
+        self._top = max(c[2] for c in chunks) if chunks else 0.0
+        self._bottom = min(c[1] for c in chunks) if chunks else 0.0
 
     def _coarse_period(self, t: float, y: float, env: float) -> None:
         """Period from big swings only: upward crossings of a slow midline with a
@@ -222,11 +233,7 @@ class TurnDetector:
             return None
         # Recent slope over about a tenth of a period.
         win = min(max(0.1 * self.period, 0.12), 0.6)
-        t_old, y_old = t, y  # the first point that old, else the oldest of the last HIST
-        for k, (tt, yy) in enumerate(reversed(hist)):
-            t_old, y_old = tt, yy
-            if t - tt >= win or k == HIST - 1:
-                break
+        t_old, y_old = hist[-1 - self._back(t, win)]
         slope = (y - y_old) / (t - t_old) if t > t_old else 0.0
         typical = amp / (0.45 * self.period)
         mode = self.mode
@@ -244,6 +251,26 @@ class TurnDetector:
             ):
                 return self._declare("trough", t, y, lag)
         return None
+
+    def _back(self, t: float, win: float) -> int:
+        """How many points back the first one at least ``win`` before ``t`` is, else the
+        oldest of the last ``HIST``. Times increase, so from where it was last time (the
+        window moves on with each point) one or two looks suffice; else by halving."""
+        hist = self._hist
+        last = min(len(hist), HIST) - 1
+        k = min(self._k, last)
+        if (k == last or t - hist[-1 - k][0] >= win) and (
+                k == 0 or t - hist[-k][0] < win):
+            return k
+        lo, hi = 0, last
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if t - hist[-1 - mid][0] >= win:
+                hi = mid
+            else:
+                lo = mid + 1
+        self._k = lo
+        return lo
 
     def _track(self, t: float, y: float) -> None:
         """Running extremes and the span of time spent within PLATEAU of them."""
