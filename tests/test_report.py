@@ -856,8 +856,6 @@ def test_the_target_line_is_drawn_under_paced_exercises_only(tmp_path, monkeypat
 
 def test_names_of_short_exercises_do_not_overlap(tmp_path):
     from feedback.report_charts import session_chart
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
@@ -869,9 +867,7 @@ def test_names_of_short_exercises_do_not_overlap(tmp_path):
     rec.add(breath(700.0, 2.0, 3.0))
     clock.advance(720.0)
     assert rec.close() == 0
-    conn = connect(data / DB_NAME, create=False)
-    (s,) = load_sessions(conn)
-    conn.close()
+    (s,) = report_sessions(data, "nl")
     path = tmp_path / "s.png"
     rects = session_chart(s, path)  # 12 minutes: the first four start within 12 s
     area = pygame.Rect((0, 0), pygame.image.load(str(path)).get_size())
@@ -883,8 +879,6 @@ def test_holds_go_to_their_own_exercise_when_two_share_a_dutch_name(tmp_path):
     """Two exercises of a programme may share their Dutch name (only ids must differ):
     sessions.csv credited a hold in the first to the second's English name."""
     from feedback.report import session_rows
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
@@ -898,10 +892,7 @@ def test_holds_go_to_their_own_exercise_when_two_share_a_dutch_name(tmp_path):
     rec.add(breath(100.0, 2.0, 3.0))
     clock.advance(120.0)
     assert rec.close() == 0
-    conn = connect(data / DB_NAME, create=False)
-    sessions = load_sessions(conn, lang="nl")
-    conn.close()
-    (row,) = session_rows(sessions)
+    (row,) = session_rows(report_sessions(data, "nl"))
     assert row["holds_by_exercise"] == "Belly breathing, slow 1, longest 8.0 s"
 
 
@@ -909,8 +900,6 @@ def test_an_exercise_line_does_not_run_through_a_panels_caption(tmp_path):
     """Each exercise's start is a line down both panels; one that starts where a panel's
     caption is ("exhale : inhale", "breaths / min") went through its letters."""
     from feedback import report_charts
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     pictures, captions = [], []
     for second in (False, True):
@@ -924,9 +913,7 @@ def test_an_exercise_line_does_not_run_through_a_panels_caption(tmp_path):
         rec.add(breath(300.0, 2.0, 3.0))
         clock.advance(360.0)
         assert rec.close() == 0
-        conn = connect(data / DB_NAME, create=False)
-        (s,) = load_sessions(conn)
-        conn.close()
+        (s,) = report_sessions(data, "nl")
         path = tmp_path / f"s{second}.png"
         report_charts.session_chart(s, path)
         pictures.append(pygame.image.load(str(path)))
@@ -1094,13 +1081,9 @@ def test_the_session_chart_speaks_dutch(unit, tmp_path):
     import re
 
     from feedback import report_charts
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     data, _ = unit
-    conn = connect(data / DB_NAME, create=False)
-    one, _, third = load_sessions(conn)
-    conn.close()
+    one, _, third = report_sessions(data, "nl")
     for s in (one, third):
         path = tmp_path / f"s{s.id}.png"
         report_charts.session_chart(s, path, "nl")
@@ -1120,13 +1103,9 @@ def test_a_long_chart_title_is_made_to_fit(unit, tmp_path):
     """A 16-letter patient code, a long programme name and an interrupted session: the
     title is drawn smaller, inside the chart and clear of the "interrupted" label."""
     from feedback import report_charts
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     data, _ = unit
-    conn = connect(data / DB_NAME, create=False)
-    s = load_sessions(conn)[2]  # interrupted
-    conn.close()
+    s = report_sessions(data, "nl")[2]  # interrupted
     s.patient, s.programme, s.id = "ABCDEFGHIJKLMNOP", "clinic", 12345
     path = tmp_path / "long.png"
     report_charts.session_chart(s, path, "nl")
@@ -1479,8 +1458,6 @@ def test_each_session_line_names_its_patient_when_the_report_has_several(tmp_pat
 def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     """A session with the belt unplugged all along read like any other; the fault, never
     cleared, was also drawn 0 s long on its chart."""
-    from feedback.sessions import load_sessions
-    from feedback.store import connect
 
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
@@ -1510,9 +1487,7 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     csv_rows = read_csv(out / "sessions.csv")
     assert [(r["faults"], r["fault_kinds"]) for r in csv_rows] == [
         ("1", "disconnected:1"), ("2", "disconnected:1 led:1"), ("0", "")]
-    conn = connect(data / DB_NAME, create=False)
-    first = load_sessions(conn)[0]
-    conn.close()
+    first = report_sessions(data, "nl")[0]
     assert first.faults == [(pytest.approx(0.02), pytest.approx(400.0), "disconnected")]
     nl = tmp_path / "nl"
     assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
