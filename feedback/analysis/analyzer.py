@@ -187,7 +187,8 @@ class BreathAnalyzer:
         )
 
     def feed(self, t: float, values: Sequence[float]) -> list[Event]:
-        """One sample: ``t`` seconds, one value per belt. Returns the events it caused."""
+        """One sample: ``t`` seconds (never before the last sample's), one value per
+        belt. Returns the events it caused."""
         out: list[Event] = []
         fes = self._fe
         if self._t_first is None:

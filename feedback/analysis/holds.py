@@ -165,7 +165,8 @@ OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
 OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
 BOTTOM = 0.5  # level below which stillness is at the end of a breath out
-SURE_S = 1e-6  # (rounding: ``t - (since - lag)`` and ``(t - since) + lag`` may differ)
+SURE_S = 1e-6  # (rounding: ``t - (since - lag)`` and ``(t - since) + lag`` may differ,
+ROUND = 1e-15  # by a few units in the last place of ``t``: this share of it, at any t)
 
 
 def _longer(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
@@ -349,7 +350,8 @@ class HoldJudge:
                 self.holding = False
                 return "hold_end", max(clock.left - lag, self._hold_t)
             return None
-        if judge and still > 0.0 and still + lag >= self.hold_after_s - SURE_S:
+        if judge and still > 0.0 and (
+                still + lag >= self.hold_after_s - SURE_S - ROUND * abs(t)):
             # (Shorter, it cannot be a hold yet: it counts from ``since - lag`` or later,
             # less any gap, and a hold takes ``hold_after_s`` or more. Not judged: the
             # cheap test first, as most of a breath is a moment of stillness or two.)
