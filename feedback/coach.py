@@ -641,15 +641,6 @@ class Coach:
         self.today_min = 0.0
         self._yesterdays = bool(self.stats)
 
-    def _bottom_line(self) -> bool:
-        """Does the screen now have a line of its own at the bottom, where the notice
-        goes: the exercise's hint, or the calibration's "wait"?"""
-        if self.mode in ("idle", "summary", "paused") or self.rules.fault:
-            return False
-        ex = self.programme.exercises[self.index]
-        return (self.recal_since is not None or ex.kind == "calibration"
-                or bool(ex.hint(self.lang)))
-
     def _belt_notice(self) -> str:
         """Which belt to check and why, and which one goes on measuring."""
         (kind, belt), *_ = self.rules.partial
@@ -660,15 +651,22 @@ class Coach:
                          what=i18n.text(f"sensor.{kind}", lang))
 
     def view(self, t: float, state: StateLike | None = None) -> View:
-        """The screen's view model at ``t``."""
+        """The screen's view model at ``t``, with its notice line: where the screen has a
+        line of its own at the bottom (the exercise's hint, the calibration's "wait"),
+        that line takes a turn (``_notice_line``)."""
+        v = self._view(t, state)
+        # (one of two belts out: the other measures on)
+        v.notice = self._notice_line(t, hint=v.screen == "calibration" or (
+            v.screen == "exercise" and bool(v.hint)))
+        return v
+
+    def _view(self, t: float, state: StateLike | None) -> View:
         lang = self.lang
         v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
                  today_min=self.practised_min(),
                  today_target=self.settings.patient.daily_minutes,
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
-        # (one of two belts out: the other measures on)
-        v.notice = self._notice_line(t, hint=self._bottom_line())
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()
