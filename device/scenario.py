@@ -39,6 +39,7 @@ from feedback.config import (
     parse_toml,
     validate_table,
 )
+from feedback.words import Say, say
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "config" / "scenarios"
 
@@ -84,7 +85,8 @@ EPISODE_KEYS = {
                 "amplitude_cm": Float(0.2, lo=0.0, hi=5.0, unit="cm")},
     "posture": {"shift_cm": Float(1.0, lo=-10.0, hi=10.0, unit="cm")},
     "unplugged": {"belt": Text("all", pattern=r"[a-z][a-z0-9_]{0,15}",
-                               explain="must be a belt name or \"all\"")},
+                               explain=Say("must be a belt name or \"all\"",
+                                           "moet de naam van een band zijn, of \"all\""))},
 }
 
 
@@ -129,13 +131,16 @@ def load_scenario(name_or_path) -> Scenario:
         p = SCENARIO_DIR / f"{name_or_path}.toml"
         if not p.exists():
             raise ConfigError([Problem(str(name_or_path), None,
-                                       f"no such scenario; choose one of "
-                                       f"{', '.join(available())}")])
+                                       say("no such scenario; choose one of {a}",
+                                           "dit scenario bestaat niet; kies uit {a}",
+                                           a=", ".join(available())))])
     if p.is_dir() or p.suffix != ".toml":
         raise ConfigError([Problem(str(name_or_path), None,
-                                   f"not a scenario: a simulation is a scenario's name "
-                                   f"({', '.join(available())}), a scenario file (.toml) "
-                                   f"or a recording (.csv)")])
+                                   say("not a scenario: a simulation is a scenario's name "
+                                       "({a}), a scenario file (.toml) or a recording (.csv)",
+                                       "geen scenario: een simulatie is de naam van een "
+                                       "scenario ({a}), een scenariobestand (.toml) of een "
+                                       "opname (.csv)", a=", ".join(available())))])
     data, text = parse_toml(p)
     path = str(p)
     from feedback.config import key_lines
@@ -146,8 +151,9 @@ def load_scenario(name_or_path) -> Scenario:
     for name in data:
         if name not in SECTIONS and name != "episode":
             problems.append(Problem(path, lines.get((name, None)),
-                                    f"[{name}]: unknown section; expected one of "
-                                    f"{', '.join([*SECTIONS, 'episode'])}"))
+                                    say("[{n}]: unknown section; expected one of {a}",
+                                        "[{n}]: onbekende sectie; verwacht een van {a}",
+                                        n=name, a=", ".join([*SECTIONS, "episode"]))))
     for name, rules in SECTIONS.items():
         table = data.get(name, {})
         section, found = validate_table(table if isinstance(table, dict) else {}, rules,
@@ -160,7 +166,8 @@ def load_scenario(name_or_path) -> Scenario:
     if not isinstance(raw_eps, list):
         raw_eps = []
         problems.append(Problem(path, lines.get(("episode", None)),
-                                "episode: write each one as an [[episode]] table"))
+                                Say("episode: write each one as an [[episode]] table",
+                                    "episode: schrijf elke als een [[episode]]-tabel")))
     for i, ep in enumerate(raw_eps):
         where = ep_lines[i] if i < len(ep_lines) else {}
         elines = {("episode", k): v for k, v in where.items()}
@@ -168,8 +175,9 @@ def load_scenario(name_or_path) -> Scenario:
         kind = ep.get("kind")
         if kind not in EPISODE_KEYS:
             problems.append(Problem(path, where.get("kind") or where.get(None),
-                                    f"{label}.kind = {kind!r}: must be one of "
-                                    f"{', '.join(EPISODE_KEYS)}"))
+                                    say("{label}.kind = {k}: must be one of {a}",
+                                        "{label}.kind = {k}: moet een van deze zijn: {a}",
+                                        label=label, k=repr(kind), a=", ".join(EPISODE_KEYS))))
             continue
         section, found = validate_table(ep, {**_COMMON, **EPISODE_KEYS[kind]}, path, elines,
                                         "episode", prefix=label)

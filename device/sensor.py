@@ -45,6 +45,7 @@ from device.bus import (
     software_message,
 )
 from feedback.errors import BadInput, HardwareError
+from feedback.words import Say, say
 
 # config name -> (positive pin, negative pin or None)
 CHANNELS = {
@@ -55,7 +56,7 @@ DATA_RATES = (8, 16, 32, 64, 128, 250, 475, 860)
 GAINS = (2 / 3, 1, 2, 4, 8, 16)
 
 
-def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> str | None:
+def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> Say | None:
     """Why ``data_rate`` cannot keep up with ``rate_hz`` samples/s of ``belts`` belts (each
     sample of each belt is one conversion plus bus traffic, within 80 % of the period),
     or None when it can."""
@@ -65,9 +66,12 @@ def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> str | None:
     if fits(data_rate):
         return None
     enough = [r for r in DATA_RATES if fits(r)]
-    hint = f"use {enough[0]} or more" if enough else "lower sensor.rate_hz"
-    return (f"too slow for {belts} belt(s) at sensor.rate_hz = {rate_hz} (a conversion "
-            f"takes {1000 / data_rate:.1f} ms); {hint}")
+    hint = (say("use {n} or more", "geef {n} of meer", n=enough[0]) if enough else
+            Say("lower sensor.rate_hz", "geef een lagere sensor.rate_hz"))
+    return say("too slow for {belts} belt(s) at sensor.rate_hz = {hz} (a conversion takes "
+               "{ms} ms); {hint}", "te traag voor {belts} band(en) bij sensor.rate_hz = {hz} "
+               "(een meting duurt {ms} ms); {hint}", belts=belts, hz=rate_hz,
+               ms=f"{1000 / data_rate:.1f}", hint=hint)
 
 
 class SensorIOError(OSError):

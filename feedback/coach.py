@@ -17,7 +17,6 @@ next exercise boundary.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -42,6 +41,7 @@ from feedback.pacer import Adaptive, Pacer
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
+from feedback.words import said
 
 
 class StateLike(Protocol):
@@ -525,16 +525,9 @@ class Coach:
             first = error.problems[0] if error.problems else error
             name = getattr(first, "path", "").rsplit("/", 1)[-1]
             line = getattr(first, "line", None)
-            message = str(getattr(first, "message", first))
-            if self.lang == "en":
-                problem = f"{name}:{line}: {message}" if line else f"{name}: {message}"
-            else:  # the rule itself is in English: said in full by check-config
-                key = message.split(":", 1)[0].split(" = ", 1)[0]
-                where = name + (" " + i18n.text("config.line", self.lang, line=line)
-                                if line else "")
-                if re.fullmatch(r"[\w.\[\]-]+", key):  # a key, not a sentence
-                    where += f" ({key})"
-                problem = i18n.text("config.where", self.lang, where=where)
+            message = said(getattr(first, "message", first), self.lang)
+            where = name + (" " + i18n.text("config.line", self.lang, line=line) if line else "")
+            problem = f"{where}: {message}"
             self.show_notice(i18n.text("config.notice", self.lang, problem=problem), t,
                              "config", lasting=True)
             return

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedback.errors import BadInput
+from feedback.words import Say, plural, say, toml_dutch, unit
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Problem:
 
     path: str
     line: int | None
-    message: str
+    message: str  # English; a ``words.Say`` also carries its Dutch
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -76,14 +77,18 @@ class Float(Rule):
 
     def check(self, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, f"must be a number{self._range()}"
+            return None, say("must be a number {r}", "moet een getal {r} zijn",
+                             r=_between(self.lo, self.hi, self.unit))
         if not self.lo <= value <= self.hi:
-            return None, f"must be{self._range()}"
+            return None, say("must be {r}", "moet {r} liggen",
+                             r=_between(self.lo, self.hi, self.unit))
         return float(value), None
 
-    def _range(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f" between {_fmt(self.lo)} and {_fmt(self.hi)}{unit}"
+
+def _between(lo, hi, unit_name: str) -> Say:
+    """'between 2 and 20 seconds' in both languages."""
+    return say("between {lo} and {hi}{unit}", "tussen {lo} en {hi}{unit}", lo=_fmt(lo),
+               hi=_fmt(hi), unit=say(" {u}", " {u}", u=unit(unit_name)) if unit_name else "")
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,12 @@ class Int(Rule):
     unit: str = ""
 
     def check(self, value):
-        unit = f" {self.unit}" if self.unit else ""
+        between = _between(self.lo, self.hi, self.unit)
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"must be a whole number between {self.lo} and {self.hi}{unit}"
+            return None, say("must be a whole number {r}", "moet een geheel getal {r} zijn",
+                             r=between)
         if not self.lo <= value <= self.hi:
-            return None, f"must be between {self.lo} and {self.hi}{unit}"
+            return None, say("must be {r}", "moet {r} liggen", r=between)
         return value, None
 
 
@@ -105,7 +111,7 @@ class Int(Rule):
 class Bool(Rule):
     def check(self, value):
         if not isinstance(value, bool):
-            return None, "must be true or false"
+            return None, Say("must be true or false", "moet true of false zijn")
         return value, None
 
 
@@ -117,7 +123,8 @@ class Choice(Rule):
     def check(self, value):
         if isinstance(value, bool) or value not in self.choices:
             listed = ", ".join(self.show(c) for c in self.choices)
-            return None, f"must be one of {listed}"
+            return None, say("must be one of {listed}", "moet een van deze zijn: {listed}",
+                             listed=listed)
         return value, None
 
     def show(self, value) -> str:
@@ -142,13 +149,14 @@ class OneOrEach(Rule):
 @dataclass(frozen=True)
 class Text(Rule):
     pattern: str = r".*"
-    explain: str = ""
+    explain: str = ""  # a words.Say, so the screen can say it in Dutch
 
     def check(self, value):
         if not isinstance(value, str):
-            return None, "must be text in quotes"
+            return None, Say("must be text in quotes", "moet tekst tussen aanhalingstekens zijn")
         if not re.fullmatch(self.pattern, value):
-            return None, self.explain or f"must match {self.pattern}"
+            return None, self.explain or say("must match {p}", "moet passen bij {p}",
+                                             p=self.pattern)
         return value, None
 
 
@@ -161,14 +169,17 @@ class ListOf(Rule):
     def check(self, value):
         if not isinstance(value, list):
             example = f'["{value}"]' if isinstance(value, str) else "[...]"
-            return None, f"must be a list in square brackets: {example}"
+            return None, say("must be a list in square brackets: {example}",
+                             "moet een lijst tussen vierkante haken zijn: {example}",
+                             example=example)
         if not self.min_len <= len(value) <= self.max_len:
-            return None, f"must list {self.min_len} to {self.max_len} items"
+            return None, say("must list {lo} to {hi} items", "moet {lo} tot {hi} waarden noemen",
+                             lo=self.min_len, hi=self.max_len)
         out = []
         for i, v in enumerate(value):
             ok, err = self.item.check(v)
             if err:
-                return None, f"item {i + 1}: {err}"
+                return None, say("item {i}: {err}", "waarde {i}: {err}", i=i + 1, err=err)
             out.append(ok)
         return out, None
 
@@ -183,14 +194,18 @@ CUE_SWITCHES = (
 SCHEMA: dict[str, dict[str, Rule]] = {
     "patient": {
         "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}",
-                     explain="must be a pseudonymous code of up to 16 letters, digits, - or _"),
+                     explain=Say("must be a pseudonymous code of up to 16 letters, digits, - or _",
+                                 "moet een pseudoniem zijn van hoogstens 16 letters, cijfers, "
+                                 "- of _")),
         "language": Choice("nl", choices=LANGUAGES),
         "daily_minutes": Float(5.0, lo=1.0, hi=60.0, unit="minutes"),
     },
     "programme": {
         "name": Text("clinic", pattern=r"[a-z0-9_-]{1,40}",
-                     explain="must be a programme's file name from config/programs, in lower "
-                             "case: 'clinic' or 'home', or one of your own"),
+                     explain=Say("must be a programme's file name from config/programs, in "
+                                 "lower case: 'clinic' or 'home', or one of your own",
+                                 "moet de bestandsnaam van een programma uit config/programs "
+                                 "zijn, in kleine letters: 'clinic' of 'home', of een eigen")),
     },
     "analysis": {
         "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),
@@ -252,7 +267,9 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
         "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),
         "belts": ListOf(["belly"], item=Text("", pattern=r"[a-z][a-z0-9_]{0,15}",
-                                             explain="must be a short lower-case name"),
+                                             explain=Say("must be a short lower-case name",
+                                                         "moet een korte naam in kleine "
+                                                         "letters zijn")),
                         min_len=1, max_len=2),
         "channels": ListOf(["A0"], item=Choice("A0", choices=(
             "A0", "A1", "A2", "A3", "A0-A1", "A0-A3", "A1-A3", "A2-A3")), min_len=1, max_len=2),
@@ -321,9 +338,9 @@ def key_lines(text: str) -> dict[tuple[str, str | None], int]:
     return lines
 
 
-def _hint(name: str, options) -> str:
+def _hint(name: str, options) -> Say | str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return say("; did you mean {c}?", "; bedoel je {c}?", c=repr(close[0])) if close else ""
 
 
 # --- validation ----------------------------------------------------------------------
@@ -336,21 +353,29 @@ def parse_toml(path) -> tuple[dict, str]:
         with open(path, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError:
-        raise ConfigError([Problem(path, None, "no such file")]) from None
+        raise ConfigError([Problem(path, None, Say("no such file",
+                                                   "dit bestand bestaat niet"))]) from None
     except IsADirectoryError:
-        raise ConfigError([Problem(path, None, "is a directory, not a config file")]) from None
+        raise ConfigError([Problem(path, None, Say("is a directory, not a config file",
+                                                   "is een map, geen instellingenbestand"))]
+                          ) from None
     except OSError as exc:
-        raise ConfigError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+        raise ConfigError([Problem(path, None, say("cannot read: {why}",
+                                                   "kan niet gelezen worden: {why}",
+                                                   why=exc.strerror))]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            [Problem(path, line, "not a text file (not UTF-8): is this the right file?")]
+            [Problem(path, line, Say("not a text file (not UTF-8): is this the right file?",
+                                     "geen tekstbestand (geen UTF-8): is dit het goede "
+                                     "bestand?"))]
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise ConfigError([Problem(path, line, "not a text file (contains NUL bytes)")])
+        raise ConfigError([Problem(path, line, Say("not a text file (contains NUL bytes)",
+                                                   "geen tekstbestand (bevat NUL-bytes)"))])
     # (past a byte-order mark, as some Windows editors save)
     return parse_toml_text(text.removeprefix("\ufeff"), path)
 
@@ -358,7 +383,9 @@ def parse_toml(path) -> tuple[dict, str]:
 def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
     """Parse TOML ``text`` (from ``path``); problems become a ConfigError with the line."""
     if not text.strip():
-        raise ConfigError([Problem(path, None, "the file is empty: expected TOML settings")])
+        raise ConfigError([Problem(path, None, Say("the file is empty: expected TOML settings",
+                                                   "het bestand is leeg: er horen "
+                                                   "TOML-instellingen in"))])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -369,30 +396,40 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
             line = len(text.splitlines()) or 1
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
         msg = msg or "syntax error"
-        col = f" (column {m.group(2)})" if m else ""
+        col = say(" (column {c})", " (kolom {c})", c=m.group(2)) if m else ""
         hint = _syntax_hint(text.splitlines()[line - 1] if line else "", msg)
-        raise ConfigError([Problem(path, line, f"TOML syntax: {hint or msg + col}")]) from None
+        told = hint or say("{m}{col}", "{m}{col}", m=Say(msg, toml_dutch(msg)), col=col)
+        raise ConfigError([Problem(path, line, say("TOML syntax: {t}", "TOML-schrijfwijze: {t}",
+                                                   t=told))]) from None
     return data, text
 
 
-def _syntax_hint(source: str, msg: str) -> str | None:
+def _syntax_hint(source: str, msg: str) -> Say | None:
     """Plain words for the slips a therapist makes most in a TOML line, or None."""
     m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
     if msg.startswith("Cannot overwrite") or msg.startswith("Cannot declare"):
         table = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", source)
-        what = f"{m.group(1)!r}" if m else f"section [{table.group(1)}]" if table else \
-            "this key or section"
-        return f"{what} is given twice; keep one"
+        what = (Say(repr(m.group(1)), repr(m.group(1))) if m else
+                say("section [{t}]", "sectie [{t}]", t=table.group(1)) if table else
+                Say("this key or section", "deze instelling of sectie"))
+        return say("{what} is given twice; keep one", "{what} staat er twee keer; laat er één "
+                   "staan", what=what)
     if not m:
         return None
     key, value = m.group(1), m.group(2)
     if re.fullmatch(r"-?\d+,\d+", value):
-        return f"{key} = {value}: write a decimal point, not a comma ({value.replace(',', '.')})"
+        return say("{key} = {value}: write a decimal point, not a comma ({fixed})",
+                   "{key} = {value}: schrijf een punt, geen komma ({fixed})", key=key,
+                   value=value, fixed=value.replace(",", "."))
     if value in ("True", "False", "TRUE", "FALSE", "Yes", "yes", "No", "no", "ja", "nee"):
         word = "true" if value.lower() in ("true", "yes", "ja") else "false"
-        return f"{key} = {value}: write {word} (lower case, no quotes)"
+        return say("{key} = {value}: write {word} (lower case, no quotes)",
+                   "{key} = {value}: schrijf {word} (kleine letters, zonder aanhalingstekens)",
+                   key=key, value=value, word=word)
     if re.fullmatch(r"[A-Za-z][\w-]*", value):
-        return f'{key} = {value}: put text in double quotes: {key} = "{value}"'
+        return say('{key} = {value}: put text in double quotes: {key} = "{value}"',
+                   '{key} = {value}: zet tekst tussen dubbele aanhalingstekens: '
+                   '{key} = "{value}"', key=key, value=value)
     return None
 
 
@@ -409,18 +446,26 @@ def validate_table(
                 or lines.get((section, None)))
         if rule is None:
             problems.append(
-                Problem(path, line, f"{label}.{key}: unknown key{_hint(key, schema)}")
+                Problem(path, line, say("{label}.{key}: unknown key{hint}",
+                                        "{label}.{key}: onbekende instelling{hint}",
+                                        label=label, key=key, hint=_hint(key, schema)))
             )
             continue
         ok, err = rule.check(value)
         if err:
             shown = rule.show(value)
-            problems.append(Problem(path, line, f"{label}.{key} = {shown}: {err}"))
+            problems.append(Problem(path, line, say("{k} = {v}: {err}", "{k} = {v}: {err}",
+                                                    k=f"{label}.{key}", v=shown, err=err)))
         else:
             out[key] = ok
     for key, rule in schema.items():
         out.setdefault(key, rule.default)
     return out, problems
+
+
+def unknown_section(name: str, known) -> Say:
+    return say("[{n}]: unknown section{hint}", "[{n}]: onbekende sectie{hint}", n=name,
+               hint=_hint(name, known))
 
 
 def _show(value) -> str:
@@ -441,10 +486,12 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
     for name, value in data.items():
         if name not in SCHEMA:
             line = lines.get((name, None)) or lines.get(("", name))
-            problems.append(Problem(path, line, f"[{name}]: unknown section{_hint(name, SCHEMA)}"))
+            problems.append(Problem(path, line, unknown_section(name, SCHEMA)))
         elif not isinstance(value, dict):
             problems.append(
-                Problem(path, lines.get(("", name)), f"{name}: must be a section [{name}]")
+                Problem(path, lines.get(("", name)),
+                        say("{n}: must be a section [{n}]", "{n}: moet een sectie [{n}] zijn",
+                            n=name))
             )
     for name, rules in SCHEMA.items():
         table = data.get(name, {})
@@ -465,10 +512,6 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
 SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (18, 19, 20, 21)}  # bus 1: dtoverlay=spi1-1cs
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 SLOWEST_BPM = 3.0  # the slowest pacer: the least pacer.rate_bpm and min_rate_bpm allow
 INHALE_MIN_S, EXHALE_MIN_S = 1.0, 2.0  # the least pacer.inhale_s and exhale_s allow
 
@@ -482,7 +525,7 @@ def rate_times(rate_bpm: float, ratio: float, hold_in_s: float,
 
 
 def rate_problem(rate_bpm: float, ratio: float, hold_in_s: float,
-                 hold_out_s: float) -> str | None:
+                 hold_out_s: float) -> Say | None:
     """What is wrong with a rhythm given as a rate and an exhale:inhale ratio (``pattern =
     "rate"``, or a progression's start), or None: its pauses and ratio must leave at least
     ``INHALE_MIN_S`` to breathe in and ``EXHALE_MIN_S`` to breathe out, as the seconds
@@ -491,82 +534,115 @@ def rate_problem(rate_bpm: float, ratio: float, hold_in_s: float,
     if inhale >= INHALE_MIN_S - 1e-9 and exhale >= EXHALE_MIN_S - 1e-9:
         return None
     pauses = hold_in_s + hold_out_s
-    return (f"{60.0 / rate_bpm:.3g} s a breath ({rate_bpm:.3g}/min) at exhale:inhale "
-            f"{ratio:.3g}" + (f", with {_fmt(pauses)} s of pauses," if pauses else ",")
-            + f" leaves {max(inhale, 0.0):.1f} s to breathe in and {max(exhale, 0.0):.1f} s "
-            f"out; at least {_fmt(INHALE_MIN_S)} s in and {_fmt(EXHALE_MIN_S)} s out: give a "
-            "slower rate, shorter pauses or a ratio nearer 1")
+    return say("{period} s a breath ({rate}/min) at exhale:inhale {ratio}{pauses} leaves "
+               "{i} s to breathe in and {e} s out; at least {i_min} s in and {e_min} s out: "
+               "give a slower rate, shorter pauses or a ratio nearer 1",
+               "{period} s per ademhaling ({rate}/min) bij uit:in {ratio}{pauses} laat "
+               "{i} s om in te ademen en {e} s om uit te ademen; minstens {i_min} s in en "
+               "{e_min} s uit: geef een trager tempo, kortere pauzes of een verhouding "
+               "dichter bij 1",
+               period=f"{60.0 / rate_bpm:.3g}", rate=f"{rate_bpm:.3g}", ratio=f"{ratio:.3g}",
+               pauses=say(", with {p} s of pauses,", ", met {p} s pauze,", p=_fmt(pauses))
+               if pauses else ",", i=f"{max(inhale, 0.0):.1f}", e=f"{max(exhale, 0.0):.1f}",
+               i_min=_fmt(INHALE_MIN_S), e_min=_fmt(EXHALE_MIN_S))
 
 
 def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
-                 hold_out_s: float) -> str | None:
+                 hold_out_s: float) -> Say | None:
     """What is wrong with a pacer rhythm given in seconds, or None: a breath may take at
     most 60 / SLOWEST_BPM seconds."""
     period = inhale_s + hold_in_s + exhale_s + hold_out_s
     if period <= 60.0 / SLOWEST_BPM + 1e-9:
         return None
-    parts = [f"{_fmt(inhale_s)} s in"] + ([f"{_fmt(hold_in_s)} s pause"] if hold_in_s else [])
-    parts += [f"{_fmt(exhale_s)} s out"] + ([f"{_fmt(hold_out_s)} s pause"] if hold_out_s else [])
-    return (f"{' + '.join(parts)} = {_fmt(period)} s a breath ({60.0 / period:.1f}/min): "
-            f"slower than {_fmt(SLOWEST_BPM)} breaths/min, the slowest pacer; at most "
-            f"{_fmt(60.0 / SLOWEST_BPM)} s in all")
+    parts = [(inhale_s, "in", "in"), (hold_in_s, "pause", "pauze"), (exhale_s, "out", "uit"),
+             (hold_out_s, "pause", "pauze")]
+    sums = [(f"{_fmt(x)} s {en}", f"{_fmt(x)} s {nl}") for x, en, nl in parts
+            if x or en != "pause"]
+    return say("{sum} = {period} s a breath ({rate}/min): slower than {slowest} breaths/min, "
+               "the slowest pacer; at most {most} s in all",
+               "{sum} = {period} s per ademhaling ({rate}/min): trager dan {slowest} "
+               "ademhalingen/min, het traagste tempo van de ademgids; hoogstens {most} s in "
+               "totaal", sum=Say(" + ".join(en for en, _ in sums),
+                                 " + ".join(nl for _, nl in sums)),
+               period=_fmt(period), rate=f"{60.0 / period:.1f}", slowest=_fmt(SLOWEST_BPM),
+               most=_fmt(60.0 / SLOWEST_BPM))
 
 
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     """Rules that involve more than one key."""
     out = []
     sensor = s["sensor"]
+    belts = plural(len(sensor["belts"]), "belt", "band")
     if len(sensor["belts"]) != len(sensor["channels"]):
         out.append(Problem(path, lines.get(("sensor", "channels")),
-                           f"sensor.channels: lists {_n(len(sensor['channels']), 'channel')} for "
-                           f"{_n(len(sensor['belts']), 'belt')}; give one channel per belt"))
+                           say("sensor.channels: lists {n} for {belts}; give one channel per "
+                               "belt", "sensor.channels: noemt {n} voor {belts}; geef één "
+                               "kanaal per band",
+                               n=plural(len(sensor["channels"]), "channel", "kanaal",
+                                        nl_many="kanalen"), belts=belts)))
     polarity = s["analysis"]["polarity"]
     if isinstance(polarity, list) and len(polarity) != len(sensor["belts"]):
         out.append(Problem(path, lines.get(("analysis", "polarity")),
-                           f"analysis.polarity: lists {_n(len(polarity), 'value')} for "
-                           f"{_n(len(sensor['belts']), 'belt')}; give one for all belts or "
-                           "one per belt"))
+                           say("analysis.polarity: lists {n} for {belts}; give one for all "
+                               "belts or one per belt", "analysis.polarity: noemt {n} voor "
+                               "{belts}; geef er één voor alle banden of één per band",
+                               n=plural(len(polarity), "value", "waarde", nl_many="waarden"),
+                               belts=belts)))
     if len(set(sensor["belts"])) != len(sensor["belts"]):
         out.append(Problem(path, lines.get(("sensor", "belts")),
-                           "sensor.belts: the two belts need different names"))
+                           Say("sensor.belts: the two belts need different names",
+                               "sensor.belts: de twee banden moeten verschillende namen "
+                               "hebben")))
     from device.sensor import CHANNELS, data_rate_problem
 
     chans = sensor["channels"]
     if len(chans) == 2 and {p for p in CHANNELS[chans[0]] if p is not None} & {
             p for p in CHANNELS[chans[1]] if p is not None}:
         out.append(Problem(path, lines.get(("sensor", "channels")),
-                           f"sensor.channels = {chans}: the two belts share an ADC pin; "
-                           "each belt needs its own input"))
+                           say("sensor.channels = {c}: the two belts share an ADC pin; each "
+                               "belt needs its own input", "sensor.channels = {c}: de twee "
+                               "banden delen een pin van de ADC; elke band heeft een eigen "
+                               "ingang nodig", c=chans)))
     problem = data_rate_problem(sensor["data_rate"], len(sensor["belts"]), sensor["rate_hz"])
     if problem:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
-                           f"sensor.data_rate = {sensor['data_rate']}: {problem}"))
+                           say("sensor.data_rate = {r}: {p}", "sensor.data_rate = {r}: {p}",
+                               r=sensor["data_rate"], p=problem)))
     if sensor["gain"] != 1:
         # The belt circuit swings over 0-3.3 V and an unplugged belt sits at 3.3 V
         # (device/circuit.py): gain 1 (+-4.096 V) holds both rails, the others cut it.
         out.append(Problem(path, lines.get(("sensor", "gain")),
-                           f"sensor.gain = {sensor['gain']}: reads at most "
-                           f"{4.096 / sensor['gain']:g} V, but the belt circuit swings over "
-                           "0-3.3 V and an unplugged belt sits at 3.3 V (docs/hardware.md): "
-                           "every belt would read as cut off or disconnected; use 1"))
+                           say("sensor.gain = {g}: reads at most {v} V, but the belt circuit "
+                               "swings over 0-3.3 V and an unplugged belt sits at 3.3 V "
+                               "(docs/hardware.md): every belt would read as cut off or "
+                               "disconnected; use 1",
+                               "sensor.gain = {g}: meet hoogstens {v} V, maar de spanning van "
+                               "het bandcircuit loopt van 0 tot 3.3 V en een losgekoppelde "
+                               "band geeft 3.3 V (docs/hardware.md): elke band zou als "
+                               "afgekapt of losgekoppeld gelden; gebruik 1",
+                               g=sensor["gain"], v=f"{4.096 / sensor['gain']:g}")))
     pacer = s["pacer"]
     holds = (pacer["hold_in_s"], pacer["hold_out_s"])
     by_rate = pacer["pattern"] == "rate"
-    exhale, what = pacer["exhale_s"], f"pacer.exhale_s = {_fmt(pacer['exhale_s'])}"
+    exhale = pacer["exhale_s"]
+    what = Say(f"pacer.exhale_s = {_fmt(exhale)}", f"pacer.exhale_s = {_fmt(exhale)}")
     if by_rate:
         exhale = rate_times(pacer["rate_bpm"], pacer["ratio"], *holds)[1]
-        what = f"the {exhale:.1f} s that pacer.rate_bpm and ratio give"
+        what = say("the {e} s that pacer.rate_bpm and ratio give",
+                   "de {e} s die pacer.rate_bpm en ratio geven", e=f"{exhale:.1f}")
     if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < exhale - 1e-9:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
-                           f"pacer.max_exhale_s = {_fmt(pacer['max_exhale_s'])}: must not be "
-                           f"shorter than {what} (the adaptive pacer starts from it)"))
+                           say("pacer.max_exhale_s = {m}: must not be shorter than {what} (the "
+                               "adaptive pacer starts from it)", "pacer.max_exhale_s = {m}: "
+                               "mag niet korter zijn dan {what} (daar begint de meegaande "
+                               "ademgids mee)", m=_fmt(pacer["max_exhale_s"]), what=what)))
     if by_rate:
         problem = rate_problem(pacer["rate_bpm"], pacer["ratio"], *holds)
         given = [k for k in ("rate_bpm", "ratio", "hold_in_s", "hold_out_s")
                  if ("pacer", k) in lines]
         if problem:
             out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
-                               f"pacer: {problem}"))
+                               say("pacer: {p}", "pacer: {p}", p=problem)))
     if pacer["start_ratio"] and pacer["mode"] == "fixed":
         if by_rate:
             period = 60.0 / pacer["rate_bpm"]
@@ -575,8 +651,9 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         problem = rate_problem(60.0 / period, pacer["start_ratio"], *holds)
         if problem:
             out.append(Problem(path, lines.get(("pacer", "start_ratio")),
-                               f"pacer.start_ratio = {_fmt(pacer['start_ratio'])}: the "
-                               f"progression would start at {problem}"))
+                               say("pacer.start_ratio = {r}: the progression would start at {p}",
+                                   "pacer.start_ratio = {r}: de opbouw zou beginnen bij {p}",
+                                   r=_fmt(pacer["start_ratio"]), p=problem)))
     if not by_rate:
         problem = pace_problem(pacer["inhale_s"], pacer["hold_in_s"], pacer["exhale_s"],
                                pacer["hold_out_s"])
@@ -584,34 +661,45 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                  if ("pacer", k) in lines]
         if problem:
             out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
-                               f"pacer: {problem}"))
+                               say("pacer: {p}", "pacer: {p}", p=problem)))
     if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
         out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
-                           f"pacer.target_rate_bpm = {_fmt(pacer['target_rate_bpm'])}: must not "
-                           f"be below pacer.min_rate_bpm = {_fmt(pacer['min_rate_bpm'])}"))
+                           say("pacer.target_rate_bpm = {t}: must not be below "
+                               "pacer.min_rate_bpm = {m}", "pacer.target_rate_bpm = {t}: mag "
+                               "niet lager zijn dan pacer.min_rate_bpm = {m}",
+                               t=_fmt(pacer["target_rate_bpm"]), m=_fmt(pacer["min_rate_bpm"]))))
     data_dir = s["records"]["data_dir"]
     if data_dir and not os.path.isabs(os.path.expanduser(data_dir)):
         out.append(Problem(path, lines.get(("records", "data_dir")),
-                           f"records.data_dir = {data_dir!r}: give a full path, e.g. "
-                           "\"/var/lib/ademcoach\" (a relative one would depend on where "
-                           "the program is started)"))
+                           say("records.data_dir = {d}: give a full path, e.g. "
+                               "\"/var/lib/ademcoach\" (a relative one would depend on where "
+                               "the program is started)", "records.data_dir = {d}: geef een "
+                               "volledig pad, bijvoorbeeld \"/var/lib/ademcoach\" (een "
+                               "relatief pad hangt af van waar het programma start)",
+                               d=repr(data_dir))))
     elif data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
         out.append(Problem(path, lines.get(("records", "data_dir")),
-                           f"records.data_dir = {data_dir!r}: is a file; give a directory"))
+                           say("records.data_dir = {d}: is a file; give a directory",
+                               "records.data_dir = {d}: is een bestand; geef een map",
+                               d=repr(data_dir))))
     b = s["buttons"]
     pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
-    seen: dict[int, str] = {}
+    seen: dict[int, Say] = {}
     if sensor["i2c_bus"] == 1:
-        seen.update({2: "the sensor's I2C bus 1 (SDA)", 3: "the sensor's I2C bus 1 (SCL)"})
+        seen.update({pin: say("the sensor's I2C bus 1 ({w})", "I2C-bus 1 van de sensor ({w})",
+                              w=wire) for pin, wire in ((2, "SDA"), (3, "SCL"))})
     if s["ring"]["spi_bus"] in SPI_PINS:
         bus = s["ring"]["spi_bus"]
-        seen.update({pin: f"the LED ring's SPI bus {bus}" for pin in SPI_PINS[bus]})
+        seen.update({pin: say("the LED ring's SPI bus {b}", "SPI-bus {b} van de ledring", b=bus)
+                     for pin in SPI_PINS[bus]})
     for key, pin in pins:
         if pin in seen:
             user = seen[pin]
             out.append(Problem(path, lines.get(("buttons", key)),
-                               f"buttons.{key} = {pin}: GPIO {pin} is already used by {user}"))
-        seen[pin] = f"buttons.{key}"
+                               say("buttons.{key} = {pin}: GPIO {pin} is already used by {user}",
+                                   "buttons.{key} = {pin}: GPIO {pin} wordt al gebruikt door "
+                                   "{user}", key=key, pin=pin, user=user)))
+        seen[pin] = Say(f"buttons.{key}", f"buttons.{key}")
     return out
 
 

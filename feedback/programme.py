@@ -37,26 +37,31 @@ from feedback.config import (
     parse_toml,
     parse_toml_text,
     rate_problem,
+    unknown_section,
     validate_table,
 )
 from feedback.events import EXERCISE_KINDS
 from feedback.pacer import Pattern
+from feedback.words import Say, say
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = EXERCISE_KINDS
 
+_NAME = Say("must be a name of 1 to 60 characters", "moet een naam van 1 tot 60 tekens zijn")
+_HINT = Say("must be at most 120 characters", "mag hoogstens 120 tekens lang zijn")
 HEAD_SCHEMA = {
-    "name_nl": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
-    "name_en": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
+    "name_nl": Text("", pattern=r".{1,60}", explain=_NAME),
+    "name_en": Text("", pattern=r".{1,60}", explain=_NAME),
 }
 
 EXERCISE_SCHEMA = {
     "id": Text("", pattern=r"[a-z0-9_]{1,30}",
-               explain="must be a short id of lower-case letters, digits and _"),
-    "name_nl": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
-    "name_en": Text("", pattern=r".{1,60}", explain="must be a name of 1 to 60 characters"),
-    "hint_nl": Text("", pattern=r".{0,120}", explain="must be at most 120 characters"),
-    "hint_en": Text("", pattern=r".{0,120}", explain="must be at most 120 characters"),
+               explain=Say("must be a short id of lower-case letters, digits and _",
+                           "moet een korte id van kleine letters, cijfers en _ zijn")),
+    "name_nl": Text("", pattern=r".{1,60}", explain=_NAME),
+    "name_en": Text("", pattern=r".{1,60}", explain=_NAME),
+    "hint_nl": Text("", pattern=r".{0,120}", explain=_HINT),
+    "hint_en": Text("", pattern=r".{0,120}", explain=_HINT),
     "kind": Choice("breathing", choices=KINDS),
     "duration_s": Float(0.0, lo=10.0, hi=3600.0, unit="seconds"),
     "repetitions": Int(0, lo=1, hi=200, unit="breaths"),
@@ -168,12 +173,15 @@ def find(name: str, config_dir: Path | None = None) -> Path | None:
             continue
         except OSError as exc:
             raise ConfigError([Problem(os.fspath(base), None,
-                                       f"cannot look for programme {name!r} here: "
-                                       f"{exc.strerror}")]) from None
+                                       say("cannot look for programme {n} here: {why}",
+                                           "kan hier niet naar programma {n} zoeken: {why}",
+                                           n=repr(name), why=exc.strerror))]) from None
         if not stat.S_ISREG(st.st_mode):
-            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            what = (Say("a directory", "een map") if stat.S_ISDIR(st.st_mode) else
+                    Say("not a regular file", "geen gewoon bestand"))
             raise ConfigError([Problem(os.fspath(p), None,
-                                       f"is {what}, not a programme file")])
+                                       say("is {what}, not a programme file",
+                                           "is {what}, geen programmabestand", what=what))])
         return p
     return None
 
@@ -219,8 +227,7 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
     for name in data:
         if name not in ("programme", "exercise"):
             problems.append(Problem(path, lines.get((name, None)) or lines.get(("", name)),
-                                    f"[{name}]: unknown section"
-                                    f"{_hint(name, ['programme', 'exercise'])}"))
+                                    unknown_section(name, ["programme", "exercise"])))
     head = data.get("programme", {})
     if not isinstance(head, dict):
         head = {}
@@ -229,31 +236,40 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
     for k in HEAD_SCHEMA:
         if k not in head:
             problems.append(Problem(path, lines.get(("programme", None)),
-                                    f"programme.{k}: missing; give the programme's shown name"))
+                                    say("programme.{k}: missing; give the programme's shown "
+                                        "name", "programme.{k}: ontbreekt; geef de naam die "
+                                        "het scherm van het programma toont", k=k)))
     raw = data.get("exercise", [])
     if not isinstance(raw, list) or not raw:
-        problems.append(Problem(path, None, "no [[exercise]] tables: a programme needs at "
-                                            "least one exercise"))
+        problems.append(Problem(path, None, Say(
+            "no [[exercise]] tables: a programme needs at least one exercise",
+            "geen [[exercise]]-tabellen: een programma heeft minstens één oefening nodig")))
         raw = []
     exercises, ids = [], set()
     for i, table in enumerate(raw, 1):
         label = f"exercise[{i}]"
         if not isinstance(table, dict):
-            problems.append(Problem(path, None, f"{label}: must be an [[exercise]] table"))
+            problems.append(Problem(path, None, say("{label}: must be an [[exercise]] table",
+                                                    "{label}: moet een [[exercise]]-tabel zijn",
+                                                    label=label)))
             continue
         vals, found = validate_table(table, EXERCISE_SCHEMA, path, lines, label)
         problems += found
         at = lines.get((label, None))
         for k in ("id", "name_nl", "name_en"):
             if k not in table:
-                problems.append(Problem(path, at, f"{label}.{k}: missing"))
+                problems.append(Problem(path, at, say("{k}: missing", "{k}: ontbreekt",
+                                                      k=f"{label}.{k}")))
         has_d, has_r = "duration_s" in table, "repetitions" in table
         if has_d == has_r:
-            problems.append(Problem(path, at, f"{label}: give either duration_s or "
-                                              "repetitions (one of the two)"))
+            problems.append(Problem(path, at, say(
+                "{label}: give either duration_s or repetitions (one of the two)",
+                "{label}: geef duration_s of repetitions (één van de twee)", label=label)))
         if vals["id"] and vals["id"] in ids:
             problems.append(Problem(path, lines.get((label, "id")),
-                                    f"{label}.id = {vals['id']!r}: used twice"))
+                                    say("{label}.id = {id}: used twice",
+                                        "{label}.id = {id}: komt twee keer voor", label=label,
+                                        id=repr(vals["id"]))))
         ids.add(vals["id"])
         if found:
             continue
@@ -281,8 +297,9 @@ def programme_for(settings: Settings) -> Programme:
         have = available(config_dir)
         raise ConfigError([Problem(
             settings.source or "<config>", line,
-            f"programme.name = {name!r}: no such programme; available: "
-            f"{', '.join(repr(h) for h in have)}{_hint(name, have)}")])
+            say("programme.name = {n}: no such programme; available: {have}{hint}",
+                "programme.name = {n}: dit programma bestaat niet; te kiezen: {have}{hint}",
+                n=repr(name), have=", ".join(repr(h) for h in have), hint=_hint(name, have)))])
     programme = load_programme(path, name)
     problems = pacing_problems(settings, programme)
     if problems:
@@ -311,13 +328,18 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
         # Keys that can never act in this exercise (not ones a pacer = "config" exercise
         # keeps for when the main config's mode changes).
         mine = "calibration" if ex.kind == "calibration" else ex.pacer
-        why = {"calibration": "a calibration has no pacer", "off": "its pacer is off",
-               "adaptive": "only a fixed pacer has a progression (an adaptive one finds its "
-                           "own way)"}.get(mine)
+        why = {"calibration": Say("a calibration has no pacer",
+                                  "een kalibratie heeft geen ademgids"),
+               "off": Say("its pacer is off", "de ademgids staat uit"),
+               "adaptive": Say("only a fixed pacer has a progression (an adaptive one finds "
+                               "its own way)", "alleen een vaste ademgids heeft een opbouw (een "
+                               "meegaande zoekt zelf de weg)")}.get(mine)
         for k in (own + ramp if mine in ("calibration", "off") else
                   ramp if mine == "adaptive" else []):
             out.append(Problem(path, lines.get((label, k)),
-                               f"{label}.{k}: has no effect here: {why}; leave it out"))
+                               say("{k}: has no effect here: {why}; leave it out",
+                                   "{k}: werkt hier niet: {why}; laat het weg",
+                                   k=f"{label}.{k}", why=why)))
         if mode == "off":
             continue
         at = lines.get((label, own[-1] if own else None)) or lines.get((label, None))
@@ -329,25 +351,35 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
         else:
             problem = pace_problem(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s)
         if own and problem:
-            out.append(Problem(path, at, f"{label}: {problem}"))
+            out.append(Problem(path, at, say("{label}: {p}", "{label}: {p}", label=label,
+                                             p=problem)))
         start = ex.start_ratio if ex.start_ratio is not None else pacer["start_ratio"]
         over = ex.progress_s if ex.progress_s is not None else pacer["progress_s"]
         if mode == "fixed" and start and ex.duration_s and over > ex.duration_s and ramp:
             out.append(Problem(
                 path, lines.get((label, "progress_s")) or lines.get((label, "start_ratio"))
-                or at, f"{label}: its progression takes {over:g} s (progress_s), longer than "
-                f"the exercise's {ex.duration_s:g} s: the pacer would never reach its "
-                f"exhale:inhale of {p.ratio:.2f}; give a shorter progress_s"))
+                or at, say("{label}: its progression takes {over} s (progress_s), longer than "
+                           "the exercise's {d} s: the pacer would never reach its "
+                           "exhale:inhale of {r}; give a shorter progress_s",
+                           "{label}: de opbouw duurt {over} s (progress_s), langer dan de "
+                           "oefening van {d} s: de ademgids zou uit:in {r} nooit halen; geef "
+                           "een kortere progress_s", label=label, over=f"{over:g}",
+                           d=f"{ex.duration_s:g}", r=f"{p.ratio:.2f}")))
         if mode == "fixed" and start and (own or ramp) and not problem:
             problem = rate_problem(60.0 / p.period, start, p.hold_in_s, p.hold_out_s)
             if problem:
                 out.append(Problem(path, lines.get((label, "start_ratio")) or at,
-                                   f"{label}: a progression from exhale:inhale {start:g} "
-                                   f"would start at {problem}"))
+                                   say("{label}: a progression from exhale:inhale {s} would "
+                                       "start at {p}", "{label}: een opbouw vanaf uit:in {s} "
+                                       "zou beginnen bij {p}", label=label, s=f"{start:g}",
+                                       p=problem)))
         if mode == "adaptive" and p.exhale_s > pacer["max_exhale_s"] and (
                 ex.exhale_s is not None or pacer["mode"] != "adaptive"):
             out.append(Problem(path, lines.get((label, "exhale_s")) or at,
-                               f"{label}: an adaptive pacer's exhale of {p.exhale_s:g} s is "
-                               f"longer than pacer.max_exhale_s = {pacer['max_exhale_s']:g}"))
+                               say("{label}: an adaptive pacer's exhale of {e} s is longer "
+                                   "than pacer.max_exhale_s = {m}", "{label}: de uitademing "
+                                   "van {e} s is te lang voor een meegaande ademgids: "
+                                   "pacer.max_exhale_s = {m}", label=label,
+                                   e=f"{p.exhale_s:g}", m=f"{pacer['max_exhale_s']:g}")))
     out.sort(key=lambda q: q.line or 0)  # in the order of the file
     return out

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 
 from feedback.coach import Coach, Snapshot
-from feedback.config import Problem, defaults
+from feedback.config import ConfigError, defaults, validate
 from feedback.errors import BadInput
 from feedback.events import Breath, Fault, Hold
 from feedback.programme import SHIPPED, load_programme
@@ -69,12 +70,11 @@ def example_view(screen: str, lang: str = "nl") -> View:
         settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
     programme = load_programme(SHIPPED / "clinic.toml", "clinic")
     if screen == "config":
-        return config_error_view([
-            Problem("/etc/ademcoach/ademcoach.toml", 61,
-                    "pacer.exhale_s = 40: must be between 2 and 20 seconds"),
-            Problem("/etc/ademcoach/ademcoach.toml", 156,
-                    "ring.pixel: unknown key; did you mean 'pixels'?"),
-        ], lang, kept=True)
+        text = "[pacer]\nexhale_s = 40\n\n[ring]\npixel = 24\n"  # two slips, as checked
+        try:
+            validate(tomllib.loads(text), "/etc/ademcoach/ademcoach.toml", text)
+        except ConfigError as exc:
+            return config_error_view(exc.problems, lang, kept=True)
     coach = Coach(settings, programme, 0.0, today_min=4.0)
     if screen == "idle":
         return coach.view(0.0)

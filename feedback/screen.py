@@ -21,6 +21,7 @@ import pygame  # noqa: E402
 from feedback import i18n
 from feedback.fonts import Font
 from feedback.view import View, in_sync, minutes, tips
+from feedback.words import said
 
 BG = (10, 12, 18)
 PANEL = (28, 32, 42)
@@ -599,11 +600,12 @@ class Screen:
                        align="center")
 
     def _plain(self, v: View, problem) -> str:
-        """A config problem as a person reads it: file name, line, then the message."""
+        """A config problem as a person reads it: file name, line, then the message, in
+        the screen's language (key names and values as the file writes them)."""
         path = getattr(problem, "path", None)
         if path is None:
-            return str(problem)
+            return said(problem, v.lang)
         where = os.path.basename(path)
         if problem.line:
             where += ", " + self._t(v, "config.line", line=problem.line)
-        return f"{where}: {problem.message}"
+        return f"{where}: {said(problem.message, v.lang)}"

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from feedback.config import Problem
+from feedback.words import Say
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
@@ -52,3 +55,26 @@ def sim_config(repo, tmp_path):
     path = tmp_path / "ademcoach.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# Every config problem carries its Dutch, for the unit's screen (feedback/words.py): a
+# test during which one is made without it fails, whatever the test is about.
+_plain_problems: list[str] = []
+
+
+def _problem_init(init):
+    def checked(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if not isinstance(self.message, Say):
+            _plain_problems.append(str(self))
+    return checked
+
+
+Problem.__init__ = _problem_init(Problem.__init__)
+
+
+@pytest.fixture(autouse=True)
+def _config_problems_are_said_in_dutch():
+    before = len(_plain_problems)
+    yield
+    assert _plain_problems[before:] == [], "a config problem without its Dutch"

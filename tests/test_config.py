@@ -1,6 +1,8 @@
 import pytest
+from words_check import assert_dutch
 
 from feedback.config import ConfigError, defaults, load_config, validate
+from feedback.words import Say, said, say
 
 
 def write(tmp_path, text, name="ademcoach.toml"):
@@ -28,88 +30,88 @@ def test_missing_keys_take_defaults(tmp_path):
     assert s.source.endswith("ademcoach.toml")
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("[pacer]\nexhale_s = 40\n", ":2: pacer.exhale_s = 40: must be between 2 and 20 seconds"),
-        ("[pacer]\nexhale_s = \"long\"\n", ":2: pacer.exhale_s = 'long': must be a number"),
-        ("[pacer]\nexhal_s = 6\n", ":2: pacer.exhal_s: unknown key; did you mean 'exhale_s'?"),
-        ("[pacr]\nexhale_s = 6\n", ":1: [pacr]: unknown section; did you mean 'pacer'?"),
-        ("[ring]\npixels = 12.5\n", ":2: ring.pixels = 12.5: must be a whole number"),
-        ("[ring]\npixels = 100\n", "ring.pixels = 100: must be between 12 and 60 pixels"),
-        ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
-        ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),
-        ("[patient]\ncode = \"Jan de Vries\"\n", "must be a pseudonymous code"),
-        ("[patient]\ndaily_minutes = 0\n",
-         ":2: patient.daily_minutes = 0: must be between 1 and 60 minutes"),
-        ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
-        ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",
-         "sensor.channels: lists 1 channel for 2 belts"),
-        ("[records]\ndata_dir = \"records/here\"\n",
-         ":2: records.data_dir = 'records/here': give a full path"),
-        ("[buttons]\nnext = 17\n", "buttons.next = 17: GPIO 17 is already used"),
-        ("[pacer\nx=1\n", ":1: TOML syntax:"),
-        ("[pacer]\nexhale_s = \n", ":2: TOML syntax:"),
-        ("", "the file is empty"),
-        ("   \n\n", "the file is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
-        (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
-        ("patient = 3\n", "patient: must be a section [patient]"),
-        ("[pacer]\nexhale_s = 6,5\n",
-         ":2: TOML syntax: exhale_s = 6,5: write a decimal point, not a comma (6.5)"),
-        ("[sound]\nenabled = True\n", ":2: TOML syntax: enabled = True: write true"),
-        ("[patient]\nlanguage = en\n",
-         ':2: TOML syntax: language = en: put text in double quotes: language = "en"'),
-        ("[pacer]\nexhale_s = 6.0\nexhale_s = 7.0\n",
-         ":3: TOML syntax: 'exhale_s' is given twice; keep one"),
-        ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0\", \"A0\"]\n",
-         ":3: sensor.channels = ['A0', 'A0']: the two belts share an ADC pin"),
-        ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0-A1\", \"A1\"]\n",
-         "the two belts share an ADC pin"),
-        ("[sensor]\ndata_rate = 8\n",
-         ":2: sensor.data_rate = 8: too slow for 1 belt(s) at sensor.rate_hz = 50"),
-        ("[buttons]\nbuzzer = 10\n",
-         ":2: buttons.buzzer = 10: GPIO 10 is already used by the LED ring's SPI bus 0"),
-        ("[buttons]\nstart_pause = 2\n",
-         "buttons.start_pause = 2: GPIO 2 is already used by the sensor's I2C bus 1 (SDA)"),
-        ("[ring]\nspi_bus = 2\n", ":2: ring.spi_bus = 2: must be between 0 and 1"),
-        ("[ring]\nspi_bus = 1\n[buttons]\nthird = 18\n",
-         ":4: buttons.third = 18: GPIO 18 is already used by the LED ring's SPI bus 1"),
-        ("[sensor]\naddress = 0x99\n",
-         ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
-        ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
-         ":4: buttons.next = 20: GPIO 20 is already used by the LED ring's SPI bus 1"),
-        ("[analysis]\npolarity = \"upside\"\n",
-         ":2: analysis.polarity = 'upside': must be one of 'normal', 'inverted', 'auto'"),
-        ("[analysis]\npolarity = [\"normal\", \"upside\"]\n",
-         "analysis.polarity = ['normal', 'upside']: item 2: must be one of"),
-        ("[pacer]\npattern = \"rate\"\nrate_bpm = 6\nhold_in_s = 5\nhold_out_s = 10\n",
-         ":5: pacer: 10 s a breath (6/min) at exhale:inhale 1.5, with 15 s of pauses, leaves "
-         "0.0 s to breathe in and 0.0 s out; at least 1 s in and 2 s out"),
-        ("[pacer]\npattern = \"rate\"\nrate_bpm = 20\nratio = 4\n",
-         ":4: pacer: 3 s a breath (20/min) at exhale:inhale 4, with 1 s of pauses, leaves "
-         "0.4 s to breathe in and 1.6 s out"),
-        ("[pacer]\nmode = \"adaptive\"\npattern = \"rate\"\nrate_bpm = 3\nratio = 3\n",
-         "pacer.max_exhale_s = 10: must not be shorter than the 14.2 s that pacer.rate_bpm "
-         "and ratio give (the adaptive pacer starts from it)"),
-        ("[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0\n",
-         ":2: pacer.start_ratio = 4: the progression would start at 3 s a breath (20/min) at "
-         "exhale:inhale 4, leaves 0.6 s to breathe in and 2.4 s out"),
-        ("[cues]\nslower = true\nslower = false",  # the last line without a newline
-         ":3: TOML syntax: 'slower' is given twice; keep one"),
-        ("[cues]\nslower = true\n[cues]\nbelly = true\n",
-         ":3: TOML syntax: section [cues] is given twice; keep one"),
-        ('[patient]\ncode = "abc', ":2: TOML syntax: Unterminated string"),
-        ("[ring]\npixels = 16.0\n", ":2: ring.pixels = 16.0: must be a whole number"),
-        ("[sensor]\ngain = 4\n", ":2: sensor.gain = 4: reads at most 1.024 V, but the belt "
-         "circuit swings over 0-3.3 V"),
-        ('[sensor]\nchannels = "A0"\n',
-         ":2: sensor.channels = 'A0': must be a list in square brackets: [\"A0\"]"),
-        ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
-         ":2: analysis.polarity: lists 2 values for 1 belt; give one for all belts or one "
-         "per belt"),
-    ],
-)
+BAD_FILES = [  # (file text, part of one of its problems)
+    ("[pacer]\nexhale_s = 40\n", ":2: pacer.exhale_s = 40: must be between 2 and 20 seconds"),
+    ("[pacer]\nexhale_s = \"long\"\n", ":2: pacer.exhale_s = 'long': must be a number"),
+    ("[pacer]\nexhal_s = 6\n", ":2: pacer.exhal_s: unknown key; did you mean 'exhale_s'?"),
+    ("[pacr]\nexhale_s = 6\n", ":1: [pacr]: unknown section; did you mean 'pacer'?"),
+    ("[ring]\npixels = 12.5\n", ":2: ring.pixels = 12.5: must be a whole number"),
+    ("[ring]\npixels = 100\n", "ring.pixels = 100: must be between 12 and 60 pixels"),
+    ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
+    ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),
+    ("[patient]\ncode = \"Jan de Vries\"\n", "must be a pseudonymous code"),
+    ("[patient]\ndaily_minutes = 0\n",
+     ":2: patient.daily_minutes = 0: must be between 1 and 60 minutes"),
+    ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
+    ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",
+     "sensor.channels: lists 1 channel for 2 belts"),
+    ("[records]\ndata_dir = \"records/here\"\n",
+     ":2: records.data_dir = 'records/here': give a full path"),
+    ("[buttons]\nnext = 17\n", "buttons.next = 17: GPIO 17 is already used"),
+    ("[pacer\nx=1\n", ":1: TOML syntax:"),
+    ("[pacer]\nexhale_s = \n", ":2: TOML syntax:"),
+    ("", "the file is empty"),
+    ("   \n\n", "the file is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
+    (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
+    ("patient = 3\n", "patient: must be a section [patient]"),
+    ("[pacer]\nexhale_s = 6,5\n",
+     ":2: TOML syntax: exhale_s = 6,5: write a decimal point, not a comma (6.5)"),
+    ("[sound]\nenabled = True\n", ":2: TOML syntax: enabled = True: write true"),
+    ("[patient]\nlanguage = en\n",
+     ':2: TOML syntax: language = en: put text in double quotes: language = "en"'),
+    ("[pacer]\nexhale_s = 6.0\nexhale_s = 7.0\n",
+     ":3: TOML syntax: 'exhale_s' is given twice; keep one"),
+    ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0\", \"A0\"]\n",
+     ":3: sensor.channels = ['A0', 'A0']: the two belts share an ADC pin"),
+    ("[sensor]\nbelts = [\"chest\", \"belly\"]\nchannels = [\"A0-A1\", \"A1\"]\n",
+     "the two belts share an ADC pin"),
+    ("[sensor]\ndata_rate = 8\n",
+     ":2: sensor.data_rate = 8: too slow for 1 belt(s) at sensor.rate_hz = 50"),
+    ("[buttons]\nbuzzer = 10\n",
+     ":2: buttons.buzzer = 10: GPIO 10 is already used by the LED ring's SPI bus 0"),
+    ("[buttons]\nstart_pause = 2\n",
+     "buttons.start_pause = 2: GPIO 2 is already used by the sensor's I2C bus 1 (SDA)"),
+    ("[ring]\nspi_bus = 2\n", ":2: ring.spi_bus = 2: must be between 0 and 1"),
+    ("[ring]\nspi_bus = 1\n[buttons]\nthird = 18\n",
+     ":4: buttons.third = 18: GPIO 18 is already used by the LED ring's SPI bus 1"),
+    ("[sensor]\naddress = 0x99\n",
+     ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
+    ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
+     ":4: buttons.next = 20: GPIO 20 is already used by the LED ring's SPI bus 1"),
+    ("[analysis]\npolarity = \"upside\"\n",
+     ":2: analysis.polarity = 'upside': must be one of 'normal', 'inverted', 'auto'"),
+    ("[analysis]\npolarity = [\"normal\", \"upside\"]\n",
+     "analysis.polarity = ['normal', 'upside']: item 2: must be one of"),
+    ("[pacer]\npattern = \"rate\"\nrate_bpm = 6\nhold_in_s = 5\nhold_out_s = 10\n",
+     ":5: pacer: 10 s a breath (6/min) at exhale:inhale 1.5, with 15 s of pauses, leaves "
+     "0.0 s to breathe in and 0.0 s out; at least 1 s in and 2 s out"),
+    ("[pacer]\npattern = \"rate\"\nrate_bpm = 20\nratio = 4\n",
+     ":4: pacer: 3 s a breath (20/min) at exhale:inhale 4, with 1 s of pauses, leaves "
+     "0.4 s to breathe in and 1.6 s out"),
+    ("[pacer]\nmode = \"adaptive\"\npattern = \"rate\"\nrate_bpm = 3\nratio = 3\n",
+     "pacer.max_exhale_s = 10: must not be shorter than the 14.2 s that pacer.rate_bpm "
+     "and ratio give (the adaptive pacer starts from it)"),
+    ("[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0\n",
+     ":2: pacer.start_ratio = 4: the progression would start at 3 s a breath (20/min) at "
+     "exhale:inhale 4, leaves 0.6 s to breathe in and 2.4 s out"),
+    ("[cues]\nslower = true\nslower = false",  # the last line without a newline
+     ":3: TOML syntax: 'slower' is given twice; keep one"),
+    ("[cues]\nslower = true\n[cues]\nbelly = true\n",
+     ":3: TOML syntax: section [cues] is given twice; keep one"),
+    ('[patient]\ncode = "abc', ":2: TOML syntax: Unterminated string"),
+    ("[ring]\npixels = 16.0\n", ":2: ring.pixels = 16.0: must be a whole number"),
+    ("[sensor]\ngain = 4\n", ":2: sensor.gain = 4: reads at most 1.024 V, but the belt "
+     "circuit swings over 0-3.3 V"),
+    ('[sensor]\nchannels = "A0"\n',
+     ":2: sensor.channels = 'A0': must be a list in square brackets: [\"A0\"]"),
+    ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
+     ":2: analysis.polarity: lists 2 values for 1 belt; give one for all belts or one "
+     "per belt"),
+]
+
+
+@pytest.mark.parametrize("text, expected", BAD_FILES)
 def test_bad_files_give_clear_messages(tmp_path, text, expected):
     p = write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
@@ -170,3 +172,59 @@ def test_polarity_can_be_given_per_belt(tmp_path):
     assert s.analysis.polarity == ["normal", "inverted"]
     an = BreathAnalyzer(s.sensor.belts, polarity=s.analysis.polarity)
     assert an.inverted == (False, True)
+
+
+@pytest.mark.parametrize("text, expected", BAD_FILES)
+def test_every_problem_is_also_said_in_dutch(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    for p in err.value.problems:
+        assert_dutch(p.message)
+
+
+@pytest.mark.parametrize("text, dutch", [
+    ("[pacer]\nexhale_s = 40\n", "pacer.exhale_s = 40: moet tussen 2 en 20 seconden liggen"),
+    ("[ring]\npixels = 12.5\n",
+     "ring.pixels = 12.5: moet een geheel getal tussen 12 en 60 pixels zijn"),
+    ("[pacer]\nexhal_s = 6\n", "pacer.exhal_s: onbekende instelling; bedoel je 'exhale_s'?"),
+    ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",
+     "sensor.channels: noemt 1 kanaal voor 2 banden; geef één kanaal per band"),
+    ("[pacer]\nexhale_s = 6,5\n",
+     "TOML-schrijfwijze: exhale_s = 6,5: schrijf een punt, geen komma (6.5)"),
+    ('[patient]\ncode = "abc', "TOML-schrijfwijze: de tekst is niet gesloten: een "
+     "aanhalingsteken ontbreekt"),
+    ("[pacer]\nexhale_s = 6 7\n", "TOML-schrijfwijze: na de waarde hoort niets meer op deze "
+     "regel (uitleg achter een #) (kolom 14)"),
+    ("[pacer]\ninhale_s = 10\nhold_in_s = 5\nexhale_s = 20\nhold_out_s = 10\n",
+     "pacer: 10 s in + 5 s pauze + 20 s uit + 10 s pauze = 45 s per ademhaling (1.3/min): "
+     "trager dan 3 ademhalingen/min"),
+])
+def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert any(dutch in said(p.message, "nl") for p in err.value.problems), [
+        said(p.message, "nl") for p in err.value.problems]
+
+
+@pytest.mark.parametrize("text", [
+    "[pacer\n", "[[exercise]\n", "x = [1, 2\n", "x = {a = 1\n", "x = 1 2\n", "x = \"a\\q\"\n",
+    "= 1\n", "x 1\n", "x = 1979-13-40\n", "x = {a = 1, a = 2}\n", "x = 'a\x01'\n",
+    "x = \"\\uD800\"\n", "a.b = 1\na = 2\n", "x = @\n",
+])
+def test_toml_syntax_is_said_in_dutch(tmp_path, text):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    (p,) = err.value.problems
+    assert p.message.startswith("TOML syntax: ")
+    assert_dutch(p.message)
+    assert said(p.message, "nl").startswith("TOML-schrijfwijze: ")
+
+
+def test_a_message_keeps_its_dutch_when_copied_or_pickled():
+    import copy
+    import pickle
+
+    m = say("{k}: must be {r}", "{k}: moet {r} zijn", k="a.b", r=Say("true", "waar"))
+    assert (m, m.nl) == ("a.b: must be true", "a.b: moet waar zijn")
+    for again in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
+        assert (again, again.nl) == (m, m.nl)

@@ -1,9 +1,11 @@
 from dataclasses import replace
 
 import pytest
+from words_check import assert_dutch
 
 from feedback.config import ConfigError, load_config
 from feedback.programme import SHIPPED, load_programme, programme_for
+from feedback.words import said
 
 GOOD_HEAD = '[programme]\nname_nl = "Test"\nname_en = "Test"\n'
 EX = '[[exercise]]\nid = "a{n}"\nname_nl = "A"\nname_en = "A"\nduration_s = 60\n'
@@ -60,6 +62,8 @@ def test_bad_programmes_give_clear_messages(tmp_path, text, expected):
     messages = [str(x) for x in err.value.problems]
     assert any(expected in m for m in messages), messages
     assert all(m.startswith(str(p)) for m in messages)
+    for x in err.value.problems:  # and each in Dutch, for the screen
+        assert_dutch(x.message)
 
 
 def test_unknown_programme_name_lists_the_available_ones(tmp_path):
@@ -171,6 +175,7 @@ def test_a_programme_that_is_a_directory_is_said_as_such(tmp_path):
         programme_for(load_config(cfg))
     assert str(err.value) == (f"{tmp_path / 'programs' / 'p_dir.toml'}: is a directory, "
                               "not a programme file")
+    assert said(err.value.problems[0].message, "nl") == "is een map, geen programmabestand"
     assert available(tmp_path) == ["clinic", "home"]
 
 
@@ -203,6 +208,7 @@ def test_an_exercise_whose_pacing_cannot_run_as_written_is_a_problem(tmp_path, e
         programme_for(load_config(cfg))
     assert len(err.value.problems) == 1
     assert str(err.value.problems[0]).startswith(f"{prog}{expected}")
+    assert_dutch(err.value.problems[0].message)
 
 
 @pytest.mark.parametrize("main", ['[pacer]\nmode = "off"\n', '[pacer]\nmode = "adaptive"\n',

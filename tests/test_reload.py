@@ -123,8 +123,8 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     assert coach.settings is good
     view = coach.view(2.0)
     line = next(i for i, x in enumerate(cfg.read_text().splitlines(), 1) if "exhale_s = 40" in x)
-    assert view.notice == (f"Nieuwe instellingen niet gebruikt: fout in ademcoach.toml regel "
-                           f"{line} (pacer.exhale_s); zie ademcoach check-config")
+    assert view.notice == (f"Nieuwe instellingen niet gebruikt: ademcoach.toml regel {line}: "
+                           "pacer.exhale_s = 40: moet tussen 2 en 20 seconden liggen")
     # it stays while the file is wrong (it went after 30 s), whatever else comes and goes
     coach.show_notice("De ledring werkt niet; volg het scherm", 50.0, "unit", lasting=True)
     coach.show_notice(None, 60.0, "unit")
@@ -141,12 +141,11 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     edit(cfg, "exhale_s = 40", "exhale_s = 8.0")
     coach.on_reload(w.poll(3.0), 3.0)
     assert coach.view(3.5).notice is None
-    coach.settings.patient["language"] = "en"  # in English the rule is said in full
+    coach.settings.patient["language"] = "en"  # the same, in English
     edit(cfg, "exhale_s = 8.0", "exhale_s = 41")
     coach.on_reload(w.poll(4.0), 4.0)
-    assert coach.view(4.5).notice == ("New settings not used: ademcoach.toml:"
-                                      f"{line}: pacer.exhale_s = 41: must be between 2 and 20 "
-                                      "seconds")
+    assert coach.view(4.5).notice == (f"New settings not used: ademcoach.toml line {line}: "
+                                      "pacer.exhale_s = 41: must be between 2 and 20 seconds")
     edit(cfg, "exhale_s = 41", "exhale_s = 8.0")
     coach.on_reload(w.poll(5.0), 5.0)
     coach.feed(Breath(

@@ -386,3 +386,34 @@ def test_a_notice_leaves_the_summary_headers_readable_at_480x320(rows, lang):
                                                         "ratio", "holds", "cues", "in_sync")}
     rects = [r for t, r in screen.texts if t in heads]
     assert len(rects) == 7 and min(r.h for r in rects) >= 12
+
+
+@pytest.mark.parametrize("size", [(480, 320), (800, 480)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_config_screen_says_the_rules_in_its_language(tmp_path, size):
+    """A rejected config on the Dutch screen: the rule itself in Dutch (it was English,
+    under a Dutch title), key names and values as the file writes them; English on the
+    English screen, as check-config says it."""
+    from words_check import english_left
+
+    from feedback.config import ConfigError, load_config
+    from feedback.view import config_error_view
+
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text("[pacer]\nexhale_s = 40\n\n[sensor]\nbelts = [\"chest\", \"belly\"]\n"
+                   "[ring]\npixel = 24\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    err2 = pytest.raises(ConfigError, load_config, cfg.with_name("missing.toml"))
+    drawn = {}
+    for lang in ("nl", "en"):
+        screen = Screen(size)
+        screen.draw(config_error_view([*err.value.problems, *err2.value.problems][:4], lang))
+        assert_texts_fit(screen, size)
+        drawn[lang] = " ".join(t for t, _r in screen.texts)
+    assert ("ademcoach.toml, regel 2: pacer.exhale_s = 40: moet tussen 2 en 20 seconden "
+            "liggen") in drawn["nl"]
+    assert "sensor.channels: noemt 1 kanaal voor 2 banden" in drawn["nl"]
+    assert "missing.toml: dit bestand bestaat niet" in drawn["nl"]
+    assert not english_left(drawn["nl"]), english_left(drawn["nl"])
+    assert ("ademcoach.toml, line 2: pacer.exhale_s = 40: must be between 2 and 20 "
+            "seconds") in drawn["en"]

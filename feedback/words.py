@@ -1,0 +1,109 @@
+"""Messages in two languages: the English a technician reads, and the Dutch on the screen.
+
+A config problem is said in English by ``ademcoach check-config`` and in the journal, and
+in the screen's language on the unit. ``Say`` is the English text itself (a ``str``, so
+every place that prints or compares a message works unchanged) and carries its Dutch in
+``nl``. ``say`` fills an English and a Dutch template from the same parts, each part in
+its own language::
+
+    say("{key} = {v}: {rule}", "{key} = {v}: {rule}", key=..., v=..., rule=rule)
+
+Key names, values and file names stay as the file writes them (``pacer.exhale_s``,
+``0.5``, ``true``) in both languages: that is what the therapist must type.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class Say(str):
+    """English text (the string itself) that also knows its Dutch (``nl``)."""
+
+    nl: str
+
+    def __new__(cls, en: str, nl: str):
+        obj = super().__new__(cls, en)
+        obj.nl = str(nl)
+        return obj
+
+    def __getnewargs__(self):  # (pickle and copy: both languages)
+        return str(self), self.nl
+
+    def said(self, lang: str) -> str:
+        return self.nl if lang == "nl" else str(self)
+
+
+def dutch(text) -> str:
+    """The Dutch of ``text``: its ``nl`` if it has one, else the text as it is."""
+    return getattr(text, "nl", None) or str(text)
+
+
+def said(text, lang: str) -> str:
+    """``text`` in ``lang``: Dutch where it has Dutch, else as it is."""
+    return dutch(text) if lang == "nl" else str(text)
+
+
+def say(en: str, nl: str, **parts) -> Say:
+    """``en`` and ``nl`` formatted with ``parts``, each part in the template's language."""
+    return Say(en.format(**{k: str(v) for k, v in parts.items()}),
+               nl.format(**{k: dutch(v) for k, v in parts.items()}))
+
+
+def plural(count: int, en: str, nl: str, en_many: str | None = None,
+           nl_many: str | None = None) -> Say:
+    """``count`` and a noun in both languages: 1 belt / 2 belts, 1 band / 2 banden."""
+    one = count == 1
+    return Say(f"{count} {en if one else en_many or en + 's'}",
+               f"{count} {nl if one else nl_many or nl + 'en'}")
+
+
+UNITS = {  # a rule's unit, as each language says it
+    "seconds": "seconden", "minutes": "minuten", "breaths/min": "ademhalingen/min",
+    "breaths": "ademhalingen", "pixels": "pixels", "frames/s": "beelden/s",
+    "samples/s": "metingen/s", "days": "dagen", "MB": "MB",
+}
+
+
+def unit(name: str) -> Say:
+    return Say(name, UNITS.get(name, name))
+
+
+# TOML's own syntax messages (Python's tomllib), in Dutch; any other stays English.
+_TOML_NL = [
+    (r"Invalid statement", "ongeldige regel"),
+    (r"Expected newline or end of document after a statement",
+     "na de waarde hoort niets meer op deze regel (uitleg achter een #)"),
+    (r"Expected '=' after a key in a key/value pair", "na de naam hoort een = en een waarde"),
+    (r"Expected '\]' at the end of a table declaration", "] ontbreekt na de naam van de sectie"),
+    (r"Expected '\]\]' at the end of an array declaration", "]] ontbreekt na [[ en de naam"),
+    (r"Expected (.+)", r"hier hoort \1"),
+    (r"Found invalid character (.+)", r"ongeldig teken \1"),
+    (r"Cannot declare (.+) twice", r"\1 staat er twee keer"),
+    (r"Cannot overwrite a value", "deze waarde staat er al"),
+    (r"Cannot mutate immutable namespace (.+)", r"\1 kan hier niet meer worden aangevuld"),
+    (r"Cannot redefine namespace (.+)", r"\1 staat er al"),
+    (r"Invalid initial character for a key part",
+     "een naam moet met een letter, cijfer, _ of - beginnen"),
+    (r"Unclosed array", "de lijst is niet gesloten: ] ontbreekt"),
+    (r"Unclosed inline table", "de tabel is niet gesloten: } ontbreekt"),
+    (r"Duplicate inline table key (.+)", r"\1 staat twee keer in de tabel"),
+    (r"Unescaped '\\' in a string", "een backslash in tekst moet dubbel"),
+    (r"Invalid hex value", "ongeldige hexadecimale waarde"),
+    (r"Escaped character is not a Unicode scalar value", "ongeldig Unicode-teken"),
+    (r"Unterminated string", "de tekst is niet gesloten: een aanhalingsteken ontbreekt"),
+    (r"Illegal character (.+)", r"ongeldig teken \1"),
+    (r"Invalid date or datetime", "ongeldige datum of tijd"),
+    (r"Invalid value", "ongeldige waarde: zet tekst tussen aanhalingstekens, schrijf een "
+                       "getal met een punt en ja/nee als true/false"),
+]
+
+
+def toml_dutch(message: str) -> str:
+    """A tomllib syntax message in Dutch (the English one if it is not known)."""
+    for pattern, nl in _TOML_NL:
+        m = re.fullmatch(pattern, message)
+        if m:
+            return m.expand(nl) if m.groups() else nl
+    return message
+
