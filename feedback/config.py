@@ -538,7 +538,7 @@ def rate_problem(rate_bpm: float, ratio: float, hold_in_s: float,
                "{i} s to breathe in and {e} s out; at least {i_min} s in and {e_min} s out: "
                "give a slower rate, shorter pauses or a ratio nearer 1",
                "{period} s per ademhaling ({rate}/min) bij uit:in {ratio}{pauses} laat "
-               "{i} s om in te ademen en {e} s om uit te ademen; minstens {i_min} s in en "
+               "{i} s over om in te ademen en {e} s om uit te ademen; minstens {i_min} s in en "
                "{e_min} s uit: geef een trager tempo, kortere pauzes of een verhouding "
                "dichter bij 1",
                period=f"{60.0 / rate_bpm:.3g}", rate=f"{rate_bpm:.3g}", ratio=f"{ratio:.3g}",

@@ -238,7 +238,7 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
             problems.append(Problem(path, lines.get(("programme", None)),
                                     say("programme.{k}: missing; give the programme's shown "
                                         "name", "programme.{k}: ontbreekt; geef de naam die "
-                                        "het scherm van het programma toont", k=k)))
+                                        "het scherm voor het programma toont", k=k)))
     raw = data.get("exercise", [])
     if not isinstance(raw, list) or not raw:
         problems.append(Problem(path, None, Say(
