@@ -703,6 +703,18 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     return out
 
 
+def language_in(path) -> str:
+    """The screen language a config file asks for, as far as it can be read ("nl" when it
+    cannot): the language of the screen that says what is wrong with the file."""
+    try:
+        data, _text = parse_toml(path)
+    except ConfigError:
+        return "nl"
+    patient = data.get("patient")
+    language = patient.get("language") if isinstance(patient, dict) else None
+    return language if language in LANGUAGES else "nl"
+
+
 def defaults() -> Settings:
     """The effective settings of an empty config: every key at its default."""
     s = validate({}, "<defaults>")

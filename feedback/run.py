@@ -15,7 +15,7 @@ import queue
 import sys
 import time
 
-from feedback.config import ConfigError
+from feedback.config import ConfigError, language_in
 from feedback.errors import BadInput, HardwareError
 
 log = logging.getLogger("ademcoach")
@@ -104,11 +104,13 @@ def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
 
 
 class ConfigProblem:
-    """A bad config at start, as the config error screen shows it."""
+    """A bad config at start, as the config error screen shows it: in the language the
+    file asks for, if that much of it can be read (else Dutch)."""
 
     errors = (ConfigError,)
 
-    def __init__(self, error):
+    def __init__(self, error, path=None):
+        self.path = path
         self.update(error)
 
     def update(self, error) -> None:
@@ -120,7 +122,8 @@ class ConfigProblem:
             for line in said:
                 log.error("config: %s", line)
         self.title = f"config error in {error.problems[0].path}"
-        self.view = config_error_view(error.problems, "nl", kept=False)
+        lang = language_in(self.path) if self.path is not None else "nl"
+        self.view = config_error_view(error.problems, lang, kept=False)
 
 
 class PartProblem:
@@ -166,7 +169,7 @@ def cmd_run(args) -> int:
                 from feedback.config import defaults
 
                 display = ReopeningDisplay(lambda: Display.open(defaults()), MonotonicClock())
-            settings, programme = wait_until_fixed(ConfigProblem(exc),
+            settings, programme = wait_until_fixed(ConfigProblem(exc, path),
                                                    lambda: load_all(path), display)
         clock = make_clock(args.sim, args.speed, headless)
         duration = args.duration

@@ -10,7 +10,7 @@ from device.bus import not_a_pi
 from feedback import events as ev
 from feedback.cli import main
 from feedback.clock import VirtualClock
-from feedback.config import ConfigError
+from feedback.config import ConfigError, load_config
 from feedback.reload import load_all
 from feedback.run import open_session
 
@@ -616,7 +616,6 @@ def test_systemctl_status_shows_the_exercise_and_a_belt_fault_when_they_change(
 def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, caplog):
     import logging
 
-    from feedback.config import load_config
     from feedback.run import ConfigProblem, wait_until_fixed
 
     cfg = tmp_path / "bad.toml"
@@ -641,6 +640,26 @@ def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, capl
     logged = [r.getMessage() for r in caplog.records]
     assert logged == [f"config: {cfg}:2: pacer.exhale_s = 40: must be between 2 and 20 seconds",
                       f"config: {cfg}:2: pacer.exhale_s = 41: must be between 2 and 20 seconds"]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ('[patient]\nlanguage = "en"\n[pacer]\nexhale_s = 40\n', "en"),
+    ('[patient]\nlanguage = "en"\n[pacer]\nexhale_s = 4,5\n', "nl"),  # (not readable)
+    ('[patient]\nlanguage = "fr"\n[pacer]\nexhale_s = 40\n', "nl"),
+    ("[pacer]\nexhale_s = 40\n", "nl"),
+])
+def test_the_config_screen_at_start_speaks_the_language_the_file_asks_for(tmp_path, text,
+                                                                          lang):
+    """An English-speaking patient's unit with a slip in its file said what was wrong in
+    Dutch; it follows patient.language when that much of the file can be read."""
+    from feedback.run import ConfigProblem
+
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    view = ConfigProblem(err.value, cfg).view
+    assert view.lang == lang and view.screen == "config"
 
 
 def test_a_unit_left_on_over_midnight_counts_the_session_for_the_day_it_began(
