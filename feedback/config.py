@@ -388,6 +388,11 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
                                                    "TOML-instellingen in"))])
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # (tomllib reads nested lists and tables by recursion)
+        raise ConfigError([Problem(path, _deepest_line(text), Say(
+            "TOML syntax: lists or tables nested too deeply (brackets inside brackets)",
+            "TOML-schrijfwijze: lijsten of tabellen te diep in elkaar (haken binnen "
+            "haken)"))]) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -402,6 +407,17 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
         raise ConfigError([Problem(path, line, say("TOML syntax: {t}", "TOML-schrijfwijze: {t}",
                                                    t=told))]) from None
     return data, text
+
+
+def _deepest_line(text: str, deep: int = 50) -> int | None:
+    """The first line where brackets nest ``deep`` levels (strings not told apart)."""
+    depth = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            depth += (ch in "[{") - (ch in "]}")
+            if depth >= deep:
+                return n
+    return None
 
 
 def _syntax_hint(source: str, msg: str) -> Say | None:
@@ -454,6 +470,8 @@ def validate_table(
         ok, err = rule.check(value)
         if err:
             shown = rule.show(value)
+            if len(shown) > 60:  # (a long list or text: its start says which)
+                shown = shown[:57] + "..."
             problems.append(Problem(path, line, say("{k} = {v}: {err}", "{k} = {v}: {err}",
                                                     k=f"{label}.{key}", v=shown, err=err)))
         else:

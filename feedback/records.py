@@ -304,14 +304,15 @@ class Records:
             self._drop_conn = True
             self._cv.notify()
 
-    def close(self, timeout: float = 10.0) -> int:
-        """End the open session, write what is left, stop the writer (waiting longer than
-        SQLite waits for a lock another process holds, a report or a wipe reading the
-        records, and less than systemd waits for the stop, so the loss is still logged).
+    def close(self, reason: str = "closed", timeout: float = 10.0) -> int:
+        """End the open session (with ``reason``), write what is left, stop the writer
+        (waiting longer than SQLite waits for a lock another process holds, a report or a
+        wipe reading the records, and less than systemd waits for the stop, so the loss is
+        still logged).
         Returns how many acknowledged events could not be stored (0 normally); they are
         lost with the program, and the log says how many and why."""
         if self._current is not None:
-            self.end_session("closed")
+            self.end_session(reason)
         with self._cv:
             self._stop = True
             self._cv.notify()

@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback.config import ConfigError, Section, Settings, load_config
+from feedback.config import ConfigError, Problem, Section, Settings, load_config
 from feedback.programme import Programme, find, programme_for
+from feedback.words import say
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,12 @@ class ConfigWatcher:
             for p in exc.problems:
                 log.warning("config not applied: %s", p)
             return Rejected(exc)
+        except Exception as exc:  # a file no check foresaw must not stop the unit
+            log.exception("config not applied: checking %s failed", self.path)
+            return Rejected(ConfigError([Problem(os.fspath(self.path), None, say(
+                "could not be checked ({e}); the journal has the details",
+                "kon niet worden gecontroleerd ({e}); het logboek heeft de details",
+                e=type(exc).__name__))]))
         restart: list[str] = []
         if self.current is not None:
             settings, restart = keep_restart_keys(settings, self.current)

@@ -236,6 +236,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     events_file = None
     records = None
     display_problem = None
+    ended = "closed"  # the record's end reason, unless the session itself ends it
     try:
         if not headless and display is None:
             colours = (lambda: parts.spi.last) if parts.simulated else None
@@ -285,10 +286,14 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                                                    detail=display_problem))
         if isinstance(display, ReopeningDisplay):
             display.on_change = lambda problem: _display_changed(session, problem)
-        yield session
+        try:
+            yield session
+        except Exception:
+            ended = "error"  # not a stop the user made (the journal has the error)
+            raise
     finally:
         if records is not None:
-            records.close()
+            records.close(ended)
         if events_file is not None:
             try:
                 events_file.close()

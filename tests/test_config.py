@@ -31,6 +31,11 @@ def test_missing_keys_take_defaults(tmp_path):
 
 
 BAD_FILES = [  # (file text, part of one of its problems)
+    ("[pacer]\nx = " + "[" * 3000 + "]" * 3000 + "\n",  # (a RecursionError, a traceback)
+     ":2: TOML syntax: lists or tables nested too deeply"),
+    ("[pacer]\nexhale_s = [" + "1, " * 100 + "1]\n",  # a long value: its start is said
+     ":2: pacer.exhale_s = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,...: must "
+     "be a number"),
     ("[pacer]\nexhale_s = 40\n", ":2: pacer.exhale_s = 40: must be between 2 and 20 seconds"),
     ("[pacer]\nexhale_s = \"long\"\n", ":2: pacer.exhale_s = 'long': must be a number"),
     ("[pacer]\nexhal_s = 6\n", ":2: pacer.exhal_s: unknown key; did you mean 'exhale_s'?"),

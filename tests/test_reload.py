@@ -55,12 +55,38 @@ def test_a_bad_file_is_rejected_and_the_last_good_config_stays(cfg):
 
 
 @pytest.mark.parametrize("content", ["", "[pacer\n", "\x00\x01binary",
-                                     "[programme]\nname = \"x\"\n"])
+                                     "[programme]\nname = \"x\"\n",
+                                     # nested past Python's recursion limit: it crashed the
+                                     # running unit with a RecursionError
+                                     "[pacer]\nx = " + "[" * 3000 + "]" * 3000 + "\n",
+                                     "[pacer]\nx = " + "{a = " * 3000 + "1" + "}" * 3000])
 def test_garbage_or_unknown_programme_is_rejected(cfg, content):
     w = ConfigWatcher(cfg, load_config(cfg))
     cfg.write_bytes(content.encode())
     os.utime(cfg, ns=(1, 10**18))
     assert isinstance(w.poll(1.0), Rejected)
+
+
+def test_a_file_no_check_foresaw_is_rejected_and_the_unit_runs_on(cfg, monkeypatch, caplog):
+    """Whatever checking a changed file raises, the running unit keeps its settings and
+    says so on screen (in Dutch too) and in the journal, with the traceback."""
+    from feedback import reload
+    from feedback.words import said
+
+    good = load_config(cfg)
+    w = ConfigWatcher(cfg, good)
+
+    def broken(path):  # (a fault injected into the checking, not a file's content)
+        raise MemoryError
+
+    monkeypatch.setattr(reload, "load_all", broken)
+    edit(cfg, "exhale_s = 6.0", "exhale_s = 7.0")
+    r = w.poll(1.0)
+    assert isinstance(r, Rejected) and w.current is good
+    (p,) = r.error.problems
+    assert str(p) == f"{cfg}: could not be checked (MemoryError); the journal has the details"
+    assert said(p.message, "nl").startswith("kon niet worden gecontroleerd (MemoryError)")
+    assert "Traceback" in caplog.text
 
 
 def test_restart_only_keys_are_reported_and_not_applied(cfg):

@@ -642,6 +642,29 @@ def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, capl
                       f"config: {cfg}:2: pacer.exhale_s = 41: must be between 2 and 20 seconds"]
 
 
+def test_a_session_ended_by_an_unexpected_error_is_not_recorded_as_closed(config):
+    """The record's end reason said "closed" (the window closed, q, Ctrl-C) when the
+    program stopped on an error; it says "error" now, and what came before is kept."""
+    import sqlite3
+
+    settings, programme = load_all(config)
+
+    def broken(due):  # (a fault injected 20 s in: any error the loop does not expect)
+        raise RuntimeError("injected")
+
+    with pytest.raises(RuntimeError, match="injected"), open_session(
+            settings, programme, config, sim="calm", clock=VirtualClock(), duration=60,
+            status=False) as session:
+        session.loop.add("broken", broken, first=session.t0 + 20.0)
+        session.run()
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        (reason, breaths), = conn.execute(
+            "SELECT end_reason, (SELECT COUNT(*) FROM breaths) "
+            "FROM sessions").fetchall()
+    assert reason == "error" and breaths >= 2
+
+
 @pytest.mark.parametrize("text, lang", [
     ('[patient]\nlanguage = "en"\n[pacer]\nexhale_s = 40\n', "en"),
     ('[patient]\nlanguage = "en"\n[pacer]\nexhale_s = 4,5\n', "nl"),  # (not readable)
