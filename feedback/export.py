@@ -39,6 +39,7 @@ from feedback.store import (
     DB_NAME,
     SIMULATED,
     StorageError,
+    cannot_write,
     complete_sessions,
     connect,
     copy_db,
@@ -49,6 +50,7 @@ from feedback.store import (
     is_damaged,
     mark_exported,
     note_of,
+    readable_copy,
     shred,
     shred_db,
 )
@@ -163,23 +165,13 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         db = data_dir / DB_NAME
         copied: list[int] = []  # sessions now complete on the stick (store.purge)
         if db.exists():
-            src = sqlite3.connect(db)
-            dst = sqlite3.connect(tmp / DB_NAME)
-            damaged = False
             try:
-                src.backup(dst)  # copies pages without reading them: check the copy
-                damaged = dst.execute("PRAGMA integrity_check(1)").fetchone()[0] != "ok"
-                if not damaged:
-                    copied = complete_sessions(dst)
+                copied, damaged = _copy_records(db, tmp / DB_NAME)
             except sqlite3.DatabaseError as exc:
-                if not is_damaged(exc):
+                if not cannot_write(exc):
                     raise
-                dst.close()  # a damaged file goes as it is, for recovery
-                copy_db(db, tmp / DB_NAME)
-                damaged = True
-            finally:
-                dst.close()
-                src.close()
+                with readable_copy(db) as copy:  # a read-only card: from a copy
+                    copied, damaged = _copy_records(copy, tmp / DB_NAME)
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
@@ -212,6 +204,26 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     print(f"exported {len(sessions)} sessions to {final}")
     _mark_exported(data_dir, copied, kept)
     return sessions
+
+
+def _copy_records(db: Path, dst_path: Path) -> tuple[list[int], bool]:
+    """Copy the database ``db`` to ``dst_path``; returns (the sessions now complete in the
+    copy, whether ``db`` is damaged). A damaged one goes as it is, for recovery."""
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(dst_path)
+    try:
+        src.backup(dst)  # copies pages without reading them: check the copy
+        if dst.execute("PRAGMA integrity_check(1)").fetchone()[0] == "ok":
+            return complete_sessions(dst), False
+    except sqlite3.DatabaseError as exc:
+        if not is_damaged(exc):
+            raise
+        dst.close()  # (a file SQLite cannot copy at all: the file itself)
+        copy_db(db, dst_path)
+    finally:
+        dst.close()
+        src.close()
+    return [], True
 
 
 def _mark_exported(data_dir: Path, sessions: list[int], kept: list[Path]) -> None:

@@ -33,12 +33,14 @@ from feedback.store import (
     DB_NAME,
     SIMULATED,
     StorageError,
+    cannot_write,
     connect,
     damaged_files,
     default_data_dir,
     is_damaged,
     migrate,
     note_of,
+    readable_copy,
     salvage,
     set_aside_at,
 )
@@ -573,6 +575,22 @@ def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
     return _load(mem, since, patient, lang)
 
 
+def _read_records(db: Path, since, patient, lang: str, warnings: list[str],
+                  copied: bool = False) -> list[Session]:
+    """The sessions in ``db``: through a copy where nothing can be written beside it (a
+    read-only card), and what can still be read of a damaged one (said in ``warnings``)."""
+    try:
+        return _load(connect(db, create=False), since, patient, lang)
+    except (sqlite3.Error, StorageError) as exc:
+        if cannot_write(exc) and not copied:
+            with readable_copy(db) as copy:
+                return _read_records(copy, since, patient, lang, warnings, copied=True)
+        if not is_damaged(exc):
+            raise AdemError(f"{db}: cannot read the records: {exc}") from None
+        warnings.append(say("damaged_now", lang))
+        return _read_damaged(db, since, patient, lang)
+
+
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None,
                  lang: str = "en", config_dir: Path | None = None) -> list[Session]:
@@ -586,13 +604,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     sessions: list[Session] = []
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
     if records_exist(db, "read", "report"):
-        try:
-            sessions = _load(connect(db, create=False), since, patient, lang)
-        except (sqlite3.Error, StorageError) as exc:
-            if not is_damaged(exc):
-                raise AdemError(f"{db}: cannot read the records: {exc}") from None
-            sessions = _read_damaged(db, since, patient, lang)
-            warnings.append(say("damaged_now", lang))
+        sessions = _read_records(db, since, patient, lang, warnings)
     today = today or report_date()
     days = day_rows(sessions, since, today)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)

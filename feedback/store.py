@@ -126,6 +126,24 @@ def is_damaged(exc: BaseException) -> bool:
             and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
 
 
+def cannot_write(exc: BaseException) -> bool:
+    """Is ``exc`` SQLite unable to write beside the database (a read-only directory or
+    card), which it must to open a WAL database even for reading?"""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN")
+
+
+@contextlib.contextmanager
+def readable_copy(db_path) -> Iterator[Path]:
+    """A copy of the database with its WAL in a temporary directory, deleted after: for
+    reading records where nothing can be written (an SD card gone read-only), which is
+    just when they must be taken off the unit."""
+    with tempfile.TemporaryDirectory(prefix="ademcoach-read-") as tmp:
+        copy = Path(tmp) / Path(db_path).name
+        copy_db(db_path, copy)
+        yield copy
+
+
 # --- where the records live -----------------------------------------------------------
 
 
@@ -162,6 +180,9 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
     if not create and not os.path.exists(db_path):
         raise StorageError(f"{db_path}: no records yet")
     conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    # A damaged byte in a text (a stored config, a name) reads as U+FFFD instead of
+    # stopping every report and export of the records with a decoding error.
+    conn.text_factory = _text
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -176,6 +197,10 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def rollback(conn: sqlite3.Connection) -> None:

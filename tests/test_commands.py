@@ -217,3 +217,49 @@ def test_export_without_permission_on_the_records_names_export(unit, tmp_path, c
     assert f"{patient}: no permission to read the records" in err
     assert err.rstrip().endswith("sudo -u ademcoach ademcoach export")
     assert list(stick.iterdir()) == []
+
+
+def test_records_on_a_card_gone_read_only_can_still_be_reported_and_exported(
+        tmp_path, tmpfs, capsys, monkeypatch):
+    """SQLite must write beside a WAL database even to read it: on a card gone read-only
+    report and export said "attempt to write a readonly database" and took nothing off
+    the unit, just when the records must be rescued. They read a copy now."""
+    monkeypatch.delenv("ADEMCOACH_CONFIG", raising=False)
+    data = tmpfs / "data"
+    _session(data, "AB12")
+    _session(data, "AB12")
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    assert main(["report", "--out", str(tmp_path / "out"), "--config", str(cfg)]) == 0
+    assert "2 sessions" in capsys.readouterr().out
+    assert len((tmp_path / "out" / "sessions.csv").read_text().splitlines()) == 3
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (export,) = stick.iterdir()
+    assert _count(export) == 2
+    assert "could not note this export" in capsys.readouterr().err
+    subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+
+
+def test_a_damaged_byte_in_a_stored_text_does_not_stop_report_or_export(unit, tmp_path,
+                                                                        capsys):
+    """One byte that is not UTF-8 in a stored config (the database itself intact) stopped
+    every report and export with a decoding error: the records were stuck on the unit."""
+    patient, cfg = unit
+    db = patient / DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sessions SET config = CAST(? AS TEXT)", (b"[pacer]\xff\n",))
+    conn.execute("UPDATE sessions SET patient_code = CAST(? AS TEXT)", (b"AB\xfe2",))
+    conn.commit()
+    conn.close()
+    assert main(["report", "--out", str(tmp_path / "out"), "--config", str(cfg)]) == 0
+    assert "AB\ufffd2" in (tmp_path / "out" / "sessions.csv").read_text(encoding="utf-8")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (export,) = stick.iterdir()
+    assert _count(export) == 1
