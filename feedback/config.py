@@ -121,7 +121,8 @@ class Choice(Rule):
     hex: bool = False  # say the numbers as 0x48 (I2C addresses)
 
     def check(self, value):
-        if isinstance(value, bool) or value not in self.choices:
+        # (of the same type: 72.0 equals 0x48 but is no I2C address, and was taken)
+        if not any(type(value) is type(c) and value == c for c in self.choices):
             listed = ", ".join(self.show(c) for c in self.choices)
             return None, say("must be one of {listed}", "moet een van deze zijn: {listed}",
                              listed=listed)

@@ -80,6 +80,10 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[ring]\nspi_bus = 2\n", ":2: ring.spi_bus = 2: must be between 0 and 1"),
     ("[ring]\nspi_bus = 1\n[buttons]\nthird = 18\n",
      ":4: buttons.third = 18: GPIO 18 is already used by the LED ring's SPI bus 1"),
+    ("[sensor]\naddress = 72.0\n",  # (passed, and hw-check failed with a traceback)
+     ":2: sensor.address = 72.0: must be one of 0x48, 0x49, 0x4a, 0x4b"),
+    ("[sensor]\ngain = 1.0\n", ":2: sensor.gain = 1.0: must be one of 1, 2, 4, 8, 16"),
+    ("[sensor]\ndata_rate = true\n", ":2: sensor.data_rate = true: must be one of 8, 16,"),
     ("[sensor]\naddress = 0x99\n",
      ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
     ("[ring]\nspi_bus = 1\n[buttons]\nnext = 20\n",
