@@ -9,6 +9,7 @@ stay where they were.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -55,3 +56,24 @@ class Font:
         k = self._k
         return pygame.transform.smoothscale(img, (max(-(-r.width // k), 1),
                                                   max(-(-r.height // k), 1)))
+
+
+def save_png(surface: pygame.Surface, path) -> None:
+    """Write ``surface`` to ``path`` as PNG, whole or not at all. ``pygame.image.save``
+    reports no write error: on a full disk it left a cut-off file and the command said
+    it was written. The bytes go through Python (which raises) to a temporary file that
+    replaces ``path`` only when complete."""
+    import io
+
+    buf = io.BytesIO()
+    pygame.image.save(surface, buf, "image.png")
+    path = os.fspath(path)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

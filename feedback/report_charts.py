@@ -20,7 +20,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
-from feedback.fonts import Font  # noqa: E402
+from feedback.fonts import Font, save_png  # noqa: E402
 from feedback.report_words import count, num, say, short, tenths_down  # noqa: E402
 from feedback.sessions import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.view import minutes as screen_minutes  # noqa: E402
@@ -268,7 +268,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
             text(surf, tick, (x, low.rect.bottom + 6), 16, MUTED, "midtop")
         m += step
     _legend(surf, lang)
-    pygame.image.save(surf, str(path))
+    save_png(surf, path)
     return labels
 
 
@@ -393,5 +393,5 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
         rects.append(text(surf, label, (x + 20, y), 18, INK, "midleft"))
         x = rects[-1].right + 22
     rects.append(text(surf, note, (x, y), 18, MUTED, "midleft"))
-    pygame.image.save(surf, str(path))
+    save_png(surf, path)
     return rects

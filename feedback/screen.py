@@ -19,7 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from feedback import i18n
-from feedback.fonts import Font
+from feedback.fonts import Font, save_png
 from feedback.view import View, in_sync, minutes, tips
 from feedback.words import said
 
@@ -274,7 +274,7 @@ class Screen:
             pygame.display.flip()
 
     def save(self, path) -> None:
-        pygame.image.save(self.surface, os.fspath(path))
+        save_png(self.surface, path)
 
     def _t(self, view: View, key: str, **kw) -> str:
         return i18n.text(key, view.lang, **kw)

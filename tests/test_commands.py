@@ -1,5 +1,6 @@
 """The plumbing of report, export and wipe: which config, which records, which files."""
 
+import os
 import sqlite3
 import subprocess
 
@@ -263,3 +264,26 @@ def test_a_damaged_byte_in_a_stored_text_does_not_stop_report_or_export(unit, tm
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     (export,) = stick.iterdir()
     assert _count(export) == 1
+
+
+def _fill(mnt, leave: int) -> None:
+    """Fill the file system at ``mnt`` up to about ``leave`` bytes."""
+    free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+    (mnt / "filler").write_bytes(b"\0" * max(free - leave, 0))
+
+
+def test_a_png_that_does_not_fit_is_an_error_not_a_cut_off_file(unit, tmp_path, tmpfs,
+                                                               capsys):
+    """pygame reports no write error: on a full disk render and report said they had
+    written PNGs that were cut off or empty."""
+    patient, cfg = unit
+    _fill(tmpfs, 16 * 1024)
+    assert main(["render", "idle", "--out", str(tmpfs / "idle.png"), "--size",
+                 "1920x1080"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and len(err.strip().splitlines()) == 1
+    assert main(["report", "--out", str(tmpfs / "report"), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and len(err.strip().splitlines()) == 1
+    assert [p.name for p in tmpfs.rglob("*.png")] == []  # none cut off, no leftovers
+    assert [p.name for p in tmpfs.rglob("*.tmp")] == []
