@@ -521,13 +521,22 @@ def report_language(args, settings) -> str:
     return lang if lang in TEXTS else "en"
 
 
+OLDEST_YEARS = 10  # records are kept at most 3650 days (records.keep_days)
+
+
 def _parse_since(text: str | None) -> dt.date | None:
-    if not text:
+    if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        since = dt.date.fromisoformat(text)
     except ValueError:
         raise fail(f"--since {text!r}: not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
+    # (the days and the calendar run from --since: from the year 1500 they crashed pygame)
+    today = report_date()
+    if since < today.replace(year=today.year - OLDEST_YEARS, day=min(today.day, 28)):
+        raise fail(f"--since {text}: more than {OLDEST_YEARS} years ago; the unit keeps "
+                   "records at most that long (records.keep_days): give a later date")
+    return since
 
 
 def records_exist(db: Path, what: str, command: str) -> bool:

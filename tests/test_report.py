@@ -147,6 +147,11 @@ def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err == ("ademcoach report: --since '10-10-2025': not a date; use YYYY-MM-DD, "
                    "e.g. 2025-03-01")
+    # the days and the calendar run from --since: from 1500 pygame crashed (a segfault)
+    for since in ("1500-01-01", "", "2015-01-01"):
+        assert main(["report", "--config", str(cfg), "--out", str(out), "--since", since]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"ademcoach report: --since {since}") and "\n" not in err, err
 
 
 def test_a_patient_code_no_config_could_hold_is_exit_2(unit, tmp_path, capsys):
