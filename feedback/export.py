@@ -13,8 +13,10 @@ the old pages are overwritten, raw signal files removed).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -271,8 +273,23 @@ def wipe(data_dir: Path, damaged: list | None = None) -> int:
             shred(f)
             if f.suffix == ".sqlite":
                 gone.append(f.name)
-    shutil.rmtree(data_dir / "raw", ignore_errors=True)
+    _erase_raw(data_dir / "raw")
     return n
+
+
+RAW_FILE = re.compile(r"session\d{5,}-\d{3,}\.csv")  # the names records.py gives them
+
+
+def _erase_raw(raw: Path) -> None:
+    """The raw signal files the unit wrote, and their folder once empty; nothing else (a
+    data_dir set to a folder of other things lost its "raw" subfolder whole)."""
+    if not raw.is_dir():
+        return
+    for f in raw.iterdir():
+        if RAW_FILE.fullmatch(f.name) and f.is_file():
+            f.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        raw.rmdir()
 
 
 def _erase(db: Path) -> int:

@@ -311,6 +311,24 @@ def test_wipe_yes_erases_everything_for_real(unit):
     assert rec.close() == 0
 
 
+def test_wipe_erases_the_raw_files_the_unit_wrote_and_nothing_else(tmp_path, unit):
+    """A data_dir set to a folder of other things lost its "raw" subfolder whole, even with
+    no records in it."""
+    data, cfg = unit
+    raw = data / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / "session00001-001.csv").write_text("t,belly\n0.0,1.0\n")
+    (raw / "photo.cr2").write_bytes(b"precious")
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert sorted(p.name for p in raw.iterdir()) == ["photo.cr2"]
+    other = tmp_path / "other"
+    (other / "raw").mkdir(parents=True)
+    (other / "raw" / "notes.txt").write_text("mine")
+    cfg.write_text(f'[records]\ndata_dir = "{other}"\n')
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert (other / "raw" / "notes.txt").read_text() == "mine"
+
+
 @pytest.mark.parametrize("first, last, target, said", [
     (1.0, 1.02, 1.5, "steady"),
     (1.0, 1.3, 1.5, "toward the target"),
