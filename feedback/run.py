@@ -14,6 +14,7 @@ import logging.handlers
 import queue
 import sys
 import time
+from pathlib import Path
 
 from feedback.config import ConfigError, language_in
 from feedback.errors import BadInput, HardwareError
@@ -149,6 +150,15 @@ class PartProblem:
             self.view = View(screen="sensor", lang=self.lang, fault="unit", notice=str(error))
 
 
+def _within(target, keep) -> bool:
+    """Is ``target`` the file ``keep``, or inside the directory ``keep``?"""
+    try:
+        target, keep = Path(target).resolve(), Path(keep).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target == keep or (keep.is_dir() and target.is_relative_to(keep))
+
+
 def cmd_run(args) -> int:
     from feedback.cli import config_path
     from feedback.clock import MonotonicClock
@@ -247,6 +257,14 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             display_problem = display.problem
         sinks = []
         if events_path:
+            records_dir = default_data_dir(settings.records.data_dir)
+            kept = [("the config file", path),
+                    ("the recording it replays", sim if sim and Path(sim).is_file() else None),
+                    (f"the records (in {records_dir})", records_dir)]
+            for what, p in kept:
+                if p and _within(events_path, p):
+                    raise BadInput(f"--events {events_path}: would overwrite {what}; give "
+                                   "another file")
             try:
                 events_file = open(events_path, "w", encoding="utf-8", buffering=1)
             except OSError as exc:

@@ -55,6 +55,31 @@ def test_an_events_file_that_cannot_be_written_is_said_once_and_the_session_runs
     assert _sessions(tmp_path / "data") == [("duration",)]
 
 
+def test_an_events_file_that_would_overwrite_what_the_session_reads_or_keeps_is_refused(
+        sim_config, tmp_path, capsys):
+    """--events on the config, the replayed recording or a file among the records
+    overwrote it (the records' database was lost): exit 2, nothing touched."""
+    from feedback.recording import RecordingWriter
+
+    rec = tmp_path / "rec.csv"
+    with RecordingWriter(rec, ["belly"]) as w:
+        for i in range(500):
+            w.write(i / 25, [math.sin(i / 25)])
+    assert main(["run", "--sim", "calm", "--headless", "--duration", "5", "--speed", "0",
+                 "--config", str(sim_config)]) == 0
+    db = tmp_path / "data" / "simulated" / "records.sqlite"
+    capsys.readouterr()
+    kept = {p: p.read_bytes() for p in (sim_config, rec, db)}
+    for target, sim, said in [(sim_config, "calm", "the config file"),
+                              (rec, str(rec), "the recording it replays"),
+                              (db, "calm", f"the records (in {tmp_path / 'data'})")]:
+        assert main(["run", "--sim", sim, "--headless", "--duration", "5", "--speed", "0",
+                     "--events", str(target), "--config", str(sim_config)]) == 2
+        assert capsys.readouterr().err == (f"ademcoach run: --events {target}: would "
+                                           f"overwrite {said}; give another file\n")
+    assert {p: p.read_bytes() for p in kept} == kept
+
+
 def test_a_status_line_that_cannot_be_written_stops_and_the_session_runs_on(
         sim_config, tmp_path, capsys, monkeypatch):
     import sys
