@@ -114,6 +114,8 @@ class RecordingReader:
             if len(cells) != ncols:
                 raise RecordingError(path, line, f"expected {ncols} cells, found {len(cells)}")
             try:
+                if "_" in text or not text.isascii():  # float() takes 1_5 and other digits
+                    raise ValueError
                 nums = [float(c) for c in cells]
             except ValueError:
                 bad = next(c for c in cells if not _is_number(c))
@@ -141,6 +143,9 @@ class RecordingReader:
 
 
 def _is_number(cell: str) -> bool:
+    """Is ``cell`` a number as the format writes it (ASCII, no digit separators)?"""
+    if "_" in cell or not cell.isascii():
+        return False
     try:
         float(cell)
     except ValueError:

@@ -32,6 +32,8 @@ def test_reads_rows_and_picks_channels(tmp_path):
         ("t,a,\n0,1,2\n", 1, "column 3 has no name"),
         ("t,resp\n", 1, "no samples after the header"),
         ("t,resp\n0,1\n0.1,abc\n", 3, "not a number: 'abc'"),
+        ("t,resp\n0,1\n0.1,1_5.0\n", 3, "not a number: '1_5.0'"),  # (read as 15.0)
+        ("t,resp\n0,1\n0.1,\uff11\n", 3, "not a number: '\uff11'"),  # a fullwidth 1
         ("t,resp\n0,1\n0.1\n", 3, "expected 2 cells, found 1"),
         ("t,resp\n0,1\n0.1,2,3\n", 3, "expected 2 cells, found 3"),
         ("t,resp\n0,1\n0.2,2\n0.1,3\n", 4, "time goes backwards"),
