@@ -45,6 +45,14 @@ def _positive(text: str) -> float:
     return value
 
 
+def _given(text: str) -> str:
+    """A path or name that is there: an empty one ('') meant something else silently
+    (``--sim ''`` ran the real hardware, ``export ''`` the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _png(text: str) -> str:
     if not text.lower().endswith(".png"):
         raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a file name "
@@ -106,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a session (on the unit, or simulated with --sim)")
-    run.add_argument("--sim", nargs="?", const="calm", metavar="SCENARIO",
+    run.add_argument("--sim", nargs="?", const="calm", metavar="SCENARIO", type=_given,
                      help="simulated patient and emulated parts: a scenario (default calm; "
                           "see config/scenarios) or a recording FILE.csv to replay")
     run.add_argument("--headless", action="store_true",
@@ -117,14 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="simulation speed: 1 = real time, from 0.01 to 1000, 0 = as fast "
                           "as possible (default: 10 headless, else 1)")
     run.add_argument("--config", metavar="FILE", help="config file")
-    run.add_argument("--events", metavar="FILE", help="also write the event stream to FILE")
+    run.add_argument("--events", metavar="FILE", type=_given,
+                     help="also write the event stream to FILE")
     run.add_argument("--wait", action="store_true",
                      help="on a bad config or a missing part at start, show the problem "
                           "on screen and wait until it is fixed (the service)")
     run.set_defaults(func=_lazy("feedback.run", "cmd_run"))
 
     an = sub.add_parser("analyze", help="replay a recording through the analysis, print events")
-    an.add_argument("recording", metavar="RECORDING.csv")
+    an.add_argument("recording", metavar="RECORDING.csv", type=_given)
     an.add_argument("--channel", metavar="NAME", action="append",
                     help="belt column to analyse (twice for chest and belly)")
     an.add_argument("--config", metavar="FILE",
@@ -160,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="therapist report of the stored sessions")
     rp.add_argument("--since", metavar="DATE",
                     help="only the sessions from this day on, as YYYY-MM-DD")
-    rp.add_argument("--out", metavar="DIR",
+    rp.add_argument("--out", metavar="DIR", type=_given,
                     help="directory to write the report into (default: ./ademcoach-report); "
                          "an earlier report there is replaced")
     rp.add_argument("--config", metavar="FILE")
@@ -173,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=_lazy("feedback.report", "cmd_report"))
 
     ex = sub.add_parser("export", help="copy report and records to a USB stick or directory")
-    ex.add_argument("dir", metavar="DIR")
+    ex.add_argument("dir", metavar="DIR", type=_given)
     ex.add_argument("--config", metavar="FILE")
     ex.set_defaults(func=_lazy("feedback.export", "cmd_export"))
 

@@ -44,6 +44,24 @@ def test_an_empty_config_path_is_refused_not_taken_for_the_default(argv, capsys,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv, what", [
+    (["run", "--sim", "", "--headless"], "--sim"),  # (ran the real hardware)
+    (["export", ""], "DIR"),  # (exported into the current directory)
+    (["report", "--out", " "], "--out"),
+    (["run", "--sim", "calm", "--events", ""], "--events"),
+    (["analyze", ""], "RECORDING.csv"),
+])
+def test_an_empty_path_or_name_is_refused_not_taken_for_another(argv, what, capsys, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert capsys.readouterr().err == (f"ademcoach {argv[0]}: argument {what}: must not be "
+                                       f"empty (see ademcoach {argv[0]} --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("name", ["x", "x.jpg", "x.tga"])
 def test_render_writes_png_only(name, capsys, tmp_path):
     with pytest.raises(SystemExit) as e:
