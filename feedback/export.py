@@ -89,6 +89,20 @@ def install_config(new: Path, target: Path) -> str:
                                              if kept else "")
 
 
+def _put_back(target: Path, previous: bytes) -> None:
+    """The config as it was before the stick's was installed (``b""``: there was none)."""
+    try:
+        if not previous:
+            target.unlink(missing_ok=True)
+            return
+        tmp = target.with_name(f".{target.name}.new")
+        tmp.write_bytes(previous)
+        os.replace(tmp, target)
+    except OSError as exc:
+        print(f"{target}: the stick's config stays installed: the previous one could not "
+              f"be put back ({exc.strerror})", file=sys.stderr)
+
+
 def _fsync_tree(root: Path) -> None:
     for dirpath, _, files in os.walk(root):
         for name in files:
@@ -115,6 +129,7 @@ def cmd_export(args) -> int:
         settings, broken = None, exc  # a config on the stick may replace it
     notes, status = [], 0
     stick_config = dest / "ademcoach.toml"
+    previous = None  # the config replaced, put back if the export fails
     if stick_config.is_file():
         if target == REPO_CONFIG / "ademcoach.toml":
             notes.append(f"{stick_config}: not installed: this machine has no unit config "
@@ -122,13 +137,21 @@ def cmd_export(args) -> int:
             status = 2
         else:
             try:
+                previous = target.read_bytes() if target.is_file() else b""
                 notes.append(install_config(stick_config, target))
             except ConfigError as exc:
+                previous = None
                 notes.append(f"{stick_config}: not installed, the current config stays:")
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
+            except OSError as exc:  # the unit's config folder cannot be written
+                previous = None
+                notes.append(f"{stick_config}: not installed, the current config stays: "
+                             f"cannot write {target}: {exc.strerror}")
+                status = 2
             else:
-                settings = load_config(target)
+                if settings is None:  # (else the records are where the old config said)
+                    settings = load_config(target)
     if settings is None:  # the records' directory is unknown: export nothing
         for note in notes:
             print(note, file=sys.stderr)
@@ -142,6 +165,8 @@ def cmd_export(args) -> int:
         sessions = _export(dest, data_dir, notes, report_language(args, settings),
                            config_dir_of(settings))
     except BaseException:
+        if previous is not None:  # nothing was written: nor is the stick's config
+            _put_back(target, previous)
         exportnote.write(data_dir, "failed")
         raise
     finally:

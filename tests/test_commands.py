@@ -287,3 +287,40 @@ def test_a_png_that_does_not_fit_is_an_error_not_a_cut_off_file(unit, tmp_path, 
     assert "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert [p.name for p in tmpfs.rglob("*.png")] == []  # none cut off, no leftovers
     assert [p.name for p in tmpfs.rglob("*.tmp")] == []
+
+
+def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpfs, capsys):
+    """The stick's config was installed before the export, and stayed when the export
+    then failed (a full stick), while the unit said nothing had been written."""
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    old = f'[records]\ndata_dir = "{patient}"\n'
+    cfg.write_text(old)
+    new = old + "[pacer]\nexhale_s = 8.0\n"
+    (tmpfs / "ademcoach.toml").write_text(new)
+    _fill(tmpfs, 8 * 1024)
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert cfg.read_text() == old
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["ademcoach.toml", "filler"]
+
+
+def test_a_config_folder_that_cannot_be_written_still_lets_the_records_out(
+        two_dirs, tmp_path, tmpfs, capsys):
+    """Installing the stick's config failed with a bare "Permission denied" and no records
+    were exported; now the export goes on and says the config was not installed."""
+    patient, _ = two_dirs
+    cfg = tmpfs / "unit.toml"
+    old = f'[records]\ndata_dir = "{patient}"\n'
+    cfg.write_text(old)
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = capsys.readouterr()
+    assert "exported 1 sessions" in said.out
+    assert (f"{stick / 'ademcoach.toml'}: not installed, the current config stays: cannot "
+            f"write {cfg}: Read-only file system") in said.err
+    assert cfg.read_text() == old
+    subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
