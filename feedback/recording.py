@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from feedback.errors import RecordingError
 
+MAX_LINE = 1 << 20  # bytes: a row of a few numbers is far shorter; no line end is no recording
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -52,23 +54,29 @@ class RecordingReader:
 
     def _readline(self) -> str:
         """The next line as text ('' at the end); counts lines."""
-        raw = self._fh.readline()
+        raw = self._fh.readline(MAX_LINE + 1)
         if not raw:
             return ""
         self._line += 1
+        if len(raw) > MAX_LINE:
+            raise RecordingError(self.path, self._line, "a line longer than 1 MB: not a "
+                                 "recording (or its line ends are missing)")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise RecordingError(self.path, self._line, "not a text file (not UTF-8)") from None
 
     def _read_header(self, channels):
-        header = self._readline()
+        header = self._readline().lstrip("\ufeff")  # (a byte-order mark, as Excel writes)
         while header and not header.strip():  # blank lines before the header
             header = self._readline()
         if not header:
             raise RecordingError(self.path, 1, "empty file: expected a header 't,<belt>,...'")
         at = self._line
-        names = [n.strip() for n in header.strip().lstrip("\ufeff").split(",")]
+        if "\r" in header.rstrip("\r\n"):
+            raise RecordingError(self.path, at, "its lines end in CR only (as old Mac programs "
+                                 "save): save it with LF or CRLF line ends")
+        names = [n.strip() for n in header.strip().split(",")]
         if names[0] != "t":
             raise RecordingError(
                 self.path, at, f"first column must be 't' (time in seconds), not {names[0]!r}"
@@ -76,11 +84,13 @@ class RecordingReader:
         belts = names[1:]
         if not belts:
             raise RecordingError(self.path, at, "no signal column after 't'")
+        seen = {"t"}
         for i, name in enumerate(belts):
             if not name:
                 raise RecordingError(self.path, at, f"column {i + 2} has no name")
-            if name in belts[:i] or name == "t":
+            if name in seen:
                 raise RecordingError(self.path, at, f"column name {name!r} appears twice")
+            seen.add(name)
         if channels is None:
             picks = list(range(len(belts)))
             chosen = belts
@@ -88,9 +98,9 @@ class RecordingReader:
             picks = []
             for ch in channels:
                 if ch not in belts:
-                    raise RecordingError(
-                        self.path, at, f"no channel {ch!r}; the file has {', '.join(belts)}"
-                    )
+                    has = ", ".join(belts[:10]) + (f" and {len(belts) - 10} more"
+                                                   if len(belts) > 10 else "")
+                    raise RecordingError(self.path, at, f"no channel {ch!r}; the file has {has}")
                 picks.append(belts.index(ch))
             chosen = list(channels)
         self._ncols = len(names)

@@ -33,6 +33,10 @@ def test_reads_rows_and_picks_channels(tmp_path):
         ("t,resp\n", 1, "no samples after the header"),
         ("t,resp\n0,1\n0.1,abc\n", 3, "not a number: 'abc'"),
         ("t,resp\n0,1\n0.1,1_5.0\n", 3, "not a number: '1_5.0'"),  # (read as 15.0)
+        ("t,resp\r0,1\r0.1,2\r", 1, "its lines end in CR only"),  # (was 3 odd columns)
+        (b"t,resp\n0," + b"1" * (1 << 20) + b"\n", 2, "a line longer than 1 MB"),
+        ("t," + ",".join(f"b{i}" for i in range(50_000)) + ",b7\n", 1,
+         "column name 'b7' appears twice"),  # (quadratic: 23 s)
         ("t,resp\n0,1\n0.1,\uff11\n", 3, "not a number: '\uff11'"),  # a fullwidth 1
         ("t,resp\n0,1\n0.1\n", 3, "expected 2 cells, found 1"),
         ("t,resp\n0,1\n0.1,2,3\n", 3, "expected 2 cells, found 3"),
@@ -54,6 +58,12 @@ def test_malformed_files_name_the_line(tmp_path, text, line, message):
     assert message in str(err.value)
     assert str(err.value).startswith(f"{p}:{line}: ")
     assert err.value.exit_code == 2
+
+
+def test_a_byte_order_mark_then_blank_lines_before_the_header_is_read(tmp_path):
+    p = write(tmp_path, "\ufeff\n\nt,resp\n0,1\n0.1,2\n")  # (was: first column must be 't')
+    with RecordingReader(p) as r:
+        assert r.columns == ["resp"] and [s.values for s in r] == [(1.0,), (2.0,)]
 
 
 def test_missing_file_and_channel_and_binary(tmp_path):
