@@ -429,10 +429,12 @@ class Session:
             return
         note = self.exports.poll()
         if note is not None:
-            from feedback.i18n import text
+            from feedback.i18n import counted
 
-            self.coach.show_notice(text(f"export.{note['status']}", self.settings.patient.language,
-                                        sessions=note.get("sessions", 0)), t, "export")
+            n = note.get("sessions", 0)
+            self.coach.show_notice(counted(f"export.{note['status']}",
+                                           self.settings.patient.language, n, sessions=n),
+                                   t, "export")
 
     # --- running ------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from feedback.errors import AdemError
 from feedback.report import (
     build_report,
     config_dir_of,
+    n_sessions,
     records_dir,
     records_exist,
     report_language,
@@ -214,7 +215,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             for f in sorted(raw.glob("*.csv")):
                 shutil.copyfile(f, tmp / "raw" / f.name)
         (tmp / "export.txt").write_text("\n".join(
-            [f"Ademcoach export {stamp}: {len(sessions)} sessions from {data_dir}", *notes]
+            [f"Ademcoach export {stamp}: {n_sessions(len(sessions))} from {data_dir}", *notes]
         ) + "\n", encoding="utf-8")
         _fsync_tree(tmp)
         n = 1
@@ -228,7 +229,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         if isinstance(exc, OSError | sqlite3.Error):
             raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
         raise
-    print(f"exported {len(sessions)} sessions to {final}")
+    print(f"exported {n_sessions(len(sessions))} to {final}")
     _mark_exported(data_dir, copied, kept)
     return sessions
 
@@ -350,11 +351,11 @@ def cmd_wipe(args) -> int:
         demo = data_dir / SIMULATED
         if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
             n_demo = wipe(demo, damaged)  # simulated sessions carry the patient code too
-            print(f"erased {n_demo} simulated sessions from {demo}")
+            print(f"erased {n_sessions(n_demo, 'simulated ')} from {demo}")
     except (sqlite3.Error, StorageError) as exc:
         raise AdemError(f"{data_dir}: cannot erase the records: {exc}") from None
     if damaged:
         print(f"erased damaged databases (their sessions could not be counted): "
               f"{', '.join(damaged)}")
-    print(f"erased {n} sessions from {data_dir}")
+    print(f"erased {n_sessions(n)} from {data_dir}")
     return 0

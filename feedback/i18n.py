@@ -15,7 +15,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.of": "van",
         "idle.met": "doel gehaald",
         "export.ok": "USB-stick: {sessions} sessies gekopieerd",
+        "export.ok.one": "USB-stick: 1 sessie gekopieerd",
         "export.refused": "USB-stick: {sessions} sessies gekopieerd, instellingen niet overgenomen",
+        "export.refused.one": "USB-stick: 1 sessie gekopieerd, instellingen niet overgenomen",
         "export.failed": "USB-stick: niets gekopieerd, probeer opnieuw",
         "idle.press": "Druk op de startknop om te beginnen",
         "calibration.title": "Kalibratie",
@@ -23,6 +25,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "calibration.wait": "Even meten hoe jij ademt",
         "exercise.left": "nog {time}",
         "exercise.reps_left": "nog {n} ademhalingen",
+        "exercise.reps_left.one": "nog 1 ademhaling",
         "exercise.rate": "adem/min",
         "exercise.ratio": "uit:in",
         "exercise.belly": "buik",
@@ -104,7 +107,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.of": "of",
         "idle.met": "goal reached",
         "export.ok": "USB stick: {sessions} sessions copied",
+        "export.ok.one": "USB stick: 1 session copied",
         "export.refused": "USB stick: {sessions} sessions copied, settings not installed",
+        "export.refused.one": "USB stick: 1 session copied, settings not installed",
         "export.failed": "USB stick: nothing copied, try again",
         "idle.press": "Press the start button to begin",
         "calibration.title": "Calibration",
@@ -112,6 +117,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "calibration.wait": "Learning how you breathe",
         "exercise.left": "{time} left",
         "exercise.reps_left": "{n} breaths left",
+        "exercise.reps_left.one": "1 breath left",
         "exercise.rate": "breaths/min",
         "exercise.ratio": "out:in",
         "exercise.belly": "belly",
@@ -193,6 +199,13 @@ def text(key: str, lang: str = "nl", **fields) -> str:
     table = STRINGS.get(lang, STRINGS["nl"])
     s = table.get(key) or STRINGS["nl"][key]
     return s.format(**fields) if fields else s
+
+
+def counted(key: str, lang: str, count: int, **fields) -> str:
+    """``text(key)`` for ``count`` things: its ``KEY.one`` form when ``count`` is 1 ("nog 1
+    ademhaling", not "nog 1 ademhalingen")."""
+    one = f"{key}.one"
+    return text(one if count == 1 and one in STRINGS["nl"] else key, lang, **fields)
 
 
 def text_or(key: str, lang: str, fallback: str) -> str:

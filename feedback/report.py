@@ -524,6 +524,11 @@ def report_language(args, settings) -> str:
 OLDEST_YEARS = 10  # records are kept at most 3650 days (records.keep_days)
 
 
+def n_sessions(n: int, kind: str = "") -> str:
+    """'1 session', '2 sessions' (``kind``: 'simulated ')."""
+    return f"{n} {kind}session{'' if n == 1 else 's'}"
+
+
 def _parse_since(text: str | None) -> dt.date | None:
     if text is None:
         return None
@@ -690,7 +695,7 @@ def cmd_report(args) -> int:
             raise AdemError(f"{exc.filename}: cannot read the records: {exc.strerror}") \
                 from None
         raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
-    print(f"{len(sessions)} sessions reported in {out}/ (summary.txt, CSV and PNG)")
+    print(f"{n_sessions(len(sessions))} reported in {out}/ (summary.txt, CSV and PNG)")
     if not sessions and not getattr(args, "simulated", False) and \
             (data / SIMULATED / DB_NAME).exists():
         print(f"(simulated sessions are kept apart in {data / SIMULATED}: "

@@ -108,7 +108,7 @@ def test_a_stick_config_replaces_a_broken_one_and_the_export_goes_on(two_dirs, t
     (stick / "ademcoach.toml").write_text(good)
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
-    assert "exported 1 sessions" in out and "previous kept as unit.toml.bak" in out
+    assert "exported 1 session " in out and "previous kept as unit.toml.bak" in out
     assert cfg.read_text() == good and (tmp_path / "unit.toml.bak").read_text() == broken
 
 
@@ -319,7 +319,7 @@ def test_a_config_folder_that_cannot_be_written_still_lets_the_records_out(
     (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
     assert main(["export", str(stick), "--config", str(cfg)]) == 2
     said = capsys.readouterr()
-    assert "exported 1 sessions" in said.out
+    assert "exported 1 session " in said.out
     assert (f"{stick / 'ademcoach.toml'}: not installed, the current config stays: cannot "
             f"write {cfg}: Read-only file system") in said.err
     assert cfg.read_text() == old

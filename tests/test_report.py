@@ -1016,7 +1016,7 @@ def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_pat
     assert (data.stat().st_mode & 0o777, (data / SIMULATED).stat().st_mode & 0o777) == (
         0o700, 0o700)  # both made readable by their owner only
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
-    assert "erased 1 simulated sessions" in capsys.readouterr().out
+    assert "erased 1 simulated session " in capsys.readouterr().out
     assert main(["report", "--simulated", "--config", str(cfg), "--out",
                  str(tmp_path / "o")]) == 0
     assert capsys.readouterr().out.startswith("0 sessions")

@@ -417,3 +417,30 @@ def test_the_config_screen_says_the_rules_in_its_language(tmp_path, size):
     assert not english_left(drawn["nl"]), english_left(drawn["nl"])
     assert ("ademcoach.toml, line 2: pacer.exhale_s = 40: must be between 2 and 20 "
             "seconds") in drawn["en"]
+
+
+@pytest.mark.parametrize("lang, n, said", [("nl", 1, "nog 1 ademhaling"),
+                                           ("nl", 2, "nog 2 ademhalingen"),
+                                           ("en", 1, "1 breath left"),
+                                           ("en", 7, "7 breaths left")])
+def test_the_breaths_left_are_counted_in_good_dutch_and_english(lang, n, said):
+    """"nog 1 ademhalingen", "1 breaths left" on the lifting exercise's screen; and as
+    readable as the time left is on the other exercises (it had a fixed quarter of the
+    line and was 13 px high at 480x320)."""
+    import dataclasses
+
+    view = dataclasses.replace(example_view("exercise", lang), reps_left=n, left_s=None)
+    screen = Screen((480, 320))
+    screen.draw(view)
+    assert_texts_fit(screen, (480, 320))
+    (r,) = [r for t, r in screen.texts if t == said]
+    assert r.h >= 19
+
+
+@pytest.mark.parametrize("lang, n, said", [
+    ("nl", 1, "USB-stick: 1 sessie gekopieerd"), ("nl", 3, "USB-stick: 3 sessies gekopieerd"),
+    ("en", 1, "USB stick: 1 session copied, settings not installed"),
+])
+def test_the_usb_notice_counts_sessions_in_good_dutch_and_english(lang, n, said):
+    status = "refused" if "not installed" in said else "ok"
+    assert i18n.counted(f"export.{status}", lang, n, sessions=n) == said
