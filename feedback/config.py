@@ -426,6 +426,11 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
     m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
     if msg.startswith("Cannot overwrite") or msg.startswith("Cannot declare"):
         table = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", source)
+        listed = re.match(r"\s*\[\s*(exercise|episode)\s*\]", source)
+        if listed:  # ("keep one" would have deleted exercises)
+            return say("[{n}] is given twice: write [[{n}]], with two brackets, for each one",
+                       "[{n}] staat er twee keer: schrijf [[{n}]], met twee haken, voor "
+                       "elke", n=listed.group(1))
         what = (Say(repr(m.group(1)), repr(m.group(1))) if m else
                 say("section [{t}]", "sectie [{t}]", t=table.group(1)) if table else
                 Say("this key or section", "deze instelling of sectie"))

@@ -52,6 +52,10 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (EX.format(n=1), "programme.name_nl: missing"),
     (GOOD_HEAD + "[[exercis]]\nid = \"x\"\n", "[exercis]: unknown section; did you mean"),
     (GOOD_HEAD + "[[exercise]\n", ":4: TOML syntax"),
+    (GOOD_HEAD + EX.format(n=1).replace("[[exercise]]", "[exercise]")
+     + EX.format(n=2).replace("[[exercise]]", "[exercise]"),  # ("keep one" lost exercises)
+     ":9: TOML syntax: [exercise] is given twice: write [[exercise]], with two brackets, "
+     "for each one"),
     ("", "the file is empty"),
     (b"\xff\xfe\x00garbage", "not a text file"),
 ])
