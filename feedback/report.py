@@ -185,14 +185,17 @@ def exercise_rows(sessions) -> list[dict]:
 
 def day_rows(sessions, since: dt.date | None = None,
              today: dt.date | None = None) -> list[dict]:
-    """One row per patient and calendar day from the first day to ``today`` (the report
+    """One row per patient and calendar day from the first day (``since``, or the patient's
+    first session if later) to ``today`` (the report
     date; the last session when not given). Minutes are practised minutes, pauses left
     out, rounded down to a tenth as on the unit's screen (``target_met`` is decided on
     the unrounded minutes); the ratio is that of the breaths under a pacer."""
     rows = []
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
-        first = since or mine[0].day
+        # from --since, but not before this patient's first session (a second patient
+        # who got the unit later had days counted as missed before then)
+        first = max(since, mine[0].day) if since else mine[0].day
         last = max(s.day for s in mine)
         if today is not None:
             last = max(last, today)

@@ -138,6 +138,23 @@ def test_report_charts(unit, tmp_path):
         "calendar-AB12.png", "session-00001.png", "session-00002.png", "session-00003.png"]
 
 
+def test_since_does_not_count_days_before_a_patients_first_session(unit, tmp_path):
+    """--since gave every patient days from that date, so a second patient who got the
+    unit two days later had two missed days before they had it."""
+    data, cfg = unit
+    rec = Records(data, clock=VirtualClock(5000.0))
+    rec.start_session("CD34", "home", "", DAY0 + 2 * 86400 + 7200)
+    rec.add(breath(5010.0, 2.0, 3.0))
+    rec.end_session("duration")
+    assert rec.close() == 0
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "2025-10-08"]) == 0
+    days = read_csv(out / "days.csv")
+    assert [d["date"] for d in days if d["patient"] == "AB12"] == [
+        "2025-10-09", "2025-10-10", "2025-10-11"]
+    assert [d["date"] for d in days if d["patient"] == "CD34"] == ["2025-10-11"]
+
+
 def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
     data, cfg = unit
     out = tmp_path / "out"
@@ -274,7 +291,7 @@ def test_simulated_sessions_are_reported_apart_and_pointed_to(tmp_path, capsys):
     assert said.startswith("0 sessions") and "ademcoach report --simulated" in said
     assert main(["report", "--simulated", "--config", str(cfg),
                  "--out", str(tmp_path / "s")]) == 0
-    assert capsys.readouterr().out.startswith("1 sessions")
+    assert capsys.readouterr().out.startswith("1 session reported")
     assert len(read_csv(tmp_path / "s" / "sessions.csv")) == 1
 
 
