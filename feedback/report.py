@@ -699,8 +699,36 @@ def cmd_report(args) -> int:
                 from None
         raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
     print(f"{n_sessions(len(sessions))} reported in {out}/ (summary.txt, CSV and PNG)")
+    if not sessions:
+        why = _why_none(data, getattr(args, "patient", None))
+        if why:
+            print(f"({why})")
     if not sessions and not getattr(args, "simulated", False) and \
             (data / SIMULATED / DB_NAME).exists():
         print(f"(simulated sessions are kept apart in {data / SIMULATED}: "
               "ademcoach report --simulated)")
     return 0
+
+
+def _why_none(data: Path, patient: str | None) -> str | None:
+    """Why a report found no sessions, if it is not the period: no records where the
+    config points, or none with the ``--patient`` code (codes are case-sensitive)."""
+    db = data / DB_NAME
+    if not db.exists():
+        return f"no records in {data}: is records.data_dir right?"
+    if patient is None:
+        return None
+    try:
+        conn = connect(db, create=False)
+        try:
+            codes = [c for (c,) in conn.execute(
+                "SELECT DISTINCT patient_code FROM sessions ORDER BY patient_code")]
+        finally:
+            conn.close()
+    except (sqlite3.Error, StorageError):
+        return None
+    if patient in codes:
+        return None
+    held = ", ".join(repr(c) for c in codes[:10]) + (" ..." if len(codes) > 10 else "")
+    return (f"no sessions with patient code {patient!r}; the records hold "
+            f"{held or 'no sessions'}")

@@ -155,6 +155,21 @@ def test_since_does_not_count_days_before_a_patients_first_session(unit, tmp_pat
     assert [d["date"] for d in days if d["patient"] == "CD34"] == ["2025-10-11"]
 
 
+def test_an_empty_report_says_why_when_it_is_not_the_period(unit, tmp_path, capsys):
+    """A mistyped code (codes are case-sensitive) or a data_dir with no records gave an
+    empty report and no hint."""
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--patient", "ab12"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "(no sessions with patient code 'ab12'; the records hold 'AB12')")
+    empty = tmp_path / "empty"
+    cfg.write_text(f'[records]\ndata_dir = "{empty}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"(no records in {empty}: is records.data_dir right?)")
+
+
 def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
     data, cfg = unit
     out = tmp_path / "out"
