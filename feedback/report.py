@@ -434,12 +434,15 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             lines.extend("    " + say("practice_run", lang, target=short(goal, lang),
                                       first=a, last=b, met=n_met, days=count(n, lang))
                          for goal, a, b, n, n_met in goals)
-        first, last_s = mine[0], mine[-1]
-        lines.append("  " + say("rate", lang, first=num(rate(first.breaths), lang, 1),
-                                last=num(rate(last_s.breaths), lang, 1)))
-        r0 = median(ratios([b for b, _ in first.paced]))
-        r1 = median(ratios([b for b, _ in last_s.paced]))
-        target = last_s.target
+        # the first and last sessions that measured something (one stopped at once
+        # said "-" for the whole period)
+        measured = [x for x in mine if x.breaths] or mine
+        lines.append("  " + say("rate", lang, first=num(rate(measured[0].breaths), lang, 1),
+                                last=num(rate(measured[-1].breaths), lang, 1)))
+        paced = [x for x in mine if x.paced] or mine
+        r0 = median(ratios([b for b, _ in paced[0].paced]))
+        r1 = median(ratios([b for b, _ in paced[-1].paced]))
+        target = paced[-1].target
         word = direction(r0, r1, target) if None not in (r0, r1, target) else ""
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
                                 target=num(target, lang))

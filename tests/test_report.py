@@ -170,6 +170,29 @@ def test_an_empty_report_says_why_when_it_is_not_the_period(unit, tmp_path, caps
         f"(no records in {empty}: is records.data_dir right?)")
 
 
+def test_a_session_stopped_at_once_does_not_blank_the_first_and_last_lines(unit,
+                                                                           tmp_path):
+    """The rate and ratio "in the first session, ... in the last" came from whatever
+    session was first or last: one stopped at once, with no breaths, said "-"."""
+    data, cfg = unit
+
+    def lines():
+        out = tmp_path / "out"
+        assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+        text = (out / "summary.txt").read_text(encoding="utf-8").splitlines()
+        return [x for x in text if x.strip().startswith(("Breaths per minute",
+                                                         "Exhale:inhale ratio"))]
+
+    before = lines()
+    assert len(before) == 2 and not any(": -" in x for x in before), before
+    rec = Records(data, clock=VirtualClock(9000.0))
+    for day in (-1, 2):  # one stopped at once before the others, one after
+        rec.start_session("AB12", "home", "", DAY0 + day * 86400 + 9000)
+        rec.end_session("closed")
+    assert rec.close() == 0
+    assert lines() == before
+
+
 def test_since_filters_and_bad_since_is_exit_2(unit, tmp_path, capsys):
     data, cfg = unit
     out = tmp_path / "out"
