@@ -463,16 +463,23 @@ class Session:
 
 
 def install_signal_handlers(session: Session) -> None:
-    """SIGTERM stops cleanly (the record is finished); SIGHUP asks for a config reload."""
+    """SIGTERM stops cleanly (the record is finished); SIGHUP asks for a config reload;
+    Ctrl-C (SIGINT) ends the session as q does, with its summary and the running
+    exercise's end in the record (a second Ctrl-C stops at once)."""
 
     def on_term(signum, frame):
         session.stop("SIGTERM")
+
+    def on_int(signum, frame):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        session.stop("closed")
 
     def on_hup(signum, frame):
         if session.watcher is not None:
             session.watcher.request()
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_int)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, on_hup)
 

@@ -145,3 +145,36 @@ def test_a_records_folder_that_cannot_be_made_is_a_storage_problem_and_the_sessi
     said = capsys.readouterr()
     assert "breaths" in said.out  # the summary: the session ran to its end
     assert f"records not saved: Not a directory: {tmp_path / 'file' / 'in'}" in said.err
+
+
+def test_ctrl_c_ends_the_session_as_q_does(sim_config, tmp_path, capsys, monkeypatch):
+    """Ctrl-C left with a traceback-free exit 130 but no summary, and the running
+    exercise's end (its practised time) missing from the record."""
+    import os
+    import signal
+    import sqlite3
+
+    from feedback.app import Session
+
+    before = signal.getsignal(signal.SIGINT)
+    run = Session.run
+
+    def run_and_interrupt(session):  # Ctrl-C 20 s into the session
+        session.loop.add("ctrl-c", lambda due: os.kill(os.getpid(), signal.SIGINT),
+                         first=session.t0 + 20.0)
+        return run(session)
+
+    monkeypatch.setattr(Session, "run", run_and_interrupt)
+    try:
+        assert main(["run", "--sim", "calm", "--headless", "--duration", "60", "--speed", "0",
+                     "--config", str(sim_config)]) == 0
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert "(venster gesloten)" in capsys.readouterr().out  # the summary
+    conn = sqlite3.connect(tmp_path / "data" / "simulated" / "records.sqlite")
+    try:
+        (reason,), = conn.execute("SELECT end_reason FROM sessions").fetchall()
+        (end_t, active_s), = conn.execute("SELECT end_t, active_s FROM exercises").fetchall()
+    finally:
+        conn.close()
+    assert reason == "closed" and 19.0 < end_t < 21.0 and active_s > 0
