@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -247,27 +248,28 @@ EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "bre
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
-NOTE = ("Minutes are practised minutes (pauses, and time without a belt that measured,\n"
-        "left out). Ratios are exhale:inhale as\n"
-        "measured (pauses counted), of the breaths under a pacer, against each exercise's\n"
-        "own pacer target. Trends are per paced exercise (first third -> last third of its\n"
-        "breaths); calibration, movement and other exercises without a pacer are left out.\n"
-        "A breath-hold is no breathing movement for the exercise's hold threshold\n"
-        "(hold_after_s). During squats and bending the belt moves with the trunk, so a hold\n"
-        "there is not always seen: 0 holds in a movement exercise does not prove the breath\n"
-        "was never held. Cues are the corrections the screen gave; praise is counted apart.")
-NOTE_NL = (
-    "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet\n"
-    "meegeteld). De verhouding is\n"
-    "uitademing:inademing zoals gemeten (rust in het ritme meegeteld), van de ademhalingen\n"
-    "met de ademgids, tegen het doel van die oefening. Het verloop staat per begeleide\n"
-    "oefening (eerste derde -> laatste derde van de ademhalingen); kalibratie, bewegen en\n"
-    "andere oefeningen zonder ademgids tellen niet mee. 'Adem ingehouden' betekent:\n"
-    "geen ademhalingsbeweging gedurende de drempel van de oefening (hold_after_s). Bij\n"
-    "kniebuigingen en bukken beweegt de band mee met de romp, dus dan wordt inhouden niet\n"
-    "altijd gezien: 0x adem ingehouden bij een bewegingsoefening bewijst niet dat de adem\n"
-    "nooit werd ingehouden. Aanwijzingen zijn de correcties op het scherm; complimenten\n"
-    "staan apart.")
+NOTE = textwrap.fill(
+    "Minutes are practised minutes (pauses, and time without a belt that measured, left "
+    "out). Breaths per minute are of all breaths, every exercise counted. Ratios are "
+    "exhale:inhale as measured (pauses counted), of the breaths under a pacer, against "
+    "each exercise's own pacer target. Trends are per paced exercise (first third -> last "
+    "third of its breaths); calibration, movement and other exercises without a pacer are "
+    "left out. A breath-hold is no breathing movement for the exercise's hold threshold "
+    "(hold_after_s). During squats and bending the belt moves with the trunk, so a hold "
+    "there is not always seen: 0 holds in a movement exercise does not prove the breath "
+    "was never held. Cues are the corrections the screen gave; praise is counted apart.", 84)
+NOTE_NL = textwrap.fill(
+    "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet "
+    "meegeteld). Ademhalingen per minuut zijn van alle ademhalingen, elke oefening "
+    "meegeteld. De verhouding is uitademing:inademing zoals gemeten (rust in het ritme "
+    "meegeteld), van de ademhalingen met de ademgids, tegen het doel van die oefening. "
+    "Het verloop staat per begeleide oefening (eerste derde -> laatste derde van de "
+    "ademhalingen); kalibratie, bewegen en andere oefeningen zonder ademgids tellen niet "
+    "mee. 'Adem ingehouden' betekent: geen ademhalingsbeweging gedurende de drempel van "
+    "de oefening (hold_after_s). Bij kniebuigingen en bukken beweegt de band mee met de "
+    "romp, dus dan wordt inhouden niet altijd gezien: 0x adem ingehouden bij een "
+    "bewegingsoefening bewijst niet dat de adem nooit werd ingehouden. Aanwijzingen zijn "
+    "de correcties op het scherm; complimenten staan apart.", 84)
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
