@@ -356,14 +356,16 @@ class Coach:
         ex = self.programme.exercises[self.index]
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
-        in_sync = None
+        in_sync, target = None, {}
         if self.pacer:
             st.following = self.pacer.summary()
             if sum(self.pacer.following.values()):
                 in_sync = st.following["in_sync"]
+            goal = self.pacer.goal()  # (a config changed meanwhile may have moved it)
+            target = {"target_ratio": goal.effective_ratio, "target_rate_bpm": goal.rate_bpm}
         self._stop_clock(t)
         return [Exercise(at=t, name=ex.name_nl, phase="end", active_s=st.active_s,
-                         in_sync=in_sync)]
+                         in_sync=in_sync, **target)]
 
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)

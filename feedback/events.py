@@ -152,7 +152,8 @@ class Exercise(Event):
     leads to: ``target_ratio``, exhale:inhale as the analysis measures it (pauses
     counted, ``Pattern.effective_ratio``), and ``target_rate_bpm``. At the end:
     ``active_s``, seconds practised (pauses left out) and, with a pacer, ``in_sync``, the
-    share (0..1) of the assessed breaths that followed it.
+    share (0..1) of the assessed breaths that followed it, and the target in force at the
+    end (a config changed during the exercise moves it).
     """
 
     name: str = ""

@@ -610,8 +610,12 @@ class Records:
             st.ex_start[handle] = e
         elif isinstance(e, ev.Exercise):
             if exid is not None:
-                conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=? WHERE id=?",
-                             (e.at, e.active_s, e.in_sync, exid))
+                # (the target in force at the end: a config changed meanwhile moves it)
+                conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=?, "
+                             "target_ratio=COALESCE(?, target_ratio), "
+                             "target_rate_bpm=COALESCE(?, target_rate_bpm) WHERE id=?",
+                             (e.at, e.active_s, e.in_sync, e.target_ratio,
+                              e.target_rate_bpm, exid))
             st.exercise[handle] = None
             st.ex_start.pop(handle, None)
         else:

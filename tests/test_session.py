@@ -642,6 +642,32 @@ def test_waiting_for_a_fix_logs_each_problem_once_not_every_retry(tmp_path, capl
                       f"config: {cfg}:2: pacer.exhale_s = 41: must be between 2 and 20 seconds"]
 
 
+def test_an_exercise_retargeted_by_a_changed_config_is_recorded_with_its_new_target(config):
+    """The record kept the target the exercise started with: a patient who followed the
+    new pacer 100 % read as "crossed the target, now above" in the report."""
+    import sqlite3
+
+    use_programme(config, "own", SLOW.replace('pacer = "fixed"', 'pacer = "config"').split(
+        "inhale_s")[0])  # (the main config's pacer)
+
+    def edit(session, due):  # the therapist lengthens the exhale 100 s in
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("exhale_s = 6.0", "exhale_s = 8.0", 1),
+                          encoding="utf-8")
+
+    out, _truth, _s, _f = simulate(config, "calm", 160, probe=(100.0, edit))
+    starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
+    ends = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "end"]
+    paced = next(i for i, e in enumerate(starts) if e.target_ratio is not None)
+    assert starts[paced].at < 100.0 < ends[paced].at
+    assert ends[paced].target_ratio > starts[paced].target_ratio + 0.2
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        kept = conn.execute("SELECT target_ratio, target_rate_bpm FROM exercises "
+                            "ORDER BY id").fetchall()[paced]
+    assert kept == pytest.approx((ends[paced].target_ratio, ends[paced].target_rate_bpm))
+
+
 def test_a_session_ended_by_an_unexpected_error_is_not_recorded_as_closed(config):
     """The record's end reason said "closed" (the window closed, q, Ctrl-C) when the
     program stopped on an error; it says "error" now, and what came before is kept."""
