@@ -20,6 +20,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
+from feedback.cues import CORRECTIONS  # noqa: E402
 from feedback.fonts import Font, save_png  # noqa: E402
 from feedback.report_words import count, num, say, short, tenths_down  # noqa: E402
 from feedback.sessions import PRAISE as PRAISE_CUES  # noqa: E402
@@ -251,6 +252,8 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     top.series(rs, RATIO)
     low.series(rates, RATE)
     for t, kind in s.cues:
+        if kind not in CORRECTIONS and kind not in PRAISE_CUES:
+            continue  # (a belt check: no cue to the breathing, and the fault band shows it)
         x = top.x(t / 60)
         y = top.rect.bottom - 2
         _cue_mark(surf, x, y, kind in PRAISE_CUES)

@@ -834,6 +834,7 @@ def test_the_chart_marks_praise_and_pauses_apart(tmp_path, monkeypatch):
     # 4 minutes over 720 px: corrections at 20 s and 90 s, praise at 60, 150 and 210 s
     assert all(marks(CUE, m) > 10 and not marks(PRAISE, m) for m in (20 / 60, 1.5))
     assert all(marks(PRAISE, m) > 5 and not marks(CUE, m) for m in (1.0, 2.5, 3.5))
+    assert not marks(CUE, 2.0)  # the belt check at 120 s: no cue (the counts say 2)
     # a pause: hatched, unlike a hold or a fault
     data2 = tmp_path / "data2"
     clock = VirtualClock(0.0)
