@@ -47,21 +47,25 @@ from feedback.words import Say, say
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = EXERCISE_KINDS
 
-_NAME = Say("must be a name of 1 to 60 characters", "moet een naam van 1 tot 60 tekens zijn")
-_HINT = Say("must be at most 120 characters", "mag hoogstens 120 tekens lang zijn")
+# One line of text, without tabs or other control characters (a NUL ended up in reports).
+_LINE = r"[^\x00-\x1f\x7f]"
+_NAME = Say("must be a name of 1 to 60 characters on one line (no tabs)",
+            "moet een naam van 1 tot 60 tekens op één regel zijn (geen tabs)")
+_HINT = Say("must be one line of at most 120 characters (no tabs)",
+            "moet één regel van hoogstens 120 tekens zijn (geen tabs)")
 HEAD_SCHEMA = {
-    "name_nl": Text("", pattern=r".{1,60}", explain=_NAME),
-    "name_en": Text("", pattern=r".{1,60}", explain=_NAME),
+    "name_nl": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
+    "name_en": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
 }
 
 EXERCISE_SCHEMA = {
     "id": Text("", pattern=r"[a-z0-9_]{1,30}",
                explain=Say("must be a short id of lower-case letters, digits and _",
                            "moet een korte id van kleine letters, cijfers en _ zijn")),
-    "name_nl": Text("", pattern=r".{1,60}", explain=_NAME),
-    "name_en": Text("", pattern=r".{1,60}", explain=_NAME),
-    "hint_nl": Text("", pattern=r".{0,120}", explain=_HINT),
-    "hint_en": Text("", pattern=r".{0,120}", explain=_HINT),
+    "name_nl": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
+    "name_en": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
+    "hint_nl": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
+    "hint_en": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
     "kind": Choice("breathing", choices=KINDS),
     "duration_s": Float(0.0, lo=10.0, hi=3600.0, unit="seconds"),
     "repetitions": Int(0, lo=1, hi=200, unit="breaths"),

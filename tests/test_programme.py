@@ -48,6 +48,10 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1) + "hold_after_s = 1\n",
      "exercise[1].hold_after_s = 1: must be between 2 and 15 seconds"),
     (GOOD_HEAD + EX.format(n=1) + EX.format(n=1), "exercise[2].id = 'a1': used twice"),
+    (GOOD_HEAD + EX.format(n=1) + 'hint_nl = """Adem\nrustig"""\n',  # (said: too long)
+     "exercise[1].hint_nl = 'Adem\\nrustig': must be one line of at most 120 characters"),
+    (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "A\\u0000"'),
+     "exercise[1].name_nl = 'A\\x00': must be a name of 1 to 60 characters on one line"),
     (GOOD_HEAD, "no [[exercise]] tables"),
     (EX.format(n=1), "programme.name_nl: missing"),
     (GOOD_HEAD + "[[exercis]]\nid = \"x\"\n", "[exercis]: unknown section; did you mean"),

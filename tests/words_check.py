@@ -17,8 +17,8 @@ ENGLISH = {"must", "between", "give", "the", "unknown", "missing", "twice", "use
 
 def english_left(dutch: str) -> set[str]:
     # (key names, quoted values and the file's own words are not prose: left out)
-    prose = re.sub(r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\b[a-z_]+\.[a-z_.]+\b|\S+\.toml|\w*\d\w*",
-                   " ", dutch)
+    prose = re.sub(r"'[^']*'|\"[^\"]*\"|\b[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)+\b|\[[^\]]*\]"
+                   r"|\S+\.toml|\w*\d\w*", " ", dutch)
     return {w for w in re.findall(r"[A-Za-z]+", prose) if w.lower() in ENGLISH}
 
 
