@@ -174,6 +174,10 @@ def find(name: str, config_dir: Path | None = None) -> Path | None:
         try:
             st = os.stat(p)
         except (FileNotFoundError, NotADirectoryError):
+            if os.path.islink(p):  # (said "no such programme" while the file is right there)
+                raise ConfigError([Problem(os.fspath(p), None, say(
+                    "is a link to {to}, which is not there", "is een koppeling naar {to}, "
+                    "dat er niet is", to=os.readlink(p)))]) from None
             continue
         except OSError as exc:
             raise ConfigError([Problem(os.fspath(base), None,

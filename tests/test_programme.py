@@ -174,6 +174,17 @@ def test_a_programs_folder_locked_while_running_keeps_the_last_good_programme(
     assert isinstance(r, Reloaded) and [e.id for e in r.programme.exercises] == ["a1", "a2"]
 
 
+def test_a_programme_that_is_a_broken_link_is_said_as_such(tmp_path):
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "mine.toml").symlink_to("/media/stick/mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    assert str(err.value) == (f"{tmp_path / 'programs' / 'mine.toml'}: is a link to "
+                              "/media/stick/mine.toml, which is not there")
+    assert_dutch(err.value.problems[0].message)
+
+
 def test_a_programme_that_is_a_directory_is_said_as_such(tmp_path):
     from feedback.programme import available
 
