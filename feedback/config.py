@@ -383,6 +383,12 @@ def parse_toml(path) -> tuple[dict, str]:
 
 def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
     """Parse TOML ``text`` (from ``path``); problems become a ConfigError with the line."""
+    cr = re.search(r"\r(?!\n)", text)
+    if cr:  # (TOML said "Expected newline" at a column of the first line)
+        raise ConfigError([Problem(path, text[:cr.start()].count("\n") + 1, Say(
+            "its lines end in CR only (as old Mac programs save): save it with LF or CRLF "
+            "line ends", "de regels eindigen alleen op CR (zoals oude Mac-programma's "
+            "opslaan): sla het op met LF- of CRLF-regeleinden"))])
     if not text.strip():
         raise ConfigError([Problem(path, None, Say("the file is empty: expected TOML settings",
                                                    "het bestand is leeg: er horen "

@@ -131,7 +131,10 @@ def cmd_export(args) -> int:
     notes, status = [], 0
     stick_config = dest / "ademcoach.toml"
     previous = None  # the config replaced, put back if the export fails
-    if stick_config.is_file():
+    if stick_config.exists() and not stick_config.is_file():
+        notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
+        status = 2
+    elif stick_config.is_file():
         if target == REPO_CONFIG / "ademcoach.toml":
             notes.append(f"{stick_config}: not installed: this machine has no unit config "
                          "(give --config FILE)")

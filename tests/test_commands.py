@@ -324,3 +324,13 @@ def test_a_config_folder_that_cannot_be_written_still_lets_the_records_out(
             f"write {cfg}: Read-only file system") in said.err
     assert cfg.read_text() == old
     subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+
+
+def test_a_folder_named_like_the_config_on_the_stick_is_said(unit, tmp_path, capsys):
+    patient, cfg = unit
+    stick = tmp_path / "stick"
+    (stick / "ademcoach.toml").mkdir(parents=True)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = capsys.readouterr()
+    assert "exported 1 session " in said.out
+    assert f"{stick / 'ademcoach.toml'}: not installed: it is a folder" in said.err

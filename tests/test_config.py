@@ -31,6 +31,7 @@ def test_missing_keys_take_defaults(tmp_path):
 
 
 BAD_FILES = [  # (file text, part of one of its problems)
+    ("[pacer]\rexhale_s = 6.0\r", ":1: its lines end in CR only"),
     ("[pacer]\nx = " + "[" * 3000 + "]" * 3000 + "\n",  # (a RecursionError, a traceback)
      ":2: TOML syntax: lists or tables nested too deeply"),
     ("[pacer]\nexhale_s = [" + "1, " * 100 + "1]\n",  # a long value: its start is said
