@@ -495,8 +495,9 @@ def status_line(stream=None):
         s = session.analyzer.snapshot()
         lang = session.settings.patient.language
         rate = f"{number(s.rate_bpm, lang)}/min"
-        ratio = f"{text('summary.ratio', lang)} {number(s.ratio, lang)}"
         coach = session.coach  # the cue while it is on the screen, as the screen shows it
+        shown = coach.ratio_now() if coach.mode == "exercise" else s.ratio
+        ratio = f"{text('summary.ratio', lang)} {number(shown, lang)}"
         kind = coach.rules.current(t) if coach.mode == "exercise" else None
         cue = text(f"cue.{kind}", lang) if kind else "-"
         phase = text(f"state.{s.phase}", lang)

@@ -478,6 +478,13 @@ class Coach:
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at)))
 
+    def ratio_now(self) -> float | None:
+        """The exhale:inhale shown: the median of this exercise's last five breaths (as
+        many as the analysis takes), None before its first. The analysis's own ratio
+        carried the breaths of the exercise before, at another pace, for a minute."""
+        mine = self.stats[-1].ratios[-5:] if self.stats and self.mode == "exercise" else []
+        return float(np.median(mine)) if mine else None
+
     def _record(self, cues: list[Cue]) -> list[Event]:
         if self.stats and self.mode == "exercise":
             for c in cues:
@@ -693,7 +700,7 @@ class Coach:
         v.pacer_level, v.pacer_phase = self.pacer_level(t), self.pacer_phase(t)
         if state is not None:
             v.patient_level = state.level if state.calibrated else None
-            v.rate_bpm, v.ratio = state.rate_bpm, state.ratio
+            v.rate_bpm, v.ratio = state.rate_bpm, self.ratio_now()
             share = state.breath.belly_share if state.breath is not None else None
             if share is not None:  # two belts
                 v.belly_pct = 100 * share

@@ -705,3 +705,26 @@ def test_a_lasting_notice_lets_the_exercises_hint_take_its_turn(clinic):
     assert hinted.hint in [t for t, _r in screen.texts]
     coach.button("start_pause", 50.0)  # paused: nothing of its own at the bottom
     assert {coach.view(float(t)).notice for t in np.arange(50.0, 62.0, 0.25)} == {notice}
+
+
+def test_the_ratio_shown_is_of_this_exercises_own_breaths(clinic):
+    """The screen showed the analysis's ratio of its last five breaths, whatever the
+    exercise: the calibration's free breathing (here 1:2) stood on the belly exercise's
+    screen for a minute while the patient breathed 1:1."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    t, last = 0.0, 0.0
+    while coach.exercise.id != "belly_lying":  # calibration: breaths of 1:2
+        t += 6.0
+        coach.feed(Breath(at=t, start=last, peak=last + 2.0, end=t, inhale_s=2.0,
+                          exhale_s=4.0, depth=1.0, rate_bpm=10.0))
+        coach.tick(t, Snapshot("exhale", 0.5, 10.0, 2.0, 1.0, calibrated=t > 12.0))
+        last = t
+    state = Snapshot("exhale", 0.5, 10.0, 2.0, 1.0, calibrated=True)  # (the analysis: 2.0)
+    assert coach.view(t + 0.1, state).ratio is None  # none of its own yet: "-"
+    for _ in range(2):  # two breaths of 1:1
+        t += 6.0
+        coach.feed(Breath(at=t, start=last, peak=last + 3.0, end=t, inhale_s=3.0,
+                          exhale_s=3.0, depth=1.0, rate_bpm=10.0))
+        last = t
+    assert coach.view(t + 0.1, state).ratio == pytest.approx(1.0)
