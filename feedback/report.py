@@ -468,8 +468,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             lines.append("  " + say("praise", lang) + _cues_text(praise, lang))
         faults = Counter(k for s in mine for *_, k in s.faults)
         if faults:
-            lines.append("  " + say("faults", lang) + ", ".join(
-                f"{TEXTS[lang].get('fault.' + k, k)} {n}"
+            lines.append("  " + say("faults", lang) + ", ".join(  # as the rows say them
+                say("fault_n", lang, kind=TEXTS[lang].get("fault." + k, k), n=n)
                 for k, n in faults.most_common()))
         lines.append("")
     several = len({s.patient for s in sessions}) > 1  # each line says whose it is

@@ -1563,6 +1563,8 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     assert rows[0].endswith(" praise 0 faults: disconnected 1x (whole session)")
     assert rows[1].endswith(" praise 0 faults: disconnected 1x (12 s), led 1x")
     assert rows[2].endswith(" praise 0")
+    # the period's line counts them as the rows do ("disconnected 2", beside "1x" rows)
+    assert "  Faults: disconnected 2x, led 1x\n" in (out / "summary.txt").read_text()
     csv_rows = read_csv(out / "sessions.csv")
     assert [(r["faults"], r["fault_kinds"]) for r in csv_rows] == [
         ("1", "disconnected:1"), ("2", "disconnected:1 led:1"), ("0", "")]
