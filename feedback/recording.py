@@ -131,7 +131,8 @@ class RecordingReader:
                 bad = next(c for c in cells if not _is_number(c))
                 raise RecordingError(path, line, f"not a number: {bad.strip()!r}") from None
             if not all(math.isfinite(x) for x in nums):
-                raise RecordingError(path, line, "values must be finite (no nan or inf)")
+                raise RecordingError(path, line,
+                                     "values must be finite (no nan or inf, nor beyond 1e308)")
             t = nums[0]
             if t <= prev_t:
                 raise RecordingError(
