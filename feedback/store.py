@@ -184,6 +184,7 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
     # stopping every report and export of the records with a decoding error.
     conn.text_factory = _text
     try:
+        _not_another_programs(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -197,6 +198,18 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _not_another_programs(conn: sqlite3.Connection) -> None:
+    """Raise StorageError for a database of another program (schema version 0 with tables
+    in it), before anything of ours is written into it."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    others = [n for (n,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+    if others:
+        raise StorageError(f"not a records database: it holds other tables "
+                           f"({', '.join(others[:5])}); is records.data_dir right?")
 
 
 def _text(raw: bytes) -> str:

@@ -334,3 +334,21 @@ def test_a_folder_named_like_the_config_on_the_stick_is_said(unit, tmp_path, cap
     said = capsys.readouterr()
     assert "exported 1 session " in said.out
     assert f"{stick / 'ademcoach.toml'}: not installed: it is a folder" in said.err
+
+
+def test_another_programs_database_is_not_written_into(unit, tmp_path, capsys):
+    """A records.sqlite that is not ours (data_dir set to another program's folder) got
+    the record tables written into it by a report."""
+    patient, cfg = unit
+    other = tmp_path / "other"
+    other.mkdir()
+    conn = sqlite3.connect(other / DB_NAME)
+    conn.execute("CREATE TABLE photos (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = (other / DB_NAME).read_bytes()
+    cfg.write_text(f'[records]\ndata_dir = "{other}"\n')
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "not a records database: it holds other tables (photos)" in err
+    assert (other / DB_NAME).read_bytes() == before
