@@ -184,19 +184,19 @@ def exercise_rows(sessions) -> list[dict]:
     return rows
 
 
-def day_rows(sessions, since: dt.date | None = None,
-             today: dt.date | None = None) -> list[dict]:
+def day_rows(sessions, since: dt.date | None = None, today: dt.date | None = None,
+             firsts: dict | None = None) -> list[dict]:
     """One row per patient and calendar day from the first day (``since``, or the patient's
-    first session if later) to ``today`` (the report
+    first session ever, ``firsts``, if later) to ``today`` (the report
     date; the last session when not given). Minutes are practised minutes, pauses left
     out, rounded down to a tenth as on the unit's screen (``target_met`` is decided on
     the unrounded minutes); the ratio is that of the breaths under a pacer."""
     rows = []
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
-        # from --since, but not before this patient's first session (a second patient
-        # who got the unit later had days counted as missed before then)
-        first = max(since, mine[0].day) if since else mine[0].day
+        # from --since, but not before this patient's first session ever (a second
+        # patient who got the unit later had days counted as missed before then)
+        first = max(since, (firsts or {}).get(code, since)) if since else mine[0].day
         last = max(s.day for s in mine)
         if today is not None:
             last = max(last, today)
@@ -625,10 +625,14 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     db = data_dir / DB_NAME
     sessions: list[Session] = []
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
+    firsts: dict[str, dt.date] = {}  # each patient's first session, before --since too
     if records_exist(db, "read", "report"):
-        sessions = _read_records(db, since, patient, lang, warnings)
+        sessions = _read_records(db, None, patient, lang, warnings)
+        for s in sessions:
+            firsts.setdefault(s.patient, s.day)
+        sessions = [s for s in sessions if since is None or s.day >= since]
     today = today or report_date()
-    days = day_rows(sessions, since, today)
+    days = day_rows(sessions, since, today, firsts)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)

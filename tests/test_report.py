@@ -153,6 +153,12 @@ def test_since_does_not_count_days_before_a_patients_first_session(unit, tmp_pat
     assert [d["date"] for d in days if d["patient"] == "AB12"] == [
         "2025-10-09", "2025-10-10", "2025-10-11"]
     assert [d["date"] for d in days if d["patient"] == "CD34"] == ["2025-10-11"]
+    # and a patient who had the unit before --since keeps the days missed after it: the
+    # review found them dropped when the first session in the period came later
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "2025-10-10"]) == 0
+    days = read_csv(out / "days.csv")
+    assert [(d["date"], d["sessions"]) for d in days if d["patient"] == "AB12"] == [
+        ("2025-10-10", "0"), ("2025-10-11", "2")]
 
 
 def test_an_empty_report_says_why_when_it_is_not_the_period(unit, tmp_path, capsys):
