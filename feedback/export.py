@@ -201,7 +201,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             except sqlite3.DatabaseError as exc:
                 if not cannot_write(exc):
                     raise
-                with readable_copy(db) as copy:  # a read-only card: from a copy
+                with readable_copy(db, tmp) as copy:  # a read-only card: from a copy
                     copied, damaged = _copy_records(copy, tmp / DB_NAME)
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "

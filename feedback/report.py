@@ -598,15 +598,16 @@ def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
 
 
 def _read_records(db: Path, since, patient, lang: str, warnings: list[str],
-                  copied: bool = False) -> list[Session]:
-    """The sessions in ``db``: through a copy where nothing can be written beside it (a
-    read-only card), and what can still be read of a damaged one (said in ``warnings``)."""
+                  scratch: Path | None = None) -> list[Session]:
+    """The sessions in ``db``: through a copy in ``scratch`` (a writable directory) where
+    nothing can be written beside it (a read-only card), and what can still be read of a
+    damaged one (said in ``warnings``)."""
     try:
         return _load(connect(db, create=False), since, patient, lang)
     except (sqlite3.Error, StorageError) as exc:
-        if cannot_write(exc) and not copied:
-            with readable_copy(db) as copy:
-                return _read_records(copy, since, patient, lang, warnings, copied=True)
+        if cannot_write(exc) and scratch is not None:
+            with readable_copy(db, scratch) as copy:
+                return _read_records(copy, since, patient, lang, warnings)
         if not is_damaged(exc):
             raise AdemError(f"{db}: cannot read the records: {exc}") from None
         warnings.append(say("damaged_now", lang))
@@ -627,7 +628,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
     firsts: dict[str, dt.date] = {}  # each patient's first session, before --since too
     if records_exist(db, "read", "report"):
-        sessions = _read_records(db, None, patient, lang, warnings)
+        sessions = _read_records(db, None, patient, lang, warnings, scratch=out)
         for s in sessions:
             firsts.setdefault(s.patient, s.day)
         sessions = [s for s in sessions if since is None or s.day >= since]

@@ -134,11 +134,12 @@ def cannot_write(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def readable_copy(db_path) -> Iterator[Path]:
-    """A copy of the database with its WAL in a temporary directory, deleted after: for
-    reading records where nothing can be written (an SD card gone read-only), which is
-    just when they must be taken off the unit."""
-    with tempfile.TemporaryDirectory(prefix="ademcoach-read-") as tmp:
+def readable_copy(db_path, where) -> Iterator[Path]:
+    """A copy of the database with its WAL in a temporary directory in ``where``, deleted
+    after: for reading records where nothing can be written (an SD card gone read-only),
+    which is just when they must be taken off the unit. ``where`` is where the report or
+    export goes: /tmp may be on the same card."""
+    with tempfile.TemporaryDirectory(prefix=".ademcoach-read-", dir=where) as tmp:
         copy = Path(tmp) / Path(db_path).name
         copy_db(db_path, copy)
         yield copy

@@ -233,6 +233,9 @@ def test_records_on_a_card_gone_read_only_can_still_be_reported_and_exported(
     cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
     before = {p.name: p.read_bytes() for p in data.iterdir()}
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    import tempfile  # /tmp is on the same card on the unit: read-only as well
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
     assert main(["report", "--out", str(tmp_path / "out"), "--config", str(cfg)]) == 0
     assert "2 sessions" in capsys.readouterr().out
     assert len((tmp_path / "out" / "sessions.csv").read_text().splitlines()) == 3
