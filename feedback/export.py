@@ -90,18 +90,23 @@ def install_config(new: Path, target: Path) -> str:
                                              if kept else "")
 
 
-def _put_back(target: Path, previous: bytes) -> None:
-    """The config as it was before the stick's was installed (``b""``: there was none)."""
-    try:
-        if not previous:
-            target.unlink(missing_ok=True)
-            return
-        tmp = target.with_name(f".{target.name}.new")
-        tmp.write_bytes(previous)
-        os.replace(tmp, target)
-    except OSError as exc:
-        print(f"{target}: the stick's config stays installed: the previous one could not "
-              f"be put back ({exc.strerror})", file=sys.stderr)
+def _put_back(previous: dict[Path, bytes | None]) -> None:
+    """The config and its .bak as they were before the stick's was installed (None: the
+    file was not there)."""
+    for path, data in previous.items():
+        try:
+            if data is None:
+                path.unlink(missing_ok=True)
+                continue
+            tmp = path.with_name(f".{path.name}.new")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            print(f"{path}: could not be put back as it was before the stick's config "
+                  f"({exc.strerror})", file=sys.stderr)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -130,7 +135,7 @@ def cmd_export(args) -> int:
         settings, broken = None, exc  # a config on the stick may replace it
     notes, status = [], 0
     stick_config = dest / "ademcoach.toml"
-    previous = None  # the config replaced, put back if the export fails
+    previous = None  # the config files replaced, put back if the export fails
     if stick_config.exists() and not stick_config.is_file():
         notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
         status = 2
@@ -141,17 +146,18 @@ def cmd_export(args) -> int:
             status = 2
         else:
             try:
-                previous = target.read_bytes() if target.is_file() else b""
+                previous = {p: p.read_bytes() if p.is_file() else None
+                            for p in (target, target.with_name(target.name + ".bak"))}
                 notes.append(install_config(stick_config, target))
             except ConfigError as exc:
                 previous = None
                 notes.append(f"{stick_config}: not installed, the current config stays:")
                 notes.extend(f"  {p}" for p in exc.problems)
                 status = 2
-            except OSError as exc:  # the unit's config folder cannot be written
+            except OSError as exc:  # the unit's config folder cannot be read or written
                 previous = None
                 notes.append(f"{stick_config}: not installed, the current config stays: "
-                             f"cannot write {target}: {exc.strerror}")
+                             f"cannot replace {target}: {exc.strerror}")
                 status = 2
             else:
                 if settings is None:  # (else the records are where the old config said)
@@ -161,20 +167,22 @@ def cmd_export(args) -> int:
             print(note, file=sys.stderr)
         raise broken
     data_dir = records_dir(args, settings)
-    records_exist(data_dir / DB_NAME, "read", "export")  # before anything is written to the stick
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
     try:
-        sessions = _export(dest, data_dir, notes, report_language(args, settings),
-                           config_dir_of(settings))
+        records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
+        sessions, copied, kept = _export(dest, data_dir, notes,
+                                         report_language(args, settings),
+                                         config_dir_of(settings))
     except BaseException:
         if previous is not None:  # nothing was written: nor is the stick's config
-            _put_back(target, previous)
+            _put_back(previous)
         exportnote.write(data_dir, "failed")
         raise
     finally:
         signal.signal(signal.SIGTERM, before)
+    _mark_exported(data_dir, copied, kept)  # (the export is on the stick: it stands)
     exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
     for note in notes:
         print(note, file=sys.stderr if status else sys.stdout)
@@ -182,8 +190,10 @@ def cmd_export(args) -> int:
 
 
 def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
-            config_dir: Path | None = None) -> list:
-    """Write the export directory on ``dest`` atomically; returns the sessions in it."""
+            config_dir: Path | None = None) -> tuple[list, list[int], list[Path]]:
+    """Write the export directory on ``dest`` atomically; returns the sessions in it, the
+    ids of those now complete on the stick and the damaged files copied (for
+    ``_mark_exported``)."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     try:
@@ -233,8 +243,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
         raise
     print(f"exported {n_sessions(len(sessions))} to {final}")
-    _mark_exported(data_dir, copied, kept)
-    return sessions
+    return sessions, copied, kept
 
 
 def _copy_records(db: Path, dst_path: Path) -> tuple[list[int], bool]:

@@ -299,13 +299,32 @@ def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpf
     cfg = tmp_path / "unit.toml"
     old = f'[records]\ndata_dir = "{patient}"\n'
     cfg.write_text(old)
+    bak = tmp_path / "unit.toml.bak"
+    bak.write_text("# the one before\n")
     new = old + "[pacer]\nexhale_s = 8.0\n"
     (tmpfs / "ademcoach.toml").write_text(new)
     _fill(tmpfs, 8 * 1024)
     assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
     assert "nothing was written" in capsys.readouterr().err
-    assert cfg.read_text() == old
+    assert (cfg.read_text(), bak.read_text()) == (old, "# the one before\n")
     assert sorted(p.name for p in tmpfs.iterdir()) == ["ademcoach.toml", "filler"]
+
+
+def test_records_that_cannot_be_read_put_the_unit_config_back(unit, tmp_path, capsys,
+                                                              monkeypatch):
+    """The review found the stick's config left installed when the records could not
+    be read (no permission), which was checked after the install."""
+    patient, cfg = unit
+    old = cfg.read_text()
+    real = os.access
+    monkeypatch.setattr("os.access", lambda p, mode, **kw: False if str(p) == str(patient)
+                        else real(p, mode, **kw))
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    assert "no permission to read the records" in capsys.readouterr().err
+    assert cfg.read_text() == old and not (tmp_path / "unit.toml.bak").exists()
 
 
 def test_a_config_folder_that_cannot_be_written_still_lets_the_records_out(
@@ -324,7 +343,7 @@ def test_a_config_folder_that_cannot_be_written_still_lets_the_records_out(
     said = capsys.readouterr()
     assert "exported 1 session " in said.out
     assert (f"{stick / 'ademcoach.toml'}: not installed, the current config stays: cannot "
-            f"write {cfg}: Read-only file system") in said.err
+            f"replace {cfg}: Read-only file system") in said.err
     assert cfg.read_text() == old
     subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
 

@@ -276,10 +276,13 @@ def test_raw_signal_through_records(tmp_path):
 
 
 def export_to(stick, data):
-    from feedback.export import _export
+    """What ``ademcoach export`` does with the records: write them, then mark them."""
+    from feedback.export import _export, _mark_exported
 
     stick.mkdir(exist_ok=True)
-    return _export(stick, data, [])
+    sessions, copied, kept = _export(stick, data, [])
+    _mark_exported(data, copied, kept)
+    return sessions
 
 
 def test_purge_older_than_erases_old_exported_sessions(tmp_path):

@@ -370,7 +370,7 @@ def test_kept_damaged_files_follow_the_retention(tmp_path):
     orphan.write_bytes(b"old WAL")
     import time
 
-    from feedback.export import _export
+    from feedback.export import _export, _mark_exported
 
     rec = Records(data, clock=clock)
     try:
@@ -381,7 +381,7 @@ def test_kept_damaged_files_follow_the_retention(tmp_path):
         stick = tmp_path / "stick"
         stick.mkdir()
         assert not store.exported_mark(kept).exists()
-        _export(stick, data, [])
+        _mark_exported(data, *_export(stick, data, [])[1:])
         assert store.exported_mark(kept).exists()
         rec.purge_older_than(365, now_wall=time.time() + 364 * 86400)
         assert kept.exists()
