@@ -134,6 +134,7 @@ class Session:
         self.startup_faults: list[ev.Event] = []
         self.faults_on: dict[tuple, ev.Fault] = {}  # (kind, belt) -> the fault, while on
         self.stop_reason = "stopped"
+        self.interrupted = False  # stopped by Ctrl-C (SIGINT)
         self.recording = False
         self.record_id: int | None = None
         self._pause_span = None
@@ -472,6 +473,7 @@ def install_signal_handlers(session: Session) -> None:
 
     def on_int(signum, frame):
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        session.interrupted = True  # (the command still ends with 130, as after Ctrl-C)
         session.stop("closed")
 
     def on_hup(signum, frame):

@@ -85,6 +85,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.duration": "ingestelde duur voorbij",
         "end.stopped": "gestopt",
         "end.closed": "venster gesloten",
+        "end.interrupted": "onderbroken met Ctrl-C",
         "end.SIGTERM": "gestopt door het systeem",
         "end.programme finished": "programma klaar",
         "status.exercise": "{name}: {minutes} min, {rate} adem/min, uit:in {ratio}, "
@@ -177,6 +178,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.stopped": "stopped",
         "end.closed": "window closed",
         "end.SIGTERM": "stopped by the system",
+        "end.interrupted": "interrupted with Ctrl-C",
         "end.programme finished": "programme finished",
         "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in {ratio}, "
                            "breath held {holds}x, cues {cues}, in sync {in_sync}",

@@ -219,8 +219,8 @@ def _run(args, path, settings, programme, clock, headless, duration, display) ->
         reason = session.run()
         if session.status is not None:
             sys.stdout.write("\n")
-        print_summary(session, reason)
-    return 0
+        print_summary(session, "interrupted" if session.interrupted else reason)
+    return 130 if session.interrupted else 0
 
 
 @contextlib.contextmanager

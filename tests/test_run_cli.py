@@ -167,10 +167,10 @@ def test_ctrl_c_ends_the_session_as_q_does(sim_config, tmp_path, capsys, monkeyp
     monkeypatch.setattr(Session, "run", run_and_interrupt)
     try:
         assert main(["run", "--sim", "calm", "--headless", "--duration", "60", "--speed", "0",
-                     "--config", str(sim_config)]) == 0
+                     "--config", str(sim_config)]) == 130  # (as after Ctrl-C: scripts tell)
     finally:
         signal.signal(signal.SIGINT, before)
-    assert "(venster gesloten)" in capsys.readouterr().out  # the summary
+    assert "(onderbroken met Ctrl-C)" in capsys.readouterr().out  # the summary
     conn = sqlite3.connect(tmp_path / "data" / "simulated" / "records.sqlite")
     try:
         (reason,), = conn.execute("SELECT end_reason FROM sessions").fetchall()
