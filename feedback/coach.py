@@ -17,6 +17,7 @@ next exercise boundary.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -93,6 +94,9 @@ class ExerciseStats:
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": med(self.rates), "ratio": med(self.ratios), "holds": self.holds,
                 "cues": dict(self.cues), "following": dict(self.following)}
+
+
+NOTICE_MESSAGE = 80  # characters of a rejected config's message the notice line says whole
 
 
 class Coach:
@@ -535,8 +539,15 @@ class Coach:
             name = getattr(first, "path", "").rsplit("/", 1)[-1]
             line = getattr(first, "line", None)
             message = said(getattr(first, "message", first), self.lang)
-            where = name + (" " + i18n.text("config.line", self.lang, line=line) if line else "")
-            problem = f"{where}: {message}"
+            where = name + (", " + i18n.text("config.line", self.lang, line=line) if line
+                            else "")
+            if len(message) <= NOTICE_MESSAGE:
+                problem = f"{where}: {message}"
+            else:  # (a long rule, wrapped to three lines of 10 px at 480x320): where it is
+                key = message.split(":", 1)[0].split(" = ", 1)[0]
+                if re.fullmatch(r"[\w.\[\]-]+", key):  # a key, not a sentence
+                    where += f" ({key})"
+                problem = i18n.text("config.where", self.lang, where=where)
             self.show_notice(i18n.text("config.notice", self.lang, problem=problem), t,
                              "config", lasting=True)
             return

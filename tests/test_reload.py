@@ -149,7 +149,7 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     assert coach.settings is good
     view = coach.view(2.0)
     line = next(i for i, x in enumerate(cfg.read_text().splitlines(), 1) if "exhale_s = 40" in x)
-    assert view.notice == (f"Nieuwe instellingen niet gebruikt: ademcoach.toml regel {line}: "
+    assert view.notice == (f"Nieuwe instellingen niet gebruikt: ademcoach.toml, regel {line}: "
                            "pacer.exhale_s = 40: moet tussen 2 en 20 seconden liggen")
     # it stays while the file is wrong (it went after 30 s), whatever else comes and goes
     coach.show_notice("De ledring werkt niet; volg het scherm", 50.0, "unit", lasting=True)
@@ -170,13 +170,20 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     coach.settings.patient["language"] = "en"  # the same, in English
     edit(cfg, "exhale_s = 8.0", "exhale_s = 41")
     coach.on_reload(w.poll(4.0), 4.0)
-    assert coach.view(4.5).notice == (f"New settings not used: ademcoach.toml line {line}: "
+    assert coach.view(4.5).notice == (f"New settings not used: ademcoach.toml, line {line}: "
                                       "pacer.exhale_s = 41: must be between 2 and 20 seconds")
     edit(cfg, "exhale_s = 41", "exhale_s = 8.0")
     coach.on_reload(w.poll(5.0), 5.0)
     coach.feed(Breath(
         at=4.0, start=0.0, peak=1.0, end=4.0, inhale_s=1.0, exhale_s=3.0, rate_bpm=15.0))
     assert coach.settings.pacer.exhale_s == 8.0
+    # a long rule (three lines of 10 px at 480x320): where it is, and where it is said
+    coach.settings.patient["language"] = "nl"
+    edit(cfg, "exhale_s = 8.0", "exhale_s = 20.0")  # 4 + 20 + 1 s: slower than 3/min
+    coach.on_reload(w.poll(6.1), 6.1)
+    notice = coach.view(6.2).notice
+    assert notice.startswith("Nieuwe instellingen niet gebruikt: fout in ademcoach.toml, "
+                             "regel ") and notice.endswith("; zie ademcoach check-config"), notice
 
 
 def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_force(cfg):
