@@ -342,12 +342,14 @@ def practised_today(records, patient: str) -> float:
     import sqlite3
 
     from feedback.sessions import load_sessions
+    from feedback.store import lenient_text
 
     if not records.db_path.exists():
         return 0.0
     today = dt.date.today()
     try:
         conn = sqlite3.connect(f"file:{records.db_path}?mode=ro", uri=True)
+        conn.text_factory = lenient_text  # (a damaged byte in a name read as 0 minutes)
         try:
             sessions = load_sessions(conn, since=today, patient=patient)
         finally:

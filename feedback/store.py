@@ -183,7 +183,7 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None, check_same_thread=False)
     # A damaged byte in a text (a stored config, a name) reads as U+FFFD instead of
     # stopping every report and export of the records with a decoding error.
-    conn.text_factory = _text
+    conn.text_factory = lenient_text
     try:
         _not_another_programs(conn)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -213,7 +213,8 @@ def _not_another_programs(conn: sqlite3.Connection) -> None:
                            f"({', '.join(others[:5])}); is records.data_dir right?")
 
 
-def _text(raw: bytes) -> str:
+def lenient_text(raw: bytes) -> str:
+    """Text as stored, a byte that is not UTF-8 read as U+FFFD (``text_factory``)."""
     return raw.decode("utf-8", "replace")
 
 

@@ -862,3 +862,24 @@ def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_
     assert detail == first_detail and "unplugged" in detail  # what the technician reads
     # measured from 200 s to about 300 s (the calibration first): under 100 s of practice
     assert second.minutes * 60.0 < 100.0
+
+
+def test_todays_practice_is_read_past_a_damaged_byte(tmp_path):
+    """The start screen's minutes today read as 0 when a stored text had a byte that is
+    not UTF-8 (the reports read past it already)."""
+    import sqlite3
+    import time
+
+    from feedback.records import Records
+    from feedback.run import practised_today
+
+    rec = Records(tmp_path, clock=VirtualClock(0.0))
+    rec.start_session("AB12", "home", "[pacer]\n", time.time() - 600)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing"))
+    rec.add(ev.Exercise(120.0, "Buikademhaling", "end", active_s=120.0))
+    rec.end_session("duration")
+    assert rec.close() == 0
+    assert practised_today(rec, "AB12") == pytest.approx(2.0)
+    with sqlite3.connect(rec.db_path) as conn:
+        conn.execute("UPDATE sessions SET config = CAST(? AS TEXT)", (b"[pacer]\xff\n",))
+    assert practised_today(rec, "AB12") == pytest.approx(2.0)
