@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import logging.handlers
+import os
 import queue
 import sys
 import time
@@ -151,12 +152,18 @@ class PartProblem:
 
 
 def _within(target, keep) -> bool:
-    """Is ``target`` the file ``keep``, or inside the directory ``keep``?"""
+    """Is ``target`` the file ``keep`` (a link to it, or another name of it), or inside
+    the directory ``keep``?"""
     try:
         target, keep = Path(target).resolve(), Path(keep).resolve()
     except (OSError, RuntimeError):
         return False
-    return target == keep or (keep.is_dir() and target.is_relative_to(keep))
+    if target == keep or (keep.is_dir() and target.is_relative_to(keep)):
+        return True
+    try:
+        return os.path.samefile(target, keep)  # (a hard link)
+    except OSError:
+        return False
 
 
 def cmd_run(args) -> int:
@@ -240,7 +247,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.records import Records
     from feedback.reload import ConfigWatcher, config_record
     from feedback.sound import Sound
-    from feedback.store import SIMULATED, default_data_dir
+    from feedback.store import DB_NAME, SIMULATED, default_data_dir
 
     parts = open_parts(settings, sim, clock, optional=("ring",))
     events_file = None
@@ -258,9 +265,11 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         sinks = []
         if events_path:
             records_dir = default_data_dir(settings.records.data_dir)
-            kept = [("the config file", path),
-                    ("the recording it replays", sim if sim and Path(sim).is_file() else None),
-                    (f"the records (in {records_dir})", records_dir)]
+            kept = [("the config file", path), ("the programme file", programme.source),
+                    ("the recording it replays", sim if sim and Path(sim).is_file() else None)]
+            for d in (records_dir, records_dir / SIMULATED):  # the unit's files there
+                kept += [(f"the records (in {records_dir})", d / name) for name in (
+                    DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "raw")]
             for what, p in kept:
                 if p and _within(events_path, p):
                     raise BadInput(f"--events {events_path}: would overwrite {what}; give "

@@ -2,6 +2,7 @@
 
 import contextlib
 import math
+import os
 
 import pytest
 
@@ -70,14 +71,22 @@ def test_an_events_file_that_would_overwrite_what_the_session_reads_or_keeps_is_
     db = tmp_path / "data" / "simulated" / "records.sqlite"
     capsys.readouterr()
     kept = {p: p.read_bytes() for p in (sim_config, rec, db)}
+    linked = tmp_path / "linked.jsonl"
+    os.link(db, linked)  # another name of the records
     for target, sim, said in [(sim_config, "calm", "the config file"),
                               (rec, str(rec), "the recording it replays"),
-                              (db, "calm", f"the records (in {tmp_path / 'data'})")]:
+                              (db, "calm", f"the records (in {tmp_path / 'data'})"),
+                              (linked, "calm", f"the records (in {tmp_path / 'data'})")]:
         assert main(["run", "--sim", sim, "--headless", "--duration", "5", "--speed", "0",
                      "--events", str(target), "--config", str(sim_config)]) == 2
         assert capsys.readouterr().err == (f"ademcoach run: --events {target}: would "
                                            f"overwrite {said}; give another file\n")
     assert {p: p.read_bytes() for p in kept} == kept
+    # a new file in the records' folder is no record (data_dir may be a home folder)
+    events = tmp_path / "data" / "events.jsonl"
+    assert main(["run", "--sim", "calm", "--headless", "--duration", "5", "--speed", "0",
+                 "--events", str(events), "--config", str(sim_config)]) == 0
+    assert events.read_text().count("\n") > 0
 
 
 def test_a_status_line_that_cannot_be_written_stops_and_the_session_runs_on(
