@@ -122,10 +122,17 @@ class RecordingReader:
                 continue
             cells = text.split(",")
             if len(cells) != ncols:
+                if "\r" in text:
+                    raise RecordingError(path, line, "its lines end in CR only (as old Mac "
+                                         "programs save): save it with LF or CRLF line ends")
                 raise RecordingError(path, line, f"expected {ncols} cells, found {len(cells)}")
             try:
-                if "_" in text or not text.isascii():  # float() takes 1_5 and other digits
+                if "_" in text:  # float() takes 1_5 as 15, and other scripts' digits
                     raise ValueError
+                if not text.isascii():  # (spaces of any kind around a number are fine)
+                    cells = [c.strip() for c in cells]
+                    if not all(c.isascii() for c in cells):
+                        raise ValueError
                 nums = [float(c) for c in cells]
             except ValueError:
                 bad = next(c for c in cells if not _is_number(c))
@@ -155,7 +162,7 @@ class RecordingReader:
 
 def _is_number(cell: str) -> bool:
     """Is ``cell`` a number as the format writes it (ASCII, no digit separators)?"""
-    if "_" in cell or not cell.isascii():
+    if "_" in cell or not cell.strip().isascii():
         return False
     try:
         float(cell)

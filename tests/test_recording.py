@@ -34,6 +34,7 @@ def test_reads_rows_and_picks_channels(tmp_path):
         ("t,resp\n0,1\n0.1,abc\n", 3, "not a number: 'abc'"),
         ("t,resp\n0,1\n0.1,1_5.0\n", 3, "not a number: '1_5.0'"),  # (read as 15.0)
         ("t,resp\r0,1\r0.1,2\r", 1, "its lines end in CR only"),  # (was 3 odd columns)
+        ("t,resp\n0,1\r0.1,2\r0.2,3\r", 2, "its lines end in CR only"),  # after an LF header
         (b"t,resp\n0," + b"1" * (1 << 20) + b"\n", 2, "a line longer than 1 MB"),
         ("t," + ",".join(f"b{i}" for i in range(50_000)) + ",b7\n", 1,
          "column name 'b7' appears twice"),  # (quadratic: 23 s)
@@ -59,6 +60,12 @@ def test_malformed_files_name_the_line(tmp_path, text, line, message):
     assert message in str(err.value)
     assert str(err.value).startswith(f"{p}:{line}: ")
     assert err.value.exit_code == 2
+
+
+def test_a_number_padded_with_a_non_breaking_space_is_read(tmp_path):
+    p = write(tmp_path, "t,resp\n0,1\n0.1,\u00a01.5\n")
+    with RecordingReader(p) as r:
+        assert [s.values for s in r] == [(1.0,), (1.5,)]
 
 
 def test_a_byte_order_mark_then_blank_lines_before_the_header_is_read(tmp_path):
