@@ -167,7 +167,8 @@ def load_scenario(name_or_path) -> Scenario:
         raw_eps = []
         problems.append(Problem(path, lines.get(("episode", None)),
                                 Say("episode: write each one as an [[episode]] table",
-                                    "episode: schrijf elke als een [[episode]]-tabel")))
+                                    "episode: schrijf elke episode als een "
+                                    "[[episode]]-tabel")))
     for i, ep in enumerate(raw_eps):
         where = ep_lines[i] if i < len(ep_lines) else {}
         elines = {("episode", k): v for k, v in where.items()}

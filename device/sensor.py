@@ -45,7 +45,7 @@ from device.bus import (
     software_message,
 )
 from feedback.errors import BadInput, HardwareError
-from feedback.words import Say, say
+from feedback.words import Say, plural, say
 
 # config name -> (positive pin, negative pin or None)
 CHANNELS = {
@@ -68,9 +68,9 @@ def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> Say | None:
     enough = [r for r in DATA_RATES if fits(r)]
     hint = (say("use {n} or more", "geef {n} of meer", n=enough[0]) if enough else
             Say("lower sensor.rate_hz", "geef een lagere sensor.rate_hz"))
-    return say("too slow for {belts} belt(s) at sensor.rate_hz = {hz} (a conversion takes "
-               "{ms} ms); {hint}", "te traag voor {belts} band(en) bij sensor.rate_hz = {hz} "
-               "(een meting duurt {ms} ms); {hint}", belts=belts, hz=rate_hz,
+    return say("too slow for {belts} at sensor.rate_hz = {hz} (a conversion takes {ms} ms); "
+               "{hint}", "te traag voor {belts} bij sensor.rate_hz = {hz} (een meting duurt "
+               "{ms} ms); {hint}", belts=plural(belts, "belt", "band"), hz=rate_hz,
                ms=f"{1000 / data_rate:.1f}", hint=hint)
 
 

@@ -124,6 +124,9 @@ class Choice(Rule):
         # (of the same type: 72.0 equals 0x48 but is no I2C address, and was taken)
         if not any(type(value) is type(c) and value == c for c in self.choices):
             listed = ", ".join(self.show(c) for c in self.choices)
+            if isinstance(value, float) and value in self.choices:  # 1.0 for 1
+                return None, say("must be a whole number: one of {listed}",
+                                 "moet een geheel getal zijn: een van {listed}", listed=listed)
             return None, say("must be one of {listed}", "moet een van deze zijn: {listed}",
                              listed=listed)
         return value, None
@@ -174,7 +177,7 @@ class ListOf(Rule):
                              "moet een lijst tussen vierkante haken zijn: {example}",
                              example=example)
         if not self.min_len <= len(value) <= self.max_len:
-            return None, say("must list {lo} to {hi} items", "moet {lo} tot {hi} waarden noemen",
+            return None, say("must list {lo} to {hi} items", "moet {lo} tot {hi} waarden bevatten",
                              lo=self.min_len, hi=self.max_len)
         out = []
         for i, v in enumerate(value):
@@ -398,8 +401,8 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
     except RecursionError:  # (tomllib reads nested lists and tables by recursion)
         raise ConfigError([Problem(path, _deepest_line(text), Say(
             "TOML syntax: lists or tables nested too deeply (brackets inside brackets)",
-            "TOML-schrijfwijze: lijsten of tabellen te diep in elkaar (haken binnen "
-            "haken)"))]) from None
+            "TOML-schrijfwijze: lijsten of tabellen te diep in elkaar genest (haken "
+            "binnen haken)"))]) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -435,8 +438,13 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
         listed = re.match(r"\s*\[\s*(exercise|episode)\s*\]", source)
         if listed:  # ("keep one" would have deleted exercises)
             return say("[{n}] is given twice: write [[{n}]], with two brackets, for each one",
-                       "[{n}] staat er twee keer: schrijf [[{n}]], met twee haken, voor "
-                       "elke", n=listed.group(1))
+                       "[{n}] staat er twee keer: schrijf voor elke {each} [[{n}]], met twee "
+                       "haken", n=listed.group(1),
+                       each={"exercise": "oefening"}.get(listed.group(1), listed.group(1)))
+        if table and not m:  # a section twice: its keys belong under one
+            return say("section [{t}] is given twice: put all its keys under one [{t}]",
+                       "sectie [{t}] staat er twee keer: zet al zijn instellingen onder één "
+                       "[{t}]", t=table.group(1))
         what = (Say(repr(m.group(1)), repr(m.group(1))) if m else
                 say("section [{t}]", "sectie [{t}]", t=table.group(1)) if table else
                 Say("this key or section", "deze instelling of sectie"))
@@ -473,10 +481,11 @@ def validate_table(
         line = (lines.get((section, key)) or lines.get((f"{section}.{key}", None))
                 or lines.get((section, None)))
         if rule is None:
+            shown_key = key if len(key) <= 40 else key[:37] + "..."  # (drawn 6 px high)
             problems.append(
                 Problem(path, line, say("{label}.{key}: unknown key{hint}",
                                         "{label}.{key}: onbekende instelling{hint}",
-                                        label=label, key=key, hint=_hint(key, schema)))
+                                        label=label, key=shown_key, hint=_hint(key, schema)))
             )
             continue
         ok, err = rule.check(value)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import shutil
 import signal
 import sqlite3
@@ -29,6 +28,7 @@ from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import ConfigError, load_config
 from feedback.errors import AdemError
+from feedback.rawsignal import RAW_FILE
 from feedback.report import (
     build_report,
     config_dir_of,
@@ -313,9 +313,6 @@ def wipe(data_dir: Path, damaged: list | None = None) -> int:
                 gone.append(f.name)
     _erase_raw(data_dir / "raw")
     return n
-
-
-RAW_FILE = re.compile(r"session\d{5,}-\d{3,}\.csv")  # the names records.py gives them
 
 
 def _erase_raw(raw: Path) -> None:

@@ -73,7 +73,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "config.none": "Het apparaat start pas als het instellingenbestand klopt. Neem contact op "
                        "met je fysiotherapeut.",
         "config.line": "regel {line}",
-        "config.more": "en nog {n} andere fout(en)",
+        "config.more": "en nog {n} andere fouten",
+        "config.more.one": "en nog 1 andere fout",
         "config.notice": "Nieuwe instellingen niet gebruikt: {problem}",
         "config.where": "fout in {where}; zie ademcoach check-config",
         "config.restart": "Herstart nodig voor: {keys}",
@@ -166,7 +167,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "config.none": "The unit starts once the settings file is right. Contact your "
                        "physiotherapist.",
         "config.line": "line {line}",
-        "config.more": "and {n} more problem(s)",
+        "config.more": "and {n} more problems",
+        "config.more.one": "and 1 more problem",
         "config.notice": "New settings not used: {problem}",
         "config.where": "error in {where}; see ademcoach check-config",
         "config.restart": "Restart needed for: {keys}",

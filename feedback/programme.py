@@ -47,8 +47,9 @@ from feedback.words import Say, say
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = EXERCISE_KINDS
 
-# One line of text, without tabs or other control characters (a NUL ended up in reports).
-_LINE = r"[^\x00-\x1f\x7f]"
+# One line of text, without tabs or other control characters (a NUL ended up in reports;
+# U+2028 from a word processor's paste is taken, as it always was).
+_LINE = r"[^\x00-\x1f\x7f-\x9f]"
 _NAME = Say("must be a name of 1 to 60 characters on one line (no tabs)",
             "moet een naam van 1 tot 60 tekens op één regel zijn (geen tabs)")
 _HINT = Say("must be one line of at most 120 characters (no tabs)",
@@ -185,11 +186,11 @@ def find(name: str, config_dir: Path | None = None) -> Path | None:
                                            "kan hier niet naar programma {n} zoeken: {why}",
                                            n=repr(name), why=exc.strerror))]) from None
         if not stat.S_ISREG(st.st_mode):
-            what = (Say("a directory", "een map") if stat.S_ISDIR(st.st_mode) else
-                    Say("not a regular file", "geen gewoon bestand"))
-            raise ConfigError([Problem(os.fspath(p), None,
-                                       say("is {what}, not a programme file",
-                                           "is {what}, geen programmabestand", what=what))])
+            said = (Say("is a directory, not a programme file", "is een map, geen "
+                        "programmabestand") if stat.S_ISDIR(st.st_mode) else
+                    Say("is not a regular file, not a programme file", "is geen gewoon "
+                        "bestand en dus geen programmabestand"))
+            raise ConfigError([Problem(os.fspath(p), None, said)])
         return p
     return None
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 from feedback.recording import RecordingWriter
 
 MB = 1_000_000
+# The files a log writes (NAME-001.csv; records.py names them session00042-001.csv): only
+# these are pruned, and erased by ``wipe``, not whatever else lies in the folder.
+RAW_FILE = re.compile(r"(raw|session\d{5,})-\d{3,}\.csv")
 
 
 class RawSignalLog:
@@ -55,6 +59,8 @@ class RawSignalLog:
         """Delete the oldest raw files until a new full file fits under ``max_bytes``."""
         found = []
         for p in self.directory.glob("*.csv"):
+            if not RAW_FILE.fullmatch(p.name):  # the unit's own files only
+                continue
             try:
                 st = p.stat()
             except FileNotFoundError:

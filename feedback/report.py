@@ -421,7 +421,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             "patient", lang, code=code or say("no_code", lang), first=my_days[0]["date"],
             until=until, ago=say("today", lang) if ago == 0 else say(
                 "ago", lang, days=count(ago, lang))))
-        interrupted = sum(1 for s in mine if s.end_reason == "interrupted")
+        interrupted = sum(1 for s in mine if s.cut_short)
         lines.append("  " + say("sessions", lang, n=len(mine)) + (
             say("interrupted_n", lang, n=interrupted) if interrupted else ""))
         goals = target_runs(my_days)
@@ -490,7 +490,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                            praise=r["praise"])
                      + (say("row_faults", lang, faults=_faults_text(s, lang)) if s.faults
                         else "")
-                     + (" " + say("interrupted", lang) if r["end"] == "interrupted" else ""))
+                     + (" " + say("interrupted", lang) if s.cut_short else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -210,7 +210,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
                 minutes=num(tenths_down(s.minutes), lang, 1),
                 code=s.patient or say("no_code", lang),
                 programme=programme_name(s.programme, lang))
-    cut = say("interrupted", lang) if s.end_reason == "interrupted" else ""
+    cut = say("interrupted", lang) if s.cut_short else ""
     right = 780 - (font(20).size(cut)[0] + 12 if cut else 0)
     size = 26  # smaller for a long patient code or programme name, never off the chart
     while size > 14 and font(size, True).size(title)[0] > right - 20:

@@ -595,7 +595,8 @@ class Screen:
         shown = v.problems[:4]
         lines = [self._plain(v, p) for p in shown]
         if len(v.problems) > len(shown):
-            lines.append(self._t(v, "config.more", n=len(v.problems) - len(shown)))
+            more = len(v.problems) - len(shown)
+            lines.append(i18n.counted("config.more", v.lang, more, n=more))
         top, bottom = 0.22, 0.76
         each = (bottom - top) / max(len(lines), 1)  # the most one problem may take
         gap = self.size[1] // 40

@@ -108,6 +108,11 @@ class Session:
         return dt.datetime.fromtimestamp(self.started_at)
 
     @property
+    def cut_short(self) -> bool:
+        """Ended by a power cut (no end recorded) or by an error in the program."""
+        return self.end_reason in ("interrupted", "error")
+
+    @property
     def day(self) -> dt.date:
         return self.start_local.date()
 

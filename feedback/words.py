@@ -14,6 +14,7 @@ Key names, values and file names stay as the file writes them (``pacer.exhale_s`
 
 from __future__ import annotations
 
+import ast
 import re
 
 
@@ -104,6 +105,15 @@ def toml_dutch(message: str) -> str:
     for pattern, nl in _TOML_NL:
         m = re.fullmatch(pattern, message)
         if m:
-            return m.expand(nl) if m.groups() else nl
+            return nl.replace("\\1", _name(m.group(1))) if m.groups() else nl
     return message
+
+
+def _name(said: str) -> str:
+    """A key as TOML's messages give it, as a file writes it: ('a', 'b') is a.b."""
+    try:
+        parts = ast.literal_eval(said)
+    except (ValueError, SyntaxError):
+        return said
+    return ".".join(map(str, parts)) if isinstance(parts, tuple) else said
 

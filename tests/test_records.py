@@ -253,11 +253,13 @@ def test_read_only_filesystem_for_real(tmpfs):
 
 
 def test_raw_signal_rotates_and_stays_under_its_cap(tmp_path):
+    (tmp_path / "mine.csv").write_text("t,x\n")  # not the log's: never pruned (it was)
     log = RawSignalLog(tmp_path, ["chest", "belly"], max_mb=0.01, file_mb=0.002)
     for i in range(3000):
         log.write(i * 0.02, (1.0 + i * 1e-4, 2.0))
     log.close()
-    files = sorted(tmp_path.glob("*.csv"))
+    assert (tmp_path / "mine.csv").read_text() == "t,x\n"
+    files = sorted(tmp_path.glob("raw-*.csv"))
     assert len(log.files) > 5 and len(files) < len(log.files)
     assert sum(f.stat().st_size for f in files) <= 10_000 + 100
     cols, t, vals = read_recording(files[-1])

@@ -380,8 +380,9 @@ def test_wipe_erases_the_raw_files_the_unit_wrote_and_nothing_else(tmp_path, uni
     raw.mkdir(exist_ok=True)
     (raw / "session00001-001.csv").write_text("t,belly\n0.0,1.0\n")
     (raw / "photo.cr2").write_bytes(b"precious")
+    (raw / "mine.csv").write_text("my own table\n")
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
-    assert sorted(p.name for p in raw.iterdir()) == ["photo.cr2"]
+    assert sorted(p.name for p in raw.iterdir()) == ["mine.csv", "photo.cr2"]
     other = tmp_path / "other"
     (other / "raw").mkdir(parents=True)
     (other / "raw" / "notes.txt").write_text("mine")
@@ -1685,3 +1686,18 @@ def test_the_belts_a_session_ran_with_are_those_in_force_not_the_edited_file(tmp
     kept = config_record(cfg, running, ["sensor.belts", "sensor.channels"])
     assert _belts(_stored(kept)) == ["belly"]
     assert _belts(_stored(config_record(cfg, load_config(cfg)))) == ["chest", "belly"]
+
+
+def test_a_session_ended_by_an_error_reads_as_interrupted(tmp_path, monkeypatch):
+    """A session the program's error ended (end reason "error") read as a whole one."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("ER01", "home", "", DAY0)
+        rec.add(breath(10.0, 2.0, 3.0))
+        clock.advance(60.0)
+        rec.end_session("error")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert "Sessions: 1 (1 interrupted)" in summary
+    assert [x for x in summary.splitlines() if x.startswith("  #")][0].endswith(" interrupted")

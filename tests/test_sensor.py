@@ -307,5 +307,5 @@ def test_rate_check_names_the_keys_and_a_fix():
     clock = VirtualClock()
     with pytest.raises(ValueError) as info:
         AdsSensor(["chest", "belly"], ["A0", "A1"], clock, data_rate=128, rate_hz=50)
-    assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belt(s) at "
+    assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belts at "
                                "sensor.rate_hz = 50 (a conversion takes 7.8 ms); use 250 or more")
