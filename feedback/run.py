@@ -237,7 +237,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
     from device.parts import open_parts
     from feedback import events as ev
-    from feedback import notify
+    from feedback import exportnote, notify
     from feedback.analysis import BreathAnalyzer
     from feedback.app import Session, SessionClock, status_line
     from feedback.cli import drop_stdout
@@ -267,9 +267,12 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             records_dir = default_data_dir(settings.records.data_dir)
             kept = [("the config file", path), ("the programme file", programme.source),
                     ("the recording it replays", sim if sim and Path(sim).is_file() else None)]
-            for d in (records_dir, records_dir / SIMULATED):  # the unit's files there
-                kept += [(f"the records (in {records_dir})", d / name) for name in (
-                    DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "raw")]
+            for d in (records_dir, records_dir / SIMULATED):  # the unit's files there:
+                # the database, the damaged ones kept for recovery, raw signal, export note
+                ours = [d / n for n in (DB_NAME, "raw", exportnote.NAME)] + (
+                    [p for p in d.iterdir() if p.name.startswith(DB_NAME.split(".")[0])]
+                    if d.is_dir() else [])
+                kept += [(f"the records (in {records_dir})", p) for p in ours]
             for what, p in kept:
                 if p and _within(events_path, p):
                     raise BadInput(f"--events {events_path}: would overwrite {what}; give "

@@ -202,15 +202,15 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
 
 
 def _not_another_programs(conn: sqlite3.Connection) -> None:
-    """Raise StorageError for a database of another program (schema version 0 with tables
-    in it), before anything of ours is written into it."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
-        return
-    others = [n for (n,) in conn.execute(
+    """Raise StorageError for a database of another program (tables, but none of ours
+    or no schema version), before anything of ours is written into it (setting WAL mode
+    rewrites its header)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = [n for (n,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
-    if others:
+    if tables and (version == 0 or "sessions" not in tables):
         raise StorageError(f"not a records database: it holds other tables "
-                           f"({', '.join(others[:5])}); is records.data_dir right?")
+                           f"({', '.join(tables[:5])}); is records.data_dir right?")
 
 
 def lenient_text(raw: bytes) -> str:
