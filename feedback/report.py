@@ -196,7 +196,7 @@ def day_rows(sessions, since: dt.date | None = None, today: dt.date | None = Non
         mine = [s for s in sessions if s.patient == code]
         # from --since, but not before this patient's first session ever (a second
         # patient who got the unit later had days counted as missed before then)
-        first = max(since, (firsts or {}).get(code, since)) if since else mine[0].day
+        first = max(since, (firsts or {}).get(code, mine[0].day)) if since else mine[0].day
         last = max(s.day for s in mine)
         if today is not None:
             last = max(last, today)
@@ -393,12 +393,18 @@ def _faults_text(s: Session, lang: str = "en") -> str:
 
 
 def summary_text(sessions, days, today: dt.date, lang: str = "en",
-                 warnings: Sequence[str] = (), config_dir: Path | None = None) -> str:
+                 warnings: Sequence[str] = (), config_dir: Path | None = None,
+                 absent: dict | None = None) -> str:
     """The plain-text summary a therapist reads first, in ``lang`` ("nl" or "en");
     ``warnings`` (about the records themselves) come right under the title. The hold
     thresholds are those of the sessions' programmes (looked for next to the config in
-    ``config_dir``, else shipped)."""
+    ``config_dir``, else shipped). ``absent``: patients with sessions before the period
+    and none in it, with the day of their last (a patient who stopped practising)."""
     head = [say("title", lang), ""] + [w + "\n" for w in warnings]
+    if absent:
+        head += [say("absent", lang, who=", ".join(
+            f"{code or say('no_code', lang)} ({day})" for code, day in sorted(absent.items()))),
+            ""]
     if not sessions:
         return "\n".join([*head, say("none", lang)]) + "\n"
     lines = [*head, NOTES.get(lang, NOTE)]
@@ -627,18 +633,23 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     sessions: list[Session] = []
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]
     firsts: dict[str, dt.date] = {}  # each patient's first session, before --since too
+    absent: dict[str, dt.date] = {}  # patients with sessions before --since, none after
     if records_exist(db, "read", "report"):
         sessions = _read_records(db, None, patient, lang, warnings, scratch=out)
         for s in sessions:
             firsts.setdefault(s.patient, s.day)
+        before = {s.patient: s.day for s in sessions if since and s.day < since}
         sessions = [s for s in sessions if since is None or s.day >= since]
+        absent = {code: day for code, day in before.items()
+                  if code not in {s.patient for s in sessions}}
     today = today or report_date()
     days = day_rows(sessions, since, today, firsts)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
     write_csv(out / "days.csv", days, DAY_COLS)
     (out / "summary.txt").write_text(
-        summary_text(sessions, days, today, lang, warnings, config_dir), encoding="utf-8")
+        summary_text(sessions, days, today, lang, warnings, config_dir, absent),
+        encoding="utf-8")
     for s in sessions:
         report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):

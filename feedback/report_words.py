@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Ademcoach report",
         "none": "No sessions recorded in this period.",
+        "absent": "No session in this period (the last one before it in brackets): {who}",
         "patient": "Patient {code}: {first} to {until} (last session {ago})",
         "no_code": "(no code)",
         "today": "today",
@@ -103,6 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Ademcoach-rapport",
         "none": "Geen sessies vastgelegd in deze periode.",
+        "absent": "Geen sessie in deze periode (tussen haakjes de laatste ervoor): {who}",
         "patient": "Patiënt {code}: {first} t/m {until} (laatste sessie {ago})",
         "no_code": "(geen code)",
         "today": "vandaag",
