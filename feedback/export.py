@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -90,23 +91,31 @@ def install_config(new: Path, target: Path) -> str:
                                              if kept else "")
 
 
-def _put_back(previous: dict[Path, bytes | None]) -> None:
-    """The config and its .bak as they were before the stick's was installed (None: the
-    file was not there)."""
-    for path, data in previous.items():
-        try:
-            if data is None:
-                path.unlink(missing_ok=True)
-                continue
-            tmp = path.with_name(f".{path.name}.new")
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            print(f"{path}: could not be put back as it was before the stick's config "
-                  f"({exc.strerror})", file=sys.stderr)
+def _put_back(previous: dict[Path, tuple | None]) -> None:
+    """The config and its .bak as they were before the stick's was installed: content,
+    mode and owner (None: the file was not there). A stop meanwhile waits for it."""
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        for path, was in previous.items():
+            try:
+                if was is None:
+                    path.unlink(missing_ok=True)
+                    continue
+                data, st = was
+                tmp = path.with_name(f".{path.name}.new")
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                with contextlib.suppress(PermissionError):  # (only root may give it away)
+                    os.chown(tmp, st.st_uid, st.st_gid)
+                os.replace(tmp, path)
+            except OSError as exc:
+                print(f"{path}: could not be put back as it was before the stick's config "
+                      f"({exc.strerror})", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -146,8 +155,10 @@ def cmd_export(args) -> int:
             status = 2
         else:
             try:
-                previous = {p: p.read_bytes() if p.is_file() else None
+                previous = {p: (p.read_bytes(), os.stat(p)) if p.is_file() else None
                             for p in (target, target.with_name(target.name + ".bak"))}
+                if previous[target] and previous[target][0] == stick_config.read_bytes():
+                    previous = None  # the same config: nothing is replaced
                 notes.append(install_config(stick_config, target))
             except ConfigError as exc:
                 previous = None

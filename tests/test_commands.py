@@ -299,6 +299,7 @@ def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpf
     cfg = tmp_path / "unit.toml"
     old = f'[records]\ndata_dir = "{patient}"\n'
     cfg.write_text(old)
+    cfg.chmod(0o640)
     bak = tmp_path / "unit.toml.bak"
     bak.write_text("# the one before\n")
     new = old + "[pacer]\nexhale_s = 8.0\n"
@@ -307,6 +308,16 @@ def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpf
     assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
     assert "nothing was written" in capsys.readouterr().err
     assert (cfg.read_text(), bak.read_text()) == (old, "# the one before\n")
+    assert cfg.stat().st_mode & 0o777 == 0o640  # (it became 644, from the umask)
+    # the same config on the stick: nothing is replaced, so nothing is put back either
+    (tmpfs / "ademcoach.toml").unlink()
+    (tmpfs / "filler").unlink()
+    (tmpfs / "ademcoach.toml").write_text(old)
+    _fill(tmpfs, 8 * 1024)
+    inode = cfg.stat().st_ino
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
+    assert "could not be put back" not in capsys.readouterr().err
+    assert cfg.stat().st_ino == inode
     assert sorted(p.name for p in tmpfs.iterdir()) == ["ademcoach.toml", "filler"]
 
 
