@@ -544,7 +544,8 @@ class Coach:
             if len(message) <= NOTICE_MESSAGE:
                 problem = f"{where}: {message}"
             else:  # (a long rule, wrapped to three lines of 10 px at 480x320): where it is
-                key = message.split(":", 1)[0].split(" = ", 1)[0]
+                english = str(getattr(first, "message", first))  # ("TOML-schrijfwijze")
+                key = english.split(":", 1)[0].split(" = ", 1)[0]
                 if re.fullmatch(r"[\w.\[\]-]+", key):  # a key, not a sentence
                     where += f" ({key})"
                 problem = i18n.text("config.where", self.lang, where=where)

@@ -139,7 +139,8 @@ class RecordingReader:
                 raise RecordingError(path, line, f"not a number: {bad.strip()!r}") from None
             if not all(math.isfinite(x) for x in nums):
                 raise RecordingError(path, line,
-                                     "values must be finite (no nan or inf, nor beyond 1e308)")
+                                     "values must be finite (no nan or inf, nor numbers too "
+                                     "large for a float, beyond about ±1.8e308)")
             t = nums[0]
             if t <= prev_t:
                 raise RecordingError(

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import os
 import re
+import shutil
 import sqlite3
 import textwrap
 from collections import Counter
@@ -673,7 +674,11 @@ def calendar_file(code: str) -> str:
 def _earlier_report(out: Path) -> list[Path]:
     """The files an earlier report left in ``out``. A directory with other things in it but
     no report is refused: the report would leave its files among someone else's."""
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir():
+        return []
+    for left in out.glob(".ademcoach-read-*"):  # a copy a killed report left behind
+        shutil.rmtree(left, ignore_errors=True)
+    if not any(out.iterdir()):
         return []
     if not (out / "summary.txt").is_file():
         raise fail(f"--out {out}: not empty and no earlier report in it; give a new or "

@@ -308,13 +308,16 @@ class Screen:
 
     def _title(self, v: View, left: str) -> None:
         """The exercise's name, and what is left of it at the right: that takes what it
-        needs, up to 45 % of the line, and the name the rest. "nog 7 ademhalingen" in a
+        needs, up to 45 % of the line or what the name leaves, and the name the rest.
+        "nog 7 ademhalingen" in a
         fixed quarter of the line was 13 px high at 480x320, the lifting exercise's key
         number; shrunk alike with a long name, 9 px."""
         line = self.box(0.03, 0.05, 0.97, 0.15)
         gap = self.size[0] // 40
-        need = self.font(line.h).size(left)[0] if left else 0
-        width = min(need, round(0.45 * (line.w - gap)))
+        font = self.font(line.h)
+        need = font.size(left)[0] if left else 0
+        name = font.size(v.exercise)[0] if v.exercise else 0
+        width = min(need, max(round(0.45 * (line.w - gap)), line.w - gap - name))
         self.text(v.exercise, pygame.Rect(line.left, line.top, line.w - width - gap, line.h),
                   FG)
         self.text(left, pygame.Rect(line.right - width, line.top, width, line.h), DIM, "right")

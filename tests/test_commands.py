@@ -236,8 +236,10 @@ def test_records_on_a_card_gone_read_only_can_still_be_reported_and_exported(
     import tempfile  # /tmp is on the same card on the unit: read-only as well
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
+    (tmp_path / "out" / ".ademcoach-read-x").mkdir(parents=True)  # a killed report's
     assert main(["report", "--out", str(tmp_path / "out"), "--config", str(cfg)]) == 0
     assert "2 sessions" in capsys.readouterr().out
+    assert not list((tmp_path / "out").glob(".ademcoach-read-*"))  # the copy is gone
     assert len((tmp_path / "out" / "sessions.csv").read_text().splitlines()) == 3
     stick = tmp_path / "stick"
     stick.mkdir()

@@ -183,7 +183,12 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     coach.on_reload(w.poll(6.1), 6.1)
     notice = coach.view(6.2).notice
     assert notice.startswith("Nieuwe instellingen niet gebruikt: fout in ademcoach.toml, "
-                             "regel ") and notice.endswith("; zie ademcoach check-config"), notice
+                             "regel ") and notice.endswith(" (pacer); zie ademcoach check-config")
+    # a long TOML syntax message: no "(TOML-schrijfwijze)" for a key
+    edit(cfg, "exhale_s = 20.0", "exhale_s = 6.0\n[cues]\n[cues]")
+    coach.on_reload(w.poll(7.2), 7.2)
+    notice = coach.view(7.3).notice
+    assert "(" not in notice and notice.endswith("; zie ademcoach check-config"), notice
 
 
 def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_force(cfg):
