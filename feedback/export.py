@@ -93,7 +93,8 @@ def install_config(new: Path, target: Path) -> str:
 
 def _put_back(previous: dict[Path, tuple | None]) -> None:
     """The config and its .bak as they were before the stick's was installed: content,
-    mode and owner (None: the file was not there). A stop meanwhile waits for it."""
+    mode and owner (None: the file was not there). A SIGTERM meanwhile is ignored, so the
+    put-back is never left half done (the export has failed already)."""
     before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         for path, was in previous.items():
@@ -103,11 +104,14 @@ def _put_back(previous: dict[Path, tuple | None]) -> None:
                     continue
                 data, st = was
                 tmp = path.with_name(f".{path.name}.new")
-                with open(tmp, "wb") as fh:
+                tmp.unlink(missing_ok=True)  # (created with its mode: never wider meanwhile)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             stat.S_IMODE(st.st_mode))
+                with open(fd, "wb") as fh:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
-                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))  # (the umask may have narrowed it)
                 with contextlib.suppress(PermissionError):  # (only root may give it away)
                     os.chown(tmp, st.st_uid, st.st_gid)
                 os.replace(tmp, path)

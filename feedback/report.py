@@ -404,8 +404,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
     head = [say("title", lang), ""] + [w + "\n" for w in warnings]
     if absent:
         head += [say("absent", lang, who=", ".join(
-            f"{code or say('no_code', lang)} ({day})" for code, day in sorted(absent.items()))),
-            ""]
+            say("absent_one", lang, code=code or say("no_code", lang), day=day)
+            for code, day in sorted(absent.items()))), ""]
     if not sessions:
         return "\n".join([*head, say("none", lang)]) + "\n"
     lines = [*head, NOTES.get(lang, NOTE)]

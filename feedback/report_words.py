@@ -17,7 +17,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Ademcoach report",
         "none": "No sessions recorded in this period.",
-        "absent": "No session in this period (the last one before it in brackets): {who}",
+        "absent": "Patients without a session in this period, and the day of their last: {who}",
+        "absent_one": "{code} on {day}",
         "patient": "Patient {code}: {first} to {until} (last session {ago})",
         "no_code": "(no code)",
         "today": "today",
@@ -104,7 +105,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Ademcoach-rapport",
         "none": "Geen sessies vastgelegd in deze periode.",
-        "absent": "Geen sessie in deze periode (tussen haakjes de laatste ervoor): {who}",
+        "absent": "Patiënten zonder sessie in deze periode, en de dag van hun laatste: {who}",
+        "absent_one": "{code} op {day}",
         "patient": "Patiënt {code}: {first} t/m {until} (laatste sessie {ago})",
         "no_code": "(geen code)",
         "today": "vandaag",

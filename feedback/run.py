@@ -269,9 +269,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                     ("the recording it replays", sim if sim and Path(sim).is_file() else None)]
             for d in (records_dir, records_dir / SIMULATED):  # the unit's files there:
                 # the database, the damaged ones kept for recovery, raw signal, export note
-                ours = [d / n for n in (DB_NAME, "raw", exportnote.NAME)] + (
+                ours = [d / n for n in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "raw",
+                                        exportnote.NAME)] + (
                     [p for p in d.iterdir() if p.name.startswith(DB_NAME.split(".")[0])]
-                    if d.is_dir() else [])
+                    if os.access(d, os.R_OK | os.X_OK) else [])
                 kept += [(f"the records (in {records_dir})", p) for p in ours]
             for what, p in kept:
                 if p and _within(events_path, p):

@@ -202,15 +202,22 @@ def connect(db_path, *, create: bool = True) -> sqlite3.Connection:
 
 
 def _not_another_programs(conn: sqlite3.Connection) -> None:
-    """Raise StorageError for a database of another program (tables, but none of ours
-    or no schema version), before anything of ours is written into it (setting WAL mode
-    rewrites its header)."""
+    """Raise StorageError, before anything is written into it (setting WAL mode rewrites
+    its header), for a database of a newer version of this software, and for another
+    program's: tables without a schema version, or without the tables of its version."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = [n for (n,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
-    if tables and (version == 0 or "sessions" not in tables):
-        raise StorageError(f"not a records database: it holds other tables "
-                           f"({', '.join(tables[:5])}); is records.data_dir right?")
+    tables = {n for (n,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")}
+    core = set(TABLES) - {"events"}  # (events came with version 2)
+    if version > SCHEMA_VERSION and (not tables or core <= tables):
+        raise StorageError(
+            f"the records database has schema version {version}, newer than this software "
+            f"({SCHEMA_VERSION}): update ademcoach")
+    ours = core | ({"events"} if version >= 2 else set())
+    if (tables and version == 0) or (version > 0 and not ours <= tables):
+        held = ", ".join(sorted(tables)[:5]) or "no tables"
+        raise StorageError(f"not a records database (it holds {held}); is records.data_dir "
+                           "right?")
 
 
 def lenient_text(raw: bytes) -> str:

@@ -377,13 +377,18 @@ def test_another_programs_database_is_not_written_into(unit, tmp_path, capsys):
     patient, cfg = unit
     other = tmp_path / "other"
     other.mkdir()
-    conn = sqlite3.connect(other / DB_NAME)
-    conn.execute("CREATE TABLE photos (name TEXT)")
-    conn.commit()
-    conn.close()
-    before = (other / DB_NAME).read_bytes()
     cfg.write_text(f'[records]\ndata_dir = "{other}"\n')
-    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 1
-    err = capsys.readouterr().err
-    assert "not a records database: it holds other tables (photos)" in err
-    assert (other / DB_NAME).read_bytes() == before
+    for version, tables in ((0, "photos"), (3, "photos"), (75, "photos"),
+                            (3, "sessions, users")):  # (its header was rewritten for WAL)
+        (other / DB_NAME).unlink(missing_ok=True)
+        conn = sqlite3.connect(other / DB_NAME)
+        for table in tables.split(", "):
+            conn.execute(f"CREATE TABLE {table} (name TEXT)")
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.commit()
+        conn.close()
+        before = (other / DB_NAME).read_bytes()
+        assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 1
+        err = capsys.readouterr().err
+        assert f"not a records database (it holds {tables})" in err, err
+        assert (other / DB_NAME).read_bytes() == before

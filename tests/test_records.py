@@ -104,6 +104,7 @@ def test_old_database_is_upgraded_keeping_its_data(tmp_path):
 def test_newer_schema_is_refused_without_touching_it(tmp_path):
     db = tmp_path / DB_NAME
     sqlite3.connect(db).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    before = db.read_bytes()  # (its header was rewritten for WAL before it was refused)
     rec = Records(tmp_path, clock=VirtualClock())
     rec.start_session("X", "home", "", WALL)
     assert rec.add(breath(1.0))
@@ -111,6 +112,7 @@ def test_newer_schema_is_refused_without_touching_it(tmp_path):
     assert "newer than this software" in rec.problem
     assert rec.close(timeout=2) == rec.pending == 3  # session start, breath, session end
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
+    assert db.read_bytes() == before
 
 
 def filled(tmp_path) -> tuple[Records, int]:

@@ -162,10 +162,12 @@ def test_since_does_not_count_days_before_a_patients_first_session(unit, tmp_pat
     # a patient with sessions before --since and none after it is named, not left out
     assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "2025-10-11",
                  "--patient", "AB12"]) == 0
+    assert [(d["patient"], d["date"]) for d in read_csv(out / "days.csv")] == [
+        ("AB12", "2025-10-11")]
     assert main(["report", "--config", str(cfg), "--out", str(out), "--since", "2025-10-12"]) == 0
     summary = (out / "summary.txt").read_text()
-    assert ("No session in this period (the last one before it in brackets): AB12 "
-            "(2025-10-11), CD34 (2025-10-11)") in summary
+    assert ("Patients without a session in this period, and the day of their last: AB12 on "
+            "2025-10-11, CD34 on 2025-10-11") in summary
 
 
 def test_an_empty_report_says_why_when_it_is_not_the_period(unit, tmp_path, capsys):

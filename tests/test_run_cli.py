@@ -73,15 +73,22 @@ def test_an_events_file_that_would_overwrite_what_the_session_reads_or_keeps_is_
     kept = {p: p.read_bytes() for p in (sim_config, rec, db)}
     linked = tmp_path / "linked.jsonl"
     os.link(db, linked)  # another name of the records
+    kept_damaged = db.with_name("records-damaged-20260101-000000.sqlite")  # for recovery
+    kept_damaged.write_bytes(b"precious")
     for target, sim, said in [(sim_config, "calm", "the config file"),
                               (rec, str(rec), "the recording it replays"),
                               (db, "calm", f"the records (in {tmp_path / 'data'})"),
-                              (linked, "calm", f"the records (in {tmp_path / 'data'})")]:
+                              (linked, "calm", f"the records (in {tmp_path / 'data'})"),
+                              (kept_damaged, "calm", f"the records (in {tmp_path / 'data'})"),
+                              (db.with_name(db.name + "-wal"), "calm",  # (not there between
+                               f"the records (in {tmp_path / 'data'})"),  # sessions)
+                              (db.with_name("last-export.json"), "calm",
+                               f"the records (in {tmp_path / 'data'})")]:
         assert main(["run", "--sim", sim, "--headless", "--duration", "5", "--speed", "0",
                      "--events", str(target), "--config", str(sim_config)]) == 2
         assert capsys.readouterr().err == (f"ademcoach run: --events {target}: would "
                                            f"overwrite {said}; give another file\n")
-    assert {p: p.read_bytes() for p in kept} == kept
+    assert {p: p.read_bytes() for p in kept} == kept and kept_damaged.read_bytes() == b"precious"
     # a new file in the records' folder is no record (data_dir may be a home folder)
     events = tmp_path / "data" / "events.jsonl"
     assert main(["run", "--sim", "calm", "--headless", "--duration", "5", "--speed", "0",
