@@ -83,6 +83,8 @@ def install_config(new: Path, target: Path) -> str:
     tmp.write_bytes(data)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    if target.exists():  # the mode the unit's config had (0640 became 0644, the umask's)
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
     kept = target.exists()
     if kept:
         shutil.copyfile(target, target.with_name(target.name + ".bak"))

@@ -106,9 +106,11 @@ def test_a_stick_config_replaces_a_broken_one_and_the_export_goes_on(two_dirs, t
     stick.mkdir()
     good = f'[records]\ndata_dir = "{patient}"\n'
     (stick / "ademcoach.toml").write_text(good)
+    cfg.chmod(0o640)
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "exported 1 session " in out and "previous kept as unit.toml.bak" in out
+    assert cfg.stat().st_mode & 0o777 == 0o640  # (it took the umask's 0644)
     assert cfg.read_text() == good and (tmp_path / "unit.toml.bak").read_text() == broken
 
 
