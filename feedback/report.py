@@ -187,11 +187,11 @@ def exercise_rows(sessions) -> list[dict]:
 
 def day_rows(sessions, since: dt.date | None = None, today: dt.date | None = None,
              firsts: dict | None = None) -> list[dict]:
-    """One row per patient and calendar day from the first day (``since``, or the patient's
-    first session ever, ``firsts``, if later) to ``today`` (the report
-    date; the last session when not given). Minutes are practised minutes, pauses left
-    out, rounded down to a tenth as on the unit's screen (``target_met`` is decided on
-    the unrounded minutes); the ratio is that of the breaths under a pacer."""
+    """One row per patient and calendar day from the first day (``since``, or the
+    patient's first session ever, ``firsts``, if later) to ``today`` (the report date; the
+    last session when not given). Minutes are practised minutes, pauses left out, rounded
+    down to a tenth as on the unit's screen (``target_met`` is decided on the unrounded
+    minutes); the ratio is that of the breaths under a pacer."""
     rows = []
     for code in sorted({s.patient for s in sessions}):
         mine = [s for s in sessions if s.patient == code]
@@ -604,21 +604,21 @@ def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
     return _load(mem, since, patient, lang)
 
 
-def _read_records(db: Path, since, patient, lang: str, warnings: list[str],
+def _read_records(db: Path, patient, lang: str, warnings: list[str],
                   scratch: Path | None = None) -> list[Session]:
-    """The sessions in ``db``: through a copy in ``scratch`` (a writable directory) where
-    nothing can be written beside it (a read-only card), and what can still be read of a
-    damaged one (said in ``warnings``)."""
+    """Every session in ``db`` (of ``patient``): through a copy in ``scratch`` (a writable
+    directory) where nothing can be written beside it (a read-only card), and what can
+    still be read of a damaged one (said in ``warnings``)."""
     try:
-        return _load(connect(db, create=False), since, patient, lang)
+        return _load(connect(db, create=False), None, patient, lang)
     except (sqlite3.Error, StorageError) as exc:
         if cannot_write(exc) and scratch is not None:
             with readable_copy(db, scratch) as copy:
-                return _read_records(copy, since, patient, lang, warnings)
+                return _read_records(copy, patient, lang, warnings)
         if not is_damaged(exc):
             raise AdemError(f"{db}: cannot read the records: {exc}") from None
         warnings.append(say("damaged_now", lang))
-        return _read_damaged(db, since, patient, lang)
+        return _read_damaged(db, None, patient, lang)
 
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
@@ -636,7 +636,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     firsts: dict[str, dt.date] = {}  # each patient's first session, before --since too
     absent: dict[str, dt.date] = {}  # patients with sessions before --since, none after
     if records_exist(db, "read", "report"):
-        sessions = _read_records(db, None, patient, lang, warnings, scratch=out)
+        sessions = _read_records(db, patient, lang, warnings, scratch=out)
         for s in sessions:
             firsts.setdefault(s.patient, s.day)
         before = {s.patient: s.day for s in sessions if since and s.day < since}

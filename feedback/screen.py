@@ -309,9 +309,8 @@ class Screen:
     def _title(self, v: View, left: str) -> None:
         """The exercise's name, and what is left of it at the right: that takes what it
         needs, up to 45 % of the line or what the name leaves, and the name the rest.
-        "nog 7 ademhalingen" in a
-        fixed quarter of the line was 13 px high at 480x320, the lifting exercise's key
-        number; shrunk alike with a long name, 9 px."""
+        ("nog 7 ademhalingen", the lifting exercise's key number, was 13 px high at
+        480x320 in a fixed quarter of the line.)"""
         line = self.box(0.03, 0.05, 0.97, 0.15)
         gap = self.size[0] // 40
         font = self.font(line.h)

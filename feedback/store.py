@@ -210,14 +210,17 @@ def _not_another_programs(conn: sqlite3.Connection) -> None:
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")}
     core = set(TABLES) - {"events"}  # (events came with version 2)
     if version > SCHEMA_VERSION and (not tables or core <= tables):
-        raise StorageError(
-            f"the records database has schema version {version}, newer than this software "
-            f"({SCHEMA_VERSION}): update ademcoach")
+        raise _newer(version)
     ours = core | ({"events"} if version >= 2 else set())
     if (tables and version == 0) or (version > 0 and not ours <= tables):
         held = ", ".join(sorted(tables)[:5]) or "no tables"
         raise StorageError(f"not a records database (it holds {held}); is records.data_dir "
                            "right?")
+
+
+def _newer(version: int) -> StorageError:
+    return StorageError(f"the records database has schema version {version}, newer than "
+                        f"this software ({SCHEMA_VERSION}): update ademcoach")
 
 
 def lenient_text(raw: bytes) -> str:
@@ -243,10 +246,7 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
             raise Damaged(f"not a records database: {exc}") from None
         raise  # a full or failing card, a lock: said as it is
     if old > SCHEMA_VERSION:
-        raise StorageError(
-            f"the records database has schema version {old}, newer than this software "
-            f"({SCHEMA_VERSION}): update ademcoach"
-        )
+        raise _newer(old)
     for version in range(old, upto):
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -31,9 +31,6 @@ class Say(str):
     def __getnewargs__(self):  # (pickle and copy: both languages)
         return str(self), self.nl
 
-    def said(self, lang: str) -> str:
-        return self.nl if lang == "nl" else str(self)
-
 
 def dutch(text) -> str:
     """The Dutch of ``text``: its ``nl`` if it has one, else the text as it is."""
