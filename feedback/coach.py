@@ -18,6 +18,7 @@ next exercise boundary.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -487,7 +488,7 @@ class Coach:
         many as the analysis takes), None before its first. The analysis's own ratio
         carried the breaths of the exercise before, at another pace, for a minute."""
         mine = self.stats[-1].ratios[-5:] if self.stats and self.mode == "exercise" else []
-        return float(np.median(mine)) if mine else None
+        return float(statistics.median(mine)) if mine else None  # (per frame: no numpy)
 
     def _record(self, cues: list[Cue]) -> list[Event]:
         if self.stats and self.mode == "exercise":

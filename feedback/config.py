@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedback.errors import BadInput
-from feedback.words import Say, plural, say, toml_dutch, unit
+from feedback.words import Say, both, plural, say, toml_dutch, unit
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class Float(Rule):
 def _between(lo, hi, unit_name: str) -> Say:
     """'between 2 and 20 seconds' in both languages."""
     return say("between {lo} and {hi}{unit}", "tussen {lo} en {hi}{unit}", lo=_fmt(lo),
-               hi=_fmt(hi), unit=say(" {u}", " {u}", u=unit(unit_name)) if unit_name else "")
+               hi=_fmt(hi), unit=both(" {u}", u=unit(unit_name)) if unit_name else "")
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
         msg = msg or "syntax error"
         col = say(" (column {c})", " (kolom {c})", c=m.group(2)) if m else ""
         hint = _syntax_hint(text.splitlines()[line - 1] if line else "", msg)
-        told = hint or say("{m}{col}", "{m}{col}", m=Say(msg, toml_dutch(msg)), col=col)
+        told = hint or both("{m}{col}", m=Say(msg, toml_dutch(msg)), col=col)
         raise ConfigError([Problem(path, line, say("TOML syntax: {t}", "TOML-schrijfwijze: {t}",
                                                    t=told))]) from None
     return data, text
@@ -445,9 +445,8 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
             return say("section [{t}] is given twice: put all its keys under one [{t}]",
                        "sectie [{t}] staat er twee keer: zet al zijn instellingen onder één "
                        "[{t}]", t=table.group(1))
-        what = (Say(repr(m.group(1)), repr(m.group(1))) if m else
-                say("section [{t}]", "sectie [{t}]", t=table.group(1)) if table else
-                Say("this key or section", "deze instelling of sectie"))
+        what = repr(m.group(1)) if m else Say("this key or section",
+                                              "deze instelling of sectie")
         return say("{what} is given twice; keep one", "{what} staat er twee keer; laat er één "
                    "staan", what=what)
     if not m:
@@ -481,7 +480,7 @@ def validate_table(
         line = (lines.get((section, key)) or lines.get((f"{section}.{key}", None))
                 or lines.get((section, None)))
         if rule is None:
-            shown_key = key if len(key) <= 40 else key[:37] + "..."  # (drawn 6 px high)
+            shown_key = _short(key, 40)  # (a long one was drawn 6 px high)
             problems.append(
                 Problem(path, line, say("{label}.{key}: unknown key{hint}",
                                         "{label}.{key}: onbekende instelling{hint}",
@@ -490,16 +489,19 @@ def validate_table(
             continue
         ok, err = rule.check(value)
         if err:
-            shown = rule.show(value)
-            if len(shown) > 60:  # (a long list or text: its start says which)
-                shown = shown[:57] + "..."
-            problems.append(Problem(path, line, say("{k} = {v}: {err}", "{k} = {v}: {err}",
-                                                    k=f"{label}.{key}", v=shown, err=err)))
+            shown = _short(rule.show(value), 60)  # (a long list or text: its start says which)
+            problems.append(Problem(path, line, both("{k} = {v}: {err}", k=f"{label}.{key}",
+                                                     v=shown, err=err)))
         else:
             out[key] = ok
     for key, rule in schema.items():
         out.setdefault(key, rule.default)
     return out, problems
+
+
+def _short(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, with "..." where it was cut."""
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def unknown_section(name: str, known) -> Say:
@@ -645,7 +647,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     problem = data_rate_problem(sensor["data_rate"], len(sensor["belts"]), sensor["rate_hz"])
     if problem:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
-                           say("sensor.data_rate = {r}: {p}", "sensor.data_rate = {r}: {p}",
+                           both("sensor.data_rate = {r}: {p}",
                                r=sensor["data_rate"], p=problem)))
     if sensor["gain"] != 1:
         # The belt circuit swings over 0-3.3 V and an unplugged belt sits at 3.3 V
@@ -664,7 +666,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     holds = (pacer["hold_in_s"], pacer["hold_out_s"])
     by_rate = pacer["pattern"] == "rate"
     exhale = pacer["exhale_s"]
-    what = Say(f"pacer.exhale_s = {_fmt(exhale)}", f"pacer.exhale_s = {_fmt(exhale)}")
+    what: str = f"pacer.exhale_s = {_fmt(exhale)}"  # (a plain part: the same in Dutch)
     if by_rate:
         exhale = rate_times(pacer["rate_bpm"], pacer["ratio"], *holds)[1]
         what = say("the {e} s that pacer.rate_bpm and ratio give",
@@ -681,7 +683,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                  if ("pacer", k) in lines]
         if problem:
             out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
-                               say("pacer: {p}", "pacer: {p}", p=problem)))
+                               both("pacer: {p}", p=problem)))
     if pacer["start_ratio"] and pacer["mode"] == "fixed":
         if by_rate:
             period = 60.0 / pacer["rate_bpm"]
@@ -700,7 +702,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                  if ("pacer", k) in lines]
         if problem:
             out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
-                               say("pacer: {p}", "pacer: {p}", p=problem)))
+                               both("pacer: {p}", p=problem)))
     if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
         out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
                            say("pacer.target_rate_bpm = {t}: must not be below "
@@ -723,7 +725,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                d=repr(data_dir))))
     b = s["buttons"]
     pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
-    seen: dict[int, Say] = {}
+    seen: dict[int, str] = {}  # GPIO -> who uses it (a Say, or a key as the file writes it)
     if sensor["i2c_bus"] == 1:
         seen.update({pin: say("the sensor's I2C bus 1 ({w})", "I2C-bus 1 van de sensor ({w})",
                               w=wire) for pin, wire in ((2, "SDA"), (3, "SCL"))})
@@ -738,7 +740,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                say("buttons.{key} = {pin}: GPIO {pin} is already used by {user}",
                                    "buttons.{key} = {pin}: GPIO {pin} wordt al gebruikt door "
                                    "{user}", key=key, pin=pin, user=user)))
-        seen[pin] = Say(f"buttons.{key}", f"buttons.{key}")
+        seen[pin] = f"buttons.{key}"
     return out
 
 

@@ -79,18 +79,32 @@ def install_config(new: Path, target: Path) -> str:
     if target.exists() and target.read_bytes() == data:
         return f"{target} is already this config; nothing changed"
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.new")
-    tmp.write_bytes(data)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    if target.exists():  # the mode the unit's config had (0640 became 0644, the umask's)
-        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
     kept = target.exists()
     if kept:
         shutil.copyfile(target, target.with_name(target.name + ".bak"))
-    os.replace(tmp, target)
+    # (with the mode the unit's config had: 0640 became the umask's 0644)
+    _replace_file(target, data, os.stat(target) if kept else None)
     return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
                                              if kept else "")
+
+
+def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
+                  owner: bool = False) -> None:
+    """Put ``data`` at ``path`` atomically (a synced temporary file renamed over it), with
+    the mode of ``like`` (and its owner, with ``owner``, where this user may give it)."""
+    mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.unlink(missing_ok=True)  # (created with its mode: never wider meanwhile)
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if like is not None:
+        os.chmod(tmp, mode)  # (the umask may have narrowed it)
+        if owner:
+            with contextlib.suppress(PermissionError):  # (only root may give it away)
+                os.chown(tmp, like.st_uid, like.st_gid)
+    os.replace(tmp, path)
 
 
 def _put_back(previous: dict[Path, tuple | None]) -> None:
@@ -105,18 +119,7 @@ def _put_back(previous: dict[Path, tuple | None]) -> None:
                     path.unlink(missing_ok=True)
                     continue
                 data, st = was
-                tmp = path.with_name(f".{path.name}.new")
-                tmp.unlink(missing_ok=True)  # (created with its mode: never wider meanwhile)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                             stat.S_IMODE(st.st_mode))
-                with open(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, stat.S_IMODE(st.st_mode))  # (the umask may have narrowed it)
-                with contextlib.suppress(PermissionError):  # (only root may give it away)
-                    os.chown(tmp, st.st_uid, st.st_gid)
-                os.replace(tmp, path)
+                _replace_file(path, data, st, owner=True)
             except OSError as exc:
                 print(f"{path}: could not be put back as it was before the stick's config "
                       f"({exc.strerror})", file=sys.stderr)

@@ -42,7 +42,7 @@ from feedback.config import (
 )
 from feedback.events import EXERCISE_KINDS
 from feedback.pacer import Pattern
-from feedback.words import Say, say
+from feedback.words import Say, both, say
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = EXERCISE_KINDS
@@ -360,8 +360,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
         else:
             problem = pace_problem(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s)
         if own and problem:
-            out.append(Problem(path, at, say("{label}: {p}", "{label}: {p}", label=label,
-                                             p=problem)))
+            out.append(Problem(path, at, both("{label}: {p}", label=label, p=problem)))
         start = ex.start_ratio if ex.start_ratio is not None else pacer["start_ratio"]
         over = ex.progress_s if ex.progress_s is not None else pacer["progress_s"]
         if mode == "fixed" and start and ex.duration_s and over > ex.duration_s and ramp:

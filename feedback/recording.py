@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from feedback.errors import RecordingError
 
 MAX_LINE = 1 << 20  # bytes: a row of a few numbers is far shorter; no line end is no recording
+CR_ONLY = "its lines end in CR only (as old Mac programs save): save it with LF or CRLF line ends"
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,7 @@ class RecordingReader:
             raise RecordingError(self.path, 1, "empty file: expected a header 't,<belt>,...'")
         at = self._line
         if "\r" in header.rstrip("\r\n"):
-            raise RecordingError(self.path, at, "its lines end in CR only (as old Mac programs "
-                                 "save): save it with LF or CRLF line ends")
+            raise RecordingError(self.path, at, CR_ONLY)
         names = [n.strip() for n in header.strip().split(",")]
         if names[0] != "t":
             raise RecordingError(
@@ -123,8 +123,7 @@ class RecordingReader:
             cells = text.split(",")
             if len(cells) != ncols:
                 if "\r" in text:
-                    raise RecordingError(path, line, "its lines end in CR only (as old Mac "
-                                         "programs save): save it with LF or CRLF line ends")
+                    raise RecordingError(path, line, CR_ONLY)
                 raise RecordingError(path, line, f"expected {ncols} cells, found {len(cells)}")
             try:
                 if "_" in text:  # float() takes 1_5 as 15, and other scripts' digits

@@ -6,7 +6,8 @@ every place that prints or compares a message works unchanged) and carries its D
 ``nl``. ``say`` fills an English and a Dutch template from the same parts, each part in
 its own language::
 
-    say("{key} = {v}: {rule}", "{key} = {v}: {rule}", key=..., v=..., rule=rule)
+    say("{key}: unknown key", "{key}: onbekende instelling", key=...)
+    both("{key} = {v}: {rule}", key=..., v=..., rule=rule)  # (the same template in both)
 
 Key names, values and file names stay as the file writes them (``pacer.exhale_s``,
 ``0.5``, ``true``) in both languages: that is what the therapist must type.
@@ -46,6 +47,11 @@ def say(en: str, nl: str, **parts) -> Say:
     """``en`` and ``nl`` formatted with ``parts``, each part in the template's language."""
     return Say(en.format(**{k: str(v) for k, v in parts.items()}),
                nl.format(**{k: dutch(v) for k, v in parts.items()}))
+
+
+def both(template: str, **parts) -> Say:
+    """``say`` with one template for both languages (only its parts differ)."""
+    return say(template, template, **parts)
 
 
 def plural(count: int, en: str, nl: str, en_many: str | None = None,
