@@ -66,7 +66,8 @@ def _sim_source(sim: str, settings):
     from device.patient import Patient
     from device.scenario import load_scenario
 
-    return Patient(load_scenario(sim), settings.sensor.belts, pins)
+    belts = tuple(settings.sensor.belts)
+    return Patient(load_scenario(sim, belts), belts, pins)
 
 
 def open_parts(settings, sim: str | None, clock, *, connect: bool = True,

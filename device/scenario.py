@@ -12,7 +12,8 @@ the pacer, the belt signal (excursion, noise, creep) and a list of timed episode
 Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm``),
 ``forced`` (``depth``), ``squats`` (``period_s``, ``amplitude_cm``), ``bending``
 (``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
-(``shift_cm``: a lasting step), ``unplugged`` (``belt``: a belt name or "all").
+(``shift_cm``: a lasting step), ``unplugged`` (``belt``: one of the config's belts, or
+"all").
 
 Creep is the belt's relaxation after it is put on (at the session's start): it creeps at
 ``creep_cm_per_min`` at first and settles with time constant ``creep_tau_s``, in all
@@ -124,8 +125,11 @@ def _episode_lines(text: str) -> list[dict]:
     return out
 
 
-def load_scenario(name_or_path) -> Scenario:
-    """A scenario by name (``calm``) or path. ConfigError lists every problem."""
+def load_scenario(name_or_path, belts: tuple[str, ...] | None = None) -> Scenario:
+    """A scenario by name (``calm``) or path. ConfigError lists every problem.
+
+    With ``belts`` (the config's), an ``unplugged`` episode must name one of them or "all".
+    """
     p = Path(name_or_path)
     if p.suffix != ".toml" and not p.exists():
         p = SCENARIO_DIR / f"{name_or_path}.toml"
@@ -183,6 +187,15 @@ def load_scenario(name_or_path) -> Scenario:
         section, found = validate_table(ep, {**_COMMON, **EPISODE_KEYS[kind]}, path, elines,
                                         "episode", prefix=label)
         problems.extend(found)
+        if (kind == "unplugged" and belts is not None and not found
+                and section.belt not in (*belts, "all")):
+            problems.append(Problem(path, where.get("belt") or where.get(None),
+                                    say("{label}.belt = \"{b}\": the config has no such belt; "
+                                        "its belts are {a}, or \"all\"",
+                                        "{label}.belt = \"{b}\": deze band staat niet in de "
+                                        "config; de banden zijn {a}, of \"all\"",
+                                        label=label, b=section.belt,
+                                        a=", ".join(f'"{x}"' for x in belts))))
         episodes.append(section)
     if problems:
         raise ConfigError(problems)

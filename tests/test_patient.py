@@ -243,3 +243,28 @@ def test_same_scenario_same_signal_and_truth_written(tmp_path):
     a.truth.write(tmp_path / "truth.json")
     data = json.loads((tmp_path / "truth.json").read_text())
     assert data["holds"] == list(a.truth.holds) and len(data["breaths"]) == len(a.truth.breaths) > 5
+
+
+def test_an_unplugged_episode_must_name_a_belt_of_the_config(tmp_path):
+    """Such an episode named a belt the unit does not have and then did nothing."""
+    f = tmp_path / "out.toml"
+    f.write_text('[[episode]]\nkind = "unplugged"\nstart_s = 5\nbelt = "chest"\n')
+    with pytest.raises(ConfigError) as info:
+        load_scenario(f, ("belly",))
+    (problem,) = info.value.problems
+    assert str(problem) == (f'{f}:4: episode[1].belt = "chest": the config has no such belt; '
+                            'its belts are "belly", or "all"')
+    assert load_scenario(f, ("chest", "belly")).episodes[0].belt == "chest"
+    assert load_scenario(f).episodes[0].belt == "chest"  # no config to compare with
+
+
+def test_run_refuses_a_scenario_unplugging_a_belt_it_does_not_have(sim_config, tmp_path,
+                                                                    capsys):
+    from feedback.cli import main
+
+    f = tmp_path / "out.toml"
+    f.write_text('[[episode]]\nkind = "unplugged"\nstart_s = 5\nbelt = "chest"\n')
+    assert main(["run", "--sim", str(f), "--headless", "--speed", "0", "--duration", "5",
+                 "--config", str(sim_config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'out.toml:4: episode[1].belt = "chest"' in err
