@@ -574,11 +574,22 @@ def records_exist(db: Path, what: str, command: str) -> bool:
     return found
 
 
-def _load(conn: sqlite3.Connection, since, patient, lang: str = "nl") -> list[Session]:
+def _load(conn: sqlite3.Connection, since, patient, lang: str = "nl",
+          warnings: list[str] | None = None) -> list[Session]:
+    """The sessions in ``conn`` (closed after); a value not of its type is said in
+    ``warnings``."""
+    untyped: list = []
     try:
-        return load_sessions(conn, since, patient, lang)
+        sessions = load_sessions(conn, since, patient, lang, untyped)
     finally:
         conn.close()
+    if warnings is not None:
+        warnings.extend(
+            say("untyped", lang, name=DB_NAME, table=u.table, row=u.row, column=u.column,
+                value=repr(u.value)[:40],
+                what=say("untyped_left_out" if u.row_left_out else "untyped_empty", lang))
+            for u in untyped)
+    return sessions
 
 
 def _kept_warning(kept: Path, lang: str) -> str:
@@ -591,7 +602,8 @@ def _kept_warning(kept: Path, lang: str) -> str:
         return text
 
 
-def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
+def _read_damaged(db: Path, since, patient, lang: str = "nl",
+                  warnings: list[str] | None = None) -> list[Session]:
     """What can still be read of a damaged ``db``, through a copy in memory."""
     mem = sqlite3.connect(":memory:", isolation_level=None)
     migrate(mem)
@@ -601,7 +613,7 @@ def _read_damaged(db: Path, since, patient, lang: str = "nl") -> list[Session]:
         mem.close()
         raise AdemError(f"{db}: the records are damaged and could not be read either: "
                         f"{exc}") from None
-    return _load(mem, since, patient, lang)
+    return _load(mem, since, patient, lang, warnings)
 
 
 def _read_records(db: Path, patient, lang: str, warnings: list[str],
@@ -610,7 +622,7 @@ def _read_records(db: Path, patient, lang: str, warnings: list[str],
     directory) where nothing can be written beside it (a read-only card), and what can
     still be read of a damaged one (said in ``warnings``)."""
     try:
-        return _load(connect(db, create=False), None, patient, lang)
+        return _load(connect(db, create=False), None, patient, lang, warnings)
     except (sqlite3.Error, StorageError) as exc:
         if cannot_write(exc) and scratch is not None:
             with readable_copy(db, scratch) as copy:
@@ -618,7 +630,7 @@ def _read_records(db: Path, patient, lang: str, warnings: list[str],
         if not is_damaged(exc):
             raise AdemError(f"{db}: cannot read the records: {exc}") from None
         warnings.append(say("damaged_now", lang))
-        return _read_damaged(db, None, patient, lang)
+        return _read_damaged(db, None, patient, lang, warnings)
 
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,

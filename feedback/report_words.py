@@ -53,6 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "damaged_now": "NOTE: the records database is damaged; this report shows what could "
                        "still be read.\nThe unit sets the file aside and starts a new one "
                        "when it next starts or records.",
+        "untyped": "NOTE: {name}, table {table} row {row}: {column} = {value} is not a "
+                   "number (was the file edited outside the unit?); {what}.",
+        "untyped_empty": "read as empty",
+        "untyped_left_out": "the row is left out",
         "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
                         "{name};\nwhat could be read was recovered. Records from before "
                         "then may be missing.",
@@ -143,6 +147,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
                        "nog leesbaar is.\nHet apparaat zet het bestand apart en begint een "
                        "nieuw bestand bij de volgende start of opname.",
+        "untyped": "LET OP: {name}, tabel {table} rij {row}: {column} = {value} is geen "
+                   "getal (is het bestand buiten het apparaat bewerkt?); {what}.",
+        "untyped_empty": "gelezen als leeg",
+        "untyped_left_out": "de rij is weggelaten",
         "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "
                         "en bewaard als {name};\nwat leesbaar was, is teruggehaald. Metingen "
                         "van daarvoor kunnen ontbreken.",

@@ -212,6 +212,62 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
+TABLES = ("sessions", "exercises", "breaths", "holds", "cues", "faults", "events")
+
+
+@dataclass
+class Untyped:
+    """A stored value not of its column's type (a database edited by hand: ``'fast'`` as
+    a breath's rate): read as empty, or its row left out when the value is required."""
+
+    table: str
+    row: int
+    column: str
+    value: object
+    row_left_out: bool
+
+
+def typed_tables(conn: sqlite3.Connection, found: list[Untyped]) -> None:
+    """Shadow each records table with a temporary view of the same name that reads a
+    value not of its column's type as NULL, and leaves out a row whose required number
+    (a time, an id) is not one; a blob in a text column is read as text. SQLite stores
+    what it is given whatever the column says, and the report would stop at the first
+    such value. What was read differently is added to ``found`` (the first three of each
+    table, in order)."""
+    for table in TABLES:
+        cols = conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+        if not cols:
+            continue
+        shown, checks, required = [], [], []
+        for _, name, decl, notnull, _, pk in cols:
+            q = f'"{name}"'
+            if "INT" in decl.upper() or "REAL" in decl.upper():
+                ok = f"typeof({q}) IN ('integer', 'real')"
+                if notnull or pk:
+                    required.append(ok)
+                    shown.append(q)
+                else:
+                    ok = f"({ok} OR {q} IS NULL)"
+                    shown.append(f"CASE WHEN {ok} THEN {q} END AS {q}")
+                checks.append((name, ok, bool(notnull or pk)))
+            else:
+                shown.append(f"CASE WHEN typeof({q}) = 'blob' THEN CAST({q} AS TEXT) "
+                             f"ELSE {q} END AS {q}")
+        conn.execute(f"DROP VIEW IF EXISTS temp.{table}")
+        conn.execute(f"CREATE TEMP VIEW {table} AS SELECT {', '.join(shown)} FROM main.{table}"
+                     + (f" WHERE {' AND '.join(required)}" if required else ""))
+        wrong = " OR ".join(f"NOT {ok}" for _, ok, _ in checks)
+        if not wrong:
+            continue
+        names = ", ".join(f'"{n}"' for n, _, _ in checks)
+        for row in conn.execute(f"SELECT rowid, {names} FROM main.{table} WHERE {wrong} "
+                                "ORDER BY rowid LIMIT 3"):
+            bad = [(n, v) for (n, _, req), v in zip(checks, row[1:], strict=True)
+                   if not (isinstance(v, int | float) or (v is None and not req))]
+            left_out = any(req for (n, _, req) in checks if n in dict(bad))
+            found.extend(Untyped(table, row[0], n, v, left_out) for n, v in bad)
+
+
 def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
     """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
     resumed, the next exercise starts (the next button while paused) or the session ends."""
@@ -239,9 +295,12 @@ def _paused(spans, at: float) -> bool:
 
 
 def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
-                  patient: str | None = None, lang: str = "nl") -> list[Session]:
+                  patient: str | None = None, lang: str = "nl",
+                  untyped: list[Untyped] | None = None) -> list[Session]:
     """Every session (from ``since``, of ``patient``), oldest first, with its details;
-    the exercises named in ``lang`` (in Dutch where no English name was recorded)."""
+    the exercises named in ``lang`` (in Dutch where no English name was recorded). A value
+    not of its column's type is read as empty (``typed_tables``; listed in ``untyped``)."""
+    typed_tables(conn, untyped if untyped is not None else [])
     have = _columns(conn, "exercises")
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
              "name_en")

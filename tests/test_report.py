@@ -123,6 +123,39 @@ def test_report_csv_numbers(unit, tmp_path):
     assert '  Cues (corrections): "Keep breathing!" 1x, "Breathe out longer" 1x\n' in summary
 
 
+def test_values_edited_by_hand_into_the_wrong_type_are_read_past_and_said(unit, tmp_path):
+    """SQLite keeps 'fast' in a REAL column: the report and the export stopped with a
+    traceback at it, and the records could not leave the unit."""
+    data, cfg = unit
+    conn = sqlite3.connect(data / DB_NAME)
+    first = conn.execute("SELECT min(id) FROM breaths WHERE session_id = 1").fetchone()[0]
+    conn.execute("UPDATE breaths SET rate_bpm = 'fast' WHERE id = ?", (first,))
+    conn.execute("UPDATE breaths SET at = 'later' WHERE id = ?", (first + 1,))
+    conn.execute("UPDATE exercises SET name = CAST('Buik' AS BLOB) WHERE session_id = 1 "
+                 "AND name = 'Buikademhaling'")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert (f"NOTE: records.sqlite, table breaths row {first}: rate_bpm = 'fast' is not a "
+            "number (was the file edited outside the unit?); read as empty.\n") in summary
+    assert (f"table breaths row {first + 1}: at = 'later' is not a number (was the file "
+            "edited outside the unit?); the row is left out.\n") in summary
+    one = read_csv(out / "sessions.csv")[0]
+    assert one["breaths"] == "5"  # of 6: the one without a time is left out
+    ex = read_csv(out / "exercises.csv")
+    assert [(r["name"], r["breaths"]) for r in ex] == [("Buik", "2"), ("Lange uitademing", "3")]
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (exp,) = list(stick.iterdir())
+    conn = sqlite3.connect(exp / DB_NAME)  # the records leave the unit as they are
+    assert conn.execute("SELECT rate_bpm FROM breaths WHERE id = ?", (first,)).fetchone() == (
+        "fast",)
+    conn.close()
+
+
 def test_report_charts(unit, tmp_path):
     data, cfg = unit
     out = tmp_path / "out"
