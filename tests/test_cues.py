@@ -57,6 +57,10 @@ def test_a_single_odd_breath_is_not_enough():
     odd = breaths(t0=50.0, n=1, period=3.0, ratio=0.5, depth=1.0)
     cues, _ = run(stream + list(odd) + list(breaths(t0=53.0, n=3)))
     assert not WARNINGS & set(kinds(cues))
+    # three such breaths in a row are enough
+    odd = breaths(t0=50.0, n=3, period=3.0, ratio=0.5, depth=1.0)
+    cues, _ = run(stream + list(odd) + list(breaths(t0=59.0, n=3)))
+    assert WARNINGS & set(kinds(cues))
 
 
 def test_slower_follows_the_pacer_target():
@@ -219,10 +223,12 @@ def test_priority_when_several_are_due():
 
 
 def test_each_cue_can_be_switched_off_in_config_and_per_exercise():
+    assert "slower" in kinds(run(breaths(n=6, period=3.0))[0])  # on: the same stream
     cfg = defaults().cues
     cfg["slower"] = False
     assert "slower" not in kinds(run(breaths(n=6, period=3.0), cfg)[0])
     assert "slower" not in kinds(run(breaths(n=6, period=3.0), active={"good"})[0])
+    assert kinds(run([Hold(at=5.0, t=1.0)])[0]) == ["breathe_on"]
     off = defaults().cues
     off["breathe_on"] = False
     cues, rules = run([Hold(at=5.0, t=1.0)], off)

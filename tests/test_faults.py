@@ -37,7 +37,7 @@ def run_with(config, seconds, actions, scenario="calm", **open_kw):
     return out, views, db
 
 
-def writer_settles(records, saved: bool, within_s: float = 10.0) -> None:
+def writer_settles(records, saved: bool, within_s: float = 30.0) -> None:
     """Wake the records writer (``flush``) until everything is saved (``saved``) or until
     saving has failed, polling with a real-time deadline."""
     deadline = time.monotonic() + within_s

@@ -108,7 +108,7 @@ def test_newer_schema_is_refused_without_touching_it(tmp_path):
     rec = Records(tmp_path, clock=VirtualClock())
     rec.start_session("X", "home", "", WALL)
     assert rec.add(breath(1.0))
-    assert not rec.flush(timeout=2)
+    assert not rec.flush(timeout=30.0)
     assert "newer than this software" in rec.problem
     assert rec.close(timeout=2) == rec.pending == 3  # session start, breath, session end
     assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION + 5,)]
@@ -173,7 +173,7 @@ def test_a_database_created_on_a_full_card_says_the_card_is_full(tmpfs, leave):
     rec = Records(tmpfs / "data", clock=VirtualClock(), retry_s=0.05)
     rec.start_session("FULL", "home", "", WALL)
     rec.add(breath(1.0))
-    assert not rec.flush(timeout=2)
+    assert not rec.flush(timeout=30.0)
     assert rec.problem in ("records not saved: database or disk is full",
                            "records not saved: disk I/O error")
     filler.unlink()  # room again
@@ -213,7 +213,7 @@ def test_unusable_data_dir_warns_then_writes_everything_once_it_is_usable(tmp_pa
     rec.start_session("RO", "home", "", WALL)
     for i in range(1, 31):
         assert rec.add(breath(float(i)))
-    assert not rec.flush(timeout=2)
+    assert not rec.flush(timeout=30.0)
     assert rec.problem and rec.problem.startswith("records not saved")
     assert rec.pending == 31
     blocked.unlink()
@@ -245,7 +245,7 @@ def test_read_only_filesystem_for_real(tmpfs):
         rec.start_session("RO", "home", "", WALL)
         rec.add(breath(1.0))
         rec.add(breath(2.0))
-        assert not rec.flush(timeout=3)
+        assert not rec.flush(timeout=30.0)
         assert "read-only" in rec.problem.lower(), rec.problem
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
