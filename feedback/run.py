@@ -348,9 +348,9 @@ def _display_changed(session, problem: str | None) -> None:
         session.dispatch([ev.Fault(at=t, kind="display", detail=problem)])
 
 
-def practised_today(records, patient: str) -> float:
-    """Minutes this patient practised today so far (for the start screen). Read once,
-    before the loop starts; an unreadable record counts as none."""
+def practised_today(records, patient: str, today=None) -> float:
+    """Minutes this patient practised today (``today``: the local date) so far, for the
+    start screen. Read once, before the loop starts; an unreadable record counts as none."""
     import datetime as dt
     import sqlite3
 
@@ -359,7 +359,7 @@ def practised_today(records, patient: str) -> float:
 
     if not records.db_path.exists():
         return 0.0
-    today = dt.date.today()
+    today = today or dt.date.today()
     try:
         conn = sqlite3.connect(f"file:{records.db_path}?mode=ro", uri=True)
         conn.text_factory = lenient_text  # (a damaged byte in a name read as 0 minutes)

@@ -867,19 +867,22 @@ def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_
 def test_todays_practice_is_read_past_a_damaged_byte(tmp_path):
     """The start screen's minutes today read as 0 when a stored text had a byte that is
     not UTF-8 (the reports read past it already)."""
+    import datetime as dt
     import sqlite3
-    import time
 
     from feedback.records import Records
     from feedback.run import practised_today
 
+    day = dt.date(2026, 3, 14)  # (a session 10 minutes ago was yesterday's just after 0:00)
     rec = Records(tmp_path, clock=VirtualClock(0.0))
-    rec.start_session("AB12", "home", "[pacer]\n", time.time() - 600)
+    rec.start_session("AB12", "home", "[pacer]\n",
+                      dt.datetime.combine(day, dt.time(0, 5)).timestamp())
     rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing"))
     rec.add(ev.Exercise(120.0, "Buikademhaling", "end", active_s=120.0))
     rec.end_session("duration")
     assert rec.close() == 0
-    assert practised_today(rec, "AB12") == pytest.approx(2.0)
+    assert practised_today(rec, "AB12", day) == pytest.approx(2.0)
+    assert practised_today(rec, "AB12", day + dt.timedelta(days=1)) == 0.0
     with sqlite3.connect(rec.db_path) as conn:
         conn.execute("UPDATE sessions SET config = CAST(? AS TEXT)", (b"[pacer]\xff\n",))
-    assert practised_today(rec, "AB12") == pytest.approx(2.0)
+    assert practised_today(rec, "AB12", day) == pytest.approx(2.0)
