@@ -497,7 +497,6 @@ def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
     """``run --wait`` (the service) never exits on a bad config or a missing sensor."""
     import subprocess
     import sys
-    import time
 
     good = config.read_text()
     config.write_text("[pacer]\nexhale_s = 40\n")
@@ -513,11 +512,38 @@ def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
         config.write_text(good)  # fixed: now it needs the sensor, which this machine lacks
         assert wait_for(lambda: NO_SENSOR in err.read_text()
                         or proc.poll() is not None), err.read_text()
-        time.sleep(2.5)  # one more retry of the sensor (every 2 s): still waiting
-        assert proc.poll() is None, err.read_text()
+        assert proc.poll() is None, err.read_text()  # and it retries: the test below
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_waiting_for_the_sensor_retries_the_real_probe_until_it_answers(config, caplog):
+    """What ``run --wait`` does while the sensor is missing: the real probe of the parts
+    fails on this machine and is tried again and again (said once), until it answers."""
+    import logging
+
+    from feedback.errors import HardwareError
+    from feedback.run import PartProblem, _probe_parts, wait_until_fixed
+
+    settings = load_config(config)
+    tries = []
+
+    def retry():
+        tries.append(1)
+        if len(tries) < 4:
+            _probe_parts(settings, VirtualClock())  # raises: no sensor here
+        return "answered"
+
+    with caplog.at_level(logging.ERROR, logger="ademcoach"):
+        with pytest.raises(HardwareError) as first:
+            _probe_parts(settings, VirtualClock())
+        problem = PartProblem(first.value, "nl")
+        assert (problem.view.screen, problem.view.fault) == ("sensor", "i2c")
+        assert wait_until_fixed(problem, retry, None, poll_s=0.0) == "answered"
+    assert len(tries) == 4
+    assert [r.getMessage() for r in caplog.records] == [str(first.value)]
+    assert NO_SENSOR in str(first.value)
 
 
 def test_without_wait_a_bad_config_exits_2_and_no_sensor_exits_1(config, capsys):
