@@ -876,7 +876,7 @@ def test_hold_after_can_be_changed():
     an.set_hold_after(2.0)
     holds = [e for e in run(an, pre + still) if isinstance(e, Hold)]
     assert len(holds) == 1 and holds[0].at - holds[0].t == pytest.approx(2.0, abs=0.1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="hold_after_s must be more than 0"):
         an.set_hold_after(0)
 
 
@@ -1205,11 +1205,11 @@ def test_events_come_in_time_order_with_t_not_after_at():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one or two belts"):
         BreathAnalyzer([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one or two belts"):
         BreathAnalyzer(["a", "b", "c"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="polarity must be one of"):
         BreathAnalyzer(["belly"], polarity="sideways")
     with pytest.raises(ValueError, match="one per belt"):
         BreathAnalyzer(["chest", "belly"]).feed(0.0, (1.0,))

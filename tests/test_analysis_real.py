@@ -21,6 +21,7 @@ def test_spliced_holds_are_found(data_dir):
     events, _ = analyse(ts, vals, belts)
     holds = [e for e in events if isinstance(e, Hold)]
     spans = (data_dir / "holds" / "bidmc01-holds.holds.csv").read_text().splitlines()[1:]
+    assert [line.rsplit(",", 1)[1] for line in spans].count("hold") == 6  # and 2 pauses
     for line in spans:
         start, end, kind = line.split(",")
         inside = [h for h in holds if float(start) <= h.at <= float(end)]

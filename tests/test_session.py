@@ -92,6 +92,7 @@ def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
     alarms = [c for c in cues(events) if c.kind == "breathe_on"]
     after = session.coach.hold_after_s  # the exercise's own threshold (8 s)
     assert after == 8.0 and all(h["end"] - h["start"] >= after + 2.0 for h in truth.holds)
+    assert len(truth.holds) == 3  # config/scenarios/holds.toml
     for h in truth.holds:
         fired = [e for e in holds if h["start"] < e.at < h["end"]]
         assert fired, f"hold {h} not detected; holds: {holds}"
@@ -762,16 +763,18 @@ def test_a_unit_left_on_over_midnight_counts_the_session_for_the_day_it_began(
 
 
 def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config, monkeypatch):
-    from device.ring import Ring
-    from feedback.errors import HardwareError
+    import errno
 
-    def no_spi(*a, **k):
-        raise HardwareError("LED ring: cannot open SPI bus 0: check that SPI is enabled")
+    from device.spi_emu import SPIEmu
 
-    monkeypatch.setattr(Ring, "from_settings", no_spi)
+    def no_device(self, *a, **k):  # the SPI bus refuses to be set up
+        raise OSError(errno.ENODEV, "No such device")
+
+    monkeypatch.setattr(SPIEmu, "configure", no_device)
     events, _, session, frames = simulate(config, "calm", 60)
     faults = [e for e in events if isinstance(e, ev.Fault)]
-    assert [(f.kind, f.at) for f in faults] == [("led", 0.0)] and "SPI" in faults[0].detail
+    assert [(f.kind, f.at) for f in faults] == [("led", 0.0)]
+    assert faults[0].detail == "ring: OSError: [Errno 19] No such device"
     assert sum(isinstance(e, ev.Breath) for e in events) >= 5 and frames == []
     assert session.coach.view(session.now()).notice == "De ledring werkt niet; volg het scherm"
 
