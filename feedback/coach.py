@@ -116,6 +116,7 @@ class Coach:
         self.pacer: Pacer | None = None
         self.rules = CueRules(settings.cues, t0=t0, belts=settings.sensor.belts)
         self.reps = 0
+        self.started_t = 0.0  # when the running exercise began
         self.elapsed_before = 0.0
         # The exercise's clock runs from ``running_since`` (None: it stands still, as in a
         # pause, a recalibration, or without a belt that measures) on ``elapsed_before``.
@@ -327,6 +328,7 @@ class Coach:
         ex = self.programme.exercises[self.index]
         self.mode = "exercise"
         self.reps = 0
+        self.started_t = t  # a breath that began before this is not the exercise's
         self.elapsed_before = 0.0
         self._run_clock(t)
         self.recal_since = None
@@ -473,13 +475,17 @@ class Coach:
         st = self.stats[-1]
         if isinstance(event, Hold) and not self.rules.fault:
             st.holds += 1
-        if isinstance(event, Breath):
+        if isinstance(event, Breath) and event.start >= self.started_t:
+            # (A breath under way when the exercise began followed the exercise before,
+            # or its pacer: it is no repetition of this one, nor its rate or ratio; the
+            # pacer does not judge it either.)
             self.reps += 1
             st.rates.append(event.rate_bpm)
             if event.inhale_s > 0:
                 st.ratios.append(event.ratio)
             if self.pacer:
                 self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
+        if isinstance(event, Breath):
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at)))
 

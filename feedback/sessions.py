@@ -322,7 +322,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             return conn.execute(sql, (sid,)).fetchall()
 
         breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
-                    f"{paradox} FROM breaths WHERE session_id=? ORDER BY at")
+                    f"{paradox}, start FROM breaths WHERE session_id=? ORDER BY at")
         holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
                   "WHERE session_id=? ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
@@ -355,7 +355,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                     _hold_after(stored), stored_programme(cfg or ""), span_minutes=span / 60.0)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
-        s.shares = [b[5:] for b in breaths if b[5] is not None]
+        s.shares = [b[5:7] for b in breaths if b[5] is not None]
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
         # a fault never cleared lasted to the end of the session (a belt unplugged all along)
@@ -379,8 +379,11 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync,
                           kind=kind, name_en=name_en)
-            ex.breaths = [b[:4] for b in breaths if b[4] == eid]
-            ex.shares = [b[5:] for b in breaths if b[4] == eid and b[5] is not None]
+            # its own breaths: one under way when it began followed the exercise before
+            # (the unit counts it neither as a repetition nor in its rate or ratio)
+            own = [b for b in breaths if b[4] == eid and (b[7] is None or b[7] >= es)]
+            ex.breaths = [b[:4] for b in own]
+            ex.shares = [b[5:7] for b in own if b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
             ex.cues = sum(1 for c in cues if c[2] == eid and c[1] in CORRECTIONS)
             ex.praise = sum(1 for c in cues if c[2] == eid and c[1] in PRAISE)
@@ -390,9 +393,12 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
         else:
             s.minutes = max(0.0, span - _overlap(still, t0, t1)) / 60.0
-        for a, i, e, r, eid, *_ in breaths:
+        began = {e[0]: e[2] for e in exs}
+        for a, i, e, r, eid, _share, _para, start in breaths:
             b = (a - t0, i, e, r)
             ex = names.get(eid)
+            if ex is not None and start is not None and start < began[eid]:
+                continue  # under way when its exercise began: that exercise's neither
             if ex is None:
                 s.loose.append(b)
                 s.paced.append((b, fallback))

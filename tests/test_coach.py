@@ -90,6 +90,22 @@ def test_repetitions_end_the_lifting_exercise(clinic):
     assert rows[-1]["id"] == "lifting" and rows[-1]["breaths"] == 12
 
 
+def test_a_breath_under_way_when_an_exercise_begins_is_not_that_exercise_s(clinic):
+    """A breath of the calibration that ended in the lifting exercise counted as one of
+    its lifts, and its ratio stood on its screen and in its trend."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    for t in (30.0, 31.0, 32.0):
+        coach.button("next", t)
+    assert coach.exercise.id == "lifting"
+    coach.feed(Breath(at=33.0, start=29.5, peak=31.0, end=33.0, inhale_s=1.5, exhale_s=2.0,
+                      depth=1.0, rate_bpm=12.0))
+    assert coach.reps == 0 and coach.ratio_now() is None
+    coach.feed(Breath(at=37.0, start=33.0, peak=34.0, end=37.0, inhale_s=1.0, exhale_s=3.0,
+                      depth=1.0, rate_bpm=15.0))
+    assert coach.reps == 1 and coach.ratio_now() == 3.0
+    assert coach.summary()[-1]["breaths"] == 1
+
+
 def test_pause_stops_the_clock_and_the_pacer(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     drive(coach, 20.0, 50.0)

@@ -156,6 +156,38 @@ def test_values_edited_by_hand_into_the_wrong_type_are_read_past_and_said(unit, 
     conn.close()
 
 
+def test_a_breath_under_way_when_an_exercise_began_is_not_that_exercise_s(tmp_path):
+    """As on the unit: a breath of the exercise before that ended in the next one was
+    that one's first, and its ratio turned the trend ("toward the target")."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("AB12", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Kalibratie", "start", kind="calibration", pacer="off"))
+    for k in range(3):
+        rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+    rec.add(ev.Exercise(32.0, "Kalibratie", "end"))
+    rec.add(ev.Exercise(32.0, "Lange uitademing", "start", kind="breathing", pacer="fixed",
+                        target_ratio=2.0, target_rate_bpm=6.0))
+    rec.add(breath(33.0, 4.0, 3.0))  # began at 26 s, in the calibration: ratio 0.75
+    for k in range(4):
+        rec.add(breath(43.0 + 10 * k, 3.3, 6.7))  # ratio 2.03 each
+    rec.add(ev.Exercise(80.0, "Lange uitademing", "end", active_s=48.0))
+    clock.advance(80.0)
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    ex = {r["name"]: r for r in read_csv(out / "exercises.csv")}
+    long = ex["Lange uitademing"]
+    assert (long["breaths"], long["ratio_first"], long["ratio_last"]) == ("4", "2.03", "2.03")
+    assert ex["Kalibratie"]["breaths"] == "3"
+    session = read_csv(out / "sessions.csv")[0]
+    assert session["breaths"] == "8" and session["ratio"] == "2.03"  # (paced: its own four)
+
+
 def test_report_charts(unit, tmp_path):
     data, cfg = unit
     out = tmp_path / "out"
