@@ -222,11 +222,12 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
     rates = [(t / 60, r) for t, _, _, r in s.breaths if r]
     spans = _target_spans(s)
-    targets = sorted({round(g, 2) for *_, g in spans})
+    targets = list(dict.fromkeys(round(g, 2) for *_, g in spans))  # in exercise order
     y_ratio = max([3.0] + [g + 0.5 for g in targets] + [v for _, v in rs])
     y_ratio = min(y_ratio, 6.0)
     y_rate = min(40.0, max(20.0, *(v for _, v in rates))) if rates else 20.0
-    said = say("chart.target", lang, values=", ".join(num(g, lang) for g in targets)) \
+    # ("; " between them: in Dutch the comma is the decimal mark, "2,33, 4,14" read as one)
+    said = say("chart.target", lang, values="; ".join(num(g, lang) for g in targets)) \
         if targets else say("chart.no_pacer", lang)
     top = _Panel(surf, pygame.Rect(60, 70, 720, 190), x_max, y_ratio,
                  say("chart.ratio", lang, target=said), lang)

@@ -1259,6 +1259,19 @@ def test_the_session_chart_speaks_dutch(unit, tmp_path):
     assert "onderbroken" in said  # the third session was cut off by a power cut
 
 
+def test_the_chart_gives_each_exercise_s_target_in_order_apart_in_dutch(unit, tmp_path):
+    """"(doel 2,33, 4,14)": with the decimal comma the list read as one number or three,
+    and it was sorted, not in the exercises' order."""
+    from feedback import report_charts
+
+    data, _ = unit
+    one = report_sessions(data, "nl")[0]
+    assert [e.paced for e in one.exercises] == [True, True]
+    one.exercises[0].ratio_target, one.exercises[1].ratio_target = 2.5, 1.75
+    report_charts.session_chart(one, tmp_path / "targets.png", "nl")
+    assert "uitademing : inademing  (doel 2,50; 1,75)" in [t for t, _ in report_charts.drawn]
+
+
 def test_a_long_chart_title_is_made_to_fit(unit, tmp_path):
     """A 16-letter patient code, a long programme name and an interrupted session: the
     title is drawn smaller, inside the chart and clear of the "interrupted" label."""
