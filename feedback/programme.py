@@ -81,6 +81,11 @@ EXERCISE_SCHEMA = {
     "hold_after_s": Float(0.0, lo=2.0, hi=15.0, unit="seconds"),
     "hold_warnings": Bool(True),
 }
+# A calibration learns the patient's normal breath: unless it says otherwise it gives no
+# cue but the belt check (the others judge against that normal) and no hold warning,
+# and it has time for about three breaths at 6/min.
+CALIBRATION_CUES = ("check_belt",)
+CALIBRATION_MIN_S = 30.0
 # Keys whose default means "not given here: use the main config".
 _UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.0,
           "exhale_s": 0.0, "hold_out_s": -1.0, "start_ratio": -1.0, "progress_s": 0.0,
@@ -280,10 +285,21 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
                                         "{label}.id = {id}: komt twee keer voor", label=label,
                                         id=repr(vals["id"]))))
         ids.add(vals["id"])
+        if (vals["kind"] == "calibration" and has_d
+                and vals["duration_s"] < CALIBRATION_MIN_S):
+            problems.append(Problem(path, lines.get((label, "duration_s")) or at, say(
+                "{label}.duration_s = {d}: a calibration must have time to measure about 3 "
+                "breaths: at least {m} seconds (it ends sooner once they are measured)",
+                "{label}.duration_s = {d}: een kalibratie moet ongeveer 3 ademhalingen "
+                "kunnen meten: minstens {m} seconden (ze stopt eerder zodra die gemeten zijn)",
+                label=label, d=f"{vals['duration_s']:g}", m=f"{CALIBRATION_MIN_S:g}")))
         if found:
             continue
         got = {k: (None if k in _UNSET and vals[k] == _UNSET[k] else vals[k])
                for k in EXERCISE_SCHEMA}
+        if got["kind"] == "calibration":  # it learns the normal breath: nothing to judge
+            got["cues"] = got["cues"] if "cues" in table else CALIBRATION_CUES
+            got["hold_warnings"] = table.get("hold_warnings", False)
         if got["cues"] is not None:
             got["cues"] = tuple(got["cues"])
         exercises.append(ExerciseSpec(**got))
@@ -314,6 +330,15 @@ def programme_for(settings: Settings) -> Programme:
     if problems:
         raise ConfigError(problems)
     return programme
+
+
+def _config_line(settings: Settings, key: str) -> int | None:
+    """The line of ``[pacer] key`` in the main config file (None if it cannot be read)."""
+    try:
+        with open(settings.source, encoding="utf-8") as fh:
+            return key_lines(fh.read()).get(("pacer", key))
+    except (OSError, TypeError, ValueError):
+        return None
 
 
 def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
@@ -375,7 +400,15 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                            d=f"{ex.duration_s:g}", r=f"{p.ratio:.2f}")))
         if mode == "fixed" and start and (own or ramp) and not problem:
             problem = rate_problem(60.0 / p.period, start, p.hold_in_s, p.hold_out_s)
-            if problem:
+            if problem and ex.start_ratio is None:  # the config's start, this rhythm
+                out.append(Problem(settings.source or path, _config_line(settings,
+                                                                         "start_ratio"),
+                                   say("pacer.start_ratio = {s}: with the rhythm of {label} "
+                                       "in {f}, its progression would start at {p}",
+                                       "pacer.start_ratio = {s}: met het ritme van {label} "
+                                       "in {f} zou de opbouw beginnen bij {p}", s=f"{start:g}",
+                                       label=label, f=Path(path).name, p=problem)))
+            elif problem:
                 out.append(Problem(path, lines.get((label, "start_ratio")) or at,
                                    say("{label}: a progression from exhale:inhale {s} would "
                                        "start at {p}", "{label}: een opbouw vanaf uit:in {s} "
@@ -389,5 +422,5 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                                    "van {e} s is te lang voor een meegaande ademgids: "
                                    "pacer.max_exhale_s = {m}", label=label,
                                    e=f"{p.exhale_s:g}", m=f"{pacer['max_exhale_s']:g}")))
-    out.sort(key=lambda q: q.line or 0)  # in the order of the file
+    out.sort(key=lambda q: (q.path != path, q.line or 0))  # in the order of the files
     return out

@@ -48,6 +48,9 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1) + "hold_after_s = 1\n",
      "exercise[1].hold_after_s = 1: must be between 2 and 15 seconds"),
     (GOOD_HEAD + EX.format(n=1) + EX.format(n=1), "exercise[2].id = 'a1': used twice"),
+    (GOOD_HEAD + EX.format(n=1).replace("60", "10") + 'kind = "calibration"\n',
+     ":8: exercise[1].duration_s = 10: a calibration must have time to measure about 3 "
+     "breaths: at least 30 seconds"),
     (GOOD_HEAD + EX.format(n=1) + 'hint_nl = """Adem\nrustig"""\n',  # (said: too long)
      "exercise[1].hint_nl = 'Adem\\nrustig': must be one line of at most 120 characters"),
     (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "A\\u0000"'),
@@ -102,6 +105,39 @@ def test_no_praise_in_movement_and_load_exercises_unless_listed():
         assert not kinds[kind].cue_on("good") and kinds[kind].cue_on("breathe_on")
     listed = replace(kinds["movement"], cues=("good", "breathe_on"))
     assert listed.cue_on("good") and not listed.cue_on("slower")
+
+
+def test_a_calibration_gives_no_cues_but_the_belt_check_and_no_hold_warning_unless_asked(
+        tmp_path):
+    """It learns the normal breath: "Adem langer uit" came in a calibration written without
+    ``cues``, judged against a normal breath not yet measured."""
+    cal = EX.format(n=1) + 'kind = "calibration"\n'
+    prog = load_programme(write(tmp_path, GOOD_HEAD + cal))
+    (ex,) = prog.exercises
+    assert ex.cues == ("check_belt",) and not ex.hold_warnings
+    assert ex.cue_on("check_belt") and not ex.cue_on("longer_exhale")
+    asked = cal + 'cues = ["check_belt", "slower"]\nhold_warnings = true\n'
+    (ex,) = load_programme(write(tmp_path, GOOD_HEAD + asked)).exercises
+    assert ex.cue_on("slower") and ex.hold_warnings
+    (ex,) = load_programme(write(tmp_path, GOOD_HEAD + EX.format(n=1))).exercises
+    assert ex.cues is None and ex.cue_on("longer_exhale") and ex.hold_warnings  # the others
+
+
+def test_a_progression_start_from_the_main_config_is_said_there(tmp_path):
+    """``[pacer] start_ratio`` with an exercise's own rhythm: the problem was said at the
+    programme's ``hold_out_s`` line, which the therapist had not changed."""
+    (tmp_path / "programs").mkdir()
+    write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + 'pacer = "fixed"\n'
+          "inhale_s = 2\nexhale_s = 3\nhold_out_s = 0.5\n", "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n[pacer]\nstart_ratio = 0.5\n',
+                "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    (problem,) = err.value.problems
+    assert str(problem).startswith(f"{cfg}:4: pacer.start_ratio = 0.5: with the rhythm of "
+                                   "exercise[1] in mine.toml, its progression would start at "
+                                   "5.5 s a breath")
+    assert_dutch(problem.message)
 
 
 @pytest.fixture
