@@ -277,8 +277,9 @@ NOTES = {"en": NOTE, "nl": NOTE_NL}
 def hold_thresholds(sessions, lang: str = "en",
                     config_dir: Path | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """The hold thresholds that applied in ``sessions``: per programme (its name in
-    ``lang``) the exercises done with hold warnings on and their threshold in seconds
-    ('8', or '4-6' when they differed between sessions). From the programme in force,
+    ``lang``) the exercises done (calibrations aside) and their threshold in seconds
+    ('8', or '4-6' when they differed between sessions), "(not warned)" after those that
+    record holds without warning the patient. From the programme in force,
     kept with each session's config; for older records from the programme files as they
     are now (next to the config in ``config_dir``, else shipped). An exercise whose
     programme or name is not found is left out (nothing said rather than a guess)."""
@@ -304,9 +305,13 @@ def hold_thresholds(sessions, lang: str = "en",
         for e in s.exercises:
             spec = next((x for x in programme.exercises
                          if e.name in (x.name_nl, x.name_en)), None)
-            if spec is None or not spec.hold_warnings:
+            if spec is None or spec.kind == "calibration":
                 continue
-            secs = by.setdefault(programme.name(lang), {}).setdefault(spec.name(lang), [])
+            # Holds are recorded at the threshold whether or not the patient is warned;
+            # not warned: the warning is off, or breathe_on is not among its cues.
+            name = spec.name(lang) + ("" if spec.cue_on("breathe_on")
+                                      else " " + say("not_warned", lang))
+            secs = by.setdefault(programme.name(lang), {}).setdefault(name, [])
             secs.append(spec.hold_after_s or s.hold_after_s)
     return [(name, [(ex, short(min(v), lang) if min(v) == max(v) else
                      f"{short(min(v), lang)}-{short(max(v), lang)}")

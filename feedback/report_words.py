@@ -45,6 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds_by": "{name} {n}, longest {secs} s",
         "no_exercise": "(no exercise)",
         "hold_after": "Hold thresholds (hold_after_s), as the sessions' programmes set them:",
+        "not_warned": "(not warned)",
         "cues": "Cues (corrections): ",
         "cue": '"{text}" {n}x',
         "praise": "Praise: ",
@@ -139,6 +140,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_exercise": "(geen oefening)",
         "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
                       "ze zetten:",
+        "not_warned": "(zonder waarschuwing)",
         "cues": "Aanwijzingen (correcties): ",
         "cue": '"{text}" {n}x',
         "praise": "Complimenten: ",

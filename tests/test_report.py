@@ -1606,6 +1606,27 @@ def test_the_hold_threshold_of_an_own_programme_and_of_the_config(tmp_path, monk
     assert "Hold thresholds" not in (out / "summary.txt").read_text()
 
 
+def test_exercises_that_record_holds_without_warning_are_listed_as_such(tmp_path,
+                                                                        monkeypatch):
+    """An exercise with ``cues = []`` was listed with its threshold as if warned, one with
+    ``hold_warnings = false`` left out, though both record and count holds."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "eigen.toml").write_text(
+        '[programme]\nname_nl = "Eigen"\nname_en = "Own"\n'
+        '[[exercise]]\nid = "a"\nname_nl = "Traplopen"\nname_en = "Stairs"\nduration_s = 60\n'
+        'hold_after_s = 2.0\ncues = []\n'
+        '[[exercise]]\nid = "b"\nname_nl = "Wandelen"\nname_en = "Walking"\nduration_s = 60\n'
+        'hold_warnings = false\n'
+        '[[exercise]]\nid = "c"\nname_nl = "Tillen"\nname_en = "Lifting"\nduration_s = 60\n'
+        'hold_after_s = 3.0\n')
+    data = tmp_path / "data"
+    home_session(data, programme="eigen", exercises=(
+        ("Traplopen", "movement"), ("Wandelen", "movement"), ("Tillen", "load")))
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    assert ("  Own: Stairs (not warned) 2 s, Walking (not warned) 4 s, Lifting 3 s\n"
+            in (out / "summary.txt").read_text())
+
+
 def test_each_session_line_names_its_patient_when_the_report_has_several(tmp_path,
                                                                         monkeypatch):
     """Two codes in one report: the #1 and #2 lines looked the same."""
