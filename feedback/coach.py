@@ -220,7 +220,7 @@ class Coach:
 
     def pacing(self, ex: ExerciseSpec) -> str:
         """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
-        mode, p, start, over, _limits = self._pacing(ex)
+        mode, p, start, over, limits = self._pacing(ex)
         length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
         if ex.kind == "calibration":
             length = "until the breath is measured, at most " + (
@@ -241,9 +241,15 @@ class Coach:
                   + f" = {60.0 / p.period:.1f}/min")
         if mode == "adaptive":
             a = self.settings.pacer
+            goal = Pacer(p, 0.0, adaptive=limits).goal()  # the target as the unit runs it
+            held = (abs(goal.rate_bpm - a.target_rate_bpm) > 0.05
+                    or abs(goal.ratio - a.target_ratio) > 0.005)
+            toward = (f"{goal.rate_bpm:.1f}/min and exhale:inhale {goal.ratio:.2f} "
+                      f"(target_rate_bpm {a.target_rate_bpm:g} and target_ratio "
+                      f"{a.target_ratio:.2f} held to max_exhale_s and min_rate_bpm)" if held
+                      else f"{a.target_rate_bpm:g}/min and exhale:inhale {a.target_ratio:.2f}")
             return (f"{ex.kind}, {length}, adaptive pacer: from the patient's own rhythm "
-                    f"(until it is known {rhythm}) towards {a.target_rate_bpm:g}/min and "
-                    f"exhale:inhale {a.target_ratio:.2f}, the exhale at most "
+                    f"(until it is known {rhythm}) towards {toward}, the exhale at most "
                     f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
         way = "rising" if start < p.ratio else "falling"
         ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate)"

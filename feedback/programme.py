@@ -298,8 +298,10 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
         got = {k: (None if k in _UNSET and vals[k] == _UNSET[k] else vals[k])
                for k in EXERCISE_SCHEMA}
         if got["kind"] == "calibration":  # it learns the normal breath: nothing to judge
-            got["cues"] = got["cues"] if "cues" in table else CALIBRATION_CUES
             got["hold_warnings"] = table.get("hold_warnings", False)
+            if "cues" not in table:  # (a hold warning asked for comes with its cue)
+                got["cues"] = CALIBRATION_CUES + (("breathe_on",) if got["hold_warnings"]
+                                                  else ())
         if got["cues"] is not None:
             got["cues"] = tuple(got["cues"])
         exercises.append(ExerciseSpec(**got))

@@ -116,6 +116,13 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
             "it is known 4 s in, 6 s out + 1 s pause = 5.5/min) towards 6/min and "
             "exhale:inhale 2.00, the exhale at most 10 s, in steps of 0.5 s, hold warning "
             "after 8 s") in capsys.readouterr().out.splitlines()
+    # a target the limits hold back is said as the unit will run it (it said "3/min")
+    adaptive.write_text('[pacer]\nmode = "adaptive"\nmin_rate_bpm = 3\nmax_exhale_s = 12\n'
+                        'target_rate_bpm = 3\ntarget_ratio = 2.5\n')
+    assert main(["check-config", str(adaptive)]) == 0
+    assert (") towards 3.3/min and exhale:inhale 2.21 (target_rate_bpm 3 and target_ratio 2.50 "
+            "held to max_exhale_s and min_rate_bpm), the exhale at most 12 s, "
+            ) in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text("[pacer]\nexhale_s = 40\n[ring]\npixel = 3\n")
     assert main(["check-config", str(bad)]) == 2
@@ -166,7 +173,9 @@ def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
     (tmp_path / "programs" / "clinic.toml").write_text(
         '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
         '[[exercise]]\nid = "cal"\nname_nl = "K"\nname_en = "C"\nkind = "calibration"\n'
-        'repetitions = 3\n\n'
+        'repetitions = 3\nhold_warnings = true\n\n'
+        '[[exercise]]\nid = "cal2"\nname_nl = "K2"\nname_en = "C2"\nkind = "calibration"\n'
+        'duration_s = 60\n\n'
         '[[exercise]]\nid = "quiet"\nname_nl = "S"\nname_en = "Q"\nkind = "breathing"\n'
         'duration_s = 120\npacer = "off"\ncues = ["slower"]\nhold_after_s = 3\n\n'
         '[[exercise]]\nid = "down"\nname_nl = "D"\nname_en = "D"\nkind = "breathing"\n'
@@ -178,6 +187,8 @@ def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert ("    cal: calibration, until the breath is measured, at most 3 breaths, no pacer, "
             "hold warning after 4 s") in out
+    assert ("    cal2: calibration, until the breath is measured, at most 60 s of measuring, "
+            "no pacer, no hold warning") in out  # (not asked for: a calibration's default)
     assert ("    quiet: breathing, 120 s, no pacer, no hold warning (breathe_on is not in "
             "its cues; holds are recorded)") in out
     assert any(line.startswith("    down:") and "(falling from 2.00 over the first 60 s"

@@ -118,7 +118,9 @@ def test_a_calibration_gives_no_cues_but_the_belt_check_and_no_hold_warning_unle
     assert ex.cue_on("check_belt") and not ex.cue_on("longer_exhale")
     asked = cal + 'cues = ["check_belt", "slower"]\nhold_warnings = true\n'
     (ex,) = load_programme(write(tmp_path, GOOD_HEAD + asked)).exercises
-    assert ex.cue_on("slower") and ex.hold_warnings
+    assert ex.cue_on("slower") and ex.hold_warnings and not ex.cue_on("breathe_on")
+    (ex,) = load_programme(write(tmp_path, GOOD_HEAD + cal + "hold_warnings = true\n")).exercises
+    assert ex.cue_on("breathe_on") and ex.cue_on("check_belt") and not ex.cue_on("slower")
     (ex,) = load_programme(write(tmp_path, GOOD_HEAD + EX.format(n=1))).exercises
     assert ex.cues is None and ex.cue_on("longer_exhale") and ex.hold_warnings  # the others
 
