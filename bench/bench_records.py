@@ -102,6 +102,22 @@ def _report_time(tmp: Path):
     return time.perf_counter() - t0
 
 
+def _kill_windows(tmp: Path, kills: int = 30) -> tuple[list[float], int]:
+    """The real simulated session SIGKILLed at random moments (tests/killharness.py): how
+    long before each kill the oldest breath not in the database was handed over. The
+    test checks that nothing committed is lost; the 2 s bound is measured here."""
+    import sys
+
+    tests = Path(__file__).resolve().parent.parent / "tests"
+    sys.path.insert(0, str(tests))
+    from killharness import run_kills
+
+    rep = run_kills([sys.executable, str(tests / "session_producer.py"), "{data_dir}",
+                     "{seed}"], tmp / "kills", kills=kills, seed=7, max_s=4.0,
+                    db_name="simulated/records.sqlite")
+    return rep.loss_windows, rep.tested_kills
+
+
 def run() -> str:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -109,6 +125,7 @@ def run() -> str:
         full = _commit_cost(tmp, "FULL")
         normal = _commit_cost(tmp, "NORMAL")
         rep = _report_time(tmp)
+        windows, tested = _kill_windows(tmp)
     return "\n".join([
         "| measure | value |", "|---|---|",
         f"| `Records.add` on the loop thread, p50 / p99 | {_pct(cost, 50) * 1e6:.1f} / "
@@ -118,8 +135,13 @@ def run() -> str:
         f"| commit of 20 rows, WAL synchronous=FULL / NORMAL (median) | {full * 1e3:.2f} / "
         f"{normal * 1e3:.2f} ms |",
         f"| `report` of 60 sessions x 60 breaths (CSV, 60 PNG, calendar) | {rep:.2f} s |",
+        f"| SIGKILL of the simulated session, 30 kills ({tested} after a commit): breaths "
+        f"lost, the oldest handed over before the kill, median / max | "
+        + (f"{statistics.median(windows):.3f} / {max(windows):.3f} s in {len(windows)} kills"
+           if windows else "none lost") + " (bound promised: 2 s) |",
         "",
-        "The SIGKILL test (tests/test_records_kill.py, 50 kills) checks the 2 s bound on a "
-        "real process; FULL adds one fsync per commit (two a second) so that a commit also "
-        "survives a power cut.",
+        "The SIGKILL test (tests/test_records_kill.py, 50 kills) checks that nothing the "
+        "records had committed is lost and the database stays sound; the 2 s bound is "
+        "measured here, on the same harness. FULL adds one fsync per commit (two a second) "
+        "so that a commit also survives a power cut.",
     ])

@@ -4,17 +4,23 @@ moments, and check the database after every kill.
 Reusable for any producer that speaks this protocol on stdout (one line each, flushed)::
 
     session <id>                 the session it writes (Records.start_session's id)
-    breath <at> <monotonic>      a Breath with this ``at`` was handed to Records.add at
-                                 time.monotonic() = <monotonic> (the clock is system-wide)
+    breath <at> <monotonic> <n>  a Breath with this ``at`` was handed to Records.add at
+                                 time.monotonic() = <monotonic> (the clock is system-wide);
+                                 Records.accepted was then <n>
+    committed <c>                Records.committed: the first <c> events acknowledged
+                                 are in the database
 
 ``command`` is a list of arguments; ``{data_dir}`` and ``{seed}`` in them are replaced.
 Every other kill is timed from the producer's first breath instead of its start, so that
-kills test the ``grace_s`` bound however long the start takes on a loaded machine (the
+kills find committed breaths however long the start takes on a loaded machine (the
 others hit the start itself: creating the database, opening the session).
 
 After each kill: ``PRAGMA integrity_check`` is ok, every earlier session still has the
-same row counts, and every breath handed over more than ``grace_s`` before the kill is
-stored. ``run_kills`` returns a KillReport or raises AssertionError naming the kill.
+same row counts, and every breath the producer said was committed is stored. How long
+before the kill the oldest missing breath was handed over (the loss window) is measured;
+with ``grace_s`` it must not exceed that (the benchmark sets it: a time bound is no test
+on a shared machine). ``run_kills`` returns a KillReport or raises AssertionError naming
+the kill.
 """
 
 from __future__ import annotations
@@ -35,8 +41,8 @@ TABLES = ("breaths", "holds", "cues", "faults", "exercises")
 @dataclass
 class KillReport:
     kills: int = 0
-    checked_breaths: int = 0  # breaths old enough that they had to be stored
-    tested_kills: int = 0  # kills with at least one such breath: the grace bound was tested
+    checked_breaths: int = 0  # breaths said to be committed: they had to be stored
+    tested_kills: int = 0  # kills with at least one such breath
     worst_loss_s: float = 0.0  # the oldest breath found missing, in seconds before the kill
     loss_windows: list = field(default_factory=list)
 
@@ -65,7 +71,7 @@ def _read(proc, lines: list, first_breath: threading.Event) -> None:
 
 
 def run_kills(command: list[str], data_dir: Path, kills: int = 25, seed: int = 1,
-              min_s: float = 0.02, max_s: float = 2.6, grace_s: float = 2.0,
+              min_s: float = 0.02, max_s: float = 2.6, grace_s: float | None = None,
               db_name: str = "records.sqlite", env: dict | None = None,
               start_timeout_s: float = 120.0) -> KillReport:
     rng = random.Random(seed)
@@ -103,7 +109,10 @@ def run_kills(command: list[str], data_dir: Path, kills: int = 25, seed: int = 1
                 assert after.get(sid) == counts, (
                     f"{where}: earlier session {sid} changed: {counts} -> {after.get(sid)}")
             sids = [int(x[1]) for x in lines if x and x[0] == "session"]
-            handed = [(float(x[1]), float(x[2])) for x in lines if len(x) == 3 and x[0] == "breath"]
+            handed = [(float(x[1]), float(x[2]), int(x[3])) for x in lines
+                      if len(x) == 4 and x[0] == "breath"]
+            committed = max((int(x[1]) for x in lines if len(x) == 2 and x[0] == "committed"),
+                            default=0)
             if not sids:
                 assert not handed, f"{where}: breaths before the session line"
                 continue
@@ -111,15 +120,17 @@ def run_kills(command: list[str], data_dir: Path, kills: int = 25, seed: int = 1
             if conn is not None:
                 stored = {round(a, 6) for (a,) in conn.execute(
                     "SELECT at FROM breaths WHERE session_id=?", (sids[0],))}
-            missing = [mono for at, mono in handed if round(at, 6) not in stored]
-            old = [mono for at, mono in handed if mono < kill_t - grace_s]
-            report.checked_breaths += len(old)
-            report.tested_kills += bool(old)
+            missing = [(mono, n) for at, mono, n in handed if round(at, 6) not in stored]
+            sure = [at for at, _mono, n in handed if n <= committed]
+            report.checked_breaths += len(sure)
+            report.tested_kills += bool(sure)
+            lost = [n for _mono, n in missing if n <= committed]
+            assert not lost, f"{where}: {len(lost)} breath(s) said to be committed are missing"
             if missing:
-                window = kill_t - min(missing)
+                window = kill_t - min(mono for mono, _n in missing)
                 report.loss_windows.append(window)
                 report.worst_loss_s = max(report.worst_loss_s, window)
-                assert window <= grace_s, (
+                assert grace_s is None or window <= grace_s, (
                     f"{where}: a breath handed over {window:.2f} s before the kill is missing")
         finally:
             if conn is not None:

@@ -6,7 +6,11 @@ virtual clock, as fast as the machine allows, until killed, and prints the proto
 harness reads::
 
     session <id>
-    breath <at> <time.monotonic() when the breath was handed to the records>
+    breath <at> <time.monotonic() when the breath was handed to the records> <accepted>
+    committed <how many of the events handed to the records are in the database>
+
+``accepted`` is the records' count of events acknowledged once the breath was handed
+over: the breath is in the database once ``committed`` reaches it.
 """
 
 import sys
@@ -35,12 +39,14 @@ def main(data_dir: str, seed: int) -> None:
 
         def dispatch(events):
             base(events)  # the records have the events when this returns
+            records = session.records
             if session.record_id is not None and session.record_id not in said:
                 said.append(session.record_id)
                 out.write(f"session {session.record_id}\n")
             for e in events:
                 if isinstance(e, ev.Breath):
-                    out.write(f"breath {e.at!r} {time.monotonic():.6f}\n")
+                    out.write(f"breath {e.at!r} {time.monotonic():.6f} {records.accepted}\n")
+            out.write(f"committed {records.committed}\n")
             out.flush()
 
         session.dispatch = dispatch

@@ -1,5 +1,7 @@
 """SIGKILL at random moments during simulated sessions (the real `ademcoach run --sim`
-session on a virtual clock): the record stays sound and loses nothing older than 2 s."""
+session on a virtual clock): the record stays sound and loses nothing it had committed.
+How soon a breath is committed (the 2 s bound) is measured by `make bench BENCH=records`
+with the same harness: a time bound is no test on a shared machine."""
 
 import sys
 import threading
@@ -10,7 +12,7 @@ from killharness import run_kills
 PRODUCER = str(Path(__file__).resolve().parent / "session_producer.py")
 
 
-def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
+def test_sigkill_at_random_moments_loses_nothing_committed(tmp_path):
     # Two independent chains of 25 kills each (50 in all) run side by side to keep the
     # test short; each chain appends sessions to its own database.
     reports, errors = {}, []
@@ -31,13 +33,12 @@ def test_sigkill_at_random_moments_loses_nothing_older_than_2s(tmp_path):
     assert not errors, errors
     total = sum(r.kills for r in reports.values())
     assert total == 50
-    # The kills must really have tested the 2 s bound, not only early deaths. Every
-    # other kill (12 of each chain's 25) comes 0.02-4 s after the first breath; those
-    # after more than 2 s test it whatever the machine's speed: the delays are seeded,
-    # and 10 of those 24 are over 2 s (the others add more on a quick machine).
+    # The kills must really have found committed breaths, not only early deaths. Every
+    # other kill (12 of each chain's 25) comes 0.02-4 s after the first breath; the
+    # records commit every 0.5 s.
     tested = sum(r.tested_kills for r in reports.values())
-    assert tested >= 10, f"only {tested} kills came after breaths older than 2 s"
+    assert tested >= 10, f"only {tested} kills came after a breath was committed"
     worst = max(r.worst_loss_s for r in reports.values())
     breaths = sum(r.checked_breaths for r in reports.values())
-    print(f"50 kills, {tested} testing the bound ({breaths} breaths); "
+    print(f"50 kills, {tested} with committed breaths ({breaths} breaths); "
           f"worst loss window {worst:.3f} s")
