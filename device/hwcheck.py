@@ -25,9 +25,9 @@ import numpy as np
 
 from device.circuit import RAIL_HIGH_V, RAIL_LOW_V
 from device.parts import open_parts
-from device.sensor import SensorIOError
+from device.sensor import CHANNELS, SensorIOError
 from feedback.clock import MonotonicClock, VirtualClock
-from feedback.errors import HardwareError
+from feedback.errors import BadInput, HardwareError
 
 READ_S = 15.0  # two breaths at 8/min
 BUTTON_TIMEOUT_S = 15.0
@@ -119,6 +119,7 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
         rep.add("FAIL", "sensor reads", f"{errors} of {errors + len(rows)} reads failed")
     t = np.array(times)
     v = np.array(rows)
+    elsewhere = None  # the belts found on other inputs, looked for at the first rail
     for i, belt in enumerate(s.belts):
         x = v[:, i]
         what = f"belt {belt} ({s.channels[i]})"
@@ -133,14 +134,19 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
             continue
         r = belt_report(t, x)
         text = f"level {r['level']:.3f} V, noise {r['noise'] * 1000:.1f} mV"
+        rail = cause = None
         if r["level"] >= RAIL_HIGH_V:
-            rep.add("FAIL", what, f"{text}: at the 3.3 V rail: the cord or jack is open "
-                    f"(belt unplugged, broken cord or solder joint); expected about "
-                    f"{REST_V:g} V with the belt worn")
+            rail, cause = "at the 3.3 V rail", ("the cord or jack is open (belt unplugged, "
+                                                "broken cord or solder joint)")
         elif r["level"] <= RAIL_LOW_V:
-            rep.add("FAIL", what, f"{text}: at 0 V: the cord or jack is shorted, or the "
-                    f"2.2 kOhm resistor or its 3V3 is missing; expected about {REST_V:g} V "
-                    f"with the belt worn")
+            rail, cause = "at 0 V", ("the cord or jack is shorted, or the 2.2 kOhm "
+                                     "resistor or its 3V3 is missing")
+        if rail is not None:
+            if elsewhere is None:
+                elsewhere = belts_elsewhere(s, clock)
+            hint = _elsewhere_hint(elsewhere)
+            rep.add("FAIL", what, f"{text}: {rail}" + (f"; {hint}, or else " if hint else ": ")
+                    + f"{cause}; expected about {REST_V:g} V with the belt worn")
         elif not WORN_LOW_V <= r["level"] <= WORN_HIGH_V:
             high = r["level"] > WORN_HIGH_V
             rep.add("FAIL", what, f"{text}: {'above' if high else 'below'} the "
@@ -155,6 +161,37 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
             rate = f", ~{r['rate_bpm']:.0f}/min" if r["rate_bpm"] else ""
             rep.add("PASS", what, f"{text}, breathing seen: swing {r['swing'] * 1000:.0f} mV"
                     f", {r['breaths']} breath(s){rate}")
+
+
+def belts_elsewhere(s, clock, reads: int = 10) -> list[tuple[str, float]]:
+    """The single-ended inputs that no configured channel uses but that read like a
+    worn belt (every one of ``reads`` reads, 0.05 s apart, within the worn belt's range):
+    ``[(channel, median volts)]``. A belt wired to another input than ``[sensor]
+    channels`` names leaves its configured input at a rail."""
+    used = {pin for ch in s.channels for pin in CHANNELS[ch] if pin is not None}
+    found = []
+    for ch in ("A0", "A1", "A2", "A3"):
+        if CHANNELS[ch][0] in used:
+            continue
+        volts = []
+        try:
+            for _ in range(reads):
+                volts.append(s.read_input(ch))
+                clock.sleep_until(clock.now() + 0.05)
+        except (OSError, HardwareError):
+            continue
+        if all(WORN_LOW_V <= x <= WORN_HIGH_V for x in volts):
+            found.append((ch, float(np.median(volts))))
+    return found
+
+
+def _elsewhere_hint(found: list[tuple[str, float]]) -> str:
+    """'a belt reads on A0 (1.874 V): check [sensor] channels', or '' if none was found."""
+    if not found:
+        return ""
+    where = " and ".join(f"{ch} ({volts:.3f} V)" for ch, volts in found)
+    return (f"{'a belt reads' if len(found) == 1 else 'belts read'} on {where}: "
+            "check [sensor] channels")
 
 
 def _runs(mask: np.ndarray) -> int:
@@ -306,7 +343,13 @@ def cmd_hw_check(args) -> int:
     from feedback.config import load_config
 
     settings = load_config(config_path(getattr(args, "config", None)))
-    sim = "calm" if getattr(args, "sim", False) else None
+    wired = getattr(args, "sim_wired", None)
+    if wired is not None and len(wired) != len(settings.sensor.belts):
+        belts = " and ".join(settings.sensor.belts)
+        raise BadInput(f"--sim-wired {','.join(wired)}: give one input per belt "
+                       f"({len(settings.sensor.belts)}: {belts}), such as "
+                       + ",".join(f"A{i}" for i in range(len(settings.sensor.belts))))
+    sim = "calm" if getattr(args, "sim", False) or wired is not None else None
     clock = VirtualClock() if sim else MonotonicClock()
     rep = Report()
     print(f"ademcoach hw-check{' (emulated parts, simulated patient)' if sim else ''}",
@@ -328,7 +371,7 @@ def cmd_hw_check(args) -> int:
         def ready():
             print("        press Enter when the belt is on", end="", file=rep.out, flush=True)
             sys.stdin.readline()
-    parts = open_parts(settings, sim, clock, connect=False, partial=True)
+    parts = open_parts(settings, sim, clock, connect=False, partial=True, wired=wired)
     try:
         check_sensor(parts, clock, rep, READ_S, ready)
         check_ring(parts, clock, rep, ask)

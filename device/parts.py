@@ -57,8 +57,10 @@ class Parts:
                 close()
 
 
-def _sim_source(sim: str, settings):
-    pins = [CHANNELS[ch][0] for ch in settings.sensor.channels]
+def _sim_source(sim: str, settings, wired=None):
+    """The simulated patient (or replayed recording) with its belts wired to the inputs
+    ``wired`` (such as ``["A0"]``), or by default to those ``[sensor] channels`` names."""
+    pins = [CHANNELS[ch][0] for ch in (wired or settings.sensor.channels)]
     if sim.endswith(".csv"):
         from device.replay import RecordingSource
 
@@ -71,8 +73,13 @@ def _sim_source(sim: str, settings):
 
 
 def open_parts(settings, sim: str | None, clock, *, connect: bool = True,
-               partial: bool = False, optional: tuple[str, ...] = ()) -> Parts:
+               partial: bool = False, optional: tuple[str, ...] = (),
+               wired: tuple[str, ...] | None = None) -> Parts:
     """Open every part; the sensor is connected first, so a missing chip is said first.
+
+    ``wired`` (simulation only): the inputs the simulated belts are plugged into, one per
+    belt, whatever ``[sensor] channels`` says (hw-check --sim-wired: a wrong channel
+    setting can be rehearsed).
 
     ``partial=True`` (hw-check) records a part that fails to open in ``parts.problems``
     and leaves it None instead of raising, so the other parts can still be checked;
@@ -108,7 +115,7 @@ def open_parts(settings, sim: str | None, clock, *, connect: bool = True,
             from device.ads1115_emu import ADS1115Emu
             from device.spi_emu import SPIEmu
 
-            source = _sim_source(sim, settings)
+            source = _sim_source(sim, settings, wired)
             opened.append(source)
             chip = ADS1115Emu(source, clock, address=SIM_ADDRESS)
             spi = SPIEmu(order=settings.ring.order)

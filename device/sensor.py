@@ -270,6 +270,17 @@ class AdsSensor:
         self._pause = 0.0
         return values
 
+    def read_input(self, channel: str) -> float:
+        """Volts on one input that may be none of the belts' (hw-check looks for a belt
+        on another input); retried as ``read()`` is, SensorIOError after that."""
+        from adafruit_ads1x15.analog_in import AnalogIn
+
+        if self._ads is None:
+            raise HardwareError("sensor.read_input() before connect()")
+        if self.clock.now() < self._resume_at:
+            raise self._paused_error()
+        return self._read_one(AnalogIn(self._ads, *CHANNELS[channel]))
+
     def _read_one(self, inp) -> float:
         last: OSError | None = None
         for attempt in range(self.retries + 1):

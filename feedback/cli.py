@@ -53,6 +53,16 @@ def _given(text: str) -> str:
     return text
 
 
+def _inputs(text: str) -> tuple[str, ...]:
+    """'A0' or 'A0,A1': the ADS1115 inputs the simulated belts are wired to."""
+    inputs = tuple(part.strip().upper() for part in text.split(","))
+    bad = [i for i in inputs if i not in ("A0", "A1", "A2", "A3")]
+    if bad or len(set(inputs)) != len(inputs) or not 1 <= len(inputs) <= 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one or two different inputs of "
+                                         "A0, A1, A2, A3, one per belt, such as A0 or A0,A1")
+    return inputs
+
+
 def _png(text: str) -> str:
     if not text.lower().endswith(".png"):
         raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a file name "
@@ -149,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     hw = sub.add_parser("hw-check", help="check the sensor, ring, buttons and buzzer")
     hw.add_argument("--sim", action="store_true", help="run against the emulated parts")
+    hw.add_argument("--sim-wired", metavar="A0[,A1]", type=_inputs,
+                    help="run against the emulated parts with the simulated belts wired to "
+                         "these inputs (one per belt), whatever [sensor] channels says")
     hw.add_argument("--config", metavar="FILE", help="config file")
     hw.add_argument("--timeout", type=_positive, metavar="S",
                     help="seconds to wait for each button press (default 15)")

@@ -163,6 +163,9 @@ class _RailSensor:
         for i in range(int(duration_s * self.rate_hz)):
             yield i / self.rate_hz, [self.volts]
 
+    def read_input(self, channel):
+        return 0.0  # nothing is wired to the other inputs
+
 
 @pytest.mark.parametrize(("volts", "words"), [
     (3.29, ("3.3 V rail", "open", "unplugged", "about 1.8 V")),
@@ -180,6 +183,48 @@ def test_hw_check_says_which_rail_and_what_it_means(volts, words):
     assert status == "FAIL" and what == "belt belly (A0)"
     for word in words:
         assert word in detail
+    assert "channels" not in detail  # no belt on another input: the wiring is at fault
+
+
+@pytest.mark.parametrize(("text", "wired", "rows"), [
+    ('[sensor]\nchannels = ["A1"]\n', "A0",
+     {"belt belly (A1)": "at 0 V; a belt reads on A0 (1.8"}),
+    ('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n', "A0,A3",
+     {"belt chest (A0)": "breathing seen", "belt belly (A1)": "at 0 V; a belt reads on A3 (1."}),
+])
+def test_hw_check_finds_a_belt_wired_to_another_input(tmp_path, capsys, text, wired, rows):
+    """The belt wired to another input than [sensor] channels names: its configured
+    input reads 0 V, and hw-check sent the technician to the soldering iron."""
+    assert main(["hw-check", "--sim-wired", wired, "--config",
+                 str(config(tmp_path, text))]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    for what, words in rows.items():
+        line = next(line for line in lines if what in line)
+        assert words in line, line
+        if "at 0 V" in words:
+            assert line.split()[0] == "FAIL" and "check [sensor] channels, or else the " \
+                "cord or jack is shorted" in line, line
+
+
+def test_hw_check_sim_wired_to_the_configured_input_passes(tmp_path, capsys):
+    f = config(tmp_path, '[sensor]\nchannels = ["A2"]\n')
+    assert main(["hw-check", "--sim-wired", "A2", "--config", str(f)]) == 0
+    assert "PASS  belt belly (A2)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--sim-wired", "A0,A1"], "--sim-wired A0,A1: give one input per belt (1: belly)"),
+    (["--sim-wired", "A4"], "'A4': give one or two different inputs of A0, A1, A2, A3"),
+    (["--sim-wired", "A0,A0"], "'A0,A0': give one or two different inputs"),
+])
+def test_hw_check_sim_wired_refuses_bad_inputs(capsys, args, words):
+    try:
+        code = main(["hw-check", *args])
+    except SystemExit as exc:  # argparse's own refusal
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err
 
 
 class _WaveSensor(_RailSensor):
