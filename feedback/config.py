@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedback.errors import BadInput
+from feedback.pacer import EXHALE_MIN_S, INHALE_MIN_S  # the least inhale_s and exhale_s
 from feedback.words import Say, both, plural, say, toml_dutch, unit
 
 
@@ -554,7 +555,6 @@ SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (18, 19, 20, 21)}  # bus 1: dtoverlay=spi1-
 
 
 SLOWEST_BPM = 3.0  # the slowest pacer: the least pacer.rate_bpm and min_rate_bpm allow
-INHALE_MIN_S, EXHALE_MIN_S = 1.0, 2.0  # the least pacer.inhale_s and exhale_s allow
 
 
 def rate_times(rate_bpm: float, ratio: float, hold_in_s: float,
@@ -607,6 +607,57 @@ def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
                                  " + ".join(nl for _, nl in sums)),
                period=_fmt(period), rate=f"{60.0 / period:.1f}", slowest=_fmt(SLOWEST_BPM),
                most=_fmt(60.0 / SLOWEST_BPM))
+
+
+def rhythm_sum(inhale_s: float, hold_in_s: float, exhale_s: float,
+               hold_out_s: float) -> Say:
+    """'4 s in + 6 s out + 1 s pause = 11 s a breath (5.5/min)', in both languages."""
+    parts = [(inhale_s, "in", "in"), (hold_in_s, "pause", "pauze"), (exhale_s, "out", "uit"),
+             (hold_out_s, "pause", "pauze")]
+    sums = [(f"{x:.3g} s {en}", f"{x:.3g} s {nl}") for x, en, nl in parts
+            if x or en != "pause"]
+    period = inhale_s + hold_in_s + exhale_s + hold_out_s
+    return say("{sum} = {period} s a breath ({rate}/min)",
+               "{sum} = {period} s per ademhaling ({rate}/min)",
+               sum=Say(" + ".join(en for en, _ in sums), " + ".join(nl for _, nl in sums)),
+               period=f"{period:.3g}", rate=f"{60.0 / period:.1f}")
+
+
+def min_rate_problem(min_rate_bpm: float, inhale_s: float, hold_in_s: float,
+                     exhale_s: float, hold_out_s: float, limit: str | Say = "") -> Say | None:
+    """Why an adaptive pacer that starts from this rhythm breaks ``min_rate_bpm``, or None.
+
+    It runs these times until the patient's first breath, so they must fit in a breath
+    of ``60 / min_rate_bpm`` s; and its limits keep every inhale at ``INHALE_MIN_S`` or
+    more and every exhale at ``EXHALE_MIN_S`` or more, which with the pauses must fit too.
+    Says 'slower than <limit> allows (at most 5 s a breath); <what to change>'; the
+    limit is 'pacer.min_rate_bpm = 12' unless given."""
+    most = 60.0 / min_rate_bpm
+    pauses = hold_in_s + hold_out_s
+    if inhale_s + exhale_s + pauses <= most + 1e-9:
+        return None
+    if pauses + INHALE_MIN_S + EXHALE_MIN_S > most + 1e-9:
+        hint = say("even its shortest breath, {i} s in and {e} s out, with {p} s of pauses "
+                   "does not fit: give a lower pacer.min_rate_bpm or shorter pauses",
+                   "zelfs de kortste ademhaling, {i} s in en {e} s uit, past met {p} s "
+                   "pauze niet: geef een lagere pacer.min_rate_bpm of kortere pauzes",
+                   i=_fmt(INHALE_MIN_S), e=_fmt(EXHALE_MIN_S), p=f"{pauses:g}")
+    else:
+        hint = Say("give a lower pacer.min_rate_bpm or a quicker start rhythm",
+                   "geef een lagere pacer.min_rate_bpm of een sneller begintempo")
+    limit = limit or f"pacer.min_rate_bpm = {_fmt(min_rate_bpm)}"
+    return say("slower than {limit} allows (at most {most} s a breath); {hint}",
+               "trager dan {limit} toelaat (hoogstens {most} s per ademhaling); {hint}",
+               limit=limit, most=f"{most:.3g}", hint=hint)
+
+
+def _keys_at(section: str, keys: list[str], lines: dict) -> Say:
+    """'pacer.inhale_s (line 4), exhale_s (default)': the keys and where the file sets them."""
+    en = [f"{k} (line {lines[(section, k)]})" if (section, k) in lines else f"{k} (default)"
+          for k in keys]
+    nl = [f"{k} (regel {lines[(section, k)]})" if (section, k) in lines
+          else f"{k} (standaard)" for k in keys]
+    return Say(f"{section}." + ", ".join(en), f"{section}." + ", ".join(nl))
 
 
 def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
@@ -703,6 +754,27 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         if problem:
             out.append(Problem(path, lines.get(("pacer", given[-1] if given else None)),
                                both("pacer: {p}", p=problem)))
+    if pacer["mode"] == "adaptive":
+        if by_rate:
+            inhale, exhale = rate_times(pacer["rate_bpm"], pacer["ratio"], *holds)
+            keys = ["rate_bpm", "ratio"]
+        else:
+            inhale, exhale = pacer["inhale_s"], pacer["exhale_s"]
+            keys = ["inhale_s", "exhale_s"]
+        keys += [k for k in ("hold_in_s", "hold_out_s") if pacer[k]]
+        problem = min_rate_problem(pacer["min_rate_bpm"], inhale, holds[0], exhale, holds[1],
+                                   Say("that", "dat"))
+        if problem:
+            given = [k for k in keys if ("pacer", k) in lines]
+            out.append(Problem(path, lines.get(("pacer", "min_rate_bpm"))
+                               or lines.get(("pacer", given[-1] if given else None)),
+                               say("pacer.min_rate_bpm = {m}: the adaptive pacer starts from "
+                                   "{start}, set by {keys}: {p}",
+                                   "pacer.min_rate_bpm = {m}: de meegaande ademgids begint "
+                                   "met {start}, ingesteld met {keys}: {p}",
+                                   m=_fmt(pacer["min_rate_bpm"]), start=rhythm_sum(
+                                       inhale, holds[0], exhale, holds[1]),
+                                   keys=_keys_at("pacer", keys, lines), p=problem)))
     if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
         out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
                            say("pacer.target_rate_bpm = {t}: must not be below "

@@ -22,6 +22,9 @@ PHASES = ("inhale", "hold_in", "exhale", "hold_out")
 # tenth of the turn's level: 1 - cos(pi x) <= 0.2 for x <= 0.205.
 EASED_STILL = 0.2
 FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")
+# The shortest inhale and exhale a pacer asks for (the least pacer.inhale_s and exhale_s
+# the config allows); the adaptive pacer's limits never cut a breath below them.
+INHALE_MIN_S, EXHALE_MIN_S = 1.0, 2.0
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ class Pacer:
         self.adaptive = adaptive
         if self._adapt_pattern is not None:
             self._adapt_pattern = self._limit(self._adapt_pattern)
+        if self._next is not None:  # (the patient's start, not yet begun)
+            self._next = self._limit(self._next)
 
     # --- what the ring and screen ask ---------------------------------------------------
 
@@ -293,17 +298,36 @@ class Pacer:
                                              self.base.hold_in_s, self.base.hold_out_s))
 
     def _limit(self, p: Pattern) -> Pattern:
+        """``p`` within the therapist's limits: the exhale at most ``max_exhale_s`` and the
+        breath no slower than ``min_rate_bpm``, never below ``INHALE_MIN_S`` in and
+        ``EXHALE_MIN_S`` out, and never with a smaller exhale:inhale than ``p``'s (nor
+        than 1 if ``p``'s was more): a breath too long for the rate has its inhale and
+        exhale shortened alike; an exhale cut to ``max_exhale_s`` takes the inhale with
+        it as far as it would otherwise be the longer. (Only limits that cannot be met
+        together, which the config refuses, leave the breath slower than the rate.)"""
         a = self.adaptive
-        exhale = min(p.exhale_s, a.max_exhale_s)
-        inhale = p.inhale_s
-        longest = 60.0 / a.min_rate_bpm
-        if inhale + exhale + p.hold_in_s + p.hold_out_s > longest:
-            exhale = max(longest - inhale - p.hold_in_s - p.hold_out_s, 1.0)
+        inhale, exhale = p.inhale_s, p.exhale_s
+        least = min(exhale / inhale, 1.0)  # the exhale:inhale the limits may not go below
+        if exhale > a.max_exhale_s:
+            exhale = a.max_exhale_s
+            inhale = min(inhale, exhale / least)
+        room = 60.0 / a.min_rate_bpm - p.hold_in_s - p.hold_out_s
+        if inhale + exhale > room:
+            scale = max(room, 0.0) / (inhale + exhale)
+            inhale, exhale = inhale * scale, exhale * scale
+        if exhale < EXHALE_MIN_S:
+            exhale = EXHALE_MIN_S
+            inhale = min(inhale, max(room - exhale, 0.0))
+        if inhale < INHALE_MIN_S:
+            inhale = INHALE_MIN_S
+            exhale = max(EXHALE_MIN_S, min(exhale, room - inhale))
         return Pattern(inhale, p.hold_in_s, exhale, p.hold_out_s)
 
     def _step(self, p: Pattern, direction: int) -> Pattern:
         """Move toward the target (+1) or back toward the patient's own start (-1): the
-        exhale by a full step, the inhale by half a step, so the exhale lengthens first."""
+        exhale by a full step, the inhale by half a step, so the exhale lengthens first.
+        A step that shortens both never leaves the exhale shorter than the inhale unless
+        where it comes from or goes to has it so."""
         a = self.adaptive
         goal = self._target() if direction > 0 else self._adapt_start
 
@@ -312,6 +336,8 @@ class Pacer:
 
         exhale = move(p.exhale_s, goal.exhale_s, a.step_s)
         inhale = move(p.inhale_s, goal.inhale_s, a.step_s / 2)
+        if p.exhale_s >= p.inhale_s and goal.exhale_s >= goal.inhale_s:
+            inhale = min(inhale, exhale)
         return self._limit(Pattern(inhale, p.hold_in_s, exhale, p.hold_out_s))
 
     def summary(self) -> dict[str, float]:

@@ -33,10 +33,12 @@ from feedback.config import (
     Text,
     _hint,
     key_lines,
+    min_rate_problem,
     pace_problem,
     parse_toml,
     parse_toml_text,
     rate_problem,
+    rhythm_sum,
     unknown_section,
     validate_table,
 )
@@ -416,6 +418,15 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                                        "start at {p}", "{label}: een opbouw vanaf uit:in {s} "
                                        "zou beginnen bij {p}", label=label, s=f"{start:g}",
                                        p=problem)))
+        if mode == "adaptive" and (own or pacer["mode"] != "adaptive"):
+            problem = min_rate_problem(pacer["min_rate_bpm"], p.inhale_s, p.hold_in_s,
+                                       p.exhale_s, p.hold_out_s)
+            if problem:
+                out.append(Problem(path, at, say(
+                    "{label}: its adaptive pacer starts from {start}: {p}",
+                    "{label}: de meegaande ademgids begint met {start}: {p}", label=label,
+                    start=rhythm_sum(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s),
+                    p=problem)))
         if mode == "adaptive" and p.exhale_s > pacer["max_exhale_s"] and (
                 ex.exhale_s is not None or pacer["mode"] != "adaptive"):
             out.append(Problem(path, lines.get((label, "exhale_s")) or at,

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from words_check import assert_dutch
 
 from feedback.config import ConfigError, defaults, load_config
 from feedback.sound import Sound, tone, warning_wave
@@ -95,6 +96,27 @@ def test_synthesised_tones_are_soft_at_the_edges():
      "slower than 3 breaths/min"),
     ('[pacer]\ninhale_s = 4\nhold_in_s = 0\nexhale_s = 12\nhold_out_s = 4\n', None),  # 20 s
     ('[pacer]\npattern = "rate"\nrate_bpm = 3\nhold_out_s = 10\n', None),
+    # an adaptive pacer runs the set times until the first breath: they must keep to
+    # min_rate_bpm (12/min: 5 s a breath), as its limits must fit together
+    ('[pacer]\nmode = "adaptive"\nmin_rate_bpm = 12\ntarget_rate_bpm = 12\n',
+     ":3: pacer.min_rate_bpm = 12: the adaptive pacer starts from 4 s in + 6 s out + 1 s "
+     "pause = 11 s a breath (5.5/min), set by pacer.inhale_s (default), exhale_s (default), "
+     "hold_out_s (default): slower than that allows (at most 5 s a breath); give a lower "
+     "pacer.min_rate_bpm or a quicker start rhythm"),
+    ('[pacer]\nmode = "adaptive"\ninhale_s = 2\nexhale_s = 2\nhold_in_s = 2\nhold_out_s = 3\n'
+     'min_rate_bpm = 12\ntarget_rate_bpm = 12\n',
+     ":7: pacer.min_rate_bpm = 12: the adaptive pacer starts from 2 s in + 2 s pause + 2 s "
+     "out + 3 s pause = 9 s a breath (6.7/min), set by pacer.inhale_s (line 3), exhale_s "
+     "(line 4), hold_in_s (line 5), hold_out_s (line 6): slower than that allows (at most 5 "
+     "s a breath); even its shortest breath, 1 s in and 2 s out, with 5 s of pauses does "
+     "not fit: give a lower pacer.min_rate_bpm or shorter pauses"),
+    ('[pacer]\nmode = "adaptive"\npattern = "rate"\nrate_bpm = 10\nmin_rate_bpm = 12\n'
+     'target_rate_bpm = 12\n', ":5: pacer.min_rate_bpm = 12: the adaptive pacer starts "
+     "from 2 s in + 3 s out + 1 s pause = 6 s a breath (10.0/min), set by pacer.rate_bpm "
+     "(line 4), ratio (default), hold_out_s (default)"),
+    ('[pacer]\nmode = "adaptive"\ninhale_s = 1.5\nexhale_s = 2.5\nmin_rate_bpm = 12\n'
+     'target_rate_bpm = 12\n', None),  # 1.5 + 2.5 + 1 = 5 s: just fits
+    ('[pacer]\nmode = "fixed"\nmin_rate_bpm = 12\ntarget_rate_bpm = 12\n', None),
 ])
 def test_pacer_rhythm_limits(tmp_path, text, expected):
     p = tmp_path / "c.toml"
@@ -104,7 +126,9 @@ def test_pacer_rhythm_limits(tmp_path, text, expected):
         return
     with pytest.raises(ConfigError) as err:
         load_config(p)
-    assert any(expected in str(m) for m in err.value.problems), err.value.problems
+    found = [m for m in err.value.problems if expected in str(m)]
+    assert found, err.value.problems
+    assert_dutch(found[0].message)
 
 
 def test_a_programme_exercise_slower_than_the_slowest_pacer_is_refused(tmp_path):
@@ -132,6 +156,32 @@ def test_a_programme_exercise_slower_than_the_slowest_pacer_is_refused(tmp_path)
         with pytest.raises(ConfigError) as err:
             programme_for(load_config(cfg))
         assert any(expected in str(m) for m in err.value.problems), err.value.problems
+
+
+def test_an_adaptive_exercise_slower_than_min_rate_is_refused(tmp_path):
+    """An exercise's own adaptive pacer starts from its own times; with the main config's
+    pacer fixed, the config's check never saw them."""
+    from feedback.programme import programme_for
+
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "p.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n[[exercise]]\nid = "a"\nname_nl = "A"\n'
+        'name_en = "A"\nduration_s = 60\npacer = "adaptive"\ninhale_s = 3\nexhale_s = 5\n')
+    cfg = tmp_path / "ademcoach.toml"
+    for min_rate, expected in ((6, None), (8, "p.toml:11: exercise[1]: its adaptive pacer "
+                               "starts from 3 s in + 5 s out + 1 s pause = 9 s a breath "
+                               "(6.7/min): slower than pacer.min_rate_bpm = 8 allows (at "
+                               "most 7.5 s a breath); give a lower pacer.min_rate_bpm")):
+        cfg.write_text(f'[programme]\nname = "p"\n[pacer]\nmin_rate_bpm = {min_rate}\n'
+                       f'target_rate_bpm = {min_rate}\n')
+        if expected is None:
+            assert programme_for(load_config(cfg)).key == "p"
+            continue
+        with pytest.raises(ConfigError) as err:
+            programme_for(load_config(cfg))
+        found = [m for m in err.value.problems if expected in str(m)]
+        assert found, err.value.problems
+        assert_dutch(found[0].message)
 
 
 def test_a_reload_switches_the_sound_on_and_its_tones_at_once(monkeypatch):

@@ -137,3 +137,53 @@ def test_set_pattern_applies_from_the_next_cycle():
     p.set_pattern(Pattern(2.0, 0.0, 3.0, 0.0))
     assert p.current(5.0).period == 10.0     # the running cycle is not cut short
     assert p.current(10.5).period == 5.0
+
+
+def test_a_first_breath_too_slow_for_min_rate_is_shortened_in_and_out_alike():
+    """min_rate_bpm = 12 (5 s a breath) with a 1 s pause: a first breath of 3 s in and
+    5.5 s out became 3 s in and 1 s out, below the 2 s exhale floor and shorter than the
+    inhale. Both are shortened alike now: 4 s of breathing at the patient's 1:1.5."""
+    a = Adaptive(target_rate_bpm=12.0, target_ratio=2.0, min_rate_bpm=12.0)
+    p = Pacer(Pattern(2.0, 0.0, 2.0, 1.0), t0=0.0, adaptive=a)
+    p.observe(0.0, 3.0, 5.5)  # (the exhale counts the 1 s pause, as the analysis does)
+    start = p.current(p.current(0.0).period + 0.01)
+    assert (start.inhale_s, start.exhale_s, start.hold_out_s) == pytest.approx((1.6, 2.4, 1.0))
+    assert start.period == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("min_rate", [4.0, 6.0, 9.0, 12.0])
+@pytest.mark.parametrize("max_exhale", [2.0, 4.0, 10.0])
+@pytest.mark.parametrize("holds", [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)])
+def test_the_adaptive_limits_never_give_a_short_exhale(min_rate, max_exhale, holds):
+    """Whatever the patient's first breath, the pacer's start and every step after it keep
+    to the limits: no slower than min_rate_bpm, the exhale within 2 s..max_exhale_s, the
+    inhale at least 1 s, and the exhale not shorter than the inhale when the patient's
+    own was not."""
+    a = Adaptive(target_rate_bpm=max(min_rate, 6.0), target_ratio=2.0, min_rate_bpm=min_rate,
+                 max_exhale_s=max_exhale, step_s=1.0)
+    hin, hout = holds
+    for inhale in (1.0, 2.0, 3.0, 5.0, 8.0):
+        for ratio in (0.5, 1.0, 1.5, 3.0):
+            p = Pacer(Pattern(2.0, hin, 2.0, hout), t0=0.0, adaptive=a)
+            p.observe(0.0, inhale + hin / 2, inhale * ratio + hout + hin / 2)
+            t = p.current(0.0).period
+            for _ in range(12):
+                pat = p.current(t + 0.01)
+                case = (inhale, ratio, pat)
+                assert pat.period <= 60.0 / min_rate + 1e-9, case
+                assert 2.0 - 1e-9 <= pat.exhale_s <= max_exhale + 1e-9, case
+                assert pat.inhale_s >= 1.0 - 1e-9, case
+                if ratio >= 1.0:
+                    assert pat.exhale_s >= pat.inhale_s - 1e-9, case
+                t = follow(p, t, 1)
+
+
+def test_a_tighter_max_exhale_takes_the_inhale_with_it():
+    """A reload cuts max_exhale_s below the inhale reached: the exhale is cut to it, and
+    the inhale with it (it stayed, so the exhale turned shorter than the inhale)."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, max_exhale_s=10.0)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.observe(0.0, 3.5, 5.0)  # starts at 3.5 s in, 4 s out
+    p.set_limits(Adaptive(target_rate_bpm=6.0, target_ratio=2.0, max_exhale_s=3.0))
+    cut = p.current(p.current(0.0).period + 0.01)
+    assert (cut.inhale_s, cut.exhale_s, cut.hold_out_s) == pytest.approx((3.0, 3.0, 1.0))
