@@ -120,16 +120,26 @@ class Bool(Rule):
 class Choice(Rule):
     choices: tuple = ()
     hex: bool = False  # say the numbers as 0x48 (I2C addresses)
+    why: str = ""  # a words.Say: why these are the only choices, said after the rule
 
     def check(self, value):
         # (of the same type: 72.0 equals 0x48 but is no I2C address, and was taken)
         if not any(type(value) is type(c) and value == c for c in self.choices):
             listed = ", ".join(self.show(c) for c in self.choices)
+            if len(self.choices) == 1:
+                rule = say("must be {listed}", "moet {listed} zijn", listed=listed)
+            else:
+                rule = say("must be one of {listed}", "moet een van deze zijn: {listed}",
+                           listed=listed)
             if isinstance(value, float) and value in self.choices:  # 1.0 for 1
-                return None, say("must be a whole number: one of {listed}",
-                                 "moet een geheel getal zijn: een van {listed}", listed=listed)
-            return None, say("must be one of {listed}", "moet een van deze zijn: {listed}",
-                             listed=listed)
+                return None, say("must be a whole number: {listed}",
+                                 "moet een geheel getal zijn: {listed}", listed=listed
+                                 if len(self.choices) == 1 else say("one of {listed}",
+                                                                    "een van {listed}",
+                                                                    listed=listed))
+            if self.why:
+                rule = both("{rule}: {why}", rule=rule, why=self.why)
+            return None, rule
         return value, None
 
     def show(self, value) -> str:
@@ -268,7 +278,18 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     "sensor": {
         "i2c_bus": Int(1, lo=0, hi=20),
         "address": Choice(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), hex=True),
-        "gain": Choice(1, choices=(1, 2, 4, 8, 16)),  # (2/3 cannot be written in TOML)
+        # The belt circuit swings over 0-3.3 V and an unplugged belt sits at 3.3 V
+        # (device/circuit.py): gain 1 (+-4.096 V) holds both rails; the ADS1115's higher
+        # gains (2-16: +-2.048 V down to +-0.256 V) cut them off, and its 2/3 cannot be
+        # written in TOML.
+        "gain": Choice(1, choices=(1,), why=Say(
+            "the ADS1115's range at gain 1 is +-4.096 V; the belt circuit swings over "
+            "0-3.3 V and an unplugged belt sits at 3.3 V (docs/hardware.md), so at a higher "
+            "gain (at most 2.048 V) every belt would read as cut off or disconnected",
+            "het bereik van de ADS1115 bij versterking 1 is +-4.096 V; de spanning van het "
+            "bandcircuit loopt van 0 tot 3.3 V en een losgekoppelde band geeft 3.3 V "
+            "(docs/hardware.md), dus bij een hogere versterking (hoogstens 2.048 V) zou elke "
+            "band als afgekapt of losgekoppeld gelden")),
         "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
         "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),
         "belts": ListOf(["belly"], item=Text("", pattern=r"[a-z][a-z0-9_]{0,15}",
@@ -700,19 +721,6 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("sensor", "data_rate")),
                            both("sensor.data_rate = {r}: {p}",
                                r=sensor["data_rate"], p=problem)))
-    if sensor["gain"] != 1:
-        # The belt circuit swings over 0-3.3 V and an unplugged belt sits at 3.3 V
-        # (device/circuit.py): gain 1 (+-4.096 V) holds both rails, the others cut it.
-        out.append(Problem(path, lines.get(("sensor", "gain")),
-                           say("sensor.gain = {g}: reads at most {v} V, but the belt circuit "
-                               "swings over 0-3.3 V and an unplugged belt sits at 3.3 V "
-                               "(docs/hardware.md): every belt would read as cut off or "
-                               "disconnected; use 1",
-                               "sensor.gain = {g}: meet hoogstens {v} V, maar de spanning van "
-                               "het bandcircuit loopt van 0 tot 3.3 V en een losgekoppelde "
-                               "band geeft 3.3 V (docs/hardware.md): elke band zou als "
-                               "afgekapt of losgekoppeld gelden; gebruik 1",
-                               g=sensor["gain"], v=f"{4.096 / sensor['gain']:g}")))
     pacer = s["pacer"]
     holds = (pacer["hold_in_s"], pacer["hold_out_s"])
     by_rate = pacer["pattern"] == "rate"

@@ -83,7 +83,9 @@ BAD_FILES = [  # (file text, part of one of its problems)
      ":4: buttons.third = 18: GPIO 18 is already used by the LED ring's SPI bus 1"),
     ("[sensor]\naddress = 72.0\n",  # (passed, and hw-check failed with a traceback)
      ":2: sensor.address = 72.0: must be a whole number: one of 0x48, 0x49, 0x4a, 0x4b"),
-    ("[sensor]\ngain = 1.0\n", ":2: sensor.gain = 1.0: must be a whole number: one of 1, 2,"),
+    ("[sensor]\ngain = 1.0\n", ":2: sensor.gain = 1.0: must be a whole number: 1"),
+    ("[sensor]\naddress = 73.0\n",
+     ":2: sensor.address = 73.0: must be a whole number: one of 0x48, 0x49, 0x4a, 0x4b"),
     ("[sensor]\ndata_rate = true\n", ":2: sensor.data_rate = true: must be one of 8, 16,"),
     ("[sensor]\naddress = 0x99\n",
      ":2: sensor.address = 0x99: must be one of 0x48, 0x49, 0x4a, 0x4b"),
@@ -111,8 +113,14 @@ BAD_FILES = [  # (file text, part of one of its problems)
      ":3: TOML syntax: section [cues] is given twice: put all its keys under one [cues]"),
     ('[patient]\ncode = "abc', ":2: TOML syntax: Unterminated string"),
     ("[ring]\npixels = 16.0\n", ":2: ring.pixels = 16.0: must be a whole number"),
-    ("[sensor]\ngain = 4\n", ":2: sensor.gain = 4: reads at most 1.024 V, but the belt "
-     "circuit swings over 0-3.3 V"),
+    # every gain but 1 is refused, in one line that says so and why (gain 3 was told
+    # "one of 1, 2, 4, 8, 16", and 2-16 then refused with another line)
+    ("[sensor]\ngain = 3\n", ":2: sensor.gain = 3: must be 1: the ADS1115's range at gain 1 "
+     "is +-4.096 V; the belt circuit swings over 0-3.3 V and an unplugged belt sits at "
+     "3.3 V (docs/hardware.md), so at a higher gain (at most 2.048 V) every belt would read "
+     "as cut off or disconnected"),
+    ("[sensor]\ngain = 4\n", ":2: sensor.gain = 4: must be 1: the ADS1115's range at gain 1 "
+     "is +-4.096 V; the belt circuit swings over 0-3.3 V"),
     ('[sensor]\nchannels = "A0"\n',
      ":2: sensor.channels = 'A0': must be a list in square brackets: [\"A0\"]"),
     ("[analysis]\npolarity = [\"normal\", \"inverted\"]\n",
@@ -130,6 +138,18 @@ def test_bad_files_give_clear_messages(tmp_path, text, expected):
     assert any(expected in m for m in messages), messages
     assert all(m.startswith(str(p)) for m in messages)
     assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("gain", [2, 3, 16])
+def test_a_gain_other_than_1_is_one_problem(tmp_path, gain):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f"[sensor]\ngain = {gain}\n"))
+    (p,) = err.value.problems
+    assert str(p).endswith(f":2: sensor.gain = {gain}: must be 1: the ADS1115's range at "
+                           "gain 1 is +-4.096 V; the belt circuit swings over 0-3.3 V and an "
+                           "unplugged belt sits at 3.3 V (docs/hardware.md), so at a higher "
+                           "gain (at most 2.048 V) every belt would read as cut off or "
+                           "disconnected")
 
 
 def test_all_errors_are_collected_in_one_pass(tmp_path):
