@@ -573,6 +573,10 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
 
 # GPIOs the SPI driver takes for the ring's bus (CE pins, MISO, MOSI, SCLK) on a Pi
 SPI_PINS = {0: (7, 8, 9, 10, 11), 1: (18, 19, 20, 21)}  # bus 1: dtoverlay=spi1-1cs
+# GPIOs of the I2C buses whose pins are fixed on a Pi: bus 1 (GPIO2, 3) and bus 0
+# (GPIO0, 1: ID_SD and ID_SC, dtparam=i2c_vc=on); other buses come from overlays with
+# pins of their own choosing
+I2C_PINS = {0: ((0, "SDA"), (1, "SCL")), 1: ((2, "SDA"), (3, "SCL"))}
 
 
 SLOWEST_BPM = 3.0  # the slowest pacer: the least pacer.rate_bpm and min_rate_bpm allow
@@ -806,9 +810,10 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     b = s["buttons"]
     pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
     seen: dict[int, str] = {}  # GPIO -> who uses it (a Say, or a key as the file writes it)
-    if sensor["i2c_bus"] == 1:
-        seen.update({pin: say("the sensor's I2C bus 1 ({w})", "I2C-bus 1 van de sensor ({w})",
-                              w=wire) for pin, wire in ((2, "SDA"), (3, "SCL"))})
+    if sensor["i2c_bus"] in I2C_PINS:
+        bus = sensor["i2c_bus"]
+        seen.update({pin: say("the sensor's I2C bus {b} ({w})", "I2C-bus {b} van de sensor ({w})",
+                              b=bus, w=wire) for pin, wire in I2C_PINS[bus]})
     if s["ring"]["spi_bus"] in SPI_PINS:
         bus = s["ring"]["spi_bus"]
         seen.update({pin: say("the LED ring's SPI bus {b}", "SPI-bus {b} van de ledring", b=bus)

@@ -79,6 +79,11 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[buttons]\nstart_pause = 2\n",
      "buttons.start_pause = 2: GPIO 2 is already used by the sensor's I2C bus 1 (SDA)"),
     ("[ring]\nspi_bus = 2\n", ":2: ring.spi_bus = 2: must be between 0 and 1"),
+    # (only bus 1's pins were checked)
+    ("[sensor]\ni2c_bus = 0\n[buttons]\nthird = 0\n",
+     ":4: buttons.third = 0: GPIO 0 is already used by the sensor's I2C bus 0 (SDA)"),
+    ("[sensor]\ni2c_bus = 0\n[buttons]\nbuzzer = 1\n",
+     ":4: buttons.buzzer = 1: GPIO 1 is already used by the sensor's I2C bus 0 (SCL)"),
     ("[ring]\nspi_bus = 1\n[buttons]\nthird = 18\n",
      ":4: buttons.third = 18: GPIO 18 is already used by the LED ring's SPI bus 1"),
     ("[sensor]\naddress = 72.0\n",  # (passed, and hw-check failed with a traceback)
@@ -258,3 +263,10 @@ def test_a_message_keeps_its_dutch_when_copied_or_pickled():
     assert (m, m.nl) == ("a.b: must be true", "a.b: moet waar zijn")
     for again in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
         assert (again, again.nl) == (m, m.nl)
+
+
+def test_the_pins_of_the_i2c_bus_not_used_are_free(tmp_path):
+    s = load_config(write(tmp_path, "[sensor]\ni2c_bus = 0\n[buttons]\nthird = 2\nbuzzer = 3\n"))
+    assert (s.buttons.third, s.buttons.buzzer) == (2, 3)
+    s = load_config(write(tmp_path, "[buttons]\nthird = 0\nbuzzer = 1\n"))  # on bus 1
+    assert (s.buttons.third, s.buttons.buzzer) == (0, 1)
