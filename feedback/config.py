@@ -4,7 +4,7 @@ Every key has a rule (type, range, choices) and a default. ``load_config`` reads
 file, checks every key in one pass and raises ``ConfigError`` carrying *all* problems,
 each a one-line message naming the file, line, section and key and stating the rule::
 
-    ademcoach.toml:61: pacer.exhale_s = 40: must be between 2 and 20 seconds
+    ademcoach.toml:80: pacer.exhale_s = 40: must be between 2 and 20 seconds
 
 Unknown sections and keys are rejected with a "did you mean ...?" hint. Keys that are
 missing take their defaults, so a therapist's file can be short. The same machinery

@@ -270,3 +270,39 @@ def test_the_pins_of_the_i2c_bus_not_used_are_free(tmp_path):
     assert (s.buttons.third, s.buttons.buzzer) == (2, 3)
     s = load_config(write(tmp_path, "[buttons]\nthird = 0\nbuzzer = 1\n"))  # on bus 1
     assert (s.buttons.third, s.buttons.buzzer) == (0, 1)
+
+
+def test_the_shipped_config_says_which_keys_need_a_restart(repo):
+    """The file's header says a changed file is picked up by itself; every key the
+    running unit keeps until a restart (feedback/reload.py) says so, in both languages,
+    above it or at the top of its section ([records] and analysis.polarity did not)."""
+    from feedback.config import SCHEMA
+    from feedback.reload import RESTART_KEYS
+
+    lines = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8").splitlines()
+
+    def comments(start: int) -> str:  # the comment lines from ``start`` up to a key
+        out = []
+        for line in lines[start:]:
+            if not line.startswith("#"):
+                break
+            out.append(line)
+        return "\n".join(out).lower()
+
+    for section, keys in RESTART_KEYS.items():
+        head = lines.index(f"[{section}]")
+        top = comments(head + 1)
+        if keys is None:
+            assert "needs a restart" in top and "vereist" in top and "herstart" in top, section
+            continue
+        for key in keys:
+            at = next(i for i in range(head + 1, len(lines))
+                      if lines[i].split("=")[0].strip() == key)
+            start = at
+            while "=" in lines[start - 1] and not lines[start - 1].startswith("#"):
+                start -= 1  # (keys in a row share the comment above the first)
+            while start > head + 1 and lines[start - 1].startswith("#"):
+                start -= 1
+            text = comments(start)
+            assert "needs a restart" in text and "vereist herstart" in text, f"{section}.{key}"
+        assert set(keys) <= set(SCHEMA[section])
