@@ -159,8 +159,10 @@ else
 fi
 # Programmes: a shipped file is installed (or updated) unless the one in
 # /etc/ademcoach/programs was edited, i.e. differs from the version shipped last time
-# (kept in $PREFIX/shipped-programs); an edited file is kept and the new shipped version
-# is put beside it as NAME.toml.new (not read by the program) for the therapist to compare.
+# (kept in $PREFIX/shipped-programs); an edited file is kept. Only when the shipped
+# version changed since that last install (or it is not known) is the new one put beside
+# it as NAME.toml.new (not read by the program) for the therapist to compare; a reinstall
+# of the same release leaves an edited file alone, and a NAME.toml.new still there waits.
 progs="$DESTDIR/etc/ademcoach/programs"
 prev="$DESTDIR$PREFIX/shipped-programs"
 if [ -d "$SRC/config/programs" ]; then
@@ -178,6 +180,13 @@ if [ -d "$SRC/config/programs" ]; then
             install -m 0644 "$f" "$dst"
             rm -f "$dst.new"
             say "updated programme $name"
+        elif [ -f "$prev/$name" ] && cmp -s "$prev/$name" "$f"; then
+            if [ -f "$dst.new" ]; then
+                say "kept the edited programme $name; $name.new, shipped earlier, still" \
+                    "waits to be compared"
+            else
+                say "kept the edited programme $name (the shipped version did not change)"
+            fi
         else
             install -m 0644 "$f" "$dst.new"
             say "kept the edited programme $name; the new shipped version is $name.new"

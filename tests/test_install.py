@@ -188,9 +188,10 @@ def test_programmes_are_updated_unless_edited(tmp_path):
     assert sorted(p.name for p in progs.iterdir()) == shipped
     edited, untouched = progs / shipped[0], progs / shipped[1]
     edited.write_text(edited.read_text() + "# the therapist's change\n")
-    # an untouched file from the previous release: same as what that release shipped
-    prev = root / "opt" / "ademcoach" / "shipped-programs" / shipped[1]
-    prev.write_text("# old release\n")
+    # the previous release shipped other versions of both; one file is as shipped then
+    prev = root / "opt" / "ademcoach" / "shipped-programs"
+    (prev / shipped[0]).write_text("# old release, edited\n")
+    (prev / shipped[1]).write_text("# old release\n")
     untouched.write_text("# old release\n")
     out = install(root)
     assert "the therapist's change" in edited.read_text()
@@ -204,6 +205,33 @@ def test_programmes_are_updated_unless_edited(tmp_path):
     (root / "etc" / "ademcoach" / "programs" / shipped[1]).unlink()
     install(root)
     assert (progs / shipped[1]).exists()
+
+
+def test_reinstalling_the_same_release_leaves_an_edited_programme_alone(tmp_path):
+    """Every reinstall put a NAME.toml.new beside an edited programme and asked to
+    compare and merge, even when the shipped file had not changed since the last one."""
+    root = staged(tmp_path)
+    name = sorted(p.name for p in (REPO / "config" / "programs").glob("*.toml"))[0]
+    install(root)
+    dst = root / "etc" / "ademcoach" / "programs" / name
+    new = dst.with_name(name + ".new")
+    dst.write_text(dst.read_text() + "# the therapist's change\n")
+    out = install(root)
+    assert not new.exists()
+    assert f"kept the edited programme {name} (the shipped version did not change)" in out
+    assert "the therapist's change" in dst.read_text()
+    # a NAME.toml.new from a release that did change it waits, also over reinstalls
+    prev = root / "opt" / "ademcoach" / "shipped-programs" / name
+    prev.write_text("# old release\n")
+    out = install(root)
+    assert new.read_bytes() == (REPO / "config" / "programs" / name).read_bytes()
+    assert f"the new shipped version is {name}.new" in out
+    out = install(root)
+    assert new.read_bytes() == (REPO / "config" / "programs" / name).read_bytes()
+    assert f"{name}.new, shipped earlier, still waits to be compared" in out
+    new.unlink()  # compared and merged
+    out = install(root)
+    assert not new.exists() and "the therapist's change" in dst.read_text()
 
 
 def test_core_clock_is_fixed_once_for_the_ring(tmp_path):
