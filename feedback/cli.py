@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     wp = sub.add_parser("wipe", help="erase all session records (for the next patient)")
     wp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    wp.add_argument("--force", action="store_true",
+                    help="also erase records no export has carried yet (without it, wipe "
+                         "refuses while there are any)")
     wp.add_argument("--config", metavar="FILE")
     wp.set_defaults(func=_lazy("feedback.export", "cmd_wipe"))
     p.commands = tuple(sub.choices)

@@ -437,6 +437,12 @@ def test_export_carries_damaged_files_and_wipe_erases_them(tmp_path, capsys):
     (kept,) = damaged_files(data)
     cfg, stick = config(tmp_path, data), tmp_path / "stick"
     stick.mkdir()
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 2  # not on a stick yet
+    assert capsys.readouterr().err == (
+        f"ademcoach wipe: {data}: 2 sessions and the damaged database {kept.name} are not "
+        "exported yet: export them first (ademcoach export DIR), or give --force to erase "
+        "them anyway\n")
+    assert kept.exists() and rows(data / DB_NAME, "SELECT count(*) FROM sessions") == [(2,)]
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     (exp,) = stick.iterdir()
     assert (exp / kept.name).read_bytes() == kept.read_bytes()
@@ -445,7 +451,7 @@ def test_export_carries_damaged_files_and_wipe_erases_them(tmp_path, capsys):
     assert rows(exp / DB_NAME, "SELECT count(*) FROM sessions") == [(2,)]
     (data / (DB_NAME + store.NEW_SUFFIX)).write_bytes(b"GH78 half built")  # a power cut
 
-    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0  # all exported: no --force
     said = capsys.readouterr().out
     assert kept.name in said and "erased 2 sessions" in said
     assert not store.damage_leftovers(data)
@@ -465,7 +471,14 @@ def test_wipe_erases_a_damaged_records_file_under_a_running_unit(tmp_path, capsy
             rec.add(breath(clock.now()))
         assert rec.flush()
         damage(db, "breaths")
-        assert main(["wipe", "--yes", "--config", str(config(tmp_path, data))]) == 0
+        cfg = config(tmp_path, data)
+        assert main(["wipe", "--yes", "--config", str(cfg)]) == 2  # nothing is exported
+        assert capsys.readouterr().err == (
+            f"ademcoach wipe: {data}: records.sqlite is damaged, so no export can mark its "
+            "sessions as exported: export it first (ademcoach export DIR), then give --force "
+            "to erase it\n")
+        assert db.exists()
+        assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
         assert "records.sqlite" in capsys.readouterr().out
         assert not db.exists()
         rec.add(breath(clock.now() + 5.0))  # the wiped session: dropped, not misfiled
@@ -548,7 +561,7 @@ def test_wipe_while_a_replacement_waits_lets_the_unit_record_again(tmp_path, mon
         rec.start_session("AB12", "home", "", WALL + 1e6)
         rec.add(breath(clock.now() + 5.0))
         assert not rec.flush(timeout=30.0) and rec.problem  # the writer has tried
-        wipe(data)  # the patient's records go, the damaged one with them
+        wipe(data, force=True)  # the patient's records go, the damaged one with them
         monkeypatch.undo()
         rec.start_session("CD34", "home", "", WALL + 2e6)
         rec.add(breath(clock.now() + 10.0))

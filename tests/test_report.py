@@ -420,19 +420,22 @@ def _files_bytes(data):
 def test_wipe_asks_first(unit, monkeypatch, capsys):
     data, cfg = unit
     monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
-    assert main(["wipe", "--config", str(cfg)]) == 1
-    assert "nothing erased" in capsys.readouterr().out
+    assert main(["wipe", "--force", "--config", str(cfg)]) == 1
+    assert capsys.readouterr().out == (
+        f"This erases ALL session records in {data} (3 sessions, 3 of them not exported "
+        "yet). Type 'yes' to go on: nothing erased\n")
     assert sqlite3.connect(data / DB_NAME).execute("SELECT count(*) FROM sessions").fetchone() \
         == (3,)
     monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
-    assert main(["wipe", "--config", str(cfg)]) == 0
+    assert main(["wipe", "--force", "--config", str(cfg)]) == 0
     assert "erased 3 sessions" in capsys.readouterr().out
 
 
-def test_wipe_yes_erases_everything_for_real(unit):
+def test_wipe_yes_erases_everything_for_real(unit, capsys):
     data, cfg = unit
     assert b"AB12" in _files_bytes(data)
-    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 3 sessions from {data} (3 of them not exported)\n"
     conn = sqlite3.connect(data / DB_NAME)
     for table in ("sessions", "breaths", "holds", "cues", "exercises", "faults", "events"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
@@ -455,7 +458,7 @@ def test_wipe_erases_the_raw_files_the_unit_wrote_and_nothing_else(tmp_path, uni
     (raw / "session00001-001.csv").write_text("t,belly\n0.0,1.0\n")
     (raw / "photo.cr2").write_bytes(b"precious")
     (raw / "mine.csv").write_text("my own table\n")
-    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
     assert sorted(p.name for p in raw.iterdir()) == ["mine.csv", "photo.cr2"]
     other = tmp_path / "other"
     (other / "raw").mkdir(parents=True)
@@ -463,6 +466,92 @@ def test_wipe_erases_the_raw_files_the_unit_wrote_and_nothing_else(tmp_path, uni
     cfg.write_text(f'[records]\ndata_dir = "{other}"\n')
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
     assert (other / "raw" / "notes.txt").read_text() == "mine"
+
+
+def _ended_sessions(data, n, code="AB12", first=0):
+    """``n`` sessions of patient ``code``, each ended, on days ``first`` on."""
+    rec = Records(data, clock=VirtualClock(1000.0))
+    for k in range(first, first + n):
+        rec.start_session(code, "home", "", DAY0 + k * 86400)
+        rec.add(breath(rec.clock.now() + 10.0, 2.0, 3.0))
+        rec.end_session("stopped")
+    assert rec.close() == 0
+
+
+def _n_sessions(data):
+    with sqlite3.connect(data / DB_NAME) as conn:
+        return conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+
+
+REFUSED = ("not exported yet: export {it} first (ademcoach export DIR), or give --force to "
+           "erase {it} anyway\n")
+
+
+def test_wipe_refuses_sessions_no_export_has_carried(tmp_path, monkeypatch, capsys):
+    data, cfg, stick = tmp_path / "data", tmp_path / "c.toml", tmp_path / "stick"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    stick.mkdir()
+    _ended_sessions(data, 3)
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))  # never asked: refused first
+    for argv in (["wipe", "--yes"], ["wipe"]):
+        assert main([*argv, "--config", str(cfg)]) == 2
+        said = capsys.readouterr()
+        assert said.out == ""
+        assert said.err == f"ademcoach wipe: {data}: 3 sessions are " + REFUSED.format(it="them")
+        assert _n_sessions(data) == 3
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    _ended_sessions(data, 1, first=3)  # a session after the export
+    capsys.readouterr()
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 2
+    assert capsys.readouterr().err == (f"ademcoach wipe: {data}: 1 of 4 sessions is "
+                                       + REFUSED.format(it="it"))
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    capsys.readouterr()
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0  # all exported: as ever
+    assert capsys.readouterr().out == f"erased 4 sessions from {data}\n"
+    assert _n_sessions(data) == 0
+
+
+def test_wipe_counts_again_a_session_recorded_while_it_asks(tmp_path, monkeypatch, capsys):
+    """The unit runs on while the technician reads the question: a session it records
+    meanwhile is counted when the erasing begins, and nothing is erased."""
+    data, cfg, stick = tmp_path / "data", tmp_path / "c.toml", tmp_path / "stick"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    stick.mkdir()
+    _ended_sessions(data, 2)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    capsys.readouterr()
+
+    class Technician(io.StringIO):
+        def readline(self, *a):
+            _ended_sessions(data, 1, code="CD34", first=2)  # the next patient, meanwhile
+            return "yes\n"
+
+    monkeypatch.setattr("sys.stdin", Technician())
+    assert main(["wipe", "--config", str(cfg)]) == 2
+    said = capsys.readouterr()
+    assert said.out == (f"This erases ALL session records in {data} (2 sessions, all "
+                        "exported). Type 'yes' to go on: ")
+    assert said.err == f"ademcoach wipe: {data}: 1 of 3 sessions is " + REFUSED.format(it="it")
+    assert _n_sessions(data) == 3
+
+
+def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, capsys):
+    """The newest session has no end (a power cut): an export copies it but cannot tell it
+    from one being recorded, so it never marks it; the refusal says so."""
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    capsys.readouterr()
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 2
+    assert capsys.readouterr().err == (
+        f"ademcoach wipe: {data}: the newest session (3) has no end (cut short, or being "
+        "recorded now), so no export marks it as exported: export it first (ademcoach export "
+        "DIR), then give --force to erase it\n")
+    assert _n_sessions(data) == 3
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 3 sessions from {data} (1 of them not exported)\n"
 
 
 @pytest.mark.parametrize("first, last, target, said", [
