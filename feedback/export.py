@@ -478,7 +478,8 @@ def _erase(db: Path, data_dir: Path, force: bool, counted: list) -> int:
 
 
 def cmd_wipe(args) -> int:
-    data_dir = records_dir(args, settings_for(args))
+    settings = settings_for(args)
+    data_dir = records_dir(args, settings)
     records_exist(data_dir / DB_NAME, "erase", "wipe")  # before asking: it would erase nothing
     force = getattr(args, "force", False)
     try:
@@ -512,4 +513,7 @@ def cmd_wipe(args) -> int:
     lost = sum(unexported)
     print(f"erased {n_sessions(n)} from {data_dir}"
           + (f" ({lost} of them not exported)" if lost else ""))
+    if settings.patient.code:  # the next patient's sessions would be recorded under it
+        print(f"patient.code is still {settings.patient.code!r}: set the next patient's "
+              f"code in {settings.source}")
     return 0

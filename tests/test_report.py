@@ -536,6 +536,23 @@ def test_wipe_counts_again_a_session_recorded_while_it_asks(tmp_path, monkeypatc
     assert _n_sessions(data) == 3
 
 
+def test_wipe_reminds_that_the_patient_code_is_still_configured(tmp_path, capsys):
+    """The records are gone, the code is not: the next patient's sessions would be
+    recorded under it."""
+    data, cfg = tmp_path / "data", tmp_path / "c.toml"
+    cfg.write_text(f'[patient]\ncode = "AB12"\n[records]\ndata_dir = "{data}"\n')
+    _ended_sessions(data, 2)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"erased 2 sessions from {data} (2 of them not exported)",
+        f"patient.code is still 'AB12': set the next patient's code in {cfg}"]
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0  # nothing left: said again
+    assert capsys.readouterr().out.splitlines()[-1].startswith("patient.code is still 'AB12'")
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')  # no code set: nothing to remind
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 0 sessions from {data}\n"
+
+
 def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, capsys):
     """The newest session has no end (a power cut): an export copies it but cannot tell it
     from one being recorded, so it never marks it; the refusal says so."""
