@@ -4,8 +4,10 @@
 backup API) and the raw signal files into DIR, atomically: everything goes into a
 temporary directory on the same file system that is renamed into place at the end, so a
 stick pulled out too early never holds a half export that looks complete. A config file
-``DIR/ademcoach.toml`` is validated and installed (the old one kept as ``.bak``). What an
-export copied is marked: only that may the retention (``keep_days``) erase.
+``DIR/ademcoach.toml`` is validated and installed (the old one kept as ``.bak``), then
+renamed ``ademcoach.toml.installed`` on the stick, so the next unit the stick goes into
+does not install it too. What an export copied is marked: only that may the retention
+(``keep_days``) erase.
 
 ``ademcoach wipe`` erases every record for the next patient (secure_delete + VACUUM so
 the old pages are overwritten, raw signal files removed). Records no export has carried
@@ -25,6 +27,7 @@ import stat
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,12 +113,60 @@ def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
     os.replace(tmp, path)
 
 
-def _put_back(previous: dict[Path, tuple | None]) -> None:
+INSTALLED_SUFFIX = ".installed"  # the stick's config, once installed
+
+
+def _set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:
+    """Rename the stick's config, now installed, to ``ademcoach.toml.installed``: left as
+    it was, every unit the stick goes into would install it (and record its patient under
+    this one's code). Returns the new name; None if it could not be renamed (said in
+    ``notes``: the install stands)."""
+    done = stick_config.with_name(stick_config.name + INSTALLED_SUFFIX)
+    try:
+        os.replace(stick_config, done)
+    except OSError as exc:
+        notes.append(f"{stick_config}: could not be renamed to {done.name} "
+                     f"({exc.strerror}): take it off the stick, or the next unit it goes "
+                     "into installs it too")
+        return None
+    notes.append(f"{stick_config}: renamed to {done.name}, so that no unit installs it "
+                 "again")
+    return done
+
+
+def _code_in(data: bytes) -> str | None:
+    """``[patient] code`` as written in a config file's ``data`` ("" when not set), or
+    None if the file cannot be read as TOML."""
+    try:
+        patient = tomllib.loads(data.decode("utf-8")).get("patient", {})
+        code = patient.get("code", "") if isinstance(patient, dict) else None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
+def _code_change(old: str | None, new: str) -> str | None:
+    """The note for an installed config that changes ``[patient] code``, or None."""
+    if old == new:
+        return None
+    before = "(unreadable)" if old is None else old or "(none)"
+    return f"patient.code {before} -> {new or '(none)'}"
+
+
+def _put_back(previous: dict[Path, tuple | None],
+              renamed: tuple[Path, Path] | None = None) -> None:
     """The config and its .bak as they were before the stick's was installed: content,
-    mode and owner (None: the file was not there). A SIGTERM meanwhile is ignored, so the
-    put-back is never left half done (the export has failed already)."""
+    mode and owner (None: the file was not there), and the stick's config under its own
+    name again (``renamed``: (its name now, its name before)). A SIGTERM meanwhile is
+    ignored, so the put-back is never left half done (the export has failed already)."""
     before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
+        if renamed is not None:
+            try:
+                os.replace(*renamed)
+            except OSError as exc:
+                print(f"{renamed[0]}: could not be renamed back to {renamed[1].name} "
+                      f"({exc.strerror}): it was not installed", file=sys.stderr)
         for path, was in previous.items():
             try:
                 if was is None:
@@ -157,6 +208,7 @@ def cmd_export(args) -> int:
     notes, status = [], 0
     stick_config = dest / "ademcoach.toml"
     previous = None  # the config files replaced, put back if the export fails
+    installed = False  # the stick's config is in force (installed, or the same already)
     if stick_config.exists() and not stick_config.is_file():
         notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
         status = 2
@@ -183,8 +235,14 @@ def cmd_export(args) -> int:
                              f"cannot replace {target}: {exc.strerror}")
                 status = 2
             else:
+                installed = True
+                new = load_config(target)
+                old = (settings.patient.code if settings is not None else
+                       _code_in(previous[target][0]) if previous else new.patient.code)
+                if change := _code_change(old, new.patient.code):
+                    notes.append(change)
                 if settings is None:  # (else the records are where the old config said)
-                    settings = load_config(target)
+                    settings = new
     if settings is None:  # the records' directory is unknown: export nothing
         for note in notes:
             print(note, file=sys.stderr)
@@ -193,14 +251,17 @@ def cmd_export(args) -> int:
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
+    renamed = None
     try:
+        if installed:  # (said in export.txt; undone below if the export fails)
+            renamed = _set_aside_on_stick(stick_config, notes)
         records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
         sessions, copied, kept = _export(dest, data_dir, notes,
                                          report_language(args, settings),
                                          config_dir_of(settings))
     except BaseException:
-        if previous is not None:  # nothing was written: nor is the stick's config
-            _put_back(previous)
+        if previous is not None or renamed is not None:  # nothing was written: nor is
+            _put_back(previous or {}, renamed and (renamed, stick_config))  # the config
         exportnote.write(data_dir, "failed")
         raise
     finally:

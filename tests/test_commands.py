@@ -312,6 +312,7 @@ def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpf
     assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
     assert "nothing was written" in capsys.readouterr().err
     assert (cfg.read_text(), bak.read_text()) == (old, "# the one before\n")
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["ademcoach.toml", "filler"]
     assert cfg.stat().st_mode & 0o777 == 0o640  # (it became 644, from the umask)
     # the same config on the stick: nothing is replaced, so nothing is put back either
     (tmpfs / "ademcoach.toml").unlink()

@@ -337,7 +337,7 @@ def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
 
 
-def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path):
+def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path, capsys):
     data, cfg = unit
     old = cfg.read_text()
     stick = tmp_path / "stick"
@@ -347,9 +347,59 @@ def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path):
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     assert cfg.read_text() == new
     assert (tmp_path / "unit.toml.bak").read_text() == old
-    # a second export with the same file changes nothing (the backup stays the old one)
+    # installed: renamed on the stick, so that the next unit it goes into does not take it
+    done = stick / "ademcoach.toml.installed"
+    assert not (stick / "ademcoach.toml").exists() and done.read_text() == new
+    renamed = (f"{stick / 'ademcoach.toml'}: renamed to ademcoach.toml.installed, so that "
+               "no unit installs it again")
+    assert renamed in capsys.readouterr().out.splitlines()
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert renamed in (exp / "export.txt").read_text().splitlines()
+    assert "patient.code" not in (exp / "export.txt").read_text()  # (the same code)
+    # the same file sent again changes nothing (the backup stays the old one)
+    done.rename(stick / "ademcoach.toml")
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     assert (tmp_path / "unit.toml.bak").read_text() == old
+    assert sorted(p.name for p in stick.iterdir() if p.is_file()) == [done.name]
+
+
+def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
+    data, cfg = unit
+    cfg.write_text(f'[patient]\ncode = "AB12"\n[records]\ndata_dir = "{data}"\n')
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{data}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "patient.code AB12 -> CD34" in out
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert "patient.code AB12 -> CD34" in (exp / "export.txt").read_text().splitlines()
+    # no code at all, from a unit config that does not load (its code read as written)
+    cfg.write_text(f'[patient]\ncode = "EF56"\nlanguage = "xx"\n[records]\n'
+                   f'data_dir = "{data}"\n')
+    (stick / "ademcoach.toml").write_text(f'[records]\ndata_dir = "{data}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert "patient.code EF56 -> (none)" in capsys.readouterr().out.splitlines()
+
+
+def test_a_stick_config_that_cannot_be_renamed_is_still_installed_and_said(
+        unit, tmp_path, capsys):
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    (stick / "ademcoach.toml.installed" / "photos").mkdir(parents=True)  # in the way
+    new = cfg.read_text() + "[pacer]\nexhale_s = 8.0\n"
+    (stick / "ademcoach.toml").write_text(new)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert cfg.read_text() == new
+    said = (f"{stick / 'ademcoach.toml'}: could not be renamed to ademcoach.toml.installed "
+            "(Is a directory): take it off the stick, or the next unit it goes into installs "
+            "it too")
+    assert said in capsys.readouterr().out.splitlines()
+    (exp,) = [p for p in stick.iterdir() if p.name.startswith("ademcoach-export-")]
+    assert said in (exp / "export.txt").read_text().splitlines()
+    assert (stick / "ademcoach.toml").read_text() == new
+    assert json.loads((data / "last-export.json").read_text())["status"] == "ok"
 
 
 def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
@@ -1204,8 +1254,10 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     from feedback import export
 
     data, cfg = unit
+    old = cfg.read_text()
     stick = tmp_path / "stick"
     stick.mkdir()
+    (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
     real = export.build_report
 
     def slow_then_stopped(*a, **k):  # systemd's TimeoutStartSec hits during the copy
@@ -1216,7 +1268,9 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     monkeypatch.setattr(export, "build_report", slow_then_stopped)
     handler = signal.getsignal(signal.SIGTERM)
     assert main(["export", str(stick), "--config", str(cfg)]) == 1
-    assert list(stick.iterdir()) == []  # the hidden temporary folder is gone too
+    # the hidden temporary folder is gone too; the stick's config is back under its name
+    assert list(stick.iterdir()) == [stick / "ademcoach.toml"]
+    assert cfg.read_text() == old
     assert "export stopped (SIGTERM)" in capsys.readouterr().err
     assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
     assert signal.getsignal(signal.SIGTERM) is handler
