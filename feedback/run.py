@@ -13,6 +13,8 @@ import logging
 import logging.handlers
 import os
 import queue
+import select
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,7 @@ log = logging.getLogger("ademcoach")
 SIM_DEFAULT_S = 60.0
 SIM_HEADLESS_SPEED = 10.0
 SPEED_MIN, SPEED_MAX = 0.01, 1000.0  # --speed: 100 times slower to 1000 times faster
+WAIT_POLL_S = 2.0  # run --wait: how often a bad config or a missing part is tried again
 
 
 def setup_logging(level=logging.INFO) -> logging.handlers.QueueListener:
@@ -85,11 +88,13 @@ class ExtraOutput:
             self.on_fail()
 
 
-def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
+def wait_until_fixed(problem_view, retry, display, poll_s: float | None = None,
+                     pause=time.sleep):
     """The unit's answer to a problem at start that a person must fix (a bad config file,
     a sensor that does not answer): show it on the screen and try again every ``poll_s``
-    seconds, instead of exiting and being restarted in a loop. ``retry()`` returns the
-    result, or raises the problem again."""
+    seconds (``WAIT_POLL_S``), instead of exiting and being restarted in a loop.
+    ``retry()`` returns the result, or raises the problem again. ``pause(seconds)``
+    waits between tries (``Waiting.pause``: a SIGHUP ends it early)."""
     from feedback import notify
 
     notify.ready("waiting: " + problem_view.title)
@@ -98,11 +103,65 @@ def wait_until_fixed(problem_view, retry, display, poll_s: float = 2.0):
         if display is not None:
             display.poll()
             display.show(problem_view.view)
-        time.sleep(poll_s)
+        pause(WAIT_POLL_S if poll_s is None else poll_s)
         try:
             return retry()
         except problem_view.errors as exc:
             problem_view.update(exc)
+
+
+class StopWaiting(BaseException):
+    """SIGTERM while ``run --wait`` waits for a fix: the command ends with exit code 0.
+    (A BaseException: no ``except Exception`` on the way may take it for a fault.)"""
+
+
+class Waiting:
+    """The signals of the service (``run --wait``) until its session takes them over
+    (``install_signal_handlers``): without this, Python's default for SIGHUP ended the
+    process (exit 129, which Restart=on-failure does not restart) when ``systemctl
+    reload`` came while the unit waited for a fixed config or a sensor.
+
+    SIGHUP ends the current ``pause`` at once (or the next one, if it came meanwhile),
+    so the config is read again and the part tried again now; SIGTERM raises
+    ``StopWaiting``. The handler only writes a byte to a pipe that ``pause`` waits on,
+    so nothing is interrupted halfway. ``install()`` again after a session had the
+    signals; ``close()`` puts back the handlers found at the start."""
+
+    def __init__(self):
+        self._r, self._w = os.pipe()
+        for fd in (self._r, self._w):
+            os.set_blocking(fd, False)
+        self._before: dict = {}
+        self.install()
+
+    def install(self) -> None:
+        wanted = [(signal.SIGTERM, self._on_term)]
+        if hasattr(signal, "SIGHUP"):
+            wanted.append((signal.SIGHUP, self._on_hup))
+        for signum, handler in wanted:
+            before = signal.signal(signum, handler)
+            self._before.setdefault(signum, before)
+
+    def _on_hup(self, signum, frame) -> None:
+        with contextlib.suppress(OSError):  # (a full pipe: a wake-up is waiting already)
+            os.write(self._w, b"\0")
+
+    def _on_term(self, signum, frame) -> None:
+        raise StopWaiting
+
+    def pause(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; returns True if a SIGHUP ended the wait early."""
+        woken, _, _ = select.select([self._r], [], [], seconds)
+        with contextlib.suppress(OSError):
+            while os.read(self._r, 64):
+                pass
+        return bool(woken)
+
+    def close(self) -> None:
+        for signum, before in self._before.items():
+            signal.signal(signum, before)
+        os.close(self._r)
+        os.close(self._w)
 
 
 class ConfigProblem:
@@ -173,8 +232,18 @@ def cmd_run(args) -> int:
     from feedback.reload import load_all
 
     listener = setup_logging(logging.WARNING if args.sim else logging.INFO)
-    display = None
+    display = waiting = None
+
+    def wait_for(problem, retry):
+        waiting.install()  # (again: a session that could not start may have had them)
+        return wait_until_fixed(problem, retry, display, pause=waiting.pause)
+
+    def wait_for_config(exc):
+        return wait_for(ConfigProblem(exc, path), lambda: load_all(path))
+
     try:
+        if args.wait:
+            waiting = Waiting()  # (its signals from the start on)
         path = config_path(args.config)
         headless = not want_display(args.headless)
         try:
@@ -186,8 +255,7 @@ def cmd_run(args) -> int:
                 from feedback.config import defaults
 
                 display = ReopeningDisplay(lambda: Display.open(defaults()), MonotonicClock())
-            settings, programme = wait_until_fixed(ConfigProblem(exc, path),
-                                                   lambda: load_all(path), display)
+            settings, programme = wait_for_config(exc)
         clock = make_clock(args.sim, args.speed, headless)
         duration = args.duration
         if duration is None and args.sim and headless:
@@ -200,10 +268,21 @@ def cmd_run(args) -> int:
                 if not args.wait:
                     raise
                 if not headless and display is None:
-                    display = ReopeningDisplay(lambda: Display.open(settings), MonotonicClock())
+                    display = ReopeningDisplay(lambda s=settings: Display.open(s), MonotonicClock())
                 problem = PartProblem(exc, settings.patient.language)
-                wait_until_fixed(problem, lambda: _probe_parts(settings, clock), display)
+                try:  # each try reads the config again: the fix may be there (an address)
+                    settings, programme = wait_for(problem, lambda: _parts_ready(path, clock))
+                except ConfigError as bad:  # the config went wrong meanwhile
+                    settings, programme = wait_for_config(bad)
+    except StopWaiting:
+        from feedback import notify
+
+        notify.stopping()
+        log.info("stopped (SIGTERM) while waiting for a fix")
+        return 0
     finally:
+        if waiting is not None:
+            waiting.close()
         if display is not None:
             display.close()
         listener.stop()
@@ -214,6 +293,17 @@ def _probe_parts(settings, clock) -> None:
     from device.parts import open_parts
 
     open_parts(settings, None, clock, optional=("ring",)).close()
+
+
+def _parts_ready(path, clock):
+    """The config as it is now (ConfigError if it went wrong), once the parts it names
+    answer (HardwareError while one does not): the session starts with the file as it is
+    when the part came, not as it was when the wait began."""
+    from feedback.reload import load_all
+
+    settings, programme = load_all(path)
+    _probe_parts(settings, clock)
+    return settings, programme
 
 
 def _run(args, path, settings, programme, clock, headless, duration, display) -> int:

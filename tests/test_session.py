@@ -495,7 +495,9 @@ NO_SENSOR = ("sensor: this computer is not a Raspberry Pi" if not_a_pi() is not 
 
 
 def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
-    """``run --wait`` (the service) never exits on a bad config or a missing sensor."""
+    """``run --wait`` (the service) never exits on a bad config or a missing sensor, nor
+    on SIGHUP while it waits; SIGTERM ends it with exit code 0."""
+    import signal
     import subprocess
     import sys
 
@@ -510,10 +512,13 @@ def test_service_mode_waits_for_a_fixed_config_and_a_sensor(config, tmp_path):
         assert wait_for(lambda: "pacer.exhale_s = 40: must be between 2 and 20 seconds"
                         in err.read_text() or proc.poll() is not None), err.read_text()
         assert proc.poll() is None, err.read_text()
+        proc.send_signal(signal.SIGHUP)  # systemctl reload: it ended the process (129)
         config.write_text(good)  # fixed: now it needs the sensor, which this machine lacks
         assert wait_for(lambda: NO_SENSOR in err.read_text()
                         or proc.poll() is not None), err.read_text()
         assert proc.poll() is None, err.read_text()  # and it retries: the test below
+        proc.send_signal(signal.SIGTERM)  # systemctl stop, while it waits: a clean end
+        assert proc.wait(timeout=60) == 0, err.read_text()
     finally:
         proc.kill()
         proc.wait()
@@ -545,6 +550,72 @@ def test_waiting_for_the_sensor_retries_the_real_probe_until_it_answers(config, 
     assert len(tries) == 4
     assert [r.getMessage() for r in caplog.records] == [str(first.value)]
     assert NO_SENSOR in str(first.value)
+
+
+def test_sighup_while_waiting_tries_again_at_once_and_sigterm_ends_it(config, monkeypatch):
+    """systemctl reload (SIGHUP, also after an edit) while the service waited for a fixed
+    config or a sensor ended the process with Python's default (exit 129, which
+    Restart=on-failure does not restart). Now a SIGHUP ends the pause between tries: the
+    config is read again now; a SIGTERM ends the wait, exit code 0."""
+    import signal
+    import time
+
+    from feedback import notify, run
+
+    good = config.read_text()
+    config.write_text("[pacer]\nexhale_s = 40\n")
+    monkeypatch.setattr(run, "WAIT_POLL_S", 60.0)  # a try within seconds is the SIGHUP's
+    unhandled = []  # a signal the command left to whatever handled it before
+
+    def before(signum, frame):
+        unhandled.append(signal.Signals(signum).name)
+
+    sent, at = [], []
+
+    def to_systemd(state, env=None):  # what would go to systemd, and the signals it sends
+        sent.append(state)
+        if state == "WATCHDOG=1":  # each time before the pause between tries
+            at.append(time.monotonic())
+            if len(at) == 1:  # waiting for the config: it is fixed, then reloaded
+                config.write_text(good)
+                signal.raise_signal(signal.SIGHUP)
+            elif len(at) == 2:  # now waiting for the sensor (none here): stopped
+                signal.raise_signal(signal.SIGTERM)
+            else:
+                raise AssertionError(f"still waiting after SIGTERM: {sent}")
+        return True
+
+    monkeypatch.setattr(notify, "notify", to_systemd)
+    old = {s: signal.signal(s, before) for s in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        assert main(["run", "--wait", "--headless", "--config", str(config)]) == 0
+        assert {s: signal.getsignal(s) for s in old} == {s: before for s in old}  # put back
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    assert unhandled == []
+    assert at[1] - at[0] < 30.0  # tried again at once, not after the 60 s pause
+    waits = [m.split("STATUS=")[1] for m in sent if m.startswith("READY=1")]
+    assert len(waits) == 2 and waits[0].startswith(f"waiting: config error in {config}")
+    assert NO_SENSOR in waits[1]
+    assert sent[-1] == "STOPPING=1"
+
+
+def test_a_config_fixed_while_waiting_for_the_sensor_is_the_one_the_session_gets(config):
+    """The part's wait read the config once, at its start: a fix made meanwhile (a sensor
+    address) was never tried, and the session started with the old settings while the
+    file, recorded with it, said otherwise. Each try reads the file again."""
+    from feedback.errors import HardwareError
+    from feedback.run import _parts_ready
+
+    good = config.read_text()
+    config.write_text("[pacer]\nexhale_s = 40\n")
+    with pytest.raises(ConfigError):
+        _parts_ready(config, VirtualClock())  # read anew: the mistake is found
+    config.write_text(good)
+    with pytest.raises(HardwareError) as err:  # the config is fine: then the sensor
+        _parts_ready(config, VirtualClock())
+    assert NO_SENSOR in str(err.value)
 
 
 def test_without_wait_a_bad_config_exits_2_and_no_sensor_exits_1(config, capsys):
