@@ -3,7 +3,8 @@
 Every screen is laid out in fractions of the window, so one layout serves 480x320 up to
 1920x1080. Text is fitted into its box by shrinking the font (never overflowing), and
 every text blit's rectangle is kept in ``Screen.texts`` so tests can check that no text
-leaves the screen or overlaps other text.
+leaves the screen or overlaps other text. The exercise's name and hint wrap onto more
+lines before they shrink, and never below ``Screen.readable_px`` (cut with '...' rather).
 
 ``Screen.draw(view)`` draws a ``view.View``; with ``display=True`` the screen opens a
 window (full-screen on the unit, SDL KMSDRM needs no desktop) and ``present()`` shows it.
@@ -38,6 +39,9 @@ CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
 
 
 NOTICE_BOX = (0.04, 0.85, 0.96, 0.975)  # the notice line's band, fractions of the screen
+# The least height of a line of the exercise's name and hint, as a part of the screen's
+# short side (see Screen.readable_px).
+READABLE = 1 / 20
 _DIGITS = str.maketrans("123456789", "000000000")  # the font's digits are all as wide
 
 
@@ -58,6 +62,7 @@ class Screen:
             self.surface = pygame.Surface(self.size)
         self.texts: list[tuple[str, pygame.Rect]] = []
         self._fonts: dict[int, Font] = {}
+        self.readable_px = self._readable_px()
         self._fitted: dict[tuple, int] = {}
         self._summary_layouts: dict[tuple, tuple] = {}
         self._wrapped_at: dict[tuple, tuple[int, list[str]]] = {}
@@ -75,22 +80,38 @@ class Screen:
             f = self._fonts[px] = Font(px)
         return f
 
-    def _fit(self, lines: list[str], w: int, h: int, max_px: int) -> int:
-        """Largest font size (<= max_px) at which ``lines`` fit in w x h.
+    def _readable_px(self) -> int:
+        """The smallest font size whose lines are drawn at least ``READABLE`` of the
+        screen's short side high (16 px at 480x320, 24 at 800x480, 54 at 1920x1080): the
+        least the exercise's name and hint may shrink to. (They fell to 8-10 px at
+        480x320.) Two such lines fit the header's line (a ninth of the height), so a name
+        that needs two lines moves nothing below it. The short side, not the height: a
+        480x800 screen is an 800x480 panel on its side, with as many pixels to a
+        millimetre, so it gets the same least size (its height would ask 40 px of a
+        451 px wide line)."""
+        least = min(self.size) * READABLE
+        px = 8
+        while self.font(px).size("x")[1] < least:  # (a line without accents or descenders)
+            px += 1
+        return px
+
+    def _fit(self, lines: list[str], w: int, h: int, max_px: int, least: int = 8) -> int:
+        """Largest font size (<= max_px, but not below ``least``) at which ``lines`` fit
+        in w x h (``least`` if none does).
 
         Remembered per (lines, box, size): most text is the same from frame to frame,
         and measuring it again would be most of a frame's cost. Digits are read as 0 (all
         digits are as wide), so the time left, new every second, is not measured again."""
-        key = (tuple(s.translate(_DIGITS) for s in lines), w, h, max_px)
+        key = (tuple(s.translate(_DIGITS) for s in lines), w, h, max_px, least)
         px = self._fitted.get(key)
         if px is None:
             if len(self._fitted) > 2048:
                 self._fitted.clear()
-            px = self._fitted[key] = self._search(lines, w, h, max_px)
+            px = self._fitted[key] = self._search(lines, w, h, max_px, least)
         return px
 
-    def _search(self, lines: list[str], w: int, h: int, max_px: int) -> int:
-        lo, hi = 8, max(max_px, 8)
+    def _search(self, lines: list[str], w: int, h: int, max_px: int, least: int) -> int:
+        lo, hi = least, max(max_px, least)
         while lo < hi:
             mid = (lo + hi + 1) // 2
             f = self.font(mid)
@@ -102,11 +123,12 @@ class Screen:
         return lo
 
     def text(self, s: str, box: pygame.Rect, colour=FG, align: str = "left",
-             max_px: int | None = None) -> pygame.Rect | None:
-        """One line of text shrunk to fit ``box``; returns where it went."""
+             max_px: int | None = None, least: int = 8) -> pygame.Rect | None:
+        """One line of text shrunk to fit ``box`` (down to ``least``, then cut with
+        '...'); returns where it went."""
         if not s:
             return None
-        s, img = self._render(s, box.w, box.h, max_px or box.h, colour)
+        s, img = self._render(s, box.w, box.h, max_px or box.h, colour, least)
         r = img.get_rect()
         r.centery = box.centery
         if align == "center":
@@ -120,13 +142,14 @@ class Screen:
         self.texts.append((s, r.copy()))
         return r
 
-    def _render(self, s: str, w: int, h: int, max_px: int, colour) -> tuple[str, pygame.Surface]:
+    def _render(self, s: str, w: int, h: int, max_px: int, colour,
+                least: int = 8) -> tuple[str, pygame.Surface]:
         """The text fitted to w x h (cut with '...' if even the smallest size is too wide)
         and its image, remembered for the next frames."""
-        key = (s, w, h, max_px, tuple(colour))
+        key = (s, w, h, max_px, tuple(colour), least)
         hit = self._rendered.get(key)
         if hit is None:
-            f = self.font(self._fit([s], w, h, max_px))
+            f = self.font(self._fit([s], w, h, max_px, least))
             while len(s) > 1 and f.size(s)[0] > w:
                 s = s[:-4].rstrip() + "..." if len(s) > 4 else s[:-1]
             if len(self._rendered) > 512:
@@ -135,47 +158,59 @@ class Screen:
         return hit
 
     def paragraph(self, s: str, box: pygame.Rect, colour=FG, max_px: int | None = None,
-                  align: str = "left") -> int:
-        """Word-wrapped text, shrunk until all lines fit in ``box``; returns the y below
-        its last line."""
-        px, lines = self._wrapped(s, box.w, box.h, max_px or box.h)
-        f = self.font(px)
-        y = box.top
+                  align: str = "left", least: int = 8, max_lines: int | None = None,
+                  middle: bool = False) -> int:
+        """Word-wrapped text, shrunk until all lines fit in ``box`` (see ``_wrapped`` for
+        ``least`` and ``max_lines``); with ``middle`` the lines sit in the middle of the
+        box, else at its top. Returns the y below its last line."""
+        px, lines = self._wrapped(s, box.w, box.h, max_px or box.h, least, max_lines)
+        step = self.font(px).get_linesize()
+        y = box.top + (max(box.h - step * len(lines), 0) // 2 if middle else 0)
         for line in lines:
-            line_box = pygame.Rect(box.left, y, box.w, f.get_linesize())
+            line_box = pygame.Rect(box.left, y, box.w, step)
             if line_box.bottom > box.bottom:
                 break
-            self.text(line, line_box, colour, align, max_px=px)
-            y += f.get_linesize()
+            self.text(line, line_box, colour, align, max_px=px, least=px)
+            y += step
         return y
 
-    def _wrapped(self, s: str, w: int, h: int, max_px: int) -> tuple[int, list[str]]:
-        """The largest size (<= max_px) at which ``s``, word-wrapped, fits in w x h, and
-        its lines (a word too long for the width at 8 px is cut with '...' when drawn).
+    def _wrapped(self, s: str, w: int, h: int, max_px: int, least: int = 8,
+                 max_lines: int | None = None) -> tuple[int, list[str]]:
+        """The largest size (<= max_px) at which ``s``, word-wrapped onto at most
+        ``max_lines`` lines, fits in w x h, and its lines. Never below ``least``: what
+        does not fit at that size is cut with '...' when drawn (the last line that fits
+        then holds the rest of the text; a word too long for the width is cut the same).
         Remembered, as ``_fit`` is: most text is the same from frame to frame."""
-        key = (s, w, h, max_px)
+        key = (s, w, h, max_px, least, max_lines)
         hit = self._wrapped_at.get(key)
         if hit is None:
             if len(self._wrapped_at) > 512:
                 self._wrapped_at.clear()
-            hit = self._wrapped_at[key] = self._search_wrapped(s, w, h, max_px)
+            hit = self._wrapped_at[key] = self._search_wrapped(s, w, h, max_px, least,
+                                                               max_lines)
         return hit
 
-    def _search_wrapped(self, s: str, w: int, h: int, max_px: int) -> tuple[int, list[str]]:
+    def _search_wrapped(self, s: str, w: int, h: int, max_px: int, least: int,
+                        max_lines: int | None) -> tuple[int, list[str]]:
         def fits(px):
             f = self.font(px)
             lines = self._wrap(s, f, w)
             return (all(f.size(x)[0] <= w for x in lines)
-                    and f.get_linesize() * len(lines) <= h), lines
+                    and f.get_linesize() * len(lines) <= h
+                    and len(lines) <= (max_lines or len(lines))), lines
 
-        lo, hi = 8, max(max_px, 8)
+        lo, hi = least, max(max_px, least)
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if fits(mid)[0]:
                 lo = mid
             else:
                 hi = mid - 1
-        return lo, fits(lo)[1]
+        ok, lines = fits(lo)
+        room = min(max(h // self.font(lo).get_linesize(), 1), max_lines or len(lines))
+        if not ok and len(lines) > room:  # the last line that fits takes the rest
+            lines = [*lines[:room - 1], " ".join(lines[room - 1:])]
+        return lo, lines
 
     @staticmethod
     def _wrap(s: str, font: Font, width: int) -> list[str]:
@@ -263,11 +298,8 @@ class Screen:
         box = self.box(*NOTICE_BOX)
         # On a dark ground of its own: yellow on the hold warning's red is hard to read.
         pygame.draw.rect(self.surface, BG, box)
-        px, lines = self._wrapped(view.notice, box.w, box.h, box.h)
         # (one line sits in the middle of the band, two fill it)
-        top = box.top + (box.h - self.font(px).get_linesize() * len(lines)) // 2
-        self.paragraph(view.notice, pygame.Rect(box.left, top, box.w, box.bottom - top),
-                       YELLOW, max_px=px, align="center")
+        self.paragraph(view.notice, box, YELLOW, align="center", middle=True)
 
     def present(self) -> None:
         if self.display:
@@ -310,16 +342,39 @@ class Screen:
         """The exercise's name, and what is left of it at the right: that takes what it
         needs, up to 45 % of the line or what the name leaves, and the name the rest.
         ("nog 7 ademhalingen", the lifting exercise's key number, was 13 px high at
-        480x320 in a fixed quarter of the line.)"""
-        line = self.box(0.03, 0.05, 0.97, 0.15)
+        480x320 in a fixed quarter of the line.) A long name goes on two lines before it
+        shrinks, and not below ``readable_px``: what two lines cannot hold then is cut
+        with '...'. Where it would be cut, or what is left would be drawn smaller than
+        that, and the header is high enough for what is left on a line of its own (a
+        portrait screen), the name takes the whole width and what is left goes under it
+        (unless that cuts a name that was whole)."""
+        line = self.box(0.03, 0.045, 0.97, 0.155)
         gap = self.size[0] // 40
-        font = self.font(line.h)
+        size = round(0.10 * self.size[1])  # the largest size of one line
+        font = self.font(size)
         need = font.size(left)[0] if left else 0
         name = font.size(v.exercise)[0] if v.exercise else 0
         width = min(need, max(round(0.45 * (line.w - gap)), line.w - gap - name))
-        self.text(v.exercise, pygame.Rect(line.left, line.top, line.w - width - gap, line.h),
-                  FG)
-        self.text(left, pygame.Rect(line.right - width, line.top, width, line.h), DIM, "right")
+        name_box = pygame.Rect(line.left, line.top, line.w - width - gap, line.h)
+        left_box = pygame.Rect(line.right - width, line.top, width, line.h)
+        whole = self._whole(v.exercise, name_box, size)
+        if left and v.exercise and not (whole and self._fit(
+                [left], left_box.w, left_box.h, size) >= self.readable_px):
+            top = pygame.Rect(line.left, line.top, line.w, line.h * 3 // 5)
+            under = pygame.Rect(line.left, top.bottom, line.w, line.h - top.h)
+            if self._fit([left], under.w, under.h, size) >= self.readable_px and (
+                    self._whole(v.exercise, top, size) or not whole):
+                name_box, left_box = top, under
+        self.paragraph(v.exercise, name_box, FG, max_px=size, least=self.readable_px,
+                       max_lines=2, middle=True)
+        self.text(left, left_box, DIM, "right", max_px=size)
+
+    def _whole(self, s: str, box: pygame.Rect, max_px: int) -> bool:
+        """Does ``s`` fit in ``box`` on at most two lines, at ``readable_px`` or larger?"""
+        px, lines = self._wrapped(s, box.w, box.h, max_px, self.readable_px, 2)
+        f = self.font(px)
+        return (len(lines) <= 2 and f.get_linesize() * len(lines) <= box.h
+                and all(f.size(x)[0] <= box.w for x in lines))
 
     def _progress(self, v: View, bar: pygame.Rect) -> None:
         pygame.draw.rect(self.surface, PANEL, bar)
@@ -369,20 +424,27 @@ class Screen:
                 self.text(self._t(v, f"cue.{v.cue}"),
                           banner.inflate(-banner.w // 20, -banner.h // 6), FG, "center")
             elif v.hint and not v.notice:  # (the notice line takes its place)
-                self.text(v.hint, banner.inflate(-banner.w // 20, -banner.h // 3), DIM,
-                          "center")
+                # On as many lines as the banner holds before it shrinks (one line no
+                # larger than it was), not below readable_px: cut with '...' rather.
+                # Clear of the hold warning's frame.
+                self.paragraph(v.hint, banner.inflate(-banner.w // 20, -2 * self._frame() - 2),
+                               DIM, max_px=banner.h - banner.h // 3, align="center",
+                               least=self.readable_px, middle=True)
             if v.warning:
                 # The frame stays in the margin between the texts and the screen's edges;
                 # the side margins are a fraction of the width, so on a portrait screen
                 # the width, not the height, sets how thick it may be.
-                thick = max(min(self.size) // 40, 4)
-                pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), thick)
+                pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
 
         moving = [(self._bar_box(), self._progress),
                   (self.box(0.03, 0.21, 0.37, 0.66), self._pacer_figure),
                   (self.box(0.40, 0.21, 0.97, 0.55), self._curve)]
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, stats, v.cue, v.hint)
         return key, still, moving
+
+    def _frame(self) -> int:
+        """How thick the hold warning's frame is."""
+        return max(min(self.size) // 40, 4)
 
     def _bar_box(self) -> pygame.Rect:
         return self.box(0.03, 0.165, 0.97, 0.18)

@@ -447,3 +447,125 @@ def test_the_breaths_left_are_counted_in_good_dutch_and_english(lang, n, said):
 def test_the_usb_notice_counts_sessions_in_good_dutch_and_english(lang, n, said):
     status = "refused" if "not installed" in said else "ok"
     assert i18n.counted(f"export.{status}", lang, n, sessions=n) == said
+
+
+# The longest names and hints: the shipped programmes' and the most the programme schema
+# allows (feedback/programme.py: names 60 characters, hints 120).
+LONG_NAMES = {
+    "nl": ["Tillen: uitademen bij inspanning", "Blijf ademen tijdens bewegen",
+           "Krat tillen vanaf de grond: uitademen bij het optillen",
+           "Krat tillen vanaf de grond: uitademen bij het optillen ervan"],
+    "en": ["Belly breathing, lying down", "Keep breathing while moving",
+           "Lifting a crate off the floor: breathe out as you lift it up"],
+}
+LONG_HINTS = {
+    "nl": ["Kniebuigingen, draaien, bukken, traplopen: blijf doorademen",
+           "Zet je voeten op heupbreedte, buig je knieën, houd je rug recht en adem rustig "
+           "uit terwijl je het krat optilt en neerzet"],
+    "en": ["Standing up, bending, reaching: keep breathing",
+           "Put your feet hip-width apart, bend your knees, keep your back straight and "
+           "breathe out slowly as you lift up the crate."],
+}
+
+
+def _header_and_hint(screen: Screen, size, name: str, hint: str):
+    """(the name's lines, the hint's lines, what is left) as drawn: (text, rect) each."""
+    texts = screen.texts
+    bar = screen._bar_box()
+    top = [(t, r) for t, r in texts if r.bottom <= bar.top]
+    title = [(t, r) for t, r in top if t.removesuffix("...") in name]
+    left = [(t, r) for t, r in top if (t, r) not in title]
+    hints = [(t, r) for t, r in texts if r.top >= 0.82 * size[1]
+             and t.removesuffix("...") in hint]
+    return title, hints, left
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("reps", [False, True], ids=["time", "breaths"])
+def test_long_names_and_hints_wrap_and_stay_readable(reps, lang, size):
+    """A 54-character name was 8-10 px high at 480x320 (7-9 px at 480x800, beside a
+    60 px number), a 120-character hint 9 px: shrunk onto one line. They go on two lines
+    (the hint on more where the banner has room) and are never smaller than a 20th of the
+    short side; these all fit whole. What is left (time, breaths) keeps a readable size."""
+    import dataclasses
+
+    least = min(size) / 20
+    for name, hint in zip(LONG_NAMES[lang], itertools.cycle(LONG_HINTS[lang])):
+        view = dataclasses.replace(example_view("exercise", lang), exercise=name, hint=hint,
+                                   cue=None, **({"reps_left": 7, "left_s": None} if reps
+                                                else {}))
+        screen = Screen(size)
+        screen.draw(view)
+        assert_texts_fit(screen, size)
+        title, hints, left = _header_and_hint(screen, size, name, hint)
+        assert " ".join(t for t, _r in title) == name, title  # whole, in order
+        assert " ".join(t for t, _r in hints) == hint, hints
+        assert 1 <= len(title) <= 2
+        for text, r in title + hints:
+            assert r.h >= least, f"{text!r} {r.h} px high at {size}"
+        said = (i18n.counted("exercise.reps_left", lang, 7, n=7) if reps
+                else i18n.text("exercise.left", lang, time=i18n.clock(view.left_s)))
+        assert [t for t, _r in left] == [said]
+        assert left[0][1].h >= least
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_name_or_hint_too_long_for_two_lines_is_cut_not_shrunk(lang, size):
+    """Wider than two lines (or the banner's lines) hold at the least size: the text is
+    cut with '...' at that size, never drawn smaller."""
+    import dataclasses
+
+    name = " ".join(["WWWWWW"] * 9)[:60]  # 60 characters of the widest letter
+    hint = " ".join(["WWWWWW"] * 18)[:120]
+    least = min(size) / 20
+    view = dataclasses.replace(example_view("exercise", lang), exercise=name, hint=hint,
+                               cue=None, reps_left=12, left_s=None)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    title, hints, left = _header_and_hint(screen, size, name, hint)
+    assert len(title) <= 2 and title[-1][0].endswith("...")
+    assert name.startswith(" ".join(t for t, _r in title)[:-3].rstrip())  # its start
+    drawn = " ".join(t for t, _r in hints)
+    assert drawn == hint or (hints[-1][0].endswith("...") and len(hints) >= 2
+                             and hint.startswith(drawn[:-3].rstrip()))
+    assert size != (480, 320) or drawn != hint  # (too long for its banner there)
+    for text, r in title + hints + left:
+        assert r.h >= least, f"{text!r} {r.h} px high at {size}"
+    one_word = dataclasses.replace(view, exercise="x" * 60)  # no place to wrap at all
+    screen.draw(one_word)
+    title, _hints, _left = _header_and_hint(screen, size, "x" * 60, hint)
+    ((text, r),) = title
+    assert text.endswith("...") and r.h >= least
+
+
+@pytest.mark.parametrize("size", [(480, 320), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen_name", ["calibration", "pause"])
+def test_the_other_headers_wrap_the_name_too(screen_name, size):
+    import dataclasses
+
+    name = LONG_NAMES["nl"][-1]
+    view = dataclasses.replace(example_view(screen_name, "nl"), exercise=name, left_s=125.0)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    title, _hints, left = _header_and_hint(screen, size, name, "-")
+    assert " ".join(t for t, _r in title) == name
+    assert all(r.h >= min(size) / 20 for _t, r in title + left)
+    assert [t for t, _r in left] == ["nog 2:05"]
+
+
+def test_a_paragraph_does_not_go_below_its_least_size():
+    screen = Screen((480, 320))
+    box = pygame.Rect(10, 10, 200, 60)
+    text = "Een zin die veel te lang is om op twee regels van deze breedte te passen"
+    screen.paragraph(text, box, least=20, max_lines=2)
+    (a, ra), (b, rb) = screen.texts
+    assert ra.h == screen.font(20).size(a)[1] and rb.h == screen.font(20).size(b)[1]
+    assert b.endswith("...") and text.startswith(f"{a} {b[:-3]}".rstrip())
+    assert box.contains(ra.union(rb))
+    screen.texts = []
+    screen.paragraph(text, box)  # without a least size: as small as it must be, whole
+    assert " ".join(t for t, _r in screen.texts) == text
