@@ -28,11 +28,12 @@ def oversample(px: int) -> int:
 class Font:
     """The default sans font at ``px`` (as ``pygame.font.Font(None, px)``)."""
 
-    __slots__ = ("_ft", "_k")
+    __slots__ = ("_ft", "_k", "_line")
 
     def __init__(self, px: int, bold: bool = False):
         if not pygame.freetype.get_init():
             pygame.freetype.init(cache_size=1024)
+        self._line = 0  # the line height, once asked (the layouts ask it on every redraw)
         k = self._k = oversample(px)
         ft = self._ft = pygame.freetype.Font(None, max(px * DEFAULT_SCALE * k, 1.0))
         ft.pad = True  # boxes of the font's full height, so lines of a table share a baseline
@@ -43,7 +44,9 @@ class Font:
         return -(-r.width // self._k), -(-r.height // self._k)
 
     def get_linesize(self) -> int:
-        return -(-self._ft.get_sized_height() // self._k)
+        if not self._line:
+            self._line = -(-self._ft.get_sized_height() // self._k)
+        return self._line
 
     def render(self, s: str, antialias: bool, colour) -> pygame.Surface:
         ft = self._ft

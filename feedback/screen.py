@@ -66,6 +66,7 @@ class Screen:
         self._fitted: dict[tuple, int] = {}
         self._summary_layouts: dict[tuple, tuple] = {}
         self._wrapped_at: dict[tuple, tuple[int, list[str]]] = {}
+        self._whole_at: dict[tuple, bool] = {}
         self._rendered: dict[tuple, tuple[str, pygame.Surface]] = {}
         # The still parts of the calibration and exercise screens (see _draw_layered).
         self._layer: pygame.Surface | None = None
@@ -370,11 +371,19 @@ class Screen:
         self.text(left, left_box, DIM, "right", max_px=size)
 
     def _whole(self, s: str, box: pygame.Rect, max_px: int) -> bool:
-        """Does ``s`` fit in ``box`` on at most two lines, at ``readable_px`` or larger?"""
-        px, lines = self._wrapped(s, box.w, box.h, max_px, self.readable_px, 2)
-        f = self.font(px)
-        return (len(lines) <= 2 and f.get_linesize() * len(lines) <= box.h
+        """Does ``s`` fit in ``box`` on at most two lines, at ``readable_px`` or larger?
+        (Remembered with its lines: asked on every redraw of the header.)"""
+        key = (s, box.w, box.h, max_px, self.readable_px, 2)
+        px, lines = self._wrapped(*key)
+        whole = self._whole_at.get(key)
+        if whole is None:
+            if len(self._whole_at) > 512:
+                self._whole_at.clear()
+            f = self.font(px)
+            whole = self._whole_at[key] = (
+                len(lines) <= 2 and f.get_linesize() * len(lines) <= box.h
                 and all(f.size(x)[0] <= box.w for x in lines))
+        return whole
 
     def _progress(self, v: View, bar: pygame.Rect) -> None:
         pygame.draw.rect(self.surface, PANEL, bar)
