@@ -176,7 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the picture to write (a file name ending in .png)")
     rd.add_argument("--size", default="800x480", metavar="WxH",
                     help="screen size in pixels (default 800x480; from 480x320 to 1920x1080)")
-    rd.add_argument("--lang", choices=("nl", "en"), default="nl")
+    rd.add_argument("--lang", choices=("nl", "en"),
+                    help="the screen's language (default: the config's [patient] language)")
+    rd.add_argument("--config", metavar="FILE",
+                    help="config file whose programme (names, hints), language and settings "
+                         "the example shows (default: as run finds it)")
     rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")

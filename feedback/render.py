@@ -2,6 +2,9 @@
 
 The example data is made by running the real coach over a synthetic calm breath
 (sine-shaped, exhale longer than inhale), so the picture shows what the unit would show.
+The programme, the language and the settings are the config's (``--config FILE``, else
+the one ``run`` would use), so a therapist sees their own exercises' names and hints; the
+exercise shown is the first after the calibration.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: float = 10.0,
-             inhale: float = 4.0) -> Snapshot:
-    """Feed a calm synthetic breath from t0 to t1; return the last snapshot."""
+             inhale: float = 4.0, until=None) -> Snapshot:
+    """Feed a calm synthetic breath from t0 to t1; return the last snapshot. With
+    ``until``, stop early at the first moment ``t`` that ``until(t)`` is true."""
     t, state = t0, Snapshot()
     last = t0
     n = 0
-    while t < t1:
+    while t < t1 and not (until and until(t)):
         x = ((t - t0) % period)
         level = (0.5 - 0.5 * math.cos(math.pi * x / inhale) if x < inhale
                  else 0.5 + 0.5 * math.cos(math.pi * (x - inhale) / (period - inhale)))
@@ -60,15 +64,40 @@ def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: floa
     return state
 
 
-def example_view(screen: str, lang: str = "nl") -> View:
-    """A view of ``screen`` with believable data."""
+SHOT_S = 95.0  # when the picture is taken, in the session (s)
+
+
+def _shot_time(settings, programme, shown: int) -> float:
+    """When the picture of exercise ``shown`` is taken: 95 s into the session, or, where
+    that exercise would have ended by then (a short one, few breaths), 3 s before its end
+    (found by running the same example once)."""
+    coach = Coach(settings, programme, 0.0, today_min=4.0)
+    coach.button("start_pause", 0.0)
+    at = [SHOT_S]
+
+    def over(t: float) -> bool:
+        if coach.mode != "exercise" or coach.index > shown:
+            at[0] = min(at[0], t - 3.0)
+            return True
+        return False
+
+    _breathe(coach, 0.0, 20.0, until=over)
+    _breathe(coach, 20.0, SHOT_S, until=over)
+    return max(at[0], 1.0)
+
+
+def example_view(screen: str, lang: str = "nl", settings=None, programme=None) -> View:
+    """A view of ``screen`` with believable data: with ``settings`` and ``programme`` (a
+    config's), else every setting at its default and the shipped clinic programme."""
     if screen not in SCREENS:
         raise BadInput(f"no screen {screen!r}; valid: {', '.join(SCREENS)}")
-    settings = defaults()
+    if settings is None:
+        settings = defaults()
     settings.patient["language"] = lang
     if screen == "one-belt":  # two belts, the belly's plug out: the chest measures on
         settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
-    programme = load_programme(SHIPPED / "clinic.toml", "clinic")
+    if programme is None:
+        programme = load_programme(SHIPPED / "clinic.toml", "clinic")
     if screen == "config":
         text = "[pacer]\nexhale_s = 40\n\n[ring]\npixel = 24\n"  # two slips, as checked
         try:
@@ -79,43 +108,63 @@ def example_view(screen: str, lang: str = "nl") -> View:
     if screen == "idle":
         return coach.view(0.0)
     coach.button("start_pause", 0.0)
+    exercises = programme.exercises
+    shown = 1 if exercises[0].kind == "calibration" else 0  # the first after a calibration
     if screen == "calibration":
+        if shown == 0:  # a programme without one: the recalibration shows the screen
+            coach.button("recalibrate", 0.0)
         state = _breathe(coach, 0.0, 10.0)
         return coach.view(10.0, state)
-    _breathe(coach, 0.0, 20.0)                      # calibration ends once calibrated
-    state = _breathe(coach, 20.0, 95.0 if screen != "hold" else 87.0)
+    if shown >= len(exercises) and screen != "summary":
+        raise BadInput(f"the {screen} screen: programme {programme.key!r} has no exercise "
+                       "after its calibration to show")
+    end = _shot_time(settings, programme, shown) if screen != "summary" else SHOT_S
+    held_s = min(8.0, end - 1.0) if screen == "hold" else 0.0  # a hold up to the picture
+    stop = end - held_s
+    state = _breathe(coach, 0.0, min(20.0, stop))   # calibration ends once calibrated
+    if stop > 20.0:
+        state = _breathe(coach, 20.0, stop)
     if screen in ("sensor", "one-belt"):
-        coach.feed(Fault(at=95.0, kind="disconnected", belt="belly"))
-        return coach.view(95.0, state)
+        coach.feed(Fault(at=end, kind="disconnected", belt="belly"))
+        return coach.view(end, state)
     if screen == "hold":
         held = Snapshot("hold", state.level, state.rate_bpm, state.ratio, 1.0, True)
-        for i in range(8 * 30):
-            coach.tick(87.0 + i / 30.0, held)
-        coach.feed(Hold(at=95.0, t=87.0))
-        return coach.view(95.0, held)
+        for i in range(round(held_s * 30)):
+            coach.tick(stop + i / 30.0, held)
+        coach.feed(Hold(at=end, t=stop))
+        return coach.view(end, held)
     if screen == "pause":
-        coach.button("start_pause", 95.0)
-        return coach.view(95.0, state)
-    if screen == "summary":
-        t = 95.0
-        for _ in range(3):
-            coach.button("next", t)
+        coach.button("start_pause", end)
+        return coach.view(end, state)
+    if screen == "summary":  # each exercise left after 70 s (or when it ends), one hold
+        t = end
+        while coach.mode != "summary":
+            if coach.mode == "exercise":
+                coach.button("next", t)
+            if coach.mode != "exercise":
+                break
             state = _breathe(coach, t, t + 70.0, period=7.5, inhale=3.0)
             t += 70.0
-        coach.feed(Hold(at=t, t=t - 4.0))
-        coach.button("next", t)
+            if coach.mode == "exercise" and coach.index == len(exercises) - 1:
+                coach.feed(Hold(at=t, t=t - 4.0))
         return coach.view(t, state)
-    return coach.view(95.0, state)
+    return coach.view(end, state)
 
 
 def cmd_render(args) -> int:
     import os
     import sys
 
+    from feedback.cli import config_path
+    from feedback.reload import load_all
+
     size = parse_size(args.size)
     if args.screen not in SCREENS:
         raise BadInput(f"no screen {args.screen!r}; valid: {', '.join(SCREENS)}")
-    view = example_view(args.screen, args.lang)
+    # A config that does not load is a ConfigError: one line, exit 2, as for every command.
+    settings, programme = load_all(config_path(args.config))
+    lang = args.lang or settings.patient.language
+    view = example_view(args.screen, lang, settings, programme)
     from feedback.screen import Screen
 
     screen = Screen(size)
@@ -124,6 +173,6 @@ def cmd_render(args) -> int:
         screen.save(args.out)
     except Exception as exc:  # pygame raises its own error type for a bad path
         raise BadInput(f"--out {args.out}: cannot write the PNG ({exc})") from None
-    print(f"{args.screen} ({size[0]}x{size[1]}, {args.lang}) -> {os.fspath(args.out)}",
+    print(f"{args.screen} ({size[0]}x{size[1]}, {lang}) -> {os.fspath(args.out)}",
           file=sys.stdout)
     return 0

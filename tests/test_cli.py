@@ -82,6 +82,7 @@ def test_the_help_says_the_formats_defaults_and_choices(capsys):
     render = help_of("render")
     assert ",".join(SCREENS[:-1]) + "or" + SCREENS[-1] in render
     assert "default800x480" in render
+    assert "--configFILEconfigfilewhoseprogramme(names,hints),language" in render
     report = help_of("report")
     assert "YYYY-MM-DD" in report and "default:./ademcoach-report" in report
     assert "FILE.csv" in help_of("run")

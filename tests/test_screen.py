@@ -569,3 +569,106 @@ def test_a_paragraph_does_not_go_below_its_least_size():
     screen.texts = []
     screen.paragraph(text, box)  # without a least size: as small as it must be, whole
     assert " ".join(t for t, _r in screen.texts) == text
+
+
+def _own_config(tmp_path, language="en"):
+    """A therapist's config choosing a programme of their own, beside it."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "mine.toml").write_text(
+        '[programme]\nname_nl = "Tillen op het werk"\nname_en = "Lifting at work"\n\n'
+        '[[exercise]]\nid = "calibration"\nname_nl = "Kalibratie"\nname_en = "Calibration"\n'
+        'kind = "calibration"\nduration_s = 45\npacer = "off"\n\n'
+        f'[[exercise]]\nid = "crate"\nname_nl = "{LONG_NAMES["nl"][-1]}"\n'
+        f'name_en = "{LONG_NAMES["en"][-1]}"\nhint_nl = "{LONG_HINTS["nl"][-1]}"\n'
+        f'hint_en = "{LONG_HINTS["en"][-1]}"\nkind = "load"\nrepetitions = 3\n'
+        'pacer = "off"\n', encoding="utf-8")
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text(f'[patient]\nlanguage = "{language}"\n\n[programme]\nname = "mine"\n')
+    return cfg
+
+
+@pytest.mark.parametrize("screen_name", ["exercise", "summary", "idle"])
+def test_render_draws_a_configs_own_programme_in_its_language(screen_name, tmp_path, capsys,
+                                                              monkeypatch):
+    """render drew the shipped clinic programme whatever the config: a therapist could not
+    see their own names and hints before the patient did."""
+    from feedback.reload import load_all
+
+    monkeypatch.delenv("ADEMCOACH_CONFIG", raising=False)
+    cfg = _own_config(tmp_path)
+    out = tmp_path / "x.png"
+    assert main(["render", screen_name, "--config", str(cfg), "--out", str(out),
+                 "--size", "480x320"]) == 0
+    assert f"{screen_name} (480x320, en) ->" in capsys.readouterr().out  # the config's
+    view = example_view(screen_name, "en", *load_all(cfg))
+    screen = Screen((480, 320))
+    screen.draw(view)
+    drawn = " ".join(t for t, _r in screen.texts)
+    said = {"exercise": [LONG_NAMES["en"][-1], LONG_HINTS["en"][-1]],
+            "summary": ["Lifting a crate off"], "idle": ["Lifting at work"]}[screen_name]
+    assert all(s in drawn for s in said), drawn
+    assert pygame.image.tobytes(pygame.image.load(str(out)), "RGB") == pygame.image.tobytes(
+        screen.surface, "RGB")
+    shipped = tmp_path / "shipped.png"
+    assert main(["render", screen_name, "--out", str(shipped), "--size", "480x320"]) == 0
+    assert shipped.read_bytes() != out.read_bytes()
+    assert main(["render", screen_name, "--config", str(cfg), "--lang", "nl", "--out",
+                 str(out), "--size", "480x320"]) == 0  # --lang still chooses
+    assert f"{screen_name} (480x320, nl) ->" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which", ["typo", "missing", "empty", "bad env", "no programme"])
+def test_render_with_a_config_that_does_not_load_is_one_line_exit_2(which, tmp_path, capsys,
+                                                                   monkeypatch):
+    monkeypatch.delenv("ADEMCOACH_CONFIG", raising=False)
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[patient]\nlanguag = "en"\n')
+    nameless = tmp_path / "nameless.toml"
+    nameless.write_text('[programme]\nname = "gone"\n')
+    opts, said = {
+        "typo": (["--config", str(typo)], f"{typo}:2: patient.languag: unknown key"),
+        "missing": (["--config", str(tmp_path / "no.toml")],
+                    f"{tmp_path / 'no.toml'}: no such file"),
+        "empty": (["--config", ""], "the config file name is empty"),
+        "bad env": ([], f"{tmp_path / 'nope.toml'}: no such file"),
+        "no programme": (["--config", str(nameless)],
+                         f"{nameless}:2: programme.name = 'gone': no such programme"),
+    }[which]
+    if which == "bad env":
+        monkeypatch.setenv("ADEMCOACH_CONFIG", str(tmp_path / "nope.toml"))
+    out = tmp_path / "x.png"
+    assert main(["render", "exercise", "--out", str(out), *opts]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"ademcoach render: {said}"), err
+    assert not out.exists()
+
+
+def test_render_shows_a_short_first_exercise_before_it_ends(tmp_path, capsys):
+    """The example is pictured 95 s into the session: a programme whose exercise would
+    have ended by then (one breath, no calibration before it) is pictured just before."""
+    from feedback.reload import load_all
+
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "short.toml").write_text(
+        '[programme]\nname_nl = "Kort"\nname_en = "Short"\n\n'
+        '[[exercise]]\nid = "once"\nname_nl = "Een keer tillen"\nname_en = "Lift once"\n'
+        'kind = "load"\nrepetitions = 1\npacer = "off"\n\n'
+        '[[exercise]]\nid = "brief"\nname_nl = "Even"\nname_en = "Brief"\nduration_s = 10\n')
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "short"\n')
+    for name, screen in [("exercise", "exercise"), ("hold", "exercise"), ("pause", "pause"),
+                         ("calibration", "calibration")]:
+        view = example_view(name, "nl", *load_all(cfg))
+        assert (view.screen, view.exercise) == (screen, "Een keer tillen"), name
+    assert example_view("hold", "nl", *load_all(cfg)).warning
+    (tmp_path / "programs" / "short.toml").write_text(  # a calibration and nothing else
+        '[programme]\nname_nl = "Kort"\nname_en = "Short"\n\n'
+        '[[exercise]]\nid = "calibration"\nname_nl = "Kalibratie"\nname_en = "Calibration"\n'
+        'kind = "calibration"\nduration_s = 45\npacer = "off"\n')
+    out = tmp_path / "x.png"
+    assert main(["render", "exercise", "--config", str(cfg), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "ademcoach render: the exercise screen: programme 'short' has no exercise after its "
+        "calibration to show\n")
+    assert main(["render", "summary", "--config", str(cfg), "--out", str(out)]) == 0
