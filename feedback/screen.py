@@ -422,8 +422,10 @@ class Screen:
         def still():
             self.surface.fill((40, 8, 14) if v.warning else BG)
             self._title(v, left)
-            self.text(phase, self.box(0.03, 0.68, 0.37, 0.79), PHASE.get(v.pacer_phase, FG),
-                      "center")
+            self.paragraph(phase, self.box(0.03, 0.665, 0.37, 0.805),
+                           PHASE.get(v.pacer_phase, FG), max_px=self.box(0, 0, 1, 0.11).h,
+                           align="center", least=self._readable_px(), max_lines=2,
+                           middle=True)
             boxes = [self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80)
                      for i in range(len(stats))]
             self._stats(stats, boxes)

@@ -512,6 +512,26 @@ def test_long_names_and_hints_wrap_and_stay_readable(reps, lang, size):
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("phase", [None, "inhale", "hold_in", "exhale", "hold_out"])
+def test_the_pacer_s_word_under_its_disc_stays_readable(phase, lang, size):
+    """"Adem op je eigen tempo" (no pacer) was 11 px high at 480x800 and 13 px at 480x320,
+    shrunk onto one line beside the disc: it goes on two lines at a 20th of the short
+    side or more, whole."""
+    import dataclasses
+
+    view = dataclasses.replace(example_view("exercise", lang), pacer_phase=phase)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    said = i18n.text(f"phase.{phase or 'free'}", lang)
+    lines = [(t, r) for t, r in screen.texts if t in said and r.right <= 0.4 * size[0]
+             and 0.6 * size[1] <= r.top <= 0.85 * size[1]]
+    assert " ".join(t for t, _r in lines) == said, lines
+    assert all(r.h >= min(size) / 20 for _t, r in lines), lines
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
 def test_a_name_or_hint_too_long_for_two_lines_is_cut_not_shrunk(lang, size):
     """Wider than two lines (or the banner's lines) hold at the least size: the text is
     cut with '...' at that size, never drawn smaller."""
