@@ -45,9 +45,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.holds": "ingehouden",
         "summary.cues": "tips",
         "summary.in_sync": "in ritme",
-        "summary.total": "Vandaag {minutes} van de {target} minuten geoefend",
-        "summary.total_met": "Vandaag {minutes} minuten geoefend: doel van {target} minuten "
-                             "gehaald",
+        "summary.total": "Vandaag {minutes} van de {target} {target_unit} geoefend",
+        "summary.total_met": "Vandaag {minutes} {minutes_unit} geoefend: doel van {target} "
+                             "{target_unit} gehaald",
+        "unit.minute": "minuut",
+        "unit.minutes": "minuten",
         "sensor.title": "Controleer de band",
         "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
                        "aangesloten? De oefening wacht zolang.",
@@ -140,8 +142,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.holds": "holds",
         "summary.cues": "cues",
         "summary.in_sync": "in sync",
-        "summary.total": "{minutes} of {target} minutes practised today",
-        "summary.total_met": "{minutes} minutes practised today: {target}-minute goal reached",
+        "summary.total": "{minutes} of {target} {target_unit} practised today",
+        "summary.total_met": "{minutes} {minutes_unit} practised today: {target}-minute goal "
+                             "reached",
+        "unit.minute": "minute",
+        "unit.minutes": "minutes",
         "sensor.title": "Check the belt",
         "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
                        "plugged in? The exercise waits meanwhile.",
@@ -212,6 +217,11 @@ def counted(key: str, lang: str, count: int, **fields) -> str:
     ademhaling", not "nog 1 ademhalingen")."""
     one = f"{key}.one"
     return text(one if count == 1 and one in STRINGS["nl"] else key, lang, **fields)
+
+
+def minutes_word(shown: str, lang: str) -> str:
+    """The word after minutes as shown ('1' -> "minuut", '2,5' -> "minuten")."""
+    return text("unit.minute" if shown == "1" else "unit.minutes", lang)
 
 
 def text_or(key: str, lang: str, fallback: str) -> str:

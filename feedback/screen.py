@@ -582,9 +582,10 @@ class Screen:
                 else:
                     self.text(r[c], box, FG, align, max_px=num_px)
         done = v.today_min >= v.today_target
+        done_min, target = minutes(v.today_min, v.lang), minutes(v.today_target, v.lang)
         self.text(self._t(v, "summary.total_met" if done else "summary.total",
-                          minutes=minutes(v.today_min, v.lang),
-                          target=minutes(v.today_target, v.lang)),
+                          minutes=done_min, minutes_unit=i18n.minutes_word(done_min, v.lang),
+                          target=target, target_unit=i18n.minutes_word(target, v.lang)),
                   self.box(0.03, 0.765, 0.97, 0.845) if v.notice
                   else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
 

@@ -154,6 +154,26 @@ def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, 
     assert expected in [text for text, _rect in screen.texts]
 
 
+@pytest.mark.parametrize("lang, done, target, expected", [
+    ("nl", 0.5, 1.0, "Vandaag 0,5 van de 1 minuut geoefend"),
+    ("nl", 1.0, 1.0, "Vandaag 1 minuut geoefend: doel van 1 minuut gehaald"),
+    ("nl", 1.2, 1.0, "Vandaag 1,2 minuten geoefend: doel van 1 minuut gehaald"),
+    ("nl", 2.9, 5.0, "Vandaag 2,9 van de 5 minuten geoefend"),
+    ("en", 0.5, 1.0, "0.5 of 1 minute practised today"),
+    ("en", 1.0, 1.0, "1 minute practised today: 1-minute goal reached"),
+    ("en", 7.5, 7.5, "7.5 minutes practised today: 7.5-minute goal reached")])
+def test_the_summary_s_minutes_today_say_one_minute_in_the_singular(lang, done, target,
+                                                                    expected):
+    """A therapist's daily_minutes = 1 read "doel van 1 minuten gehaald"."""
+    import dataclasses
+
+    view = dataclasses.replace(example_view("summary", lang), today_min=done,
+                               today_target=target, notice=None)
+    screen = Screen((800, 480))
+    screen.draw(view)
+    assert expected in [t for t, _r in screen.texts]
+
+
 @pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", ["exercise", "calibration", "hold"])
 def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(name, size):
