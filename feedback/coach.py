@@ -294,8 +294,7 @@ class Coach:
         old = self.pacer
         pacer = Pacer(pattern, t, progression, adaptive)
         if old is not None and old.adaptive and adaptive and old._adapt_pattern:
-            pacer.set_pattern(old._adapt_pattern)  # resume where the patient had got to
-            pacer.following = old.following
+            pacer.resume_from(old)  # where the patient had got to
         return pacer
 
     def pacer_level(self, t: float) -> float | None:

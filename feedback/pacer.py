@@ -156,6 +156,16 @@ class Pacer:
         if self.adaptive:
             self._adapt_pattern = pattern
 
+    def resume_from(self, old: Pacer) -> None:
+        """Go on where ``old``, this exercise's adaptive pacer before a pause, a
+        recalibration or a belt that measures again, had got to: its rhythm, the patient's
+        start it steps back toward, the breaths missed so far and the share in rhythm.
+        (Without the start, the next step back failed and ended the session.)"""
+        self.set_pattern(old._adapt_pattern)
+        self._adapt_start = old._adapt_start
+        self._misses = old._misses
+        self.following = old.following
+
     def retarget(self, pattern: Pattern, progression: tuple[float, float] | None,
                  t: float) -> None:
         """New settings for a fixed pacer, from the next cycle on: ``pattern``, reached by

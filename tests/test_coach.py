@@ -299,6 +299,41 @@ def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     assert later.hold_out_s == pytest.approx(1.0) and later.exhale_s == pytest.approx(2.5)
 
 
+@pytest.mark.parametrize("interruption", ["pause", "belt"])
+def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interruption):
+    """After a resume (or a belt plugged back in) the pacer is made anew; it had lost the
+    patient's start, and two breaths not followed then ended the session with an
+    AttributeError."""
+    s = defaults()
+    s.pacer["mode"] = "adaptive"
+    coach = started(Coach(s, clinic, 0.0))
+    coach.button("next", 21.0)
+    assert coach.exercise.id == "ribs"
+    t = 21.0
+    for _ in range(4):  # followed: the pacer steps toward the target
+        coach.feed(Breath(at=t + 6.0, start=t, peak=t + 2.0, end=t + 6.0, inhale_s=2.0,
+                          exhale_s=4.0, depth=1.0, rate_bpm=10.0))
+        t += 6.0
+    start = coach.pacer._adapt_start
+    if interruption == "pause":
+        coach.button("start_pause", t)
+        coach.button("start_pause", t + 5.0)
+    else:
+        coach.feed(Fault(at=t, kind="disconnected", belt="belly"))
+        coach.tick(t + 2.0, calm(t + 2.0))
+        coach.feed(FaultEnd(at=t + 5.0, kind="disconnected", belt="belly"))
+    t += 5.0
+    coach.tick(t, calm(t))
+    before = coach.pacer._adapt_pattern
+    assert coach.pacer._adapt_start == start and before is not None
+    for _ in range(2):  # two quick breaths, not followed: a step back
+        coach.feed(Breath(at=t + 2.0, start=t, peak=t + 1.0, end=t + 2.0, inhale_s=1.0,
+                          exhale_s=1.0, depth=1.0, rate_bpm=30.0))
+        t += 2.0
+    after = coach.pacer._adapt_pattern
+    assert after.exhale_s < before.exhale_s  # toward the patient's start
+
+
 def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     t = coach.running_since
