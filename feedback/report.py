@@ -279,9 +279,10 @@ def hold_thresholds(sessions, lang: str = "en",
     """The hold thresholds that applied in ``sessions``: per programme (its name in
     ``lang``) the exercises done (calibrations aside) and their threshold in seconds
     ('8', or '4-6' when they differed between sessions), "(not warned)" after those that
-    record holds without warning the patient. From the programme in force,
-    kept with each session's config; for older records from the programme files as they
-    are now (next to the config in ``config_dir``, else shipped). An exercise whose
+    record holds without warning the patient (the exercise's or the config's switch).
+    From the programme in force, kept with each session's config; for older records from
+    the programme files as they are now (next to the config in ``config_dir``, else
+    shipped). An exercise whose
     programme or name is not found is left out (nothing said rather than a guess)."""
     from feedback.programme import find, load_programme, programme_from_text
 
@@ -309,7 +310,7 @@ def hold_thresholds(sessions, lang: str = "en",
                 continue
             # Holds are recorded at the threshold whether or not the patient is warned;
             # not warned: the warning is off, or breathe_on is not among its cues.
-            name = spec.name(lang) + ("" if spec.cue_on("breathe_on")
+            name = spec.name(lang) + ("" if spec.cue_on("breathe_on") and s.warned
                                       else " " + say("not_warned", lang))
             secs = by.setdefault(programme.name(lang), {}).setdefault(name, [])
             secs.append(spec.hold_after_s or s.hold_after_s)

@@ -87,6 +87,7 @@ class Session:
     loose: list = field(default_factory=list)  # breaths outside any exercise
     holds_by_exercise: list = field(default_factory=list)  # (Exercise or None, duration s)
     shares: list = field(default_factory=list)  # (belly_share, paradoxical): two belts only
+    warned: bool = True  # [cues] breathe_on when it was recorded: holds warned at all
 
     @property
     def corrections(self) -> list[tuple[float, str]]:
@@ -166,6 +167,14 @@ def _hold_after(stored: dict) -> float:
     value, problem = SCHEMA["analysis"]["hold_after_s"].check(
         stored.get("analysis", {}).get("hold_after_s"))
     return HOLD_AFTER_S if problem else value
+
+
+def _warned(stored: dict) -> bool:
+    """From the config stored with a session (``_stored``): ``[cues] breathe_on``, whether
+    a hold was warned at all (else only recorded); the default if missing or bad."""
+    value, problem = SCHEMA["cues"]["breathe_on"].check(
+        stored.get("cues", {}).get("breathe_on"))
+    return SCHEMA["cues"]["breathe_on"].default if problem else value
 
 
 def _belts(stored: dict) -> list[str]:
@@ -353,6 +362,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         fallback, daily = _targets(stored)
         s = Session(sid, code, prog, started, 0.0, reason or "interrupted", fallback, daily,
                     _hold_after(stored), stored_programme(cfg or ""), span_minutes=span / 60.0)
+        s.warned = _warned(stored)
         s.pauses = [(a - t0, b - t0) for a, b in pauses]
         s.breaths = [(a - t0, i, e, r) for a, i, e, r, *_ in breaths]
         s.shares = [b[5:7] for b in breaths if b[5] is not None]
