@@ -282,8 +282,8 @@ def hold_thresholds(sessions, lang: str = "en",
     record holds without warning the patient (the exercise's or the config's switch).
     From the programme in force, kept with each session's config; for older records from
     the programme files as they are now (next to the config in ``config_dir``, else
-    shipped). An exercise whose
-    programme or name is not found is left out (nothing said rather than a guess)."""
+    shipped). An exercise whose programme or name is not found is left out (nothing said
+    rather than a guess)."""
     from feedback.programme import find, load_programme, programme_from_text
 
     found: dict = {}
