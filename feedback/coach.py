@@ -221,7 +221,8 @@ class Coach:
     def pacing(self, ex: ExerciseSpec) -> str:
         """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
         mode, p, start, over, limits = self._pacing(ex)
-        length = f"{ex.repetitions} breaths" if ex.repetitions else f"{ex.duration_s:g} s"
+        length = (f"{ex.repetitions} breath{'s' if ex.repetitions != 1 else ''}"
+                  if ex.repetitions else f"{ex.duration_s:g} s")
         if ex.kind == "calibration":
             length = "until the breath is measured, at most " + (
                 length if ex.repetitions else f"{length} of measuring")

@@ -20,6 +20,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from feedback.analysis.analyzer import CAL_BREATHS
 from feedback.config import (
     CUE_SWITCHES,
     Bool,
@@ -88,6 +89,7 @@ EXERCISE_SCHEMA = {
 # and it has time for about three breaths at 6/min.
 CALIBRATION_CUES = ("check_belt",)
 CALIBRATION_MIN_S = 30.0
+CALIBRATION_MIN_BREATHS = CAL_BREATHS  # the analysis learns the normal breath on these
 # Keys whose default means "not given here: use the main config".
 _UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.0,
           "exhale_s": 0.0, "hold_out_s": -1.0, "start_ratio": -1.0, "progress_s": 0.0,
@@ -295,12 +297,22 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
                 "{label}.duration_s = {d}: een kalibratie moet ongeveer 3 ademhalingen "
                 "kunnen meten: minstens {m} seconden (ze stopt eerder zodra die gemeten zijn)",
                 label=label, d=f"{vals['duration_s']:g}", m=f"{CALIBRATION_MIN_S:g}")))
+        if (vals["kind"] == "calibration" and has_r
+                and vals["repetitions"] < CALIBRATION_MIN_BREATHS):
+            problems.append(Problem(path, lines.get((label, "repetitions")) or at, say(
+                "{label}.repetitions = {n}: a calibration measures the normal breath on "
+                "{m} breaths: at least {m} (it ends sooner once they are measured)",
+                "{label}.repetitions = {n}: een kalibratie meet de gewone ademhaling op "
+                "{m} ademhalingen: minstens {m} (ze stopt eerder zodra die gemeten zijn)",
+                label=label, n=vals["repetitions"], m=CALIBRATION_MIN_BREATHS)))
         if found:
             continue
         got = {k: (None if k in _UNSET and vals[k] == _UNSET[k] else vals[k])
                for k in EXERCISE_SCHEMA}
         if got["kind"] == "calibration":  # it learns the normal breath: nothing to judge
-            got["hold_warnings"] = table.get("hold_warnings", False)
+            # (unless asked: hold_warnings = true, or breathe_on among its cues)
+            got["hold_warnings"] = table.get("hold_warnings",
+                                             "breathe_on" in (got["cues"] or ()))
             if "cues" not in table:  # (a hold warning asked for comes with its cue)
                 got["cues"] = CALIBRATION_CUES + (("breathe_on",) if got["hold_warnings"]
                                                   else ())

@@ -51,6 +51,9 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1).replace("60", "10") + 'kind = "calibration"\n',
      ":8: exercise[1].duration_s = 10: a calibration must have time to measure about 3 "
      "breaths: at least 30 seconds"),
+    (GOOD_HEAD + EX.format(n=1).replace("duration_s = 60", "repetitions = 1")
+     + 'kind = "calibration"\n', ":8: exercise[1].repetitions = 1: a calibration measures "
+     "the normal breath on 3 breaths: at least 3"),
     (GOOD_HEAD + EX.format(n=1) + 'hint_nl = """Adem\nrustig"""\n',  # (said: too long)
      "exercise[1].hint_nl = 'Adem\\nrustig': must be one line of at most 120 characters"),
     (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "A\\u0000"'),
@@ -121,6 +124,9 @@ def test_a_calibration_gives_no_cues_but_the_belt_check_and_no_hold_warning_unle
     assert ex.cue_on("slower") and ex.hold_warnings and not ex.cue_on("breathe_on")
     (ex,) = load_programme(write(tmp_path, GOOD_HEAD + cal + "hold_warnings = true\n")).exercises
     assert ex.cue_on("breathe_on") and ex.cue_on("check_belt") and not ex.cue_on("slower")
+    listed = cal + 'cues = ["check_belt", "breathe_on"]\n'  # (asked for by its cue alone)
+    (ex,) = load_programme(write(tmp_path, GOOD_HEAD + listed)).exercises
+    assert ex.hold_warnings and ex.cue_on("breathe_on")
     (ex,) = load_programme(write(tmp_path, GOOD_HEAD + EX.format(n=1))).exercises
     assert ex.cues is None and ex.cue_on("longer_exhale") and ex.hold_warnings  # the others
 
