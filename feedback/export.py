@@ -379,6 +379,7 @@ class Holdings:
     open_newest: int | None = None  # the newest session's id, if it has no end nor mark
     damaged: bool = False  # records.sqlite is damaged: no export can mark its sessions
     kept: list[str] = field(default_factory=list)  # kept damaged databases not exported
+    codes: set[str] | None = None  # the sessions' patient codes (None: not known)
 
     def describe(self) -> str:
         if self.sessions is None:
@@ -456,7 +457,8 @@ def _counts(conn: sqlite3.Connection) -> Holdings:
         "SELECT count(*), count(exported_at), (SELECT id FROM sessions WHERE id = "
         "(SELECT max(id) FROM sessions) AND exported_at IS NULL AND ended_at IS NULL "
         "AND end_reason IS NULL) FROM sessions").fetchone()
-    return Holdings(n, n - marked, open_newest)
+    codes = {c for (c,) in conn.execute("SELECT DISTINCT patient_code FROM sessions")}
+    return Holdings(n, n - marked, open_newest, codes=codes)
 
 
 def wipe(data_dir: Path, damaged: list | None = None, *, force: bool = False,
@@ -574,7 +576,8 @@ def cmd_wipe(args) -> int:
     lost = sum(unexported)
     print(f"erased {n_sessions(n)} from {data_dir}"
           + (f" ({lost} of them not exported)" if lost else ""))
-    if settings.patient.code:  # the next patient's sessions would be recorded under it
+    code = settings.patient.code
+    if code and (not held.codes or code in held.codes):  # (else: the next one's already)
         print(f"patient.code is still {settings.patient.code!r}: set the next patient's "
               f"code in {settings.source}")
     return 0

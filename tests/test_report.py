@@ -601,6 +601,11 @@ def test_wipe_reminds_that_the_patient_code_is_still_configured(tmp_path, capsys
     cfg.write_text(f'[records]\ndata_dir = "{data}"\n')  # no code set: nothing to remind
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
     assert capsys.readouterr().out == f"erased 0 sessions from {data}\n"
+    # the stick's export put in the next patient's code: the sessions erased were not his
+    cfg.write_text(f'[patient]\ncode = "CD34"\n[records]\ndata_dir = "{data}"\n')
+    _ended_sessions(data, 2)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 2 sessions from {data} (2 of them not exported)\n"
 
 
 def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, capsys):
