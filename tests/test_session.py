@@ -851,22 +851,28 @@ def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config
 
 
 def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
-    from device.controls import Controls
+    from gpiozero.exc import GPIOPinInUse
+    from gpiozero.pins.mock import MockFactory
+
     from device.parts import open_parts
     from feedback.errors import HardwareError
     from feedback.run import PartProblem
     from feedback.screen import Screen
 
-    def busy(*a, **k):  # as gpiozero says when another process holds the pin
-        raise RuntimeError("GPIO17 is busy")
+    reserve = MockFactory.reserve_pins
+
+    def held_elsewhere(self, requester, *names):  # another process holds the button's pin
+        if 17 in names:
+            raise GPIOPinInUse("pin 17 is already in use by another process")
+        return reserve(self, requester, *names)
 
     settings, _ = load_all(config)
-    monkeypatch.setattr(Controls, "from_settings", busy)
-    with pytest.raises(HardwareError) as err:
+    monkeypatch.setattr(MockFactory, "reserve_pins", held_elsewhere)
+    with pytest.raises(HardwareError) as err:  # the real Controls, through gpiozero
         open_parts(settings, "calm", VirtualClock())
-    assert err.value.part == "controls" and "GPIO17 is busy" in str(err.value)
+    assert err.value.part == "controls" and "pin 17 is already in use" in str(err.value)
     view = PartProblem(err.value, "nl").view
-    assert view.fault == "unit" and "GPIO17 is busy" in view.notice
+    assert view.fault == "unit" and "pin 17 is already in use" in view.notice
     screen = Screen((800, 480))
     screen.draw(view)
     assert "Storing in het apparaat" in [t for t, _r in screen.texts]
