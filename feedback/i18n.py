@@ -143,8 +143,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.cues": "cues",
         "summary.in_sync": "in sync",
         "summary.total": "{minutes} of {target} {target_unit} practised today",
-        "summary.total_met": "{minutes} {minutes_unit} practised today: {target}-minute goal "
-                             "reached",
+        "summary.total_met": "{minutes} {minutes_unit} practised today: goal of {target} "
+                             "{target_unit} reached",
         "unit.minute": "minute",
         "unit.minutes": "minutes",
         "sensor.title": "Check the belt",

@@ -160,8 +160,8 @@ def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, 
     ("nl", 1.2, 1.0, "Vandaag 1,2 minuten geoefend: doel van 1 minuut gehaald"),
     ("nl", 2.9, 5.0, "Vandaag 2,9 van de 5 minuten geoefend"),
     ("en", 0.5, 1.0, "0.5 of 1 minute practised today"),
-    ("en", 1.0, 1.0, "1 minute practised today: 1-minute goal reached"),
-    ("en", 7.5, 7.5, "7.5 minutes practised today: 7.5-minute goal reached")])
+    ("en", 1.0, 1.0, "1 minute practised today: goal of 1 minute reached"),
+    ("en", 7.5, 7.5, "7.5 minutes practised today: goal of 7.5 minutes reached")])
 def test_the_summary_s_minutes_today_say_one_minute_in_the_singular(lang, done, target,
                                                                     expected):
     """A therapist's daily_minutes = 1 read "doel van 1 minuten gehaald"."""
