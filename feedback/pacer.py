@@ -160,8 +160,12 @@ class Pacer:
         """Go on where ``old``, this exercise's adaptive pacer before a pause, a
         recalibration or a belt that measures again, had got to: its rhythm, the patient's
         start it steps back toward, the breaths missed so far and the share in rhythm.
-        (Without the start, the next step back failed and ended the session.)"""
+        (Without the start, the next step back failed and ended the session.) Its first
+        cycle is that rhythm too, not the set one: a patient going on at their rhythm
+        was judged too slow against it, and stepped back."""
         self.set_pattern(old._adapt_pattern)
+        self._cycles = deque([_Cycle(self.t0, old._adapt_pattern)])
+        self._next = None
         self._adapt_start = old._adapt_start
         self._misses = old._misses
         self.following = old.following

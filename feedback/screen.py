@@ -424,7 +424,7 @@ class Screen:
             self._title(v, left)
             self.paragraph(phase, self.box(0.03, 0.665, 0.37, 0.805),
                            PHASE.get(v.pacer_phase, FG), max_px=self.box(0, 0, 1, 0.11).h,
-                           align="center", least=self._readable_px(), max_lines=2,
+                           align="center", least=self.readable_px, max_lines=2,
                            middle=True)
             boxes = [self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80)
                      for i in range(len(stats))]

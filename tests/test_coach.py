@@ -304,6 +304,8 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
     """After a resume (or a belt plugged back in) the pacer is made anew; it had lost the
     patient's start, and two breaths not followed then ended the session with an
     AttributeError."""
+    from feedback.pacer import Pattern
+
     s = defaults()
     s.pacer["mode"] = "adaptive"
     coach = started(Coach(s, clinic, 0.0))
@@ -326,6 +328,11 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
     coach.tick(t, calm(t))
     before = coach.pacer._adapt_pattern
     assert coach.pacer._adapt_start == start and before is not None
+    # the ring goes on at the rhythm reached at once (it ran one set breath first, and a
+    # patient going on at theirs was judged too slow against it)
+    set_rhythm = Pattern(s.pacer.inhale_s, s.pacer.hold_in_s, s.pacer.exhale_s,
+                         s.pacer.hold_out_s)
+    assert before != set_rhythm and coach.pacer.current(t + 0.1) == before
     for _ in range(2):  # two quick breaths, not followed: a step back
         coach.feed(Breath(at=t + 2.0, start=t, peak=t + 1.0, end=t + 2.0, inhale_s=1.0,
                           exhale_s=1.0, depth=1.0, rate_bpm=30.0))
