@@ -86,7 +86,7 @@ EXERCISE_SCHEMA = {
 }
 # A calibration learns the patient's normal breath: unless it says otherwise it gives no
 # cue but the belt check (the others judge against that normal) and no hold warning,
-# and it has time for about three breaths at 6/min.
+# and it runs at least as long as three breaths at 6/min, or three breaths.
 CALIBRATION_CUES = ("check_belt",)
 CALIBRATION_MIN_S = 30.0
 CALIBRATION_MIN_BREATHS = CAL_BREATHS  # the analysis learns the normal breath on these
@@ -289,27 +289,18 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
                                         "{label}.id = {id}: komt twee keer voor", label=label,
                                         id=repr(vals["id"]))))
         ids.add(vals["id"])
-        if (vals["kind"] == "calibration" and has_d
-                and vals["duration_s"] < CALIBRATION_MIN_S):
-            problems.append(Problem(path, lines.get((label, "duration_s")) or at, say(
-                "{label}.duration_s = {d}: a calibration must have time to measure about 3 "
-                "breaths: at least {m} seconds (it ends sooner once they are measured)",
-                "{label}.duration_s = {d}: een kalibratie moet ongeveer 3 ademhalingen "
-                "kunnen meten: minstens {m} seconden (ze stopt eerder zodra die gemeten zijn)",
-                label=label, d=f"{vals['duration_s']:g}", m=f"{CALIBRATION_MIN_S:g}")))
-        if (vals["kind"] == "calibration" and has_r
-                and vals["repetitions"] < CALIBRATION_MIN_BREATHS):
-            problems.append(Problem(path, lines.get((label, "repetitions")) or at, say(
-                "{label}.repetitions = {n}: a calibration measures the normal breath on "
-                "{m} breaths: at least {m} (it ends sooner once they are measured)",
-                "{label}.repetitions = {n}: een kalibratie meet de gewone ademhaling op "
-                "{m} ademhalingen: minstens {m} (ze stopt eerder zodra die gemeten zijn)",
-                label=label, n=vals["repetitions"], m=CALIBRATION_MIN_BREATHS)))
         if found:
             continue
         got = {k: (None if k in _UNSET and vals[k] == _UNSET[k] else vals[k])
                for k in EXERCISE_SCHEMA}
         if got["kind"] == "calibration":  # it learns the normal breath: nothing to judge
+            # A shorter cap than the breaths it measures on ended it before the breath was
+            # measured; it runs at least that long (and ends sooner once it is measured).
+            # Raised, not refused: programmes written before must keep the unit running.
+            if got["duration_s"] is not None:
+                got["duration_s"] = max(got["duration_s"], CALIBRATION_MIN_S)
+            if got["repetitions"] is not None:
+                got["repetitions"] = max(got["repetitions"], CALIBRATION_MIN_BREATHS)
             # (unless asked: hold_warnings = true, or breathe_on among its cues)
             got["hold_warnings"] = table.get("hold_warnings",
                                              "breathe_on" in (got["cues"] or ()))
