@@ -321,7 +321,8 @@ class Screen:
         if done:
             today = f"{done_min} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"
         else:
-            today = (f"{done_min} {self._t(v, 'idle.of')} {minutes(v.today_target, v.lang)} "
+            today = (f"{done_min} {self._t(v, 'idle.of')} "
+                     f"{minutes(v.today_target, v.lang, up=True)} "
                      f"{self._t(v, 'unit.min')}")
         self.text(f"{self._t(v, 'idle.today')}: {today}", self.box(0.05, 0.60, 0.95, 0.72),
                   GREEN if done else FG, "center")
@@ -582,7 +583,8 @@ class Screen:
                 else:
                     self.text(r[c], box, FG, align, max_px=num_px)
         done = v.today_min >= v.today_target
-        done_min, target = minutes(v.today_min, v.lang), minutes(v.today_target, v.lang)
+        done_min = minutes(v.today_min, v.lang)
+        target = minutes(v.today_target, v.lang, up=not done)  # (met: as the minutes are)
         self.text(self._t(v, "summary.total_met" if done else "summary.total",
                           minutes=done_min, minutes_unit=i18n.minutes_word(done_min, v.lang),
                           target=target, target_unit=i18n.minutes_word(target, v.lang)),

@@ -159,6 +159,8 @@ def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, 
     ("nl", 1.0, 1.0, "Vandaag 1 minuut geoefend: doel van 1 minuut gehaald"),
     ("nl", 1.2, 1.0, "Vandaag 1,2 minuten geoefend: doel van 1 minuut gehaald"),
     ("nl", 2.9, 5.0, "Vandaag 2,9 van de 5 minuten geoefend"),
+    ("nl", 1.04, 1.05, "Vandaag 1 van de 1,1 minuten geoefend"),  # (not "1 van de 1")
+    ("nl", 1.05, 1.05, "Vandaag 1 minuut geoefend: doel van 1 minuut gehaald"),
     ("en", 0.5, 1.0, "0.5 of 1 minute practised today"),
     ("en", 1.0, 1.0, "1 minute practised today: goal of 1 minute reached"),
     ("en", 7.5, 7.5, "7.5 minutes practised today: goal of 7.5 minutes reached")])
