@@ -367,6 +367,16 @@ class Screen:
             if self._fit([left], under.w, under.h, size) >= self.readable_px and (
                     self._whole(v.exercise, top, size) or not whole):
                 name_box, left_box = top, under
+        if (left and v.exercise and left_box.top == line.top
+                and not self._whole(v.exercise, name_box, size)):
+            # Still cut beside it: what is left gives up its size, down to readable_px,
+            # if that lets the name be whole ("Ontspanningsademhalingsoefe..." beside a
+            # 20 px "nog 5 ademhalingen" at 480x320, where both fit at 16 px).
+            small = self.font(self.readable_px).size(left)[0]
+            roomier = pygame.Rect(line.left, line.top, line.w - small - gap, line.h)
+            if small < left_box.w and self._whole(v.exercise, roomier, size):
+                name_box = roomier
+                left_box = pygame.Rect(line.right - small, line.top, small, line.h)
         self.paragraph(v.exercise, name_box, FG, max_px=size, least=self.readable_px,
                        max_lines=2, middle=True)
         self.text(left, left_box, DIM, "right", max_px=size)

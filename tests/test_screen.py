@@ -553,6 +553,24 @@ def test_the_pacer_s_word_under_its_disc_stays_readable(phase, lang, size):
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_long_word_is_not_cut_where_what_is_left_can_give_up_room(size):
+    """"Ontspanningsademhalingsoefeningen" beside "nog 5 ademhalingen": at 480x320 the name
+    was cut with '...' though both fit at the least size."""
+    import dataclasses
+
+    name = "Ontspanningsademhalingsoefening"
+    view = dataclasses.replace(example_view("exercise", "nl"), exercise=name, reps_left=5,
+                               left_s=None)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    title, _hints, left = _header_and_hint(screen, size, name, view.hint or "")
+    assert [t for t, _r in title] == [name]
+    assert [t for t, _r in left] == ["nog 5 ademhalingen"]
+    assert all(r.h >= min(size) / 20 for _t, r in title + left)
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_a_name_or_hint_too_long_for_two_lines_is_cut_not_shrunk(lang, size):
     """Wider than two lines (or the banner's lines) hold at the least size: the text is
