@@ -315,8 +315,10 @@ class Screen:
     def _draw_idle(self, v: View) -> None:
         self.text(self._t(v, "app"), self.box(0.05, 0.05, 0.95, 0.17), DIM, "center")
         self.text(self._t(v, "idle.title"), self.box(0.05, 0.20, 0.95, 0.38), FG, "center")
-        self.text(f"{self._t(v, 'idle.programme')}: {v.programme}",
-                  self.box(0.05, 0.42, 0.95, 0.56), SKY, "center")
+        box = self.box(0.05, 0.40, 0.95, 0.58)  # (a long name: two lines, not 7 px)
+        self.paragraph(f"{self._t(v, 'idle.programme')}: {v.programme}", box, SKY,
+                       max_px=self.box(0, 0, 1, 0.14).h, align="center",
+                       least=self.readable_px, max_lines=2, middle=True)
         done, done_min = v.today_min >= v.today_target, minutes(v.today_min, v.lang)
         if done:
             today = f"{done_min} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"

@@ -553,6 +553,24 @@ def test_the_pacer_s_word_under_its_disc_stays_readable(phase, lang, size):
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_start_screen_s_programme_name_stays_readable(lang, size):
+    """A 60-character programme name was one line 13 px high at 480x320 (7 px without
+    spaces): it goes on two lines, whole, at a 20th of the short side or more."""
+    from feedback.view import View
+
+    name = "Thuisprogramma voor de lage rug: buikademhaling en bewegen!"[:60]
+    screen = Screen(size)
+    screen.draw(View(screen="idle", lang=lang, programme=name, today_min=1.0,
+                     today_target=5.0))
+    assert_texts_fit(screen, size)
+    said = f"{i18n.text('idle.programme', lang)}: {name}"
+    lines = [(t, r) for t, r in screen.texts if t in said and len(t) > 3]
+    assert " ".join(t for t, _r in lines) == said, lines
+    assert 1 <= len(lines) <= 2 and all(r.h >= min(size) / 20 for _t, r in lines), lines
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_long_word_is_not_cut_where_what_is_left_can_give_up_room(size):
     """"Ontspanningsademhalingsoefeningen" beside "nog 5 ademhalingen": at 480x320 the name
     was cut with '...' though both fit at the least size."""
