@@ -153,6 +153,27 @@ def _code_change(old: str | None, new: str) -> str | None:
     return f"patient.code {before} -> {new or '(none)'}"
 
 
+def _others_held(data_dir: Path, code: str) -> str | None:
+    """The note for records of other patients than ``code`` still on the unit after a
+    config for ``code`` was installed (a wipe forgotten: they would go home with the next
+    patient and into their report), or None. Best effort: unreadable records say nothing."""
+    try:
+        conn = sqlite3.connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT patient_code, count(*) FROM sessions "
+                                "WHERE patient_code != ? GROUP BY patient_code "
+                                "ORDER BY patient_code", (code,)).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if not rows:
+        return None
+    held = ", ".join(f"{n_sessions(n)} of {c or '(no code)'}" for c, n in rows)
+    return (f"the unit still holds {held} (copied to this stick): erase them with "
+            f"ademcoach wipe before the unit goes to {code or 'the next patient'}")
+
+
 def _put_back(previous: dict[Path, tuple | None],
               renamed: tuple[Path, Path] | None = None) -> None:
     """The config and its .bak as they were before the stick's was installed: content,
@@ -209,6 +230,7 @@ def cmd_export(args) -> int:
     stick_config = dest / "ademcoach.toml"
     previous = None  # the config files replaced, put back if the export fails
     installed = False  # the stick's config is in force (installed, or the same already)
+    changed_to = None  # the patient code it brought, when it changed the code
     if stick_config.exists() and not stick_config.is_file():
         notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
         status = 2
@@ -241,6 +263,7 @@ def cmd_export(args) -> int:
                        _code_in(previous[target][0]) if previous else new.patient.code)
                 if change := _code_change(old, new.patient.code):
                     notes.append(change)
+                    changed_to = new.patient.code
                 if settings is None:  # (else the records are where the old config said)
                     settings = new
     if settings is None:  # the records' directory is unknown: export nothing
@@ -248,6 +271,8 @@ def cmd_export(args) -> int:
             print(note, file=sys.stderr)
         raise broken
     data_dir = records_dir(args, settings)
+    if changed_to is not None and (held := _others_held(data_dir, changed_to)):
+        notes.append(held)
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
@@ -267,7 +292,8 @@ def cmd_export(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, before)
     _mark_exported(data_dir, copied, kept)  # (the export is on the stick: it stands)
-    exportnote.write(data_dir, "refused" if status else "ok", len(sessions))
+    exportnote.write(data_dir, "refused" if status else "installed" if installed else "ok",
+                     len(sessions))
     for note in notes:
         print(note, file=sys.stderr if status else sys.stdout)
     return status

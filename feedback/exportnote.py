@@ -2,8 +2,9 @@
 
 ``ademcoach export`` runs in its own process (started by udev when a stick goes in), so it
 leaves a short note in the data directory, and the running unit shows it as a notice:
-how many sessions went onto the stick, or that a config on the stick was refused, or that
-the export failed. The note is written atomically; a note that cannot be read is ignored.
+how many sessions went onto the stick, and that a config on the stick was installed or
+refused, or that the export failed. The note is written atomically; a note that cannot be
+read is ignored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 NAME = "last-export.json"
-STATUSES = ("ok", "refused", "failed")
+STATUSES = ("ok", "installed", "refused", "failed")
 
 
 def write(data_dir: Path, status: str, sessions: int = 0) -> bool:

@@ -16,6 +16,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.met": "doel gehaald",
         "export.ok": "USB-stick: {sessions} sessies gekopieerd",
         "export.ok.one": "USB-stick: 1 sessie gekopieerd",
+        "export.installed": "USB-stick: {sessions} sessies gekopieerd, nieuwe instellingen "
+                            "overgenomen",
+        "export.installed.one": "USB-stick: 1 sessie gekopieerd, nieuwe instellingen "
+                                "overgenomen",
         "export.refused": "USB-stick: {sessions} sessies gekopieerd, instellingen niet overgenomen",
         "export.refused.one": "USB-stick: 1 sessie gekopieerd, instellingen niet overgenomen",
         "export.failed": "USB-stick: niets gekopieerd, probeer opnieuw",
@@ -113,6 +117,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.met": "goal reached",
         "export.ok": "USB stick: {sessions} sessions copied",
         "export.ok.one": "USB stick: 1 session copied",
+        "export.installed": "USB stick: {sessions} sessions copied, new settings installed",
+        "export.installed.one": "USB stick: 1 session copied, new settings installed",
         "export.refused": "USB stick: {sessions} sessions copied, settings not installed",
         "export.refused.one": "USB stick: 1 session copied, settings not installed",
         "export.failed": "USB stick: nothing copied, try again",

@@ -375,6 +375,12 @@ def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
     assert "patient.code AB12 -> CD34" in out
     (exp,) = [p for p in stick.iterdir() if p.is_dir()]
     assert "patient.code AB12 -> CD34" in (exp / "export.txt").read_text().splitlines()
+    # AB12's sessions are still on the unit: without a wipe they go home with CD34
+    held = ("the unit still holds 3 sessions of AB12 (copied to this stick): erase them "
+            "with ademcoach wipe before the unit goes to CD34")
+    assert held in out and held in (exp / "export.txt").read_text().splitlines()
+    note = json.loads((data / "last-export.json").read_text())
+    assert (note["status"], note["sessions"]) == ("installed", 3)  # the screen says so
     # no code at all, from a unit config that does not load (its code read as written)
     cfg.write_text(f'[patient]\ncode = "EF56"\nlanguage = "xx"\n[records]\n'
                    f'data_dir = "{data}"\n')
