@@ -668,6 +668,13 @@ class Coach:
         self.today_min = 0.0
         self._yesterdays = bool(self.stats)
 
+    def new_patient(self, today_min: float) -> None:
+        """Another patient code (a stick's config, or the therapist's): today's practice
+        is theirs, ``today_min`` from the records; this run's sessions so far were the
+        patient before's (the new one's start screen showed those minutes as theirs)."""
+        self.today_min = today_min
+        self._yesterdays = bool(self.stats)
+
     def _belt_notice(self) -> str:
         """Which belt to check and why, and which one goes on measuring."""
         (kind, belt), *_ = self.rules.partial

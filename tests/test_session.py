@@ -489,6 +489,33 @@ def test_start_screen_counts_todays_practice_from_the_records(config):
         assert s.coach.today_min == pytest.approx(practised, abs=0.02)
 
 
+def test_another_patient_code_starts_from_that_patient_s_practice_today(config):
+    """A unit left on while a stick's config set the next patient's code: the new
+    patient's start screen showed the last one's minutes (7 of 10) and, after a first
+    session, the target as met."""
+    import re
+
+    from feedback.run import practised_today
+
+    settings, programme = load_all(config)
+    text = config.read_text()
+    assert 'code = ""' in text
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=90, status=False) as s:
+        s.run()
+        assert s.coach.practised_min() > 0.5
+        assert s.records.flush()  # (what the records hold is what the new code reads)
+        for code in ("CD34", ""):  # the next patient, and back
+            config.write_text(re.sub(r'code = ".*"', f'code = "{code}"', text, count=1))
+            s.watcher.request()  # (as SIGHUP does; the file's time may not have moved)
+            s.tick_house(s.now())
+            assert s.settings.patient.code == code
+            expected = practised_today(s.records, code)
+            assert (expected == 0.0) == (code == "CD34")
+            assert s.coach.practised_min() == pytest.approx(expected, abs=1e-9)
+            assert s.coach.view(s.now()).today_min == pytest.approx(expected, abs=1e-9)
+
+
 # What this machine says for the missing sensor: off a Pi, that it is no Pi.
 NO_SENSOR = ("sensor: this computer is not a Raspberry Pi" if not_a_pi() is not None
              else "No ADS1115 at 0x48 on I2C bus 1")
