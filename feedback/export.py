@@ -326,6 +326,12 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
+            elif open_ := [s for s in sessions if s.id not in copied]:
+                s = open_[-1]  # (only the newest can be open: complete_sessions)
+                notes.append(
+                    f"session {s.id} ({s.start_local:%Y-%m-%d %H:%M}) has no end (a power "
+                    "cut, or being recorded now): copied, but not marked as exported, as "
+                    "more of it may come; a wipe then needs --force")
         kept = damaged_files(data_dir)
         for f in kept:
             copy_db(f, tmp / f.name)
@@ -443,9 +449,10 @@ class Holdings:
                         "exported: export it first (ademcoach export DIR), then give "
                         "--force to erase it")
         elif self.open_newest is not None:
-            said.append(f"the newest session ({self.open_newest}) has no end (cut short, "
-                        "or being recorded now), so no export marks it as exported: export "
-                        "it first (ademcoach export DIR), then give --force to erase it")
+            said.append(f"the newest session ({self.open_newest}) has no end (cut short by "
+                        "a power cut, or being recorded now), so no export marks it as "
+                        "exported: if an export has copied it (its export.txt says so), "
+                        "give --force to erase it; if not, export first")
         return f"{data_dir}: {'; '.join(said)}" if said else None
 
 

@@ -621,12 +621,17 @@ def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, c
     stick = tmp_path / "stick"
     stick.mkdir()
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
-    capsys.readouterr()
+    said = ("session 3 (2025-10-11 13:00) has no end (a power cut, or being recorded now): "
+            "copied, but not marked as exported, as more of it may come; a wipe then needs "
+            "--force")
+    assert said in capsys.readouterr().out.splitlines()
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert said in (exp / "export.txt").read_text().splitlines()
     assert main(["wipe", "--yes", "--config", str(cfg)]) == 2
     assert capsys.readouterr().err == (
-        f"ademcoach wipe: {data}: the newest session (3) has no end (cut short, or being "
-        "recorded now), so no export marks it as exported: export it first (ademcoach export "
-        "DIR), then give --force to erase it\n")
+        f"ademcoach wipe: {data}: the newest session (3) has no end (cut short by a power "
+        "cut, or being recorded now), so no export marks it as exported: if an export has "
+        "copied it (its export.txt says so), give --force to erase it; if not, export first\n")
     assert _n_sessions(data) == 3
     assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
     assert capsys.readouterr().out == f"erased 3 sessions from {data} (1 of them not exported)\n"
