@@ -292,8 +292,9 @@ def cmd_export(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, before)
     _mark_exported(data_dir, copied, kept)  # (the export is on the stick: it stands)
-    exportnote.write(data_dir, "refused" if status else "installed" if installed else "ok",
-                     len(sessions))
+    # ("installed" only for settings that changed: the unit's own config again is "ok")
+    exportnote.write(data_dir, "refused" if status else
+                     "installed" if installed and previous is not None else "ok", len(sessions))
     for note in notes:
         print(note, file=sys.stderr if status else sys.stdout)
     return status

@@ -356,10 +356,13 @@ def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path, capsy
     (exp,) = [p for p in stick.iterdir() if p.is_dir()]
     assert renamed in (exp / "export.txt").read_text().splitlines()
     assert "patient.code" not in (exp / "export.txt").read_text()  # (the same code)
-    # the same file sent again changes nothing (the backup stays the old one)
+    assert json.loads((data / "last-export.json").read_text())["status"] == "installed"
+    # the same file sent again changes nothing (the backup stays the old one), and the
+    # screen does not say new settings were taken over
     done.rename(stick / "ademcoach.toml")
     assert main(["export", str(stick), "--config", str(cfg)]) == 0
     assert (tmp_path / "unit.toml.bak").read_text() == old
+    assert json.loads((data / "last-export.json").read_text())["status"] == "ok"
     assert sorted(p.name for p in stick.iterdir() if p.is_file()) == [done.name]
 
 
@@ -405,7 +408,7 @@ def test_a_stick_config_that_cannot_be_renamed_is_still_installed_and_said(
     (exp,) = [p for p in stick.iterdir() if p.name.startswith("ademcoach-export-")]
     assert said in (exp / "export.txt").read_text().splitlines()
     assert (stick / "ademcoach.toml").read_text() == new
-    assert json.loads((data / "last-export.json").read_text())["status"] == "ok"
+    assert json.loads((data / "last-export.json").read_text())["status"] == "installed"
 
 
 def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
