@@ -338,9 +338,6 @@ class Session:
             if result is not None:
                 self.coach.on_reload(result, t)
                 if getattr(result, "settings", None) is not None:  # Reloaded, not Rejected
-                    code = result.settings.patient.code
-                    if code != self.settings.patient.code:
-                        self.coach.new_patient(self._practised_today(code))
                     self.settings = result.settings
                     if self.sound is not None:
                         self.sound.apply(result.settings.sound)
@@ -426,14 +423,6 @@ class Session:
         elif self._unit_notice:
             self.coach.show_notice(None, t, "unit")
             self._unit_notice = False
-
-    def _practised_today(self, code: str) -> float:
-        """Minutes ``code`` practised today, from the records (0 without them)."""
-        from feedback.run import practised_today
-
-        if self.records is None:
-            return 0.0
-        return practised_today(self.records, code, self.today())
 
     def _show_export(self, t: float) -> None:
         """A USB export just done (by its own process) is shown as a notice."""

@@ -103,12 +103,17 @@ NOTICE_MESSAGE = 80  # characters of a rejected config's message the notice line
 class Coach:
     """Programme, pacer and cues for one session (see the module docstring)."""
 
-    def __init__(self, settings, programme: Programme, t0: float, today_min: float = 0.0,
-                 autostart: bool = False):
+    def __init__(self, settings, programme: Programme, t0: float,
+                 today_min: float | dict[str, float] = 0.0, autostart: bool = False):
         self.settings = settings
         self.programme = programme
         self.t0 = t0
-        self.today_min = today_min
+        # Minutes practised today before this session, by patient code (from the records,
+        # ``today_min``: a number is the configured code's): a new code from a reload
+        # shows its own, with no read of the card in the loop.
+        self.today_by_code = (dict(today_min) if isinstance(today_min, dict)
+                              else {settings.patient.code: today_min})
+        self.session_code = settings.patient.code  # the code this session's stats are for
         self._yesterdays = False  # this session began before midnight: it counts for then
         self.mode = "idle"
         self.index = 0
@@ -396,7 +401,11 @@ class Coach:
         if name == "start_pause":
             if self.mode == "idle":
                 self.index = 0
-                self.today_min = self.practised_min()  # the session before counts on
+                if self.stats and not self._yesterdays:  # the session before counts on
+                    code = self.session_code
+                    self.today_by_code[code] = (self.today_by_code.get(code, 0.0)
+                                                + self._practice_s() / 60.0)
+                self.session_code = self.settings.patient.code
                 self._yesterdays = False
                 self.stats = []
                 return self._start_exercise(t)
@@ -643,12 +652,25 @@ class Coach:
                            warning=self.warning, fault=fault,
                            brightness=self.settings.ring.brightness)
 
+    @property
+    def today_min(self) -> float:
+        """Minutes practised today before this session, by the patient shown."""
+        return self.today_by_code.get(self._shown_code(), 0.0)
+
+    def _shown_code(self) -> str:
+        """Whose day the screen shows: the session's patient while it runs and on its
+        summary (a code changed meanwhile is the next patient's), else the code set now."""
+        if self.mode in ("exercise", "paused", "summary") and self.stats:
+            return self.session_code
+        return self.settings.patient.code
+
     def practised_min(self) -> float:
-        """Minutes practised today, toward the home target: before this run (from the
-        records), in earlier sessions of this run and in the exercises of this session
-        done so far (not a session that began before midnight). Calibration is not practice
-        and does not count."""
-        return self.today_min + (0.0 if self._yesterdays else self._practice_s() / 60.0)
+        """Minutes practised today, toward the home target, by the patient shown: before
+        this run (from the records), in earlier sessions of this run and in the exercises
+        of this session done so far (not a session that began before midnight, nor
+        another patient's). Calibration is not practice and does not count."""
+        mine = self._shown_code() == self.session_code and not self._yesterdays
+        return self.today_min + (self._practice_s() / 60.0 if mine else 0.0)
 
     def _practice_s(self, t: float | None = None) -> float:
         """Seconds of practice in this session's exercises (calibration left out); with
@@ -665,14 +687,7 @@ class Coach:
         midnight counts, all of it, for the day it began, as in the records and the report
         (the screen counted what followed midnight for the new day, the report did not:
         the patient was told the target was met, the therapist read it was not)."""
-        self.today_min = 0.0
-        self._yesterdays = bool(self.stats)
-
-    def new_patient(self, today_min: float) -> None:
-        """Another patient code (a stick's config, or the therapist's): today's practice
-        is theirs, ``today_min`` from the records; this run's sessions so far were the
-        patient before's (the new one's start screen showed those minutes as theirs)."""
-        self.today_min = today_min
+        self.today_by_code = {}
         self._yesterdays = bool(self.stats)
 
     def _belt_notice(self) -> str:

@@ -378,7 +378,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
         session_clock = SessionClock(clock, clock.now())
         records = Records.from_settings(settings, session_clock,
                                         subdir=SIMULATED if sim else "")
-        today = practised_today(records, settings.patient.code)
+        today = practised_by_code(records)
         analyzer = BreathAnalyzer(settings.sensor.belts,
                                   hold_after_s=settings.analysis.hold_after_s,
                                   polarity=settings.analysis.polarity,
@@ -439,8 +439,15 @@ def _display_changed(session, problem: str | None) -> None:
 
 
 def practised_today(records, patient: str, today=None) -> float:
-    """Minutes this patient practised today (``today``: the local date) so far, for the
-    start screen. Read once, before the loop starts; an unreadable record counts as none."""
+    """Minutes this patient practised today (``today``: the local date) so far."""
+    return practised_by_code(records, today).get(patient, 0.0)
+
+
+def practised_by_code(records, today=None) -> dict[str, float]:
+    """Minutes practised today (``today``: the local date) so far, by patient code, for
+    the start screen. Read once, before the loop starts (a code a reload sets later is
+    looked up here, not read from the card in the loop); an unreadable record counts as
+    none."""
     import datetime as dt
     import sqlite3
 
@@ -448,19 +455,23 @@ def practised_today(records, patient: str, today=None) -> float:
     from feedback.store import lenient_text
 
     if not records.db_path.exists():
-        return 0.0
+        return {}
     today = today or dt.date.today()
     try:
         conn = sqlite3.connect(f"file:{records.db_path}?mode=ro", uri=True)
         conn.text_factory = lenient_text  # (a damaged byte in a name read as 0 minutes)
         try:
-            sessions = load_sessions(conn, since=today, patient=patient)
+            sessions = load_sessions(conn, since=today)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         log.warning("could not read today's practice from the records: %s", exc)
-        return 0.0
-    return sum(s.minutes for s in sessions if s.day == today)
+        return {}
+    out: dict[str, float] = {}
+    for s in sessions:
+        if s.day == today:
+            out[s.patient] = out.get(s.patient, 0.0) + s.minutes
+    return out
 
 
 def print_summary(session, reason: str) -> None:

@@ -419,6 +419,33 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
     assert coach.view(start + 30.0).today_min == pytest.approx(0.5, abs=0.02)
 
 
+def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
+    """A code changed and changed back while a session ran (or an export that failed
+    put the old config back): the session's minutes were lost for its patient, whose
+    target then read as not met; its summary showed the next patient's day."""
+    import copy
+
+    coach = started(Coach(defaults(), clinic, 0.0, today_min={"": 1.0, "CD34": 2.0}))
+    drive(coach, 20.0, 80.0)
+    other = copy.deepcopy(coach.settings)
+    other.patient["code"] = "CD34"
+    coach.apply_settings(other)
+    drive(coach, 80.0, 140.0)  # (applied at a breath: the session runs on)
+    assert coach.settings.patient.code == "CD34" and coach.session_code == ""
+    while coach.mode != "summary":
+        coach.button("next", 140.0)
+    done = coach.view(140.0).today_min  # its summary: the first patient's day
+    assert done == pytest.approx(1.0 + coach._practice_s() / 60.0) and done > 1.0 + 1.9
+    coach.button("start_pause", 141.0)  # to the start screen: the code set now
+    assert coach.view(141.0).today_min == 2.0
+    back = copy.deepcopy(other)
+    back.patient["code"] = ""
+    coach.apply_settings(back)
+    assert coach.view(142.0).today_min == pytest.approx(done)
+    coach.button("start_pause", 143.0)  # its next session begins on all of it
+    assert coach.today_by_code[""] == pytest.approx(done) and coach.today_min == done
+
+
 def test_a_short_session_does_not_reach_the_target_on_calibration_minutes(clinic):
     """The home target is minutes of practice: a long calibration does not count."""
     settings = defaults()

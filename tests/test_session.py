@@ -492,10 +492,9 @@ def test_start_screen_counts_todays_practice_from_the_records(config):
 def test_another_patient_code_starts_from_that_patient_s_practice_today(config):
     """A unit left on while a stick's config set the next patient's code: the new
     patient's start screen showed the last one's minutes (7 of 10) and, after a first
-    session, the target as met."""
+    session, the target as met. Each code has its own day, known from the start (no
+    read of the card in the loop), and a session stays its patient's to its summary."""
     import re
-
-    from feedback.run import practised_today
 
     settings, programme = load_all(config)
     text = config.read_text()
@@ -503,17 +502,26 @@ def test_another_patient_code_starts_from_that_patient_s_practice_today(config):
     with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
                       duration=90, status=False) as s:
         s.run()
-        assert s.coach.practised_min() > 0.5
-        assert s.records.flush()  # (what the records hold is what the new code reads)
-        for code in ("CD34", ""):  # the next patient, and back
+        coach = s.coach
+        mine = coach.practised_min()
+        assert coach.mode == "summary" and mine > 0.5
+
+        def code_now(code):
             config.write_text(re.sub(r'code = ".*"', f'code = "{code}"', text, count=1))
             s.watcher.request()  # (as SIGHUP does; the file's time may not have moved)
             s.tick_house(s.now())
-            assert s.settings.patient.code == code
-            expected = practised_today(s.records, code)
-            assert (expected == 0.0) == (code == "CD34")
-            assert s.coach.practised_min() == pytest.approx(expected, abs=1e-9)
-            assert s.coach.view(s.now()).today_min == pytest.approx(expected, abs=1e-9)
+            assert s.settings.patient.code == coach.settings.patient.code == code  # (idle)
+
+        code_now("CD34")
+        assert coach.view(s.now()).today_min == pytest.approx(mine)  # its own summary
+        coach.button("start_pause", s.now())  # the summary is left: the start screen
+        assert coach.mode == "idle" and coach.view(s.now()).today_min == 0.0
+        code_now("")  # and back (an export that failed puts the old config back)
+        assert coach.view(s.now()).today_min == pytest.approx(mine)
+        code_now("CD34")
+        coach.button("start_pause", s.now())  # CD34's first session
+        assert coach.session_code == "CD34" and coach.view(s.now()).today_min == 0.0
+        assert coach.today_by_code[""] == pytest.approx(mine)  # the first patient's day
 
 
 # What this machine says for the missing sensor: off a Pi, that it is no Pi.
