@@ -156,7 +156,10 @@ def _code_change(old: str | None, new: str) -> str | None:
 def _others_held(data_dir: Path, code: str) -> str | None:
     """The note for records of other patients than ``code`` still on the unit after a
     config for ``code`` was installed (a wipe forgotten: they would go home with the next
-    patient and into their report), or None. Best effort: unreadable records say nothing."""
+    patient and into their report), or None; records that cannot be read here (a
+    read-only records folder) are said as not checked."""
+    if not (data_dir / DB_NAME).exists():
+        return None
     try:
         conn = sqlite3.connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True)
         try:
@@ -165,8 +168,10 @@ def _others_held(data_dir: Path, code: str) -> str | None:
                                 "ORDER BY patient_code", (code,)).fetchall()
         finally:
             conn.close()
-    except sqlite3.Error:
-        return None
+    except sqlite3.Error as exc:
+        return (f"could not check whether the unit still holds another patient's sessions "
+                f"({exc}): look with ademcoach report before the unit goes to "
+                f"{code or 'the next patient'}")
     if not rows:
         return None
     held = ", ".join(f"{n_sessions(n)} of {c or '(no code)'}" for c, n in rows)

@@ -366,6 +366,18 @@ def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path, capsy
     assert sorted(p.name for p in stick.iterdir() if p.is_file()) == [done.name]
 
 
+def test_records_that_cannot_be_read_are_said_as_not_checked_for_another_patient(tmp_path):
+    """A read-only records folder left the "still holds AB12's sessions" note out without
+    a word: the technician read nothing and took the unit to be empty."""
+    from feedback.export import _others_held
+
+    assert _others_held(tmp_path, "CD34") is None  # no records at all: nothing to say
+    (tmp_path / DB_NAME).write_bytes(b"not a database" * 100)
+    said = _others_held(tmp_path, "CD34")
+    assert said.startswith("could not check whether the unit still holds another patient's "
+                           "sessions (") and said.endswith("before the unit goes to CD34")
+
+
 def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
     data, cfg = unit
     cfg.write_text(f'[patient]\ncode = "AB12"\n[records]\ndata_dir = "{data}"\n')
