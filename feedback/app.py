@@ -306,9 +306,19 @@ class Session:
             name = "recalibrate"  # for a patient who cannot hold "next" down
         if name == "recalibrate":
             self.analyzer.recalibrate()
+        self._check_day()  # (a session started just after midnight is the new day's)
         before = self.coach.mode
         self.dispatch(self.coach.button(name, t))
         self._programme_done(before)
+
+    def _check_day(self) -> None:
+        """A unit left on over midnight: today's practice starts again (checked each
+        second, and before a button, so that a session started in the second after
+        midnight is not taken for the day before's)."""
+        day = self.today()
+        if day != self._day:
+            self._day = day
+            self.coach.new_day(self.now())
 
     def _programme_done(self, mode_before: str) -> None:
         """The programme reached its summary (its last exercise ended, or "next" skipped
@@ -346,10 +356,7 @@ class Session:
                     self.record_meta["patient"] = result.settings.patient.code
                     self.record_meta["programme"] = result.settings.programme.name
         self._sync_hold_after()
-        day = self.today()
-        if day != self._day:  # a unit left on over midnight
-            self._day = day
-            self.coach.new_day(self.now())
+        self._check_day()
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._check_buttons(t)

@@ -114,6 +114,7 @@ class Coach:
         self.today_by_code = (dict(today_min) if isinstance(today_min, dict)
                               else {settings.patient.code: today_min})
         self.session_code = settings.patient.code  # the code this session's stats are for
+        self.session_target = settings.patient.daily_minutes  # ... and its home target
         self._yesterdays = False  # this session began before midnight: it counts for then
         self.mode = "idle"
         self.index = 0
@@ -406,6 +407,7 @@ class Coach:
                     self.today_by_code[code] = (self.today_by_code.get(code, 0.0)
                                                 + self._practice_s() / 60.0)
                 self.session_code = self.settings.patient.code
+                self.session_target = self.settings.patient.daily_minutes
                 self._yesterdays = False
                 self.stats = []
                 return self._start_exercise(t)
@@ -657,12 +659,16 @@ class Coach:
         """Minutes practised today before this session, by the patient shown."""
         return self.today_by_code.get(self._shown_code(), 0.0)
 
+    def _session_shown(self) -> bool:
+        """A session runs or its summary shows: its patient's day and target are shown
+        (as in the report, which judges the day by the config the session began with),
+        not those of a code or target set meanwhile."""
+        return self.mode in ("exercise", "paused", "summary") and bool(self.stats)
+
     def _shown_code(self) -> str:
         """Whose day the screen shows: the session's patient while it runs and on its
         summary (a code changed meanwhile is the next patient's), else the code set now."""
-        if self.mode in ("exercise", "paused", "summary") and self.stats:
-            return self.session_code
-        return self.settings.patient.code
+        return self.session_code if self._session_shown() else self.settings.patient.code
 
     def practised_min(self) -> float:
         """Minutes practised today, toward the home target, by the patient shown: before
@@ -713,7 +719,8 @@ class Coach:
         lang = self.lang
         v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
                  today_min=self.practised_min(),
-                 today_target=self.settings.patient.daily_minutes,
+                 today_target=(self.session_target if self._session_shown() else
+                               self.settings.patient.daily_minutes),
                  total=len(self.programme.exercises), index=self.index,
                  curve_s=self.settings.screen.curve_s)
         if self.mode == "summary":

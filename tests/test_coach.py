@@ -429,15 +429,18 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
     drive(coach, 20.0, 80.0)
     other = copy.deepcopy(coach.settings)
     other.patient["code"] = "CD34"
+    other.patient["daily_minutes"] = 30.0  # the next patient's target
     coach.apply_settings(other)
     drive(coach, 80.0, 140.0)  # (applied at a breath: the session runs on)
     assert coach.settings.patient.code == "CD34" and coach.session_code == ""
     while coach.mode != "summary":
         coach.button("next", 140.0)
-    done = coach.view(140.0).today_min  # its summary: the first patient's day
+    view = coach.view(140.0)  # its summary: the first patient's day, against its target
+    done = view.today_min
     assert done == pytest.approx(1.0 + coach._practice_s() / 60.0) and done > 1.0 + 1.9
+    assert view.today_target == 5.0
     coach.button("start_pause", 141.0)  # to the start screen: the code set now
-    assert coach.view(141.0).today_min == 2.0
+    assert (coach.view(141.0).today_min, coach.view(141.0).today_target) == (2.0, 30.0)
     back = copy.deepcopy(other)
     back.patient["code"] = ""
     coach.apply_settings(back)

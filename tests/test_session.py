@@ -868,6 +868,35 @@ def test_a_unit_left_on_over_midnight_counts_the_session_for_the_day_it_began(
     assert coach.practised_min() == 0.0
 
 
+def test_a_session_started_in_the_second_after_midnight_is_the_new_day_s(config, monkeypatch):
+    """The day was looked at once a second, after the buttons: a session started just
+    after midnight was then taken for the day before's, and its minutes were nobody's
+    on the screen (the records put it on the new day)."""
+    import datetime as dt
+    import types
+
+    from feedback import app
+
+    day = [dt.date(2026, 3, 1)]
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: day[0])))
+
+    def midnight(session, due):  # the first session to its summary, then a new one
+        day[0] = dt.date(2026, 3, 2)
+        t = session.now()
+        session.end_when_done = False  # (a simulation stops at the summary)
+        while session.coach.mode != "summary":
+            session.button("next", t)
+        session.button("start_pause", t)  # to the start screen
+        session.button("start_pause", t)  # and a new session, in the new day's first second
+
+    _, _, session, _ = simulate(config, "calm", 200, probe=(60.0, midnight))
+    coach = session.coach
+    assert coach.session_code == "" and len(coach.stats) >= 2  # calibration, then practice
+    practised = coach.practised_min()
+    assert practised == pytest.approx(coach._practice_s() / 60.0) and practised > 0.5
+
+
 def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config, monkeypatch):
     import errno
 
