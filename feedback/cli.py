@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--config", metavar="FILE",
                     help="config file whose programme (names, hints), language and settings "
                          "the example shows (default: as run finds it)")
+    rd.add_argument("--exercise", metavar="ID", type=_given,
+                    help="the exercise (its id in the programme) that the exercise, hold, "
+                         "pause and sensor screens show (default: the first after the "
+                         "calibration)")
     rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")

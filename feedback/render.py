@@ -76,19 +76,44 @@ def _shot_time(settings, programme, shown: int) -> float:
     at = [SHOT_S]
 
     def over(t: float) -> bool:
+        if coach.index < shown:  # (before the one shown: its start counts from 20 s)
+            return False
         if coach.mode != "exercise" or coach.index > shown:
             at[0] = min(at[0], t - 3.0)
             return True
         return False
 
     _breathe(coach, 0.0, 20.0, until=over)
+    _skip_to(coach, shown, 20.0)
     _breathe(coach, 20.0, SHOT_S, until=over)
     return max(at[0], 1.0)
 
 
-def example_view(screen: str, lang: str = "nl", settings=None, programme=None) -> View:
+def _skip_to(coach: Coach, shown: int, t: float) -> None:
+    """Go on to exercise ``shown`` at ``t`` (the next button), from the one after the
+    calibration, which the examples start with."""
+    while coach.mode == "exercise" and coach.index < shown:
+        coach.button("next", t)
+
+
+def exercise_index(programme, exercise: str | None) -> int:
+    """Which exercise the examples show: the one with the id ``exercise``, else the
+    first after a calibration. An id the programme does not have is bad input."""
+    exercises = programme.exercises
+    if exercise is None:
+        return 1 if exercises[0].kind == "calibration" else 0
+    ids = [ex.id for ex in exercises]
+    if exercise not in ids:
+        raise BadInput(f"--exercise {exercise}: programme {programme.key!r} has no such "
+                       f"exercise; its exercises: {', '.join(ids)}")
+    return ids.index(exercise)
+
+
+def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
+                 exercise: str | None = None) -> View:
     """A view of ``screen`` with believable data: with ``settings`` and ``programme`` (a
-    config's), else every setting at its default and the shipped clinic programme."""
+    config's), else every setting at its default and the shipped clinic programme; the
+    exercise screens show ``exercise`` (an id), else the first after a calibration."""
     if screen not in SCREENS:
         raise BadInput(f"no screen {screen!r}; valid: {', '.join(SCREENS)}")
     if settings is None:
@@ -109,7 +134,11 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None) -
         return coach.view(0.0)
     coach.button("start_pause", 0.0)
     exercises = programme.exercises
-    shown = 1 if exercises[0].kind == "calibration" else 0  # the first after a calibration
+    shown = exercise_index(programme, exercise)
+    if (screen not in ("calibration", "summary") and shown < len(exercises)
+            and exercises[shown].kind == "calibration"):
+        raise BadInput(f"--exercise {exercises[shown].id}: a calibration; it is shown by "
+                       "the calibration screen")
     if screen == "calibration":
         if shown == 0:  # a programme without one: the recalibration shows the screen
             coach.button("recalibrate", 0.0)
@@ -122,6 +151,8 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None) -
     held_s = min(8.0, end - 1.0) if screen == "hold" else 0.0  # a hold up to the picture
     stop = end - held_s
     state = _breathe(coach, 0.0, min(20.0, stop))   # calibration ends once calibrated
+    if screen != "summary":
+        _skip_to(coach, shown, min(20.0, stop))
     if stop > 20.0:
         state = _breathe(coach, 20.0, stop)
     if screen in ("sensor", "one-belt"):
@@ -164,7 +195,7 @@ def cmd_render(args) -> int:
     # A config that does not load is a ConfigError: one line, exit 2, as for every command.
     settings, programme = load_all(config_path(args.config))
     lang = args.lang or settings.patient.language
-    view = example_view(args.screen, lang, settings, programme)
+    view = example_view(args.screen, lang, settings, programme, args.exercise)
     from feedback.screen import Screen
 
     screen = Screen(size)

@@ -750,3 +750,30 @@ def test_render_shows_a_short_first_exercise_before_it_ends(tmp_path, capsys):
         "ademcoach render: the exercise screen: programme 'short' has no exercise after its "
         "calibration to show\n")
     assert main(["render", "summary", "--config", str(cfg), "--out", str(out)]) == 0
+
+
+def test_render_shows_the_exercise_asked_for(tmp_path, capsys):
+    """Only the first exercise after the calibration could be previewed: a therapist
+    could not check the later ones' names and hints."""
+    from feedback.programme import SHIPPED, load_programme
+
+    clinic = load_programme(SHIPPED / "clinic.toml", "clinic")
+    for ex in clinic.exercises[1:]:
+        for name in ("exercise", "hold", "pause", "sensor"):
+            view = example_view(name, "nl", exercise=ex.id)
+            assert view.index == clinic.exercises.index(ex), name
+            assert view.exercise == ("" if name == "sensor" else ex.name_nl), name
+            if name == "exercise":
+                assert view.hint == ex.hint_nl
+    assert example_view("exercise", "nl").exercise == clinic.exercises[1].name_nl  # default
+    out = tmp_path / "x.png"
+    assert main(["render", "exercise", "--exercise", "lifting", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    capsys.readouterr()
+    for exercise, said in (
+            ("nope", "--exercise nope: programme 'clinic' has no such exercise; its "
+                     "exercises: calibration, belly_lying, ribs, movement, lifting"),
+            ("calibration", "--exercise calibration: a calibration; it is shown by the "
+                            "calibration screen")):
+        assert main(["render", "hold", "--exercise", exercise, "--out", str(out)]) == 2
+        assert capsys.readouterr().err == f"ademcoach render: {said}\n"
