@@ -492,17 +492,17 @@ class Coach:
         st = self.stats[-1]
         if isinstance(event, Hold) and not self.rules.fault:
             st.holds += 1
-        if isinstance(event, Breath) and event.start >= self.started_t:
+        if isinstance(event, Breath):
             # (A breath under way when the exercise began followed the exercise before,
             # or its pacer: it is no repetition of this one, nor its rate or ratio; the
             # pacer does not judge it either.)
-            self.reps += 1
-            st.rates.append(event.rate_bpm)
-            if event.inhale_s > 0:
-                st.ratios.append(event.ratio)
-            if self.pacer:
-                self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
-        if isinstance(event, Breath):
+            if event.start >= self.started_t:
+                self.reps += 1
+                st.rates.append(event.rate_bpm)
+                if event.inhale_s > 0:
+                    st.ratios.append(event.ratio)
+                if self.pacer:
+                    self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at)))
 
@@ -675,8 +675,10 @@ class Coach:
         this run (from the records), in earlier sessions of this run and in the exercises
         of this session done so far (not a session that began before midnight, nor
         another patient's). Calibration is not practice and does not count."""
-        mine = self._shown_code() == self.session_code and not self._yesterdays
-        return self.today_min + (self._practice_s() / 60.0 if mine else 0.0)
+        code = self._shown_code()
+        mine = code == self.session_code and not self._yesterdays
+        return self.today_by_code.get(code, 0.0) + (self._practice_s() / 60.0 if mine
+                                                    else 0.0)
 
     def _practice_s(self, t: float | None = None) -> float:
         """Seconds of practice in this session's exercises (calibration left out); with

@@ -4,7 +4,7 @@ The example data is made by running the real coach over a synthetic calm breath
 (sine-shaped, exhale longer than inhale), so the picture shows what the unit would show.
 The programme, the language and the settings are the config's (``--config FILE``, else
 the one ``run`` would use), so a therapist sees their own exercises' names and hints; the
-exercise shown is the first after the calibration.
+exercise shown is the first after the calibration, or the one asked for (``--exercise``).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
         raise BadInput(f"--exercise {exercises[shown].id}: a calibration; it is shown by "
                        "the calibration screen")
     if screen == "calibration":
-        if shown == 0:  # a programme without one: the recalibration shows the screen
+        if exercises[0].kind != "calibration":  # none: the recalibration shows the screen
             coach.button("recalibrate", 0.0)
         state = _breathe(coach, 0.0, 10.0)
         return coach.view(10.0, state)

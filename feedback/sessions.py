@@ -373,6 +373,12 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         # Where the unit's clock stood still (paused, or no belt measuring), for the
         # exercises whose end, and so their own count, a power cut took.
         still = _union(pauses + _unmeasured(faults, _belts(stored), t1))
+        # The breaths each exercise judges: one under way when its exercise began followed
+        # the exercise before (the unit counts it neither as a repetition nor in its rate
+        # or ratio), and is no paced breath of either.
+        began = {e[0]: e[2] for e in exs}
+        judged = [b for b in breaths
+                  if b[7] is None or b[4] not in began or b[7] >= began[b[4]]]
         names = {}
         for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
             end = ee if ee is not None else t1
@@ -389,9 +395,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync,
                           kind=kind, name_en=name_en)
-            # its own breaths: one under way when it began followed the exercise before
-            # (the unit counts it neither as a repetition nor in its rate or ratio)
-            own = [b for b in breaths if b[4] == eid and (b[7] is None or b[7] >= es)]
+            own = [b for b in judged if b[4] == eid]
             ex.breaths = [b[:4] for b in own]
             ex.shares = [b[5:7] for b in own if b[5] is not None]
             ex.hold_s = [h[1] - h[0] for h in holds if h[2] == eid]
@@ -403,12 +407,9 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             s.minutes = sum(e.minutes for e in s.exercises if e.kind != "calibration")
         else:
             s.minutes = max(0.0, span - _overlap(still, t0, t1)) / 60.0
-        began = {e[0]: e[2] for e in exs}
-        for a, i, e, r, eid, _share, _para, start in breaths:
+        for a, i, e, r, eid, *_ in judged:
             b = (a - t0, i, e, r)
             ex = names.get(eid)
-            if ex is not None and start is not None and start < began[eid]:
-                continue  # under way when its exercise began: that exercise's neither
             if ex is None:
                 s.loose.append(b)
                 s.paced.append((b, fallback))
