@@ -551,7 +551,9 @@ class Screen:
     def _draw_summary(self, v: View) -> None:
         """A table, one row per exercise. The number columns are as wide as their widest
         text (header or value), a gap between them, so numbers never run together; the
-        exercise names take the rest (see _summary_layout)."""
+        exercise names take the rest, or, where that lets everything be larger (a screen
+        narrow for its height), a line of their own above their numbers (see
+        _summary_layout)."""
         # (while a notice shows at the bottom, the title and the table move up a little)
         self.text(self._t(v, "summary.title"), self.box(0.03, 0.02, 0.97, 0.12) if v.notice
                   else self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
@@ -569,45 +571,112 @@ class Screen:
         row_h, head_h = round(step * 0.9), round(step * 0.72)
         left, right = round(0.02 * w), round(0.98 * w)
         gap = max(w // 40, 8)
-        key = (tuple(heads), tuple(map(tuple, cells)), self.size)
+        key = (tuple(heads), tuple(map(tuple, cells)), self.size, bool(v.notice))
         layout = self._summary_layouts.get(key)
         if layout is None:
             if len(self._summary_layouts) > 64:
                 self._summary_layouts.clear()
             layout = self._summary_layouts[key] = self._summary_layout(
-                heads, cells, right - left - gap * (len(heads) - 1), row_h, head_h)
-        num_px, head_px, name_px, name_w, widths = layout
-        edges, x = [(left, left + name_w)], left + name_w
-        for cw in widths:
-            edges.append((x + gap, x + gap + cw))
-            x += gap + cw
-        for c, (x0, x1) in enumerate(edges):
+                heads, cells, right - left, gap, row_h, head_h)
+        num_px, head_px, name_px, name_w, widths, stacked = layout
+        if stacked:  # the names above, the numbers spread over the whole width below
+            name_h = self._stacked_name_h(row_h)
+            spare = right - left - sum(widths)
+            edges, x = [], left
+            for cw in widths:
+                edges.append((x, x + cw))
+                x += cw + spare / (len(widths) - 1)
+            edges = [(round(x0), round(x1)) for x0, x1 in edges]
+        else:
+            name_h = 0
+            edges, x = [(left, left + name_w)], left + name_w
+            for cw in widths:
+                edges.append((x + gap, x + gap + cw))
+                x += gap + cw
+        for i, r in enumerate(cells, 1):
+            y = round(top + i * step)
+            if stacked:
+                self.text(r[0], pygame.Rect(left, y, right - left, name_h), FG,
+                          max_px=name_px)
+            else:  # a long name goes on two lines, beside its row's numbers
+                box = pygame.Rect(left, y, name_w, row_h)
+                lines = self._wrap(r[0], self.font(name_px), box.w)
+                box = box.inflate(0, len(lines) * self.font(name_px).get_linesize() - box.h)
+                self.paragraph(r[0], box, FG, max_px=name_px)
+        columns = list(enumerate(edges, 1 if stacked else 0))
+        for c, (x0, x1) in columns:
             align = "left" if c == 0 else "right"
             self.text(heads[c], pygame.Rect(x0, top, x1 - x0, head_h), DIM, align,
                       max_px=head_px)
+            if c == 0:
+                continue
             for i, r in enumerate(cells, 1):
-                box = pygame.Rect(x0, round(top + i * step), x1 - x0, row_h)
-                if c == 0:  # a long name goes on two lines, beside its row's numbers
-                    lines = self._wrap(r[0], self.font(name_px), box.w)
-                    box = box.inflate(0, len(lines) * self.font(name_px).get_linesize()
-                                      - box.h)
-                    self.paragraph(r[0], box, FG, max_px=name_px)
-                else:
-                    self.text(r[c], box, FG, align, max_px=num_px)
+                box = pygame.Rect(x0, round(top + i * step) + name_h, x1 - x0, row_h - name_h)
+                self.text(r[c], box, FG, align, max_px=num_px)
         done = v.today_min >= v.today_target
         done_min = minutes(v.today_min, v.lang)
         target = minutes(v.today_target, v.lang, up=not done)  # (met: as the minutes are)
-        self.text(self._t(v, "summary.total_met" if done else "summary.total",
-                          minutes=done_min, minutes_unit=i18n.minutes_word(done_min, v.lang),
-                          target=target, target_unit=i18n.minutes_word(target, v.lang)),
-                  self.box(0.03, 0.765, 0.97, 0.845) if v.notice
-                  else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY, "center")
+        # (on two lines where that lets it be larger: a screen narrow for its height)
+        self.paragraph(self._t(v, "summary.total_met" if done else "summary.total",
+                               minutes=done_min,
+                               minutes_unit=i18n.minutes_word(done_min, v.lang),
+                               target=target, target_unit=i18n.minutes_word(target, v.lang)),
+                       self.box(0.03, 0.765, 0.97, 0.845) if v.notice
+                       else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY,
+                       align="center", max_lines=2, middle=True)
 
-    def _summary_layout(self, heads, cells, room: int, row_h: int, head_h: int):
-        """Sizes and widths of the summary table: the sizes at which the smallest of the
-        names, the headers and the numbers (read at two thirds, as they are meant to be
-        larger) is largest; the number columns as wide as their widest text, the names
-        (on two lines when that lets them be larger) the rest, at least a quarter.
+    @staticmethod
+    def _stacked_name_h(row_h: int) -> int:
+        """The part of a row a name on its own line takes (the numbers take the rest)."""
+        return round(row_h * 0.45)
+
+    def _summary_layout(self, heads, cells, width: int, gap: int, row_h: int, head_h: int):
+        """(num_px, head_px, name_px, name_w, widths, stacked) of the summary table: of
+        the two arrangements (names beside their numbers, or on a line of their own above
+        them), the one whose smallest text is largest."""
+        beside = self._summary_beside(heads, cells, width - gap * (len(heads) - 1), row_h,
+                                      head_h)
+        name_h = self._stacked_name_h(row_h)
+        stacked = self._summary_stacked(heads, cells, width, gap, row_h - name_h, name_h,
+                                        head_h)
+        if stacked is not None and stacked[0] > beside[0]:
+            return stacked[1] + (True,)
+        return beside[1] + (False,)
+
+    def _summary_stacked(self, heads, cells, width: int, gap: int, num_h: int, name_h: int,
+                         head_h: int):
+        """(score, layout) with each name on one line of its own, the number columns
+        over the whole width, or None where they do not fit at 8 px."""
+        room = width - gap * (len(heads) - 2)
+        name_px = min(self._fit([r[0]], width, name_h, name_h) for r in cells) if cells \
+            else name_h
+        num_max = self._fit(["0"], room, num_h, num_h)
+        head_max = min(self._fit(["0"], room, head_h, head_h), max(self.size[1] // 16, 12))
+        best = None
+        for kn in np.linspace(1.0, 0.4, 13):
+            for kh in np.linspace(1.0, 0.5, 6):
+                num_px = max(round(num_max * kn), 8)
+                head_px = max(round(head_max * kh), 8)
+                widths = self._summary_widths(heads, cells, num_px, head_px)
+                if sum(widths) > room:
+                    continue
+                score = (min(name_px, head_px, num_px * 2 // 3), num_px, head_px)
+                if best is None or score > best[0]:
+                    best = (score, (num_px, head_px, name_px, 0, widths))
+        return best
+
+    def _summary_widths(self, heads, cells, num_px: int, head_px: int) -> list[int]:
+        """The number columns' widths: their widest text, header or value."""
+        nf, hf = self.font(num_px), self.font(head_px)
+        return [max([hf.size(heads[c])[0]] + [nf.size(r[c])[0] for r in cells])
+                for c in range(1, len(heads))]
+
+    def _summary_beside(self, heads, cells, room: int, row_h: int, head_h: int):
+        """(score, layout) with the names beside their numbers: the sizes at which the
+        smallest of the names, the headers and the numbers (read at two thirds, as they
+        are meant to be larger) is largest; the number columns as wide as their widest
+        text, the names (on two lines when that lets them be larger) the rest, at least a
+        quarter.
 
         The largest sizes tried follow from the heights of a row and of the header line.
         On a screen narrow for its height (portrait, e.g. 480x800) the number columns would
@@ -619,9 +688,7 @@ class Screen:
         least = room // 4
 
         def widths_at(num_px: int, head_px: int) -> list[int]:
-            nf, hf = self.font(num_px), self.font(head_px)
-            return [max([hf.size(heads[c])[0]] + [nf.size(r[c])[0] for r in cells])
-                    for c in range(1, len(heads))]
+            return self._summary_widths(heads, cells, num_px, head_px)
 
         def sizes(scale: float) -> tuple[int, int]:
             return max(round(num_max * scale), 8), max(round(head_max * scale), 8)
@@ -652,7 +719,7 @@ class Screen:
             widths = widths_at(8, 8)
             best = self._summary_candidate(cells, 8, 8, max(room - sum(widths), 8), widths,
                                            row_h)
-        return best[1]
+        return best
 
     def _summary_candidate(self, cells, num_px: int, head_px: int, name_w: int, widths,
                            row_h: int):

@@ -55,6 +55,36 @@ def test_the_summary_table_fits_a_portrait_screen(rows, lang, size):
     assert heads and heads[0].h >= 12
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_on_a_portrait_screen_the_summary_puts_names_above_their_numbers(lang):
+    """At 480x800 the names beside seven columns were 18-20 px lines, the headers 13 px
+    and the day's total, the patient's main news, a 16 px line. With each name on a line
+    of its own above its numbers, and the total on two lines, names, numbers and the
+    total are at least a 20th of the short side, the headers at least three quarters of
+    that, and each row's numbers sit under their headers."""
+    view = example_view("summary", lang)
+    size = (480, 800)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    least = min(size) / 20
+    names = [row["name_nl" if lang == "nl" else "name_en"] for row in view.rows]
+    heads = [i18n.text(k, lang) for k in Screen.SUMMARY_COLS[1:]]
+    drawn = {t: r for t, r in screen.texts}
+    assert all(name in drawn for name in names)  # whole, each on its line
+    assert min(drawn[name].h for name in names) >= least
+    assert min(drawn[h].h for h in heads) >= 0.75 * least
+    total = [r for t, r in screen.texts if r.top > drawn[names[-1]].bottom]
+    assert total and min(r.h for r in total) >= least
+    for name in names:  # under its name, a number under each header (right-aligned)
+        row = sorted((r for t, r in screen.texts
+                      if drawn[name].bottom <= r.top < drawn[name].bottom + drawn[name].h
+                      and t not in names), key=lambda r: r.left)
+        assert len(row) == len(heads)
+        assert min(r.h for r in row) >= least
+        assert all(abs(r.right - drawn[h].right) <= 1 for r, h in zip(row, heads, strict=True))
+
+
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
     """The red frame was a 40th of the height thick; on a portrait screen that is wider
