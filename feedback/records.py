@@ -49,6 +49,7 @@ from feedback.store import (
     DB_NAME,
     Damaged,
     StorageError,
+    close_interrupted,
     connect,
     default_data_dir,
     ensure_data_dir,
@@ -133,6 +134,7 @@ class Records:
         self._hurry = False
         self._current: int | None = None
         self._session_t0: dict[int, float] = {}
+        self._begun = False  # has a session begun here (see close_interrupted)
         self._state = _State()
         self._conn: sqlite3.Connection | None = None
         self._handles = itertools.count(self._first_handle())
@@ -155,6 +157,7 @@ class Records:
                   raw_max_mb=r.raw_max_mb if r.raw_signal else None, **options)
         rec.purge_older_than(r.keep_days, exported_only=not subdir)  # (no export takes
         # simulated sessions: they go by age, as all sessions did before exports counted)
+        rec.close_interrupted()
         return rec
 
     def _first_handle(self) -> int:
@@ -201,6 +204,7 @@ class Records:
         t0 = self.clock.now()
         wall = time.time() if started_at_wall is None else float(started_at_wall)
         self._session_t0[handle] = t0
+        self._begun = True
         self._current = handle
         self._put(("start", handle, patient_code or "", programme or "", config_text or "",
                    wall, t0), force=True)
@@ -322,6 +326,30 @@ class Records:
             why = self._db_problem or "the records were still being written"
             log.error("records: %d events not saved at the stop and lost (%s)", left, why)
         return left
+
+    def close_interrupted(self) -> int:
+        """Mark the sessions an earlier run left without an end (a power cut, a kill) as
+        interrupted, so that an export marks them complete (``store.close_interrupted``).
+        Only before this object's first session: one run records into its database at
+        a time (the service; simulated sessions have their own). Returns how many; 0 on
+        failure (they then stay open until the next session begins, as before)."""
+        if self._begun:
+            return 0
+        try:
+            conn = connect(self.db_path, create=False)
+        except (sqlite3.Error, StorageError, OSError):
+            return 0
+        try:
+            n = close_interrupted(conn)
+        except sqlite3.Error as exc:
+            log.warning("records: could not mark interrupted sessions: %s", exc)
+            return 0
+        finally:
+            conn.close()
+        if n:
+            log.info("records: %d session(s) without an end (a power cut or a kill) marked "
+                     "interrupted", n)
+        return n
 
     def purge_older_than(self, days: float, now_wall: float | None = None,
                          exported_only: bool = True) -> int:

@@ -284,6 +284,24 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float,
     return n, kept
 
 
+def close_interrupted(conn: sqlite3.Connection) -> int:
+    """Mark the sessions that have no end as ``interrupted``: for the unit's records at
+    its start, when no session of its own has begun, such a session was cut short by a
+    power cut or a kill of an earlier run, and no more rows will join it. (Without
+    this, the newest one stayed open until the next session began, and an export on
+    the unit just switched on could not mark it: a wipe then needed ``--force``.)
+    Returns how many."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        n = conn.execute("UPDATE sessions SET end_reason = 'interrupted' "
+                         "WHERE ended_at IS NULL AND end_reason IS NULL").rowcount
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+    return n
+
+
 def complete_sessions(conn: sqlite3.Connection) -> list[int]:
     """The sessions no more rows will join: ended, or followed by a later one (the
     writer keeps the order, so an interrupted session is complete once another began).

@@ -652,6 +652,44 @@ def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, c
     assert capsys.readouterr().out == f"erased 3 sessions from {data} (1 of them not exported)\n"
 
 
+def test_the_unit_switched_on_again_marks_a_session_cut_short_so_its_export_counts(
+        unit, tmp_path, capsys):
+    """A loan unit comes back after a power cut in its last session (or unplugged
+    mid-session): switched on, its records mark that session interrupted, so the export
+    marks it complete and the wipe needs no --force. It reads as it did: 2 minutes,
+    interrupted. A session without an end that the unit's own run began is left alone."""
+    from feedback.config import load_config
+
+    data, cfg = unit
+    out = tmp_path / "before"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    before = read_csv(out / "sessions.csv")
+    rec = Records.from_settings(load_config(cfg), VirtualClock(5000.0))  # the unit starts
+    own = rec.start_session("AB12", "home", "", DAY0 + 3 * 86400)
+    rec.add(breath(5010.0, 2.0, 3.0))
+    assert rec.flush(30.0) and rec.close_interrupted() == 0  # (its own session: not)
+    assert rec.close() == 0
+    out = tmp_path / "after"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    after = read_csv(out / "sessions.csv")
+    assert after[:3] == before and after[2]["end"] == "interrupted"
+    assert after[3]["session"] == str(own) and after[3]["end"] == "closed"
+    # the unit as it comes back: session 4 too was cut short (its end taken away)
+    conn = sqlite3.connect(data / DB_NAME)
+    conn.execute("UPDATE sessions SET ended_at = NULL, end_reason = NULL WHERE id = 4")
+    conn.commit()
+    conn.close()
+    Records.from_settings(load_config(cfg), VirtualClock(9000.0)).close()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    capsys.readouterr()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert "has no end" not in capsys.readouterr().out
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out.startswith(f"erased 4 sessions from {data}\n")
+    assert _n_sessions(data) == 0
+
+
 @pytest.mark.parametrize("first, last, target, said", [
     (1.0, 1.02, 1.5, "steady"),
     (1.0, 1.3, 1.5, "toward the target"),
