@@ -167,6 +167,29 @@ def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
     assert not is_warning(coach.ring_frame(34.0, calm(34.0)))
 
 
+def test_during_a_belt_fault_the_ring_paces_on_in_its_colours(clinic):
+    """A belt fault stops the pacer's tones, not its colours: the ring keeps pacing
+    (docs/coaching.md) with the four grey pixels over it, the exhale in orange as always
+    (it emptied in the inhale's blue)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    coach.feed(Fault(at=40.0, kind="disconnected", belt="belly"))
+    seen = set()
+    for i in range(300):  # 10 s: a whole cycle of the pacer
+        t = 40.0 + i / FPS
+        coach.tick(t, calm(t))
+        phase = coach.pacer.phase(t)
+        if phase not in ("inhale", "exhale"):
+            continue
+        frame = coach.ring_frame(t, calm(t)).astype(int)
+        paced = np.delete(frame, np.arange(0, 16, 4), axis=0)  # (the grey four aside)
+        red, blue = paced[:, 0], paced[:, 2]
+        assert (blue > red).all() if phase == "inhale" else (red > blue).all(), (t, phase)
+        seen.add(phase)
+    assert seen == {"inhale", "exhale"}
+    assert coach.pacer_phase(45.0) is None  # (no pacer tones meanwhile)
+
+
 def test_the_belt_screen_names_the_bus_first_and_every_belt_out(clinic):
     """A bus that stops answering while the belly is out: the screen says so (it blamed
     the belly, plugged in again or not). Both belts out: both are named."""
