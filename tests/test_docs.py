@@ -1,6 +1,9 @@
-"""docs/architecture.md is the map of the code: every module must be on it."""
+"""The docs are true: docs/architecture.md names every module, and the examples in the
+docs are what the program says."""
 
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -12,3 +15,71 @@ def test_every_module_is_named_in_the_architecture():
     assert len(modules) > 40
     missing = [str(p.relative_to(REPO)) for p in modules if f"{p.name}`" not in text]
     assert not missing, f"not in docs/architecture.md: {missing}"
+
+
+def _block_after(text: str, marker: str) -> list[str]:
+    """The lines of the first ``` block after ``marker``."""
+    return text.split(marker, 1)[1].split("```", 2)[1].strip().splitlines()
+
+
+def test_the_check_config_example_is_what_it_says_of_the_shipped_config(tmp_path, capsys):
+    """README.md and docs/formats.md show check-config on the shipped config with two slips
+    at the lines they name; the screen's Dutch line in formats.md is the same problem."""
+    import re
+
+    from feedback.cli import main
+    from feedback.config import ConfigError, load_config
+    from feedback.screen import Screen
+    from feedback.view import config_error_view
+
+    lines = (REPO / "config" / "ademcoach.toml").read_text(encoding="utf-8").splitlines()
+    examples = {p: _block_after((REPO / p).read_text(encoding="utf-8"), marker)
+                for p, marker in (("README.md", "problem in one pass:"),
+                                  ("docs/formats.md", "for example"))}
+    assert examples["README.md"] == examples["docs/formats.md"]
+    for line in examples["README.md"][:2]:
+        n, key = re.match(r"ademcoach\.toml:(\d+): (\w+\.\w+)", line).groups()
+        name = key.split(".")[1]
+        assert lines[int(n) - 1].startswith(f"{'pixels' if name == 'pixel' else name} = ")
+        lines[int(n) - 1] = {"exhale_s": "exhale_s = 40", "pixel": "pixel = 16"}[name]
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["check-config", str(cfg)]) == 2
+    said = capsys.readouterr().err.replace(str(tmp_path) + "/", "").splitlines()
+    assert said == examples["README.md"]
+    formats = " ".join((REPO / "docs" / "formats.md").read_text(encoding="utf-8").split())
+    dutch = re.search(r"Dutch by default: `([^`]*)`", formats).group(1)
+    with pytest.raises(ConfigError) as exc:
+        load_config(cfg)
+    screen = Screen((800, 480))
+    screen.draw(config_error_view(exc.value.problems, "nl", kept=True))
+    assert dutch in " ".join(t for t, _r in screen.texts)
+
+
+def test_the_programme_error_example_is_what_it_says_of_the_shipped_clinic(tmp_path, capsys):
+    import re
+    import shutil
+
+    from feedback.cli import main
+
+    text = " ".join((REPO / "docs" / "coaching.md").read_text(encoding="utf-8").split())
+    example = re.search(r"exercises counted from 1: `([^`]*)`", text).group(1)
+    n = int(re.match(r"clinic\.toml:(\d+): exercise\[2\]\.duration_s = -5", example).group(1))
+    shutil.copy(REPO / "config" / "ademcoach.toml", tmp_path)
+    (tmp_path / "programs").mkdir()
+    lines = (REPO / "config" / "programs" / "clinic.toml").read_text(
+        encoding="utf-8").splitlines()
+    assert lines[n - 1].startswith("duration_s = ")
+    lines[n - 1] = "duration_s = -5"
+    (tmp_path / "programs" / "clinic.toml").write_text("\n".join(lines) + "\n")
+    assert main(["check-config", str(tmp_path / "ademcoach.toml")]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"{tmp_path}/programs/{example}"]
+
+
+def test_the_event_stream_example_parses_and_adds_up():
+    from feedback.events import Breath, from_json
+
+    text = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
+    events = [from_json(line) for line in _block_after(text, "Example:")]
+    breath = next(e for e in events if isinstance(e, Breath))
+    assert breath.inhale_s + breath.exhale_s == pytest.approx(breath.end - breath.start)
