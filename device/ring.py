@@ -2,9 +2,9 @@
 
 The ring only shows frames: an (N, 3) uint8 array of RGB colours made by the coaching
 code, with the config's brightness level already applied (``feedback.ringframes``, so a
-reloaded level shows at the next frame); the driver sends them as they are. A failed SPI
-write raises ``RingIOError`` (an OSError) for the loop to report as a fault of kind
-``led``; the next frame tries again.
+reloaded level shows in the first frame made with it); the driver sends them as they are.
+A failed SPI write raises ``RingIOError`` (an OSError) for the loop to report as a fault
+of kind ``led``; the next frame tries again.
 """
 
 from __future__ import annotations
