@@ -75,8 +75,8 @@ def ring_frame(
         return warning_frame(n, t, brightness)
     h = heights(n)
     out = np.zeros((n, 3), dtype=np.float32)
-    if fault:
-        out[:: max(n // 4, 1)] = FAULT
+    if fault:  # four still grey pixels, a quarter of the ring apart
+        out[np.unique((np.arange(4) * n) // 4)] = FAULT
         if pacer_level is None:
             return (out * BRIGHTNESS[brightness]).round().astype(np.uint8)
     if pacer_level is not None:

@@ -8,7 +8,7 @@ from feedback.coach import Coach, Snapshot
 from feedback.config import defaults
 from feedback.events import Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
 from feedback.programme import SHIPPED, load_programme
-from feedback.ringframes import BRIGHTNESS, WARNING, ring_frame
+from feedback.ringframes import BRIGHTNESS, FAULT, WARNING, ring_frame
 
 FPS = 30.0
 
@@ -257,6 +257,19 @@ def test_ring_frames_show_pacer_colours_and_the_patient():
     assert len(white) in (1, 2) and all(6 <= i <= 10 for i in white)       # near the top
     night = ring_frame(n, 0.0, 1.0, "inhale", None, brightness="night")
     assert night.max() < full.max() * 0.2
+
+
+def test_a_belt_fault_is_four_grey_pixels_on_every_ring_size():
+    """docs/coaching.md: a belt problem is four still grey pixels (a ring of 13-15, 17-19
+    ... LEDs showed five), a quarter of the ring apart, over the pacer's fill."""
+    for n in range(12, 61):
+        alone = ring_frame(n, 0.0, None, None, fault=True)
+        grey = np.flatnonzero(alone.any(axis=1))
+        assert len(grey) == 4, (n, grey)
+        assert (alone[grey] == FAULT).all()
+        assert max(np.diff(grey)) - min(np.diff(grey)) <= 1, (n, grey)
+        paced = ring_frame(n, 0.0, 0.0, "exhale", None, fault=True)
+        assert (paced[grey] >= FAULT).all()
 
 
 def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
