@@ -591,8 +591,18 @@ def cmd_wipe(args) -> int:
     refusal = held.refusal(data_dir)
     if refusal and not force:  # before asking: a yes would lose them
         raise fail(refusal)
+    demo = data_dir / SIMULATED
+    with_demo = not getattr(args, "simulated", False) and (demo / DB_NAME).exists()
     if not args.yes:
-        print(f"This erases ALL session records in {data_dir} ({held.describe()}). "
+        also = ""
+        if with_demo:  # (erased with them: said, or the count after it would surprise)
+            try:
+                n_demo = holdings(demo).sessions
+            except (sqlite3.Error, StorageError):
+                n_demo = None
+            also = (f"; and {n_sessions(n_demo, 'simulated ')} in {demo}"
+                    if n_demo is not None else f"; and the simulated sessions in {demo}")
+        print(f"This erases ALL session records in {data_dir} ({held.describe()}{also}). "
               "Type 'yes' to go on: ", end="", flush=True)
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("yes", "ja"):
@@ -602,8 +612,7 @@ def cmd_wipe(args) -> int:
         damaged: list[str] = []
         unexported: list[int] = []
         n = wipe(data_dir, damaged, force=force, unexported=unexported)
-        demo = data_dir / SIMULATED
-        if not getattr(args, "simulated", False) and (demo / DB_NAME).exists():
+        if with_demo:
             # simulated sessions carry the patient code too; no export takes them
             n_demo = wipe(demo, damaged, force=True)
             print(f"erased {n_sessions(n_demo, 'simulated ')} from {demo}")

@@ -1367,7 +1367,9 @@ def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed
     assert 'name = "thuis-jan"' in cfg.read_text()
 
 
-def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_path, capsys):
+def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_path, capsys,
+                                                                         monkeypatch):
+    """They are said in the question too (it said '0 sessions', then erased them)."""
     from feedback.config import load_config
     from feedback.store import SIMULATED
 
@@ -1381,8 +1383,12 @@ def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_pat
     assert rec.close() == 0
     assert (data.stat().st_mode & 0o777, (data / SIMULATED).stat().st_mode & 0o777) == (
         0o700, 0o700)  # both made readable by their owner only
-    assert main(["wipe", "--yes", "--config", str(cfg)]) == 0
-    assert "erased 1 simulated session " in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    assert main(["wipe", "--config", str(cfg)]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"This erases ALL session records in {data} (0 sessions; and 1 "
+                           f"simulated session in {data / SIMULATED}). Type 'yes' to go on: ")
+    assert "erased 1 simulated session " in said
     assert main(["report", "--simulated", "--config", str(cfg), "--out",
                  str(tmp_path / "o")]) == 0
     assert capsys.readouterr().out.startswith("0 sessions")
