@@ -807,3 +807,20 @@ def test_render_shows_the_exercise_asked_for(tmp_path, capsys):
                             "calibration screen")):
         assert main(["render", "hold", "--exercise", exercise, "--out", str(out)]) == 2
         assert capsys.readouterr().err == f"ademcoach render: {said}\n"
+
+
+def test_the_dutch_texts_speak_to_the_patient_as_je():
+    """The patient is 'je' everywhere ("Adem naar je buik", "Neem contact op met je
+    fysiotherapeut"); the calibration said "Even meten hoe jij ademt", the stressed form,
+    which reads as pointing at the patient. No 'u' either."""
+    import re
+
+    for key, said in i18n.STRINGS["nl"].items():
+        assert not re.search(r"\b(jij|jou|jouw|u|uw)\b", said, re.IGNORECASE), (key, said)
+
+
+def test_the_english_cue_asks_what_the_dutch_one_asks():
+    """"Niet forceren, adem rustig" asks for calm breathing; the English said "stay
+    calm", which a patient may take as a remark on their mood."""
+    assert i18n.text("cue.dont_force", "nl") == "Niet forceren, adem rustig"
+    assert i18n.text("cue.dont_force", "en") == "Don't force it, breathe calmly"
