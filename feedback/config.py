@@ -738,7 +738,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
                            say("pacer.max_exhale_s = {m}: must not be shorter than {what} (the "
                                "adaptive pacer starts from it)", "pacer.max_exhale_s = {m}: "
-                               "mag niet korter zijn dan {what} (daar begint de meegaande "
+                               "mag niet korter zijn dan {what} (daar begint de adaptieve "
                                "ademgids mee)", m=_fmt(pacer["max_exhale_s"]), what=what)))
     if by_rate:
         problem = rate_problem(pacer["rate_bpm"], pacer["ratio"], *holds)
@@ -782,7 +782,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                or lines.get(("pacer", given[-1] if given else None)),
                                say("pacer.min_rate_bpm = {m}: the adaptive pacer starts from "
                                    "{start}, set by {keys}: {p}",
-                                   "pacer.min_rate_bpm = {m}: de meegaande ademgids begint "
+                                   "pacer.min_rate_bpm = {m}: de adaptieve ademgids begint "
                                    "met {start}, ingesteld met {keys}: {p}",
                                    m=_fmt(pacer["min_rate_bpm"]), start=rhythm_sum(
                                        inhale, holds[0], exhale, holds[1]),

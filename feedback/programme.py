@@ -374,7 +374,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                "off": Say("its pacer is off", "de ademgids staat uit"),
                "adaptive": Say("only a fixed pacer has a progression (an adaptive one finds "
                                "its own way)", "alleen een vaste ademgids heeft een opbouw (een "
-                               "meegaande zoekt zelf de weg)")}.get(mine)
+                               "adaptieve zoekt zelf de weg)")}.get(mine)
         for k in (own + ramp if mine in ("calibration", "off") else
                   ramp if mine == "adaptive" else []):
             out.append(Problem(path, lines.get((label, k)),
@@ -427,7 +427,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
             if problem:
                 out.append(Problem(path, at, say(
                     "{label}: its adaptive pacer starts from {start}: {p}",
-                    "{label}: de meegaande ademgids begint met {start}: {p}", label=label,
+                    "{label}: de adaptieve ademgids begint met {start}: {p}", label=label,
                     start=rhythm_sum(p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s),
                     p=problem)))
         if mode == "adaptive" and p.exhale_s > pacer["max_exhale_s"] and (
@@ -435,7 +435,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
             out.append(Problem(path, lines.get((label, "exhale_s")) or at,
                                say("{label}: an adaptive pacer's exhale of {e} s is longer "
                                    "than pacer.max_exhale_s = {m}", "{label}: de uitademing "
-                                   "van {e} s is te lang voor een meegaande ademgids: "
+                                   "van {e} s is te lang voor een adaptieve ademgids: "
                                    "pacer.max_exhale_s = {m}", label=label,
                                    e=f"{p.exhale_s:g}", m=f"{pacer['max_exhale_s']:g}")))
     out.sort(key=lambda q: (q.path != path, q.line or 0))  # in the order of the files

@@ -241,6 +241,20 @@ def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):
         said(p.message, "nl") for p in err.value.problems]
 
 
+
+@pytest.mark.parametrize("text", [
+    '[pacer]\nmode = "adaptive"\nmax_exhale_s = 4\n',
+    '[pacer]\nmode = "adaptive"\nmin_rate_bpm = 12\ntarget_rate_bpm = 12\n',
+])
+def test_the_dutch_calls_the_adaptive_pacer_as_the_file_does(tmp_path, repo, text):
+    """ademcoach.toml's comments call it the "adaptieve ademgids"; its problems called it
+    the "meegaande ademgids", a second name for the one setting."""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    dutch = " ".join(said(p.message, "nl") for p in err.value.problems)
+    assert "adaptieve ademgids" in dutch and "meegaand" not in dutch, dutch
+    assert "adaptieve ademgids" in (repo / "config" / "ademcoach.toml").read_text()
+
 @pytest.mark.parametrize("text", [
     "[pacer\n", "[[exercise]\n", "x = [1, 2\n", "x = {a = 1\n", "x = 1 2\n", "x = \"a\\q\"\n",
     "= 1\n", "x 1\n", "x = 1979-13-40\n", "x = {a = 1, a = 2}\n", "x = 'a\x01'\n",

@@ -282,6 +282,20 @@ def test_an_exercise_whose_pacing_cannot_run_as_written_is_a_problem(tmp_path, e
     assert_dutch(err.value.problems[0].message)
 
 
+
+@pytest.mark.parametrize("exercise", ['pacer = "adaptive"\nstart_ratio = 1\n',
+                                      'pacer = "adaptive"\nexhale_s = 15\n'])
+def test_the_dutch_calls_an_exercise_s_adaptive_pacer_as_the_files_do(tmp_path, exercise):
+    """The files call it "adaptive" and the Dutch comments the "adaptieve ademgids"; the
+    problems called it "meegaand"."""
+    (tmp_path / "programs").mkdir()
+    write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + exercise, "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    dutch = " ".join(said(p.message, "nl") for p in err.value.problems)
+    assert "adaptieve" in dutch and "meegaand" not in dutch, dutch
+
 @pytest.mark.parametrize("main", ['[pacer]\nmode = "off"\n', '[pacer]\nmode = "adaptive"\n',
                                   "[pacer]\nstart_ratio = 1.0\nprogress_s = 240\n"])
 def test_keys_kept_for_the_main_configs_pacer_are_no_problem(tmp_path, main):
