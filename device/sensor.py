@@ -45,7 +45,7 @@ from device.bus import (
     software_message,
 )
 from feedback.errors import BadInput, HardwareError
-from feedback.words import Say, plural, say
+from feedback.words import Say, decimal, plural, say
 
 # config name -> (positive pin, negative pin or None)
 CHANNELS = {
@@ -71,7 +71,7 @@ def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> Say | None:
     return say("too slow for {belts} at sensor.rate_hz = {hz} (a conversion takes {ms} ms); "
                "{hint}", "te traag voor {belts} bij sensor.rate_hz = {hz} (een meting duurt "
                "{ms} ms); {hint}", belts=plural(belts, "belt", "band"), hz=rate_hz,
-               ms=f"{1000 / data_rate:.1f}", hint=hint)
+               ms=decimal(f"{1000 / data_rate:.1f}"), hint=hint)
 
 
 class SensorIOError(OSError):

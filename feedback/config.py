@@ -22,7 +22,7 @@ from typing import Any
 
 from feedback.errors import BadInput
 from feedback.pacer import EXHALE_MIN_S, INHALE_MIN_S  # the least inhale_s and exhale_s
-from feedback.words import Say, both, plural, say, toml_dutch, unit
+from feedback.words import Say, both, decimal, dutch, plural, say, toml_dutch, unit
 
 
 @dataclass(frozen=True)
@@ -607,10 +607,12 @@ def rate_problem(rate_bpm: float, ratio: float, hold_in_s: float,
                "{i} s over om in te ademen en {e} s om uit te ademen; minstens {i_min} s in en "
                "{e_min} s uit: geef een trager tempo, kortere pauzes of een verhouding "
                "dichter bij 1",
-               period=f"{60.0 / rate_bpm:.3g}", rate=f"{rate_bpm:.3g}", ratio=f"{ratio:.3g}",
-               pauses=say(", with {p} s of pauses,", ", met {p} s pauze,", p=_fmt(pauses))
-               if pauses else ",", i=f"{max(inhale, 0.0):.1f}", e=f"{max(exhale, 0.0):.1f}",
-               i_min=_fmt(INHALE_MIN_S), e_min=_fmt(EXHALE_MIN_S))
+               period=decimal(f"{60.0 / rate_bpm:.3g}"), rate=decimal(f"{rate_bpm:.3g}"),
+               ratio=decimal(f"{ratio:.3g}"),
+               pauses=say(", with {p} s of pauses,", ", met {p} s pauze,",
+                          p=decimal(_fmt(pauses))) if pauses else ",",
+               i=decimal(f"{max(inhale, 0.0):.1f}"), e=decimal(f"{max(exhale, 0.0):.1f}"),
+               i_min=decimal(_fmt(INHALE_MIN_S)), e_min=decimal(_fmt(EXHALE_MIN_S)))
 
 
 def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
@@ -622,7 +624,7 @@ def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
         return None
     parts = [(inhale_s, "in", "in"), (hold_in_s, "pause", "pauze"), (exhale_s, "out", "uit"),
              (hold_out_s, "pause", "pauze")]
-    sums = [(f"{_fmt(x)} s {en}", f"{_fmt(x)} s {nl}") for x, en, nl in parts
+    sums = [(f"{_fmt(x)} s {en}", f"{dutch(decimal(_fmt(x)))} s {nl}") for x, en, nl in parts
             if x or en != "pause"]
     return say("{sum} = {period} s a breath ({rate}/min): slower than {slowest} breaths/min, "
                "the slowest pacer; at most {most} s in all",
@@ -630,8 +632,8 @@ def pace_problem(inhale_s: float, hold_in_s: float, exhale_s: float,
                "ademhalingen/min, het traagste tempo van de ademgids; hoogstens {most} s in "
                "totaal", sum=Say(" + ".join(en for en, _ in sums),
                                  " + ".join(nl for _, nl in sums)),
-               period=_fmt(period), rate=f"{60.0 / period:.1f}", slowest=_fmt(SLOWEST_BPM),
-               most=_fmt(60.0 / SLOWEST_BPM))
+               period=decimal(_fmt(period)), rate=decimal(f"{60.0 / period:.1f}"),
+               slowest=decimal(_fmt(SLOWEST_BPM)), most=decimal(_fmt(60.0 / SLOWEST_BPM)))
 
 
 def rhythm_sum(inhale_s: float, hold_in_s: float, exhale_s: float,
@@ -639,13 +641,13 @@ def rhythm_sum(inhale_s: float, hold_in_s: float, exhale_s: float,
     """'4 s in + 6 s out + 1 s pause = 11 s a breath (5.5/min)', in both languages."""
     parts = [(inhale_s, "in", "in"), (hold_in_s, "pause", "pauze"), (exhale_s, "out", "uit"),
              (hold_out_s, "pause", "pauze")]
-    sums = [(f"{x:.3g} s {en}", f"{x:.3g} s {nl}") for x, en, nl in parts
-            if x or en != "pause"]
+    sums = [(f"{x:.3g} s {en}", f"{dutch(decimal(f'{x:.3g}'))} s {nl}")
+            for x, en, nl in parts if x or en != "pause"]
     period = inhale_s + hold_in_s + exhale_s + hold_out_s
     return say("{sum} = {period} s a breath ({rate}/min)",
                "{sum} = {period} s per ademhaling ({rate}/min)",
                sum=Say(" + ".join(en for en, _ in sums), " + ".join(nl for _, nl in sums)),
-               period=f"{period:.3g}", rate=f"{60.0 / period:.1f}")
+               period=decimal(f"{period:.3g}"), rate=decimal(f"{60.0 / period:.1f}"))
 
 
 def min_rate_problem(min_rate_bpm: float, inhale_s: float, hold_in_s: float,
@@ -666,14 +668,15 @@ def min_rate_problem(min_rate_bpm: float, inhale_s: float, hold_in_s: float,
                    "does not fit: give a lower pacer.min_rate_bpm or shorter pauses",
                    "zelfs de kortste ademhaling, {i} s in en {e} s uit, past met {p} s "
                    "pauze niet: geef een lagere pacer.min_rate_bpm of kortere pauzes",
-                   i=_fmt(INHALE_MIN_S), e=_fmt(EXHALE_MIN_S), p=f"{pauses:g}")
+                   i=decimal(_fmt(INHALE_MIN_S)), e=decimal(_fmt(EXHALE_MIN_S)),
+                   p=decimal(f"{pauses:g}"))
     else:
         hint = Say("give a lower pacer.min_rate_bpm or a quicker start rhythm",
                    "geef een lagere pacer.min_rate_bpm of een sneller begintempo")
     limit = limit or f"pacer.min_rate_bpm = {_fmt(min_rate_bpm)}"
     return say("slower than {limit} allows (at most {most} s a breath); {hint}",
                "trager dan {limit} toelaat (hoogstens {most} s per ademhaling); {hint}",
-               limit=limit, most=f"{most:.3g}", hint=hint)
+               limit=limit, most=decimal(f"{most:.3g}"), hint=hint)
 
 
 def _keys_at(section: str, keys: list[str], lines: dict) -> Say:
@@ -733,7 +736,7 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
     if by_rate:
         exhale = rate_times(pacer["rate_bpm"], pacer["ratio"], *holds)[1]
         what = say("the {e} s that pacer.rate_bpm and ratio give",
-                   "de {e} s die pacer.rate_bpm en ratio geven", e=f"{exhale:.1f}")
+                   "de {e} s die pacer.rate_bpm en ratio geven", e=decimal(f"{exhale:.1f}"))
     if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < exhale - 1e-9:
         out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
                            say("pacer.max_exhale_s = {m}: must not be shorter than {what} (the "

@@ -45,7 +45,7 @@ from feedback.config import (
 )
 from feedback.events import EXERCISE_KINDS
 from feedback.pacer import Pattern
-from feedback.words import Say, both, say
+from feedback.words import Say, both, decimal, say
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
 KINDS = EXERCISE_KINDS
@@ -403,8 +403,8 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                            "exhale:inhale of {r}; give a shorter progress_s",
                            "{label}: de opbouw duurt {over} s (progress_s), langer dan de "
                            "oefening van {d} s: de ademgids zou uit:in {r} nooit halen; geef "
-                           "een kortere progress_s", label=label, over=f"{over:g}",
-                           d=f"{ex.duration_s:g}", r=f"{p.ratio:.2f}")))
+                           "een kortere progress_s", label=label, over=decimal(f"{over:g}"),
+                           d=decimal(f"{ex.duration_s:g}"), r=decimal(f"{p.ratio:.2f}"))))
         if mode == "fixed" and start and (own or ramp) and not problem:
             problem = rate_problem(60.0 / p.period, start, p.hold_in_s, p.hold_out_s)
             if problem and ex.start_ratio is None:  # the config's start, this rhythm
@@ -419,8 +419,8 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                 out.append(Problem(path, lines.get((label, "start_ratio")) or at,
                                    say("{label}: a progression from exhale:inhale {s} would "
                                        "start at {p}", "{label}: een opbouw vanaf uit:in {s} "
-                                       "zou beginnen bij {p}", label=label, s=f"{start:g}",
-                                       p=problem)))
+                                       "zou beginnen bij {p}", label=label,
+                                       s=decimal(f"{start:g}"), p=problem)))
         if mode == "adaptive" and (own or pacer["mode"] != "adaptive"):
             problem = min_rate_problem(pacer["min_rate_bpm"], p.inhale_s, p.hold_in_s,
                                        p.exhale_s, p.hold_out_s)
@@ -437,6 +437,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
                                    "than pacer.max_exhale_s = {m}", "{label}: de uitademing "
                                    "van {e} s is te lang voor een adaptieve ademgids: "
                                    "pacer.max_exhale_s = {m}", label=label,
-                                   e=f"{p.exhale_s:g}", m=f"{pacer['max_exhale_s']:g}")))
+                                   e=decimal(f"{p.exhale_s:g}"),
+                                   m=f"{pacer['max_exhale_s']:g}")))
     out.sort(key=lambda q: (q.path != path, q.line or 0))  # in the order of the files
     return out

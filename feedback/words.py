@@ -10,7 +10,9 @@ its own language::
     both("{key} = {v}: {rule}", key=..., v=..., rule=rule)  # (the same template in both)
 
 Key names, values and file names stay as the file writes them (``pacer.exhale_s``,
-``0.5``, ``true``) in both languages: that is what the therapist must type.
+``0.5``, ``true``) in both languages: that is what the therapist must type. Numbers a
+message works out or retells in its own words (a rhythm's seconds and breaths a minute)
+are ``decimal``: a decimal comma in the Dutch, as the screen writes its numbers.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ def say(en: str, nl: str, **parts) -> Say:
 def both(template: str, **parts) -> Say:
     """``say`` with one template for both languages (only its parts differ)."""
     return say(template, template, **parts)
+
+
+def decimal(number) -> Say:
+    """A number of the message's own ('5.5', or '4 s in + 1.5 s out') in both languages:
+    a decimal comma in the Dutch ('5,5'); a number the file writes ('key = value') is
+    not one of these."""
+    en = str(number)
+    return Say(en, re.sub(r"(?<=\d)\.(?=\d)", ",", en))
 
 
 def plural(count: int, en: str, nl: str, en_many: str | None = None,

@@ -231,7 +231,7 @@ def test_every_problem_is_also_said_in_dutch(tmp_path, text, expected):
     ("[pacer]\nexhale_s = 6 7\n", "TOML-schrijfwijze: na de waarde hoort niets meer op deze "
      "regel (uitleg achter een #) (kolom 14)"),
     ("[pacer]\ninhale_s = 10\nhold_in_s = 5\nexhale_s = 20\nhold_out_s = 10\n",
-     "pacer: 10 s in + 5 s pauze + 20 s uit + 10 s pauze = 45 s per ademhaling (1.3/min): "
+     "pacer: 10 s in + 5 s pauze + 20 s uit + 10 s pauze = 45 s per ademhaling (1,3/min): "
      "trager dan 3 ademhalingen/min"),
 ])
 def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):
@@ -241,6 +241,38 @@ def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):
         said(p.message, "nl") for p in err.value.problems]
 
 
+
+
+def prose(dutch: str) -> str:
+    """A message without what the file writes: 'key = value' and quoted text."""
+    import re
+
+    return re.sub(r"[\w.\[\]]+ = \S+|'[^']*'|\"[^\"]*\"", "", dutch)
+
+
+@pytest.mark.parametrize("text", [
+    "[pacer]\ninhale_s = 9.5\nexhale_s = 12.5\n",
+    '[pacer]\npattern = "rate"\nrate_bpm = 20\nratio = 4\n',
+    '[pacer]\nmode = "adaptive"\nmin_rate_bpm = 12\ntarget_rate_bpm = 12\n'
+    'inhale_s = 3.5\n',
+    '[pacer]\nmode = "adaptive"\npattern = "rate"\nrate_bpm = 3\nratio = 3\n',
+    "[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0.5\n",
+    '[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\ndata_rate = 250\n'
+    "rate_hz = 250\n",
+])
+def test_dutch_problems_write_their_own_numbers_with_a_decimal_comma(tmp_path, text):
+    """The Dutch screen writes 1,5 (its numbers, the report's); a problem's rhythm said
+    "11 s per ademhaling (5.5/min)", "laat 0.4 s over". What the file writes ('key =
+    value', what to type) keeps its point."""
+    import re
+
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    for p in err.value.problems:
+        dutch = said(p.message, "nl")
+        assert re.search(r"\d,\d", dutch), dutch
+        assert not re.search(r"\d\.\d", prose(dutch)), dutch
+        assert not re.search(r"\d,\d", str(p.message)), str(p.message)
 
 @pytest.mark.parametrize("text", [
     '[pacer]\nmode = "adaptive"\nmax_exhale_s = 4\n',
