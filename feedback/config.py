@@ -22,7 +22,7 @@ from typing import Any
 
 from feedback.errors import BadInput
 from feedback.pacer import EXHALE_MIN_S, INHALE_MIN_S  # the least inhale_s and exhale_s
-from feedback.words import Say, both, decimal, dutch, plural, say, toml_dutch, unit
+from feedback.words import Say, both, decimal, dutch, plural, say, toml_words, unit
 
 
 @dataclass(frozen=True)
@@ -435,7 +435,7 @@ def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
         msg = msg or "syntax error"
         col = say(" (column {c})", " (kolom {c})", c=m.group(2)) if m else ""
         hint = _syntax_hint(text.splitlines()[line - 1] if line else "", msg)
-        told = hint or both("{m}{col}", m=Say(msg, toml_dutch(msg)), col=col)
+        told = hint or both("{m}{col}", m=toml_words(msg), col=col)
         raise ConfigError([Problem(path, line, say("TOML syntax: {t}", "TOML-schrijfwijze: {t}",
                                                    t=told))]) from None
     return data, text

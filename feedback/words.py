@@ -83,43 +83,65 @@ def unit(name: str) -> Say:
     return Say(name, UNITS.get(name, name))
 
 
-# TOML's own syntax messages (Python's tomllib), in Dutch; any other stays English.
-_TOML_NL = [
-    (r"Invalid statement", "ongeldige regel"),
+# TOML's own syntax messages (Python's tomllib), in plain English and Dutch: (tomllib's
+# message, English, Dutch). Any other stays as tomllib says it.
+_TOML = [
+    (r"Invalid statement", "not a valid line", "ongeldige regel"),
     (r"Expected newline or end of document after a statement",
+     "nothing more belongs on this line after the value (an explanation goes after a #)",
      "na de waarde hoort niets meer op deze regel (uitleg achter een #)"),
-    (r"Expected '=' after a key in a key/value pair", "na de naam hoort een = en een waarde"),
-    (r"Expected '\]' at the end of a table declaration", "] ontbreekt na de naam van de sectie"),
-    (r"Expected '\]\]' at the end of an array declaration", "]] ontbreekt na [[ en de naam"),
-    (r"Expected (.+)", r"hier hoort \1"),
-    (r"Found invalid character (.+)", r"ongeldig teken \1"),
-    (r"Cannot declare (.+) twice", r"\1 staat er twee keer"),
-    (r"Cannot overwrite a value", "deze waarde staat er al"),
-    (r"Cannot mutate immutable namespace (.+)", r"\1 kan hier niet meer worden aangevuld"),
-    (r"Cannot redefine namespace (.+)", r"\1 staat er al"),
+    (r"Expected '=' after a key in a key/value pair", "a name needs an = and a value after it",
+     "na de naam hoort een = en een waarde"),
+    (r"Expected '\]' at the end of a table declaration", "] is missing after the section's name",
+     "] ontbreekt na de naam van de sectie"),
+    (r"Expected '\]\]' at the end of an array declaration", "]] is missing after [[ and the name",
+     "]] ontbreekt na [[ en de naam"),
+    (r"Expected (.+)", r"\1 belongs here", r"hier hoort \1"),
+    (r"Found invalid character (.+)", r"invalid character \1", r"ongeldig teken \1"),
+    (r"Cannot declare (.+) twice", r"\1 is given twice", r"\1 staat er twee keer"),
+    (r"Cannot overwrite a value", "this value is already given", "deze waarde staat er al"),
+    (r"Cannot mutate immutable namespace (.+)", r"\1 cannot be added to here",
+     r"\1 kan hier niet meer worden aangevuld"),
+    (r"Cannot redefine namespace (.+)", r"\1 is already given", r"\1 staat er al"),
     (r"Invalid initial character for a key part",
+     "a name must begin with a letter, digit, _ or -",
      "een naam moet met een letter, cijfer, _ of - beginnen"),
-    (r"Unclosed array", "de lijst is niet gesloten: ] ontbreekt"),
-    (r"Unclosed inline table", "de tabel is niet gesloten: } ontbreekt"),
-    (r"Duplicate inline table key (.+)", r"\1 staat twee keer in de tabel"),
-    (r"Unescaped '\\' in a string", "een backslash in tekst moet dubbel"),
-    (r"Invalid hex value", "ongeldige hexadecimale waarde"),
-    (r"Escaped character is not a Unicode scalar value", "ongeldig Unicode-teken"),
-    (r"Unterminated string", "de tekst is niet gesloten: een aanhalingsteken ontbreekt"),
-    (r"Illegal character (.+)", r"ongeldig teken \1"),
-    (r"Invalid date or datetime", "ongeldige datum of tijd"),
-    (r"Invalid value", "ongeldige waarde: zet tekst tussen aanhalingstekens, schrijf een "
-                       "getal met een punt en ja/nee als true/false"),
+    (r"Unclosed array", "the list is not closed: ] is missing",
+     "de lijst is niet gesloten: ] ontbreekt"),
+    (r"Unclosed inline table", "the table is not closed: } is missing",
+     "de tabel is niet gesloten: } ontbreekt"),
+    (r"Duplicate inline table key (.+)", r"\1 is given twice in the table",
+     r"\1 staat twee keer in de tabel"),
+    (r"Unescaped '\\' in a string", "a backslash in text must be doubled",
+     "een backslash in tekst moet dubbel"),
+    (r"Invalid hex value", "invalid hexadecimal value", "ongeldige hexadecimale waarde"),
+    (r"Escaped character is not a Unicode scalar value", "invalid Unicode character",
+     "ongeldig Unicode-teken"),
+    (r"Unterminated string", "the text is not closed: a quote is missing",
+     "de tekst is niet gesloten: een aanhalingsteken ontbreekt"),
+    # (a line end inside text: its closing quote is missing)
+    (r"Illegal character '\\n'", "the text is not closed: a quote is missing",
+     "de tekst is niet gesloten: een aanhalingsteken ontbreekt"),
+    (r"Illegal character (.+)", r"invalid character \1", r"ongeldig teken \1"),
+    (r"Invalid date or datetime", "invalid date or time", "ongeldige datum of tijd"),
+    (r"Invalid value", "invalid value: put text in quotes, write a number with a decimal "
+                       "point and yes/no as true/false",
+     "ongeldige waarde: zet tekst tussen aanhalingstekens, schrijf een getal met een punt en "
+     "ja/nee als true/false"),
 ]
 
 
-def toml_dutch(message: str) -> str:
-    """A tomllib syntax message in Dutch (the English one if it is not known)."""
-    for pattern, nl in _TOML_NL:
+def toml_words(message: str) -> Say:
+    """A tomllib syntax message in plain English and Dutch (as tomllib says it in both if
+    it is not known)."""
+    for pattern, en, nl in _TOML:
         m = re.fullmatch(pattern, message)
         if m:
-            return nl.replace("\\1", _name(m.group(1))) if m.groups() else nl
-    return message
+            if not m.groups():
+                return Say(en, nl)
+            name = _name(m.group(1))
+            return Say(en.replace("\\1", name), nl.replace("\\1", name))
+    return Say(message, message)
 
 
 def _name(said: str) -> str:

@@ -116,7 +116,7 @@ BAD_FILES = [  # (file text, part of one of its problems)
      ":3: TOML syntax: 'slower' is given twice; keep one"),
     ("[cues]\nslower = true\n[cues]\nbelly = true\n",
      ":3: TOML syntax: section [cues] is given twice: put all its keys under one [cues]"),
-    ('[patient]\ncode = "abc', ":2: TOML syntax: Unterminated string"),
+    ('[patient]\ncode = "abc', ":2: TOML syntax: the text is not closed: a quote is missing"),
     ("[ring]\npixels = 16.0\n", ":2: ring.pixels = 16.0: must be a whole number"),
     # every gain but 1 is refused, in one line that says so and why (gain 3 was told
     # "one of 1, 2, 4, 8, 16", and 2-16 then refused with another line)
@@ -300,6 +300,33 @@ def test_toml_syntax_is_said_in_dutch(tmp_path, text):
     assert_dutch(p.message)
     assert said(p.message, "nl").startswith("TOML-schrijfwijze: ")
 
+
+
+@pytest.mark.parametrize("text, english, dutch", [
+    ("[pacer]\nexhale_s = \n", "TOML syntax: invalid value: put text in quotes, write a "
+     "number with a decimal point and yes/no as true/false (column 12)",
+     "TOML-schrijfwijze: ongeldige waarde: zet tekst tussen aanhalingstekens, schrijf een "
+     "getal met een punt en ja/nee als true/false (kolom 12)"),
+    ("[pacer]\nexhale_s = 6 7\n", "TOML syntax: nothing more belongs on this line after "
+     "the value (an explanation goes after a #) (column 14)", "TOML-schrijfwijze: na de "
+     "waarde hoort niets meer op deze regel (uitleg achter een #) (kolom 14)"),
+    ('[patient]\ncode = "abc\nlanguage = "en"\n', "TOML syntax: the text is not closed: a "
+     "quote is missing", "TOML-schrijfwijze: de tekst is niet gesloten: een "
+     "aanhalingsteken ontbreekt"),
+    ("[sensor]\nbelts = [\"belly\"\n", "TOML syntax: the list is not closed: ] is missing",
+     "TOML-schrijfwijze: de lijst is niet gesloten: ] ontbreekt"),
+    ('[records]\ndata_dir = "C:\\data"\n', "TOML syntax: a backslash in text must be "
+     "doubled", "TOML-schrijfwijze: een backslash in tekst moet dubbel"),
+])
+def test_toml_syntax_is_said_the_same_in_english_and_dutch(tmp_path, text, english, dutch):
+    """The English screen and check-config gave tomllib's own words ("Invalid value",
+    "Expected newline or end of document after a statement", "Illegal character '\\n'"
+    for text without its closing quote), where the Dutch said what to do."""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    (p,) = err.value.problems
+    assert str(p.message).startswith(english), str(p.message)
+    assert said(p.message, "nl").startswith(dutch), said(p.message, "nl")
 
 def test_a_message_keeps_its_dutch_when_copied_or_pickled():
     import copy
