@@ -1916,11 +1916,11 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
     rows = [line for line in (out / "summary.txt").read_text().splitlines()
             if line.startswith("  #")]
-    assert rows[0].endswith(" praise 0 faults: disconnected 1x (whole session)")
-    assert rows[1].endswith(" praise 0 faults: disconnected 1x (12 s), led 1x")
+    assert rows[0].endswith(" praise 0 faults: belt unplugged 1x (whole session)")
+    assert rows[1].endswith(" praise 0 faults: belt unplugged 1x (12 s), LED ring 1x")
     assert rows[2].endswith(" praise 0")
     # the period's line counts them as the rows do ("disconnected 2", beside "1x" rows)
-    assert "  Faults: disconnected 2x, led 1x\n" in (out / "summary.txt").read_text()
+    assert "  Faults: belt unplugged 2x, LED ring 1x\n" in (out / "summary.txt").read_text()
     csv_rows = read_csv(out / "sessions.csv")
     assert [(r["faults"], r["fault_kinds"]) for r in csv_rows] == [
         ("1", "disconnected:1"), ("2", "disconnected:1 led:1"), ("0", "")]
@@ -1931,6 +1931,21 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
                  "--lang", "nl"]) == 0
     assert " storingen: band losgekoppeld 1x (hele sessie)\n" in (nl / "summary.txt").read_text()
 
+
+
+def test_the_english_report_names_faults_in_words_as_the_dutch_does():
+    """The Dutch summary says "band losgekoppeld", "band te strak of te los", as the
+    screen does; the English said the event codes ("disconnected", "saturated", "flat",
+    "i2c", "led"). It says the English screen's words now."""
+    from feedback import i18n, report_words
+    from feedback.events import FAULT_KINDS
+
+    for kind in FAULT_KINDS:
+        en = report_words.say(f"fault.{kind}", "en")
+        assert en != kind or kind == "storage", kind
+        assert report_words.say(f"fault.{kind}", "nl") != en
+    for kind in ("disconnected", "saturated", "flat", "noisy", "i2c"):
+        assert report_words.say(f"fault.{kind}", "en") == i18n.text(f"sensor.{kind}", "en")
 
 def test_the_calendar_without_a_code_cannot_overwrite_a_real_codes(tmp_path, monkeypatch):
     """No code gave calendar-none.png, which the code "none" (a valid one) overwrote."""
