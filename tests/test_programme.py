@@ -309,3 +309,18 @@ def test_keys_kept_for_the_main_configs_pacer_are_no_problem(tmp_path, main):
     assert programme_for(load_config(cfg)).exercises[0].pacer == "config"
     shipped = write(tmp_path, main.replace('mode = "off"', 'mode = "fixed"'), "clinic.toml")
     assert programme_for(load_config(shipped)).key == "clinic"
+
+
+@pytest.mark.parametrize("name", ["clinic", "home"])
+def test_the_shipped_hints_speak_to_the_patient_in_both_languages_alike(name):
+    """A hint that says "your" in English says "je" in Dutch: the ribs exercise said "Hands
+    on your ribs" and "Handen op de ribben" (beside "Hand op je buik"). And the lifting
+    hint's "don't hold" said not what (the breath)."""
+    import re
+
+    programme = load_programme(SHIPPED / f"{name}.toml", name)
+    for ex in programme.exercises:
+        en, nl = ex.hint("en"), ex.hint("nl")
+        assert bool(re.search(r"\byou(r)?\b", en, re.I)) == bool(re.search(r"\bje\b", nl)), (
+            en, nl)
+        assert not re.search(r"\bhold\b(?! your breath)", en), en
