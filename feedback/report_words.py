@@ -129,7 +129,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "practice": "Geoefend: {minutes} min op {practised} van {days}; thuisdoel "
                     "{target} min per dag gehaald op {met}",
         "practice_changed": "Geoefend: {minutes} min op {practised} van {days}; het thuisdoel "
-                            "is in deze periode gewijzigd, elke dag telt tegen zijn eigen doel:",
+                            "is in deze periode gewijzigd, elke dag wordt aan zijn eigen doel "
+                            "gemeten:",
         "practice_run": "{target} min per dag van {first} t/m {last}: gehaald op {met} van "
                         "{days}",
         "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
@@ -146,7 +147,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds_by": "{name} {n}x, langste {secs} s",
         "no_exercise": "(geen oefening)",
         "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
-                      "ze zetten:",
+                      "ze instellen:",
         "not_warned": "(zonder waarschuwing)",
         "cues": "Aanwijzingen (correcties): ",
         "cue": '"{text}" {n}x',

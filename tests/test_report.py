@@ -732,6 +732,13 @@ def test_the_home_target_is_the_one_configured_when_the_patient_practised(tmp_pa
             "each day is judged by its own:\n"
             "    10 min/day from 2025-10-09 to 2025-10-09: met on 0 of 1 day\n"
             "    5 min/day from 2025-10-10 to 2025-10-10: met on 1 of 1 day\n") in summary
+    # (in Dutch a day "telt tegen" its target read as English "counts against")
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "nl"),
+                 "--lang", "nl"]) == 0
+    assert ("Geoefend: 13,0 min op 2 van 2 dagen; het thuisdoel is in deze periode "
+            "gewijzigd, elke dag wordt aan zijn eigen doel gemeten:\n"
+            "    10 min per dag van 2025-10-09 t/m 2025-10-09: gehaald op 0 van 1 dag\n"
+            ) in (tmp_path / "nl" / "summary.txt").read_text()
     cal = pygame.image.load(str(out / "calendar-CD34.png"))
     assert cal.get_size()[0] > 0
 
@@ -1816,7 +1823,7 @@ def test_the_note_quotes_the_hold_thresholds_of_the_programme_done(tmp_path, mon
     assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
                  "--lang", "nl"]) == 0
     assert ("Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's ze "
-            "zetten:\n  Thuis: Buikademhaling 8 s, Blijf ademen tijdens bewegen 4 s\n"
+            "instellen:\n  Thuis: Buikademhaling 8 s, Blijf ademen tijdens bewegen 4 s\n"
             "  Behandelkamer: Buikademhaling liggend 8 s, Ademen tijdens bewegen 4 s\n"
             ) in (nl / "summary.txt").read_text()
 
