@@ -70,6 +70,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.led": "De ledring werkt niet; volg het scherm",
         "unit.button": "Een knop blijft ingedrukt; laat hem los",
         "unit.display": "Geen scherm gevonden",
+        "unit.detail": "Voor de technicus: {error}",
         "unit.title": "Storing in het apparaat",
         "unit.body": "Een onderdeel werkt niet. Neem contact op met je fysiotherapeut; het "
                      "apparaat probeert het steeds opnieuw.",
@@ -169,6 +170,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.led": "The LED ring is not working; follow the screen",
         "unit.button": "A button stays pressed; let go of it",
         "unit.display": "No screen found",
+        "unit.detail": "For the technician: {error}",
         "unit.title": "The unit has a fault",
         "unit.body": "A part is not working. Contact your physiotherapist; the unit keeps "
                      "trying.",

@@ -198,6 +198,7 @@ class PartProblem:
         self.update(error)
 
     def update(self, error) -> None:
+        from feedback.i18n import text
         from feedback.view import View
 
         if str(error) != getattr(self, "_said", None):  # the journal gets each change once
@@ -206,8 +207,9 @@ class PartProblem:
         self.title = str(error)
         if getattr(error, "part", "sensor") == "sensor":
             self.view = View(screen="sensor", lang=self.lang, fault="i2c")
-        else:
-            self.view = View(screen="sensor", lang=self.lang, fault="unit", notice=str(error))
+        else:  # (the error is the driver's English: said for whom it is)
+            self.view = View(screen="sensor", lang=self.lang, fault="unit",
+                             notice=text("unit.detail", self.lang, error=error))
 
 
 def _within(target, keep) -> bool:

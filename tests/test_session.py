@@ -937,6 +937,10 @@ def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
     assert err.value.part == "controls" and "pin 17 is already in use" in str(err.value)
     view = PartProblem(err.value, "nl").view
     assert view.fault == "unit" and "pin 17 is already in use" in view.notice
+    # The part's own error is the driver's English: on the Dutch screen it says whom it
+    # is for (it stood there bare, under the Dutch for the patient).
+    assert view.notice == f"Voor de technicus: {err.value}"
+    assert PartProblem(err.value, "en").view.notice == f"For the technician: {err.value}"
     screen = Screen((800, 480))
     screen.draw(view)
     assert "Storing in het apparaat" in [t for t, _r in screen.texts]
