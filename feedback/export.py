@@ -64,6 +64,7 @@ from feedback.store import (
     shred,
     shred_db,
 )
+from feedback.words import dutch
 
 
 def install_config(new: Path, target: Path) -> str:
@@ -235,6 +236,7 @@ def cmd_export(args) -> int:
     stick_config = dest / "ademcoach.toml"
     previous = None  # the config files replaced, put back if the export fails
     installed = False  # the stick's config is in force (installed, or the same already)
+    refused = []  # the problems of a stick's config not installed (export.txt says them)
     changed_to = None  # the patient code it brought, when it changed the code
     if stick_config.exists() and not stick_config.is_file():
         notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
@@ -255,6 +257,7 @@ def cmd_export(args) -> int:
                 previous = None
                 notes.append(f"{stick_config}: not installed, the current config stays:")
                 notes.extend(f"  {p}" for p in exc.problems)
+                refused = exc.problems
                 status = 2
             except OSError as exc:  # the unit's config folder cannot be read or written
                 previous = None
@@ -286,9 +289,10 @@ def cmd_export(args) -> int:
         if installed:  # (said in export.txt; undone below if the export fails)
             renamed = _set_aside_on_stick(stick_config, notes)
         records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
-        sessions, copied, kept = _export(dest, data_dir, notes,
-                                         report_language(args, settings),
-                                         config_dir_of(settings))
+        lang = report_language(args, settings)
+        sessions, copied, kept = _export(dest, data_dir, notes, lang,
+                                         config_dir_of(settings),
+                                         _refused_in(stick_config, refused, lang))
     except BaseException:
         if previous is not None or renamed is not None:  # nothing was written: nor is
             _put_back(previous or {}, renamed and (renamed, stick_config))  # the config
@@ -305,11 +309,22 @@ def cmd_export(args) -> int:
     return status
 
 
+def _refused_in(stick_config: Path, problems, lang: str) -> list[str]:
+    """A refused stick config's problems as the Dutch screen says them, for export.txt on a
+    Dutch unit (the notes say them in English); none in English."""
+    if not problems or lang != "nl":
+        return []
+    return [f"{stick_config}: niet overgenomen, de huidige instellingen blijven:"] + [
+        f"  {p.path}{f', regel {p.line}' if p.line else ''}: {dutch(p.message)}"
+        for p in problems]
+
+
 def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
-            config_dir: Path | None = None) -> tuple[list, list[int], list[Path]]:
+            config_dir: Path | None = None,
+            extra: list[str] = ()) -> tuple[list, list[int], list[Path]]:
     """Write the export directory on ``dest`` atomically; returns the sessions in it, the
     ids of those now complete on the stick and the damaged files copied (for
-    ``_mark_exported``)."""
+    ``_mark_exported``). ``extra``: lines for export.txt only (after the notes)."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     try:
@@ -350,8 +365,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             for f in sorted(raw.glob("*.csv")):
                 shutil.copyfile(f, tmp / "raw" / f.name)
         (tmp / "export.txt").write_text("\n".join(
-            [f"Ademcoach export {stamp}: {n_sessions(len(sessions))} from {data_dir}", *notes]
-        ) + "\n", encoding="utf-8")
+            [f"Ademcoach export {stamp}: {n_sessions(len(sessions))} from {data_dir}", *notes,
+             *extra]) + "\n", encoding="utf-8")
         _fsync_tree(tmp)
         n = 1
         while final.exists():  # two exports within one second

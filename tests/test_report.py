@@ -438,6 +438,28 @@ def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
 
 
+def test_export_says_why_it_refused_a_config_in_the_units_language_too(unit, tmp_path,
+                                                                       capsys):
+    """The Dutch screen says "instellingen niet overgenomen"; export.txt on the stick, where
+    the therapist looks for why, said it in English only (the Dutch of each problem is
+    there: the screen shows it)."""
+    data, cfg = unit
+    cfg.write_text(cfg.read_text().replace('language = "en"', 'language = "nl"'))
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text("[pacer]\nexhale_s = 40\n")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "moet tussen" not in err  # (the journal and the terminal stay English)
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    lines = (exp / "export.txt").read_text().splitlines()
+    assert f"{stick / 'ademcoach.toml'}: not installed, the current config stays:" in lines
+    assert f"{stick / 'ademcoach.toml'}: niet overgenomen, de huidige instellingen blijven:" \
+        in lines
+    assert (f"  {stick / 'ademcoach.toml'}, regel 2: pacer.exhale_s = 40: moet tussen 2 en 20 "
+            "seconden liggen") in lines
+
+
 def test_export_to_a_missing_dir_or_a_file_is_exit_2_and_touches_nothing(
         unit, tmp_path, capsys):
     data, cfg = unit
