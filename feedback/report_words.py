@@ -149,7 +149,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
                       "ze instellen:",
         "not_warned": "(zonder waarschuwing)",
-        "cues": "Aanwijzingen (correcties): ",
+        "cues": "Aanwijzingen (correcties, op het scherm 'tips'): ",
         "cue": '"{text}" {n}x',
         "praise": "Complimenten: ",
         "nothing": "geen",

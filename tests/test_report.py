@@ -1130,8 +1130,8 @@ def test_praise_is_no_cue_to_correct(tmp_path, monkeypatch):
     cfg.write_text(f'[patient]\nlanguage = "nl"\n[records]\ndata_dir = "{data}"\n')
     assert main(["report", "--config", str(cfg), "--out", str(nl)]) == 0
     summary = (nl / "summary.txt").read_text(encoding="utf-8")
-    assert ('  Aanwijzingen (correcties): "Adem langer uit" 1x, "Rustiger ademen" 1x\n'
-            in summary)
+    assert ("  Aanwijzingen (correcties, op het scherm 'tips'): "
+            '"Adem langer uit" 1x, "Rustiger ademen" 1x\n' in summary)
     assert '  Complimenten: "Goed zo!" 3x\n' in summary
     assert "ingehouden 0 aanwijzingen 2 complimenten 3\n" in summary
 
@@ -1453,7 +1453,8 @@ def test_the_summary_is_dutch_on_a_dutch_unit_and_the_csv_stays_english(
             "(doel 1,50): voorbij het doel, nu erboven\n") in summary
     assert "  Adem ingehouden: 1x (Buikademhaling 1x, langste 6,0 s)\n" in summary
     # the cues as the Dutch screen says them, and only so
-    assert '  Aanwijzingen (correcties): "Blijf ademen!" 1x, "Adem langer uit" 1x\n' in summary
+    assert ("  Aanwijzingen (correcties, op het scherm 'tips'): "
+            '"Blijf ademen!" 1x, "Adem langer uit" 1x\n' in summary)
     assert "(Buikademhaling 1,00->1,20, Lange uitademing 1,30->1,40)" in summary
     assert " onderbroken\n" in summary and "Keep breathing" not in summary
     for english in ("Practice", "Sessions", "toward", "ratio", "interrupted", "none"):
