@@ -46,13 +46,17 @@ class RawSignalLog:
         self._writer.write(t, values)
 
     def _rotate(self) -> None:
+        """Close the file and begin the next. On a full or failing card the file is let go
+        even if closing it fails (its last rows are lost), and the next one counts only
+        once it could be begun: until then each sample tries it again under the same
+        name (one empty file at most, not one a sample)."""
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self._part += 1
-        path = self.directory / f"{self.name}-{self._part:03d}.csv"
+            writer, self._writer = self._writer, None
+            writer.close()
+        path = self.directory / f"{self.name}-{self._part + 1:03d}.csv"
         self._make_room()
         self._writer = RecordingWriter(path, self.belts)
+        self._part += 1
         self.files.append(path)
 
     def _make_room(self) -> None:
@@ -80,6 +84,6 @@ class RawSignalLog:
             self._writer.flush()
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None  # (let go even if closing fails)
+        if writer is not None:
+            writer.close()

@@ -423,7 +423,10 @@ class Records:
                     break
         self._close_conn()
         if self._raw_log:
-            self._raw_log.close()
+            try:
+                self._raw_log.close()
+            except OSError as exc:  # (a full card at the stop: its last rows are lost)
+                log.warning("raw signal: the last rows were not saved: %s", _short(exc))
 
     def _open(self) -> sqlite3.Connection:
         if self._conn is not None and (self._drop_conn or self._file_id() != self._conn_file):
@@ -655,17 +658,24 @@ class Records:
         for item in items:
             try:
                 if item[0] == "open":
-                    if self._raw_log:
-                        self._raw_log.close()
+                    old, self._raw_log = self._raw_log, None
+                    if old:
+                        old.close()
                     _, handle, belts, wall = item
                     self._raw_log = RawSignalLog(
                         self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
                         file_mb=self.raw_file_mb, name=f"session{handle:05d}",
                         ensure=ensure_data_dir)
                 elif item[0] == "close":
-                    if self._raw_log:
-                        self._raw_log.close()
-                    self._raw_log = None
+                    old, self._raw_log = self._raw_log, None
+                    try:
+                        if old:
+                            old.close()
+                    except OSError as exc:  # the file is done all the same: nothing fails
+                        # any more (its failing writes were said), only its last rows are lost
+                        self.raw_dropped += 1
+                        log.warning("raw signal: the last rows were not saved: %s",
+                                    _short(exc))
                 elif self._raw_log is not None:
                     self._raw_log.write(item[1], item[2])
             except OSError as exc:

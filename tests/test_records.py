@@ -279,6 +279,63 @@ def test_raw_signal_through_records(tmp_path):
     assert read_recording(f)[1][-1] == pytest.approx(99 * 0.02)
 
 
+def test_a_session_ending_on_a_full_card_with_the_raw_signal_on_stops_no_records(tmpfs):
+    """The raw signal on; the card fills during a session and it ends while full. Before,
+    closing its raw file failed, the file stayed in the log closed, and the flush after it
+    raised ValueError, which ended the records writer: nothing was saved again, not the
+    next session once the card had room either (lost at the stop)."""
+    rec = Records(tmpfs / "data", clock=VirtualClock(), retry_s=0.01, raw_max_mb=200)
+    rec.start_session("RAW1", "home", "", WALL, raw_belts=["belly"])
+    for i in range(20):
+        rec.add_sample(i * 0.02, (1.5,))
+    rec.add(breath(1.0))
+    assert rec.flush(timeout=30) and rec.problem is None
+    filler = fill(tmpfs, 0)
+    for i in range(20, 2020):  # 40 s of raw signal the full card does not take
+        rec.add_sample(i * 0.02, (1.5,))
+    rec.add(breath(41.0))
+    rec.end_session("stopped")
+    assert not rec.flush(timeout=30.0)
+    filler.unlink()  # room again: a new session, and what waited, are saved
+    rec.start_session("RAW2", "home", "", WALL + 3600)
+    rec.add(breath(3601.0))
+    assert rec.flush(timeout=30) and rec.problem is None
+    assert rec.close() == 0
+    assert rows(tmpfs / "data" / DB_NAME, "SELECT s.patient_code, b.at FROM breaths b "
+                "JOIN sessions s ON s.id = b.session_id ORDER BY b.id") == [
+        ("RAW1", 1.0), ("RAW1", 41.0), ("RAW2", 3601.0)]
+
+
+def test_a_raw_file_due_to_turn_over_on_a_full_card_begins_one_file_not_one_a_sample(tmpfs):
+    """A raw file reaches its size while the card is full: it is closed (its last rows
+    lost) and the next one is begun once there is room, under the next number. Before,
+    each sample began another empty file (50 a second, without a header, each a glob of
+    the folder more), and the closed file could be flushed again (ValueError)."""
+    raw = tmpfs / "raw"
+    log = RawSignalLog(raw, ["belly"], max_mb=1, file_mb=0.005)
+    for i in range(10):
+        log.write(i * 0.02, (1.5,))
+    log.flush()
+    filler = fill(tmpfs, 0)
+    failed = 0
+    for i in range(10, 2010):  # ~24 kB: the 5 kB files would turn over 4 times
+        try:
+            log.write(i * 0.02, (1.5,))
+            log.flush()
+        except OSError:  # (the records writer drops that sample and goes on)
+            failed += 1
+    assert failed > 0
+    assert len(list(raw.iterdir())) <= 2
+    filler.unlink()
+    for i in range(2010, 2110):
+        log.write(i * 0.02, (1.5,))
+    log.close()
+    files = sorted(raw.iterdir())
+    assert [f.name for f in files] == ["raw-001.csv", "raw-002.csv"]
+    cols, t, _ = read_recording(files[-1])
+    assert cols == ["belly"] and t[0] >= 2010 * 0.02 - 1e-9 and t[-1] == pytest.approx(2109 * 0.02)
+
+
 def export_to(stick, data):
     """What ``ademcoach export`` does with the records: write them, then mark them."""
     from feedback.export import _export, _mark_exported
