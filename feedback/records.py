@@ -35,6 +35,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import errno
 import itertools
 import logging
 import sqlite3
@@ -433,7 +434,7 @@ class Records:
             self._close_conn()  # asked to, or the file was removed (a wipe of a damaged one)
         self._drop_conn = False
         if self._conn is None:
-            ensure_data_dir(self.data_dir)
+            self._ensure_dir(self.data_dir)
             conn = connect(self.db_path)
             if self._max_db_bytes:
                 page = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -441,6 +442,16 @@ class Records:
             self._conn = conn
             self._conn_file = self._file_id()
         return self._conn
+
+    def _ensure_dir(self, path: Path) -> Path:
+        """Make ``path`` (the data directory, or its raw folder) if it is not there, but
+        not the data directory again once the writer has had it: a records folder that
+        went away (the medium it is on unplugged, the folder moved) is a storage problem
+        until it is back, with the backlog kept. (A new folder made at once was taken for
+        one erased: the running session was dropped, as after a wipe, without a word.)"""
+        if self._conn_file is not None and not self.data_dir.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "records folder missing", str(self.data_dir))
+        return ensure_data_dir(path)
 
     def _file_id(self) -> tuple[int, int] | None:
         try:
@@ -665,7 +676,7 @@ class Records:
                     self._raw_log = RawSignalLog(
                         self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
                         file_mb=self.raw_file_mb, name=f"session{handle:05d}",
-                        ensure=ensure_data_dir)
+                        ensure=self._ensure_dir)
                 elif item[0] == "close":
                     old, self._raw_log = self._raw_log, None
                     try:

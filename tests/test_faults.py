@@ -308,6 +308,43 @@ def test_full_disk_warns_keeps_feedback_and_loses_nothing(config, tmpfs):
     assert {round(b.at, 6) for b in breaths} <= stored
 
 
+def test_a_records_folder_gone_for_a_while_is_shown_and_loses_nothing(config):
+    """The records folder goes away at 50 s (the medium it is on unplugged, or the folder
+    moved) and is back at 100 s. Before, the writer made a new folder and database at
+    once, took the running session for one erased by a wipe and dropped the rest of it
+    without a word: 8 of its 13 breaths and its end were not recorded, nothing was shown."""
+    data = config.parent / "data"
+    away = config.parent / "away"
+
+    def remove(s):
+        writer_settles(s.records, saved=True)
+        data.rename(away)
+
+    def missing(s):
+        writer_settles(s.records, saved=False)
+        assert "records folder missing" in s.records.problem
+        assert not data.exists()  # (not made again meanwhile)
+
+    def back(s):
+        away.rename(data)
+        writer_settles(s.records, saved=True)
+
+    out, views, db = run_with(config, 150, {50.0: remove, 75.0: missing, 100.0: back})
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "storage"]
+    ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "storage"]
+    assert len(faults) == 1 and 50.0 <= faults[0].at <= 76.0
+    assert len(ends) == 1 and 100.0 <= ends[0].at <= 101.0
+    assert any(v.notice and "Opslaan" in v.notice for t, v in views if 76 <= t <= 100)
+    breaths = [e for e in out if isinstance(e, ev.Breath)]
+    assert between(out, ev.Breath, 50, 100)
+    with sqlite3.connect(db) as conn:
+        stored = {round(a, 6) for (a,) in conn.execute("SELECT at FROM breaths")}
+        assert conn.execute("SELECT end_reason FROM sessions").fetchall() == [("duration",)]
+        assert conn.execute("SELECT kind, at, end_at FROM faults").fetchall() == [
+            ("storage", faults[0].at, ends[0].at)]
+    assert {round(b.at, 6) for b in breaths} == stored
+
+
 def test_config_replaced_by_garbage_keeps_the_old_config_and_says_so(config):
     good = config.read_bytes()
 
