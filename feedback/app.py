@@ -47,18 +47,23 @@ class FaultLatch:
     bus that is a little flaky, one LED frame) is no fault: the patient is not sent to
     check the belt and the exercise does not stop for 20 ms. Such brief failures are
     counted (``brief``) for the journal. Longer is a fault, said at the failure that makes
-    it longer. Faults are logged as they begin and end."""
+    it longer, and over once the part has worked for ``grace_s`` without failing, said
+    then: a part that works only now and then (a loose wire) is one fault, not a fault
+    and its end at each good use (the screen went to the belt screen and back twice a
+    second). Faults are logged as they begin and end."""
 
     def __init__(self, kind: str, grace_s: float | None = GRACE_S):
         self.kind = kind
-        self.grace_s = grace_s  # None: every failure is a fault at once
+        self.grace_s = grace_s  # None: every failure is a fault at once, over at once
         self.active = False  # the fault was reported
         self.since: float | None = None  # the last good use before the failures
+        self.good_since: float | None = None  # during a fault: working again since
         self.brief = 0
 
     def failed(self, at: float, detail: str, last_good: float | None = None) -> list[ev.Event]:
         """A failure at ``at``; ``last_good``: when the part last worked (default: now)."""
         if self.active:
+            self.good_since = None  # not over yet
             return []
         if self.since is None:
             self.since = at if last_good is None else last_good
@@ -69,13 +74,20 @@ class FaultLatch:
         return [ev.Fault(at=at, kind=self.kind, detail=detail)]
 
     def ok(self, at: float) -> list[ev.Event]:
+        """The part worked at ``at`` (during a fault: call at each good use)."""
         if self.since is None:
             return []
-        since, self.since = self.since, None
         if not self.active:
+            self.since = None
             self.brief += 1
             return []
-        self.active = False
+        if self.grace_s is not None:
+            if self.good_since is None:
+                self.good_since = at
+            if at - self.good_since < self.grace_s:
+                return []
+        since, self.since = self.since, None
+        self.active, self.good_since = False, None
         log.info("%s fault over at %.1f s, after %.1f s", self.kind, at, at - since)
         return [ev.FaultEnd(at=at, kind=self.kind)]
 
