@@ -64,6 +64,7 @@ from feedback.store import (
 
 log = logging.getLogger("ademcoach.records")
 
+HUNG_S = 10.0  # a write that has not come back for this long: the storage does not answer
 REBUILD_WAIT_MAX_S = 300.0  # a failed replacement of a damaged database is tried again
 #   after retry_s, then twice as long each time up to this (each try copies the whole file)
 
@@ -117,6 +118,7 @@ class Records:
         self._max_db_bytes = max_db_bytes
         self._db_problem: str | None = None
         self._raw_problem: str | None = None
+        self._writing_since: float | None = None  # when the write under way began (_hung)
         self._reported: str | None = None  # the problem storage_events last reported
         self._notice: str | None = None  # a damaged database was replaced (see above)
         self._damage: BaseException | None = None  # damage found, not yet replaced
@@ -262,7 +264,16 @@ class Records:
     @property
     def problem(self) -> str | None:
         """None while records are being saved, else a short text for the screen."""
-        return self._db_problem or self._raw_problem
+        return self._db_problem or self._raw_problem or self._hung()
+
+    def _hung(self) -> str | None:
+        """A write that has not come back for ``HUNG_S``: a card that hangs (in an fsync,
+        say) raises nothing, and without this nothing would show that no record is being
+        saved. (SQLite gives up on a lock another process holds after 5 s, with an error.)"""
+        since = self._writing_since
+        if since is not None and self._monotonic() - since >= HUNG_S:
+            return f"records not saved: the storage has not answered for {HUNG_S:g} s"
+        return None
 
     def storage_events(self, at: float) -> list[ev.Event]:
         """For the loop, once per tick: a ``Fault(kind='storage')`` when saving starts to
@@ -409,11 +420,15 @@ class Records:
                 batch = list(itertools.islice(self._backlog, self.batch_max))
                 raw = list(self._raw)
                 self._raw.clear()
-            self._write_raw(raw)
-            ok = not batch
-            if batch and (stopping or hurry or self._monotonic() >= next_try):
-                ok = self._write(batch)
-                next_try = 0.0 if ok else self._monotonic() + self.retry_s
+            self._writing_since = self._monotonic()
+            try:
+                self._write_raw(raw)
+                ok = not batch
+                if batch and (stopping or hurry or self._monotonic() >= next_try):
+                    ok = self._write(batch)
+                    next_try = 0.0 if ok else self._monotonic() + self.retry_s
+            finally:
+                self._writing_since = None
             with self._cv:
                 if not ok or not self._backlog:
                     self._hurry = False  # flush() sees either done or the problem

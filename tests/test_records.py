@@ -681,3 +681,58 @@ def test_simulated_sessions_go_by_age_as_no_export_takes_them(tmp_path):
         rec.end_session()
     Records.from_settings(settings, VirtualClock()).close()
     assert len(rows(tmp_path / "data" / DB_NAME, "SELECT id FROM sessions")) == 1
+
+
+def test_a_card_that_stops_answering_is_a_storage_fault_and_nothing_is_lost(tmp_path,
+                                                                           monkeypatch):
+    """An SD card can hang (in an fsync, say) without an error: the writer then waits
+    and nothing showed that no record was being saved. A write that has not come back
+    for HUNG_S is a storage fault, on screen and in the records, until it does; then
+    everything waiting is saved. (The hang is SQLite's own progress callback held.)"""
+    import threading
+
+    import feedback.records as records_mod
+    from feedback.records import HUNG_S
+
+    gate, stuck = threading.Event(), threading.Event()
+    gate.set()
+    real = records_mod.connect
+
+    def connect(path, *args, **kw):
+        conn = real(path, *args, **kw)
+
+        def progress():
+            if not gate.is_set():
+                stuck.set()
+                gate.wait()
+            return 0
+
+        conn.set_progress_handler(progress, 50)
+        return conn
+
+    monkeypatch.setattr(records_mod, "connect", connect)
+    mono = [100.0]
+    rec = Records(tmp_path, clock=VirtualClock(), monotonic=lambda: mono[0])
+    sid = rec.start_session("AB12", "home", "", WALL)
+    rec.add(breath(5.0))
+    assert rec.flush(30.0) and rec.storage_events(5.0) == []
+    gate.clear()
+    rec.add(breath(10.0))
+    try:
+        assert stuck.wait(30.0)  # the writer is inside its write, and stays there
+        mono[0] += HUNG_S - 0.1
+        assert rec.storage_events(11.0) == [] and rec.problem is None  # not yet
+        mono[0] += 0.2
+        (fault,) = rec.storage_events(12.0)
+        assert (fault.kind, fault.at) == ("storage", 12.0)
+        assert fault.detail == "records not saved: the storage has not answered for 10 s"
+        assert rec.storage_events(13.0) == []  # said once
+    finally:
+        gate.set()
+    assert rec.flush(30.0) and rec.problem is None
+    (end,) = rec.storage_events(14.0)
+    assert isinstance(end, ev.FaultEnd) and (end.kind, end.at) == ("storage", 14.0)
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT session_id, at FROM breaths ORDER BY at") == [
+        (sid, 5.0), (sid, 10.0)]
