@@ -116,6 +116,8 @@ class Coach:
         self.session_code = settings.patient.code  # the code this session's stats are for
         self.session_target = settings.patient.daily_minutes  # ... and its home target
         self._yesterdays = False  # this session began before midnight: it counts for then
+        self._days_back = 0  # ... how many midnights ago (its summary says that day's)
+        self._day_before: dict[str, float] = {}  # ... and that day's minutes before it
         self.mode = "idle"
         self.index = 0
         self.stats: list[ExerciseStats] = []
@@ -409,6 +411,7 @@ class Coach:
                 self.session_code = self.settings.patient.code
                 self.session_target = self.settings.patient.daily_minutes
                 self._yesterdays = False
+                self._days_back, self._day_before = 0, {}
                 self.stats = []
                 return self._start_exercise(t)
             if self.mode == "exercise":
@@ -696,6 +699,10 @@ class Coach:
         midnight counts, all of it, for the day it began, as in the records and the report
         (the screen counted what followed midnight for the new day, the report did not:
         the patient was told the target was met, the therapist read it was not)."""
+        if self.stats:
+            self._days_back += 1
+            if self._days_back == 1:  # (that day's minutes, for this session's summary)
+                self._day_before = self.today_by_code
         self.today_by_code = {}
         self._yesterdays = bool(self.stats)
 
@@ -729,6 +736,10 @@ class Coach:
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()
+            if self._days_back and self.stats:  # begun before midnight: it counts for then
+                v.days_back = self._days_back
+                v.today_min = (self._day_before.get(self.session_code, 0.0)
+                               + self._practice_s() / 60.0)
             return v
         if self.rules.fault:
             v.screen = "sensor"

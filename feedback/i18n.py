@@ -51,6 +51,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total": "Vandaag {minutes} van de {target} {target_unit} geoefend",
         "summary.total_met": "Vandaag {minutes} {minutes_unit} geoefend: doel van {target} "
                              "{target_unit} gehaald",
+        "summary.total_yesterday": "Telt voor gisteren: {minutes} van de {target} "
+                                   "{target_unit} geoefend",
+        "summary.total_met_yesterday": "Telt voor gisteren: {minutes} {minutes_unit} "
+                                       "geoefend, doel gehaald",
+        "summary.total_earlier": "Deze sessie telt voor de dag waarop je begon",
         "unit.minute": "minuut",
         "unit.minutes": "minuten",
         "sensor.title": "Controleer de band",
@@ -150,6 +155,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total": "{minutes} of {target} {target_unit} practised today",
         "summary.total_met": "{minutes} {minutes_unit} practised today: goal of {target} "
                              "{target_unit} reached",
+        "summary.total_yesterday": "Counts for yesterday: {minutes} of {target} "
+                                   "{target_unit} practised",
+        "summary.total_met_yesterday": "Counts for yesterday: {minutes} {minutes_unit} "
+                                       "practised, goal reached",
+        "summary.total_earlier": "This session counts for the day you began it",
         "unit.minute": "minute",
         "unit.minutes": "minutes",
         "sensor.title": "Check the belt",

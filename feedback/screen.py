@@ -616,9 +616,13 @@ class Screen:
         done = v.today_min >= v.today_target
         done_min = minutes(v.today_min, v.lang)
         target = minutes(v.today_target, v.lang, up=not done)  # (met: as the minutes are)
-        # (on two lines where that lets it be larger: a screen narrow for its height)
-        self.paragraph(self._t(v, "summary.total_met" if done else "summary.total",
-                               minutes=done_min,
+        # (a session begun before midnight counts for that day, and says so; on two
+        # lines where that lets it be larger: a screen narrow for its height)
+        key = "summary.total_met" if done else "summary.total"
+        key += {0: "", 1: "_yesterday"}.get(v.days_back, "")
+        if v.days_back > 1:
+            key = "summary.total_earlier"
+        self.paragraph(self._t(v, key, minutes=done_min,
                                minutes_unit=i18n.minutes_word(done_min, v.lang),
                                target=target, target_unit=i18n.minutes_word(target, v.lang)),
                        self.box(0.03, 0.765, 0.97, 0.845) if v.notice

@@ -485,6 +485,36 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
     assert coach.today_by_code[""] == pytest.approx(done) and coach.today_min == done
 
 
+def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_for(clinic):
+    """A late session (23:57 to 00:05): its summary read "Vandaag 0 van de 5 minuten
+    geoefend" under the minutes just practised, as the new day has none. It counts for
+    the day it began, so its summary says that day's minutes, as yesterday's."""
+    import dataclasses
+
+    from feedback.screen import Screen
+
+    coach = started(Coach(defaults(), clinic, 0.0, today_min=1.0))  # 1 min that evening
+    drive(coach, 20.0, 80.0)
+    coach.new_day(80.0)                                 # midnight, during the session
+    drive(coach, 80.0, 140.0)
+    while coach.mode != "summary":
+        coach.button("next", 140.0)
+    practised = coach._practice_s() / 60.0
+    assert practised > 1.5
+    view = coach.view(140.0)
+    assert view.days_back == 1
+    assert view.today_min == pytest.approx(1.0 + practised)
+    screen = Screen((800, 480))
+    screen.draw(view)
+    line = screen.texts[-1][0]
+    assert line.startswith("Telt voor gisteren: ") and "van de 5 minuten" in line, line
+    screen.draw(dataclasses.replace(view, lang="en"))
+    assert screen.texts[-1][0].startswith("Counts for yesterday: ")
+    coach.button("start_pause", 141.0)                  # the start screen: the new day
+    idle = coach.view(141.0)
+    assert (idle.days_back, idle.today_min) == (0, 0.0)
+
+
 def test_a_short_session_does_not_reach_the_target_on_calibration_minutes(clinic):
     """The home target is minutes of practice: a long calibration does not count."""
     settings = defaults()
