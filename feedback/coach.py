@@ -651,9 +651,10 @@ class Coach:
             level, phase = (None, None)
             if self.mode != "exercise":
                 patient = None if self.mode == "idle" else patient
-        else:  # (the pacer's own phase: during a belt fault only its tones stop)
-            level = self.pacer_level(t)
-            phase = self.pacer.phase(t) if level is not None else None
+        elif fault:  # the exercise waits for the belt: no pacing (its phase is None too)
+            level, phase = (None, None)
+        else:
+            level, phase = self.pacer_level(t), self.pacer_phase(t)
         return _ring_frame(self.settings.ring.pixels, t, level, phase, patient,
                            warning=self.warning, fault=fault,
                            brightness=self.settings.ring.brightness)

@@ -167,29 +167,6 @@ def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
     assert not is_warning(coach.ring_frame(34.0, calm(34.0)))
 
 
-def test_during_a_belt_fault_the_ring_paces_on_in_its_colours(clinic):
-    """A belt fault stops the pacer's tones, not its colours: the ring keeps pacing
-    (docs/coaching.md) with the four grey pixels over it, the exhale in orange as always
-    (it emptied in the inhale's blue)."""
-    coach = started(Coach(defaults(), clinic, 0.0))
-    drive(coach, 20.0, 40.0)
-    coach.feed(Fault(at=40.0, kind="disconnected", belt="belly"))
-    seen = set()
-    for i in range(300):  # 10 s: a whole cycle of the pacer
-        t = 40.0 + i / FPS
-        coach.tick(t, calm(t))
-        phase = coach.pacer.phase(t)
-        if phase not in ("inhale", "exhale"):
-            continue
-        frame = coach.ring_frame(t, calm(t)).astype(int)
-        paced = np.delete(frame, np.arange(0, 16, 4), axis=0)  # (the grey four aside)
-        red, blue = paced[:, 0], paced[:, 2]
-        assert (blue > red).all() if phase == "inhale" else (red > blue).all(), (t, phase)
-        seen.add(phase)
-    assert seen == {"inhale", "exhale"}
-    assert coach.pacer_phase(45.0) is None  # (no pacer tones meanwhile)
-
-
 def test_the_belt_screen_names_the_bus_first_and_every_belt_out(clinic):
     """A bus that stops answering while the belly is out: the screen says so (it blamed
     the belly, plugged in again or not). Both belts out: both are named."""
@@ -726,6 +703,27 @@ def test_time_without_a_belt_that_measures_is_no_practice(clinic):
     drive(coach, begun + 410.0, begun + 500.0)
     assert coach.elapsed(begun + 500.0) == pytest.approx(10.0, abs=0.1)
     assert coach.practised_min() == pytest.approx(5.0, abs=0.01)  # the finished one: 300 s
+
+
+def test_the_ring_does_not_pace_while_the_exercise_waits_for_the_belt(clinic):
+    """With the belt unplugged the screen says the exercise waits and the tones stop,
+    but the ring went on filling and emptying, the exhale in the inhale's blue (the
+    phase it was given was None). It shows the belt problem alone, still, until a belt
+    measures; then the pacer starts a new breath, in and out in their own colours."""
+    from feedback.ringframes import EXHALE, FAULT, INHALE
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 60.0)
+    coach.feed(Fault(at=60.0, kind="disconnected", belt="belly"))
+    frames = [coach.ring_frame(60.0 + k / 3.0) for k in range(60)]  # 20 s: two breaths
+    assert all(np.array_equal(f, frames[0]) for f in frames)  # still
+    lit = np.flatnonzero(frames[0].any(axis=1))
+    assert len(lit) == 4 and (frames[0][lit] == FAULT).all()
+    coach.feed(FaultEnd(at=80.0, kind="disconnected", belt="belly"))
+    p = coach.pacer.current(80.0)
+    breath_in = coach.ring_frame(80.0 + p.inhale_s / 2)
+    breath_out = coach.ring_frame(80.0 + p.inhale_s + p.hold_in_s + p.exhale_s / 2)
+    assert tuple(breath_in[0]) == INHALE and tuple(breath_out[0]) == EXHALE
 
 
 def test_good_counts_only_practice_not_a_pause(clinic):

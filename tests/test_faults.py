@@ -242,10 +242,12 @@ def test_a_hung_i2c_bus_does_not_freeze_the_ring_the_screen_or_the_watchdog(conf
     beats = [b - s.t0 for b in s.notifier.beats]
     assert max(b - a for a, b in zip([0.0, *beats], beats, strict=False)) <= 2.0
     # each transfer that times out stalls the loop for its second; the sensor is then
-    # left alone for a while, so the ring keeps getting its frames (at least once a second)
+    # left alone for a while, so the ring keeps getting its frames: the belt-fault frame
+    # is still (the exercise waits), and a still frame is sent again once a second, so
+    # at most a second plus one stalled transfer apart
     sent = [t for (t, n), (_, before) in zip(writes[1:], writes, strict=False) if n > before]
     hung = [t for t in sent if 29 < t < 62]
-    assert max(b - a for a, b in zip(hung, hung[1:], strict=False)) < 1.6
+    assert len(hung) >= 20 and max(b - a for a, b in zip(hung, hung[1:], strict=False)) < 2.1
     assert s.loop.stats["frame"].worst_late_s < 1.2
     faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "i2c"]
     ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c"]
