@@ -515,8 +515,8 @@ def status_line(stream=None):
         out = stream or sys.stdout
         s = session.analyzer.snapshot()
         lang = session.settings.patient.language
-        rate = f"{number(s.rate_bpm, lang)}/min"
         coach = session.coach  # the cue while it is on the screen, as the screen shows it
+        rate = f"{number(coach.rate_now() if coach.mode == 'exercise' else s.rate_bpm, lang)}/min"
         shown = coach.ratio_now() if coach.mode == "exercise" else s.ratio
         ratio = f"{text('summary.ratio', lang)} {number(shown, lang)}"
         kind = coach.rules.current(t) if coach.mode == "exercise" else None

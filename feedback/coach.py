@@ -82,6 +82,7 @@ class ExerciseStats:
     active_s: float = 0.0
     rates: list = field(default_factory=list)
     ratios: list = field(default_factory=list)
+    periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
     holds: int = 0
     cues: Counter = field(default_factory=Counter)
     following: dict = field(default_factory=dict)
@@ -91,9 +92,12 @@ class ExerciseStats:
         def med(xs):
             return float(np.median(xs)) if xs else None
 
+        # (the rate of its own breaths, as its screen showed it: the analysis's rate of a
+        # breath is a median over the breaths before it too, of the exercise before)
+        rate = 60.0 / med(self.periods) if self.periods else med(self.rates)
         return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
-                "rate_bpm": med(self.rates), "ratio": med(self.ratios), "holds": self.holds,
+                "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,
                 "cues": dict(self.cues), "following": dict(self.following)}
 
 
@@ -502,12 +506,23 @@ class Coach:
             if event.start >= self.started_t:
                 self.reps += 1
                 st.rates.append(event.rate_bpm)
+                if event.end > event.start:
+                    st.periods.append(event.end - event.start)
                 if event.inhale_s > 0:
                     st.ratios.append(event.ratio)
                 if self.pacer:
                     self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at)))
+
+    def rate_now(self) -> float | None:
+        """The breaths/min shown: from the median length of this exercise's last five
+        breaths, None before its first. The analysis's rate is a median over the breaths
+        before too: a patient who followed the pacer from the first breath read the
+        calibration's "8 adem/min (doel 5)" for half a minute, and after a pause the
+        rate of the walk to the door."""
+        mine = self.stats[-1].periods[-5:] if self.stats and self.mode == "exercise" else []
+        return 60.0 / float(statistics.median(mine)) if mine else None
 
     def ratio_now(self) -> float | None:
         """The exhale:inhale shown: the median of this exercise's last five breaths (as
@@ -769,7 +784,7 @@ class Coach:
         v.pacer_level, v.pacer_phase = self.pacer_level(t), self.pacer_phase(t)
         if state is not None:
             v.patient_level = state.level if state.calibrated else None
-            v.rate_bpm, v.ratio = state.rate_bpm, self.ratio_now()
+            v.rate_bpm, v.ratio = self.rate_now(), self.ratio_now()
             share = state.breath.belly_share if state.breath is not None else None
             if share is not None:  # two belts
                 v.belly_pct = 100 * share

@@ -106,6 +106,26 @@ def test_a_breath_under_way_when_an_exercise_begins_is_not_that_exercise_s(clini
     assert coach.summary()[-1]["breaths"] == 1
 
 
+def test_the_rate_shown_is_the_exercise_s_own_breathing(clinic):
+    """The analysis's rate is a median over the breaths before the exercise too: a
+    patient who followed the 5/min pacer from the first breath read "8 adem/min (doel
+    5)" for half a minute, the calibration's rate (and after a pause, the rate of the
+    walk to the door). The screen shows this exercise's breaths, as its ratio."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    assert coach.exercise.kind == "breathing"
+    t0 = coach.started_t
+    before = Snapshot("inhale", 0.5, 8.0, 1.5, 1.0, calibrated=True)  # the analysis: 8/min
+    assert coach.view(t0 + 5.0, before).rate_bpm is None  # none of its own yet
+    for k in range(3):  # followed: 11.5 s a breath, while the analysis still says 8/min
+        start = t0 + 0.5 + 11.5 * k
+        coach.feed(Breath(at=start + 12.0, start=start, peak=start + 3.5, end=start + 11.5,
+                          inhale_s=3.5, exhale_s=8.0, depth=1.0, rate_bpm=8.0))
+        assert coach.view(start + 12.0, before).rate_bpm == pytest.approx(60 / 11.5)
+    coach.button("next", t0 + 40.0)  # the next exercise: its own again
+    assert coach.view(t0 + 41.0, before).rate_bpm is None
+    assert coach.summary()[1]["rate_bpm"] == pytest.approx(60 / 11.5)  # and its summary
+
+
 def test_pause_stops_the_clock_and_the_pacer(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     drive(coach, 20.0, 50.0)
@@ -216,7 +236,9 @@ def test_summary_counts_holds_cues_and_following(clinic):
     assert row["id"] == "belly_lying" and row["holds"] == 1
     assert row["cues"]["breathe_on"] == 1
     assert row["minutes"] == pytest.approx((82.0 - begun) / 60.0, abs=0.01)
-    assert row["rate_bpm"] == pytest.approx(6.0) and sum(row["following"].values()) == 1.0
+    # (its breaths' own lengths: 10 s, as the drive feeds them to a frame)
+    assert row["rate_bpm"] == pytest.approx(6.0, rel=0.01)
+    assert sum(row["following"].values()) == 1.0
 
 
 def test_ring_frames_show_pacer_colours_and_the_patient():
