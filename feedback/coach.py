@@ -630,6 +630,8 @@ class Coach:
         the calibration's "wait") that line takes a turn too (None): a notice that lasts
         the whole exercise (a belt out) no longer hides the exercise's instruction."""
         shown = [self._belt_notice()] if self.rules.partial else []
+        if self.mode == "idle" and self.rules.fault:  # (no exercise waits for it yet)
+            shown = [self._idle_belt_notice()]
         shown += [text for text, since, lasting in sorted(self._notices.values(),
                                                           key=lambda n: n[1])
                   if lasting or t - since < NOTICE_S]
@@ -722,6 +724,15 @@ class Coach:
         self.today_by_code = {}
         self._yesterdays = bool(self.stats)
 
+    def _idle_belt_notice(self) -> str:
+        """The start screen's line for a belt that does not measure: what and which."""
+        lang = self.lang
+        kind, belts = shown_fault(self.rules.faults)
+        what = i18n.text(f"sensor.{kind}", lang)
+        if belts:
+            what += " (" + ", ".join(i18n.text_or(f"belt.{b}", lang, b) for b in belts) + ")"
+        return f"{i18n.text('sensor.title', lang)}: {what}"
+
     def _belt_notice(self) -> str:
         """Which belt to check and why, and which one goes on measuring."""
         (kind, belt), *_ = self.rules.partial
@@ -757,8 +768,8 @@ class Coach:
                 v.today_min = (self._day_before.get(self.session_code, 0.0)
                                + self._practice_s() / 60.0)
             return v
-        if self.rules.fault:
-            v.screen = "sensor"
+        if self.rules.fault and self.mode != "idle":  # (idle: the start screen, with a
+            v.screen = "sensor"                        # notice: no exercise waits yet)
             v.fault, v.fault_belts = shown_fault(self.rules.faults)
             return v
         if self.mode == "idle":

@@ -126,6 +126,29 @@ def test_the_rate_shown_is_the_exercise_s_own_breathing(clinic):
     assert coach.summary()[1]["rate_bpm"] == pytest.approx(60 / 11.5)  # and its summary
 
 
+def test_a_belt_not_plugged_in_before_a_session_leaves_the_start_screen(clinic):
+    """A loan unit stays on between sessions, the belt unplugged: its start screen was
+    "Controleer de band ... De oefening wacht zolang." all day, with no exercise to wait
+    for, nor today's minutes or how to start. It stays the start screen, with the belt
+    on its notice line; once a session starts, the exercise waits for the belt."""
+    from feedback.screen import Screen
+
+    coach = Coach(defaults(), clinic, 0.0, today_min=2.0)
+    coach.feed(Fault(at=1.0, kind="disconnected", belt="belly"))
+    view = coach.view(2.0)
+    assert view.screen == "idle" and view.today_min == 2.0
+    assert view.notice == "Controleer de band: band losgekoppeld (buikband)"
+    screen = Screen((480, 320))
+    screen.draw(view)
+    drawn = [t for t, _r in screen.texts]
+    assert "Druk op de startknop om te beginnen" in drawn
+    assert not any("wacht" in t for t in drawn)
+    coach.button("start_pause", 3.0)
+    assert coach.view(4.0).screen == "sensor"  # the calibration waits for the belt
+    coach.feed(FaultEnd(at=5.0, kind="disconnected", belt="belly"))
+    assert coach.view(6.0).screen == "calibration" and coach.view(6.0).notice is None
+
+
 def test_pause_stops_the_clock_and_the_pacer(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     drive(coach, 20.0, 50.0)
