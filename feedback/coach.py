@@ -94,7 +94,7 @@ class ExerciseStats:
 
         # (the rate of its own breaths, as its screen showed it: the analysis's rate of a
         # breath is a median over the breaths before it too, of the exercise before)
-        rate = 60.0 / med(self.periods) if self.periods else med(self.rates)
+        rate = med([60.0 / p for p in self.periods]) if self.periods else med(self.rates)
         return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,
@@ -516,13 +516,13 @@ class Coach:
         return self._record(self.rules.feed(event, self.targets(event.at)))
 
     def rate_now(self) -> float | None:
-        """The breaths/min shown: from the median length of this exercise's last five
-        breaths, None before its first. The analysis's rate is a median over the breaths
-        before too: a patient who followed the pacer from the first breath read the
+        """The breaths/min shown: the median of this exercise's last five breaths' own
+        rates (from their lengths), None before its first. The analysis's rate is a median
+        over the breaths before too: a patient who followed the pacer from the first breath read the
         calibration's "8 adem/min (doel 5)" for half a minute, and after a pause the
         rate of the walk to the door."""
         mine = self.stats[-1].periods[-5:] if self.stats and self.mode == "exercise" else []
-        return 60.0 / float(statistics.median(mine)) if mine else None
+        return float(statistics.median([60.0 / p for p in mine])) if mine else None
 
     def ratio_now(self) -> float | None:
         """The exhale:inhale shown: the median of this exercise's last five breaths (as

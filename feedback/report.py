@@ -59,7 +59,12 @@ def ratios(breaths) -> list[float]:
 
 
 def rate(breaths) -> float | None:
-    return median(b[3] for b in breaths)
+    """Breaths/min: the median of each breath's own rate, from its length (inhale and
+    exhale), as the unit's summary screen gives it (the analysis's rate of a breath is a
+    median over the breaths before it too, of the exercise before); a breath recorded
+    without its length, by its recorded rate."""
+    return median(60.0 / (b[1] + b[2]) if b[1] is not None and b[2] is not None
+                  and b[1] + b[2] > 0 else b[3] for b in breaths)
 
 
 def _pct(x: float | None) -> str:

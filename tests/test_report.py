@@ -1096,6 +1096,33 @@ def test_the_report_counts_an_exercise_as_the_summary_screen_does(sim_config, tm
         assert row["ratio"] == f"{x['ratio']:.2f}"
 
 
+def test_an_exercise_s_breaths_per_minute_are_its_own_breaths(sim_config, tmp_path):
+    """A patient who follows the clinic's belly pacer (5.2/min) from its first breath:
+    the screen, its summary and the report said about 8 adem/min beside "in ritme 100%",
+    the calibration's rate, which the analysis's rate of each breath (a median over the
+    breaths before it) carried into the exercise."""
+    from feedback.reload import load_all
+    from feedback.run import open_session
+
+    settings, programme = load_all(sim_config)
+    shown = []
+    with open_session(settings, programme, sim_config, sim="calm", clock=VirtualClock(),
+                      duration=60, status=False) as s:
+        s.loop.add("look", lambda due: shown.append(s.coach.view(
+            s.now(), s.analyzer.snapshot()).rate_bpm), first=s.t0 + 59.0)
+        s.run()
+        summary = s.coach.summary()
+    paced = 60.0 / 11.5  # 3.5 s in, 7 s out, 1 s rest
+    row = next(x for x in summary if x["id"] == "belly_lying")
+    assert row["following"]["in_sync"] == 1.0 and row["breaths"] >= 2
+    assert row["rate_bpm"] == pytest.approx(paced, rel=0.05)
+    assert shown[0] == pytest.approx(paced, rel=0.05)
+    out = tmp_path / "out"
+    assert main(["report", "--simulated", "--config", str(sim_config), "--out", str(out)]) == 0
+    (ex,) = [r for r in read_csv(out / "exercises.csv") if r["name"] == row["name_en"]]
+    assert ex["breaths_per_min"] == f"{row['rate_bpm']:.1f}"
+
+
 def praised_session(data):
     """One exercise with two corrections, three times praise ("good") and a belt check
     (no correction of the breathing: the summary screen does not count it either)."""
