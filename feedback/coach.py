@@ -379,6 +379,7 @@ class Coach:
 
     def _finish_exercise(self, t: float) -> list[Event]:
         ex = self.programme.exercises[self.index]
+        self.show_notice(None, t, "calibration")  # (a calibration's "no breath measured")
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
         in_sync, target = None, {}
@@ -478,6 +479,13 @@ class Coach:
             elif self._seen_uncalibrated and el >= 5.0:  # measured in this exercise
                 return out + self._end_exercise(t)
         if ex.duration_s is not None and el >= ex.duration_s:
+            if ex.kind == "calibration" and state is not None and not state.calibrated:
+                # No breath measured in all that time (a belt not worn, or far too
+                # loose): going on would count practice no belt measured. It waits, and
+                # says what to check; the next button still goes on.
+                self.show_notice(i18n.text("calibration.none", self.lang), t,
+                                 "calibration", lasting=True)
+                return out
             return out + self._end_exercise(t)
         if ex.repetitions is not None and self.reps >= ex.repetitions:
             return out + self._end_exercise(t)

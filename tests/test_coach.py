@@ -149,6 +149,35 @@ def test_a_belt_not_plugged_in_before_a_session_leaves_the_start_screen(clinic):
     assert coach.view(6.0).screen == "calibration" and coach.view(6.0).notice is None
 
 
+def test_a_calibration_that_measured_no_breath_waits_and_says_so(clinic):
+    """The belt plugged in but not worn (or far too loose): the calibration ended at its
+    most (60 s) without a breath measured, and the programme ran on to "Goed gedaan!",
+    7 minutes of practice and the home target met, with no breath measured and not a
+    word about the belt. It waits for the breath, and says what to check; the next
+    button still goes on."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    still = Snapshot()  # nothing measured: not calibrated
+    notices = []
+    t = 0.0
+    while t < 120.0:
+        coach.tick(t, still)
+        notices.append((t, coach.view(t, still).notice))
+        t += 1 / FPS
+    assert coach.exercise.kind == "calibration" and coach.view(t, still).screen == "calibration"
+    said = "Nog geen ademhaling gemeten. Zit de band goed om?"
+    assert {n for s, n in notices if s > 60.0} == {said, None}  # in turn with its own line
+    assert not any(n for s, n in notices if s < 59.9)  # not before its 60 s are up
+    drive(coach, 120.0, 140.0)  # the belt on: measured, on to the exercise
+    assert coach.exercise.kind == "breathing" and coach.view(140.0).notice is None
+    coach = Coach(defaults(), clinic, 0.0)  # ... or the patient goes on without
+    coach.button("start_pause", 0.0)
+    for k in range(90 * 30):
+        coach.tick(k / FPS, still)
+    coach.button("next", 90.0)
+    assert coach.exercise.kind == "breathing" and coach.view(91.0).notice is None
+
+
 def test_pause_stops_the_clock_and_the_pacer(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     drive(coach, 20.0, 50.0)
