@@ -394,7 +394,9 @@ def _faults_text(s: Session, lang: str = "en") -> str:
     for kind, n in Counter(k for *_, k in s.faults).items():
         secs = _covered([(a, b) for a, b, k in s.faults if k == kind])
         said = say("fault_n", lang, kind=TEXTS[lang].get("fault." + kind, kind), n=n)
-        if span > 0 and secs >= 0.95 * span:
+        # (the whole session: all but its first moments, not 97 % of a session the
+        # patient came back to hours later and practised in)
+        if span > 0 and span - secs < min(0.05 * span, 30.0):
             said += f" ({say('whole_session', lang)})"
         elif secs >= 60:
             said += f" ({num(secs / 60, lang, 1)} min)"

@@ -2004,6 +2004,30 @@ def test_the_english_report_names_faults_in_words_as_the_dutch_does():
     for kind in ("disconnected", "saturated", "flat", "noisy", "i2c"):
         assert report_words.say(f"fault.{kind}", "en") == i18n.text(f"sensor.{kind}", "en")
 
+
+def test_a_belt_out_for_hours_of_a_session_is_not_said_as_the_whole_session(tmp_path,
+                                                                          monkeypatch):
+    """The patient took the belt off 3 minutes into a session and put it back on 4 hours
+    later, then finished it: 7 minutes practised, yet the fault read "(whole session)",
+    as it covered 97 % of the session's span."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P042", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing"))
+        rec.add(breath(60.0, 4.0, 7.0))
+        rec.add(ev.Fault(180.0, kind="disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(180.0 + 14400.0, kind="disconnected", belt="belly"))
+        rec.add(breath(180.0 + 14400.0 + 60.0, 4.0, 7.0))
+        clock.advance(180.0 + 14400.0 + 270.0)
+        rec.add(ev.Exercise(clock.now(), "Buikademhaling", "end", active_s=450.0))
+        rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (row,) = [line for line in (out / "summary.txt").read_text().splitlines()
+              if line.startswith("  #")]
+    assert row.endswith(" faults: belt unplugged 1x (240.0 min)"), row
+
+
 def test_the_calendar_without_a_code_cannot_overwrite_a_real_codes(tmp_path, monkeypatch):
     """No code gave calendar-none.png, which the code "none" (a valid one) overwrote."""
     from feedback import report_charts
