@@ -117,7 +117,7 @@ class Display:
         dot = max(2, int(r * 2 * math.pi / len(colours) * 0.38))
         n = len(colours)
         for i, rgb in enumerate(colours):
-            a = 2 * math.pi * i / n - math.pi / 2
+            a = 2 * math.pi * i / n + math.pi / 2  # pixel 0 at the bottom, as on the unit
             pos = (cx + int(r * math.cos(a)), cy + int(r * math.sin(a)))
             pygame.draw.circle(window, (60, 60, 60), pos, dot + 1)
             pygame.draw.circle(window, tuple(int(c) for c in rgb[:3]), pos, dot)

@@ -447,11 +447,16 @@ def test_window_shows_the_screen_and_the_emulated_ring_and_keys_work(config):
         w, h = display.screen.size
         assert window.get_size() == (w + h // 3, h)  # the screen plus a panel for the ring
         ring = s.parts.spi.last
-        # the emulated ring's decoded colours are drawn in the panel, pixel 0 on top
+        # the emulated ring's decoded colours are drawn in the panel as on the unit: pixel
+        # 0 at the bottom, where the pacer's fill starts (it was drawn on top, so the
+        # window's ring filled from the top down)
         panel_w = window.get_width() - w
         cx, cy = w + panel_w // 2, h // 2
-        top = tuple(window.get_at((cx, cy - int(panel_w * 0.36)))[:3])
-        assert top == tuple(int(c) for c in ring[0])
+        r = int(panel_w * 0.36)
+        bottom = tuple(window.get_at((cx, cy + r))[:3])
+        top = tuple(window.get_at((cx, cy - r))[:3])
+        assert bottom == tuple(int(c) for c in ring[0])
+        assert top == tuple(int(c) for c in ring[len(ring) // 2])
     assert ("paused" in [m for t, m in modes if t > 30.0]), modes
     assert [m for t, m in modes if t < 30.0] == ["exercise"]
 
