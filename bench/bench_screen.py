@@ -84,6 +84,7 @@ def run() -> str:
         rows.append(f"| LED frame, {pixels} pixels (pacer + patient, half warning) | "
                     f"{med:.3f} | {p99:.3f} |")
 
+    first = _first_frames()
     return ("## Screen and LED frames\n\n"
             "Software rendering (pygame-ce, SDL dummy video driver: the drawing cost without "
             "the display flip). Budget at 30 frames/s: 33 ms per frame for everything. The "
@@ -91,4 +92,47 @@ def run() -> str:
             "layer of the screen (texts, numbers, banner) is redrawn on every 30th frame: the "
             "median is a frame that repaints only the moving parts, the p99 one that redraws "
             "the layer.\n\n"
-            "| frame | median ms | p99 ms |\n|---|---|---|\n" + "\n".join(rows) + "\n")
+            "| frame | median ms | p99 ms |\n|---|---|---|\n" + "\n".join(rows) + "\n\n"
+            + first)
+
+
+def _first_frames(repeat: int = 5) -> str:
+    """The first frame of a screen on a ``Screen`` that has drawn nothing yet: every
+    font size its layout tries is made and every text measured. It holds the loop once
+    (the summary at the end of a session, a screen after a resize), not every frame.
+    Timed with the fonts remembering what they measured (``Font.size``) and without,
+    alternately, in the same run."""
+    from feedback import fonts
+    from feedback.render import example_view
+    from feedback.screen import Screen
+
+    remembered = fonts.Font.size
+
+    def measured_each_time(self, s):
+        r = self._ft.get_rect(s)
+        return -(-r.width // self._k), -(-r.height // self._k)
+
+    rows = []
+    for name, size in (("summary", (800, 480)), ("summary", (480, 320)),
+                       ("summary", (480, 800)), ("exercise", (800, 480)),
+                       ("idle", (800, 480))):
+        view = example_view(name, "nl")
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(repeat):
+            for how in ("with", "without"):
+                fonts.Font.size = remembered if how == "with" else measured_each_time
+                try:
+                    screen = Screen(size)
+                    t0 = time.perf_counter()
+                    screen.draw(view)
+                    times[how].append(time.perf_counter() - t0)
+                finally:
+                    fonts.Font.size = remembered
+        w, wo = (float(np.median(times[k])) * 1000.0 for k in ("with", "without"))
+        rows.append(f"| `{name}` {size[0]}x{size[1]} | {w:.0f} | {wo:.0f} | {w / wo:.2f} |")
+    return ("First frame of a screen on a new `Screen` (every font size its layout tries "
+            "made, every text measured): it holds the loop once, when that screen first "
+            f"shows (the summary at the end of a session). Median of {repeat}, with and "
+            "without `Font.size` remembering its measurements, alternately in one run.\n\n"
+            "| screen | with (ms) | without (ms) | ratio |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
