@@ -7,6 +7,9 @@ come in through ``button``. Time is always passed in.
 
 Session states: ``idle`` (start screen) -> ``exercise`` <-> ``paused`` -> ``summary``;
 ``calibrating`` is a recalibration in the middle of an exercise (its clock stops).
+A session that has not run for ``LEFT_S`` on end (paused, waiting for a belt that
+measures or for a calibration's first breath), with no button pressed meanwhile, was
+left: it ends at its summary as far as it got (``left``), and the next one starts anew.
 A calibration exercise always calibrates anew: the belt is put on again for each session,
 so the loop asks the analysis to forget the normal breath when one starts
 (``wants_calibration``), and the exercise ends only once the breath has been measured
@@ -62,6 +65,10 @@ class StateLike(Protocol):
 CURVE_HZ = 12  # points a second in the live breathing curve
 NOTICE_S = 30.0  # a notice (an export done, a restart needed) stays this long
 NOTICE_TURN_S = 4.0  # several notices take turns on the one line
+# A session that has not run this long on end, with no button pressed, was left (the
+# patient took the belt off or paused, and walked away): it ends at its summary. Resumed
+# the next day it went on mid-exercise without a calibration, counted for the day before.
+LEFT_S = 1800.0
 
 @dataclass
 class Snapshot:
@@ -136,6 +143,10 @@ class Coach:
         self._stopped_at: float | None = None  # when the clock last stopped
         self._ex_mode = "off"  # the pacer mode the running exercise began with
         self.recal_since: float | None = None
+        # When the session last ran (its exercise's clock, toward the exercise's end) or
+        # a button was pressed in it: LEFT_S later with neither, it was left (``left``).
+        self._active_at = t0
+        self.left = False
         self._seen_uncalibrated = False
         self._pending = None
         self._pending_programme: Programme | None = None
@@ -202,6 +213,7 @@ class Coach:
         if self.running_since is not None:
             self.elapsed_before = self.elapsed(t)
             self.running_since, self._stopped_at = None, t
+            self._active_at = t
 
     def _fault_clock(self, was: bool, t: float) -> None:
         """A fault began or ended in a running exercise: without a belt that measures its
@@ -346,6 +358,7 @@ class Coach:
         ex = self.programme.exercises[self.index]
         self.mode = "exercise"
         self.reps = 0
+        self._active_at = t
         self.started_t = t  # a breath that began before this is not the exercise's
         self.elapsed_before = 0.0
         self._run_clock(t)
@@ -406,9 +419,13 @@ class Coach:
 
     def button(self, name: str, t: float) -> list[Event]:
         """'start_pause', 'next' or 'recalibrate' (other names are ignored)."""
+        if self.mode in ("exercise", "paused") and name in ("start_pause", "next",
+                                                             "recalibrate"):
+            self._active_at = t  # (someone is there: LEFT_S counts from here)
         if name == "start_pause":
             if self.mode == "idle":
                 self.index = 0
+                self.left = False
                 if self.stats and not self._yesterdays:  # the session before counts on
                     code = self.session_code
                     self.today_by_code[code] = (self.today_by_code.get(code, 0.0)
@@ -459,6 +476,13 @@ class Coach:
         if self._pending_start:
             self._pending_start = False
             out += self.button("start_pause", t)
+        if self.mode not in ("exercise", "paused"):
+            return out
+        ran = self._ran_until(t, state)
+        if ran is not None:
+            self._active_at = max(self._active_at, ran)
+        if t - self._active_at >= LEFT_S:
+            return out + self._leave(t)
         if self.mode != "exercise":
             return out
         if self.recal_since is not None:
@@ -479,7 +503,7 @@ class Coach:
             elif self._seen_uncalibrated and el >= 5.0:  # measured in this exercise
                 return out + self._end_exercise(t)
         if ex.duration_s is not None and el >= ex.duration_s:
-            if ex.kind == "calibration" and state is not None and not state.calibrated:
+            if self._calibration_waits(t, state):
                 # No breath measured in all that time (a belt not worn, or far too
                 # loose): going on would count practice no belt measured. It waits, and
                 # says what to check; the next button still goes on.
@@ -490,6 +514,36 @@ class Coach:
         if ex.repetitions is not None and self.reps >= ex.repetitions:
             return out + self._end_exercise(t)
         out += self._record(self.rules.tick(t))
+        return out
+
+    def _calibration_waits(self, t: float, state: StateLike | None) -> bool:
+        """A calibration exercise has had its time and measured no breath: it waits."""
+        ex = self.programme.exercises[self.index]
+        return (ex.kind == "calibration" and ex.duration_s is not None
+                and self.elapsed(t) >= ex.duration_s
+                and state is not None and not state.calibrated)
+
+    def _ran_until(self, t: float, state: StateLike | None) -> float | None:
+        """Up to when the session has run, if its exercise's clock runs at ``t``
+        (None: paused, recalibrating, waiting for a belt that measures): ``t``, or for a
+        calibration that waits for a breath, when its time was up."""
+        if not self._running() or self.running_since is None:
+            return None
+        if self._calibration_waits(t, state):
+            ex = self.programme.exercises[self.index]
+            return self.running_since + max(ex.duration_s - self.elapsed_before, 0.0)
+        return t
+
+    def _leave(self, t: float) -> list[Event]:
+        """The session has not run for ``LEFT_S``, and no button was pressed: it was left.
+        It ends at its summary, as far as it got: the running exercise with the time it
+        ran (a calibration that waited for a breath, up to when it began to wait), as
+        when the programme is done; the loop ends its record as ``left``."""
+        if self.running_since is not None:  # (a calibration waiting for a breath)
+            self._stop_clock(min(self._active_at, t))
+        self.recal_since = None
+        out = self.stop(t)
+        self.left = True
         return out
 
     def feed(self, event: Event) -> list[Event]:

@@ -957,3 +957,126 @@ def test_the_ratio_shown_is_of_this_exercises_own_breaths(clinic):
                           exhale_s=3.0, depth=1.0, rate_bpm=10.0))
         last = t
     assert coach.view(t + 0.1, state).ratio == pytest.approx(1.0)
+
+
+def idle_ticks(coach, t0, t1, state=None, step=1.0):
+    """Tick from ``t0`` to ``t1`` (once a second: nothing moves while the session stands
+    still); returns the events."""
+    out, t = [], t0
+    while t <= t1 + 1e-9:
+        out += coach.tick(t, state(t) if callable(state) else state)
+        t += step
+    return out
+
+
+@pytest.mark.parametrize("how", ["paused", "belt", "recalibrating", "calibration"])
+def test_a_session_that_has_not_run_for_left_s_ends_at_its_summary(clinic, how):
+    """The patient paused, or took the belt off (the exercise waits for a belt that
+    measures), and walked away: the session never ended, and the next day it went on
+    mid-exercise ("nog 2:30") without a calibration, counting for the day before. After
+    ``LEFT_S`` without running and without a button it was left: it ends at its summary
+    as far as it got, as when the programme is done, and its exercise counts the time
+    it ran before, not the time it stood still."""
+    from feedback.coach import LEFT_S
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 80.0)
+    ran = coach.elapsed(80.0)
+    assert ran > 60.0
+    state = calm
+    if how == "paused":
+        coach.button("start_pause", 80.0)
+    elif how == "belt":
+        coach.feed(Fault(at=80.0, kind="disconnected", belt="belly"))
+    elif how == "recalibrating":  # ... and the belt went out: it waits for it
+        coach.button("recalibrate", 80.0)
+        coach.feed(Fault(at=90.0, kind="disconnected", belt="belly"))
+        state = Snapshot(calibrated=False)
+    else:  # a new session: the belt plugged in but not worn, its calibration waits
+        while coach.mode != "summary":
+            coach.button("next", 80.0)
+        coach.button("start_pause", 80.0)
+        coach.button("start_pause", 80.0)
+        state, ran = Snapshot(), 60.0  # it waits from the end of its 60 s
+        calibration = coach.exercise
+        assert calibration.kind == "calibration" and calibration.duration_s == ran
+    stood = 80.0 + (ran if how == "calibration" else 0.0)  # it stands still from here
+    events = idle_ticks(coach, 80.0, stood + LEFT_S - 1.0, state)
+    assert coach.mode in ("exercise", "paused") and not events  # not yet
+    assert coach.view(stood + LEFT_S - 1.0).screen != "summary"
+    events = idle_ticks(coach, stood + LEFT_S, stood + LEFT_S, state)
+    assert coach.mode == "summary" and coach.left
+    (end,) = events
+    assert isinstance(end, Exercise) and end.phase == "end"
+    assert end.active_s == pytest.approx(ran, abs=0.1)
+    view = coach.view(stood + LEFT_S + 1.0)
+    assert view.screen == "summary"
+    assert view.rows[-1]["minutes"] == pytest.approx(ran / 60.0, abs=0.01)
+    if how != "calibration":
+        assert view.today_min == pytest.approx(ran / 60.0, abs=0.01)  # as it counts
+    coach.button("start_pause", stood + LEFT_S + 2.0)  # then the start screen, as always
+    assert coach.mode == "idle" and coach.view(stood + LEFT_S + 2.0).screen == "idle"
+    coach.button("start_pause", stood + LEFT_S + 3.0)  # and a new session calibrates anew
+    assert coach.exercise.kind == "calibration" and coach.wants_calibration
+    assert not coach.left
+
+
+def test_a_pause_shorter_than_left_s_goes_on_where_it_was(clinic):
+    """A pause of 29 minutes at home, or of 20 in the treatment room while the therapist
+    explains, resumes as before: the same exercise, its time left as it was."""
+    from feedback.coach import LEFT_S
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 50.0)
+    for pause in (LEFT_S - 60.0, 20 * 60.0):
+        t = coach._now
+        left = coach.view(t).left_s
+        coach.button("start_pause", t)
+        assert not idle_ticks(coach, t, t + pause, calm)
+        assert coach.mode == "paused"
+        coach.button("start_pause", t + pause)
+        assert coach.mode == "exercise" and coach.exercise.id == "belly_lying"
+        assert coach.view(t + pause).left_s == pytest.approx(left)
+        drive(coach, t + pause, t + pause + 30.0)
+    # the belt out for 29 minutes, then a resume with it still out: someone is there,
+    # the exercise waits for the belt again as it did
+    t = coach._now
+    coach.feed(Fault(at=t, kind="disconnected", belt="belly"))
+    idle_ticks(coach, t, t + LEFT_S - 60.0, calm)
+    coach.button("start_pause", t + LEFT_S - 60.0)
+    coach.button("start_pause", t + LEFT_S - 59.0)
+    idle_ticks(coach, t + LEFT_S - 59.0, t + LEFT_S + 60.0, calm)
+    assert coach.mode == "exercise" and coach.view(t + LEFT_S + 60.0).screen == "sensor"
+
+
+def test_a_session_left_before_midnight_counts_for_its_day_and_the_next_for_the_next(clinic):
+    """Left at 21:00 with the belt off, it went on the next morning mid-exercise, and what
+    was practised then counted for the day before: today's target read 0. It ends by
+    itself; the next morning its summary says the day it counted for, the start screen
+    has today's 0, and the new session counts for today."""
+    from feedback.coach import LEFT_S
+
+    coach = started(Coach(defaults(), clinic, 0.0, today_min=1.0))  # 1 min that evening
+    drive(coach, 20.0, 80.0)
+    evening = coach._practice_s(80.0) / 60.0
+    coach.feed(Fault(at=80.0, kind="disconnected", belt="belly"))  # the belt off at 21:00
+    idle_ticks(coach, 80.0, 80.0 + LEFT_S, calm)
+    assert coach.mode == "summary"
+    coach.new_day(4 * 3600.0)  # midnight
+    coach.feed(FaultEnd(at=12 * 3600.0, kind="disconnected", belt="belly"))  # the morning
+    morning = 12 * 3600.0
+    view = coach.view(morning)
+    assert view.screen == "summary" and view.days_back == 1  # "Telt voor gisteren"
+    assert view.today_min == pytest.approx(1.0 + evening, abs=0.01)
+    coach.button("start_pause", morning)
+    assert coach.view(morning).today_min == 0.0  # the start screen: today's, none yet
+    coach.button("start_pause", morning + 1.0)  # today's session, calibrated anew
+    assert coach.exercise.kind == "calibration"
+    coach.tick(morning + 1.0, Snapshot(calibrated=False))
+    drive(coach, morning + 1.0, morning + 20.0, lambda t: calm(t - morning + 12.0))
+    assert coach.exercise.id == "belly_lying"
+    begun = coach.running_since
+    drive(coach, morning + 20.0, morning + 80.0)
+    coach.button("next", morning + 80.0)
+    assert coach.view(morning + 80.0).today_min == pytest.approx(
+        (morning + 80.0 - begun) / 60.0, abs=0.02)
