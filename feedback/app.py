@@ -334,12 +334,14 @@ class Session:
 
     def _programme_done(self, mode_before: str) -> None:
         """The programme reached its summary (its last exercise ended, or "next" skipped
-        it): the record session ends there, and a simulation with it. (A button that
-        skipped to the summary left the record open, and the next run was put in it.)"""
+        it), or the session was left (``coach.LEFT_S`` without running, as "left"): the
+        record session ends there, and a simulation with it. (A button that skipped to
+        the summary left the record open, and the next run was put in it.)"""
         if self.coach.mode == "summary" and mode_before != "summary":
-            self._end_record("programme finished")
+            reason = "left" if self.coach.left else "programme finished"
+            self._end_record(reason)
             if self.end_when_done:
-                self.stop("programme finished")
+                self.stop(reason)
 
     def tick_screen(self, due: float) -> float | None:
         t = self.now()

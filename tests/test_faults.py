@@ -489,3 +489,36 @@ def test_a_display_lost_while_running_is_a_fault_and_comes_back(config, monkeypa
     assert len(f) == 1 and 20.0 <= f[0].at < 20.5 and "display lost" in f[0].detail
     assert len(end) == 1 and 25.0 <= end[0].at <= 26.0
     assert between(out, ev.Breath, 20, 40)
+
+
+def test_a_belt_taken_off_and_left_ends_the_session_as_left(config, tmp_path):
+    """The belt unplugged 80 s in and not put back, the unit on: the exercise waited for
+    it for good (and went on with whoever came the next day). After ``LEFT_S`` without a
+    belt that measures the session ends at its summary, recorded as "left" with the
+    practice before the belt went out; the belt back later changes nothing."""
+    from feedback.coach import LEFT_S
+    from feedback.sessions import load_sessions
+
+    scenario = tmp_path / "off.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "the belt off at 80 s for good"\nseed = 7\n'
+        '[breathing]\nrate_bpm = 10.0\nratio = 1.5\n[signal]\nexcursion_cm = 1.5\n'
+        'noise_mv = 1.0\n[[episode]]\nkind = "unplugged"\nstart_s = 80.0\n'
+        f'duration_s = {LEFT_S + 60.0}\nbelt = "all"\n')
+    seconds = 80.0 + LEFT_S + 120.0
+    # (a simulation ends at its summary; the unit stays on with it)
+    stay_on = {1.0: lambda s: setattr(s, "end_when_done", False)}
+    out, views, db = run_with(config, seconds, stay_on, scenario=str(scenario))
+    fault = next(e for e in out if isinstance(e, ev.Fault))
+    start, end = [e for e in out if isinstance(e, ev.Exercise)
+                  and e.name == "Buikademhaling liggend"]
+    assert fault.kind == "disconnected" and 80.0 <= fault.at < 82.0
+    assert end.at == pytest.approx(fault.at + LEFT_S, abs=0.1)
+    assert end.active_s == pytest.approx(fault.at - start.at, abs=0.1)
+    assert [v.screen for t, v in views if fault.at + 2.0 < t < end.at] == ["sensor"] * int(
+        LEFT_S - 2.0)
+    assert {v.screen for t, v in views if t > end.at} == {"summary"}
+    with sqlite3.connect(db) as conn:
+        (s,) = load_sessions(conn)
+    assert s.end_reason == "left"
+    assert s.minutes == pytest.approx((fault.at - start.at) / 60.0, abs=0.01)

@@ -902,6 +902,66 @@ def test_a_session_started_in_the_second_after_midnight_is_the_new_day_s(config,
     assert practised == pytest.approx(coach._practice_s() / 60.0) and practised > 0.5
 
 
+def test_a_session_paused_and_left_ends_as_left_and_the_next_day_s_counts_for_that_day(
+        config, monkeypatch):
+    """Paused at 21:00 and left, the unit on: the session never ended, the next day it went
+    on mid-exercise ("nog 2:30") without a calibration and what was practised counted for
+    the day before (the start screen said 0 after it). After ``LEFT_S`` it ends at its
+    summary, its record as "left" with the practice before the pause; the next day a
+    button brings the start screen and a new session, which counts for that day."""
+    import datetime as dt
+    import sqlite3
+    import types
+
+    from feedback import app
+    from feedback.coach import LEFT_S
+    from feedback.sessions import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    day = [dt.date(2026, 3, 1)]
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: day[0])))
+    seen = {}
+
+    def walk_away(session, due):
+        t = session.now()
+        coach = session.coach
+        if not seen:  # paused at 120 s, and left
+            session.end_when_done = False  # (a simulation ends at its summary)
+            session.button("start_pause", t)
+            seen["paused"] = (coach.exercise.id, coach._practice_s(t) / 60.0)
+            return session.t0 + 120.0 + LEFT_S + 5.0
+        if "left" not in seen:  # 5 s after LEFT_S: its summary, its record ended
+            seen["left"] = (coach.mode, coach.view(t).screen, session.recording)
+            day[0] = dt.date(2026, 3, 2)  # then midnight
+            return due + 5.0
+        seen["days_back"] = coach.view(t).days_back  # the next day: "Telt voor gisteren"
+        session.button("start_pause", t)  # the start screen
+        seen["idle"] = (coach.view(t).screen, coach.view(t).today_min)
+        session.button("start_pause", t + 0.5)  # and today's session
+        seen["new"] = coach.exercise.kind
+        return None
+
+    _, _, session, _ = simulate(config, "calm", 120.0 + LEFT_S + 150.0,
+                                probe=(120.0, walk_away))
+    exercise, before = seen["paused"]
+    assert exercise == "belly_lying" and before > 1.0
+    assert seen["left"] == ("summary", "summary", False)
+    assert seen["days_back"] == 1
+    assert seen["idle"] == ("idle", 0.0) and seen["new"] == "calibration"
+    coach = session.coach  # today's session: calibrated anew, practised, today's
+    assert [st.spec.id for st in coach.stats][:2] == ["calibration", "belly_lying"]
+    practised = coach.practised_min()
+    assert practised == pytest.approx(coach._practice_s() / 60.0) and practised > 1.0
+    settings, _ = load_all(config)
+    conn = sqlite3.connect(f"{settings.records.data_dir}/{SIMULATED}/{DB_NAME}")
+    first, second = load_sessions(conn)
+    conn.close()
+    assert first.end_reason == "left" and second.end_reason == "duration"
+    assert first.minutes == pytest.approx(before, abs=0.01)  # the practice before the pause
+    assert first.span_minutes == pytest.approx(2.0 + LEFT_S / 60.0, abs=0.05)
+
+
 def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config, monkeypatch):
     import errno
 
