@@ -25,7 +25,7 @@ from feedback import i18n
 from feedback.cli import config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
-from feedback.report_words import TEXTS, count, num, say, short, tenths_down
+from feedback.report_words import TEXTS, count, left_text, num, say, short, tenths_down
 from feedback.sessions import (
     Session,
     load_sessions,
@@ -510,7 +510,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                            praise=r["praise"])
                      + (say("row_faults", lang, faults=_faults_text(s, lang)) if s.faults
                         else "")
-                     + (" " + say("interrupted", lang) if s.cut_short else ""))
+                     + (" " + say("interrupted", lang) if s.cut_short else "")
+                     + (" " + left_text(lang) if s.left else ""))
     return "\n".join(lines) + "\n"
 
 

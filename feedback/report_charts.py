@@ -22,7 +22,14 @@ import pygame  # noqa: E402
 
 from feedback.cues import CORRECTIONS  # noqa: E402
 from feedback.fonts import Font, save_png  # noqa: E402
-from feedback.report_words import count, num, say, short, tenths_down  # noqa: E402
+from feedback.report_words import (  # noqa: E402
+    count,
+    left_text,
+    num,
+    say,
+    short,
+    tenths_down,
+)
 from feedback.sessions import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.view import minutes as screen_minutes  # noqa: E402
 
@@ -210,14 +217,15 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
                 minutes=num(tenths_down(s.minutes), lang, 1),
                 code=s.patient or say("no_code", lang),
                 programme=programme_name(s.programme, lang))
-    cut = say("interrupted", lang) if s.cut_short else ""
+    cut = (say("interrupted", lang) if s.cut_short
+           else left_text(lang, "left_chart") if s.left else "")
     right = 780 - (font(20).size(cut)[0] + 12 if cut else 0)
     size = 26  # smaller for a long patient code or programme name, never off the chart
     while size > 14 and font(size, True).size(title)[0] > right - 20:
         size -= 1
     text(surf, title, (20, 12 + (26 - size) // 2), size, bold=True)
-    if cut:
-        text(surf, cut, (780, 14), 20, HOLD, "topright")
+    if cut:  # (a session left is whole: not in the colour of an interruption)
+        text(surf, cut, (780, 14), 20, HOLD if s.cut_short else MUTED, "topright")
     x_max = max(s.span_minutes, 0.5)
     rs = [(t / 60, e / i) for t, i, e, _ in s.breaths if i and i > 0]
     rates = [(t / 60, r) for t, _, _, r in s.breaths if r]

@@ -70,6 +70,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min ratio {ratio:>4} ",
         "row_end": "holds {holds} cues {cues} praise {praise}",
         "interrupted": "interrupted",
+        # (the unit ended it: nothing ran for coach.LEFT_S, paused or without a belt)
+        "left": "left: ended after {minutes} min without practice",
+        "left_chart": "left for {minutes} min",
         "steady": "steady",
         # (as the screen says them; the CSV files keep the codes: disconnected, i2c ...)
         "fault.disconnected": "belt unplugged",
@@ -174,6 +177,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "row": "{date} {start} {minutes:>5} min {rate:>5}/min uit:in {ratio:>4} ",
         "row_end": "ingehouden {holds} aanwijzingen {cues} complimenten {praise}",
         "interrupted": "onderbroken",
+        "left": "verlaten: gestopt na {minutes} min zonder oefenen",
+        "left_chart": "{minutes} min verlaten",
         "steady": "gelijk gebleven",
         "toward the target": "richting het doel",
         "away from the target": "van het doel af",
@@ -245,3 +250,11 @@ def tenths_down(x: float) -> float:
     day and a session are shown so, for them to agree; an exercise's are rounded, as on
     the summary screen's rows."""
     return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
+
+
+def left_text(lang: str, key: str = "left") -> str:
+    """What a session the unit ended because it was left says: in its row, or on its
+    chart (``left_chart``, shorter: the title beside it stays legible)."""
+    from feedback.coach import LEFT_S
+
+    return say(key, lang, minutes=short(LEFT_S / 60.0, lang))

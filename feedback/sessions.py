@@ -114,6 +114,12 @@ class Session:
         return self.end_reason in ("interrupted", "error")
 
     @property
+    def left(self) -> bool:
+        """Ended by the unit after ``coach.LEFT_S`` without running (paused, or without a
+        belt that measures): the patient walked away; not cut short, what ran is whole."""
+        return self.end_reason == "left"
+
+    @property
     def day(self) -> dt.date:
         return self.start_local.date()
 

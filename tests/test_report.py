@@ -2146,3 +2146,35 @@ def test_a_session_ended_by_an_error_reads_as_interrupted(tmp_path, monkeypatch)
     summary = (out / "summary.txt").read_text()
     assert "Sessions: 1 (1 interrupted)" in summary
     assert [x for x in summary.splitlines() if x.startswith("  #")][0].endswith(" interrupted")
+
+
+def test_a_session_left_reads_as_left_not_interrupted(tmp_path, monkeypatch):
+    """A session the unit ended because nothing ran for 30 minutes (end reason "left":
+    paused and walked away) is whole, not cut short: its practice before counts, its row
+    and chart say it was left, and the 30 minutes are in its length only."""
+    from feedback import report_charts
+    from feedback.coach import LEFT_S
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("LF01", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+        for k in range(12):
+            rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+        rec.add(ev.Pause(126.0))
+        rec.add(ev.Exercise(126.0 + LEFT_S, "Buikademhaling", "end", active_s=126.0))
+        clock.advance(126.0 + LEFT_S)
+        rec.end_session("left")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert "Sessions: 1\n" in summary and "interrupted" not in summary
+    (row,) = [x for x in summary.splitlines() if x.startswith("  #")]
+    assert row.startswith("  #1    2025-10-09 12:00   2.1 min ")
+    assert row.endswith(" left: ended after 30 min without practice")
+    (s,) = read_csv(out / "sessions.csv")
+    assert (s["minutes"], s["length_minutes"], s["end"]) == ("2.1", "32.1", "left")
+    (one,) = report_sessions(data, "nl")
+    report_charts.session_chart(one, tmp_path / "left.png", "nl")
+    title, label = report_charts.drawn[:2]
+    assert label[0] == "30 min verlaten" and title[1].right < label[1].left
