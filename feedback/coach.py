@@ -553,6 +553,8 @@ class Coach:
             was = self.rules.fault
             cues = self.rules.feed(event, self.targets(event.at))
             self._fault_clock(was, event.at)
+            if self._running() and any(c.kind == "breathe_on" for c in cues):
+                self.stats[-1].holds += 1  # (a hold found during the fault, warned now)
             return self._record(cues) if self.mode == "exercise" else []
         if not self._running():
             if isinstance(event, HoldEnd):

@@ -105,6 +105,7 @@ class CueRules:
         self.last_cue_at = float("-inf")
         self.faults: set[tuple[str, str | None]] = set()
         self.holding_since: float | None = None
+        self.hold_unsaid = False  # a hold found during a sensor's fault, not yet warned
         self.breaths: deque[Breath] = deque(maxlen=10)
         self.ok_since = t0
         self.last_breath_at: float | None = None
@@ -123,6 +124,7 @@ class CueRules:
         self.fault_ended = dict(before.fault_ended)
         if before.holding and self.enabled("breathe_on"):
             self.holding_since = before.holding_since
+            self.hold_unsaid = before.hold_unsaid
         return self
 
     def enabled(self, kind: str) -> bool:
@@ -158,24 +160,35 @@ class CueRules:
                 or event.at - max(ended.values(), default=float("-inf")) < JOIN_S)
             self.faults.add(key)
             if self.fault and event.kind != "i2c":  # (the analysis ends its hold too;
-                self.holding_since = None  # with one of two belts out the other goes on
-                # judging it). No belt read (i2c): the hold is not shown while the belt
-                # screen is, and shows again after it unless the analysis ended it.
+                # with one of two belts out the other goes on judging it). No belt read
+                # (i2c): the hold is not shown while the belt screen is, and shows again
+                # after it unless the analysis ended it.
+                self.holding_since, self.hold_unsaid = None, False
             self._reset_ok(event.at)
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):
             self.faults.discard((event.kind, event.belt))
             self.fault_ended[(event.kind, event.belt)] = event.at
             self._reset_ok(event.at)
+            if self.hold_unsaid and self.holding and not self.fault:
+                self.hold_unsaid = False  # (the hold below: warned as the belt screen goes)
+                return self._urgent("breathe_on", event.at)
             return []
         if isinstance(event, Hold):
-            if self.fault or not self.enabled("breathe_on"):
+            if not self.enabled("breathe_on"):
+                return []
+            if self.fault:
+                # Samples came (the sensor answers again, not yet for long enough to end
+                # its fault): the analysis found the hold in them. It is warned when the
+                # belt screen goes, as a hold under way is.
+                if all(kind == "i2c" for kind, _belt in self.faults):
+                    self.holding_since, self.hold_unsaid = event.at, True
                 return []
             self.holding_since = event.at
             self._reset_ok(event.at)
             return self._urgent("breathe_on", event.at)
         if isinstance(event, HoldEnd):
-            self.holding_since = None
+            self.holding_since, self.hold_unsaid = None, False
             self._reset_ok(event.at)
             return []
         if isinstance(event, Breath) and not self.fault:

@@ -117,6 +117,26 @@ def test_a_hold_through_one_timeout_of_a_hung_bus_is_warned_on(config, tmp_path)
     assert all(v.warning for t, v in views if back + 0.5 < t < 139)
 
 
+def test_a_hold_found_while_the_sensor_proves_itself_again_is_warned(config, tmp_path):
+    """The same hold; reads fail for 1 s from 116.2 s, an i2c fault. The samples are back
+    at 117.2 s, the fault over once the sensor has answered for GRACE_S (117.7 s), and
+    the analysis finds the hold at 117.6 s, in between. The hold is warned as the belt
+    screen goes, counted on the summary. Before, it came while the fault still stood and
+    was dropped: no warning for the rest of the 40 s hold (the analysis had said it)."""
+    scenario = tmp_path / "long-hold.toml"
+    scenario.write_text(LONG_HOLD)
+    summary = []
+    out, views, db = run_with(config, 145, {116.2: lambda s: s.parts.chip.fail_next(4 * 50),
+                                            144.0: lambda s: summary.extend(s.coach.summary())},
+                              scenario=str(scenario))
+    over = next(e.at for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c")
+    holds = between(out, ev.Hold, 100, 145)
+    assert len(holds) == 1 and over - GRACE_S < holds[0].at < over  # (the case here)
+    assert [c.at for c in between(out, ev.Cue, 117, 145) if c.kind == "breathe_on"] == [over]
+    assert all(v.warning and v.screen == "exercise" for t, v in views if over < t < 139)
+    assert sum(r["holds"] for r in summary) == 1
+
+
 def test_a_hold_the_sensor_drops_out_of_for_long_is_warned_again(config, tmp_path):
     """The same hold, the sensor out for 4 s: what happened is unknown. The analysis ends
     its hold where the samples stopped and, the breath still held, warns it again 8 s
