@@ -85,6 +85,48 @@ def test_on_a_portrait_screen_the_summary_puts_names_above_their_numbers(lang):
         assert all(abs(r.right - drawn[h].right) <= 1 for r, h in zip(row, heads, strict=True))
 
 
+def _summary_sizes(size, lang: str, rows: int) -> tuple[int, int, int]:
+    """The summary of ``rows`` exercises drawn at ``size``, with each name whole on a line
+    of its own: the heights of its smallest name, header and number."""
+    import dataclasses
+    import re
+
+    view = example_view("summary", lang)
+    view = dataclasses.replace(view, rows=(view.rows * 2)[:rows])
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    names = [row["name_nl" if lang == "nl" else "name_en"] for row in view.rows]
+    heads = [i18n.text(k, lang) for k in Screen.SUMMARY_COLS[1:]]
+    drawn = {t: r for t, r in screen.texts}
+    assert i18n.text(Screen.SUMMARY_COLS[0], lang) not in drawn, size  # names beside
+    assert all(name in drawn for name in names), size
+    numbers = [r for t, r in screen.texts if re.fullmatch(r"[\d.,%-]+", t)
+               and r.top > drawn[heads[0]].bottom]
+    assert len(numbers) == len(heads) * rows
+    return (min(drawn[n].h for n in names), min(drawn[h].h for h in heads),
+            min(r.h for r in numbers))
+
+
+@pytest.mark.parametrize("size", [(480, 1080), (600, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("rows", [1, 3, 5])
+def test_a_taller_portrait_screen_reads_the_summary_no_smaller(rows, lang, size):
+    """The sizes the names-above layout tried came down from the row's height to 40 % of
+    it, and on a screen taller than 480x800 with few rows even that left the columns
+    wider than the screen: 480x1080 (any number of rows) and 600x1080 (one row) kept the
+    names beside their numbers, with 17 px headers where 480x800 has 25 (a larger screen
+    read smaller). Now they too have each name on a line of its own above its numbers,
+    and their smallest text is at least as large as on 480x800."""
+    def smallest(names_heads_numbers):  # (numbers read at two thirds, as the layout does)
+        names, heads, numbers = names_heads_numbers
+        return min(names, heads, numbers * 2 / 3)
+
+    small = _summary_sizes((480, 800), lang, rows)
+    large = _summary_sizes(size, lang, rows)
+    assert smallest(large) >= smallest(small), (large, small)
+
+
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
     """The red frame was a 40th of the height thick; on a portrait screen that is wider
