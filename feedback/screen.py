@@ -635,11 +635,16 @@ class Screen:
         return round(row_h * 0.45)
 
     def _summary_layout(self, heads, cells, width: int, gap: int, row_h: int, head_h: int):
-        """(num_px, head_px, name_px, name_w, widths, stacked) of the summary table: of
-        the two arrangements (names beside their numbers, or on a line of their own above
-        them), the one whose smallest text is largest."""
+        """(num_px, head_px, name_px, name_w, widths, stacked) of the summary table. On a
+        screen taller than wide, of the two arrangements (names beside their numbers, or
+        on a line of their own above them) the one whose smallest text is largest; on a
+        landscape screen names beside their numbers (stacked, with one or two exercises
+        its headers were larger, but far from numbers that no longer sat beside their
+        names)."""
         beside = self._summary_beside(heads, cells, width - gap * (len(heads) - 1), row_h,
                                       head_h)
+        if self.size[0] >= self.size[1]:  # (landscape: a name reads best beside its row)
+            return beside[1] + (False,)
         name_h = self._stacked_name_h(row_h)
         stacked = self._summary_stacked(heads, cells, width, gap, row_h - name_h, name_h,
                                         head_h)

@@ -127,6 +127,25 @@ def test_a_taller_portrait_screen_reads_the_summary_no_smaller(rows, lang, size)
     assert smallest(large) >= smallest(small), (large, small)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_on_a_landscape_screen_the_summary_keeps_names_beside_their_numbers(size, rows):
+    """Names above their numbers are for screens taller than wide. On 800x480 with two
+    exercises that arrangement won by its larger headers, which then stood far from
+    numbers that no longer sat beside their names."""
+    import dataclasses
+
+    view = example_view("summary", "nl")
+    view = dataclasses.replace(view, rows=(view.rows * 2)[:rows])
+    screen = Screen(size)
+    screen.draw(view)
+    drawn = {t: r for t, r in screen.texts}
+    assert i18n.text("summary.exercise", "nl") in drawn  # the names' column header
+    first = view.rows[0]["name_nl"]
+    number = i18n.number(view.rows[0]["minutes"], "nl", 1)
+    assert drawn[first].top <= drawn[number].centery <= drawn[first].bottom + drawn[first].h
+
+
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
     """The red frame was a 40th of the height thick; on a portrait screen that is wider
