@@ -180,8 +180,11 @@ class CueRules:
             if self.fault:
                 # Samples came (the sensor answers again, not yet for long enough to end
                 # its fault): the analysis found the hold in them. It is warned when the
-                # belt screen goes, as a hold under way is.
-                if all(kind == "i2c" for kind, _belt in self.faults):
+                # belt screen goes, as a hold under way is. (Not when a belt's own fault
+                # leaves none measuring once the bus is back: the analysis ends its hold
+                # then. One of two belts out, the other judges the hold alone.)
+                rest = {f for f in self.faults if f[0] != "i2c"}
+                if not no_belt_measures(rest, self.belts):
                     self.holding_since, self.hold_unsaid = event.at, True
                 return []
             self.holding_since = event.at

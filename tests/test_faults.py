@@ -137,6 +137,34 @@ def test_a_hold_found_while_the_sensor_proves_itself_again_is_warned(config, tmp
     assert sum(r["holds"] for r in summary) == 1
 
 
+def test_with_one_of_two_belts_out_a_hold_found_while_the_sensor_proves_itself_is_warned(
+        config, tmp_path):
+    """As above with two belts, the belly's unplugged at 20 s: the chest measures on and
+    judges holds alone. Reads fail for 1 s from 116.8 s; the analysis finds the hold at
+    118.1 s, before the i2c fault is over (118.3 s). It is warned as the belt screen goes,
+    as with one belt. Before, a hold found during the fault was kept only when every fault
+    on was the bus's: beside the belly's own fault it was dropped, and the patient held
+    the breath on to 140 s with no warning at all."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('belts = ["belly"]', 'belts = ["chest", "belly"]').replace(
+        'channels = ["A0"]', 'channels = ["A0", "A1"]'), encoding="utf-8")
+    scenario = tmp_path / "long-hold-belly-out.toml"
+    scenario.write_text(LONG_HOLD + '\n[[episode]]\nkind = "unplugged"\nstart_s = 20.0\n'
+                        'duration_s = 500.0\nbelt = "belly"\n')
+    summary = []
+    out, views, db = run_with(config, 145, {116.8: lambda s: s.parts.chip.fail_next(4 * 50),
+                                            144.0: lambda s: summary.extend(s.coach.summary())},
+                              scenario=str(scenario))
+    assert [(e.kind, e.belt) for e in out if isinstance(e, ev.Fault)] == [
+        ("disconnected", "belly"), ("i2c", None)]
+    over = next(e.at for e in out if isinstance(e, ev.FaultEnd) and e.kind == "i2c")
+    holds = between(out, ev.Hold, 100, 145)
+    assert len(holds) == 1 and over - GRACE_S < holds[0].at < over  # (the case here)
+    assert [c.at for c in between(out, ev.Cue, 117, 145) if c.kind == "breathe_on"] == [over]
+    assert all(v.warning and v.screen == "exercise" for t, v in views if over < t < 139)
+    assert sum(r["holds"] for r in summary) == 1
+
+
 def test_a_hold_the_sensor_drops_out_of_for_long_is_warned_again(config, tmp_path):
     """The same hold, the sensor out for 4 s: what happened is unknown. The analysis ends
     its hold where the samples stopped and, the breath still held, warns it again 8 s
