@@ -544,6 +544,10 @@ class Coach:
         self.recal_since = None
         out = self.stop(t)
         self.left = True
+        # New settings that waited for a breath or the exercise's end are in force from
+        # its summary, as after the last exercise (the start screen and the next session
+        # were the old config's, its patient code and target, until a breath came).
+        self._apply_pending(t)
         return out
 
     def feed(self, event: Event) -> list[Event]:

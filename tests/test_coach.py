@@ -1080,3 +1080,35 @@ def test_a_session_left_before_midnight_counts_for_its_day_and_the_next_for_the_
     coach.button("next", morning + 80.0)
     assert coach.view(morning + 80.0).today_min == pytest.approx(
         (morning + 80.0 - begun) / 60.0, abs=0.02)
+
+
+def test_a_config_changed_while_a_left_session_waited_is_in_force_after_it(clinic):
+    """The session paused and left; meanwhile the config changed (the next patient's code,
+    target and language, from a USB stick or by hand): a reload reaches a running
+    session at its next breath or exercise. Left, it ends at its summary as a finished
+    one does, and the new config is in force from there: the start screen and the next
+    session were the old patient's, in the old language and against the old target
+    (the new code's practice counted for the old one), until that session's first
+    breath."""
+    import copy
+
+    from feedback.coach import LEFT_S
+
+    coach = started(Coach(defaults(), clinic, 0.0, today_min={"": 1.0, "EF56": 3.0}))
+    drive(coach, 20.0, 80.0)
+    coach.button("start_pause", 80.0)
+    new = copy.deepcopy(coach.settings)
+    new.patient["code"] = "EF56"
+    new.patient["daily_minutes"] = 10.0
+    new.patient["language"] = "en"
+    coach.apply_settings(new)
+    idle_ticks(coach, 80.0, 80.0 + LEFT_S, calm)
+    assert coach.mode == "summary" and coach.left
+    view = coach.view(80.0 + LEFT_S)  # its summary: its patient's day, against its target
+    assert view.lang == "en" and view.today_target == 5.0
+    assert view.today_min == pytest.approx(1.0 + coach._practice_s() / 60.0)
+    coach.button("start_pause", 81.0 + LEFT_S)  # the start screen: the config set now
+    view = coach.view(81.0 + LEFT_S)
+    assert (view.lang, view.today_min, view.today_target) == ("en", 3.0, 10.0)
+    coach.button("start_pause", 82.0 + LEFT_S)  # and the next session is the new code's
+    assert (coach.session_code, coach.session_target) == ("EF56", 10.0)
