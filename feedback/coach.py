@@ -831,6 +831,7 @@ class Coach:
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()
+            v.left = self.left
             if self._days_back and self.stats:  # begun before midnight: it counts for then
                 v.days_back = self._days_back
                 v.today_min = (self._day_before.get(self.session_code, 0.0)

@@ -555,7 +555,9 @@ class Screen:
         narrow for its height), a line of their own above their numbers (see
         _summary_layout)."""
         # (while a notice shows at the bottom, the title and the table move up a little)
-        self.text(self._t(v, "summary.title"), self.box(0.03, 0.02, 0.97, 0.12) if v.notice
+        # (a session that stood still until it ended is not praised for it)
+        self.text(self._t(v, "summary.title_left" if v.left else "summary.title"),
+                  self.box(0.03, 0.02, 0.97, 0.12) if v.notice
                   else self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
         rows = v.rows[:8]
         heads = [self._t(v, k) for k in self.SUMMARY_COLS]

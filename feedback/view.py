@@ -58,6 +58,7 @@ class View:
     # The summary of a session begun before midnight: the day it counts for, so many days
     # back (1: yesterday), and ``today_min`` is that day's.
     days_back: int = 0
+    left: bool = False  # the summary of a session that ended standing still (coach.LEFT_S)
     exercise: str = ""
     hint: str = ""
     index: int = 0

@@ -1010,7 +1010,7 @@ def test_a_session_that_has_not_run_for_left_s_ends_at_its_summary(clinic, how):
     assert isinstance(end, Exercise) and end.phase == "end"
     assert end.active_s == pytest.approx(ran, abs=0.1)
     view = coach.view(stood + LEFT_S + 1.0)
-    assert view.screen == "summary"
+    assert view.screen == "summary" and view.left  # (titled so: not "Goed gedaan!")
     assert view.rows[-1]["minutes"] == pytest.approx(ran / 60.0, abs=0.01)
     if how != "calibration":
         assert view.today_min == pytest.approx(ran / 60.0, abs=0.01)  # as it counts

@@ -127,6 +127,23 @@ def test_a_taller_portrait_screen_reads_the_summary_no_smaller(rows, lang, size)
     assert smallest(large) >= smallest(small), (large, small)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_session_left_standing_is_not_praised_on_its_summary(lang):
+    """A session that ended because it stood still for 30 minutes (the patient walked
+    away) was titled "Goed gedaan!" like a finished one."""
+    import dataclasses
+
+    shown = {}
+    for left in (False, True):
+        screen = Screen((800, 480))
+        screen.draw(dataclasses.replace(example_view("summary", lang), left=left))
+        shown[left] = [t for t, _r in screen.texts]
+    assert i18n.text("summary.title", lang) in shown[False]
+    assert i18n.text("summary.title", lang) not in shown[True]
+    assert i18n.text("summary.title_left", lang) in shown[True]
+    assert shown[True][1:] == shown[False][1:]  # the rest as after any session
+
+
 @pytest.mark.parametrize("rows", [1, 2, 3, 5, 8])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_on_a_landscape_screen_the_summary_keeps_names_beside_their_numbers(size, rows):
