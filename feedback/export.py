@@ -209,10 +209,18 @@ def _put_back(previous: dict[Path, tuple | None],
 
 
 def _fsync_tree(root: Path) -> None:
-    for dirpath, _, files in os.walk(root):
+    """Every file under ``root`` onto the disk, then every folder, ``root`` last: a
+    folder's own fsync is what makes the names in it last, among them the removal of
+    SQLite's journal beside the copied records (left on the stick, it would undo the copy
+    when the file is opened). A folder that cannot be read is an error, not a gap."""
+    def unreadable(exc: OSError) -> None:
+        raise exc
+
+    for dirpath, _, files in os.walk(root, topdown=False, onerror=unreadable):
         for name in files:
             with open(os.path.join(dirpath, name), "rb") as fh:
                 os.fsync(fh.fileno())
+        fsync_dir(dirpath)
 
 
 def _terminated(signum, frame):

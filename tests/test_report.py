@@ -337,6 +337,70 @@ def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
 
 
+def test_an_export_syncs_every_folder_it_wrote_before_it_is_marked(unit, tmp_path,
+                                                                   monkeypatch):
+    """The names in a folder last through a pulled stick only once the folder itself is
+    synced. SQLite's journal beside the copied records is written and synced, then removed:
+    a removal never synced can come back, and SQLite then rolls the stick's records back
+    to an empty file when the therapist opens them, while the unit has marked them
+    exported (and a wipe erases them)."""
+    import os
+    from pathlib import Path
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    synced = []
+    real = os.fsync
+
+    def fsync(fd):
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    (exp,) = list(stick.iterdir())
+    (tmp,) = {stick / p.relative_to(stick).parts[0] for p in synced
+              if p.is_relative_to(stick) and p != stick
+              and p.relative_to(stick).parts[0].startswith(".ademcoach-export-")}
+    for d in [exp, *(p for p in exp.rglob("*") if p.is_dir())]:  # its name before the rename
+        as_written = tmp / d.relative_to(exp)
+        assert as_written in synced, f"{d.relative_to(stick)} not synced"
+        files = [i for i, p in enumerate(synced) if p.parent == as_written]
+        assert synced.index(as_written) > max(files, default=-1)  # after what is in it
+    assert synced[-1] == stick  # the rename last, then the export is marked
+    conn = sqlite3.connect(data / DB_NAME)
+    assert conn.execute("SELECT count(exported_at) FROM sessions").fetchone() == (2,)
+    conn.close()
+
+
+def test_a_folder_the_stick_cannot_list_fails_the_export(unit, tmp_path, monkeypatch, capsys):
+    """A flaky stick that fails to list a folder while the export syncs it: its files were
+    not synced, so the export failed (it was marked and said done, its report unsynced)."""
+    import errno
+    import os
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real = os.scandir
+
+    def scandir(path="."):
+        p = path if isinstance(path, int) else os.fspath(path)  # (rmtree lists by fd)
+        if str(p).endswith("/report") and os.path.exists(os.path.join(p, "..", "export.txt")):
+            raise OSError(errno.EIO, "Input/output error", p)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    assert "nothing was written: [Errno 5] Input/output error" in capsys.readouterr().err
+    assert list(stick.iterdir()) == []
+    assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
+    conn = sqlite3.connect(data / DB_NAME)
+    assert conn.execute("SELECT count(exported_at) FROM sessions").fetchone() == (0,)
+    conn.close()
+
+
 def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path, capsys):
     data, cfg = unit
     old = cfg.read_text()
