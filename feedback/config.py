@@ -372,12 +372,17 @@ def _hint(name: str, options) -> Say | str:
 # --- validation ----------------------------------------------------------------------
 
 
+# A config is some 15 kB; a file larger than this is not one, and is not read whole (a
+# file of a gigabyte named ademcoach.toml on a USB stick filled the memory of the Pi).
+MAX_FILE_BYTES = 1 << 20
+
+
 def parse_toml(path) -> tuple[dict, str]:
     """Read and parse a TOML file; problems become a ConfigError with the line."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, Say("no such file",
                                                    "dit bestand bestaat niet"))]) from None
@@ -389,6 +394,10 @@ def parse_toml(path) -> tuple[dict, str]:
         raise ConfigError([Problem(path, None, say("cannot read: {why}",
                                                    "kan niet gelezen worden: {why}",
                                                    why=exc.strerror))]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError([Problem(path, None, Say(
+            "larger than 1 MB: not a config file (is this the right file?)",
+            "groter dan 1 MB: geen instellingenbestand (is dit het goede bestand?)"))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -258,7 +258,8 @@ def cmd_export(args) -> int:
             try:
                 previous = {p: (p.read_bytes(), os.stat(p)) if p.is_file() else None
                             for p in (target, target.with_name(target.name + ".bak"))}
-                if previous[target] and previous[target][0] == stick_config.read_bytes():
+                if previous[target] and stick_config.stat().st_size == len(
+                        previous[target][0]) and previous[target][0] == stick_config.read_bytes():
                     previous = None  # the same config: nothing is replaced
                 notes.append(install_config(stick_config, target))
             except ConfigError as exc:

@@ -502,6 +502,36 @@ def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
 
 
+def test_a_huge_file_named_like_the_config_is_refused_unread_and_the_export_goes_on(
+        unit, tmp_path, capsys):
+    """A stick is not to be trusted: a file of a gigabyte named ademcoach.toml was read
+    whole (twice over, some 2 GB of memory: on a Pi a MemoryError and a traceback, no
+    export and no notice on the screen)."""
+    import resource
+
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with open(stick / "ademcoach.toml", "wb") as fh:
+        fh.write(b"# " + b"x" * 100 + b"\n")
+        fh.truncate(1 << 30)  # (sparse)
+    limit = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, limit[1]))  # less than a Pi 3 has
+    try:
+        assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, limit)
+    assert cfg.read_text() == old
+    said = f"{stick / 'ademcoach.toml'}: larger than 1 MB: not a config file"
+    assert said in capsys.readouterr().err
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert said in (exp / "export.txt").read_text()
+    assert (stick / "ademcoach.toml").stat().st_size == 1 << 30  # kept as it was
+    note = json.loads((data / "last-export.json").read_text())
+    assert (note["status"], note["sessions"]) == ("refused", 3)
+
+
 def test_export_says_why_it_refused_a_config_in_the_units_language_too(unit, tmp_path,
                                                                        capsys):
     """The Dutch screen says "instellingen niet overgenomen"; export.txt on the stick, where
