@@ -38,11 +38,21 @@ def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
 
 
 class ExportWatcher:
-    """``poll()`` returns a note written since the last poll (or since it was made)."""
+    """``poll()`` returns a note written since the last poll (or since it was made, or
+    at ``since`` or later: a wall time).
 
-    def __init__(self, data_dir: Path):
+    ``since`` is for a note written before the watcher could be made: an export done while
+    the unit waited for a fixed config (a stick that brings one) or a part, or at power-on
+    with the stick already in, is then still shown when the session opens."""
+
+    def __init__(self, data_dir: Path, since: float | None = None):
         self.path = Path(data_dir) / NAME
         self._seen = self._stamp()
+        if since is not None and self._seen is not None:
+            note = self._read()
+            if note is not None and isinstance(note.get("at"), int | float) \
+                    and note["at"] >= since:
+                self._seen = None  # (shown at the first poll)
 
     def _stamp(self):
         try:
@@ -56,6 +66,9 @@ class ExportWatcher:
         if stamp is None or stamp == self._seen:
             return None
         self._seen = stamp
+        return self._read()
+
+    def _read(self) -> dict | None:
         try:
             note = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -28,6 +28,9 @@ SIM_DEFAULT_S = 60.0
 SIM_HEADLESS_SPEED = 10.0
 SPEED_MIN, SPEED_MAX = 0.01, 1000.0  # --speed: 100 times slower to 1000 times faster
 WAIT_POLL_S = 2.0  # run --wait: how often a bad config or a missing part is tried again
+# A USB export noted this long before the program started is still shown when the session
+# opens: a stick in at power-on is exported while the program starts.
+EXPORT_BEFORE_START_S = 120.0
 
 
 def setup_logging(level=logging.INFO) -> logging.handlers.QueueListener:
@@ -235,6 +238,9 @@ def cmd_run(args) -> int:
 
     listener = setup_logging(logging.WARNING if args.sim else logging.INFO)
     display = waiting = None
+    # a USB export from here on is shown when the session opens, also one done while the
+    # unit waits for a fix (the stick brought it) or just before it started (at power-on)
+    exports_since = time.time() - EXPORT_BEFORE_START_S
 
     def wait_for(problem, retry):
         waiting.install()  # (again: a session that could not start may have had them)
@@ -265,7 +271,7 @@ def cmd_run(args) -> int:
         while True:
             try:
                 return _run(args, path, settings, programme, clock, headless, duration,
-                            display)
+                            display, exports_since)
             except HardwareError as exc:
                 if not args.wait:
                     raise
@@ -308,12 +314,13 @@ def _parts_ready(path, clock):
     return settings, programme
 
 
-def _run(args, path, settings, programme, clock, headless, duration, display) -> int:
+def _run(args, path, settings, programme, clock, headless, duration, display,
+         exports_since=None) -> int:
     from feedback.app import install_signal_handlers
 
     with open_session(settings, programme, path, sim=args.sim, clock=clock,
                       headless=headless, duration=duration, events_path=args.events,
-                      display=display) as session:
+                      display=display, exports_since=exports_since) as session:
         install_signal_handlers(session)
         reason = session.run()
         if session.status is not None:
@@ -324,8 +331,10 @@ def _run(args, path, settings, programme, clock, headless, duration, display) ->
 
 @contextlib.contextmanager
 def open_session(settings, programme, path, *, sim, clock, headless=True, duration=None,
-                 events_path=None, display=None, status=True):
-    """Build a ``Session`` with every part opened; close them all on the way out."""
+                 events_path=None, display=None, status=True, exports_since=None):
+    """Build a ``Session`` with every part opened; close them all on the way out.
+    ``exports_since``: a USB export noted at this wall time or later is shown as a notice
+    even if it was done before the session opened (else only those done after)."""
     from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
     from device.parts import open_parts
     from feedback import events as ev
@@ -394,7 +403,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             if status and (display is None or display_problem) else None, duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
-            exports=ExportWatcher(default_data_dir(settings.records.data_dir)),
+            exports=ExportWatcher(default_data_dir(settings.records.data_dir),
+                                  since=exports_since),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
                          "config": config_record(path, settings) if path else ""},
             session_clock=session_clock)

@@ -734,6 +734,58 @@ def test_a_usb_export_done_meanwhile_is_shown_as_a_notice(config):
     assert view.notice == notice
 
 
+def test_a_usb_export_done_while_the_unit_waited_for_a_fix_is_shown_when_it_starts(
+        config, tmp_path, monkeypatch):
+    """The service waits on a broken config; the therapist brings a stick with a good one.
+    The export installs it and the unit starts, but its notice was never shown (the
+    session's watcher was made after the export: "take the stick out when the screen shows
+    the notice" had no notice to wait for). So for a stick in at power-on."""
+    import signal
+
+    from feedback import notify
+    from feedback.app import Session
+    from feedback.records import Records
+    from feedback.store import default_data_dir
+
+    good = config.read_text()
+    settings = load_config(config)
+    records = Records(default_data_dir(settings.records.data_dir), clock=VirtualClock())
+    records.start_session("AB12", "home", "", 1_760_011_200.0)  # the patient's, to export
+    records.end_session("stopped")
+    assert records.close() == 0
+    config.write_text(good + "[pacer]\nexhale_s = 40\n")  # broken: the unit waits
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(good)
+    exported = []
+
+    def to_systemd(state, env=None):
+        if state == "WATCHDOG=1" and not exported:  # waiting for a fixed config
+            exported.append(main(["export", str(stick), "--config", str(config)]))
+            signal.raise_signal(signal.SIGHUP)  # (the config watcher: try again now)
+        return True
+
+    shown = []
+    show = Session._show_export
+
+    def seen(self, t):
+        show(self, t)
+        if self.coach.notice is not None:
+            shown.append(self.coach.notice[0])
+
+    monkeypatch.setattr(notify, "notify", to_systemd)
+    monkeypatch.setattr(Session, "_show_export", seen)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        assert main(["run", "--wait", "--headless", "--sim", "calm", "--duration", "3",
+                     "--speed", "0", "--config", str(config)]) == 0
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+    assert exported == [0] and config.read_text() == good
+    assert shown and shown[0] == "USB-stick: 1 sessie gekopieerd, nieuwe instellingen overgenomen"
+
+
 def test_systemctl_status_shows_the_exercise_and_a_belt_fault_when_they_change(
         config, monkeypatch):
     from feedback import notify
