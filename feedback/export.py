@@ -293,18 +293,26 @@ def cmd_export(args) -> int:
     # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
     # folder is removed and the note says it failed.
     before = signal.signal(signal.SIGTERM, _terminated)
-    renamed = None
+    renamed: list[Path] = []  # the stick's config's new name, once it is set aside
+
+    def set_aside() -> list[str]:
+        """(Last, once the export is in place: a stick pulled before keeps its config
+        under its own name, to be installed at the next try, as the unit put it back.)"""
+        said: list[str] = []
+        if (done := _set_aside_on_stick(stick_config, said)) is not None:
+            renamed.append(done)
+        return said
+
     try:
-        if installed:  # (said in export.txt; undone below if the export fails)
-            renamed = _set_aside_on_stick(stick_config, notes)
         records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
         lang = report_language(args, settings)
         sessions, copied, kept = _export(dest, data_dir, notes, lang,
                                          config_dir_of(settings),
-                                         _refused_in(stick_config, refused, lang))
+                                         _refused_in(stick_config, refused, lang),
+                                         set_aside if installed else None)
     except BaseException:
-        if previous is not None or renamed is not None:  # nothing was written: nor is
-            _put_back(previous or {}, renamed and (renamed, stick_config))  # the config
+        if previous is not None or renamed:  # nothing was written: nor is the config
+            _put_back(previous or {}, (renamed[0], stick_config) if renamed else None)
         exportnote.write(data_dir, "failed")
         raise
     finally:
@@ -329,13 +337,17 @@ def _refused_in(stick_config: Path, problems, lang: str) -> list[str]:
 
 
 def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
-            config_dir: Path | None = None,
-            extra: list[str] = ()) -> tuple[list, list[int], list[Path]]:
+            config_dir: Path | None = None, extra: list[str] = (),
+            last=None) -> tuple[list, list[int], list[Path]]:
     """Write the export directory on ``dest`` atomically; returns the sessions in it, the
     ids of those now complete on the stick and the damaged files copied (for
-    ``_mark_exported``). ``extra``: lines for export.txt only (after the notes)."""
+    ``_mark_exported``). ``extra``: lines for export.txt only (after the notes). ``last``:
+    done on the stick once the folder is in place, before the stick's top folder is synced
+    (it returns lines for the notes and export.txt). If anything fails, the folder is
+    removed again, in place or not."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
+    placed = False  # renamed into place: a failure after it removes it there
     try:
         tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
     except OSError as exc:  # a read-only or full stick, or one this user may not write
@@ -382,9 +394,17 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             n += 1
             final = dest / f"ademcoach-export-{stamp}-{n}"
         os.rename(tmp, final)
-        fsync_dir(dest)  # the rename itself is on the stick before the screen says so
+        placed = True
+        if last is not None:
+            said = last()
+            notes.extend(said)
+            with open(final / "export.txt", "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{line}\n" for line in said))
+                fh.flush()
+                os.fsync(fh.fileno())
+        fsync_dir(dest)  # the renames themselves are on the stick before the screen says so
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(final if placed else tmp, ignore_errors=True)
         if isinstance(exc, OSError | sqlite3.Error):
             raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
         raise

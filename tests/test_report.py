@@ -1495,6 +1495,70 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     assert signal.getsignal(signal.SIGTERM) is handler
 
 
+def test_the_sticks_config_keeps_its_name_until_the_export_is_on_the_stick(
+        unit, tmp_path, monkeypatch):
+    """It was renamed .installed before the copy began: a stick pulled during the copy
+    (what the unit then failed to rename back) kept that name while the unit put its own
+    config back, so the next try copied the records but installed nothing, and the stick
+    said the config was installed."""
+    from feedback import export
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    new = cfg.read_text() + "[pacer]\nexhale_s = 8.0\n"
+    (stick / "ademcoach.toml").write_text(new)
+    during = []
+    real = export.build_report
+
+    def pulled_now(*a, **k):  # what the stick holds if it is pulled during the copy
+        during.append(sorted(p.name for p in stick.iterdir()
+                             if not p.name.startswith(".ademcoach-export-")))
+        return real(*a, **k)
+
+    monkeypatch.setattr(export, "build_report", pulled_now)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert during == [["ademcoach.toml"]]
+    assert cfg.read_text() == new
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert sorted(p.name for p in stick.iterdir()) == [exp.name, "ademcoach.toml.installed"]
+    assert (f"{stick / 'ademcoach.toml'}: renamed to ademcoach.toml.installed, so that no "
+            "unit installs it again") in (exp / "export.txt").read_text().splitlines()
+
+
+def test_an_export_that_fails_once_in_place_is_taken_off_the_stick(unit, tmp_path,
+                                                                    monkeypatch, capsys):
+    """The stick failed as its top folder was synced, after the export folder was renamed
+    into place: "nothing was written", the screen said nothing was copied and the unit
+    put its config back, but a complete-looking folder stayed, its export.txt saying
+    the config was installed."""
+    import errno
+
+    from feedback import export
+
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
+    real = export.fsync_dir
+
+    def fsync_dir(path):
+        if path == stick:
+            raise OSError(errno.EIO, "Input/output error")
+        real(path)
+
+    monkeypatch.setattr(export, "fsync_dir", fsync_dir)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert [p.name for p in stick.iterdir()] == ["ademcoach.toml"]
+    assert cfg.read_text() == old
+    assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
+    conn = sqlite3.connect(data / DB_NAME)
+    assert conn.execute("SELECT count(exported_at) FROM sessions").fetchone() == (0,)
+    conn.close()
+
+
 def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed(
         unit, tmp_path, capsys):
     import shutil
