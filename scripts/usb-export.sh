@@ -14,7 +14,7 @@ set -eu
 dev=${1:?usage: ademcoach-usb-export /dev/DEVICE}
 USER_NAME=ademcoach
 DRY_RUN=${DRY_RUN:-}
-base=${RUNTIME_DIRECTORY:-/run/ademcoach-usb}
+base=${RUNTIME_DIRECTORY:-/run/ademcoach-usb/$(basename "$dev")}
 mnt=$base/stick
 
 say() { printf '%s\n' "ademcoach-usb-export: $*" >&2; }

@@ -99,7 +99,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
 
 def usb_export_dry_run(fstype: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DRY_RUN": "1", "FSTYPE": fstype,
-           "RUNTIME_DIRECTORY": "/run/ademcoach-usb"}
+           "RUNTIME_DIRECTORY": "/run/ademcoach-usb/sda1"}  # (as systemd sets it)
     return subprocess.run(["sh", str(REPO / "scripts" / "usb-export.sh"), "/dev/sda1"],
                           env=env, capture_output=True, text=True, timeout=30)
 
@@ -115,10 +115,10 @@ def test_usb_export_mounts_the_stick_for_the_ademcoach_user(fstype):
     assert any(o.startswith("uid=") for o in opts) and any(o.startswith("gid=") for o in opts)
     assert ("flush" in opts) == (fstype == "vfat")  # flush is a FAT-only option
     # the ademcoach user can pass through the runtime directory, but not list it
-    assert "install -d -m 0710 -o root -g ademcoach /run/ademcoach-usb" in r.stdout
+    assert "install -d -m 0710 -o root -g ademcoach /run/ademcoach-usb/sda1" in r.stdout
     lines = r.stdout.splitlines()
     steps = [next(i for i, line in enumerate(lines) if word in line)
-             for word in ("would run: mount", "export /run/ademcoach-usb/stick",
+             for word in ("would run: mount", "export /run/ademcoach-usb/sda1/stick",
                           "would run: sync", "would run: umount")]
     assert steps == sorted(steps)
 
@@ -133,6 +133,23 @@ def test_usb_export_refuses_a_file_system_without_owner_options():
 def test_export_unit_lets_the_ademcoach_user_reach_the_mount_point():
     text = (REPO / "systemd" / "ademcoach-export@.service").read_text()
     assert "RuntimeDirectoryMode=0710" in text
+
+
+def test_each_stick_has_its_own_mount_point_that_another_sticks_end_leaves_alone():
+    """systemd removes an instance's RuntimeDirectory= when it stops, shared or not: with
+    one for every instance, the first of two sticks to finish removed /run/ademcoach-usb,
+    and with it (mount namespaces or not) the second stick's mount, halfway through its
+    export ("niets gekopieerd", its unmount failing)."""
+    text = (REPO / "systemd" / "ademcoach-export@.service").read_text()
+    (line,) = [x for x in text.splitlines() if x.startswith("RuntimeDirectory=")]
+    assert line == "RuntimeDirectory=ademcoach-usb/%i"
+    # the helper run by hand (no systemd) takes the device's own directory too
+    env = {**os.environ, "DRY_RUN": "1", "FSTYPE": "vfat"}
+    env.pop("RUNTIME_DIRECTORY", None)
+    r = subprocess.run(["sh", str(REPO / "scripts" / "usb-export.sh"), "/dev/sdb1"],
+                       env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "export /run/ademcoach-usb/sdb1/stick" in r.stdout
 
 
 def staged(tmp_path) -> Path:
