@@ -55,6 +55,7 @@ from feedback.store import (
     copy_db,
     damage_leftovers,
     damaged_files,
+    default_data_dir,
     exported_mark,
     fsync_dir,
     is_damaged,
@@ -152,6 +153,19 @@ def _code_change(old: str | None, new: str) -> str | None:
         return None
     before = "(unreadable)" if old is None else old or "(none)"
     return f"patient.code {before} -> {new or '(none)'}"
+
+
+def _data_dir_change(old, new) -> str | None:
+    """The note for an installed config that moves ``[records] data_dir``, or None. The
+    records stay where they are, and a report, export or wipe after it looks in the new
+    place: it said "erased 0 sessions" and the patient's sessions stayed behind."""
+    before, after = default_data_dir(old.records.data_dir), default_data_dir(
+        new.records.data_dir)
+    if before == after:
+        return None
+    return (f"records.data_dir {before} -> {after}: the unit records there from its next "
+            f"start; the sessions in {before} stay there, and a report, export or wipe "
+            "with this config no longer finds them (move them, or set data_dir back)")
 
 
 def _others_held(data_dir: Path, code: str) -> str | None:
@@ -281,6 +295,8 @@ def cmd_export(args) -> int:
                 if change := _code_change(old, new.patient.code):
                     notes.append(change)
                     changed_to = new.patient.code
+                if settings is not None and (moved := _data_dir_change(settings, new)):
+                    notes.append(moved)
                 if settings is None:  # (else the records are where the old config said)
                     settings = new
     if settings is None:  # the records' directory is unknown: export nothing

@@ -468,6 +468,31 @@ def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
     assert "patient.code EF56 -> (none)" in capsys.readouterr().out.splitlines()
 
 
+def test_a_stick_config_that_moves_the_records_says_where_they_stay(unit, tmp_path,
+                                                                   capsys):
+    """A stick's config with another records.data_dir was installed without a word: the
+    wipe after it said "erased 0 sessions" from the new place, and the patient's
+    sessions stayed in the old one, out of reach of every report, export and wipe."""
+    data, cfg = unit
+    elsewhere = tmp_path / "elsewhere"
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[records]\ndata_dir = "{elsewhere}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    said = (f"records.data_dir {data} -> {elsewhere}: the unit records there from its next "
+            f"start; the sessions in {data} stay there, and a report, export or wipe with "
+            "this config no longer finds them (move them, or set data_dir back)")
+    assert said in capsys.readouterr().out.splitlines()
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert said in (exp / "export.txt").read_text().splitlines()
+    # the same place written otherwise (the default, spelled out) is no move
+    (stick / "ademcoach.toml.installed").rename(stick / "ademcoach.toml")
+    (stick / "ademcoach.toml").write_text(f'[records]\ndata_dir = "{elsewhere}/"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert not [x for x in capsys.readouterr().out.splitlines()
+                if x.startswith("records.data_dir")]
+
+
 def test_a_stick_config_that_cannot_be_renamed_is_still_installed_and_said(
         unit, tmp_path, capsys):
     data, cfg = unit
