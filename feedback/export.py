@@ -33,7 +33,7 @@ from pathlib import Path
 
 from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
-from feedback.config import ConfigError, load_config
+from feedback.config import ConfigError, Problem, load_config
 from feedback.errors import AdemError
 from feedback.rawsignal import RAW_FILE
 from feedback.report import (
@@ -65,7 +65,7 @@ from feedback.store import (
     shred,
     shred_db,
 )
-from feedback.words import dutch
+from feedback.words import dutch, say
 
 
 def install_config(new: Path, target: Path) -> str:
@@ -116,6 +116,23 @@ def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
 
 
 INSTALLED_SUFFIX = ".installed"  # the stick's config, once installed
+
+
+def _near_miss(stick: Path) -> Path | None:
+    """A file on the stick meant as its config but not named ``ademcoach.toml`` (Windows
+    hides the ".txt" Notepad adds: ``ademcoach.toml.txt``), or None. It was passed over
+    without a word: the notice said only "N sessies gekopieerd", and the next patient's
+    code was never installed."""
+    try:
+        names = sorted(p for p in stick.iterdir() if p.is_file())
+    except OSError:
+        return None
+    for p in names:
+        low = p.name.lower()
+        if (low.startswith("ademcoach") and low != "ademcoach.toml"
+                and INSTALLED_SUFFIX not in low and (".toml" in low or low.endswith(".txt"))):
+            return p
+    return None
 
 
 def _set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:
@@ -260,7 +277,14 @@ def cmd_export(args) -> int:
     installed = False  # the stick's config is in force (installed, or the same already)
     refused = []  # the problems of a stick's config not installed (export.txt says them)
     changed_to = None  # the patient code it brought, when it changed the code
-    if stick_config.exists() and not stick_config.is_file():
+    if not stick_config.exists() and (near := _near_miss(dest)):
+        notes.append(f"{near}: not installed: the unit takes only a file named "
+                     "ademcoach.toml (an editor may have added an extension the computer "
+                     "hides, such as .txt): rename it")
+        refused = [Problem(os.fspath(near), None, say(
+            "not named ademcoach.toml: rename it", "heet niet ademcoach.toml: hernoem het"))]
+        status = 2
+    elif stick_config.exists() and not stick_config.is_file():
         notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
         status = 2
     elif stick_config.is_file():

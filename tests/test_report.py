@@ -493,6 +493,32 @@ def test_a_stick_config_that_moves_the_records_says_where_they_stay(unit, tmp_pa
                 if x.startswith("records.data_dir")]
 
 
+@pytest.mark.parametrize("name", ["ademcoach.toml.txt", "Ademcoach.txt",
+                                  "ademcoach (1).toml"])
+def test_a_config_on_the_stick_under_another_name_is_said_not_passed_over(
+        unit, tmp_path, capsys, name):
+    """Notepad on Windows saves "ademcoach.toml.txt" and hides the ".txt": the file was
+    passed over without a word, the screen said only "3 sessies gekopieerd", and the
+    next patient's code was never installed. It is refused now, and said."""
+    data, cfg = unit
+    cfg.write_text(f'[patient]\ncode = "AB12"\nlanguage = "nl"\n[records]\n'
+                   f'data_dir = "{data}"\n')
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / name).write_text(f'[patient]\ncode = "CD34"\n[records]\ndata_dir = "{data}"\n')
+    (stick / "ademcoach.toml.installed").write_text("[patient]\ncode = \"XY\"\n")  # (old)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = (f"{stick / name}: not installed: the unit takes only a file named ademcoach.toml "
+            "(an editor may have added an extension the computer hides, such as .txt): "
+            "rename it")
+    assert said in capsys.readouterr().err.splitlines()
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    text = (exp / "export.txt").read_text().splitlines()
+    assert said in text and f"  {stick / name}: heet niet ademcoach.toml: hernoem het" in text
+    assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
+    assert 'code = "AB12"' in cfg.read_text() and (stick / name).exists()
+
+
 def test_a_stick_config_that_cannot_be_renamed_is_still_installed_and_said(
         unit, tmp_path, capsys):
     data, cfg = unit
