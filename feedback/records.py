@@ -36,8 +36,10 @@ import collections
 import contextlib
 import dataclasses
 import errno
+import fcntl
 import itertools
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -64,6 +66,7 @@ from feedback.store import (
 
 log = logging.getLogger("ademcoach.records")
 
+LOCK_NAME = "records.lock"  # held by the run that records here (close_interrupted)
 HUNG_S = 10.0  # a write that has not come back for this long: the storage does not answer
 REBUILD_WAIT_MAX_S = 300.0  # a failed replacement of a damaged database is tried again
 #   after retry_s, then twice as long each time up to this (each try copies the whole file)
@@ -138,6 +141,7 @@ class Records:
         self._current: int | None = None
         self._session_t0: dict[int, float] = {}
         self._begun = False  # has a session begun here (see close_interrupted)
+        self._lock: int | None = None  # records.lock, held (see _lock_records)
         self._state = _State()
         self._conn: sqlite3.Connection | None = None
         self._handles = itertools.count(self._first_handle())
@@ -333,11 +337,36 @@ class Records:
             self._stop = True
             self._cv.notify()
         self._thread.join(timeout)
+        if self._lock is not None:
+            os.close(self._lock)  # (releases records.lock)
+            self._lock = None
         left = len(self._backlog)
         if left:
             why = self._db_problem or "the records were still being written"
             log.error("records: %d events not saved at the stop and lost (%s)", left, why)
         return left
+
+    def _lock_records(self) -> bool:
+        """Hold ``records.lock`` in the data directory for as long as this object lives:
+        False if another run holds it (it records here now, and its running session must
+        not be taken for one cut short). True also where no lock can be taken (a folder
+        that cannot be made or written: the writer then says the storage problem)."""
+        if self._lock is not None:
+            return True
+        try:
+            ensure_data_dir(self.data_dir)  # (the writer would make it at the first write)
+            fd = os.open(self.data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            log.warning("records: another run records in %s: its sessions are left as "
+                        "they are", self.data_dir)
+            return False
+        self._lock = fd
+        return True
 
     def close_interrupted(self) -> int:
         """Mark the sessions an earlier run left without an end (a power cut, a kill) as
@@ -345,7 +374,7 @@ class Records:
         Only before this object's first session: one run records into its database at
         a time (the service; simulated sessions have their own). Returns how many; 0 on
         failure (they then stay open until the next session begins, as before)."""
-        if self._begun:
+        if self._begun or not self._lock_records():
             return 0
         try:
             conn = connect(self.db_path, create=False)

@@ -736,3 +736,40 @@ def test_a_card_that_stops_answering_is_a_storage_fault_and_nothing_is_lost(tmp_
     assert rec.close() == 0
     assert rows(tmp_path / DB_NAME, "SELECT session_id, at FROM breaths ORDER BY at") == [
         (sid, 5.0), (sid, 10.0)]
+
+
+def test_a_second_run_on_the_same_records_leaves_the_first_s_session_open(tmp_path,
+                                                                          caplog):
+    """Each start marks the sessions an earlier run left without an end as interrupted.
+    A second run recording into the same folder at the same time (a run started by hand
+    beside the service) took the first's running session for one cut short: an export
+    would then mark it exported while rows still joined it. The run that records holds
+    records.lock; the second leaves the sessions alone, and says so."""
+    from feedback.config import load_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{tmp_path / "data"}"\n')
+    first = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    sid = first.start_session("AB12", "home", "", WALL)
+    first.add(breath(5.0))
+    assert first.flush(30.0)
+    with caplog.at_level(logging.WARNING, logger="ademcoach.records"):
+        second = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    assert "another run records in" in caplog.text
+    assert rows(tmp_path / "data" / DB_NAME,
+                "SELECT end_reason FROM sessions WHERE id = ?", sid) == [(None,)]
+    assert second.close() == 0 and first.close() == 0
+    assert rows(tmp_path / "data" / DB_NAME, "SELECT end_reason FROM sessions") == [
+        ("closed",)]
+    # a run that was killed (its lock gone with it) is cut short, and the next start says so
+    third = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    third.start_session("AB12", "home", "", WALL + 60)
+    third.add(breath(65.0))
+    assert third.flush(30.0)
+    os.close(third._lock)  # (as the kill's end of the process would)
+    third._lock = None
+    fourth = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    assert rows(tmp_path / "data" / DB_NAME, "SELECT id, end_reason FROM sessions") == [
+        (sid, "closed"), (sid + 1, "interrupted")]
+    assert fourth.close() == 0
+    third.close()  # (the killed run's writer, in this process)
