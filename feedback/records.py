@@ -376,21 +376,26 @@ class Records:
         failure (they then stay open until the next session begins, as before)."""
         if self._begun or not self._lock_records():
             return 0
-        try:
-            conn = connect(self.db_path, create=False)
-        except (sqlite3.Error, StorageError, OSError):
-            return 0
-        try:
-            n = close_interrupted(conn)
-        except sqlite3.Error as exc:
-            log.warning("records: could not mark interrupted sessions: %s", exc)
-            return 0
-        finally:
-            conn.close()
+        n = self._at_start("marking interrupted sessions", close_interrupted) or 0
         if n:
             log.info("records: %d session(s) without an end (a power cut or a kill) marked "
                      "interrupted", n)
         return n
+
+    def _at_start(self, what: str, job):
+        """``job(conn)`` on the database, on the calling thread before the loop starts;
+        None where there is no database yet or it fails (logged as ``what`` failing)."""
+        try:
+            conn = connect(self.db_path, create=False)
+        except (sqlite3.Error, StorageError, OSError):
+            return None
+        try:
+            return job(conn)
+        except sqlite3.Error as exc:
+            log.warning("records: %s failed: %s", what, exc)
+            return None
+        finally:
+            conn.close()
 
     def purge_older_than(self, days: float, now_wall: float | None = None,
                          exported_only: bool = True) -> int:
@@ -409,17 +414,11 @@ class Records:
             if waiting:
                 log.warning("records: %d damaged database(s) older than keep_days (%g days) "
                             "kept: not exported yet", waiting, days)
-        try:
-            conn = connect(self.db_path, create=False)
-        except (sqlite3.Error, StorageError, OSError):
+        got = self._at_start("retention purge",
+                             lambda conn: purge(conn, days, now_wall, exported_only))
+        if got is None:
             return 0
-        try:
-            n, kept = purge(conn, days, now_wall, exported_only)
-        except sqlite3.Error as exc:
-            log.warning("records: retention purge failed: %s", exc)
-            return 0
-        finally:
-            conn.close()
+        n, kept = got
         if n:
             log.info("records: %d %ssession(s) older than keep_days (%g days) erased", n,
                      "exported " if exported_only else "", days)
