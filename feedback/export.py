@@ -88,8 +88,9 @@ def install_config(new: Path, target: Path) -> str:
         return f"{target} is already this config; nothing changed"
     target.parent.mkdir(parents=True, exist_ok=True)
     kept = target.exists()
-    if kept:
-        shutil.copyfile(target, target.with_name(target.name + ".bak"))
+    if kept:  # (synced, as the config: a power cut soon after leaves both whole)
+        _replace_file(target.with_name(target.name + ".bak"), target.read_bytes(),
+                      os.stat(target))
     # (with the mode the unit's config had: 0640 became the umask's 0644)
     _replace_file(target, data, os.stat(target) if kept else None)
     return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
@@ -98,8 +99,10 @@ def install_config(new: Path, target: Path) -> str:
 
 def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
                   owner: bool = False) -> None:
-    """Put ``data`` at ``path`` atomically (a synced temporary file renamed over it), with
-    the mode of ``like`` (and its owner, with ``owner``, where this user may give it)."""
+    """Put ``data`` at ``path`` atomically (a synced temporary file renamed over it, the
+    folder synced after: the rename lasts through a power cut before the stick, or the
+    screen, says the config was installed), with the mode of ``like`` (and its owner,
+    with ``owner``, where this user may give it)."""
     mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666
     tmp = path.with_name(f".{path.name}.new")
     tmp.unlink(missing_ok=True)  # (created with its mode: never wider meanwhile)
@@ -113,6 +116,7 @@ def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
             with contextlib.suppress(PermissionError):  # (only root may give it away)
                 os.chown(tmp, like.st_uid, like.st_gid)
     os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 INSTALLED_SUFFIX = ".installed"  # the stick's config, once installed

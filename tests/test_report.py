@@ -374,6 +374,37 @@ def test_an_export_syncs_every_folder_it_wrote_before_it_is_marked(unit, tmp_pat
     conn.close()
 
 
+def test_an_installed_config_is_on_the_card_before_the_stick_says_so(unit, tmp_path,
+                                                                     monkeypatch):
+    """The stick's config replaced the unit's by a rename that no sync of the config's
+    folder made last: a unit switched off at the notice (unplugged, as a home unit is)
+    could come back with the old config, and the previous patient's code, while the
+    stick said ademcoach.toml.installed. The backup too is synced before the rename."""
+    import os
+    from pathlib import Path
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    old = cfg.read_text()
+    (stick / "ademcoach.toml").write_text(old + "[pacer]\nexhale_s = 8.0\n")
+    synced = []
+    real = os.fsync
+
+    def fsync(fd):
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert (stick / "ademcoach.toml.installed").exists()
+    bak = cfg.with_name(cfg.name + ".bak")
+    assert bak.read_text() == old
+    for written in (bak, cfg):  # each synced, renamed, and then its folder synced,
+        at = synced.index(cfg.parent / f".{written.name}.new")
+        assert cfg.parent in synced[at:synced.index(stick)]  # before the stick says so
+
+
 def test_a_folder_the_stick_cannot_list_fails_the_export(unit, tmp_path, monkeypatch, capsys):
     """A flaky stick that fails to list a folder while the export syncs it: its files were
     not synced, so the export failed (it was marked and said done, its report unsynced)."""
