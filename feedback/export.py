@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
-from feedback.config import ConfigError, Problem, load_config
+from feedback.config import SCHEMA, ConfigError, Problem, load_config
 from feedback.errors import AdemError
 from feedback.rawsignal import RAW_FILE
 from feedback.report import (
@@ -122,21 +123,43 @@ def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
 INSTALLED_SUFFIX = ".installed"  # the stick's config, once installed
 
 
+# An editor's backup of the config (Notepad++ .bak, Emacs ~): not meant to be installed,
+# and renamed to ademcoach.toml as the note would say, an older config would be.
+BACKUP_ENDINGS = ("~", ".bak", ".old", ".orig")
+_SECTION = re.compile(r"^\ufeff?[ \t]*\[[ \t]*(" + "|".join(SCHEMA)
+                      + r")[ \t]*\][ \t]*(#.*)?$", re.MULTILINE)
+NEAR_MISS_READ = 1 << 16  # how much of a .txt file is looked at for a config's sections
+
+
 def _near_miss(stick: Path) -> Path | None:
     """A file on the stick meant as its config but not named ``ademcoach.toml`` (Windows
     hides the ".txt" Notepad adds: ``ademcoach.toml.txt``), or None. It was passed over
     without a word: the notice said only "N sessies gekopieerd", and the next patient's
-    code was never installed."""
+    code was never installed. A name with ".toml" in it is meant as one; a ".txt" file
+    only if it holds a section of the config (a therapist's own "ademcoach-notes.txt" is
+    not one); a backup (``ademcoach.toml.bak``, ``ademcoach.toml~``) never."""
     try:
         names = sorted(p for p in stick.iterdir() if p.is_file())
     except OSError:
         return None
     for p in names:
         low = p.name.lower()
-        if (low.startswith("ademcoach") and low != "ademcoach.toml"
-                and INSTALLED_SUFFIX not in low and (".toml" in low or low.endswith(".txt"))):
+        if (not low.startswith("ademcoach") or low == "ademcoach.toml"
+                or INSTALLED_SUFFIX in low or low.endswith(BACKUP_ENDINGS)):
+            continue
+        if ".toml" in low or (low.endswith(".txt") and _has_config_section(p)):
             return p
     return None
+
+
+def _has_config_section(path: Path) -> bool:
+    """Does the start of ``path`` hold a line such as ``[patient]``?"""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(NEAR_MISS_READ)
+    except OSError:
+        return False
+    return _SECTION.search(head.decode("utf-8", "replace").replace("\r\n", "\n")) is not None
 
 
 def _set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:

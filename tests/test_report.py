@@ -550,6 +550,30 @@ def test_a_config_on_the_stick_under_another_name_is_said_not_passed_over(
     assert 'code = "AB12"' in cfg.read_text() and (stick / name).exists()
 
 
+@pytest.mark.parametrize("name, text", [
+    ("ademcoach-notes.txt", "AB12: 3x per week, pacer 4-6; call back in June\n"),
+    ("Ademcoach handleiding.txt", "Steek de stick in en wacht op de melding.\n"),
+    ("ademcoach.toml.bak", '[patient]\ncode = "XY99"\n'),  # an editor's backup
+    ("ademcoach.toml~", '[patient]\ncode = "XY99"\n'),
+])
+def test_a_therapists_own_file_or_a_backup_on_the_stick_is_not_taken_for_a_config(
+        unit, tmp_path, capsys, name, text):
+    """A notes file or a manual whose name begins with "ademcoach", or an editor's backup
+    of the config left beside it, was refused as a config under another name: the screen
+    said "instellingen niet overgenomen" at each export, and export.txt said to rename it
+    to ademcoach.toml (a backup renamed so would install an older config)."""
+    data, cfg = unit
+    before = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / name).write_text(text)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    out = capsys.readouterr()
+    assert "not installed" not in out.out + out.err
+    assert json.loads((data / "last-export.json").read_text())["status"] == "ok"
+    assert cfg.read_text() == before and (stick / name).read_text() == text
+
+
 def test_a_stick_config_that_cannot_be_renamed_is_still_installed_and_said(
         unit, tmp_path, capsys):
     data, cfg = unit
