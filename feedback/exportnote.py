@@ -17,6 +17,37 @@ from pathlib import Path
 
 NAME = "last-export.json"
 STATUSES = ("ok", "installed", "refused", "failed")
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def boot_id() -> str | None:
+    """This boot of the system (Linux), or None where it is not known."""
+    try:
+        return BOOT_ID.read_text(encoding="ascii").strip() or None
+    except (OSError, ValueError):
+        return None
+
+
+def moment(before_s: float = 0.0) -> dict:
+    """Now, less ``before_s``, as a note says when it was written: the wall clock, and
+    this boot with its monotonic clock (which a clock set back, or a unit without a clock
+    chip starting again at the time last saved, does not move)."""
+    out = {"at": time.time() - before_s}
+    if (boot := boot_id()) is not None:
+        out.update(boot=boot, mono=time.monotonic() - before_s)
+    return out
+
+
+def _written_since(note: dict, since: dict) -> bool:
+    """Was ``note`` written at ``since`` (a ``moment``) or later? By the monotonic clock
+    where both know their boot (a note of another boot: no), else by the wall clock (a
+    note of an earlier version)."""
+    if note.get("boot") is not None and since.get("boot") is not None:
+        mono = note.get("mono")
+        return (note["boot"] == since["boot"] and isinstance(mono, int | float)
+                and mono >= since["mono"])
+    at = note.get("at")
+    return isinstance(at, int | float) and at >= since["at"]
 
 
 def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
@@ -28,7 +59,7 @@ def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
     tmp = path.with_name(f".{NAME}.{os.getpid()}")
     try:
         tmp.write_text(json.dumps({"status": status, "sessions": int(sessions),
-                                   "at": time.time()}), encoding="utf-8")
+                                   **moment()}), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -39,19 +70,22 @@ def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
 
 class ExportWatcher:
     """``poll()`` returns a note written since the last poll (or since it was made, or
-    at ``since`` or later: a wall time).
+    at ``since`` or later: a ``moment``, or a wall time taken as this boot's).
 
     ``since`` is for a note written before the watcher could be made: an export done while
     the unit waited for a fixed config (a stick that brings one) or a part, or at power-on
-    with the stick already in, is then still shown when the session opens."""
+    with the stick already in, is then still shown when the session opens. A note of an
+    earlier boot is not (a unit without a clock chip starts again at the time last saved,
+    maybe before that note's wall time: every start showed it)."""
 
-    def __init__(self, data_dir: Path, since: float | None = None):
+    def __init__(self, data_dir: Path, since: dict | float | None = None):
         self.path = Path(data_dir) / NAME
         self._seen = self._stamp()
         if since is not None and self._seen is not None:
+            if isinstance(since, int | float):
+                since = moment(time.time() - since)
             note = self._read()
-            if note is not None and isinstance(note.get("at"), int | float) \
-                    and note["at"] >= since:
+            if note is not None and _written_since(note, since):
                 self._seen = None  # (shown at the first poll)
 
     def _stamp(self):

@@ -231,6 +231,7 @@ def _within(target, keep) -> bool:
 
 
 def cmd_run(args) -> int:
+    from feedback import exportnote
     from feedback.cli import config_path
     from feedback.clock import MonotonicClock
     from feedback.display import Display, ReopeningDisplay, want_display
@@ -240,7 +241,7 @@ def cmd_run(args) -> int:
     display = waiting = None
     # a USB export from here on is shown when the session opens, also one done while the
     # unit waits for a fix (the stick brought it) or just before it started (at power-on)
-    exports_since = time.time() - EXPORT_BEFORE_START_S
+    exports_since = exportnote.moment(EXPORT_BEFORE_START_S)
 
     def wait_for(problem, retry):
         waiting.install()  # (again: a session that could not start may have had them)
@@ -333,8 +334,9 @@ def _run(args, path, settings, programme, clock, headless, duration, display,
 def open_session(settings, programme, path, *, sim, clock, headless=True, duration=None,
                  events_path=None, display=None, status=True, exports_since=None):
     """Build a ``Session`` with every part opened; close them all on the way out.
-    ``exports_since``: a USB export noted at this wall time or later is shown as a notice
-    even if it was done before the session opened (else only those done after)."""
+    ``exports_since``: a USB export noted at this ``exportnote.moment`` or later is shown
+    as a notice even if it was done before the session opened (else only those done
+    after)."""
     from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V
     from device.parts import open_parts
     from feedback import events as ev

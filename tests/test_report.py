@@ -980,6 +980,36 @@ def test_the_export_note_is_read_once_and_garbage_is_ignored(tmp_path):
     assert not exportnote.write(tmp_path / "missing", "ok", 1)  # no data dir: no note
 
 
+def test_the_note_of_an_export_in_an_earlier_boot_is_not_shown_at_each_start(tmp_path):
+    """A home unit has no clock chip: unplugged, it starts again at the time its clock was
+    last saved, before the export a stick made at its last power-on. That note then looked
+    written in the two minutes before the program started, and every start showed it
+    ("USB-stick: 12 sessies gekopieerd, nieuwe instellingen overgenomen", no stick in). A
+    note says the boot it was written in; one from this boot counts by its monotonic
+    clock, whatever the wall clock did meanwhile."""
+    from pathlib import Path
+
+    from feedback import exportnote
+
+    if not Path("/proc/sys/kernel/random/boot_id").is_file():
+        pytest.skip("no boot id on this system")
+    since = time.time() - 120.0  # the start of `ademcoach run`, less two minutes
+    (tmp_path / exportnote.NAME).write_text(json.dumps({
+        "status": "installed", "sessions": 12, "at": since + 60.0,  # the clock as saved
+        "boot": "a boot before this one", "mono": 80.0}))
+    assert exportnote.ExportWatcher(tmp_path, since=since).poll() is None
+    # written in this boot, as the program started: shown, even where the clock was set
+    # back meanwhile (its wall time before the start)
+    assert exportnote.write(tmp_path, "installed", 12)
+    note = json.loads((tmp_path / exportnote.NAME).read_text())
+    (tmp_path / exportnote.NAME).write_text(json.dumps({**note, "at": since - 3600.0}))
+    assert exportnote.ExportWatcher(tmp_path, since=since).poll()["sessions"] == 12
+    # a note of an earlier version (no boot in it) goes by its wall time, as before
+    del note["boot"], note["mono"]
+    (tmp_path / exportnote.NAME).write_text(json.dumps(note))
+    assert exportnote.ExportWatcher(tmp_path, since=since).poll()["sessions"] == 12
+
+
 @pytest.mark.parametrize("config, expected", [
     ("[patient]\ndaily_minutes = 12.5\n", 12.5),
     ("[patient]\ndaily_minutes = 0\n", 5.0),        # out of range: the default
