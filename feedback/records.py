@@ -360,11 +360,16 @@ class Records:
             return True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:  # (EWOULDBLOCK: held)
             os.close(fd)
             log.warning("records: another run records in %s: its sessions are left as "
                         "they are", self.data_dir)
             return False
+        except OSError as exc:  # a file system without flock (ENOLCK, EOPNOTSUPP)
+            os.close(fd)
+            log.warning("records: no lock can be taken in %s (%s): going on without one",
+                        self.data_dir, _short(exc))
+            return True
         self._lock = fd
         return True
 

@@ -773,3 +773,36 @@ def test_a_second_run_on_the_same_records_leaves_the_first_s_session_open(tmp_pa
         (sid, "closed"), (sid + 1, "interrupted")]
     assert fourth.close() == 0
     third.close()  # (the killed run's writer, in this process)
+
+
+def test_records_where_no_lock_can_be_taken_still_mark_a_session_cut_short(
+        tmp_path, caplog, monkeypatch):
+    """A data directory on a file system that has no flock (ENOLCK: an NFS mount without
+    its lock daemon) was taken for one another run records in: the log said so, wrongly,
+    and the session a power cut left open was never marked (as where no lock file can be
+    made, the start goes on without the lock)."""
+    import errno
+    import fcntl
+
+    from feedback.config import load_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{tmp_path / "data"}"\n')
+    cut = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    sid = cut.start_session("AB12", "home", "", WALL)
+    cut.add(breath(5.0))
+    assert cut.flush(30.0)
+    cut._current = None  # (a power cut: the session has no end)
+    assert cut.close() == 0
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with caplog.at_level(logging.WARNING, logger="ademcoach.records"):
+        rec = Records.from_settings(load_config(cfg), VirtualClock(0.0))
+    assert "another run records" not in caplog.text
+    assert "no lock" in caplog.text
+    assert rows(tmp_path / "data" / DB_NAME, "SELECT end_reason FROM sessions WHERE id = ?",
+                sid) == [("interrupted",)]
+    assert rec.close() == 0
