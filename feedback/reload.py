@@ -23,7 +23,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback.config import ConfigError, Problem, Section, Settings, load_config
+from feedback.config import (
+    MAX_FILE_BYTES,
+    ConfigError,
+    Problem,
+    Section,
+    Settings,
+    load_config,
+)
 from feedback.programme import Programme, find, programme_for
 from feedback.words import say
 
@@ -184,10 +191,13 @@ class ConfigWatcher:
             self._sigs = {self.path: self._sig(self.path)}
 
     def _content_hash(self, files: list[Path] | None = None) -> str:
+        """The files' contents, each up to ``MAX_FILE_BYTES`` and one byte: a larger file
+        is refused whatever it holds, and is not read whole (in the loop) to see that."""
         h = hashlib.sha256()
         for p in list(self._sigs) if files is None else files:
             try:
-                h.update(p.read_bytes())
+                with open(p, "rb") as fh:
+                    h.update(fh.read(MAX_FILE_BYTES + 1))
             except OSError:
                 h.update(b"<missing>")
             h.update(b"\0")

@@ -67,6 +67,29 @@ def test_garbage_or_unknown_programme_is_rejected(cfg, content):
     assert isinstance(w.poll(1.0), Rejected)
 
 
+def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole(cfg):
+    """A config larger than 1 MB is refused unread at start and by an export; the running
+    unit's watcher read it whole all the same, to see whether it had changed, in the
+    loop (a file of a gigabyte: the memory of a Pi 3, a MemoryError, the unit down)."""
+    import tracemalloc
+
+    w = ConfigWatcher(cfg, load_config(cfg))
+    with open(cfg, "ab") as fh:
+        fh.write(b"# " + b"x" * (64 << 20) + b"\n")
+    tracemalloc.start()
+    try:
+        r = w.poll(1.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(r, Rejected) and "larger than 1 MB" in str(r.error)
+    assert peak < 8 << 20
+    assert w.poll(3.0) is None  # said once
+    cfg.write_text("[pacer]\nexhale_s = 8.0\n")  # the right file again
+    os.utime(cfg, ns=(1, 10**18))
+    assert isinstance(w.poll(5.0), Reloaded)
+
+
 def test_a_file_no_check_foresaw_is_rejected_and_the_unit_runs_on(cfg, monkeypatch, caplog):
     """Whatever checking a changed file raises, the running unit keeps its settings and
     says so on screen (in Dutch too) and in the journal, with the traceback."""
