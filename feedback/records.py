@@ -471,11 +471,7 @@ class Records:
                 if stopping and (ok is False or not self._backlog):
                     break
         self._close_conn()
-        if self._raw_log:
-            try:
-                self._raw_log.close()
-            except OSError as exc:  # (a full card at the stop: its last rows are lost)
-                log.warning("raw signal: the last rows were not saved: %s", _short(exc))
+        self._end_raw_log()
 
     def _open(self) -> sqlite3.Connection:
         if self._conn is not None and (self._drop_conn or self._file_id() != self._conn_file):
@@ -712,29 +708,33 @@ class Records:
             conn.execute("INSERT INTO events (session_id, at, kind, data) VALUES (?,?,?,?)",
                          (sid, e.at, e.kind_name, e.to_json()))
 
+    def _end_raw_log(self) -> None:
+        """Let go of the session's raw file, closing it. On a full or failing card its last
+        rows are lost (counted and logged), and nothing else fails: the next session's
+        raw file is still begun (a close that failed at a session's start left it with
+        none)."""
+        old, self._raw_log = self._raw_log, None
+        if old is None:
+            return
+        try:
+            old.close()
+        except OSError as exc:
+            self.raw_dropped += 1
+            log.warning("raw signal: the last rows were not saved: %s", _short(exc))
+
     def _write_raw(self, items: list) -> None:
         """Raw signal on the writer thread. Best effort: a failure drops samples."""
         for item in items:
             try:
                 if item[0] == "open":
-                    old, self._raw_log = self._raw_log, None
-                    if old:
-                        old.close()
+                    self._end_raw_log()
                     _, handle, belts, wall = item
                     self._raw_log = RawSignalLog(
                         self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
                         file_mb=self.raw_file_mb, name=f"session{handle:05d}",
                         ensure=self._ensure_dir)
                 elif item[0] == "close":
-                    old, self._raw_log = self._raw_log, None
-                    try:
-                        if old:
-                            old.close()
-                    except OSError as exc:  # the file is done all the same: nothing fails
-                        # any more (its failing writes were said), only its last rows are lost
-                        self.raw_dropped += 1
-                        log.warning("raw signal: the last rows were not saved: %s",
-                                    _short(exc))
+                    self._end_raw_log()
                 elif self._raw_log is not None:
                     self._raw_log.write(item[1], item[2])
             except OSError as exc:
