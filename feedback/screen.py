@@ -656,40 +656,18 @@ class Screen:
 
     def _summary_stacked(self, heads, cells, width: int, gap: int, num_h: int, name_h: int,
                          head_h: int):
-        """(score, layout) with each name on one line of its own, the number columns
-        over the whole width, or None where they do not fit at 8 px.
-
-        The sizes tried come down from the heights of a row and of the header line, as
-        beside; where the columns are wider than the screen even at the smallest of those
-        (a screen taller than 480x800 with few rows: the rows are high, the width is
-        not), the best sizes that fit are searched for directly (``_stacked_sizes``)."""
+        """(score, layout) with each name on one line of its own and the number columns
+        over the whole width, or None where they do not fit at 8 px. The sizes are the
+        best whose columns fit, in the score's order: the largest smallest text (numbers
+        read at two thirds), then the largest numbers, then the largest headers, each up
+        to what the heights of a row and of the header line allow. Each a search by
+        halves: the columns only grow with the sizes."""
         room = width - gap * (len(heads) - 2)
         name_px = min(self._fit([r[0]], width, name_h, name_h) for r in cells) if cells \
             else name_h
-        num_max = self._fit(["0"], room, num_h, num_h)
-        head_max = min(self._fit(["0"], room, head_h, head_h), max(self.size[1] // 16, 12))
-        if sum(self._summary_widths(heads, cells, max(round(num_max * 0.4), 8),
-                                    max(round(head_max * 0.5), 8))) > room:
-            return self._stacked_sizes(heads, cells, room, name_px, num_max, head_max)
-        best = None
-        for kn in np.linspace(1.0, 0.4, 13):
-            for kh in np.linspace(1.0, 0.5, 6):
-                num_px = max(round(num_max * kn), 8)
-                head_px = max(round(head_max * kh), 8)
-                widths = self._summary_widths(heads, cells, num_px, head_px)
-                if sum(widths) > room:
-                    continue
-                score = (min(name_px, head_px, num_px * 2 // 3), num_px, head_px)
-                if best is None or score > best[0]:
-                    best = (score, (num_px, head_px, name_px, 0, widths))
-        return best
-
-    def _stacked_sizes(self, heads, cells, room: int, name_px: int, num_max: int,
-                       head_max: int):
-        """(score, layout) of the stacked table at the best sizes whose columns fit in
-        ``room``, or None where none do at 8 px: the largest smallest text (numbers read
-        at two thirds), then the largest numbers, then the largest headers (the score's
-        order). Each step a search by halves: the columns only grow with the sizes."""
+        num_max = max(self._fit(["0"], room, num_h, num_h), 8)
+        head_max = max(min(self._fit(["0"], room, head_h, head_h),
+                           max(self.size[1] // 16, 12)), 8)
 
         def fits(num_px: int, head_px: int) -> bool:
             return sum(self._summary_widths(heads, cells, num_px, head_px)) <= room
@@ -702,7 +680,6 @@ class Screen:
                 lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
             return lo
 
-        num_max, head_max = max(num_max, 8), max(head_max, 8)
         least = largest(8, max(min(name_px, head_max, num_max * 2 // 3), 8),
                         lambda s: fits(min(-(-3 * s // 2), num_max), s)) or 8
         if not fits(8, least):
