@@ -70,7 +70,7 @@ def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
 
 class ExportWatcher:
     """``poll()`` returns a note written since the last poll (or since it was made, or
-    at ``since`` or later: a ``moment``, or a wall time taken as this boot's).
+    at ``since``, a ``moment``, or later).
 
     ``since`` is for a note written before the watcher could be made: an export done while
     the unit waited for a fixed config (a stick that brings one) or a part, or at power-on
@@ -78,12 +78,10 @@ class ExportWatcher:
     earlier boot is not (a unit without a clock chip starts again at the time last saved,
     maybe before that note's wall time: every start showed it)."""
 
-    def __init__(self, data_dir: Path, since: dict | float | None = None):
+    def __init__(self, data_dir: Path, since: dict | None = None):
         self.path = Path(data_dir) / NAME
         self._seen = self._stamp()
         if since is not None and self._seen is not None:
-            if isinstance(since, int | float):
-                since = moment(time.time() - since)
             note = self._read()
             if note is not None and _written_since(note, since):
                 self._seen = None  # (shown at the first poll)

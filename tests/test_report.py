@@ -996,16 +996,16 @@ def test_the_note_of_an_export_in_an_earlier_boot_is_not_shown_at_each_start(tmp
 
     if not Path("/proc/sys/kernel/random/boot_id").is_file():
         pytest.skip("no boot id on this system")
-    since = time.time() - 120.0  # the start of `ademcoach run`, less two minutes
+    since = exportnote.moment(120.0)  # the start of `ademcoach run`, less two minutes
     (tmp_path / exportnote.NAME).write_text(json.dumps({
-        "status": "installed", "sessions": 12, "at": since + 60.0,  # the clock as saved
+        "status": "installed", "sessions": 12, "at": since["at"] + 60.0,  # (as saved)
         "boot": "a boot before this one", "mono": 80.0}))
     assert exportnote.ExportWatcher(tmp_path, since=since).poll() is None
     # written in this boot, as the program started: shown, even where the clock was set
     # back meanwhile (its wall time before the start)
     assert exportnote.write(tmp_path, "installed", 12)
     note = json.loads((tmp_path / exportnote.NAME).read_text())
-    (tmp_path / exportnote.NAME).write_text(json.dumps({**note, "at": since - 3600.0}))
+    (tmp_path / exportnote.NAME).write_text(json.dumps({**note, "at": since["at"] - 3600}))
     assert exportnote.ExportWatcher(tmp_path, since=since).poll()["sessions"] == 12
     # a note of an earlier version (no boot in it) goes by its wall time, as before
     del note["boot"], note["mono"]
