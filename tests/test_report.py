@@ -499,6 +499,24 @@ def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
     assert "patient.code EF56 -> (none)" in capsys.readouterr().out.splitlines()
 
 
+def test_wipe_asks_about_simulated_records_it_cannot_count(tmp_path, capsys, monkeypatch):
+    """The question names the simulated sessions erased with the patient's; where their
+    database cannot be read, it says so without a count rather than a wrong one."""
+    from feedback.store import SIMULATED
+
+    data = tmp_path / "data"
+    _ended_sessions(data, 1)
+    (data / SIMULATED).mkdir(mode=0o700)
+    (data / SIMULATED / DB_NAME).write_bytes(b"not a database" * 100)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
+    assert main(["wipe", "--force", "--config", str(cfg)]) == 1
+    assert capsys.readouterr().out.startswith(
+        f"This erases ALL session records in {data} (1 session, 1 of them not exported yet; "
+        f"and the simulated sessions in {data / SIMULATED}). Type 'yes' to go on: ")
+
+
 def test_a_stick_config_that_moves_the_records_says_where_they_stay(unit, tmp_path,
                                                                    capsys):
     """A stick's config with another records.data_dir was installed without a word: the
