@@ -90,6 +90,7 @@ class ExerciseStats:
     rates: list = field(default_factory=list)
     ratios: list = field(default_factory=list)
     periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
+    share: float | None = None  # the belly's share of its last breath (two belts), for the screen
     holds: int = 0
     cues: Counter = field(default_factory=Counter)
     following: dict = field(default_factory=dict)
@@ -578,6 +579,7 @@ class Coach:
                     st.periods.append(event.end - event.start)
                 if event.inhale_s > 0:
                     st.ratios.append(event.ratio)
+                st.share = event.belly_share
                 if self.pacer:
                     self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)
@@ -865,9 +867,14 @@ class Coach:
         if state is not None:
             v.patient_level = state.level if state.calibrated else None
             v.rate_bpm, v.ratio = self.rate_now(), self.ratio_now()
-            share = state.breath.belly_share if state.breath is not None else None
-            if share is not None:  # two belts
-                v.belly_pct = 100 * share
+            # Two belts: the belly's share of this exercise's last breath ("-" before its
+            # first: the analysis's last breath may be the calibration's, or one of the
+            # pause before a resume). The column shows while two belts measure.
+            share = self.stats[-1].share if self.stats else None
+            v.two_belts = share is not None or (
+                state.breath is not None and state.breath.belly_share is not None)
+            if v.two_belts:
+                v.belly_pct = 100 * share if share is not None else None
                 if self.rules.enabled("belly"):  # the least the belly cue accepts
                     v.belly_target = 100 * self.rules.cfg["belly_share_min"]
         tg = self.targets(t)

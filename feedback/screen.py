@@ -425,7 +425,7 @@ class Screen:
                  else self._t(v, "phase.free"))
         stats = (self._stat_text(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0),
                  self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1))
-        if v.belly_pct is not None:  # two belts: how much of the breath is in the belly
+        if v.two_belts or v.belly_pct is not None:  # how much of the breath is in the belly
             stats += (self._stat_text(v, v.belly_pct, 0, "exercise.belly", v.belly_target, 0,
                                       "%", at_least=True),)
         edges = (0.40, 0.67, 0.70, 0.97) if len(stats) == 2 else (

@@ -73,7 +73,8 @@ class View:
     ratio: float | None = None
     target_rate: float | None = None
     target_ratio: float | None = None
-    belly_pct: float | None = None  # two belts: the belly's share of the last breath, %
+    two_belts: bool = False  # two belts measure: the belly's share is shown
+    belly_pct: float | None = None  # ... of the exercise's last breath, % (None: none yet)
     belly_target: float | None = None  # ... and the least the belly cue accepts, %
     cue: str | None = None
     warning: bool = False

@@ -622,6 +622,33 @@ def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(cli
     assert view.belly_target == pytest.approx(100 * coach.rules.cfg["belly_share_min"])
 
 
+def test_the_belly_share_shown_is_the_exercises_own_not_the_calibrations_or_the_pauses(clinic):
+    """The analysis's last breath may be the calibration's, or one breathed while the
+    exercise was paused: the screen shows the exercise's own, and "-" before its first
+    (the column stays, so the layout does not jump when that first breath comes)."""
+    from feedback.events import Pause, Resume
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t0 = coach.started_t
+    calib = Breath(at=t0, start=t0 - 10.0, peak=t0 - 6.7, end=t0, inhale_s=3.3,
+                   exhale_s=6.7, depth=1.0, rate_bpm=6.0, belly_share=0.9)
+    coach.feed(calib)                       # under way before the exercise: not its own
+    view = coach.view(t0 + 1.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, calib))
+    assert view.two_belts and view.belly_pct is None
+    own = Breath(at=t0 + 10.0, start=t0 + 0.5, peak=t0 + 3.8, end=t0 + 10.0, inhale_s=3.3,
+                 exhale_s=6.2, depth=1.0, rate_bpm=6.0, belly_share=0.31)
+    coach.feed(own)
+    view = coach.view(t0 + 10.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, own))
+    assert view.belly_pct == pytest.approx(31.0)
+    assert [type(e) for e in coach.button("start_pause", t0 + 11.0)] == [Pause]
+    paused = Breath(at=t0 + 20.0, start=t0 + 12.0, peak=t0 + 14.0, end=t0 + 20.0,
+                    inhale_s=2.0, exhale_s=6.0, depth=1.0, rate_bpm=7.0, belly_share=0.05)
+    coach.feed(paused)                      # the walk to the door, paused
+    assert [type(e) for e in coach.button("start_pause", t0 + 21.0)] == [Resume]
+    view = coach.view(t0 + 21.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, paused))
+    assert view.belly_pct == pytest.approx(31.0)
+
+
 def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clinic):
     """The analysis reports a fault (or a hold) once, when it begins: a new exercise
     must not forget it and show the exercise screen while the belt is still unplugged."""

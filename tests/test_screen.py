@@ -381,6 +381,15 @@ def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
     one.draw(View(screen="exercise", lang=lang, exercise="Buikademhaling liggend",
                   rate_bpm=6.0, ratio=1.5, pacer_phase="exhale", pacer_level=0.5))
     assert not any("%" in t for t, _r in one.texts)  # one belt: no share to show
+    first = Screen(size)  # two belts, before the exercise's first breath: the column waits
+    first.draw(View(screen="exercise", lang=lang, exercise="Buikademhaling liggend",
+                    rate_bpm=6.0, ratio=1.5, target_rate=5.0, target_ratio=1.7,
+                    two_belts=True, belly_target=40.0, pacer_phase="exhale",
+                    pacer_level=0.5, left_s=150.0))
+    assert [r for t, r in first.texts if t in (label, name)] == [
+        r for t, r in screen.texts if t in (label, name)]  # in the same place
+    assert "-" in dict(first.texts) and not any(t[:-1].isdigit() and t.endswith("%")
+                                                 for t, _r in first.texts)
 
 
 @pytest.mark.parametrize("lang, belt, said", [("nl", "belly", "band losgekoppeld (buikband)"),
