@@ -842,6 +842,9 @@ class Coach:
         if self.rules.fault and self.mode != "idle":  # (idle: the start screen, with a
             v.screen = "sensor"                        # notice: no exercise waits yet)
             v.fault, v.fault_belts = shown_fault(self.rules.faults)
+            # (the exercise that waits, and whether it is paused: what the buttons change)
+            v.exercise = self.programme.exercises[self.index].name(lang)
+            v.paused = self.mode == "paused"
             return v
         if self.mode == "idle":
             return v

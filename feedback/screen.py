@@ -762,8 +762,12 @@ class Screen:
         about = "unit" if v.fault == "unit" else "sensor"
         self.text(self._t(v, f"{about}.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE,
                   "center")
-        self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.32, 0.92, 0.68), FG,
+        self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.30, 0.92, 0.58), FG,
                        max_px=self.size[1] // 9, align="center")
+        if v.exercise:  # the exercise that waits, so that a button pressed shows its effect
+            waits = (f"{self._t(v, 'pause.title')}: {v.exercise}" if v.paused
+                     else v.exercise)
+            self.text(waits, self.box(0.05, 0.60, 0.95, 0.69), FG, "center")
         if v.fault and about == "sensor":
             what = self._t(v, f"sensor.{v.fault}")
             if v.fault_belts:  # which belt(s), as the patient calls them (else config names)

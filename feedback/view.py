@@ -60,6 +60,7 @@ class View:
     days_back: int = 0
     left: bool = False  # the summary of a session that ended standing still (coach.LEFT_S)
     exercise: str = ""
+    paused: bool = False  # (the belt screen: the exercise that waits is paused)
     hint: str = ""
     index: int = 0
     total: int = 0

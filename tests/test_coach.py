@@ -671,6 +671,24 @@ def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clin
     assert not coach.warning
 
 
+def test_the_belt_screen_names_the_exercise_that_waits_so_a_button_shows_its_effect(clinic):
+    """On the belt screen "start/pause" and "next" still work: it says which exercise
+    waits and whether it is paused, else the patient presses and sees nothing change."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    view = coach.view(30.0)
+    first = coach.exercise.name("nl")
+    assert (view.screen, view.exercise, view.paused) == ("sensor", first, False)
+    coach.button("start_pause", 31.0)
+    view = coach.view(31.0)
+    assert (view.screen, view.exercise, view.paused) == ("sensor", first, True)
+    coach.button("next", 32.0)
+    drive(coach, 32.0, 33.0)
+    view = coach.view(33.0)
+    assert view.screen == "sensor" and not view.paused
+    assert view.exercise == coach.exercise.name("nl") != first
+
+
 def test_the_belly_target_is_shown_only_where_the_belly_cue_is_on(clinic):
     settings = defaults()
     settings.cues["belly"] = False

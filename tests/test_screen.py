@@ -360,6 +360,26 @@ def test_the_ratio_reads_as_out_in_with_its_target():
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang, said", [("nl", "Pauze: Buikademhaling liggend"),
+                                        ("en", "Paused: Belly breathing lying down")])
+def test_the_belt_screen_says_which_exercise_waits_and_if_it_is_paused(size, lang, said):
+    from feedback.view import View
+
+    name = said.split(": ")[1]
+    for paused, line in ((False, name), (True, said)):
+        for notice in ("", "USB-stick: export klaar, je kunt hem eruit halen"):
+            screen = Screen(size)
+            screen.draw(View(screen="sensor", lang=lang, fault="disconnected",
+                             fault_belts=("belly",), exercise=name, paused=paused,
+                             notice=notice))
+            drawn = [t for t, _r in screen.texts]
+            assert line in drawn
+            area = pygame.Rect(0, 0, *size)
+            for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+                assert area.contains(ra) and not ra.colliderect(rb), f"{a!r} {ra} / {b!r} {rb}"
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang, label", [("nl", "buik (doel ≥40%)"),
                                          ("en", "belly (target ≥40%)")])
 def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
@@ -879,7 +899,7 @@ def test_render_shows_the_exercise_asked_for(tmp_path, capsys):
         for name in ("exercise", "hold", "pause", "sensor"):
             view = example_view(name, "nl", exercise=ex.id)
             assert view.index == clinic.exercises.index(ex), name
-            assert view.exercise == ("" if name == "sensor" else ex.name_nl), name
+            assert view.exercise == ex.name_nl, name  # (the belt screen: the one that waits)
             if name == "exercise":
                 assert view.hint == ex.hint_nl
     assert example_view("exercise", "nl").exercise == clinic.exercises[1].name_nl  # default
