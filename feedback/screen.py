@@ -36,6 +36,9 @@ YELLOW = (240, 228, 66)
 GREEN = (0, 158, 115)      # Okabe-Ito bluish green: the day's home target met
 PHASE = {"inhale": SKY, "hold_in": PAUSE, "exhale": ORANGE, "hold_out": PAUSE}
 CUE_BG = {"breathe_on": WARN, "check_belt": ORANGE, "good": (0, 110, 160)}
+# The cue's text on its banner: light, but dark on the light orange (white on it is 2.1:1,
+# below the 3:1 large text needs; the dark ground's colour on it is 8.7:1).
+CUE_FG = {"check_belt": BG}
 
 
 NOTICE_BOX = (0.04, 0.85, 0.96, 0.975)  # the notice line's band, fractions of the screen
@@ -446,7 +449,8 @@ class Screen:
             if v.cue:
                 pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
                 self.text(self._t(v, f"cue.{v.cue}"),
-                          banner.inflate(-banner.w // 20, -banner.h // 6), FG, "center")
+                          banner.inflate(-banner.w // 20, -banner.h // 6),
+                          CUE_FG.get(v.cue, FG), "center")
             elif v.hint and not v.notice:  # (the notice line takes its place)
                 # On as many lines as the banner holds before it shrinks (one line no
                 # larger than it was), not below readable_px: cut with '...' rather.

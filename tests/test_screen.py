@@ -188,6 +188,33 @@ def test_main_texts_are_large_enough_to_read_from_a_distance():
     assert rects[i18n.text("cue.breathe_on", "nl")].h >= 480 / 12
 
 
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(c):
+        lin = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+               for x in (v / 255 for v in c[:3])]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("cue", ["breathe_on", "check_belt", "good", "slower"])
+def test_every_cue_banner_s_text_stands_out_from_its_banner(cue):
+    """The cue banner's text, as drawn, against the banner's colour: at least 3:1 (WCAG's
+    least for large text; the cue is read from the floor, 1-3 m away). "Controleer de
+    band" was white on orange, 2.1:1."""
+    import dataclasses
+
+    screen = Screen((800, 480))
+    screen.draw(dataclasses.replace(example_view("exercise", "nl"), cue=cue))
+    rect = dict(screen.texts)[i18n.text(f"cue.{cue}", "nl")]
+    pixels = [tuple(screen.surface.get_at((x, y)))[:3]
+              for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)]
+    ground = max(set(pixels), key=pixels.count)
+    ink = max(pixels, key=lambda p: contrast_ratio(p, ground))  # the text's own colour
+    assert contrast_ratio(ink, ground) >= 3.0, (cue, ink, ground)
+
+
 def test_long_text_is_shrunk_to_fit():
     screen = Screen((480, 320))
     line = "Een heel lange zin die nooit in honderd pixels past"
