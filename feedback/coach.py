@@ -154,6 +154,7 @@ class Coach:
         # Lines at the bottom of the screen, one per source: (text, since, lasting).
         self._notices: dict[str, tuple[str, float, bool]] = {}
         self._turn: tuple[str, float] | None = None  # the notice on the line, since when
+        self._warned_from: float | None = None  # the ring's hold warning shows since
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
@@ -742,8 +743,13 @@ class Coach:
             level, phase = (None, None)
         else:
             level, phase = self.pacer_level(t), self.pacer_phase(t)
+        # The warning's pulse runs from the first frame that shows it, at its full level.
+        if not self.warning:
+            self._warned_from = None
+        elif self._warned_from is None:
+            self._warned_from = t
         return _ring_frame(self.settings.ring.pixels, t, level, phase, patient,
-                           warning=self.warning, fault=fault,
+                           warning=self._warned_from, fault=fault,
                            brightness=self.settings.ring.brightness)
 
     @property

@@ -10,14 +10,18 @@ The ring is read out of the corner of the eye, during a squat, so it says things
   height, drawn over the fill: when the patient lags, the white pair is visibly below or
   above the edge of the fill.
 - A breath-hold warning lights the *whole* ring and pulses it (2.5 Hz) in vermillion /
-  magenta-red; it never goes dark in the pulse, so even the very first frame after the
-  Hold event is unmistakably different from any pacer frame.
+  magenta-red, from full level down to a tenth and back: a blink that any eye sees,
+  whatever its colour vision (with deuteranopia, the warning's red and the warm white of
+  a patient's own breath filling the ring look the same). The pulse starts at its full
+  level when the warning does, so the very first frame after the Hold event is its
+  brightest, and it never goes dark.
 
 Colours are from the Okabe-Ito palette, chosen to stay apart for the common colour-vision
 deficiencies: blue vs orange survive protanopia and deuteranopia (the blue-yellow axis is
 kept) and differ strongly in lightness for tritanopia; the warning differs from both in
 being whole-ring and pulsing, and the pause colour is unsaturated, so no meaning rests on
-red/green. Brightness levels: clinic (full), home (dimmer), night (faint).
+red/green; the warning differs in moving light most of all. Brightness levels: clinic
+(full), home (dimmer), night (faint).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ PATIENT = (255, 255, 255)     # the patient's own breath: brightest white
 FAULT = (120, 120, 120)       # belt problem: still grey, no pulse
 BRIGHTNESS = {"clinic": 1.0, "home": 0.45, "night": 0.12}
 PULSE_HZ = 2.5
+PULSE_LOW = 0.1  # the warning's pulse goes down to this share of its full level
 PHASE_COLOUR = {"inhale": INHALE, "hold_in": PAUSE, "exhale": EXHALE, "hold_out": PAUSE}
 _HEIGHTS: dict[int, np.ndarray] = {}
 
@@ -49,8 +54,10 @@ def heights(n: int) -> np.ndarray:
 
 
 def warning_frame(n: int, t: float, brightness: str = "clinic") -> np.ndarray:
-    """The whole ring in the warning colour, pulsing between 55% and 100%."""
-    pulse = 0.775 + 0.225 * math.cos(2.0 * math.pi * PULSE_HZ * t)
+    """The whole ring in the warning colour, pulsing between PULSE_LOW and 100%: at its
+    full level at ``t`` = 0 (the caller counts ``t`` from the warning's start)."""
+    mid = 0.5 * (1.0 + PULSE_LOW)
+    pulse = mid + (1.0 - mid) * math.cos(2.0 * math.pi * PULSE_HZ * t)
     scale = pulse * BRIGHTNESS[brightness]
     row = np.array(WARNING, dtype=np.float32) * scale
     return np.repeat(row[None, :], n, axis=0).round().astype(np.uint8)
@@ -62,17 +69,18 @@ def ring_frame(
     pacer_level: float | None,
     pacer_phase: str | None,
     patient_level: float | None = None,
-    warning: bool = False,
+    warning: float | None = None,
     fault: bool = False,
     brightness: str = "clinic",
 ) -> np.ndarray:
     """One frame for an ``n``-pixel ring, RGB uint8 of shape (n, 3).
 
     ``pacer_level`` None = pacer off (only the patient's breath is shown, in the pause
-    colour, so the patient still sees the breath). ``warning`` wins over everything.
+    colour, so the patient still sees the breath). ``warning`` wins over everything: a
+    number, the time of the warning's start, from which its pulse runs.
     """
-    if warning:
-        return warning_frame(n, t, brightness)
+    if warning is not None:
+        return warning_frame(n, t - warning, brightness)
     h = heights(n)
     out = np.zeros((n, 3), dtype=np.float32)
     if fault:  # four still grey pixels, a quarter of the ring apart
