@@ -279,11 +279,24 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
             parts.press(name)
         deadline = clock.now() + timeout_s
         seen = False
+        others: list[str] = []  # other buttons pressed meanwhile: swapped wires?
         while clock.now() < deadline and not seen:
             clock.sleep_until(clock.now() + 0.02)
-            seen = name in c.poll()
+            for pressed in c.poll():
+                button = "next" if pressed == "recalibrate" else pressed  # a long press
+                if button == name:
+                    seen = True
+                elif button not in others:
+                    others.append(button)
         if seen:
             rep.add("PASS", f"button {name}", f"pressed ({where})")
+        elif others:
+            other = others[0]
+            rep.add("FAIL", f"button {name}", f"no press on {where} within {timeout_s:g} s, "
+                    f"but the {other.replace('_', '/')} button's pin, "
+                    f"{pin_name(c.gpio[other])}, was pressed: are the two buttons' wires "
+                    f"swapped? check which pin each button goes to, and [buttons] "
+                    f"{name} = {c.gpio[name]} and {other} = {c.gpio[other]}")
         else:
             rep.add("FAIL", f"button {name}", f"no press within {timeout_s:g} s on {where}: "
                     "check the button's wires to that pin and to GND, and [buttons] "

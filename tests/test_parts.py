@@ -416,3 +416,59 @@ def test_hw_check_refuses_while_the_service_runs_unless_forced(monkeypatch, caps
         assert not opened  # nothing of the unit's was touched
         assert "service is running" in out and "sudo systemctl stop ademcoach" in out
         assert "--force" in out
+
+
+class Technician(VirtualClock):
+    """The clock of a hw-check with a technician at the buttons: at each moment in
+    ``presses`` (seconds after the start) the GPIO given is held low for its time."""
+
+    def __init__(self, presses):
+        super().__init__()
+        self.presses = sorted(presses)
+        self.factory = None
+        self.held = []
+
+    def sleep_until(self, t):
+        super().sleep_until(t)
+        now = self.now()
+        while self.presses and self.presses[0][0] <= now:
+            _, gpio, hold_s = self.presses.pop(0)
+            self.factory.pin(gpio).drive_low()
+            self.held.append((now + hold_s, gpio))
+        for up in [h for h in self.held if h[0] <= now]:
+            self.held.remove(up)
+            self.factory.pin(up[1]).drive_high()
+
+
+def _technician_rows(presses, timeout_s=3.0):
+    import io
+
+    from device.hwcheck import Report, check_buttons
+
+    clock = Technician(presses)
+    parts = open_parts(defaults(), "calm", clock, connect=False, partial=True)
+    clock.factory, parts.pin_factory = parts.pin_factory, None  # no simulated presses
+    rep = Report(io.StringIO())
+    try:
+        check_buttons(parts, clock, rep, timeout_s)
+    finally:
+        parts.close()
+    return {what: (status, detail) for status, what, detail in rep.rows}
+
+
+def test_hw_check_takes_a_long_press_of_next_as_its_press():
+    # a technician who presses next firmly, for 2 s: the unit takes it as "calibrate
+    # again", and it is the next button working all the same
+    rows = _technician_rows([(0.5, 17, 0.2), (1.5, 27, 2.0)])
+    assert rows["button start_pause"][0] == "PASS"
+    assert rows["button next"][0] == "PASS", rows["button next"]
+
+
+def test_hw_check_says_when_the_buttons_are_swapped():
+    # start/pause wired to GPIO27 and next to GPIO17: each press lands on the other pin
+    rows = _technician_rows([(0.5, 27, 0.2), (3.5, 17, 0.2)])
+    for name, other, pin in (("start_pause", "next", 27), ("next", "start_pause", 17)):
+        status, detail = rows[f"button {name}"]
+        assert status == "FAIL"
+        assert f"but the {other.replace('_', '/')} button's pin, GPIO{pin}" in detail, detail
+        assert "swapped" in detail
