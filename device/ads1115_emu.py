@@ -19,7 +19,9 @@ them, so the real driver code runs unchanged on a machine without a Pi:
   and PGA latched when the conversion started (a config write during a single-shot
   conversion does not change it, as on the chip);
 - in continuous mode conversions follow each other back to back from the moment the
-  config was written, each sampling the input at its own end time.
+  config was written, each sampling the input at its own end time; a config write while
+  they run lets the conversion under way finish with the settings it started with, and
+  the new settings apply from the next one (datasheet, continuous-conversion mode).
 
 Input volts come from ``source(t) -> {pin: volts}`` (pins 0..3; a pin not in the dict
 reads 0 V). Faults are injected with ``fail_next`` (I2C errors, errno 5/110/121; with
@@ -82,6 +84,10 @@ class ADS1115Emu(EmulatedBus):
         self._single_pga = 0
         self._cont_start: float | None = None  # continuous mode: when conversions started
         self._cont_done = 0  # continuous conversions already latched into the register
+        self._cont_mux = self._cont_pga = 0  # their settings, and their period
+        self._cont_period = 0.0
+        # a conversion under way when the config was written: (end, mux, pga)
+        self._finishing: tuple[float, int, int] | None = None
         self.transactions = 0
         self.conversions = 0
 
@@ -172,10 +178,18 @@ class ADS1115Emu(EmulatedBus):
         now = self.clock.now()
         if not value & 0x0100:  # MODE = 0: continuous; (re)start the conversion sequence
             self._busy_until = None
-            self._cont_start = now
+            start = now
+            if self._cont_start is not None:  # the conversion under way ends as it began
+                start = self._cont_start + (self._cont_done + 1) * self._cont_period
+                self._finishing = (start, self._cont_mux, self._cont_pga)
+            self._cont_start = start
             self._cont_done = 0
+            self._cont_mux = (value >> 12) & 0x07
+            self._cont_pga = (value >> 9) & 0x07
+            self._cont_period = self.conversion_time
         else:
             self._cont_start = None  # single-shot / power-down
+            self._finishing = None
             if value & 0x8000 and self._busy_until is None:
                 self._single_mux = (value >> 12) & 0x07
                 self._single_pga = (value >> 9) & 0x07
@@ -192,12 +206,17 @@ class ADS1115Emu(EmulatedBus):
             self.conversion = self._convert(self._single_mux, self._busy_until,
                                             self._single_pga)
             self._busy_until = None
+        if self._finishing is not None and now >= self._finishing[0] - 1e-12:
+            end, mux, pga = self._finishing
+            self.conversion = self._convert(mux, end, pga)
+            self._finishing = None
         if self._cont_start is not None:
-            period = self.conversion_time
+            period = self._cont_period
             done = int((now - self._cont_start) / period + 1e-9)
             if done > self._cont_done:
-                self.conversion = self._convert((self.config >> 12) & 0x07,
-                                                self._cont_start + done * period)
+                self.conversion = self._convert(self._cont_mux,
+                                                self._cont_start + done * period,
+                                                self._cont_pga)
                 self._cont_done = done
 
     def _convert(self, mux: int, t: float, pga: int | None = None) -> int:

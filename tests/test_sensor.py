@@ -309,3 +309,38 @@ def test_rate_check_names_the_keys_and_a_fix():
         AdsSensor(["chest", "belly"], ["A0", "A1"], clock, data_rate=128, rate_hz=50)
     assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belts at "
                                "sensor.rate_hz = 50 (a conversion takes 7.8 ms); use 250 or more")
+
+
+def test_emulated_continuous_mode_finishes_the_conversion_under_way_on_a_config_write():
+    # datasheet (SBAS444, continuous-conversion mode): "When writing new configuration
+    # settings, the currently ongoing conversion completes with the previous configuration
+    # settings. Thereafter, continuous conversions with the new configuration settings
+    # start." This is why the driver waits two conversion times after a pin change.
+    clock = VirtualClock()
+    volts = {0: 1.0, 1: 2.0}
+    emu = ADS1115Emu(lambda t: dict(volts), clock, bus_hz=0)
+    buf = bytearray(2)
+
+    def conversion():
+        emu.writeto_then_readfrom(0x48, bytes([0]), buf)
+        return buf[0] << 8 | buf[1]
+
+    def code(v, fs=4.096):
+        return round(v / fs * 32768)
+
+    period = 1 / 128
+    assert emu.try_lock()
+    emu.writeto(0x48, bytes([1, 0x42, 0x83]))  # continuous, AIN0-GND, +-4.096 V, 128 SPS
+    clock.advance(1.5 * period)
+    assert conversion() == code(1.0)
+    emu.writeto(0x48, bytes([1, 0x54, 0x83]))  # AIN1-GND at +-2.048 V, in mid-conversion
+    volts[0] = 1.5
+    clock.advance(0.5 * period + 1e-6)  # the conversion under way ends: AIN0 at +-4.096 V
+    assert conversion() == code(1.5)
+    clock.advance(0.5 * period)  # the first with the new settings is not done yet
+    assert conversion() == code(1.5)
+    clock.advance(0.5 * period)
+    assert conversion() == code(2.0, 2.048)
+    clock.advance(period)
+    assert conversion() == code(2.0, 2.048)
+    emu.unlock()
