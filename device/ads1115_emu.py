@@ -13,7 +13,9 @@ them, so the real driver code runs unchanged on a machine without a Pi:
   and 4 differential inputs), PGA full scale, MODE (continuous or single-shot), DR;
 - conversions take ``rate_factor / data_rate`` seconds of the injected clock (the
   datasheet allows the data rate to be 10 % off: ``rate_factor=1.1`` is a slow chip, so
-  a driver that polls once at the nominal time finds it still busy); results are the
+  a driver that polls once at the nominal time finds it still busy); a single-shot
+  conversion starts ``startup_s`` after the write that asks for it, the chip's power-up
+  (the datasheet's "approximately 25 us"; TI has also given about 110 us); results are the
   input voltage for the selected MUX scaled by the PGA and clipped to the signed 16-bit
   code range (a single-ended input is also clamped to the supply rails), with the MUX
   and PGA latched when the conversion started (a config write during a single-shot
@@ -65,9 +67,11 @@ class ADS1115Emu(EmulatedBus):
     default_errno = errno.EREMOTEIO
 
     def __init__(self, source: Source, clock, *, address: int = 0x48, vdd: float = 3.3,
-                 bus_hz: float = 100_000.0, rate_factor: float = 1.0):
+                 bus_hz: float = 100_000.0, rate_factor: float = 1.0,
+                 startup_s: float = 25e-6):
         self.source = source
         self.rate_factor = rate_factor
+        self.startup_s = startup_s
         self.clock = clock
         self.address = address
         self.vdd = vdd
@@ -193,7 +197,7 @@ class ADS1115Emu(EmulatedBus):
             if value & 0x8000 and self._busy_until is None:
                 self._single_mux = (value >> 12) & 0x07
                 self._single_pga = (value >> 9) & 0x07
-                self._busy_until = now + self.conversion_time
+                self._busy_until = now + self.startup_s + self.conversion_time
 
     @property
     def conversion_time(self) -> float:

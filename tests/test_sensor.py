@@ -344,3 +344,29 @@ def test_emulated_continuous_mode_finishes_the_conversion_under_way_on_a_config_
     clock.advance(period)
     assert conversion() == code(2.0, 2.048)
     emu.unlock()
+
+
+@pytest.mark.parametrize("startup_s", [None, 110e-6])
+def test_emulated_single_shot_conversion_starts_after_the_power_up(startup_s):
+    # datasheet (single-shot mode): on OS = 1 "the device powers up in approximately
+    # 25 us, resets the OS bit to 0, and starts a single conversion"; TI has also given
+    # about 110 us from the write's last acknowledge for oscillator and settling
+    clock = VirtualClock()
+    if startup_s is None:  # the datasheet's, by default
+        emu, startup_s = ADS1115Emu(lambda t: {0: 0.5}, clock, bus_hz=0), 25e-6
+    else:
+        emu = ADS1115Emu(lambda t: {0: 0.5}, clock, bus_hz=0, startup_s=startup_s)
+    buf = bytearray(2)
+
+    def busy():
+        emu.writeto_then_readfrom(0x48, bytes([1]), buf)
+        return not buf[0] & 0x80
+
+    assert emu.try_lock()
+    emu.writeto(0x48, bytes([1, 0xC3, 0xE3]))  # single shot, AIN0, +-4.096 V, 860 SPS
+    clock.advance(1 / 860 + startup_s - 5e-6)
+    assert busy()
+    clock.advance(10e-6)
+    assert not busy()
+    emu.unlock()
+
