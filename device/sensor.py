@@ -152,9 +152,13 @@ def _paced_driver_class(clock):
             due = self._started + period + 50e-6  # conversion time plus wake-up
             if clock.now() < due:
                 clock.sleep_until(due)
+            # Only a poll that began after the deadline and still reads busy is a timeout:
+            # the program can be held up after a poll's answer (the GIL, the scheduler),
+            # and by then the busy flag it read is old.
+            late = clock.now() > self._started + 3 * period + 0.002
             if super()._conversion_complete():
                 return 1
-            if clock.now() > self._started + 3 * period + 0.002:
+            if late:
                 raise OSError(errno.ETIMEDOUT, "ADS1115 conversion did not finish")
             clock.sleep_until(clock.now() + period / 10)
             return 0

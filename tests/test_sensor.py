@@ -370,3 +370,32 @@ def test_emulated_single_shot_conversion_starts_after_the_power_up(startup_s):
     assert not busy()
     emu.unlock()
 
+
+class HeldUpAfterBusy(ADS1115Emu):
+    """The chip, read by a program that is held up for ``stall_s`` right after one poll
+    read the busy flag (the I2C transfer let go of the GIL and the records writer kept it
+    for its 5 ms switch interval, or the kernel ran something else meanwhile)."""
+
+    stall_s = 0.005
+    stalls = 1
+
+    def writeto_then_readfrom(self, address, out_buffer, in_buffer, **kwargs):
+        super().writeto_then_readfrom(address, out_buffer, in_buffer, **kwargs)
+        if out_buffer[0] == 1 and not in_buffer[0] & 0x80 and self.stalls:
+            self.stalls -= 1
+            self.clock.advance(self.stall_s)
+
+
+def test_a_program_held_up_after_a_busy_poll_is_no_timeout():
+    # I2C at 400 kHz, a chip 10 % slow with TI's 110 us power-up: the first poll finds it
+    # still converting. The program then runs again 5 ms later, past the poll deadline,
+    # but the conversion had long finished: the read is good, not a timeout that leaves
+    # the belt unread for a second (an i2c fault on the screen and in the record).
+    clock = VirtualClock()
+    emu = HeldUpAfterBusy(lambda t: {0: 1.3}, clock, bus_hz=400_000, rate_factor=1.1,
+                          startup_s=110e-6)
+    s = AdsSensor(["belly"], ["A0"], clock, data_rate=860, rate_hz=50, bus=emu)
+    s.connect()
+    assert s.read() == pytest.approx((1.3,), abs=2e-4)
+    assert emu.stalls == 0 and s.errors == 0  # it was held up, and that was no error
+    assert s.read() == pytest.approx((1.3,), abs=2e-4)
