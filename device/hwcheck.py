@@ -1,7 +1,8 @@
 """``ademcoach hw-check``: a technician's check of an assembled unit.
 
 Finds the ADS1115, reads each belt for a while and reports its level, noise and whether
-breathing is seen; shows a test pattern on the ring; asks for each button; beeps. Prints
+breathing is seen (with two belts, has the first one unplugged to tell the sockets
+apart); shows a test pattern on the ring; asks for each button; beeps. Prints
 a pass/fail list and exits 0 only if nothing failed. ``--sim`` runs the same steps
 against the emulated parts on a virtual clock (presses are simulated, the ring pattern
 is verified from the decoded LED bit stream), so it finishes in about a second.
@@ -17,13 +18,14 @@ signal must cross its middle with hysteresis well above the noise.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import subprocess
 import sys
 
 import numpy as np
 
-from device.circuit import RAIL_HIGH_V, RAIL_LOW_V
+from device.circuit import RAIL_HIGH_V, RAIL_LOW_V, Divider
 from device.parts import open_parts
 from device.sensor import CHANNELS, SensorIOError
 from feedback.clock import MonotonicClock, VirtualClock
@@ -86,8 +88,11 @@ class Report:
         return sum(1 for r in self.rows if r[0] == "FAIL")
 
 
-def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
-    """``ready()``: wait until the technician has put the belt on (a terminal's Enter)."""
+def check_sensor(parts, clock, rep: Report, read_s: float, ready=None,
+                 unplug=None) -> None:
+    """``ready()``: wait until the technician has put the belt on (a terminal's Enter);
+    ``unplug(belt, out)``: have that belt's jack pulled out (``out``) or put back, and
+    return when it is (two belts: see ``check_belt_order``)."""
     s = parts.sensor
     try:
         s.connect()
@@ -161,6 +166,53 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None) -> None:
             rate = f", ~{r['rate_bpm']:.0f}/min" if r["rate_bpm"] else ""
             rep.add("PASS", what, f"{text}, breathing seen: swing {r['swing'] * 1000:.0f} mV"
                     f", {r['breaths']} breath(s){rate}")
+    levels = np.median(v, axis=0)
+    if len(s.belts) == 2 and all(WORN_LOW_V <= x <= WORN_HIGH_V for x in levels):
+        if unplug is None:
+            rep.add("SKIP", "belt sockets", "not checked: no terminal to ask for a belt to be "
+                    "unplugged (two belts breathe alike, so swapped jacks look right)")
+        else:
+            check_belt_order(s, clock, rep, unplug)
+
+
+def check_belt_order(s, clock, rep: Report, unplug, reads: int = 10) -> None:
+    """Two worn belts both breathe, so a belt in the other's socket (or swapped
+    ``[sensor] channels``) passes every reading above, and the unit would take the chest
+    for the belly. The technician pulls the first belt's jack: only its input may go to
+    the 3.3 V rail (an open cord; see docs/hardware.md, the belt circuit)."""
+    first, second = s.belts
+    print(f"        the sockets: with the {first} belt unplugged only {s.channels[0]} may "
+          f"read 3.3 V", file=rep.out, flush=True)
+    unplug(first, True)
+    rows = []
+    try:
+        for _ in range(reads):
+            with contextlib.suppress(OSError):
+                rows.append(s.read())
+            clock.sleep_until(clock.now() + 0.05)
+    finally:
+        unplug(first, False)
+    what = "belt sockets"
+    if not rows:
+        rep.add("FAIL", what, "every read failed while the belt was unplugged")
+        return
+    open_ = [bool(np.median([r[i] for r in rows]) >= RAIL_HIGH_V) for i in range(2)]
+    ch = s.channels
+    if open_ == [True, False]:
+        rep.add("PASS", what, f"unplugging {first} opened {ch[0]} only: each belt is on its "
+                "own input")
+    elif open_ == [False, True]:
+        rep.add("FAIL", what, f"unplugging {first} opened {ch[1]}, the input of {second}: the "
+                f"two jacks are in each other's sockets, or the sockets are wired to each "
+                f"other's inputs; swap them, or set [sensor] channels = [\"{ch[1]}\", "
+                f"\"{ch[0]}\"]")
+    elif open_ == [True, True]:
+        rep.add("FAIL", what, f"unplugging {first} opened both {ch[0]} and {ch[1]}: was "
+                f"{second} unplugged too? if not, the sockets share their tip wire")
+    else:
+        rep.add("FAIL", what, f"unplugging {first} opened neither {ch[0]} nor {ch[1]}: was "
+                f"its jack pulled out? if so, its socket's tip is not wired to an input of "
+                f"the ADS1115")
 
 
 def belts_elsewhere(s, clock, reads: int = 10) -> list[tuple[str, float]]:
@@ -328,6 +380,22 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
         rep.add("PASS", "buzzer", "beeped: not confirmed (no terminal); did you hear it?")
 
 
+def _sim_unplug(parts):
+    """``unplug(belt, out)`` for the simulated patient: the belt's jack is out, so the
+    input it is wired to reads the 3.3 V rail, until it is put back."""
+    chip = parts.chip
+    source = chip.source
+
+    def unplug(belt: str, out: bool) -> None:
+        if not out:
+            chip.source = source
+            return
+        pin = parts.patient.pins[list(parts.patient.belts).index(belt)]
+        chip.source = lambda t: {**source(t), pin: Divider().vcc}
+
+    return unplug
+
+
 def _busy(exc: BaseException | None) -> bool:
     """Is this failure (or what caused it) a device held by another process?"""
     seen = 0
@@ -385,8 +453,15 @@ def cmd_hw_check(args) -> int:
             print("        press Enter when the belt is on", end="", file=rep.out, flush=True)
             sys.stdin.readline()
     parts = open_parts(settings, sim, clock, connect=False, partial=True, wired=wired)
+    unplug = _sim_unplug(parts) if sim else None
+    if ask is not None:
+        def unplug(belt, out):
+            print(f"        {'unplug' if out else 'plug'} the {belt} belt's jack "
+                  f"{'from' if out else 'back into'} the unit, then press Enter", end="",
+                  file=rep.out, flush=True)
+            sys.stdin.readline()
     try:
-        check_sensor(parts, clock, rep, READ_S, ready)
+        check_sensor(parts, clock, rep, READ_S, ready, unplug)
         check_ring(parts, clock, rep, ask)
         check_buttons(parts, clock, rep, getattr(args, "timeout", None) or BUTTON_TIMEOUT_S,
                       ask)

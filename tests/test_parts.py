@@ -472,3 +472,40 @@ def test_hw_check_says_when_the_buttons_are_swapped():
         assert status == "FAIL"
         assert f"but the {other.replace('_', '/')} button's pin, GPIO{pin}" in detail, detail
         assert "swapped" in detail
+
+
+@pytest.mark.parametrize(("wired", "status", "words"), [
+    ("A0,A1", "PASS", "unplugging chest opened A0 only"),
+    ("A1,A0", "FAIL", 'unplugging chest opened A1, the input of belly: the two jacks are in '
+                      'each other\'s sockets'),
+])
+def test_hw_check_tells_two_belts_in_each_other_s_sockets(tmp_path, capsys, wired, status,
+                                                          words):
+    """Both belts breathe, so the chest belt in the belly's socket passed every reading,
+    and the unit took the chest for the belly (its share, the 'breathe into the belly'
+    cue). Unplugging one belt tells the sockets apart."""
+    f = config(tmp_path, '[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n')
+    assert main(["hw-check", "--sim-wired", wired, "--config", str(f)]) == \
+        (0 if status == "PASS" else 1)
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "belt sockets" in line)
+    assert line.split()[0] == status and words in line, line
+    if status == "FAIL":
+        assert 'set [sensor] channels = ["A1", "A0"]' in line
+    for belt in ("chest (A0)", "belly (A1)"):  # the readings alone see nothing wrong
+        assert next(x for x in out.splitlines() if f"belt {belt}" in x).startswith("  PASS")
+
+
+def test_hw_check_without_a_terminal_says_the_sockets_were_not_checked(tmp_path):
+    import io
+
+    from device.hwcheck import Report, check_sensor
+
+    parts, clock = _sim_parts(tmp_path, '[sensor]\nbelts = ["chest", "belly"]\n'
+                                        'channels = ["A0", "A1"]\n')
+    rep = Report(io.StringIO())
+    try:
+        check_sensor(parts, clock, rep, 15.0)  # nobody to unplug a belt
+    finally:
+        parts.close()
+    assert rep.rows[-1][:2] == ("SKIP", "belt sockets") and rep.failed == 0
