@@ -298,7 +298,8 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
     if parts.spi is not None and bad:
         rep.add("FAIL", "ring", f"decoded LED colours wrong for: {', '.join(bad)}")
     elif ask is not None:
-        if ask(f"did all {n} LEDs light {colours}, each in turn?"):
+        if ask(f"did all {n} LEDs light {colours}, in that order, red first? (green "
+               "first: the LEDs take another colour order than [ring] order says)"):
             rep.add("PASS", "ring", f"{n} LEDs: {colours} seen")
         else:
             rep.add("FAIL", "ring", f"{n} LEDs: not all colours seen; check the 5 V supply, "

@@ -509,3 +509,19 @@ def test_hw_check_without_a_terminal_says_the_sockets_were_not_checked(tmp_path)
     finally:
         parts.close()
     assert rep.rows[-1][:2] == ("SKIP", "belt sockets") and rep.failed == 0
+
+
+def test_hw_check_ring_question_makes_a_wrong_colour_order_visible(tmp_path):
+    """A GRB ring set up as RGB shows green, red, blue, white: all four colours 'each in
+    turn', so a technician could say yes. The question asks for red first."""
+    import io
+
+    from device.hwcheck import Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path)
+    questions = []
+    try:
+        check_ring(parts, clock, Report(io.StringIO()), ask=lambda q: questions.append(q))
+    finally:
+        parts.close()
+    assert "red first" in questions[0] and "[ring] order" in questions[0], questions
