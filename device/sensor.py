@@ -56,22 +56,28 @@ DATA_RATES = (8, 16, 32, 64, 128, 250, 475, 860)
 GAINS = (2 / 3, 1, 2, 4, 8, 16)
 
 
+BUS_S = 0.0025  # a conversion's I2C traffic: three transfers (config, a poll, the result)
+#   are about 1.3 ms on the wire at the Pi's default 100 kHz, and each transfer's kernel
+#   call and Python on a Pi add some tenths of a ms; the read runs on the loop's thread
+
+
 def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> Say | None:
     """Why ``data_rate`` cannot keep up with ``rate_hz`` samples/s of ``belts`` belts (each
-    sample of each belt is one conversion plus bus traffic, within 80 % of the period),
-    or None when it can."""
+    sample of each belt is one conversion plus its bus traffic, within 80 % of the
+    period), or None when it can."""
     def fits(rate):
-        return belts * (1.0 / rate + 0.0015) <= 0.8 / rate_hz
+        return belts * (1.0 / rate + BUS_S) <= 0.8 / rate_hz
 
     if fits(data_rate):
         return None
     enough = [r for r in DATA_RATES if fits(r)]
     hint = (say("use {n} or more", "geef {n} of meer", n=enough[0]) if enough else
             Say("lower sensor.rate_hz", "geef een lagere sensor.rate_hz"))
-    return say("too slow for {belts} at sensor.rate_hz = {hz} (a conversion takes {ms} ms); "
-               "{hint}", "te traag voor {belts} bij sensor.rate_hz = {hz} (een meting duurt "
-               "{ms} ms); {hint}", belts=plural(belts, "belt", "band"), hz=rate_hz,
-               ms=decimal(f"{1000 / data_rate:.1f}"), hint=hint)
+    return say("too slow for {belts} at sensor.rate_hz = {hz} (a conversion with its I2C "
+               "traffic takes {ms} ms); {hint}", "te traag voor {belts} bij sensor.rate_hz = "
+               "{hz} (een meting met het verkeer over I2C duurt {ms} ms); {hint}",
+               belts=plural(belts, "belt", "band"), hz=rate_hz,
+               ms=decimal(f"{1000 * (1 / data_rate + BUS_S):.1f}"), hint=hint)
 
 
 class SensorIOError(OSError):

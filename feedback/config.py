@@ -734,7 +734,8 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                "ingang nodig", c=chans)))
     problem = data_rate_problem(sensor["data_rate"], len(sensor["belts"]), sensor["rate_hz"])
     if problem:
-        out.append(Problem(path, lines.get(("sensor", "data_rate")),
+        out.append(Problem(path, lines.get(("sensor", "data_rate"))
+                           or lines.get(("sensor", "rate_hz")),  # (the one the file sets)
                            both("sensor.data_rate = {r}: {p}",
                                r=sensor["data_rate"], p=problem)))
     pacer = s["pacer"]

@@ -308,7 +308,8 @@ def test_rate_check_names_the_keys_and_a_fix():
     with pytest.raises(ValueError) as info:
         AdsSensor(["chest", "belly"], ["A0", "A1"], clock, data_rate=128, rate_hz=50)
     assert str(info.value) == ("sensor.data_rate = 128: too slow for 2 belts at "
-                               "sensor.rate_hz = 50 (a conversion takes 7.8 ms); use 250 or more")
+                               "sensor.rate_hz = 50 (a conversion with its I2C traffic "
+                               "takes 10.3 ms); use 250 or more")
 
 
 def test_emulated_continuous_mode_finishes_the_conversion_under_way_on_a_config_write():
