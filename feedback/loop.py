@@ -4,8 +4,10 @@ Every periodic job (sampling, LED frames, screen frames, config checks, watchdog
 timer: a callback that gets the time it was due and returns when it wants to run next
 (or ``None`` to stop). The loop runs the earliest timer, sleeping on the clock it was
 given until then, so tests and the fast simulator step a virtual clock and nothing
-sleeps. Other threads never call into it: they put work on ``post`` (a thread-safe
-queue) which the loop drains between timers.
+sleeps. Everything runs on the thread that calls ``run``; no other thread calls into it
+(the records writer and the log listener are fed through queues of their own, the
+buttons' callbacks only queue edges for ``Controls.poll``), and only ``stop`` is safe
+from a signal handler.
 
 Late ticks are counted per timer: a tick that starts more than ``late_after`` seconds
 after it was due. A timer that falls far behind skips ahead instead of running a burst
@@ -17,7 +19,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,7 +58,6 @@ class Loop:
         self.stats: dict[str, TimerStats] = {}
         self._heap: list[tuple[float, int, str, Callback]] = []
         self._seq = itertools.count()
-        self._posted: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = False
 
     def add(self, name: str, callback: Callback, first: float | None = None) -> None:
@@ -66,21 +66,9 @@ class Loop:
         self.stats.setdefault(name, TimerStats())
         heapq.heappush(self._heap, (when, next(self._seq), name, callback))
 
-    def post(self, fn: Callable[[], None]) -> None:
-        """Thread-safe: run ``fn()`` on the loop at the next chance."""
-        self._posted.put(fn)
-
     def stop(self) -> None:
         """Ask the loop to return after the current timer (safe from a signal handler)."""
         self._stop = True
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                fn = self._posted.get_nowait()
-            except queue.Empty:
-                return
-            fn()
 
     def run(self, until: float | None = None) -> None:
         """Run timers until ``stop()``, no timers are left, or the clock reaches ``until``."""
@@ -91,7 +79,6 @@ class Loop:
                 self.clock.sleep_until(until)
                 break
             self.clock.sleep_until(due)
-            self._drain()
             if self._stop:
                 break
             heapq.heappop(self._heap)
@@ -115,7 +102,6 @@ class Loop:
                 stats.skipped += missed
                 nxt += missed * period
             heapq.heappush(self._heap, (nxt, next(self._seq), name, callback))
-        self._drain()
 
     def late_summary(self) -> str:
         parts = [f"{n}: {s.late}/{s.ticks} late (worst {s.worst_late_s * 1000:.0f} ms)"

@@ -1,4 +1,3 @@
-import threading
 
 from feedback.clock import VirtualClock
 from feedback.loop import Loop
@@ -55,18 +54,6 @@ def test_slow_callbacks_are_counted_late_and_stalls_skip_ahead(caplog):
     assert "work:" in loop.late_summary()
     warned = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
     assert len(warned) == 1 and warned[0].startswith("work tick 4900 ms late")  # the stall
-
-
-def test_posted_work_from_another_thread_runs_on_the_loop():
-    clock = VirtualClock()
-    loop = Loop(clock)
-    ran = []
-    t = threading.Thread(target=lambda: loop.post(lambda: ran.append(threading.get_ident())))
-    t.start()
-    t.join()
-    loop.add("tick", lambda due: due + 1)
-    loop.run(until=2)
-    assert ran == [threading.get_ident()]
 
 
 def test_stop_from_a_callback():
