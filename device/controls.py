@@ -25,7 +25,6 @@ from collections import deque
 
 DEBOUNCE_S = 0.03
 STUCK_S = 10.0  # held longer than this: stuck, not pressed
-BUTTONS = ("start_pause", "next", "third")
 # BCM GPIO number -> pin on the 40-pin header (for messages to the technician)
 HEADER_PIN = {0: 27, 1: 28, 2: 3, 3: 5, 4: 7, 5: 29, 6: 31, 7: 26, 8: 24, 9: 21, 10: 19,
               11: 23, 12: 32, 13: 33, 14: 8, 15: 10, 16: 36, 17: 11, 18: 12, 19: 35, 20: 38,

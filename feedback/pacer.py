@@ -254,10 +254,6 @@ class Pacer:
                         s + k * p.inhale_s)
         return None
 
-    def levels(self, times) -> list[float]:
-        """``level`` for many times (ascending), e.g. the target curve on screen."""
-        return [self.level(t) for t in times]
-
     # --- following and adaptation -------------------------------------------------------
 
     def assess(self, inhale_s: float, exhale_s: float, start: float) -> str:

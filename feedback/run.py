@@ -452,11 +452,6 @@ def _display_changed(session, problem: str | None) -> None:
         session.dispatch([ev.Fault(at=t, kind="display", detail=problem)])
 
 
-def practised_today(records, patient: str, today=None) -> float:
-    """Minutes this patient practised today (``today``: the local date) so far."""
-    return practised_by_code(records, today).get(patient, 0.0)
-
-
 def practised_by_code(records, today=None) -> dict[str, float]:
     """Minutes practised today (``today``: the local date) so far, by patient code, for
     the start screen. Read once, before the loop starts (a code a reload sets later is

@@ -1162,7 +1162,7 @@ def test_todays_practice_is_read_past_a_damaged_byte(tmp_path):
     import sqlite3
 
     from feedback.records import Records
-    from feedback.run import practised_today
+    from feedback.run import practised_by_code
 
     day = dt.date(2026, 3, 14)  # (a session 10 minutes ago was yesterday's just after 0:00)
     rec = Records(tmp_path, clock=VirtualClock(0.0))
@@ -1172,8 +1172,8 @@ def test_todays_practice_is_read_past_a_damaged_byte(tmp_path):
     rec.add(ev.Exercise(120.0, "Buikademhaling", "end", active_s=120.0))
     rec.end_session("duration")
     assert rec.close() == 0
-    assert practised_today(rec, "AB12", day) == pytest.approx(2.0)
-    assert practised_today(rec, "AB12", day + dt.timedelta(days=1)) == 0.0
+    assert practised_by_code(rec, day)["AB12"] == pytest.approx(2.0)
+    assert practised_by_code(rec, day + dt.timedelta(days=1)) == {}
     with sqlite3.connect(rec.db_path) as conn:
         conn.execute("UPDATE sessions SET config = CAST(? AS TEXT)", (b"[pacer]\xff\n",))
-    assert practised_today(rec, "AB12", day) == pytest.approx(2.0)
+    assert practised_by_code(rec, day)["AB12"] == pytest.approx(2.0)

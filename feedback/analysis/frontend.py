@@ -41,7 +41,7 @@ class FrontEnd:
     ``.t`` / ``.y`` (and the block's raw mean in ``.raw``)."""
 
     __slots__ = ("_n", "_sum", "_tsum", "_t0", "t", "y", "raw", "tau", "_init",
-                 "last_x", "run_t0", "run_n", "xmin", "xmax", "nblocks", "_last_t", "_y1", "_y2")
+                 "last_x", "run_t0", "run_n", "xmin", "xmax", "_last_t", "_y1", "_y2")
 
     def __init__(self):
         self._n = 0
@@ -60,7 +60,6 @@ class FrontEnd:
         self.run_n = 0
         self.xmin = math.inf
         self.xmax = -math.inf
-        self.nblocks = 0
         self._last_t = None
 
     def settle_at(self, x: float) -> None:
@@ -111,7 +110,6 @@ class FrontEnd:
         self._tsum = 0.0
         self._t0 = None
         self.raw = bx
-        self.nblocks += 1
         if not self._init:
             self._init = True
             self.y = self._y1 = self._y2 = bx

@@ -124,7 +124,6 @@ class TurnDetector:
         self._above = False
         self._up_t = None
         self._ups: deque[float] = deque(maxlen=5)
-        self.last_trough_val_t = None
         # For the exhale:inhale ratio (``_phase_edges``), times as in ``_hist``:
         self._trough_edge = None  # the last trough's (plateau start, plateau end, value)
         self._peak_edge = None  # the last peak's (plateau start, rise end or None, end, value,
