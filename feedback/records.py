@@ -344,6 +344,11 @@ class Records:
         if left:
             why = self._db_problem or "the records were still being written"
             log.error("records: %d events not saved at the stop and lost (%s)", left, why)
+        if self.dropped:  # (add() said False; nobody else looks at the count)
+            log.error("records: %d events refused and lost while storage failed (the "
+                      "backlog was full)", self.dropped)
+        if self.raw_dropped:
+            log.warning("raw signal: %d samples not saved in this run", self.raw_dropped)
         return left
 
     def _lock_records(self) -> bool:

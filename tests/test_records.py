@@ -236,6 +236,22 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     assert rec.close(timeout=2) == rec.pending == 13  # and the end of session C
 
 
+def test_a_stop_says_how_many_events_the_full_backlog_refused(tmp_path, caplog):
+    """The refused events were counted (``dropped``) and never said anywhere: the
+    journal told of the 13 left at the stop, not of the 11 lost before it."""
+    caplog.set_level(logging.ERROR, logger="ademcoach.records")
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    rec = Records(blocked, clock=VirtualClock(), max_backlog=10, retry_s=60)
+    rec.start_session("B", "home", "", WALL)
+    for i in range(20):
+        rec.add(breath(float(i)))
+    rec.close(timeout=2)
+    said = [r.getMessage() for r in caplog.records]
+    assert "records: 11 events refused and lost while storage failed (the backlog was " \
+           "full)" in said
+
+
 def test_read_only_filesystem_for_real(tmpfs):
     # A read-only mount (EROFS, even for root) that becomes writable later: a remount to
     # read-only under an open database is refused by the kernel ("busy"), so it starts ro.
