@@ -823,7 +823,7 @@ class Coach:
         line of its own at the bottom (the exercise's hint, the calibration's "wait"),
         that line takes a turn (``_notice_line``)."""
         v = self._view(t, state)
-        # (one of two belts out: the other measures on)
+        # (with one of two belts out, that notice takes its turn there too: _belt_notice)
         v.notice = self._notice_line(t, hint=v.screen == "calibration" or (
             v.screen == "exercise" and bool(v.hint)))
         return v

@@ -1,8 +1,9 @@
 """Hot reload of the therapist's config file (and the programme it chooses).
 
-The loop calls ``ConfigWatcher.poll(now)`` every frame; about once a second it looks at
-the files' modification time, size and inode, and only when those change does it read
-and hash the content (an editor that rewrites the same bytes changes nothing). SIGHUP
+The session's ``house`` timer calls ``ConfigWatcher.poll(now)`` once a second; at most
+once per ``interval_s`` it looks at the files' modification time, size and inode, and
+only when those change does it read and hash the content (an editor that rewrites the
+same bytes changes nothing). SIGHUP
 calls ``request()``, which forces a check on the next poll (it only sets a flag, so it is
 safe inside a signal handler).
 

@@ -1,7 +1,9 @@
 """What the screen shows: the view model the coach fills and the screen draws.
 
-``View`` holds raw values only (numbers, keys, arrays); the screen picks the strings in
-the patient's language and the layout. ``CurveRing`` keeps the live curve.
+``View`` holds raw values (numbers, keys, arrays) and the few texts that come from the
+config or the coach already in the patient's language (the programme's and exercise's
+names, the hint, the notice line); the screen picks every other string and the layout.
+``CurveRing`` keeps the live curve.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class CurveRing:
 
 @dataclass
 class View:
-    """Everything a screen needs, in raw values; the screen picks strings and layout."""
+    """Everything a screen needs, in raw values (and the texts above, already in
+    ``lang``); the screen picks the other strings and the layout."""
 
     screen: str
     lang: str = "nl"
