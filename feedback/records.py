@@ -107,7 +107,7 @@ class Records:
     def __init__(self, data_dir=None, clock=None, *, commit_every_s: float = 0.5,
                  retry_s: float = 1.0, max_backlog: int = 50_000, batch_max: int = 5_000,
                  max_db_bytes: int | None = None, raw_max_mb: float | None = None,
-                 raw_file_mb: float | None = None, monotonic=time.monotonic):
+                 monotonic=time.monotonic):
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._monotonic = monotonic  # the writer's clock for its retries (tests step it)
         self.db_path = self.data_dir / DB_NAME
@@ -117,7 +117,6 @@ class Records:
         self.max_backlog = max_backlog
         self.batch_max = batch_max
         self.raw_max_mb = raw_max_mb
-        self.raw_file_mb = raw_file_mb
         self._max_db_bytes = max_db_bytes
         self._db_problem: str | None = None
         self._raw_problem: str | None = None
@@ -736,8 +735,7 @@ class Records:
                     _, handle, belts, wall = item
                     self._raw_log = RawSignalLog(
                         self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
-                        file_mb=self.raw_file_mb, name=f"session{handle:05d}",
-                        ensure=self._ensure_dir)
+                        name=f"session{handle:05d}", ensure=self._ensure_dir)
                 elif item[0] == "close":
                     self._end_raw_log()
                 elif self._raw_log is not None:
