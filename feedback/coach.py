@@ -5,8 +5,9 @@ the time and the analysis snapshot (``tick``); the coach returns cue and exercis
 and answers what the ring (``ring_frame``) and screen (``view``) should show. Buttons
 come in through ``button``. Time is always passed in.
 
-Session states: ``idle`` (start screen) -> ``exercise`` <-> ``paused`` -> ``summary``;
-``calibrating`` is a recalibration in the middle of an exercise (its clock stops).
+Session states (``mode``): ``idle`` (start screen) -> ``exercise`` <-> ``paused`` ->
+``summary``. A recalibration in the middle of an exercise is no mode of its own: the mode
+is ``exercise`` with ``recal_since`` set (its clock stops, the screen shows calibration).
 A session that has not run for ``LEFT_S`` on end (paused, waiting for a belt that
 measures or for a calibration's first breath), with no button pressed meanwhile, was
 left: it ends at its summary as far as it got (``left``), and the next one starts anew.
