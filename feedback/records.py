@@ -100,8 +100,9 @@ class Records:
     """The session record of one unit. See the module docstring for the guarantees.
 
     ``clock`` must be the clock that stamps the events (``at``); it measures session
-    durations. Only ``start_session``, ``add``, ``add_sample``, ``end_session`` and
-    ``close`` are meant for the loop; none of them touches the disk.
+    durations. Only ``start_session``, ``add``, ``add_sample``, ``end_session``,
+    ``storage_events`` and ``close`` are meant for the loop; none of them touches the disk
+    (``close``, at the stop, waits up to ``timeout`` for the writer to finish).
     """
 
     def __init__(self, data_dir=None, clock=None, *, commit_every_s: float = 0.5,
