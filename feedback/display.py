@@ -2,7 +2,7 @@
 
 ``Display.open`` tries to open the screen (full-screen through SDL's KMSDRM on the unit, a
 window on a laptop). If there is none it returns ``None`` with the reason, and the
-session runs on with the LED ring (and a terminal status line): a missing display is a
+session runs on with the LED ring (and, in a terminal, a status line): a missing display is a
 fault to show and record, not a reason to stop giving feedback.
 
 A screen can also come late (the DRM driver or the monitor is not ready at boot) or go

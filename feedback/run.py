@@ -402,7 +402,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
             status=ExtraOutput(status_line(), "status line (standard output)", drop_stdout)
-            if status and (display is None or display_problem) else None, duration=duration,
+            if status and (display is None or (display_problem and sys.stdout.isatty()))
+            else None, duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
             exports=ExportWatcher(default_data_dir(settings.records.data_dir),

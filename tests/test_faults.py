@@ -469,6 +469,19 @@ def test_no_display_at_start_runs_on_with_the_ring(config, monkeypatch):
         assert conn.execute("SELECT count(*) FROM faults WHERE kind='display'").fetchone() == (1,)
 
 
+def test_no_display_at_start_with_no_terminal_writes_no_status_line(config, monkeypatch,
+                                                                     capsys):
+    """The unit's service has no terminal: its standard output is the journal. The status
+    line that a missing screen brought on wrote a line a second there (on the loop's
+    thread) for the whole session, also after the screen had come back."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")
+    settings, programme = load_all(config)
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=5, headless=False) as s:
+        s.run()
+    assert s.status is None and "/min" not in capsys.readouterr().out
+
+
 def test_a_screen_that_came_before_the_session_is_no_fault_in_its_record(config,
                                                                           monkeypatch):
     """The unit waits for the patient: the screen comes at 3 s, start is pressed at 20 s.
