@@ -1,11 +1,10 @@
 """Hot reload of the therapist's config file (and the programme it chooses).
 
-The session's ``house`` timer calls ``ConfigWatcher.poll(now)`` once a second; at most
-once per ``interval_s`` it looks at the files' modification time, size and inode, and
-only when those change does it read and hash the content (an editor that rewrites the
-same bytes changes nothing). SIGHUP
-calls ``request()``, which forces a check on the next poll (it only sets a flag, so it is
-safe inside a signal handler).
+The session's ``house`` timer calls ``ConfigWatcher.poll(now)`` once a second; about once
+per ``interval_s`` (``EARLY_OK``) it looks at the files' modification time, size and
+inode, and only when those change does it read and hash the content (an editor that
+rewrites the same bytes changes nothing). SIGHUP calls ``request()``, which forces a check
+on the next poll (it only sets a flag, so it is safe inside a signal handler).
 
 A changed file is validated in full. A good one comes back as ``Reloaded`` (the coach
 applies it at the next breath or exercise); a bad one as ``Rejected`` with the
@@ -36,6 +35,10 @@ from feedback.programme import Programme, find, programme_for
 from feedback.words import say
 
 log = logging.getLogger(__name__)
+
+# A poll this share of ``interval_s`` after the last look looks again: the house timer
+# calls once a second, each tick a few ms late, so the next can come a little under 1 s on.
+EARLY_OK = 0.9
 
 # section -> keys that need a restart (None = the whole section)
 RESTART_KEYS: dict[str, tuple[str, ...] | None] = {
@@ -210,7 +213,7 @@ class ConfigWatcher:
 
     def poll(self, now: float) -> Reloaded | Rejected | None:
         """Call often; returns a result only when the files' content changed."""
-        if not self._requested and now - self._last_check < self.interval_s:
+        if not self._requested and now - self._last_check < EARLY_OK * self.interval_s:
             return None
         forced, self._requested = self._requested, False
         self._last_check = now
