@@ -93,9 +93,6 @@ class ADS1115Emu(EmulatedBus):
         # a conversion under way when the config was written: (end, mux, pga)
         self._finishing: tuple[float, int, int] | None = None
         self.transactions = 0
-        self.conversions = 0
-
-    # --- fault injection -------------------------------------------------------------
 
     # --- the I2C bus interface (busio.I2C's methods) ---------------------------------
 
@@ -224,7 +221,6 @@ class ADS1115Emu(EmulatedBus):
                 self._cont_done = done
 
     def _convert(self, mux: int, t: float, pga: int | None = None) -> int:
-        self.conversions += 1
         pins = self.source(t)
         pos, neg = MUX[mux]
         lo, hi = -0.3, self.vdd + 0.3  # input protection diodes clamp beyond the rails
