@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 import os
 
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # (pygame is imported here first)
+
 KEYS = {
     "space": "start_pause",
     "return": "start_pause",

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from feedback.display import KEYS, want_display
@@ -13,6 +18,21 @@ from feedback.display import KEYS, want_display
 ])
 def test_when_a_screen_is_tried(headless, env, want):
     assert want_display(headless, env) is want
+
+
+def test_opening_the_screen_says_nothing_on_standard_output():
+    """pygame's greeting ("pygame-ce 2.5.8 (SDL ...)") went to standard output, which is
+    the journal under systemd, at each start of the unit: the display imported pygame
+    before the modules that hide it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYGAME_HIDE_SUPPORT_PROMPT"}
+    code = ("from feedback.config import defaults\n"
+            "from feedback.display import Display\n"
+            "display, problem = Display.open(defaults())\n"
+            "assert display is not None, problem\n")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
 
 
 def test_keys_stand_for_the_units_buttons():
