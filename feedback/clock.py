@@ -39,25 +39,17 @@ class VirtualClock:
 
 
 class ScaledClock:
-    """Real time sped up by ``speed`` (``ademcoach run --sim --speed X``).
-
-    ``speed`` of 0 or less means as fast as possible: it behaves like a virtual clock.
-    """
+    """Real time sped up by ``speed`` (``ademcoach run --sim --speed X``, X above 0;
+    ``--speed 0``, as fast as possible, is a ``VirtualClock``)."""
 
     def __init__(self, speed: float = 1.0):
         self.speed = speed
-        self._virtual = VirtualClock()
         self._t0 = time.monotonic()
 
     def now(self) -> float:
-        if self.speed <= 0:
-            return self._virtual.now()
         return (time.monotonic() - self._t0) * self.speed
 
     def sleep_until(self, t: float) -> None:
-        if self.speed <= 0:
-            self._virtual.sleep_until(t)
-            return
         delay = (t - self.now()) / self.speed
         if delay > 0:
             time.sleep(delay)
