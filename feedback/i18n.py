@@ -6,6 +6,8 @@ Numbers are formatted here too, since Dutch writes a decimal comma.
 
 from __future__ import annotations
 
+import math
+
 STRINGS: dict[str, dict[str, str]] = {
     "nl": {
         "app": "Ademcoach",
@@ -250,6 +252,13 @@ def text_or(key: str, lang: str, fallback: str) -> str:
     """``text(key, lang)``, or ``fallback`` for a key no language has (a cue, belt or end
     reason without a screen text: its own name)."""
     return text(key, lang) if key in STRINGS["nl"] else fallback
+
+
+def tenths_down(x: float) -> float:
+    """Minutes rounded down to a tenth, as the screen and the report show a day's and a
+    session's: a day just under its target never reads as the target (4.96 of 5 is 4.9,
+    not 5.0)."""
+    return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
 
 
 def number(x: float | None, lang: str = "nl", digits: int = 1) -> str:

@@ -25,7 +25,8 @@ from feedback import i18n
 from feedback.cli import config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
-from feedback.report_words import TEXTS, count, left_text, num, say, short, tenths_down
+from feedback.i18n import tenths_down
+from feedback.report_words import TEXTS, count, left_text, num, say, short
 from feedback.sessions import (
     Session,
     load_sessions,

@@ -22,13 +22,13 @@ import pygame  # noqa: E402
 
 from feedback.cues import CORRECTIONS  # noqa: E402
 from feedback.fonts import Font, save_png  # noqa: E402
+from feedback.i18n import tenths_down  # noqa: E402
 from feedback.report_words import (  # noqa: E402
     count,
     left_text,
     num,
     say,
     short,
-    tenths_down,
 )
 from feedback.sessions import PRAISE as PRAISE_CUES  # noqa: E402
 from feedback.view import minutes as screen_minutes  # noqa: E402

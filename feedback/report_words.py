@@ -3,13 +3,11 @@
 summary.txt and the charts are written in the unit's language (``[patient] language``,
 or ``report --lang``); the CSV files keep English column names, words and decimal
 points. ``say`` finds a text (English where a language lacks it), ``num``, ``short`` and
-``count`` write numbers as the language does, and ``tenths_down`` rounds minutes as the
-unit's screen does.
+``count`` write numbers as the language does (minutes are rounded down as the unit's
+screen rounds them: ``i18n.tenths_down``).
 """
 
 from __future__ import annotations
-
-import math
 
 from feedback import i18n
 
@@ -242,14 +240,6 @@ def short(x: float, lang: str) -> str:
 def count(n: int, lang: str, key: str = "day") -> str:
     """'1 day', '3 days'; '1 dag', '3 dagen'."""
     return f"{n} {say(key if n == 1 else key + 's', lang)}"
-
-
-def tenths_down(x: float) -> float:
-    """Minutes rounded down to a tenth, as the unit's screen shows them: a day just under
-    its target never reads as the target (4.96 of 5 is 4.9, not 5.0). The minutes of a
-    day and a session are shown so, for them to agree; an exercise's are rounded, as on
-    the summary screen's rows."""
-    return math.floor(max(x, 0.0) * 10 + 1e-9) / 10
 
 
 def left_text(lang: str, key: str = "left") -> str:

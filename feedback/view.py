@@ -100,7 +100,7 @@ def minutes(x: float, lang: str = "nl", up: bool = False) -> str:
     before it is (4.96 of 5 shows '4,9', not '5'); a target rounded ``up`` for the same
     reason (1.04 of a 1.05 target read "1 of 1")."""
     tenths = (math.ceil(max(x, 0.0) * 10 - 1e-9) if up
-              else math.floor(max(x, 0.0) * 10 + 1e-9))
+              else round(i18n.tenths_down(x) * 10))
     shown = i18n.number(tenths / 10, lang, 1)
     return shown[:-2] if tenths % 10 == 0 else shown
 
