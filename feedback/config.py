@@ -374,7 +374,9 @@ def _hint(name: str, options) -> Say | str:
 
 # A config is some 15 kB; a file larger than this is not one, and is not read whole (a
 # file of a gigabyte named ademcoach.toml on a USB stick filled the memory of the Pi).
-MAX_FILE_BYTES = 1 << 20
+# A changed config is parsed on the loop's thread: 1 MB took 0.1 s on a PC (a Pi is
+# slower, and a stall of 0.5 s ends a hold under way); this much takes a quarter of it.
+MAX_FILE_BYTES = 256 << 10
 
 
 def parse_toml(path) -> tuple[dict, str]:
@@ -396,8 +398,8 @@ def parse_toml(path) -> tuple[dict, str]:
                                                    why=exc.strerror))]) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError([Problem(path, None, Say(
-            "larger than 1 MB: not a config file (is this the right file?)",
-            "groter dan 1 MB: geen instellingenbestand (is dit het goede bestand?)"))])
+            "larger than 256 kB: not a config file (is this the right file?)",
+            "groter dan 256 kB: geen instellingenbestand (is dit het goede bestand?)"))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -383,3 +383,18 @@ def test_the_shipped_config_says_which_keys_need_a_restart(repo):
             text = comments(start)
             assert "needs a restart" in text and "vereist herstart" in text, f"{section}.{key}"
         assert set(keys) <= set(SCHEMA[section])
+
+
+def test_a_config_is_refused_unread_above_256_kb_and_parsed_below(tmp_path):
+    """A changed config is parsed on the loop's thread: a file of 1 MB (the old limit)
+    took 0.1 s here, longer on a Pi. Above 256 kB it is no config and is not parsed."""
+    from feedback.config import MAX_FILE_BYTES
+
+    body = "[pacer]\nexhale_s = 7.0\n"
+    pad = "# " + "x" * 97 + "\n"
+    under = body + pad * ((MAX_FILE_BYTES - len(body)) // len(pad))
+    assert len(under) <= MAX_FILE_BYTES == 256 * 1024
+    assert load_config(write(tmp_path, under)).pacer.exhale_s == 7.0
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, under + pad))
+    assert "larger than 256 kB: not a config file" in str(err.value)

@@ -79,7 +79,7 @@ def test_garbage_or_unknown_programme_is_rejected(cfg, content):
 
 
 def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole(cfg):
-    """A config larger than 1 MB is refused unread at start and by an export; the running
+    """A config larger than 256 kB is refused unread at start and by an export; the running
     unit's watcher read it whole all the same, to see whether it had changed, in the
     loop (a file of a gigabyte: the memory of a Pi 3, a MemoryError, the unit down)."""
     import tracemalloc
@@ -93,7 +93,7 @@ def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert isinstance(r, Rejected) and "larger than 1 MB" in str(r.error)
+    assert isinstance(r, Rejected) and "larger than 256 kB" in str(r.error)
     assert peak < 8 << 20
     assert w.poll(3.0) is None  # said once
     cfg.write_text("[pacer]\nexhale_s = 8.0\n")  # the right file again

@@ -650,7 +650,7 @@ def test_a_huge_file_named_like_the_config_is_refused_unread_and_the_export_goes
         tracemalloc.stop()
     assert peak < 32 << 20, f"{peak / 2**20:.0f} MB"
     assert cfg.read_text() == old
-    said = f"{stick / 'ademcoach.toml'}: larger than 1 MB: not a config file"
+    said = f"{stick / 'ademcoach.toml'}: larger than 256 kB: not a config file"
     assert said in capsys.readouterr().err
     (exp,) = [p for p in stick.iterdir() if p.is_dir()]
     assert said in (exp / "export.txt").read_text()
