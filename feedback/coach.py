@@ -570,6 +570,7 @@ class Coach:
         st = self.stats[-1]
         if isinstance(event, Hold) and not self.rules.fault:
             st.holds += 1
+        verdict = ""
         if isinstance(event, Breath):
             # (A breath under way when the exercise began followed the exercise before,
             # or its pacer: it is no repetition of this one, nor its rate or ratio; the
@@ -583,9 +584,9 @@ class Coach:
                     st.ratios.append(event.ratio)
                 st.share = event.belly_share
                 if self.pacer:
-                    self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
+                    verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)
-        return self._record(self.rules.feed(event, self.targets(event.at)))
+        return self._record(self.rules.feed(event, self.targets(event.at), verdict))
 
     def rate_now(self) -> float | None:
         """The breaths/min shown: the median of this exercise's last five breaths' own

@@ -107,6 +107,9 @@ class CueRules:
         self.holding_since: float | None = None
         self.hold_unsaid = False  # a hold found during a sensor's fault, not yet warned
         self.breaths: deque[Breath] = deque(maxlen=10)
+        # The pacer's verdict on each breath it judged (pacer.FOLLOWING): "Goed zo!" is
+        # not for breaths out of rhythm with it.
+        self.verdicts: deque[str] = deque(maxlen=10)
         self.ok_since = t0
         self.last_breath_at: float | None = None
         self.shown: tuple[str, float] | None = None
@@ -151,7 +154,9 @@ class CueRules:
 
     # --- events -------------------------------------------------------------------------
 
-    def feed(self, event: Event, targets: Targets = Targets()) -> list[Cue]:
+    def feed(self, event: Event, targets: Targets = Targets(), verdict: str = "") -> list[Cue]:
+        """Cues for ``event``. ``verdict``: for a breath, how it followed the pacer
+        (``Pacer.observe``: "in_sync" or how it did not; "" when no pacer judged it)."""
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
             key = (event.kind, event.belt)
             ended = self.fault_ended
@@ -197,6 +202,8 @@ class CueRules:
         if isinstance(event, Breath) and not self.fault:
             self.breaths.append(event)
             self.last_breath_at = event.at
+            if verdict:
+                self.verdicts.append(verdict)
             return self._on_breath(event, targets)
         return []
 
@@ -259,7 +266,14 @@ class CueRules:
         for kind in self.met(targets):  # the patient changed: a new cue starts afresh
             self.repeats.pop(kind, None)
         due = self.problems(targets)
-        if due:
+        n = self.cfg["after_breaths"]
+        recent = list(self.verdicts)[-n:]
+        # Out of rhythm with the pacer for as many breaths as a cue waits for: no cue of
+        # its own (the ring shows it), but no praise either. (A patient who kept their
+        # own calm 8/min against a 5/min pacer, 0 % in rhythm in the summary, was told
+        # "Goed zo!" every minute.)
+        off_pace = len(recent) == n and "in_sync" not in recent
+        if due or off_pace:
             self._reset_ok(b.at)
         return self._gate([k for k in due if self.enabled(k)], b.at)
 

@@ -276,6 +276,22 @@ def test_short_exhale_gives_longer_exhale(config):
     assert "longer_exhale" in kinds and not kinds & {"breathe_on", "check_belt", "dont_force"}
 
 
+def test_a_patient_who_keeps_their_own_rhythm_against_the_pacer_is_not_praised(config, tmp_path):
+    """A calm patient who breathes 8/min, a long exhale, and does not take up the 5.2/min
+    pacer: no breath is in rhythm (the summary says 0 %), and "Goed zo!" must not say
+    otherwise (it came every minute, 4 times in the belly exercise). Not fast enough for
+    "Rustiger ademen" either: the ring is what asks them to follow."""
+    scenario = tmp_path / "own-rhythm.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "own rhythm"\nseed = 16\n'
+        '[breathing]\nrate_bpm = 8.0\nratio = 1.8\npause_s = 0.2\n'
+        '[follow]\ncompliance = 0.0\n', encoding="utf-8")
+    events, _, session, _ = simulate(config, str(scenario), 150)
+    belly = session.coach.summary()[1]
+    assert belly["id"] == "belly_lying" and belly["following"]["in_sync"] == 0.0
+    assert "good" not in {c.kind for c in cues(events)}, cues(events)
+
+
 def test_forced_gives_dont_force(config):
     events, _, _, _ = simulate(config, "forced", 110)
     kinds = [c.kind for c in cues(events)]
