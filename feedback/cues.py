@@ -265,7 +265,9 @@ class CueRules:
     def _on_breath(self, b: Breath, targets: Targets) -> list[Cue]:
         for kind in self.met(targets):  # the patient changed: a new cue starts afresh
             self.repeats.pop(kind, None)
-        due = self.problems(targets)
+        # A rule switched off (in [cues], or left out of the exercise's cues, as "belly" in
+        # the ribs exercise) is no fault there: it keeps no praise away either.
+        due = [k for k in self.problems(targets) if self.enabled(k)]
         n = self.cfg["after_breaths"]
         recent = list(self.verdicts)[-n:]
         # Out of rhythm with the pacer for as many breaths as a cue waits for: no cue of
@@ -275,7 +277,7 @@ class CueRules:
         off_pace = len(recent) == n and "in_sync" not in recent
         if due or off_pace:
             self._reset_ok(b.at)
-        return self._gate([k for k in due if self.enabled(k)], b.at)
+        return self._gate(due, b.at)
 
     def _reset_ok(self, t: float) -> None:
         self.ok_since = t

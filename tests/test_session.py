@@ -309,6 +309,22 @@ def test_chest_breathing_with_two_belts_gives_belly(config):
     assert "belly" in {c.kind for c in cues(events)}
 
 
+def test_a_chest_breather_following_the_ribs_exercise_is_praised_there(config):
+    """Two belts, a chest breather who follows the pacer: "Adem naar je buik" in the belly
+    exercise, but the ribs exercise does not ask for the belly (its cues leave ``belly``
+    out), so breathing with the ribs there earns "Goed zo!" as any cue it gives would
+    allow (before, the belly rule it does not give kept the praise away all 3 minutes)."""
+    events, _, session, _ = simulate(config, "chest", 500, sensor__belts=["chest", "belly"],
+                                     sensor__channels=["A0", "A1"])
+    starts = [e for e in events if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [e.kind for e in starts][:3] == ["calibration", "breathing", "breathing"]
+    ribs = starts[2].at
+    assert session.coach.summary()[2]["following"]["in_sync"] > 0.9
+    belly = [c.kind for c in cues(events) if c.at < ribs]
+    assert "belly" in belly and "good" not in belly
+    assert [c.kind for c in cues(events) if ribs <= c.at < starts[3].at] == ["good", "good"]
+
+
 def test_calm_with_two_belts_is_as_calm_as_with_one(config):
     """Two belts read at their real offset (about 1.8 V) through the emulated ADC: the
     summed signal gives the true breaths, depth, rate and belly share, and no false hold
