@@ -220,11 +220,16 @@ class Session:
         return {k: f for (k, _b), f in self.faults_on.items() if k in UNIT_FAULTS}
 
     def _sync_hold_after(self) -> None:
-        """The analysis warns after the current exercise's hold threshold."""
-        hold_after = self.coach.hold_after_s
+        """The analysis warns after the current exercise's hold threshold; in a movement
+        or load exercise a hold it warned is never learned as a rest the patient makes
+        after each exhale (holds after breathing out at every lift were, from the third
+        lift on, and then warned only as the breath came back)."""
+        coach = self.coach
+        ex = coach.exercise or coach.programme.exercises[coach.index]
+        hold_after = (coach.hold_after_s, ex.kind not in ("movement", "load"))
         if hold_after != self._hold_after:
             self._hold_after = hold_after
-            self.analyzer.set_hold_after(hold_after)
+            self.analyzer.set_hold_after(*hold_after)
 
     def _end_record(self, reason: str) -> None:
         self.dispatch(self.coach.stop(self.now()))  # the exercise cut short ends too

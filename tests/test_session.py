@@ -165,6 +165,74 @@ def test_following_a_slow_pacer_without_pauses_gives_no_hold(config, inhale, exh
                                                                    rel=0.1)
 
 
+LIFTING = """
+[programme]
+name_nl = "Tillen"
+name_en = "Lifting"
+""" + CALIBRATION + """
+[[exercise]]
+id = "lifting"
+name_nl = "Tillen"
+name_en = "Lifting"
+kind = "load"
+duration_s = 150
+pacer = "off"
+hold_after_s = 3.0
+"""
+
+
+def test_a_hold_after_breathing_out_at_every_lift_is_warned_at_every_lift(config, tmp_path):
+    """A patient who breathes out and then holds for 5 s at every lift (every other
+    breath): each hold is warned ``hold_after_s`` (3 s) into it, at every lift. Before,
+    from the fourth lift on the holds were taken for the patient's own rest after the
+    exhale and warned at 5.5 s, as the breath came back."""
+    use_programme(config, "lifting", LIFTING)
+    scenario = tmp_path / "lift-holds.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "holds after exhale at each lift"\nseed = 11\n'
+        '[breathing]\nrate_bpm = 10.0\nratio = 1.5\npause_s = 0.5\n'
+        + "".join('[[episode]]\nkind = "hold"\nafter = "exhale"\n'
+                  f'start_s = {s}\nduration_s = 5.0\n' for s in range(40, 160, 14)),
+        encoding="utf-8")
+    events, truth, session, _ = simulate(config, str(scenario), 170)
+    start = next(e.at for e in events if isinstance(e, ev.Exercise) and e.phase == "start"
+                 and e.kind == "load")
+    warned = [c.at for c in cues(events) if c.kind == "breathe_on"]
+    held = [h for h in truth.holds if h["start"] > start + 5.0]
+    assert len(held) >= 7
+    late = [(h["start"], [round(t - h["start"], 1) for t in warned
+                          if h["start"] <= t <= h["end"] + 2.0]) for h in held]
+    assert all(d and d[0] <= 3.0 + 1.0 for _s, d in late), late
+
+
+def test_a_patient_who_rests_after_each_exhale_is_not_warned_in_the_movement_exercises(
+        config, tmp_path):
+    """A calm 7/min with a rest of 2.5 s after each breath out, in the movement exercise
+    (4 s) and in lifting (3 s): the rest is the patient's own, learned, and no hold."""
+    use_programme(config, "lifting", LIFTING.replace(
+        "[[exercise]]\nid = \"lifting\"", MOVING_60 + "\n[[exercise]]\nid = \"lifting\""))
+    scenario = tmp_path / "rests.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "rests after each exhale"\nseed = 15\n'
+        '[breathing]\nrate_bpm = 7.0\nratio = 1.6\npause_s = 2.5\n', encoding="utf-8")
+    events, _, _, _ = simulate(config, str(scenario), 260)
+    kinds = [e.kind for e in events if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert kinds == ["calibration", "movement", "load"]
+    assert not [c for c in cues(events) if c.kind == "breathe_on"]
+
+
+MOVING_60 = """
+[[exercise]]
+id = "moving"
+name_nl = "Bewegen"
+name_en = "Moving"
+kind = "movement"
+duration_s = 60
+pacer = "off"
+hold_after_s = 4.0
+"""
+
+
 def test_the_analysis_knows_when_no_pacer_runs(config):
     """A paced exercise, then one without a pacer: from the moment it begins the analysis
     takes the breathing as the patient's own (a pacer's last turn otherwise counted for

@@ -119,8 +119,12 @@ class BreathAnalyzer:
     def hold_after_s(self) -> float:
         return self._judge.hold_after_s
 
-    def set_hold_after(self, seconds: float) -> None:
+    def set_hold_after(self, seconds: float, learn_holds: bool = True) -> None:
+        """Stillness of ``seconds`` is a hold. ``learn_holds`` False (the movement and load
+        exercises): a hold warned at the bottom of the breath is never learned as the
+        patient's own rest (``holds.HoldJudge``)."""
         self._judge.set_hold_after(seconds)
+        self._judge.learn_holds = learn_holds
 
     def planned_pause(self, start_t: float, end_t: float) -> None:
         """The pacer asks for a pause over [start_t, end_t]: stillness there is no hold.

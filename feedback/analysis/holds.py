@@ -200,6 +200,10 @@ class HoldJudge:
       than ``OWN_PAUSE_CAP`` x ``hold_after_s``. A patient who only now and then stops keeps
       a median of 0, so a few holds do not teach it to wait longer. Stillness at the top
       (a breath held in) always counts from ``hold_after_s``.
+      With ``learn_holds`` off (the movement and load exercises) a stillness warned as a
+      hold is never remembered as a rest: a patient who holds the breath after breathing
+      out at every lift, every other breath, otherwise taught it to wait up to the cap,
+      and from the third lift on the warning came as the breath came back.
 
     All times are of the smoothed signal; ``lag`` is its delay behind the belt.
     """
@@ -207,6 +211,7 @@ class HoldJudge:
     def __init__(self, hold_after_s: float):
         self.clock = StillnessClock()
         self.holding = False
+        self.learn_holds = True  # may a stillness warned as a hold become a rest?
         self.set_hold_after(hold_after_s)
         # (start, end, the patient's own slow turn rather than the pacer's)
         self._pauses: list[tuple[float, float, bool]] = []
@@ -326,7 +331,8 @@ class HoldJudge:
         rest = self._rest
         clock = self.clock
         if self._low and clock.since is not None:
-            rest = _longer(rest, self._own_rest(t, clock.since, clock.settled, lag))
+            if self.learn_holds or not self.holding:
+                rest = _longer(rest, self._own_rest(t, clock.since, clock.settled, lag))
             self._counted = clock.since
         self._own.append(rest)
         self._rest = (0.0, 0.0)
@@ -341,7 +347,8 @@ class HoldJudge:
         still = clock.step(t, y, amp, noise, self.holding)
         if still == 0.0 and clock.since != was:
             # Movement ended the stillness that was running (not a reset from outside).
-            if self._low and clock.last_since == was and was != self._counted:
+            if (self._low and clock.last_since == was and was != self._counted
+                    and (self.learn_holds or not self.holding)):
                 self._rest = _longer(self._rest, self._own_rest(
                     t, clock.last_since, clock.last_settled, lag))
             self._low = level < BOTTOM
