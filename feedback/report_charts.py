@@ -198,13 +198,14 @@ def _exercise_labels(surf, top: _Panel, starts) -> list[pygame.Rect]:
 def programme_name(key: str, lang: str) -> str:
     """A programme's name in ``lang`` from its shipped file ("Behandelkamer" for
     ``clinic``); its key when there is no such file (a clinic's own programme)."""
+    from feedback.config import ConfigError
     from feedback.programme import find, load_programme
 
     try:
         path = find(key)
         return load_programme(path, key).name(lang) if path else key
-    except Exception:  # a broken programme file: its key names it well enough
-        return key
+    except (ConfigError, OSError, ValueError):  # a broken programme file (or a key no file
+        return key                               # can have): its key names it well enough
 
 
 def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:

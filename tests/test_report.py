@@ -2493,3 +2493,18 @@ def test_a_session_left_reads_as_left_not_interrupted(tmp_path, monkeypatch):
     report_charts.session_chart(one, tmp_path / "left.png", "nl")
     title, label = report_charts.drawn[:2]
     assert label[0] == "30 min verlaten" and title[1].right < label[1].left
+
+
+def test_a_chart_names_a_programme_by_its_key_when_its_file_is_broken(tmp_path, monkeypatch):
+    """The chart titles name a shipped programme in the report's language; a file that
+    does not load (or a key no file can have) falls back to the key, and nothing else."""
+    from feedback import programme
+    from feedback.report_charts import programme_name
+
+    assert programme_name("clinic", "nl") == "Behandelkamer"
+    monkeypatch.setattr(programme, "SHIPPED", tmp_path)
+    (tmp_path / "clinic.toml").write_text("[programme\n", encoding="utf-8")
+    programme_name.cache_clear()  # (it remembers each programme's name)
+    assert programme_name("clinic", "nl") == "clinic"
+    assert programme_name("a\0b", "nl") == "a\0b"
+    programme_name.cache_clear()
