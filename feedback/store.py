@@ -105,6 +105,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sessions ADD COLUMN exported_at REAL
     """,
+    # 6: an index on every column that points at another table, so that erasing a
+    # session (the retention, ON DELETE CASCADE) or an exercise (ON DELETE SET NULL) finds
+    # its rows without reading the whole table for each one. Without them, erasing the
+    # 2,681 exported sessions older than keep_days of a clinic year took 97 s at the start.
+    """
+    CREATE INDEX IF NOT EXISTS breaths_exercise ON breaths(exercise_id);
+    CREATE INDEX IF NOT EXISTS holds_exercise ON holds(exercise_id);
+    CREATE INDEX IF NOT EXISTS cues_exercise ON cues(exercise_id);
+    CREATE INDEX IF NOT EXISTS events_session ON events(session_id)
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -379,6 +379,57 @@ def test_purge_older_than_erases_old_exported_sessions(tmp_path):
     rec.close()
 
 
+def test_every_reference_to_another_table_is_indexed(tmp_path):
+    """Erasing a session (the retention) erases its rows in every table and clears the
+    exercise of its breaths, holds and cues: SQLite finds those rows through an index on
+    the column that points back, or else reads the whole table for every row erased."""
+    conn = connect(tmp_path / DB_NAME)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    for table in tables:
+        indexed = {conn.execute(f"PRAGMA index_info({ix[1]})").fetchone()[2]
+                   for ix in conn.execute(f"PRAGMA index_list({table})")}
+        for ref in conn.execute(f"PRAGMA foreign_key_list({table})"):
+            assert ref[3] in indexed, f"{table}.{ref[3]} -> {ref[2]}: no index"
+    conn.close()
+
+
+def test_the_retention_erases_a_year_in_steps_that_grow_with_it_not_faster(tmp_path):
+    """A clinic unit's year: the retention erases the old exported sessions at the start,
+    before the first pacer frame. Its work grows with the sessions erased, not with their
+    square (each erased exercise read every breath of every session: 97 s for a year
+    of 8 sessions a day, on a fast machine)."""
+
+    def steps(n):
+        data = tmp_path / f"data{n}"
+        rec = Records(data, clock=VirtualClock())
+        for i in range(n):
+            rec.start_session("P", "clinic", "", WALL - 400 * 86400 + i * 3600)
+            for e in range(3):
+                rec.add(ev.Exercise(i * 500.0 + e * 100, f"ex{e}", "start"))
+                for b in range(15):
+                    rec.add(breath(i * 500.0 + e * 100 + b * 6 + 6))
+            rec.end_session()
+        assert rec.flush(timeout=60)
+        conn = sqlite3.connect(data / DB_NAME)
+        conn.execute("UPDATE sessions SET exported_at = ?", (WALL,))
+        conn.commit()
+        conn.close()
+        count = [0]
+
+        def step():
+            count[0] += 1
+
+        conn = connect(data / DB_NAME)
+        conn.set_progress_handler(step, 100)
+        assert store.purge(conn, 365, WALL) == (n, 0)
+        conn.close()
+        rec.close()
+        return count[0]
+
+    small, large = steps(40), steps(160)
+    assert large < 6 * small, (small, large)  # 4x the sessions: about 4x the work
+
+
 def test_a_clock_set_a_year_behind_and_corrected_loses_no_session(tmp_path, caplog):
     # No clock chip: staff typed 2025 for 2026. The loan's sessions look a year old once
     # the clock is put right; nothing has been exported, so the retention keeps them all.
