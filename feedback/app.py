@@ -388,8 +388,8 @@ class Session:
             if line != self._service_line:
                 self._service_line = line
                 self.notifier.status(line)
-        if self.status is not None:
-            self.status(self, t)
+        if self.status is not None and not getattr(self.display, "is_open", False):
+            self.status(self, t)  # (headless, or while a wanted screen is missing)
         if self.duration is not None and t >= self.duration - 1e-9:
             self.stop("duration")
             return None

@@ -402,8 +402,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
             display=display, sound=Sound(settings.sound), sinks=sinks,
             status=ExtraOutput(status_line(), "status line (standard output)", drop_stdout)
-            if status and (display is None or (display_problem and sys.stdout.isatty()))
-            else None, duration=duration,
+            if status and (display is None or (display_problem and _terminal())) else None,
+            duration=duration,
             watcher=ConfigWatcher(path, settings) if path else None, notifier=notify,
             end_when_done=bool(sim),
             exports=ExportWatcher(default_data_dir(settings.records.data_dir),
@@ -451,6 +451,15 @@ def _display_changed(session, problem: str | None) -> None:
     else:
         log.error("%s: running on with the LED ring only, trying again", problem)
         session.dispatch([ev.Fault(at=t, kind="display", detail=problem)])
+
+
+def _terminal() -> bool:
+    """Is standard output a terminal? The unit's is the journal (on the SD card), where a
+    status line a second while the screen is missing would be 86,400 lines a day."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # (closed, or replaced by an object without it)
+        return False
 
 
 def practised_by_code(records, today=None) -> dict[str, float]:

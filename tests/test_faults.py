@@ -540,6 +540,54 @@ def test_a_display_missing_at_start_is_tried_again_until_it_opens(config, monkey
     assert kinds == [("display",)]
 
 
+def _status_lines(config, seconds, arrives_at, tty, monkeypatch):
+    """Run with the screen missing at start (arriving at ``arrives_at``, if given), the
+    terminal status line on, as ``ademcoach run`` opens it; the status lines written, by
+    the second they were written in."""
+    import io
+
+    class Out(io.StringIO):
+        def isatty(self):
+            return tty
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "nosuchdriver")
+    out = Out()
+    monkeypatch.setattr("sys.stdout", out)
+    settings, programme = load_all(config)
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=seconds, headless=False) as s:
+        s.end_when_done = False
+        s.coach._pending_start = False  # the start screen, waiting for the patient
+        if arrives_at is not None:
+            s.loop.add("arrive", lambda due: monkeypatch.setenv("SDL_VIDEODRIVER", "dummy"),
+                       first=s.t0 + arrives_at)
+        s.loop.add("look", lambda due: (s.lines.append((s.now(), out.getvalue().count(
+            "\r") + out.getvalue().count("\n"))), due + 1.0)[1], first=s.t0 + 0.5)
+        s.lines = []
+        s.run()
+        return s.lines, s.display.is_open
+
+
+def test_the_status_line_stops_when_the_missing_screen_opens(config, monkeypatch):
+    """A screen not ready at boot comes 12 s later: the terminal's status line, there for
+    the while without a screen, stops (it went on once a second, the unit left on for
+    months with its screen working)."""
+    lines, is_open = _status_lines(config, 300, 12.0, True, monkeypatch)
+    assert is_open
+    missing = max(n for t, n in lines if t < 18.0)
+    assert 5 <= missing <= 18  # once a second while the screen was missing
+    assert lines[-1][1] == missing and lines[-1][0] > 298.0  # none once it is there
+
+
+def test_no_status_line_goes_to_the_journal_while_the_screen_is_missing(config, monkeypatch):
+    """The unit's standard output is the journal on its SD card: a screen that never
+    comes (a broken monitor at home) does not make it a status line a second (3,600 an
+    hour, for weeks); the display fault is logged once."""
+    lines, is_open = _status_lines(config, 300, None, False, monkeypatch)
+    assert not is_open
+    assert lines[-1][1] == 0 and lines[-1][0] > 298.0
+
+
 def test_a_display_lost_while_running_is_a_fault_and_comes_back(config, monkeypatch):
     import pygame
 
