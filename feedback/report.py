@@ -650,10 +650,12 @@ def _read_records(db: Path, patient, lang: str, warnings: list[str],
 
 def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
                  patient: str | None = None, today: dt.date | None = None,
-                 lang: str = "en", config_dir: Path | None = None) -> list[Session]:
+                 lang: str = "en", config_dir: Path | None = None,
+                 skip_charts: frozenset[int] = frozenset()) -> list[Session]:
     """Write the whole report into ``out`` (created), summary and charts in ``lang``;
-    programmes are looked for next to the config in ``config_dir``, else shipped.
-    Returns the sessions reported."""
+    programmes are looked for next to the config in ``config_dir``, else shipped. The
+    sessions in ``skip_charts`` get no chart of their own (an export leaves out those an
+    earlier export drew). Returns the sessions reported."""
     from feedback import report_charts
 
     out.mkdir(parents=True, exist_ok=True)
@@ -679,7 +681,8 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
         summary_text(sessions, days, today, lang, warnings, config_dir, absent),
         encoding="utf-8")
     for s in sessions:
-        report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
+        if s.id not in skip_charts:
+            report_charts.session_chart(s, out / f"session-{s.id:05d}.png", lang)
     for code in sorted({s.patient for s in sessions}):
         report_charts.calendar_chart(code, [d for d in days if d["patient"] == code],
                                      out / calendar_file(code), lang,

@@ -326,6 +326,40 @@ def test_export_is_complete_and_atomic(unit, tmp_path):
     assert (note["status"], note["sessions"]) == ("ok", 3)
 
 
+def test_an_export_draws_the_charts_only_of_sessions_no_export_carried_before(unit, tmp_path):
+    """A clinic unit keeps a year of sessions: drawing every session's chart again at each
+    export took 75 s for 2,920 of them here (several times that on a Pi, where the export
+    service gives up after its time, and then no session is ever marked exported). The
+    tables and the summary still cover every session."""
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+
+    def export():
+        before = set(stick.iterdir())
+        assert main(["export", str(stick), "--config", str(cfg)]) == 0
+        (new,) = set(stick.iterdir()) - before
+        return new
+
+    def charts(exp) -> list[str]:
+        return sorted(p.name for p in (exp / "report").glob("session-*.png"))
+
+    first = export()
+    assert charts(first) == ["session-00001.png", "session-00002.png", "session-00003.png"]
+    assert "charts:" not in (first / "export.txt").read_text()
+    second = export()  # 1 and 2 are marked now; 3 has no end (a power cut): not marked
+    assert charts(second) == ["session-00003.png"]
+    assert [r["session"] for r in read_csv(second / "report" / "sessions.csv")] == ["1", "2", "3"]
+    assert ("charts: only of the sessions no export carried before; the 2 sessions exported "
+            "earlier have theirs in earlier exports") in (second / "export.txt").read_text()
+    rec = Records(data, clock=VirtualClock(5000.0))
+    rec.start_session("AB12", "home", "", DAY0 + 3 * 86400)
+    rec.add(breath(5010.0, 2.0, 3.0))
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    assert charts(export()) == ["session-00003.png", "session-00004.png"]
+
+
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     data, cfg = unit
     (data / "raw" / "broken.csv").mkdir()  # a directory where a file is expected
