@@ -435,18 +435,31 @@ class Screen:
             0.40, 0.58, 0.595, 0.775, 0.79, 0.97)
         left = self._left(v)
 
+        # A breath held: "Blijf ademen!" takes the lower third, over the phase and the
+        # numbers, to be read from a mat or a squat 2-3 m away (on the usual banner it
+        # was a 36 px capital at 800x480: 12 minutes of arc at 2 m, below the 16 a
+        # reader needs); the pacer disc and the flat curve stay above it.
+        held = v.warning and v.cue == "breathe_on"
+
         def still():
             self.surface.fill((40, 8, 14) if v.warning else BG)
             self._title(v, left)
-            self.paragraph(phase, self.box(0.03, 0.665, 0.37, 0.805),
-                           PHASE.get(v.pacer_phase, FG), max_px=self.box(0, 0, 1, 0.11).h,
-                           align="center", least=self.readable_px, max_lines=2,
-                           middle=True)
-            boxes = [self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80)
-                     for i in range(len(stats))]
-            self._stats(stats, boxes)
-            banner = self.box(0.0, 0.82, 1.0, 1.0)
-            if v.cue:
+            if not held:
+                self.paragraph(phase, self.box(0.03, 0.665, 0.37, 0.805),
+                               PHASE.get(v.pacer_phase, FG), max_px=self.box(0, 0, 1, 0.11).h,
+                               align="center", least=self.readable_px, max_lines=2,
+                               middle=True)
+                boxes = [self.box(edges[2 * i], 0.57, edges[2 * i + 1], 0.80)
+                         for i in range(len(stats))]
+                self._stats(stats, boxes)
+            banner = self.box(0.0, 0.67 if held else 0.82, 1.0, 1.0)
+            if held:  # (on two lines where that is larger: a portrait screen)
+                pygame.draw.rect(self.surface, CUE_BG[v.cue], banner)
+                self.paragraph(self._t(v, f"cue.{v.cue}"),
+                               banner.inflate(-banner.w // 20, -banner.h // 6),
+                               CUE_FG.get(v.cue, FG), align="center", max_lines=2,
+                               middle=True)
+            elif v.cue:
                 pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), banner)
                 self.text(self._t(v, f"cue.{v.cue}"),
                           banner.inflate(-banner.w // 20, -banner.h // 6),

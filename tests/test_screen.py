@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 import string
 
@@ -178,6 +179,28 @@ def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
     inside = pygame.Rect(0, 0, *size).inflate(-2 * thick, -2 * thick)
     for text, rect in screen.texts:
         assert inside.contains(rect), f"{text!r} at {rect} under the {thick} px frame"
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_held_breath_is_warned_over_the_lower_third_to_be_read_from_afar(size):
+    """On the usual banner "Blijf ademen!" was a 36 px capital at 800x480: 12 minutes of
+    arc at 2 m, from a mat or a squat. It takes the lower third now, over the phase word
+    and the numbers; another cue keeps its banner below them."""
+    screen = Screen(size)
+    view = example_view("hold", "nl")
+    screen.draw(view)
+    texts = dict(screen.texts)
+    words = i18n.text("cue.breathe_on", "nl")
+    lines = [r for t, r in screen.texts if t in words.split() or t == words]
+    assert lines and all(r.top >= 0.67 * size[1] for r in lines)
+    said = max(lines, key=lambda r: r.h)
+    assert said.h >= min(size) // 7
+    assert i18n.number(view.rate_bpm, "nl", 0) not in texts  # (the numbers make way)
+    other = Screen(size)
+    other.draw(dataclasses.replace(view, warning=False, cue="slower"))
+    slower = dict(other.texts)[i18n.text("cue.slower", "nl")]
+    assert slower.top >= 0.82 * size[1] and slower.h < said.h
+    assert i18n.number(view.rate_bpm, "nl", 0) in dict(other.texts)
 
 
 def test_main_texts_are_large_enough_to_read_from_a_distance():
