@@ -639,7 +639,7 @@ class Screen:
         # lines where that lets it be larger: a screen narrow for its height)
         key = "summary.total_met" if done else "summary.total"
         key += {0: "", 1: "_yesterday"}.get(v.days_back, "")
-        if v.days_back > 1:
+        if v.days_back not in (0, 1):  # (below 0: a clock set back since it began)
             key = "summary.total_earlier"
         self.paragraph(self._t(v, key, minutes=done_min,
                                minutes_unit=i18n.minutes_word(done_min, v.lang),

@@ -981,3 +981,22 @@ def test_the_english_cue_asks_what_the_dutch_one_asks():
     calm", which a patient may take as a remark on their mood."""
     assert i18n.text("cue.dont_force", "nl") == "Niet forceren, adem rustig"
     assert i18n.text("cue.dont_force", "en") == "Don't force it, breathe calmly"
+
+
+@pytest.mark.parametrize("days_back, key", [(0, "summary.total"),
+                                            (1, "summary.total_yesterday"),
+                                            (3, "summary.total_earlier"),
+                                            (-1, "summary.total_earlier")])
+def test_the_summary_says_which_day_the_session_counts_for(days_back, key):
+    """A session begun on a date the clock was then set back from counts for that date
+    (a day after today): its summary said "Vandaag ..." with the minutes of that day."""
+    import dataclasses
+
+    view = dataclasses.replace(example_view("summary", "nl"), days_back=days_back,
+                               today_min=1.0, today_target=5.0, notice="")
+    screen = Screen((800, 480))
+    screen.draw(view)
+    drawn = " ".join(t for t, _r in screen.texts)
+    said = i18n.text(key, "nl", minutes="1", minutes_unit="minuut", target="5",
+                     target_unit="minuten")
+    assert said.split(":")[0].split("{")[0][:20] in drawn
