@@ -333,9 +333,10 @@ class Session:
         second, and before a button, so that a session started in the second after
         midnight is not taken for the day before's)."""
         day = self.today()
-        if day != self._day:
+        if day != self._day:  # (a clock that jumped: by as many days, back or forth)
+            days = (day - self._day).days
             self._day = day
-            self.coach.new_day(self.now())
+            self.coach.new_day(self.now(), days)
 
     def _programme_done(self, mode_before: str) -> None:
         """The programme reached its summary (its last exercise ended, or "next" skipped

@@ -128,9 +128,12 @@ class Coach:
                               else {settings.patient.code: today_min})
         self.session_code = settings.patient.code  # the code this session's stats are for
         self.session_target = settings.patient.daily_minutes  # ... and its home target
-        self._yesterdays = False  # this session began before midnight: it counts for then
-        self._days_back = 0  # ... how many midnights ago (its summary says that day's)
-        self._day_before: dict[str, float] = {}  # ... and that day's minutes before it
+        # Days by number (the wall-clock date less the one at start, ``new_day``), and the
+        # minutes of the other days this run has seen: a clock set back to a day gives it
+        # its minutes back. This session counts for the day it began (``_session_day``).
+        self._day_no = 0
+        self._session_day = 0
+        self._other_days: dict[int, dict[str, float]] = {}
         self.mode = "idle"
         self.index = 0
         self.stats: list[ExerciseStats] = []
@@ -429,14 +432,13 @@ class Coach:
             if self.mode == "idle":
                 self.index = 0
                 self.left = False
-                if self.stats and not self._yesterdays:  # the session before counts on
+                if self.stats:  # the session before counts on, for the day it began
                     code = self.session_code
-                    self.today_by_code[code] = (self.today_by_code.get(code, 0.0)
-                                                + self._practice_s() / 60.0)
+                    day = self._session_minutes()
+                    day[code] = day.get(code, 0.0) + self._practice_s() / 60.0
                 self.session_code = self.settings.patient.code
                 self.session_target = self.settings.patient.daily_minutes
-                self._yesterdays = False
-                self._days_back, self._day_before = 0, {}
+                self._session_day = self._day_no
                 self.stats = []
                 return self._start_exercise(t)
             if self.mode == "exercise":
@@ -776,7 +778,7 @@ class Coach:
         of this session done so far (not a session that began before midnight, nor
         another patient's). Calibration is not practice and does not count."""
         code = self._shown_code()
-        mine = code == self.session_code and not self._yesterdays
+        mine = code == self.session_code and not self._days_back
         return self.today_by_code.get(code, 0.0) + (self._practice_s() / 60.0 if mine
                                                     else 0.0)
 
@@ -790,17 +792,31 @@ class Coach:
             total += self.elapsed(t) - self.stats[-1].active_s
         return total
 
-    def new_day(self, t: float) -> None:
-        """Midnight at ``t``: today's practice starts again from 0. A session running over
-        midnight counts, all of it, for the day it began, as in the records and the report
-        (the screen counted what followed midnight for the new day, the report did not:
-        the patient was told the target was met, the therapist read it was not)."""
-        if self.stats:
-            self._days_back += 1
-            if self._days_back == 1:  # (that day's minutes, for this session's summary)
-                self._day_before = self.today_by_code
-        self.today_by_code = {}
-        self._yesterdays = bool(self.stats)
+    @property
+    def _days_back(self) -> int:
+        """How many days before today this session began (0: today's, or none; below 0:
+        a clock set back since it began); its summary says that day's minutes."""
+        return self._day_no - self._session_day if self.stats else 0
+
+    def _session_minutes(self) -> dict[str, float]:
+        """The minutes, by code, of the day this session began (before it)."""
+        if self._session_day == self._day_no:
+            return self.today_by_code
+        return self._other_days.setdefault(self._session_day, {})
+
+    def new_day(self, t: float, days: int = 1) -> None:
+        """The date moved on ``days`` (midnight: 1; a clock jump: more, or fewer than 0, set
+        back) at ``t``: today's practice is that of the day it is now, 0 for a day not seen
+        before in this run. A session running over midnight counts, all of it, for the
+        day it began, as in the records and the report (the screen counted what followed
+        midnight for the new day, the report did not: the patient was told the target was
+        met, the therapist read it was not). A clock set back to a day seen before gives
+        it its minutes back (it showed 0 for a day already practised)."""
+        if not days:
+            return
+        self._other_days[self._day_no] = self.today_by_code
+        self._day_no += days
+        self.today_by_code = self._other_days.pop(self._day_no, {})
 
     def _idle_belt_notice(self) -> str:
         """The start screen's line for a belt that does not measure: what and which."""
@@ -844,7 +860,7 @@ class Coach:
             v.left = self.left
             if self._days_back and self.stats:  # begun before midnight: it counts for then
                 v.days_back = self._days_back
-                v.today_min = (self._day_before.get(self.session_code, 0.0)
+                v.today_min = (self._session_minutes().get(self.session_code, 0.0)
                                + self._practice_s() / 60.0)
             return v
         if self.rules.fault and self.mode != "idle":  # (idle: the start screen, with a

@@ -1277,3 +1277,49 @@ def test_todays_practice_is_read_past_a_damaged_byte(tmp_path):
     with sqlite3.connect(rec.db_path) as conn:
         conn.execute("UPDATE sessions SET config = CAST(? AS TEXT)", (b"[pacer]\xff\n",))
     assert practised_by_code(rec, day)["AB12"] == pytest.approx(2.0)
+
+
+def test_a_clock_set_back_over_midnight_gives_the_day_its_minutes_back(config, monkeypatch):
+    """A unit whose clock ran a day ahead is set right (by hand, or by the network): the
+    date goes back. The day it returns to kept its minutes (the screen read 0), and a
+    session begun on the later date does not count for "yesterday" (the records put it
+    on the date it began, now tomorrow's)."""
+    import datetime as dt
+    import types
+
+    from feedback import app
+
+    day = [dt.date(2026, 3, 1)]
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: day[0])))
+    seen = {}
+
+    def jumps(session, due):
+        t = session.now()
+        coach = session.coach
+        if not seen:  # a minute practised on 1 March, then to the start screen
+            session.end_when_done = False
+            while coach.mode != "summary":
+                session.button("next", t)
+            session.button("start_pause", t)
+            seen["before"] = coach.view(t).today_min
+            day[0] = dt.date(2026, 3, 2)  # the clock runs ahead into 2 March
+            return due + 5.0
+        if "ahead" not in seen:
+            seen["ahead"] = coach.view(t).today_min
+            session.button("start_pause", t)  # a session begun on "2 March"
+            day[0] = dt.date(2026, 3, 1)  # and the clock is set back to 1 March
+            return due + 5.0
+        seen["back"] = (coach.today_min, coach.practised_min())
+        while coach.mode != "summary":
+            session.button("next", t)
+        seen["summary"] = coach.view(t).days_back
+        session.button("start_pause", t)  # the start screen: 1 March's minutes
+        seen["idle"] = coach.view(t).today_min
+        return None
+
+    simulate(config, "calm", 120, probe=(70.0, jumps))
+    assert seen["before"] > 0.5 and seen["ahead"] == 0.0
+    assert seen["back"] == (pytest.approx(seen["before"]), pytest.approx(seen["before"]))
+    assert seen["summary"] == -1  # not "Telt voor gisteren"
+    assert seen["idle"] == pytest.approx(seen["before"])
