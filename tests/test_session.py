@@ -1323,3 +1323,31 @@ def test_a_clock_set_back_over_midnight_gives_the_day_its_minutes_back(config, m
     assert seen["back"] == (pytest.approx(seen["before"]), pytest.approx(seen["before"]))
     assert seen["summary"] == -1  # not "Telt voor gisteren"
     assert seen["idle"] == pytest.approx(seen["before"])
+
+
+def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, monkeypatch):
+    """A home unit booted at the time it saved a month ago, then the network set its
+    clock: the session counts for the date it began (the records' date), which its
+    summary said was "gisteren"."""
+    import datetime as dt
+    import types
+
+    from feedback import app
+
+    day = [dt.date(2026, 10, 27)]
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: day[0])))
+    seen = {}
+
+    def jump(session, due):
+        t = session.now()
+        day[0] = dt.date(2026, 11, 27)
+        session._check_day()
+        session.end_when_done = False
+        while session.coach.mode != "summary":
+            session.button("next", t)
+        seen["days_back"] = session.coach.view(t).days_back
+        return None
+
+    simulate(config, "calm", 80, probe=(70.0, jump))
+    assert seen["days_back"] == 31
