@@ -519,6 +519,27 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
 # --- the commands ---------------------------------------------------------------------
 
 
+def clock_warnings(sessions, today: dt.date, lang: str = "en") -> list[str]:
+    """What the dates say of a clock set wrong (a unit without a clock chip starts again
+    at the time it last saved; the network or a technician then sets it): sessions dated
+    after the report date, and sessions that began, by the clock, before one recorded
+    before them (ids follow the recording)."""
+    out = []
+    later = sorted(s.day for s in sessions if s.day > today)
+    if later:
+        out.append(say("clock_ahead_1" if len(later) == 1 else "clock_ahead", lang,
+                       n=len(later), today=today.isoformat(), first=later[0].isoformat()))
+    back, latest = [], None
+    for s in sorted(sessions, key=lambda s: s.id):
+        if latest is not None and s.started_at < latest:
+            back.append(f"#{s.id}")
+        latest = s.started_at if latest is None else max(latest, s.started_at)
+    if back:
+        out.append(say("clock_back_1" if len(back) == 1 else "clock_back", lang,
+                       ids=", ".join(back)))
+    return out
+
+
 def report_date() -> dt.date:
     """The day the report is made (compliance counts up to it); replaced in tests."""
     return dt.date.today()
@@ -673,6 +694,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
         absent = {code: day for code, day in before.items()
                   if code not in {s.patient for s in sessions}}
     today = today or report_date()
+    warnings += clock_warnings(sessions, today, lang)
     days = day_rows(sessions, since, today, firsts)
     write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
     write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)

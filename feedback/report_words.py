@@ -54,6 +54,18 @@ TEXTS: dict[str, dict[str, str]] = {
                        "when it next starts or records.",
         "untyped": "NOTE: {name}, table {table} row {row}: {column} = {value} is not a "
                    "number (was the file edited outside the unit?); {what}.",
+        "clock_ahead_1": "NOTE: 1 session is dated after the report date ({today}), the first "
+                         "on {first}: the unit's clock, or this computer's, was wrong; the "
+                         "days below run to the last session.",
+        "clock_ahead": "NOTE: {n} sessions are dated after the report date ({today}), the "
+                       "first on {first}: the unit's clock, or this computer's, was wrong; "
+                       "the days below run to the last session.",
+        "clock_back_1": "NOTE: by the unit's clock, session {ids} began before a session "
+                        "recorded before it (the clock was set back); the lists below are in "
+                        "the clock's order.",
+        "clock_back": "NOTE: by the unit's clock, sessions {ids} began before a session "
+                      "recorded before them (the clock was set back); the lists below are in "
+                      "the clock's order.",
         "untyped_empty": "read as empty",
         "untyped_left_out": "the row is left out",
         "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
@@ -158,6 +170,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "damaged_now": "LET OP: de database met metingen is beschadigd; dit rapport toont wat "
                        "nog leesbaar is.\nHet apparaat zet het bestand apart en begint een "
                        "nieuw bestand bij de volgende start of opname.",
+        "clock_ahead_1": "LET OP: 1 sessie is gedateerd na de datum van dit rapport ({today}), "
+                         "de eerste op {first}: de klok van het apparaat, of van deze "
+                         "computer, stond verkeerd; de dagen hieronder lopen tot de laatste "
+                         "sessie.",
+        "clock_ahead": "LET OP: {n} sessies zijn gedateerd na de datum van dit rapport "
+                       "({today}), de eerste op {first}: de klok van het apparaat, of van deze "
+                       "computer, stond verkeerd; de dagen hieronder lopen tot de laatste "
+                       "sessie.",
+        "clock_back_1": "LET OP: volgens de klok van het apparaat begon sessie {ids} vóór een "
+                        "sessie die eerder is opgenomen (de klok is teruggezet); de lijsten "
+                        "hieronder staan in de volgorde van de klok.",
+        "clock_back": "LET OP: volgens de klok van het apparaat begonnen sessies {ids} vóór "
+                      "een sessie die eerder is opgenomen (de klok is teruggezet); de lijsten "
+                      "hieronder staan in de volgorde van de klok.",
         "untyped": "LET OP: {name}, tabel {table} rij {row}: {column} = {value} is geen "
                    "getal (is het bestand buiten het apparaat bewerkt?); {what}.",
         "untyped_empty": "gelezen als leeg",

@@ -2542,3 +2542,31 @@ def test_a_chart_names_a_programme_by_its_key_when_its_file_is_broken(tmp_path, 
     assert programme_name("clinic", "nl") == "clinic"
     assert programme_name("a\0b", "nl") == "a\0b"
     programme_name.cache_clear()
+
+
+def test_a_unit_clock_set_wrong_is_said_at_the_top(unit, tmp_path, monkeypatch):
+    """A unit without a clock chip, or a computer whose clock differs: sessions dated
+    after the report date stretched the period to them (a session a year ahead: "on 2 of
+    366 days", "last session today") and a clock set back put a later session before
+    earlier ones, with nothing to say why."""
+    import datetime as dt
+
+    data, cfg = unit
+    conn = sqlite3.connect(data / DB_NAME)  # session 3 recorded after the clock went back
+    conn.execute("UPDATE sessions SET started_at = ? WHERE id = 3", (DAY0 + 3600,))
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 10))
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert ("NOTE: 1 session is dated after the report date (2025-10-10), the first on "
+            "2025-10-11: the unit's clock, or this computer's, was wrong; the days below run "
+            "to the last session.\n") in summary
+    assert ("NOTE: by the unit's clock, session #3 began before a session recorded before "
+            "it (the clock was set back); the lists below are in the clock's order.\n"
+            ) in summary
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--lang", "nl"]) == 0
+    summary = (out / "summary.txt").read_text()
+    assert "LET OP: 1 sessie is gedateerd na de datum van dit rapport (2025-10-10)" in summary
+    assert "LET OP: volgens de klok van het apparaat begon sessie #3 vóór" in summary
