@@ -175,6 +175,53 @@ def check_sensor(parts, clock, rep: Report, read_s: float, ready=None,
             check_belt_order(s, clock, rep, unplug)
 
 
+UTC_ZONES = ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu",
+             "Etc/Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0")
+TIMEZONE = "Europe/Amsterdam"  # the clinic's (patients and therapists are Dutch)
+SYNCED = "/run/systemd/timesync/synchronized"  # timesyncd: set by the network this boot
+
+
+def zone_name(localtime: str = "/etc/localtime") -> str | None:
+    """The system's timezone, as its /etc/localtime link names it (None: not known)."""
+    import os
+
+    try:
+        target = os.path.realpath(localtime)
+    except OSError:
+        return None
+    _, found, name = target.partition("zoneinfo/")
+    return name if found and name else None
+
+
+def check_clock(rep: Report, now=None, zone: str | None = None, rtc: bool | None = None,
+                synced: bool | None = None) -> None:
+    """The date and time the records will carry. Without a clock chip and the network a
+    unit starts again at the time it last saved (docs/hardware.md, Clock); left at UTC,
+    the screen's day turns at 01:00 or 02:00 and the report's times are 1 or 2 h early.
+    A WARN (not a FAIL): the parts work; the technician sets the clock and the zone."""
+    import datetime as dt
+    import os
+
+    now = now or dt.datetime.now().astimezone()
+    zone = zone_name() if zone is None else zone
+    rtc = os.path.exists("/dev/rtc0") if rtc is None else rtc
+    synced = os.path.exists(SYNCED) if synced is None else synced
+    shown = f"{now:%Y-%m-%d %H:%M} {now.tzname()} ({zone or 'zone unknown'})"
+    problems = []
+    if zone in UTC_ZONES or (zone is None and not now.utcoffset()):
+        problems.append(f"the timezone is UTC, not {TIMEZONE}: the day on the screen and the "
+                        f"report's times are 1-2 h off (sudo timedatectl set-timezone "
+                        f"{TIMEZONE})")
+    if not rtc and not synced:
+        problems.append("no clock chip and not set by the network since boot: check the date "
+                        "and time (sudo date -s 'YYYY-MM-DD HH:MM'), or fit an RTC")
+    source = ("set by the network" if synced else "from the clock chip" if rtc else "")
+    if problems:
+        rep.add("WARN", "clock", shown + "; " + "; ".join(problems))
+    else:
+        rep.add("PASS", "clock", shown + (f", {source}" if source else ""))
+
+
 def check_belt_order(s, clock, rep: Report, unplug, reads: int = 10) -> None:
     """Two worn belts both breathe, so a belt in the other's socket (or swapped
     ``[sensor] channels``) passes every reading above, and the unit would take the chest
@@ -468,6 +515,8 @@ def cmd_hw_check(args) -> int:
                       ask)
     finally:
         parts.close()
+    if not sim:  # (the emulated parts' computer is not the unit)
+        check_clock(rep)
     if any(_busy(p) for p in parts.problems.values()) or rep.busy:
         print(f"hw-check: a GPIO, SPI or I2C device is busy (in use by another program, "
               f"usually the service): {STOP_SERVICE}", file=rep.out)

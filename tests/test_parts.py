@@ -525,3 +525,40 @@ def test_hw_check_ring_question_makes_a_wrong_colour_order_visible(tmp_path):
     finally:
         parts.close()
     assert "red first" in questions[0] and "[ring] order" in questions[0], questions
+
+
+@pytest.mark.parametrize("zone, rtc, synced, status, words", [
+    ("Europe/Amsterdam", False, True, "PASS", "2026-03-29 03:30 CEST (Europe/Amsterdam), set "
+                                              "by the network"),
+    ("Europe/Amsterdam", True, False, "PASS", "from the clock chip"),
+    ("Etc/UTC", False, True, "WARN", "the timezone is UTC, not Europe/Amsterdam"),
+    ("Europe/Amsterdam", False, False, "WARN", "no clock chip and not set by the network"),
+])
+def test_hw_check_says_whether_the_clock_can_be_trusted(zone, rtc, synced, status, words):
+    """The records and the screen's day follow the wall clock: a unit without a clock chip
+    and the network, or left at UTC, dated its sessions wrong and nothing said so."""
+    import datetime as dt
+    import io
+
+    from device.hwcheck import Report, check_clock
+
+    tz = dt.timezone(dt.timedelta(hours=2), "CEST")
+    if zone == "Etc/UTC":
+        tz = dt.UTC
+    rep = Report(io.StringIO())
+    check_clock(rep, dt.datetime(2026, 3, 29, 3, 30, tzinfo=tz), zone, rtc, synced)
+    (got, what, detail), = rep.rows
+    assert (got, what) == (status, "clock") and words in detail
+    assert rep.failed == 0  # the parts work: the technician sets the clock
+
+
+def test_the_zone_is_read_from_the_localtime_link(tmp_path):
+    from device.hwcheck import zone_name
+
+    zone = tmp_path / "zoneinfo" / "Europe" / "Amsterdam"
+    zone.parent.mkdir(parents=True)
+    zone.write_bytes(b"TZif")
+    link = tmp_path / "localtime"
+    link.symlink_to(zone)
+    assert zone_name(str(link)) == "Europe/Amsterdam"
+    assert zone_name(str(tmp_path / "none")) is None
