@@ -422,14 +422,14 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
                         f"cannot write there: {exc.strerror}") from None
     try:
         db = data_dir / DB_NAME
-        drawn = _exported_before(db)
+        drawn, complete = _exported_before(db)
         sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir,
                                 skip_charts=drawn)
         if drawn & {s.id for s in sessions}:
             notes.append(f"charts: only of the sessions no export carried before; the "
                          f"{n_sessions(len(drawn & {s.id for s in sessions}))} exported "
-                         "earlier have theirs in earlier exports (`ademcoach report` on the "
-                         "unit draws them all)")
+                         "earlier have theirs in the earlier exports (a technician's "
+                         "`ademcoach report` on the unit draws them all)")
         copied: list[int] = []  # sessions now complete on the stick (store.purge)
         if db.exists():
             try:
@@ -439,6 +439,9 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
                     raise
                 with readable_copy(db, tmp) as copy:  # a read-only card: from a copy
                     copied, damaged = _copy_records(copy, tmp / DB_NAME)
+            if complete is not None:  # (ended while the report read it: its chart is
+                copied = [i for i in copied if i in complete]  # of its beginning, so the
+                #   next export, which draws only unmarked sessions, must draw it whole)
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
@@ -486,21 +489,26 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     return sessions, copied, kept
 
 
-def _exported_before(db: Path) -> frozenset[int]:
-    """The sessions an earlier export marked: their charts are on the sticks of then. A
-    clinic unit keeps a year of sessions (``keep_days``); drawing every chart again at each
-    export took 72 s here for 2,920 sessions (8 s without), several times that on a Pi,
-    where the export service gives up after its time. Any doubt (no database, a damaged
-    one): none."""
+def _exported_before(db: Path) -> tuple[frozenset[int], frozenset[int] | None]:
+    """(the sessions an earlier export marked, the sessions complete now, before the report
+    reads them). The marked ones' charts are in the exports of then: a clinic unit keeps a
+    year of sessions (``keep_days``); drawing every chart again at each export took 72 s
+    here for 2,920 sessions (8 s without), several times that on a Pi, where the export
+    service gives up after its time. Only a session complete now may be marked by this
+    export: one that ends while the report reads it gets a chart of its beginning. Any
+    doubt (no database, a damaged one): every chart drawn, no session held back."""
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     except (sqlite3.Error, OSError):
-        return frozenset()
+        return frozenset(), None
     try:
-        return frozenset(i for (i,) in conn.execute(
-            "SELECT id FROM sessions WHERE exported_at IS NOT NULL"))
+        with conn:  # (one read: both from the same moment)
+            conn.execute("BEGIN")
+            marked = frozenset(i for (i,) in conn.execute(
+                "SELECT id FROM sessions WHERE exported_at IS NOT NULL"))
+            return marked, frozenset(complete_sessions(conn))
     except sqlite3.Error:
-        return frozenset()
+        return frozenset(), None
     finally:
         conn.close()
 

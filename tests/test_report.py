@@ -351,13 +351,52 @@ def test_an_export_draws_the_charts_only_of_sessions_no_export_carried_before(un
     assert charts(second) == ["session-00003.png"]
     assert [r["session"] for r in read_csv(second / "report" / "sessions.csv")] == ["1", "2", "3"]
     assert ("charts: only of the sessions no export carried before; the 2 sessions exported "
-            "earlier have theirs in earlier exports") in (second / "export.txt").read_text()
+            "earlier have theirs in the earlier exports") in (second / "export.txt").read_text()
     rec = Records(data, clock=VirtualClock(5000.0))
     rec.start_session("AB12", "home", "", DAY0 + 3 * 86400)
     rec.add(breath(5010.0, 2.0, 3.0))
     rec.end_session("stopped")
     assert rec.close() == 0
     assert charts(export()) == ["session-00003.png", "session-00004.png"]
+
+
+def test_a_session_that_ends_while_the_export_reports_gets_its_chart_in_the_next(
+        unit, tmp_path, monkeypatch):
+    """The unit records on while a stick exports (the report of a clinic year takes a
+    while): a session still open when the report read it, and ended before the records
+    were copied, is complete on the stick but its chart is of its beginning. It is not
+    marked exported, so the next export draws its whole chart (and marks it)."""
+    from feedback import export as export_mod
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    rec = Records(data, clock=VirtualClock(5000.0))
+    rec.start_session("AB12", "home", "", DAY0 + 3 * 86400)
+    rec.add(breath(5010.0, 2.0, 3.0))
+    assert rec.flush(timeout=10)
+    real = export_mod.build_report
+
+    def build_report_as_the_session_ends(*args, **kwargs):
+        sessions = real(*args, **kwargs)  # (session 4 read open, as far as it got)
+        for k in range(2, 20):
+            rec.add(breath(5000.0 + 10 * k, 2.0, 3.0))
+        rec.end_session("stopped")
+        assert rec.close() == 0
+        return sessions
+
+    monkeypatch.setattr(export_mod, "build_report", build_report_as_the_session_ends)
+
+    def export():
+        before = set(stick.iterdir())
+        assert main(["export", str(stick), "--config", str(cfg)]) == 0
+        (new,) = set(stick.iterdir()) - before
+        return sorted(p.name for p in (new / "report").glob("session-*.png"))
+
+    assert export()[-1] == "session-00004.png"  # drawn from its first breath only
+    monkeypatch.setattr(export_mod, "build_report", real)
+    assert "session-00004.png" in export()  # now whole
+    assert "session-00004.png" not in export()
 
 
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
