@@ -71,8 +71,11 @@ def data_rate_problem(data_rate: int, belts: int, rate_hz: float) -> Say | None:
     if fits(data_rate):
         return None
     enough = [r for r in DATA_RATES if fits(r)]
+    most = int(0.8 / (belts * (1.0 / max(DATA_RATES) + BUS_S)))  # (at the fastest rate)
     hint = (say("use {n} or more", "geef {n} of meer", n=enough[0]) if enough else
-            Say("lower sensor.rate_hz", "geef een lagere sensor.rate_hz"))
+            say("lower sensor.rate_hz to {m} or less (at data_rate = {r})",
+                "geef sensor.rate_hz = {m} of minder (bij data_rate = {r})", m=most,
+                r=max(DATA_RATES)))
     return say("too slow for {belts} at sensor.rate_hz = {hz} (a conversion with its I2C "
                "traffic takes {ms} ms); {hint}", "te traag voor {belts} bij sensor.rate_hz = "
                "{hz} (een meting met het verkeer over I2C duurt {ms} ms); {hint}",

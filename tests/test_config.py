@@ -77,7 +77,8 @@ BAD_FILES = [  # (file text, part of one of its problems)
     # (one belt at the fastest conversions: the I2C traffic is the limit)
     ("[sensor]\nrate_hz = 250\n",
      ":2: sensor.data_rate = 860: too slow for 1 belt at sensor.rate_hz = 250 (a conversion "
-     "with its I2C traffic takes 3.7 ms); lower sensor.rate_hz"),
+     "with its I2C traffic takes 3.7 ms); lower sensor.rate_hz to 218 or less (at "
+     "data_rate = 860)"),
     ("[buttons]\nbuzzer = 10\n",
      ":2: buttons.buzzer = 10: GPIO 10 is already used by the LED ring's SPI bus 0"),
     ("[buttons]\nstart_pause = 2\n",
