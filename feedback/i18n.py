@@ -63,6 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.minute": "minuut",
         "unit.minutes": "minuten",
         "sensor.title": "Controleer de band",
+        "sensor.paused": "{exercise} (pauze)",
         "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
                        "aangesloten? De oefening wacht zolang.",
         "sensor.disconnected": "band losgekoppeld",
@@ -170,6 +171,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.minute": "minute",
         "unit.minutes": "minutes",
         "sensor.title": "Check the belt",
+        "sensor.paused": "{exercise} (paused)",
         "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
                        "plugged in? The exercise waits meanwhile.",
         "sensor.disconnected": "belt unplugged",

@@ -782,7 +782,7 @@ class Screen:
         self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.30, 0.92, 0.58), FG,
                        max_px=self.size[1] // 9, align="center")
         if v.exercise:  # the exercise that waits, so that a button pressed shows its effect
-            waits = (f"{self._t(v, 'pause.title')}: {v.exercise}" if v.paused
+            waits = (self._t(v, "sensor.paused", exercise=v.exercise) if v.paused
                      else v.exercise)
             self.text(waits, self.box(0.05, 0.60, 0.95, 0.69), FG, "center")
         if v.fault and about == "sensor":

@@ -410,12 +410,12 @@ def test_the_ratio_reads_as_out_in_with_its_target():
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("lang, said", [("nl", "Pauze: Buikademhaling liggend"),
-                                        ("en", "Paused: Belly breathing lying down")])
+@pytest.mark.parametrize("lang, said", [("nl", "Buikademhaling liggend (pauze)"),
+                                        ("en", "Belly breathing lying down (paused)")])
 def test_the_belt_screen_says_which_exercise_waits_and_if_it_is_paused(size, lang, said):
     from feedback.view import View
 
-    name = said.split(": ")[1]
+    name = said.rsplit(" (", 1)[0]
     for paused, line in ((False, name), (True, said)):
         for notice in ("", "USB-stick: export klaar, je kunt hem eruit halen"):
             screen = Screen(size)
