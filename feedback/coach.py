@@ -30,7 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from feedback import i18n
-from feedback.cues import CueRules, Targets, shown_fault
+from feedback.cues import EXHALE_FLOOR, CueRules, Targets, shown_fault
 from feedback.events import (
     Breath,
     Cue,
@@ -905,7 +905,12 @@ class Coach:
                 if self.rules.enabled("belly"):  # the least the belly cue accepts
                     v.belly_target = 100 * self.rules.cfg["belly_share_min"]
         tg = self.targets(t)
-        v.target_rate, v.target_ratio = tg.rate_bpm, tg.ratio
+        # The ratio's target is the least the "longer exhale" cue accepts, not the
+        # pacer's own: the analysis dates the start of an inhale after a rest a little
+        # early, so a patient who follows the 4-6-1 s pacer exactly reads 1,6, and "doel
+        # 1,8" told the patient to breathe out longer than the pacer asked.
+        v.target_rate = tg.rate_bpm
+        v.target_ratio = EXHALE_FLOOR * tg.ratio if tg.ratio else None
         v.cue = self.rules.current(t)
         v.warning = self.warning
         self._fill_curve(v, t)

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 
 from feedback.events import Breath, Cue, Event, Fault, FaultEnd, Hold, HoldEnd
 
+# With a pacer, "Adem langer uit" comes for breaths whose exhale:inhale is below this share
+# of the pacer's (its pauses counted); the screen shows that least ratio as the target.
+EXHALE_FLOOR = 0.75
 PRIORITY = ("breathe_on", "check_belt", "dont_force", "slower", "longer_exhale", "belly", "good")
 URGENT = ("breathe_on", "check_belt")
 # The cues that correct the patient's breathing (the summary's "tips"): not the praise,
@@ -233,7 +236,7 @@ class CueRules:
             slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
         # With a pacer its ratio sets how long an exhale must be (a 1:1 pacer followed
         # exactly is no exhale too short), else the therapist's fixed floor.
-        below = 0.75 * targets.ratio if targets.ratio else c["longer_exhale_below"]
+        below = EXHALE_FLOOR * targets.ratio if targets.ratio else c["longer_exhale_below"]
         deep, share_min = c["dont_force_depth"], c["belly_share_min"]
         return {
             "slower": (n, lambda b: b.rate_bpm > slower_above,

@@ -427,7 +427,8 @@ class Screen:
         phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
                  else self._t(v, "phase.free"))
         stats = (self._stat_text(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0),
-                 self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1))
+                 self._stat_text(v, v.ratio, 1, "exercise.ratio", v.target_ratio, 1,
+                                 at_least=True))
         if v.two_belts or v.belly_pct is not None:  # how much of the breath is in the belly
             stats += (self._stat_text(v, v.belly_pct, 0, "exercise.belly", v.belly_target, 0,
                                       "%", at_least=True),)

@@ -76,7 +76,7 @@ class View:
     rate_bpm: float | None = None
     ratio: float | None = None
     target_rate: float | None = None
-    target_ratio: float | None = None
+    target_ratio: float | None = None  # the least the "longer exhale" cue accepts (a pacer)
     two_belts: bool = False  # two belts measure: the belly's share is shown
     belly_pct: float | None = None  # ... of the exercise's last breath, % (None: none yet)
     belly_target: float | None = None  # ... and the least the belly cue accepts, %

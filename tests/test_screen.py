@@ -398,11 +398,11 @@ def test_the_ratio_reads_as_out_in_with_its_target():
                      target_rate=5.0, target_ratio=2.29, pacer_phase="exhale",
                      pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]
-    assert "1,0" in drawn and "uit:in (doel 2,3)" in drawn
+    assert "1,0" in drawn and "uit:in (doel ≥2,3)" in drawn  # (the least the cue accepts)
     screen.draw(View(screen="exercise", lang="en", exercise="Belly", ratio=0.8,
                      target_ratio=1.75, pacer_phase="exhale", pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]
-    assert "0.8" in drawn and "out:in (target 1.8)" in drawn
+    assert "0.8" in drawn and "out:in (target ≥1.8)" in drawn
     screen.draw(View(screen="exercise", lang="en", exercise="Belly", ratio=None,
                      pacer_phase="exhale", pacer_level=0.5))
     drawn = [t for t, _r in screen.texts]

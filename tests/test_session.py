@@ -1351,3 +1351,31 @@ def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, m
 
     simulate(config, "calm", 80, probe=(70.0, jump))
     assert seen["days_back"] == 31
+
+
+def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(config):
+    """The home pacer (4 s in, 6 s out, 1 s rest) was shown as "doel 1,8" (its ratio with
+    the rest counted); the analysis dates the start of an inhale after a rest a little
+    early, so a patient following it exactly read 1,6 and was told, in effect, to breathe
+    out longer than the pacer asked. The target shown is the least the "longer exhale" cue
+    accepts: met by the follower, who gets no such cue."""
+    from feedback.cues import EXHALE_FLOOR
+
+    text = config.read_text(encoding="utf-8").replace('name = "clinic"', 'name = "home"', 1)
+    config.write_text(text, encoding="utf-8")
+    seen = []
+
+    def look(session, due):
+        t = session.now()
+        view = session.coach.view(t, session.analyzer.snapshot())
+        if view.screen == "exercise" and view.ratio is not None:
+            seen.append((view.ratio, view.target_ratio, session.coach.pacer.current(t)))
+        return due + 10.0
+
+    events, _truth, _session, _ = simulate(config, "calm", 330, probe=(120.0, look))
+    assert len(seen) >= 15
+    for ratio, target, pattern in seen:
+        assert (pattern.inhale_s, pattern.exhale_s, pattern.hold_out_s) == (4.0, 6.0, 1.0)
+        assert target == pytest.approx(EXHALE_FLOOR * pattern.effective_ratio)
+        assert ratio >= target
+    assert not [c for c in cues(events) if c.kind == "longer_exhale"]
