@@ -529,15 +529,23 @@ def clock_warnings(sessions, today: dt.date, lang: str = "en") -> list[str]:
     if later:
         out.append(say("clock_ahead_1" if len(later) == 1 else "clock_ahead", lang,
                        n=len(later), today=today.isoformat(), first=later[0].isoformat()))
-    back, latest = [], None
+    # Each setting back once: the session that began before the one recorded just before
+    # it (not every later session until the clock passes the latest date again: a clock
+    # a year ahead for a week named a year of sessions, one by one).
+    back, before = [], None
     for s in sorted(sessions, key=lambda s: s.id):
-        if latest is not None and s.started_at < latest:
+        if before is not None and s.started_at < before:
             back.append(f"#{s.id}")
-        latest = s.started_at if latest is None else max(latest, s.started_at)
+        before = s.started_at
     if back:
-        out.append(say("clock_back_1" if len(back) == 1 else "clock_back", lang,
-                       ids=", ".join(back)))
+        ids = ", ".join(back[:CLOCK_IDS])
+        if len(back) > CLOCK_IDS:
+            ids += say("clock_more", lang, n=len(back) - CLOCK_IDS)
+        out.append(say("clock_back_1" if len(back) == 1 else "clock_back", lang, ids=ids))
     return out
+
+
+CLOCK_IDS = 10  # sessions the note on a clock set back names (then: "and n more")
 
 
 def report_date() -> dt.date:

@@ -66,6 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "clock_back": "NOTE: by the unit's clock, sessions {ids} began before a session "
                       "recorded before them (the clock was set back); the lists below are in "
                       "the clock's order.",
+        "clock_more": " and {n} more",
         "untyped_empty": "read as empty",
         "untyped_left_out": "the row is left out",
         "damaged_kept": "NOTE: a damaged records database was set aside on {when} and kept as "
@@ -186,6 +187,7 @@ TEXTS: dict[str, dict[str, str]] = {
                       "hieronder staan in de volgorde van de klok.",
         "untyped": "LET OP: {name}, tabel {table} rij {row}: {column} = {value} is geen "
                    "getal (is het bestand buiten het apparaat bewerkt?); {what}.",
+        "clock_more": " en nog {n}",
         "untyped_empty": "gelezen als leeg",
         "untyped_left_out": "de rij is weggelaten",
         "damaged_kept": "LET OP: een beschadigde database met metingen is op {when} apart gezet "

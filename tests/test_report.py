@@ -2609,3 +2609,38 @@ def test_a_unit_clock_set_wrong_is_said_at_the_top(unit, tmp_path, monkeypatch):
     summary = (out / "summary.txt").read_text()
     assert "LET OP: 1 sessie is gedateerd na de datum van dit rapport (2025-10-10)" in summary
     assert "LET OP: volgens de klok van het apparaat begon sessie #3 vóór" in summary
+
+
+def test_a_clock_set_back_once_names_one_session_not_all_that_follow(unit, tmp_path,
+                                                                    monkeypatch):
+    """A clock a year ahead for two sessions, then set right: the note named every session
+    after it (a year of them, one by one: 200 ids here) as begun "before a session recorded
+    before it". It names where the clock went back; many settings back, the first ten."""
+    import datetime as dt
+
+    data, cfg = unit
+    conn = sqlite3.connect(data / DB_NAME)
+
+    def session(at):
+        conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config, "
+                     "start_t, ended_at, end_reason) VALUES ('AB12', 'home', ?, '', 0, ?, "
+                     "'stopped')", (at, at + 300))
+
+    for k in range(2):  # sessions 4 and 5 a year ahead, then 200 set right from 6 on
+        session(DAY0 + (368 + k) * 86400)
+    for k in range(200):
+        session(DAY0 + (3 + k) * 86400)
+    conn.commit()
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2026, 5, 1))
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    assert ("NOTE: by the unit's clock, session #6 began before a session recorded before "
+            "it (the clock was set back)") in (out / "summary.txt").read_text()
+    for k in range(12):  # and then a clock that goes ahead a day and back, twelve times
+        session(DAY0 + (210 + k) * 86400)
+        session(DAY0 + (209 + k) * 86400)
+    conn.commit()
+    conn.close()
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--lang", "nl"]) == 0
+    assert ("begonnen sessies #6, #207, #209, #211, #213, #215, #217, #219, #221, #223 en "
+            "nog 3 vóór") in (out / "summary.txt").read_text()
