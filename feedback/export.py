@@ -439,18 +439,27 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
                     raise
                 with readable_copy(db, tmp) as copy:  # a read-only card: from a copy
                     copied, damaged = _copy_records(copy, tmp / DB_NAME)
-            if complete is not None:  # (ended while the report read it: its chart is
-                copied = [i for i in copied if i in complete]  # of its beginning, so the
-                #   next export, which draws only unmarked sessions, must draw it whole)
+            ended = []  # (ended while the report read it: its chart is of its beginning,
+            if complete is not None:  # so the next export, which draws only unmarked
+                ended = [i for i in copied if i not in complete]  # sessions, must draw it
+                copied = [i for i in copied if i in complete]  # whole)
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")
             elif open_ := [s for s in sessions if s.id not in copied]:
+                if meanwhile := [s for s in open_ if s.id in ended]:
+                    notes.append(
+                        f"{_sessions_at(meanwhile)} ended while this export was being made: "
+                        "copied whole, but the report and chart are of the part recorded "
+                        "before; not marked as exported: the next export reports and marks "
+                        f"{'it' if len(meanwhile) == 1 else 'them'} (a wipe before that "
+                        "says not exported yet)")
                 s = open_[-1]  # (only the newest can be open: complete_sessions)
-                notes.append(
-                    f"session {s.id} ({s.start_local:%Y-%m-%d %H:%M}) has no end (a power "
-                    "cut, or being recorded now): copied, but not marked as exported, as "
-                    "more of it may come; a wipe then needs --force")
+                if s not in meanwhile:
+                    notes.append(
+                        f"session {s.id} ({s.start_local:%Y-%m-%d %H:%M}) has no end (a "
+                        "power cut, or being recorded now): copied, but not marked as "
+                        "exported, as more of it may come; a wipe then needs --force")
         kept = damaged_files(data_dir)
         for f in kept:
             copy_db(f, tmp / f.name)
@@ -487,6 +496,12 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         raise
     print(f"exported {n_sessions(len(sessions))} to {final}")
     return sessions, copied, kept
+
+
+def _sessions_at(sessions) -> str:
+    """'session 4 (2025-10-12 12:00)', or 'sessions 4 (...), 5 (...)'."""
+    return ("session " if len(sessions) == 1 else "sessions ") + ", ".join(
+        f"{s.id} ({s.start_local:%Y-%m-%d %H:%M})" for s in sessions)
 
 
 def _exported_before(db: Path) -> tuple[frozenset[int], frozenset[int] | None]:

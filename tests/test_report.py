@@ -391,9 +391,16 @@ def test_a_session_that_ends_while_the_export_reports_gets_its_chart_in_the_next
         before = set(stick.iterdir())
         assert main(["export", str(stick), "--config", str(cfg)]) == 0
         (new,) = set(stick.iterdir()) - before
+        said.append((new / "export.txt").read_text())
         return sorted(p.name for p in (new / "report").glob("session-*.png"))
 
+    said = []
     assert export()[-1] == "session-00004.png"  # drawn from its first breath only
+    # (export.txt said it had "no end (a power cut, or being recorded now)")
+    assert ("session 4 (2025-10-12 12:00) ended while this export was being made: copied "
+            "whole, but the report and chart are of the part recorded before; not marked "
+            "as exported: the next export reports and marks it") in said[-1]
+    assert "has no end" not in said[-1]
     monkeypatch.setattr(export_mod, "build_report", real)
     assert "session-00004.png" in export()  # now whole
     assert "session-00004.png" not in export()
