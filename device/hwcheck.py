@@ -193,29 +193,55 @@ def zone_name(localtime: str = "/etc/localtime") -> str | None:
     return name if found and name else None
 
 
+RTC_TIME = "/sys/class/rtc/rtc0/since_epoch"  # the clock chip's own time (UTC seconds)
+RTC_AGREES_S = 300.0  # a chip further than this from the system clock has lost its time
+
+
+def rtc_time(path: str = RTC_TIME) -> float | None:
+    """The clock chip's time, seconds since the epoch (None: it cannot be read)."""
+    try:
+        with open(path, encoding="ascii") as fh:
+            return float(fh.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def check_clock(rep: Report, now=None, zone: str | None = None, rtc: bool | None = None,
-                synced: bool | None = None) -> None:
+                synced: bool | None = None, chip: float | None = None) -> None:
     """The date and time the records will carry. Without a clock chip and the network a
     unit starts again at the time it last saved (docs/hardware.md, Clock); left at UTC,
     the screen's day turns at 01:00 or 02:00 and the report's times are 1 or 2 h early.
-    A WARN (not a FAIL): the parts work; the technician sets the clock and the zone."""
+    A chip whose own time (``chip``) is far from the system's lost it (a Pi 5 without a
+    cell on BAT, a module without its cell): it is no source. A WARN (not a FAIL): the
+    parts work; the technician sets the clock and the zone."""
     import datetime as dt
     import os
 
     now = now or dt.datetime.now().astimezone()
     zone = zone_name() if zone is None else zone
-    rtc = os.path.exists("/dev/rtc0") if rtc is None else rtc
+    if rtc is None:
+        rtc = os.path.exists("/dev/rtc0")
+        chip = rtc_time() if rtc and chip is None else chip
     synced = os.path.exists(SYNCED) if synced is None else synced
+    lost = rtc and chip is not None and abs(chip - now.timestamp()) > RTC_AGREES_S
     shown = f"{now:%Y-%m-%d %H:%M} {now.tzname()} ({zone or 'zone unknown'})"
     problems = []
     if zone in UTC_ZONES or (zone is None and not now.utcoffset()):
         problems.append(f"the timezone is UTC, not {TIMEZONE}: the day on the screen and the "
                         f"report's times are 1-2 h off (sudo timedatectl set-timezone "
                         f"{TIMEZONE})")
-    if not rtc and not synced:
+    if lost:
+        at = dt.datetime.fromtimestamp(chip, dt.UTC)
+        problems.append(f"the clock chip reads {at:%Y-%m-%d %H:%M} UTC, not this time: it "
+                        "lost its time (no backup cell, or a flat one: on a Pi 5 the cell on "
+                        "BAT) or was never set, and the next start takes the date from it "
+                        "or from the last shutdown; fit a cell, set the clock, then sudo "
+                        "hwclock -w")
+    elif not rtc and not synced:
         problems.append("no clock chip and not set by the network since boot: check the date "
                         "and time (sudo date -s 'YYYY-MM-DD HH:MM'), or fit an RTC")
-    source = ("set by the network" if synced else "from the clock chip" if rtc else "")
+    source = ("set by the network" if synced else "from the clock chip" if rtc and not lost
+              else "")
     if problems:
         rep.add("WARN", "clock", shown + "; " + "; ".join(problems))
     else:

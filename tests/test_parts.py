@@ -552,6 +552,30 @@ def test_hw_check_says_whether_the_clock_can_be_trusted(zone, rtc, synced, statu
     assert rep.failed == 0  # the parts work: the technician sets the clock
 
 
+def test_hw_check_does_not_trust_a_clock_chip_that_lost_its_time(tmp_path):
+    """A Pi 5 has a clock chip (/dev/rtc0) that keeps time only with a cell on BAT; without
+    one it reads 1970 after a power cut, and the line said PASS "from the clock chip"
+    while the unit dated its sessions by the last shutdown."""
+    import datetime as dt
+    import io
+
+    from device.hwcheck import Report, check_clock, rtc_time
+
+    now = dt.datetime(2026, 3, 29, 3, 30, tzinfo=dt.timezone(dt.timedelta(hours=2), "CEST"))
+    rep = Report(io.StringIO())
+    check_clock(rep, now, "Europe/Amsterdam", rtc=True, synced=False, chip=5.0)
+    check_clock(rep, now, "Europe/Amsterdam", rtc=True, synced=False,
+                chip=now.timestamp() + 2.0)  # (a chip that keeps time)
+    (lost, what, detail), kept = rep.rows
+    assert (lost, what) == ("WARN", "clock") and "from the clock chip" not in detail
+    assert "the clock chip reads 1970-01-01 00:00 UTC, not this time" in detail
+    assert kept[0] == "PASS" and "from the clock chip" in kept[2]
+    chip = tmp_path / "since_epoch"
+    chip.write_text("1774747800\n")
+    assert rtc_time(str(chip)) == 1774747800.0
+    assert rtc_time(str(tmp_path / "none")) is None
+
+
 def test_the_zone_is_read_from_the_localtime_link(tmp_path):
     from device.hwcheck import zone_name
 
