@@ -440,8 +440,8 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         ago = (until - last).days
         lines.append(say(
             "patient", lang, code=code or say("no_code", lang), first=my_days[0]["date"],
-            until=until, ago=say("today", lang) if ago == 0 else say(
-                "ago", lang, days=count(ago, lang))))
+            until=until, ago=say("after_report", lang) if last > today  # (not "today")
+            else say("today", lang) if ago == 0 else say("ago", lang, days=count(ago, lang))))
         interrupted = sum(1 for s in mine if s.cut_short)
         lines.append("  " + say("sessions", lang, n=len(mine)) + (
             say("interrupted_n", lang, n=interrupted) if interrupted else ""))

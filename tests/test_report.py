@@ -2612,6 +2612,9 @@ def test_a_unit_clock_set_wrong_is_said_at_the_top(unit, tmp_path, monkeypatch):
     assert ("NOTE: by the unit's clock, session #3 began before a session recorded before "
             "it (the clock was set back); the lists below are in the clock's order.\n"
             ) in summary
+    # (the patient's line said "(last session today)" of a session a day after the report)
+    assert "Patient AB12: 2025-10-09 to 2025-10-11 (last session after the report date)" \
+        in summary
     assert main(["report", "--config", str(cfg), "--out", str(out), "--lang", "nl"]) == 0
     summary = (out / "summary.txt").read_text()
     assert "LET OP: 1 sessie is gedateerd na de datum van dit rapport (2025-10-10)" in summary
