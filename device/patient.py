@@ -6,8 +6,9 @@ and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes
 scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
 breathing, posture steps, squat/bending/walking movement and unplugged belts; the belt
 creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
-and belly (``belly_share``), turned into belt stretch in cm, then into volts by the
-sensor's divider (device/circuit.py), plus noise.
+and belly (``belly_share``; with ``paradoxical`` the belly is drawn in as the chest
+rises), turned into belt stretch in cm, then into volts by the sensor's divider
+(device/circuit.py), plus noise.
 
 Calling the patient with a time gives ``{ADC pin: volts}``; calls must come in
 non-decreasing time (as the ADC samples). Ground truth is kept as it goes: every breath
@@ -271,8 +272,10 @@ class Patient:
     def _belt_share(self, name: str) -> float:
         if len(self.belts) == 1:
             return 1.0
-        share = self.scenario.breathing.belly_share
-        return 2.0 * ((1.0 - share) if "chest" in name else share)
+        b = self.scenario.breathing
+        if "chest" in name:
+            return 2.0 * (1.0 - b.belly_share)
+        return 2.0 * b.belly_share * (-1.0 if b.paradoxical else 1.0)
 
     def _motion(self, name: str, t: float) -> float:
         chest = "chest" in name

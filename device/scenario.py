@@ -4,7 +4,8 @@ A scenario sets how the simulated patient breathes on their own, how closely the
 the pacer, the belt signal (excursion, noise, creep) and a list of timed episodes::
 
     [scenario]      description, seed
-    [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, belly_share
+    [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, belly_share,
+                    paradoxical (the belly drawn in as the chest rises: two belts)
     [signal]        excursion_cm, noise_mv, creep_cm_per_min, creep_tau_s
     [follow]        lag_s, compliance
     [[episode]]     kind, start_s, duration_s and the kind's own keys
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback.config import (
+    Bool,
     Choice,
     ConfigError,
     Float,
@@ -56,6 +58,7 @@ SECTIONS = {
         "pause_s": Float(0.3, lo=0.0, hi=5.0, unit="seconds"),
         "jitter": Float(0.05, lo=0.0, hi=0.5),
         "belly_share": Float(0.6, lo=0.0, hi=1.0),
+        "paradoxical": Bool(False),
     },
     "signal": {
         "excursion_cm": Float(1.5, lo=0.1, hi=10.0, unit="cm"),

@@ -244,8 +244,13 @@ class CueRules:
             "longer_exhale": (n, lambda b: b.inhale_s > 0 and b.ratio < below,
                               lambda b: b.inhale_s > 0 and b.ratio >= below),
             "dont_force": (min(2, n), lambda b: b.depth > deep, lambda b: b.depth <= deep),
-            "belly": (n, lambda b: b.belly_share is not None and b.belly_share < share_min,
-                      lambda b: b.belly_share is not None and b.belly_share >= share_min),
+            # A paradoxical breath (the belly drawn in as the chest rises) is no belly
+            # breathing, however much the belly moves: its share alone read 54 % and the
+            # belly exercise praised it ("Goed zo!") instead of "Adem naar je buik".
+            "belly": (n, lambda b: b.belly_share is not None and (
+                          b.belly_share < share_min or bool(b.paradoxical)),
+                      lambda b: b.belly_share is not None and b.belly_share >= share_min
+                      and not b.paradoxical),
         }
 
     def problems(self, targets: Targets = Targets()) -> list[str]:

@@ -7,14 +7,14 @@ from feedback.events import Breath, Fault, FaultEnd, Hold, HoldEnd
 WARNINGS = {"longer_exhale", "slower", "breathe_on", "dont_force", "belly", "check_belt"}
 
 
-def breaths(t0=0.0, n=20, period=10.0, ratio=2.0, depth=1.0, share=None):
+def breaths(t0=0.0, n=20, period=10.0, ratio=2.0, depth=1.0, share=None, paradoxical=None):
     """A synthetic stream of completed breaths."""
     inhale = period / (1 + ratio)
     t = t0
     for _ in range(n):
         yield Breath(at=t + period + 0.3, start=t, peak=t + inhale, end=t + period,
                      inhale_s=inhale, exhale_s=period - inhale, depth=depth,
-                     rate_bpm=60.0 / period, belly_share=share)
+                     rate_bpm=60.0 / period, belly_share=share, paradoxical=paradoxical)
         t += period
 
 
@@ -50,6 +50,19 @@ def test_calm_breathing_gives_no_warning_but_praise():
 def test_each_breath_rule_fires_on_its_stream(stream, expected):
     cues, _ = run(stream())
     assert kinds(cues)[:1] == [expected]
+
+
+def test_paradoxical_breathing_is_no_belly_breathing():
+    """Two belts, the belly drawn in as the chest rises: the belly moves as much as the
+    chest (share 54 %, above ``belly_share_min``), but against it. That is what the belly
+    exercise is there to correct: "Adem naar je buik", and no "Goed zo!" (before, the
+    share alone passed and the patient was praised every minute)."""
+    cues, _ = run(breaths(n=20, share=0.54, paradoxical=True))
+    assert kinds(cues)[:1] == ["belly"] and "good" not in kinds(cues)
+    # breathing into the belly again (with the chest): praised, as any belly breather
+    cues, _ = run(list(breaths(n=6, share=0.54, paradoxical=True))
+                  + list(breaths(t0=60.0, n=14, share=0.54, paradoxical=False)))
+    assert "belly" in kinds(cues) and kinds(cues)[-1] == "good"
 
 
 def test_a_single_odd_breath_is_not_enough():

@@ -377,6 +377,27 @@ def test_chest_breathing_with_two_belts_gives_belly(config):
     assert "belly" in {c.kind for c in cues(events)}
 
 
+def test_paradoxical_breathing_with_two_belts_gives_belly_not_praise(config, repo, tmp_path):
+    """Two belts, a patient who draws the belly in as the chest rises (paradoxical
+    breathing), the belly moving as much as the chest. Every breath is recorded as
+    paradoxical, and the belly exercise asks "Adem naar je buik" and never praises
+    (before, the belly's share alone, about 54 %, passed `belly_share_min`: no cue, and
+    "Goed zo!" every minute)."""
+    scenario = tmp_path / "paradoxical.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text(
+        encoding="utf-8").replace("belly_share = 0.65", "belly_share = 0.5\nparadoxical = true"),
+        encoding="utf-8")
+    events, _, _, _ = simulate(config, str(scenario), 200, sensor__belts=["chest", "belly"],
+                               sensor__channels=["A0", "A1"])
+    breaths = [e for e in events if isinstance(e, ev.Breath) and e.at > 30.0]
+    assert breaths and all(b.paradoxical for b in breaths)
+    assert all(0.4 < b.belly_share < 0.6 for b in breaths)
+    belly = next(e.at for e in events if isinstance(e, ev.Exercise) and e.phase == "start"
+                 and e.kind == "breathing")
+    said = [c.kind for c in cues(events) if c.at > belly]
+    assert "belly" in said and "good" not in said
+
+
 def test_a_chest_breather_following_the_ribs_exercise_is_praised_there(config):
     """Two belts, a chest breather who follows the pacer: "Adem naar je buik" in the belly
     exercise, but the ribs exercise does not ask for the belly (its cues leave ``belly``
