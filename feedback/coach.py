@@ -91,7 +91,8 @@ class ExerciseStats:
     rates: list = field(default_factory=list)
     ratios: list = field(default_factory=list)
     periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
-    share: float | None = None  # the belly's share of its last breath (two belts), for the screen
+    share: float | None = None  # the belly's share of its last breath (two belts), for the
+    #   screen; negative for a paradoxical breath (the belly drawn in as the chest rises)
     holds: int = 0
     cues: Counter = field(default_factory=Counter)
     following: dict = field(default_factory=dict)
@@ -585,6 +586,10 @@ class Coach:
                 if event.inhale_s > 0:
                     st.ratios.append(event.ratio)
                 st.share = event.belly_share
+                if st.share is not None and event.paradoxical:
+                    # the belly moved the wrong way: "buik -54%" (against "doel >=40%"),
+                    # not "54%", a pass beside the cue "Adem naar je buik"
+                    st.share = -st.share
                 if self.pacer:
                     verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)

@@ -387,7 +387,14 @@ def test_paradoxical_breathing_with_two_belts_gives_belly_not_praise(config, rep
     scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text(
         encoding="utf-8").replace("belly_share = 0.65", "belly_share = 0.5\nparadoxical = true"),
         encoding="utf-8")
-    events, _, _, _ = simulate(config, str(scenario), 200, sensor__belts=["chest", "belly"],
+    seen = []
+
+    def look(session, due):  # the screen's belly column, every 5 s
+        seen.append(session.coach.view(due, session.analyzer.snapshot()))
+        return due + 5.0
+
+    events, _, _, _ = simulate(config, str(scenario), 200, probe=(60.0, look),
+                               sensor__belts=["chest", "belly"],
                                sensor__channels=["A0", "A1"])
     breaths = [e for e in events if isinstance(e, ev.Breath) and e.at > 30.0]
     assert breaths and all(b.paradoxical for b in breaths)
@@ -396,6 +403,10 @@ def test_paradoxical_breathing_with_two_belts_gives_belly_not_praise(config, rep
                  and e.kind == "breathing")
     said = [c.kind for c in cues(events) if c.at > belly]
     assert "belly" in said and "good" not in said
+    # the screen shows the belly moving the wrong way ("buik -54%"), not a share that
+    # passes its target ("54%", "doel >=40%") beside "Adem naar je buik"
+    shown = [v.belly_pct for v in seen if v.screen == "exercise"]
+    assert shown and all(-60 < pct < -40 for pct in shown)
 
 
 def test_a_chest_breather_following_the_ribs_exercise_is_praised_there(config):
