@@ -38,9 +38,10 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: float = 10.0,
-             inhale: float = 4.0, until=None) -> Snapshot:
+             inhale: float = 4.0, until=None, share: float | None = None) -> Snapshot:
     """Feed a calm synthetic breath from t0 to t1; return the last snapshot. With
-    ``until``, stop early at the first moment ``t`` that ``until(t)`` is true."""
+    ``until``, stop early at the first moment ``t`` that ``until(t)`` is true. ``share``:
+    the belly's share of each breath (two belts), else None."""
     t, state = t0, Snapshot()
     last = t0
     n = 0
@@ -57,7 +58,8 @@ def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: floa
         coach.tick(t, state)
         if t - last >= period:
             coach.feed(Breath(at=t, start=last, peak=last + inhale, end=t, inhale_s=inhale,
-                              exhale_s=period - inhale, depth=1.0, rate_bpm=60.0 / period))
+                              exhale_s=period - inhale, depth=1.0, rate_bpm=60.0 / period,
+                              belly_share=share, paradoxical=None if share is None else False))
             last = t
         n += 1
         t = t0 + n / fps
@@ -130,6 +132,10 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
         except ConfigError as exc:
             return config_error_view(exc.problems, lang, kept=True)
     coach = Coach(settings, programme, 0.0, today_min=4.0)
+    # A config with two belts: the breaths carry the belly's share and the exercise screen
+    # its belly column, as on the unit (the example patient: 62 % belly). On the one-belt
+    # screen the belly is out: its breaths have none.
+    share = 0.62 if len(settings.sensor.belts) == 2 and screen != "one-belt" else None
     if screen == "idle":
         return coach.view(0.0)
     coach.button("start_pause", 0.0)
@@ -142,7 +148,7 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
     if screen == "calibration":
         if exercises[0].kind != "calibration":  # none: the recalibration shows the screen
             coach.button("recalibrate", 0.0)
-        state = _breathe(coach, 0.0, 10.0)
+        state = _breathe(coach, 0.0, 10.0, share=share)
         return coach.view(10.0, state)
     if shown >= len(exercises) and screen != "summary":
         raise BadInput(f"the {screen} screen: programme {programme.key!r} has no exercise "
@@ -150,11 +156,11 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
     end = _shot_time(settings, programme, shown) if screen != "summary" else SHOT_S
     held_s = min(8.0, end - 1.0) if screen == "hold" else 0.0  # a hold up to the picture
     stop = end - held_s
-    state = _breathe(coach, 0.0, min(20.0, stop))   # calibration ends once calibrated
+    state = _breathe(coach, 0.0, min(20.0, stop), share=share)  # (until calibrated)
     if screen != "summary":
         _skip_to(coach, shown, min(20.0, stop))
     if stop > 20.0:
-        state = _breathe(coach, 20.0, stop)
+        state = _breathe(coach, 20.0, stop, share=share)
     if screen in ("sensor", "one-belt"):
         coach.feed(Fault(at=end, kind="disconnected", belt="belly"))
         return coach.view(end, state)
@@ -174,7 +180,7 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
                 coach.button("next", t)
             if coach.mode != "exercise":
                 break
-            state = _breathe(coach, t, t + 70.0, period=7.5, inhale=3.0)
+            state = _breathe(coach, t, t + 70.0, period=7.5, inhale=3.0, share=share)
             t += 70.0
             if coach.mode == "exercise" and coach.index == len(exercises) - 1:
                 coach.feed(Hold(at=t, t=t - 4.0))

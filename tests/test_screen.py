@@ -462,6 +462,24 @@ def test_two_belts_add_the_belly_share_beside_rate_and_ratio(size, lang, label):
                                                  for t, _r in first.texts)
 
 
+def test_the_example_of_a_two_belt_config_shows_its_belly_column():
+    """``ademcoach render exercise`` with a config of two belts (chest and belly): the
+    example shows the belly column the unit will show ("62%", "buik (doel >=40%)"), so
+    the therapist sees the screen as the patient will (before, the example breaths had
+    no belly share and the column was missing); with one belt there is none."""
+    from feedback.config import defaults
+
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    view = example_view("exercise", "nl", settings)
+    assert view.two_belts and view.belly_pct == pytest.approx(62.0)
+    assert view.belly_target == pytest.approx(40.0)
+    screen = Screen((800, 480))
+    screen.draw(view)
+    assert "62%" in dict(screen.texts)
+    assert example_view("exercise", "nl").belly_pct is None  # one belt (the shipped config)
+
+
 @pytest.mark.parametrize("lang, belt, said", [("nl", "belly", "band losgekoppeld (buikband)"),
                                               ("en", "chest", "belt unplugged (chest belt)"),
                                               ("nl", "resp", "band losgekoppeld (resp)")])
