@@ -70,6 +70,12 @@ NOTICE_TURN_S = 4.0  # several notices take turns on the one line
 # patient took the belt off or paused, and walked away): it ends at its summary. Resumed
 # the next day it went on mid-exercise without a calibration, counted for the day before.
 LEFT_S = 1800.0
+# A belt that measures again this soon after its fault began (a real signal that sat at
+# one level for a moment): the pacer goes on in its rhythm rather than starting a new
+# breath, which made the ring jump back to an inhale at every such blip. The shortest
+# exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
+BLIP_S = 2.0
+
 
 @dataclass
 class Snapshot:
@@ -226,14 +232,17 @@ class Coach:
         """A fault began or ended in a running exercise: without a belt that measures its
         clock stands still, as in a pause; when one measures again the exercise goes on as
         after a pause, the pacer starting a new breath (its tone came mid-phase), a
-        progression from where the clock stood (it ran on, then a pause took it back)."""
+        progression from where the clock stood (it ran on, then a pause took it back);
+        after a blip shorter than ``BLIP_S`` the pacer goes on in its rhythm."""
         if was == self.rules.fault or not self._running():
             return
         if self.rules.fault:
             self._stop_clock(t)
             return
+        stopped = self._stopped_at
         self._run_clock(t)
-        self._restart_pacer(t)
+        if stopped is None or t - stopped >= BLIP_S:
+            self._restart_pacer(t)
 
     def _restart_pacer(self, t: float) -> None:
         """The exercise's pacer starts a new breath at ``t`` (a resume, the end of a

@@ -850,6 +850,35 @@ def test_the_ring_does_not_pace_while_the_exercise_waits_for_the_belt(clinic):
     assert tuple(breath_in[0]) == INHALE and tuple(breath_out[0]) == EXHALE
 
 
+def test_a_belt_back_within_a_moment_leaves_the_pacer_in_its_rhythm(clinic):
+    """A real belt signal that sits at one level for 1.5 s now and then (a recording
+    clipped at its bottom, BIDMC 17 replayed: 16 belt faults of 0.1-1 s in the 5 minutes
+    of the home belly exercise) is a belt fault each time. After one that short the
+    pacer goes on in its rhythm, as if the fault had not come: it started a new breath
+    each time, the ring jumping from the middle of an exhale back to the start of an
+    inhale, up to every 4 s. After a longer one it still starts a new breath
+    (test_the_ring_does_not_pace_while_the_exercise_waits_for_the_belt)."""
+    a, b = _twins(clinic, defaults)
+    drive(a, 20.0, 60.0)
+    drive(b, 20.0, 60.0)
+    t0 = b.pacer.t0
+    for at in (60.0, 64.1, 71.3):  # brief faults, mid-breath
+        b.feed(Fault(at=at, kind="flat", belt="belly"))
+        drive(b, at, at + 0.4)
+        b.feed(FaultEnd(at=at + 0.4, kind="flat", belt="belly"))
+        drive(b, at + 0.4, at + 4.0)
+    drive(a, 60.0, 80.0)
+    drive(b, 75.3, 80.0)
+    assert b.pacer.t0 == t0
+    for t in np.arange(75.0, 80.0, 0.5):
+        assert b.pacer_phase(t) == a.pacer_phase(t)
+        assert b.pacer_level(t) == pytest.approx(a.pacer_level(t), abs=0.02)
+    b.feed(Fault(at=80.0, kind="flat", belt="belly"))  # a longer one: a new breath
+    drive(b, 80.0, 83.0)
+    b.feed(FaultEnd(at=83.0, kind="flat", belt="belly"))
+    assert b.pacer.t0 == 83.0 and b.pacer_phase(83.0) == "inhale"
+
+
 def test_good_counts_only_practice_not_a_pause(clinic):
     """40 s of good breathing, a 60 s pause, then on: "Goed zo!" (after 60 s) comes 20 s
     after the resume, not at once (the pause counted as good breathing)."""
