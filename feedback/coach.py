@@ -356,8 +356,14 @@ class Coach:
 
     def planned_pause(self, t: float) -> tuple[float, float] | None:
         """The span at ``t`` in which the pacer asks for (near) stillness, that the
-        analysis must not call a hold: its pause and the eased turn around it."""
-        return self.pacer.still_span(t) if self.pacing_now else None
+        analysis must not call a hold: its pause and the eased turn around it. None while
+        the patient breathes at another pace (``after_breaths`` breaths in a row too fast
+        or too slow for the pacer): its pauses are not theirs, and a patient at 20/min
+        against a 5/min pacer had holds warned 1-2 s late, some only after they ended.
+        (A breath at its pace with too short an exhale still follows its pauses.)"""
+        if not self.pacing_now or self.rules.off_pace(pace_only=True):
+            return None
+        return self.pacer.still_span(t)
 
     def targets(self, t: float) -> Targets:
         if self.pacing_now:

@@ -276,16 +276,22 @@ class CueRules:
         # A rule switched off (in [cues], or left out of the exercise's cues, as "belly" in
         # the ribs exercise) is no fault there: it keeps no praise away either.
         due = [k for k in self.problems(targets) if self.enabled(k)]
-        n = self.cfg["after_breaths"]
-        recent = list(self.verdicts)[-n:]
         # Out of rhythm with the pacer for as many breaths as a cue waits for: no cue of
         # its own (the ring shows it), but no praise either. (A patient who kept their
         # own calm 8/min against a 5/min pacer, 0 % in rhythm in the summary, was told
         # "Goed zo!" every minute.)
-        off_pace = len(recent) == n and "in_sync" not in recent
-        if due or off_pace:
+        if due or self.off_pace():
             self._reset_ok(b.at)
         return self._gate(due, b.at)
+
+    def off_pace(self, pace_only: bool = False) -> bool:
+        """The pacer judged the last ``after_breaths`` breaths all out of its rhythm; with
+        ``pace_only``, all too fast or too slow for it (not only too short an exhale)."""
+        n = self.cfg["after_breaths"]
+        recent = list(self.verdicts)[-n:]
+        off = ("too_fast", "too_slow") if pace_only else ("too_fast", "too_slow",
+                                                          "exhale_short")
+        return len(recent) == n and all(v in off for v in recent)
 
     def _reset_ok(self, t: float) -> None:
         self.ok_since = t

@@ -1411,3 +1411,25 @@ def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(con
         assert target == pytest.approx(EXHALE_FLOOR * pattern.effective_ratio)
         assert ratio >= target
     assert not [c for c in cues(events) if c.kind == "longer_exhale"]
+
+
+def test_holds_of_a_patient_off_the_pacers_pace_are_warned_on_time(config, repo, tmp_path):
+    """The pacer's pauses are passed to the analysis as stillness that is no hold. A
+    patient breathing at 20/min against the belly exercise's 5/min pacer does not make
+    those pauses: their holds were warned up to 2.3 s late (10.3 s at 8 s), as the
+    pacer's pauses were taken out of them. Once the pacer judges the breaths too fast
+    for it, its pauses are no longer passed on."""
+    text = (repo / "config" / "scenarios" / "fast.toml").read_text(encoding="utf-8")
+    text = text[:text.index("[[episode]]")]
+    for i in range(8):  # holds at eight points of the pacer's cycle, after both turns
+        text += (f'\n[[episode]]\nkind = "hold"\nafter = "{("exhale", "inhale")[i % 2]}"\n'
+                 f"start_s = {80 + 27 * i}.0\nduration_s = 12.0\n")
+    scenario = tmp_path / "fast-holds.toml"
+    scenario.write_text(text, encoding="utf-8")
+    events, truth, session, _ = simulate(config, str(scenario), 330)
+    holds = [e for e in events if isinstance(e, ev.Hold)]
+    assert len(truth.holds) == 8
+    for h in truth.holds:
+        fired = [e for e in holds if h["start"] - 1.0 < e.at < h["end"] + 3.0]
+        assert fired, h
+        assert fired[0].at - h["start"] <= 8.0 + 1.0, (h, fired[0])  # belly_lying: 8 s
