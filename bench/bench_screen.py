@@ -115,7 +115,7 @@ def _first_frames(repeat: int = 5) -> str:
     rows = []
     for name, size in (("summary", (800, 480)), ("summary", (480, 320)),
                        ("summary", (480, 800)), ("exercise", (800, 480)),
-                       ("idle", (800, 480))):
+                       ("hold", (800, 480)), ("hold", (480, 800)), ("idle", (800, 480))):
         view = example_view(name, "nl")
         times: dict[str, list[float]] = {"with": [], "without": []}
         for _ in range(repeat):
