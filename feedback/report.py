@@ -359,6 +359,27 @@ def _in_sync_text(sessions, lang: str = "en") -> str:
         f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
 
 
+def _belly_by_exercise(first, last) -> str:
+    """'Kalibratie 16% -> 58%, Buikademhaling liggend 20% -> 61%': each exercise's belly
+    share in the first and the last session with two belts (one value when they are
+    one). A session's median mixes exercises that ask for different breathing (the ribs
+    exercise asks for the chest): the therapist reads step 1's analysis per exercise."""
+    def shares(s) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for e in s.exercises:
+            if e.shares:
+                out.setdefault(e.name, belly_pct(e.shares))
+        return out
+
+    a, b = shares(first), shares(last)
+    names = list(a) + [n for n in b if n not in a]
+    if len(names) < 2:  # (one exercise: the line above says it)
+        return ""
+    if first is last:
+        return ", ".join(f"{n} {_pct(a[n])}" for n in names)
+    return ", ".join(f"{n} {_pct(a.get(n))} -> {_pct(b.get(n))}" for n in names)
+
+
 def target_runs(days) -> list[tuple[float, str, str, int, int]]:
     """The home target of ``days`` (rows of one patient, in order) as runs of days with
     the same target: (target, first date, last date, days, days met)."""
@@ -479,6 +500,10 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                 "belly", lang, first=_pct(belly_pct(two[0].shares)),
                 last=_pct(belly_pct(two[-1].shares)),
                 para=_pct(paradoxical_pct([x for s in two for x in s.shares]))))
+            by = _belly_by_exercise(two[0], two[-1])
+            if by:
+                lines.append("  " + say("belly_by" if len(two) > 1 else "belly_by_one", lang,
+                                        by=by))
         holds = [(e.name if e else "", secs) for s in mine for e, secs in s.holds_by_exercise]
         lines.append("  " + say("holds", lang, n=len(holds))
                      + (f" ({_holds_text(holds, lang)})" if holds else ""))

@@ -39,6 +39,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "belly": "Belly share of each breath (two belts; 50% = as much as the chest): {first} in "
                  "the first session, {last} in the last;\n  chest and belly moved against each "
                  "other in {para} of the breaths",
+        "belly_by": "by exercise, first session -> last: {by}",
+        "belly_by_one": "by exercise: {by}",
         "in_sync_share": "{pct}% of the paced breaths ({by})",
         "holds": "Breath-holds: {n}",
         "holds_by": "{name} {n}, longest {secs} s",
@@ -158,6 +160,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "belly": "Buikaandeel van elke ademhaling (twee banden; 50% = evenveel als de borst): "
                  "{first} in de eerste sessie, {last} in de laatste;\n  borst en buik bewogen "
                  "tegen elkaar in bij {para} van de ademhalingen",
+        "belly_by": "per oefening, eerste sessie -> laatste: {by}",
+        "belly_by_one": "per oefening: {by}",
         "in_sync_share": "{pct}% van de begeleide ademhalingen ({by})",
         "holds": "Adem ingehouden: {n}x",
         "holds_by": "{name} {n}x, langste {secs} s",

@@ -2073,6 +2073,41 @@ def test_belly_share_and_paradoxical_breathing_are_reported_with_two_belts(tmp_p
     assert "Buikaandeel van elke ademhaling" in (nl / "summary.txt").read_text()
 
 
+def test_the_summary_gives_the_belly_share_per_exercise(tmp_path, monkeypatch):
+    """Step 1 of the therapy analyses the breathing: a session's median belly share mixes
+    the calibration, the belly exercise and the ribs exercise (which asks for the chest).
+    The summary gives each exercise's, in the first and the last session."""
+    import datetime as dt
+
+    monkeypatch.setattr("feedback.report.report_date", lambda: dt.date(2025, 10, 12))
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    plan = [[("Kalibratie", 0.2), ("Buikademhaling", 0.3)],
+            [("Kalibratie", 0.25), ("Buikademhaling", 0.65), ("Ribben", 0.2)]]
+    with Records(data, clock=clock) as rec:
+        for day, exercises in enumerate(plan):
+            rec.start_session("AB12", "home", "", DAY0 + day * 86400)
+            for name, share in exercises:
+                rec.add(ev.Exercise(clock.now(), name, "start"))
+                for _ in range(3):
+                    clock.advance(6.0)
+                    rec.add(ev.Breath(clock.now(), start=clock.now() - 6,
+                                      peak=clock.now() - 4, end=clock.now(), inhale_s=2.0,
+                                      exhale_s=4.0, rate_bpm=10.0, belly_share=share,
+                                      paradoxical=False))
+                rec.add(ev.Exercise(clock.now(), name, "end"))
+            rec.end_session("stopped")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
+    out, nl = tmp_path / "out", tmp_path / "nl"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    assert ("  by exercise, first session -> last: Kalibratie 20% -> 25%, Buikademhaling "
+            "30% -> 65%, Ribben - -> 20%\n") in (out / "summary.txt").read_text()
+    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    assert "  per oefening, eerste sessie -> laatste: Kalibratie 20% -> 25%," in (
+        nl / "summary.txt").read_text()
+
+
 def test_one_belt_reports_no_belly_share(unit, tmp_path):
     data, cfg = unit
     out = tmp_path / "out"
