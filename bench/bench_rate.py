@@ -45,7 +45,8 @@ def score(rate_hz: float | None) -> dict:
 
 
 def run() -> str:
-    lines = ["The holds set (`holds/`, hold_after_s = 4.0) as `analysis` scores it, and "
+    lines = ["### Breath-holds at the unit's sample rate", "",
+             "The holds set (`holds/`, hold_after_s = 4.0) as `analysis` scores it, and "
              "resampled to the unit's rate by a straight line between samples (see the "
              "module's docstring: this shows the dependence on the rate; it is no "
              "measurement of a unit).", "",
