@@ -226,7 +226,7 @@ class Session:
         lift on, and then warned only as the breath came back)."""
         coach = self.coach
         ex = coach.exercise or coach.programme.exercises[coach.index]
-        hold_after = (coach.hold_after_s, ex.kind not in ("movement", "load"))
+        hold_after = (coach.hold_after_s, not ex.moving)
         if hold_after != self._hold_after:
             self._hold_after = hold_after
             self.analyzer.set_hold_after(*hold_after)

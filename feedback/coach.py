@@ -878,7 +878,7 @@ class Coach:
             v.screen = "summary"
             v.rows = self.summary()
             v.left = self.left
-            if self._days_back and self.stats:  # begun before midnight: it counts for then
+            if self._days_back:  # begun on another day (midnight, a clock that jumped)
                 v.days_back = self._days_back
                 v.today_min = (self._session_minutes().get(self.session_code, 0.0)
                                + self._practice_s() / 60.0)

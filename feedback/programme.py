@@ -142,6 +142,11 @@ class ExerciseSpec:
         exhale = self.exhale_s if self.exhale_s is not None else p["exhale_s"]
         return Pattern(inhale, hin, exhale, hout)
 
+    @property
+    def moving(self) -> bool:
+        """A movement or load exercise: the trunk moves, and a held breath is bracing."""
+        return self.kind in ("movement", "load")
+
     def cue_on(self, kind: str) -> bool:
         """Is this cue active in this exercise? (The main config can still switch it off.)
 
@@ -151,7 +156,7 @@ class ExerciseSpec:
         if kind == "breathe_on" and not self.hold_warnings:
             return False
         if self.cues is None:
-            return not (kind == "good" and self.kind in ("movement", "load"))
+            return not (kind == "good" and self.moving)
         return kind in self.cues
 
 
