@@ -425,11 +425,11 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         drawn, complete = _exported_before(db)
         sessions = build_report(data_dir, tmp / "report", lang=lang, config_dir=config_dir,
                                 skip_charts=drawn)
-        if drawn & {s.id for s in sessions}:
+        if skipped := drawn & {s.id for s in sessions}:
             notes.append(f"charts: only of the sessions no export carried before; the "
-                         f"{n_sessions(len(drawn & {s.id for s in sessions}))} exported "
-                         "earlier have theirs in the earlier exports (a technician's "
-                         "`ademcoach report` on the unit draws them all)")
+                         f"{n_sessions(len(skipped))} exported earlier have theirs in the "
+                         "earlier exports (a technician's `ademcoach report` on the unit "
+                         "draws them all)")
         copied: list[int] = []  # sessions now complete on the stick (store.purge)
         if db.exists():
             try:
@@ -439,10 +439,12 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
                     raise
                 with readable_copy(db, tmp) as copy:  # a read-only card: from a copy
                     copied, damaged = _copy_records(copy, tmp / DB_NAME)
-            ended = []  # (ended while the report read it: its chart is of its beginning,
-            if complete is not None:  # so the next export, which draws only unmarked
-                ended = [i for i in copied if i not in complete]  # sessions, must draw it
-                copied = [i for i in copied if i in complete]  # whole)
+            ended = []
+            if complete is not None:
+                # A session that ended while the report read it has a chart of its
+                # beginning: left unmarked, for the next export to draw it whole.
+                ended = [i for i in copied if i not in complete]
+                copied = [i for i in copied if i in complete]
             if damaged:
                 notes.append(f"{DB_NAME} is damaged: copied as it is; the report shows what "
                              "could still be read of it")

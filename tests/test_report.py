@@ -406,6 +406,17 @@ def test_a_session_that_ends_while_the_export_reports_gets_its_chart_in_the_next
     assert "session-00004.png" not in export()
 
 
+def test_an_export_that_cannot_read_the_marks_draws_every_chart(tmp_path):
+    """No database, or one that is not SQLite: no session counts as exported before (every
+    chart is drawn) and none is held back from being marked."""
+    from feedback.export import _exported_before
+
+    assert _exported_before(tmp_path / "none.sqlite") == (frozenset(), None)
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database at all" * 100)
+    assert _exported_before(bad) == (frozenset(), None)
+
+
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     data, cfg = unit
     (data / "raw" / "broken.csv").mkdir()  # a directory where a file is expected
