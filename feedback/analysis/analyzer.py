@@ -153,6 +153,13 @@ class BreathAnalyzer:
         self._reset_calibration()
 
     @property
+    def normal_amplitude(self) -> float:
+        """The normal breath's amplitude (signal units) as it stands now: set by the
+        calibration and moved ``ADAPT`` towards each breath since (0 before calibration).
+        A breath's ``depth`` is its amplitude over this, read just after it."""
+        return self._amp_cal
+
+    @property
     def inverted(self) -> tuple[bool, ...]:
         """Per belt: is it being read inverted (set, or found by ``polarity="auto"``)?"""
         return tuple(sign < 0 for sign in self._sign)
