@@ -273,6 +273,8 @@ class Coach:
             warn = "no hold warning (breathe_on is not in its cues; holds are recorded)"
         elif not self.settings.cues["breathe_on"]:
             warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
+        if ex.slower_above_bpm and ex.cue_on("slower") and self.settings.cues["slower"]:
+            warn += f", 'slower' above {ex.slower_above_bpm:g}/min"
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
         rhythm = (f"{p.inhale_s:g} s in"
@@ -366,10 +368,12 @@ class Coach:
         return self.pacer.still_span(t)
 
     def targets(self, t: float) -> Targets:
+        ex = self.exercise
+        own = ex.slower_above_bpm if ex is not None else None
         if self.pacing_now:
             p = self.pacer.current(t)
-            return Targets(p.rate_bpm, p.effective_ratio)
-        return Targets()
+            return Targets(p.rate_bpm, p.effective_ratio, own)
+        return Targets(slower_above_bpm=own)
 
     # --- flow ---------------------------------------------------------------------------
 

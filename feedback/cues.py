@@ -56,10 +56,12 @@ JOIN_S = 2.0  # a fault that begins this soon after another ended is the same ep
 
 @dataclass(frozen=True)
 class Targets:
-    """What the pacer asks for at the moment (None when the pacer is off)."""
+    """What the pacer asks for at the moment (None when the pacer is off), and the
+    exercise's own rate limit for the ``slower`` cue (None: the ``[cues]`` one)."""
 
     rate_bpm: float | None = None
     ratio: float | None = None
+    slower_above_bpm: float | None = None
 
 
 def partial_faults(faults, belts) -> tuple[tuple[str, str], ...]:
@@ -231,7 +233,7 @@ class CueRules:
         only) is neither."""
         c = self.cfg
         n = c["after_breaths"]
-        slower_above = c["slower_above_bpm"]
+        slower_above = targets.slower_above_bpm or c["slower_above_bpm"]
         if targets.rate_bpm:
             slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
         # With a pacer its ratio sets how long an exhale must be (a 1:1 pacer followed

@@ -83,6 +83,7 @@ EXERCISE_SCHEMA = {
     "cues": ListOf(None, item=Choice("", choices=CUE_SWITCHES)),
     "hold_after_s": Float(0.0, lo=2.0, hi=15.0, unit="seconds"),
     "hold_warnings": Bool(True),
+    "slower_above_bpm": Float(0.0, lo=6.0, hi=40.0, unit="breaths/min"),
 }
 # A calibration learns the patient's normal breath: unless it says otherwise it gives no
 # cue but the belt check (the others judge against that normal) and no hold warning,
@@ -93,7 +94,7 @@ CALIBRATION_MIN_BREATHS = CAL_BREATHS  # the analysis learns the normal breath o
 # Keys whose default means "not given here: use the main config".
 _UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.0,
           "exhale_s": 0.0, "hold_out_s": -1.0, "start_ratio": -1.0, "progress_s": 0.0,
-          "cues": None, "hold_after_s": 0.0}
+          "cues": None, "hold_after_s": 0.0, "slower_above_bpm": 0.0}
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class ExerciseSpec:
     cues: tuple[str, ...] | None = None
     hold_after_s: float | None = None
     hold_warnings: bool = True
+    # The "slower" cue's rate limit here (None: [cues] slower_above_bpm): stairs and
+    # brisk walking raise the rate of a patient who breathes well.
+    slower_above_bpm: float | None = None
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_nl

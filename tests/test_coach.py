@@ -1191,3 +1191,23 @@ def test_a_config_changed_while_a_left_session_waited_is_in_force_after_it(clini
     assert (view.lang, view.today_min, view.today_target) == ("en", 3.0, 10.0)
     coach.button("start_pause", 82.0 + LEFT_S)  # and the next session is the new code's
     assert (coach.session_code, coach.session_target) == ("EF56", 10.0)
+
+
+@pytest.mark.parametrize("exercise, period, slower", [
+    ("movement", 3.0, False),   # 20/min on the stairs: under its own 22/min
+    ("movement", 2.4, True),    # 25/min: over it
+    ("lifting", 3.0, True),     # no limit of its own: [cues] slower_above_bpm, 16/min
+])
+def test_an_exercise_s_own_rate_limit_sets_when_slower_comes(clinic, exercise, period, slower):
+    """The clinic's movement exercise has stairs and brisk walking in it, which raise the
+    rate of a patient who breathes well: its own ``slower_above_bpm`` (22) replaces the
+    config's 16 there; an exercise without one keeps the config's."""
+    assert [e.slower_above_bpm for e in clinic.exercises if e.id == "movement"] == [22.0]
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t = 30.0
+    while coach.exercise.id != exercise:
+        coach.button("next", t)
+        t += 1.0
+    cues = [e.kind for e in drive(coach, t, t + 40.0, breath_every=period)
+            if isinstance(e, Cue)]
+    assert ("slower" in cues) == slower, cues

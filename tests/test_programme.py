@@ -47,6 +47,8 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1) + 'pacer = "on"\n', "exercise[1].pacer = 'on': must be one of"),
     (GOOD_HEAD + EX.format(n=1) + "hold_after_s = 1\n",
      "exercise[1].hold_after_s = 1: must be between 2 and 15 seconds"),
+    (GOOD_HEAD + EX.format(n=1) + "slower_above_bpm = 50\n",
+     ":9: exercise[1].slower_above_bpm = 50: must be between 6 and 40 breaths/min"),
     (GOOD_HEAD + EX.format(n=1) + EX.format(n=1), "exercise[2].id = 'a1': used twice"),
     (GOOD_HEAD + EX.format(n=1) + 'hint_nl = """Adem\nrustig"""\n',  # (said: too long)
      "exercise[1].hint_nl = 'Adem\\nrustig': must be one line of at most 120 characters"),
