@@ -712,7 +712,9 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     earlier export drew). Returns the sessions reported."""
     from feedback import report_charts
 
-    out.mkdir(parents=True, exist_ok=True)
+    # (a new folder only for its owner, as the records are: a report left in /tmp was
+    # readable by every user, and no wipe erases it)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = data_dir / DB_NAME
     sessions: list[Session] = []
     warnings = [_kept_warning(f, lang) for f in damaged_files(data_dir)]

@@ -308,6 +308,27 @@ def test_report_without_records(tmp_path):
     assert read_csv(tmp_path / "o" / "sessions.csv") == []
 
 
+def test_a_new_report_folder_is_readable_by_its_owner_only(unit, tmp_path):
+    """The records are 0700; a report made of them (docs/service.md: sudo -u ademcoach
+    ademcoach report --out /tmp/ademcoach-report, under sudo's umask 022) was readable by
+    every user of the machine, and a wipe leaves it. A folder that was there keeps its mode."""
+    import os
+    import stat
+
+    data, cfg = unit
+    old = os.umask(0o022)
+    try:
+        assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "new" / "r")]) == 0
+        mine = tmp_path / "mine"
+        mine.mkdir(mode=0o755)
+        assert main(["report", "--config", str(cfg), "--out", str(mine)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new" / "r").stat().st_mode) == 0o700
+    assert "AB12" in (tmp_path / "new" / "r" / "sessions.csv").read_text()
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o755
+
+
 def test_export_is_complete_and_atomic(unit, tmp_path):
     data, cfg = unit
     stick = tmp_path / "stick"
