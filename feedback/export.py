@@ -10,8 +10,8 @@ does not install it too. What an export copied is marked: only that may the rete
 (``keep_days``) erase.
 
 ``ademcoach wipe`` erases every record for the next patient (secure_delete + VACUUM so
-the old pages are overwritten, raw signal files removed). Records no export has carried
-yet (sessions without ``exported_at``, kept damaged databases without their
+the old pages are overwritten, raw signal files overwritten and removed). Records no
+export has carried yet (sessions without ``exported_at``, kept damaged databases without their
 ``.exported`` mark) it erases only when told to (``--force``).
 """
 
@@ -705,13 +705,18 @@ def wipe(data_dir: Path, damaged: list | None = None, *, force: bool = False,
 
 
 def _erase_raw(raw: Path) -> None:
-    """The raw signal files the unit wrote, and their folder once empty; nothing else (a
-    data_dir set to a folder of other things lost its "raw" subfolder whole)."""
+    """The raw signal files the unit wrote, overwritten and removed (``shred``: only
+    unlinked, the patient's breathing stayed in the card's free blocks), and their folder
+    once empty; nothing else (a data_dir set to a folder of other things lost its "raw"
+    subfolder whole)."""
     if not raw.is_dir():
         return
     for f in raw.iterdir():
         if RAW_FILE.fullmatch(f.name) and f.is_file():
-            f.unlink(missing_ok=True)
+            if f.is_symlink():  # (not what it points at)
+                f.unlink(missing_ok=True)
+            else:
+                shred(f)
     with contextlib.suppress(OSError):
         raw.rmdir()
 

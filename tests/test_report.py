@@ -913,6 +913,20 @@ REFUSED = ("not exported yet: export {it} first (ademcoach export DIR), or give 
            "erase {it} anyway\n")
 
 
+def test_wipe_overwrites_the_raw_signal_rather_than_only_unlinking_it(tmp_path, unit):
+    """The raw signal is the patient's breathing; removed by name only, its blocks stayed
+    on the card for anyone reading it. A second name for the same file (a hard link) shows
+    what the blocks hold after the wipe."""
+    data, cfg = unit
+    raw = data / "raw" / "session00001-001.csv"
+    assert raw.read_text().startswith("t,belly")
+    (tmp_path / "seen").hardlink_to(raw)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert not raw.exists() and not (data / "raw").exists()
+    left = (tmp_path / "seen").read_bytes()
+    assert left.strip(b"\0") == b""
+
+
 def test_wipe_refuses_sessions_no_export_has_carried(tmp_path, monkeypatch, capsys):
     data, cfg, stick = tmp_path / "data", tmp_path / "c.toml", tmp_path / "stick"
     cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
