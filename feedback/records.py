@@ -135,6 +135,7 @@ class Records:
         self._backlog: collections.deque = collections.deque()
         self._raw: collections.deque = collections.deque()
         self._raw_log: RawSignalLog | None = None
+        self._raw_handle: int | None = None  # the session _raw_log is of
         self._cv = threading.Condition()
         self._stop = False
         self._hurry = False
@@ -550,6 +551,9 @@ class Records:
                 log.warning("%s (%d waiting)", text, len(self._backlog))
             self._db_problem = text
             return False
+        if self._raw_handle is not None and self._raw_handle in self._state.rows.keys() - \
+                state.rows.keys():
+            self._end_raw_log()  # its session was wiped (``_forget_wiped``): so is the rest
         self._state = state
         with self._cv:
             for _ in batch:
@@ -719,6 +723,7 @@ class Records:
         raw file is still begun (a close that failed at a session's start left it with
         none)."""
         old, self._raw_log = self._raw_log, None
+        self._raw_handle = None
         if old is None:
             return
         try:
@@ -734,6 +739,7 @@ class Records:
                 if item[0] == "open":
                     self._end_raw_log()
                     _, handle, belts, wall = item
+                    self._raw_handle = handle
                     self._raw_log = RawSignalLog(
                         self.data_dir / "raw", belts, max_mb=self.raw_max_mb,
                         name=f"session{handle:05d}", ensure=self._ensure_dir)

@@ -572,6 +572,39 @@ def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]
 
 
+def test_wipe_while_recording_ends_the_wiped_session_s_raw_signal(tmp_path):
+    """The raw signal of the session being recorded went on after a wipe: its next file
+    failed for the raw folder the wipe had removed, a storage fault on the screen for the
+    rest of the session (or, in a folder that stayed, came back with the wiped patient's
+    breathing)."""
+    from feedback.export import wipe
+
+    rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=0.01)  # 1 kB files
+    rec.start_session("GONE", "home", "", WALL, raw_belts=["belly"])
+    for k in range(200):
+        rec.add_sample(k * 0.02, (1.5,))
+    rec.add(breath(1.0))
+    assert rec.flush()
+    assert list((tmp_path / "raw").iterdir())
+    assert wipe(tmp_path, force=True) == 1
+    assert not (tmp_path / "raw").exists()
+    for k in range(200, 400):  # still the wiped session
+        rec.add_sample(k * 0.02, (1.5,))
+    rec.add(breath(9.0))
+    assert rec.flush()
+    for k in range(400, 600):
+        rec.add_sample(k * 0.02, (1.5,))
+    rec.add(breath(13.0))  # (a write that comes after them)
+    assert rec.flush() and rec.problem is None
+    assert not (tmp_path / "raw").exists()
+    rec.start_session("NEXT", "home", "", WALL + 60, raw_belts=["belly"])
+    rec.add_sample(20.0, (1.5,))
+    rec.add(breath(21.0))
+    assert rec.close() == 0
+    rows_ = [line for f in (tmp_path / "raw").iterdir() for line in f.read_text().split()]
+    assert rows_ == ["t,belly", "20.0000,1.5"]
+
+
 def test_fault_ends_are_matched_by_kind_and_belt(tmp_path):
     with Records(tmp_path, clock=VirtualClock()) as rec:
         rec.start_session("F", "home", "", WALL)
