@@ -427,7 +427,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
                                 skip_charts=drawn)
         if skipped := drawn & {s.id for s in sessions}:
             notes.append(f"charts: only of the sessions no export carried before; the "
-                         f"{n_sessions(len(skipped))} exported earlier have theirs in the "
+                         f"{n_sessions(len(skipped))} exported earlier "
+                         f"{'has its' if len(skipped) == 1 else 'have theirs'} in the "
                          "earlier exports (a technician's `ademcoach report` on the unit "
                          "draws them all)")
         copied: list[int] = []  # sessions now complete on the stick (store.purge)
