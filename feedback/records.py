@@ -551,8 +551,8 @@ class Records:
                 log.warning("%s (%d waiting)", text, len(self._backlog))
             self._db_problem = text
             return False
-        if self._raw_handle is not None and self._raw_handle in self._state.rows.keys() - \
-                state.rows.keys():
+        handle = self._raw_handle
+        if handle is not None and handle in self._state.rows and handle not in state.rows:
             self._end_raw_log()  # its session was wiped (``_forget_wiped``): so is the rest
         self._state = state
         with self._cv:
