@@ -10,8 +10,12 @@ buttons' callbacks only queue edges for ``Controls.poll``), and only ``stop`` is
 from a signal handler.
 
 Late ticks are counted per timer: a tick that starts more than ``late_after`` seconds
-after it was due. A timer that falls far behind skips ahead instead of running a burst
-of stale ticks.
+after it was due. A tick that runs a whole period or more late is the only one of the
+ticks that fell due meanwhile: the next is the first after it on the timer's own grid.
+(Run back to back, the stale ticks read the sensor again and again at the same instant
+and drew LED and screen frames of states already past, before the first fresh one: after
+a 0.4 s tick, 20 sensor reads and 12 frames of each kind, 2-3 ms each on a Pi; a unit
+that is slow already fell further behind.)
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ class Loop:
             nxt = callback(due)
             if nxt is None:
                 continue
-            if nxt <= now - 1.0:
-                # Far behind (a stall): skip the stale ticks rather than bursting through them.
+            if nxt <= now:
+                # A period or more behind (a stall): skip the stale ticks rather than
+                # bursting through them.
                 period = max(nxt - due, 1e-3)
                 missed = int((now - nxt) / period) + 1
                 stats.skipped += missed

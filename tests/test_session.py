@@ -109,6 +109,36 @@ def test_holds_give_breathe_on_at_once_on_screen_ring_and_record(config):
     assert len(holds) <= len(truth.holds)
 
 
+def test_after_a_stalled_tick_the_loop_runs_each_job_once_not_a_burst_of_stale_ones(config):
+    # One tick that holds the loop for 0.4 s: the first frame of a screen on a Pi several
+    # times slower than a desktop PC (the exercise screen's, 40 ms here). The ticks that
+    # fell due meanwhile were run back to back: 20 sensor reads of the same instant (on
+    # the unit each a conversion and its bus traffic, 2-3 ms) and 12 LED and screen
+    # frames of states already past, all before the first fresh one, which left a slow
+    # unit later still.
+    reads = []
+
+    def stall(session, due):
+        read = session.parts.sensor.read
+
+        def spy():
+            reads.append(session.now())
+            return read()
+
+        session.parts.sensor.read = spy
+        session.clock.advance(0.4)
+
+    events, _, session, frames = simulate(config, "calm", 50, probe=(25.0, stall))
+    after = [t for t in reads if t < 25.5]
+    assert after[0] == pytest.approx(25.4, abs=0.01)
+    assert len([t for t in after if t < after[0] + 0.015]) == 1  # not 20 at once
+    assert min(b - a for a, b in zip(reads, reads[1:], strict=False)) > 0.015
+    sent = [t for t, _ in frames if 25.4 <= t < 25.42]
+    assert len(sent) <= 1  # one fresh LED frame, not the 12 the stall skipped
+    assert session.loop.stats["sample"].skipped >= 19
+    assert [e for e in events if isinstance(e, ev.Breath) and e.at > 26.0]
+
+
 def use_programme(config, name: str, text: str) -> None:
     """Make ``text`` the programme ``name`` beside ``config``, and the config's programme."""
     (config.parent / "programs").mkdir(exist_ok=True)
