@@ -138,10 +138,19 @@ class Patient:
             stretch = self._belt_share(name) * lung * sc.signal.excursion_cm
             stretch += self._motion(name, t) + creep_cm(sc.signal, t)
             v = self.divider.volts(stretch, connected=not self._unplugged(name, t))
+            if sc.signal.cardiac_mv > 0 and not self._unplugged(name, t):
+                v += sc.signal.cardiac_mv / 1000.0 * self._heartbeat(t)
             if sc.signal.noise_mv > 0:
                 v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))
             out[pin] = v
         return out
+
+    def _heartbeat(self, t: float) -> float:
+        """The cardiac ripple at ``t``, -1..1: a sharp beat at ``heart_bpm``, whose rate
+        wanders by a few percent over half a minute (as a real heart's does)."""
+        hz = self.scenario.signal.heart_bpm / 60.0
+        phase = 2 * math.pi * hz * (t + 0.6 * math.sin(2 * math.pi * t / 30.0))
+        return 0.7 * math.sin(phase) + 0.3 * math.sin(2 * phase + 0.8)
 
     def lung(self, t: float) -> float:
         """The noise-free lung signal at ``t`` (1 = a normal breath's depth)."""
@@ -150,7 +159,7 @@ class Patient:
 
     # --- own rhythm -----------------------------------------------------------------
 
-    def _params(self, t: float) -> tuple[float, float, float]:
+    def _params(self, t: float) -> tuple[float, float, float, float]:
         b = self.scenario.breathing
         rate, depth = b.rate_bpm, b.depth
         for ep in self.scenario.episodes:
@@ -162,14 +171,20 @@ class Patient:
         j = b.jitter
         rate *= 1.0 + float(self._rng.uniform(-j, j))
         depth *= 1.0 + float(self._rng.uniform(-j, j))
-        return rate, b.ratio, depth
+        # (drawn only when set, so a scenario without them breathes exactly as before)
+        ratio = b.ratio
+        if b.ratio_jitter:
+            ratio *= 1.0 + float(self._rng.uniform(-b.ratio_jitter, b.ratio_jitter))
+        pause = b.pause_s
+        if b.pause_jitter:
+            pause *= 1.0 + float(self._rng.uniform(-b.pause_jitter, b.pause_jitter))
+        return rate, ratio, depth, pause
 
     def _schedule(self, t: float, v0: float) -> None:
         """Plan the next breath (and any hold due within it) from ``t``."""
-        b = self.scenario.breathing
-        rate, ratio, depth = self._params(t)
+        rate, ratio, depth, pause = self._params(t)
         cycle = 60.0 / rate
-        pause = min(b.pause_s, 0.3 * cycle)
+        pause = min(pause, 0.3 * cycle)
         ti = (cycle - pause) / (1.0 + ratio)
         te = cycle - pause - ti
         phases = [_Phase("inhale", t, t + ti, v0, depth)]

@@ -4,9 +4,11 @@ A scenario sets how the simulated patient breathes on their own, how closely the
 the pacer, the belt signal (excursion, noise, creep) and a list of timed episodes::
 
     [scenario]      description, seed
-    [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, belly_share,
-                    paradoxical (the belly drawn in as the chest rises: two belts)
-    [signal]        excursion_cm, noise_mv, creep_cm_per_min, creep_tau_s
+    [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, ratio_jitter,
+                    pause_jitter, belly_share, paradoxical (the belly drawn in as the
+                    chest rises: two belts)
+    [signal]        excursion_cm, noise_mv, creep_cm_per_min, creep_tau_s, cardiac_mv,
+                    heart_bpm
     [follow]        lag_s, compliance
     [[episode]]     kind, start_s, duration_s and the kind's own keys
 
@@ -15,6 +17,13 @@ Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm
 (``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
 (``shift_cm``: a lasting step), ``unplugged`` (``belt``: one of the config's belts, or
 "all").
+
+Each breath's rate and depth vary by up to +-``jitter`` (a share of them), its
+exhale:inhale by up to +-``ratio_jitter`` and its rest at the bottom by up to
++-``pause_jitter`` (both 0 by default: every breath alike). Real breathing varies far more
+than the default 5 %: at rest the period, depth and exhale:inhale of real stretch-belt
+recordings vary by 20-45 % from breath to breath (``config/scenarios/restless.toml``).
+``cardiac_mv`` adds the heartbeat's ripple at ``heart_bpm`` (its rate wandering a little).
 
 Creep is the belt's relaxation after it is put on (at the session's start): it creeps at
 ``creep_cm_per_min`` at first and settles with time constant ``creep_tau_s``, in all
@@ -57,6 +66,8 @@ SECTIONS = {
         "depth": Float(1.0, lo=0.1, hi=4.0),
         "pause_s": Float(0.3, lo=0.0, hi=5.0, unit="seconds"),
         "jitter": Float(0.05, lo=0.0, hi=0.5),
+        "ratio_jitter": Float(0.0, lo=0.0, hi=0.8),
+        "pause_jitter": Float(0.0, lo=0.0, hi=0.8),
         "belly_share": Float(0.6, lo=0.0, hi=1.0),
         "paradoxical": Bool(False),
     },
@@ -65,6 +76,8 @@ SECTIONS = {
         "noise_mv": Float(1.0, lo=0.0, hi=200.0, unit="mV"),
         "creep_cm_per_min": Float(0.0, lo=-5.0, hi=5.0, unit="cm/min"),
         "creep_tau_s": Float(600.0, lo=10.0, hi=7200.0, unit="seconds"),
+        "cardiac_mv": Float(0.0, lo=0.0, hi=200.0, unit="mV"),
+        "heart_bpm": Float(70.0, lo=30.0, hi=200.0, unit="beats/min"),
     },
     "follow": {
         "lag_s": Float(0.5, lo=0.0, hi=5.0, unit="seconds"),

@@ -48,6 +48,32 @@ def test_calm_rate_ratio_and_realistic_volts():
     assert v.min() > 1.7 and v.max() < 2.05 and 0.07 < np.ptp(v) < 0.2
 
 
+def _spread(values):
+    return float(np.std(values) / np.mean(values))
+
+
+def test_restless_breaths_differ_as_real_breaths_at_rest_do():
+    """Real stretch-belt recordings at rest vary by 20-45 % from breath to breath in
+    period, depth and exhale:inhale (the other scenarios by 5 % at most), with the
+    heartbeat's ripple on top: the restless scenario has that, calm keeps every breath
+    alike."""
+    p, t, v = run("restless", 300)
+    bs = p.truth.breaths
+    assert 8.0 < 60 / np.median([b["end"] - b["start"] for b in bs]) < 11.0
+    assert 0.2 < _spread([b["end"] - b["start"] for b in bs]) < 0.45
+    assert 0.15 < _spread([b["depth"] for b in bs]) < 0.45
+    assert 0.15 < _spread([b["exhale_s"] / b["inhale_s"] for b in bs]) < 0.45
+    # the ripple at 68/min: a peak in the spectrum beside the breathing's harmonics
+    f = np.fft.rfftfreq(len(v), 1 / RATE)
+    power = np.abs(np.fft.rfft(v[:, 0] - v[:, 0].mean())) ** 2
+    near = (f > 1.0) & (f < 1.3)
+    assert power[near].max() > 20 * np.median(power[(f > 1.5) & (f < 3.0)])
+    calm, _, _ = run("calm", 300)
+    cb = calm.truth.breaths
+    assert _spread([b["exhale_s"] / b["inhale_s"] for b in cb]) < 0.05
+    assert _spread([b["end"] - b["start"] for b in cb]) < 0.05
+
+
 def test_fast_episode_is_faster():
     p, _, _ = run("fast", 120)
     before = breaths_between(p, 5, 58)
