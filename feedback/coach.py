@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from feedback import i18n
+from feedback.analysis.holds import REST_MIN_S
 from feedback.cues import EXHALE_FLOOR, CueRules, Targets, shown_fault
 from feedback.events import (
     Breath,
@@ -266,7 +267,9 @@ class Coach:
         if ex.kind == "calibration":
             length = "until the breath is measured, at most " + (
                 length if ex.repetitions else f"{length} of measuring")
-        warn = f"hold warning after {self._hold_after(ex):g} s"
+        after = self._hold_after(ex)
+        warn = f"hold warning after {after:g} s" + (
+            f" ({REST_MIN_S:g} s after a breath out)" if after < REST_MIN_S else "")
         if not ex.hold_warnings:
             warn = "no hold warning"
         elif not ex.cue_on("breathe_on"):

@@ -213,7 +213,9 @@ hold_after_s = 3.0
 
 def test_a_hold_after_breathing_out_at_every_lift_is_warned_at_every_lift(config, tmp_path):
     """A patient who breathes out and then holds for 5 s at every lift (every other
-    breath): each hold is warned ``hold_after_s`` (3 s) into it, at every lift. Before,
+    breath): each hold is warned at every lift, within 4 s (after a breath out the
+    stillness must last ``REST_MIN_S``, 4 s, however low ``hold_after_s``: 3.4-3.8 s after
+    the simulated hold began, as its stillness begins in the exhale's flat end). Before,
     from the fourth lift on the holds were taken for the patient's own rest after the
     exhale and warned at 5.5 s, as the breath came back."""
     use_programme(config, "lifting", LIFTING)
@@ -232,7 +234,7 @@ def test_a_hold_after_breathing_out_at_every_lift_is_warned_at_every_lift(config
     assert len(held) >= 7
     late = [(h["start"], [round(t - h["start"], 1) for t in warned
                           if h["start"] <= t <= h["end"] + 2.0]) for h in held]
-    assert all(d and d[0] <= 3.0 + 1.0 for _s, d in late), late
+    assert all(d and d[0] <= 4.0 for _s, d in late), late
 
 
 def test_a_patient_who_rests_after_each_exhale_is_not_warned_in_the_movement_exercises(
@@ -1463,3 +1465,20 @@ def test_holds_of_a_patient_off_the_pacers_pace_are_warned_on_time(config, repo,
         fired = [e for e in holds if h["start"] - 1.0 < e.at < h["end"] + 3.0]
         assert fired, h
         assert fired[0].at - h["start"] <= 8.0 + 1.0, (h, fired[0])  # belly_lying: 8 s
+
+
+def test_breathing_at_rest_with_real_variability_is_no_hold_when_lifting(config):
+    """The ``restless`` patient breathes as real people at rest do (breath length, depth,
+    ratio and rest vary by some 20-60 % from breath to breath, a cardiac ripple) and never
+    holds. In lifting (``hold_after_s`` 3 s) a long exhale's flat end, a longer rest and a
+    slow next breath were warned as holds 4 times in 300 s, each as the breath came back;
+    after a breath out the stillness now needs 4 s (``holds.REST_MIN_S``)."""
+    use_programme(config, "lifting", LIFTING.replace("duration_s = 150", "duration_s = 300"))
+    events, truth, _s, _f = simulate(config, "restless", 340)
+    assert not truth.holds
+    lifting = next(e.at for e in events if isinstance(e, ev.Exercise) and e.phase == "start"
+                   and e.kind == "load")
+    breaths = [e for e in events if isinstance(e, ev.Breath) and e.at > lifting]
+    assert len(breaths) >= 35
+    assert not [e for e in events if isinstance(e, ev.Hold)]
+    assert not [c for c in cues(events) if c.kind == "breathe_on"]

@@ -165,6 +165,7 @@ OWN_PAUSE_MIN_S = 1.0  # stillness shorter than this is no rest
 OWN_PAUSE_K = 1.5  # a hold at the bottom needs this x the patient's usual rest ...
 OWN_PAUSE_CAP = 2.0  # ... but never more than this x hold_after_s
 BOTTOM = 0.5  # level below which stillness is at the end of a breath out
+REST_MIN_S = 4.0  # ... and never a hold in less, whatever hold_after_s (a normal rest)
 SURE_S = 1e-6  # (rounding: ``t - (since - lag)`` and ``(t - since) + lag`` may differ,
 ROUND = 1e-15  # by a few units in the last place of ``t``: this share of it, at any t)
 
@@ -197,9 +198,11 @@ class HoldJudge:
       last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
       remembered for ``OWN_PAUSES`` breaths. Stillness at the bottom must last
       ``OWN_PAUSE_K`` x their median (a hold counted at most as the cap), and never more
-      than ``OWN_PAUSE_CAP`` x ``hold_after_s``. A patient who only now and then stops keeps
-      a median of 0, so a few holds do not teach it to wait longer. Stillness at the top
-      (a breath held in) always counts from ``hold_after_s``.
+      than ``OWN_PAUSE_CAP`` x ``hold_after_s``; and never less than ``REST_MIN_S``,
+      however short ``hold_after_s`` (3 s in lifting warned the rests of breathing at rest
+      as it really varies, each as the next breath came). A patient who only now and then
+      stops keeps a median of 0, so a few holds do not teach it to wait longer. Stillness
+      at the top (a breath held in) always counts from ``hold_after_s``.
       With ``learn_holds`` off (the movement and load exercises) a stillness warned as a
       hold is never remembered as a rest: a patient who holds the breath after breathing
       out at every lift, every other breath, otherwise taught it to wait up to the cap,
@@ -410,11 +413,13 @@ class HoldJudge:
     def hold_after(self, turned: bool = False) -> float:
         """Seconds of stillness that make a hold, here (see the class docstring); counted
         from the end of a slow turn if ``turned``."""
-        base = self.hold_after_s
-        if not self._low or len(self._own) < 3:
+        if not self._low:
+            return self.hold_after_s
+        base = max(self.hold_after_s, REST_MIN_S)
+        if len(self._own) < 3:
             return base
         rest = _median([r[0 if turned else 1] for r in self._own])
-        return min(max(base, OWN_PAUSE_K * rest), OWN_PAUSE_CAP * base)
+        return min(max(base, OWN_PAUSE_K * rest), max(OWN_PAUSE_CAP * self.hold_after_s, base))
 
     def _own_rest(self, end: float, since: float, settled: float,
                   lag: float) -> tuple[float, float]:
