@@ -891,6 +891,24 @@ def test_hold_after_can_be_changed(until, hold_after, after):
         an.set_hold_after(0)
 
 
+@pytest.mark.parametrize("share", [0.2, 0.35, 0.45])
+def test_a_small_breath_held_in_is_warned_at_hold_after_not_as_a_rest(share):
+    """Bracing for a lift on a small breath in (a fifth to half a normal one, from the
+    bottom) is a breath held in: warned at ``hold_after_s`` (lifting's 3 s). It lies
+    below half the last breath, where people rest after a breath out, and was warned
+    only at ``REST_MIN_S`` (4 s), like a rest."""
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)  # ends at a trough
+    rise = 2.0 * share
+    up = [(40.0 + i / 50, share * (0.5 - 0.5 * math.cos(math.pi * i / 50 / rise)))
+          for i in range(int(rise * 50))]
+    still = [(40.0 + rise + (i + 1) / 50, share + 0.002 * math.sin(i)) for i in range(10 * 50)]
+    an = BreathAnalyzer(["belly"])
+    an.set_hold_after(3.0, learn_holds=False)
+    holds = [e for e in run(an, pre + up + still) if isinstance(e, Hold)]
+    assert len(holds) == 1 and holds[0].at - holds[0].t == pytest.approx(3.0, abs=0.1)
+    assert holds[0].at - (40.0 + rise) < 3.0 + 0.1
+
+
 def test_stuck_value_is_a_flat_fault_not_a_hold():
     pre, _ = breathing(30, rate_bpm=12, fs=50, noise=0.01)
     t_end = pre[-1][0]

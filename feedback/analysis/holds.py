@@ -56,7 +56,7 @@ class StillnessClock:
     """
 
     __slots__ = ("since", "t0", "lo", "hi", "settled", "last", "last_since", "last_settled",
-                 "_recent", "_older", "left", "_y", "gaps")
+                 "_recent", "_older", "left", "_y", "gaps", "rose")
 
     def __init__(self):
         self.since = None
@@ -70,11 +70,13 @@ class StillnessClock:
         self._older: deque[tuple[float, float]] = deque()
         self._y: float | None = None  # the point before
         self.gaps: tuple[tuple[float, float], ...] = ()  # paused for these, in this stillness
+        self.rose = False  # the movement that began this stillness went up (breathing in)
 
-    def reset(self, t: float, y: float) -> None:
+    def reset(self, t: float, y: float, rose: bool = False) -> None:
         self.since = self.t0 = self.settled = t
         self.lo = self.hi = y
         self.gaps = ()
+        self.rose = rose
 
     def pause(self, start: float, end: float) -> None:
         """No points from ``start`` to ``end`` (a short gap in the samples): the stillness
@@ -140,7 +142,7 @@ class StillnessClock:
                 self.left = max(self._movement_start(max(LEFT * amp, noise)), self.since)
             self.last = t - self.since
             self.last_since, self.last_settled = self.since, self.settled
-            self.reset(t, y)
+            self.reset(t, y, rose=y > self.hi)
             return 0.0
         self.lo, self.hi = lo, hi
         return t - self.since
@@ -198,11 +200,13 @@ class HoldJudge:
       last breath, ``OWN_PAUSE_MIN_S`` or more, outside planned pauses; 0 if none) is
       remembered for ``OWN_PAUSES`` breaths. Stillness at the bottom must last
       ``OWN_PAUSE_K`` x their median (a hold counted at most as the cap), and never more
-      than ``OWN_PAUSE_CAP`` x ``hold_after_s``; and never less than ``REST_MIN_S``,
-      however short ``hold_after_s`` (3 s in lifting warned the rests of breathing at rest
-      as it really varies, each as the next breath came). A patient who only now and then
-      stops keeps a median of 0, so a few holds do not teach it to wait longer. Stillness
-      at the top (a breath held in) always counts from ``hold_after_s``.
+      than ``OWN_PAUSE_CAP`` x ``hold_after_s``; and, when the movement into it went down
+      (a breath out), never less than ``REST_MIN_S``, however short ``hold_after_s`` (3 s
+      in lifting warned the rests of breathing at rest as it really varies, each as the
+      next breath came). A patient who only now and then stops keeps a median of 0, so a
+      few holds do not teach it to wait longer. Stillness at the top (a breath held in)
+      always counts from ``hold_after_s``; and so, unless the patient's rest says more,
+      does stillness below ``BOTTOM`` come to by breathing in (bracing on a small breath).
       With ``learn_holds`` off (the movement and load exercises) a stillness warned as a
       hold is never remembered as a rest: a patient who holds the breath after breathing
       out at every lift, every other breath, otherwise taught it to wait up to the cap,
@@ -296,6 +300,7 @@ class HoldJudge:
         self._rest = (0.0, 0.0)  # the longest rest since the last trough
         self._counted = None  # the stillness (its start) already counted at a trough
         self._low = False  # the current stillness is at the bottom of the breath
+        self._rest_floor = False  # ... and came there breathing out (``REST_MIN_S``)
 
     def restart(self, t: float | None = None, y: float | None = None) -> None:
         """Stillness starts again: at ``(t, y)``, or at the next point when not given
@@ -355,6 +360,7 @@ class HoldJudge:
                 self._rest = _longer(self._rest, self._own_rest(
                     t, clock.last_since, clock.last_settled, lag))
             self._low = level < BOTTOM
+            self._rest_floor = self._low and not clock.rose
         if self.holding:  # (ended by breathing even while calibrating again)
             if still == 0.0:
                 self.holding = False
@@ -415,7 +421,7 @@ class HoldJudge:
         from the end of a slow turn if ``turned``."""
         if not self._low:
             return self.hold_after_s
-        base = max(self.hold_after_s, REST_MIN_S)
+        base = max(self.hold_after_s, REST_MIN_S) if self._rest_floor else self.hold_after_s
         if len(self._own) < 3:
             return base
         rest = _median([r[0 if turned else 1] for r in self._own])
