@@ -716,8 +716,14 @@ def _erase_raw(raw: Path) -> None:
         if RAW_FILE.fullmatch(f.name) and f.is_file():
             if f.is_symlink():  # (not what it points at)
                 f.unlink(missing_ok=True)
-            else:
+                continue
+            try:
                 shred(f)
+            except PermissionError:  # (a file made by another user, e.g. a run as root)
+                f.unlink(missing_ok=True)
+                print(f"{f}: could not be overwritten (no permission to write it), only "
+                      "removed: its blocks stay on the card until written over",
+                      file=sys.stderr)
     with contextlib.suppress(OSError):
         raw.rmdir()
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import sqlite3
 import time
 
@@ -2735,3 +2736,25 @@ def test_a_clock_set_back_once_names_one_session_not_all_that_follow(unit, tmp_p
     assert main(["report", "--config", str(cfg), "--out", str(out), "--lang", "nl"]) == 0
     assert ("begonnen sessies #6, #207, #209, #211, #213, #215, #217, #219, #221, #223 en "
             "nog 3 vóór") in (out / "summary.txt").read_text()
+
+
+def test_a_raw_file_the_wipe_may_not_write_is_removed_and_said(unit, monkeypatch, capsys):
+    """A raw signal file another user made (a run as root) cannot be overwritten by the
+    service's user: the wipe stopped there, the database already erased and the raw files
+    after it left. It is now removed (the folder allows that) and named on stderr."""
+    import builtins
+
+    data, cfg = unit
+    raw = data / "raw" / "session00001-001.csv"
+    real_open = builtins.open
+
+    def guarded(path, mode="r", *a, **k):  # the operating system's answer for that file
+        if os.fspath(path) == os.fspath(raw) and mode != "r":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, mode, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert not raw.exists() and not (data / "raw").exists()
+    err = capsys.readouterr().err
+    assert f"{raw}: could not be overwritten (no permission to write it), only removed" in err
