@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from feedback import i18n
+from feedback.analysis.holds import REST_MIN_S
 from feedback.cli import config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.errors import AdemError
@@ -284,7 +285,8 @@ def hold_thresholds(sessions, lang: str = "en",
                     config_dir: Path | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """The hold thresholds that applied in ``sessions``: per programme (its name in
     ``lang``) the exercises done (calibrations aside) and their threshold in seconds
-    ('8', or '4-6' when they differed between sessions), "(not warned)" after those that
+    ('8 s', or '4-6 s' when they differed between sessions; '3 s (4 s after a breath out)'
+    below the analysis's ``REST_MIN_S``), "(not warned)" after those that
     record holds without warning the patient (the exercise's or the config's switch).
     From the programme in force, kept with each session's config; for older records from
     the programme files as they are now (next to the config in ``config_dir``, else
@@ -320,8 +322,10 @@ def hold_thresholds(sessions, lang: str = "en",
                                       else " " + say("not_warned", lang))
             secs = by.setdefault(programme.name(lang), {}).setdefault(name, [])
             secs.append(spec.hold_after_s or s.hold_after_s)
-    return [(name, [(ex, short(min(v), lang) if min(v) == max(v) else
-                     f"{short(min(v), lang)}-{short(max(v), lang)}")
+    return [(name, [(ex, (short(min(v), lang) if min(v) == max(v) else
+                          f"{short(min(v), lang)}-{short(max(v), lang)}") + " s"
+                     + (" " + say("rest_floor", lang, s=short(REST_MIN_S, lang))
+                        if min(v) < REST_MIN_S else ""))
                     for ex, v in exercises.items()])
             for name, exercises in by.items()]
 
@@ -447,7 +451,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
     thresholds = hold_thresholds(sessions, lang, config_dir)
     if thresholds:
         lines.append(say("hold_after", lang))
-        lines.extend(f"  {name}: " + ", ".join(f"{ex} {secs} s" for ex, secs in exercises)
+        lines.extend(f"  {name}: " + ", ".join(f"{ex} {secs}" for ex, secs in exercises)
                      for name, exercises in thresholds)
     lines.append("")
     for code in sorted({s.patient for s in sessions}):

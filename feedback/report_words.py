@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "holds_by": "{name} {n}, longest {secs} s",
         "no_exercise": "(no exercise)",
         "hold_after": "Hold thresholds (hold_after_s), as the sessions' programmes set them:",
+        "rest_floor": "({s} s after a breath out)",
         "not_warned": "(not warned)",
         "cues": "Cues (corrections): ",
         "cue": '"{text}" {n}x',
@@ -169,6 +170,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "hold_after": "Drempels voor 'adem ingehouden' (hold_after_s), zoals de programma's "
                       "ze instellen:",
         "not_warned": "(zonder waarschuwing)",
+        "rest_floor": "({s} s na een uitademing)",
         "cues": "Aanwijzingen (correcties, op het scherm 'tips'): ",
         "cue": '"{text}" {n}x',
         "praise": "Complimenten: ",

@@ -2555,6 +2555,14 @@ def test_the_hold_thresholds_are_those_kept_with_the_session(tmp_path, monkeypat
     prog.unlink()
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
     assert "  Own: Sitting 6 s\n" in (out / "summary.txt").read_text()
+    # under the analysis's floor for a rest after a breath out, the floor is said too
+    prog.write_text('[programme]\nname_nl = "Eigen"\nname_en = "Own"\n'
+                    '[[exercise]]\nid = "a"\nname_nl = "Zitten"\nname_en = "Sitting"\n'
+                    'duration_s = 60\nhold_after_s = 3.0\n')
+    home_session(tmp_path / "data2", config=config_record(cfg, load_config(cfg)),
+                 programme="eigen", exercises=(("Zitten", "breathing"),))
+    out = report(tmp_path, monkeypatch, tmp_path / "data2", "2025-10-09")
+    assert "  Own: Sitting 3 s (4 s after a breath out)\n" in (out / "summary.txt").read_text()
 
 
 @pytest.mark.parametrize("belts, counted", [(None, 4.0), ('["chest", "belly"]', 5.0)])
