@@ -2392,14 +2392,15 @@ def test_exercises_that_record_holds_without_warning_are_listed_as_such(tmp_path
     home_session(data, programme="eigen", exercises=(
         ("Traplopen", "movement"), ("Wandelen", "movement"), ("Tillen", "load")))
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
-    assert ("  Own: Stairs (not warned) 2 s, Walking (not warned) 4 s, Lifting 3 s\n"
-            in (out / "summary.txt").read_text())
+    assert ("  Own: Stairs (not warned) 2 s (4 s after a breath out), Walking (not warned) "
+            "4 s, Lifting 3 s (4 s after a breath out)\n" in (out / "summary.txt").read_text())
     # the config's own switch, as stored with the session, turned every warning off
     off = tmp_path / "off"
     home_session(off, config="[cues]\nbreathe_on = false\n", programme="eigen",
                  exercises=(("Tillen", "load"),))
     out = report(tmp_path, monkeypatch, off, "2025-10-09")
-    assert "  Own: Lifting (not warned) 3 s\n" in (out / "summary.txt").read_text()
+    assert ("  Own: Lifting (not warned) 3 s (4 s after a breath out)\n"
+            in (out / "summary.txt").read_text())
 
 
 def test_each_session_line_names_its_patient_when_the_report_has_several(tmp_path,
