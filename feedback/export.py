@@ -152,6 +152,15 @@ def _near_miss(stick: Path) -> Path | None:
     return None
 
 
+def _shown(path: Path) -> str:
+    """A name from the stick as it can be written to export.txt and read there: bytes that
+    are not UTF-8 as ``\\xeb`` (a FAT stick's names come in the mount's character set:
+    "patiënt" in Latin-1 failed the whole export, its note could not be written), control
+    characters as ``\\n`` (a newline in a name made a line of export.txt of its own)."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
+
+
 def _has_config_section(path: Path) -> bool:
     """Does the start of ``path`` hold a line such as ``[patient]``?"""
     try:
@@ -305,10 +314,10 @@ def cmd_export(args) -> int:
     refused = []  # the problems of a stick's config not installed (export.txt says them)
     changed_to = None  # the patient code it brought, when it changed the code
     if not stick_config.exists() and (near := _near_miss(dest)):
-        notes.append(f"{near}: not installed: the unit takes only a file named "
+        notes.append(f"{_shown(near)}: not installed: the unit takes only a file named "
                      "ademcoach.toml (an editor may have added an extension the computer "
                      "hides, such as .txt): rename it")
-        refused = [Problem(os.fspath(near), None, say(
+        refused = [Problem(_shown(near), None, say(
             "not named ademcoach.toml: rename it", "heet niet ademcoach.toml: hernoem het"))]
         status = 2
     elif stick_config.exists() and not stick_config.is_file():

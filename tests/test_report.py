@@ -681,6 +681,34 @@ def test_a_config_on_the_stick_under_another_name_is_said_not_passed_over(
     assert 'code = "AB12"' in cfg.read_text() and (stick / name).exists()
 
 
+@pytest.mark.parametrize("name, shown", [
+    (os.fsdecode(b"ademcoach-pati\xebnt.toml"), "ademcoach-pati\\xebnt.toml"),
+    ("ademcoach\nnieuw.toml", "ademcoach\\nnieuw.toml"),
+])
+def test_a_config_under_another_name_that_is_not_utf8_or_has_a_newline_is_said_too(
+        unit, tmp_path, capsys, name, shown):
+    """A FAT stick whose names come in as Latin-1 ("patiënt", the e with diaeresis as the
+    byte 0xEB) failed the whole export on the name, with a traceback: export.txt could
+    not be written, and every try after it failed the same way until the file was
+    renamed. A newline in a name broke export.txt's lines. Both are said, escaped."""
+    data, cfg = unit
+    cfg.write_text(cfg.read_text().replace('language = "en"', 'language = "nl"'))
+    before = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / name).write_text('[patient]\ncode = "CD34"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = f"{stick / shown}: not installed: the unit takes only a file named ademcoach.toml"
+    assert said in capsys.readouterr().err
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    text = (exp / "export.txt").read_text().splitlines()
+    assert [x for x in text if x.startswith(said)]
+    assert f"  {stick / shown}: heet niet ademcoach.toml: hernoem het" in text
+    note = json.loads((data / "last-export.json").read_text())
+    assert (note["status"], note["sessions"]) == ("refused", 3)
+    assert cfg.read_text() == before and (stick / name).exists()
+
+
 @pytest.mark.parametrize("name, text", [
     ("ademcoach-notes.txt", "AB12: 3x per week, pacer 4-6; call back in June\n"),
     ("Ademcoach handleiding.txt", "Steek de stick in en wacht op de melding.\n"),
