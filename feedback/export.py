@@ -313,63 +313,14 @@ def cmd_export(args) -> int:
     installed = False  # the stick's config is in force (installed, or the same already)
     refused = []  # the problems of a stick's config not installed (export.txt says them)
     changed_to = None  # the patient code it brought, when it changed the code
-    if not stick_config.exists() and (near := _near_miss(dest)):
-        notes.append(f"{_shown(near)}: not installed: the unit takes only a file named "
-                     "ademcoach.toml (an editor may have added an extension the computer "
-                     "hides, such as .txt): rename it")
-        refused = [Problem(_shown(near), None, say(
-            "not named ademcoach.toml: rename it", "heet niet ademcoach.toml: hernoem het"))]
-        status = 2
-    elif stick_config.exists() and not stick_config.is_file():
-        notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
-        status = 2
-    elif stick_config.is_file():
-        if target == REPO_CONFIG / "ademcoach.toml":
-            notes.append(f"{stick_config}: not installed: this machine has no unit config "
-                         "(give --config FILE)")
-            status = 2
-        else:
-            try:
-                previous = {p: (p.read_bytes(), os.stat(p)) if p.is_file() else None
-                            for p in (target, target.with_name(target.name + ".bak"))}
-                if previous[target] and stick_config.stat().st_size == len(
-                        previous[target][0]) and previous[target][0] == stick_config.read_bytes():
-                    previous = None  # the same config: nothing is replaced
-                notes.append(install_config(stick_config, target))
-            except ConfigError as exc:
-                previous = None
-                notes.append(f"{stick_config}: not installed, the current config stays:")
-                notes.extend(f"  {p}" for p in exc.problems)
-                refused = exc.problems
-                status = 2
-            except OSError as exc:  # the unit's config folder cannot be read or written
-                previous = None
-                notes.append(f"{stick_config}: not installed, the current config stays: "
-                             f"cannot replace {target}: {exc.strerror}")
-                status = 2
-            else:
-                installed = True
-                new = load_config(target)
-                old = (settings.patient.code if settings is not None else
-                       _code_in(previous[target][0]) if previous else new.patient.code)
-                if change := _code_change(old, new.patient.code):
-                    notes.append(change)
-                    changed_to = new.patient.code
-                if settings is not None and (moved := _data_dir_change(settings, new)):
-                    notes.append(moved)
-                if settings is None:  # (else the records are where the old config said)
-                    settings = new
-    if settings is None:  # the records' directory is unknown: export nothing
-        for note in notes:
-            print(note, file=sys.stderr)
-        raise broken
-    data_dir = records_dir(args, settings)
-    if changed_to is not None and (held := _others_held(data_dir, changed_to)):
-        notes.append(held)
-    # systemd stops a slow export with SIGTERM: end as an exception, so the half-written
-    # folder is removed and the note says it failed.
+    # systemd stops a slow export with SIGTERM (its time is up, or the stick was pulled:
+    # BindsTo=): end as an exception, so the half-written folder is removed, the config is
+    # as before and the note says it failed. From before the stick's config is installed:
+    # a stop right after it left the new config in force, and nothing exported.
     before = signal.signal(signal.SIGTERM, _terminated)
     renamed: list[Path] = []  # the stick's config's new name, once it is set aside
+    # (where the unit's config says; with a broken one, where the stick's says)
+    data_dir = records_dir(args, settings) if settings is not None else None
 
     def set_aside() -> list[str]:
         """(Last, once the export is in place: a stick pulled before keeps its config
@@ -380,6 +331,61 @@ def cmd_export(args) -> int:
         return said
 
     try:
+        if not stick_config.exists() and (near := _near_miss(dest)):
+            notes.append(f"{_shown(near)}: not installed: the unit takes only a file named "
+                         "ademcoach.toml (an editor may have added an extension the computer "
+                         "hides, such as .txt): rename it")
+            refused = [Problem(_shown(near), None, say(
+                "not named ademcoach.toml: rename it",
+                "heet niet ademcoach.toml: hernoem het"))]
+            status = 2
+        elif stick_config.exists() and not stick_config.is_file():
+            notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
+            status = 2
+        elif stick_config.is_file():
+            if target == REPO_CONFIG / "ademcoach.toml":
+                notes.append(f"{stick_config}: not installed: this machine has no unit "
+                             "config (give --config FILE)")
+                status = 2
+            else:
+                try:
+                    previous = {p: (p.read_bytes(), os.stat(p)) if p.is_file() else None
+                                for p in (target, target.with_name(target.name + ".bak"))}
+                    if previous[target] and stick_config.stat().st_size == len(
+                            previous[target][0]) and (previous[target][0]
+                                              == stick_config.read_bytes()):
+                        previous = None  # the same config: nothing is replaced
+                    notes.append(install_config(stick_config, target))
+                except ConfigError as exc:
+                    previous = None
+                    notes.append(f"{stick_config}: not installed, the current config stays:")
+                    notes.extend(f"  {p}" for p in exc.problems)
+                    refused = exc.problems
+                    status = 2
+                except OSError as exc:  # the unit's config folder cannot be read or written
+                    previous = None
+                    notes.append(f"{stick_config}: not installed, the current config stays: "
+                                 f"cannot replace {target}: {exc.strerror}")
+                    status = 2
+                else:
+                    installed = True
+                    new = load_config(target)
+                    old = (settings.patient.code if settings is not None else
+                           _code_in(previous[target][0]) if previous else new.patient.code)
+                    if change := _code_change(old, new.patient.code):
+                        notes.append(change)
+                        changed_to = new.patient.code
+                    if settings is not None and (moved := _data_dir_change(settings, new)):
+                        notes.append(moved)
+                    if settings is None:  # (else the records are where the old config said)
+                        settings = new
+        if settings is None:  # the records' directory is unknown: export nothing
+            for note in notes:
+                print(note, file=sys.stderr)
+            raise broken
+        data_dir = records_dir(args, settings)
+        if changed_to is not None and (held := _others_held(data_dir, changed_to)):
+            notes.append(held)
         records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
         lang = report_language(args, settings)
         sessions, copied, kept = _export(dest, data_dir, notes, lang,
@@ -389,7 +395,8 @@ def cmd_export(args) -> int:
     except BaseException:
         if previous is not None or renamed:  # nothing was written: nor is the config
             _put_back(previous or {}, (renamed[0], stick_config) if renamed else None)
-        exportnote.write(data_dir, "failed")
+        if data_dir is not None:
+            exportnote.write(data_dir, "failed")
         raise
     finally:
         signal.signal(signal.SIGTERM, before)

@@ -1807,6 +1807,54 @@ def test_an_export_stopped_by_sigterm_leaves_nothing_half_written(unit, tmp_path
     assert signal.getsignal(signal.SIGTERM) is handler
 
 
+def test_a_stop_right_after_the_sticks_config_was_installed_puts_the_config_back(
+        unit, tmp_path, capsys, monkeypatch):
+    """The stick pulled (systemd stops the export: BindsTo=) just after its config was
+    installed, before the copy began: the SIGTERM ended the program there, the new
+    patient's config in force, nothing exported, no notice on the screen, and the stick's
+    config under its own name, so that the next try found it the unit's config already
+    and never said that the unit still held the previous patient's sessions."""
+    import os
+    import signal
+
+    from feedback import export
+
+    data, cfg = unit
+    old = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{data}"\n')
+    real = export.install_config
+
+    def installed_then_stopped(*a, **k):
+        out = real(*a, **k)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return out
+
+    def ends_the_program(signum, frame):  # as SIG_DFL would: the program ends here
+        raise SystemExit(128 + signum)
+
+    monkeypatch.setattr(export, "install_config", installed_then_stopped)
+    handler = signal.signal(signal.SIGTERM, ends_the_program)
+    try:
+        assert main(["export", str(stick), "--config", str(cfg)]) == 1
+        assert signal.getsignal(signal.SIGTERM) is ends_the_program
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert cfg.read_text() == old and not (tmp_path / "unit.toml.bak").exists()
+    assert list(stick.iterdir()) == [stick / "ademcoach.toml"]
+    assert "export stopped (SIGTERM)" in capsys.readouterr().err
+    assert json.loads((data / "last-export.json").read_text())["status"] == "failed"
+    # the next try installs it, and says what the change means
+    monkeypatch.setattr(export, "install_config", real)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "patient.code (none) -> CD34" in out
+    assert ("the unit still holds 3 sessions of AB12 (copied to this stick): erase them "
+            "with ademcoach wipe before the unit goes to CD34") in out
+
+
 def test_the_sticks_config_keeps_its_name_until_the_export_is_on_the_stick(
         unit, tmp_path, monkeypatch):
     """It was renamed .installed before the copy began: a stick pulled during the copy
