@@ -66,17 +66,26 @@ from feedback.store import (
     shred,
     shred_db,
 )
-from feedback.words import dutch, say
+from feedback.words import Say, both, dutch, say
 
 
-def install_config(new: Path, target: Path) -> str:
+def install_config(new: Path, target: Path, records_now: Path | None = None) -> str:
     """Validate ``new`` as ``check-config`` does, its programme included, and install it at
     ``target`` (old one kept as .bak). Returns what happened; raises ConfigError (nothing
-    changed) when it is invalid."""
+    changed) when it is invalid, or when it moves the records away from ``records_now``
+    to where this user cannot record."""
     from feedback.config import Problem, key_lines
     from feedback.programme import programme_for
 
     settings = load_config(new)
+    moved_to = default_data_dir(settings.records.data_dir)
+    if records_now is not None and moved_to != records_now and (
+            why := _cannot_record_in(moved_to)):
+        line = key_lines(new.read_text(encoding="utf-8")).get(("records", "data_dir"))
+        raise ConfigError([Problem(os.fspath(new), line, say(
+            "records.data_dir = {d}: the unit cannot record there ({why})",
+            "records.data_dir = {d}: het apparaat kan daar niet opslaan ({why})",
+            d=repr(settings.records.data_dir), why=why))])
     settings.source = os.fspath(target)  # its programme is looked for where it will be
     try:
         programme_for(settings)
@@ -96,6 +105,29 @@ def install_config(new: Path, target: Path) -> str:
     _replace_file(target, data, os.stat(target) if kept else None)
     return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
                                              if kept else "")
+
+
+def _cannot_record_in(data_dir: Path) -> Say | None:
+    """Why the records could not be made in ``data_dir`` by this user, or None: the folder,
+    or the nearest folder above it that is there, must be a folder this user may write on
+    a file system that is not read-only (the export runs as the unit's user, with its view
+    of the file systems)."""
+    path = data_dir
+    while not os.path.lexists(path) and path.parent != path:
+        path = path.parent
+    try:
+        st = os.stat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            return say("{p} is not a folder", "{p} is geen map", p=path)
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return say("{p} is on a read-only file system",
+                       "{p} staat op een alleen-lezen bestandssysteem", p=path)
+    except OSError as exc:
+        return both("{p}: {why}", p=path, why=exc.strerror)
+    if not os.access(path, os.W_OK | os.X_OK):
+        return say("{p} may not be written by this user",
+                   "{p} mag door deze gebruiker niet beschreven worden", p=path)
+    return None
 
 
 def _replace_file(path: Path, data: bytes, like: os.stat_result | None = None,
@@ -355,7 +387,9 @@ def cmd_export(args) -> int:
                             previous[target][0]) and (previous[target][0]
                                               == stick_config.read_bytes()):
                         previous = None  # the same config: nothing is replaced
-                    notes.append(install_config(stick_config, target))
+                    notes.append(install_config(stick_config, target, None if settings
+                                                is None else default_data_dir(
+                                                    settings.records.data_dir)))
                 except ConfigError as exc:
                     previous = None
                     notes.append(f"{stick_config}: not installed, the current config stays:")

@@ -655,6 +655,31 @@ def test_a_stick_config_that_moves_the_records_says_where_they_stay(unit, tmp_pa
                 if x.startswith("records.data_dir")]
 
 
+def test_a_stick_config_that_moves_the_records_where_the_unit_cannot_write_is_refused(
+        unit, tmp_path, capsys):
+    """A stick's config with a records.data_dir the unit cannot make or write (a path
+    under a file, a folder on a read-only file system such as all but the unit's own
+    folders under the service's ProtectSystem=strict) was installed, said only as a move:
+    every session after it ran with a storage fault, and its records were lost."""
+    data, cfg = unit
+    old = cfg.read_text()
+    (tmp_path / "notes.txt").write_text("not a folder\n")
+    nowhere = tmp_path / "notes.txt" / "records"
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{nowhere}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{nowhere}': the unit "
+            f"cannot record there ({tmp_path / 'notes.txt'} is not a folder)")
+    assert said in capsys.readouterr().err.splitlines()
+    assert cfg.read_text() == old and (stick / "ademcoach.toml").exists()
+    (exp,) = [p for p in stick.iterdir() if p.is_dir()]
+    assert said in (exp / "export.txt").read_text().splitlines()
+    note = json.loads((data / "last-export.json").read_text())
+    assert (note["status"], note["sessions"]) == ("refused", 3)
+
+
 @pytest.mark.parametrize("name", ["ademcoach.toml.txt", "Ademcoach.txt",
                                   "ademcoach (1).toml"])
 def test_a_config_on_the_stick_under_another_name_is_said_not_passed_over(
