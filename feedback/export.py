@@ -176,7 +176,7 @@ def _near_miss(stick: Path) -> Path | None:
         return None
     for p in names:
         low = p.name.lower()
-        if (not low.startswith("ademcoach") or low == "ademcoach.toml"
+        if (not low.startswith("ademcoach") or p.name == "ademcoach.toml"
                 or INSTALLED_SUFFIX in low or low.endswith(BACKUP_ENDINGS)):
             continue
         if ".toml" in low or (low.endswith(".txt") and _has_config_section(p)):
@@ -363,7 +363,8 @@ def cmd_export(args) -> int:
         return said
 
     try:
-        if not stick_config.exists() and (near := _near_miss(dest)):
+        there = os.path.lexists(stick_config)  # (a link to itself does not "exist")
+        if not there and (near := _near_miss(dest)):
             notes.append(f"{_shown(near)}: not installed: the unit takes only a file named "
                          "ademcoach.toml (an editor may have added an extension the computer "
                          "hides, such as .txt): rename it")
@@ -371,8 +372,10 @@ def cmd_export(args) -> int:
                 "not named ademcoach.toml: rename it",
                 "heet niet ademcoach.toml: hernoem het"))]
             status = 2
-        elif stick_config.exists() and not stick_config.is_file():
-            notes.append(f"{stick_config}: not installed: it is a folder, not a config file")
+        elif there and not stick_config.is_file():  # (never opened: a FIFO would block)
+            notes.append(f"{stick_config}: not installed: " + (
+                "it is a folder, not a config file" if stick_config.is_dir() else
+                "it is not a regular file, not a config file"))
             status = 2
         elif stick_config.is_file():
             if target == REPO_CONFIG / "ademcoach.toml":

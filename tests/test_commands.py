@@ -374,6 +374,41 @@ def test_a_folder_named_like_the_config_on_the_stick_is_said(unit, tmp_path, cap
     assert f"{stick / 'ademcoach.toml'}: not installed: it is a folder" in said.err
 
 
+def test_a_pipe_or_a_loop_named_like_the_config_on_the_stick_is_said_as_what_it_is(
+        unit, tmp_path, capsys):
+    """A FIFO in the config's place was said to be a folder; a link to itself (a loop) was
+    passed over without a word. Neither is read (a FIFO would block the export)."""
+    patient, cfg = unit
+    before = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    os.mkfifo(stick / "ademcoach.toml")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    assert (f"{stick / 'ademcoach.toml'}: not installed: it is not a regular file"
+            in capsys.readouterr().err)
+    (stick / "ademcoach.toml").unlink()
+    (stick / "ademcoach.toml").symlink_to("ademcoach.toml")
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    assert (f"{stick / 'ademcoach.toml'}: not installed: it is not a regular file"
+            in capsys.readouterr().err)
+    assert cfg.read_text() == before
+
+
+def test_the_config_under_another_case_on_a_stick_that_keeps_case_is_said(
+        unit, tmp_path, capsys):
+    """FAT finds ADEMCOACH.TOML as ademcoach.toml; a folder on a file system that keeps
+    case (an export by hand) passed it over without a word."""
+    patient, cfg = unit
+    before = cfg.read_text()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ADEMCOACH.TOML").write_text('[patient]\ncode = "CD34"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    assert (f"{stick / 'ADEMCOACH.TOML'}: not installed: the unit takes only a file named "
+            "ademcoach.toml" in capsys.readouterr().err)
+    assert cfg.read_text() == before
+
+
 def test_another_programs_database_is_not_written_into(unit, tmp_path, capsys):
     """A records.sqlite that is not ours (data_dir set to another program's folder) got
     the record tables written into it by a report."""
