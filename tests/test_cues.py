@@ -65,6 +65,47 @@ def test_paradoxical_breathing_is_no_belly_breathing():
     assert "belly" in kinds(cues) and kinds(cues)[-1] == "good"
 
 
+def varied(shares, flags=None, t0=0.0, period=10.0):
+    """Breaths whose belly share (and paradoxical flag) differ from breath to breath."""
+    flags = flags or [False] * len(shares)
+    out = []
+    for k, (share, flag) in enumerate(zip(shares, flags, strict=True)):
+        out += breaths(t0=t0 + k * period, n=1, period=period, share=share, paradoxical=flag)
+    return out
+
+
+def test_a_chest_breather_whose_belly_share_varies_is_not_praised():
+    """Two belts, breathing as variable as real breathing: a chest breather (median
+    share 0.24, under belly_share_min 0.4) with now and then one breath over 0.4. The
+    belly cue needs every one of the last three breaths under 0.4, so each odd breath
+    kept it from being due for three breaths, and "Goed zo!" came after 60 s of breaths
+    that were mostly far off (simulated: 13 of 58 such belly exercises praised). The
+    cue still waits for three in a row, but no praise comes for breaths that as a whole
+    (their median) miss the target."""
+    shares = [0.43, 0.09, 0.44, 0.28, 0.16, 0.43, 0.2, 0.24, 0.45, 0.12, 0.25, 0.41, 0.18,
+              0.3, 0.22, 0.44, 0.15, 0.26, 0.21, 0.43]
+    cues, _ = run(varied(shares))
+    assert "belly" in kinds(cues) and "good" not in kinds(cues)
+
+
+def test_a_paradoxical_breather_with_one_breath_not_flagged_is_not_praised():
+    """Every breath paradoxical but a shallow one now and then whose belts' movements
+    were too small to call (simulated: one in nine): that breath alone kept "Adem naar
+    je buik" from being due, and "Goed zo!" came in the belly exercise."""
+    flags = [k % 5 != 2 for k in range(20)]
+    cues, _ = run(varied([0.55] * 20, flags))
+    assert "belly" in kinds(cues) and "good" not in kinds(cues)
+
+
+def test_a_belly_breather_with_a_chest_breath_now_and_then_is_praised_not_corrected():
+    """The other way round: a belly breather (share about 0.5) with an odd chest breath
+    (0.3) every fourth breath is no chest breather: praised, never told to use the
+    belly."""
+    shares = [0.3 if k % 4 == 3 else 0.5 + 0.02 * (k % 3) for k in range(20)]
+    cues, _ = run(varied(shares))
+    assert "belly" not in kinds(cues) and "good" in kinds(cues)
+
+
 def test_a_single_odd_breath_is_not_enough():
     stream = list(breaths(n=5))
     odd = breaths(t0=50.0, n=1, period=3.0, ratio=0.5, depth=1.0)
