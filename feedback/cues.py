@@ -281,9 +281,9 @@ class CueRules:
         # Out of rhythm with the pacer for as many breaths as a cue waits for: no cue of
         # its own (the ring shows it), but no praise either. (A patient who kept their
         # own calm 8/min against a 5/min pacer, 0 % in rhythm in the summary, was told
-        # "Goed zo!" every minute.) Nor for breaths mostly off the belly's target
-        # (``chest_mostly``), if not all of them.
-        if due or self.off_pace() or (self.enabled("belly") and self.chest_mostly()):
+        # "Goed zo!" every minute.) Nor for breaths mostly off a target (``mostly_off``),
+        # if not all of them.
+        if due or self.off_pace() or self.mostly_off(targets):
             self._reset_ok(b.at)
         return self._gate(due, b.at)
 
@@ -296,24 +296,19 @@ class CueRules:
                                                           "exhale_short")
         return len(recent) == n and all(v in off for v in recent)
 
-    def chest_mostly(self) -> bool:
-        """Two belts: do the last ``after_breaths`` breaths, as a whole, miss the belly's
-        target? Their median share below ``belly_share_min``, or most of them
-        paradoxical. The cue waits for every one of them to miss it (one breath is no
-        habit), but praise must not come for breaths that mostly miss it: a belly's
-        share varies from breath to breath by a third or more in real breathing, and
-        one breath over the bar (or one too shallow to call paradoxical) among chest
-        breaths kept the cue from being due for three breaths, so a chest breather
-        (median 24 %) or a paradoxical one was praised "Goed zo!"."""
-        n = self.cfg["after_breaths"]
-        recent = list(self.breaths)[-n:]
-        if len(recent) < n or any(b.belly_share is None for b in recent):
-            return False
-        shares = sorted(b.belly_share for b in recent)
-        k = len(shares) // 2
-        median = shares[k] if n % 2 else 0.5 * (shares[k - 1] + shares[k])
-        paradoxical = sum(1 for b in recent if b.paradoxical)
-        return median < self.cfg["belly_share_min"] or 2 * paradoxical > n
+    def mostly_off(self, targets: Targets = Targets()) -> list[str]:
+        """The rules switched on whose target most of their recent breaths miss (more than
+        half of the breaths the rule looks at). A cue waits for every one of them to miss
+        (one breath is no habit), but praise must not come for breaths that mostly miss:
+        real breathing varies from breath to breath by a third or more, and one breath
+        over the bar among chest breaths (the belly's share, median 24 %), or one too
+        shallow to call paradoxical, kept the cue from being due for three breaths, and a
+        chest or paradoxical breather was told "Goed zo!" in the belly exercise. The same
+        holds for the rate and the exhale."""
+        recent = list(self.breaths)
+        return [kind for kind, (n, off, _on) in self._rules(targets).items()
+                if self.enabled(kind) and len(recent) >= n
+                and 2 * sum(1 for b in recent[-n:] if off(b)) > n]
 
     def _reset_ok(self, t: float) -> None:
         self.ok_since = t

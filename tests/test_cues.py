@@ -329,3 +329,28 @@ def test_while_one_cue_backs_off_another_due_one_is_given():
     times = [c.at for c in cues]
     assert all(b - a >= defaults().cues.min_gap_s for a, b in zip(times, times[1:],
                                                                   strict=False))
+
+
+@pytest.mark.parametrize("rule, odd, usual", [
+    # (breath period s, exhale:inhale): mostly too fast (16/min is the bar) ...
+    ("slower", (3.0, 2.0), (6.0, 2.0)),
+    # ... mostly too short an exhale (1.0 without a pacer)
+    ("longer_exhale", (8.0, 0.7), (8.0, 1.4)),
+])
+def test_breaths_that_mostly_miss_the_rate_or_exhale_target_are_not_praised(rule, odd, usual):
+    """As for the belly: two of every three breaths off target, the third on it, so the
+    cue (every breath of three in a row off) is never due, and "Goed zo!" came for
+    breathing that mostly was what the cue is there to correct. On target mostly, with an
+    odd breath off, it is praised."""
+    def stream(pattern):
+        out, t = [], 0.0
+        for k in range(30):
+            period, ratio = pattern[k % 3]
+            out += breaths(t0=t, n=1, period=period, ratio=ratio)
+            t += period
+        return out
+
+    cues, _ = run(stream([odd, odd, usual]))
+    assert rule not in kinds(cues) and "good" not in kinds(cues)
+    cues, _ = run(stream([usual, usual, odd]))
+    assert rule not in kinds(cues) and "good" in kinds(cues)
