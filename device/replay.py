@@ -5,8 +5,9 @@ The chip samples ``source(t)``; the replay answers with the recording's value at
 faster with a ScaledClock or VirtualClock. It streams the file in constant memory.
 
 Recordings are in any unit. With ``fit=True`` (the default) a first streaming pass finds
-each column's range and maps it onto the volts a belt gives through the divider
-(1.70 to 1.95 V); otherwise ``volts = offset + scale * value``. Past the end the
+each column's range; the widest is mapped onto the volts a belt gives through the divider
+(1.70 to 1.95 V), the others with the same scale from 1.70 V (the belts keep their sizes
+to each other); otherwise ``volts = offset + scale * value``. Past the end the
 replay holds the last value and sets ``finished`` (or starts again with ``loop``).
 """
 
@@ -44,8 +45,12 @@ class RecordingSource:
                     for i in range(n):
                         lo[i] = min(lo[i], s.values[i])
                         hi[i] = max(hi[i], s.values[i])
-            self._scale = [(FIT_HIGH_V - FIT_LOW_V) / ((h - lo_) or 1.0)
-                           for lo_, h in zip(lo, hi, strict=True)]
+            # One scale for all columns (the widest range onto the belt's volts), so two
+            # belts keep their sizes to each other: scaled each to the full range, the
+            # replayed belly's share of a two-belt recording was meaningless.
+            k = (FIT_HIGH_V - FIT_LOW_V) / (max(h - lo_ for lo_, h in zip(lo, hi,
+                                                                        strict=True)) or 1.0)
+            self._scale = [k] * n
             self._offset = [FIT_LOW_V - lo_ * k for lo_, k in zip(lo, self._scale, strict=True)]
         else:
             self._scale, self._offset = [scale] * n, [offset] * n

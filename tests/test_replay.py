@@ -48,6 +48,21 @@ def test_fit_maps_each_column_onto_belt_volts(tmp_path):
     assert min(lo_hi) >= FIT_LOW_V - 1e-6 and max(lo_hi) <= FIT_HIGH_V + 1e-6
 
 
+def test_fit_keeps_two_belts_sizes_to_each_other(tmp_path):
+    """A two-belt recording whose belly moves twice as far as its chest: replayed with one
+    scale for both (each fitted to the full range, the belly's share read 50 %)."""
+    f = tmp_path / "two.csv"
+    f.write_text("t,chest,belly\n" + "".join(
+        f"{k / 10:.1f},{5 + math.sin(k / 5):.4f},{-3 + 2 * math.sin(k / 5):.4f}\n"
+        for k in range(200)))
+    src = RecordingSource(f, pins=(0, 1), channels=["chest", "belly"])
+    volts = [src(k / 10) for k in range(200)]
+    spans = [max(v[i] for v in volts) - min(v[i] for v in volts) for i in (0, 1)]
+    assert spans[1] == pytest.approx(FIT_HIGH_V - FIT_LOW_V, rel=1e-3)
+    assert spans[1] / spans[0] == pytest.approx(2.0, rel=1e-3)
+    assert min(v[0] for v in volts) == pytest.approx(FIT_LOW_V, abs=1e-6)
+
+
 def test_end_holds_or_loops(tmp_path):
     f = write_csv(tmp_path / "rec.csv", seconds=2.0)
     src = RecordingSource(f, channels=["chest"], fit=False)
