@@ -4,11 +4,12 @@ The chip samples ``source(t)``; the replay answers with the recording's value at
 ``t - start`` (linear between rows), so it runs in real time with a real clock and
 faster with a ScaledClock or VirtualClock. It streams the file in constant memory.
 
-Recordings are in any unit. With ``fit=True`` (the default) a first streaming pass finds
-each column's range; the widest is mapped onto the volts a belt gives through the divider
-(1.70 to 1.95 V), the others with the same scale from 1.70 V (the belts keep their sizes
-to each other); otherwise ``volts = offset + scale * value``. Past the end the
-replay holds the last value and sets ``finished`` (or starts again with ``loop``).
+Recordings are in any unit, the same for all their columns. With ``fit=True`` (the
+default) a first streaming pass finds each column's range; the widest is mapped onto the
+volts a belt gives through the divider (1.70 to 1.95 V), the others with the same scale
+from 1.70 V (the belts keep their sizes to each other); otherwise
+``volts = offset + scale * value``. Past the end the replay holds the last value and sets
+``finished`` (or starts again with ``loop``).
 """
 
 from __future__ import annotations

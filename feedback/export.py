@@ -80,7 +80,7 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
     settings = load_config(new)
     moved_to = default_data_dir(settings.records.data_dir)
     if records_now is not None and moved_to != records_now and (
-            why := _cannot_record_in(moved_to)):
+            why := _on_the_stick(moved_to, new.parent) or _cannot_record_in(moved_to)):
         line = key_lines(new.read_text(encoding="utf-8")).get(("records", "data_dir"))
         raise ConfigError([Problem(os.fspath(new), line, say(
             "records.data_dir = {d}: the unit cannot record there ({why})",
@@ -105,6 +105,17 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
     _replace_file(target, data, os.stat(target) if kept else None)
     return f"installed {new} as {target}" + (f" (previous kept as {target.name}.bak)"
                                              if kept else "")
+
+
+def _on_the_stick(data_dir: Path, stick: Path) -> Say | None:
+    """A data_dir on the stick the config came from: the export may write there, the unit
+    cannot (the stick is mounted for the export alone, and leaves with the therapist)."""
+    try:
+        inside = data_dir.resolve().is_relative_to(stick.resolve())
+    except OSError:
+        return None
+    return say("{p} is on the USB stick", "{p} staat op de USB-stick",
+               p=data_dir) if inside else None
 
 
 def _cannot_record_in(data_dir: Path) -> Say | None:

@@ -678,6 +678,15 @@ def test_a_stick_config_that_moves_the_records_where_the_unit_cannot_write_is_re
     assert said in (exp / "export.txt").read_text().splitlines()
     note = json.loads((data / "last-export.json").read_text())
     assert (note["status"], note["sessions"]) == ("refused", 3)
+    # the stick itself: the export may write there, the unit cannot (mounted for the
+    # export alone, and it leaves with the therapist)
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{stick / "records"}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    assert (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{stick / 'records'}': the "
+            f"unit cannot record there ({stick / 'records'} is on the USB stick)"
+            ) in capsys.readouterr().err.splitlines()
+    assert cfg.read_text() == old
 
 
 @pytest.mark.parametrize("name", ["ademcoach.toml.txt", "Ademcoach.txt",
