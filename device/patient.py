@@ -137,8 +137,9 @@ class Patient:
         for name, pin in zip(self.belts, self.pins, strict=True):
             stretch = self._belt_share(name) * lung * sc.signal.excursion_cm
             stretch += self._motion(name, t) + creep_cm(sc.signal, t)
-            v = self.divider.volts(stretch, connected=not self._unplugged(name, t))
-            if sc.signal.cardiac_mv > 0 and not self._unplugged(name, t):
+            plugged = not self._unplugged(name, t)
+            v = self.divider.volts(stretch, connected=plugged)
+            if sc.signal.cardiac_mv > 0 and plugged:
                 v += sc.signal.cardiac_mv / 1000.0 * self._heartbeat(t)
             if sc.signal.noise_mv > 0:
                 v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))

@@ -322,11 +322,15 @@ def hold_thresholds(sessions, lang: str = "en",
                                       else " " + say("not_warned", lang))
             secs = by.setdefault(programme.name(lang), {}).setdefault(name, [])
             secs.append(spec.hold_after_s or s.hold_after_s)
-    return [(name, [(ex, (short(min(v), lang) if min(v) == max(v) else
-                          f"{short(min(v), lang)}-{short(max(v), lang)}") + " s"
-                     + (" " + say("rest_floor", lang, s=short(REST_MIN_S, lang))
-                        if min(v) < REST_MIN_S else ""))
-                    for ex, v in exercises.items()])
+
+    def said(secs: list[float]) -> str:  # '8 s', '4-6 s', '3 s (4 s after a breath out)'
+        lo, hi = min(secs), max(secs)
+        text = short(lo, lang) + ("" if lo == hi else f"-{short(hi, lang)}") + " s"
+        if lo < REST_MIN_S:
+            text += " " + say("rest_floor", lang, s=short(REST_MIN_S, lang))
+        return text
+
+    return [(name, [(ex, said(v)) for ex, v in exercises.items()])
             for name, exercises in by.items()]
 
 
