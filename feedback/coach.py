@@ -31,7 +31,7 @@ import numpy as np
 
 from feedback import i18n
 from feedback.analysis.holds import REST_MIN_S
-from feedback.cues import EXHALE_FLOOR, CueRules, Targets, shown_fault
+from feedback.cues import EXHALE_FLOOR, CueRules, Targets, shown_fault, slower_limit
 from feedback.events import (
     Breath,
     Cue,
@@ -277,7 +277,14 @@ class Coach:
         elif not self.settings.cues["breathe_on"]:
             warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
         if ex.slower_above_bpm and ex.cue_on("slower") and self.settings.cues["slower"]:
-            warn += f", 'slower' above {ex.slower_above_bpm:g}/min"
+            own = ex.slower_above_bpm
+            limit = own if mode in ("off", "adaptive") else slower_limit(own, p.rate_bpm)
+            if limit < own:  # (the pacer's 1.5 x rule is lower: it applies)
+                warn += (f", 'slower' above {limit:.1f}/min (with the pacer: 1.5 x its rate, "
+                         f"at least 3/min above it; the exercise's {own:g}/min is higher)")
+            else:
+                warn += f", 'slower' above {own:g}/min" + (
+                    " or 1.5 x the pacer's rate where lower" if mode == "adaptive" else "")
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
         rhythm = (f"{p.inhale_s:g} s in"

@@ -54,6 +54,15 @@ CHECK_AGAIN_S = 60.0
 JOIN_S = 2.0  # a fault that begins this soon after another ended is the same episode
 
 
+def slower_limit(slower_above_bpm: float, pacer_bpm: float | None = None) -> float:
+    """The rate above which breaths are too fast for the ``slower`` cue: the config's or
+    the exercise's ``slower_above_bpm``, and with a pacer at ``pacer_bpm`` no more than
+    1.5 x its rate (and 3/min above it), where that is lower."""
+    if pacer_bpm:
+        return min(slower_above_bpm, max(pacer_bpm * 1.5, pacer_bpm + 3))
+    return slower_above_bpm
+
+
 @dataclass(frozen=True)
 class Targets:
     """What the pacer asks for at the moment (None when the pacer is off), and the
@@ -233,9 +242,8 @@ class CueRules:
         only) is neither."""
         c = self.cfg
         n = c["after_breaths"]
-        slower_above = targets.slower_above_bpm or c["slower_above_bpm"]
-        if targets.rate_bpm:
-            slower_above = min(slower_above, max(targets.rate_bpm * 1.5, targets.rate_bpm + 3))
+        slower_above = slower_limit(targets.slower_above_bpm or c["slower_above_bpm"],
+                                    targets.rate_bpm)
         # With a pacer its ratio sets how long an exhale must be (a 1:1 pacer followed
         # exactly is no exhale too short), else the therapist's fixed floor.
         below = EXHALE_FLOOR * targets.ratio if targets.ratio else c["longer_exhale_below"]

@@ -204,3 +204,28 @@ def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
     assert ("    cal: calibration, until the breath is measured, at most 3 breaths, no pacer, "
             "no hold warning ([cues] breathe_on = false; holds are recorded)"
             ) in capsys.readouterr().out.splitlines()
+
+
+def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, capsys):
+    """An exercise's own ``slower_above_bpm`` above what its pacer allows (1.5 x its rate,
+    at least 3/min above it) is not what the unit cues at: "'slower' above 30/min" was
+    said for a 5.5/min pacer, which cues "Rustiger ademen" above 8.5/min."""
+    (tmp_path / "programs").mkdir()
+    ex = ('[[exercise]]\nid = "{id}"\nname_nl = "{id}"\nname_en = "{id}"\nkind = "breathing"\n'
+          'duration_s = 120\npacer = "{pacer}"\ninhale_s = 4\nexhale_s = 6\n'
+          'slower_above_bpm = {bpm}\n\n')
+    (tmp_path / "programs" / "clinic.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
+        + ex.format(id="high", pacer="fixed", bpm=30)
+        + ex.format(id="low", pacer="fixed", bpm=7)
+        + ex.format(id="free", pacer="adaptive", bpm=30))
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "clinic"\n')
+    assert main(["check-config", str(cfg)]) == 0
+    out = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    assert out["high"].endswith("hold warning after 4 s, 'slower' above 8.5/min (with the "
+                                "pacer: 1.5 x its rate, at least 3/min above it; the "
+                                "exercise's 30/min is higher)"), out["high"]
+    assert out["low"].endswith("hold warning after 4 s, 'slower' above 7/min"), out["low"]
+    assert out["free"].endswith("'slower' above 30/min or 1.5 x the pacer's rate where "
+                                "lower"), out["free"]
