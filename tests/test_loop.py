@@ -52,6 +52,8 @@ def test_slow_callbacks_are_counted_late_and_stalls_skip_ahead(caplog):
     assert stats.skipped >= 40  # the stall's ticks were skipped, not replayed
     assert all(b > a for a, b in zip(dues, dues[1:], strict=False))
     assert "work:" in loop.late_summary()
+    # the skipped ticks are said too: each was a sensor reading never taken
+    assert f"ms, {stats.skipped} skipped)" in loop.late_summary()
     warned = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
     assert len(warned) == 1 and warned[0].startswith("work tick 4900 ms late")  # the stall
 
