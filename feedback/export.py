@@ -73,14 +73,16 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
     """Validate ``new`` as ``check-config`` does, its programme included, and install it at
     ``target`` (old one kept as .bak). Returns what happened; raises ConfigError (nothing
     changed) when it is invalid, or when it moves the records away from ``records_now``
-    to where this user cannot record."""
+    to where this user cannot record (``records_now`` None: not known, the unit's own
+    config being broken; a ``data_dir`` the new config sets is checked all the same)."""
     from feedback.config import Problem, key_lines
     from feedback.programme import programme_for
 
     settings = load_config(new)
     moved_to = default_data_dir(settings.records.data_dir)
-    if records_now is not None and moved_to != records_now and (
-            why := _on_the_stick(moved_to, new.parent) or _cannot_record_in(moved_to)):
+    moves = (moved_to != records_now if records_now is not None
+             else bool(settings.records.data_dir))
+    if moves and (why := _on_the_stick(moved_to, new.parent) or _cannot_record_in(moved_to)):
         line = key_lines(new.read_text(encoding="utf-8")).get(("records", "data_dir"))
         raise ConfigError([Problem(os.fspath(new), line, say(
             "records.data_dir = {d}: the unit cannot record there ({why})",

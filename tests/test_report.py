@@ -689,6 +689,28 @@ def test_a_stick_config_that_moves_the_records_where_the_unit_cannot_write_is_re
     assert cfg.read_text() == old
 
 
+def test_a_stick_config_that_mends_a_broken_one_cannot_move_the_records_out_of_reach(
+        unit, tmp_path, capsys):
+    """The unit's own config broken (the service waits with the problem on its screen),
+    a stick brings one that mends it but sets a records.data_dir the unit cannot record
+    in: it was installed without the check a working config gets (exit 0), and every
+    session after it lost its records."""
+    _data, cfg = unit
+    cfg.write_text(cfg.read_text() + "\n[pacer]\nexhale_s = 40\n")  # broken
+    broken = cfg.read_text()
+    (tmp_path / "notes.txt").write_text("not a folder\n")
+    nowhere = tmp_path / "notes.txt" / "records"
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{nowhere}"\n')
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    said = (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{nowhere}': the unit "
+            f"cannot record there ({tmp_path / 'notes.txt'} is not a folder)")
+    assert said in capsys.readouterr().err.splitlines()
+    assert cfg.read_text() == broken and (stick / "ademcoach.toml").exists()
+
+
 @pytest.mark.parametrize("name", ["ademcoach.toml.txt", "Ademcoach.txt",
                                   "ademcoach (1).toml"])
 def test_a_config_on_the_stick_under_another_name_is_said_not_passed_over(
