@@ -148,7 +148,7 @@ class Patient:
 
     def _heartbeat(self, t: float) -> float:
         """The cardiac ripple at ``t``, -1..1: a sharp beat at ``heart_bpm``, whose rate
-        wanders by a few percent over half a minute (as a real heart's does)."""
+        wanders by up to 13 % over half a minute (as a real heart's does)."""
         hz = self.scenario.signal.heart_bpm / 60.0
         phase = 2 * math.pi * hz * (t + 0.6 * math.sin(2 * math.pi * t / 30.0))
         return 0.7 * math.sin(phase) + 0.3 * math.sin(2 * phase + 0.8)
