@@ -101,6 +101,54 @@ def bus_missing(exc: BaseException) -> bool:
                                    "No Hardware I2C", "No Hardware SPI", "does not exist"))
 
 
+def denied(exc: BaseException | None) -> OSError | None:
+    """The permission error (EACCES, EPERM) that made opening a device fail, or None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def denied_device(paths) -> OSError | None:
+    """A PermissionError for the first of ``paths`` that is there but that this process may
+    not open for reading and writing (a library that says only "can not open" hides why)."""
+    for path in paths:
+        if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+            return PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+    return None
+
+
+def permission_message(what: str, exc: OSError) -> str:
+    """A device file this user may not open: the group that may, and how to join it. The
+    wiring is not at fault, and enabling I2C or SPI again would not help."""
+    import grp
+    import pwd
+
+    path = exc.filename or "the device"
+    try:
+        user = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        user = str(os.geteuid())
+    try:
+        gid = os.stat(path).st_gid
+        group = grp.getgrgid(gid).gr_name
+        member = user in grp.getgrgid(gid).gr_mem
+    except (OSError, KeyError):
+        gid, group, member = None, None, False
+    again = ("sudo systemctl restart ademcoach" if user == "ademcoach"
+             else "log out and in again")
+    if group is None:
+        fix = f"give user {user} access to it (docs/hardware.md, Enabling I2C and SPI)"
+    elif member and gid not in os.getgroups():
+        fix = f"{user} joined group {group} after this login: {again}"
+    else:
+        fix = f"sudo usermod -aG {group} {user}, then {again}"
+    return (f"{what}: user {user} may not open {path}"
+            + (f" (group {group})" if group else "") + f", not a wiring fault: {fix}")
+
+
 def not_a_pi() -> str | None:
     """The board this computer is, when it is not a Raspberry Pi (None on a Pi, or when it
     cannot be told): there the unit's parts cannot be opened, whatever the wiring."""

@@ -21,7 +21,17 @@ passive one on a PWM pin (``TonalBuzzer``).
 
 from __future__ import annotations
 
+import glob
 from collections import deque
+
+from device.bus import (
+    denied,
+    denied_device,
+    missing_package,
+    permission_message,
+    software_message,
+)
+from feedback.errors import HardwareError
 
 DEBOUNCE_S = 0.03
 STUCK_S = 10.0  # held longer than this: stuck, not pressed
@@ -29,6 +39,23 @@ STUCK_S = 10.0  # held longer than this: stuck, not pressed
 HEADER_PIN = {0: 27, 1: 28, 2: 3, 3: 5, 4: 7, 5: 29, 6: 31, 7: 26, 8: 24, 9: 21, 10: 19,
               11: 23, 12: 32, 13: 33, 14: 8, 15: 10, 16: 36, 17: 11, 18: 12, 19: 35, 20: 38,
               21: 40, 22: 15, 23: 16, 24: 18, 25: 22, 26: 37, 27: 13}
+
+
+GPIO_DEVICES = ("/dev/gpiochip*", "/dev/gpiomem")  # what gpiozero's pin libraries open
+
+
+def gpio_open_message(exc: BaseException, devices=None) -> str | None:
+    """Why the GPIO pins could not be opened, when it is no wiring fault: a missing pin
+    library, or a user outside the group that may open the GPIO devices (lgpio says only
+    "can not open gpiochip", so the devices are tried); None when it is something else."""
+    what = "buttons: the GPIO pins cannot be opened"
+    package = missing_package(exc)
+    if package is not None:
+        return software_message(what, package)
+    if devices is None:
+        devices = [p for pattern in GPIO_DEVICES for p in sorted(glob.glob(pattern))]
+    refused = denied(exc) or denied_device(devices)
+    return permission_message(what, refused) if refused is not None else None
 
 
 def pin_name(gpio: int) -> str:
@@ -75,8 +102,11 @@ class Controls:
             if buzzer >= 0:
                 cls = TonalBuzzer if buzzer_kind == "tonal" else Buzzer
                 self._buzzer = cls(buzzer, pin_factory=pin_factory)
-        except Exception:
+        except Exception as exc:
             self.close()
+            message = gpio_open_message(exc) if pin_factory is None else None
+            if message is not None:
+                raise HardwareError(message) from exc
             raise
 
     @classmethod

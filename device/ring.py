@@ -13,7 +13,14 @@ import contextlib
 
 import numpy as np
 
-from device.bus import bus_missing, import_blinka, missing_package, software_message
+from device.bus import (
+    bus_missing,
+    denied,
+    import_blinka,
+    missing_package,
+    permission_message,
+    software_message,
+)
 from feedback.errors import BadInput, HardwareError
 
 ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")
@@ -35,10 +42,14 @@ def open_spi(bus_num: int):
 
 
 def spi_open_message(exc: BaseException, bus: int) -> str:
-    """A missing software package is not a wiring fault; a missing bus is SPI disabled."""
+    """A missing software package is not a wiring fault, nor is a user outside the group
+    that may open the bus; a missing bus is SPI disabled."""
     package = missing_package(exc)
     if package is not None:
         return software_message(f"LED ring: SPI bus {bus} cannot be opened", package)
+    refused = denied(exc)  # (/dev/spidevN.0 is there, but not for this user)
+    if refused is not None:
+        return permission_message(f"LED ring: SPI bus {bus} cannot be opened", refused)
     hint = "enable SPI (sudo raspi-config nonint do_spi 0) and reboot" if bus_missing(exc) \
         else "check that SPI is enabled (raspi-config)"
     return f"LED ring: cannot open SPI bus {bus}: {hint} ({exc})"

@@ -38,10 +38,12 @@ from collections.abc import Iterator, Sequence
 from device.bus import (
     BusLock,
     bus_missing,
+    denied,
     import_blinka,
     missing_package,
     not_a_pi,
     not_a_pi_message,
+    permission_message,
     software_message,
 )
 from feedback.errors import BadInput, HardwareError
@@ -115,10 +117,14 @@ def scan_message(address: int, bus: int, found: list[int] | None) -> str:
 
 def bus_open_message(exc: BaseException, address: int, bus: int) -> str:
     """What the technician reads when the I2C bus itself could not be opened: a missing
-    software package is not a wiring fault, and a bus the kernel lacks is I2C not enabled."""
+    software package is not a wiring fault, nor is a user outside the group that may open
+    the bus, and a bus the kernel lacks is I2C not enabled."""
     package = missing_package(exc)
     if package is not None:
         return software_message(f"I2C bus {bus} cannot be opened", package)
+    refused = denied(exc)  # (Blinka passes the PermissionError of /dev/i2c-N on as it is)
+    if refused is not None:
+        return permission_message(f"I2C bus {bus} cannot be opened", refused)
     if bus_missing(exc):
         return (f"I2C bus {bus} is not there: enable I2C (sudo raspi-config nonint do_i2c 0) "
                 f"and reboot; the ADS1115 at 0x{address:02x} cannot be reached without it")

@@ -95,6 +95,79 @@ def test_real_parts_off_a_pi_say_so_not_the_wiring():
     assert info.value.part == "sensor"
 
 
+def as_nobody(fn):
+    """``fn()`` in a child process that runs as user nobody when this one is root (root
+    may open any device file, so a refused one can only be shown as another user)."""
+    import os
+
+    if os.geteuid() != 0:
+        return fn()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: give up root, answer through the pipe, never return
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write, repr(fn()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        answer = fh.read()
+    os.waitpid(pid, 0)
+    return eval(answer)
+
+
+@pytest.fixture
+def device_file():
+    """A file standing in for a device node that only root and its group may open."""
+    import os
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="ademcoach-dev-")  # (searchable by every user)
+    os.chmod(folder, 0o755)
+    path = os.path.join(folder, "i2c-1")
+    with open(path, "w"):
+        pass
+    os.chmod(path, 0o660)
+    yield path
+    shutil.rmtree(folder)
+
+
+def test_a_user_outside_the_device_groups_is_told_to_join_them_not_to_rewire(device_file):
+    """hw-check (or the service) run by a user who is not in the i2c, spi or gpio group
+    cannot open /dev/i2c-1, /dev/spidev0.0 or /dev/gpiochip0. That was told as a missing
+    chip ("check wiring and that I2C is enabled"), an SPI to enable again, or lgpio's bare
+    "can not open gpiochip": the message now names the file, its group and the usermod."""
+    import errno
+    import grp
+    import os
+
+    from device.controls import gpio_open_message
+    from device.ring import spi_open_message
+    from device.sensor import bus_open_message
+
+    group = grp.getgrgid(os.stat(device_file).st_gid).gr_name
+    # what Adafruit_PureIO's open() raises, and Blinka passes on as it is
+    refused = PermissionError(errno.EACCES, os.strerror(errno.EACCES), device_file)
+    i2c = bus_open_message(refused, 0x48, 1)
+    spi = spi_open_message(refused, 0)
+    # lgpio's own error says nothing of why: the GPIO devices themselves are tried
+    gpio = as_nobody(lambda: gpio_open_message(Exception("'can not open gpiochip'"),
+                                               devices=[device_file]))
+    for text, what in ((i2c, "I2C bus 1 cannot be opened"),
+                       (spi, "LED ring: SPI bus 0 cannot be opened"),
+                       (gpio, "buttons: the GPIO pins cannot be opened")):
+        assert text is not None and text.startswith(f"{what}: user "), text
+        assert f"may not open {device_file} (group {group}), not a wiring fault: " in text
+        assert f"sudo usermod -aG {group} " in text and "log out and in again" in text
+        assert "check wiring" not in text and "enable" not in text
+    # a GPIO failure with the devices open to this user is not put on the groups
+    assert gpio_open_message(Exception("'can not open gpiochip'"), devices=[]) is None
+
+
 def test_hw_check_sim_passes(capsys):
     assert main(["hw-check", "--sim"]) == 0
     out = capsys.readouterr().out
