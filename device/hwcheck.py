@@ -376,12 +376,22 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
             rep.add("PASS", "ring", f"{n} LEDs: {colours} seen")
         else:
             rep.add("FAIL", "ring", f"{n} LEDs: not all colours seen; check the 5 V supply, "
-                    "the 74AHCT125, the data line and [ring] pixels/order")
+                    f"the 74AHCT125, the data line from {_data_pin(ring)} to 1A and from 1Y "
+                    "through the 330 Ohm to DIN, and [ring] pixels/order")
     elif parts.spi is not None:
         rep.add("PASS", "ring", f"{n} LEDs: {colours} decoded correctly")
     else:
         rep.add("PASS", "ring", f"{n} LEDs sent {colours}: not confirmed (no terminal); "
                 "check all lit")
+
+
+def _data_pin(ring) -> str:
+    """'GPIO10 (header pin 19)': where the ring's data leaves the Pi (SPI MOSI)."""
+    from device.controls import pin_name
+    from device.ring import MOSI_GPIO
+
+    gpio = MOSI_GPIO.get(getattr(ring, "spi_bus", 0))
+    return pin_name(gpio) if gpio is not None else "SPI MOSI"
 
 
 def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None:
@@ -427,6 +437,8 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
             rep.add("FAIL", f"button {name}", f"no press within {timeout_s:g} s on {where}: "
                     "check the button's wires to that pin and to GND, and [buttons] "
                     f"{name} = {c.gpio[name]}")
+    if "third" not in c.names:  # (said, so a third button fitted but not set is seen)
+        rep.add("SKIP", "button third", "not fitted (buttons.third = -1)")
     if not c.has_buzzer:
         rep.add("SKIP", "buzzer", "not fitted (buttons.buzzer = -1)")
         return

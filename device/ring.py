@@ -24,6 +24,7 @@ from device.bus import (
 from feedback.errors import BadInput, HardwareError
 
 ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR")
+MOSI_GPIO = {0: 10, 1: 20}  # the pin each SPI bus sends the ring's data on
 
 
 class RingIOError(OSError):
@@ -74,6 +75,7 @@ class Ring:
             raise HardwareError(spi_open_message(exc, spi_bus)) from None
         self.pixels = pixels
         self.order = order
+        self.spi_bus = spi_bus
         self.spi = spi
         self._np = neopixel_spi.NeoPixel_SPI(spi, pixels, pixel_order=order,
                                              brightness=1.0, auto_write=False)

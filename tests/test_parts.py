@@ -378,6 +378,37 @@ def test_hw_check_ring_asks_the_technician(tmp_path, seen):
     assert all(f"LEDs {name}" in out for name, _ in PATTERN)  # each colour announced
 
 
+@pytest.mark.parametrize("bus, where", [(0, "GPIO10 (header pin 19)"),
+                                        (1, "GPIO20 (header pin 38)")])
+def test_hw_check_ring_not_seen_names_the_pin_its_data_leaves_from(tmp_path, bus, where):
+    """A dark ring is most often its data wired to another pin (GPIO18, as the PWM
+    NeoPixel guides have it) or not through the level shifter: the FAIL names the pin."""
+    import io
+
+    from device.hwcheck import Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path, f"[ring]\nspi_bus = {bus}\n")
+    rep = Report(io.StringIO())
+    try:
+        check_ring(parts, clock, rep, ask=lambda q: False)
+    finally:
+        parts.close()
+    status, what, detail = rep.rows[-1]
+    assert (status, what) == ("FAIL", "ring")
+    assert f"the data line from {where} to 1A and from 1Y through the 330 Ohm to DIN" in detail
+
+
+def test_hw_check_says_the_third_button_is_not_set(tmp_path, capsys):
+    """A third button fitted but left at [buttons] third = -1 was passed over in silence."""
+    assert main(["hw-check", "--sim"]) == 0
+    assert "SKIP  button third       not fitted (buttons.third = -1)" in capsys.readouterr().out
+    f = config(tmp_path, "[buttons]\nthird = 22\n")
+    assert main(["hw-check", "--sim", "--config", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  button third       pressed (GPIO22 (header pin 15))" in out
+    assert "SKIP  button third" not in out
+
+
 @pytest.mark.parametrize("heard", [True, False])
 def test_hw_check_buzzer_asks_the_technician(tmp_path, heard):
     import io
