@@ -405,7 +405,9 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
         where = pin_name(c.gpio[name])
         if c.reads_pressed(name):  # before anyone pressed: no press could be told apart
             rep.add("FAIL", f"button {name}", f"{where} reads pressed before the press: "
-                    "the button is stuck or its line is shorted to GND")
+                    "the button is stuck or its line is shorted to GND (or it is a "
+                    "normally-closed button, or a resistor pulls the line down: the pin has "
+                    "its own pull-up, a button needs no resistor)")
             continue
         print(f"        press the {name.replace('_', '/')} button "
               f"(within {timeout_s:g} s)...", file=rep.out, flush=True)
@@ -435,7 +437,8 @@ def check_buttons(parts, clock, rep: Report, timeout_s: float, ask=None) -> None
                     f"{name} = {c.gpio[name]} and {other} = {c.gpio[other]}")
         else:
             rep.add("FAIL", f"button {name}", f"no press within {timeout_s:g} s on {where}: "
-                    "check the button's wires to that pin and to GND, and [buttons] "
+                    "check the button's wires to that pin and to GND (not to 3V3: the pin "
+                    "is pulled up inside, and a press must pull it to GND), and [buttons] "
                     f"{name} = {c.gpio[name]}")
     if "third" not in c.names:  # (said, so a third button fitted but not set is seen)
         rep.add("SKIP", "button third", "not fitted (buttons.third = -1)")

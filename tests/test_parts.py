@@ -477,6 +477,8 @@ def test_hw_check_names_the_pin_of_a_button_that_was_not_pressed(tmp_path):
     rows = _button_rows(parts, clock)
     status, detail = rows["button next"]
     assert status == "FAIL" and "GPIO27 (header pin 13)" in detail and "GND" in detail
+    # a button wired to 3V3 (active high) never pulls the pulled-up pin down: said
+    assert "not to 3V3" in detail
 
 
 def test_hw_check_says_a_button_already_reads_pressed(tmp_path):
@@ -486,6 +488,8 @@ def test_hw_check_says_a_button_already_reads_pressed(tmp_path):
     status, detail = rows["button start_pause"]
     assert status == "FAIL" and "GPIO17 (header pin 11) reads pressed before the press" in detail
     assert "stuck" in detail and "shorted to GND" in detail
+    # the same reading from a normally-closed button or an external pull-down: said too
+    assert "normally-closed button" in detail and "pulls the line down" in detail
     assert rows["button next"][0] == "PASS"
 
 
