@@ -132,15 +132,19 @@ def permission_message(what: str, exc: OSError) -> str:
     except KeyError:
         user = str(os.geteuid())
     try:
-        gid = os.stat(path).st_gid
+        st = os.stat(path)
+        gid = st.st_gid
         group = grp.getgrgid(gid).gr_name
         member = user in grp.getgrgid(gid).gr_mem
+        if gid == 0 or not st.st_mode & 0o060:  # no group may open it: root's alone
+            group = None
     except (OSError, KeyError):
         gid, group, member = None, None, False
     again = ("sudo systemctl restart ademcoach" if user == "ademcoach"
              else "log out and in again")
     if group is None:
-        fix = f"give user {user} access to it (docs/hardware.md, Enabling I2C and SPI)"
+        fix = ("only root may open it, so this system lacks Raspberry Pi OS's device groups "
+               "(i2c, spi, gpio): install on Raspberry Pi OS Bookworm (docs/hardware.md)")
     elif member and gid not in os.getgroups():
         fix = f"{user} joined group {group} after this login: {again}"
     else:

@@ -1,5 +1,7 @@
 """open_parts and hw-check: the whole device layer against the emulated parts."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -96,12 +98,8 @@ def test_real_parts_off_a_pi_say_so_not_the_wiring():
 
 
 def as_nobody(fn):
-    """``fn()`` in a child process that runs as user nobody when this one is root (root
-    may open any device file, so a refused one can only be shown as another user)."""
-    import os
-
-    if os.geteuid() != 0:
-        return fn()
+    """``fn()`` in a child process that runs as user nobody (this one is root, who may
+    open any device file, so a refused one can only be shown as another user)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: give up root, answer through the pipe, never return
@@ -121,8 +119,10 @@ def as_nobody(fn):
 
 @pytest.fixture
 def device_file():
-    """A file standing in for a device node that only root and its group may open."""
-    import os
+    """A file standing in for a device node that only root and its group may open, as
+    /dev/i2c-1 is root:i2c 0660 on Raspberry Pi OS (the group: one this user is not in,
+    when root can give it away)."""
+    import grp
     import shutil
     import tempfile
 
@@ -132,40 +132,68 @@ def device_file():
     with open(path, "w"):
         pass
     os.chmod(path, 0o660)
+    if os.geteuid() == 0:
+        taken = {0, 65534, *os.getgroups()}  # (nobody's own group is nogroup, 65534)
+        os.chown(path, -1, next(g.gr_gid for g in grp.getgrall() if g.gr_gid not in taken))
     yield path
     shutil.rmtree(folder)
 
 
-def test_a_user_outside_the_device_groups_is_told_to_join_them_not_to_rewire(device_file):
-    """hw-check (or the service) run by a user who is not in the i2c, spi or gpio group
-    cannot open /dev/i2c-1, /dev/spidev0.0 or /dev/gpiochip0. That was told as a missing
-    chip ("check wiring and that I2C is enabled"), an SPI to enable again, or lgpio's bare
-    "can not open gpiochip": the message now names the file, its group and the usermod."""
-    import errno
+def _refused_says_join_the_group(text, what, device_file):
     import grp
-    import os
 
-    from device.controls import gpio_open_message
+    group = grp.getgrgid(os.stat(device_file).st_gid).gr_name
+    assert text is not None and text.startswith(f"{what}: user "), text
+    assert f"may not open {device_file} (group {group}), not a wiring fault: " in text
+    assert f"sudo usermod -aG {group} " in text and "log out and in again" in text
+    assert "check wiring" not in text and "enable" not in text
+
+
+def test_a_user_outside_the_i2c_or_spi_group_is_told_to_join_it_not_to_rewire(device_file):
+    """hw-check (or the service) run by a user who is not in the i2c or spi group cannot
+    open /dev/i2c-1 or /dev/spidev0.0. That was told as a missing chip ("check wiring and
+    that I2C is enabled") or an SPI to enable again: the message now names the file, its
+    group and the usermod."""
+    import errno
+
     from device.ring import spi_open_message
     from device.sensor import bus_open_message
 
-    group = grp.getgrgid(os.stat(device_file).st_gid).gr_name
     # what Adafruit_PureIO's open() raises, and Blinka passes on as it is
     refused = PermissionError(errno.EACCES, os.strerror(errno.EACCES), device_file)
-    i2c = bus_open_message(refused, 0x48, 1)
-    spi = spi_open_message(refused, 0)
-    # lgpio's own error says nothing of why: the GPIO devices themselves are tried
-    gpio = as_nobody(lambda: gpio_open_message(Exception("'can not open gpiochip'"),
-                                               devices=[device_file]))
-    for text, what in ((i2c, "I2C bus 1 cannot be opened"),
-                       (spi, "LED ring: SPI bus 0 cannot be opened"),
-                       (gpio, "buttons: the GPIO pins cannot be opened")):
-        assert text is not None and text.startswith(f"{what}: user "), text
-        assert f"may not open {device_file} (group {group}), not a wiring fault: " in text
-        assert f"sudo usermod -aG {group} " in text and "log out and in again" in text
-        assert "check wiring" not in text and "enable" not in text
-    # a GPIO failure with the devices open to this user is not put on the groups
-    assert gpio_open_message(Exception("'can not open gpiochip'"), devices=[]) is None
+    _refused_says_join_the_group(bus_open_message(refused, 0x48, 1),
+                                 "I2C bus 1 cannot be opened", device_file)
+    _refused_says_join_the_group(spi_open_message(refused, 0),
+                                 "LED ring: SPI bus 0 cannot be opened", device_file)
+
+
+def test_a_device_only_root_may_open_is_not_put_on_a_group(device_file):
+    """A system without Raspberry Pi OS's device groups leaves /dev/i2c-1 root's alone:
+    'join group root' would be no advice."""
+    import errno
+
+    from device.sensor import bus_open_message
+
+    os.chmod(device_file, 0o600)
+    refused = PermissionError(errno.EACCES, os.strerror(errno.EACCES), device_file)
+    text = bus_open_message(refused, 0x48, 1)
+    assert "only root may open it" in text and "Raspberry Pi OS" in text
+    assert "usermod" not in text and "check wiring" not in text
+
+
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="needs root, to try the device as another user")
+def test_a_user_outside_the_gpio_group_is_told_to_join_it(device_file):
+    """lgpio says only "can not open gpiochip" (and gpiozero then 'Unable to load any
+    default pin factory!'): the GPIO devices themselves are tried, and the one refused is
+    named with its group."""
+    from device.controls import gpio_open_message
+
+    lgpio_error = Exception("'can not open gpiochip'")
+    text = as_nobody(lambda: gpio_open_message(lgpio_error, devices=[device_file]))
+    _refused_says_join_the_group(text, "buttons: the GPIO pins cannot be opened", device_file)
+    # with the devices open to this user the failure is something else: not put on groups
+    assert gpio_open_message(lgpio_error, devices=[device_file]) is None
 
 
 def test_hw_check_sim_passes(capsys):
