@@ -46,10 +46,16 @@ GPIO_DEVICES = ("/dev/gpiochip*", "/dev/gpiomem")  # what gpiozero's pin librari
 
 def gpio_open_message(exc: BaseException, devices=None) -> str | None:
     """Why the GPIO pins could not be opened, when it is no wiring fault: a missing pin
-    library, or a user outside the group that may open the GPIO devices (lgpio says only
-    "can not open gpiochip", so the devices are tried); None when it is something else."""
+    library (lgpio, which the service uses and pyproject.toml installs on a Pi), or a user
+    outside the group that may open the GPIO devices (lgpio says only "can not open
+    gpiochip", so the devices are tried); None when it is something else."""
+    import importlib.util
+
     what = "buttons: the GPIO pins cannot be opened"
     package = missing_package(exc)
+    if package is None and "pin factory" in str(exc) and \
+            importlib.util.find_spec("lgpio") is None:
+        package = "lgpio"  # (gpiozero tried every pin library and says only that)
     if package is not None:
         return software_message(what, package)
     if devices is None:
