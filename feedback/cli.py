@@ -96,7 +96,26 @@ def cmd_check_config(args) -> int:
     for name, section in settings.items():
         values = ", ".join(f"{k}={SCHEMA[name][k].show(v)}" for k, v in section.items())
         print(f"  [{name}] {values}")
+    if note := _outside_the_service(settings.records.data_dir):
+        print(note)
     return 0
+
+
+def _outside_the_service(data_dir: str) -> str | None:
+    """A note when ``data_dir`` is set where the service (systemd/ademcoach.service) cannot
+    keep records: it may write only below /var/lib/ademcoach (and its config folder), and
+    its /tmp is its own, emptied at every restart. Not an error: the file may be meant for
+    a development machine, where any folder will do."""
+    from feedback.store import UNIT_DATA_DIR
+
+    if not data_dir:
+        return None
+    path = Path(os.path.normpath(Path(data_dir).expanduser()))
+    if path == UNIT_DATA_DIR or UNIT_DATA_DIR in path.parents:
+        return None
+    return (f"  note: records.data_dir = {data_dir!r} is outside {UNIT_DATA_DIR}: the service "
+            f"(ademcoach.service) cannot keep records there (it may write only below "
+            f"{UNIT_DATA_DIR}; its /tmp is emptied at every restart)")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -229,3 +229,23 @@ def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, 
     assert out["low"].endswith("hold warning after 4 s, 'slower' above 7/min"), out["low"]
     assert out["free"].endswith("'slower' above 30/min or 1.5 x the pacer's rate where "
                                 "lower"), out["free"]
+
+
+def test_check_config_notes_a_data_dir_the_service_cannot_record_in(tmp_path, capsys):
+    """A data_dir outside /var/lib/ademcoach was said OK, and the service (which may write
+    only there, and whose /tmp is emptied at every restart) then lost every session. It is
+    still OK (the file may be for a development machine), with a note that says why."""
+    cfg = tmp_path / "ademcoach.toml"
+    for data_dir, noted in [("/tmp/sessions", True), ("/home/therapist/ademcoach", True),
+                            ("/var/lib/ademcoach/../other", True),
+                            ("/var/lib/ademcoach", False), ("/var/lib/ademcoach/clinic", False),
+                            ("", False)]:
+        cfg.write_text(f'[records]\ndata_dir = "{data_dir}"\n')
+        assert main(["check-config", str(cfg)]) == 0
+        notes = [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+        assert bool(notes) == noted, (data_dir, notes)
+        if noted:
+            assert notes == [f"  note: records.data_dir = {data_dir!r} is outside "
+                             "/var/lib/ademcoach: the service (ademcoach.service) cannot keep "
+                             "records there (it may write only below /var/lib/ademcoach; its "
+                             "/tmp is emptied at every restart)"]
