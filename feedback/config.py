@@ -210,8 +210,8 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     "patient": {
         "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}",
                      explain=Say("must be a pseudonymous code of up to 16 letters, digits, - or _",
-                                 "moet een pseudoniem zijn van hoogstens 16 letters, cijfers, "
-                                 "- of _")),
+                                 "moet een pseudonieme code zijn van hoogstens 16 letters, "
+                                 "cijfers, - of _")),
         "language": Choice("nl", choices=LANGUAGES),
         "daily_minutes": Float(5.0, lo=1.0, hi=60.0, unit="minutes"),
     },

@@ -238,6 +238,9 @@ def test_every_problem_is_also_said_in_dutch(tmp_path, text, expected):
     ("[pacer]\ninhale_s = 10\nhold_in_s = 5\nexhale_s = 20\nhold_out_s = 10\n",
      "pacer: 10 s in + 5 s pauze + 20 s uit + 10 s pauze = 45 s per ademhaling (1,3/min): "
      "trager dan 3 ademhalingen/min"),
+    # (a "pseudoniem" is a made-up name: the very thing the code must not be)
+    ('[patient]\ncode = "Jan de Vries"\n', "patient.code = 'Jan de Vries': moet een "
+     "pseudonieme code zijn van hoogstens 16 letters, cijfers, - of _"),
 ])
 def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):
     with pytest.raises(ConfigError) as err:
