@@ -463,6 +463,20 @@ def _deepest_line(text: str, deep: int = 50) -> int | None:
     return None
 
 
+# A yes or no as a therapist may type it (any case); "aan"/"uit" (as the config's comments
+# say "true = aan") and "on"/"off" only for a switch: "off" is also one of pacer.mode's words.
+_YES, _NO = ("true", "yes", "ja"), ("false", "no", "nee")
+_ON, _OFF = ("on", "aan"), ("off", "uit")
+
+
+def _is_switch(key: str) -> bool:
+    """Is ``key`` a true/false key of the config or of a programme's exercise?"""
+    from feedback.programme import EXERCISE_SCHEMA
+
+    return any(isinstance(rules.get(key), Bool)
+               for rules in (*SCHEMA.values(), EXERCISE_SCHEMA))
+
+
 def _syntax_hint(source: str, msg: str) -> Say | None:
     """Plain words for the slips a therapist makes most in a TOML line, or None."""
     m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
@@ -489,8 +503,9 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
         return say("{key} = {value}: write a decimal point, not a comma ({fixed})",
                    "{key} = {value}: schrijf een punt, geen komma ({fixed})", key=key,
                    value=value, fixed=value.replace(",", "."))
-    if value in ("True", "False", "TRUE", "FALSE", "Yes", "yes", "No", "no", "ja", "nee"):
-        word = "true" if value.lower() in ("true", "yes", "ja") else "false"
+    low = value.lower()
+    if low in _YES + _NO or (low in _ON + _OFF and _is_switch(key)):
+        word = "true" if low in _YES + _ON else "false"
         return say("{key} = {value}: write {word} (lower case, no quotes)",
                    "{key} = {value}: schrijf {word} (kleine letters, zonder aanhalingstekens)",
                    key=key, value=value, word=word)

@@ -64,6 +64,14 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[pacer]\nexhale_s = 6,5\n",
      ":2: TOML syntax: exhale_s = 6,5: write a decimal point, not a comma (6.5)"),
     ("[sound]\nenabled = True\n", ":2: TOML syntax: enabled = True: write true"),
+    # (the Dutch a therapist types, capitalised or as the comments say it: "true = aan";
+    # it was told to put it in quotes, which only gives the next problem)
+    ("[cues]\ngood = Ja\n", ":2: TOML syntax: good = Ja: write true (lower case, no quotes)"),
+    ("[sound]\nenabled = NEE\n", ":2: TOML syntax: enabled = NEE: write false"),
+    ("[cues]\nbelly = uit\n", ":2: TOML syntax: belly = uit: write false"),
+    ("[screen]\nfullscreen = Aan\n", ":2: TOML syntax: fullscreen = Aan: write true"),
+    ("[pacer]\nmode = off\n",  # (not a switch: "off" is one of its words)
+     ':2: TOML syntax: mode = off: put text in double quotes: mode = "off"'),
     ("[patient]\nlanguage = en\n",
      ':2: TOML syntax: language = en: put text in double quotes: language = "en"'),
     ("[pacer]\nexhale_s = 6.0\nexhale_s = 7.0\n",
