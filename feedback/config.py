@@ -78,12 +78,28 @@ class Float(Rule):
 
     def check(self, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, say("must be a number {r}", "moet een getal {r} zijn",
-                             r=_between(self.lo, self.hi, self.unit))
+            return None, say("must be a number {r}{q}", "moet een getal {r} zijn{q}",
+                             r=_between(self.lo, self.hi, self.unit), q=_unquoted(value))
         if not self.lo <= value <= self.hi:
             return None, say("must be {r}", "moet {r} liggen",
                              r=_between(self.lo, self.hi, self.unit))
         return float(value), None
+
+
+def _unquoted(value) -> Say | str:
+    """For a number or a yes/no given as text ('8', "8,5", "true", "ja"): how to write it
+    without the quotes (', without quotes: write 8'); else nothing."""
+    if not isinstance(value, str):
+        return ""
+    word = value.strip().lower()
+    if word in _YES + _NO:
+        written = "true" if word in _YES else "false"
+    elif re.fullmatch(r"[-+]?\d+([.,]\d+)?", word):
+        written = word.replace(",", ".")
+    else:
+        return ""
+    return say(", without quotes: write {w}", ", zonder aanhalingstekens: schrijf {w}",
+               w=written)
 
 
 def _between(lo, hi, unit_name: str) -> Say:
@@ -101,8 +117,8 @@ class Int(Rule):
     def check(self, value):
         between = _between(self.lo, self.hi, self.unit)
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, say("must be a whole number {r}", "moet een geheel getal {r} zijn",
-                             r=between)
+            return None, say("must be a whole number {r}{q}", "moet een geheel getal {r} zijn{q}",
+                             r=between, q=_unquoted(value))
         if not self.lo <= value <= self.hi:
             return None, say("must be {r}", "moet {r} liggen", r=between)
         return value, None
@@ -112,7 +128,8 @@ class Int(Rule):
 class Bool(Rule):
     def check(self, value):
         if not isinstance(value, bool):
-            return None, Say("must be true or false", "moet true of false zijn")
+            return None, say("must be true or false{q}", "moet true of false zijn{q}",
+                             q=_unquoted(value))
         return value, None
 
 

@@ -72,6 +72,17 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[screen]\nfullscreen = Aan\n", ":2: TOML syntax: fullscreen = Aan: write true"),
     ("[pacer]\nmode = off\n",  # (not a switch: "off" is one of its words)
      ':2: TOML syntax: mode = off: put text in double quotes: mode = "off"'),
+    # (a number or a yes in quotes: "must be a number" of '8' read as nonsense)
+    ("[cues]\nmin_gap_s = \"8\"\n", ":2: cues.min_gap_s = '8': must be a number between 2 "
+     "and 60 seconds, without quotes: write 8"),
+    ("[pacer]\nexhale_s = \"6,5\"\n", "pacer.exhale_s = '6,5': must be a number between 2 "
+     "and 20 seconds, without quotes: write 6.5"),
+    ("[ring]\npixels = \"16\"\n", "ring.pixels = '16': must be a whole number between 12 and "
+     "60 pixels, without quotes: write 16"),
+    ("[cues]\ngood = \"true\"\n", ":2: cues.good = 'true': must be true or false, without "
+     "quotes: write true"),
+    ("[cues]\ngood = \"Nee\"\n", "cues.good = 'Nee': must be true or false, without quotes: "
+     "write false"),
     ("[patient]\nlanguage = en\n",
      ':2: TOML syntax: language = en: put text in double quotes: language = "en"'),
     ("[pacer]\nexhale_s = 6.0\nexhale_s = 7.0\n",
@@ -246,6 +257,8 @@ def test_every_problem_is_also_said_in_dutch(tmp_path, text, expected):
     ("[pacer]\ninhale_s = 10\nhold_in_s = 5\nexhale_s = 20\nhold_out_s = 10\n",
      "pacer: 10 s in + 5 s pauze + 20 s uit + 10 s pauze = 45 s per ademhaling (1,3/min): "
      "trager dan 3 ademhalingen/min"),
+    ("[cues]\nmin_gap_s = \"8\"\n", "cues.min_gap_s = '8': moet een getal tussen 2 en 60 "
+     "seconden zijn, zonder aanhalingstekens: schrijf 8"),
     # (a "pseudoniem" is a made-up name: the very thing the code must not be)
     ('[patient]\ncode = "Jan de Vries"\n', "patient.code = 'Jan de Vries': moet een "
      "pseudonieme code zijn van hoogstens 16 letters, cijfers, - of _"),
