@@ -599,14 +599,16 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
                         say("{n}: must be a section [{n}]", "{n}: moet een sectie [{n}] zijn",
                             n=name))
             )
+    rejected: set[str] = set()  # ('section.key') given, and wrong
     for name, rules in SCHEMA.items():
         table = data.get(name, {})
-        section, found = validate_table(
-            table if isinstance(table, dict) else {}, rules, path, lines, name
-        )
+        table = table if isinstance(table, dict) else {}
+        section, found = validate_table(table, rules, path, lines, name)
         settings[name] = section
         problems.extend(found)
-    problems.extend(_cross_checks(settings, path, lines))
+        rejected.update(f"{name}.{k}" for k, v in table.items()
+                        if k in rules and rules[k].check(v)[1] is not None)
+    problems.extend(_cross_checks(settings, path, lines, frozenset(rejected)))
     if problems:
         problems.sort(key=lambda p: p.line or 0)  # in the order of the file
         raise ConfigError(problems)
@@ -731,12 +733,20 @@ def _keys_at(section: str, keys: list[str], lines: dict) -> Say:
     return Say(f"{section}." + ", ".join(en), f"{section}." + ", ".join(nl))
 
 
-def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
-    """Rules that involve more than one key."""
+def _cross_checks(s: Settings, path: str, lines: dict,
+                  rejected: frozenset = frozenset()) -> list[Problem]:
+    """Rules that involve more than one key. A rule that would read a ``rejected`` key
+    ('section.key', already a problem of its own) is left out: it would judge the default
+    standing in for it, not what the file says."""
     out = []
+
+    def given(*keys: str) -> bool:
+        return not rejected.intersection(keys)
+
     sensor = s["sensor"]
     belts = plural(len(sensor["belts"]), "belt", "band")
-    if len(sensor["belts"]) != len(sensor["channels"]):
+    if (given("sensor.belts", "sensor.channels")
+            and len(sensor["belts"]) != len(sensor["channels"])):
         out.append(Problem(path, lines.get(("sensor", "channels")),
                            say("sensor.channels: lists {n} for {belts}; give one channel per "
                                "belt", "sensor.channels: noemt {n} voor {belts}; geef één "
@@ -744,7 +754,8 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                n=plural(len(sensor["channels"]), "channel", "kanaal",
                                         nl_many="kanalen"), belts=belts)))
     polarity = s["analysis"]["polarity"]
-    if isinstance(polarity, list) and len(polarity) != len(sensor["belts"]):
+    if (given("analysis.polarity", "sensor.belts") and isinstance(polarity, list)
+            and len(polarity) != len(sensor["belts"])):
         out.append(Problem(path, lines.get(("analysis", "polarity")),
                            say("analysis.polarity: lists {n} for {belts}; give one for all "
                                "belts or one per belt", "analysis.polarity: noemt {n} voor "
@@ -767,12 +778,53 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                "banden delen een pin van de ADC; elke band heeft een eigen "
                                "ingang nodig", c=chans)))
     problem = data_rate_problem(sensor["data_rate"], len(sensor["belts"]), sensor["rate_hz"])
-    if problem:
+    if problem and given("sensor.data_rate", "sensor.belts", "sensor.rate_hz"):
         out.append(Problem(path, lines.get(("sensor", "data_rate"))
                            or lines.get(("sensor", "rate_hz")),  # (the one the file sets)
                            both("sensor.data_rate = {r}: {p}",
                                r=sensor["data_rate"], p=problem)))
-    pacer = s["pacer"]
+    if not any(k.startswith("pacer.") for k in rejected):
+        out.extend(_pacer_checks(s["pacer"], path, lines))
+    data_dir = s["records"]["data_dir"]
+    if data_dir and not os.path.isabs(os.path.expanduser(data_dir)):
+        out.append(Problem(path, lines.get(("records", "data_dir")),
+                           say("records.data_dir = {d}: give a full path, e.g. "
+                               "\"/var/lib/ademcoach\" (a relative one would depend on where "
+                               "the program is started)", "records.data_dir = {d}: geef een "
+                               "volledig pad, bijvoorbeeld \"/var/lib/ademcoach\" (een "
+                               "relatief pad hangt af van waar het programma start)",
+                               d=repr(data_dir))))
+    elif data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
+        out.append(Problem(path, lines.get(("records", "data_dir")),
+                           say("records.data_dir = {d}: is a file; give a directory",
+                               "records.data_dir = {d}: is een bestand; geef een map",
+                               d=repr(data_dir))))
+    b = s["buttons"]
+    pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer")
+            if b[k] >= 0 and given(f"buttons.{k}")]
+    seen: dict[int, str] = {}  # GPIO -> who uses it (a Say, or a key as the file writes it)
+    if given("sensor.i2c_bus") and sensor["i2c_bus"] in I2C_PINS:
+        bus = sensor["i2c_bus"]
+        seen.update({pin: say("the sensor's I2C bus {b} ({w})", "I2C-bus {b} van de sensor ({w})",
+                              b=bus, w=wire) for pin, wire in I2C_PINS[bus]})
+    if given("ring.spi_bus") and s["ring"]["spi_bus"] in SPI_PINS:
+        bus = s["ring"]["spi_bus"]
+        seen.update({pin: say("the LED ring's SPI bus {b}", "SPI-bus {b} van de ledring", b=bus)
+                     for pin in SPI_PINS[bus]})
+    for key, pin in pins:
+        if pin in seen:
+            user = seen[pin]
+            out.append(Problem(path, lines.get(("buttons", key)),
+                               say("buttons.{key} = {pin}: GPIO {pin} is already used by {user}",
+                                   "buttons.{key} = {pin}: GPIO {pin} wordt al gebruikt door "
+                                   "{user}", key=key, pin=pin, user=user)))
+        seen[pin] = f"buttons.{key}"
+    return out
+
+
+def _pacer_checks(pacer: Section, path: str, lines: dict) -> list[Problem]:
+    """The rules across the pacer's keys."""
+    out = []
     holds = (pacer["hold_in_s"], pacer["hold_out_s"])
     by_rate = pacer["pattern"] == "rate"
     exhale = pacer["exhale_s"]
@@ -840,39 +892,6 @@ def _cross_checks(s: Settings, path: str, lines: dict) -> list[Problem]:
                                "pacer.min_rate_bpm = {m}", "pacer.target_rate_bpm = {t}: mag "
                                "niet lager zijn dan pacer.min_rate_bpm = {m}",
                                t=_fmt(pacer["target_rate_bpm"]), m=_fmt(pacer["min_rate_bpm"]))))
-    data_dir = s["records"]["data_dir"]
-    if data_dir and not os.path.isabs(os.path.expanduser(data_dir)):
-        out.append(Problem(path, lines.get(("records", "data_dir")),
-                           say("records.data_dir = {d}: give a full path, e.g. "
-                               "\"/var/lib/ademcoach\" (a relative one would depend on where "
-                               "the program is started)", "records.data_dir = {d}: geef een "
-                               "volledig pad, bijvoorbeeld \"/var/lib/ademcoach\" (een "
-                               "relatief pad hangt af van waar het programma start)",
-                               d=repr(data_dir))))
-    elif data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
-        out.append(Problem(path, lines.get(("records", "data_dir")),
-                           say("records.data_dir = {d}: is a file; give a directory",
-                               "records.data_dir = {d}: is een bestand; geef een map",
-                               d=repr(data_dir))))
-    b = s["buttons"]
-    pins = [(k, b[k]) for k in ("start_pause", "next", "third", "buzzer") if b[k] >= 0]
-    seen: dict[int, str] = {}  # GPIO -> who uses it (a Say, or a key as the file writes it)
-    if sensor["i2c_bus"] in I2C_PINS:
-        bus = sensor["i2c_bus"]
-        seen.update({pin: say("the sensor's I2C bus {b} ({w})", "I2C-bus {b} van de sensor ({w})",
-                              b=bus, w=wire) for pin, wire in I2C_PINS[bus]})
-    if s["ring"]["spi_bus"] in SPI_PINS:
-        bus = s["ring"]["spi_bus"]
-        seen.update({pin: say("the LED ring's SPI bus {b}", "SPI-bus {b} van de ledring", b=bus)
-                     for pin in SPI_PINS[bus]})
-    for key, pin in pins:
-        if pin in seen:
-            user = seen[pin]
-            out.append(Problem(path, lines.get(("buttons", key)),
-                               say("buttons.{key} = {pin}: GPIO {pin} is already used by {user}",
-                                   "buttons.{key} = {pin}: GPIO {pin} wordt al gebruikt door "
-                                   "{user}", key=key, pin=pin, user=user)))
-        seen[pin] = f"buttons.{key}"
     return out
 
 

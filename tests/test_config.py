@@ -169,6 +169,28 @@ def test_bad_files_give_clear_messages(tmp_path, text, expected):
     assert err.value.exit_code == 2
 
 
+@pytest.mark.parametrize("text, problem", [
+    ('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1", "A2"]\n',
+     "sensor.channels = ['A0', 'A1', 'A2']: must list 1 to 2 items"),
+    ('[pacer]\npattern = "rate"\nrate_bpm = 2\nhold_out_s = 10\n',
+     "pacer.rate_bpm = 2: must be between 3 and 20 breaths/min"),
+    ("[buttons]\nstart_pause = 27\nnext = 99\n",
+     "buttons.next = 99: must be between 0 and 27"),
+    ('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\nrate_hz = 400\n',
+     "sensor.rate_hz = 400: must be between 10 and 250 samples/s"),
+])
+def test_a_rejected_value_is_one_problem_not_a_second_about_its_default(tmp_path, text,
+                                                                         problem):
+    """A value the file gives wrong is said wrong; the rules across keys then judged the
+    default that stood in for it and told of a file that was not there: channels = ["A0",
+    "A1", "A2"] was also "lists 1 channel for 2 belts", rate_bpm = 2 also "10 s a breath
+    (6/min)", next = 99 also "GPIO 27 is already used"."""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    messages = [str(x).split(":", 2)[2].strip() for x in err.value.problems]
+    assert messages == [problem]
+
+
 @pytest.mark.parametrize("gain", [2, 3, 16])
 def test_a_gain_other_than_1_is_one_problem(tmp_path, gain):
     with pytest.raises(ConfigError) as err:
