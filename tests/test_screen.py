@@ -268,6 +268,21 @@ def test_every_string_exists_in_both_languages():
             f for _, f, _, _ in fields(en[key]) if f), key
 
 
+def test_every_string_that_counts_has_its_form_for_one():
+    """A string with a count in it ({n} breaths, {sessions} sessions) has a KEY.one form
+    in both languages, and ``counted`` picks it: "nog 1 ademhalingen", "1 sessies" are
+    what a count without one says."""
+    counts = ("n", "sessions")
+    fields = string.Formatter().parse
+    for key, said in i18n.STRINGS["nl"].items():
+        if key.endswith(".one") or not {f for _, f, _, _ in fields(said)} & set(counts):
+            continue
+        for lang in i18n.LANGUAGES:
+            assert f"{key}.one" in i18n.STRINGS[lang], (lang, key)
+            one = i18n.counted(key, lang, 1, n=1, sessions=1)
+            assert "{" not in one and one == i18n.text(f"{key}.one", lang), (lang, key, one)
+
+
 def test_every_cue_and_phase_has_a_string():
     from feedback.events import CUE_KINDS, FAULT_KINDS
     from feedback.pacer import PHASES
