@@ -40,7 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase.hold_in": "Korte pauze",
         "phase.exhale": "Adem uit",
         "phase.hold_out": "Rust",
-        "phase.free": "Adem op je eigen tempo",
+        "phase.free": "Adem in je eigen tempo",
         "pause.title": "Pauze",
         "pause.press": "Druk op de startknop om verder te gaan",
         "summary.title": "Goed gedaan!",
@@ -173,25 +173,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.title": "Check the belt",
         "sensor.paused": "{exercise} (paused)",
         "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
-                       "plugged in? The exercise waits meanwhile.",
+                       "plugged in? The exercise waits until then.",
         "sensor.disconnected": "belt unplugged",
         "sensor.saturated": "belt too tight or too loose",
         "sensor.flat": "no movement measured",
         "sensor.noisy": "noisy signal",
         "sensor.i2c": "measuring chip does not respond",
-        "sensor.partial": "Check the {belt} ({what}); the {other} goes on measuring",
+        "sensor.partial": "Check the {belt} ({what}); the {other} keeps measuring",
         "belt.chest": "chest belt",
         "belt.belly": "belly belt",
-        "unit.storage": "Saving fails for now; leave the unit on and your records are "
+        "unit.storage": "Saving is not working right now; leave the unit on and your records are "
                         "saved as soon as it works again",
         "unit.led": "The LED ring is not working; follow the screen",
-        "unit.button": "A button stays pressed; let go of it",
+        "unit.button": "A button is stuck down; release it",
         "unit.display": "No screen found",
         "unit.detail": "For the technician: {error}",
         "unit.title": "The unit has a fault",
         "unit.body": "A part is not working. Contact your physiotherapist; the unit keeps "
                      "trying.",
-        "config.title": "Settings are not right",
+        "config.title": "The settings are not right",
         "config.kept": "The previous settings stay in force: you can practise as usual. Show this "
                        "to your physiotherapist.",
         "config.none": "The unit starts once the settings file is right. Contact your "
