@@ -463,7 +463,9 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         last = mine[-1].day
         until = max(today, last)  # the report date (a clock set wrong: the last session)
         my_days = [d for d in days if d["patient"] == code and d["date"] <= until.isoformat()]
-        practised = [d for d in my_days if d["sessions"]]
+        # as the calendar colours them: a day whose sessions practised nothing (stopped
+        # in the calibration) is no day practised
+        practised = [d for d in my_days if float(d["minutes"]) > 0]
         met = [d for d in my_days if d["target_met"] == "yes"]
         total = sum(s.minutes for s in mine)
         ago = (until - last).days

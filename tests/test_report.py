@@ -2899,3 +2899,24 @@ def test_a_raw_file_the_wipe_may_not_write_is_removed_and_said(unit, monkeypatch
     assert not raw.exists() and not (data / "raw").exists()
     err = capsys.readouterr().err
     assert f"{raw}: could not be overwritten (no permission to write it), only removed" in err
+
+
+def test_a_day_with_only_the_calibration_is_not_counted_as_practised(tmp_path, monkeypatch):
+    """The patient put the belt on and stopped during the calibration: no practice, and
+    the calendar shows the day grey ("no practice"), but the summary counted it among
+    the days practised ("Practice: 3.0 min on 2 of 2 days")."""
+    from feedback import report_charts
+
+    data = tmp_path / "data"
+    home_session(data, exercises=(("Kalibratie", "calibration"),
+                                  ("Buikademhaling", "breathing"),
+                                  ("Blijf ademen tijdens bewegen", "movement")))
+    home_session(data, wall=DAY0 + 86400, exercises=(("Kalibratie", "calibration"),))
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    days = read_csv(out / "days.csv")
+    assert [(d["date"], d["minutes"], d["sessions"]) for d in days] == [
+        ("2025-10-09", "2.0", "1"), ("2025-10-10", "0.0", "1")]
+    summary = (out / "summary.txt").read_text()
+    assert "  Practice: 2.0 min on 1 of 2 days;" in summary
+    said = [t for t, _ in report_charts.drawn][1]  # the calendar's line under its title
+    assert said == "Home target 5 min/day: met on 0 of 2 days (09 Oct to 10 Oct 2025)"
