@@ -338,7 +338,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
 
         breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
                     f"{paradox}, start FROM breaths WHERE session_id=? ORDER BY at")
-        holds = q("SELECT t, coalesce(end_t, at), exercise_id, at FROM holds "
+        holds = q("SELECT t, coalesce(end_t, at), exercise_id, at, end_t FROM holds "
                   "WHERE session_id=? ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
         faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
@@ -358,6 +358,11 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
             if ended is not None:
                 t1 = max(t1, t0 + ended - started)
         pauses = _pause_spans(marks, [e[2] for e in exs], t1)
+        # A hold still going when the session ended has no end (breathing never resumed;
+        # a fault or a gap ends one in the analysis): it lasted to the session's end, not
+        # just to its warning.
+        holds = [(a, max(b, t1) if end is None else b, *rest)
+                 for a, b, *rest, end in holds]
         # What came while paused is not part of the exercise (a hold counts when its
         # warning fired: ``at``), as on the summary screen.
         breaths = [b for b in breaths if not _paused(pauses, b[0])]

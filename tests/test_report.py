@@ -2920,3 +2920,29 @@ def test_a_day_with_only_the_calibration_is_not_counted_as_practised(tmp_path, m
     assert "  Practice: 2.0 min on 1 of 2 days;" in summary
     said = [t for t, _ in report_charts.drawn][1]  # the calendar's line under its title
     assert said == "Home target 5 min/day: met on 0 of 2 days (09 Oct to 10 Oct 2025)"
+
+
+def test_a_hold_still_going_when_the_session_ended_lasted_to_its_end(tmp_path, monkeypatch):
+    """The patient held the breath 14 s before the session ended (the programme's last
+    exercise ran out, or the therapist stopped it): no breathing resumed, so no hold_end
+    was recorded, and the report said the hold lasted 8.0 s, the time to its warning."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P042", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing",
+                            pacer="fixed", target_ratio=1.75))
+        rec.add(breath(10.0, 2.0, 3.0))
+        rec.add(ev.Hold(24.0, t=16.0))
+        rec.add(ev.Cue(24.0, "breathe_on"))
+        clock.advance(30.0)  # still held when the session ends, 14 s after it began
+        rec.add(ev.Exercise(30.0, "Buikademhaling", "end", active_s=30.0))
+        rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (ex,) = read_csv(out / "exercises.csv")
+    assert (ex["holds"], ex["hold_s"], ex["longest_hold_s"]) == ("1", "14.0", "14.0")
+    (s,) = read_csv(out / "sessions.csv")
+    assert s["holds_by_exercise"] == "Buikademhaling 1, longest 14.0 s"
+    # the chart's red band reaches the end too
+    (session,) = report_sessions(data)
+    assert session.holds == [(16.0, 30.0)]
