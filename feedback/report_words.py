@@ -89,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "left": "left: ended after {minutes} min without practice",
         "left_chart": "left for {minutes} min",
         "steady": "steady",
+        "no clear trend": "no clear trend",
         # (as the screen says them; the CSV files keep the codes: disconnected, i2c ...)
         "fault.disconnected": "belt unplugged",
         "fault.saturated": "belt too tight or too loose",
@@ -214,6 +215,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "left": "verlaten: gestopt na {minutes} min zonder oefenen",
         "left_chart": "{minutes} min verlaten",
         "steady": "gelijk gebleven",
+        "no clear trend": "geen duidelijk verloop",
         "toward the target": "richting het doel",
         "away from the target": "van het doel af",
         "crossed the target, now below": "voorbij het doel, nu eronder",

@@ -2946,3 +2946,43 @@ def test_a_hold_still_going_when_the_session_ended_lasted_to_its_end(tmp_path, m
     # the chart's red band reaches the end too
     (session,) = report_sessions(data)
     assert session.holds == [(16.0, 30.0)]
+
+
+# ratios of 30 paced breaths that vary from breath to breath as real breathing at rest
+# does (20-45 %), with no trend: the first ten read 1.55 by their median, the last ten 1.4
+UNSTEADY = [1.0, 1.9, 1.2, 2.0, 1.1, 1.8, 1.3, 2.1, 1.4, 1.7,
+            1.5, 1.2, 1.9, 1.4, 1.6, 1.1, 2.0, 1.3, 1.7, 1.5,
+            1.0, 2.0, 1.1, 1.9, 1.2, 1.8, 0.9, 2.1, 1.3, 1.5]
+
+
+def test_a_ratio_that_only_varies_from_breath_to_breath_is_no_trend(tmp_path, monkeypatch):
+    """Every breath different, as at rest: the medians of the first and last ten breaths
+    differ by 0.15 by chance, far less than those medians are known to, yet the report
+    said the ratio had moved "away from the target". On the three real belt recordings
+    the first and last thirds of 40 breaths differ by 0.1-0.4 (median): any window of
+    them was a trend."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P042", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing",
+                            pacer="fixed", target_ratio=1.75))
+        for k, r in enumerate(UNSTEADY):
+            rec.add(breath(10.0 * (k + 1), 4.0, 4.0 * r))
+        clock.advance(310.0)
+        rec.add(ev.Exercise(310.0, "Buikademhaling", "end", active_s=310.0))
+        rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (ex,) = read_csv(out / "exercises.csv")
+    assert (ex["ratio_first"], ex["ratio_last"]) == ("1.55", "1.40")
+    assert ex["ratio_trend"] == "no clear trend"
+    (s,) = read_csv(out / "sessions.csv")
+    assert s["ratio_trend"] == "Buikademhaling: no clear trend"
+    # the same breaths, each alike in its third: that is a trend
+    assert report_trend([1.6] * 10 + [1.5] * 10 + [1.4] * 10) == "away from the target"
+
+
+def report_trend(rs, target=1.75):
+    from feedback.report import trend
+
+    return trend([(0.0, 4.0, 4.0 * r, None) for r in rs], target)[2]
