@@ -94,22 +94,29 @@ def _spread(xs: list[float]) -> float:
     return 1.4826 * statistics.median(abs(x - mid) for x in xs)
 
 
+def change(before: list[float], after: list[float], target: float) -> str:
+    """How the median ratio moved from the breaths ``before`` to those ``after``
+    (``direction``); "no clear trend" when the two medians differ by less than twice
+    what they are known to (the median of n breaths to about 1.25 x their spread /
+    sqrt(n)): breathing at rest varies by 20-45 % from breath to breath, and the first and
+    last thirds of 40 breaths of real recordings differ by 0.1-0.4 without any exercise."""
+    first, last = median(before), median(after)
+    noise = 1.2533 * math.sqrt(_spread(before) ** 2 / len(before)
+                               + _spread(after) ** 2 / len(after))
+    if TREND_STEADY <= abs(last - first) < 2.0 * noise:
+        return "no clear trend"
+    return direction(first, last, target)
+
+
 def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
-    """Median ratio of the first and last third of the breaths, and the direction; "no
-    clear trend" when the two medians differ by less than twice what they are known to
-    (the median of k breaths to about 1.25 x their spread / sqrt(k)): breathing at rest
-    varies by 20-45 % from breath to breath, and the thirds of real recordings differ
-    by 0.1-0.4 without any exercise."""
+    """Median ratio of the first and last third of the breaths, and how it moved
+    (``change``)."""
     rs = ratios(breaths)
     if len(rs) < 3:
         return None, None, ""
     k = len(rs) // 3
     a, b = rs[:k], rs[-k:]
-    first, last = median(a), median(b)
-    noise = 1.2533 * math.hypot(_spread(a), _spread(b)) / math.sqrt(k)
-    if TREND_STEADY <= abs(last - first) < 2.0 * noise:
-        return first, last, "no clear trend"
-    return first, last, direction(first, last, target)
+    return median(a), median(b), change(a, b, target)
 
 
 def direction(first: float, last: float, target: float) -> str:
@@ -226,21 +233,22 @@ def day_rows(sessions, since: dt.date | None = None, today: dt.date | None = Non
         if today is not None:
             last = max(last, today)
         day = first
-        previous = None  # ratio of the last day with breaths
+        previous = None  # ratios of the paced breaths of the last day with them
         goal = mine[0].daily_target  # home target: a day without sessions keeps the last
         while day <= last:
             today_s = [s for s in mine if s.day == day]
             minutes = sum(s.minutes for s in today_s)
             breaths = [b for s in today_s for b in s.breaths]
             paced = [p for s in today_s for p in s.paced]
-            ratio = median(ratios([b for b, _ in paced]))
+            mine_r = ratios([b for b, _ in paced])
+            ratio = median(mine_r)
             target = median(t for _, t in paced)
             if target is None:
                 target = median(s.target for s in today_s)
             goal = today_s[-1].daily_target if today_s else goal
             word = ""
             if ratio is not None and previous is not None and target is not None:
-                word = direction(previous, ratio, target)
+                word = change(previous, mine_r, target)
             rows.append({
                 "patient": code, "date": day.isoformat(),
                 "minutes": _f(tenths_down(minutes), 1),
@@ -250,7 +258,7 @@ def day_rows(sessions, since: dt.date | None = None, today: dt.date | None = Non
                 "breaths_per_min": _f(rate(breaths), 1), "ratio": _f(ratio),
                 "ratio_target": _f(target), "ratio_trend": word,
             })
-            previous = ratio if ratio is not None else previous
+            previous = mine_r if ratio is not None else previous
             day += dt.timedelta(days=1)
     return rows
 
@@ -511,10 +519,11 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         lines.append("  " + say("rate", lang, first=num(rate(measured[0].breaths), lang, 1),
                                 last=num(rate(measured[-1].breaths), lang, 1)))
         paced = [x for x in mine if x.paced] or mine
-        r0 = median(ratios([b for b, _ in paced[0].paced]))
-        r1 = median(ratios([b for b, _ in paced[-1].paced]))
+        rs0 = ratios([b for b, _ in paced[0].paced])
+        rs1 = ratios([b for b, _ in paced[-1].paced])
+        r0, r1 = median(rs0), median(rs1)
         target = paced[-1].target
-        word = direction(r0, r1, target) if None not in (r0, r1, target) else ""
+        word = change(rs0, rs1, target) if None not in (r0, r1, target) else ""
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
                                 target=num(target, lang))
                      + (f": {say(word, lang)}" if word else ""))

@@ -2986,3 +2986,29 @@ def report_trend(rs, target=1.75):
     from feedback.report import trend
 
     return trend([(0.0, 4.0, 4.0 * r, None) for r in rs], target)[2]
+
+
+def test_days_and_sessions_whose_ratios_differ_by_chance_are_no_trend(tmp_path,
+                                                                      monkeypatch):
+    """The same unsteady breathing on two days (ten breaths each, medians 1.55 and 1.40):
+    days.csv and the summary said the ratio had moved "away from the target"."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        for day, rs in enumerate([UNSTEADY[:10], UNSTEADY[20:]]):
+            t0 = clock.now()
+            rec.start_session("P042", "home", "", DAY0 + day * 86400)
+            rec.add(ev.Exercise(t0, "Buikademhaling", "start", kind="breathing",
+                                pacer="fixed", target_ratio=1.75))
+            for k, r in enumerate(rs):
+                rec.add(breath(t0 + 10.0 * (k + 1), 4.0, 4.0 * r))
+            clock.advance(310.0)
+            rec.add(ev.Exercise(clock.now(), "Buikademhaling", "end", active_s=310.0))
+            rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    days = read_csv(out / "days.csv")
+    assert [(d["ratio"], d["ratio_trend"]) for d in days] == [
+        ("1.55", ""), ("1.40", "no clear trend")]
+    summary = (out / "summary.txt").read_text()
+    assert ("  Exhale:inhale ratio: 1.55 in the first session, 1.40 in the last (target "
+            "1.75): no clear trend\n") in summary
