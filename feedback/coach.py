@@ -31,7 +31,14 @@ import numpy as np
 
 from feedback import i18n
 from feedback.analysis.holds import REST_MIN_S
-from feedback.cues import EXHALE_FLOOR, CueRules, Targets, shown_fault, slower_limit
+from feedback.cues import (
+    EXHALE_FLOOR,
+    CueRules,
+    Targets,
+    breaths_per_min,
+    shown_fault,
+    slower_limit,
+)
 from feedback.events import (
     Breath,
     Cue,
@@ -109,9 +116,9 @@ class ExerciseStats:
         def med(xs):
             return float(np.median(xs)) if xs else None
 
-        # (the rate of its own breaths, as its screen showed it: the analysis's rate of a
-        # breath is a median over the breaths before it too, of the exercise before)
-        rate = med([60.0 / p for p in self.periods]) if self.periods else med(self.rates)
+        # (its own breaths counted over their length: the analysis's rate of a breath is
+        # a median over the breaths before it too, of the exercise before)
+        rate = breaths_per_min(self.periods) if self.periods else med(self.rates)
         return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,

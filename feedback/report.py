@@ -27,6 +27,7 @@ from feedback import i18n
 from feedback.analysis.holds import REST_MIN_S
 from feedback.cli import config_path, fail
 from feedback.config import SCHEMA, ConfigError, load_config
+from feedback.cues import breaths_per_min
 from feedback.errors import AdemError
 from feedback.i18n import tenths_down
 from feedback.report_words import TEXTS, count, left_text, num, say, short
@@ -63,12 +64,13 @@ def ratios(breaths) -> list[float]:
 
 
 def rate(breaths) -> float | None:
-    """Breaths/min: the median of each breath's own rate, from its length (inhale and
+    """Breaths/min: as many as were breathed a minute, from their lengths (inhale and
     exhale), as the unit's summary screen gives it (the analysis's rate of a breath is a
-    median over the breaths before it too, of the exercise before); a breath recorded
-    without its length, by its recorded rate."""
-    return median(60.0 / (b[1] + b[2]) if b[1] is not None and b[2] is not None
-                  and b[1] + b[2] > 0 else b[3] for b in breaths)
+    median over the breaths before it too, of the exercise before); breaths recorded
+    without their length, by the median of their recorded rates."""
+    lengths = [b[1] + b[2] for b in breaths if b[1] is not None and b[2] is not None
+               and b[1] + b[2] > 0]
+    return breaths_per_min(lengths) if lengths else median(b[3] for b in breaths)
 
 
 def _pct(x: float | None) -> str:

@@ -1484,6 +1484,39 @@ def test_a_pause_never_resumed_lasts_to_the_end_of_the_session(tmp_path, monkeyp
         ("3.0", "60.0")]
 
 
+def test_breaths_per_minute_are_the_breaths_counted_not_the_median_of_their_rates(
+        tmp_path, monkeypatch):
+    """Irregular breathing (as real breathing is: 20-45 % from breath to breath) read
+    higher than it was breathed: breaths of 4, 4, 4 and 12 s are 4 in 24 s, 10/min, where
+    the median of their own rates (15, 15, 15, 5) said 15/min, above a 'breathe under
+    12/min' a therapist may set. The unit's summary screen counts them the same way."""
+    from feedback.coach import ExerciseStats
+    from feedback.programme import ExerciseSpec
+
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("GH78", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="off"))
+    lengths = [4.0, 4.0, 4.0, 12.0]
+    t = 0.0
+    for n in lengths:
+        t += n
+        rec.add(breath(t, n / 3, 2 * n / 3))
+    rec.add(ev.Exercise(30.0, "Buikademhaling", "end", active_s=30.0))
+    clock.advance(30.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (e,) = read_csv(out / "exercises.csv")
+    (s,) = read_csv(out / "sessions.csv")
+    assert (e["breaths_per_min"], s["breaths_per_min"]) == ("10.0", "10.0")
+    spec = ExerciseSpec("belly", "Buikademhaling", "Belly breathing", "breathing", 30.0, None,
+                        "off")
+    screen = ExerciseStats(spec, periods=lengths, rates=[15.0, 15.0, 15.0, 5.0]).row()
+    assert screen["rate_bpm"] == pytest.approx(10.0)
+
+
 def test_what_came_while_paused_is_left_out_as_on_the_summary_screen(tmp_path, monkeypatch):
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
@@ -1509,14 +1542,14 @@ def test_what_came_while_paused_is_left_out_as_on_the_summary_screen(tmp_path, m
     rec.end_session("programme finished")
     assert rec.close() == 0
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
-    # practised: rates 12 12 10 10 10, ratios 1.5 1.5 2 2 2; counted with the paused
-    # breaths it would be 12.0/min and 1.50
+    # practised: 5 breaths in 5+5+6+6+6 = 28 s (10.7/min), ratios 1.5 1.5 2 2 2; counted
+    # with the paused breaths it would be 9 in 36 s (15.0/min) and 1.50
     (e,) = read_csv(out / "exercises.csv")
-    assert (e["breaths"], e["breaths_per_min"], e["ratio"]) == ("5", "10.0", "2.00")
+    assert (e["breaths"], e["breaths_per_min"], e["ratio"]) == ("5", "10.7", "2.00")
     assert (e["holds"], e["longest_hold_s"], e["cues"]) == ("1", "10.0", "1")
     (s,) = read_csv(out / "sessions.csv")
     assert (s["breaths"], s["breaths_per_min"], s["ratio"], s["holds"], s["cues"]) == (
-        "5", "10.0", "2.00", "1", "1")
+        "5", "10.7", "2.00", "1", "1")
     summary = (out / "summary.txt").read_text()
     assert "Breath-holds: 1 (Buikademhaling 1, longest 10.0 s)" in summary
     assert '"Keep breathing!" 1x' in summary
