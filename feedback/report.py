@@ -51,6 +51,7 @@ from feedback.store import (
     salvage,
     set_aside_at,
 )
+from feedback.xlsx import write_workbook
 
 CLINIC = "clinic"  # the treatment room's programme ([programme] name): no home practice
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
@@ -280,6 +281,8 @@ EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "bre
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
                  "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
                  "longest_hold_s", "cues", "praise", "belly_pct", "paradoxical_pct"]
+# Columns the workbook keeps as text, whatever they hold: a code "0012" keeps its zeros.
+TEXT_COLS = frozenset({"date", "start", "patient", "programme", "name", "end"})
 DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessions",
             "breaths", "breaths_per_min", "ratio", "ratio_target", "ratio_trend"]
 
@@ -769,9 +772,11 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
     today = today or report_date()
     warnings += clock_warnings(sessions, today, lang)
     days = day_rows(sessions, since, today, firsts)
-    write_csv(out / "sessions.csv", session_rows(sessions), SESSION_COLS)
-    write_csv(out / "exercises.csv", exercise_rows(sessions), EXERCISE_COLS)
-    write_csv(out / "days.csv", days, DAY_COLS)
+    tables = [("sessions", session_rows(sessions), SESSION_COLS),
+              ("exercises", exercise_rows(sessions), EXERCISE_COLS), ("days", days, DAY_COLS)]
+    for name, rows, header in tables:
+        write_csv(out / f"{name}.csv", rows, header)
+    write_workbook(out / "report.xlsx", tables, TEXT_COLS)
     (out / "summary.txt").write_text(
         summary_text(sessions, days, today, lang, warnings, config_dir, absent),
         encoding="utf-8")
@@ -786,7 +791,7 @@ def build_report(data_dir: Path, out: Path, since: dt.date | None = None,
 
 
 # The names the report gives its files: an earlier report's files are replaced by name.
-REPORT_FILES = ("summary.txt", "sessions.csv", "exercises.csv", "days.csv")
+REPORT_FILES = ("summary.txt", "sessions.csv", "exercises.csv", "days.csv", "report.xlsx")
 _REPORT_CHART = re.compile(r"(session-\d{5,}|calendar(-.+)?)\.png")
 
 
@@ -849,7 +854,7 @@ def cmd_report(args) -> int:
             raise AdemError(f"{exc.filename}: cannot read the records: {exc.strerror}") \
                 from None
         raise AdemError(f"--out {out}: cannot write the report: {exc.strerror}") from None
-    print(f"{n_sessions(len(sessions))} reported in {out}/ (summary.txt, CSV and PNG)")
+    print(f"{n_sessions(len(sessions))} reported in {out}/ (summary.txt, CSV, report.xlsx and PNG)")
     if not sessions:
         why = _why_none(data, getattr(args, "patient", None))
         if why:

@@ -179,7 +179,7 @@ def test_a_report_into_an_earlier_report_replaces_its_files_and_nothing_else(
                  "--patient", "CD34"]) == 0
     assert "No sessions" in (out / "summary.txt").read_text()
     assert sorted(p.name for p in out.iterdir()) == [
-        "days.csv", "exercises.csv", "notes.txt", "sessions.csv", "summary.txt"]
+        "days.csv", "exercises.csv", "notes.txt", "report.xlsx", "sessions.csv", "summary.txt"]
 
 
 def test_a_report_into_a_folder_of_other_things_is_refused(unit, tmp_path, capsys):

@@ -103,7 +103,7 @@ def test_report_csv_numbers(unit, tmp_path):
         "Buikademhaling: toward the target; Lange uitademing: toward the target"))
     assert one["holds_by_exercise"] == "Buikademhaling 1, longest 6.0 s"
     assert one["cue_kinds"] == "breathe_on:1 longer_exhale:1"
-    # rates 60/4 60/4 60/5.5 60/4.6 60/6 60/6: median of 15 15 10.9 13.0 10 10 = 11.96
+    # 6 breaths in 4 + 4 + 5.5 + 4.6 + 6 + 6 = 30.1 s: 11.96/min
     assert one["breaths_per_min"] == "12.0"
     assert (s[1]["minutes"], s[1]["end"], s[1]["ratio"]) == ("3.0", "sigterm", "1.50")
     assert (s[2]["minutes"], s[2]["end"], s[2]["ratio"]) == ("2.0", "interrupted", "2.00")
@@ -122,6 +122,85 @@ def test_report_csv_numbers(unit, tmp_path):
     assert "Practice: 11.0 min on 2 of 3 days; home target 5 min/day met on 2 days" in summary
     # the cues as the English screen says them, not their internal names
     assert '  Cues (corrections): "Keep breathing!" 1x, "Breathe out longer" 1x\n' in summary
+
+
+def read_workbook(path) -> dict:
+    """The sheets of a report.xlsx as {name: rows}, each cell as its type says: a number
+    (a cell without a type) as a float, an inline string as text, a missing cell as ''."""
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(path) as z:
+        parts = z.namelist()
+        types = z.read("[Content_Types].xml").decode()
+        assert all(f'PartName="/{p}"' in types for p in parts
+                   if p.startswith("xl/") and not p.endswith(".rels")), types
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        links = {r.get("Id"): r.get("Target") for r in
+                 ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+        sheets = {}
+        for sh in book.find("m:sheets", ns):
+            root = ElementTree.fromstring(z.read("xl/" + links[sh.get(rel)]))
+            rows = []
+            for r in root.find("m:sheetData", ns):
+                cells = {}
+                for c in r:
+                    col = re.match(r"[A-Z]+", c.get("r")).group()
+                    if c.get("t") == "inlineStr":
+                        cells[col] = c.find("m:is/m:t", ns).text or ""
+                    else:
+                        assert c.get("t") is None, c.get("t")
+                        cells[col] = float(c.find("m:v", ns).text)
+                rows.append(cells)
+            sheets[sh.get("name")] = rows
+    return sheets
+
+
+def test_the_report_workbook_holds_the_tables_with_numbers_as_numbers(unit, tmp_path):
+    """A Dutch Excel opens the CSV files' rows as one text cell each (it expects semicolons
+    and decimal commas) and reads "1.25" as text or a date. report.xlsx has the same
+    tables, a number stored as a number (shown 1,25 there), a code or date as text."""
+    from feedback.xlsx import column
+
+    data, cfg = unit
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    book = read_workbook(out / "report.xlsx")
+    assert list(book) == ["sessions", "exercises", "days"]
+    for name, rows in book.items():
+        table = list(csv.reader(io.StringIO((out / f"{name}.csv").read_text())))
+        header = table[0]
+        assert [rows[0].get(column(i)) for i in range(len(header))] == header
+        assert len(rows) == len(table)
+        for got, want in zip(rows[1:], table[1:], strict=True):
+            for i, (h, text) in enumerate(zip(header, want, strict=True)):
+                cell = got.get(column(i), "")
+                if h in ("date", "start", "patient", "programme", "name") or not text:
+                    assert cell == text, (name, h, cell, text)
+                elif text.replace(".", "", 1).lstrip("-").isdigit():
+                    assert cell == pytest.approx(float(text)), (name, h, cell, text)
+                else:
+                    assert cell == text, (name, h, cell, text)
+    one = book["sessions"][1]
+    assert (one["A"], one["B"], one["D"], one["L"]) == (1.0, "2025-10-09", "AB12", 1.25)
+    assert [r["E"] for r in book["days"][1:]] == ["yes", "no", "yes"]
+    assert [column(n) for n in (0, 25, 26, 51, 52, 701, 702)] == [
+        "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_a_code_that_looks_like_a_number_stays_text_in_the_workbook(tmp_path):
+    """A patient code "0012" (the config allows digits only) was not turned into 12."""
+    from feedback.xlsx import write_workbook
+
+    path = tmp_path / "t.xlsx"
+    write_workbook(path, [("days", [{"patient": "0012", "minutes": "5.0", "note": " a<b "},
+                                    {"patient": "AB12", "minutes": "", "note": "x\x01y"}],
+                           ["patient", "minutes", "note"])], frozenset({"patient"}))
+    rows = read_workbook(path)["days"]
+    assert rows[1:] == [{"A": "0012", "B": 5.0, "C": " a<b "}, {"A": "AB12", "C": "xy"}]
 
 
 def test_values_edited_by_hand_into_the_wrong_type_are_read_past_and_said(unit, tmp_path):
