@@ -446,14 +446,31 @@ def _covered(spans) -> float:
     return total
 
 
+def _fault_kinds(s: Session) -> list[tuple[str, str]]:
+    """Each fault of ``s`` as (kind, belt): the belt with two belts, else ""."""
+    belts = s.fault_belts if len(s.fault_belts) == len(s.faults) else [""] * len(s.faults)
+    return [(k, belt) for (*_, k), belt in zip(s.faults, belts, strict=True)]
+
+
+def _fault_said(kind: str, belt: str, n: int, lang: str) -> str:
+    """'band losgekoppeld (buikband) 1x': with two belts, which one."""
+    what = TEXTS[lang].get("fault." + kind, kind)
+    if belt:
+        what += f" ({i18n.text_or(f'belt.{belt}', lang, belt)})"
+    return say("fault_n", lang, kind=what, n=n)
+
+
 def _faults_text(s: Session, lang: str = "en") -> str:
     """A session's faults by kind: how often and how long ('band losgekoppeld 1x (hele
-    sessie)', 'disconnected 2x (40 s)'); no time for a fault begun and ended at once."""
+    sessie)', 'disconnected 2x (40 s)'); no time for a fault begun and ended at once. With
+    two belts, by belt too ('belt unplugged (belly belt) 1x (2.0 min)')."""
     span = s.span_minutes * 60.0
     out = []
-    for kind, n in Counter(k for *_, k in s.faults).items():
-        secs = _covered([(a, b) for a, b, k in s.faults if k == kind])
-        said = say("fault_n", lang, kind=TEXTS[lang].get("fault." + kind, kind), n=n)
+    kinds = _fault_kinds(s)
+    for (kind, belt), n in Counter(kinds).items():
+        secs = _covered([(a, b) for (a, b, _), key in zip(s.faults, kinds, strict=True)
+                         if key == (kind, belt)])
+        said = _fault_said(kind, belt, n, lang)
         # (the whole session: all but its first moments, not 97 % of a session the
         # patient came back to hours later and practised in)
         if span > 0 and span - secs < min(0.05 * span, 30.0):
@@ -553,11 +570,10 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         praise = Counter(k for s in mine for _, k in s.praise)
         if praise:
             lines.append("  " + say("praise", lang) + _cues_text(praise, lang))
-        faults = Counter(k for s in mine for *_, k in s.faults)
+        faults = Counter(key for s in mine for key in _fault_kinds(s))
         if faults:
             lines.append("  " + say("faults", lang) + ", ".join(  # as the rows say them
-                say("fault_n", lang, kind=TEXTS[lang].get("fault." + k, k), n=n)
-                for k, n in faults.most_common()))
+                _fault_said(k, belt, n, lang) for (k, belt), n in faults.most_common()))
         lines.append("")
     several = len({s.patient for s in sessions}) > 1  # each line says whose it is
     codes = {s.patient: s.patient or say("no_code", lang) for s in sessions}

@@ -2833,6 +2833,42 @@ def test_an_exercise_cut_off_counts_no_time_without_a_measuring_belt(tmp_path, m
     assert [r["minutes"] for r in read_csv(out / "exercises.csv")] == [f"{counted:.1f}"]
 
 
+@pytest.mark.parametrize("lang, two, one", [
+    ("en", "belt unplugged (belly belt) 1x (2.0 min), belt unplugged (chest belt) 1x (10 s)",
+     "belt unplugged 2x (2.2 min)"),
+    ("nl", "band losgekoppeld (buikband) 1x (2,0 min), band losgekoppeld (borstband) 1x "
+     "(10 s)", "band losgekoppeld 2x (2,2 min)")])
+def test_with_two_belts_a_fault_names_its_belt(tmp_path, lang, two, one):
+    """"band losgekoppeld 1x (2,0 min)" did not say which of two belts was out (the
+    records keep it); with one belt it goes without saying."""
+    from feedback.report import build_report
+
+    for belts, said in [('["chest", "belly"]', two), (None, one)]:
+        data = tmp_path / f"data-{said}"
+        clock = VirtualClock(0.0)
+        config = f"[sensor]\nbelts = {belts}\nchannels = [\"A0\", \"A1\"]\n" if belts else ""
+        rec = Records(data, clock=clock)
+        rec.start_session("GH78", "home", config, DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+        rec.add(ev.Fault(60.0, kind="disconnected", belt="belly"))
+        rec.add(ev.FaultEnd(180.0, kind="disconnected", belt="belly"))
+        rec.add(ev.Fault(200.0, kind="disconnected", belt="chest"))
+        rec.add(ev.FaultEnd(210.0, kind="disconnected", belt="chest"))
+        rec.add(breath(299.0, 2.0, 3.0))
+        rec.add(ev.Exercise(300.0, "Buikademhaling", "end", active_s=300.0))
+        clock.advance(300.0)
+        rec.end_session("programme finished")
+        assert rec.close() == 0
+        out = tmp_path / f"out-{said}"
+        build_report(data, out, None, None, lang=lang)
+        summary = (out / "summary.txt").read_text()
+        assert f": {said}\n" in summary, summary  # the session's row
+        total = said.split(" (")[0] if belts is None else ", ".join(
+            part.rsplit(" (", 1)[0] for part in said.split(", "))
+        assert f": {total}\n" in summary, summary  # the patient's line
+        assert ("belly belt" in summary or "buikband" in summary) == (belts is not None)
+
+
 def test_the_spans_without_a_measuring_belt_as_the_unit_judged_them():
     """A fault that ended as it began lasted to the end of the session (its end was taken
     before its start); two belts count only while both are out; an i2c fault (no belt)
