@@ -326,7 +326,10 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "long_press_s": Float(1.5, lo=0.5, hi=5.0, unit="seconds"),
     },
     "records": {
-        "data_dir": Text(""),
+        # (no control characters: a NUL in the path was a traceback at start)
+        "data_dir": Text("", pattern=r"[^\x00-\x1f\x7f]*", explain=Say(
+            "must be a folder's path on one line, without control characters",
+            "moet het pad van een map op één regel zijn, zonder stuurtekens")),
         "keep_days": Int(365, lo=1, hi=3650, unit="days"),
         "raw_signal": Bool(False),
         "raw_max_mb": Int(200, lo=1, hi=10000, unit="MB"),

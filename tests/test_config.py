@@ -53,6 +53,9 @@ BAD_FILES = [  # (file text, part of one of its problems)
      "sensor.channels: lists 1 channel for 2 belts"),
     ("[records]\ndata_dir = \"records/here\"\n",
      ":2: records.data_dir = 'records/here': give a full path"),
+    ("[records]\ndata_dir = \"/var/lib/a\\u0000b\"\n",  # (a traceback when the run opened it)
+     ":2: records.data_dir = '/var/lib/a\\x00b': must be a folder's path on one line, "
+     "without control characters"),
     ("[buttons]\nnext = 17\n", "buttons.next = 17: GPIO 17 is already used"),
     ("[pacer\nx=1\n", ":1: TOML syntax:"),
     ("[pacer]\nexhale_s = \n", ":2: TOML syntax:"),
