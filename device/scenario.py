@@ -174,6 +174,10 @@ def load_scenario(name_or_path, belts: tuple[str, ...] | None = None) -> Scenari
                                     say("[{n}]: unknown section; expected one of {a}",
                                         "[{n}]: onbekende sectie; verwacht een van {a}",
                                         n=name, a=", ".join([*SECTIONS, "episode"]))))
+        elif name in SECTIONS and not isinstance(data[name], dict):  # (was left out unsaid)
+            problems.append(Problem(path, lines.get(("", name)),
+                                    say("{n}: must be a section [{n}]",
+                                        "{n}: moet een sectie [{n}] zijn", n=name)))
     for name, rules in SECTIONS.items():
         table = data.get(name, {})
         section, found = validate_table(table if isinstance(table, dict) else {}, rules,
@@ -193,8 +197,14 @@ def load_scenario(name_or_path, belts: tuple[str, ...] | None = None) -> Scenari
         where = ep_lines[i] if i < len(ep_lines) else {}
         elines = {("episode", k): v for k, v in where.items()}
         label = f"episode[{i + 1}]"
+        if not isinstance(ep, dict):  # (``episode = [1]``: a traceback)
+            problems.append(Problem(path, lines.get(("", "episode")),
+                                    say("{label}: must be an [[episode]] table",
+                                        "{label}: moet een [[episode]]-tabel zijn",
+                                        label=label)))
+            continue
         kind = ep.get("kind")
-        if kind not in EPISODE_KEYS:
+        if not isinstance(kind, str) or kind not in EPISODE_KEYS:  # (a list: a traceback)
             problems.append(Problem(path, where.get("kind") or where.get(None),
                                     say("{label}.kind = {k}: must be one of {a}",
                                         "{label}.kind = {k}: moet een van deze zijn: {a}",

@@ -245,6 +245,23 @@ def test_scenario_errors_name_file_line_and_key(tmp_path):
         load_scenario("nonesuch")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("episode = [1]\n", ":1: episode[1]: must be an [[episode]] table"),
+    ('[[episode]]\nkind = ["hold"]\n', ":2: episode[1].kind = ['hold']: must be one of hold"),
+    ("[[episode]]\nkind = {a = 1}\n", ":2: episode[1].kind = {'a': 1}: must be one of hold"),
+    ("breathing = 8\n", ":1: breathing: must be a section [breathing]"),
+])
+def test_a_scenario_of_the_wrong_shape_is_one_line_not_a_traceback(tmp_path, text, expected):
+    """Each was an AttributeError or TypeError out of ``ademcoach run --sim`` (or, for a
+    section given as a value, the scenario ran on its defaults without a word)."""
+    f = tmp_path / "odd.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_scenario(f)
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"{f}{expected}")
+
+
 def test_a_folder_or_another_file_is_no_scenario(tmp_path):
     """A folder was called "not a config file", a README a TOML syntax error."""
     notes = tmp_path / "README.md"
