@@ -597,8 +597,8 @@ def validate(data: dict, path: str = "<config>", text: str = "") -> Settings:
             line = lines.get((name, None)) or lines.get(("", name))
             problems.append(Problem(path, line, unknown_section(name, SCHEMA)))
         elif not isinstance(value, dict):
-            problems.append(
-                Problem(path, lines.get(("", name)),
+            problems.append(  # (``[[pacer]]``: the line of its header)
+                Problem(path, lines.get(("", name)) or lines.get((name, None)),
                         say("{n}: must be a section [{n}]", "{n}: moet een sectie [{n}] zijn",
                             n=name))
             )

@@ -49,6 +49,8 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[patient]\ndaily_minutes = 0\n",
      ":2: patient.daily_minutes = 0: must be between 1 and 60 minutes"),
     ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
+    ("[patient]\ncode = \"a\"\n[[pacer]]\nmode = \"fixed\"\n",  # (said without a line)
+     ":3: pacer: must be a section [pacer]"),
     ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",
      "sensor.channels: lists 1 channel for 2 belts"),
     ("[records]\ndata_dir = \"records/here\"\n",
