@@ -256,18 +256,29 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
             problems.append(Problem(path, lines.get((name, None)) or lines.get(("", name)),
                                     unknown_section(name, ["programme", "exercise"])))
     head = data.get("programme", {})
-    if not isinstance(head, dict):
+    shaped = isinstance(head, dict)
+    if not shaped:  # (``[[programme]]`` was told its names were missing, under them)
+        problems.append(Problem(path, lines.get(("", "programme"))
+                                or lines.get(("programme", None)),
+                                Say("programme: must be one section [programme], with one "
+                                    "bracket", "programme: moet één sectie [programme] zijn, "
+                                    "met één haak")))
         head = {}
     head_vals, found = validate_table(head, HEAD_SCHEMA, path, lines, "programme")
     problems += found
     for k in HEAD_SCHEMA:
-        if k not in head:
+        if shaped and k not in head:
             problems.append(Problem(path, lines.get(("programme", None)),
                                     say("programme.{k}: missing; give the programme's shown "
                                         "name", "programme.{k}: ontbreekt; geef de naam die "
                                         "het scherm voor het programma toont", k=k)))
     raw = data.get("exercise", [])
-    if not isinstance(raw, list) or not raw:
+    if isinstance(raw, dict):  # ([exercise] with one bracket: said as "no exercises")
+        problems.append(Problem(path, lines.get(("exercise", None)), Say(
+            "[exercise]: write [[exercise]], with two brackets, for each exercise",
+            "[exercise]: schrijf voor elke oefening [[exercise]], met twee haken")))
+        raw = []
+    elif not isinstance(raw, list) or not raw:
         problems.append(Problem(path, None, Say(
             "no [[exercise]] tables: a programme needs at least one exercise",
             "geen [[exercise]]-tabellen: een programma heeft minstens één oefening nodig")))

@@ -62,6 +62,14 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
      + EX.format(n=2).replace("[[exercise]]", "[exercise]"),  # ("keep one" lost exercises)
      ":9: TOML syntax: [exercise] is given twice: write [[exercise]], with two brackets, "
      "for each one"),
+    # one [exercise] was "no [[exercise]] tables"; [[programme]] and programme = 1 were
+    # "programme.name_nl: missing", with its names right under it
+    (GOOD_HEAD + EX.format(n=1).replace("[[exercise]]", "[exercise]"),
+     ":4: [exercise]: write [[exercise]], with two brackets, for each exercise"),
+    (GOOD_HEAD.replace("[programme]", "[[programme]]") + EX.format(n=1),
+     ":1: programme: must be one section [programme], with one bracket"),
+    ("programme = 1\n" + EX.format(n=1),
+     ":1: programme: must be one section [programme], with one bracket"),
     ("", "the file is empty"),
     (b"\xff\xfe\x00garbage", "not a text file"),
 ])
