@@ -750,7 +750,8 @@ def _cross_checks(s: Settings, path: str, lines: dict,
     belts = plural(len(sensor["belts"]), "belt", "band")
     if (given("sensor.belts", "sensor.channels")
             and len(sensor["belts"]) != len(sensor["channels"])):
-        out.append(Problem(path, lines.get(("sensor", "channels")),
+        out.append(Problem(path, lines.get(("sensor", "channels"))
+                           or lines.get(("sensor", "belts")),  # (the one the file sets)
                            say("sensor.channels: lists {n} for {belts}; give one channel per "
                                "belt", "sensor.channels: noemt {n} voor {belts}; geef één "
                                "kanaal per band",
@@ -837,7 +838,10 @@ def _pacer_checks(pacer: Section, path: str, lines: dict) -> list[Problem]:
         what = say("the {e} s that pacer.rate_bpm and ratio give",
                    "de {e} s die pacer.rate_bpm en ratio geven", e=decimal(f"{exhale:.1f}"))
     if pacer["mode"] == "adaptive" and pacer["max_exhale_s"] < exhale - 1e-9:
-        out.append(Problem(path, lines.get(("pacer", "max_exhale_s")),
+        starts = ("rate_bpm", "ratio", "hold_in_s", "hold_out_s") if by_rate else ("exhale_s",)
+        out.append(Problem(path, lines.get(("pacer", "max_exhale_s"))
+                           or next((lines[("pacer", k)] for k in starts if ("pacer", k) in lines),
+                                   None),
                            say("pacer.max_exhale_s = {m}: must not be shorter than {what} (the "
                                "adaptive pacer starts from it)", "pacer.max_exhale_s = {m}: "
                                "mag niet korter zijn dan {what} (daar begint de adaptieve "
@@ -890,7 +894,8 @@ def _pacer_checks(pacer: Section, path: str, lines: dict) -> list[Problem]:
                                        inhale, holds[0], exhale, holds[1]),
                                    keys=_keys_at("pacer", keys, lines), p=problem)))
     if pacer["target_rate_bpm"] < pacer["min_rate_bpm"]:
-        out.append(Problem(path, lines.get(("pacer", "target_rate_bpm")),
+        out.append(Problem(path, lines.get(("pacer", "target_rate_bpm"))
+                           or lines.get(("pacer", "min_rate_bpm")),
                            say("pacer.target_rate_bpm = {t}: must not be below "
                                "pacer.min_rate_bpm = {m}", "pacer.target_rate_bpm = {t}: mag "
                                "niet lager zijn dan pacer.min_rate_bpm = {m}",

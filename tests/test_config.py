@@ -51,8 +51,12 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[pacer]\nmode = \"fixed\"\n[pacer.x]\n", ":3: pacer.x: unknown key"),
     ("[patient]\ncode = \"a\"\n[[pacer]]\nmode = \"fixed\"\n",  # (said without a line)
      ":3: pacer: must be a section [pacer]"),
-    ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",
-     "sensor.channels: lists 1 channel for 2 belts"),
+    ("[sensor]\nbelts = [\"chest\", \"belly\"]\n",  # (said without a line: only the belts
+     ":2: sensor.channels: lists 1 channel for 2 belts"),  # are in the file)
+    ("[pacer]\nmode = \"adaptive\"\nexhale_s = 12\n",  # (max_exhale_s at its default 10)
+     ":3: pacer.max_exhale_s = 10: must not be shorter than pacer.exhale_s = 12"),
+    ("[pacer]\nmin_rate_bpm = 8\n",  # (target_rate_bpm at its default 6)
+     ":2: pacer.target_rate_bpm = 6: must not be below pacer.min_rate_bpm = 8"),
     ("[records]\ndata_dir = \"records/here\"\n",
      ":2: records.data_dir = 'records/here': give a full path"),
     ("[records]\ndata_dir = \"/var/lib/a\\u0000b\"\n",  # (a traceback when the run opened it)
