@@ -19,6 +19,9 @@ from feedback.errors import AdemError, BadInput
 # absolute maximum), so no channel of the unit, one input or the difference of two
 # ("A0-A1"), reads beyond +-3.6 V; the unit's raw signal is volts at those channels.
 INPUT_V = (-3.6, 3.6)
+# Gaps said one by one, then counted: a file of rows seconds apart (t written in
+# milliseconds, a very slow logger) put one warning per row on stderr, tens of thousands.
+GAPS_SAID = 10
 
 
 def cmd_analyze(args) -> int:
@@ -51,13 +54,17 @@ def cmd_analyze(args) -> int:
         feed = analyzer.feed
         write = sys.stdout.write
         prev_t = None
+        gaps = rows = 0
         try:
             for sample in reader:
+                rows += 1
                 if prev_t is not None and sample.t - prev_t > GAP_S:
-                    print(f"{args.recording}:{sample.line}: warning: no samples for "
-                          f"{sample.t - prev_t:g} s (t {prev_t:.2f} to {sample.t:.2f}); the "
-                          "analysis takes it as unknown: no breath or hold across it",
-                          file=sys.stderr)
+                    gaps += 1
+                    if gaps <= GAPS_SAID:
+                        print(f"{args.recording}:{sample.line}: warning: no samples for "
+                              f"{sample.t - prev_t:g} s (t {prev_t:.2f} to {sample.t:.2f}); "
+                              "the analysis takes it as unknown: no breath or hold across it",
+                              file=sys.stderr)
                 prev_t = sample.t
                 if circuit and not all(INPUT_V[0] <= v <= INPUT_V[1] for v in sample.values):
                     raise BadInput(f"{args.recording}:{sample.line}: a value outside "
@@ -67,6 +74,11 @@ def cmd_analyze(args) -> int:
                 for event in feed(sample.t, sample.values):
                     write(event.to_json() + "\n")
             sys.stdout.flush()
+            if gaps > GAPS_SAID:
+                most = (f": t must be in seconds, and most of its {rows} rows are more than "
+                        f"{GAP_S:g} s apart" if gaps * 2 >= rows else "")
+                print(f"{args.recording}: warning: {gaps - GAPS_SAID} more gaps not listed "
+                      f"({gaps} in all){most}", file=sys.stderr)
         except BrokenPipeError:
             drop_stdout()  # the reader has enough (analyze ... | head): not a failure
             raise

@@ -140,6 +140,18 @@ def test_a_gap_in_the_recording_is_a_warning_with_its_line(tmp_path, capsys):
     assert said.out  # the events are still there
 
 
+def test_a_file_of_gaps_says_ten_and_counts_the_rest(tmp_path, capsys):
+    """t written in milliseconds: every row a gap, each was one line on stderr."""
+    samples, _ = breathing(60, rate_bpm=12, fs=25, noise=0.01)
+    rec = write(tmp_path / "r.csv", "t,belly", [(t * 1000, x) for t, x in samples])
+    assert main(["analyze", str(rec)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 11 and all(": warning: no samples for 40 s" in x for x in err[:10])
+    assert err[-1] == (f"{rec}: warning: {len(samples) - 11} more gaps not listed "
+                       f"({len(samples) - 1} in all): t must be in seconds, and most of its "
+                       f"{len(samples)} rows are more than 0.5 s apart")
+
+
 def _unit_raw(tmp_path):
     """A two-belt raw signal as the unit records it (volts at the ADC inputs): the belly
     unplugged (its input at the 3.3 V rail) for the first 20 s, then plugged in."""
