@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -399,12 +400,40 @@ def _hint(name: str, options) -> Say | str:
 MAX_FILE_BYTES = 256 << 10
 
 
+class NotAFile(OSError):
+    """A path that is neither a regular file nor a directory (a FIFO, a device)."""
+
+
+def open_file(path):
+    """``path`` opened for reading in binary, if it is a regular file; a directory is an
+    IsADirectoryError, anything else a NotAFile, said without waiting on it (a FIFO opened
+    the plain way waits for a writer: ``check-config`` hung, and a config turned into one
+    would have stopped the running unit's loop)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", path)
+        if not stat.S_ISREG(mode):
+            raise NotAFile(0, "not a regular file", path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def parse_toml(path) -> tuple[dict, str]:
     """Read and parse a TOML file; problems become a ConfigError with the line."""
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
+        with open_file(path) as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
+    except NotAFile:
+        raise ConfigError([Problem(path, None, Say(
+            "is not a regular file (a pipe or a device), not a config file",
+            "is geen gewoon bestand (een pipe of apparaat) en dus geen "
+            "instellingenbestand"))]) from None
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, Say("no such file",
                                                    "dit bestand bestaat niet"))]) from None

@@ -26,10 +26,12 @@ from pathlib import Path
 from feedback.config import (
     MAX_FILE_BYTES,
     ConfigError,
+    NotAFile,
     Problem,
     Section,
     Settings,
     load_config,
+    open_file,
 )
 from feedback.programme import Programme, find, programme_for
 from feedback.words import say
@@ -118,10 +120,11 @@ def in_force(config_text: str) -> list[tuple[str, str, object]]:
 
 def _read_text(path) -> str:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError:
+        with open_file(path) as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return ""
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # (as text mode read it)
 
 
 def load_all(path) -> tuple[Settings, Programme]:
@@ -200,8 +203,10 @@ class ConfigWatcher:
         h = hashlib.sha256()
         for p in list(self._sigs) if files is None else files:
             try:
-                with open(p, "rb") as fh:
+                with open_file(p) as fh:
                     h.update(fh.read(MAX_FILE_BYTES + 1))
+            except NotAFile:  # (parse_toml says so; opened the plain way it blocked)
+                h.update(b"<not a file>")
             except OSError:
                 h.update(b"<missing>")
             h.update(b"\0")

@@ -220,6 +220,25 @@ def test_all_errors_are_collected_in_one_pass(tmp_path):
     assert "(and 2 more)" in str(err.value)
 
 
+def test_a_fifo_or_a_device_is_no_config_and_is_not_waited_on(tmp_path):
+    """check-config on a FIFO hung (opened to be read, it waits for a writer)."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "ademcoach.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/null"):
+        try:
+            done = subprocess.run([sys.executable, "-m", "feedback.cli", "check-config",
+                                   str(path)], capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"check-config {path} waited")
+        assert done.returncode == 2
+        assert done.stderr == (f"{path}: is not a regular file (a pipe or a device), not a "
+                               "config file\n")
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "nope.toml")

@@ -78,6 +78,28 @@ def test_garbage_or_unknown_programme_is_rejected(cfg, content):
     assert isinstance(w.poll(1.0), Rejected)
 
 
+def test_a_fifo_in_place_of_the_config_is_rejected_without_waiting_on_it(cfg):
+    """Opened to be read, a FIFO waits for a writer: the running unit's loop stood still
+    (no hold warning), and ``check-config`` on one hung."""
+    import threading
+
+    w = ConfigWatcher(cfg, load_config(cfg))
+    cfg.unlink()
+    os.mkfifo(cfg)
+    got = []
+    poll = threading.Thread(target=lambda: got.append(w.poll(1.0)), daemon=True)
+    poll.start()
+    poll.join(10.0)
+    if poll.is_alive():  # (let it go: a writer that closes at once is an end of file)
+        os.close(os.open(cfg, os.O_WRONLY | os.O_NONBLOCK))
+        poll.join(10.0)
+    assert got and not poll.is_alive(), "the watcher waited on the FIFO"
+    (r,) = got
+    assert isinstance(r, Rejected)
+    assert str(r.error) == (f"{cfg}: is not a regular file (a pipe or a device), not a "
+                            "config file")
+
+
 def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole(cfg):
     """A config larger than 256 kB is refused unread at start and by an export; the running
     unit's watcher read it whole all the same, to see whether it had changed, in the
