@@ -449,6 +449,10 @@ def parse_toml(path) -> tuple[dict, str]:
         raise ConfigError([Problem(path, None, Say(
             "larger than 256 kB: not a config file (is this the right file?)",
             "groter dan 256 kB: geen instellingenbestand (is dit het goede bestand?)"))])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # (said as "not a text file")
+        raise ConfigError([Problem(path, None, Say(
+            "saved as UTF-16 (Notepad's \"Unicode\"): save it again as UTF-8",
+            "opgeslagen als UTF-16 (\"Unicode\" in Kladblok): sla het opnieuw op als UTF-8"))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

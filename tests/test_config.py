@@ -67,6 +67,8 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[pacer]\nexhale_s = \n", ":2: TOML syntax:"),
     ("", "the file is empty"),
     ("   \n\n", "the file is empty"),
+    ("[pacer]\nexhale_s = 6.0\n".encode("utf-16"),  # (was "not a text file")
+     ": saved as UTF-16 (Notepad's \"Unicode\"): save it again as UTF-8"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
     (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
     ("patient = 3\n", "patient: must be a section [patient]"),
