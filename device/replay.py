@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from feedback.analysis.analyzer import GAP_S  # a longer step is a gap to the analysis
 from feedback.errors import RecordingError
 from feedback.recording import RecordingReader
 
@@ -41,11 +42,20 @@ class RecordingSource:
         self._open()  # checks the columns and that there are two samples, before fitting
         if fit:
             lo, hi = [float("inf")] * n, [float("-inf")] * n
+            rows = gaps = 0
+            prev_t = None
             with RecordingReader(path, self.channels) as r:
                 for s in r:
                     for i in range(n):
                         lo[i] = min(lo[i], s.values[i])
                         hi[i] = max(hi[i], s.values[i])
+                    rows += 1
+                    gaps += prev_t is not None and s.t - prev_t > GAP_S
+                    prev_t = s.t
+            if gaps * 2 > rows - 1:  # (t in milliseconds: the session ran on without a word)
+                raise RecordingError(path, None, f"{gaps} of its {rows - 1} steps in t are "
+                                     f"longer than {GAP_S:g} s: no breath can be followed; "
+                                     "t must be in seconds")
             # One scale for all columns (the widest range onto the belt's volts), so two
             # belts keep their sizes to each other: scaled each to the full range, the
             # replayed belly's share of a two-belt recording was meaningless.

@@ -90,6 +90,19 @@ def test_a_one_row_recording_is_refused_at_once(tmp_path):
                             "(and some breaths)")
 
 
+def test_a_recording_of_gaps_is_refused_at_once(tmp_path):
+    """t written in milliseconds: a session ran on it showing nothing, with no word why."""
+    f = write_csv(tmp_path / "ms.csv")
+    f.write_text("\n".join([f.read_text().split("\n")[0]] + [
+        f"{float(r.split(',')[0]) * 1000:g},{r.split(',', 1)[1]}"
+        for r in f.read_text().split("\n")[1:] if r]) + "\n")
+    with pytest.raises(RecordingError) as e:
+        RecordingSource(f, pins=(0, 1), loop=True)
+    assert str(e.value) == (f"{f}: 399 of its 399 steps in t are longer than 0.5 s: no "
+                            "breath can be followed; t must be in seconds")
+    assert RecordingSource(write_csv(tmp_path / "s.csv"), pins=(0, 1))  # in seconds: fine
+
+
 def test_a_short_loop_far_behind_reopens_the_file_once(tmp_path, monkeypatch):
     f = tmp_path / "two.csv"
     f.write_text("t,belly\n0,1\n0.5,3\n")
