@@ -449,7 +449,7 @@ def parse_toml(path) -> tuple[dict, str]:
         raise ConfigError([Problem(path, None, Say(
             "larger than 256 kB: not a config file (is this the right file?)",
             "groter dan 256 kB: geen instellingenbestand (is dit het goede bestand?)"))])
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # (said as "not a text file")
+    if _utf16_text(raw):  # (said as "not a text file")
         raise ConfigError([Problem(path, None, Say(
             "saved as UTF-16 (Notepad's \"Unicode\"): save it again as UTF-8",
             "opgeslagen als UTF-16 (\"Unicode\" in Kladblok): sla het opnieuw op als UTF-8"))])
@@ -468,6 +468,17 @@ def parse_toml(path) -> tuple[dict, str]:
                                                    "geen tekstbestand (bevat NUL-bytes)"))])
     # (past a byte-order mark, as some Windows editors save)
     return parse_toml_text(text.removeprefix("\ufeff"), path)
+
+
+def _utf16_text(raw: bytes) -> bool:
+    """Is ``raw`` text saved as UTF-16 (a byte-order mark, then mostly ASCII)?"""
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    try:
+        text = raw.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text and sum(c.isascii() for c in text) >= 0.9 * len(text)
 
 
 def parse_toml_text(text: str, path: str) -> tuple[dict, str]:
