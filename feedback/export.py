@@ -366,6 +366,12 @@ def cmd_export(args) -> int:
     renamed: list[Path] = []  # the stick's config's new name, once it is set aside
     # (where the unit's config says; with a broken one, where the stick's says)
     data_dir = records_dir(args, settings) if settings is not None else None
+    # A copy in the unit's own records folder is no export: its sessions were marked as
+    # carried off, so a wipe then erased them without --force and left the copy, the
+    # patient's whole record, on the unit for the next patient.
+    if data_dir is not None and dest.resolve().is_relative_to(data_dir.resolve()):
+        raise fail(f"{dest}: is inside the unit's records folder ({data_dir}); give the "
+                   "stick's directory")
 
     def set_aside() -> list[str]:
         """(Last, once the export is in place: a stick pulled before keeps its config

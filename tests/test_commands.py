@@ -159,6 +159,23 @@ def test_export_to_a_read_only_stick_is_one_line_exit_1_and_leaves_nothing(
     assert json.loads((patient / "last-export.json").read_text())["status"] == "failed"
 
 
+def test_an_export_into_the_records_folder_is_refused(two_dirs, tmp_path, capsys):
+    """It was taken: the sessions were marked as carried off, a wipe without --force
+    then erased them and left the export's copy of them on the unit."""
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{patient}"\n')
+    (patient / "sub").mkdir()
+    for dest in (patient, patient / "sub"):
+        assert main(["export", str(dest), "--config", str(cfg)]) == 2
+        assert capsys.readouterr().err == (f"ademcoach export: {dest}: is inside the unit's "
+                                           f"records folder ({patient}); give the stick's "
+                                           "directory\n")
+    assert sorted(p.name for p in patient.iterdir()) == [DB_NAME, "sub"]
+    assert main(["wipe", "--yes", "--config", str(cfg)]) == 2  # not exported: kept
+    assert _count(patient) == 1
+
+
 @pytest.fixture
 def unit(two_dirs, tmp_path):
     patient, _ = two_dirs
