@@ -855,6 +855,11 @@ def cmd_report(args) -> int:
         raise fail(f"--out {out}: is a file; give a directory for the report")
     settings = settings_for(args)
     data = records_dir(args, settings)
+    # (a report there outlives a wipe: the patient's every session, left on the unit for
+    # the next one)
+    if out.resolve().is_relative_to(data.resolve()):
+        raise fail(f"--out {out}: is inside the records folder ({data}), where a wipe "
+                   "does not reach; give a folder outside it")
     try:
         earlier = _earlier_report(out)
         sessions = build_report(data, out, since, getattr(args, "patient", None),

@@ -212,6 +212,21 @@ def test_a_report_into_a_folder_of_other_things_is_refused(unit, tmp_path, capsy
     assert [p.name for p in out.iterdir()] == ["calendar-holiday.png"]
 
 
+def test_a_report_inside_the_records_folder_is_refused(unit, capsys, monkeypatch):
+    """A report there (e.g. the default ./ademcoach-report run from the records folder)
+    outlived the wipe: the patient's every session left on the unit for the next one."""
+    patient, cfg = unit
+    for out in (patient / "ademcoach-report", patient):
+        assert main(["report", "--config", str(cfg), "--out", str(out)]) == 2
+        assert capsys.readouterr().err == (
+            f"ademcoach report: --out {out}: is inside the records folder ({patient}), where "
+            "a wipe does not reach; give a folder outside it\n")
+    assert not (patient / "ademcoach-report").exists()
+    monkeypatch.chdir(patient)
+    assert main(["report", "--config", str(cfg)]) == 2
+    assert "is inside the records folder" in capsys.readouterr().err
+
+
 def test_a_records_problem_is_not_blamed_on_out(unit, tmp_path, capsys, monkeypatch):
     patient, cfg = unit
 
