@@ -42,6 +42,8 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    if value == float("inf"):  # (hw-check would wait for a press for ever)
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds")
     return value
 
 

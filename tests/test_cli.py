@@ -95,6 +95,16 @@ def test_usage_error_exits_2(capsys):
     assert "must be more than 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [["hw-check", "--timeout", "inf"],
+                                  ["run", "--duration", "Infinity"]])
+def test_an_endless_time_is_refused(argv, capsys):
+    """hw-check --timeout inf would wait for a button press for ever."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert f"{argv[2]!r} must be a number of seconds" in capsys.readouterr().err
+
+
 def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert main(["check-config", str(repo / "config" / "ademcoach.toml")]) == 0
     out = capsys.readouterr().out
