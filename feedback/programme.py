@@ -53,21 +53,23 @@ KINDS = EXERCISE_KINDS
 # One line of text, without tabs or other control characters (a NUL ended up in reports;
 # U+2028 from a word processor's paste is taken, as it always was).
 _LINE = r"[^\x00-\x1f\x7f-\x9f]"
-_NAME = Say("must be a name of 1 to 60 characters on one line (no tabs)",
-            "moet een naam van 1 tot 60 tekens op één regel zijn (geen tabs)")
+_NAME = Say("must be a name of 1 to 60 characters on one line (no tabs, not only spaces)",
+            "moet een naam van 1 tot 60 tekens op één regel zijn (geen tabs, niet alleen "
+            "spaties)")
+_NAMED = r"(?=.*[^ ])" + _LINE + "{1,60}"  # (a name of spaces was a blank title on screen)
 _HINT = Say("must be one line of at most 120 characters (no tabs)",
             "moet één regel van hoogstens 120 tekens zijn (geen tabs)")
 HEAD_SCHEMA = {
-    "name_nl": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
-    "name_en": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
+    "name_nl": Text("", pattern=_NAMED, explain=_NAME),
+    "name_en": Text("", pattern=_NAMED, explain=_NAME),
 }
 
 EXERCISE_SCHEMA = {
     "id": Text("", pattern=r"[a-z0-9_]{1,30}",
                explain=Say("must be a short id of lower-case letters, digits and _",
                            "moet een korte id van kleine letters, cijfers en _ zijn")),
-    "name_nl": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
-    "name_en": Text("", pattern=_LINE + "{1,60}", explain=_NAME),
+    "name_nl": Text("", pattern=_NAMED, explain=_NAME),
+    "name_en": Text("", pattern=_NAMED, explain=_NAME),
     "hint_nl": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
     "hint_en": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
     "kind": Choice("breathing", choices=KINDS),

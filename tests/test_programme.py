@@ -54,6 +54,9 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
      "exercise[1].hint_nl = 'Adem\\nrustig': must be one line of at most 120 characters"),
     (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "A\\u0000"'),
      "exercise[1].name_nl = 'A\\x00': must be a name of 1 to 60 characters on one line"),
+    (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "   "'),
+     "exercise[1].name_nl = '   ': must be a name of 1 to 60 characters on one line (no "
+     "tabs, not only spaces)"),
     (GOOD_HEAD, "no [[exercise]] tables"),
     (EX.format(n=1), "programme.name_nl: missing"),
     (GOOD_HEAD + "[[exercis]]\nid = \"x\"\n", "[exercis]: unknown section; did you mean"),
