@@ -41,6 +41,7 @@ WIGGLE_H = 0.05  # reversal size that counts as a wiggle, x breath amplitude
 WIGGLE_ADAPT = 0.2  # share of each new period in the running wiggle count
 TURN_SIZE = 0.5  # a turn this x the calibrated breath or more is a breath's, for slow turns
 OWN_PARTS = 5  # two belts: breaths whose belts' parts of the sum are remembered
+PARADOX_R = 0.1  # two belts whose values over a breath correlate below -this: paradoxical
 GAP_S = 0.5  # no sample for longer than this: the breathing in between is unknown
 HELD_GAP_S = 2.5  # ... but a hold goes on across a shorter one (a bus timeout and its pause)
 HIDE = 0.6  # ... and stillness across one shorter than this x the quickest recent breath's
@@ -557,12 +558,18 @@ class BreathAnalyzer:
             depth = abs(exc[i]) / usual if usual > 0 else 1.0
         share = paradox = None
         if not lost and exc is not None:
-            rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]  # inhale
             b = self._pair.belly
-            total = abs(rise[0]) + abs(rise[1])
-            share = abs(rise[b]) / total if total > 0 else 0.5
-            big = [abs(rise[i]) > 0.15 * self._belt_amp(i) for i in range(2)]
-            paradox = bool(all(big) and rise[0] * rise[1] < 0)
+            moved = self._pair.moved(start[0], end[0], self._sign)
+            if moved is not None:  # each belt's own range over the breath
+                size, r = moved
+                against = r < -PARADOX_R
+            else:  # (a breath longer than the values kept) its rise between the sum's turns
+                rise = [(peak[2][i] - start[2][i]) * self._sign[i] for i in range(2)]
+                size, against = [abs(x) for x in rise], rise[0] * rise[1] < 0
+            total = size[0] + size[1]
+            share = size[b] / total if total > 0 else 0.5
+            big = [size[i] > 0.15 * self._belt_amp(i) for i in range(2)]
+            paradox = bool(all(big) and against)
         inhale_s, exhale_s = self._phases(start[0], peak[0], end[0])
         breath = Breath(
             at=t_now, start=start[0], peak=peak[0], end=end[0],

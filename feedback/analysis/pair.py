@@ -10,7 +10,8 @@ calibration, the faults and the breaths (depth, belly share, the ``paradoxical``
 this module keeps what it needs of the two belts: each belt's own turn detector,
 amplitude (``belt_amp``, for the fault tests), zero and sign in the sum and recent
 turns, their correlation, the belts' recent values (``values_at``: each belt's
-excursion in a breath), and what a polarity turned by the analyzer does to the sum
+excursion in a breath; ``moved``: each belt's own movement over a breath, for the belly
+share and the paradox), and what a polarity turned by the analyzer does to the sum
 (``flipped``).
 """
 
@@ -32,6 +33,7 @@ BELT_FLOOR = 0.25  # a belt is judged against at least this x the other's (fault
 #   too little of the breath to judge holds by (analyzer: ``_measuring_alone``)
 TURNS_SEEN = 2  # turns before a belt's faults are judged against its breaths (not the jump in)
 HIST = 80  # blocks of both belts' values kept (the phase's look-back, a turn's values)
+TRACE = 1500  # ... and for a whole breath's movement of each belt (60 s of 40 ms blocks)
 
 
 class BeltPair:
@@ -62,6 +64,7 @@ class BeltPair:
         self._good = [0.0, 0.0]  # each belt's last value before a disconnection
         self._held = [False, False]  # ... held there, unplugged, in the last block
         self._hist: deque = deque(maxlen=HIST)  # (t, belt values) for per-belt shares
+        self._trace: deque = deque(maxlen=TRACE)  # the same, over a whole breath (``moved``)
 
     def _detector(self) -> TurnDetector:
         return TurnDetector(4.0, self._min_breath, edges=False)
@@ -140,8 +143,41 @@ class BeltPair:
 
     def remember(self, tb: float) -> None:
         """Keep this block's belt values (None: a belt not read yet)."""
-        self._hist.append((tb, tuple(g if r is not None else None
-                                     for g, r in zip(self._good, self._ref, strict=True))))
+        item = (tb, tuple(g if r is not None else None
+                          for g, r in zip(self._good, self._ref, strict=True)))
+        self._hist.append(item)
+        self._trace.append(item)
+
+    def moved(self, t0: float, t1: float, sign: Sequence[float]):
+        """Each belt's own movement over a breath from ``t0`` to ``t1`` (the breath
+        signal's turns): its range there (max - min, in its own units) and the
+        correlation of the two belts' values there, with their polarity (+1: they moved
+        together, -1: against each other). Its own range, not its values at the sum's
+        turns: a belt ahead of or behind the other turns at other times than the sum, and
+        showed only part of its movement there. None if the breath reaches back before
+        the values kept, or a belt was not read in it."""
+        trace = self._trace
+        if not trace or trace[0][0] > t0:
+            return None
+        xs: list[tuple[float, float]] = []
+        for tb, v in reversed(trace):
+            if tb < t0:
+                break
+            if tb <= t1:
+                if None in v:
+                    return None
+                xs.append((sign[0] * v[0], sign[1] * v[1]))
+        if len(xs) < 3:
+            return None
+        n = len(xs)
+        m0 = sum(x[0] for x in xs) / n
+        m1 = sum(x[1] for x in xs) / n
+        v0 = sum((x[0] - m0) ** 2 for x in xs)
+        v1 = sum((x[1] - m1) ** 2 for x in xs)
+        cov = sum((x[0] - m0) * (x[1] - m1) for x in xs)
+        r = cov / (v0 * v1) ** 0.5 if v0 > 0 and v1 > 0 else 0.0
+        ranges = tuple(max(x[i] for x in xs) - min(x[i] for x in xs) for i in range(2))
+        return ranges, r
 
     def values_at(self, t: float):
         """The belts' values at the block nearest ``t`` (None before the first)."""
