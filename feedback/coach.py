@@ -51,7 +51,7 @@ from feedback.events import (
     Pause,
     Resume,
 )
-from feedback.pacer import Adaptive, Pacer
+from feedback.pacer import Adaptive, Pacer, Pattern
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
@@ -83,6 +83,16 @@ LEFT_S = 1800.0
 # breath, which made the ring jump back to an inhale at every such blip. The shortest
 # exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
 BLIP_S = 2.0
+
+
+def _times(p: Pattern) -> str:
+    """A rhythm as ``check-config`` lists it: "4 s in, 6 s out + 1 s pause", each time to a
+    tenth of a second (a rhythm given as a rate and a ratio was listed as "3.29193 s in")."""
+    def sec(x: float) -> str:
+        return f"{round(x, 1):g} s"
+    return (f"{sec(p.inhale_s)} in" + (f" + {sec(p.hold_in_s)} pause" if p.hold_in_s else "")
+            + f", {sec(p.exhale_s)} out"
+            + (f" + {sec(p.hold_out_s)} pause" if p.hold_out_s else ""))
 
 
 @dataclass
@@ -294,11 +304,7 @@ class Coach:
                     " or 1.5 x the pacer's rate where lower" if mode == "adaptive" else "")
         if mode == "off":
             return f"{ex.kind}, {length}, no pacer, {warn}"
-        rhythm = (f"{p.inhale_s:g} s in"
-                  + (f" + {p.hold_in_s:g} s pause" if p.hold_in_s else "")
-                  + f", {p.exhale_s:g} s out"
-                  + (f" + {p.hold_out_s:g} s pause" if p.hold_out_s else "")
-                  + f" = {60.0 / p.period:.1f}/min")
+        rhythm = _times(p) + f" = {60.0 / p.period:.1f}/min"
         if mode == "adaptive":
             a = self.settings.pacer
             goal = Pacer(p, 0.0, adaptive=limits).goal()  # the target as the unit runs it
@@ -312,8 +318,11 @@ class Coach:
                     f"(until it is known {rhythm}) towards {toward}, the exhale at most "
                     f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
         way = "rising" if start < p.ratio else "falling"
-        ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate)"
-                if start else "")
+        # (the rate stays, so the inhale changes too: 4 s in, 8 s out from 1.3 starts at
+        # 5.2 s in, which a therapist who set 4 s in did not expect unless told)
+        first = Pattern.from_rate(p.rate_bpm, start, p.hold_in_s, p.hold_out_s) if start else p
+        ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate: "
+                f"it starts at {_times(first)})" if start else "")
         return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
                 f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
 

@@ -114,7 +114,8 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     # (its ratio rises from 1:1 over the first 3 minutes: the listing said only 2.00)
     assert ("    belly_lying: breathing, 300 s, fixed pacer 3.5 s in, 7 s out + 1 s pause = "
             "5.2/min, exhale:inhale 2.00 as set (rising from 1.00 over the first 180 s, at "
-            "the same rate), 2.29 as measured (pauses counted), hold warning after 8 s"
+            "the same rate: it starts at 5.2 s in, 5.2 s out + 1 s pause), 2.29 as measured "
+            "(pauses counted), hold warning after 8 s"
             ) in out.splitlines()
     assert ("    ribs: breathing, 180 s, fixed pacer 4 s in, 6 s out + 1 s pause = 5.5/min, "
             "exhale:inhale 1.50 as set, 1.75 as measured (pauses counted), hold warning "
@@ -214,6 +215,31 @@ def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
     assert ("    cal: calibration, until the breath is measured, at most 3 breaths, no pacer, "
             "no hold warning ([cues] breathe_on = false; holds are recorded)"
             ) in capsys.readouterr().out.splitlines()
+
+
+def test_check_config_lists_a_rhythm_in_tenths_of_a_second_and_where_a_progression_starts(
+        tmp_path, capsys):
+    """A rhythm given as a rate and a ratio was listed to five decimals ("3.29193 s in,
+    4.2795 s out"); a progression from 1.3 to 4 s in, 8 s out at the same rate starts at
+    5.2 s in, not the 4 s the therapist wrote, and the listing did not say so."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "home.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
+        '[[exercise]]\nid = "belly"\nname_nl = "B"\nname_en = "B"\nkind = "breathing"\n'
+        'duration_s = 300\npacer = "config"\n\n'
+        '[[exercise]]\nid = "longer"\nname_nl = "L"\nname_en = "L"\nkind = "breathing"\n'
+        'duration_s = 300\npacer = "fixed"\ninhale_s = 4\nexhale_s = 8\nhold_out_s = 1\n'
+        'start_ratio = 1.3\nprogress_s = 240\n')
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "home"\n[pacer]\npattern = "rate"\nrate_bpm = 7\n'
+                   'ratio = 1.3\n')
+    assert main(["check-config", str(cfg)]) == 0
+    out = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    assert ("belly: breathing, 300 s, fixed pacer 3.3 s in, 4.3 s out + 1 s pause = 7.0/min, "
+            "exhale:inhale 1.30 as set, 1.60 as measured") in out["belly"], out["belly"]
+    assert ("fixed pacer 4 s in, 8 s out + 1 s pause = 4.6/min, exhale:inhale 2.00 as set "
+            "(rising from 1.30 over the first 240 s, at the same rate: it starts at 5.2 s in, "
+            "6.8 s out + 1 s pause), 2.25 as measured") in out["longer"], out["longer"]
 
 
 def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, capsys):
