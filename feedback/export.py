@@ -93,8 +93,18 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
         programme_for(settings)
     except ConfigError as exc:
         line = key_lines(new.read_text(encoding="utf-8")).get(("programme", "name"))
-        raise ConfigError([Problem(os.fspath(new), line, p.message)
-                           for p in exc.problems]) from None
+        problems = [Problem(os.fspath(new), line, p.message) for p in exc.problems]
+        name = settings.programme.name
+        if (new.parent / "programs" / f"{name}.toml").is_file():
+            # (the therapist's own programme, checked OK beside the config on the stick:
+            # said only "no such programme", as if it were not there)
+            problems.append(Problem(os.fspath(new), line, say(
+                "programs/{n}.toml on the stick: an export installs only ademcoach.toml, "
+                "not a programme; copy it to {dir} on the unit first",
+                "programs/{n}.toml op de stick: een export installeert alleen "
+                "ademcoach.toml, geen programma; zet het eerst in {dir} op het apparaat",
+                n=name, dir=os.fspath(target.parent / "programs"))))
+        raise ConfigError(problems) from None
     data = new.read_bytes()
     if target.exists() and target.read_bytes() == data:
         return f"{target} is already this config; nothing changed"
@@ -243,6 +253,37 @@ def _code_in(data: bytes) -> str | None:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     return code if isinstance(code, str) else None
+
+
+def _stick_programmes(dest: Path, target: Path, said: set[str] = frozenset()) -> list[str]:
+    """Notes for the programme files in the stick's ``programs/`` folder that the unit does
+    not run as they are (but those named in ``said``, which a refused config's problems
+    name already): an export installs only ``ademcoach.toml``. A therapist who edited
+    ``home.toml`` beside the config on the stick had the config installed and the unit's
+    own ``home`` run, unsaid."""
+    from feedback.programme import find
+
+    folder = dest / "programs"
+    try:
+        files = sorted(p for p in folder.glob("*.toml") if p.is_file())
+    except OSError:
+        return []
+    notes = []
+    for p in files:
+        if p.stem in said:
+            continue
+        try:
+            runs = find(p.stem, target.parent)
+            same = runs is not None and runs.read_bytes() == p.read_bytes()
+        except (ConfigError, OSError):
+            runs, same = None, False
+        if same:
+            continue
+        notes.append(f"{_shown(p)}: not installed: an export installs only ademcoach.toml, "
+                     "not a programme; " + (f"the unit runs its own {runs}" if runs else
+                                           f"the unit has no programme {p.stem!r}")
+                     + f"; copy the file to {target.parent / 'programs'} on the unit")
+    return notes
 
 
 def _code_change(old: str | None, new: str) -> str | None:
@@ -435,6 +476,9 @@ def cmd_export(args) -> int:
                         notes.append(moved)
                     if settings is None:  # (else the records are where the old config said)
                         settings = new
+        said = {str(p.message).split(".toml on the stick:", 1)[0].removeprefix("programs/")
+                for p in refused if ".toml on the stick:" in str(p.message)}
+        notes.extend(_stick_programmes(dest, target, said))  # (those not said above)
         if settings is None:  # the records' directory is unknown: export nothing
             for note in notes:
                 print(note, file=sys.stderr)

@@ -2109,6 +2109,48 @@ def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed
     assert 'name = "thuis-jan"' in cfg.read_text()
 
 
+def test_a_programme_on_the_stick_is_said_not_installed(unit, tmp_path, capsys):
+    """A therapist's own programme beside the config on the stick, checked OK there, was
+    refused as "no such programme" with no word that an export does not carry it; one
+    named as a programme the unit has (an edited home.toml) was not said at all: the
+    config went in and the unit ran its own home programme."""
+    import shutil
+
+    from feedback.programme import SHIPPED
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    (stick / "programs").mkdir(parents=True)
+    (stick / "ademcoach.toml").write_text(
+        f'[records]\ndata_dir = "{data}"\n[programme]\nname = "thuis-jan"\n')
+    shutil.copy(SHIPPED / "home.toml", stick / "programs" / "thuis-jan.toml")
+    assert main(["check-config", str(stick / "ademcoach.toml")]) == 0  # OK on the stick
+    capsys.readouterr()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{stick / 'ademcoach.toml'}:4: programs/thuis-jan.toml on the stick: an export "
+            f"installs only ademcoach.toml, not a programme; copy it to "
+            f"{cfg.parent / 'programs'} on the unit first") in err
+    assert err.count("thuis-jan.toml") == 1  # (said once: not again as a note)
+    (stick / "ademcoach.toml").write_text(
+        f'[records]\ndata_dir = "{data}"\n[programme]\nname = "home"\n')
+    (stick / "programs" / "home.toml").write_text(
+        (SHIPPED / "home.toml").read_text().replace("duration_s = 300", "duration_s = 600"))
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert 'name = "home"' in cfg.read_text()  # the config is in, its programme is not:
+    assert (f"{stick / 'programs' / 'home.toml'}: not installed: an export installs only "
+            f"ademcoach.toml, not a programme; the unit runs its own {SHIPPED / 'home.toml'}; "
+            f"copy the file to {cfg.parent / 'programs'} on the unit") in out
+    assert any(f"{stick / 'programs' / 'home.toml'}: not installed" in p.read_text()
+               for p in stick.glob("ademcoach-export-*/export.txt"))  # (and on the stick)
+    # a programme on the stick the unit runs as it is is not said
+    (stick / "programs" / "home.toml").write_bytes((SHIPPED / "home.toml").read_bytes())
+    (stick / "programs" / "thuis-jan.toml").unlink()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert "programs" not in capsys.readouterr().out
+
+
 def test_wipe_also_erases_the_simulated_sessions_with_their_patient_code(tmp_path, capsys,
                                                                          monkeypatch):
     """They are said in the question too (it said '0 sessions', then erased them)."""
