@@ -23,6 +23,7 @@ from pathlib import Path
 from feedback.analysis.analyzer import CAL_BREATHS
 from feedback.config import (
     CUE_SWITCHES,
+    SCHEMA,
     Bool,
     Choice,
     ConfigError,
@@ -93,6 +94,8 @@ EXERCISE_SCHEMA = {
 CALIBRATION_CUES = ("check_belt",)
 CALIBRATION_MIN_S = 30.0
 CALIBRATION_MIN_BREATHS = CAL_BREATHS  # the analysis learns the normal breath on these
+# The main config's [pacer] keys an exercise cannot set that its own adaptive pacer takes.
+_ADAPTIVE_ONLY = ("min_rate_bpm", "max_exhale_s", "step_s", "target_rate_bpm", "target_ratio")
 # Keys whose default means "not given here: use the main config".
 _UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.0,
           "exhale_s": 0.0, "hold_out_s": -1.0, "start_ratio": -1.0, "progress_s": 0.0,
@@ -293,7 +296,34 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
                                                     "{label}: moet een [[exercise]]-tabel zijn",
                                                     label=label)))
             continue
-        vals, found = validate_table(table, EXERCISE_SCHEMA, path, lines, label)
+        # A key of the main config's [pacer] that an exercise cannot set (its rhythm is in
+        # seconds; rate and ratio, and the adaptive limits and targets, are the main
+        # config's): said so, where "unknown key; did you mean 'duration_s'?" was said for
+        # ``ratio = 2`` in an exercise.
+        pacer_only = [k for k in table if k in SCHEMA["pacer"] and k not in EXERCISE_SCHEMA]
+        for k in pacer_only:
+            at = lines.get((label, k)) or lines.get((label, None))
+            if k == "mode":
+                said = say("{label}.mode: an exercise sets its pacer with pacer = \"fixed\", "
+                           "\"adaptive\", \"off\" or \"config\"",
+                           "{label}.mode: een oefening kiest haar ademgids met pacer = "
+                           "\"fixed\", \"adaptive\", \"off\" of \"config\"", label=label)
+            else:
+                adaptive = k in _ADAPTIVE_ONLY
+                said = say(
+                    "{label}.{k}: not an exercise's key: an exercise gives its rhythm in "
+                    "seconds (inhale_s, hold_in_s, exhale_s, hold_out_s, start_ratio, "
+                    "progress_s); {k} is set in [pacer] of the main config, for every "
+                    "exercise with pacer = {m_en}",
+                    "{label}.{k}: geen instelling van een oefening: een oefening geeft haar "
+                    "ritme in seconden (inhale_s, hold_in_s, exhale_s, hold_out_s, "
+                    "start_ratio, progress_s); {k} staat in [pacer] van het hoofdbestand, "
+                    "voor elke oefening met pacer = {m_nl}", label=label, k=k,
+                    m_en='"config" or "adaptive"' if adaptive else '"config"',
+                    m_nl='"config" of "adaptive"' if adaptive else '"config"')
+            problems.append(Problem(path, at, said))
+        vals, found = validate_table({k: v for k, v in table.items() if k not in pacer_only},
+                                     EXERCISE_SCHEMA, path, lines, label)
         problems += found
         at = lines.get((label, None))
         for k in ("id", "name_nl", "name_en"):

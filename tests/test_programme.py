@@ -75,6 +75,20 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
      ":1: programme: must be one section [programme], with one bracket"),
     ("", "the file is empty"),
     (b"\xff\xfe\x00garbage", "not a text file"),
+    # the main config's [pacer] keys in an exercise: "ratio: unknown key; did you mean
+    # 'duration_s'?" told a therapist who wrote rate and ratio nothing of how to say them
+    (GOOD_HEAD + EX.format(n=1) + "rate_bpm = 6\nratio = 2\n",
+     ":10: exercise[1].ratio: not an exercise's key: an exercise gives its rhythm in seconds "
+     "(inhale_s, hold_in_s, exhale_s, hold_out_s, start_ratio, progress_s); ratio is set in "
+     "[pacer] of the main config, for every exercise with pacer = \"config\""),
+    (GOOD_HEAD + EX.format(n=1) + 'pacer = "adaptive"\ntarget_ratio = 2.5\n',
+     ":10: exercise[1].target_ratio: not an exercise's key: an exercise gives its rhythm in "
+     "seconds (inhale_s, hold_in_s, exhale_s, hold_out_s, start_ratio, progress_s); "
+     "target_ratio is set in [pacer] of the main config, for every exercise with pacer = "
+     "\"config\" or \"adaptive\""),
+    (GOOD_HEAD + EX.format(n=1) + 'mode = "adaptive"\n',
+     ":9: exercise[1].mode: an exercise sets its pacer with pacer = \"fixed\", \"adaptive\", "
+     "\"off\" or \"config\""),
 ])
 def test_bad_programmes_give_clear_messages(tmp_path, text, expected):
     p = write(tmp_path, text)
