@@ -93,6 +93,13 @@ def cmd_check_config(args) -> int:
     coach = Coach(settings, programme, 0.0)
     for ex in programme.exercises:
         print(f"    {ex.id}: {coach.pacing(ex)}")
+        print(f"      {coach.cues_listed(ex)}")
+    if any(ex.moving and ex.cue_on("breathe_on") for ex in programme.exercises):
+        # (the listing said "hold warning after 4 s" for squats, where one belt cannot
+        # tell a held breath from the trunk's movement)
+        print("    movement and load: a hold during squats, bending or lifting is not always "
+              "found, and such movement can be warned as one (docs/analysis.md, known "
+              "limits): watch the patient")
     from feedback.config import SCHEMA
 
     for name, section in settings.items():

@@ -326,6 +326,23 @@ class Coach:
         return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
                 f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
 
+    def cues_listed(self, ex: ExerciseSpec) -> str:
+        """Which cues ``ex`` can give, in one line under its pacing (``check-config``): the
+        exercise's ``cues`` (or their default for its kind) and the main config's
+        switches together. The listing said only the hold warning, so a therapist could
+        not see that a movement exercise with no ``cues`` asks for a longer exhale, nor
+        that ``belly`` needs two belts."""
+        from feedback.config import CUE_SWITCHES
+
+        on = [k for k in CUE_SWITCHES if ex.cue_on(k) and self.settings.cues[k]]
+        two = len(self.settings.sensor.belts) == 2
+        shown = [k if k != "belly" or two else "belly (not with one belt)" for k in on]
+        off = [k for k in CUE_SWITCHES if ex.cue_on(k) and not self.settings.cues[k]]
+        line = "cues: " + (", ".join(shown) if shown else "none")
+        if off:
+            line += f" ([cues] switches off {', '.join(off)})"
+        return line
+
     def _hold_after(self, ex: ExerciseSpec) -> float:
         return ex.hold_after_s or self.settings.analysis.hold_after_s
 

@@ -242,6 +242,42 @@ def test_check_config_lists_a_rhythm_in_tenths_of_a_second_and_where_a_progressi
             "6.8 s out + 1 s pause), 2.25 as measured") in out["longer"], out["longer"]
 
 
+def test_check_config_lists_the_cues_of_each_exercise(tmp_path, capsys):
+    """The listing said only the hold warning: that a movement exercise without ``cues``
+    asks for a longer exhale and for the belly, that ``belly`` needs two belts, or that a
+    hold in a squat is not always found, a therapist learnt only on the unit."""
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "visit.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
+        '[[exercise]]\nid = "cal"\nname_nl = "K"\nname_en = "C"\nkind = "calibration"\n'
+        'duration_s = 60\n\n'
+        '[[exercise]]\nid = "belly"\nname_nl = "B"\nname_en = "B"\nkind = "breathing"\n'
+        'duration_s = 300\n\n'
+        '[[exercise]]\nid = "squats"\nname_nl = "S"\nname_en = "S"\nkind = "movement"\n'
+        'duration_s = 60\npacer = "off"\n')
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "visit"\n[cues]\ndont_force = false\n')
+    assert main(["check-config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    at = {line.split(":")[0].strip(): i for i, line in enumerate(out)}
+    assert out[at["cal"] + 1] == "      cues: check_belt"
+    assert out[at["belly"] + 1] == ("      cues: longer_exhale, slower, breathe_on, belly (not "
+                                    "with one belt), good, check_belt ([cues] switches off "
+                                    "dont_force)")
+    assert out[at["squats"] + 1] == ("      cues: longer_exhale, slower, breathe_on, belly (not "
+                                     "with one belt), check_belt ([cues] switches off "
+                                     "dont_force)")
+    assert ("    movement and load: a hold during squats, bending or lifting is not always "
+            "found, and such movement can be warned as one (docs/analysis.md, known limits): "
+            "watch the patient") in out
+    cfg.write_text('[programme]\nname = "visit"\n[sensor]\nbelts = ["chest", "belly"]\n'
+                   'channels = ["A0", "A1"]\n')
+    assert main(["check-config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[at["belly"] + 1] == ("      cues: longer_exhale, slower, breathe_on, dont_force, "
+                                    "belly, good, check_belt")
+
+
 def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, capsys):
     """An exercise's own ``slower_above_bpm`` above what its pacer allows (1.5 x its rate,
     at least 3/min above it) is not what the unit cues at: "'slower' above 30/min" was
