@@ -495,6 +495,27 @@ def test_the_example_of_a_two_belt_config_shows_its_belly_column():
     assert example_view("exercise", "nl").belly_pct is None  # one belt (the shipped config)
 
 
+def test_the_example_patient_breathes_at_the_pacer_s_rate_on_the_numbers_too():
+    """Its curve followed the pacer, but its breaths were 10 s long whatever the pacer:
+    "6 adem/min (doel 5)" under a curve in rhythm with the clinic's 5.2/min belly pacer,
+    "6 (doel 7)" with a home pacer at 7/min, and half the clinic's paced breaths out of
+    rhythm on the example summary. A therapist previewing a programme read a patient
+    off target."""
+    from feedback.config import defaults
+
+    view = example_view("exercise", "nl")
+    assert view.target_rate == pytest.approx(60 / 11.5, abs=0.05)
+    assert view.rate_bpm == pytest.approx(view.target_rate, abs=0.05)
+    assert view.ratio >= view.target_ratio
+    settings = defaults()
+    settings.pacer["pattern"], settings.pacer["rate_bpm"] = "rate", 7.0
+    settings.pacer["ratio"] = 1.3
+    view = example_view("exercise", "nl", settings, exercise="ribs")
+    assert view.rate_bpm == pytest.approx(7.0, abs=0.05) == view.target_rate
+    paced = [r for r in example_view("summary", "nl").rows if r["following"]]
+    assert len(paced) == 2 and all(r["following"]["in_sync"] == 1.0 for r in paced), paced
+
+
 @pytest.mark.parametrize("lang, belt, said", [("nl", "belly", "band losgekoppeld (buikband)"),
                                               ("en", "chest", "belt unplugged (chest belt)"),
                                               ("nl", "resp", "band losgekoppeld (resp)")])
