@@ -83,6 +83,10 @@ LEFT_S = 1800.0
 # breath, which made the ring jump back to an inhale at every such blip. The shortest
 # exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
 BLIP_S = 2.0
+# An adaptive pacer starts from the median breath of the session's calibration when it
+# measured this many (the breath under way when the calibration began is not its own, so
+# a calibration that ends on the analysis's three breaths has two or three).
+OWN_BREATHS = 2
 
 
 def _times(p: Pattern) -> str:
@@ -383,6 +387,20 @@ class Coach:
             pacer.resume_from(old)  # where the patient had got to
         return pacer
 
+    def _own_breath(self) -> tuple[float, float] | None:
+        """The patient's own breath in this session, (inhale, exhale) in seconds: the
+        median length and exhale:inhale of the breaths of its last calibration, None
+        before one measured ``OWN_BREATHS`` of them (one breath says little of a rhythm
+        that varies by a third from breath to breath; the first breath in the exercise
+        is taken then)."""
+        for st in reversed(self.stats):
+            if (st.spec.kind == "calibration" and len(st.periods) >= OWN_BREATHS
+                    and len(st.ratios) >= OWN_BREATHS):
+                period = float(statistics.median(st.periods))
+                ratio = float(statistics.median(st.ratios))
+                return period / (1.0 + ratio), period * ratio / (1.0 + ratio)
+        return None
+
     def pacer_level(self, t: float) -> float | None:
         """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
         return self.pacer.level(t) if self.pacing_now else None
@@ -436,6 +454,8 @@ class Coach:
         self.pacer = None
         self._ex_mode = ex.pacer_mode(self.settings.pacer)
         self.pacer = self._make_pacer(t)
+        if self.pacer is not None and self.pacer.adaptive and (own := self._own_breath()):
+            self.pacer.start_from(*own)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
                                                     if ex.cue_on(k)], t0=t,
                               belts=self.settings.sensor.belts).carry(self.rules)

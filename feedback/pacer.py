@@ -98,8 +98,8 @@ class Pacer:
 
     ``progression=(start_ratio, over_s)`` moves the ratio from ``start_ratio`` to the
     pattern's ratio over ``over_s`` seconds at the same rate. ``adaptive`` makes the pacer
-    start from the first observed breath and adapt (``pattern`` is then only used until the
-    patient's rhythm is known).
+    start from the patient's rhythm (``start_from``, else the first observed breath) and
+    adapt (``pattern`` is then only used until the patient's rhythm is known).
     """
 
     def __init__(self, pattern: Pattern, t0: float, progression: tuple[float, float] | None = None,
@@ -277,10 +277,7 @@ class Pacer:
         if self.adaptive and self._adapt_pattern is None:
             # First breath: start from the patient's own rhythm, within the limits, with
             # the pauses as set (the breath's own times count them as the analysis does).
-            hin, hout = self.base.hold_in_s, self.base.hold_out_s
-            self._adapt_pattern = self._limit(Pattern(
-                max(inhale_s - 0.5 * hin, 1.0), hin,
-                max(exhale_s - hout - 0.5 * hin, 1.0), hout))
+            self._adapt_pattern = self._own(inhale_s, exhale_s)
             self._adapt_start = self._adapt_pattern
             self._next = self._adapt_pattern
             return "in_sync"
@@ -296,6 +293,23 @@ class Pacer:
                     self._misses = 0
                     self._adapt_pattern = self._step(self._adapt_pattern, -1)
         return verdict
+
+    def _own(self, inhale_s: float, exhale_s: float) -> Pattern:
+        """A breath of the patient's (its times as the analysis measures them, pauses
+        counted) as this adaptive pacer's rhythm: the pauses as set, within the limits."""
+        hin, hout = self.base.hold_in_s, self.base.hold_out_s
+        return self._limit(Pattern(max(inhale_s - 0.5 * hin, 1.0), hin,
+                                   max(exhale_s - hout - 0.5 * hin, 1.0), hout))
+
+    def start_from(self, inhale_s: float, exhale_s: float) -> None:
+        """An adaptive pacer starts from the patient's rhythm known before its exercise
+        (the session's calibration), from its first cycle, rather than from the set times
+        until the first breath: a 14/min chest breather met the set 5.5/min at once, and
+        following it, that breath was taken as their own rhythm."""
+        p = self._own(inhale_s, exhale_s)
+        self._adapt_pattern = self._adapt_start = p
+        self._cycles = deque([_Cycle(self.t0, p)])
+        self._next = None
 
     def goal(self) -> Pattern:
         """The pattern this pacer leads to: the adaptive mode's goal, else its own pattern

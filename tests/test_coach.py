@@ -391,6 +391,35 @@ def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     assert later.hold_out_s == pytest.approx(1.0) and later.exhale_s == pytest.approx(2.5)
 
 
+def test_an_adaptive_pacer_starts_at_the_rhythm_the_calibration_measured(clinic):
+    """"From the patient's own rhythm": the adaptive pacer ran the set 4 s in, 6 s out +
+    1 s (5.5/min) until the first breath of its exercise, so a 14/min chest breather who
+    followed it from the first cycle had that breath, the set one, taken as their own.
+    Now it starts at the median breath of the session's calibration, within its limits:
+    its exhale, which counts the set 1 s pause, at least 2 s."""
+    s = defaults()
+    s.pacer["mode"] = "adaptive"
+    coach = Coach(s, clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    t, last = 0.0, 0.0
+    while coach.exercise.id == "calibration":  # 14/min: 1.9 s in, 2.4 s out
+        coach.tick(t, calm(t))
+        if t - last >= 4.3:
+            coach.feed(Breath(at=t, start=last, peak=last + 1.9, end=t, inhale_s=1.9,
+                              exhale_s=t - last - 1.9, depth=1.0, rate_bpm=14.0))
+            last = t
+        t += 1 / FPS
+    coach.button("next", 21.0)
+    assert coach.exercise.id == "ribs" and coach.pacer.adaptive
+    first = coach.pacer.current(21.0)
+    assert first.rate_bpm > 10.0, first  # not the set 5.5/min
+    assert first.hold_out_s == pytest.approx(1.0) and first.exhale_s == pytest.approx(2.0)
+    # a calibration that measured one breath (or none): the set times until the first one
+    coach = started(Coach(s, clinic, 0.0))
+    coach.button("next", 21.0)
+    assert coach.pacer.current(21.0).rate_bpm == pytest.approx(60 / 11)
+
+
 @pytest.mark.parametrize("interruption", ["pause", "belt"])
 def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interruption):
     """After a resume (or a belt plugged back in) the pacer is made anew; it had lost the
