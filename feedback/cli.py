@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a session (on the unit, or simulated with --sim)")
     run.add_argument("--sim", nargs="?", const="calm", metavar="SCENARIO", type=_given,
                      help="simulated patient and emulated parts: a scenario (default calm; "
-                          "see config/scenarios) or a recording FILE.csv to replay")
+                          "see config/scenarios), a scenario file of your own FILE.toml, or "
+                          "a recording FILE.csv to replay")
     run.add_argument("--headless", action="store_true",
                      help="no window: a live status line in the terminal")
     run.add_argument("--duration", type=_positive, metavar="S",
