@@ -631,3 +631,42 @@ def test_a_belt_taken_off_and_left_ends_the_session_as_left(config, tmp_path):
         (s,) = load_sessions(conn)
     assert s.end_reason == "left"
     assert s.minutes == pytest.approx((fault.at - start.at) / 60.0, abs=0.01)
+
+
+def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config, tmp_path):
+    """At home the belt is unwrapped and laid down, its plug still in: the belt lies
+    still, with the ADC's noise and no rail to say it is out. The analysis finds a hold;
+    before, "Blijf ademen!" stayed on (red ring, buzzer) for as long as the belt lay
+    there, the exercise's clock ran on and counted it as practice toward the home
+    target, and the record had one hold of minutes. Stillness of ``NOT_WORN_S`` is no
+    breath held: the hold ends there, the belt screen asks to check the belt ("geen
+    beweging gemeten"), the clock stands still, and all is as before once the belt
+    breathes again."""
+    from feedback.app import NOT_WORN_S
+    from feedback.sessions import load_sessions
+
+    scenario = tmp_path / "laid-down.toml"
+    scenario.write_text(LONG_HOLD.replace('"a 40 s hold at 100 s"', '"laid down at 100 s"')
+                        .replace("duration_s = 40.0", "duration_s = 180.0"))
+    out, views, db = run_with(config, 330, {}, scenario=str(scenario))
+    (hold,) = between(out, ev.Hold, 100, 330)
+    (end,) = between(out, ev.HoldEnd, 100, 330)
+    faults = [e for e in out if isinstance(e, ev.Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("flat", "belly")]
+    assert 0.0 <= faults[0].at - (hold.t + NOT_WORN_S) <= 1.0  # (checked once a second)
+    assert end.at == faults[0].at
+    (over,) = [e for e in out if isinstance(e, ev.FaultEnd)]
+    assert 280.0 < over.at < 292.0  # breathing again (the scenario's "hold" ends at 280 s)
+    assert "check_belt" in {c.kind for c in between(out, ev.Cue, faults[0].at, faults[0].at)}
+    during = [(t, v) for t, v in views if faults[0].at + 1.0 < t < over.at]
+    assert {v.screen for t, v in during} == {"sensor"} and {v.fault for t, v in during} == {
+        "flat"}
+    assert not any(v.warning for t, v in during)
+    assert len({round(v.left_s or 0.0, 1) for t, v in during}) == 1  # the clock stands still
+    assert any(v.screen == "exercise" and not v.warning for t, v in views if t > over.at + 2)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 1
+        (s,) = load_sessions(conn)
+    still_s = over.at - faults[0].at  # not practice
+    assert s.minutes == pytest.approx((330.0 - still_s - s.exercises[0].minutes * 60) / 60.0,
+                                      abs=0.1)
