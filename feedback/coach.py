@@ -944,7 +944,9 @@ class Coach:
         if self.mode == "summary":
             v.screen = "summary"
             v.rows = self.summary()
-            v.left = self.left
+            # (titled as stopped, not "Goed gedaan!", also when no breath was measured
+            # at all: a belt out from the start, "next" pressed through every exercise)
+            v.left = self.left or not any(row["breaths"] for row in v.rows)
             if self._days_back:  # begun on another day (midnight, a clock that jumped)
                 v.days_back = self._days_back
                 v.today_min = (self._session_minutes().get(self.session_code, 0.0)

@@ -61,7 +61,8 @@ class View:
     # The summary of a session begun before midnight: the day it counts for, so many days
     # back (1: yesterday), and ``today_min`` is that day's.
     days_back: int = 0
-    left: bool = False  # the summary of a session that ended standing still (coach.LEFT_S)
+    left: bool = False  # the summary of a session that ended standing still (coach.LEFT_S),
+    #   or that measured no breath at all: titled "Sessie gestopt", not "Goed gedaan!"
     exercise: str = ""
     paused: bool = False  # (the belt screen: the exercise that waits is paused)
     hint: str = ""

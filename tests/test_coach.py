@@ -1240,3 +1240,27 @@ def test_an_exercise_s_own_rate_limit_sets_when_slower_comes(clinic, exercise, p
     cues = [e.kind for e in drive(coach, t, t + 40.0, breath_every=period)
             if isinstance(e, Cue)]
     assert ("slower" in cues) == slower, cues
+
+
+def test_a_session_that_measured_no_breath_is_not_praised(clinic):
+    """The belt unplugged from the start (or never worn): the patient pressed "next"
+    through every exercise and the summary said "Goed gedaan!" over rows of nothing,
+    0 minutes. A session in which no breath was measured is titled as one that stopped;
+    a session that measured breaths is praised as before."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    coach.feed(Fault(at=1.0, kind="disconnected", belt="belly"))
+    t = 2.0
+    while coach.mode != "summary":
+        coach.tick(t, Snapshot())
+        coach.button("next", t)
+        t += 5.0
+    view = coach.view(t)
+    assert view.screen == "summary" and view.left
+    assert all(row["breaths"] == 0 for row in view.rows)
+    coach.button("start_pause", t)
+    coach.feed(FaultEnd(at=t, kind="disconnected", belt="belly"))
+    started(coach)  # (from its start at 0 s: the coach takes the times it is given)
+    while coach.mode != "summary":
+        coach.button("next", 30.0)
+    assert not coach.view(30.0).left
