@@ -80,23 +80,27 @@ class Float(Rule):
     def check(self, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None, say("must be a number {r}{q}", "moet een getal {r} zijn{q}",
-                             r=_between(self.lo, self.hi, self.unit), q=_unquoted(value))
+                             r=_between(self.lo, self.hi, self.unit), q=_unquoted(value, "number"))
         if not self.lo <= value <= self.hi:
             return None, say("must be {r}", "moet {r} liggen",
                              r=_between(self.lo, self.hi, self.unit))
         return float(value), None
 
 
-def _unquoted(value) -> Say | str:
-    """For a number or a yes/no given as text ('8', "8,5", "true", "ja"): how to write it
-    without the quotes (', without quotes: write 8'); else nothing."""
+def _unquoted(value, kind: str) -> Say | str:
+    """For a value of the key's ``kind`` ("number", "whole" or "switch") given as text
+    ('8', "8,5", "true", "ja", "aan"): how to write it without the quotes (', without
+    quotes: write 8'); else nothing (a number key's "ja" is not to be written true, nor a
+    switch's "8" as 8)."""
     if not isinstance(value, str):
         return ""
     word = value.strip().lower()
-    if word in _YES + _NO:
-        written = "true" if word in _YES else "false"
-    elif re.fullmatch(r"[-+]?\d+([.,]\d+)?", word):
+    if kind == "switch" and word in _YES + _NO + _ON + _OFF:
+        written = "true" if word in _YES + _ON else "false"
+    elif kind == "number" and re.fullmatch(r"[-+]?\d+([.,]\d+)?", word):
         written = word.replace(",", ".")
+    elif kind == "whole" and re.fullmatch(r"[-+]?\d+", word):
+        written = word
     else:
         return ""
     return say(", without quotes: write {w}", ", zonder aanhalingstekens: schrijf {w}",
@@ -119,7 +123,7 @@ class Int(Rule):
         between = _between(self.lo, self.hi, self.unit)
         if isinstance(value, bool) or not isinstance(value, int):
             return None, say("must be a whole number {r}{q}", "moet een geheel getal {r} zijn{q}",
-                             r=between, q=_unquoted(value))
+                             r=between, q=_unquoted(value, "whole"))
         if not self.lo <= value <= self.hi:
             return None, say("must be {r}", "moet {r} liggen", r=between)
         return value, None
@@ -130,7 +134,7 @@ class Bool(Rule):
     def check(self, value):
         if not isinstance(value, bool):
             return None, say("must be true or false{q}", "moet true of false zijn{q}",
-                             q=_unquoted(value))
+                             q=_unquoted(value, "switch"))
         return value, None
 
 

@@ -202,6 +202,30 @@ def test_a_rejected_value_is_one_problem_not_a_second_about_its_default(tmp_path
     assert messages == [problem]
 
 
+@pytest.mark.parametrize("text, problem", [
+    ('[patient]\ndaily_minutes = "ja"\n',
+     "patient.daily_minutes = 'ja': must be a number between 1 and 60 minutes"),
+    ('[records]\nkeep_days = "yes"\n',
+     "records.keep_days = 'yes': must be a whole number between 1 and 3650 days"),
+    ('[records]\nkeep_days = "8,5"\n',
+     "records.keep_days = '8,5': must be a whole number between 1 and 3650 days"),
+    ('[cues]\ngood = "8"\n', "cues.good = '8': must be true or false"),
+    ('[cues]\ngood = "Aan"\n',
+     "cues.good = 'Aan': must be true or false, without quotes: write true"),
+    ('[screen]\nfullscreen = "uit"\n',
+     "screen.fullscreen = 'uit': must be true or false, without quotes: write false"),
+])
+def test_quotes_are_only_said_of_what_the_key_takes(tmp_path, text, problem):
+    """Quotes round a value of the key's kind are said, with how to write it; round one of
+    another kind they are not the problem: a number given "ja" was told to "write true",
+    a switch given "8" to "write 8", a whole number "8,5" to "write 8.5" (each a new
+    'must be'). A switch's "aan"/"uit" in quotes is a yes or no, as it is without them."""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    messages = [str(x).split(":", 2)[2].strip() for x in err.value.problems]
+    assert messages == [problem]
+
+
 @pytest.mark.parametrize("gain", [2, 3, 16])
 def test_a_gain_other_than_1_is_one_problem(tmp_path, gain):
     with pytest.raises(ConfigError) as err:
