@@ -97,15 +97,20 @@ def _spread(xs: list[float]) -> float:
     return 1.4826 * statistics.median(abs(x - mid) for x in xs)
 
 
-def change(before: list[float], after: list[float], target: float) -> str:
+def change(before: list[float], after: list[float], target: float,
+           spread: float | None = None) -> str:
     """How the median ratio moved from the breaths ``before`` to those ``after``
     (``direction``); "no clear trend" when the two medians differ by less than twice
     what they are known to (the median of n breaths to about 1.25 x their spread /
     sqrt(n)): breathing at rest varies by 20-45 % from breath to breath, and the first and
-    last thirds of 40 breaths of real recordings differ by 0.1-0.4 without any exercise."""
+    last thirds of 40 breaths of real recordings differ by 0.1-0.4 without any exercise.
+    One breath says nothing of its spread: its side takes ``spread`` (that of all the
+    breaths compared), else that of both sides together."""
     first, last = median(before), median(after)
-    noise = 1.2533 * math.sqrt(_spread(before) ** 2 / len(before)
-                               + _spread(after) ** 2 / len(after))
+    if spread is None:
+        spread = _spread(before + after)
+    s0, s1 = (_spread(xs) if len(xs) > 1 else spread for xs in (before, after))
+    noise = 1.2533 * math.sqrt(s0 ** 2 / len(before) + s1 ** 2 / len(after))
     if TREND_STEADY <= abs(last - first) < 2.0 * noise:
         return "no clear trend"
     return direction(first, last, target)
@@ -119,7 +124,7 @@ def trend(breaths, target: float) -> tuple[float | None, float | None, str]:
         return None, None, ""
     k = len(rs) // 3
     a, b = rs[:k], rs[-k:]
-    return median(a), median(b), change(a, b, target)
+    return median(a), median(b), change(a, b, target, _spread(rs))
 
 
 def direction(first: float, last: float, target: float) -> str:

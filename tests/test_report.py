@@ -3178,6 +3178,18 @@ def report_trend(rs, target=1.75):
     return trend([(0.0, 4.0, 4.0 * r, None) for r in rs], target)[2]
 
 
+@pytest.mark.parametrize("rs", [[1.2, 1.9, 1.6], [1.2, 2.3, 2.0, 1.6, 1.3],
+                                [1.4, 1.0, 1.5, 1.9, 2.0]])
+def test_a_third_of_one_breath_is_no_trend(rs):
+    """An exercise stopped after a few breaths has thirds of one breath: their spread is
+    not known from it (it read as none), so any two breaths 0.05 apart were a move toward
+    or away from the target, the chance the trend is to leave out at its largest. One
+    breath's third is judged by the spread of the breaths of both: no clear trend."""
+    assert report_trend(rs) == "no clear trend"
+    # (a move far beyond the breaths' spread is still one)
+    assert report_trend([1.0, 1.02, 1.01, 1.03, 1.75]) == "toward the target"
+
+
 def test_days_and_sessions_whose_ratios_differ_by_chance_are_no_trend(tmp_path,
                                                                       monkeypatch):
     """The same unsteady breathing on two days (ten breaths each, medians 1.55 and 1.40):
