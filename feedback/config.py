@@ -537,12 +537,14 @@ _YES, _NO = ("true", "yes", "ja"), ("false", "no", "nee")
 _ON, _OFF = ("on", "aan"), ("off", "uit")
 
 
-def _is_switch(key: str) -> bool:
-    """Is ``key`` a true/false key of the config or of a programme's exercise?"""
+def _is_switch(key: str, unknown: bool = False) -> bool:
+    """Is ``key`` a true/false key of the config or of a programme's exercise? With
+    ``unknown``, a key of neither counts as one too (a switch mistyped, or a scenario's)."""
     from feedback.programme import EXERCISE_SCHEMA
 
-    return any(isinstance(rules.get(key), Bool)
-               for rules in (*SCHEMA.values(), EXERCISE_SCHEMA))
+    tables = (*SCHEMA.values(), EXERCISE_SCHEMA)
+    return any(isinstance(rules.get(key), Bool) for rules in tables) or (
+        unknown and not any(key in rules for rules in tables))
 
 
 def _syntax_hint(source: str, msg: str) -> Say | None:
@@ -572,7 +574,10 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
                    "{key} = {value}: schrijf een punt, geen komma ({fixed})", key=key,
                    value=value, fixed=value.replace(",", "."))
     low = value.lower()
-    if low in _YES + _NO or (low in _ON + _OFF and _is_switch(key)):
+    # (a yes or no only where true/false is what the key takes: "language = ja" is no
+    # switch, nor "daily_minutes = nee")
+    if (low in _YES + _NO and _is_switch(key, unknown=True)) or (
+            low in _ON + _OFF and _is_switch(key)):
         word = "true" if low in _YES + _ON else "false"
         return say("{key} = {value}: write {word} (lower case, no quotes)",
                    "{key} = {value}: schrijf {word} (kleine letters, zonder aanhalingstekens)",

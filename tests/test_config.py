@@ -226,6 +226,25 @@ def test_quotes_are_only_said_of_what_the_key_takes(tmp_path, text, problem):
     assert messages == [problem]
 
 
+@pytest.mark.parametrize("text, problem", [
+    ("[patient]\nlanguage = ja\n",
+     'TOML syntax: language = ja: put text in double quotes: language = "ja"'),
+    ("[patient]\ndaily_minutes = Nee\n",
+     'TOML syntax: daily_minutes = Nee: put text in double quotes: daily_minutes = "Nee"'),
+    ("[cues]\ngood = Ja\n", "TOML syntax: good = Ja: write true (lower case, no quotes)"),
+    ("[cues]\ngoood = yes\n", "TOML syntax: goood = yes: write true (lower case, no quotes)"),
+])
+def test_a_bare_yes_or_no_is_told_to_be_true_or_false_only_for_a_switch(tmp_path, text,
+                                                                          problem):
+    """language = ja (Japanese, or a 'yes') and daily_minutes = Nee were told to "write
+    true" or "write false", which the key does not take either; a switch (or a key not
+    known, likely a switch mistyped) is."""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    messages = [str(x).split(":", 2)[2].strip() for x in err.value.problems]
+    assert messages == [problem]
+
+
 @pytest.mark.parametrize("gain", [2, 3, 16])
 def test_a_gain_other_than_1_is_one_problem(tmp_path, gain):
     with pytest.raises(ConfigError) as err:
