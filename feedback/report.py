@@ -293,7 +293,8 @@ DAY_COLS = ["patient", "date", "minutes", "target_minutes", "target_met", "sessi
 
 NOTE = textwrap.fill(
     "Minutes are practised minutes (pauses, and time without a belt that measured, left "
-    "out). Breaths per minute are of all breaths, every exercise counted. Ratios are "
+    "out). Breaths per minute are the breaths counted over the time they took, every "
+    "exercise counted; a held breath counts as one long breath, so holds lower it. Ratios are "
     "exhale:inhale as measured (pauses counted), of the breaths under a pacer, against "
     "each exercise's own pacer target. Trends are per paced exercise (first third -> last "
     "third of its breaths); calibration, movement and other exercises without a pacer are "
@@ -303,8 +304,9 @@ NOTE = textwrap.fill(
     "was never held. Cues are the corrections the screen gave; praise is counted apart.", 84)
 NOTE_NL = textwrap.fill(
     "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet "
-    "meegeteld). Ademhalingen per minuut zijn van alle ademhalingen, elke oefening "
-    "meegeteld. De verhouding is uitademing:inademing zoals gemeten (rust in het ritme "
+    "meegeteld). Ademhalingen per minuut zijn de ademhalingen geteld over de tijd die ze "
+    "duurden, elke oefening meegeteld; een ingehouden adem telt als één lange ademhaling, "
+    "dus inhouden verlaagt het getal. De verhouding is uitademing:inademing zoals gemeten (rust in het ritme "
     "meegeteld), van de ademhalingen met de ademgids, tegen het doel van die oefening. "
     "Het verloop staat per begeleide oefening (eerste derde -> laatste derde van de "
     "ademhalingen); kalibratie, bewegen en andere oefeningen zonder ademgids tellen niet "
