@@ -297,12 +297,14 @@ class Coach:
             warn = "no hold warning (breathe_on is not in its cues; holds are recorded)"
         elif not self.settings.cues["breathe_on"]:
             warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
-        if ex.slower_above_bpm and ex.cue_on("slower") and self.settings.cues["slower"]:
-            own = ex.slower_above_bpm
+        if ex.cue_on("slower") and self.settings.cues["slower"]:
+            own = ex.slower_above_bpm or self.settings.cues["slower_above_bpm"]
+            whose = ("the exercise's" if ex.slower_above_bpm
+                     else "[cues] slower_above_bpm")
             limit = own if mode in ("off", "adaptive") else slower_limit(own, p.rate_bpm)
             if limit < own:  # (the pacer's 1.5 x rule is lower: it applies)
                 warn += (f", 'slower' above {limit:.1f}/min (with the pacer: 1.5 x its rate, "
-                         f"at least 3/min above it; the exercise's {own:g}/min is higher)")
+                         f"at least 3/min above it; {whose} {own:g}/min is higher)")
             else:
                 warn += f", 'slower' above {own:g}/min" + (
                     " or 1.5 x the pacer's rate where lower" if mode == "adaptive" else "")

@@ -115,24 +115,27 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert ("    belly_lying: breathing, 300 s, fixed pacer 3.5 s in, 7 s out + 1 s pause = "
             "5.2/min, exhale:inhale 2.00 as set (rising from 1.00 over the first 180 s, at "
             "the same rate: it starts at 5.2 s in, 5.2 s out + 1 s pause), 2.29 as measured "
-            "(pauses counted), hold warning after 8 s"
+            "(pauses counted), hold warning after 8 s, 'slower' above 8.2/min (with the pacer: "
+            "1.5 x its rate, at least 3/min above it; [cues] slower_above_bpm 16/min is higher)"
             ) in out.splitlines()
     assert ("    ribs: breathing, 180 s, fixed pacer 4 s in, 6 s out + 1 s pause = 5.5/min, "
             "exhale:inhale 1.50 as set, 1.75 as measured (pauses counted), hold warning "
-            "after 8 s") in out.splitlines()
+            "after 8 s, 'slower' above 8.5/min (with the pacer: 1.5 x its rate, at least "
+            "3/min above it; [cues] slower_above_bpm 16/min is higher)") in out.splitlines()
     # the movement exercise's own rate limit for "slower"; lifting's 3 s is for a breath
     # held in: after a breath out, where people rest, never under 4 s
     assert ("    movement: movement, 240 s, no pacer, hold warning after 4 s, 'slower' above "
             "22/min") in out.splitlines()
     assert ("    lifting: load, 12 breaths, no pacer, hold warning after 3 s (4 s after a "
-            "breath out)") in out.splitlines()
+            "breath out), 'slower' above 16/min") in out.splitlines()
     adaptive = tmp_path / "adaptive.toml"
     adaptive.write_text('[pacer]\nmode = "adaptive"\n')
     assert main(["check-config", str(adaptive)]) == 0
     assert ("    ribs: breathing, 180 s, adaptive pacer: from the patient's own rhythm (until "
             "it is known 4 s in, 6 s out + 1 s pause = 5.5/min) towards 6/min and "
             "exhale:inhale 2.00, the exhale at most 10 s, in steps of 0.5 s, hold warning "
-            "after 8 s") in capsys.readouterr().out.splitlines()
+            "after 8 s, 'slower' above 16/min or 1.5 x the pacer's rate where lower"
+            ) in capsys.readouterr().out.splitlines()
     # a target the limits hold back is said as the unit will run it (it said "3/min")
     adaptive.write_text('[pacer]\nmode = "adaptive"\nmin_rate_bpm = 3\nmax_exhale_s = 12\n'
                         'target_rate_bpm = 3\ntarget_ratio = 2.5\n')
@@ -207,7 +210,7 @@ def test_check_config_lists_what_the_exercises_really_do(tmp_path, capsys):
     assert ("    cal2: calibration, until the breath is measured, at most 60 s of measuring, "
             "no pacer, no hold warning") in out  # (not asked for: a calibration's default)
     assert ("    quiet: breathing, 120 s, no pacer, no hold warning (breathe_on is not in "
-            "its cues; holds are recorded)") in out
+            "its cues; holds are recorded), 'slower' above 16/min") in out
     assert any(line.startswith("    down:") and "(falling from 2.00 over the first 60 s"
                in line for line in out)
     cfg.write_text('[programme]\nname = "clinic"\n[cues]\nbreathe_on = false\n')
