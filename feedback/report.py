@@ -865,8 +865,9 @@ def cmd_report(args) -> int:
     data = records_dir(args, settings)
     # (a report there outlives a wipe: the patient's every session, left on the unit for
     # the next one)
-    if out.resolve().is_relative_to(data.resolve()):
-        raise fail(f"--out {out}: is inside the records folder ({data}), where a wipe "
+    unit = default_data_dir(settings.records.data_dir)  # (with --simulated, above data)
+    if out.resolve().is_relative_to(unit.resolve()):
+        raise fail(f"--out {out}: is inside the records folder ({unit}), where a wipe "
                    "does not reach; give a folder outside it")
     try:
         earlier = _earlier_report(out)

@@ -225,6 +225,10 @@ def test_a_report_inside_the_records_folder_is_refused(unit, capsys, monkeypatch
     monkeypatch.chdir(patient)
     assert main(["report", "--config", str(cfg)]) == 2
     assert "is inside the records folder" in capsys.readouterr().err
+    # (--simulated reads the folder below it, but a report there is in the unit's all the same)
+    assert main(["report", "--simulated", "--config", str(cfg), "--out",
+                 str(patient / "simulated" / "r")]) == 2
+    assert f"is inside the records folder ({patient})" in capsys.readouterr().err
 
 
 def test_a_records_problem_is_not_blamed_on_out(unit, tmp_path, capsys, monkeypatch):
