@@ -7,8 +7,10 @@ scenario add breath-holds (after inhale, as when lifting, or after exhale), fast
 breathing, posture steps, squat/bending/walking movement and unplugged belts; the belt
 creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
 and belly (``belly_share``; with ``paradoxical`` the belly is drawn in as the chest
-rises), turned into belt stretch in cm, then into volts by the sensor's divider
-(device/circuit.py), plus noise.
+rises; ``belly_lag_s`` puts the belly's movement behind the chest's, or ahead, and
+``chest_sensitivity`` makes the chest belt read more or less than the belly belt), turned
+into belt stretch in cm, then into volts by the sensor's divider (device/circuit.py),
+plus noise.
 
 Calling the patient with a time gives ``{ADC pin: volts}``; calls must come in
 non-decreasing time (as the ADC samples). Ground truth is kept as it goes: every breath
@@ -113,6 +115,16 @@ class Patient:
         self._trough: tuple[float, float] | None = (0.0, 0.0)
         self._peak: tuple[float, float] | None = None
         self._hyst = 0.15 * b.depth
+        # two belts out of phase: the belt behind reads the lung signal ``_delay[name]``
+        # seconds late, from the step grid's recent values (``_lung_before``); the belt
+        # ahead is on the ground truth's time. (Kept only when set, so a scenario
+        # without it gives exactly the signal it gave before.)
+        lag = b.belly_lag_s if len(self.belts) > 1 else 0.0
+        self._delay = {name: max(-lag, 0.0) if "chest" in name else max(lag, 0.0)
+                       for name in self.belts}
+        self._past: deque | None = None
+        if lag:
+            self._past = deque([(0.0, self._level)], maxlen=int(abs(lag) / STEP_S) + 4)
         for ep in scenario.episodes:
             if ep.kind == "unplugged":
                 self.truth.unplugged.append({"start": ep.start_s,
@@ -135,8 +147,12 @@ class Patient:
         out = {}
         sc = self.scenario
         for name, pin in zip(self.belts, self.pins, strict=True):
-            stretch = self._belt_share(name) * lung * sc.signal.excursion_cm
+            moving = lung if not self._delay[name] else self._lung_before(t, lung,
+                                                                          self._delay[name])
+            stretch = self._belt_share(name) * moving * sc.signal.excursion_cm
             stretch += self._motion(name, t) + creep_cm(sc.signal, t)
+            if len(self.belts) > 1 and "chest" in name and sc.signal.chest_sensitivity != 1.0:
+                stretch *= sc.signal.chest_sensitivity  # the whole belt reads more or less
             plugged = not self._unplugged(name, t)
             v = self.divider.volts(stretch, connected=plugged)
             if sc.signal.cardiac_mv > 0 and plugged:
@@ -145,6 +161,20 @@ class Patient:
                 v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))
             out[pin] = v
         return out
+
+    def _lung_before(self, t: float, lung: float, delay: float) -> float:
+        """The lung signal ``delay`` seconds before ``t`` (``lung`` is its value at ``t``),
+        linear between the step grid's values; before the start, the start's."""
+        s = t - delay
+        later = (t, lung)
+        for point in reversed(self._past):
+            if point[0] <= s:
+                if later[0] <= point[0]:
+                    return point[1]
+                x = (s - point[0]) / (later[0] - point[0])
+                return point[1] + x * (later[1] - point[1])
+            later = point
+        return later[1]  # (before the first value kept: at the start, the rest level)
 
     def _heartbeat(self, t: float) -> float:
         """The cardiac ripple at ``t``, -1..1: a sharp beat at ``heart_bpm``, whose rate
@@ -232,6 +262,8 @@ class Patient:
             else:
                 self._level = self._step_follow(self._t)
             self._track(self._t, self._level)
+            if self._past is not None:
+                self._past.append((self._t, self._level))
 
     def _step_follow(self, t: float) -> float:
         f = self.scenario.follow

@@ -6,9 +6,10 @@ the pacer, the belt signal (excursion, noise, creep) and a list of timed episode
     [scenario]      description, seed
     [breathing]     rate_bpm, ratio (exhale:inhale), depth, pause_s, jitter, ratio_jitter,
                     pause_jitter, belly_share, paradoxical (the belly drawn in as the
-                    chest rises: two belts)
+                    chest rises: two belts), belly_lag_s (the belly's movement behind
+                    the chest's; negative: ahead)
     [signal]        excursion_cm, noise_mv, creep_cm_per_min, creep_tau_s, cardiac_mv,
-                    heart_bpm
+                    heart_bpm, chest_sensitivity (the chest belt's, x the belly's)
     [follow]        lag_s, compliance
     [[episode]]     kind, start_s, duration_s and the kind's own keys
 
@@ -24,6 +25,12 @@ exhale:inhale by up to +-``ratio_jitter`` and its rest at the bottom by up to
 than the default 5 %: at rest the period, depth and exhale:inhale of real stretch-belt
 recordings vary by 20-45 % from breath to breath (``config/scenarios/restless.toml``).
 ``cardiac_mv`` adds the heartbeat's ripple at ``heart_bpm`` (its rate wandering a little).
+
+With two belts the chest and the belly move in exact phase and with equal sensitivity
+by default. ``belly_lag_s`` puts the belly's breathing that many seconds behind the
+chest's (negative: ahead; in real people 0.2-0.8 s either way), ``chest_sensitivity``
+makes the chest belt read its stretch that many times as large as the belly belt would
+(two real belts differ by 0.7-1.3 x). Both are for two belts; one belt ignores them.
 
 Creep is the belt's relaxation after it is put on (at the session's start): it creeps at
 ``creep_cm_per_min`` at first and settles with time constant ``creep_tau_s``, in all
@@ -70,6 +77,7 @@ SECTIONS = {
         "pause_jitter": Float(0.0, lo=0.0, hi=0.8),
         "belly_share": Float(0.6, lo=0.0, hi=1.0),
         "paradoxical": Bool(False),
+        "belly_lag_s": Float(0.0, lo=-2.0, hi=2.0, unit="seconds"),
     },
     "signal": {
         "excursion_cm": Float(1.5, lo=0.1, hi=10.0, unit="cm"),
@@ -78,6 +86,7 @@ SECTIONS = {
         "creep_tau_s": Float(600.0, lo=10.0, hi=7200.0, unit="seconds"),
         "cardiac_mv": Float(0.0, lo=0.0, hi=200.0, unit="mV"),
         "heart_bpm": Float(70.0, lo=30.0, hi=200.0, unit="beats/min"),
+        "chest_sensitivity": Float(1.0, lo=0.5, hi=2.0),
     },
     "follow": {
         "lag_s": Float(0.5, lo=0.0, hi=5.0, unit="seconds"),

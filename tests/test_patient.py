@@ -311,3 +311,73 @@ def test_run_refuses_a_scenario_unplugging_a_belt_it_does_not_have(sim_config, t
                  "--config", str(sim_config)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and 'out.toml:4: episode[1].belt = "chest"' in err
+
+
+def _two_belts(repo, tmp_path, extra: str, name: str = "apart"):
+    """``calm`` with the two belts' breathing alike (half each, no noise, creep or jitter)
+    and ``extra`` lines in [breathing] / [signal]."""
+    text = (repo / "config" / "scenarios" / "calm.toml").read_text()
+    text = (text.replace("belly_share = 0.65", "belly_share = 0.5")
+            .replace("jitter = 0.05", "jitter = 0.0").replace("noise_mv = 1.0", "noise_mv = 0.0")
+            .replace("creep_cm_per_min = -0.05", "creep_cm_per_min = 0.0"))
+    breathing, signal = extra.split("|")
+    text = text.replace("[breathing]\n", f"[breathing]\n{breathing}\n")
+    text = text.replace("[signal]\n", f"[signal]\n{signal}\n")
+    f = tmp_path / f"{name}.toml"
+    f.write_text(text)
+    return f
+
+
+@pytest.mark.parametrize("lag", [0.4, -0.4])
+def test_the_belly_can_lag_behind_or_run_ahead_of_the_chest(repo, tmp_path, lag):
+    """``belly_lag_s``: the belly belt shows the chest's movement that many seconds later
+    (negative: earlier). The belt ahead is on the ground truth's time (the lung signal),
+    the one behind reads it late; before the start the late one is at rest."""
+    f = _two_belts(repo, tmp_path, f"belly_lag_s = {lag}|")
+    p = Patient(load_scenario(f), ("chest", "belly"), (0, 1))
+    fs, d = 100, Divider()
+    t = np.arange(0, 60, 1 / fs)
+    v, lung = [], []
+    for x in t:
+        v.append(p(x))
+        lung.append(p.lung(x))
+    chest, belly = np.array([o[0] for o in v]), np.array([o[1] for o in v])
+    ahead, behind = (chest, belly) if lag > 0 else (belly, chest)
+    n = round(abs(lag) * fs)
+    assert np.ptp(chest) > 0.05
+    assert np.abs(behind[n:] - ahead[:-n]).max() < 1e-5  # the same movement, lag s later
+    assert np.abs(behind[:n] - d.volts(0.0)).max() < 1e-9
+    exc = p.scenario.signal.excursion_cm
+    assert np.abs(ahead - [d.volts(x * exc) for x in lung]).max() < 1e-12
+
+
+def test_the_chest_belt_can_read_more_or_less_than_the_belly_belt(repo, tmp_path):
+    """``chest_sensitivity``: the chest belt reads its stretch that many times as large as
+    the belly belt would; with one belt (nothing to compare it with) both keys do nothing."""
+    for s in (0.7, 1.3):
+        f = _two_belts(repo, tmp_path, f"|chest_sensitivity = {s}")
+        p, _, v = run(str(f), 60, belts=("chest", "belly"), pins=(0, 1))
+        assert np.ptp(v[:, 0]) / np.ptp(v[:, 1]) == pytest.approx(s, rel=0.03)
+        assert p.truth.breaths
+    plain = _two_belts(repo, tmp_path, "|", name="plain")
+    both = _two_belts(repo, tmp_path, "belly_lag_s = -0.6|chest_sensitivity = 1.3")
+    assert np.array_equal(run(str(plain), 60)[2], run(str(both), 60)[2])
+
+
+def test_belly_lag_and_chest_sensitivity_are_checked_like_the_other_keys(repo, tmp_path,
+                                                                         sim_config, capsys):
+    from feedback.cli import main
+
+    f = _two_belts(repo, tmp_path, "belly_lag_s = 2.5|chest_sensitivity = 0.2")
+    with pytest.raises(ConfigError) as info:
+        load_scenario(f)
+    msgs = [str(p) for p in info.value.problems]
+    assert msgs == [f"{f}:7: breathing.belly_lag_s = 2.5: must be between -2 and 2 seconds",
+                    f"{f}:16: signal.chest_sensitivity = 0.2: must be between 0.5 and 2"]
+    f = _two_belts(repo, tmp_path, 'belly_lag_s = "0.4"|')
+    assert main(["run", "--sim", str(f), "--headless", "--speed", "0", "--duration", "5",
+                 "--config", str(sim_config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert ("apart.toml:7: breathing.belly_lag_s = '0.4': must be a number between -2 and 2 "
+            "seconds, without quotes: write 0.4") in err
