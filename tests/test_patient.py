@@ -271,7 +271,7 @@ def test_a_folder_or_another_file_is_no_scenario(tmp_path):
             load_scenario(what)
         (problem,) = info.value.problems
         assert str(problem).startswith(f"{what}: not a scenario: a simulation is a scenario's "
-                                       "name (calm, ")
+                                       "name (belly-lag, calm, ")
         assert str(problem).endswith("a scenario file (.toml) or a recording (.csv)")
 
 
