@@ -83,3 +83,73 @@ def test_the_event_stream_example_parses_and_adds_up():
     events = [from_json(line) for line in _block_after(text, "Example:")]
     breath = next(e for e in events if isinstance(e, Breath))
     assert breath.inhale_s + breath.exhale_s == pytest.approx(breath.end - breath.start)
+
+
+def _leaflet_halves() -> dict[str, str]:
+    text = (REPO / "docs" / "patient-leaflet.md").read_text(encoding="utf-8")
+    text = text.split("-->", 1)[1]  # (the note to the clinic is not printed)
+    nl, en = text.split("\n---\n")
+    return {"nl": nl, "en": en}
+
+
+def _screen_texts(lang: str) -> dict[str, str]:
+    """Every text the home programme's screen can show in ``lang``, by key: the unit's
+    strings (a {field} matching anything) and the programme's names and hints."""
+    import re
+    import tomllib
+
+    from feedback import i18n
+
+    out = {key: re.sub(r"\\\{\w+\\\}", ".+", re.escape(s))
+           for key, s in i18n.STRINGS[lang].items()}
+    home = tomllib.loads((REPO / "config" / "programs" / "home.toml").read_text("utf-8"))
+    for ex in home["exercise"]:
+        for field in ("name", "hint"):
+            out[f"{ex['id']}.{field}"] = re.escape(ex[f"{field}_{lang}"])
+    return out
+
+
+def test_the_patient_leaflet_quotes_the_screen_and_says_the_same_in_english():
+    """Each text in bold in the leaflet is one the unit's screen shows (feedback/i18n.py, or
+    the home programme's names and hints), and the English half quotes the same ones in
+    the same order as the Dutch."""
+    import re
+
+    keys = {}
+    for lang, half in _leaflet_halves().items():
+        quoted = [" ".join(q.split()) for q in re.findall(r"\*\*(.+?)\*\*", half, re.S)]
+        assert len(quoted) > 30
+        texts = _screen_texts(lang)
+        keys[lang] = []
+        for q in quoted:
+            found = {k for k, pattern in texts.items() if re.fullmatch(pattern, q)}
+            assert found, f"{lang}: '{q}' is no text of the screen"
+            keys[lang].append(found)
+    assert len(keys["nl"]) == len(keys["en"])
+    for i, (nl, en) in enumerate(zip(keys["nl"], keys["en"], strict=True)):
+        assert nl & en, f"quote {i + 1}: {sorted(nl)} in Dutch, {sorted(en)} in English"
+
+
+def test_the_patient_leaflet_numbers_are_the_units():
+    """The long press, the home programme's minutes, the day's target and the time after
+    which a session that stands still stops, as the leaflet gives them."""
+    import tomllib
+
+    from feedback.coach import LEFT_S
+
+    config = tomllib.loads((REPO / "config" / "ademcoach.toml").read_text("utf-8"))
+    home = tomllib.loads((REPO / "config" / "programs" / "home.toml").read_text("utf-8"))
+    kinds = [(ex["kind"], ex.get("duration_s")) for ex in home["exercise"]]
+    assert kinds == [("calibration", 45), ("breathing", 300), ("movement", 120)]
+    assert config["buttons"]["long_press_s"] == 1.5
+    assert config["patient"]["daily_minutes"] == 5
+    assert LEFT_S == 30 * 60
+    halves = {lang: " ".join(half.split()) for lang, half in _leaflet_halves().items()}
+    for said in ("volgende 1,5 seconde vasthouden", "**Buikademhaling**, 5 minuten",
+                 "**Blijf ademen tijdens bewegen**, 2 minuten", "4 van 5 min",
+                 "30 minuten stil"):
+        assert said in halves["nl"], said
+    for said in ("hold next for 1.5 seconds", "**Belly breathing**, 5 minutes",
+                 "**Keep breathing while moving**, 2 minutes", "4 of 5 min",
+                 "stands still for 30 minutes"):
+        assert said in halves["en"], said
