@@ -450,6 +450,7 @@ class Session:
         log.warning("no movement for %.0f s at %.1f s: the belt is not worn (%s)",
                     t - since, t, ", ".join(self._not_worn))
         self.dispatch([ev.HoldEnd(at=t, t=t)])
+        self.analyzer.not_worn()  # (no breath across it)
         self._hold_ended = True  # (after its own end: the analysis's is the one not said)
         detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
         self.dispatch([ev.Fault(at=t, kind="flat", belt=b, detail=detail)

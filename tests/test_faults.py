@@ -670,3 +670,28 @@ def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config,
     still_s = over.at - faults[0].at  # not practice
     assert s.minutes == pytest.approx((330.0 - still_s - s.exercises[0].minutes * 60) / 60.0,
                                       abs=0.1)
+
+
+def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_path):
+    """The belt laid down at 100 s and put on again at 280 s: the session takes it for not
+    worn after 60 s still (a ``flat`` fault, its minutes left out), but the analysis,
+    which knows nothing of that fault, reported the first breath after it as one breath
+    from 104 s to 289 s (37 s in, 147 s out), stored and counted: the report gave the
+    exercise 2.7 breaths/min for a patient breathing 5.2/min. A breath across the time
+    the belt was not worn is no breath, as one across a flat or unplugged belt is not."""
+    from feedback.report import rate
+    from feedback.sessions import load_sessions
+
+    scenario = tmp_path / "laid-down.toml"
+    scenario.write_text(LONG_HOLD.replace("duration_s = 40.0", "duration_s = 180.0"))
+    out, _views, db = run_with(config, 330, {}, scenario=str(scenario))
+    (fault,) = [e for e in out if isinstance(e, ev.Fault)]
+    (over,) = [e for e in out if isinstance(e, ev.FaultEnd)]
+    breaths = [e for e in out if isinstance(e, ev.Breath)]
+    assert not [b for b in breaths if b.start < fault.at < b.end], "a breath across it"
+    assert len(between(out, ev.Breath, over.at, 330)) >= 3  # breathing is measured again
+    with sqlite3.connect(db) as conn:
+        assert not conn.execute("SELECT count(*) FROM breaths WHERE start < ? AND \"end\" > ?",
+                                (fault.at, fault.at)).fetchone()[0]
+        (s,) = load_sessions(conn)
+    assert rate(s.exercises[1].breaths) == pytest.approx(60 / 11.5, abs=0.3)

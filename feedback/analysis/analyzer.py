@@ -149,6 +149,13 @@ class BreathAnalyzer:
             return [HoldEnd(at=t, t=t)]
         return []
 
+    def not_worn(self) -> None:
+        """The session takes the belts for not worn (``app.NOT_WORN_S`` still, a fault the
+        analysis does not see): the breath under way measured nothing, as across a flat
+        or unplugged belt, and is not reported (the first one after, from before the belt
+        was laid down to when it breathes again, was a breath of minutes)."""
+        self._lost |= set(range(len(self.belts)))
+
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
         self._reset_calibration()
