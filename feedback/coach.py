@@ -390,16 +390,19 @@ class Coach:
         return pacer
 
     def _own_breath(self) -> tuple[float, float] | None:
-        """The patient's own breath in this session, (inhale, exhale) in seconds: the
-        median length and exhale:inhale of the breaths of its last calibration, None
-        before one measured ``OWN_BREATHS`` of them (one breath says little of a rhythm
+        """The patient's own breath in this session, (inhale, exhale) in seconds, as last
+        measured before this exercise: the median length and exhale:inhale of the
+        breaths of the last exercise that measured ``OWN_BREATHS`` of them, all of a
+        calibration's, the last five of another's (the rhythm breathed just now: after
+        5 minutes at the clinic's 5.2/min belly pacer, the calibration's 14/min was more
+        than twice as fast). None before any did (one breath says little of a rhythm
         that varies by a third from breath to breath; the first breath in the exercise
         is taken then)."""
         for st in reversed(self.stats):
-            if (st.spec.kind == "calibration" and len(st.periods) >= OWN_BREATHS
-                    and len(st.ratios) >= OWN_BREATHS):
-                period = float(statistics.median(st.periods))
-                ratio = float(statistics.median(st.ratios))
+            if len(st.periods) >= OWN_BREATHS and len(st.ratios) >= OWN_BREATHS:
+                k = 0 if st.spec.kind == "calibration" else -5
+                period = float(statistics.median(st.periods[k:]))
+                ratio = float(statistics.median(st.ratios[k:]))
                 return period / (1.0 + ratio), period * ratio / (1.0 + ratio)
         return None
 

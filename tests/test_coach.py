@@ -420,6 +420,41 @@ def test_an_adaptive_pacer_starts_at_the_rhythm_the_calibration_measured(clinic)
     assert coach.pacer.current(21.0).rate_bpm == pytest.approx(60 / 11)
 
 
+def test_an_adaptive_pacer_after_a_paced_exercise_starts_at_the_rhythm_breathed_there(clinic):
+    """The clinic's "ribs" follows 5 minutes of belly breathing at its fixed 5.2/min. A
+    14/min chest breather at the calibration who followed that pacer met the adaptive
+    pacer of "ribs" at 12.2/min, the calibration's rhythm, more than twice as fast as
+    they had just breathed (before, its first breath, at 5.2/min, set it). It starts at
+    the rhythm of the last exercise that measured the patient's breaths: the
+    calibration's only where nothing came between."""
+    s = defaults()
+    s.pacer["mode"] = "adaptive"
+    coach = Coach(s, clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    t, last = 0.0, 0.0
+
+    def breathe(period: float, inhale: float) -> None:
+        nonlocal last
+        coach.feed(Breath(at=t, start=last, peak=last + inhale, end=t, inhale_s=inhale,
+                          exhale_s=t - last - inhale, depth=1.0, rate_bpm=60 / period))
+        last = t
+
+    while coach.exercise.id == "calibration":  # 14/min
+        coach.tick(t, calm(t))
+        if t - last >= 4.3:
+            breathe(4.3, 1.9)
+        t += 1 / FPS
+    while coach.exercise.id == "belly_lying":  # following its pacer, cycle by cycle
+        coach.tick(t, calm(t))
+        p = coach.pacer.current(last)
+        if t - last >= p.period:
+            breathe(p.period, p.inhale_s)
+        t += 1 / FPS
+    assert coach.exercise.id == "ribs" and coach.pacer.adaptive
+    first = coach.pacer.current(t)
+    assert first.rate_bpm == pytest.approx(60 / 11.5, abs=0.3), first
+
+
 @pytest.mark.parametrize("interruption", ["pause", "belt"])
 def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interruption):
     """After a resume (or a belt plugged back in) the pacer is made anew; it had lost the
