@@ -47,7 +47,8 @@ def two_belts(t, x, share, lag, against, rng):
     """Chest and belly (volts, about 0.1 V a breath) from one recording ``x``."""
     x = (x - x.mean()) * (0.1 / (4 * x.std()))
     n = int(round(lag * FS))
-    late = np.roll(x, n)  # (the few samples rolled round lie in the calibration)
+    late = np.roll(x, n)  # (the samples rolled round: at the start for a belly behind,
+    #   in the calibration; at the end for one ahead, at most the last breath)
     chest = 1.83 + (1 - share) * x + rng.normal(0.0, NOISE * 0.1, len(x))
     belly = 1.75 + (-share if against else share) * late + rng.normal(0.0, NOISE * 0.1, len(x))
     return np.column_stack((chest, belly))

@@ -27,7 +27,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "export.failed": "USB-stick: niets gekopieerd, probeer opnieuw",
         "idle.press": "Druk op de startknop om te beginnen",
         "calibration.say": "Adem rustig in en uit",
-        "calibration.wait": "Even meten hoe je ademt: zit stil, praat niet",
+        "calibration.wait": "Even meten hoe je ademt: houd je stil, praat niet",
         "calibration.none": "Nog geen ademhaling gemeten. Zit de band goed om?",
         "exercise.left": "nog {time}",
         "exercise.reps_left": "nog {n} ademhalingen",
