@@ -734,6 +734,18 @@ def test_a_stick_config_that_moves_the_records_says_where_they_stay(unit, tmp_pa
                 if x.startswith("records.data_dir")]
 
 
+def _stick_moving_the_records_under_a_file(tmp_path):
+    """A stick whose config sets records.data_dir under a file; and the line that says so."""
+    (tmp_path / "notes.txt").write_text("not a folder\n")
+    nowhere = tmp_path / "notes.txt" / "records"
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
+                                          f'data_dir = "{nowhere}"\n')
+    return stick, (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{nowhere}': the "
+                   f"unit cannot record there ({tmp_path / 'notes.txt'} is not a folder)")
+
+
 def test_a_stick_config_that_moves_the_records_where_the_unit_cannot_write_is_refused(
         unit, tmp_path, capsys):
     """A stick's config with a records.data_dir the unit cannot make or write (a path
@@ -742,15 +754,8 @@ def test_a_stick_config_that_moves_the_records_where_the_unit_cannot_write_is_re
     every session after it ran with a storage fault, and its records were lost."""
     data, cfg = unit
     old = cfg.read_text()
-    (tmp_path / "notes.txt").write_text("not a folder\n")
-    nowhere = tmp_path / "notes.txt" / "records"
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
-                                          f'data_dir = "{nowhere}"\n')
+    stick, said = _stick_moving_the_records_under_a_file(tmp_path)
     assert main(["export", str(stick), "--config", str(cfg)]) == 2
-    said = (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{nowhere}': the unit "
-            f"cannot record there ({tmp_path / 'notes.txt'} is not a folder)")
     assert said in capsys.readouterr().err.splitlines()
     assert cfg.read_text() == old and (stick / "ademcoach.toml").exists()
     (exp,) = [p for p in stick.iterdir() if p.is_dir()]
@@ -777,15 +782,8 @@ def test_a_stick_config_that_mends_a_broken_one_cannot_move_the_records_out_of_r
     _data, cfg = unit
     cfg.write_text(cfg.read_text() + "\n[pacer]\nexhale_s = 40\n")  # broken
     broken = cfg.read_text()
-    (tmp_path / "notes.txt").write_text("not a folder\n")
-    nowhere = tmp_path / "notes.txt" / "records"
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    (stick / "ademcoach.toml").write_text(f'[patient]\ncode = "CD34"\n[records]\n'
-                                          f'data_dir = "{nowhere}"\n')
+    stick, said = _stick_moving_the_records_under_a_file(tmp_path)
     assert main(["export", str(stick), "--config", str(cfg)]) == 2
-    said = (f"  {stick / 'ademcoach.toml'}:4: records.data_dir = '{nowhere}': the unit "
-            f"cannot record there ({tmp_path / 'notes.txt'} is not a folder)")
     assert said in capsys.readouterr().err.splitlines()
     assert cfg.read_text() == broken and (stick / "ademcoach.toml").exists()
 
