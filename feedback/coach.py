@@ -83,7 +83,7 @@ LEFT_S = 1800.0
 # breath, which made the ring jump back to an inhale at every such blip. The shortest
 # exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
 BLIP_S = 2.0
-# An adaptive pacer starts from the median breath of the session's calibration when it
+# An adaptive pacer starts from the median breath of the last exercise before it that
 # measured this many (the breath under way when the calibration began is not its own, so
 # a calibration that ends on the analysis's three breaths has two or three).
 OWN_BREATHS = 2

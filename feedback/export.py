@@ -93,18 +93,8 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
         programme_for(settings)
     except ConfigError as exc:
         line = key_lines(new.read_text(encoding="utf-8")).get(("programme", "name"))
-        problems = [Problem(os.fspath(new), line, p.message) for p in exc.problems]
-        name = settings.programme.name
-        if (new.parent / "programs" / f"{name}.toml").is_file():
-            # (the therapist's own programme, checked OK beside the config on the stick:
-            # said only "no such programme", as if it were not there)
-            problems.append(Problem(os.fspath(new), line, say(
-                "programs/{n}.toml on the stick: an export installs only ademcoach.toml, "
-                "not a programme; copy it to {dir} on the unit first",
-                "programs/{n}.toml op de stick: een export installeert alleen "
-                "ademcoach.toml, geen programma; zet het eerst in {dir} op het apparaat",
-                n=name, dir=os.fspath(target.parent / "programs"))))
-        raise ConfigError(problems) from None
+        raise ConfigError([Problem(os.fspath(new), line, p.message)
+                           for p in exc.problems]) from None
     data = new.read_bytes()
     if target.exists() and target.read_bytes() == data:
         return f"{target} is already this config; nothing changed"
@@ -255,12 +245,12 @@ def _code_in(data: bytes) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _stick_programmes(dest: Path, target: Path, said: set[str] = frozenset()) -> list[str]:
+def _stick_programmes(dest: Path, target: Path) -> list[str]:
     """Notes for the programme files in the stick's ``programs/`` folder that the unit does
-    not run as they are (but those named in ``said``, which a refused config's problems
-    name already): an export installs only ``ademcoach.toml``. A therapist who edited
-    ``home.toml`` beside the config on the stick had the config installed and the unit's
-    own ``home`` run, unsaid."""
+    not run as they are: an export installs only ``ademcoach.toml``. A therapist's own
+    programme beside the config was refused as "no such programme", with no word why; one
+    who edited ``home.toml`` there had the config installed and the unit's own ``home``
+    run, unsaid."""
     from feedback.programme import find
 
     folder = dest / "programs"
@@ -270,8 +260,6 @@ def _stick_programmes(dest: Path, target: Path, said: set[str] = frozenset()) ->
         return []
     notes = []
     for p in files:
-        if p.stem in said:
-            continue
         try:
             runs = find(p.stem, target.parent)
             same = runs is not None and runs.read_bytes() == p.read_bytes()
@@ -476,9 +464,7 @@ def cmd_export(args) -> int:
                         notes.append(moved)
                     if settings is None:  # (else the records are where the old config said)
                         settings = new
-        said = {str(p.message).split(".toml on the stick:", 1)[0].removeprefix("programs/")
-                for p in refused if ".toml on the stick:" in str(p.message)}
-        notes.extend(_stick_programmes(dest, target, said))  # (those not said above)
+        notes.extend(_stick_programmes(dest, target))
         if settings is None:  # the records' directory is unknown: export nothing
             for note in notes:
                 print(note, file=sys.stderr)

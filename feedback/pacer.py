@@ -303,9 +303,9 @@ class Pacer:
 
     def start_from(self, inhale_s: float, exhale_s: float) -> None:
         """An adaptive pacer starts from the patient's rhythm known before its exercise
-        (the session's calibration), from its first cycle, rather than from the set times
-        until the first breath: a 14/min chest breather met the set 5.5/min at once, and
-        following it, that breath was taken as their own rhythm."""
+        (as the exercises before it measured it), from its first cycle, rather than from
+        the set times until the first breath: a 14/min chest breather met the set 5.5/min
+        at once, and following it, that breath was taken as their own rhythm."""
         p = self._own(inhale_s, exhale_s)
         self._adapt_pattern = self._adapt_start = p
         self._cycles = deque([_Cycle(self.t0, p)])

@@ -2126,10 +2126,10 @@ def test_a_programme_on_the_stick_is_said_not_installed(unit, tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", str(stick), "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
-    assert (f"{stick / 'ademcoach.toml'}:4: programs/thuis-jan.toml on the stick: an export "
-            f"installs only ademcoach.toml, not a programme; copy it to "
-            f"{cfg.parent / 'programs'} on the unit first") in err
-    assert err.count("thuis-jan.toml") == 1  # (said once: not again as a note)
+    assert (f"{stick / 'programs' / 'thuis-jan.toml'}: not installed: an export installs "
+            f"only ademcoach.toml, not a programme; the unit has no programme 'thuis-jan'; "
+            f"copy the file to {cfg.parent / 'programs'} on the unit") in err
+    assert err.count("thuis-jan.toml") == 1  # (said once)
     (stick / "ademcoach.toml").write_text(
         f'[records]\ndata_dir = "{data}"\n[programme]\nname = "home"\n')
     (stick / "programs" / "home.toml").write_text(
