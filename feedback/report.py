@@ -194,7 +194,7 @@ def session_rows(sessions) -> list[dict]:
             "praise": len(s.praise),
             "faults": len(s.faults),
             "fault_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(
-                k for *_, k in s.faults).items())),
+                k for _, _, k, _ in s.faults).items())),
             "belly_pct": _f(belly_pct(s.shares), 0),
             "paradoxical_pct": _f(paradoxical_pct(s.shares), 0),
         })
@@ -456,8 +456,7 @@ def _covered(spans) -> float:
 
 def _fault_kinds(s: Session) -> list[tuple[str, str]]:
     """Each fault of ``s`` as (kind, belt): the belt with two belts, else ""."""
-    belts = s.fault_belts if len(s.fault_belts) == len(s.faults) else [""] * len(s.faults)
-    return [(k, belt) for (*_, k), belt in zip(s.faults, belts, strict=True)]
+    return [(k, belt) for _, _, k, belt in s.faults]
 
 
 def _fault_said(kind: str, belt: str, n: int, lang: str) -> str:
@@ -476,8 +475,7 @@ def _faults_text(s: Session, lang: str = "en") -> str:
     out = []
     kinds = _fault_kinds(s)
     for (kind, belt), n in Counter(kinds).items():
-        secs = _covered([(a, b) for (a, b, _), key in zip(s.faults, kinds, strict=True)
-                         if key == (kind, belt)])
+        secs = _covered([(a, b) for a, b, *key in s.faults if tuple(key) == (kind, belt)])
         said = _fault_said(kind, belt, n, lang)
         # (the whole session: all but its first moments, not 97 % of a session the
         # patient came back to hours later and practised in)

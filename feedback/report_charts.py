@@ -245,7 +245,7 @@ def session_chart(s, path: Path, lang: str = "en") -> list[pygame.Rect]:
     for panel in (top, low):
         for p0, p1 in s.pauses:
             panel.hatch(p0 / 60, p1 / 60, PAUSE)
-        for m0, m1, _ in s.faults:
+        for m0, m1, *_ in s.faults:
             panel.band(m0 / 60, m1 / 60, FAULT, 90)
         for h0, h1 in s.holds:
             panel.band(h0 / 60, h1 / 60, HOLD)

@@ -79,8 +79,7 @@ class Session:
     breaths: list = field(default_factory=list)  # (t, inhale_s, exhale_s, rate_bpm) from start
     holds: list = field(default_factory=list)  # (t0, t1) from start
     cues: list = field(default_factory=list)  # (t, kind), praise included
-    faults: list = field(default_factory=list)  # (t0, t1, kind)
-    fault_belts: list = field(default_factory=list)  # each fault's belt with two, else ""
+    faults: list = field(default_factory=list)  # (t0, t1, kind, belt: with two, else "")
     exercises: list = field(default_factory=list)  # Exercise, with start offsets in .start
     span_minutes: float = 0.0  # from start to end, pauses included
     pauses: list = field(default_factory=list)  # (t0, t1) from start
@@ -381,9 +380,9 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         s.holds = [(a - t0, b - t0) for a, b, _ in holds]
         s.cues = [(a - t0, k) for a, k, _ in cues]
         # a fault never cleared lasted to the end of the session (a belt unplugged all along)
-        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k) for a, b, k, _ in faults]
         two = len(_belts(stored)) == 2  # (with one, the belt goes without saying)
-        s.fault_belts = [(belt or "") if two else "" for *_, belt in faults]
+        s.faults = [(a - t0, (t1 if b is None else max(a, b)) - t0, k, (belt or "") if two
+                     else "") for a, b, k, belt in faults]
         # Where the unit's clock stood still (paused, or no belt measuring), for the
         # exercises whose end, and so their own count, a power cut took.
         still = _union(pauses + _unmeasured(faults, _belts(stored), t1))

@@ -2744,7 +2744,7 @@ def test_each_session_line_says_its_faults(tmp_path, monkeypatch):
     assert [(r["faults"], r["fault_kinds"]) for r in csv_rows] == [
         ("1", "disconnected:1"), ("2", "disconnected:1 led:1"), ("0", "")]
     first = report_sessions(data, "nl")[0]
-    assert first.faults == [(pytest.approx(0.02), pytest.approx(400.0), "disconnected")]
+    assert first.faults == [(pytest.approx(0.02), pytest.approx(400.0), "disconnected", "")]
     nl = tmp_path / "nl"
     assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
                  "--lang", "nl"]) == 0
