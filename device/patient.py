@@ -4,7 +4,8 @@ The patient breathes on their own (rate, exhale:inhale ratio, depth, end-exhale 
 breath-to-breath jitter) or, after ``follow(pacer_level)``, follows the pacer with a lag
 and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes from the
 scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
-breathing, posture steps, squat/bending/walking movement and unplugged belts; the belt
+breathing, posture steps, squat/bending/walking movement, unplugged belts and belts
+taken off (laid down, the plug still in: still, only the circuit's noise); the belt
 creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
 and belly (``belly_share``; with ``paradoxical`` the belly is drawn in as the chest
 rises; ``belly_lag_s`` puts the belly's movement behind the chest's, or ahead, and
@@ -149,13 +150,14 @@ class Patient:
         for name, pin in zip(self.belts, self.pins, strict=True):
             moving = lung if not self._delay[name] else self._lung_before(t, lung,
                                                                           self._delay[name])
-            stretch = self._belt_share(name) * moving * sc.signal.excursion_cm
-            stretch += self._motion(name, t) + creep_cm(sc.signal, t)
+            worn = not self._episode("taken_off", name, t)  # (off: lies still at rest)
+            stretch = self._belt_share(name) * moving * sc.signal.excursion_cm if worn else 0.0
+            stretch += (self._motion(name, t) if worn else 0.0) + creep_cm(sc.signal, t)
             if len(self.belts) > 1 and "chest" in name and sc.signal.chest_sensitivity != 1.0:
                 stretch *= sc.signal.chest_sensitivity  # the whole belt reads more or less
-            plugged = not self._unplugged(name, t)
+            plugged = not self._episode("unplugged", name, t)
             v = self.divider.volts(stretch, connected=plugged)
-            if sc.signal.cardiac_mv > 0 and plugged:
+            if sc.signal.cardiac_mv > 0 and plugged and worn:
                 v += sc.signal.cardiac_mv / 1000.0 * self._heartbeat(t)
             if sc.signal.noise_mv > 0:
                 v += float(self._rng.normal(0.0, sc.signal.noise_mv / 1000.0))
@@ -344,6 +346,7 @@ class Patient:
                 cm += ep.amplitude_cm * math.sin(2 * math.pi * ep.step_hz * (t - ep.start_s))
         return cm
 
-    def _unplugged(self, name: str, t: float) -> bool:
-        return any(ep.kind == "unplugged" and _in(ep, t) and ep.belt in ("all", name)
+    def _episode(self, kind: str, name: str, t: float) -> bool:
+        """Belt ``name`` is in an episode of ``kind`` (unplugged, taken_off) at ``t``."""
+        return any(ep.kind == kind and _in(ep, t) and ep.belt in ("all", name)
                    for ep in self.scenario.episodes)

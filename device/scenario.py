@@ -17,7 +17,8 @@ Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm
 ``forced`` (``depth``), ``squats`` (``period_s``, ``amplitude_cm``), ``bending``
 (``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
 (``shift_cm``: a lasting step), ``unplugged`` (``belt``: one of the config's belts, or
-"all").
+"all"), ``taken_off`` (``belt``, as for unplugged: the belt taken off and laid down with
+its plug still in; it lies still at its rest, showing only the circuit's noise).
 
 Each breath's rate and depth vary by up to +-``jitter`` (a share of them), its
 exhale:inhale by up to +-``ratio_jitter`` and its rest at the bottom by up to
@@ -96,7 +97,7 @@ SECTIONS = {
 
 _COMMON = {
     "kind": Choice("hold", choices=("hold", "fast", "forced", "squats", "bending", "walking",
-                                    "posture", "unplugged")),
+                                    "posture", "unplugged", "taken_off")),
     "start_s": Float(0.0, lo=0.0, hi=86400.0, unit="seconds"),
     "duration_s": Float(10.0, lo=0.0, hi=86400.0, unit="seconds"),
 }
@@ -111,6 +112,9 @@ EPISODE_KEYS = {
                 "amplitude_cm": Float(0.2, lo=0.0, hi=5.0, unit="cm")},
     "posture": {"shift_cm": Float(1.0, lo=-10.0, hi=10.0, unit="cm")},
     "unplugged": {"belt": Text("all", pattern=r"[a-z][a-z0-9_]{0,15}",
+                               explain=Say("must be a belt name or \"all\"",
+                                           "moet de naam van een band zijn, of \"all\""))},
+    "taken_off": {"belt": Text("all", pattern=r"[a-z][a-z0-9_]{0,15}",
                                explain=Say("must be a belt name or \"all\"",
                                            "moet de naam van een band zijn, of \"all\""))},
 }
@@ -222,7 +226,7 @@ def load_scenario(name_or_path, belts: tuple[str, ...] | None = None) -> Scenari
         section, found = validate_table(ep, {**_COMMON, **EPISODE_KEYS[kind]}, path, elines,
                                         "episode", prefix=label)
         problems.extend(found)
-        if (kind == "unplugged" and belts is not None and not found
+        if (kind in ("unplugged", "taken_off") and belts is not None and not found
                 and section.belt not in (*belts, "all")):
             problems.append(Problem(path, where.get("belt") or where.get(None),
                                     say("{label}.belt = \"{b}\": the config has no such belt; "

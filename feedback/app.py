@@ -38,13 +38,6 @@ UNIT_FAULTS = ("led", "display", "storage", "button")  # the unit's own parts, n
 # analysis's own gap (GAP_S), the shortest stretch without samples it takes as unknown.
 GRACE_S = GAP_S
 BRIEF_LOG_S = 60.0  # brief failures are counted and logged once a minute
-# Stillness this long is no breath held but a belt that is not on a breathing person: at
-# home it is unwrapped and laid down with its plug still in, where it shows the ADC's
-# noise and no rail says it is out. The analysis finds a hold there; the session ends it
-# at this length and makes it a ``flat`` fault ("geen beweging gemeten"), over when the
-# belt breathes again. (The clinic's patients are warned after 3-8 s; the longest hold
-# the tests run is 40 s.)
-NOT_WORN_S = 60.0
 
 
 class FaultLatch:
@@ -165,9 +158,6 @@ class Session:
         self._service_line = None
         self._period = 1.0 / settings.sensor.rate_hz
         self._last_read: float | None = None  # when the sensor last gave its values
-        self._still_since: float | None = None  # the analysis's hold under way began then
-        self._not_worn: list[str] = []  # the belts of the NOT_WORN_S fault, while it is on
-        self._hold_ended = False  # that hold was ended here: the analysis's end is not said
         self.loop = Loop(clock)
 
     # --- events -------------------------------------------------------------------
@@ -177,14 +167,6 @@ class Session:
         pending = list(events)
         while pending:
             e = pending.pop(0)
-            if isinstance(e, ev.Hold):  # (a new hold: the analysis's last one is over)
-                self._still_since, self._hold_ended = e.t, False
-            elif isinstance(e, ev.HoldEnd):
-                self._still_since = None
-                if self._hold_ended:  # (said when the belt was taken for not worn)
-                    self._hold_ended = False
-                    pending[:0] = self._worn_again(e.at)
-                    continue
             self.counts[e.kind_name] = self.counts.get(e.kind_name, 0) + 1
             if isinstance(e, ev.Exercise):
                 self._exercise_boundary(e)
@@ -395,7 +377,6 @@ class Session:
                     self.record_meta["programme"] = result.settings.programme.name
         self._sync_hold_after()
         self._check_day()
-        self._check_worn(t)
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._check_buttons(t)
@@ -428,40 +409,6 @@ class Session:
                         for kind, belt in coach.rules.faults)
         faults += sorted(k for k in self.unit_faults if k not in coach.rules.faults)
         return doing + (f"; fault: {', '.join(faults)}" if faults else "")
-
-    def _check_worn(self, t: float) -> None:
-        """A hold of ``NOT_WORN_S`` in a running exercise is a belt not worn: the hold
-        ends, and each belt without a fault of its own gets a ``flat`` one (the belt
-        screen; the exercise's clock stands still). Over when the analysis ends its hold
-        (the belt breathes again, or a fault of its own ends it), or when the session
-        leaves its exercises (the start screen does not ask for a belt laid down)."""
-        coach = self.coach
-        if self._not_worn and coach.mode not in ("exercise", "paused"):
-            self.dispatch(self._worn_again(t))
-            return
-        since = self._still_since
-        if (since is None or self._hold_ended or t - since < NOT_WORN_S
-                or coach.mode != "exercise" or coach.recal_since is not None):
-            return
-        taken = {belt for _kind, belt in coach.rules.faults}
-        self._not_worn = [b for b in self.parts.sensor.belts if b not in taken]
-        if not self._not_worn:
-            return
-        log.warning("no movement for %.0f s at %.1f s: the belt is not worn (%s)",
-                    t - since, t, ", ".join(self._not_worn))
-        self.dispatch([ev.HoldEnd(at=t, t=t)])
-        self.analyzer.not_worn()  # (no breath across it)
-        self._hold_ended = True  # (after its own end: the analysis's is the one not said)
-        detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
-        self.dispatch([ev.Fault(at=t, kind="flat", belt=b, detail=detail)
-                       for b in self._not_worn])
-
-    def _worn_again(self, t: float) -> list[ev.Event]:
-        """The end of the ``NOT_WORN_S`` fault (none if it is not on)."""
-        belts, self._not_worn = self._not_worn, []
-        if belts:
-            log.info("belt moving again at %.1f s", t)
-        return [ev.FaultEnd(at=t, kind="flat", belt=b) for b in belts]
 
     def _check_buttons(self, t: float) -> None:
         """A button held down far longer than any press is a fault of the unit: shown,

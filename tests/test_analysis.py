@@ -8,6 +8,7 @@ import pytest
 from synth import breathing, matched, run, varied
 
 from feedback.analysis import AnalysisState, BreathAnalyzer
+from feedback.analysis.analyzer import NOT_WORN_S
 from feedback.analysis.faults import (
     DISC_S,
     FLAT_S,
@@ -907,6 +908,89 @@ def test_a_small_breath_held_in_is_warned_at_hold_after_not_as_a_rest(share):
     holds = [e for e in run(an, pre + up + still) if isinstance(e, Hold)]
     assert len(holds) == 1 and holds[0].at - holds[0].t == pytest.approx(3.0, abs=0.1)
     assert holds[0].at - (40.0 + rise) < 3.0 + 0.1
+
+
+def _laid_down(still_s, seed=3):
+    """40 s of breathing (12/min), then the belt lies still for ``still_s`` (only its
+    noise), then breathing again: the samples, when it lay down and when it was on again."""
+    pre, _ = breathing(40.5, rate_bpm=12, fs=50, noise=0.005)  # ends at the bottom
+    t_down, level = pre[-1]
+    rng = random.Random(seed)
+    still = [(t_down + (i + 1) / 50, level + rng.gauss(0, 0.005))
+             for i in range(int(still_s * 50))]
+    t_on = still[-1][0] + 0.02
+    post, peaks = breathing(40, rate_bpm=12, fs=50, noise=0.005, t0=t_on, seed=seed + 1,
+                            offset=level)
+    return pre + still + post, t_down, t_on, [p for p in peaks if p > t_on + 12.0]
+
+
+def test_a_belt_laid_down_with_its_plug_in_is_a_flat_fault_after_a_minute_not_a_hold():
+    """A belt taken off and laid down, its plug still in: only its noise, and no rail to
+    say it is out. It is a hold first (the patient may be holding the breath), but a
+    hold of ``NOT_WORN_S`` is a belt that is not worn: the hold ends there and the belt
+    has a ``flat`` fault until breathing moves it again. No breath spans that time, and
+    breathing is measured again at once."""
+    samples, t_down, t_on, late = _laid_down(150.0)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    events, phases = [], {}
+    for t, x in samples:
+        events.extend(an.feed(t, (x,)))
+        phases.setdefault(round(t), an.snapshot().phase)
+    (hold,) = [e for e in events if isinstance(e, Hold)]
+    (end,) = [e for e in events if isinstance(e, HoldEnd)]
+    (fault,) = [e for e in events if isinstance(e, Fault)]
+    (over,) = [e for e in events if isinstance(e, FaultEnd)]
+    assert hold.t == pytest.approx(t_down, abs=1.0)
+    assert (fault.kind, fault.belt) == ("flat", "belly") and "not worn" in fault.detail
+    assert fault.at - hold.t == pytest.approx(NOT_WORN_S, abs=0.1)
+    assert end.at == fault.at  # the hold is over where the fault begins
+    assert over.kind == "flat" and t_on < over.at < t_on + 2.0
+    assert {phases[s] for s in range(round(fault.at) + 1, round(t_on))} == {"fault"}
+    assert not [b for b in breaths(events) if b.start < t_on - 1.0 and b.end > fault.at]
+    # (the first breath after: its trough follows no fall, so it may start at no turn
+    # and go unreported; the next one is)
+    first = min(b.start for b in breaths(events) if b.end > t_on)
+    assert t_on - 1.0 <= first <= t_on + 60 / 12 + 0.5
+    assert matched(exhales(events), late) == len(late)
+
+
+def test_a_hold_shorter_than_not_worn_s_stays_a_hold():
+    samples, t_down, t_on, _ = _laid_down(NOT_WORN_S - 5.0)
+    events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
+    assert not [e for e in events if isinstance(e, Fault)]
+    (hold,) = [e for e in events if isinstance(e, Hold)]
+    (end,) = [e for e in events if isinstance(e, HoldEnd)]
+    assert t_on < end.at < t_on + 2.0
+
+
+def test_a_belt_not_worn_stays_so_when_warnings_come_on_and_hands_over_to_a_real_fault():
+    """Hold warnings coming on (a new exercise) restart a hold, not a belt taken for not
+    worn; a belt that is then unplugged ends the one fault as the other begins."""
+    samples, t_down, t_on, _ = _laid_down(150.0)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0, min_breath=0.01, rails=(-5.0, 5.0))
+    events = []
+    for t, x in samples:
+        if t_down + 100.0 <= t < t_down + 120.0:
+            x = 9.9  # unplugged: beyond the circuit's rail
+        events.extend(an.feed(t, (x,)))
+        if abs(t - (t_down + 80.0)) < 0.01:
+            assert an.holds_from(t) == []
+    kinds = [(type(e).__name__, getattr(e, "kind", None)) for e in events
+             if isinstance(e, Fault | FaultEnd | Hold | HoldEnd)]
+    assert kinds[:5] == [("Hold", None), ("HoldEnd", None), ("Fault", "flat"),
+                         ("FaultEnd", "flat"), ("Fault", "disconnected")]
+    flat_end = next(e for e in events if isinstance(e, FaultEnd))
+    assert flat_end.at == pytest.approx(t_down + 100.0, abs=0.1)
+
+
+def test_two_belts_laid_down_are_both_not_worn():
+    samples, t_down, t_on, _ = _laid_down(100.0)
+    two = [(t, (x, 0.5 * x)) for t, x in samples]
+    events = run(BreathAnalyzer(["chest", "belly"], hold_after_s=4.0), two)
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert sorted((f.kind, f.belt) for f in faults) == [("flat", "belly"), ("flat", "chest")]
+    assert sorted(e.belt for e in events if isinstance(e, FaultEnd)) == ["belly", "chest"]
+    assert all(t_on < e.at < t_on + 2.0 for e in events if isinstance(e, FaultEnd))
 
 
 def test_stuck_value_is_a_flat_fault_not_a_hold():

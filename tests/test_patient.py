@@ -133,6 +133,30 @@ def test_unplugged_belt_reads_the_rail():
     assert list(p.truth.unplugged) == [{"start": 30.0, "end": 40.0, "belt": "all"}]
 
 
+
+@pytest.mark.parametrize("follow", [None, "pacer"])
+def test_a_belt_taken_off_lies_still_at_rest_whatever_the_patient_does(tmp_path, follow):
+    """A belt taken off and laid down with its plug in (``taken_off``): inside the rails,
+    still at the belt's rest level with the circuit's noise only (no breath, no heartbeat),
+    whether the patient breathes on their own or follows the pacer; the other belt goes on
+    measuring. Before, a laid-down belt could only be played as a held breath, which the
+    simulated patient gave up as soon as the pacer stopped (at a pause)."""
+    f = tmp_path / "off.toml"
+    f.write_text('[signal]\nnoise_mv = 0.5\ncardiac_mv = 3.0\n'
+                 '[[episode]]\nkind = "taken_off"\nstart_s = 20\nduration_s = 30\n'
+                 'belt = "belly"\n')
+    p = Patient(load_scenario(f, ("chest", "belly")), ("chest", "belly"), (0, 1))
+    if follow:
+        p.follow(_pacer)
+    t = np.arange(0, 70, 1 / RATE)
+    v = np.array([[p(x)[pin] for pin in (0, 1)] for x in t])
+    off = (t >= 20) & (t < 50)
+    rest = Divider().volts(creep_cm(load_scenario(f).signal, 35.0))
+    assert abs(np.mean(v[off, 1]) - rest) < 0.001
+    assert np.std(v[off, 1]) < 0.001  # 0.5 mV of noise, nothing else
+    assert v[off, 1].min() > RAIL_LOW_V and v[off, 1].max() < RAIL_HIGH_V
+    assert np.ptp(v[(t >= 55), 1]) > 0.02 and np.ptp(v[off, 0]) > 0.02  # breathing
+
 def _pacer(t):  # 6 breaths/min: 4 s in, 6 s out
     x = t % 10
     if x < 4:
@@ -288,10 +312,11 @@ def test_same_scenario_same_signal_and_truth_written(tmp_path):
     assert data["holds"] == list(a.truth.holds) and len(data["breaths"]) == len(a.truth.breaths) > 5
 
 
-def test_an_unplugged_episode_must_name_a_belt_of_the_config(tmp_path):
+@pytest.mark.parametrize("kind", ["unplugged", "taken_off"])
+def test_an_unplugged_episode_must_name_a_belt_of_the_config(tmp_path, kind):
     """Such an episode named a belt the unit does not have and then did nothing."""
     f = tmp_path / "out.toml"
-    f.write_text('[[episode]]\nkind = "unplugged"\nstart_s = 5\nbelt = "chest"\n')
+    f.write_text(f'[[episode]]\nkind = "{kind}"\nstart_s = 5\nbelt = "chest"\n')
     with pytest.raises(ConfigError) as info:
         load_scenario(f, ("belly",))
     (problem,) = info.value.problems

@@ -46,6 +46,8 @@ GAP_S = 0.5  # no sample for longer than this: the breathing in between is unkno
 HELD_GAP_S = 2.5  # ... but a hold goes on across a shorter one (a bus timeout and its pause)
 HIDE = 0.6  # ... and stillness across one shorter than this x the quickest recent breath's
 #            movement (no breath fits in it: else the rests on either side add up to a hold)
+NOT_WORN_S = 60.0  # a hold this long is a belt not worn (laid down, its plug still in)
+WORN_TOL_S = 1.0  # a breath from this long before the belt moved again is its first
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class BreathAnalyzer:
         self._pair = (BeltPair(self._fe, self._faults, belly, self._judge, self.min_breath)
                       if len(belts) == 2 else None)
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
+        self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
+        self._worn_from = float("-inf")  # ... until breathing moved them again, from then
         self._tb = float("-inf")  # time of the last analysed block
         self._reset_calibration()
         self._breath: Breath | None = None
@@ -144,17 +148,13 @@ class BreathAnalyzer:
     def holds_from(self, t: float) -> list[Event]:
         """Hold warnings come on at ``t`` (an exercise that warns after one that did not):
         stillness before does not count towards a hold. A hold judged while they were off
-        ends here; held on, it is a new hold ``hold_after_s`` after ``t``."""
+        ends here; held on, it is a new hold ``hold_after_s`` after ``t``. A belt taken
+        for not worn stays so."""
+        if self._unworn:
+            return []
         if self._judge.count_from(t):
             return [HoldEnd(at=t, t=t)]
         return []
-
-    def not_worn(self) -> None:
-        """The session takes the belts for not worn (``app.NOT_WORN_S`` still, a fault the
-        analysis does not see): the breath under way measured nothing, as across a flat
-        or unplugged belt, and is not reported (the first one after, from before the belt
-        was laid down to when it breathes again, was a breath of minutes)."""
-        self._lost |= set(range(len(self.belts)))
 
     def recalibrate(self) -> None:
         """Forget the normal breath (and an automatic polarity) and learn it again."""
@@ -174,9 +174,9 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        if any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults) and (
-                self._alone is None):  # (one of two belts out: the other measures on)
-            phase = "fault"
+        faulted = any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults)
+        if self._unworn or (faulted and self._alone is None):  # (one of two belts out:
+            phase = "fault"                                    # the other measures on)
         elif self._judge.holding:
             phase = "hold"
         elif not self._calibrated:
@@ -260,7 +260,7 @@ class BreathAnalyzer:
         held = self._judge.holding and short
         if not held:
             if self._judge.end_hold():
-                out.append(HoldEnd(at=t, t=t0))
+                self._hold_over(t, t0, out)
             # Not at the bottom, where the patient may rest before and after a breath the
             # gap hid (the rest that begins there cannot be known in advance), and only
             # if the quickest a breath moved lately does not fit in it: the shortest
@@ -379,7 +379,36 @@ class BreathAnalyzer:
     def _end_hold(self, t_now: float, t: float, out: list) -> None:
         """A fault ends a running hold, unless one of two belts goes on judging it."""
         if self._measuring_alone() is None and self._judge.end_hold():
+            self._hold_over(t_now, t, out)
+
+    def _hold_over(self, t_now: float, t: float, out: list) -> None:
+        """The hold under way has ended at ``t``: its end, or, for belts taken for not
+        worn, the end of that fault (their hold was ended when it began)."""
+        if self._unworn:
+            out.extend(FaultEnd(at=t_now, kind="flat", belt=self.belts[i])
+                       for i in self._unworn)
+            self._unworn = []
+            self._worn_from = t  # (breaths from before are none: ``_breath_done``)
+        else:
             out.append(HoldEnd(at=t_now, t=t))
+
+    def _not_worn(self, t_now: float, out: list) -> None:
+        """Stillness of ``NOT_WORN_S`` is no breath held: the belt lies somewhere, its
+        plug still in (the signal stays inside the rails, so nothing else says it is
+        out). The hold ends, and each belt without a fault of its own gets a ``flat``
+        one until breathing movement ends the stillness (the judge keeps it running).
+        No breath that began before the belt moves again is reported: the one under way
+        and any the noise makes of the stillness would span the time it lay there."""
+        unworn = [i for i, f in enumerate(self._faults)
+                  if not (f.stuck_kind or f.noisy or f.suspect)]
+        if not unworn:  # (a hold is judged on a belt that measures: never so)
+            return
+        self._unworn = unworn
+        out.append(HoldEnd(at=t_now, t=t_now))
+        detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
+        out.extend(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail)
+                   for i in self._unworn)
+        self._worn_from = float("inf")
 
     def _belt_amp(self, i: int) -> float:
         """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
@@ -511,10 +540,12 @@ class BreathAnalyzer:
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
-        if len(lost) == len(self.belts) or start[0] <= self._gap_end:
+        if (len(lost) == len(self.belts) or start[0] <= self._gap_end
+                or start[0] < self._worn_from - WORN_TOL_S):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it); or
-            # it began before a gap in the samples (``_gap``).
+            # it began before a gap in the samples (``_gap``), or before the belts were
+            # breathed on again after lying unworn (``_not_worn``).
             return
         amp = peak[1] - 0.5 * (start[1] + end[1])
         rate = self._rate(end[0] - start[0])
@@ -726,10 +757,13 @@ class BreathAnalyzer:
         # The smoothed signal settles later than the belt by the filter delay.
         change = judge.step(tb, y, amp, noise, self._fe[0].delay, self._level(y), calibrated)
         if change is None:
+            if judge.holding and not self._unworn and tb - judge.hold_t >= NOT_WORN_S:
+                self._not_worn(t_now, out)
             return
         kind, t = change
         if kind == "hold" and self._pair:
             self._pair.hold_began()
-        if kind == "hold_end":  # (the belt's lag reaches back before the samples came)
-            t = max(t, self._gap_end)
-        out.append(Hold(at=t_now, t=t) if kind == "hold" else HoldEnd(at=t_now, t=t))
+        if kind == "hold":
+            out.append(Hold(at=t_now, t=t))
+        else:  # (the belt's lag reaches back before the samples came)
+            self._hold_over(t_now, max(t, self._gap_end), out)
