@@ -153,3 +153,52 @@ def test_the_patient_leaflet_numbers_are_the_units():
                  "**Keep breathing while moving**, 2 minutes", "4 of 5 min",
                  "stands still for 30 minutes"):
         assert said in halves["en"], said
+
+
+def _restart_marks() -> dict[str, set[str]]:
+    """The keys config/ademcoach.toml says need a restart, by language: a key whose own
+    comment says so (or the comment of the key it is listed under, as height under
+    width), and every key of a section that says it of all of its keys."""
+    import re
+
+    from feedback.config import SCHEMA
+
+    said = {"en": re.compile(r"needs a restart", re.I),
+            "nl": re.compile(r"vereist (een )?herstart", re.I)}
+    whole = {"en": "Everything in [{s}] needs a restart",
+             "nl": "Alles in [{s}] vereist een herstart"}
+    marked: dict[str, set[str]] = {"en": set(), "nl": set()}
+    section, block, last = "", [], []
+    for line in (REPO / "config" / "ademcoach.toml").read_text("utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section, block, last = line.strip("[]"), [], []
+        elif line.startswith("#"):
+            block.append(line)
+            for lang in marked:
+                if whole[lang].format(s=section) in line:
+                    marked[lang].update(f"{section}.{k}" for k in SCHEMA[section])
+        elif "=" in line:
+            key = line.split("=")[0].strip()
+            last = block or last  # (no comment of its own: the one above the key before)
+            for lang, pattern in said.items():
+                if any(pattern.search(c) for c in last):
+                    marked[lang].add(f"{section}.{key}")
+            block = []
+        else:
+            block = []
+    return marked
+
+
+def test_the_config_says_which_keys_need_a_restart():
+    """The file's comments say "needs a restart" ("vereist herstart") of exactly the keys
+    a running unit keeps until a restart (feedback/reload.py): the buzzer and the long
+    press were not said to, and a therapist who changed long_press_s saw no change."""
+    from feedback.config import SCHEMA
+    from feedback.reload import RESTART_KEYS
+
+    restart = {f"{s}.{k}" for s, keys in RESTART_KEYS.items()
+               for k in (keys if keys is not None else SCHEMA[s])}
+    for lang, marked in _restart_marks().items():
+        assert sorted(restart - marked) == [], f"{lang}: not said to need a restart"
+        assert sorted(marked - restart) == [], f"{lang}: said to need a restart, but do not"
