@@ -202,3 +202,26 @@ def test_the_config_says_which_keys_need_a_restart():
     for lang, marked in _restart_marks().items():
         assert sorted(restart - marked) == [], f"{lang}: not said to need a restart"
         assert sorted(marked - restart) == [], f"{lang}: said to need a restart, but do not"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (REPO / "docs" / "screens").glob("*.png")))
+def test_the_screenshots_are_what_render_draws(name):
+    """docs/screens/NAME.png is `ademcoach render NAME` with the shipped config at 800x480
+    in Dutch, as README.md and docs/coaching.md say: the calibration's picture still
+    said "Even meten hoe je ademt" after the screen had long asked to keep still and not
+    talk. (A few pixels may differ with the font library; a changed text is thousands.)"""
+    import numpy as np
+    import pygame
+
+    from feedback.reload import load_all
+    from feedback.render import example_view
+    from feedback.screen import Screen
+
+    settings, programme = load_all(REPO / "config" / "ademcoach.toml")
+    drawn = Screen((800, 480)).draw(example_view(name, "nl", settings, programme))
+    shipped = pygame.image.load(REPO / "docs" / "screens" / f"{name}.png")
+    assert shipped.get_size() == drawn.get_size()
+    a = pygame.surfarray.array3d(drawn).astype(int)
+    b = pygame.surfarray.array3d(shipped).astype(int)
+    changed = int((np.abs(a - b).sum(axis=2) > 48).sum())
+    assert changed < 0.002 * a.shape[0] * a.shape[1], f"{name}: {changed} pixels differ"
