@@ -225,3 +225,26 @@ def test_the_screenshots_are_what_render_draws(name):
     b = pygame.surfarray.array3d(shipped).astype(int)
     changed = int((np.abs(a - b).sum(axis=2) > 48).sum())
     assert changed < 0.002 * a.shape[0] * a.shape[1], f"{name}: {changed} pixels differ"
+
+
+def test_the_scenarios_said_to_vary_as_real_breathing_does_are_those_that_do():
+    """README.md, docs/formats.md and restless.toml name the scenarios whose breaths vary
+    by more than 8 %, as real breathing does: formats.md and restless.toml said only
+    `restless`, after belly-lag had come (every breath 40 % apart)."""
+    import tomllib
+
+    from device.scenario import SECTIONS, available
+
+    varied = set()
+    for name in available():
+        data = tomllib.loads((REPO / "config" / "scenarios" / f"{name}.toml").read_text("utf-8"))
+        breathing = {k: rule.default for k, rule in SECTIONS["breathing"].items()}
+        breathing.update(data.get("breathing", {}))
+        if max(breathing[k] for k in ("jitter", "ratio_jitter", "pause_jitter")) > 0.08:
+            varied.add(name)
+    assert varied == {"restless", "belly-lag"}
+    said = {p: " ".join((REPO / p).read_text("utf-8").replace("#", " ").split())
+            for p in ("README.md", "docs/formats.md", "config/scenarios/restless.toml")}
+    assert "the others but `belly-lag` vary by 8 % at most" in said["README.md"]
+    assert "`restless` and `belly-lag` (two belts) have that" in said["docs/formats.md"]
+    assert "The other scenarios but belly-lag" in said["config/scenarios/restless.toml"]
