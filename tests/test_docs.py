@@ -248,3 +248,20 @@ def test_the_scenarios_said_to_vary_as_real_breathing_does_are_those_that_do():
     assert "the others but `belly-lag` vary by 8 % at most" in said["README.md"]
     assert "`restless` and `belly-lag` (two belts) have that" in said["docs/formats.md"]
     assert "The other scenarios but belly-lag" in said["config/scenarios/restless.toml"]
+
+
+def test_the_keys_the_docs_give_are_the_screens():
+    """README.md and docs/service.md give every key the screen takes (feedback/display.py),
+    and that q and Escape end the unit's program for good: a keyboard on the unit ends
+    the service with exit code 0, which systemd does not restart."""
+    from feedback.display import KEYS
+
+    words = {"space": "space", "return": "Enter", "n": "n", "right": "right arrow",
+             "c": "c", "escape": "Escape", "q": "q"}
+    assert set(KEYS) == set(words)
+    for doc in ("README.md", "docs/service.md"):
+        text = " ".join((REPO / doc).read_text("utf-8").split())
+        assert ("space or Enter = start/pause, n or the right arrow = next" in text
+                and "c = calibrate again" in text and "q or Escape" in text), doc
+    service = " ".join((REPO / "docs" / "service.md").read_text("utf-8").split())
+    assert "systemd does not restart it" in service
