@@ -265,3 +265,29 @@ def test_the_keys_the_docs_give_are_the_screens():
                 and "c = calibrate again" in text and "q or Escape" in text), doc
     service = " ".join((REPO / "docs" / "service.md").read_text("utf-8").split())
     assert "systemd does not restart it" in service
+
+
+def test_the_buzzer_sounds_through_a_hold_warning_whatever_sound_says(sim_config):
+    """docs/coaching.md ("Sound"): the buzzer sounds for as long as a hold warning is on,
+    also with [sound] warning_tone = false; the docs said nothing of how it sounds or
+    which switch silences it."""
+    from feedback.clock import VirtualClock
+    from feedback.reload import load_all
+    from feedback.run import open_session
+
+    settings, programme = load_all(sim_config)
+    settings.buttons["buzzer"] = 13
+    settings.sound["warning_tone"] = False
+    heard = []
+    with open_session(settings, programme, sim_config, sim="holds", clock=VirtualClock(),
+                      duration=70, status=False) as session:
+        def listen(due):
+            heard.append((session.coach.warning, session.parts.controls.buzzer_on))
+            return due + 0.25
+
+        session.loop.add("listen", listen, first=session.t0 + 1.0)
+        session.run()
+    assert any(warning for warning, _ in heard)
+    assert all(warning == buzzing for warning, buzzing in heard)
+    text = " ".join((REPO / "docs" / "coaching.md").read_text("utf-8").split())
+    assert "also with `enabled = false` or `warning_tone = false`" in text
