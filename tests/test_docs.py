@@ -291,3 +291,15 @@ def test_the_buzzer_sounds_through_a_hold_warning_whatever_sound_says(sim_config
     assert all(warning == buzzing for warning, buzzing in heard)
     text = " ".join((REPO / "docs" / "coaching.md").read_text("utf-8").split())
     assert "also with `enabled = false` or `warning_tone = false`" in text
+
+
+def test_the_code_quotes_the_docs_examples():
+    """feedback/programme.py's docstring gives coaching.md's error example (it named line
+    31 of clinic.toml, where the calibration's English name is)."""
+    import re
+
+    from feedback import programme
+
+    text = " ".join((REPO / "docs" / "coaching.md").read_text(encoding="utf-8").split())
+    example = re.search(r"exercises counted from 1: `([^`]*)`", text).group(1)
+    assert example in programme.__doc__
