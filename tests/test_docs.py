@@ -303,3 +303,20 @@ def test_the_code_quotes_the_docs_examples():
     text = " ".join((REPO / "docs" / "coaching.md").read_text(encoding="utf-8").split())
     example = re.search(r"exercises counted from 1: `([^`]*)`", text).group(1)
     assert example in programme.__doc__
+
+
+def test_the_config_says_the_adaptive_pacer_runs_the_set_rhythm_only_until_it_knows_the_patients():
+    """[pacer] min_rate_bpm and max_exhale_s: the set rhythm is what an adaptive pacer runs
+    until the patient's own is measured (tests/test_coach.py: after a calibration it
+    starts at once at the calibration's rhythm); the comments said it started there."""
+    lines = (REPO / "config" / "ademcoach.toml").read_text("utf-8").splitlines()
+    for key in ("min_rate_bpm", "max_exhale_s"):
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{key} = "))
+        above = []
+        for line in reversed(lines[:at]):
+            if not line.startswith("#"):
+                break
+            above.insert(0, line.lstrip("# "))
+        said = " ".join(" ".join(above).split())
+        assert "until the patient's own rhythm is measured" in said.lower(), key
+        assert "tot het eigen ritme van de patiënt gemeten is" in said.lower(), key
