@@ -320,3 +320,24 @@ def test_the_config_says_the_adaptive_pacer_runs_the_set_rhythm_only_until_it_kn
         said = " ".join(" ".join(above).split())
         assert "until the patient's own rhythm is measured" in said.lower(), key
         assert "tot het eigen ritme van de patiënt gemeten is" in said.lower(), key
+
+
+def test_the_architecture_names_what_device_takes_from_feedback():
+    """docs/architecture.md lists the pieces of `feedback` that `device` imports (the two
+    packages import each other): the analysis's GAP_S, which replay.py takes, was not."""
+    import re
+
+    text = " ".join((REPO / "docs" / "architecture.md").read_text("utf-8").split())
+    said = text.split("`device` uses a few of `feedback`'s shared pieces", 1)[1]
+    said = said.split("so the two packages import each other", 1)[0]
+    taken = set()
+    for path in (REPO / "device").glob("*.py"):
+        src = path.read_text("utf-8")
+        for module, names in re.findall(r"from feedback\.([\w.]+) import \(?([\w, \n]+)\)?",
+                                        src):
+            taken.add((module, tuple(n.strip() for n in names.split(",") if n.strip())))
+    for module, names in sorted(taken):
+        named = (f"`{module.split('.')[-1]}.py`" in said
+                 or all(f"`{n}`" in said for n in names)
+                 or (module == "cli" and "the command line's config lookup" in said))
+        assert named, f"device imports {names} from feedback.{module}"
