@@ -121,7 +121,7 @@ class StopWaiting(BaseException):
 class Waiting:
     """The signals of the service (``run --wait``) until its session takes them over
     (``install_signal_handlers``): without this, Python's default for SIGHUP ended the
-    process (exit 129, which Restart=on-failure does not restart) when ``systemctl
+    process (exit 129, which Restart=on-failure did not restart) when ``systemctl
     reload`` came while the unit waited for a fixed config or a sensor.
 
     SIGHUP ends the current ``pause`` at once (or the next one, if it came meanwhile),

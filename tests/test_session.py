@@ -800,7 +800,7 @@ def test_waiting_for_the_sensor_retries_the_real_probe_until_it_answers(config, 
 def test_sighup_while_waiting_tries_again_at_once_and_sigterm_ends_it(config, monkeypatch):
     """systemctl reload (SIGHUP, also after an edit) while the service waited for a fixed
     config or a sensor ended the process with Python's default (exit 129, which
-    Restart=on-failure does not restart). Now a SIGHUP ends the pause between tries: the
+    Restart=on-failure did not restart). Now a SIGHUP ends the pause between tries: the
     config is read again now; a SIGTERM ends the wait, exit code 0."""
     import signal
     import time
