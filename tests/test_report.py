@@ -3209,3 +3209,29 @@ def test_days_and_sessions_whose_ratios_differ_by_chance_are_no_trend(tmp_path,
     summary = (out / "summary.txt").read_text()
     assert ("  Exhale:inhale ratio: 1.55 in the first session, 1.40 in the last (target "
             "1.75): no clear trend\n") in summary
+
+
+def test_each_exercise_row_has_its_place_and_its_own_cues_and_praise(tmp_path, monkeypatch):
+    """exercises.csv, one row per exercise: the number of the exercise in its session (as
+    the therapist finds it in the programme), and the corrections and praise given in it,
+    not those of another exercise nor the belt check (no correction of the breathing)."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("PR02", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", pacer="fixed", target_ratio=1.75))
+        for t, kind in [(20.0, "longer_exhale"), (60.0, "good"), (120.0, "good"),
+                        (130.0, "check_belt")]:
+            rec.add(ev.Cue(t, kind))
+        rec.add(ev.Exercise(180.0, "Buikademhaling", "end", active_s=180.0))
+        rec.add(ev.Exercise(180.0, "Ademen tijdens bewegen", "start", pacer="off"))
+        for t, kind in [(190.0, "slower"), (210.0, "slower"), (230.0, "breathe_on")]:
+            rec.add(ev.Cue(t, kind))
+        clock.advance(300.0)
+        rec.add(ev.Exercise(300.0, "Ademen tijdens bewegen", "end", active_s=120.0))
+        rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    rows = read_csv(out / "exercises.csv")
+    assert [(r["exercise"], r["name"], r["cues"], r["praise"]) for r in rows] == [
+        ("1", "Buikademhaling", "1", "2"), ("2", "Ademen tijdens bewegen", "3", "0")]
+
