@@ -3235,3 +3235,16 @@ def test_each_exercise_row_has_its_place_and_its_own_cues_and_praise(tmp_path, m
     assert [(r["exercise"], r["name"], r["cues"], r["praise"]) for r in rows] == [
         ("1", "Buikademhaling", "1", "2"), ("2", "Ademen tijdens bewegen", "3", "0")]
 
+
+def test_a_move_within_twice_what_chance_moves_the_median_is_no_trend():
+    """Ten breaths a third, spread as at rest (0.19 by their median deviation): the
+    median of the last third 0.18 above the first is less than twice what chance alone
+    moves a median of ten such breaths by (2 x 0.10): no clear trend. 0.25 above it is a
+    move toward the target."""
+    first = [1.2, 1.5, 1.3, 1.6, 1.4, 1.7, 1.35, 1.55, 1.45, 1.25]
+
+    def breaths(shift):
+        return first + [1.4] * 10 + [r + shift for r in first]
+
+    assert report_trend(breaths(0.18)) == "no clear trend"
+    assert report_trend(breaths(0.25)) == "toward the target"
