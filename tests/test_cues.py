@@ -354,3 +354,11 @@ def test_breaths_that_mostly_miss_the_rate_or_exhale_target_are_not_praised(rule
     assert rule not in kinds(cues) and "good" not in kinds(cues)
     cues, _ = run(stream([usual, usual, odd]))
     assert rule not in kinds(cues) and "good" in kinds(cues)
+
+
+def test_with_a_slow_pacer_slower_waits_until_3_per_min_above_it():
+    """A 5/min pacer: 1.5 x its rate is 7.5/min, but a patient 3/min above it is close
+    enough not to be told "Rustiger ademen" (8/min is the bar); 8.5/min is too fast."""
+    pacer = Targets(5.0, 2.0)
+    assert "slower" not in kinds(run(breaths(n=8, period=60 / 7.8), targets=pacer)[0])
+    assert "slower" in kinds(run(breaths(n=8, period=60 / 8.5), targets=pacer)[0])
