@@ -362,3 +362,13 @@ def test_with_a_slow_pacer_slower_waits_until_3_per_min_above_it():
     pacer = Targets(5.0, 2.0)
     assert "slower" not in kinds(run(breaths(n=8, period=60 / 7.8), targets=pacer)[0])
     assert "slower" in kinds(run(breaths(n=8, period=60 / 8.5), targets=pacer)[0])
+
+
+def test_praise_comes_once_a_good_after_s_not_at_every_gap():
+    """Calm breathing on target for 5 minutes: "Goed zo!" once every ``good_after_s``
+    (60 s), not every ``min_gap_s`` (8 s) once it has come."""
+    cfg = defaults().cues
+    cues, _ = run(breaths(n=30, period=10.0, share=0.7), cfg)
+    times = [c.at for c in cues if c.kind == "good"]
+    assert 3 <= len(times) <= 5, times
+    assert all(b - a >= cfg.good_after_s for a, b in zip(times, times[1:], strict=False))
