@@ -372,3 +372,20 @@ def test_praise_comes_once_a_good_after_s_not_at_every_gap():
     times = [c.at for c in cues if c.kind == "good"]
     assert 3 <= len(times) <= 5, times
     assert all(b - a >= cfg.good_after_s for a, b in zip(times, times[1:], strict=False))
+
+
+@pytest.mark.parametrize("expected, stream", [
+    ("longer_exhale", lambda: breaths(n=40, period=8.0, ratio=0.6)),
+    ("dont_force", lambda: breaths(n=40, period=8.0, depth=2.6)),
+    ("belly", lambda: breaths(n=40, period=8.0, share=0.2)),
+])
+def test_every_correction_the_patient_does_not_act_on_comes_back_ever_later(expected, stream):
+    """As 'slower' does: a short exhale, over-deep breaths or chest breathing kept up for
+    5 minutes is corrected again after 16, 32, then every 60 s, not every 8-10 s."""
+    cfg = defaults().cues
+    cues, rules = run(stream(), cfg)
+    times = [c.at for c in cues if c.kind == expected]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert 4 <= len(times) <= 8, times
+    assert gaps[0] >= 2 * cfg.min_gap_s and gaps[1] >= 4 * cfg.min_gap_s
+    assert rules.repeat_gap(expected) == cfg.repeat_gap_max_s
