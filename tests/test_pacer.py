@@ -187,3 +187,14 @@ def test_a_tighter_max_exhale_takes_the_inhale_with_it():
     p.set_limits(Adaptive(target_rate_bpm=6.0, target_ratio=2.0, max_exhale_s=3.0))
     cut = p.current(p.current(0.0).period + 0.01)
     assert (cut.inhale_s, cut.exhale_s, cut.hold_out_s) == pytest.approx((3.0, 3.0, 1.0))
+
+
+def test_a_rate_with_pauses_keeps_its_rate_and_ratio():
+    """Set as 6/min and exhale:inhale 2 with a pause after the inhale (and one after the
+    exhale): the cycle is still 10 s, the pauses taken out of the breathing, not added."""
+    pat = Pattern.from_rate(6.0, 2.0, hold_in_s=1.0)
+    assert pat.period == pytest.approx(10.0) and pat.ratio == pytest.approx(2.0)
+    assert (pat.inhale_s, pat.exhale_s) == pytest.approx((3.0, 6.0))
+    pat = Pattern.from_rate(6.0, 2.0, hold_in_s=1.0, hold_out_s=2.0)
+    assert pat.rate_bpm == pytest.approx(6.0)
+    assert (pat.inhale_s, pat.exhale_s) == pytest.approx((7 / 3, 14 / 3))
