@@ -1299,3 +1299,27 @@ def test_a_session_that_measured_no_breath_is_not_praised(clinic):
     while coach.mode != "summary":
         coach.button("next", 30.0)
     assert not coach.view(30.0).left
+
+
+def test_at_the_pacers_pace_with_too_short_an_exhale_its_pauses_are_still_no_hold(clinic):
+    """A patient who keeps the pacer's pace but breathes out too briefly follows its
+    rhythm, pauses included: the stillness the pacer asks for is still no breath-hold
+    (only breaths too fast or too slow for it make its pauses not theirs)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t0 = coach.pacer.t0
+    period = coach.pacer.current(t0).period  # 11.5 s
+    for k in range(3):  # at its pace, 7 s in and 4.5 s out
+        start = t0 + period * k
+        coach.feed(Breath(at=start + period + 0.3, start=start, peak=start + 7.0,
+                          end=start + period, inhale_s=7.0, exhale_s=period - 7.0,
+                          depth=1.0, rate_bpm=60 / period))
+    assert coach.pacer.following["exhale_short"] == 3
+    pause = t0 + 4 * period - 0.5  # in the pacer's pause after its fourth exhale
+    assert coach.pacer.planned_pause(pause) is not None
+    assert coach.planned_pause(pause) is not None
+    for k in range(3):  # then 20/min: its pauses are not the patient's
+        start = t0 + 4 * period + 3.0 * k
+        coach.feed(Breath(at=start + 3.3, start=start, peak=start + 1.0, end=start + 3.0,
+                          inhale_s=1.0, exhale_s=2.0, depth=1.0, rate_bpm=20.0))
+    later = t0 + 6 * period - 0.5
+    assert coach.pacer.planned_pause(later) is not None and coach.planned_pause(later) is None
