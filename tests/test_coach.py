@@ -1323,3 +1323,18 @@ def test_at_the_pacers_pace_with_too_short_an_exhale_its_pauses_are_still_no_hol
                           inhale_s=1.0, exhale_s=2.0, depth=1.0, rate_bpm=20.0))
     later = t0 + 6 * period - 0.5
     assert coach.pacer.planned_pause(later) is not None and coach.planned_pause(later) is None
+
+
+def test_a_session_started_long_after_the_belt_came_out_waits_for_the_belt(clinic):
+    """A loan unit on all day with the belt unplugged: a session started hours later
+    waits for the belt (the belt screen), it is not taken at once for one left for 30
+    minutes; once the belt is in, the calibration runs."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.feed(Fault(at=10.0, kind="disconnected", belt="belly"))
+    idle_ticks(coach, 0.0, 3 * 3600.0, step=60.0)
+    coach.button("start_pause", 3 * 3600.0)
+    assert idle_ticks(coach, 3 * 3600.0, 3 * 3600.0 + 60.0, Snapshot()) == []
+    assert coach.mode == "exercise" and not coach.left
+    assert coach.view(3 * 3600.0 + 60.0).screen == "sensor"
+    coach.feed(FaultEnd(at=3 * 3600.0 + 90.0, kind="disconnected", belt="belly"))
+    assert coach.view(3 * 3600.0 + 91.0).screen == "calibration"
