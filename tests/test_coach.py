@@ -1338,3 +1338,47 @@ def test_a_session_started_long_after_the_belt_came_out_waits_for_the_belt(clini
     assert coach.view(3 * 3600.0 + 60.0).screen == "sensor"
     coach.feed(FaultEnd(at=3 * 3600.0 + 90.0, kind="disconnected", belt="belly"))
     assert coach.view(3 * 3600.0 + 91.0).screen == "calibration"
+
+
+LONG = """
+[programme]
+name_nl = "Lang"
+name_en = "Long"
+
+[[exercise]]
+id = "calibration"
+name_nl = "Kalibratie"
+name_en = "Calibration"
+kind = "calibration"
+duration_s = 60
+pacer = "off"
+
+[[exercise]]
+id = "long"
+name_nl = "Lang"
+name_en = "Long"
+kind = "breathing"
+duration_s = 2400
+"""
+
+
+def test_practice_longer_than_half_an_hour_is_not_taken_for_a_session_left(clinic):
+    """An exercise of 40 minutes breathed through without a button: it runs its 40
+    minutes and ends as done, not as a session left after 30 minutes."""
+    from feedback.programme import programme_from_text
+
+    coach = Coach(defaults(), programme_from_text(LONG, "long.toml"), 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 20.0)
+    assert coach.exercise.id == "long"
+    start, t, last, events = coach.started_t, 20.0, 20.0, []
+    while coach.mode == "exercise" and t < start + 2500.0:
+        t += 1.0
+        events += coach.tick(t, calm(t))
+        if t - last >= 10.0:
+            events += coach.feed(Breath(at=t, start=last, peak=last + 3.3, end=t,
+                                        inhale_s=3.3, exhale_s=6.7, depth=1.0, rate_bpm=6.0))
+            last = t
+    (end,) = [e for e in events if isinstance(e, Exercise) and e.phase == "end"]
+    assert end.at == pytest.approx(start + 2400.0, abs=1.5) and not coach.left
+    assert coach.summary()[-1]["minutes"] == pytest.approx(40.0, abs=0.05)
