@@ -1382,3 +1382,14 @@ def test_practice_longer_than_half_an_hour_is_not_taken_for_a_session_left(clini
     (end,) = [e for e in events if isinstance(e, Exercise) and e.phase == "end"]
     assert end.at == pytest.approx(start + 2400.0, abs=1.5) and not coach.left
     assert coach.summary()[-1]["minutes"] == pytest.approx(40.0, abs=0.05)
+
+
+def test_a_pause_is_taken_for_a_session_left_after_30_minutes(clinic):
+    """The patient pauses and walks away: after 29 minutes the pause still waits; after
+    30 the session has ended at its summary."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    coach.button("start_pause", 30.0)
+    idle_ticks(coach, 30.0, 30.0 + 29 * 60.0, calm, step=10.0)
+    assert coach.mode == "paused"
+    idle_ticks(coach, 30.0 + 29 * 60.0, 30.0 + 30 * 60.0, calm, step=10.0)
+    assert coach.mode == "summary" and coach.left
