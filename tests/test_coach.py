@@ -1393,3 +1393,17 @@ def test_a_pause_is_taken_for_a_session_left_after_30_minutes(clinic):
     assert coach.mode == "paused"
     idle_ticks(coach, 30.0 + 29 * 60.0, 30.0 + 30 * 60.0, calm, step=10.0)
     assert coach.mode == "summary" and coach.left
+
+
+def test_a_belt_fault_in_an_exercise_is_no_hold_on_its_summary(clinic):
+    """The belt out for 10 s and back: the summary counts no breath-hold for it (the
+    belt, not the patient, stopped); a real hold afterwards counts once."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    assert [c.kind for c in coach.feed(Fault(at=40.0, kind="disconnected", belt="belly"))
+            ] == ["check_belt"]
+    coach.feed(FaultEnd(at=50.0, kind="disconnected", belt="belly"))
+    assert coach.summary()[-1]["holds"] == 0
+    coach.feed(Hold(at=60.0, t=52.0))
+    coach.feed(HoldEnd(at=63.0, t=63.0))
+    assert coach.summary()[-1]["holds"] == 1
