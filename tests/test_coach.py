@@ -1407,3 +1407,20 @@ def test_a_belt_fault_in_an_exercise_is_no_hold_on_its_summary(clinic):
     coach.feed(Hold(at=60.0, t=52.0))
     coach.feed(HoldEnd(at=63.0, t=63.0))
     assert coach.summary()[-1]["holds"] == 1
+
+
+def test_a_programme_changed_in_the_config_takes_over_at_the_next_exercise(clinic):
+    """The therapist chooses another programme while an exercise runs: that exercise goes
+    on, the next comes from the new programme; on the start screen it takes over at
+    once."""
+    home = load_programme(SHIPPED / "home.toml", "home")
+    coach = started(Coach(defaults(), clinic, 0.0))
+    coach.apply_settings(defaults(), home)
+    assert coach.exercise.id == "belly_lying"
+    coach.button("next", 30.0)
+    assert coach.programme is home and coach.exercise in home.exercises
+    idle = Coach(defaults(), clinic, 0.0)
+    idle.apply_settings(defaults(), home)
+    assert idle.view(1.0).programme == "Thuis"
+    idle.button("start_pause", 2.0)
+    assert idle.exercise is home.exercises[0]
