@@ -1424,3 +1424,23 @@ def test_a_programme_changed_in_the_config_takes_over_at_the_next_exercise(clini
     assert idle.view(1.0).programme == "Thuis"
     idle.button("start_pause", 2.0)
     assert idle.exercise is home.exercises[0]
+
+
+def test_the_exercise_screen_shows_the_exhale_target_and_the_pacers_curve(clinic):
+    """With a pacer the screen gives the least exhale:inhale the "longer exhale" cue
+    accepts as its target (3/4 of the pacer's, pauses counted), and the last 30 s of
+    the patient's breathing drawn against the pacer's."""
+    from feedback.cues import EXHALE_FLOOR
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 80.0)
+    v = coach.view(80.0, calm(80.0))
+    assert v.screen == "exercise"
+    assert v.target_ratio == pytest.approx(
+        EXHALE_FLOOR * coach.pacer.current(80.0).effective_ratio)
+    assert v.curve_t is not None and len(v.curve_t) == len(v.curve_patient)
+    assert v.curve_t.min() >= -30.0 - 1e-3 and v.curve_t.max() > -0.2
+    assert v.curve_t.min() < -29.0
+    assert v.curve_target is not None and len(v.curve_target) == len(v.curve_t)
+    rel, level = v.curve_target[-1]
+    assert level == pytest.approx(coach.pacer.level(80.0 + rel), abs=1e-3)
