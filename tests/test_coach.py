@@ -1444,3 +1444,15 @@ def test_the_exercise_screen_shows_the_exhale_target_and_the_pacers_curve(clinic
     assert v.curve_target is not None and len(v.curve_target) == len(v.curve_t)
     rel, level = v.curve_target[-1]
     assert level == pytest.approx(coach.pacer.level(80.0 + rel), abs=1e-3)
+
+
+def test_the_lifting_screen_counts_the_breaths_left_and_its_progress(clinic):
+    """12 lifts, one a breath: after 3 the screen says 9 to go and its bar is a quarter
+    full."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    for t in (30.0, 31.0, 32.0):
+        coach.button("next", t)
+    assert coach.exercise.id == "lifting" and coach.exercise.repetitions == 12
+    drive(coach, 32.0, 32.0 + 3 * 4.0 + 0.5, breath_every=4.0)
+    v = coach.view(45.0, calm(45.0))
+    assert (v.reps_left, v.progress) == (9, pytest.approx(0.25))
