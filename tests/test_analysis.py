@@ -983,6 +983,36 @@ def test_a_belt_not_worn_stays_so_when_warnings_come_on_and_hands_over_to_a_real
     assert flat_end.at == pytest.approx(t_down + 100.0, abs=0.1)
 
 
+@pytest.mark.parametrize("gap_s", [3.0, 20.0])
+def test_a_belt_not_worn_stays_so_across_a_long_gap_in_the_samples(gap_s):
+    """The belt lies unworn; the sensor does not answer for longer than a hold outlasts
+    (``HELD_GAP_S``). Nothing moved the belt: it is still not worn after the gap. Before,
+    the gap ended the fault, the stillness after it was a new hold, warned
+    ``hold_after_s`` later ("Blijf ademen!" for a minute to no one), then the fault again."""
+    samples, t_down, t_on, _ = _laid_down(150.0)
+    gap = (t_down + 90.0, t_down + 90.0 + gap_s)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0, min_breath=0.1)
+    events = run(an, [(t, x) for t, x in samples if not gap[0] <= t < gap[1]])
+    assert len([e for e in events if isinstance(e, Hold)]) == 1
+    (fault,) = [e for e in events if isinstance(e, Fault)]
+    (over,) = [e for e in events if isinstance(e, FaultEnd)]
+    assert fault.at < gap[0] and t_on < over.at < t_on + 2.0
+    assert not [b for b in breaths(events) if b.start < t_on - 1.0 and b.end > fault.at]
+
+
+def test_a_belt_put_on_during_a_long_gap_is_worn_again_at_once():
+    """The same, but the belt is put on while the sensor does not answer: it breathes at
+    another level after the gap. The fault ends with the first samples."""
+    samples, t_down, t_on, _ = _laid_down(150.0)
+    gap = (t_on - 10.0, t_on + 2.5)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0, min_breath=0.1)
+    events = run(an, [(t, x + (0.8 if t >= gap[1] else 0.0)) for t, x in samples
+                      if not gap[0] <= t < gap[1]])
+    (over,) = [e for e in events if isinstance(e, FaultEnd)]
+    assert gap[1] <= over.at < gap[1] + 1.0
+    assert len([e for e in events if isinstance(e, Hold)]) == 1
+
+
 def test_two_belts_laid_down_are_both_not_worn():
     samples, t_down, t_on, _ = _laid_down(100.0)
     two = [(t, (x, 0.5 * x)) for t, x in samples]

@@ -692,6 +692,28 @@ def test_a_belt_not_worn_stays_so_through_a_pause(config, tmp_path):
     assert {(v.screen, v.paused) for t, v in views if 201 < t < 230} == {("sensor", True)}
     assert not any(v.warning for t, v in views if fault.at + 1.0 < t < over.at)
 
+
+def test_a_belt_not_worn_stays_so_through_a_sensor_outage(config, tmp_path):
+    """The belt laid down at 100 s (taken for not worn at about 164 s); the sensor does
+    not answer for 4 s from 200 s (an i2c fault), the belt still lying there. The belt
+    fault goes on after the outage until the belt breathes again at 280 s. Before, the
+    outage ended it, and 13 s later "Blijf ademen!" came on for 52 s with no one in the
+    belt, its minute counted as practice and stored as a second hold."""
+    scenario = tmp_path / "laid-down.toml"
+    scenario.write_text(TAKEN_OFF)
+    out, views, db = run_with(config, 330, {200.0: lambda s: s.parts.chip.fail_next(4 * 200)},
+                              scenario=str(scenario))
+    flat = [e for e in out if isinstance(e, ev.Fault) and e.kind == "flat"]
+    assert len(flat) == 1 and flat[0].at < 200.0
+    (over,) = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "flat"]
+    assert 280.0 < over.at < 292.0
+    assert len(between(out, ev.Hold, 100, 330)) == 1
+    assert {v.screen for t, v in views if 206 < t < 280} == {"sensor"}
+    assert not any(v.warning for t, v in views if flat[0].at + 1.0 < t < over.at)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 1
+
+
 def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_path):
     """The belt laid down at 100 s and put on again at 280 s: the session takes it for not
     worn after 60 s still (a ``flat`` fault, its minutes left out), but the analysis,

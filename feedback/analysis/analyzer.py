@@ -256,8 +256,12 @@ class BreathAnalyzer:
         # Stillness restarted after a short gap warned up to ``hold_after_s`` late; but
         # paused across a gap that could hide a breath, the rest before it and the rest
         # after it made a false hold.
+        # A belt taken for not worn (``_not_worn``) stays so across a gap of any length:
+        # the first samples after it are measured against where it lay, so one put on
+        # meanwhile is worn again at once. (Ended at a long gap, the stillness after it
+        # was a new hold, warned to no one for a minute, then the fault again.)
         short = t - t0 < HELD_GAP_S
-        held = self._judge.holding and short
+        held = self._judge.holding and (short or bool(self._unworn))
         if not held:
             if self._judge.end_hold():
                 self._hold_over(t, t0, out)
