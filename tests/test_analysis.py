@@ -1013,6 +1013,34 @@ def test_a_belt_put_on_during_a_long_gap_is_worn_again_at_once():
     assert len([e for e in events if isinstance(e, Hold)]) == 1
 
 
+@pytest.mark.parametrize("still_s", [100.0, 300.0])
+def test_a_belt_laid_down_while_it_is_calibrated_again_is_not_worn_too(still_s):
+    """The normal breath is learned again (a new session's calibration, a long press) and
+    the belt is taken off after a breath or two of it, before it is known: to set it
+    right, or for good. Before calibration no hold is judged, so nothing said that the
+    belt was not worn; once breathed on again, the breath begun before it lay down was
+    reported, spanning the whole time (and learned as one of the normal breath's), and
+    the calibration then found a hold from when it lay down, stored as minutes long.
+    Now it is not worn after ``NOT_WORN_S`` as when calibrated, and none of that is
+    reported."""
+    samples, t_down, t_on, _ = _laid_down(still_s)
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0, min_breath=0.1)
+    events = []
+    for t, x in samples:
+        if abs(t - (t_down - 5.0)) < 0.01:
+            an.recalibrate()
+        events.extend(an.feed(t, (x,)))
+    assert not [e for e in events if isinstance(e, Hold)]
+    (fault,) = [e for e in events if isinstance(e, Fault)]
+    (over,) = [e for e in events if isinstance(e, FaultEnd)]
+    assert fault.kind == "flat" and "not worn" in fault.detail
+    assert t_down + NOT_WORN_S <= fault.at < t_down + NOT_WORN_S + 2.0
+    assert t_on < over.at < t_on + 2.0
+    assert not [b for b in breaths(events) if b.start < t_on - 1.0 and b.end > t_down]
+    assert len([b for b in breaths(events) if b.start > t_on - 1.0]) >= 5
+    assert an.snapshot().calibrated
+
+
 def test_two_belts_laid_down_are_both_not_worn():
     samples, t_down, t_on, _ = _laid_down(100.0)
     two = [(t, (x, 0.5 * x)) for t, x in samples]

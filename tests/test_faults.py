@@ -714,6 +714,29 @@ def test_a_belt_not_worn_stays_so_through_a_sensor_outage(config, tmp_path):
         assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 1
 
 
+def test_a_belt_laid_down_during_the_calibration_is_not_worn(config, tmp_path):
+    """The belt is taken off at 9 s, in the session's calibration (after its first breath,
+    before the normal breath is known), and put on again at 159 s. Before calibration no
+    hold is judged, so the unit said nothing; once the belt breathed again, a breath of
+    135 s (from before it lay down) was stored and learned as a normal one, then a hold
+    of 156 s, and the next exercise began with "Blijf ademen!" for a patient breathing.
+    Now the belt screen asks to check the belt a minute after it lay down, until it
+    breathes again, and none of that is stored."""
+    scenario = tmp_path / "laid-down.toml"
+    scenario.write_text(TAKEN_OFF.replace("start_s = 100.0\nduration_s = 180.0",
+                                          "start_s = 9.0\nduration_s = 150.0"))
+    out, views, db = run_with(config, 280, {}, scenario=str(scenario))
+    (fault,) = [e for e in out if isinstance(e, ev.Fault)]
+    (over,) = [e for e in out if isinstance(e, ev.FaultEnd)]
+    assert fault.kind == "flat" and 69.0 <= fault.at < 71.0 and 159.0 < over.at < 165.0
+    assert {v.screen for t, v in views if fault.at + 1.0 < t < over.at} == {"sensor"}
+    assert not any(v.warning for t, v in views)
+    assert not [e for e in out if isinstance(e, ev.Hold)]
+    assert not [b for b in out if isinstance(b, ev.Breath) and b.end - b.start > 60.0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 0
+
+
 def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_path):
     """The belt laid down at 100 s and put on again at 280 s: the session takes it for not
     worn after 60 s still (a ``flat`` fault, its minutes left out), but the analysis,

@@ -396,11 +396,26 @@ class BreathAnalyzer:
         else:
             out.append(HoldEnd(at=t_now, t=t))
 
+    def _still_for(self, tb: float) -> float:
+        """How long the breath signal has been still, for ``NOT_WORN_S``: the hold under
+        way; before calibration, when no hold is judged, the stillness itself, once the
+        turn detector has seen a breath (a belt laid down while the normal breath is
+        learned again; one never breathed on has nothing to be still against)."""
+        judge = self._judge
+        if judge.holding:
+            return tb - judge.hold_t
+        since = judge.clock.since
+        if self._calibrated or since is None or len(self._det.amps) < TURNS_SEEN:
+            return 0.0
+        return tb - since - judge.clock.gap_after(since)
+
     def _not_worn(self, t_now: float, out: list) -> None:
         """Stillness of ``NOT_WORN_S`` is no breath held: the belt lies somewhere, its
         plug still in (the signal stays inside the rails, so nothing else says it is
-        out). The hold ends, and each belt without a fault of its own gets a ``flat``
-        one until breathing movement ends the stillness (the judge keeps it running).
+        out). The hold ends (before calibration, when none is judged, the stillness is
+        taken for one: ``_still_for``), and each belt without a fault of its own gets a
+        ``flat`` one until breathing movement ends the stillness (the judge keeps it
+        running).
         No breath that began before the belt moves again is reported: the one under way
         and any the noise makes of the stillness would span the time it lay there."""
         unworn = [i for i, f in enumerate(self._faults)
@@ -408,7 +423,10 @@ class BreathAnalyzer:
         if not unworn:  # (a hold is judged on a belt that measures: never so)
             return
         self._unworn = unworn
-        out.append(HoldEnd(at=t_now, t=t_now))
+        if self._judge.holding:
+            out.append(HoldEnd(at=t_now, t=t_now))
+        else:  # (before calibration: taken for one, so that breathing ends it as a hold)
+            self._judge.hold_since(self._judge.clock.since)
         detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
         out.extend(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail)
                    for i in self._unworn)
@@ -761,7 +779,7 @@ class BreathAnalyzer:
         # The smoothed signal settles later than the belt by the filter delay.
         change = judge.step(tb, y, amp, noise, self._fe[0].delay, self._level(y), calibrated)
         if change is None:
-            if judge.holding and not self._unworn and tb - judge.hold_t >= NOT_WORN_S:
+            if not self._unworn and self._still_for(tb) >= NOT_WORN_S:
                 self._not_worn(t_now, out)
             return
         kind, t = change

@@ -332,6 +332,13 @@ class HoldJudge:
         was, self.holding = self.holding, False
         return was
 
+    def hold_since(self, t: float) -> None:
+        """The stillness under way is taken for a hold from ``t`` without being judged one
+        (a belt not worn, found before calibration, when no hold is judged): from here it
+        ends as a hold does, at a breath-sized movement."""
+        self.holding = True
+        self._hold_t = float(t)
+
     def breath_starts(self, t: float, lag: float) -> None:
         """At a trough: remember the rest before this breath. The trough is often declared
         before the clock has seen the movement, so a stillness still running counts here
