@@ -275,6 +275,28 @@ def test_stillness_before_a_new_exercise_does_not_count_towards_a_hold():
     assert holds[0].at == pytest.approx(stop + 7.0, abs=0.1)
 
 
+def test_a_hold_judged_while_warnings_were_off_ends_when_they_come_on():
+    # A breath held through the end of a squat exercise (no warnings there) and on into
+    # the next exercise: the hold judged meanwhile ends as warnings come on, and held on,
+    # it is a new hold, warned hold_after_s later. Breathing, nothing ends.
+    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    stop, level = pre[-1]
+    rng = random.Random(3)
+    still = [(stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(16 * 50)]
+    an = BreathAnalyzer(["belly"], hold_after_s=4.0)
+    assert an.holds_from(20.0) == []  # breathing: no hold to end
+    events = run(an, pre + still[:400])  # held 8 s: judged a hold after 4
+    assert sum(isinstance(e, Hold) for e in events) == 1
+    assert an.holds_from(stop + 8.0) == [HoldEnd(at=stop + 8.0, t=stop + 8.0)]
+    assert an.snapshot().phase != "hold"
+    events = run(an, still[400:])
+    holds = [e for e in events if isinstance(e, Hold)]
+    assert len(holds) == 1
+    assert holds[0].t == pytest.approx(stop + 8.0, abs=0.05)
+    assert holds[0].at == pytest.approx(stop + 12.0, abs=0.1)
+    assert an.holds_from(stop + 17.0) == [HoldEnd(at=stop + 17.0, t=stop + 17.0)]
+
+
 def test_inhale_exhale_durations_and_ratio():
     samples, _ = breathing(120, rate_bpm=6, fs=50, inhale_frac=0.3, noise=0.01)
     events = run(BreathAnalyzer(["belly"]), samples)
