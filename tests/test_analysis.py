@@ -1627,6 +1627,23 @@ def test_one_too_short_first_breath_does_not_fix_the_rate_forever():
     assert late and all(b.rate_bpm == pytest.approx(10, rel=0.05) for b in late)
 
 
+@pytest.mark.parametrize("odd", [0.7, 1.5])
+def test_one_sigh_or_one_quick_breath_leaves_the_rate_at_the_rhythm(odd):
+    """Calm breathing at 12/min with one breath ``odd`` x as long (a sigh, a quick breath,
+    each short of a new rhythm): the rate is the rhythm's, for that breath and after it
+    (the screen's rate does not jump, and the coach does not cue on one breath)."""
+    a, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+    b, _ = breathing(5 * odd, rate_bpm=12 / odd, fs=50, noise=0.005, t0=40, seed=2)
+    c, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005, t0=40 + 5 * odd, seed=3)
+    found = breaths(run(BreathAnalyzer(["belly"]), a + b + c))
+    odd_one = [x for x in found if 38 < x.start < 42]
+    assert len(odd_one) == 1 and odd_one[0].end - odd_one[0].start == pytest.approx(
+        5 * odd, abs=0.3)
+    late = [x for x in found if x.end > 20]
+    assert len(late) >= 11
+    assert all(x.rate_bpm == pytest.approx(12, rel=0.05) for x in late)
+
+
 def _two_belts(belly_of, seconds=120, rate=12.0, noise=0.0005, seed=3):
     """A chest belt at 1.83 V with 80 mV breaths; the belly belt as ``belly_of(t, chest
     breath 0..1, rng)`` says."""
