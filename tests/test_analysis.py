@@ -1525,14 +1525,18 @@ def test_calibrating_again_forgets_the_learned_rest(recalibrate):
     assert holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
 
 
-def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser():
+@pytest.mark.parametrize(("offset", "scale"), [(0.0, 1.0), (1.83, 0.08)])
+def test_a_breath_held_in_is_warned_at_hold_after_even_in_a_long_pauser(offset, scale):
+    # (1.83, 0.08): as the unit reads a belt, 80 mV breaths at about 1.83 V: where the
+    # stillness lies in the breath (top or bottom) is the same at any offset and scale.
     samples, _ = breathing(150, rate_bpm=6, fs=50, noise=0.01, pause_s=5.5)
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
-    run(an, samples)
+    run(an, [(t, offset + scale * x) for t, x in samples])
     t = samples[-1][0] + 0.02
     rise = [(t + i / 50, 0.5 - 0.5 * math.cos(math.pi * i / 75)) for i in range(75)]
     top = _hold_at(1.0, rise[-1][0] + 0.02, 10.0)
-    holds = [e for e in run(an, rise + top) if isinstance(e, Hold)]
+    holds = [e for e in run(an, [(t, offset + scale * x) for t, x in rise + top])
+             if isinstance(e, Hold)]
     assert len(holds) == 1 and holds[0].at - holds[0].t == pytest.approx(4.0, abs=0.2)
 
 
