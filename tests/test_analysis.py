@@ -140,18 +140,22 @@ def test_a_hold_halfway_through_a_slow_breath_out_is_warned_on_time(frac):
     assert holds[0].t == pytest.approx(stop, abs=0.7)  # estimated, not known)
 
 
+@pytest.mark.parametrize("top", [True, False])
 @pytest.mark.parametrize("hold_after", [3.0, 4.0])
 @pytest.mark.parametrize("quick", [1, 2, 3, 4])
-def test_a_hold_just_after_slow_breathing_speeds_up_is_warned_on_time(quick, hold_after):
+def test_a_hold_just_after_slow_breathing_speeds_up_is_warned_on_time(quick, hold_after, top):
     """Slow breathing (6 s in, 9 s out), then ``quick`` breaths at 12/min and a breath held
-    at the top (bracing to lift): the slow turns must not be predicted on into the quick
-    breathing (their spans hid such holds for 8-15 s, or until breathing went on)."""
+    at the top (bracing to lift) or at the bottom: the slow turns must not be predicted on
+    into the quick breathing (their spans hid such holds for 8-15 s, or until breathing
+    went on; a turn predicted before the quick breaths, and not dropped at their turns,
+    held a hold at the bottom back by 2 s). At the bottom, after a breath out, stillness
+    is a hold only from REST_MIN_S (4 s) on."""
     slow, _ = breathing(120, rate_bpm=4, fs=50, inhale_frac=0.4, noise=0.01)
     fast, peaks = breathing(quick * 5.0 + 3.0, rate_bpm=12, fs=50, inhale_frac=0.4,
                             noise=0.01, seed=2, t0=120.0)
-    stop = peaks[quick]  # the top of the next breath
+    stop = peaks[quick] if top else 120.0 + quick * 5.0  # the next top, or this bottom
     rng = random.Random(5)
-    hold = [(stop + i / 50, 1.0 + rng.gauss(0, 0.01)) for i in range(10 * 50)]
+    hold = [(stop + i / 50, (1.0 if top else 0.0) + rng.gauss(0, 0.01)) for i in range(10 * 50)]
     samples = slow + [(t, x) for t, x in fast if t < stop] + hold
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
     events = []
@@ -161,7 +165,8 @@ def test_a_hold_just_after_slow_breathing_speeds_up_is_warned_on_time(quick, hol
         events.extend(an.feed(t, (x,)))
     holds = [e for e in events if isinstance(e, Hold) and e.at > stop - 1.0]
     assert len(holds) == 1
-    assert holds[0].at - stop == pytest.approx(hold_after, abs=0.6)
+    assert holds[0].at - stop == pytest.approx(hold_after if top else max(hold_after, 4.0),
+                                               abs=0.6)
 
 
 @pytest.mark.parametrize("inhale_s,exhale_s,rest_s,hold_after", [
