@@ -227,10 +227,13 @@ def test_a_brace_while_a_pacer_runs_is_warned_as_the_pacer_alone_would(monkeypat
     assert missed() == 0
 
 
-def test_quick_breathing_announces_no_turns():
-    """At 12/min a turn is never still for long: a hold at the top is warned at
-    hold_after_s, not later (the turns of slow breaths are announced, HoldJudge.turned)."""
-    pre, peaks = breathing(40, rate_bpm=12, fs=50, noise=0.005)
+@pytest.mark.parametrize("rate", [12.0, 7.5])
+def test_quick_breathing_announces_no_turns(rate):
+    """At 12/min, or 7.5/min (a calm rhythm, its turns still within a tenth of a breath for
+    only 2.4 s, not 3 s: TURN_SHARE x hold_after_s), a turn is never still for long: a
+    hold at the top is warned at hold_after_s, not later (the turns of slow breaths are
+    announced, HoldJudge.turned)."""
+    pre, peaks = breathing(60, rate_bpm=rate, fs=50, noise=0.005)
     stop = peaks[-1]
     pre = [(t, x) for t, x in pre if t < stop]
     rng = random.Random(8)
