@@ -751,6 +751,29 @@ def test_breathing_again_after_a_long_hold_with_cardiac_ripple_is_no_fault():
     assert matched(exhales(events), late) >= len(late) - 1
 
 
+def test_two_belts_in_a_long_hold_with_cardiac_ripple_and_noise_are_no_noisy_fault():
+    """Two belts, each with its own noise, held 40 s with a little cardiac ripple: each
+    belt's own running amplitude shrinks to the ripple (it follows what it sees), so its
+    faults are judged against its breath as calibrated. One hold, warned until the breath
+    comes back; no fault; the breaths after it are found."""
+    rng = random.Random(1)
+    pre, _ = breathing(40, rate_bpm=12, fs=50)
+    t_stop, level = pre[-1]
+    hold = [(t_stop + (i + 1) / 50, level + 0.01 * math.sin(2 * math.pi * 1.2 * i / 50))
+            for i in range(40 * 50)]
+    post, peaks = breathing(40, rate_bpm=12, fs=50, t0=hold[-1][0] + 0.02, seed=2)
+    both = [(t, (1.83 + 0.05 * x + rng.gauss(0, 0.00025), 1.6 + 0.03 * x + rng.gauss(0, 0.00015)))
+            for t, x in pre + hold + post]
+    events = run(BreathAnalyzer(["chest", "belly"]), both)
+    assert not [e for e in events if isinstance(e, Fault)]
+    holds = [e for e in events if isinstance(e, Hold)]
+    ends = [e for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and len(ends) == 1
+    assert ends[0].t == pytest.approx(hold[-1][0], abs=1.0)
+    late = [p for p in peaks if p > hold[-1][0] + 10.0]
+    assert matched(exhales(events), late) >= len(late) - 1
+
+
 def test_slow_exhale_still_moving_is_not_a_hold():
     samples, _ = breathing(120, rate_bpm=6, fs=25, inhale_frac=0.25, noise=0.005)
     events = run(BreathAnalyzer(["belly"], hold_after_s=4.0), samples)
