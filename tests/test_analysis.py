@@ -2019,6 +2019,33 @@ def test_polarity_auto_with_a_reversed_belly_keeps_the_sum_whole():
     assert matched(exhales(events), late, tol=0.8) == len(late)
 
 
+@pytest.mark.parametrize("belly_sign", [1.0, -1.0])
+def test_polarity_auto_with_a_reversed_chest_turns_the_whole_sum_over(belly_sign):
+    """Polarity "auto" on two belts, the chest mounted the other way round (the belly too,
+    or not): the sum follows the chest, so once the chest is found reversed (after five
+    breaths) the whole sum turns over with it. From then on the breaths are the right way
+    up: every one found, the exhale (3.4 s in, 5.6 s out, 1 s still) measured as the
+    exhale, no hold."""
+    rng = random.Random(3)
+    chest, peaks = breathing(120, rate_bpm=6, fs=50, inhale_frac=0.35, pause_s=1.0)
+    both = [(t, (1.83 - 0.06 * x + rng.gauss(0, 0.0005),
+                 1.75 + belly_sign * 0.04 * x + rng.gauss(0, 0.0005))) for t, x in chest]
+    an = BreathAnalyzer(["chest", "belly"], polarity="auto")
+    events, found = [], None
+    for t, x in both:
+        events += an.feed(t, x)
+        if found is None and an.inverted[0]:
+            found = t
+    assert an.inverted == (True, belly_sign < 0)
+    assert found < 60
+    assert not [e for e in events if isinstance(e, Hold)]
+    late = [p for p in peaks if found + 10 < p < 115]
+    assert matched(exhales(events), late, tol=0.8) == len(late)
+    after = [b for b in breaths(events) if b.at > found]
+    assert len(after) >= 5
+    assert all(b.ratio == pytest.approx(6.6 / 3.4, rel=0.2) for b in after)
+
+
 def _belt_put_on(before: str, seconds: float = 90.0, fs: float = 50.0):
     """Volts as the unit reads them: 20 s of a belt unplugged (at the 3.3 V rail) or lying
     still (at its rest level), each with only the ADC's noise, then worn and breathing
