@@ -96,7 +96,6 @@ class TurnDetector:
         self.edges = edges  # seek where movements begin (``_phase_edges``), for the ratio
         self.floor = floor  # the smallest breath amplitude, in the input's units (0: any)
         self.amps: deque[float] = deque(maxlen=8)
-        self.periods: deque[float] = deque(maxlen=6)
         self.rises: deque[float] = deque(maxlen=9)  # trough -> peak durations
         self.falls: deque[float] = deque(maxlen=9)  # peak -> trough durations
         self.descents: deque[float] = deque(maxlen=9)  # peak -> the trough reached
@@ -425,11 +424,6 @@ class TurnDetector:
                 self.descents.append(max(reached - self.last_peak_t, 0.0))
             self.last_trough_t = t_turn
         if kind == "peak":
-            if self.last_peak_t is not None:
-                p = t_turn - self.last_peak_t
-                # A gap of more than three periods is a hold or an artefact, not a period.
-                if p > 0 and (len(self.periods) < 2 or p < 3.0 * self.period):
-                    self.periods.append(p)
             self.last_peak_t = t_turn
         self.last_val = val
         self.last_t = t_turn
