@@ -3248,3 +3248,16 @@ def test_a_move_within_twice_what_chance_moves_the_median_is_no_trend():
 
     assert report_trend(breaths(0.18)) == "no clear trend"
     assert report_trend(breaths(0.25)) == "toward the target"
+
+
+def test_breaths_without_a_readable_length_are_counted_by_their_rate():
+    """A breath whose inhale or exhale could not be read (NULL in a damaged or hand-edited
+    database) has no length: breaths/min comes from the breaths that have one, and from
+    the recorded rates only when none has (before a check on the wrong column would
+    have added None to a number and stopped the report)."""
+    from feedback.report import rate
+
+    t = 100.0
+    assert rate([(t, None, 3.0, 30.0), (t, 2.0, 3.0, 30.0), (t, 2.0, None, 30.0)]) == (
+        pytest.approx(12.0))  # one breath of 5 s
+    assert rate([(t, None, 3.0, 10.0), (t, 2.0, None, 14.0)]) == pytest.approx(12.0)
