@@ -199,3 +199,45 @@ def test_a_reload_switches_the_sound_on_and_its_tones_at_once(monkeypatch):
     s.apply(dict(defaults().sound, enabled=False))
     s.update(8.0, "exhale", True)
     assert list(s.played) == ["inhale", "warning"] and not s.enabled
+
+
+@pytest.mark.parametrize("main, expected", [
+    # A fixed main config: its own rhythm is not checked against the adaptive limits, so
+    # the programme's adaptive exercise that takes it must be.
+    ('[pacer]\nexhale_s = 12\n',
+     ["adapt.toml:4: exercise[1]: its adaptive pacer starts from 4 s in + 12 s out + 1 s "
+      "pause = 17 s a breath (3.5/min): slower than pacer.min_rate_bpm = 4 allows",
+      "adapt.toml:4: exercise[1]: an adaptive pacer's exhale of 12 s is longer than "
+      "pacer.max_exhale_s = 10"]),
+    # An adaptive main config is checked as itself, at its own keys (and refused before
+    # the programme is read: said once).
+    ('[pacer]\nmode = "adaptive"\nexhale_s = 12\n',
+     ["ademcoach.toml:5: pacer.max_exhale_s = 10: must not be shorter than pacer.exhale_s "
+      "= 12", "ademcoach.toml:5: pacer.min_rate_bpm = 4: the adaptive pacer starts from 4 s "
+      "in + 12 s out + 1 s pause = 17 s a breath (3.5/min)"]),
+    ('[pacer]\nmode = "adaptive"\nexhale_s = 8\n', []),
+])
+def test_an_adaptive_exercise_on_the_main_configs_rhythm_is_checked_once(tmp_path, main,
+                                                                         expected):
+    """An exercise with ``pacer = "adaptive"`` and no times of its own runs the main
+    config's rhythm: too slow for ``min_rate_bpm`` or with an exhale over
+    ``max_exhale_s``, check-config says so at the exercise (the main config's own check
+    judges its rhythm by the adaptive limits only when its own pacer is adaptive), and an
+    adaptive main config is refused at its own keys."""
+    from feedback.programme import programme_for
+
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "adapt.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n[[exercise]]\nid = "a"\nname_nl = "A"\n'
+        'name_en = "A"\nduration_s = 60\npacer = "adaptive"\n')
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "adapt"\n' + main)
+    if not expected:
+        assert programme_for(load_config(cfg)).key == "adapt"
+        return
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    said = [str(m) for m in err.value.problems]
+    assert len(said) == len(expected), said
+    for text, want in zip(said, expected, strict=True):
+        assert want in text, said
