@@ -106,7 +106,7 @@ class BreathAnalyzer:
                       if len(belts) == 2 else None)
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
-        self._worn_from = float("-inf")  # ... until breathing moved them again, from then
+        self._worn_from = float("-inf")  # breathing moved them again from then
         self._tb = float("-inf")  # time of the last analysed block
         self._reset_calibration()
         self._breath: Breath | None = None
@@ -430,7 +430,6 @@ class BreathAnalyzer:
         detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
         out.extend(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail)
                    for i in self._unworn)
-        self._worn_from = float("inf")
 
     def _belt_amp(self, i: int) -> float:
         """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
@@ -562,7 +561,7 @@ class BreathAnalyzer:
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
-        if (len(lost) == len(self.belts) or start[0] <= self._gap_end
+        if (len(lost) == len(self.belts) or start[0] <= self._gap_end or self._unworn
                 or start[0] < self._worn_from - WORN_TOL_S):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
             # steps, not a breath (with two belts, the other one still measured it); or
