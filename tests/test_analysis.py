@@ -269,11 +269,18 @@ def test_a_hold_in_slow_paced_breathing_is_still_found(top):
     assert holds[0].at - stop == pytest.approx(4.0 + later, abs=0.7)
 
 
-def test_stillness_before_a_new_exercise_does_not_count_towards_a_hold():
+def _held_after_breathing(still_s):
+    """40 s of breathing (12/min), then the breath held for ``still_s`` (only noise): the
+    samples before, the stop and the held samples."""
     pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
     stop, level = pre[-1]
     rng = random.Random(3)
-    still = [(stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(12 * 50)]
+    still = [(stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(still_s * 50)]
+    return pre, stop, still
+
+
+def test_stillness_before_a_new_exercise_does_not_count_towards_a_hold():
+    pre, stop, still = _held_after_breathing(12)
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
     events = run(an, pre + still[:150])  # 3 s still, then the next exercise starts
     an.holds_from(stop + 3.0)
@@ -288,10 +295,7 @@ def test_a_hold_judged_while_warnings_were_off_ends_when_they_come_on():
     # A breath held through the end of a squat exercise (no warnings there) and on into
     # the next exercise: the hold judged meanwhile ends as warnings come on, and held on,
     # it is a new hold, warned hold_after_s later. Breathing, nothing ends.
-    pre, _ = breathing(40, rate_bpm=12, fs=50, noise=0.005)
-    stop, level = pre[-1]
-    rng = random.Random(3)
-    still = [(stop + (i + 1) / 50, level + rng.gauss(0, 0.005)) for i in range(16 * 50)]
+    pre, stop, still = _held_after_breathing(16)
     an = BreathAnalyzer(["belly"], hold_after_s=4.0)
     assert an.holds_from(20.0) == []  # breathing: no hold to end
     events = run(an, pre + still[:400])  # held 8 s: judged a hold after 4
