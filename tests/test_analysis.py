@@ -2179,15 +2179,45 @@ def _chest_and_belly(belly, seconds=120.0, hold=(62.0, 72.0)):
     return out
 
 
-def test_two_belts_with_a_still_belly_still_warn_a_hold():
-    """A chest breather's belly hardly moves: the sum is the chest's breathing, and its
-    hold is warned (the analysis waited for the belts' phase, which a still belt never
-    gives, and so never calibrated)."""
+@pytest.mark.parametrize("part", [0.05, 0.1])
+def test_two_belts_with_a_still_belly_still_warn_a_hold(part):
+    """A chest breather's belly hardly moves (``part`` of the chest's breath, with it):
+    the sum is the chest's breathing, and its hold is warned (the analysis waited for
+    the belts' phase, which a still belt never gives, and so never calibrated). Such a
+    belly is worn: no fault, and its small share is measured (the belly cue needs it)."""
+    def belly(t, rng):
+        b = 1.0 if 62.0 <= t < 72.0 else 0.5 - 0.5 * math.cos(
+            2 * math.pi * (t - (10.0 if t >= 72.0 else 0.0)) / 5.0)
+        return 1.9 + part * 0.12 * b + rng.gauss(0, 0.001)
+
     an = BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
-    events = run(an, _chest_and_belly(lambda t, rng: 1.9 + rng.gauss(0, 0.001)))
+    events = run(an, _chest_and_belly(belly))
     holds = [e for e in events if isinstance(e, Hold)]
     assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=1.0)
     assert not [e for e in events if isinstance(e, Fault)]
+    shares = [b.belly_share for b in breaths(events) if b.start > 15.0]
+    assert None not in shares and statistics.median(shares) == pytest.approx(
+        part / (1 + part), abs=0.02)
+
+
+def test_of_two_belts_one_that_shows_only_its_noise_is_not_worn_and_the_other_measures():
+    """A belly belt that shows only the circuit's noise while the chest breathes measures
+    nothing, worn or not: after ``NOT_WORN_S`` it is not worn (a ``flat`` fault: "check
+    the belly belt, the chest belt measures on"). The chest then judges holds alone, and
+    every breath before was measured by the chest alone too: full depth, no belly share
+    made of the belly's noise."""
+    an = BreathAnalyzer(["chest", "belly"], min_breath=0.01, rails=(0.1, 3.2))
+    events = run(an, _chest_and_belly(lambda t, rng: 1.9 + rng.gauss(0, 0.001)))
+    (fault,) = [e for e in events if isinstance(e, Fault)]
+    assert (fault.kind, fault.belt) == ("flat", "belly") and "not worn" in fault.detail
+    assert fault.at == pytest.approx(NOT_WORN_S, abs=0.5)
+    (hold,) = [e for e in events if isinstance(e, Hold)]
+    assert hold.at - 62.0 == pytest.approx(4.0, abs=1.0)
+    assert not [e for e in events if isinstance(e, FaultEnd)]
+    for b in breaths(events):
+        assert b.belly_share is None and (b.start < 15.0 or b.end > 62.0 or b.depth
+                                          == pytest.approx(1.0, abs=0.1))
+    assert an.snapshot().phase != "fault"  # (the chest measures on)
 
 
 def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
@@ -2201,12 +2231,14 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
-                  until=100.0, flat=False, lag=0.0, ripple=0.0, more=()):
+                  until=100.0, flat=False, lag=0.0, ripple=0.0, more=(), lying=False):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
     ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
     ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
-    rail) or, with ``flat``, stuck on one code over [since, until), and the belts of
-    ``more`` ((belt, since, until), ...) unplugged as well."""
+    rail) or, with ``flat``, stuck on one code over [since, until), or with ``lying``
+    lies still there (where its breath was at ``since``, only its noise) and is put on
+    again 0.03 V tighter; and the belts of ``more`` ((belt, since, until), ...) are
+    unplugged as well."""
     rng = random.Random(9)
     rows = []
 
@@ -2221,7 +2253,14 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
         beat = ripple * math.sin(2 * math.pi * 1.1 * t)
         v = {"chest": 1.8 + 0.3 * share * (breath(t) + beat) + rng.gauss(0, 0.001),
              "belly": 1.7 + 0.3 * (1 - share) * (breath(t - lag) + beat) + rng.gauss(0, 0.001)}
-        if since <= t < until:
+        if lying:
+            if since <= t < until:
+                v[out] = {"chest": 1.8 + 0.3 * share * breath(since),
+                          "belly": 1.7 + 0.3 * (1 - share) * breath(since - lag)}[out] + (
+                    rng.gauss(0, 0.001))
+            elif t >= until:
+                v[out] += 0.03
+        elif since <= t < until:
             v[out] = 1.234 if flat else 3.3 + rng.gauss(0, 0.0005)
         for belt, t0, t1 in more:
             if t0 <= t < t1:
@@ -2249,6 +2288,56 @@ def test_with_one_of_two_belts_out_the_other_still_warns_a_hold(out, share, flat
     ends = [e for e in events if isinstance(e, HoldEnd)]
     assert len(holds) == 1 and holds[0].at - 62.0 == pytest.approx(4.0, abs=0.5)
     assert len(ends) == 1 and 72.0 < ends[0].at < 74.0
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
+def test_of_two_belts_one_laid_down_is_not_worn_and_the_other_measures_alone(out, share):
+    """The belt ``out`` is taken off at 20 s and laid down, its plug still in, and put on
+    again at 180 s; the patient breathes on, and holds the breath over 130-140 s. The sum
+    still breathes, so no hold said so: before, nothing did. The belly read a share near
+    0 ("Adem naar je buik" to a patient whose belly belt lay on the floor), each breath
+    read as deep as the other belt's part and the normal breath shrank toward it, and the
+    hold was judged against the normal breath of both. Now the belt is not worn
+    ``NOT_WORN_S`` after it lay down until it is put on; meanwhile every breath reads
+    about 1.0 deep and has no share, the other belt judges the hold alone, and once the
+    belt is on again the share is back."""
+    rows = _one_belt_out(out, share, seconds=240.0, hold=(130.0, 140.0), since=20.0,
+                         until=180.0, lying=True)
+    events = run(_unit_belts(), rows)
+    faults = [e for e in events if isinstance(e, Fault)]
+    assert [(f.kind, f.belt) for f in faults] == [("flat", out)]
+    assert "not worn" in faults[0].detail
+    assert faults[0].at == pytest.approx(20.0 + NOT_WORN_S, abs=1.0)
+    (over,) = [e for e in events if isinstance(e, FaultEnd)]
+    assert over.belt == out and 180.0 <= over.at < 181.0
+    (hold,) = [e for e in events if isinstance(e, Hold)]
+    (end,) = [e for e in events if isinstance(e, HoldEnd)]
+    assert hold.at - 130.0 == pytest.approx(4.0, abs=0.5) and 140.0 < end.at < 142.0
+    lying = [b for b in breaths(events) if b.start > 25.0 and b.end < 178.0
+             and not b.start < 140.0 < b.end]
+    assert len(lying) >= 25 and all(b.belly_share is None for b in lying)
+    assert max(abs(b.depth - 1.0) for b in lying) < 0.1
+    on = [b.belly_share for b in breaths(events) if b.start > 185.0]
+    assert len(on) >= 8 and statistics.median(on) == pytest.approx(1.0 - share, abs=0.05)
+
+
+def test_of_two_belts_one_laid_down_and_the_other_unplugged_is_no_hold():
+    """The chest belt lies unworn; then the belly is unplugged too: nothing measures.
+    Before, the chest lying still was taken for a held breath, "Blijf ademen!" for as
+    long as the belly was out; now both belts have their fault, and no hold is judged."""
+    rows = _one_belt_out("chest", 0.5, seconds=260.0, hold=None, since=20.0, until=250.0,
+                         lying=True, more=(("belly", 130.0, 190.0),))
+    an = _unit_belts()
+    events, phases = [], set()
+    for t, x in rows:
+        events.extend(an.feed(t, x))
+        if 131.0 < t < 189.0:
+            phases.add(an.snapshot().phase)
+    assert not [e for e in events if isinstance(e, Hold)]
+    assert [(e.kind, e.belt) for e in events if isinstance(e, Fault)] == [
+        ("flat", "chest"), ("disconnected", "belly")]
+    assert phases == {"fault"}
 
 
 @pytest.mark.parametrize("out", ["chest", "belly"])

@@ -48,6 +48,9 @@ HIDE = 0.6  # ... and stillness across one shorter than this x the quickest rece
 #            movement (no breath fits in it: else the rests on either side add up to a hold)
 NOT_WORN_S = 60.0  # a hold this long is a belt not worn (laid down, its plug still in)
 WORN_TOL_S = 1.0  # a breath from this long before the belt moved again is its first
+LYING_QUIET = 0.25  # two belts: one moving less than this x the smallest breath (or ...
+LYING_NOISE = 10.0  # ... this x its own noise, if more) for NOT_WORN_S while the other
+#                     breathes lies unworn (``_watch_lying``)
 
 
 @dataclass(frozen=True)
@@ -174,9 +177,11 @@ class BreathAnalyzer:
 
     def snapshot(self) -> AnalysisState:
         det = self._det
-        faulted = any(f.stuck_kind or f.noisy or f.disconnected for f in self._faults)
-        if self._unworn or (faulted and self._alone is None):  # (one of two belts out:
-            phase = "fault"                                    # the other measures on)
+        faulted = any(f.stuck_kind or f.noisy or f.disconnected or f.lying
+                      for f in self._faults)
+        alone = self._alone  # (one of two belts out: the other measures on, unless it is
+        if self._unworn or (faulted and (alone is None or self._out(alone[0]))):  # out too)
+            phase = "fault"
         elif self._judge.holding:
             phase = "hold"
         elif not self._calibrated:
@@ -315,6 +320,7 @@ class BreathAnalyzer:
         f = self._faults[i]
         if f.stuck_kind is not None or f.disconnected:
             return
+        self._lying_over(i, t, out)  # (a fault of its own takes over)
         detail = f"same value {self._fe[i].last_x:g} for {FLAT_S:g} s"
         if f.confirm():  # right after a jump: unplugged, until the signal leaves the level
             self._lost.add(i)
@@ -419,7 +425,7 @@ class BreathAnalyzer:
         No breath that began before the belt moves again is reported: the one under way
         and any the noise makes of the stillness would span the time it lay there."""
         unworn = [i for i, f in enumerate(self._faults)
-                  if not (f.stuck_kind or f.noisy or f.suspect)]
+                  if not (f.stuck_kind or f.noisy or f.suspect or f.lying)]
         if not unworn:  # (a hold is judged on a belt that measures: never so)
             return
         self._unworn = unworn
@@ -430,6 +436,55 @@ class BreathAnalyzer:
         detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
         out.extend(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail)
                    for i in self._unworn)
+
+    def _watch_lying(self, t_now: float, bad: list[bool], out: list) -> None:
+        """Two belts, one lying somewhere (taken or slipped off, its plug still in) while
+        the other breathes: the sum still breathes, so no hold says so. (The belly read
+        a share near 0, "Adem naar je buik" to a patient whose belly belt lay on the
+        floor; each breath read about half as deep, and the normal breath shrank toward
+        it; and a held breath ended late, the chest's part alone hardly clearing the
+        sum's threshold.) A belt that moves no more than ``LYING_QUIET`` x the smallest
+        breath (or ``LYING_NOISE`` x its own noise, if more) within any window
+        (``BeltFaults.stillness``) for ``NOT_WORN_S``, while the other, without a fault,
+        has moved within the last half of that and no hold is under way, gets a
+        ``flat`` fault until it moves again (``_lying_over``). Meanwhile it is held
+        still in the sum (``bad``) and the other belt measures alone
+        (``_measuring_alone``). Breaths over which it did not move at all are measured
+        without it before that (``_breath_done``). Only where the smallest breath is
+        known in the input's units (the unit's circuit: ``min_breath``)."""
+        fes, faults = self._fe, self._faults
+        still = [0.0, 0.0]
+        for i, f in enumerate(faults):
+            if f.suspect or f.stuck_kind is not None or f.noisy:
+                f.still_since = None  # (a fault of its own says what it is)
+                continue
+            size = max(LYING_QUIET * self.min_breath, LYING_NOISE * f.noise)
+            still[i] = f.stillness(fes[i].t, fes[i].raw, size)
+            if f.lying:
+                if still[i] == 0.0:  # it moves: put on again (or picked up)
+                    self._lying_over(i, t_now, out)
+                else:
+                    bad[i] = True
+        if self._judge.holding or self._unworn:
+            return
+        for i, f in enumerate(faults):
+            other = faults[1 - i]
+            if (f.lying or still[i] < NOT_WORN_S or other.lying or other.still_since is None
+                    or still[1 - i] >= NOT_WORN_S / 2):
+                continue
+            f.lying = bad[i] = True
+            detail = (f"no movement for {NOT_WORN_S:g} s while the {self.belts[1 - i]} "
+                      "breathes: the belt is not worn")
+            out.append(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail))
+
+    def _lying_over(self, i: int, t_now: float, out: list) -> None:
+        """Belt ``i``, taken for lying unworn (``_watch_lying``), moved again, or a fault
+        of its own begins: the ``flat`` fault ends."""
+        f = self._faults[i]
+        if f.lying:
+            f.lying = False
+            out.append(FaultEnd(at=t_now, kind="flat", belt=self.belts[i]))
+            self._lost.add(i)  # this breath began without it
 
     def _belt_amp(self, i: int) -> float:
         """Belt ``i``'s breath amplitude for judging it (faults, a sizeable excursion):
@@ -465,6 +520,7 @@ class BreathAnalyzer:
                 self._judge.restart()
             change = f.level(fe.t, fe.raw, famp, fe.run_t0)
             if change > 0:
+                self._lying_over(i, t_now, out)
                 self._end_hold(t_now, fe.t, out)
                 self._lost.add(i)
                 detail = ("outside the belt circuit's range: unplugged or shorted" if f.at_rail
@@ -485,10 +541,13 @@ class BreathAnalyzer:
                 continue
             change = f.roughness(fe.t, fe.raw, famp)
             if change > 0:
+                self._lying_over(i, t_now, out)
                 self._end_hold(t_now, fe.t, out)
                 out.append(Fault(at=t_now, kind="noisy", belt=self.belts[i]))
             elif change < 0:
                 out.append(FaultEnd(at=t_now, kind="noisy", belt=self.belts[i]))
+        if self._pair is not None and self.min_breath > 0:
+            self._watch_lying(t_now, bad, out)
         if all(bad):  # no breath is this fast: keep it out of breaths, holds and smoothing
             self._judge.restart(fes[0].t, self._y)
             return
@@ -558,9 +617,12 @@ class BreathAnalyzer:
         lost |= {i for i, f in enumerate(self._faults)  # a fault still going on
                  if f.suspect or (f.stuck_kind and f.stuck_kind != "saturated")}
         if self._pair:  # of two belts, one at a rail all through it measured none of it,
-            lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns
+            lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns,
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
-                     or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))}
+                     or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))
+                     # nor one lying, or that did not move since before it began
+                     or f.lying or (self.min_breath > 0 and f.still_since is not None
+                                    and f.still_since <= start[0])}
         if (len(lost) == len(self.belts) or start[0] <= self._gap_end or self._unworn
                 or start[0] < self._worn_from - WORN_TOL_S):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's
@@ -717,13 +779,13 @@ class BreathAnalyzer:
     def _gone(self, i: int) -> bool:
         """Belt ``i`` is unplugged, flat or at a rail (not just a jump being judged)."""
         f = self._faults[i]
-        return f.disconnected or f.stuck_kind is not None
+        return f.disconnected or f.stuck_kind is not None or f.lying
 
     def _out(self, i: int) -> bool:
-        """Belt ``i`` is held still in the sum: unplugged (or a jump being judged), flat
-        or at a rail."""
+        """Belt ``i`` is held still in the sum: unplugged (or a jump being judged), flat,
+        lying unworn or at a rail."""
         f = self._faults[i]
-        return f.suspect or f.stuck_kind is not None
+        return f.suspect or f.stuck_kind is not None or f.lying
 
     def _measuring_alone(self) -> tuple[int, float] | None:
         """Two belts, one of them unplugged, flat or at a rail (held still in the sum) and
@@ -756,7 +818,7 @@ class BreathAnalyzer:
             f = faults[0]
             faulted, noise = bool(f.stuck_kind or f.noisy or f.suspect), f.noise
         else:
-            faulted = any(f.stuck_kind or f.noisy or f.suspect for f in faults)
+            faulted = any(f.stuck_kind or f.noisy or f.suspect or f.lying for f in faults)
             noise = max(f.noise for f in faults)
         # Before calibration the stillness clock already runs on the turn detector's
         # amplitude, to learn the patient's rest from the first breaths; no hold is judged.

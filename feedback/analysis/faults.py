@@ -20,6 +20,10 @@
   breath amplitude, stays above ``NOISY_ON`` for ``NOISY_S`` seconds; it ends once it has
   stayed below ``NOISY_OFF`` for as long. Each second difference is clipped at
   ``NOISE_CLIP`` amplitudes, so a single step (a posture change, a plug) is no noise.
+- Two belts, one of them lying somewhere while the other breathes (taken off or slipped
+  off, its plug still in): the breath signal still moves, so no hold says so. Its block
+  means stay within a small band (``stillness``: no movement of more than a given size
+  within ``STILL_WINDOW_S``) for as long as the analyzer asks (``lying``; analyzer.py).
 Because ``FLAT_S`` is shorter than the shortest hold threshold (2 s), a stuck signal
 becomes a fault before it could ever become a hold.
 """
@@ -44,6 +48,7 @@ DISC_STILL = 0.15  # x amplitude: "staying at the level" (block means) ...
 DISC_REL = 0.03  # ... or this share of the jump, if more (shallow breaths, a noisy rail)
 DISC_END = 3.0  # x the tolerance: leaving the level this far ends it (plugged back)
 RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial blocks)
+STILL_WINDOW_S = 5.0  # a belt's movement is judged within windows this long (``stillness``)
 
 
 class BeltFaults:
@@ -51,7 +56,7 @@ class BeltFaults:
 
     __slots__ = ("rails", "_at_rail", "stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since",
                  "_last_t", "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi",
-                 "_tol", "_resume")
+                 "_tol", "_resume", "lying", "still_since", "_w_t0", "_w_lo", "_w_hi")
 
     def __init__(self, rails: tuple[float, float] | None = None):
         self.rails = rails  # a level outside (lo, hi) is an unplugged or shorted belt
@@ -70,6 +75,10 @@ class BeltFaults:
         self._since = None
         self._last_t = None
         self.noise = 0.0  # noise standard deviation estimate of the block means
+        self.lying = False  # taken for lying unworn while the other belt breathes
+        self.still_since: float | None = None  # no movement since (``stillness``)
+        self._w_t0 = 0.0  # the movement window began
+        self._w_lo = self._w_hi = 0.0  # ... and the block means' range in it
 
     def stuck(self, fe, y_before: float, amp: float) -> str:
         """Classify a run of identical raw values (called once it is long enough)."""
@@ -170,8 +179,31 @@ class BeltFaults:
     def gap(self) -> None:
         """Samples stopped for a while: the differences start again after it (the step
         from the last block before it to the first after is no noise), the noise
-        estimate so far is kept."""
+        estimate so far is kept. The stillness counts afresh, unless the belt is taken
+        for lying: then the first blocks after the gap are measured against where it lay
+        (one put on meanwhile moves at once)."""
         self._prev = self._d1 = None
+        if not self.lying:
+            self.still_since = None
+
+    def stillness(self, t: float, x: float, size: float) -> float:
+        """Watch one block mean ``x`` for movement: more than ``size`` within a window of
+        ``STILL_WINDOW_S`` (a new one begins at each movement). Returns how long the belt
+        has not moved (0 when it moves now). Slow creep, less than ``size`` per window,
+        is no movement."""
+        if self.still_since is None:
+            self.still_since = self._w_t0 = t
+            self._w_lo = self._w_hi = x
+            return 0.0
+        lo, hi = min(self._w_lo, x), max(self._w_hi, x)
+        if hi - lo > size:
+            self.still_since = self._w_t0 = t
+            lo = hi = x
+        elif t - self._w_t0 >= STILL_WINDOW_S:
+            self._w_t0 = t
+            lo = hi = x
+        self._w_lo, self._w_hi = lo, hi
+        return t - self.still_since
 
     def roughness(self, t: float, raw: float, amp: float):
         """Update the noise estimate from one block mean. Returns +1 when ``noisy``

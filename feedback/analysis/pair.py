@@ -129,7 +129,8 @@ class BeltPair:
                     # plug's step is no movement of the breath signal.
                     ref[i] += fe.y - good[i]
                 good[i] = fe.y
-            self._held[i] = bad[i] and self._faults[i].at_level  # (not: a jump being judged)
+            f = self._faults[i]  # (not: a jump being judged)
+            self._held[i] = bad[i] and (f.at_level or f.lying)
             if ref[i] is None:
                 if bad[i]:
                     continue  # not read yet (unplugged from the start): adds nothing yet
