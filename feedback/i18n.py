@@ -60,6 +60,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total_met_yesterday": "Telt voor gisteren: {minutes} {minutes_unit} "
                                        "geoefend, doel gehaald",
         "summary.total_earlier": "Deze sessie telt voor de dag waarop je begon",
+        "summary.press": "Druk op de startknop om terug te gaan",
         "unit.minute": "minuut",
         "unit.minutes": "minuten",
         "sensor.title": "Controleer de band",
@@ -168,6 +169,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total_met_yesterday": "Counts for yesterday: {minutes} {minutes_unit} "
                                        "practised, goal reached",
         "summary.total_earlier": "This session counts for the day you began it",
+        "summary.press": "Press the start button to go back",
         "unit.minute": "minute",
         "unit.minutes": "minutes",
         "sensor.title": "Check the belt",

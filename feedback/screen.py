@@ -572,11 +572,13 @@ class Screen:
         exercise names take the rest, or, where that lets everything be larger (a screen
         narrow for its height), a line of their own above their numbers (see
         _summary_layout)."""
-        # (while a notice shows at the bottom, the title and the table move up a little)
+        # (the notice line at the bottom says how to go back, unless a notice takes it)
         # (a session that stood still until it ended is not praised for it)
         self.text(self._t(v, "summary.title_left" if v.left else "summary.title"),
-                  self.box(0.03, 0.02, 0.97, 0.12) if v.notice
-                  else self.box(0.03, 0.03, 0.97, 0.15), FG, "center")
+                  self.box(0.03, 0.02, 0.97, 0.12), FG, "center")
+        if not v.notice:
+            self.text(self._t(v, "summary.press"), self.box(0.05, 0.885, 0.95, 0.955), DIM,
+                      "center")
         rows = v.rows[:8]
         heads = [self._t(v, k) for k in self.SUMMARY_COLS]
         cells = [[row["name_en"] if v.lang == "en" else row["name_nl"],
@@ -585,13 +587,12 @@ class Screen:
                   i18n.number(row["ratio"], v.lang, 1),
                   str(row["holds"]), str(tips(row)), in_sync(row)] for row in rows]
         w, h = self.size
-        top, bottom = (round(0.14 * h), round(0.76 * h)) if v.notice else (
-            round(0.18 * h), round(0.86 * h))
+        top, bottom = round(0.14 * h), round(0.76 * h)
         step = (bottom - top) / (len(rows) + 1)
         row_h, head_h = round(step * 0.9), round(step * 0.72)
         left, right = round(0.02 * w), round(0.98 * w)
         gap = max(w // 40, 8)
-        key = (tuple(heads), tuple(map(tuple, cells)), self.size, bool(v.notice))
+        key = (tuple(heads), tuple(map(tuple, cells)), self.size)
         layout = self._summary_layouts.get(key)
         if layout is None:
             if len(self._summary_layouts) > 64:
@@ -645,8 +646,7 @@ class Screen:
         self.paragraph(self._t(v, key, minutes=done_min,
                                minutes_unit=i18n.minutes_word(done_min, v.lang),
                                target=target, target_unit=i18n.minutes_word(target, v.lang)),
-                       self.box(0.03, 0.765, 0.97, 0.845) if v.notice
-                       else self.box(0.03, 0.88, 0.97, 0.97), GREEN if done else SKY,
+                       self.box(0.03, 0.765, 0.97, 0.845), GREEN if done else SKY,
                        align="center", max_lines=2, middle=True)
 
     @staticmethod

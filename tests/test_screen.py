@@ -633,6 +633,26 @@ def test_the_notice_line_is_at_the_bottom_and_readable(name, lang, size):
         assert r.h >= min(size) / 18, f"{r.h} px high"  # (was 8 px at 480x320)
 
 
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_summary_says_how_to_go_back_unless_a_notice_takes_its_line(lang, size):
+    """The summary stays until a button is pressed, and said nothing of it: a patient at
+    home was left looking at the table. Its bottom line says to press the start button,
+    readable and clear of the table; a notice takes that line while it shows."""
+    import dataclasses
+
+    press = i18n.text("summary.press", lang)
+    screen = Screen(size)
+    screen.draw(example_view("summary", lang))
+    (rect,) = [r for t, r in screen.texts if t == press]
+    assert rect.h >= 14 and rect.bottom > 0.85 * size[1]
+    assert_texts_fit(screen, size)
+    screen = Screen(size)
+    screen.draw(dataclasses.replace(example_view("summary", lang), notice=NOTICES[lang]))
+    shown = [t for t, _r in screen.texts]
+    assert press not in shown and any(NOTICES[lang].startswith(t[:10]) for t in shown)
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("rows", [5, 8])
 def test_a_notice_leaves_the_summary_headers_readable_at_480x320(rows, lang):
