@@ -30,14 +30,13 @@ from typing import Protocol
 import numpy as np
 
 from feedback import i18n
-from feedback.analysis.holds import REST_MIN_S
+from feedback.coach_pacing import describe_cues, describe_pacing, hold_after, pacer_parts
 from feedback.cues import (
     EXHALE_FLOOR,
     CueRules,
     Targets,
     breaths_per_min,
     shown_fault,
-    slower_limit,
 )
 from feedback.events import (
     Breath,
@@ -51,7 +50,7 @@ from feedback.events import (
     Pause,
     Resume,
 )
-from feedback.pacer import Adaptive, Pacer, Pattern
+from feedback.pacer import Pacer
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
@@ -87,16 +86,6 @@ BLIP_S = 2.0
 # measured this many (the breath under way when the calibration began is not its own, so
 # a calibration that ends on the analysis's three breaths has two or three).
 OWN_BREATHS = 2
-
-
-def _times(p: Pattern) -> str:
-    """A rhythm as ``check-config`` lists it: "4 s in, 6 s out + 1 s pause", each time to a
-    tenth of a second (a rhythm given as a rate and a ratio was listed as "3.29193 s in")."""
-    def sec(x: float) -> str:
-        return f"{round(x, 1):g} s"
-    return (f"{sec(p.inhale_s)} in" + (f" + {sec(p.hold_in_s)} pause" if p.hold_in_s else "")
-            + f", {sec(p.exhale_s)} out"
-            + (f" + {sec(p.hold_out_s)} pause" if p.hold_out_s else ""))
 
 
 @dataclass
@@ -213,7 +202,7 @@ class Coach:
     @property
     def hold_after_s(self) -> float:
         """The current exercise's hold warning threshold (the analysis should use it)."""
-        return self._hold_after(self.exercise or self.programme.exercises[self.index])
+        return hold_after(self.settings, self.exercise or self.programme.exercises[self.index])
 
     @property
     def warning(self) -> bool:
@@ -282,90 +271,15 @@ class Coach:
 
     def pacing(self, ex: ExerciseSpec) -> str:
         """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
-        mode, p, start, over, limits = self._pacing(ex)
-        length = (f"{ex.repetitions} breath{'s' if ex.repetitions != 1 else ''}"
-                  if ex.repetitions else f"{ex.duration_s:g} s")
-        if ex.kind == "calibration":
-            length = "until the breath is measured, at most " + (
-                length if ex.repetitions else f"{length} of measuring")
-        after = self._hold_after(ex)
-        warn = f"hold warning after {after:g} s" + (
-            f" ({REST_MIN_S:g} s after a breath out)" if after < REST_MIN_S else "")
-        if not ex.hold_warnings:
-            warn = "no hold warning"
-        elif not ex.cue_on("breathe_on"):
-            warn = "no hold warning (breathe_on is not in its cues; holds are recorded)"
-        elif not self.settings.cues["breathe_on"]:
-            warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
-        if ex.cue_on("slower") and self.settings.cues["slower"]:
-            own = ex.slower_above_bpm or self.settings.cues["slower_above_bpm"]
-            whose = ("the exercise's" if ex.slower_above_bpm
-                     else "[cues] slower_above_bpm")
-            limit = own if mode in ("off", "adaptive") else slower_limit(own, p.rate_bpm)
-            if limit < own:  # (the pacer's 1.5 x rule is lower: it applies)
-                warn += (f", 'slower' above {limit:.1f}/min (with the pacer: 1.5 x its rate, "
-                         f"at least 3/min above it; {whose} {own:g}/min is higher)")
-            else:
-                warn += f", 'slower' above {own:g}/min" + (
-                    " or 1.5 x the pacer's rate where lower" if mode == "adaptive" else "")
-        if mode == "off":
-            return f"{ex.kind}, {length}, no pacer, {warn}"
-        rhythm = _times(p) + f" = {60.0 / p.period:.1f}/min"
-        if mode == "adaptive":
-            a = self.settings.pacer
-            goal = Pacer(p, 0.0, adaptive=limits).goal()  # the target as the unit runs it
-            held = (abs(goal.rate_bpm - a.target_rate_bpm) > 0.05
-                    or abs(goal.ratio - a.target_ratio) > 0.005)
-            toward = (f"{goal.rate_bpm:.1f}/min and exhale:inhale {goal.ratio:.2f} "
-                      f"(target_rate_bpm {a.target_rate_bpm:g} and target_ratio "
-                      f"{a.target_ratio:.2f} held to max_exhale_s and min_rate_bpm)" if held
-                      else f"{a.target_rate_bpm:g}/min and exhale:inhale {a.target_ratio:.2f}")
-            return (f"{ex.kind}, {length}, adaptive pacer: from the patient's own rhythm "
-                    f"(until it is known {rhythm}) towards {toward}, the exhale at most "
-                    f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
-        way = "rising" if start < p.ratio else "falling"
-        # (the rate stays, so the inhale changes too: 4 s in, 8 s out from 1.3 starts at
-        # 5.2 s in, which a therapist who set 4 s in did not expect unless told)
-        first = Pattern.from_rate(p.rate_bpm, start, p.hold_in_s, p.hold_out_s) if start else p
-        ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate: "
-                f"it starts at {_times(first)})" if start else "")
-        return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
-                f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
+        return describe_pacing(self.settings, ex)
 
     def cues_listed(self, ex: ExerciseSpec) -> str:
-        """Which cues ``ex`` can give, in one line under its pacing (``check-config``): the
-        exercise's ``cues`` (or their default for its kind) and the main config's
-        switches together. The listing said only the hold warning, so a therapist could
-        not see that a movement exercise with no ``cues`` asks for a longer exhale, nor
-        that ``belly`` needs two belts."""
-        from feedback.config import CUE_SWITCHES
-
-        on = [k for k in CUE_SWITCHES if ex.cue_on(k) and self.settings.cues[k]]
-        two = len(self.settings.sensor.belts) == 2
-        shown = [k if k != "belly" or two else "belly (not with one belt)" for k in on]
-        off = [k for k in CUE_SWITCHES if ex.cue_on(k) and not self.settings.cues[k]]
-        line = "cues: " + (", ".join(shown) if shown else "none")
-        if off:
-            line += f" ([cues] switches off {', '.join(off)})"
-        return line
-
-    def _hold_after(self, ex: ExerciseSpec) -> float:
-        return ex.hold_after_s or self.settings.analysis.hold_after_s
-
-    def _pacing(self, ex: ExerciseSpec, settings=None) -> tuple:
-        """All the pacer of ``ex`` is made of, under ``settings`` (default: the current):
-        its mode, pattern, the ratio a fixed pacer starts from (0: none) and over how many
-        seconds, and an adaptive pacer's targets and limits."""
-        p = (settings or self.settings).pacer
-        start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
-        over = ex.progress_s if ex.progress_s is not None else p.progress_s
-        return (ex.pacer_mode(p), ex.pattern(p), start, over,
-                Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm, p.max_exhale_s,
-                         p.step_s))
+        """Which cues ``ex`` can give, in one line under its pacing (``check-config``)."""
+        return describe_cues(self.settings, ex)
 
     def _progression_at(self, ex: ExerciseSpec, t: float) -> tuple[float, float] | None:
         """A fixed pacer's progression from ``t``: (the ratio there, seconds left)."""
-        _mode, pattern, start, over, _a = self._pacing(ex)
+        _mode, pattern, start, over, _a = pacer_parts(self.settings, ex)
         done = self.elapsed(t)
         if start and done < over - 1.0:
             return start + (pattern.ratio - start) * done / over, over - done
@@ -377,7 +291,7 @@ class Coach:
         next exercise (a pause or a recalibration switched it mid-exercise, while the
         record said otherwise)."""
         ex = self.programme.exercises[self.index]
-        _mode, pattern, _start, _over, limits = self._pacing(ex)
+        _mode, pattern, _start, _over, limits = pacer_parts(self.settings, ex)
         mode = self._ex_mode
         if mode == "off":
             return None
@@ -729,7 +643,7 @@ class Coach:
         if self.pacer is None or self.mode != "exercise":
             return
         ex = self.programme.exercises[self.index]
-        before, now = self._pacing(ex, old), self._pacing(ex)
+        before, now = pacer_parts(old, ex), pacer_parts(self.settings, ex)
         if before == now or before[0] != now[0]:
             return
         if now[0] == "adaptive":

@@ -1,0 +1,113 @@
+"""An exercise's pacing under a config: what its pacer is made of, its hold threshold,
+and the lines ``check-config`` prints about them.
+
+The coach builds each exercise's pacer from ``pacer_parts`` and tells the analysis the
+threshold from ``hold_after``; ``describe_pacing`` and ``describe_cues`` say in words
+what the unit will do with an exercise (``Coach.pacing`` and ``Coach.cues_listed``).
+Pure functions of the settings and the exercise: no state, no time.
+"""
+
+from __future__ import annotations
+
+from feedback.analysis.holds import REST_MIN_S
+from feedback.cues import slower_limit
+from feedback.pacer import Adaptive, Pacer, Pattern
+from feedback.programme import ExerciseSpec
+
+
+def hold_after(settings, ex: ExerciseSpec) -> float:
+    """The hold warning threshold of ``ex`` under ``settings`` (the analysis uses it)."""
+    return ex.hold_after_s or settings.analysis.hold_after_s
+
+
+def pacer_parts(settings, ex: ExerciseSpec) -> tuple:
+    """All the pacer of ``ex`` is made of, under ``settings``: its mode, pattern, the ratio
+    a fixed pacer starts from (0: none) and over how many seconds, and an adaptive pacer's
+    targets and limits."""
+    p = settings.pacer
+    start = ex.start_ratio if ex.start_ratio is not None else p.start_ratio
+    over = ex.progress_s if ex.progress_s is not None else p.progress_s
+    return (ex.pacer_mode(p), ex.pattern(p), start, over,
+            Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm, p.max_exhale_s,
+                     p.step_s))
+
+
+def _times(p: Pattern) -> str:
+    """A rhythm as ``check-config`` lists it: "4 s in, 6 s out + 1 s pause", each time to a
+    tenth of a second (a rhythm given as a rate and a ratio was listed as "3.29193 s in")."""
+    def sec(x: float) -> str:
+        return f"{round(x, 1):g} s"
+    return (f"{sec(p.inhale_s)} in" + (f" + {sec(p.hold_in_s)} pause" if p.hold_in_s else "")
+            + f", {sec(p.exhale_s)} out"
+            + (f" + {sec(p.hold_out_s)} pause" if p.hold_out_s else ""))
+
+
+def describe_pacing(settings, ex: ExerciseSpec) -> str:
+    """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
+    mode, p, start, over, limits = pacer_parts(settings, ex)
+    length = (f"{ex.repetitions} breath{'s' if ex.repetitions != 1 else ''}"
+              if ex.repetitions else f"{ex.duration_s:g} s")
+    if ex.kind == "calibration":
+        length = "until the breath is measured, at most " + (
+            length if ex.repetitions else f"{length} of measuring")
+    after = hold_after(settings, ex)
+    warn = f"hold warning after {after:g} s" + (
+        f" ({REST_MIN_S:g} s after a breath out)" if after < REST_MIN_S else "")
+    if not ex.hold_warnings:
+        warn = "no hold warning"
+    elif not ex.cue_on("breathe_on"):
+        warn = "no hold warning (breathe_on is not in its cues; holds are recorded)"
+    elif not settings.cues["breathe_on"]:
+        warn = "no hold warning ([cues] breathe_on = false; holds are recorded)"
+    if ex.cue_on("slower") and settings.cues["slower"]:
+        own = ex.slower_above_bpm or settings.cues["slower_above_bpm"]
+        whose = ("the exercise's" if ex.slower_above_bpm
+                 else "[cues] slower_above_bpm")
+        limit = own if mode in ("off", "adaptive") else slower_limit(own, p.rate_bpm)
+        if limit < own:  # (the pacer's 1.5 x rule is lower: it applies)
+            warn += (f", 'slower' above {limit:.1f}/min (with the pacer: 1.5 x its rate, "
+                     f"at least 3/min above it; {whose} {own:g}/min is higher)")
+        else:
+            warn += f", 'slower' above {own:g}/min" + (
+                " or 1.5 x the pacer's rate where lower" if mode == "adaptive" else "")
+    if mode == "off":
+        return f"{ex.kind}, {length}, no pacer, {warn}"
+    rhythm = _times(p) + f" = {60.0 / p.period:.1f}/min"
+    if mode == "adaptive":
+        a = settings.pacer
+        goal = Pacer(p, 0.0, adaptive=limits).goal()  # the target as the unit runs it
+        held = (abs(goal.rate_bpm - a.target_rate_bpm) > 0.05
+                or abs(goal.ratio - a.target_ratio) > 0.005)
+        toward = (f"{goal.rate_bpm:.1f}/min and exhale:inhale {goal.ratio:.2f} "
+                  f"(target_rate_bpm {a.target_rate_bpm:g} and target_ratio "
+                  f"{a.target_ratio:.2f} held to max_exhale_s and min_rate_bpm)" if held
+                  else f"{a.target_rate_bpm:g}/min and exhale:inhale {a.target_ratio:.2f}")
+        return (f"{ex.kind}, {length}, adaptive pacer: from the patient's own rhythm "
+                f"(until it is known {rhythm}) towards {toward}, the exhale at most "
+                f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
+    way = "rising" if start < p.ratio else "falling"
+    # (the rate stays, so the inhale changes too: 4 s in, 8 s out from 1.3 starts at
+    # 5.2 s in, which a therapist who set 4 s in did not expect unless told)
+    first = Pattern.from_rate(p.rate_bpm, start, p.hold_in_s, p.hold_out_s) if start else p
+    ramp = (f" ({way} from {start:.2f} over the first {over:g} s, at the same rate: "
+            f"it starts at {_times(first)})" if start else "")
+    return (f"{ex.kind}, {length}, {mode} pacer {rhythm}, exhale:inhale {p.ratio:.2f} as "
+            f"set{ramp}, {p.effective_ratio:.2f} as measured (pauses counted), {warn}")
+
+
+def describe_cues(settings, ex: ExerciseSpec) -> str:
+    """Which cues ``ex`` can give, in one line under its pacing (``check-config``): the
+    exercise's ``cues`` (or their default for its kind) and the main config's
+    switches together. The listing said only the hold warning, so a therapist could
+    not see that a movement exercise with no ``cues`` asks for a longer exhale, nor
+    that ``belly`` needs two belts."""
+    from feedback.config import CUE_SWITCHES
+
+    on = [k for k in CUE_SWITCHES if ex.cue_on(k) and settings.cues[k]]
+    two = len(settings.sensor.belts) == 2
+    shown = [k if k != "belly" or two else "belly (not with one belt)" for k in on]
+    off = [k for k in CUE_SWITCHES if ex.cue_on(k) and not settings.cues[k]]
+    line = "cues: " + (", ".join(shown) if shown else "none")
+    if off:
+        line += f" ([cues] switches off {', '.join(off)})"
+    return line
