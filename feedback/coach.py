@@ -21,7 +21,6 @@ next exercise boundary.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from feedback import i18n
+from feedback.coach_notices import Notices, belt_notice, idle_belt_notice, rejected_notice
 from feedback.coach_pacing import describe_cues, describe_pacing, hold_after, pacer_parts
 from feedback.cues import (
     EXHALE_FLOOR,
@@ -54,7 +54,6 @@ from feedback.pacer import Pacer
 from feedback.programme import ExerciseSpec, Programme
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
-from feedback.words import said
 
 
 class StateLike(Protocol):
@@ -71,8 +70,6 @@ class StateLike(Protocol):
 
 
 CURVE_HZ = 12  # points a second in the live breathing curve
-NOTICE_S = 30.0  # a notice (an export done, a restart needed) stays this long
-NOTICE_TURN_S = 4.0  # several notices take turns on the one line
 # A session that has not run this long on end, with no button pressed, was left (the
 # patient took the belt off or paused, and walked away): it ends at its summary. Resumed
 # the next day it went on mid-exercise without a calibration, counted for the day before.
@@ -128,9 +125,6 @@ class ExerciseStats:
                 "cues": dict(self.cues), "following": dict(self.following)}
 
 
-NOTICE_MESSAGE = 80  # characters of a rejected config's message the notice line says whole
-
-
 class Coach:
     """Programme, pacer and cues for one session (see the module docstring)."""
 
@@ -173,9 +167,7 @@ class Coach:
         self._seen_uncalibrated = False
         self._pending = None
         self._pending_programme: Programme | None = None
-        # Lines at the bottom of the screen, one per source: (text, since, lasting).
-        self._notices: dict[str, tuple[str, float, bool]] = {}
-        self._turn: tuple[str, float] | None = None  # the notice on the line, since when
+        self.notices = Notices()  # the lines at the bottom of the screen
         self._warned_from: float | None = None  # the ring's hold warning shows since
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
@@ -658,22 +650,7 @@ class Coach:
         """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
         error = getattr(result, "error", None)
         if error is not None:  # shown until a good file comes (the old settings run on)
-            first = error.problems[0] if error.problems else error
-            name = getattr(first, "path", "").rsplit("/", 1)[-1]
-            line = getattr(first, "line", None)
-            message = said(getattr(first, "message", first), self.lang)
-            where = name + (", " + i18n.text("config.line", self.lang, line=line) if line
-                            else "")
-            if len(message) <= NOTICE_MESSAGE:
-                problem = f"{where}: {message}"
-            else:  # (a long rule, wrapped to three lines of 10 px at 480x320): where it is
-                english = str(getattr(first, "message", first))  # ("TOML-schrijfwijze")
-                key = english.split(":", 1)[0].split(" = ", 1)[0]
-                if re.fullmatch(r"[\w.\[\]-]+", key):  # a key, not a sentence
-                    where += f" ({key})"
-                problem = i18n.text("config.where", self.lang, where=where)
-            self.show_notice(i18n.text("config.notice", self.lang, problem=problem), t,
-                             "config", lasting=True)
+            self.show_notice(rejected_notice(error, self.lang), t, "config", lasting=True)
             return
         self.apply_settings(result.settings, result.programme)
         if result.needs_restart:
@@ -688,45 +665,19 @@ class Coach:
         """A notice at the bottom of the screen for ``NOTICE_S``, or while ``lasting``
         until its source clears it (None). Each source (config, unit, export) has its
         own, so one clearing its own does not take another's away; several take turns."""
-        if text:
-            old = self._notices.get(source)
-            since = old[1] if old is not None and old[0] == text else t  # (said again)
-            self._notices[source] = (text, since, lasting)
-        else:
-            self._notices.pop(source, None)
+        self.notices.show(text, t, source, lasting)
 
     @property
     def notice(self) -> tuple[str, float] | None:
         """The newest notice and since when (None: none)."""
-        if not self._notices:
-            return None
-        text, since, _ = max(self._notices.values(), key=lambda n: n[1])
-        return text, since
+        return self.notices.newest
 
     def _notice_line(self, t: float, hint: bool = False) -> str | None:
-        """The notice line: one notice at a time, each for ``NOTICE_TURN_S`` in turn when
-        there are several (joined, they shrank to a few pixels on the small screen). A
-        notice that comes or goes waits for the turn to end: none flickers. With ``hint``
-        (the screen's own line at the bottom, which a notice covers: the exercise's hint,
-        the calibration's "wait") that line takes a turn too (None): a notice that lasts
-        the whole exercise (a belt out) no longer hides the exercise's instruction."""
-        shown = [self._belt_notice()] if self.rules.partial else []
+        """The notice line (``Notices.line``): a belt to check takes its turn first."""
+        shown = [belt_notice(self.rules, self.lang)] if self.rules.partial else []
         if self.mode == "idle" and self.rules.fault:  # (no exercise waits for it yet)
-            shown = [self._idle_belt_notice()]
-        shown += [text for text, since, lasting in sorted(self._notices.values(),
-                                                          key=lambda n: n[1])
-                  if lasting or t - since < NOTICE_S]
-        turn = self._turn
-        if not shown:
-            self._turn = None
-            return None
-        if hint:
-            shown.append(None)
-        if turn is not None and turn[0] in shown and 0.0 <= t - turn[1] < NOTICE_TURN_S:
-            return turn[0]
-        after = shown.index(turn[0]) + 1 if turn is not None and turn[0] in shown else 0
-        self._turn = (shown[after % len(shown)], t)
-        return self._turn[0]
+            shown = [idle_belt_notice(self.rules, self.lang)]
+        return self.notices.line(t, shown, hint)
 
     # --- outputs ------------------------------------------------------------------------
 
@@ -824,30 +775,12 @@ class Coach:
         self._day_no += days
         self.today_by_code = self._other_days.pop(self._day_no, {})
 
-    def _idle_belt_notice(self) -> str:
-        """The start screen's line for a belt that does not measure: what and which."""
-        lang = self.lang
-        kind, belts = shown_fault(self.rules.faults)
-        what = i18n.text(f"sensor.{kind}", lang)
-        if belts:
-            what += " (" + ", ".join(i18n.text_or(f"belt.{b}", lang, b) for b in belts) + ")"
-        return f"{i18n.text('sensor.title', lang)}: {what}"
-
-    def _belt_notice(self) -> str:
-        """Which belt to check and why, and which one goes on measuring."""
-        (kind, belt), *_ = self.rules.partial
-        other = next(b for b in self.rules.belts if b != belt)
-        lang = self.lang
-        return i18n.text("sensor.partial", lang, belt=i18n.text_or(f"belt.{belt}", lang, belt),
-                         other=i18n.text_or(f"belt.{other}", lang, other),
-                         what=i18n.text(f"sensor.{kind}", lang))
-
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t``, with its notice line: where the screen has a
         line of its own at the bottom (the exercise's hint, the calibration's "wait"),
         that line takes a turn (``_notice_line``)."""
         v = self._view(t, state)
-        # (with one of two belts out, that notice takes its turn there too: _belt_notice)
+        # (with one of two belts out, that notice takes its turn there too: belt_notice)
         v.notice = self._notice_line(t, hint=v.screen == "calibration" or (
             v.screen == "exercise" and bool(v.hint)))
         return v

@@ -293,7 +293,7 @@ class Screen:
         """The notice line (a belt out, a rejected config, a USB export, a failing part):
         at the bottom, wrapped to fit its band, where each screen leaves room for it while
         there is one. The hint, or the calibration's "wait", gives way to it; the coach
-        gives them a turn of their own (``Coach._notice_line``). On the exercise screen a
+        gives them a turn of their own (``Notices.line``). On the exercise screen a
         cue goes first; the notice is back when the cue ends. (A strip at the top, shrunk
         to one line, was 8 px high at 480x320.)"""
         if not view.notice or view.screen == "config" or (
