@@ -22,8 +22,7 @@ next exercise boundary.
 from __future__ import annotations
 
 import statistics
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -31,11 +30,11 @@ import numpy as np
 from feedback import i18n
 from feedback.coach_notices import Notices, belt_notice, idle_belt_notice, rejected_notice
 from feedback.coach_pacing import describe_cues, describe_pacing, hold_after, pacer_parts
+from feedback.coach_practice import ExerciseStats, PracticeDays, own_breath
 from feedback.cues import (
     EXHALE_FLOOR,
     CueRules,
     Targets,
-    breaths_per_min,
     shown_fault,
 )
 from feedback.events import (
@@ -79,10 +78,6 @@ LEFT_S = 1800.0
 # breath, which made the ring jump back to an inhale at every such blip. The shortest
 # exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
 BLIP_S = 2.0
-# An adaptive pacer starts from the median breath of the last exercise before it that
-# measured this many (the breath under way when the calibration began is not its own, so
-# a calibration that ends on the analysis's three breaths has two or three).
-OWN_BREATHS = 2
 
 
 @dataclass
@@ -98,33 +93,6 @@ class Snapshot:
     breath: Breath | None = None
 
 
-@dataclass
-class ExerciseStats:
-    spec: ExerciseSpec
-    active_s: float = 0.0
-    rates: list = field(default_factory=list)
-    ratios: list = field(default_factory=list)
-    periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
-    share: float | None = None  # the belly's share of its last breath (two belts), for the
-    #   screen; negative for a paradoxical breath (the belly drawn in as the chest rises)
-    holds: int = 0
-    cues: Counter = field(default_factory=Counter)
-    following: dict = field(default_factory=dict)
-
-    def row(self) -> dict:
-        """One summary line: minutes, breaths/min, exhale:inhale, holds, cues, following."""
-        def med(xs):
-            return float(np.median(xs)) if xs else None
-
-        # (its own breaths counted over their length: the analysis's rate of a breath is
-        # a median over the breaths before it too, of the exercise before)
-        rate = breaths_per_min(self.periods) if self.periods else med(self.rates)
-        return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
-                "minutes": self.active_s / 60.0, "breaths": len(self.rates),
-                "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,
-                "cues": dict(self.cues), "following": dict(self.following)}
-
-
 class Coach:
     """Programme, pacer and cues for one session (see the module docstring)."""
 
@@ -133,19 +101,12 @@ class Coach:
         self.settings = settings
         self.programme = programme
         self.t0 = t0
-        # Minutes practised today before this session, by patient code (from the records,
-        # ``today_min``: a number is the configured code's): a new code from a reload
-        # shows its own, with no read of the card in the loop.
-        self.today_by_code = (dict(today_min) if isinstance(today_min, dict)
-                              else {settings.patient.code: today_min})
+        # Minutes practised today before this session and on the other days this run
+        # has seen, by patient code (``today_min``, from the records: a number is the
+        # configured code's).
+        self.days = PracticeDays(settings.patient.code, today_min)
         self.session_code = settings.patient.code  # the code this session's stats are for
         self.session_target = settings.patient.daily_minutes  # ... and its home target
-        # Days by number (the wall-clock date less the one at start, ``new_day``), and the
-        # minutes of the other days this run has seen: a clock set back to a day gives it
-        # its minutes back. This session counts for the day it began (``_session_day``).
-        self._day_no = 0
-        self._session_day = 0
-        self._other_days: dict[int, dict[str, float]] = {}
         self.mode = "idle"
         self.index = 0
         self.stats: list[ExerciseStats] = []
@@ -295,23 +256,6 @@ class Coach:
             pacer.resume_from(old)  # where the patient had got to
         return pacer
 
-    def _own_breath(self) -> tuple[float, float] | None:
-        """The patient's own breath in this session, (inhale, exhale) in seconds, as last
-        measured before this exercise: the median length and exhale:inhale of the
-        breaths of the last exercise that measured ``OWN_BREATHS`` of them, all of a
-        calibration's, the last five of another's (the rhythm breathed just now: after
-        5 minutes at the clinic's 5.2/min belly pacer, the calibration's 14/min was more
-        than twice as fast). None before any did (one breath says little of a rhythm
-        that varies by a third from breath to breath; the first breath in the exercise
-        is taken then)."""
-        for st in reversed(self.stats):
-            if len(st.periods) >= OWN_BREATHS and len(st.ratios) >= OWN_BREATHS:
-                k = 0 if st.spec.kind == "calibration" else -5
-                period = float(statistics.median(st.periods[k:]))
-                ratio = float(statistics.median(st.ratios[k:]))
-                return period / (1.0 + ratio), period * ratio / (1.0 + ratio)
-        return None
-
     def pacer_level(self, t: float) -> float | None:
         """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
         return self.pacer.level(t) if self.pacing_now else None
@@ -365,7 +309,7 @@ class Coach:
         self.pacer = None
         self._ex_mode = ex.pacer_mode(self.settings.pacer)
         self.pacer = self._make_pacer(t)
-        if self.pacer is not None and self.pacer.adaptive and (own := self._own_breath()):
+        if self.pacer is not None and self.pacer.adaptive and (own := own_breath(self.stats)):
             self.pacer.start_from(*own)
         self.rules = CueRules(self.settings.cues, [k for k in self.settings.cues
                                                     if ex.cue_on(k)], t0=t,
@@ -427,12 +371,10 @@ class Coach:
                 self.index = 0
                 self.left = False
                 if self.stats:  # the session before counts on, for the day it began
-                    code = self.session_code
-                    day = self._session_minutes()
-                    day[code] = day.get(code, 0.0) + self._practice_s() / 60.0
+                    self.days.add(self.session_code, self._practice_s() / 60.0)
                 self.session_code = self.settings.patient.code
                 self.session_target = self.settings.patient.daily_minutes
-                self._session_day = self._day_no
+                self.days.begin_session()
                 self.stats = []
                 return self._start_exercise(t)
             if self.mode == "exercise":
@@ -716,7 +658,7 @@ class Coach:
     @property
     def today_min(self) -> float:
         """Minutes practised today before this session, by the patient shown."""
-        return self.today_by_code.get(self._shown_code(), 0.0)
+        return self.days.today_by_code.get(self._shown_code(), 0.0)
 
     def _session_shown(self) -> bool:
         """A session runs or its summary shows: its patient's day and target are shown
@@ -736,8 +678,8 @@ class Coach:
         another patient's). Calibration is not practice and does not count."""
         code = self._shown_code()
         mine = code == self.session_code and not self._days_back
-        return self.today_by_code.get(code, 0.0) + (self._practice_s() / 60.0 if mine
-                                                    else 0.0)
+        return self.days.today_by_code.get(code, 0.0) + (self._practice_s() / 60.0 if mine
+                                                         else 0.0)
 
     def _practice_s(self, t: float | None = None) -> float:
         """Seconds of practice in this session's exercises (calibration left out); with
@@ -753,27 +695,12 @@ class Coach:
     def _days_back(self) -> int:
         """How many days before today this session began (0: today's, or none; below 0:
         a clock set back since it began); its summary says that day's minutes."""
-        return self._day_no - self._session_day if self.stats else 0
-
-    def _session_minutes(self) -> dict[str, float]:
-        """The minutes, by code, of the day this session began (before it)."""
-        if self._session_day == self._day_no:
-            return self.today_by_code
-        return self._other_days.setdefault(self._session_day, {})
+        return self.days.days_back() if self.stats else 0
 
     def new_day(self, t: float, days: int = 1) -> None:
-        """The date moved on ``days`` (midnight: 1; a clock jump: more, or fewer than 0, set
-        back) at ``t``: today's practice is that of the day it is now, 0 for a day not seen
-        before in this run. A session running over midnight counts, all of it, for the
-        day it began, as in the records and the report (the screen counted what followed
-        midnight for the new day, the report did not: the patient was told the target was
-        met, the therapist read it was not). A clock set back to a day seen before gives
-        it its minutes back (it showed 0 for a day already practised)."""
-        if not days:
-            return
-        self._other_days[self._day_no] = self.today_by_code
-        self._day_no += days
-        self.today_by_code = self._other_days.pop(self._day_no, {})
+        """The date moved on ``days`` at ``t`` (``PracticeDays.new_day``): a session
+        running over midnight counts, all of it, for the day it began."""
+        self.days.new_day(days)
 
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t``, with its notice line: where the screen has a
@@ -801,7 +728,7 @@ class Coach:
             v.left = self.left or not any(row["breaths"] for row in v.rows)
             if self._days_back:  # begun on another day (midnight, a clock that jumped)
                 v.days_back = self._days_back
-                v.today_min = (self._session_minutes().get(self.session_code, 0.0)
+                v.today_min = (self.days.session_minutes().get(self.session_code, 0.0)
                                + self._practice_s() / 60.0)
             return v
         if self.rules.fault and self.mode != "idle":  # (idle: the start screen, with a

@@ -602,7 +602,7 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
     coach.apply_settings(back)
     assert coach.view(142.0).today_min == pytest.approx(done)
     coach.button("start_pause", 143.0)  # its next session begins on all of it
-    assert coach.today_by_code[""] == pytest.approx(done) and coach.today_min == done
+    assert coach.days.today_by_code[""] == pytest.approx(done) and coach.today_min == done
 
 
 def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_for(clinic):

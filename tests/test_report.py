@@ -1567,7 +1567,7 @@ def test_breaths_per_minute_are_the_breaths_counted_not_the_median_of_their_rate
     higher than it was breathed: breaths of 4, 4, 4 and 12 s are 4 in 24 s, 10/min, where
     the median of their own rates (15, 15, 15, 5) said 15/min, above a 'breathe under
     12/min' a therapist may set. The unit's summary screen counts them the same way."""
-    from feedback.coach import ExerciseStats
+    from feedback.coach_practice import ExerciseStats
     from feedback.programme import ExerciseSpec
 
     data = tmp_path / "data"

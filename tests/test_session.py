@@ -731,7 +731,7 @@ def test_another_patient_code_starts_from_that_patient_s_practice_today(config):
         code_now("CD34")
         coach.button("start_pause", s.now())  # CD34's first session
         assert coach.session_code == "CD34" and coach.view(s.now()).today_min == 0.0
-        assert coach.today_by_code[""] == pytest.approx(mine)  # the first patient's day
+        assert coach.days.today_by_code[""] == pytest.approx(mine)  # the first patient's day
 
 
 # What this machine says for the missing sensor: off a Pi, that it is no Pi.
