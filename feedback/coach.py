@@ -27,15 +27,14 @@ from typing import Protocol
 
 import numpy as np
 
-from feedback import i18n
-from feedback.coach_notices import Notices, belt_notice, idle_belt_notice, rejected_notice
+from feedback import coach_view, i18n
+from feedback.coach_notices import Notices, rejected_notice
 from feedback.coach_pacing import describe_cues, describe_pacing, hold_after, pacer_parts
 from feedback.coach_practice import ExerciseStats, PracticeDays, own_breath
+from feedback.coach_view import CURVE_HZ
 from feedback.cues import (
-    EXHALE_FLOOR,
     CueRules,
     Targets,
-    shown_fault,
 )
 from feedback.events import (
     Breath,
@@ -51,7 +50,6 @@ from feedback.events import (
 )
 from feedback.pacer import Pacer
 from feedback.programme import ExerciseSpec, Programme
-from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import CurveRing, View
 
 
@@ -67,8 +65,6 @@ class StateLike(Protocol):
     breath: Breath | None
 
 
-
-CURVE_HZ = 12  # points a second in the live breathing curve
 # A session that has not run this long on end, with no button pressed, was left (the
 # patient took the belt off or paused, and walked away): it ends at its summary. Resumed
 # the next day it went on mid-exercise without a calibration, counted for the day before.
@@ -614,13 +610,6 @@ class Coach:
         """The newest notice and since when (None: none)."""
         return self.notices.newest
 
-    def _notice_line(self, t: float, hint: bool = False) -> str | None:
-        """The notice line (``Notices.line``): a belt to check takes its turn first."""
-        shown = [belt_notice(self.rules, self.lang)] if self.rules.partial else []
-        if self.mode == "idle" and self.rules.fault:  # (no exercise waits for it yet)
-            shown = [idle_belt_notice(self.rules, self.lang)]
-        return self.notices.line(t, shown, hint)
-
     # --- outputs ------------------------------------------------------------------------
 
     def summary(self) -> list[dict]:
@@ -635,25 +624,13 @@ class Coach:
         return rows
 
     def ring_frame(self, t: float, state: StateLike | None = None) -> np.ndarray:
-        """The LED ring's frame at ``t``: (pixels, 3) uint8 RGB."""
-        patient = state.level if state is not None and state.calibrated else None
-        fault = self.rules.fault
-        if self.mode in ("idle", "summary", "paused") or self.recal_since is not None:
-            level, phase = (None, None)
-            if self.mode != "exercise":
-                patient = None if self.mode == "idle" else patient
-        elif fault:  # the exercise waits for the belt: no pacing (its phase is None too)
-            level, phase = (None, None)
-        else:
-            level, phase = self.pacer_level(t), self.pacer_phase(t)
+        """The LED ring's frame at ``t``: (pixels, 3) uint8 RGB (``coach_view.ring_frame``)."""
         # The warning's pulse runs from the first frame that shows it, at its full level.
         if not self.warning:
             self._warned_from = None
         elif self._warned_from is None:
             self._warned_from = t
-        return _ring_frame(self.settings.ring.pixels, t, level, phase, patient,
-                           warning=self._warned_from, fault=fault,
-                           brightness=self.settings.ring.brightness)
+        return coach_view.ring_frame(self, t, state, self._warned_from)
 
     @property
     def today_min(self) -> float:
@@ -703,100 +680,5 @@ class Coach:
         self.days.new_day(days)
 
     def view(self, t: float, state: StateLike | None = None) -> View:
-        """The screen's view model at ``t``, with its notice line: where the screen has a
-        line of its own at the bottom (the exercise's hint, the calibration's "wait"),
-        that line takes a turn (``_notice_line``)."""
-        v = self._view(t, state)
-        # (with one of two belts out, that notice takes its turn there too: belt_notice)
-        v.notice = self._notice_line(t, hint=v.screen == "calibration" or (
-            v.screen == "exercise" and bool(v.hint)))
-        return v
-
-    def _view(self, t: float, state: StateLike | None) -> View:
-        lang = self.lang
-        v = View(screen="idle", lang=lang, programme=self.programme.name(lang),
-                 today_min=self.practised_min(),
-                 today_target=(self.session_target if self._session_shown() else
-                               self.settings.patient.daily_minutes),
-                 total=len(self.programme.exercises), index=self.index,
-                 curve_s=self.settings.screen.curve_s)
-        if self.mode == "summary":
-            v.screen = "summary"
-            v.rows = self.summary()
-            # (titled as stopped, not "Goed gedaan!", also when no breath was measured
-            # at all: a belt out from the start, "next" pressed through every exercise)
-            v.left = self.left or not any(row["breaths"] for row in v.rows)
-            if self._days_back:  # begun on another day (midnight, a clock that jumped)
-                v.days_back = self._days_back
-                v.today_min = (self.days.session_minutes().get(self.session_code, 0.0)
-                               + self._practice_s() / 60.0)
-            return v
-        if self.rules.fault and self.mode != "idle":  # (idle: the start screen, with a
-            v.screen = "sensor"                        # notice: no exercise waits yet)
-            v.fault, v.fault_belts = shown_fault(self.rules.faults)
-            # (the exercise that waits, and whether it is paused: what the buttons change)
-            v.exercise = self.programme.exercises[self.index].name(lang)
-            v.paused = self.mode == "paused"
-            return v
-        if self.mode == "idle":
-            return v
-        ex = self.programme.exercises[self.index]
-        v.exercise, v.hint = ex.name(lang), ex.hint(lang)
-        el = self.elapsed(t)
-        if ex.duration_s and ex.kind != "calibration":  # calibration ends when it has
-            v.left_s = max(ex.duration_s - el, 0.0)      # measured (duration_s: at most)
-            v.progress = min(el / ex.duration_s, 1.0)
-        if ex.repetitions:
-            v.reps_left = max(ex.repetitions - self.reps, 0)
-            v.progress = min(self.reps / ex.repetitions, 1.0)
-        if self.mode == "paused":
-            v.screen = "pause"
-            return v
-        if self.recal_since is not None or ex.kind == "calibration":
-            v.screen = "calibration"
-            v.patient_level = state.level if state is not None else None
-            self._fill_curve(v, t)
-            return v
-        v.screen = "exercise"
-        v.pacer_level, v.pacer_phase = self.pacer_level(t), self.pacer_phase(t)
-        if state is not None:
-            v.patient_level = state.level if state.calibrated else None
-            v.rate_bpm, v.ratio = self.rate_now(), self.ratio_now()
-            # Two belts: the belly's share of this exercise's last breath ("-" before its
-            # first: the analysis's last breath may be the calibration's, or one of the
-            # pause before a resume). The column shows while two belts measure.
-            share = self.stats[-1].share if self.stats else None
-            v.two_belts = share is not None or (
-                state.breath is not None and state.breath.belly_share is not None)
-            if v.two_belts:
-                v.belly_pct = 100 * share if share is not None else None
-                if self.rules.enabled("belly"):  # the least the belly cue accepts
-                    v.belly_target = 100 * self.rules.cfg["belly_share_min"]
-        tg = self.targets(t)
-        # The ratio's target is the least the "longer exhale" cue accepts, not the
-        # pacer's own: the analysis dates the start of an inhale after a rest a little
-        # early, so a patient who follows the 4-6-1 s pacer exactly reads 1,6, and "doel
-        # 1,8" told the patient to breathe out longer than the pacer asked.
-        v.target_rate = tg.rate_bpm
-        v.target_ratio = EXHALE_FLOOR * tg.ratio if tg.ratio else None
-        v.cue = self.rules.current(t)
-        v.warning = self.warning
-        self._fill_curve(v, t)
-        return v
-
-    def _fill_curve(self, v: View, t: float) -> None:
-        """The last ``screen.curve_s`` seconds of the patient's breathing and of the
-        pacer's target, as recorded by ``tick``."""
-        if not self._curve:
-            return
-        span = self.settings.screen.curve_s
-        arr = self._curve.tail(int(CURVE_HZ * span) + 2)  # only what can be on screen
-        arr = arr[arr[:, 0] >= t - span]
-        if not len(arr):
-            return
-        rel = (arr[:, 0] - t).astype(np.float32)
-        v.curve_t = rel
-        v.curve_patient = arr[:, 1].astype(np.float32)
-        paced = ~np.isnan(arr[:, 2])
-        if paced.sum() > 1 and self.pacer is not None and self._running():
-            v.curve_target = np.stack([rel[paced], arr[paced, 2]], axis=1)
+        """The screen's view model at ``t`` (``coach_view.view``)."""
+        return coach_view.view(self, t, state)
