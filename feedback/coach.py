@@ -29,7 +29,13 @@ import numpy as np
 
 from feedback import coach_view, i18n
 from feedback.coach_notices import Notices, rejected_notice
-from feedback.coach_pacing import describe_cues, describe_pacing, hold_after, pacer_parts
+from feedback.coach_pacing import (
+    describe_cues,
+    describe_pacing,
+    follow_settings,
+    hold_after,
+    make_pacer,
+)
 from feedback.coach_practice import ExerciseStats, PracticeDays, own_breath
 from feedback.coach_view import CURVE_HZ
 from feedback.cues import (
@@ -226,31 +232,11 @@ class Coach:
         """Which cues ``ex`` can give, in one line under its pacing (``check-config``)."""
         return describe_cues(self.settings, ex)
 
-    def _progression_at(self, ex: ExerciseSpec, t: float) -> tuple[float, float] | None:
-        """A fixed pacer's progression from ``t``: (the ratio there, seconds left)."""
-        _mode, pattern, start, over, _a = pacer_parts(self.settings, ex)
-        done = self.elapsed(t)
-        if start and done < over - 1.0:
-            return start + (pattern.ratio - start) * done / over, over - done
-        return None
-
     def _make_pacer(self, t: float) -> Pacer | None:
         """The exercise's pacer from ``t`` (its start, a resume, the end of a
-        recalibration), in the mode it began with: a reload changes a mode only from the
-        next exercise (a pause or a recalibration switched it mid-exercise, while the
-        record said otherwise)."""
+        recalibration), in the mode it began with (``coach_pacing.make_pacer``)."""
         ex = self.programme.exercises[self.index]
-        _mode, pattern, _start, _over, limits = pacer_parts(self.settings, ex)
-        mode = self._ex_mode
-        if mode == "off":
-            return None
-        progression = self._progression_at(ex, t) if mode == "fixed" else None
-        adaptive = limits if mode == "adaptive" else None
-        old = self.pacer
-        pacer = Pacer(pattern, t, progression, adaptive)
-        if old is not None and old.adaptive and adaptive and old._adapt_pattern:
-            pacer.resume_from(old)  # where the patient had got to
-        return pacer
+        return make_pacer(self.settings, ex, self._ex_mode, t, self.elapsed(t), self.pacer)
 
     def pacer_level(self, t: float) -> float | None:
         """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
@@ -562,10 +548,8 @@ class Coach:
                 self.index = 0
 
     def _apply_pending(self, t: float | None) -> None:
-        """New settings at a breath (or exercise) boundary. The running exercise's pacer
-        changes only if its own settings did, and goes on from where it is: a progression
-        from the ratio it has reached, an adaptive pacer from the patient's progress. (A
-        change of the pacer's mode waits for the next exercise.)"""
+        """New settings at a breath (or exercise) boundary; the running exercise's pacer
+        follows them only if its own settings changed (``coach_pacing.follow_settings``)."""
         if self._pending is None:
             return
         old, self.settings, self._pending = self.settings, self._pending, None
@@ -573,16 +557,7 @@ class Coach:
         if self.pacer is None or self.mode != "exercise":
             return
         ex = self.programme.exercises[self.index]
-        before, now = pacer_parts(old, ex), pacer_parts(self.settings, ex)
-        if before == now or before[0] != now[0]:
-            return
-        if now[0] == "adaptive":
-            self.pacer.set_limits(now[4])
-            return
-        progression = self._progression_at(ex, t)
-        if progression is not None:  # on from the ratio reached, over the time left
-            progression = (self.pacer.current(t).ratio, progression[1])
-        self.pacer.retarget(now[1], progression, t)
+        follow_settings(self.pacer, ex, old, self.settings, t, self.elapsed(t))
 
     def on_reload(self, result, t: float) -> None:
         """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""

@@ -1,10 +1,12 @@
 """An exercise's pacing under a config: what its pacer is made of, its hold threshold,
 and the lines ``check-config`` prints about them.
 
-The coach builds each exercise's pacer from ``pacer_parts`` and tells the analysis the
-threshold from ``hold_after``; ``describe_pacing`` and ``describe_cues`` say in words
-what the unit will do with an exercise (``Coach.pacing`` and ``Coach.cues_listed``).
-Pure functions of the settings and the exercise: no state, no time.
+The coach makes each exercise's pacer with ``make_pacer`` (from ``pacer_parts``), lets
+new settings reach it with ``follow_settings`` and tells the analysis the threshold
+from ``hold_after``; ``describe_pacing`` and ``describe_cues`` say in words what the
+unit will do with an exercise (``Coach.pacing`` and ``Coach.cues_listed``). Functions
+of the settings and the exercise, and of the time and how far the exercise's clock has
+run, passed in: they keep no state of their own.
 """
 
 from __future__ import annotations
@@ -30,6 +32,50 @@ def pacer_parts(settings, ex: ExerciseSpec) -> tuple:
     return (ex.pacer_mode(p), ex.pattern(p), start, over,
             Adaptive(p.target_rate_bpm, p.target_ratio, p.min_rate_bpm, p.max_exhale_s,
                      p.step_s))
+
+
+def progression_at(settings, ex: ExerciseSpec, done: float) -> tuple[float, float] | None:
+    """A fixed pacer's progression ``done`` seconds into ``ex`` (the exercise's clock):
+    (the ratio there, seconds left)."""
+    _mode, pattern, start, over, _a = pacer_parts(settings, ex)
+    if start and done < over - 1.0:
+        return start + (pattern.ratio - start) * done / over, over - done
+    return None
+
+
+def make_pacer(settings, ex: ExerciseSpec, mode: str, t: float, done: float,
+               old: Pacer | None) -> Pacer | None:
+    """The pacer of ``ex`` from ``t``, ``done`` seconds into it (its start, a resume, the
+    end of a recalibration), in the ``mode`` it began with: a reload changes a mode only
+    from the next exercise (a pause or a recalibration switched it mid-exercise, while
+    the record said otherwise). An adaptive one goes on from where ``old`` had got to."""
+    _mode, pattern, _start, _over, limits = pacer_parts(settings, ex)
+    if mode == "off":
+        return None
+    progression = progression_at(settings, ex, done) if mode == "fixed" else None
+    adaptive = limits if mode == "adaptive" else None
+    pacer = Pacer(pattern, t, progression, adaptive)
+    if old is not None and old.adaptive and adaptive and old._adapt_pattern:
+        pacer.resume_from(old)  # where the patient had got to
+    return pacer
+
+
+def follow_settings(pacer: Pacer, ex: ExerciseSpec, old, new, t: float,
+                    done: float) -> None:
+    """New settings (``old`` to ``new``) reach the running pacer of ``ex`` at ``t``,
+    ``done`` seconds into it. It changes only if its own settings did, and goes on from
+    where it is: a progression from the ratio it has reached, an adaptive pacer from the
+    patient's progress. (A change of the pacer's mode waits for the next exercise.)"""
+    before, now = pacer_parts(old, ex), pacer_parts(new, ex)
+    if before == now or before[0] != now[0]:
+        return
+    if now[0] == "adaptive":
+        pacer.set_limits(now[4])
+        return
+    progression = progression_at(new, ex, done)
+    if progression is not None:  # on from the ratio reached, over the time left
+        progression = (pacer.current(t).ratio, progression[1])
+    pacer.retarget(now[1], progression, t)
 
 
 def _times(p: Pattern) -> str:
