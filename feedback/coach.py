@@ -17,6 +17,13 @@ so the loop asks the analysis to forget the normal breath when one starts
 again, never on an earlier session's calibration.
 New settings (``apply_settings``) take effect at the next breath; a new programme at the
 next exercise boundary.
+
+This module is the session's state machine (modes, buttons, ``tick``, ``feed``, the
+exercise's clock). Its parts, each in a module of its own: ``coach_pacing`` (an
+exercise's pacer under a config, and the ``check-config`` lines about it),
+``coach_practice`` (each exercise's numbers, the minutes practised per day),
+``coach_notices`` (the notice line) and ``coach_view`` (the screen's view model and the
+ring's frame).
 """
 
 from __future__ import annotations
