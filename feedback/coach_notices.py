@@ -55,8 +55,9 @@ class Notices:
         notice that comes or goes waits for the turn to end: none flickers. ``first``
         take their turns before the stored notices (a belt to check). With ``hint``
         (the screen's own line at the bottom, which a notice covers: the exercise's hint,
-        the calibration's "wait") that line takes a turn too (None): a notice that lasts
-        the whole exercise (a belt out) no longer hides the exercise's instruction."""
+        the calibration's "wait", the summary's "press") that line takes a turn too
+        (None): a notice that lasts the whole exercise (a belt out) no longer hides the
+        exercise's instruction."""
         shown = list(first)
         shown += [text for text, since, lasting in sorted(self._notices.values(),
                                                           key=lambda n: n[1])

@@ -28,11 +28,11 @@ CURVE_HZ = 12  # points a second in the live breathing curve
 
 def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     """The screen's view model at ``t``, with its notice line: where the screen has a
-    line of its own at the bottom (the exercise's hint, the calibration's "wait"),
-    that line takes a turn (``_notice_line``)."""
+    line of its own at the bottom (the exercise's hint, the calibration's "wait", the
+    summary's "press the start button"), that line takes a turn (``_notice_line``)."""
     v = _view(coach, t, state)
     # (with one of two belts out, that notice takes its turn there too: belt_notice)
-    v.notice = _notice_line(coach, t, hint=v.screen == "calibration" or (
+    v.notice = _notice_line(coach, t, hint=v.screen in ("calibration", "summary") or (
         v.screen == "exercise" and bool(v.hint)))
     return v
 

@@ -1079,6 +1079,32 @@ def test_a_lasting_notice_lets_the_exercises_hint_take_its_turn(clinic):
     assert {coach.view(float(t)).notice for t in np.arange(50.0, 62.0, 0.25)} == {notice}
 
 
+def test_a_lasting_notice_lets_the_summarys_press_line_take_its_turn(clinic):
+    """The summary's bottom line says how to go back ("Druk op de startknop om terug te
+    gaan"); a belt out at the end of the session took that line for as long as the
+    summary stood. It takes its turn, as the exercise's hint does."""
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    coach = Coach(settings, clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 20.0)
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    drive(coach, 20.0, 30.0)
+    t = 30.0
+    while coach.mode != "summary":
+        t += 1.0
+        coach.button("next", t)
+    views = [coach.view(float(s)) for s in np.arange(t, t + 20.0, 0.25)]
+    assert {v.screen for v in views} == {"summary"}
+    assert {v.notice is None for v in views} == {True, False}
+    assert all("buikband" in v.notice for v in views if v.notice)
+    screen = Screen((480, 320))
+    screen.draw(next(v for v in views if v.notice is None))
+    assert "Druk op de startknop om terug te gaan" in [x for x, _r in screen.texts]
+
+
 def test_the_ratio_shown_is_of_this_exercises_own_breaths(clinic):
     """The screen showed the analysis's ratio of its last five breaths, whatever the
     exercise: the calibration's free breathing (here 1:2) stood on the belly exercise's
