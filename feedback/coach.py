@@ -128,6 +128,8 @@ class Coach:
         # pause, a recalibration, or without a belt that measures) on ``elapsed_before``.
         self.running_since: float | None = None
         self._stopped_at: float | None = None  # when the clock last stopped
+        # the hold under way, if counted: (its exercise's stats, the clock when it began)
+        self._held: tuple[ExerciseStats, float] | None = None
         self._ex_mode = "off"  # the pacer mode the running exercise began with
         self.recal_since: float | None = None
         # When the session last ran (its exercise's clock, toward the exercise's end) or
@@ -490,6 +492,8 @@ class Coach:
             if self._running() and any(c.kind == "breathe_on" for c in cues):
                 self.stats[-1].holds += 1  # (a hold found during the fault, warned now)
             return self._record(cues) if self.mode == "exercise" else []
+        if isinstance(event, HoldEnd):
+            self._hold_over(event)
         if not self._running():
             if isinstance(event, HoldEnd):
                 self.rules.feed(event)
@@ -497,6 +501,7 @@ class Coach:
         st = self.stats[-1]
         if isinstance(event, Hold) and not self.rules.fault:
             st.holds += 1
+            self._held = (st, self.elapsed(event.t))
         verdict = ""
         if isinstance(event, Breath):
             # (A breath under way when the exercise began followed the exercise before,
@@ -518,6 +523,19 @@ class Coach:
                     verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at), verdict))
+
+    def _hold_over(self, event: HoldEnd) -> None:
+        """A hold ended. One that was none (``not_worn``: the stillness went on until the
+        belt was taken for not worn) is counted no more in this session's summary, and if
+        its exercise still runs, the time since it began on the exercise's clock was no
+        practice. (Its first minute counted as a hold, and toward the home target, for a
+        belt laid down.) The record keeps it, marked (store.py)."""
+        held, self._held = self._held, None
+        if not event.not_worn or held is None or not any(st is held[0] for st in self.stats):
+            return
+        held[0].holds -= 1
+        if held[0] is self.stats[-1] and self.mode in ("exercise", "paused"):
+            self.elapsed_before -= max(self.elapsed(event.at) - held[1], 0.0)
 
     def rate_now(self) -> float | None:
         """The breaths/min shown: the median of this exercise's last five breaths' own

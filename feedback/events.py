@@ -92,9 +92,11 @@ class Hold(Event):
 
 @dataclass(frozen=True)
 class HoldEnd(Event):
-    """Breathing resumed at ``t`` after a hold."""
+    """Breathing resumed at ``t`` after a hold; ``not_worn`` True: it was no hold, the
+    stillness went on until the belt was taken for not worn (a ``flat`` fault follows)."""
 
     t: float = 0.0
+    not_worn: bool | None = None
     kind_name: ClassVar[str] = "hold_end"
 
 

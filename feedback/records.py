@@ -681,8 +681,9 @@ class Records:
             conn.execute("INSERT INTO holds (session_id, exercise_id, at, t) VALUES (?,?,?,?)",
                          (sid, exid, e.at, e.t))
         elif isinstance(e, ev.HoldEnd):
-            conn.execute("UPDATE holds SET end_t=? WHERE id=(SELECT max(id) FROM holds "
-                         "WHERE session_id=? AND end_t IS NULL)", (e.t, sid))
+            conn.execute("UPDATE holds SET end_t=?, not_worn=? WHERE id=(SELECT max(id) "
+                         "FROM holds WHERE session_id=? AND end_t IS NULL)",
+                         (e.t, 1 if e.not_worn else None, sid))
         elif isinstance(e, ev.Cue):
             conn.execute("INSERT INTO cues (session_id, exercise_id, at, kind) VALUES (?,?,?,?)",
                          (sid, exid, e.at, e.kind))

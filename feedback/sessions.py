@@ -322,6 +322,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
     paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
+    # (a hold that was none, a belt taken for not worn: kept, not counted)
+    worn = "AND not_worn IS NULL " if "not_worn" in _columns(conn, "holds") else ""
     clock = ", ".join(c if c in _columns(conn, "sessions") else "NULL"
                       for c in ("start_t", "end_t"))  # schema 1 had no session clock
     out = []
@@ -339,7 +341,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         breaths = q("SELECT at, inhale_s, exhale_s, rate_bpm, exercise_id, belly_share, "
                     f"{paradox}, start FROM breaths WHERE session_id=? ORDER BY at")
         holds = q("SELECT t, coalesce(end_t, at), exercise_id, at, end_t FROM holds "
-                  "WHERE session_id=? ORDER BY t")
+                  f"WHERE session_id=? {worn}ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
         faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
                    "ORDER BY at, id")

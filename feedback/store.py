@@ -115,6 +115,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS cues_exercise ON cues(exercise_id);
     CREATE INDEX IF NOT EXISTS events_session ON events(session_id)
     """,
+    # 7: a hold that was none: the stillness went on until the belt was taken for not
+    # worn (``hold_end`` with ``not_worn``). Kept, and left out of the hold counts.
+    """
+    ALTER TABLE holds ADD COLUMN not_worn INTEGER
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

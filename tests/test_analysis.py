@@ -1001,7 +1001,7 @@ def test_a_belt_laid_down_with_its_plug_in_is_a_flat_fault_after_a_minute_not_a_
     assert hold.t == pytest.approx(t_down, abs=1.0)
     assert (fault.kind, fault.belt) == ("flat", "belly") and "not worn" in fault.detail
     assert fault.at - hold.t == pytest.approx(NOT_WORN_S, abs=0.1)
-    assert end.at == fault.at  # the hold is over where the fault begins
+    assert end.at == fault.at and end.not_worn  # over where the fault begins: it was none
     assert over.kind == "flat" and t_on < over.at < t_on + 2.0
     assert {phases[s] for s in range(round(fault.at) + 1, round(t_on))} == {"fault"}
     assert not [b for b in breaths(events) if b.start < t_on - 1.0 and b.end > fault.at]
@@ -1018,7 +1018,7 @@ def test_a_hold_shorter_than_not_worn_s_stays_a_hold():
     assert not [e for e in events if isinstance(e, Fault)]
     (hold,) = [e for e in events if isinstance(e, Hold)]
     (end,) = [e for e in events if isinstance(e, HoldEnd)]
-    assert t_on < end.at < t_on + 2.0
+    assert t_on < end.at < t_on + 2.0 and end.not_worn is None
 
 
 def test_a_belt_not_worn_stays_so_when_warnings_come_on_and_hands_over_to_a_real_fault():

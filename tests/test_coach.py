@@ -1105,6 +1105,34 @@ def test_a_lasting_notice_lets_the_summarys_press_line_take_its_turn(clinic):
     assert "Druk op de startknop om terug te gaan" in [x for x, _r in screen.texts]
 
 
+def test_a_hold_that_was_a_belt_laid_down_is_no_hold_and_no_practice(clinic):
+    """The analysis takes a hold of a minute for a belt not worn (``hold_end`` with
+    ``not_worn``, then a ``flat`` fault). That minute counted as a hold on the summary
+    and, on the exercise's clock, as practice toward the home target: neither now. A
+    real hold stays a hold."""
+    still = Snapshot(phase="hold")
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    practised = coach.elapsed(40.0)
+    coach.feed(Hold(at=48.0, t=40.0))
+    drive(coach, 40.0, 100.0, state=lambda t: still, breath_every=1e9)
+    assert coach.stats[-1].holds == 1 and coach.elapsed(100.0) == pytest.approx(
+        practised + 60.0, abs=0.1)
+    coach.feed(HoldEnd(at=100.0, t=100.0, not_worn=True))
+    coach.feed(Fault(at=100.0, kind="flat", belt="belly", detail="not worn"))
+    assert coach.stats[-1].holds == 0
+    assert coach.elapsed(100.0) == pytest.approx(practised, abs=0.1)
+    assert coach.elapsed(150.0) == pytest.approx(practised, abs=0.1)  # (the belt fault)
+    coach.feed(FaultEnd(at=150.0, kind="flat", belt="belly"))
+    drive(coach, 150.0, 170.0)
+    assert coach.elapsed(170.0) == pytest.approx(practised + 20.0, abs=0.2)
+    coach.feed(Hold(at=178.0, t=170.0))  # a real one
+    drive(coach, 170.0, 190.0, state=lambda t: still, breath_every=1e9)
+    coach.feed(HoldEnd(at=191.0, t=190.0))
+    assert coach.stats[-1].holds == 1
+    assert coach.elapsed(191.0) == pytest.approx(practised + 41.0, abs=0.2)
+
+
 def test_the_ratio_shown_is_of_this_exercises_own_breaths(clinic):
     """The screen showed the analysis's ratio of its last five breaths, whatever the
     exercise: the calibration's free breathing (here 1:2) stood on the belly exercise's

@@ -13,6 +13,7 @@ SAMPLES = [
               rate_bpm=12.5, belly_share=0.7, paradoxical=False),
     ev.Hold(at=10.0, t=6.0),
     ev.HoldEnd(at=14.0, t=13.8),
+    ev.HoldEnd(at=74.0, t=74.0, not_worn=True),
     ev.Fault(at=20.0, kind="disconnected", belt="belly"),
     ev.FaultEnd(at=25.0, kind="disconnected", belt="belly"),
     ev.Cue(at=30.0, kind="breathe_on"),
@@ -37,6 +38,7 @@ def test_optional_fields_are_left_out():
     data = SAMPLES[2].to_dict()
     assert "belly_share" not in data and "paradoxical" not in data
     assert SAMPLES[3].to_dict()["belly_share"] == 0.7
+    assert "not_worn" not in SAMPLES[5].to_dict() and SAMPLES[6].to_dict()["not_worn"] is True
 
 
 def test_breath_ratio():

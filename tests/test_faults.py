@@ -645,19 +645,22 @@ def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config,
     target, and the record had one hold of minutes. Stillness of ``NOT_WORN_S`` is no
     breath held: the hold ends there, the belt screen asks to check the belt ("geen
     beweging gemeten"), the clock stands still, and all is as before once the belt
-    breathes again."""
+    breathes again. Nor was its first minute a hold (it counted as one, and as practice,
+    until the next change): the record keeps it, marked, and counts it nowhere."""
     from feedback.analysis.analyzer import NOT_WORN_S
     from feedback.sessions import load_sessions
 
     scenario = tmp_path / "laid-down.toml"
     scenario.write_text(TAKEN_OFF)
-    out, views, db = run_with(config, 330, {}, scenario=str(scenario))
+    summary = []
+    out, views, db = run_with(config, 330, {329.0: lambda s: summary.extend(s.coach.summary())},
+                              scenario=str(scenario))
     (hold,) = between(out, ev.Hold, 100, 330)
     (end,) = between(out, ev.HoldEnd, 100, 330)
     faults = [e for e in out if isinstance(e, ev.Fault)]
     assert [(f.kind, f.belt) for f in faults] == [("flat", "belly")]
     assert 0.0 <= faults[0].at - (hold.t + NOT_WORN_S) <= 0.1
-    assert end.at == faults[0].at
+    assert end.at == faults[0].at and end.not_worn
     (over,) = [e for e in out if isinstance(e, ev.FaultEnd)]
     assert 280.0 < over.at < 292.0  # breathing again (the scenario's "hold" ends at 280 s)
     assert "check_belt" in {c.kind for c in between(out, ev.Cue, faults[0].at, faults[0].at)}
@@ -668,9 +671,12 @@ def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config,
     assert len({round(v.left_s or 0.0, 1) for t, v in during}) == 1  # the clock stands still
     assert any(v.screen == "exercise" and not v.warning for t, v in views if t > over.at + 2)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 1
+        assert conn.execute("SELECT t, end_t, not_worn FROM holds").fetchall() == [
+            (hold.t, end.t, 1)]
         (s,) = load_sessions(conn)
-    still_s = over.at - faults[0].at  # not practice
+    assert s.holds == [] and sum(e.holds for e in s.exercises) == 0
+    assert sum(row["holds"] for row in summary) == 0
+    still_s = over.at - hold.t  # not practice
     assert s.minutes == pytest.approx((330.0 - still_s - s.exercises[0].minutes * 60) / 60.0,
                                       abs=0.1)
 

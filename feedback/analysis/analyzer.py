@@ -430,7 +430,7 @@ class BreathAnalyzer:
             return
         self._unworn = unworn
         if self._judge.holding:
-            out.append(HoldEnd(at=t_now, t=t_now))
+            out.append(HoldEnd(at=t_now, t=t_now, not_worn=True))
         else:  # (before calibration: taken for one, so that breathing ends it as a hold)
             self._judge.hold_since(self._judge.clock.since)
         detail = f"no movement for {NOT_WORN_S:g} s: the belt is not worn"
