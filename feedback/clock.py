@@ -1,7 +1,8 @@
 """Time sources. Logic never reads the wall clock: it is handed a clock.
 
 ``MonotonicClock`` is the real one; ``VirtualClock`` is stepped by tests and by the
-simulator running faster than real time.
+simulator as fast as possible (``--speed 0``); ``PacedClock`` is the simulator's faster
+than real time (``--speed X`` above 1), ``ScaledClock`` its real time or slower.
 """
 
 import time
@@ -38,9 +39,34 @@ class VirtualClock:
             self._t = t
 
 
+class PacedClock(VirtualClock):
+    """A simulation faster than real time (``ademcoach run --sim --speed X``, X above 1):
+    a ``VirtualClock`` whose ``sleep_until(t)`` first waits until real time has reached
+    ``t / speed``. Time moves only as the loop and the emulated parts step it, as at
+    ``--speed 0``, so a computer that cannot keep ``speed`` runs the simulation slower
+    instead of skipping samples (a ``ScaledClock`` at 1000 x left a 60 s session two
+    readings and no breath); once behind, it goes on at ``speed`` from where it is."""
+
+    def __init__(self, speed: float):
+        super().__init__()
+        self.speed = speed
+        self._real0 = time.monotonic()  # real time at which the clock read 0
+
+    def sleep_until(self, t: float) -> None:
+        if t <= self._t:
+            return
+        delay = self._real0 + t / self.speed - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        else:  # behind: no catching up at more than ``speed``
+            self._real0 -= delay
+        self._t = t
+
+
 class ScaledClock:
-    """Real time sped up by ``speed`` (``ademcoach run --sim --speed X``, X above 0;
-    ``--speed 0``, as fast as possible, is a ``VirtualClock``)."""
+    """Real time slowed down by ``speed`` (``ademcoach run --sim --speed X``, X from 0.01
+    to 1; faster is a ``PacedClock``, ``--speed 0`` a ``VirtualClock``). Like the unit's
+    clock it runs on while the loop is busy, and the loop counts and skips late ticks."""
 
     def __init__(self, speed: float = 1.0):
         self.speed = speed

@@ -48,7 +48,7 @@ def setup_logging(level=logging.INFO) -> logging.handlers.QueueListener:
 
 
 def make_clock(sim: str | None, speed: float | None, headless: bool):
-    from feedback.clock import MonotonicClock, ScaledClock, VirtualClock
+    from feedback.clock import MonotonicClock, PacedClock, ScaledClock, VirtualClock
 
     if not sim:
         if speed is not None:
@@ -59,7 +59,9 @@ def make_clock(sim: str | None, speed: float | None, headless: bool):
     if not (speed == 0 or SPEED_MIN <= speed <= SPEED_MAX):  # nan and inf included
         raise BadInput(f"--speed {speed:g}: must be 0 (as fast as possible) or from "
                        f"{SPEED_MIN:g} to {SPEED_MAX:g} (1 = real time)")
-    return VirtualClock() if speed == 0 else ScaledClock(speed)
+    if speed == 0:
+        return VirtualClock()
+    return PacedClock(speed) if speed > 1 else ScaledClock(speed)
 
 
 class ExtraOutput:

@@ -64,3 +64,26 @@ def test_stop_from_a_callback():
     loop.add("other", lambda due: due + 0.5, first=0.5)
     loop.run()
     assert loop.stats["tick"].ticks == 1 and loop.stats["other"].ticks == 0
+
+
+def test_a_paced_clock_is_never_faster_than_its_speed_nor_skips_when_behind():
+    import time
+
+    from feedback.clock import PacedClock
+
+    clock = PacedClock(speed=20.0)
+    loop = Loop(clock)
+    dues = []
+
+    def tick(due):
+        dues.append(due)
+        if len(dues) == 5:
+            time.sleep(0.05)  # 1 s of the clock's time: a computer that fell behind
+        return due + 0.1
+
+    start = time.monotonic()
+    loop.add("work", tick)
+    loop.run(until=2.05)
+    assert time.monotonic() - start >= 2.0 / 20.0
+    assert [round(d, 6) for d in dues] == [i / 10 for i in range(21)]  # none skipped
+    assert loop.stats["work"].skipped == 0 and loop.stats["work"].late == 0

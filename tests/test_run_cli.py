@@ -7,7 +7,7 @@ import os
 import pytest
 
 from feedback.cli import main
-from feedback.clock import ScaledClock, VirtualClock
+from feedback.clock import PacedClock, ScaledClock, VirtualClock
 from feedback.errors import BadInput
 from feedback.run import make_clock
 
@@ -21,7 +21,8 @@ def test_a_speed_the_simulation_cannot_keep_is_refused(speed):
 
 
 @pytest.mark.parametrize("speed, kind", [(0.0, VirtualClock), (0.01, ScaledClock),
-                                         (1.0, ScaledClock), (1000.0, ScaledClock)])
+                                         (1.0, ScaledClock), (1.5, PacedClock),
+                                         (1000.0, PacedClock)])
 def test_the_speeds_in_range_give_their_clock(speed, kind):
     assert isinstance(make_clock("calm", speed, True), kind)
 
@@ -32,6 +33,23 @@ def test_a_bad_speed_on_the_command_line_is_one_line_and_exit_2(sim_config, caps
     err = capsys.readouterr().err
     assert err == ("ademcoach run: --speed 5000: must be 0 (as fast as possible) or from "
                    "0.01 to 1000 (1 = real time)\n")
+
+
+def test_a_speed_the_computer_cannot_keep_runs_slower_and_skips_no_sample(sim_config,
+                                                                          tmp_path, capsys):
+    """At 1000 x every sample is due 20 us of real time after the last, which no computer
+    here keeps: the simulation runs slower than asked, as at --speed 0, instead of leaving
+    a 60 s session two readings and no breath."""
+    events = tmp_path / "events.jsonl"
+    for speed in ("0", "1000"):
+        assert main(["run", "--sim", "calm", "--headless", "--duration", "60", "--speed",
+                     speed, "--events", str(events), "--config", str(sim_config)]) == 0
+        out = capsys.readouterr().out
+        assert "loop: no late ticks" in out, out
+        if speed == "0":
+            fast = events.read_text()
+    assert events.read_text() == fast  # the same samples, the same events
+    assert fast.count('"event":"breath"') >= 5
 
 
 def _sessions(data):
