@@ -56,6 +56,20 @@ def test_the_check_config_example_is_what_it_says_of_the_shipped_config(tmp_path
     assert dutch in " ".join(t for t, _r in screen.texts)
 
 
+def test_the_demo_example_is_what_make_demo_prints(sim_config, capsys):
+    """README.md shows the end of `make demo` (`run --sim calm`: headless, 60 s at 10 x).
+    Faster than real time a sample is taken when it is due, so it prints what --speed 0
+    prints, whatever the computer."""
+    from feedback.cli import main
+
+    shown = _block_after((REPO / "README.md").read_text(encoding="utf-8"),
+                         "`make demo` runs `ademcoach run --sim calm`")
+    assert main(["run", "--sim", "calm", "--headless", "--speed", "0",
+                 "--config", str(sim_config)]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert [line.strip() for line in said[-len(shown):]] == [line.strip() for line in shown]
+
+
 def test_the_programme_error_example_is_what_it_says_of_the_shipped_clinic(tmp_path, capsys):
     import re
     import shutil
