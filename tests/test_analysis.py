@@ -2231,14 +2231,15 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
-                  until=100.0, flat=False, lag=0.0, ripple=0.0, more=(), lying=False):
+                  until=100.0, flat=False, lag=0.0, ripple=0.0, more=(), lying=False,
+                  slack=0.0):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
     ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
     ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
     rail) or, with ``flat``, stuck on one code over [since, until), or with ``lying``
-    lies still there (where its breath was at ``since``, only its noise) and is put on
-    again 0.03 V tighter; and the belts of ``more`` ((belt, since, until), ...) are
-    unplugged as well."""
+    lies still there (where its breath was at ``since``, less ``slack``: a belt taken off
+    goes slack; only its noise) and is put on again 0.03 V tighter; and the belts of
+    ``more`` ((belt, since, until), ...) are unplugged as well."""
     rng = random.Random(9)
     rows = []
 
@@ -2257,7 +2258,7 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
             if since <= t < until:
                 v[out] = {"chest": 1.8 + 0.3 * share * breath(since),
                           "belly": 1.7 + 0.3 * (1 - share) * breath(since - lag)}[out] + (
-                    rng.gauss(0, 0.001))
+                    rng.gauss(0, 0.001)) - slack
             elif t >= until:
                 v[out] += 0.03
         elif since <= t < until:
@@ -2320,6 +2321,30 @@ def test_of_two_belts_one_laid_down_is_not_worn_and_the_other_measures_alone(out
     assert max(abs(b.depth - 1.0) for b in lying) < 0.1
     on = [b.belly_share for b in breaths(events) if b.start > 185.0]
     assert len(on) >= 8 and statistics.median(on) == pytest.approx(1.0 - share, abs=0.05)
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+def test_a_belt_put_on_again_from_slack_leaves_the_breathing_measured(out):
+    """A belt laid down goes slack (0.15 V below where it breathed: half the breath of
+    both) and is put on again, at any point of a breath. Lying still for over a minute,
+    it left the belts' phase nothing to go by, and its step back to the worn level,
+    against the other belt's movement, turned its sign in the sum: the two cancelled,
+    a hold was warned 4 s later to a patient breathing on, and no breath was found for
+    the rest of the minute. Now it is held out of the sum while it is put on, as a plug
+    put back in, and comes back counting from there: no hold, every breath about 1.0
+    deep (the one it came back in, measured by the other belt alone)."""
+    for k in range(10):
+        until = 180.0 + k * 0.5  # (one breath is 5 s)
+        rows = _one_belt_out(out, 0.5, seconds=until + 30.0, hold=None, since=20.0,
+                             until=until, lying=True, slack=0.15)
+        events = run(_unit_belts(), rows)
+        (over,) = [e for e in events if isinstance(e, FaultEnd)]
+        assert over.belt == out and until <= over.at < until + 0.5
+        assert not [e for e in events if isinstance(e, Hold)], until
+        after = [b for b in breaths(events) if b.end > until]
+        assert len(after) >= 5, until
+        assert all(b.depth == pytest.approx(1.0, abs=0.1) for b in after), (
+            until, [(round(b.start, 1), round(b.depth, 2)) for b in after])
 
 
 def test_of_two_belts_one_laid_down_and_the_other_unplugged_is_no_hold():

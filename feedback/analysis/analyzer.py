@@ -51,6 +51,7 @@ WORN_TOL_S = 1.0  # a breath from this long before the belt moved again is its f
 LYING_QUIET = 0.25  # two belts: one moving less than this x the smallest breath (or ...
 LYING_NOISE = 10.0  # ... this x its own noise, if more) for NOT_WORN_S while the other
 #                     breathes lies unworn (``_watch_lying``)
+PUT_ON_S = 3.0  # ... and once it moves again, it is held out of the sum this long
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class BreathAnalyzer:
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
         self._worn_from = float("-inf")  # breathing moved them again from then
+        self._put_on = [float("-inf")] * len(belts)  # held out while put on until then
         self._tb = float("-inf")  # time of the last analysed block
         self._reset_calibration()
         self._breath: Breath | None = None
@@ -449,9 +451,11 @@ class BreathAnalyzer:
         has moved within the last half of that and no hold is under way, gets a
         ``flat`` fault until it moves again (``_lying_over``). Meanwhile it is held
         still in the sum (``bad``) and the other belt measures alone
-        (``_measuring_alone``). Breaths over which it did not move at all are measured
-        without it before that (``_breath_done``). Only where the smallest breath is
-        known in the input's units (the unit's circuit: ``min_breath``)."""
+        (``_measuring_alone``), and for ``PUT_ON_S`` after it moves again, while it is
+        put on (``BeltFaults.put_on``: its step from slack to worn is no breath).
+        Breaths over which it did not move at all are measured without it before that
+        (``_breath_done``). Only where the smallest breath is known in the input's units
+        (the unit's circuit: ``min_breath``)."""
         fes, faults = self._fe, self._faults
         still = [0.0, 0.0]
         for i, f in enumerate(faults):
@@ -463,8 +467,9 @@ class BreathAnalyzer:
             if f.lying:
                 if still[i] == 0.0:  # it moves: put on again (or picked up)
                     self._lying_over(i, t_now, out)
-                else:
-                    bad[i] = True
+                    self._put_on[i] = fes[i].t + PUT_ON_S
+                    f.put_on(self._put_on[i])
+                bad[i] = True
         if self._judge.holding or self._unworn:
             return
         for i, f in enumerate(faults):
@@ -620,9 +625,11 @@ class BreathAnalyzer:
             lost |= {i for i, f in enumerate(self._faults)  # nor one not read at its turns,
                      if (f.stuck_kind == "saturated" and self._fe[i].run_t0 <= start[0])
                      or any(v is not None and v[i] is None for v in (start[2], peak[2], end[2]))
-                     # nor one lying, or that did not move since before it began
+                     # nor one lying, or that did not move since before it began, nor
+                     # one held out while it was put on again when it began
                      or f.lying or (self.min_breath > 0 and f.still_since is not None
-                                    and f.still_since <= start[0])}
+                                    and f.still_since <= start[0])
+                     or self._put_on[i] > start[0]}
         if (len(lost) == len(self.belts) or start[0] <= self._gap_end or self._unworn
                 or start[0] < self._worn_from - WORN_TOL_S):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's

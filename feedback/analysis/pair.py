@@ -63,6 +63,8 @@ class BeltPair:
         self._track_t0: float | None = None  # when both belts were first read
         self._good = [0.0, 0.0]  # each belt's last value before a disconnection
         self._held = [False, False]  # ... held there, unplugged, in the last block
+        # when each belt last came back from being held (``_track_phase``)
+        self.back_t = [float("-inf"), float("-inf")]
         self._hist: deque = deque(maxlen=HIST)  # (t, belt values) for per-belt shares
         self._trace: deque = deque(maxlen=TRACE)  # the same, over a whole breath (``moved``)
 
@@ -128,6 +130,7 @@ class BeltPair:
                     # Back (plugged in again): it counts from where it was held, so the
                     # plug's step is no movement of the breath signal.
                     ref[i] += fe.y - good[i]
+                    self.back_t[i] = fe.t
                 good[i] = fe.y
             f = self._faults[i]  # (not: a jump being judged)
             self._held[i] = bad[i] and (f.at_level or f.lying)
@@ -223,8 +226,10 @@ class BeltPair:
         cardiac ripple or noise, decides), averaged over about a breath (the median of
         the recent breaths), with hysteresis; not while the breath is still (a hold says
         nothing about it). A step (posture, a belt shifting) counts as at most a fast
-        breath, and offsets do not count at all. Breaths before the first decision are no
-        calibration breaths (``phase_ready``)."""
+        breath, and offsets do not count at all, nor the step of a belt back from being
+        held (unplugged, or put on again after lying unworn: its movement over the time it
+        lay still left nothing to go by, and its step alone turned it round).
+        Breaths before the first decision are no calibration breaths (``phase_ready``)."""
         if any(bad) or not self._hist:
             return
         dets = self.dets
@@ -234,6 +239,8 @@ class BeltPair:
         if still is not None and t_prev - still > 1.0:
             return
         back = t - period / 8.0
+        if back < max(self.back_t):  # (its step from where it was held is no movement)
+            return
         then = next((v for tt, v in self._hist if tt >= back), None)
         if then is None or None in then:  # (a belt just plugged in: not read back then)
             return
