@@ -2232,16 +2232,19 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
                   until=100.0, flat=False, lag=0.0, ripple=0.0, more=(), lying=False,
-                  slack=0.0):
+                  slack=0.0, handling=0.0):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
     ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
     ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
     rail) or, with ``flat``, stuck on one code over [since, until), or with ``lying``
     lies still there (where its breath was at ``since``, less ``slack``: a belt taken off
-    goes slack; only its noise) and is put on again 0.03 V tighter; and the belts of
+    goes slack; only its noise) and is put on again 0.03 V tighter, over ``handling`` s
+    (pulled and let go, between slack and tight, before it breathes); and the belts of
     ``more`` ((belt, since, until), ...) are unplugged as well."""
     rng = random.Random(9)
     rows = []
+    hands = random.Random(int(until * 10))
+    pulls = [hands.uniform(-0.08, 0.12) for _ in range(int(handling / 0.5) + 2)]
 
     def breath(t):
         if hold and hold[0] <= t < hold[1]:
@@ -2259,6 +2262,10 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
                 v[out] = {"chest": 1.8 + 0.3 * share * breath(since),
                           "belly": 1.7 + 0.3 * (1 - share) * breath(since - lag)}[out] + (
                     rng.gauss(0, 0.001)) - slack
+            elif until <= t < until + handling:  # (moved by hand: every 0.5 s a level)
+                k, x = divmod((t - until) / 0.5, 1.0)
+                v[out] = {"chest": 1.8, "belly": 1.7}[out] + pulls[int(k)] + x * (
+                    pulls[int(k) + 1] - pulls[int(k)]) + rng.gauss(0, 0.001)
             elif t >= until:
                 v[out] += 0.03
         elif since <= t < until:
@@ -2342,6 +2349,28 @@ def test_a_belt_put_on_again_from_slack_leaves_the_breathing_measured(out):
         assert over.belt == out and until <= over.at < until + 0.5
         assert not [e for e in events if isinstance(e, Hold)], until
         after = [b for b in breaths(events) if b.end > until]
+        assert len(after) >= 5, until
+        assert all(b.depth == pytest.approx(1.0, abs=0.1) for b in after), (
+            until, [(round(b.start, 1), round(b.depth, 2)) for b in after])
+
+
+@pytest.mark.parametrize("out", ["chest", "belly"])
+def test_a_belt_put_on_again_by_hand_leaves_the_belts_summed_as_they_breathe(out):
+    """The same, but the belt is put on over 6 s: pulled and let go between slack and
+    tight, every half second another way, before it breathes. The belts' phase had
+    followed the belt lying still for the minute before it was taken for not worn, and
+    kept nothing of how the two belts breathed: the handling turned its sign in the
+    sum, which cancelled (a hold 4 s later and no breath for the next minute, at two of
+    ten points of a breath). A belt that does not move says nothing about the phase:
+    the belts stay summed as they breathed before, and after the handling every breath
+    is about 1.0 deep, without a hold."""
+    for k in range(10):
+        until = 180.0 + k * 0.5
+        rows = _one_belt_out(out, 0.5, seconds=until + 40.0, hold=None, since=20.0,
+                             until=until, lying=True, slack=0.15, handling=6.0)
+        events = run(_unit_belts(), rows)
+        assert not [e for e in events if isinstance(e, Hold)], until
+        after = [b for b in breaths(events) if b.start > until + 6.0]
         assert len(after) >= 5, until
         assert all(b.depth == pytest.approx(1.0, abs=0.1) for b in after), (
             until, [(round(b.start, 1), round(b.depth, 2)) for b in after])

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from feedback.analysis.faults import BeltFaults
+from feedback.analysis.faults import STILL_WINDOW_S, BeltFaults
 from feedback.analysis.frontend import FrontEnd
 from feedback.analysis.holds import HoldJudge
 from feedback.analysis.turns import TurnDetector, _median
@@ -225,13 +225,18 @@ class BeltPair:
         correlation of their movements over an eighth of a breath (so breathing, not
         cardiac ripple or noise, decides), averaged over about a breath (the median of
         the recent breaths), with hysteresis; not while the breath is still (a hold says
-        nothing about it). A step (posture, a belt shifting) counts as at most a fast
-        breath, and offsets do not count at all, nor the step of a belt back from being
-        held (unplugged, or put on again after lying unworn: its movement over the time it
-        lay still left nothing to go by, and its step alone turned it round).
-        Breaths before the first decision are no calibration breaths (``phase_ready``)."""
+        nothing about it), nor while a belt has not moved for ``STILL_WINDOW_S`` (on the
+        unit: ``BeltFaults.stillness``; one lying unworn kept nothing of how the two
+        breathed, and the handling as it was put on again turned it round). A step
+        (posture, a belt shifting) counts as at most a fast breath, and offsets do not
+        count at all, nor the step of a belt back from being held (unplugged, or put on
+        again after lying unworn: its step alone turned it round). Breaths before the
+        first decision are no calibration breaths (``phase_ready``)."""
         if any(bad) or not self._hist:
             return
+        if any(f.still_since is not None and t - f.still_since > STILL_WINDOW_S
+               for f in self._faults):
+            return  # a belt that does not move (lying unworn) says nothing about it
         dets = self.dets
         if self._track_t0 is None:
             self._track_t0 = t
