@@ -529,13 +529,16 @@ class Coach:
         belt was taken for not worn) is counted no more in this session's summary, and if
         its exercise still runs, the time since it began on the exercise's clock was no
         practice. (Its first minute counted as a hold, and toward the home target, for a
-        belt laid down.) The record keeps it, marked (store.py)."""
+        belt laid down.) An exercise that began after it (the one before ran out of time
+        with the belt lying there) ran all its clock on that stillness: none of it was
+        practice. The record keeps the hold, marked (store.py)."""
         held, self._held = self._held, None
         if not event.not_worn or held is None or not any(st is held[0] for st in self.stats):
             return
         held[0].holds -= 1
-        if held[0] is self.stats[-1] and self.mode in ("exercise", "paused"):
-            self.elapsed_before -= max(self.elapsed(event.at) - held[1], 0.0)
+        if self.mode in ("exercise", "paused"):
+            since = held[1] if held[0] is self.stats[-1] else 0.0
+            self.elapsed_before -= max(self.elapsed(event.at) - since, 0.0)
 
     def rate_now(self) -> float | None:
         """The breaths/min shown: the median of this exercise's last five breaths' own

@@ -1133,6 +1133,30 @@ def test_a_hold_that_was_a_belt_laid_down_is_no_hold_and_no_practice(clinic):
     assert coach.elapsed(191.0) == pytest.approx(practised + 41.0, abs=0.2)
 
 
+def test_a_belt_laid_down_as_an_exercise_ends_is_no_practice_in_the_next(clinic):
+    """The belly exercise's time runs out 30 s into a belt lying still; the ribs exercise
+    begins and its clock runs on the same stillness until it is taken for a belt not
+    worn. The hold is counted nowhere, and the ribs exercise's clock (it still runs) is
+    set back to nothing: its 30 s were a belt on the floor, not practice toward the home
+    target. (The belly exercise's minutes stay as they ended.)"""
+    still = Snapshot(phase="hold")
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 280.0)
+    coach.feed(Hold(at=290.0, t=282.0))
+    drive(coach, 280.0, 342.0, state=lambda t: still, breath_every=1e9)
+    assert coach.exercise.id == "ribs" and coach.elapsed(342.0) > 25.0
+    before = coach._practice_s(342.0)
+    coach.feed(HoldEnd(at=342.0, t=342.0, not_worn=True))
+    coach.feed(Fault(at=342.0, kind="flat", belt="belly", detail="not worn"))
+    assert [row["holds"] for row in coach.summary()] == [0, 0, 0]
+    assert coach.elapsed(342.0) == pytest.approx(0.0, abs=0.1)
+    assert coach._practice_s(342.0) == pytest.approx(before - (342.0 - coach.started_t),
+                                                     abs=0.1)
+    coach.feed(FaultEnd(at=360.0, kind="flat", belt="belly"))
+    drive(coach, 360.0, 380.0)
+    assert coach.elapsed(380.0) == pytest.approx(20.0, abs=0.2)
+
+
 def test_the_ratio_shown_is_of_this_exercises_own_breaths(clinic):
     """The screen showed the analysis's ratio of its last five breaths, whatever the
     exercise: the calibration's free breathing (here 1:2) stood on the belly exercise's
