@@ -5,7 +5,8 @@ One ``Loop`` drives every job on one clock (see feedback/loop.py):
 
 - ``sample``   at the sensor rate: read the belts, feed the analysis, dispatch events;
 - ``frame``    30/s: buttons, the coach's clock, the LED ring, buzzer and tones;
-- ``screen``   ``screen.fps``: the pygame screen (not in headless mode);
+- ``screen``   ``screen.fps``: the pygame screen (not in headless mode; of real time in a
+  simulation faster than real time);
 - ``house``    1/s: config reload, storage health, notices, watchdog, status line, end.
 
 Data flows one way. Events from the analysis go to the coach, which answers with cues
@@ -25,6 +26,7 @@ import numpy as np
 
 from feedback import events as ev
 from feedback.analysis.analyzer import GAP_S
+from feedback.clock import PacedClock
 from feedback.loop import Loop
 from feedback.reload import config_record
 
@@ -358,7 +360,11 @@ class Session:
                 self.button(name, t)
         if self.display.is_open:  # no view is built for a screen that is not there
             self.display.show(self.coach.view(t, self.analyzer.snapshot()))
-        return due + 1.0 / self.settings.screen.fps
+        # A simulation faster than real time (``PacedClock``) draws ``fps`` frames a
+        # second of real time, not of its own: a screen shows no more, and drawing each
+        # frame of its time held ``--speed 10`` in a window to about 2 x.
+        paced = self.clock.speed if isinstance(self.clock, PacedClock) else 1.0
+        return due + paced / self.settings.screen.fps
 
     def tick_house(self, due: float) -> float | None:
         """Once a second: config reload, storage health, watchdog, status, the end."""

@@ -35,6 +35,27 @@ def test_a_bad_speed_on_the_command_line_is_one_line_and_exit_2(sim_config, caps
                    "0.01 to 1000 (1 = real time)\n")
 
 
+def test_a_paced_simulation_in_a_window_draws_the_screen_at_its_rate_of_real_time(
+        sim_config, monkeypatch):
+    """``run --sim --speed 10`` in a window drew every frame of the simulation's time,
+    300 a second of real time, and ran at about 2 x on this computer: the screen is
+    drawn ``fps`` times a second of real time (no screen shows more), every sample
+    still read."""
+    from feedback.reload import load_all
+    from feedback.run import open_session
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    settings, programme = load_all(sim_config)
+    with open_session(settings, programme, sim_config, sim="calm", clock=PacedClock(50.0),
+                      headless=False, duration=10, status=False) as s:
+        assert s.display is not None
+        s.run()
+        stats = s.loop.stats
+    assert stats["screen"].ticks <= 10 * settings.screen.fps / 50.0 + 1
+    assert stats["sample"].ticks >= 10 * settings.sensor.rate_hz
+    assert stats["sample"].skipped == 0
+
+
 def test_a_speed_the_computer_cannot_keep_runs_slower_and_skips_no_sample(sim_config,
                                                                           tmp_path, capsys):
     """At 1000 x every sample is due 20 us of real time after the last, which no computer
