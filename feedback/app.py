@@ -182,6 +182,9 @@ class Session:
                 sink(e)
             if self.records is not None and self.recording:
                 self.records.add(e)
+            elif self.records is not None and isinstance(e, ev.HoldEnd) and e.not_worn:
+                # (the session ended with the belt lying there: its hold was none)
+                self.records.add_after(e)
             if not isinstance(e, ev.Cue | ev.Exercise):
                 pending.extend(self.coach.feed(e))
             if isinstance(e, ev.Hold):

@@ -140,6 +140,7 @@ class Records:
         self._stop = False
         self._hurry = False
         self._current: int | None = None
+        self._last: int | None = None  # the session that ended last (``add_after``)
         self._session_t0: dict[int, float] = {}
         self._begun = False  # has a session begun here (see close_interrupted)
         self._lock: int | None = None  # records.lock, held (see _lock_records)
@@ -228,6 +229,14 @@ class Records:
             return True  # the Breath that follows carries start, peak and end
         return self._put(("event", self._current, event))
 
+    def add_after(self, event: ev.Event) -> bool:
+        """Hand the session that ended last an event that belongs to it: the end of a hold
+        it left open, taken for a belt not worn after it ended (``HoldEnd.not_worn``: no
+        hold). False while a session runs, or if none has ended."""
+        if self._current is not None or self._last is None:
+            return False
+        return self._put(("event", self._last, event))
+
     def add_sample(self, t: float, values) -> None:
         """Raw signal sample (only with raw logging on). Best effort: dropped when behind."""
         if self._current is None or not self.raw_max_mb:
@@ -240,6 +249,7 @@ class Records:
         if handle is None:
             return
         self._current = None
+        self._last = handle
         t_end = self.clock.now()
         t0 = self._session_t0.pop(handle)
         self._put(("end", handle, reason, t_end, t_end - t0), force=True)

@@ -817,6 +817,33 @@ def test_a_belly_belt_put_on_again_from_slack_is_no_hold(config, tmp_path, on):
     assert [b.belly_share for b in after[2:]] == pytest.approx([0.5] * len(after[2:]), abs=0.1)
 
 
+def test_a_belt_laid_down_as_the_session_ends_is_no_hold_in_its_record(config, tmp_path):
+    """The belt laid down at 100 s and the session ended with "next" through its
+    exercises at 110-114 s, the unit left on. The hold the belt made was taken for a belt
+    not worn only at about 164 s, after the record was closed: its row kept no end, and
+    the report counted a hold lasting to the session's end, while the summary screen
+    said 0. The record now gets that end, marked, and counts it nowhere."""
+    from feedback.sessions import load_sessions
+
+    scenario = tmp_path / "laid-down.toml"
+    scenario.write_text(TAKEN_OFF)
+    actions = {1.0: lambda s: setattr(s, "end_when_done", False)}  # (the unit stays on)
+    actions.update({110.0 + k: (lambda s: s.button("next", s.now())) for k in range(5)})
+    summary = []
+    out, _views, db = run_with(config, 200, {**actions, 199.0: lambda s: summary.extend(
+        s.coach.summary())}, scenario=str(scenario))
+    (hold,) = between(out, ev.Hold, 100, 200)
+    ended = max(e.at for e in out if isinstance(e, ev.Exercise))
+    (end,) = between(out, ev.HoldEnd, 100, 200)
+    assert hold.at < ended < end.at and end.not_worn
+    assert sum(row["holds"] for row in summary) == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT t, end_t, not_worn FROM holds").fetchall() == [
+            (hold.t, end.t, 1)]
+        (s,) = load_sessions(conn)
+    assert s.holds == [] and sum(e.holds for e in s.exercises) == 0
+
+
 def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_path):
     """The belt laid down at 100 s and put on again at 280 s: the session takes it for not
     worn after 60 s still (a ``flat`` fault, its minutes left out), but the analysis,
