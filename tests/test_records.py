@@ -82,6 +82,24 @@ def test_second_session_gets_next_id_and_open_session_is_closed(tmp_path):
         (1, "closed"), (2, "closed")]
 
 
+def test_a_hold_left_open_gets_its_end_after_the_session_only_if_it_was_a_belt_not_worn(
+        tmp_path):
+    """A session ends with a hold open; once the belt is taken for not worn the hold's
+    end comes to the session that ended last (``add_after``), marked. Nothing comes
+    while a session runs, or before any has ended."""
+    rec = Records(tmp_path, clock=VirtualClock())
+    late = ev.HoldEnd(at=70.0, t=70.0, not_worn=True)
+    assert not rec.add_after(late)  # (no session has ended)
+    rec.start_session("P1", "home", "", WALL)
+    rec.add(ev.Hold(at=14.0, t=10.0))
+    assert not rec.add_after(late)  # (one runs: its own events come through add)
+    rec.end_session("stopped")
+    assert rec.add_after(late)
+    assert rec.close() == 0
+    assert rows(tmp_path / DB_NAME, "SELECT t, end_t, not_worn FROM holds") == [
+        (10.0, 70.0, 1)]
+
+
 def test_old_database_is_upgraded_keeping_its_data(tmp_path):
     db = tmp_path / DB_NAME
     conn = sqlite3.connect(db, isolation_level=None)

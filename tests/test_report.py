@@ -2329,7 +2329,8 @@ def test_the_calendar_speaks_dutch(tmp_path):
 
 
 def test_a_schema_1_database_reads_without_migrating(tmp_path):
-    """The start screen reads today's minutes read-only, before the writer migrates."""
+    """The start screen reads today's minutes read-only, before the writer migrates; a
+    hold recorded then counts (no column marks a belt not worn there)."""
     from feedback.sessions import load_sessions
     from feedback.store import migrate
 
@@ -2339,6 +2340,7 @@ def test_a_schema_1_database_reads_without_migrating(tmp_path):
     conn.execute("INSERT INTO sessions (patient_code, programme, started_at, ended_at, "
                  "config) VALUES ('OLD1', 'home', ?, ?, '')", (DAY0, DAY0 + 300))
     conn.execute("INSERT INTO breaths (session_id, at, inhale_s, exhale_s) VALUES (1, 9, 2, 4)")
+    conn.execute("INSERT INTO holds (session_id, at, t, end_t) VALUES (1, 24, 20, 30)")
     conn.close()
     ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -2346,6 +2348,7 @@ def test_a_schema_1_database_reads_without_migrating(tmp_path):
     finally:
         ro.close()
     assert s.patient == "OLD1" and s.minutes == pytest.approx(5.0)
+    assert [round(b - a, 1) for a, b in s.holds] == [10.0]
 
 
 def test_the_calendar_and_the_summary_agree_on_a_day_just_under_the_target(tmp_path):
