@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 import pytest
+from programmes import CALIBRATION
 
 from feedback.coach import Coach, Snapshot
 from feedback.config import defaults
@@ -1422,15 +1423,7 @@ LONG = """
 [programme]
 name_nl = "Lang"
 name_en = "Long"
-
-[[exercise]]
-id = "calibration"
-name_nl = "Kalibratie"
-name_en = "Calibration"
-kind = "calibration"
-duration_s = 60
-pacer = "off"
-
+""" + CALIBRATION + """
 [[exercise]]
 id = "long"
 name_nl = "Lang"

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from programmes import CALIBRATION
 
 from device.bus import not_a_pi
 from feedback import events as ev
@@ -146,18 +147,6 @@ def use_programme(config, name: str, text: str) -> None:
     conf = config.read_text(encoding="utf-8")
     config.write_text(conf.replace('name = "clinic"', f'name = "{name}"', 1), encoding="utf-8")
 
-
-# The calibration every test programme starts with.
-CALIBRATION = """
-[[exercise]]
-id = "calibration"
-name_nl = "Kalibratie"
-name_en = "Calibration"
-kind = "calibration"
-duration_s = 60
-pacer = "off"
-hold_warnings = false
-"""
 
 SLOW = """
 [programme]
