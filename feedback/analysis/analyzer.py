@@ -111,7 +111,6 @@ class BreathAnalyzer:
         self._alone: tuple[int, float] | None = None  # (belt, its usual) measuring alone
         self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
         self._worn_from = float("-inf")  # breathing moved them again from then
-        self._put_on = [float("-inf")] * len(belts)  # held out while put on until then
         self._tb = float("-inf")  # time of the last analysed block
         self._reset_calibration()
         self._breath: Breath | None = None
@@ -467,8 +466,7 @@ class BreathAnalyzer:
             if f.lying:
                 if still[i] == 0.0:  # it moves: put on again (or picked up)
                     self._lying_over(i, t_now, out)
-                    self._put_on[i] = fes[i].t + PUT_ON_S
-                    f.put_on(self._put_on[i])
+                    f.put_on(fes[i].t + PUT_ON_S)
                 bad[i] = True
         if self._judge.holding or self._unworn:
             return
@@ -629,7 +627,7 @@ class BreathAnalyzer:
                      # one held out while it was put on again when it began
                      or f.lying or (self.min_breath > 0 and f.still_since is not None
                                     and f.still_since <= start[0])
-                     or self._put_on[i] > start[0]}
+                     or f.put_until > start[0]}
         if (len(lost) == len(self.belts) or start[0] <= self._gap_end or self._unworn
                 or start[0] < self._worn_from - WORN_TOL_S):
             # Every belt was flat or unplugged during it: the "breath" spans the plug's

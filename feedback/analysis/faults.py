@@ -57,7 +57,7 @@ class BeltFaults:
     __slots__ = ("rails", "_at_rail", "stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since",
                  "_last_t", "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi",
                  "_tol", "_resume", "lying", "still_since", "_w_t0", "_w_lo", "_w_hi",
-                 "_put_until")
+                 "put_until", "_putting")
 
     def __init__(self, rails: tuple[float, float] | None = None):
         self.rails = rails  # a level outside (lo, hi) is an unplugged or shorted belt
@@ -80,7 +80,8 @@ class BeltFaults:
         self.still_since: float | None = None  # no movement since (``stillness``)
         self._w_t0 = 0.0  # the movement window began
         self._w_lo = self._w_hi = 0.0  # ... and the block means' range in it
-        self._put_until: float | None = None  # being put on again until then (``put_on``)
+        self.put_until = float("-inf")  # put on again until then (``put_on``; kept after)
+        self._putting = False  # ... and that time has not come yet
 
     def stuck(self, fe, y_before: float, amp: float) -> str:
         """Classify a run of identical raw values (called once it is long enough)."""
@@ -96,7 +97,7 @@ class BeltFaults:
     def suspect(self) -> bool:
         """Disconnected, or a jump is being judged, or just plugged back (or put on)."""
         return (self.disconnected or self._cand_t is not None or self._resume > 0
-                or self._put_until is not None)
+                or self._putting)
 
     @property
     def at_rail(self) -> bool:
@@ -107,7 +108,7 @@ class BeltFaults:
     def at_level(self) -> bool:
         """Disconnected or just plugged back (or put on): the smoothing should rest at the
         raw level."""
-        return self.disconnected or self._resume > 0 or self._put_until is not None
+        return self.disconnected or self._resume > 0 or self._putting
 
     def confirm(self) -> bool:
         """A stuck run right after a jump: take it as this disconnection (which ends only
@@ -159,9 +160,9 @@ class BeltFaults:
             if self._resume == 0:
                 self._prev = None  # the noise estimate restarts from here
                 self._d1 = 0.0
-        elif self._put_until is not None:
-            if t >= self._put_until:
-                self._put_until = None
+        elif self._putting:
+            if t >= self.put_until:
+                self._putting = False
                 self._prev = None  # (as above)
                 self._d1 = 0.0
         elif self._cand_t is not None:
@@ -174,7 +175,7 @@ class BeltFaults:
                     self.disconnected = True
                     change = 1
         if (self._cand_t is None and not self.disconnected and not self._resume
-                and self._put_until is None and amp > 0):
+                and not self._putting and amp > 0):
             lim = JUMP * amp
             for tt, xx in recent:
                 if t - tt <= JUMP_S and (x - xx > lim or xx - x > lim):
@@ -201,7 +202,7 @@ class BeltFaults:
         its blocks feed neither breaths nor holds, and it settles at its new level
         (``suspect``, ``at_level``), as a plug put back in: the step from slack to worn and
         the handling are no breath."""
-        self._put_until = until
+        self.put_until, self._putting = until, True
 
     def stillness(self, t: float, x: float, size: float) -> float:
         """Watch one block mean ``x`` for movement: more than ``size`` within a window of
