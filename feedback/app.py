@@ -26,7 +26,6 @@ import numpy as np
 
 from feedback import events as ev
 from feedback.analysis.analyzer import GAP_S
-from feedback.clock import PacedClock
 from feedback.loop import Loop
 from feedback.reload import config_record
 
@@ -363,11 +362,10 @@ class Session:
                 self.button(name, t)
         if self.display.is_open:  # no view is built for a screen that is not there
             self.display.show(self.coach.view(t, self.analyzer.snapshot()))
-        # A simulation faster than real time (``PacedClock``) draws ``fps`` frames a
-        # second of real time, not of its own: a screen shows no more, and drawing each
-        # frame of its time held ``--speed 10`` in a window to about 2 x.
-        paced = self.clock.speed if isinstance(self.clock, PacedClock) else 1.0
-        return due + paced / self.settings.screen.fps
+        # ``fps`` frames a second of real time (the clock's ``rate``), not of a
+        # simulation's own: a screen shows no more, and drawing each frame of its time
+        # held ``--speed 10`` in a window to about 2 x.
+        return due + self.clock.rate / self.settings.screen.fps
 
     def tick_house(self, due: float) -> float | None:
         """Once a second: config reload, storage health, watchdog, status, the end."""

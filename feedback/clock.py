@@ -3,6 +3,10 @@
 ``MonotonicClock`` is the real one; ``VirtualClock`` is stepped by tests and by the
 simulator as fast as possible (``--speed 0``); ``PacedClock`` is the simulator's faster
 than real time (``--speed X`` above 1), ``ScaledClock`` its real time or slower.
+
+Each clock's ``rate`` is how many of its seconds pass in a second of real time (1.0 for a
+``VirtualClock``, which has no real time of its own): the screen draws ``fps`` frames a
+real second by it.
 """
 
 import time
@@ -10,6 +14,8 @@ import time
 
 class MonotonicClock:
     """Seconds from ``time.monotonic``; ``sleep_until`` really sleeps."""
+
+    rate = 1.0
 
     def now(self) -> float:
         return time.monotonic()
@@ -22,6 +28,8 @@ class MonotonicClock:
 
 class VirtualClock:
     """A clock that only moves when told to. ``sleep_until`` jumps straight there."""
+
+    rate = 1.0
 
     def __init__(self, start: float = 0.0):
         self._t = float(start)
@@ -49,7 +57,7 @@ class PacedClock(VirtualClock):
 
     def __init__(self, speed: float):
         super().__init__()
-        self.speed = speed
+        self.speed = self.rate = speed
         self._real0 = time.monotonic()  # real time at which the clock read 0
 
     def sleep_until(self, t: float) -> None:
@@ -69,7 +77,7 @@ class ScaledClock:
     clock it runs on while the loop is busy, and the loop counts and skips late ticks."""
 
     def __init__(self, speed: float = 1.0):
-        self.speed = speed
+        self.speed = self.rate = speed
         self._t0 = time.monotonic()
 
     def now(self) -> float:

@@ -24,7 +24,11 @@ def test_a_speed_the_simulation_cannot_keep_is_refused(speed):
                                          (1.0, ScaledClock), (1.5, PacedClock),
                                          (1000.0, PacedClock)])
 def test_the_speeds_in_range_give_their_clock(speed, kind):
-    assert isinstance(make_clock("calm", speed, True), kind)
+    clock = make_clock("calm", speed, True)
+    assert isinstance(clock, kind)
+    # its seconds a second of real time, by which the screen draws ``fps`` frames a real
+    # second (a virtual clock has no real time: its own seconds count as such)
+    assert clock.rate == (speed or 1.0)
 
 
 def test_a_bad_speed_on_the_command_line_is_one_line_and_exit_2(sim_config, capsys):
