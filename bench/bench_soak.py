@@ -54,7 +54,7 @@ def soak(tmp) -> dict:
                           "faults": seen["faults"] - gone["faults"],
                           "t_h": s.now() / 3600, "rss": rss_mb(),
                           "traced": tracemalloc.get_traced_memory()[0] / 1e6,
-                          "backlog": s.records.pending, "curve": len(s.coach._curve),
+                          "backlog": s.records.pending, "curve": len(s.coach.curve),
                           "late": sum(st.late for st in s.loop.stats.values()),
                           "runs": s.counts.get("exercise", 0) // 2})
             return due + 3600.0

@@ -144,7 +144,7 @@ class Coach:
         # The live curve keeps CURVE_HZ points a second: finer than a breath needs, and
         # a screen width holds no more.
         n = int(CURVE_HZ * 120) + 2  # curve_s is at most 120 s
-        self._curve = CurveRing(n)
+        self.curve = CurveRing(n)
         self._now = t0
         if autostart:
             self._pending_start = True
@@ -209,7 +209,7 @@ class Coach:
         after a pause, the pacer starting a new breath (its tone came mid-phase), a
         progression from where the clock stood (it ran on, then a pause took it back);
         after a blip shorter than ``BLIP_S`` the pacer goes on in its rhythm."""
-        if was == self.rules.fault or not self._running():
+        if was == self.rules.fault or not self.running():
             return
         if self.rules.fault:
             self._stop_clock(t)
@@ -228,7 +228,8 @@ class Coach:
         if old is not None and self.pacer is not None:
             self.pacer.following = old.following
 
-    def _running(self) -> bool:
+    def running(self) -> bool:
+        """An exercise runs: not paused, not recalibrating, not idle or on the summary."""
         return self.mode == "exercise" and self.recal_since is None
 
     # --- pacer --------------------------------------------------------------------------
@@ -261,7 +262,7 @@ class Coach:
     @property
     def pacing_now(self) -> bool:
         """Does a pacer run now (an exercise with one, not paused or recalibrating)?"""
-        return bool(self.pacer and self._running())
+        return bool(self.pacer and self.running())
 
     def planned_pause(self, t: float) -> tuple[float, float] | None:
         """The span at ``t`` in which the pacer asks for (near) stillness, that the
@@ -362,7 +363,7 @@ class Coach:
                 self.index = 0
                 self.left = False
                 if self.stats:  # the session before counts on, for the day it began
-                    self.days.add(self.session_code, self._practice_s() / 60.0)
+                    self.days.add(self.session_code, self.practice_s() / 60.0)
                 self.session_code = self.settings.patient.code
                 self.session_target = self.settings.patient.daily_minutes
                 self.days.begin_session()
@@ -401,9 +402,9 @@ class Coach:
     def tick(self, t: float, state: StateLike | None = None) -> list[Event]:
         """Advance to ``t``: record the curve, end exercises, give the ``good`` cue."""
         self._now = t
-        if state is not None and (not self._curve or t - self._curve.last_t() >= 1 / CURVE_HZ):
-            target = self.pacer.level(t) if self.pacer is not None and self._running() else None
-            self._curve.append(t, float(state.level), np.nan if target is None else target)
+        if state is not None and (not self.curve or t - self.curve.last_t() >= 1 / CURVE_HZ):
+            target = self.pacer.level(t) if self.pacer is not None and self.running() else None
+            self.curve.append(t, float(state.level), np.nan if target is None else target)
         out: list[Event] = []
         if self._pending_start:
             self._pending_start = False
@@ -459,7 +460,7 @@ class Coach:
         """Up to when the session has run, if its exercise's clock runs at ``t``
         (None: paused, recalibrating, waiting for a belt that measures): ``t``, or for a
         calibration that waits for a breath, when its time was up."""
-        if not self._running() or self.running_since is None:
+        if not self.running() or self.running_since is None:
             return None
         if self._calibration_waits(t, state):
             ex = self.programme.exercises[self.index]
@@ -489,12 +490,12 @@ class Coach:
             was = self.rules.fault
             cues = self.rules.feed(event, self.targets(event.at))
             self._fault_clock(was, event.at)
-            if self._running() and any(c.kind == "breathe_on" for c in cues):
+            if self.running() and any(c.kind == "breathe_on" for c in cues):
                 self.stats[-1].holds += 1  # (a hold found during the fault, warned now)
             return self._record(cues) if self.mode == "exercise" else []
         if isinstance(event, HoldEnd):
             self._hold_over(event)
-        if not self._running():
+        if not self.running():
             if isinstance(event, HoldEnd):
                 self.rules.feed(event)
             return []
@@ -640,7 +641,7 @@ class Coach:
         """Minutes practised today before this session, by the patient shown."""
         return self.days.today_by_code.get(self._shown_code(), 0.0)
 
-    def _session_shown(self) -> bool:
+    def session_shown(self) -> bool:
         """A session runs or its summary shows: its patient's day and target are shown
         (as in the report, which judges the day by the config the session began with),
         not those of a code or target set meanwhile."""
@@ -649,7 +650,7 @@ class Coach:
     def _shown_code(self) -> str:
         """Whose day the screen shows: the session's patient while it runs and on its
         summary (a code changed meanwhile is the next patient's), else the code set now."""
-        return self.session_code if self._session_shown() else self.settings.patient.code
+        return self.session_code if self.session_shown() else self.settings.patient.code
 
     def practised_min(self) -> float:
         """Minutes practised today, toward the home target, by the patient shown: before
@@ -657,11 +658,11 @@ class Coach:
         of this session done so far (not a session that began before midnight, nor
         another patient's). Calibration is not practice and does not count."""
         code = self._shown_code()
-        mine = code == self.session_code and not self._days_back
-        return self.days.today_by_code.get(code, 0.0) + (self._practice_s() / 60.0 if mine
+        mine = code == self.session_code and not self.days_back
+        return self.days.today_by_code.get(code, 0.0) + (self.practice_s() / 60.0 if mine
                                                          else 0.0)
 
-    def _practice_s(self, t: float | None = None) -> float:
+    def practice_s(self, t: float | None = None) -> float:
         """Seconds of practice in this session's exercises (calibration left out); with
         ``t``, the running exercise as far as it got at ``t``."""
         done = [s for s in self.stats if s.spec.kind != "calibration"]
@@ -672,7 +673,7 @@ class Coach:
         return total
 
     @property
-    def _days_back(self) -> int:
+    def days_back(self) -> int:
         """How many days before today this session began (0: today's, or none; below 0:
         a clock set back since it began); its summary says that day's minutes."""
         return self.days.days_back() if self.stats else 0

@@ -4,9 +4,9 @@
 with the notice line (``Notices.line``) and the live curve that ``Coach.tick`` records
 (``CURVE_HZ`` points a second); ``ring_frame`` draws the ring's frame
 (``ringframes.py``). They are the coach's own (``Coach.view``, ``Coach.ring_frame``), in
-a file of their own: they read its state, a few private parts too (the curve, whether
-the exercise runs, the day the session counts for), and change none of it but the
-notice line's turn; since when the ring's hold warning shows is kept by the coach.
+a file of their own: they read its public state (the curve, whether the exercise runs,
+the day the session counts for) and change none of it but the notice line's turn; since
+when the ring's hold warning shows is kept by the coach.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
     lang = coach.lang
     v = View(screen="idle", lang=lang, programme=coach.programme.name(lang),
              today_min=coach.practised_min(),
-             today_target=(coach.session_target if coach._session_shown() else
+             today_target=(coach.session_target if coach.session_shown() else
                            coach.settings.patient.daily_minutes),
              total=len(coach.programme.exercises), index=coach.index,
              curve_s=coach.settings.screen.curve_s)
@@ -59,10 +59,10 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
         # (titled as stopped, not "Goed gedaan!", also when no breath was measured
         # at all: a belt out from the start, "next" pressed through every exercise)
         v.left = coach.left or not any(row["breaths"] for row in v.rows)
-        if coach._days_back:  # begun on another day (midnight, a clock that jumped)
-            v.days_back = coach._days_back
+        if coach.days_back:  # begun on another day (midnight, a clock that jumped)
+            v.days_back = coach.days_back
             v.today_min = (coach.days.session_minutes().get(coach.session_code, 0.0)
-                           + coach._practice_s() / 60.0)
+                           + coach.practice_s() / 60.0)
         return v
     if coach.rules.fault and coach.mode != "idle":  # (idle: the start screen, with a
         v.screen = "sensor"                         # notice: no exercise waits yet)
@@ -121,10 +121,10 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
 def _fill_curve(coach: Coach, v: View, t: float) -> None:
     """The last ``screen.curve_s`` seconds of the patient's breathing and of the
     pacer's target, as recorded by ``tick``."""
-    if not coach._curve:
+    if not coach.curve:
         return
     span = coach.settings.screen.curve_s
-    arr = coach._curve.tail(int(CURVE_HZ * span) + 2)  # only what can be on screen
+    arr = coach.curve.tail(int(CURVE_HZ * span) + 2)  # only what can be on screen
     arr = arr[arr[:, 0] >= t - span]
     if not len(arr):
         return
@@ -132,7 +132,7 @@ def _fill_curve(coach: Coach, v: View, t: float) -> None:
     v.curve_t = rel
     v.curve_patient = arr[:, 1].astype(np.float32)
     paced = ~np.isnan(arr[:, 2])
-    if paced.sum() > 1 and coach.pacer is not None and coach._running():
+    if paced.sum() > 1 and coach.pacer is not None and coach.running():
         v.curve_target = np.stack([rel[paced], arr[paced, 2]], axis=1)
 
 

@@ -594,7 +594,7 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
         coach.button("next", 140.0)
     view = coach.view(140.0)  # its summary: the first patient's day, against its target
     done = view.today_min
-    assert done == pytest.approx(1.0 + coach._practice_s() / 60.0) and done > 1.0 + 1.9
+    assert done == pytest.approx(1.0 + coach.practice_s() / 60.0) and done > 1.0 + 1.9
     assert view.today_target == 5.0
     coach.button("start_pause", 141.0)  # to the start screen: the code set now
     assert (coach.view(141.0).today_min, coach.view(141.0).today_target) == (2.0, 30.0)
@@ -620,7 +620,7 @@ def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_
     drive(coach, 80.0, 140.0)
     while coach.mode != "summary":
         coach.button("next", 140.0)
-    practised = coach._practice_s() / 60.0
+    practised = coach.practice_s() / 60.0
     assert practised > 1.5
     view = coach.view(140.0)
     assert view.days_back == 1
@@ -1146,12 +1146,12 @@ def test_a_belt_laid_down_as_an_exercise_ends_is_no_practice_in_the_next(clinic)
     coach.feed(Hold(at=290.0, t=282.0))
     drive(coach, 280.0, 342.0, state=lambda t: still, breath_every=1e9)
     assert coach.exercise.id == "ribs" and coach.elapsed(342.0) > 25.0
-    before = coach._practice_s(342.0)
+    before = coach.practice_s(342.0)
     coach.feed(HoldEnd(at=342.0, t=342.0, not_worn=True))
     coach.feed(Fault(at=342.0, kind="flat", belt="belly", detail="not worn"))
     assert [row["holds"] for row in coach.summary()] == [0, 0, 0]
     assert coach.elapsed(342.0) == pytest.approx(0.0, abs=0.1)
-    assert coach._practice_s(342.0) == pytest.approx(before - (342.0 - coach.started_t),
+    assert coach.practice_s(342.0) == pytest.approx(before - (342.0 - coach.started_t),
                                                      abs=0.1)
     coach.feed(FaultEnd(at=360.0, kind="flat", belt="belly"))
     drive(coach, 360.0, 380.0)
@@ -1280,7 +1280,7 @@ def test_a_session_left_before_midnight_counts_for_its_day_and_the_next_for_the_
 
     coach = started(Coach(defaults(), clinic, 0.0, today_min=1.0))  # 1 min that evening
     drive(coach, 20.0, 80.0)
-    evening = coach._practice_s(80.0) / 60.0
+    evening = coach.practice_s(80.0) / 60.0
     coach.feed(Fault(at=80.0, kind="disconnected", belt="belly"))  # the belt off at 21:00
     idle_ticks(coach, 80.0, 80.0 + LEFT_S, calm)
     assert coach.mode == "summary"
@@ -1328,7 +1328,7 @@ def test_a_config_changed_while_a_left_session_waited_is_in_force_after_it(clini
     assert coach.mode == "summary" and coach.left
     view = coach.view(80.0 + LEFT_S)  # its summary: its patient's day, against its target
     assert view.lang == "en" and view.today_target == 5.0
-    assert view.today_min == pytest.approx(1.0 + coach._practice_s() / 60.0)
+    assert view.today_min == pytest.approx(1.0 + coach.practice_s() / 60.0)
     coach.button("start_pause", 81.0 + LEFT_S)  # the start screen: the config set now
     view = coach.view(81.0 + LEFT_S)
     assert (view.lang, view.today_min, view.today_target) == ("en", 3.0, 10.0)

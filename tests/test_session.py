@@ -1145,7 +1145,7 @@ def test_a_session_started_in_the_second_after_midnight_is_the_new_day_s(config,
     coach = session.coach
     assert coach.session_code == "" and len(coach.stats) >= 2  # calibration, then practice
     practised = coach.practised_min()
-    assert practised == pytest.approx(coach._practice_s() / 60.0) and practised > 0.5
+    assert practised == pytest.approx(coach.practice_s() / 60.0) and practised > 0.5
 
 
 def test_a_session_paused_and_left_ends_as_left_and_the_next_day_s_counts_for_that_day(
@@ -1175,7 +1175,7 @@ def test_a_session_paused_and_left_ends_as_left_and_the_next_day_s_counts_for_th
         if not seen:  # paused at 120 s, and left
             session.end_when_done = False  # (a simulation ends at its summary)
             session.button("start_pause", t)
-            seen["paused"] = (coach.exercise.id, coach._practice_s(t) / 60.0)
+            seen["paused"] = (coach.exercise.id, coach.practice_s(t) / 60.0)
             return session.t0 + 120.0 + LEFT_S + 5.0
         if "left" not in seen:  # 5 s after LEFT_S: its summary, its record ended
             seen["left"] = (coach.mode, coach.view(t).screen, session.recording)
@@ -1198,7 +1198,7 @@ def test_a_session_paused_and_left_ends_as_left_and_the_next_day_s_counts_for_th
     coach = session.coach  # today's session: calibrated anew, practised, today's
     assert [st.spec.id for st in coach.stats][:2] == ["calibration", "belly_lying"]
     practised = coach.practised_min()
-    assert practised == pytest.approx(coach._practice_s() / 60.0) and practised > 1.0
+    assert practised == pytest.approx(coach.practice_s() / 60.0) and practised > 1.0
     settings, _ = load_all(config)
     conn = sqlite3.connect(f"{settings.records.data_dir}/{SIMULATED}/{DB_NAME}")
     first, second = load_sessions(conn)
