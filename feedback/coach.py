@@ -50,6 +50,7 @@ from feedback.cues import (
     Targets,
 )
 from feedback.events import (
+    FOLLOWING,
     Breath,
     Cue,
     Event,
@@ -331,16 +332,18 @@ class Coach:
         self.show_notice(None, t, "calibration")  # (a calibration's "no breath measured")
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
-        in_sync, target = None, {}
+        in_sync, following, target = None, None, {}
         if self.pacer:
             st.following = self.pacer.summary()
             if sum(self.pacer.following.values()):
                 in_sync = st.following["in_sync"]
+            # how many breaths it judged each way: the therapist reads how they missed
+            following = {k: self.pacer.following[k] for k in FOLLOWING}
             goal = self.pacer.goal()  # (a config changed meanwhile may have moved it)
             target = {"target_ratio": goal.effective_ratio, "target_rate_bpm": goal.rate_bpm}
         self._stop_clock(t)
         return [Exercise(at=t, name=ex.name_nl, phase="end", active_s=st.active_s,
-                         in_sync=in_sync, **target)]
+                         in_sync=in_sync, following=following, **target)]
 
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)

@@ -17,6 +17,8 @@ from typing import ClassVar
 FAULT_KINDS = ("disconnected", "saturated", "flat", "noisy", "i2c", "led", "display", "storage",
                "button")
 CUE_KINDS = ("longer_exhale", "slower", "breathe_on", "dont_force", "belly", "good", "check_belt")
+# The pacer's verdict on each breath it judged (feedback/pacer.py): in rhythm, or how not.
+FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,10 @@ class Exercise(Event):
     leads to: ``target_ratio``, exhale:inhale as the analysis measures it (pauses
     counted, ``Pattern.effective_ratio``), and ``target_rate_bpm``. At the end:
     ``active_s``, seconds practised (pauses left out) and, with a pacer, ``in_sync``, the
-    share (0..1) of the assessed breaths that followed it, and the target in force at the
-    end (a config changed during the exercise moves it).
+    share (0..1) of the assessed breaths that followed it, ``following``, how many of them
+    the pacer judged each way (every one of FOLLOWING, in that order: the share of each
+    is its count over their sum), and the target in force at the end (a config changed
+    during the exercise moves it).
     """
 
     name: str = ""
@@ -167,6 +171,7 @@ class Exercise(Event):
     target_rate_bpm: float | None = None
     active_s: float | None = None
     in_sync: float | None = None
+    following: dict[str, int] | None = None
     kind_name: ClassVar[str] = "exercise"
 
     def __post_init__(self):
@@ -178,6 +183,12 @@ class Exercise(Event):
         if self.pacer is not None and self.pacer not in PACER_MODES:
             raise ValueError(f"unknown pacer mode {self.pacer!r}; one of "
                              f"{', '.join(PACER_MODES)}")
+        if self.following is not None:
+            if not isinstance(self.following, dict) or set(self.following) != set(FOLLOWING):
+                raise ValueError(f"following must give a count for each of "
+                                 f"{', '.join(FOLLOWING)}")
+            if not all(type(n) is int and n >= 0 for n in self.following.values()):
+                raise ValueError("following's counts must be whole numbers, 0 or more")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ import math
 from collections import Counter, deque
 from dataclasses import dataclass
 
+from feedback.events import FOLLOWING
+
 PHASES = ("inhale", "hold_in", "exhale", "hold_out")
 # The share of a phase, next to its turn, in which the eased fill (1 - cos) stays within a
 # tenth of the turn's level: 1 - cos(pi x) <= 0.2 for x <= 0.205.
 EASED_STILL = 0.2
-FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")
 # The shortest inhale and exhale a pacer asks for (the least pacer.inhale_s and exhale_s
 # the config allows); the adaptive pacer's limits never cut a breath below them.
 INHALE_MIN_S, EXHALE_MIN_S = 1.0, 2.0

@@ -7,7 +7,7 @@ from programmes import CALIBRATION
 
 from feedback.coach import Coach, Snapshot
 from feedback.config import defaults
-from feedback.events import Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
+from feedback.events import FOLLOWING, Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
 from feedback.programme import SHIPPED, load_programme
 from feedback.ringframes import BRIGHTNESS, FAULT, WARNING, ring_frame
 
@@ -496,6 +496,32 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
         t += 2.0
     after = coach.pacer._adapt_pattern
     assert after.exhale_s < before.exhale_s  # toward the patient's start
+
+
+def test_the_exercise_end_says_how_many_breaths_missed_the_pacer_and_how(clinic):
+    """The end of a paced exercise carries the pacer's count of each verdict, not only
+    the share in rhythm: the therapist reads whether the patient breathed too fast, too
+    slowly or with too short an exhale (the others were counted on the unit, then lost).
+    The belly exercise's pacer: 11.5 s a breath (5.2/min)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    assert sum(coach.pacer.following.values()) == 0  # (the breaths so far began before it)
+    t = coach.running_since + 1.0
+    for inhale, exhale in [(1.5, 2.5)] * 3 + [(7.0, 4.5)] * 2 + [(8.0, 12.0)] + [
+            (3.5, 8.0)] * 2:  # too fast, exhale too short, too slow, in rhythm
+        coach.tick(t + inhale + exhale, calm(t))
+        coach.feed(Breath(at=t + inhale + exhale + 0.3, start=t, peak=t + inhale,
+                          end=t + inhale + exhale, inhale_s=inhale, exhale_s=exhale,
+                          depth=1.0, rate_bpm=60 / (inhale + exhale)))
+        t += inhale + exhale
+    end = next(e for e in coach.button("next", t + 1.0) if isinstance(e, Exercise))
+    assert (end.name, end.phase) == ("Buikademhaling liggend", "end")
+    assert end.following == {"in_sync": 2, "exhale_short": 2, "too_fast": 3, "too_slow": 1}
+    assert list(end.following) == list(FOLLOWING) and end.in_sync == pytest.approx(2 / 8)
+    # an exercise without a pacer has none to say
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    (end, _) = coach.button("next", 10.0)
+    assert (end.name, end.following, end.in_sync) == ("Kalibratie", None, None)
 
 
 def test_a_patient_following_the_pacer_gets_no_warnings_only_praise(clinic):

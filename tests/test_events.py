@@ -54,6 +54,11 @@ def test_breath_ratio():
         ('{"event": "cue", "at": 1, "kind": "louder"}', "unknown cue kind 'louder'"),
         ('{"event": "fault", "at": 1, "kind": "gone"}', "unknown fault kind 'gone'"),
         ('{"event": "exercise", "at": 1, "name": "x", "phase": "middle"}', "phase must be"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "following": '
+         '{"in_sync": 3, "too_fast": 1}}', "a count for each of in_sync, exhale_short"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "following": '
+         '{"in_sync": 3, "exhale_short": 0.5, "too_fast": 1, "too_slow": 0}}',
+         "whole numbers"),
         ("[1, 2]", "must be a JSON object"),
         ("{not json", "not JSON"),
     ],
@@ -78,10 +83,13 @@ NEW_SAMPLES = [
     ev.Exercise(at=0.0, name="Kalibratie", phase="start", pacer="off"),
     ev.Exercise(at=300.0, name="Buikademhaling liggend", phase="end", active_s=270.0,
                 in_sync=0.75),
+    ev.Exercise(at=300.0, name="Buikademhaling liggend", phase="end", active_s=270.0,
+                in_sync=0.6, following={"in_sync": 12, "exhale_short": 5, "too_fast": 2,
+                                        "too_slow": 1}),
     ev.Pause(at=12.0),
     ev.Resume(at=40.0),
 ]
-SAMPLES.extend(NEW_SAMPLES[3:])  # every kind has a sample
+SAMPLES.extend(NEW_SAMPLES[4:])  # every kind has a sample
 
 
 @pytest.mark.parametrize("event", NEW_SAMPLES, ids=lambda e: f"{e.kind_name}-{e.at}")
@@ -93,6 +101,13 @@ def test_an_exercise_start_from_an_older_producer_has_no_target_fields():
     data = json.loads(ev.Exercise(at=0.0, name="x").to_json())
     assert data == {"event": "exercise", "at": 0.0, "name": "x", "phase": "start"}
     assert json.loads(ev.Pause(at=1.5).to_json()) == {"event": "pause", "at": 1.5}
+
+
+def test_an_exercise_end_gives_the_count_of_each_verdict_in_the_pacers_order():
+    data = json.loads(NEW_SAMPLES[3].to_json())
+    assert list(data["following"].items()) == [("in_sync", 12), ("exhale_short", 5),
+                                               ("too_fast", 2), ("too_slow", 1)]
+    assert "following" not in json.loads(NEW_SAMPLES[2].to_json())  # (an older producer)
 
 
 def test_an_unknown_pacer_mode_is_rejected():
