@@ -717,10 +717,13 @@ class Records:
         elif isinstance(e, ev.Exercise):
             if exid is not None:
                 # (the target in force at the end: a config changed meanwhile moves it)
+                counts = [None if e.following is None else e.following[k]
+                          for k in ev.FOLLOWING]
                 conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=?, "
+                             "in_sync_n=?, exhale_short_n=?, too_fast_n=?, too_slow_n=?, "
                              "target_ratio=COALESCE(?, target_ratio), "
                              "target_rate_bpm=COALESCE(?, target_rate_bpm) WHERE id=?",
-                             (e.at, e.active_s, e.in_sync, e.target_ratio,
+                             (e.at, e.active_s, e.in_sync, *counts, e.target_ratio,
                               e.target_rate_bpm, exid))
             st.exercise[handle] = None
             st.ex_start.pop(handle, None)

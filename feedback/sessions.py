@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from feedback.config import SCHEMA
 from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
+from feedback.events import FOLLOWING
 from feedback.reload import in_force, stored_programme
 
 HOME_TARGET_MIN = SCHEMA["patient"]["daily_minutes"].default  # minutes a day, at home
@@ -45,6 +46,9 @@ class Exercise:
     ratio_target: float | None = None  # exhale:inhale target, pauses counted; None: no pacer
     rate_target: float | None = None  # breaths/min target, when recorded
     in_sync: float | None = None  # share of assessed breaths in rhythm with the pacer
+    # how many breaths the pacer judged each way (events.FOLLOWING: in_sync,
+    # exhale_short, too_fast, too_slow); None: no pacer, or not recorded (before schema 8)
+    following: dict[str, int] | None = None
     kind: str | None = None  # "calibration", "breathing", ...; None: not recorded (old)
     name_en: str | None = None  # its English name; None: not recorded (old record)
     hold_s: list = field(default_factory=list)  # how long each of its holds lasted
@@ -283,6 +287,14 @@ def typed_tables(conn: sqlite3.Connection, found: list[Untyped]) -> None:
             found.extend(Untyped(table, row[0], n, v, left_out) for n, v in bad)
 
 
+def _following(counts) -> dict[str, int] | None:
+    """An exercise's counts of the pacer's verdicts as recorded (in FOLLOWING's order), or
+    None: not recorded (no pacer, before schema 8, or a value a hand edit left unusable)."""
+    if any(n is None or n < 0 for n in counts):
+        return None
+    return dict(zip(FOLLOWING, (int(n) for n in counts), strict=True))
+
+
 def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
     """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
     resumed, the next exercise starts (the next button while paused) or the session ends."""
@@ -318,7 +330,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
     typed_tables(conn, untyped if untyped is not None else [])
     have = _columns(conn, "exercises")
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
-             "name_en")
+             "name_en") + tuple(f"{k}_n" for k in FOLLOWING)
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
     paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
@@ -395,7 +407,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         judged = [b for b in breaths
                   if b[7] is None or b[4] not in began or b[7] >= began[b[4]]]
         names = {}
-        for eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en in exs:
+        for (eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en,
+             *counts) in exs:
             end = ee if ee is not None else t1
             if active_s is None:
                 active_s = max(0.0, end - es - _overlap(still, es, end))
@@ -409,7 +422,8 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                 name = name_en
             ex = Exercise(eid, name, active_s / 60.0, start=es - t0, end=end - t0, pacer=mode,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync,
-                          kind=kind, name_en=name_en)
+                          kind=kind, name_en=name_en,
+                          following=_following(counts))
             own = [b for b in judged if b[4] == eid]
             ex.breaths = [b[:4] for b in own]
             ex.shares = [b[5:7] for b in own if b[5] is not None]

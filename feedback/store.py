@@ -120,6 +120,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE holds ADD COLUMN not_worn INTEGER
     """,
+    # 8: per paced exercise how many breaths the pacer judged each way (the exercise
+    # end's ``following``): in rhythm, exhale too short, too fast, too slow. The share in
+    # rhythm alone did not say how a patient missed. NULL: no pacer, or recorded before.
+    """
+    ALTER TABLE exercises ADD COLUMN in_sync_n INTEGER;
+    ALTER TABLE exercises ADD COLUMN exhale_short_n INTEGER;
+    ALTER TABLE exercises ADD COLUMN too_fast_n INTEGER;
+    ALTER TABLE exercises ADD COLUMN too_slow_n INTEGER
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

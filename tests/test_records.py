@@ -766,6 +766,104 @@ def test_schema_2_gets_the_exercise_columns_keeping_old_rows_unknown(tmp_path):
         ("Oud", None, None, None, None)]
 
 
+FOLLOWED = {"in_sync": 12, "exhale_short": 6, "too_fast": 1, "too_slow": 1}
+
+
+def test_how_the_breaths_followed_the_pacer_is_stored_and_read_back(tmp_path):
+    """The exercise end's count of each verdict goes into the record and comes back to the
+    report as it was; an exercise without a pacer has none (NULL, not zeros)."""
+    from feedback.sessions import load_sessions
+
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("AB12", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Kalibratie", "start", pacer="off"))
+        rec.add(ev.Exercise(10.0, "Kalibratie", "end", active_s=10.0))
+        rec.add(ev.Exercise(10.0, "Buik", "start", pacer="fixed", target_ratio=2.25,
+                            target_rate_bpm=5.5))
+        rec.add(ev.Exercise(250.0, "Buik", "end", active_s=240.0, in_sync=0.6,
+                            following=FOLLOWED))
+        rec.add(ev.Exercise(250.0, "Ribben", "start", pacer="adaptive", target_ratio=2.0,
+                            target_rate_bpm=6.0))
+        rec.add(ev.Exercise(260.0, "Ribben", "end", active_s=10.0,  # (none judged)
+                            following=dict.fromkeys(FOLLOWED, 0)))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    assert rows(tmp_path / DB_NAME, "SELECT name, in_sync, in_sync_n, exhale_short_n, "
+                                    "too_fast_n, too_slow_n FROM exercises ORDER BY id") == [
+        ("Kalibratie", None, None, None, None, None), ("Buik", 0.6, 12, 6, 1, 1),
+        ("Ribben", None, 0, 0, 0, 0)]
+    conn = connect(tmp_path / DB_NAME, create=False)
+    try:
+        (s,) = load_sessions(conn)
+    finally:
+        conn.close()
+    assert [e.following for e in s.exercises] == [None, FOLLOWED, dict.fromkeys(FOLLOWED, 0)]
+
+
+def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp_path):
+    """A database of schema 7 (before the verdicts were stored) opens, migrates to 8 and
+    keeps its rows: its paced exercise has its share in rhythm and no breakdown, which
+    reads as not recorded; a session recorded after the upgrade has both."""
+    from feedback.sessions import load_sessions
+
+    db = tmp_path / DB_NAME
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, upto=7)
+    assert "in_sync_n" not in {r[1] for r in conn.execute("PRAGMA table_info(exercises)")}
+    conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config, start_t,"
+                 " end_t, ended_at, end_reason) VALUES ('OLD1', 'home', ?, '', 0, 300, ?, "
+                 "'programme finished')", (WALL, WALL + 300))
+    conn.execute("INSERT INTO exercises (session_id, name, start_t, end_t, pacer, "
+                 "target_ratio, active_s, in_sync, kind) VALUES (1, 'Buik', 0, 300, 'fixed', "
+                 "2.25, 300, 0.5, 'breathing')")
+    conn.close()
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("OLD1", "home", "", WALL + 86400)
+        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
+        rec.add(ev.Exercise(300.0, "Buik", "end", active_s=300.0, in_sync=0.6,
+                            following=FOLLOWED))
+        rec.end_session("programme finished")
+        assert rec.flush() and rec.problem is None
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 8
+    assert rows(db, "SELECT session_id, in_sync, in_sync_n, exhale_short_n, too_fast_n, "
+                    "too_slow_n FROM exercises ORDER BY id") == [
+        (1, 0.5, None, None, None, None), (2, 0.6, 12, 6, 1, 1)]
+    conn = connect(db, create=False)
+    try:
+        old, new = load_sessions(conn)
+    finally:
+        conn.close()
+    assert [(e.in_sync, e.following) for e in old.exercises] == [(0.5, None)]
+    assert [(e.in_sync, e.following) for e in new.exercises] == [(0.6, FOLLOWED)]
+
+
+def test_the_way_back_from_schema_8_to_7_that_service_md_gives_leaves_schema_7(tmp_path, repo):
+    """docs/service.md gives the commands that take a database back to schema 7 (a unit
+    taken back to the version before): they leave the exercises table as schema 7 made
+    it, the rows kept, and this version brings it up to 8 again."""
+    import re
+
+    text = (repo / "docs" / "service.md").read_text(encoding="utf-8")
+    block = text.split("Back from schema 8 to 7", 1)[1].split("```")[1]
+    script = "".join(re.findall(r'"([^"]*)"', block.split("executescript(", 1)[1]))
+    db = tmp_path / DB_NAME
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("AB12", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
+        rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
+                            following=FOLLOWED))
+        rec.end_session("stopped")
+    sqlite3.connect(db).executescript(script)
+    seven = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(seven, upto=7)
+    assert rows(db, "PRAGMA table_info(exercises)") == seven.execute(
+        "PRAGMA table_info(exercises)").fetchall()
+    assert rows(db, "PRAGMA user_version") == [(7,)]
+    assert rows(db, "SELECT name, in_sync FROM exercises") == [("Buik", 0.6)]
+    connect(db).close()
+    assert rows(db, "SELECT in_sync, too_fast_n FROM exercises") == [(0.6, None)]
+
+
 def test_a_stop_while_the_card_is_full_says_how_many_events_are_lost(tmp_path, caplog):
     """close() returned the count and nobody looked: the loss was silent."""
     caplog.set_level(logging.ERROR, logger="ademcoach.records")
