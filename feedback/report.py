@@ -215,6 +215,7 @@ def exercise_rows(sessions) -> list[dict]:
                 "rate_target": _f(e.rate_target, 1), "ratio_first": _f(first),
                 "ratio_last": _f(last), "ratio_trend": word,
                 "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
+                **_missed_cols(e.following),
                 "holds": e.holds, "hold_s": _f(sum(e.hold_s), 1) if e.hold_s else "",
                 "longest_hold_s": _f(max(e.hold_s), 1) if e.hold_s else "", "cues": e.cues,
                 "praise": e.praise,
@@ -284,7 +285,8 @@ SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
                 "cue_kinds", "praise", "faults", "fault_kinds", "belly_pct", "paradoxical_pct"]
 EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
-                 "ratio_last", "ratio_trend", "in_sync_pct", "holds", "hold_s",
+                 "ratio_last", "ratio_trend", "in_sync_pct", "exhale_short_pct",
+                 "too_fast_pct", "too_slow_pct", "judged_breaths", "holds", "hold_s",
                  "longest_hold_s", "cues", "praise", "belly_pct", "paradoxical_pct"]
 # Columns the workbook keeps as text, whatever they hold: a code "0012" keeps its zeros.
 TEXT_COLS = frozenset({"date", "start", "patient", "programme", "name", "end"})
@@ -301,7 +303,10 @@ NOTE = textwrap.fill(
     "left out. A breath-hold is no breathing movement for the exercise's hold threshold "
     "(hold_after_s). During squats and bending the belt moves with the trunk, so a hold "
     "there is not always seen: 0 holds in a movement exercise does not prove the breath "
-    "was never held. Cues are the corrections the screen gave; praise is counted apart.", 84)
+    "was never held. Each paced breath is judged against the pacer's breath it began in, "
+    "the first that fits: too fast (under 80% of its length), exhale too short "
+    "(exhale:inhale under 80% of the pacer's), too slow (over 130% of its length), else in "
+    "rhythm. Cues are the corrections the screen gave; praise is counted apart.", 84)
 NOTE_NL = textwrap.fill(
     "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet "
     "meegeteld). Ademhalingen per minuut zijn de ademhalingen geteld over de tijd die ze "
@@ -314,8 +319,12 @@ NOTE_NL = textwrap.fill(
     "mee. 'Adem ingehouden' betekent: geen ademhalingsbeweging gedurende de drempel van "
     "de oefening (hold_after_s). Bij kniebuigingen en bukken beweegt de band mee met de "
     "romp, dus dan wordt inhouden niet altijd gezien: 0x adem ingehouden bij een "
-    "bewegingsoefening bewijst niet dat de adem nooit werd ingehouden. Aanwijzingen zijn "
-    "de correcties op het scherm; complimenten staan apart.", 84)
+    "bewegingsoefening bewijst niet dat de adem nooit werd ingehouden. Elke begeleide "
+    "ademhaling wordt vergeleken met de ademhaling van de ademgids waarin ze begon, het "
+    "eerste dat past: te snel (korter dan 80% daarvan), uitademing te kort "
+    "(uitademing:inademing onder 80% van die van de ademgids), te langzaam (langer dan "
+    "130%), anders in het ritme. Aanwijzingen zijn de correcties op het scherm; "
+    "complimenten staan apart.", 84)
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
@@ -390,19 +399,67 @@ def _cues_text(cues: Counter, lang: str) -> str:
 
 
 def _in_sync_text(sessions, lang: str = "en") -> str:
-    """'72% (Buikademhaling 80%, Ribben 60%)', weighted by breaths; '' when not recorded."""
+    """'72% (Buikademhaling 80%, Ribben 60%)', weighted by the breaths the pacer judged
+    (by the exercise's breaths where their count was not recorded); '' when not
+    recorded."""
     by: dict[str, list[float]] = {}
     for s in sessions:
         for e in s.exercises:
-            if e.in_sync is not None and e.breaths:
+            n = sum(e.following.values()) if e.following else len(e.breaths)
+            if e.in_sync is not None and n:
                 w = by.setdefault(e.name, [0.0, 0.0])
-                w[0] += e.in_sync * len(e.breaths)
-                w[1] += len(e.breaths)
+                w[0] += e.in_sync * n
+                w[1] += n
     if not by:
         return ""
     total = sum(a for a, _ in by.values()) / sum(n for _, n in by.values())
     return say("in_sync_share", lang, pct=f"{100 * total:.0f}", by=", ".join(
         f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
+
+
+MISSED = ("exhale_short", "too_fast", "too_slow")  # how a breath did not follow the pacer
+
+
+def _missed_cols(following: dict[str, int] | None) -> dict[str, str]:
+    """exercises.csv's share (%) of the judged breaths with too short an exhale, too fast
+    and too slow, and how many were judged; empty where not recorded (or none judged)."""
+    n = sum(following.values()) if following else 0
+    out = {f"{k}_pct": _f(100 * following[k] / n, 0) if n else "" for k in MISSED}
+    out["judged_breaths"] = "" if following is None else n
+    return out
+
+
+def _missed_text(counts: dict[str, int], lang: str) -> str:
+    """'exhale too short 30%, too fast 10%, too slow 0%', of the breaths judged."""
+    n = sum(counts.values())
+    return ", ".join(f"{say('missed.' + k, lang)} {100 * counts[k] / n:.0f}%" for k in MISSED)
+
+
+def _missed_lines(sessions, lang: str = "en") -> list[str]:
+    """How the paced breaths that were not in rhythm missed it, over the period and, with
+    more than one paced exercise, per exercise (its name in ``lang``), each of the breaths
+    the pacer judged; with the sessions that recorded only the share in rhythm (before
+    schema 8) counted, or "not recorded" when none did more. [] when no share in rhythm
+    was recorded either."""
+    by: dict[str, Counter] = {}
+    unrecorded = set()
+    for s in sessions:
+        for e in s.exercises:
+            if e.following and sum(e.following.values()):
+                by.setdefault(e.name, Counter()).update(e.following)
+            elif e.in_sync is not None:
+                unrecorded.add(s.id)
+    if not by:
+        return [say("missed_none", lang)] if unrecorded else []
+    total = sum(by.values(), Counter())
+    n = sum(total.values())
+    lines = [say("missed", lang, reasons=_missed_text(total, lang), n=count(
+        n, lang, "judged_breath"), unrecorded=say("missed_unrecorded", lang, sessions=count(
+            len(unrecorded), lang, "a_session")) if unrecorded else "")]
+    if len(by) > 1:
+        lines += ["  " + say("missed_by", lang, name=name, reasons=_missed_text(c, lang),
+                             n=sum(c.values())) for name, c in by.items()]
+    return lines
 
 
 def _belly_by_exercise(first, last) -> str:
@@ -558,6 +615,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         in_sync = _in_sync_text(mine, lang)
         if in_sync:
             lines.append("  " + say("in_sync", lang, share=in_sync))
+        lines.extend("  " + line for line in _missed_lines(mine, lang))
         two = [s for s in mine if s.shares]
         if two:
             lines.append("  " + say(

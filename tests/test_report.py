@@ -1800,6 +1800,103 @@ def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, mon
             in (out / "summary.txt").read_text())
 
 
+def paced_session(data, wall, exercises, clock=None, code="EF56"):
+    """One session of paced exercises, each ``(name, name_en, breaths, following)``: its
+    breaths 11.5 s apart, in rhythm or not as ``following`` counts them, 2 min each."""
+    clock = clock or VirtualClock(0.0)
+    t = clock.now()
+    with Records(data, clock=clock) as rec:
+        rec.start_session(code, "home", CLINIC_CONFIG, wall)
+        for name, name_en, n, following in exercises:
+            rec.add(ev.Exercise(t, name, "start", pacer="fixed", kind="breathing",
+                                name_en=name_en, target_ratio=BELLY_TARGET,
+                                target_rate_bpm=60 / 11.5))
+            for k in range(n):
+                rec.add(breath(t + 11.5 * (k + 1), 3.5, 8.0))
+            judged = sum(following.values()) if following else 0
+            rec.add(ev.Exercise(t + 120.0, name, "end", active_s=120.0,
+                                in_sync=following["in_sync"] / judged if judged else None,
+                                following=following))
+            t += 120.0
+        clock.advance(t - clock.now())
+        rec.end_session("programme finished")
+
+
+def test_how_the_breaths_missed_the_pacer_is_reported_per_exercise_and_over_the_period(
+        tmp_path, monkeypatch):
+    """Not only the share in rhythm: the report says how the other breaths missed the
+    pacer (exhale too short, too fast, too slow), in exercises.csv per exercise and in
+    summary.txt over the period, in English and in Dutch; a session recorded before the
+    unit kept it (only its share in rhythm) is said to be not recorded."""
+    data = tmp_path / "data"
+    clinic_session(data)  # recorded before: belly 75 % in rhythm, no breakdown
+    paced_session(data, DAY0 + 86400, [
+        ("Buikademhaling liggend", None, 10,  # (its English name not kept, as before)
+         {"in_sync": 6, "exhale_short": 3, "too_fast": 1, "too_slow": 0}),
+        ("Ribben", None, 8, {"in_sync": 2, "exhale_short": 0, "too_fast": 5,
+                             "too_slow": 1})])
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    ex = read_csv(out / "exercises.csv")
+    cols = ("in_sync_pct", "exhale_short_pct", "too_fast_pct", "too_slow_pct",
+            "judged_breaths")
+    assert [tuple(r[c] for c in cols) for r in ex] == [
+        ("", "", "", "", ""), ("75", "", "", "", ""), ("", "", "", "", ""),  # not recorded
+        ("60", "30", "10", "0", "10"), ("25", "0", "62", "12", "8")]
+    summary = (out / "summary.txt").read_text()
+    # 6 + 2 of 18 judged in rhythm, and 75 % of the old session's 6 paced breaths:
+    # (8 + 4.5) / 24 = 52 %
+    assert ("In rhythm with the pacer: 52% of the paced breaths (Buikademhaling liggend 66%, "
+            "Ribben 25%)") in summary
+    assert ("  Out of rhythm: exhale too short 17%, too fast 33%, too slow 6% (of 18 breaths "
+            "judged; not recorded for 1 session)\n"
+            "    Buikademhaling liggend: exhale too short 30%, too fast 10%, too slow 0% "
+            "(of 10)\n"
+            "    Ribben: exhale too short 0%, too fast 62%, too slow 12% (of 8)\n") in summary
+    # in Dutch, with the exercises' Dutch names
+    cfg = tmp_path / "nl.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    dutch = (nl / "summary.txt").read_text()
+    assert ("  Uit het ritme: uitademing te kort 17%, te snel 33%, te langzaam 6% (van 18 "
+            "beoordeelde ademhalingen; niet vastgelegd bij 1 sessie)\n"
+            "    Buikademhaling liggend: uitademing te kort 30%, te snel 10%, te langzaam 0% "
+            "(van 10)\n") in dutch
+    assert "te snel (korter dan 80%" in " ".join(dutch.split())  # what the words mean
+    # the CSV files are the same in either language, and the workbook has them with the
+    # shares as numbers
+    assert read_csv(nl / "exercises.csv") == ex
+    sheet = read_workbook(nl / "report.xlsx")["exercises"]
+    head = {v: k for k, v in sheet[0].items()}
+    assert [tuple(row.get(head[c], "") for c in cols) for row in sheet[4:]] == [
+        (60.0, 30.0, 10.0, 0.0, 10.0), (25.0, 0.0, 62.0, 12.0, 8.0)]
+
+
+def test_sessions_recorded_before_the_breakdown_report_it_as_not_recorded(tmp_path,
+                                                                          monkeypatch):
+    data = tmp_path / "data"
+    clinic_session(data)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    summary = (out / "summary.txt").read_text()
+    assert ("  In rhythm with the pacer: 75% of the paced breaths (Buikademhaling liggend 75%)\n"
+            "  Out of rhythm: not recorded (sessions recorded before the unit kept how a "
+            "breath missed the pacer)\n") in summary
+    # a paced exercise that judged no breath has nothing to say; one in rhythm throughout
+    # says so (0 % each way) and counts its breaths
+    data2 = tmp_path / "data2"
+    paced_session(data2, DAY0, [
+        ("Buik", "Belly", 0, dict.fromkeys(("in_sync", "exhale_short", "too_fast",
+                                            "too_slow"), 0)),
+        ("Ribben", "Ribs", 4, {"in_sync": 4, "exhale_short": 0, "too_fast": 0,
+                               "too_slow": 0})])
+    out = report(tmp_path, monkeypatch, data2, "2025-10-09")
+    assert [(r["in_sync_pct"], r["too_fast_pct"], r["judged_breaths"])
+            for r in read_csv(out / "exercises.csv")] == [("", "", "0"), ("100", "0", "4")]
+    summary = (out / "summary.txt").read_text()
+    assert ("  Out of rhythm: exhale too short 0%, too fast 0%, too slow 0% (of 4 breaths "
+            "judged)\n  Breath") in summary
+
+
 def test_holds_are_listed_by_exercise(tmp_path, monkeypatch):
     clinic_session(tmp_path / "data")
     out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
