@@ -1,7 +1,9 @@
 """The whole unit in simulation: emulated chips, simulated patient, real analysis,
 coaching, LED ring and records, on a virtual clock (``ademcoach run --sim``)."""
 
+import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -357,6 +359,37 @@ def test_fast_gives_slower(config):
     times = [c.at for c in cues(events) if c.kind == "slower"]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(times) >= 3 and gaps[0] >= 16.0 and gaps[1] >= 30.0, times
+
+
+def test_a_fast_breather_is_recorded_as_too_fast_for_the_pacer_not_only_out_of_rhythm(config):
+    """``fast``: 20 breaths/min (30/min for half a minute) against the belly exercise's
+    5.2/min pacer. The record of the exercise, ended by the session's end, says how the
+    patient missed the pacer (too fast), not only that no breath was in rhythm, and the
+    report says it in words."""
+    import sqlite3
+
+    events, _, session, _ = simulate(config, "fast", 150)
+    end = [e for e in events if isinstance(e, ev.Exercise) and e.phase == "end"]
+    assert [e.name for e in end] == ["Kalibratie", "Buikademhaling liggend"]
+    assert end[0].following is None  # (no pacer)
+    judged = end[1].following
+    assert sum(judged.values()) >= 20 and judged["too_fast"] >= 0.9 * sum(judged.values())
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT name, in_sync, in_sync_n, exhale_short_n, too_fast_n, "
+                              "too_slow_n FROM exercises ORDER BY id").fetchall()
+    assert stored == [("Kalibratie", None, None, None, None, None),
+                      ("Buikademhaling liggend", end[1].in_sync, *judged.values())]
+    out = config.parent / "report"
+    assert main(["report", "--simulated", "--config", str(config), "--out", str(out),
+                 "--lang", "en"]) == 0
+    (row,) = [r for r in csv.DictReader((out / "exercises.csv").open()) if r["pacer"]
+              == "fixed"]
+    assert int(row["judged_breaths"]) == sum(judged.values())
+    assert int(row["too_fast_pct"]) >= 90 and int(row["exhale_short_pct"]) <= 10
+    said = re.search(r"Out of rhythm: exhale too short (\d+)%, too fast (\d+)%, too slow "
+                     r"(\d+)% \(of (\d+) breaths judged\)", (out / "summary.txt").read_text())
+    assert said and int(said[2]) >= 90 and int(said[4]) == sum(judged.values())
 
 
 def test_short_exhale_gives_longer_exhale(config):
