@@ -2232,7 +2232,7 @@ def test_two_belts_with_the_belly_unplugged_from_the_start_follow_the_chest():
 
 def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since=40.0,
                   until=100.0, flat=False, lag=0.0, ripple=0.0, more=(), lying=False,
-                  slack=0.0, handling=0.0):
+                  slack=0.0, handling=0.0, laid=()):
     """Volts as the unit reads them: both belts follow one breath (12/min, held in over
     ``hold``), the chest carrying ``share`` of it, the belly ``lag`` s later, both with
     ``ripple`` x the breath of cardiac ripple; the belt ``out`` is unplugged (the 3.3 V
@@ -2240,7 +2240,8 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
     lies still there (where its breath was at ``since``, less ``slack``: a belt taken off
     goes slack; only its noise) and is put on again 0.03 V tighter, over ``handling`` s
     (pulled and let go, between slack and tight, before it breathes); and the belts of
-    ``more`` ((belt, since, until), ...) are unplugged as well."""
+    ``more`` ((belt, since, until), ...) are unplugged as well, those of ``laid`` lie
+    still there (where their breath was at ``since``: only their noise)."""
     rng = random.Random(9)
     rows = []
     hands = random.Random(int(until * 10))
@@ -2273,6 +2274,11 @@ def _one_belt_out(out, share, seconds=140.0, hold=(62.0, 72.0), rate=12.0, since
         for belt, t0, t1 in more:
             if t0 <= t < t1:
                 v[belt] = 3.3 + rng.gauss(0, 0.0005)
+        for belt, t0, t1 in laid:
+            if t0 <= t < t1:
+                v[belt] = {"chest": 1.8 + 0.3 * share * breath(t0),
+                           "belly": 1.7 + 0.3 * (1 - share) * breath(t0 - lag)}[belt] + (
+                    rng.gauss(0, 0.001))
         rows.append((t, (v["chest"], v["belly"])))
     return rows
 
@@ -2392,6 +2398,26 @@ def test_of_two_belts_one_laid_down_and_the_other_unplugged_is_no_hold():
     assert [(e.kind, e.belt) for e in events if isinstance(e, Fault)] == [
         ("flat", "chest"), ("disconnected", "belly")]
     assert phases == {"fault"}
+
+
+@pytest.mark.parametrize("on", [250.0, 251.3, 252.6])
+def test_of_two_belts_laid_down_one_put_on_again_leaves_the_other_one_fault(on):
+    """The chest lies unworn from 20 s; the belly is laid down too at 130 s (both belts
+    still: taken for a hold, then for not worn) and stays there while the chest is put
+    on again at ``on``. The belly lies on, not worn, while the chest breathes: one fault
+    for the time it lay there. Before, its fault ended when the chest's breathing ended
+    the stillness and came back 0.06 s later, as lying while the other breathes: two
+    rows in the record for one time off, and the notice flickered."""
+    rows = _one_belt_out("chest", 0.5, seconds=330.0, hold=None, since=20.0, until=on,
+                         lying=True, laid=(("belly", 130.0, 310.0),))
+    events = run(_unit_belts(), rows)
+    flat = [(e.belt, round(e.at)) for e in events if isinstance(e, Fault)]
+    over = [(e.belt, round(e.at)) for e in events if isinstance(e, FaultEnd)]
+    assert flat == [("chest", 80), ("belly", 190)]
+    assert over == [("chest", round(on)), ("belly", 310)]
+    (end,) = [e for e in events if isinstance(e, HoldEnd)]
+    assert end.not_worn and end.at == pytest.approx(190.0, abs=1.0)
+    assert breaths([e for e in events if e.at > on + 10.0])  # the chest measures
 
 
 @pytest.mark.parametrize("out", ["chest", "belly"])

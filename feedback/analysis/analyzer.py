@@ -396,8 +396,15 @@ class BreathAnalyzer:
         """The hold under way has ended at ``t``: its end, or, for belts taken for not
         worn, the end of that fault (their hold was ended when it began)."""
         if self._unworn:
+            # Of two belts, one that still lies there while the other breathes again (put
+            # on) goes on not worn, as lying unworn (``_watch_lying``): one fault for the
+            # time it lay there. (Its fault ended here and came back 0.06 s later: two
+            # rows in the record, and the notice flickered.)
+            lies = [i for i in self._unworn if self._still_lying(i)]
+            for i in lies:
+                self._faults[i].lying = True
             out.extend(FaultEnd(at=t_now, kind="flat", belt=self.belts[i])
-                       for i in self._unworn)
+                       for i in self._unworn if i not in lies)
             self._unworn = []
             self._worn_from = t  # (breaths from before are none: ``_breath_done``)
         else:
@@ -479,6 +486,19 @@ class BreathAnalyzer:
             detail = (f"no movement for {NOT_WORN_S:g} s while the {self.belts[1 - i]} "
                       "breathes: the belt is not worn")
             out.append(Fault(at=t_now, kind="flat", belt=self.belts[i], detail=detail))
+
+    def _still_lying(self, i: int) -> bool:
+        """Two belts on the unit: belt ``i`` has not moved for ``NOT_WORN_S`` while the
+        other, without a fault, has moved within the last half of that (lying unworn,
+        ``_watch_lying``)."""
+        if self._pair is None or self.min_breath <= 0:
+            return False
+        f, other = self._faults[i], self._faults[1 - i]
+        if (f.suspect or f.stuck_kind is not None or f.noisy or f.still_since is None
+                or self._out(1 - i) or other.noisy or other.still_since is None):
+            return False
+        return (self._fe[i].t - f.still_since >= NOT_WORN_S
+                and self._fe[1 - i].t - other.still_since < NOT_WORN_S / 2)
 
     def _lying_over(self, i: int, t_now: float, out: list) -> None:
         """Belt ``i``, taken for lying unworn (``_watch_lying``), moved again, or a fault
