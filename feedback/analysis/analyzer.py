@@ -52,6 +52,9 @@ LYING_QUIET = 0.25  # two belts: one moving less than this x the smallest breath
 LYING_NOISE = 10.0  # ... this x its own noise, if more) for NOT_WORN_S while the other
 #                     breathes lies unworn (``_watch_lying``)
 PUT_ON_S = 3.0  # ... and once it moves again, it is held out of the sum this long
+ALONG_BREATHS = 1.5  # ... its movement with the other's breathing is judged over windows
+ALONG_S = (15.0, 25.0)  # of this many usual breaths, within these seconds (``_watch_lying``)
+ALONG_FLOOR = 0.05  # ... and counts from this x the smallest breath, peak to peak
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class BreathAnalyzer:
         self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
         self._worn_from = float("-inf")  # breathing moved them again from then
         self._tb = float("-inf")  # time of the last analysed block
+        self._y_was = [0.0] * len(belts)  # each belt's smoothed value in the block before
         self._reset_calibration()
         self._breath: Breath | None = None
         self._t_first: float | None = None
@@ -453,7 +457,11 @@ class BreathAnalyzer:
         it; and a held breath ended late, the chest's part alone hardly clearing the
         sum's threshold.) A belt that moves no more than ``LYING_QUIET`` x the smallest
         breath (or ``LYING_NOISE`` x its own noise, if more) within any window
-        (``BeltFaults.stillness``) for ``NOT_WORN_S``, while the other, without a fault,
+        (``BeltFaults.stillness``), nor with the other belt's breathing
+        (``BeltFaults.along``: over windows of ``ALONG_BREATHS`` usual breaths, from
+        ``ALONG_FLOOR`` x the smallest breath; a chest breather's belly on a noisy
+        circuit moves too little for the first, and is worn) for ``NOT_WORN_S``, while
+        the other, without a fault,
         has moved within the last half of that and no hold is under way, gets a
         ``flat`` fault until it moves again (``_lying_over``). Meanwhile it is held
         still in the sum (``bad``) and the other belt measures alone
@@ -464,14 +472,23 @@ class BreathAnalyzer:
         (the unit's circuit: ``min_breath``)."""
         fes, faults = self._fe, self._faults
         still = [0.0, 0.0]
+        span = min(max(ALONG_BREATHS * self._period(), ALONG_S[0]), ALONG_S[1])
+        y_was, self._y_was = self._y_was, [fe.y for fe in fes]
         for i, f in enumerate(faults):
             if f.suspect or f.stuck_kind is not None or f.noisy:
                 f.still_since = None  # (a fault of its own says what it is)
+                f.along_off()
                 continue
             size = max(LYING_QUIET * self.min_breath, LYING_NOISE * f.noise)
             still[i] = f.stillness(fes[i].t, fes[i].raw, size)
+            j, other = 1 - i, faults[1 - i]
+            if other.suspect or other.stuck_kind is not None or other.noisy or other.lying:
+                f.along_off()  # (nothing to move with)
+            elif f.along(fes[i].t, fes[i].raw, fes[j].y, fes[j].y - y_was[j], span, size,
+                         ALONG_FLOOR * self.min_breath):
+                still[i] = fes[i].t - f.still_since
             if f.lying:
-                if still[i] == 0.0:  # it moves: put on again (or picked up)
+                if still[i] == 0.0 or f.breathing:  # it moves: put on again (or picked up)
                     self._lying_over(i, t_now, out)
                     f.put_on(fes[i].t + PUT_ON_S)
                 bad[i] = True
@@ -646,7 +663,7 @@ class BreathAnalyzer:
                      # nor one lying, or that did not move since before it began, nor
                      # one held out while it was put on again when it began
                      or f.lying or (self.min_breath > 0 and f.still_since is not None
-                                    and f.still_since <= start[0])
+                                    and f.still_since <= start[0] and not f.breathing)
                      or f.put_until > start[0]}
         if (len(lost) == len(self.belts) or start[0] <= self._gap_end or self._unworn
                 or start[0] < self._worn_from - WORN_TOL_S):

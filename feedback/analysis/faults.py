@@ -23,7 +23,9 @@
 - Two belts, one of them lying somewhere while the other breathes (taken off or slipped
   off, its plug still in): the breath signal still moves, so no hold says so. Its block
   means stay within a small band (``stillness``: no movement of more than a given size
-  within ``STILL_WINDOW_S``) for as long as the analyzer asks (``lying``; analyzer.py).
+  within ``STILL_WINDOW_S``), nor move with the other belt's breathing (``along``: a
+  movement the noise hides from the first, found by fitting the other belt's breath to
+  it) for as long as the analyzer asks (``lying``; analyzer.py).
 Because ``FLAT_S`` is shorter than the shortest hold threshold (2 s), a stuck signal
 becomes a fault before it could ever become a hold.
 """
@@ -49,6 +51,60 @@ DISC_REL = 0.03  # ... or this share of the jump, if more (shallow breaths, a no
 DISC_END = 3.0  # x the tolerance: leaving the level this far ends it (plugged back)
 RESUME_BLOCKS = 3  # blocks skipped after the plug is back (the step's partial blocks)
 STILL_WINDOW_S = 5.0  # a belt's movement is judged within windows this long (``stillness``)
+ALONG_F = 20.0  # F (2 and n - 4 degrees of freedom) of a movement with the other belt's
+#                 breathing (``along``): a belt that shows only noise exceeds 20 about
+#                 once in 5 x 10^8 windows
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
+    """``a`` x = ``b`` (small, symmetric), by elimination; None if singular."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(m[r][c]))
+        if abs(m[p][c]) < 1e-300:
+            return None
+        m[c], m[p] = m[p], m[c]
+        for r in range(c + 1, n):
+            f = m[r][c] / m[c][c]
+            for k in range(c, n + 1):
+                m[r][k] -= f * m[c][k]
+    x = [0.0] * n
+    for c in range(n - 1, -1, -1):
+        x[c] = (m[c][n] - sum(m[c][k] * x[k] for k in range(c + 1, n))) / m[c][c]
+    return x
+
+
+def _along_found(sums: list[float], size: float, floor: float) -> bool:
+    """From a window's sums of products of (1, t, o, q, x) (``BeltFaults.along``): does
+    ``x`` move with ``o`` and ``q``, clearly (``ALONG_F``), by ``floor`` or more and by
+    less than ``size``, peak to peak?"""
+    idx = {}
+    k = 0
+    for a in range(5):
+        for b in range(a, 5):
+            idx[a, b] = idx[b, a] = k
+            k += 1
+    n = sums[0]
+    if n < 20:
+        return False
+
+    def rss(cols: list[int]) -> float | None:
+        a = [[sums[idx[i, j]] for j in cols] for i in cols]
+        b = [sums[idx[i, 4]] for i in cols]
+        beta = _solve(a, b)
+        if beta is None:
+            return None
+        return sums[idx[4, 4]] - sum(bi * ci for bi, ci in zip(beta, b, strict=True))
+
+    full, part = rss([0, 1, 2, 3]), rss([0, 1])
+    if full is None or part is None or full <= 0.0:
+        return False
+    extra = part - full
+    if extra <= 0.0 or (extra / 2.0) / (full / (n - 4.0)) < ALONG_F:
+        return False
+    pp = 2.0 * math.sqrt(2.0 * extra / n)  # (a sine wave's, of that mean square)
+    return floor <= pp < size
 
 
 class BeltFaults:
@@ -57,7 +113,7 @@ class BeltFaults:
     __slots__ = ("rails", "_at_rail", "stuck_kind", "noisy", "_d1", "_prev", "_ms", "_since",
                  "_last_t", "noise", "disconnected", "_recent", "_cand_t", "_lo", "_hi",
                  "_tol", "_resume", "lying", "still_since", "_w_t0", "_w_lo", "_w_hi",
-                 "put_until", "_putting")
+                 "put_until", "_putting", "breathing", "_a_t0", "_a_x0", "_a_o0", "_a_sums")
 
     def __init__(self, rails: tuple[float, float] | None = None):
         self.rails = rails  # a level outside (lo, hi) is an unplugged or shorted belt
@@ -82,6 +138,10 @@ class BeltFaults:
         self._w_lo = self._w_hi = 0.0  # ... and the block means' range in it
         self.put_until = float("-inf")  # put on again until then (``put_on``; kept after)
         self._putting = False  # ... and that time has not come yet
+        self.breathing = False  # moved with the other belt's breathing (``along``)
+        self._a_t0: float | None = None  # ... over the window that began then
+        self._a_x0 = self._a_o0 = 0.0  # (its first values: the sums are taken from them)
+        self._a_sums = [0.0] * 15
 
     def stuck(self, fe, y_before: float, amp: float) -> str:
         """Classify a run of identical raw values (called once it is long enough)."""
@@ -194,6 +254,7 @@ class BeltFaults:
         for lying: then the first blocks after the gap are measured against where it lay
         (one put on meanwhile moves at once)."""
         self._prev = self._d1 = None
+        self._a_t0 = None
         if not self.lying:
             self.still_since = None
 
@@ -222,6 +283,46 @@ class BeltFaults:
             lo = hi = x
         self._w_lo, self._w_hi = lo, hi
         return t - self.still_since
+
+    def along(self, t: float, x: float, o: float, q: float, span: float, size: float,
+              floor: float) -> bool:
+        """Watch one block mean ``x`` for movement with the other belt's breathing, too
+        small for ``stillness`` to see against the noise: over each window of ``span``
+        seconds, ``x`` fitted by a level and a slope (offsets and creep), and then also
+        by ``o`` and ``q`` (the other belt's value and its rate of change: a belt a
+        little behind or ahead moves with both). The part of ``x`` the other belt's
+        breathing explains must stand out of the rest (an F test, ``ALONG_F``: a belt
+        lying still shows only noise, uncorrelated with it) and measure, from peak to
+        peak, at least ``floor`` and less than ``size`` (a larger movement is
+        ``stillness``'s). Then ``breathing`` holds until the next window ends, and the
+        belt has moved within the window (``still_since`` at its start at the latest).
+        Returns True when a window ends with that movement found."""
+        if self._a_t0 is None:
+            self._a_t0, self._a_x0, self._a_o0 = t, x, o
+            self._a_sums = [0.0] * 15
+        u = (1.0, t - self._a_t0, o - self._a_o0, q, x - self._a_x0)
+        sums = self._a_sums
+        k = 0
+        for a in range(5):
+            ua = u[a]
+            for b in range(a, 5):
+                sums[k] += ua * u[b]
+                k += 1
+        if t - self._a_t0 < span:
+            return False
+        t0 = self._a_t0
+        self._a_t0 = None
+        found = _along_found(sums, size, floor)
+        self.breathing = found
+        if found and self.still_since is not None and self.still_since < t0:
+            self.still_since = t0
+        return found
+
+    def along_off(self) -> None:
+        """No window for ``along`` now (a fault of this belt or the other's): it starts
+        afresh, and the belt is no longer taken to move with the other's breathing."""
+        self._a_t0 = None
+        self.breathing = False
 
     def roughness(self, t: float, raw: float, amp: float):
         """Update the noise estimate from one block mean. Returns +1 when ``noisy``

@@ -235,7 +235,7 @@ class BeltPair:
         if any(bad) or not self._hist:
             return
         if any(f.still_since is not None and t - f.still_since > STILL_WINDOW_S
-               for f in self._faults):
+               and not f.breathing for f in self._faults):
             return  # a belt that does not move (lying unworn) says nothing about it
         dets = self.dets
         if self._track_t0 is None:
