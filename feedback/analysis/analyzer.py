@@ -55,6 +55,7 @@ PUT_ON_S = 3.0  # ... and once it moves again, it is held out of the sum this lo
 ALONG_BREATHS = 1.5  # ... its movement with the other's breathing is judged over windows
 ALONG_S = (15.0, 25.0)  # of this many usual breaths, within these seconds (``_watch_lying``)
 ALONG_FLOOR = 0.05  # ... and counts from this x the smallest breath, peak to peak
+ALONG_BACK = 2.0  # ... and from this x that for a belt already taken for not worn
 
 
 @dataclass(frozen=True)
@@ -485,7 +486,7 @@ class BreathAnalyzer:
             if other.suspect or other.stuck_kind is not None or other.noisy or other.lying:
                 f.along_off()  # (nothing to move with)
             elif f.along(fes[i].t, fes[i].raw, fes[j].y, fes[j].y - y_was[j], span, size,
-                         ALONG_FLOOR * self.min_breath):
+                         ALONG_FLOOR * self.min_breath * (ALONG_BACK if f.lying else 1.0)):
                 still[i] = fes[i].t - f.still_since
             if f.lying:
                 if still[i] == 0.0 or f.breathing:  # it moves: put on again (or picked up)
