@@ -417,7 +417,7 @@ def _in_sync_text(sessions, lang: str = "en") -> str:
         f"{name} {100 * a / n:.0f}%" for name, (a, n) in by.items()))
 
 
-MISSED = ("exhale_short", "too_fast", "too_slow")  # how a breath did not follow the pacer
+MISSED = ("too_fast", "exhale_short", "too_slow")  # how a breath missed the pacer, as judged
 
 
 def _missed_cols(following: dict[str, int] | None) -> dict[str, str]:
@@ -430,7 +430,7 @@ def _missed_cols(following: dict[str, int] | None) -> dict[str, str]:
 
 
 def _missed_text(counts: dict[str, int], lang: str) -> str:
-    """'exhale too short 30%, too fast 10%, too slow 0%', of the breaths judged."""
+    """'too fast 10%, exhale too short 30%, too slow 0%', of the breaths judged."""
     n = sum(counts.values())
     return ", ".join(f"{say('missed.' + k, lang)} {100 * counts[k] / n:.0f}%" for k in MISSED)
 

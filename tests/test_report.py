@@ -1847,20 +1847,20 @@ def test_how_the_breaths_missed_the_pacer_is_reported_per_exercise_and_over_the_
     # (8 + 4.5) / 24 = 52 %
     assert ("In rhythm with the pacer: 52% of the paced breaths (Buikademhaling liggend 66%, "
             "Ribben 25%)") in summary
-    assert ("  Out of rhythm: exhale too short 17%, too fast 33%, too slow 6% (of 18 breaths "
+    assert ("  Out of rhythm: too fast 33%, exhale too short 17%, too slow 6% (of 18 breaths "
             "judged; not recorded for 1 session)\n"
-            "    Buikademhaling liggend: exhale too short 30%, too fast 10%, too slow 0% "
+            "    Buikademhaling liggend: too fast 10%, exhale too short 30%, too slow 0% "
             "(of 10)\n"
-            "    Ribben: exhale too short 0%, too fast 62%, too slow 12% (of 8)\n") in summary
+            "    Ribben: too fast 62%, exhale too short 0%, too slow 12% (of 8)\n") in summary
     # in Dutch, with the exercises' Dutch names
     cfg = tmp_path / "nl.toml"
     cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
     nl = tmp_path / "nl"
     assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
     dutch = (nl / "summary.txt").read_text()
-    assert ("  Uit het ritme: uitademing te kort 17%, te snel 33%, te langzaam 6% (van 18 "
+    assert ("  Uit het ritme: te snel 33%, uitademing te kort 17%, te langzaam 6% (van 18 "
             "beoordeelde ademhalingen; niet vastgelegd bij 1 sessie)\n"
-            "    Buikademhaling liggend: uitademing te kort 30%, te snel 10%, te langzaam 0% "
+            "    Buikademhaling liggend: te snel 10%, uitademing te kort 30%, te langzaam 0% "
             "(van 10)\n") in dutch
     assert "te snel (korter dan 80%" in " ".join(dutch.split())  # what the words mean
     # the CSV files are the same in either language, and the workbook has them with the
@@ -1893,7 +1893,7 @@ def test_sessions_recorded_before_the_breakdown_report_it_as_not_recorded(tmp_pa
     assert [(r["in_sync_pct"], r["too_fast_pct"], r["judged_breaths"])
             for r in read_csv(out / "exercises.csv")] == [("", "", "0"), ("100", "0", "4")]
     summary = (out / "summary.txt").read_text()
-    assert ("  Out of rhythm: exhale too short 0%, too fast 0%, too slow 0% (of 4 breaths "
+    assert ("  Out of rhythm: too fast 0%, exhale too short 0%, too slow 0% (of 4 breaths "
             "judged)\n  Breath") in summary
 
 
