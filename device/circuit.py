@@ -39,6 +39,12 @@ class Divider:
     pretension: float = 0.15
     gauge: float = 2.0
 
+    @property
+    def slack_cm(self) -> float:
+        """The stretch (beyond the worn pre-tension) of a belt taken off: the cord slack,
+        without its pre-tension (some 0.2 V below the worn rest level)."""
+        return -self.pretension * self.cord_cm
+
     def resistance(self, stretch_cm: float) -> float:
         """Cord resistance with ``stretch_cm`` extra length beyond the worn pre-tension."""
         strain = max(-0.5, self.pretension + stretch_cm / self.cord_cm)

@@ -5,8 +5,9 @@ breath-to-breath jitter) or, after ``follow(pacer_level)``, follows the pacer wi
 and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes from the
 scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
 breathing, posture steps, squat/bending/walking movement, unplugged belts and belts
-taken off (laid down, the plug still in: still, only the circuit's noise); the belt
-creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
+taken off (laid down, the plug still in: slack, without the cord's pre-tension, and
+still, only the circuit's noise; with ``slack = false`` still at the worn rest level);
+the belt creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
 and belly (``belly_share``; with ``paradoxical`` the belly is drawn in as the chest
 rises; ``belly_lag_s`` puts the belly's movement behind the chest's, or ahead, and
 ``chest_sensitivity`` makes the chest belt read more or less than the belly belt), turned
@@ -150,11 +151,14 @@ class Patient:
         for name, pin in zip(self.belts, self.pins, strict=True):
             moving = lung if not self._delay[name] else self._lung_before(t, lung,
                                                                           self._delay[name])
-            worn = not self._episode("taken_off", name, t)  # (off: lies still at rest)
+            off = self._taken_off(name, t)
+            worn = off is None
             stretch = self._belt_share(name) * moving * sc.signal.excursion_cm if worn else 0.0
             stretch += (self._motion(name, t) if worn else 0.0) + creep_cm(sc.signal, t)
             if len(self.belts) > 1 and "chest" in name and sc.signal.chest_sensitivity != 1.0:
                 stretch *= sc.signal.chest_sensitivity  # the whole belt reads more or less
+            if off is not None and off.slack:  # (laid down: the cord without its tension)
+                stretch = self.divider.slack_cm
             plugged = not self._episode("unplugged", name, t)
             v = self.divider.volts(stretch, connected=plugged)
             if sc.signal.cardiac_mv > 0 and plugged and worn:
@@ -345,6 +349,11 @@ class Patient:
             elif ep.kind == "walking":
                 cm += ep.amplitude_cm * math.sin(2 * math.pi * ep.step_hz * (t - ep.start_s))
         return cm
+
+    def _taken_off(self, name: str, t: float):
+        """The ``taken_off`` episode belt ``name`` is in at ``t``, or None (worn)."""
+        return next((ep for ep in self.scenario.episodes if ep.kind == "taken_off"
+                     and _in(ep, t) and ep.belt in ("all", name)), None)
 
     def _episode(self, kind: str, name: str, t: float) -> bool:
         """Belt ``name`` is in an episode of ``kind`` (unplugged, taken_off) at ``t``."""

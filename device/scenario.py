@@ -18,7 +18,10 @@ Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm
 (``amplitude_cm``), ``walking`` (``step_hz``, ``amplitude_cm``), ``posture``
 (``shift_cm``: a lasting step), ``unplugged`` (``belt``: one of the config's belts, or
 "all"), ``taken_off`` (``belt``, as for unplugged: the belt taken off and laid down with
-its plug still in; it lies still at its rest, showing only the circuit's noise).
+its plug still in; it lies still, showing only the circuit's noise, and goes slack: the
+cord loses its pre-tension, some 0.2 V below the worn rest level, more than a breath;
+with ``slack = false`` it lies at the worn rest level instead; when the episode ends it
+is put on again, at once, at its worn level).
 
 Each breath's rate and depth vary by up to +-``jitter`` (a share of them), its
 exhale:inhale by up to +-``ratio_jitter`` and its rest at the bottom by up to
@@ -116,7 +119,8 @@ EPISODE_KEYS = {
                                            "moet de naam van een band zijn, of \"all\""))},
     "taken_off": {"belt": Text("all", pattern=r"[a-z][a-z0-9_]{0,15}",
                                explain=Say("must be a belt name or \"all\"",
-                                           "moet de naam van een band zijn, of \"all\""))},
+                                           "moet de naam van een band zijn, of \"all\"")),
+                  "slack": Bool(True)},
 }
 
 

@@ -135,27 +135,54 @@ def test_unplugged_belt_reads_the_rail():
 
 
 @pytest.mark.parametrize("follow", [None, "pacer"])
-def test_a_belt_taken_off_lies_still_at_rest_whatever_the_patient_does(tmp_path, follow):
+def test_a_belt_taken_off_lies_still_and_slack_whatever_the_patient_does(tmp_path, follow):
     """A belt taken off and laid down with its plug in (``taken_off``): inside the rails,
-    still at the belt's rest level with the circuit's noise only (no breath, no heartbeat),
-    whether the patient breathes on their own or follows the pacer; the other belt goes on
-    measuring. Before, a laid-down belt could only be played as a held breath, which the
-    simulated patient gave up as soon as the pacer stopped (at a pause)."""
+    still, with the circuit's noise only (no breath, no heartbeat, no creep), whether the
+    patient breathes on their own or follows the pacer; the other belt goes on measuring.
+    It lies slack: the cord without its 15 % pre-tension, 0.22 V below the worn rest level
+    (almost two breaths of 0.12 V), and is put on again at its worn level. Before, a
+    laid-down belt could only be played as a held breath, which the simulated patient gave
+    up as soon as the pacer stopped (at a pause); then it lay at the worn rest level, as a
+    belt never lies."""
     f = tmp_path / "off.toml"
-    f.write_text('[signal]\nnoise_mv = 0.5\ncardiac_mv = 3.0\n'
+    f.write_text('[signal]\nnoise_mv = 0.5\ncardiac_mv = 3.0\ncreep_cm_per_min = -0.3\n'
+                 'chest_sensitivity = 1.3\n'
                  '[[episode]]\nkind = "taken_off"\nstart_s = 20\nduration_s = 30\n'
-                 'belt = "belly"\n')
+                 'belt = "all"\n')
     p = Patient(load_scenario(f, ("chest", "belly")), ("chest", "belly"), (0, 1))
     if follow:
         p.follow(_pacer)
     t = np.arange(0, 70, 1 / RATE)
     v = np.array([[p(x)[pin] for pin in (0, 1)] for x in t])
     off = (t >= 20) & (t < 50)
+    d = Divider()
+    slack = d.volts(-0.15 * 15.0)  # (strain 0: the cord as it lies, whatever the belt)
+    assert d.volts(0.0) - slack == pytest.approx(0.22, abs=0.01)  # (from the worn rest)
+    for pin in (0, 1):
+        assert abs(np.mean(v[off, pin]) - slack) < 0.001
+        assert np.std(v[off, pin]) < 0.001  # 0.5 mV of noise, nothing else
+        assert v[off, pin].min() > RAIL_LOW_V and v[off, pin].max() < RAIL_HIGH_V
+        on = v[(t >= 55), pin]
+        assert np.ptp(on) > 0.02 and on.min() > slack + 0.15  # breathing, worn again
+        assert np.ptp(v[(t >= 5) & (t < 20), pin]) > 0.02
+
+
+def test_a_belt_taken_off_stays_worn_where_the_other_breathes(tmp_path):
+    """One belt taken off: the other breathes on at its worn level; ``slack = false``
+    lays the belt down at its worn rest level (creep included), not slack."""
+    f = tmp_path / "off.toml"
+    f.write_text('[signal]\nnoise_mv = 0.5\ncardiac_mv = 3.0\n'
+                 '[[episode]]\nkind = "taken_off"\nstart_s = 20\nduration_s = 30\n'
+                 'belt = "belly"\nslack = false\n')
+    p = Patient(load_scenario(f, ("chest", "belly")), ("chest", "belly"), (0, 1))
+    t = np.arange(0, 70, 1 / RATE)
+    v = np.array([[p(x)[pin] for pin in (0, 1)] for x in t])
+    off = (t >= 20) & (t < 50)
     rest = Divider().volts(creep_cm(load_scenario(f).signal, 35.0))
-    assert abs(np.mean(v[off, 1]) - rest) < 0.001
-    assert np.std(v[off, 1]) < 0.001  # 0.5 mV of noise, nothing else
-    assert v[off, 1].min() > RAIL_LOW_V and v[off, 1].max() < RAIL_HIGH_V
+    assert abs(np.mean(v[off, 1]) - rest) < 0.001 and np.std(v[off, 1]) < 0.001
     assert np.ptp(v[(t >= 55), 1]) > 0.02 and np.ptp(v[off, 0]) > 0.02  # breathing
+    assert v[off, 0].min() > rest - 0.01
+
 
 def _pacer(t):  # 6 breaths/min: 4 s in, 6 s out
     x = t % 10
@@ -256,7 +283,8 @@ def test_divider_levels_and_rails():
 def test_scenario_errors_name_file_line_and_key(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text("[breathing]\nrate_bpm = 100\nratoi = 2\n\n[[episode]]\nkind = \"hold\"\n"
-                 "after = \"sideways\"\n\n[[episode]]\nkind = \"dance\"\n")
+                 "after = \"sideways\"\n\n[[episode]]\nkind = \"dance\"\n\n"
+                 "[[episode]]\nkind = \"taken_off\"\nslack = \"yes\"\n")
     with pytest.raises(ConfigError) as info:
         load_scenario(f)
     msgs = [str(p) for p in info.value.problems]
@@ -265,6 +293,8 @@ def test_scenario_errors_name_file_line_and_key(tmp_path):
     assert any(":3: breathing.ratoi: unknown key; did you mean 'ratio'?" in m for m in msgs)
     assert any(":7: episode[1].after = 'sideways': must be one of" in m for m in msgs)
     assert any(":10: episode[2].kind = 'dance'" in m for m in msgs)
+    assert any(m.endswith(":14: episode[3].slack = 'yes': must be true or false, without "
+                          "quotes: write true") for m in msgs)
     with pytest.raises(ConfigError, match="no such scenario; choose one of"):
         load_scenario("nonesuch")
 
