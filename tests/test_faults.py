@@ -780,26 +780,27 @@ def test_of_two_belts_the_belly_laid_down_is_a_belt_to_check_while_the_chest_mea
     assert len(back) >= 2 and back == pytest.approx([0.6] * len(back), abs=0.1)
 
 
-# Two belts worn with their pre-tension (2.25 cm: 15 % of the cord, held only while
-# worn), a patient breathing 12/min on their own; the belly taken off at 100 s and laid
-# down: it goes slack (about 0.17 V lower), and is put on again at ``{on}`` s.
+# Two belts, a patient breathing 12/min on their own; the belly taken off at 100 s and
+# laid down: it goes slack (0.22 V lower: the cord without its 15 % pre-tension), and
+# is put on again at ``{on}`` s.
 SLACK = ('[scenario]\ndescription = "the belly laid down slack"\nseed = 1\n'
          '[breathing]\nrate_bpm = 12.0\nratio = 1.5\npause_s = 0.3\njitter = 0.05\n'
          'belly_share = 0.5\n[follow]\ncompliance = 0.0\n'
          '[signal]\nexcursion_cm = 1.5\nnoise_mv = 1.0\n'
-         '[[episode]]\nkind = "posture"\nstart_s = 0.0\nshift_cm = 2.25\n'
          '[[episode]]\nkind = "taken_off"\nbelt = "belly"\nstart_s = 100.0\n'
          'duration_s = {off}\n')
 
 
-@pytest.mark.parametrize("on", [282.5, 284.0])
+@pytest.mark.parametrize("on", [282.5, 283.5])
 def test_a_belly_belt_put_on_again_from_slack_is_no_hold(config, tmp_path, on):
     """The belly laid down goes slack, and goes back to its tension when put on again.
     Lying still for two minutes it had left the belts' phase nothing to go by, and its
     step back, against the chest's movement, turned it round in the sum: the belts
     cancelled, and "Blijf ademen!" came 8-11 s later for 15-18 s to a patient breathing
     on, with breaths half as deep around it. Now it is held out of the sum for
-    ``PUT_ON_S`` while it is put on: no hold, every breath about 1.0 deep, the share back."""
+    ``PUT_ON_S`` while it is put on: no hold, every breath about 1.0 deep, the share back.
+    (Without that hold-out, the belt put on at 282.5-283.5 s makes the breath under way
+    0.5-0.8 deep and then one of 0.03-0.3.)"""
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('belts = ["belly"]', 'belts = ["chest", "belly"]').replace(
         'channels = ["A0"]', 'channels = ["A0", "A1"]'), encoding="utf-8")
