@@ -818,6 +818,30 @@ def test_a_belly_belt_put_on_again_from_slack_is_no_hold(config, tmp_path, on):
     assert [b.belly_share for b in after[2:]] == pytest.approx([0.5] * len(after[2:]), abs=0.1)
 
 
+@pytest.mark.parametrize("noise_mv", [2.0, 3.0])
+def test_a_belly_of_a_small_share_put_on_again_from_slack_is_no_other_fault(config, tmp_path,
+                                                                           noise_mv):
+    """A chest breather's belly (a tenth of the breath) laid down slack and put on again
+    at 280 s. Its step back, more than 4 of its breaths, was taken for a plug put in: at
+    2 mV of noise "unplugged" for 3 s; or, clipped, for noise: at 3 mV ``noisy`` for 5 s
+    from 3 s after it was put on. The notice flickered on, and the record had a fault
+    the belt never had. Now the one fault, not worn, ends as it is put on."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('belts = ["belly"]', 'belts = ["chest", "belly"]').replace(
+        'channels = ["A0"]', 'channels = ["A0", "A1"]'), encoding="utf-8")
+    scenario = tmp_path / "belly-small-slack.toml"
+    scenario.write_text(SLACK.format(off=180.0).replace("belly_share = 0.5", "belly_share = 0.1")
+                        .replace("rate_bpm = 12.0", "rate_bpm = 8.0")
+                        .replace("noise_mv = 1.0", f"noise_mv = {noise_mv}"))
+    out, _views, _db = run_with(config, 300.0, {}, scenario=str(scenario))
+    faults = [(e.kind, e.belt) for e in out if isinstance(e, ev.Fault)]
+    assert faults == [("flat", "belly")]
+    (over,) = [e for e in out if isinstance(e, ev.FaultEnd)]
+    assert 280.0 <= over.at < 281.0
+    after = [b.belly_share for b in between(out, ev.Breath, 290.0, 300.0)]
+    assert after and after == pytest.approx([0.1] * len(after), abs=0.05)
+
+
 def test_a_belt_laid_down_as_the_session_ends_is_no_hold_in_its_record(config, tmp_path):
     """The belt laid down at 100 s and the session ended with "next" through its
     exercises at 110-114 s, the unit left on. The hold the belt made was taken for a belt

@@ -234,8 +234,11 @@ class BeltFaults:
                 if t - self._cand_t >= DISC_S and run_t0 > self._cand_t:
                     self.disconnected = True
                     change = 1
+        # (A belt lying unworn that jumps and stays is being put on, not unplugged: the
+        # rails say that; ``put_on`` takes its step. Taken for a plug, a belt of a small
+        # share put on from slack was "unplugged" for 3 s.)
         if (self._cand_t is None and not self.disconnected and not self._resume
-                and not self._putting and amp > 0):
+                and not self._putting and not self.lying and amp > 0):
             lim = JUMP * amp
             for tt, xx in recent:
                 if t - tt <= JUMP_S and (x - xx > lim or xx - x > lim):
@@ -262,8 +265,12 @@ class BeltFaults:
         """A belt taken for lying unworn moves again: it is being put on. Until ``until``
         its blocks feed neither breaths nor holds, and it settles at its new level
         (``suspect``, ``at_level``), as a plug put back in: the step from slack to worn and
-        the handling are no breath."""
+        the handling are no breath, nor noise: the noise estimate starts again (the step
+        from where it lay to where it is worn, clipped at ``NOISE_CLIP`` amplitudes, made
+        a belt of a small share ``noisy`` for 5 s, from 3 s after it was put on)."""
         self.put_until, self._putting = until, True
+        self.restart_noise()
+        self._since = None
 
     def stillness(self, t: float, x: float, size: float) -> float:
         """Watch one block mean ``x`` for movement: more than ``size`` within a window of
