@@ -52,7 +52,8 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
              today_target=(coach.session_target if coach.session_shown() else
                            coach.settings.patient.daily_minutes),
              total=len(coach.programme.exercises), index=coach.index,
-             curve_s=coach.settings.screen.curve_s)
+             curve_s=coach.settings.screen.curve_s,
+             far=coach.settings.screen.view == "far")
     if coach.mode == "summary":
         v.screen = "summary"
         v.rows = coach.summary()

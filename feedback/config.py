@@ -290,6 +290,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "height": Int(480, lo=320, hi=1080, unit="pixels"),
         "fps": Int(30, lo=10, hi=60, unit="frames/s"),
         "curve_s": Float(30.0, lo=10.0, hi=120.0, unit="seconds"),
+        "view": Choice("far", choices=("far", "near")),
     },
     "sound": {
         "enabled": Bool(False),

@@ -45,6 +45,11 @@ NOTICE_BOX = (0.04, 0.85, 0.96, 0.975)  # the notice line's band, fractions of t
 # The least height of a line of the exercise's name and hint, as a part of the screen's
 # short side (see Screen.readable_px).
 READABLE = 1 / 20
+# The far view ([screen] view = "far"): its main texts (the pacer's word, a cue, the hold
+# warning, the time left) are drawn up to this part of the screen's short side (144 px at
+# 800x480); their boxes hold a capital of 11.6 mm at 800x480 on the 7" panel: 16 minutes
+# of arc at 2.5 m, ISO 9241-3's least character height (see docs/coaching.md, Screens).
+FAR_MAX = 0.30
 _DIGITS = str.maketrans("123456789", "000000000")  # the font's digits are all as wide
 
 
@@ -258,7 +263,7 @@ class Screen:
         only when ``key`` changes; each frame copies the layer back under the moving parts
         only (``moving``: (box, draw) pairs) and draws those. Drawing the still text every
         frame was most of a frame's cost."""
-        key = (v.screen, v.lang, v.notice, self.size, *key)
+        key = (v.screen, v.lang, v.notice, self.size, v.far, *key)
         if key != self._layer_key:
             self._draw_layer(v, still)
             self._layer_key = key
@@ -408,6 +413,8 @@ class Screen:
         pygame.draw.rect(self.surface, SKY, done)
 
     def _layered_calibration(self, v: View):
+        if v.far:
+            return self._far_calibration(v)
         left = self._left(v)
 
         def still():
@@ -424,6 +431,8 @@ class Screen:
         return (v.exercise, left), still, moving
 
     def _layered_exercise(self, v: View):
+        if v.far:
+            return self._far_exercise(v)
         phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
                  else self._t(v, "phase.free"))
         stats = (self._stat_text(v, v.rate_bpm, 0, "exercise.rate", v.target_rate, 0),
@@ -483,6 +492,103 @@ class Screen:
                   (self.box(0.40, 0.21, 0.97, 0.55), self._curve)]
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, stats, v.cue, v.hint)
         return key, still, moving
+
+    # --- the far view -------------------------------------------------------------------
+
+    def _far_max(self) -> int:
+        return round(FAR_MAX * min(self.size))
+
+    def _far_boxes(self, notice: bool) -> dict[str, pygame.Rect]:
+        """Where the far view's exercise screen puts its parts: the time left over the
+        whole width at the top, the progress bar under it, then the pacer disc and,
+        beside it (under it on a portrait screen), the message area: the pacer's word and
+        the hint, or the cue (the hold warning too). Inside the hold warning's frame; the
+        notice line's band kept free while it shows."""
+        bottom = NOTICE_BOX[1] - 0.02 if notice else 0.965
+        if self.size[0] >= self.size[1]:
+            return {"time": self.box(0.03, 0.025, 0.97, 0.235),
+                    "bar": self.box(0.03, 0.25, 0.97, 0.275),
+                    "disc": self.box(0.03, 0.30, 0.33, bottom),
+                    "message": self.box(0.35, 0.30, 0.97, bottom)}
+        return {"time": self.box(0.04, 0.02, 0.96, 0.14),
+                "bar": self.box(0.04, 0.15, 0.96, 0.165),
+                "disc": self.box(0.04, 0.19, 0.96, 0.50),
+                "message": self.box(0.04, 0.52, 0.96, bottom)}
+
+    def _far_exercise(self, v: View):
+        """The exercise screen to be read from a treatment table or a mat 2-3 m away:
+        the time left, the pacer disc and its word, the cue (and the hold warning) as
+        large as the screen allows; the curve, the numbers and the exercise's name are
+        left to the near view. The hint stays under the pacer's word (as large as its
+        room allows, not below readable_px), for a patient who reads it before lying
+        down; a cue takes the word's and the hint's place while it shows (the disc goes
+        on pacing)."""
+        phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
+                 else self._t(v, "phase.free"))
+        left = self._left(v)
+        boxes = self._far_boxes(bool(v.notice) and not v.cue)
+        big = self._far_max()
+
+        def still():
+            self.surface.fill((40, 8, 14) if v.warning else BG)
+            at = self.text(left, boxes["time"], FG, "right", max_px=big)
+            self._far_name(v, boxes["time"], at)
+            message = boxes["message"]
+            if v.cue:
+                pygame.draw.rect(self.surface, CUE_BG.get(v.cue, PANEL), message)
+                pad = max(min(self.size) // 40, 4)
+                self.paragraph(self._t(v, f"cue.{v.cue}"), message.inflate(-pad, -2 * pad),
+                               CUE_FG.get(v.cue, FG), max_px=big, align="center",
+                               max_lines=3, middle=True)
+            else:
+                hint = bool(v.hint) and not v.notice  # (the notice line takes its place)
+                word = message.copy()
+                if hint:
+                    word.h = message.h * 62 // 100
+                self.paragraph(phase, word, PHASE.get(v.pacer_phase, FG), max_px=big,
+                               align="center", max_lines=2, middle=True)
+                if hint:
+                    rest = pygame.Rect(message.left, word.bottom, message.w,
+                                       message.bottom - word.bottom)
+                    self.paragraph(v.hint, rest, DIM, max_px=max(big // 3, self.readable_px),
+                                   align="center", least=self.readable_px, middle=True)
+            if v.warning:
+                pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
+
+        moving = [(boxes["bar"], self._progress), (boxes["disc"], self._pacer_figure)]
+        key = (v.warning, left, phase, v.pacer_phase, v.cue, v.hint)
+        return key, still, moving
+
+    def _far_name(self, v: View, line: pygame.Rect, left: pygame.Rect | None) -> None:
+        """The exercise's name, small, in what the time left leaves of the top line (for
+        the therapist, or the patient close by): on up to two lines, not below
+        readable_px; left out where it would not be whole there."""
+        gap = self.size[0] // 40
+        room = pygame.Rect(line.left, line.top, (left.left if left else line.right)
+                           - gap - line.left, line.h)
+        size = max(self._far_max() // 3, self.readable_px)
+        if v.exercise and room.w > 0 and self._whole(v.exercise, room, size):
+            self.paragraph(v.exercise, room, DIM, max_px=size, least=self.readable_px,
+                           max_lines=2, middle=True)
+
+    def _far_calibration(self, v: View):
+        """The calibration to be read from afar: "Adem rustig in en uit" large at the top
+        (no name), the live curve under it, the wait line larger than in the near view."""
+        big = self._far_max()
+
+        def still():
+            self.surface.fill(BG)
+            self.paragraph(self._t(v, "calibration.say"), self.box(0.04, 0.03, 0.96, 0.50),
+                           FG, max_px=big, align="center", max_lines=2, middle=True)
+            if not v.notice:  # (the notice line takes its place)
+                self.paragraph(self._t(v, "calibration.wait"),
+                               self.box(0.04, 0.76, 0.96, 0.965), DIM,
+                               max_px=max(big // 2, self.readable_px), align="center",
+                               least=self.readable_px, max_lines=2, middle=True)
+
+        moving = [(self.box(0.04, 0.52, 0.96, 0.535), self._progress),
+                  (self.box(0.04, 0.56, 0.96, 0.74 if not v.notice else 0.82), self._curve)]
+        return (), still, moving
 
     def _frame(self) -> int:
         """How thick the hold warning's frame is."""

@@ -87,6 +87,7 @@ class View:
     curve_patient: np.ndarray | None = None
     curve_target: np.ndarray | None = None
     curve_s: float = 30.0
+    far: bool = False  # [screen] view = "far": the exercise and calibration screens' far view
     rows: list = field(default_factory=list)
     fault: str | None = None
     fault_belts: tuple = ()  # the belts with the fault shown (config names; none: i2c)

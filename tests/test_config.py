@@ -44,6 +44,7 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[ring]\npixels = 12.5\n", ":2: ring.pixels = 12.5: must be a whole number"),
     ("[ring]\npixels = 100\n", "ring.pixels = 100: must be between 12 and 60 pixels"),
     ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
+    ("[screen]\nview = \"ver\"\n", ":2: screen.view = 'ver': must be one of 'far', 'near'"),
     ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),
     ("[patient]\ncode = \"Jan de Vries\"\n", "must be a pseudonymous code"),
     ("[patient]\ndaily_minutes = 0\n",

@@ -247,6 +247,40 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     assert "(" not in notice and notice.endswith("; zie ademcoach check-config"), notice
 
 
+def test_the_screen_s_view_changes_without_a_restart(cfg):
+    """[screen] view = "far" (shipped) to "near" and back: the coach takes it with the
+    other coaching settings, at the next breath, and the screen draws the view asked for
+    (the near view's numbers under its curve; the far view's large pacer word)."""
+    from feedback.coach import Coach
+    from feedback.i18n import text
+    from feedback.screen import Screen
+
+    good, programme = load_all(cfg)
+    assert good.screen.view == "far"
+    coach = Coach(good, programme, 0.0)
+    coach.button("start_pause", 0.0)
+    coach.button("next", 0.5)  # (past the calibration, to the first exercise)
+    w = ConfigWatcher(cfg, good)
+    assert coach.view(1.0).far
+    t = 1.0
+    for view, far in (("near", False), ("far", True)):
+        edit(cfg, f'view = "{"far" if far is False else "near"}"', f'view = "{view}"')
+        t += 1.1
+        r = w.poll(t)
+        assert isinstance(r, Reloaded) and r.needs_restart == [], r
+        coach.on_reload(r, t)
+        coach.feed(Breath(at=t + 0.5, start=t - 9.5, peak=t - 5.5, end=t + 0.5, inhale_s=4.0,
+                          exhale_s=6.0, rate_bpm=6.0))
+        v = coach.view(t + 0.6)
+        assert v.screen == "exercise" and v.far is far
+        screen = Screen((800, 480))
+        screen.draw(v)
+        word = text(f"phase.{v.pacer_phase}", "nl")
+        drawn = {t: r for t, r in screen.texts}
+        assert (word in drawn) and (drawn[word].h >= 90 if far else drawn[word].h < 50)
+        assert any(x.startswith("adem/min") for x in drawn) is not far
+
+
 def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_force(cfg):
     """analysis.polarity and [records] are read once at start: a change is 'needs a
     restart', not silently ignored; the config stored with a session is the file with the

@@ -12,6 +12,17 @@ from feedback.screen import Screen
 
 SIZES = [(800, 480), (480, 320), (1920, 1080)]
 PORTRAIT = [(480, 800), (600, 1080), (480, 1080)]  # accepted too: a screen on its side
+VIEWS = ["near", "far"]  # [screen] view
+
+
+def near(view):
+    """``view`` as the near view draws it ([screen] view = "near": the curve, the
+    numbers, the exercise's name in the header)."""
+    return dataclasses.replace(view, far=False)
+
+
+def as_seen(view, seen: str):
+    return dataclasses.replace(view, far=seen == "far")
 
 
 def assert_texts_fit(screen: Screen, size) -> None:
@@ -28,9 +39,10 @@ def assert_texts_fit(screen: Screen, size) -> None:
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("name", SCREENS)
-def test_no_text_outside_the_screen_or_overlapping(name, lang, size):
+@pytest.mark.parametrize("seen", VIEWS)
+def test_no_text_outside_the_screen_or_overlapping(seen, name, lang, size):
     screen = Screen(size)
-    screen.draw(example_view(name, lang))
+    screen.draw(as_seen(example_view(name, lang), seen))
     assert_texts_fit(screen, size)
 
 
@@ -165,13 +177,14 @@ def test_on_a_landscape_screen_the_summary_keeps_names_beside_their_numbers(size
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_hold_warning_frame_stays_clear_of_the_texts(size):
+@pytest.mark.parametrize("seen", VIEWS)
+def test_the_hold_warning_frame_stays_clear_of_the_texts(seen, size):
     """The red frame was a 40th of the height thick; on a portrait screen that is wider
     than the side margins (fractions of the width) and covered the exercise's name."""
     from feedback.screen import WARN
 
     screen = Screen(size)
-    screen.draw(example_view("hold", "nl"))
+    screen.draw(as_seen(example_view("hold", "nl"), seen))
     x, thick = size[0] // 2, 0
     while tuple(screen.surface.get_at((x, thick)))[:3] == WARN:
         thick += 1
@@ -187,7 +200,7 @@ def test_a_held_breath_is_warned_over_the_lower_third_to_be_read_from_afar(size)
     arc at 2 m, from a mat or a squat. It takes the lower third now, over the phase word
     and the numbers; another cue keeps its banner below them."""
     screen = Screen(size)
-    view = example_view("hold", "nl")
+    view = near(example_view("hold", "nl"))
     screen.draw(view)
     texts = dict(screen.texts)
     words = i18n.text("cue.breathe_on", "nl")
@@ -206,9 +219,73 @@ def test_a_held_breath_is_warned_over_the_lower_third_to_be_read_from_afar(size)
 def test_main_texts_are_large_enough_to_read_from_a_distance():
     # At 800x480 the cue and the numbers are at least 1/12 of the screen height.
     screen = Screen((800, 480))
-    screen.draw(example_view("hold", "nl"))
+    screen.draw(near(example_view("hold", "nl")))
     rects = dict(screen.texts)
     assert rects[i18n.text("cue.breathe_on", "nl")].h >= 480 / 12
+
+
+# The Raspberry Pi 7" display: 800x480 pixels on 154.08 x 85.92 mm.
+PANEL_7IN = {"size": (800, 480), "mm_per_px": 85.92 / 480}
+# ISO 9241-3 (now 9241-303): a character at least 16 minutes of arc high, a capital's
+# height measured (20-22 preferred).
+LEAST_ARCMIN = 16.0
+
+
+def capital_px(screen: Screen, text: str, rect: pygame.Rect) -> int:
+    """How high a capital is in the line ``text`` drawn at ``rect`` (one of
+    ``Screen.texts``): the rows of an "H" at the size that line was drawn at, whose ink
+    covers at least half a pixel (the edge at 50 %, as the standard measures)."""
+    px = next(p for p in range(8, 600) if screen.font(p).size(text)[1] >= rect.h)
+    assert screen.font(px).size(text)[1] == rect.h, (text, rect)
+    img = screen.font(px).render("H", True, (255, 255, 255))
+    return sum(any(img.get_at((x, y))[3] >= 128 for x in range(img.get_width()))
+               for y in range(img.get_height()))
+
+
+def metres_readable(screen: Screen, text: str, rect: pygame.Rect, mm_per_px: float) -> float:
+    """From how far ``text`` at ``rect`` has capitals of ``LEAST_ARCMIN``."""
+    import math
+
+    mm = capital_px(screen, text, rect) * mm_per_px
+    return mm / (2 * math.tan(math.radians(LEAST_ARCMIN / 60) / 2)) / 1000
+
+
+# The far view's main texts: the time left, the pacer's words, the hold warning and the
+# cues. Two fall short of 2.5 m, held to the message area's width ("Niet forceren, adem
+# rustig" on three lines: 2.4 m; "Breathe at your own pace", without a pacer, on two
+# over the hint: 2.0 m): read at 1.9 m still.
+FAR_SHORT = {"cue.dont_force", "phase.free"}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
+    """With [screen] view = "far", the exercise screen's main texts on the 7" 800x480
+    panel have capitals of at least 16 minutes of arc (ISO 9241-3's least) at 2.5 m, the
+    far end of a patient lying on the table 1.5-3 m away: 65 px. In the near view "nog
+    3:37" is 34 px high, a 24 px capital: 16 minutes of arc at 0.9 m."""
+    size, mm_per_px = PANEL_7IN["size"], PANEL_7IN["mm_per_px"]
+    base = dataclasses.replace(example_view("exercise", lang), far=True)
+    views = {"time": base}
+    for phase in ("inhale", "hold_in", "exhale", "hold_out", None):
+        views[f"phase.{phase or 'free'}"] = dataclasses.replace(base, pacer_phase=phase)
+    for cue in ("breathe_on", "longer_exhale", "slower", "dont_force", "belly", "good",
+                "check_belt"):
+        views[f"cue.{cue}"] = dataclasses.replace(base, cue=cue, warning=cue == "breathe_on")
+    for key, view in views.items():
+        said = (i18n.text("exercise.left", lang, time=i18n.clock(view.left_s))
+                if key == "time" else i18n.text(key, lang))
+        screen = Screen(size)
+        screen.draw(view)
+        assert_texts_fit(screen, size)
+        lines = [(t, r) for t, r in screen.texts if t in said and len(t) > 1]
+        assert " ".join(t for t, _r in lines) == said, (key, lines)  # whole, in order
+        far = min(metres_readable(screen, t, r, mm_per_px) for t, r in lines)
+        assert far >= (1.9 if key in FAR_SHORT else 2.5), (key, round(far, 2), lines)
+    near_view = Screen(size)
+    near_view.draw(near(base))
+    ((text, rect),) = [(t, r) for t, r in near_view.texts
+                       if t == i18n.text("exercise.left", lang, time=i18n.clock(base.left_s))]
+    assert metres_readable(near_view, text, rect, mm_per_px) < 1.5
 
 
 def contrast_ratio(a, b) -> float:
@@ -222,20 +299,24 @@ def contrast_ratio(a, b) -> float:
 
 
 @pytest.mark.parametrize("cue", ["breathe_on", "check_belt", "good", "slower"])
-def test_every_cue_banner_s_text_stands_out_from_its_banner(cue):
+@pytest.mark.parametrize("seen", VIEWS)
+def test_every_cue_banner_s_text_stands_out_from_its_banner(seen, cue):
     """The cue banner's text, as drawn, against the banner's colour: at least 3:1 (WCAG's
     least for large text; the cue is read from the floor, 1-3 m away). "Controleer de
-    band" was white on orange, 2.1:1."""
+    band" was white on orange, 2.1:1. (The far view draws it on more lines.)"""
     import dataclasses
 
     screen = Screen((800, 480))
-    screen.draw(dataclasses.replace(example_view("exercise", "nl"), cue=cue))
-    rect = dict(screen.texts)[i18n.text(f"cue.{cue}", "nl")]
-    pixels = [tuple(screen.surface.get_at((x, y)))[:3]
-              for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)]
-    ground = max(set(pixels), key=pixels.count)
-    ink = max(pixels, key=lambda p: contrast_ratio(p, ground))  # the text's own colour
-    assert contrast_ratio(ink, ground) >= 3.0, (cue, ink, ground)
+    screen.draw(dataclasses.replace(as_seen(example_view("exercise", "nl"), seen), cue=cue))
+    said = i18n.text(f"cue.{cue}", "nl")
+    rects = [r for t, r in screen.texts if t == said or (t in said and seen == "far")]
+    assert rects
+    for rect in rects:
+        pixels = [tuple(screen.surface.get_at((x, y)))[:3]
+                  for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)]
+        ground = max(set(pixels), key=pixels.count)
+        ink = max(pixels, key=lambda p: contrast_ratio(p, ground))  # the text's own colour
+        assert contrast_ratio(ink, ground) >= 3.0, (cue, ink, ground)
 
 
 def test_long_text_is_shrunk_to_fit():
@@ -351,12 +432,13 @@ def test_the_summary_s_minutes_today_say_one_minute_in_the_singular(lang, done, 
 
 @pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", ["exercise", "calibration", "hold"])
-def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(name, size):
+@pytest.mark.parametrize("seen", VIEWS)
+def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(seen, name, size):
     """Calibration and exercise frames redraw only their moving parts over the last
     frame; the result must be the same picture as drawing it from scratch."""
     import dataclasses
 
-    first = example_view(name, "nl")
+    first = as_seen(example_view(name, "nl"), seen)
     moved = dataclasses.replace(first, progress=min(1.0, first.progress + 0.2),
                                 patient_level=0.9, pacer_level=0.1,
                                 curve_t=None if first.curve_t is None else first.curve_t - 4.0)
@@ -486,7 +568,7 @@ def test_the_example_of_a_two_belt_config_shows_its_belly_column():
 
     settings = defaults()
     settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
-    view = example_view("exercise", "nl", settings)
+    view = near(example_view("exercise", "nl", settings))
     assert view.two_belts and view.belly_pct == pytest.approx(62.0)
     assert view.belly_target == pytest.approx(40.0)
     screen = Screen((800, 480))
@@ -610,7 +692,8 @@ NOTICES = {"nl": "Controleer de buikband (band losgekoppeld); de borstband meet 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("name", [s for s in SCREENS if s != "config"])
-def test_the_notice_line_is_at_the_bottom_and_readable(name, lang, size):
+@pytest.mark.parametrize("seen", VIEWS)
+def test_the_notice_line_is_at_the_bottom_and_readable(seen, name, lang, size):
     """A notice (a belt out, a rejected config, a USB export, a failing part) is drawn at
     the bottom of the screen, as the docs say, wrapped in a band as high as the hint
     line's. It was a strip at the very top, its text shrunk to one line: 8 px high at
@@ -618,7 +701,7 @@ def test_the_notice_line_is_at_the_bottom_and_readable(name, lang, size):
     exercise screen goes first (the notice is back when the cue ends)."""
     import dataclasses
 
-    view = dataclasses.replace(example_view(name, lang), notice=NOTICES[lang])
+    view = dataclasses.replace(as_seen(example_view(name, lang), seen), notice=NOTICES[lang])
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
@@ -775,8 +858,8 @@ def test_long_names_and_hints_wrap_and_stay_readable(reps, lang, size):
 
     least = min(size) / 20
     for name, hint in zip(LONG_NAMES[lang], itertools.cycle(LONG_HINTS[lang])):
-        view = dataclasses.replace(example_view("exercise", lang), exercise=name, hint=hint,
-                                   cue=None, **({"reps_left": 7, "left_s": None} if reps
+        view = dataclasses.replace(near(example_view("exercise", lang)), exercise=name,
+                                   hint=hint, cue=None, **({"reps_left": 7, "left_s": None} if reps
                                                 else {}))
         screen = Screen(size)
         screen.draw(view)
@@ -802,7 +885,7 @@ def test_the_pacer_s_word_under_its_disc_stays_readable(phase, lang, size):
     side or more, whole."""
     import dataclasses
 
-    view = dataclasses.replace(example_view("exercise", lang), pacer_phase=phase)
+    view = dataclasses.replace(near(example_view("exercise", lang)), pacer_phase=phase)
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
@@ -838,8 +921,8 @@ def test_a_long_word_is_not_cut_where_what_is_left_can_give_up_room(size):
     import dataclasses
 
     name = "Ontspanningsademhalingsoefening"
-    view = dataclasses.replace(example_view("exercise", "nl"), exercise=name, reps_left=5,
-                               left_s=None)
+    view = dataclasses.replace(near(example_view("exercise", "nl")), exercise=name,
+                               reps_left=5, left_s=None)
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
@@ -859,8 +942,8 @@ def test_a_name_or_hint_too_long_for_two_lines_is_cut_not_shrunk(lang, size):
     name = " ".join(["WWWWWW"] * 9)[:60]  # 60 characters of the widest letter
     hint = " ".join(["WWWWWW"] * 18)[:120]
     least = min(size) / 20
-    view = dataclasses.replace(example_view("exercise", lang), exercise=name, hint=hint,
-                               cue=None, reps_left=12, left_s=None)
+    view = dataclasses.replace(near(example_view("exercise", lang)), exercise=name,
+                               hint=hint, cue=None, reps_left=12, left_s=None)
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
@@ -886,7 +969,8 @@ def test_the_other_headers_wrap_the_name_too(screen_name, size):
     import dataclasses
 
     name = LONG_NAMES["nl"][-1]
-    view = dataclasses.replace(example_view(screen_name, "nl"), exercise=name, left_s=125.0)
+    view = dataclasses.replace(near(example_view(screen_name, "nl")), exercise=name,
+                               left_s=125.0)
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
@@ -910,8 +994,9 @@ def test_a_paragraph_does_not_go_below_its_least_size():
     assert " ".join(t for t, _r in screen.texts) == text
 
 
-def _own_config(tmp_path, language="en"):
-    """A therapist's config choosing a programme of their own, beside it."""
+def _own_config(tmp_path, language="en", view=None):
+    """A therapist's config choosing a programme of their own, beside it (and the
+    screen's ``view``, if given)."""
     (tmp_path / "programs").mkdir()
     (tmp_path / "programs" / "mine.toml").write_text(
         '[programme]\nname_nl = "Tillen op het werk"\nname_en = "Lifting at work"\n\n'
@@ -922,7 +1007,8 @@ def _own_config(tmp_path, language="en"):
         f'hint_en = "{LONG_HINTS["en"][-1]}"\nkind = "load"\nrepetitions = 3\n'
         'pacer = "off"\n', encoding="utf-8")
     cfg = tmp_path / "ademcoach.toml"
-    cfg.write_text(f'[patient]\nlanguage = "{language}"\n\n[programme]\nname = "mine"\n')
+    cfg.write_text(f'[patient]\nlanguage = "{language}"\n\n[programme]\nname = "mine"\n'
+                   + (f'\n[screen]\nview = "{view}"\n' if view else ""))
     return cfg
 
 
@@ -934,7 +1020,7 @@ def test_render_draws_a_configs_own_programme_in_its_language(screen_name, tmp_p
     from feedback.reload import load_all
 
     monkeypatch.delenv("ADEMCOACH_CONFIG", raising=False)
-    cfg = _own_config(tmp_path)
+    cfg = _own_config(tmp_path, view="near")  # (the near view's header names it whole)
     out = tmp_path / "x.png"
     assert main(["render", screen_name, "--config", str(cfg), "--out", str(out),
                  "--size", "480x320"]) == 0
