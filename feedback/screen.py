@@ -1,4 +1,6 @@
-"""The patient's screen (pygame-ce): large, high-contrast, readable from 2-3 metres.
+"""The patient's screen (pygame-ce): large, high-contrast. The far view ([screen] view =
+"far") draws the exercise and calibration screens' main texts to be read from 2-3 metres;
+the near view adds the curve and the numbers, for reading from about a metre.
 
 Every screen is laid out in fractions of the window, so one layout serves 480x320 up to
 1920x1080. Text is fitted into its box by shrinking the font (never overflowing), and
