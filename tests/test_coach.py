@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import os
 
@@ -1099,9 +1100,10 @@ def test_a_lasting_notice_lets_the_exercises_hint_take_its_turn(clinic):
         runs[-1:] = [runs[-1] + 1] if a == b else [runs[-1], 1]
     assert min(runs[1:-1]) >= 16  # 4 s each, at 0.25 s
     hinted = next(v for v in views if v.notice is None)
-    screen = Screen((480, 320))
-    screen.draw(hinted)
-    assert hinted.hint in [t for t, _r in screen.texts]
+    for far in (False, True):  # (the far view wraps it under the pacer's word)
+        screen = Screen((480, 320))
+        screen.draw(dataclasses.replace(hinted, far=far))
+        assert hinted.hint in " ".join(t for t, _r in screen.texts)
     coach.button("start_pause", 50.0)  # paused: nothing of its own at the bottom
     assert {coach.view(float(t)).notice for t in np.arange(50.0, 62.0, 0.25)} == {notice}
 
