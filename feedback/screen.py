@@ -558,7 +558,7 @@ class Screen:
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
 
         moving = [(boxes["bar"], self._progress), (boxes["disc"], self._pacer_figure)]
-        key = (v.warning, left, phase, v.pacer_phase, v.cue, v.hint)
+        key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint)
         return key, still, moving
 
     def _far_name(self, v: View, line: pygame.Rect, left: pygame.Rect | None) -> None:

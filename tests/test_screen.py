@@ -459,6 +459,24 @@ def test_a_frame_drawn_over_the_last_one_equals_one_drawn_whole(seen, name, size
         fresh.surface, "RGB")
 
 
+@pytest.mark.parametrize("name", ["exercise", "hold"])
+@pytest.mark.parametrize("seen", VIEWS)
+def test_an_exercise_s_new_name_is_drawn_at_once(seen, name):
+    """The exercise's name is a still part: when it alone changes (a programme reloaded
+    with the exercise renamed, a breath count and the free pacer's word unchanged for
+    seconds), the next frame shows the new name, not the old one."""
+    first = as_seen(example_view(name, "nl"), seen)
+    renamed = dataclasses.replace(first, exercise="Buik")
+    reused = Screen((800, 480))
+    reused.draw(first)
+    reused.draw(renamed)
+    fresh = Screen((800, 480))
+    fresh.draw(renamed)
+    assert "Buik" in [t for t, _ in reused.texts]
+    assert pygame.image.tobytes(reused.surface, "RGB") == pygame.image.tobytes(
+        fresh.surface, "RGB")
+
+
 @pytest.mark.parametrize("px", [9, 16, 23, 24, 40, 90, 200])
 def test_all_digits_are_equally_wide_so_a_fitted_size_serves_every_number(px):
     """Screen._fit remembers a size per text with its digits read as 0 (the time left
