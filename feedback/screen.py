@@ -520,11 +520,11 @@ class Screen:
     def _far_exercise(self, v: View):
         """The exercise screen to be read from a treatment table or a mat 2-3 m away:
         the time left, the pacer disc and its word, the cue (and the hold warning) as
-        large as the screen allows; the curve, the numbers and the exercise's name are
-        left to the near view. The hint stays under the pacer's word (as large as its
-        room allows, not below readable_px), for a patient who reads it before lying
-        down; a cue takes the word's and the hint's place while it shows (the disc goes
-        on pacing)."""
+        large as the screen allows; the curve and the numbers are left to the near view,
+        the exercise's name is small beside the time (``_far_name``). The hint stays
+        under the pacer's word (as large as its room allows, not below readable_px), for
+        a patient who reads it before lying down; a cue takes the word's and the hint's
+        place while it shows (the disc goes on pacing)."""
         phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
                  else self._t(v, "phase.free"))
         left = self._left(v)
