@@ -664,7 +664,10 @@ class Screen:
             pygame.draw.lines(self.surface, SKY, False, p, max(box.h // 40, 3))
         if v.curve_t is not None and len(v.curve_t) > 1:
             p = pts(v.curve_t, v.curve_patient)
-            pygame.draw.lines(self.surface, FG, False, p, max(box.h // 45, 2))
+            width = max(box.h // 45, 2)
+            if v.far:  # (the calibration's only sign of the patient's breath, from afar)
+                width = max(width, min(self.size) // 80)
+            pygame.draw.lines(self.surface, FG, False, p, width)
 
     def _draw_pause(self, v: View) -> None:
         self._header(v)

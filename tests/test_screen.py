@@ -1178,3 +1178,25 @@ def test_the_summary_says_which_day_the_session_counts_for(days_back, key):
     said = i18n.text(key, "nl", minutes="1", minutes_unit="minuut", target="5",
                      target_unit="minuten")
     assert said.split(":")[0].split("{")[0][:20] in drawn
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 320), (1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_far_calibration_draws_the_patient_s_breath_thick_enough_to_see_from_afar(size):
+    """During the calibration the curve is the only sign of the patient's own breath; in
+    the far view its line was 2 px in an 86 px band at 800x480, faint from 2.5 m. It is
+    now drawn at least an 80th of the screen's short side thick (6 px at 800x480)."""
+    screen = Screen(size)
+    thick = {}
+    for seen in VIEWS:
+        screen.draw(as_seen(example_view("calibration", "nl"), seen))
+        px = pygame.surfarray.pixels3d(screen.surface)
+        white = (px[:, :, 0] == 245) & (px[:, :, 1] == 245) & (px[:, :, 2] == 245)
+        del px
+        text = [r for _, r in screen.texts]
+        rows = [y for y in range(size[1]) if not any(r.collidepoint(0, y) or r.top <= y <
+                                                     r.bottom for r in text)]
+        cols = [n for n in (int(white[x, rows].sum()) for x in range(size[0])) if n]
+        assert len(cols) > size[0] // 8  # (the curve is there)
+        thick[seen] = sorted(cols)[len(cols) // 2]  # (the median column's white run)
+    assert thick["far"] >= min(size) // 80 and thick["far"] > thick["near"]
