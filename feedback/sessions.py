@@ -11,6 +11,7 @@ to. Older schemas lack some columns and a power cut leaves ends unwritten: both 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 import statistics
 import tomllib
@@ -289,8 +290,9 @@ def typed_tables(conn: sqlite3.Connection, found: list[Untyped]) -> None:
 
 def _following(counts) -> dict[str, int] | None:
     """An exercise's counts of the pacer's verdicts as recorded (in FOLLOWING's order), or
-    None: not recorded (no pacer, before schema 8, or a value a hand edit left unusable)."""
-    if any(n is None or n < 0 for n in counts):
+    None: not recorded (no pacer, before schema 8, or a value a hand edit left unusable:
+    below 0, or too large to count, such as 9e999, which SQLite keeps as infinite)."""
+    if any(n is None or not 0 <= n < math.inf for n in counts):
         return None
     return dict(zip(FOLLOWING, (int(n) for n in counts), strict=True))
 

@@ -800,6 +800,31 @@ def test_how_the_breaths_followed_the_pacer_is_stored_and_read_back(tmp_path):
     assert [e.following for e in s.exercises] == [None, FOLLOWED, dict.fromkeys(FOLLOWED, 0)]
 
 
+@pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999"])
+def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path, edited):
+    """SQLite keeps 9e999 in an INTEGER column as an infinite real: the report (and the
+    export, which writes it) stopped with an OverflowError turning it into a count."""
+    from feedback.sessions import load_sessions
+
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("AB12", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
+        rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
+                            following=FOLLOWED))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    conn.execute(f"UPDATE exercises SET too_fast_n = {edited}")
+    conn.commit()
+    conn.close()
+    conn = connect(tmp_path / DB_NAME, create=False)
+    try:
+        (s,) = load_sessions(conn)
+    finally:
+        conn.close()
+    assert [(e.in_sync, e.following) for e in s.exercises] == [(0.6, None)]
+
+
 def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp_path):
     """A database of schema 7 (before the verdicts were stored) opens, migrates to 8 and
     keeps its rows: its paced exercise has its share in rhythm and no breakdown, which
