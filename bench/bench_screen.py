@@ -1,8 +1,10 @@
 """Screen and LED frame cost: can the Pi keep 30 frames/s with everything on screen?
 
-Draws the exercise screen with every element (pacer figure, 30 s curve with target,
-numbers, a cue banner and the hold warning) from the real coach's view, and computes LED
-ring frames through ``Coach.ring_frame``. Reports median and 99th percentile per frame.
+Draws the exercise screen from the real coach's view in both views (``[screen] view``):
+the near one with every element (pacer figure, 30 s curve with target, numbers, a cue
+banner and the hold warning), the far one (the default) with its large texts and the
+pacer figure; and computes LED ring frames through ``Coach.ring_frame``. Reports median
+and 99th percentile per frame.
 The pacer moves every frame and the time left changes once a second, as in a session, so
 the screen's still layer is redrawn on every 30th frame (that is in the p99).
 """
@@ -31,8 +33,10 @@ def run() -> str:
     rows = []
     for size in ((800, 480), (1920, 1080)):
         screen = Screen(size)
-        for name in ("exercise", "hold"):
+        for name, far in (("exercise", False), ("hold", False), ("exercise", True),
+                          ("hold", True)):
             view = example_view(name, "nl")
+            view.far = far
             for _ in range(20):                                  # warm the font cache
                 screen.draw(view)
             times = []
@@ -46,7 +50,8 @@ def run() -> str:
                 screen.draw(view)
                 times.append(time.perf_counter() - t0)
             med, p99 = _stats(times)
-            rows.append(f"| screen `{name}` {size[0]}x{size[1]} | {med:.2f} | {p99:.2f} |")
+            rows.append(f"| screen `{name}` {size[0]}x{size[1]}, {'far' if far else 'near'} "
+                        f"view | {med:.2f} | {p99:.2f} |")
 
     # LED frames through the coach, with the pacer running and the patient marker on.
     from feedback.coach import Coach
