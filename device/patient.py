@@ -151,7 +151,7 @@ class Patient:
         for name, pin in zip(self.belts, self.pins, strict=True):
             moving = lung if not self._delay[name] else self._lung_before(t, lung,
                                                                           self._delay[name])
-            off = self._taken_off(name, t)
+            off = self._episode("taken_off", name, t)
             worn = off is None
             stretch = self._belt_share(name) * moving * sc.signal.excursion_cm if worn else 0.0
             stretch += (self._motion(name, t) if worn else 0.0) + creep_cm(sc.signal, t)
@@ -159,7 +159,7 @@ class Patient:
                 stretch *= sc.signal.chest_sensitivity  # the whole belt reads more or less
             if off is not None and off.slack:  # (laid down: the cord without its tension)
                 stretch = self.divider.slack_cm
-            plugged = not self._episode("unplugged", name, t)
+            plugged = self._episode("unplugged", name, t) is None
             v = self.divider.volts(stretch, connected=plugged)
             if sc.signal.cardiac_mv > 0 and plugged and worn:
                 v += sc.signal.cardiac_mv / 1000.0 * self._heartbeat(t)
@@ -350,12 +350,8 @@ class Patient:
                 cm += ep.amplitude_cm * math.sin(2 * math.pi * ep.step_hz * (t - ep.start_s))
         return cm
 
-    def _taken_off(self, name: str, t: float):
-        """The ``taken_off`` episode belt ``name`` is in at ``t``, or None (worn)."""
-        return next((ep for ep in self.scenario.episodes if ep.kind == "taken_off"
+    def _episode(self, kind: str, name: str, t: float):
+        """The episode of ``kind`` (unplugged, taken_off) belt ``name`` is in at ``t``, or
+        None."""
+        return next((ep for ep in self.scenario.episodes if ep.kind == kind
                      and _in(ep, t) and ep.belt in ("all", name)), None)
-
-    def _episode(self, kind: str, name: str, t: float) -> bool:
-        """Belt ``name`` is in an episode of ``kind`` (unplugged, taken_off) at ``t``."""
-        return any(ep.kind == kind and _in(ep, t) and ep.belt in ("all", name)
-                   for ep in self.scenario.episodes)
