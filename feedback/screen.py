@@ -588,8 +588,11 @@ class Screen:
                                max_px=max(big // 2, self.readable_px), align="center",
                                least=self.readable_px, max_lines=2, middle=True)
 
+        def curve(v: View, box: pygame.Rect) -> None:  # (its only sign of the patient's
+            self._curve(v, box, least=min(self.size) // 80)  # breath, seen from afar)
+
         moving = [(self.box(0.04, 0.52, 0.96, 0.535), self._progress),
-                  (self.box(0.04, 0.56, 0.96, 0.74 if not v.notice else 0.82), self._curve)]
+                  (self.box(0.04, 0.56, 0.96, 0.74 if not v.notice else 0.82), curve)]
         return (), still, moving
 
     def _frame(self) -> int:
@@ -648,8 +651,9 @@ class Screen:
         if v.warning:
             pygame.draw.circle(self.surface, WARN, c, r_max, max(r_max // 6, 3))
 
-    def _curve(self, v: View, box: pygame.Rect) -> None:
-        """Last ``curve_s`` seconds: the target (pacer) as a band, the patient as a line."""
+    def _curve(self, v: View, box: pygame.Rect, least: int = 2) -> None:
+        """Last ``curve_s`` seconds: the target (pacer) as a band, the patient as a line
+        (at least ``least`` px thick)."""
         pygame.draw.rect(self.surface, PANEL, box)
         span = v.curve_s
 
@@ -664,10 +668,7 @@ class Screen:
             pygame.draw.lines(self.surface, SKY, False, p, max(box.h // 40, 3))
         if v.curve_t is not None and len(v.curve_t) > 1:
             p = pts(v.curve_t, v.curve_patient)
-            width = max(box.h // 45, 2)
-            if v.far:  # (the calibration's only sign of the patient's breath, from afar)
-                width = max(width, min(self.size) // 80)
-            pygame.draw.lines(self.surface, FG, False, p, width)
+            pygame.draw.lines(self.surface, FG, False, p, max(box.h // 45, least))
 
     def _draw_pause(self, v: View) -> None:
         self._header(v)
