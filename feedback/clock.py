@@ -57,13 +57,13 @@ class PacedClock(VirtualClock):
 
     def __init__(self, speed: float):
         super().__init__()
-        self.speed = self.rate = speed
+        self.rate = speed
         self._real0 = time.monotonic()  # real time at which the clock read 0
 
     def sleep_until(self, t: float) -> None:
         if t <= self._t:
             return
-        delay = self._real0 + t / self.speed - time.monotonic()
+        delay = self._real0 + t / self.rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         else:  # behind: no catching up at more than ``speed``
@@ -77,13 +77,13 @@ class ScaledClock:
     clock it runs on while the loop is busy, and the loop counts and skips late ticks."""
 
     def __init__(self, speed: float = 1.0):
-        self.speed = self.rate = speed
+        self.rate = speed
         self._t0 = time.monotonic()
 
     def now(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
+        return (time.monotonic() - self._t0) * self.rate
 
     def sleep_until(self, t: float) -> None:
-        delay = (t - self.now()) / self.speed
+        delay = (t - self.now()) / self.rate
         if delay > 0:
             time.sleep(delay)
