@@ -116,7 +116,7 @@ class BreathAnalyzer:
         self._unworn: list[int] = []  # the belts taken for not worn (``NOT_WORN_S``)
         self._worn_from = float("-inf")  # breathing moved them again from then
         self._tb = float("-inf")  # time of the last analysed block
-        self._y_was = [0.0] * len(belts)  # each belt's smoothed value in the block before
+        self._y_was: list[float] = []  # each belt's smoothed value in the block before
         self._reset_calibration()
         self._breath: Breath | None = None
         self._t_first: float | None = None
@@ -472,33 +472,31 @@ class BreathAnalyzer:
         (``_breath_done``). Only where the smallest breath is known in the input's units
         (the unit's circuit: ``min_breath``)."""
         fes, faults = self._fe, self._faults
-        still = [0.0, 0.0]
         span = min(max(ALONG_BREATHS * self._period(), ALONG_S[0]), ALONG_S[1])
         y_was, self._y_was = self._y_was, [fe.y for fe in fes]
+        y_was = y_was or self._y_was  # (the first block: no rate of change yet)
         for i, f in enumerate(faults):
-            if f.suspect or f.stuck_kind is not None or f.noisy:
+            if f.own_fault:
                 f.still_since = None  # (a fault of its own says what it is)
                 f.along_off()
                 continue
             size = max(LYING_QUIET * self.min_breath, LYING_NOISE * f.noise)
-            still[i] = f.stillness(fes[i].t, fes[i].raw, size)
+            moved = f.stillness(fes[i].t, fes[i].raw, size) == 0.0
             j, other = 1 - i, faults[1 - i]
-            if other.suspect or other.stuck_kind is not None or other.noisy or other.lying:
+            if other.own_fault or other.lying:
                 f.along_off()  # (nothing to move with)
-            elif f.along(fes[i].t, fes[i].raw, fes[j].y, fes[j].y - y_was[j], span, size,
-                         ALONG_FLOOR * self.min_breath * (ALONG_BACK if f.lying else 1.0)):
-                still[i] = fes[i].t - f.still_since
+            else:  # (``breathing`` when it moves with the other's breath)
+                f.along(fes[i].t, fes[i].raw, fes[j].y, fes[j].y - y_was[j], span, size,
+                        ALONG_FLOOR * self.min_breath * (ALONG_BACK if f.lying else 1.0))
             if f.lying:
-                if still[i] == 0.0 or f.breathing:  # it moves: put on again (or picked up)
+                if moved or f.breathing:  # it moves: put on again (or picked up)
                     self._lying_over(i, t_now, out)
                     f.put_on(fes[i].t + PUT_ON_S)
                 bad[i] = True
         if self._judge.holding or self._unworn:
             return
         for i, f in enumerate(faults):
-            other = faults[1 - i]
-            if (f.lying or still[i] < NOT_WORN_S or other.lying or other.still_since is None
-                    or still[1 - i] >= NOT_WORN_S / 2):
+            if f.lying or not self._still_lying(i):
                 continue
             f.lying = bad[i] = True
             detail = (f"no movement for {NOT_WORN_S:g} s while the {self.belts[1 - i]} "
@@ -512,8 +510,8 @@ class BreathAnalyzer:
         if self._pair is None or self.min_breath <= 0:
             return False
         f, other = self._faults[i], self._faults[1 - i]
-        if (f.suspect or f.stuck_kind is not None or f.noisy or f.still_since is None
-                or self._out(1 - i) or other.noisy or other.still_since is None):
+        if (f.own_fault or f.still_since is None or other.own_fault or other.lying
+                or other.still_since is None):
             return False
         return (self._fe[i].t - f.still_since >= NOT_WORN_S
                 and self._fe[1 - i].t - other.still_since < NOT_WORN_S / 2)

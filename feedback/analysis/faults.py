@@ -160,6 +160,12 @@ class BeltFaults:
                 or self._putting)
 
     @property
+    def own_fault(self) -> bool:
+        """A fault of its own (unplugged or being judged so, put on, stuck, noisy): it
+        says what the belt is, and the belt is judged neither still nor lying."""
+        return self.suspect or self.stuck_kind is not None or self.noisy
+
+    @property
     def at_rail(self) -> bool:
         """Disconnected because the level is outside the circuit's range."""
         return self._at_rail
@@ -292,7 +298,7 @@ class BeltFaults:
         return t - self.still_since
 
     def along(self, t: float, x: float, o: float, q: float, span: float, size: float,
-              floor: float) -> bool:
+              floor: float) -> None:
         """Watch one block mean ``x`` for movement with the other belt's breathing, too
         small for ``stillness`` to see against the noise: over each window of ``span``
         seconds, ``x`` fitted by a level and a slope (offsets and creep), and then also
@@ -302,8 +308,7 @@ class BeltFaults:
         lying still shows only noise, uncorrelated with it) and measure, from peak to
         peak, at least ``floor`` and less than ``size`` (a larger movement is
         ``stillness``'s). Then ``breathing`` holds until the next window ends, and the
-        belt has moved within the window (``still_since`` at its start at the latest).
-        Returns True when a window ends with that movement found."""
+        belt has moved within the window (``still_since`` at its start at the latest)."""
         if self._a_t0 is None:
             self._a_t0, self._a_x0, self._a_o0 = t, x, o
             self._a_sums = [0.0] * 15
@@ -316,14 +321,12 @@ class BeltFaults:
                 sums[k] += ua * u[b]
                 k += 1
         if t - self._a_t0 < span:
-            return False
+            return
         t0 = self._a_t0
         self._a_t0 = None
-        found = _along_found(sums, size, floor)
-        self.breathing = found
-        if found and self.still_since is not None and self.still_since < t0:
+        self.breathing = _along_found(sums, size, floor)
+        if self.breathing and self.still_since is not None and self.still_since < t0:
             self.still_since = t0
-        return found
 
     def along_off(self) -> None:
         """No window for ``along`` now (a fault of this belt or the other's): it starts
