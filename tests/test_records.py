@@ -800,10 +800,11 @@ def test_how_the_breaths_followed_the_pacer_is_stored_and_read_back(tmp_path):
     assert [e.following for e in s.exercises] == [None, FOLLOWED, dict.fromkeys(FOLLOWED, 0)]
 
 
-@pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999"])
+@pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999", "'fast'", "x'00'"])
 def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path, edited):
     """SQLite keeps 9e999 in an INTEGER column as an infinite real: the report (and the
-    export, which writes it) stopped with an OverflowError turning it into a count."""
+    export, which writes it) stopped with an OverflowError turning it into a count. Text
+    or bytes there are read past as any wrong type is."""
     from feedback.sessions import load_sessions
 
     with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
