@@ -227,7 +227,7 @@ class Coach:
         old = self.pacer
         self.pacer = self._make_pacer(t)
         if old is not None and self.pacer is not None:
-            self.pacer.following = old.following
+            self.pacer.carry_counts(old)
 
     def running(self) -> bool:
         """An exercise runs: not paused, not recalibrating, not idle or on the summary."""
@@ -332,18 +332,20 @@ class Coach:
         self.show_notice(None, t, "calibration")  # (a calibration's "no breath measured")
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
-        in_sync, following, target = None, None, {}
+        in_sync, following, short, target = None, None, None, {}
         if self.pacer:
             st.following = self.pacer.summary()
             if sum(self.pacer.following.values()):
                 in_sync = st.following["in_sync"]
             # how many breaths it judged each way: the therapist reads how they missed
             following = {k: self.pacer.following[k] for k in FOLLOWING}
+            short = self.pacer.short_exhales  # (at any pace: one too fast may be short too)
             goal = self.pacer.goal()  # (a config changed meanwhile may have moved it)
             target = {"target_ratio": goal.effective_ratio, "target_rate_bpm": goal.rate_bpm}
         self._stop_clock(t)
         return [Exercise(at=t, name=ex.name_nl, phase="end", active_s=st.active_s,
-                         in_sync=in_sync, following=following, **target)]
+                         in_sync=in_sync, following=following, short_exhale=short,
+                         **target)]
 
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)

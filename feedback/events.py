@@ -158,8 +158,10 @@ class Exercise(Event):
     ``active_s``, seconds practised (pauses left out) and, with a pacer, ``in_sync``, the
     share (0..1) of the assessed breaths that followed it, ``following``, how many of them
     the pacer judged each way (every one of FOLLOWING, in that order: the share of each
-    is its count over their sum), and the target in force at the end (a config changed
-    during the exercise moves it).
+    is its count over their sum), ``short_exhale``, how many of those breaths had an
+    exhale short of the pacer's whatever their pace (a breath too fast is judged so, and
+    may have had a short exhale too), and the target in force at the end (a config
+    changed during the exercise moves it).
     """
 
     name: str = ""
@@ -172,6 +174,7 @@ class Exercise(Event):
     active_s: float | None = None
     in_sync: float | None = None
     following: dict[str, int] | None = None
+    short_exhale: int | None = None
     kind_name: ClassVar[str] = "exercise"
 
     def __post_init__(self):
@@ -189,6 +192,14 @@ class Exercise(Event):
                                  f"{', '.join(FOLLOWING)}")
             if not all(type(n) is int and n >= 0 for n in self.following.values()):
                 raise ValueError("following's counts must be whole numbers, 0 or more")
+        if self.short_exhale is not None:
+            if self.following is None:
+                raise ValueError("short_exhale counts the breaths judged in following: "
+                                 "it needs following")
+            if not (type(self.short_exhale) is int
+                    and 0 <= self.short_exhale <= sum(self.following.values())):
+                raise ValueError("short_exhale must be a whole number, 0 up to the breaths "
+                                 "judged in following")
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,9 @@ class Pacer:
         self._adapt_start: Pattern | None = None
         self._misses = 0
         self.following: Counter = Counter()
+        # judged breaths whose exhale was short of the pacer's (``short_exhale``), at any
+        # pace: a breath too fast is judged so, and its short exhale would go unsaid
+        self.short_exhales = 0
         self._cycles.append(_Cycle(t0, self._pattern_for(t0)))
 
     # --- the schedule ------------------------------------------------------------------
@@ -169,7 +172,13 @@ class Pacer:
         self._next = None
         self._adapt_start = old._adapt_start
         self._misses = old._misses
+        self.carry_counts(old)
+
+    def carry_counts(self, old: Pacer) -> None:
+        """Go on counting where ``old``, this exercise's pacer before, left off: the
+        verdicts and the short exhales are the exercise's, not one pacer's."""
         self.following = old.following
+        self.short_exhales = old.short_exhales
 
     def retarget(self, pattern: Pattern, progression: tuple[float, float] | None,
                  t: float) -> None:
@@ -263,11 +272,17 @@ class Pacer:
         period = inhale_s + exhale_s
         if period < 0.8 * p.period:
             return "too_fast"
-        if inhale_s > 0 and exhale_s / inhale_s < 0.8 * p.effective_ratio:
+        if self.short_exhale(inhale_s, exhale_s, start):
             return "exhale_short"
         if period > 1.3 * p.period:
             return "too_slow"
         return "in_sync"
+
+    def short_exhale(self, inhale_s: float, exhale_s: float, start: float) -> bool:
+        """Was the breath's exhale:inhale under 80 % of the cycle's it started in (pauses
+        counted, as the analysis measures them), whatever its pace?"""
+        p = self._cycle_at(start).pattern
+        return inhale_s > 0 and exhale_s / inhale_s < 0.8 * p.effective_ratio
 
     def observe(self, start: float, inhale_s: float, exhale_s: float) -> str:
         """Record a completed breath; in adaptive mode, step the rhythm. Returns the verdict,
@@ -284,6 +299,7 @@ class Pacer:
             return "in_sync"
         verdict = self.assess(inhale_s, exhale_s, start)
         self.following[verdict] += 1
+        self.short_exhales += self.short_exhale(inhale_s, exhale_s, start)
         if self.adaptive:
             if verdict == "in_sync":
                 self._misses = 0

@@ -507,7 +507,7 @@ def test_the_exercise_end_says_how_many_breaths_missed_the_pacer_and_how(clinic)
     coach = started(Coach(defaults(), clinic, 0.0))
     assert sum(coach.pacer.following.values()) == 0  # (the breaths so far began before it)
     t = coach.running_since + 1.0
-    for inhale, exhale in [(1.5, 2.5)] * 3 + [(7.0, 4.5)] * 2 + [(8.0, 12.0)] + [
+    for inhale, exhale in [(2.0, 1.5)] * 3 + [(7.0, 4.5)] * 2 + [(8.0, 12.0)] + [
             (3.5, 8.0)] * 2:  # too fast, exhale too short, too slow, in rhythm
         coach.tick(t + inhale + exhale, calm(t))
         coach.feed(Breath(at=t + inhale + exhale + 0.3, start=t, peak=t + inhale,
@@ -518,6 +518,10 @@ def test_the_exercise_end_says_how_many_breaths_missed_the_pacer_and_how(clinic)
     assert (end.name, end.phase) == ("Buikademhaling liggend", "end")
     assert end.following == {"in_sync": 2, "exhale_short": 2, "too_fast": 3, "too_slow": 1}
     assert list(end.following) == list(FOLLOWING) and end.in_sync == pytest.approx(2 / 8)
+    # and the exhale at any pace: the pacer's ratio goes from 1.19 to 1.54 meanwhile
+    # (its progression), so the too fast breaths' 0.75 was too short as well (under 80 %
+    # of it), as the two judged so (0.64); the slow one's 1.5 and in rhythm's 2.29 not
+    assert end.short_exhale == 5
     # an exercise without a pacer has none to say
     coach = Coach(defaults(), clinic, 0.0)
     coach.button("start_pause", 0.0)

@@ -59,6 +59,14 @@ def test_breath_ratio():
         ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "following": '
          '{"in_sync": 3, "exhale_short": 0.5, "too_fast": 1, "too_slow": 0}}',
          "whole numbers"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "short_exhale": 2}',
+         "it needs following"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "following": '
+         '{"in_sync": 3, "exhale_short": 0, "too_fast": 1, "too_slow": 0}, "short_exhale": 5}',
+         "0 up to the breaths judged"),
+        ('{"event": "exercise", "at": 1, "name": "x", "phase": "end", "following": '
+         '{"in_sync": 3, "exhale_short": 0, "too_fast": 1, "too_slow": 0}, '
+         '"short_exhale": 1.0}', "0 up to the breaths judged"),
         ("[1, 2]", "must be a JSON object"),
         ("{not json", "not JSON"),
     ],
@@ -86,10 +94,13 @@ NEW_SAMPLES = [
     ev.Exercise(at=300.0, name="Buikademhaling liggend", phase="end", active_s=270.0,
                 in_sync=0.6, following={"in_sync": 12, "exhale_short": 5, "too_fast": 2,
                                         "too_slow": 1}),
+    ev.Exercise(at=300.0, name="Buikademhaling liggend", phase="end", active_s=270.0,
+                in_sync=0.0, following={"in_sync": 0, "exhale_short": 0, "too_fast": 20,
+                                        "too_slow": 0}, short_exhale=20),
     ev.Pause(at=12.0),
     ev.Resume(at=40.0),
 ]
-SAMPLES.extend(NEW_SAMPLES[4:])  # every kind has a sample
+SAMPLES.extend(NEW_SAMPLES[5:])  # every kind has a sample
 
 
 @pytest.mark.parametrize("event", NEW_SAMPLES, ids=lambda e: f"{e.kind_name}-{e.at}")
@@ -108,6 +119,8 @@ def test_an_exercise_end_gives_the_count_of_each_verdict_in_the_pacers_order():
     assert list(data["following"].items()) == [("in_sync", 12), ("exhale_short", 5),
                                                ("too_fast", 2), ("too_slow", 1)]
     assert "following" not in json.loads(NEW_SAMPLES[2].to_json())  # (an older producer)
+    assert "short_exhale" not in json.loads(NEW_SAMPLES[3].to_json())  # (schema 8's)
+    assert json.loads(NEW_SAMPLES[4].to_json())["short_exhale"] == 20
 
 
 def test_an_unknown_pacer_mode_is_rejected():

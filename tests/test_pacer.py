@@ -198,3 +198,22 @@ def test_a_rate_with_pauses_keeps_its_rate_and_ratio():
     pat = Pattern.from_rate(6.0, 2.0, hold_in_s=1.0, hold_out_s=2.0)
     assert pat.rate_bpm == pytest.approx(6.0)
     assert (pat.inhale_s, pat.exhale_s) == pytest.approx((7 / 3, 14 / 3))
+
+
+def test_a_short_exhale_is_counted_at_any_pace_and_kept_across_pacers():
+    """A breath too fast is judged too fast alone; its short exhale is counted apart
+    (``short_exhales``), and a pacer restarted in the same exercise (a pause, a
+    recalibration) goes on counting where the one before left off."""
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0)  # 10 s, exhale:inhale 1.5
+    verdicts = [p.observe(0.0, 2.0, 1.5),   # too fast, exhale short (0.75)
+                p.observe(10.0, 2.0, 4.0),  # too fast, exhale long enough (2.0)
+                p.observe(20.0, 5.0, 4.0),  # in pace, exhale short (0.8)
+                p.observe(30.0, 4.0, 6.0)]  # in rhythm
+    assert verdicts == ["too_fast", "too_fast", "exhale_short", "in_sync"]
+    assert p.short_exhales == 2 and p.following["exhale_short"] == 1
+    again = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=50.0)
+    again.carry_counts(p)
+    again.observe(50.0, 7.0, 7.0)  # too slow with a short exhale: judged exhale_short
+    assert again.short_exhales == 3 and sum(again.following.values()) == 5
+    before = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=100.0)
+    assert before.observe(90.0, 2.0, 1.0) == "" and before.short_exhales == 0  # (not judged)
