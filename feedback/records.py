@@ -721,10 +721,10 @@ class Records:
                           for k in ev.FOLLOWING]
                 conn.execute("UPDATE exercises SET end_t=?, active_s=?, in_sync=?, "
                              "in_sync_n=?, exhale_short_n=?, too_fast_n=?, too_slow_n=?, "
-                             "target_ratio=COALESCE(?, target_ratio), "
+                             "short_exhale_n=?, target_ratio=COALESCE(?, target_ratio), "
                              "target_rate_bpm=COALESCE(?, target_rate_bpm) WHERE id=?",
-                             (e.at, e.active_s, e.in_sync, *counts, e.target_ratio,
-                              e.target_rate_bpm, exid))
+                             (e.at, e.active_s, e.in_sync, *counts, e.short_exhale,
+                              e.target_ratio, e.target_rate_bpm, exid))
             st.exercise[handle] = None
             st.ex_start.pop(handle, None)
         else:

@@ -50,6 +50,9 @@ class Exercise:
     # how many breaths the pacer judged each way (events.FOLLOWING: in_sync,
     # exhale_short, too_fast, too_slow); None: no pacer, or not recorded (before schema 8)
     following: dict[str, int] | None = None
+    # how many of those breaths had too short an exhale, at any pace (one too fast is
+    # judged too fast alone); None: not recorded (before schema 9, or no ``following``)
+    short_exhale: int | None = None
     kind: str | None = None  # "calibration", "breathing", ...; None: not recorded (old)
     name_en: str | None = None  # its English name; None: not recorded (old record)
     hold_s: list = field(default_factory=list)  # how long each of its holds lasted
@@ -297,6 +300,15 @@ def _following(counts) -> dict[str, int] | None:
     return dict(zip(FOLLOWING, (int(n) for n in counts), strict=True))
 
 
+def _short_exhale(n, following: dict[str, int] | None) -> int | None:
+    """An exercise's count of judged breaths with too short an exhale, at any pace, as
+    recorded, or None: not recorded (before schema 9, no verdicts to count it among, or
+    a value a hand edit left out of 0 to the breaths judged)."""
+    if n is None or following is None or not 0 <= n <= sum(following.values()):
+        return None
+    return int(n)
+
+
 def _pause_spans(marks, starts, t_end) -> list[tuple[float, float]]:
     """Paused spans from the ``pause``/``resume`` events: a pause lasts until it is
     resumed, the next exercise starts (the next button while paused) or the session ends."""
@@ -332,7 +344,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
     typed_tables(conn, untyped if untyped is not None else [])
     have = _columns(conn, "exercises")
     extra = ("pacer", "target_ratio", "target_rate_bpm", "active_s", "in_sync", "kind",
-             "name_en") + tuple(f"{k}_n" for k in FOLLOWING)
+             "name_en") + tuple(f"{k}_n" for k in FOLLOWING) + ("short_exhale_n",)
     ex_cols = ", ".join(c if c in have else "NULL" for c in extra)
     with_events = bool(_columns(conn, "events"))
     paradox = "paradoxical" if "paradoxical" in _columns(conn, "breaths") else "NULL"
@@ -410,7 +422,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                   if b[7] is None or b[4] not in began or b[7] >= began[b[4]]]
         names = {}
         for (eid, name, es, ee, mode, target, rate_t, active_s, in_sync, kind, name_en,
-             *counts) in exs:
+             *counts, short) in exs:
             end = ee if ee is not None else t1
             if active_s is None:
                 active_s = max(0.0, end - es - _overlap(still, es, end))
@@ -426,6 +438,7 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
                           ratio_target=target, rate_target=rate_t, in_sync=in_sync,
                           kind=kind, name_en=name_en,
                           following=_following(counts))
+            ex.short_exhale = _short_exhale(short, ex.following)
             own = [b for b in judged if b[4] == eid]
             ex.breaths = [b[:4] for b in own]
             ex.shares = [b[5:7] for b in own if b[5] is not None]

@@ -129,6 +129,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exercises ADD COLUMN too_fast_n INTEGER;
     ALTER TABLE exercises ADD COLUMN too_slow_n INTEGER
     """,
+    # 9: per paced exercise how many of the judged breaths had too short an exhale at any
+    # pace (the exercise end's ``short_exhale``): a breath too fast is judged too fast
+    # alone, and the exhale, what the therapy trains, went unsaid. NULL: not recorded.
+    """
+    ALTER TABLE exercises ADD COLUMN short_exhale_n INTEGER
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

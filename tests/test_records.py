@@ -781,23 +781,25 @@ def test_how_the_breaths_followed_the_pacer_is_stored_and_read_back(tmp_path):
         rec.add(ev.Exercise(10.0, "Buik", "start", pacer="fixed", target_ratio=2.25,
                             target_rate_bpm=5.5))
         rec.add(ev.Exercise(250.0, "Buik", "end", active_s=240.0, in_sync=0.6,
-                            following=FOLLOWED))
+                            following=FOLLOWED, short_exhale=7))
         rec.add(ev.Exercise(250.0, "Ribben", "start", pacer="adaptive", target_ratio=2.0,
                             target_rate_bpm=6.0))
         rec.add(ev.Exercise(260.0, "Ribben", "end", active_s=10.0,  # (none judged)
-                            following=dict.fromkeys(FOLLOWED, 0)))
+                            following=dict.fromkeys(FOLLOWED, 0), short_exhale=0))
         rec.end_session("stopped")
         assert rec.flush() and rec.problem is None
     assert rows(tmp_path / DB_NAME, "SELECT name, in_sync, in_sync_n, exhale_short_n, "
-                                    "too_fast_n, too_slow_n FROM exercises ORDER BY id") == [
-        ("Kalibratie", None, None, None, None, None), ("Buik", 0.6, 12, 6, 1, 1),
-        ("Ribben", None, 0, 0, 0, 0)]
+                                    "too_fast_n, too_slow_n, short_exhale_n FROM exercises "
+                                    "ORDER BY id") == [
+        ("Kalibratie", None, None, None, None, None, None), ("Buik", 0.6, 12, 6, 1, 1, 7),
+        ("Ribben", None, 0, 0, 0, 0, 0)]
     conn = connect(tmp_path / DB_NAME, create=False)
     try:
         (s,) = load_sessions(conn)
     finally:
         conn.close()
     assert [e.following for e in s.exercises] == [None, FOLLOWED, dict.fromkeys(FOLLOWED, 0)]
+    assert [e.short_exhale for e in s.exercises] == [None, 7, 0]
 
 
 @pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999", "'fast'", "x'00'"])
@@ -826,6 +828,70 @@ def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_p
     assert [(e.in_sync, e.following) for e in s.exercises] == [(0.6, None)]
 
 
+@pytest.mark.parametrize("edited", ["21", "-1", "9e999", "'few'"])
+def test_a_short_exhale_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path,
+                                                                               edited):
+    """More short exhales than breaths judged (20), below 0 or infinite cannot be a count:
+    read as not recorded, the verdicts kept."""
+    from feedback.sessions import load_sessions
+
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("AB12", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
+        rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
+                            following=FOLLOWED, short_exhale=20))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    conn = connect(tmp_path / DB_NAME, create=False)
+    try:
+        assert [e.short_exhale for e in load_sessions(conn)[0].exercises] == [20]
+    finally:
+        conn.close()
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    conn.execute(f"UPDATE exercises SET short_exhale_n = {edited}")
+    conn.commit()
+    conn.close()
+    conn = connect(tmp_path / DB_NAME, create=False)
+    try:
+        (s,) = load_sessions(conn)
+    finally:
+        conn.close()
+    assert [(e.following, e.short_exhale) for e in s.exercises] == [(FOLLOWED, None)]
+
+
+def test_schema_8_gets_the_short_exhale_count_keeping_old_exercises_not_recorded(tmp_path):
+    """A database of schema 8 opens, migrates to 9 and keeps its verdicts: its exercise
+    has no count of short exhales (not recorded); one recorded after the upgrade has."""
+    from feedback.sessions import load_sessions
+
+    db = tmp_path / DB_NAME
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, upto=8)
+    conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config, start_t,"
+                 " end_t, ended_at, end_reason) VALUES ('OLD1', 'home', ?, '', 0, 300, ?, "
+                 "'programme finished')", (WALL, WALL + 300))
+    conn.execute("INSERT INTO exercises (session_id, name, start_t, end_t, pacer, "
+                 "target_ratio, active_s, in_sync, kind, in_sync_n, exhale_short_n, "
+                 "too_fast_n, too_slow_n) VALUES (1, 'Buik', 0, 300, 'fixed', 2.25, 300, 0.6, "
+                 "'breathing', 12, 6, 1, 1)")
+    conn.close()
+    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
+        rec.start_session("OLD1", "home", "", WALL + 86400)
+        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
+        rec.add(ev.Exercise(300.0, "Buik", "end", active_s=300.0, in_sync=0.6,
+                            following=FOLLOWED, short_exhale=9))
+        rec.end_session("programme finished")
+        assert rec.flush() and rec.problem is None
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 9
+    conn = connect(db, create=False)
+    try:
+        old, new = load_sessions(conn)
+    finally:
+        conn.close()
+    assert [(e.following, e.short_exhale) for e in old.exercises] == [(FOLLOWED, None)]
+    assert [(e.following, e.short_exhale) for e in new.exercises] == [(FOLLOWED, 9)]
+
+
 def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp_path):
     """A database of schema 7 (before the verdicts were stored) opens, migrates to 8 and
     keeps its rows: its paced exercise has its share in rhythm and no breakdown, which
@@ -850,7 +916,7 @@ def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp
                             following=FOLLOWED))
         rec.end_session("programme finished")
         assert rec.flush() and rec.problem is None
-    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 8
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 8
     assert rows(db, "SELECT session_id, in_sync, in_sync_n, exhale_short_n, too_fast_n, "
                     "too_slow_n FROM exercises ORDER BY id") == [
         (1, 0.5, None, None, None, None), (2, 0.6, 12, 6, 1, 1)]
@@ -863,31 +929,37 @@ def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp
     assert [(e.in_sync, e.following) for e in new.exercises] == [(0.6, FOLLOWED)]
 
 
-def test_the_way_back_from_schema_8_to_7_that_service_md_gives_leaves_schema_7(tmp_path, repo):
-    """docs/service.md gives the commands that take a database back to schema 7 (a unit
-    taken back to the version before): they leave the exercises table as schema 7 made
-    it, the rows kept, and this version brings it up to 8 again."""
+def _way_back(repo, version: int) -> str:
+    """The commands docs/service.md gives to take a database from ``version`` back one."""
     import re
 
     text = (repo / "docs" / "service.md").read_text(encoding="utf-8")
-    block = text.split("Back from schema 8 to 7", 1)[1].split("```")[1]
-    script = "".join(re.findall(r'"([^"]*)"', block.split("executescript(", 1)[1]))
+    block = text.split(f"Back from schema {version} to {version - 1}", 1)[1].split("```")[1]
+    return "".join(re.findall(r'"([^"]*)"', block.split("executescript(", 1)[1]))
+
+
+@pytest.mark.parametrize("to", [8, 7])
+def test_the_way_back_that_service_md_gives_leaves_the_older_schema(tmp_path, repo, to):
+    """docs/service.md gives the commands that take a database back to schema 8, and from
+    there to 7 (a unit taken back to a version before): they leave the exercises table as
+    that schema made it, the rows kept, and this version brings it up again."""
     db = tmp_path / DB_NAME
     with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
         rec.start_session("AB12", "home", "", WALL)
         rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
         rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
-                            following=FOLLOWED))
+                            following=FOLLOWED, short_exhale=7))
         rec.end_session("stopped")
-    sqlite3.connect(db).executescript(script)
-    seven = sqlite3.connect(":memory:", isolation_level=None)
-    migrate(seven, upto=7)
-    assert rows(db, "PRAGMA table_info(exercises)") == seven.execute(
+    for version in range(SCHEMA_VERSION, to, -1):
+        sqlite3.connect(db).executescript(_way_back(repo, version))
+    older = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(older, upto=to)
+    assert rows(db, "PRAGMA table_info(exercises)") == older.execute(
         "PRAGMA table_info(exercises)").fetchall()
-    assert rows(db, "PRAGMA user_version") == [(7,)]
+    assert rows(db, "PRAGMA user_version") == [(to,)]
     assert rows(db, "SELECT name, in_sync FROM exercises") == [("Buik", 0.6)]
     connect(db).close()
-    assert rows(db, "SELECT in_sync, too_fast_n FROM exercises") == [(0.6, None)]
+    assert rows(db, "SELECT in_sync, short_exhale_n FROM exercises") == [(0.6, None)]
 
 
 def test_a_stop_while_the_card_is_full_says_how_many_events_are_lost(tmp_path, caplog):
