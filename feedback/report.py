@@ -215,7 +215,7 @@ def exercise_rows(sessions) -> list[dict]:
                 "rate_target": _f(e.rate_target, 1), "ratio_first": _f(first),
                 "ratio_last": _f(last), "ratio_trend": word,
                 "in_sync_pct": _f(None if e.in_sync is None else 100 * e.in_sync, 0),
-                **_missed_cols(e.following),
+                **_missed_cols(e.following, e.short_exhale),
                 "holds": e.holds, "hold_s": _f(sum(e.hold_s), 1) if e.hold_s else "",
                 "longest_hold_s": _f(max(e.hold_s), 1) if e.hold_s else "", "cues": e.cues,
                 "praise": e.praise,
@@ -286,7 +286,8 @@ SESSION_COLS = ["session", "date", "start", "patient", "programme", "minutes",
 EXERCISE_COLS = ["session", "date", "exercise", "name", "pacer", "minutes", "breaths",
                  "breaths_per_min", "ratio", "ratio_target", "rate_target", "ratio_first",
                  "ratio_last", "ratio_trend", "in_sync_pct", "exhale_short_pct",
-                 "too_fast_pct", "too_slow_pct", "judged_breaths", "holds", "hold_s",
+                 "too_fast_pct", "too_slow_pct", "exhale_short_any_pct", "judged_breaths",
+                 "holds", "hold_s",
                  "longest_hold_s", "cues", "praise", "belly_pct", "paradoxical_pct"]
 # Columns the workbook keeps as text, whatever they hold: a code "0012" keeps its zeros.
 TEXT_COLS = frozenset({"date", "start", "patient", "programme", "name", "end"})
@@ -306,7 +307,8 @@ NOTE = textwrap.fill(
     "was never held. Each paced breath is judged against the pacer's breath it began in, "
     "the first that fits: too fast (under 80% of its length), exhale too short "
     "(exhale:inhale under 80% of the pacer's), too slow (over 130% of its length), else in "
-    "rhythm. Cues are the corrections the screen gave; praise is counted apart.", 84)
+    "rhythm; the exhale too short at any pace is counted apart. Cues are the corrections "
+    "the screen gave; praise is counted apart.", 84)
 NOTE_NL = textwrap.fill(
     "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet "
     "meegeteld). Ademhalingen per minuut zijn de ademhalingen geteld over de tijd die ze "
@@ -323,7 +325,8 @@ NOTE_NL = textwrap.fill(
     "ademhaling wordt vergeleken met de ademhaling van de ademgids waarin ze begon, het "
     "eerste dat past: te snel (korter dan 80% daarvan), uitademing te kort "
     "(uitademing:inademing onder 80% van die van de ademgids), te langzaam (langer dan "
-    "130%), anders in het ritme. Aanwijzingen zijn de correcties op het scherm; "
+    "130%), anders in het ritme; een te korte uitademing bij elk tempo wordt apart geteld. "
+    "Aanwijzingen zijn de correcties op het scherm; "
     "complimenten staan apart.", 84)
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
@@ -420,11 +423,13 @@ def _in_sync_text(sessions, lang: str = "en") -> str:
 MISSED = ("too_fast", "exhale_short", "too_slow")  # how a breath missed the pacer, as judged
 
 
-def _missed_cols(following: dict[str, int] | None) -> dict[str, str]:
+def _missed_cols(following: dict[str, int] | None, short: int | None) -> dict[str, str]:
     """exercises.csv's share (%) of the judged breaths with too short an exhale, too fast
-    and too slow, and how many were judged; empty where not recorded (or none judged)."""
+    and too slow (each breath its first verdict), with too short an exhale at any pace
+    (``short``), and how many were judged; empty where not recorded (or none judged)."""
     n = sum(following.values()) if following else 0
     out = {f"{k}_pct": _f(100 * following[k] / n, 0) if n else "" for k in MISSED}
+    out["exhale_short_any_pct"] = _f(100 * short / n, 0) if n and short is not None else ""
     out["judged_breaths"] = "" if following is None else n
     return out
 
@@ -459,6 +464,35 @@ def _missed_lines(sessions, lang: str = "en") -> list[str]:
     if len(by) > 1:
         lines += ["  " + say("missed_by", lang, name=name, reasons=_missed_text(c, lang),
                              n=sum(c.values())) for name, c in by.items()]
+    return lines + _short_lines(sessions, lang)
+
+
+def _short_lines(sessions, lang: str = "en") -> list[str]:
+    """The share of the judged breaths whose exhale was too short at any pace, over the
+    period and, with more than one paced exercise, per exercise: a breath too fast is
+    judged too fast alone, so "exhale too short" above can read 0% for a patient whose
+    every exhale was too short. Of the exercises that recorded it (schema 9 on; the
+    sessions that judged breaths without it are said); [] when none did."""
+    by: dict[str, list[int]] = {}
+    unrecorded = set()
+    for s in sessions:
+        for e in s.exercises:
+            n = sum(e.following.values()) if e.following else 0
+            if n and e.short_exhale is not None:
+                w = by.setdefault(e.name, [0, 0])
+                w[0] += e.short_exhale
+                w[1] += n
+            elif n or e.in_sync is not None:
+                unrecorded.add(s.id)
+    if not by:
+        return []
+    short, n = (sum(w[i] for w in by.values()) for i in (0, 1))
+    lines = [say("short_any", lang, pct=f"{100 * short / n:.0f}", n=count(
+        n, lang, "judged_breath"), unrecorded=say("missed_unrecorded", lang, sessions=count(
+            len(unrecorded), lang, "a_session")) if unrecorded else "")]
+    if len(by) > 1:
+        lines += ["  " + say("short_any_by", lang, name=name, pct=f"{100 * a / m:.0f}", n=m)
+                  for name, (a, m) in by.items()]
     return lines
 
 

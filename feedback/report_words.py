@@ -47,6 +47,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "missed_unrecorded": "; not recorded for {sessions}",
         "missed_none": "Out of rhythm: not recorded (sessions recorded before the unit kept "
                        "how a breath missed the pacer)",
+        "short_any": "Exhale too short, at any pace: {pct}% (of {n}{unrecorded})",
+        "short_any_by": "{name}: {pct}% (of {n})",
         "missed.exhale_short": "exhale too short",
         "missed.too_fast": "too fast",
         "missed.too_slow": "too slow",
@@ -180,6 +182,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "missed_unrecorded": "; niet vastgelegd bij {sessions}",
         "missed_none": "Uit het ritme: niet vastgelegd (sessies opgenomen voordat het "
                        "apparaat bijhield hoe een ademhaling van de ademgids afweek)",
+        "short_any": "Uitademing te kort, bij elk tempo: {pct}% (van {n}{unrecorded})",
+        "short_any_by": "{name}: {pct}% (van {n})",
         "missed.exhale_short": "uitademing te kort",
         "missed.too_fast": "te snel",
         "missed.too_slow": "te langzaam",

@@ -1800,14 +1800,16 @@ def test_the_share_of_breaths_in_rhythm_with_the_pacer_is_reported(tmp_path, mon
             in (out / "summary.txt").read_text())
 
 
-def paced_session(data, wall, exercises, clock=None, code="EF56"):
+def paced_session(data, wall, exercises, clock=None, code="EF56", short=None):
     """One session of paced exercises, each ``(name, name_en, breaths, following)``: its
-    breaths 11.5 s apart, in rhythm or not as ``following`` counts them, 2 min each."""
+    breaths 11.5 s apart, in rhythm or not as ``following`` counts them, 2 min each;
+    ``short``, per exercise, how many had too short an exhale at any pace (not recorded
+    when not given, as before schema 9)."""
     clock = clock or VirtualClock(0.0)
     t = clock.now()
     with Records(data, clock=clock) as rec:
         rec.start_session(code, "home", CLINIC_CONFIG, wall)
-        for name, name_en, n, following in exercises:
+        for i, (name, name_en, n, following) in enumerate(exercises):
             rec.add(ev.Exercise(t, name, "start", pacer="fixed", kind="breathing",
                                 name_en=name_en, target_ratio=BELLY_TARGET,
                                 target_rate_bpm=60 / 11.5))
@@ -1816,7 +1818,8 @@ def paced_session(data, wall, exercises, clock=None, code="EF56"):
             judged = sum(following.values()) if following else 0
             rec.add(ev.Exercise(t + 120.0, name, "end", active_s=120.0,
                                 in_sync=following["in_sync"] / judged if judged else None,
-                                following=following))
+                                following=following,
+                                short_exhale=None if short is None else short[i]))
             t += 120.0
         clock.advance(t - clock.now())
         rec.end_session("programme finished")
@@ -1870,6 +1873,43 @@ def test_how_the_breaths_missed_the_pacer_is_reported_per_exercise_and_over_the_
     head = {v: k for k, v in sheet[0].items()}
     assert [tuple(row.get(head[c], "") for c in cols) for row in sheet[4:]] == [
         (60.0, 30.0, 10.0, 0.0, 10.0), (25.0, 0.0, 62.0, 12.0, 8.0)]
+
+
+def test_a_short_exhale_at_any_pace_is_reported_apart_from_the_first_verdict(
+        tmp_path, monkeypatch):
+    """A breath too fast is judged too fast alone: "exhale too short" read 0 % for a
+    patient whose every exhale was too short. The share with too short an exhale at any
+    pace is reported apart, per exercise in exercises.csv and over the period (and per
+    exercise) in summary.txt; a session that recorded the verdicts without it (schema 8)
+    is said to be not recorded, and counts in neither share."""
+    data = tmp_path / "data"
+    paced_session(data, DAY0, [  # recorded before schema 9: the verdicts only
+        ("Buik", "Belly", 6, {"in_sync": 0, "exhale_short": 0, "too_fast": 6,
+                              "too_slow": 0})])
+    paced_session(data, DAY0 + 86400, [
+        ("Buik", "Belly", 10, {"in_sync": 0, "exhale_short": 0, "too_fast": 10,
+                               "too_slow": 0}),
+        ("Ribben", "Ribs", 8, {"in_sync": 4, "exhale_short": 2, "too_fast": 1,
+                               "too_slow": 1})], short=[9, 3])
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    cols = ("exhale_short_pct", "too_fast_pct", "exhale_short_any_pct", "judged_breaths")
+    assert [tuple(r[c] for c in cols) for r in read_csv(out / "exercises.csv")] == [
+        ("0", "100", "", "6"), ("0", "100", "90", "10"), ("25", "12", "38", "8")]
+    summary = (out / "summary.txt").read_text()
+    assert ("  Exhale too short, at any pace: 67% (of 18 breaths judged; not recorded for "
+            "1 session)\n"
+            "    Belly: 90% (of 10)\n"
+            "    Ribs: 38% (of 8)\n") in summary
+    cfg = tmp_path / "nl.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    assert ("  Uitademing te kort, bij elk tempo: 67% (van 18 beoordeelde ademhalingen; niet "
+            "vastgelegd bij 1 sessie)\n    Buik: 90% (van 10)\n") in (
+        nl / "summary.txt").read_text()
+    sheet = read_workbook(nl / "report.xlsx")["exercises"]
+    head = {v: k for k, v in sheet[0].items()}
+    assert [row.get(head["exhale_short_any_pct"], "") for row in sheet[1:]] == ["", 90.0, 38.0]
 
 
 def test_sessions_recorded_before_the_breakdown_report_it_as_not_recorded(tmp_path,

@@ -398,6 +398,37 @@ def test_short_exhale_gives_longer_exhale(config):
     assert "longer_exhale" in kinds and not kinds & {"breathe_on", "check_belt", "dont_force"}
 
 
+def test_a_short_exhale_at_a_fast_pace_is_recorded_and_reported_as_short(config):
+    """``short-exhale``: 8/min, exhale:inhale 0.78, against the belly pacer (5.2/min,
+    2.29). Each breath is judged too fast, its first verdict, so "exhale too short" read
+    0% while the unit cued "Adem langer uit": the exhale at any pace is counted apart,
+    in the event, the record and the report."""
+    import sqlite3
+
+    events, _, _, _ = simulate(config, "short-exhale", 150)
+    assert "longer_exhale" in {c.kind for c in cues(events)}
+    (end,) = [e for e in events if isinstance(e, ev.Exercise) and e.phase == "end"
+              and e.following]
+    judged = sum(end.following.values())
+    assert judged >= 8 and end.following["exhale_short"] <= 1
+    assert end.short_exhale >= 0.9 * judged
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT short_exhale_n FROM exercises WHERE in_sync_n IS NOT "
+                              "NULL").fetchall()
+    assert stored == [(end.short_exhale,)]
+    out = config.parent / "report"
+    assert main(["report", "--simulated", "--config", str(config), "--out", str(out),
+                 "--lang", "nl"]) == 0
+    (row,) = [r for r in csv.DictReader((out / "exercises.csv").open()) if r["pacer"]
+              == "fixed"]
+    assert int(row["exhale_short_any_pct"]) == round(100 * end.short_exhale / judged)
+    assert int(row["exhale_short_pct"]) <= 10
+    said = re.search(r"Uitademing te kort, bij elk tempo: (\d+)% \(van (\d+) beoordeelde",
+                     (out / "summary.txt").read_text())
+    assert said and int(said[1]) >= 90 and int(said[2]) == judged
+
+
 def test_a_patient_who_keeps_their_own_rhythm_against_the_pacer_is_not_praised(config, tmp_path):
     """A calm patient who breathes 8/min, a long exhale, and does not take up the 5.2/min
     pacer: no breath is in rhythm (the summary says 0 %), and "Goed zo!" must not say
