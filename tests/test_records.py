@@ -802,22 +802,20 @@ def test_how_the_breaths_followed_the_pacer_is_stored_and_read_back(tmp_path):
     assert [e.short_exhale for e in s.exercises] == [None, 7, 0]
 
 
-@pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999", "'fast'", "x'00'"])
-def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path, edited):
-    """SQLite keeps 9e999 in an INTEGER column as an infinite real: the report (and the
-    export, which writes it) stopped with an OverflowError turning it into a count. Text
-    or bytes there are read past as any wrong type is."""
+def _paced_exercise_edited(tmp_path, column: str, value: str):
+    """The exercises of a session with one paced exercise (FOLLOWED, 20 judged, 7 of them
+    with too short an exhale), read back after ``column`` was set to ``value`` by hand."""
     from feedback.sessions import load_sessions
 
     with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
         rec.start_session("AB12", "home", "", WALL)
         rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
         rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
-                            following=FOLLOWED))
+                            following=FOLLOWED, short_exhale=7))
         rec.end_session("stopped")
         assert rec.flush() and rec.problem is None
     conn = sqlite3.connect(tmp_path / DB_NAME)
-    conn.execute(f"UPDATE exercises SET too_fast_n = {edited}")
+    conn.execute(f"UPDATE exercises SET {column} = {value}")
     conn.commit()
     conn.close()
     conn = connect(tmp_path / DB_NAME, create=False)
@@ -825,38 +823,27 @@ def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_p
         (s,) = load_sessions(conn)
     finally:
         conn.close()
-    assert [(e.in_sync, e.following) for e in s.exercises] == [(0.6, None)]
+    return [(e.in_sync, e.following, e.short_exhale) for e in s.exercises]
+
+
+@pytest.mark.parametrize("edited", ["9e999", "-1", "-9e999", "'fast'", "x'00'"])
+def test_a_verdict_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path, edited):
+    """SQLite keeps 9e999 in an INTEGER column as an infinite real: the report (and the
+    export, which writes it) stopped with an OverflowError turning it into a count. Text
+    or bytes there are read past as any wrong type is. (The short exhales, counted among
+    the verdicts, go with them.)"""
+    assert _paced_exercise_edited(tmp_path, "too_fast_n", edited) == [(0.6, None, None)]
 
 
 @pytest.mark.parametrize("edited", ["21", "-1", "9e999", "'few'"])
 def test_a_short_exhale_count_edited_by_hand_out_of_range_reads_as_not_recorded(tmp_path,
                                                                                edited):
     """More short exhales than breaths judged (20), below 0 or infinite cannot be a count:
-    read as not recorded, the verdicts kept."""
-    from feedback.sessions import load_sessions
-
-    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
-        rec.start_session("AB12", "home", "", WALL)
-        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
-        rec.add(ev.Exercise(60.0, "Buik", "end", active_s=60.0, in_sync=0.6,
-                            following=FOLLOWED, short_exhale=20))
-        rec.end_session("stopped")
-        assert rec.flush() and rec.problem is None
-    conn = connect(tmp_path / DB_NAME, create=False)
-    try:
-        assert [e.short_exhale for e in load_sessions(conn)[0].exercises] == [20]
-    finally:
-        conn.close()
-    conn = sqlite3.connect(tmp_path / DB_NAME)
-    conn.execute(f"UPDATE exercises SET short_exhale_n = {edited}")
-    conn.commit()
-    conn.close()
-    conn = connect(tmp_path / DB_NAME, create=False)
-    try:
-        (s,) = load_sessions(conn)
-    finally:
-        conn.close()
-    assert [(e.following, e.short_exhale) for e in s.exercises] == [(FOLLOWED, None)]
+    read as not recorded, the verdicts kept; 20, all of them, can."""
+    assert _paced_exercise_edited(tmp_path, "short_exhale_n", edited) == [
+        (0.6, FOLLOWED, None)]
+    assert _paced_exercise_edited(tmp_path / "all", "short_exhale_n", "20") == [
+        (0.6, FOLLOWED, 20)]
 
 
 def test_schema_8_gets_the_short_exhale_count_keeping_old_exercises_not_recorded(tmp_path):
