@@ -58,6 +58,10 @@ class Font:
             self._line = -(-self._ft.get_sized_height() // self._k)
         return self._line
 
+    def ascent(self) -> int:
+        """From the top of a line's box (``size``'s height) down to its baseline."""
+        return round(self._ft.get_sized_ascender() / self._k)
+
     def render(self, s: str, antialias: bool, colour) -> pygame.Surface:
         ft = self._ft
         ft.antialiased = antialias

@@ -533,7 +533,7 @@ class Screen:
 
         def still():
             self.surface.fill((40, 8, 14) if v.warning else BG)
-            at = self.text(left, boxes["time"], FG, "right", max_px=big)
+            at = self._far_left(v, boxes["time"], left)
             self._far_name(v, boxes["time"], at)
             message = boxes["message"]
             if v.cue:
@@ -561,6 +561,38 @@ class Screen:
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint)
         return key, still, moving
 
+    def _far_left(self, v: View, line: pygame.Rect, left: str) -> pygame.Rect | None:
+        """What is left of the exercise, at the right of the top line, as large as the
+        line allows: the time ("nog 3:37"), or the breaths left as their number large and
+        the word small after it, on its baseline ("nog 5" and "ademhalingen"); held to
+        the width whole, "nog 5 ademhalingen" had 30-40 px capitals at 800x480, half the
+        time's. Returns where it went (both parts)."""
+        big = self._far_max()
+        if v.reps_left is None:
+            return self.text(left, line, FG, "right", max_px=big)
+        n = v.reps_left
+        number = i18n.counted("exercise.reps_number", v.lang, n, n=n)
+        word = i18n.counted("exercise.reps_word", v.lang, n)
+        small = self.font(self._far_small())
+        gap = small.size(" ")[0]
+        word_w = small.size(word)[0]
+        box = pygame.Rect(line.left, line.top, line.w - word_w - gap, line.h)
+        px = self._fit([number], box.w, box.h, big)
+        at = self.text(number, box, FG, "right", max_px=px, least=px)
+        # On the number's baseline (text() puts it in the middle of its line's box).
+        top = at.top + self.font(px).ascent() - small.ascent()
+        high, line_h = small.size(word)[1], small.get_linesize()
+        box = pygame.Rect(at.right + gap, top - line_h // 2 + high // 2,
+                          line.right - at.right - gap, max(line_h, high))
+        said = self.text(word, box, DIM, "right", max_px=self._far_small(),
+                         least=self._far_small())
+        return at.union(said) if said is not None else at
+
+    def _far_small(self) -> int:
+        """The far view's small texts' size: the exercise's name, the word after the
+        breaths left."""
+        return max(self._far_max() // 3, self.readable_px)
+
     def _far_name(self, v: View, line: pygame.Rect, left: pygame.Rect | None) -> None:
         """The exercise's name, small, in what the time left leaves of the top line (for
         the therapist, or the patient close by): on up to two lines, not below
@@ -568,7 +600,7 @@ class Screen:
         gap = self.size[0] // 40
         room = pygame.Rect(line.left, line.top, (left.left if left else line.right)
                            - gap - line.left, line.h)
-        size = max(self._far_max() // 3, self.readable_px)
+        size = self._far_small()
         if v.exercise and room.w > 0 and self._whole(v.exercise, room, size):
             self.paragraph(v.exercise, room, DIM, max_px=size, least=self.readable_px,
                            max_lines=2, middle=True)

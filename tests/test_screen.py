@@ -286,6 +286,19 @@ def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
     ((text, rect),) = [(t, r) for t, r in near_view.texts
                        if t == i18n.text("exercise.left", lang, time=i18n.clock(base.left_s))]
     assert metres_readable(near_view, text, rect, mm_per_px) < 1.5
+    # An exercise counted in breaths: "nog 12 ademhalingen" held to the width was 30-40 px
+    # high (1.3 m); the number is as large as the time, the word small after it.
+    for n in (12, 1):
+        screen = Screen(size)
+        screen.draw(dataclasses.replace(base, left_s=None, reps_left=n))
+        assert_texts_fit(screen, size)
+        number = i18n.counted("exercise.reps_number", lang, n, n=n)
+        word = i18n.counted("exercise.reps_word", lang, n)
+        parts = [(t, r) for t, r in screen.texts if t in (number, word)]
+        assert " ".join(t for t, _r in parts) == i18n.counted("exercise.reps_left", lang, n,
+                                                              n=n)
+        ((_t, at),) = [(t, r) for t, r in parts if t == number]
+        assert metres_readable(screen, number, at, mm_per_px) >= 2.5, (n, at)
 
 
 def contrast_ratio(a, b) -> float:
@@ -810,7 +823,8 @@ def test_the_config_screen_says_the_rules_in_its_language(tmp_path, size):
 def test_the_breaths_left_are_counted_in_good_dutch_and_english(lang, n, said):
     """"nog 1 ademhalingen", "1 breaths left" on the lifting exercise's screen; and as
     readable as the time left is on the other exercises (it had a fixed quarter of the
-    line and was 13 px high at 480x320)."""
+    line and was 13 px high at 480x320). The far view draws the number large and the
+    word small after it ("nog 1" "ademhaling"), in that order."""
     import dataclasses
 
     for name, least in (("Tillen: uitademen bij inspanning", 19), ("x" * 60, 19),
@@ -818,10 +832,16 @@ def test_the_breaths_left_are_counted_in_good_dutch_and_english(lang, n, said):
         view = dataclasses.replace(example_view("exercise", lang), reps_left=n, left_s=None,
                                    exercise=name)
         screen = Screen((480, 320))
-        screen.draw(view)
+        screen.draw(near(view))
         assert_texts_fit(screen, (480, 320))
         (r,) = [r for t, r in screen.texts if t == said]
         assert r.h >= least, (name, r.h)
+        screen = Screen((480, 320))
+        screen.draw(as_seen(view, "far"))
+        assert_texts_fit(screen, (480, 320))
+        parts = (i18n.counted("exercise.reps_number", lang, n, n=n),
+                 i18n.counted("exercise.reps_word", lang, n))
+        assert " ".join(t for t, _r in screen.texts if t in parts) == said
 
 
 @pytest.mark.parametrize("lang, n, said", [
