@@ -103,10 +103,12 @@ def idle_belt_notice(rules, lang: str) -> str:
     return f"{i18n.text('sensor.title', lang)}: {what}"
 
 
-def belt_notice(rules, lang: str) -> str:
-    """Which belt to check and why, and which one goes on measuring."""
+def belt_notice(rules, lang: str, key: str = "sensor.partial") -> str:
+    """Which belt to check and why, and which one goes on measuring (``key``
+    "sensor.partial_head": which belt to check; "sensor.partial_detail": the rest)."""
     (kind, belt), *_ = rules.partial
     other = next(b for b in rules.belts if b != belt)
-    return i18n.text("sensor.partial", lang, belt=i18n.text_or(f"belt.{belt}", lang, belt),
+    said = i18n.text(key, lang, belt=i18n.text_or(f"belt.{belt}", lang, belt),
                      other=i18n.text_or(f"belt.{other}", lang, other),
                      what=i18n.text(f"sensor.{kind}", lang))
+    return said[:1].upper() + said[1:]

@@ -32,8 +32,14 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     summary's "press the start button"), that line takes a turn (``_notice_line``)."""
     v = _view(coach, t, state)
     # (with one of two belts out, that notice takes its turn there too: belt_notice)
+    partial = bool(coach.rules.partial)
+    # The far view's exercise screen draws a belt to check on a banner in the pacer's
+    # word's place: the word takes its turn then, as a hint does, hint or not.
     v.notice = _notice_line(coach, t, hint=v.screen in ("calibration", "summary") or (
-        v.screen == "exercise" and bool(v.hint)))
+        v.screen == "exercise" and (bool(v.hint) or (v.far and partial))))
+    if partial and v.notice is not None and v.notice == belt_notice(coach.rules, coach.lang):
+        v.notice_head = belt_notice(coach.rules, coach.lang, "sensor.partial_head")
+        v.notice_detail = belt_notice(coach.rules, coach.lang, "sensor.partial_detail")
     return v
 
 

@@ -78,6 +78,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.noisy": "onrustig signaal",
         "sensor.i2c": "meetchip reageert niet",
         "sensor.partial": "Controleer de {belt} ({what}); de {other} meet verder",
+        # (the far view: the same notice as a large head and the rest small under it)
+        "sensor.partial_head": "Controleer de {belt}",
+        "sensor.partial_detail": "{what}; de {other} meet verder",
         "belt.chest": "borstband",
         "belt.belly": "buikband",
         "unit.storage": "Opslaan lukt nu niet; laat het apparaat aan, dan worden je "
@@ -191,6 +194,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.noisy": "noisy signal",
         "sensor.i2c": "measuring chip does not respond",
         "sensor.partial": "Check the {belt} ({what}); the {other} keeps measuring",
+        "sensor.partial_head": "Check the {belt}",
+        "sensor.partial_detail": "{what}; the {other} keeps measuring",
         "belt.chest": "chest belt",
         "belt.belly": "belly belt",
         "unit.storage": "Saving is not working right now; leave the unit on and your records are "

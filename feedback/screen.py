@@ -304,8 +304,8 @@ class Screen:
         cue goes first; the notice is back when the cue ends. (A strip at the top, shrunk
         to one line, was 8 px high at 480x320.)"""
         if not view.notice or view.screen == "config" or (
-                view.screen == "exercise" and view.cue):
-            return
+                view.screen == "exercise" and (view.cue or (view.far and view.notice_head))):
+            return  # (the far view's exercise screen: a belt to check on a banner, _far_belt)
         box = self.box(*NOTICE_BOX)
         # On a dark ground of its own: yellow on the hold warning's red is hard to read.
         pygame.draw.rect(self.surface, BG, box)
@@ -528,7 +528,8 @@ class Screen:
         phase = (self._t(v, f"phase.{v.pacer_phase}") if v.pacer_phase
                  else self._t(v, "phase.free"))
         left = self._left(v)
-        boxes = self._far_boxes(bool(v.notice) and not v.cue)
+        belt = bool(v.notice_head) and not v.cue  # (on its banner, not the notice line)
+        boxes = self._far_boxes(bool(v.notice) and not v.cue and not belt)
         big = self._far_max()
 
         def still():
@@ -542,6 +543,8 @@ class Screen:
                 self.paragraph(self._t(v, f"cue.{v.cue}"), message.inflate(-pad, -2 * pad),
                                CUE_FG.get(v.cue, FG), max_px=big, align="center",
                                max_lines=3, middle=True)
+            elif belt:
+                self._far_belt(v, message)
             else:
                 hint = bool(v.hint) and not v.notice  # (the notice line takes its place)
                 word = message.copy()
@@ -558,8 +561,32 @@ class Screen:
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
 
         moving = [(boxes["bar"], self._progress), (boxes["disc"], self._pacer_figure)]
-        key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint)
+        key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint,
+               v.notice_head, v.notice_detail)
         return key, still, moving
+
+    def _far_belt(self, v: View, box: pygame.Rect) -> None:
+        """One of two belts out, in the far view: in the pacer word's place (which takes
+        its turn, as a hint does: coach_view), on the belt cue's orange banner, which belt
+        to check as large as the room allows ("Controleer de buikband", on up to three
+        lines), what is wrong and which belt measures on small under it. On the notice
+        line its capitals were 17 px at 800x480, read at 0.7 m."""
+        pygame.draw.rect(self.surface, CUE_BG["check_belt"], box)
+        colour = CUE_FG["check_belt"]
+        pad = max(min(self.size) // 40, 4)
+        inner = box.inflate(-pad, -2 * pad)
+        detail_h = 0
+        if v.notice_detail:
+            px, lines = self._wrapped(v.notice_detail, inner.w, inner.h // 3,
+                                      self.readable_px, self.readable_px, 2)
+            detail_h = self.font(px).get_linesize() * len(lines)
+            self.paragraph(v.notice_detail, pygame.Rect(inner.left, inner.bottom - detail_h,
+                                                        inner.w, detail_h),
+                           colour, max_px=px, align="center", least=px, max_lines=2)
+        self.paragraph(v.notice_head, pygame.Rect(inner.left, inner.top, inner.w,
+                                                  inner.h - detail_h - pad),
+                       colour, max_px=self._far_max(), align="center", max_lines=3,
+                       middle=True)
 
     def _far_left(self, v: View, line: pygame.Rect, left: str) -> pygame.Rect | None:
         """What is left of the exercise, at the right of the top line, as large as the

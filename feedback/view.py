@@ -94,6 +94,10 @@ class View:
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None
+    # The notice on the line as a short head and the rest, where it has them (a belt to
+    # check): the far view's exercise screen draws the head large, on a banner.
+    notice_head: str | None = None
+    notice_detail: str | None = None
 
 
 def minutes(x: float, lang: str = "nl", up: bool = False) -> str:

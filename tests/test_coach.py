@@ -1112,6 +1112,42 @@ def test_a_lasting_notice_lets_the_exercises_hint_take_its_turn(clinic):
     assert {coach.view(float(t)).notice for t in np.arange(50.0, 62.0, 0.25)} == {notice}
 
 
+@pytest.mark.parametrize("hinted", [True, False])
+@pytest.mark.parametrize("seen", ["far", "near"])
+def test_in_the_far_view_a_belt_to_check_takes_turns_with_the_pacer_s_word(clinic, seen,
+                                                                           hinted):
+    """The far view draws a belt to check large, on a banner in the pacer word's place
+    (docs/coaching.md, Near and far), from the view's head and rest of the notice, which
+    the view carries while that notice is on the line. The word takes its turn then, as
+    a hint does, also in an exercise without a hint: else the banner stayed for the whole
+    exercise and the word never showed. The near view keeps the notice on its line, where
+    it stays while there is no hint to take turns with."""
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    settings.screen["view"] = seen
+    if not hinted:
+        clinic = dataclasses.replace(clinic, exercises=tuple(
+            dataclasses.replace(ex, hint_nl="", hint_en="") for ex in clinic.exercises))
+    coach = Coach(settings, clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 20.0)
+    coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
+    drive(coach, 20.0, 30.0)
+    views = [coach.view(float(t)) for t in np.arange(30.0, 50.0, 0.25)]
+    assert views[0].screen == "exercise" and bool(views[0].hint) == hinted
+    notice = "Controleer de buikband (band losgekoppeld); de borstband meet verder"
+    turns = seen == "far" or hinted
+    assert {v.notice for v in views} == ({notice, None} if turns else {notice})
+    for v in views:
+        assert (v.notice_head, v.notice_detail) == (
+            ("Controleer de buikband", "Band losgekoppeld; de borstband meet verder")
+            if v.notice else (None, None))
+    coach.show_notice("USB-stick: 3 sessies gekopieerd", 50.0, "export")
+    other = [coach.view(float(t)) for t in np.arange(50.0, 70.0, 0.25)]
+    assert "USB-stick: 3 sessies gekopieerd" in {v.notice for v in other}
+    assert all(v.notice_head is None for v in other if v.notice not in (notice, None))
+
+
 def test_a_lasting_notice_lets_the_summarys_press_line_take_its_turn(clinic):
     """The summary's bottom line says how to go back ("Druk op de startknop om terug te
     gaan"); a belt out at the end of the session took that line for as long as the

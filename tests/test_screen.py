@@ -262,7 +262,8 @@ def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
     """With [screen] view = "far", the exercise screen's main texts on the 7" 800x480
     panel have capitals of at least 16 minutes of arc (ISO 9241-3's least) at 2.5 m, the
     far end of a patient lying on the table 1.5-3 m away: 65 px. In the near view "nog
-    3:37" is 34 px high, a 24 px capital: 16 minutes of arc at 0.9 m."""
+    3:37" is 34 px high, a 24 px capital: 16 minutes of arc at 0.9 m. The breaths left
+    and a belt to check (below) are drawn large too."""
     size, mm_per_px = PANEL_7IN["size"], PANEL_7IN["mm_per_px"]
     base = dataclasses.replace(example_view("exercise", lang), far=True)
     views = {"time": base}
@@ -299,6 +300,27 @@ def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
                                                               n=n)
         ((_t, at),) = [(t, r) for t, r in parts if t == number]
         assert metres_readable(screen, number, at, mm_per_px) >= 2.5, (n, at)
+    # One of two belts out: on the notice line "Controleer de buikband (band
+    # losgekoppeld); de borstband meet verder" had 17 px capitals (0.7 m). Its head is
+    # large on a banner in the pacer word's place, the rest small under it; held to the
+    # banner's width on two lines, "Controleer de borstband" reads at 2.1 m.
+    from types import SimpleNamespace
+
+    from feedback.coach_notices import belt_notice
+
+    for belt in ("belly", "chest"):
+        rules = SimpleNamespace(partial=[("disconnected", belt)], belts=["chest", "belly"])
+        head, detail = (belt_notice(rules, lang, f"sensor.partial_{k}") for k in ("head",
+                                                                                  "detail"))
+        screen = Screen(size)
+        screen.draw(dataclasses.replace(base, notice=belt_notice(rules, lang),
+                                        notice_head=head, notice_detail=detail))
+        assert_texts_fit(screen, size)
+        for said, far in ((head, 2.1), (detail, 0.6)):
+            lines = [(t, r) for t, r in screen.texts if t in said and len(t) > 2]
+            assert " ".join(t for t, _r in lines) == said, (belt, lines)
+            least = min(metres_readable(screen, t, r, mm_per_px) for t, r in lines)
+            assert least >= far, (said, round(least, 2))
 
 
 def contrast_ratio(a, b) -> float:
@@ -729,10 +751,13 @@ def test_the_notice_line_is_at_the_bottom_and_readable(seen, name, lang, size):
     the bottom of the screen, as the docs say, wrapped in a band as high as the hint
     line's. It was a strip at the very top, its text shrunk to one line: 8 px high at
     480x320, unreadable at arm's length. Nothing else may be under it; a cue on the
-    exercise screen goes first (the notice is back when the cue ends)."""
+    exercise screen goes first (the notice is back when the cue ends). (The far view's
+    exercise screen draws a belt to check, a notice with a head, on a banner of its own:
+    test_the_far_view_s_main_texts_are_read_from_a_treatment_table.)"""
     import dataclasses
 
-    view = dataclasses.replace(as_seen(example_view(name, lang), seen), notice=NOTICES[lang])
+    view = dataclasses.replace(as_seen(example_view(name, lang), seen), notice=NOTICES[lang],
+                               notice_head=None, notice_detail=None)
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
