@@ -949,21 +949,37 @@ class Screen:
         """A belt or sensor fault; with ``fault == "unit"`` another part of the unit (its
         error in the notice line)."""
         about = "unit" if v.fault == "unit" else "sensor"
-        self.text(self._t(v, f"{about}.title"), self.box(0.05, 0.06, 0.95, 0.26), ORANGE,
-                  "center")
-        self.paragraph(self._t(v, f"{about}.body"), self.box(0.08, 0.30, 0.92, 0.58), FG,
+        # Where its parts go: title, body, the exercise that waits, what is wrong. The far
+        # view's title is as large as the far view's main texts, on up to two lines (on
+        # one, held to the width, its capitals were 48 px at 800x480: read at 1.85 m),
+        # and what is wrong comes under it; the body, for reading close by, below.
+        if v.far:
+            said = v.fault and about == "sensor"  # (else the body takes what's place)
+            boxes = {"title": (0.03, 0.02, 0.97, 0.43), "what": (0.05, 0.45, 0.95, 0.56),
+                     "body": (0.08, 0.58 if said else 0.47, 0.92, 0.76 if v.notice else 0.82),
+                     "waits": (0.05, 0.77, 0.95, 0.83) if v.notice else (0.05, 0.84, 0.95, 0.93)}
+        else:
+            boxes = {"title": (0.05, 0.06, 0.95, 0.26), "body": (0.08, 0.30, 0.92, 0.58),
+                     "waits": (0.05, 0.60, 0.95, 0.69),
+                     "what": (0.05, 0.72, 0.95, 0.83) if v.notice else (0.05, 0.74, 0.95, 0.86)}
+        if v.far:
+            self.paragraph(self._t(v, f"{about}.title"), self.box(*boxes["title"]), ORANGE,
+                           max_px=self._far_max(), align="center", max_lines=2, middle=True)
+        else:
+            self.text(self._t(v, f"{about}.title"), self.box(*boxes["title"]), ORANGE,
+                      "center")
+        self.paragraph(self._t(v, f"{about}.body"), self.box(*boxes["body"]), FG,
                        max_px=self.size[1] // 9, align="center")
         if v.exercise:  # the exercise that waits, so that a button pressed shows its effect
             waits = (self._t(v, "sensor.paused", exercise=v.exercise) if v.paused
                      else v.exercise)
-            self.text(waits, self.box(0.05, 0.60, 0.95, 0.69), FG, "center")
+            self.text(waits, self.box(*boxes["waits"]), FG, "center")
         if v.fault and about == "sensor":
             what = self._t(v, f"sensor.{v.fault}")
             if v.fault_belts:  # which belt(s), as the patient calls them (else config names)
                 what += " (" + ", ".join(i18n.text_or(f"belt.{b}", v.lang, b)
                                          for b in v.fault_belts) + ")"
-            self.text(what, self.box(0.05, 0.72, 0.95, 0.83) if v.notice
-                      else self.box(0.05, 0.74, 0.95, 0.86), DIM, "center")
+            self.text(what, self.box(*boxes["what"]), DIM, "center")
 
     def _draw_config(self, v: View) -> None:
         self.text(self._t(v, "config.title"), self.box(0.04, 0.04, 0.96, 0.18), ORANGE, "center")
