@@ -577,8 +577,8 @@ class Screen:
         inner = box.inflate(-pad, -2 * pad)
         detail_h = 0
         if v.notice_detail:
-            px, lines = self._wrapped(v.notice_detail, inner.w, inner.h // 3,
-                                      self.readable_px, self.readable_px, 2)
+            px, lines = self._wrapped(v.notice_detail, inner.w, inner.h // 4,
+                                      self._far_small(), self.readable_px, 2)
             detail_h = self.font(px).get_linesize() * len(lines)
             self.paragraph(v.notice_detail, pygame.Rect(inner.left, inner.bottom - detail_h,
                                                         inner.w, detail_h),
