@@ -570,7 +570,7 @@ class Screen:
         its turn, as a hint does: coach_view), on the belt cue's orange banner, which belt
         to check as large as the room allows ("Controleer de buikband", on up to three
         lines), what is wrong and which belt measures on small under it. On the notice
-        line its capitals were 17 px at 800x480, read at 0.7 m."""
+        line its capitals were 20 px at 800x480, read at 0.8 m."""
         pygame.draw.rect(self.surface, CUE_BG["check_belt"], box)
         colour = CUE_FG["check_belt"]
         pad = max(min(self.size) // 40, 4)
@@ -592,8 +592,9 @@ class Screen:
         """What is left of the exercise, at the right of the top line, as large as the
         line allows: the time ("nog 3:37"), or the breaths left as their number large and
         the word small after it, on its baseline ("nog 5" and "ademhalingen"); held to
-        the width whole, "nog 5 ademhalingen" had 30-40 px capitals at 800x480, half the
-        time's. Returns where it went (both parts)."""
+        the width whole, "nog 12 ademhalingen" had 52 px capitals at 800x480 (the time's
+        are 67), and the exercise's name no room beside it. Returns where it went (both
+        parts)."""
         big = self._far_max()
         if v.reps_left is None:
             return self.text(left, line, FG, "right", max_px=big)

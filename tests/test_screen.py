@@ -287,8 +287,8 @@ def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
     ((text, rect),) = [(t, r) for t, r in near_view.texts
                        if t == i18n.text("exercise.left", lang, time=i18n.clock(base.left_s))]
     assert metres_readable(near_view, text, rect, mm_per_px) < 1.5
-    # An exercise counted in breaths: "nog 12 ademhalingen" held to the width was 30-40 px
-    # high (1.3 m); the number is as large as the time, the word small after it.
+    # An exercise counted in breaths: "nog 12 ademhalingen" held to the width had 52 px
+    # capitals (2.0 m); the number is as large as the time, the word small after it.
     for n in (12, 1):
         screen = Screen(size)
         screen.draw(dataclasses.replace(base, left_s=None, reps_left=n))
@@ -301,7 +301,7 @@ def test_the_far_view_s_main_texts_are_read_from_a_treatment_table(lang):
         ((_t, at),) = [(t, r) for t, r in parts if t == number]
         assert metres_readable(screen, number, at, mm_per_px) >= 2.5, (n, at)
     # One of two belts out: on the notice line "Controleer de buikband (band
-    # losgekoppeld); de borstband meet verder" had 17 px capitals (0.7 m). Its head is
+    # losgekoppeld); de borstband meet verder" had 20 px capitals (0.8 m). Its head is
     # large on a banner in the pacer word's place, the rest small under it; held to the
     # banner's width on two lines, "Controleer de borstband" reads at 2.1 m.
     from types import SimpleNamespace
