@@ -153,6 +153,7 @@ class Session:
         self._pause_span = None
         self._hold_after = None
         self._warned_holds = False  # the exercise before this one warned of holds
+        self._paused_hold = False  # a hold judged while paused is on (not yet its end)
         self._patient_follows = False
         self._ring_last = (None, 0.0)
         self._unit_notice = False
@@ -171,6 +172,10 @@ class Session:
             self.counts[e.kind_name] = self.counts.get(e.kind_name, 0) + 1
             if isinstance(e, ev.Exercise):
                 self._exercise_boundary(e)
+            elif isinstance(e, ev.Resume):
+                self._unwarned_hold(e.at)
+            elif isinstance(e, ev.Hold | ev.HoldEnd):
+                self._paused_hold = isinstance(e, ev.Hold) and self.coach.mode == "paused"
             if isinstance(e, ev.Fault):
                 self.faults_on[(e.kind, e.belt)] = e
             elif isinstance(e, ev.FaultEnd):
@@ -197,6 +202,8 @@ class Session:
             ex = self.coach.exercise
             if not self._warned_holds:  # stillness while warnings were off is no hold
                 self.dispatch(self.analyzer.holds_from(e.at))
+            else:
+                self._unwarned_hold(e.at)
             self._warned_holds = bool(ex is not None and ex.hold_warnings)
             if self.coach.wants_calibration:  # the belt is on anew: measure it again
                 self.analyzer.recalibrate()
@@ -217,6 +224,18 @@ class Session:
                     f = self.faults_on.get((kind, belt))
                     self.records.add(ev.Fault(at=e.at, kind=kind, belt=belt,
                                               detail=f.detail if f else None))
+
+    def _unwarned_hold(self, t: float) -> None:
+        """The exercise goes on at ``t`` (a resume, or the next exercise started from a
+        pause) with a hold on that the analysis judged while paused, where the coach
+        warns and counts nothing: the stillness in the pause is no hold, as in an
+        exercise without warnings. Held on, it is a new hold ``hold_after_s`` after
+        ``t``, warned and counted as any (a patient bracing in the pause and lifting with
+        the breath still held was never warned: the hold was already on, and no second
+        one came before a breath)."""
+        if self._paused_hold:
+            self._paused_hold = False
+            self.dispatch(self.analyzer.holds_from(t))
 
     @property
     def unit_faults(self) -> dict[str, ev.Fault]:

@@ -351,6 +351,44 @@ def test_a_hold_judged_while_warnings_were_off_is_warned_when_they_come_on(confi
     assert len(cues) == 1 and cues[0].at - starts[2].at == pytest.approx(4.0, abs=0.6)
 
 
+@pytest.mark.parametrize("button,exercise,after", [("start_pause", "lifting", 3.0),
+                                                   ("next", "moving", 4.0)])
+def test_a_breath_held_through_a_pause_is_warned_once_the_exercise_goes_on(
+        config, tmp_path, button, exercise, after):
+    """The therapist pauses the lifting exercise to show the next lift; the patient
+    braces in position, holding the breath from about 4 s into the pause, and lifts
+    still holding it once the exercise goes on (start/pause) or the next one starts
+    (next). The analysis judged the hold during the pause, where nothing is warned; it
+    is warned ``hold_after_s`` after the exercise goes on and counted there. Before,
+    it was never warned: the hold was already on, and no second one came until the
+    patient had breathed (simulated: held 10 s after the resume, no "Blijf ademen!")."""
+    use_programme(config, "lifting", LIFTING + MOVING_60)
+    scenario = tmp_path / "brace-in-pause.toml"
+    scenario.write_text(
+        '[scenario]\ndescription = "braces in a pause"\nseed = 3\n'
+        '[breathing]\nrate_bpm = 12.0\nratio = 1.3\n'
+        '[[episode]]\nkind = "hold"\nafter = "inhale"\nstart_s = 60.0\nduration_s = 16.0\n',
+        encoding="utf-8")
+    pause_at, go_at = 58.0, 68.0
+
+    def buttons(session, due):
+        if session.now() - session.t0 < go_at - 1.0:
+            session.button("start_pause", session.now())  # pause
+            return session.t0 + go_at
+        session.button(button, session.now())  # on again, or on to the next exercise
+        return None
+
+    events, truth, session, _ = simulate(config, str(scenario), 100, probe=(pause_at, buttons))
+    (held,) = truth.holds
+    assert pause_at < held["start"] < go_at - after and held["end"] > go_at + after + 3.0
+    assert [e.at for e in events if isinstance(e, ev.Hold) and e.at < go_at], \
+        "the hold is judged during the pause"
+    warned = [c.at for c in cues(events) if c.kind == "breathe_on"]
+    assert len(warned) == 1 and warned[0] - go_at == pytest.approx(after, abs=0.6), warned
+    rows = {r["id"]: r for r in session.coach.summary()}
+    assert rows[exercise]["holds"] == 1
+
+
 def test_fast_gives_slower(config):
     events, _, _, _ = simulate(config, "fast", 120)
     assert "slower" in {c.kind for c in cues(events)}
