@@ -2779,6 +2779,31 @@ def test_the_note_quotes_the_hold_thresholds_of_the_programme_done(tmp_path, mon
             ) in (nl / "summary.txt").read_text()
 
 
+def test_the_note_says_movement_can_be_counted_as_holds_and_breaths_too(tmp_path, monkeypatch):
+    """The note said only that a hold during squats or bending may be missed. The other
+    way round is as common: a simulated patient breathing well at 12/min, lifting every
+    8-10 s with 2-3 cm of belt movement, read 4-5 holds in 4 minutes of the lifting
+    exercise, and each slow lift merged with a breath (24 breaths counted of 46), so the
+    therapist read a patient who braces, at half the breaths/min."""
+    home_session(tmp_path / "data")
+    out = report(tmp_path, monkeypatch, tmp_path / "data", "2025-10-09")
+    text = " ".join((out / "summary.txt").read_text().split())
+    assert "0 holds in a movement exercise does not prove the breath was never held" in text
+    assert ("The other way round, slow squats or lifts with calm breathing between them can "
+            "be counted as holds, and a movement as a breath: in a movement or load "
+            "exercise a hold counted does not prove the breath was held either, and its "
+            "breaths per minute can be off.") in text
+    nl = tmp_path / "nl"
+    assert main(["report", "--config", str(tmp_path / "r.toml"), "--out", str(nl),
+                 "--lang", "nl"]) == 0
+    dutch = " ".join((nl / "summary.txt").read_text(encoding="utf-8").split())
+    assert ("Omgekeerd kunnen langzame kniebuigingen of tilbewegingen met rustig ademen "
+            "ertussen als inhouden worden geteld, en een beweging als een ademhaling: bij een "
+            "bewegings- of tiloefening bewijst ook een getelde keer adem inhouden niet dat de "
+            "adem werd ingehouden, en de ademhalingen per minuut kunnen ernaast zitten."
+            ) in dutch
+
+
 def test_the_hold_threshold_of_an_own_programme_and_of_the_config(tmp_path, monkeypatch):
     """A programme next to the config; an exercise without its own threshold has the
     config's analysis.hold_after_s as stored with the session. A programme that is not
