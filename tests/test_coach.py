@@ -1407,13 +1407,16 @@ def test_a_config_changed_while_a_left_session_waited_is_in_force_after_it(clini
 @pytest.mark.parametrize("exercise, period, slower", [
     ("movement", 3.0, False),   # 20/min on the stairs: under its own 22/min
     ("movement", 2.4, True),    # 25/min: over it
-    ("lifting", 3.0, True),     # no limit of its own: [cues] slower_above_bpm, 16/min
+    ("lifting", 3.0, False),    # 20/min under load: under its own 22/min
+    ("lifting", 2.4, True),
+    ("belly_lying", 3.0, True),  # no limit of its own: [cues] slower_above_bpm, 16/min
 ])
 def test_an_exercise_s_own_rate_limit_sets_when_slower_comes(clinic, exercise, period, slower):
-    """The clinic's movement exercise has stairs and brisk walking in it, which raise the
-    rate of a patient who breathes well: its own ``slower_above_bpm`` (22) replaces the
-    config's 16 there; an exercise without one keeps the config's."""
-    assert [e.slower_above_bpm for e in clinic.exercises if e.id == "movement"] == [22.0]
+    """The clinic's movement exercise has stairs and brisk walking in it, and its lifting
+    exercise load, which raise the rate of a patient who breathes well (16-20/min: the
+    lifting exercise said "Rustiger ademen" 3-7 times in 4 min to such a patient): their
+    own ``slower_above_bpm`` (22) replaces the config's 16 there; an exercise without one
+    keeps the config's."""
     coach = started(Coach(defaults(), clinic, 0.0))
     t = 30.0
     while coach.exercise.id != exercise:
@@ -1422,6 +1425,30 @@ def test_an_exercise_s_own_rate_limit_sets_when_slower_comes(clinic, exercise, p
     cues = [e.kind for e in drive(coach, t, t + 40.0, breath_every=period)
             if isinstance(e, Cue)]
     assert ("slower" in cues) == slower, cues
+
+
+@pytest.mark.parametrize("exercise, cued", [("movement", False), ("lifting", False),
+                                             ("belly_lying", True)])
+def test_squats_read_as_deep_breaths_do_not_bring_dont_force_in_the_clinic_s_movement(
+        clinic, exercise, cued):
+    """A squat or a bend reads as a breath 1.6-3.4 x deep: a calm patient squatting every
+    6 s was told "Niet forceren, adem rustig" 1-3 times in 4 min of the clinic's movement
+    exercise. The movement and load exercises leave that cue out; the belly exercise,
+    where a breath that deep is forced, keeps it."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t = 30.0
+    while coach.exercise.id != exercise:
+        coach.button("next", t)
+        t += 1.0
+    out, last, end = [], t, t + 60.0
+    while t < end:
+        out += coach.tick(t, calm(t))
+        if t - last >= 6.0:
+            out += coach.feed(Breath(at=t, start=last, peak=last + 2.5, end=t, inhale_s=2.5,
+                                     exhale_s=3.5, depth=2.5, rate_bpm=10.0))
+            last = t
+        t += 1 / FPS
+    assert ("dont_force" in [e.kind for e in out if isinstance(e, Cue)]) == cued
 
 
 def test_a_session_that_measured_no_breath_is_not_praised(clinic):
