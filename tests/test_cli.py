@@ -122,12 +122,12 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
             "exhale:inhale 1.50 as set, 1.75 as measured (pauses counted), hold warning "
             "after 8 s, 'slower' above 8.5/min (with the pacer: 1.5 x its rate, at least "
             "3/min above it; [cues] slower_above_bpm 16/min is higher)") in out.splitlines()
-    # the movement exercise's own rate limit for "slower"; lifting's 3 s is for a breath
-    # held in: after a breath out, where people rest, never under 4 s
+    # the movement and lifting exercises' own rate limit for "slower"; lifting's 3 s is
+    # for a breath held in: after a breath out, where people rest, never under 4 s
     assert ("    movement: movement, 240 s, no pacer, hold warning after 4 s, 'slower' above "
             "22/min") in out.splitlines()
     assert ("    lifting: load, 12 breaths, no pacer, hold warning after 3 s (4 s after a "
-            "breath out), 'slower' above 16/min") in out.splitlines()
+            "breath out), 'slower' above 22/min") in out.splitlines()
     adaptive = tmp_path / "adaptive.toml"
     adaptive.write_text('[pacer]\nmode = "adaptive"\n')
     assert main(["check-config", str(adaptive)]) == 0
