@@ -102,6 +102,10 @@ _UNSET = {"duration_s": 0.0, "repetitions": 0, "inhale_s": 0.0, "hold_in_s": -1.
           "cues": None, "hold_after_s": 0.0, "slower_above_bpm": 0.0}
 
 
+# The cues of a movement or load exercise that does not list its own (ExerciseSpec.cue_on).
+MOVING_CUES = ("breathe_on", "slower", "check_belt")
+
+
 @dataclass(frozen=True)
 class ExerciseSpec:
     """One exercise as the coach uses it. ``None`` fields fall back to the main config."""
@@ -159,13 +163,17 @@ class ExerciseSpec:
     def cue_on(self, kind: str) -> bool:
         """Is this cue active in this exercise? (The main config can still switch it off.)
 
-        No praise ("good") while moving or lifting unless the programme asks for it: a
-        breath held during a squat or a lift is not always seen (docs/analysis.md), so
-        "Goed zo!" could praise the very bracing the exercise is about."""
+        Left to their kind, movement and load exercises give only MOVING_CUES: no praise
+        ("good"), since a breath held during a squat or a lift is not always seen
+        (docs/analysis.md) and "Goed zo!" could praise the very bracing the exercise is
+        about; and none of the cues that judge a breath's shape (``dont_force``,
+        ``longer_exhale``, ``belly``), since the trunk's movement reads as breaths 1.6-3.4
+        x deep and bends the ratio and the share: a calm patient squatting every 6 s was
+        told "Niet forceren" 1-3 times in 4 min. A programme can list them."""
         if kind == "breathe_on" and not self.hold_warnings:
             return False
         if self.cues is None:
-            return not (kind == "good" and self.moving)
+            return kind in MOVING_CUES if self.moving else True
         return kind in self.cues
 
 

@@ -4,6 +4,7 @@ import pytest
 from words_check import assert_dutch
 
 from feedback.config import ConfigError, load_config
+from feedback.events import CUE_KINDS
 from feedback.programme import SHIPPED, load_programme, programme_for
 from feedback.words import said
 
@@ -129,6 +130,22 @@ def test_no_praise_in_movement_and_load_exercises_unless_listed():
         assert not kinds[kind].cue_on("good") and kinds[kind].cue_on("breathe_on")
     listed = replace(kinds["movement"], cues=("good", "breathe_on"))
     assert listed.cue_on("good") and not listed.cue_on("slower")
+
+
+
+@pytest.mark.parametrize("kind", ["movement", "load"])
+def test_a_movement_or_load_exercise_left_to_its_kind_judges_no_breath_s_shape(kind):
+    """A therapist's own movement or load exercise without a ``cues`` list: the trunk's
+    movement reads as breaths 1.6-3.4 x deep and bends the ratio and the share, so only
+    the hold warning, "slower" and the belt check are on (a calm patient squatting every
+    6 s was told "Niet forceren" 1-3 times in 4 min, and "Adem langer uit" 1-3 times);
+    listed, any cue is on. A breathing exercise left to its kind keeps them all."""
+    ex = replace(next(e for e in load_programme(SHIPPED / "clinic.toml", "clinic").exercises
+                      if e.kind == kind), cues=None)
+    assert [c for c in CUE_KINDS if ex.cue_on(c)] == ["slower", "breathe_on", "check_belt"]
+    assert replace(ex, cues=("dont_force",)).cue_on("dont_force")
+    breathing = replace(ex, kind="breathing")
+    assert [c for c in CUE_KINDS if breathing.cue_on(c)] == list(CUE_KINDS)
 
 
 def test_a_calibration_gives_no_cues_but_the_belt_check_and_no_hold_warning_unless_asked(
