@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the exercise (its id in the programme) that the exercise, hold, "
                          "pause and sensor screens show (default: the first after the "
                          "calibration)")
+    rd.add_argument("--belly", type=float, metavar="PCT",
+                    help="with a config of two belts, the belly's share of the example "
+                         "breaths in %% (default 62; negative: paradoxical breathing)")
     rd.set_defaults(func=_lazy("feedback.render", "cmd_render"))
 
     rp = sub.add_parser("report", help="therapist report of the stored sessions")

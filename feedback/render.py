@@ -13,6 +13,7 @@ import math
 import re
 import tomllib
 
+from feedback import i18n
 from feedback.coach import Coach, Snapshot
 from feedback.config import ConfigError, defaults, validate
 from feedback.errors import BadInput
@@ -41,7 +42,8 @@ def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: floa
              inhale: float = 4.0, until=None, share: float | None = None) -> Snapshot:
     """Feed a calm synthetic breath from t0 to t1; return the last snapshot. With
     ``until``, stop early at the first moment ``t`` that ``until(t)`` is true. ``share``:
-    the belly's share of each breath (two belts), else None."""
+    the belly's share of each breath (two belts), else None; negative for a paradoxical
+    breath (the belly drawn in as the chest rises), as the screen shows it."""
     t, state = t0, Snapshot()
     last = t0
     n = 0
@@ -71,7 +73,8 @@ def _breathe(coach: Coach, t0: float, t1: float, fps: float = 30.0, period: floa
         if t - last >= length:
             coach.feed(Breath(at=t, start=last, peak=last + drawn_in, end=t, inhale_s=drawn_in,
                               exhale_s=length - drawn_in, depth=1.0, rate_bpm=60.0 / length,
-                              belly_share=share, paradoxical=None if share is None else False))
+                              belly_share=None if share is None else abs(share),
+                              paradoxical=None if share is None else share < 0))
             last = t
             length, drawn_in = breath_from(t)
         n += 1
@@ -125,14 +128,22 @@ def exercise_index(programme, exercise: str | None) -> int:
 
 
 def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
-                 exercise: str | None = None) -> View:
+                 exercise: str | None = None, belly: float | None = None) -> View:
     """A view of ``screen`` with believable data: with ``settings`` and ``programme`` (a
     config's), else every setting at its default and the shipped clinic programme; the
-    exercise screens show ``exercise`` (an id), else the first after a calibration."""
+    exercise screens show ``exercise`` (an id), else the first after a calibration. With
+    two belts the example patient breathes 62 % into the belly, or ``belly`` % (-100 to
+    100; negative: paradoxically)."""
     if screen not in SCREENS:
         raise BadInput(f"no screen {screen!r}; valid: {', '.join(SCREENS)}")
     if settings is None:
         settings = defaults()
+    if belly is not None and len(settings.sensor.belts) != 2:
+        raise BadInput(f"--belly {i18n.number(belly, 'en', 0)}: the belly's share needs a "
+                       "config with two belts ([sensor] belts = [\"chest\", \"belly\"])")
+    if belly is not None and not -100.0 <= belly <= 100.0:
+        raise BadInput(f"--belly {i18n.number(belly, 'en', 0)}: give the belly's share "
+                       "from -100 to 100 (%; negative: paradoxical breathing)")
     settings.patient["language"] = lang
     if screen == "one-belt":  # two belts, the belly's plug out: the chest measures on
         settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
@@ -148,7 +159,9 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
     # A config with two belts: the breaths carry the belly's share and the exercise screen
     # its belly column, as on the unit (the example patient: 62 % belly). On the one-belt
     # screen the belly is out: its breaths have none.
-    share = 0.62 if len(settings.sensor.belts) == 2 and screen != "one-belt" else None
+    share = None
+    if len(settings.sensor.belts) == 2 and screen != "one-belt":
+        share = 0.62 if belly is None else belly / 100.0
     if screen == "idle":
         return coach.view(0.0)
     coach.button("start_pause", 0.0)
@@ -214,7 +227,7 @@ def cmd_render(args) -> int:
     # A config that does not load is a ConfigError: one line, exit 2, as for every command.
     settings, programme = load_all(config_path(args.config))
     lang = args.lang or settings.patient.language
-    view = example_view(args.screen, lang, settings, programme, args.exercise)
+    view = example_view(args.screen, lang, settings, programme, args.exercise, args.belly)
     from feedback.screen import Screen
 
     screen = Screen(size)

@@ -645,6 +645,39 @@ def test_the_example_of_a_two_belt_config_shows_its_belly_column():
     assert example_view("exercise", "nl").belly_pct is None  # one belt (the shipped config)
 
 
+def _two_belts():
+    from feedback.config import defaults
+
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    return settings
+
+
+def test_the_example_shows_the_belly_share_asked_for(tmp_path, capsys):
+    """``ademcoach render exercise --belly PCT`` with a config of two belts: the example
+    patient breathes so much into the belly (negative: paradoxically), for a therapist to
+    see the screens of such a patient (before, every example breathed 62 %); one belt
+    has no share to show."""
+    two = tmp_path / "two.toml"
+    two.write_text('[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\n')
+    one = tmp_path / "one.toml"
+    one.write_text("[sensor]\nbelts = [\"belly\"]\n")
+    out = tmp_path / "x.png"
+    assert main(["render", "exercise", "--config", str(two), "--belly", "-54",
+                 "--out", str(out)]) == 0
+    view = near(example_view("exercise", "nl", _two_belts(), belly=-54))
+    assert view.belly_pct == pytest.approx(-54.0)
+    screen = Screen((800, 480))
+    screen.draw(view)
+    assert "-54%" in dict(screen.texts)
+    assert main(["render", "exercise", "--config", str(one), "--belly", "40",
+                 "--out", str(out)]) == 2
+    assert "needs a config with two belts" in capsys.readouterr().err
+    assert main(["render", "exercise", "--config", str(two), "--belly", "140",
+                 "--out", str(out)]) == 2
+    assert "from -100 to 100" in capsys.readouterr().err
+
+
 def test_the_example_patient_breathes_at_the_pacer_s_rate_on_the_numbers_too():
     """Its curve followed the pacer, but its breaths were 10 s long whatever the pacer:
     "6 adem/min (doel 5)" under a curve in rhythm with the clinic's 5.2/min belly pacer,
