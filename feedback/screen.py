@@ -52,6 +52,14 @@ READABLE = 1 / 20
 # 800x480); their boxes hold a capital of 11.6 mm at 800x480 on the 7" panel: 16 minutes
 # of arc at 2.5 m, ISO 9241-3's least character height (see docs/coaching.md, Screens).
 FAR_MAX = 0.30
+# The far view's belly gauge (two belts, an exercise with the belly cue): as thick as this
+# part of the short side (67 px at 800x480: a capital of 16 minutes of arc at 2.5 m on the
+# 7" panel is 65 px), its details (the target mark, the stripes of a paradoxical breath)
+# a fifth of that, a capital's stroke; this part of its length lies behind its zero, for
+# a paradoxical breath (the belly drawn in as the chest rises).
+BELLY_THICK = 0.14
+BELLY_BACK = 0.25
+UNDER = (110, 116, 128)  # the gauge's fill short of its target: grey, darker than DIM
 _DIGITS = str.maketrans("123456789", "000000000")  # the font's digits are all as wide
 
 
@@ -71,6 +79,8 @@ class Screen:
         else:
             self.surface = pygame.Surface(self.size)
         self.texts: list[tuple[str, pygame.Rect]] = []
+        # Where the drawn figures other than text went (the far view's belly gauge).
+        self.shapes: list[tuple[str, pygame.Rect]] = []
         self._fonts: dict[int, Font] = {}
         self.readable_px = self._readable_px()
         self._fitted: dict[tuple, int] = {}
@@ -82,6 +92,7 @@ class Screen:
         self._layer: pygame.Surface | None = None
         self._layer_key = None
         self._layer_texts: list[tuple[str, pygame.Rect]] = []
+        self._layer_shapes: list[tuple[str, pygame.Rect]] = []
 
     # --- text ---------------------------------------------------------------------------
 
@@ -248,7 +259,7 @@ class Screen:
     # --- drawing ------------------------------------------------------------------------
 
     def draw(self, view: View) -> pygame.Surface:
-        self.texts = []
+        self.texts, self.shapes = [], []
         layered = getattr(self, f"_layered_{view.screen}", None)
         if layered is not None:
             self._draw_layered(view, *layered(view))
@@ -281,20 +292,21 @@ class Screen:
                 box = box.clip(self.surface.get_rect())
                 self.surface.blit(self._layer, box, box)
         self.texts.extend(self._layer_texts)
+        self.shapes.extend(self._layer_shapes)
         for box, draw in moving:
             draw(v, box)
 
     def _draw_layer(self, v: View, still) -> None:
         if self._layer is None or self._layer.get_size() != self.surface.get_size():
             self._layer = pygame.Surface(self.surface.get_size())
-        surface, texts = self.surface, self.texts
-        self.surface, self.texts = self._layer, []
+        surface, texts, shapes = self.surface, self.texts, self.shapes
+        self.surface, self.texts, self.shapes = self._layer, [], []
         try:
             still()
             self._notice(v)
-            self._layer_texts = self.texts
+            self._layer_texts, self._layer_shapes = self.texts, self.shapes
         finally:
-            self.surface, self.texts = surface, texts
+            self.surface, self.texts, self.shapes = surface, texts, shapes
 
     def _notice(self, view: View) -> None:
         """The notice line (a belt out, a rejected config, a USB export, a failing part):
@@ -500,22 +512,39 @@ class Screen:
     def _far_max(self) -> int:
         return round(FAR_MAX * min(self.size))
 
-    def _far_boxes(self, notice: bool) -> dict[str, pygame.Rect]:
+    def _far_boxes(self, notice: bool, belly: bool = False) -> dict[str, pygame.Rect]:
         """Where the far view's exercise screen puts its parts: the time left over the
         whole width at the top, the progress bar under it, then the pacer disc and,
         beside it (under it on a portrait screen), the message area: the pacer's word and
         the hint, or the cue (the hold warning too). Inside the hold warning's frame; the
-        notice line's band kept free while it shows."""
+        notice line's band kept free while it shows. With ``belly`` the belly gauge
+        (``_belly_gauge``) takes its room from the disc's, never from the message area's:
+        under the disc on a landscape screen (whose disc column is taller than wide, so
+        the disc keeps its size unless a notice shows), beside it on a portrait one."""
         bottom = NOTICE_BOX[1] - 0.02 if notice else 0.965
         if self.size[0] >= self.size[1]:
-            return {"time": self.box(0.03, 0.025, 0.97, 0.235),
-                    "bar": self.box(0.03, 0.25, 0.97, 0.275),
-                    "disc": self.box(0.03, 0.30, 0.33, bottom),
-                    "message": self.box(0.35, 0.30, 0.97, bottom)}
-        return {"time": self.box(0.04, 0.02, 0.96, 0.14),
-                "bar": self.box(0.04, 0.15, 0.96, 0.165),
-                "disc": self.box(0.04, 0.19, 0.96, 0.50),
-                "message": self.box(0.04, 0.52, 0.96, bottom)}
+            boxes = {"time": self.box(0.03, 0.025, 0.97, 0.235),
+                     "bar": self.box(0.03, 0.25, 0.97, 0.275),
+                     "disc": self.box(0.03, 0.30, 0.33, bottom),
+                     "message": self.box(0.35, 0.30, 0.97, bottom)}
+        else:
+            boxes = {"time": self.box(0.04, 0.02, 0.96, 0.14),
+                     "bar": self.box(0.04, 0.15, 0.96, 0.165),
+                     "disc": self.box(0.04, 0.19, 0.96, 0.50),
+                     "message": self.box(0.04, 0.52, 0.96, bottom)}
+        if belly:
+            disc, thick = boxes["disc"], round(BELLY_THICK * min(self.size))
+            gap = max(thick // 6, 4)
+            if self.size[0] >= self.size[1]:
+                boxes["belly"] = pygame.Rect(disc.left, disc.bottom - thick, disc.w, thick)
+                boxes["disc"] = pygame.Rect(disc.left, disc.top, disc.w,
+                                            disc.h - thick - gap)
+            else:  # the disc and the gauge side by side, in the middle
+                d = min(disc.h, disc.w - thick - gap)
+                left = disc.centerx - (d + gap + thick) // 2
+                boxes["disc"] = pygame.Rect(left, disc.top, d, disc.h)
+                boxes["belly"] = pygame.Rect(left + d + gap, disc.top, thick, disc.h)
+        return boxes
 
     def _far_exercise(self, v: View):
         """The exercise screen to be read from a treatment table or a mat 2-3 m away:
@@ -529,7 +558,8 @@ class Screen:
                  else self._t(v, "phase.free"))
         left = self._left(v)
         belt = bool(v.notice_head) and not v.cue  # (on its banner, not the notice line)
-        boxes = self._far_boxes(bool(v.notice) and not v.cue and not belt)
+        belly = self._far_belly(v)
+        boxes = self._far_boxes(bool(v.notice) and not v.cue and not belt, belly)
         big = self._far_max()
 
         def still():
@@ -557,13 +587,72 @@ class Screen:
                                        message.bottom - word.bottom)
                     self.paragraph(v.hint, rest, DIM, max_px=max(big // 3, self.readable_px),
                                    align="center", least=self.readable_px, middle=True)
+            if belly:
+                self._belly_gauge(v, boxes["belly"])
             if v.warning:
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
 
         moving = [(boxes["bar"], self._progress), (boxes["disc"], self._pacer_figure)]
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint,
-               v.notice_head, v.notice_detail)
+               v.notice_head, v.notice_detail, belly and (v.belly_pct, v.belly_target))
         return key, still, moving
+
+    @staticmethod
+    def _far_belly(v: View) -> bool:
+        """Does the far view show the belly gauge? With two belts, in an exercise whose
+        belly cue is on (the near view's column then has its target: not in the ribs
+        exercise, which asks for the chest), as the near view decides."""
+        return v.two_belts and v.belly_target is not None
+
+    def _belly_gauge(self, v: View, box: pygame.Rect) -> None:
+        """The belly's share of the exercise's last breath, to be seen from the table: a
+        bar along ``box`` (left to right, on a portrait screen bottom to top: the belly
+        rising) filled from its zero to the share, with the least the belly cue accepts
+        marked across it (white, edged in the ground's colour). At or past the mark the
+        fill is green, short of it grey: position says it, the colour only adds (no
+        meaning rests on green against grey). A paradoxical breath (a negative share: the
+        belly drawn in as the chest rises) fills the part behind the zero, outside the
+        bar's track, with yellow stripes: another place, another pattern, whatever the
+        eye's colour vision. Before the exercise's first breath the track and the mark
+        only. ``self.shapes`` keeps where it went, as ``texts`` does the texts."""
+        along = box.w >= box.h  # (landscape: under the disc)
+        length, thick = (box.w, box.h) if along else (box.h, box.w)
+        stroke = max(-(-thick // 5), 3)  # (a fifth, rounded up)
+        back = round(BELLY_BACK * length)
+        ahead = length - back
+
+        def span(a: int, b: int) -> pygame.Rect:
+            """The part of the bar from ``a`` to ``b`` px along it, from its start."""
+            a, b = sorted((a, b))
+            if along:
+                return pygame.Rect(box.left + a, box.top, b - a, box.h)
+            return pygame.Rect(box.left, box.bottom - b, box.w, b - a)
+
+        pygame.draw.rect(self.surface, PANEL, span(back, length))
+        pygame.draw.rect(self.surface, PANEL, span(0, back), max(stroke // 4, 1))
+        share = v.belly_pct
+        if share is not None and share >= 0:
+            done = max(round(ahead * min(share, 100.0) / 100.0), stroke // 2)
+            met = v.belly_target is not None and share >= v.belly_target
+            pygame.draw.rect(self.surface, GREEN if met else UNDER, span(back, back + done))
+        elif share is not None:  # paradoxical: stripes behind the zero
+            done = max(round(back * min(-share, 100.0) / 100.0), stroke)
+            part = span(back - done, back)
+            stripes = pygame.Surface(part.size)
+            stripes.fill(BG)
+            for x in range(-thick, part.w + part.h + thick, 2 * stroke):
+                pygame.draw.polygon(stripes, YELLOW, [(x, part.h), (x + stroke, part.h),
+                                                      (x + stroke + part.h, 0),
+                                                      (x + part.h, 0)])
+            self.surface.blit(stripes, part)
+        if v.belly_target is not None:
+            at = back + round(ahead * min(v.belly_target, 100.0) / 100.0)
+            edge = max(stroke // 4, 1)
+            pygame.draw.rect(self.surface, BG, span(at - stroke // 2 - edge,
+                                                    at + stroke - stroke // 2 + edge))
+            pygame.draw.rect(self.surface, FG, span(at - stroke // 2,
+                                                    at + stroke - stroke // 2))
+        self.shapes.append(("belly", box.copy()))
 
     def _far_belt(self, v: View, box: pygame.Rect) -> None:
         """One of two belts out, in the far view: in the pacer word's place (which takes

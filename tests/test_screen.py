@@ -645,12 +645,197 @@ def test_the_example_of_a_two_belt_config_shows_its_belly_column():
     assert example_view("exercise", "nl").belly_pct is None  # one belt (the shipped config)
 
 
+# --- the far view's belly gauge (two belts) ----------------------------------------------
+
 def _two_belts():
     from feedback.config import defaults
 
     settings = defaults()
     settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
     return settings
+
+
+def far_belly(lang: str = "nl", belly: float = 62.0, screen: str = "exercise",
+              exercise: str | None = None, **changes):
+    """The far view's exercise screen of a patient on two belts breathing ``belly`` %
+    into the belly (negative: paradoxically), in the clinic's belly exercise (or
+    ``exercise``), with ``changes`` to its view."""
+    view = example_view(screen, lang, _two_belts(), exercise=exercise, belly=belly)
+    return dataclasses.replace(view, far=True, **changes)
+
+
+def gauge(screen: Screen) -> pygame.Rect | None:
+    found = [r for name, r in screen.shapes if name == "belly"]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def along(screen: Screen, box: pygame.Rect) -> list[tuple]:
+    """The colours drawn along the gauge's middle line, from its start (left; at the
+    bottom on a portrait screen, where it stands upright)."""
+    if box.w >= box.h:
+        return [tuple(screen.surface.get_at((x, box.centery)))[:3]
+                for x in range(box.left, box.right)]
+    return [tuple(screen.surface.get_at((box.centerx, y)))[:3]
+            for y in range(box.bottom - 1, box.top - 1, -1)]
+
+
+def across(screen: Screen, box: pygame.Rect, colours) -> int:
+    """How thick the gauge is drawn in ``colours``, near its far end (the track)."""
+    if box.w >= box.h:
+        return sum(tuple(screen.surface.get_at((box.right - 2, y)))[:3] in colours
+                   for y in range(box.top - 5, box.bottom + 5))
+    return sum(tuple(screen.surface.get_at((x, box.top + 1)))[:3] in colours
+               for x in range(box.left - 5, box.right + 5))
+
+
+def runs(colours: list[tuple], of) -> list[tuple[int, int]]:
+    """(start, length) of each run of ``of`` colours along ``colours``."""
+    out, i = [], 0
+    while i < len(colours):
+        if colours[i] in of:
+            j = i
+            while j < len(colours) and colours[j] in of:
+                j += 1
+            out.append((i, j - i))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT + [(1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_with_two_belts_the_far_view_shows_the_belly_share_beside_the_pacer(lang, size):
+    """The far view left the belly's share out: with two belts only the "Adem naar je
+    buik" cue said where the breath went, and in the belly exercise that share is what
+    the patient trains. A gauge by the pacer disc shows each breath's share now, taking
+    its room from the disc's, so every text stays where it was, at its size (the time
+    left, the pacer's word, the hint, a cue, the hold warning). Only with two belts and
+    where the belly cue applies, as the near view's target: not in the ribs exercise,
+    which asks for the chest, nor with one belt."""
+    from feedback.screen import PHASE
+
+    area = pygame.Rect(0, 0, *size)
+    for v in (far_belly(lang), far_belly(lang, cue="belly"), far_belly(lang, -54.0),
+              far_belly(lang, 30.0, screen="hold"),
+              far_belly(lang, notice="USB: 3 sessies gekopieerd"),
+              far_belly(lang, belly_pct=None)):  # (before the first)
+        screen = Screen(size)
+        screen.draw(v)
+        assert_texts_fit(screen, size)
+        box = gauge(screen)
+        assert box is not None, v.belly_pct
+        frame = max(min(size) // 40, 4)  # (the hold warning's frame: clear of it)
+        assert area.inflate(-2 * frame, -2 * frame).contains(box), box
+        for text, rect in screen.texts:
+            assert not rect.colliderect(box), f"{text!r} at {rect} over the gauge {box}"
+        drawn = set(along(screen, box))
+        assert not drawn & set(PHASE.values()), "the pacer disc runs into the gauge"
+        one = Screen(size)  # the same screen without the share: every text as it was
+        one.draw(dataclasses.replace(v, two_belts=False, belly_pct=None, belly_target=None))
+        assert gauge(one) is None
+        assert sorted(screen.texts) == sorted(one.texts)
+    for v in (dataclasses.replace(example_view("exercise", lang), far=True),  # one belt
+              far_belly(lang, exercise="ribs"),  # the belly cue is off: the chest's turn
+              near(far_belly(lang))):  # (the near view has its number: "buik 62%")
+        screen = Screen(size)
+        screen.draw(v)
+        assert gauge(screen) is None, (v.exercise, v.far)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_belly_gauge_is_read_from_a_treatment_table(lang):
+    """What the patient reads off the gauge is where its fill ends against the target
+    mark, and on which side of its zero. The rule: the gauge as thick as a capital the
+    far view's texts must have, 16 minutes of arc at 2.5 m (ISO 9241-3's least; 65 px on
+    the 7" 800x480 panel), and each detail that carries its meaning (the target mark,
+    the step a breath 10 points short of the mark leaves before it) at least a fifth of
+    that, a capital's stroke, the detail the eye resolves to read such a letter (3.2
+    minutes of arc, 13 px)."""
+    import math
+
+    from feedback.screen import BG, FG, PANEL, UNDER
+
+    size, mm_per_px = PANEL_7IN["size"], PANEL_7IN["mm_per_px"]
+
+    def arcmin(px: int) -> float:
+        return math.degrees(2 * math.atan(px * mm_per_px / 2 / 2500.0)) * 60
+
+    screens = {}
+    for share in (20.0, 30.0):
+        screens[share] = Screen(size)
+        screens[share].draw(far_belly(lang, share))
+    screen = screens[30.0]
+    box = gauge(screen)
+    thick = across(screen, box, (PANEL,))
+    assert arcmin(thick) >= LEAST_ARCMIN, (thick, round(arcmin(thick), 1))
+    line = along(screen, box)
+    ((_at, mark),) = runs(line, (FG,))
+    assert arcmin(mark) >= LEAST_ARCMIN / 5, (mark, round(arcmin(mark), 1))
+    filled = {share: sum(n for _i, n in runs(along(s, box), (UNDER,)))
+              for share, s in screens.items()}
+    step = filled[30.0] - filled[20.0]
+    assert arcmin(step) >= LEAST_ARCMIN / 5, (filled, round(arcmin(step), 1))
+    # the mark stands apart from a fill that reaches it: edged in the ground's colour
+    reached = Screen(size)
+    reached.draw(far_belly(lang, 62.0))
+    line = along(reached, box)
+    ((at, n),) = runs(line, (FG,))
+    assert line[at - 1] == BG and line[at + n] == BG
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_apart_from_both(
+        size):
+    """A paradoxical breath (the belly drawn in as the chest rises: "buik -54%" in the
+    near view) is no small share: it fills the other side of the gauge's zero, in
+    stripes; a small share fills the track from its zero, solid. A share that meets the
+    target reaches past its mark, one short of it ends before. Each by where it is
+    drawn and by its pattern, so no meaning rests on the colours alone."""
+    from feedback.screen import BG, FG, GREEN, PANEL, UNDER, YELLOW
+
+    drawn = {}
+    for share in (5.0, -5.0, -54.0, 25.0, 62.0):
+        screen = Screen(size)
+        screen.draw(far_belly("nl", share))
+        drawn[share] = along(screen, gauge(screen))
+    solid, stripes = (GREEN, UNDER), (YELLOW,)
+    small, wrong = runs(drawn[5.0], solid), runs(drawn[-54.0], stripes)
+    assert len(small) == 1 and not runs(drawn[5.0], stripes)
+    assert len(wrong) >= 2 and not runs(drawn[-54.0], solid)  # (stripes: several runs)
+    assert runs(drawn[-5.0], stripes) and not runs(drawn[-5.0], solid)
+    # behind the zero: all the stripes end before the track (where the small fill
+    # begins) starts
+    zero = small[0][0]
+    assert max(i + n for i, n in wrong + runs(drawn[-5.0], stripes)) <= zero
+    assert drawn[-54.0][zero] == PANEL and drawn[-5.0][zero] == PANEL  # the track: empty
+    assert all(c in (BG, PANEL, YELLOW) for c in drawn[-54.0][:zero])
+    # past the target's mark, or short of it
+    ((mark, width),) = runs(drawn[62.0], (FG,))
+    met = runs(drawn[62.0], solid)
+    assert max(i + n for i, n in met) > mark + width
+    assert max(i + n for i, n in runs(drawn[25.0], solid)) < mark
+    assert {drawn[62.0][i] for i, _n in met} != {drawn[25.0][i] for i, _n in
+                                                   runs(drawn[25.0], solid)}
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_new_breath_s_belly_share_is_drawn_at_once(size):
+    """The gauge is a still part of the screen, drawn again only when what it shows
+    changes: the next breath's share shows in the next frame."""
+    first = far_belly("nl", 62.0)
+    reused = Screen(size)
+    reused.draw(first)
+    for share in (-54.0, 25.0, None):
+        later = dataclasses.replace(first, belly_pct=share)
+        reused.draw(later)
+        fresh = Screen(size)
+        fresh.draw(later)
+        assert pygame.image.tobytes(reused.surface, "RGB") == pygame.image.tobytes(
+            fresh.surface, "RGB"), share
+        assert reused.shapes == fresh.shapes
 
 
 def test_the_example_shows_the_belly_share_asked_for(tmp_path, capsys):
