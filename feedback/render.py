@@ -13,7 +13,6 @@ import math
 import re
 import tomllib
 
-from feedback import i18n
 from feedback.coach import Coach, Snapshot
 from feedback.config import ConfigError, defaults, validate
 from feedback.errors import BadInput
@@ -139,10 +138,10 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
     if settings is None:
         settings = defaults()
     if belly is not None and len(settings.sensor.belts) != 2:
-        raise BadInput(f"--belly {i18n.number(belly, 'en', 0)}: the belly's share needs a "
+        raise BadInput(f"--belly {belly:g}: the belly's share needs a "
                        "config with two belts ([sensor] belts = [\"chest\", \"belly\"])")
     if belly is not None and not -100.0 <= belly <= 100.0:
-        raise BadInput(f"--belly {i18n.number(belly, 'en', 0)}: give the belly's share "
+        raise BadInput(f"--belly {belly:g}: give the belly's share "
                        "from -100 to 100 (%; negative: paradoxical breathing)")
     settings.patient["language"] = lang
     if screen == "one-belt":  # two belts, the belly's plug out: the chest measures on

@@ -861,6 +861,12 @@ def test_the_example_shows_the_belly_share_asked_for(tmp_path, capsys):
     assert main(["render", "exercise", "--config", str(two), "--belly", "140",
                  "--out", str(out)]) == 2
     assert "from -100 to 100" in capsys.readouterr().err
+    # The value as given: rounded, 100.4 read "--belly 100: give ... from -100 to 100",
+    # and nan "--belly -".
+    for given in ("100.4", "nan", "-inf"):
+        assert main(["render", "exercise", "--config", str(two), f"--belly={given}",
+                     "--out", str(out)]) == 2
+        assert f"--belly {given}: give the belly's share" in capsys.readouterr().err
 
 
 def test_the_example_patient_breathes_at_the_pacer_s_rate_on_the_numbers_too():
