@@ -1045,9 +1045,10 @@ class Screen:
         # and what is wrong comes under it; the body, for reading close by, below.
         if v.far:
             said = v.fault and about == "sensor"  # (else the body takes what's place)
+            # (the exercise that waits as high as in the near view, notice or not)
             boxes = {"title": (0.03, 0.02, 0.97, 0.43), "what": (0.05, 0.45, 0.95, 0.56),
-                     "body": (0.08, 0.58 if said else 0.47, 0.92, 0.76 if v.notice else 0.82),
-                     "waits": (0.05, 0.77, 0.95, 0.83) if v.notice else (0.05, 0.84, 0.95, 0.93)}
+                     "body": (0.08, 0.58 if said else 0.47, 0.92, 0.74 if v.notice else 0.82),
+                     "waits": (0.05, 0.75, 0.95, 0.84) if v.notice else (0.05, 0.84, 0.95, 0.93)}
         else:
             boxes = {"title": (0.05, 0.06, 0.95, 0.26), "body": (0.08, 0.30, 0.92, 0.58),
                      "waits": (0.05, 0.60, 0.95, 0.69),

@@ -583,15 +583,23 @@ def test_the_belt_screen_says_which_exercise_waits_and_if_it_is_paused(size, lan
     name = said.rsplit(" (", 1)[0]
     for paused, line in ((False, name), (True, said)):
         for notice in ("", "USB-stick: export klaar, je kunt hem eruit halen"):
-            screen = Screen(size)
-            screen.draw(View(screen="sensor", lang=lang, fault="disconnected",
-                             fault_belts=("belly",), exercise=name, paused=paused,
-                             notice=notice))
-            drawn = [t for t, _r in screen.texts]
-            assert line in drawn
-            area = pygame.Rect(0, 0, *size)
-            for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
-                assert area.contains(ra) and not ra.colliderect(rb), f"{a!r} {ra} / {b!r} {rb}"
+            high = {}
+            for seen in VIEWS:
+                screen = Screen(size)
+                screen.draw(View(screen="sensor", lang=lang, fault="disconnected",
+                                 fault_belts=("belly",), exercise=name, paused=paused,
+                                 notice=notice, far=seen == "far"))
+                drawn = dict(screen.texts)
+                assert line in drawn
+                high[seen] = drawn[line].h
+                area = pygame.Rect(0, 0, *size)
+                for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+                    assert area.contains(ra) and not ra.colliderect(rb), \
+                        f"{a!r} {ra} / {b!r} {rb}"
+            # The far view's line is no smaller than the near view's (with a notice it
+            # was two thirds of it: 21 px high at 800x480, 14 at 480x320, under the
+            # least the exercise's name may have).
+            assert high["far"] >= high["near"], (paused, notice, high)
 
 
 @pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
