@@ -163,16 +163,16 @@ class Pacer:
     def resume_from(self, old: Pacer) -> None:
         """Go on where ``old``, this exercise's adaptive pacer before a pause, a
         recalibration or a belt that measures again, had got to: its rhythm, the patient's
-        start it steps back toward, the breaths missed so far and the share in rhythm.
-        (Without the start, the next step back failed and ended the session.) Its first
-        cycle is that rhythm too, not the set one: a patient going on at their rhythm
-        was judged too slow against it, and stepped back."""
+        start it steps back toward and the breaths missed in a row. (Without the start,
+        the next step back failed and ended the session.) Its first cycle is that rhythm
+        too, not the set one: a patient going on at their rhythm was judged too slow
+        against it, and stepped back. (The exercise's counts go on by ``carry_counts``,
+        for every mode: ``Coach._restart_pacer``.)"""
         self.set_pattern(old._adapt_pattern)
         self._cycles = deque([_Cycle(self.t0, old._adapt_pattern)])
         self._next = None
         self._adapt_start = old._adapt_start
         self._misses = old._misses
-        self.carry_counts(old)
 
     def carry_counts(self, old: Pacer) -> None:
         """Go on counting where ``old``, this exercise's pacer before, left off: the

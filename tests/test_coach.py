@@ -475,6 +475,8 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
                           exhale_s=4.0, depth=1.0, rate_bpm=10.0))
         t += 6.0
     start = coach.pacer._adapt_start
+    counts = (dict(coach.pacer.following), coach.pacer.short_exhales)
+    assert sum(counts[0].values()) == 3  # (the first breath sets the start: not judged)
     if interruption == "pause":
         coach.button("start_pause", t)
         coach.button("start_pause", t + 5.0)
@@ -486,6 +488,8 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
     coach.tick(t, calm(t))
     before = coach.pacer._adapt_pattern
     assert coach.pacer._adapt_start == start and before is not None
+    # the exercise's counts go on with the new pacer
+    assert (dict(coach.pacer.following), coach.pacer.short_exhales) == counts
     # the ring goes on at the rhythm reached at once (it ran one set breath first, and a
     # patient going on at theirs was judged too slow against it)
     set_rhythm = Pattern(s.pacer.inhale_s, s.pacer.hold_in_s, s.pacer.exhale_s,
