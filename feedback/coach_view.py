@@ -104,12 +104,16 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
         v.rate_bpm, v.ratio = coach.rate_now(), coach.ratio_now()
         # Two belts: the belly's share of this exercise's last breath ("-" before its
         # first: the analysis's last breath may be the calibration's, or one of the
-        # pause before a resume). The column shows while two belts measure.
+        # pause before a resume). The column shows while two belts measure, and stays,
+        # empty, while one of them is out: the last share is not this breath's (it
+        # showed 62 % beside "Controleer de buikband", then the column went, and the
+        # far view's disc grew, at the next breath).
         share = coach.stats[-1].share if coach.stats else None
-        v.two_belts = share is not None or (
+        out = bool(coach.rules.partial)
+        v.two_belts = out or share is not None or (
             state.breath is not None and state.breath.belly_share is not None)
         if v.two_belts:
-            v.belly_pct = 100 * share if share is not None else None
+            v.belly_pct = 100 * share if share is not None and not out else None
             if coach.rules.enabled("belly"):  # the least the belly cue accepts
                 v.belly_target = 100 * coach.rules.cfg["belly_share_min"]
     tg = coach.targets(t)

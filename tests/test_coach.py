@@ -727,6 +727,37 @@ def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(cli
     assert view.belly_target == pytest.approx(100 * coach.rules.cfg["belly_share_min"])
 
 
+def test_the_belly_share_is_not_shown_while_one_of_the_belts_is_out(clinic):
+    """A belt out: the last breath's share is no longer what the belts measure, so the
+    screen shows none (it showed 62 % beside "Controleer de buikband"), and keeps the
+    column, so that the far view's disc does not grow at the next breath and shrink
+    again when the belt is back; then the next breath's share."""
+    settings = defaults()
+    settings.sensor["belts"], settings.sensor["channels"] = ["chest", "belly"], ["A0", "A1"]
+    coach = started(Coach(settings, clinic, 0.0))
+    t0 = coach.started_t
+
+    def breath(at, share):
+        return Breath(at=at, start=at - 10.0, peak=at - 6.7, end=at, inhale_s=3.3,
+                      exhale_s=6.7, depth=1.0, rate_bpm=6.0, belly_share=share)
+
+    first = breath(t0 + 11.0, 0.62)
+    coach.feed(first)
+    view = coach.view(t0 + 11.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, first))
+    assert view.two_belts and view.belly_pct == pytest.approx(62.0)
+    coach.feed(Fault(at=t0 + 12.0, kind="disconnected", belt="belly"))
+    for at, last in ((t0 + 12.5, first), (t0 + 22.0, breath(t0 + 22.0, None))):
+        if last is not first:
+            coach.feed(last)
+        view = coach.view(at, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, last))
+        assert view.two_belts and view.belly_pct is None, at - t0
+    coach.feed(FaultEnd(at=t0 + 25.0, kind="disconnected", belt="belly"))
+    back = breath(t0 + 36.0, 0.45)
+    coach.feed(back)
+    view = coach.view(t0 + 36.0, Snapshot("inhale", 0.1, 6.0, 2.0, 1.0, True, back))
+    assert view.two_belts and view.belly_pct == pytest.approx(45.0)
+
+
 def test_the_belly_share_shown_is_the_exercises_own_not_the_calibrations_or_the_pauses(clinic):
     """The analysis's last breath may be the calibration's, or one breathed while the
     exercise was paused: the screen shows the exercise's own, and "-" before its first
