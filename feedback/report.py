@@ -447,27 +447,41 @@ def _missed_text(counts: dict[str, int], lang: str) -> str:
     return ", ".join(f"{say('missed.' + k, lang)} {100 * counts[k] / n:.0f}%" for k in MISSED)
 
 
+def _by_exercise(sessions, counts) -> tuple[dict[str, Counter], set]:
+    """Per exercise (its name as loaded) the sum of ``counts(e)`` over its paced
+    exercises that judged breaths, and the sessions with a paced exercise for which
+    ``counts`` gives None or that judged none with only its share in rhythm kept:
+    recorded before the unit kept that count."""
+    by: dict[str, Counter] = {}
+    unrecorded = set()
+    for s in sessions:
+        for e in s.exercises:
+            c = counts(e) if e.following and sum(e.following.values()) else None
+            if c is not None:
+                by.setdefault(e.name, Counter()).update(c)
+            elif e.in_sync is not None:
+                unrecorded.add(s.id)
+    return by, unrecorded
+
+
+def _unrecorded(sessions: set, lang: str) -> str:
+    """'; not recorded for 2 sessions', or '' for none."""
+    return say("missed_unrecorded", lang, sessions=count(
+        len(sessions), lang, "a_session")) if sessions else ""
+
+
 def _missed_lines(sessions, lang: str = "en") -> list[str]:
     """How the paced breaths that were not in rhythm missed it, over the period and, with
     more than one paced exercise, per exercise (its name in ``lang``), each of the breaths
     the pacer judged; with the sessions that recorded only the share in rhythm (before
     schema 8) counted, or "not recorded" when none did more. [] when no share in rhythm
-    was recorded either."""
-    by: dict[str, Counter] = {}
-    unrecorded = set()
-    for s in sessions:
-        for e in s.exercises:
-            if e.following and sum(e.following.values()):
-                by.setdefault(e.name, Counter()).update(e.following)
-            elif e.in_sync is not None:
-                unrecorded.add(s.id)
+    was recorded either. Then ``_short_lines``."""
+    by, unrecorded = _by_exercise(sessions, lambda e: e.following)
     if not by:
         return [say("missed_none", lang)] if unrecorded else []
     total = sum(by.values(), Counter())
-    n = sum(total.values())
     lines = [say("missed", lang, reasons=_missed_text(total, lang), n=count(
-        n, lang, "judged_breath"), unrecorded=say("missed_unrecorded", lang, sessions=count(
-            len(unrecorded), lang, "a_session")) if unrecorded else "")]
+        sum(total.values()), lang, "judged_breath"), unrecorded=_unrecorded(unrecorded, lang))]
     if len(by) > 1:
         lines += ["  " + say("missed_by", lang, name=name, reasons=_missed_text(c, lang),
                              n=sum(c.values())) for name, c in by.items()]
@@ -480,26 +494,18 @@ def _short_lines(sessions, lang: str = "en") -> list[str]:
     judged too fast alone, so "exhale too short" above can read 0% for a patient whose
     every exhale was too short. Of the exercises that recorded it (schema 9 on; the
     sessions that judged breaths without it are said); [] when none did."""
-    by: dict[str, list[int]] = {}
-    unrecorded = set()
-    for s in sessions:
-        for e in s.exercises:
-            n = sum(e.following.values()) if e.following else 0
-            if n and e.short_exhale is not None:
-                w = by.setdefault(e.name, [0, 0])
-                w[0] += e.short_exhale
-                w[1] += n
-            elif n or e.in_sync is not None:
-                unrecorded.add(s.id)
+    by, unrecorded = _by_exercise(sessions, lambda e: None if e.short_exhale is None else {
+        "short": e.short_exhale, "judged": sum(e.following.values())})
     if not by:
         return []
-    short, n = (sum(w[i] for w in by.values()) for i in (0, 1))
-    lines = [say("short_any", lang, pct=f"{100 * short / n:.0f}", n=count(
-        n, lang, "judged_breath"), unrecorded=say("missed_unrecorded", lang, sessions=count(
-            len(unrecorded), lang, "a_session")) if unrecorded else "")]
+    total = sum(by.values(), Counter())
+    lines = [say("short_any", lang, pct=f"{100 * total['short'] / total['judged']:.0f}",
+                 n=count(total["judged"], lang, "judged_breath"),
+                 unrecorded=_unrecorded(unrecorded, lang))]
     if len(by) > 1:
-        lines += ["  " + say("short_any_by", lang, name=name, pct=f"{100 * a / m:.0f}", n=m)
-                  for name, (a, m) in by.items()]
+        lines += ["  " + say("short_any_by", lang, name=name,
+                             pct=f"{100 * c['short'] / c['judged']:.0f}", n=c["judged"])
+                  for name, c in by.items()]
     return lines
 
 
