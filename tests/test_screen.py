@@ -181,7 +181,7 @@ def test_on_a_landscape_screen_the_summary_keeps_names_beside_their_numbers(size
 def test_the_hold_warning_frame_stays_clear_of_the_texts(seen, size):
     """The red frame was a 40th of the height thick; on a portrait screen that is wider
     than the side margins (fractions of the width) and covered the exercise's name."""
-    from feedback.screen import WARN
+    from feedback.screen_style import WARN
 
     screen = Screen(size)
     screen.draw(as_seen(example_view("hold", "nl"), seen))
@@ -723,7 +723,7 @@ def test_with_two_belts_the_far_view_shows_the_belly_share_beside_the_pacer(lang
     left, the pacer's word, the hint, a cue, the hold warning). Only with two belts and
     where the belly cue applies, as the near view's target: not in the ribs exercise,
     which asks for the chest, nor with one belt."""
-    from feedback.screen import PHASE
+    from feedback.screen_style import PHASE
 
     area = pygame.Rect(0, 0, *size)
     for v in (far_belly(lang), far_belly(lang, cue="belly"), far_belly(lang, -54.0),
@@ -764,7 +764,7 @@ def test_the_belly_gauge_is_read_from_a_treatment_table(lang):
     minutes of arc, 13 px)."""
     import math
 
-    from feedback.screen import BG, FG, PANEL, UNDER
+    from feedback.screen_style import BG, FG, PANEL, UNDER
 
     size, mm_per_px = PANEL_7IN["size"], PANEL_7IN["mm_per_px"]
 
@@ -802,7 +802,7 @@ def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_a
     stripes; a small share fills the track from its zero, solid. A share that meets the
     target reaches past its mark, one short of it ends before. Each by where it is
     drawn and by its pattern, so no meaning rests on the colours alone."""
-    from feedback.screen import BG, FG, GREEN, PANEL, UNDER, YELLOW
+    from feedback.screen_style import BG, FG, GREEN, PANEL, UNDER, YELLOW
 
     drawn = {}
     for share in (5.0, -5.0, -54.0, 25.0, 62.0):
@@ -915,7 +915,7 @@ def test_the_belt_screen_says_which_belt(lang, belt, said):
 def test_todays_minutes_never_read_as_the_target_met_before_it_is(practised, lang):
     """4.6 of 5 minutes must not say '5 van 5' (rounded up) in white: the number and
     the colour agree, on the start screen and in the summary sentence."""
-    from feedback.screen import GREEN
+    from feedback.screen_style import GREEN
     from feedback.view import View
 
     for view in (View(screen="idle", lang=lang, programme="Thuis", today_min=practised),
