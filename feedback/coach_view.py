@@ -32,20 +32,21 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     summary's "press the start button"), that line takes a turn (``_notice_line``)."""
     v = _view(coach, t, state)
     # (with one of two belts out, that notice takes its turn there too: belt_notice)
-    partial = bool(coach.rules.partial)
+    belt = belt_notice(coach.rules, coach.lang) if coach.rules.partial else None
     # The far view's exercise screen draws a belt to check on a banner in the pacer's
     # word's place: the word takes its turn then, as a hint does, hint or not.
-    v.notice = _notice_line(coach, t, hint=v.screen in ("calibration", "summary") or (
-        v.screen == "exercise" and (bool(v.hint) or (v.far and partial))))
-    if partial and v.notice is not None and v.notice == belt_notice(coach.rules, coach.lang):
+    v.notice = _notice_line(coach, t, belt, hint=v.screen in ("calibration", "summary") or (
+        v.screen == "exercise" and (bool(v.hint) or (v.far and belt is not None))))
+    if belt is not None and v.notice == belt:
         v.notice_head = belt_notice(coach.rules, coach.lang, "sensor.partial_head")
         v.notice_detail = belt_notice(coach.rules, coach.lang, "sensor.partial_detail")
     return v
 
 
-def _notice_line(coach: Coach, t: float, hint: bool = False) -> str | None:
-    """The notice line (``Notices.line``): a belt to check takes its turn first."""
-    shown = [belt_notice(coach.rules, coach.lang)] if coach.rules.partial else []
+def _notice_line(coach: Coach, t: float, belt: str | None, hint: bool = False) -> str | None:
+    """The notice line (``Notices.line``): a belt to check (``belt``) takes its turn
+    first."""
+    shown = [belt] if belt is not None else []
     if coach.mode == "idle" and coach.rules.fault:  # (no exercise waits for it yet)
         shown = [idle_belt_notice(coach.rules, coach.lang)]
     return coach.notices.line(t, shown, hint)

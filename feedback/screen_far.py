@@ -116,8 +116,9 @@ class FarView:
                 pygame.draw.rect(self.surface, WARN, self.surface.get_rect(), self._frame())
 
         moving = [(boxes["bar"], self._progress), (boxes["disc"], self._pacer_figure)]
+        # (the notice's head and detail come with the notice, which draw's key holds)
         key = (v.warning, v.exercise, left, phase, v.pacer_phase, v.cue, v.hint,
-               v.notice_head, v.notice_detail, belly and (v.belly_pct, v.belly_target))
+               belly and (v.belly_pct, v.belly_target))
         return key, still, moving
 
     @staticmethod
@@ -136,8 +137,9 @@ class FarView:
         meaning rests on green against grey). A paradoxical breath (a negative share: the
         belly drawn in as the chest rises) fills the part behind the zero, outside the
         bar's track, with yellow stripes: another place, another pattern, whatever the
-        eye's colour vision. Before the exercise's first breath the track and the mark
-        only. ``self.shapes`` keeps where it went, as ``texts`` does the texts."""
+        eye's colour vision. Before the exercise's first breath, or with a belt out, the
+        track and the mark only. Drawn where ``_far_belly`` (the mark is known);
+        ``self.shapes`` keeps where it went, as ``texts`` does the texts."""
         along = box.w >= box.h  # (landscape: under the disc)
         length, thick = (box.w, box.h) if along else (box.h, box.w)
         stroke = max(-(-thick // 5), 3)  # (a fifth, rounded up)
@@ -156,7 +158,7 @@ class FarView:
         share = v.belly_pct
         if share is not None and share >= 0:
             done = max(round(ahead * min(share, 100.0) / 100.0), stroke // 2)
-            met = v.belly_target is not None and share >= v.belly_target
+            met = share >= v.belly_target
             pygame.draw.rect(self.surface, GREEN if met else UNDER, span(back, back + done))
         elif share is not None:  # paradoxical: stripes behind the zero
             done = max(round(back * min(-share, 100.0) / 100.0), stroke)
@@ -168,13 +170,12 @@ class FarView:
                                                       (x + stroke + part.h, 0),
                                                       (x + part.h, 0)])
             self.surface.blit(stripes, part)
-        if v.belly_target is not None:
-            at = back + round(ahead * min(v.belly_target, 100.0) / 100.0)
-            edge = max(stroke // 4, 1)
-            pygame.draw.rect(self.surface, BG, span(at - stroke // 2 - edge,
-                                                    at + stroke - stroke // 2 + edge))
-            pygame.draw.rect(self.surface, FG, span(at - stroke // 2,
-                                                    at + stroke - stroke // 2))
+        at = back + round(ahead * min(v.belly_target, 100.0) / 100.0)
+        edge = max(stroke // 4, 1)
+        pygame.draw.rect(self.surface, BG, span(at - stroke // 2 - edge,
+                                                at + stroke - stroke // 2 + edge))
+        pygame.draw.rect(self.surface, FG, span(at - stroke // 2,
+                                                at + stroke - stroke // 2))
         self.shapes.append(("belly", box.copy()))
 
     def _far_belt(self, v: View, box: pygame.Rect) -> None:
