@@ -214,20 +214,26 @@ class FarView:
         n = v.reps_left
         number = i18n.counted("exercise.reps_number", v.lang, n, n=n)
         word = i18n.counted("exercise.reps_word", v.lang, n)
+        # Sized as for two digits and the plural, whatever is left: "nog 9" came 90 px
+        # high after "nog 10" at 67 (480x800), and the name beside it changed size too.
+        ref = max(n, 10)
+        ref_number = i18n.counted("exercise.reps_number", v.lang, ref, n=ref)
         small = self.font(self._far_small())
         gap = small.size(" ")[0]
-        word_w = small.size(word)[0]
+        word_w = small.size(i18n.counted("exercise.reps_word", v.lang, ref))[0]
         box = pygame.Rect(line.left, line.top, line.w - word_w - gap, line.h)
-        px = self._fit([number], box.w, box.h, big)
+        px = self._fit([ref_number], box.w, box.h, big)
         at = self.text(number, box, FG, "right", max_px=px, least=px)
+        held = self.font(px).size(ref_number)[0]  # (the room it keeps from the name)
         # On the number's baseline (text() puts it in the middle of its line's box).
         top = at.top + self.font(px).ascent() - small.ascent()
         high, line_h = small.size(word)[1], small.get_linesize()
         box = pygame.Rect(at.right + gap, top - line_h // 2 + high // 2,
                           line.right - at.right - gap, max(line_h, high))
-        said = self.text(word, box, DIM, "right", max_px=self._far_small(),
+        said = self.text(word, box, DIM, "left", max_px=self._far_small(),
                          least=self._far_small())
-        return at.union(said) if said is not None else at
+        kept = pygame.Rect(at.right - held, at.top, held, at.h)
+        return kept.union(said) if said is not None else kept
 
     def _far_small(self) -> int:
         """The far view's small texts' size: the exercise's name, the word after the

@@ -1119,6 +1119,29 @@ def test_the_breaths_left_are_counted_in_good_dutch_and_english(lang, n, said):
         assert " ".join(t for t, _r in screen.texts if t in parts) == said
 
 
+@pytest.mark.parametrize("size", [(800, 480), (480, 320), (480, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_far_view_s_breaths_left_keep_their_size_as_they_count_down(lang, size):
+    """The far view's number of breaths left grew at 10 -> 9 ("nog 9" 90 px high after
+    "nog 10" at 67, 480x800) and the exercise's name beside it changed size: the line
+    keeps the size of two digits, and the name its place, from 12 down to 1."""
+    import dataclasses
+
+    base = dataclasses.replace(example_view("exercise", lang), left_s=None,
+                               exercise="Tillen: uitademen bij inspanning")
+    seen = set()
+    for n in (12, 10, 9, 2, 1):
+        screen = Screen(size)
+        screen.draw(as_seen(dataclasses.replace(base, reps_left=n), "far"))
+        assert_texts_fit(screen, size)
+        number = i18n.counted("exercise.reps_number", lang, n, n=n)
+        (r,) = [r for t, r in screen.texts if t == number]
+        name = tuple((r.x, r.y, r.w, r.h) for t, r in screen.texts if t in base.exercise)
+        seen.add((r.h, name))
+    assert len(seen) == 1, seen
+
+
 @pytest.mark.parametrize("lang, n, said", [
     ("nl", 1, "USB-stick: 1 sessie gekopieerd"), ("nl", 3, "USB-stick: 3 sessies gekopieerd"),
     ("en", 1, "USB stick: 1 session copied, settings not installed"),
