@@ -217,3 +217,17 @@ def test_a_short_exhale_is_counted_at_any_pace_and_kept_across_pacers():
     assert again.short_exhales == 3 and sum(again.following.values()) == 5
     before = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=100.0)
     assert before.observe(90.0, 2.0, 1.0) == "" and before.short_exhales == 0  # (not judged)
+
+
+def test_a_gasp_in_under_a_second_with_a_shorter_breath_out_is_a_short_exhale():
+    """A patient in pain who gasps in (0.6-1 s) and lets the air out at once breathes
+    30-45 times a minute: each breath is too fast, and its exhale is short too. Those
+    short exhales are counted with the rest, however quick the breath in was; only a
+    breath with no breath in measured cannot have its exhale weighed against it."""
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 0.0), t0=0.0)  # 10 s, exhale:inhale 1.5
+    verdicts = [p.observe(0.0, 0.6, 0.7),   # 45 a minute, exhale:inhale 1.17
+                p.observe(10.0, 1.0, 1.0),  # 30 a minute, 1.0
+                p.observe(20.0, 0.8, 1.6),  # exhale:inhale 2.0: long enough
+                p.observe(30.0, 0.0, 1.0)]  # no breath in measured: no ratio
+    assert verdicts == ["too_fast"] * 4
+    assert p.short_exhales == 2
