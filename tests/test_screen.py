@@ -829,6 +829,46 @@ def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_a
                                                    runs(drawn[25.0], solid)}
 
 
+def disc_width(screen: Screen, away: pygame.Rect | None) -> int:
+    """The pacer disc's width as drawn: the longest run along a row of its colours (its
+    ground and the phase's), ``away`` (the gauge) and the progress bar (a run over most
+    of the width) left out."""
+    from feedback.screen_style import PANEL, PHASE
+
+    px = pygame.surfarray.pixels3d(screen.surface)
+    disc = sum(((px[:, :, 0] == c[0]) & (px[:, :, 1] == c[1]) & (px[:, :, 2] == c[2])
+                for c in {PANEL, *PHASE.values()}), start=px[:, :, 0] < 0)
+    del px
+    if away is not None:
+        disc[away.left:away.right, away.top:away.bottom] = False
+    widest = 0
+    for y in range(screen.size[1]):
+        edges = (disc[1:, y].astype(int) - disc[:-1, y]).tolist()
+        starts = [0] * bool(disc[0, y]) + [x + 1 for x, d in enumerate(edges) if d == 1]
+        ends = [x + 1 for x, d in enumerate(edges) if d == -1] + [screen.size[0]] * bool(
+            disc[-1, y])
+        widest = max([widest] + [b - a for a, b in zip(starts, ends, strict=True)
+                                 if b - a < 0.9 * screen.size[0]])
+    return widest
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT + [(1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_belly_gauge_leaves_the_pacer_disc_its_size(size):
+    """The gauge takes its room from the disc's, but the disc is what the patient
+    breathes with from the mat: it keeps its size beside the gauge (192 px at 800x480,
+    200 at 480x800; 442 of 470 at 1920x1080), never squeezed to a dot by the gauge and
+    the gap before it."""
+    v = far_belly("nl")
+    two = Screen(size)
+    two.draw(v)
+    one = Screen(size)
+    one.draw(dataclasses.replace(v, two_belts=False, belly_pct=None, belly_target=None))
+    alone, beside = disc_width(one, None), disc_width(two, gauge(two).inflate(2, 2))
+    assert alone >= min(size) // 4, alone  # (it is measured)
+    assert beside >= 0.9 * alone, (beside, alone)
+
+
 @pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_new_breath_s_belly_share_is_drawn_at_once(size):
     """The gauge is a still part of the screen, drawn again only when what it shows
