@@ -1912,6 +1912,20 @@ def test_a_short_exhale_at_any_pace_is_reported_apart_from_the_first_verdict(
     assert [row.get(head["exhale_short_any_pct"], "") for row in sheet[1:]] == ["", 90.0, 38.0]
 
 
+def test_a_patient_whose_every_exhale_was_short_reads_100_percent(tmp_path, monkeypatch):
+    """The patient the short exhales are counted for: every breath too fast, and every
+    exhale too short with it. Over the period, as per exercise, that is all of them."""
+    data = tmp_path / "data"
+    paced_session(data, DAY0, [("Buik", "Belly", 12, {"in_sync": 0, "exhale_short": 0,
+                                                      "too_fast": 12, "too_slow": 0})],
+                  short=[12])
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    assert [r["exhale_short_any_pct"] for r in read_csv(out / "exercises.csv")] == ["100"]
+    summary = (out / "summary.txt").read_text()
+    assert "  Exhale too short, at any pace: 100% (of 12 breaths judged)\n" in summary
+    assert "Belly: 100% (of 12)" not in summary  # (one exercise: no line per exercise)
+
+
 def test_sessions_recorded_before_the_breakdown_report_it_as_not_recorded(tmp_path,
                                                                           monkeypatch):
     data = tmp_path / "data"
