@@ -2,6 +2,7 @@ import dataclasses
 import itertools
 import string
 
+import numpy as np
 import pygame
 import pytest
 
@@ -867,6 +868,29 @@ def test_the_belly_gauge_leaves_the_pacer_disc_its_size(size):
     alone, beside = disc_width(one, None), disc_width(two, gauge(two).inflate(2, 2))
     assert alone >= min(size) // 4, alone  # (it is measured)
     assert beside >= 0.9 * alone, (beside, alone)
+
+
+@pytest.mark.parametrize("size", SIZES + PORTRAIT + [(1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("share", [62.0, -54.0, None])
+def test_the_belly_gauge_stands_clear_of_the_pacer_disc(size, share):
+    """Nothing else is drawn in a margin around the gauge: the disc's grey ground (the
+    colour of the gauge's track) running into it would make the two one shape, and the
+    disc-colour check along the gauge's middle cannot see it."""
+    from feedback.screen_style import BG
+
+    screen = Screen(size)
+    screen.draw(dataclasses.replace(far_belly("nl"), belly_pct=share))
+    box = gauge(screen)
+    margin = max(min(size) // 100, 2)
+    px = pygame.surfarray.pixels3d(screen.surface)
+    ground = np.all(px == np.array(BG, dtype=px.dtype), axis=2)
+    del px
+    around = np.zeros_like(ground)
+    outer = box.inflate(2 * margin, 2 * margin).clip(screen.surface.get_rect())
+    around[outer.left:outer.right, outer.top:outer.bottom] = True
+    around[box.left:box.right, box.top:box.bottom] = False
+    assert ground[around].all(), f"{(~ground[around]).sum()} px of something else by the gauge"
 
 
 @pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
