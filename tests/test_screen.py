@@ -830,6 +830,69 @@ def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_a
                                                    runs(drawn[25.0], solid)}
 
 
+def reached(screen: Screen, box: pygame.Rect, colours) -> list[int]:
+    """Where along the gauge (from its start, as ``along``) anything is drawn in
+    ``colours``, over its whole thickness (the stripes cross its middle line only in
+    places)."""
+    px = pygame.surfarray.pixels3d(screen.surface)
+    part = px[box.left:box.right, box.top:box.bottom]
+    hit = np.zeros(part.shape[:2], dtype=bool)
+    for c in colours:
+        hit |= np.all(part == np.array(c, dtype=part.dtype), axis=2)
+    del px, part
+    if box.w >= box.h:
+        return np.flatnonzero(hit.any(axis=1)).tolist()
+    return sorted((box.h - 1 - np.flatnonzero(hit.any(axis=0))).tolist())
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_belly_gauge_s_fill_is_as_long_as_the_share(size):
+    """What the patient reads is how far the fill reaches: a share fills that share of
+    the track from the zero (a 10 % share was not told from 14 % with a least fill of
+    two strokes), a paradoxical one that share of the part behind the zero (-54 % drawn
+    as a stroke's width read as -5 %, and -100 % as -50 %). A belly that does not move
+    (0 %) has the least fill on the track: no paradoxical breath. The part behind the
+    zero is outlined only, not filled as the track is: the fill starts at the zero, not
+    in the middle of a grey bar."""
+    from feedback.screen_style import BELLY_THICK, BG, FG, GREEN, PANEL, UNDER, YELLOW
+
+    solid, stripes = (GREEN, UNDER), (YELLOW,)
+    stroke = max(-(-round(BELLY_THICK * min(size)) // 5), 3)
+    drawn = {}
+    for share in (None, 0.0, 5.0, 10.0, 62.0, 100.0, -5.0, -54.0, -100.0):
+        screen = Screen(size)
+        screen.draw(dataclasses.replace(far_belly("nl"), belly_pct=share))
+        box = gauge(screen)
+        drawn[share] = (along(screen, box), reached(screen, box, stripes))
+    line, _ = drawn[5.0]
+    zero = runs(line, solid)[0][0]
+    ahead = len(line) - zero
+    assert zero >= 2 * stroke, (zero, stroke)  # (it is measured)
+    empty, _ = drawn[None]
+    assert empty[0] == PANEL and empty[zero] == PANEL  # the outline, the track
+    assert empty[:zero].count(BG) >= 0.8 * zero, empty[:zero]  # behind the zero: open
+    # the mark's edge as wide on both sides: a fill just past it is not hidden by a
+    # wider gap after it
+    for share in (None, 62.0):
+        line, _ = drawn[share]
+        ((mark, width),) = runs(line, (FG,))
+        before = next(k for k in range(mark) if line[mark - 1 - k] != BG)
+        after = next(k for k in range(len(line)) if line[mark + width + k] != BG)
+        assert before == after >= 1, (share, before, after)
+    for share in (0.0, 10.0, 62.0, 100.0):
+        line, yellow = drawn[share]
+        fill = runs(line, solid)
+        assert fill and fill[0][0] == zero and not yellow, (share, fill)
+        end = max(i + n for i, n in fill) - zero
+        assert abs(end - max(round(ahead * share / 100), stroke // 2)) <= 1, (share, end)
+    for share in (-5.0, -54.0, -100.0):
+        line, yellow = drawn[share]
+        assert not runs(line, solid) and yellow and max(yellow) < zero, share
+        depth = zero - min(yellow)
+        assert abs(depth - max(round(zero * -share / 100), stroke)) <= 1, (share, depth)
+
+
 def disc_width(screen: Screen, away: pygame.Rect | None) -> int:
     """The pacer disc's width as drawn: the longest run along a row of its colours (its
     ground and the phase's), ``away`` (the gauge) and the progress bar (a run over most
