@@ -370,6 +370,37 @@ def test_every_cue_banner_s_text_stands_out_from_its_banner(seen, cue):
         assert contrast_ratio(ink, ground) >= 3.0, (cue, ink, ground)
 
 
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("belt", ["belly", "chest"])
+def test_the_far_view_s_belt_to_check_stands_out_from_its_orange_banner(belt, size):
+    """The far view draws a belt to check ("Controleer de buikband", and what is wrong
+    under it) on the belt cue's orange banner, in its dark text: at least 3:1 against
+    it, as every cue. Its text is drawn in the screen's ground colour, so without the
+    banner under all of it, it is not there at all."""
+    from types import SimpleNamespace
+
+    from feedback.coach_notices import belt_notice
+    from feedback.screen_style import CUE_BG
+
+    rules = SimpleNamespace(partial=[("disconnected", belt)], belts=["chest", "belly"])
+    head, detail = (belt_notice(rules, "nl", f"sensor.partial_{k}") for k in ("head",
+                                                                             "detail"))
+    screen = Screen(size)
+    screen.draw(dataclasses.replace(example_view("exercise", "nl"), far=True,
+                                    notice=belt_notice(rules, "nl"), notice_head=head,
+                                    notice_detail=detail))
+    lines = [(t, r) for t, r in screen.texts if t in head or t in detail]
+    words = " ".join(t for t, _r in lines).split()
+    assert sorted(words) == sorted(f"{head} {detail}".split()), lines  # (all of it)
+    for text, rect in lines:
+        pixels = [tuple(screen.surface.get_at((x, y)))[:3]
+                  for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)]
+        ground = max(set(pixels), key=pixels.count)
+        ink = max(pixels, key=lambda p: contrast_ratio(p, ground))
+        assert ground == CUE_BG["check_belt"], (text, ground)
+        assert contrast_ratio(ink, ground) >= 3.0, (text, ink, ground)
+
+
 def test_long_text_is_shrunk_to_fit():
     screen = Screen((480, 320))
     line = "Een heel lange zin die nooit in honderd pixels past"
