@@ -1300,6 +1300,36 @@ def test_the_far_view_s_breaths_left_keep_their_size_as_they_count_down(lang, si
     assert len(seen) == 1, seen
 
 
+def drawn_font(screen: Screen, text: str, rect: pygame.Rect) -> pygame.font.Font:
+    """The font ``text`` at ``rect`` (one of ``Screen.texts``) was drawn in."""
+    return screen.font(next(p for p in range(8, 600)
+                            if screen.font(p).size(text)[1] >= rect.h))
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_far_view_s_breaths_left_read_as_one_line(lang, size):
+    """The far view's breaths left: the number large, the word small after it a space
+    away, on the number's baseline ("nog 5" and "ademhalingen" read as one line, as the
+    time left does), in the top line, clear of the progress bar under it."""
+    base = dataclasses.replace(example_view("exercise", lang), far=True, left_s=None)
+    for n in (12, 1):
+        screen = Screen(size)
+        screen.draw(dataclasses.replace(base, reps_left=n))
+        assert_texts_fit(screen, size)
+        number = i18n.counted("exercise.reps_number", lang, n, n=n)
+        word = i18n.counted("exercise.reps_word", lang, n)
+        ((_n, big),) = [(t, r) for t, r in screen.texts if t == number]
+        ((_w, small),) = [(t, r) for t, r in screen.texts if t == word]
+        baseline = {t: r.top + drawn_font(screen, t, r).ascent()
+                    for t, r in ((number, big), (word, small))}
+        assert abs(baseline[number] - baseline[word]) <= 1, (n, big, small)
+        space = drawn_font(screen, word, small).size(" ")[0]
+        assert 0 <= small.left - big.right <= space + 1, (n, big, small)
+        assert small.bottom <= screen._far_boxes(False)["bar"].top, (n, small)
+
+
 @pytest.mark.parametrize("lang, n, said", [
     ("nl", 1, "USB-stick: 1 sessie gekopieerd"), ("nl", 3, "USB-stick: 3 sessies gekopieerd"),
     ("en", 1, "USB stick: 1 session copied, settings not installed"),
