@@ -43,7 +43,7 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     return v
 
 
-def _notice_line(coach: Coach, t: float, belt: str | None, hint: bool = False) -> str | None:
+def _notice_line(coach: Coach, t: float, belt: str | None, hint: bool) -> str | None:
     """The notice line (``Notices.line``): a belt to check (``belt``) takes its turn
     first."""
     shown = [belt] if belt is not None else []

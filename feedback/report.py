@@ -475,7 +475,7 @@ def _missed_lines(sessions, lang: str = "en") -> list[str]:
     more than one paced exercise, per exercise (its name in ``lang``), each of the breaths
     the pacer judged; with the sessions that recorded only the share in rhythm (before
     schema 8) counted, or "not recorded" when none did more. [] when no share in rhythm
-    was recorded either. Then ``_short_lines``."""
+    was recorded either."""
     by, unrecorded = _by_exercise(sessions, lambda e: e.following)
     if not by:
         return [say("missed_none", lang)] if unrecorded else []
@@ -485,7 +485,7 @@ def _missed_lines(sessions, lang: str = "en") -> list[str]:
     if len(by) > 1:
         lines += ["  " + say("missed_by", lang, name=name, reasons=_missed_text(c, lang),
                              n=sum(c.values())) for name, c in by.items()]
-    return lines + _short_lines(sessions, lang)
+    return lines
 
 
 def _short_lines(sessions, lang: str = "en") -> list[str]:
@@ -662,7 +662,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         in_sync = _in_sync_text(mine, lang)
         if in_sync:
             lines.append("  " + say("in_sync", lang, share=in_sync))
-        lines.extend("  " + line for line in _missed_lines(mine, lang))
+        lines.extend("  " + line for line in _missed_lines(mine, lang) + _short_lines(mine, lang))
         two = [s for s in mine if s.shares]
         if two:
             lines.append("  " + say(

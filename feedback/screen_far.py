@@ -35,7 +35,7 @@ class FarView:
     def _far_max(self) -> int:
         return round(FAR_MAX * min(self.size))
 
-    def _far_boxes(self, notice: bool, belly: bool = False) -> dict[str, pygame.Rect]:
+    def _far_boxes(self, notice: bool, belly: bool) -> dict[str, pygame.Rect]:
         """Where the far view's exercise screen puts its parts: the time left over the
         whole width at the top, the progress bar under it, then the pacer disc and,
         beside it (under it on a portrait screen), the message area: the pacer's word and

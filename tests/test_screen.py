@@ -1327,7 +1327,7 @@ def test_the_far_view_s_breaths_left_read_as_one_line(lang, size):
         assert abs(baseline[number] - baseline[word]) <= 1, (n, big, small)
         space = drawn_font(screen, word, small).size(" ")[0]
         assert 0 <= small.left - big.right <= space + 1, (n, big, small)
-        assert small.bottom <= screen._far_boxes(False)["bar"].top, (n, small)
+        assert small.bottom <= screen._far_boxes(False, False)["bar"].top, (n, small)
 
 
 @pytest.mark.parametrize("lang, n, said", [
