@@ -846,35 +846,44 @@ def test_a_short_exhale_count_edited_by_hand_out_of_range_reads_as_not_recorded(
         (0.6, FOLLOWED, 20)]
 
 
-def test_schema_8_gets_the_short_exhale_count_keeping_old_exercises_not_recorded(tmp_path):
-    """A database of schema 8 opens, migrates to 9 and keeps its verdicts: its exercise
-    has no count of short exhales (not recorded); one recorded after the upgrade has."""
+def _upgraded(tmp_path, schema: int, exercise: dict, **end):
+    """A database of ``schema`` with one old session whose paced exercise had the columns
+    of ``exercise``, opened by this version, which records a session of its own with an
+    exercise ending with ``end``: the two sessions, old and new, as loaded."""
     from feedback.sessions import load_sessions
 
     db = tmp_path / DB_NAME
     conn = sqlite3.connect(db, isolation_level=None)
-    migrate(conn, upto=8)
+    migrate(conn, upto=schema)
     conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config, start_t,"
                  " end_t, ended_at, end_reason) VALUES ('OLD1', 'home', ?, '', 0, 300, ?, "
                  "'programme finished')", (WALL, WALL + 300))
-    conn.execute("INSERT INTO exercises (session_id, name, start_t, end_t, pacer, "
-                 "target_ratio, active_s, in_sync, kind, in_sync_n, exhale_short_n, "
-                 "too_fast_n, too_slow_n) VALUES (1, 'Buik', 0, 300, 'fixed', 2.25, 300, 0.6, "
-                 "'breathing', 12, 6, 1, 1)")
+    row = {"session_id": 1, "name": "Buik", "start_t": 0, "end_t": 300, "pacer": "fixed",
+           "target_ratio": 2.25, "active_s": 300, "kind": "breathing", **exercise}
+    conn.execute(f"INSERT INTO exercises ({', '.join(row)}) VALUES "
+                 f"({', '.join('?' * len(row))})", tuple(row.values()))
     conn.close()
     with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
         rec.start_session("OLD1", "home", "", WALL + 86400)
         rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
         rec.add(ev.Exercise(300.0, "Buik", "end", active_s=300.0, in_sync=0.6,
-                            following=FOLLOWED, short_exhale=9))
+                            following=FOLLOWED, **end))
         rec.end_session("programme finished")
         assert rec.flush() and rec.problem is None
-    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 9
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     conn = connect(db, create=False)
     try:
-        old, new = load_sessions(conn)
+        return load_sessions(conn)
     finally:
         conn.close()
+
+
+def test_schema_8_gets_the_short_exhale_count_keeping_old_exercises_not_recorded(tmp_path):
+    """A database of schema 8 opens, migrates to 9 and keeps its verdicts: its exercise
+    has no count of short exhales (not recorded); one recorded after the upgrade has."""
+    old, new = _upgraded(tmp_path, 8, {"in_sync": 0.6, "in_sync_n": 12, "exhale_short_n": 6,
+                                       "too_fast_n": 1, "too_slow_n": 1}, short_exhale=9)
+    assert SCHEMA_VERSION == 9
     assert [(e.following, e.short_exhale) for e in old.exercises] == [(FOLLOWED, None)]
     assert [(e.following, e.short_exhale) for e in new.exercises] == [(FOLLOWED, 9)]
 
@@ -883,35 +892,10 @@ def test_schema_7_gets_the_verdict_counts_keeping_old_exercises_not_recorded(tmp
     """A database of schema 7 (before the verdicts were stored) opens, migrates to 8 and
     keeps its rows: its paced exercise has its share in rhythm and no breakdown, which
     reads as not recorded; a session recorded after the upgrade has both."""
-    from feedback.sessions import load_sessions
-
-    db = tmp_path / DB_NAME
-    conn = sqlite3.connect(db, isolation_level=None)
-    migrate(conn, upto=7)
-    assert "in_sync_n" not in {r[1] for r in conn.execute("PRAGMA table_info(exercises)")}
-    conn.execute("INSERT INTO sessions (patient_code, programme, started_at, config, start_t,"
-                 " end_t, ended_at, end_reason) VALUES ('OLD1', 'home', ?, '', 0, 300, ?, "
-                 "'programme finished')", (WALL, WALL + 300))
-    conn.execute("INSERT INTO exercises (session_id, name, start_t, end_t, pacer, "
-                 "target_ratio, active_s, in_sync, kind) VALUES (1, 'Buik', 0, 300, 'fixed', "
-                 "2.25, 300, 0.5, 'breathing')")
-    conn.close()
-    with Records(tmp_path, clock=VirtualClock(0.0)) as rec:
-        rec.start_session("OLD1", "home", "", WALL + 86400)
-        rec.add(ev.Exercise(0.0, "Buik", "start", pacer="fixed", target_ratio=2.25))
-        rec.add(ev.Exercise(300.0, "Buik", "end", active_s=300.0, in_sync=0.6,
-                            following=FOLLOWED))
-        rec.end_session("programme finished")
-        assert rec.flush() and rec.problem is None
-    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 8
-    assert rows(db, "SELECT session_id, in_sync, in_sync_n, exhale_short_n, too_fast_n, "
-                    "too_slow_n FROM exercises ORDER BY id") == [
+    old, new = _upgraded(tmp_path, 7, {"in_sync": 0.5})
+    assert rows(tmp_path / DB_NAME, "SELECT session_id, in_sync, in_sync_n, exhale_short_n, "
+                                    "too_fast_n, too_slow_n FROM exercises ORDER BY id") == [
         (1, 0.5, None, None, None, None), (2, 0.6, 12, 6, 1, 1)]
-    conn = connect(db, create=False)
-    try:
-        old, new = load_sessions(conn)
-    finally:
-        conn.close()
     assert [(e.in_sync, e.following) for e in old.exercises] == [(0.5, None)]
     assert [(e.in_sync, e.following) for e in new.exercises] == [(0.6, FOLLOWED)]
 

@@ -1456,13 +1456,15 @@ def clinic_session(data, clock=None, wall=DAY0):
     assert rec.close() == 0
 
 
-def report(tmp_path, monkeypatch, data, today):
+def report(tmp_path, monkeypatch, data, today, lang="en"):
+    """The report of ``data`` as made on ``today``, in ``lang`` (its config r.toml and
+    folder out in English, r-nl.toml and out-nl in Dutch)."""
     import datetime as dt
 
     monkeypatch.setattr("feedback.report.report_date", lambda: dt.date.fromisoformat(today))
-    cfg = tmp_path / "r.toml"
-    cfg.write_text(f'[patient]\nlanguage = "en"\n[records]\ndata_dir = "{data}"\n')
-    out = tmp_path / "out"
+    cfg = tmp_path / ("r.toml" if lang == "en" else f"r-{lang}.toml")
+    cfg.write_text(f'[patient]\nlanguage = "{lang}"\n[records]\ndata_dir = "{data}"\n')
+    out = tmp_path / ("out" if lang == "en" else f"out-{lang}")
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     return out
 
@@ -1856,10 +1858,7 @@ def test_how_the_breaths_missed_the_pacer_is_reported_per_exercise_and_over_the_
             "(of 10)\n"
             "    Ribben: too fast 62%, exhale too short 0%, too slow 12% (of 8)\n") in summary
     # in Dutch, with the exercises' Dutch names
-    cfg = tmp_path / "nl.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
-    nl = tmp_path / "nl"
-    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    nl = report(tmp_path, monkeypatch, data, "2025-10-10", lang="nl")
     dutch = (nl / "summary.txt").read_text()
     assert ("  Uit het ritme: te snel 33%, uitademing te kort 17%, te langzaam 6% (van 18 "
             "beoordeelde ademhalingen; niet vastgelegd bij 1 sessie)\n"
@@ -1900,10 +1899,7 @@ def test_a_short_exhale_at_any_pace_is_reported_apart_from_the_first_verdict(
             "1 session)\n"
             "    Belly: 90% (of 10)\n"
             "    Ribs: 38% (of 8)\n") in summary
-    cfg = tmp_path / "nl.toml"
-    cfg.write_text(f'[records]\ndata_dir = "{data}"\n')
-    nl = tmp_path / "nl"
-    assert main(["report", "--config", str(cfg), "--out", str(nl), "--lang", "nl"]) == 0
+    nl = report(tmp_path, monkeypatch, data, "2025-10-10", lang="nl")
     assert ("  Uitademing te kort, bij elk tempo: 67% (van 18 beoordeelde ademhalingen; niet "
             "vastgelegd bij 1 sessie)\n    Buik: 90% (van 10)\n") in (
         nl / "summary.txt").read_text()
