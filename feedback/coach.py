@@ -90,6 +90,17 @@ LEFT_S = 1800.0
 BLIP_S = 2.0
 
 
+def press_next(coach: Coach, t: float, button=None):
+    """The next button pressed by someone who means it: twice where the unit asks first
+    (``[buttons] next_confirm_s``). ``button`` takes the presses (the app's; default the
+    coach's own); what the press that acted returned."""
+    press = button or coach.button
+    out = press("next", t)
+    if coach.next_asked(t):
+        out = press("next", t)
+    return out
+
+
 @dataclass
 class Snapshot:
     """A plain AnalysisState-shaped snapshot (for tests, render and replays)."""
@@ -137,6 +148,9 @@ class Coach:
         # a button was pressed in it: LEFT_S later with neither, it was left (``left``).
         self._active_at = t0
         self.left = False
+        # "next" pressed once during an exercise, at this time: it asks before it skips
+        # (``next_asked``, ``[buttons] next_confirm_s``)
+        self._next_asked: float | None = None
         self._seen_uncalibrated = False
         self._pending = None
         self._pending_programme: Programme | None = None
@@ -298,6 +312,7 @@ class Coach:
         self.elapsed_before = 0.0
         self._run_clock(t)
         self.recal_since = None
+        self._next_asked = None  # (a question for the exercise before is not this one's)
         self._seen_uncalibrated = False  # a calibration exercise must measure anew
         self.pacer = None
         self._ex_mode = ex.pacer_mode(self.settings.pacer)
@@ -363,6 +378,7 @@ class Coach:
         if self.mode in ("exercise", "paused") and name in ("start_pause", "next",
                                                              "recalibrate"):
             self._active_at = t  # (someone is there: LEFT_S counts from here)
+        asked, self._next_asked = self._next_asked, None  # (any button ends the question)
         if name == "start_pause":
             if self.mode == "idle":
                 self.index = 0
@@ -388,6 +404,9 @@ class Coach:
                 return []
         elif name == "next":
             if self.mode in ("exercise", "paused"):
+                if not self._next_confirmed(asked, t):
+                    self._next_asked = t
+                    return []
                 if self.mode == "paused":
                     self._stop_clock(t)
                 return self._end_exercise(t)
@@ -403,6 +422,20 @@ class Coach:
             self._seen_uncalibrated = False
             return [Resume(at=t)] if was_paused else []  # the pause ends here
         return []
+
+    def _next_confirmed(self, asked: float | None, t: float) -> bool:
+        """Whether "next" skips the exercise now: pressed again within
+        ``[buttons] next_confirm_s`` of the press that asked (0: at once). A patient who
+        reached for the pause button and hit "next" lost the exercise, with no way back."""
+        within = self.settings.buttons.next_confirm_s
+        return within <= 0 or (asked is not None and 0.0 <= t - asked <= within)
+
+    def next_asked(self, t: float) -> bool:
+        """Whether the screen asks to press "next" again (it was pressed once, within
+        ``[buttons] next_confirm_s``, during an exercise that still runs or waits)."""
+        asked = self._next_asked
+        return (asked is not None and self.mode in ("exercise", "paused")
+                and 0.0 <= t - asked <= self.settings.buttons.next_confirm_s)
 
     def tick(self, t: float, state: StateLike | None = None) -> list[Event]:
         """Advance to ``t``: record the curve, end exercises, give the ``good`` cue."""

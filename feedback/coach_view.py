@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from feedback import i18n
 from feedback.coach_notices import belt_notice, idle_belt_notice
 from feedback.cues import EXHALE_FLOOR, shown_fault
 from feedback.ringframes import ring_frame as _ring_frame
@@ -31,6 +32,11 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     line of its own at the bottom (the exercise's hint, the calibration's "wait", the
     summary's "press the start button"), that line takes a turn (``_notice_line``)."""
     v = _view(coach, t, state)
+    if coach.next_asked(t):  # "next" pressed once: the question, at once and alone
+        last = coach.index + 1 >= len(coach.programme.exercises)
+        v.notice = coach.notices.line(t, [i18n.text("next.ask_last" if last else "next.ask",
+                                                    coach.lang)])
+        return v
     # (with one of two belts out, that notice takes its turn there too: belt_notice)
     belt = belt_notice(coach.rules, coach.lang) if coach.rules.partial else None
     # The far view's exercise screen draws a belt to check on a banner in the pacer's

@@ -330,6 +330,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "buzzer": Int(-1, lo=-1, hi=27),
         "buzzer_kind": Choice("active", choices=("active", "tonal")),
         "long_press_s": Float(1.5, lo=0.5, hi=5.0, unit="seconds"),
+        "next_confirm_s": Float(5.0, lo=0.0, hi=10.0, unit="seconds"),
     },
     "records": {
         # (no control characters: a NUL in the path was a traceback at start)

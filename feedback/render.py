@@ -13,7 +13,7 @@ import math
 import re
 import tomllib
 
-from feedback.coach import Coach, Snapshot
+from feedback.coach import Coach, Snapshot, press_next
 from feedback.config import ConfigError, defaults, validate
 from feedback.errors import BadInput
 from feedback.events import Breath, Fault, Hold
@@ -110,7 +110,7 @@ def _skip_to(coach: Coach, shown: int, t: float) -> None:
     """Go on to exercise ``shown`` at ``t`` (the next button), from the one after the
     calibration, which the examples start with."""
     while coach.mode == "exercise" and coach.index < shown:
-        coach.button("next", t)
+        press_next(coach, t)
 
 
 def exercise_index(programme, exercise: str | None) -> int:
@@ -202,7 +202,7 @@ def example_view(screen: str, lang: str = "nl", settings=None, programme=None,
         t = end
         while coach.mode != "summary":
             if coach.mode == "exercise":
-                coach.button("next", t)
+                press_next(coach, t)
             if coach.mode != "exercise":
                 break
             state = _breathe(coach, t, t + 70.0, period=7.5, inhale=3.0, share=share)

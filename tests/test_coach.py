@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from programmes import CALIBRATION
 
-from feedback.coach import Coach, Snapshot
+from feedback.coach import Coach, Snapshot, press_next
 from feedback.config import defaults
 from feedback.events import FOLLOWING, Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
 from feedback.programme import SHIPPED, load_programme
@@ -85,10 +85,89 @@ def test_exercises_start_and_end_in_order_with_events(clinic):
     assert ends[0].at == pytest.approx(ex[2].at + 300.0, abs=0.1)
 
 
+ASK = {"nl": "Oefening overslaan? Druk nog een keer op volgende",
+       "en": "Skip this exercise? Press next again"}
+
+
+def test_next_asks_before_it_skips_and_a_second_press_within_5_s_skips(clinic):
+    """A patient who reached for the pause button and hit "next" lost the exercise.
+    One press now asks, on the notice line at once; a second within ``next_confirm_s``
+    (5 s) skips. Later, the question is gone and a press asks again."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 30.0)
+    assert coach.button("next", 30.0) == []
+    assert coach.exercise.id == "belly_lying" and coach.next_asked(30.0)
+    assert coach.view(30.0, calm(30.0)).notice == ASK["nl"]
+    assert coach.view(34.9, calm(34.9)).notice == ASK["nl"]
+    drive(coach, 30.0, 36.0)
+    assert not coach.next_asked(36.0)
+    assert coach.view(36.0, calm(36.0)).notice != ASK["nl"]
+    assert coach.button("next", 36.0) == []              # 6 s on: it asks again
+    assert coach.exercise.id == "belly_lying"
+    events = coach.button("next", 40.9)                  # 4.9 s after the question
+    assert [(e.name, e.phase) for e in events] == [("Buikademhaling liggend", "end"),
+                                                   ("Ademen met de ribben", "start")]
+    assert coach.exercise.id == "ribs" and not coach.next_asked(41.0)
+    assert coach.view(41.0, calm(41.0)).notice != ASK["nl"]
+    assert coach.button("next", 41.5) == []              # the next exercise asks anew
+    assert coach.exercise.id == "ribs"
+
+
+def test_another_button_or_a_new_exercise_ends_the_question(clinic):
+    """The question is for that exercise, pressed then: start/pause or calibrating
+    again in between, or the exercise ending by itself, and the next press asks again.
+    Paused, or on the belt screen, it asks and skips the same."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 30.0)
+    coach.button("next", 30.0)
+    coach.button("start_pause", 31.0)                    # paused
+    assert coach.mode == "paused" and not coach.next_asked(31.0)
+    assert coach.button("next", 32.0) == [] and coach.view(32.0).notice == ASK["nl"]
+    coach.button("recalibrate", 33.0)
+    assert coach.button("next", 34.0) == [] and coach.exercise.id == "belly_lying"
+    coach.feed(Fault(at=34.5, kind="disconnected", belt="belly"))
+    assert coach.view(34.6).screen == "sensor" and coach.view(34.6).notice == ASK["nl"]
+    assert [e.phase for e in coach.button("next", 35.0)] == ["end", "start"]
+    assert coach.exercise.id == "ribs"
+    coach.feed(FaultEnd(at=35.5, kind="disconnected", belt="belly"))
+    drive(coach, 36.0, 50.0)
+    end = 50.0 + coach.exercise.duration_s - coach.elapsed(50.0)
+    drive(coach, 50.0, end - 1.0)
+    coach.button("next", end - 1.0)                      # asked 1 s before the end
+    drive(coach, end - 1.0, end + 0.5)
+    assert coach.exercise.id == "movement"
+    assert not coach.next_asked(end + 0.5)
+    assert coach.button("next", end + 1.0) == [] and coach.exercise.id == "movement"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_next_on_the_last_exercise_asks_to_end_the_session(clinic, lang):
+    settings = defaults()
+    settings.patient["language"] = lang
+    coach = started(Coach(settings, clinic, 0.0))
+    while coach.index < len(clinic.exercises) - 1:
+        press_next(coach, 21.0)
+    coach.button("next", 22.0)
+    assert coach.view(22.0).notice == {"nl": "Sessie beëindigen? Druk nog een keer op volgende",
+                                       "en": "End the session? Press next again"}[lang]
+    assert coach.mode == "exercise"
+    coach.button("next", 23.0)
+    assert coach.mode == "summary" and coach.view(23.0).notice is None
+
+
+def test_next_skips_at_once_with_next_confirm_s_0(clinic):
+    settings = defaults()
+    settings.buttons["next_confirm_s"] = 0.0
+    coach = started(Coach(settings, clinic, 0.0))
+    assert [e.phase for e in coach.button("next", 21.0)] == ["end", "start"]
+    assert coach.exercise.id == "ribs" and not coach.next_asked(21.0)
+    assert coach.view(21.0).notice != ASK["nl"]
+
+
 def test_repetitions_end_the_lifting_exercise(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     for t in (30.0, 31.0, 32.0):
-        coach.button("next", t)
+        press_next(coach, t)
     assert coach.exercise.id == "lifting"
     events = drive(coach, 32.0, 32.0 + 13 * 4.0 + 1, breath_every=4.0)
     assert any(isinstance(e, Exercise) and e.phase == "end" for e in events)
@@ -102,7 +181,7 @@ def test_a_breath_under_way_when_an_exercise_begins_is_not_that_exercise_s(clini
     its lifts, and its ratio stood on its screen and in its trend."""
     coach = started(Coach(defaults(), clinic, 0.0))
     for t in (30.0, 31.0, 32.0):
-        coach.button("next", t)
+        press_next(coach, t)
     assert coach.exercise.id == "lifting"
     coach.feed(Breath(at=33.0, start=29.5, peak=31.0, end=33.0, inhale_s=1.5, exhale_s=2.0,
                       depth=1.0, rate_bpm=12.0))
@@ -128,7 +207,7 @@ def test_the_rate_shown_is_the_exercise_s_own_breathing(clinic):
         coach.feed(Breath(at=start + 12.0, start=start, peak=start + 3.5, end=start + 11.5,
                           inhale_s=3.5, exhale_s=8.0, depth=1.0, rate_bpm=8.0))
         assert coach.view(start + 12.0, before).rate_bpm == pytest.approx(60 / 11.5)
-    coach.button("next", t0 + 40.0)  # the next exercise: its own again
+    press_next(coach, t0 + 40.0)  # the next exercise: its own again
     assert coach.view(t0 + 41.0, before).rate_bpm is None
     assert coach.summary()[1]["rate_bpm"] == pytest.approx(60 / 11.5)  # and its summary
 
@@ -181,7 +260,7 @@ def test_a_calibration_that_measured_no_breath_waits_and_says_so(clinic):
     coach.button("start_pause", 0.0)
     for k in range(90 * 30):
         coach.tick(k / FPS, still)
-    coach.button("next", 90.0)
+    press_next(coach, 90.0)
     assert coach.exercise.kind == "breathing" and coach.view(91.0).notice is None
 
 
@@ -210,8 +289,8 @@ def test_planned_pause_and_hold_threshold_follow_the_exercise(clinic):
         if pause is not None:
             s, e = coach.planned_pause(t + x / 10)
             assert s < pause[0] and pause[1] < e
-    coach.button("next", 30.0)
-    coach.button("next", 31.0)
+    press_next(coach, 30.0)
+    press_next(coach, 31.0)
     assert coach.exercise.id == "movement" and coach.hold_after_s == 4.0
     assert coach.pacer_level(32.0) is None
 
@@ -290,7 +369,7 @@ def test_summary_counts_holds_cues_and_following(clinic):
     drive(coach, 20.0, 80.0)
     coach.feed(Hold(at=80.0, t=72.0))
     coach.feed(HoldEnd(at=82.0, t=81.0))
-    coach.button("next", 82.0)
+    press_next(coach, 82.0)
     row = coach.summary()[1]
     assert row["id"] == "belly_lying" and row["holds"] == 1
     assert row["cues"]["breathe_on"] == 1
@@ -383,7 +462,7 @@ def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     s = defaults()
     s.pacer["mode"] = "adaptive"
     coach = started(Coach(s, clinic, 0.0))
-    coach.button("next", 21.0)                           # 'ribs' uses the config's pacer
+    press_next(coach, 21.0)                           # 'ribs' uses the config's pacer
     assert coach.exercise.id == "ribs" and coach.pacer.adaptive
     coach.feed(Breath(at=26.5, start=21.5, peak=23.0, end=26.5, inhale_s=1.5, exhale_s=3.5,
                       depth=1.0, rate_bpm=12.0))
@@ -411,14 +490,14 @@ def test_an_adaptive_pacer_starts_at_the_rhythm_the_calibration_measured(clinic)
                               exhale_s=t - last - 1.9, depth=1.0, rate_bpm=14.0))
             last = t
         t += 1 / FPS
-    coach.button("next", 21.0)
+    press_next(coach, 21.0)
     assert coach.exercise.id == "ribs" and coach.pacer.adaptive
     first = coach.pacer.current(21.0)
     assert first.rate_bpm > 10.0, first  # not the set 5.5/min
     assert first.hold_out_s == pytest.approx(1.0) and first.exhale_s == pytest.approx(2.0)
     # a calibration that measured one breath (or none): the set times until the first one
     coach = started(Coach(s, clinic, 0.0))
-    coach.button("next", 21.0)
+    press_next(coach, 21.0)
     assert coach.pacer.current(21.0).rate_bpm == pytest.approx(60 / 11)
 
 
@@ -467,7 +546,7 @@ def test_an_adaptive_pacer_steps_back_after_a_pause_or_a_belt_out(clinic, interr
     s = defaults()
     s.pacer["mode"] = "adaptive"
     coach = started(Coach(s, clinic, 0.0))
-    coach.button("next", 21.0)
+    press_next(coach, 21.0)
     assert coach.exercise.id == "ribs"
     t = 21.0
     for _ in range(4):  # followed: the pacer steps toward the target
@@ -518,7 +597,7 @@ def test_the_exercise_end_says_how_many_breaths_missed_the_pacer_and_how(clinic)
                           end=t + inhale + exhale, inhale_s=inhale, exhale_s=exhale,
                           depth=1.0, rate_bpm=60 / (inhale + exhale)))
         t += inhale + exhale
-    end = next(e for e in coach.button("next", t + 1.0) if isinstance(e, Exercise))
+    end = next(e for e in press_next(coach, t + 1.0) if isinstance(e, Exercise))
     assert (end.name, end.phase) == ("Buikademhaling liggend", "end")
     assert end.following == {"in_sync": 2, "exhale_short": 2, "too_fast": 3, "too_slow": 1}
     assert list(end.following) == list(FOLLOWING) and end.in_sync == pytest.approx(2 / 8)
@@ -529,7 +608,7 @@ def test_the_exercise_end_says_how_many_breaths_missed_the_pacer_and_how(clinic)
     # an exercise without a pacer has none to say
     coach = Coach(defaults(), clinic, 0.0)
     coach.button("start_pause", 0.0)
-    (end, _) = coach.button("next", 10.0)
+    (end, _) = press_next(coach, 10.0)
     assert (end.name, end.following, end.in_sync) == ("Kalibratie", None, None)
 
 
@@ -577,11 +656,11 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
     assert coach.view(20.0).today_min == 3.0         # calibration is no practice
     start = coach.running_since
     drive(coach, 20.0, 80.0)
-    coach.button("next", 80.0)                       # belly breathing: about 67 s
+    press_next(coach, 80.0)                       # belly breathing: about 67 s
     first = coach.view(80.0).today_min
     assert first == pytest.approx(3.0 + (80.0 - start) / 60.0, abs=0.02)
     while coach.mode != "summary":                   # the rest of the session, 1 s each
-        coach.button("next", 81.0)
+        press_next(coach, 81.0)
     coach.button("start_pause", 82.0)                # back to the start screen
     assert coach.mode == "idle"
     assert coach.view(82.0).today_min == pytest.approx(first, abs=0.05)  # the last counts
@@ -591,23 +670,23 @@ def test_practised_today_counts_every_finished_exercise_and_session_and_restarts
     assert coach.exercise.kind == "breathing"
     start = coach.running_since
     drive(coach, 120.0, 150.0)
-    coach.button("next", 150.0)
+    press_next(coach, 150.0)
     assert coach.view(150.0).today_min == pytest.approx(first + (150.0 - start) / 60.0,
                                                         abs=0.02)
     coach.new_day(150.0)                             # midnight, during this session
     assert coach.view(150.0).today_min == pytest.approx(0.0, abs=1e-9)
     drive(coach, 150.0, 180.0)
-    coach.button("next", 180.0)                      # it counts for the day it began,
+    press_next(coach, 180.0)                      # it counts for the day it began,
     assert coach.view(180.0).today_min == pytest.approx(0.0, abs=1e-9)  # as in the report
     while coach.mode != "summary":
-        coach.button("next", 181.0)
+        press_next(coach, 181.0)
     coach.button("start_pause", 182.0)
     coach.button("start_pause", 183.0)               # the next session is today's
     coach.tick(183.0, Snapshot(calibrated=False))
     drive(coach, 183.0, 200.0)
     start = coach.running_since
     drive(coach, start, start + 30.0)
-    coach.button("next", start + 30.0)
+    press_next(coach, start + 30.0)
     assert coach.view(start + 30.0).today_min == pytest.approx(0.5, abs=0.02)
 
 
@@ -626,7 +705,7 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
     drive(coach, 80.0, 140.0)  # (applied at a breath: the session runs on)
     assert coach.settings.patient.code == "CD34" and coach.session_code == ""
     while coach.mode != "summary":
-        coach.button("next", 140.0)
+        press_next(coach, 140.0)
     view = coach.view(140.0)  # its summary: the first patient's day, against its target
     done = view.today_min
     assert done == pytest.approx(1.0 + coach.practice_s() / 60.0) and done > 1.0 + 1.9
@@ -654,7 +733,7 @@ def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_
     coach.new_day(80.0)                                 # midnight, during the session
     drive(coach, 80.0, 140.0)
     while coach.mode != "summary":
-        coach.button("next", 140.0)
+        press_next(coach, 140.0)
     practised = coach.practice_s() / 60.0
     assert practised > 1.5
     view = coach.view(140.0)
@@ -681,7 +760,7 @@ def test_a_short_session_does_not_reach_the_target_on_calibration_minutes(clinic
     assert coach.exercise.kind == "breathing"        # calibration: 50 s
     drive(coach, 55.0, 70.0)
     while coach.mode != "summary":
-        coach.button("next", 70.0)
+        press_next(coach, 70.0)
     view = coach.view(70.0)
     assert view.today_min < view.today_target
     assert view.today_min == pytest.approx(0.5 + (70.0 - 50.0) / 60.0, abs=0.02)
@@ -792,7 +871,7 @@ def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clin
     coach.feed(Fault(at=30.0, kind="disconnected", belt="belly"))
     assert coach.view(30.0).screen == "sensor"
     first = coach.exercise.id
-    coach.button("next", 31.0)
+    press_next(coach, 31.0)
     drive(coach, 31.0, 33.0)
     assert coach.exercise.id != first
     assert coach.view(33.0).screen == "sensor"
@@ -800,7 +879,7 @@ def test_a_belt_fault_and_a_hold_still_on_carry_over_into_the_next_exercise(clin
     assert coach.view(34.0).screen == "exercise"
     coach.feed(Hold(at=40.0, t=36.0))
     assert coach.warning
-    coach.button("next", 41.0)
+    press_next(coach, 41.0)
     drive(coach, 41.0, 42.0)
     assert coach.warning == coach.exercise.hold_warnings  # still held, if this one warns
     coach.feed(HoldEnd(at=43.0, t=43.0))
@@ -818,7 +897,7 @@ def test_the_belt_screen_names_the_exercise_that_waits_so_a_button_shows_its_eff
     coach.button("start_pause", 31.0)
     view = coach.view(31.0)
     assert (view.screen, view.exercise, view.paused) == ("sensor", first, True)
-    coach.button("next", 32.0)
+    press_next(coach, 32.0)
     drive(coach, 32.0, 33.0)
     view = coach.view(33.0)
     assert view.screen == "sensor" and not view.paused
@@ -841,7 +920,7 @@ def test_each_sessions_calibration_measures_the_breath_anew(clinic):
     same process must not end its calibration on the first session's measurement."""
     coach = started(Coach(defaults(), clinic, 0.0))
     while coach.mode != "summary":
-        coach.button("next", 30.0)
+        press_next(coach, 30.0)
     coach.button("start_pause", 31.0)                       # summary -> start screen
     coach.button("start_pause", 32.0)                       # the next session
     assert coach.exercise.kind == "calibration" and coach.wants_calibration
@@ -889,7 +968,7 @@ def test_a_reload_keeps_an_adaptive_pacers_progress_and_applies_new_limits(clini
 
     a, b = _twins(clinic, adaptive)
     for coach in (a, b):
-        coach.button("next", 21.0)                       # 'ribs' uses the config's pacer
+        press_next(coach, 21.0)                       # 'ribs' uses the config's pacer
         drive(coach, 21.0, 120.0, breath_every=7.0)      # breaths in rhythm: it steps on
     reached = a.pacer.current(125.0)
     new = adaptive()
@@ -919,7 +998,7 @@ def test_a_new_pacer_target_in_mid_progression_goes_on_from_the_ratio_reached(cl
         return s
 
     coach = started(Coach(ramp(), clinic, 0.0))
-    coach.button("next", 21.0)                           # 'ribs': the config's pacer
+    press_next(coach, 21.0)                           # 'ribs': the config's pacer
     drive(coach, 21.0, 81.0)
     before = coach.pacer.current(81.0).ratio
     assert 1.2 < before < 1.8
@@ -1030,7 +1109,7 @@ def test_a_new_pacer_mode_waits_for_the_next_exercise_through_pause_and_recalibr
     pacer off, then to adaptive: the running exercise keeps its fixed pacer through a
     pause and a recalibration (they switched it, while its record said 'fixed')."""
     coach = started(Coach(defaults(), clinic, 0.0))
-    coach.button("next", 21.0)
+    press_next(coach, 21.0)
     assert coach.exercise.id == "ribs" and coach.pacer and not coach.pacer.adaptive
     for mode in ("off", "adaptive"):
         new = defaults()
@@ -1046,13 +1125,13 @@ def test_a_new_pacer_mode_waits_for_the_next_exercise_through_pause_and_recalibr
         drive(coach, 33.0, 50.0)
         assert coach.recal_since is None
         assert coach.pacer is not None and not coach.pacer.adaptive
-    coach.button("next", 60.0)  # a new session: its 'ribs' runs the adaptive pacer
+    press_next(coach, 60.0)  # a new session: its 'ribs' runs the adaptive pacer
     while coach.mode != "idle":
-        coach.button("next", 61.0)
+        press_next(coach, 61.0)
     coach.button("start_pause", 62.0)
-    coach.button("next", 63.0)
+    press_next(coach, 63.0)
     assert coach.exercise.id == "belly_lying"  # (its own pacer: fixed)
-    coach.button("next", 64.0)
+    press_next(coach, 64.0)
     assert coach.exercise.id == "ribs" and coach.pacer.adaptive
 
 
@@ -1199,7 +1278,7 @@ def test_a_lasting_notice_lets_the_summarys_press_line_take_its_turn(clinic):
     t = 30.0
     while coach.mode != "summary":
         t += 1.0
-        coach.button("next", t)
+        press_next(coach, t)
     views = [coach.view(float(s)) for s in np.arange(t, t + 20.0, 0.25)]
     assert {v.screen for v in views} == {"summary"}
     assert {v.notice is None for v in views} == {True, False}
@@ -1319,7 +1398,7 @@ def test_a_session_that_has_not_run_for_left_s_ends_at_its_summary(clinic, how):
         state = Snapshot(calibrated=False)
     else:  # a new session: the belt plugged in but not worn, its calibration waits
         while coach.mode != "summary":
-            coach.button("next", 80.0)
+            press_next(coach, 80.0)
         coach.button("start_pause", 80.0)
         coach.button("start_pause", 80.0)
         state, ran = Snapshot(), 60.0  # it waits from the end of its 60 s
@@ -1402,7 +1481,7 @@ def test_a_session_left_before_midnight_counts_for_its_day_and_the_next_for_the_
     assert coach.exercise.id == "belly_lying"
     begun = coach.running_since
     drive(coach, morning + 20.0, morning + 80.0)
-    coach.button("next", morning + 80.0)
+    press_next(coach, morning + 80.0)
     assert coach.view(morning + 80.0).today_min == pytest.approx(
         (morning + 80.0 - begun) / 60.0, abs=0.02)
 
@@ -1455,7 +1534,7 @@ def test_an_exercise_s_own_rate_limit_sets_when_slower_comes(clinic, exercise, p
     coach = started(Coach(defaults(), clinic, 0.0))
     t = 30.0
     while coach.exercise.id != exercise:
-        coach.button("next", t)
+        press_next(coach, t)
         t += 1.0
     cues = [e.kind for e in drive(coach, t, t + 40.0, breath_every=period)
             if isinstance(e, Cue)]
@@ -1473,7 +1552,7 @@ def test_squats_read_as_deep_breaths_do_not_bring_dont_force_in_the_clinic_s_mov
     coach = started(Coach(defaults(), clinic, 0.0))
     t = 30.0
     while coach.exercise.id != exercise:
-        coach.button("next", t)
+        press_next(coach, t)
         t += 1.0
     out, last, end = [], t, t + 60.0
     while t < end:
@@ -1497,7 +1576,7 @@ def test_a_session_that_measured_no_breath_is_not_praised(clinic):
     t = 2.0
     while coach.mode != "summary":
         coach.tick(t, Snapshot())
-        coach.button("next", t)
+        press_next(coach, t)
         t += 5.0
     view = coach.view(t)
     assert view.screen == "summary" and view.left
@@ -1506,7 +1585,7 @@ def test_a_session_that_measured_no_breath_is_not_praised(clinic):
     coach.feed(FaultEnd(at=t, kind="disconnected", belt="belly"))
     started(coach)  # (from its start at 0 s: the coach takes the times it is given)
     while coach.mode != "summary":
-        coach.button("next", 30.0)
+        press_next(coach, 30.0)
     assert not coach.view(30.0).left
 
 
@@ -1618,7 +1697,7 @@ def test_a_programme_changed_in_the_config_takes_over_at_the_next_exercise(clini
     coach = started(Coach(defaults(), clinic, 0.0))
     coach.apply_settings(defaults(), home)
     assert coach.exercise.id == "belly_lying"
-    coach.button("next", 30.0)
+    press_next(coach, 30.0)
     assert coach.programme is home and coach.exercise in home.exercises
     idle = Coach(defaults(), clinic, 0.0)
     idle.apply_settings(defaults(), home)
@@ -1652,7 +1731,7 @@ def test_the_lifting_screen_counts_the_breaths_left_and_its_progress(clinic):
     full."""
     coach = started(Coach(defaults(), clinic, 0.0))
     for t in (30.0, 31.0, 32.0):
-        coach.button("next", t)
+        press_next(coach, t)
     assert coach.exercise.id == "lifting" and coach.exercise.repetitions == 12
     drive(coach, 32.0, 32.0 + 3 * 4.0 + 0.5, breath_every=4.0)
     v = coach.view(45.0, calm(45.0))

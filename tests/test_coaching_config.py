@@ -5,6 +5,7 @@ import logging
 import pytest
 from words_check import assert_dutch
 
+from feedback.coach import press_next
 from feedback.config import ConfigError, defaults, load_config
 from feedback.sound import Sound, tone, warning_wave
 
@@ -40,8 +41,8 @@ def test_rate_pattern_is_used_by_the_coach(tmp_path):
     prog = load_programme(SHIPPED / "clinic.toml")
     coach = Coach(load_config(p), prog, 0.0)
     coach.button("start_pause", 0.0)
-    coach.button("next", 1.0)               # to the exercises with the pacer
-    coach.button("next", 2.0)               # 'ribs' takes its rhythm from the config
+    press_next(coach, 1.0)               # to the exercises with the pacer
+    press_next(coach, 2.0)               # 'ribs' takes its rhythm from the config
     pat = coach.pacer.current(3.0)
     assert pat.period == pytest.approx(12.0) and pat.ratio == pytest.approx(2.0)
 

@@ -43,6 +43,8 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[pacr]\nexhale_s = 6\n", ":1: [pacr]: unknown section; did you mean 'pacer'?"),
     ("[ring]\npixels = 12.5\n", ":2: ring.pixels = 12.5: must be a whole number"),
     ("[ring]\npixels = 100\n", "ring.pixels = 100: must be between 12 and 60 pixels"),
+    ("[buttons]\nnext_confirm_s = 20\n",
+     ":2: buttons.next_confirm_s = 20: must be between 0 and 10 seconds"),
     ("[screen]\nfullscreen = 1\n", "screen.fullscreen = 1: must be true or false"),
     ("[screen]\nview = \"ver\"\n", ":2: screen.view = 'ver': must be one of 'far', 'near'"),
     ("[patient]\nlanguage = \"de\"\n", "patient.language = 'de': must be one of 'nl', 'en'"),

@@ -11,6 +11,7 @@ import pytest
 from feedback import events as ev
 from feedback.app import GRACE_S
 from feedback.clock import VirtualClock
+from feedback.coach import press_next
 from feedback.reload import load_all
 from feedback.run import open_session
 
@@ -853,7 +854,8 @@ def test_a_belt_laid_down_as_the_session_ends_is_no_hold_in_its_record(config, t
     scenario = tmp_path / "laid-down.toml"
     scenario.write_text(TAKEN_OFF)
     actions = {1.0: lambda s: setattr(s, "end_when_done", False)}  # (the unit stays on)
-    actions.update({110.0 + k: (lambda s: s.button("next", s.now())) for k in range(5)})
+    actions.update({110.0 + k: (lambda s: press_next(s.coach, s.now(), s.button))
+                    for k in range(5)})
     summary = []
     out, _views, db = run_with(config, 200, {**actions, 199.0: lambda s: summary.extend(
         s.coach.summary())}, scenario=str(scenario))

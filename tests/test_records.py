@@ -13,6 +13,7 @@ import pytest
 from feedback import events as ev
 from feedback import store
 from feedback.clock import VirtualClock
+from feedback.coach import press_next
 from feedback.rawsignal import RawSignalLog
 from feedback.recording import read_recording
 from feedback.records import Records
@@ -713,7 +714,7 @@ def test_the_coach_says_each_exercise_target_its_active_time_and_pauses():
     coach = _clinic_coach()
     (start,) = coach.button("start_pause", 0.0)
     assert (start.name, start.pacer, start.target_ratio) == ("Kalibratie", "off", None)
-    end, belly = coach.button("next", 10.0)
+    end, belly = press_next(coach, 10.0)
     assert (end.phase, end.active_s, end.in_sync) == ("end", 10.0, None)
     # belly_lying: 3.5 s in, 7 s out, 1 s pause after the exhale: 8 / 3.5 as measured
     # (the end of its 1:1 -> 1:2 progression), not the config's 6 / 4
@@ -726,7 +727,7 @@ def test_the_coach_says_each_exercise_target_its_active_time_and_pauses():
         t0 = 50.0 + 11.5 * k
         coach.feed(ev.Breath(t0 + 11.5, start=t0, peak=t0 + 3.5, end=t0 + 11.5,
                              inhale_s=3.5, exhale_s=8.0, rate_bpm=60 / 11.5))
-    end, ribs = coach.button("next", 110.0)
+    end, ribs = press_next(coach, 110.0)
     assert end.active_s == pytest.approx(100.0 - 30.0)  # the 30 s pause is no practice
     assert 0.0 < end.in_sync <= 1.0
     assert ribs.target_ratio == pytest.approx(7.0 / 4.0)  # the config's 4 s / 6 s + 1 s

@@ -4,6 +4,7 @@ import signal
 
 import pytest
 
+from feedback.coach import press_next
 from feedback.config import ConfigError, load_config
 from feedback.events import Breath
 from feedback.reload import ConfigWatcher, Rejected, Reloaded, load_all
@@ -259,7 +260,7 @@ def test_the_screen_s_view_changes_without_a_restart(cfg):
     assert good.screen.view == "far"
     coach = Coach(good, programme, 0.0)
     coach.button("start_pause", 0.0)
-    coach.button("next", 0.5)  # (past the calibration, to the first exercise)
+    press_next(coach, 0.5)  # (past the calibration, to the first exercise)
     w = ConfigWatcher(cfg, good)
     assert coach.view(1.0).far
     t = 1.0

@@ -13,6 +13,7 @@ from device.bus import not_a_pi
 from feedback import events as ev
 from feedback.cli import main
 from feedback.clock import VirtualClock
+from feedback.coach import press_next
 from feedback.config import ConfigError, load_config
 from feedback.reload import load_all
 from feedback.run import open_session
@@ -315,7 +316,8 @@ def _next_into_the_first_hold(config, programme_text: str, after_s: float):
     with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
                       duration=60, status=False) as s:
         s.sinks.append(out.append)
-        s.loop.add("next", lambda due: s.button("next", s.now()), first=s.t0 + start + after_s)
+        s.loop.add("next", lambda due: press_next(s.coach, s.now(), s.button),
+                   first=s.t0 + start + after_s)
         s.run()
     starts = [e for e in out if isinstance(e, ev.Exercise) and e.phase == "start"]
     return start, out, starts
@@ -375,7 +377,10 @@ def test_a_breath_held_through_a_pause_is_warned_once_the_exercise_goes_on(
         if session.now() - session.t0 < go_at - 1.0:
             session.button("start_pause", session.now())  # pause
             return session.t0 + go_at
-        session.button(button, session.now())  # on again, or on to the next exercise
+        if button == "next":  # on to the next exercise (pressed twice: it asks first)
+            press_next(session.coach, session.now(), session.button)
+        else:  # on again
+            session.button(button, session.now())
         return None
 
     events, truth, session, _ = simulate(config, str(scenario), 100, probe=(pause_at, buttons))
@@ -1239,7 +1244,7 @@ def test_a_session_started_in_the_second_after_midnight_is_the_new_day_s(config,
         t = session.now()
         session.end_when_done = False  # (a simulation stops at the summary)
         while session.coach.mode != "summary":
-            session.button("next", t)
+            press_next(session.coach, t, session.button)
         session.button("start_pause", t)  # to the start screen
         session.button("start_pause", t)  # and a new session, in the new day's first second
 
@@ -1371,7 +1376,7 @@ def test_a_second_session_in_the_same_run_calibrates_again(config):
                       status=False) as s:
         s.end_when_done = False
         s.sinks.append(out.append)
-        s.loop.add("finish", lambda due: [s.button("next", s.now()) for _ in range(4)]
+        s.loop.add("finish", lambda due: [press_next(s.coach, s.now(), s.button) for _ in range(4)]
                    and None, first=s.t0 + 60.0)              # to the summary
         s.loop.add("idle", lambda due: s.button("start_pause", s.now()), first=s.t0 + 61.0)
         s.loop.add("again", lambda due: s.button("start_pause", s.now()), first=s.t0 + 62.0)
@@ -1430,7 +1435,7 @@ def test_a_belt_fault_on_when_a_new_session_begins_is_in_its_record(config, tmp_
         t = session.now()
         if session.coach.mode != "summary":
             while session.coach.mode != "summary":
-                session.button("next", t)
+                press_next(session.coach, t, session.button)
             return due + 2.0
         session.button("start_pause", t)
         session.button("start_pause", t + 0.5)
@@ -1496,7 +1501,7 @@ def test_a_clock_set_back_over_midnight_gives_the_day_its_minutes_back(config, m
         if not seen:  # a minute practised on 1 March, then to the start screen
             session.end_when_done = False
             while coach.mode != "summary":
-                session.button("next", t)
+                press_next(session.coach, t, session.button)
             session.button("start_pause", t)
             seen["before"] = coach.view(t).today_min
             day[0] = dt.date(2026, 3, 2)  # the clock runs ahead into 2 March
@@ -1508,7 +1513,7 @@ def test_a_clock_set_back_over_midnight_gives_the_day_its_minutes_back(config, m
             return due + 5.0
         seen["back"] = (coach.today_min, coach.practised_min())
         while coach.mode != "summary":
-            session.button("next", t)
+            press_next(session.coach, t, session.button)
         seen["summary"] = coach.view(t).days_back
         session.button("start_pause", t)  # the start screen: 1 March's minutes
         seen["idle"] = coach.view(t).today_min
@@ -1541,7 +1546,7 @@ def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, m
         session._check_day()
         session.end_when_done = False
         while session.coach.mode != "summary":
-            session.button("next", t)
+            press_next(session.coach, t, session.button)
         seen["days_back"] = session.coach.view(t).days_back
         return None
 
