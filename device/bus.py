@@ -175,4 +175,5 @@ def not_a_pi_message(what: str, board: str) -> str:
 
 def software_message(what: str, package: str) -> str:
     return (f"{what}: a software package is missing (Python module {package!r}), not a "
-            f"wiring fault: install the program again (sudo scripts/install-pi.sh)")
+            f"wiring fault: install the program again "
+            f"(sudo /opt/ademcoach/src/scripts/install-pi.sh)")

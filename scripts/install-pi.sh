@@ -126,9 +126,12 @@ elif systemctl is-active --quiet ademcoach.service 2>/dev/null; then
 fi
 
 say "program in $PREFIX"
-# a clean copy of the source (no venv, caches or git data, nothing left of an older copy)
-rm -rf "$DESTDIR$PREFIX/src"
-install -d -m 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/src"
+# a clean copy of the source (no venv, caches or git data, nothing left of an older copy),
+# made beside the old one and then put in its place: run from its installed copy
+# ($PREFIX/src/scripts) the script copies from the very folder it replaces
+new="$DESTDIR$PREFIX/src.new"
+rm -rf "$new"
+install -d -m 0755 "$DESTDIR$PREFIX" "$DESTDIR$PREFIX/bin" "$new"
 parts=""
 for p in pyproject.toml README.md LICENSE device feedback config docs systemd scripts; do
     [ -e "$SRC/$p" ] && parts="$parts $p"
@@ -136,7 +139,9 @@ done
 # shellcheck disable=SC2086
 (cd "$SRC" && tar -cf - --exclude=.venv --exclude=.git --exclude='__pycache__' \
     --exclude='*.egg-info' --exclude=.pytest_cache --exclude=.ruff_cache $parts) \
-    | (cd "$DESTDIR$PREFIX/src" && tar -xf -)
+    | (cd "$new" && tar -xf -)
+rm -rf "$DESTDIR$PREFIX/src"
+mv "$new" "$DESTDIR$PREFIX/src"
 install -m 0755 "$SRC/scripts/usb-export.sh" "$DESTDIR$PREFIX/bin/ademcoach-usb-export"
 sys python3 -m venv "$PREFIX/venv"
 # Editable install from the clean copy: the program finds its shipped config, programmes

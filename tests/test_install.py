@@ -196,6 +196,22 @@ def test_reinstall_makes_a_clean_copy_of_the_source(tmp_path):
     assert not stale.exists()
 
 
+
+def test_the_installed_copy_of_the_installer_can_install_again(tmp_path):
+    # On the unit the installer lies in /opt/ademcoach/src/scripts, and that is the copy
+    # a technician runs to install again: it must not empty the source it copies from.
+    root = staged(tmp_path)
+    install(root)
+    src = root / "opt" / "ademcoach" / "src"
+    env = {**os.environ, "DESTDIR": str(root)}
+    r = subprocess.run(["sh", str(src / "scripts" / "install-pi.sh")], env=env,
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (src / "feedback" / "records.py").read_bytes() == (
+        REPO / "feedback" / "records.py").read_bytes()
+    assert (src / "config" / "ademcoach.toml").exists()
+    assert not (root / "opt" / "ademcoach" / "src.new").exists()
+
 def test_programmes_are_updated_unless_edited(tmp_path):
     root = staged(tmp_path)
     shipped = sorted(p.name for p in (REPO / "config" / "programs").glob("*.toml"))

@@ -211,7 +211,7 @@ def test_buttons_without_their_pin_library_say_a_package_is_missing():
                              devices=[])
     assert text == ("buttons: the GPIO pins cannot be opened: a software package is missing "
                     "(Python module 'lgpio'), not a wiring fault: install the program again "
-                    "(sudo scripts/install-pi.sh)")
+                    "(sudo /opt/ademcoach/src/scripts/install-pi.sh)")
 
 
 def test_hw_check_sim_passes(capsys):
