@@ -210,11 +210,14 @@ class PartProblem:
             self._said = str(error)
             log.error("%s", error)
         self.title = str(error)
+        # The error is the driver's English, said for whom it is: under the patient's words
+        # the technician reads why (no chip at that address, I2C off, a group missing),
+        # which the belt screen alone did not say.
+        detail = text("unit.detail", self.lang, error=error)
         if getattr(error, "part", "sensor") == "sensor":
-            self.view = View(screen="sensor", lang=self.lang, fault="i2c")
-        else:  # (the error is the driver's English: said for whom it is)
-            self.view = View(screen="sensor", lang=self.lang, fault="unit",
-                             notice=text("unit.detail", self.lang, error=error))
+            self.view = View(screen="sensor", lang=self.lang, fault="i2c", notice=detail)
+        else:
+            self.view = View(screen="sensor", lang=self.lang, fault="unit", notice=detail)
 
 
 def _within(target, keep) -> bool:

@@ -1367,6 +1367,34 @@ def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
     assert PartProblem(sensor, "nl").view.fault == "i2c"
 
 
+def test_waiting_for_the_sensor_shows_the_technician_why(config):
+    """A sensor missing at start put only "Controleer de band / meetchip reageert niet" on
+    the screen: a technician at a unit with ADDR wired to VDD, I2C not enabled or the
+    service outside group i2c was sent to the belt, and the reason was in the journal
+    alone. The screen now says it under the patient's words, as for the other parts."""
+    from device.parts import open_parts
+    from feedback.errors import HardwareError
+    from feedback.run import PartProblem
+    from feedback.screen import Screen
+
+    text = config.read_text().replace("address = 0x48", "address = 0x49")
+    assert "address = 0x49" in text
+    config.write_text(text)
+    settings, _ = load_all(config)
+    with pytest.raises(HardwareError) as err:  # the real driver on the emulated chip (0x48)
+        open_parts(settings, "calm", VirtualClock())
+    assert err.value.part == "sensor" and "answers at 0x48" in str(err.value)
+    view = PartProblem(err.value, "nl").view
+    assert (view.screen, view.fault) == ("sensor", "i2c")
+    assert view.notice == f"Voor de technicus: {err.value}"
+    assert PartProblem(err.value, "en").view.notice == f"For the technician: {err.value}"
+    screen = Screen((800, 480))
+    screen.draw(view)
+    shown = " ".join(t for t, _r in screen.texts)
+    assert "Controleer de band" in shown and "meetchip reageert niet" in shown
+    assert "0x48" in shown and "Voor de technicus" in shown
+
+
 def test_a_second_session_in_the_same_run_calibrates_again(config):
     """The service runs for days and the belt goes on anew for each session: each run of
     the programme starts with a real calibration, not the last one's."""
