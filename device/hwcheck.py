@@ -181,6 +181,27 @@ TIMEZONE = "Europe/Amsterdam"  # the clinic's (patients and therapists are Dutch
 SYNCED = "/run/systemd/timesync/synchronized"  # timesyncd: set by the network this boot
 
 
+def hours_off(zone: str, year: int) -> list[float]:
+    """How many hours ``zone``'s clock is from the clinic's (``TIMEZONE``) on the first of
+    each month of ``year``, each distinct difference once, sorted ([] : the same time all
+    year, or a zone this computer does not know). Raspberry Pi OS images are set to
+    Europe/London unless told otherwise: an hour off all year, and no UTC."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ours, theirs = ZoneInfo(TIMEZONE), ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return []
+    off = set()
+    for month in range(1, 13):
+        t = dt.datetime(year, month, 1, 12, tzinfo=dt.UTC)
+        diff = (t.astimezone(ours).utcoffset() - t.astimezone(theirs).utcoffset())
+        if diff:
+            off.add(abs(diff.total_seconds()) / 3600)
+    return sorted(off)
+
+
 def zone_name(localtime: str = "/etc/localtime") -> str | None:
     """The system's timezone, as its /etc/localtime link names it (None: not known)."""
     import os
@@ -209,8 +230,9 @@ def rtc_time(path: str = RTC_TIME) -> float | None:
 def check_clock(rep: Report, now=None, zone: str | None = None, rtc: bool | None = None,
                 synced: bool | None = None, chip: float | None = None) -> None:
     """The date and time the records will carry. Without a clock chip and the network a
-    unit starts again at the time it last saved (docs/hardware.md, Clock); left at UTC,
-    the screen's day turns at 01:00 or 02:00 and the report's times are 1 or 2 h early.
+    unit starts again at the time it last saved (docs/hardware.md, Clock); in a zone that
+    does not keep Amsterdam's time (UTC; Europe/London, where Raspberry Pi OS images are
+    set), the screen's day turns at 01:00 or 02:00 and the report's times are 1-2 h early.
     A chip whose own time (``chip``) is far from the system's lost it (a Pi 5 without a
     cell on BAT, a module without its cell): it is no source. A WARN (not a FAIL): the
     parts work; the technician sets the clock and the zone."""
@@ -226,10 +248,15 @@ def check_clock(rep: Report, now=None, zone: str | None = None, rtc: bool | None
     lost = rtc and chip is not None and abs(chip - now.timestamp()) > RTC_AGREES_S
     shown = f"{now:%Y-%m-%d %H:%M} {now.tzname()} ({zone or 'zone unknown'})"
     problems = []
-    if zone in UTC_ZONES or (zone is None and not now.utcoffset()):
-        problems.append(f"the timezone is UTC, not {TIMEZONE}: the day on the screen and the "
-                        f"report's times are 1-2 h off (sudo timedatectl set-timezone "
-                        f"{TIMEZONE})")
+    utc = zone in UTC_ZONES or (zone is None and not now.utcoffset())
+    off = hours_off("UTC" if utc else zone, now.year) if utc or zone else []
+    if utc and not off:  # (no zone data to count with: UTC is 1 h off in winter, 2 in summer)
+        off = [1.0, 2.0]
+    if off:
+        hours = f"{off[0]:g}" + (f"-{off[-1]:g}" if len(off) > 1 else "")
+        problems.append(f"the timezone is {'UTC' if utc else zone}, not {TIMEZONE}: the day on "
+                        f"the screen and the report's times are {hours} h off (sudo "
+                        f"timedatectl set-timezone {TIMEZONE})")
     if lost:
         at = dt.datetime.fromtimestamp(chip, dt.UTC)
         problems.append(f"the clock chip reads {at:%Y-%m-%d %H:%M} UTC, not this time: it "

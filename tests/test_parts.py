@@ -690,6 +690,12 @@ def test_hw_check_ring_question_makes_a_wrong_colour_order_visible(tmp_path):
     ("Europe/Amsterdam", True, False, "PASS", "from the clock chip"),
     ("Etc/UTC", False, True, "WARN", "the timezone is UTC, not Europe/Amsterdam"),
     ("Europe/Amsterdam", False, False, "WARN", "no clock chip and not set by the network"),
+    # Raspberry Pi OS images are set to Europe/London unless told otherwise: an hour off
+    # all year, and the line said PASS. A zone that keeps Amsterdam's time is right.
+    ("Europe/London", False, True, "WARN", "the timezone is Europe/London, not "
+                                           "Europe/Amsterdam: the day on the screen and the "
+                                           "report's times are 1 h off"),
+    ("Europe/Berlin", False, True, "PASS", "(Europe/Berlin), set by the network"),
 ])
 def test_hw_check_says_whether_the_clock_can_be_trusted(zone, rtc, synced, status, words):
     """The records and the screen's day follow the wall clock: a unit without a clock chip
