@@ -654,10 +654,14 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         rs0 = ratios([b for b, _ in paced[0].paced])
         rs1 = ratios([b for b, _ in paced[-1].paced])
         r0, r1 = median(rs0), median(rs1)
-        target = paced[-1].target
+        target0, target = paced[0].target, paced[-1].target
         word = change(rs0, rs1, target) if None not in (r0, r1, target) else ""
+        said = num(target, lang)
+        if None not in (target0, target) and num(target0, lang) != said:
+            # the pacer's target changed between them: the first was breathing to its own
+            said = f"{num(target0, lang)} -> {said}"
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
-                                target=num(target, lang))
+                                target=said)
                      + (f": {say(word, lang)}" if word else ""))
         in_sync = _in_sync_text(mine, lang)
         if in_sync:

@@ -3436,3 +3436,27 @@ def test_breaths_without_a_readable_length_are_counted_by_their_rate():
     assert rate([(t, None, 3.0, 30.0), (t, 2.0, 3.0, 30.0), (t, 2.0, None, 30.0)]) == (
         pytest.approx(12.0))  # one breath of 5 s
     assert rate([(t, None, 3.0, 10.0), (t, 2.0, None, 14.0)]) == pytest.approx(12.0)
+
+
+def test_the_ratio_line_gives_both_targets_when_the_pacer_changed(tmp_path, monkeypatch):
+    """A therapist who set a slower pacer halfway a loan (target 1.75, then 2.27): the
+    summary read "1.00 in the first session, 2.00 in the last (target 2.27)", as if the
+    first session had breathed 1.00 against 2.27."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        for day, (target, r) in enumerate([(1.75, 1.0), (2.272727, 2.0)]):
+            t0 = clock.now()
+            rec.start_session("P042", "home", "", DAY0 + day * 86400)
+            rec.add(ev.Exercise(t0, "Buikademhaling", "start", kind="breathing",
+                                pacer="fixed", target_ratio=target))
+            for k in range(6):
+                rec.add(breath(t0 + 10.0 * (k + 1), 4.0, 4.0 * r))
+            clock.advance(310.0)
+            rec.add(ev.Exercise(clock.now(), "Buikademhaling", "end", active_s=310.0))
+            rec.end_session("programme finished")
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    assert ("  Exhale:inhale ratio: 1.00 in the first session, 2.00 in the last (target "
+            "1.75 -> 2.27): toward the target\n") in (out / "summary.txt").read_text()
+    out = report(tmp_path, monkeypatch, data, "2025-10-10", lang="nl")
+    assert "(doel 1,75 -> 2,27): richting het doel" in (out / "summary.txt").read_text()
