@@ -100,7 +100,8 @@ def idle_belt_notice(rules, lang: str) -> str:
     what = i18n.text(f"sensor.{kind}", lang)
     if belts:
         what += " (" + ", ".join(i18n.text_or(f"belt.{b}", lang, b) for b in belts) + ")"
-    return f"{i18n.text('sensor.title', lang)}: {what}"
+    title = "unit.title" if kind == "i2c" else "sensor.title"  # (the chip is no belt)
+    return f"{i18n.text(title, lang)}: {what}"
 
 
 def belt_notice(rules, lang: str, key: str = "sensor.partial") -> str:

@@ -79,6 +79,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.flat": "geen beweging gemeten",
         "sensor.noisy": "onrustig signaal",
         "sensor.i2c": "meetchip reageert niet",
+        "sensor.i2c_body": "Het ligt niet aan de band: het apparaat zelf meet niet en "
+                           "probeert het steeds opnieuw. Blijft dit, zet het dan uit en weer "
+                           "aan. De oefening wacht zolang.",
         "sensor.partial": "Controleer de {belt} ({what}); de {other} meet verder",
         # (the far view: the same notice as a large head and the rest small under it)
         "sensor.partial_head": "Controleer de {belt}",
@@ -197,6 +200,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.flat": "no movement measured",
         "sensor.noisy": "noisy signal",
         "sensor.i2c": "measuring chip does not respond",
+        "sensor.i2c_body": "It is not the belt: the unit itself cannot measure and keeps "
+                           "trying. If this stays, switch it off and on again. The exercise "
+                           "waits meanwhile.",
         "sensor.partial": "Check the {belt} ({what}); the {other} keeps measuring",
         "sensor.partial_head": "Check the {belt}",
         "sensor.partial_detail": "{what}; the {other} keeps measuring",

@@ -576,6 +576,10 @@ class Screen(FarView, SummaryScreen):
         """A belt or sensor fault; with ``fault == "unit"`` another part of the unit (its
         error in the notice line)."""
         about = "unit" if v.fault == "unit" else "sensor"
+        # The measuring chip inside the unit (``i2c``) is no belt to check: the unit's
+        # title, and a body that says so (the patient checked a belt that was fine).
+        title = "unit.title" if v.fault in ("unit", "i2c") else "sensor.title"
+        body = "sensor.i2c_body" if v.fault == "i2c" else f"{about}.body"
         # Where its parts go: title, body, the exercise that waits, what is wrong. The far
         # view's title is as large as the far view's main texts, on up to two lines (on
         # one, held to the width, its capitals were 48 px at 800x480: read at 1.85 m),
@@ -591,12 +595,11 @@ class Screen(FarView, SummaryScreen):
                      "waits": (0.05, 0.60, 0.95, 0.69),
                      "what": (0.05, 0.72, 0.95, 0.83) if v.notice else (0.05, 0.74, 0.95, 0.86)}
         if v.far:
-            self.paragraph(self._t(v, f"{about}.title"), self.box(*boxes["title"]), ORANGE,
+            self.paragraph(self._t(v, title), self.box(*boxes["title"]), ORANGE,
                            max_px=self._far_max(), align="center", max_lines=2, middle=True)
         else:
-            self.text(self._t(v, f"{about}.title"), self.box(*boxes["title"]), ORANGE,
-                      "center")
-        self.paragraph(self._t(v, f"{about}.body"), self.box(*boxes["body"]), FG,
+            self.text(self._t(v, title), self.box(*boxes["title"]), ORANGE, "center")
+        self.paragraph(self._t(v, body), self.box(*boxes["body"]), FG,
                        max_px=self.size[1] // 9, align="center")
         if v.exercise:  # the exercise that waits, so that a button pressed shows its effect
             waits = (self._t(v, "sensor.paused", exercise=v.exercise) if v.paused

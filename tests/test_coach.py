@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from programmes import CALIBRATION
 
+from feedback import i18n
 from feedback.coach import Coach, Snapshot, press_next
 from feedback.config import defaults
 from feedback.events import FOLLOWING, Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
@@ -323,6 +324,20 @@ def test_sensor_fault_shows_the_belt_screen_not_a_hold(clinic):
     assert coach.feed(Hold(at=34.0, t=30.0)) == []
     assert coach.view(34.0, calm(34.0)).screen == "sensor"
     assert not is_warning(coach.ring_frame(34.0, calm(34.0)))
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("nl", "Storing in het apparaat: meetchip reageert niet"),
+    ("en", "The unit has a fault: measuring chip does not respond")])
+def test_the_start_screen_says_the_chip_not_answering_is_the_unit_s(clinic, lang, said):
+    settings = defaults()
+    settings.patient["language"] = lang
+    coach = Coach(settings, clinic, 0.0)
+    coach.feed(Fault(at=1.0, kind="i2c"))
+    assert coach.view(1.5).screen == "idle" and coach.view(1.5).notice == said
+    coach.feed(FaultEnd(at=2.0, kind="i2c"))
+    coach.feed(Fault(at=3.0, kind="disconnected", belt="belly"))
+    assert coach.view(7.0).notice.startswith(i18n.text("sensor.title", lang) + ":")
 
 
 def test_the_belt_screen_names_the_bus_first_and_every_belt_out(clinic):

@@ -1068,6 +1068,33 @@ def test_the_belt_screen_says_which_belt(lang, belt, said):
     assert said in [t for t, _r in screen.texts]
 
 
+@pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("seen", ["far", "near"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_measuring_chip_not_answering_is_no_belt_to_check(lang, seen, size):
+    """The ADS1115 inside the unit not answering (``i2c``) said "Controleer de band" and
+    asked whether the belt was on and plugged in: the patient checked a belt that was
+    fine. It is the unit's fault: its title, and that it is not the belt."""
+    from feedback.view import View
+
+    def drawn(fault):
+        screen = Screen(size)
+        screen.draw(View(screen="sensor", lang=lang, fault=fault, exercise="Belly",
+                         far=seen == "far"))
+        area = pygame.Rect(0, 0, *size)
+        assert all(area.contains(r) for _t, r in screen.texts)
+        return " ".join(" ".join(t for t, _r in screen.texts).split())
+
+    chip, belt = drawn("i2c"), drawn("disconnected")
+    said = {k: " ".join(i18n.text(k, lang).split()) for k in (
+        "unit.title", "sensor.title", "sensor.i2c", "sensor.i2c_body", "sensor.body")}
+    assert said["unit.title"] in chip and said["sensor.i2c"] in chip
+    assert said["sensor.i2c_body"] in chip and {"nl": "niet aan de band",
+                                                "en": "not the belt"}[lang] in chip
+    assert said["sensor.title"] not in chip and said["sensor.body"] not in chip
+    assert said["sensor.title"] in belt and said["sensor.body"] in belt  # (a belt: as was)
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("practised", [4.6, 4.96, 5.0, 7.25])
 def test_todays_minutes_never_read_as_the_target_met_before_it_is(practised, lang):

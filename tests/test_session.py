@@ -1391,7 +1391,7 @@ def test_waiting_for_the_sensor_shows_the_technician_why(config):
     screen = Screen((800, 480))
     screen.draw(view)
     shown = " ".join(t for t, _r in screen.texts)
-    assert "Controleer de band" in shown and "meetchip reageert niet" in shown
+    assert "Storing in het apparaat" in shown and "meetchip reageert niet" in shown
     assert "0x48" in shown and "Voor de technicus" in shown
 
 
