@@ -418,10 +418,69 @@ def test_hw_check_ring_asks_the_technician(tmp_path, seen):
         assert clock.now() - t0 >= len(PATTERN) * COLOUR_S  # each colour shown ~1.5 s
     finally:
         parts.close()
-    assert len(questions) == 1
-    assert rep.rows[-1][0] == ("PASS" if seen else "FAIL")
+    assert len(questions) == (2 if seen else 1)  # (a ring not seen: no place to ask)
+    assert rep.rows[-2 if seen else -1][:2] == ("PASS" if seen else "FAIL", "ring")
+    assert rep.rows[-1][1] == ("ring position" if seen else "ring")
     out = rep.out.getvalue()
     assert all(f"LEDs {name}" in out for name, _ in PATTERN)  # each colour announced
+
+
+@pytest.mark.parametrize("at_bottom", [True, False])
+def test_hw_check_asks_where_the_ring_s_first_led_is(tmp_path, at_bottom):
+    """The ring mounted with its first LED at the top passed: every colour was seen, and
+    the pacer's fill then fell from the top. The first LED is lit alone (white), the
+    decoded frame shows it, and the technician says where it is."""
+    import io
+
+    from device.hwcheck import COLOUR_S, PATTERN, Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path)
+    questions, frames = [], []
+    decoded = parts.spi
+    show = parts.ring.show
+
+    def shown(frame):  # (what the SPI bus decoded from each frame the ring sent)
+        show(frame)
+        frames.append(decoded.last.copy())
+
+    parts.ring.show = shown
+
+    def ask(q):
+        questions.append(q)
+        return True if q.startswith("did all") else at_bottom
+
+    rep = Report(io.StringIO())
+    try:
+        t0 = clock.now()
+        check_ring(parts, clock, rep, ask=ask)
+        assert clock.now() - t0 >= (len(PATTERN) + 1) * COLOUR_S
+    finally:
+        parts.close()
+    assert questions[1] == "was the one white LED at the bottom of the ring?"
+    first = frames[len(PATTERN)]  # the colours, then the first LED alone, then dark
+    lit = np.flatnonzero(first.any(axis=1))
+    assert lit.tolist() == [0] and first[0].tolist() == list(PATTERN[-1][1])
+    assert not any(f.any() for f in frames[len(PATTERN) + 1:])
+    status, what, detail = rep.rows[-1]
+    assert (status, what) == ("PASS" if at_bottom else "FAIL", "ring position")
+    if not at_bottom:
+        assert "turn the ring so that its first LED (the one DIN feeds) is at the bottom" \
+            in detail
+    assert "only the first LED (the one DIN feeds) white" in rep.out.getvalue()
+
+
+def test_hw_check_without_a_terminal_checks_the_first_led_in_the_decoded_frame(tmp_path):
+    import io
+
+    from device.hwcheck import Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path)
+    rep = Report(io.StringIO())
+    try:
+        check_ring(parts, clock, rep)
+    finally:
+        parts.close()
+    assert rep.rows[-1] == ("PASS", "ring position", "first LED alone decoded correctly")
 
 
 @pytest.mark.parametrize("bus, where", [(0, "GPIO10 (header pin 19)"),
