@@ -248,7 +248,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cue.breathe_on": "Keep breathing!",
         "cue.dont_force": "Don't force it, breathe calmly",
         "cue.belly": "Breathe into your belly",
-        "cue.good": "Well done!",
+        "cue.good": "Good, keep it up!",
         "cue.check_belt": "Check the belt",
         "unit.s": "s",
         "unit.min": "min",

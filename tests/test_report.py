@@ -1724,7 +1724,7 @@ def test_praise_is_no_cue_to_correct(tmp_path, monkeypatch):
     summary = (out / "summary.txt").read_text()
     assert ('  Cues (corrections): "Breathe out longer" 1x, "Breathe more slowly" 1x\n'
             in summary)
-    assert '  Praise: "Well done!" 3x\n' in summary
+    assert '  Praise: "Good, keep it up!" 3x\n' in summary
     assert "holds 0 cues 2 praise 3\n" in summary
     nl = tmp_path / "nl"
     cfg = tmp_path / "nl.toml"

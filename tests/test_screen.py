@@ -370,6 +370,24 @@ def test_every_cue_banner_s_text_stands_out_from_its_banner(seen, cue):
         assert contrast_ratio(ink, ground) >= 3.0, (cue, ink, ground)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("seen", VIEWS)
+def test_praise_during_an_exercise_does_not_read_as_the_end_of_the_session(seen, lang):
+    """The patient leaflet says to take the belt off and pull the plug once the summary's
+    title is on the screen; the praise shown each minute of a good exercise must not say
+    the same. In English both were "Well done!"."""
+    screen = Screen((800, 480))
+    screen.draw(dataclasses.replace(as_seen(example_view("exercise", lang), seen), cue="good"))
+    praise = " ".join(" ".join(t for t, _ in screen.texts).split()).casefold()
+    assert " ".join(i18n.text("cue.good", lang).split()).casefold() in praise
+    screen.draw(example_view("summary", lang))
+    titles = [t for t, _ in screen.texts if t in (i18n.text("summary.title", lang),
+                                                 i18n.text("summary.title_left", lang))]
+    assert titles
+    for title in titles + [i18n.text("summary.title_left", lang)]:
+        assert title.casefold() not in praise, (lang, title)
+
+
 @pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("belt", ["belly", "chest"])
 def test_the_far_view_s_belt_to_check_stands_out_from_its_orange_banner(belt, size):
