@@ -261,6 +261,17 @@ def programme_from_text(text: str, path: str, key: str | None = None) -> Program
 
 
 def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
+    programme, _numbers, problems = _read(data, text, path, key)
+    if problems:
+        raise ConfigError(problems)
+    return programme
+
+
+def _read(data: dict, text: str, path: str,
+          key: str | None) -> tuple[Programme, list[int], list[Problem]]:
+    """The programme with the exercises that passed their checks, their numbers in the
+    file (from 1), and every problem found (the exercises with none can then be checked
+    for their pacing in the same pass)."""
     lines = _exercise_lines(text)
     lines.update({k: v for k, v in key_lines(text).items() if k[0] != "exercise"})
     problems: list[Problem] = []
@@ -296,7 +307,7 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
             "no [[exercise]] tables: a programme needs at least one exercise",
             "geen [[exercise]]-tabellen: een programma heeft minstens één oefening nodig")))
         raw = []
-    exercises, ids = [], set()
+    exercises, numbers, ids = [], [], set()
     for i, table in enumerate(raw, 1):
         label = f"exercise[{i}]"
         if not isinstance(table, dict):
@@ -370,10 +381,9 @@ def _programme(data: dict, text: str, path: str, key: str | None) -> Programme:
         if got["cues"] is not None:
             got["cues"] = tuple(got["cues"])
         exercises.append(ExerciseSpec(**got))
-    if problems:
-        raise ConfigError(problems)
-    return Programme(key or Path(path).stem, head_vals["name_nl"], head_vals["name_en"],
-                     tuple(exercises), path)
+        numbers.append(i)
+    return (Programme(key or Path(path).stem, head_vals["name_nl"], head_vals["name_en"],
+                      tuple(exercises), path), numbers, problems)
 
 
 def programme_for(settings: Settings) -> Programme:
@@ -391,12 +401,37 @@ def programme_for(settings: Settings) -> Programme:
             settings.source or "<config>", line,
             say("programme.name = {n}: no such programme; available: {have}{hint}",
                 "programme.name = {n}: dit programma bestaat niet; te kiezen: {have}{hint}",
-                n=repr(name), have=", ".join(repr(h) for h in have), hint=_hint(name, have)))])
-    programme = load_programme(path, name)
-    problems = pacing_problems(settings, programme)
+                n=repr(name), have=", ".join(repr(h) for h in have),
+                hint=_hint(name, have) or _where_own(name, config_dir, settings.source)))])
+    data, text = parse_toml(os.fspath(path))
+    programme, numbers, problems = _read(data, text, os.fspath(path), name)
+    # (the pacing of the exercises whose keys are right, in the same pass: a typo in one
+    # exercise hid the others' pacing problems until it was fixed)
+    problems += pacing_problems(settings, programme, numbers)
     if problems:
+        problems.sort(key=lambda q: (q.path != programme.source, q.line or 0))
         raise ConfigError(problems)
     return programme
+
+
+def _where_own(name: str, config_dir: Path | None, source: str | None) -> Say | str:
+    """Where the therapist's own programme ``name`` goes, beside the config file, and a
+    file of that name found where programmes are not looked for (beside the config itself,
+    or in another folder there: ``program/``, ``Programs/``), to be moved."""
+    if config_dir is None:
+        return ""
+    goes = config_dir / "programs" / f"{name}.toml"
+    try:
+        near = [p for p in [config_dir / f"{name}.toml", *sorted(config_dir.glob(
+                f"*/{name}.toml"))] if p.is_file() and p != goes and os.fspath(p) != source]
+    except OSError:
+        near = []
+    if near:
+        return say("; {p} is not where programmes are looked for: move it to {goes}",
+                   "; {p} staat niet waar programma's gezocht worden: verplaats het naar "
+                   "{goes}", p=os.fspath(near[0]), goes=os.fspath(goes))
+    return say("; a programme of your own goes in {goes}",
+               "; een eigen programma hoort in {goes}", goes=os.fspath(goes))
 
 
 def _config_line(settings: Settings, key: str) -> int | None:
@@ -408,10 +443,12 @@ def _config_line(settings: Settings, key: str) -> int | None:
         return None
 
 
-def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
+def pacing_problems(settings: Settings, programme: Programme,
+                    numbers: list[int] | None = None) -> list[Problem]:
     """The rhythm each paced exercise will run, from its own times and the main config's
     (the main config's own rhythm is checked with the config): not slower than the
-    slowest pacer rate, and an adaptive pacer's exhale within ``pacer.max_exhale_s``."""
+    slowest pacer rate, and an adaptive pacer's exhale within ``pacer.max_exhale_s``.
+    ``numbers``: each exercise's number in the file, where some were left out."""
     path = programme.source
     try:
         with open(path, encoding="utf-8") as fh:
@@ -420,7 +457,7 @@ def pacing_problems(settings: Settings, programme: Programme) -> list[Problem]:
         lines = {}
     pacer = settings.pacer
     out = []
-    for i, ex in enumerate(programme.exercises, 1):
+    for i, ex in zip(numbers or range(1, len(programme.exercises) + 1), programme.exercises):
         mode = ex.pacer_mode(pacer)
         label = f"exercise[{i}]"
         own = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")

@@ -368,3 +368,55 @@ def test_the_shipped_hints_speak_to_the_patient_in_both_languages_alike(name):
         assert bool(re.search(r"\byou(r)?\b", en, re.I)) == bool(re.search(r"\bje\b", nl)), (
             en, nl)
         assert not re.search(r"\bhold\b(?! your breath)", en), en
+
+
+def test_check_config_says_an_exercise_s_pacing_problems_beside_another_s_key_problems(
+        tmp_path):
+    """Every problem in one pass: a typo in one exercise hid the pacing problems of the
+    others (a key without effect, an adaptive pacer's exhale over its limit), which came
+    only once the typo was fixed."""
+    (tmp_path / "programs").mkdir()
+    prog = write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + "hold_afer_s = 4\n"
+                 + EX.format(n=2) + 'pacer = "off"\ninhale_s = 3\n'
+                 + EX.format(n=3) + 'pacer = "adaptive"\nexhale_s = 11\n'
+                 'hold_out_s = 0\n', "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    messages = [str(p) for p in err.value.problems]
+    assert messages == [
+        f"{prog}:9: exercise[1].hold_afer_s: unknown key; did you mean 'hold_after_s'?",
+        f"{prog}:16: exercise[2].inhale_s: has no effect here: its pacer is off; leave it out",
+        f"{prog}:23: exercise[3]: an adaptive pacer's exhale of 11 s is longer than "
+        "pacer.max_exhale_s = 10"], messages
+    for p in err.value.problems:
+        assert_dutch(p.message)
+
+
+@pytest.mark.parametrize("where", ["mine.toml", "program/mine.toml", "Programs/mine.toml",
+                                   "programma/mine.toml"])
+def test_a_programme_in_the_wrong_folder_is_pointed_to(tmp_path, where):
+    """A programme written beside the config, or in a folder not named ``programs``, was
+    "no such programme; available: 'clinic', 'home'", with nothing said of where it must
+    be."""
+    (tmp_path / where).parent.mkdir(exist_ok=True)
+    write(tmp_path, GOOD_HEAD + EX.format(n=1), where)
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    (problem,) = err.value.problems
+    assert str(problem) == (
+        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'clinic', 'home'; "
+        f"{tmp_path / where} is not where programmes are looked for: move it to "
+        f"{tmp_path / 'programs' / 'mine.toml'}")
+    assert_dutch(problem.message)
+    assert "verplaats het naar" in said(problem.message, "nl")
+
+
+def test_an_unknown_programme_says_where_one_s_own_goes(tmp_path):
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    assert str(err.value) == (
+        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'clinic', 'home'; "
+        f"a programme of your own goes in {tmp_path / 'programs' / 'mine.toml'}")
