@@ -457,7 +457,8 @@ def pacing_problems(settings: Settings, programme: Programme,
         lines = {}
     pacer = settings.pacer
     out = []
-    for i, ex in zip(numbers or range(1, len(programme.exercises) + 1), programme.exercises):
+    numbers = numbers if numbers is not None else range(1, len(programme.exercises) + 1)
+    for i, ex in zip(numbers, programme.exercises, strict=True):
         mode = ex.pacer_mode(pacer)
         label = f"exercise[{i}]"
         own = [k for k in ("inhale_s", "hold_in_s", "exhale_s", "hold_out_s")
