@@ -414,6 +414,29 @@ def programme_for(settings: Settings) -> Programme:
     return programme
 
 
+def problems_beside(config_path) -> list[Problem]:
+    """The problems of the programme file a config that does not load chooses, as far as
+    the file alone can tell (its pacing needs the config's [pacer]): said with the config's,
+    so that a slip in each file is not said one after the other. None where the name
+    cannot be read from the config."""
+    try:
+        data, _text = parse_toml(config_path)
+    except ConfigError:
+        return []
+    head = data.get("programme", {})
+    name = head.get("name", SCHEMA["programme"]["name"].default) if isinstance(
+        head, dict) else None
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_-]{1,40}", name):
+        return []
+    try:
+        path = find(name, Path(os.fspath(config_path)).parent)
+        if path is not None:
+            load_programme(path, name)
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
 def _where_own(name: str, config_dir: Path | None, source: str | None) -> Say | str:
     """Where the therapist's own programme ``name`` goes, beside the config file, and a
     file of that name found where programmes are not looked for (beside the config itself,

@@ -33,7 +33,7 @@ from feedback.config import (
     load_config,
     open_file,
 )
-from feedback.programme import Programme, find, programme_for
+from feedback.programme import Programme, find, problems_beside, programme_for
 from feedback.words import say
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,12 @@ def _read_text(path) -> str:
 
 
 def load_all(path) -> tuple[Settings, Programme]:
-    """The config file and the programme it chooses, both checked."""
-    settings = load_config(path)
+    """The config file and the programme it chooses, both checked (the programme also
+    when the config has problems, as far as it can be without it)."""
+    try:
+        settings = load_config(path)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems + problems_beside(path)) from None
     return settings, programme_for(settings)
 
 

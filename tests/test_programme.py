@@ -420,3 +420,24 @@ def test_an_unknown_programme_says_where_one_s_own_goes(tmp_path):
     assert str(err.value) == (
         f"{cfg}:2: programme.name = 'mine': no such programme; available: 'clinic', 'home'; "
         f"a programme of your own goes in {tmp_path / 'programs' / 'mine.toml'}")
+
+
+def test_a_problem_in_the_main_config_does_not_hide_the_programme_s(tmp_path):
+    """A therapist who changed both files and made a slip in each was told only of the main
+    config's; the programme's problems came after that was fixed."""
+    from feedback.reload import load_all
+
+    (tmp_path / "programs").mkdir()
+    prog = write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + 'kind = "lifting"\n',
+                 "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n[pacer]\nexhale_s = 40\n',
+                "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        load_all(cfg)
+    assert [str(p) for p in err.value.problems] == [
+        f"{cfg}:4: pacer.exhale_s = 40: must be between 2 and 20 seconds",
+        f"{prog}:9: exercise[1].kind = 'lifting': must be one of 'calibration', 'breathing', "
+        "'movement', 'load'"]
+    with pytest.raises(ConfigError) as err:  # (a programme that is right adds nothing)
+        load_all(write(tmp_path, '[pacer]\nexhale_s = 40\n', "shipped.toml"))
+    assert len(err.value.problems) == 1
