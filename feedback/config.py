@@ -161,6 +161,9 @@ class Choice(Rule):
                                                                     listed=listed))
             if self.why:
                 rule = both("{rule}: {why}", rule=rule, why=self.why)
+            elif isinstance(value, str) and all(isinstance(c, str) for c in self.choices) \
+                    and (hint := _hint(value, self.choices)):
+                rule = both("{rule}{hint}", rule=rule, hint=hint)  # ('slowr', 'adaptief')
             return None, rule
         return value, None
 
@@ -391,8 +394,29 @@ def key_lines(text: str) -> dict[tuple[str, str | None], int]:
     return lines
 
 
+# The names the files' Dutch comments use for keys and values (and a therapist may write
+# in their place), with the name meant: "taal" was "unknown key" and no more.
+DUTCH_NAMES = {
+    "patiënt": "patient", "programma": "programme", "oefening": "exercise",
+    "oefeningen": "exercise", "taal": "language", "naam": "name", "thuisdoel": "daily_minutes",
+    "soort": "kind", "duur": "duration_s", "duur_s": "duration_s", "tijd_s": "duration_s",
+    "herhalingen": "repetitions", "ademgids": "pacer", "aanwijzingen": "cues",
+    "inademen": "inhale_s", "uitademen": "exhale_s", "helderheid": "brightness",
+    "geluid": "sound", "scherm": "screen", "knoppen": "buttons", "band": "sensor",
+    "uit": "off", "vast": "fixed", "adaptief": "adaptive", "ademhaling": "breathing",
+    "ademen": "breathing", "bewegen": "movement", "beweging": "movement",
+    "belasting": "load", "tillen": "load", "kracht": "load", "kalibratie": "calibration",
+    "kalibreren": "calibration", "nederlands": "nl", "engels": "en", "nacht": "night",
+    "thuis": "home", "kliniek": "clinic", "behandelkamer": "clinic", "dichtbij": "near",
+    "ver": "far",
+}
+
+
 def _hint(name: str, options) -> Say | str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    options = list(options)
+    meant = DUTCH_NAMES.get(name.lower())
+    close = ([meant] if meant in options else
+             difflib.get_close_matches(name, [str(o) for o in options], n=1, cutoff=0.6))
     return say("; did you mean {c}?", "; bedoel je {c}?", c=repr(close[0])) if close else ""
 
 

@@ -441,3 +441,37 @@ def test_a_problem_in_the_main_config_does_not_hide_the_programme_s(tmp_path):
     with pytest.raises(ConfigError) as err:  # (a programme that is right adds nothing)
         load_all(write(tmp_path, '[pacer]\nexhale_s = 40\n', "shipped.toml"))
     assert len(err.value.problems) == 1
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('cues = ["breathe_on", "slowr"]\n',
+     "exercise[1].cues = ['breathe_on', 'slowr']: item 2: must be one of 'longer_exhale', "
+     "'slower', 'breathe_on', 'dont_force', 'belly', 'good', 'check_belt'; did you mean "
+     "'slower'?"),
+    ('pacer = "adaptief"\n', "exercise[1].pacer = 'adaptief': must be one of 'config', "
+     "'fixed', 'adaptive', 'off'; did you mean 'adaptive'?"),
+    ('pacer = "uit"\n', "; did you mean 'off'?"),
+    ('kind = "bewegen"\n', "; did you mean 'movement'?"),
+    ('kind = "tillen"\n', "; did you mean 'load'?"),
+    ("soort = \"load\"\n", "exercise[1].soort: unknown key; did you mean 'kind'?"),
+    ("herhalingen = 10\n", "exercise[1].herhalingen: unknown key; did you mean "
+     "'repetitions'?"),
+    ("ademgids = \"off\"\n", "exercise[1].ademgids: unknown key; did you mean 'pacer'?"),
+])
+def test_a_misspelt_or_dutch_name_is_met_with_the_one_meant(tmp_path, line, expected):
+    """A cue, kind or pacer misspelt, or a key or value written in Dutch (the comments
+    explain them in Dutch): the rule alone was said, not which name was meant."""
+    p = write(tmp_path, GOOD_HEAD + EX.format(n=1) + line)
+    with pytest.raises(ConfigError) as err:
+        load_programme(p)
+    messages = [str(x) for x in err.value.problems]
+    assert any(m.endswith(expected) for m in messages), messages
+    for x in err.value.problems:
+        assert_dutch(x.message)
+
+
+def test_a_dutch_key_in_the_main_config_is_met_with_the_one_meant(tmp_path):
+    cfg = write(tmp_path, '[patient]\ntaal = "en"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert str(err.value) == f"{cfg}:2: patient.taal: unknown key; did you mean 'language'?"
