@@ -34,6 +34,7 @@ from feedback.config import (
     Settings,
     Text,
     _hint,
+    _show,
     key_lines,
     min_rate_problem,
     pace_problem,
@@ -350,10 +351,20 @@ def _read(data: dict, text: str, path: str,
                 problems.append(Problem(path, at, say("{k}: missing", "{k}: ontbreekt",
                                                       k=f"{label}.{k}")))
         has_d, has_r = "duration_s" in table, "repetitions" in table
-        if has_d == has_r:
+        if has_d and has_r:  # (at the second given: both were said at [[exercise]])
+            later, other = sorted(("duration_s", "repetitions"),
+                                  key=lambda k: lines.get((label, k)) or 0)
+            problems.append(Problem(path, lines.get((label, other)) or at, say(
+                "{k} = {v}: give either duration_s or repetitions (one of the two), not "
+                "both: {o} = {w} is given too",
+                "{k} = {v}: geef duration_s of repetitions (één van de twee), niet allebei: "
+                "{o} = {w} staat er ook", k=f"{label}.{other}", v=_show(table[other]),
+                o=later, w=_show(table[later]))))
+        elif not has_d and not has_r:
             problems.append(Problem(path, at, say(
-                "{label}: give either duration_s or repetitions (one of the two)",
-                "{label}: geef duration_s of repetitions (één van de twee)", label=label)))
+                "{label}: give either duration_s or repetitions (one of the two): neither is "
+                "given", "{label}: geef duration_s of repetitions (één van de twee): geen van "
+                "beide staat er", label=label)))
         if vals["id"] and vals["id"] in ids:
             problems.append(Problem(path, lines.get((label, "id")),
                                     say("{label}.id = {id}: used twice",

@@ -40,7 +40,8 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1).replace("duration_s", "duraton_s"),
      ":8: exercise[1].duraton_s: unknown key; did you mean 'duration_s'?"),
     (GOOD_HEAD + EX.format(n=1) + "repetitions = 5\n",
-     "exercise[1]: give either duration_s or repetitions"),
+     ":9: exercise[1].repetitions = 5: give either duration_s or repetitions (one of the two), "
+     "not both"),
     (GOOD_HEAD + EX.format(n=1).replace("duration_s = 60\n", ""),
      "exercise[1]: give either duration_s or repetitions"),
     (GOOD_HEAD + EX.format(n=1) + 'cues = ["slower", "louder"]\n',
@@ -475,3 +476,18 @@ def test_a_dutch_key_in_the_main_config_is_met_with_the_one_meant(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert str(err.value) == f"{cfg}:2: patient.taal: unknown key; did you mean 'language'?"
+
+
+def test_duration_and_repetitions_both_given_is_said_at_the_second(tmp_path):
+    """Both were said at the [[exercise]] line, as if neither had been given."""
+    p = write(tmp_path, GOOD_HEAD + EX.format(n=1) + "pacer = \"off\"\nrepetitions = 12\n"
+              + EX.format(n=2).replace("duration_s = 60\n", ""))
+    with pytest.raises(ConfigError) as err:
+        load_programme(p)
+    assert [str(x) for x in err.value.problems] == [
+        f"{p}:10: exercise[1].repetitions = 12: give either duration_s or repetitions (one of "
+        "the two), not both: duration_s = 60 is given too",
+        f"{p}:11: exercise[2]: give either duration_s or repetitions (one of the two): "
+        "neither is given"]
+    for x in err.value.problems:
+        assert_dutch(x.message)
