@@ -365,6 +365,10 @@ class Coach:
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)
         self._apply_pending(t)
+        if self._pending_programme is not None:  # (its length decides whether one follows:
+            # the old one's ran the last exercise again, or ended before one added)
+            self.programme, self._pending_programme = self._pending_programme, None
+            self.index = min(self.index, len(self.programme.exercises) - 1)
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1
             out += self._start_exercise(t)

@@ -1721,6 +1721,40 @@ def test_a_programme_changed_in_the_config_takes_over_at_the_next_exercise(clini
     assert idle.exercise is home.exercises[0]
 
 
+def test_a_programme_file_shortened_or_lengthened_during_its_session_goes_on_by_its_new_length(
+        clinic):
+    """The therapist takes the exercises after the running one out of the programme file:
+    the session ends after it (the running one started again, as the file's last, since the
+    old programme's length decided whether there was a next); or adds one after the last:
+    that one comes next (the session ended at its summary)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    press_next(coach, 30.0)
+    press_next(coach, 40.0)
+    assert coach.exercise.id == "movement"
+    coach.apply_settings(defaults(), dataclasses.replace(clinic,
+                                                         exercises=clinic.exercises[:4]))
+    press_next(coach, 50.0)
+    assert coach.mode == "summary"
+    assert [row["id"] for row in coach.summary()].count("movement") == 1
+    coach = started(Coach(defaults(), clinic, 0.0))  # (the running one taken out too)
+    press_next(coach, 30.0)
+    press_next(coach, 40.0)
+    coach.apply_settings(defaults(), dataclasses.replace(clinic,
+                                                         exercises=clinic.exercises[:2]))
+    press_next(coach, 50.0)
+    assert coach.mode == "summary" and coach.hold_after_s > 0
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    for t in (30.0, 40.0, 50.0):
+        press_next(coach, t)
+    assert coach.exercise.id == "lifting"
+    extra = dataclasses.replace(clinic.exercises[2], id="ribs_again")
+    coach.apply_settings(defaults(), dataclasses.replace(
+        clinic, exercises=clinic.exercises + (extra,)))
+    press_next(coach, 60.0)
+    assert coach.mode == "exercise" and coach.exercise.id == "ribs_again"
+
+
 def test_the_exercise_screen_shows_the_exhale_target_and_the_pacers_curve(clinic):
     """With a pacer the screen gives the least exhale:inhale the "longer exhale" cue
     accepts as its target (3/4 of the pacer's, pauses counted), and the last 30 s of
