@@ -344,7 +344,6 @@ class Coach:
 
     def _finish_exercise(self, t: float) -> list[Event]:
         ex = self.programme.exercises[self.index]
-        self.show_notice(None, t, "calibration")  # (a calibration's "no breath measured")
         st = self.stats[-1]
         st.active_s = self.elapsed(t)
         in_sync, following, short, target = None, None, None, {}
@@ -478,12 +477,11 @@ class Coach:
             elif self._seen_uncalibrated and el >= 5.0:  # measured in this exercise
                 return out + self._end_exercise(t)
         if ex.duration_s is not None and el >= ex.duration_s:
-            if self._calibration_waits(t, state):
+            if self.calibration_waits(t, state):
                 # No breath measured in all that time (a belt not worn, or far too
                 # loose): going on would count practice no belt measured. It waits, and
-                # says what to check; the next button still goes on.
-                self.show_notice(i18n.text("calibration.none", self.lang), t,
-                                 "calibration", lasting=True)
+                # its screen says what to check (``View.breath_missing``); the next
+                # button still goes on.
                 return out
             return out + self._end_exercise(t)
         if ex.repetitions is not None and self.reps >= ex.repetitions:
@@ -491,7 +489,7 @@ class Coach:
         out += self._record(self.rules.tick(t))
         return out
 
-    def _calibration_waits(self, t: float, state: StateLike | None) -> bool:
+    def calibration_waits(self, t: float, state: StateLike | None) -> bool:
         """A calibration exercise has had its time and measured no breath: it waits."""
         ex = self.programme.exercises[self.index]
         return (ex.kind == "calibration" and ex.duration_s is not None
@@ -504,7 +502,7 @@ class Coach:
         calibration that waits for a breath, when its time was up."""
         if not self.running() or self.running_since is None:
             return None
-        if self._calibration_waits(t, state):
+        if self.calibration_waits(t, state):
             ex = self.programme.exercises[self.index]
             return self.running_since + max(ex.duration_s - self.elapsed_before, 0.0)
         return t

@@ -1,6 +1,6 @@
 """The notice line at the bottom of the screen, and the texts the coach puts on it.
 
-``Notices`` keeps one notice per source (config, unit, export, calibration), each for
+``Notices`` keeps one notice per source (config, unit, export), each for
 ``NOTICE_S`` or, ``lasting``, until its source clears it, and gives the line one at a
 time, several taking turns. The texts: what a rejected config's notice says
 (``rejected_notice``), and which belt to check (``belt_notice``, ``idle_belt_notice``),

@@ -101,6 +101,7 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
         return v
     if coach.recal_since is not None or ex.kind == "calibration":
         v.screen = "calibration"
+        v.breath_missing = coach.calibration_waits(t, state)
         v.patient_level = state.level if state is not None else None
         _fill_curve(coach, v, t)
         return v

@@ -415,15 +415,18 @@ class Screen(FarView, SummaryScreen):
         if v.far:
             return self._far_calibration(v)
         left = self._left(v)
+        # (no breath measured in its time: what to check, as in the far view)
+        say, wait = (("sensor.title", "calibration.none") if v.breath_missing
+                     else ("calibration.say", "calibration.wait"))
 
         def still():
             self.surface.fill(BG)
             self._title(v, left)
-            self.text(self._t(v, "calibration.say"), self.box(0.05, 0.22, 0.95, 0.40), FG,
-                      "center")
+            self.text(self._t(v, say), self.box(0.05, 0.22, 0.95, 0.40),
+                      ORANGE if v.breath_missing else FG, "center")
             if not v.notice:  # (the notice line takes its place)
-                self.text(self._t(v, "calibration.wait"), self.box(0.05, 0.85, 0.95, 0.95),
-                          DIM, "center")
+                self.text(self._t(v, wait), self.box(0.05, 0.85, 0.95, 0.95),
+                          FG if v.breath_missing else DIM, "center")
 
         moving = [(self._bar_box(), self._progress),
                   (self.box(0.05, 0.44, 0.95, 0.82), self._curve)]

@@ -19,6 +19,7 @@ from feedback.screen_style import (
     FG,
     GREEN,
     NOTICE_BOX,
+    ORANGE,
     PANEL,
     PHASE,
     UNDER,
@@ -257,13 +258,21 @@ class FarView:
         (no name), the live curve under it, the wait line larger than in the near view."""
         big = self._far_max()
 
+        # No breath measured in its time: what to check, in the same places, "Controleer
+        # de band" in orange as on the belt screen (it was a notice on the bottom line,
+        # 20 px at 800x480, under "Adem rustig in en uit" large: read at 0.8 m).
+        say, wait = (("sensor.title", "calibration.none") if v.breath_missing
+                     else ("calibration.say", "calibration.wait"))
+
         def still():
             self.surface.fill(BG)
-            self.paragraph(self._t(v, "calibration.say"), self.box(0.04, 0.03, 0.96, 0.50),
-                           FG, max_px=big, align="center", max_lines=2, middle=True)
+            self.paragraph(self._t(v, say), self.box(0.04, 0.03, 0.96, 0.50),
+                           ORANGE if v.breath_missing else FG, max_px=big, align="center",
+                           max_lines=2, middle=True)
             if not v.notice:  # (the notice line takes its place)
-                self.paragraph(self._t(v, "calibration.wait"),
-                               self.box(0.04, 0.76, 0.96, 0.965), DIM,
+                self.paragraph(self._t(v, wait),
+                               self.box(0.04, 0.76, 0.96, 0.965),
+                               FG if v.breath_missing else DIM,
                                max_px=max(big // 2, self.readable_px), align="center",
                                least=self.readable_px, max_lines=2, middle=True)
 

@@ -94,6 +94,9 @@ class View:
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None
+    # The calibration has had its time and measured no breath: it waits, its screen
+    # saying so in its main text's place ("Controleer de band", then "Nog geen ...")
+    breath_missing: bool = False
     # The notice on the line as a short head and the rest, where it has them (a belt to
     # check): the far view's exercise screen draws the head large, on a banner.
     notice_head: str | None = None

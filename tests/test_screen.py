@@ -1086,6 +1086,49 @@ def test_the_belt_screen_says_which_belt(lang, belt, said):
     assert said in [t for t, _r in screen.texts]
 
 
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("seen", ["far", "near"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_calibration_without_a_breath_says_to_check_the_belt_in_its_main_text(
+        lang, seen, size):
+    """A belt not worn: the calibration had its time and measured nothing. "Adem rustig in
+    en uit" stayed large, and "Nog geen ademhaling gemeten" was a notice on the bottom
+    line (20 px at 800x480 in the far view: read at 0.8 m from a mat at 2.5 m). Now
+    "Controleer de band" takes the main text's place, in orange, and the question the
+    wait line's, each as large as what it replaces."""
+    from feedback.screen_style import ORANGE
+    from feedback.view import View
+
+    def drawn(missing):
+        screen = Screen(size)
+        screen.draw(View(screen="calibration", lang=lang, exercise="Kalibratie",
+                         far=seen == "far", breath_missing=missing))
+        return screen, dict(screen.texts)
+
+    said = {k: i18n.text(k, lang) for k in ("calibration.say", "calibration.wait",
+                                             "sensor.title", "calibration.none")}
+    before, was = drawn(False)
+    screen, now = drawn(True)
+    words = " ".join(" ".join(now).split())
+    assert said["calibration.say"] not in words and said["calibration.wait"] not in words
+    assert " ".join(said["calibration.none"].split()) in words
+    title = [r for t, r in screen.texts if t in said["sensor.title"]]
+    assert title and " ".join(t for t, _r in screen.texts
+                              if t in said["sensor.title"]) == said["sensor.title"]
+    old = [r for t, r in before.texts if t in said["calibration.say"]]
+    assert min(r.h for r in title) >= 0.9 * min(r.h for r in old), (title, old)
+    line = [r for t, r in screen.texts if t in said["calibration.none"]]
+    wait = [r for t, r in before.texts if t in said["calibration.wait"]]
+    assert min(r.h for r in line) >= 0.8 * min(r.h for r in wait), (line, wait)
+    px = pygame.surfarray.pixels3d(screen.surface)
+    box = title[0]
+    inside = px[box.left:box.right, box.top:box.bottom].reshape(-1, 3)
+    assert (np.abs(inside.astype(int) - ORANGE).sum(axis=1) < 30).sum() > 50  # in orange
+    area = pygame.Rect(0, 0, *size)
+    for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+        assert area.contains(ra) and not ra.colliderect(rb), f"{a!r} {ra} / {b!r} {rb}"
+
+
 @pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("seen", ["far", "near"])
 @pytest.mark.parametrize("lang", ["nl", "en"])
