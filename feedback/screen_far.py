@@ -17,7 +17,7 @@ from feedback.screen_style import (
     DIM,
     FAR_MAX,
     FG,
-    GREEN,
+    MET,
     NOTICE_BOX,
     ORANGE,
     PANEL,
@@ -134,13 +134,15 @@ class FarView:
         bar along ``box`` (left to right, on a portrait screen bottom to top: the belly
         rising) filled from its zero to the share, with the least the belly cue accepts
         marked across it (white, edged in the ground's colour). At or past the mark the
-        fill is green, short of it grey: position says it, the colour only adds (no
-        meaning rests on green against grey). A paradoxical breath (a negative share: the
-        belly drawn in as the chest rises) fills the part behind the zero, outside the
-        bar's track, with yellow stripes: another place, another pattern, whatever the
-        eye's colour vision. Before the exercise's first breath, or with a belt out, the
-        track and the mark only. Drawn where ``_far_belly`` (the mark is known);
-        ``self.shapes`` keeps where it went, as ``texts`` does the texts."""
+        fill is a light green, short of it a darker grey: position says it where the fill
+        ends clear of the mark, and near it (a share 2 points short ends under the mark)
+        their lightness does, for every colour vision (screen_style.MET). A paradoxical
+        breath (a negative share: the belly drawn in as the chest rises) fills the part
+        behind the zero, outside the bar's track, with yellow stripes: another place,
+        another pattern, whatever the eye's colour vision. Before the exercise's first
+        breath, or with a belt out, the track and the mark only. Drawn where
+        ``_far_belly`` (the mark is known); ``self.shapes`` keeps where it went, as
+        ``texts`` does the texts."""
         along = box.w >= box.h  # (landscape: under the disc)
         length, thick = (box.w, box.h) if along else (box.h, box.w)
         stroke = max(-(-thick // 5), 3)  # (a fifth, rounded up)
@@ -160,7 +162,7 @@ class FarView:
         if share is not None and share >= 0:
             done = max(round(ahead * min(share, 100.0) / 100.0), stroke // 2)
             met = share >= v.belly_target
-            pygame.draw.rect(self.surface, GREEN if met else UNDER, span(back, back + done))
+            pygame.draw.rect(self.surface, MET if met else UNDER, span(back, back + done))
         elif share is not None:  # paradoxical: stripes behind the zero
             done = max(round(back * min(-share, 100.0) / 100.0), stroke)
             part = span(back - done, back)

@@ -34,4 +34,10 @@ FAR_MAX = 0.30
 # a paradoxical breath (the belly drawn in as the chest rises).
 BELLY_THICK = 0.14
 BELLY_BACK = 0.25
-UNDER = (110, 116, 128)  # the gauge's fill short of its target: grey, darker than DIM
+# The gauge's fill at or past its target, and short of it. Near the mark where the fill
+# ends cannot say which (a share 2 points short ends under the mark), so the two differ in
+# lightness, not only in hue: 3.0-3.5:1 with normal vision, protanopia, deuteranopia and
+# tritanopia (GREEN against a grey was 1.3:1 with deuteranopia, both a mid grey), each at
+# least 3:1 against the empty track (PANEL). MET is a lighter tint of GREEN's hue.
+MET = (20, 230, 170)
+UNDER = (102, 108, 120)

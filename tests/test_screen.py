@@ -852,14 +852,14 @@ def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_a
     stripes; a small share fills the track from its zero, solid. A share that meets the
     target reaches past its mark, one short of it ends before. Each by where it is
     drawn and by its pattern, so no meaning rests on the colours alone."""
-    from feedback.screen_style import BG, FG, GREEN, PANEL, UNDER, YELLOW
+    from feedback.screen_style import BG, FG, MET, PANEL, UNDER, YELLOW
 
     drawn = {}
     for share in (5.0, -5.0, -54.0, 25.0, 62.0):
         screen = Screen(size)
         screen.draw(far_belly("nl", share))
         drawn[share] = along(screen, gauge(screen))
-    solid, stripes = (GREEN, UNDER), (YELLOW,)
+    solid, stripes = (MET, UNDER), (YELLOW,)
     small, wrong = runs(drawn[5.0], solid), runs(drawn[-54.0], stripes)
     assert len(small) == 1 and not runs(drawn[5.0], stripes)
     assert len(wrong) >= 2 and not runs(drawn[-54.0], solid)  # (stripes: several runs)
@@ -877,6 +877,38 @@ def test_paradoxical_breathing_reads_apart_from_a_small_share_and_a_met_target_a
     assert max(i + n for i, n in runs(drawn[25.0], solid)) < mark
     assert {drawn[62.0][i] for i, _n in met} != {drawn[25.0][i] for i, _n in
                                                    runs(drawn[25.0], solid)}
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_met_belly_share_reads_apart_from_a_short_one_in_every_colour_vision(size):
+    """Near the target mark where the fill ends cannot say it (a share 2 points short
+    ends under the mark), so the fill's colour must: met and short differ in lightness,
+    at least 3:1 (WCAG's least for a graphic), as the drawn pixels are seen with normal
+    vision, protanopia, deuteranopia and tritanopia; each fill at least 3:1 against the
+    empty track. The bluish green and the grey were 1.3:1 with deuteranopia (both a grey
+    of about the same lightness)."""
+    from colour_vision import VISIONS, contrast
+
+    from feedback.screen_style import BELLY_BACK
+
+    fills, track = {}, set()
+    for share in (38.0, 42.0):  # (the mark: 40 %)
+        screen = Screen(size)
+        screen.draw(far_belly("nl", share))
+        box = gauge(screen)
+        line = along(screen, box)
+        zero = round(BELLY_BACK * len(line))
+        inside = line[zero + (len(line) - zero) // 10: zero + (len(line) - zero) // 5]
+        assert len(set(inside)) == 1, (share, set(inside))  # (solid)
+        fills[share] = inside[0]
+        track.add(line[-2])
+    (empty,) = track
+    assert fills[38.0] != empty and fills[42.0] != empty
+    for vision in VISIONS:
+        assert contrast(fills[38.0], fills[42.0], vision) >= 3.0, (
+            vision, fills, round(contrast(fills[38.0], fills[42.0], vision), 2))
+        for share, fill in fills.items():
+            assert contrast(fill, empty, vision) >= 3.0, (vision, share, fill, empty)
 
 
 def reached(screen: Screen, box: pygame.Rect, colours) -> list[int]:
@@ -904,9 +936,9 @@ def test_the_belly_gauge_s_fill_is_as_long_as_the_share(size):
     (0 %) has the least fill on the track: no paradoxical breath. The part behind the
     zero is outlined only, not filled as the track is: the fill starts at the zero, not
     in the middle of a grey bar."""
-    from feedback.screen_style import BELLY_THICK, BG, FG, GREEN, PANEL, UNDER, YELLOW
+    from feedback.screen_style import BELLY_THICK, BG, FG, MET, PANEL, UNDER, YELLOW
 
-    solid, stripes = (GREEN, UNDER), (YELLOW,)
+    solid, stripes = (MET, UNDER), (YELLOW,)
     stroke = max(-(-round(BELLY_THICK * min(size)) // 5), 3)
     drawn = {}
     for share in (None, 0.0, 5.0, 10.0, 62.0, 100.0, -5.0, -54.0, -100.0):
