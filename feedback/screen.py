@@ -537,7 +537,9 @@ class Screen(FarView, SummaryScreen):
 
     def _pacer_figure(self, v: View, box: pygame.Rect) -> None:
         """A disc that grows on the inhale and shrinks on the exhale; the patient's own
-        level is a white circle, so lagging behind shows as a gap."""
+        level is a white circle, so lagging behind shows as a gap. The circle is edged in
+        the ground's colour: on the disc's phase colours white alone was 1.7-2.1:1, under
+        the 3:1 a graphic needs for low vision or a bright room."""
         r_max = min(box.w, box.h) // 2 - 2
         r_min = r_max * 35 // 100
         c = box.center
@@ -546,8 +548,11 @@ class Screen(FarView, SummaryScreen):
             r = r_min + (r_max - r_min) * max(min(v.pacer_level, 1.0), 0.0)
             pygame.draw.circle(self.surface, PHASE.get(v.pacer_phase, PAUSE), c, round(r))
         if v.patient_level is not None:
-            r = r_min + (r_max - r_min) * max(min(v.patient_level, 1.1), -0.1)
-            pygame.draw.circle(self.surface, FG, c, max(round(r), 2), max(r_max // 18, 2))
+            r = max(round(r_min + (r_max - r_min) * max(min(v.patient_level, 1.1), -0.1)), 2)
+            width = max(r_max // 18, 2)
+            edge = max(width // 2, 2)
+            pygame.draw.circle(self.surface, BG, c, r + edge, width + 2 * edge)
+            pygame.draw.circle(self.surface, FG, c, r, width)
         if v.warning:
             pygame.draw.circle(self.surface, WARN, c, r_max, max(r_max // 6, 3))
 

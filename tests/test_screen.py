@@ -911,6 +911,46 @@ def test_a_met_belly_share_reads_apart_from_a_short_one_in_every_colour_vision(s
             assert contrast(fill, empty, vision) >= 3.0, (vision, share, fill, empty)
 
 
+@pytest.mark.parametrize("size", [(800, 480), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("seen", VIEWS)
+def test_the_patient_s_own_circle_stands_out_from_the_pacer_disc(seen, size):
+    """The patient's own level is a white circle on the pacer disc; lagging behind, it
+    lies on the disc's phase colour, where white was 2.1:1 on the blue and the orange
+    and 1.7:1 on the pause's warm white, below the 3:1 a graphic needs (WCAG 1.4.11)
+    for low vision or a bright room. Every pixel next to the circle, inside or outside
+    it, is at least 3:1 from its white, with every colour vision."""
+    from colour_vision import VISIONS, contrast
+
+    from feedback.screen_style import FG
+
+    w, h = size
+    for phase in ("inhale", "hold_in", "exhale"):
+        for pacer, patient in ((0.9, 0.4), (0.3, 0.8)):
+            screen = Screen(size)
+            screen.draw(dataclasses.replace(as_seen(example_view("exercise", "nl"), seen),
+                                            pacer_phase=phase, pacer_level=pacer,
+                                            patient_level=patient))
+            px = pygame.surfarray.array3d(screen.surface)
+            white = np.all(px == np.array(FG), axis=2)
+            for _t, r in screen.texts:
+                white[r.left:r.right, r.top:r.bottom] = False
+            white[int(0.38 * w):, :] = False  # (the disc's column: not the curve's)
+            white[:, :int(0.19 * h)] = False  # (nor the header)
+            xs, ys = np.nonzero(white)
+            assert len(xs) > 20, (phase, pacer, patient)  # (the circle is there)
+            near_by = set()
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                nx, ny = xs + dx, ys + dy
+                out = ~white[nx, ny]
+                near_by |= {tuple(int(c) for c in px[x, y]) for x, y in
+                            zip(nx[out], ny[out], strict=True)}
+            for vision in VISIONS:
+                worst = min(near_by, key=lambda c, v=vision: contrast(c, FG, v))
+                assert contrast(worst, FG, vision) >= 3.0, (
+                    seen, phase, pacer, patient, vision, worst,
+                    round(contrast(worst, FG, vision), 2))
+
+
 def reached(screen: Screen, box: pygame.Rect, colours) -> list[int]:
     """Where along the gauge (from its start, as ``along``) anything is drawn in
     ``colours``, over its whole thickness (the stripes cross its middle line only in
