@@ -11,10 +11,10 @@ The ring is read out of the corner of the eye, during a squat, so it says things
   above the edge of the fill.
 - A breath-hold warning lights the *whole* ring and pulses it (2.5 Hz) in vermillion /
   magenta-red, from full level down to a tenth and back: a blink that any eye sees,
-  whatever its colour vision (with deuteranopia, the warning's red and the warm white of
-  a patient's own breath filling the ring look the same). The pulse starts at its full
-  level when the warning does, so the very first frame after the Hold event is its
-  brightest, and it never goes dark.
+  whatever its colour vision (with protanopia, the warning's red and the warm white of
+  a patient's own breath filling the ring while no pacer runs look the same). The pulse
+  starts at its full level when the warning does, so the very first frame after the Hold
+  event is its brightest, and it never goes dark.
 
 Colours are from the Okabe-Ito palette, chosen to stay apart for the common colour-vision
 deficiencies: blue vs orange survive protanopia and deuteranopia (the blue-yellow axis is
