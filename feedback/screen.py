@@ -430,7 +430,7 @@ class Screen(FarView, SummaryScreen):
 
         moving = [(self._bar_box(), self._progress),
                   (self.box(0.05, 0.44, 0.95, 0.82), self._curve)]
-        return (v.exercise, left), still, moving
+        return (v.exercise, left, v.breath_missing), still, moving
 
     def _layered_exercise(self, v: View):
         if v.far:

@@ -283,4 +283,4 @@ class FarView:
 
         moving = [(self.box(0.04, 0.52, 0.96, 0.535), self._progress),
                   (self.box(0.04, 0.56, 0.96, 0.74 if not v.notice else 0.82), curve)]
-        return (), still, moving
+        return (v.breath_missing,), still, moving

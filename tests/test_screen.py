@@ -1201,6 +1201,33 @@ def test_a_calibration_without_a_breath_says_to_check_the_belt_in_its_main_text(
         assert area.contains(ra) and not ra.colliderect(rb), f"{a!r} {ra} / {b!r} {rb}"
 
 
+@pytest.mark.parametrize("seen", ["far", "near"])
+def test_the_running_screen_says_to_check_the_belt_once_the_calibration_waits(seen):
+    """As on the unit: one screen drawn frame after frame while the calibration runs
+    with no breath measured. At its 60 s "Controleer de band" takes the main text's
+    place. Its layer of still parts was kept (the screen, the notice and the name were
+    the same), so "Adem rustig in en uit" stayed on the unit's screen."""
+    from feedback.coach import Coach, Snapshot
+    from feedback.config import defaults
+    from feedback.programme import SHIPPED, load_programme
+
+    settings = defaults()
+    settings.screen["view"] = seen
+    coach = Coach(settings, load_programme(SHIPPED / "clinic.toml"), 0.0)
+    coach.button("start_pause", 0.0)
+    screen, still = Screen((800, 480)), Snapshot()
+    shown = {}
+    for k in range(0, 70 * 10):
+        t = k / 10
+        coach.tick(t, still)
+        screen.draw(coach.view(t, still))
+        shown[t] = " ".join(" ".join(text for text, _r in screen.texts).split())
+    check, calm = i18n.text("sensor.title", "nl"), i18n.text("calibration.say", "nl")
+    assert calm in shown[30.0] and check not in shown[30.0]
+    assert check in shown[65.0] and calm not in shown[65.0], shown[65.0]
+    assert i18n.text("calibration.none", "nl") in shown[69.9]
+
+
 @pytest.mark.parametrize("size", [(800, 480), (480, 320)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("seen", ["far", "near"])
 @pytest.mark.parametrize("lang", ["nl", "en"])
