@@ -364,10 +364,8 @@ class Coach:
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)
         self._apply_pending(t)
-        if self._pending_programme is not None:  # (its length decides whether one follows:
-            # the old one's ran the last exercise again, or ended before one added)
-            self.programme, self._pending_programme = self._pending_programme, None
-            self.index = min(self.index, len(self.programme.exercises) - 1)
+        self.programme, self.index = self._goes_on_in()
+        self._pending_programme = None
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1
             out += self._start_exercise(t)
@@ -375,6 +373,20 @@ class Coach:
             self.mode = "summary"
             self.pacer = None
         return out
+
+    def _goes_on_in(self) -> tuple[Programme, int]:
+        """The programme the running exercise's end goes on in, and that exercise's place
+        in it: a programme file changed meanwhile decides by its own length whether one
+        follows (the old one's ran the last exercise again, or ended before one added)."""
+        programme = self.programme
+        if self._pending_programme is not None:
+            programme = self._pending_programme
+        return programme, min(self.index, len(programme.exercises) - 1)
+
+    def last_exercise(self) -> bool:
+        """Whether the running exercise's end is the session's (what "next" asks)."""
+        programme, index = self._goes_on_in()
+        return index + 1 >= len(programme.exercises)
 
     def button(self, name: str, t: float) -> list[Event]:
         """'start_pause', 'next' or 'recalibrate' (other names are ignored)."""

@@ -33,9 +33,13 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     summary's "press the start button"), that line takes a turn (``_notice_line``)."""
     v = _view(coach, t, state)
     if coach.next_asked(t):  # "next" pressed once: the question, at once and alone
-        last = coach.index + 1 >= len(coach.programme.exercises)
-        v.notice = coach.notices.line(t, [i18n.text("next.ask_last" if last else "next.ask",
-                                                    coach.lang)])
+        # (not in turn with other notices, nor under a cue, which the exercise screen
+        # shows first: "Goed zo!" stayed 6 s, longer than the question; only the hold
+        # warning keeps its place)
+        v.notice = i18n.text("next.ask_last" if coach.last_exercise() else "next.ask",
+                             coach.lang)
+        if not (v.warning and v.cue == "breathe_on"):
+            v.cue = None
         return v
     # (with one of two belts out, that notice takes its turn there too: belt_notice)
     belt = belt_notice(coach.rules, coach.lang) if coach.rules.partial else None

@@ -156,6 +156,57 @@ def test_next_on_the_last_exercise_asks_to_end_the_session(clinic, lang):
     assert coach.mode == "summary" and coach.view(23.0).notice is None
 
 
+@pytest.mark.parametrize("seen", ["far", "near"])
+def test_the_question_shows_at_once_over_a_cue_and_another_notice(clinic, seen):
+    """The screen answers the first press at once, as drawn: a cue ("Goed zo!", shown
+    6 s, longer than the question's 5 s) went first on the exercise screen, and another
+    notice (a USB export's) kept its 4 s turn on the line, so the question showed late or
+    not at all."""
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.screen["view"] = seen
+    coach = started(Coach(settings, clinic, 0.0))
+    cues = [e for e in drive(coach, 20.0, 73.0) if isinstance(e, Cue)]
+    assert cues and cues[-1].kind == "good" and 72.0 < cues[-1].at < 73.0
+    coach.show_notice("Export klaar", 73.0, "export")
+    assert coach.view(73.0, calm(73.0)).notice == "Export klaar"
+    coach.button("next", 73.2)
+    screen = Screen((800, 480))
+    for t in (73.2, 75.0, 77.0):
+        view = coach.view(t, calm(t))
+        screen.draw(view)
+        drawn = " ".join(" ".join(text for text, _r in screen.texts).split())
+        assert view.notice == ASK["nl"] and ASK["nl"] in drawn, (t, drawn)
+        assert i18n.text("cue.good", "nl") not in drawn
+
+
+def test_the_question_on_the_last_exercise_follows_a_programme_changed_meanwhile(clinic):
+    """A programme file changed during an exercise decides whether one follows it: the
+    question says what the second press will do (it said "Oefening overslaan?" where the
+    session then ended, and "Sessie beëindigen?" where an exercise added came next)."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    press_next(coach, 30.0)
+    assert coach.exercise.id == "ribs"
+    coach.apply_settings(defaults(), dataclasses.replace(clinic,
+                                                         exercises=clinic.exercises[:3]))
+    coach.button("next", 31.0)
+    assert coach.view(31.0).notice == "Sessie beëindigen? Druk nog een keer op volgende"
+    coach.button("next", 32.0)
+    assert coach.mode == "summary"
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    while coach.index < len(clinic.exercises) - 1:
+        press_next(coach, 30.0)
+    extra = dataclasses.replace(clinic.exercises[2], id="ribs_again")
+    coach.apply_settings(defaults(), dataclasses.replace(
+        clinic, exercises=clinic.exercises + (extra,)))
+    coach.button("next", 31.0)
+    assert coach.view(31.0).notice == ASK["nl"]
+    coach.button("next", 32.0)
+    assert coach.mode == "exercise" and coach.exercise.id == "ribs_again"
+
+
 def test_next_skips_at_once_with_next_confirm_s_0(clinic):
     settings = defaults()
     settings.buttons["next_confirm_s"] = 0.0
