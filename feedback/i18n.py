@@ -73,7 +73,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.title": "Controleer de band",
         "sensor.paused": "{exercise} (pauze)",
         "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
-                       "aangesloten? De oefening wacht zolang.",
+                       "aangesloten?",
+        # (under the body while an exercise waits: not at start-up, before any session)
+        "sensor.waits": "De oefening wacht zolang.",
         "sensor.disconnected": "band losgekoppeld",
         "sensor.saturated": "band zit te strak of te los",
         "sensor.flat": "geen beweging gemeten",
@@ -81,7 +83,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.i2c": "meetchip reageert niet",
         "sensor.i2c_body": "Het ligt niet aan de band: het apparaat zelf meet niet en "
                            "probeert het steeds opnieuw. Blijft dit, zet het dan uit en weer "
-                           "aan. De oefening wacht zolang.",
+                           "aan.",
         "sensor.partial": "Controleer de {belt} ({what}); de {other} meet verder",
         # (the far view: the same notice as a large head and the rest small under it)
         "sensor.partial_head": "Controleer de {belt}",
@@ -194,15 +196,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "sensor.title": "Check the belt",
         "sensor.paused": "{exercise} (paused)",
         "sensor.body": "The breathing belt gives no usable signal. Is it on snugly and "
-                       "plugged in? The exercise waits until then.",
+                       "plugged in?",
+        "sensor.waits": "The exercise waits meanwhile.",
         "sensor.disconnected": "belt unplugged",
         "sensor.saturated": "belt too tight or too loose",
         "sensor.flat": "no movement measured",
         "sensor.noisy": "noisy signal",
         "sensor.i2c": "measuring chip does not respond",
         "sensor.i2c_body": "It is not the belt: the unit itself cannot measure and keeps "
-                           "trying. If this stays, switch it off and on again. The exercise "
-                           "waits meanwhile.",
+                           "trying. If this stays, switch it off and on again.",
         "sensor.partial": "Check the {belt} ({what}); the {other} keeps measuring",
         "sensor.partial_head": "Check the {belt}",
         "sensor.partial_detail": "{what}; the {other} keeps measuring",

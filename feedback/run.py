@@ -214,10 +214,8 @@ class PartProblem:
         # the technician reads why (no chip at that address, I2C off, a group missing),
         # which the belt screen alone did not say.
         detail = text("unit.detail", self.lang, error=error)
-        if getattr(error, "part", "sensor") == "sensor":
-            self.view = View(screen="sensor", lang=self.lang, fault="i2c", notice=detail)
-        else:
-            self.view = View(screen="sensor", lang=self.lang, fault="unit", notice=detail)
+        fault = "i2c" if getattr(error, "part", "sensor") == "sensor" else "unit"
+        self.view = View(screen="sensor", lang=self.lang, fault=fault, notice=detail)
 
 
 def _within(target, keep) -> bool:

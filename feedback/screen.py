@@ -607,7 +607,10 @@ class Screen(FarView, SummaryScreen):
                            max_px=self._far_max(), align="center", max_lines=2, middle=True)
         else:
             self.text(self._t(v, title), self.box(*boxes["title"]), ORANGE, "center")
-        self.paragraph(self._t(v, body), self.box(*boxes["body"]), FG,
+        said_body = self._t(v, body)
+        if v.exercise and about == "sensor":  # (run --wait's start-up screen: none waits)
+            said_body += " " + self._t(v, "sensor.waits")
+        self.paragraph(said_body, self.box(*boxes["body"]), FG,
                        max_px=self.size[1] // 9, align="center")
         if v.exercise:  # the exercise that waits, so that a button pressed shows its effect
             waits = (self._t(v, "sensor.paused", exercise=v.exercise) if v.paused

@@ -1247,8 +1247,10 @@ def test_the_measuring_chip_not_answering_is_no_belt_to_check(lang, seen, size):
 
     chip, belt = drawn("i2c"), drawn("disconnected")
     said = {k: " ".join(i18n.text(k, lang).split()) for k in (
-        "unit.title", "sensor.title", "sensor.i2c", "sensor.i2c_body", "sensor.body")}
+        "unit.title", "sensor.title", "sensor.i2c", "sensor.i2c_body", "sensor.body",
+        "sensor.waits")}
     assert said["unit.title"] in chip and said["sensor.i2c"] in chip
+    assert said["sensor.waits"] in chip and said["sensor.waits"] in belt  # ("Belly" waits)
     assert said["sensor.i2c_body"] in chip and {"nl": "niet aan de band",
                                                 "en": "not the belt"}[lang] in chip
     assert said["sensor.title"] not in chip and said["sensor.body"] not in chip

@@ -1393,6 +1393,8 @@ def test_waiting_for_the_sensor_shows_the_technician_why(config):
     shown = " ".join(t for t, _r in screen.texts)
     assert "Storing in het apparaat" in shown and "meetchip reageert niet" in shown
     assert "0x48" in shown and "Voor de technicus" in shown
+    # (at start, before any session: no exercise waits; it said "De oefening wacht zolang")
+    assert "oefening" not in shown.casefold() and "wacht" not in shown
 
 
 def test_a_second_session_in_the_same_run_calibrates_again(config):
