@@ -368,6 +368,17 @@ def ask_tty(question: str, out=None) -> bool:
             return False
 
 
+def _shown(ring, frame, rep: Report) -> bool:
+    """``frame`` sent to the ring; False, with the ring's FAIL, when the write failed."""
+    try:
+        ring.show(frame)
+    except OSError as exc:
+        rep.busy = rep.busy or _busy(exc)
+        rep.add("FAIL", "ring", f"write failed: {exc}")
+        return False
+    return True
+
+
 def check_ring(parts, clock, rep: Report, ask=None) -> None:
     """Each colour for COLOUR_S, announced. ``ask(question) -> bool``: the technician's
     answer (on the unit, with a terminal); in simulation the decoded bit stream is checked."""
@@ -382,11 +393,7 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
     for name, colour in PATTERN:
         frame = np.tile(np.array(colour, np.uint8), (n, 1))
         print(f"        ring: all {n} LEDs {name}", file=rep.out, flush=True)
-        try:
-            ring.show(frame)
-        except OSError as exc:
-            rep.busy = rep.busy or _busy(exc)
-            rep.add("FAIL", "ring", f"write failed: {exc}")
+        if not _shown(ring, frame, rep):
             return
         if parts.spi is not None:
             got = parts.spi.last
@@ -396,11 +403,7 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
     first = np.zeros((n, 3), np.uint8)
     first[0] = PATTERN[-1][1]  # (white, the last colour shown)
     print("        ring: only the first LED (the one DIN feeds) white", file=rep.out, flush=True)
-    try:
-        ring.show(first)
-    except OSError as exc:
-        rep.busy = rep.busy or _busy(exc)
-        rep.add("FAIL", "ring", f"write failed: {exc}")
+    if not _shown(ring, first, rep):
         return
     placed = None if parts.spi is None else np.array_equal(parts.spi.last, first)
     clock.sleep_until(clock.now() + COLOUR_S)

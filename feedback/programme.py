@@ -352,14 +352,14 @@ def _read(data: dict, text: str, path: str,
                                                       k=f"{label}.{k}")))
         has_d, has_r = "duration_s" in table, "repetitions" in table
         if has_d and has_r:  # (at the second given: both were said at [[exercise]])
-            later, other = sorted(("duration_s", "repetitions"),
-                                  key=lambda k: lines.get((label, k)) or 0)
-            problems.append(Problem(path, lines.get((label, other)) or at, say(
+            first, second = sorted(("duration_s", "repetitions"),
+                                   key=lambda k: lines.get((label, k)) or 0)
+            problems.append(Problem(path, lines.get((label, second)) or at, say(
                 "{k} = {v}: give either duration_s or repetitions (one of the two), not "
                 "both: {o} = {w} is given too",
                 "{k} = {v}: geef duration_s of repetitions (één van de twee), niet allebei: "
-                "{o} = {w} staat er ook", k=f"{label}.{other}", v=_show(table[other]),
-                o=later, w=_show(table[later]))))
+                "{o} = {w} staat er ook", k=f"{label}.{second}", v=_show(table[second]),
+                o=first, w=_show(table[first]))))
         elif not has_d and not has_r:
             problems.append(Problem(path, at, say(
                 "{label}: give either duration_s or repetitions (one of the two): neither is "
