@@ -400,13 +400,6 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
             if got is None or got.shape != (n, 3) or not np.array_equal(got, frame):
                 bad.append(name)
         clock.sleep_until(clock.now() + COLOUR_S)
-    first = np.zeros((n, 3), np.uint8)
-    first[0] = PATTERN[-1][1]  # (white, the last colour shown)
-    print("        ring: only the first LED (the one DIN feeds) white", file=rep.out, flush=True)
-    if not _shown(ring, first, rep):
-        return
-    placed = None if parts.spi is None else np.array_equal(parts.spi.last, first)
-    clock.sleep_until(clock.now() + COLOUR_S)
     ring.close()
     colours = ", ".join(name for name, _ in PATTERN)
     if parts.spi is not None and bad:
@@ -425,7 +418,7 @@ def check_ring(parts, clock, rep: Report, ask=None) -> None:
         rep.add("PASS", "ring", f"{n} LEDs sent {colours}: not confirmed (no terminal); "
                 "check all lit")
     if rep.rows[-1][0] != "FAIL":  # (a ring that did not light: nobody saw where)
-        check_ring_place(rep, placed, ask)
+        check_ring_place(parts, clock, rep, ask)
 
 
 RING_TURN = ("turn the ring so that its first LED (the one DIN feeds) is at the bottom, as "
@@ -433,22 +426,31 @@ RING_TURN = ("turn the ring so that its first LED (the one DIN feeds) is at the 
              "(docs/hardware.md)")
 
 
-def check_ring_place(rep: Report, decoded: bool | None, ask=None) -> None:
+def check_ring_place(parts, clock, rep: Report, ask=None) -> None:
     """Where the ring's first LED is: at the bottom, or the pacer's fill falls from the
-    top (a ring mounted any way passed, its colours all seen). ``decoded``: in simulation,
-    whether the decoded frame lit the first LED alone (None: a real ring)."""
+    top (a ring mounted any way passed, its colours all seen). The first LED is lit alone,
+    white, while the technician is asked (else for ``COLOUR_S``); in simulation the
+    decoded frame must light it alone."""
+    ring = parts.ring
+    first = np.zeros((ring.pixels, 3), np.uint8)
+    first[0] = PATTERN[-1][1]  # (white, the last colour shown)
+    print("        ring: only the first LED (the one DIN feeds) white", file=rep.out, flush=True)
+    if not _shown(ring, first, rep):
+        return
+    decoded = None if parts.spi is None else np.array_equal(parts.spi.last, first)
     if decoded is False:
         rep.add("FAIL", "ring position", "decoded frame did not light the first LED alone")
     elif ask is not None:
-        if ask("was the one white LED at the bottom of the ring?"):
+        if ask("is the one white LED lit now at the bottom of the ring?"):
             rep.add("PASS", "ring position", "first LED at the bottom")
         else:
             rep.add("FAIL", "ring position", RING_TURN)
-    elif decoded:
-        rep.add("PASS", "ring position", "first LED alone decoded correctly")
     else:
-        rep.add("PASS", "ring position", "not confirmed (no terminal); check that the first "
-                "LED lit alone is at the bottom")
+        clock.sleep_until(clock.now() + COLOUR_S)
+        rep.add("PASS", "ring position", "first LED alone decoded correctly" if decoded else
+                "not confirmed (no terminal); check that the first LED lit alone is at the "
+                "bottom")
+    ring.close()
 
 
 def _data_pin(ring) -> str:

@@ -445,22 +445,30 @@ def test_hw_check_asks_where_the_ring_s_first_led_is(tmp_path, at_bottom):
 
     parts.ring.show = shown
 
+    lit_when_asked = []
+
     def ask(q):
         questions.append(q)
-        return True if q.startswith("did all") else at_bottom
+        if q.startswith("did all"):
+            return True
+        lit_when_asked.append(bool(frames[-1][0].any()) and frames[-1][1:].any() == 0)
+        return at_bottom
 
     rep = Report(io.StringIO())
     try:
         t0 = clock.now()
         check_ring(parts, clock, rep, ask=ask)
-        assert clock.now() - t0 >= (len(PATTERN) + 1) * COLOUR_S
+        assert clock.now() - t0 >= len(PATTERN) * COLOUR_S
     finally:
         parts.close()
-    assert questions[1] == "was the one white LED at the bottom of the ring?"
-    first = frames[len(PATTERN)]  # the colours, then the first LED alone, then dark
+    assert questions[1] == "is the one white LED lit now at the bottom of the ring?"
+    alone = [k for k, f in enumerate(frames) if f.any(axis=1).sum() == 1]
+    assert len(alone) == 1 and alone[0] > len(PATTERN) - 1  # after the colours
+    first = frames[alone[0]]
     lit = np.flatnonzero(first.any(axis=1))
     assert lit.tolist() == [0] and first[0].tolist() == list(PATTERN[-1][1])
-    assert not any(f.any() for f in frames[len(PATTERN) + 1:])
+    assert lit_when_asked == [True]  # (answered while it is lit, not from memory)
+    assert not any(f.any() for f in frames[alone[0] + 1:])  # dark afterwards
     status, what, detail = rep.rows[-1]
     assert (status, what) == ("PASS" if at_bottom else "FAIL", "ring position")
     if not at_bottom:
