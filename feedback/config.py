@@ -190,13 +190,18 @@ class OneOrEach(Rule):
 class Text(Rule):
     pattern: str = r".*"
     explain: str = ""  # a words.Say, so the screen can say it in Dutch
+    longest: int = 0  # the most characters the pattern takes (0: no such limit to say)
 
     def check(self, value):
         if not isinstance(value, str):
             return None, Say("must be text in quotes", "moet tekst tussen aanhalingstekens zijn")
         if not re.fullmatch(self.pattern, value):
-            return None, self.explain or say("must match {p}", "moet passen bij {p}",
-                                             p=self.pattern)
+            why = self.explain or say("must match {p}", "moet passen bij {p}", p=self.pattern)
+            if self.longest and len(value) > self.longest:  # (the value is cut in the
+                # message: a name one character too long did not say by how much)
+                why = say("{why} (it has {n})", "{why} (het zijn er {n})", why=why,
+                          n=len(value))
+            return None, why
         return value, None
 
 

@@ -62,18 +62,18 @@ _NAMED = r"(?=.*[^ ])" + _LINE + "{1,60}"  # (a name of spaces was a blank title
 _HINT = Say("must be one line of at most 120 characters (no tabs)",
             "moet één regel van hoogstens 120 tekens zijn (geen tabs)")
 HEAD_SCHEMA = {
-    "name_nl": Text("", pattern=_NAMED, explain=_NAME),
-    "name_en": Text("", pattern=_NAMED, explain=_NAME),
+    "name_nl": Text("", pattern=_NAMED, explain=_NAME, longest=60),
+    "name_en": Text("", pattern=_NAMED, explain=_NAME, longest=60),
 }
 
 EXERCISE_SCHEMA = {
     "id": Text("", pattern=r"[a-z0-9_]{1,30}",
                explain=Say("must be a short id of lower-case letters, digits and _",
                            "moet een korte id van kleine letters, cijfers en _ zijn")),
-    "name_nl": Text("", pattern=_NAMED, explain=_NAME),
-    "name_en": Text("", pattern=_NAMED, explain=_NAME),
-    "hint_nl": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
-    "hint_en": Text("", pattern=_LINE + "{0,120}", explain=_HINT),
+    "name_nl": Text("", pattern=_NAMED, explain=_NAME, longest=60),
+    "name_en": Text("", pattern=_NAMED, explain=_NAME, longest=60),
+    "hint_nl": Text("", pattern=_LINE + "{0,120}", explain=_HINT, longest=120),
+    "hint_en": Text("", pattern=_LINE + "{0,120}", explain=_HINT, longest=120),
     "kind": Choice("breathing", choices=KINDS),
     "duration_s": Float(0.0, lo=10.0, hi=3600.0, unit="seconds"),
     "repetitions": Int(0, lo=1, hi=200, unit="breaths"),

@@ -59,6 +59,12 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
     (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "   "'),
      "exercise[1].name_nl = '   ': must be a name of 1 to 60 characters on one line (no "
      "tabs, not only spaces)"),
+    # (the value is cut in the message: a name one over did not say by how much)
+    (GOOD_HEAD + EX.format(n=1).replace('name_nl = "A"', 'name_nl = "' + "x" * 61 + '"'),
+     ": must be a name of 1 to 60 characters on one line (no tabs, not only spaces) "
+     "(it has 61)"),
+    (GOOD_HEAD + EX.format(n=1) + 'hint_en = "' + "y" * 130 + '"\n',
+     ": must be one line of at most 120 characters (no tabs) (it has 130)"),
     (GOOD_HEAD, "no [[exercise]] tables"),
     (EX.format(n=1), "programme.name_nl: missing"),
     (GOOD_HEAD + "[[exercis]]\nid = \"x\"\n", "[exercis]: unknown section; did you mean"),
