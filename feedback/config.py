@@ -191,6 +191,9 @@ class Text(Rule):
     pattern: str = r".*"
     explain: str = ""  # a words.Say, so the screen can say it in Dutch
     longest: int = 0  # the most characters the pattern takes (0: no such limit to say)
+    # Never repeated in a problem: the patient code, where a name may have been typed by
+    # mistake (problems go to the journal, which no wipe reaches, and onto the screen).
+    private: bool = False
 
     def check(self, value):
         if not isinstance(value, str):
@@ -238,7 +241,7 @@ CUE_SWITCHES = (
 
 SCHEMA: dict[str, dict[str, Rule]] = {
     "patient": {
-        "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}",
+        "code": Text("", pattern=r"[A-Za-z0-9_-]{0,16}", private=True,
                      explain=Say("must be a pseudonymous code of up to 16 letters, digits, - or _",
                                  "moet een pseudonieme code zijn van hoogstens 16 letters, "
                                  "cijfers, - of _")),
@@ -578,6 +581,11 @@ def _is_switch(key: str, unknown: bool = False) -> bool:
         unknown and not any(key in rules for rules in tables))
 
 
+def _is_private(key: str) -> bool:
+    """Is ``key`` one whose value a problem never repeats (``Text.private``)?"""
+    return any(getattr(rules.get(key), "private", False) for rules in SCHEMA.values())
+
+
 def _syntax_hint(source: str, msg: str) -> Say | None:
     """Plain words for the slips a therapist makes most in a TOML line, or None."""
     m = re.match(r"\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*(#.*)?$", source)
@@ -600,10 +608,12 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
     if not m:
         return None
     key, value = m.group(1), m.group(2)
+    # (a name typed as the patient code is not repeated: see ``Text.private``)
+    shown = "..." if _is_private(key) else value
     if re.fullmatch(r"-?\d+,\d+", value):
         return say("{key} = {value}: write a decimal point, not a comma ({fixed})",
                    "{key} = {value}: schrijf een punt, geen komma ({fixed})", key=key,
-                   value=value, fixed=value.replace(",", "."))
+                   value=shown, fixed=shown.replace(",", "."))
     low = value.lower()
     # (a yes or no only where true/false is what the key takes: "language = ja" is no
     # switch, nor "daily_minutes = nee")
@@ -612,11 +622,11 @@ def _syntax_hint(source: str, msg: str) -> Say | None:
         word = "true" if low in _YES + _ON else "false"
         return say("{key} = {value}: write {word} (lower case, no quotes)",
                    "{key} = {value}: schrijf {word} (kleine letters, zonder aanhalingstekens)",
-                   key=key, value=value, word=word)
+                   key=key, value=shown, word=word)
     if re.fullmatch(r"[A-Za-z][\w-]*", value):
         return say('{key} = {value}: put text in double quotes: {key} = "{value}"',
                    '{key} = {value}: zet tekst tussen dubbele aanhalingstekens: '
-                   '{key} = "{value}"', key=key, value=value)
+                   '{key} = "{value}"', key=key, value=shown)
     return None
 
 
@@ -640,7 +650,10 @@ def validate_table(
             )
             continue
         ok, err = rule.check(value)
-        if err:
+        if err and getattr(rule, "private", False):  # (the file, line and key say where)
+            problems.append(Problem(path, line, both("{k}: {err}", k=f"{label}.{key}",
+                                                     err=err)))
+        elif err:
             shown = _short(rule.show(value), 60)  # (a long list or text: its start says which)
             problems.append(Problem(path, line, both("{k} = {v}: {err}", k=f"{label}.{key}",
                                                      v=shown, err=err)))

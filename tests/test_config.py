@@ -358,7 +358,8 @@ def test_every_problem_is_also_said_in_dutch(tmp_path, text, expected):
     ("[cues]\nmin_gap_s = \"8\"\n", "cues.min_gap_s = '8': moet een getal tussen 2 en 60 "
      "seconden zijn, zonder aanhalingstekens: schrijf 8"),
     # (a "pseudoniem" is a made-up name: the very thing the code must not be)
-    ('[patient]\ncode = "Jan de Vries"\n', "patient.code = 'Jan de Vries': moet een "
+    # (what was typed is not repeated: it may be the patient's name)
+    ('[patient]\ncode = "Jan de Vries"\n', "patient.code: moet een "
      "pseudonieme code zijn van hoogstens 16 letters, cijfers, - of _"),
 ])
 def test_dutch_problems_read_as_dutch(tmp_path, text, dutch):

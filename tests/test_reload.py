@@ -66,6 +66,33 @@ def test_a_bad_file_is_rejected_and_the_last_good_config_stays(cfg):
     assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 8.0
 
 
+@pytest.mark.parametrize("typed", ['"Jansen, J."', '"Jan de Vries"', "Jansen",
+                                   '"Vries-1984-03-12-x"'])
+def test_a_name_typed_as_the_patient_code_is_rejected_without_being_logged(cfg, caplog,
+                                                                           typed):
+    """A therapist who types the patient's name where the code goes: the file is refused,
+    and the journal (which no wipe reaches, docs/service.md) got the name, as did the
+    start screen of ``run --wait``: "patient.code = 'Jansen, J.': must be a pseudonymous
+    code". The problem names the file, the line and the key, not what was typed."""
+    import logging
+
+    from feedback.coach_notices import rejected_notice
+    from feedback.words import said
+
+    w = ConfigWatcher(cfg, load_config(cfg))
+    edit(cfg, 'code = ""', f"code = {typed}")
+    with caplog.at_level(logging.WARNING, logger="feedback.reload"):
+        r = w.poll(1.0)
+    assert isinstance(r, Rejected)
+    name = typed.strip('"').split(",")[0]
+    shown = [str(p) for p in r.error.problems] + [said(p.message, lang)
+                                                 for p in r.error.problems
+                                                 for lang in ("nl", "en")]
+    shown += [rejected_notice(r.error, lang) for lang in ("nl", "en")]
+    assert ":21: " in caplog.text and "code" in caplog.text  # (where: file, line, key)
+    assert name not in caplog.text and not [s for s in shown if name in s], (caplog.text, shown)
+
+
 @pytest.mark.parametrize("content", ["", "[pacer\n", "\x00\x01binary",
                                      "[programme]\nname = \"x\"\n",
                                      # nested past Python's recursion limit: it crashed the
