@@ -404,6 +404,9 @@ class Coach:
                 self.session_target = self.settings.patient.daily_minutes
                 self.days.begin_session()
                 self.stats = []
+                # (the live curve begins with the session: before it the belt was the
+                # patient's before, or between two patients, at their calibration's scale)
+                self.curve.clear()
                 return self._start_exercise(t)
             if self.mode == "exercise":
                 self._stop_clock(t)

@@ -34,6 +34,11 @@ class CurveRing:
     def last_t(self) -> float:
         return float(self.rows[self.i - 1, 0])
 
+    def clear(self) -> None:
+        """Forget every row (a new session: what the belt measured before is not its)."""
+        self.i = 0
+        self.count = 0
+
     def append(self, t: float, level: float, target: float) -> None:
         self.rows[self.i] = (t, level, target)
         self.i = (self.i + 1) % len(self.rows)

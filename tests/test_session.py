@@ -1420,6 +1420,37 @@ def test_a_second_session_in_the_same_run_calibrates_again(config):
         assert took > 15.0 and len(breaths) >= 2, (took, len(breaths))
 
 
+def test_the_next_patient_s_calibration_screen_draws_no_curve_of_before_their_session(config):
+    """The calibration screen's live curve ("Even meten hoe je ademt") showed the last
+    30 s of the belt, of before the session too: the patient before, on their summary,
+    or the belt as it went from one patient to the next, scaled by their calibration.
+    It begins with the session."""
+    settings, programme = load_all(config)
+    seen = {}
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      status=False) as s:
+        s.end_when_done = False
+
+        def finish(due):  # the first patient's session to its summary, left on screen
+            while s.coach.mode != "summary":
+                press_next(s.coach, s.now(), s.button)
+
+        def look(due):
+            seen[s.coach.mode] = s.coach.view(s.now(), s.analyzer.snapshot())
+
+        s.loop.add("finish", lambda due: finish(due), first=s.t0 + 60.0)
+        s.loop.add("summary", look, first=s.t0 + 100.0)
+        s.loop.add("idle", lambda due: s.button("start_pause", s.now()), first=s.t0 + 101.0)
+        s.loop.add("next", lambda due: s.button("start_pause", s.now()), first=s.t0 + 102.0)
+        s.loop.add("calibration", look, first=s.t0 + 106.0)
+        s.loop.add("end", lambda due: s.stop("test"), first=s.t0 + 107.0)
+        s.run()
+    assert seen["summary"].screen == "summary" and seen["exercise"].screen == "calibration"
+    curve = seen["exercise"].curve_t
+    assert curve is not None and len(curve) >= 30  # (some 10 points a second)
+    assert curve.min() >= -4.0 - 0.1, curve.min()  # the 4 s since the session began
+
+
 def test_the_headless_status_line_shows_a_cue_only_while_the_screen_would(config):
     import io
 
