@@ -593,6 +593,11 @@ def _faults_text(s: Session, lang: str = "en") -> str:
     return ", ".join(out)
 
 
+def _one_target(session) -> bool:
+    """Were all of ``session``'s paced breaths breathed against one target ratio?"""
+    return len({round(t, 2) for _b, t in session.paced if t is not None}) == 1
+
+
 def summary_text(sessions, days, today: dt.date, lang: str = "en",
                  warnings: Sequence[str] = (), config_dir: Path | None = None,
                  absent: dict | None = None) -> str:
@@ -657,8 +662,11 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         target0, target = paced[0].target, paced[-1].target
         word = change(rs0, rs1, target) if None not in (r0, r1, target) else ""
         said = num(target, lang)
-        if None not in (target0, target) and num(target0, lang) != said:
+        if (None not in (target0, target) and num(target0, lang) != said
+                and _one_target(paced[0]) and _one_target(paced[-1])):
             # the pacer's target changed between them: the first was breathing to its own
+            # (not a session's median over exercises of other targets, which moves with
+            # how long each was done: the clinic programme's 2.29 and 1.75)
             said = f"{num(target0, lang)} -> {said}"
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
                                 target=said)

@@ -3462,3 +3462,27 @@ def test_the_ratio_line_gives_both_targets_when_the_pacer_changed(tmp_path, monk
             "1.75 -> 2.27): toward the target\n") in (out / "summary.txt").read_text()
     out = report(tmp_path, monkeypatch, data, "2025-10-10", lang="nl")
     assert "(doel 1,75 -> 2,27): richting het doel" in (out / "summary.txt").read_text()
+
+
+def test_the_ratio_line_gives_one_target_for_a_programme_that_did_not_change(
+        tmp_path, monkeypatch):
+    """The clinic programme's two paced exercises (belly 2.29, ribs 1.75), done for
+    other lengths in two sessions: each session's median target differs, and the line
+    read "(target 1.75 -> 2.29)" for a programme that never changed."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        for day, (belly, ribs) in enumerate([(3, 6), (6, 3)]):
+            rec.start_session("P001", "clinic", "", DAY0 + day * 86400)
+            for name, target, n in (("Buik", 2.285714, belly), ("Ribben", 1.75, ribs)):
+                t0 = clock.now()
+                rec.add(ev.Exercise(t0, name, "start", kind="breathing", pacer="fixed",
+                                    target_ratio=target))
+                for k in range(n):
+                    rec.add(breath(t0 + 10.0 * (k + 1), 4.0, 6.0))
+                clock.advance(10.0 * n + 5.0)
+                rec.add(ev.Exercise(clock.now(), name, "end", active_s=10.0 * n + 5.0))
+            rec.end_session("programme finished")
+    text = (report(tmp_path, monkeypatch, data, "2025-10-10") / "summary.txt").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("  Exhale:inhale ratio:"))
+    assert "->" not in line and "(target 2.29)" in line, line
