@@ -317,8 +317,10 @@ def _others_held(data_dir: Path, code: str) -> str | None:
     if not rows:
         return None
     held = ", ".join(f"{n_sessions(n)} of {c or '(no code)'}" for c, n in rows)
+    # (a loan unit's advice; a treatment-room unit keeps every patient's, as it should)
     return (f"the unit still holds {held} (copied to this stick): erase them with "
-            f"ademcoach wipe before the unit goes to {code or 'the next patient'}")
+            f"ademcoach wipe before the unit goes to {code or 'the next patient'}; "
+            "a unit that stays in the treatment room keeps them")
 
 
 def _put_back(previous: dict[Path, tuple | None],

@@ -679,7 +679,8 @@ def test_a_config_that_changes_the_patient_code_says_so(unit, tmp_path, capsys):
     assert "patient.code AB12 -> CD34" in (exp / "export.txt").read_text().splitlines()
     # AB12's sessions are still on the unit: without a wipe they go home with CD34
     held = ("the unit still holds 3 sessions of AB12 (copied to this stick): erase them "
-            "with ademcoach wipe before the unit goes to CD34")
+            "with ademcoach wipe before the unit goes to CD34; a unit that stays in the "
+            "treatment room keeps them")
     assert held in out and held in (exp / "export.txt").read_text().splitlines()
     note = json.loads((data / "last-export.json").read_text())
     assert (note["status"], note["sessions"]) == ("installed", 3)  # the screen says so
@@ -2165,7 +2166,8 @@ def test_a_stop_right_after_the_sticks_config_was_installed_puts_the_config_back
     out = capsys.readouterr().out.splitlines()
     assert "patient.code (none) -> CD34" in out
     assert ("the unit still holds 3 sessions of AB12 (copied to this stick): erase them "
-            "with ademcoach wipe before the unit goes to CD34") in out
+            "with ademcoach wipe before the unit goes to CD34; a unit that stays in the "
+            "treatment room keeps them") in out
 
 
 def test_the_sticks_config_keeps_its_name_until_the_export_is_on_the_stick(
