@@ -491,6 +491,61 @@ def test_hw_check_without_a_terminal_checks_the_first_led_in_the_decoded_frame(t
     assert rep.rows[-1] == ("PASS", "ring position", "first LED alone decoded correctly")
 
 
+def test_hw_check_ring_write_failing_at_the_first_led_alone_is_a_ring_fail(tmp_path):
+    """The colours were sent, then the frame with the first LED alone could not be: the
+    ring FAILs with the error (busy: the service holds the bus), and nobody is asked where
+    an LED that did not light is."""
+    import errno
+    import io
+
+    from device.hwcheck import PATTERN, Report, check_ring
+
+    parts, clock = _sim_parts(tmp_path)
+    show, sent, questions = parts.ring.show, [], []
+
+    def shown(frame):
+        if len(sent) == len(PATTERN):  # (the frame after the colours: the first LED alone)
+            parts.spi.fail_next(1, errno.EBUSY)
+        sent.append(frame)
+        show(frame)
+
+    parts.ring.show = shown
+    rep = Report(io.StringIO())
+    try:
+        check_ring(parts, clock, rep, ask=lambda q: questions.append(q) or True)
+    finally:
+        parts.close()
+    assert np.flatnonzero(sent[len(PATTERN)].any(axis=1)).tolist() == [0]  # (the one)
+    assert questions == []
+    (status, what, detail), = rep.rows
+    assert (status, what) == ("FAIL", "ring") and detail.startswith("write failed: ")
+    assert rep.busy
+
+
+@pytest.mark.parametrize("decoded, answer, row", [
+    # a decoded frame that did not light the first LED alone fails whatever is answered
+    (False, True, ("FAIL", "ring position",
+                   "decoded frame did not light the first LED alone")),
+    (False, None, ("FAIL", "ring position",
+                   "decoded frame did not light the first LED alone")),
+    (True, None, ("PASS", "ring position", "first LED alone decoded correctly")),
+    # a real ring and no terminal to ask on: passed, but said to be checked
+    (None, None, ("PASS", "ring position", "not confirmed (no terminal); check that the "
+                                           "first LED lit alone is at the bottom")),
+])
+def test_hw_check_ring_position_by_the_decoded_frame_and_the_answer(decoded, answer, row):
+    import io
+
+    from device.hwcheck import Report, check_ring_place
+
+    questions = []
+    ask = None if answer is None else (lambda q: questions.append(q) or answer)
+    rep = Report(io.StringIO())
+    check_ring_place(rep, decoded, ask)
+    assert rep.rows == [row]
+    assert questions == []  # (decoded False: nothing to ask)
+
+
 @pytest.mark.parametrize("bus, where", [(0, "GPIO10 (header pin 19)"),
                                         (1, "GPIO20 (header pin 38)")])
 def test_hw_check_ring_not_seen_names_the_pin_its_data_leaves_from(tmp_path, bus, where):
@@ -755,7 +810,8 @@ def test_hw_check_ring_question_makes_a_wrong_colour_order_visible(tmp_path):
     ("Europe/Amsterdam", False, True, "PASS", "2026-03-29 03:30 CEST (Europe/Amsterdam), set "
                                               "by the network"),
     ("Europe/Amsterdam", True, False, "PASS", "from the clock chip"),
-    ("Etc/UTC", False, True, "WARN", "the timezone is UTC, not Europe/Amsterdam"),
+    ("Etc/UTC", False, True, "WARN", "the timezone is UTC, not Europe/Amsterdam: the day on "
+                                     "the screen and the report's times are 1-2 h off"),
     ("Europe/Amsterdam", False, False, "WARN", "no clock chip and not set by the network"),
     # Raspberry Pi OS images are set to Europe/London unless told otherwise: an hour off
     # all year, and the line said PASS. A zone that keeps Amsterdam's time is right.
@@ -780,6 +836,33 @@ def test_hw_check_says_whether_the_clock_can_be_trusted(zone, rtc, synced, statu
     (got, what, detail), = rep.rows
     assert (got, what) == (status, "clock") and words in detail
     assert rep.failed == 0  # the parts work: the technician sets the clock
+
+
+def test_hw_check_counts_utc_as_1_to_2_hours_off_without_zone_data(tmp_path):
+    """A system without zone data cannot count how far UTC is from Amsterdam's time: the
+    line still says it is 1 h off in winter and 2 in summer (and not PASS)."""
+    import datetime as dt
+    import importlib.util
+    import io
+    import zoneinfo
+
+    from device.hwcheck import Report, check_clock, hours_off
+
+    if importlib.util.find_spec("tzdata") is not None:
+        pytest.skip("the tzdata package is installed here: zone data cannot be taken away")
+    zoneinfo.reset_tzpath(to=[str(tmp_path)])  # (an empty folder: no zone at all)
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        assert hours_off("Etc/UTC", 2026) == []
+        rep = Report(io.StringIO())
+        check_clock(rep, dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC), "Etc/UTC", False, True)
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
+    (got, what, detail), = rep.rows
+    assert (got, what) == ("WARN", "clock")
+    assert "the timezone is UTC, not Europe/Amsterdam: the day on the screen and the " \
+           "report's times are 1-2 h off" in detail
 
 
 def test_hw_check_does_not_trust_a_clock_chip_that_lost_its_time(tmp_path):
