@@ -216,6 +216,35 @@ def test_next_skips_at_once_with_next_confirm_s_0(clinic):
     assert coach.view(21.0).notice != ASK["nl"]
 
 
+@pytest.mark.parametrize("within", [1.0, 5.0])
+def test_the_question_and_the_press_that_skips_end_together(clinic, within):
+    """Up to ``next_confirm_s`` after the question, its last instant too, the screen asks
+    and a press skips; after it, neither: a screen that still asks never meets a press
+    that only asks again. A short setting (1 s) asks as well."""
+    settings = defaults()
+    settings.buttons["next_confirm_s"] = within
+    coach = started(Coach(settings, clinic, 0.0))
+    drive(coach, 20.0, 30.0)
+    assert coach.button("next", 30.0) == [] and coach.exercise.id == "belly_lying"
+    t = 30.0 + within                                    # the question's last instant
+    assert coach.next_asked(t) and coach.view(t, calm(t)).notice == ASK["nl"]
+    assert [e.phase for e in coach.button("next", t)] == ["end", "start"]
+    assert coach.exercise.id == "ribs"
+    coach.button("next", t + 1.0)                        # asked again ...
+    late = t + 1.0 + within + 0.01                       # ... and pressed just too late
+    assert not coach.next_asked(late)
+    assert coach.button("next", late) == [] and coach.exercise.id == "ribs"
+
+
+def test_next_on_the_exercise_before_the_last_asks_to_skip_it(clinic):
+    """Only the last exercise's question is about ending the session."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    while coach.index < len(clinic.exercises) - 2:
+        press_next(coach, 21.0)
+    coach.button("next", 22.0)
+    assert coach.view(22.0).notice == ASK["nl"]
+
+
 def test_repetitions_end_the_lifting_exercise(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     for t in (30.0, 31.0, 32.0):
