@@ -400,6 +400,21 @@ def test_check_config_says_an_exercise_s_pacing_problems_beside_another_s_key_pr
         assert_dutch(p.message)
 
 
+def test_a_typo_in_a_later_exercise_is_said_after_an_earlier_one_s_pacing(tmp_path):
+    """The problems of one pass come in file order: a pacing problem of the first exercise
+    before a typo in the third, though the typos are found first."""
+    (tmp_path / "programs").mkdir()
+    prog = write(tmp_path / "programs", GOOD_HEAD + EX.format(n=1) + 'pacer = "off"\n'
+                 'inhale_s = 3\n' + EX.format(n=2) + EX.format(n=3) + "hold_afer_s = 4\n",
+                 "mine.toml")
+    cfg = write(tmp_path, '[programme]\nname = "mine"\n', "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        programme_for(load_config(cfg))
+    assert [str(p) for p in err.value.problems] == [
+        f"{prog}:10: exercise[1].inhale_s: has no effect here: its pacer is off; leave it out",
+        f"{prog}:21: exercise[3].hold_afer_s: unknown key; did you mean 'hold_after_s'?"]
+
+
 @pytest.mark.parametrize("where", ["mine.toml", "program/mine.toml", "Programs/mine.toml",
                                    "programma/mine.toml"])
 def test_a_programme_in_the_wrong_folder_is_pointed_to(tmp_path, where):
@@ -450,6 +465,23 @@ def test_a_problem_in_the_main_config_does_not_hide_the_programme_s(tmp_path):
     assert len(err.value.problems) == 1
 
 
+@pytest.mark.parametrize("name", ['"mine"', "5", '"../mine"'])
+def test_a_problem_in_the_main_config_beside_a_programme_not_to_be_found_is_said(tmp_path,
+                                                                                   name):
+    """A config with a problem of its own that chooses no programme that can be looked up
+    (none of that name, a name that is no text or no name) is still a line per problem,
+    the config's first, not a traceback."""
+    from feedback.reload import load_all
+
+    cfg = write(tmp_path, f"[programme]\nname = {name}\n[pacer]\nexhale_s = 40\n",
+                "ademcoach.toml")
+    with pytest.raises(ConfigError) as err:
+        load_all(cfg)
+    said = [str(p) for p in err.value.problems]
+    assert f"{cfg}:4: pacer.exhale_s = 40: must be between 2 and 20 seconds" in said
+    assert all(line.startswith(f"{cfg}:") for line in said), said
+
+
 @pytest.mark.parametrize("line, expected", [
     ('cues = ["breathe_on", "slowr"]\n',
      "exercise[1].cues = ['breathe_on', 'slowr']: item 2: must be one of 'longer_exhale', "
@@ -497,3 +529,29 @@ def test_duration_and_repetitions_both_given_is_said_at_the_second(tmp_path):
         "neither is given"]
     for x in err.value.problems:
         assert_dutch(x.message)
+
+
+def test_repetitions_given_before_duration_is_said_at_duration_s(tmp_path):
+    """The second of the two in the file is where it is said, in either order."""
+    p = write(tmp_path, GOOD_HEAD + EX.format(n=1).replace("duration_s = 60\n", "")
+              + 'pacer = "off"\nrepetitions = 12\nduration_s = 60\n')
+    with pytest.raises(ConfigError) as err:
+        load_programme(p)
+    assert [str(x) for x in err.value.problems] == [
+        f"{p}:10: exercise[1].duration_s = 60: give either duration_s or repetitions (one of "
+        "the two), not both: repetitions = 12 is given too"]
+
+
+def test_each_dutch_name_points_to_a_name_the_files_know():
+    """A Dutch name whose meant name the files do not have (a slip such as 'duration' for
+    duration_s) gave no hint, or a guess, and nothing said so."""
+    from feedback.config import DUTCH_NAMES, SCHEMA, Choice
+    from feedback.programme import EXERCISE_SCHEMA, HEAD_SCHEMA
+
+    known = {*SCHEMA, "exercise"}  # (the sections, and the programme file's [[exercise]])
+    for schema in (*SCHEMA.values(), HEAD_SCHEMA, EXERCISE_SCHEMA):
+        known |= set(schema)
+        known |= {c for rule in schema.values() if isinstance(rule, Choice)
+                  for c in rule.choices if isinstance(c, str)}
+    assert {dutch: meant for dutch, meant in DUTCH_NAMES.items() if meant not in known} == {}
+    assert [dutch for dutch in DUTCH_NAMES if dutch != dutch.lower()] == []  # (looked up so)
