@@ -951,6 +951,34 @@ def test_the_patient_s_own_circle_stands_out_from_the_pacer_disc(seen, size):
                     round(contrast(worst, FG, vision), 2))
 
 
+@pytest.mark.parametrize("size", [(800, 480), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_patient_s_circle_is_as_wide_as_their_breath(size):
+    """The patient's own circle follows their level, the pacer's disc the pacer's: a gap
+    between them is lagging behind. A thin ring, from the disc's smallest size at level 0
+    to its edge at 1, wherever the pacer is."""
+    from feedback.screen_style import FG
+
+    w, h = size
+    radii = {}
+    for level in (0.0, 0.5, 1.0):
+        screen = Screen(size)
+        screen.draw(dataclasses.replace(example_view("exercise", "nl"), pacer_phase="inhale",
+                                        pacer_level=0.5, patient_level=level))
+        white = np.all(pygame.surfarray.array3d(screen.surface) == np.array(FG), axis=2)
+        for _t, r in screen.texts:
+            white[r.left:r.right, r.top:r.bottom] = False
+        white[int(0.38 * w):, :] = False  # (the disc's column: not the curve's)
+        white[:, :int(0.19 * h)] = False  # (nor the header)
+        xs, ys = np.nonzero(white)
+        cx, cy = xs.mean(), ys.mean()
+        d = np.hypot(xs - cx, ys - cy)
+        radii[level] = float(np.median(d))
+        assert d.max() - d.min() < 0.3 * radii[level], (level, d.min(), d.max())  # a ring
+    assert radii[0.0] < radii[0.5] < radii[1.0]
+    assert radii[0.0] == pytest.approx(0.35 * radii[1.0], rel=0.15)
+    assert radii[0.5] == pytest.approx((radii[0.0] + radii[1.0]) / 2, rel=0.1)
+
+
 def reached(screen: Screen, box: pygame.Rect, colours) -> list[int]:
     """Where along the gauge (from its start, as ``along``) anything is drawn in
     ``colours``, over its whole thickness (the stripes cross its middle line only in
