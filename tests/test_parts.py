@@ -492,19 +492,19 @@ def test_hw_check_without_a_terminal_checks_the_first_led_in_the_decoded_frame(t
 
 
 def test_hw_check_ring_write_failing_at_the_first_led_alone_is_a_ring_fail(tmp_path):
-    """The colours were sent, then the frame with the first LED alone could not be: the
-    ring FAILs with the error (busy: the service holds the bus), and nobody is asked where
-    an LED that did not light is."""
+    """The colours were sent and seen, then the frame with the first LED alone could not
+    be: the ring FAILs with the error (busy: the service holds the bus), and nobody is
+    asked where an LED that did not light is."""
     import errno
     import io
 
-    from device.hwcheck import PATTERN, Report, check_ring
+    from device.hwcheck import Report, check_ring
 
     parts, clock = _sim_parts(tmp_path)
     show, sent, questions = parts.ring.show, [], []
 
     def shown(frame):
-        if len(sent) == len(PATTERN):  # (the frame after the colours: the first LED alone)
+        if frame.any(axis=1).sum() == 1:  # (the first LED alone)
             parts.spi.fail_next(1, errno.EBUSY)
         sent.append(frame)
         show(frame)
@@ -515,10 +515,10 @@ def test_hw_check_ring_write_failing_at_the_first_led_alone_is_a_ring_fail(tmp_p
         check_ring(parts, clock, rep, ask=lambda q: questions.append(q) or True)
     finally:
         parts.close()
-    assert np.flatnonzero(sent[len(PATTERN)].any(axis=1)).tolist() == [0]  # (the one)
-    assert questions == []
-    (status, what, detail), = rep.rows
-    assert (status, what) == ("FAIL", "ring") and detail.startswith("write failed: ")
+    assert any(np.flatnonzero(f.any(axis=1)).tolist() == [0] for f in sent)  # (the one)
+    assert len(questions) == 1 and questions[0].startswith("did all")  # (the colours only)
+    assert [r[:2] for r in rep.rows] == [("PASS", "ring"), ("FAIL", "ring")]
+    assert rep.rows[-1][2].startswith("write failed: ")
     assert rep.busy
 
 
@@ -533,15 +533,31 @@ def test_hw_check_ring_write_failing_at_the_first_led_alone_is_a_ring_fail(tmp_p
     (None, None, ("PASS", "ring position", "not confirmed (no terminal); check that the "
                                            "first LED lit alone is at the bottom")),
 ])
-def test_hw_check_ring_position_by_the_decoded_frame_and_the_answer(decoded, answer, row):
+def test_hw_check_ring_position_by_the_decoded_frame_and_the_answer(tmp_path, decoded,
+                                                                     answer, row):
     import io
 
     from device.hwcheck import Report, check_ring_place
 
+    parts, clock = _sim_parts(tmp_path)
     questions = []
     ask = None if answer is None else (lambda q: questions.append(q) or answer)
+    if decoded is None:  # a real ring: no bus that decodes what it was sent
+        parts.spi = None
+    elif decoded is False:  # a data path that lights a second LED as well
+        show = parts.ring.show
+
+        def also_the_second(frame):
+            frame = frame.copy()
+            frame[1] = frame[0]
+            show(frame)
+
+        parts.ring.show = also_the_second
     rep = Report(io.StringIO())
-    check_ring_place(rep, decoded, ask)
+    try:
+        check_ring_place(parts, clock, rep, ask)
+    finally:
+        parts.close()
     assert rep.rows == [row]
     assert questions == []  # (decoded False: nothing to ask)
 
