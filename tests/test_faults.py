@@ -74,6 +74,28 @@ def test_i2c_error_burst_is_a_fault_that_clears_and_breathing_goes_on(config, ca
     assert "i2c fault over at 62.5 s, after 2.5 s" in said
 
 
+def test_the_status_line_says_the_chip_fault_as_the_screen_does(config):
+    """The screen says "Storing in het apparaat" for the measuring chip not answering;
+    the headless status line said "Controleer de band", the belt cue's words."""
+    import io
+
+    from feedback import i18n
+    from feedback.app import status_line
+
+    said = []
+
+    def look(s):
+        out = io.StringIO()
+        status_line(out)(s, s.now())
+        said.append(out.getvalue())
+
+    run_with(config, 70, {60.0: lambda s: s.parts.chip.fail_next(400), 61.5: look,
+                          66.0: look})
+    assert said[0].rstrip().endswith(i18n.text("unit.title")), said
+    assert i18n.text("cue.check_belt") not in said[0]
+    assert said[1].rstrip().endswith("-")  # (over: no cue)
+
+
 LONG_HOLD = ('[scenario]\ndescription = "a 40 s hold at 100 s"\nseed = 1\n'
              '[breathing]\nrate_bpm = 8.0\nratio = 1.5\npause_s = 0.8\njitter = 0.05\n'
              '[signal]\nexcursion_cm = 1.5\nnoise_mv = 1.0\n'
