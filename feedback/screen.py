@@ -415,22 +415,28 @@ class Screen(FarView, SummaryScreen):
         if v.far:
             return self._far_calibration(v)
         left = self._left(v)
-        # (no breath measured in its time: what to check, as in the far view)
-        say, wait = (("sensor.title", "calibration.none") if v.breath_missing
-                     else ("calibration.say", "calibration.wait"))
+        (say, say_colour), (wait, wait_colour) = self._calibration_lines(v)
 
         def still():
             self.surface.fill(BG)
             self._title(v, left)
-            self.text(self._t(v, say), self.box(0.05, 0.22, 0.95, 0.40),
-                      ORANGE if v.breath_missing else FG, "center")
+            self.text(say, self.box(0.05, 0.22, 0.95, 0.40), say_colour, "center")
             if not v.notice:  # (the notice line takes its place)
-                self.text(self._t(v, wait), self.box(0.05, 0.85, 0.95, 0.95),
-                          FG if v.breath_missing else DIM, "center")
+                self.text(wait, self.box(0.05, 0.85, 0.95, 0.95), wait_colour, "center")
 
         moving = [(self._bar_box(), self._progress),
                   (self.box(0.05, 0.44, 0.95, 0.82), self._curve)]
         return (v.exercise, left, v.breath_missing), still, moving
+
+    def _calibration_lines(self, v: View) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
+        """The calibration's main text and its wait line, each with its colour. No breath
+        measured in its time: what to check in their places, "Controleer de band" in
+        orange as on the belt screen (it was a notice on the bottom line, 20 px at 800x480
+        in the far view, under "Adem rustig in en uit" large: read at 0.8 m)."""
+        if v.breath_missing:
+            return ((self._t(v, "sensor.title"), ORANGE),
+                    (self._t(v, "calibration.none"), FG))
+        return (self._t(v, "calibration.say"), FG), (self._t(v, "calibration.wait"), DIM)
 
     def _layered_exercise(self, v: View):
         if v.far:

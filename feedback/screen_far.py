@@ -19,7 +19,6 @@ from feedback.screen_style import (
     FG,
     MET,
     NOTICE_BOX,
-    ORANGE,
     PANEL,
     PHASE,
     UNDER,
@@ -259,22 +258,14 @@ class FarView:
         """The calibration to be read from afar: "Adem rustig in en uit" large at the top
         (no name), the live curve under it, the wait line larger than in the near view."""
         big = self._far_max()
-
-        # No breath measured in its time: what to check, in the same places, "Controleer
-        # de band" in orange as on the belt screen (it was a notice on the bottom line,
-        # 20 px at 800x480, under "Adem rustig in en uit" large: read at 0.8 m).
-        say, wait = (("sensor.title", "calibration.none") if v.breath_missing
-                     else ("calibration.say", "calibration.wait"))
+        (say, say_colour), (wait, wait_colour) = self._calibration_lines(v)
 
         def still():
             self.surface.fill(BG)
-            self.paragraph(self._t(v, say), self.box(0.04, 0.03, 0.96, 0.50),
-                           ORANGE if v.breath_missing else FG, max_px=big, align="center",
-                           max_lines=2, middle=True)
+            self.paragraph(say, self.box(0.04, 0.03, 0.96, 0.50), say_colour, max_px=big,
+                           align="center", max_lines=2, middle=True)
             if not v.notice:  # (the notice line takes its place)
-                self.paragraph(self._t(v, wait),
-                               self.box(0.04, 0.76, 0.96, 0.965),
-                               FG if v.breath_missing else DIM,
+                self.paragraph(wait, self.box(0.04, 0.76, 0.96, 0.965), wait_colour,
                                max_px=max(big // 2, self.readable_px), align="center",
                                least=self.readable_px, max_lines=2, middle=True)
 
