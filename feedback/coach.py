@@ -301,9 +301,7 @@ class Coach:
     # --- flow ---------------------------------------------------------------------------
 
     def _start_exercise(self, t: float) -> list[Event]:
-        if self._pending_programme is not None:
-            self.programme, self._pending_programme = self._pending_programme, None
-            self.index = min(self.index, len(self.programme.exercises) - 1)
+        self._take_pending_programme()
         ex = self.programme.exercises[self.index]
         self.mode = "exercise"
         self.reps = 0
@@ -364,8 +362,7 @@ class Coach:
     def _end_exercise(self, t: float) -> list[Event]:
         out = self._finish_exercise(t)
         self._apply_pending(t)
-        self.programme, self.index = self._goes_on_in()
-        self._pending_programme = None
+        self._take_pending_programme()
         if self.index + 1 < len(self.programme.exercises):
             self.index += 1
             out += self._start_exercise(t)
@@ -382,6 +379,11 @@ class Coach:
         if self._pending_programme is not None:
             programme = self._pending_programme
         return programme, min(self.index, len(programme.exercises) - 1)
+
+    def _take_pending_programme(self) -> None:
+        """A programme file changed meanwhile is taken up (``_goes_on_in``)."""
+        self.programme, self.index = self._goes_on_in()
+        self._pending_programme = None
 
     def last_exercise(self) -> bool:
         """Whether the running exercise's end is the session's (what "next" asks)."""
