@@ -555,10 +555,10 @@ def status_line(stream=None):
         shown = coach.ratio_now() if coach.mode == "exercise" else s.ratio
         ratio = f"{text('summary.ratio', lang)} {number(shown, lang)}"
         kind = coach.rules.current(t) if coach.mode == "exercise" else None
+        cue = text(f"cue.{kind}", lang) if kind else "-"
         if kind == "check_belt" and shown_fault(coach.rules.faults)[0] == "i2c":
-            kind = "unit"  # (the chip inside the unit is no belt: as the screen says it)
-        cue = (text("unit.title", lang) if kind == "unit" else
-               text(f"cue.{kind}", lang) if kind else "-")
+            cue = text("unit.title", lang)  # (the chip inside the unit is no belt: as the
+            #                                  screen says it)
         phase = text(f"state.{s.phase}", lang)
         line = f"{int(t) // 60:2d}:{int(t) % 60:02d}  {phase:<15} {rate:>9}  {ratio:<10}  {cue}"
         if out.isatty():
