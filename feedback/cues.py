@@ -182,10 +182,13 @@ class CueRules:
         (``Pacer.observe``: "in_sync" or how it did not; "" when no pacer judged it)."""
         if isinstance(event, Fault) and event.kind in SENSOR_FAULTS:
             key = (event.kind, event.belt)
-            ended = self.fault_ended
-            already = bool(self.faults) or (  # the belt is being checked: no new cue
-                event.at - ended.get(key, float("-inf")) < CHECK_AGAIN_S
-                or event.at - max(ended.values(), default=float("-inf")) < JOIN_S)
+            # (The chip inside the unit not answering, ``i2c``, is no belt to check and
+            # gets no cue: the screen says "Storing in het apparaat", and the fault itself
+            # is the record. A belt found out as the bus comes back is cued.)
+            ended = {k: at for k, at in self.fault_ended.items() if k[0] != "i2c"}
+            already = event.kind == "i2c" or any(k[0] != "i2c" for k in self.faults) or (
+                event.at - ended.get(key, float("-inf")) < CHECK_AGAIN_S  # the belt is
+                or event.at - max(ended.values(), default=float("-inf")) < JOIN_S)  # checked
             self.faults.add(key)
             if self.fault and event.kind != "i2c":  # (the analysis ends its hold too;
                 # with one of two belts out the other goes on judging it). No belt read
