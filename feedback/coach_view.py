@@ -34,10 +34,11 @@ def view(coach: Coach, t: float, state: StateLike | None = None) -> View:
     v = _view(coach, t, state)
     if coach.next_asked(t):  # "next" pressed once: the question, at once and alone
         # (not in turn with other notices, nor under a cue, which the exercise screen
-        # shows first: "Goed zo!" stayed 6 s, longer than the question; only the hold
-        # warning keeps its place)
+        # shows first: "Goed zo!" stayed 6 s, longer than the question; the hold warning
+        # stays, above it)
         v.notice = i18n.text("next.ask_last" if coach.last_exercise() else "next.ask",
                              coach.lang)
+        v.asked = True
         if not (v.warning and v.cue == "breathe_on"):
             v.cue = None
         return v

@@ -298,10 +298,13 @@ class Screen(FarView, SummaryScreen):
         at the bottom, wrapped to fit its band, where each screen leaves room for it while
         there is one. The hint, or the calibration's "wait", gives way to it; the coach
         gives them a turn of their own (``Notices.line``). On the exercise screen a
-        cue goes first; the notice is back when the cue ends. (A strip at the top, shrunk
-        to one line, was 8 px high at 480x320.)"""
+        cue goes first; the notice is back when the cue ends, but for the question "next"
+        asks, which shows under the hold warning too (``View.asked``: the patient pressed
+        and looks for an answer). (A strip at the top, shrunk to one line, was 8 px high
+        at 480x320.)"""
         if not view.notice or view.screen == "config" or (
-                view.screen == "exercise" and (view.cue or (view.far and view.notice_head))):
+                view.screen == "exercise" and not view.asked
+                and (view.cue or (view.far and view.notice_head))):
             return  # (the far view's exercise screen: a belt to check on a banner, _far_belt)
         box = self.box(*NOTICE_BOX)
         # On a dark ground of its own: yellow on the hold warning's red is hard to read.
@@ -473,8 +476,11 @@ class Screen(FarView, SummaryScreen):
             banner = self.box(0.0, 0.67 if held else 0.82, 1.0, 1.0)
             if held:  # (on two lines where that is larger: a portrait screen)
                 pygame.draw.rect(self.surface, CUE_BG[v.cue], banner)
+                room = banner.copy()
+                if v.asked:  # (the question on the notice line, under it)
+                    room.h = self.box(*NOTICE_BOX).top - banner.top
                 self.paragraph(self._t(v, f"cue.{v.cue}"),
-                               banner.inflate(-banner.w // 20, -banner.h // 6),
+                               room.inflate(-room.w // 20, -room.h // (12 if v.asked else 6)),
                                CUE_FG.get(v.cue, FG), align="center", max_lines=2,
                                middle=True)
             elif v.cue:

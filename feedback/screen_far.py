@@ -82,7 +82,7 @@ class FarView:
         left = self._left(v)
         belt = bool(v.notice_head) and not v.cue  # (on its banner, not the notice line)
         belly = self._far_belly(v)
-        boxes = self._far_boxes(bool(v.notice) and not v.cue and not belt, belly)
+        boxes = self._far_boxes(bool(v.notice) and (v.asked or not v.cue) and not belt, belly)
         big = self._far_max()
 
         def still():

@@ -99,6 +99,9 @@ class View:
     problems: list = field(default_factory=list)
     kept: bool = True
     notice: str | None = None
+    # The notice is the question "next" asks (``Coach.next_asked``): it shows under the
+    # hold warning too, which then keeps the space above the notice line.
+    asked: bool = False
     # The calibration has had its time and measured no breath: it waits, its screen
     # saying so in its main text's place ("Controleer de band", then "Nog geen ...")
     breath_missing: bool = False

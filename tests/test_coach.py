@@ -1,4 +1,5 @@
 import dataclasses
+import itertools
 import math
 import os
 
@@ -214,6 +215,36 @@ def test_next_skips_at_once_with_next_confirm_s_0(clinic):
     assert [e.phase for e in coach.button("next", 21.0)] == ["end", "start"]
     assert coach.exercise.id == "ribs" and not coach.next_asked(21.0)
     assert coach.view(21.0).notice != ASK["nl"]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 320), (480, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("far", [False, True], ids=["near", "far"])
+def test_the_question_shows_under_the_hold_warning(clinic, far, size):
+    """"Next" pressed while the hold warning shows: the patient pressed and looks for an
+    answer. The question shows on the notice line under "Blijf ademen!", which stays,
+    smaller but large, with its red frame; nothing overlaps. (The banner covered it.)"""
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.screen.view = "far" if far else "near"
+    coach = started(Coach(settings, clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    coach.feed(Hold(at=40.0, t=34.0))
+    assert coach.button("next", 41.0) == [] and coach.exercise.id == "belly_lying"
+    v = coach.view(41.5, calm(41.5))
+    assert v.warning and v.cue == "breathe_on" and v.notice == ASK["nl"]
+    screen = Screen(size)
+    screen.draw(v)
+    drawn = " ".join(t for t, _ in screen.texts)
+    assert ASK["nl"] in drawn and i18n.text("cue.breathe_on", "nl").split()[0] in drawn
+    warned = [r for t, r in screen.texts if set(t.split()) & {"Blijf", "ademen!"}]
+    assert warned and min(r.h for r in warned) >= min(size) // 10
+    for (a, ra), (b, rb) in itertools.combinations(screen.texts, 2):
+        assert not ra.colliderect(rb), f"{a!r} {ra} overlaps {b!r} {rb}"
+    assert [e.phase for e in coach.button("next", 43.0)] == ["end", "start"]  # it skips
+    v = coach.view(43.5, calm(43.5))
+    assert v.notice != ASK["nl"]
 
 
 @pytest.mark.parametrize("within", [1.0, 5.0])
