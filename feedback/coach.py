@@ -185,8 +185,11 @@ class Coach:
 
     @property
     def warning(self) -> bool:
-        """A breath-hold warning is showing (not during a sensor fault: the belt screen)."""
-        return self.mode == "exercise" and self.rules.holding and not self.rules.fault
+        """A breath-hold warning is showing: on the ring, the screen, the buzzer and the
+        tone alike. Not during a sensor fault (the belt screen), nor while calibrating
+        again (its screen has no warning; a hold still on is warned when the exercise
+        goes on), nor while paused."""
+        return self.running() and self.rules.holding and not self.rules.fault
 
     @property
     def wants_calibration(self) -> bool:

@@ -586,6 +586,31 @@ def test_recalibrate_shows_calibration_and_resumes_the_exercise(clinic):
     assert coach.view(50.0).left_s == pytest.approx(left)
 
 
+def test_a_hold_warned_before_a_recalibration_is_not_blinked_over_its_screen(clinic):
+    """A warning that stays while the patient breathes sends them to the belt and to
+    "calibrate again" (the leaflet says so). The calibration screen shows no warning, so
+    the ring, the buzzer and the tone do not either while it runs (the ring blinked red
+    over "Adem rustig in en uit" for as long as the analysis kept the hold); the hold
+    still on when the exercise goes on is warned again, from the pulse's full level."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    coach.feed(Hold(at=40.02, t=32.0))
+    assert coach.warning and is_warning(coach.ring_frame(40.05, calm(40.05)))
+    coach.button("recalibrate", 41.0)
+    uncalibrated = Snapshot(calibrated=False)
+    for k in range(60):  # 2 s of frames during the recalibration
+        t = 41.0 + k / FPS
+        coach.tick(t, uncalibrated)
+        view = coach.view(t, uncalibrated)
+        assert view.screen == "calibration" and not view.warning
+        assert not coach.warning  # (the buzzer and the tone follow it)
+        assert not is_warning(coach.ring_frame(t, uncalibrated))
+    coach.tick(50.0, calm(50.0))  # calibrated again, the hold still on
+    assert coach.view(50.0, calm(50.0)).screen == "exercise"
+    assert coach.warning and coach.view(50.0, calm(50.0)).warning
+    first = coach.ring_frame(50.0, calm(50.0))
+    assert is_warning(first) and first[0, 0] == WARNING[0]
+
 def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     s = defaults()
     s.pacer["mode"] = "adaptive"
