@@ -163,13 +163,17 @@ def _fill_curve(coach: Coach, v: View, t: float) -> None:
 def ring_frame(coach: Coach, t: float, state: StateLike | None,
                warned_from: float | None) -> np.ndarray:
     """The LED ring's frame at ``t``: (pixels, 3) uint8 RGB; a hold warning shows since
-    ``warned_from`` (``Coach.ring_frame`` keeps when it began)."""
+    ``warned_from`` (``Coach.ring_frame`` keeps when it began). Dark at the summary: the
+    session is over (the patient's own breath there looked like the last exercise, and
+    the belt taken off like a belt for an exercise to wait for)."""
+    if coach.mode == "summary":
+        return _ring_frame(coach.settings.ring.pixels, t, None, None)
     patient = state.level if state is not None and state.calibrated else None
     fault = coach.rules.fault
-    if coach.mode in ("idle", "summary", "paused") or coach.recal_since is not None:
+    if coach.mode in ("idle", "paused") or coach.recal_since is not None:
         level, phase = (None, None)
-        if coach.mode != "exercise":
-            patient = None if coach.mode == "idle" else patient
+        if coach.mode == "idle":
+            patient = None
     elif fault:  # the exercise waits for the belt: no pacing (its phase is None too)
         level, phase = (None, None)
     else:

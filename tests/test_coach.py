@@ -537,6 +537,32 @@ def test_a_belt_fault_is_four_grey_pixels_on_every_ring_size():
         assert (paced[grey] >= FAULT).all()
 
 
+def test_the_ring_goes_dark_at_the_summary_and_asks_for_no_belt_there(clinic):
+    """The end of the session is seen on the ring: it went on showing the patient's own
+    breath, as in the last exercise (the clinic's and the home programme's last ones have
+    no pacer), so a patient who watches the ring saw nothing end; and once the belt was
+    taken off, as the leaflet says to do at the summary, four grey LEDs asked for the
+    belt with no exercise waiting for it. At the start screen a belt out is four grey
+    LEDs again, as its notice line says."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    t = 20.0
+    while coach.mode != "summary":
+        t += 1.0
+        drive(coach, t - 1.0, t)
+        last = coach.ring_frame(t - 0.01, calm(t - 0.01))  # the last exercise's
+        press_next(coach, t)
+    assert coach.view(t, calm(t)).screen == "summary"
+    frames = [coach.ring_frame(t + k / FPS, calm(t + k / FPS)) for k in range(1, 300)]
+    assert last.any() and not any(f.any() for f in frames)
+    coach.feed(Fault(at=t + 10.0, kind="disconnected", belt="belly"))
+    assert coach.view(t + 10.1, calm(t + 10.1)).screen == "summary"
+    assert not coach.ring_frame(t + 10.1).any()
+    coach.button("start_pause", t + 11.0)  # back to the start screen, the belt still out
+    assert coach.mode == "idle"
+    grey = coach.ring_frame(t + 11.1)
+    assert len(np.flatnonzero(grey.any(axis=1))) == 4 and (grey[grey.any(axis=1)] == FAULT).all()
+
+
 def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
         clinic, repo, tmp_path):
     """Coach frame -> real neopixel_spi driver -> decoded WS2812 bits: the level is
