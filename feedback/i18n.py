@@ -177,7 +177,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.title_left": "Session stopped",
         "summary.exercise": "Exercise",
         "summary.minutes": "min",
-        "summary.rate": "br/min",
+        "summary.rate": "breaths/min",
         "summary.ratio": "out:in",
         "summary.holds": "holds",
         "summary.cues": "cues",

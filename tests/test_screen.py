@@ -449,6 +449,17 @@ def test_every_string_exists_in_both_languages():
             f for _, f, _, _ in fields(en[key]) if f), key
 
 
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_a_measure_is_named_alike_on_the_exercise_screen_the_summary_and_the_status_line(lang):
+    """The patient reads breaths a minute and the exhale:inhale ratio under one name each:
+    the English summary said "br/min" where the exercise screen, the status line and the
+    report say "breaths/min" (the Dutch says "adem/min" in all of them)."""
+    for measure in ("rate", "ratio"):
+        label = i18n.text(f"exercise.{measure}", lang)
+        assert i18n.text(f"summary.{measure}", lang) == label, (lang, measure)
+        assert label in i18n.text("status.exercise", lang), (lang, measure)
+
+
 def test_every_string_that_counts_has_its_form_for_one():
     """A string with a count in it ({n} breaths, {sessions} sessions) has a KEY.one form
     in both languages, and ``counted`` picks it: "nog 1 ademhalingen", "1 sessies" are
