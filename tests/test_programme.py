@@ -555,3 +555,22 @@ def test_each_dutch_name_points_to_a_name_the_files_know():
                   for c in rule.choices if isinstance(c, str)}
     assert {dutch: meant for dutch, meant in DUTCH_NAMES.items() if meant not in known} == {}
     assert [dutch for dutch in DUTCH_NAMES if dutch != dutch.lower()] == []  # (looked up so)
+
+
+@pytest.mark.parametrize("name", ["clinic", "home"])
+def test_shipped_programmes_say_breathe_in_and_out_in_english_as_the_screen_does(name):
+    """The English screen tells the patient "Breathe in", "Breathe out", "Breathe out
+    longer"; the shipped programmes' English names and hints said "exhale on effort" and
+    "exhale longer than inhale" on the same screen, where the Dutch says "uitademen" and
+    "langer uit dan in", the plain words. No English text a patient reads uses the clinical
+    terms."""
+    import re
+
+    from feedback import i18n
+
+    clinical = re.compile(r"\b(in|ex)hal(e|es|ed|ing|ation)\b", re.IGNORECASE)
+    prog = load_programme(SHIPPED / f"{name}.toml", name)
+    shown = [prog.name("en")] + [t for e in prog.exercises for t in (e.name("en"), e.hint("en"))]
+    # (the screen's own strings; state.* are the terminal status line's phase names)
+    shown += [s for k, s in i18n.STRINGS["en"].items() if not k.startswith("state.")]
+    assert not [s for s in shown if clinical.search(s)]
