@@ -181,7 +181,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.ratio": "out:in",
         "summary.holds": "holds",
         "summary.cues": "cues",
-        "summary.in_sync": "in sync",
+        "summary.in_sync": "in rhythm",
         "summary.total": "{minutes} of {target} {target_unit} practised today",
         "summary.total_met": "{minutes} {minutes_unit} practised today: goal of {target} "
                              "{target_unit} reached",
@@ -244,7 +244,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.programme finished": "programme finished",
         "end.left": "left: stood still too long",
         "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in {ratio}, "
-                           "breath held {holds}x, cues {cues}, in sync {in_sync}",
+                           "breath held {holds}x, cues {cues}, in rhythm {in_sync}",
         "cue.longer_exhale": "Breathe out longer",
         "cue.slower": "Breathe more slowly",
         "cue.breathe_on": "Keep breathing!",

@@ -1934,3 +1934,16 @@ def test_the_far_calibration_draws_the_patient_s_breath_thick_enough_to_see_from
         assert len(cols) > size[0] // 8  # (the curve is there)
         thick[seen] = sorted(cols)[len(cols) // 2]  # (the median column's white run)
     assert thick["far"] >= min(size) // 80 and thick["far"] > thick["near"]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_share_in_rhythm_with_the_pacer_has_the_reports_name_on_the_screen(lang):
+    """The summary's column and the status line name the share of breaths that kept the
+    pacer's rhythm with the word the report uses for it ("In rhythm with the pacer", "In
+    het ritme van de ademgids"): the English screen said "in sync", so a therapist read
+    two names for one number."""
+    from feedback.report_words import say
+
+    word = i18n.text("summary.in_sync", lang).split()[-1]
+    assert word in say("in_sync", lang, share="").lower(), (lang, word)
+    assert i18n.text("summary.in_sync", lang) in i18n.text("status.exercise", lang)
