@@ -18,7 +18,7 @@ from feedback.recording import RecordingWriter
 MB = 1_000_000
 # The files a log writes (NAME-001.csv; records.py names them session00042-001.csv): only
 # these are pruned, and erased by ``wipe``, not whatever else lies in the folder.
-RAW_FILE = re.compile(r"(raw|session\d{5,})-\d{3,}\.csv")
+RAW_FILE = re.compile(r"(raw|session(\d{5,}))-(\d{3,})\.csv")
 
 
 class RawSignalLog:
@@ -60,16 +60,23 @@ class RawSignalLog:
         self.files.append(path)
 
     def _make_room(self) -> None:
-        """Delete the oldest raw files until a new full file fits under ``max_bytes``."""
+        """Delete the oldest raw files until a new full file fits under ``max_bytes``.
+        Oldest by recording order: other logs' files by their session number and part,
+        then this log's own. Not by file time: a unit without a clock chip may have had
+        its clock set back, and the files written since looked older than those written
+        before (the running session's own files went first)."""
         found = []
+        mine = set(self.files)
         for p in self.directory.glob("*.csv"):
-            if not RAW_FILE.fullmatch(p.name):  # the unit's own files only
+            m = RAW_FILE.fullmatch(p.name)
+            if not m:  # the unit's own files only
                 continue
             try:
                 st = p.stat()
             except FileNotFoundError:
                 continue
-            found.append((st.st_mtime, p.name, p, st.st_size))
+            order = (p in mine, int(m[2] or -1), int(m[3]))
+            found.append((order, p.name, p, st.st_size))
         found.sort()
         total = sum(size for *_, size in found)
         for _, _, path, size in found:

@@ -303,6 +303,29 @@ def test_raw_signal_rotates_and_stays_under_its_cap(tmp_path):
     assert cols == ["chest", "belly"] and t[-1] == pytest.approx(2999 * 0.02)
 
 
+def test_raw_signal_keeps_the_newest_sessions_after_the_clock_was_set_back(tmp_path):
+    """A unit whose clock ran a year ahead (set by hand) and was then set right: the raw
+    files of the sessions recorded meanwhile carry the later times. Room is made by
+    recording order (the session numbers in the names), not by file time: before, the
+    running session's own files went first, each as the next began, while the files
+    dated ahead stayed for good."""
+    ahead = time.time() + 365 * 86400
+    for n in (1, 2):
+        f = tmp_path / f"session{n:05d}-001.csv"
+        f.write_text("t,belly\n" + "0.0,1.0\n" * 300)  # ~2.4 kB each
+        os.utime(f, (ahead + n, ahead + n))
+    log = RawSignalLog(tmp_path, ["belly"], max_mb=0.01, file_mb=0.002, name="session00003")
+    for i in range(1200):  # ~13 kB: several files, more than the 10 kB the cap leaves
+        log.write(i * 0.02, (1.0 + i * 1e-4,))
+    log.close()
+    left = sorted(f.name for f in tmp_path.glob("*.csv"))
+    assert "session00001-001.csv" not in left  # the oldest recorded went first
+    mine = [f.name for f in log.files]
+    assert left == [n for n in ["session00002-001.csv", *mine] if n in left]
+    assert left[-3:] == mine[-3:]  # the running session keeps its latest files
+    assert sum((tmp_path / n).stat().st_size for n in left) <= 10_000 + 100
+
+
 def test_raw_signal_through_records(tmp_path):
     rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=1)
     rec.start_session("R", "home", "", WALL, raw_belts=["belly"])
