@@ -86,14 +86,26 @@ def _short(exc: BaseException) -> str:
 class _State:
     """What the writer remembers between batches; copied so a failed batch can be undone."""
 
-    rows: dict[int, int] = dataclasses.field(default_factory=dict)  # handle -> sessions.id
+    # handle -> sessions.id: the open sessions and the one that ended last (``add_after``);
+    # one ended before is forgotten (no event joins it once another began or ended)
+    rows: dict[int, int] = dataclasses.field(default_factory=dict)
     exercise: dict[int, int | None] = dataclasses.field(default_factory=dict)
     open: dict[int, tuple] = dataclasses.field(default_factory=dict)  # handle -> its "start"
     ex_start: dict[int, ev.Exercise] = dataclasses.field(default_factory=dict)  # running
 
+    wiped: set[int] = dataclasses.field(default_factory=set)  # handles erased (this batch)
+
     def copy(self) -> _State:
         return _State(dict(self.rows), dict(self.exercise), dict(self.open),
                       dict(self.ex_start))
+
+    def forget_ended(self, keep: int) -> None:
+        """Forget the sessions that ended before ``keep``: kept, each was asked about at
+        every commit (``_forget_wiped``), a cost that grew with every session of a unit
+        never switched off."""
+        for handle in [h for h in self.rows if h != keep and h not in self.open]:
+            del self.rows[handle]
+            self.exercise.pop(handle, None)
 
 
 class Records:
@@ -562,7 +574,7 @@ class Records:
             self._db_problem = text
             return False
         handle = self._raw_handle
-        if handle is not None and handle in self._state.rows and handle not in state.rows:
+        if handle is not None and handle in state.wiped:
             self._end_raw_log()  # its session was wiped (``_forget_wiped``): so is the rest
         self._state = state
         with self._cv:
@@ -640,6 +652,7 @@ class Records:
             if sid not in alive:
                 del st.rows[handle]
                 st.exercise.pop(handle, None)
+                st.wiped.add(handle)
 
     def _apply(self, conn: sqlite3.Connection, st: _State, item) -> None:
         op, handle = item[0], item[1]
@@ -673,6 +686,7 @@ class Records:
             if exid is not None:
                 conn.execute("UPDATE exercises SET end_t=? WHERE id=? AND end_t IS NULL",
                              (t_end, exid))
+            st.forget_ended(keep=handle)
             return
         self._apply_event(conn, st, handle, sid, item[2])
 

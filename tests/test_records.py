@@ -614,6 +614,38 @@ def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM breaths") == [(1,)]
 
 
+def test_a_unit_left_on_for_months_writes_as_much_per_commit_as_on_its_first_day(
+        tmp_path, monkeypatch):
+    """The writer forgets a session once a later one has begun (no event can join it
+    then). Before, it kept every session of the run and asked the database about each
+    at every commit, twice a second: 1 ms a commit with 10 sessions, 10 ms with 3,000,
+    growing without end on a unit never switched off. SQLite's limit on the values in
+    one statement, set low here, shows it: the 60th session could not be saved."""
+    from feedback import records as records_module
+
+    def connect_limited(*a, **k):
+        conn = connect(*a, **k)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 50)
+        return conn
+
+    monkeypatch.setattr(records_module, "connect", connect_limited)
+    rec = Records(tmp_path, clock=VirtualClock(), retry_s=0.01)
+    for n in range(60):
+        rec.start_session(f"P{n}", "home", "", WALL + 3600 * n)
+        rec.add(breath(1.0 + n))
+        if n == 59:
+            rec.add(ev.Hold(61.0, t=57.0))  # left open at its end ...
+        rec.end_session("programme finished")
+        assert rec.flush(timeout=10), rec.problem
+    assert rec.add_after(ev.HoldEnd(120.0, t=117.0, not_worn=True))  # ... and closed after
+    assert rec.close() == 0 and rec.problem is None
+    assert rows(tmp_path / DB_NAME, "SELECT count(*), count(DISTINCT session_id) "
+                                    "FROM breaths") == [(60, 60)]
+    assert rows(tmp_path / DB_NAME, "SELECT s.patient_code, h.end_t, h.not_worn FROM holds h "
+                                    "JOIN sessions s ON s.id = h.session_id") == [
+        ("P59", 117.0, 1)]
+
+
 def test_wipe_while_recording_ends_the_wiped_session_s_raw_signal(tmp_path):
     """The raw signal of the session being recorded went on after a wipe: its next file
     failed for the raw folder the wipe had removed, a storage fault on the screen for the
