@@ -122,7 +122,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.interrupted": "onderbroken met Ctrl-C",
         "end.SIGTERM": "gestopt door het systeem",
         "end.programme finished": "programma klaar",
-        "end.left": "verlaten: te lang stilgestaan",
         "status.exercise": "{name}: {minutes} min, {rate} adem/min, uit:in {ratio}, "
                            "adem ingehouden {holds}x, tips {cues}, in ritme {in_sync}",
         "cue.longer_exhale": "Adem langer uit",
@@ -242,7 +241,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.SIGTERM": "stopped by the system",
         "end.interrupted": "interrupted with Ctrl-C",
         "end.programme finished": "programme finished",
-        "end.left": "left: stood still too long",
         "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in {ratio}, "
                            "breath held {holds}x, cues {cues}, in rhythm {in_sync}",
         "cue.longer_exhale": "Breathe out longer",

@@ -503,7 +503,12 @@ def print_summary(session, reason: str) -> None:
 
     lang = session.settings.patient.language
     counts = session.counts
-    said = text_or(f"end.{reason}", lang, reason)
+    if reason == "left":  # (as the report says it: not "stood still", the patient did not)
+        from feedback.report_words import left_text
+
+        said = left_text(lang)
+    else:
+        said = text_or(f"end.{reason}", lang, reason)
     print(text("status.summary", lang, seconds=f"{session.now():.0f}", reason=said) + ":")
     for row in session.coach.summary():
         name = row.get(f"name_{lang}") or row.get("name_nl")

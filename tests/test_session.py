@@ -674,6 +674,22 @@ def test_the_unit_reads_the_belt_with_the_configured_polarity(config):
     assert session.analyzer.inverted == (True,)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_session_left_is_named_at_the_end_as_the_report_names_it(config, capsys, lang):
+    """The headless summary of a session the unit ended because it was left said "left:
+    stood still too long", which reads as if the patient stood still; the report says
+    "left: ended after 30 min without practice". Both say the report's words now."""
+    from feedback.report_words import left_text
+    from feedback.run import print_summary
+
+    _, _, session, _ = simulate(config, "calm", 5, patient__language=lang)
+    capsys.readouterr()
+    print_summary(session, "left")
+    first = capsys.readouterr().out.splitlines()[0]
+    assert left_text(lang) in first and "30 min" in first
+    assert "stood still" not in first and "stilgestaan" not in first
+
+
 def test_run_command_writes_the_event_stream(config, tmp_path, capsys):
     out = tmp_path / "events.jsonl"
     code = main(["run", "--sim", "holds", "--headless", "--speed", "0", "--duration", "120",
