@@ -107,7 +107,27 @@ def cmd_check_config(args) -> int:
         print(f"  [{name}] {values}")
     if note := _outside_the_service(settings.records.data_dir):
         print(note)
+    for note in _hints_in_one_language(programme, settings.patient.language):
+        print(note)
     return 0
+
+
+def _hints_in_one_language(programme, lang: str) -> list[str]:
+    """A note per exercise with a hint in one language only: the screen in the other
+    shows none (a programme written in Dutch, on a unit later set to English). Not an
+    error: a unit that stays in one language needs only its own."""
+    said = {"nl": "Dutch", "en": "English"}
+    notes = []
+    for ex in programme.exercises:
+        given = [k for k in ("nl", "en") if getattr(ex, f"hint_{k}")]
+        if len(given) != 1:
+            continue
+        has, lacks = given[0], "en" if given[0] == "nl" else "nl"
+        now = " (this config's language)" if lacks == lang else ""
+        notes.append(f"  note: exercise {ex.id!r} has a hint in {said[has]} only "
+                     f"(hint_{has}): on a screen in {said[lacks]}{now} it shows none; "
+                     f"add hint_{lacks}")
+    return notes
 
 
 def _outside_the_service(data_dir: str) -> str | None:

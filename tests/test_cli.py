@@ -306,6 +306,35 @@ def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, 
                                 "lower"), out["free"]
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_check_config_notes_a_hint_given_in_one_language_only(tmp_path, capsys, lang):
+    """A programme written with hint_nl only, on a unit set to English: its screen showed
+    no hint and check-config said nothing. Now a note says which exercise and which key
+    to add (an exercise with both hints, or none, gets no note)."""
+    (tmp_path / "programs").mkdir()
+    ex = '[[exercise]]\nid = "{}"\nname_nl = "N"\nname_en = "N"\nduration_s = 60\n{}\n'
+    (tmp_path / "programs" / "mine.toml").write_text(
+        '[programme]\nname_nl = "T"\nname_en = "T"\n\n'
+        + ex.format("squat", 'hint_nl = "Blijf ademen bij het zakken"')
+        + ex.format("walk", 'hint_en = "Breathe on while you walk"')
+        + ex.format("both", 'hint_nl = "a"\nhint_en = "b"') + ex.format("none", ""))
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text(f'[programme]\nname = "mine"\n[patient]\nlanguage = "{lang}"\n')
+    assert main(["check-config", str(cfg)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+    here = " (this config's language)"
+    assert notes == [
+        "  note: exercise 'squat' has a hint in Dutch only (hint_nl): on a screen in English"
+        f"{here if lang == 'en' else ''} it shows none; add hint_en",
+        "  note: exercise 'walk' has a hint in English only (hint_en): on a screen in Dutch"
+        f"{here if lang == 'nl' else ''} it shows none; add hint_nl"]
+    for shipped in ("clinic", "home"):  # (the shipped programmes have every hint twice)
+        cfg.write_text(f'[programme]\nname = "{shipped}"\n')
+        (tmp_path / "programs" / "mine.toml").unlink(missing_ok=True)
+        assert main(["check-config", str(cfg)]) == 0
+        assert "hint in" not in capsys.readouterr().out
+
+
 def test_check_config_notes_a_data_dir_the_service_cannot_record_in(tmp_path, capsys):
     """A data_dir outside /var/lib/ademcoach was said OK, and the service (which may write
     only there, and whose /tmp is emptied at every restart) then lost every session. It is
