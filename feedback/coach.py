@@ -140,8 +140,9 @@ class Coach:
         # pause, a recalibration, or without a belt that measures) on ``elapsed_before``.
         self.running_since: float | None = None
         self._stopped_at: float | None = None  # when the clock last stopped
-        # the hold under way, if counted: (its exercise's stats, the clock when it began)
-        self._held: tuple[ExerciseStats, float] | None = None
+        # the hold under way, if counted: (its exercise's stats, the clock when it began,
+        # its "Blijf ademen!" cues before it)
+        self._held: tuple[ExerciseStats, float, int] | None = None
         self._ex_mode = "off"  # the pacer mode the running exercise began with
         self.recal_since: float | None = None
         # When the session last ran (its exercise's clock, toward the exercise's end) or
@@ -562,7 +563,7 @@ class Coach:
         st = self.stats[-1]
         if isinstance(event, Hold) and not self.rules.fault:
             st.holds += 1
-            self._held = (st, self.elapsed(event.t))
+            self._held = (st, self.elapsed(event.t), st.cues["breathe_on"])
         verdict = ""
         if isinstance(event, Breath):
             # (A breath under way when the exercise began followed the exercise before,
@@ -587,7 +588,8 @@ class Coach:
 
     def _hold_over(self, event: HoldEnd) -> None:
         """A hold ended. One that was none (``not_worn``: the stillness went on until the
-        belt was taken for not worn) is counted no more in this session's summary, and if
+        belt was taken for not worn) is counted no more in this session's summary, nor
+        its "Blijf ademen!" among the exercise's tips (the records drop it too), and if
         its exercise still runs, the time since it began on the exercise's clock was no
         practice. (Its first minute counted as a hold, and toward the home target, for a
         belt laid down.) An exercise that began after it (the one before ran out of time
@@ -597,6 +599,10 @@ class Coach:
         if not event.not_worn or held is None or not any(st is held[0] for st in self.stats):
             return
         held[0].holds -= 1
+        cues = held[0].cues  # as before the hold: its warnings go
+        cues["breathe_on"] = held[2]
+        if not cues["breathe_on"]:
+            del cues["breathe_on"]
         if self.mode in ("exercise", "paused"):
             since = held[1] if held[0] is self.stats[-1] else 0.0
             self.elapsed_before -= max(self.elapsed(event.at) - since, 0.0)

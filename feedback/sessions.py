@@ -369,6 +369,10 @@ def load_sessions(conn: sqlite3.Connection, since: dt.date | None = None,
         holds = q("SELECT t, coalesce(end_t, at), exercise_id, at, end_t FROM holds "
                   f"WHERE session_id=? {worn}ORDER BY t")
         cues = q("SELECT at, kind, exercise_id FROM cues WHERE session_id=? ORDER BY at")
+        if worn:  # a hold that was none: its "Blijf ademen!" is no correction either
+            laid = q("SELECT at, end_t FROM holds WHERE session_id=? AND not_worn IS NOT NULL")
+            cues = [c for c in cues if c[1] != "breathe_on" or not any(
+                a <= c[0] and (b is None or c[0] <= max(a, b)) for a, b in laid)]
         faults = q("SELECT at, end_at, kind, belt FROM faults WHERE session_id=? "
                    "ORDER BY at, id")
         exs = q(f"SELECT id, name, start_t, end_t, {ex_cols} FROM exercises "

@@ -1480,9 +1480,11 @@ def test_a_hold_that_was_a_belt_laid_down_is_no_hold_and_no_practice(clinic):
     drive(coach, 40.0, 100.0, state=lambda t: still, breath_every=1e9)
     assert coach.stats[-1].holds == 1 and coach.elapsed(100.0) == pytest.approx(
         practised + 60.0, abs=0.1)
+    assert coach.summary()[1]["cues"]["breathe_on"] == 1  # "Blijf ademen!" was shown ...
     coach.feed(HoldEnd(at=100.0, t=100.0, not_worn=True))
     coach.feed(Fault(at=100.0, kind="flat", belt="belly", detail="not worn"))
     assert coach.stats[-1].holds == 0
+    assert "breathe_on" not in coach.summary()[1]["cues"]  # ... and is no tip: no hold
     assert coach.elapsed(100.0) == pytest.approx(practised, abs=0.1)
     assert coach.elapsed(150.0) == pytest.approx(practised, abs=0.1)  # (the belt fault)
     coach.feed(FaultEnd(at=150.0, kind="flat", belt="belly"))
@@ -1491,7 +1493,7 @@ def test_a_hold_that_was_a_belt_laid_down_is_no_hold_and_no_practice(clinic):
     coach.feed(Hold(at=178.0, t=170.0))  # a real one
     drive(coach, 170.0, 190.0, state=lambda t: still, breath_every=1e9)
     coach.feed(HoldEnd(at=191.0, t=190.0))
-    assert coach.stats[-1].holds == 1
+    assert coach.stats[-1].holds == 1 and coach.summary()[1]["cues"]["breathe_on"] == 1
     assert coach.elapsed(191.0) == pytest.approx(practised + 41.0, abs=0.2)
 
 

@@ -2682,6 +2682,37 @@ def test_the_calendar_rounds_minutes_down_as_the_unit_screen_does(tmp_path):
     assert {"4.6", "4.9", "12"} <= {t for t, _ in report_charts.drawn}
 
 
+def test_a_belt_laid_down_is_no_hold_and_its_warning_no_cue_in_the_report(tmp_path,
+                                                                            monkeypatch):
+    """A belt laid on the table: a minute of stillness is a hold, warned, then taken for a
+    belt not worn (``hold_end`` with ``not_worn``). The hold was left out of the report's
+    counts, but its "Blijf ademen!" stayed among the cues (the corrections), also on the
+    unit's summary. A real hold's warning stays one."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P1", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+        for k in range(6):
+            rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+        rec.add(ev.Hold(78.0, t=70.0))            # a real one, warned ...
+        rec.add(ev.Cue(78.0, "breathe_on"))
+        rec.add(ev.HoldEnd(82.0, t=81.0))         # ... and breathing again
+        rec.add(ev.Hold(98.0, t=90.0))            # the belt laid down, warned ...
+        rec.add(ev.Cue(98.0, "breathe_on"))
+        rec.add(ev.Cue(99.0, "longer_exhale"))
+        rec.add(ev.HoldEnd(150.0, t=150.0, not_worn=True))  # ... and found not worn
+        rec.add(ev.Exercise(200.0, "Buikademhaling", "end", active_s=90.0))
+        clock.advance(200.0)
+        rec.end_session("programme finished")
+    (one,) = report_sessions(data)
+    assert one.holds == [(70.0, 81.0)]
+    assert one.corrections == [(78.0, "breathe_on"), (99.0, "longer_exhale")]
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    (s,) = read_csv(out / "sessions.csv")
+    assert (s["holds"], s["cues"], s["cue_kinds"]) == ("1", "2", "breathe_on:1 longer_exhale:1")
+
+
 def report_sessions(data, lang="en"):
     from feedback.sessions import load_sessions
     from feedback.store import connect
