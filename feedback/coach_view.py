@@ -18,6 +18,7 @@ import numpy as np
 from feedback import i18n
 from feedback.coach_notices import belt_notice, idle_belt_notice
 from feedback.cues import EXHALE_FLOOR, shown_fault
+from feedback.programme import CLINIC
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import View
 
@@ -71,7 +72,7 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
                            coach.settings.patient.daily_minutes),
              total=len(coach.programme.exercises), index=coach.index,
              curve_s=coach.settings.screen.curve_s,
-             far=coach.settings.screen.view == "far")
+             far=coach.settings.screen.view == "far", home=coach.programme.key != CLINIC)
     if coach.mode == "summary":
         v.screen = "summary"
         v.rows = coach.summary()

@@ -67,6 +67,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total_met_yesterday": "Telt voor gisteren: {minutes} {minutes_unit} "
                                        "geoefend, doel gehaald",
         "summary.total_earlier": "Deze sessie telt voor de dag waarop je begon",
+        "summary.total_room": "Vandaag {minutes} {minutes_unit} geoefend",
+        "summary.total_room_yesterday": "Telt voor gisteren: {minutes} {minutes_unit} "
+                                        "geoefend",
         "summary.press": "Druk op de startknop om terug te gaan",
         "unit.minute": "minuut",
         "unit.minutes": "minuten",
@@ -189,6 +192,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.total_met_yesterday": "Counts for yesterday: {minutes} {minutes_unit} "
                                        "practised, goal reached",
         "summary.total_earlier": "This session counts for the day you began it",
+        "summary.total_room": "{minutes} {minutes_unit} practised today",
+        "summary.total_room_yesterday": "Counts for yesterday: {minutes} {minutes_unit} "
+                                        "practised",
         "summary.press": "Press the start button to go back",
         "unit.minute": "minute",
         "unit.minutes": "minutes",

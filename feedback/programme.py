@@ -50,6 +50,9 @@ from feedback.pacer import Pattern
 from feedback.words import Say, both, decimal, say
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
+# The treatment room's programme ([programme] name): its sessions are no home practice,
+# and the home target ([patient] daily_minutes) is not theirs (screen and report).
+CLINIC = "clinic"
 KINDS = EXERCISE_KINDS
 
 # One line of text, without tabs or other control characters (a NUL ended up in reports;

@@ -30,6 +30,7 @@ from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.cues import breaths_per_min
 from feedback.errors import AdemError
 from feedback.i18n import tenths_down
+from feedback.programme import CLINIC
 from feedback.report_words import TEXTS, count, left_text, num, say, short
 from feedback.sessions import (
     Session,
@@ -53,7 +54,6 @@ from feedback.store import (
 )
 from feedback.xlsx import write_workbook
 
-CLINIC = "clinic"  # the treatment room's programme ([programme] name): no home practice
 TREND_STEADY = 0.05  # ratio changes smaller than this count as "steady"
 
 

@@ -330,7 +330,9 @@ class Screen(FarView, SummaryScreen):
                        max_px=self.box(0, 0, 1, 0.14).h, align="center",
                        least=self.readable_px, max_lines=2, middle=True)
         done, done_min = v.today_min >= v.today_target, minutes(v.today_min, v.lang)
-        if done:
+        if not v.home:  # (the treatment room: the minutes, no home target)
+            done, today = False, f"{done_min} {self._t(v, 'unit.min')}"
+        elif done:
             today = f"{done_min} {self._t(v, 'unit.min')}, {self._t(v, 'idle.met')}"
         else:
             today = (f"{done_min} {self._t(v, 'idle.of')} "

@@ -91,6 +91,8 @@ class SummaryScreen:
         # (a session begun before midnight counts for that day, and says so; on two
         # lines where that lets it be larger: a screen narrow for its height)
         key = "summary.total_met" if done else "summary.total"
+        if not v.home:  # (the treatment room: the minutes, no home target)
+            done, key = False, "summary.total_room"
         key += {0: "", 1: "_yesterday"}.get(v.days_back, "")
         if v.days_back not in (0, 1):  # (below 0: a clock set back since it began)
             key = "summary.total_earlier"

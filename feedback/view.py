@@ -63,6 +63,9 @@ class View:
     programme: str = ""
     today_min: float = 0.0
     today_target: float = 5.0  # the home target, minutes a day ([patient] daily_minutes)
+    # False for the treatment room's programme (``programme.CLINIC``): the minutes are
+    # shown, not the home target, which is for practice at home
+    home: bool = True
     # The summary of a session begun before midnight: the day it counts for, so many days
     # back (1: yesterday), and ``today_min`` is that day's.
     days_back: int = 0

@@ -921,7 +921,10 @@ def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_
     screen = Screen((800, 480))
     screen.draw(view)
     line = screen.texts[-1][0]
-    assert line.startswith("Telt voor gisteren: ") and "van de 5 minuten" in line, line
+    # (the treatment room's programme: the minutes alone, no home target)
+    assert line.startswith("Telt voor gisteren: ") and line.endswith(" minuten geoefend")
+    screen.draw(dataclasses.replace(view, home=True))
+    assert "van de 5 minuten" in screen.texts[-1][0]
     screen.draw(dataclasses.replace(view, lang="en"))
     assert screen.texts[-1][0].startswith("Counts for yesterday: ")
     coach.button("start_pause", 141.0)                  # the start screen: the new day

@@ -519,6 +519,37 @@ def test_the_start_screen_shows_practice_against_the_home_target(lang, minutes, 
     assert expected in [text for text, _rect in screen.texts]
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("size", [(800, 480), (480, 320), (480, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_treatment_room_s_screens_give_the_minutes_without_the_home_target(lang, size):
+    """The home target ([patient] daily_minutes, "4 van 5 min", green "doel gehaald")
+    showed on the start and summary screens of a unit running the clinic programme, the
+    treatment room's, where it is no patient's target (the report says so too). There the
+    minutes show alone; with the home programme, against the target."""
+    from feedback.programme import SHIPPED, load_programme
+    from feedback.view import minutes as shown_minutes
+
+    home = load_programme(SHIPPED / "home.toml", "home")
+    for name in ("idle", "summary"):
+        target = i18n.text("idle.met" if name == "idle" else "summary.total_met", lang,
+                           minutes="9", minutes_unit="", target="5", target_unit="")
+        for programme, shown in ((None, False), (home, True)):
+            view = example_view(name, lang, programme=programme)
+            assert view.home == shown
+            for minutes in (3.2, 9.0):  # (short of the 5 min, and past them)
+                screen = Screen(size)
+                screen.draw(dataclasses.replace(view, today_min=minutes, notice=None))
+                drawn = " ".join(t for t, _r in screen.texts)
+                said = shown_minutes(minutes, lang)
+                assert said in drawn
+                of = " van " if lang == "nl" else " of "
+                assert (f"{said}{of}" in drawn) == (shown and minutes < 5), (name, drawn)
+                met = target.split(":")[-1].split()[-1] if name == "summary" else target
+                assert (met in drawn) == (shown and minutes >= 5), (name, met, drawn)
+                assert_texts_fit(screen, size)
+
+
 @pytest.mark.parametrize("lang, done, target, expected", [
     ("nl", 0.5, 1.0, "Vandaag 0,5 van de 1 minuut geoefend"),
     ("nl", 1.0, 1.0, "Vandaag 1 minuut geoefend: doel van 1 minuut gehaald"),
@@ -535,7 +566,7 @@ def test_the_summary_s_minutes_today_say_one_minute_in_the_singular(lang, done, 
     import dataclasses
 
     view = dataclasses.replace(example_view("summary", lang), today_min=done,
-                               today_target=target, notice=None)
+                               today_target=target, notice=None, home=True)
     screen = Screen((800, 480))
     screen.draw(view)
     assert expected in [t for t, _r in screen.texts]
@@ -1905,7 +1936,7 @@ def test_the_summary_says_which_day_the_session_counts_for(days_back, key):
     import dataclasses
 
     view = dataclasses.replace(example_view("summary", "nl"), days_back=days_back,
-                               today_min=1.0, today_target=5.0, notice="")
+                               today_min=1.0, today_target=5.0, notice="", home=True)
     screen = Screen((800, 480))
     screen.draw(view)
     drawn = " ".join(t for t, _r in screen.texts)
