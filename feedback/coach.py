@@ -705,7 +705,7 @@ class Coach:
     @property
     def today_min(self) -> float:
         """Minutes practised today before this session, by the patient shown."""
-        return self.days.today_by_code.get(self._shown_code(), 0.0)
+        return self.days.today_by_code.get(self.shown_code(), 0.0)
 
     def session_shown(self) -> bool:
         """A session runs or its summary shows: its patient's day and target are shown
@@ -713,7 +713,7 @@ class Coach:
         not those of a code or target set meanwhile."""
         return self.mode in ("exercise", "paused", "summary") and bool(self.stats)
 
-    def _shown_code(self) -> str:
+    def shown_code(self) -> str:
         """Whose day the screen shows: the session's patient while it runs and on its
         summary (a code changed meanwhile is the next patient's), else the code set now."""
         return self.session_code if self.session_shown() else self.settings.patient.code
@@ -723,7 +723,7 @@ class Coach:
         this run (from the records), in earlier sessions of this run and in the exercises
         of this session done so far (not a session that began before midnight, nor
         another patient's). Calibration is not practice and does not count."""
-        code = self._shown_code()
+        code = self.shown_code()
         mine = code == self.session_code and not self.days_back
         return self.days.today_by_code.get(code, 0.0) + (self.practice_s() / 60.0 if mine
                                                          else 0.0)

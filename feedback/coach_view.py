@@ -72,7 +72,8 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
                            coach.settings.patient.daily_minutes),
              total=len(coach.programme.exercises), index=coach.index,
              curve_s=coach.settings.screen.curve_s,
-             far=coach.settings.screen.view == "far", home=coach.programme.key != CLINIC)
+             far=coach.settings.screen.view == "far", home=coach.programme.key != CLINIC,
+             patient=coach.shown_code())
     if coach.mode == "summary":
         v.screen = "summary"
         v.rows = coach.summary()

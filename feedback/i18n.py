@@ -16,6 +16,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.today": "Vandaag geoefend",
         "idle.of": "van",
         "idle.met": "doel gehaald",
+        "idle.patient": "patiënt",
         "export.ok": "USB-stick: {sessions} sessies gekopieerd",
         "export.ok.one": "USB-stick: 1 sessie gekopieerd",
         "export.installed": "USB-stick: {sessions} sessies gekopieerd, nieuwe instellingen "
@@ -144,6 +145,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "idle.today": "Practised today",
         "idle.of": "of",
         "idle.met": "goal reached",
+        "idle.patient": "patient",
         "export.ok": "USB stick: {sessions} sessions copied",
         "export.ok.one": "USB stick: 1 session copied",
         "export.installed": "USB stick: {sessions} sessions copied, new settings installed",

@@ -323,7 +323,11 @@ class Screen(FarView, SummaryScreen):
         return i18n.text(key, view.lang, **kw)
 
     def _draw_idle(self, v: View) -> None:
-        self.text(self._t(v, "app"), self.box(0.05, 0.05, 0.95, 0.17), DIM, "center")
+        # The patient code the next session is recorded under, for the therapist to check
+        # before it starts (a config refused on reload keeps the code before it)
+        head = self._t(v, "app") + (f" · {self._t(v, 'idle.patient')} {v.patient}"
+                                    if v.patient else "")
+        self.text(head, self.box(0.05, 0.05, 0.95, 0.17), DIM, "center")
         self.text(self._t(v, "idle.title"), self.box(0.05, 0.20, 0.95, 0.38), FG, "center")
         box = self.box(0.05, 0.40, 0.95, 0.58)  # (a long name: two lines, not 7 px)
         self.paragraph(f"{self._t(v, 'idle.programme')}: {v.programme}", box, SKY,

@@ -66,6 +66,7 @@ class View:
     # False for the treatment room's programme (``programme.CLINIC``): the minutes are
     # shown, not the home target, which is for practice at home
     home: bool = True
+    patient: str = ""  # the patient code the screen's day and the next session are for
     # The summary of a session begun before midnight: the day it counts for, so many days
     # back (1: yesterday), and ``today_min`` is that day's.
     days_back: int = 0

@@ -899,6 +899,45 @@ def test_a_code_changed_during_a_session_leaves_it_its_patient_s(clinic):
     assert coach.days.today_by_code[""] == pytest.approx(done) and coach.today_min == done
 
 
+@pytest.mark.parametrize("size", [(800, 480), (480, 320), (480, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_start_screen_shows_the_patient_code_the_next_session_is_recorded_under(
+        clinic, size):
+    """In the treatment room the therapist changes [patient] code between patients; a
+    file with a mistake is refused on reload and the code before it stays in force. Only
+    the notice said a file was refused: a session started then went under the previous
+    patient's code. The start screen now names the code in force, small in its head."""
+    import pygame
+
+    from feedback.config import ConfigError
+    from feedback.reload import Rejected, Reloaded
+    from feedback.screen import Screen
+
+    settings = defaults()
+    settings.patient["code"] = "P-2026-0041-XY"  # (16 characters, the longest)
+    coach = Coach(settings, clinic, 0.0)
+    screen = Screen(size)
+
+    def head(t):
+        screen.draw(coach.view(t))
+        return screen.texts[0][0]
+
+    assert head(0.0) == "Ademcoach · patiënt P-2026-0041-XY"
+    area = pygame.Rect(0, 0, *size)
+    rects = [r for _t, r in screen.texts]
+    assert all(area.contains(r) for r in rects)
+    assert not any(a.colliderect(b) for a, b in itertools.combinations(rects, 2))
+    coach.on_reload(Rejected(ConfigError([])), 10.0)   # the next patient's file refused
+    assert head(11.0).endswith("P-2026-0041-XY")      # ... the code in force, said
+    new = defaults()
+    new.patient["code"] = "P42"
+    coach.on_reload(Reloaded(new, clinic), 20.0)
+    assert head(21.0) == "Ademcoach · patiënt P42"
+    new = defaults()                                   # no code: the head as it was
+    coach.on_reload(Reloaded(new, clinic), 30.0)
+    assert head(31.0) == "Ademcoach"
+
+
 def test_the_summary_of_a_session_begun_before_midnight_shows_the_day_it_counts_for(clinic):
     """A late session (23:57 to 00:05): its summary read "Vandaag 0 van de 5 minuten
     geoefend" under the minutes just practised, as the new day has none. It counts for
