@@ -47,7 +47,7 @@ from pathlib import Path
 
 from feedback import events as ev
 from feedback.clock import MonotonicClock
-from feedback.rawsignal import RawSignalLog
+from feedback.rawsignal import RAW_FILE, RawSignalLog
 from feedback.store import (
     DB_NAME,
     Damaged,
@@ -195,13 +195,28 @@ class Records:
             self._notice = (f"records database damaged: kept as {kept.name}; its replacement "
                             "was finished at this start (what it recovered: see its note, "
                             "if any)")
+        first = 1
         for _ in range(2):  # the file as it is, then (if damaged) its replacement
             try:
-                return self._checked_next_id()
+                first = self._checked_next_id()
+                break
             except (sqlite3.Error, StorageError, OSError) as exc:
                 if not (is_damaged(exc) and self._replace_damaged(exc)):
-                    return 1
-        return 1
+                    break
+        return max(first, self._after_raw_files())
+
+    def _after_raw_files(self) -> int:
+        """The number after the highest session number among the raw files in the raw
+        folder (1 if none). Raw files outlive their sessions (the retention purge erases
+        rows, not files): once every session was purged the next would be numbered 1 again,
+        overwrite the old session00001's file, and be taken for older than the files
+        left (room is made by the numbers in the names: ``RawSignalLog._make_room``)."""
+        try:
+            names = [p.name for p in (self.data_dir / "raw").glob("*.csv")]
+        except OSError:
+            return 1
+        found = [int(m[2]) for m in map(RAW_FILE.fullmatch, names) if m and m[2]]
+        return max(found, default=0) + 1
 
     def _checked_next_id(self) -> int:
         conn = connect(self.db_path, create=False)

@@ -337,6 +337,33 @@ def test_raw_signal_through_records(tmp_path):
     assert read_recording(f)[1][-1] == pytest.approx(99 * 0.02)
 
 
+def test_raw_files_left_by_purged_sessions_are_never_taken_for_newer_ones(tmp_path):
+    """The retention purge erased every session (a unit stored for over ``keep_days``
+    after its last export), so the next one would be numbered 1 again, but the raw
+    files of the erased ones stay until room is needed. The new sessions are numbered
+    after them: before, the first overwrote the old session00001's file, and room was
+    made by the numbers in the names, so the new sessions' files went before the old
+    ones (session00001 before session00041)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("session00001-001.csv", "session00041-001.csv"):
+        (raw / name).write_text("t,belly\n" + "9.0,9.0\n" * 250)  # ~2 kB each
+    rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=0.01)  # 1 kB files
+    ids = []
+    for n in range(2):
+        ids.append(rec.start_session(f"P{n}", "home", "", WALL + 3600 * n,
+                                     raw_belts=["belly"]))
+        for i in range(300):  # ~3.6 kB: three or four files of its own
+            rec.add_sample(i * 0.02, (1.0 + i * 1e-4,))
+        rec.end_session("stopped")
+        assert rec.flush(timeout=10), rec.problem
+    assert rec.close() == 0
+    left = sorted(f.name for f in raw.glob("*.csv"))
+    assert "session00041-001.csv" not in left, left  # the oldest recorded went first
+    assert {name[:12] for name in left} == {f"session{n:05d}" for n in ids}, left
+    assert min(ids) > 41
+
+
 def test_a_session_ending_on_a_full_card_with_the_raw_signal_on_stops_no_records(tmpfs):
     """The raw signal on; the card fills during a session and it ends while full. Before,
     closing its raw file failed, the file stayed in the log closed, and the flush after it
