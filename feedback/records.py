@@ -664,9 +664,13 @@ class Records:
         alive = {r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})",
                                             ids)}
         for handle, sid in list(st.rows.items()):
-            if sid not in alive:
+            if sid not in alive:  # (all of it: a wiped session kept in ``open`` was
+                # given its row back by a replacement of a damaged file, and the row
+                # looked for there was gone: the writer thread died)
                 del st.rows[handle]
                 st.exercise.pop(handle, None)
+                st.open.pop(handle, None)
+                st.ex_start.pop(handle, None)
                 st.wiped.add(handle)
 
     def _apply(self, conn: sqlite3.Connection, st: _State, item) -> None:

@@ -609,3 +609,42 @@ def test_export_says_when_the_records_file_has_a_damaged_page(tmp_path, capsys):
     (exp,) = stick.iterdir()
     assert "records.sqlite is damaged" in (exp / "export.txt").read_text()
     assert "records.sqlite is damaged" in capsys.readouterr().out
+
+
+def test_damage_after_a_wipe_under_a_running_session_keeps_the_unit_recording(tmp_path):
+    """``ademcoach wipe`` erases the session being recorded; it ends, the next begins, and
+    later the card damages the new file. The replacement gives the running session its
+    row again, and only that one: before, the wiped session was still taken for running
+    (the writer forgot its row, not that it ran), its row was looked for, and the
+    writer thread died on it: nothing was saved again for as long as the unit ran."""
+    from feedback.export import wipe
+
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    db = data / DB_NAME
+    with Records(data, clock=clock) as rec:
+        rec.start_session("GONE", "home", "", WALL)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start"))
+        rec.add(breath(5.0))
+        assert rec.flush()
+        assert wipe(data, force=True) == 1
+        rec.add(breath(10.0))
+        assert rec.flush()
+        rec.end_session("stopped")
+        sid = rec.start_session("EF56", "home", "", WALL + 60)
+        rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start"))
+        for _ in range(PER_SESSION):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        assert rec.flush()
+        damage(db, "sessions", which="first")  # the running session's own row
+        rec.set_max_db_bytes(None)  # the writer opens the file again and reads it
+        clock.advance(5.0)
+        rec.add(breath(clock.now()))
+        assert rec.flush(timeout=10) and rec.problem is None and rec.pending == 0
+        rec.end_session("stopped")
+        assert rec.flush(timeout=10) and rec.problem is None
+    assert len(damaged_files(data)) == 1
+    assert rows(db, "SELECT id, patient_code, end_reason FROM sessions") == [
+        (sid, "EF56", "stopped")]
+    assert rows(db, "SELECT count(*) FROM exercises") == [(1,)]
