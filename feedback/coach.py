@@ -187,10 +187,12 @@ class Coach:
     @property
     def warning(self) -> bool:
         """A breath-hold warning is showing: on the ring, the screen, the buzzer and the
-        tone alike. Not during a sensor fault (the belt screen), nor while calibrating
-        again (its screen has no warning; a hold still on is warned when the exercise
-        goes on), nor while paused."""
-        return self.running() and self.rules.holding and not self.rules.fault
+        tone alike. Not during a sensor fault (the belt screen), nor while calibrating,
+        again or in a calibration exercise (its screen has no warning; a hold still on
+        is warned when an exercise goes on: one taken over by a calibration that asks
+        for hold warnings blinked over its screen), nor while paused."""
+        return (self.running() and self.rules.holding and not self.rules.fault
+                and self.programme.exercises[self.index].kind != "calibration")
 
     @property
     def wants_calibration(self) -> bool:

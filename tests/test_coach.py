@@ -637,6 +637,62 @@ def test_a_hold_warned_before_a_recalibration_is_not_blinked_over_its_screen(cli
     first = coach.ring_frame(50.0, calm(50.0))
     assert is_warning(first) and first[0, 0] == WARNING[0]
 
+def test_a_hold_carried_into_a_calibration_is_not_blinked_over_its_screen(tmp_path):
+    """A calibration later in the programme that asks for hold warnings
+    (``hold_warnings = true``) takes over a hold still on from the exercise before. Its
+    screen is the calibration's, with no warning, and so are the ring, the buzzer and
+    the tone (the ring blinked red and the buzzer sounded over "Adem rustig in en uit");
+    the hold still on in the exercise after it is warned again, counted once."""
+    text = CALIBRATION + """
+[[exercise]]
+id = "belly"
+name_nl = "Buik"
+name_en = "Belly"
+duration_s = 60
+pacer = "off"
+
+[[exercise]]
+id = "again"
+name_nl = "Opnieuw meten"
+name_en = "Measure again"
+kind = "calibration"
+duration_s = 60
+hold_warnings = true
+
+[[exercise]]
+id = "after"
+name_nl = "Daarna"
+name_en = "After"
+duration_s = 60
+pacer = "off"
+"""
+    (tmp_path / "prog.toml").write_text('[programme]\nname_nl = "T"\nname_en = "T"\n' + text)
+    prog = load_programme(tmp_path / "prog.toml")
+    coach = Coach(defaults(), prog, 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 70.0)  # calibrated at 12 s
+    coach.feed(Hold(at=70.0, t=64.0))
+    assert coach.warning and coach.exercise.id == "belly"
+    uncalibrated = Snapshot(calibrated=False)
+    t = 70.0
+    while coach.exercise.id == "belly":
+        t += 1 / FPS
+        coach.tick(t, uncalibrated)
+    assert coach.exercise.id == "again" and coach.rules.holding  # (taken over)
+    for _ in range(60):  # 2 s of the calibration, the hold still on
+        t += 1 / FPS
+        coach.tick(t, uncalibrated)
+        view = coach.view(t, uncalibrated)
+        assert view.screen == "calibration" and not view.warning
+        assert not coach.warning  # (the buzzer and the tone follow it)
+        assert not is_warning(coach.ring_frame(t, uncalibrated))
+    coach.button("next", t)
+    coach.button("next", t + 0.5)  # on to the next exercise, the hold still on
+    assert coach.exercise.id == "after" and coach.view(t + 1, calm(t + 1)).warning
+    assert coach.warning and is_warning(coach.ring_frame(t + 1, calm(t + 1)))
+    assert [row["holds"] for row in coach.summary()] == [0, 1, 0, 0]
+
+
 def test_adaptive_pacer_from_the_config_starts_at_the_patients_rhythm(clinic):
     s = defaults()
     s.pacer["mode"] = "adaptive"
