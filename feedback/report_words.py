@@ -136,7 +136,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
         "cal.line_clinic": "Clinic programme only: practised on {practised} of {days} "
                            "({first} to {last})",
-        "cal.met": ">= {target} min",
+        "cal.met": "{target} min or more",
         "cal.some": "some practice",
         "cal.none": "no practice",
         "cal.note": "number = minutes practised",

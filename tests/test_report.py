@@ -2475,6 +2475,9 @@ def test_the_calendar_speaks_dutch(tmp_path):
             "niet geoefend", "getal = minuten geoefend"} <= set(said)
     assert not {"Mo", "October 2025", "some practice"} & set(said)
     _inside_and_apart(path, report_charts.drawn)
+    calendar_chart("AB12", days, tmp_path / "cal-en.png", "en")  # (in words, not ">= 7.5")
+    assert "7.5 min or more" in {t for t, _ in report_charts.drawn}
+    _inside_and_apart(tmp_path / "cal-en.png", report_charts.drawn)
     assert len(rects) == 6 and not any(
         a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
 
