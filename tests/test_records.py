@@ -644,10 +644,11 @@ def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
 def test_a_unit_left_on_for_months_writes_as_much_per_commit_as_on_its_first_day(
         tmp_path, monkeypatch):
     """The writer forgets a session once a later one has ended (no event can join it
-    once a later one began). Before, it kept every session of the run and asked the database about each
-    at every commit, twice a second: 1 ms a commit with 10 sessions, 10 ms with 3,000,
-    growing without end on a unit never switched off. SQLite's limit on the values in
-    one statement, set low here, shows it: the 60th session could not be saved."""
+    once a later one began). Before, it kept every session of the run and asked the
+    database about each at every commit, twice a second: 1 ms a commit with 10
+    sessions, 10 ms with 3,000, growing without end on a unit never switched off.
+    SQLite's limit on the values in one statement, set low here, shows it: the 60th
+    session could not be saved."""
     from feedback import records as records_module
 
     def connect_limited(*a, **k):
