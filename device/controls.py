@@ -187,10 +187,11 @@ class Controls:
         self._releases.append((self.clock.now() + max(hold_s, 2 * DEBOUNCE_S), name))
 
     def beep(self, on: bool) -> None:
-        """Buzzer on or off (nothing if none is fitted)."""
-        if self._buzzer is None:
+        """Buzzer on or off (nothing if none is fitted). The session asks every frame; the
+        pin is written only when that changes (setting a tonal buzzer's PWM again restarts
+        its waveform on a real pin)."""
+        if self._buzzer is None or bool(on) == self.buzzing:
             return
-        self.buzzing = bool(on)
         if hasattr(self._buzzer, "play"):
             if on:
                 self._buzzer.play(self._buzzer.mid_tone)
@@ -198,6 +199,7 @@ class Controls:
                 self._buzzer.stop()
         else:
             self._buzzer.value = 1 if on else 0
+        self.buzzing = bool(on)  # (after the write: one that failed is tried again)
 
     def reads_pressed(self, name: str) -> bool:
         """Whether the button's pin reads pressed (low) right now."""

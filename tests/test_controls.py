@@ -201,3 +201,31 @@ def test_no_buzzer_is_silent(factory):
     assert claimed == {"GPIO17": "input", "GPIO27": "input"}
     c.beep(False)
     c.close()
+
+
+@pytest.mark.parametrize("kind", ["active", "tonal"])
+def test_the_buzzer_pin_is_driven_once_per_change_not_every_frame(factory, monkeypatch, kind):
+    """The session asks for the buzzer every frame (30 times a second). Before, each ask
+    wrote the pin again: a tonal buzzer's PWM was set anew (frequency, then duty) 30 times
+    a second through a hold warning, which restarts the waveform on a real pin, and an
+    active buzzer's pin was written 2100 times in a 70 s session."""
+    writes = []
+    for name in ("_set_state", "_set_frequency"):
+        real = getattr(MockPWMPin, name)
+
+        def counted(pin, value, real=real, name=name):
+            if pin.info.name == "GPIO13":
+                writes.append((name, value))
+            return real(pin, value)
+
+        monkeypatch.setattr(MockPWMPin, name, counted)
+    clock, c = make(factory, buzzer=13, buzzer_kind=kind)
+    pin = factory.pin(13)
+    writes.clear()
+    for on in [False] * 30 + [True] * 90 + [False] * 30:  # 5 s, 3 s of them warned
+        c.beep(on)
+        if on:
+            assert pin.state == (0.5 if kind == "tonal" else 1) and c.buzzer_on
+    assert not pin.state and not c.buzzer_on
+    on_writes = 2 if kind == "tonal" else 1  # (a tone: its frequency and its duty)
+    assert len(writes) <= 2 * on_writes, writes
