@@ -323,7 +323,8 @@ class Session:
         warning = self.coach.warning
         self.parts.controls.beep(warning)
         if self.sound is not None:
-            self.sound.update(t, self.coach.pacer_phase(t), warning)
+            phase, start = self.coach.pacer_turn(t) or (None, None)
+            self.sound.update(t, phase, warning, start)
         return due + 1.0 / RING_FPS
 
     def _sync_patient(self, t: float) -> None:

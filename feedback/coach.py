@@ -280,6 +280,14 @@ class Coach:
             return None
         return self.pacer.phase(t) if self.pacing_now else None
 
+    def pacer_turn(self, t: float) -> tuple[str, float] | None:
+        """The pacer's phase at ``t`` and when it began, for its tones: one per phase, so
+        a phase that goes on after a blip of the sensor is not sounded again. None as
+        for ``pacer_phase``."""
+        if self.rules.fault or not self.pacing_now:
+            return None
+        return self.pacer.turn(t)
+
     @property
     def pacing_now(self) -> bool:
         """Does a pacer run now (an exercise with one, not paused or recalibrating)?"""

@@ -208,6 +208,11 @@ class Pacer:
         """'inhale', 'hold_in', 'exhale' or 'hold_out' at ``t``."""
         return self._where(t)[0]
 
+    def turn(self, t: float) -> tuple[str, float]:
+        """The phase at ``t`` and when it began: the ring's last turn (its tone)."""
+        name, _x, start, _end = self._where(t)
+        return name, start
+
     def level(self, t: float) -> float:
         """Pacer fill 0..1: rises during inhale, 1 in hold_in, falls in exhale, 0 in hold_out."""
         name, x, _start, _end = self._where(t)

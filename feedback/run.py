@@ -358,6 +358,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     parts = open_parts(settings, sim, clock, optional=("ring",))
     events_file = None
     records = None
+    sound = None
     display_problem = None
     ended = "closed"  # the record's end reason, unless the session itself ends it
     try:
@@ -401,9 +402,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                                   min_breath=MIN_BREATH_V,
                                   rails=(RAIL_LOW_V, RAIL_HIGH_V))
         coach = Coach(settings, programme, 0.0, today_min=today, autostart=bool(sim))
+        sound = Sound(settings.sound)
         session = Session(
             settings, parts, clock, coach=coach, analyzer=analyzer, records=records,
-            display=display, sound=Sound(settings.sound), sinks=sinks,
+            display=display, sound=sound, sinks=sinks,
             status=ExtraOutput(status_line(), "status line (standard output)", drop_stdout)
             if status and (display is None or (display_problem and _terminal())) else None,
             duration=duration,
@@ -438,6 +440,8 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                 events_file.close()
             except OSError as exc:  # what was still buffered could not be written
                 events_out.fail(exc)
+        if sound is not None:  # nothing left sounding, the audio device let go
+            sound.close()
         if display is not None:
             display.close()
         parts.close()

@@ -48,7 +48,7 @@ class Sound:
     def __init__(self, sound_settings):
         self.cfg = sound_settings
         self._sounds: dict = {}
-        self._last_phase: str | None = None
+        self._last_phase: tuple | None = None  # the pacer's phase and its start
         self._last_warn = float("-inf")
         self.played: deque[str] = deque(maxlen=32)  # the last sounds played (for tests)
         self._open()
@@ -84,19 +84,25 @@ class Sound:
             self.close()
             self._open()
 
-    def update(self, t: float, pacer_phase: str | None, warning: bool) -> None:
-        """Play what the moment calls for: a pacer tone on a phase change, the warning
-        every 1.5 s while the breath is held."""
+    def update(self, t: float, pacer_phase: str | None, warning: bool,
+               phase_start: float | None = None) -> None:
+        """Play what the moment calls for: a pacer tone when a new phase begins, the
+        warning every 1.5 s while the breath is held. A phase is new by its name and
+        ``phase_start``, when it began: a phase that goes on after a moment without a
+        pacer (None: a blip of the sensor, where the ring made no turn) is not sounded
+        again; one that a resume or a new exercise starts afresh is."""
         if not self.enabled:
             return
+        key = None if pacer_phase is None else (pacer_phase, phase_start)
         if warning:
             if self.cfg["warning_tone"] and t - self._last_warn >= 1.5:
                 self._play("warning")
                 self._last_warn = t
         elif (self.cfg["pacer_tones"] and pacer_phase in ("inhale", "exhale")
-              and pacer_phase != self._last_phase):
+              and key != self._last_phase):
             self._play(pacer_phase)
-        self._last_phase = pacer_phase
+        if key is not None:
+            self._last_phase = key
 
     def _play(self, name: str) -> None:
         try:
@@ -107,6 +113,8 @@ class Sound:
             self.enabled = False
 
     def close(self) -> None:
+        """Stop whatever plays and let the audio device go."""
+        self.enabled = False
         if self._sounds:
             import pygame
 

@@ -921,3 +921,62 @@ def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_pat
                                 (fault.at, fault.at)).fetchone()[0]
         (s,) = load_sessions(conn)
     assert rate(s.exercises[1].breaths) == pytest.approx(60 / 11.5, abs=0.3)
+
+
+def test_a_sensor_blip_mid_phase_sounds_no_second_pacer_tone(config):
+    """The sensor does not answer for 1 s in the middle of an exhale (an i2c fault shorter
+    than the coach's BLIP_S): the pacer goes on in its rhythm. Before, the exhale tone
+    sounded again when the fault ended, 2.4 s into the exhale, where the ring made no
+    turn: a patient with eyes closed took it for a new breath."""
+    settings, programme = load_all(config)
+    settings.sound["enabled"] = True
+    turns, plays = [], []
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=70, status=False) as s:
+        out = []
+        s.sinks.append(out.append)
+        real_play = s.sound._play
+        s.sound._play = lambda name: (plays.append((s.now(), name)), real_play(name))
+        phase = [None]
+
+        def watch(due):  # the ring's turns: where the pacer enters a phase
+            now = s.now()
+            p = s.coach.pacer.phase(now) if s.coach.pacer is not None else None
+            if p != phase[0] and p in ("inhale", "exhale"):
+                turns.append((now, p))
+            phase[0] = p
+            return due + 1 / 30
+
+        s.loop.add("watch", watch, first=s.t0 + 0.005)
+        s.loop.add("blip", lambda due: s.parts.chip.fail_next(200), first=s.t0 + 40.0)
+        s.run()
+    assert [round(e.at) for e in out if isinstance(e, ev.Fault | ev.FaultEnd)] == [40, 42]
+    assert any(20 < t < 40 for t, _ in plays)
+    tones = [(t, n) for t, n in plays if n != "warning" and t > 20]
+    # one tone at each turn of the pacer, at its turn, and none elsewhere
+    assert len(tones) == len([x for x in turns if x[0] > 20]) >= 6
+    for (t, name), (turn, phase_name) in zip(tones, [x for x in turns if x[0] > 20],
+                                             strict=True):
+        assert name == phase_name and abs(t - turn) < 0.05, (tones, turns)
+
+
+def test_a_session_stopped_mid_warning_leaves_nothing_sounding(config):
+    """The session stops (duration, q, SIGTERM: the same way out) while "Blijf ademen!"
+    sounds, tone and buzzer. Before, the audio mixer was never closed: a warning tone
+    in it played on, and the audio device stayed held by a unit that had stopped."""
+    import pygame
+
+    settings, programme = load_all(config)
+    settings.sound["enabled"] = True
+    settings.buttons["buzzer"] = 13
+    with open_session(settings, programme, config, sim="holds", clock=VirtualClock(),
+                      duration=58, status=False) as s:
+        seen = []
+        s.loop.add("look", lambda due: seen.append((
+            s.coach.warning, s.parts.controls.buzzer_on, pygame.mixer.get_busy())),
+            first=s.t0 + 57.9)
+        s.run()
+        assert seen == [(True, True, True)]  # stopped mid-warning, tone and buzzer on
+        pin = s.parts.pin_factory.pin(13)
+    assert pygame.mixer.get_init() is None
+    assert not pin.state and pin.function == "input"
