@@ -32,7 +32,7 @@ from feedback.reload import config_record
 log = logging.getLogger(__name__)
 
 RING_FPS = 30
-UNIT_FAULTS = ("led", "display", "storage", "button")  # the unit's own parts, not the belt
+UNIT_FAULTS = ("led", "display", "storage", "button", "sound")  # the unit's own parts, not the belt
 
 
 # A part failing for less than this is a brief failure, not a fault: as long as the
@@ -407,6 +407,7 @@ class Session:
         if self.records is not None:
             self.dispatch(self.records.storage_events(t))
         self._check_buttons(t)
+        self._check_sound(t)
         self._show_unit_faults(t)
         self._log_brief(t)
         self._show_export(t)
@@ -464,11 +465,24 @@ class Session:
                             "no fault)", latch.brief, what, t - since, latch.grace_s)
                 latch.brief = 0
 
+    def _check_sound(self, t: float) -> None:
+        """Sound switched on that cannot play (no audio device, or one that failed) is a
+        fault of the unit: shown and recorded, over when it plays again or is switched
+        off (before, only the journal said it, and the unit was silent)."""
+        if self.sound is None:
+            return
+        problem = self.sound.problem
+        on = self.faults_on.get(("sound", None))
+        if problem is not None and on is None:
+            self.dispatch([ev.Fault(at=t, kind="sound", detail=problem)])
+        elif problem is None and on is not None:
+            self.dispatch([ev.FaultEnd(at=t, kind="sound")])
+
     def _show_unit_faults(self, t: float) -> None:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""
         from feedback.i18n import text
 
-        shown = [k for k in ("storage", "led", "button") if k in self.unit_faults]
+        shown = [k for k in ("storage", "led", "button", "sound") if k in self.unit_faults]
         if shown:
             lang = self.settings.patient.language
             self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t,

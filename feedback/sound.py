@@ -4,7 +4,8 @@ Off by default (``[sound] enabled``). Tones are synthesised with numpy at start-
 audio files): a soft rising tone at the start of each inhale, a lower falling one at the
 start of each exhale, both with slow attack and release so they do not startle, and a
 two-tone warning repeated while the breath is held. A unit without an audio device must
-keep running: if the mixer cannot start, sound is disabled with one logged warning.
+keep running: if the mixer cannot start, or a tone cannot be played, sound is disabled
+with one logged warning and ``problem`` says why, for the session to show and record.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Sound:
     def __init__(self, sound_settings):
         self.cfg = sound_settings
         self._sounds: dict = {}
+        self.problem: str | None = None  # sound wanted but not working: why
         self._last_phase: tuple | None = None  # the pacer's phase and its start
         self._last_warn = float("-inf")
         self.played: deque[str] = deque(maxlen=32)  # the last sounds played (for tests)
@@ -57,6 +59,7 @@ class Sound:
         """Open the mixer and make the tones, if the settings want sound."""
         sound_settings = self.cfg
         self.enabled = bool(sound_settings["enabled"])
+        self.problem = None
         if not self.enabled:
             return
         try:
@@ -74,6 +77,7 @@ class Sound:
         except Exception as exc:  # no audio device, no driver, bad mixer: keep running
             log.warning("sound disabled: the audio device could not be opened (%s)", exc)
             self.enabled = False
+            self.problem = f"audio device could not be opened: {exc}"
 
     def apply(self, sound_settings) -> None:
         """New settings (a reload): the tones' switches at once; switched on or off, or a
@@ -111,6 +115,7 @@ class Sound:
         except Exception as exc:
             log.warning("sound disabled: %s", exc)
             self.enabled = False
+            self.problem = f"a tone could not be played: {exc}"
 
     def close(self) -> None:
         """Stop whatever plays and let the audio device go."""

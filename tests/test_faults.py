@@ -980,3 +980,52 @@ def test_a_session_stopped_mid_warning_leaves_nothing_sounding(config):
         pin = s.parts.pin_factory.pin(13)
     assert pygame.mixer.get_init() is None
     assert not pin.state and pin.function == "input"
+
+
+def _sound_on(config):
+    text = config.read_text("utf-8")
+    assert text.count("\nenabled = false\n") == 1  # ([sound] enabled)
+    config.write_text(text.replace("\nenabled = false\n", "\nenabled = true\n"), "utf-8")
+    return config
+
+
+def test_sound_on_without_a_sound_card_is_shown_and_recorded_and_coaching_goes_on(
+        config, monkeypatch):
+    """[sound] enabled on a unit whose audio device cannot be opened. Before, sound
+    switched itself off with a line in the journal only: the therapist who turned it on
+    saw a silent unit with nothing on screen or in the records to say why."""
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    out, views, db = run_with(_sound_on(config), 60, {})
+    (f,) = [e for e in out if isinstance(e, ev.Fault) and e.kind == "sound"]
+    assert f.at <= 1.0 and f.detail.startswith("audio device could not be opened"), f
+    shown = [t for t, v in views if v.notice and "geluid werkt niet" in v.notice.lower()]
+    assert any(t < 19 for t in shown) and any(t > 25 for t in shown), shown  # (taking
+    # turns with the screen's own line at the bottom)
+    assert between(out, ev.Breath, 30, 60), "the coaching goes on"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, end_at FROM faults").fetchall()
+    assert rows == [("sound", None)]  # (on at the start of the record: recorded there)
+
+
+def test_a_mixer_that_fails_while_running_is_shown_and_recorded(config):
+    """The audio device fails at 40 s: the next tone cannot be played. Before, sound
+    switched itself off with a line in the journal only."""
+    import pygame
+
+    class Gone:  # a tone the mixer can no longer play
+        def play(self):
+            raise pygame.error("audio device lost")
+
+    def lose(s):
+        s.sound._sounds = dict.fromkeys(s.sound._sounds, Gone())
+
+    out, views, db = run_with(_sound_on(config), 80, {40.0: lose})
+    (f,) = [e for e in out if isinstance(e, ev.Fault) and e.kind == "sound"]
+    assert 40.0 < f.at < 50.0
+    assert any(v.notice and "geluid werkt niet" in v.notice.lower() for t, v in views
+               if f.at + 1.0 < t), [v.notice for t, v in views]
+    assert not any(v.notice for t, v in views if t < 40)
+    assert between(out, ev.Breath, f.at, 80), "the coaching goes on"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, at FROM faults").fetchall()
+    assert rows == [("sound", pytest.approx(f.at))]
