@@ -358,3 +358,23 @@ def test_the_architecture_names_what_device_takes_from_feedback():
                  or all(f"`{n}`" in said for n in names)
                  or (module == "cli" and "the command line's config lookup" in said))
         assert named, f"device imports {names} from feedback.{module}"
+
+
+def test_the_architecture_names_every_module_of_feedback_that_imports_device():
+    """docs/architecture.md says which modules of `feedback` import `device`, and only
+    inside functions; the command line's lazy import of hw-check was not named."""
+    import re
+
+    text = " ".join((REPO / "docs" / "architecture.md").read_text("utf-8").split())
+    said = text.split("`feedback` imports `device` only inside functions:", 1)[1]
+    said = said.split("`parts.py`:", 1)[0]
+    importers = set()
+    for path in (REPO / "feedback").rglob("*.py"):
+        src = path.read_text("utf-8")
+        assert not re.search(r"^(from|import) device", src, re.M), \
+            f"{path.name} imports device at the top"
+        if re.search(r"^\s+from device\.|[\"']device\.\w+[\"']", src, re.M):
+            importers.add(path.name)
+    assert importers
+    missing = sorted(n for n in importers if f"`{n}`" not in said)
+    assert not missing, f"import device but are not named: {missing}"
