@@ -123,6 +123,7 @@ class Session:
         self.records = records
         self.display = display
         self.sound = sound
+        self.buzzer_problem: str | None = None  # the buzzer's pin failing: why
         self.sinks = list(sinks)
         self.status = status
         self.duration = duration
@@ -321,7 +322,7 @@ class Session:
         self._sync_patient(t)
         self.show_ring(t, state)
         warning = self.coach.warning
-        self.parts.controls.beep(warning)
+        self._beep(warning)
         if self.sound is not None:
             phase, start = self.coach.pacer_turn(t) or (None, None)
             self.sound.update(t, phase, warning, start)
@@ -465,13 +466,29 @@ class Session:
                             "no fault)", latch.brief, what, t - since, latch.grace_s)
                 latch.brief = 0
 
+    def _beep(self, warning: bool) -> None:
+        """The buzzer with the hold warning. Its pin failing is a ``sound`` fault (the
+        ring and the screen warn on), over once the pin is written again; before, the
+        error ended the session."""
+        controls = self.parts.controls
+        before = controls.buzzing
+        try:
+            controls.beep(warning)
+        except Exception as exc:  # (gpiozero's and the pin library's errors alike)
+            if self.buzzer_problem is None:
+                log.warning("buzzer: %s: %s", type(exc).__name__, exc)
+            self.buzzer_problem = f"buzzer: {type(exc).__name__}: {exc}"
+        else:
+            if controls.buzzing != before:  # (written: the pin works)
+                self.buzzer_problem = None
+
     def _check_sound(self, t: float) -> None:
-        """Sound switched on that cannot play (no audio device, or one that failed) is a
-        fault of the unit: shown and recorded, over when it plays again or is switched
-        off (before, only the journal said it, and the unit was silent)."""
-        if self.sound is None:
-            return
-        problem = self.sound.problem
+        """Sound switched on that cannot play (no audio device, or one that failed), or a
+        buzzer whose pin fails, is a fault of the unit: shown and recorded, over when it
+        plays again or is switched off (before, only the journal said it, and the unit
+        was silent)."""
+        problem = self.sound.problem if self.sound is not None else None
+        problem = problem or self.buzzer_problem
         on = self.faults_on.get(("sound", None))
         if problem is not None and on is None:
             self.dispatch([ev.Fault(at=t, kind="sound", detail=problem)])

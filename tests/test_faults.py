@@ -1007,6 +1007,47 @@ def test_sound_on_without_a_sound_card_is_shown_and_recorded_and_coaching_goes_o
     assert rows == [("sound", None)]  # (on at the start of the record: recorded there)
 
 
+def test_a_buzzer_pin_that_fails_is_a_sound_fault_and_the_session_goes_on(config, monkeypatch):
+    """A buzzer on GPIO 13 whose pin cannot be written from 60 s on (a loose lead, the
+    pin library's error). Before, the error went up through the timer loop and ended the
+    session at the next hold warning. Now it is a ``sound`` fault, shown and recorded,
+    the ring and the screen warn on, and it is over once the pin is written again."""
+    from gpiozero.pins.mock import MockPWMPin
+
+    text = config.read_text("utf-8")
+    assert text.count("\nbuzzer = -1\n") == 1
+    config.write_text(text.replace("\nbuzzer = -1\n", "\nbuzzer = 13\n"), "utf-8")
+    broken = {"on": False}
+    real = MockPWMPin._set_state
+
+    def written(pin, value):
+        if broken["on"] and pin.info.name == "GPIO13":
+            raise OSError(121, "Remote I/O error")
+        return real(pin, value)
+
+    monkeypatch.setattr(MockPWMPin, "_set_state", written)
+
+    def fix(s):
+        broken["on"] = False
+
+    out, views, db = run_with(config, 200, {60.0: lambda s: broken.update(on=True),
+                                            150.0: fix}, scenario="holds")
+    warned = [e for e in out if isinstance(e, ev.Hold)]
+    assert any(60.0 < e.at < 150.0 for e in warned), [e.at for e in warned]
+    faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "sound"]
+    assert len(faults) == 1 and faults[0].detail.startswith("buzzer: OSError")
+    first = min(e.at for e in warned if e.at > 60.0)
+    assert 60.0 < faults[0].at < first + 0.5  # (by the first warning that could not buzz)
+    assert any(v.warning for t, v in views if faults[0].at < t < 150.0)  # it warns on
+    assert any(v.notice and "geluid werkt niet" in v.notice.lower() for t, v in views
+               if faults[0].at + 1.0 < t < 150.0)
+    ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "sound"]
+    assert len(ends) == 1 and ends[0].at > 150.0
+    assert between(out, ev.Breath, 190, 200), "the session went on to its end"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT kind FROM faults").fetchall() == [("sound",)]
+
+
 def test_a_mixer_that_fails_while_running_is_shown_and_recorded(config):
     """The audio device fails at 40 s: the next tone cannot be played. Before, sound
     switched itself off with a line in the journal only."""
