@@ -592,7 +592,8 @@ class Coach:
                     # not "54%", a pass beside the cue "Adem naar je buik"
                     st.share = -st.share
                 if self.pacer:
-                    verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s)
+                    verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s,
+                                                 at=event.at)
             self._apply_pending(event.at)
         return self._record(self.rules.feed(event, self.targets(event.at), verdict))
 

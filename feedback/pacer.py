@@ -289,10 +289,17 @@ class Pacer:
         p = self._cycle_at(start).pattern
         return inhale_s > 0 and exhale_s / inhale_s < 0.8 * p.effective_ratio
 
-    def observe(self, start: float, inhale_s: float, exhale_s: float) -> str:
-        """Record a completed breath; in adaptive mode, step the rhythm. Returns the verdict,
-        or "" for a breath that began before this pacer did (it followed the exercise
-        before, or none: it is neither judged nor learned from)."""
+    def observe(self, start: float, inhale_s: float, exhale_s: float,
+                at: float | None = None) -> str:
+        """Record a completed breath, found at ``at`` (None: the ring's latest breath is
+        the one running); in adaptive mode, step the rhythm. Returns the verdict, or ""
+        for a breath that began before this pacer did (it followed the exercise before,
+        or none: it is neither judged nor learned from).
+
+        A step toward the target waits until the ring has begun a breath with the step
+        before: a patient a little faster than the pacer ("in rhythm" at 85 % of its
+        breath) begins two breaths in some of its cycles, and each stepped it on, so the
+        ring's next breath was two steps longer than the last and the pacer ran ahead."""
         if start < self.t0:
             return ""
         if self.adaptive and self._adapt_pattern is None:
@@ -302,13 +309,15 @@ class Pacer:
             self._adapt_start = self._adapt_pattern
             self._next = self._adapt_pattern
             return "in_sync"
+        running = self._cycle_at(at).pattern if at is not None else self._cycles[-1].pattern
         verdict = self.assess(inhale_s, exhale_s, start)
         self.following[verdict] += 1
         self.short_exhales += self.short_exhale(inhale_s, exhale_s, start)
         if self.adaptive:
             if verdict == "in_sync":
                 self._misses = 0
-                self._adapt_pattern = self._step(self._adapt_pattern, +1)
+                if running == self._adapt_pattern:  # (the ring shows the step before)
+                    self._adapt_pattern = self._step(self._adapt_pattern, +1)
             else:
                 self._misses += 1
                 if self._misses >= self.adaptive.misses_to_back_off:

@@ -231,3 +231,32 @@ def test_a_gasp_in_under_a_second_with_a_shorter_breath_out_is_a_short_exhale():
                 p.observe(30.0, 0.0, 1.0)]  # no breath in measured: no ratio
     assert verdicts == ["too_fast"] * 4
     assert p.short_exhales == 2
+
+
+def test_an_adaptive_step_waits_for_the_ring_to_show_the_step_before():
+    """A patient who keeps up but breathes a little faster than the pacer (at 85 % of its
+    breath, "in rhythm") starts more than one breath in some of its cycles. Each of them
+    stepped the rhythm on, so the ring's next breath was two steps longer than the one
+    before (4.5 s, 5.25 s, then 6.75 s), and the pacer ran ahead of a patient who was
+    slowing down with it. A step now waits until the ring has begun a breath with the
+    step before: consecutive breaths of the ring differ by one step at most."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.start_from(1.5, 1.5)  # a 20/min breather: 1.5 s in, 2 s out + 1 s pause
+    t, start, end, seen = 0.0, 0.0, None, []
+    while t < 240.0:
+        t = round(t + 0.05, 2)
+        p.level(t)  # the ring asks every frame
+        if end is None:
+            pat = p.current(start)
+            end = start + 0.85 * pat.period  # in rhythm, but a little fast
+        if t >= end + 0.45:  # found about half a second after it ended
+            p.observe(start, 0.85 * (pat.inhale_s + pat.hold_in_s),
+                      0.85 * (pat.exhale_s + pat.hold_out_s), at=t)
+            start, end = end, None
+        if not seen or p.current(t) is not seen[-1]:
+            seen.append(p.current(t))
+    exhales = [c.exhale_s for c in seen]
+    assert exhales[-1] > 5.0  # (it did go on toward the target)
+    assert max(b - a for a, b in zip(exhales, exhales[1:], strict=False)) <= 0.5 + 1e-9, exhales
+    assert p.summary()["in_sync"] == 1.0
