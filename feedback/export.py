@@ -262,7 +262,9 @@ def _stick_programmes(dest: Path, target: Path) -> list[str]:
     for p in files:
         try:
             runs = find(p.stem, target.parent)
-            same = runs is not None and runs.read_bytes() == p.read_bytes()
+            # (sizes first: a file of gigabytes named home.toml was read whole)
+            same = (runs is not None and runs.stat().st_size == p.stat().st_size
+                    and runs.read_bytes() == p.read_bytes())
         except (ConfigError, OSError):
             runs, same = None, False
         if same:

@@ -2256,6 +2256,27 @@ def test_a_stick_config_is_checked_with_its_programme_where_it_will_be_installed
     assert 'name = "thuis-jan"' in cfg.read_text()
 
 
+def test_a_huge_programme_file_on_the_stick_is_not_read_whole(unit, tmp_path, capsys):
+    """A file of a gigabyte in the stick's programs/ named as a programme the unit has
+    (home.toml) was read whole to compare it with the unit's: on a Pi a MemoryError and
+    no export. Here 256 MB (sparse): the peak stays far below it."""
+    import tracemalloc
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    (stick / "programs").mkdir(parents=True)
+    with open(stick / "programs" / "home.toml", "wb") as fh:
+        fh.truncate(1 << 28)
+    tracemalloc.start()
+    try:
+        assert main(["export", str(stick), "--config", str(cfg)]) == 0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20, f"{peak / 2**20:.0f} MB"
+    assert f"{stick / 'programs' / 'home.toml'}: not installed" in capsys.readouterr().out
+
+
 def test_a_programme_on_the_stick_is_said_not_installed(unit, tmp_path, capsys):
     """A therapist's own programme beside the config on the stick, checked OK there, was
     refused as "no such programme" with no word that an export does not carry it; one
