@@ -192,7 +192,8 @@ def _near_miss(stick: Path) -> Path | None:
         if (not low.startswith("ademcoach") or p.name == "ademcoach.toml"
                 or INSTALLED_SUFFIX in low or low.endswith(BACKUP_ENDINGS)):
             continue
-        if ".toml" in low or (low.endswith(".txt") and _has_config_section(p)):
+        if ".toml" in low or (low.endswith(".txt") and not p.is_symlink()
+                              and _has_config_section(p)):
             return p
     return None
 
@@ -204,6 +205,21 @@ def _shown(path: Path) -> str:
     characters as ``\\n`` (a newline in a name made a line of export.txt of its own)."""
     text = os.fsencode(path).decode("utf-8", "backslashreplace")
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
+
+
+def _link_note(path: Path) -> str | None:
+    """The note for a file on the stick that is a link, or None. A link is not followed:
+    the export reads only files on the stick itself (a link named ademcoach.toml installed
+    a config from elsewhere on the unit, and read a file such as /etc/shadow into the
+    problems it wrote on the stick). A FAT or exFAT stick holds no links; a folder given
+    by hand may."""
+    if not path.is_symlink():
+        return None
+    try:
+        to = _shown(Path(os.readlink(path)))
+    except OSError:
+        to = "?"
+    return f"{_shown(path)}: not installed: it is a link to {to}, not a file on the stick"
 
 
 def _has_config_section(path: Path) -> bool:
@@ -260,6 +276,9 @@ def _stick_programmes(dest: Path, target: Path) -> list[str]:
         return []
     notes = []
     for p in files:
+        if link := _link_note(p):
+            notes.append(link)
+            continue
         try:
             runs = find(p.stem, target.parent)
             # (sizes first: a file of gigabytes named home.toml was read whole)
@@ -423,6 +442,9 @@ def cmd_export(args) -> int:
             refused = [Problem(_shown(near), None, say(
                 "not named ademcoach.toml: rename it",
                 "heet niet ademcoach.toml: hernoem het"))]
+            status = 2
+        elif there and (link := _link_note(stick_config)):  # (never followed off the stick)
+            notes.append(link)
             status = 2
         elif there and not stick_config.is_file():  # (never opened: a FIFO would block)
             notes.append(f"{stick_config}: not installed: " + (

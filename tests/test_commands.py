@@ -1,5 +1,6 @@
 """The plumbing of report, export and wipe: which config, which records, which files."""
 
+import io
 import os
 import sqlite3
 import subprocess
@@ -425,9 +426,55 @@ def test_a_pipe_or_a_loop_named_like_the_config_on_the_stick_is_said_as_what_it_
     (stick / "ademcoach.toml").unlink()
     (stick / "ademcoach.toml").symlink_to("ademcoach.toml")
     assert main(["export", str(stick), "--config", str(cfg)]) == 2
-    assert (f"{stick / 'ademcoach.toml'}: not installed: it is not a regular file"
+    assert (f"{stick / 'ademcoach.toml'}: not installed: it is a link to ademcoach.toml"
             in capsys.readouterr().err)
     assert cfg.read_text() == before
+
+
+def test_a_link_on_the_stick_is_not_followed_off_the_stick(unit, tmp_path, capsys,
+                                                            monkeypatch):
+    """A link named ademcoach.toml was followed wherever it pointed: a config elsewhere on
+    the machine was installed from it, and a file such as /etc/shadow was read (an export
+    by hand, as root: its first line's column went into export.txt). The export reads
+    only files on the stick itself; a link is said and left alone."""
+    patient, cfg = unit
+    before = cfg.read_text()
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(before + "[pacer]\nexhale_s = 8.0\n")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "ademcoach.toml").symlink_to(elsewhere)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{stick / 'ademcoach.toml'}: not installed: it is a link to {elsewhere}, "
+            "not a file on the stick") in err, err
+    assert cfg.read_text() == before and not (tmp_path / "unit.toml.bak").exists()
+    assert (stick / "ademcoach.toml").is_symlink()  # (not renamed: it was not installed)
+    (exp,) = stick.glob("ademcoach-export-*")
+    assert "it is a link to" in (exp / "export.txt").read_text()
+    # a link under another name, or in programs/, is not read either
+    (stick / "ademcoach.toml").unlink()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("[patient]\n")
+    (stick / "ademcoach.txt").symlink_to(notes)
+    (stick / "programs").mkdir()
+    (stick / "programs" / "home.toml").symlink_to(elsewhere)
+    opened = []
+    real_open = io.open
+
+    def spy(file, *args, **kw):
+        if isinstance(file, str | os.PathLike):
+            opened.append(os.path.realpath(file))
+        return real_open(file, *args, **kw)
+
+    monkeypatch.setattr("builtins.open", spy)
+    monkeypatch.setattr("io.open", spy)  # (pathlib's)
+    main(["export", str(stick), "--config", str(cfg)])
+    monkeypatch.undo()
+    assert opened and str(notes) not in opened and str(elsewhere) not in opened
+    said = capsys.readouterr()
+    assert (f"{stick / 'programs' / 'home.toml'}: not installed: it is a link to "
+            f"{elsewhere}, not a file on the stick") in said.out + said.err
 
 
 def test_the_config_under_another_case_on_a_stick_that_keeps_case_is_said(
