@@ -515,12 +515,9 @@ class Session:
             return
         note = self.exports.poll()
         if note is not None:
-            from feedback.i18n import counted
+            from feedback.exportnote import notice
 
-            n = note.get("sessions", 0)
-            self.coach.show_notice(counted(f"export.{note['status']}",
-                                           self.settings.patient.language, n, sessions=n),
-                                   t, "export")
+            self.coach.show_notice(notice(note, self.settings.patient.language), t, "export")
 
     # --- running ------------------------------------------------------------------
 

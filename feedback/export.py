@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -387,6 +388,27 @@ def _fsync_tree(root: Path) -> None:
         fsync_dir(dirpath)
 
 
+def _stick_trouble(exc: BaseException) -> str | None:
+    """Why writing to the stick failed, when trying again with it cannot help
+    (``exportnote.REASONS``), or None."""
+    if isinstance(exc, OSError):
+        return ({errno.ENOSPC: "full", errno.EDQUOT: "full",
+                 errno.EROFS: "read-only"}.get(exc.errno))
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return ({sqlite3.SQLITE_FULL: "full", sqlite3.SQLITE_READONLY: "read-only"}
+                .get(code & 0xFF if isinstance(code, int) else None))
+    return None
+
+
+class StickError(AdemError):
+    """An export that failed writing to the stick; ``why``: ``_stick_trouble``."""
+
+    def __init__(self, message: str, why: str | None):
+        super().__init__(message)
+        self.why = why
+
+
 def _terminated(signum, frame):
     raise AdemError("export stopped (SIGTERM) before it was complete; nothing was written")
 
@@ -508,7 +530,7 @@ def cmd_export(args) -> int:
         if previous is not None or renamed:  # nothing was written: nor is the config
             _put_back(previous or {}, (renamed[0], stick_config) if renamed else None)
         if data_dir is not None:
-            exportnote.write(data_dir, "failed")
+            exportnote.write(data_dir, "failed", why=getattr(sys.exc_info()[1], "why", None))
         raise
     finally:
         signal.signal(signal.SIGTERM, before)
@@ -546,8 +568,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     try:
         tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
     except OSError as exc:  # a read-only or full stick, or one this user may not write
-        raise AdemError(f"export to {dest} failed, nothing was written: "
-                        f"cannot write there: {exc.strerror}") from None
+        raise StickError(f"export to {dest} failed, nothing was written: "
+                         f"cannot write there: {exc.strerror}", _stick_trouble(exc)) from None
     try:
         db = data_dir / DB_NAME
         drawn, complete = _exported_before(db)
@@ -623,7 +645,8 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     except BaseException as exc:
         shutil.rmtree(final if placed else tmp, ignore_errors=True)
         if isinstance(exc, OSError | sqlite3.Error):
-            raise AdemError(f"export to {dest} failed, nothing was written: {exc}") from None
+            raise StickError(f"export to {dest} failed, nothing was written: {exc}",
+                             _stick_trouble(exc)) from None
         raise
     print(f"exported {n_sessions(len(sessions))} to {final}")
     return sessions, copied, kept

@@ -3,8 +3,8 @@
 ``ademcoach export`` runs in its own process (started by udev when a stick goes in), so it
 leaves a short note in the data directory, and the running unit shows it as a notice:
 how many sessions went onto the stick, and that a config on the stick was installed or
-refused, or that the export failed. The note is written atomically; a note that cannot be
-read is ignored.
+refused, or that the export failed (and why, when the stick is full or write-protected).
+The note is written atomically; a note that cannot be read is ignored.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from pathlib import Path
 
 NAME = "last-export.json"
 STATUSES = ("ok", "installed", "refused", "failed")
+# Why an export failed, when trying again with the same stick cannot help: the screen
+# says it (the stick holds no export.txt then, and "try again" failed again).
+REASONS = ("full", "read-only")
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
@@ -50,22 +53,38 @@ def _written_since(note: dict, since: dict) -> bool:
     return isinstance(at, int | float) and at >= since["at"]
 
 
-def write(data_dir: Path, status: str, sessions: int = 0) -> bool:
-    """Leave the note (``status`` one of ``STATUSES``). False if it could not be written:
-    the export itself matters more than its note."""
+def write(data_dir: Path, status: str, sessions: int = 0, why: str | None = None) -> bool:
+    """Leave the note (``status`` one of ``STATUSES``; ``why``, for a failed one, one of
+    ``REASONS`` or None). False if it could not be written: the export itself matters
+    more than its note."""
     if status not in STATUSES:
         raise ValueError(f"export status must be one of {STATUSES}")
+    if why is not None and why not in REASONS:
+        raise ValueError(f"export failure reason must be one of {REASONS}")
     path = Path(data_dir) / NAME
     tmp = path.with_name(f".{NAME}.{os.getpid()}")
     try:
         tmp.write_text(json.dumps({"status": status, "sessions": int(sessions),
-                                   **moment()}), encoding="utf-8")
+                                   **({"why": why} if why else {}), **moment()}),
+                       encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
         return False
     return True
+
+
+def notice(note: dict, lang: str) -> str:
+    """The screen's notice for ``note`` (as ``ExportWatcher.poll`` returns it)."""
+    from feedback.i18n import counted
+
+    key = f"export.{note['status']}"
+    if note["status"] == "failed" and note.get("why") in REASONS:
+        key += f".{note['why']}"
+    n = note.get("sessions", 0)
+    n = n if isinstance(n, int) else 0
+    return counted(key, lang, n, sessions=n)
 
 
 class ExportWatcher:

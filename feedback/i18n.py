@@ -26,6 +26,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "export.refused": "USB-stick: {sessions} sessies gekopieerd, instellingen niet overgenomen",
         "export.refused.one": "USB-stick: 1 sessie gekopieerd, instellingen niet overgenomen",
         "export.failed": "USB-stick: niets gekopieerd, probeer opnieuw",
+        "export.failed.full": "USB-stick vol: niets gekopieerd; maak ruimte of neem een "
+                              "andere stick",
+        "export.failed.read-only": "USB-stick is beveiligd tegen schrijven: niets gekopieerd",
         "idle.press": "Druk op de startknop om te beginnen",
         "calibration.say": "Adem rustig in en uit",
         "calibration.wait": "Even meten hoe je ademt: houd je stil, praat niet",
@@ -154,6 +157,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "export.refused": "USB stick: {sessions} sessions copied, settings not installed",
         "export.refused.one": "USB stick: 1 session copied, settings not installed",
         "export.failed": "USB stick: nothing copied, try again",
+        "export.failed.full": "USB stick full: nothing copied; make room or use another stick",
+        "export.failed.read-only": "USB stick is write-protected: nothing copied",
         "idle.press": "Press the start button to begin",
         "calibration.say": "Breathe in and out calmly",
         "calibration.wait": "Learning how you breathe: keep still, do not talk",

@@ -333,6 +333,44 @@ def test_a_png_that_does_not_fit_is_an_error_not_a_cut_off_file(unit, tmp_path, 
     assert [p.name for p in tmpfs.rglob("*.tmp")] == []
 
 
+@pytest.mark.parametrize("leave", [8 * 1024, 200 * 1024])  # (a file, then SQLite's copy)
+def test_a_full_or_write_protected_stick_is_said_so_on_the_screen(two_dirs, tmp_path, tmpfs,
+                                                                  capsys, leave):
+    """The screen said "niets gekopieerd, probeer opnieuw" for a stick too full for the
+    export, or one with its write-protect switch on: trying again fails again, and the
+    reason was only in the journal (export.txt cannot be written on such a stick)."""
+    import json
+
+    from feedback import exportnote
+
+    patient, _ = two_dirs
+    cfg = tmp_path / "unit.toml"
+    cfg.write_text(f'[records]\ndata_dir = "{patient}"\n')
+    _fill(tmpfs, leave)
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
+    assert ("No space left on device" if leave < 100 * 1024 else "database or disk is full"
+            ) in capsys.readouterr().err
+    note = json.loads((patient / "last-export.json").read_text())
+    assert (note["status"], note.get("why")) == ("failed", "full")
+    assert exportnote.notice(note, "nl") == ("USB-stick vol: niets gekopieerd; maak ruimte "
+                                             "of neem een andere stick")
+    assert exportnote.notice(note, "en") == ("USB stick full: nothing copied; make room or "
+                                             "use another stick")
+    (tmpfs / "filler").unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 1
+    note = json.loads((patient / "last-export.json").read_text())
+    assert (note["status"], note.get("why")) == ("failed", "read-only")
+    assert exportnote.notice(note, "nl") == ("USB-stick is beveiligd tegen schrijven: niets "
+                                             "gekopieerd")
+    subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+    # a stick that takes the export: no reason
+    assert main(["export", str(tmpfs), "--config", str(cfg)]) == 0
+    note = json.loads((patient / "last-export.json").read_text())
+    assert "why" not in note and exportnote.notice(note, "nl") == (
+        "USB-stick: 1 sessie gekopieerd")
+
+
 def test_an_export_that_fails_puts_the_unit_config_back(two_dirs, tmp_path, tmpfs, capsys):
     """The stick's config was installed before the export, and stayed when the export
     then failed (a full stick), while the unit said nothing had been written."""
