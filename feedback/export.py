@@ -565,8 +565,9 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     placed = False  # renamed into place: a failure after it removes it there
+    notes.extend(_remove_leftovers(dest))
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=".ademcoach-export-", dir=dest))
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=dest))
     except OSError as exc:  # a read-only or full stick, or one this user may not write
         raise StickError(f"export to {dest} failed, nothing was written: "
                          f"cannot write there: {exc.strerror}", _stick_trouble(exc)) from None
@@ -650,6 +651,32 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         raise
     print(f"exported {n_sessions(len(sessions))} to {final}")
     return sessions, copied, kept
+
+
+TMP_PREFIX = ".ademcoach-export-"  # an export's folder on the stick until it is complete
+
+
+def _remove_leftovers(dest: Path) -> list[str]:
+    """Remove the hidden folders earlier exports left on the stick ``dest`` (a stick taken
+    out before the export was complete keeps it: a part of the records, unseen by the
+    therapist who deletes the exports, and in the way on a stick nearly full). One export
+    runs on a stick at a time (one service per device). Returns the notes."""
+    try:
+        found = sorted(p for p in dest.iterdir() if p.name.startswith(TMP_PREFIX)
+                       and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+    notes = []
+    for p in found:
+        try:
+            shutil.rmtree(p)
+        except OSError as exc:
+            notes.append(f"{_shown(p)}: a hidden folder left on the stick by an export cut "
+                         f"short could not be removed ({exc.strerror}): delete it by hand")
+            continue
+        notes.append("removed a hidden folder left on the stick by an export cut short (the "
+                     f"stick taken out too early): {_shown(Path(p.name))}")
+    return notes
 
 
 def _sessions_at(sessions) -> str:

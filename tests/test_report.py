@@ -518,6 +518,28 @@ def test_an_export_that_cannot_read_the_marks_draws_every_chart(tmp_path):
     assert _exported_before(bad) == (frozenset(), None)
 
 
+def test_a_hidden_folder_left_by_a_pulled_stick_is_removed_at_the_next_export(unit, tmp_path):
+    """A stick pulled out during an export keeps its hidden temporary folder, with a copy
+    of the records in it: it stayed on the stick for good, unseen by the therapist who
+    deleted the exports, and taking room on a stick nearly full. The next export removes
+    it (a link so named is left alone, and what it points at)."""
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    left = stick / ".ademcoach-export-k2j4hq8z"
+    (left / "report").mkdir(parents=True)
+    (left / DB_NAME).write_bytes((data / DB_NAME).read_bytes()[:4096])
+    (left / "report" / "session-00001.png").write_bytes(b"cut off")
+    (stick / ".ademcoach-export-link").symlink_to(data)
+    mine = stick / ".ademcoach-notes"
+    mine.mkdir()
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert not left.exists() and mine.is_dir()
+    assert (stick / ".ademcoach-export-link").is_symlink() and (data / DB_NAME).is_file()
+    (exp,) = stick.glob("ademcoach-export-*")
+    assert ("removed a hidden folder left on the stick by an export cut short (the stick "
+            "taken out too early): .ademcoach-export-k2j4hq8z") in (exp / "export.txt").read_text()
+
+
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     data, cfg = unit
     (data / "raw" / "broken.csv").mkdir()  # a directory where a file is expected
