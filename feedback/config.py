@@ -495,6 +495,12 @@ def parse_toml(path) -> tuple[dict, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        if _ansi_text(raw):
+            raise ConfigError([Problem(path, line, Say(
+                "not saved as UTF-8 (an editor's \"ANSI\" encoding, at a letter such as ë): "
+                "save it again as UTF-8",
+                "niet opgeslagen als UTF-8 (de \"ANSI\"-codering van een editor, bij een "
+                "letter zoals ë): sla het opnieuw op als UTF-8"))]) from None
         raise ConfigError(
             [Problem(path, line, Say("not a text file (not UTF-8): is this the right file?",
                                      "geen tekstbestand (geen UTF-8): is dit het goede "
@@ -506,6 +512,17 @@ def parse_toml(path) -> tuple[dict, str]:
                                                    "geen tekstbestand (bevat NUL-bytes)"))])
     # (past a byte-order mark, as some Windows editors save)
     return parse_toml_text(text.removeprefix("\ufeff"), path)
+
+
+def _ansi_text(raw: bytes) -> bool:
+    """Is ``raw`` text saved in Windows' "ANSI" code page (cp1252, as Notepad did): mostly
+    ASCII, no control characters but tabs and line ends?"""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return (not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+            and sum(c.isascii() for c in text) >= 0.9 * len(text))
 
 
 def _utf16_text(raw: bytes) -> bool:

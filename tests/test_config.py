@@ -73,6 +73,10 @@ BAD_FILES = [  # (file text, part of one of its problems)
     ("[pacer]\nexhale_s = 6.0\n".encode("utf-16"),  # (was "not a text file")
      ": saved as UTF-16 (Notepad's \"Unicode\"): save it again as UTF-8"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
+    # (a letter typed in an editor that saves Windows' "ANSI": was "not a text file")
+    ("[patient]\ncode = \"AB12\"\n# patiënt\n".encode("cp1252"),
+     ":3: not saved as UTF-8 (an editor's \"ANSI\" encoding, at a letter such as ë): "
+     "save it again as UTF-8"),
     (b"[pacer]\nexhale_s = 6\x00\n", ":2: not a text file (contains NUL bytes)"),
     ("patient = 3\n", "patient: must be a section [patient]"),
     ("[pacer]\nexhale_s = 6,5\n",
