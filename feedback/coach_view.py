@@ -72,7 +72,10 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
                            coach.settings.patient.daily_minutes),
              total=len(coach.programme.exercises), index=coach.index,
              curve_s=coach.settings.screen.curve_s,
-             far=coach.settings.screen.view == "far", home=coach.programme.key != CLINIC,
+             far=coach.settings.screen.view == "far",
+             # (a session's summary: the programme it began with, as the report judges it)
+             home=(coach.session_home if coach.session_shown() else
+                   coach.programme.key != CLINIC),
              patient=coach.shown_code())
     if coach.mode == "summary":
         v.screen = "summary"

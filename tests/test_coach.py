@@ -2049,3 +2049,40 @@ def test_the_lifting_screen_counts_the_breaths_left_and_its_progress(clinic):
     drive(coach, 32.0, 32.0 + 3 * 4.0 + 0.5, breath_every=4.0)
     v = coach.view(45.0, calm(45.0))
     assert (v.reps_left, v.progress) == (9, pytest.approx(0.25))
+
+
+def test_the_summary_keeps_the_home_target_of_the_programme_its_session_began_with(clinic):
+    """A home session, and the programme set to the clinic's meanwhile (a reload while it
+    runs, taken at its next exercise, or while its summary shows). The report judges the
+    session by the programme it began with, a home session toward the home target; its
+    summary showed the minutes alone, as a treatment-room session's, and a clinic
+    session's summary showed a home target once the programme was set to home."""
+    import copy
+
+    from feedback.reload import Reloaded
+
+    home = load_programme(SHIPPED / "home.toml", "home")
+    settings = defaults()
+    settings.programme["name"] = "home"
+    coach = Coach(settings, home, 0.0)
+    coach.button("start_pause", 0.0)
+    drive(coach, 0.0, 60.0)
+    assert coach.mode == "exercise" and coach.view(60.0).home
+    room = copy.deepcopy(coach.settings)
+    room.programme["name"] = "clinic"
+    coach.on_reload(Reloaded(room, clinic), 60.0)   # taken at the next exercise
+    while coach.mode != "summary":
+        press_next(coach, 61.0)
+    assert coach.programme.key == "clinic"
+    assert coach.view(62.0).screen == "summary" and coach.view(62.0).home
+    coach.button("start_pause", 63.0)               # the start screen: the clinic's now
+    assert coach.mode == "idle" and not coach.view(63.0).home
+    coach.button("start_pause", 64.0)               # a clinic session ...
+    drive(coach, 64.0, 90.0)
+    while coach.mode != "summary":
+        press_next(coach, 91.0)
+    assert not coach.view(92.0).home
+    coach.on_reload(Reloaded(settings, home), 93.0)  # ... and home set on its summary
+    assert coach.mode == "summary" and not coach.view(94.0).home
+    coach.button("start_pause", 95.0)
+    assert coach.mode == "idle" and coach.view(95.0).home
