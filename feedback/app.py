@@ -124,6 +124,7 @@ class Session:
         self.display = display
         self.sound = sound
         self.buzzer_problem: str | None = None  # the buzzer's pin failing: why
+        self._sound_failing = (False, False)  # (the sound, the buzzer) as last recorded
         self.sinks = list(sinks)
         self.status = status
         self.duration = duration
@@ -487,13 +488,19 @@ class Session:
         buzzer whose pin fails, is a fault of the unit: shown and recorded, over when it
         plays again or is switched off (before, only the journal said it, and the unit
         was silent)."""
-        problem = self.sound.problem if self.sound is not None else None
-        problem = problem or self.buzzer_problem
+        problems = (self.sound.problem if self.sound is not None else None,
+                    self.buzzer_problem)
+        failing = tuple(p is not None for p in problems)
         on = self.faults_on.get(("sound", None))
-        if problem is not None and on is None:
-            self.dispatch([ev.Fault(at=t, kind="sound", detail=problem)])
-        elif problem is None and on is not None:
+        if on is not None and failing != self._sound_failing:
+            # Another part fails, or one of two no longer: the record names what fails
+            # (as for buttons), not the part that failed first.
             self.dispatch([ev.FaultEnd(at=t, kind="sound")])
+            on = None
+        self._sound_failing = failing
+        if any(failing) and on is None:
+            self.dispatch([ev.Fault(at=t, kind="sound",
+                                    detail="; ".join(p for p in problems if p is not None))])
 
     def _show_unit_faults(self, t: float) -> None:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""

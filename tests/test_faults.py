@@ -1070,3 +1070,43 @@ def test_a_mixer_that_fails_while_running_is_shown_and_recorded(config):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT kind, at FROM faults").fetchall()
     assert rows == [("sound", pytest.approx(f.at))]
+
+
+def test_a_buzzer_failing_beside_a_sound_card_that_fails_is_named_in_the_records(
+        config, monkeypatch):
+    """Sound on without an audio device (a ``sound`` fault from the start), and the
+    buzzer's pin failing from 60 s to 150 s. Before, the one fault named the audio device
+    only: the buzzer's failure was in no record, and the technician who mended or
+    switched off the sound found it still on, for a reason the record did not say. Now a
+    change in what fails ends the fault and begins one that names it, as for buttons."""
+    from gpiozero.pins.mock import MockPWMPin
+
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    text = _sound_on(config).read_text("utf-8")
+    config.write_text(text.replace("\nbuzzer = -1\n", "\nbuzzer = 13\n"), "utf-8")
+    broken = {"on": False}
+    real = MockPWMPin._set_state
+
+    def written(pin, value):
+        if broken["on"] and pin.info.name == "GPIO13":
+            raise OSError(121, "Remote I/O error")
+        return real(pin, value)
+
+    monkeypatch.setattr(MockPWMPin, "_set_state", written)
+    out, views, db = run_with(config, 200, {60.0: lambda s: broken.update(on=True),
+                                            150.0: lambda s: broken.update(on=False)},
+                              scenario="holds")
+    changes = [(type(e).__name__, round(e.at), getattr(e, "detail", None) or "")
+               for e in out if isinstance(e, ev.Fault | ev.FaultEnd) and e.kind == "sound"]
+    assert [c[0] for c in changes] == ["Fault", "FaultEnd", "Fault", "FaultEnd", "Fault"], \
+        changes
+    first, both, alone = changes[0], changes[2], changes[4]
+    assert first[1] <= 1 and "audio device" in first[2] and "buzzer" not in first[2]
+    assert 60 < both[1] < 150 and changes[1][1] == both[1]
+    assert "audio device" in both[2] and "buzzer: OSError" in both[2], both
+    assert 150 < alone[1] == changes[3][1] and "buzzer" not in alone[2], changes
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT detail, end_at IS NULL FROM faults WHERE kind='sound' "
+                            "ORDER BY at").fetchall()
+    assert [("buzzer" in d, open_) for d, open_ in rows] == [
+        (False, False), (True, False), (False, True)], rows
