@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -571,6 +572,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     except OSError as exc:  # a read-only or full stick, or one this user may not write
         raise StickError(f"export to {dest} failed, nothing was written: "
                          f"cannot write there: {exc.strerror}", _stick_trouble(exc)) from None
+    writing = _hold(tmp)  # (another export on the stick meanwhile leaves it alone)
     try:
         db = data_dir / DB_NAME
         drawn, complete = _exported_before(db)
@@ -649,6 +651,9 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
             raise StickError(f"export to {dest} failed, nothing was written: {exc}",
                              _stick_trouble(exc)) from None
         raise
+    finally:
+        if writing is not None:
+            os.close(writing)
     print(f"exported {n_sessions(len(sessions))} to {final}")
     return sessions, copied, kept
 
@@ -656,11 +661,29 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
 TMP_PREFIX = ".ademcoach-export-"  # an export's folder on the stick until it is complete
 
 
+def _hold(folder: Path) -> int | None:
+    """Lock ``folder``, an export's hidden folder, for as long as the export writes it
+    (``flock``: let go when the descriptor is closed, or the process ends); the
+    descriptor, or None where it cannot be locked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _remove_leftovers(dest: Path) -> list[str]:
     """Remove the hidden folders earlier exports left on the stick ``dest`` (a stick taken
     out before the export was complete keeps it: a part of the records, unseen by the
     therapist who deletes the exports, and in the way on a stick nearly full). One export
-    runs on a stick at a time (one service per device). Returns the notes."""
+    runs per device, but a technician's ``ademcoach export`` may write the same stick
+    mounted elsewhere at the same time: a folder another export holds (``_hold``) is
+    being written, and stays. Returns the notes."""
     try:
         found = sorted(p for p in dest.iterdir() if p.name.startswith(TMP_PREFIX)
                        and p.is_dir() and not p.is_symlink())
@@ -668,12 +691,17 @@ def _remove_leftovers(dest: Path) -> list[str]:
         return []
     notes = []
     for p in found:
+        held = _hold(p)
+        if held is None:  # another export writes it now (or it went meanwhile)
+            continue
         try:
             shutil.rmtree(p)
         except OSError as exc:
             notes.append(f"{_shown(p)}: a hidden folder left on the stick by an export cut "
                          f"short could not be removed ({exc.strerror}): delete it by hand")
             continue
+        finally:
+            os.close(held)
         notes.append("removed a hidden folder left on the stick by an export cut short (the "
                      f"stick taken out too early): {_shown(Path(p.name))}")
     return notes

@@ -540,6 +540,37 @@ def test_a_hidden_folder_left_by_a_pulled_stick_is_removed_at_the_next_export(un
             "taken out too early): .ademcoach-export-k2j4hq8z") in (exp / "export.txt").read_text()
 
 
+def test_an_export_leaves_the_hidden_folder_another_export_is_writing(unit, tmp_path,
+                                                                     monkeypatch):
+    """Two exports to one stick at once (the one udev started, and a technician's
+    ``ademcoach export`` on the same stick mounted on the desktop): the second took the
+    first one's folder, still being written, for a leftover of a stick pulled out, and
+    removed it, and the first failed. A folder an export is writing is left alone."""
+    import feedback.export as export
+
+    data, cfg = unit
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real = export.build_report
+    second = []
+
+    def report_then_another_export(*args, **kw):
+        sessions = real(*args, **kw)
+        if not second:  # the first export's report is in its hidden folder: now the other
+            second.append(None)
+            second[0] = main(["export", str(stick), "--config", str(cfg)])
+        return sessions
+
+    monkeypatch.setattr(export, "build_report", report_then_another_export)
+    assert main(["export", str(stick), "--config", str(cfg)]) == 0
+    assert second == [0]
+    exports = sorted(stick.glob("ademcoach-export-*"))
+    assert len(exports) == 2 and not list(stick.glob(".ademcoach-export-*"))
+    for exp in exports:
+        assert (exp / DB_NAME).is_file() and (exp / "report").is_dir()
+        assert "hidden folder" not in (exp / "export.txt").read_text()
+
+
 def test_failed_export_leaves_nothing(unit, tmp_path, capsys):
     data, cfg = unit
     (data / "raw" / "broken.csv").mkdir()  # a directory where a file is expected
