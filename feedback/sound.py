@@ -18,6 +18,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 RATE = 22050
+# A pacer tone marks the ring's turn: one not sounded within this time of its phase's
+# start (the turn fell in a blip of the sensor, or sound was switched on mid-phase) is
+# left out, not sounded part-way into the phase, where the ring makes no turn.
+TONE_LATE_S = 0.25
 
 
 def tone(f0: float, f1: float, seconds: float, volume: float, attack: float = 0.15) -> np.ndarray:
@@ -94,7 +98,8 @@ class Sound:
         warning every 1.5 s while the breath is held. A phase is new by its name and
         ``phase_start``, when it began: a phase that goes on after a moment without a
         pacer (None: a blip of the sensor, where the ring made no turn) is not sounded
-        again; one that a resume or a new exercise starts afresh is."""
+        again; one that a resume or a new exercise starts afresh is. A turn not sounded
+        by ``TONE_LATE_S`` after it is left out."""
         if not self.enabled:
             return
         key = None if pacer_phase is None else (pacer_phase, phase_start)
@@ -103,7 +108,8 @@ class Sound:
                 self._play("warning")
                 self._last_warn = t
         elif (self.cfg["pacer_tones"] and pacer_phase in ("inhale", "exhale")
-              and key != self._last_phase):
+              and key != self._last_phase
+              and (phase_start is None or t - phase_start <= TONE_LATE_S)):
             self._play(pacer_phase)
         if key is not None:
             self._last_phase = key

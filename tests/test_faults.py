@@ -1110,3 +1110,33 @@ def test_a_buzzer_failing_beside_a_sound_card_that_fails_is_named_in_the_records
                             "ORDER BY at").fetchall()
     assert [("buzzer" in d, open_) for d, open_ in rows] == [
         (False, False), (True, False), (False, True)], rows
+
+
+def test_a_pacer_turn_that_fell_in_a_sensor_blip_is_not_sounded_late():
+    """The ring turns to the exhale at 14.0 s while the sensor does not answer (a blip
+    shorter than BLIP_S: the pacer goes on). Before, the exhale tone came when the blip
+    ended, 0.6 s into the exhale, where the ring makes no turn; and sound switched on by
+    a reload mid-phase sounded at once. A turn is sounded at the turn, or not at all."""
+    from feedback.config import defaults
+    from feedback.sound import Sound
+
+    settings = defaults()
+    settings.sound["enabled"] = True
+    sound = Sound(settings.sound)
+    try:
+        assert sound.enabled, sound.problem
+        sound.update(10.0, "inhale", False, 10.0)               # at the turn: sounded
+        sound.update(10.2, "inhale", False, 10.0)               # the same phase: not again
+        sound.update(13.9, None, False)                         # the blip
+        sound.update(14.6, "exhale", False, 14.0)               # its turn, 0.6 s ago
+        sound.update(20.03, "inhale", False, 20.0)              # the next turn, one frame on
+        assert list(sound.played) == ["inhale", "inhale"]
+    finally:
+        sound.close()
+    late = Sound(settings.sound)                                # switched on mid-phase
+    try:
+        late.update(25.0, "inhale", False, 20.0)
+        late.update(26.0, "exhale", False, 26.0)
+        assert list(late.played) == ["exhale"]
+    finally:
+        late.close()
