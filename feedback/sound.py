@@ -53,6 +53,7 @@ class Sound:
     def __init__(self, sound_settings):
         self.cfg = sound_settings
         self._sounds: dict = {}
+        self._mixer = False  # the mixer is open (the audio device held)
         self.problem: str | None = None  # sound wanted but not working: why
         self._last_phase: tuple | None = None  # the pacer's phase and its start
         self._last_warn = float("-inf")
@@ -71,6 +72,7 @@ class Sound:
             import pygame
 
             pygame.mixer.init(frequency=RATE, size=-16, channels=2)
+            self._mixer = True
             vol = float(sound_settings["volume"])
             make = pygame.sndarray.make_sound
             self._sounds = {
@@ -80,6 +82,7 @@ class Sound:
             }
         except Exception as exc:  # no audio device, no driver, bad mixer: keep running
             log.warning("sound disabled: the audio device could not be opened (%s)", exc)
+            self.close()  # (a mixer opened whose tones could not be made: let it go)
             self.enabled = False
             self.problem = f"audio device could not be opened: {exc}"
 
@@ -126,8 +129,9 @@ class Sound:
     def close(self) -> None:
         """Stop whatever plays and let the audio device go."""
         self.enabled = False
-        if self._sounds:
+        self._sounds = {}
+        if self._mixer:  # (also one whose tones could not be made)
             import pygame
 
             pygame.mixer.quit()
-            self._sounds = {}
+            self._mixer = False

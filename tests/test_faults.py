@@ -1140,3 +1140,26 @@ def test_a_pacer_turn_that_fell_in_a_sensor_blip_is_not_sounded_late():
         assert list(late.played) == ["exhale"]
     finally:
         late.close()
+
+
+def test_a_mixer_whose_tones_cannot_be_made_is_let_go(monkeypatch):
+    """The audio device opens, but its tones cannot be made from the arrays (a device
+    that opened with another layout than asked). Before, the mixer stayed open, holding
+    the device, as no tone was there for ``close`` to see. Now sound is a fault with the
+    reason, and the device is let go."""
+    import pygame
+
+    from feedback import sound as sound_module
+    from feedback.config import defaults
+
+    def unmade(*args, **kwargs):
+        raise ValueError("array of the wrong shape for the mixer")
+
+    monkeypatch.setattr(pygame.sndarray, "make_sound", unmade)
+    settings = defaults()
+    settings.sound["enabled"] = True
+    sound = sound_module.Sound(settings.sound)
+    assert not sound.enabled and "wrong shape" in sound.problem
+    assert pygame.mixer.get_init() is None
+    sound.update(10.0, "inhale", False, 10.0)  # (nothing plays, nothing breaks)
+    sound.close()
