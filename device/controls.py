@@ -186,11 +186,12 @@ class Controls:
         self._buttons[name].pin.drive_low()
         self._releases.append((self.clock.now() + max(hold_s, 2 * DEBOUNCE_S), name))
 
-    def beep(self, on: bool) -> None:
+    def beep(self, on: bool, again: bool = False) -> None:
         """Buzzer on or off (nothing if none is fitted). The session asks every frame; the
         pin is written only when that changes (setting a tonal buzzer's PWM again restarts
-        its waveform on a real pin)."""
-        if self._buzzer is None or bool(on) == self.buzzing:
+        its waveform on a real pin), or when asked ``again`` (a pin that failed: is it
+        back?)."""
+        if self._buzzer is None or (bool(on) == self.buzzing and not again):
             return
         if hasattr(self._buzzer, "play"):
             if on:

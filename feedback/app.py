@@ -467,20 +467,22 @@ class Session:
                             "no fault)", latch.brief, what, t - since, latch.grace_s)
                 latch.brief = 0
 
-    def _beep(self, warning: bool) -> None:
+    def _beep(self, warning: bool, again: bool = False) -> None:
         """The buzzer with the hold warning. Its pin failing is a ``sound`` fault (the
         ring and the screen warn on), over once the pin is written again; before, the
-        error ended the session."""
+        error ended the session. ``again``: write it even if unchanged (``_check_sound``
+        tries a failed pin once a second, so a fault is over once the pin is back, not
+        only at the next warning)."""
         controls = self.parts.controls
         before = controls.buzzing
         try:
-            controls.beep(warning)
+            controls.beep(warning, again)
         except Exception as exc:  # (gpiozero's and the pin library's errors alike)
             if self.buzzer_problem is None:
                 log.warning("buzzer: %s: %s", type(exc).__name__, exc)
             self.buzzer_problem = f"buzzer: {type(exc).__name__}: {exc}"
         else:
-            if controls.buzzing != before:  # (written: the pin works)
+            if again or controls.buzzing != before:  # (written: the pin works)
                 self.buzzer_problem = None
 
     def _check_sound(self, t: float) -> None:
@@ -488,6 +490,8 @@ class Session:
         buzzer whose pin fails, is a fault of the unit: shown and recorded, over when it
         plays again or is switched off (before, only the journal said it, and the unit
         was silent)."""
+        if self.buzzer_problem is not None:
+            self._beep(self.coach.warning, again=True)
         problems = (self.sound.problem if self.sound is not None else None,
                     self.buzzer_problem)
         failing = tuple(p is not None for p in problems)

@@ -1042,7 +1042,7 @@ def test_a_buzzer_pin_that_fails_is_a_sound_fault_and_the_session_goes_on(config
     assert any(v.notice and "geluid werkt niet" in v.notice.lower() for t, v in views
                if faults[0].at + 1.0 < t < 150.0)
     ends = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "sound"]
-    assert len(ends) == 1 and ends[0].at > 150.0
+    assert len(ends) == 1 and 150.0 <= ends[0].at <= 151.5  # (tried once a second)
     assert between(out, ev.Breath, 190, 200), "the session went on to its end"
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT kind FROM faults").fetchall() == [("sound",)]
@@ -1104,7 +1104,7 @@ def test_a_buzzer_failing_beside_a_sound_card_that_fails_is_named_in_the_records
     assert first[1] <= 1 and "audio device" in first[2] and "buzzer" not in first[2]
     assert 60 < both[1] < 150 and changes[1][1] == both[1]
     assert "audio device" in both[2] and "buzzer: OSError" in both[2], both
-    assert 150 < alone[1] == changes[3][1] and "buzzer" not in alone[2], changes
+    assert 150 <= alone[1] == changes[3][1] <= 151 and "buzzer" not in alone[2], changes
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT detail, end_at IS NULL FROM faults WHERE kind='sound' "
                             "ORDER BY at").fetchall()
