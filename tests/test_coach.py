@@ -563,6 +563,21 @@ def test_the_ring_goes_dark_at_the_summary_and_asks_for_no_belt_there(clinic):
     assert len(np.flatnonzero(grey.any(axis=1))) == 4 and (grey[grey.any(axis=1)] == FAULT).all()
 
 
+def test_the_leds_are_dark_at_the_start_screen_and_show_the_breath_while_paused(clinic):
+    """docs/coaching.md: at the start screen the ring is dark, though the belt already
+    measures a breath; paused, it shows the patient's own breath (one or two white
+    pixels) with no pacer."""
+    breathing = Snapshot("exhale", 0.8, 6.0, 2.0, 1.0, calibrated=True)
+    coach = Coach(defaults(), clinic, 0.0)
+    assert coach.mode == "idle" and not coach.ring_frame(1.0, breathing).any()
+    started(coach)
+    drive(coach, 20.0, 30.0)
+    coach.button("start_pause", 30.0)
+    assert coach.mode == "paused"
+    frame = coach.ring_frame(30.1, breathing)
+    assert np.all(frame == 255, axis=1).sum() in (1, 2)
+
+
 def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
         clinic, repo, tmp_path):
     """Coach frame -> real neopixel_spi driver -> decoded WS2812 bits: the level is
@@ -1593,6 +1608,43 @@ def test_a_hold_that_was_a_belt_laid_down_is_no_hold_and_no_practice(clinic):
     coach.feed(HoldEnd(at=191.0, t=190.0))
     assert coach.stats[-1].holds == 1 and coach.summary()[1]["cues"]["breathe_on"] == 1
     assert coach.elapsed(191.0) == pytest.approx(practised + 41.0, abs=0.2)
+
+
+def test_a_belt_laid_down_leaves_the_warnings_of_a_real_hold_before_it_on_the_summary(clinic):
+    """Only the laid-down belt's own "Blijf ademen!" goes from the exercise's tips: a real
+    hold warned earlier in the same exercise keeps its warning there."""
+    still = Snapshot(phase="hold")
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 40.0)
+    coach.feed(Hold(at=48.0, t=40.0))  # a real one
+    drive(coach, 40.0, 60.0, state=lambda t: still, breath_every=1e9)
+    coach.feed(HoldEnd(at=60.0, t=60.0))
+    drive(coach, 60.0, 80.0)
+    real = coach.summary()[1]["cues"]["breathe_on"]
+    assert real >= 1
+    coach.feed(Hold(at=88.0, t=80.0))  # the belt laid down
+    drive(coach, 80.0, 140.0, state=lambda t: still, breath_every=1e9)
+    assert coach.summary()[1]["cues"]["breathe_on"] > real
+    coach.feed(HoldEnd(at=140.0, t=140.0, not_worn=True))
+    coach.feed(Fault(at=140.0, kind="flat", belt="belly", detail="not worn"))
+    assert coach.stats[-1].holds == 1
+    assert coach.summary()[1]["cues"]["breathe_on"] == real
+
+
+def test_a_belt_laid_down_before_a_session_began_is_no_hold_in_it(clinic):
+    """The analysis runs before the start button: a belt lying still there ends its hold
+    as not worn while no session runs. The coach takes it in its stride, and the session
+    started after it counts no hold."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.feed(Hold(at=8.0, t=0.0))
+    coach.feed(HoldEnd(at=60.0, t=60.0, not_worn=True))
+    coach.feed(Fault(at=60.0, kind="flat", belt="belly", detail="not worn"))
+    coach.feed(FaultEnd(at=70.0, kind="flat", belt="belly"))
+    coach.button("start_pause", 70.0)
+    drive(coach, 70.0, 90.0, state=lambda t: calm(t - 70.0))  # (a calibration anew)
+    assert coach.mode == "exercise" and coach.exercise.id == "belly_lying"
+    drive(coach, 90.0, 120.0)
+    assert [row["holds"] for row in coach.summary()] == [0, 0]
 
 
 def test_a_belt_laid_down_as_an_exercise_ends_is_no_practice_in_the_next(clinic):
