@@ -189,6 +189,30 @@ def test_the_chip_not_answering_is_no_belt_cue():
     assert said == [] and rules.counts == {"check_belt": 1}
 
 
+def test_a_belt_found_out_while_the_chip_s_fault_is_still_on_is_cued():
+    """The bus comes back with the belt unplugged, and the analysis finds the belt out
+    before the ``i2c`` fault is over (that waits for the sensor to answer for 0.5 s): the
+    chip's fault still on is no belt being checked, so the belt gets its cue at once."""
+    rules = CueRules(defaults().cues)
+    said = rules.feed(Fault(at=118.5, kind="i2c"))
+    said += rules.feed(Fault(at=119.1, kind="disconnected", belt="belly"))
+    said += rules.feed(FaultEnd(at=119.6, kind="i2c"))
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 119.1)]
+
+
+def test_a_fault_joins_the_belt_fault_that_ended_last_not_the_first():
+    """The join (``JOIN_S``) is to the fault that ended most recently: a chest fault
+    over long ago does not make the belly, out again a second after its own fault
+    ended, a new episode."""
+    rules = CueRules(defaults().cues, belts=["chest", "belly"])
+    said = rules.feed(Fault(at=10.0, kind="saturated", belt="chest"))
+    said += rules.feed(FaultEnd(at=11.0, kind="saturated", belt="chest"))
+    said += rules.feed(Fault(at=100.0, kind="disconnected", belt="belly"))
+    said += rules.feed(FaultEnd(at=101.0, kind="disconnected", belt="belly"))
+    said += rules.feed(Fault(at=102.0, kind="saturated", belt="belly"))
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 10.0), ("check_belt", 100.0)]
+
+
 def test_check_belt_on_fault_and_a_hold_during_a_fault_is_not_a_hold():
     stream = list(breaths(n=2)) + [Fault(at=25.0, kind="disconnected", belt="belly"),
                                    Hold(at=30.0, t=25.0)]
