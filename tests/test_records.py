@@ -364,6 +364,52 @@ def test_raw_files_left_by_purged_sessions_are_never_taken_for_newer_ones(tmp_pa
     assert min(ids) > 41
 
 
+def test_raw_signal_makes_room_by_session_number_then_part(tmp_path):
+    """Room is made session by session: all of an older session's parts go before the
+    first part of a newer one (session00001-003 before session00002-001)."""
+    older = [f"session00001-{part:03d}.csv" for part in (1, 2, 3)]
+    for name in [*older, "session00002-001.csv"]:
+        (tmp_path / name).write_text("t,belly\n" + "0.0,1.0\n" * 375)  # ~3 kB each
+    log = RawSignalLog(tmp_path, ["belly"], max_mb=0.01, file_mb=0.002, name="session00003")
+    log.write(0.0, (1.0,))  # its first file wants 2 kB of the 10: two of the four go
+    log.close()
+    left = sorted(f.name for f in tmp_path.glob("*.csv"))
+    assert left == ["session00001-003.csv", "session00002-001.csv", "session00003-001.csv"]
+
+
+def test_the_raw_signal_goes_on_over_the_commits_of_its_session(tmp_path):
+    """A session's raw file takes its samples to its end, however many times the writer
+    commits meanwhile (it ends early only for a session that was wiped)."""
+    rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=1)
+    rec.start_session("R", "home", "", WALL, raw_belts=["belly"])
+    for k in range(3):
+        for i in range(50):
+            rec.add_sample((50 * k + i) * 0.02, (0.5,))
+        rec.add(breath(1.0 + k))
+        assert rec.flush()
+    rec.end_session()
+    assert rec.close() == 0
+    (f,) = (tmp_path / "raw").glob("*.csv")
+    t = read_recording(f)[1]
+    assert len(t) == 150 and t[-1] == pytest.approx(149 * 0.02)
+
+
+def test_other_files_in_the_raw_folder_leave_the_session_numbers_alone(tmp_path):
+    """Only the sessions' own raw files number the next session: a file of the log's
+    default name (raw-001.csv) or another CSV put there is no session, and no reason
+    to fail."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("raw-001.csv", "notes.csv", "session00007-002.csv"):
+        (raw / name).write_text("t,belly\n0.0,1.0\n")
+    rec = Records(tmp_path, clock=VirtualClock())
+    sid = rec.start_session("P", "home", "", WALL)
+    rec.end_session("stopped")
+    assert rec.close() == 0
+    assert sid == 8
+    assert rows(tmp_path / DB_NAME, "SELECT id, patient_code FROM sessions") == [(8, "P")]
+
+
 def test_a_session_ending_on_a_full_card_with_the_raw_signal_on_stops_no_records(tmpfs):
     """The raw signal on; the card fills during a session and it ends while full. Before,
     closing its raw file failed, the file stayed in the log closed, and the flush after it
