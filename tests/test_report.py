@@ -2790,6 +2790,29 @@ def test_a_belt_laid_down_is_no_hold_and_its_warning_no_cue_in_the_report(tmp_pa
     assert (s["holds"], s["cues"], s["cue_kinds"]) == ("1", "2", "breathe_on:1 longer_exhale:1")
 
 
+def test_a_belt_laid_down_warned_late_is_no_cue_in_the_report_either(tmp_path, monkeypatch):
+    """A hold found while the other belt was out is warned only as that belt comes back,
+    after the hold began: its "Blijf ademen!" is the laid-down belt's all the same, up to
+    the hold's end, and no correction. One said after the hold ended stays one."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    with Records(data, clock=clock) as rec:
+        rec.start_session("P1", "home", "", DAY0)
+        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+        for k in range(6):
+            rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+        rec.add(ev.Hold(98.0, t=90.0))            # the belt laid down ...
+        rec.add(ev.Cue(120.0, "breathe_on"))      # ... warned as the other belt came back
+        rec.add(ev.HoldEnd(150.0, t=150.0, not_worn=True))  # ... and found not worn
+        rec.add(ev.Cue(160.0, "breathe_on"))      # (a hold after it, unrecorded here)
+        rec.add(ev.Exercise(200.0, "Buikademhaling", "end", active_s=90.0))
+        clock.advance(200.0)
+        rec.end_session("programme finished")
+    (one,) = report_sessions(data)
+    assert one.holds == []
+    assert one.corrections == [(160.0, "breathe_on")]
+
+
 def report_sessions(data, lang="en"):
     from feedback.sessions import load_sessions
     from feedback.store import connect
