@@ -550,6 +550,34 @@ def test_the_treatment_room_s_screens_give_the_minutes_without_the_home_target(l
                 assert_texts_fit(screen, size)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_minutes_in_the_clinic_are_not_green_as_a_target_met(lang):
+    """Green says the home target is met: with the home programme 9 of 5 minutes read
+    green on the start screen and the summary; in the treatment room, with no target,
+    the same 9 minutes read in the text's own colour."""
+    from feedback.programme import SHIPPED, load_programme
+    from feedback.screen_style import GREEN
+    from feedback.view import minutes as shown_minutes
+
+    home = load_programme(SHIPPED / "home.toml", "home")
+    said = shown_minutes(9.0, lang)
+    for name in ("idle", "summary"):
+        for programme, green in ((None, False), (home, True)):
+            view = example_view(name, lang, programme=programme)
+            screen = Screen((800, 480))
+            screen.draw(dataclasses.replace(view, today_min=9.0, notice=None))
+            lines = [(t, r) for t, r in screen.texts if f"{said} " in t
+                     and (t.startswith(i18n.text("idle.today", lang)) or name == "summary")
+                     and "/" not in t]
+            assert lines, (name, screen.texts)
+            line, rect = lines[-1]
+            colours = {tuple(screen.surface.get_at((x, y)))[:3]
+                       for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)}
+            shown = any(sum(abs(a - b) for a, b in zip(c, GREEN, strict=True)) < 60
+                        for c in colours)
+            assert shown == green, (name, line)
+
+
 @pytest.mark.parametrize("lang, done, target, expected", [
     ("nl", 0.5, 1.0, "Vandaag 0,5 van de 1 minuut geoefend"),
     ("nl", 1.0, 1.0, "Vandaag 1 minuut geoefend: doel van 1 minuut gehaald"),
