@@ -576,6 +576,10 @@ def test_the_leds_are_dark_at_the_start_screen_and_show_the_breath_while_paused(
     assert coach.mode == "paused"
     frame = coach.ring_frame(30.1, breathing)
     assert np.all(frame == 255, axis=1).sum() in (1, 2)
+    ring = coach.settings.ring
+    assert np.array_equal(frame, ring_frame(ring.pixels, 30.1, None, None, 0.8,
+                                            brightness=ring.brightness))  # (no pacer)
+    assert coach.pacer is not None  # (the exercise has one)
 
 
 def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
