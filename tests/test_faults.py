@@ -1007,11 +1007,9 @@ def test_sound_on_without_a_sound_card_is_shown_and_recorded_and_coaching_goes_o
     assert rows == [("sound", None)]  # (on at the start of the record: recorded there)
 
 
-def test_a_buzzer_pin_that_fails_is_a_sound_fault_and_the_session_goes_on(config, monkeypatch):
-    """A buzzer on GPIO 13 whose pin cannot be written from 60 s on (a loose lead, the
-    pin library's error). Before, the error went up through the timer loop and ended the
-    session at the next hold warning. Now it is a ``sound`` fault, shown and recorded,
-    the ring and the screen warn on, and it is over once the pin is written again."""
+def _buzzer_on_a_pin_that_can_fail(config, monkeypatch) -> dict:
+    """``config`` with a buzzer on GPIO 13, whose pin raises the pin library's error while
+    the returned dict's ``on`` is true (a loose lead)."""
     from gpiozero.pins.mock import MockPWMPin
 
     text = config.read_text("utf-8")
@@ -1026,12 +1024,18 @@ def test_a_buzzer_pin_that_fails_is_a_sound_fault_and_the_session_goes_on(config
         return real(pin, value)
 
     monkeypatch.setattr(MockPWMPin, "_set_state", written)
+    return broken
 
-    def fix(s):
-        broken["on"] = False
 
+def test_a_buzzer_pin_that_fails_is_a_sound_fault_and_the_session_goes_on(config, monkeypatch):
+    """A buzzer on GPIO 13 whose pin cannot be written from 60 s on (a loose lead, the
+    pin library's error). Before, the error went up through the timer loop and ended the
+    session at the next hold warning. Now it is a ``sound`` fault, shown and recorded,
+    the ring and the screen warn on, and it is over once the pin is written again."""
+    broken = _buzzer_on_a_pin_that_can_fail(config, monkeypatch)
     out, views, db = run_with(config, 200, {60.0: lambda s: broken.update(on=True),
-                                            150.0: fix}, scenario="holds")
+                                            150.0: lambda s: broken.update(on=False)},
+                              scenario="holds")
     warned = [e for e in out if isinstance(e, ev.Hold)]
     assert any(60.0 < e.at < 150.0 for e in warned), [e.at for e in warned]
     faults = [e for e in out if isinstance(e, ev.Fault) and e.kind == "sound"]
@@ -1079,20 +1083,8 @@ def test_a_buzzer_failing_beside_a_sound_card_that_fails_is_named_in_the_records
     only: the buzzer's failure was in no record, and the technician who mended or
     switched off the sound found it still on, for a reason the record did not say. Now a
     change in what fails ends the fault and begins one that names it, as for buttons."""
-    from gpiozero.pins.mock import MockPWMPin
-
     monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
-    text = _sound_on(config).read_text("utf-8")
-    config.write_text(text.replace("\nbuzzer = -1\n", "\nbuzzer = 13\n"), "utf-8")
-    broken = {"on": False}
-    real = MockPWMPin._set_state
-
-    def written(pin, value):
-        if broken["on"] and pin.info.name == "GPIO13":
-            raise OSError(121, "Remote I/O error")
-        return real(pin, value)
-
-    monkeypatch.setattr(MockPWMPin, "_set_state", written)
+    broken = _buzzer_on_a_pin_that_can_fail(_sound_on(config), monkeypatch)
     out, views, db = run_with(config, 200, {60.0: lambda s: broken.update(on=True),
                                             150.0: lambda s: broken.update(on=False)},
                               scenario="holds")
