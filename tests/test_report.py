@@ -954,6 +954,18 @@ def test_export_rejects_an_invalid_config(unit, tmp_path, capsys):
     assert json.loads((data / "last-export.json").read_text())["status"] == "refused"
 
 
+def _export_measured(stick, cfg) -> tuple[int, int]:
+    """``ademcoach export STICK``'s exit code and its peak of memory as Python counts it."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        code = main(["export", str(stick), "--config", str(cfg)])
+        return code, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_huge_file_named_like_the_config_is_refused_unread_and_the_export_goes_on(
         unit, tmp_path, capsys):
     """A stick is not to be trusted: a file of a gigabyte named ademcoach.toml was read
@@ -961,8 +973,6 @@ def test_a_huge_file_named_like_the_config_is_refused_unread_and_the_export_goes
     export and no notice on the screen). Here 256 MB: the export's peak of memory (as
     Python counts it; a limit on the whole process's address space failed SQLite in a
     long test run) stays far below it."""
-    import tracemalloc
-
     data, cfg = unit
     old = cfg.read_text()
     stick = tmp_path / "stick"
@@ -970,13 +980,8 @@ def test_a_huge_file_named_like_the_config_is_refused_unread_and_the_export_goes
     with open(stick / "ademcoach.toml", "wb") as fh:
         fh.write(b"# " + b"x" * 100 + b"\n")
         fh.truncate(1 << 28)  # (sparse)
-    tracemalloc.start()
-    try:
-        assert main(["export", str(stick), "--config", str(cfg)]) == 2
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 32 << 20, f"{peak / 2**20:.0f} MB"
+    code, peak = _export_measured(stick, cfg)
+    assert code == 2 and peak < 32 << 20, f"{peak / 2**20:.0f} MB"
     assert cfg.read_text() == old
     said = f"{stick / 'ademcoach.toml'}: larger than 256 kB: not a config file"
     assert said in capsys.readouterr().err
@@ -2313,20 +2318,13 @@ def test_a_huge_programme_file_on_the_stick_is_not_read_whole(unit, tmp_path, ca
     """A file of a gigabyte in the stick's programs/ named as a programme the unit has
     (home.toml) was read whole to compare it with the unit's: on a Pi a MemoryError and
     no export. Here 256 MB (sparse): the peak stays far below it."""
-    import tracemalloc
-
     data, cfg = unit
     stick = tmp_path / "stick"
     (stick / "programs").mkdir(parents=True)
     with open(stick / "programs" / "home.toml", "wb") as fh:
         fh.truncate(1 << 28)
-    tracemalloc.start()
-    try:
-        assert main(["export", str(stick), "--config", str(cfg)]) == 0
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 32 << 20, f"{peak / 2**20:.0f} MB"
+    code, peak = _export_measured(stick, cfg)
+    assert code == 0 and peak < 32 << 20, f"{peak / 2**20:.0f} MB"
     assert f"{stick / 'programs' / 'home.toml'}: not installed" in capsys.readouterr().out
 
 
