@@ -2757,6 +2757,14 @@ def test_the_calendar_rounds_minutes_down_as_the_unit_screen_does(tmp_path):
     assert {"4.6", "4.9", "12"} <= {t for t, _ in report_charts.drawn}
 
 
+def _belly_minute(rec) -> None:
+    """A session of patient P1 begins with a minute of the belly exercise: six breaths."""
+    rec.start_session("P1", "home", "", DAY0)
+    rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
+    for k in range(6):
+        rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+
+
 def test_a_belt_laid_down_is_no_hold_and_its_warning_no_cue_in_the_report(tmp_path,
                                                                             monkeypatch):
     """A belt laid on the table: a minute of stillness is a hold, warned, then taken for a
@@ -2766,10 +2774,7 @@ def test_a_belt_laid_down_is_no_hold_and_its_warning_no_cue_in_the_report(tmp_pa
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
     with Records(data, clock=clock) as rec:
-        rec.start_session("P1", "home", "", DAY0)
-        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
-        for k in range(6):
-            rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+        _belly_minute(rec)
         rec.add(ev.Hold(78.0, t=70.0))            # a real one, warned ...
         rec.add(ev.Cue(78.0, "breathe_on"))
         rec.add(ev.HoldEnd(82.0, t=81.0))         # ... and breathing again
@@ -2795,10 +2800,7 @@ def test_a_belt_laid_down_warned_late_is_no_cue_in_the_report_either(tmp_path, m
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
     with Records(data, clock=clock) as rec:
-        rec.start_session("P1", "home", "", DAY0)
-        rec.add(ev.Exercise(0.0, "Buikademhaling", "start", kind="breathing", pacer="off"))
-        for k in range(6):
-            rec.add(breath(10.0 + 10 * k, 4.0, 6.0))
+        _belly_minute(rec)
         rec.add(ev.Hold(98.0, t=90.0))            # the belt laid down ...
         rec.add(ev.Cue(120.0, "breathe_on"))      # ... warned as the other belt came back
         rec.add(ev.HoldEnd(150.0, t=150.0, not_worn=True))  # ... and found not worn
