@@ -193,7 +193,7 @@ class Coach:
         is warned when an exercise goes on: one taken over by a calibration that asks
         for hold warnings blinked over its screen), nor while paused."""
         return (self.running() and self.rules.holding and not self.rules.fault
-                and self.programme.exercises[self.index].kind != "calibration")
+                and self.exercise.kind != "calibration")
 
     @property
     def wants_calibration(self) -> bool:
