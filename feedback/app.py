@@ -32,6 +32,7 @@ from feedback.reload import config_record
 log = logging.getLogger(__name__)
 
 RING_FPS = 30
+SOUND_RETRY_S = 60.0  # sound wanted but not working: its device is tried again this often
 UNIT_FAULTS = ("led", "display", "storage", "button", "sound")  # the unit's own parts, not the belt
 
 
@@ -125,6 +126,7 @@ class Session:
         self.sound = sound
         self.buzzer_problem: str | None = None  # the buzzer's pin failing: why
         self._sound_failing = (False, False)  # (the sound, the buzzer) as last recorded
+        self._sound_tried: float | None = None  # a failed audio device: when last tried
         self.sinks = list(sinks)
         self.status = status
         self.duration = duration
@@ -492,6 +494,13 @@ class Session:
         was silent)."""
         if self.buzzer_problem is not None:
             self._beep(self.coach.warning, again=True)
+        if self.sound is None or self.sound.problem is None:
+            self._sound_tried = None
+        elif self._sound_tried is None:  # (just failed: tried again in a minute)
+            self._sound_tried = t
+        elif t - self._sound_tried >= SOUND_RETRY_S:
+            self.sound.retry()
+            self._sound_tried = t
         problems = (self.sound.problem if self.sound is not None else None,
                     self.buzzer_problem)
         failing = tuple(p is not None for p in problems)

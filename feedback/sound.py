@@ -60,8 +60,9 @@ class Sound:
         self.played: deque[str] = deque(maxlen=32)  # the last sounds played (for tests)
         self._open()
 
-    def _open(self) -> None:
-        """Open the mixer and make the tones, if the settings want sound."""
+    def _open(self, say: bool = True) -> None:
+        """Open the mixer and make the tones, if the settings want sound (``say``: a
+        failure goes to the journal; ``retry``'s do not, once a minute)."""
         sound_settings = self.cfg
         self.enabled = bool(sound_settings["enabled"])
         self.problem = None
@@ -81,7 +82,8 @@ class Sound:
                 "warning": make(np.ascontiguousarray(warning_wave(vol))),
             }
         except Exception as exc:  # no audio device, no driver, bad mixer: keep running
-            log.warning("sound disabled: the audio device could not be opened (%s)", exc)
+            if say:
+                log.warning("sound disabled: the audio device could not be opened (%s)", exc)
             self.close()  # (a mixer opened whose tones could not be made: let it go)
             self.enabled = False
             self.problem = f"audio device could not be opened: {exc}"
@@ -94,6 +96,14 @@ class Sound:
                                                sound_settings["volume"]):
             self.close()
             self._open()
+
+    def retry(self) -> None:
+        """Sound wanted but not working (``problem``): open the audio device again (a USB
+        sound card plugged in again, a device that failed for a moment). The session
+        calls it once a minute while the fault lasts."""
+        if self.problem is not None and self.cfg["enabled"]:
+            self.close()
+            self._open(say=False)
 
     def update(self, t: float, pacer_phase: str | None, warning: bool,
                phase_start: float | None = None) -> None:

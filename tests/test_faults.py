@@ -9,7 +9,7 @@ import time
 import pytest
 
 from feedback import events as ev
-from feedback.app import GRACE_S
+from feedback.app import GRACE_S, SOUND_RETRY_S
 from feedback.clock import VirtualClock
 from feedback.coach import press_next
 from feedback.reload import load_all
@@ -1005,6 +1005,31 @@ def test_sound_on_without_a_sound_card_is_shown_and_recorded_and_coaching_goes_o
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT kind, end_at FROM faults").fetchall()
     assert rows == [("sound", None)]  # (on at the start of the record: recorded there)
+
+
+def test_sound_that_failed_is_tried_again_and_comes_back(config, monkeypatch):
+    """No audio device at the start (a USB sound card not plugged in), then one from
+    30 s. Before, sound stayed off until the settings were reloaded or the unit
+    restarted, its fault on screen all along. The device is tried again once a minute:
+    the fault ends, and the pacer's tones sound again."""
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    played = []
+
+    def plugged_in(s):
+        monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+        real = s.sound._play
+        s.sound._play = lambda name: (played.append((s.now(), name)), real(name))
+
+    out, views, db = run_with(_sound_on(config), 150, {30.0: plugged_in})
+    changes = [(type(e).__name__, e.at) for e in out
+               if isinstance(e, ev.Fault | ev.FaultEnd) and e.kind == "sound"]
+    assert [c[0] for c in changes] == ["Fault", "FaultEnd"], changes
+    assert changes[0][1] <= 1.0 and 30.0 < changes[1][1] <= 30.0 + SOUND_RETRY_S + 1.0
+    assert played and min(t for t, _ in played) >= changes[1][1]
+    assert {n for _, n in played} >= {"inhale", "exhale"}
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, end_at IS NOT NULL FROM faults").fetchall()
+    assert rows == [("sound", 1)]
 
 
 def _buzzer_on_a_pin_that_can_fail(config, monkeypatch) -> dict:
