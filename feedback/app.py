@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 RING_FPS = 30
 SOUND_RETRY_S = 60.0  # sound wanted but not working: its device is tried again this often
 UNIT_FAULTS = ("led", "display", "storage", "button", "sound")  # the unit's own parts, not the belt
+# Those said on the notice line while they fail, the records first (a missing display has
+# no screen to say it on)
+NOTICED_FAULTS = ("storage", "led", "button", "sound")
 
 
 # A part failing for less than this is a brief failure, not a fault: as long as the
@@ -519,7 +522,7 @@ class Session:
         """A failing part of the unit stays on screen as a notice for as long as it fails."""
         from feedback.i18n import text
 
-        shown = [k for k in ("storage", "led", "button", "sound") if k in self.unit_faults]
+        shown = [k for k in NOTICED_FAULTS if k in self.unit_faults]
         if shown:
             lang = self.settings.patient.language
             self.coach.show_notice(" / ".join(text(f"unit.{k}", lang) for k in shown), t,

@@ -390,9 +390,7 @@ class Coach:
         """The programme the running exercise's end goes on in, and that exercise's place
         in it: a programme file changed meanwhile decides by its own length whether one
         follows (the old one's ran the last exercise again, or ended before one added)."""
-        programme = self.programme
-        if self._pending_programme is not None:
-            programme = self._pending_programme
+        programme = self._pending_programme or self.programme
         return programme, min(self.index, len(programme.exercises) - 1)
 
     def _take_pending_programme(self) -> None:
