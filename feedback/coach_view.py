@@ -165,6 +165,14 @@ def _fill_curve(coach: Coach, v: View, t: float) -> None:
         v.curve_target = np.stack([rel[paced], arr[paced, 2]], axis=1)
 
 
+def _calibrating(coach: Coach) -> bool:
+    """A calibration measures now: an exercise of that kind, or "calibrate again"."""
+    ex = coach.exercise
+    if ex is None or coach.rules.fault:
+        return False
+    return coach.recal_since is not None or ex.kind == "calibration"
+
+
 def ring_frame(coach: Coach, t: float, state: StateLike | None,
                warned_from: float | None) -> np.ndarray:
     """The LED ring's frame at ``t``: (pixels, 3) uint8 RGB; a hold warning shows since
@@ -173,8 +181,10 @@ def ring_frame(coach: Coach, t: float, state: StateLike | None,
     the belt taken off like a belt for an exercise to wait for)."""
     if coach.mode == "summary":
         return _ring_frame(coach.settings.ring.pixels, t, None, None)
-    patient = state.level if state is not None and state.calibrated else None
     fault = coach.rules.fault
+    patient = None
+    if state is not None and (state.calibrated or _calibrating(coach)):
+        patient = state.level  # (calibrating: the screen's disc and curve show it too)
     if coach.mode in ("idle", "paused") or coach.recal_since is not None:
         level, phase = (None, None)
         if coach.mode == "idle":

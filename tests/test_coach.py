@@ -582,6 +582,38 @@ def test_the_leds_are_dark_at_the_start_screen_and_show_the_breath_while_paused(
     assert coach.pacer is not None  # (the exercise has one)
 
 
+def test_the_ring_shows_the_patient_s_breath_while_the_calibration_measures(clinic):
+    """The calibration screen's disc and curve follow the patient's breath from the first
+    samples; the ring stayed dark until the calibration was done (20-60 s), so a patient
+    lying with only the ring in view saw nothing happen. It shows the breath now, in the
+    pause colour as while no pacer runs, also on "calibrate again"."""
+    coach = Coach(defaults(), clinic, 0.0)
+    coach.button("start_pause", 0.0)
+    assert coach.exercise.kind == "calibration"
+    ring = coach.settings.ring
+    seen = []
+    for k in range(300):  # 10 s of the calibration, before anything is calibrated
+        t = k / FPS
+        state = calm(t)
+        assert not state.calibrated
+        coach.tick(t, state)
+        assert coach.view(t, state).screen == "calibration"
+        frame = coach.ring_frame(t, state)
+        assert np.array_equal(frame, ring_frame(ring.pixels, t, None, None, state.level,
+                                                brightness=ring.brightness))
+        seen.append(int(frame.any(axis=1).sum()))
+    assert min(seen) >= 1 and max(seen) - min(seen) >= ring.pixels // 3  # (it moves)
+    drive(coach, 10.0, 20.0)
+    assert coach.exercise.id == "belly_lying"
+    coach.button("recalibrate", 20.0)
+    uncalibrated = calm(1.0)
+    coach.tick(20.1, uncalibrated)
+    assert coach.view(20.1, uncalibrated).screen == "calibration"
+    frame = coach.ring_frame(20.1, uncalibrated)
+    assert np.array_equal(frame, ring_frame(ring.pixels, 20.1, None, None, uncalibrated.level,
+                                            brightness=ring.brightness))
+
+
 def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
         clinic, repo, tmp_path):
     """Coach frame -> real neopixel_spi driver -> decoded WS2812 bits: the level is
