@@ -26,7 +26,7 @@ import numpy as np
 
 from feedback import events as ev
 from feedback.analysis.analyzer import GAP_S
-from feedback.loop import Loop
+from feedback.loop import WARN_AT, Loop
 from feedback.reload import config_record
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,7 @@ class Session:
         self._service_line = None
         self._period = 1.0 / settings.sensor.rate_hz
         self._last_read: float | None = None  # when the sensor last gave its values
+        self.late_gaps = 0  # readings more than GAP_S apart because the loop was late
         self.loop = Loop(clock)
 
     # --- events -------------------------------------------------------------------
@@ -280,9 +281,13 @@ class Session:
             self.dispatch(self.i2c.ok(t))
         elif self._last_read is not None and t - self._last_read > GAP_S:
             # No read failed, the loop itself was late: the analysis takes the gap as
-            # unknown (a hold under way ends there). Rare; said in the journal.
-            log.warning("no reading for %.2f s at %.1f s: the loop was late",
-                        t - self._last_read, t)
+            # unknown (a hold under way ends there). Said in the journal at the 1st,
+            # 10th, 100th ... such gap, as the loop says its late ticks: a unit whose
+            # CPU another process takes each second wrote a line a second to the card.
+            self.late_gaps += 1
+            if self.late_gaps in WARN_AT:
+                log.warning("no reading for %.2f s at %.1f s: the loop was late (%d such "
+                            "gaps so far)", t - self._last_read, t, self.late_gaps)
         self._last_read = t
         span = self.coach.planned_pause(t)
         if span is not None and span != self._pause_span:

@@ -143,6 +143,23 @@ def test_after_a_stalled_tick_the_loop_runs_each_job_once_not_a_burst_of_stale_o
     assert [e for e in events if isinstance(e, ev.Breath) and e.at > 26.0]
 
 
+def test_a_loop_late_each_second_is_said_in_the_journal_once_in_a_while_not_each_time(
+        config, caplog):
+    # Another process takes the CPU for 0.6 s of every second (a Pi swapping on a worn
+    # card): each second the readings are more than GAP_S apart. Each such gap was a
+    # journal line, a line a second written to the card that is slow already.
+    def hog(session, due):
+        session.clock.advance(0.6)
+        return due + 1.0
+
+    caplog.set_level("WARNING", logger="feedback.app")
+    _events, _, session, _ = simulate(config, "calm", 40, probe=(5.0, hog))
+    said = [r.getMessage() for r in caplog.records if "the loop was late" in r.getMessage()]
+    assert 1 <= len(said) <= 2, len(said)  # the 1st and the 10th, not one a second
+    assert said[-1].endswith("(10 such gaps so far)")
+    assert session.late_gaps >= 30  # every second from 5 s on
+
+
 def use_programme(config, name: str, text: str) -> None:
     """Make ``text`` the programme ``name`` beside ``config``, and the config's programme."""
     (config.parent / "programs").mkdir(exist_ok=True)
