@@ -47,6 +47,7 @@ from pathlib import Path
 
 from feedback import events as ev
 from feedback.clock import MonotonicClock
+from feedback.loop import WARN_AT
 from feedback.rawsignal import RAW_FILE, RawSignalLog
 from feedback.store import (
     DB_NAME,
@@ -68,6 +69,11 @@ log = logging.getLogger("ademcoach.records")
 
 LOCK_NAME = "records.lock"  # held by the run that records here (close_interrupted)
 HUNG_S = 10.0  # a write that has not come back for this long: the storage does not answer
+# A commit that takes longer than this breaks the promise that acknowledged events older
+# than 2 s are on the card: an event waits for the commit under way, the writer's
+# ``commit_every_s`` and its own commit (0.75 + 0.5 + 0.75 s). A worn SD card's fsync can
+# take seconds; such commits are logged at the 1st, 10th, 100th ... one.
+SLOW_COMMIT_S = 0.75
 REBUILD_WAIT_MAX_S = 300.0  # a failed replacement of a damaged database is tried again
 #   after retry_s, then twice as long each time up to this (each try copies the whole file)
 
@@ -144,6 +150,9 @@ class Records:
         self.raw_dropped = 0
         self.accepted = 0  # events acknowledged by add()
         self.committed = 0  # of those, how many are in the database
+        self.commits = 0  # transactions committed
+        self.slow_commits = 0  # of those, how many took over SLOW_COMMIT_S
+        self.worst_commit_s = 0.0
         self._backlog: collections.deque = collections.deque()
         self._raw: collections.deque = collections.deque()
         self._raw_log: RawSignalLog | None = None
@@ -516,6 +525,22 @@ class Records:
         self._close_conn()
         self._end_raw_log()
 
+    def _note_commit(self, took: float, n: int) -> None:
+        """A commit that took ``took`` s: a slow one (the card) is counted, and logged at
+        the 1st, 10th, 100th ... (before, nothing said it until a write hung for
+        ``HUNG_S``, while the promise of 2 s no longer held)."""
+        self.commits += 1
+        if took <= SLOW_COMMIT_S:
+            return
+        self.slow_commits += 1
+        self.worst_commit_s = max(self.worst_commit_s, took)
+        if self.slow_commits in WARN_AT:
+            log.warning("records: a commit of %d events took %.1f s (%d slow of %d so far, "
+                        "worst %.1f s; the SD card is slow or worn): events up to %.1f s old "
+                        "may be lost at a power cut", n, took, self.slow_commits,
+                        self.commits, self.worst_commit_s,
+                        self.commit_every_s + 2 * self.worst_commit_s)
+
     def _open(self) -> sqlite3.Connection:
         if self._conn is not None and (self._drop_conn or self._file_id() != self._conn_file):
             self._close_conn()  # asked to, or the file was removed (a wipe of a damaged one)
@@ -571,6 +596,7 @@ class Records:
         return state
 
     def _write(self, batch: list) -> bool:
+        began = self._monotonic()
         try:
             if self._damage is not None and not self.db_path.exists():
                 self._damage = None  # erased meanwhile (wipe): a new database starts
@@ -592,6 +618,7 @@ class Records:
         if handle is not None and handle in state.wiped:
             self._end_raw_log()  # its session was wiped (``_forget_wiped``): so is the rest
         self._state = state
+        self._note_commit(self._monotonic() - began, len(batch))  # (before flush() returns)
         with self._cv:
             for _ in batch:
                 self._backlog.popleft()

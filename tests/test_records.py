@@ -1153,6 +1153,46 @@ def test_a_card_that_stops_answering_is_a_storage_fault_and_nothing_is_lost(tmp_
         (sid, 5.0), (sid, 10.0)]
 
 
+def test_slow_commits_of_a_worn_card_are_said_in_the_journal(tmp_path, monkeypatch,
+                                                            caplog):
+    """A worn SD card whose fsync takes 2.5 s breaks the promise that acknowledged events
+    older than 2 s are on the card, and nothing said so until a write hung for HUNG_S.
+    Slow commits are logged at the 1st, 10th, 100th ...; the time a commit takes is the
+    writer's clock (SQLite's progress callback moves it on, nothing sleeps)."""
+    import feedback.records as records_mod
+
+    real = records_mod.connect
+    mono = [100.0]
+    slow = [0.0]  # how long the next commit takes
+
+    def connect(path, *args, **kw):
+        conn = real(path, *args, **kw)
+
+        def progress():
+            mono[0] += slow[0]
+            slow[0] = 0.0  # (once per commit)
+            return 0
+
+        conn.set_progress_handler(progress, 1)
+        return conn
+
+    monkeypatch.setattr(records_mod, "connect", connect)
+    rec = Records(tmp_path, clock=VirtualClock(), monotonic=lambda: mono[0])
+    rec.start_session("AB12", "home", "", WALL)
+    with caplog.at_level(logging.WARNING, logger="ademcoach.records"):
+        for i, took in enumerate([0.1, 2.5, 0.2] + [1.5] * 9):
+            slow[0] = took
+            rec.add(breath(5.0 * (i + 1)))
+            assert rec.flush(30.0)
+    said = [r.getMessage() for r in caplog.records if "took" in r.getMessage()]
+    assert len(said) == 2, said  # the 1st and the 10th slow one, not the fast ones
+    assert said[0].startswith("records: a commit of 1 events took 2.5 s (1 slow of 2 so far")
+    assert "(10 slow of 12 so far, worst 2.5 s;" in said[1]
+    assert said[1].endswith("events up to 5.5 s old may be lost at a power cut")
+    assert rec.close() == 0
+    assert len(rows(tmp_path / DB_NAME, "SELECT at FROM breaths")) == 12  # all written
+
+
 def test_a_second_run_on_the_same_records_leaves_the_first_s_session_open(tmp_path,
                                                                           caplog):
     """Each start marks the sessions an earlier run left without an end as interrupted.
