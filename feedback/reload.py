@@ -2,9 +2,14 @@
 
 The session's ``house`` timer calls ``ConfigWatcher.poll(now)`` once a second; about once
 per ``interval_s`` (``EARLY_OK``) it looks at the files' modification time, size and
-inode, and only when those change does it read and hash the content (an editor that
-rewrites the same bytes changes nothing). SIGHUP calls ``request()``, which forces a check
-on the next poll (it only sets a flag, so it is safe inside a signal handler).
+inode, and only when those have changed and then stayed the same from one look to the
+next does it read and hash the content (an editor that rewrites the same bytes changes
+nothing). A file is not read while it is being written: an editor that truncates it and
+writes it again (nano), a copy over the network (scp) or a save that first moves the old
+file away (vim) left, for a moment, a part of the file, which is valid TOML with the rest
+at its defaults, or no file at all. SIGHUP calls ``request()``, which forces a check on the
+next poll (it only sets a flag, so it is safe inside a signal handler; whoever sends it
+has finished writing).
 
 A changed file is validated in full. A good one comes back as ``Reloaded`` (the coach
 applies it at the next breath or exercise); a bad one as ``Rejected`` with the
@@ -171,7 +176,8 @@ class ConfigWatcher:
         self.interval_s = interval_s
         self._requested = False
         self._last_check = float("-inf")
-        self._sigs: dict[Path, tuple | None] = {}
+        self._sigs: dict[Path, tuple | None] = {}  # as last read
+        self._seen: dict[Path, tuple | None] = {}  # at the last look
         self._hash: str | None = None
         self._problem: str | None = None  # the file problem last reported, once
         self._watch_files()
@@ -200,6 +206,7 @@ class ConfigWatcher:
             self._sigs = {p: self._sig(p) for p in self._files()}
         except ConfigError:  # the programme cannot be looked for: poll says so
             self._sigs = {self.path: self._sig(self.path)}
+        self._seen = self._sigs
 
     def _content_hash(self, files: list[Path] | None = None) -> str:
         """The files' contents, each up to ``MAX_FILE_BYTES`` and one byte: a larger file
@@ -242,8 +249,9 @@ class ConfigWatcher:
             forced, self._hash = True, None
         self._problem = None
         sigs = {p: self._sig(p) for p in files}
-        if not forced and sigs == self._sigs:
-            return None
+        settled, self._seen = sigs == self._seen, sigs
+        if not forced and (sigs == self._sigs or not settled):
+            return None  # as before, or changed since the last look: still being written
         self._sigs = sigs
         digest = self._content_hash(files)
         if digest == self._hash:

@@ -643,6 +643,7 @@ def test_the_configured_brightness_reaches_the_leds_once_and_follows_a_reload(
                    encoding="utf-8")
     st = cfg.stat()  # make sure the mtime moves even on coarse clocks
     os.utime(cfg, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert watcher.poll(43.0) is None  # seen; read at the next look, if it stayed the same
     coach.on_reload(watcher.poll(44.0), 44.0)
     drive(coach, 44.0, 60.0)  # the next breath applies it
     coach.feed(Hold(at=60.02, t=52.0))

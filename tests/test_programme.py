@@ -273,7 +273,8 @@ def test_a_programs_folder_locked_while_running_keeps_the_last_good_programme(
     assert isinstance(r, Reloaded) and r.programme.source == str(programs / "clinic.toml")
     assert w.poll(4.5) is None
     write(programs, GOOD_HEAD + EX.format(n=1) + EX.format(n=2), "clinic.toml")
-    r = w.poll(5.0)
+    assert w.poll(5.0) is None  # seen; read at the next look, if it stayed the same
+    r = w.poll(6.0)
     assert isinstance(r, Reloaded) and [e.id for e in r.programme.exercises] == ["a1", "a2"]
 
 

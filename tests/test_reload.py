@@ -25,6 +25,13 @@ def edit(path, old, new):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
+def settled(w, t):
+    """A look at ``t`` sees the file changed; the next, a second later, finds it the same
+    and reads it (a file that changed since the last look may still be being written)."""
+    assert w.poll(t) is None
+    return w.poll(t + 1.0)
+
+
 def test_nothing_changes_nothing_happens(cfg):
     w = ConfigWatcher(cfg, load_config(cfg))
     assert w.poll(0.0) is None and w.poll(5.0) is None
@@ -35,10 +42,11 @@ def test_a_good_change_is_picked_up_at_about_1_hz(cfg):
     w.poll(0.0)
     edit(cfg, "exhale_s = 6.0", "exhale_s = 7.5")
     assert w.poll(0.5) is None               # not yet: polled about once a second
-    r = w.poll(1.1)
+    assert w.poll(1.1) is None               # changed since the last look: wait for the next
+    r = w.poll(2.2)
     assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 7.5
     assert r.needs_restart == [] and r.programme.key == "clinic"
-    assert w.poll(2.2) is None               # reported once
+    assert w.poll(3.3) is None               # reported once
 
 
 def test_the_house_timers_ticks_a_little_late_each_look_at_the_file(cfg):
@@ -48,7 +56,8 @@ def test_the_house_timers_ticks_a_little_late_each_look_at_the_file(cfg):
     w = ConfigWatcher(cfg, load_config(cfg))
     w.poll(1.004)                            # tick 1, 4 ms late
     edit(cfg, "exhale_s = 6.0", "exhale_s = 7.5")
-    r = w.poll(2.001)                        # tick 2, 1 ms late: 0.997 s after tick 1
+    assert w.poll(2.001) is None             # tick 2, 1 ms late: 0.997 s after tick 1
+    r = w.poll(2.999)                        # tick 3, 1 ms early: it read the file
     assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 7.5
 
 
@@ -56,14 +65,77 @@ def test_a_bad_file_is_rejected_and_the_last_good_config_stays(cfg):
     good = load_config(cfg)
     w = ConfigWatcher(cfg, good)
     edit(cfg, "exhale_s = 6.0", "exhale_s = 40")
-    r = w.poll(1.0)
+    r = settled(w, 1.0)
     assert isinstance(r, Rejected)
     assert "pacer.exhale_s = 40: must be between 2 and 20 seconds" in str(r.error)
     assert w.current is good
     assert w.poll(3.0) is None               # the same bad file is reported only once
     edit(cfg, "exhale_s = 40", "exhale_s = 8.0")
-    r = w.poll(5.0)
+    r = settled(w, 5.0)
     assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 8.0
+
+
+def therapists_file(cfg) -> str:
+    """A config as a therapist sets it: little of it at the shipped values."""
+    text = cfg.read_text(encoding="utf-8")
+    for old, new in (('code = ""', 'code = "AB12"'), ('language = "nl"', 'language = "en"'),
+                     ('name = "clinic"', 'name = "home"'), ("enabled = false", "enabled = true"),
+                     ('brightness = "clinic"', 'brightness = "home"')):
+        assert old in text
+        text = text.replace(old, new, 1)
+    cfg.write_text(text, encoding="utf-8")
+    return text
+
+
+def applied(r) -> tuple:
+    s = r.settings
+    return (s.patient.code, s.patient.language, s.programme.name, s.sound.enabled,
+            s.ring.brightness, s.pacer.exhale_s)
+
+
+def test_a_file_being_written_is_not_read_half_written(cfg):
+    """nano writes the file in place (emptied, then written), scp copies it over piece by
+    piece: a look in between found a part of it, valid TOML with the rest at the shipped
+    values, and applied that: the sound went off, and with an earlier cut the programme,
+    the language and the patient code (a session begun then was recorded as nobody's)."""
+    text = therapists_file(cfg)
+    w = ConfigWatcher(cfg, load_config(cfg))
+    assert w.poll(0.0) is None
+    new = text.replace("exhale_s = 6.0", "exhale_s = 7.5")
+    got = []
+    for t, part in ((1.0, ""), (2.0, new[: new.index("[sound]")]), (3.0, new), (4.0, None),
+                    (5.0, None)):
+        if part is not None:  # (each write in place, as nano and scp do)
+            cfg.write_text(part, encoding="utf-8")
+        got.append(w.poll(t))
+    assert [type(r).__name__ for r in got] == ["NoneType"] * 3 + ["Reloaded", "NoneType"]
+    assert applied(got[3]) == ("AB12", "en", "home", True, "home", 7.5)
+
+
+def test_vims_save_that_moves_the_old_file_away_first_is_no_missing_file(cfg):
+    """vim (backupcopy=auto) renames the file to ``ademcoach.toml~``, writes a new one and
+    removes the backup; its swap file lies beside it meanwhile. A look between the rename
+    and the write refused the config as missing ("no such file" on screen for a second);
+    a file that stays away is refused."""
+    text = therapists_file(cfg)
+    w = ConfigWatcher(cfg, load_config(cfg))
+    assert w.poll(0.0) is None
+    swap = cfg.parent / ".ademcoach.toml.swp"
+    swap.write_bytes(b"b0VIM 9.0\0" + b"\0" * 4000)
+    backup = cfg.parent / "ademcoach.toml~"
+    cfg.rename(backup)
+    assert w.poll(1.0) is None
+    cfg.write_text(text.replace("exhale_s = 6.0", "exhale_s = 8.0"), encoding="utf-8")
+    backup.unlink()
+    assert w.poll(2.0) is None
+    r = w.poll(3.0)
+    assert isinstance(r, Reloaded) and applied(r) == ("AB12", "en", "home", True, "home", 8.0)
+    swap.unlink()
+    assert w.poll(4.0) is None
+    cfg.unlink()  # gone for good: refused, once it stays away from one look to the next
+    assert w.poll(5.0) is None
+    r = w.poll(6.0)
+    assert isinstance(r, Rejected) and str(r.error) == f"{cfg}: no such file"
 
 
 @pytest.mark.parametrize("typed", ['"Jansen, J."', '"Jan de Vries"', "Jansen",
@@ -82,7 +154,7 @@ def test_a_name_typed_as_the_patient_code_is_rejected_without_being_logged(cfg, 
     w = ConfigWatcher(cfg, load_config(cfg))
     edit(cfg, 'code = ""', f"code = {typed}")
     with caplog.at_level(logging.WARNING, logger="feedback.reload"):
-        r = w.poll(1.0)
+        r = settled(w, 1.0)
     assert isinstance(r, Rejected)
     name = typed.strip('"').split(",")[0]
     shown = [str(p) for p in r.error.problems] + [said(p.message, lang)
@@ -103,7 +175,7 @@ def test_garbage_or_unknown_programme_is_rejected(cfg, content):
     w = ConfigWatcher(cfg, load_config(cfg))
     cfg.write_bytes(content.encode())
     os.utime(cfg, ns=(1, 10**18))
-    assert isinstance(w.poll(1.0), Rejected)
+    assert isinstance(settled(w, 1.0), Rejected)
 
 
 def test_a_fifo_in_place_of_the_config_is_rejected_without_waiting_on_it(cfg):
@@ -115,7 +187,7 @@ def test_a_fifo_in_place_of_the_config_is_rejected_without_waiting_on_it(cfg):
     cfg.unlink()
     os.mkfifo(cfg)
     got = []
-    poll = threading.Thread(target=lambda: got.append(w.poll(1.0)), daemon=True)
+    poll = threading.Thread(target=lambda: got.append(settled(w, 1.0)), daemon=True)
     poll.start()
     poll.join(10.0)
     if poll.is_alive():  # (let it go: a writer that closes at once is an end of file)
@@ -139,7 +211,7 @@ def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole
         fh.write(b"# " + b"x" * (64 << 20) + b"\n")
     tracemalloc.start()
     try:
-        r = w.poll(1.0)
+        r = settled(w, 1.0)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -148,7 +220,7 @@ def test_a_huge_file_in_place_of_the_config_is_rejected_without_being_read_whole
     assert w.poll(3.0) is None  # said once
     cfg.write_text("[pacer]\nexhale_s = 8.0\n")  # the right file again
     os.utime(cfg, ns=(1, 10**18))
-    assert isinstance(w.poll(5.0), Reloaded)
+    assert isinstance(settled(w, 5.0), Reloaded)
 
 
 def test_a_file_no_check_foresaw_is_rejected_and_the_unit_runs_on(cfg, monkeypatch, caplog):
@@ -165,7 +237,7 @@ def test_a_file_no_check_foresaw_is_rejected_and_the_unit_runs_on(cfg, monkeypat
 
     monkeypatch.setattr(reload, "load_all", broken)
     edit(cfg, "exhale_s = 6.0", "exhale_s = 7.0")
-    r = w.poll(1.0)
+    r = settled(w, 1.0)
     assert isinstance(r, Rejected) and w.current is good
     (p,) = r.error.problems
     assert str(p) == f"{cfg}: could not be checked (MemoryError); the journal has the details"
@@ -179,7 +251,7 @@ def test_restart_only_keys_are_reported_and_not_applied(cfg):
     edit(cfg, "pixels = 16", "pixels = 24")
     edit(cfg, "i2c_bus = 1", "i2c_bus = 3")
     edit(cfg, "min_gap_s = 8.0", "min_gap_s = 12.0")
-    r = w.poll(1.0)
+    r = settled(w, 1.0)
     assert isinstance(r, Reloaded)
     assert sorted(r.needs_restart) == ["ring.pixels", "sensor.i2c_bus"]
     assert r.settings.ring.pixels == 16 and r.settings.sensor.i2c_bus == 1
@@ -207,7 +279,7 @@ def test_a_changed_programme_file_is_noticed(tmp_path, repo):
     cfg = tmp_path / "config" / "ademcoach.toml"
     w = ConfigWatcher(cfg, load_config(cfg))
     edit(tmp_path / "config" / "programs" / "clinic.toml", "duration_s = 300", "duration_s = 5")
-    r = w.poll(1.0)
+    r = settled(w, 1.0)
     assert isinstance(r, Rejected) and "exercise[2].duration_s = 5" in str(r.error)
 
 
@@ -229,7 +301,7 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     coach.button("start_pause", 0.0)
     w = ConfigWatcher(cfg, good)
     edit(cfg, "exhale_s = 6.0", "exhale_s = 40")
-    coach.on_reload(w.poll(1.0), 1.0)
+    coach.on_reload(settled(w, 10.0), 1.0)
     assert coach.settings is good
     view = coach.view(2.0)
     line = next(i for i, x in enumerate(cfg.read_text().splitlines(), 1) if "exhale_s = 40" in x)
@@ -249,28 +321,28 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     assert all(area.contains(r) for r in rects)
     assert not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
     edit(cfg, "exhale_s = 40", "exhale_s = 8.0")
-    coach.on_reload(w.poll(3.0), 3.0)
+    coach.on_reload(settled(w, 30.0), 3.0)
     assert coach.view(3.5).notice is None
     coach.settings.patient["language"] = "en"  # the same, in English
     edit(cfg, "exhale_s = 8.0", "exhale_s = 41")
-    coach.on_reload(w.poll(4.0), 4.0)
+    coach.on_reload(settled(w, 40.0), 4.0)
     assert coach.view(4.5).notice == (f"New settings not used: ademcoach.toml, line {line}: "
                                       "pacer.exhale_s = 41: must be between 2 and 20 seconds")
     edit(cfg, "exhale_s = 41", "exhale_s = 8.0")
-    coach.on_reload(w.poll(5.0), 5.0)
+    coach.on_reload(settled(w, 50.0), 5.0)
     coach.feed(Breath(
         at=4.0, start=0.0, peak=1.0, end=4.0, inhale_s=1.0, exhale_s=3.0, rate_bpm=15.0))
     assert coach.settings.pacer.exhale_s == 8.0
     # a long rule (three lines of 10 px at 480x320): where it is, and where it is said
     coach.settings.patient["language"] = "nl"
     edit(cfg, "exhale_s = 8.0", "exhale_s = 20.0")  # 4 + 20 + 1 s: slower than 3/min
-    coach.on_reload(w.poll(6.1), 6.1)
+    coach.on_reload(settled(w, 61.0), 6.1)
     notice = coach.view(6.2).notice
     assert notice.startswith("Nieuwe instellingen niet gebruikt: fout in ademcoach.toml, "
                              "regel ") and notice.endswith(" (pacer); zie ademcoach check-config")
     # a long TOML syntax message: no "(TOML-schrijfwijze)" for a key
     edit(cfg, "exhale_s = 20.0", "exhale_s = 6.0\n[cues]\n[cues]")
-    coach.on_reload(w.poll(7.2), 7.2)
+    coach.on_reload(settled(w, 72.0), 7.2)
     notice = coach.view(7.3).notice
     assert "(" not in notice and notice.endswith("; zie ademcoach check-config"), notice
 
@@ -294,7 +366,8 @@ def test_the_screen_s_view_changes_without_a_restart(cfg):
     for view, far in (("near", False), ("far", True)):
         edit(cfg, f'view = "{"far" if far is False else "near"}"', f'view = "{view}"')
         t += 1.1
-        r = w.poll(t)
+        r = settled(w, t)
+        t += 1.0
         assert isinstance(r, Reloaded) and r.needs_restart == [], r
         coach.on_reload(r, t)
         coach.feed(Breath(at=t + 0.5, start=t - 9.5, peak=t - 5.5, end=t + 0.5, inhale_s=4.0,
@@ -321,7 +394,7 @@ def test_polarity_and_records_wait_for_a_restart_and_the_record_says_what_is_in_
     edit(cfg, 'polarity = "normal"', 'polarity = "inverted"')
     edit(cfg, "keep_days = 365", "keep_days = 30")
     edit(cfg, "pixels = 16", "pixels = 24")
-    r = w.poll(1.0)
+    r = settled(w, 1.0)
     assert sorted(r.needs_restart) == ["analysis.polarity", "records.keep_days", "ring.pixels"]
     assert r.settings.analysis.polarity == "normal" and r.settings.records.keep_days == 365
     text = config_record(cfg, r.settings, r.needs_restart)
