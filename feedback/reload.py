@@ -276,5 +276,12 @@ class ConfigWatcher:
                 log.warning("config: needs a restart to apply %s", ", ".join(restart))
         self.current = settings
         self._watch_files()
-        self._hash = self._content_hash()
+        if list(self._sigs) == files:
+            # The files as they were before they were read: a save that came while they
+            # were being checked is a change still to read (taken afresh after the
+            # check, it was taken as read, and that save was never applied).
+            self._sigs = self._seen = sigs
+            self._hash = digest
+        else:  # another programme chosen: its file as it is now
+            self._hash = self._content_hash()
         return Reloaded(settings, programme, restart)

@@ -138,6 +138,30 @@ def test_vims_save_that_moves_the_old_file_away_first_is_no_missing_file(cfg):
     assert isinstance(r, Rejected) and str(r.error) == f"{cfg}: no such file"
 
 
+def test_a_save_while_the_last_one_is_being_checked_is_applied(cfg, monkeypatch):
+    """Checking a file takes a while (tens of ms on a Pi): a save that came meanwhile, the
+    therapist's second one, was taken as read, as the file was looked at again after the
+    check, and never applied."""
+    from feedback import reload
+
+    w = ConfigWatcher(cfg, load_config(cfg))
+    check = reload.load_all
+
+    def saved_meanwhile(path):  # (the real check; the second save lands as it ends)
+        out = check(path)
+        edit(cfg, "exhale_s = 7.0", "exhale_s = 8.0")
+        monkeypatch.setattr(reload, "load_all", check)
+        return out
+
+    monkeypatch.setattr(reload, "load_all", saved_meanwhile)
+    edit(cfg, "exhale_s = 6.0", "exhale_s = 7.0")
+    r = settled(w, 1.0)
+    assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 7.0
+    r = settled(w, 3.0)
+    assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 8.0
+    assert w.poll(5.0) is None and w.poll(6.0) is None
+
+
 @pytest.mark.parametrize("typed", ['"Jansen, J."', '"Jan de Vries"', "Jansen",
                                    '"Vries-1984-03-12-x"'])
 def test_a_name_typed_as_the_patient_code_is_rejected_without_being_logged(cfg, caplog,
