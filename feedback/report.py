@@ -311,7 +311,9 @@ NOTE = textwrap.fill(
     "the first that fits: too fast (under 80% of its length), exhale too short "
     "(exhale:inhale under 80% of the pacer's), too slow (over 130% of its length), else in "
     "rhythm; the exhale too short at any pace is counted apart. Cues are the corrections "
-    "the screen gave; praise is counted apart.", 84)
+    "the screen gave; praise is counted apart. The patient's own breathing is given "
+    "apart: breaths per minute and ratio of each exercise without a pacer, with the "
+    "breaths each rests on (a calibration ends after its first few breaths).", 84)
 NOTE_NL = textwrap.fill(
     "Minuten zijn geoefende minuten (pauzes en tijd zonder meting door de band niet "
     "meegeteld). Ademhalingen per minuut zijn de ademhalingen geteld over de tijd die ze "
@@ -334,7 +336,9 @@ NOTE_NL = textwrap.fill(
     "(uitademing:inademing onder 80% van die van de ademgids), te langzaam (langer dan "
     "130%), anders in het ritme; een te korte uitademing bij elk tempo wordt apart geteld. "
     "Aanwijzingen zijn de correcties op het scherm; "
-    "complimenten staan apart.", 84)
+    "complimenten staan apart. De eigen ademhaling staat apart: ademhalingen per minuut "
+    "en verhouding van elke oefening zonder ademgids, met het aantal ademhalingen waarop "
+    "ze rusten (een kalibratie stopt na de eerste paar ademhalingen).", 84)
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
@@ -530,6 +534,20 @@ def _belly_by_exercise(first, last) -> str:
     return ", ".join(f"{n} {_pct(a.get(n))} -> {_pct(b.get(n))}" for n in names)
 
 
+def _own_text(s: Session, lang: str = "en") -> str:
+    """'Kalibratie 17,7/min, uit:in 0,84 (3 ademhalingen); Ademen tijdens bewegen ...': the
+    patient's own breathing, each exercise that ran without a pacer (recorded as such) on
+    its own, with the breaths it rests on; '' when none measured any. The session's
+    breaths/min counts the paced exercises too (a chest breather at 18/min who followed
+    the 5.2/min pacer read 10.1/min there) and its ratio only the paced breaths, so
+    neither is the breathing the therapist analyses in step 1."""
+    return "; ".join(
+        say("own_by", lang, name=e.name,
+            rate=num(rate(e.breaths), lang, 1), ratio=num(median(ratios(e.breaths)), lang),
+            n=count(len(e.breaths), lang, "breath"))
+        for e in s.exercises if e.pacer == "off" and e.breaths)
+
+
 def target_runs(days) -> list[tuple[float, str, str, int, int]]:
     """The home target of ``days`` (rows of one patient, in order) as runs of days with
     the same target: (target, first date, last date, days, days met)."""
@@ -671,6 +689,13 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
         lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
                                 target=said)
                      + (f": {say(word, lang)}" if word else ""))
+        own = [(x, _own_text(x, lang)) for x in mine]
+        own = [(x, text) for x, text in own if text]
+        if len(own) == 1:
+            lines.append("  " + say("own_one", lang, by=own[0][1]))
+        elif own:
+            lines.append("  " + say("own_first", lang, by=own[0][1]))
+            lines.append("  " + say("own_last", lang, by=own[-1][1]))
         in_sync = _in_sync_text(mine, lang)
         if in_sync:
             lines.append("  " + say("in_sync", lang, share=in_sync))

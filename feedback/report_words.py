@@ -32,7 +32,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "practice_run": "{target} min/day from {first} to {last}: met on {met} of {days}",
         "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
                            "clinic programme (the home target is for practice at home)",
-        "rate": "Breaths per minute: {first} in the first session, {last} in the last",
+        "rate": "Breaths per minute, every exercise together: {first} in the first session, "
+                "{last} in the last",
+        "own_one": "Own breathing (exercises without a pacer): {by}",
+        "own_first": "Own breathing (exercises without a pacer), first session: {by}",
+        "own_last": "Own breathing (exercises without a pacer), last session: {by}",
+        "own_by": "{name} {rate}/min, exhale:inhale {ratio} ({n})",
+        "breath": "breath", "breaths": "breaths",
         "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
                  "(target {target})",
         "in_sync": "In rhythm with the pacer: {share}",
@@ -168,7 +174,13 @@ TEXTS: dict[str, dict[str, str]] = {
                         "{days}",
         "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
                            "programma van de behandelkamer (het thuisdoel is voor thuis)",
-        "rate": "Ademhalingen per minuut: {first} in de eerste sessie, {last} in de laatste",
+        "rate": "Ademhalingen per minuut, alle oefeningen samen: {first} in de eerste sessie, "
+                "{last} in de laatste",
+        "own_one": "Eigen ademhaling (oefeningen zonder ademgids): {by}",
+        "own_first": "Eigen ademhaling (oefeningen zonder ademgids), eerste sessie: {by}",
+        "own_last": "Eigen ademhaling (oefeningen zonder ademgids), laatste sessie: {by}",
+        "own_by": "{name} {rate}/min, uit:in {ratio} ({n})",
+        "breath": "ademhaling", "breaths": "ademhalingen",
         "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
                  "laatste (doel {target})",
         "in_sync": "In het ritme van de ademgids: {share}",

@@ -3619,3 +3619,56 @@ def test_the_ratio_line_gives_one_target_for_a_programme_that_did_not_change(
     text = (report(tmp_path, monkeypatch, data, "2025-10-10") / "summary.txt").read_text()
     line = next(x for x in text.splitlines() if x.startswith("  Exhale:inhale ratio:"))
     assert "->" not in line and "(target 2.29)" in line, line
+
+
+def _own_and_paced_session(data, wall, own, clock):
+    """A calibration (no pacer) of six breaths of ``own`` (inhale_s, exhale_s), then four
+    minutes of belly breathing that follows a 1:2 pacer at 5.7/min."""
+    t0 = clock.now()
+    rec = Records(data, clock=clock)
+    rec.start_session("GH78", "clinic", CLINIC_CONFIG, wall)
+    rec.add(ev.Exercise(t0, "Kalibratie", "start", kind="calibration", name_en="Calibration",
+                        pacer="off"))
+    i, e = own
+    for k in range(6):
+        rec.add(breath(t0 + 5.0 + (i + e) * (k + 1), i, e))
+    rec.add(ev.Exercise(t0 + 30.0, "Kalibratie", "end", active_s=30.0))
+    rec.add(ev.Exercise(t0 + 30.0, "Buikademhaling liggend", "start", kind="breathing",
+                        name_en="Belly breathing, lying down", pacer="fixed",
+                        target_ratio=2.0, target_rate_bpm=60 / 10.5))
+    for k in range(22):
+        rec.add(breath(t0 + 30.0 + 10.5 * (k + 1), 3.5, 7.0))
+    rec.add(ev.Exercise(t0 + 270.0, "Buikademhaling liggend", "end", active_s=240.0,
+                        in_sync=1.0))
+    clock.advance(300.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+
+
+def test_the_patients_own_breathing_is_reported_apart_from_the_paced_exercises(
+        tmp_path, monkeypatch):
+    """Step 1 of the therapy analyses the patient's own breathing. A tense chest breather
+    at 18/min with exhale:inhale 0.8 who follows the belly pacer read "Breaths per minute:
+    6.7" (the paced breaths mixed in) and a ratio of the paced breaths alone: their own
+    18/min and 0.8 were in no line of the summary."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    _own_and_paced_session(data, DAY0, (1.85, 1.48), clock)  # 18/min, 0.8
+    _own_and_paced_session(data, DAY0 + 86400, (2.0, 3.0), clock)  # 12/min, 1.5
+    out = report(tmp_path, monkeypatch, data, "2025-10-10")
+    text = (out / "summary.txt").read_text()
+    assert ("  Own breathing (exercises without a pacer), first session: "
+            "Calibration 18.0/min, exhale:inhale 0.80 (6 breaths)\n") in text
+    assert ("  Own breathing (exercises without a pacer), last session: "
+            "Calibration 12.0/min, exhale:inhale 1.50 (6 breaths)\n") in text
+    # the session's figure mixes the paced breaths in, and says so
+    assert "  Breaths per minute, every exercise together: 6.7 in the first session" in text
+    nl = (report(tmp_path, monkeypatch, data, "2025-10-10", "nl") / "summary.txt").read_text()
+    assert ("  Eigen ademhaling (oefeningen zonder ademgids), eerste sessie: "
+            "Kalibratie 18,0/min, uit:in 0,80 (6 ademhalingen)\n") in nl
+    # one session: one line
+    one = tmp_path / "one"
+    _own_and_paced_session(one / "data", DAY0, (1.85, 1.48), VirtualClock(0.0))
+    text = (report(one, monkeypatch, one / "data", "2025-10-09") / "summary.txt").read_text()
+    assert ("  Own breathing (exercises without a pacer): "
+            "Calibration 18.0/min, exhale:inhale 0.80 (6 breaths)\n") in text
