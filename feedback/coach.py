@@ -587,6 +587,8 @@ class Coach:
                 if event.inhale_s > 0:
                     st.ratios.append(event.ratio)
                 st.share = event.belly_share
+                if st.share is not None:
+                    st.shares.append(st.share)
                 if st.share is not None and event.paradoxical:
                     # the belly moved the wrong way: "buik -54%" (against "doel >=40%"),
                     # not "54%", a pass beside the cue "Adem naar je buik"

@@ -34,12 +34,14 @@ class ExerciseStats:
     periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
     share: float | None = None  # the belly's share of its last breath (two belts), for the
     #   screen; negative for a paradoxical breath (the belly drawn in as the chest rises)
+    shares: list = field(default_factory=list)  # each breath's belly share (two belts)
     holds: int = 0
     cues: Counter = field(default_factory=Counter)
     following: dict = field(default_factory=dict)
 
     def row(self) -> dict:
-        """One summary line: minutes, breaths/min, exhale:inhale, holds, cues, following."""
+        """One summary line: minutes, breaths/min, exhale:inhale, holds, cues, following,
+        and with two belts the belly's share."""
         def med(xs):
             return float(np.median(xs)) if xs else None
 
@@ -49,6 +51,8 @@ class ExerciseStats:
         return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,
+                # (the median belly share, as the report's: None without two belts)
+                "belly_pct": None if not self.shares else 100 * med(self.shares),
                 "cues": dict(self.cues), "following": dict(self.following)}
 
 

@@ -60,6 +60,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.minutes": "min",
         "summary.rate": "adem/min",
         "summary.ratio": "uit:in",
+        "summary.belly": "buik",
         "summary.holds": "ingehouden",
         "summary.cues": "tips",
         "summary.in_sync": "in ritme",
@@ -131,7 +132,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.SIGTERM": "gestopt door het systeem",
         "end.programme finished": "programma klaar",
         "status.exercise": "{name}: {minutes} min, {rate} adem/min, uit:in {ratio}, "
-                           "adem ingehouden {holds}x, tips {cues}, in ritme {in_sync}",
+                           "adem ingehouden {holds}x, tips {cues}, in ritme {in_sync}{belly}",
         "cue.longer_exhale": "Adem langer uit",
         "cue.slower": "Rustiger ademen",
         "cue.breathe_on": "Blijf ademen!",
@@ -189,6 +190,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary.minutes": "min",
         "summary.rate": "breaths/min",
         "summary.ratio": "out:in",
+        "summary.belly": "belly",
         "summary.holds": "holds",
         "summary.cues": "cues",
         "summary.in_sync": "in rhythm",
@@ -257,7 +259,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "end.interrupted": "interrupted with Ctrl-C",
         "end.programme finished": "programme finished",
         "status.exercise": "{name}: {minutes} min, {rate} breaths/min, out:in {ratio}, "
-                           "breath held {holds}x, cues {cues}, in rhythm {in_sync}",
+                           "breath held {holds}x, cues {cues}, in rhythm {in_sync}{belly}",
         "cue.longer_exhale": "Breathe out longer",
         "cue.slower": "Breathe more slowly",
         "cue.breathe_on": "Keep breathing!",

@@ -503,7 +503,7 @@ def practised_by_code(records, today=None) -> dict[str, float]:
 def print_summary(session, reason: str) -> None:
     """A short summary at the end of a headless session."""
     from feedback.i18n import number, text, text_or
-    from feedback.view import in_sync, tips
+    from feedback.view import belly, in_sync, tips
 
     lang = session.settings.patient.language
     counts = session.counts
@@ -519,8 +519,9 @@ def print_summary(session, reason: str) -> None:
         print("  " + text("status.exercise", lang, name=name,
                           minutes=number(row["minutes"], lang),
                           rate=number(row["rate_bpm"], lang), ratio=number(row["ratio"], lang),
-                          holds=row["holds"], cues=tips(row),
-                          in_sync=in_sync(row)))
+                          holds=row["holds"], cues=tips(row), in_sync=in_sync(row),
+                          belly="" if row.get("belly_pct") is None else
+                          ", " + text("summary.belly", lang) + " " + belly(row)))
     cues = [f"{k} {v}" for k, v in sorted(session.cue_counts.items())]
     print(f"  events: breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "
           f"faults {counts.get('fault', 0)}, cues: {', '.join(cues) or 'none'}")

@@ -8,7 +8,7 @@ import pygame
 
 from feedback import i18n
 from feedback.screen_style import DIM, FG, GREEN, SKY
-from feedback.view import View, in_sync, minutes, tips
+from feedback.view import View, belly, in_sync, minutes, tips
 
 
 class SummaryScreen:
@@ -16,6 +16,7 @@ class SummaryScreen:
 
     SUMMARY_COLS = ("summary.exercise", "summary.minutes", "summary.rate", "summary.ratio",
                     "summary.holds", "summary.cues", "summary.in_sync")
+    BELLY_AT = 4  # with two belts, the belly's share after exhale:inhale
 
     def _draw_summary(self, v: View) -> None:
         """A table, one row per exercise. The number columns are as wide as their widest
@@ -37,6 +38,10 @@ class SummaryScreen:
                   i18n.number(row["rate_bpm"], v.lang, 1),
                   i18n.number(row["ratio"], v.lang, 1),
                   str(row["holds"]), str(tips(row)), in_sync(row)] for row in rows]
+        if any(row.get("belly_pct") is not None for row in rows):  # two belts measured
+            heads.insert(self.BELLY_AT, self._t(v, "summary.belly"))
+            for row, line in zip(rows, cells, strict=True):
+                line.insert(self.BELLY_AT, belly(row))
         w, h = self.size
         top, bottom = round(0.14 * h), round(0.76 * h)
         step = (bottom - top) / (len(rows) + 1)

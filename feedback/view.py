@@ -131,6 +131,12 @@ def tips(row: dict) -> int:
     return sum(n for kind, n in row["cues"].items() if kind in CORRECTIONS)
 
 
+def belly(row: dict) -> str:
+    """A summary row's belly share ('58%', the median of its breaths), '-' without one."""
+    pct = row.get("belly_pct")
+    return "-" if pct is None else f"{round(pct)}%"
+
+
 def in_sync(row: dict) -> str:
     """A summary row's share of breaths in rhythm with the pacer, '-' without a pacer."""
     following = row.get("following") or {}

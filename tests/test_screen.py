@@ -792,6 +792,30 @@ def far_belly(lang: str = "nl", belly: float = 62.0, screen: str = "exercise",
     return dataclasses.replace(view, far=True, **changes)
 
 
+@pytest.mark.parametrize("size", SIZES + PORTRAIT, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(lang, size):
+    """Belly or chest breathing is what the therapy is about, and two belts measure it
+    breath by breath, but the summary's table had no column for it: the patient saw it
+    only on the exercise screen, the therapist only in the report. Each exercise's median
+    share (the report's figure) is now a column of its own, beside exhale:inhale, in
+    the header's column, readable, with every text on the screen and none overlapping;
+    with one belt there is no such column."""
+    view = example_view("summary", lang, _two_belts(), belly=58.0)
+    assert view.rows and all(r["belly_pct"] == pytest.approx(58.0) for r in view.rows)
+    screen = Screen(size)
+    screen.draw(view)
+    assert_texts_fit(screen, size)
+    head = [r for t, r in screen.texts if t == i18n.text("summary.belly", lang)]
+    cells = [r for t, r in screen.texts if t == "58%"]
+    assert len(head) == 1 and len(cells) == len(view.rows)
+    assert head[0].h >= 12 and all(c.right == head[0].right for c in cells)  # (right-aligned)
+    one = Screen(size)
+    one.draw(example_view("summary", lang))
+    assert i18n.text("summary.belly", lang) not in dict(one.texts)
+    assert not any(t.endswith("%") and t != "100%" for t, _r in one.texts)
+
+
 def gauge(screen: Screen) -> pygame.Rect | None:
     found = [r for name, r in screen.shapes if name == "belly"]
     assert len(found) <= 1

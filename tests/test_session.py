@@ -3,6 +3,7 @@ coaching, LED ring and records, on a virtual clock (``ademcoach run --sim``)."""
 
 import csv
 import json
+import math
 import re
 
 import numpy as np
@@ -11,6 +12,7 @@ from programmes import CALIBRATION
 
 from device.bus import not_a_pi
 from feedback import events as ev
+from feedback import i18n
 from feedback.cli import main
 from feedback.clock import VirtualClock
 from feedback.coach import press_next
@@ -568,6 +570,38 @@ def test_a_chest_breather_following_the_ribs_exercise_is_praised_there(config):
     belly = [c.kind for c in cues(events) if c.at < ribs]
     assert "belly" in belly and "good" not in belly
     assert [c.kind for c in cues(events) if ribs <= c.at < starts[3].at] == ["good", "good"]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(config, capsys, lang):
+    """A chest breather on two belts: the summary (screen and headless) gives each
+    exercise's belly share, the median of its breaths as the report's, beside the other
+    figures. It gave none: the patient saw the share only during the exercise."""
+    from feedback.report import belly_pct
+    from feedback.run import print_summary
+
+    events, _, session, _ = simulate(config, "chest", 150, sensor__belts=["chest", "belly"],
+                                     sensor__channels=["A0", "A1"], patient__language=lang)
+    rows = session.coach.summary()
+    breaths = [e for e in events if isinstance(e, ev.Breath) and e.belly_share is not None]
+    marks = {(x.name, x.phase): x.at for x in events if isinstance(x, ev.Exercise)}
+    assert len(rows) >= 2 and breaths
+    for row in rows:
+        began = marks[row["name_nl"], "start"]
+        ended = marks.get((row["name_nl"], "end"), math.inf)
+        mine = [(b.belly_share, b.paradoxical) for b in breaths
+                if began <= b.start and began <= b.at < ended]
+        assert row["belly_pct"] == pytest.approx(belly_pct(mine)), row["id"]
+    assert rows[-1]["belly_pct"] < 35  # (a chest breather)
+    capsys.readouterr()
+    print_summary(session, "done")
+    lines = capsys.readouterr().out.splitlines()[1:1 + len(rows)]
+    word = i18n.text("summary.belly", lang)
+    assert len(lines) == len(rows)
+    assert all(f"{word} {round(r['belly_pct'])}%" in line
+               for r, line in zip(rows, lines, strict=True))
+    _, _, one, _ = simulate(config, "chest", 60, patient__language=lang)
+    assert all(r["belly_pct"] is None for r in one.coach.summary())
 
 
 def test_calm_with_two_belts_is_as_calm_as_with_one(config):
