@@ -43,6 +43,10 @@ NOTICED_FAULTS = ("storage", "led", "button", "sound")
 # analysis's own gap (GAP_S), the shortest stretch without samples it takes as unknown.
 GRACE_S = GAP_S
 BRIEF_LOG_S = 60.0  # brief failures are counted and logged once a minute
+# The system clock stepped by more than this against the loop's monotonic clock: it was
+# set (by the network, or by hand). The two run at the same rate otherwise (the kernel
+# slews both alike), so the step is what the dates recorded before it were off by.
+CLOCK_SET_S = 5.0
 
 
 class FaultLatch:
@@ -118,7 +122,8 @@ class Session:
     def __init__(self, settings, parts, clock, *, coach, analyzer, records=None,
                  display=None, sound=None, sinks=(), status=None, duration=None,
                  watcher=None, notifier=None, end_when_done=False, record_meta=None,
-                 session_clock: SessionClock | None = None, exports=None, today=None):
+                 session_clock: SessionClock | None = None, exports=None, today=None,
+                 wall=None):
         self.settings = settings
         self.parts = parts
         self.clock = clock
@@ -135,8 +140,14 @@ class Session:
         self.duration = duration
         self.watcher = watcher
         self.exports = exports  # an ExportWatcher: the last USB export, shown as a notice
-        self.today = today or dt.date.today  # the wall-clock date (for "practised today")
+        # The system clock (epoch seconds), watched against the loop's clock for a step
+        # (``_check_wall``); None: not watched (a simulation, whose clock is its own).
+        self.wall = wall
+        self.today = today or (dt.date.today if wall is None else  # the wall-clock date
+                               lambda: dt.date.fromtimestamp(self.wall()))  # ("today")
         self._day = self.today()
+        self._wall_offset: float | None = None  # the system clock less the loop's, as last
+        self._session_wall: float | None = None  # when the last record session began
         self.notifier = notifier
         self.end_when_done = end_when_done
         self.record_meta = record_meta or {}
@@ -217,9 +228,11 @@ class Session:
                 self.analyzer.recalibrate()
             if self.records is not None and not self.recording:
                 meta = self.record_meta
+                self._check_wall()  # (a step not yet seen is not this session's)
+                self._session_wall = self.wall() if self.wall is not None else None
                 self.record_id = self.records.start_session(
                     meta.get("patient", ""), meta.get("programme", ""), meta.get("config", ""),
-                    raw_belts=list(self.parts.sensor.belts))
+                    self._session_wall, raw_belts=list(self.parts.sensor.belts))
                 self.recording = True
                 # What is wrong with the unit itself as the session begins (a fault that
                 # began and ended before it, such as a screen that came late, is not),
@@ -368,11 +381,38 @@ class Session:
         """A unit left on over midnight: today's practice starts again (checked each
         second, and before a button, so that a session started in the second after
         midnight is not taken for the day before's)."""
+        shift = self._check_wall()
         day = self.today()
         if day != self._day:  # (a clock that jumped: by as many days, back or forth)
             days = (day - self._day).days
             self._day = day
             self.coach.new_day(self.now(), days)
+        if shift and self._session_wall is not None and self.coach.stats:
+            # The session the screen counts (running, or the last one: its minutes are
+            # not yet added to a day) began before the clock was set: it counts for the
+            # day it really began, as its record (the running or last one) now says.
+            self._session_wall += shift
+            self.coach.redate((day - dt.date.fromtimestamp(self._session_wall)).days)
+            if self.records is not None:
+                self.records.redate(shift)
+
+    def _check_wall(self) -> float:
+        """How far the system clock was set (stepped against the loop's monotonic clock)
+        since last looked at; 0.0 for none, or less than ``CLOCK_SET_S``. A unit without
+        a clock chip starts at the time it last saved, and the network may set it right
+        minutes into a session: the session begun before is then re-dated by the step."""
+        if self.wall is None:
+            return 0.0
+        offset = self.wall() - self.clock.now()
+        if self._wall_offset is None:
+            self._wall_offset = offset
+        shift = offset - self._wall_offset
+        if abs(shift) < CLOCK_SET_S:
+            return 0.0
+        self._wall_offset = offset
+        log.warning("the system clock was set %+.0f s; the last session begun before it "
+                    "is dated by the clock as set now", shift)
+        return shift
 
     def _programme_done(self, mode_before: str) -> None:
         """The programme reached its summary (its last exercise ended, or "next" skipped

@@ -762,6 +762,11 @@ class Coach:
         running over midnight counts, all of it, for the day it began."""
         self.days.new_day(days)
 
+    def redate(self, days_back: int) -> None:
+        """This session (running, or its summary) was re-dated: the clock was set since
+        it began. It counts for the day ``days_back`` before today (``PracticeDays``)."""
+        self.days.redate(days_back)
+
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t`` (``coach_view.view``)."""
         return coach_view.view(self, t, state)

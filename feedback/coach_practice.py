@@ -105,6 +105,11 @@ class PracticeDays:
         set back since it began)."""
         return self._day_no - self._session_day
 
+    def redate(self, days_back: int) -> None:
+        """The session began ``days_back`` days before today after all (the clock was
+        set since it began, and its start re-dated by the step): it counts for that day."""
+        self._session_day = self._day_no - days_back
+
     def session_minutes(self) -> dict[str, float]:
         """The minutes, by code, of the day this session began (before it)."""
         if self._session_day == self._day_no:

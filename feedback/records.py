@@ -292,6 +292,14 @@ class Records:
         if self.raw_max_mb:
             self._put_raw(("close",))
 
+    def redate(self, shift_s: float) -> None:
+        """The system clock was set ``shift_s`` seconds since the running session began
+        (or, with none running, the one that ended last): its start and end move with it,
+        to the time they were on the clock as set now."""
+        handle = self._current if self._current is not None else self._last
+        if handle is not None:
+            self._put(("redate", handle, float(shift_s)), force=True)
+
     def _put(self, item, force: bool = False) -> bool:
         """Queue ``item``. Session starts and ends are ``force``d past the limit (they are
         rare) so that the events acknowledged for a session always have their session."""
@@ -719,6 +727,14 @@ class Records:
         sid = st.rows.get(handle)
         if sid is None:
             return  # its session row was never written (cannot happen: order is kept)
+        if op == "redate":
+            shift = item[2]
+            conn.execute("UPDATE sessions SET started_at=started_at+?, ended_at=ended_at+? "
+                         "WHERE id=?", (shift, shift, sid))
+            if handle in st.open:  # (its row, should a damaged file be replaced)
+                start = st.open[handle]
+                st.open[handle] = (*start[:5], start[5] + shift, start[6])
+            return
         if op == "end":
             _, _, reason, t_end, duration = item
             started = conn.execute("SELECT started_at FROM sessions WHERE id=?", (sid,))

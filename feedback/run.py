@@ -347,6 +347,7 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
     from feedback.analysis import BreathAnalyzer
     from feedback.app import Session, SessionClock, status_line
     from feedback.cli import drop_stdout
+    from feedback.clock import MonotonicClock
     from feedback.coach import Coach
     from feedback.display import Display, ReopeningDisplay
     from feedback.exportnote import ExportWatcher
@@ -415,7 +416,10 @@ def open_session(settings, programme, path, *, sim, clock, headless=True, durati
                                   since=exports_since),
             record_meta={"patient": settings.patient.code, "programme": settings.programme.name,
                          "config": config_record(path, settings) if path else ""},
-            session_clock=session_clock)
+            session_clock=session_clock,
+            # (the unit's clock is the system's monotonic one, which a step of the
+            # system clock leaves alone; a simulation's runs at its own speed)
+            wall=time.time if isinstance(clock, MonotonicClock) else None)
         if "ring" in parts.problems:
             problem = str(parts.problems["ring"])
             log.warning("%s: running on with the screen only", problem)

@@ -28,9 +28,10 @@ def config(sim_config):
     return sim_config
 
 
-def simulate(config, scenario, seconds, probe=None, **changes):
+def simulate(config, scenario, seconds, probe=None, setup=None, **changes):
     """Run a simulated session; returns (events, truth, session). ``probe``: (t, fn), to
-    call ``fn(session, due)`` ``t`` seconds into it (and again when it returns a time)."""
+    call ``fn(session, due)`` ``t`` seconds into it (and again when it returns a time);
+    ``setup``: ``fn(session)``, called before it runs."""
     settings, programme = load_all(config)
     for key, value in changes.items():
         section, name = key.split("__")
@@ -56,6 +57,8 @@ def simulate(config, scenario, seconds, probe=None, **changes):
             plan(start, end)
 
         session.analyzer.planned_pause = note_pause
+        if setup is not None:
+            setup(session)
         if probe is not None:
             session.loop.add("probe", lambda due: probe[1](session, due),
                              first=session.t0 + probe[0])
@@ -1661,9 +1664,10 @@ def test_a_clock_set_back_over_midnight_gives_the_day_its_minutes_back(config, m
 
 
 def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, monkeypatch):
-    """A home unit booted at the time it saved a month ago, then the network set its
-    clock: the session counts for the date it began (the records' date), which its
-    summary said was "gisteren"."""
+    """The date a month on in the middle of a session, with no step of the system
+    clock measured (a simulation, whose clock is its own; on the unit such a step
+    re-dates the session: the next test): the session counts for the date it
+    began (the records' date), which its summary said was "gisteren"."""
     import datetime as dt
     import types
 
@@ -1686,6 +1690,78 @@ def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, m
 
     simulate(config, "calm", 80, probe=(70.0, jump))
     assert seen["days_back"] == 31
+
+
+def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_began(
+        config, monkeypatch):
+    """A unit without a clock chip booted at the time it saved at its last shutdown, a
+    month ago, and the network set its clock a minute into the session.
+    The session was recorded, and counted on the screen, for the saved date ("Telt voor
+    27 oktober"); the loop's monotonic clock says when it really began: it is re-dated
+    when the clock is seen to step, on the screen and in the records alike."""
+    import datetime as dt
+    import sqlite3
+    import time
+    import types
+
+    from feedback import app, records
+    from feedback.sessions import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
+    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
+    base, clock = [saved], []
+    seen = {}
+
+    def wall():  # the system clock: steps where the loop's monotonic clock runs on
+        return base[0] + (clock[0].now() if clock else 0.0)
+
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: dt.date.fromtimestamp(wall()), fromtimestamp=dt.date.fromtimestamp)))
+    monkeypatch.setattr(records, "time", types.SimpleNamespace(
+        time=wall, monotonic=time.monotonic, strftime=time.strftime))
+
+    def setup(session):
+        clock.append(session.clock)
+        session.wall = wall
+
+    def network(session, due):
+        t = session.now()
+        if not seen:
+            base[0] += right - saved  # timesyncd steps the clock
+            seen["set"] = t
+            return due + 20.0
+        session.end_when_done = False
+        while session.coach.mode != "summary":
+            press_next(session.coach, t, session.button)
+        view = session.coach.view(t)
+        seen["summary"] = (view.days_back, view.today_min)
+        session.button("start_pause", t)  # the start screen: today's minutes
+        seen["idle"] = session.coach.view(t).today_min
+        return None
+
+    try:
+        _, _, session, _ = simulate(config, "calm", 120, setup=setup, probe=(60.0, network))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    practised = session.coach.practice_s() / 60.0
+    assert practised > 0.5
+    assert seen["summary"] == (0, pytest.approx(practised))  # not "Telt voor 27 oktober"
+    assert seen["idle"] == pytest.approx(practised)
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
+        (s,) = load_sessions(conn)
+        conn.close()
+        assert s.day == dt.date(2026, 11, 28)
+        assert abs(s.started_at - right) < 5.0  # begun at the start, on the real clock
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(config):
