@@ -21,11 +21,12 @@ import datetime as dt
 import logging
 import signal
 import sys
+from collections import deque
 
 import numpy as np
 
 from feedback import events as ev
-from feedback.analysis.analyzer import GAP_S
+from feedback.analysis.analyzer import GAP_S, HELD_GAP_S
 from feedback.loop import WARN_AT, Loop
 from feedback.reload import config_record
 
@@ -33,10 +34,11 @@ log = logging.getLogger(__name__)
 
 RING_FPS = 30
 SOUND_RETRY_S = 60.0  # sound wanted but not working: its device is tried again this often
-UNIT_FAULTS = ("led", "display", "storage", "button", "sound")  # the unit's own parts, not the belt
+# The unit's own parts, not the belt; ``slow``: the unit itself too slow to read the belt
+UNIT_FAULTS = ("led", "display", "storage", "button", "sound", "slow")
 # Those said on the notice line while they fail, the records first (a missing display has
 # no screen to say it on)
-NOTICED_FAULTS = ("storage", "led", "button", "sound")
+NOTICED_FAULTS = ("storage", "slow", "led", "button", "sound")
 
 
 # A part failing for less than this is a brief failure, not a fault: as long as the
@@ -99,6 +101,63 @@ class FaultLatch:
         self.active, self.good_since = False, None
         log.info("%s fault over at %.1f s, after %.1f s", self.kind, at, at - since)
         return [ev.FaultEnd(at=at, kind=self.kind)]
+
+
+# The loop too late to read the belt in time (another process takes the CPU): readings
+# more than GAP_S apart with no read failing, each of which the analysis takes as unknown
+# (no breath is found across it, a hold under way may end there). One such gap is a
+# hiccup (a slow first screen frame, a card that stalls a write): the breath it falls in
+# is lost, no more. SLOW_GAPS of them within SLOW_WITHIN_S, about one slow paced breath,
+# leave no whole breath between two of them: a ``slow`` fault of the unit; so does one
+# gap as long as HELD_GAP_S (2.5 s), across which the analysis ends a hold under way. It
+# is over once the belt has been read in time for SLOW_OVER_S, a breath's length again.
+SLOW_GAPS = 3
+SLOW_WITHIN_S = 10.0
+SLOW_ONE_S = HELD_GAP_S
+SLOW_OVER_S = 10.0
+
+
+class SlowLatch:
+    """Turns the gaps between readings that the loop's own lateness made into ``slow``
+    fault and fault_end events (see SLOW_GAPS). While it is on, breaths and holds are not
+    measured; the session goes on (the patient is paced by the ring and the screen)."""
+
+    def __init__(self):
+        self.active = False
+        self.gaps: deque[tuple[float, float]] = deque()  # recent late gaps (from, to)
+        self.last: float | None = None  # when the last late gap ended
+        self.during = 0  # late gaps while the fault is on (for the journal)
+
+    def late(self, t0: float, t: float) -> list[ev.Event]:
+        """No reading from ``t0`` to ``t`` (over GAP_S), and none failed."""
+        self.last = t
+        self.gaps.append((t0, t))
+        while self.gaps[0][1] < t - SLOW_WITHIN_S:
+            self.gaps.popleft()
+        if self.active:
+            self.during += 1
+            return []
+        if len(self.gaps) < SLOW_GAPS and t - t0 < SLOW_ONE_S:
+            return []
+        self.active, self.during = True, len(self.gaps)
+        first = self.gaps[0][0]
+        n = len(self.gaps)
+        detail = (f"the belt could not be read in time: {n} gap{'s' * (n > 1)} of over "
+                  f"{GAP_S:g} s between readings within {t - first:.1f} s (longest "
+                  f"{max(b - a for a, b in self.gaps):.2f} s; no read failed: the unit was "
+                  f"too busy, another process taking the CPU for example); breaths and "
+                  f"holds are not measured while this lasts")
+        log.warning("slow fault at %.1f s: %s", t, detail)
+        return [ev.Fault(at=t, kind="slow", detail=detail)]
+
+    def ok(self, t: float) -> list[ev.Event]:
+        """The belt was read in time at ``t``."""
+        if not self.active or t - self.last < SLOW_OVER_S:
+            return []
+        self.active = False
+        self.gaps.clear()
+        log.info("slow fault over at %.1f s, after %d late gaps", t, self.during)
+        return [ev.FaultEnd(at=t, kind="slow")]
 
 
 class SessionClock:
@@ -179,6 +238,7 @@ class Session:
         self._period = 1.0 / settings.sensor.rate_hz
         self._last_read: float | None = None  # when the sensor last gave its values
         self.late_gaps = 0  # readings more than GAP_S apart because the loop was late
+        self.slow = SlowLatch()  # ... a `slow` fault when they come often or long
         self.loop = Loop(clock)
 
     # --- events -------------------------------------------------------------------
@@ -297,10 +357,15 @@ class Session:
             # unknown (a hold under way ends there). Said in the journal at the 1st,
             # 10th, 100th ... such gap, as the loop says its late ticks: a unit whose
             # CPU another process takes each second wrote a line a second to the card.
+            # Often or long, it is a `slow` fault of the unit (SlowLatch), shown and
+            # recorded: the analysis finds no breath and no hold meanwhile.
             self.late_gaps += 1
             if self.late_gaps in WARN_AT:
                 log.warning("no reading for %.2f s at %.1f s: the loop was late (%d such "
                             "gaps so far)", t - self._last_read, t, self.late_gaps)
+            self.dispatch(self.slow.late(self._last_read, t))
+        else:
+            self.dispatch(self.slow.ok(t))
         self._last_read = t
         span = self.coach.planned_pause(t)
         if span is not None and span != self._pause_span:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 FAULT_KINDS = ("disconnected", "saturated", "flat", "noisy", "i2c", "led", "display", "storage",
-               "button", "sound")
+               "button", "sound", "slow")
 CUE_KINDS = ("longer_exhale", "slower", "breathe_on", "dont_force", "belly", "good", "check_belt")
 # The pacer's verdict on each breath it judged (feedback/pacer.py): in rhythm, or how not.
 FOLLOWING = ("in_sync", "exhale_short", "too_fast", "too_slow")

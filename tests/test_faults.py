@@ -1180,3 +1180,57 @@ def test_a_mixer_whose_tones_cannot_be_made_is_let_go(monkeypatch):
     assert pygame.mixer.get_init() is None
     sound.update(10.0, "inhale", False, 10.0)  # (nothing plays, nothing breaks)
     sound.close()
+
+
+def _hog(s, until: float, stall_s: float = 0.6):
+    """From now until session time ``until``, another process takes the CPU for
+    ``stall_s`` of every second: the clock moves on inside a timer of the loop."""
+    def hog(due):
+        if s.now() >= until:
+            return None
+        s.clock.advance(stall_s)
+        return due + 1.0
+
+    s.loop.add("hog", hog)
+
+
+def test_a_unit_too_slow_to_read_the_belt_in_time_is_shown_and_recorded_and_goes_on(config):
+    """Another process takes 0.6 s of every second from 60 to 120 s: every gap between
+    two readings is over the analysis's 0.5 s, which takes each as unknown and so finds
+    no breath and no hold at all. Before, the exercise clock counted on and only the
+    journal said why, once in a while. Now it is a ``slow`` fault of the unit: on the
+    notice line, in the records saying breaths and holds were not measured, over once
+    the belt has been read in time for 10 s; the session neither pauses nor ends."""
+    out, views, db = run_with(config, 180, {60.0: lambda s: _hog(s, 120.0)})
+    assert not between(out, ev.Breath, 62, 120)  # (what the fault is about)
+    (f,) = [e for e in out if isinstance(e, ev.Fault) and e.kind == "slow"]
+    (end,) = [e for e in out if isinstance(e, ev.FaultEnd) and e.kind == "slow"]
+    assert 61.0 < f.at < 64.0, f  # the third late gap, not the first
+    assert "not measured" in f.detail, f.detail
+    assert 129.0 <= end.at <= 131.0, end  # 10 s after the last late gap (about 119.6 s)
+    noticed = [t for t, v in views if v.notice and "te traag" in v.notice]
+    assert noticed and min(noticed) < f.at + 2.0 and max(noticed) >= 119.0, noticed
+    assert not any(v.notice for t, v in views if t < 60 or t > end.at + 5.0)
+    assert not between(out, ev.Pause, 0, 180), "the session goes on, not paused"
+    assert [e.at for e in out if isinstance(e, ev.Exercise) and e.phase == "end"][-1] \
+        == pytest.approx(180.0, abs=0.1)  # (to its duration: not ended by the fault)
+    assert between(out, ev.Breath, end.at, 180), "measured again after it"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, at, end_at, detail FROM faults").fetchall()
+    assert [r[:3] for r in rows] == [("slow", pytest.approx(f.at), pytest.approx(end.at))]
+    assert "breaths and holds are not measured" in rows[0][3]
+
+
+@pytest.mark.parametrize("stalls, fault", [
+    ([0.6], False),         # one hiccup: the analysis loses at most the breath it falls in
+    ([0.6, 0.6], False),    # two in 10 s
+    ([3.0], True),          # one long enough that a hold under way is lost (HELD_GAP_S)
+], ids=["one-short", "two-short", "one-long"])
+def test_a_single_hiccup_of_the_loop_is_no_fault(config, stalls, fault):
+    def stall(s):
+        s.clock.advance(stalls.pop(0))
+
+    out, views, _ = run_with(config, 90, {60.0 + 4.0 * i: stall for i in range(len(stalls))})
+    faults = [e for e in out if isinstance(e, ev.Fault | ev.FaultEnd) and e.kind == "slow"]
+    assert [type(e) for e in faults] == ([ev.Fault, ev.FaultEnd] if fault else []), faults
+    assert any(v.notice and "te traag" in v.notice for t, v in views) == fault
