@@ -107,8 +107,8 @@ class FaultLatch:
 # more than GAP_S apart with no read failing, each of which the analysis takes as unknown
 # (no breath is found across it, a hold under way may end there). One such gap is a
 # hiccup (a slow first screen frame, a card that stalls a write): the breath it falls in
-# is lost, no more. SLOW_GAPS of them within SLOW_WITHIN_S, about one slow paced breath,
-# leave no whole breath between two of them: a ``slow`` fault of the unit; so does one
+# is lost, no more. SLOW_GAPS of them within SLOW_WITHIN_S, one slow paced breath (6/min),
+# leave no room for such a breath between two of them: a ``slow`` fault; so does one
 # gap as long as HELD_GAP_S (2.5 s), across which the analysis ends a hold under way. It
 # is over once the belt has been read in time for SLOW_OVER_S, a breath's length again.
 SLOW_GAPS = 3
@@ -132,7 +132,7 @@ class SlowLatch:
         """No reading from ``t0`` to ``t`` (over GAP_S), and none failed."""
         self.last = t
         self.gaps.append((t0, t))
-        while self.gaps[0][1] < t - SLOW_WITHIN_S:
+        while self.gaps[0][1] <= t - SLOW_WITHIN_S:  # (within: less than it apart)
             self.gaps.popleft()
         if self.active:
             self.during += 1
