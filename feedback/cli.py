@@ -94,11 +94,14 @@ def cmd_check_config(args) -> int:
     for ex in programme.exercises:
         print(f"    {ex.id}: {coach.pacing(ex)}")
         print(f"      {coach.cues_listed(ex)}")
-    if any(ex.moving and ex.cue_on("breathe_on") for ex in programme.exercises):
+    moving = [ex for ex in programme.exercises if ex.moving]
+    if moving:
         # (the listing said "hold warning after 4 s" for squats, where one belt cannot
-        # tell a held breath from the trunk's movement)
+        # tell a held breath from the trunk's movement; an exercise that only records
+        # holds, as the first analysis's, counts them with the same limit)
+        how = ("warned" if any(ex.cue_on("breathe_on") for ex in moving) else "recorded")
         print("    movement and load: a hold during squats, bending or lifting is not always "
-              "found, and such movement can be warned as one (docs/analysis.md, known "
+              f"found, and such movement can be {how} as one (docs/analysis.md, known "
               "limits): watch the patient")
     from feedback.config import SCHEMA
 

@@ -63,7 +63,7 @@ from feedback.events import (
     Resume,
 )
 from feedback.pacer import Pacer
-from feedback.programme import CLINIC, ExerciseSpec, Programme
+from feedback.programme import ExerciseSpec, Programme
 from feedback.view import CurveRing, View
 
 
@@ -128,7 +128,7 @@ class Coach:
         self.days = PracticeDays(settings.patient.code, today_min)
         self.session_code = settings.patient.code  # the code this session's stats are for
         self.session_target = settings.patient.daily_minutes  # ... and its home target
-        self.session_home = programme.key != CLINIC  # ... and whether it was home practice
+        self.session_home = programme.home  # ... and whether it was home practice
         self.mode = "idle"
         self.index = 0
         self.stats: list[ExerciseStats] = []
@@ -417,7 +417,7 @@ class Coach:
                     self.days.add(self.session_code, self.practice_s() / 60.0)
                 self.session_code = self.settings.patient.code
                 self.session_target = self.settings.patient.daily_minutes
-                self.session_home = self.programme.key != CLINIC
+                self.session_home = self.programme.home
                 self.days.begin_session()
                 self.stats = []
                 # (the live curve begins with the session: before it the belt was the

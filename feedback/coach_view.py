@@ -18,7 +18,6 @@ import numpy as np
 from feedback import i18n
 from feedback.coach_notices import belt_notice, idle_belt_notice
 from feedback.cues import EXHALE_FLOOR, shown_fault
-from feedback.programme import CLINIC
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import View
 
@@ -75,7 +74,7 @@ def _view(coach: Coach, t: float, state: StateLike | None) -> View:
              far=coach.settings.screen.view == "far",
              # (a session's summary: the programme it began with, as the report judges it)
              home=(coach.session_home if coach.session_shown() else
-                   coach.programme.key != CLINIC),
+                   coach.programme.home),
              patient=coach.shown_code())
     if coach.mode == "summary":
         v.screen = "summary"

@@ -14,9 +14,11 @@ shipped one of the same name.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +52,11 @@ from feedback.pacer import Pattern
 from feedback.words import Say, both, decimal, say
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "programs"
-# The treatment room's programme ([programme] name): its sessions are no home practice,
-# and the home target ([patient] daily_minutes) is not theirs (screen and report).
+# Home practice is what the home target ([patient] daily_minutes) is about (start screen,
+# summary, report): every programme's sessions unless its file says ``home_practice =
+# false`` (the shipped "clinic" and "analysis", in the treatment room). A file without the
+# key is home practice, but for the key "clinic": its file and records from before the key
+# were the treatment room's alone.
 CLINIC = "clinic"
 KINDS = EXERCISE_KINDS
 
@@ -67,7 +72,9 @@ _HINT = Say("must be one line of at most 120 characters (no tabs)",
 HEAD_SCHEMA = {
     "name_nl": Text("", pattern=_NAMED, explain=_NAME, longest=60),
     "name_en": Text("", pattern=_NAMED, explain=_NAME, longest=60),
+    "home_practice": Bool(True),  # (optional: see CLINIC above)
 }
+_HEAD_OPTIONAL = ("home_practice",)
 
 EXERCISE_SCHEMA = {
     "id": Text("", pattern=r"[a-z0-9_]{1,30}",
@@ -188,9 +195,22 @@ class Programme:
     name_en: str
     exercises: tuple[ExerciseSpec, ...]
     source: str = ""
+    home: bool = True  # home practice: the home target is about its sessions
+
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_nl
+
+
+@functools.lru_cache(maxsize=64)
+def home_practice(key: str, text: str | None) -> bool:
+    """Was a session of programme ``key`` home practice? ``text`` is the programme file
+    it ran with as its record keeps it (None in records made before that was kept)."""
+    try:
+        value = tomllib.loads(text or "").get("programme", {}).get("home_practice")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        value = None
+    return value if isinstance(value, bool) else key != CLINIC
 
 
 def available(config_dir: Path | None = None) -> list[str]:
@@ -295,7 +315,7 @@ def _read(data: dict, text: str, path: str,
     head_vals, found = validate_table(head, HEAD_SCHEMA, path, lines, "programme")
     problems += found
     for k in HEAD_SCHEMA:
-        if shaped and k not in head:
+        if shaped and k not in head and k not in _HEAD_OPTIONAL:
             problems.append(Problem(path, lines.get(("programme", None)),
                                     say("programme.{k}: missing; give the programme's shown "
                                         "name", "programme.{k}: ontbreekt; geef de naam die "
@@ -396,8 +416,10 @@ def _read(data: dict, text: str, path: str,
             got["cues"] = tuple(got["cues"])
         exercises.append(ExerciseSpec(**got))
         numbers.append(i)
-    return (Programme(key or Path(path).stem, head_vals["name_nl"], head_vals["name_en"],
-                      tuple(exercises), path), numbers, problems)
+    key = key or Path(path).stem
+    home = head_vals["home_practice"] if "home_practice" in head else key != CLINIC
+    return (Programme(key, head_vals["name_nl"], head_vals["name_en"], tuple(exercises), path,
+                      home), numbers, problems)
 
 
 def programme_for(settings: Settings) -> Programme:

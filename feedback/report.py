@@ -30,7 +30,7 @@ from feedback.config import SCHEMA, ConfigError, load_config
 from feedback.cues import breaths_per_min
 from feedback.errors import AdemError
 from feedback.i18n import tenths_down
-from feedback.programme import CLINIC
+from feedback.programme import home_practice
 from feedback.report_words import TEXTS, count, left_text, num, say, short
 from feedback.sessions import (
     Session,
@@ -396,9 +396,10 @@ def hold_thresholds(sessions, lang: str = "en",
 
 
 def at_home(sessions) -> bool:
-    """Did any of ``sessions`` practise at home? Only the clinic programme's sessions
-    are known to be in the treatment room; the home target is not about those."""
-    return any(s.programme != CLINIC for s in sessions)
+    """Did any of ``sessions`` practise at home? A session of a programme in the treatment
+    room (``home_practice = false`` in the programme it ran: the clinic's, the first
+    analysis) is not; the home target is not about those."""
+    return any(home_practice(s.programme, s.programme_text) for s in sessions)
 
 
 def _cue_text(kind: str, lang: str = "en") -> str:
@@ -686,9 +687,15 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
             # (not a session's median over exercises of other targets, which moves with
             # how long each was done: the clinic programme's 2.29 and 1.75)
             said = f"{num(target0, lang)} -> {said}"
-        lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
-                                target=said)
-                     + (f": {say(word, lang)}" if word else ""))
+        pacers = [e.pacer for x in mine for e in x.exercises]
+        if pacers and all(p == "off" for p in pacers):
+            # (the first analysis: "- in the first session, - in the last (target -)"
+            # read as nothing measured, above the own breathing's ratios)
+            lines.append("  " + say("ratio_unpaced", lang))
+        else:
+            lines.append("  " + say("ratio", lang, first=num(r0, lang), last=num(r1, lang),
+                                    target=said)
+                         + (f": {say(word, lang)}" if word else ""))
         own = [(x, _own_text(x, lang)) for x in mine]
         own = [(x, text) for x, text in own if text]
         if len(own) == 1:

@@ -30,8 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "practice_changed": "Practice: {minutes} min on {practised} of {days}; the home "
                             "target changed in this period, each day is judged by its own:",
         "practice_run": "{target} min/day from {first} to {last}: met on {met} of {days}",
-        "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with the "
-                           "clinic programme (the home target is for practice at home)",
+        "practice_clinic": "Practice: {minutes} min on {practised} of {days}, all with "
+                           "treatment-room programmes (the home target is for practice at "
+                           "home)",
         "rate": "Breaths per minute, every exercise together: {first} in the first session, "
                 "{last} in the last",
         "own_one": "Own breathing (exercises without a pacer): {by}",
@@ -41,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "breath": "breath", "breaths": "breaths",
         "ratio": "Exhale:inhale ratio: {first} in the first session, {last} in the last "
                  "(target {target})",
+        "ratio_unpaced": "Exhale:inhale ratio with a pacer: no exercise had a pacer (own "
+                         "breathing: below)",
         "in_sync": "In rhythm with the pacer: {share}",
         "belly": "Belly share of each breath (two belts; 50% = as much as the chest): {first} in "
                  "the first session, {last} in the last;\n  chest and belly moved against each "
@@ -142,7 +145,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # the practice calendar
         "cal.title": "Practice calendar, patient {code}",
         "cal.line": "Home target {target} min/day: met on {met} of {days} ({first} to {last})",
-        "cal.line_clinic": "Clinic programme only: practised on {practised} of {days} "
+        "cal.line_clinic": "Treatment room only: practised on {practised} of {days} "
                            "({first} to {last})",
         "cal.met": "{target} min or more",
         "cal.some": "some practice",
@@ -173,8 +176,8 @@ TEXTS: dict[str, dict[str, str]] = {
                             "gemeten:",
         "practice_run": "{target} min per dag van {first} t/m {last}: gehaald op {met} van "
                         "{days}",
-        "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met het "
-                           "programma van de behandelkamer (het thuisdoel is voor thuis)",
+        "practice_clinic": "Geoefend: {minutes} min op {practised} van {days}, alles met "
+                           "programma's voor de behandelkamer (het thuisdoel is voor thuis)",
         "rate": "Ademhalingen per minuut, alle oefeningen samen: {first} in de eerste sessie, "
                 "{last} in de laatste",
         "own_one": "Eigen ademhaling (oefeningen zonder ademgids): {by}",
@@ -184,6 +187,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "breath": "ademhaling", "breaths": "ademhalingen",
         "ratio": "Verhouding uitademing:inademing: {first} in de eerste sessie, {last} in de "
                  "laatste (doel {target})",
+        "ratio_unpaced": "Verhouding uitademing:inademing met ademgids: geen oefening had "
+                         "een ademgids (eigen ademhaling: hieronder)",
         "in_sync": "In het ritme van de ademgids: {share}",
         "belly": "Buikaandeel van elke ademhaling (twee banden; 50% = evenveel als de borst): "
                  "{first} in de eerste sessie, {last} in de laatste;\n  borst en buik bewogen "

@@ -63,8 +63,8 @@ class View:
     programme: str = ""
     today_min: float = 0.0
     today_target: float = 5.0  # the home target, minutes a day ([patient] daily_minutes)
-    # False for the treatment room's programme (``programme.CLINIC``): the minutes are
-    # shown, not the home target, which is for practice at home
+    # False for a programme in the treatment room (``home_practice = false``: "clinic",
+    # "analysis"): the minutes are shown, not the home target, which is for practice at home
     home: bool = True
     patient: str = ""  # the patient code the screen's day and the next session are for
     # The summary of a session begun before midnight: the day it counts for, so many days
