@@ -281,6 +281,34 @@ def test_check_config_lists_the_cues_of_each_exercise(tmp_path, capsys):
                                     "belly, good, check_belt")
 
 
+def test_check_config_takes_the_first_analysis_and_says_its_holds_are_only_recorded(
+        tmp_path, capsys, repo):
+    """The shipped config set to the first analysis (``[programme] name = "analysis"``):
+    every exercise without a pacer, recording holds without a warning, and the movement
+    limit recalled for holds recorded as for holds warned (it was said only where a
+    movement exercise warned: the hold count of squats was read as complete)."""
+    text = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8")
+    assert 'name = "clinic"' in text
+    cfg = tmp_path / "ademcoach.toml"
+    cfg.write_text(text.replace('name = "clinic"', 'name = "analysis"', 1), encoding="utf-8")
+    assert main(["check-config", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("  programme 'analysis' (") and out[1].endswith("analysis.toml):")
+    listed = {line.split(":")[0].strip(): line.split(": ", 1)[1] for line in out[2:10]}
+    recorded = "no hold warning (breathe_on is not in its cues; holds are recorded)"
+    assert listed == {
+        "calibration": "calibration, until the breath is measured, at most 60 s of measuring, "
+                       "no pacer, no hold warning",
+        "own_lying": f"breathing, 120 s, no pacer, {recorded}",
+        "own_upright": f"breathing, 60 s, no pacer, {recorded}",
+        "own_moving": f"movement, 120 s, no pacer, {recorded}",
+        "cues": "check_belt"}
+    assert out.count("      cues: check_belt") == 4
+    assert ("    movement and load: a hold during squats, bending or lifting is not always "
+            "found, and such movement can be recorded as one (docs/analysis.md, known "
+            "limits): watch the patient") in out
+
+
 def test_check_config_says_the_rate_limit_a_paced_exercise_really_has(tmp_path, capsys):
     """An exercise's own ``slower_above_bpm`` above what its pacer allows (1.5 x its rate,
     at least 3/min above it) is not what the unit cues at: "'slower' above 30/min" was
@@ -328,7 +356,7 @@ def test_check_config_notes_a_hint_given_in_one_language_only(tmp_path, capsys, 
         f"{here if lang == 'en' else ''} it shows none; add hint_en",
         "  note: exercise 'walk' has a hint in English only (hint_en): on a screen in Dutch"
         f"{here if lang == 'nl' else ''} it shows none; add hint_nl"]
-    for shipped in ("clinic", "home"):  # (the shipped programmes have every hint twice)
+    for shipped in ("clinic", "home", "analysis"):  # (the shipped programmes have every hint twice)
         cfg.write_text(f'[programme]\nname = "{shipped}"\n')
         (tmp_path / "programs" / "mine.toml").unlink(missing_ok=True)
         assert main(["check-config", str(cfg)]) == 0

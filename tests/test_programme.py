@@ -34,6 +34,51 @@ def test_shipped_programmes_are_valid_and_follow_the_four_steps(name):
         assert lifting.kind == "load" and lifting.repetitions and lifting.cue_on("breathe_on")
 
 
+def test_the_shipped_first_analysis_measures_the_own_breathing_without_a_word():
+    """Step 1, the first visit: after the calibration the patient's own breathing lying,
+    sitting or standing and moving, about 2, 1 and 2 minutes, with no pacer and no cue but
+    the belt check: a warning changes the breathing being measured. Holds are recorded
+    (breathe_on left out of the cues, not ``hold_warnings = false``, whose exercise's
+    stillness is no hold for the next), at the clinic programme's thresholds."""
+    prog = load_programme(SHIPPED / "analysis.toml", "analysis")
+    assert (prog.name("nl"), prog.name("en")) == ("Eerste meting", "First analysis")
+    cal, lying, upright, moving = prog.exercises
+    assert cal.kind == "calibration" and cal.pacer == "off"
+    assert [e.kind for e in (lying, upright, moving)] == ["breathing", "breathing", "movement"]
+    assert [e.duration_s for e in (lying, upright, moving)] == [120, 60, 120]
+    for ex in prog.exercises:
+        assert ex.pacer_mode({"mode": "fixed"}) == "off", ex.id
+        assert [k for k in CUE_KINDS if ex.cue_on(k)] == ["check_belt"], ex.id
+    assert all(e.hold_warnings for e in (lying, upright, moving))  # (recorded, not warned)
+    assert [e.hold_after_s for e in (lying, upright, moving)] == [8.0, 8.0, 4.0]
+
+
+@pytest.mark.parametrize("head, key, home", [
+    ("", "mine", True),                      # an own programme, as before: home practice
+    ("", "clinic", False),                   # the clinic's file from before the key
+    ("home_practice = false\n", "mine", False),
+    ("home_practice = true\n", "clinic", True),
+])
+def test_a_programme_says_whether_it_is_home_practice(tmp_path, head, key, home):
+    """Only the key "clinic" was taken for the treatment room: the first analysis, or a
+    clinic's own treatment-room programme, showed and reported the home target."""
+    from feedback.programme import home_practice
+
+    text = GOOD_HEAD + head + EX.format(n=1)
+    assert load_programme(write(tmp_path, text, f"{key}.toml"), key).home is home
+    assert home_practice(key, text) is home  # (as the report reads a session's programme)
+    assert home_practice(key, None) is (key != "clinic")  # (a record that kept no programme)
+    shipped = {n: load_programme(SHIPPED / f"{n}.toml", n).home
+               for n in ("clinic", "home", "analysis")}
+    assert shipped == {"clinic": False, "home": True, "analysis": False}
+    bad = write(tmp_path, GOOD_HEAD + 'home_practice = "nee"\n' + EX.format(n=1))
+    with pytest.raises(ConfigError) as err:
+        load_programme(bad)
+    (problem,) = err.value.problems
+    assert str(problem) == (f"{bad}:4: programme.home_practice = 'nee': must be true or "
+                            "false, without quotes: write false")
+
+
 @pytest.mark.parametrize("text, expected", [
     (GOOD_HEAD + EX.format(n=1) + EX.format(n=2).replace("60", "-5"),
      ":13: exercise[2].duration_s = -5: must be between 10 and 3600 seconds"),
@@ -115,7 +160,7 @@ def test_unknown_programme_name_lists_the_available_ones(tmp_path):
     with pytest.raises(ConfigError) as err:
         programme_for(load_config(cfg))
     assert str(err.value) == (f"{cfg}:4: programme.name = 'klinic': no such programme; "
-                              "available: 'clinic', 'home'; did you mean 'clinic'?")
+                              "available: 'analysis', 'clinic', 'home'; did you mean 'clinic'?")
 
 
 def test_a_programme_next_to_the_config_file_is_found(tmp_path):
@@ -299,7 +344,7 @@ def test_a_programme_that_is_a_directory_is_said_as_such(tmp_path):
     assert str(err.value) == (f"{tmp_path / 'programs' / 'p_dir.toml'}: is a directory, "
                               "not a programme file")
     assert said(err.value.problems[0].message, "nl") == "is een map, geen programmabestand"
-    assert available(tmp_path) == ["clinic", "home"]
+    assert available(tmp_path) == ["analysis", "clinic", "home"]
 
 
 @pytest.mark.parametrize("exercise, expected", [
@@ -363,7 +408,7 @@ def test_keys_kept_for_the_main_configs_pacer_are_no_problem(tmp_path, main):
     assert programme_for(load_config(shipped)).key == "clinic"
 
 
-@pytest.mark.parametrize("name", ["clinic", "home"])
+@pytest.mark.parametrize("name", ["clinic", "home", "analysis"])
 def test_the_shipped_hints_speak_to_the_patient_in_both_languages_alike(name):
     """A hint that says "your" in English says "je" in Dutch: the ribs exercise said "Hands
     on your ribs" and "Handen op de ribben" (beside "Hand op je buik"). And the lifting
@@ -420,7 +465,7 @@ def test_a_typo_in_a_later_exercise_is_said_after_an_earlier_one_s_pacing(tmp_pa
                                    "programma/mine.toml"])
 def test_a_programme_in_the_wrong_folder_is_pointed_to(tmp_path, where):
     """A programme written beside the config, or in a folder not named ``programs``, was
-    "no such programme; available: 'clinic', 'home'", with nothing said of where it must
+    "no such programme; available: 'analysis', 'clinic', 'home'", with nothing said of where it must
     be."""
     (tmp_path / where).parent.mkdir(exist_ok=True)
     write(tmp_path, GOOD_HEAD + EX.format(n=1), where)
@@ -429,7 +474,8 @@ def test_a_programme_in_the_wrong_folder_is_pointed_to(tmp_path, where):
         programme_for(load_config(cfg))
     (problem,) = err.value.problems
     assert str(problem) == (
-        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'clinic', 'home'; "
+        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'analysis', "
+        "'clinic', 'home'; "
         f"{tmp_path / where} is not where programmes are looked for: move it to "
         f"{tmp_path / 'programs' / 'mine.toml'}")
     assert_dutch(problem.message)
@@ -441,7 +487,8 @@ def test_an_unknown_programme_says_where_one_s_own_goes(tmp_path):
     with pytest.raises(ConfigError) as err:
         programme_for(load_config(cfg))
     assert str(err.value) == (
-        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'clinic', 'home'; "
+        f"{cfg}:2: programme.name = 'mine': no such programme; available: 'analysis', "
+        "'clinic', 'home'; "
         f"a programme of your own goes in {tmp_path / 'programs' / 'mine.toml'}")
 
 
@@ -558,7 +605,7 @@ def test_each_dutch_name_points_to_a_name_the_files_know():
     assert [dutch for dutch in DUTCH_NAMES if dutch != dutch.lower()] == []  # (looked up so)
 
 
-@pytest.mark.parametrize("name", ["clinic", "home"])
+@pytest.mark.parametrize("name", ["clinic", "home", "analysis"])
 def test_shipped_programmes_say_breathe_in_and_out_in_english_as_the_screen_does(name):
     """The English screen tells the patient "Breathe in", "Breathe out", "Breathe out
     longer"; the shipped programmes' English names and hints said "exhale on effort" and

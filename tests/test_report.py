@@ -2028,7 +2028,7 @@ def test_compliance_counts_up_to_the_report_date(tmp_path, monkeypatch):
         ("2025-10-12", "no"), ("2025-10-13", "no")]
     summary = (out / "summary.txt").read_text()
     assert "2025-10-09 to 2025-10-13 (last session 4 days ago)" in summary
-    assert ("Practice: 6.0 min on 1 of 5 days, all with the clinic programme (the home "
+    assert ("Practice: 6.0 min on 1 of 5 days, all with treatment-room programmes (the home "
             "target is for practice at home)\n") in summary
 
 
@@ -2040,9 +2040,9 @@ def test_the_home_target_is_not_judged_on_clinic_sessions_alone(tmp_path, monkey
     clinic_session(data, clock)  # EF56, 6 minutes with the clinic programme on day 0
     out = report(tmp_path, monkeypatch, data, "2025-10-09")
     summary = (out / "summary.txt").read_text()
-    assert "met on" not in summary and "all with the clinic programme" in summary
+    assert "met on" not in summary and "all with treatment-room programmes" in summary
     said = [t for t, _ in report_charts.drawn]  # the calendar is drawn last
-    assert said[1] == "Clinic programme only: practised on 1 of 1 day (09 Oct to 09 Oct 2025)"
+    assert said[1] == "Treatment room only: practised on 1 of 1 day (09 Oct to 09 Oct 2025)"
     # a day later the same patient practises at home: the home target counts again
     rec = Records(data, clock=clock)
     rec.start_session("EF56", "home", "", DAY0 + 86400)
@@ -3672,3 +3672,70 @@ def test_the_patients_own_breathing_is_reported_apart_from_the_paced_exercises(
     text = (report(one, monkeypatch, one / "data", "2025-10-09") / "summary.txt").read_text()
     assert ("  Own breathing (exercises without a pacer): "
             "Calibration 18.0/min, exhale:inhale 0.80 (6 breaths)\n") in text
+
+
+def _analysis_session(data, config_dir, wall=DAY0):
+    """The shipped first analysis as the unit records it (its programme kept with the
+    config): a calibration, then two minutes of the patient's own breathing lying down,
+    a chest breather at 15/min with exhale:inhale 0.8, one 10 s hold in it (recorded, not
+    warned), and a minute sitting at 12/min."""
+    from feedback.config import load_config
+    from feedback.reload import config_record
+
+    cfg = config_dir / "ademcoach.toml"
+    cfg.write_text('[programme]\nname = "analysis"\n')
+    clock = VirtualClock(0.0)
+    rec = Records(data, clock=clock)
+    rec.start_session("AN01", "analysis", config_record(cfg, load_config(cfg)), wall)
+    rec.add(ev.Exercise(0.0, "Kalibratie", "start", kind="calibration", name_en="Calibration",
+                        pacer="off"))
+    for k in range(3):
+        rec.add(breath(4.0 * (k + 1), 2.0, 2.0))
+    rec.add(ev.Exercise(12.0, "Kalibratie", "end", active_s=12.0))
+    rec.add(ev.Exercise(12.0, "Eigen ademhaling liggend", "start", kind="breathing",
+                        name_en="Own breathing, lying down", pacer="off"))
+    for k in range(28):
+        rec.add(breath(12.0 + 4.0 * (k + 1), 2.22, 1.78))
+    rec.add(ev.Hold(130.0, t=122.0))
+    rec.add(ev.HoldEnd(132.0, t=132.0))
+    rec.add(ev.Exercise(132.0, "Eigen ademhaling liggend", "end", active_s=120.0))
+    rec.add(ev.Exercise(132.0, "Eigen ademhaling zittend of staand", "start",
+                        kind="breathing", name_en="Own breathing, sitting or standing",
+                        pacer="off"))
+    for k in range(12):
+        rec.add(breath(132.0 + 5.0 * (k + 1), 2.0, 3.0))
+    rec.add(ev.Exercise(192.0, "Eigen ademhaling zittend of staand", "end", active_s=60.0))
+    clock.advance(200.0)
+    rec.end_session("programme finished")
+    assert rec.close() == 0
+
+
+def test_a_first_analysis_is_reported_as_the_treatment_room_s_not_as_home_practice(
+        tmp_path, monkeypatch):
+    """A first analysis in the treatment room was judged against the home target ("home
+    target 5 min/day met on 0 days", a red calendar): only the clinic programme was taken
+    for the treatment room. Its ratio line said "- in the first session, - in the last
+    (target -)" above the own breathing's ratios, as if none were measured."""
+    from feedback import report_charts
+
+    data = tmp_path / "data"
+    _analysis_session(data, tmp_path)
+    out = report(tmp_path, monkeypatch, data, "2025-10-09")
+    text = (out / "summary.txt").read_text()
+    assert "met on" not in text
+    assert ("  Practice: 3.0 min on 1 of 1 day, all with treatment-room programmes (the home "
+            "target is for practice at home)\n") in text
+    assert [t for t, _ in report_charts.drawn][1].startswith("Treatment room only: practised")
+    assert "  Exhale:inhale ratio with a pacer: no exercise had a pacer (own breathing: " \
+           "below)\n" in text and "(target -)" not in text
+    assert ("  Own breathing (exercises without a pacer): Calibration 15.0/min, exhale:inhale "
+            "1.00 (3 breaths); Own breathing, lying down 15.0/min, exhale:inhale 0.80 (28 "
+            "breaths); Own breathing, sitting or standing 12.0/min, exhale:inhale 1.50 (12 "
+            "breaths)\n") in text
+    assert ("  First analysis: Own breathing, lying down (not warned) 8 s, Own breathing, "
+            "sitting or standing (not warned) 8 s\n") in text
+    assert "  Breath-holds: 1 (Own breathing, lying down 1, longest 10.0 s)" in text
+    nl = (report(tmp_path, monkeypatch, data, "2025-10-09", "nl") / "summary.txt").read_text()
+    assert "alles met programma's voor de behandelkamer" in nl and "gehaald op" not in nl
+    assert ("  Verhouding uitademing:inademing met ademgids: geen oefening had een ademgids "
+            "(eigen ademhaling: hieronder)\n") in nl

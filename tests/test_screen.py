@@ -526,15 +526,18 @@ def test_the_treatment_room_s_screens_give_the_minutes_without_the_home_target(l
     """The home target ([patient] daily_minutes, "4 van 5 min", green "doel gehaald")
     showed on the start and summary screens of a unit running the clinic programme, the
     treatment room's, where it is no patient's target (the report says so too). There the
-    minutes show alone; with the home programme, against the target."""
+    minutes show alone; with the home programme, against the target. The first analysis
+    (``analysis``, also in the treatment room) showed "3 van 5 min": only the key "clinic"
+    was taken for the treatment room; a programme's ``home_practice`` says it now."""
     from feedback.programme import SHIPPED, load_programme
     from feedback.view import minutes as shown_minutes
 
     home = load_programme(SHIPPED / "home.toml", "home")
+    analysis = load_programme(SHIPPED / "analysis.toml", "analysis")
     for name in ("idle", "summary"):
         target = i18n.text("idle.met" if name == "idle" else "summary.total_met", lang,
                            minutes="9", minutes_unit="", target="5", target_unit="")
-        for programme, shown in ((None, False), (home, True)):
+        for programme, shown in ((None, False), (home, True), (analysis, False)):
             view = example_view(name, lang, programme=programme)
             assert view.home == shown
             for minutes in (3.2, 9.0):  # (short of the 5 min, and past them)

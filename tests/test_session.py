@@ -1829,3 +1829,37 @@ def test_breathing_at_rest_with_real_variability_is_no_hold_when_lifting(config)
     assert len(breaths) >= 35
     assert not [e for e in events if isinstance(e, ev.Hold)]
     assert not [c for c in cues(events) if c.kind == "breathe_on"]
+
+
+def test_the_first_analysis_records_the_holds_of_the_own_breathing_without_a_word(config):
+    """The shipped first analysis (step 1) on the unit: a patient who holds the breath
+    10-12 s three times while breathing as usual. The holds are recorded and counted per
+    exercise, for the therapist, but no cue is given and the ring never warns: a warning
+    would change the breathing being measured. Its summary gives the minutes without the
+    home target: it is no home practice (before, only the key "clinic" was taken for the
+    treatment room, and the summary read "x van de 5 minuten")."""
+    import sqlite3
+
+    from feedback.ringframes import WARNING
+
+    use_programme(config, "analysis", "")
+    (config.parent / "programs" / "analysis.toml").unlink()  # (the shipped one)
+    events, _, session, frames = simulate(config, "holds", 330)
+    assert session.coach.programme.source.endswith("config/programs/analysis.toml")
+    starts = [e for e in events if isinstance(e, ev.Exercise) and e.phase == "start"]
+    assert [(e.name, e.pacer) for e in starts] == [
+        ("Kalibratie", "off"), ("Eigen ademhaling liggend", "off"),
+        ("Eigen ademhaling zittend of staand", "off"), ("Eigen ademhaling bij bewegen", "off")]
+    holds = [e for e in events if isinstance(e, ev.Hold)]
+    assert len(holds) == 3 and starts[1].at < holds[0].at and holds[2].at > starts[2].at
+    assert cues(events) == []
+    assert frames and not any(
+        np.all(f == f[0]) and f[0, 1] <= 0.35 * f[0, 0] and f[0, 0] >= WARNING[0] * 0.1 - 1
+        for _t, f in frames)
+    assert [row.holds for row in session.coach.stats] == [0, 2, 1, 0]
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT programme FROM sessions").fetchall() == [("analysis",)]
+        assert conn.execute("SELECT COUNT(*) FROM holds").fetchone() == (3,)
+    view = session.coach.view(session.now())
+    assert view.screen == "summary" and not view.home
