@@ -251,9 +251,11 @@ SCHEMA: dict[str, dict[str, Rule]] = {
     "programme": {
         "name": Text("clinic", pattern=r"[a-z0-9_-]{1,40}",
                      explain=Say("must be a programme's file name from config/programs, in "
-                                 "lower case: 'clinic' or 'home', or one of your own",
+                                 "lower case: 'clinic', 'analysis' or 'home', or one of your "
+                                 "own",
                                  "moet de bestandsnaam van een programma uit config/programs "
-                                 "zijn, in kleine letters: 'clinic' of 'home', of een eigen")),
+                                 "zijn, in kleine letters: 'clinic', 'analysis' of 'home', of "
+                                 "een eigen")),
     },
     "analysis": {
         "hold_after_s": Float(4.0, lo=2.0, hi=15.0, unit="seconds"),

@@ -5,7 +5,7 @@ shown names and one ``[[exercise]]`` table per exercise. The main config's
 ``[programme] name`` picks the file. Files are checked with the same rules and the same
 one-line messages as the main config, e.g.::
 
-    clinic.toml:49: exercise[2].duration_s = -5: must be between 10 and 3600 seconds
+    clinic.toml:52: exercise[2].duration_s = -5: must be between 10 and 3600 seconds
 
 Exercises are numbered from 1 in messages, in the order they appear in the file.
 A programme file next to the config file (``<config dir>/programs``) wins over the
