@@ -39,6 +39,7 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import SCHEMA, ConfigError, Problem, load_config
 from feedback.errors import AdemError
 from feedback.rawsignal import RAW_FILE
+from feedback.records import LOCK_NAME
 from feedback.report import (
     build_report,
     config_dir_of,
@@ -1008,4 +1009,27 @@ def cmd_wipe(args) -> int:
     if code and (not held.codes or code in held.codes):  # (else: the next one's already)
         print(f"patient.code is still {settings.patient.code!r}: set the next patient's "
               f"code in {settings.source}")
+    if _unit_running(data_dir):  # (its start screen would give the next patient's day
+        # the wiped one's minutes, its summary screen the wiped one's session)
+        print("the unit running on these records still shows what it kept of them (today's "
+              "minutes, the last session's summary) until it restarts: sudo systemctl "
+              "restart ademcoach")
     return 0
+
+
+def _unit_running(data_dir: Path) -> bool:
+    """Does a run record in ``data_dir`` now (it holds ``records.lock``: the service)?
+    The lock is only tried, shared, and let go at once."""
+    try:
+        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # (EWOULDBLOCK: held)
+        return True
+    except OSError:  # (a file system without flock: not known, not said)
+        return False
+    finally:
+        os.close(fd)  # (lets go of the shared lock, if it was taken)
+    return False

@@ -1219,6 +1219,30 @@ def test_wipe_reminds_that_the_patient_code_is_still_configured(tmp_path, capsys
     assert capsys.readouterr().out == f"erased 2 sessions from {data} (2 of them not exported)\n"
 
 
+def test_wipe_under_a_running_unit_says_it_still_shows_what_it_kept_until_a_restart(
+        tmp_path, capsys):
+    """The unit that runs keeps the wiped patient's minutes of today and the last summary
+    in memory: without a restart the next patient starts on them. A wipe while it runs
+    (it holds records.lock) says so; one with no unit running does not."""
+    data, cfg = tmp_path / "data", tmp_path / "c.toml"
+    cfg.write_text(f'[patient]\ncode = "CD34"\n[records]\ndata_dir = "{data}"\n')
+    _ended_sessions(data, 2)
+    unit = Records(data, clock=VirtualClock())  # the service, as it starts
+    unit.close_interrupted()
+    try:
+        assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+        assert capsys.readouterr().out.splitlines() == [
+            f"erased 2 sessions from {data} (2 of them not exported)",
+            "the unit running on these records still shows what it kept of them (today's "
+            "minutes, the last session's summary) until it restarts: sudo systemctl restart "
+            "ademcoach"]
+    finally:
+        unit.close()
+    _ended_sessions(data, 1)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 1 session from {data} (1 of them not exported)\n"
+
+
 def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, capsys):
     """The newest session has no end (a power cut): an export copies it but cannot tell it
     from one being recorded, so it never marks it; the refusal says so."""
