@@ -199,7 +199,9 @@ class CueRules:
             return [] if already else self._urgent("check_belt", event.at)
         if isinstance(event, FaultEnd):
             self.faults.discard((event.kind, event.belt))
-            self.fault_ended[(event.kind, event.belt)] = event.at
+            if event.kind in SENSOR_FAULTS:  # (a unit's own part, or the unit too slow,
+                # is no belt episode that a belt out a second later would join)
+                self.fault_ended[(event.kind, event.belt)] = event.at
             self._reset_ok(event.at)
             if self.hold_unsaid and self.holding and not self.fault:
                 self.hold_unsaid = False  # (the hold below: warned as the belt screen goes)

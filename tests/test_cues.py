@@ -298,6 +298,18 @@ def test_unit_faults_are_not_belt_problems():
     assert cues == [] and not rules.fault
 
 
+@pytest.mark.parametrize("unit", ["slow", "led", "sound"])
+def test_a_belt_out_just_after_a_fault_of_the_unit_ended_is_cued(unit):
+    """A fault of the unit's own (the unit too slow to read the belt in time, the LED
+    ring, the sound) is no belt episode: a belt unplugged a second after it ended was
+    taken for the same episode (``JOIN_S``) and got no "Controleer de band"."""
+    rules = CueRules(defaults().cues)
+    said = rules.feed(Fault(at=60.0, kind=unit))
+    said += rules.feed(FaultEnd(at=130.0, kind=unit))
+    said += rules.feed(Fault(at=131.0, kind="disconnected", belt="belly"))
+    assert [(c.kind, c.at) for c in said] == [("check_belt", 131.0)]
+
+
 def test_cues_are_rate_limited_by_min_gap():
     cfg = defaults().cues
     cfg["repeat_gap_max_s"] = cfg.min_gap_s  # no back-off: only the gap
