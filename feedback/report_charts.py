@@ -347,7 +347,7 @@ def calendar_chart(patient: str, days: list[dict], path: Path,
                    lang: str = "en", at_home: bool = True) -> list[pygame.Rect]:
     """Compliance calendar: green = home target met (each day's ``target_minutes``, as
     configured then), amber = some practice, grey = none; texts in ``lang``. Without
-    practice ``at_home`` (the clinic programme only) its line says so instead of the home
+    practice ``at_home`` (treatment-room programmes only) its line says so instead of the home
     target. Returns where the title, the target line and the legend went (every text:
     ``drawn``)."""
     drawn.clear()
