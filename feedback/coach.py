@@ -587,12 +587,12 @@ class Coach:
                 if event.inhale_s > 0:
                     st.ratios.append(event.ratio)
                 st.share = event.belly_share
-                if st.share is not None:
-                    st.shares.append(st.share)
                 if st.share is not None and event.paradoxical:
                     # the belly moved the wrong way: "buik -54%" (against "doel >=40%"),
                     # not "54%", a pass beside the cue "Adem naar je buik"
                     st.share = -st.share
+                if st.share is not None:  # (so on the summary too)
+                    st.shares.append(st.share)
                 if self.pacer:
                     verdict = self.pacer.observe(event.start, event.inhale_s, event.exhale_s,
                                                  at=event.at)

@@ -34,7 +34,8 @@ class ExerciseStats:
     periods: list = field(default_factory=list)  # each breath's own length (s), for the screen
     share: float | None = None  # the belly's share of its last breath (two belts), for the
     #   screen; negative for a paradoxical breath (the belly drawn in as the chest rises)
-    shares: list = field(default_factory=list)  # each breath's belly share (two belts)
+    shares: list = field(default_factory=list)  # each breath's belly share (two belts),
+    #   negative for a paradoxical one, as ``share``
     holds: int = 0
     cues: Counter = field(default_factory=Counter)
     following: dict = field(default_factory=dict)
@@ -51,7 +52,9 @@ class ExerciseStats:
         return {"id": self.spec.id, "name_nl": self.spec.name_nl, "name_en": self.spec.name_en,
                 "minutes": self.active_s / 60.0, "breaths": len(self.rates),
                 "rate_bpm": rate, "ratio": med(self.ratios), "holds": self.holds,
-                # (the median belly share, as the report's: None without two belts)
+                # (the median belly share, a paradoxical breath's negative as on the
+                # exercise screen: the report's belly_pct is its size, and the share of
+                # paradoxical breaths beside it; None without two belts)
                 "belly_pct": None if not self.shares else 100 * med(self.shares),
                 "cues": dict(self.cues), "following": dict(self.following)}
 

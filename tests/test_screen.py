@@ -816,6 +816,11 @@ def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(lang, size
     one = Screen(size)
     one.draw(example_view("summary", lang))
     assert i18n.text("summary.belly", lang) not in dict(one.texts)
+    # A paradoxical breather (the belly drawn in as the chest rises) reads "-54%", as on
+    # the exercise screen: "54%" read as a pass (the report gives the share of such breaths)
+    wrong = Screen(size)
+    wrong.draw(example_view("summary", lang, _two_belts(), belly=-54.0))
+    assert "-54%" in dict(wrong.texts) and "54%" not in dict(wrong.texts)
     assert not any(t.endswith("%") and t != "100%" for t, _r in one.texts)
 
 
