@@ -4,12 +4,13 @@ The session's ``house`` timer calls ``ConfigWatcher.poll(now)`` once a second; a
 per ``interval_s`` (``EARLY_OK``) it looks at the files' modification time, size and
 inode, and only when those have changed and then stayed the same from one look to the
 next does it read and hash the content (an editor that rewrites the same bytes changes
-nothing). A file is not read while it is being written: an editor that truncates it and
+nothing). So a file is not read while an editor writes it: one that truncates it and
 writes it again (nano), a copy over the network (scp) or a save that first moves the old
 file away (vim) left, for a moment, a part of the file, which is valid TOML with the rest
-at its defaults, or no file at all. SIGHUP calls ``request()``, which forces a check on the
-next poll (it only sets a flag, so it is safe inside a signal handler; whoever sends it
-has finished writing).
+at its defaults, or no file at all. (A copy that stalls for longer than a look, a second
+or more, can still be read half-written; the next look, once it is done, reads it whole.)
+SIGHUP calls ``request()``, which forces a check on the next poll (it only sets a flag,
+so it is safe inside a signal handler; whoever sends it has finished writing).
 
 A changed file is validated in full. A good one comes back as ``Reloaded`` (the coach
 applies it at the next breath or exercise); a bad one as ``Rejected`` with the
