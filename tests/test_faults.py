@@ -901,7 +901,7 @@ def test_no_breath_is_recorded_across_the_time_a_belt_lay_unworn(config, tmp_pat
     from 104 s to 289 s (37 s in, 147 s out), stored and counted: the report gave the
     exercise 2.7 breaths/min for a patient breathing 5.2/min. A breath across the time
     the belt was not worn is no breath, as one across a flat or unplugged belt is not."""
-    from feedback.report import rate
+    from feedback.report_tables import rate
     from feedback.sessions import load_sessions
 
     scenario = tmp_path / "laid-down.toml"

@@ -1312,7 +1312,7 @@ def test_the_unit_switched_on_again_marks_a_session_cut_short_so_its_export_coun
     (1.2, 1.9, 1.5, "crossed the target, now above"),
 ])
 def test_ratio_direction_in_plain_words(first, last, target, said):
-    from feedback.report import direction
+    from feedback.report_tables import direction
 
     assert direction(first, last, target) == said
 
@@ -2121,7 +2121,7 @@ def test_names_of_short_exercises_do_not_overlap(tmp_path):
 def test_holds_go_to_their_own_exercise_when_two_share_a_dutch_name(tmp_path):
     """Two exercises of a programme may share their Dutch name (only ids must differ):
     sessions.csv credited a hold in the first to the second's English name."""
-    from feedback.report import session_rows
+    from feedback.report_tables import session_rows
 
     data = tmp_path / "data"
     clock = VirtualClock(0.0)
@@ -3502,7 +3502,7 @@ def test_a_ratio_that_only_varies_from_breath_to_breath_is_no_trend(tmp_path, mo
 
 
 def report_trend(rs, target=1.75):
-    from feedback.report import trend
+    from feedback.report_tables import trend
 
     return trend([(0.0, 4.0, 4.0 * r, None) for r in rs], target)[2]
 
@@ -3589,7 +3589,7 @@ def test_breaths_without_a_readable_length_are_counted_by_their_rate():
     database) has no length: breaths/min comes from the breaths that have one, and from
     the recorded rates only when none has (before a check on the wrong column would
     have added None to a number and stopped the report)."""
-    from feedback.report import rate
+    from feedback.report_tables import rate
 
     t = 100.0
     assert rate([(t, None, 3.0, 30.0), (t, 2.0, 3.0, 30.0), (t, 2.0, None, 30.0)]) == (
