@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also erase records no export has carried yet (without it, wipe "
                          "refuses while there are any)")
     wp.add_argument("--config", metavar="FILE")
-    wp.set_defaults(func=_lazy("feedback.export", "cmd_wipe"))
+    wp.set_defaults(func=_lazy("feedback.wipe", "cmd_wipe"))
     p.commands = tuple(sub.choices)
     return p
 

@@ -7,8 +7,8 @@ corrections) and praise. As CSV (for a spreadsheet, ``feedback.report_tables``),
 chart per session and a compliance calendar (``feedback.report_charts``, drawn with
 pygame, already on the unit) and a plain-text summary (``feedback.report_summary``).
 This module holds the command: where the records are, reading them (damaged ones too),
-writing the report's folder (``build_report``), and the pieces ``feedback.export``
-shares with it (the config in force, the records' folder, the language).
+writing the report's folder (``build_report``), and the pieces ``feedback.export`` and
+``feedback.wipe`` share with it (the config in force, the records' folder, the language).
 ``feedback.export`` puts the same report on a USB stick.
 """
 

@@ -132,7 +132,7 @@ def test_a_broken_config_with_a_refused_stick_config_exports_nothing(two_dirs, t
 
 
 def test_install_config_mentions_a_backup_only_when_there_was_one(tmp_path):
-    from feedback.export import install_config
+    from feedback.export_config import install_config
 
     new = tmp_path / "new.toml"
     new.write_text("[pacer]\nexhale_s = 8.0\n")

@@ -670,7 +670,7 @@ def test_from_settings_applies_data_dir_raw_and_retention(tmp_path):
 
 
 def test_wipe_while_recording_drops_the_wiped_session_and_carries_on(tmp_path):
-    from feedback.export import wipe
+    from feedback.wipe import wipe
 
     rec = Records(tmp_path, clock=VirtualClock())
     rec.start_session("GONE", "home", "", WALL)
@@ -725,7 +725,7 @@ def test_wipe_while_recording_ends_the_wiped_session_s_raw_signal(tmp_path):
     failed for the raw folder the wipe had removed, a storage fault on the screen for the
     rest of the session (or, in a folder that stayed, came back with the wiped patient's
     breathing)."""
-    from feedback.export import wipe
+    from feedback.wipe import wipe
 
     rec = Records(tmp_path, clock=VirtualClock(), raw_max_mb=0.01)  # 1 kB files
     rec.start_session("GONE", "home", "", WALL, raw_belts=["belly"])

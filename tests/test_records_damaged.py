@@ -546,7 +546,7 @@ def test_a_replacement_cut_between_the_renames_keeps_the_wal_with_its_file(tmp_p
 
 
 def test_wipe_while_a_replacement_waits_lets_the_unit_record_again(tmp_path, monkeypatch):
-    from feedback.export import wipe
+    from feedback.wipe import wipe
 
     clock = VirtualClock(0.0)
     data = tmp_path / "data"
@@ -617,7 +617,7 @@ def test_damage_after_a_wipe_under_a_running_session_keeps_the_unit_recording(tm
     row again, and only that one: before, the wiped session was still taken for running
     (the writer forgot its row, not that it ran), its row was looked for, and the
     writer thread died on it: nothing was saved again for as long as the unit ran."""
-    from feedback.export import wipe
+    from feedback.wipe import wipe
 
     clock = VirtualClock(0.0)
     data = tmp_path / "data"
