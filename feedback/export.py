@@ -28,26 +28,26 @@ from feedback.cli import REPO_CONFIG, config_path, fail
 from feedback.config import ConfigError, Problem, load_config
 from feedback.errors import AdemError
 from feedback.export_config import (
-    _code_change,
-    _code_in,
-    _data_dir_change,
-    _near_miss,
-    _others_held,
-    _put_back,
-    _refused_in,
-    _set_aside_on_stick,
-    _stick_programmes,
+    code_change,
+    code_in,
+    data_dir_change,
     install_config,
+    near_miss,
+    others_held,
+    put_back,
+    refused_in,
+    set_aside_on_stick,
+    stick_programmes,
 )
 from feedback.export_stick import (
     TMP_PREFIX,
     StickError,
-    _fsync_tree,
-    _hold,
-    _link_note,
-    _remove_leftovers,
-    _shown,
-    _stick_trouble,
+    fsync_tree,
+    link_note,
+    lock_folder,
+    remove_leftovers,
+    shown_name,
+    stick_trouble,
 )
 from feedback.report import (
     build_report,
@@ -118,21 +118,21 @@ def cmd_export(args) -> int:
         """(Last, once the export is in place: a stick pulled before keeps its config
         under its own name, to be installed at the next try, as the unit put it back.)"""
         said: list[str] = []
-        if (done := _set_aside_on_stick(stick_config, said)) is not None:
+        if (done := set_aside_on_stick(stick_config, said)) is not None:
             renamed.append(done)
         return said
 
     try:
         there = os.path.lexists(stick_config)  # (a link to itself does not "exist")
-        if not there and (near := _near_miss(dest)):
-            notes.append(f"{_shown(near)}: not installed: the unit takes only a file named "
+        if not there and (near := near_miss(dest)):
+            notes.append(f"{shown_name(near)}: not installed: the unit takes only a file named "
                          "ademcoach.toml (an editor may have added an extension the computer "
                          "hides, such as .txt): rename it")
-            refused = [Problem(_shown(near), None, say(
+            refused = [Problem(shown_name(near), None, say(
                 "not named ademcoach.toml: rename it",
                 "heet niet ademcoach.toml: hernoem het"))]
             status = 2
-        elif there and (link := _link_note(stick_config)):  # (never followed off the stick)
+        elif there and (link := link_note(stick_config)):  # (never followed off the stick)
             notes.append(link)
             status = 2
         elif there and not stick_config.is_file():  # (never opened: a FIFO would block)
@@ -171,31 +171,31 @@ def cmd_export(args) -> int:
                     installed = True
                     new = load_config(target)
                     old = (settings.patient.code if settings is not None else
-                           _code_in(previous[target][0]) if previous else new.patient.code)
-                    if change := _code_change(old, new.patient.code):
+                           code_in(previous[target][0]) if previous else new.patient.code)
+                    if change := code_change(old, new.patient.code):
                         notes.append(change)
                         changed_to = new.patient.code
-                    if settings is not None and (moved := _data_dir_change(settings, new)):
+                    if settings is not None and (moved := data_dir_change(settings, new)):
                         notes.append(moved)
                     if settings is None:  # (else the records are where the old config said)
                         settings = new
-        notes.extend(_stick_programmes(dest, target))
+        notes.extend(stick_programmes(dest, target))
         if settings is None:  # the records' directory is unknown: export nothing
             for note in notes:
                 print(note, file=sys.stderr)
             raise broken
         data_dir = records_dir(args, settings)
-        if changed_to is not None and (held := _others_held(data_dir, changed_to)):
+        if changed_to is not None and (held := others_held(data_dir, changed_to)):
             notes.append(held)
         records_exist(data_dir / DB_NAME, "read", "export")  # before anything goes on the stick
         lang = report_language(args, settings)
         sessions, copied, kept = _export(dest, data_dir, notes, lang,
                                          config_dir_of(settings),
-                                         _refused_in(stick_config, refused, lang),
+                                         refused_in(stick_config, refused, lang),
                                          set_aside if installed else None)
     except BaseException:
         if previous is not None or renamed:  # nothing was written: nor is the config
-            _put_back(previous or {}, (renamed[0], stick_config) if renamed else None)
+            put_back(previous or {}, (renamed[0], stick_config) if renamed else None)
         if data_dir is not None:
             exportnote.write(data_dir, "failed", why=getattr(sys.exc_info()[1], "why", None))
         raise
@@ -222,13 +222,13 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"ademcoach-export-{stamp}"
     placed = False  # renamed into place: a failure after it removes it there
-    notes.extend(_remove_leftovers(dest))
+    notes.extend(remove_leftovers(dest))
     try:
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=dest))
     except OSError as exc:  # a read-only or full stick, or one this user may not write
         raise StickError(f"export to {dest} failed, nothing was written: "
-                         f"cannot write there: {exc.strerror}", _stick_trouble(exc)) from None
-    writing = _hold(tmp)  # (another export on the stick meanwhile leaves it alone)
+                         f"cannot write there: {exc.strerror}", stick_trouble(exc)) from None
+    writing = lock_folder(tmp)  # (another export on the stick meanwhile leaves it alone)
     try:
         db = data_dir / DB_NAME
         drawn, complete = _exported_before(db)
@@ -286,7 +286,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         (tmp / "export.txt").write_text("\n".join(
             [f"Ademcoach export {stamp}: {n_sessions(len(sessions))} from {data_dir}", *notes,
              *extra]) + "\n", encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         n = 1
         while final.exists():  # two exports within one second
             n += 1
@@ -305,7 +305,7 @@ def _export(dest: Path, data_dir: Path, notes: list[str], lang: str = "en",
         shutil.rmtree(final if placed else tmp, ignore_errors=True)
         if isinstance(exc, OSError | sqlite3.Error):
             raise StickError(f"export to {dest} failed, nothing was written: {exc}",
-                             _stick_trouble(exc)) from None
+                             stick_trouble(exc)) from None
         raise
     finally:
         if writing is not None:

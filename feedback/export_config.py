@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 
 from feedback.config import SCHEMA, ConfigError, load_config
-from feedback.export_stick import _link_note, _shown
+from feedback.export_stick import link_note, shown_name
 from feedback.report import n_sessions
 from feedback.store import DB_NAME, default_data_dir, fsync_dir
 from feedback.words import Say, both, dutch, say
@@ -134,7 +134,7 @@ _SECTION = re.compile(r"^\ufeff?[ \t]*\[[ \t]*(" + "|".join(SCHEMA)
 NEAR_MISS_READ = 1 << 16  # how much of a .txt file is looked at for a config's sections
 
 
-def _near_miss(stick: Path) -> Path | None:
+def near_miss(stick: Path) -> Path | None:
     """A file on the stick meant as its config but not named ``ademcoach.toml`` (Windows
     hides the ".txt" Notepad adds: ``ademcoach.toml.txt``), or None. It was passed over
     without a word: the notice said only "N sessies gekopieerd", and the next patient's
@@ -166,7 +166,7 @@ def _has_config_section(path: Path) -> bool:
     return _SECTION.search(head.decode("utf-8", "replace").replace("\r\n", "\n")) is not None
 
 
-def _set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:
+def set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:
     """Rename the stick's config, now installed, to ``ademcoach.toml.installed``: left as
     it was, every unit the stick goes into would install it (and record its patient under
     this one's code). Returns the new name; None if it could not be renamed (said in
@@ -184,7 +184,7 @@ def _set_aside_on_stick(stick_config: Path, notes: list[str]) -> Path | None:
     return done
 
 
-def _code_in(data: bytes) -> str | None:
+def code_in(data: bytes) -> str | None:
     """``[patient] code`` as written in a config file's ``data`` ("" when not set), or
     None if the file cannot be read as TOML."""
     try:
@@ -195,7 +195,7 @@ def _code_in(data: bytes) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _stick_programmes(dest: Path, target: Path) -> list[str]:
+def stick_programmes(dest: Path, target: Path) -> list[str]:
     """Notes for the programme files in the stick's ``programs/`` folder that the unit does
     not run as they are: an export installs only ``ademcoach.toml``. A therapist's own
     programme beside the config was refused as "no such programme", with no word why; one
@@ -210,7 +210,7 @@ def _stick_programmes(dest: Path, target: Path) -> list[str]:
         return []
     notes = []
     for p in files:
-        if link := _link_note(p):
+        if link := link_note(p):
             notes.append(link)
             continue
         try:
@@ -222,14 +222,14 @@ def _stick_programmes(dest: Path, target: Path) -> list[str]:
             runs, same = None, False
         if same:
             continue
-        notes.append(f"{_shown(p)}: not installed: an export installs only ademcoach.toml, "
+        notes.append(f"{shown_name(p)}: not installed: an export installs only ademcoach.toml, "
                      "not a programme; " + (f"the unit runs its own {runs}" if runs else
                                            f"the unit has no programme {p.stem!r}")
                      + f"; copy the file to {target.parent / 'programs'} on the unit")
     return notes
 
 
-def _code_change(old: str | None, new: str) -> str | None:
+def code_change(old: str | None, new: str) -> str | None:
     """The note for an installed config that changes ``[patient] code``, or None."""
     if old == new:
         return None
@@ -237,7 +237,7 @@ def _code_change(old: str | None, new: str) -> str | None:
     return f"patient.code {before} -> {new or '(none)'}"
 
 
-def _data_dir_change(old, new) -> str | None:
+def data_dir_change(old, new) -> str | None:
     """The note for an installed config that moves ``[records] data_dir``, or None. The
     records stay where they are, and a report, export or wipe after it looks in the new
     place: it said "erased 0 sessions" and the patient's sessions stayed behind."""
@@ -250,7 +250,7 @@ def _data_dir_change(old, new) -> str | None:
             "with this config no longer finds them (move them, or set data_dir back)")
 
 
-def _others_held(data_dir: Path, code: str) -> str | None:
+def others_held(data_dir: Path, code: str) -> str | None:
     """The note for records of other patients than ``code`` still on the unit after a
     config for ``code`` was installed (a wipe forgotten: they would go home with the next
     patient and into their report), or None; records that cannot be read here (a
@@ -278,7 +278,7 @@ def _others_held(data_dir: Path, code: str) -> str | None:
             "a unit that stays in the treatment room keeps them")
 
 
-def _put_back(previous: dict[Path, tuple | None],
+def put_back(previous: dict[Path, tuple | None],
               renamed: tuple[Path, Path] | None = None) -> None:
     """The config and its .bak as they were before the stick's was installed: content,
     mode and owner (None: the file was not there), and the stick's config under its own
@@ -306,7 +306,7 @@ def _put_back(previous: dict[Path, tuple | None],
         signal.signal(signal.SIGTERM, before)
 
 
-def _refused_in(stick_config: Path, problems, lang: str) -> list[str]:
+def refused_in(stick_config: Path, problems, lang: str) -> list[str]:
     """A refused stick config's problems as the Dutch screen says them, for export.txt on a
     Dutch unit (the notes say them in English); none in English."""
     if not problems or lang != "nl":

@@ -1,9 +1,9 @@
 """The USB stick itself, as an export writes it: a name read from the stick as it can be
-written back (``_shown``), a link on it (never followed: ``_link_note``), why writing to
+written back (``shown_name``), a link on it (never followed: ``link_note``), why writing to
 it failed when trying again cannot help (full, read-only: ``StickError``), the hidden
-folder an export writes in until it is complete (``TMP_PREFIX``), its lock (``_hold``)
+folder an export writes in until it is complete (``TMP_PREFIX``), its lock (``lock_folder``)
 and the removal of those an export cut short left behind, and a folder tree synced onto
-the stick (``_fsync_tree``).
+the stick (``fsync_tree``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from feedback.errors import AdemError
 from feedback.store import fsync_dir
 
 
-def _shown(path: Path) -> str:
+def shown_name(path: Path) -> str:
     """A name from the stick as it can be written to export.txt and read there: bytes that
     are not UTF-8 as ``\\xeb`` (a FAT stick's names come in the mount's character set:
     "patiënt" in Latin-1 failed the whole export, its note could not be written), control
@@ -29,7 +29,7 @@ def _shown(path: Path) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
 
 
-def _link_note(path: Path) -> str | None:
+def link_note(path: Path) -> str | None:
     """The note for a file on the stick that is a link, or None. A link is not followed:
     the export reads only files on the stick itself (a link named ademcoach.toml installed
     a config from elsewhere on the unit, and read a file such as /etc/shadow into the
@@ -38,13 +38,13 @@ def _link_note(path: Path) -> str | None:
     if not path.is_symlink():
         return None
     try:
-        to = _shown(Path(os.readlink(path)))
+        to = shown_name(Path(os.readlink(path)))
     except OSError:
         to = "?"
-    return f"{_shown(path)}: not installed: it is a link to {to}, not a file on the stick"
+    return f"{shown_name(path)}: not installed: it is a link to {to}, not a file on the stick"
 
 
-def _fsync_tree(root: Path) -> None:
+def fsync_tree(root: Path) -> None:
     """Every file under ``root`` onto the disk, then every folder, ``root`` last: a
     folder's own fsync is what makes the names in it last, among them the removal of
     SQLite's journal beside the copied records (left on the stick, it would undo the copy
@@ -59,7 +59,7 @@ def _fsync_tree(root: Path) -> None:
         fsync_dir(dirpath)
 
 
-def _stick_trouble(exc: BaseException) -> str | None:
+def stick_trouble(exc: BaseException) -> str | None:
     """Why writing to the stick failed, when trying again with it cannot help
     (``exportnote.REASONS``), or None."""
     if isinstance(exc, OSError):
@@ -73,7 +73,7 @@ def _stick_trouble(exc: BaseException) -> str | None:
 
 
 class StickError(AdemError):
-    """An export that failed writing to the stick; ``why``: ``_stick_trouble``."""
+    """An export that failed writing to the stick; ``why``: ``stick_trouble``."""
 
     def __init__(self, message: str, why: str | None):
         super().__init__(message)
@@ -83,7 +83,7 @@ class StickError(AdemError):
 TMP_PREFIX = ".ademcoach-export-"  # an export's folder on the stick until it is complete
 
 
-def _hold(folder: Path) -> int | None:
+def lock_folder(folder: Path) -> int | None:
     """Lock ``folder``, an export's hidden folder, for as long as the export writes it
     (``flock``: let go when the descriptor is closed, or the process ends); the
     descriptor, or None where it cannot be locked."""
@@ -99,12 +99,12 @@ def _hold(folder: Path) -> int | None:
     return fd
 
 
-def _remove_leftovers(dest: Path) -> list[str]:
+def remove_leftovers(dest: Path) -> list[str]:
     """Remove the hidden folders earlier exports left on the stick ``dest`` (a stick taken
     out before the export was complete keeps it: a part of the records, unseen by the
     therapist who deletes the exports, and in the way on a stick nearly full). One export
     runs per device, but a technician's ``ademcoach export`` may write the same stick
-    mounted elsewhere at the same time: a folder another export holds (``_hold``) is
+    mounted elsewhere at the same time: a folder another export holds (``lock_folder``) is
     being written, and stays. Returns the notes."""
     try:
         found = sorted(p for p in dest.iterdir() if p.name.startswith(TMP_PREFIX)
@@ -113,17 +113,17 @@ def _remove_leftovers(dest: Path) -> list[str]:
         return []
     notes = []
     for p in found:
-        held = _hold(p)
+        held = lock_folder(p)
         if held is None:  # another export writes it now (or it went meanwhile)
             continue
         try:
             shutil.rmtree(p)
         except OSError as exc:
-            notes.append(f"{_shown(p)}: a hidden folder left on the stick by an export cut "
+            notes.append(f"{shown_name(p)}: a hidden folder left on the stick by an export cut "
                          f"short could not be removed ({exc.strerror}): delete it by hand")
             continue
         finally:
             os.close(held)
         notes.append("removed a hidden folder left on the stick by an export cut short (the "
-                     f"stick taken out too early): {_shown(Path(p.name))}")
+                     f"stick taken out too early): {shown_name(Path(p.name))}")
     return notes

@@ -22,9 +22,9 @@ from feedback.i18n import tenths_down
 from feedback.programme import home_practice
 from feedback.report_tables import (
     MISSED,
-    _holds_text,
     belly_pct,
     change,
+    holds_text,
     paradoxical_pct,
     rate,
     ratios,
@@ -450,7 +450,7 @@ def summary_text(sessions, days, today: dt.date, lang: str = "en",
                                         by=by))
         holds = [(e.name if e else "", secs) for s in mine for e, secs in s.holds_by_exercise]
         lines.append("  " + say("holds", lang, n=len(holds))
-                     + (f" ({_holds_text(holds, lang)})" if holds else ""))
+                     + (f" ({holds_text(holds, lang)})" if holds else ""))
         cues = Counter(k for s in mine for _, k in s.corrections)
         lines.append("  " + say("cues", lang) + (_cues_text(cues, lang) or say("nothing", lang)))
         praise = Counter(k for s in mine for _, k in s.praise)

@@ -120,7 +120,7 @@ def _f(x, nd=2) -> str:
     return "" if x is None else f"{x:.{nd}f}"
 
 
-def _holds_text(holds, lang: str = "en") -> str:
+def holds_text(holds, lang: str = "en") -> str:
     """'Buikademhaling 2, longest 6.0 s; Tillen 1, longest 4.0 s' from (name, seconds);
     in Dutch 'Buikademhaling 2x, langste 6,0 s; ...'."""
     by: dict[str, list[float]] = {}
@@ -148,7 +148,7 @@ def session_rows(sessions) -> list[dict]:
             "ratio_trend": "; ".join(f"{n}: {w}" if n else w
                                      for n, _, _, w in trends(s, english=True)),
             "holds": len(s.holds),
-            "holds_by_exercise": _holds_text([(e.english if e else "", secs)
+            "holds_by_exercise": holds_text([(e.english if e else "", secs)
                                               for e, secs in s.holds_by_exercise]),
             "cues": len(s.corrections),
             "cue_kinds": " ".join(f"{k}:{n}" for k, n in sorted(Counter(

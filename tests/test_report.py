@@ -709,11 +709,11 @@ def test_export_installs_a_valid_config_and_keeps_a_backup(unit, tmp_path, capsy
 def test_records_that_cannot_be_read_are_said_as_not_checked_for_another_patient(tmp_path):
     """A read-only records folder left the "still holds AB12's sessions" note out without
     a word: the technician read nothing and took the unit to be empty."""
-    from feedback.export_config import _others_held
+    from feedback.export_config import others_held
 
-    assert _others_held(tmp_path, "CD34") is None  # no records at all: nothing to say
+    assert others_held(tmp_path, "CD34") is None  # no records at all: nothing to say
     (tmp_path / DB_NAME).write_bytes(b"not a database" * 100)
-    said = _others_held(tmp_path, "CD34")
+    said = others_held(tmp_path, "CD34")
     assert said.startswith("could not check whether the unit still holds another patient's "
                            "sessions (") and said.endswith("before the unit goes to CD34")
 
