@@ -50,18 +50,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback.config import (
-    Bool,
-    Choice,
-    ConfigError,
-    Float,
-    Int,
-    Problem,
-    Section,
-    Text,
-    parse_toml,
-    validate_table,
-)
+from feedback.config import Section, parse_toml, validate_table
+from feedback.config_rules import Bool, Choice, ConfigError, Float, Int, Problem, Text
 from feedback.words import Say, say
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "config" / "scenarios"

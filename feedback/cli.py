@@ -73,7 +73,7 @@ def _png(text: str) -> str:
 
 
 def cmd_check_config(args) -> int:
-    from feedback.config import ConfigError
+    from feedback.config_rules import ConfigError
     from feedback.reload import load_all
 
     path = config_path(args.file)
@@ -103,7 +103,7 @@ def cmd_check_config(args) -> int:
         print("    movement and load: a hold during squats, bending or lifting is not always "
               f"found, and such movement can be {how} as one (docs/analysis.md, known "
               "limits): watch the patient")
-    from feedback.config import SCHEMA
+    from feedback.config_schema import SCHEMA
 
     for name, section in settings.items():
         values = ", ".join(f"{k}={SCHEMA[name][k].show(v)}" for k, v in section.items())

@@ -147,7 +147,7 @@ def describe_cues(settings, ex: ExerciseSpec) -> str:
     switches together. The listing said only the hold warning, so a therapist could
     not see that a movement exercise with no ``cues`` asks for a longer exhale, nor
     that ``belly`` needs two belts."""
-    from feedback.config import CUE_SWITCHES
+    from feedback.config_schema import CUE_SWITCHES
 
     on = [k for k in CUE_SWITCHES if ex.cue_on(k) and settings.cues[k]]
     two = len(settings.sensor.belts) == 2

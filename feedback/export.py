@@ -25,7 +25,8 @@ from pathlib import Path
 
 from feedback import exportnote
 from feedback.cli import REPO_CONFIG, config_path, fail
-from feedback.config import ConfigError, Problem, load_config
+from feedback.config import load_config
+from feedback.config_rules import ConfigError, Problem
 from feedback.errors import AdemError
 from feedback.export_config import (
     code_change,

@@ -20,7 +20,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-from feedback.config import SCHEMA, ConfigError, load_config
+from feedback.config import load_config
+from feedback.config_rules import ConfigError
+from feedback.config_schema import SCHEMA
 from feedback.export_stick import link_note, shown_name
 from feedback.report import n_sessions
 from feedback.store import DB_NAME, default_data_dir, fsync_dir
@@ -33,7 +35,8 @@ def install_config(new: Path, target: Path, records_now: Path | None = None) -> 
     changed) when it is invalid, or when it moves the records away from ``records_now``
     to where this user cannot record (``records_now`` None: not known, the unit's own
     config being broken; a ``data_dir`` the new config sets is checked all the same)."""
-    from feedback.config import Problem, key_lines
+    from feedback.config import key_lines
+    from feedback.config_rules import Problem
     from feedback.programme import programme_for
 
     settings = load_config(new)

@@ -24,8 +24,14 @@ from pathlib import Path
 
 from feedback.analysis.analyzer import CAL_BREATHS
 from feedback.config import (
-    CUE_SWITCHES,
-    SCHEMA,
+    Settings,
+    key_lines,
+    parse_toml,
+    parse_toml_text,
+    unknown_section,
+    validate_table,
+)
+from feedback.config_rules import (
     Bool,
     Choice,
     ConfigError,
@@ -33,19 +39,17 @@ from feedback.config import (
     Int,
     ListOf,
     Problem,
-    Settings,
     Text,
-    _hint,
-    _show,
-    key_lines,
+    did_you_mean,
+    show_value,
+)
+from feedback.config_schema import (
+    CUE_SWITCHES,
+    SCHEMA,
     min_rate_problem,
     pace_problem,
-    parse_toml,
-    parse_toml_text,
     rate_problem,
     rhythm_sum,
-    unknown_section,
-    validate_table,
 )
 from feedback.events import EXERCISE_KINDS
 from feedback.pacer import Pattern
@@ -381,8 +385,8 @@ def _read(data: dict, text: str, path: str,
                 "{k} = {v}: give either duration_s or repetitions (one of the two), not "
                 "both: {o} = {w} is given too",
                 "{k} = {v}: geef duration_s of repetitions (één van de twee), niet allebei: "
-                "{o} = {w} staat er ook", k=f"{label}.{second}", v=_show(table[second]),
-                o=first, w=_show(table[first]))))
+                "{o} = {w} staat er ook", k=f"{label}.{second}", v=show_value(table[second]),
+                o=first, w=show_value(table[first]))))
         elif not has_d and not has_r:
             problems.append(Problem(path, at, say(
                 "{label}: give either duration_s or repetitions (one of the two): neither is "
@@ -438,7 +442,7 @@ def programme_for(settings: Settings) -> Programme:
             say("programme.name = {n}: no such programme; available: {have}{hint}",
                 "programme.name = {n}: dit programma bestaat niet; te kiezen: {have}{hint}",
                 n=repr(name), have=", ".join(repr(h) for h in have),
-                hint=_hint(name, have) or _where_own(name, config_dir, settings.source)))])
+                hint=did_you_mean(name, have) or _where_own(name, config_dir, settings.source)))])
     data, text = parse_toml(os.fspath(path))
     programme, numbers, problems = _read(data, text, os.fspath(path), name)
     # (the pacing of the exercises whose keys are right, in the same pass: a typo in one

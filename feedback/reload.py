@@ -29,16 +29,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback.config import (
-    MAX_FILE_BYTES,
-    ConfigError,
-    NotAFile,
-    Problem,
-    Section,
-    Settings,
-    load_config,
-    open_file,
-)
+from feedback.config import MAX_FILE_BYTES, NotAFile, Section, Settings, load_config, open_file
+from feedback.config_rules import ConfigError, Problem
 from feedback.programme import Programme, find, problems_beside, programme_for
 from feedback.words import say
 

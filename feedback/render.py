@@ -14,7 +14,8 @@ import re
 import tomllib
 
 from feedback.coach import Coach, Snapshot, press_next
-from feedback.config import ConfigError, defaults, validate
+from feedback.config import defaults, validate
+from feedback.config_rules import ConfigError
 from feedback.errors import BadInput
 from feedback.events import Breath, Fault, Hold
 from feedback.programme import SHIPPED, load_programme

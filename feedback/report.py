@@ -22,7 +22,8 @@ import sqlite3
 from pathlib import Path
 
 from feedback.cli import config_path, fail
-from feedback.config import SCHEMA, load_config
+from feedback.config import load_config
+from feedback.config_schema import SCHEMA
 from feedback.errors import AdemError
 from feedback.report_summary import at_home, summary_text
 from feedback.report_tables import (

@@ -198,7 +198,7 @@ def _exercise_labels(surf, top: _Panel, starts) -> list[pygame.Rect]:
 def programme_name(key: str, lang: str) -> str:
     """A programme's name in ``lang`` from its shipped file ("Behandelkamer" for
     ``clinic``); its key when there is no such file (a clinic's own programme)."""
-    from feedback.config import ConfigError
+    from feedback.config_rules import ConfigError
     from feedback.programme import find, load_programme
 
     try:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from feedback import i18n
 from feedback.analysis.holds import REST_MIN_S
-from feedback.config import SCHEMA, ConfigError
+from feedback.config_rules import ConfigError
+from feedback.config_schema import SCHEMA
 from feedback.i18n import tenths_down
 from feedback.programme import home_practice
 from feedback.report_tables import (

@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from feedback.config import ConfigError, language_in
+from feedback.config import language_in
+from feedback.config_rules import ConfigError
 from feedback.errors import BadInput, HardwareError
 
 log = logging.getLogger("ademcoach")

@@ -17,7 +17,7 @@ import statistics
 import tomllib
 from dataclasses import dataclass, field
 
-from feedback.config import SCHEMA
+from feedback.config_schema import SCHEMA
 from feedback.cues import CORRECTIONS, SENSOR_FAULTS, no_belt_measures
 from feedback.events import FOLLOWING
 from feedback.reload import in_force, stored_programme

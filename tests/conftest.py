@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback.config import Problem
+from feedback.config_rules import Problem
 from feedback.words import Say
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")

@@ -1017,7 +1017,7 @@ def test_the_start_screen_shows_the_patient_code_the_next_session_is_recorded_un
     patient's code. The start screen now names the code in force, small in its head."""
     import pygame
 
-    from feedback.config import ConfigError
+    from feedback.config_rules import ConfigError
     from feedback.reload import Rejected, Reloaded
     from feedback.screen import Screen
 

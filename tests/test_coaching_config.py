@@ -6,7 +6,8 @@ import pytest
 from words_check import assert_dutch
 
 from feedback.coach import press_next
-from feedback.config import ConfigError, defaults, load_config
+from feedback.config import defaults, load_config
+from feedback.config_rules import ConfigError
 from feedback.sound import Sound, tone, warning_wave
 
 

@@ -1,7 +1,8 @@
 import pytest
 from words_check import assert_dutch
 
-from feedback.config import ConfigError, defaults, load_config, validate
+from feedback.config import defaults, load_config, validate
+from feedback.config_rules import ConfigError
 from feedback.words import Say, said, say
 
 
@@ -481,7 +482,7 @@ def test_the_shipped_config_says_which_keys_need_a_restart(repo):
     """The file's header says a changed file is picked up by itself; every key the
     running unit keeps until a restart (feedback/reload.py) says so, in both languages,
     above it or at the top of its section ([records] and analysis.polarity did not)."""
-    from feedback.config import SCHEMA
+    from feedback.config_schema import SCHEMA
     from feedback.reload import RESTART_KEYS
 
     lines = (repo / "config" / "ademcoach.toml").read_text(encoding="utf-8").splitlines()

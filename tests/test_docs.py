@@ -28,7 +28,8 @@ def test_the_check_config_example_is_what_it_says_of_the_shipped_config(tmp_path
     import re
 
     from feedback.cli import main
-    from feedback.config import ConfigError, load_config
+    from feedback.config import load_config
+    from feedback.config_rules import ConfigError
     from feedback.screen import Screen
     from feedback.view import config_error_view
 
@@ -175,7 +176,7 @@ def _restart_marks() -> dict[str, set[str]]:
     width), and every key of a section that says it of all of its keys."""
     import re
 
-    from feedback.config import SCHEMA
+    from feedback.config_schema import SCHEMA
 
     said = {"en": re.compile(r"needs a restart", re.I),
             "nl": re.compile(r"vereist (een )?herstart", re.I)}
@@ -208,7 +209,7 @@ def test_the_config_says_which_keys_need_a_restart():
     """The file's comments say "needs a restart" ("vereist herstart") of exactly the keys
     a running unit keeps until a restart (feedback/reload.py): the buzzer and the long
     press were not said to, and a therapist who changed long_press_s saw no change."""
-    from feedback.config import SCHEMA
+    from feedback.config_schema import SCHEMA
     from feedback.reload import RESTART_KEYS
 
     restart = {f"{s}.{k}" for s, keys in RESTART_KEYS.items()

@@ -10,7 +10,7 @@ from device.circuit import MIN_BREATH_V, RAIL_HIGH_V, RAIL_LOW_V, Divider
 from device.patient import Patient, creep_cm
 from device.scenario import available, load_scenario
 from feedback.analysis import BreathAnalyzer
-from feedback.config import ConfigError
+from feedback.config_rules import ConfigError
 from feedback.events import Breath, Fault
 
 RATE = 25.0  # Hz: enough for these checks and fast

@@ -3,7 +3,8 @@ from dataclasses import replace
 import pytest
 from words_check import assert_dutch
 
-from feedback.config import ConfigError, load_config
+from feedback.config import load_config
+from feedback.config_rules import ConfigError
 from feedback.events import CUE_KINDS
 from feedback.programme import SHIPPED, load_programme, programme_for
 from feedback.words import said
@@ -593,7 +594,8 @@ def test_repetitions_given_before_duration_is_said_at_duration_s(tmp_path):
 def test_each_dutch_name_points_to_a_name_the_files_know():
     """A Dutch name whose meant name the files do not have (a slip such as 'duration' for
     duration_s) gave no hint, or a guess, and nothing said so."""
-    from feedback.config import DUTCH_NAMES, SCHEMA, Choice
+    from feedback.config_rules import DUTCH_NAMES, Choice
+    from feedback.config_schema import SCHEMA
     from feedback.programme import EXERCISE_SCHEMA, HEAD_SCHEMA
 
     known = {*SCHEMA, "exercise"}  # (the sections, and the programme file's [[exercise]])

@@ -5,7 +5,8 @@ import signal
 import pytest
 
 from feedback.coach import press_next
-from feedback.config import ConfigError, load_config
+from feedback.config import load_config
+from feedback.config_rules import ConfigError
 from feedback.events import Breath
 from feedback.reload import ConfigWatcher, Rejected, Reloaded, load_all
 

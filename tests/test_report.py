@@ -1424,7 +1424,7 @@ def test_the_daily_target_stored_with_a_session_is_read_safely(config, expected)
     ("[pacer\n", None),                         # not TOML
 ])
 def test_the_target_ratio_stored_with_a_session_is_read_safely(config, expected):
-    from feedback.config import SCHEMA
+    from feedback.config_schema import SCHEMA
     from feedback.sessions import _stored, _targets
 
     default = SCHEMA["pacer"]["exhale_s"].default / SCHEMA["pacer"]["inhale_s"].default

@@ -1544,7 +1544,8 @@ def test_the_config_screen_says_the_rules_in_its_language(tmp_path, size):
     English screen, as check-config says it."""
     from words_check import english_left
 
-    from feedback.config import ConfigError, load_config
+    from feedback.config import load_config
+    from feedback.config_rules import ConfigError
     from feedback.view import config_error_view
 
     cfg = tmp_path / "ademcoach.toml"

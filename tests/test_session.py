@@ -16,7 +16,8 @@ from feedback import i18n
 from feedback.cli import main
 from feedback.clock import VirtualClock
 from feedback.coach import press_next
-from feedback.config import ConfigError, load_config
+from feedback.config import load_config
+from feedback.config_rules import ConfigError
 from feedback.reload import load_all
 from feedback.run import open_session
 
