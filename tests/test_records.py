@@ -695,14 +695,14 @@ def test_a_unit_left_on_for_months_writes_as_much_per_commit_as_on_its_first_day
     sessions, 10 ms with 3,000, growing without end on a unit never switched off.
     SQLite's limit on the values in one statement, set low here, shows it: the 60th
     session could not be saved."""
-    from feedback import records as records_module
+    from feedback import records_writer
 
     def connect_limited(*a, **k):
         conn = connect(*a, **k)
         conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 50)
         return conn
 
-    monkeypatch.setattr(records_module, "connect", connect_limited)
+    monkeypatch.setattr(records_writer, "connect", connect_limited)
     rec = Records(tmp_path, clock=VirtualClock(), retry_s=0.01)
     for n in range(60):
         rec.start_session(f"P{n}", "home", "", WALL + 3600 * n)
@@ -1106,12 +1106,12 @@ def test_a_card_that_stops_answering_is_a_storage_fault_and_nothing_is_lost(tmp_
     everything waiting is saved. (The hang is SQLite's own progress callback held.)"""
     import threading
 
-    import feedback.records as records_mod
+    import feedback.records_writer as writer_mod
     from feedback.records import HUNG_S
 
     gate, stuck = threading.Event(), threading.Event()
     gate.set()
-    real = records_mod.connect
+    real = writer_mod.connect
 
     def connect(path, *args, **kw):
         conn = real(path, *args, **kw)
@@ -1125,7 +1125,7 @@ def test_a_card_that_stops_answering_is_a_storage_fault_and_nothing_is_lost(tmp_
         conn.set_progress_handler(progress, 50)
         return conn
 
-    monkeypatch.setattr(records_mod, "connect", connect)
+    monkeypatch.setattr(writer_mod, "connect", connect)
     mono = [100.0]
     rec = Records(tmp_path, clock=VirtualClock(), monotonic=lambda: mono[0])
     sid = rec.start_session("AB12", "home", "", WALL)
@@ -1159,9 +1159,9 @@ def test_slow_commits_of_a_worn_card_are_said_in_the_journal(tmp_path, monkeypat
     older than 2 s are on the card, and nothing said so until a write hung for HUNG_S.
     Slow commits are logged at the 1st, 10th, 100th ...; the time a commit takes is the
     writer's clock (SQLite's progress callback moves it on, nothing sleeps)."""
-    import feedback.records as records_mod
+    import feedback.records_writer as writer_mod
 
-    real = records_mod.connect
+    real = writer_mod.connect
     mono = [100.0]
     slow = [0.0]  # how long the next commit takes
 
@@ -1176,7 +1176,7 @@ def test_slow_commits_of_a_worn_card_are_said_in_the_journal(tmp_path, monkeypat
         conn.set_progress_handler(progress, 1)
         return conn
 
-    monkeypatch.setattr(records_mod, "connect", connect)
+    monkeypatch.setattr(writer_mod, "connect", connect)
     rec = Records(tmp_path, clock=VirtualClock(), monotonic=lambda: mono[0])
     rec.start_session("AB12", "home", "", WALL)
     with caplog.at_level(logging.WARNING, logger="ademcoach.records"):
