@@ -163,6 +163,21 @@ def test_a_save_while_the_last_one_is_being_checked_is_applied(cfg, monkeypatch)
     assert w.poll(5.0) is None and w.poll(6.0) is None
 
 
+def test_the_same_bytes_saved_after_another_programme_was_chosen_change_nothing(cfg):
+    """Once the config chose another programme, the files watched are the config and the
+    new programme's, and a save of the same bytes is no change: it is compared with what
+    those files hold, not with the config and the programme before."""
+    w = ConfigWatcher(cfg, load_config(cfg))
+    edit(cfg, 'name = "clinic"', 'name = "home"')
+    r = settled(w, 1.0)
+    assert isinstance(r, Reloaded) and r.programme.key == "home"
+    edit(cfg, "exhale_s = 6.0", "exhale_s = 6.0")  # saved again as it was: a new mtime
+    assert w.poll(3.0) is None and w.poll(4.0) is None
+    edit(cfg, "exhale_s = 6.0", "exhale_s = 7.0")
+    r = settled(w, 5.0)
+    assert isinstance(r, Reloaded) and r.settings.pacer.exhale_s == 7.0
+
+
 @pytest.mark.parametrize("typed", ['"Jansen, J."', '"Jan de Vries"', "Jansen",
                                    '"Vries-1984-03-12-x"'])
 def test_a_name_typed_as_the_patient_code_is_rejected_without_being_logged(cfg, caplog,
