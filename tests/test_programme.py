@@ -67,6 +67,8 @@ def test_a_programme_says_whether_it_is_home_practice(tmp_path, head, key, home)
 
     text = GOOD_HEAD + head + EX.format(n=1)
     assert load_programme(write(tmp_path, text, f"{key}.toml"), key).home is home
+    alone = load_programme(tmp_path / f"{key}.toml")  # (its key: the file's name)
+    assert (alone.key, alone.home) == (key, home)
     assert home_practice(key, text) is home  # (as the report reads a session's programme)
     assert home_practice(key, None) is (key != "clinic")  # (a record that kept no programme)
     shipped = {n: load_programme(SHIPPED / f"{n}.toml", n).home
@@ -78,6 +80,19 @@ def test_a_programme_says_whether_it_is_home_practice(tmp_path, head, key, home)
     (problem,) = err.value.problems
     assert str(problem) == (f"{bad}:4: programme.home_practice = 'nee': must be true or "
                             "false, without quotes: write false")
+
+
+@pytest.mark.parametrize("text", ["[programme\nname_nl = ", "programme = 3\n",
+                                  '[programme]\nhome_practice = "nee"\n'])
+def test_a_stored_programme_that_cannot_be_read_is_judged_by_its_name(text):
+    """A record keeps the programme text it ran with; one that is no longer TOML (a hand
+    edit, a cut), or whose [programme] is not a table of a true or false home_practice,
+    is judged by the programme's name, as a record that kept none, and the report goes
+    on."""
+    from feedback.programme import home_practice
+
+    assert home_practice("clinic", text) is False
+    assert home_practice("home", text) is True
 
 
 @pytest.mark.parametrize("text, expected", [
