@@ -803,16 +803,25 @@ def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(lang, size
     only on the exercise screen, the therapist only in the report. Each exercise's median
     share (the report's figure) is now a column of its own, beside exhale:inhale, in
     the header's column, readable, with every text on the screen and none overlapping;
-    with one belt there is no such column."""
+    an exercise in which no breath was measured has '-' there; with one belt there is no
+    such column."""
     view = example_view("summary", lang, _two_belts(), belly=58.0)
     assert view.rows and all(r["belly_pct"] == pytest.approx(58.0) for r in view.rows)
+    view = dataclasses.replace(view, rows=[dict(view.rows[0], belly_pct=None), *view.rows[1:]])
     screen = Screen(size)
     screen.draw(view)
     assert_texts_fit(screen, size)
-    head = [r for t, r in screen.texts if t == i18n.text("summary.belly", lang)]
+
+    def heads(key):
+        return [r for t, r in screen.texts if t == i18n.text(key, lang)]
+
+    head = heads("summary.belly")
     cells = [r for t, r in screen.texts if t == "58%"]
-    assert len(head) == 1 and len(cells) == len(view.rows)
+    assert len(head) == 1 and len(cells) == len(view.rows) - 1
     assert head[0].h >= 12 and all(c.right == head[0].right for c in cells)  # (right-aligned)
+    assert len([r for t, r in screen.texts if t == "-" and r.right == head[0].right]) == 1
+    (ratio,), (holds,) = heads("summary.ratio"), heads("summary.holds")
+    assert ratio.right < head[0].left and head[0].right < holds.left  # (after exhale:inhale)
     one = Screen(size)
     one.draw(example_view("summary", lang))
     assert i18n.text("summary.belly", lang) not in dict(one.texts)
