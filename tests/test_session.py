@@ -583,6 +583,7 @@ def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(config, ca
     the exercise screen; the report's where none is), beside the other figures. It gave
     none: the patient saw the share only during the exercise."""
     from feedback.run import print_summary
+    from feedback.view import in_sync
 
     events, _, session, _ = simulate(config, "chest", 150, sensor__belts=["chest", "belly"],
                                      sensor__channels=["A0", "A1"], patient__language=lang)
@@ -602,10 +603,15 @@ def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(config, ca
     lines = capsys.readouterr().out.splitlines()[1:1 + len(rows)]
     word = i18n.text("summary.belly", lang)
     assert len(lines) == len(rows)
-    assert all(f"{word} {round(r['belly_pct'])}%" in line
+    assert all(line.endswith(f"{in_sync(r)}, {word} {round(r['belly_pct'])}%")
                for r, line in zip(rows, lines, strict=True))
     _, _, one, _ = simulate(config, "chest", 60, patient__language=lang)
-    assert all(r["belly_pct"] is None for r in one.coach.summary())
+    rows = one.coach.summary()
+    assert rows and all(r["belly_pct"] is None for r in rows)
+    print_summary(one, "done")
+    lines = capsys.readouterr().out.splitlines()[1:1 + len(rows)]
+    assert len(lines) == len(rows)  # (one belt: the line ends as before, without the share)
+    assert all(line.endswith(f" {in_sync(r)}") for r, line in zip(rows, lines, strict=True))
 
 
 def test_calm_with_two_belts_is_as_calm_as_with_one(config):
@@ -1693,8 +1699,13 @@ def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, m
     assert seen["days_back"] == 31
 
 
+@pytest.mark.parametrize("right, began", [
+    ((2026, 11, 28, 8, 0, 0), (2026, 11, 28)),
+    # (begun half a minute before midnight, the clock set after it: the day before)
+    ((2026, 11, 27, 23, 59, 30), (2026, 11, 27)),
+])
 def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_began(
-        config, monkeypatch):
+        config, monkeypatch, right, began):
     """A unit without a clock chip booted at the time it saved at its last shutdown, a
     month ago, and the network set its clock a minute into the session.
     The session was recorded, and counted on the screen, for the saved date ("Telt voor
@@ -1712,7 +1723,9 @@ def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_b
     monkeypatch.setenv("TZ", "Europe/Amsterdam")
     time.tzset()
     saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
-    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
+    right = dt.datetime(*right).timestamp()  # the real time then
+    began = dt.date(*began)
+    today = dt.date(2026, 11, 28)  # (when the clock is set, and at the summary)
     base, clock = [saved], []
     seen = {}
 
@@ -1750,19 +1763,46 @@ def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_b
         time.tzset()
     practised = session.coach.practice_s() / 60.0
     assert practised > 0.5
-    assert seen["summary"] == (0, pytest.approx(practised))  # not "Telt voor 27 oktober"
-    assert seen["idle"] == pytest.approx(practised)
+    days_back, shown = seen["summary"]
+    assert days_back == (today - began).days  # not "Telt voor 27 oktober"
+    assert shown == pytest.approx(practised)  # (the minutes of the day it counts for)
+    assert seen["idle"] == pytest.approx(practised if began == today else 0.0)
     monkeypatch.setenv("TZ", "Europe/Amsterdam")
     time.tzset()
     try:
         conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
         (s,) = load_sessions(conn)
         conn.close()
-        assert s.day == dt.date(2026, 11, 28)
+        assert s.day == began
         assert abs(s.started_at - right) < 5.0  # begun at the start, on the real clock
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_unit_watches_its_system_clock_for_a_step_and_a_simulation_does_not(
+        config, monkeypatch):
+    """On the unit (the system's monotonic clock) a step of the system clock is seen, to
+    re-date a session begun before it (the test before); a simulation runs on a clock of
+    its own, against which the system clock says nothing."""
+    import time
+
+    from feedback.clock import MonotonicClock
+
+    step = [0.0]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + step[0])
+    settings, programme = load_all(config)
+    seen = {}
+    for name, clock in (("unit", MonotonicClock()), ("simulation", VirtualClock())):
+        step[0] = 0.0
+        with open_session(settings, programme, config, sim="calm", clock=clock, duration=1,
+                          status=False) as session:
+            session._check_wall()
+            step[0] = 3600.0  # (the network sets the clock an hour on)
+            seen[name] = session._check_wall()
+    assert seen["unit"] == pytest.approx(3600.0, abs=1.0)
+    assert seen["simulation"] == 0.0
 
 
 def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(config):
