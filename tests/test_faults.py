@@ -1194,6 +1194,30 @@ def _hog(s, until: float, stall_s: float = 0.6):
     s.loop.add("hog", hog)
 
 
+@pytest.mark.parametrize("apart, fault_at", [(6.0, None), (4.0, 8.6)])
+def test_three_late_readings_within_ten_seconds_are_a_slow_fault_fewer_are_not(apart,
+                                                                              fault_at):
+    """Late readings (0.6 s without one, no read failing) ``apart`` seconds apart: one
+    every 6 s leaves a paced breath between two of them, never three within 10 s; one
+    every 4 s makes the third a ``slow`` fault. A single gap of 2.5 s is one at once;
+    the fault is over once the belt has been read in time for 10 s."""
+    from feedback.app import SlowLatch
+
+    latch = SlowLatch()
+    got = []
+    for k in range(4):
+        t = apart * k + 0.6
+        got += [(e.kind, e.at) for e in latch.late(t - 0.6, t)]
+    assert got == ([] if fault_at is None else [("slow", pytest.approx(fault_at))])
+    one = SlowLatch()
+    assert one.late(0.0, 2.4) == [] and one.ok(2.42) == []
+    (fault,) = one.late(30.0, 32.5)
+    assert fault.kind == "slow"
+    assert one.ok(42.0) == []
+    (over,) = one.ok(42.6)
+    assert isinstance(over, ev.FaultEnd) and over.kind == "slow"
+
+
 def test_a_unit_too_slow_to_read_the_belt_in_time_is_shown_and_recorded_and_goes_on(config):
     """Another process takes 0.6 s of every second from 60 to 120 s: every gap between
     two readings is over the analysis's 0.5 s, which takes each as unknown and so finds
