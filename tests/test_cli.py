@@ -257,7 +257,10 @@ def test_check_config_lists_the_cues_of_each_exercise(tmp_path, capsys):
         '[[exercise]]\nid = "belly"\nname_nl = "B"\nname_en = "B"\nkind = "breathing"\n'
         'duration_s = 300\n\n'
         '[[exercise]]\nid = "squats"\nname_nl = "S"\nname_en = "S"\nkind = "movement"\n'
-        'duration_s = 60\npacer = "off"\n')
+        'duration_s = 60\npacer = "off"\n\n'
+        # (one movement exercise that only records holds beside one that warns: warned)
+        '[[exercise]]\nid = "walk"\nname_nl = "W"\nname_en = "W"\nkind = "movement"\n'
+        'duration_s = 60\npacer = "off"\ncues = ["check_belt"]\n')
     cfg = tmp_path / "ademcoach.toml"
     cfg.write_text('[programme]\nname = "visit"\n[cues]\ndont_force = false\n')
     assert main(["check-config", str(cfg)]) == 0
