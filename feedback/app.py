@@ -220,6 +220,11 @@ class Session:
         self._stuck_names: list[str] = []
         self._brief_logged = 0.0
         self.counts: dict[str, int] = {}
+        # Holds that ended as a belt not worn (no hold after all), and the "Blijf ademen!"
+        # given for them: the headless summary's tally leaves them out, as the summary and
+        # the report do
+        self.not_worn_holds = self.not_worn_warnings = 0
+        self._warned_before_hold = 0  # breathe_on cues given before the hold under way
         self.cue_counts: dict[str, int] = {}
         self.startup_faults: list[ev.Event] = []
         self.faults_on: dict[tuple, ev.Fault] = {}  # (kind, belt) -> the fault, while on
@@ -255,6 +260,12 @@ class Session:
                 self._unwarned_hold(e.at)
             elif isinstance(e, ev.Hold | ev.HoldEnd):
                 self._paused_hold = isinstance(e, ev.Hold) and self.coach.mode == "paused"
+                if isinstance(e, ev.Hold):
+                    self._warned_before_hold = self.cue_counts.get("breathe_on", 0)
+                elif e.not_worn:
+                    self.not_worn_holds += 1
+                    self.not_worn_warnings += (self.cue_counts.get("breathe_on", 0)
+                                               - self._warned_before_hold)
             if isinstance(e, ev.Fault):
                 self.faults_on[(e.kind, e.belt)] = e
             elif isinstance(e, ev.FaultEnd):

@@ -527,7 +527,12 @@ def print_summary(session, reason: str) -> None:
                           holds=row["holds"], cues=tips(row), in_sync=in_sync(row),
                           belly="" if row.get("belly_pct") is None else
                           ", " + text("summary.belly", lang) + " " + belly(row)))
-    cues = [f"{k} {v}" for k, v in sorted(session.cue_counts.items())]
-    print(f"  events: breaths {counts.get('breath', 0)}, holds {counts.get('hold', 0)}, "
+    # (a hold that ended as a belt not worn was none, nor its warning: the summary and the
+    # report leave them out)
+    given = dict(session.cue_counts)
+    given["breathe_on"] = given.get("breathe_on", 0) - session.not_worn_warnings
+    cues = [f"{k} {v}" for k, v in sorted(given.items()) if v]
+    holds = counts.get("hold", 0) - session.not_worn_holds
+    print(f"  events: breaths {counts.get('breath', 0)}, holds {holds}, "
           f"faults {counts.get('fault', 0)}, cues: {', '.join(cues) or 'none'}")
     print(f"  loop: {session.loop.late_summary()}")

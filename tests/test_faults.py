@@ -671,14 +671,23 @@ def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config,
     beweging gemeten"), the clock stands still, and all is as before once the belt
     breathes again. Nor was its first minute a hold (it counted as one, and as practice,
     until the next change): the record keeps it, marked, and counts it nowhere."""
+    import contextlib
+    import io
+
     from feedback.analysis.analyzer import NOT_WORN_S
+    from feedback.run import print_summary
     from feedback.sessions import load_sessions
 
     scenario = tmp_path / "laid-down.toml"
     scenario.write_text(TAKEN_OFF)
-    summary = []
-    out, views, db = run_with(config, 330, {329.0: lambda s: summary.extend(s.coach.summary())},
-                              scenario=str(scenario))
+    summary, printed = [], io.StringIO()
+
+    def at_end(s):
+        summary.extend(s.coach.summary())
+        with contextlib.redirect_stdout(printed):
+            print_summary(s, "duration")
+
+    out, views, db = run_with(config, 330, {329.0: at_end}, scenario=str(scenario))
     (hold,) = between(out, ev.Hold, 100, 330)
     (end,) = between(out, ev.HoldEnd, 100, 330)
     faults = [e for e in out if isinstance(e, ev.Fault)]
@@ -700,6 +709,8 @@ def test_a_belt_taken_off_but_left_plugged_in_is_a_belt_fault_not_a_hold(config,
         (s,) = load_sessions(conn)
     assert s.holds == [] and sum(e.holds for e in s.exercises) == 0
     assert sum(row["holds"] for row in summary) == 0
+    tally = printed.getvalue()  # (the headless summary's tally: no hold, no warning either)
+    assert ", holds 0, " in tally and "breathe_on" not in tally and "check_belt 1" in tally
     still_s = over.at - hold.t  # not practice
     assert s.minutes == pytest.approx((330.0 - still_s - s.exercises[0].minutes * 60) / 60.0,
                                       abs=0.1)
