@@ -172,12 +172,26 @@ class Records(Writer):
                     break
         return max(first, self._after_raw_files())
 
+    def _remove_raw_files(self, ids: set[int]) -> None:
+        """Delete the raw signal files of the sessions ``ids`` (the retention erased them,
+        and the export they waited for copied their files too): they stayed until the
+        raw folder needed room, the signal of a patient whose records were gone. Files of
+        any other session stay, those of sessions a damaged database lost included."""
+        try:
+            for p in (self.data_dir / "raw").glob("session*.csv"):
+                m = RAW_FILE.fullmatch(p.name)
+                if m and m[2] and int(m[2]) in ids:
+                    p.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("records: raw files of erased sessions not removed: %s", exc)
+
     def _after_raw_files(self) -> int:
         """The number after the highest session number among the raw files in the raw
-        folder (1 if none). Raw files outlive their sessions (the retention purge erases
-        rows, not files): once every session was purged the next would be numbered 1 again,
-        overwrite the old session00001's file, and be taken for older than the files
-        left (room is made by the numbers in the names: ``RawSignalLog._make_room``)."""
+        folder (1 if none). Raw files can outlive their sessions' rows (a damaged database's
+        lost sessions; before, every purged one's): once no session row was left the next
+        would be numbered 1 again, overwrite the old session00001's file, and be taken for
+        older than the files left (room is made by the numbers in the names:
+        ``RawSignalLog._make_room``)."""
         try:
             names = [p.name for p in (self.data_dir / "raw").glob("*.csv")]
         except OSError:
@@ -441,10 +455,11 @@ class Records(Writer):
                              lambda conn: purge(conn, days, now_wall, exported_only))
         if got is None:
             return 0
-        n, kept = got
+        n, kept, ids = got
         if n:
             log.info("records: %d %ssession(s) older than keep_days (%g days) erased", n,
                      "exported " if exported_only else "", days)
+            self._remove_raw_files(set(ids))
         if kept:
             log.warning("records: %d session(s) older than keep_days (%g days) kept: not "
                         "exported yet (the retention erases them after an export)", kept, days)

@@ -298,11 +298,13 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float,
     clock, which on a unit without a clock chip can be set wrong: a session not yet
     exported is never deleted, so a wrong clock cannot erase the only copy). Without
     ``exported_only`` (simulated sessions: no export takes them) every old one goes.
-    Returns (deleted, kept because not exported)."""
+    Returns (deleted, kept because not exported, the deleted sessions' ids)."""
     cutoff = now_wall - days * 86400.0
     only = " AND exported_at IS NOT NULL" if exported_only else ""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE started_at < ?{only}",
+                                          (cutoff,))]
         n = conn.execute(f"DELETE FROM sessions WHERE started_at < ?{only}",
                          (cutoff,)).rowcount
         kept = conn.execute("SELECT count(*) FROM sessions WHERE started_at < ?",
@@ -311,7 +313,7 @@ def purge(conn: sqlite3.Connection, days: float, now_wall: float,
     except BaseException:
         rollback(conn)
         raise
-    return n, kept
+    return n, kept, ids
 
 
 def close_interrupted(conn: sqlite3.Connection) -> int:

@@ -494,6 +494,33 @@ def test_purge_older_than_erases_old_exported_sessions(tmp_path):
     rec.close()
 
 
+def test_the_retention_erases_the_raw_files_of_the_sessions_it_erases(tmp_path):
+    """The raw signal of a session the retention erased stayed until the raw folder
+    needed room: a patient's breathing kept on the unit after their records were gone.
+    Its files go with it now; every other session's stay, also those of a session the
+    records no longer hold (a damaged database's: the raw file may be all that is left)."""
+    data = tmp_path / "data"
+    rec = Records(data, clock=VirtualClock())
+    ids = []
+    for day in (400, 380, 0):
+        ids.append(rec.start_session("P", "home", "", WALL - day * 86400))
+        rec.add(breath(1.0))
+        rec.end_session()
+    assert rec.flush()
+    export_to(tmp_path / "stick", data)
+    raw = data / "raw"
+    raw.mkdir(exist_ok=True)
+    names = [f"session{n:05d}-{part:03d}.csv" for n in ids for part in (1, 2)]
+    names += ["session00099-001.csv", "notes.csv"]
+    for name in names:
+        (raw / name).write_text("t,belly\n0.0,1.0\n")
+    assert rec.purge_older_than(365, now_wall=WALL) == 2
+    assert sorted(p.name for p in raw.iterdir()) == sorted(
+        [f"session{ids[2]:05d}-001.csv", f"session{ids[2]:05d}-002.csv",
+         "session00099-001.csv", "notes.csv"])
+    rec.close()
+
+
 def test_every_reference_to_another_table_is_indexed(tmp_path):
     """Erasing a session (the retention) erases its rows in every table and clears the
     exercise of its breaths, holds and cues: SQLite finds those rows through an index on
@@ -536,7 +563,7 @@ def test_the_retention_erases_a_year_in_steps_that_grow_with_it_not_faster(tmp_p
 
         conn = connect(data / DB_NAME)
         conn.set_progress_handler(step, 100)
-        assert store.purge(conn, 365, WALL) == (n, 0)
+        assert store.purge(conn, 365, WALL)[:2] == (n, 0)
         conn.close()
         rec.close()
         return count[0]
