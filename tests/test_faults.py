@@ -9,9 +9,10 @@ import time
 import pytest
 
 from feedback import events as ev
-from feedback.app import GRACE_S, SOUND_RETRY_S
+from feedback.app import SOUND_RETRY_S
 from feedback.clock import VirtualClock
 from feedback.coach import press_next
+from feedback.latches import GRACE_S
 from feedback.reload import load_all
 from feedback.run import open_session
 
@@ -1212,7 +1213,7 @@ def test_three_late_readings_within_ten_seconds_are_a_slow_fault_fewer_are_not(a
     every 6 s leaves a paced breath between two of them, never three within 10 s; one
     every 4 s makes the third a ``slow`` fault. A single gap of 2.5 s is one at once;
     the fault is over once the belt has been read in time for 10 s."""
-    from feedback.app import SlowLatch
+    from feedback.latches import SlowLatch
 
     latch = SlowLatch()
     got = []
