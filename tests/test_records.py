@@ -255,6 +255,23 @@ def test_backlog_limit_refuses_instead_of_growing(tmp_path):
     assert rec.close(timeout=2) == rec.pending == 13  # and the end of session C
 
 
+def test_a_re_dating_is_not_refused_by_a_full_backlog(tmp_path):
+    """The system clock was set a day on while the storage failed and the backlog was
+    full: the session's re-dating is not refused as its events are (it moves the start
+    the report counts the session's minutes by), and is written once storage works."""
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the directory should be")
+    rec = Records(blocked, clock=VirtualClock(), max_backlog=10, retry_s=0.05)
+    rec.start_session("B", "home", "", WALL)
+    results = [rec.add(breath(float(i))) for i in range(1, 21)]
+    assert results == [True] * 9 + [False] * 11  # (full)
+    rec.redate(86400.0)
+    assert not rec.flush(timeout=0.2)
+    blocked.unlink()
+    assert rec.flush(timeout=10) and rec.problem is None
+    assert rec.close() == 0
+    assert rows(blocked / DB_NAME, "SELECT started_at FROM sessions") == [(WALL + 86400.0,)]
+
 def test_a_stop_says_how_many_events_the_full_backlog_refused(tmp_path, caplog):
     """The refused events were counted (``dropped``) and never said anywhere: the
     journal told of the 13 left at the stop, not of the 11 lost before it."""
@@ -1207,17 +1224,19 @@ def test_slow_commits_of_a_worn_card_are_said_in_the_journal(tmp_path, monkeypat
     rec = Records(tmp_path, clock=VirtualClock(), monotonic=lambda: mono[0])
     rec.start_session("AB12", "home", "", WALL)
     with caplog.at_level(logging.WARNING, logger="ademcoach.records"):
-        for i, took in enumerate([0.1, 2.5, 0.2] + [1.5] * 9):
+        # (0.75 s: no longer than SLOW_COMMIT_S, not slow; 0.875 s, the worst so far)
+        for i, took in enumerate([0.75, 0.1, 0.875, 0.2, 2.5] + [1.5] * 8):
             slow[0] = took
             rec.add(breath(5.0 * (i + 1)))
             assert rec.flush(30.0)
     said = [r.getMessage() for r in caplog.records if "took" in r.getMessage()]
     assert len(said) == 2, said  # the 1st and the 10th slow one, not the fast ones
-    assert said[0].startswith("records: a commit of 1 events took 2.5 s (1 slow of 2 so far")
-    assert "(10 slow of 12 so far, worst 2.5 s;" in said[1]
+    assert said[0].startswith("records: a commit of 1 events took 0.9 s (1 slow of 3 so far, "
+                              "worst 0.9 s;"), said[0]
+    assert "(10 slow of 13 so far, worst 2.5 s;" in said[1]
     assert said[1].endswith("events up to 5.5 s old may be lost at a power cut")
     assert rec.close() == 0
-    assert len(rows(tmp_path / DB_NAME, "SELECT at FROM breaths")) == 12  # all written
+    assert len(rows(tmp_path / DB_NAME, "SELECT at FROM breaths")) == 13  # all written
 
 
 def test_a_second_run_on_the_same_records_leaves_the_first_s_session_open(tmp_path,

@@ -648,3 +648,37 @@ def test_damage_after_a_wipe_under_a_running_session_keeps_the_unit_recording(tm
     assert rows(db, "SELECT id, patient_code, end_reason FROM sessions") == [
         (sid, "EF56", "stopped")]
     assert rows(db, "SELECT count(*) FROM exercises") == [(1,)]
+
+
+def test_a_re_dated_running_session_keeps_its_date_when_a_damaged_file_is_replaced(
+        tmp_path):
+    """The system clock was set a month on during a session: its start moved with it.
+    The card then damaged the file, and the replacement gave the running session its
+    row back as it began, a month early, so the report put its minutes on the wrong
+    day: the row given back is the re-dated one."""
+    clock = VirtualClock(0.0)
+    data = tmp_path / "data"
+    record(data, clock, 1)
+    db = data / DB_NAME
+    shift = 31 * 86400.0
+    rec = Records(data, clock=clock, retry_s=0.05)
+    try:
+        rec.start_session("EF56", "home", "", WALL + 1e6)
+        for _ in range(5):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        rec.redate(shift)
+        assert rec.flush() and rec.problem is None
+        assert rows(db, "SELECT started_at FROM sessions WHERE id=2") == [(WALL + 1e6 + shift,)]
+        damage(db, "breaths", which="last")  # where the next breath goes
+        rec.set_max_db_bytes(None)  # the writer opens the file again
+        for _ in range(5):
+            clock.advance(5.0)
+            rec.add(breath(clock.now()))
+        rec.end_session("stopped")
+        assert rec.flush() and rec.problem is None
+    finally:
+        rec.close()
+    assert len(damaged_files(data)) == 1
+    assert rows(db, "SELECT id, started_at, end_reason FROM sessions ORDER BY id")[1:] == [
+        (2, WALL + 1e6 + shift, "stopped")]
