@@ -1208,26 +1208,49 @@ def _hog(s, until: float, stall_s: float = 0.6):
 
 @pytest.mark.parametrize("apart, fault_at", [(6.0, None), (4.0, 8.6)])
 def test_three_late_readings_within_ten_seconds_are_a_slow_fault_fewer_are_not(apart,
-                                                                              fault_at):
+                                                                              fault_at,
+                                                                              caplog):
     """Late readings (0.6 s without one, no read failing) ``apart`` seconds apart: one
     every 6 s leaves a paced breath between two of them, never three within 10 s; one
     every 4 s makes the third a ``slow`` fault. A single gap of 2.5 s is one at once;
-    the fault is over once the belt has been read in time for 10 s."""
+    the fault is over once the belt has been read in time for 10 s. The fault's detail
+    says how many gaps within how long, and the journal how many came while it lasted."""
     from feedback.latches import SlowLatch
 
     latch = SlowLatch()
     got = []
     for k in range(4):
         t = apart * k + 0.6
-        got += [(e.kind, e.at) for e in latch.late(t - 0.6, t)]
-    assert got == ([] if fault_at is None else [("slow", pytest.approx(fault_at))])
+        got += latch.late(t - 0.6, t)
+    assert [(e.kind, e.at) for e in got] == (
+        [] if fault_at is None else [("slow", pytest.approx(fault_at))])
+    if got:
+        assert got[0].detail.startswith(
+            "the belt could not be read in time: 3 gaps of over 0.5 s between readings "
+            "within 8.6 s (longest 0.60 s;"), got[0].detail
     one = SlowLatch()
     assert one.late(0.0, 2.4) == [] and one.ok(2.42) == []
     (fault,) = one.late(30.0, 32.5)
     assert fault.kind == "slow"
-    assert one.ok(42.0) == []
-    (over,) = one.ok(42.6)
+    assert fault.detail.startswith(
+        "the belt could not be read in time: 1 gap of over 0.5 s between readings within "
+        "2.5 s (longest 2.50 s;"), fault.detail
+    assert one.late(33.0, 33.75) == []  # (on already: counted for the journal)
+    assert one.ok(43.5) == []
+    with caplog.at_level(logging.INFO, logger="feedback.app"):
+        (over,) = one.ok(43.75)  # read in time for 10 s since the last late gap
     assert isinstance(over, ev.FaultEnd) and over.kind == "slow"
+    assert "slow fault over at 43.8 s, after 2 late gaps" in caplog.messages
+
+
+def test_late_readings_exactly_ten_seconds_apart_are_not_within_ten_seconds():
+    """A part tried again every 5 s that holds the loop each time: the first and the
+    third of its gaps end exactly 10 s apart, room for one slow paced breath (6/min)
+    between them, so not within 10 s: no ``slow`` fault, however long it goes on."""
+    from feedback.latches import SlowLatch
+
+    latch = SlowLatch()
+    assert [latch.late(t - 0.75, t) for t in (0.5, 5.5, 10.5, 15.5, 20.5)] == [[]] * 5
 
 
 def test_a_unit_too_slow_to_read_the_belt_in_time_is_shown_and_recorded_and_goes_on(config):
