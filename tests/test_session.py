@@ -1780,6 +1780,53 @@ def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_b
         time.tzset()
 
 
+def test_a_clock_set_just_before_a_record_starts_does_not_re_date_it(config, monkeypatch):
+    """The system clock is looked at as a record session starts: a step made before it
+    (the network sets the clock a month on after the unit's last look at it, in the
+    second before the session starts) is not that session's. Its record starts on the
+    clock as set, and is not moved on by the step again when the clock is next looked
+    at, to a month ahead. On the unit each start follows a button, which looks at the
+    clock first; a session the coach starts itself (a simulation's first, here with the
+    system clock watched) has only the look as its record starts."""
+    import datetime as dt
+    import sqlite3
+    import time
+    import types
+
+    from feedback import records
+    from feedback.sessions import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
+    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
+    base, clock = [saved], []
+
+    def wall():  # the system clock: steps where the loop's monotonic clock runs on
+        return base[0] + (clock[0].now() if clock else 0.0)
+
+    monkeypatch.setattr(records, "time", types.SimpleNamespace(
+        time=wall, monotonic=time.monotonic, strftime=time.strftime))
+
+    def setup(session):
+        clock.append(session.clock)
+        session.wall = wall
+        session._check_wall()  # the unit's last look at its clock
+        base[0] += right - saved  # timesyncd steps it; the session starts at once
+
+    try:
+        _, _, session, _ = simulate(config, "calm", 30, setup=setup)
+        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
+        (s,) = load_sessions(conn)
+        conn.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert session.coach.practice_s() > 0.0  # (it ran, the clock looked at since)
+    assert abs(s.started_at - right) < 5.0  # begun on the clock as set, not a month on
+    assert s.day == dt.date(2026, 11, 28)
+
 def test_the_unit_watches_its_system_clock_for_a_step_and_a_simulation_does_not(
         config, monkeypatch):
     """On the unit (the system's monotonic clock) a step of the system clock is seen, to
@@ -1804,6 +1851,80 @@ def test_the_unit_watches_its_system_clock_for_a_step_and_a_simulation_does_not(
     assert seen["unit"] == pytest.approx(3600.0, abs=1.0)
     assert seen["simulation"] == 0.0
 
+
+def test_a_step_of_the_system_clock_counts_from_five_seconds_either_way(config):
+    """A step of the system clock against the loop's is a setting of the clock from
+    ``CLOCK_SET_S`` (5 s) on, forward or back; less is not (the two keep the same rate
+    otherwise), and each step is counted once."""
+    settings, programme = load_all(config)
+    wall = [1_800_000_000.0]
+    with open_session(settings, programme, config, sim="calm", clock=VirtualClock(),
+                      duration=1, status=False) as session:
+        session.wall = lambda: wall[0]
+        seen = [session._check_wall()]
+        for step in (4.5, 0.5, -5.5, 6.0):
+            wall[0] += step
+            seen.append(session._check_wall())
+        seen.append(session._check_wall())
+    assert seen == [0.0, 0.0, 5.0, -5.5, 6.0, 0.0]
+
+
+def test_a_clock_set_before_any_session_dates_the_first_by_the_clock_as_set(
+        config, monkeypatch):
+    """The network sets the clock a month on while the unit waits at its start screen,
+    before any session (the usual case: soon after boot): the step is seen, there is no
+    session to re-date, and the session begun after it is dated by the clock as set,
+    on the screen and in its record."""
+    import datetime as dt
+    import sqlite3
+    import time
+    import types
+
+    from feedback import app, records
+    from feedback.sessions import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
+    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
+    base, clock = [saved], []
+    seen = {}
+
+    def wall():  # the system clock: steps where the loop's monotonic clock runs on
+        return base[0] + (clock[0].now() if clock else 0.0)
+
+    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+        today=lambda: dt.date.fromtimestamp(wall()), fromtimestamp=dt.date.fromtimestamp)))
+    monkeypatch.setattr(records, "time", types.SimpleNamespace(
+        time=wall, monotonic=time.monotonic, strftime=time.strftime))
+
+    def setup(session):
+        clock.append(session.clock)
+        session.wall = wall
+        session._check_day()  # the unit looks at its clock (each second)
+        base[0] += right - saved  # timesyncd steps it
+        session._check_day()  # and sees the step, at its start screen
+
+    def summary(session, due):
+        t = session.now()
+        session.end_when_done = False
+        while session.coach.mode != "summary":
+            press_next(session.coach, t, session.button)
+        seen["days_back"] = session.coach.view(t).days_back
+        return None
+
+    try:
+        simulate(config, "calm", 40, setup=setup, probe=(30.0, summary))
+        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
+        (s,) = load_sessions(conn)
+        conn.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert seen["days_back"] == 0  # counts for today
+    assert abs(s.started_at - right) < 5.0
+    assert s.day == dt.date(2026, 11, 28)
 
 def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(config):
     """The home pacer (4 s in, 6 s out, 1 s rest) was shown as "doel 1,8" (its ratio with
