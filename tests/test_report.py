@@ -1243,6 +1243,26 @@ def test_wipe_under_a_running_unit_says_it_still_shows_what_it_kept_until_a_rest
     assert capsys.readouterr().out == f"erased 1 session from {data} (1 of them not exported)\n"
 
 
+def test_wipe_where_the_lock_cannot_be_tried_does_not_say_the_unit_runs(
+        tmp_path, capsys, monkeypatch):
+    """A file system without flock (a network mount): whether a unit runs on the records
+    is not known, and the wipe does not tell to restart one."""
+    import errno
+
+    import feedback.wipe
+
+    data, cfg = tmp_path / "data", tmp_path / "c.toml"
+    cfg.write_text(f'[patient]\ncode = "CD34"\n[records]\ndata_dir = "{data}"\n')
+    _ended_sessions(data, 1)
+    (data / "records.lock").touch()
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(feedback.wipe.fcntl, "flock", no_locks)
+    assert main(["wipe", "--yes", "--force", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == f"erased 1 session from {data} (1 of them not exported)\n"
+
 def test_a_session_cut_short_last_needs_force_after_its_export(unit, tmp_path, capsys):
     """The newest session has no end (a power cut): an export copies it but cannot tell it
     from one being recorded, so it never marks it; the refusal says so."""
@@ -3645,16 +3665,16 @@ def test_the_ratio_line_gives_one_target_for_a_programme_that_did_not_change(
     assert "->" not in line and "(target 2.29)" in line, line
 
 
-def _own_and_paced_session(data, wall, own, clock):
-    """A calibration (no pacer) of six breaths of ``own`` (inhale_s, exhale_s), then four
-    minutes of belly breathing that follows a 1:2 pacer at 5.7/min."""
+def _own_and_paced_session(data, wall, own, clock, n_own=6):
+    """A calibration (no pacer) of ``n_own`` breaths of ``own`` (inhale_s, exhale_s), then
+    four minutes of belly breathing that follows a 1:2 pacer at 5.7/min."""
     t0 = clock.now()
     rec = Records(data, clock=clock)
     rec.start_session("GH78", "clinic", CLINIC_CONFIG, wall)
     rec.add(ev.Exercise(t0, "Kalibratie", "start", kind="calibration", name_en="Calibration",
                         pacer="off"))
     i, e = own
-    for k in range(6):
+    for k in range(n_own):
         rec.add(breath(t0 + 5.0 + (i + e) * (k + 1), i, e))
     rec.add(ev.Exercise(t0 + 30.0, "Kalibratie", "end", active_s=30.0))
     rec.add(ev.Exercise(t0 + 30.0, "Buikademhaling liggend", "start", kind="breathing",
@@ -3697,6 +3717,24 @@ def test_the_patients_own_breathing_is_reported_apart_from_the_paced_exercises(
     assert ("  Own breathing (exercises without a pacer): "
             "Calibration 18.0/min, exhale:inhale 0.80 (6 breaths)\n") in text
 
+
+def test_the_own_breathing_lines_are_the_first_and_last_sessions_that_measured_it(
+        tmp_path, monkeypatch):
+    """Four sessions, the last with no breath in its calibration (the patient began
+    with the belt loose): the own breathing's last line is the third session's, the
+    last that measured any, not the second's nor an empty one."""
+    data = tmp_path / "data"
+    clock = VirtualClock(0.0)
+    for day, (own, n) in enumerate([((1.85, 1.48), 6), ((1.5, 1.5), 6), ((2.0, 3.0), 6),
+                                    ((2.0, 3.0), 0)]):
+        _own_and_paced_session(data, DAY0 + (day - 3) * 86400, own, clock, n_own=n)
+    text = (report(tmp_path, monkeypatch, data, "2025-10-10") / "summary.txt").read_text()
+    own = [x for x in text.splitlines() if x.startswith("  Own breathing")]
+    assert own == [
+        "  Own breathing (exercises without a pacer), first session: "
+        "Calibration 18.0/min, exhale:inhale 0.80 (6 breaths)",
+        "  Own breathing (exercises without a pacer), last session: "
+        "Calibration 12.0/min, exhale:inhale 1.50 (6 breaths)"], own
 
 def _analysis_session(data, config_dir, wall=DAY0):
     """The shipped first analysis as the unit records it (its programme kept with the
