@@ -614,6 +614,21 @@ def test_with_two_belts_the_summary_gives_each_exercise_s_belly_share(config, ca
     assert all(line.endswith(f" {in_sync(r)}") for r, line in zip(rows, lines, strict=True))
 
 
+def test_a_session_s_record_carries_its_patient_code_programme_and_config(config):
+    """What the therapist reads whose session it was, and under which settings, comes
+    from the session's row: the patient code and programme in force, and the config text
+    it ran with."""
+    import sqlite3
+
+    simulate(config, "calm", 30, patient__code="P042")
+    db = config.parent / "data" / "simulated" / "records.sqlite"
+    with sqlite3.connect(db) as conn:
+        (code, programme, text), = conn.execute(
+            "SELECT patient_code, programme, config FROM sessions").fetchall()
+    assert (code, programme) == ("P042", "clinic")
+    assert "[programme]" in text and "clinic.toml" in text
+
+
 def test_calm_with_two_belts_is_as_calm_as_with_one(config):
     """Two belts read at their real offset (about 1.8 V) through the emulated ADC: the
     summed signal gives the true breaths, depth, rate and belly share, and no false hold
