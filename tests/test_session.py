@@ -1714,6 +1714,43 @@ def test_a_clock_that_jumps_a_month_mid_session_does_not_say_yesterday(config, m
     assert seen["days_back"] == 31
 
 
+class SteppedWall:
+    """A unit's system clock, in Europe/Amsterdam: it starts at ``saved`` (local time's
+    fields) and runs on with the loop's monotonic clock (once ``attach``ed to a session)
+    until ``step`` sets it, as the network does; the records' clock reads it, and with
+    ``dates`` the session's date. Local times given after it are Amsterdam's (``at``).
+    (The test undoes ``monkeypatch`` and calls ``time.tzset()`` when done.)"""
+
+    def __init__(self, monkeypatch, saved: tuple, dates: bool = True):
+        import datetime as dt
+        import time
+        import types
+
+        from feedback import app, records
+
+        monkeypatch.setenv("TZ", "Europe/Amsterdam")
+        time.tzset()
+        self.saved = dt.datetime(*saved).timestamp()
+        self.base, self.clock = self.saved, None
+        if dates:
+            monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
+                today=lambda: dt.date.fromtimestamp(self()),
+                fromtimestamp=dt.date.fromtimestamp)))
+        monkeypatch.setattr(records, "time", types.SimpleNamespace(
+            time=self, monotonic=time.monotonic, strftime=time.strftime))
+
+    def __call__(self) -> float:
+        return self.base + (self.clock.now() if self.clock is not None else 0.0)
+
+    def attach(self, session) -> None:
+        """The session's loop clock runs this clock on, and the session watches it."""
+        self.clock = session.clock
+        session.wall = self
+
+    def step(self, by: float) -> None:
+        self.base += by
+
+
 @pytest.mark.parametrize("right, began", [
     ((2026, 11, 28, 8, 0, 0), (2026, 11, 28)),
     # (begun half a minute before midnight, the clock set after it: the day before)
@@ -1729,37 +1766,20 @@ def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_b
     import datetime as dt
     import sqlite3
     import time
-    import types
 
-    from feedback import app, records
     from feedback.sessions import load_sessions
     from feedback.store import DB_NAME, SIMULATED
 
-    monkeypatch.setenv("TZ", "Europe/Amsterdam")
-    time.tzset()
-    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
-    right = dt.datetime(*right).timestamp()  # the real time then
+    wall = SteppedWall(monkeypatch, (2026, 10, 27, 20, 10))  # the clock at boot
+    saved, right = wall.saved, dt.datetime(*right).timestamp()  # (the real time then)
     began = dt.date(*began)
     today = dt.date(2026, 11, 28)  # (when the clock is set, and at the summary)
-    base, clock = [saved], []
     seen = {}
-
-    def wall():  # the system clock: steps where the loop's monotonic clock runs on
-        return base[0] + (clock[0].now() if clock else 0.0)
-
-    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
-        today=lambda: dt.date.fromtimestamp(wall()), fromtimestamp=dt.date.fromtimestamp)))
-    monkeypatch.setattr(records, "time", types.SimpleNamespace(
-        time=wall, monotonic=time.monotonic, strftime=time.strftime))
-
-    def setup(session):
-        clock.append(session.clock)
-        session.wall = wall
 
     def network(session, due):
         t = session.now()
         if not seen:
-            base[0] += right - saved  # timesyncd steps the clock
+            wall.step(right - saved)  # timesyncd steps the clock
             seen["set"] = t
             return due + 20.0
         session.end_when_done = False
@@ -1772,7 +1792,8 @@ def test_a_session_begun_before_the_clock_was_set_counts_for_the_day_it_really_b
         return None
 
     try:
-        _, _, session, _ = simulate(config, "calm", 120, setup=setup, probe=(60.0, network))
+        _, _, session, _ = simulate(config, "calm", 120, setup=wall.attach,
+                                    probe=(60.0, network))
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -1806,29 +1827,17 @@ def test_a_clock_set_just_before_a_record_starts_does_not_re_date_it(config, mon
     import datetime as dt
     import sqlite3
     import time
-    import types
 
-    from feedback import records
     from feedback.sessions import load_sessions
     from feedback.store import DB_NAME, SIMULATED
 
-    monkeypatch.setenv("TZ", "Europe/Amsterdam")
-    time.tzset()
-    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
-    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
-    base, clock = [saved], []
-
-    def wall():  # the system clock: steps where the loop's monotonic clock runs on
-        return base[0] + (clock[0].now() if clock else 0.0)
-
-    monkeypatch.setattr(records, "time", types.SimpleNamespace(
-        time=wall, monotonic=time.monotonic, strftime=time.strftime))
+    wall = SteppedWall(monkeypatch, (2026, 10, 27, 20, 10), dates=False)  # the clock at boot
+    saved, right = wall.saved, dt.datetime(2026, 11, 28, 8, 0).timestamp()  # (the real time)
 
     def setup(session):
-        clock.append(session.clock)
-        session.wall = wall
+        wall.attach(session)
         session._check_wall()  # the unit's last look at its clock
-        base[0] += right - saved  # timesyncd steps it; the session starts at once
+        wall.step(right - saved)  # timesyncd steps it; the session starts at once
 
     try:
         _, _, session, _ = simulate(config, "calm", 30, setup=setup)
@@ -1893,32 +1902,18 @@ def test_a_clock_set_before_any_session_dates_the_first_by_the_clock_as_set(
     import datetime as dt
     import sqlite3
     import time
-    import types
 
-    from feedback import app, records
     from feedback.sessions import load_sessions
     from feedback.store import DB_NAME, SIMULATED
 
-    monkeypatch.setenv("TZ", "Europe/Amsterdam")
-    time.tzset()
-    saved = dt.datetime(2026, 10, 27, 20, 10).timestamp()  # the clock at boot
-    right = dt.datetime(2026, 11, 28, 8, 0).timestamp()  # the real time then
-    base, clock = [saved], []
+    wall = SteppedWall(monkeypatch, (2026, 10, 27, 20, 10))  # the clock at boot
+    saved, right = wall.saved, dt.datetime(2026, 11, 28, 8, 0).timestamp()  # (the real time)
     seen = {}
 
-    def wall():  # the system clock: steps where the loop's monotonic clock runs on
-        return base[0] + (clock[0].now() if clock else 0.0)
-
-    monkeypatch.setattr(app, "dt", types.SimpleNamespace(date=types.SimpleNamespace(
-        today=lambda: dt.date.fromtimestamp(wall()), fromtimestamp=dt.date.fromtimestamp)))
-    monkeypatch.setattr(records, "time", types.SimpleNamespace(
-        time=wall, monotonic=time.monotonic, strftime=time.strftime))
-
     def setup(session):
-        clock.append(session.clock)
-        session.wall = wall
+        wall.attach(session)
         session._check_day()  # the unit looks at its clock (each second)
-        base[0] += right - saved  # timesyncd steps it
+        wall.step(right - saved)  # timesyncd steps it
         session._check_day()  # and sees the step, at its start screen
 
     def summary(session, due):
