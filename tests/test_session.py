@@ -1750,6 +1750,22 @@ class SteppedWall:
     def step(self, by: float) -> None:
         self.base += by
 
+    @staticmethod
+    def stored(config):
+        """The one session the simulation recorded, as the report reads it (in the time
+        zone set here: call before the test undoes it)."""
+        import sqlite3
+
+        from feedback.sessions import load_sessions
+        from feedback.store import DB_NAME, SIMULATED
+
+        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
+        try:
+            (s,) = load_sessions(conn)
+        finally:
+            conn.close()
+        return s
+
 
 @pytest.mark.parametrize("right, began", [
     ((2026, 11, 28, 8, 0, 0), (2026, 11, 28)),
@@ -1825,11 +1841,8 @@ def test_a_clock_set_just_before_a_record_starts_does_not_re_date_it(config, mon
     clock first; a session the coach starts itself (a simulation's first, here with the
     system clock watched) has only the look as its record starts."""
     import datetime as dt
-    import sqlite3
     import time
 
-    from feedback.sessions import load_sessions
-    from feedback.store import DB_NAME, SIMULATED
 
     wall = SteppedWall(monkeypatch, (2026, 10, 27, 20, 10), dates=False)  # the clock at boot
     saved, right = wall.saved, dt.datetime(2026, 11, 28, 8, 0).timestamp()  # (the real time)
@@ -1841,9 +1854,7 @@ def test_a_clock_set_just_before_a_record_starts_does_not_re_date_it(config, mon
 
     try:
         _, _, session, _ = simulate(config, "calm", 30, setup=setup)
-        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
-        (s,) = load_sessions(conn)
-        conn.close()
+        s = wall.stored(config)
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -1900,11 +1911,8 @@ def test_a_clock_set_before_any_session_dates_the_first_by_the_clock_as_set(
     session to re-date, and the session begun after it is dated by the clock as set,
     on the screen and in its record."""
     import datetime as dt
-    import sqlite3
     import time
 
-    from feedback.sessions import load_sessions
-    from feedback.store import DB_NAME, SIMULATED
 
     wall = SteppedWall(monkeypatch, (2026, 10, 27, 20, 10))  # the clock at boot
     saved, right = wall.saved, dt.datetime(2026, 11, 28, 8, 0).timestamp()  # (the real time)
@@ -1926,9 +1934,7 @@ def test_a_clock_set_before_any_session_dates_the_first_by_the_clock_as_set(
 
     try:
         simulate(config, "calm", 40, setup=setup, probe=(30.0, summary))
-        conn = sqlite3.connect(config.parent / "data" / SIMULATED / DB_NAME)
-        (s,) = load_sessions(conn)
-        conn.close()
+        s = wall.stored(config)
     finally:
         monkeypatch.undo()
         time.tzset()
