@@ -348,8 +348,15 @@ class Pacer:
         return self._target() if self.adaptive else self.base
 
     def _target(self) -> Pattern:
+        """The adaptive goal: ``target_ratio`` at ``target_rate_bpm``, or at the patient's
+        own start where that is slower (a calm patient at 5/min was led to 6/min, their
+        exhale shortened step by step: the pacer never leads faster than the patient's
+        own rhythm), within the limits."""
         a = self.adaptive
-        return self._limit(Pattern.from_rate(a.target_rate_bpm, a.target_ratio,
+        rate = a.target_rate_bpm
+        if self._adapt_start is not None:
+            rate = min(rate, self._adapt_start.rate_bpm)
+        return self._limit(Pattern.from_rate(rate, a.target_ratio,
                                              self.base.hold_in_s, self.base.hold_out_s))
 
     def _limit(self, p: Pattern) -> Pattern:

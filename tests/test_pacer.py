@@ -260,3 +260,28 @@ def test_an_adaptive_step_waits_for_the_ring_to_show_the_step_before():
     assert exhales[-1] > 5.0  # (it did go on toward the target)
     assert max(b - a for a, b in zip(exhales, exhales[1:], strict=False)) <= 0.5 + 1e-9, exhales
     assert p.summary()["in_sync"] == 1.0
+
+
+def test_a_patient_already_slower_than_the_target_is_not_led_faster():
+    """A calm patient at 5/min (12 s a breath, exhale:inhale 1.6 as measured) against the
+    adaptive target of 6/min: the pacer started at their 5/min and, breath by breath,
+    shortened the exhale from 6.4 s to 6 s and led them to 6/min, faster than their own.
+    The rate it leads to is now the target or the patient's own, whichever is slower; it
+    only moves the ratio toward the target, lengthening the exhale."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
+                 step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.start_from(4.6, 7.4)  # the calibration's median breath (the exhale counts the pause)
+    first = p.current(0.01)
+    assert first.rate_bpm == pytest.approx(5.0)
+    seen = [first]
+    t = 0.0
+    for _ in range(30):
+        t = follow(p, t, 1)
+        seen.append(p.current(t + 0.01))
+    assert max(s.rate_bpm for s in seen) <= 5.0 + 1e-6, [round(s.rate_bpm, 2) for s in seen]
+    exhales = [s.exhale_s for s in seen]
+    assert all(b >= a - 1e-9 for a, b in zip(exhales, exhales[1:], strict=False)), exhales
+    assert seen[-1].ratio == pytest.approx(2.0)  # the target's exhale:inhale, at their rate
+    assert p.goal().rate_bpm == pytest.approx(5.0)
+    assert p.summary()["in_sync"] == 1.0
