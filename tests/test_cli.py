@@ -134,7 +134,8 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert ("    ribs: breathing, 180 s, adaptive pacer: from the patient's own rhythm (until "
             "it is known 4 s in, 6 s out + 1 s pause = 5.5/min) towards 6/min and "
             "exhale:inhale 2.00 (at the patient's own rate where slower), the exhale at "
-            "most 10 s, in steps of 0.5 s, hold warning after 8 s, 'slower' above 16/min or 1.5 x the pacer's rate where lower"
+            "most 10 s, in steps of 0.5 s, hold warning after 8 s, 'slower' above 16/min "
+            "or 1.5 x the pacer's rate where lower"
             ) in capsys.readouterr().out.splitlines()
     # a target the limits hold back is said as the unit will run it (it said "3/min")
     adaptive.write_text('[pacer]\nmode = "adaptive"\nmin_rate_bpm = 3\nmax_exhale_s = 12\n'
