@@ -31,10 +31,11 @@ from collections import deque
 from dataclasses import dataclass
 
 from feedback.events import Breath, Cue, Event, Fault, FaultEnd, Hold, HoldEnd
+from feedback.pacer import EXHALE_FLOOR
 
 # With a pacer, "Adem langer uit" comes for breaths whose exhale:inhale is below this share
-# of the pacer's (its pauses counted); the screen shows that least ratio as the target.
-EXHALE_FLOOR = 0.75
+# of the pacer's (its pauses counted); the screen shows that least ratio as the target, and
+# the pacer judges such a breath's exhale short (``Pacer.short_exhale``).
 PRIORITY = ("breathe_on", "check_belt", "dont_force", "slower", "longer_exhale", "belly", "good")
 URGENT = ("breathe_on", "check_belt")
 # The cues that correct the patient's breathing (the summary's "tips"): not the praise,
