@@ -4,7 +4,10 @@ The patient breathes on their own (rate, exhale:inhale ratio, depth, end-exhale 
 breath-to-breath jitter) or, after ``follow(pacer_level)``, follows the pacer with a lag
 and a compliance (1 = exactly, 0 = not at all: their own rhythm). Timed episodes from the
 scenario add breath-holds (after inhale, as when lifting, or after exhale), fast or forced
-breathing, posture steps, squat/bending/walking movement, unplugged belts and belts
+breathing, posture steps, squat/bending/walking movement, what a patient does besides
+breathing (talking, coughing, a sigh or a yawn, laughing, a sniff, a swallow: ``ACTS``,
+each replacing the breath for its time and then handing back to the breathing or the
+pacer from where it left the lungs), unplugged belts and belts
 taken off (laid down, the plug still in: slack, without the cord's pre-tension, and
 still, only the circuit's noise; with ``slack = false`` still at the worn rest level);
 the belt creeps after it is put on and settles (``creep_cm``). The lung signal is split over chest
@@ -77,6 +80,93 @@ class _Phase:
     v1: float
 
 
+# Episodes that replace the breathing for their time (see ``act_knots``).
+ACTS = ("talk", "cough", "sigh", "yawn", "laugh", "sniff", "swallow")
+
+
+def act_knots(ep, v0: float, rng) -> list[tuple[float, float]]:
+    """The lung signal of an act (``ep.kind`` in ACTS) starting at level ``v0``, as knots
+    (seconds from its start, level; 1 = a normal breath's depth, 0 = the end of a normal
+    exhale), joined by half-cosines, so each knot is a turn or a moment's stop:
+
+    - talk: ``duration_s`` of speech: a quick inhale (0.5-0.8 s), then phrases of 2.5-6 s,
+      each a slow, uneven exhale (syllables of 0.2-0.5 s, now and then a stop) down to
+      0.3 below to 0.1 above the normal end of an exhale, with quick inhales of 0.3-0.6 s
+      between them to 0.5-1.1 x ``depth``;
+    - cough: one inhale to 1.4 in 0.8 s, then ``count`` sharp exhale jerks (0.12 s each,
+      a 0.2 s closed glottis before each), ending 0.2 below the normal end;
+    - sigh: one breath ``depth`` deep lasting ``duration_s`` (inhale 40 %, a 0.4 s top);
+      yawn: the same with a long inhale (50 %), a 1.5 s stretch at the top, a quick exhale;
+    - laugh: ``duration_s`` of small exhale pulses at 4-5 per second (each 0.06-0.14 of a
+      breath, a little rebound), a quick inhale when the lungs run low;
+    - sniff: a quick 0.35 inhale in 0.3 s, back in 1 s; swallow: 0.8 s still, a small
+      bump (the larynx rising)."""
+    k, out, t = ep.kind, [(0.0, v0)], 0.0
+
+    def go(dt: float, v: float) -> None:
+        nonlocal t
+        t += dt
+        out.append((t, v))
+
+    if k == "talk":
+        d = ep.duration_s
+        go(rng.uniform(0.5, 0.8), ep.depth * rng.uniform(0.9, 1.3))
+        while t < d - 1.0:
+            length = min(rng.uniform(2.5, 6.0), max(d - t, 1.0))
+            top, bottom = out[-1][1], rng.uniform(-0.3, 0.1)
+            n = max(int(length / rng.uniform(0.2, 0.5)), 2)
+            w = rng.uniform(0.2, 1.5, n) * (rng.uniform(size=n) > 0.15)  # some stops
+            w = np.cumsum(w) / max(w.sum(), 1e-9)
+            for x in w:
+                go(length / n, top + (bottom - top) * float(x))
+            if t < d - 1.0:
+                go(rng.uniform(0.3, 0.6), ep.depth * rng.uniform(0.5, 1.1))
+    elif k == "cough":
+        go(0.8, 1.4)
+        step = 1.6 / ep.count
+        for i in range(ep.count):
+            go(0.2, out[-1][1])
+            go(0.12, 1.4 - step * (i + 1))
+        go(0.3, out[-1][1])
+    elif k in ("sigh", "yawn"):
+        d = ep.duration_s
+        if k == "sigh":
+            go(0.4 * d, ep.depth)
+            go(0.4, ep.depth)
+            go(d - t, 0.0)
+        else:
+            go(0.5 * d, ep.depth)
+            go(1.5, ep.depth * 1.03)
+            go(max(d - t, 1.0), 0.0)
+    elif k == "laugh":
+        d = ep.duration_s
+        go(0.5, 1.1)
+        while t < d:
+            if out[-1][1] < -0.3:
+                go(0.4, 0.8)
+            v = out[-1][1] - rng.uniform(0.06, 0.14)
+            go(0.08, v)
+            go(rng.uniform(0.1, 0.16), v + 0.02)
+    elif k == "sniff":
+        go(0.3, v0 + 0.35)
+        go(0.3, v0 + 0.35)
+        go(1.0, v0)
+    elif k == "swallow":
+        go(0.3, v0)
+        go(0.2, v0 + 0.04)
+        go(0.3, v0)
+    return out
+
+
+def _along(knots: list[tuple[float, float]], dt: float) -> float:
+    """The level ``dt`` seconds into an act's knots (half-cosines between them)."""
+    for (t0, v0), (t1, v1) in zip(knots, knots[1:], strict=False):
+        if dt < t1:
+            x = min(1.0, max(0.0, (dt - t0) / (t1 - t0))) if t1 > t0 else 1.0
+            return v0 + (v1 - v0) * (0.5 - 0.5 * math.cos(math.pi * x))
+    return knots[-1][1]
+
+
 def _in(ep, t: float) -> bool:
     return ep.start_s <= t < ep.start_s + ep.duration_s
 
@@ -105,6 +195,10 @@ class Patient:
         self._pacer: Callable[[float], float] | None = None
         self._phases: list[_Phase] = []
         self._pending_holds = [e for e in scenario.episodes if e.kind == "hold"]
+        self._pending_acts = [e for e in scenario.episodes if e.kind in ACTS]
+        self._act: tuple[float, list[tuple[float, float]]] | None = None  # (start, knots)
+        # (its own generator: a scenario without acts breathes exactly as before)
+        self._act_rng = np.random.default_rng(scenario.scenario.seed + 7919)
         self._t = 0.0  # the step grid has been run up to here
         self._level = 0.0  # lung signal on the grid (0 = end of a normal exhale)
         self._follow_level = 0.0
@@ -145,7 +239,7 @@ class Patient:
         t = max(t, self._last_t)
         self._last_t = t
         self._run_to(t)
-        lung = self._own(t) if self._pacer is None else self._level
+        lung = self._lung_now(t)
         out = {}
         sc = self.scenario
         for name, pin in zip(self.belts, self.pins, strict=True):
@@ -192,6 +286,11 @@ class Patient:
     def lung(self, t: float) -> float:
         """The noise-free lung signal at ``t`` (1 = a normal breath's depth)."""
         self._run_to(t)
+        return self._lung_now(t)
+
+    def _lung_now(self, t: float) -> float:
+        if self._act is not None:
+            return _along(self._act[1], t - self._act[0])
         return self._own(t) if self._pacer is None else self._level
 
     # --- own rhythm -----------------------------------------------------------------
@@ -263,13 +362,32 @@ class Patient:
     def _run_to(self, t: float) -> None:
         while self._t + STEP_S <= t:
             self._t += STEP_S
-            if self._pacer is None:
+            if self._acting(self._t):
+                self._level = _along(self._act[1], self._t - self._act[0])
+            elif self._pacer is None:
                 self._level = self._own(self._t)
             else:
                 self._level = self._step_follow(self._t)
             self._track(self._t, self._level)
             if self._past is not None:
                 self._past.append((self._t, self._level))
+
+    def _acting(self, t: float) -> bool:
+        """Is an act (talking, a cough ...) on at ``t``? Starts a due one from the level
+        the lungs are at; one that is over hands back to the breathing from its end."""
+        if self._act is None and self._pending_acts and self._pending_acts[0].start_s <= t:
+            ep = self._pending_acts.pop(0)
+            self._act = (t, act_knots(ep, self._level, self._act_rng))
+        if self._act is None:
+            return False
+        start, knots = self._act
+        if t - start < knots[-1][0]:
+            return True
+        self._act = None
+        self._follow_level = knots[-1][1]
+        self._phases = []
+        self._schedule(t, knots[-1][1])
+        return False
 
     def _step_follow(self, t: float) -> float:
         f = self.scenario.follow

@@ -21,7 +21,11 @@ Episode kinds: ``hold`` (``after`` = "inhale" or "exhale"), ``fast`` (``rate_bpm
 its plug still in; it lies still, showing only the circuit's noise, and goes slack: the
 cord loses its pre-tension, some 0.2 V below the worn rest level, more than a breath;
 with ``slack = false`` it lies at the worn rest level instead; when the episode ends it
-is put on again, at once, at its worn level).
+is put on again, at once, at its worn level). What a patient does besides breathing
+replaces the breath for its time (``device/patient.py``, ``act_knots``): ``talk``
+(``duration_s`` of speech, phrase inhales ``depth`` deep), ``cough`` (``count`` jerks),
+``sigh`` and ``yawn`` (one breath ``depth`` deep and ``duration_s`` long), ``laugh``
+(``duration_s``), ``sniff``, ``swallow``.
 
 Each breath's rate and depth vary by up to +-``jitter`` (a share of them), its
 exhale:inhale by up to +-``ratio_jitter`` and its rest at the bottom by up to
@@ -90,7 +94,8 @@ SECTIONS = {
 
 _COMMON = {
     "kind": Choice("hold", choices=("hold", "fast", "forced", "squats", "bending", "walking",
-                                    "posture", "unplugged", "taken_off")),
+                                    "posture", "unplugged", "taken_off", "talk", "cough",
+                                    "sigh", "yawn", "laugh", "sniff", "swallow")),
     "start_s": Float(0.0, lo=0.0, hi=86400.0, unit="seconds"),
     "duration_s": Float(10.0, lo=0.0, hi=86400.0, unit="seconds"),
 }
@@ -111,6 +116,13 @@ EPISODE_KEYS = {
                                explain=Say("must be a belt name or \"all\"",
                                            "moet de naam van een band zijn, of \"all\"")),
                   "slack": Bool(True)},
+    "talk": {"depth": Float(1.0, lo=0.2, hi=3.0)},
+    "cough": {"count": Int(2, lo=1, hi=5)},
+    "sigh": {"depth": Float(2.5, lo=1.0, hi=4.0)},
+    "yawn": {"depth": Float(2.5, lo=1.0, hi=4.0)},
+    "laugh": {},
+    "sniff": {},
+    "swallow": {},
 }
 
 

@@ -436,3 +436,49 @@ def test_belly_lag_and_chest_sensitivity_are_checked_like_the_other_keys(repo, t
     assert err.count("\n") == 1
     assert ("apart.toml:7: breathing.belly_lag_s = '0.4': must be a number between -2 and 2 "
             "seconds, without quotes: write 0.4") in err
+
+
+ACT = '\n[[episode]]\nkind = "{kind}"\nstart_s = 30.0\n{keys}\n'
+
+
+@pytest.mark.parametrize("follow", [None, "pacer"])
+def test_talking_is_a_long_uneven_exhale_with_quick_inhales_then_breathing_again(
+        repo, tmp_path, follow):
+    """20 s of talk, on their own rhythm or following the pacer: phrases of 2.5-6 s whose
+    exhale is several times the inhale; before and after it the breathing as it was."""
+    scenario = tmp_path / "talk.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
+                        + ACT.format(kind="talk", keys="duration_s = 20.0"))
+    p, _, _ = run(str(scenario), 90, follow=_pacer if follow else None)
+    talk = breaths_between(p, 30.0, 51.0)
+    assert len(talk) >= 3
+    assert all(2.0 < b["end"] - b["start"] < 7.0 for b in talk), talk
+    assert np.median([b["exhale_s"] / b["inhale_s"] for b in talk]) > 3.0
+    normal = 60.0 / 8.0 if follow is None else 10.0
+    for b in breaths_between(p, 0.0, 29.0) + breaths_between(p, 60.0, 90.0):
+        assert b["end"] - b["start"] == pytest.approx(normal, rel=0.15)
+
+
+@pytest.mark.parametrize("kind,keys,depth", [("sigh", "duration_s = 10.0\ndepth = 2.5", 2.5),
+                                             ("yawn", "duration_s = 10.0\ndepth = 2.0", 2.0),
+                                             ("cough", "count = 3", None),
+                                             ("laugh", "duration_s = 5.0", None)])
+def test_a_sigh_or_yawn_is_one_deep_breath_and_a_cough_or_laugh_quick_jerks(
+        repo, tmp_path, kind, keys, depth):
+    scenario = tmp_path / f"{kind}.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
+                        + ACT.format(kind=kind, keys=keys))
+    p, _, _ = run(str(scenario), 60)
+    deepest = max(breaths_between(p, 25.0, 50.0), key=lambda b: b["depth"])
+    if depth is not None:
+        assert deepest["depth"] == pytest.approx(depth, rel=0.1)
+        assert 8.0 < deepest["end"] - deepest["start"] < 14.0
+    else:  # a cough's fall is a jerk: 3 breaths' depth a second or more
+        q = Patient(load_scenario(str(scenario)))  # (the lungs as they go, from the start)
+        lung = np.array([q.lung(x) for x in np.arange(0.0, 36.0, 0.04)])[750:]
+        fall = np.diff(lung) / 0.04
+        if kind == "cough":
+            assert np.min(fall) < -3.0
+        else:  # laughing: 4-5 small pulses a second
+            pulses = np.sum((fall[:-1] < -0.1) & (fall[1:] >= -0.1))
+            assert 15 <= pulses <= 30, pulses
