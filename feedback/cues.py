@@ -263,9 +263,18 @@ class CueRules:
         # exactly is no exhale too short), else the therapist's fixed floor.
         below = EXHALE_FLOOR * targets.ratio if targets.ratio else c["longer_exhale_below"]
         deep, share_min = c["dont_force_depth"], c["belly_share_min"]
+
+        def fast(b) -> bool:
+            # Too fast by the analysis's rate (the median of the last 5 breaths, so one
+            # short breath, a twitch split off, is no fast breathing) and by the breath's
+            # own length: the median stays at a faster pace for two breaths after it, and
+            # a patient back at the pacer's pace after 20 s of talking was told "Rustiger
+            # ademen" for a breath that followed it.
+            own = 60.0 / (b.end - b.start) if b.end > b.start else b.rate_bpm
+            return b.rate_bpm > slower_above and own > slower_above
+
         return {
-            "slower": (n, lambda b: b.rate_bpm > slower_above,
-                       lambda b: b.rate_bpm <= slower_above),
+            "slower": (n, fast, lambda b: not fast(b)),
             "longer_exhale": (n, lambda b: b.inhale_s > 0 and b.ratio < below,
                               lambda b: b.inhale_s > 0 and b.ratio >= below),
             "dont_force": (min(2, n), lambda b: b.depth > deep, lambda b: b.depth <= deep),

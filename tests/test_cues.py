@@ -440,3 +440,25 @@ def test_every_correction_the_patient_does_not_act_on_comes_back_ever_later(expe
     assert 4 <= len(times) <= 8, times
     assert gaps[0] >= 2 * cfg.min_gap_s and gaps[1] >= 4 * cfg.min_gap_s
     assert rules.repeat_gap(expected) == cfg.repeat_gap_max_s
+
+
+def test_a_breath_back_at_the_pacer_s_pace_is_not_told_to_breathe_slower():
+    """A patient who talks for 20 s in the belly exercise (5.2/min pacer) makes breaths of
+    4-6 s, then follows the pacer again. A breath carries the analysis's rate, the median
+    of the last 5 breaths' lengths, which stays at the talk's pace for two breaths after
+    it: the first 11.5 s breath read 12.9/min, and "Rustiger ademen" came a second time,
+    16 s after the first, for a breath that followed the pacer (simulated, two belts).
+    The rule judges each breath by its own length too."""
+    lengths = [11.5] * 3 + [4.0] * 5 + [11.5] * 4
+    stream, t, done = [], 0.0, []
+    for length in lengths:
+        done.append(length)
+        median = sorted(done[-5:])[len(done[-5:]) // 2]
+        stream.append(Breath(at=t + length + 0.5, start=t, peak=t + length / 3.3,
+                             end=t + length, inhale_s=length / 3.3,
+                             exhale_s=length - length / 3.3, rate_bpm=60.0 / median))
+        t += length
+    cues, _ = run(stream, targets=Targets(5.2, 2.29))
+    slower = [c.at for c in cues if c.kind == "slower"]
+    back = sum(lengths[:8])  # the first breath at the pacer's pace again begins here
+    assert len(slower) == 1 and slower[0] < back + 1.0, (slower, back)

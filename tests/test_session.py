@@ -519,6 +519,26 @@ def test_forced_gives_dont_force(config):
     assert first.at > 60.0  # the forced breaths start at 60 s
 
 
+def test_talking_for_20_s_is_told_to_breathe_slower_once_not_again_once_back_at_the_pacer(
+        config, repo, tmp_path):
+    """Two belts, a calm patient who talks for 20 s in the belly exercise: phrases of 4-6 s
+    at 10-13/min against the 5.2/min pacer. "Rustiger ademen" comes at most once, as the
+    talk ends, and not for the breaths after it, which follow the pacer (before: again
+    16 s later, for an 11.5 s breath that read 12.9/min, the analysis's median of the
+    talk's breaths)."""
+    scenario = tmp_path / "talk.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
+                        + '\n[[episode]]\nkind = "talk"\nstart_s = 150.0\n'
+                        'duration_s = 20.0\n', encoding="utf-8")
+    events, _, _, _ = simulate(config, str(scenario), 215, sensor__belts=["chest", "belly"],
+                               sensor__channels=["A0", "A1"])
+    talking = [b for b in events if isinstance(b, ev.Breath) and 150.0 <= b.start < 170.0]
+    assert len(talking) >= 4 and all(b.end - b.start < 7.0 for b in talking)  # (the talk)
+    slower = [c.at for c in cues(events) if c.kind == "slower"]
+    assert len(slower) <= 1 and all(t < 175.0 for t in slower), slower
+    assert {c.kind for c in cues(events)} & WARNINGS <= {"slower"}
+
+
 def test_chest_breathing_with_two_belts_gives_belly(config):
     events, _, _, _ = simulate(config, "chest", 120, sensor__belts=["chest", "belly"],
                                sensor__channels=["A0", "A1"])
