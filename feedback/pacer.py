@@ -333,8 +333,18 @@ class Pacer:
         """A breath of the patient's (its times as the analysis measures them, pauses
         counted) as this adaptive pacer's rhythm: the pauses as set, within the limits."""
         hin, hout = self.base.hold_in_s, self.base.hold_out_s
-        return self._limit(Pattern(max(inhale_s - 0.5 * hin, 1.0), hin,
-                                   max(exhale_s - hout - 0.5 * hin, 1.0), hout))
+        inhale = max(inhale_s - 0.5 * hin, 1.0)
+        exhale = max(exhale_s - hout - 0.5 * hin, 1.0)
+        most = self.adaptive.target_ratio
+        if exhale > most * inhale:
+            # Never a longer exhale, for its inhale, than the target's: the pacer leads the
+            # exhale longer, not shorter. Breaths that read far longer are seldom the
+            # patient's rhythm: talk during the calibration read 5.4-6.9, and a pacer of 1 s
+            # in and 4 s out, which no breath followed could be measured to meet, judged
+            # every breath's exhale too short and never stepped (0 % in rhythm).
+            breath = inhale + exhale
+            inhale, exhale = breath / (1.0 + most), breath * most / (1.0 + most)
+        return self._limit(Pattern(inhale, hin, exhale, hout))
 
     def start_from(self, inhale_s: float, exhale_s: float) -> None:
         """An adaptive pacer starts from the patient's rhythm known before its exercise

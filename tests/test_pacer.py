@@ -287,6 +287,26 @@ def test_a_patient_already_slower_than_the_target_is_not_led_faster():
     assert p.summary()["in_sync"] == 1.0
 
 
+def test_an_adaptive_start_never_asks_a_longer_exhale_than_the_target():
+    """Talk during the calibration read as breaths of 9.9/min with an exhale 5.4 x the
+    inhale (pauses counted), and the adaptive pacer started there: 1 s in, 4.4 s out and
+    the 1 s rest. No breath that followed it could be measured to meet it, every one was
+    judged "exhale too short", and stepping back only returned to that start (0 % in
+    rhythm, "Adem langer uit" 4 times). The start keeps the patient's breath length but
+    never a larger exhale:inhale than the target's; a start at or below it is kept."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
+                 step_s=0.5)
+    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.start_from(1.0, 5.4)  # the talk's median breath (the exhale counts the rest)
+    first = p.current(0.01)
+    assert first.ratio == pytest.approx(2.0)
+    assert first.period == pytest.approx(6.4)  # the patient's own length of breath
+    assert first.hold_out_s == 1.0
+    q = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    q.start_from(2.0, 3.5)  # a fast breather's own: exhale 1.25 x the inhale, kept
+    assert (q.current(0.01).inhale_s, q.current(0.01).exhale_s) == pytest.approx((2.0, 2.5))
+
+
 def test_an_exhale_the_screen_and_the_cue_accept_is_not_judged_short():
     """The screen's exhale:inhale target and "Adem langer uit" accept 75 % of the pacer's
     ratio (cues.EXHALE_FLOOR: the analysis dates an inhale after a rest early, so a patient

@@ -539,6 +539,26 @@ def test_talking_for_20_s_is_told_to_breathe_slower_once_not_again_once_back_at_
     assert {c.kind for c in cues(events)} & WARNINGS <= {"slower"}
 
 
+def test_talk_during_the_calibration_does_not_set_an_adaptive_pacer_off(config, repo,
+                                                                          tmp_path):
+    """The therapist explains while the unit calibrates, the patient answers: the talk
+    (phrases of 4-6 s, the exhale 5-7 x the inhale) is the calibration's breath. The home
+    programme with an adaptive pacer started from it, 1 s in and 4.4 s out, and a patient
+    who followed the ring read 0 % in rhythm with "Adem langer uit" 4 times in 3 minutes.
+    The pacer starts at the talk's length of breath but at the target's exhale:inhale."""
+    text = config.read_text(encoding="utf-8").replace('name = "clinic"', 'name = "home"', 1)
+    config.write_text(text.replace('mode = "fixed"', 'mode = "adaptive"', 1), encoding="utf-8")
+    scenario = tmp_path / "talk.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
+                        + '\n[[episode]]\nkind = "talk"\nstart_s = 0.0\n'
+                        'duration_s = 15.0\n', encoding="utf-8")
+    events, _, session, _ = simulate(config, str(scenario), 200)
+    calibration, belly = session.coach.summary()[:2]
+    assert calibration["id"] == "calibration" and calibration["ratio"] > 4.0  # (the talk)
+    assert belly["following"]["in_sync"] >= 0.8, belly["following"]
+    assert not [c for c in cues(events) if c.kind == "longer_exhale"]
+
+
 def test_chest_breathing_with_two_belts_gives_belly(config):
     events, _, _, _ = simulate(config, "chest", 120, sensor__belts=["chest", "belly"],
                                sensor__channels=["A0", "A1"])
