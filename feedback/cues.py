@@ -347,7 +347,10 @@ class CueRules:
 
     def skip(self, start: float, end: float) -> None:
         """Time without practice (a pause, a recalibration, no belt measuring) does not
-        count toward ``good_after_s``: "Goed zo!" came right after a pause."""
+        count toward ``good_after_s``: "Goed zo!" came right after a pause. Nor does
+        praise come before a breath after it: a recalibration's 11 s kept the praise
+        waiting, and "Goed zo!" came as the exercise went on, before any breath."""
+        self.last_breath_at = None
         if self.ok_since <= start:
             self.ok_since += max(end - start, 0.0)
         elif self.ok_since < end:

@@ -425,6 +425,21 @@ def test_praise_comes_once_a_good_after_s_not_at_every_gap():
     assert all(b - a >= cfg.good_after_s for a, b in zip(times, times[1:], strict=False))
 
 
+def test_praise_after_a_pause_waits_for_a_breath():
+    """50 s on target, then 8 s of recalibration (``skip``): the good time before it
+    counts, but "Goed zo!" came 8 s after the exercise went on, before the patient had
+    breathed again. It now waits for the first breath after the break."""
+    cfg = defaults().cues
+    rules = CueRules(cfg)
+    for b in breaths(n=5, period=10.0, share=0.7):  # 0-50 s, found at 10.3 ... 50.3 s
+        rules.feed(b, Targets())
+    rules.skip(52.0, 60.0)
+    assert not [c for t in range(61, 70) for c in rules.tick(float(t))]  # (60 s at 68)
+    after = next(breaths(t0=60.0, n=1, period=10.0, share=0.7))  # found at 70.3 s
+    assert not rules.feed(after, Targets())
+    assert kinds(rules.tick(71.0)) == ["good"]  # 52 s before the break and 11 s after
+
+
 @pytest.mark.parametrize("expected, stream", [
     ("longer_exhale", lambda: breaths(n=40, period=8.0, ratio=0.6)),
     ("dont_force", lambda: breaths(n=40, period=8.0, depth=2.6)),
