@@ -49,7 +49,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase.hold_in": "Korte pauze",
         "phase.exhale": "Adem uit",
         "phase.hold_out": "Rust",
-        "phase.free": "Adem in je eigen tempo",
+        "phase.free": "Adem op je eigen tempo",
         "pause.title": "Pauze",
         "pause.press": "Druk op de startknop om verder te gaan",
         "next.ask": "Oefening overslaan? Druk nog een keer op volgende",
@@ -80,7 +80,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit.minutes": "minuten",
         "sensor.title": "Controleer de band",
         "sensor.paused": "{exercise} (pauze)",
-        "sensor.body": "De ademband meet niets bruikbaars. Zit hij goed om en is hij "
+        "sensor.body": "De band meet niets bruikbaars. Zit hij goed om en is hij "
                        "aangesloten?",
         # (under the body while an exercise waits: not at start-up, before any session)
         "sensor.waits": "De oefening wacht zolang.",
@@ -100,7 +100,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "belt.belly": "buikband",
         "unit.storage": "Opslaan lukt nu niet; laat het apparaat aan, dan worden je "
                         "metingen opgeslagen zodra het weer kan",
-        "unit.led": "De ledring werkt niet; volg het scherm",
+        "unit.led": "De ring werkt niet; volg het scherm",
         "unit.button": "Een knop blijft ingedrukt; laat hem los",
         "unit.sound": "Het geluid werkt niet; volg de ring en het scherm",
         "unit.slow": "Het apparaat is te traag om je adem te meten; oefen rustig door",

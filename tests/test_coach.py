@@ -1491,13 +1491,13 @@ def test_several_notices_take_turns_on_the_one_line(clinic):
     joined, they shrank to a few pixels at 480x320)."""
     coach = Coach(defaults(), clinic, 0.0)
     coach.show_notice("Nieuwe instellingen niet gebruikt: fout", 0.0, "config", lasting=True)
-    coach.show_notice("De ledring werkt niet", 1.0, "unit", lasting=True)
+    coach.show_notice("De ring werkt niet", 1.0, "unit", lasting=True)
     coach.show_notice("USB-stick: 3 sessies gekopieerd", 2.0, "export")
     seen = {coach.view(t).notice for t in np.arange(2.0, 14.0, 0.5)}
-    assert seen == {"Nieuwe instellingen niet gebruikt: fout", "De ledring werkt niet",
+    assert seen == {"Nieuwe instellingen niet gebruikt: fout", "De ring werkt niet",
                     "USB-stick: 3 sessies gekopieerd"}
     seen = {coach.view(t).notice for t in np.arange(40.0, 52.0, 0.5)}  # the export's 30 s
-    assert seen == {"Nieuwe instellingen niet gebruikt: fout", "De ledring werkt niet"}
+    assert seen == {"Nieuwe instellingen niet gebruikt: fout", "De ring werkt niet"}
     coach.show_notice(None, 60.0, "unit")
     assert coach.view(61.0).notice == coach.view(65.0).notice == (
         "Nieuwe instellingen niet gebruikt: fout")

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from feedback import events as ev
+from feedback import i18n
 from feedback.app import SOUND_RETRY_S
 from feedback.clock import VirtualClock
 from feedback.coach import press_next
@@ -274,7 +275,7 @@ def test_a_led_ring_that_takes_a_frame_now_and_then_is_one_fault(config):
     assert len(faults) == 1 and 40.0 < faults[0].at < 41.0
     assert len(ends) == 1 and 100.0 < ends[0].at < 102.0
     shown = [v.notice for t, v in views if 42 <= t <= 100]  # taking turns with the hint
-    assert all(n is None or "ledring" in n for n in shown)
+    assert all(n is None or n == i18n.text("unit.led") for n in shown)
     assert sum(n is not None for n in shown) >= 0.4 * len(shown)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM faults").fetchone() == (1,)
@@ -342,8 +343,8 @@ def test_led_ring_failure_is_shown_and_recovers(config):
     assert len(f) == 1 and 40.0 <= f[0].at < 41.1
     assert len(end) == 1 and end[0].at < 50.0  # after the 30 failing writes
     assert between(out, ev.Breath, 40, 90)
-    assert any(v.notice and "ledring" in v.notice for t, v in views if 40 < t < 43)
-    assert not any(v.notice and "ledring" in v.notice for t, v in views if t > 45)
+    assert any(v.notice == i18n.text("unit.led") for t, v in views if 40 < t < 43)
+    assert not any(v.notice == i18n.text("unit.led") for t, v in views if t > 45)
 
 
 def test_a_stuck_button_is_shown_and_recorded_until_it_comes_up(config):

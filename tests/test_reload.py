@@ -348,7 +348,7 @@ def test_the_coach_shows_a_rejected_file_and_keeps_its_settings(cfg):
     assert view.notice == (f"Nieuwe instellingen niet gebruikt: ademcoach.toml, regel {line}: "
                            "pacer.exhale_s = 40: moet tussen 2 en 20 seconden liggen")
     # it stays while the file is wrong (it went after 30 s), whatever else comes and goes
-    coach.show_notice("De ledring werkt niet; volg het scherm", 50.0, "unit", lasting=True)
+    coach.show_notice("De ring werkt niet; volg het scherm", 50.0, "unit", lasting=True)
     coach.show_notice(None, 60.0, "unit")
     # (on the calibration screen its "wait" line takes a turn on the notice line)
     assert {coach.view(100.0 + k / 4).notice for k in range(40)} == {view.notice, None}

@@ -1733,7 +1733,7 @@ def test_long_names_and_hints_wrap_and_stay_readable(reps, lang, size):
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("phase", [None, "inhale", "hold_in", "exhale", "hold_out"])
 def test_the_pacer_s_word_under_its_disc_stays_readable(phase, lang, size):
-    """"Adem in je eigen tempo" (no pacer) was 11 px high at 480x800 and 13 px at 480x320,
+    """"Adem op je eigen tempo" (no pacer) was 11 px high at 480x800 and 13 px at 480x320,
     shrunk onto one line beside the disc: it goes on two lines at a 20th of the short
     side or more, whole."""
     import dataclasses

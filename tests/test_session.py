@@ -1467,7 +1467,7 @@ def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config
     assert [(f.kind, f.at) for f in faults] == [("led", 0.0)]
     assert faults[0].detail == "ring: OSError: [Errno 19] No such device"
     assert sum(isinstance(e, ev.Breath) for e in events) >= 5 and frames == []
-    assert session.coach.view(session.now()).notice == "De ledring werkt niet; volg het scherm"
+    assert session.coach.view(session.now()).notice == "De ring werkt niet; volg het scherm"
 
 
 def test_waiting_for_a_part_shows_which_kind_of_problem(config, monkeypatch):
