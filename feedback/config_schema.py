@@ -121,9 +121,9 @@ SCHEMA: dict[str, dict[str, Rule]] = {
             "the ADS1115's range at gain 1 is +-4.096 V; the belt circuit swings over "
             "0-3.3 V and an unplugged belt sits at 3.3 V (docs/hardware.md), so at a higher "
             "gain (at most 2.048 V) every belt would read as cut off or disconnected",
-            "het bereik van de ADS1115 bij versterking 1 is +-4.096 V; de spanning van het "
-            "bandcircuit loopt van 0 tot 3.3 V en een losgekoppelde band geeft 3.3 V "
-            "(docs/hardware.md), dus bij een hogere versterking (hoogstens 2.048 V) zou elke "
+            "het bereik van de ADS1115 bij versterking 1 is +-4,096 V; de spanning van het "
+            "bandcircuit loopt van 0 tot 3,3 V en een losgekoppelde band geeft 3,3 V "
+            "(docs/hardware.md), dus bij een hogere versterking (hoogstens 2,048 V) zou elke "
             "band als afgekapt of losgekoppeld gelden")),
         "data_rate": Choice(860, choices=(8, 16, 32, 64, 128, 250, 475, 860)),
         "rate_hz": Int(50, lo=10, hi=250, unit="samples/s"),

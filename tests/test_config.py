@@ -392,6 +392,7 @@ def prose(dutch: str) -> str:
     "[pacer]\nstart_ratio = 4\ninhale_s = 1\nexhale_s = 2\nhold_out_s = 0.5\n",
     '[sensor]\nbelts = ["chest", "belly"]\nchannels = ["A0", "A1"]\ndata_rate = 250\n'
     "rate_hz = 250\n",
+    "[sensor]\ngain = 2\n",  # (its why: the ADS1115's range and the belt circuit's volts)
 ])
 def test_dutch_problems_write_their_own_numbers_with_a_decimal_comma(tmp_path, text):
     """The Dutch screen writes 1,5 (its numbers, the report's); a problem's rhythm said
