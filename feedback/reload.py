@@ -260,7 +260,7 @@ class ConfigWatcher:
             log.exception("config not applied: checking %s failed", self.path)
             return Rejected(ConfigError([Problem(os.fspath(self.path), None, say(
                 "could not be checked ({e}); the journal has the details",
-                "kon niet worden gecontroleerd ({e}); het logboek heeft de details",
+                "kon niet worden gecontroleerd ({e}); de details staan in het logboek",
                 e=type(exc).__name__))]))
         restart: list[str] = []
         if self.current is not None:

@@ -84,7 +84,7 @@ NOTE_NL = textwrap.fill(
     "Aanwijzingen zijn de correcties op het scherm; "
     "complimenten staan apart. De eigen ademhaling staat apart: ademhalingen per minuut "
     "en verhouding van elke oefening zonder ademgids, met het aantal ademhalingen waarop "
-    "ze rusten (een kalibratie stopt na de eerste paar ademhalingen).", 84)
+    "ze berusten (een kalibratie stopt na de eerste paar ademhalingen).", 84)
 NOTES = {"en": NOTE, "nl": NOTE_NL}
 
 
