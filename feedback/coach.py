@@ -424,15 +424,17 @@ class Coach:
                 # patient's before, or between two patients, at their calibration's scale)
                 self.curve.clear()
                 return self._start_exercise(t)
+            # (during a recalibration the record's pause is open already: it ends with
+            # the recalibration, ``tick``)
             if self.mode == "exercise":
                 self._stop_clock(t)
                 self.mode = "paused"
-                return [Pause(at=t)]
+                return [Pause(at=t)] if self.recal_since is None else []
             if self.mode == "paused":
                 self.mode = "exercise"
                 self._run_clock(t)
                 self._restart_pacer(t)
-                return [Resume(at=t)]
+                return [Resume(at=t)] if self.recal_since is None else []
             if self.mode == "summary":
                 self.mode = "idle"
                 return []
@@ -449,12 +451,16 @@ class Coach:
             if self.mode == "summary":
                 self.mode = "idle"
         elif name == "recalibrate" and self.mode in ("exercise", "paused"):
-            was_paused = self.mode == "paused"
+            # The record keeps a recalibration as a pause, to its end (``tick``): what
+            # it measures is left out of the report's numbers as of the summary's (the
+            # report counted the breaths measured while calibrating: 9 against 6). A
+            # pause it began in goes on to its end; one pressed again goes on as one.
+            began = self.mode == "exercise" and self.recal_since is None
             self._stop_clock(t)
             self.mode = "exercise"
             self.recal_since = t
             self._seen_uncalibrated = False
-            return [Resume(at=t)] if was_paused else []  # the pause ends here
+            return [Pause(at=t)] if began else []
         return []
 
     def _next_confirmed(self, asked: float | None, t: float) -> bool:
@@ -499,6 +505,7 @@ class Coach:
                 self.recal_since = None
                 self._run_clock(t)
                 self._restart_pacer(t)  # (the rhythm share went back to nothing)
+                out.append(Resume(at=t))  # (the record's pause ends)
             return out
         ex = self.programme.exercises[self.index]
         el = self.elapsed(t)

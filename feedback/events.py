@@ -204,14 +204,15 @@ class Exercise(Event):
 
 @dataclass(frozen=True)
 class Pause(Event):
-    """The patient paused the exercise (the start/pause button)."""
+    """The exercise stopped: the patient paused it (the start/pause button), or it
+    calibrates again, until the ``Resume``."""
 
     kind_name: ClassVar[str] = "pause"
 
 
 @dataclass(frozen=True)
 class Resume(Event):
-    """The patient went on after a pause."""
+    """The exercise goes on after a pause (or a recalibration)."""
 
     kind_name: ClassVar[str] = "resume"
 

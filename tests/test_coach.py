@@ -10,7 +10,7 @@ from programmes import CALIBRATION
 from feedback import i18n
 from feedback.coach import Coach, Snapshot, press_next
 from feedback.config import defaults
-from feedback.events import FOLLOWING, Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd
+from feedback.events import FOLLOWING, Breath, Cue, Exercise, Fault, FaultEnd, Hold, HoldEnd, Resume
 from feedback.programme import SHIPPED, load_programme
 from feedback.ringframes import BRIGHTNESS, FAULT, WARNING, ring_frame
 
@@ -1106,6 +1106,10 @@ def test_calibration_shows_no_countdown_it_ends_when_the_breath_is_measured(clin
 
 
 def test_a_pause_left_by_recalibrating_ends_with_resume_and_the_rhythm_share_counts_on(clinic):
+    """A pause and a recalibration are each recorded as one paused span, from pause to
+    resume: the record leaves out what they measured, as the summary does (the report
+    counted the breaths measured while calibrating: 9 against the screen's 6). A pause
+    left by calibrating again goes on until the recalibration is done."""
     from feedback.events import Pause, Resume
 
     coach = started(Coach(defaults(), clinic, 0.0))
@@ -1116,8 +1120,16 @@ def test_a_pause_left_by_recalibrating_ends_with_resume_and_the_rhythm_share_cou
     assert [type(e) for e in coach.button("start_pause", 90.0)] == [Resume]
     assert sum(coach.pacer.following.values()) == counted  # not started again from 0
     assert [type(e) for e in coach.button("start_pause", 95.0)] == [Pause]
-    assert [type(e) for e in coach.button("recalibrate", 100.0)] == [Resume]
+    assert coach.button("recalibrate", 100.0) == []  # (the pause goes on)
     assert coach.mode == "exercise"
+    marks = drive(coach, 100.0, 120.0, state=lambda t: Snapshot(calibrated=t > 104.0))
+    resumed = [e.at for e in marks if isinstance(e, Pause | Resume)]
+    assert resumed == [pytest.approx(104.0, abs=0.05)] and isinstance(
+        next(e for e in marks if isinstance(e, Pause | Resume)), Resume)
+    assert [type(e) for e in coach.button("recalibrate", 120.0)] == [Pause]  # (running)
+    assert coach.button("recalibrate", 121.0) == []  # (pressed again: one pause)
+    marks = drive(coach, 121.0, 140.0, state=lambda t: Snapshot(calibrated=t > 124.0))
+    assert [type(e) for e in marks if isinstance(e, Pause | Resume)] == [Resume]
 
 
 def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(clinic):
@@ -1774,7 +1786,10 @@ def test_a_session_that_has_not_run_for_left_s_ends_at_its_summary(clinic, how):
         assert calibration.kind == "calibration" and calibration.duration_s == ran
     stood = 80.0 + (ran if how == "calibration" else 0.0)  # it stands still from here
     events = idle_ticks(coach, 80.0, stood + LEFT_S - 1.0, state)
-    assert coach.mode in ("exercise", "paused") and not events  # not yet
+    assert coach.mode in ("exercise", "paused")  # not yet
+    # (a recalibration gives up after 120 s: the record's pause for it ends, and the
+    # exercise waits for the belt)
+    assert [type(e) for e in events] == ([Resume] if how == "recalibrating" else [])
     assert coach.view(stood + LEFT_S - 1.0).screen != "summary"
     events = idle_ticks(coach, stood + LEFT_S, stood + LEFT_S, state)
     assert coach.mode == "summary" and coach.left

@@ -5,9 +5,7 @@ with another programme, language or patient code, the wall clock stepped, the se
 mid-exercise and started again; one belt or two. After each run: nothing raised (nor in the
 journal), every record and exercise is ended, the minutes practised fit in the session's
 span, no fault is left on once its cause has ended, the report builds and its breaths and
-holds agree with the summary screen's (breaths only where no recalibration ran: it is not
-recorded, so the report counts the breaths measured during it, docs/service.md), and that
-screen draws."""
+holds agree with the summary screen's, and that screen draws."""
 
 import csv
 import datetime as dt
@@ -98,7 +96,6 @@ def soak(config, seed: int, sessions: int = 2, seconds: float = 75.0):
     shift = [0.0]
     problems: list[str] = []
     summaries: dict[int, list[dict]] = {}  # record id -> the summary screen's rows
-    recalibrated: set[int] = set()  # records in which "next" was held to recalibrate
     causes: dict[int, list[tuple[float, float]]] = {}  # record id -> its faults' causes
     journal = Journal()
     logging.getLogger().addHandler(journal)
@@ -143,8 +140,6 @@ def soak(config, seed: int, sessions: int = 2, seconds: float = 75.0):
                         s.parts.press(rng.choice(["start_pause", "next"]))
                     elif what == "long":
                         s.parts.press("recalibrate")
-                        if s.recording:
-                            recalibrated.add(s.record_id)
                     elif what == "double":
                         s.parts.press("next")
                         s.loop.add(f"again@{t}", lambda d: s.parts.press("next"),
@@ -196,10 +191,10 @@ def soak(config, seed: int, sessions: int = 2, seconds: float = 75.0):
         logging.getLogger().removeHandler(journal)
     problems += [f"journal: {m}" for m in journal.tracebacks]
     problems += [f"thread: {m}" for m in thread_errors]
-    return problems + check_records(config, summaries, causes, recalibrated)
+    return problems + check_records(config, summaries, causes)
 
 
-def check_records(config, summaries, causes, recalibrated) -> list[str]:
+def check_records(config, summaries, causes) -> list[str]:
     problems = []
     data = config.parent / "data" / SIMULATED
     conn = sqlite3.connect(data / DB_NAME)
@@ -232,8 +227,6 @@ def check_records(config, summaries, causes, recalibrated) -> list[str]:
         report = [r for r in rows if int(r["session"]) == sid]
         seen = [(int(r["breaths"] or 0), int(r["holds"] or 0)) for r in report]
         shown = [(r["breaths"], r["holds"]) for r in screen]
-        if sid in recalibrated:  # (its breaths while recalibrating: in the report alone)
-            seen, shown = [h for _b, h in seen], [h for _b, h in shown]
         if seen != shown:
             problems.append(f"record {sid}: (breaths, holds) per exercise: summary screen "
                             f"{shown}, report {seen}")
