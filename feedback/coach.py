@@ -19,11 +19,14 @@ New settings (``apply_settings``) take effect at the next breath; a new programm
 next exercise boundary.
 
 This module is the session's state machine (modes, buttons, ``tick``, ``feed``, the
-exercise's clock). Its parts, each in a module of its own: ``coach_pacing`` (an
-exercise's pacer under a config, and the ``check-config`` lines about it),
-``coach_practice`` (each exercise's numbers, the minutes practised per day),
-``coach_notices`` (the notice line) and ``coach_view`` (the screen's view model and the
-ring's frame).
+exercises in turn). Its parts, each in a module of its own: ``coach_clock`` (the
+exercise's clock and the practice time it adds up to, ``ExerciseClock``),
+``coach_pacing`` (an exercise's pacer under a config, the running one as the coach uses
+it, ``RunningPacer``, and the ``check-config`` lines about it), ``coach_reload`` (new
+settings and programmes and when they take effect, ``Reloading``), ``coach_practice``
+(each exercise's numbers, the minutes practised per day), ``coach_notices`` (the notice
+line) and ``coach_view`` (the screen's view model and the ring's frame). ``Coach``
+inherits the three parts that act on its state.
 """
 
 from __future__ import annotations
@@ -34,21 +37,14 @@ from typing import Protocol
 
 import numpy as np
 
-from feedback import coach_view, i18n
-from feedback.coach_notices import Notices, rejected_notice
-from feedback.coach_pacing import (
-    describe_cues,
-    describe_pacing,
-    follow_settings,
-    hold_after,
-    make_pacer,
-)
+from feedback import coach_view
+from feedback.coach_clock import ExerciseClock
+from feedback.coach_notices import Notices
+from feedback.coach_pacing import RunningPacer
 from feedback.coach_practice import ExerciseStats, PracticeDays, own_breath
+from feedback.coach_reload import Reloading
 from feedback.coach_view import CURVE_HZ
-from feedback.cues import (
-    CueRules,
-    Targets,
-)
+from feedback.cues import CueRules
 from feedback.events import (
     FOLLOWING,
     Breath,
@@ -83,11 +79,6 @@ class StateLike(Protocol):
 # patient took the belt off or paused, and walked away): it ends at its summary. Resumed
 # the next day it went on mid-exercise without a calibration, counted for the day before.
 LEFT_S = 1800.0
-# A belt that measures again this soon after its fault began (a real signal that sat at
-# one level for a moment): the pacer goes on in its rhythm rather than starting a new
-# breath, which made the ring jump back to an inhale at every such blip. The shortest
-# exhale a pacer asks for (``exhale_s`` >= 2 s): the patient has not lost the rhythm.
-BLIP_S = 2.0
 
 
 def press_next(coach: Coach, t: float, button=None):
@@ -114,7 +105,7 @@ class Snapshot:
     breath: Breath | None = None
 
 
-class Coach:
+class Coach(ExerciseClock, RunningPacer, Reloading):
     """Programme, pacer and cues for one session (see the module docstring)."""
 
     def __init__(self, settings, programme: Programme, t0: float,
@@ -181,11 +172,6 @@ class Coach:
         return self.programme.exercises[self.index]
 
     @property
-    def hold_after_s(self) -> float:
-        """The current exercise's hold warning threshold (the analysis should use it)."""
-        return hold_after(self.settings, self.exercise or self.programme.exercises[self.index])
-
-    @property
     def warning(self) -> bool:
         """A breath-hold warning is showing: on the ring, the screen, the buzzer and the
         tone alike. Not during a sensor fault (the belt screen), nor while calibrating,
@@ -203,115 +189,6 @@ class Coach:
         ex = self.exercise
         return (self.mode == "exercise" and ex is not None and ex.kind == "calibration"
                 and not self._seen_uncalibrated)
-
-    def elapsed(self, t: float) -> float:
-        """Seconds the exercise has run: not while paused or recalibrating, nor while no
-        belt measures (time without a measured breath is no practice)."""
-        if self.running_since is None:
-            return self.elapsed_before
-        return self.elapsed_before + max(t - self.running_since, 0.0)
-
-    def _run_clock(self, t: float) -> None:
-        """Let the exercise's clock run from ``t``, unless no belt measures: then it waits
-        for the belt. The time it stood still is no good breathing either."""
-        if self._stopped_at is not None:
-            self.rules.skip(self._stopped_at, t)
-            self._stopped_at = t if self.rules.fault else None
-        self.running_since = None if self.rules.fault else t
-
-    def _stop_clock(self, t: float) -> None:
-        if self.running_since is not None:
-            self.elapsed_before = self.elapsed(t)
-            self.running_since, self._stopped_at = None, t
-            self._active_at = t
-
-    def _fault_clock(self, was: bool, t: float) -> None:
-        """A fault began or ended in a running exercise: without a belt that measures its
-        clock stands still, as in a pause; when one measures again the exercise goes on as
-        after a pause, the pacer starting a new breath (its tone came mid-phase), a
-        progression from where the clock stood (it ran on, then a pause took it back);
-        after a blip shorter than ``BLIP_S`` the pacer goes on in its rhythm."""
-        if was == self.rules.fault or not self.running():
-            return
-        if self.rules.fault:
-            self._stop_clock(t)
-            return
-        stopped = self._stopped_at
-        self._run_clock(t)
-        if stopped is None or t - stopped >= BLIP_S:
-            self._restart_pacer(t)
-
-    def _restart_pacer(self, t: float) -> None:
-        """The exercise's pacer starts a new breath at ``t`` (a resume, the end of a
-        recalibration, a belt that measures again), keeping the share of breaths in
-        rhythm over the whole exercise."""
-        old = self.pacer
-        self.pacer = self._make_pacer(t)
-        if old is not None and self.pacer is not None:
-            self.pacer.carry_counts(old)
-
-    def running(self) -> bool:
-        """An exercise runs: not paused, not recalibrating, not idle or on the summary."""
-        return self.mode == "exercise" and self.recal_since is None
-
-    # --- pacer --------------------------------------------------------------------------
-
-    def pacing(self, ex: ExerciseSpec) -> str:
-        """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
-        return describe_pacing(self.settings, ex)
-
-    def cues_listed(self, ex: ExerciseSpec) -> str:
-        """Which cues ``ex`` can give, in one line under its pacing (``check-config``)."""
-        return describe_cues(self.settings, ex)
-
-    def _make_pacer(self, t: float) -> Pacer | None:
-        """The exercise's pacer from ``t`` (its start, a resume, the end of a
-        recalibration), in the mode it began with (``coach_pacing.make_pacer``)."""
-        ex = self.programme.exercises[self.index]
-        return make_pacer(self.settings, ex, self._ex_mode, t, self.elapsed(t), self.pacer)
-
-    def pacer_level(self, t: float) -> float | None:
-        """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
-        return self.pacer.level(t) if self.pacing_now else None
-
-    def pacer_phase(self, t: float) -> str | None:
-        """The pacer's phase at ``t`` (its tones follow it); None while no pacer runs or
-        no belt measures (the exercise waits: no tones either)."""
-        if self.rules.fault:
-            return None
-        return self.pacer.phase(t) if self.pacing_now else None
-
-    def pacer_turn(self, t: float) -> tuple[str, float] | None:
-        """The pacer's phase at ``t`` and when it began, for its tones: one per phase, so
-        a phase that goes on after a blip of the sensor is not sounded again. None as
-        for ``pacer_phase``."""
-        if self.rules.fault or not self.pacing_now:
-            return None
-        return self.pacer.turn(t)
-
-    @property
-    def pacing_now(self) -> bool:
-        """Does a pacer run now (an exercise with one, not paused or recalibrating)?"""
-        return bool(self.pacer and self.running())
-
-    def planned_pause(self, t: float) -> tuple[float, float] | None:
-        """The span at ``t`` in which the pacer asks for (near) stillness, that the
-        analysis must not call a hold: its pause and the eased turn around it. None while
-        the patient breathes at another pace (``after_breaths`` breaths in a row too fast
-        or too slow for the pacer): its pauses are not theirs, and a patient at 20/min
-        against a 5/min pacer had holds warned 1-2 s late, some only after they ended.
-        (A breath at its pace with too short an exhale still follows its pauses.)"""
-        if not self.pacing_now or self.rules.off_pace(pace_only=True):
-            return None
-        return self.pacer.still_span(t)
-
-    def targets(self, t: float) -> Targets:
-        ex = self.exercise
-        own = ex.slower_above_bpm if ex is not None else None
-        if self.pacing_now:
-            p = self.pacer.current(t)
-            return Targets(p.rate_bpm, p.effective_ratio, own)
-        return Targets(slower_above_bpm=own)
 
     # --- flow ---------------------------------------------------------------------------
 
@@ -385,23 +262,6 @@ class Coach:
             self.mode = "summary"
             self.pacer = None
         return out
-
-    def _goes_on_in(self) -> tuple[Programme, int]:
-        """The programme the running exercise's end goes on in, and that exercise's place
-        in it: a programme file changed meanwhile decides by its own length whether one
-        follows (the old one's ran the last exercise again, or ended before one added)."""
-        programme = self._pending_programme or self.programme
-        return programme, min(self.index, len(programme.exercises) - 1)
-
-    def _take_pending_programme(self) -> None:
-        """A programme file changed meanwhile is taken up (``_goes_on_in``)."""
-        self.programme, self.index = self._goes_on_in()
-        self._pending_programme = None
-
-    def last_exercise(self) -> bool:
-        """Whether the running exercise's end is the session's (what "next" asks)."""
-        programme, index = self._goes_on_in()
-        return index + 1 >= len(programme.exercises)
 
     def button(self, name: str, t: float) -> list[Event]:
         """'start_pause', 'next' or 'recalibrate' (other names are ignored)."""
@@ -527,24 +387,6 @@ class Coach:
         out += self._record(self.rules.tick(t))
         return out
 
-    def calibration_waits(self, t: float, state: StateLike | None) -> bool:
-        """A calibration exercise has had its time and measured no breath: it waits."""
-        ex = self.programme.exercises[self.index]
-        return (ex.kind == "calibration" and ex.duration_s is not None
-                and self.elapsed(t) >= ex.duration_s
-                and state is not None and not state.calibrated)
-
-    def _ran_until(self, t: float, state: StateLike | None) -> float | None:
-        """Up to when the session has run, if its exercise's clock runs at ``t``
-        (None: paused, recalibrating, waiting for a belt that measures): ``t``, or for a
-        calibration that waits for a breath, when its time was up."""
-        if not self.running() or self.running_since is None:
-            return None
-        if self.calibration_waits(t, state):
-            ex = self.programme.exercises[self.index]
-            return self.running_since + max(ex.duration_s - self.elapsed_before, 0.0)
-        return t
-
     def _leave(self, t: float) -> list[Event]:
         """The session has not run for ``LEFT_S``, and no button was pressed: it was left.
         It ends at its summary, as far as it got: the running exercise with the time it
@@ -649,44 +491,7 @@ class Coach:
                 self.stats[-1].cues[c.kind] += 1
         return list(cues)
 
-    # --- settings -----------------------------------------------------------------------
-
-    def apply_settings(self, settings, programme: Programme | None = None) -> None:
-        """Use new settings from the next breath, a new programme from the next exercise."""
-        self._pending = settings
-        if programme is not None:
-            self._pending_programme = programme
-        if self.mode in ("idle", "summary"):
-            self._apply_pending(None)
-            if self._pending_programme is not None:
-                self.programme, self._pending_programme = self._pending_programme, None
-                self.index = 0
-
-    def _apply_pending(self, t: float | None) -> None:
-        """New settings at a breath (or exercise) boundary; the running exercise's pacer
-        follows them only if its own settings changed (``coach_pacing.follow_settings``)."""
-        if self._pending is None:
-            return
-        old, self.settings, self._pending = self.settings, self._pending, None
-        self.rules.set_config(self.settings.cues)
-        if self.pacer is None or self.mode != "exercise":
-            return
-        ex = self.programme.exercises[self.index]
-        follow_settings(self.pacer, ex, old, self.settings, t, self.elapsed(t))
-
-    def on_reload(self, result, t: float) -> None:
-        """Take a ``reload.Reloaded`` or ``reload.Rejected`` from the ConfigWatcher."""
-        error = getattr(result, "error", None)
-        if error is not None:  # shown until a good file comes (the old settings run on)
-            self.show_notice(rejected_notice(error, self.lang), t, "config", lasting=True)
-            return
-        self.apply_settings(result.settings, result.programme)
-        if result.needs_restart:
-            keys = ", ".join(result.needs_restart)
-            self.show_notice(i18n.text("config.restart", result.settings.patient.language,
-                                       keys=keys), t, "config")
-        else:
-            self.show_notice(None, t, "config")
+    # --- notices ------------------------------------------------------------------------
 
     def show_notice(self, text: str | None, t: float, source: str = "info",
                     lasting: bool = False) -> None:
@@ -721,58 +526,6 @@ class Coach:
         elif self._warned_from is None:
             self._warned_from = t
         return coach_view.ring_frame(self, t, state, self._warned_from)
-
-    @property
-    def today_min(self) -> float:
-        """Minutes practised today before this session, by the patient shown."""
-        return self.days.today_by_code.get(self.shown_code(), 0.0)
-
-    def session_shown(self) -> bool:
-        """A session runs or its summary shows: its patient's day and target are shown
-        (as in the report, which judges the day by the config the session began with),
-        not those of a code or target set meanwhile."""
-        return self.mode in ("exercise", "paused", "summary") and bool(self.stats)
-
-    def shown_code(self) -> str:
-        """Whose day the screen shows: the session's patient while it runs and on its
-        summary (a code changed meanwhile is the next patient's), else the code set now."""
-        return self.session_code if self.session_shown() else self.settings.patient.code
-
-    def practised_min(self) -> float:
-        """Minutes practised today, toward the home target, by the patient shown: before
-        this run (from the records), in earlier sessions of this run and in the exercises
-        of this session done so far (not a session that began before midnight, nor
-        another patient's). Calibration is not practice and does not count."""
-        code = self.shown_code()
-        mine = code == self.session_code and not self.days_back
-        return self.days.today_by_code.get(code, 0.0) + (self.practice_s() / 60.0 if mine
-                                                         else 0.0)
-
-    def practice_s(self, t: float | None = None) -> float:
-        """Seconds of practice in this session's exercises (calibration left out); with
-        ``t``, the running exercise as far as it got at ``t``."""
-        done = [s for s in self.stats if s.spec.kind != "calibration"]
-        total = sum(s.active_s for s in done)
-        if t is not None and self.mode in ("exercise", "paused") and self.stats \
-                and self.stats[-1] in done:
-            total += self.elapsed(t) - self.stats[-1].active_s
-        return total
-
-    @property
-    def days_back(self) -> int:
-        """How many days before today this session began (0: today's, or none; below 0:
-        a clock set back since it began); its summary says that day's minutes."""
-        return self.days.days_back() if self.stats else 0
-
-    def new_day(self, t: float, days: int = 1) -> None:
-        """The date moved on ``days`` at ``t`` (``PracticeDays.new_day``): a session
-        running over midnight counts, all of it, for the day it began."""
-        self.days.new_day(days)
-
-    def redate(self, days_back: int) -> None:
-        """This session (running, or its summary) was re-dated: the clock was set since
-        it began. It counts for the day ``days_back`` before today (``PracticeDays``)."""
-        self.days.redate(days_back)
 
     def view(self, t: float, state: StateLike | None = None) -> View:
         """The screen's view model at ``t`` (``coach_view.view``)."""

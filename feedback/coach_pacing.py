@@ -1,18 +1,20 @@
 """An exercise's pacing under a config: what its pacer is made of, its hold threshold,
-and the lines ``check-config`` prints about them.
+the lines ``check-config`` prints about them, and the running pacer as the coach uses it.
 
 The coach makes each exercise's pacer with ``make_pacer`` (from ``pacer_parts``), lets
 new settings reach it with ``follow_settings`` and tells the analysis the threshold
 from ``hold_after``; ``describe_pacing`` and ``describe_cues`` say in words what the
 unit will do with an exercise (``Coach.pacing`` and ``Coach.cues_listed``). Functions
 of the settings and the exercise, and of the time and how far the exercise's clock has
-run, passed in: they keep no state of their own.
+run, passed in: they keep no state of their own. ``RunningPacer`` is a part of
+``Coach``, which inherits it: the running exercise's pacer, made and made anew, and what
+the ring, the screen, the tones and the analysis ask of it.
 """
 
 from __future__ import annotations
 
 from feedback.analysis.holds import REST_MIN_S
-from feedback.cues import slower_limit
+from feedback.cues import Targets, slower_limit
 from feedback.pacer import Adaptive, Pacer, Pattern
 from feedback.programme import ExerciseSpec
 
@@ -158,3 +160,84 @@ def describe_cues(settings, ex: ExerciseSpec) -> str:
     if off:
         line += f" ([cues] switches off {', '.join(off)})"
     return line
+
+
+class RunningPacer:
+    """The running exercise's pacer, as ``Coach`` uses it: a part of ``Coach``, which
+    inherits it. It makes the pacer (at the exercise's start, a resume, the end of a
+    recalibration, a belt that measures again) and answers what the ring, the screen, the
+    tones and the analysis ask of it (``pacer_level``, ``pacer_phase``, ``pacer_turn``,
+    ``planned_pause``, ``targets``, ``hold_after_s``), and ``check-config``'s lines
+    (``pacing``, ``cues_listed``). It reads and sets the coach's state that
+    ``Coach.__init__`` makes (the pacer, the settings, the exercise, the cue rules)."""
+
+    @property
+    def hold_after_s(self) -> float:
+        """The current exercise's hold warning threshold (the analysis should use it)."""
+        return hold_after(self.settings, self.exercise or self.programme.exercises[self.index])
+
+    def _restart_pacer(self, t: float) -> None:
+        """The exercise's pacer starts a new breath at ``t`` (a resume, the end of a
+        recalibration, a belt that measures again), keeping the share of breaths in
+        rhythm over the whole exercise."""
+        old = self.pacer
+        self.pacer = self._make_pacer(t)
+        if old is not None and self.pacer is not None:
+            self.pacer.carry_counts(old)
+
+    def pacing(self, ex: ExerciseSpec) -> str:
+        """How ``ex`` will run, in one line (``check-config`` lists it per exercise)."""
+        return describe_pacing(self.settings, ex)
+
+    def cues_listed(self, ex: ExerciseSpec) -> str:
+        """Which cues ``ex`` can give, in one line under its pacing (``check-config``)."""
+        return describe_cues(self.settings, ex)
+
+    def _make_pacer(self, t: float) -> Pacer | None:
+        """The exercise's pacer from ``t`` (its start, a resume, the end of a
+        recalibration), in the mode it began with (``coach_pacing.make_pacer``)."""
+        ex = self.programme.exercises[self.index]
+        return make_pacer(self.settings, ex, self._ex_mode, t, self.elapsed(t), self.pacer)
+
+    def pacer_level(self, t: float) -> float | None:
+        """Pacer fill 0..1 at ``t``, or None when no pacer is running."""
+        return self.pacer.level(t) if self.pacing_now else None
+
+    def pacer_phase(self, t: float) -> str | None:
+        """The pacer's phase at ``t`` (its tones follow it); None while no pacer runs or
+        no belt measures (the exercise waits: no tones either)."""
+        if self.rules.fault:
+            return None
+        return self.pacer.phase(t) if self.pacing_now else None
+
+    def pacer_turn(self, t: float) -> tuple[str, float] | None:
+        """The pacer's phase at ``t`` and when it began, for its tones: one per phase, so
+        a phase that goes on after a blip of the sensor is not sounded again. None as
+        for ``pacer_phase``."""
+        if self.rules.fault or not self.pacing_now:
+            return None
+        return self.pacer.turn(t)
+
+    @property
+    def pacing_now(self) -> bool:
+        """Does a pacer run now (an exercise with one, not paused or recalibrating)?"""
+        return bool(self.pacer and self.running())
+
+    def planned_pause(self, t: float) -> tuple[float, float] | None:
+        """The span at ``t`` in which the pacer asks for (near) stillness, that the
+        analysis must not call a hold: its pause and the eased turn around it. None while
+        the patient breathes at another pace (``after_breaths`` breaths in a row too fast
+        or too slow for the pacer): its pauses are not theirs, and a patient at 20/min
+        against a 5/min pacer had holds warned 1-2 s late, some only after they ended.
+        (A breath at its pace with too short an exhale still follows its pauses.)"""
+        if not self.pacing_now or self.rules.off_pace(pace_only=True):
+            return None
+        return self.pacer.still_span(t)
+
+    def targets(self, t: float) -> Targets:
+        ex = self.exercise
+        own = ex.slower_above_bpm if ex is not None else None
+        if self.pacing_now:
+            p = self.pacer.current(t)
+            return Targets(p.rate_bpm, p.effective_ratio, own)
+        return Targets(slower_above_bpm=own)
