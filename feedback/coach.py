@@ -292,9 +292,11 @@ class Coach(ExerciseClock, RunningPacer, Reloading):
                 return [Pause(at=t)] if self.recal_since is None else []
             if self.mode == "paused":
                 self.mode = "exercise"
+                if self.recal_since is not None:
+                    return []  # (still calibrating: the clock and the pacer wait for it)
                 self._run_clock(t)
                 self._restart_pacer(t)
-                return [Resume(at=t)] if self.recal_since is None else []
+                return [Resume(at=t)]
             if self.mode == "summary":
                 self.mode = "idle"
                 return []

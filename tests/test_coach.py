@@ -1132,6 +1132,26 @@ def test_a_pause_left_by_recalibrating_ends_with_resume_and_the_rhythm_share_cou
     assert [type(e) for e in marks if isinstance(e, Pause | Resume)] == [Resume]
 
 
+def test_a_pause_during_a_recalibration_does_not_let_the_clock_run_before_it_is_done(clinic):
+    """Paused and resumed while the unit calibrates again: the exercise's clock stood
+    still until the breath was measured again, and the screen went on showing the
+    calibration, but the clock ran from the resume. The exercise ended meanwhile ("next"
+    twice) recorded those 16 s of calibrating as practice."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 60.0)
+    before = coach.elapsed(60.0)
+    coach.button("recalibrate", 60.0)
+    uncalibrated = lambda t: Snapshot(calibrated=False)  # noqa: E731
+    drive(coach, 60.0, 62.0, state=uncalibrated)
+    assert coach.button("start_pause", 62.0) == [] and coach.mode == "paused"
+    assert coach.button("start_pause", 64.0) == [] and coach.recal_since is not None
+    drive(coach, 64.0, 80.0, state=uncalibrated)
+    assert coach.view(80.0).screen == "calibration"
+    assert coach.elapsed(80.0) == pytest.approx(before)  # (it ran 16 s)
+    end = next(e for e in press_next(coach, 80.0) if isinstance(e, Exercise))
+    assert end.phase == "end" and end.active_s == pytest.approx(before)
+
+
 def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     one = Breath(at=30.0, start=20.0, peak=23.3, end=30.0, inhale_s=3.3, exhale_s=6.7,
