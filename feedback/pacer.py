@@ -338,10 +338,12 @@ class Pacer:
         most = self.adaptive.target_ratio
         if exhale > most * inhale:
             # Never a longer exhale, for its inhale, than the target's: the pacer leads the
-            # exhale longer, not shorter. Breaths that read far longer are seldom the
-            # patient's rhythm: talk during the calibration read 5.4-6.9, and a pacer of 1 s
-            # in and 4 s out, which no breath followed could be measured to meet, judged
-            # every breath's exhale too short and never stepped (0 % in rhythm).
+            # exhale longer, not shorter. (The limits' least exhale, EXHALE_MIN_S, comes
+            # after: with a target_ratio below 2 a short breath can start above it.)
+            # Breaths that read far longer are seldom the patient's rhythm: talk during the
+            # calibration read 5.4-6.9, and a pacer of 1 s in and 4 s out, which no breath
+            # followed could be measured to meet, judged every breath's exhale too short
+            # and never stepped (0 % in rhythm).
             breath = inhale + exhale
             inhale, exhale = breath / (1.0 + most), breath * most / (1.0 + most)
         return self._limit(Pattern(inhale, hin, exhale, hout))
