@@ -488,7 +488,9 @@ class Coach(ExerciseClock, RunningPacer, Reloading):
         return float(statistics.median(mine)) if mine else None  # (per frame: no numpy)
 
     def _record(self, cues: list[Cue]) -> list[Event]:
-        if self.stats and self.mode == "exercise":
+        # (counted only while the exercise runs: a recalibration is a pause in the record,
+        # and the report leaves out what came in it, as the summary does)
+        if self.stats and self.running():
             for c in cues:
                 self.stats[-1].cues[c.kind] += 1
         return list(cues)

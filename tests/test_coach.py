@@ -1152,6 +1152,21 @@ def test_a_pause_during_a_recalibration_does_not_let_the_clock_run_before_it_is_
     assert end.phase == "end" and end.active_s == pytest.approx(before)
 
 
+def test_a_warning_given_while_recalibrating_is_none_of_the_exercise_s_tips(clinic):
+    """A hold found while the sensor did not answer is warned as the sensor comes back;
+    when that came during a recalibration (recorded as a pause, which the report leaves
+    out), the summary counted its "Blijf ademen!" among the exercise's tips: 1 on the
+    screen against 0 in the report, and no hold."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 60.0)
+    assert coach.feed(Fault(at=60.0, kind="i2c")) == []
+    assert coach.feed(Hold(at=61.0, t=53.0)) == []  # (found in the samples that came)
+    coach.button("recalibrate", 62.0)
+    coach.feed(FaultEnd(at=63.0, kind="i2c"))
+    row = coach.summary()[-1]
+    assert (row["cues"].get("breathe_on", 0), row["holds"]) == (0, 0)
+
+
 def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     one = Breath(at=30.0, start=20.0, peak=23.3, end=30.0, inhale_s=3.3, exhale_s=6.7,

@@ -309,7 +309,7 @@ def test_an_adaptive_start_never_asks_a_longer_exhale_than_the_target():
 
 def test_an_exhale_the_screen_and_the_cue_accept_is_not_judged_short():
     """The screen's exhale:inhale target and "Adem langer uit" accept 75 % of the pacer's
-    ratio (cues.EXHALE_FLOOR: the analysis dates an inhale after a rest early, so a patient
+    ratio (pacer.EXHALE_FLOOR: the analysis dates an inhale after a rest early, so a patient
     who follows exactly measures a little less). The rhythm verdict asked for 80 %: a
     20/min breather who followed the adaptive pacer's first breaths exactly (1.5 s in,
     2 s out, 1 s rest: 2.0 as measured) read 1.55-1.62, "doel >=1,5" met on the screen and
