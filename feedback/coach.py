@@ -79,6 +79,11 @@ class StateLike(Protocol):
 # patient took the belt off or paused, and walked away): it ends at its summary. Resumed
 # the next day it went on mid-exercise without a calibration, counted for the day before.
 LEFT_S = 1800.0
+# Calibrating again ends once the analysis has measured the breath anew (it showed itself
+# uncalibrated, then calibrated), or RECAL_MIN_S after the press if it never showed itself
+# uncalibrated; it gives up after RECAL_MAX_S without (both count from a resume when it
+# was paused meanwhile).
+RECAL_MIN_S, RECAL_MAX_S = 5.0, 120.0
 
 
 def press_next(coach: Coach, t: float, button=None):
@@ -293,7 +298,11 @@ class Coach(ExerciseClock, RunningPacer, Reloading):
             if self.mode == "paused":
                 self.mode = "exercise"
                 if self.recal_since is not None:
-                    return []  # (still calibrating: the clock and the pacer wait for it)
+                    # (still calibrating: the clock and the pacer wait for it, and its
+                    # limits count from here: a pause of minutes in it gave it up at once,
+                    # the analysis still measuring)
+                    self.recal_since = t
+                    return []
                 self._run_clock(t)
                 self._restart_pacer(t)
                 return [Resume(at=t)]
@@ -362,8 +371,8 @@ class Coach(ExerciseClock, RunningPacer, Reloading):
             if state is not None and not state.calibrated:
                 self._seen_uncalibrated = True
             done = state is not None and state.calibrated and (
-                self._seen_uncalibrated or t - self.recal_since > 5.0)
-            if done or t - self.recal_since > 120.0:
+                self._seen_uncalibrated or t - self.recal_since > RECAL_MIN_S)
+            if done or t - self.recal_since > RECAL_MAX_S:
                 self.recal_since = None
                 self._run_clock(t)
                 self._restart_pacer(t)  # (the rhythm share went back to nothing)

@@ -1152,6 +1152,24 @@ def test_a_pause_during_a_recalibration_does_not_let_the_clock_run_before_it_is_
     assert end.phase == "end" and end.active_s == pytest.approx(before)
 
 
+def test_a_long_pause_during_a_recalibration_does_not_end_it_on_resume(clinic):
+    """A recalibration gives up after 120 s without a measured breath. It counted the
+    pause too: paused from 61 s to 400 s, it ended at the resume and the exercise went
+    on with the analysis still measuring. It now counts from the resume."""
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 60.0)
+    coach.button("recalibrate", 60.0)
+    uncalibrated = lambda t: Snapshot(calibrated=False)  # noqa: E731
+    drive(coach, 60.0, 61.0, state=uncalibrated)
+    coach.button("start_pause", 61.0)
+    coach.button("start_pause", 400.0)
+    marks = drive(coach, 400.0, 410.0, state=uncalibrated)
+    assert coach.view(410.0).screen == "calibration" and not marks
+    marks = drive(coach, 410.0, 420.0, state=calm)  # measured again
+    assert [type(e) for e in marks if isinstance(e, Resume)] == [Resume]
+    assert coach.view(420.0, calm(420.0)).screen == "exercise"
+
+
 def test_a_warning_given_while_recalibrating_is_none_of_the_exercise_s_tips(clinic):
     """A hold found while the sensor did not answer is warned as the sensor comes back;
     when that came during a recalibration (recorded as a pause, which the report leaves
