@@ -1453,6 +1453,34 @@ def test_a_session_paused_and_left_ends_as_left_and_the_next_day_s_counts_for_th
     assert first.span_minutes == pytest.approx(2.0 + LEFT_S / 60.0, abs=0.05)
 
 
+def test_the_breaths_measured_while_calibrating_again_are_left_out_of_the_report(config):
+    """"next" held in the belly exercise: the unit calibrates again, its clock stopped,
+    and the summary screen leaves out the breaths measured meanwhile. The record did not
+    keep the recalibration, and the report counted them (9 breaths against the screen's
+    6). It is recorded as a pause until the breath is measured again."""
+    import sqlite3
+
+    from feedback.sessions import load_sessions
+    from feedback.store import DB_NAME, SIMULATED
+
+    def hold_next(session, due):
+        session.button("recalibrate", session.now())
+
+    events, _, session, _ = simulate(config, "calm", 240.0, probe=(120.0, hold_next))
+    marks = [e for e in events if isinstance(e, ev.Pause | ev.Resume)]
+    assert [type(e) for e in marks] == [ev.Pause, ev.Resume]
+    assert marks[0].at == pytest.approx(session.t0 + 120.0, abs=0.1)
+    during = [b for b in events if isinstance(b, ev.Breath) and marks[0].at <= b.at < marks[1].at]
+    assert during  # (the analysis measured breaths while calibrating)
+    shown = {r["id"]: r["breaths"] for r in session.coach.summary()}
+    settings, _ = load_all(config)
+    conn = sqlite3.connect(f"{settings.records.data_dir}/{SIMULATED}/{DB_NAME}")
+    (stored,) = load_sessions(conn)
+    conn.close()
+    assert [len(e.breaths) for e in stored.exercises] == [shown["calibration"],
+                                                          shown["belly_lying"]]
+
+
 def test_a_ring_that_cannot_be_opened_is_a_led_fault_and_the_unit_runs_on(config, monkeypatch):
     import errno
 
