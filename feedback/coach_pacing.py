@@ -131,8 +131,8 @@ def describe_pacing(settings, ex: ExerciseSpec) -> str:
                   f"{a.target_ratio:.2f} held to max_exhale_s and min_rate_bpm)" if held
                   else f"{a.target_rate_bpm:g}/min and exhale:inhale {a.target_ratio:.2f}")
         return (f"{ex.kind}, {length}, adaptive pacer: from the patient's own rhythm "
-                f"(until it is known {rhythm}) towards {toward} (at the patient's own "
-                f"rate where slower), the exhale at most "
+                f"(until it is known {rhythm}) towards {toward}, at the patient's own "
+                f"rate where that is slower; the exhale at most "
                 f"{a.max_exhale_s:g} s, in steps of {a.step_s:g} s, {warn}")
     way = "rising" if start < p.ratio else "falling"
     # (the rate stays, so the inhale changes too: 4 s in, 8 s out from 1.3 starts at

@@ -133,8 +133,8 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
     assert main(["check-config", str(adaptive)]) == 0
     assert ("    ribs: breathing, 180 s, adaptive pacer: from the patient's own rhythm (until "
             "it is known 4 s in, 6 s out + 1 s pause = 5.5/min) towards 6/min and "
-            "exhale:inhale 2.00 (at the patient's own rate where slower), the exhale at "
-            "most 10 s, in steps of 0.5 s, hold warning after 8 s, 'slower' above 16/min "
+            "exhale:inhale 2.00, at the patient's own rate where that is slower; the "
+            "exhale at most 10 s, in steps of 0.5 s, hold warning after 8 s, 'slower' above 16/min "
             "or 1.5 x the pacer's rate where lower"
             ) in capsys.readouterr().out.splitlines()
     # a target the limits hold back is said as the unit will run it (it said "3/min")
@@ -142,7 +142,8 @@ def test_check_config_ok_and_bad(tmp_path, capsys, repo):
                         'target_rate_bpm = 3\ntarget_ratio = 2.5\n')
     assert main(["check-config", str(adaptive)]) == 0
     assert (") towards 3.3/min and exhale:inhale 2.21 (target_rate_bpm 3 and target_ratio 2.50 "
-            "held to max_exhale_s and min_rate_bpm) (at the patient's own rate where slower), "
+            "held to max_exhale_s and min_rate_bpm), at the patient's own rate where that is "
+            "slower; "
             ) in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text("[pacer]\nexhale_s = 40\n[ring]\npixel = 3\n")
