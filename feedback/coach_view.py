@@ -17,7 +17,8 @@ import numpy as np
 
 from feedback import i18n
 from feedback.coach_notices import belt_notice, idle_belt_notice
-from feedback.cues import EXHALE_FLOOR, shown_fault
+from feedback.cues import shown_fault
+from feedback.pacer import EXHALE_FLOOR
 from feedback.ringframes import ring_frame as _ring_frame
 from feedback.view import View
 

@@ -2180,7 +2180,7 @@ def test_the_exercise_screen_shows_the_exhale_target_and_the_pacers_curve(clinic
     """With a pacer the screen gives the least exhale:inhale the "longer exhale" cue
     accepts as its target (3/4 of the pacer's, pauses counted), and the last 30 s of
     the patient's breathing drawn against the pacer's."""
-    from feedback.cues import EXHALE_FLOOR
+    from feedback.pacer import EXHALE_FLOOR
 
     coach = started(Coach(defaults(), clinic, 0.0))
     drive(coach, 20.0, 80.0)

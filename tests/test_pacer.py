@@ -315,8 +315,9 @@ def test_an_exhale_the_screen_and_the_cue_accept_is_not_judged_short():
     2 s out, 1 s rest: 2.0 as measured) read 1.55-1.62, "doel >=1,5" met on the screen and
     no cue, yet four of five breaths were judged "uitademing te kort" and the pacer did
     not step on for 20 s. The verdict now takes the same floor."""
-    from feedback.cues import EXHALE_FLOOR, CueRules, Targets
+    from feedback.cues import CueRules, Targets
     from feedback.events import Breath
+    from feedback.pacer import EXHALE_FLOOR
 
     p = Pacer(Pattern(1.5, 0.0, 2.0, 1.0), t0=0.0)
     goal = p.current(0.0).effective_ratio

@@ -2016,7 +2016,7 @@ def test_a_patient_who_follows_the_home_pacer_reads_the_exhale_target_as_met(con
     early, so a patient following it exactly read 1,6 and was told, in effect, to breathe
     out longer than the pacer asked. The target shown is the least the "longer exhale" cue
     accepts: met by the follower, who gets no such cue."""
-    from feedback.cues import EXHALE_FLOOR
+    from feedback.pacer import EXHALE_FLOOR
 
     text = config.read_text(encoding="utf-8").replace('name = "clinic"', 'name = "home"', 1)
     config.write_text(text, encoding="utf-8")
