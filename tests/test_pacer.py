@@ -336,3 +336,39 @@ def test_an_exhale_the_screen_and_the_cue_accept_is_not_judged_short():
         assert p.assess(inhale, exhale, 0.0) == "in_sync", share
         assert not p.short_exhale(inhale, exhale, 0.0)
     assert p.assess(inhale, 0.7 * goal * inhale, 0.0) == "exhale_short"
+
+
+def test_an_exhale_at_exactly_the_floor_is_not_short_for_the_pacer_nor_the_cue():
+    """The rhythm verdict and "Adem langer uit" share one floor (``EXHALE_FLOOR`` of the
+    pacer's exhale:inhale) and agree at it: an exhale that reaches it is long enough."""
+    from feedback.cues import CueRules, Targets
+    from feedback.events import Breath
+    from feedback.pacer import EXHALE_FLOOR
+
+    p = Pacer(Pattern(2.0, 0.0, 4.0, 0.0), t0=0.0)
+    goal = p.current(0.0).effective_ratio
+    inhale, exhale = 2.0, EXHALE_FLOOR * goal * 2.0  # (1.5 x the inhale: exact in binary)
+    assert exhale / inhale == EXHALE_FLOOR * goal
+    rules = CueRules({"after_breaths": 3, "slower_above_bpm": 40.0, "longer_exhale_below": 1.0,
+                      "dont_force_depth": 1.8, "belly_share_min": 0.4})
+    for k in range(3):
+        rules.breaths.append(Breath(at=6.0 * k + 5.0, start=6.0 * k, peak=6.0 * k + inhale,
+                                    end=6.0 * k + 5.0, inhale_s=inhale, exhale_s=exhale,
+                                    depth=1.0, rate_bpm=12.0))
+    assert "longer_exhale" not in rules.problems(Targets(p.current(0.0).rate_bpm, goal))
+    assert not p.short_exhale(inhale, exhale, 0.0)
+    assert p.short_exhale(inhale, exhale - 0.01, 0.0)
+
+
+def test_an_adaptive_start_with_pauses_reads_as_the_patients_own_breath():
+    """With pauses set, the analysis counts half the pause after the inhale in each of the
+    breath's halves and the pause after the exhale in the exhale. The pacer's start takes
+    the pauses out so, measured the same way, it is the patient's own breath again."""
+    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
+                 step_s=0.5)
+    p = Pacer(Pattern(4.0, 1.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p.start_from(3.5, 6.5)  # exhale:inhale 1.86 as measured, under the target's 2
+    first = p.current(0.01)
+    assert (first.hold_in_s, first.hold_out_s) == (1.0, 1.0)
+    assert first.inhale_s + 0.5 * first.hold_in_s == pytest.approx(3.5)
+    assert first.exhale_s + 0.5 * first.hold_in_s + first.hold_out_s == pytest.approx(6.5)
