@@ -477,3 +477,25 @@ def test_a_breath_back_at_the_pacer_s_pace_is_not_told_to_breathe_slower():
     slower = [c.at for c in cues if c.kind == "slower"]
     back = sum(lengths[:8])  # the first breath at the pacer's pace again begins here
     assert len(slower) == 1 and slower[0] < back + 1.0, (slower, back)
+
+
+@pytest.mark.parametrize("rate,length,fast", [
+    (20.0, 3.5, True),     # fast by the median and by its own length (17.1/min)
+    (20.0, 4.0, False),    # the median fast, the breath itself 15/min: not too fast
+    (16.0, 3.5, False),    # the median at the limit is not above it
+    (20.0, 3.75, False),   # its own length at the limit (16/min) is not above it
+    (20.0, 0.0, True),     # no length of its own: the median judges it
+])
+def test_slower_takes_a_breath_as_too_fast_only_above_the_limit_by_both_rates(
+        rate, length, fast):
+    """"Rustiger ademen" is due when most recent breaths are over ``slower_above_bpm``
+    (16/min) both by the analysis's rate (the median of the last breaths) and by their own
+    length (60 s over it); a breath at the limit is not over it."""
+    rules = CueRules(defaults().cues)
+    for k in range(3):
+        start = 10.0 * k
+        rules.breaths.append(Breath(at=start + length + 0.3, start=start,
+                                    peak=start + length / 3, end=start + length,
+                                    inhale_s=length / 3, exhale_s=length * 2 / 3, depth=1.0,
+                                    rate_bpm=rate))
+    assert ("slower" in rules.problems(Targets())) is fast
