@@ -1185,6 +1185,28 @@ def test_a_warning_given_while_recalibrating_is_none_of_the_exercise_s_tips(clin
     assert (row["cues"].get("breathe_on", 0), row["holds"]) == (0, 0)
 
 
+def test_a_pause_pressed_during_a_recalibration_leaves_the_records_pause_to_its_end(clinic):
+    """Pausing and going on while the unit calibrates again adds no pause of its own to
+    the record: its pause, begun by the recalibration, ends only when the breath is
+    measured again, so what was measured while calibrating stays out of the report."""
+    from feedback.events import Pause, Resume
+
+    coach = started(Coach(defaults(), clinic, 0.0))
+    drive(coach, 20.0, 60.0, breath_every=8.0)
+    assert [type(e) for e in coach.button("recalibrate", 60.0)] == [Pause]
+    uncalibrated = lambda t: Snapshot(calibrated=False)  # noqa: E731
+    marks = drive(coach, 60.0, 62.0, state=uncalibrated)
+    assert coach.button("start_pause", 62.0) == []  # (paused: the record's pause is open)
+    assert coach.mode == "paused"
+    marks += drive(coach, 62.0, 70.0, state=uncalibrated)
+    assert coach.button("start_pause", 70.0) == []  # (going on: still calibrating)
+    assert coach.recal_since is not None
+    marks += drive(coach, 70.0, 90.0, state=lambda t: Snapshot(calibrated=t > 75.0))
+    ends = [(type(e), e.at) for e in marks if isinstance(e, Pause | Resume)]
+    assert ends == [(Resume, pytest.approx(75.0, abs=0.05))]
+    assert coach.recal_since is None
+
+
 def test_the_exercise_view_shows_the_last_breaths_belly_share_with_two_belts(clinic):
     coach = started(Coach(defaults(), clinic, 0.0))
     one = Breath(at=30.0, start=20.0, peak=23.3, end=30.0, inhale_s=3.3, exhale_s=6.7,
