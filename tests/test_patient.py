@@ -482,3 +482,50 @@ def test_a_sigh_or_yawn_is_one_deep_breath_and_a_cough_or_laugh_quick_jerks(
         else:  # laughing: 4-5 small pulses a second
             pulses = np.sum((fall[:-1] < -0.1) & (fall[1:] >= -0.1))
             assert 15 <= pulses <= 30, pulses
+
+
+def _act_lungs(repo, tmp_path, kind, keys="", until=40.0):
+    """A calm patient's noise-free lungs with one act at 30 s: (times, levels) every
+    20 ms, and the level the act started from."""
+    scenario = tmp_path / f"{kind}.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
+                        + ACT.format(kind=kind, keys=keys))
+    q = Patient(load_scenario(str(scenario)))
+    ts = np.arange(0.0, until, 0.02)
+    lung = np.array([q.lung(x) for x in ts])
+    return ts, lung, lung[np.searchsorted(ts, 30.0)]
+
+
+def test_a_sniff_is_a_quick_small_inhale_and_a_swallow_a_still_moment_with_a_bump(
+        repo, tmp_path):
+    """A sniff: 0.35 of a breath in within 0.3 s, held 0.3 s, back in 1 s; a swallow:
+    0.3 s still, a bump of 0.04, 0.8 s in all. Each then hands back to the breathing
+    from where it left the lungs."""
+    ts, lung, v0 = _act_lungs(repo, tmp_path, "sniff")
+    act = lung[(ts >= 30.0) & (ts <= 31.7)]
+    top = int(np.argmax(act))
+    assert act[top] - v0 == pytest.approx(0.35, abs=0.02)
+    assert 0.25 <= top * 0.02 <= 0.65  # (up in 0.3 s, held 0.3 s)
+    assert lung[np.searchsorted(ts, 31.62)] == pytest.approx(v0, abs=0.02)
+    assert np.max(np.abs(np.diff(lung[ts >= 31.0]))) < 0.05  # the breath goes on smoothly
+    ts, lung, v0 = _act_lungs(repo, tmp_path, "swallow")
+    assert np.ptp(lung[(ts >= 30.0) & (ts <= 30.28)]) < 0.005  # still
+    act = lung[(ts >= 30.0) & (ts <= 30.8)]
+    assert np.max(act) - v0 == pytest.approx(0.04, abs=0.01)
+    assert np.max(np.abs(np.diff(lung[ts >= 30.5]))) < 0.05
+
+
+def test_a_yawn_breathes_in_longer_and_out_quicker_than_a_sigh(repo, tmp_path):
+    """The same depth and length: a sigh breathes in for 40 % of it and lets the breath
+    go slowly; a yawn breathes in for half of it, stretches 1.5 s at the top and breathes
+    out quickly."""
+    halves = {}
+    for kind in ("sigh", "yawn"):
+        ts, lung, _ = _act_lungs(repo, tmp_path, kind, "duration_s = 10.0\ndepth = 2.5", 42.0)
+        act, at = lung[(ts >= 30.0) & (ts <= 41.0)], ts[(ts >= 30.0) & (ts <= 41.0)]
+        top = np.flatnonzero(act >= 0.95 * np.max(act))
+        down = top[-1] + np.argmax(act[top[-1]:] < 0.1)
+        halves[kind] = (at[top[0]] - 30.0, at[down] - at[top[-1]])  # (in, out)
+    assert 3.0 < halves["sigh"][0] < 4.0, halves  # (95 % of its top after 40 % of 10 s)
+    assert halves["yawn"][0] > halves["sigh"][0] + 0.5, halves
+    assert halves["yawn"][1] < halves["sigh"][1] - 1.0, halves
