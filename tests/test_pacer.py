@@ -50,6 +50,13 @@ def test_level_is_continuous_across_cycles_and_changes():
         prev = now
 
 
+def adaptive_pacer() -> Pacer:
+    """An adaptive pacer with the shipped limits and targets (6/min, exhale:inhale 2, at
+    most 10 s out, at least 4/min, steps of 0.5 s) over the home rhythm it runs until the
+    patient's own is known (4 s in, 6 s out, 1 s rest)."""
+    return Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=Adaptive())
+
+
 def follow(p: Pacer, t: float, cycles: int, scale: float = 1.0) -> float:
     """A patient who breathes exactly the pacer's current cycle (``scale`` < 1: faster)."""
     for _ in range(cycles):
@@ -61,9 +68,7 @@ def follow(p: Pacer, t: float, cycles: int, scale: float = 1.0) -> float:
 
 
 def test_adaptive_starts_from_the_patient_and_lengthens_the_exhale_step_by_step():
-    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
-                 step_s=0.5)
-    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p = adaptive_pacer()
     p.observe(0.0, 2.0, 3.5)  # the patient's own rhythm: fast (the exhale counts the pause)
     t = p.current(0.0).period
     own = p.current(t + 0.01)
@@ -181,8 +186,7 @@ def test_the_adaptive_limits_never_give_a_short_exhale(min_rate, max_exhale, hol
 def test_a_tighter_max_exhale_takes_the_inhale_with_it():
     """A reload cuts max_exhale_s below the inhale reached: the exhale is cut to it, and
     the inhale with it (it stayed, so the exhale turned shorter than the inhale)."""
-    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, max_exhale_s=10.0)
-    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p = adaptive_pacer()
     p.observe(0.0, 3.5, 5.0)  # starts at 3.5 s in, 4 s out
     p.set_limits(Adaptive(target_rate_bpm=6.0, target_ratio=2.0, max_exhale_s=3.0))
     cut = p.current(p.current(0.0).period + 0.01)
@@ -240,8 +244,7 @@ def test_an_adaptive_step_waits_for_the_ring_to_show_the_step_before():
     before (4.5 s, 5.25 s, then 6.75 s), and the pacer ran ahead of a patient who was
     slowing down with it. A step now waits until the ring has begun a breath with the
     step before: consecutive breaths of the ring differ by one step at most."""
-    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, step_s=0.5)
-    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p = adaptive_pacer()
     p.start_from(1.5, 1.5)  # a 20/min breather: 1.5 s in, 2 s out + 1 s pause
     t, start, end, seen = 0.0, 0.0, None, []
     while t < 240.0:
@@ -268,9 +271,7 @@ def test_a_patient_already_slower_than_the_target_is_not_led_faster():
     shortened the exhale from 6.4 s to 6 s and led them to 6/min, faster than their own.
     The rate it leads to is now the target or the patient's own, whichever is slower; it
     only moves the ratio toward the target, lengthening the exhale."""
-    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
-                 step_s=0.5)
-    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p = adaptive_pacer()
     p.start_from(4.6, 7.4)  # the calibration's median breath (the exhale counts the pause)
     first = p.current(0.01)
     assert first.rate_bpm == pytest.approx(5.0)
@@ -294,15 +295,13 @@ def test_an_adaptive_start_never_asks_a_longer_exhale_than_the_target():
     judged "exhale too short", and stepping back only returned to that start (0 % in
     rhythm, "Adem langer uit" 4 times). The start keeps the patient's breath length but
     never a larger exhale:inhale than the target's; a start at or below it is kept."""
-    a = Adaptive(target_rate_bpm=6.0, target_ratio=2.0, min_rate_bpm=4.0, max_exhale_s=10.0,
-                 step_s=0.5)
-    p = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    p = adaptive_pacer()
     p.start_from(1.0, 5.4)  # the talk's median breath (the exhale counts the rest)
     first = p.current(0.01)
     assert first.ratio == pytest.approx(2.0)
     assert first.period == pytest.approx(6.4)  # the patient's own length of breath
     assert first.hold_out_s == 1.0
-    q = Pacer(Pattern(4.0, 0.0, 6.0, 1.0), t0=0.0, adaptive=a)
+    q = adaptive_pacer()
     q.start_from(2.0, 3.5)  # a fast breather's own: exhale 1.25 x the inhale, kept
     assert (q.current(0.01).inhale_s, q.current(0.01).exhale_s) == pytest.approx((2.0, 2.5))
 
