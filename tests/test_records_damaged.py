@@ -23,14 +23,29 @@ def breath(t):
                      rate_bpm=12.0)
 
 
+def breathe(rec, clock, n: int) -> None:
+    """``n`` breaths into ``rec``, one every 5 s of ``clock``."""
+    for _ in range(n):
+        clock.advance(5.0)
+        rec.add(breath(clock.now()))
+
+
+def damaged_under_a_session(rec, clock, db) -> None:
+    """The page where the running session's next breath goes is damaged; the writer
+    opens the file again, 5 more breaths come and the session ends, all of it written."""
+    damage(db, "breaths", which="last")
+    rec.set_max_db_bytes(None)  # the writer opens the file again
+    breathe(rec, clock, 5)
+    rec.end_session("stopped")
+    assert rec.flush() and rec.problem is None
+
+
 def record(data, clock, sessions: int, code="AB12"):
     with Records(data, clock=clock) as rec:
         for _ in range(sessions):
             rec.start_session(code, "home", "", WALL + clock.now())
             rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start"))
-            for _ in range(PER_SESSION):
-                clock.advance(5.0)
-                rec.add(breath(clock.now()))
+            breathe(rec, clock, PER_SESSION)
             rec.end_session("stopped")
         assert rec.flush() and rec.problem is None
 
@@ -140,15 +155,11 @@ def test_damage_found_while_recording_keeps_the_running_session(tmp_path):
     with Records(data, clock=clock) as rec:
         rec.start_session("CD34", "home", "[pacer]\n", WALL)
         rec.add(ev.Exercise(0.0, "Lange uitademing", "start"))
-        for _ in range(PER_SESSION):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, PER_SESSION)
         assert rec.flush()
         damage(db, "sessions", which="first")  # the running session's own row
         rec.set_max_db_bytes(None)  # the writer opens the file again and reads it
-        for _ in range(10):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, 10)
         rec.add(ev.Hold(clock.now(), t=clock.now() - 4.0))
         rec.end_session("stopped")
         assert rec.flush() and rec.problem is None and rec.pending == 0
@@ -211,17 +222,9 @@ def test_a_running_session_is_found_again_when_the_old_ids_were_never_known(
         rec = Records(data, clock=clock, retry_s=0.05)
     try:
         rec.start_session("EF56", "home", "", WALL + 1e6)  # its id was guessed: 1, taken
-        for _ in range(5):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, 5)
         assert rec.flush() and rec.problem is None
-        damage(db, "breaths", which="last")  # where the next breath goes
-        rec.set_max_db_bytes(None)  # the writer opens the file again
-        for _ in range(5):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
-        rec.end_session("stopped")
-        assert rec.flush() and rec.problem is None
+        damaged_under_a_session(rec, clock, db)  # where the next breath goes
     finally:
         rec.close()
     assert len(damaged_files(data)) == 1
@@ -341,9 +344,7 @@ def test_a_running_exercise_whose_row_was_lost_gets_it_back(tmp_path):
         rec.start_session("CD34", "home", "", WALL)
         rec.add(ev.Exercise(0.0, "Lange uitademing", "start", pacer="fixed", target_ratio=2.0,
                             target_rate_bpm=6.0))
-        for _ in range(10):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, 10)
         assert rec.flush()
         damage(db, "exercises", which="first")
         rec.set_max_db_bytes(None)
@@ -466,9 +467,7 @@ def test_wipe_erases_a_damaged_records_file_under_a_running_unit(tmp_path, capsy
     db = data / DB_NAME
     with Records(data, clock=clock) as rec:
         rec.start_session("IJ90", "home", "", WALL)
-        for _ in range(PER_SESSION):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, PER_SESSION)
         assert rec.flush()
         damage(db, "breaths")
         cfg = config(tmp_path, data)
@@ -633,9 +632,7 @@ def test_damage_after_a_wipe_under_a_running_session_keeps_the_unit_recording(tm
         rec.end_session("stopped")
         sid = rec.start_session("EF56", "home", "", WALL + 60)
         rec.add(ev.Exercise(clock.now(), "Buikademhaling", "start"))
-        for _ in range(PER_SESSION):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, PER_SESSION)
         assert rec.flush()
         damage(db, "sessions", which="first")  # the running session's own row
         rec.set_max_db_bytes(None)  # the writer opens the file again and reads it
@@ -664,19 +661,11 @@ def test_a_re_dated_running_session_keeps_its_date_when_a_damaged_file_is_replac
     rec = Records(data, clock=clock, retry_s=0.05)
     try:
         rec.start_session("EF56", "home", "", WALL + 1e6)
-        for _ in range(5):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
+        breathe(rec, clock, 5)
         rec.redate(shift)
         assert rec.flush() and rec.problem is None
         assert rows(db, "SELECT started_at FROM sessions WHERE id=2") == [(WALL + 1e6 + shift,)]
-        damage(db, "breaths", which="last")  # where the next breath goes
-        rec.set_max_db_bytes(None)  # the writer opens the file again
-        for _ in range(5):
-            clock.advance(5.0)
-            rec.add(breath(clock.now()))
-        rec.end_session("stopped")
-        assert rec.flush() and rec.problem is None
+        damaged_under_a_session(rec, clock, db)  # where the next breath goes
     finally:
         rec.close()
     assert len(damaged_files(data)) == 1
