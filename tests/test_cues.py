@@ -479,6 +479,15 @@ def test_a_breath_back_at_the_pacer_s_pace_is_not_told_to_breathe_slower():
     assert len(slower) == 1 and slower[0] < back + 1.0, (slower, back)
 
 
+@pytest.mark.parametrize("ratio, told", [(2.9, True), (3.0, False), (5.0, False)])
+def test_speech_is_no_fast_breathing(ratio, told):
+    """Breaths of 5 s (12/min) against the 5.2/min pacer are too fast for it, unless they
+    are breathed out three times as long as in or more: talk, a quick inhale and the
+    phrase breathed out (``SPEECH_RATIO``), which got "Rustiger ademen" as it ended."""
+    cues, _ = run(breaths(n=6, period=5.0, ratio=ratio), targets=Targets(5.2, 2.29))
+    assert ("slower" in kinds(cues)) is told, kinds(cues)
+
+
 @pytest.mark.parametrize("rate,length,fast", [
     (20.0, 3.5, True),     # fast by the median and by its own length (17.1/min)
     (20.0, 4.0, False),    # the median fast, the breath itself 15/min: not too fast

@@ -519,24 +519,24 @@ def test_forced_gives_dont_force(config):
     assert first.at > 60.0  # the forced breaths start at 60 s
 
 
-def test_talking_for_20_s_is_told_to_breathe_slower_once_not_again_once_back_at_the_pacer(
-        config, repo, tmp_path):
-    """Two belts, a calm patient who talks for 20 s in the belly exercise: phrases of 4-6 s
-    at 10-13/min against the 5.2/min pacer. "Rustiger ademen" comes at most once, as the
-    talk ends, and not for the breaths after it, which follow the pacer (before: again
-    16 s later, for an 11.5 s breath that read 12.9/min, the analysis's median of the
-    talk's breaths)."""
+@pytest.mark.parametrize("seconds", [20.0, 30.0])
+def test_talking_is_not_told_to_breathe_slower(config, repo, tmp_path, seconds):
+    """Two belts, a calm patient who talks for 20 or 30 s in the belly exercise: phrases of
+    4-6 s, each a quick inhale and the phrase breathed out, at 10-15/min against the
+    5.2/min pacer. "Rustiger ademen" came as the talk ended, once more 16 s later for a
+    breath back at the pacer's pace (the analysis's median still at the talk's), and
+    twice for 30 s. Speech is no fast breathing: a breath breathed out three times as
+    long as in is not taken as too fast (cues.SPEECH_RATIO)."""
     scenario = tmp_path / "talk.toml"
     scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text()
                         + '\n[[episode]]\nkind = "talk"\nstart_s = 150.0\n'
-                        'duration_s = 20.0\n', encoding="utf-8")
-    events, _, _, _ = simulate(config, str(scenario), 215, sensor__belts=["chest", "belly"],
-                               sensor__channels=["A0", "A1"])
-    talking = [b for b in events if isinstance(b, ev.Breath) and 150.0 <= b.start < 170.0]
+                        f'duration_s = {seconds}\n', encoding="utf-8")
+    events, _, _, _ = simulate(config, str(scenario), 150.0 + seconds + 45.0,
+                               sensor__belts=["chest", "belly"], sensor__channels=["A0", "A1"])
+    talking = [b for b in events if isinstance(b, ev.Breath)
+               and 150.0 <= b.start < 150.0 + seconds]
     assert len(talking) >= 4 and all(b.end - b.start < 7.0 for b in talking)  # (the talk)
-    slower = [c.at for c in cues(events) if c.kind == "slower"]
-    assert len(slower) <= 1 and all(t < 175.0 for t in slower), slower
-    assert {c.kind for c in cues(events)} & WARNINGS <= {"slower"}
+    assert not {c.kind for c in cues(events)} & WARNINGS, cues(events)
 
 
 def test_talk_during_the_calibration_does_not_set_an_adaptive_pacer_off(config, repo,
