@@ -529,3 +529,60 @@ def test_a_yawn_breathes_in_longer_and_out_quicker_than_a_sigh(repo, tmp_path):
     assert 3.0 < halves["sigh"][0] < 4.0, halves  # (95 % of its top after 40 % of 10 s)
     assert halves["yawn"][0] > halves["sigh"][0] + 0.5, halves
     assert halves["yawn"][1] < halves["sigh"][1] - 1.0, halves
+
+
+def _acts_lungs(repo, tmp_path, acts, ts, follow=None):
+    """A calm patient's noise-free lungs at ``ts`` with ``acts`` ((kind, start, keys) ...),
+    on their own rhythm or following ``follow``."""
+    scenario = tmp_path / "acts.toml"
+    scenario.write_text((repo / "config" / "scenarios" / "calm.toml").read_text() + "".join(
+        ACT.replace("30.0", str(start)).format(kind=kind, keys=keys)
+        for kind, start, keys in acts))
+    q = Patient(load_scenario(str(scenario)))
+    q.follow(follow)
+    return np.array([q.lung(x) for x in ts])
+
+
+@pytest.mark.parametrize("follow", [None, "pacer"])
+@pytest.mark.parametrize("kind,keys,length", [("talk", "duration_s = 6.0", 6.0),
+                                              ("cough", "count = 2", 1.74),
+                                              ("sigh", "duration_s = 4.0", 4.0),
+                                              ("yawn", "duration_s = 5.0", 5.0),
+                                              ("laugh", "duration_s = 3.0", 3.0),
+                                              ("sniff", "", 1.6), ("swallow", "", 0.8)])
+def test_an_act_in_the_middle_of_a_breath_starts_and_hands_back_where_the_lungs_are(
+        repo, tmp_path, follow, kind, keys, length):
+    """An act that starts halfway through a breath (on their own rhythm or following the
+    pacer) starts from the level the lungs are at and, at its end, hands back to the
+    breathing or the pacer from the level it left them at: read between the 10 ms steps
+    too, the signal never jumps (the quickest move of an act, a cough's jerk of 0.8 in
+    0.12 s, goes under 0.04 in 3.7 ms), and the lungs breathe on after it."""
+    ts = np.arange(28.0, 34.0 + length + 12.0, 0.0037)
+    lung = _acts_lungs(repo, tmp_path, [(kind, 34.0, keys)], ts,
+                       follow=_pacer if follow else None)
+    assert 0.3 < lung[np.searchsorted(ts, 34.0)] < 0.9  # (halfway through a breath)
+    steps = np.abs(np.diff(lung))
+    assert steps.max() < 0.06, (ts[np.argmax(steps)], steps.max())
+    assert np.ptp(lung[ts > 34.0 + length + 1.0]) > 0.8  # (breathing again)
+
+
+def test_an_act_due_while_another_is_on_waits_for_its_end_and_starts_from_there(
+        repo, tmp_path):
+    """A sniff due 0.5 s into a cough of two jerks (1.74 s) comes after the whole cough:
+    the cough goes up to 1.4 and down to 0.2 below the end of a normal exhale, and holds
+    there until 32.74 s; then the sniff goes 0.35 up from there (top 33.04-33.34 s) and
+    back by 34.34 s, with no jump on the way."""
+    ts = np.arange(30.0, 36.0, 0.0037)
+    lung = _acts_lungs(repo, tmp_path, [("cough", 31.0, "count = 2"), ("sniff", 31.5, "")],
+                       ts)
+
+    def at(a, b):
+        return lung[(ts >= a) & (ts <= b)]
+
+    assert np.max(at(31.0, 32.0)) == pytest.approx(1.4, abs=0.01)
+    assert np.abs(at(32.5, 32.72) + 0.2).max() < 0.01  # (the cough's end)
+    sniff = at(32.8, 34.3)
+    assert np.max(sniff) == pytest.approx(-0.2 + 0.35, abs=0.01)
+    assert np.abs(at(33.1, 33.3) - np.max(sniff)).max() < 0.01
+    assert lung[np.searchsorted(ts, 34.34)] == pytest.approx(-0.2, abs=0.01)
+    assert np.abs(np.diff(lung)).max() < 0.06
