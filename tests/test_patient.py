@@ -498,14 +498,15 @@ def _act_lungs(repo, tmp_path, kind, keys="", until=40.0):
 
 def test_a_sniff_is_a_quick_small_inhale_and_a_swallow_a_still_moment_with_a_bump(
         repo, tmp_path):
-    """A sniff: 0.35 of a breath in within 0.3 s, held 0.3 s, back in 1 s; a swallow:
-    0.3 s still, a bump of 0.04, 0.8 s in all. Each then hands back to the breathing
-    from where it left the lungs."""
+    """A sniff: 0.35 of a breath in within 0.3 s, setting off gently (the knots are joined
+    by half-cosines), held 0.3 s, back in 1 s; a swallow: 0.3 s still, a bump of 0.04,
+    0.8 s in all. Each then hands back to the breathing from where it left the lungs."""
     ts, lung, v0 = _act_lungs(repo, tmp_path, "sniff")
     act = lung[(ts >= 30.0) & (ts <= 31.7)]
     top = int(np.argmax(act))
     assert act[top] - v0 == pytest.approx(0.35, abs=0.02)
     assert 0.25 <= top * 0.02 <= 0.65  # (up in 0.3 s, held 0.3 s)
+    assert lung[np.searchsorted(ts, 30.06)] - v0 < 0.05  # (a straight line: 0.07)
     assert lung[np.searchsorted(ts, 31.62)] == pytest.approx(v0, abs=0.02)
     assert np.max(np.abs(np.diff(lung[ts >= 31.0]))) < 0.05  # the breath goes on smoothly
     ts, lung, v0 = _act_lungs(repo, tmp_path, "swallow")
