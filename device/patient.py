@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from device.circuit import Divider
-from device.scenario import Scenario
+from device.scenario import ACTS, Scenario
 
 STEP_S = 0.01  # ground truth and the pacer-following filter run on this grid
 
@@ -78,10 +78,6 @@ class _Phase:
     end: float
     v0: float
     v1: float
-
-
-# Episodes that replace the breathing for their time (see ``act_knots``).
-ACTS = ("talk", "cough", "sigh", "yawn", "laugh", "sniff", "swallow")
 
 
 def act_knots(ep, v0: float, rng) -> list[tuple[float, float]]:

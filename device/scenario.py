@@ -92,10 +92,12 @@ SECTIONS = {
     },
 }
 
+# Episodes that replace the breathing for their time (``device/patient.py``, ``act_knots``).
+ACTS = ("talk", "cough", "sigh", "yawn", "laugh", "sniff", "swallow")
+
 _COMMON = {
     "kind": Choice("hold", choices=("hold", "fast", "forced", "squats", "bending", "walking",
-                                    "posture", "unplugged", "taken_off", "talk", "cough",
-                                    "sigh", "yawn", "laugh", "sniff", "swallow")),
+                                    "posture", "unplugged", "taken_off") + ACTS),
     "start_s": Float(0.0, lo=0.0, hi=86400.0, unit="seconds"),
     "duration_s": Float(10.0, lo=0.0, hi=86400.0, unit="seconds"),
 }

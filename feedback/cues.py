@@ -274,8 +274,7 @@ class CueRules:
             # short breath, a twitch split off, is no fast breathing) and by the breath's
             # own length: the median stays at a faster pace for two breaths after it, and
             # a patient back at the pacer's pace after 20 s of talking was told "Rustiger
-            # ademen" for a breath that followed it.
-            # A breath breathed out three times as long as in is speech, not fast breathing.
+            # ademen" for a breath that followed it. Nor is speech fast (SPEECH_RATIO).
             own = 60.0 / (b.end - b.start) if b.end > b.start else b.rate_bpm
             speech = b.inhale_s > 0 and b.ratio >= SPEECH_RATIO
             return b.rate_bpm > slower_above and own > slower_above and not speech
