@@ -299,6 +299,22 @@ def test_scenario_errors_name_file_line_and_key(tmp_path):
         load_scenario("nonesuch")
 
 
+def test_an_act_with_a_bad_or_foreign_key_is_named_with_its_line(tmp_path):
+    """The acts' own keys are checked as every episode's: a cough of 9 jerks, a talk
+    given a cough's count, a talk too shallow to read."""
+    f = tmp_path / "acts.toml"
+    f.write_text('[[episode]]\nkind = "cough"\ncount = 9\n\n'
+                 '[[episode]]\nkind = "talk"\ncount = 2\ndepth = 0.1\n')
+    with pytest.raises(ConfigError) as info:
+        load_scenario(f)
+    msgs = [str(p) for p in info.value.problems]
+    assert len(msgs) == 3, msgs
+    assert msgs[0].endswith(":3: episode[1].count = 9: must be between 1 and 5")
+    assert any(":7: episode[2].count: unknown key" in m for m in msgs), msgs
+    assert any(m.endswith(":8: episode[2].depth = 0.1: must be between 0.2 and 3")
+               for m in msgs), msgs
+
+
 @pytest.mark.parametrize("text, expected", [
     ("episode = [1]\n", ":1: episode[1]: must be an [[episode]] table"),
     ('[[episode]]\nkind = ["hold"]\n', ":2: episode[1].kind = ['hold']: must be one of hold"),
